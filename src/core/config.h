@@ -1,0 +1,205 @@
+/*
+ * The daemon's configuration (DESIGN.md contract 3 and 4), parsed from YAML into plain
+ * structs. Sections owned by other modules that need their own language (IVR flows,
+ * business-hours calendars) are kept as libfyaml nodes, which stay valid while the
+ * config lives; those modules parse them with the core/yaml.h helpers.
+ *
+ * Secrets: user passwords are kept only until the store hashes them (Argon2id); SIP
+ * passwords are turned into HA1 digests at load and the plaintext is wiped.
+ */
+#ifndef CENTRALA_CORE_CONFIG_H
+#define CENTRALA_CORE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/yaml.h"
+
+enum cfg_proto { CFG_PROTO_UDP, CFG_PROTO_TCP, CFG_PROTO_TLS };
+
+struct cfg_listen {
+	enum cfg_proto proto;
+	char host[64];
+	uint16_t port;
+};
+
+enum cfg_role {
+	CFG_ROLE_AGENT = 1 << 0,
+	CFG_ROLE_SUPERVISOR = 1 << 1,
+	CFG_ROLE_ADMIN = 1 << 2,
+	CFG_ROLE_QA = 1 << 3,
+};
+
+struct cfg_skill {
+	char *name;
+	int level; /* proficiency 1..10 */
+};
+
+struct cfg_penalty {
+	char *queue;
+	int penalty; /* 0 = first tier */
+};
+
+struct cfg_user {
+	char *username;
+	char *name;
+	char *password; /* plaintext until hashed by the store; may be NULL */
+	unsigned roles; /* enum cfg_role bits */
+	char *sip_user; /* NULL: the user has no phone */
+	char ha1_md5[33];
+	char ha1_sha256[65];
+	struct cfg_skill *skills;
+	size_t nskills;
+	struct cfg_penalty *queues; /* per-queue penalty/order */
+	size_t nqueues;
+	bool auto_ready;
+	char *language;
+	int line, col;
+};
+
+/* Where a contact goes when a queue overflows, is closed, or a number points. */
+enum cfg_target_kind {
+	CFG_TARGET_NONE,
+	CFG_TARGET_QUEUE,
+	CFG_TARGET_USER,
+	CFG_TARGET_NUMBER, /* an outside number through a trunk */
+	CFG_TARGET_FLOW,
+	CFG_TARGET_MESSAGE, /* play a message, then hang up */
+	CFG_TARGET_HANGUP,
+};
+
+struct cfg_target {
+	enum cfg_target_kind kind;
+	char *value; /* queue id, username, number, flow name, prompt/TTS text */
+	char *trunk; /* for CFG_TARGET_NUMBER; NULL = the tenant's first trunk */
+};
+
+struct cfg_relax {
+	uint64_t after_ms;
+	int min_level; /* 0: unchanged */
+	char *add_queue; /* NULL: none */
+};
+
+struct cfg_queue {
+	char *id;
+	char *name;
+	char *strategy; /* validated against the ACD's strategy table by the engine */
+	struct cfg_skill *skills;
+	size_t nskills;
+	uint64_t ring_timeout_ms;    /* default 15s */
+	uint64_t wrap_up_ms;         /* default 0 */
+	uint64_t max_wait_ms;        /* 0: no limit */
+	uint64_t service_level_ms;   /* default 20s */
+	long service_level_target;   /* percent, default 80 */
+	uint64_t short_abandon_ms;   /* default 5s */
+	uint64_t sticky_ms;          /* preferred agent window, 0: off */
+	long max_len;                /* 0: no limit */
+	long priority;               /* default contact priority 0..100 */
+	long max_no_answer;          /* missed offers before not_ready, default 3 */
+	struct cfg_relax *relax;
+	size_t nrelax;
+	struct cfg_target overflow; /* on max_wait, max_len and closed */
+	char *hours;                /* calendar name in tenant.calendars, NULL: always open */
+	char *moh;                  /* music on hold file, NULL: built-in */
+	uint64_t announce_every_ms; /* 0: no announcements */
+	bool announce_position;
+	bool announce_ewt;
+	char *callback_digit; /* digit that leaves a callback (virtual hold), NULL: off */
+	int line, col;
+};
+
+struct cfg_number {
+	char *number;
+	struct cfg_target target; /* QUEUE, USER or FLOW */
+	long priority;            /* -1: the queue's default */
+	int line, col;
+};
+
+struct cfg_trunk {
+	char *id;
+	char *uri;      /* "sip:host:port" */
+	char *username; /* NULL: no authentication */
+	char *password; /* kept: needed to answer the trunk's challenge; never logged */
+	char *caller_id;
+	int line, col;
+};
+
+struct cfg_named_node {
+	char *name;
+	struct fy_node *node; /* owned by the config's document */
+	char path[128];       /* "tenants[0].flows.main" */
+};
+
+struct cfg_tenant {
+	char *id;
+	char *name;
+	char *domain; /* SIP domain and digest realm; defaults to id */
+	char *timezone;
+	char *language;
+	char *country; /* default country for E.164 normalisation, ISO 3166 alpha-2 */
+	struct cfg_user *users;
+	size_t nusers;
+	struct cfg_queue *queues;
+	size_t nqueues;
+	struct cfg_number *numbers;
+	size_t nnumbers;
+	struct cfg_trunk *trunks;
+	size_t ntrunks;
+	struct cfg_named_node *flows;
+	size_t nflows;
+	struct cfg_named_node *calendars;
+	size_t ncalendars;
+	char **reason_codes; /* not_ready reasons, in order: a feature code digit is index+1 */
+	size_t nreason_codes;
+	char **dispositions;
+	size_t ndispositions;
+	bool prune;
+	int line, col;
+};
+
+struct cfg {
+	struct cy *cy; /* the parsed document; owns flow/calendar nodes */
+	struct cfg_listen *sip_listen;
+	size_t nsip_listen;
+	char *sip_user_agent;
+	long auth_fail_limit;   /* failed authentications before an address is blocked */
+	uint64_t auth_block_ms; /* how long it stays blocked */
+	uint64_t nonce_ttl_ms;
+	char rtp_address[64];
+	uint16_t rtp_port_min, rtp_port_max;
+	long media_workers;
+	char http_listen[80];
+	char *store;
+	char *recordings;
+	char *prompts;   /* prompt directory, default "prompts" */
+	char *tts_cache; /* default "var/tts" */
+	char *log_level;
+	struct cfg_tenant *tenants;
+	size_t ntenants;
+};
+
+/*
+ * Loads and validates `path`. Always returns a config object in *out when memory allows
+ * (0 returned); the caller checks cfg_error_count() and prints cfg_error_at(). Checks
+ * owned by other modules (flows, calendars, strategy names) are added by the engine's
+ * provisioning step through cfg->cy.
+ */
+int cfg_load(const char *path, struct cfg **out);
+int cfg_load_string(const char *name, const char *text, struct cfg **out);
+void cfg_free(struct cfg *c);
+size_t cfg_error_count(const struct cfg *c);
+const char *cfg_error_at(const struct cfg *c, size_t i);
+
+const struct cfg_tenant *cfg_tenant_find(const struct cfg *c, const char *id);
+const struct cfg_queue *cfg_queue_find(const struct cfg_tenant *t, const char *id);
+const struct cfg_user *cfg_user_find(const struct cfg_tenant *t, const char *username);
+const struct cfg_named_node *cfg_flow_find(const struct cfg_tenant *t, const char *name);
+const struct cfg_named_node *cfg_calendar_find(const struct cfg_tenant *t, const char *name);
+
+/* Computes a digest HA1 ("user:realm:password" hashed, lower-case hex) with MD5 (33-byte
+ * buffer) or SHA-256 (65-byte buffer). */
+void cfg_ha1_md5(const char *user, const char *realm, const char *pass, char out[33]);
+void cfg_ha1_sha256(const char *user, const char *realm, const char *pass, char out[65]);
+
+#endif
