@@ -1,0 +1,159 @@
+/*
+ * The media engine: RTP sessions (one per call leg) served by worker threads, each an
+ * epoll loop. The engine thread creates sessions and sends them commands (play, record,
+ * bridge, mix, send DTMF); workers answer with events through the engine's queue.
+ *
+ * Threading contract: every function here is called from the engine thread only (except
+ * media_event_pop's queue, which the engine drains). Commands are asynchronous: they are
+ * queued to the session's worker and take effect in order. A session's pointer stays
+ * valid until media_session_free(); after that call no further event names it.
+ *
+ * Memory: the media engine owns sessions, their sockets and buffers. Nothing is
+ * allocated per packet: each session's buffers are allocated when it is created.
+ */
+#ifndef CENTRALA_MEDIA_H
+#define CENTRALA_MEDIA_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct mq;
+struct media;
+struct media_session;
+
+enum media_codec {
+	MEDIA_CODEC_NONE = 0,
+	MEDIA_CODEC_PCMU, /* G.711 µ-law, PT 0, 8 kHz */
+	MEDIA_CODEC_PCMA, /* G.711 A-law, PT 8, 8 kHz */
+	MEDIA_CODEC_G722, /* G.722, PT 9, 16 kHz audio, 8 kHz RTP clock */
+};
+
+enum media_dir {
+	MEDIA_DIR_SENDRECV = 0,
+	MEDIA_DIR_SENDONLY, /* we send, we do not expect to receive (we hold the peer) */
+	MEDIA_DIR_RECVONLY, /* the peer holds us: we must not send */
+	MEDIA_DIR_INACTIVE,
+};
+
+struct media_config {
+	struct in_addr address;      /* address RTP binds to and advertises */
+	uint16_t port_min, port_max; /* even RTP ports; RTCP on port+1 */
+	unsigned workers;            /* worker threads, 0: one per core */
+	size_t max_sessions;         /* preallocated session slots */
+	uint32_t rtp_timeout_ms;     /* MEDIA_EV_RTP_TIMEOUT after this long without RTP, 0: off */
+};
+
+/* What SDP negotiation decided for a leg. */
+struct media_params {
+	struct sockaddr_in remote; /* where to send RTP (updated by symmetric RTP) */
+	enum media_codec codec;
+	uint8_t pt;                /* payload type of the codec */
+	uint8_t dtmf_pt;           /* telephone-event payload type, 0: none */
+	uint8_t ptime_ms;          /* packetization, default 20 */
+	enum media_dir dir;
+};
+
+enum media_event_type {
+	MEDIA_EV_DIGIT = 1,  /* a DTMF digit ended (RFC 4733 or in-band) */
+	MEDIA_EV_PLAY_DONE,  /* a play request finished (completed, interrupted or stopped) */
+	MEDIA_EV_RTP_TIMEOUT, /* no RTP received for the configured time */
+	MEDIA_EV_RECORD_DONE, /* a recording was finalised */
+	MEDIA_EV_RECORD_ERROR,
+};
+
+enum media_play_end { MEDIA_PLAY_COMPLETED, MEDIA_PLAY_INTERRUPTED, MEDIA_PLAY_STOPPED,
+		      MEDIA_PLAY_FAILED };
+
+struct media_event {
+	enum media_event_type type;
+	uint64_t owner;    /* the cookie given at media_session_alloc */
+	char digit;        /* MEDIA_EV_DIGIT: '0'-'9', '*', '#', 'A'-'D' */
+	uint16_t digit_ms; /* its duration */
+	uint32_t play_id;  /* MEDIA_EV_PLAY_DONE */
+	enum media_play_end play_end;
+	uint64_t ts_ms;    /* monotonic time of the event */
+};
+
+/* One item of a play request. Files are WAV (8 or 16 kHz mono, PCM16/µ-law/A-law);
+ * other rates are resampled. Tones use the cadence of the named tone. */
+enum media_item_kind { MEDIA_ITEM_FILE, MEDIA_ITEM_TONE, MEDIA_ITEM_SILENCE };
+enum media_tone { MEDIA_TONE_RINGBACK, MEDIA_TONE_BUSY, MEDIA_TONE_BEEP };
+
+struct media_item {
+	enum media_item_kind kind;
+	const char *path;       /* MEDIA_ITEM_FILE (copied by media_play) */
+	enum media_tone tone;   /* MEDIA_ITEM_TONE */
+	uint32_t duration_ms;   /* TONE/SILENCE; 0 for a tone: until stopped */
+};
+
+struct media_play_req {
+	const struct media_item *items;
+	size_t nitems;
+	bool loop;     /* music on hold: start again at the end */
+	bool barge_in; /* a received digit stops the play (MEDIA_PLAY_INTERRUPTED) */
+	uint32_t id;   /* echoed in MEDIA_EV_PLAY_DONE */
+};
+
+/* Creates the media engine and starts its workers. Events go to `events` (owned by the
+ * caller; messages are struct media_event). Returns 0 or an errno. */
+int media_create(const struct media_config *cfg, struct mq *events, struct media **out);
+/* Stops workers, finalises recordings, frees every session. */
+void media_destroy(struct media *m);
+
+/* Allocates a session with a local RTP port pair. `owner` is echoed in its events.
+ * `near`, when not NULL, puts the new session on the same worker (sessions that will be
+ * bridged or mixed should be near each other). Returns 0, EAGAIN (no free port or
+ * slot) or an errno. */
+int media_session_alloc(struct media *m, uint64_t owner, struct media_session *near,
+			struct media_session **out);
+/* Stops everything on the session, leaves any bridge or mix, releases its port. */
+void media_session_free(struct media_session *s);
+uint16_t media_session_port(const struct media_session *s);
+const struct in_addr *media_address(const struct media *m);
+
+/* Sets (or updates, on re-INVITE) the negotiated parameters; media flows from then on. */
+int media_session_set(struct media_session *s, const struct media_params *p);
+
+/* Plays items to the session's peer, replacing any play in progress (which ends with
+ * MEDIA_PLAY_STOPPED). While bridged, the play replaces the bridged audio towards this
+ * session's peer. Returns 0, ENOENT (a file does not exist) or EINVAL. */
+int media_play(struct media_session *s, const struct media_play_req *req);
+void media_play_stop(struct media_session *s);
+
+/* Sends one RFC 4733 digit (or nothing when the peer did not offer telephone-event). */
+int media_send_dtmf(struct media_session *s, char digit, uint16_t duration_ms);
+/* Turns in-band (audio) DTMF detection on or off for the session (default off; turned on
+ * by the engine when the peer did not offer telephone-event). */
+void media_inband_dtmf(struct media_session *s, bool on);
+
+/* Bridges two sessions (both ways). When codecs match, packets are relayed; otherwise
+ * audio is transcoded through linear PCM. When `record_path` is not NULL, a stereo WAV is
+ * written there: `a`'s received audio on the left channel, `b`'s on the right, aligned
+ * on RTP timestamps with silence for gaps. Returns 0, EINVAL or an errno. */
+int media_bridge(struct media_session *a, struct media_session *b, const char *record_path);
+/* Ends the bridge that `s` is part of (both directions); recordings are finalised. */
+void media_unbridge(struct media_session *s);
+/* Pauses or resumes writing the bridge's recording (silence is written meanwhile, so
+ * the file's timeline stays true), e.g. while a caller gives card details. */
+void media_record_pause(struct media_session *s, bool paused);
+
+/* Conferences: a mixer of three or more parties. A member's mode says what it hears and
+ * who hears it: FULL (hears all, heard by all), LISTEN (hears all, heard by none:
+ * supervisor monitoring), WHISPER (hears all, heard only by `whisper_to`). */
+enum media_mix_mode { MEDIA_MIX_FULL, MEDIA_MIX_LISTEN, MEDIA_MIX_WHISPER };
+struct media_mix;
+int media_mix_create(struct media *m, const char *record_path, struct media_mix **out);
+int media_mix_join(struct media_mix *x, struct media_session *s, enum media_mix_mode mode,
+		   struct media_session *whisper_to);
+void media_mix_leave(struct media_mix *x, struct media_session *s);
+void media_mix_free(struct media_mix *x);
+
+/* Counters for /metrics and benchmarks (read without locks; approximate). */
+struct media_stats {
+	uint64_t sessions, packets_in, packets_out, bytes_in, bytes_out, late_or_lost;
+};
+void media_stats_get(const struct media *m, struct media_stats *out);
+
+#endif
