@@ -1,0 +1,371 @@
+/*
+ * Interactions: the names of channels and directions, durations derived from the
+ * timeline, and the one JSON and CSV form of an interaction (DESIGN.md contract 5).
+ * The export and the REST API both render through crm_interaction_json, so a field
+ * means the same thing everywhere.
+ */
+#include "crm/crm.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/clock.h"
+
+static const char *const channel_names[CRM_CHANNEL_COUNT] = {"voice", "chat", "email", "sms",
+							     "callback"};
+static const char *const direction_names[CRM_DIR_COUNT] = {"inbound", "outbound", "internal"};
+
+const char *crm_channel_name(enum crm_channel ch)
+{
+	return (unsigned)ch < CRM_CHANNEL_COUNT ? channel_names[ch] : "voice";
+}
+
+const char *crm_direction_name(enum crm_direction d)
+{
+	return (unsigned)d < CRM_DIR_COUNT ? direction_names[d] : "inbound";
+}
+
+int crm_channel_parse(const char *s, enum crm_channel *out)
+{
+	int i;
+
+	for (i = 0; s && i < CRM_CHANNEL_COUNT; i++)
+		if (!strcmp(s, channel_names[i])) {
+			*out = (enum crm_channel)i;
+			return 0;
+		}
+	return EINVAL;
+}
+
+int crm_direction_parse(const char *s, enum crm_direction *out)
+{
+	int i;
+
+	for (i = 0; s && i < CRM_DIR_COUNT; i++)
+		if (!strcmp(s, direction_names[i])) {
+			*out = (enum crm_direction)i;
+			return 0;
+		}
+	return EINVAL;
+}
+
+void crm_interaction_durations(struct crm_interaction *ix)
+{
+	int64_t held_at = 0, hold = 0, end;
+	size_t i;
+
+	if (ix->queued_ms) {
+		end = ix->answered_ms ? ix->answered_ms : ix->ended_ms;
+		if (end >= ix->queued_ms)
+			ix->wait_ms = end - ix->queued_ms;
+	}
+	for (i = 0; i < ix->ntimeline; i++) {
+		const struct crm_event *e = &ix->timeline[i];
+
+		if (!e->event)
+			continue;
+		if (!strcmp(e->event, "held") && !held_at) {
+			held_at = e->ts_ms;
+		} else if (!strcmp(e->event, "unheld") && held_at) {
+			hold += e->ts_ms > held_at ? e->ts_ms - held_at : 0;
+			held_at = 0;
+		}
+	}
+	if (held_at && ix->ended_ms > held_at)
+		hold += ix->ended_ms - held_at;
+	if (ix->ntimeline)
+		ix->hold_ms = hold;
+	if (ix->answered_ms && ix->ended_ms >= ix->answered_ms) {
+		int64_t talk = ix->ended_ms - ix->answered_ms - ix->hold_ms;
+
+		ix->talk_ms = talk > 0 ? talk : 0;
+	}
+}
+
+/* ---- rendering ---------------------------------------------------------------------- */
+
+/* The columns, in order, of both the JSON objects and the CSV rows. */
+enum field {
+	F_ID,
+	F_TENANT,
+	F_CHANNEL,
+	F_DIRECTION,
+	F_CONTACT,
+	F_FROM,
+	F_TO,
+	F_NUMBER,
+	F_QUEUE,
+	F_AGENT,
+	F_CREATED,
+	F_QUEUED,
+	F_OFFERED,
+	F_ANSWERED,
+	F_ENDED,
+	F_WAIT,
+	F_TALK,
+	F_HOLD,
+	F_WRAPUP,
+	F_ABANDONED,
+	F_DISPOSITION,
+	F_NOTES,
+	F_RECORDING,
+	F_CAMPAIGN,
+	F_HANGUP_BY,
+	F_TIMELINE,
+	F_COUNT
+};
+
+static const char *const field_names[F_COUNT] = {
+    "id",     "tenant",	   "channel",  "direction", "contact",	"from",	     "to",
+    "number", "queue",	   "agent",    "created",   "queued",	"offered",   "answered",
+    "ended",  "wait_s",	   "talk_s",   "hold_s",    "wrapup_s", "abandoned", "disposition",
+    "notes",  "recording", "campaign", "hangup_by", "timeline",
+};
+
+/* The value kinds: how a field is rendered. */
+enum kind { K_STR, K_TIME, K_SECONDS, K_BOOL, K_TIMELINE };
+
+struct value {
+	enum kind kind;
+	const char *s;
+	int64_t i;
+};
+
+static struct value field_value(const struct crm_interaction *ix, enum field f)
+{
+	struct value v = {K_STR, NULL, 0};
+
+	switch (f) {
+	case F_ID:
+		v.s = ix->id;
+		break;
+	case F_TENANT:
+		v.s = ix->tenant;
+		break;
+	case F_CHANNEL:
+		v.s = crm_channel_name(ix->channel);
+		break;
+	case F_DIRECTION:
+		v.s = crm_direction_name(ix->direction);
+		break;
+	case F_CONTACT:
+		v.s = ix->contact;
+		break;
+	case F_FROM:
+		v.s = ix->from;
+		break;
+	case F_TO:
+		v.s = ix->to;
+		break;
+	case F_NUMBER:
+		v.s = ix->number;
+		break;
+	case F_QUEUE:
+		v.s = ix->queue;
+		break;
+	case F_AGENT:
+		v.s = ix->agent;
+		break;
+	case F_CREATED:
+		v = (struct value){K_TIME, NULL, ix->created_ms};
+		break;
+	case F_QUEUED:
+		v = (struct value){K_TIME, NULL, ix->queued_ms};
+		break;
+	case F_OFFERED:
+		v = (struct value){K_TIME, NULL, ix->offered_ms};
+		break;
+	case F_ANSWERED:
+		v = (struct value){K_TIME, NULL, ix->answered_ms};
+		break;
+	case F_ENDED:
+		v = (struct value){K_TIME, NULL, ix->ended_ms};
+		break;
+	case F_WAIT:
+		v = (struct value){K_SECONDS, NULL, ix->wait_ms};
+		break;
+	case F_TALK:
+		v = (struct value){K_SECONDS, NULL, ix->talk_ms};
+		break;
+	case F_HOLD:
+		v = (struct value){K_SECONDS, NULL, ix->hold_ms};
+		break;
+	case F_WRAPUP:
+		v = (struct value){K_SECONDS, NULL, ix->wrapup_ms};
+		break;
+	case F_ABANDONED:
+		v = (struct value){K_BOOL, NULL, ix->abandoned};
+		break;
+	case F_DISPOSITION:
+		v.s = ix->disposition;
+		break;
+	case F_NOTES:
+		v.s = ix->notes;
+		break;
+	case F_RECORDING:
+		v.s = ix->recording;
+		break;
+	case F_CAMPAIGN:
+		v.s = ix->campaign;
+		break;
+	case F_HANGUP_BY:
+		v.s = ix->hangup_by;
+		break;
+	case F_TIMELINE:
+		v.kind = K_TIMELINE;
+		break;
+	case F_COUNT:
+		break;
+	}
+	return v;
+}
+
+/* Seconds with millisecond precision and no trailing zeros: 12, 12.5, 0.125. */
+static void put_seconds(struct crm_buf *b, int64_t ms)
+{
+	char frac[8];
+	int n;
+
+	if (ms < 0)
+		ms = 0;
+	if (ms % 1000 == 0) {
+		crm_buf_printf(b, "%lld", (long long)(ms / 1000));
+		return;
+	}
+	n = snprintf(frac, sizeof(frac), "%03d", (int)(ms % 1000));
+	while (n > 0 && frac[n - 1] == '0')
+		frac[--n] = '\0';
+	crm_buf_printf(b, "%lld.%s", (long long)(ms / 1000), frac);
+}
+
+static void json_opt(struct crm_buf *b, const char *key, const char *val)
+{
+	if (!val)
+		return;
+	crm_buf_printf(b, ",\"%s\":", key);
+	crm_buf_json_str(b, val);
+}
+
+int crm_timeline_json(const struct crm_event *ev, size_t n, struct crm_buf *out)
+{
+	char ts[32];
+	size_t i;
+
+	crm_buf_putc(out, '[');
+	for (i = 0; i < n; i++) {
+		const struct crm_event *e = &ev[i];
+
+		crm_buf_puts(out, i ? ",{\"ts\":\"" : "{\"ts\":\"");
+		crm_buf_puts(out, clock_iso8601(e->ts_ms, ts, sizeof(ts)));
+		crm_buf_puts(out, "\",\"event\":");
+		crm_buf_json_str(out, e->event ? e->event : "");
+		json_opt(out, "agent", e->agent);
+		json_opt(out, "queue", e->queue);
+		json_opt(out, "node", e->node);
+		json_opt(out, "digits", e->digits);
+		json_opt(out, "result", e->result);
+		json_opt(out, "target", e->target);
+		json_opt(out, "by", e->by);
+		crm_buf_putc(out, '}');
+	}
+	crm_buf_putc(out, ']');
+	return out->err;
+}
+
+static void put_timeline(const struct crm_interaction *ix, struct crm_buf *b)
+{
+	if (ix->timeline_json)
+		crm_buf_puts(b, ix->timeline_json);
+	else
+		crm_timeline_json(ix->timeline, ix->ntimeline, b);
+}
+
+int crm_interaction_json(const struct crm_interaction *ix, struct crm_buf *out)
+{
+	char ts[32];
+	int f;
+
+	crm_buf_putc(out, '{');
+	for (f = 0; f < F_COUNT; f++) {
+		struct value v = field_value(ix, (enum field)f);
+
+		crm_buf_printf(out, f ? ",\"%s\":" : "\"%s\":", field_names[f]);
+		switch (v.kind) {
+		case K_STR:
+			crm_buf_json_str(out, v.s);
+			break;
+		case K_TIME:
+			if (!v.i) {
+				crm_buf_puts(out, "null");
+				break;
+			}
+			crm_buf_putc(out, '"');
+			crm_buf_puts(out, clock_iso8601(v.i, ts, sizeof(ts)));
+			crm_buf_putc(out, '"');
+			break;
+		case K_SECONDS:
+			put_seconds(out, v.i);
+			break;
+		case K_BOOL:
+			crm_buf_puts(out, v.i ? "true" : "false");
+			break;
+		case K_TIMELINE:
+			put_timeline(ix, out);
+			break;
+		}
+	}
+	crm_buf_putc(out, '}');
+	return out->err;
+}
+
+int crm_interaction_csv_header(struct crm_buf *out)
+{
+	int f;
+
+	for (f = 0; f < F_COUNT; f++) {
+		if (f)
+			crm_buf_putc(out, ',');
+		crm_buf_puts(out, field_names[f]);
+	}
+	crm_buf_puts(out, "\r\n");
+	return out->err;
+}
+
+int crm_interaction_csv(const struct crm_interaction *ix, struct crm_buf *out)
+{
+	struct crm_buf tmp = {0};
+	char ts[32];
+	int f;
+
+	for (f = 0; f < F_COUNT; f++) {
+		struct value v = field_value(ix, (enum field)f);
+
+		if (f)
+			crm_buf_putc(out, ',');
+		switch (v.kind) {
+		case K_STR:
+			crm_buf_csv_field(out, v.s);
+			break;
+		case K_TIME:
+			if (v.i)
+				crm_buf_puts(out, clock_iso8601(v.i, ts, sizeof(ts)));
+			break;
+		case K_SECONDS:
+			put_seconds(out, v.i);
+			break;
+		case K_BOOL:
+			crm_buf_puts(out, v.i ? "true" : "false");
+			break;
+		case K_TIMELINE:
+			put_timeline(ix, &tmp);
+			if (tmp.err)
+				out->err = tmp.err;
+			crm_buf_csv_field(out, tmp.p ? tmp.p : "[]");
+			break;
+		}
+	}
+	crm_buf_puts(out, "\r\n");
+	crm_buf_free(&tmp);
+	return out->err;
+}
