@@ -1,13 +1,41 @@
-/* centrala command line: serve, check, simulate, erlang, export, version. */
+/*
+ * centrala's command line: serve, check, simulate, erlang, export, version. Each command
+ * lives in its module; this file only dispatches and prints usage.
+ */
 #include <stdio.h>
 #include <string.h>
 
+#include "engine/engine.h"
+
+static const char usage[] =
+    "usage: centrala COMMAND [ARGS]\n"
+    "\n"
+    "commands:\n"
+    "  serve --config FILE        run the server\n"
+    "  check FILE                 validate a configuration (errors as FILE:LINE:COL)\n"
+    "  export interactions --config FILE [--since TIME] [--format jsonl|csv]\n"
+    "                             write interactions, one per line\n"
+    "  simulate SCENARIO.yaml     simulate a day of traffic on the real routing code\n"
+    "  erlang --rate 720/h --aht 240s --answer-within 15s [--agents N] [--target 0.8]\n"
+    "                             Erlang C staffing figures as JSON\n"
+    "  version                    print the version\n";
+
 int main(int argc, char **argv)
 {
-	if (argc > 1 && strcmp(argv[1], "version") == 0) {
+	const char *cmd = argc > 1 ? argv[1] : NULL;
+
+	if (!cmd || !strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+		fputs(usage, cmd ? stdout : stderr);
+		return cmd ? 0 : 2;
+	}
+	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
 		printf("centrala %s\n", CENTRALA_VERSION);
 		return 0;
 	}
-	fprintf(stderr, "usage: centrala serve|check|simulate|erlang|export|version\n");
+	if (!strcmp(cmd, "check"))
+		return engine_check_cli(argc - 1, argv + 1);
+	if (!strcmp(cmd, "serve"))
+		return engine_serve_cli(argc - 1, argv + 1);
+	fprintf(stderr, "centrala: unknown command \"%s\"\n\n%s", cmd, usage);
 	return 2;
 }

@@ -77,7 +77,7 @@ struct cfg_target {
 
 struct cfg_relax {
 	uint64_t after_ms;
-	int min_level; /* 0: unchanged */
+	int min_level;	 /* 0: unchanged */
 	char *add_queue; /* NULL: none */
 };
 
@@ -87,21 +87,21 @@ struct cfg_queue {
 	char *strategy; /* validated against the ACD's strategy table by the engine */
 	struct cfg_skill *skills;
 	size_t nskills;
-	uint64_t ring_timeout_ms;    /* default 15s */
-	uint64_t wrap_up_ms;         /* default 0 */
-	uint64_t max_wait_ms;        /* 0: no limit */
-	uint64_t service_level_ms;   /* default 20s */
-	long service_level_target;   /* percent, default 80 */
-	uint64_t short_abandon_ms;   /* default 5s */
-	uint64_t sticky_ms;          /* preferred agent window, 0: off */
-	long max_len;                /* 0: no limit */
-	long priority;               /* default contact priority 0..100 */
-	long max_no_answer;          /* missed offers before not_ready, default 3 */
+	uint64_t ring_timeout_ms;  /* default 15s */
+	uint64_t wrap_up_ms;	   /* default 0 */
+	uint64_t max_wait_ms;	   /* 0: no limit */
+	uint64_t service_level_ms; /* default 20s */
+	long service_level_target; /* percent, default 80 */
+	uint64_t short_abandon_ms; /* default 5s */
+	uint64_t sticky_ms;	   /* preferred agent window, 0: off */
+	long max_len;		   /* 0: no limit */
+	long priority;		   /* default contact priority 0..100 */
+	long max_no_answer;	   /* missed offers before not_ready, default 3 */
 	struct cfg_relax *relax;
 	size_t nrelax;
 	struct cfg_target overflow; /* on max_wait, max_len and closed */
-	char *hours;                /* calendar name in tenant.calendars, NULL: always open */
-	char *moh;                  /* music on hold file, NULL: built-in */
+	char *hours;		    /* calendar name in tenant.calendars, NULL: always open */
+	char *moh;		    /* music on hold file, NULL: built-in */
 	uint64_t announce_every_ms; /* 0: no announcements */
 	bool announce_position;
 	bool announce_ewt;
@@ -112,13 +112,13 @@ struct cfg_queue {
 struct cfg_number {
 	char *number;
 	struct cfg_target target; /* QUEUE, USER or FLOW */
-	long priority;            /* -1: the queue's default */
+	long priority;		  /* -1: the queue's default */
 	int line, col;
 };
 
 struct cfg_trunk {
 	char *id;
-	char *uri;      /* "sip:host:port" */
+	char *uri;	/* "sip:host:port" */
 	char *username; /* NULL: no authentication */
 	char *password; /* kept: needed to answer the trunk's challenge; never logged */
 	char *caller_id;
@@ -128,7 +128,7 @@ struct cfg_trunk {
 struct cfg_named_node {
 	char *name;
 	struct fy_node *node; /* owned by the config's document */
-	char path[128];       /* "tenants[0].flows.main" */
+	char path[128];	      /* "tenants[0].flows.main" */
 };
 
 struct cfg_tenant {
@@ -163,7 +163,7 @@ struct cfg {
 	struct cfg_listen *sip_listen;
 	size_t nsip_listen;
 	char *sip_user_agent;
-	long auth_fail_limit;   /* failed authentications before an address is blocked */
+	long auth_fail_limit;	/* failed authentications before an address is blocked */
 	uint64_t auth_block_ms; /* how long it stays blocked */
 	uint64_t nonce_ttl_ms;
 	char rtp_address[64];
@@ -172,7 +172,7 @@ struct cfg {
 	char http_listen[80];
 	char *store;
 	char *recordings;
-	char *prompts;   /* prompt directory, default "prompts" */
+	char *prompts;	 /* prompt directory, default "prompts" */
 	char *tts_cache; /* default "var/tts" */
 	char *log_level;
 	struct cfg_tenant *tenants;

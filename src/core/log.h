@@ -19,7 +19,7 @@ int log_enabled(enum log_level lvl);
 /* Writes "ts=... level=... mod=MOD " followed by the formatted body and a newline,
  * with one write(2) so that lines from different threads never interleave. */
 void log_write(enum log_level lvl, const char *mod, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 void log_vwrite(enum log_level lvl, const char *mod, const char *fmt, va_list ap);
 
 #define log_debug(mod, ...)                                                                        \

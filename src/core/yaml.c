@@ -99,8 +99,8 @@ static int cy_parse(struct cy *c, const char *path, const char *text)
 			any = 1;
 		}
 		if (!any)
-			cy_error(c, NULL, "", "%s", path ? "cannot read or parse the file"
-							 : "cannot parse the text");
+			cy_error(c, NULL, "", "%s",
+				 path ? "cannot read or parse the file" : "cannot parse the text");
 		if (c->doc) {
 			fy_document_destroy(c->doc);
 			c->doc = NULL;
@@ -304,8 +304,7 @@ struct fy_node *cy_items(struct fy_node *seq, void **iter)
 	return seq ? fy_node_sequence_iterate(seq, iter) : NULL;
 }
 
-void cy_check_keys(struct cy *c, struct fy_node *map, const char *path,
-		   const char *const *allowed)
+void cy_check_keys(struct cy *c, struct fy_node *map, const char *path, const char *const *allowed)
 {
 	struct fy_node_pair *p;
 	void *it = NULL;
@@ -342,8 +341,7 @@ const char *cy_text(struct fy_node *n)
 }
 
 static struct fy_node *get_scalar(struct cy *c, struct fy_node *map, const char *path,
-				  const char *key, bool required, char *pbuf, size_t psize,
-				  int *rc)
+				  const char *key, bool required, char *pbuf, size_t psize, int *rc)
 {
 	struct fy_node *n = cy_get(map, key);
 
@@ -362,8 +360,8 @@ static struct fy_node *get_scalar(struct cy *c, struct fy_node *map, const char 
 	return n;
 }
 
-int cy_get_str(struct cy *c, struct fy_node *map, const char *path, const char *key,
-	       bool required, const char **out)
+int cy_get_str(struct cy *c, struct fy_node *map, const char *path, const char *key, bool required,
+	       const char **out)
 {
 	char p[512];
 	int rc;
@@ -374,8 +372,8 @@ int cy_get_str(struct cy *c, struct fy_node *map, const char *path, const char *
 	return rc;
 }
 
-int cy_get_dup(struct cy *c, struct fy_node *map, const char *path, const char *key,
-	       bool required, char **out)
+int cy_get_dup(struct cy *c, struct fy_node *map, const char *path, const char *key, bool required,
+	       char **out)
 {
 	const char *s;
 	int rc = cy_get_str(c, map, path, key, required, &s);
@@ -402,8 +400,7 @@ int cy_node_bool(struct cy *c, struct fy_node *n, const char *path, bool *out)
 	return EINVAL;
 }
 
-int cy_node_int(struct cy *c, struct fy_node *n, const char *path, long min, long max,
-		long *out)
+int cy_node_int(struct cy *c, struct fy_node *n, const char *path, long min, long max, long *out)
 {
 	const char *s = cy_text(n);
 	char *end;
@@ -439,8 +436,8 @@ int cy_node_ms(struct cy *c, struct fy_node *n, const char *path, uint64_t *out_
 	return 0;
 }
 
-int cy_get_bool(struct cy *c, struct fy_node *map, const char *path, const char *key,
-		bool required, bool *out)
+int cy_get_bool(struct cy *c, struct fy_node *map, const char *path, const char *key, bool required,
+		bool *out)
 {
 	char p[512];
 	int rc;
@@ -449,8 +446,8 @@ int cy_get_bool(struct cy *c, struct fy_node *map, const char *path, const char 
 	return n ? cy_node_bool(c, n, p, out) : rc;
 }
 
-int cy_get_int(struct cy *c, struct fy_node *map, const char *path, const char *key,
-	       bool required, long min, long max, long *out)
+int cy_get_int(struct cy *c, struct fy_node *map, const char *path, const char *key, bool required,
+	       long min, long max, long *out)
 {
 	char p[512];
 	int rc;
@@ -459,8 +456,8 @@ int cy_get_int(struct cy *c, struct fy_node *map, const char *path, const char *
 	return n ? cy_node_int(c, n, p, min, max, out) : rc;
 }
 
-int cy_get_ms(struct cy *c, struct fy_node *map, const char *path, const char *key,
-	      bool required, uint64_t *out_ms)
+int cy_get_ms(struct cy *c, struct fy_node *map, const char *path, const char *key, bool required,
+	      uint64_t *out_ms)
 {
 	char p[512];
 	int rc;

@@ -26,9 +26,9 @@ const char *cy_file(const struct cy *c);
 
 /* Records an error or a warning at node n (NULL: no position) under key path `path`. */
 void cy_error(struct cy *c, struct fy_node *n, const char *path, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 void cy_warn(struct cy *c, struct fy_node *n, const char *path, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 size_t cy_error_count(const struct cy *c);
 size_t cy_warning_count(const struct cy *c);
 /* The i-th message ("file:line:col: path: text"). */
@@ -48,8 +48,7 @@ bool cy_is_seq(struct cy *c, struct fy_node *n, const char *path);
 bool cy_is_scalar(struct cy *c, struct fy_node *n, const char *path);
 
 /* Records an error for every key of `map` not in the NULL-terminated `allowed` list. */
-void cy_check_keys(struct cy *c, struct fy_node *map, const char *path,
-		   const char *const *allowed);
+void cy_check_keys(struct cy *c, struct fy_node *map, const char *path, const char *const *allowed);
 
 /* Value of `key` in mapping `map`, or NULL. */
 struct fy_node *cy_get(struct fy_node *map, const char *key);
@@ -61,21 +60,20 @@ const char *cy_text(struct fy_node *n);
  * is present and valid, ENOENT when absent (an error is recorded if `required`), and
  * EINVAL after recording an error for a present but invalid value.
  */
-int cy_get_str(struct cy *c, struct fy_node *map, const char *path, const char *key,
-	       bool required, const char **out);
-int cy_get_dup(struct cy *c, struct fy_node *map, const char *path, const char *key,
-	       bool required, char **out);
-int cy_get_bool(struct cy *c, struct fy_node *map, const char *path, const char *key,
-		bool required, bool *out);
-int cy_get_int(struct cy *c, struct fy_node *map, const char *path, const char *key,
-	       bool required, long min, long max, long *out);
-int cy_get_ms(struct cy *c, struct fy_node *map, const char *path, const char *key,
-	      bool required, uint64_t *out_ms);
+int cy_get_str(struct cy *c, struct fy_node *map, const char *path, const char *key, bool required,
+	       const char **out);
+int cy_get_dup(struct cy *c, struct fy_node *map, const char *path, const char *key, bool required,
+	       char **out);
+int cy_get_bool(struct cy *c, struct fy_node *map, const char *path, const char *key, bool required,
+		bool *out);
+int cy_get_int(struct cy *c, struct fy_node *map, const char *path, const char *key, bool required,
+	       long min, long max, long *out);
+int cy_get_ms(struct cy *c, struct fy_node *map, const char *path, const char *key, bool required,
+	      uint64_t *out_ms);
 
 /* Node-level versions of the same checks, for sequence items and mapping values. */
 int cy_node_bool(struct cy *c, struct fy_node *n, const char *path, bool *out);
-int cy_node_int(struct cy *c, struct fy_node *n, const char *path, long min, long max,
-		long *out);
+int cy_node_int(struct cy *c, struct fy_node *n, const char *path, long min, long max, long *out);
 int cy_node_ms(struct cy *c, struct fy_node *n, const char *path, uint64_t *out_ms);
 
 /* Parses a duration: "250ms", "20s", "5m", "1h", "1d", or combinations ("1m30s").

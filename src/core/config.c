@@ -1,0 +1,936 @@
+/*
+ * Loads the daemon's YAML configuration into struct cfg and checks everything that is
+ * checkable without other modules: types, ranges, durations, unknown keys, duplicate ids,
+ * references between objects of a tenant (numbers → queues/users/flows, overflow targets,
+ * relaxation queues, calendars). Every problem is recorded with file:line:col and key
+ * path; loading goes on after an error so that `centrala check` reports them all.
+ */
+#include "core/config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <openssl/evp.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define P(buf, parent, key) cy_path(buf, sizeof(buf), parent, key)
+
+static const char *const top_keys[] = {"sip", "rtp",	 "http", "store",   "recordings",
+				       "log", "prompts", "tts",	 "tenants", NULL};
+static const char *const sip_keys[] = {"listen",     "user_agent", "auth_fail_limit",
+				       "auth_block", "nonce_ttl",  NULL};
+static const char *const rtp_keys[] = {"address", "ports", "workers", NULL};
+static const char *const http_keys[] = {"listen", NULL};
+static const char *const tts_keys[] = {"cache", NULL};
+static const char *const tenant_keys[] = {
+    "id",      "name",	 "domain", "timezone",	"language",	"country",	"users", "queues",
+    "numbers", "trunks", "flows",  "calendars", "reason_codes", "dispositions", "prune", NULL};
+static const char *const user_keys[] = {"username", "name",   "password",   "roles",	"sip",
+					"skills",   "queues", "auto_ready", "language", NULL};
+static const char *const user_sip_keys[] = {"user", "password", NULL};
+static const char *const queue_keys[] = {"id",
+					 "name",
+					 "strategy",
+					 "skills",
+					 "ring_timeout",
+					 "wrap_up",
+					 "max_wait",
+					 "service_level",
+					 "service_level_target",
+					 "short_abandon",
+					 "sticky",
+					 "max_len",
+					 "priority",
+					 "max_no_answer",
+					 "relax",
+					 "overflow",
+					 "hours",
+					 "moh",
+					 "announce",
+					 "callback_digit",
+					 NULL};
+static const char *const relax_keys[] = {"after", "min_level", "add_queue", NULL};
+static const char *const announce_keys[] = {"every", "position", "ewt", NULL};
+static const char *const target_keys[] = {"queue", "user",    "number", "trunk",
+					  "flow",  "message", "hangup", NULL};
+static const char *const number_keys[] = {"number", "flow", "queue", "user", "priority", NULL};
+static const char *const trunk_keys[] = {"id", "uri", "username", "password", "caller_id", NULL};
+
+static char *xstrdup(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static void *grow(void *v, size_t n, size_t size)
+{
+	void *p = realloc(v, (n + 1) * size);
+
+	if (p)
+		memset((char *)p + n * size, 0, size);
+	return p;
+}
+
+static int parse_listen(struct cy *c, struct fy_node *n, const char *path, struct cfg_listen *l)
+{
+	const char *s = cy_text(n);
+	char proto[8], host[64];
+	unsigned port;
+
+	if (!s || sscanf(s, "%7[a-z]:%63[^:]:%u", proto, host, &port) != 3 || port == 0 ||
+	    port > 65535) {
+		cy_error(c, n, path, "expected \"udp|tcp|tls:ADDRESS:PORT\", got \"%s\"",
+			 s ? s : "(not a value)");
+		return EINVAL;
+	}
+	if (!strcmp(proto, "udp"))
+		l->proto = CFG_PROTO_UDP;
+	else if (!strcmp(proto, "tcp"))
+		l->proto = CFG_PROTO_TCP;
+	else if (!strcmp(proto, "tls"))
+		l->proto = CFG_PROTO_TLS;
+	else {
+		cy_error(c, n, path, "unknown transport \"%s\" (udp, tcp or tls)", proto);
+		return EINVAL;
+	}
+	snprintf(l->host, sizeof(l->host), "%s", host);
+	l->port = (uint16_t)port;
+	return 0;
+}
+
+static void parse_sip(struct cy *c, struct fy_node *n, struct cfg *cfg)
+{
+	struct fy_node *lst, *it;
+	void *iter = NULL;
+	size_t i = 0;
+	long v;
+
+	if (!cy_is_map(c, n, "sip"))
+		return;
+	cy_check_keys(c, n, "sip", sip_keys);
+	lst = cy_get(n, "listen");
+	if (lst && fy_node_is_scalar(lst)) {
+		cfg->sip_listen = calloc(1, sizeof(*cfg->sip_listen));
+		if (cfg->sip_listen && !parse_listen(c, lst, "sip.listen", cfg->sip_listen))
+			cfg->nsip_listen = 1;
+	} else if (lst && cy_is_seq(c, lst, "sip.listen")) {
+		while ((it = cy_items(lst, &iter))) {
+			char p[64];
+			struct cfg_listen *nl =
+			    grow(cfg->sip_listen, cfg->nsip_listen, sizeof(*nl));
+			if (!nl)
+				return;
+			cfg->sip_listen = nl;
+			if (!parse_listen(c, it, cy_path_idx(p, sizeof(p), "sip.listen", i),
+					  &nl[cfg->nsip_listen]))
+				cfg->nsip_listen++;
+			i++;
+		}
+	}
+	cy_get_dup(c, n, "sip", "user_agent", false, &cfg->sip_user_agent);
+	if (!cy_get_int(c, n, "sip", "auth_fail_limit", false, 1, 1000000, &v))
+		cfg->auth_fail_limit = v;
+	cy_get_ms(c, n, "sip", "auth_block", false, &cfg->auth_block_ms);
+	cy_get_ms(c, n, "sip", "nonce_ttl", false, &cfg->nonce_ttl_ms);
+}
+
+static void parse_rtp(struct cy *c, struct fy_node *n, struct cfg *cfg)
+{
+	const char *s;
+	long v;
+
+	if (!cy_is_map(c, n, "rtp"))
+		return;
+	cy_check_keys(c, n, "rtp", rtp_keys);
+	if (!cy_get_str(c, n, "rtp", "address", false, &s)) {
+		struct in_addr a;
+		if (inet_pton(AF_INET, s, &a) != 1)
+			cy_error(c, cy_get(n, "address"), "rtp.address",
+				 "expected an IPv4 address, got \"%s\"", s);
+		else
+			snprintf(cfg->rtp_address, sizeof(cfg->rtp_address), "%s", s);
+	}
+	if (!cy_get_str(c, n, "rtp", "ports", false, &s)) {
+		unsigned lo, hi;
+		char end;
+		if (sscanf(s, "%u-%u%c", &lo, &hi, &end) != 2 || lo < 1024 || hi > 65535 ||
+		    lo + 2 > hi)
+			cy_error(c, cy_get(n, "ports"), "rtp.ports",
+				 "expected a range LOW-HIGH within 1024-65535, got \"%s\"", s);
+		else {
+			cfg->rtp_port_min = (uint16_t)lo;
+			cfg->rtp_port_max = (uint16_t)hi;
+		}
+	}
+	if (!cy_get_int(c, n, "rtp", "workers", false, 0, 256, &v))
+		cfg->media_workers = v;
+}
+
+static int parse_skills(struct cy *c, struct fy_node *n, const char *path, struct cfg_skill **out,
+			size_t *nout)
+{
+	struct fy_node_pair *pr;
+	void *it = NULL;
+
+	if (!n)
+		return 0;
+	if (!cy_is_map(c, n, path))
+		return EINVAL;
+	while ((pr = cy_pairs(n, &it))) {
+		const char *name = cy_text(fy_node_pair_key(pr));
+		char p[512];
+		long lvl;
+		struct cfg_skill *s;
+		if (!name)
+			continue;
+		if (cy_node_int(c, fy_node_pair_value(pr), P(p, path, name), 1, 10, &lvl))
+			continue;
+		s = grow(*out, *nout, sizeof(**out));
+		if (!s)
+			return ENOMEM;
+		*out = s;
+		s[*nout].name = xstrdup(name);
+		s[*nout].level = (int)lvl;
+		(*nout)++;
+	}
+	return 0;
+}
+
+static void parse_target(struct cy *c, struct fy_node *n, const char *path, struct cfg_target *t)
+{
+	static const struct {
+		const char *key;
+		enum cfg_target_kind kind;
+	} kinds[] = {{"queue", CFG_TARGET_QUEUE},     {"user", CFG_TARGET_USER},
+		     {"number", CFG_TARGET_NUMBER},   {"flow", CFG_TARGET_FLOW},
+		     {"message", CFG_TARGET_MESSAGE}, {"hangup", CFG_TARGET_HANGUP}};
+	int found = 0;
+
+	if (!cy_is_map(c, n, path))
+		return;
+	cy_check_keys(c, n, path, target_keys);
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		const char *v;
+		if (cy_get_str(c, n, path, kinds[i].key, false, &v))
+			continue;
+		if (found++) {
+			cy_error(c, cy_get(n, kinds[i].key), path,
+				 "give only one of queue, user, number, flow, message, hangup");
+			continue;
+		}
+		t->kind = kinds[i].kind;
+		t->value = xstrdup(v);
+	}
+	cy_get_dup(c, n, path, "trunk", false, &t->trunk);
+	if (!found)
+		cy_error(c, n, path, "needs one of queue, user, number, flow, message, hangup");
+}
+
+static void parse_user(struct cy *c, struct fy_node *n, const char *path, struct cfg_tenant *t,
+		       struct cfg_user *u)
+{
+	struct fy_node *roles, *sip, *qs;
+	char p[512];
+
+	cy_pos(n, &u->line, &u->col);
+	if (!cy_is_map(c, n, path))
+		return;
+	cy_check_keys(c, n, path, user_keys);
+	cy_get_dup(c, n, path, "username", true, &u->username);
+	cy_get_dup(c, n, path, "name", false, &u->name);
+	cy_get_dup(c, n, path, "password", false, &u->password);
+	cy_get_dup(c, n, path, "language", false, &u->language);
+	cy_get_bool(c, n, path, "auto_ready", false, &u->auto_ready);
+	roles = cy_get(n, "roles");
+	if (roles && cy_is_seq(c, roles, P(p, path, "roles"))) {
+		struct fy_node *r;
+		void *it = NULL;
+		while ((r = cy_items(roles, &it))) {
+			const char *s = cy_text(r);
+			if (s && !strcmp(s, "agent"))
+				u->roles |= CFG_ROLE_AGENT;
+			else if (s && !strcmp(s, "supervisor"))
+				u->roles |= CFG_ROLE_SUPERVISOR;
+			else if (s && !strcmp(s, "admin"))
+				u->roles |= CFG_ROLE_ADMIN;
+			else if (s && !strcmp(s, "qa"))
+				u->roles |= CFG_ROLE_QA;
+			else
+				cy_error(c, r, p,
+					 "unknown role \"%s\" (agent, supervisor, admin, qa)",
+					 s ? s : "?");
+		}
+	} else if (!roles) {
+		u->roles = CFG_ROLE_AGENT;
+	}
+	sip = cy_get(n, "sip");
+	if (sip && cy_is_map(c, sip, P(p, path, "sip"))) {
+		char *pass = NULL;
+		cy_check_keys(c, sip, p, user_sip_keys);
+		if (cy_get_dup(c, sip, p, "user", false, &u->sip_user) == ENOENT)
+			u->sip_user = xstrdup(u->username);
+		if (!cy_get_dup(c, sip, p, "password", true, &pass) && u->sip_user) {
+			const char *realm = t->domain ? t->domain : t->id;
+			cfg_ha1_md5(u->sip_user, realm ? realm : "", pass, u->ha1_md5);
+			cfg_ha1_sha256(u->sip_user, realm ? realm : "", pass, u->ha1_sha256);
+		}
+		if (pass) {
+			sodium_memzero(pass, strlen(pass));
+			free(pass);
+		}
+	}
+	parse_skills(c, cy_get(n, "skills"), P(p, path, "skills"), &u->skills, &u->nskills);
+	qs = cy_get(n, "queues");
+	if (qs && cy_is_map(c, qs, P(p, path, "queues"))) {
+		struct fy_node_pair *pr;
+		void *it = NULL;
+		while ((pr = cy_pairs(qs, &it))) {
+			const char *q = cy_text(fy_node_pair_key(pr));
+			char p2[512];
+			long pen;
+			struct cfg_penalty *np;
+			if (!q || cy_node_int(c, fy_node_pair_value(pr), P(p2, p, q), 0, 100, &pen))
+				continue;
+			np = grow(u->queues, u->nqueues, sizeof(*np));
+			if (!np)
+				return;
+			u->queues = np;
+			np[u->nqueues].queue = xstrdup(q);
+			np[u->nqueues++].penalty = (int)pen;
+		}
+	}
+}
+
+static void parse_queue(struct cy *c, struct fy_node *n, const char *path, struct cfg_queue *q)
+{
+	struct fy_node *x;
+	char p[512];
+	long v;
+
+	cy_pos(n, &q->line, &q->col);
+	q->ring_timeout_ms = 15000;
+	q->service_level_ms = 20000;
+	q->service_level_target = 80;
+	q->short_abandon_ms = 5000;
+	q->max_no_answer = 3;
+	if (!cy_is_map(c, n, path))
+		return;
+	cy_check_keys(c, n, path, queue_keys);
+	cy_get_dup(c, n, path, "id", true, &q->id);
+	cy_get_dup(c, n, path, "name", false, &q->name);
+	if (cy_get_dup(c, n, path, "strategy", false, &q->strategy) == ENOENT)
+		q->strategy = xstrdup("longest-idle");
+	parse_skills(c, cy_get(n, "skills"), P(p, path, "skills"), &q->skills, &q->nskills);
+	cy_get_ms(c, n, path, "ring_timeout", false, &q->ring_timeout_ms);
+	cy_get_ms(c, n, path, "wrap_up", false, &q->wrap_up_ms);
+	cy_get_ms(c, n, path, "max_wait", false, &q->max_wait_ms);
+	cy_get_ms(c, n, path, "service_level", false, &q->service_level_ms);
+	cy_get_int(c, n, path, "service_level_target", false, 1, 100, &q->service_level_target);
+	cy_get_ms(c, n, path, "short_abandon", false, &q->short_abandon_ms);
+	cy_get_ms(c, n, path, "sticky", false, &q->sticky_ms);
+	cy_get_int(c, n, path, "max_len", false, 0, 1000000, &q->max_len);
+	cy_get_int(c, n, path, "priority", false, 0, 100, &q->priority);
+	if (!cy_get_int(c, n, path, "max_no_answer", false, 1, 100, &v))
+		q->max_no_answer = v;
+	cy_get_dup(c, n, path, "hours", false, &q->hours);
+	cy_get_dup(c, n, path, "moh", false, &q->moh);
+	cy_get_dup(c, n, path, "callback_digit", false, &q->callback_digit);
+	if (q->callback_digit &&
+	    (strlen(q->callback_digit) != 1 || !strchr("0123456789*#", q->callback_digit[0])))
+		cy_error(c, cy_get(n, "callback_digit"), P(p, path, "callback_digit"),
+			 "expected one digit 0-9, * or #");
+	if (q->ring_timeout_ms == 0)
+		cy_error(c, cy_get(n, "ring_timeout"), P(p, path, "ring_timeout"),
+			 "must be longer than 0s");
+	x = cy_get(n, "relax");
+	if (x && cy_is_seq(c, x, P(p, path, "relax"))) {
+		struct fy_node *it;
+		void *iter = NULL;
+		size_t i = 0;
+		while ((it = cy_items(x, &iter))) {
+			char p2[512];
+			struct cfg_relax *r = grow(q->relax, q->nrelax, sizeof(*r));
+			if (!r)
+				return;
+			q->relax = r;
+			r = &r[q->nrelax++];
+			cy_path_idx(p2, sizeof(p2), p, i++);
+			if (!cy_is_map(c, it, p2))
+				continue;
+			cy_check_keys(c, it, p2, relax_keys);
+			cy_get_ms(c, it, p2, "after", true, &r->after_ms);
+			if (!cy_get_int(c, it, p2, "min_level", false, 1, 10, &v))
+				r->min_level = (int)v;
+			cy_get_dup(c, it, p2, "add_queue", false, &r->add_queue);
+		}
+	}
+	x = cy_get(n, "overflow");
+	if (x)
+		parse_target(c, x, P(p, path, "overflow"), &q->overflow);
+	x = cy_get(n, "announce");
+	if (x && cy_is_map(c, x, P(p, path, "announce"))) {
+		q->announce_position = q->announce_ewt = true;
+		cy_check_keys(c, x, p, announce_keys);
+		cy_get_ms(c, x, p, "every", true, &q->announce_every_ms);
+		cy_get_bool(c, x, p, "position", false, &q->announce_position);
+		cy_get_bool(c, x, p, "ewt", false, &q->announce_ewt);
+	}
+}
+
+static void parse_number(struct cy *c, struct fy_node *n, const char *path, struct cfg_number *nb)
+{
+	static const struct {
+		const char *key;
+		enum cfg_target_kind kind;
+	} kinds[] = {
+	    {"flow", CFG_TARGET_FLOW}, {"queue", CFG_TARGET_QUEUE}, {"user", CFG_TARGET_USER}};
+	int found = 0;
+
+	cy_pos(n, &nb->line, &nb->col);
+	nb->priority = -1;
+	if (!cy_is_map(c, n, path))
+		return;
+	cy_check_keys(c, n, path, number_keys);
+	cy_get_dup(c, n, path, "number", true, &nb->number);
+	for (size_t i = 0; i < 3; i++) {
+		const char *v;
+		if (cy_get_str(c, n, path, kinds[i].key, false, &v))
+			continue;
+		if (found++) {
+			cy_error(c, cy_get(n, kinds[i].key), path,
+				 "a number routes to one of flow, queue or user");
+			continue;
+		}
+		nb->target.kind = kinds[i].kind;
+		nb->target.value = xstrdup(v);
+	}
+	if (!found)
+		cy_error(c, n, path, "needs one of flow, queue or user");
+	cy_get_int(c, n, path, "priority", false, 0, 100, &nb->priority);
+}
+
+static void parse_trunk(struct cy *c, struct fy_node *n, const char *path, struct cfg_trunk *tr)
+{
+	cy_pos(n, &tr->line, &tr->col);
+	if (!cy_is_map(c, n, path))
+		return;
+	cy_check_keys(c, n, path, trunk_keys);
+	cy_get_dup(c, n, path, "id", true, &tr->id);
+	if (!cy_get_dup(c, n, path, "uri", true, &tr->uri) && strncmp(tr->uri, "sip:", 4) != 0) {
+		char p[512];
+		cy_error(c, cy_get(n, "uri"), P(p, path, "uri"),
+			 "expected a SIP URI such as sip:192.0.2.1:5060, got \"%s\"", tr->uri);
+	}
+	cy_get_dup(c, n, path, "username", false, &tr->username);
+	cy_get_dup(c, n, path, "password", false, &tr->password);
+	cy_get_dup(c, n, path, "caller_id", false, &tr->caller_id);
+}
+
+static void parse_strings(struct cy *c, struct fy_node *n, const char *path, char ***out,
+			  size_t *nout)
+{
+	struct fy_node *it;
+	void *iter = NULL;
+	size_t i = 0;
+
+	if (!n || !cy_is_seq(c, n, path))
+		return;
+	while ((it = cy_items(n, &iter))) {
+		char p[512];
+		char **v;
+		if (!cy_is_scalar(c, it, cy_path_idx(p, sizeof(p), path, i++)))
+			continue;
+		v = grow(*out, *nout, sizeof(*v));
+		if (!v)
+			return;
+		*out = v;
+		v[(*nout)++] = xstrdup(cy_text(it));
+	}
+}
+
+static void parse_named(struct cy *c, struct fy_node *n, const char *path,
+			struct cfg_named_node **out, size_t *nout)
+{
+	struct fy_node_pair *pr;
+	void *it = NULL;
+
+	if (!n || !cy_is_map(c, n, path))
+		return;
+	while ((pr = cy_pairs(n, &it))) {
+		const char *name = cy_text(fy_node_pair_key(pr));
+		struct cfg_named_node *v = grow(*out, *nout, sizeof(**out));
+		if (!v)
+			return;
+		*out = v;
+		v[*nout].name = xstrdup(name ? name : "");
+		v[*nout].node = fy_node_pair_value(pr);
+		cy_path(v[*nout].path, sizeof(v[*nout].path), path, name ? name : "?");
+		(*nout)++;
+	}
+}
+
+/* A list section: every item parsed by `fn` into a fresh element of *arr. */
+#define PARSE_LIST(c, t, n, path, key, arr, count, fn, ...)                                        \
+	do {                                                                                       \
+		struct fy_node *lst_ = cy_get(n, key), *it_;                                       \
+		void *iter_ = NULL;                                                                \
+		char lp_[512], ip_[512];                                                           \
+		size_t i_ = 0;                                                                     \
+		cy_path(lp_, sizeof(lp_), path, key);                                              \
+		if (lst_ && cy_is_seq(c, lst_, lp_))                                               \
+			while ((it_ = cy_items(lst_, &iter_))) {                                   \
+				void *v_ = grow(arr, count, sizeof(*(arr)));                       \
+				if (!v_)                                                           \
+					break;                                                     \
+				arr = v_;                                                          \
+				fn(c, it_, cy_path_idx(ip_, sizeof(ip_), lp_, i_++),               \
+				   ##__VA_ARGS__, &(arr)[(count)++]);                              \
+			}                                                                          \
+	} while (0)
+
+static const struct cfg_queue *queue_in(const struct cfg_tenant *t, const char *id)
+{
+	return id ? cfg_queue_find(t, id) : NULL;
+}
+
+/* References between a tenant's objects, and duplicate ids. */
+static void check_tenant_refs(struct cy *c, struct cfg_tenant *t, const char *path)
+{
+	char p[512];
+
+	for (size_t i = 0; i < t->nusers; i++) {
+		for (size_t j = 0; j < i; j++)
+			if (t->users[i].username && t->users[j].username &&
+			    !strcmp(t->users[i].username, t->users[j].username))
+				cy_error(c, NULL, path, "%d:%d: duplicate username \"%s\"",
+					 t->users[i].line, t->users[i].col, t->users[i].username);
+		for (size_t k = 0; k < t->users[i].nqueues; k++)
+			if (!queue_in(t, t->users[i].queues[k].queue))
+				cy_error(c, NULL, path, "%d:%d: user \"%s\": unknown queue \"%s\"",
+					 t->users[i].line, t->users[i].col,
+					 t->users[i].username ? t->users[i].username : "?",
+					 t->users[i].queues[k].queue);
+	}
+	for (size_t i = 0; i < t->nqueues; i++) {
+		const struct cfg_queue *q = &t->queues[i];
+		snprintf(p, sizeof(p), "%s.queues[%zu]", path, i);
+		for (size_t j = 0; j < i; j++)
+			if (q->id && t->queues[j].id && !strcmp(q->id, t->queues[j].id))
+				cy_error(c, NULL, p, "%d:%d: duplicate queue id \"%s\"", q->line,
+					 q->col, q->id);
+		for (size_t r = 0; r < q->nrelax; r++)
+			if (q->relax[r].add_queue && !queue_in(t, q->relax[r].add_queue))
+				cy_error(c, NULL, p, "%d:%d: relax: unknown queue \"%s\"", q->line,
+					 q->col, q->relax[r].add_queue);
+		if (q->overflow.kind == CFG_TARGET_QUEUE && !queue_in(t, q->overflow.value))
+			cy_error(c, NULL, p, "%d:%d: overflow: unknown queue \"%s\"", q->line,
+				 q->col, q->overflow.value);
+		if (q->overflow.kind == CFG_TARGET_USER && !cfg_user_find(t, q->overflow.value))
+			cy_error(c, NULL, p, "%d:%d: overflow: unknown user \"%s\"", q->line,
+				 q->col, q->overflow.value);
+		if (q->overflow.kind == CFG_TARGET_NUMBER && !t->ntrunks)
+			cy_error(c, NULL, p, "%d:%d: overflow to a number needs a trunk", q->line,
+				 q->col);
+		if (q->hours && !cfg_calendar_find(t, q->hours))
+			cy_error(c, NULL, p, "%d:%d: unknown calendar \"%s\"", q->line, q->col,
+				 q->hours);
+	}
+	for (size_t i = 0; i < t->nnumbers; i++) {
+		const struct cfg_number *nb = &t->numbers[i];
+		const struct cfg_target *tg = &nb->target;
+		snprintf(p, sizeof(p), "%s.numbers[%zu]", path, i);
+		if (tg->kind == CFG_TARGET_QUEUE && !queue_in(t, tg->value))
+			cy_error(c, NULL, p, "%d:%d: unknown queue \"%s\"", nb->line, nb->col,
+				 tg->value);
+		if (tg->kind == CFG_TARGET_USER && !cfg_user_find(t, tg->value))
+			cy_error(c, NULL, p, "%d:%d: unknown user \"%s\"", nb->line, nb->col,
+				 tg->value);
+		if (tg->kind == CFG_TARGET_FLOW && !cfg_flow_find(t, tg->value))
+			cy_error(c, NULL, p, "%d:%d: unknown flow \"%s\"", nb->line, nb->col,
+				 tg->value);
+	}
+	for (size_t i = 0; i < t->ntrunks; i++)
+		for (size_t j = 0; j < i; j++)
+			if (t->trunks[i].id && t->trunks[j].id &&
+			    !strcmp(t->trunks[i].id, t->trunks[j].id))
+				cy_error(c, NULL, path, "%d:%d: duplicate trunk id \"%s\"",
+					 t->trunks[i].line, t->trunks[i].col, t->trunks[i].id);
+}
+
+static void parse_tenant(struct cy *c, struct fy_node *n, const char *path, struct cfg_tenant *t)
+{
+	char p[512];
+
+	cy_pos(n, &t->line, &t->col);
+	if (!cy_is_map(c, n, path))
+		return;
+	cy_check_keys(c, n, path, tenant_keys);
+	if (!cy_get_dup(c, n, path, "id", true, &t->id)) {
+		for (const char *s = t->id; *s; s++)
+			if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-' ||
+			      *s == '_')) {
+				cy_error(c, cy_get(n, "id"), P(p, path, "id"),
+					 "use lower-case letters, digits, - and _");
+				break;
+			}
+	}
+	cy_get_dup(c, n, path, "name", false, &t->name);
+	if (cy_get_dup(c, n, path, "domain", false, &t->domain) == ENOENT)
+		t->domain = xstrdup(t->id);
+	if (cy_get_dup(c, n, path, "timezone", false, &t->timezone) == ENOENT)
+		t->timezone = xstrdup("UTC");
+	if (cy_get_dup(c, n, path, "language", false, &t->language) == ENOENT)
+		t->language = xstrdup("en");
+	cy_get_dup(c, n, path, "country", false, &t->country);
+	cy_get_bool(c, n, path, "prune", false, &t->prune);
+	/* Calendars and flows first: queues and numbers refer to them. */
+	parse_named(c, cy_get(n, "flows"), P(p, path, "flows"), &t->flows, &t->nflows);
+	parse_named(c, cy_get(n, "calendars"), P(p, path, "calendars"), &t->calendars,
+		    &t->ncalendars);
+	PARSE_LIST(c, t, n, path, "users", t->users, t->nusers, parse_user, t);
+	PARSE_LIST(c, t, n, path, "queues", t->queues, t->nqueues, parse_queue);
+	PARSE_LIST(c, t, n, path, "numbers", t->numbers, t->nnumbers, parse_number);
+	PARSE_LIST(c, t, n, path, "trunks", t->trunks, t->ntrunks, parse_trunk);
+	parse_strings(c, cy_get(n, "reason_codes"), P(p, path, "reason_codes"), &t->reason_codes,
+		      &t->nreason_codes);
+	parse_strings(c, cy_get(n, "dispositions"), P(p, path, "dispositions"), &t->dispositions,
+		      &t->ndispositions);
+	if (!t->nreason_codes) {
+		static const char *const defaults[] = {"break", "lunch", "training", "meeting",
+						       "coaching"};
+		t->reason_codes = calloc(5, sizeof(char *));
+		for (size_t i = 0; t->reason_codes && i < 5; i++)
+			t->reason_codes[t->nreason_codes++] = xstrdup(defaults[i]);
+	}
+	check_tenant_refs(c, t, path);
+}
+
+static void apply_defaults(struct cfg *cfg)
+{
+	if (!cfg->nsip_listen) {
+		cfg->sip_listen = calloc(2, sizeof(*cfg->sip_listen));
+		if (cfg->sip_listen) {
+			cfg->sip_listen[0] = (struct cfg_listen){CFG_PROTO_UDP, "127.0.0.1", 5060};
+			cfg->sip_listen[1] = (struct cfg_listen){CFG_PROTO_TCP, "127.0.0.1", 5060};
+			cfg->nsip_listen = 2;
+		}
+	}
+	if (!cfg->sip_user_agent)
+		cfg->sip_user_agent = xstrdup("centrala/" CENTRALA_VERSION);
+	if (!cfg->auth_fail_limit)
+		cfg->auth_fail_limit = 10;
+	if (!cfg->auth_block_ms)
+		cfg->auth_block_ms = 600000;
+	if (!cfg->nonce_ttl_ms)
+		cfg->nonce_ttl_ms = 300000;
+	if (!cfg->rtp_address[0])
+		snprintf(cfg->rtp_address, sizeof(cfg->rtp_address), "127.0.0.1");
+	if (!cfg->rtp_port_min) {
+		cfg->rtp_port_min = 30000;
+		cfg->rtp_port_max = 39999;
+	}
+	if (!cfg->http_listen[0])
+		snprintf(cfg->http_listen, sizeof(cfg->http_listen), "127.0.0.1:8080");
+	if (!cfg->store)
+		cfg->store = xstrdup("sqlite:var/centrala.db");
+	if (!cfg->recordings)
+		cfg->recordings = xstrdup("var/recordings");
+	if (!cfg->prompts)
+		cfg->prompts = xstrdup("prompts");
+	if (!cfg->tts_cache)
+		cfg->tts_cache = xstrdup("var/tts");
+	if (!cfg->log_level)
+		cfg->log_level = xstrdup("info");
+}
+
+static void parse_root(struct cfg *cfg)
+{
+	struct cy *c = cfg->cy;
+	struct fy_node *root = cy_root(c), *n;
+	const char *s;
+
+	if (!root) {
+		if (!cy_error_count(c))
+			cy_error(c, NULL, "", "the file is empty");
+		return;
+	}
+	if (!cy_is_map(c, root, ""))
+		return;
+	cy_check_keys(c, root, "", top_keys);
+	if ((n = cy_get(root, "sip")))
+		parse_sip(c, n, cfg);
+	if ((n = cy_get(root, "rtp")))
+		parse_rtp(c, n, cfg);
+	if ((n = cy_get(root, "http")) && cy_is_map(c, n, "http")) {
+		cy_check_keys(c, n, "http", http_keys);
+		if (!cy_get_str(c, n, "http", "listen", false, &s)) {
+			char host[64];
+			unsigned port;
+			if (sscanf(s, "%63[^:]:%u", host, &port) != 2 || !port || port > 65535)
+				cy_error(c, cy_get(n, "listen"), "http.listen",
+					 "expected ADDRESS:PORT, got \"%s\"", s);
+			else
+				snprintf(cfg->http_listen, sizeof(cfg->http_listen), "%s", s);
+		}
+	}
+	if (!cy_get_dup(c, root, "", "store", false, &cfg->store) &&
+	    strncmp(cfg->store, "sqlite:", 7) && strncmp(cfg->store, "postgresql://", 13) &&
+	    strncmp(cfg->store, "postgres://", 11))
+		cy_error(c, cy_get(root, "store"), "store",
+			 "expected \"sqlite:PATH\" or \"postgresql://...\"");
+	cy_get_dup(c, root, "", "recordings", false, &cfg->recordings);
+	cy_get_dup(c, root, "", "prompts", false, &cfg->prompts);
+	if ((n = cy_get(root, "log")) && cy_is_scalar(c, n, "log")) {
+		cfg->log_level = xstrdup(cy_text(n));
+		if (strcmp(cfg->log_level, "debug") && strcmp(cfg->log_level, "info") &&
+		    strcmp(cfg->log_level, "warn") && strcmp(cfg->log_level, "error"))
+			cy_error(c, n, "log", "expected debug, info, warn or error");
+	}
+	if ((n = cy_get(root, "tts")) && cy_is_map(c, n, "tts")) {
+		cy_check_keys(c, n, "tts", tts_keys);
+		cy_get_dup(c, n, "tts", "cache", false, &cfg->tts_cache);
+	}
+	PARSE_LIST(c, t, root, "", "tenants", cfg->tenants, cfg->ntenants, parse_tenant);
+	for (size_t i = 0; i < cfg->ntenants; i++)
+		for (size_t j = 0; j < i; j++)
+			if (cfg->tenants[i].id && cfg->tenants[j].id &&
+			    !strcmp(cfg->tenants[i].id, cfg->tenants[j].id))
+				cy_error(c, NULL, "tenants", "%d:%d: duplicate tenant id \"%s\"",
+					 cfg->tenants[i].line, cfg->tenants[i].col,
+					 cfg->tenants[i].id);
+	apply_defaults(cfg);
+}
+
+static int finish_load(struct cfg *cfg, int rc, struct cfg **out)
+{
+	if (rc) {
+		free(cfg);
+		return rc;
+	}
+	if (sodium_init() < 0) {
+		cy_free(cfg->cy);
+		free(cfg);
+		return ENOSYS;
+	}
+	parse_root(cfg);
+	*out = cfg;
+	return 0;
+}
+
+int cfg_load(const char *path, struct cfg **out)
+{
+	struct cfg *cfg = calloc(1, sizeof(*cfg));
+
+	if (!cfg)
+		return ENOMEM;
+	return finish_load(cfg, cy_load_file(path, &cfg->cy), out);
+}
+
+int cfg_load_string(const char *name, const char *text, struct cfg **out)
+{
+	struct cfg *cfg = calloc(1, sizeof(*cfg));
+
+	if (!cfg)
+		return ENOMEM;
+	return finish_load(cfg, cy_load_string(name, text, &cfg->cy), out);
+}
+
+static void free_secret(char *s)
+{
+	if (s) {
+		sodium_memzero(s, strlen(s));
+		free(s);
+	}
+}
+
+static void free_target(struct cfg_target *t)
+{
+	free(t->value);
+	free(t->trunk);
+}
+
+static void free_tenant(struct cfg_tenant *t)
+{
+	for (size_t i = 0; i < t->nusers; i++) {
+		struct cfg_user *u = &t->users[i];
+		free(u->username);
+		free(u->name);
+		free_secret(u->password);
+		free(u->sip_user);
+		free(u->language);
+		for (size_t j = 0; j < u->nskills; j++)
+			free(u->skills[j].name);
+		free(u->skills);
+		for (size_t j = 0; j < u->nqueues; j++)
+			free(u->queues[j].queue);
+		free(u->queues);
+	}
+	free(t->users);
+	for (size_t i = 0; i < t->nqueues; i++) {
+		struct cfg_queue *q = &t->queues[i];
+		free(q->id);
+		free(q->name);
+		free(q->strategy);
+		for (size_t j = 0; j < q->nskills; j++)
+			free(q->skills[j].name);
+		free(q->skills);
+		for (size_t j = 0; j < q->nrelax; j++)
+			free(q->relax[j].add_queue);
+		free(q->relax);
+		free_target(&q->overflow);
+		free(q->hours);
+		free(q->moh);
+		free(q->callback_digit);
+	}
+	free(t->queues);
+	for (size_t i = 0; i < t->nnumbers; i++) {
+		free(t->numbers[i].number);
+		free_target(&t->numbers[i].target);
+	}
+	free(t->numbers);
+	for (size_t i = 0; i < t->ntrunks; i++) {
+		free(t->trunks[i].id);
+		free(t->trunks[i].uri);
+		free(t->trunks[i].username);
+		free_secret(t->trunks[i].password);
+		free(t->trunks[i].caller_id);
+	}
+	free(t->trunks);
+	for (size_t i = 0; i < t->nflows; i++)
+		free(t->flows[i].name);
+	free(t->flows);
+	for (size_t i = 0; i < t->ncalendars; i++)
+		free(t->calendars[i].name);
+	free(t->calendars);
+	for (size_t i = 0; i < t->nreason_codes; i++)
+		free(t->reason_codes[i]);
+	free(t->reason_codes);
+	for (size_t i = 0; i < t->ndispositions; i++)
+		free(t->dispositions[i]);
+	free(t->dispositions);
+	free(t->id);
+	free(t->name);
+	free(t->domain);
+	free(t->timezone);
+	free(t->language);
+	free(t->country);
+}
+
+void cfg_free(struct cfg *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->ntenants; i++)
+		free_tenant(&c->tenants[i]);
+	free(c->tenants);
+	free(c->sip_listen);
+	free(c->sip_user_agent);
+	free(c->store);
+	free(c->recordings);
+	free(c->prompts);
+	free(c->tts_cache);
+	free(c->log_level);
+	cy_free(c->cy);
+	free(c);
+}
+
+size_t cfg_error_count(const struct cfg *c)
+{
+	return cy_error_count(c->cy);
+}
+
+const char *cfg_error_at(const struct cfg *c, size_t i)
+{
+	return cy_error_at(c->cy, i);
+}
+
+const struct cfg_tenant *cfg_tenant_find(const struct cfg *c, const char *id)
+{
+	for (size_t i = 0; i < c->ntenants; i++)
+		if (c->tenants[i].id && !strcmp(c->tenants[i].id, id))
+			return &c->tenants[i];
+	return NULL;
+}
+
+const struct cfg_queue *cfg_queue_find(const struct cfg_tenant *t, const char *id)
+{
+	for (size_t i = 0; i < t->nqueues; i++)
+		if (t->queues[i].id && !strcmp(t->queues[i].id, id))
+			return &t->queues[i];
+	return NULL;
+}
+
+const struct cfg_user *cfg_user_find(const struct cfg_tenant *t, const char *username)
+{
+	for (size_t i = 0; i < t->nusers; i++)
+		if (t->users[i].username && !strcmp(t->users[i].username, username))
+			return &t->users[i];
+	return NULL;
+}
+
+static const struct cfg_named_node *named_find(const struct cfg_named_node *v, size_t n,
+					       const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i].name, name))
+			return &v[i];
+	return NULL;
+}
+
+const struct cfg_named_node *cfg_flow_find(const struct cfg_tenant *t, const char *name)
+{
+	return named_find(t->flows, t->nflows, name);
+}
+
+const struct cfg_named_node *cfg_calendar_find(const struct cfg_tenant *t, const char *name)
+{
+	return named_find(t->calendars, t->ncalendars, name);
+}
+
+static void hex(const unsigned char *in, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+void cfg_ha1_sha256(const char *user, const char *realm, const char *pass, char out[65])
+{
+	crypto_hash_sha256_state st;
+	unsigned char h[crypto_hash_sha256_BYTES];
+
+	crypto_hash_sha256_init(&st);
+	crypto_hash_sha256_update(&st, (const unsigned char *)user, strlen(user));
+	crypto_hash_sha256_update(&st, (const unsigned char *)":", 1);
+	crypto_hash_sha256_update(&st, (const unsigned char *)realm, strlen(realm));
+	crypto_hash_sha256_update(&st, (const unsigned char *)":", 1);
+	crypto_hash_sha256_update(&st, (const unsigned char *)pass, strlen(pass));
+	crypto_hash_sha256_final(&st, h);
+	hex(h, sizeof(h), out);
+}
+
+void cfg_ha1_md5(const char *user, const char *realm, const char *pass, char out[33])
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned char h[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+
+	if (!ctx) {
+		out[0] = '\0';
+		return;
+	}
+	EVP_DigestInit_ex(ctx, EVP_md5(), NULL);
+	EVP_DigestUpdate(ctx, user, strlen(user));
+	EVP_DigestUpdate(ctx, ":", 1);
+	EVP_DigestUpdate(ctx, realm, strlen(realm));
+	EVP_DigestUpdate(ctx, ":", 1);
+	EVP_DigestUpdate(ctx, pass, strlen(pass));
+	EVP_DigestFinal_ex(ctx, h, &n);
+	EVP_MD_CTX_free(ctx);
+	hex(h, n, out);
+}

@@ -1,0 +1,226 @@
+/*
+ * `centrala serve` and `centrala check`: load the configuration, start media and SIP on
+ * the engine thread's su_root, and run until a signal. Media events arrive through a
+ * queue whose eventfd is registered with the root, so the engine thread sleeps in one
+ * place for every source of work.
+ */
+#include "engine/engine_int.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/log.h"
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	stop_requested = sig;
+}
+
+static int print_problems(const struct cfg *cfg)
+{
+	size_t nerr = cfg_error_count(cfg), nwarn = cy_warning_count(cfg->cy);
+
+	for (size_t i = 0; i < nerr; i++)
+		fprintf(stderr, "error: %s\n", cfg_error_at(cfg, i));
+	for (size_t i = 0; i < nwarn; i++)
+		fprintf(stderr, "warning: %s\n", cy_warning_at(cfg->cy, i));
+	return nerr ? 1 : 0;
+}
+
+int engine_check_cli(int argc, char **argv)
+{
+	struct cfg *cfg = NULL;
+	int rc;
+
+	if (argc != 2 || argv[1][0] == '-') {
+		fprintf(stderr, "usage: centrala check FILE\n");
+		return 2;
+	}
+	if (cfg_load(argv[1], &cfg)) {
+		fprintf(stderr, "centrala: out of memory\n");
+		return 1;
+	}
+	rc = print_problems(cfg);
+	if (!rc)
+		printf("%s: ok (%zu tenant%s)\n", argv[1], cfg->ntenants,
+		       cfg->ntenants == 1 ? "" : "s");
+	cfg_free(cfg);
+	return rc;
+}
+
+static int media_ready(su_root_magic_t *magic, su_wait_t *w, su_wakeup_arg_t *arg)
+{
+	struct engine *e = (struct engine *)arg;
+	unsigned char buf[MQ_MSG_MAX];
+
+	mq_drain_fd(e->media_events);
+	while (mq_pop(e->media_events, buf) == sizeof(struct media_event))
+		eng__media_event(e, (const struct media_event *)buf);
+	return 0;
+}
+
+static int open_interactions(struct engine *e)
+{
+	char path[600];
+
+	snprintf(path, sizeof(path), "%s/interactions.jsonl", e->cfg->recordings);
+	e->interactions = fopen(path, "a");
+	if (!e->interactions) {
+		log_error("engine", "event=open_failed path=%s err=%s", path, strerror(errno));
+		return errno;
+	}
+	return 0;
+}
+
+static int mkdir_p(const char *dir)
+{
+	char tmp[512];
+
+	snprintf(tmp, sizeof(tmp), "%s", dir);
+	for (char *p = tmp + 1; *p; p++)
+		if (*p == '/') {
+			*p = '\0';
+			mkdir(tmp, 0750);
+			*p = '/';
+		}
+	return mkdir(tmp, 0750) && errno != EEXIST ? errno : 0;
+}
+
+static int engine_run(struct engine *e)
+{
+	struct media_config mc = {0};
+	struct sip_config sc = {.cfg = e->cfg};
+	struct sip_handlers h = {
+	    .lookup = NULL,
+	    .incoming = eng__incoming,
+	    .event = eng__sip_event,
+	};
+	int err;
+
+	extern int eng__lookup(void *arg, const char *domain, const char *user,
+			       struct sip_cred *out);
+	extern void eng__registration(void *arg, void *cookie, const char *domain, const char *user,
+				      size_t n);
+	h.lookup = eng__lookup;
+	h.registration = eng__registration;
+
+	if ((err = mkdir_p(e->cfg->recordings)) || (err = open_interactions(e)))
+		return err;
+	e->calls_cap = 1 << 14;
+	e->calls = calloc(e->calls_cap, sizeof(*e->calls));
+	if (!e->calls)
+		return ENOMEM;
+	if ((err = eng__provision(e)))
+		return err;
+	e->root = su_root_create(NULL);
+	if (!e->root)
+		return ENOMEM;
+	if ((err = mq_alloc(&e->media_events, 65536)))
+		goto fail_mq;
+	inet_pton(AF_INET, e->cfg->rtp_address, &mc.address);
+	mc.port_min = e->cfg->rtp_port_min;
+	mc.port_max = e->cfg->rtp_port_max;
+	mc.workers = (unsigned)e->cfg->media_workers;
+	mc.max_sessions = (size_t)(mc.port_max - mc.port_min + 1) / 2;
+	mc.rtp_timeout_ms = 60000;
+	if ((err = media_create(&mc, e->media_events, &e->media))) {
+		log_error("engine", "event=media_failed err=%s", strerror(err));
+		goto fail_media;
+	}
+	su_wait_create(&e->media_wait, mq_fd(e->media_events), SU_WAIT_IN);
+	e->media_reg = su_root_register(e->root, &e->media_wait, media_ready, e, 0);
+	sc.media = e->media;
+	if ((err = sip_create(e->root, &sc, &h, e, &e->sip)))
+		goto fail_sip;
+	log_info("engine", "event=started version=%s tenants=%zu", CENTRALA_VERSION,
+		 e->cfg->ntenants);
+	while (!stop_requested)
+		su_root_step(e->root, 200);
+	log_info("engine", "event=stopping signal=%d calls=%zu", (int)stop_requested, e->ncalls);
+	eng__calls_hangup_all(e);
+	for (int i = 0; i < 50 && e->ncalls; i++)
+		su_root_step(e->root, 20);
+	sip_destroy(e->sip);
+fail_sip:
+	su_root_deregister(e->root, e->media_reg);
+	media_destroy(e->media);
+fail_media:
+	mq_free(e->media_events);
+fail_mq:
+	su_root_destroy(e->root);
+	return err;
+}
+
+int engine_serve_cli(int argc, char **argv)
+{
+	struct engine e;
+	const char *path = NULL;
+	enum log_level lvl;
+	int rc;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--config") && i + 1 < argc)
+			path = argv[++i];
+		else {
+			fprintf(stderr, "usage: centrala serve --config FILE\n");
+			return 2;
+		}
+	}
+	if (!path) {
+		fprintf(stderr, "usage: centrala serve --config FILE\n");
+		return 2;
+	}
+	memset(&e, 0, sizeof(e));
+	if (cfg_load(path, &e.cfg)) {
+		fprintf(stderr, "centrala: out of memory\n");
+		return 1;
+	}
+	if (print_problems(e.cfg)) {
+		cfg_free(e.cfg);
+		return 1;
+	}
+	if (!log_level_parse(e.cfg->log_level, &lvl))
+		log_setup(lvl, 2);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+	su_init();
+	rc = engine_run(&e);
+	su_deinit();
+	if (e.interactions)
+		fclose(e.interactions);
+	eng__unprovision(&e);
+	free(e.calls);
+	cfg_free(e.cfg);
+	if (rc)
+		log_error("engine", "event=exit err=%s", strerror(rc));
+	return rc ? 1 : 0;
+}
+
+int eng__lookup(void *arg, const char *domain, const char *user, struct sip_cred *out)
+{
+	struct engine *e = arg;
+	struct eng_user *u = strmap_get2(e->sip_users, domain, user);
+
+	if (!u)
+		return ENOENT;
+	memcpy(out->ha1_md5, u->cu->ha1_md5, sizeof(out->ha1_md5));
+	memcpy(out->ha1_sha256, u->cu->ha1_sha256, sizeof(out->ha1_sha256));
+	out->cookie = u;
+	return 0;
+}
+
+void eng__registration(void *arg, void *cookie, const char *domain, const char *user, size_t n)
+{
+	struct eng_user *u = cookie;
+
+	if (u)
+		u->ncontacts = n;
+}

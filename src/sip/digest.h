@@ -1,0 +1,68 @@
+/*
+ * SIP digest authentication, server side (RFC 3261 §22, RFC 7616 algorithms as used by
+ * RFC 8760): stateless nonces signed with a per-process key and carrying their birth
+ * time, response checks with MD5 or SHA-256 against stored HA1 values, and a table of
+ * addresses that failed too often. Pure: no I/O; time is passed in.
+ */
+#ifndef CENTRALA_SIP_DIGEST_H
+#define CENTRALA_SIP_DIGEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum digest_alg { DIGEST_MD5, DIGEST_SHA256 };
+
+/* What an Authorization header said, as parsed by sofia-sip (pointers are borrowed). */
+struct digest_response {
+	const char *username, *realm, *nonce, *uri, *response, *algorithm;
+	const char *cnonce, *qop, *nc;
+};
+
+enum digest_result {
+	DIGEST_OK,
+	DIGEST_STALE, /* right password, expired nonce: challenge again with stale=true */
+	DIGEST_BAD,   /* wrong response, foreign nonce or malformed */
+};
+
+struct digest_key {
+	unsigned char k[32];
+};
+
+/* Fills a fresh random signing key. */
+void digest_key_init(struct digest_key *key);
+/* Writes a nonce for time `now_s` into buf (at least 64 bytes). */
+void digest_nonce_make(const struct digest_key *key, int64_t now_s, char *buf, size_t size);
+/* Checks a nonce: 0 valid, ETIMEDOUT older than ttl_s, EINVAL not ours. */
+int digest_nonce_check(const struct digest_key *key, const char *nonce, int64_t now_s,
+		       int64_t ttl_s);
+/* Parses the algorithm name ("MD5" or absent, "SHA-256"); false for anything else. */
+bool digest_alg_parse(const char *s, enum digest_alg *out);
+/* Hex hash of "a:b:c..." pieces joined with ':' (NULL-terminated list) with `alg`. */
+void digest_hash_join(enum digest_alg alg, char *out, const char *const *parts);
+
+/*
+ * Verifies a response for `method` against the stored HA1 for the response's algorithm
+ * (ha1 is hex, MD5 or SHA-256 to match). Expired but otherwise valid → DIGEST_STALE.
+ */
+enum digest_result digest_verify(const struct digest_key *key, const struct digest_response *r,
+				 const char *method, const char *ha1, int64_t now_s, int64_t ttl_s);
+
+/* Builds the value of a WWW-/Proxy-Authenticate header:
+ * Digest realm="...", nonce="...", algorithm=..., qop="auth"[, stale=true]. */
+void digest_challenge(const struct digest_key *key, const char *realm, enum digest_alg alg,
+		      bool stale, int64_t now_s, char *buf, size_t size);
+
+/* Addresses that fail authentication repeatedly are blocked for a while. */
+struct digest_guard;
+int digest_guard_create(size_t slots, unsigned limit, uint64_t window_ms, uint64_t block_ms,
+			struct digest_guard **out);
+void digest_guard_free(struct digest_guard *g);
+/* True while `addr` is blocked. */
+bool digest_guard_blocked(struct digest_guard *g, const char *addr, uint64_t now_ms);
+/* Counts a failure; returns true when this failure blocked the address. */
+bool digest_guard_fail(struct digest_guard *g, const char *addr, uint64_t now_ms);
+/* A success clears the address's count. */
+void digest_guard_ok(struct digest_guard *g, const char *addr);
+
+#endif

@@ -1,0 +1,491 @@
+/*
+ * Call legs: incoming INVITEs (with the proxy authentication that guards trunks), our
+ * outgoing INVITEs (answering a trunk's challenge), ringing, answer, re-INVITE for hold,
+ * INFO digits, REFER, and the end of the dialog. One nua handle and one media session
+ * per leg; SDP is negotiated here.
+ */
+#include "sip/sip_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/clock.h"
+#include "core/log.h"
+
+static void emit(struct sip_leg *l, const struct sip_event *ev)
+{
+	if (l->sip->h.event)
+		l->sip->h.event(l->sip->arg, l, ev);
+}
+
+static struct sip_leg *leg_new(struct sip *s, nua_handle_t *nh, bool incoming)
+{
+	struct sip_leg *l = calloc(1, sizeof(*l));
+
+	if (!l)
+		return NULL;
+	l->sip = s;
+	l->nh = nh;
+	l->incoming = incoming;
+	l->sdp_version = 1;
+	nua_handle_bind(nh, l);
+	return l;
+}
+
+static void leg_free(struct sip_leg *l)
+{
+	if (l->ms)
+		media_session_free(l->ms);
+	nua_handle_bind(l->nh, NULL);
+	nua_handle_destroy(l->nh);
+	free(l->auth_user);
+	free(l->auth_pass);
+	free(l);
+}
+
+struct media_session *sip_leg_media(struct sip_leg *l)
+{
+	if (!l->ms && media_session_alloc(l->sip->media, l->media_owner, l->near, &l->ms))
+		return NULL;
+	return l->ms;
+}
+
+const struct media_params *sip_leg_params(const struct sip_leg *l)
+{
+	return l->have_params ? &l->params : NULL;
+}
+
+bool sip_leg_incoming(const struct sip_leg *l)
+{
+	return l->incoming;
+}
+
+void sip_leg_set_cookie(struct sip_leg *l, void *cookie)
+{
+	l->cookie = cookie;
+}
+
+void *sip_leg_cookie(const struct sip_leg *l)
+{
+	return l->cookie;
+}
+
+const char *sip_leg_call_id(const struct sip_leg *l)
+{
+	return l->call_id;
+}
+
+void sip_leg_set_media_owner(struct sip_leg *l, uint64_t owner)
+{
+	l->media_owner = owner;
+}
+
+/* Our SDP for this leg: an answer naming the negotiated codec, or a full offer. */
+static size_t leg_sdp(struct sip_leg *l, char *buf, size_t size, bool answer)
+{
+	struct media_session *ms = sip_leg_media(l);
+
+	if (!ms)
+		return 0;
+	return sdp_write(buf, size, (uint64_t)(uintptr_t)l & 0xffffffffu, l->sdp_version++,
+			 media_address(l->sip->media), media_session_port(ms), &l->sip->prefs,
+			 answer ? &l->params : NULL, answer ? MEDIA_CODEC_NONE : l->params.codec,
+			 answer ? l->params.dir : MEDIA_DIR_SENDRECV);
+}
+
+int sip_leg_progress(struct sip_leg *l, int status, bool early_media)
+{
+	char sdp[1024];
+
+	if (!l->incoming || l->state >= LEG_ANSWERED)
+		return EINVAL;
+	if (early_media) {
+		if (!leg_sdp(l, sdp, sizeof(sdp), true))
+			return EAGAIN;
+		media_session_set(l->ms, &l->params);
+		nua_respond(l->nh, status, sip_status_phrase(status),
+			    SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp),
+			    TAG_END());
+	} else {
+		nua_respond(l->nh, status, sip_status_phrase(status), TAG_END());
+	}
+	l->state = LEG_EARLY;
+	return 0;
+}
+
+int sip_leg_answer(struct sip_leg *l)
+{
+	char sdp[1024];
+
+	if (!l->incoming || l->state >= LEG_ANSWERED)
+		return EINVAL;
+	if (!leg_sdp(l, sdp, sizeof(sdp), true))
+		return EAGAIN;
+	media_session_set(l->ms, &l->params);
+	nua_respond(l->nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+		    SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+	l->state = LEG_ANSWERED;
+	return 0;
+}
+
+int sip_leg_reject(struct sip_leg *l, int status, const char *phrase)
+{
+	if (!l->incoming || l->state >= LEG_ANSWERED)
+		return EINVAL;
+	nua_respond(l->nh, status, phrase ? phrase : sip_status_phrase(status), TAG_END());
+	l->final_status = status;
+	l->state = LEG_ENDING;
+	return 0;
+}
+
+int sip_leg_challenge(struct sip_leg *l, const char *realm)
+{
+	char hdrs[700];
+
+	if (!l->incoming || l->state >= LEG_ANSWERED)
+		return EINVAL;
+	sip__challenge_headers(l->sip, "Proxy-Authenticate", realm, false, hdrs, sizeof(hdrs));
+	nua_respond(l->nh, 407, "Proxy Authentication Required", SIPTAG_HEADER_STR(hdrs),
+		    TAG_END());
+	l->final_status = 407;
+	l->state = LEG_ENDING;
+	return 0;
+}
+
+void sip_leg_hangup(struct sip_leg *l, int status_if_unanswered)
+{
+	if (l->state == LEG_ENDING)
+		return;
+	if (l->state >= LEG_ANSWERED) {
+		nua_bye(l->nh, TAG_END());
+	} else if (l->incoming) {
+		int st = status_if_unanswered ? status_if_unanswered : 480;
+		nua_respond(l->nh, st, sip_status_phrase(st), TAG_END());
+		l->final_status = st;
+	} else {
+		nua_cancel(l->nh, TAG_END());
+	}
+	l->state = LEG_ENDING;
+}
+
+void sip_leg_refer_result(struct sip_leg *l, int status)
+{
+	char frag[64];
+
+	if (!l->refer_pending)
+		return;
+	l->refer_pending = false;
+	snprintf(frag, sizeof(frag), "SIP/2.0 %d %s", status, sip_status_phrase(status));
+	nua_notify(l->nh, NUTAG_SUBSTATE(nua_substate_terminated),
+		   SIPTAG_CONTENT_TYPE_STR("message/sipfrag"), SIPTAG_PAYLOAD_STR(frag),
+		   SIPTAG_EVENT_STR("refer"), TAG_END());
+}
+
+int sip_leg_dial(struct sip *s, const struct sip_dial *d, struct sip_leg **out)
+{
+	char sdp[1024], from[384];
+	nua_handle_t *nh;
+	struct sip_leg *l;
+
+	if (d->from_display && *d->from_display)
+		snprintf(from, sizeof(from), "\"%s\" <sip:%s@%s>", d->from_display, d->from_user,
+			 d->from_host);
+	else
+		snprintf(from, sizeof(from), "<sip:%s@%s>", d->from_user, d->from_host);
+	nh = nua_handle(s->nua, NULL, SIPTAG_TO_STR(d->uri), SIPTAG_FROM_STR(from), TAG_END());
+	if (!nh)
+		return ENOMEM;
+	l = leg_new(s, nh, false);
+	if (!l) {
+		nua_handle_destroy(nh);
+		return ENOMEM;
+	}
+	l->media_owner = d->media_owner;
+	l->near = d->near;
+	l->params.codec = d->first;
+	if (d->auth_user) {
+		l->auth_user = strdup(d->auth_user);
+		l->auth_pass = strdup(d->auth_pass ? d->auth_pass : "");
+	}
+	if (!leg_sdp(l, sdp, sizeof(sdp), false)) {
+		leg_free(l);
+		return EAGAIN;
+	}
+	l->params.codec = MEDIA_CODEC_NONE;
+	nua_invite(nh, NUTAG_URL(d->uri), SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+		   SIPTAG_PAYLOAD_STR(sdp),
+		   TAG_IF(d->extra_headers, SIPTAG_HEADER_STR(d->extra_headers)), TAG_END());
+	s->stats.invites_out++;
+	*out = l;
+	return 0;
+}
+
+static void reinvite(struct sip *s, struct sip_leg *l, const sip_t *sip)
+{
+	struct media_params p;
+	char msg[128], sdp[1024];
+	struct sip_event ev = {.type = SIP_EV_MEDIA};
+
+	if (!sip->sip_payload) {
+		/* A re-INVITE without an offer asks for ours: offer what we have. */
+		if (!leg_sdp(l, sdp, sizeof(sdp), true)) {
+			nua_respond(l->nh, 500, "No media", TAG_END());
+			return;
+		}
+		nua_respond(l->nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+			    SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+		return;
+	}
+	if (sdp_negotiate_offer(sip->sip_payload->pl_data, sip->sip_payload->pl_len, &s->prefs, &p,
+				msg, sizeof(msg))) {
+		nua_respond(l->nh, 488, "Not Acceptable Here", SIPTAG_WARNING_STR(msg), TAG_END());
+		return;
+	}
+	l->params = p;
+	if (!leg_sdp(l, sdp, sizeof(sdp), true)) {
+		nua_respond(l->nh, 500, "No media", TAG_END());
+		return;
+	}
+	media_session_set(l->ms, &l->params);
+	nua_respond(l->nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+		    SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+	ev.dir = p.dir;
+	emit(l, &ev);
+}
+
+void sip__invite(struct sip *s, nua_handle_t *nh, struct sip_leg *l, const sip_t *sip)
+{
+	struct sip_invite_info info;
+	struct sip_cred cred;
+	char src[80], msg[160];
+	const url_t *ru;
+	bool found;
+	enum digest_result dr;
+
+	if (l) {
+		reinvite(s, l, sip);
+		return;
+	}
+	s->stats.invites_in++;
+	l = leg_new(s, nh, true);
+	if (!l) {
+		nua_respond(nh, SIP_500_INTERNAL_SERVER_ERROR, TAG_END());
+		nua_handle_destroy(nh);
+		return;
+	}
+	sip__source(sip, src, sizeof(src));
+	snprintf(l->call_id, sizeof(l->call_id), "%s",
+		 sip->sip_call_id ? sip->sip_call_id->i_id : "");
+	ru = sip->sip_request ? sip->sip_request->rq_url : NULL;
+	if (!ru || !ru->url_user || !sip->sip_from) {
+		sip_leg_reject(l, 404, "Not Found");
+		return;
+	}
+	if (!sip->sip_payload || !sip->sip_payload->pl_len) {
+		sip_leg_reject(l, 488, "Offer required");
+		return;
+	}
+	switch (sdp_negotiate_offer(sip->sip_payload->pl_data, sip->sip_payload->pl_len, &s->prefs,
+				    &l->params, msg, sizeof(msg))) {
+	case 0:
+		l->have_params = true;
+		break;
+	case ENOTSUP:
+		log_info("sip", "event=rejected status=488 call_id=%s reason=\"%s\"", l->call_id,
+			 msg);
+		nua_respond(nh, 488, "Not Acceptable Here",
+			    SIPTAG_WARNING_STR("399 centrala \"no common codec\""), TAG_END());
+		l->final_status = 488;
+		l->state = LEG_ENDING;
+		return;
+	default:
+		log_info("sip", "event=rejected status=400 call_id=%s reason=\"%s\"", l->call_id,
+			 msg);
+		nua_respond(nh, 400, "Bad SDP", TAG_END());
+		l->final_status = 400;
+		l->state = LEG_ENDING;
+		return;
+	}
+	memset(&info, 0, sizeof(info));
+	info.from_user = sip->sip_from->a_url->url_user ? sip->sip_from->a_url->url_user : "";
+	info.from_display = sip->sip_from->a_display;
+	info.from_host = sip->sip_from->a_url->url_host ? sip->sip_from->a_url->url_host : "";
+	info.to_user = ru->url_user;
+	info.req_host = ru->url_host ? ru->url_host : "";
+	info.source = src;
+	info.call_id = l->call_id;
+	if (sip->sip_proxy_authorization) {
+		dr = sip__check_auth(s, (const sip_authorization_t *)sip->sip_proxy_authorization,
+				     info.from_host, "INVITE", NULL, &cred, &found);
+		if (dr == DIGEST_OK) {
+			info.auth_cookie = cred.cookie;
+		} else if (dr == DIGEST_STALE) {
+			char hdrs[700];
+			sip__challenge_headers(s, "Proxy-Authenticate", info.from_host, true, hdrs,
+					       sizeof(hdrs));
+			nua_respond(nh, 407, "Proxy Authentication Required",
+				    SIPTAG_HEADER_STR(hdrs), TAG_END());
+			l->final_status = 407;
+			l->state = LEG_ENDING;
+			return;
+		} else if (found) {
+			char ip[64];
+			snprintf(
+			    ip, sizeof(ip), "%.*s",
+			    (int)(strrchr(src, ':') ? strrchr(src, ':') - src : (long)strlen(src)),
+			    src);
+			log_warn("sip", "event=invite_auth_failed source=%s call_id=%s", src,
+				 l->call_id);
+			digest_guard_fail(s->guard, ip, clock_mono_ms());
+			sip_leg_reject(l, 403, "Forbidden");
+			return;
+		}
+	}
+	s->h.incoming(s->arg, l, &info);
+}
+
+static void dtmf_info(struct sip_leg *l, const sip_t *sip)
+{
+	const char *body, *p;
+	char digit = 0;
+	struct sip_event ev = {.type = SIP_EV_DTMF};
+
+	if (!sip->sip_payload || !sip->sip_content_type || !sip->sip_content_type->c_type)
+		return;
+	body = sip->sip_payload->pl_data;
+	if (!strcasecmp(sip->sip_content_type->c_type, "application/dtmf-relay")) {
+		p = strcasestr(body, "Signal=");
+		if (p) {
+			p += 7;
+			while (*p == ' ')
+				p++;
+			digit = *p;
+		}
+	} else if (!strcasecmp(sip->sip_content_type->c_type, "application/dtmf")) {
+		digit = body[0];
+	}
+	if (digit && strchr("0123456789*#ABCDabcd", digit)) {
+		ev.digit = digit >= 'a' ? (char)(digit - 32) : digit;
+		emit(l, &ev);
+	}
+}
+
+void sip__leg_event(struct sip *s, nua_event_t event, int status, const char *phrase,
+		    nua_handle_t *nh, struct sip_leg *l, const sip_t *sip, tagi_t tags[])
+{
+	struct sip_event ev;
+	char msg[128];
+
+	if (!l)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	switch (event) {
+	case nua_r_invite:
+		if ((status == 401 || status == 407) && l->auth_user && !l->auth_tried) {
+			const char *realm = NULL;
+			char auth[512];
+			if (sip && status == 401 && sip->sip_www_authenticate)
+				realm =
+				    msg_params_find(sip->sip_www_authenticate->au_params, "realm=");
+			if (sip && status == 407 && sip->sip_proxy_authenticate)
+				realm = msg_params_find(sip->sip_proxy_authenticate->au_params,
+							"realm=");
+			l->auth_tried = true;
+			if (realm) {
+				/* realm comes quoted from the header, as NUTAG_AUTH wants it. */
+				snprintf(auth, sizeof(auth), "Digest:%s:%s:%s", realm, l->auth_user,
+					 l->auth_pass);
+				nua_authenticate(nh, NUTAG_AUTH(auth), TAG_END());
+				return;
+			}
+		}
+		if (status == 180 || status == 183) {
+			ev.type = SIP_EV_PROGRESS;
+			ev.status = status;
+			if (sip && sip->sip_payload && sip->sip_payload->pl_len &&
+			    !sdp_negotiate_answer(sip->sip_payload->pl_data,
+						  sip->sip_payload->pl_len, &s->prefs, &l->params,
+						  msg, sizeof(msg))) {
+				l->have_params = true;
+				ev.early_media = true;
+				media_session_set(l->ms, &l->params);
+			}
+			l->state = LEG_EARLY;
+			emit(l, &ev);
+		} else if (status >= 200 && status < 300) {
+			if (!sip || !sip->sip_payload ||
+			    sdp_negotiate_answer(sip->sip_payload->pl_data,
+						 sip->sip_payload->pl_len, &s->prefs, &l->params,
+						 msg, sizeof(msg))) {
+				if (!l->have_params) {
+					log_warn("sip", "event=bad_answer call_id=%s", l->call_id);
+					l->state = LEG_ANSWERED;
+					l->final_status = 488;
+					sip_leg_hangup(l, 0);
+					return;
+				}
+			} else {
+				l->have_params = true;
+			}
+			if (sip && sip->sip_call_id)
+				snprintf(l->call_id, sizeof(l->call_id), "%s",
+					 sip->sip_call_id->i_id);
+			media_session_set(l->ms, &l->params);
+			l->state = LEG_ANSWERED;
+			ev.type = SIP_EV_ANSWERED;
+			emit(l, &ev);
+		} else if (status >= 300) {
+			l->final_status = status;
+			l->by_peer = true;
+		}
+		return;
+	case nua_i_ack:
+		if (l->incoming && l->state == LEG_ANSWERED) {
+			l->state = LEG_CONFIRMED;
+			ev.type = SIP_EV_CONFIRMED;
+			emit(l, &ev);
+		}
+		return;
+	case nua_i_bye:
+	case nua_i_cancel:
+		l->by_peer = true;
+		if (event == nua_i_cancel)
+			l->final_status = 487;
+		return;
+	case nua_i_info:
+		dtmf_info(l, sip);
+		return;
+	case nua_i_refer:
+		if (sip && sip->sip_refer_to && sip->sip_refer_to->r_url->url_user) {
+			l->refer_pending = true;
+			ev.type = SIP_EV_REFER;
+			ev.refer_user = sip->sip_refer_to->r_url->url_user;
+			ev.refer_host = sip->sip_refer_to->r_url->url_host;
+			emit(l, &ev);
+		}
+		return;
+	case nua_i_state: {
+		int cs = nua_callstate_init;
+		tl_gets(tags, NUTAG_CALLSTATE_REF(cs), TAG_END());
+		if (cs == nua_callstate_ready && l->incoming && l->state == LEG_ANSWERED) {
+			l->state = LEG_CONFIRMED;
+			ev.type = SIP_EV_CONFIRMED;
+			emit(l, &ev);
+		}
+		if (cs != nua_callstate_terminated)
+			return;
+		ev.type = SIP_EV_ENDED;
+		ev.status = l->final_status;
+		ev.by_peer = l->by_peer;
+		ev.reason = phrase;
+		emit(l, &ev);
+		leg_free(l);
+		return;
+	}
+	default:
+		return;
+	}
+}

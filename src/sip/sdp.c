@@ -1,0 +1,228 @@
+/*
+ * SDP negotiation for one audio stream. sofia-sip parses; we choose. Static payload
+ * types (0 PCMU, 8 PCMA, 9 G722) are recognised with or without an rtpmap line.
+ */
+#include "sip/sdp.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <stdlib.h>
+#include <strings.h>
+
+#include <sofia-sip/sdp.h>
+#include <sofia-sip/su_alloc.h>
+
+static const struct {
+	enum media_codec codec;
+	const char *name;
+	uint8_t pt;
+} codecs[] = {
+    {MEDIA_CODEC_PCMU, "PCMU", 0},
+    {MEDIA_CODEC_PCMA, "PCMA", 8},
+    {MEDIA_CODEC_G722, "G722", 9},
+};
+
+const char *sdp_codec_name(enum media_codec c)
+{
+	for (size_t i = 0; i < sizeof(codecs) / sizeof(codecs[0]); i++)
+		if (codecs[i].codec == c)
+			return codecs[i].name;
+	return "none";
+}
+
+void sdp_prefs_default(struct sdp_prefs *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->codecs[p->ncodecs++] = MEDIA_CODEC_PCMU;
+	p->codecs[p->ncodecs++] = MEDIA_CODEC_PCMA;
+	p->codecs[p->ncodecs++] = MEDIA_CODEC_G722;
+	p->dtmf_pt = 101;
+}
+
+static enum media_codec codec_of(const sdp_rtpmap_t *rm)
+{
+	for (size_t i = 0; i < sizeof(codecs) / sizeof(codecs[0]); i++) {
+		if (rm->rm_encoding && !strcasecmp(rm->rm_encoding, codecs[i].name) &&
+		    rm->rm_rate == 8000)
+			return codecs[i].codec;
+		if (!rm->rm_encoding && rm->rm_pt == codecs[i].pt)
+			return codecs[i].codec;
+	}
+	return MEDIA_CODEC_NONE;
+}
+
+static bool prefs_allow(const struct sdp_prefs *p, enum media_codec c)
+{
+	for (size_t i = 0; i < p->ncodecs; i++)
+		if (p->codecs[i] == c)
+			return true;
+	return false;
+}
+
+static enum media_dir dir_from_peer(unsigned mode)
+{
+	switch (mode) {
+	case sdp_sendonly:
+		return MEDIA_DIR_RECVONLY; /* the peer only sends: we must not send */
+	case sdp_recvonly:
+		return MEDIA_DIR_SENDONLY;
+	case sdp_inactive:
+		return MEDIA_DIR_INACTIVE;
+	default:
+		return MEDIA_DIR_SENDRECV;
+	}
+}
+
+static int negotiate(const char *text, size_t len, const struct sdp_prefs *prefs,
+		     struct media_params *out, char *msg, size_t msgsize)
+{
+	su_home_t home[1] = {SU_HOME_INIT(home)};
+	sdp_parser_t *parser = sdp_parse(home, text, (issize_t)len, 0);
+	sdp_session_t *s = parser ? sdp_session(parser) : NULL;
+	struct media_params p;
+	int rc = ENOTSUP;
+
+	memset(&p, 0, sizeof(p));
+	if (!s) {
+		snprintf(msg, msgsize, "invalid SDP: %s",
+			 parser ? sdp_parsing_error(parser) : "no memory");
+		rc = EPROTO;
+		goto out;
+	}
+	for (sdp_media_t *m = s->sdp_media; m; m = m->m_next) {
+		sdp_connection_t *c;
+		if (m->m_type != sdp_media_audio || m->m_port == 0)
+			continue;
+		if (m->m_proto != sdp_proto_rtp) {
+			snprintf(msg, msgsize, "audio profile %s not supported",
+				 m->m_proto_name ? m->m_proto_name : "?");
+			continue;
+		}
+		c = m->m_connections ? m->m_connections : s->sdp_connection;
+		if (!c || c->c_addrtype != sdp_addr_ip4 || !c->c_address ||
+		    inet_pton(AF_INET, c->c_address, &p.remote.sin_addr) != 1) {
+			snprintf(msg, msgsize, "no IPv4 connection address");
+			rc = EPROTO;
+			continue;
+		}
+		p.remote.sin_family = AF_INET;
+		p.remote.sin_port = htons((uint16_t)m->m_port);
+		p.codec = MEDIA_CODEC_NONE;
+		p.dtmf_pt = 0;
+		for (sdp_rtpmap_t *rm = m->m_rtpmaps; rm; rm = rm->rm_next) {
+			enum media_codec cd = codec_of(rm);
+			if (p.codec == MEDIA_CODEC_NONE && cd != MEDIA_CODEC_NONE &&
+			    prefs_allow(prefs, cd)) {
+				p.codec = cd;
+				p.pt = (uint8_t)rm->rm_pt;
+			}
+			if (rm->rm_encoding && !strcasecmp(rm->rm_encoding, "telephone-event") &&
+			    rm->rm_rate == 8000 && !p.dtmf_pt)
+				p.dtmf_pt = (uint8_t)rm->rm_pt;
+		}
+		if (p.codec == MEDIA_CODEC_NONE) {
+			snprintf(msg, msgsize, "no common codec");
+			rc = ENOTSUP;
+			continue;
+		}
+		p.ptime_ms = 20;
+		for (sdp_attribute_t *a = m->m_attributes; a; a = a->a_next)
+			if (!strcasecmp(a->a_name, "ptime") && a->a_value) {
+				int v = atoi(a->a_value);
+				if (v >= 10 && v <= 60 && v % 10 == 0)
+					p.ptime_ms = (uint8_t)v;
+			}
+		/* c=0.0.0.0 is the old way of putting a call on hold. */
+		p.dir =
+		    p.remote.sin_addr.s_addr == 0 ? MEDIA_DIR_INACTIVE : dir_from_peer(m->m_mode);
+		*out = p;
+		rc = 0;
+		break;
+	}
+	if (rc == ENOTSUP && !msg[0])
+		snprintf(msg, msgsize, "no audio stream");
+out:
+	su_home_deinit(home);
+	return rc;
+}
+
+int sdp_negotiate_offer(const char *sdp, size_t len, const struct sdp_prefs *prefs,
+			struct media_params *out, char *msg, size_t msgsize)
+{
+	msg[0] = '\0';
+	return negotiate(sdp, len, prefs, out, msg, msgsize);
+}
+
+int sdp_negotiate_answer(const char *sdp, size_t len, const struct sdp_prefs *prefs,
+			 struct media_params *out, char *msg, size_t msgsize)
+{
+	msg[0] = '\0';
+	return negotiate(sdp, len, prefs, out, msg, msgsize);
+}
+
+static uint8_t static_pt(enum media_codec c)
+{
+	for (size_t i = 0; i < sizeof(codecs) / sizeof(codecs[0]); i++)
+		if (codecs[i].codec == c)
+			return codecs[i].pt;
+	return 0;
+}
+
+size_t sdp_write(char *buf, size_t size, uint64_t session_id, uint64_t version,
+		 const struct in_addr *addr, uint16_t port, const struct sdp_prefs *prefs,
+		 const struct media_params *only, enum media_codec first, enum media_dir dir)
+{
+	static const char *const dirs[] = {"sendrecv", "sendonly", "recvonly", "inactive"};
+	enum media_codec list[5];
+	uint8_t pts[5];
+	size_t n = 0, len;
+	char ip[INET_ADDRSTRLEN], fmts[64] = "", maps[512] = "";
+	uint8_t dtmf;
+	int r;
+
+	inet_ntop(AF_INET, addr, ip, sizeof(ip));
+	if (only) {
+		list[n] = only->codec;
+		pts[n++] = only->pt;
+		dtmf = only->dtmf_pt;
+	} else {
+		if (first != MEDIA_CODEC_NONE && prefs_allow(prefs, first)) {
+			list[n] = first;
+			pts[n++] = static_pt(first);
+		}
+		for (size_t i = 0; i < prefs->ncodecs; i++)
+			if (prefs->codecs[i] != first) {
+				list[n] = prefs->codecs[i];
+				pts[n++] = static_pt(prefs->codecs[i]);
+			}
+		dtmf = prefs->dtmf_pt;
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t fl = strlen(fmts), ml = strlen(maps);
+		snprintf(fmts + fl, sizeof(fmts) - fl, " %u", pts[i]);
+		snprintf(maps + ml, sizeof(maps) - ml, "a=rtpmap:%u %s/8000\r\n", pts[i],
+			 sdp_codec_name(list[i]));
+	}
+	if (dtmf) {
+		size_t fl = strlen(fmts), ml = strlen(maps);
+		snprintf(fmts + fl, sizeof(fmts) - fl, " %u", dtmf);
+		snprintf(maps + ml, sizeof(maps) - ml,
+			 "a=rtpmap:%u telephone-event/8000\r\na=fmtp:%u 0-16\r\n", dtmf, dtmf);
+	}
+	r = snprintf(buf, size,
+		     "v=0\r\n"
+		     "o=centrala %" PRIu64 " %" PRIu64 " IN IP4 %s\r\n"
+		     "s=centrala\r\n"
+		     "c=IN IP4 %s\r\n"
+		     "t=0 0\r\n"
+		     "m=audio %u RTP/AVP%s\r\n"
+		     "%s"
+		     "a=ptime:20\r\n"
+		     "a=%s\r\n",
+		     session_id, version, ip, ip, port, fmts, maps, dirs[dir]);
+	len = r > 0 && (size_t)r < size ? (size_t)r : 0;
+	return len;
+}

@@ -1,0 +1,45 @@
+/*
+ * SDP offer/answer for audio legs (RFC 3264): offers are parsed by sofia-sip's SDP
+ * parser; our own SDP is written from the few fields we use. Pure: no I/O.
+ */
+#ifndef CENTRALA_SIP_SDP_H
+#define CENTRALA_SIP_SDP_H
+
+#include <stddef.h>
+
+#include "media/media.h"
+
+/* Codecs we accept, in our order of preference when we offer. */
+struct sdp_prefs {
+	enum media_codec codecs[4];
+	size_t ncodecs;
+	uint8_t dtmf_pt; /* payload type we offer for telephone-event */
+};
+
+void sdp_prefs_default(struct sdp_prefs *p);
+
+/*
+ * Answers an offer: picks the offerer's first audio codec that we support, its
+ * telephone-event type, the remote address and the direction seen from our side.
+ * Returns 0; EPROTO when the text is not SDP (msg gets the parser's reason); ENOTSUP
+ * when no codec matches (the caller answers 488).
+ */
+int sdp_negotiate_offer(const char *sdp, size_t len, const struct sdp_prefs *prefs,
+			struct media_params *out, char *msg, size_t msgsize);
+/* Reads the answer to our offer; same returns. */
+int sdp_negotiate_answer(const char *sdp, size_t len, const struct sdp_prefs *prefs,
+			 struct media_params *out, char *msg, size_t msgsize);
+
+/*
+ * Writes SDP for our side at addr:port. With `only` set, the answer names that codec
+ * (and telephone-event when only->dtmf_pt); otherwise every codec of prefs is offered,
+ * `first` (when not NONE) ahead of the others. `dir` is our direction.
+ * Returns the length written (truncated output is an error: 0).
+ */
+size_t sdp_write(char *buf, size_t size, uint64_t session_id, uint64_t version,
+		 const struct in_addr *addr, uint16_t port, const struct sdp_prefs *prefs,
+		 const struct media_params *only, enum media_codec first, enum media_dir dir);
+
+const char *sdp_codec_name(enum media_codec c);
+
+#endif

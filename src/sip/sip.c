@@ -1,0 +1,157 @@
+/*
+ * The SIP stack's life: NUA created on the engine's su_root with media handled by us
+ * (NUTAG_MEDIA_ENABLE(0): SDP bodies pass through untouched), INVITE and REGISTER
+ * answered by the application, and the callback that routes NUA events to the
+ * registrar and the legs.
+ */
+#include "sip/sip_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sofia-sip/su_log.h>
+
+#include "core/clock.h"
+#include "core/log.h"
+
+static void nua_cb(nua_event_t event, int status, char const *phrase, nua_t *nua, struct sip *s,
+		   nua_handle_t *nh, struct sip_leg *l, sip_t const *sip, tagi_t tags[])
+{
+	switch (event) {
+	case nua_i_register:
+		sip__register(s, nh, sip);
+		return;
+	case nua_i_invite:
+		sip__invite(s, nh, l, sip);
+		return;
+	case nua_r_shutdown:
+		if (status >= 200)
+			s->shutdown_done = true;
+		return;
+	case nua_i_error:
+		log_warn("sip", "event=stack_error status=%d phrase=\"%s\"", status,
+			 phrase ? phrase : "");
+		return;
+	case nua_i_options:
+	case nua_i_outbound:
+		return;
+	default:
+		if (l) {
+			sip__leg_event(s, event, status, phrase, nh, l, sip, tags);
+			return;
+		}
+		/* Requests outside any call that we do not serve (MESSAGE, SUBSCRIBE, ...):
+		 * handles made for them by the stack are ours to release. */
+		if (nh && event > nua_i_error && event < nua_r_set_params && status < 200 &&
+		    event != nua_i_state && event != nua_i_terminated)
+			nua_handle_destroy(nh);
+		return;
+	}
+}
+
+static void sweep_cb(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg)
+{
+	sip__sweep((struct sip *)arg, clock_wall_ms() / 1000);
+}
+
+/* One NUA binds one URL; TCP and UDP share host and port ("sip:H:P" binds both). */
+static int listen_url(const struct cfg *cfg, char *buf, size_t size)
+{
+	bool udp = false, tcp = false;
+	const struct cfg_listen *first = NULL;
+
+	for (size_t i = 0; i < cfg->nsip_listen; i++) {
+		const struct cfg_listen *l = &cfg->sip_listen[i];
+		if (l->proto == CFG_PROTO_TLS)
+			continue;
+		if (!first)
+			first = l;
+		else if (strcmp(first->host, l->host) || first->port != l->port)
+			return EINVAL;
+		udp |= l->proto == CFG_PROTO_UDP;
+		tcp |= l->proto == CFG_PROTO_TCP;
+	}
+	if (!first)
+		return EINVAL;
+	snprintf(buf, size, "sip:%s:%u%s", first->host, first->port,
+		 udp && tcp ? "" : (udp ? ";transport=udp" : ";transport=tcp"));
+	return 0;
+}
+
+int sip_create(su_root_t *root, const struct sip_config *sc, const struct sip_handlers *h,
+	       void *arg, struct sip **out)
+{
+	struct sip *s;
+	char url[128];
+	int err;
+
+	if (listen_url(sc->cfg, url, sizeof(url))) {
+		log_error("sip", "event=config_error msg=\"UDP and TCP listeners must share one "
+				 "address and port\"");
+		return EINVAL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return ENOMEM;
+	s->root = root;
+	s->cfg = sc->cfg;
+	s->media = sc->media;
+	s->h = *h;
+	s->arg = arg;
+	sdp_prefs_default(&s->prefs);
+	digest_key_init(&s->key);
+	err = digest_guard_create(4096, (unsigned)sc->cfg->auth_fail_limit, 60000,
+				  sc->cfg->auth_block_ms, &s->guard);
+	if (err)
+		goto fail_guard;
+	su_log_set_level(NULL, 0);
+	s->nua = nua_create(
+	    root, nua_cb, s, NUTAG_URL(url), NUTAG_MEDIA_ENABLE(0), NUTAG_AUTOANSWER(0),
+	    NUTAG_AUTOALERT(0), NUTAG_AUTOACK(1), NUTAG_ENABLEINVITE(1),
+	    NUTAG_APPL_METHOD("INVITE"), NUTAG_APPL_METHOD("REGISTER"),
+	    NUTAG_ALLOW("INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, REFER, "
+			"NOTIFY, UPDATE, REGISTER"),
+	    NUTAG_SESSION_TIMER(0), SIPTAG_USER_AGENT_STR(sc->cfg->sip_user_agent), TAG_END());
+	if (!s->nua) {
+		log_error("sip", "event=listen_failed url=%s", url);
+		err = EADDRINUSE;
+		goto fail_nua;
+	}
+	s->sweep = su_timer_create(su_root_task(root), 5000);
+	if (s->sweep)
+		su_timer_set_for_ever(s->sweep, sweep_cb, s);
+	log_info("sip", "event=listening url=%s", url);
+	*out = s;
+	return 0;
+fail_nua:
+	digest_guard_free(s->guard);
+fail_guard:
+	free(s);
+	return err;
+}
+
+void sip_destroy(struct sip *s)
+{
+	if (!s)
+		return;
+	if (s->sweep)
+		su_timer_destroy(s->sweep);
+	nua_shutdown(s->nua);
+	for (int i = 0; i < 300 && !s->shutdown_done; i++)
+		su_root_step(s->root, 10);
+	nua_destroy(s->nua);
+	sip__aors_free(s);
+	digest_guard_free(s->guard);
+	free(s);
+}
+
+void sip_stats_get(const struct sip *s, struct sip_stats *out)
+{
+	*out = s->stats;
+	out->registered_contacts = 0;
+	for (size_t i = 0; i < SIP_AOR_BUCKETS; i++)
+		for (struct sip_aor *a = s->aors[i]; a; a = a->next)
+			out->registered_contacts += a->n;
+}

@@ -1,0 +1,135 @@
+/*
+ * SIP signalling on sofia-sip's NUA: listeners, the registrar for agent phones (digest
+ * authentication with per-tenant realms), and call legs for the engine's B2BUA. Each leg
+ * is one dialog with its own media session; SDP offer/answer happens here, so the engine
+ * deals only in legs, events and media sessions.
+ *
+ * Threading: everything here runs on the engine thread, which runs the su_root given to
+ * sip_create(); handlers are called on that thread.
+ *
+ * Lifetime: a leg exists from the INVITE (in or out) until its SIP_EV_ENDED event; after
+ * the handler for that event returns, the leg and its media session are freed.
+ */
+#ifndef CENTRALA_SIP_H
+#define CENTRALA_SIP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sofia-sip/su_wait.h>
+
+#include "core/config.h"
+#include "media/media.h"
+
+struct sip;
+struct sip_leg;
+
+/* A phone user's stored credentials, found by (domain, user). */
+struct sip_cred {
+	char ha1_md5[33];
+	char ha1_sha256[65];
+	void *cookie; /* the engine's user object */
+};
+
+struct sip_invite_info {
+	const char *from_user, *from_display, *from_host;
+	const char *to_user;  /* the dialled number: Request-URI user part */
+	const char *req_host; /* Request-URI host: the tenant's domain or our address */
+	const char *source;   /* "ip:port" the request came from */
+	const char *call_id;
+	void *auth_cookie; /* the user who authenticated this INVITE, or NULL */
+};
+
+enum sip_event_type {
+	SIP_EV_PROGRESS = 1, /* outgoing leg: 180/183 */
+	SIP_EV_ANSWERED,     /* outgoing leg: 2xx, media negotiated and set */
+	SIP_EV_CONFIRMED,    /* incoming leg: ACK for our 2xx arrived */
+	SIP_EV_MEDIA,	     /* a re-INVITE changed direction (hold/unhold) or address */
+	SIP_EV_DTMF,	     /* SIP INFO dtmf-relay / dtmf */
+	SIP_EV_REFER,	     /* blind transfer requested by the peer */
+	SIP_EV_ENDED,	     /* the dialog is over; the leg is freed after the handler */
+};
+
+struct sip_event {
+	enum sip_event_type type;
+	int status;	    /* PROGRESS: 180/183; ENDED: final failure status or 0 */
+	bool early_media;   /* PROGRESS with SDP */
+	bool by_peer;	    /* ENDED: BYE/CANCEL/failure from the other side */
+	enum media_dir dir; /* MEDIA */
+	char digit;	    /* DTMF */
+	const char *refer_user, *refer_host; /* REFER target */
+	const char *reason;		     /* ENDED: text for logs */
+};
+
+struct sip_handlers {
+	/* Finds the credentials of phone user `user` in the tenant whose domain is `domain`.
+	 * Returns 0 and fills *out, or ENOENT. */
+	int (*lookup)(void *arg, const char *domain, const char *user, struct sip_cred *out);
+	/* A new INVITE. The engine answers by a leg call (progress, answer, reject, ...)
+	 * now or later; it may call sip_leg_challenge to demand authentication. */
+	void (*incoming)(void *arg, struct sip_leg *leg, const struct sip_invite_info *info);
+	void (*event)(void *arg, struct sip_leg *leg, const struct sip_event *ev);
+	/* A user's registered contact count changed (0: no phone registered). */
+	void (*registration)(void *arg, void *user_cookie, const char *domain, const char *user,
+			     size_t ncontacts);
+};
+
+struct sip_config {
+	const struct cfg *cfg; /* listeners, user agent, nonce TTL, auth guard */
+	struct media *media;
+};
+
+int sip_create(su_root_t *root, const struct sip_config *sc, const struct sip_handlers *h,
+	       void *arg, struct sip **out);
+/* Sends BYE/CANCEL on every leg and stops the stack; returns when NUA has shut down. */
+void sip_destroy(struct sip *s);
+
+/* Registered contact URIs of a user (at most max), freshest first. */
+size_t sip_contacts(struct sip *s, const char *domain, const char *user, const char **out,
+		    size_t max);
+
+/* Outgoing leg: INVITE `uri` with an offer from a new media session placed near `near`.
+ * `from_user`/`from_display` name the caller; `auth_user`/`auth_pass` answer a trunk's
+ * challenge. `first` puts a codec first in our offer (to avoid transcoding). */
+struct sip_dial {
+	const char *uri;
+	const char *from_user, *from_display, *from_host;
+	const char *auth_user, *auth_pass;
+	enum media_codec first;
+	struct media_session *near;
+	uint64_t media_owner;
+	const char *extra_headers; /* e.g. "X-Centrala-Call: 42\r\n", may be NULL */
+};
+int sip_leg_dial(struct sip *s, const struct sip_dial *d, struct sip_leg **out);
+
+/* Incoming legs. */
+int sip_leg_progress(struct sip_leg *l, int status, bool early_media);
+int sip_leg_answer(struct sip_leg *l);
+int sip_leg_reject(struct sip_leg *l, int status, const char *phrase);
+/* Demands digest authentication (407) in `realm`; the retried INVITE comes back through
+ * the incoming handler as a new leg with auth_cookie set. */
+int sip_leg_challenge(struct sip_leg *l, const char *realm);
+/* Ends the leg whatever its state: BYE, CANCEL, or a final response. */
+void sip_leg_hangup(struct sip_leg *l, int status_if_unanswered);
+/* Tells the REFER's sender how the transfer went (NOTIFY with a sipfrag). */
+void sip_leg_refer_result(struct sip_leg *l, int status);
+
+/* Allocates the leg's media session now (incoming legs: done when the offer is read). */
+struct media_session *sip_leg_media(struct sip_leg *l);
+const struct media_params *sip_leg_params(const struct sip_leg *l);
+bool sip_leg_incoming(const struct sip_leg *l);
+void sip_leg_set_cookie(struct sip_leg *l, void *cookie);
+void *sip_leg_cookie(const struct sip_leg *l);
+const char *sip_leg_call_id(const struct sip_leg *l);
+
+/* Sets the media owner for incoming legs (needed before sip_leg_answer). */
+void sip_leg_set_media_owner(struct sip_leg *l, uint64_t owner);
+
+struct sip_stats {
+	uint64_t registers_ok, registers_failed, invites_in, invites_out, blocked;
+	size_t registered_contacts;
+};
+void sip_stats_get(const struct sip *s, struct sip_stats *out);
+
+#endif

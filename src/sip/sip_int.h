@@ -1,0 +1,95 @@
+/* Internals shared by the SIP module's files: the stack, legs and the registrar. */
+#ifndef CENTRALA_SIP_INT_H
+#define CENTRALA_SIP_INT_H
+
+#define NUA_MAGIC_T	struct sip
+#define NUA_HMAGIC_T	struct sip_leg
+#define SU_ROOT_MAGIC_T void
+
+#include <sofia-sip/nua.h>
+#include <sofia-sip/nua_tag.h>
+#include <sofia-sip/sip_header.h>
+#include <sofia-sip/sip_status.h>
+#include <sofia-sip/su_tagarg.h>
+
+#include "sip/digest.h"
+#include "sip/sdp.h"
+#include "sip/sip.h"
+
+#define SIP_MAX_CONTACTS 8
+#define SIP_AOR_BUCKETS	 4096
+
+struct sip_binding {
+	char uri[256];
+	char call_id[128];
+	uint32_t cseq;
+	int64_t expires_s; /* wall-clock second it ends */
+};
+
+struct sip_aor {
+	struct sip_aor *next;
+	char domain[96], user[64];
+	void *cookie;
+	struct sip_binding b[SIP_MAX_CONTACTS];
+	size_t n;
+};
+
+enum sip_leg_state { LEG_NEW, LEG_EARLY, LEG_ANSWERED, LEG_CONFIRMED, LEG_ENDING };
+
+struct sip_leg {
+	struct sip *sip;
+	nua_handle_t *nh;
+	bool incoming;
+	enum sip_leg_state state;
+	struct media_params params;
+	bool have_params;
+	struct media_session *ms;
+	uint64_t media_owner;
+	struct media_session *near;
+	void *cookie;
+	int final_status;
+	bool by_peer;
+	bool auth_tried;
+	char *auth_user, *auth_pass;
+	char call_id[128];
+	uint64_t sdp_version;
+	bool refer_pending;
+};
+
+struct sip {
+	su_root_t *root;
+	nua_t *nua;
+	const struct cfg *cfg;
+	struct media *media;
+	struct sip_handlers h;
+	void *arg;
+	struct sdp_prefs prefs;
+	struct digest_key key;
+	struct digest_guard *guard;
+	struct sip_aor *aors[SIP_AOR_BUCKETS];
+	su_timer_t *sweep;
+	bool shutdown_done;
+	struct sip_stats stats;
+};
+
+/* registrar.c */
+void sip__register(struct sip *s, nua_handle_t *nh, const sip_t *sip);
+void sip__sweep(struct sip *s, int64_t now_s);
+void sip__aors_free(struct sip *s);
+/* Source "ip:port" of a request, from its top Via (received/rport as the stack set). */
+void sip__source(const sip_t *sip, char *buf, size_t size);
+/* Checks credentials in an Authorization-like header list for `realm`. Returns the
+ * digest result, fills cred when OK or STALE. found=false when no header matched. */
+enum digest_result sip__check_auth(struct sip *s, const sip_authorization_t *au, const char *realm,
+				   const char *method, const char *user_must, struct sip_cred *cred,
+				   bool *found);
+/* Two challenges (MD5 first for old phones, then SHA-256) as header lines. */
+void sip__challenge_headers(struct sip *s, const char *hname, const char *realm, bool stale,
+			    char *buf, size_t size);
+
+/* leg.c */
+void sip__invite(struct sip *s, nua_handle_t *nh, struct sip_leg *l, const sip_t *sip);
+void sip__leg_event(struct sip *s, nua_event_t ev, int status, const char *phrase, nua_handle_t *nh,
+		    struct sip_leg *l, const sip_t *sip, tagi_t tags[]);
+
+#endif

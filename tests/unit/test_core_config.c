@@ -1,0 +1,158 @@
+/* Configuration loading: defaults, types, key paths with line:column, references. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "core/config.h"
+
+static struct cfg *load(const char *text)
+{
+	struct cfg *c = NULL;
+
+	assert_int_equal(cfg_load_string("t.yaml", text, &c), 0);
+	return c;
+}
+
+static int has_error(const struct cfg *c, const char *needle)
+{
+	for (size_t i = 0; i < cfg_error_count(c); i++)
+		if (strstr(cfg_error_at(c, i), needle))
+			return 1;
+	return 0;
+}
+
+static void test_demo_shape_loads_with_defaults(void **state)
+{
+	struct cfg *c =
+	    load("sip: {listen: [\"udp:127.0.0.1:5070\"]}\n"
+		 "tenants:\n"
+		 "  - id: acme\n"
+		 "    users:\n"
+		 "      - {username: alice, password: pw, roles: [agent],\n"
+		 "         sip: {user: alice, password: secret}, skills: {support: 5}}\n"
+		 "    queues:\n"
+		 "      - {id: support, strategy: longest-idle, skills: {support: 1},\n"
+		 "         ring_timeout: 15s, wrap_up: 5s, max_wait: 5m}\n"
+		 "    numbers:\n"
+		 "      - {number: \"200\", queue: support}\n"
+		 "      - {number: \"300\", user: alice}\n");
+	assert_int_equal(cfg_error_count(c), 0);
+	assert_int_equal(c->nsip_listen, 1);
+	assert_int_equal(c->sip_listen[0].port, 5070);
+	assert_int_equal(c->rtp_port_min, 30000);
+	const struct cfg_tenant *t = cfg_tenant_find(c, "acme");
+	assert_non_null(t);
+	assert_string_equal(t->domain, "acme");
+	const struct cfg_queue *q = cfg_queue_find(t, "support");
+	assert_non_null(q);
+	assert_int_equal(q->wrap_up_ms, 5000);
+	assert_int_equal(q->max_wait_ms, 300000);
+	assert_int_equal(q->service_level_ms, 20000);
+	const struct cfg_user *u = cfg_user_find(t, "alice");
+	assert_non_null(u);
+	/* HA1 = MD5("alice:acme:secret") */
+	assert_string_equal(u->ha1_md5, "00682793c5e263030e4b650cdfb17373");
+	assert_int_equal(strlen(u->ha1_sha256), 64);
+	assert_int_equal(u->skills[0].level, 5);
+	cfg_free(c);
+}
+
+static void test_ha1_matches_rfc_example(void **state)
+{
+	char md5[33], sha[65];
+
+	/* RFC 7616 section 3.9.1: Mufasa / http-auth@example.org / Circle of Life. */
+	cfg_ha1_md5("Mufasa", "http-auth@example.org", "Circle of Life", md5);
+	cfg_ha1_sha256("Mufasa", "http-auth@example.org", "Circle of Life", sha);
+	assert_string_equal(md5, "3d78807defe7de2157e2b0b6573a855f");
+	assert_string_equal(sha,
+			    "7987c64c30e25f1b74be53f966b49b90f2808aa92faf9a00262392d7b4794232");
+}
+
+static void test_unknown_key_reports_line_column_and_path(void **state)
+{
+	struct cfg *c = load("tenants:\n"
+			     "  - id: acme\n"
+			     "    queues:\n"
+			     "      - id: support\n"
+			     "        strategyy: longest-idle\n");
+	assert_true(has_error(c, "t.yaml:5:9: tenants[0].queues[0].strategyy: unknown key"));
+	cfg_free(c);
+}
+
+static void test_bad_duration_is_an_error(void **state)
+{
+	struct cfg *c = load("tenants:\n"
+			     "  - id: acme\n"
+			     "    queues:\n"
+			     "      - {id: q, ring_timeout: soon}\n");
+	assert_true(has_error(c, "tenants[0].queues[0].ring_timeout: expected a duration"));
+	cfg_free(c);
+}
+
+static void test_number_to_unknown_queue_is_an_error(void **state)
+{
+	struct cfg *c = load("tenants:\n"
+			     "  - id: acme\n"
+			     "    numbers:\n"
+			     "      - {number: \"200\", queue: nope}\n");
+	assert_true(has_error(c, "unknown queue \"nope\""));
+	cfg_free(c);
+}
+
+static void test_syntax_error_has_position(void **state)
+{
+	struct cfg *c = load("tenants:\n  - id: [acme\n");
+	assert_true(cfg_error_count(c) > 0);
+	assert_true(has_error(c, "t.yaml:"));
+	cfg_free(c);
+}
+
+static void test_wrong_type_and_range(void **state)
+{
+	struct cfg *c = load("rtp: {ports: 10-20}\n"
+			     "tenants:\n"
+			     "  - id: acme\n"
+			     "    users:\n"
+			     "      - {username: bob, skills: {x: 11}, auto_ready: maybe}\n");
+	assert_true(has_error(c, "rtp.ports: expected a range"));
+	assert_true(has_error(c, "tenants[0].users[0].skills.x: 11 is out of range 1..10"));
+	assert_true(has_error(c, "tenants[0].users[0].auto_ready: expected true or false"));
+	cfg_free(c);
+}
+
+static void test_duration_forms(void **state)
+{
+	uint64_t ms;
+
+	assert_int_equal(cy_parse_duration("20s", &ms), 0);
+	assert_int_equal(ms, 20000);
+	assert_int_equal(cy_parse_duration("1m30s", &ms), 0);
+	assert_int_equal(ms, 90000);
+	assert_int_equal(cy_parse_duration("250ms", &ms), 0);
+	assert_int_equal(ms, 250);
+	assert_int_equal(cy_parse_duration("1h", &ms), 0);
+	assert_int_equal(ms, 3600000);
+	assert_int_equal(cy_parse_duration("15", &ms), 0);
+	assert_int_equal(ms, 15000);
+	assert_int_not_equal(cy_parse_duration("5x", &ms), 0);
+	assert_int_not_equal(cy_parse_duration("", &ms), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_demo_shape_loads_with_defaults),
+	    cmocka_unit_test(test_ha1_matches_rfc_example),
+	    cmocka_unit_test(test_unknown_key_reports_line_column_and_path),
+	    cmocka_unit_test(test_bad_duration_is_an_error),
+	    cmocka_unit_test(test_number_to_unknown_queue_is_an_error),
+	    cmocka_unit_test(test_syntax_error_has_position),
+	    cmocka_unit_test(test_wrong_type_and_range),
+	    cmocka_unit_test(test_duration_forms),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
