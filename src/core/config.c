@@ -26,7 +26,7 @@ static const char *const http_keys[] = {"listen", NULL};
 static const char *const tts_keys[] = {"cache", NULL};
 static const char *const tenant_keys[] = {
     "id",      "name",	 "domain", "timezone",	"language",	"country",	"users", "queues",
-    "numbers", "trunks", "flows",  "calendars", "reason_codes", "dispositions", "prune", NULL};
+    "numbers", "trunks", "flows",  "calendars", "reason_codes", "dispositions", "prune", "record", NULL};
 static const char *const user_keys[] = {"username", "name",   "password",   "roles",	"sip",
 					"skills",   "queues", "auto_ready", "language", NULL};
 static const char *const user_sip_keys[] = {"user", "password", NULL};
@@ -584,6 +584,8 @@ static void parse_tenant(struct cy *c, struct fy_node *n, const char *path, stru
 		t->language = xstrdup("en");
 	cy_get_dup(c, n, path, "country", false, &t->country);
 	cy_get_bool(c, n, path, "prune", false, &t->prune);
+	t->record = true;
+	cy_get_bool(c, n, path, "record", false, &t->record);
 	/* Calendars and flows first: queues and numbers refer to them. */
 	parse_named(c, cy_get(n, "flows"), P(p, path, "flows"), &t->flows, &t->nflows);
 	parse_named(c, cy_get(n, "calendars"), P(p, path, "calendars"), &t->calendars,

@@ -155,6 +155,7 @@ struct cfg_tenant {
 	char **dispositions;
 	size_t ndispositions;
 	bool prune;
+	bool record; /* record calls (default true) */
 	int line, col;
 };
 

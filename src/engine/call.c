@@ -255,7 +255,7 @@ static void bridge(struct call *c, struct sip_leg *b)
 	if (!c->answered_ms)
 		c->answered_ms = clock_wall_ms();
 	e->calls_answered++;
-	err = eng__recording_path(e, c);
+	err = c->t->ct->record ? eng__recording_path(e, c) : ENOENT;
 	if (media_bridge(sip_leg_media(c->a), sip_leg_media(b), err ? NULL : c->recording)) {
 		log_error("engine", "call=%llu event=bridge_failed", (unsigned long long)c->id);
 		c->recording[0] = '\0';

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Bridged-call capacity: SIPp callers → centrala → a registered SIPp agent that answers
+# and echoes RTP. Prints calls attempted/failed, the server's CPU milliseconds per
+# completed call, peak RSS and RSS per concurrent call. Loopback only.
+#
+# usage: bench/sip-bridge.sh [RATE_CPS=50] [SECONDS=10] [record|norecord] [HOLD_MS=12000]
+set -euo pipefail
+rate=${1:-50}
+secs=${2:-10}
+mode=${3:-record}
+hold=${4:-12000}
+top=$(cd "$(dirname "$0")/.." && pwd)
+bin=${CENTRALA_BIN:-$top/build/centrala}
+work=$(mktemp -d /tmp/centrala-bench.XXXXXX)
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+sip_port=5260 agent_port=5270 caller_port=5280
+record=true
+[ "$mode" = norecord ] && record=false
+sox -q -n -r 8000 -c 1 -e u-law "$work/tone.wav" synth 15 sine 440
+cat >"$work/bench.yaml" <<YAML
+sip: {listen: ["udp:127.0.0.1:$sip_port"]}
+rtp: {address: 127.0.0.1, ports: 20000-59999}
+recordings: "$work/rec"
+log: warn
+tenants:
+  - id: bench
+    domain: bench.local
+    record: $record
+    users:
+      - {username: agent, sip: {user: agent, password: agentpw}}
+    numbers:
+      - {number: "300", user: agent}
+YAML
+ulimit -n 65536 || true
+"$bin" serve --config "$work/bench.yaml" 2>"$work/server.log" &
+server=$!
+pids+=("$server")
+sleep 0.5
+timeout 60 sipp 127.0.0.1:$sip_port -sf "$top/bench/sipp/agent.xml" -i 127.0.0.1 -p $agent_port \
+	-mi 127.0.0.1 -mp 40000 -rtp_echo -bg -nostdin -trace_err -error_file "$work/agent.err" \
+	>/dev/null 2>&1 || true
+sleep 0.3
+timeout 10 sipp 127.0.0.1:$sip_port -sf "$top/bench/sipp/register.xml" -i 127.0.0.1 -p 5290 \
+	-m 1 -key agent agent -key password agentpw -key domain bench.local \
+	-key contact_port $agent_port -nostdin >/dev/null 2>&1
+
+clk=$(getconf CLK_TCK)
+cpu0=$(awk '{print $14+$15}' /proc/$server/stat)
+total=$((rate * secs))
+start=$(date +%s.%N)
+set +e
+timeout $((secs + hold / 1000 + 60)) sipp 127.0.0.1:$sip_port -sf "$top/bench/sipp/caller.xml" \
+	-i 127.0.0.1 -p $caller_port -mi 127.0.0.1 -mp 50000 -r "$rate" -m "$total" -l 100000 \
+	-key service 300 -key domain bench.local -key wav "$work/tone.wav" -key hold "$hold" \
+	-rtp_threadtasks 300 -nostdin -trace_stat -stf "$work/stat.csv" -trace_err \
+	-error_file "$work/caller.err" >/dev/null 2>&1
+set -e
+end=$(date +%s.%N)
+cpu1=$(awk '{print $14+$15}' /proc/$server/stat)
+hwm=$(awk '/VmHWM/ {print $2}' /proc/$server/status)
+last=$(tail -n 1 "$work/stat.csv")
+ok=$(echo "$last" | awk -F';' '{print $16}')
+failed=$(echo "$last" | awk -F';' '{print $18}')
+cpu_ms=$(( (cpu1 - cpu0) * 1000 / clk ))
+conc=$(awk -v r="$rate" -v h="$hold" 'BEGIN {printf "%d", r * h / 1000}')
+printf 'bridged calls: rate=%s cps for %ss, hold=%sms, %s\n' "$rate" "$secs" "$hold" "$mode"
+printf '  attempted=%s successful=%s failed=%s (%.3f%%)\n' "$total" "$ok" "$failed" \
+	"$(awk -v f="$failed" -v t="$total" 'BEGIN {print (t ? 100 * f / t : 0)}')"
+printf '  concurrent calls at peak ~%s\n' "$conc"
+printf '  server CPU %s ms total, %.2f ms per completed call\n' "$cpu_ms" \
+	"$(awk -v c="$cpu_ms" -v n="$ok" 'BEGIN {print (n ? c / n : 0)}')"
+printf '  server peak RSS %s KiB, %.1f KiB per concurrent call\n' "$hwm" \
+	"$(awk -v h="$hwm" -v n="$conc" 'BEGIN {print (n ? h / n : 0)}')"
+printf '  wall %.1f s\n' "$(awk -v a="$start" -v b="$end" 'BEGIN {print b - a}')"
+printf 'reproduce: bench/sip-bridge.sh %s %s %s %s\n' "$rate" "$secs" "$mode" "$hold"
