@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "engine/engine.h"
+#include "store/store.h"
 
 static const char usage[] =
     "usage: centrala COMMAND [ARGS]\n"
@@ -34,6 +35,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "check"))
 		return engine_check_cli(argc - 1, argv + 1);
+	if (!strcmp(cmd, "export"))
+		return store_export_cli(argc - 1, argv + 1);
 	if (!strcmp(cmd, "serve"))
 		return engine_serve_cli(argc - 1, argv + 1);
 	fprintf(stderr, "centrala: unknown command \"%s\"\n\n%s", cmd, usage);

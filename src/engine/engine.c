@@ -66,16 +66,51 @@ static int media_ready(su_root_magic_t *magic, su_wait_t *w, su_wakeup_arg_t *ar
 	return 0;
 }
 
-static int open_interactions(struct engine *e)
+static int store_ready(su_root_magic_t *magic, su_wait_t *w, su_wakeup_arg_t *arg)
 {
-	char path[600];
+	struct engine *e = (struct engine *)arg;
+	struct store_msg m;
+	unsigned char buf[MQ_MSG_MAX];
 
-	snprintf(path, sizeof(path), "%s/interactions.jsonl", e->cfg->recordings);
-	e->interactions = fopen(path, "a");
-	if (!e->interactions) {
-		log_error("engine", "event=open_failed path=%s err=%s", path, strerror(errno));
-		return errno;
+	mq_drain_fd(e->store_events);
+	while (mq_pop(e->store_events, buf) == sizeof(m)) {
+		memcpy(&m, buf, sizeof(m));
+		if (m.type == STORE_MSG_COMMITTED)
+			e->stored++;
+		else if (m.type == STORE_MSG_FAILED) {
+			e->store_failed++;
+			log_error("engine", "call=%llu event=store_failed err=%s",
+				  (unsigned long long)m.cookie, strerror(m.err));
+		}
+		if (m.contact)
+			crm_contact_free(m.contact);
 	}
+	return 0;
+}
+
+/* Opens the store, applies the configuration's tenants (Argon2id hashing happens here,
+ * before any call is taken) and listens for commit acknowledgements. */
+static int open_store(struct engine *e)
+{
+	struct store_provision_report rep;
+	int err;
+
+	if ((err = store_create(e->cfg->store, NULL, &e->store))) {
+		log_error("engine", "event=store_failed store=%s err=%s", e->cfg->store,
+			  strerror(err));
+		return err;
+	}
+	memset(&rep, 0, sizeof(rep));
+	if ((err = store_provision(e->store, e->cfg, NULL, &rep))) {
+		log_error("engine", "event=provision_failed err=\"%s\"", rep.error);
+		return err;
+	}
+	log_info("engine", "event=provisioned created=%u updated=%u deleted=%u unchanged=%u",
+		 rep.created, rep.updated, rep.deleted, rep.unchanged);
+	if ((err = mq_alloc(&e->store_events, 65536)))
+		return err;
+	su_wait_create(&e->store_wait, mq_fd(e->store_events), SU_WAIT_IN);
+	e->store_reg = su_root_register(e->root, &e->store_wait, store_ready, e, 0);
 	return 0;
 }
 
@@ -111,7 +146,7 @@ static int engine_run(struct engine *e)
 	h.lookup = eng__lookup;
 	h.registration = eng__registration;
 
-	if ((err = mkdir_p(e->cfg->recordings)) || (err = open_interactions(e)))
+	if ((err = mkdir_p(e->cfg->recordings)))
 		return err;
 	e->calls_cap = 1 << 14;
 	e->calls = calloc(e->calls_cap, sizeof(*e->calls));
@@ -122,6 +157,8 @@ static int engine_run(struct engine *e)
 	e->root = su_root_create(NULL);
 	if (!e->root)
 		return ENOMEM;
+	if ((err = open_store(e)))
+		goto fail_mq;
 	if ((err = mq_alloc(&e->media_events, 65536)))
 		goto fail_mq;
 	inet_pton(AF_INET, e->cfg->rtp_address, &mc.address);
@@ -154,6 +191,15 @@ fail_sip:
 fail_media:
 	mq_free(e->media_events);
 fail_mq:
+	if (e->store) {
+		/* Everything ended calls submitted is committed (or spooled) before exit. */
+		store_destroy(e->store);
+		store_ready(NULL, NULL, (su_wakeup_arg_t *)e);
+		su_root_deregister(e->root, e->store_reg);
+		mq_free(e->store_events);
+		log_info("engine", "event=stopped stored=%llu failed=%llu",
+			 (unsigned long long)e->stored, (unsigned long long)e->store_failed);
+	}
 	su_root_destroy(e->root);
 	return err;
 }
@@ -194,8 +240,6 @@ int engine_serve_cli(int argc, char **argv)
 	su_init();
 	rc = engine_run(&e);
 	su_deinit();
-	if (e.interactions)
-		fclose(e.interactions);
 	eng__unprovision(&e);
 	free(e.calls);
 	cfg_free(e.cfg);

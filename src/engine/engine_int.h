@@ -16,6 +16,7 @@
 #include "engine/engine.h"
 #include "media/media.h"
 #include "sip/sip.h"
+#include "store/store.h"
 
 #define ENG_MAX_FORKS 8
 
@@ -75,7 +76,11 @@ struct engine {
 	size_t calls_cap, ncalls;
 	uint64_t next_call_id;
 	char last_rec_dir[512];
-	FILE *interactions; /* JSON lines of finished interactions */
+	struct store *store;
+	struct mq *store_events; /* commit acknowledgements */
+	su_wait_t store_wait;
+	int store_reg;
+	uint64_t stored, store_failed;
 	uint64_t calls_total, calls_answered, calls_failed;
 };
 

@@ -5,6 +5,7 @@
 #include "engine/engine_int.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -70,70 +71,45 @@ int eng__recording_path(struct engine *e, struct call *c)
 	return 0;
 }
 
-static json_t *iso_or_null(int64_t ms)
-{
-	char ts[32];
-
-	return ms ? json_string(clock_iso8601(ms, ts, sizeof(ts))) : json_null();
-}
-
-static json_t *str_or_null(const char *s)
-{
-	return s && *s ? json_string(s) : json_null();
-}
-
 void eng__interaction_write(struct engine *e, struct call *c)
 {
-	json_t *o = json_object();
-	char id[64];
-	double wait_s = 0, talk_s = 0;
+	struct crm_interaction ix;
+	char id[CRM_ID_SIZE], *timeline = json_dumps(c->timeline, JSON_COMPACT);
+	int err;
 
-	if (!o)
-		return;
-	if (c->answered_ms) {
-		int64_t from = c->queued_ms ? c->queued_ms : c->created_ms;
-		wait_s = c->queued_ms ? (double)(c->answered_ms - from) / 1000.0 : 0;
-		talk_s = (double)(c->ended_ms - c->answered_ms) / 1000.0;
-	} else if (c->queued_ms) {
-		wait_s = (double)(c->ended_ms - c->queued_ms) / 1000.0;
-	}
-	snprintf(id, sizeof(id), "%s-%llu-%lld", c->t ? c->t->ct->id : "none",
-		 (unsigned long long)c->id, (long long)c->created_ms);
-	json_object_set_new(o, "id", json_string(id));
-	json_object_set_new(o, "tenant", str_or_null(c->t ? c->t->ct->id : NULL));
-	json_object_set_new(o, "channel", json_string("voice"));
-	json_object_set_new(o, "direction", json_string("inbound"));
-	json_object_set_new(o, "from", str_or_null(c->from));
-	json_object_set_new(o, "to", str_or_null(c->to));
-	json_object_set_new(o, "number", str_or_null(c->number));
-	json_object_set_new(o, "queue", str_or_null(c->queue));
-	json_object_set_new(o, "agent", str_or_null(c->agent));
-	json_object_set_new(o, "created", iso_or_null(c->created_ms));
-	json_object_set_new(o, "queued", iso_or_null(c->queued_ms));
-	json_object_set_new(o, "offered", iso_or_null(c->offered_ms));
-	json_object_set_new(o, "answered", iso_or_null(c->answered_ms));
-	json_object_set_new(o, "ended", iso_or_null(c->ended_ms));
-	json_object_set_new(o, "wait_s", json_real(wait_s));
-	json_object_set_new(o, "talk_s", json_real(talk_s));
-	json_object_set_new(o, "abandoned",
-			    json_boolean(c->queued_ms && !c->answered_ms && c->hangup_by &&
-					 !strcmp(c->hangup_by, "caller")));
-	json_object_set_new(o, "disposition", str_or_null(c->disposition));
-	json_object_set_new(o, "recording", str_or_null(c->recording));
-	json_object_set_new(o, "hangup_by", str_or_null(c->hangup_by));
-	json_object_set_new(o, "timeline", json_incref(c->timeline));
-	if (e->interactions) {
-		char *line = json_dumps(o, JSON_COMPACT);
-		if (line) {
-			fprintf(e->interactions, "%s\n", line);
-			fflush(e->interactions);
-			free(line);
-		}
-	}
+	memset(&ix, 0, sizeof(ix));
+	crm_id_new(id);
+	ix.tenant = c->t->ct->id;
+	ix.id = id;
+	ix.channel = CRM_CHANNEL_VOICE;
+	ix.direction = c->number[0] ? CRM_DIR_INBOUND : CRM_DIR_INTERNAL;
+	ix.from = c->from;
+	ix.to = c->to;
+	ix.number = c->number[0] ? c->number : NULL;
+	ix.queue = c->queue[0] ? c->queue : NULL;
+	ix.agent = c->agent[0] ? c->agent : NULL;
+	ix.created_ms = c->created_ms;
+	ix.queued_ms = c->queued_ms;
+	ix.offered_ms = c->offered_ms;
+	ix.answered_ms = c->answered_ms;
+	ix.ended_ms = c->ended_ms;
+	ix.abandoned =
+	    c->queued_ms && !c->answered_ms && c->hangup_by && !strcmp(c->hangup_by, "caller");
+	ix.disposition = c->disposition[0] ? c->disposition : NULL;
+	ix.recording = c->recording[0] ? c->recording : NULL;
+	ix.hangup_by = c->hangup_by;
+	ix.timeline_json = timeline;
+	crm_interaction_durations(&ix);
+	/* The store copies the record; it is acknowledged on the store queue once committed. */
+	err = store_interaction_submit(e->store, &ix, e->store_events, c->id);
+	if (err)
+		log_error("engine", "tenant=%s call=%llu event=store_submit_failed err=%s",
+			  ix.tenant, (unsigned long long)c->id, strerror(err));
 	log_info("engine",
-		 "tenant=%s call=%llu event=interaction from=%s number=%s agent=%s "
-		 "answered=%d talk_s=%.1f",
-		 c->t ? c->t->ct->id : "-", (unsigned long long)c->id, c->from, c->number,
-		 c->agent[0] ? c->agent : "-", c->answered_ms != 0, talk_s);
-	json_decref(o);
+		 "tenant=%s call=%llu event=interaction id=%s from=%s number=%s agent=%s "
+		 "answered=%d talk_ms=%lld hangup_by=%s",
+		 ix.tenant, (unsigned long long)c->id, id, c->from, c->number,
+		 c->agent[0] ? c->agent : "-", c->answered_ms != 0, (long long)ix.talk_ms,
+		 c->hangup_by ? c->hangup_by : "-");
+	free(timeline);
 }
