@@ -38,10 +38,10 @@ enum media_dir {
 };
 
 struct media_config {
-	struct in_addr address;      /* address RTP binds to and advertises */
+	struct in_addr address;	     /* address RTP binds to and advertises */
 	uint16_t port_min, port_max; /* even RTP ports; RTCP on port+1 */
-	unsigned workers;            /* worker threads, 0: one per core */
-	size_t max_sessions;         /* preallocated session slots */
+	unsigned workers;	     /* worker threads, 0: one per core */
+	size_t max_sessions;	     /* preallocated session slots */
 	uint32_t rtp_timeout_ms;     /* MEDIA_EV_RTP_TIMEOUT after this long without RTP, 0: off */
 };
 
@@ -49,31 +49,35 @@ struct media_config {
 struct media_params {
 	struct sockaddr_in remote; /* where to send RTP (updated by symmetric RTP) */
 	enum media_codec codec;
-	uint8_t pt;                /* payload type of the codec */
-	uint8_t dtmf_pt;           /* telephone-event payload type, 0: none */
-	uint8_t ptime_ms;          /* packetization, default 20 */
+	uint8_t pt;	  /* payload type of the codec */
+	uint8_t dtmf_pt;  /* telephone-event payload type, 0: none */
+	uint8_t ptime_ms; /* packetization, default 20 */
 	enum media_dir dir;
 };
 
 enum media_event_type {
-	MEDIA_EV_DIGIT = 1,  /* a DTMF digit ended (RFC 4733 or in-band) */
-	MEDIA_EV_PLAY_DONE,  /* a play request finished (completed, interrupted or stopped) */
+	MEDIA_EV_DIGIT = 1,   /* a DTMF digit ended (RFC 4733 or in-band) */
+	MEDIA_EV_PLAY_DONE,   /* a play request finished (completed, interrupted or stopped) */
 	MEDIA_EV_RTP_TIMEOUT, /* no RTP received for the configured time */
 	MEDIA_EV_RECORD_DONE, /* a recording was finalised */
 	MEDIA_EV_RECORD_ERROR,
 };
 
-enum media_play_end { MEDIA_PLAY_COMPLETED, MEDIA_PLAY_INTERRUPTED, MEDIA_PLAY_STOPPED,
-		      MEDIA_PLAY_FAILED };
+enum media_play_end {
+	MEDIA_PLAY_COMPLETED,
+	MEDIA_PLAY_INTERRUPTED,
+	MEDIA_PLAY_STOPPED,
+	MEDIA_PLAY_FAILED
+};
 
 struct media_event {
 	enum media_event_type type;
-	uint64_t owner;    /* the cookie given at media_session_alloc */
-	char digit;        /* MEDIA_EV_DIGIT: '0'-'9', '*', '#', 'A'-'D' */
+	uint64_t owner;	   /* the cookie given at media_session_alloc */
+	char digit;	   /* MEDIA_EV_DIGIT: '0'-'9', '*', '#', 'A'-'D' */
 	uint16_t digit_ms; /* its duration */
 	uint32_t play_id;  /* MEDIA_EV_PLAY_DONE */
 	enum media_play_end play_end;
-	uint64_t ts_ms;    /* monotonic time of the event */
+	uint64_t ts_ms; /* monotonic time of the event */
 };
 
 /* One item of a play request. Files are WAV (8 or 16 kHz mono, PCM16/µ-law/A-law);
@@ -83,9 +87,9 @@ enum media_tone { MEDIA_TONE_RINGBACK, MEDIA_TONE_BUSY, MEDIA_TONE_BEEP };
 
 struct media_item {
 	enum media_item_kind kind;
-	const char *path;       /* MEDIA_ITEM_FILE (copied by media_play) */
-	enum media_tone tone;   /* MEDIA_ITEM_TONE */
-	uint32_t duration_ms;   /* TONE/SILENCE; 0 for a tone: until stopped */
+	const char *path;     /* MEDIA_ITEM_FILE (copied by media_play) */
+	enum media_tone tone; /* MEDIA_ITEM_TONE */
+	uint32_t duration_ms; /* TONE/SILENCE; 0 for a tone: until stopped */
 };
 
 struct media_play_req {
@@ -148,11 +152,17 @@ int media_mix_create(struct media *m, const char *record_path, struct media_mix 
 int media_mix_join(struct media_mix *x, struct media_session *s, enum media_mix_mode mode,
 		   struct media_session *whisper_to);
 void media_mix_leave(struct media_mix *x, struct media_session *s);
+/* Frees the mix: members leave it (they stay allocated), its recording is finalised. */
 void media_mix_free(struct media_mix *x);
+/* Sets the owner cookie carried by the mix's recording events (default 0). */
+void media_mix_set_owner(struct media_mix *x, uint64_t owner);
 
 /* Counters for /metrics and benchmarks (read without locks; approximate). */
 struct media_stats {
 	uint64_t sessions, packets_in, packets_out, bytes_in, bytes_out, late_or_lost;
+	uint64_t recordings;	 /* recordings open (being written or finishing) */
+	uint64_t events_dropped; /* events lost to a full engine queue */
+	uint64_t worker_cpu_us;	 /* CPU time used by the worker threads */
 };
 void media_stats_get(const struct media *m, struct media_stats *out);
 

@@ -1,0 +1,518 @@
+/*
+ * The packet path. One recvmmsg per readiness of a session's RTP socket; each packet is
+ * parsed, latched (symmetric RTP), counted, checked for RFC 4733 digits, copied into the
+ * jitter buffer when someone decodes this session's audio, and — when the session is
+ * bridged — rewritten in place (SSRC, sequence, timestamp, payload type) or transcoded,
+ * then all of the batch goes to the peer in one sendmmsg. Nothing here allocates or
+ * locks. Also RTCP reception and our reports.
+ */
+#include "media/media_int.h"
+
+#include "core/log.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#define RELATCH_QUIET_MS 2000 /* a latched source silent this long may be replaced */
+#define DTMF_IDLE_MS	 800  /* an event without packets this long has ended */
+
+static inline void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static inline void put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static inline void stat_add(_Atomic uint64_t *c, uint64_t n)
+{
+	/* Only this worker writes its counters: a relaxed load and store, no lock prefix. */
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
+			      memory_order_relaxed);
+}
+
+static inline uint64_t key_of(const struct sockaddr_in *a)
+{
+	return (uint64_t)a->sin_addr.s_addr << 16 | a->sin_port;
+}
+
+static void latch(struct media__worker *w, struct media_session *s, const struct sockaddr_in *from)
+{
+	uint64_t key = key_of(from);
+
+	if (key == s->remote_key) {
+		s->latched = true;
+		s->latched_ms = w->now_ms;
+		return;
+	}
+	if (s->latched && w->now_ms - s->latched_ms < RELATCH_QUIET_MS)
+		return;
+	s->p.remote = *from;
+	s->remote_key = key;
+	s->latched = true;
+	s->latched_ms = w->now_ms;
+	if (!s->rtcp_latched) {
+		s->rtcp_remote = *from;
+		s->rtcp_remote.sin_port = htons((uint16_t)(ntohs(from->sin_port) + 1));
+	}
+	if (log_enabled(LOG_LEVEL_DEBUG)) {
+		char a[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, &from->sin_addr, a, sizeof(a));
+		log_debug("media", "owner=%llu event=latched remote=%s:%u",
+			  (unsigned long long)s->owner, a, ntohs(from->sin_port));
+	}
+}
+
+void media__play_end(struct media__worker *w, struct media_session *s, enum media_play_end end,
+		     bool quiet)
+{
+	struct media_event ev;
+
+	if (!s->play)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.play_id = s->play->id;
+	ev.play_end = end;
+	media__play_free(s->play);
+	s->play = NULL;
+	media__tx_idle(s);
+	if (!quiet)
+		media__event(w->m, MEDIA_EV_PLAY_DONE, s->owner, &ev);
+	media__session_update_ticking(w, s);
+}
+
+static void report_digits(struct media__worker *w, struct media_session *s,
+			  const struct media__dtmf_out *out)
+{
+	if (out->started && s->play && s->play->barge_in)
+		media__play_end(w, s, MEDIA_PLAY_INTERRUPTED, false);
+	for (unsigned i = 0; i < out->ndigits; i++) {
+		struct media_event ev;
+
+		memset(&ev, 0, sizeof(ev));
+		ev.digit = out->digit[i];
+		ev.digit_ms = out->ms[i];
+		/* A digit whose start we never saw still interrupts a prompt. */
+		if (s->play && s->play->barge_in)
+			media__play_end(w, s, MEDIA_PLAY_INTERRUPTED, false);
+		media__event(w->m, MEDIA_EV_DIGIT, s->owner, &ev);
+	}
+}
+
+void media__dtmf_rx_check(struct media__worker *w, struct media_session *s)
+{
+	struct media__dtmf_out out;
+
+	media__dtmf_rx_expire(&s->dtmf_rx, 8000, w->now_ms, DTMF_IDLE_MS, &out);
+	report_digits(w, s, &out);
+}
+
+/* A received payload decoded at most once per packet, shared by in-band detection and
+ * transcoding (G.722 decoder and resampler states must see each packet exactly once). */
+struct decoded {
+	bool done, done8;
+	unsigned n, n8;
+	const int16_t *pcm, *pcm8;
+};
+
+static bool decode_once(struct media__worker *w, struct media_session *s, const uint8_t *payload,
+			size_t len, struct decoded *d)
+{
+	if (!d->done) {
+		if (len > MEDIA__FRAME_MAX / 2)
+			return false;
+		d->n = media__decode(s->p.codec, s->g722_dec, payload, len, w->pcm_a);
+		d->pcm = w->pcm_a;
+		d->done = true;
+	}
+	return d->n > 0;
+}
+
+static bool decode_once8(struct media__worker *w, struct media_session *s, const uint8_t *payload,
+			 size_t len, struct decoded *d)
+{
+	if (!decode_once(w, s, payload, len, d))
+		return false;
+	if (!d->done8) {
+		if (s->rate == 8000) {
+			d->pcm8 = d->pcm;
+			d->n8 = d->n;
+		} else {
+			if (media__rs_ensure(&s->down_rs, 16000, 8000))
+				return false;
+			d->n8 = media__rs_run(s->down_rs, d->pcm, d->n, w->pcm_b, MEDIA__FRAME_MAX);
+			d->pcm8 = w->pcm_b;
+		}
+		d->done8 = true;
+	}
+	return d->n8 > 0;
+}
+
+static void inband_feed(struct media__worker *w, struct media_session *s, const uint8_t *payload,
+			size_t len, struct decoded *d)
+{
+	if (!decode_once8(w, s, payload, len, d))
+		return;
+	if (media__inband_feed(s->inband, d->pcm8, d->n8, w->now_ms)) {
+		struct media__dtmf_out out = {.ndigits = 1};
+
+		out.digit[0] = s->inband->done;
+		out.ms[0] = s->inband->done_ms;
+		report_digits(w, s, &out);
+	} else if (s->inband->digit && s->play && s->play->barge_in) {
+		media__play_end(w, s, MEDIA_PLAY_INTERRUPTED, false);
+	}
+}
+
+/* Maps an incoming packet of `from`'s stream onto `to`'s outgoing stream. */
+static void relay_map(struct media__worker *w, struct media_session *to, const struct media__rtp *h,
+		      uint16_t *seq, uint32_t *ts, bool *marker)
+{
+	struct media__tx *tx = &to->tx;
+	int16_t dseq = media__seq_diff(h->seq, tx->src_max_seq);
+
+	*marker = h->marker;
+	if (tx->resync || h->ssrc != tx->src_ssrc || dseq > 1000 || dseq < -1000) {
+		/* Re-base: continue the outgoing stream where it stopped, however the incoming
+		 * one jumped (a new source, a play that interrupted relaying, a restart). */
+		uint32_t elapsed = 0;
+
+		if (tx->sent) {
+			elapsed = (uint32_t)((w->now_us - tx->last_us) * 8 / 1000);
+			if (elapsed < 1)
+				elapsed = 1;
+		}
+		tx->seq_off = (uint16_t)(tx->seq + 1 - h->seq);
+		tx->ts_off = tx->ts + elapsed - h->ts;
+		tx->src_ssrc = h->ssrc;
+		tx->src_max_seq = h->seq;
+		tx->resync = false;
+		tx->gen = false;
+		*marker = true;
+		dseq = 1;
+	}
+	*seq = (uint16_t)(h->seq + tx->seq_off);
+	*ts = h->ts + tx->ts_off;
+	if (dseq > 0) {
+		tx->src_max_seq = h->seq;
+		tx->seq = *seq;
+		if (media__ts_diff(*ts, tx->ts) > 0 || !tx->sent)
+			tx->ts = *ts;
+	}
+	tx->last_us = w->now_us;
+	tx->sent = true;
+	tx->sent_since_report = true;
+	tx->packets++;
+}
+
+static size_t transcode(struct media__worker *w, struct media_session *from,
+			struct media_session *to, const uint8_t *payload, size_t len,
+			struct decoded *d, uint8_t *out)
+{
+	const int16_t *pcm;
+	unsigned n;
+
+	if (from->p.codec == MEDIA_CODEC_PCMU && to->p.codec == MEDIA_CODEC_PCMA) {
+		for (size_t i = 0; i < len; i++)
+			out[i] = media__ulaw2alaw[payload[i]];
+		return len;
+	}
+	if (from->p.codec == MEDIA_CODEC_PCMA && to->p.codec == MEDIA_CODEC_PCMU) {
+		for (size_t i = 0; i < len; i++)
+			out[i] = media__alaw2ulaw[payload[i]];
+		return len;
+	}
+	if (to->rate == 8000) {
+		if (!decode_once8(w, from, payload, len, d))
+			return 0;
+		pcm = d->pcm8;
+		n = d->n8;
+	} else {
+		if (!decode_once(w, from, payload, len, d))
+			return 0;
+		pcm = d->pcm;
+		n = d->n;
+		if (from->rate == 8000) {
+			if (media__rs_ensure(&from->up_rs, 8000, 16000))
+				return 0;
+			n = media__rs_run(from->up_rs, pcm, n, w->pcm_c, MEDIA__FRAME_MAX);
+			pcm = w->pcm_c;
+		}
+	}
+	return media__encode(to->p.codec, to->g722_enc, pcm, n, out);
+}
+
+static void handle_rtcp(struct media__worker *w, struct media_session *s, const uint8_t *buf,
+			size_t len, const struct sockaddr_in *from)
+{
+	struct media__rtcp_info info;
+
+	if (media__rtcp_parse(buf, len, &info) != 0)
+		return;
+	if (!s->rtcp_latched) {
+		s->rtcp_remote = *from;
+		s->rtcp_latched = true;
+	}
+	if (info.has_sr) {
+		s->rx_lsr = info.ntp_mid;
+		s->rx_lsr_us = w->now_us;
+	}
+	for (unsigned i = 0; i < info.nrb; i++) {
+		const struct media__rtcp_rb *rb = &info.rb[i];
+		struct timespec now;
+		uint64_t us;
+		uint32_t mid, rtt;
+
+		if (rb->ssrc != s->tx.ssrc || rb->lsr == 0)
+			continue;
+		clock_gettime(CLOCK_REALTIME, &now);
+		us = (uint64_t)now.tv_sec * 1000000u + (uint64_t)now.tv_nsec / 1000u;
+		mid = (uint32_t)(media__ntp_from_us(us) >> 16);
+		rtt = mid - rb->lsr - rb->dlsr; /* 1/65536 s */
+		s->rtt_ms = (uint32_t)((uint64_t)rtt * 1000 >> 16);
+	}
+}
+
+/* Receive-side bookkeeping for a media packet; returns false when it must be dropped. */
+static bool track(struct media__worker *w, struct media_session *s, const struct media__rtp *h,
+		  uint32_t arrival_ts, enum media__seq_result *res, uint64_t *lost)
+{
+	if (!s->rx_have || h->ssrc != s->rx_ssrc) {
+		s->rx_have = true;
+		s->rx_ssrc = h->ssrc;
+		media__seq_init(&s->rx_seq, h->seq);
+		s->rx_transit_have = false;
+		*res = MEDIA__SEQ_NEXT;
+	} else {
+		int16_t d = media__seq_diff(h->seq, s->rx_seq.max_seq);
+
+		*res = media__seq_update(&s->rx_seq, h->seq);
+		if (*res == MEDIA__SEQ_BAD)
+			return false;
+		if (*res == MEDIA__SEQ_NEXT && d > 1)
+			*lost += (uint64_t)(d - 1);
+	}
+	media__jitter_update(&s->rx_jitter_q4, &s->rx_transit, &s->rx_transit_have, arrival_ts,
+			     h->ts);
+	s->rx_last_ms = w->now_ms;
+	s->timeout_sent = false;
+	s->rx_packets++;
+	s->rx_octets += (uint32_t)h->payload_len;
+	return true;
+}
+
+static void process_batch(struct media__worker *w, struct media_session *s, int n)
+{
+	struct media_session *to = NULL;
+	uint32_t arrival_ts = (uint32_t)(w->now_us * 8 / 1000);
+	uint64_t bytes_in = 0, bytes_out = 0, lost = 0;
+	unsigned nsend = 0;
+
+	if (s->role == MEDIA__ROLE_BRIDGE && s->peer && media__tx_allowed(s->peer) &&
+	    !media__tx_busy(s->peer))
+		to = s->peer;
+	for (int i = 0; i < n; i++) {
+		uint8_t *buf = w->rx_buf[i];
+		size_t len = w->rx_msgs[i].msg_len;
+		struct media__rtp h;
+		enum media__seq_result res;
+
+		bytes_in += len;
+		if (media__is_rtcp(buf, len)) {
+			handle_rtcp(w, s, buf, len, &w->rx_addr[i]);
+			continue;
+		}
+		if (!s->configured || media__rtp_parse(buf, len, &h) != 0)
+			continue;
+		if (h.pt != s->p.pt && (h.pt != s->p.dtmf_pt || !s->p.dtmf_pt)) {
+			if (h.pt == MEDIA__PT_CN) {
+				latch(w, s, &w->rx_addr[i]);
+				s->rx_last_ms = w->now_ms;
+			}
+			continue;
+		}
+		latch(w, s, &w->rx_addr[i]);
+		if (!track(w, s, &h, arrival_ts, &res, &lost))
+			continue;
+		const uint8_t *payload = buf + h.hdr_len;
+
+		if (h.pt == s->p.pt) {
+			struct decoded d = {0};
+
+			if (s->jbuf)
+				media__jbuf_put(s->jbuf, h.ssrc, h.ts, h.seq, payload,
+						h.payload_len);
+			if (s->inband && res != MEDIA__SEQ_LATE)
+				inband_feed(w, s, payload, h.payload_len, &d);
+			if (!to)
+				continue;
+			uint16_t seq;
+			uint32_t ts;
+			bool marker;
+
+			if (!s->transcode) {
+				relay_map(w, to, &h, &seq, &ts, &marker);
+				buf[1] = (uint8_t)((marker ? 0x80 : 0) | to->p.pt);
+				put16(buf + 2, seq);
+				put32(buf + 4, ts);
+				put32(buf + 8, to->tx.ssrc);
+				to->tx.octets += (uint32_t)h.payload_len;
+				w->tx_iov[nsend].iov_base = buf;
+				w->tx_iov[nsend].iov_len = len;
+			} else {
+				uint8_t *ob = w->tx_buf[nsend];
+				size_t olen;
+
+				/* Codec state runs forward: reordered packets are dropped. */
+				if (res == MEDIA__SEQ_LATE)
+					continue;
+				olen = transcode(w, s, to, payload, h.payload_len, &d, ob + 12);
+				if (!olen)
+					continue;
+				relay_map(w, to, &h, &seq, &ts, &marker);
+				media__rtp_write(ob, to->p.pt, marker, seq, ts, to->tx.ssrc);
+				to->tx.octets += (uint32_t)olen;
+				w->tx_iov[nsend].iov_base = ob;
+				w->tx_iov[nsend].iov_len = 12 + olen;
+			}
+			bytes_out += w->tx_iov[nsend].iov_len;
+			nsend++;
+		} else {
+			struct media__te te;
+			struct media__dtmf_out out;
+
+			if (media__te_parse(payload, h.payload_len, &te) != 0)
+				continue;
+			media__dtmf_rx_packet(&s->dtmf_rx, h.ts, &te, 8000, w->now_ms, &out);
+			report_digits(w, s, &out);
+			media__session_update_ticking(w, s);
+			/* Pass the event on when the other side understands telephone-event. */
+			if (!to || !to->p.dtmf_pt)
+				continue;
+			uint16_t seq;
+			uint32_t ts;
+			bool marker;
+
+			relay_map(w, to, &h, &seq, &ts, &marker);
+			buf[1] = (uint8_t)((marker ? 0x80 : 0) | to->p.dtmf_pt);
+			put16(buf + 2, seq);
+			put32(buf + 4, ts);
+			put32(buf + 8, to->tx.ssrc);
+			w->tx_iov[nsend].iov_base = buf;
+			w->tx_iov[nsend].iov_len = len;
+			bytes_out += len;
+			nsend++;
+		}
+	}
+	stat_add(&w->stats.packets_in, (uint64_t)n);
+	stat_add(&w->stats.bytes_in, bytes_in);
+	if (lost)
+		stat_add(&w->stats.late_or_lost, lost);
+	if (nsend) {
+		for (unsigned i = 0; i < nsend; i++) {
+			w->tx_msgs[i].msg_hdr.msg_name = &to->p.remote;
+			w->tx_msgs[i].msg_hdr.msg_namelen = sizeof(to->p.remote);
+		}
+		int sent = sendmmsg(to->fd_rtp, w->tx_msgs, nsend, MSG_DONTWAIT);
+
+		if (sent > 0) {
+			stat_add(&w->stats.packets_out, (uint64_t)sent);
+			stat_add(&w->stats.bytes_out, bytes_out);
+		}
+	}
+}
+
+void media__rx_rtp(struct media__worker *w, struct media_session *s)
+{
+	for (;;) {
+		int n;
+
+		for (int i = 0; i < MEDIA__BATCH; i++)
+			w->rx_msgs[i].msg_hdr.msg_namelen = sizeof(w->rx_addr[i]);
+		n = recvmmsg(s->fd_rtp, w->rx_msgs, MEDIA__BATCH, MSG_DONTWAIT, NULL);
+		if (n <= 0)
+			return;
+		process_batch(w, s, n);
+		/* A short batch means the socket is empty; a full one, that more may wait. */
+		if (n < MEDIA__BATCH)
+			return;
+	}
+}
+
+void media__rx_rtcp(struct media__worker *w, struct media_session *s)
+{
+	for (int k = 0; k < 8; k++) {
+		struct sockaddr_in from;
+		socklen_t flen = sizeof(from);
+		ssize_t n = recvfrom(s->fd_rtcp, w->rx_buf[0], sizeof(w->rx_buf[0]), MSG_DONTWAIT,
+				     (struct sockaddr *)&from, &flen);
+
+		if (n <= 0)
+			return;
+		stat_add(&w->stats.packets_in, 1);
+		stat_add(&w->stats.bytes_in, (uint64_t)n);
+		handle_rtcp(w, s, w->rx_buf[0], (size_t)n, &from);
+	}
+}
+
+void media__rtcp_send(struct media__worker *w, struct media_session *s)
+{
+	struct media__rtcp_report r;
+	struct timespec now;
+	uint8_t buf[256];
+	size_t len;
+	uint64_t us;
+
+	if (!s->configured || s->rtcp_remote.sin_port == 0)
+		return;
+	memset(&r, 0, sizeof(r));
+	clock_gettime(CLOCK_REALTIME, &now);
+	us = (uint64_t)now.tv_sec * 1000000u + (uint64_t)now.tv_nsec / 1000u;
+	r.ssrc = s->tx.ssrc;
+	r.cname = w->m->cname;
+	r.sender = s->tx.sent_since_report;
+	if (r.sender) {
+		r.ntp = media__ntp_from_us(us);
+		r.rtp_ts = s->tx.ts + (uint32_t)((w->now_us - s->tx.last_us) * 8 / 1000);
+		r.packets = s->tx.packets;
+		r.octets = s->tx.octets;
+	}
+	if (s->rx_have) {
+		struct media__seq *q = &s->rx_seq;
+		uint32_t expected = media__seq_expected(q);
+		uint32_t exp_int = expected - q->expected_prior;
+		uint32_t rec_int = q->received - q->received_prior;
+		int32_t lost_int = (int32_t)(exp_int - rec_int);
+
+		q->expected_prior = expected;
+		q->received_prior = q->received;
+		r.has_rb = true;
+		r.rb.ssrc = s->rx_ssrc;
+		r.rb.fraction = (exp_int == 0 || lost_int <= 0)
+				    ? 0
+				    : (uint8_t)(((uint32_t)lost_int << 8) / exp_int);
+		r.rb.lost = media__seq_lost(q);
+		r.rb.ext_max = media__seq_ext_max(q);
+		r.rb.jitter = s->rx_jitter_q4 >> 4;
+		if (s->rx_lsr_us) {
+			r.rb.lsr = s->rx_lsr;
+			r.rb.dlsr = (uint32_t)((w->now_us - s->rx_lsr_us) * 65536 / 1000000);
+		}
+	}
+	len = media__rtcp_build(buf, sizeof(buf), &r);
+	if (len && sendto(s->fd_rtcp, buf, len, MSG_DONTWAIT, (struct sockaddr *)&s->rtcp_remote,
+			  sizeof(s->rtcp_remote)) > 0) {
+		stat_add(&w->stats.packets_out, 1);
+		stat_add(&w->stats.bytes_out, len);
+	}
+	s->tx.sent_since_report = false;
+}

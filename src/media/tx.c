@@ -1,0 +1,112 @@
+/*
+ * Outgoing streams. Each session has one: its own SSRC, sequence and timestamp, shared
+ * by everything that sends to its peer (relayed packets, plays, DTMF, the mixer). Each
+ * source continues the stream where the previous one stopped, with the marker bit set
+ * at the switch, so the peer's jitter buffer sees one continuous stream.
+ */
+#include "media/media_int.h"
+
+#include <string.h>
+#include <sys/socket.h>
+
+static inline void stat_add(_Atomic uint64_t *c, uint64_t n)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
+			      memory_order_relaxed);
+}
+
+bool media__tx_allowed(const struct media_session *s)
+{
+	return s->configured && s->p.remote.sin_port != 0 &&
+	       (s->p.dir == MEDIA_DIR_SENDRECV || s->p.dir == MEDIA_DIR_SENDONLY);
+}
+
+uint32_t media__tx_ts_now(struct media__worker *w, struct media_session *s, bool *marker)
+{
+	struct media__tx *tx = &s->tx;
+	uint32_t elapsed;
+
+	if (tx->gen) {
+		*marker = false;
+		return tx->ts + tx->span;
+	}
+	*marker = true;
+	if (!tx->sent)
+		return tx->ts;
+	/* After a pause, the timestamp moves on by the time that passed (at least one frame
+	 * beyond the last packet, so timestamps never go back). */
+	elapsed = (uint32_t)((w->now_us - tx->last_us) * 8 / 1000);
+	if (elapsed < tx->span)
+		elapsed = tx->span;
+	return tx->ts + elapsed;
+}
+
+void media__tx_send(struct media__worker *w, struct media_session *s, uint8_t pt, bool marker,
+		    uint32_t ts, const uint8_t *payload, size_t len)
+{
+	struct media__tx *tx = &s->tx;
+	uint8_t buf[MEDIA__PKT_MAX];
+
+	if (len > sizeof(buf) - 12)
+		return;
+	tx->seq++;
+	media__rtp_write(buf, pt, marker, tx->seq, ts, tx->ssrc);
+	memcpy(buf + 12, payload, len);
+	if (sendto(s->fd_rtp, buf, 12 + len, MSG_DONTWAIT, (struct sockaddr *)&s->p.remote,
+		   sizeof(s->p.remote)) > 0) {
+		stat_add(&w->stats.packets_out, 1);
+		stat_add(&w->stats.bytes_out, 12 + len);
+	}
+	tx->ts = ts;
+	tx->last_us = w->now_us;
+	tx->sent = true;
+	tx->sent_since_report = true;
+	tx->packets++;
+	tx->octets += (uint32_t)len;
+	/* Relayed packets that follow must be re-based onto this stream. */
+	tx->resync = true;
+}
+
+void media__tx_audio(struct media__worker *w, struct media_session *s, const int16_t *pcm,
+		     unsigned n, unsigned rate)
+{
+	struct media__tx *tx = &s->tx;
+	unsigned pkt = (unsigned)s->p.ptime_ms * 8; /* bytes = timestamp units per packet */
+	size_t len;
+
+	if (!media__tx_allowed(s)) {
+		media__tx_idle(s);
+		return;
+	}
+	if (rate != s->rate) {
+		if (media__rs_ensure(&s->tx_rs, rate, s->rate))
+			return;
+		n = media__rs_run(s->tx_rs, pcm, n, w->pcm_c, MEDIA__FRAME_MAX);
+		pcm = w->pcm_c;
+	}
+	if (pkt > sizeof(tx->acc))
+		pkt = 160;
+	if (n > (sizeof(tx->acc) - tx->acc_len) * (s->rate / 8000))
+		tx->acc_len = 0; /* cannot happen with 20 ms frames; never overflow */
+	len = media__encode(s->p.codec, s->g722_enc, pcm, n, tx->acc + tx->acc_len);
+	tx->acc_len += (unsigned)len;
+	while (tx->acc_len >= pkt) {
+		bool marker;
+		uint32_t ts = media__tx_ts_now(w, s, &marker);
+
+		media__tx_send(w, s, s->p.pt, marker, ts, tx->acc, pkt);
+		tx->span = pkt;
+		tx->gen = true;
+		tx->acc_len -= pkt;
+		memmove(tx->acc, tx->acc + pkt, tx->acc_len);
+	}
+}
+
+void media__tx_idle(struct media_session *s)
+{
+	if (s->tx.gen) {
+		s->tx.gen = false;
+		s->tx.resync = true;
+	}
+	s->tx.acc_len = 0;
+}

@@ -1,0 +1,306 @@
+/*
+ * Media worker threads. Each runs one epoll loop over its sessions' sockets, its command
+ * queue (core/mq.h, an eventfd) and a 20 ms timerfd that paces everything generated:
+ * plays, DTMF, mixing, recording, timeouts and RTCP. Sessions never move between
+ * workers, so nothing a worker touches on the packet path is shared or locked.
+ */
+#include "media/media_int.h"
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/mq.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#define ID_CMD	  UINT64_MAX
+#define ID_TIMER  (UINT64_MAX - 1)
+#define EVENTS	  256
+#define CMD_QUEUE 8192
+#define CATCH_UP  5 /* ticks run at most per wake-up after a stall */
+
+static uint64_t session_id(const struct media_session *s, bool rtcp)
+{
+	return (uint64_t)s->gen << 32 | (uint64_t)s->idx << 1 | (rtcp ? 1 : 0);
+}
+
+int media__worker_watch(struct media__worker *w, struct media_session *s)
+{
+	struct epoll_event ev = {.events = EPOLLIN};
+
+	ev.data.u64 = session_id(s, false);
+	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, s->fd_rtp, &ev) != 0)
+		return errno;
+	ev.data.u64 = session_id(s, true);
+	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, s->fd_rtcp, &ev) != 0)
+		return errno;
+	return 0;
+}
+
+void media__worker_unwatch(struct media__worker *w, struct media_session *s)
+{
+	epoll_ctl(w->epfd, EPOLL_CTL_DEL, s->fd_rtp, NULL);
+	epoll_ctl(w->epfd, EPOLL_CTL_DEL, s->fd_rtcp, NULL);
+}
+
+static void do_command(struct media__worker *w, const struct media__cmd *c)
+{
+	struct media_session *s = c->s;
+
+	switch (c->type) {
+	case MEDIA__CMD_ADD:
+		media__session_attach(w, s);
+		break;
+	case MEDIA__CMD_FREE:
+		media__session_release(w, s);
+		break;
+	case MEDIA__CMD_SET:
+		media__session_configure(w, s, &c->u.params);
+		break;
+	case MEDIA__CMD_PLAY:
+		media__play_end(w, s, MEDIA_PLAY_STOPPED, false);
+		s->play = c->u.play;
+		media__session_update_ticking(w, s);
+		break;
+	case MEDIA__CMD_PLAY_STOP:
+		media__play_end(w, s, MEDIA_PLAY_STOPPED, false);
+		break;
+	case MEDIA__CMD_DTMF:
+		/* Without telephone-event in the SDP there is nothing to send it with. */
+		if (s->configured && s->p.dtmf_pt)
+			media__dtmf_tx_queue(&s->dtmf_tx, c->u.dtmf.digit, c->u.dtmf.ms, 8000);
+		media__session_update_ticking(w, s);
+		break;
+	case MEDIA__CMD_INBAND:
+		if (c->u.on && !s->inband) {
+			if (media__inband_new(&s->inband) != 0)
+				log_error("media", "owner=%llu error=inband_alloc",
+					  (unsigned long long)s->owner);
+		} else if (!c->u.on && s->inband) {
+			media__inband_free(s->inband);
+			s->inband = NULL;
+		}
+		break;
+	case MEDIA__CMD_BRIDGE:
+		media__bridge_apply(w, s, c->s2, c->u.rec);
+		break;
+	case MEDIA__CMD_UNBRIDGE:
+		if (s->role == MEDIA__ROLE_BRIDGE)
+			media__bridge_leave(w, s);
+		break;
+	case MEDIA__CMD_REC_PAUSE:
+		if (s->rec)
+			s->rec->paused = c->u.on;
+		else if (s->mix && s->mix->rec)
+			s->mix->rec->paused = c->u.on;
+		break;
+	case MEDIA__CMD_MIX_JOIN:
+		media__mix_join_apply(w, c->u.mix.x, s, c->u.mix.mode, c->s2, c->u.mix.rec);
+		break;
+	case MEDIA__CMD_MIX_LEAVE:
+		if (s->mix == c->u.mix.x)
+			media__mix_leave_apply(w, c->u.mix.x, s);
+		break;
+	case MEDIA__CMD_MIX_FREE:
+		media__mix_free_apply(w, c->u.mix.x);
+		break;
+	case MEDIA__CMD_STOP:
+		w->stopping = true;
+		break;
+	}
+}
+
+static void drain_commands(struct media__worker *w)
+{
+	union {
+		struct media__cmd cmd;
+		unsigned char raw[MQ_MSG_MAX];
+	} buf;
+
+	mq_drain_fd(w->cmds);
+	while (mq_pop(w->cmds, buf.raw) == sizeof(struct media__cmd))
+		do_command(w, &buf.cmd);
+}
+
+static void on_timer(struct media__worker *w)
+{
+	uint64_t expirations = 0;
+	struct timespec cpu;
+
+	if (read(w->tfd, &expirations, sizeof(expirations)) != sizeof(expirations))
+		return;
+	if (expirations > CATCH_UP)
+		expirations = CATCH_UP;
+	while (expirations--)
+		media__tick(w);
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu) == 0)
+		atomic_store_explicit(&w->stats.cpu_ns,
+				      (uint64_t)cpu.tv_sec * 1000000000u + (uint64_t)cpu.tv_nsec,
+				      memory_order_relaxed);
+}
+
+static void shutdown_worker(struct media__worker *w)
+{
+	/* Sessions the engine never freed: release them quietly, finishing recordings. */
+	while (w->nsessions)
+		media__session_release(w, w->sessions[w->nsessions - 1]);
+	/* Mixes stay allocated (the engine frees them); their recordings end here. */
+	while (w->nmixes) {
+		struct media_mix *x = w->mixes[w->nmixes - 1];
+
+		if (x->rec) {
+			media__rec_finish(w, x->rec);
+			x->rec = NULL;
+		}
+		x->attached = false;
+		w->nmixes--;
+	}
+	while (w->nrecs)
+		media__rec_finish(w, w->recs[w->nrecs - 1]);
+}
+
+static void *worker_main(void *arg)
+{
+	struct media__worker *w = arg;
+	struct epoll_event evs[EVENTS];
+
+	while (!w->stopping) {
+		int n = epoll_wait(w->epfd, evs, EVENTS, -1);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			log_error("media", "worker=%u error=epoll_wait errno=%d", w->id, errno);
+			break;
+		}
+		w->now_us = clock_mono_us();
+		w->now_ms = w->now_us / 1000;
+		for (int i = 0; i < n && !w->stopping; i++) {
+			uint64_t id = evs[i].data.u64;
+
+			if (id == ID_CMD) {
+				drain_commands(w);
+			} else if (id == ID_TIMER) {
+				on_timer(w);
+			} else {
+				uint32_t idx = (uint32_t)(id & 0xFFFFFFFFu) >> 1;
+				struct media_session *s = &w->m->slots[idx];
+
+				if (!s->attached || s->w != w || s->gen != (uint32_t)(id >> 32))
+					continue;
+				if (id & 1)
+					media__rx_rtcp(w, s);
+				else
+					media__rx_rtp(w, s);
+			}
+		}
+		for (size_t i = 0; i < w->ndead; i++)
+			media__slot_give(w->m, w->dead[i]);
+		w->ndead = 0;
+	}
+	shutdown_worker(w);
+	for (size_t i = 0; i < w->ndead; i++)
+		media__slot_give(w->m, w->dead[i]);
+	w->ndead = 0;
+	return NULL;
+}
+
+static void worker_free(struct media__worker *w)
+{
+	if (w->epfd > 0)
+		close(w->epfd);
+	if (w->tfd > 0)
+		close(w->tfd);
+	mq_free(w->cmds);
+	free(w->sessions);
+	free(w->ticking);
+	free(w->recs);
+	free(w->dead);
+	free(w->mixes);
+	w->epfd = w->tfd = -1;
+	w->cmds = NULL;
+	w->sessions = w->ticking = NULL;
+	w->recs = NULL;
+	w->dead = NULL;
+	w->mixes = NULL;
+}
+
+int media__worker_start(struct media *m, struct media__worker *w, unsigned id)
+{
+	struct itimerspec its = {{0, MEDIA__TICK_MS * 1000000L}, {0, MEDIA__TICK_MS * 1000000L}};
+	struct epoll_event ev = {.events = EPOLLIN};
+	size_t max = m->cfg.max_sessions;
+	int err;
+
+	w->m = m;
+	w->id = id;
+	w->rand_state = (uint32_t)(clock_mono_us() * 2654435761u) ^ (id + 1) * 40503u;
+	if (!w->rand_state)
+		w->rand_state = 1;
+	w->now_us = clock_mono_us();
+	w->now_ms = w->now_us / 1000;
+	w->epfd = epoll_create1(EPOLL_CLOEXEC);
+	w->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	w->sessions = calloc(max, sizeof(*w->sessions));
+	w->ticking = calloc(max, sizeof(*w->ticking));
+	w->recs = calloc(max, sizeof(*w->recs));
+	w->dead = calloc(max, sizeof(*w->dead));
+	if (w->epfd < 0 || w->tfd < 0) {
+		err = errno;
+		goto fail;
+	}
+	if (!w->sessions || !w->ticking || !w->recs || !w->dead) {
+		err = ENOMEM;
+		goto fail;
+	}
+	err = mq_alloc(&w->cmds, CMD_QUEUE);
+	if (err)
+		goto fail;
+	ev.data.u64 = ID_CMD;
+	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, mq_fd(w->cmds), &ev) != 0) {
+		err = errno;
+		goto fail;
+	}
+	ev.data.u64 = ID_TIMER;
+	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->tfd, &ev) != 0 ||
+	    timerfd_settime(w->tfd, 0, &its, NULL) != 0) {
+		err = errno;
+		goto fail;
+	}
+	for (int i = 0; i < MEDIA__BATCH; i++) {
+		w->rx_iov[i].iov_base = w->rx_buf[i];
+		w->rx_iov[i].iov_len = sizeof(w->rx_buf[i]);
+		w->rx_msgs[i].msg_hdr.msg_iov = &w->rx_iov[i];
+		w->rx_msgs[i].msg_hdr.msg_iovlen = 1;
+		w->rx_msgs[i].msg_hdr.msg_name = &w->rx_addr[i];
+		w->tx_msgs[i].msg_hdr.msg_iov = &w->tx_iov[i];
+		w->tx_msgs[i].msg_hdr.msg_iovlen = 1;
+	}
+	err = pthread_create(&w->thread, NULL, worker_main, w);
+	if (err)
+		goto fail;
+	w->started = true;
+	return 0;
+fail:
+	worker_free(w);
+	return err;
+}
+
+void media__worker_stop(struct media__worker *w)
+{
+	if (w->started) {
+		struct media__cmd c;
+
+		memset(&c, 0, sizeof(c));
+		c.type = MEDIA__CMD_STOP;
+		media__cmd_push(w, &c);
+		pthread_join(w->thread, NULL);
+		w->started = false;
+	}
+	worker_free(w);
+}
