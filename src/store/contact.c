@@ -1,0 +1,185 @@
+/*
+ * Contacts in the database. The contact row keeps its phones, e-mails and tags as JSON
+ * arrays; contact_phones indexes every E.164 number by (tenant, e164) so a screen pop or
+ * an IVR lookup is one index probe. The row and its index entries change together in
+ * one transaction.
+ */
+#include "store/store_int.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+
+static void json_strv(struct crm_buf *b, char *const *v, size_t n)
+{
+	size_t i;
+
+	crm_buf_putc(b, '[');
+	for (i = 0; i < n; i++) {
+		if (i)
+			crm_buf_putc(b, ',');
+		crm_buf_json_str(b, v[i]);
+	}
+	crm_buf_putc(b, ']');
+}
+
+int store_db_contact_put(struct store_db *db, const char *tenant, const struct crm_contact *c)
+{
+	struct crm_buf phones = {0}, emails = {0}, tags = {0};
+	struct store__param p[15];
+	int64_t now = clock_wall_ms();
+	size_t i;
+	int err;
+
+	STORE__TENANT(tenant);
+	if (!c->id || !*c->id)
+		return EINVAL;
+	json_strv(&phones, c->phones, c->nphones);
+	json_strv(&emails, c->emails, c->nemails);
+	json_strv(&tags, c->tags, c->ntags);
+	if (phones.err || emails.err || tags.err) {
+		err = ENOMEM;
+		goto out;
+	}
+	p[0] = store__text(tenant);
+	p[1] = store__text(c->id);
+	p[2] = store__text(c->first_name);
+	p[3] = store__text(c->last_name);
+	p[4] = store__text(c->company);
+	p[5] = store__text(phones.p);
+	p[6] = store__text(emails.p);
+	p[7] = store__text(c->language);
+	p[8] = store__text(c->timezone);
+	p[9] = store__text(tags.p);
+	p[10] = store__text(c->custom_json);
+	p[11] = store__int(c->vip);
+	p[12] = store__int(c->dnc);
+	p[13] = store__int(c->created_ms ? c->created_ms : now);
+	p[14] = store__int(c->updated_ms ? c->updated_ms : now);
+	if ((err = store__tx_begin(db)))
+		goto out;
+	err = store__exec(db, Q_CONTACT_UPSERT, p, 15);
+	if (!err)
+		err = store__exec(db, Q_PHONES_CLEAR, p, 2);
+	for (i = 0; !err && i < c->nphones; i++) {
+		struct store__param ph[3] = {p[0], store__text(c->phones[i]), p[1]};
+
+		err = store__exec(db, Q_PHONE_ADD, ph, 3);
+	}
+	err = store__tx_end(db, err);
+out:
+	crm_buf_free(&phones);
+	crm_buf_free(&emails);
+	crm_buf_free(&tags);
+	return err;
+}
+
+/* Copies a JSON array of strings into a freshly allocated string vector. */
+static int strv_from_json(const char *text, char ***out, size_t *n)
+{
+	json_t *j = text ? json_loads(text, 0, NULL) : NULL;
+	char **v = NULL;
+	size_t i, count;
+	int err = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (!j)
+		return 0; /* a damaged column reads as empty rather than failing the lookup */
+	count = json_is_array(j) ? json_array_size(j) : 0;
+	if (count && !(v = calloc(count, sizeof(*v))))
+		err = ENOMEM;
+	for (i = 0; !err && i < count; i++) {
+		const char *s = json_string_value(json_array_get(j, i));
+
+		if (!(v[*n] = strdup(s ? s : "")))
+			err = ENOMEM;
+		else
+			(*n)++;
+	}
+	json_decref(j);
+	*out = v;
+	return err;
+}
+
+/* Reads the current row of a contact query (CONTACT_COLS in sql.c). */
+static int read_contact(struct store_db *db, enum store__q q, struct crm_contact **out)
+{
+	struct crm_contact *c;
+	int err = crm_contact_new(store__col_text(db, q, 1), &c);
+
+	if (err)
+		return err;
+	err = crm_str_set(&c->first_name, store__col_text(db, q, 2));
+	err = err ? err : crm_str_set(&c->last_name, store__col_text(db, q, 3));
+	err = err ? err : crm_str_set(&c->company, store__col_text(db, q, 4));
+	err = err ? err : strv_from_json(store__col_text(db, q, 5), &c->phones, &c->nphones);
+	err = err ? err : strv_from_json(store__col_text(db, q, 6), &c->emails, &c->nemails);
+	err = err ? err : crm_str_set(&c->language, store__col_text(db, q, 7));
+	err = err ? err : crm_str_set(&c->timezone, store__col_text(db, q, 8));
+	err = err ? err : strv_from_json(store__col_text(db, q, 9), &c->tags, &c->ntags);
+	err = err ? err : crm_str_set(&c->custom_json, store__col_text(db, q, 10));
+	c->vip = store__col_int(db, q, 11) != 0;
+	c->dnc = store__col_int(db, q, 12) != 0;
+	c->created_ms = store__col_int(db, q, 13);
+	c->updated_ms = store__col_int(db, q, 14);
+	if (err) {
+		crm_contact_free(c);
+		return err;
+	}
+	*out = c;
+	return 0;
+}
+
+static int get_one(struct store_db *db, enum store__q q, const char *tenant, const char *key,
+		   struct crm_contact **out)
+{
+	struct store__param p[2] = {store__text(tenant), store__text(key)};
+	struct crm_contact *c = NULL;
+	int err, rerr = ENOENT;
+
+	if ((err = store__query(db, q, p, 2)))
+		return err;
+	while (store__row(db, q, &err))
+		if (!c && (rerr = read_contact(db, q, &c)))
+			c = NULL;
+	if (!err && c) {
+		*out = c;
+		return 0;
+	}
+	crm_contact_free(c);
+	return err ? err : rerr;
+}
+
+int store_db_contact_get(struct store_db *db, const char *tenant, const char *id,
+			 struct crm_contact **out)
+{
+	STORE__TENANT(tenant);
+	return get_one(db, Q_CONTACT_GET, tenant, id, out);
+}
+
+int store_db_contact_find_phone(struct store_db *db, const char *tenant, const char *e164,
+				struct crm_contact **out)
+{
+	STORE__TENANT(tenant);
+	if (!e164 || !*e164)
+		return EINVAL;
+	return get_one(db, Q_CONTACT_FIND_PHONE, tenant, e164, out);
+}
+
+int store_db_contact_delete(struct store_db *db, const char *tenant, const char *id)
+{
+	struct store__param p[2] = {store__text(tenant), store__text(id)};
+	int err;
+
+	STORE__TENANT(tenant);
+	if ((err = store__tx_begin(db)))
+		return err;
+	err = store__exec(db, Q_PHONES_CLEAR, p, 2);
+	if (!err)
+		err = store__exec(db, Q_CONTACT_DELETE, p, 2);
+	return store__tx_end(db, err);
+}

@@ -1,0 +1,101 @@
+/*
+ * The two append-mostly histories besides interactions: agent state spans (for
+ * occupancy, adherence and the supervisor's "what did this agent do today") and the
+ * audit log of configuration changes. Both are keyed so that writing a record twice
+ * (a spool replayed after a crash) leaves one row.
+ */
+#include "store/store_int.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "core/clock.h"
+
+int store_db_agent_state_put(struct store_db *db, const struct store_agent_state *st)
+{
+	struct store__param p[6];
+
+	STORE__TENANT(st->tenant);
+	if (!st->agent || !st->state)
+		return EINVAL;
+	p[0] = store__text(st->tenant);
+	p[1] = store__text(st->agent);
+	p[2] = store__int(st->start_ms);
+	p[3] = store__text(st->state);
+	p[4] = store__text(st->reason);
+	p[5] = store__int_or_null(st->end_ms);
+	return store__exec(db, Q_STATE_UPSERT, p, 6);
+}
+
+int store_db_audit_put(struct store_db *db, const struct store_audit *a)
+{
+	struct store__param p[8];
+	char id[CRM_ID_SIZE];
+
+	STORE__TENANT(a->tenant);
+	if (!a->object || !a->key || !a->action)
+		return EINVAL;
+	if (!a->id)
+		crm_id_new(id);
+	p[0] = store__text(a->tenant);
+	p[1] = store__text(a->id ? a->id : id);
+	p[2] = store__int(a->ts_ms ? a->ts_ms : clock_wall_ms());
+	p[3] = store__text(a->actor ? a->actor : "system");
+	p[4] = store__text(a->object);
+	p[5] = store__text(a->key);
+	p[6] = store__text(a->action);
+	p[7] = store__text(a->detail);
+	return store__exec(db, Q_AUDIT_INSERT, p, 8);
+}
+
+int store_db_agent_states(struct store_db *db, const char *tenant, const char *agent,
+			  int64_t since_ms, store_agent_state_h *h, void *arg)
+{
+	struct store__param p[3] = {store__text(tenant), store__text(agent), store__int(since_ms)};
+	struct store_agent_state st;
+	int err, stop;
+
+	STORE__TENANT(tenant);
+	if ((err = store__query(db, Q_STATE_LIST, p, 3)))
+		return err;
+	while (store__row(db, Q_STATE_LIST, &err)) {
+		st.tenant = store__col_text(db, Q_STATE_LIST, 0);
+		st.agent = store__col_text(db, Q_STATE_LIST, 1);
+		st.state = store__col_text(db, Q_STATE_LIST, 2);
+		st.reason = store__col_text(db, Q_STATE_LIST, 3);
+		st.start_ms = store__col_int(db, Q_STATE_LIST, 4);
+		st.end_ms = store__col_int(db, Q_STATE_LIST, 5);
+		if ((stop = h(&st, arg))) {
+			store__done(db, Q_STATE_LIST);
+			return stop;
+		}
+	}
+	return err;
+}
+
+int store_db_audit_log(struct store_db *db, const char *tenant, int64_t since_ms, store_audit_h *h,
+		       void *arg)
+{
+	struct store__param p[2] = {store__text(tenant), store__int(since_ms)};
+	struct store_audit a;
+	int err, stop;
+
+	STORE__TENANT(tenant);
+	if ((err = store__query(db, Q_AUDIT_LIST, p, 2)))
+		return err;
+	while (store__row(db, Q_AUDIT_LIST, &err)) {
+		a.tenant = store__col_text(db, Q_AUDIT_LIST, 0);
+		a.id = store__col_text(db, Q_AUDIT_LIST, 1);
+		a.ts_ms = store__col_int(db, Q_AUDIT_LIST, 2);
+		a.actor = store__col_text(db, Q_AUDIT_LIST, 3);
+		a.object = store__col_text(db, Q_AUDIT_LIST, 4);
+		a.key = store__col_text(db, Q_AUDIT_LIST, 5);
+		a.action = store__col_text(db, Q_AUDIT_LIST, 6);
+		a.detail = store__col_text(db, Q_AUDIT_LIST, 7);
+		if ((stop = h(&a, arg))) {
+			store__done(db, Q_AUDIT_LIST);
+			return stop;
+		}
+	}
+	return err;
+}

@@ -1,0 +1,130 @@
+/*
+ * Every statement the store runs, in one place, written once in the SQL that SQLite
+ * and PostgreSQL both accept: $1..$n parameters (the SQLite driver reads them as
+ * ?1..?n), INSERT .. ON CONFLICT for upserts, CAST where PostgreSQL could not infer a
+ * parameter's type. Column lists here and the readers in the other files agree on
+ * order; each reader says which statement's columns it reads.
+ */
+#include "store/store_int.h"
+
+#define IX_COLS                                                                                    \
+	"tenant, id, channel, direction, contact_id, from_addr, to_addr, number, queue, agent, "   \
+	"created_ms, queued_ms, offered_ms, answered_ms, ended_ms, wait_ms, talk_ms, hold_ms, "    \
+	"wrapup_ms, abandoned, disposition, notes, recording, campaign, hangup_by, timeline"
+
+#define CONTACT_COLS                                                                               \
+	"c.tenant, c.id, c.first_name, c.last_name, c.company, c.phones, c.emails, c.language, "   \
+	"c.timezone, c.tags, c.custom, c.vip, c.dnc, c.created_ms, c.updated_ms"
+
+#define IX_FILTER                                                                                  \
+	" created_ms >= $2 AND (created_ms < CAST($3 AS BIGINT) OR CAST($3 AS BIGINT) = 0)"        \
+	" AND (CAST($4 AS TEXT) IS NULL OR queue = $4) AND (CAST($5 AS TEXT) IS NULL OR agent = "  \
+	"$5)"
+
+/* The four statements of one configuration object table (see enum store__obj). */
+#define OBJ_SQL(table, key)                                                                        \
+	"SELECT body, pos FROM " table " WHERE tenant = $1 AND " key " = $2",                      \
+	    "INSERT INTO " table " (tenant, " key ", pos, body, updated_ms) VALUES "               \
+	    "($1, $2, $3, $4, $5) ON CONFLICT (tenant, " key ") DO UPDATE SET pos = "              \
+	    "excluded.pos, body = excluded.body, updated_ms = excluded.updated_ms",                \
+	    "SELECT " key " FROM " table " WHERE tenant = $1 ORDER BY " key,                       \
+	    "DELETE FROM " table " WHERE tenant = $1 AND " key " = $2"
+
+const char *const store__sql[Q_COUNT] = {
+    [Q_VERSION] = "SELECT COALESCE(MAX(version), 0) FROM schema_version",
+    [Q_VERSION_ADD] = "INSERT INTO schema_version (version, name, applied_ms) VALUES ($1, $2, $3)",
+
+    [Q_IX_UPSERT] =
+	"INSERT INTO interactions (" IX_COLS ", updated_ms) VALUES ($1, $2, $3, $4, $5, "
+	"$6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, "
+	"$23, $24, $25, $26, $27) ON CONFLICT (tenant, id) DO UPDATE SET channel = "
+	"excluded.channel, direction = excluded.direction, contact_id = "
+	"excluded.contact_id, from_addr = excluded.from_addr, to_addr = excluded.to_addr, "
+	"number = excluded.number, queue = excluded.queue, agent = excluded.agent, "
+	"created_ms = excluded.created_ms, queued_ms = excluded.queued_ms, offered_ms = "
+	"excluded.offered_ms, answered_ms = excluded.answered_ms, ended_ms = "
+	"excluded.ended_ms, wait_ms = excluded.wait_ms, talk_ms = excluded.talk_ms, "
+	"hold_ms = excluded.hold_ms, wrapup_ms = excluded.wrapup_ms, abandoned = "
+	"excluded.abandoned, disposition = excluded.disposition, notes = excluded.notes, "
+	"recording = excluded.recording, campaign = excluded.campaign, hangup_by = "
+	"excluded.hangup_by, timeline = excluded.timeline, updated_ms = excluded.updated_ms",
+    [Q_IX_GET] = "SELECT " IX_COLS " FROM interactions WHERE tenant = $1 AND id = $2",
+    [Q_IX_LIST] = "SELECT " IX_COLS " FROM interactions WHERE tenant = $1 AND" IX_FILTER
+		  " ORDER BY created_ms, id LIMIT $6",
+    [Q_IX_LIST_ALL] = "SELECT " IX_COLS " FROM interactions WHERE CAST($1 AS TEXT) IS NULL "
+		      "AND" IX_FILTER " ORDER BY created_ms, tenant, id LIMIT $6",
+
+    [Q_STATE_UPSERT] = "INSERT INTO agent_states (tenant, agent, start_ms, state, reason, "
+		       "end_ms) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant, agent, "
+		       "start_ms) DO UPDATE SET state = excluded.state, reason = "
+		       "excluded.reason, end_ms = excluded.end_ms",
+    [Q_STATE_LIST] = "SELECT tenant, agent, state, reason, start_ms, end_ms FROM agent_states "
+		     "WHERE tenant = $1 AND (CAST($2 AS TEXT) IS NULL OR agent = $2) AND "
+		     "start_ms >= $3 ORDER BY start_ms, agent",
+
+    [Q_AUDIT_INSERT] = "INSERT INTO audit_log (tenant, id, ts_ms, actor, object, obj_key, "
+		       "action, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT "
+		       "(tenant, id) DO NOTHING",
+    [Q_AUDIT_LIST] = "SELECT tenant, id, ts_ms, actor, object, obj_key, action, detail FROM "
+		     "audit_log WHERE tenant = $1 AND ts_ms >= $2 ORDER BY id",
+
+    [Q_CONTACT_UPSERT] =
+	"INSERT INTO contacts (tenant, id, first_name, last_name, company, phones, emails, "
+	"language, timezone, tags, custom, vip, dnc, created_ms, updated_ms) VALUES ($1, "
+	"$2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT "
+	"(tenant, id) DO UPDATE SET first_name = excluded.first_name, last_name = "
+	"excluded.last_name, company = excluded.company, phones = excluded.phones, emails "
+	"= excluded.emails, language = excluded.language, timezone = excluded.timezone, "
+	"tags = excluded.tags, custom = excluded.custom, vip = excluded.vip, dnc = "
+	"excluded.dnc, updated_ms = excluded.updated_ms",
+    [Q_CONTACT_GET] = "SELECT " CONTACT_COLS " FROM contacts c WHERE c.tenant = $1 AND c.id = $2",
+    [Q_CONTACT_DELETE] = "DELETE FROM contacts WHERE tenant = $1 AND id = $2",
+    [Q_CONTACT_FIND_PHONE] = "SELECT " CONTACT_COLS " FROM contact_phones p JOIN contacts c ON "
+			     "c.tenant = p.tenant AND c.id = p.contact_id WHERE p.tenant = "
+			     "$1 AND p.e164 = $2 ORDER BY c.updated_ms DESC, c.id DESC LIMIT 1",
+    [Q_PHONES_CLEAR] = "DELETE FROM contact_phones WHERE tenant = $1 AND contact_id = $2",
+    [Q_PHONE_ADD] = "INSERT INTO contact_phones (tenant, e164, contact_id) VALUES ($1, $2, $3) "
+		    "ON CONFLICT (tenant, e164, contact_id) DO NOTHING",
+
+    [Q_TENANT_COUNTRY] = "SELECT country FROM tenants WHERE id = $1",
+    [Q_TENANT_GET] = "SELECT name, domain, timezone, language, country, prune FROM tenants "
+		     "WHERE id = $1",
+    [Q_TENANT_UPSERT] = "INSERT INTO tenants (id, name, domain, timezone, language, country, "
+			"prune, updated_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON "
+			"CONFLICT (id) DO UPDATE SET name = excluded.name, domain = "
+			"excluded.domain, timezone = excluded.timezone, language = "
+			"excluded.language, country = excluded.country, prune = "
+			"excluded.prune, updated_ms = excluded.updated_ms",
+
+    [Q_USER_GET] = "SELECT name, password_hash, roles, sip_user, ha1_md5, ha1_sha256, skills, "
+		   "queues, auto_ready, language FROM users WHERE tenant = $1 AND username = $2",
+    [Q_USER_UPSERT] =
+	"INSERT INTO users (tenant, username, name, password_hash, roles, sip_user, "
+	"ha1_md5, ha1_sha256, skills, queues, auto_ready, language, updated_ms) VALUES "
+	"($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (tenant, "
+	"username) DO UPDATE SET name = excluded.name, password_hash = "
+	"excluded.password_hash, roles = excluded.roles, sip_user = excluded.sip_user, "
+	"ha1_md5 = excluded.ha1_md5, ha1_sha256 = excluded.ha1_sha256, skills = "
+	"excluded.skills, queues = excluded.queues, auto_ready = excluded.auto_ready, "
+	"language = excluded.language, updated_ms = excluded.updated_ms",
+    [Q_USER_KEYS] = "SELECT username FROM users WHERE tenant = $1 ORDER BY username",
+    [Q_USER_DELETE] = "DELETE FROM users WHERE tenant = $1 AND username = $2",
+    [Q_USER_HASH] = "SELECT password_hash FROM users WHERE tenant = $1 AND username = $2",
+
+    [Q_SCHEMA_SQLITE] =
+	"SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p "
+	"WHERE m.type = 'table' UNION ALL SELECT 'index', name FROM sqlite_master WHERE "
+	"type = 'index' AND name NOT LIKE 'sqlite_autoindex_%' ORDER BY 1, 2",
+    [Q_SCHEMA_PG] = "SELECT CAST(table_name AS TEXT), CAST(column_name AS TEXT) FROM "
+		    "information_schema.columns WHERE table_schema = current_schema() UNION "
+		    "ALL SELECT 'index', CAST(indexname AS TEXT) FROM pg_indexes WHERE "
+		    "schemaname = current_schema() AND indexname NOT LIKE '%_pkey' ORDER BY 1, 2",
+
+    OBJ_SQL("queues", "id"),
+    OBJ_SQL("numbers", "number"),
+    OBJ_SQL("trunks", "id"),
+    OBJ_SQL("flows", "name"),
+    OBJ_SQL("calendars", "name"),
+    OBJ_SQL("reason_codes", "code"),
+    OBJ_SQL("dispositions", "code"),
+};

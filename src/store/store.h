@@ -1,0 +1,297 @@
+/*
+ * The store: centrala's records (tenants and their configuration, contacts,
+ * interactions, agent state history, the audit log) in SQLite (default, `sqlite:PATH`)
+ * or PostgreSQL (`postgresql://user@host:port/db`), behind one interface.
+ *
+ * Two ways in:
+ *  - `struct store` (store_create) is what the engine uses. It owns a writer thread and
+ *    a reader thread, each with its own connection. Writes are copied and queued
+ *    (store_*_submit never waits on SQL), then written in batched transactions; the
+ *    submitter hears through its message queue when a record is committed. When the
+ *    database cannot be reached, records go to a bounded on-disk spool and are written
+ *    when it comes back, in order. Lookups the engine needs (a contact by phone number)
+ *    are queued too and answered through a message queue.
+ *  - `struct store_db` (store_db_open) is one synchronous connection, for the CLI, the
+ *    export, provisioning, tests and the API thread. A handle is used by one thread at a
+ *    time; open one per thread.
+ *
+ * Opening either applies the schema migrations (forward only, each in a transaction).
+ * Every call that touches tenant data takes the tenant: calling without one is a
+ * programming error that aborts in debug builds and returns EINVAL in release builds
+ * (NDEBUG). Functions return 0 or a positive errno: EINVAL (bad argument), ENOENT (not
+ * found), EEXIST (a uniqueness constraint), EAGAIN (the database is unreachable or busy;
+ * retrying later may work), EIO (any other database error; store_db_errmsg says which),
+ * ENOMEM. Out-parameters are written only on success.
+ */
+#ifndef CENTRALA_STORE_STORE_H
+#define CENTRALA_STORE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "crm/crm.h"
+
+struct cfg;
+struct mq;
+
+/* ---- records besides contacts and interactions (crm/crm.h) ------------------------ */
+
+/* One span of an agent's state. Submitting it again with the same (tenant, agent,
+ * start_ms) updates it, so the engine may write the span when it starts (end_ms 0) and
+ * again when it ends. */
+struct store_agent_state {
+	const char *tenant;
+	const char *agent;  /* username */
+	const char *state;  /* "ready", "not_ready", "busy", "wrap_up", "logged_out", ... */
+	const char *reason; /* not_ready reason code, or NULL */
+	int64_t start_ms;
+	int64_t end_ms; /* 0 while the span is open */
+};
+
+/* One configuration change. `id` NULL: a new sortable id is made at submit. */
+struct store_audit {
+	const char *tenant;
+	const char *id;
+	int64_t ts_ms;	    /* 0: now */
+	const char *actor;  /* "provision", "api:alice", ... */
+	const char *object; /* "user", "queue", "number", ... */
+	const char *key;    /* the object's id within the tenant */
+	const char *action; /* "create", "update", "delete" */
+	const char *detail; /* what changed (field names, never secret values) or NULL */
+};
+
+/* ---- the asynchronous store used by the engine -------------------------------------- */
+
+struct store;
+
+struct store_opts {
+	/* The spool file. NULL: "<database path>.spool" for SQLite, "var/store.spool" for
+	 * PostgreSQL (relative to the working directory). */
+	const char *spool_path;
+	size_t spool_max_bytes;	  /* 0: 256 MiB. When full, records wait in memory. */
+	size_t queue_max;	  /* records waiting in memory; 0: 100000 */
+	size_t batch_max;	  /* records per transaction; 0: 1000 */
+	unsigned busy_timeout_ms; /* SQLite lock wait; 0: 5000 */
+	unsigned retry_max_ms;	  /* longest pause between reconnection attempts; 0: 5000 */
+};
+
+/* What a reply message is about. */
+enum store_msg_type {
+	STORE_MSG_COMMITTED = 1, /* the record is in the database */
+	STORE_MSG_SPOOLED,	 /* the database is down; the record is safe in the spool and
+				    a STORE_MSG_COMMITTED follows once it is written */
+	STORE_MSG_FAILED,	 /* the database refused the record (err); it was dropped */
+	STORE_MSG_CONTACT,	 /* answer to store_contact_lookup */
+};
+
+enum store_rec_kind {
+	STORE_REC_INTERACTION = 1,
+	STORE_REC_AGENT_STATE,
+	STORE_REC_AUDIT,
+	STORE_REC_CONTACT,
+};
+
+/*
+ * The message pushed to a submitter's queue (struct mq from core/mq.h). For
+ * STORE_MSG_CONTACT, `contact` is the contact found or created, owned by the receiver
+ * (crm_contact_free), or NULL when none (err ENOENT) or on error (err). Drain a reply
+ * queue before freeing it so no contact leaks.
+ */
+struct store_msg {
+	uint16_t type; /* enum store_msg_type */
+	uint16_t kind; /* enum store_rec_kind */
+	int32_t err;
+	uint64_t cookie;
+	struct crm_contact *contact;
+	bool created; /* the contact was created by this lookup */
+};
+
+/* Counters for /metrics. Totals since store_create unless said otherwise. */
+struct store_stats {
+	uint64_t submitted;	/* records accepted by store_*_submit */
+	uint64_t committed;	/* records committed (directly or from the spool) */
+	uint64_t batches;	/* transactions committed */
+	uint64_t failed;	/* records the database refused (dropped, logged) */
+	uint64_t dropped;	/* submits refused because memory and spool were full */
+	uint64_t spooled;	/* records written to the spool */
+	uint64_t replayed;	/* records committed from the spool */
+	uint64_t lookups;	/* contact lookups answered */
+	uint64_t reconnects;	/* successful reconnections */
+	uint64_t replies_lost;	/* reply messages that did not fit the caller's queue */
+	uint64_t queue_len;	/* now: records waiting in memory */
+	uint64_t spool_backlog; /* now: records in the spool not yet written */
+	uint64_t spool_bytes;	/* now: size of the spool file */
+	bool db_up;		/* now: the last database operation succeeded */
+};
+
+/*
+ * Opens the database at `url`, applies migrations, opens the spool and replays what a
+ * previous run left in it (before anything submitted now), and starts the writer and
+ * reader threads. `opts` may be NULL. Returns 0, EINVAL (bad URL), EAGAIN (database
+ * unreachable: the daemon should say so and stop), EIO or ENOMEM.
+ */
+int store_create(const char *url, const struct store_opts *opts, struct store **out);
+/* Commits (or, with the database down, spools) everything submitted, stops the
+ * threads, answers pending lookups with ECANCELED and frees the store. */
+void store_destroy(struct store *s);
+/* Waits until everything submitted before the call is committed, spooled or refused.
+ * Returns 0 or ETIMEDOUT. */
+int store_flush(struct store *s, unsigned timeout_ms);
+void store_stats(struct store *s, struct store_stats *out);
+const char *store_url(const struct store *s);
+
+/*
+ * Copies the record and queues it for the writer; never waits on the database. When
+ * `done` is not NULL, a struct store_msg with `cookie` is pushed to it when the record
+ * is committed (or spooled, or refused). An interaction is stored under (tenant, id);
+ * submitting the same id again replaces the earlier version, so the engine may write a
+ * call as it progresses and once more when it ends. Returns 0, EINVAL (no tenant or id)
+ * or ENOBUFS (the memory queue is full; nothing queued, counted as dropped).
+ */
+int store_interaction_submit(struct store *s, const struct crm_interaction *ix, struct mq *done,
+			     uint64_t cookie);
+int store_agent_state_submit(struct store *s, const struct store_agent_state *st, struct mq *done,
+			     uint64_t cookie);
+int store_audit_submit(struct store *s, const struct store_audit *a, struct mq *done,
+		       uint64_t cookie);
+/* Creates or replaces a contact (with its phone index) in `tenant`. */
+int store_contact_submit(struct store *s, const char *tenant, const struct crm_contact *c,
+			 struct mq *done, uint64_t cookie);
+
+#define STORE_LOOKUP_CREATE 1u /* create a contact for an unknown caller */
+
+/*
+ * Looks up the contact for a phone number (normalised with the tenant's country) on the
+ * reader thread and pushes a STORE_MSG_CONTACT to `reply`. With STORE_LOOKUP_CREATE, an
+ * unknown but valid number gets a new contact holding just that number. When several
+ * contacts share a number, the most recently updated one is answered. Returns 0, EINVAL
+ * or ENOBUFS; the answer may carry err ENOENT (none), EINVAL (not a phone number),
+ * EAGAIN (database unreachable) or ECANCELED (store shutting down).
+ */
+int store_contact_lookup(struct store *s, const char *tenant, const char *phone, unsigned flags,
+			 struct mq *reply, uint64_t cookie);
+
+/* ---- provisioning --------------------------------------------------------------------- */
+
+struct store_provision_opts {
+	unsigned long long opslimit; /* Argon2id cost; 0: crypto_pwhash_OPSLIMIT_INTERACTIVE */
+	size_t memlimit;	     /* 0: crypto_pwhash_MEMLIMIT_INTERACTIVE */
+	const char *actor;	     /* audit actor; NULL: "provision" */
+};
+
+struct store_provision_report {
+	unsigned created, updated, deleted, unchanged;
+	unsigned hashed; /* passwords hashed (new or changed) */
+	char error[512]; /* "tenants[1].users[0]: ..." when provisioning failed */
+};
+
+/*
+ * Applies the configuration's tenants section as an idempotent upsert, in one
+ * transaction: tenants, users (passwords hashed with Argon2id unless the stored hash
+ * already verifies), queues, numbers, trunks, flows and calendars (their source as
+ * JSON), reason codes and dispositions. Objects missing from the file stay unless the
+ * tenant has `prune: true`. Each change writes an audit entry. On any error (EINVAL for
+ * an invalid section, EEXIST for a constraint, EIO, EAGAIN) nothing is applied and
+ * rep->error says where. Slow on purpose (password hashing): call it at start or from
+ * the API thread, never the engine thread. `opts` and `rep` may be NULL.
+ * store_provision opens its own connection to the store's database.
+ */
+int store_provision(struct store *s, const struct cfg *cfg, const struct store_provision_opts *opts,
+		    struct store_provision_report *rep);
+
+/* ---- synchronous access --------------------------------------------------------------- */
+
+struct store_db;
+
+/* Opens a connection and applies all migrations. Returns 0, EINVAL, EAGAIN, EIO, ENOMEM. */
+int store_db_open(const char *url, struct store_db **out);
+/* The same, applying migrations only up to `version` (tools and migration tests). */
+int store_db_open_version(const char *url, int version, struct store_db **out);
+void store_db_close(struct store_db *db);
+/* The text of the last error on this handle ("" when none). Never holds secrets. */
+const char *store_db_errmsg(const struct store_db *db);
+/* The schema version applied, and the newest this build knows. */
+int store_db_version(struct store_db *db, int *out);
+int store_schema_latest(void);
+/* Writes the schema as "table.column\n" lines sorted by table and column name, the same
+ * on both back ends for the same version (checks and diagnostics). */
+int store_db_schema(struct store_db *db, struct crm_buf *out);
+/* Name of the back end: "sqlite" or "postgresql". */
+const char *store_db_backend(const struct store_db *db);
+
+/* Explicit transactions around several calls below (without them each call commits). */
+int store_db_begin(struct store_db *db);
+int store_db_commit(struct store_db *db);
+int store_db_rollback(struct store_db *db);
+
+int store_db_provision(struct store_db *db, const struct cfg *cfg,
+		       const struct store_provision_opts *opts, struct store_provision_report *rep);
+/* Checks a user's password against the stored Argon2id hash. Returns 0, EACCES (wrong
+ * password or no password set) or ENOENT (no such user). */
+int store_db_user_verify(struct store_db *db, const char *tenant, const char *username,
+			 const char *password);
+
+int store_db_interaction_put(struct store_db *db, const struct crm_interaction *ix);
+int store_db_agent_state_put(struct store_db *db, const struct store_agent_state *st);
+int store_db_audit_put(struct store_db *db, const struct store_audit *a);
+int store_db_contact_put(struct store_db *db, const char *tenant, const struct crm_contact *c);
+int store_db_contact_get(struct store_db *db, const char *tenant, const char *id,
+			 struct crm_contact **out);
+/* The most recently updated contact with this E.164 number, or ENOENT. */
+int store_db_contact_find_phone(struct store_db *db, const char *tenant, const char *e164,
+				struct crm_contact **out);
+int store_db_contact_delete(struct store_db *db, const char *tenant, const char *id);
+
+/* Called for each row; the record and its strings live until the callback returns.
+ * A non-zero return stops the iteration and is returned by the iterating function.
+ * The callback must not use the same store_db handle (one query at a time). */
+typedef int(store_interaction_h)(const struct crm_interaction *ix, void *arg);
+typedef int(store_agent_state_h)(const struct store_agent_state *st, void *arg);
+typedef int(store_audit_h)(const struct store_audit *a, void *arg);
+
+struct store_ix_filter {
+	int64_t since_ms; /* created at or after; 0: no bound */
+	int64_t until_ms; /* created before; 0: no bound */
+	const char *queue;
+	const char *agent;
+	size_t limit; /* 0: no limit */
+};
+
+/* Interactions of a tenant by creation time (then id), streamed row by row. */
+int store_db_interactions(struct store_db *db, const char *tenant, const struct store_ix_filter *f,
+			  store_interaction_h *h, void *arg);
+int store_db_interaction_get(struct store_db *db, const char *tenant, const char *id,
+			     store_interaction_h *h, void *arg);
+/* The operator's view: interactions of every tenant (by creation time, tenant, id). */
+int store_db_interactions_all_tenants(struct store_db *db, const struct store_ix_filter *f,
+				      store_interaction_h *h, void *arg);
+/* Agent state spans of a tenant (one agent or all with NULL) starting at or after
+ * since_ms, by start time. */
+int store_db_agent_states(struct store_db *db, const char *tenant, const char *agent,
+			  int64_t since_ms, store_agent_state_h *h, void *arg);
+int store_db_audit_log(struct store_db *db, const char *tenant, int64_t since_ms, store_audit_h *h,
+		       void *arg);
+
+/* ---- export --------------------------------------------------------------------------- */
+
+enum store_export_format { STORE_EXPORT_JSONL, STORE_EXPORT_CSV };
+
+/*
+ * Writes the interactions created at or after since_ms (0: all) of one tenant, or of
+ * all tenants when `tenant` is NULL (the operator's export), to `out`: JSON lines (one
+ * crm_interaction_json object per line) or CSV with a header row. Streams row by row in
+ * constant memory. Returns 0, an open error, EIO (database or write error).
+ */
+int store_export_interactions(const char *url, const char *tenant, int64_t since_ms,
+			      enum store_export_format fmt, FILE *out);
+/*
+ * `centrala export interactions --config FILE [--since TIME] [--format jsonl|csv]
+ * [--tenant ID]` with argv[0] = "export". TIME is ISO 8601 ("2025-11-23",
+ * "2025-11-23T10:00:00Z") or a duration back from now ("24h", "7d"). Writes to stdout,
+ * errors to stderr. Returns the process exit status: 0, 1 (runtime error), 2 (usage).
+ */
+int store_export_cli(int argc, char **argv);
+
+#endif
