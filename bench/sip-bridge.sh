@@ -4,7 +4,7 @@
 # completed call, peak RSS and RSS per concurrent call. Loopback only.
 #
 # usage: bench/sip-bridge.sh [RATE_CPS=50] [SECONDS=10] [record|norecord] [HOLD_MS=12000]
-set -euo pipefail
+set -uo pipefail
 rate=${1:-50}
 secs=${2:-10}
 mode=${3:-record}
@@ -16,7 +16,7 @@ pids=()
 cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
-	rm -rf "$work"
+	[ -n "${KEEP:-}" ] && echo "kept $work" || rm -rf "$work"
 }
 trap cleanup EXIT
 
@@ -24,10 +24,13 @@ sip_port=5260 agent_port=5270 caller_port=5280
 record=true
 [ "$mode" = norecord ] && record=false
 sox -q -n -r 8000 -c 1 -e u-law "$work/tone.wav" synth 15 sine 440
+# SIPp does not expand keys inside <exec>: the WAV path goes into a copy of the scenario.
+sed -e "s|\[wav\]|$work/tone.wav|" -e "s|\[hold\]|$hold|" "$top/bench/sipp/caller.xml" >"$work/caller.xml"
 cat >"$work/bench.yaml" <<YAML
 sip: {listen: ["udp:127.0.0.1:$sip_port"]}
 rtp: {address: 127.0.0.1, ports: 20000-59999}
 recordings: "$work/rec"
+store: "sqlite:$work/centrala.db"
 log: warn
 tenants:
   - id: bench
@@ -38,27 +41,29 @@ tenants:
     numbers:
       - {number: "300", user: agent}
 YAML
-ulimit -n 65536 || true
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 "$bin" serve --config "$work/bench.yaml" 2>"$work/server.log" &
 server=$!
 pids+=("$server")
 sleep 0.5
 timeout 60 sipp 127.0.0.1:$sip_port -sf "$top/bench/sipp/agent.xml" -i 127.0.0.1 -p $agent_port \
-	-mi 127.0.0.1 -mp 40000 -rtp_echo -bg -nostdin -trace_err -error_file "$work/agent.err" \
-	>/dev/null 2>&1 || true
+	-mi 127.0.0.1 -mp 40000 -rtp_echo -nostdin -trace_err -error_file "$work/agent.err" \
+	>/dev/null 2>&1 &
+pids+=($!)
 sleep 0.3
-timeout 10 sipp 127.0.0.1:$sip_port -sf "$top/bench/sipp/register.xml" -i 127.0.0.1 -p 5290 \
-	-m 1 -key agent agent -key password agentpw -key domain bench.local \
-	-key contact_port $agent_port -nostdin >/dev/null 2>&1
+sed -e "s|\[agent\]|agent|g" -e "s|\[password\]|agentpw|g" -e "s|\[domain\]|bench.local|g" \
+	-e "s|\[contact_port\]|$agent_port|g" "$top/bench/sipp/register.xml" >"$work/register.xml"
+timeout 10 sipp 127.0.0.1:$sip_port -sf "$work/register.xml" -i 127.0.0.1 -p 5290 -m 1 \
+	-nostdin >/dev/null 2>&1 || { echo "agent registration failed"; exit 1; }
 
 clk=$(getconf CLK_TCK)
 cpu0=$(awk '{print $14+$15}' /proc/$server/stat)
 total=$((rate * secs))
 start=$(date +%s.%N)
 set +e
-timeout $((secs + hold / 1000 + 60)) sipp 127.0.0.1:$sip_port -sf "$top/bench/sipp/caller.xml" \
-	-i 127.0.0.1 -p $caller_port -mi 127.0.0.1 -mp 50000 -r "$rate" -m "$total" -l 100000 \
-	-key service 300 -key domain bench.local -key wav "$work/tone.wav" -key hold "$hold" \
+timeout $((secs + hold / 1000 + 60)) sipp 127.0.0.1:$sip_port -sf "$work/caller.xml" \
+	-i 127.0.0.1 -p $caller_port -mi 127.0.0.1 -mp 50000 -r "$rate" -m "$total" -l 100000 -max_socket 4096 \
+	-s 300 -key domain bench.local \
 	-rtp_threadtasks 300 -nostdin -trace_stat -stf "$work/stat.csv" -trace_err \
 	-error_file "$work/caller.err" >/dev/null 2>&1
 set -e
