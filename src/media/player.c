@@ -115,6 +115,16 @@ unsigned media__play_fill(struct media__play *p, const struct media__tones *t, u
 	}
 	if (written < n)
 		memset(out + written, 0, (n - written) * sizeof(*out));
+	/* Step over what just finished, so that a play ending on a frame boundary is done
+	 * now rather than one silent frame later. */
+	for (size_t k = 0; k < p->nitems && p->cur < p->nitems; k++) {
+		if (p->pos < item_len16(&p->items[p->cur]))
+			break;
+		p->cur++;
+		p->pos = 0;
+		if (p->cur == p->nitems && p->loop)
+			p->cur = 0;
+	}
 	return written;
 }
 
