@@ -83,6 +83,7 @@ int media_create(const struct media_config *cfg, struct mq *events, struct media
 		return ENOMEM;
 	m->cfg = *cfg;
 	m->events = events;
+	m->rtcp_ms = MEDIA__RTCP_MS;
 	pthread_mutex_init(&m->slot_lock, NULL);
 	pthread_mutex_init(&m->port_lock, NULL);
 	pthread_mutex_init(&m->chunk_lock, NULL);

@@ -644,6 +644,7 @@ struct media {
 	uint16_t *ports;
 	size_t nports, port_head, port_count;
 
+	uint32_t rtcp_ms; /* mean RTCP interval (MEDIA__RTCP_MS; tests shorten it) */
 	struct media__cache cache;
 	struct media__tones tones;
 	char cname[64];

@@ -187,9 +187,10 @@ static void relay_map(struct media__worker *w, struct media_session *to, const s
 		uint32_t elapsed = 0;
 
 		if (tx->sent) {
+			/* At least the last packet's length: timestamps must not overlap. */
 			elapsed = (uint32_t)((w->now_us - tx->last_us) * 8 / 1000);
-			if (elapsed < 1)
-				elapsed = 1;
+			if (elapsed < tx->span)
+				elapsed = tx->span;
 		}
 		tx->seq_off = (uint16_t)(tx->seq + 1 - h->seq);
 		tx->ts_off = tx->ts + elapsed - h->ts;
@@ -366,6 +367,9 @@ static void process_batch(struct media__worker *w, struct media_session *s, int 
 				put32(buf + 4, ts);
 				put32(buf + 8, to->tx.ssrc);
 				to->tx.octets += (uint32_t)h.payload_len;
+				/* One payload byte per timestamp unit, G.711 and G.722 alike. */
+				if (h.payload_len)
+					to->tx.span = (uint32_t)h.payload_len;
 				w->tx_iov[nsend].iov_base = buf;
 				w->tx_iov[nsend].iov_len = len;
 			} else {
@@ -381,6 +385,7 @@ static void process_batch(struct media__worker *w, struct media_session *s, int 
 				relay_map(w, to, &h, &seq, &ts, &marker);
 				media__rtp_write(ob, to->p.pt, marker, seq, ts, to->tx.ssrc);
 				to->tx.octets += (uint32_t)olen;
+				to->tx.span = (uint32_t)olen;
 				w->tx_iov[nsend].iov_base = ob;
 				w->tx_iov[nsend].iov_len = 12 + olen;
 			}

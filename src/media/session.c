@@ -147,7 +147,7 @@ void media__session_attach(struct media__worker *w, struct media_session *s)
 	s->list_idx = w->nsessions;
 	w->sessions[w->nsessions++] = s;
 	media__tx_init(&s->tx, media__rand(w), (uint16_t)media__rand(w), media__rand(w));
-	s->rtcp_next_ms = w->now_ms + MEDIA__RTCP_MS / 2 + media__rand(w) % MEDIA__RTCP_MS;
+	s->rtcp_next_ms = w->now_ms + w->m->rtcp_ms / 2 + media__rand(w) % w->m->rtcp_ms;
 	s->rx_last_ms = w->now_ms;
 	if (media__worker_watch(w, s) != 0)
 		log_error("media", "owner=%llu port=%u error=epoll_add",

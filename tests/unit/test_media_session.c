@@ -1,0 +1,426 @@
+/*
+ * Loopback tests of sessions and bridges: two sessions created by media_create on
+ * 127.0.0.1, plain UDP sockets as the far ends. Relaying, symmetric RTP, stream
+ * continuity, transcoding, RTP timeout, RTCP, ports and workers.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "test_media_util.h"
+
+#define PORTS_MIN 43000
+#define PORTS_MAX 43199
+
+static void test_bridge_relays_packets_both_ways(void **state)
+{
+	struct tmedia t;
+	struct tpeer pa, pb;
+	struct tpeer *peers[] = {&pa, &pb};
+	struct media_session *a, *b;
+
+	(void)state;
+	tm_start(&t, PORTS_MIN, PORTS_MAX, 1, 0);
+	tp_open(&pa, MEDIA_CODEC_PCMU, 440);
+	tp_open(&pb, MEDIA_CODEC_PCMU, 1000);
+	a = tm_session(&t, 1, NULL, &pa, MEDIA_CODEC_PCMU, 101);
+	b = tm_session(&t, 2, a, &pb, MEDIA_CODEC_PCMU, 101);
+	assert_int_equal(media_bridge(a, b, NULL), 0);
+	tp_sleep_ms(30);
+	pa.active = pb.active = true;
+	tp_run(peers, 2, 50);
+	pa.active = pb.active = false;
+	tp_run(peers, 2, 5);
+
+	/* Each peer got the other's 50 packets, as one continuous stream of its own. */
+	assert_in_range(pb.npkts, 48, 50);
+	assert_in_range(pa.npkts, 48, 50);
+	for (size_t i = 1; i < pb.npkts; i++) {
+		assert_int_equal(pb.pkts[i].ssrc, pb.pkts[0].ssrc);
+		assert_int_equal((uint16_t)(pb.pkts[i].seq - pb.pkts[i - 1].seq), 1);
+		assert_int_equal(pb.pkts[i].ts - pb.pkts[i - 1].ts, 160);
+		assert_int_equal(pb.pkts[i].pt, 0);
+		assert_int_equal(pb.pkts[i].len, 160);
+	}
+	assert_int_not_equal(pb.pkts[0].ssrc, pa.ssrc); /* the B2BUA's own SSRC */
+	assert_true(pb.pkts[0].marker);
+	/* The audio is the other side's tone, untouched. */
+	int16_t pcm[8000];
+	size_t n = tp_decode(&pb, 0, MEDIA_CODEC_PCMU, pcm, 8000);
+	assert_true(tp_goertzel(pcm, n, 1, 440, 8000) > 100 * tp_goertzel(pcm, n, 1, 1000, 8000));
+	n = tp_decode(&pa, 0, MEDIA_CODEC_PCMU, pcm, 8000);
+	assert_true(tp_goertzel(pcm, n, 1, 1000, 8000) > 100 * tp_goertzel(pcm, n, 1, 440, 8000));
+
+	struct media_stats st;
+	media_stats_get(t.m, &st);
+	assert_int_equal(st.sessions, 2);
+	assert_true(st.packets_in >= 98);
+	assert_true(st.packets_out >= 96);
+	assert_true(st.bytes_in >= 98 * 172);
+
+	media_session_free(a);
+	media_session_free(b);
+	tm_stop(&t);
+	tp_close(&pa);
+	tp_close(&pb);
+}
+
+static void test_symmetric_rtp_latches_on_the_source(void **state)
+{
+	struct tmedia t;
+	struct tpeer pa, pb;
+	struct tpeer *peers[] = {&pa, &pb};
+	struct media_session *a, *b;
+	struct media_params p;
+
+	(void)state;
+	tm_start(&t, PORTS_MIN, PORTS_MAX, 1, 0);
+	tp_open(&pa, MEDIA_CODEC_PCMU, 440);
+	tp_open(&pb, MEDIA_CODEC_PCMU, 1000);
+	/* Signalling gave a wrong port for A (a phone behind NAT). */
+	assert_int_equal(media_session_alloc(t.m, 1, NULL, &a), 0);
+	p = tm_params(NULL, MEDIA_CODEC_PCMU, 0);
+	assert_int_equal(media_session_set(a, &p), 0);
+	pa.to_port = media_session_port(a);
+	b = tm_session(&t, 2, a, &pb, MEDIA_CODEC_PCMU, 0);
+	assert_int_equal(media_bridge(a, b, NULL), 0);
+	pa.active = true; /* A speaks first: its source address is learnt */
+	tp_run(peers, 2, 5);
+	pb.active = true;
+	tp_run(peers, 2, 20);
+	pa.active = pb.active = false;
+	tp_run(peers, 2, 3);
+	assert_in_range(pa.npkts, 18, 20);
+	media_session_free(a);
+	media_session_free(b);
+	tm_stop(&t);
+	tp_close(&pa);
+	tp_close(&pb);
+}
+
+static void test_stream_stays_continuous_when_a_play_interrupts_relaying(void **state)
+{
+	struct tmedia t;
+	struct tpeer pa, pb;
+	struct tpeer *peers[] = {&pa, &pb};
+	struct media_session *a, *b;
+	struct media_item beep = {.kind = MEDIA_ITEM_TONE, .tone = MEDIA_TONE_BEEP};
+	struct media_play_req req = {.items = &beep, .nitems = 1, .id = 7};
+	struct media_event ev;
+	unsigned markers = 0;
+
+	(void)state;
+	tm_start(&t, PORTS_MIN, PORTS_MAX, 1, 0);
+	tp_open(&pa, MEDIA_CODEC_PCMU, 440);
+	tp_open(&pb, MEDIA_CODEC_PCMU, 1000);
+	a = tm_session(&t, 1, NULL, &pa, MEDIA_CODEC_PCMU, 0);
+	b = tm_session(&t, 2, a, &pb, MEDIA_CODEC_PCMU, 0);
+	assert_int_equal(media_bridge(a, b, NULL), 0);
+	pb.active = true;
+	tp_run(peers, 2, 20);
+	assert_int_equal(media_play(a, &req), 0); /* a 250 ms beep to A, over B's voice */
+	tp_run(peers, 2, 30);
+	pb.active = false;
+	tp_run(peers, 2, 3);
+	assert_true(tm_wait(&t, MEDIA_EV_PLAY_DONE, 500, &ev));
+	assert_int_equal(ev.play_id, 7);
+	assert_int_equal(ev.play_end, MEDIA_PLAY_COMPLETED);
+	assert_int_equal(ev.owner, 1);
+
+	/* A hears one stream: relayed, beep, relayed again, without a seam in SSRC or
+	 * numbering, timestamps always moving forward, a marker at each switch. */
+	assert_in_range(pa.npkts, 46, 52);
+	for (size_t i = 1; i < pa.npkts; i++) {
+		assert_int_equal(pa.pkts[i].ssrc, pa.pkts[0].ssrc);
+		assert_int_equal((uint16_t)(pa.pkts[i].seq - pa.pkts[i - 1].seq), 1);
+		assert_true(media__ts_diff(pa.pkts[i].ts, pa.pkts[i - 1].ts) >= 160);
+		markers += pa.pkts[i].marker;
+	}
+	assert_in_range(markers, 2, 3);
+	media_session_free(a);
+	media_session_free(b);
+	tm_stop(&t);
+	tp_close(&pa);
+	tp_close(&pb);
+}
+
+static void test_bridge_transcodes_pcmu_and_pcma(void **state)
+{
+	struct tmedia t;
+	struct tpeer pa, pb;
+	struct tpeer *peers[] = {&pa, &pb};
+	struct media_session *a, *b;
+	int16_t pcm[8000];
+	size_t n;
+
+	(void)state;
+	tm_start(&t, PORTS_MIN, PORTS_MAX, 1, 0);
+	tp_open(&pa, MEDIA_CODEC_PCMU, 440);
+	tp_open(&pb, MEDIA_CODEC_PCMA, 1000);
+	a = tm_session(&t, 1, NULL, &pa, MEDIA_CODEC_PCMU, 0);
+	b = tm_session(&t, 2, a, &pb, MEDIA_CODEC_PCMA, 0);
+	assert_int_equal(media_bridge(a, b, NULL), 0);
+	tp_sleep_ms(30);
+	pa.active = pb.active = true;
+	tp_run(peers, 2, 40);
+	pa.active = pb.active = false;
+	tp_run(peers, 2, 3);
+	assert_in_range(pb.npkts, 38, 40);
+	assert_int_equal(pb.pkts[5].pt, 8);
+	n = tp_decode(&pb, 8, MEDIA_CODEC_PCMA, pcm, 8000);
+	assert_true(tp_goertzel(pcm, n, 1, 440, 8000) > 100 * tp_goertzel(pcm, n, 1, 1000, 8000));
+	assert_int_equal(pa.pkts[5].pt, 0);
+	n = tp_decode(&pa, 0, MEDIA_CODEC_PCMU, pcm, 8000);
+	assert_true(tp_goertzel(pcm, n, 1, 1000, 8000) > 100 * tp_goertzel(pcm, n, 1, 440, 8000));
+	media_session_free(a);
+	media_session_free(b);
+	tm_stop(&t);
+	tp_close(&pa);
+	tp_close(&pb);
+}
+
+static void test_bridge_transcodes_g722_and_pcmu(void **state)
+{
+	struct tmedia t;
+	struct tpeer pa, pb;
+	struct tpeer *peers[] = {&pa, &pb};
+	struct media_session *a, *b;
+	int16_t pcm[16000];
+	size_t n;
+
+	(void)state;
+	tm_start(&t, PORTS_MIN, PORTS_MAX, 1, 0);
+	tp_open(&pa, MEDIA_CODEC_G722, 1000);
+	tp_open(&pb, MEDIA_CODEC_PCMU, 440);
+	a = tm_session(&t, 1, NULL, &pa, MEDIA_CODEC_G722, 0);
+	b = tm_session(&t, 2, a, &pb, MEDIA_CODEC_PCMU, 0);
+	assert_int_equal(media_bridge(a, b, NULL), 0);
+	tp_sleep_ms(30);
+	pa.active = pb.active = true;
+	tp_run(peers, 2, 40);
+	pa.active = pb.active = false;
+	tp_run(peers, 2, 3);
+	/* G.722 (16 kHz audio) to G.711 through the resampler, and back. */
+	assert_in_range(pb.npkts, 38, 40);
+	assert_int_equal(pb.pkts[5].len, 160);
+	n = tp_decode(&pb, 0, MEDIA_CODEC_PCMU, pcm, 16000);
+	assert_true(tp_goertzel(pcm + 800, n - 800, 1, 1000, 8000) >
+		    100 * tp_goertzel(pcm + 800, n - 800, 1, 440, 8000));
+	assert_in_range(pa.npkts, 38, 40);
+	assert_int_equal(pa.pkts[5].pt, 9);
+	assert_int_equal(pa.pkts[5].len, 160);
+	assert_int_equal(pa.pkts[6].ts - pa.pkts[5].ts, 160); /* G.722's 8 kHz RTP clock */
+	n = tp_decode(&pa, 9, MEDIA_CODEC_G722, pcm, 16000);
+	assert_true(tp_goertzel(pcm + 1600, n - 1600, 1, 440, 16000) >
+		    100 * tp_goertzel(pcm + 1600, n - 1600, 1, 1000, 16000));
+	media_session_free(a);
+	media_session_free(b);
+	tm_stop(&t);
+	tp_close(&pa);
+	tp_close(&pb);
+}
+
+static void test_unbridged_session_relays_nothing(void **state)
+{
+	struct tmedia t;
+	struct tpeer pa, pb;
+	struct tpeer *peers[] = {&pa, &pb};
+	struct media_session *a, *b;
+
+	(void)state;
+	tm_start(&t, PORTS_MIN, PORTS_MAX, 1, 0);
+	tp_open(&pa, MEDIA_CODEC_PCMU, 440);
+	tp_open(&pb, MEDIA_CODEC_PCMU, 1000);
+	a = tm_session(&t, 1, NULL, &pa, MEDIA_CODEC_PCMU, 0);
+	b = tm_session(&t, 2, a, &pb, MEDIA_CODEC_PCMU, 0);
+	assert_int_equal(media_bridge(a, b, NULL), 0);
+	media_unbridge(b);
+	tp_sleep_ms(30);
+	pa.active = true;
+	tp_run(peers, 2, 10);
+	assert_int_equal(pb.npkts, 0);
+	media_session_free(a);
+	media_session_free(b);
+	tm_stop(&t);
+	tp_close(&pa);
+	tp_close(&pb);
+}
+
+static void test_rtp_timeout_is_reported_once(void **state)
+{
+	struct tmedia t;
+	struct tpeer pa;
+	struct media_session *a;
+	struct media_event ev;
+
+	(void)state;
+	tm_start(&t, PORTS_MIN, PORTS_MAX, 1, 300);
+	tp_open(&pa, MEDIA_CODEC_PCMU, 440);
+	a = tm_session(&t, 77, NULL, &pa, MEDIA_CODEC_PCMU, 0);
+	assert_true(tm_wait(&t, MEDIA_EV_RTP_TIMEOUT, 1000, &ev));
+	assert_int_equal(ev.owner, 77);
+	assert_false(tm_wait(&t, MEDIA_EV_RTP_TIMEOUT, 500, NULL));
+	media_session_free(a);
+	tm_stop(&t);
+	tp_close(&pa);
+}
+
+static void test_flowing_rtp_or_hold_prevents_timeout(void **state)
+{
+	struct tmedia t;
+	struct tpeer pa, pb;
+	struct tpeer *peers[] = {&pa};
+	struct media_session *a, *b;
+	struct media_params p;
+
+	(void)state;
+	tm_start(&t, PORTS_MIN, PORTS_MAX, 1, 300);
+	tp_open(&pa, MEDIA_CODEC_PCMU, 440);
+	tp_open(&pb, MEDIA_CODEC_PCMU, 440);
+	a = tm_session(&t, 1, NULL, &pa, MEDIA_CODEC_PCMU, 0);
+	/* b's peer holds nothing back, but we hold it (sendonly): no RTP is expected. */
+	assert_int_equal(media_session_alloc(t.m, 2, a, &b), 0);
+	p = tm_params(&pb, MEDIA_CODEC_PCMU, 0);
+	p.dir = MEDIA_DIR_SENDONLY;
+	assert_int_equal(media_session_set(b, &p), 0);
+	pa.active = true;
+	tp_run(peers, 1, 40);
+	assert_false(tm_wait(&t, MEDIA_EV_RTP_TIMEOUT, 10, NULL));
+	media_session_free(a);
+	media_session_free(b);
+	tm_stop(&t);
+	tp_close(&pa);
+	tp_close(&pb);
+}
+
+static void test_rtcp_reports_are_sent_and_received(void **state)
+{
+	struct tmedia t;
+	struct tpeer pa;
+	struct tpeer *peers[] = {&pa};
+	struct media_session *a;
+	struct media_item tone = {.kind = MEDIA_ITEM_TONE, .tone = MEDIA_TONE_RINGBACK};
+	struct media_play_req req = {.items = &tone, .nitems = 1, .id = 1};
+	struct media__rtcp_info info;
+
+	(void)state;
+	tm_start(&t, PORTS_MIN, PORTS_MAX, 1, 0);
+	t.m->rtcp_ms = 200;
+	tp_open(&pa, MEDIA_CODEC_PCMU, 440);
+	a = tm_session(&t, 1, NULL, &pa, MEDIA_CODEC_PCMU, 0);
+	assert_int_equal(media_play(a, &req), 0);
+	pa.active = true;
+	tp_run(peers, 1, 40);
+	/* Every ~200 ms a compound SR (we send) with a report block on what we receive. */
+	assert_in_range(pa.rtcp_packets, 2, 8);
+	assert_int_equal(media__rtcp_parse(pa.last_rtcp, pa.last_rtcp_len, &info), 0);
+	assert_true(info.has_sr);
+	assert_int_equal(info.ssrc, pa.pkts[0].ssrc);
+	assert_int_equal(info.nrb, 1);
+	assert_int_equal(info.rb[0].ssrc, pa.ssrc);
+	assert_int_equal(info.rb[0].lost, 0);
+	assert_true(info.sr_packets >= 20);
+	/* Our RTCP toward the session is parsed without upsetting anything. */
+	struct media__rtcp_report rr = {.ssrc = pa.ssrc, .cname = "peer", .has_rb = true};
+	uint8_t buf[128];
+	size_t len;
+	rr.rb.ssrc = info.ssrc;
+	len = media__rtcp_build(buf, sizeof(buf), &rr);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(pa.to_port + 1)};
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(sendto(pa.rtcp_fd, buf, len, 0, (struct sockaddr *)&sa, sizeof(sa)),
+			 (ssize_t)len);
+	tp_run(peers, 1, 5);
+	media_session_free(a);
+	tm_stop(&t);
+	tp_close(&pa);
+}
+
+static void test_ports_are_even_pairs_and_run_out_with_eagain(void **state)
+{
+	struct tmedia t;
+	struct media_session *s[3];
+
+	(void)state;
+	tm_start(&t, 43201, 43205, 1, 0); /* even ports 43202 and 43204 only */
+	assert_int_equal(media_session_alloc(t.m, 1, NULL, &s[0]), 0);
+	assert_int_equal(media_session_alloc(t.m, 2, NULL, &s[1]), 0);
+	assert_int_equal(media_session_port(s[0]) % 2, 0);
+	assert_int_equal(media_session_port(s[1]) % 2, 0);
+	assert_int_not_equal(media_session_port(s[0]), media_session_port(s[1]));
+	assert_int_equal(media_session_alloc(t.m, 3, NULL, &s[2]), EAGAIN);
+	media_session_free(s[0]);
+	/* The port comes back once the worker has released the session. */
+	int err = EAGAIN;
+	for (int i = 0; i < 100 && err == EAGAIN; i++) {
+		err = media_session_alloc(t.m, 3, NULL, &s[2]);
+		if (err == EAGAIN)
+			tp_sleep_ms(5);
+	}
+	assert_int_equal(err, 0);
+	media_session_free(s[1]);
+	media_session_free(s[2]);
+	tm_stop(&t);
+}
+
+static void test_bridge_requires_one_worker(void **state)
+{
+	struct tmedia t;
+	struct media_session *a, *b, *c;
+
+	(void)state;
+	tm_start(&t, PORTS_MIN, PORTS_MAX, 2, 0);
+	assert_int_equal(media_session_alloc(t.m, 1, NULL, &a), 0);
+	assert_int_equal(media_session_alloc(t.m, 2, NULL, &b), 0); /* balanced: other worker */
+	assert_int_equal(media_session_alloc(t.m, 3, a, &c), 0);    /* near a */
+	assert_int_equal(media_bridge(a, b, NULL), EXDEV);
+	assert_int_equal(media_bridge(a, c, NULL), 0);
+	assert_int_equal(media_bridge(a, a, NULL), EINVAL);
+	media_session_free(a);
+	media_session_free(b);
+	media_session_free(c);
+	tm_stop(&t);
+}
+
+static void test_create_rejects_bad_config(void **state)
+{
+	struct media_config cfg;
+	struct media *m;
+	struct mq *q;
+
+	(void)state;
+	assert_int_equal(mq_alloc(&q, 8), 0);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.port_min = 40001;
+	cfg.port_max = 40001; /* no even pair */
+	cfg.max_sessions = 4;
+	assert_int_equal(media_create(&cfg, q, &m), EINVAL);
+	cfg.port_max = 40000;
+	assert_int_equal(media_create(&cfg, q, &m), EINVAL);
+	cfg.port_max = 40010;
+	cfg.max_sessions = 0;
+	assert_int_equal(media_create(&cfg, q, &m), EINVAL);
+	mq_free(q);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_bridge_relays_packets_both_ways),
+	    cmocka_unit_test(test_symmetric_rtp_latches_on_the_source),
+	    cmocka_unit_test(test_stream_stays_continuous_when_a_play_interrupts_relaying),
+	    cmocka_unit_test(test_bridge_transcodes_pcmu_and_pcma),
+	    cmocka_unit_test(test_bridge_transcodes_g722_and_pcmu),
+	    cmocka_unit_test(test_unbridged_session_relays_nothing),
+	    cmocka_unit_test(test_rtp_timeout_is_reported_once),
+	    cmocka_unit_test(test_flowing_rtp_or_hold_prevents_timeout),
+	    cmocka_unit_test(test_rtcp_reports_are_sent_and_received),
+	    cmocka_unit_test(test_ports_are_even_pairs_and_run_out_with_eagain),
+	    cmocka_unit_test(test_bridge_requires_one_worker),
+	    cmocka_unit_test(test_create_rejects_bad_config),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
