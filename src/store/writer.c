@@ -235,6 +235,8 @@ static void spool_held(struct store *s, struct wstate *w)
 		return;
 	if (store__spool_append(s->spool, w->held, &n, &first) || n == 0)
 		return; /* stays held; the queue fills up and submitters see ENOBUFS */
+	/* Counters first: whoever reads a reply then sees them up to date. */
+	count(s, 0, 0, n, 0, n);
 	for (r = w->held, i = 0; i < n; r = next, i++) {
 		next = r->next;
 		if (owe(s, first + i, r))
@@ -243,7 +245,6 @@ static void spool_held(struct store *s, struct wstate *w)
 		free(r);
 	}
 	w->held = r;
-	count(s, 0, 0, n, 0, n);
 }
 
 /* Replays the spool into the database. Returns false when the database went away. */
@@ -267,14 +268,15 @@ static bool replay(struct store *s, struct wstate *w)
 		}
 		store__spool_consume(s->spool, n);
 		for (i = 0; i < n; i++) {
-			pay(s, first + i, w->result[i]);
 			if (w->result[i])
 				bad++;
 			else
 				ok++;
 		}
-		store__rec_list_free(list);
 		count(s, ok, bad, 0, ok, 0);
+		for (i = 0; i < n; i++)
+			pay(s, first + i, w->result[i]);
+		store__rec_list_free(list);
 	}
 	return true;
 }
@@ -293,19 +295,20 @@ static void write_held(struct store *s, struct wstate *w)
 		set_down(s, w);
 		return;
 	}
+	for (i = 0; i < n; i++) {
+		if (w->result[i])
+			bad++;
+		else
+			ok++;
+	}
+	count(s, ok, bad, 0, 0, n);
 	for (r = w->held, i = 0; i < n; r = next, i++) {
 		next = r->next;
-		if (w->result[i]) {
-			bad++;
-			reply_rec(s, r, STORE_MSG_FAILED, w->result[i]);
-		} else {
-			ok++;
-			reply_rec(s, r, STORE_MSG_COMMITTED, 0);
-		}
+		reply_rec(s, r, w->result[i] ? STORE_MSG_FAILED : STORE_MSG_COMMITTED,
+			  w->result[i]);
 		free(r);
 	}
 	w->held = r;
-	count(s, ok, bad, 0, 0, n);
 }
 
 /* Takes queued records (up to a batch) after the held ones. Called with the lock. */
