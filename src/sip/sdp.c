@@ -5,6 +5,7 @@
 #include "sip/sdp.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -76,16 +77,52 @@ static enum media_dir dir_from_peer(unsigned mode)
 	}
 }
 
+/*
+ * sofia-sip 1.12.11 loops for ever, allocating, on an m= line with a protocol other than
+ * RTP whose format list holds a byte that is not a token character (`m=audio 1 UDP "x"`):
+ * one INVITE would exhaust the server's memory. RFC 4566 allows only token characters,
+ * spaces and '/' on an m= line, so any other byte there makes the text invalid before
+ * sofia-sip sees it. Records are split on CR or LF and leading blanks are skipped, as
+ * sofia-sip's lenient mode does.
+ */
+static bool media_lines_sane(const char *text, size_t len)
+{
+	static const char token[] = "!#$%&'*+-.^_`{|}~";
+	size_t i = 0;
+
+	while (i < len) {
+		while (i < len && (text[i] == ' ' || text[i] == '\t'))
+			i++;
+		bool media = i + 1 < len && text[i] == 'm' && text[i + 1] == '=';
+		for (i += media ? 2 : 0; i < len && text[i] != '\r' && text[i] != '\n'; i++) {
+			unsigned char ch = (unsigned char)text[i];
+			if (media && !(ch < 0x80 && (isalnum(ch) || ch == ' ' || ch == '/' ||
+						     (ch && strchr(token, ch)))))
+				return false;
+		}
+		while (i < len && (text[i] == '\r' || text[i] == '\n'))
+			i++;
+	}
+	return true;
+}
+
 static int negotiate(const char *text, size_t len, const struct sdp_prefs *prefs,
 		     struct media_params *out, char *msg, size_t msgsize)
 {
 	su_home_t home[1] = {SU_HOME_INIT(home)};
-	sdp_parser_t *parser = sdp_parse(home, text, (issize_t)len, 0);
-	sdp_session_t *s = parser ? sdp_session(parser) : NULL;
+	sdp_parser_t *parser = NULL;
+	sdp_session_t *s = NULL;
 	struct media_params p;
 	int rc = ENOTSUP;
 
 	memset(&p, 0, sizeof(p));
+	if (!media_lines_sane(text, len)) {
+		snprintf(msg, msgsize, "invalid SDP: bad character in m= line");
+		rc = EPROTO;
+		goto out;
+	}
+	parser = sdp_parse(home, text, (issize_t)len, 0);
+	s = parser ? sdp_session(parser) : NULL;
 	if (!s) {
 		snprintf(msg, msgsize, "invalid SDP: %s",
 			 parser ? sdp_parsing_error(parser) : "no memory");

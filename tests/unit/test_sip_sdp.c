@@ -229,6 +229,25 @@ static void test_offer_garbage_eproto(void **state)
 	}
 }
 
+/* Found by fuzz/sip_sdp.c: sofia-sip 1.12.11 loops for ever, allocating, on these. */
+static void test_offer_bad_byte_in_media_line_eproto(void **state)
+{
+	static const char *const bad[] = {
+	    "v=0\r\nm=audio 1 UDP \"x\"\r\n",
+	    "v=0\r\nm=image 1 udptl t38 (x)",
+	    "v=0\r\n  m=audio 1 X/Y \xc6\r\n",
+	    SDP_HEAD "m=audio 6000 RTP/\xc6\xdf 0 8 101\r\n",
+	};
+	struct media_params p;
+	char msg[128];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int rc = offer(bad[i], &p, msg, sizeof(msg));
+		if (rc != EPROTO)
+			fail_msg("case %zu: rc=%d msg=\"%s\", want EPROTO", i, rc, msg);
+	}
+}
+
 static void test_offer_ipv6_connection_eproto(void **state)
 {
 	static const char sdp[] = "v=0\r\n"
@@ -443,6 +462,7 @@ int main(void)
 	    cmocka_unit_test(test_offer_disabled_stream_skipped),
 	    cmocka_unit_test(test_offer_savp_not_accepted),
 	    cmocka_unit_test(test_offer_garbage_eproto),
+	    cmocka_unit_test(test_offer_bad_byte_in_media_line_eproto),
 	    cmocka_unit_test(test_offer_ipv6_connection_eproto),
 	    cmocka_unit_test(test_offer_media_connection_overrides_session),
 	    cmocka_unit_test(test_offer_ptime_read),
