@@ -141,6 +141,7 @@ void acd__route_agent(struct acd *acd, struct acd__agent *a)
 	while (a->avail) {
 		struct acd__contact *best = NULL;
 		struct acd__node *n;
+		bool sticky;
 
 		for (n = a->sticky.first; n; n = acd__tree_next(n)) {
 			struct acd__contact *c = CONTACT(n);
@@ -149,8 +150,9 @@ void acd__route_agent(struct acd *acd, struct acd__agent *a)
 				break;
 			}
 		}
+		sticky = best != NULL;
 		/* A contact waiting for this very agent comes first. */
-		for (uint32_t i = 0; !best && i < a->nmembers; i++) {
+		for (uint32_t i = 0; i < a->nmembers && !sticky; i++) {
 			const struct acd__member *m = &a->members[i];
 			struct acd__queue *q = &acd->queues[m->queue];
 			best = scan_queue(acd, a, q, m->stage, best);
