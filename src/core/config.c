@@ -25,8 +25,9 @@ static const char *const rtp_keys[] = {"address", "ports", "workers", NULL};
 static const char *const http_keys[] = {"listen", NULL};
 static const char *const tts_keys[] = {"cache", NULL};
 static const char *const tenant_keys[] = {
-    "id",      "name",	 "domain", "timezone",	"language",	"country",	"users", "queues",
-    "numbers", "trunks", "flows",  "calendars", "reason_codes", "dispositions", "prune", "record", NULL};
+    "id",	    "name",	    "domain",  "timezone", "language", "country",
+    "users",	    "queues",	    "numbers", "trunks",   "flows",    "calendars",
+    "reason_codes", "dispositions", "prune",   "record",   NULL};
 static const char *const user_keys[] = {"username", "name",   "password",   "roles",	"sip",
 					"skills",   "queues", "auto_ready", "language", NULL};
 static const char *const user_sip_keys[] = {"user", "password", NULL};
