@@ -5,7 +5,7 @@ JOBS       ?= $(shell nproc)
 CONFIG     ?= examples/demo.yaml
 SOURCES     = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 
-.PHONY: all build run test unit asan protocol deps test-deps bench format format-check clean
+.PHONY: all build run test unit asan store-pg protocol deps test-deps bench format format-check clean
 
 all: build
 
@@ -25,7 +25,7 @@ run: deps build
 
 # Everything: formatting, unit tests, the unit tests again under ASan+UBSan, then the
 # protocol and end-to-end tests against the real binary with real peers.
-test: test-deps format-check build unit asan protocol
+test: test-deps format-check build unit asan store-pg protocol
 
 unit: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
@@ -34,6 +34,10 @@ asan:
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCENTRALA_SANITIZE=ON >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS)
+
+# The store suite again, against a real PostgreSQL server started for the run.
+store-pg: build
+	@tests/store/run $(BUILD)
 
 protocol: build
 	@tests/run-protocol $(BUILD)/centrala

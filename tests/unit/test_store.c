@@ -87,7 +87,7 @@ static int fresh(void **state)
 static int cleanup(void **state)
 {
 	struct backend *b = *state;
-	char cmd[300];
+	char cmd[1200];
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", b->dir);
 	return system(cmd) == 0 ? 0 : -1;
