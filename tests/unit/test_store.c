@@ -1078,7 +1078,7 @@ static void test_spool_replayed_by_next_start(void **state)
 
 static int run_script(const char *script, const char *dir)
 {
-	char cmd[600];
+	char cmd[1400];
 
 	snprintf(cmd, sizeof(cmd), "tests/store/%s '%s' >/dev/null", script, dir);
 	return system(cmd);
