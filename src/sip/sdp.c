@@ -5,7 +5,6 @@
 #include "sip/sdp.h"
 
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -78,30 +77,92 @@ static enum media_dir dir_from_peer(unsigned mode)
 }
 
 /*
- * sofia-sip 1.12.11 loops for ever, allocating, on an m= line with a protocol other than
- * RTP whose format list holds a byte that is not a token character (`m=audio 1 UDP "x"`):
- * one INVITE would exhaust the server's memory. RFC 4566 allows only token characters,
- * spaces and '/' on an m= line, so any other byte there makes the text invalid before
- * sofia-sip sees it. Records are split on CR or LF and leading blanks are skipped, as
- * sofia-sip's lenient mode does.
+ * sofia-sip 1.12.11 loops for ever, allocating, when an m= line's format list reaches a
+ * byte that is not a token character (`m=audio 1 UDP "x"`, `m=audio 1 X /a`): one INVITE
+ * would exhaust the server's memory. So every m= line must have RFC 4566's shape before
+ * sofia-sip sees the text: media SP port ["/" integer] SP proto *(SP fmt), where media,
+ * fmt and each part of proto are tokens and SP is one or more spaces. Records are split
+ * on CR or LF and leading blanks skipped, as sofia-sip's lenient mode does.
  */
+static bool is_token_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       (c && strchr("!#$%&'*+-.^_`{|}~", c));
+}
+
+static size_t span(const char *p, const char *end, bool (*ok)(char))
+{
+	size_t n = 0;
+
+	while (p + n < end && ok(p[n]))
+		n++;
+	return n;
+}
+
+static bool is_space(char c)
+{
+	return c == ' ';
+}
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool media_line_ok(const char *p, const char *end)
+{
+	size_t n;
+
+	if (!(n = span(p, end, is_token_char)))
+		return false;
+	p += n;
+	if (!(n = span(p, end, is_space)))
+		return false;
+	p += n;
+	if (!(n = span(p, end, is_digit)))
+		return false;
+	p += n;
+	if (p < end && *p == '/') {
+		if (!(n = span(++p, end, is_digit)))
+			return false;
+		p += n;
+	}
+	if (!(n = span(p, end, is_space)))
+		return false;
+	p += n;
+	do {
+		if (!(n = span(p, end, is_token_char)))
+			return false;
+		p += n;
+	} while (p < end && *p == '/' && ++p);
+	while (p < end) {
+		p += span(p, end, is_space);
+		if (p == end)
+			break;
+		if (!(n = span(p, end, is_token_char)))
+			return false;
+		p += n;
+		if (p < end && *p != ' ')
+			return false;
+	}
+	return true;
+}
+
 static bool media_lines_sane(const char *text, size_t len)
 {
-	static const char token[] = "!#$%&'*+-.^_`{|}~";
-	size_t i = 0;
+	const char *p = text, *end = text + len;
 
-	while (i < len) {
-		while (i < len && (text[i] == ' ' || text[i] == '\t'))
-			i++;
-		bool media = i + 1 < len && text[i] == 'm' && text[i + 1] == '=';
-		for (i += media ? 2 : 0; i < len && text[i] != '\r' && text[i] != '\n'; i++) {
-			unsigned char ch = (unsigned char)text[i];
-			if (media && !(ch < 0x80 && (isalnum(ch) || ch == ' ' || ch == '/' ||
-						     (ch && strchr(token, ch)))))
-				return false;
-		}
-		while (i < len && (text[i] == '\r' || text[i] == '\n'))
-			i++;
+	while (p < end) {
+		const char *eol;
+		while (p < end && (*p == ' ' || *p == '\t'))
+			p++;
+		for (eol = p; eol < end && *eol != '\r' && *eol != '\n';)
+			eol++;
+		if (eol - p >= 2 && p[0] == 'm' && p[1] == '=' && !media_line_ok(p + 2, eol))
+			return false;
+		p = eol;
+		while (p < end && (*p == '\r' || *p == '\n'))
+			p++;
 	}
 	return true;
 }

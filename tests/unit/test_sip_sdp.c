@@ -229,6 +229,25 @@ static void test_offer_garbage_eproto(void **state)
 	}
 }
 
+/* m= lines of the right shape, with the blanks lenient parsers accept. */
+static void test_offer_well_formed_media_lines_accepted(void **state)
+{
+	static const char *const good[] = {
+	    SDP_HEAD "m=audio 6000 RTP/AVP 0 8 101  \r\n",
+	    SDP_HEAD "m=audio 6000/2 RTP/AVP 0\r\n",
+	    SDP_HEAD "m=image 6002 udptl t38\r\nm=audio 6000 RTP/AVP 0\r\n",
+	    SDP_HEAD "  m=audio  6000  RTP/AVP  0\n",
+	};
+	struct media_params p;
+	char msg[128];
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		int rc = offer(good[i], &p, msg, sizeof(msg));
+		if (rc != 0)
+			fail_msg("case %zu: rc=%d msg=\"%s\", want 0", i, rc, msg);
+	}
+}
+
 /* Found by fuzz/sip_sdp.c: sofia-sip 1.12.11 loops for ever, allocating, on these. */
 static void test_offer_bad_byte_in_media_line_eproto(void **state)
 {
@@ -237,6 +256,9 @@ static void test_offer_bad_byte_in_media_line_eproto(void **state)
 	    "v=0\r\nm=image 1 udptl t38 (x)",
 	    "v=0\r\n  m=audio 1 X/Y \xc6\r\n",
 	    SDP_HEAD "m=audio 6000 RTP/\xc6\xdf 0 8 101\r\n",
+	    SDP_HEAD "m=audio 6000VTR /APP 0 101\r\n",
+	    SDP_HEAD "m=audio 6000 UDP a//b\r\n",
+	    SDP_HEAD "m=audio 6000 RTP/AVP 0\t8\r\n",
 	};
 	struct media_params p;
 	char msg[128];
@@ -462,6 +484,7 @@ int main(void)
 	    cmocka_unit_test(test_offer_disabled_stream_skipped),
 	    cmocka_unit_test(test_offer_savp_not_accepted),
 	    cmocka_unit_test(test_offer_garbage_eproto),
+	    cmocka_unit_test(test_offer_well_formed_media_lines_accepted),
 	    cmocka_unit_test(test_offer_bad_byte_in_media_line_eproto),
 	    cmocka_unit_test(test_offer_ipv6_connection_eproto),
 	    cmocka_unit_test(test_offer_media_connection_overrides_session),
