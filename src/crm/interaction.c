@@ -10,8 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/clock.h"
-
 static const char *const channel_names[CRM_CHANNEL_COUNT] = {"voice", "chat", "email", "sms",
 							     "callback"};
 static const char *const direction_names[CRM_DIR_COUNT] = {"inbound", "outbound", "internal"};
@@ -81,6 +79,50 @@ void crm_interaction_durations(struct crm_interaction *ix)
 
 		ix->talk_ms = talk > 0 ? talk : 0;
 	}
+}
+
+/* ---- time ------------------------------------------------------------------------------------ */
+
+static void put2(char *p, unsigned v)
+{
+	p[0] = (char)('0' + v / 10);
+	p[1] = (char)('0' + v % 10);
+}
+
+char *crm_iso8601(int64_t epoch_ms, char out[25])
+{
+	int64_t days = epoch_ms >= 0 ? epoch_ms / 86400000 : -((-epoch_ms + 86399999) / 86400000);
+	int64_t ms = epoch_ms - days * 86400000, z = days + 719468, era, yy;
+	unsigned doe, yoe, doy, mp, d, m, y;
+
+	/* Days to the civil date (H. Hinnant's algorithm, proleptic Gregorian). */
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = (unsigned)(z - era * 146097);
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	yy = (int64_t)yoe + era * 400;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	d = doy - (153 * mp + 2) / 5 + 1;
+	m = mp < 10 ? mp + 3 : mp - 9;
+	y = (unsigned)(yy + (m <= 2));
+	put2(out, (y / 100) % 100);
+	put2(out + 2, y % 100);
+	out[4] = '-';
+	put2(out + 5, m);
+	out[7] = '-';
+	put2(out + 8, d);
+	out[10] = 'T';
+	put2(out + 11, (unsigned)(ms / 3600000));
+	out[13] = ':';
+	put2(out + 14, (unsigned)(ms / 60000 % 60));
+	out[16] = ':';
+	put2(out + 17, (unsigned)(ms / 1000 % 60));
+	out[19] = '.';
+	out[20] = (char)('0' + ms % 1000 / 100);
+	put2(out + 21, (unsigned)(ms % 100));
+	out[23] = 'Z';
+	out[24] = '\0';
+	return out;
 }
 
 /* ---- rendering ---------------------------------------------------------------------- */
@@ -257,7 +299,7 @@ int crm_timeline_json(const struct crm_event *ev, size_t n, struct crm_buf *out)
 		const struct crm_event *e = &ev[i];
 
 		crm_buf_puts(out, i ? ",{\"ts\":\"" : "{\"ts\":\"");
-		crm_buf_puts(out, clock_iso8601(e->ts_ms, ts, sizeof(ts)));
+		crm_buf_puts(out, crm_iso8601(e->ts_ms, ts));
 		crm_buf_puts(out, "\",\"event\":");
 		crm_buf_json_str(out, e->event ? e->event : "");
 		json_opt(out, "agent", e->agent);
@@ -301,7 +343,7 @@ int crm_interaction_json(const struct crm_interaction *ix, struct crm_buf *out)
 				break;
 			}
 			crm_buf_putc(out, '"');
-			crm_buf_puts(out, clock_iso8601(v.i, ts, sizeof(ts)));
+			crm_buf_puts(out, crm_iso8601(v.i, ts));
 			crm_buf_putc(out, '"');
 			break;
 		case K_SECONDS:
@@ -349,7 +391,7 @@ int crm_interaction_csv(const struct crm_interaction *ix, struct crm_buf *out)
 			break;
 		case K_TIME:
 			if (v.i)
-				crm_buf_puts(out, clock_iso8601(v.i, ts, sizeof(ts)));
+				crm_buf_puts(out, crm_iso8601(v.i, ts));
 			break;
 		case K_SECONDS:
 			put_seconds(out, v.i);

@@ -11,17 +11,10 @@
 
 #include "core/clock.h"
 
-int store_db_interaction_put(struct store_db *db, const struct crm_interaction *ix)
+/* The 27 parameters of one row of Q_IX_UPSERT / Q_IX_UPSERT_GROUP. */
+static void ix_params(const struct crm_interaction *ix, const char *timeline, int64_t now,
+		      struct store__param *p)
 {
-	struct store__param p[27];
-	struct crm_buf tl = {0};
-	int err;
-
-	STORE__TENANT(ix->tenant);
-	if (!ix->id || !*ix->id)
-		return EINVAL;
-	if (!ix->timeline_json && crm_timeline_json(ix->timeline, ix->ntimeline, &tl))
-		return ENOMEM;
 	p[0] = store__text(ix->tenant);
 	p[1] = store__text(ix->id);
 	p[2] = store__text(crm_channel_name(ix->channel));
@@ -47,11 +40,46 @@ int store_db_interaction_put(struct store_db *db, const struct crm_interaction *
 	p[22] = store__text(ix->recording);
 	p[23] = store__text(ix->campaign);
 	p[24] = store__text(ix->hangup_by);
-	p[25] = store__text(ix->timeline_json ? ix->timeline_json : tl.p);
-	p[26] = store__int(clock_wall_ms());
+	p[25] = store__text(timeline);
+	p[26] = store__int(now);
+}
+
+int store_db_interaction_put(struct store_db *db, const struct crm_interaction *ix)
+{
+	struct store__param p[27];
+	struct crm_buf tl = {0};
+	int err;
+
+	STORE__TENANT(ix->tenant);
+	if (!ix->id || !*ix->id)
+		return EINVAL;
+	if (!ix->timeline_json && crm_timeline_json(ix->timeline, ix->ntimeline, &tl))
+		return ENOMEM;
+	ix_params(ix, ix->timeline_json ? ix->timeline_json : tl.p, clock_wall_ms(), p);
 	err = store__exec(db, Q_IX_UPSERT, p, 27);
 	crm_buf_free(&tl);
 	return err;
+}
+
+int store__interactions_put(struct store_db *db, const struct crm_interaction *ix, size_t n)
+{
+	static _Thread_local struct store__param p[STORE__IX_GROUP * 27];
+	int64_t now = clock_wall_ms();
+	size_t i;
+	int err = 0;
+
+	if (n != STORE__IX_GROUP) {
+		for (i = 0; i < n && !err; i++)
+			err = store_db_interaction_put(db, &ix[i]);
+		return err;
+	}
+	for (i = 0; i < n; i++) {
+		STORE__TENANT(ix[i].tenant);
+		if (!ix[i].id || !ix[i].timeline_json)
+			return EINVAL;
+		ix_params(&ix[i], ix[i].timeline_json, now, &p[i * 27]);
+	}
+	return store__exec(db, Q_IX_UPSERT_GROUP, p, (int)(n * 27));
 }
 
 /* Reads the current row of a Q_IX_* query (columns as IX_COLS in sql.c). */

@@ -22,6 +22,14 @@
 /* The key of the advisory lock that serialises migrations between nodes. */
 #define MIGRATION_LOCK "7412020501"
 
+/* Parameters as text, the form PostgreSQL parses for any column type. libpq copies
+ * them into its send buffer, so one array per connection serves every call. */
+struct pgparams {
+	const char **v;
+	char (*num)[24];
+	int cap;
+};
+
 struct pg {
 	PGconn *conn;
 	unsigned gen;		    /* bumped at each reconnection */
@@ -31,8 +39,35 @@ struct pg {
 	bool pipeline;
 	int pending; /* pipelined statements not yet synchronised */
 	int batch_err;
+	struct pgparams params;
 	char err[512];
 };
+
+static int to_params(const struct store__param *p, int n, struct pgparams *pp)
+{
+	int i;
+
+	if (n > pp->cap) {
+		const char **v = realloc(pp->v, (size_t)n * sizeof(*v));
+		char(*num)[24] = v ? realloc(pp->num, (size_t)n * sizeof(*num)) : NULL;
+
+		if (v)
+			pp->v = v;
+		if (!num)
+			return ENOMEM;
+		pp->num = num;
+		pp->cap = n;
+	}
+	for (i = 0; i < n; i++) {
+		if (p[i].type == P_INT) {
+			snprintf(pp->num[i], sizeof(pp->num[i]), "%" PRId64, p[i].i);
+			pp->v[i] = pp->num[i];
+		} else {
+			pp->v[i] = p[i].type == P_TEXT ? p[i].s : NULL;
+		}
+	}
+	return 0;
+}
 
 static void notice_ignore(void *arg, const char *msg)
 {
@@ -134,6 +169,8 @@ static void pg_close(void *p)
 		return;
 	end_query(c);
 	PQfinish(c->conn);
+	free(c->params.v);
+	free(c->params.num);
 	free(c);
 }
 
@@ -179,42 +216,13 @@ static int prepare(struct pg *c, enum store__q id)
 	stmt_name(c, id, name);
 	if (c->pipeline) {
 		/* Its answer comes back in order with the others. */
-		if (!PQsendPrepare(c->conn, name, store__sql[id], 0, NULL))
+		if (!PQsendPrepare(c->conn, name, store__sql_text(id), 0, NULL))
 			return set_err_conn(c);
 		c->pending++;
-	} else if ((err = check(c, PQprepare(c->conn, name, store__sql[id], 0, NULL)))) {
+	} else if ((err = check(c, PQprepare(c->conn, name, store__sql_text(id), 0, NULL)))) {
 		return err;
 	}
 	c->prepared[id] = c->gen + 1;
-	return 0;
-}
-
-/* Parameters as text, the form PostgreSQL parses for any column type. */
-struct pgparams {
-	const char *v[32];
-	char num[32][24];
-};
-
-static int to_params(const struct store__param *p, int n, struct pgparams *pp)
-{
-	int i;
-
-	if (n > 32)
-		return EINVAL;
-	for (i = 0; i < n; i++) {
-		switch (p[i].type) {
-		case P_NULL:
-			pp->v[i] = NULL;
-			break;
-		case P_TEXT:
-			pp->v[i] = p[i].s;
-			break;
-		case P_INT:
-			snprintf(pp->num[i], sizeof(pp->num[i]), "%" PRId64, p[i].i);
-			pp->v[i] = pp->num[i];
-			break;
-		}
-	}
 	return 0;
 }
 
@@ -273,38 +281,37 @@ static int send_pipelined(struct pg *c, const char *name, const char *sql,
 static int pg_run(void *p, enum store__q id, const struct store__param *prm, int n)
 {
 	struct pg *c = p;
-	struct pgparams pp;
 	char name[24];
 	int err;
 
 	end_query(c);
-	if ((err = to_params(prm, n, &pp)))
+	if ((err = to_params(prm, n, &c->params)))
 		return err;
 	if (c->pipeline) {
 		if (c->batch_err)
 			return c->batch_err;
 		if ((err = prepare(c, id)))
 			return err;
-		return send_pipelined(c, stmt_name(c, id, name), NULL, &pp, n);
+		return send_pipelined(c, stmt_name(c, id, name), NULL, &c->params, n);
 	}
 	if ((err = prepare(c, id)))
 		return err;
-	return check(c, PQexecPrepared(c->conn, stmt_name(c, id, name), n, pp.v, NULL, NULL, 0));
+	return check(
+	    c, PQexecPrepared(c->conn, stmt_name(c, id, name), n, c->params.v, NULL, NULL, 0));
 }
 
 static int pg_query(void *p, enum store__q id, const struct store__param *prm, int n)
 {
 	struct pg *c = p;
-	struct pgparams pp;
 	char name[24];
 	int err;
 
 	end_query(c);
 	if (c->pipeline)
 		return EINVAL; /* batches only write */
-	if ((err = to_params(prm, n, &pp)) || (err = prepare(c, id)))
+	if ((err = to_params(prm, n, &c->params)) || (err = prepare(c, id)))
 		return err;
-	if (!PQsendQueryPrepared(c->conn, stmt_name(c, id, name), n, pp.v, NULL, NULL, 0))
+	if (!PQsendQueryPrepared(c->conn, stmt_name(c, id, name), n, c->params.v, NULL, NULL, 0))
 		return set_err_conn(c);
 	c->querying = true;
 	PQsetSingleRowMode(c->conn);

@@ -240,7 +240,7 @@ int store__rec_kind(const uint8_t *data, size_t len)
 	return data[0];
 }
 
-static int apply_interaction(struct store_db *db, struct rd *r)
+static int decode_interaction(struct rd *r, struct crm_interaction *out)
 {
 	struct crm_interaction ix = {0};
 
@@ -272,7 +272,25 @@ static int apply_interaction(struct store_db *db, struct rd *r)
 	ix.timeline_json = r_str(r);
 	if (r->err || !ix.tenant || !ix.id || !ix.timeline_json)
 		return EINVAL;
-	return store_db_interaction_put(db, &ix);
+	*out = ix;
+	return 0;
+}
+
+int store__rec_decode_interaction(const uint8_t *data, size_t len, struct crm_interaction *ix)
+{
+	struct rd r = {data + 2, len >= 2 ? len - 2 : 0, 0};
+
+	if (store__rec_kind(data, len) != STORE_REC_INTERACTION)
+		return EINVAL;
+	return decode_interaction(&r, ix);
+}
+
+static int apply_interaction(struct store_db *db, struct rd *r)
+{
+	struct crm_interaction ix;
+	int err = decode_interaction(r, &ix);
+
+	return err ? err : store_db_interaction_put(db, &ix);
 }
 
 static int apply_agent_state(struct store_db *db, struct rd *r)

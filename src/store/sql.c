@@ -7,6 +7,9 @@
  */
 #include "store/store_int.h"
 
+#include <pthread.h>
+#include <stdio.h>
+
 #define IX_COLS                                                                                    \
 	"tenant, id, channel, direction, contact_id, from_addr, to_addr, number, queue, agent, "   \
 	"created_ms, queued_ms, offered_ms, answered_ms, ended_ms, wait_ms, talk_ms, hold_ms, "    \
@@ -15,6 +18,21 @@
 #define CONTACT_COLS                                                                               \
 	"c.tenant, c.id, c.first_name, c.last_name, c.company, c.phones, c.emails, c.language, "   \
 	"c.timezone, c.tags, c.custom, c.vip, c.dnc, c.created_ms, c.updated_ms"
+
+/* What an interaction upsert does on conflict, shared by the one- and many-row forms. */
+#define IX_ON_CONFLICT                                                                             \
+	" ON CONFLICT (tenant, id) DO UPDATE SET channel = "                                       \
+	"excluded.channel, direction = excluded.direction, contact_id = "                          \
+	"excluded.contact_id, from_addr = excluded.from_addr, to_addr = excluded.to_addr, "        \
+	"number = excluded.number, queue = excluded.queue, agent = excluded.agent, "               \
+	"created_ms = excluded.created_ms, queued_ms = excluded.queued_ms, offered_ms = "          \
+	"excluded.offered_ms, answered_ms = excluded.answered_ms, ended_ms = "                     \
+	"excluded.ended_ms, wait_ms = excluded.wait_ms, talk_ms = excluded.talk_ms, "              \
+	"hold_ms = excluded.hold_ms, wrapup_ms = excluded.wrapup_ms, abandoned = "                 \
+	"excluded.abandoned, disposition = excluded.disposition, notes = excluded.notes, "         \
+	"recording = excluded.recording, campaign = excluded.campaign, hangup_by = "               \
+	"excluded.hangup_by, timeline = excluded.timeline, updated_ms = excluded.updated_ms"
+#define IX_NPARAMS 27
 
 #define IX_FILTER                                                                                  \
 	" created_ms >= $2 AND (created_ms < CAST($3 AS BIGINT) OR CAST($3 AS BIGINT) = 0)"        \
@@ -30,24 +48,13 @@
 	    "SELECT " key " FROM " table " WHERE tenant = $1 ORDER BY " key,                       \
 	    "DELETE FROM " table " WHERE tenant = $1 AND " key " = $2"
 
-const char *const store__sql[Q_COUNT] = {
+static const char *store__sql[Q_COUNT] = {
     [Q_VERSION] = "SELECT COALESCE(MAX(version), 0) FROM schema_version",
     [Q_VERSION_ADD] = "INSERT INTO schema_version (version, name, applied_ms) VALUES ($1, $2, $3)",
 
-    [Q_IX_UPSERT] =
-	"INSERT INTO interactions (" IX_COLS ", updated_ms) VALUES ($1, $2, $3, $4, $5, "
-	"$6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, "
-	"$23, $24, $25, $26, $27) ON CONFLICT (tenant, id) DO UPDATE SET channel = "
-	"excluded.channel, direction = excluded.direction, contact_id = "
-	"excluded.contact_id, from_addr = excluded.from_addr, to_addr = excluded.to_addr, "
-	"number = excluded.number, queue = excluded.queue, agent = excluded.agent, "
-	"created_ms = excluded.created_ms, queued_ms = excluded.queued_ms, offered_ms = "
-	"excluded.offered_ms, answered_ms = excluded.answered_ms, ended_ms = "
-	"excluded.ended_ms, wait_ms = excluded.wait_ms, talk_ms = excluded.talk_ms, "
-	"hold_ms = excluded.hold_ms, wrapup_ms = excluded.wrapup_ms, abandoned = "
-	"excluded.abandoned, disposition = excluded.disposition, notes = excluded.notes, "
-	"recording = excluded.recording, campaign = excluded.campaign, hangup_by = "
-	"excluded.hangup_by, timeline = excluded.timeline, updated_ms = excluded.updated_ms",
+    [Q_IX_UPSERT] = "INSERT INTO interactions (" IX_COLS ", updated_ms) VALUES ($1, $2, $3, $4, "
+		    "$5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, "
+		    "$20, $21, $22, $23, $24, $25, $26, $27)" IX_ON_CONFLICT,
     [Q_IX_GET] = "SELECT " IX_COLS " FROM interactions WHERE tenant = $1 AND id = $2",
     [Q_IX_LIST] = "SELECT " IX_COLS " FROM interactions WHERE tenant = $1 AND" IX_FILTER
 		  " ORDER BY created_ms, id LIMIT $6",
@@ -128,3 +135,29 @@ const char *const store__sql[Q_COUNT] = {
     OBJ_SQL("reason_codes", "code"),
     OBJ_SQL("dispositions", "code"),
 };
+
+static char ix_group_sql[STORE__IX_GROUP * IX_NPARAMS * 6 + 2048];
+static pthread_once_t ix_group_once = PTHREAD_ONCE_INIT;
+
+/* INSERT .. VALUES (27 parameters), (the next 27), .. for STORE__IX_GROUP rows. */
+static void build_ix_group(void)
+{
+	size_t len = (size_t)snprintf(ix_group_sql, sizeof(ix_group_sql),
+				      "INSERT INTO interactions (" IX_COLS ", updated_ms) VALUES ");
+	int row, col;
+
+	for (row = 0; row < STORE__IX_GROUP; row++)
+		for (col = 0; col < IX_NPARAMS; col++)
+			len += (size_t)snprintf(ix_group_sql + len, sizeof(ix_group_sql) - len,
+						"%s$%d%s", col ? "" : (row ? ", (" : "("),
+						row * IX_NPARAMS + col + 1,
+						col == IX_NPARAMS - 1 ? ")" : ", ");
+	snprintf(ix_group_sql + len, sizeof(ix_group_sql) - len, "%s", IX_ON_CONFLICT);
+	store__sql[Q_IX_UPSERT_GROUP] = ix_group_sql;
+}
+
+const char *store__sql_text(enum store__q id)
+{
+	pthread_once(&ix_group_once, build_ix_group);
+	return store__sql[id];
+}

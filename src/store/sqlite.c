@@ -102,7 +102,7 @@ static int sq_script(void *p, const char *sql)
 /* Rewrites $N parameters as ?N, SQLite's numbered form, outside string literals. */
 static int sq_prepare(struct sq *c, enum store__q id)
 {
-	const char *s = store__sql[id];
+	const char *s = store__sql_text(id);
 	size_t n = strlen(s);
 	char *sql = malloc(n + 1), *d = sql;
 	bool quoted = false;

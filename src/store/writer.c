@@ -119,8 +119,42 @@ static size_t list_len(const struct store__rec *r)
 	return n;
 }
 
+/* Interactions waiting to go out as one multi-row statement. */
+struct ix_group {
+	struct crm_interaction ix[STORE__IX_GROUP];
+	size_t n;
+};
+
+static int flush_group(struct store_db *db, struct ix_group *g)
+{
+	int err = g->n ? store__interactions_put(db, g->ix, g->n) : 0;
+
+	g->n = 0;
+	return err;
+}
+
+/* Adds an interaction record to the group; a second version of an interaction already
+ * in the group first sends the group, so the later version is written last. */
+static int group_add(struct store_db *db, struct ix_group *g, const struct store__rec *r)
+{
+	struct crm_interaction ix;
+	size_t i;
+	int err = store__rec_decode_interaction(r->data, r->len, &ix);
+
+	if (err)
+		return err;
+	for (i = 0; i < g->n; i++)
+		if (!strcmp(g->ix[i].id, ix.id) && !strcmp(g->ix[i].tenant, ix.tenant))
+			break;
+	if (i < g->n && (err = flush_group(db, g)))
+		return err;
+	g->ix[g->n++] = ix;
+	return g->n == STORE__IX_GROUP ? flush_group(db, g) : 0;
+}
+
 static int write_one_batch(struct store *s, struct store__rec *list, size_t n)
 {
+	static _Thread_local struct ix_group group;
 	struct store_db *db = s->wdb;
 	struct store__rec *r;
 	size_t i = 0;
@@ -128,8 +162,17 @@ static int write_one_batch(struct store *s, struct store__rec *list, size_t n)
 
 	if ((err = store__batch_begin(db)))
 		return err;
-	for (r = list; r && i < n && !err; r = r->next, i++)
-		err = store__rec_apply(db, r->data, r->len);
+	group.n = 0;
+	for (r = list; r && i < n && !err; r = r->next, i++) {
+		if (store__rec_kind(r->data, r->len) == STORE_REC_INTERACTION) {
+			err = group_add(db, &group, r);
+		} else if (!(err = flush_group(db, &group))) {
+			err = store__rec_apply(db, r->data, r->len);
+		}
+	}
+	if (!err)
+		err = flush_group(db, &group);
+	group.n = 0;
 	return err ? (store__batch_end(db, false), err) : store__batch_end(db, true);
 }
 

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "crm/crm.h"
 
 struct phone_case {
@@ -419,6 +420,38 @@ static void test_interaction_csv_header_and_row(void **state)
 	crm_buf_free(&b);
 }
 
+static void test_iso8601_matches_clock(void **state)
+{
+	static const int64_t fixed[] = {0,
+					1,
+					999,
+					86399999,
+					86400000,
+					951782400000,
+					951868799999,
+					1763892000000,
+					4102444800000,
+					253402300799999,
+					-1,
+					-86400001};
+	char a[32], b[32];
+	uint64_t x = 88172645463325252ull;
+	size_t i;
+
+	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		assert_string_equal(crm_iso8601(fixed[i], a),
+				    clock_iso8601(fixed[i], b, sizeof(b)));
+	for (i = 0; i < 100000; i++) {
+		int64_t ms;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		ms = (int64_t)(x % 253402300800000ull);
+		assert_string_equal(crm_iso8601(ms, a), clock_iso8601(ms, b, sizeof(b)));
+	}
+}
+
 static void test_channel_and_direction_names(void **state)
 {
 	enum crm_channel ch;
@@ -457,6 +490,7 @@ int main(void)
 	    cmocka_unit_test(test_interaction_json_fields),
 	    cmocka_unit_test(test_interaction_json_uses_stored_timeline),
 	    cmocka_unit_test(test_interaction_csv_header_and_row),
+	    cmocka_unit_test(test_iso8601_matches_clock),
 	    cmocka_unit_test(test_channel_and_direction_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
