@@ -116,13 +116,14 @@ void media__rec_start(struct media__worker *w, struct media__rec *r)
 static void push_pending(struct media__worker *w, struct media__rec *r)
 {
 	while (r->pending_head) {
-		struct media__chunk *c = r->pending_head;
+		struct media__chunk *c = r->pending_head, *next = c->next;
 		struct writer_msg msg = {OP_WRITE, r, c};
 
+		/* Once queued, the chunk is the writer's: read its link before. */
 		if (mq_push(w->m->wq, &msg, sizeof(msg)) != 0)
 			return; /* the writer is behind: keep it for the next tick */
-		r->pending_head = c->next;
-		if (!r->pending_head)
+		r->pending_head = next;
+		if (!next)
 			r->pending_tail = NULL;
 	}
 }
@@ -269,6 +270,7 @@ static void *writer_main(void *arg)
 		unsigned char raw[MQ_MSG_MAX];
 	} buf;
 
+	pthread_setname_np(pthread_self(), "media-rec");
 	for (;;) {
 		struct pollfd pfd = {.fd = mq_fd(m->wq), .events = POLLIN};
 

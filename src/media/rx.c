@@ -422,7 +422,15 @@ static void process_batch(struct media__worker *w, struct media_session *s, int 
 	stat_add(&w->stats.bytes_in, bytes_in);
 	if (lost)
 		stat_add(&w->stats.late_or_lost, lost);
-	if (nsend) {
+	if (nsend == 1) {
+		/* The common case at 50 packets/s per socket: sendto is cheaper than a
+		 * sendmmsg of one. */
+		if (sendto(to->fd_rtp, w->tx_iov[0].iov_base, w->tx_iov[0].iov_len, MSG_DONTWAIT,
+			   (struct sockaddr *)&to->p.remote, sizeof(to->p.remote)) > 0) {
+			stat_add(&w->stats.packets_out, 1);
+			stat_add(&w->stats.bytes_out, bytes_out);
+		}
+	} else if (nsend) {
 		for (unsigned i = 0; i < nsend; i++) {
 			w->tx_msgs[i].msg_hdr.msg_name = &to->p.remote;
 			w->tx_msgs[i].msg_hdr.msg_namelen = sizeof(to->p.remote);

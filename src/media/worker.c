@@ -11,6 +11,7 @@
 #include "core/mq.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -168,6 +169,10 @@ static void *worker_main(void *arg)
 {
 	struct media__worker *w = arg;
 	struct epoll_event evs[EVENTS];
+	char name[16];
+
+	snprintf(name, sizeof(name), "media-w%u", w->id);
+	pthread_setname_np(pthread_self(), name);
 
 	while (!w->stopping) {
 		int n = epoll_wait(w->epfd, evs, EVENTS, -1);

@@ -222,6 +222,99 @@ static void test_bridge_transcodes_g722_and_pcmu(void **state)
 	tp_close(&pb);
 }
 
+/* Sends an RFC 4733 event as a phone does: start, continuations, three ends. */
+static void send_digit(struct tpeer *p, uint8_t pt, uint8_t event, uint32_t ts)
+{
+	uint8_t payload[4];
+	struct media__te e = {event, false, 10, 0};
+
+	for (int i = 1; i <= 4; i++) {
+		e.duration = (uint16_t)(160 * i);
+		media__te_write(payload, &e);
+		tp_send(p, pt, i == 1, ts, payload, 4);
+		tp_sleep_ms(20);
+	}
+	e.end = true;
+	e.duration = 800;
+	media__te_write(payload, &e);
+	for (int i = 0; i < 3; i++)
+		tp_send(p, pt, false, ts, payload, 4);
+}
+
+static void test_bridge_passes_telephone_events_across(void **state)
+{
+	struct tmedia t;
+	struct tpeer pa, pb;
+	struct tpeer *peers[] = {&pa, &pb};
+	struct media_session *a, *b;
+	struct media_event ev;
+	unsigned events = 0, ends = 0;
+	uint32_t ts = 0;
+
+	(void)state;
+	tm_start(&t, PORTS_MIN, PORTS_MAX, 1, 0);
+	tp_open(&pa, MEDIA_CODEC_PCMU, 440);
+	tp_open(&pb, MEDIA_CODEC_PCMA, 1000);
+	a = tm_session(&t, 1, NULL, &pa, MEDIA_CODEC_PCMU, 101);
+	b = tm_session(&t, 2, a, &pb, MEDIA_CODEC_PCMA, 96); /* another payload type */
+	assert_int_equal(media_bridge(a, b, NULL), 0);
+	pa.active = true;
+	tp_run(peers, 2, 5);
+	pa.active = false;
+	send_digit(&pa, 101, 9, pa.ts);
+	tp_run(peers, 2, 5);
+	assert_true(tm_wait(&t, MEDIA_EV_DIGIT, 500, &ev));
+	assert_int_equal(ev.digit, '9');
+	assert_int_equal(ev.owner, 1);
+	for (size_t i = 0; i < pb.npkts; i++) {
+		struct media__te e;
+
+		if (pb.pkts[i].pt != 96)
+			continue;
+		assert_int_equal(media__te_parse(pb.pkts[i].payload, pb.pkts[i].len, &e), 0);
+		assert_int_equal(e.event, 9);
+		if (events++ == 0)
+			ts = pb.pkts[i].ts;
+		assert_int_equal(pb.pkts[i].ts, ts);
+		assert_int_equal(pb.pkts[i].ssrc, pb.pkts[0].ssrc); /* same stream as the audio */
+		ends += e.end;
+	}
+	assert_int_equal(events, 7);
+	assert_int_equal(ends, 3);
+	assert_true(media__ts_diff(ts, pb.pkts[0].ts) > 0);
+	media_session_free(a);
+	media_session_free(b);
+	tm_stop(&t);
+	tp_close(&pa);
+	tp_close(&pb);
+}
+
+static void test_events_are_not_passed_to_a_peer_without_telephone_event(void **state)
+{
+	struct tmedia t;
+	struct tpeer pa, pb;
+	struct tpeer *peers[] = {&pa, &pb};
+	struct media_session *a, *b;
+
+	(void)state;
+	tm_start(&t, PORTS_MIN, PORTS_MAX, 1, 0);
+	tp_open(&pa, MEDIA_CODEC_PCMU, 440);
+	tp_open(&pb, MEDIA_CODEC_PCMU, 1000);
+	a = tm_session(&t, 1, NULL, &pa, MEDIA_CODEC_PCMU, 101);
+	b = tm_session(&t, 2, a, &pb, MEDIA_CODEC_PCMU, 0);
+	assert_int_equal(media_bridge(a, b, NULL), 0);
+	tp_sleep_ms(30);
+	send_digit(&pa, 101, 4, 1000);
+	tp_run(peers, 2, 5);
+	assert_true(tm_wait(&t, MEDIA_EV_DIGIT, 500, NULL)); /* still heard by the engine */
+	assert_int_equal(pb.npkts, 0);
+	media_session_free(a);
+	media_session_free(b);
+	tm_stop(&t);
+	tp_close(&pa);
+	tp_close(&pb);
+}
+
 static void test_unbridged_session_relays_nothing(void **state)
 {
 	struct tmedia t;
@@ -413,6 +506,8 @@ int main(void)
 	    cmocka_unit_test(test_stream_stays_continuous_when_a_play_interrupts_relaying),
 	    cmocka_unit_test(test_bridge_transcodes_pcmu_and_pcma),
 	    cmocka_unit_test(test_bridge_transcodes_g722_and_pcmu),
+	    cmocka_unit_test(test_bridge_passes_telephone_events_across),
+	    cmocka_unit_test(test_events_are_not_passed_to_a_peer_without_telephone_event),
 	    cmocka_unit_test(test_unbridged_session_relays_nothing),
 	    cmocka_unit_test(test_rtp_timeout_is_reported_once),
 	    cmocka_unit_test(test_flowing_rtp_or_hold_prevents_timeout),
