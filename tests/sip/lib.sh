@@ -1,0 +1,285 @@
+# Shared helpers for the protocol tests (tests/sip/t-*.sh, tests/e2e/t-*.sh), sourced by
+# each test. A test starts its own centrala on its own ports in its own directory, drives
+# real peers (SIPp, baresip) against it over loopback, asserts, and stops the server with
+# SIGTERM, checking that it exits cleanly. Every process is bounded with `timeout` and
+# killed when the test ends, whatever way it ends.
+#
+# Environment (set by tests/run-protocol; defaults let a test run on its own):
+#   CENTRALA_BIN  the server binary (required)
+#   TEST_SLOT     1..99, picks this test's port block so tests never collide
+#   TEST_WORK     the test's scratch directory (kept by the runner on failure)
+set -euo pipefail
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BIN=${CENTRALA_BIN:?CENTRALA_BIN must name the centrala binary}
+SLOT=${TEST_SLOT:-$(($$ % 90 + 1))}
+WORK=${TEST_WORK:-$(mktemp -d "/tmp/centrala-proto.XXXXXX")}
+mkdir -p "$WORK"
+SCEN=$TOP/tests/sip
+
+# Port plan for slot N (loopback only): SIP of the server at 20000+100N, peers' SIP
+# ports above it; the server's RTP at 40000+200N..+199; peers' RTP at 30000+100N..+99.
+SIP_PORT=$((20000 + SLOT * 100))
+RTP_MIN=$((40000 + SLOT * 200))
+RTP_MAX=$((RTP_MIN + 199))
+PEER_RTP_BASE=$((30000 + SLOT * 100))
+# peer_port K (1..49): a peer's SIP port. media_port K (0..9): a peer's RTP port block.
+peer_port() { echo $((SIP_PORT + $1)); }
+media_port() { echo $((PEER_RTP_BASE + $1 * 10)); }
+
+CONFIG=$WORK/centrala.yaml
+SERVER_LOG=$WORK/server.log
+REC_DIR=$WORK/recordings
+SERVER_PID=
+_BG_PIDS=()
+
+note() { printf '  %s\n' "$*" >&2; }
+fail() {
+	printf 'FAIL: %s\n' "$*" >&2
+	exit 1
+}
+skip() {
+	printf 'SKIP: %s\n' "$*" >&2
+	exit 77
+}
+
+_cleanup() {
+	local rc=$?
+	set +e
+	for p in "${_BG_PIDS[@]}"; do
+		kill -TERM "$p" 2>/dev/null
+	done
+	if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+		# SERVER_PID is the `timeout` wrapping centrala: it passes TERM on.
+		local child
+		child=$(pgrep -P "$SERVER_PID" || true)
+		kill -TERM "$SERVER_PID" 2>/dev/null
+		for _ in $(seq 30); do
+			kill -0 "$SERVER_PID" 2>/dev/null || break
+			sleep 0.1
+		done
+		[ -n "$child" ] && kill -KILL "$child" 2>/dev/null
+		kill -KILL "$SERVER_PID" 2>/dev/null
+	fi
+	wait 2>/dev/null
+	if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] && [ -s "$SERVER_LOG" ]; then
+		echo "--- last lines of $SERVER_LOG" >&2
+		tail -n 15 "$SERVER_LOG" >&2
+	fi
+	if type test_cleanup >/dev/null 2>&1; then
+		test_cleanup
+	fi
+	exit "$rc"
+}
+trap _cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Writes the server's configuration: the common sections, then tenants from stdin.
+# usage: write_config [extra sip: keys as YAML flow pairs] <<'YAML' ... tenants YAML
+write_config() {
+	local sip_extra=${1:-}
+	{
+		echo "sip: {listen: [\"udp:127.0.0.1:$SIP_PORT\", \"tcp:127.0.0.1:$SIP_PORT\"]${sip_extra:+, $sip_extra}}"
+		echo "rtp: {address: 127.0.0.1, ports: $RTP_MIN-$RTP_MAX, workers: 1}"
+		echo "store: \"sqlite:$WORK/centrala.db\""
+		echo "recordings: \"$REC_DIR\""
+		cat
+	} >"$CONFIG"
+}
+
+# The tenant most tests use: agent alice with a phone, number 300 rings her.
+ACME_DOMAIN=acme.test
+write_acme_config() {
+	write_config "${1:-}" <<YAML
+tenants:
+  - id: acme
+    name: ACME
+    domain: $ACME_DOMAIN
+    users:
+      - {username: alice, sip: {user: alice, password: alice-pw}}
+      - {username: bob, sip: {user: bob, password: bob-pw}}
+    numbers:
+      - {number: "300", user: alice}
+YAML
+}
+
+# Starts centrala on $CONFIG and waits (at most 15 s) for "event=listening".
+start_server() {
+	: >"$SERVER_LOG"
+	timeout -k 5 300 "$BIN" serve --config "$CONFIG" 2>>"$SERVER_LOG" &
+	SERVER_PID=$!
+	for _ in $(seq 150); do
+		if grep -q 'event=listening' "$SERVER_LOG"; then
+			return 0
+		fi
+		kill -0 "$SERVER_PID" 2>/dev/null || fail "centrala exited before listening"
+		sleep 0.1
+	done
+	fail "centrala did not log event=listening within 15 s"
+}
+
+# Stops the server with SIGTERM and checks that it exits 0 within 10 s, having logged
+# event=stopped and no sanitizer report.
+stop_server() {
+	local rc
+	[ -n "$SERVER_PID" ] || return 0
+	kill -TERM "$SERVER_PID" 2>/dev/null || fail "centrala was not running at the end"
+	for _ in $(seq 100); do
+		kill -0 "$SERVER_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$SERVER_PID" 2>/dev/null; then
+		fail "centrala still running 10 s after SIGTERM"
+	fi
+	set +e
+	wait "$SERVER_PID"
+	rc=$?
+	set -e
+	SERVER_PID=
+	[ "$rc" -eq 0 ] || fail "centrala exited with status $rc after SIGTERM"
+	grep -q 'event=stopped' "$SERVER_LOG" || fail "no event=stopped in the server log"
+	if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$SERVER_LOG"; then
+		fail "sanitizer report in the server log"
+	fi
+}
+
+# Waits up to $2 seconds (default 5) for an extended regex in the server log.
+wait_log() {
+	local re=$1 secs=${2:-5}
+	for _ in $(seq $((secs * 10))); do
+		grep -qE -- "$re" "$SERVER_LOG" && return 0
+		sleep 0.1
+	done
+	fail "server log has no line matching /$re/ after ${secs}s"
+}
+
+expect_log() {
+	grep -qE -- "$1" "$SERVER_LOG" || fail "server log has no line matching /$1/"
+}
+
+expect_no_log() {
+	if grep -qE -- "$1" "$SERVER_LOG"; then
+		fail "server log has a line matching /$1/: $(grep -E -- "$1" "$SERVER_LOG" | head -n 1)"
+	fi
+}
+
+# A copy of scenario tests/sip/FILE in $WORK with [KEY] replaced by VALUE everywhere:
+# SIPp 3.6.1 expands -key values in message text only, not inside attributes such as
+# <pause milliseconds>, <exec rtp_stream> or <ereg regexp>, nor inside [authentication].
+# usage: path=$(scen FILE KEY=VALUE...)
+scen() {
+	local src=$SCEN/$1 out=$WORK/$1 kv args=(-e '')
+	shift
+	for kv in "$@"; do
+		args+=(-e "s|\[${kv%%=*}\]|${kv#*=}|g")
+	done
+	sed "${args[@]}" "$src" >"$out"
+	echo "$out"
+}
+
+# Runs SIPp in the foreground, bounded. usage: sipp_run NAME SECONDS SCENARIO_PATH ARGS...
+# Messages go to $WORK/NAME.msg, unexpected ones to $WORK/NAME.err, statistics to
+# $WORK/NAME.csv, <log> actions to $WORK/NAME.log. Returns SIPp's exit status (0: every
+# call succeeded).
+sipp_run() {
+	local name=$1 secs=$2 scenario=$3
+	shift 3
+	local rc=0
+	timeout -k 3 "$((secs + 5))" sipp 127.0.0.1:"$SIP_PORT" -sf "$scenario" -i 127.0.0.1 \
+		-nostdin -trace_msg -message_file "$WORK/$name.msg" -trace_err \
+		-error_file "$WORK/$name.err" -trace_stat -stf "$WORK/$name.csv" -fd 1 \
+		-trace_logs -log_file "$WORK/$name.log" -timeout "${secs}s" -timeout_error "$@" \
+		>"$WORK/$name.out" 2>&1 || rc=$?
+	return "$rc"
+}
+
+# The same in the background; the pid goes to the named variable.
+# usage: sipp_bg VAR NAME SECONDS SCENARIO_PATH ARGS...
+sipp_bg() {
+	local var=$1 name=$2 secs=$3 scenario=$4
+	shift 4
+	timeout -k 3 "$((secs + 5))" sipp 127.0.0.1:"$SIP_PORT" -sf "$scenario" -i 127.0.0.1 \
+		-nostdin -trace_msg -message_file "$WORK/$name.msg" -trace_err \
+		-error_file "$WORK/$name.err" -trace_stat -stf "$WORK/$name.csv" -fd 1 \
+		-trace_logs -log_file "$WORK/$name.log" -timeout "${secs}s" -timeout_error "$@" \
+		>"$WORK/$name.out" 2>&1 &
+	printf -v "$var" '%s' "$!"
+	_BG_PIDS+=("$!")
+}
+
+# Waits for a background process and returns its exit status.
+wait_rc() {
+	local rc=0
+	wait "$1" || rc=$?
+	return "$rc"
+}
+
+# Asserts a SIPp run's exit status; on failure shows its error log.
+expect_sipp_ok() {
+	local name=$1 rc=$2
+	if [ "$rc" -ne 0 ]; then
+		echo "--- $name: exit $rc; $WORK/$name.out and $WORK/$name.err:" >&2
+		tail -n 15 "$WORK/$name.out" >&2 2>/dev/null || true
+		tail -n 30 "$WORK/$name.err" >&2 2>/dev/null || true
+		fail "SIPp $name failed (exit $rc)"
+	fi
+}
+
+# A value from the last line of a SIPp statistics file by column name.
+sipp_stat() {
+	local name=$1 col=$2
+	awk -F';' -v c="$col" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i }
+		END { print (k ? $k : "") }' "$WORK/$name.csv"
+}
+
+# Registers SIP user $1 (password $2) with a Contact at 127.0.0.1:$3, from SIP port $4.
+register_agent() {
+	local user=$1 pass=$2 contact_port=$3 from_port=$4 rc=0
+	sipp_run "register-$user" 15 "$(scen register.xml)" -p "$from_port" -m 1 \
+		-au "$user" -ap "$pass" -key user "$user" -key domain "$ACME_DOMAIN" \
+		-key contact_port "$contact_port" -key expires 600 || rc=$?
+	expect_sipp_ok "register-$user" "$rc"
+	wait_log "event=registered user=$user " 5
+}
+
+# Writes the interactions the server stored to $WORK/interactions.jsonl (the export
+# command of DESIGN.md contract 2; run after stop_server so everything is committed).
+export_interactions() {
+	timeout 30 "$BIN" export interactions --config "$CONFIG" --format jsonl \
+		>"$WORK/interactions.jsonl" 2>"$WORK/export.err" ||
+		fail "centrala export interactions failed: $(cat "$WORK/export.err")"
+	if [ -s "$REC_DIR/interactions.jsonl" ] && [ ! -s "$WORK/interactions.jsonl" ]; then
+		cp "$REC_DIR/interactions.jsonl" "$WORK/interactions.jsonl"
+	fi
+}
+
+# Runs a python3 check over the interactions: the code sees `ix`, the list of objects,
+# and fails the test by raising (assert). usage: check_interactions 'PYTHON'
+check_interactions() {
+	python3 - "$WORK/interactions.jsonl" "$1" <<'PY' || fail "interactions check failed"
+import json, sys
+ix = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+try:
+    exec(sys.argv[2], {"ix": ix})
+except AssertionError as e:
+    print("interactions:", json.dumps(ix, indent=1)[:3000], file=sys.stderr)
+    print("assertion failed:", e, file=sys.stderr)
+    sys.exit(1)
+PY
+}
+
+# A µ-law WAV of a sine tone: make_tone FILE HZ SECONDS
+make_tone() {
+	sox -q -n -r 8000 -c 1 -e u-law "$1" synth "$3" sine "$2"
+}
+
+# Checks which tone a channel of a WAV carries (tests/sip/tone.py, Goertzel): exits 0
+# when HZ is the strongest of the tones named and the channel is not silent.
+# usage: tone_check FILE CHANNEL HZ [OTHER_HZ...]   (CHANNEL 0 = left)
+tone_check() {
+	local f=$1 pcm
+	shift
+	pcm=$WORK/tone-$(basename "$f" .wav)-$RANDOM.wav
+	sox -q "$f" -e signed-integer -b 16 "$pcm" || fail "sox cannot read $f"
+	python3 "$TOP/tests/sip/tone.py" "$pcm" "$@"
+}
