@@ -103,7 +103,8 @@ struct media_play_req {
 /* Creates the media engine and starts its workers. Events go to `events` (owned by the
  * caller; messages are struct media_event). Returns 0 or an errno. */
 int media_create(const struct media_config *cfg, struct mq *events, struct media **out);
-/* Stops workers, finalises recordings, frees every session. */
+/* Stops workers, finalises recordings (MEDIA_EV_RECORD_DONE is still queued for each),
+ * frees every session and mix. */
 void media_destroy(struct media *m);
 
 /* Allocates a session with a local RTP port pair. `owner` is echoed in its events.
@@ -112,21 +113,31 @@ void media_destroy(struct media *m);
  * slot) or an errno. */
 int media_session_alloc(struct media *m, uint64_t owner, struct media_session *near,
 			struct media_session **out);
-/* Stops everything on the session, leaves any bridge or mix, releases its port. */
+/* Stops everything on the session (a play ends without MEDIA_EV_PLAY_DONE), leaves any
+ * bridge or mix (finalising the bridge's recording), releases its port. Events queued
+ * before the call may still arrive; they carry only the owner cookie. */
 void media_session_free(struct media_session *s);
 uint16_t media_session_port(const struct media_session *s);
 const struct in_addr *media_address(const struct media *m);
 
-/* Sets (or updates, on re-INVITE) the negotiated parameters; media flows from then on. */
+/* Sets (or updates, on re-INVITE) the negotiated parameters; media flows from then on.
+ * Symmetric RTP: the session sends to the source of the packets it receives, whatever
+ * `remote` said. Returns 0 or EINVAL (codec not G.711/G.722, payload type over 127). */
 int media_session_set(struct media_session *s, const struct media_params *p);
 
 /* Plays items to the session's peer, replacing any play in progress (which ends with
  * MEDIA_PLAY_STOPPED). While bridged, the play replaces the bridged audio towards this
- * session's peer. Returns 0, ENOENT (a file does not exist) or EINVAL. */
+ * session's peer. Files are decoded once and cached (a file changed on disk is
+ * reloaded). Tones: ringback 425 Hz 1 s on 4 s off, busy 425 Hz 0.5/0.5 s (0 duration:
+ * until stopped), beep 1000 Hz 250 ms. Returns 0, ENOENT (a file does not exist) or
+ * EINVAL (not a readable audio file, no items). */
 int media_play(struct media_session *s, const struct media_play_req *req);
 void media_play_stop(struct media_session *s);
 
-/* Sends one RFC 4733 digit (or nothing when the peer did not offer telephone-event). */
+/* Sends one RFC 4733 digit (or nothing when the peer did not offer telephone-event):
+ * a start packet with the marker, continuations every 20 ms and three end packets.
+ * Digits queue (up to 32) and go out one after another; duration 0 means 100 ms.
+ * Returns 0 or EINVAL (not 0-9, *, #, A-D). */
 int media_send_dtmf(struct media_session *s, char digit, uint16_t duration_ms);
 /* Turns in-band (audio) DTMF detection on or off for the session (default off; turned on
  * by the engine when the peer did not offer telephone-event). */
@@ -135,7 +146,14 @@ void media_inband_dtmf(struct media_session *s, bool on);
 /* Bridges two sessions (both ways). When codecs match, packets are relayed; otherwise
  * audio is transcoded through linear PCM. When `record_path` is not NULL, a stereo WAV is
  * written there: `a`'s received audio on the left channel, `b`'s on the right, aligned
- * on RTP timestamps with silence for gaps. Returns 0, EINVAL or an errno. */
+ * on RTP timestamps with silence for gaps. Returns 0, EINVAL or an errno.
+ * Both sessions must be on one worker (allocate the second `near`
+ * the first), else EXDEV. A session already bridged or in a mix leaves it first. RFC 4733
+ * events pass across when both sides negotiated telephone-event. The recording is PCM16
+ * stereo at 16 kHz when either side's codec is G.722, 8 kHz otherwise; it is a valid
+ * WAV at every moment (written by a writer thread, at most about a second behind);
+ * parent directories are created. Its events (MEDIA_EV_RECORD_DONE, _ERROR) carry
+ * `a`'s owner. An unwritable path fails the call with its errno. */
 int media_bridge(struct media_session *a, struct media_session *b, const char *record_path);
 /* Ends the bridge that `s` is part of (both directions); recordings are finalised. */
 void media_unbridge(struct media_session *s);
@@ -148,13 +166,23 @@ void media_record_pause(struct media_session *s, bool paused);
  * supervisor monitoring), WHISPER (hears all, heard only by `whisper_to`). */
 enum media_mix_mode { MEDIA_MIX_FULL, MEDIA_MIX_LISTEN, MEDIA_MIX_WHISPER };
 struct media_mix;
+/* Creates an empty mix; with `record_path`, its recording is 8 kHz stereo: the first
+ * member to join (usually the customer) left, every other FULL member right. Returns 0,
+ * ENOMEM or the errno of opening the file. */
 int media_mix_create(struct media *m, const char *record_path, struct media_mix **out);
+/* Adds `s` (leaving any bridge or other mix), or changes its mode if already a member.
+ * Members hear the sum of FULL members minus themselves, plus WHISPER members aimed at
+ * them, mixed every 20 ms (16 kHz when a member speaks G.722). All members must be on
+ * the worker of the first one (allocate them `near` it). Returns 0, EINVAL (WHISPER
+ * without another session to whisper to), EXDEV (another worker) or ENOSPC (32 members). */
 int media_mix_join(struct media_mix *x, struct media_session *s, enum media_mix_mode mode,
 		   struct media_session *whisper_to);
+/* Removes `s` from the mix (nothing if it is not a member). */
 void media_mix_leave(struct media_mix *x, struct media_session *s);
 /* Frees the mix: members leave it (they stay allocated), its recording is finalised. */
 void media_mix_free(struct media_mix *x);
-/* Sets the owner cookie carried by the mix's recording events (default 0). */
+/* Sets the owner cookie carried by the mix's recording events (default 0); call it
+ * before the first member joins. */
 void media_mix_set_owner(struct media_mix *x, uint64_t owner);
 
 /* Counters for /metrics and benchmarks (read without locks; approximate). */

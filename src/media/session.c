@@ -191,9 +191,10 @@ void media__session_configure(struct media__worker *w, struct media_session *s,
 		/* A new offer names where to send; symmetric RTP may move it again. */
 		s->sdp_remote = p->remote;
 		s->p.remote = p->remote;
+		s->p.remote.sin_family = AF_INET;
 		s->remote_key = addr_key(&p->remote);
 		s->latched = false;
-		s->rtcp_remote = p->remote;
+		s->rtcp_remote = s->p.remote;
 		s->rtcp_remote.sin_port = htons((uint16_t)(ntohs(p->remote.sin_port) + 1));
 		s->rtcp_latched = false;
 	}
