@@ -1076,6 +1076,54 @@ static void test_spool_replayed_by_next_start(void **state)
 	assert_int_equal(count_interactions(b, "acme"), N);
 }
 
+static void test_full_spool_keeps_records_in_memory_then_refuses(void **state)
+{
+	struct backend *b = *state;
+	struct store_opts o = {.spool_path = b->spool,
+			       .spool_max_bytes = 4096,
+			       .queue_max = 50,
+			       .busy_timeout_ms = 20,
+			       .retry_max_ms = 200};
+	struct crm_interaction ix;
+	struct store_stats st;
+	struct store *s;
+	size_t accepted = 0, i;
+	char id[32];
+	sqlite3 *lock;
+	int err = 0;
+
+	if (b->pg_url)
+		skip();
+	assert_int_equal(store_create(b->url, &o, &s), 0);
+	lock = lock_sqlite(b);
+	/* The spool takes a few records, memory holds more, then submits are refused. */
+	for (i = 0; i < 5000 && err != ENOBUFS; i++) {
+		snprintf(id, sizeof(id), "ix-%05zu", i);
+		sample(&ix, "acme", id, T0 + (int64_t)i);
+		err = store_interaction_submit(s, &ix, NULL, 0);
+		if (!err)
+			accepted++;
+		else
+			usleep(2000); /* let the writer fill the spool */
+		if (err == ENOBUFS) {
+			store_stats(s, &st);
+			if (st.spool_bytes + 1000 < o.spool_max_bytes)
+				err = 0; /* the writer has not caught up yet */
+		}
+	}
+	assert_int_equal(err, ENOBUFS);
+	store_stats(s, &st);
+	assert_true(st.dropped >= 1);
+	assert_true(st.spool_bytes <= o.spool_max_bytes);
+	assert_true(st.spool_backlog >= 1);
+	assert_true(accepted > st.spool_backlog);
+	unlock_sqlite(lock);
+	/* Everything accepted arrives; nothing refused was counted as accepted. */
+	wait_committed(s, accepted, 20000);
+	store_destroy(s);
+	assert_int_equal(count_interactions(b, "acme"), accepted);
+}
+
 static int run_script(const char *script, const char *dir)
 {
 	char cmd[1400];
@@ -1156,6 +1204,7 @@ int main(void)
 	    T(test_export_cli_reads_store_from_config),
 	    T(test_spool_keeps_records_while_database_locked),
 	    T(test_spool_replayed_by_next_start),
+	    T(test_full_spool_keeps_records_in_memory_then_refuses),
 	    T(test_pg_outage_spools_then_recovers),
 	};
 	int failed;
