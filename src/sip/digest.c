@@ -141,6 +141,11 @@ enum digest_result digest_verify(const struct digest_key *key, const struct dige
 	return nonce_rc == ETIMEDOUT ? DIGEST_STALE : DIGEST_OK;
 }
 
+bool digest_ua_md5_only(const char *ua)
+{
+	return ua && (!strncmp(ua, "baresip v0.", 11) || !strncmp(ua, "baresip v1.", 11));
+}
+
 void digest_challenge(const struct digest_key *key, const char *realm, enum digest_alg alg,
 		      bool stale, int64_t now_s, char *buf, size_t size)
 {

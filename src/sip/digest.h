@@ -48,6 +48,14 @@ void digest_hash_join(enum digest_alg alg, char *out, const char *const *parts);
 enum digest_result digest_verify(const struct digest_key *key, const struct digest_response *r,
 				 const char *method, const char *ha1, int64_t now_s, int64_t ttl_s);
 
+/*
+ * True for user agents known to fail the whole request when a challenge they cannot
+ * answer is offered beside one they can (RFC 8760 §2.4 says to use the first one they
+ * support): baresip before 2.0 (libre's digest code knows MD5 only and stops with ENOSYS
+ * at the SHA-256 challenge). These are challenged with MD5 alone.
+ */
+bool digest_ua_md5_only(const char *user_agent);
+
 /* Builds the value of a WWW-/Proxy-Authenticate header:
  * Digest realm="...", nonce="...", algorithm=..., qop="auth"[, stale=true]. */
 void digest_challenge(const struct digest_key *key, const char *realm, enum digest_alg alg,

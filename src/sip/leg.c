@@ -147,7 +147,8 @@ int sip_leg_challenge(struct sip_leg *l, const char *realm)
 
 	if (!l->incoming || l->state >= LEG_ANSWERED)
 		return EINVAL;
-	sip__challenge_headers(l->sip, "Proxy-Authenticate", realm, false, hdrs, sizeof(hdrs));
+	sip__challenge_headers(l->sip, "Proxy-Authenticate", realm, false, l->md5_only, hdrs,
+			       sizeof(hdrs));
 	nua_respond(l->nh, 407, "Proxy Authentication Required", SIPTAG_HEADER_STR(hdrs),
 		    TAG_END());
 	l->final_status = 407;
@@ -279,6 +280,8 @@ void sip__invite(struct sip *s, nua_handle_t *nh, struct sip_leg *l, const sip_t
 	sip__source(sip, src, sizeof(src));
 	snprintf(l->call_id, sizeof(l->call_id), "%s",
 		 sip->sip_call_id ? sip->sip_call_id->i_id : "");
+	l->md5_only =
+	    digest_ua_md5_only(sip->sip_user_agent ? sip->sip_user_agent->g_string : NULL);
 	ru = sip->sip_request ? sip->sip_request->rq_url : NULL;
 	if (!ru || !ru->url_user || !sip->sip_from) {
 		sip_leg_reject(l, 404, "Not Found");
@@ -324,8 +327,8 @@ void sip__invite(struct sip *s, nua_handle_t *nh, struct sip_leg *l, const sip_t
 			info.auth_cookie = cred.cookie;
 		} else if (dr == DIGEST_STALE) {
 			char hdrs[700];
-			sip__challenge_headers(s, "Proxy-Authenticate", info.from_host, true, hdrs,
-					       sizeof(hdrs));
+			sip__challenge_headers(s, "Proxy-Authenticate", info.from_host, true,
+					       l->md5_only, hdrs, sizeof(hdrs));
 			nua_respond(nh, 407, "Proxy Authentication Required",
 				    SIPTAG_HEADER_STR(hdrs), TAG_END());
 			l->final_status = 407;

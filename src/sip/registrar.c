@@ -169,12 +169,16 @@ enum digest_result sip__check_auth(struct sip *s, const sip_authorization_t *au,
 }
 
 void sip__challenge_headers(struct sip *s, const char *hname, const char *realm, bool stale,
-			    char *buf, size_t size)
+			    bool md5_only, char *buf, size_t size)
 {
 	char md5[256], sha[256];
 	int64_t now = clock_wall_ms() / 1000;
 
 	digest_challenge(&s->key, realm, DIGEST_MD5, stale, now, md5, sizeof(md5));
+	if (md5_only) {
+		snprintf(buf, size, "%s: %s", hname, md5);
+		return;
+	}
 	digest_challenge(&s->key, realm, DIGEST_SHA256, stale, now, sha, sizeof(sha));
 	snprintf(buf, size, "%s: %s\r\n%s: %s", hname, md5, hname, sha);
 }
@@ -276,8 +280,10 @@ void sip__register(struct sip *s, nua_handle_t *nh, const sip_t *sip)
 				log_warn("sip", "event=address_blocked source=%s for_s=%llu", ip,
 					 (unsigned long long)(s->cfg->auth_block_ms / 1000));
 		}
-		sip__challenge_headers(s, "WWW-Authenticate", domain, dr == DIGEST_STALE, hdrs,
-				       sizeof(hdrs));
+		sip__challenge_headers(
+		    s, "WWW-Authenticate", domain, dr == DIGEST_STALE,
+		    digest_ua_md5_only(sip->sip_user_agent ? sip->sip_user_agent->g_string : NULL),
+		    hdrs, sizeof(hdrs));
 		respond(s, nh, 401, "Unauthorized", SIPTAG_HEADER_STR(hdrs), TAG_END());
 		goto out;
 	}

@@ -54,6 +54,7 @@ struct sip_leg {
 	char call_id[128];
 	uint64_t sdp_version;
 	bool refer_pending;
+	bool md5_only; /* its user agent cannot cope with a SHA-256 challenge */
 };
 
 struct sip {
@@ -83,9 +84,10 @@ void sip__source(const sip_t *sip, char *buf, size_t size);
 enum digest_result sip__check_auth(struct sip *s, const sip_authorization_t *au, const char *realm,
 				   const char *method, const char *user_must, struct sip_cred *cred,
 				   bool *found);
-/* Two challenges (MD5 first for old phones, then SHA-256) as header lines. */
+/* Two challenges (MD5 first for old phones, then SHA-256) as header lines; MD5 alone
+ * with md5_only (see digest_ua_md5_only). */
 void sip__challenge_headers(struct sip *s, const char *hname, const char *realm, bool stale,
-			    char *buf, size_t size);
+			    bool md5_only, char *buf, size_t size);
 
 /* leg.c */
 void sip__invite(struct sip *s, nua_handle_t *nh, struct sip_leg *l, const sip_t *sip);

@@ -400,6 +400,16 @@ static void test_challenge_names_realm_algorithm_and_qop(void **state)
 	assert_non_null(strstr(buf, "stale=true"));
 }
 
+static void test_ua_md5_only_for_old_baresip(void **state)
+{
+	assert_true(digest_ua_md5_only("baresip v1.0.0 (x86_64/linux)"));
+	assert_true(digest_ua_md5_only("baresip v0.6.6 (arm/linux)"));
+	assert_false(digest_ua_md5_only("baresip v2.9.0 (x86_64/linux)"));
+	assert_false(digest_ua_md5_only("Linphone/5.2.0"));
+	assert_false(digest_ua_md5_only(""));
+	assert_false(digest_ua_md5_only(NULL));
+}
+
 static struct digest_guard *guard_new(unsigned limit)
 {
 	struct digest_guard *g = NULL;
@@ -504,6 +514,7 @@ int main(void)
 	    cmocka_unit_test(test_verify_missing_fields_rejected),
 	    cmocka_unit_test(test_nonce_check_results),
 	    cmocka_unit_test(test_challenge_names_realm_algorithm_and_qop),
+	    cmocka_unit_test(test_ua_md5_only_for_old_baresip),
 	    cmocka_unit_test(test_guard_blocks_at_limit),
 	    cmocka_unit_test(test_guard_block_expires),
 	    cmocka_unit_test(test_guard_success_clears_failures),
