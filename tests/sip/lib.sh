@@ -19,6 +19,11 @@ SCEN=$TOP/tests/sip
 
 # Port plan for slot N (loopback only): SIP of the server at 20000+100N, peers' SIP
 # ports above it; the server's RTP at 40000+200N..+199; peers' RTP at 30000+100N..+99.
+# A test running in a network namespace of its own may set SIP_HOST, SIP_PORT and
+# RTP_ADDR after sourcing this file, and SERVER_PREFIX (e.g. ip netns exec NS).
+SIP_HOST=127.0.0.1
+RTP_ADDR=127.0.0.1
+SERVER_PREFIX=()
 SIP_PORT=$((20000 + SLOT * 100))
 RTP_MIN=$((40000 + SLOT * 200))
 RTP_MAX=$((RTP_MIN + 199))
@@ -79,8 +84,8 @@ trap 'exit 130' INT TERM
 write_config() {
 	local sip_extra=${1:-}
 	{
-		echo "sip: {listen: [\"udp:127.0.0.1:$SIP_PORT\", \"tcp:127.0.0.1:$SIP_PORT\"]${sip_extra:+, $sip_extra}}"
-		echo "rtp: {address: 127.0.0.1, ports: $RTP_MIN-$RTP_MAX, workers: 1}"
+		echo "sip: {listen: [\"udp:$SIP_HOST:$SIP_PORT\", \"tcp:$SIP_HOST:$SIP_PORT\"]${sip_extra:+, $sip_extra}}"
+		echo "rtp: {address: $RTP_ADDR, ports: $RTP_MIN-$RTP_MAX, workers: 1}"
 		echo "store: \"sqlite:$WORK/centrala.db\""
 		echo "recordings: \"$REC_DIR\""
 		cat
@@ -106,7 +111,7 @@ YAML
 # Starts centrala on $CONFIG and waits (at most 15 s) for "event=listening".
 start_server() {
 	: >"$SERVER_LOG"
-	timeout -k 5 300 "$BIN" serve --config "$CONFIG" 2>>"$SERVER_LOG" &
+	timeout -k 5 300 "${SERVER_PREFIX[@]}" "$BIN" serve --config "$CONFIG" 2>>"$SERVER_LOG" &
 	SERVER_PID=$!
 	for _ in $(seq 150); do
 		if grep -q 'event=listening' "$SERVER_LOG"; then
@@ -245,7 +250,7 @@ register_agent() {
 # Writes the interactions the server stored to $WORK/interactions.jsonl (the export
 # command of DESIGN.md contract 2; run after stop_server so everything is committed).
 export_interactions() {
-	timeout 30 "$BIN" export interactions --config "$CONFIG" --format jsonl \
+	timeout 30 "${SERVER_PREFIX[@]}" "$BIN" export interactions --config "$CONFIG" --format jsonl \
 		>"$WORK/interactions.jsonl" 2>"$WORK/export.err" ||
 		fail "centrala export interactions failed: $(cat "$WORK/export.err")"
 	if [ -s "$REC_DIR/interactions.jsonl" ] && [ ! -s "$WORK/interactions.jsonl" ]; then
