@@ -216,8 +216,13 @@ static void send_slice(struct bench *b, unsigned from, unsigned to)
 		for (unsigned off = 0; off < n;) {
 			int r = sendmmsg(side ? b->fd_a : b->fd_c, b->msgs + off, n - off, 0);
 
-			if (r <= 0)
+			if (r <= 0) {
+				static int warned;
+
+				if (!warned++)
+					fprintf(stderr, "sender: sendmmsg: %s\n", strerror(errno));
 				break;
+			}
 			off += (unsigned)r;
 			atomic_fetch_add(&b->sent, (uint64_t)r);
 		}

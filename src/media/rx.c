@@ -455,7 +455,8 @@ void media__rx_rtp(struct media__worker *w, struct media_session *s)
 		if (n <= 0)
 			return;
 		process_batch(w, s, n);
-		/* A short batch means the socket is empty; a full one, that more may wait. */
+		/* A short batch means recvmmsg met an empty queue (edge-triggered epoll then
+		 * reports the next packet); a full one, that more may wait. */
 		if (n < MEDIA__BATCH)
 			return;
 	}
@@ -463,7 +464,8 @@ void media__rx_rtp(struct media__worker *w, struct media_session *s)
 
 void media__rx_rtcp(struct media__worker *w, struct media_session *s)
 {
-	for (int k = 0; k < 8; k++) {
+	/* Until empty: the socket is watched edge-triggered. */
+	for (;;) {
 		struct sockaddr_in from;
 		socklen_t flen = sizeof(from);
 		ssize_t n = recvfrom(s->fd_rtcp, w->rx_buf[0], sizeof(w->rx_buf[0]), MSG_DONTWAIT,

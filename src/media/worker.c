@@ -32,7 +32,9 @@ static uint64_t session_id(const struct media_session *s, bool rtcp)
 
 int media__worker_watch(struct media__worker *w, struct media_session *s)
 {
-	struct epoll_event ev = {.events = EPOLLIN};
+	/* Edge-triggered: rx.c always reads a socket until it is empty, and level-triggered
+	 * readiness would have epoll poll every socket again after each report. */
+	struct epoll_event ev = {.events = EPOLLIN | EPOLLET};
 
 	ev.data.u64 = session_id(s, false);
 	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, s->fd_rtp, &ev) != 0)

@@ -430,6 +430,31 @@ static void test_held_peer_gets_nothing(void **state)
 	fx_stop(&f);
 }
 
+static void test_ptime_30_packs_three_frames_in_two_packets(void **state)
+{
+	struct fixture f;
+	struct media_item tone = {
+	    .kind = MEDIA_ITEM_TONE, .tone = MEDIA_TONE_BUSY, .duration_ms = 480};
+	struct media_play_req req = {.items = &tone, .nitems = 1};
+	struct media_params p;
+
+	(void)state;
+	fx_start(&f, MEDIA_CODEC_PCMU, 0);
+	p = tm_params(&f.p, MEDIA_CODEC_PCMU, 0);
+	p.ptime_ms = 30;
+	assert_int_equal(media_session_set(f.s, &p), 0);
+	assert_int_equal(media_play(f.s, &req), 0);
+	assert_true(tm_wait(&f.t, MEDIA_EV_PLAY_DONE, 1000, NULL));
+	tp_drain(&f.p);
+	assert_int_equal(f.p.npkts, 16); /* 480 ms in 30 ms packets */
+	for (size_t i = 0; i < f.p.npkts; i++) {
+		assert_int_equal(f.p.pkts[i].len, 240);
+		if (i)
+			assert_int_equal(f.p.pkts[i].ts - f.p.pkts[i - 1].ts, 240);
+	}
+	fx_stop(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -447,6 +472,7 @@ int main(void)
 	    cmocka_unit_test(test_inband_dtmf_is_detected),
 	    cmocka_unit_test(test_g722_session_plays_wideband),
 	    cmocka_unit_test(test_held_peer_gets_nothing),
+	    cmocka_unit_test(test_ptime_30_packs_three_frames_in_two_packets),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -315,6 +315,46 @@ static void test_events_are_not_passed_to_a_peer_without_telephone_event(void **
 	tp_close(&pb);
 }
 
+static void test_codec_change_mid_call_switches_to_transcoding(void **state)
+{
+	struct tmedia t;
+	struct tpeer pa, pb;
+	struct tpeer *peers[] = {&pa, &pb};
+	struct media_session *a, *b;
+	struct media_params p;
+	int16_t pcm[8000];
+	size_t n;
+
+	(void)state;
+	tm_start(&t, PORTS_MIN, PORTS_MAX, 1, 0);
+	tp_open(&pa, MEDIA_CODEC_PCMU, 440);
+	tp_open(&pb, MEDIA_CODEC_PCMU, 1000);
+	a = tm_session(&t, 1, NULL, &pa, MEDIA_CODEC_PCMU, 0);
+	b = tm_session(&t, 2, a, &pb, MEDIA_CODEC_PCMU, 0);
+	assert_int_equal(media_bridge(a, b, NULL), 0);
+	pa.active = true;
+	tp_run(peers, 2, 10);
+	/* A re-INVITE moves B to A-law: relaying becomes transcoding, same stream. */
+	p = tm_params(&pb, MEDIA_CODEC_PCMA, 0);
+	assert_int_equal(media_session_set(b, &p), 0);
+	tp_sleep_ms(10);
+	tp_reset(&pb);
+	tp_run(peers, 2, 40);
+	pa.active = false;
+	tp_run(peers, 2, 3);
+	assert_in_range(pb.npkts, 38, 41);
+	assert_int_equal(pb.pkts[3].pt, 8);
+	n = tp_decode(&pb, 8, MEDIA_CODEC_PCMA, pcm, 8000);
+	assert_true(tp_goertzel(pcm, n, 1, 440, 8000) > 1e5);
+	for (size_t i = 1; i < pb.npkts; i++)
+		assert_int_equal((uint16_t)(pb.pkts[i].seq - pb.pkts[i - 1].seq), 1);
+	media_session_free(a);
+	media_session_free(b);
+	tm_stop(&t);
+	tp_close(&pa);
+	tp_close(&pb);
+}
+
 static void test_unbridged_session_relays_nothing(void **state)
 {
 	struct tmedia t;
@@ -508,6 +548,7 @@ int main(void)
 	    cmocka_unit_test(test_bridge_transcodes_g722_and_pcmu),
 	    cmocka_unit_test(test_bridge_passes_telephone_events_across),
 	    cmocka_unit_test(test_events_are_not_passed_to_a_peer_without_telephone_event),
+	    cmocka_unit_test(test_codec_change_mid_call_switches_to_transcoding),
 	    cmocka_unit_test(test_unbridged_session_relays_nothing),
 	    cmocka_unit_test(test_rtp_timeout_is_reported_once),
 	    cmocka_unit_test(test_flowing_rtp_or_hold_prevents_timeout),
