@@ -119,19 +119,27 @@ static int check(struct pg *c, PGresult *res)
 
 static int pg_open(const char *target, unsigned busy_ms, void **out, char *err, size_t errlen)
 {
-	static const char *const keys[] = {"dbname", "connect_timeout", "application_name",
-					   "options", NULL};
-	static const char *const vals_tail[] = {"5", "centrala", "-c client_min_messages=warning"};
-	const char *vals[5];
+	/* Keepalives and a TCP user timeout notice a server that vanished without closing
+	 * the connection (a network cut), so the writer spools instead of waiting forever.
+	 * These are defaults: the URL comes last and whatever it names wins. */
+	static const char *const keys[] = {"connect_timeout",
+					   "application_name",
+					   "options",
+					   "keepalives_idle",
+					   "keepalives_interval",
+					   "keepalives_count",
+					   "tcp_user_timeout",
+					   "dbname",
+					   NULL};
+	const char *vals[] = {"5",     "centrala", "-c client_min_messages=warning",
+			      "10",    "5",	   "3",
+			      "30000", target,	   NULL};
 	struct pg *c = calloc(1, sizeof(*c));
 
 	(void)busy_ms;
 	if (!c)
 		return ENOMEM;
-	vals[0] = target;
-	memcpy(vals + 1, vals_tail, sizeof(vals_tail));
-	vals[4] = NULL;
-	/* expand_dbname: the URL fills in everything it names; the others are defaults. */
+	/* expand_dbname: the URL in dbname is read as a connection string. */
 	c->conn = PQconnectdbParams(keys, vals, 1);
 	if (!c->conn || PQstatus(c->conn) != CONNECTION_OK) {
 		if (c->conn)

@@ -307,7 +307,7 @@ static void test_old_schema_migrates_without_loss(void **state)
 	store_db_close(db);
 }
 
-static void test_refuses_unknown_url(void **state)
+static void test_refuses_unknown_url_and_reports_unreachable(void **state)
 {
 	struct store_db *db;
 	struct store *s;
@@ -315,6 +315,8 @@ static void test_refuses_unknown_url(void **state)
 	(void)state;
 	assert_int_equal(store_db_open("mysql://x", &db), EINVAL);
 	assert_int_equal(store_create("nothing", NULL, &s), EINVAL);
+	/* Nothing listens on port 1: the caller hears "try again later". */
+	assert_int_equal(store_create("postgresql://centrala@127.0.0.1:1/none", NULL, &s), EAGAIN);
 }
 
 /* ---- tenant scoping ---------------------------------------------------------------------- */
@@ -1182,7 +1184,7 @@ int main(void)
 	    T(test_migrates_empty_database_to_latest),
 	    T(test_schema_same_on_both_backends),
 	    T(test_old_schema_migrates_without_loss),
-	    T(test_refuses_unknown_url),
+	    T(test_refuses_unknown_url_and_reports_unreachable),
 	    T(test_call_without_tenant_is_caught),
 	    T(test_tenants_do_not_see_each_other),
 	    T(test_interaction_round_trip_json),
