@@ -326,6 +326,7 @@ int ivr_calendar_load(struct cy *c, struct fy_node *n, const char *path, const c
 	static const char *const keys[] = {"timezone", "weekly", "holidays", "name", NULL};
 	struct ivr_calendar *cal = NULL;
 	const char *tzname = default_tz;
+	size_t errors0 = cy_error_count(c);
 	struct fy_node *hol;
 	char p[512];
 	int errs = 0, rc = 0;
@@ -376,7 +377,8 @@ int ivr_calendar_load(struct cy *c, struct fy_node *n, const char *path, const c
 			cal->nhol = i;
 		}
 	}
-	if (errs)
+	/* Every problem was recorded in `c`, including unknown keys. */
+	if (errs || cy_error_count(c) > errors0)
 		rc = EINVAL;
 out:
 	if (rc) {

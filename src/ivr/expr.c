@@ -76,7 +76,7 @@ static void fail(struct lex *x, const char *at, const char *fmt, const char *wha
 	{
 		size_t n = strlen(x->err);
 		snprintf(x->err + n, x->errsize - n, " at character %zu",
-			 (size_t)(at - x->src) + 1);
+			 ivr__char_pos(x->src, (size_t)(at - x->src)));
 	}
 }
 
@@ -142,7 +142,10 @@ static void next(struct lex *x)
 		x->t = T_WORD;
 		x->len = (size_t)(p - x->start);
 	} else {
-		char bad[2] = {*p, 0};
+		/* Quote the whole character, even a multi-byte one. */
+		char bad[5] = {*p, 0};
+		for (int i = 1; i < 4 && ((unsigned char)p[i] & 0xC0) == 0x80; i++)
+			bad[i] = p[i];
 		fail(x, p, "unexpected \"%s\"", bad);
 		x->t = T_END;
 	}

@@ -86,6 +86,8 @@ int ivr__tpl_check(const char *text, bool *dynamic, char *err, size_t errsize);
 /* Expands a template into buf (truncating at size-1). Unknown variables are empty. */
 size_t ivr__tpl_expand(const char *text, ivr_lookup_h *lookup, void *arg, char *buf, size_t size);
 bool ivr__valid_var_name(const char *s, size_t len);
+/* 1-based position in characters (UTF-8 code points) of byte offset `off` of s. */
+size_t ivr__char_pos(const char *s, size_t off);
 
 struct ivr_expr;
 /* Parses an expression; on error writes "message at character N" into err. */

@@ -280,8 +280,8 @@ static bool say_set_complete(struct ivr_load *l, const char *lang, char *missing
 	    500, 600, 700, 800, 900, 1000, 2000, 5000, 21000, 22000, 101000, 31};
 	const char *names[32];
 
-	for (size_t i = 0; i < sizeof(samples) / sizeof(samples[0]); i++) {
-		for (int u = 0; u <= 2; u++) {
+	for (int u = 0; u <= 2; u++) {
+		for (size_t i = 0; i < sizeof(samples) / sizeof(samples[0]); i++) {
 			size_t n = ivr_say_number(lang, samples[i], (enum ivr_unit)u, names, 32);
 			for (size_t j = 0; j < n; j++)
 				if (!ivr__prompt_known(l->f->prompt_dir, lang, names[j])) {

@@ -24,6 +24,16 @@ bool ivr__valid_var_name(const char *s, size_t len)
 	return true;
 }
 
+size_t ivr__char_pos(const char *s, size_t off)
+{
+	size_t n = 1;
+
+	for (size_t i = 0; i < off && s[i]; i++)
+		if (((unsigned char)s[i] & 0xC0) != 0x80)
+			n++;
+	return n;
+}
+
 int ivr__tpl_check(const char *text, bool *dynamic, char *err, size_t errsize)
 {
 	bool dyn = false;
@@ -41,14 +51,14 @@ int ivr__tpl_check(const char *text, bool *dynamic, char *err, size_t errsize)
 			snprintf(err, errsize,
 				 "unmatched \"}\" at character %zu (write \"}}\" for "
 				 "a brace)",
-				 (size_t)(p - text) + 1);
+				 ivr__char_pos(text, (size_t)(p - text)));
 			return EINVAL;
 		}
 		if (*p == '{') {
 			const char *e = strchr(p + 1, '}');
 			if (!e) {
 				snprintf(err, errsize, "unclosed \"{\" at character %zu",
-					 (size_t)(p - text) + 1);
+					 ivr__char_pos(text, (size_t)(p - text)));
 				return EINVAL;
 			}
 			if (!ivr__valid_var_name(p + 1, (size_t)(e - p - 1))) {

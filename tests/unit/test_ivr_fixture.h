@@ -33,7 +33,7 @@ struct fx {
 	int rc;
 };
 
-static bool fx_exists(void *arg, enum ivr_ref kind, const char *name)
+static inline bool fx_exists(void *arg, enum ivr_ref kind, const char *name)
 {
 	static const char *const known[] = {"sales", "support", "billing", "alice", "pstn",
 					    "main",  "other",	"vip",	   NULL};
@@ -44,7 +44,7 @@ static bool fx_exists(void *arg, enum ivr_ref kind, const char *name)
 	return false;
 }
 
-static int64_t fx_time(const char *iso)
+static inline int64_t fx_time(const char *iso)
 {
 	int64_t t = 0;
 
@@ -52,7 +52,7 @@ static int64_t fx_time(const char *iso)
 	return t;
 }
 
-static void fx_print_messages(struct cy *cy)
+static inline void fx_print_messages(struct cy *cy)
 {
 	for (size_t i = 0; i < cy_error_count(cy); i++)
 		print_message("error: %s\n", cy_error_at(cy, i));
@@ -60,7 +60,7 @@ static void fx_print_messages(struct cy *cy)
 		print_message("warning: %s\n", cy_warning_at(cy, i));
 }
 
-static struct ivr_env fx_env(void)
+static inline struct ivr_env fx_env(void)
 {
 	struct ivr_env env = {.exists = fx_exists,
 			      .prompt_dir = "prompts",
@@ -72,7 +72,7 @@ static struct ivr_env fx_env(void)
 
 /* Loads the flow written at the root of `yaml` (as "flows.main"); the test fails on an
  * error. */
-static void fx_load_env(struct fx *f, const char *yaml, const struct ivr_env *env)
+static inline void fx_load_env(struct fx *f, const char *yaml, const struct ivr_env *env)
 {
 	struct cfg_named_node def = {.name = "main"};
 	int rc;
@@ -88,14 +88,14 @@ static void fx_load_env(struct fx *f, const char *yaml, const struct ivr_env *en
 	assert_int_equal(rc, 0);
 }
 
-static void fx_load(struct fx *f, const char *yaml)
+static inline void fx_load(struct fx *f, const char *yaml)
 {
 	struct ivr_env env = fx_env();
 
 	fx_load_env(f, yaml, &env);
 }
 
-static void fx_done(struct fx *f)
+static inline void fx_done(struct fx *f)
 {
 	ivr_session_free(f->s);
 	if (f->set)
@@ -105,7 +105,7 @@ static void fx_done(struct fx *f)
 	cy_free(f->cy);
 }
 
-static const struct ivr_action *fx_find(struct fx *f, enum ivr_action_type t)
+static inline const struct ivr_action *fx_find(struct fx *f, enum ivr_action_type t)
 {
 	const struct ivr_action *a;
 	size_t n = ivr_session_actions(f->s, &a);
@@ -116,7 +116,7 @@ static const struct ivr_action *fx_find(struct fx *f, enum ivr_action_type t)
 	return NULL;
 }
 
-static size_t fx_nacts(struct fx *f)
+static inline size_t fx_nacts(struct fx *f)
 {
 	const struct ivr_action *a;
 
@@ -124,7 +124,7 @@ static size_t fx_nacts(struct fx *f)
 }
 
 /* Remembers the ids of a PLAY or HTTP action of the last step. */
-static void fx_note(struct fx *f)
+static inline void fx_note(struct fx *f)
 {
 	const struct ivr_action *p = fx_find(f, IVR_ACT_PLAY), *h = fx_find(f, IVR_ACT_HTTP);
 
@@ -134,40 +134,40 @@ static void fx_note(struct fx *f)
 		f->http_id = h->u.http.id;
 }
 
-static void fx_start_vars(struct fx *f, const struct ivr_kv *vars, size_t n)
+static inline void fx_start_vars(struct fx *f, const struct ivr_kv *vars, size_t n)
 {
 	assert_int_equal(ivr_session_start(f->flow, vars, n, f->now, &f->s), 0);
 	fx_note(f);
 }
 
-static void fx_start(struct fx *f)
+static inline void fx_start(struct fx *f)
 {
 	const struct ivr_kv vars[] = {{"caller", "+48601234567"}, {"called", "100"}};
 
 	fx_start_vars(f, vars, 2);
 }
 
-static int fx_event(struct fx *f, const struct ivr_event *ev)
+static inline int fx_event(struct fx *f, const struct ivr_event *ev)
 {
 	f->rc = ivr_session_event(f->s, ev, f->now);
 	fx_note(f);
 	return f->rc;
 }
 
-static int fx_digit(struct fx *f, char d)
+static inline int fx_digit(struct fx *f, char d)
 {
 	struct ivr_event ev = {.type = IVR_EV_DIGIT, .digit = d};
 
 	return fx_event(f, &ev);
 }
 
-static void fx_digits(struct fx *f, const char *ds)
+static inline void fx_digits(struct fx *f, const char *ds)
 {
 	for (; *ds; ds++)
 		fx_digit(f, *ds);
 }
 
-static int fx_play_done(struct fx *f)
+static inline int fx_play_done(struct fx *f)
 {
 	struct ivr_event ev = {.type = IVR_EV_PLAY_DONE, .id = f->play_id, .ok = true};
 
@@ -176,7 +176,7 @@ static int fx_play_done(struct fx *f)
 }
 
 /* Advances the fake clock to the session's wake-up time and fires the timer. */
-static int fx_timer(struct fx *f)
+static inline int fx_timer(struct fx *f)
 {
 	struct ivr_event ev = {.type = IVR_EV_TIMER};
 	int64_t at = ivr_session_wake_at(f->s);
@@ -186,7 +186,7 @@ static int fx_timer(struct fx *f)
 	return fx_event(f, &ev);
 }
 
-static const struct ivr_item *fx_play_items(struct fx *f, size_t *n)
+static inline const struct ivr_item *fx_play_items(struct fx *f, size_t *n)
 {
 	const struct ivr_action *p = fx_find(f, IVR_ACT_PLAY);
 
@@ -196,7 +196,7 @@ static const struct ivr_item *fx_play_items(struct fx *f, size_t *n)
 }
 
 /* The path log as one line: "kind:node:detail kind:node:detail ...". */
-static const char *fx_path(struct fx *f)
+static inline const char *fx_path(struct fx *f)
 {
 	static char buf[4096];
 	struct ivr_path_entry e;
@@ -209,7 +209,7 @@ static const char *fx_path(struct fx *f)
 	return buf;
 }
 
-static void fx_expect_path_contains(struct fx *f, const char *want)
+static inline void fx_expect_path_contains(struct fx *f, const char *want)
 {
 	const char *p = fx_path(f);
 
