@@ -376,8 +376,6 @@ int media_bridge(struct media_session *a, struct media_session *b, const char *r
 
 	if (!a || !b || a == b)
 		return EINVAL;
-	if (a->w != b->w)
-		return EXDEV;
 	if (a->e_mix)
 		mix_forget(a->e_mix, a);
 	if (b->e_mix)
@@ -390,6 +388,8 @@ int media_bridge(struct media_session *a, struct media_session *b, const char *r
 		if (err)
 			return err;
 	}
+	/* Placed apart (not allocated `near`): b joins a's worker. */
+	media__session_move(b, a->w);
 	memset(&c, 0, sizeof(c));
 	c.type = MEDIA__CMD_BRIDGE;
 	c.s = a;
@@ -455,10 +455,13 @@ int media_mix_join(struct media_mix *x, struct media_session *s, enum media_mix_
 		return EINVAL;
 	if (mode != MEDIA_MIX_WHISPER)
 		whisper_to = NULL;
-	if ((x->e_worker && x->e_worker != s->w) || (whisper_to && whisper_to->w != s->w))
-		return EXDEV;
+	if (whisper_to && whisper_to->e_mix != x)
+		return EINVAL;
 	if (s->e_mix != x && x->e_members == MEDIA__MIX_MAX)
 		return ENOSPC;
+	/* Members mix on one worker: a session placed elsewhere moves there. */
+	if (x->e_worker)
+		media__session_move(s, x->e_worker);
 	memset(&c, 0, sizeof(c));
 	c.type = MEDIA__CMD_MIX_JOIN;
 	c.s = s;

@@ -147,8 +147,10 @@ void media_inband_dtmf(struct media_session *s, bool on);
  * audio is transcoded through linear PCM. When `record_path` is not NULL, a stereo WAV is
  * written there: `a`'s received audio on the left channel, `b`'s on the right, aligned
  * on RTP timestamps with silence for gaps. Returns 0, EINVAL or an errno.
- * Both sessions must be on one worker (allocate the second `near`
- * the first), else EXDEV. A session already bridged or in a mix leaves it first. RFC 4733
+ * Bridged sessions share a worker: allocate the second `near` the first; otherwise `b`
+ * is moved to `a`'s worker here (the engine thread waits for its old worker to let go,
+ * well under a millisecond when it is not overloaded). A session already bridged or in a
+ * mix leaves it first. RFC 4733
  * events pass across when both sides negotiated telephone-event. The recording is PCM16
  * stereo at 16 kHz when either side's codec is G.722, 8 kHz otherwise; it is a valid
  * WAV at every moment (written by a writer thread, at most about a second behind);
@@ -172,9 +174,10 @@ struct media_mix;
 int media_mix_create(struct media *m, const char *record_path, struct media_mix **out);
 /* Adds `s` (leaving any bridge or other mix), or changes its mode if already a member.
  * Members hear the sum of FULL members minus themselves, plus WHISPER members aimed at
- * them, mixed every 20 ms (16 kHz when a member speaks G.722). All members must be on
- * the worker of the first one (allocate them `near` it). Returns 0, EINVAL (WHISPER
- * without another session to whisper to), EXDEV (another worker) or ENOSPC (32 members). */
+ * them, mixed every 20 ms (16 kHz when a member speaks G.722). Members mix on the worker
+ * of the first one: allocate them `near` it, or they are moved there (as media_bridge
+ * does). Returns 0, EINVAL (WHISPER without a `whisper_to` that is already a member) or
+ * ENOSPC (32 members). */
 int media_mix_join(struct media_mix *x, struct media_session *s, enum media_mix_mode mode,
 		   struct media_session *whisper_to);
 /* Removes `s` from the mix (nothing if it is not a member). */

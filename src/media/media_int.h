@@ -17,6 +17,7 @@
 #include "media/media.h"
 
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -455,7 +456,9 @@ struct media__tx {
 enum media__role { MEDIA__ROLE_NONE, MEDIA__ROLE_BRIDGE, MEDIA__ROLE_MIX };
 
 struct media_session {
-	/* Written by the engine before the worker gets the session; read-only afterwards. */
+	/* Written by the engine before the worker gets the session; read-only afterwards,
+	 * except `w`, which the engine changes when it moves the session to another worker
+	 * (media__session_move), while no worker holds it. */
 	struct media *m;
 	struct media__worker *w;
 	uint32_t idx;
@@ -469,7 +472,8 @@ struct media_session {
 
 	/* ---- worker-owned ---- */
 	bool attached;
-	bool configured; /* media_session_set was applied */
+	struct media__worker *home; /* the worker holding it now */
+	bool configured;	    /* media_session_set was applied */
 	struct media_params p;
 	unsigned rate;		       /* audio rate of the codec */
 	struct sockaddr_in sdp_remote; /* what signalling said, before latching */
@@ -566,6 +570,8 @@ enum media__cmd_type {
 	MEDIA__CMD_MIX_JOIN,
 	MEDIA__CMD_MIX_LEAVE,
 	MEDIA__CMD_MIX_FREE,
+	MEDIA__CMD_DETACH, /* let go of the session for another worker */
+	MEDIA__CMD_ATTACH, /* take over a session another worker let go of */
 	MEDIA__CMD_STOP,
 };
 
@@ -580,6 +586,7 @@ struct media__cmd {
 			uint16_t ms;
 		} dtmf;
 		bool on;
+		sem_t *done;
 		struct media__rec *rec;
 		struct {
 			struct media_mix *x;
@@ -606,6 +613,7 @@ struct media__worker {
 	size_t nrecs;
 	uint32_t *dead; /* slots released during this loop turn, freed at its end */
 	size_t ndead;
+	sem_t *detached; /* posted at the end of the loop turn that detached a session */
 	struct media_mix **mixes;
 	size_t nmixes, capmixes;
 	uint64_t now_us, now_ms, ticks;
@@ -680,6 +688,12 @@ void media__session_attach(struct media__worker *w, struct media_session *s);
 void media__session_release(struct media__worker *w, struct media_session *s);
 void media__session_configure(struct media__worker *w, struct media_session *s,
 			      const struct media_params *p);
+/* Moves a session to another worker (engine thread): the old worker lets go of it (it
+ * leaves any bridge or mix), the engine waits for that, then the new worker takes it
+ * with its sockets, play and DTMF state. Returns at once when it is already there. */
+void media__session_move(struct media_session *s, struct media__worker *to);
+void media__session_detach(struct media__worker *w, struct media_session *s);
+void media__session_adopt(struct media__worker *w, struct media_session *s);
 /* Adds or removes the session from the worker's per-tick list as its work requires. */
 void media__session_update_ticking(struct media__worker *w, struct media_session *s);
 uint32_t media__rand(struct media__worker *w);

@@ -144,6 +144,7 @@ void media__tx_init(struct media__tx *tx, uint32_t ssrc, uint16_t seq, uint32_t 
 void media__session_attach(struct media__worker *w, struct media_session *s)
 {
 	s->attached = true;
+	s->home = w;
 	s->list_idx = w->nsessions;
 	w->sessions[w->nsessions++] = s;
 	media__tx_init(&s->tx, media__rand(w), (uint16_t)media__rand(w), media__rand(w));
@@ -230,6 +231,74 @@ void media__session_configure(struct media__worker *w, struct media_session *s,
 		media__mix_update(w, s->mix);
 }
 
+static void unlist(struct media__worker *w, struct media_session *s)
+{
+	struct media_session *last = w->sessions[--w->nsessions];
+
+	w->sessions[s->list_idx] = last;
+	last->list_idx = s->list_idx;
+}
+
+void media__session_detach(struct media__worker *w, struct media_session *s)
+{
+	/* Bridges and mixes are per worker: the session leaves them; its play, DTMF and
+	 * codec state travel with it. */
+	if (s->role == MEDIA__ROLE_BRIDGE)
+		media__bridge_leave(w, s);
+	else if (s->role == MEDIA__ROLE_MIX)
+		media__mix_leave_apply(w, s->mix, s);
+	if (s->ticking) {
+		struct media_session *last = w->ticking[--w->nticking];
+
+		w->ticking[s->tick_idx] = last;
+		last->tick_idx = s->tick_idx;
+		s->ticking = false;
+	}
+	media__worker_unwatch(w, s);
+	unlist(w, s);
+	s->attached = false;
+	s->home = NULL;
+}
+
+void media__session_adopt(struct media__worker *w, struct media_session *s)
+{
+	s->attached = true;
+	s->home = w;
+	s->list_idx = w->nsessions;
+	w->sessions[w->nsessions++] = s;
+	if (media__worker_watch(w, s) != 0)
+		log_error("media", "owner=%llu port=%u error=epoll_add",
+			  (unsigned long long)s->owner, s->port);
+	media__session_update_ticking(w, s);
+}
+
+void media__session_move(struct media_session *s, struct media__worker *to)
+{
+	struct media__cmd c;
+	sem_t done;
+
+	if (s->w == to)
+		return;
+	sem_init(&done, 0, 0);
+	memset(&c, 0, sizeof(c));
+	c.type = MEDIA__CMD_DETACH;
+	c.s = s;
+	c.u.done = &done;
+	media__cmd_push(s->w, &c);
+	/* A short wait of the engine thread, for a rare operation (joining sessions that
+	 * were placed apart); until the old worker is done, the session is shared. */
+	while (sem_wait(&done) != 0)
+		;
+	sem_destroy(&done);
+	atomic_fetch_sub(&s->w->e_count, 1);
+	atomic_fetch_add(&to->e_count, 1);
+	s->w = to;
+	memset(&c, 0, sizeof(c));
+	c.type = MEDIA__CMD_ATTACH;
+	c.s = s;
+	media__cmd_push(to, &c);
+}
+
 void media__session_release(struct media__worker *w, struct media_session *s)
 {
 	media__play_end(w, s, MEDIA_PLAY_STOPPED, true);
@@ -256,10 +325,9 @@ void media__session_release(struct media__worker *w, struct media_session *s)
 	media__jbuf_free(s->jbuf);
 	s->jbuf = NULL;
 
-	struct media_session *last = w->sessions[--w->nsessions];
-	w->sessions[s->list_idx] = last;
-	last->list_idx = s->list_idx;
+	unlist(w, s);
 	s->attached = false;
+	s->home = NULL;
 	media__port_give(s->m, s->port);
 	/* The slot is reused only after this loop turn: events already fetched from epoll
 	 * may still name it, and are ignored because it is no longer attached. */

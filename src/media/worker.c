@@ -112,6 +112,14 @@ static void do_command(struct media__worker *w, const struct media__cmd *c)
 	case MEDIA__CMD_MIX_FREE:
 		media__mix_free_apply(w, c->u.mix.x);
 		break;
+	case MEDIA__CMD_DETACH:
+		media__session_detach(w, s);
+		/* Posted once this loop turn is over: events already fetched may name it. */
+		w->detached = c->u.done;
+		break;
+	case MEDIA__CMD_ATTACH:
+		media__session_adopt(w, s);
+		break;
 	case MEDIA__CMD_STOP:
 		w->stopping = true;
 		break;
@@ -198,7 +206,7 @@ static void *worker_main(void *arg)
 				uint32_t idx = (uint32_t)(id & 0xFFFFFFFFu) >> 1;
 				struct media_session *s = &w->m->slots[idx];
 
-				if (!s->attached || s->w != w || s->gen != (uint32_t)(id >> 32))
+				if (!s->attached || s->home != w || s->gen != (uint32_t)(id >> 32))
 					continue;
 				if (id & 1)
 					media__rx_rtcp(w, s);
@@ -209,6 +217,10 @@ static void *worker_main(void *arg)
 		for (size_t i = 0; i < w->ndead; i++)
 			media__slot_give(w->m, w->dead[i]);
 		w->ndead = 0;
+		if (w->detached) {
+			sem_post(w->detached);
+			w->detached = NULL;
+		}
 	}
 	shutdown_worker(w);
 	for (size_t i = 0; i < w->ndead; i++)

@@ -149,23 +149,28 @@ static void test_leaving_member_is_no_longer_heard(void **state)
 	conf_stop(&c);
 }
 
-static void test_members_must_share_a_worker(void **state)
+static void test_member_placed_on_another_worker_is_moved_to_the_mix(void **state)
 {
-	struct tmedia t;
-	struct media_mix *x;
-	struct media_session *a, *b;
+	struct conf c;
 
 	(void)state;
-	tm_start(&t, PORTS_MIN, PORTS_MAX, 2, 0);
-	assert_int_equal(media_mix_create(t.m, NULL, &x), 0);
-	assert_int_equal(media_session_alloc(t.m, 1, NULL, &a), 0);
-	assert_int_equal(media_session_alloc(t.m, 2, NULL, &b), 0); /* the other worker */
-	assert_int_equal(media_mix_join(x, a, MEDIA_MIX_FULL, NULL), 0);
-	assert_int_equal(media_mix_join(x, b, MEDIA_MIX_FULL, NULL), EXDEV);
-	media_session_free(a);
-	media_session_free(b);
-	media_mix_free(x);
-	tm_stop(&t);
+	tm_start(&c.t, PORTS_MIN, PORTS_MAX, 2, 0);
+	assert_int_equal(media_mix_create(c.t.m, NULL, &c.x), 0);
+	for (int i = 0; i < 3; i++) {
+		tp_open(&c.p[i], MEDIA_CODEC_PCMU, freq[i]);
+		c.peers[i] = &c.p[i];
+		/* No `near`: the sessions spread over both workers. */
+		c.s[i] = tm_session(&c.t, (uint64_t)(i + 1), NULL, &c.p[i], MEDIA_CODEC_PCMU, 0);
+	}
+	assert_ptr_not_equal(c.s[0]->w, c.s[1]->w);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(media_mix_join(c.x, c.s[i], MEDIA_MIX_FULL, NULL), 0);
+	assert_ptr_equal(c.s[1]->w, c.s[0]->w);
+	conf_talk(&c, 60);
+	assert_true(heard(&c, 0, freq[1]) > 1e5);
+	assert_true(heard(&c, 1, freq[0]) > 1e5);
+	assert_true(heard(&c, 1, freq[2]) > 1e5);
+	conf_stop(&c);
 }
 
 static void test_mix_recording_puts_first_member_left_and_others_right(void **state)
@@ -218,7 +223,7 @@ int main(void)
 	    cmocka_unit_test(test_listener_hears_all_and_is_heard_by_none),
 	    cmocka_unit_test(test_whisper_is_heard_only_by_its_target),
 	    cmocka_unit_test(test_leaving_member_is_no_longer_heard),
-	    cmocka_unit_test(test_members_must_share_a_worker),
+	    cmocka_unit_test(test_member_placed_on_another_worker_is_moved_to_the_mix),
 	    cmocka_unit_test(test_mix_recording_puts_first_member_left_and_others_right),
 	};
 

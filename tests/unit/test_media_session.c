@@ -498,23 +498,60 @@ static void test_ports_are_even_pairs_and_run_out_with_eagain(void **state)
 	tm_stop(&t);
 }
 
-static void test_bridge_requires_one_worker(void **state)
+static void test_bridge_moves_a_session_placed_on_another_worker(void **state)
 {
 	struct tmedia t;
+	struct tpeer pa, pb, pc;
+	struct tpeer *peers[] = {&pa, &pb, &pc};
 	struct media_session *a, *b, *c;
+	struct media_item tone = {.kind = MEDIA_ITEM_TONE, .tone = MEDIA_TONE_RINGBACK};
+	struct media_play_req req = {.items = &tone, .nitems = 1, .id = 5};
+	struct media__worker *wb;
 
 	(void)state;
 	tm_start(&t, PORTS_MIN, PORTS_MAX, 2, 0);
-	assert_int_equal(media_session_alloc(t.m, 1, NULL, &a), 0);
-	assert_int_equal(media_session_alloc(t.m, 2, NULL, &b), 0); /* balanced: other worker */
-	assert_int_equal(media_session_alloc(t.m, 3, a, &c), 0);    /* near a */
-	assert_int_equal(media_bridge(a, b, NULL), EXDEV);
-	assert_int_equal(media_bridge(a, c, NULL), 0);
+	tp_open(&pa, MEDIA_CODEC_PCMU, 440);
+	tp_open(&pb, MEDIA_CODEC_PCMU, 1000);
+	tp_open(&pc, MEDIA_CODEC_PCMU, 1700);
+	a = tm_session(&t, 1, NULL, &pa, MEDIA_CODEC_PCMU, 0);
+	b = tm_session(&t, 2, NULL, &pb, MEDIA_CODEC_PCMU, 0); /* balanced: the other worker */
+	c = tm_session(&t, 3, b, &pc, MEDIA_CODEC_PCMU, 0);
+	wb = b->w;
+	assert_ptr_not_equal(a->w, wb);
+	assert_int_equal(media_bridge(b, c, NULL), 0); /* bridged on b's worker... */
+	assert_int_equal(media_play(b, &req), 0);      /* ... and playing to b's peer */
+	tp_run(peers, 3, 5);
+	assert_int_equal(media_bridge(a, b, NULL), 0); /* b moves, leaving c */
+	assert_ptr_equal(b->w, a->w);
 	assert_int_equal(media_bridge(a, a, NULL), EINVAL);
+	tp_reset(&pa);
+	tp_reset(&pb);
+	tp_reset(&pc);
+	pa.active = pc.active = true;
+	tp_run(peers, 3, 30);
+	pa.active = pc.active = false;
+	tp_run(peers, 3, 3);
+	/* b's peer still hears its play (it travelled with b): packets keep coming. */
+	assert_in_range(pb.npkts, 28, 34);
+	media_play_stop(b);
+	assert_true(tm_wait(&t, MEDIA_EV_PLAY_DONE, 500, NULL));
+	tp_reset(&pb);
+	pa.active = pc.active = true;
+	tp_run(peers, 3, 30);
+	pa.active = pc.active = false;
+	tp_run(peers, 3, 3);
+	int16_t pcm[8000];
+	size_t n = tp_decode(&pb, 0, MEDIA_CODEC_PCMU, pcm, 8000);
+	assert_true(tp_goertzel(pcm, n, 1, 440, 8000) > 1e5);  /* from a, across workers */
+	assert_true(tp_goertzel(pcm, n, 1, 1700, 8000) < 1e3); /* c is no longer bridged */
+	assert_int_equal(pa.npkts, 0); /* b's peer sends nothing, so a's hears nothing */
 	media_session_free(a);
 	media_session_free(b);
 	media_session_free(c);
 	tm_stop(&t);
+	tp_close(&pa);
+	tp_close(&pb);
+	tp_close(&pc);
 }
 
 static void test_create_rejects_bad_config(void **state)
@@ -554,7 +591,7 @@ int main(void)
 	    cmocka_unit_test(test_flowing_rtp_or_hold_prevents_timeout),
 	    cmocka_unit_test(test_rtcp_reports_are_sent_and_received),
 	    cmocka_unit_test(test_ports_are_even_pairs_and_run_out_with_eagain),
-	    cmocka_unit_test(test_bridge_requires_one_worker),
+	    cmocka_unit_test(test_bridge_moves_a_session_placed_on_another_worker),
 	    cmocka_unit_test(test_create_rejects_bad_config),
 	};
 
