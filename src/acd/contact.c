@@ -306,6 +306,7 @@ int acd_contact_enqueue(struct acd *acd, const struct acd_contact_params *p, uin
 	c->id = idx | ((uint32_t)gen << ACD__IDX_BITS);
 	c->used = true;
 	c->hidx = ACD__NO_HEAP;
+	c->node.pri = acd__rand32(acd);
 	c->ref = p->ref;
 	c->queue = p->queue;
 	c->agent = ACD_NONE;
