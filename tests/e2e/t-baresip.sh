@@ -115,8 +115,7 @@ assert i["answered"] and i["agent"] == "alice" and i["number"] == "300", i
 assert 4.0 <= i["talk_s"] <= 10.0, "talk_s %s" % i["talk_s"]
 assert i["recording"], i
 '
-rec=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["recording"])' \
-	"$WORK/interactions.jsonl")
+rec=$(first_recording)
 heard_by_caller=$(ls "$WORK"/caller/dump-*-dec.wav 2>/dev/null | head -n 1)
 heard_by_agent=$(ls "$WORK"/agent/dump-*-dec.wav 2>/dev/null | head -n 1)
 [ -n "$heard_by_caller" ] || fail "the caller's sndfile wrote no *-dec.wav"

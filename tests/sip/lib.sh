@@ -16,6 +16,9 @@ SLOT=${TEST_SLOT:-$(($$ % 90 + 1))}
 WORK=${TEST_WORK:-$(mktemp -d "/tmp/centrala-proto.XXXXXX")}
 mkdir -p "$WORK"
 SCEN=$TOP/tests/sip
+# The system's python3 (standard library only); a python3 earlier in PATH may be a slow
+# wrapper (pyenv shims take seconds to start on a loaded machine).
+if [ -x /usr/bin/python3 ]; then PYTHON=/usr/bin/python3; else PYTHON=python3; fi
 
 # Port plan for slot N (loopback only): SIP of the server at 20000+100N, peers' SIP
 # ports above it; the server's RTP at 40000+200N..+199; peers' RTP at 30000+100N..+99.
@@ -258,10 +261,16 @@ export_interactions() {
 	fi
 }
 
+# The recording path of the first stored interaction.
+first_recording() {
+	"$PYTHON" -c 'import json, sys; print(json.loads(open(sys.argv[1]).readline())["recording"] or "")' \
+		"$WORK/interactions.jsonl"
+}
+
 # Runs a python3 check over the interactions: the code sees `ix`, the list of objects,
 # and fails the test by raising (assert). usage: check_interactions 'PYTHON'
 check_interactions() {
-	python3 - "$WORK/interactions.jsonl" "$1" <<'PY' || fail "interactions check failed"
+	"$PYTHON" - "$WORK/interactions.jsonl" "$1" <<'PY' || fail "interactions check failed"
 import json, sys
 ix = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 try:
@@ -286,5 +295,5 @@ tone_check() {
 	shift
 	pcm=$WORK/tone-$(basename "$f" .wav)-$RANDOM.wav
 	sox -q "$f" -e signed-integer -b 16 "$pcm" || fail "sox cannot read $f"
-	python3 "$TOP/tests/sip/tone.py" "$pcm" "$@"
+	"$PYTHON" "$TOP/tests/sip/tone.py" "$pcm" "$@"
 }

@@ -35,8 +35,7 @@ assert i["hangup_by"] == "agent", i
 assert i["answered"] and 2.0 <= i["talk_s"] <= 6.0, i
 assert [e["event"] for e in i["timeline"]][-1] == "ended", i["timeline"]
 '
-rec=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["recording"])' \
-	"$WORK/interactions.jsonl")
+rec=$(first_recording)
 soxi "$rec" >/dev/null 2>&1 || fail "soxi cannot read $rec"
 tone_check "$rec" 1 1000 440 || fail "agent channel (right) does not hold 1000 Hz"
 tone_check "$rec" 0 1000 440 || fail "customer channel (left) does not hold the echoed 1000 Hz"

@@ -43,8 +43,7 @@ assert i["answered"] and i["ended"] and not i["abandoned"], i
 assert 2.0 <= i["talk_s"] <= 6.0, "talk_s %s" % i["talk_s"]
 assert i["recording"], "no recording path"
 '
-rec=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["recording"])' \
-	"$WORK/interactions.jsonl")
+rec=$(first_recording)
 [ -s "$rec" ] || fail "recording $rec missing or empty"
 soxi "$rec" >"$WORK/soxi.txt" 2>&1 || fail "soxi cannot read $rec: $(cat "$WORK/soxi.txt")"
 [ "$(soxi -c "$rec")" = 2 ] || fail "recording is not stereo"
