@@ -110,14 +110,14 @@ static int manifest_write(const struct manifest *m, const char *path)
 
 static int copy_file(const char *from, const char *to)
 {
-	char tmp[1100], buf[8192];
+	char tmp[1400], buf[8192];
 	FILE *in = fopen(from, "rb"), *out = NULL;
 	size_t n;
 	int rc = 0;
 
 	if (!in)
 		return errno;
-	snprintf(tmp, sizeof(tmp), "%s.%d.tmp", to, (int)getpid());
+	snprintf(tmp, sizeof(tmp), "%.1300s.%d.tmp", to, (int)getpid());
 	out = fopen(tmp, "wb");
 	if (!out) {
 		rc = errno;

@@ -297,17 +297,16 @@ static void test_saying_numbers_needs_the_number_prompts(void **state)
 static void test_the_shipped_prompt_sets_can_say_numbers(void **state)
 {
 	static const char *const langs[] = {"pl", "es", "ru", "en"};
-	char y[1024];
+	const char *y;
 	struct ivr_env env = fx_env();
 	struct fx f;
 
 	env.no_file_checks = false;
 	for (int i = 0; i < 4; i++) {
-		snprintf(y, sizeof(y), "%s",
-			 config_with("          a: {type: play, prompt: [you-are-number, {say: "
-				     "number, value: '{n}'}, estimated-wait, {say: number, value: "
-				     "'{m}', unit: minutes}, thank-you, goodbye], next: b}\n"
-				     "          b: {type: voicemail}\n"));
+		y = (config_with("          a: {type: play, prompt: [you-are-number, {say: "
+				 "number, value: '{n}'}, estimated-wait, {say: number, value: "
+				 "'{m}', unit: minutes}, thank-you, goodbye], next: b}\n"
+				 "          b: {type: voicemail}\n"));
 		env.language = langs[i];
 		assert_int_equal(load_config(&f, y, &env), 0);
 		fx_done(&f);
