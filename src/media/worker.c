@@ -23,7 +23,7 @@
 #define ID_TIMER  (UINT64_MAX - 1)
 #define EVENTS	  256
 #define CMD_QUEUE 8192
-#define CATCH_UP  5 /* ticks run at most per wake-up after a stall */
+#define CATCH_UP  50 /* ticks run at most per wake-up after a stall (1 s) */
 
 static uint64_t session_id(const struct media_session *s, bool rtcp)
 {
