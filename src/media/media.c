@@ -46,9 +46,12 @@ void media__event(struct media *m, enum media_event_type type, uint64_t owner,
 	ev.owner = owner;
 	ev.ts_ms = clock_mono_ms();
 	if (mq_push(m->events, &ev, sizeof(ev)) != 0) {
-		atomic_fetch_add(&m->events_dropped, 1);
-		log_warn("media", "owner=%llu event=%d error=event_queue_full",
-			 (unsigned long long)owner, (int)type);
+		uint64_t n = atomic_fetch_add(&m->events_dropped, 1);
+
+		/* An overloaded engine must not also be flooded with log lines. */
+		if (n % 1000 == 0)
+			log_warn("media", "owner=%llu event=%d error=event_queue_full dropped=%llu",
+				 (unsigned long long)owner, (int)type, (unsigned long long)n + 1);
 	}
 }
 
