@@ -333,6 +333,19 @@ out:
 	return err;
 }
 
+int media_prompt_preload(struct media *m, const char *path)
+{
+	struct media__audio *a;
+	int err;
+
+	if (!m || !path)
+		return EINVAL;
+	err = media__cache_get(&m->cache, path, &a);
+	if (!err)
+		media__audio_put(a); /* the cache keeps its own reference */
+	return err;
+}
+
 static void simple_cmd(struct media_session *s, enum media__cmd_type type, bool on)
 {
 	struct media__cmd c;

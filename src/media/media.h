@@ -132,7 +132,12 @@ int media_session_set(struct media_session *s, const struct media_params *p);
  * until stopped), beep 1000 Hz 250 ms. Returns 0, ENOENT (a file does not exist) or
  * EINVAL (not a readable audio file, no items). */
 int media_play(struct media_session *s, const struct media_play_req *req);
+/* Stops the session's play, which ends with MEDIA_PLAY_STOPPED (nothing if none). */
 void media_play_stop(struct media_session *s);
+/* Decodes a prompt into the cache ahead of its first play (at start-up, so that the
+ * first caller does not wait for the decoding), and checks that it is playable. Returns
+ * 0, ENOENT or EINVAL like media_play. Any thread. */
+int media_prompt_preload(struct media *m, const char *path);
 
 /* Sends one RFC 4733 digit (or nothing when the peer did not offer telephone-event):
  * a start packet with the marker, continuations every 20 ms and three end packets.

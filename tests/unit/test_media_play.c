@@ -143,6 +143,27 @@ static void test_file_and_silence_items_play_in_order(void **state)
 	fx_stop(&f);
 }
 
+static void test_preloaded_prompt_is_shared_by_plays(void **state)
+{
+	struct fixture f;
+	char path[128];
+	struct media_item item = {.kind = MEDIA_ITEM_FILE};
+	struct media_play_req req = {.items = &item, .nitems = 1};
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/preload.wav", dir);
+	write_tone_wav(path, 8000, 440, 0.1);
+	item.path = path;
+	fx_start(&f, MEDIA_CODEC_PCMU, 0);
+	assert_int_equal(media_prompt_preload(f.t.m, path), 0);
+	assert_int_equal(f.t.m->cache.bytes, (800 + 1600) * sizeof(int16_t));
+	assert_int_equal(media_play(f.s, &req), 0);
+	assert_true(tm_wait(&f.t, MEDIA_EV_PLAY_DONE, 1000, NULL));
+	assert_int_equal(f.t.m->cache.bytes, (800 + 1600) * sizeof(int16_t)); /* not reloaded */
+	assert_int_equal(media_prompt_preload(f.t.m, "/nonexistent.wav"), ENOENT);
+	fx_stop(&f);
+}
+
 static void test_missing_file_is_refused(void **state)
 {
 	struct fixture f;
@@ -460,6 +481,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_tone_is_paced_at_fifty_packets_a_second),
 	    cmocka_unit_test(test_file_and_silence_items_play_in_order),
+	    cmocka_unit_test(test_preloaded_prompt_is_shared_by_plays),
 	    cmocka_unit_test(test_missing_file_is_refused),
 	    cmocka_unit_test(test_new_play_stops_the_old_one),
 	    cmocka_unit_test(test_music_on_hold_loops_until_stopped),
