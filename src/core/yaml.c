@@ -84,8 +84,14 @@ static int cy_parse(struct cy *c, const char *path, const char *text)
 	pcfg.diag = c->diag;
 	if (path)
 		c->doc = fy_document_build_from_file(&pcfg, path);
-	else
-		c->doc = fy_document_build_from_string(&pcfg, text, FY_NT);
+	else {
+		/* libfyaml reads a string in place: the document gets its own copy, so node
+		 * texts stay valid however long the caller's buffer lives. */
+		char *copy = strdup(text);
+		c->doc = copy ? fy_document_build_from_malloc_string(&pcfg, copy, FY_NT) : NULL;
+		if (!c->doc)
+			free(copy);
+	}
 	if (!c->doc || fy_diag_got_error(c->diag)) {
 		void *it = NULL;
 		struct fy_diag_error *e;
