@@ -88,9 +88,8 @@ static int cy_parse(struct cy *c, const char *path, const char *text)
 		/* libfyaml reads a string in place: the document gets its own copy, so node
 		 * texts stay valid however long the caller's buffer lives. */
 		char *copy = strdup(text);
+		/* The document owns the copy from here on, freeing it even on failure. */
 		c->doc = copy ? fy_document_build_from_malloc_string(&pcfg, copy, FY_NT) : NULL;
-		if (!c->doc)
-			free(copy);
 	}
 	if (!c->doc || fy_diag_got_error(c->diag)) {
 		void *it = NULL;
