@@ -94,11 +94,26 @@ static void call_maybe_done(struct call *c)
 	call_free(c);
 }
 
+/*
+ * Cancels every fork but `keep` and detaches it from the call. An INVITE that got no
+ * provisional response (a phone gone from the network) cannot be cancelled and ends only
+ * by timeout, 32 s later; the call's end, its talk time, its interaction and the agent's
+ * busy count must not wait for it. A detached leg's events find no call: its ENDED is
+ * ignored, and a 2xx that crossed our CANCEL is hung up (eng__sip_event).
+ */
 static void forks_cancel(struct call *c, struct sip_leg *keep)
 {
-	for (size_t i = 0; i < c->nforks; i++)
-		if (c->forks[i] != keep)
-			sip_leg_hangup(c->forks[i], 0);
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->nforks; i++) {
+		if (c->forks[i] == keep) {
+			c->forks[n++] = keep;
+			continue;
+		}
+		sip_leg_set_cookie(c->forks[i], NULL);
+		sip_leg_hangup(c->forks[i], 0);
+	}
+	c->nforks = n;
 }
 
 static void fork_remove(struct call *c, struct sip_leg *l)
@@ -293,8 +308,12 @@ void eng__sip_event(void *arg, struct sip_leg *leg, const struct sip_event *ev)
 {
 	struct call *c = sip_leg_cookie(leg);
 
-	if (!c)
+	if (!c) {
+		/* A cancelled fork whose phone answered before our CANCEL reached it. */
+		if (ev->type == SIP_EV_ANSWERED)
+			sip_leg_hangup(leg, 0);
 		return;
+	}
 	switch (ev->type) {
 	case SIP_EV_PROGRESS:
 		if (leg != c->a && c->state == CALL_RINGING)
