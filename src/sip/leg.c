@@ -321,6 +321,18 @@ void sip__invite(struct sip *s, nua_handle_t *nh, struct sip_leg *l, const sip_t
 	info.source = src;
 	info.call_id = l->call_id;
 	if (sip->sip_proxy_authorization) {
+		char ip[64];
+		snprintf(ip, sizeof(ip), "%.*s",
+			 (int)(strrchr(src, ':') ? strrchr(src, ':') - src : (long)strlen(src)),
+			 src);
+		/* A blocked address may not go on guessing passwords through INVITEs. */
+		if (digest_guard_blocked(s->guard, ip, clock_mono_ms())) {
+			s->stats.blocked++;
+			log_warn("sip", "event=invite_blocked source=%s call_id=%s", src,
+				 l->call_id);
+			sip_leg_reject(l, 403, "Forbidden");
+			return;
+		}
 		dr = sip__check_auth(s, (const sip_authorization_t *)sip->sip_proxy_authorization,
 				     info.from_host, "INVITE", NULL, &cred, &found);
 		if (dr == DIGEST_OK) {
@@ -335,14 +347,11 @@ void sip__invite(struct sip *s, nua_handle_t *nh, struct sip_leg *l, const sip_t
 			l->state = LEG_ENDING;
 			return;
 		} else if (found) {
-			char ip[64];
-			snprintf(
-			    ip, sizeof(ip), "%.*s",
-			    (int)(strrchr(src, ':') ? strrchr(src, ':') - src : (long)strlen(src)),
-			    src);
 			log_warn("sip", "event=invite_auth_failed source=%s call_id=%s", src,
 				 l->call_id);
-			digest_guard_fail(s->guard, ip, clock_mono_ms());
+			if (digest_guard_fail(s->guard, ip, clock_mono_ms()))
+				log_warn("sip", "event=address_blocked source=%s for_s=%llu", ip,
+					 (unsigned long long)(s->cfg->auth_block_ms / 1000));
 			sip_leg_reject(l, 403, "Forbidden");
 			return;
 		}
