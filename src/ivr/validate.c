@@ -182,7 +182,7 @@ void ivr__validate(struct ivr_load *l)
 		ivr__check_prompt_files(l, &n->invalid_prompt, n->src, n->path);
 		ivr__check_prompt_files(l, &n->no_input_prompt, n->src, n->path);
 	}
-	if (l->errors || cy_error_count(l->c) > l->errors0)
+	if (l->errors || cy_error_count(l->c) > l->errors0 || f->start < 0)
 		return;
 	if (graph_init(&g, f->nnodes)) {
 		l->errors++;

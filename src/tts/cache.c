@@ -53,7 +53,7 @@ int tts__job_params(struct tts_job *j, const struct tts_params *p)
 
 uint64_t tts__cache_path(const char *dir, struct tts_job *j)
 {
-	static const char version[] = "centrala-tts-1";
+	static const char version[] = "centrala-tts-2"; /* bump when output changes */
 	unsigned char h[16];
 	char hex[33], num[32];
 	crypto_generichash_state st;

@@ -130,6 +130,26 @@ static int resample(const int16_t *in, size_t nin, unsigned from, unsigned to, i
 	return 0;
 }
 
+/* Drops the silence espeak-ng leaves before and after speech (up to 0.1 s), keeping
+ * 10 ms, so that words composed from several files (numbers) follow each other
+ * naturally. */
+static void trim(struct pcm_buf *b, int rate)
+{
+	const int16_t floor = 200;
+	size_t pad = (size_t)rate / 100, start = 0, end = b->n;
+
+	while (start < b->n && b->v[start] < floor && b->v[start] > -floor)
+		start++;
+	while (end > start && b->v[end - 1] < floor && b->v[end - 1] > -floor)
+		end--;
+	if (start == end)
+		return; /* all silence: leave it to the caller to notice */
+	start = start > pad ? start - pad : 0;
+	end = end + pad < b->n ? end + pad : b->n;
+	memmove(b->v, b->v + start, (end - start) * sizeof(*b->v));
+	b->n = end - start;
+}
+
 int tts__synth(struct tts_job *j)
 {
 	struct pcm_buf b = {0};
@@ -151,6 +171,8 @@ int tts__synth(struct tts_job *j)
 	pthread_mutex_unlock(&engine_lock);
 	if (!rc && (b.failed || b.n == 0))
 		rc = EIO;
+	if (!rc)
+		trim(&b, rate);
 	if (!rc)
 		rc = resample(b.v, b.n, (unsigned)rate, j->sample_rate, &out, &nout);
 	if (!rc)
