@@ -342,11 +342,11 @@ static void run_phase(struct bench *b, bool record)
 	double calls, media_cpu_ms;
 
 	rss0 = rss_kb();
-	cpu0 = process_cpu_ns();
+	cpu0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
 	if (setup_calls(b, record) != 0)
 		exit(1);
+	setup_cpu = now_ns(CLOCK_THREAD_CPUTIME_ID) - cpu0;
 	sleep(1);
-	setup_cpu = process_cpu_ns() - cpu0;
 
 	atomic_store(&b->run, true);
 	pthread_create(&b->sender, NULL, sender_main, b);
@@ -387,11 +387,19 @@ static void run_phase(struct bench *b, bool record)
 	       secs);
 	printf("media CPU:           %.1f ms/s  (%.1f%% of one core)\n", media_cpu_ms / secs,
 	       media_cpu_ms / secs / 10.0);
-	printf("CPU per 12 s call:   %.2f ms\n", media_cpu_ms / calls);
-	printf("  of which workers:  %.2f ms\n",
-	       (double)(s1.worker_cpu_us - s0.worker_cpu_us) / 1000.0 / calls);
-	printf("setup+bridge:        %.1f us CPU per call (engine thread and worker)\n",
-	       (double)setup_cpu / 1000.0 / b->pairs);
+	/* A 12 s call is 1,200 packets in (and out). When the sender could not offer the full
+	 * load (a busy machine), the packet basis is the fair one for relaying; the tick's
+	 * work (recording) is then overstated, which errs on the safe side. */
+	double pkt_calls = (double)(s1.packets_in - s0.packets_in) / 1200.0;
+
+	printf("CPU per 12 s call:   %.2f ms per 1,200 packets relayed each way (%.2f ms per "
+	       "call-time)\n",
+	       media_cpu_ms / (pkt_calls < calls ? pkt_calls : calls), media_cpu_ms / calls);
+	printf("  of which workers:  %.2f ms\n", (double)(s1.worker_cpu_us - s0.worker_cpu_us) /
+						     1000.0 /
+						     (pkt_calls < calls ? pkt_calls : calls));
+	printf("setup+bridge:        %.1f us engine-thread CPU per call (alloc, set, bridge%s)\n",
+	       (double)setup_cpu / 1000.0 / b->pairs, record ? ", file creation" : "");
 	printf("packets in/out:      %.0f / %.0f per s (offered %.0f per s)\n",
 	       (double)(s1.packets_in - s0.packets_in) / secs,
 	       (double)(s1.packets_out - s0.packets_out) / secs, (double)(sent1 - sent0) / secs);
@@ -410,11 +418,13 @@ static void run_phase(struct bench *b, bool record)
 	if (record)
 		printf("recordings open:     %llu\n", (unsigned long long)s1.recordings);
 
-	cpu0 = process_cpu_ns();
+	cpu0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
 	for (unsigned i = 0; i < b->pairs; i++) {
 		media_session_free(b->p[i].a);
 		media_session_free(b->p[i].b);
 	}
+	printf("teardown:            %.1f us engine-thread CPU per call\n",
+	       (double)(now_ns(CLOCK_THREAD_CPUTIME_ID) - cpu0) / 1000.0 / b->pairs);
 	for (int i = 0; i < 200; i++) {
 		media_stats_get(b->m, &s1);
 		drain_events(b, &records_done);
@@ -422,8 +432,6 @@ static void run_phase(struct bench *b, bool record)
 			break;
 		usleep(20000);
 	}
-	printf("teardown:            %.1f us CPU per call\n",
-	       (double)(process_cpu_ns() - cpu0) / 1000.0 / b->pairs);
 	if (record)
 		printf("recordings done:     %u\n", records_done);
 }

@@ -87,10 +87,14 @@ int media__wav_open(struct media__wav *w, const char *path, uint32_t rate, uint1
 	uint8_t h[MEDIA__WAV_HEADER];
 	int fd, err;
 
-	err = mkdir_parents(path);
-	if (err)
-		return err;
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	if (fd < 0 && errno == ENOENT) {
+		/* First recording of a new day or tenant: make its directories. */
+		err = mkdir_parents(path);
+		if (err)
+			return err;
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	}
 	if (fd < 0)
 		return errno;
 	media__wav_header(h, rate, channels, 0);
