@@ -310,6 +310,13 @@ static void input_failed(struct ivr_session *s, enum ivr_fail why)
 							    : &n->no_input_prompt);
 		return;
 	}
+	if (n->link[slot].idx == s->node) {
+		/* The branch leads back here: start counting again, with the message. */
+		s->attempts = 0;
+		prompt_for_input(s, why == IVR_FAIL_INVALID ? &n->invalid_prompt
+							    : &n->no_input_prompt);
+		return;
+	}
 	stop_play(s);
 	if (n->link[slot].idx >= 0) {
 		s->pending = n->link[slot].idx;

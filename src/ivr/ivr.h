@@ -269,8 +269,9 @@ struct ivr_event {
  */
 int ivr_session_start(const struct ivr_flow *flow, const struct ivr_kv *vars, size_t nvars,
 		      int64_t now_ms, struct ivr_session **out);
-/* Feeds one event. Returns 0, or EINVAL for an event that does not fit the state (it is
- * ignored and logged in the path, e.g. a stale play id). */
+/* Feeds one event. Returns 0, or EINVAL for an event that no longer fits the state (the
+ * end of a play a digit interrupted, a late HTTP or lookup result, anything after the
+ * session is done): it is ignored and the caller may drop it. */
 int ivr_session_event(struct ivr_session *s, const struct ivr_event *ev, int64_t now_ms);
 /* The actions produced by the last start/event call, in order. */
 size_t ivr_session_actions(const struct ivr_session *s, const struct ivr_action **out);

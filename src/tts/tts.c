@@ -45,9 +45,16 @@ static void answer(struct tts *t, struct tts_job *j, int status, bool cached)
 		d.cached = cached;
 		if (!status)
 			snprintf(d.path, sizeof(d.path), "%s", j->path);
-		if (mq_push(t->results, &d, sizeof(d)))
-			log_warn("tts", "event=result_dropped cookie=%llu reason=queue_full",
-				 (unsigned long long)j->cookie);
+		/* A caller waits for this answer: give a full queue a second to drain. */
+		for (int i = 0; mq_push(t->results, &d, sizeof(d)); i++) {
+			if (i == 100) {
+				log_error("tts",
+					  "event=result_dropped cookie=%llu reason=queue_full",
+					  (unsigned long long)j->cookie);
+				break;
+			}
+			usleep(10000);
+		}
 	}
 }
 
@@ -107,6 +114,25 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+/* Creates a directory and its missing parents ("var/tts" on a fresh checkout). */
+static int mkdir_p(const char *dir)
+{
+	char p[TTS_DIR_MAX + 1];
+
+	snprintf(p, sizeof(p), "%s", dir);
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0755) && errno != EEXIST)
+			return errno;
+		*s = '/';
+	}
+	if (mkdir(p, 0755) && errno != EEXIST)
+		return errno;
+	return 0;
+}
+
 int tts_create(const char *cache_dir, struct mq *results, struct tts **out)
 {
 	struct tts *t;
@@ -114,8 +140,9 @@ int tts_create(const char *cache_dir, struct mq *results, struct tts **out)
 
 	if (!cache_dir || strlen(cache_dir) > TTS_DIR_MAX)
 		return ENAMETOOLONG;
-	if (mkdir(cache_dir, 0755) && errno != EEXIST)
-		return errno;
+	rc = mkdir_p(cache_dir);
+	if (rc)
+		return rc;
 	if (sodium_init() < 0)
 		return EIO;
 	t = calloc(1, sizeof(*t));

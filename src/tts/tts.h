@@ -49,7 +49,7 @@ struct tts_stats {
 };
 
 /*
- * Creates the cache directory if needed (one level) and starts the worker. `results`
+ * Creates the cache directory (and its parents) if needed and starts the worker. `results`
  * receives struct tts_done messages for tts_request(); it may be NULL when only the
  * synchronous calls are used. Returns 0, ENAMETOOLONG (cache_dir longer than 190
  * bytes), ENOMEM, or the errno of creating the directory or the thread.

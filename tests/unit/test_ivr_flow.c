@@ -213,6 +213,30 @@ static void test_menu_without_branch_hangs_up_after_retries(void **state)
 	fx_done(&f);
 }
 
+static void test_menu_whose_invalid_branch_is_itself_keeps_asking(void **state)
+{
+	struct fx f;
+	const struct ivr_item *it;
+	size_t n;
+
+	fx_load(&f, "start: menu\n"
+		    "nodes:\n"
+		    "  menu: {type: menu, prompt: m.wav, retries: 1, options: {'1': q}, "
+		    "invalid: menu}\n"
+		    "  q: {type: queue, queue: sales}\n");
+	fx_start(&f);
+	for (int i = 0; i < 5; i++) {
+		fx_digit(&f, '9');
+		it = fx_play_items(&f, &n);
+		assert_int_equal(n, 2);
+		assert_string_equal(it[0].path, "prompts/pl/invalid-option.wav");
+		assert_false(ivr_session_done(f.s));
+	}
+	fx_digit(&f, '1');
+	assert_non_null(fx_find(&f, IVR_ACT_ENQUEUE));
+	fx_done(&f);
+}
+
 static void test_play_barge_in_keeps_the_digit_for_the_menu(void **state)
 {
 	struct fx f;
@@ -584,6 +608,7 @@ int main(void)
 	    cmocka_unit_test(test_menu_invalid_digit_says_so_and_retries),
 	    cmocka_unit_test(test_menu_retries_exhausted_takes_invalid_branch),
 	    cmocka_unit_test(test_menu_without_branch_hangs_up_after_retries),
+	    cmocka_unit_test(test_menu_whose_invalid_branch_is_itself_keeps_asking),
 	    cmocka_unit_test(test_play_barge_in_keeps_the_digit_for_the_menu),
 	    cmocka_unit_test(test_play_without_barge_in_ignores_digits),
 	    cmocka_unit_test(test_collect_ends_at_the_terminator),

@@ -52,6 +52,35 @@ static void test_hours_open_closed_and_holiday_branches(void **state)
 	assert_string_equal(hours_outcome("2026-12-24T11:00:00Z"), "support"); /* 12:00 */
 }
 
+static void test_hours_node_on_the_new_york_dst_change_day(void **state)
+{
+	static const char *const ny = "start: h\n"
+				      "nodes:\n"
+				      "  h: {type: hours, calendar: {timezone: America/New_York, "
+				      "weekly: {daily: '09:00-17:00'}}, open: in, closed: out}\n"
+				      "  in: {type: queue, queue: sales}\n"
+				      "  out: {type: queue, queue: support}\n";
+	static const struct {
+		const char *at, *queue;
+	} cases[] = {
+	    {"2026-03-07T13:59:00Z", "support"}, /* 08:59 EST */
+	    {"2026-03-07T14:00:00Z", "sales"},	 /* 09:00 EST */
+	    {"2026-03-08T12:59:00Z", "support"}, /* 08:59 EDT, the first day of DST */
+	    {"2026-03-08T13:00:00Z", "sales"},	 /* 09:00 EDT */
+	    {"2026-03-08T20:59:00Z", "sales"},	 /* 16:59 EDT */
+	    {"2026-03-08T21:00:00Z", "support"}, /* 17:00 EDT */
+	};
+	struct fx f;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		fx_load(&f, ny);
+		f.now = fx_time(cases[i].at);
+		fx_start(&f);
+		assert_string_equal(fx_find(&f, IVR_ACT_ENQUEUE)->u.route.queue, cases[i].queue);
+		fx_done(&f);
+	}
+}
+
 static void test_hours_are_in_the_path_log(void **state)
 {
 	struct fx f;
@@ -535,6 +564,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_hours_open_closed_and_holiday_branches),
+	    cmocka_unit_test(test_hours_node_on_the_new_york_dst_change_day),
 	    cmocka_unit_test(test_hours_are_in_the_path_log),
 	    cmocka_unit_test(test_lookup_found_sets_contact_and_vip_priority),
 	    cmocka_unit_test(test_lookup_not_found_branch),

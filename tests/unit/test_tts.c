@@ -271,6 +271,20 @@ static void test_no_temporary_files_remain(void **state)
 	free(dir);
 }
 
+static void test_missing_cache_parents_are_created(void **state)
+{
+	char *dir = tmpdir(), cache[300], path[400];
+	struct tts *t;
+	struct tts_params p = {.text = "Hola.", .lang = "es"};
+
+	snprintf(cache, sizeof(cache), "%s/var/tts/", dir);
+	assert_int_equal(tts_create(cache, NULL, &t), 0);
+	assert_int_equal(tts_render_sync(t, &p, path, sizeof(path)), 0);
+	tts_destroy(t);
+	rm_rf(dir);
+	free(dir);
+}
+
 static void write_file(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "w");
@@ -337,6 +351,7 @@ int main(void)
 	    cmocka_unit_test(test_bad_parameters_are_refused),
 	    cmocka_unit_test(test_request_posts_completion_with_cookie),
 	    cmocka_unit_test(test_no_temporary_files_remain),
+	    cmocka_unit_test(test_missing_cache_parents_are_created),
 	    cmocka_unit_test(test_prompt_set_is_made_and_recordings_are_kept),
 	};
 
