@@ -20,17 +20,34 @@ SCEN=$TOP/tests/sip
 # wrapper (pyenv shims take seconds to start on a loaded machine).
 if [ -x /usr/bin/python3 ]; then PYTHON=/usr/bin/python3; else PYTHON=python3; fi
 
-# Port plan for slot N (loopback only): SIP of the server at 20000+100N, peers' SIP
-# ports above it; the server's RTP at 40000+200N..+199; peers' RTP at 30000+100N..+99.
+# Port plan for slot N (loopback only): the server's SIP port at 20000+100N, peers' SIP
+# ports just above it (peer_port K); peers' RTP at 30000+100N..+99 (media_port K); the
+# server's RTP at 40000+200N..+199. Ports other programs hold are avoided: when a SIP
+# or peer-RTP block is taken, the next candidate (1700 further on, modulo the region)
+# is tried; the server's RTP range needs no check (the media engine skips ports in use).
 # A test running in a network namespace of its own may set SIP_HOST, SIP_PORT and
 # RTP_ADDR after sourcing this file, and SERVER_PREFIX (e.g. ip netns exec NS).
 SIP_HOST=127.0.0.1
 RTP_ADDR=127.0.0.1
 SERVER_PREFIX=()
-SIP_PORT=$((20000 + SLOT * 100))
-RTP_MIN=$((40000 + SLOT * 200))
+declare -A _busy=()
+if command -v ss >/dev/null; then
+	while read -r p; do _busy[$p]=1; done < <(ss -Hlntu 2>/dev/null | awk '{n = split($5, a, ":"); print a[n]}')
+fi
+_block_free() {
+	local i
+	for ((i = $1; i < $1 + $2; i++)); do
+		[ -z "${_busy[$i]:-}" ] || return 1
+	done
+}
+for _k in $(seq 0 9); do
+	_off=$(((SLOT * 100 + _k * 1700) % 10000))
+	SIP_PORT=$((20000 + _off))
+	PEER_RTP_BASE=$((30000 + _off))
+	_block_free "$SIP_PORT" 50 && _block_free "$PEER_RTP_BASE" 100 && break
+done
+RTP_MIN=$((40000 + (SLOT * 200) % 20000))
 RTP_MAX=$((RTP_MIN + 199))
-PEER_RTP_BASE=$((30000 + SLOT * 100))
 # peer_port K (1..49): a peer's SIP port. media_port K (0..9): a peer's RTP port block.
 peer_port() { echo $((SIP_PORT + $1)); }
 media_port() { echo $((PEER_RTP_BASE + $1 * 10)); }
