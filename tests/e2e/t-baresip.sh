@@ -9,6 +9,7 @@
 # namespace with a veth pair (10.77.0.1 <-> 10.77.0.2, default route through it) and runs
 # centrala and both phones inside it: nothing leaves the namespace, no port collides with
 # the host. Needs root (ip netns); without it the test is skipped (exit 77).
+# shellcheck source=tests/sip/lib.sh
 . "$(dirname "$0")/../sip/lib.sh"
 
 command -v baresip >/dev/null || skip "baresip is not installed (scripts/install-deps --test)"

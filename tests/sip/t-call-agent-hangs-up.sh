@@ -4,6 +4,7 @@
 # Asserts: both SIPp succeed, the interaction says hangup_by=agent, and the recording's
 # right channel (agent) holds 1000 Hz and its left channel (customer) the echo of it,
 # which the caller can only send back if it received our RTP.
+# shellcheck source=tests/sip/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 write_acme_config

@@ -6,6 +6,7 @@
 # and a recording; the recording is a valid stereo WAV of the call's length whose left
 # channel (customer) holds 440 Hz and whose right channel (agent) holds the echo of it,
 # which the agent can only send back if it received our RTP.
+# shellcheck source=tests/sip/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 write_acme_config

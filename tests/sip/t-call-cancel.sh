@@ -3,6 +3,7 @@
 # after 1 s. The caller gets 200 for its CANCEL and 487 for its INVITE; centrala cancels
 # the INVITE it sent to the agent (the agent's SIPp sees CANCEL, answers 487, gets ACK);
 # the interaction is stored unanswered, hung up by the caller, without a recording.
+# shellcheck source=tests/sip/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 write_acme_config

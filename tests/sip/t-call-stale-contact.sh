@@ -5,6 +5,7 @@
 # only end by timeout (32 s: no provisional response means no CANCEL), and that must not
 # count as talk time nor hold the call open: the interaction is written at once and
 # says talk_s about 2.
+# shellcheck source=tests/sip/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 write_acme_config

@@ -5,6 +5,7 @@
 # exactly once for the caller's leg (leg=0) and records it in the call's timeline. The
 # bridge relays the events to the agent, whose SIPp echoes them back: the digit is then
 # also seen once on the agent's leg (leg=1).
+# shellcheck source=tests/sip/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 pcap=/usr/share/sip-tester/dtmf_2833_1.pcap

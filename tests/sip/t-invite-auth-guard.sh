@@ -3,6 +3,7 @@
 # its credentials checked; an address blocked after repeated failed REGISTERs gets 403
 # for an INVITE carrying credentials, even right ones, while another address with the
 # same credentials goes through (to bob, who has no phone registered: 480).
+# shellcheck source=tests/sip/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 write_acme_config "auth_fail_limit: 3, auth_block: 60s"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # An offer with no codec we support (GSM only, payload type 3) to a provisioned number
 # with a registered agent gets 488 Not Acceptable Here; the agent is never rung.
+# shellcheck source=tests/sip/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 write_acme_config

@@ -2,6 +2,7 @@
 # Digest with SHA-256 over the wire (SIPp and baresip know MD5 only): a phone answering
 # the SHA-256 challenge registers; with sip.nonce_ttl at 2 s, re-using its nonce 3 s
 # later gets 401 with stale=true, and answering the fresh challenge registers again.
+# shellcheck source=tests/sip/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 write_acme_config "nonce_ttl: 2s"

@@ -2,6 +2,7 @@
 # REGISTER with a wrong password: each answer to a challenge gets a new 401; after
 # sip.auth_fail_limit (3 here) failures the address is blocked and gets 403 without a
 # challenge. Another address is not blocked: the right password works from there.
+# shellcheck source=tests/sip/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 write_acme_config "auth_fail_limit: 3, auth_block: 60s"

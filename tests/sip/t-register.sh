@@ -3,6 +3,7 @@
 # MD5 and a SHA-256 challenge in the tenant's realm, qop="auth"), the answer gets 200
 # listing our Contact; a second phone of the same user adds a second binding, and both
 # are listed.
+# shellcheck source=tests/sip/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 write_acme_config

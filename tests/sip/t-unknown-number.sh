@@ -2,6 +2,7 @@
 # A call to a number that is not provisioned gets 404 and creates no call. The same call
 # claiming to come from one of the tenant's phone users gets a 407 challenge instead:
 # nothing unauthenticated goes further than the provisioned numbers.
+# shellcheck source=tests/sip/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 write_acme_config
