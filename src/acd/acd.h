@@ -376,6 +376,9 @@ struct acd_agent_info {
 
 /* Returns 0 or ENOENT. */
 int acd_agent_info(const struct acd *acd, uint32_t a, struct acd_agent_info *out);
+/* Writes up to `max` ids of the queues agent a is a member of and returns how many it
+ * is a member of (0 for an unknown agent). */
+size_t acd_agent_queues(const struct acd *acd, uint32_t a, uint32_t *out, size_t max);
 
 /* ---- contacts ---- */
 

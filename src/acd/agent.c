@@ -460,6 +460,17 @@ int acd_agent_info(const struct acd *acd, uint32_t id, struct acd_agent_info *ou
 	return 0;
 }
 
+size_t acd_agent_queues(const struct acd *acd, uint32_t id, uint32_t *out, size_t max)
+{
+	const struct acd__agent *a = acd__agent_get(acd, id);
+
+	if (!a)
+		return 0;
+	for (uint32_t i = 0; i < a->nmembers && i < max; i++)
+		out[i] = a->members[i].queue;
+	return a->nmembers;
+}
+
 void acd__agent_rekey_all(struct acd *acd)
 {
 	for (uint32_t i = 0; i < acd->nagents; i++)
