@@ -155,9 +155,10 @@ struct media__rtcp_report {
 	bool has_rb; /* one report block about the source we receive */
 	struct media__rtcp_rb rb;
 	const char *cname;
+	bool bye; /* the session ends: a BYE follows */
 };
-/* Builds SR or RR followed by SDES CNAME into buf. Returns the length, or 0 when `size`
- * is too small. */
+/* Builds SR or RR followed by SDES CNAME (and BYE) into buf. Returns the length, or 0
+ * when `size` is too small. */
 size_t media__rtcp_build(uint8_t *buf, size_t size, const struct media__rtcp_report *r);
 /* NTP timestamp (RFC 5905 64-bit format) of a CLOCK_REALTIME reading in microseconds. */
 uint64_t media__ntp_from_us(uint64_t epoch_us);
@@ -701,7 +702,8 @@ uint32_t media__rand(struct media__worker *w);
 /* rx.c */
 void media__rx_rtp(struct media__worker *w, struct media_session *s);
 void media__rx_rtcp(struct media__worker *w, struct media_session *s);
-void media__rtcp_send(struct media__worker *w, struct media_session *s);
+/* Sends our report (with a BYE when `bye`). */
+void media__rtcp_send(struct media__worker *w, struct media_session *s, bool bye);
 /* Ends a received RFC 4733 event whose end packets never came. */
 void media__dtmf_rx_check(struct media__worker *w, struct media_session *s);
 /* Stops a play: sends MEDIA_EV_PLAY_DONE with `end` unless `quiet`. */

@@ -126,7 +126,7 @@ size_t media__rtcp_build(uint8_t *buf, size_t size, const struct media__rtcp_rep
 	if (cname_len > 255)
 		cname_len = 255;
 	sdes = (8 + 2 + cname_len + 4) & ~(size_t)3;
-	if (size < first + sdes)
+	if (size < first + sdes + (r->bye ? 8 : 0))
 		return 0;
 	buf[0] = (uint8_t)(0x80 | (r->has_rb ? 1 : 0));
 	buf[1] = r->sender ? RTCP_SR : RTCP_RR;
@@ -152,7 +152,15 @@ size_t media__rtcp_build(uint8_t *buf, size_t size, const struct media__rtcp_rep
 	if (cname_len)
 		memcpy(buf + n + 10, r->cname, cname_len);
 	memset(buf + n + 10 + cname_len, 0, sdes - 10 - cname_len);
-	return n + sdes;
+	n += sdes;
+	if (r->bye) {
+		buf[n] = 0x81;
+		buf[n + 1] = RTCP_BYE;
+		wr16(buf + n + 2, 1);
+		wr32(buf + n + 4, r->ssrc);
+		n += 8;
+	}
+	return n;
 }
 
 uint64_t media__ntp_from_us(uint64_t epoch_us)

@@ -479,7 +479,7 @@ void media__rx_rtcp(struct media__worker *w, struct media_session *s)
 	}
 }
 
-void media__rtcp_send(struct media__worker *w, struct media_session *s)
+void media__rtcp_send(struct media__worker *w, struct media_session *s, bool bye)
 {
 	struct media__rtcp_report r;
 	struct timespec now;
@@ -494,6 +494,7 @@ void media__rtcp_send(struct media__worker *w, struct media_session *s)
 	us = (uint64_t)now.tv_sec * 1000000u + (uint64_t)now.tv_nsec / 1000u;
 	r.ssrc = s->tx.ssrc;
 	r.cname = w->m->cname;
+	r.bye = bye;
 	r.sender = s->tx.sent_since_report;
 	if (r.sender) {
 		r.ntp = media__ntp_from_us(us);

@@ -301,6 +301,9 @@ void media__session_move(struct media_session *s, struct media__worker *to)
 
 void media__session_release(struct media__worker *w, struct media_session *s)
 {
+	/* RFC 3550 6.6: a leaving participant says so. */
+	if (s->configured && s->tx.sent)
+		media__rtcp_send(w, s, true);
 	media__play_end(w, s, MEDIA_PLAY_STOPPED, true);
 	if (s->role == MEDIA__ROLE_BRIDGE)
 		media__bridge_leave(w, s);

@@ -67,7 +67,7 @@ static void session_check(struct media__worker *w, struct media_session *s)
 		media__event(w->m, MEDIA_EV_RTP_TIMEOUT, s->owner, NULL);
 	}
 	if (w->now_ms >= s->rtcp_next_ms) {
-		media__rtcp_send(w, s);
+		media__rtcp_send(w, s, false);
 		/* RFC 3550 6.3.1: randomised between 0.5 and 1.5 times the interval. */
 		s->rtcp_next_ms = w->now_ms + w->m->rtcp_ms / 2 + media__rand(w) % w->m->rtcp_ms;
 	}

@@ -254,6 +254,22 @@ static void test_rtcp_parse_rejects_invalid_compounds(void **state)
 	assert_int_equal(media__rtcp_parse(trailing, 4, &info), EINVAL);
 }
 
+static void test_rtcp_report_can_end_with_bye(void **state)
+{
+	struct media__rtcp_report r = {.ssrc = 9, .cname = "c", .bye = true};
+	struct media__rtcp_info info;
+	uint8_t buf[64];
+	size_t len;
+
+	(void)state;
+	len = media__rtcp_build(buf, sizeof(buf), &r);
+	assert_int_equal(len, 8 + 12 + 8);
+	assert_int_equal(buf[len - 7], 203);
+	assert_int_equal(media__rtcp_parse(buf, len, &info), 0);
+	assert_true(info.bye);
+	assert_int_equal(media__rtcp_build(buf, 24, &r), 0);
+}
+
 static void test_rtcp_bye_is_noticed(void **state)
 {
 	uint8_t pkt[16] = {0x80, 201, 0, 1, 0, 0, 0, 9, 0x81, 203, 0, 1, 0, 0, 0, 9};
@@ -288,6 +304,7 @@ int main(void)
 	    cmocka_unit_test(test_rtcp_sender_report_round_trips),
 	    cmocka_unit_test(test_rtcp_receiver_report_without_blocks),
 	    cmocka_unit_test(test_rtcp_parse_rejects_invalid_compounds),
+	    cmocka_unit_test(test_rtcp_report_can_end_with_bye),
 	    cmocka_unit_test(test_rtcp_bye_is_noticed),
 	    cmocka_unit_test(test_ntp_conversion),
 	};

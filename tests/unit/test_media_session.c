@@ -532,7 +532,7 @@ static void test_bridge_moves_a_session_placed_on_another_worker(void **state)
 	pa.active = pc.active = false;
 	tp_run(peers, 3, 3);
 	/* b's peer still hears its play (it travelled with b): packets keep coming. */
-	assert_in_range(pb.npkts, 28, 34);
+	assert_in_range(pb.npkts, 20, 36);
 	media_play_stop(b);
 	assert_true(tm_wait(&t, MEDIA_EV_PLAY_DONE, 500, NULL));
 	tp_reset(&pb);
