@@ -123,6 +123,17 @@ static size_t node_edges(const struct ivr_flow *f, const struct ivr_node *n, int
 	return k;
 }
 
+/* Room for the successors of any node of `f` (slots, cases, a goto). */
+static size_t edges_max(const struct ivr_flow *f)
+{
+	size_t m = 0;
+
+	for (size_t i = 0; i < f->nnodes; i++)
+		if (f->nodes[i].ncases > m)
+			m = f->nodes[i].ncases;
+	return IVR_SLOT_COUNT + m + 2;
+}
+
 static int set_adj(struct graph *g, size_t v, const int *e, size_t n)
 {
 	g->adj[v] = malloc((n + 1) * sizeof(int));
@@ -161,7 +172,8 @@ void ivr__validate(struct ivr_load *l)
 {
 	struct ivr_flow *f = l->f;
 	struct graph g;
-	int edges[IVR_SLOT_COUNT + 64];
+	int *edges = NULL;
+	size_t emax = edges_max(f);
 	int *queue = NULL;
 	bool *seen = NULL, *reported = NULL;
 
@@ -184,14 +196,14 @@ void ivr__validate(struct ivr_load *l)
 	}
 	if (l->errors || cy_error_count(l->c) > l->errors0 || f->start < 0)
 		return;
-	if (graph_init(&g, f->nnodes)) {
+	edges = malloc(emax * sizeof(*edges));
+	if (graph_init(&g, f->nnodes) || !edges) {
 		l->errors++;
 		goto out;
 	}
 	for (size_t i = 0; i < f->nnodes; i++) {
 		g.input[i] = ivr__node_takes_input(&f->nodes[i]);
-		if (set_adj(&g, i, edges,
-			    node_edges(f, &f->nodes[i], edges, 64 + IVR_SLOT_COUNT))) {
+		if (set_adj(&g, i, edges, node_edges(f, &f->nodes[i], edges, emax))) {
 			l->errors++;
 			goto out;
 		}
@@ -229,6 +241,7 @@ void ivr__validate(struct ivr_load *l)
 					   f->nodes[f->start].name);
 	}
 out:
+	free(edges);
 	free(queue);
 	free(seen);
 	free(reported);
@@ -242,7 +255,8 @@ void ivr__validate_set(struct cy *c, const struct ivr_flowset *set)
 	size_t total = 0, *base = NULL;
 	struct graph g;
 	bool *reported = NULL;
-	int edges[IVR_SLOT_COUNT + 64];
+	int *edges = NULL;
+	size_t emax = 0;
 
 	memset(&g, 0, sizeof(g));
 	base = calloc(set->n + 1, sizeof(*base));
@@ -251,14 +265,17 @@ void ivr__validate_set(struct cy *c, const struct ivr_flowset *set)
 	for (size_t i = 0; i < set->n; i++) {
 		base[i] = total;
 		total += set->flows[i]->nnodes;
+		if (edges_max(set->flows[i]) > emax)
+			emax = edges_max(set->flows[i]);
 	}
-	if (graph_init(&g, total))
+	edges = malloc((emax + 1) * sizeof(*edges));
+	if (!edges || graph_init(&g, total))
 		goto out;
 	for (size_t i = 0; i < set->n; i++) {
 		const struct ivr_flow *f = set->flows[i];
 		for (size_t j = 0; j < f->nnodes; j++) {
 			const struct ivr_node *n = &f->nodes[j];
-			size_t k = node_edges(f, n, edges, 63 + IVR_SLOT_COUNT);
+			size_t k = node_edges(f, n, edges, emax);
 			g.input[base[i] + j] = ivr__node_takes_input(n);
 			for (size_t e = 0; e < k; e++)
 				edges[e] += (int)base[i];
@@ -310,6 +327,7 @@ void ivr__validate_set(struct cy *c, const struct ivr_flowset *set)
 		}
 	}
 out:
+	free(edges);
 	free(reported);
 	free(base);
 	graph_free(&g);
