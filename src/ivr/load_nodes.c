@@ -473,9 +473,11 @@ static int load_hours(struct ivr_load *l, struct ivr_node *n)
 		n->cal = n->own_cal;
 	} else if (cy_is_scalar(l->c, cal, p)) {
 		const char *name = cy_text(cal);
-		for (size_t i = 0; i < l->env->ncalendars; i++)
-			if (!strcmp(ivr_calendar_name(l->env->calendars[i]), name))
+		for (size_t i = 0; i < l->env->ncalendars; i++) {
+			const char *cn = ivr_calendar_name(l->env->calendars[i]);
+			if (cn && !strcmp(cn, name))
 				n->cal = l->env->calendars[i];
+		}
 		if (!n->cal)
 			ivr__lerror(l, cal, p, "unknown calendar \"%s\"", name);
 	}
