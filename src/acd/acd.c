@@ -98,7 +98,11 @@ int acd_new(const struct acd_params *p, const struct acd_handlers *h, struct acd
 	acd->agents = acd__calloc(acd, p->max_agents, sizeof(*acd->agents));
 	acd->queues = acd__calloc(acd, p->max_queues, sizeof(*acd->queues));
 	acd->skills = acd__calloc(acd, p->max_skills, sizeof(*acd->skills));
-	acd->contacts = acd__calloc(acd, p->max_contacts, sizeof(*acd->contacts));
+	acd->contacts = aligned_alloc(64, (size_t)p->max_contacts * sizeof(*acd->contacts));
+	if (acd->contacts) {
+		memset(acd->contacts, 0, (size_t)p->max_contacts * sizeof(*acd->contacts));
+		acd->mem += (size_t)p->max_contacts * sizeof(*acd->contacts);
+	}
 	acd->heap = acd__calloc(acd, (size_t)p->max_contacts + p->max_agents, sizeof(*acd->heap));
 	acd->ev_cap = 256;
 	acd->ev = acd__calloc(acd, acd->ev_cap, sizeof(*acd->ev));

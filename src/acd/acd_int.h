@@ -43,16 +43,27 @@ struct acd__node {
 	uint64_t wsum; /* weights in this subtree */
 };
 
+/*
+ * An ordered index in one of two shapes. A treap (list = false) does everything in
+ * O(log n). A sorted list (list = true) serves keys that almost always arrive larger
+ * than every key present - agents keyed by "idle since" for longest-idle and ring-all -
+ * with O(1) insert at the tail (walking back past the few larger keys otherwise), O(1)
+ * remove and O(1) next; its rank and select walk. List nodes have pri == 0 and use r/l
+ * as next/prev; treap nodes always have pri != 0.
+ */
 struct acd__tree {
 	struct acd__node *root;
-	struct acd__node *first; /* cached minimum */
+	struct acd__node *first; /* cached minimum; NULL when empty */
+	struct acd__node *last;	 /* list: the maximum */
+	uint32_t count;		 /* list: nodes */
+	bool list;
+	uint64_t wsum; /* list: weights */
 };
 
 /* tree.c */
 void acd__tree_insert(struct acd__tree *t, struct acd__node *n);
 void acd__tree_remove(struct acd__tree *t, struct acd__node *n);
 struct acd__node *acd__tree_next(const struct acd__node *n);
-uint32_t acd__tree_rank(const struct acd__node *n);
 uint32_t acd__tree_count_less(const struct acd__tree *t, const struct acd__node *key);
 struct acd__node *acd__tree_select(const struct acd__tree *t, uint32_t k);
 struct acd__node *acd__tree_select_weight(const struct acd__tree *t, uint64_t w);
@@ -60,25 +71,30 @@ struct acd__node *acd__tree_first_k1_after(const struct acd__tree *t, uint64_t k
 int acd__node_cmp(const struct acd__node *a, const struct acd__node *b);
 static inline uint32_t acd__tree_size(const struct acd__tree *t)
 {
+	if (t->list)
+		return t->count;
 	return t->root ? t->root->size : 0;
 }
 static inline uint64_t acd__tree_weight(const struct acd__tree *t)
 {
+	if (t->list)
+		return t->wsum;
 	return t->root ? t->root->wsum : 0;
 }
 
 /* An agent's membership of a queue; its node sits in one of the queue's agent trees
  * while the agent is available for that queue. */
 struct acd__member {
-	struct acd__node node;
-	struct acd__member *qnext, *qprev; /* the queue's member list */
+	/* Read for every membership when the agent frees up: kept ahead of the node. */
 	uint32_t agent, queue;
-	int penalty;
-	uint32_t order;
-	uint32_t weight;  /* proficiency: sum of levels in the queue's skills, at least 1 */
 	uint16_t pen_idx; /* index of `penalty` in the queue's sorted penalty list */
 	uint8_t stage;	  /* first relaxation stage at which the agent qualifies */
 	bool indexed;
+	int penalty;
+	uint32_t order;
+	uint32_t weight; /* proficiency: sum of levels in the queue's skills, at least 1 */
+	struct acd__member *qnext, *qprev; /* the queue's member list */
+	struct acd__node node;
 };
 
 /* Queue `queue` offers its contacts at relaxation stage >= `stage` to this queue's
@@ -91,20 +107,22 @@ struct acd__borrow {
 struct acd__contact;
 
 struct acd__queue {
-	bool used;
-	struct acd_queue_params p;
+	/* What an agent freeing up reads first: one cache line for the common case. */
+	uint32_t nwaiting; /* in the wait trees */
 	uint8_t nstage;
+	uint8_t channel;
+	bool used;
+	struct acd__tree wait[ACD__NSTAGE_MAX];
+	struct acd_queue_params p;
 	uint8_t stage_cap[ACD__NSTAGE_MAX]; /* cap on required levels, 0 = none */
 	int stage_maxpen[ACD__NSTAGE_MAX];  /* worst penalty allowed, -1 = any */
 	int *pens;			    /* distinct penalties of members, ascending */
 	uint16_t npen, pens_cap;
 	struct acd__tree *buckets; /* [pen_idx * nstage + stage]: available agents */
 	uint32_t navail;	   /* agents in all buckets */
-	struct acd__tree wait[ACD__NSTAGE_MAX];
-	uint32_t nwaiting;  /* in the wait trees */
-	uint32_t nqueued;   /* waiting, sticky or ringing */
-	uint32_t ncbqueued; /* callbacks among them */
-	uint32_t ncontacts; /* every contact of this queue, connected ones included */
+	uint32_t nqueued;	   /* waiting, sticky or ringing */
+	uint32_t ncbqueued;	   /* callbacks among them */
+	uint32_t ncontacts;	   /* every contact of this queue, connected ones included */
 	struct acd__contact *arr_head, *arr_tail; /* queued contacts by entry time */
 	struct acd__member *members;
 	uint32_t nmembers, staffed;
@@ -149,31 +167,34 @@ struct acd__agent {
 
 enum acd__where { ACD__IN_NONE, ACD__IN_QUEUE, ACD__IN_STICKY };
 
+/* Contacts are 64-byte aligned: the node is one cache line, and what deciding whether
+ * an agent may take the contact reads is in the next. */
 struct acd__contact {
-	struct acd__node node;		    /* in a queue's wait tree or an agent's sticky tree */
+	struct acd__node node; /* in a queue's wait tree or an agent's sticky tree */
+	uint32_t avoid;	       /* agent not to offer it to before avoid_until */
+	uint8_t nskills, stage, state, channel;
+	uint64_t avoid_until;
+	uint32_t queue;
+	uint8_t where; /* enum acd__where */
+	uint8_t priority;
+	bool used, callback;
+	struct acd_skill_level skills[ACD_MAX_CONTACT_SKILLS];
 	struct acd__contact *anext, *aprev; /* the queue's list by entry time */
 	uint64_t ref;
-	uint32_t id; /* index | generation << 24 */
-	uint32_t queue;
+	uint32_t id;	 /* index | generation << 24 */
 	uint32_t agent;	 /* connected agent */
 	uint32_t offers; /* first agent ringing for it */
 	uint16_t noffers;
-	uint8_t state; /* enum acd_contact_state */
-	uint8_t where; /* enum acd__where */
-	uint8_t stage, priority, channel, nskills;
-	bool used, callback, overdue, queued;
-	struct acd_skill_level skills[ACD_MAX_CONTACT_SKILLS];
+	bool overdue, queued;
 	uint64_t since, entered, answered_at;
 	uint32_t preferred;
 	uint64_t sticky_until;
-	uint32_t avoid;
-	uint64_t avoid_until;
 	uint64_t ring_until;
 	uint64_t next_announce;
 	uint32_t seq;
 	uint32_t hidx;
 	uint32_t next_free;
-};
+} __attribute__((aligned(64)));
 
 struct acd__skill {
 	char *name;
@@ -324,7 +345,7 @@ struct acd_strategy {
 	acd__pick_h *pick;
 	acd__key_h *key;
 	bool ring_all;
-	bool uses_load; /* least-loaded first on multi-capacity channels */
+	bool list; /* keys arrive in increasing order: index agents in sorted lists */
 };
 const struct acd_strategy *acd__strategy(enum acd_strategy_id id);
 struct acd__member *acd__pick_ordered(struct acd *acd, struct acd__queue *q,

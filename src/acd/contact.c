@@ -70,6 +70,8 @@ void acd__contact_queue_out(struct acd *acd, struct acd__contact *c)
 bool acd__contact_fits(const struct acd *acd, const struct acd__contact *c,
 		       const struct acd__agent *a)
 {
+	if (c->avoid == ACD_NONE && !c->nskills)
+		return true; /* the common case, without touching the agent */
 	if (c->avoid != ACD_NONE && c->avoid_until > acd->now &&
 	    (c->avoid == ACD__AVOID_ALL || c->avoid == acd__agent_id(acd, a)))
 		return false;

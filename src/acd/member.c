@@ -108,7 +108,7 @@ void acd__agent_sync_index(struct acd *acd, struct acd__agent *a)
 	for (uint32_t i = 0; i < a->nmembers; i++) {
 		struct acd__member *m = &a->members[i];
 		struct acd__queue *q = &acd->queues[m->queue];
-		bool want = (a->avail & ACD_CH_BIT(q->p.channel)) != 0;
+		bool want = (a->avail & ACD_CH_BIT(q->channel)) != 0;
 		uint64_t k1, k2;
 
 		if (!want) {
@@ -172,6 +172,8 @@ static int ensure_pen(struct acd *acd, struct acd__queue *q, int penalty)
 	memmove(&nb[(size_t)(lo + 1) * q->nstage], &nb[(size_t)lo * q->nstage],
 		(size_t)(q->npen - lo) * q->nstage * sizeof(*nb));
 	memset(&nb[(size_t)lo * q->nstage], 0, q->nstage * sizeof(*nb));
+	for (uint8_t st = 0; st < q->nstage; st++)
+		nb[(size_t)lo * q->nstage + st].list = acd__strategy(q->p.strategy)->list;
 	memmove(&q->pens[lo + 1], &q->pens[lo], (size_t)(q->npen - lo) * sizeof(*q->pens));
 	q->pens[lo] = penalty;
 	q->npen++;

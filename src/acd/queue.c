@@ -193,6 +193,7 @@ int acd_queue_add(struct acd *acd, const struct acd_queue_params *p, uint64_t no
 	q = &acd->queues[i];
 	memset(q, 0, sizeof(*q));
 	q->p = *p;
+	q->channel = (uint8_t)p->channel;
 	acd__queue_compute_stages(q);
 	q->aht_ewma = (double)p->aht_hint_ms;
 	err = link_queue(acd, q);

@@ -55,7 +55,7 @@ static bool route_borrowed(struct acd *acd, struct acd__contact *c, const struct
 		for (uint16_t p = 0; p < x->npen; p++) {
 			struct acd__tree *t = &x->buckets[(size_t)p * x->nstage];
 			struct acd__member *m;
-			if (!t->root)
+			if (!t->first)
 				continue;
 			m = st->pick(acd, x, &t, 1, c);
 			if (m) {
@@ -89,7 +89,7 @@ void acd__route_contact(struct acd *acd, struct acd__contact *c)
 		struct acd__member *m;
 		size_t n = 0;
 		for (uint8_t s = 0; s <= c->stage; s++)
-			if (row[s].root)
+			if (row[s].first)
 				trees[n++] = &row[s];
 		if (!n)
 			continue;
@@ -128,7 +128,7 @@ static struct acd__contact *better(struct acd__contact *best, struct acd__contac
 static struct acd__contact *scan_queue(struct acd *acd, struct acd__agent *a, struct acd__queue *q,
 				       uint8_t from, struct acd__contact *best)
 {
-	if (!q->nwaiting || !(a->avail & ACD_CH_BIT(q->p.channel)))
+	if (!q->nwaiting || !(a->avail & ACD_CH_BIT(q->channel)))
 		return best;
 	for (uint8_t s = from; s < q->nstage; s++)
 		if (q->wait[s].first)

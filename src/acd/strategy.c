@@ -171,13 +171,13 @@ static struct acd__member *pick_weighted(struct acd *acd, struct acd__queue *q,
 static const struct acd_strategy strategies[ACD_STRATEGY_COUNT] = {
     [ACD_STRATEGY_LONGEST_IDLE] = {"longest-idle", acd__pick_ordered, key_idle, false, true},
     [ACD_STRATEGY_ROUND_ROBIN] = {"round-robin", pick_rr, key_order, false, false},
-    [ACD_STRATEGY_LEAST_CALLS] = {"least-calls", acd__pick_ordered, key_calls, false, true},
-    [ACD_STRATEGY_LEAST_TALK_TIME] = {"least-talk-time", acd__pick_ordered, key_talk, false, true},
+    [ACD_STRATEGY_LEAST_CALLS] = {"least-calls", acd__pick_ordered, key_calls, false, false},
+    [ACD_STRATEGY_LEAST_TALK_TIME] = {"least-talk-time", acd__pick_ordered, key_talk, false, false},
     [ACD_STRATEGY_RING_ALL] = {"ring-all", acd__pick_ordered, key_idle, true, true},
     [ACD_STRATEGY_LINEAR] = {"linear", acd__pick_ordered, key_order, false, false},
     [ACD_STRATEGY_RANDOM] = {"random", pick_random, key_none, false, false},
     [ACD_STRATEGY_WEIGHTED_RANDOM] = {"weighted-random", pick_weighted, key_none, false, false},
-    [ACD_STRATEGY_BEST_SKILL] = {"best-skill", acd__pick_ordered, key_skill, false, true},
+    [ACD_STRATEGY_BEST_SKILL] = {"best-skill", acd__pick_ordered, key_skill, false, false},
 };
 
 const struct acd_strategy *acd__strategy(enum acd_strategy_id id)

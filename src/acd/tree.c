@@ -1,10 +1,11 @@
 /*
  * The ordered index under every ACD decision: an intrusive treap with parent pointers,
- * augmented with subtree sizes and weights. Nodes are embedded in their owners (agent
- * memberships, contacts), so inserting and removing never allocates. Keys are compared
- * as (k1, k2, tie); tie makes every key unique. The minimum is cached so that the head
- * of a queue or the best free agent is read in O(1); insert, remove, rank, select and
- * weighted select are O(log n) expected.
+ * augmented with subtree sizes and weights, or a sorted doubly linked list for keys
+ * that arrive in increasing order (see struct acd__tree). Nodes are embedded in their
+ * owners (agent memberships, contacts), so inserting and removing never allocates.
+ * Keys are compared as (k1, k2, tie); tie makes every key unique. The minimum is cached
+ * so that the head of a queue or the best free agent is read in O(1); for the treap,
+ * insert, remove, rank, select and weighted select are O(log n) expected.
  */
 #include "acd/acd_int.h"
 
@@ -73,7 +74,7 @@ static void rotate_up(struct acd__tree *t, struct acd__node *x)
 	update(x);
 }
 
-void acd__tree_insert(struct acd__tree *t, struct acd__node *n)
+static void treap_insert(struct acd__tree *t, struct acd__node *n)
 {
 	struct acd__node *parent = NULL, *cur = t->root;
 	int dir = 0;
@@ -81,6 +82,7 @@ void acd__tree_insert(struct acd__tree *t, struct acd__node *n)
 	n->l = n->r = NULL;
 	n->size = 1;
 	n->wsum = n->weight;
+	n->pri |= 1; /* never 0: that marks list nodes */
 	while (cur) {
 		parent = cur;
 		cur->size++;
@@ -101,7 +103,7 @@ void acd__tree_insert(struct acd__tree *t, struct acd__node *n)
 		t->first = n;
 }
 
-void acd__tree_remove(struct acd__tree *t, struct acd__node *n)
+static void treap_remove(struct acd__tree *t, struct acd__node *n)
 {
 	struct acd__node *child, *up;
 
@@ -119,8 +121,64 @@ void acd__tree_remove(struct acd__tree *t, struct acd__node *n)
 	n->l = n->r = n->p = NULL;
 }
 
+/* List shape: insert from the tail, where new keys nearly always belong. */
+static void list_insert(struct acd__tree *t, struct acd__node *n)
+{
+	struct acd__node *after = t->last;
+
+	n->pri = 0;
+	n->p = NULL;
+	while (after && acd__node_cmp(after, n) > 0)
+		after = after->l;
+	n->l = after;
+	n->r = after ? after->r : t->first;
+	if (n->r)
+		n->r->l = n;
+	else
+		t->last = n;
+	if (after)
+		after->r = n;
+	else
+		t->first = n;
+	t->count++;
+	t->wsum += n->weight;
+}
+
+static void list_remove(struct acd__tree *t, struct acd__node *n)
+{
+	if (n->l)
+		n->l->r = n->r;
+	else
+		t->first = n->r;
+	if (n->r)
+		n->r->l = n->l;
+	else
+		t->last = n->l;
+	n->l = n->r = NULL;
+	t->count--;
+	t->wsum -= n->weight;
+}
+
+void acd__tree_insert(struct acd__tree *t, struct acd__node *n)
+{
+	if (t->list)
+		list_insert(t, n);
+	else
+		treap_insert(t, n);
+}
+
+void acd__tree_remove(struct acd__tree *t, struct acd__node *n)
+{
+	if (t->list)
+		list_remove(t, n);
+	else
+		treap_remove(t, n);
+}
+
 struct acd__node *acd__tree_next(const struct acd__node *n)
 {
+	if (!n->pri)
+		return n->r;
 	if (n->r) {
 		n = n->r;
 		while (n->l)
@@ -132,23 +190,17 @@ struct acd__node *acd__tree_next(const struct acd__node *n)
 	return n->p;
 }
 
-/* Number of nodes before n in its tree. */
-uint32_t acd__tree_rank(const struct acd__node *n)
-{
-	uint32_t r = sz(n->l);
-
-	for (; n->p; n = n->p)
-		if (n->p->r == n)
-			r += sz(n->p->l) + 1;
-	return r;
-}
-
 /* Number of nodes of t ordered before `key` (which need not be in t). */
 uint32_t acd__tree_count_less(const struct acd__tree *t, const struct acd__node *key)
 {
 	const struct acd__node *cur = t->root;
 	uint32_t r = 0;
 
+	if (t->list) {
+		for (cur = t->first; cur && acd__node_cmp(cur, key) < 0; cur = cur->r)
+			r++;
+		return r;
+	}
 	while (cur) {
 		if (acd__node_cmp(cur, key) < 0) {
 			r += sz(cur->l) + 1;
@@ -164,6 +216,11 @@ struct acd__node *acd__tree_select(const struct acd__tree *t, uint32_t k)
 {
 	struct acd__node *cur = t->root;
 
+	if (t->list) {
+		for (cur = t->first; cur && k; cur = cur->r)
+			k--;
+		return cur;
+	}
 	while (cur) {
 		uint32_t ls = sz(cur->l);
 		if (k < ls) {
@@ -182,6 +239,14 @@ struct acd__node *acd__tree_select_weight(const struct acd__tree *t, uint64_t w)
 {
 	struct acd__node *cur = t->root;
 
+	if (t->list) {
+		for (cur = t->first; cur; cur = cur->r) {
+			if (w < cur->weight)
+				return cur;
+			w -= cur->weight;
+		}
+		return NULL;
+	}
 	while (cur) {
 		uint64_t lw = ws(cur->l);
 		if (w < lw) {
@@ -202,6 +267,11 @@ struct acd__node *acd__tree_first_k1_after(const struct acd__tree *t, uint64_t k
 {
 	struct acd__node *cur = t->root, *best = NULL;
 
+	if (t->list) {
+		for (cur = t->first; cur && cur->k1 <= k1; cur = cur->r)
+			;
+		return cur;
+	}
 	while (cur) {
 		if (cur->k1 > k1) {
 			best = cur;

@@ -34,16 +34,29 @@ static void check_tree(const struct acd__tree *t)
 {
 	const struct acd__node *n, *prev = NULL;
 
+	uint32_t count = 0;
+
 	if (t->root)
 		assert_null(t->root->p);
-	assert_int_equal(tree_count(t->root), acd__tree_size(t));
+	if (!t->list)
+		assert_int_equal(tree_count(t->root), acd__tree_size(t));
 	for (n = t->first; n; n = acd__tree_next(n)) {
 		if (prev)
 			assert_true(acd__node_cmp(prev, n) < 0);
-		if (n->p)
-			assert_true(n->p->pri >= n->pri);
+		if (t->list) {
+			assert_int_equal(n->pri, 0);
+			assert_ptr_equal(n->l, prev);
+		} else {
+			assert_int_not_equal(n->pri, 0);
+			if (n->p)
+				assert_true(n->p->pri >= n->pri);
+		}
 		prev = n;
+		count++;
 	}
+	assert_int_equal(count, acd__tree_size(t));
+	if (t->list)
+		assert_ptr_equal(t->last, prev);
 }
 
 static void check_invariants(struct acd *acd)
