@@ -20,9 +20,9 @@ static void on_tone(void *arg, int code, int level, int delay)
 	(void)delay;
 	if (code) {
 		ib->digit = (char)code;
-		ib->start_ms = ib->now_ms;
+		ib->start = ib->pos;
 	} else if (ib->digit) {
-		uint64_t ms = ib->now_ms - ib->start_ms;
+		uint64_t ms = (ib->pos - ib->start) / 8;
 
 		ib->done = ib->digit;
 		ib->done_ms = (uint16_t)(ms > 0xFFFF ? 0xFFFF : ms);
@@ -62,10 +62,10 @@ void media__inband_free(struct media__inband *ib)
 	free(ib);
 }
 
-bool media__inband_feed(struct media__inband *ib, const int16_t *pcm8, unsigned n, uint64_t now_ms)
+bool media__inband_feed(struct media__inband *ib, const int16_t *pcm8, unsigned n)
 {
-	ib->now_ms = now_ms;
 	ib->done = 0;
 	dtmf_rx(ib->rx, pcm8, (int)n);
+	ib->pos += n;
 	return ib->done != 0;
 }

@@ -396,16 +396,17 @@ void media__jbuf_get(struct media__jbuf *j, int16_t *out);
 
 struct media__inband {
 	struct dtmf_rx_state_s *rx;
-	char digit; /* tone being heard */
-	uint64_t start_ms;
-	uint64_t now_ms; /* time of the audio being fed */
-	char done;	 /* digit that just ended, for the caller to report */
+	char digit;	/* tone being heard */
+	uint64_t start; /* where it began, in samples fed */
+	uint64_t pos;	/* samples fed before the current block */
+	char done;	/* digit that just ended, for the caller to report */
 	uint16_t done_ms;
 };
 int media__inband_new(struct media__inband **out);
 void media__inband_free(struct media__inband *ib);
-/* Feeds 8 kHz audio; returns true (and fills done/done_ms) when a digit ended. */
-bool media__inband_feed(struct media__inband *ib, const int16_t *pcm8, unsigned n, uint64_t now_ms);
+/* Feeds 8 kHz audio; returns true (and fills done/done_ms) when a digit ended. Durations
+ * count the audio itself, not its arrival times, so network jitter does not bend them. */
+bool media__inband_feed(struct media__inband *ib, const int16_t *pcm8, unsigned n);
 
 /* ---------------------------------------------------------------- threads and sessions */
 

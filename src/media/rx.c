@@ -162,7 +162,7 @@ static void inband_feed(struct media__worker *w, struct media_session *s, const 
 {
 	if (!decode_once8(w, s, payload, len, d))
 		return;
-	if (media__inband_feed(s->inband, d->pcm8, d->n8, w->now_ms)) {
+	if (media__inband_feed(s->inband, d->pcm8, d->n8)) {
 		struct media__dtmf_out out = {.ndigits = 1};
 
 		out.digit[0] = s->inband->done;
