@@ -86,7 +86,7 @@ static void test_each_member_hears_the_others_but_not_itself(void **state)
 		assert_int_equal(media_mix_join(c.x, c.s[i], MEDIA_MIX_FULL, NULL), 0);
 	conf_talk(&c, 75);
 	for (int i = 0; i < 3; i++) {
-		assert_in_range(c.p[i].npkts, 65, 76);
+		assert_in_range(c.p[i].npkts, 60, 90); /* one per tick, ±scheduling */
 		for (int j = 0; j < 3; j++) {
 			if (i == j)
 				assert_true(heard(&c, i, freq[j]) < 1e3);
