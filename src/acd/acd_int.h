@@ -146,6 +146,7 @@ struct acd__agent {
 	uint8_t cap[ACD_CH_COUNT], load[ACD_CH_COUNT];
 	uint8_t avail; /* channels it can take a new contact on now */
 	uint8_t missed;
+	bool had_contact;
 	bool paused_now; /* just paused for missed offers (ring-all timeout bookkeeping) */
 	struct acd_skill_level *skills; /* sorted by skill id */
 	size_t nskills;

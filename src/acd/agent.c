@@ -408,6 +408,9 @@ int acd_agent_set_state(struct acd *acd, uint32_t id, enum acd_state st, uint16_
 	a->reason = st == ACD_STATE_NOT_READY ? reason : 0;
 	if (st == ACD_STATE_READY)
 		a->missed = 0;
+	/* An agent who has not had a contact yet is idle since it first became ready. */
+	if (st == ACD_STATE_READY && !a->had_contact && !a->idle_since)
+		a->idle_since = now_ms;
 	if (st == ACD_STATE_LOGGED_OUT) {
 		if (a->in_wrap) {
 			struct acd__queue *wq = acd__queue_get(acd, a->wrap_queue);

@@ -152,6 +152,7 @@ int acd_offer_accept(struct acd *acd, uint32_t cid, uint32_t aid, uint64_t now_m
 	if (a->answered < UINT32_MAX)
 		a->answered++;
 	a->missed = 0;
+	a->had_contact = true;
 	acd__contact_schedule(acd, c);
 	acd__offers_cancel(acd, c, ACD_CANCEL_ANSWERED_ELSEWHERE);
 	acd__agent_refresh(acd, a, ACD_CAUSE_ANSWER, cid);

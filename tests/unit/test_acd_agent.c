@@ -174,6 +174,47 @@ static void test_logout_while_ringing_withdraws_offer_and_contact_goes_on(void *
 	assert_int_equal(fx_stats(f, q).c.missed_offers, 0);
 }
 
+static void test_caller_hanging_up_while_ringing_cancels_the_offer(void **state)
+{
+	struct fx *f = *state;
+	uint32_t q = fx_queue(f, ACD_STRATEGY_LONGEST_IDLE, "s");
+	uint32_t a = fx_agent(f, "s", 5), c;
+	struct acd_agent_info in;
+
+	fx_ready(f, a);
+	c = fx_enqueue(f, q, -1);
+	assert_int_equal(acd_contact_abandon(f->acd, c, f->now), 0);
+	assert_int_equal(fx_nth(f, FX_CANCEL, -1)->why, ACD_CANCEL_CONTACT_GONE);
+	assert_int_equal(last_state(f, a)->from, ACD_STATE_RESERVED);
+	assert_int_equal(last_state(f, a)->to, ACD_STATE_READY);
+	assert_int_equal(last_state(f, a)->cause, ACD_CAUSE_CANCEL);
+	assert_int_equal(acd_agent_info(f->acd, a, &in), 0);
+	assert_int_equal(in.missed, 0); /* not the agent's fault */
+	assert_int_equal(fx_stats(f, q).c.abandoned, 1);
+}
+
+static void test_logout_while_busy_applies_after_the_contact(void **state)
+{
+	struct fx *f = *state;
+	struct acd_queue_params p;
+	uint32_t q, a, c;
+
+	fx_qparams(f, &p, ACD_STRATEGY_LONGEST_IDLE, "s", 1);
+	p.wrap_up_ms = 30000;
+	q = fx_queue_p(f, &p);
+	a = fx_agent(f, "s", 5);
+	fx_ready(f, a);
+	c = fx_enqueue(f, q, -1);
+	assert_int_equal(acd_offer_accept(f->acd, c, a, f->now), 0);
+	assert_int_equal(acd_agent_set_state(f->acd, a, ACD_STATE_LOGGED_OUT, 0, f->now), 0);
+	assert_int_equal(fx_state(f, a), ACD_STATE_BUSY);
+	assert_int_equal(acd_contact_end(f->acd, c, f->now), 0);
+	assert_int_equal(fx_state(f, a), ACD_STATE_WRAP_UP); /* wrap-up is still done */
+	fx_run(f, 30000);
+	assert_int_equal(fx_state(f, a), ACD_STATE_LOGGED_OUT);
+	assert_int_equal(fx_stats(f, q).c.handled, 1);
+}
+
 static void test_reject_counts_missed_and_goes_to_next_agent(void **state)
 {
 	struct fx *f = *state;
@@ -452,6 +493,8 @@ int main(void)
 	    T(test_agent_in_wrap_up_is_not_offered),
 	    T(test_not_ready_while_busy_applies_after_the_contact),
 	    T(test_logout_while_ringing_withdraws_offer_and_contact_goes_on),
+	    T(test_caller_hanging_up_while_ringing_cancels_the_offer),
+	    T(test_logout_while_busy_applies_after_the_contact),
 	    T(test_reject_counts_missed_and_goes_to_next_agent),
 	    T(test_ring_timeout_goes_to_next_agent),
 	    T(test_consecutive_misses_pause_agent_with_no_answer),

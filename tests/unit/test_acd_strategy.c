@@ -28,14 +28,34 @@ static void test_longest_idle_picks_agent_idle_longest(void **state)
 	uint32_t a0 = fx_agent(f, "s", 5), a1 = fx_agent(f, "s", 5), a2 = fx_agent(f, "s", 5);
 
 	handle_alone(f, q, a0, 1000);
+	assert_int_equal(acd_agent_set_state(f->acd, a0, ACD_STATE_NOT_READY, 0, f->now), 0);
 	fx_advance(f, 1000);
 	handle_alone(f, q, a1, 1000);
-	fx_ready(f, a2); /* never had a contact: idle longest */
-	assert_int_equal(offered_to(f, q), a2);
-	assert_int_equal(acd_agent_set_state(f->acd, a2, ACD_STATE_NOT_READY, 0, f->now), 0);
+	assert_int_equal(acd_agent_set_state(f->acd, a1, ACD_STATE_NOT_READY, 0, f->now), 0);
+	fx_advance(f, 1000);
+	fx_ready(f, a2); /* no contact yet: idle since it became ready, the latest */
+	fx_ready(f, a1);
+	fx_ready(f, a0);
 	assert_int_equal(offered_to(f, q), a0);
 	assert_int_equal(acd_agent_set_state(f->acd, a0, ACD_STATE_NOT_READY, 0, f->now), 0);
 	assert_int_equal(offered_to(f, q), a1);
+	assert_int_equal(acd_agent_set_state(f->acd, a1, ACD_STATE_NOT_READY, 0, f->now), 0);
+	assert_int_equal(offered_to(f, q), a2);
+}
+
+static void test_longest_idle_keeps_idle_time_across_a_break(void **state)
+{
+	struct fx *f = *state;
+	uint32_t q = fx_queue(f, ACD_STRATEGY_LONGEST_IDLE, "s");
+	uint32_t a0 = fx_agent(f, "s", 5), a1 = fx_agent(f, "s", 5);
+
+	handle_alone(f, q, a0, 1000);
+	assert_int_equal(acd_agent_set_state(f->acd, a0, ACD_STATE_NOT_READY, 3, f->now), 0);
+	fx_advance(f, 1000);
+	handle_alone(f, q, a1, 1000);
+	fx_advance(f, 60000);
+	fx_ready(f, a0); /* back from a break: still idle since its last contact */
+	assert_int_equal(offered_to(f, q), a0);
 }
 
 static void test_longest_idle_counts_from_end_of_wrap_up(void **state)
@@ -257,13 +277,14 @@ static void test_best_skill_picks_highest_level_ties_by_longest_idle(void **stat
 	uint32_t q = fx_queue(f, ACD_STRATEGY_BEST_SKILL, "s");
 	uint32_t a3 = fx_agent(f, "s", 3), a7 = fx_agent(f, "s", 7), b7 = fx_agent(f, "s", 7);
 
-	handle_alone(f, q, a7, 1000); /* a7 was busy recently: b7 idles longer */
-	fx_ready(f, a3);
-	fx_ready(f, b7);
-	assert_int_equal(offered_to(f, q), b7);
-	assert_int_equal(acd_agent_set_state(f->acd, b7, ACD_STATE_NOT_READY, 0, f->now), 0);
+	fx_ready(f, a3);	      /* idles longest, but is the least proficient */
+	handle_alone(f, q, a7, 1000); /* a7's last contact ended... */
+	fx_advance(f, 1000);
+	fx_ready(f, b7); /* ...before b7 logged in */
 	assert_int_equal(offered_to(f, q), a7);
 	assert_int_equal(acd_agent_set_state(f->acd, a7, ACD_STATE_NOT_READY, 0, f->now), 0);
+	assert_int_equal(offered_to(f, q), b7);
+	assert_int_equal(acd_agent_set_state(f->acd, b7, ACD_STATE_NOT_READY, 0, f->now), 0);
 	assert_int_equal(offered_to(f, q), a3);
 }
 
@@ -287,6 +308,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 #define T(x) cmocka_unit_test_setup_teardown(x, fx_setup, fx_teardown)
 	    T(test_longest_idle_picks_agent_idle_longest),
+	    T(test_longest_idle_keeps_idle_time_across_a_break),
 	    T(test_longest_idle_counts_from_end_of_wrap_up),
 	    T(test_longest_idle_skips_wrap_up),
 	    T(test_round_robin_rotates_with_memory),
