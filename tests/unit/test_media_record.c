@@ -114,7 +114,7 @@ static void test_recording_puts_customer_left_and_agent_right(void **state)
 	read_wav(c.path, &w);
 	assert_int_equal(w.channels, 2);
 	assert_int_equal(w.rate, 8000);
-	assert_in_range(w.frames, 8000 * 19 / 10, 8000 * 22 / 10);
+	assert_in_range(w.frames, 8000 * 19 / 10, 8000 * 3);
 	/* Skip the jitter buffer's start; look at the middle second. */
 	double l440 = power(&w, 0, 4000, 8000, 440), l1000 = power(&w, 0, 4000, 8000, 1000);
 	double r440 = power(&w, 1, 4000, 8000, 440), r1000 = power(&w, 1, 4000, 8000, 1000);
@@ -164,7 +164,7 @@ static void test_pause_writes_silence_and_keeps_the_timeline(void **state)
 	c.customer.active = c.agent.active = false;
 	call_end(&c);
 	read_wav(c.path, &w);
-	assert_in_range(w.frames, 8000 * 29 / 10, 8000 * 32 / 10);
+	assert_in_range(w.frames, 8000 * 29 / 10, 8000 * 4);
 	/* The paused second (give or take a tick) is silent on both channels... */
 	assert_true(power(&w, 0, 8800, 6400, 440) < 1);
 	assert_true(power(&w, 1, 8800, 6400, 1000) < 1);
@@ -190,7 +190,7 @@ static void test_gap_in_one_side_becomes_silence_on_its_channel(void **state)
 	c.customer.active = c.agent.active = false;
 	call_end(&c);
 	read_wav(c.path, &w);
-	assert_in_range(w.frames, 8000 * 29 / 10, 8000 * 32 / 10);
+	assert_in_range(w.frames, 8000 * 29 / 10, 8000 * 4);
 	assert_true(power(&w, 0, 9600, 4800, 440) < 1);
 	assert_true(power(&w, 1, 9600, 4800, 1000) > 1e5); /* the agent went on */
 	assert_true(power(&w, 0, 17600, 4800, 440) > 1e5);

@@ -32,11 +32,11 @@ static void test_bridge_relays_packets_both_ways(void **state)
 	pa.active = pb.active = true;
 	tp_run(peers, 2, 50);
 	pa.active = pb.active = false;
-	tp_run(peers, 2, 5);
+	tp_run(peers, 2, 15);
 
 	/* Each peer got the other's 50 packets, as one continuous stream of its own. */
-	assert_in_range(pb.npkts, 48, 50);
-	assert_in_range(pa.npkts, 48, 50);
+	assert_in_range(pb.npkts, 46, 50);
+	assert_in_range(pa.npkts, 46, 50);
 	for (size_t i = 1; i < pb.npkts; i++) {
 		assert_int_equal(pb.pkts[i].ssrc, pb.pkts[0].ssrc);
 		assert_int_equal((uint16_t)(pb.pkts[i].seq - pb.pkts[i - 1].seq), 1);
@@ -91,8 +91,8 @@ static void test_symmetric_rtp_latches_on_the_source(void **state)
 	pb.active = true;
 	tp_run(peers, 2, 20);
 	pa.active = pb.active = false;
-	tp_run(peers, 2, 3);
-	assert_in_range(pa.npkts, 18, 20);
+	tp_run(peers, 2, 15);
+	assert_in_range(pa.npkts, 16, 20);
 	media_session_free(a);
 	media_session_free(b);
 	tm_stop(&t);
@@ -123,7 +123,7 @@ static void test_stream_stays_continuous_when_a_play_interrupts_relaying(void **
 	assert_int_equal(media_play(a, &req), 0); /* a 250 ms beep to A, over B's voice */
 	tp_run(peers, 2, 30);
 	pb.active = false;
-	tp_run(peers, 2, 3);
+	tp_run(peers, 2, 15);
 	assert_true(tm_wait(&t, MEDIA_EV_PLAY_DONE, 500, &ev));
 	assert_int_equal(ev.play_id, 7);
 	assert_int_equal(ev.play_end, MEDIA_PLAY_COMPLETED);
@@ -131,7 +131,7 @@ static void test_stream_stays_continuous_when_a_play_interrupts_relaying(void **
 
 	/* A hears one stream: relayed, beep, relayed again, without a seam in SSRC or
 	 * numbering, timestamps always moving forward, a marker at each switch. */
-	assert_in_range(pa.npkts, 46, 52);
+	assert_in_range(pa.npkts, 44, 56);
 	for (size_t i = 1; i < pa.npkts; i++) {
 		assert_int_equal(pa.pkts[i].ssrc, pa.pkts[0].ssrc);
 		assert_int_equal((uint16_t)(pa.pkts[i].seq - pa.pkts[i - 1].seq), 1);
@@ -166,8 +166,8 @@ static void test_bridge_transcodes_pcmu_and_pcma(void **state)
 	pa.active = pb.active = true;
 	tp_run(peers, 2, 40);
 	pa.active = pb.active = false;
-	tp_run(peers, 2, 3);
-	assert_in_range(pb.npkts, 38, 40);
+	tp_run(peers, 2, 15);
+	assert_in_range(pb.npkts, 36, 40);
 	assert_int_equal(pb.pkts[5].pt, 8);
 	n = tp_decode(&pb, 8, MEDIA_CODEC_PCMA, pcm, 8000);
 	assert_true(tp_goertzel(pcm, n, 1, 440, 8000) > 100 * tp_goertzel(pcm, n, 1, 1000, 8000));
@@ -201,14 +201,14 @@ static void test_bridge_transcodes_g722_and_pcmu(void **state)
 	pa.active = pb.active = true;
 	tp_run(peers, 2, 40);
 	pa.active = pb.active = false;
-	tp_run(peers, 2, 3);
+	tp_run(peers, 2, 15);
 	/* G.722 (16 kHz audio) to G.711 through the resampler, and back. */
-	assert_in_range(pb.npkts, 38, 40);
+	assert_in_range(pb.npkts, 36, 40);
 	assert_int_equal(pb.pkts[5].len, 160);
 	n = tp_decode(&pb, 0, MEDIA_CODEC_PCMU, pcm, 16000);
 	assert_true(tp_goertzel(pcm + 800, n - 800, 1, 1000, 8000) >
 		    100 * tp_goertzel(pcm + 800, n - 800, 1, 440, 8000));
-	assert_in_range(pa.npkts, 38, 40);
+	assert_in_range(pa.npkts, 36, 40);
 	assert_int_equal(pa.pkts[5].pt, 9);
 	assert_int_equal(pa.pkts[5].len, 160);
 	assert_int_equal(pa.pkts[6].ts - pa.pkts[5].ts, 160); /* G.722's 8 kHz RTP clock */
@@ -341,8 +341,8 @@ static void test_codec_change_mid_call_switches_to_transcoding(void **state)
 	tp_reset(&pb);
 	tp_run(peers, 2, 40);
 	pa.active = false;
-	tp_run(peers, 2, 3);
-	assert_in_range(pb.npkts, 38, 41);
+	tp_run(peers, 2, 15);
+	assert_in_range(pb.npkts, 36, 41);
 	assert_int_equal(pb.pkts[3].pt, 8);
 	n = tp_decode(&pb, 8, MEDIA_CODEC_PCMA, pcm, 8000);
 	assert_true(tp_goertzel(pcm, n, 1, 440, 8000) > 1e5);
