@@ -299,7 +299,9 @@ void acd_queue_params_default(struct acd_queue_params *p);
 
 /* Adds a queue. Returns 0, EINVAL (bad strategy, channel, levels, relaxation order,
  * a relaxation queue that does not exist or serves another channel), ENOENT (unknown
- * skill), ENOSPC (max_queues) or ENOMEM. Agents who qualify by skills join it. */
+ * skill), ENOSPC (max_queues) or ENOMEM. Agents who qualify by skills join it; on
+ * ENOMEM while they join, the queue exists (*out is written) but some agents may have
+ * been left out of it: retry with acd_queue_update(). */
 int acd_queue_add(struct acd *acd, const struct acd_queue_params *p, uint64_t now_ms,
 		  uint32_t *out);
 /* Replaces a queue's settings (same checks as add; the channel cannot change). Members
@@ -367,7 +369,7 @@ struct acd_agent_info {
 	uint32_t answered;   /* today */
 	uint64_t talk_ms;    /* today */
 	uint8_t missed;	     /* missed offers in a row */
-	uint64_t idle_since; /* end of the last contact including wrap-up */
+	uint64_t idle_since; /* end of the last contact including wrap-up (or first ready) */
 	uint64_t state_since;
 	uint32_t offer; /* contact ringing this agent, or ACD_NONE */
 	size_t nqueues; /* queues the agent is a member of */

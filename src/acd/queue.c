@@ -129,12 +129,13 @@ static void unlink_queue(struct acd *acd, struct acd__queue *q)
 			borrow_del(&acd->queues[q->p.relax[i].add_queue], id);
 }
 
-/* Agents whose membership of q may change: current members, holders of its anchor
- * skill and agents that list it. Returns a new array (caller frees with acd__free) or
- * NULL with *n = 0. */
-static uint32_t *affected_agents(struct acd *acd, struct acd__queue *q, uint32_t *n, uint32_t *cap)
+/* Agents whose membership of q may change: current members, holders of the anchor
+ * skill of settings p and agents that list q. Returns a new array (caller frees with
+ * acd__free), or NULL with *n = 0: nobody (*cap = 0) or out of memory (*cap > 0). */
+static uint32_t *affected_agents(struct acd *acd, struct acd__queue *q,
+				 const struct acd_queue_params *p, uint32_t *n, uint32_t *cap)
 {
-	const struct acd__skill *s = q->p.nskills ? &acd->skills[q->p.skills[0].skill] : NULL;
+	const struct acd__skill *s = p->nskills ? &acd->skills[p->skills[0].skill] : NULL;
 	uint32_t id = acd__queue_id(acd, q), c = q->nmembers + (s ? s->nagents : 0), k = 0, i;
 	uint32_t *v;
 	struct acd__member *m;
@@ -205,11 +206,13 @@ int acd_queue_add(struct acd *acd, const struct acd_queue_params *p, uint64_t no
 	if (i == acd->nqueues)
 		acd->nqueues++;
 	acd__enter(acd, now_ms);
-	v = affected_agents(acd, q, &n, &cap);
+	v = affected_agents(acd, q, &q->p, &n, &cap);
+	if (!v && cap)
+		err = ENOMEM;
 	rebuild_agents(acd, v, n, &err);
 	acd__free(acd, v, cap, sizeof(*v));
-	acd__leave(acd);
 	*out = i;
+	acd__leave(acd);
 	return err;
 }
 
@@ -229,8 +232,14 @@ int acd_queue_update(struct acd *acd, uint32_t id, const struct acd_queue_params
 		return err;
 	if (p->channel != q->p.channel)
 		return EINVAL;
+	v1 = affected_agents(acd, q, &q->p, &n1, &cap1);
+	v2 = affected_agents(acd, q, p, &n2, &cap2);
+	if ((!v1 && cap1) || (!v2 && cap2)) {
+		acd__free(acd, v1, cap1, sizeof(*v1));
+		acd__free(acd, v2, cap2, sizeof(*v2));
+		return ENOMEM;
+	}
 	acd__enter(acd, now_ms);
-	v1 = affected_agents(acd, q, &n1, &cap1);
 	for (m = q->members; m; m = m->qnext)
 		acd__agent_unindex(acd, &acd->agents[m->agent]);
 	for (c = q->arr_head; c; c = c->anext)
@@ -247,7 +256,6 @@ int acd_queue_update(struct acd *acd, uint32_t id, const struct acd_queue_params
 	acd__queue_compute_stages(q);
 	q->rr_valid = false;
 	err = link_queue(acd, q);
-	v2 = affected_agents(acd, q, &n2, &cap2);
 	rebuild_agents(acd, v1, n1, &err);
 	rebuild_agents(acd, v2, n2, &err);
 	acd__free(acd, v1, cap1, sizeof(*v1));
@@ -277,8 +285,10 @@ int acd_queue_remove(struct acd *acd, uint32_t id, uint64_t now_ms)
 		return ENOENT;
 	if (q->ncontacts || q->nborrowers)
 		return EBUSY;
+	v = affected_agents(acd, q, &q->p, &n, &cap);
+	if (!v && cap)
+		return ENOMEM;
 	acd__enter(acd, now_ms);
-	v = affected_agents(acd, q, &n, &cap);
 	unlink_queue(acd, q);
 	q->used = false;
 	for (i = 0; i < acd->nagents; i++) {

@@ -562,6 +562,30 @@ static void test_queue_update_keeps_places_and_applies_new_rules(void **state)
 	(void)c1;
 }
 
+static void test_queue_update_can_change_strategy(void **state)
+{
+	struct fx *f = *state;
+	struct acd_queue_params p;
+	uint32_t q, a[3];
+
+	fx_qparams(f, &p, ACD_STRATEGY_LONGEST_IDLE, NULL, 1);
+	q = fx_queue_p(f, &p);
+	for (int i = 0; i < 3; i++) {
+		a[i] = fx_agent_in(f, q, 0, (uint32_t)(3 - i));
+		fx_ready(f, a[i]);
+	}
+	p.strategy = ACD_STRATEGY_LINEAR;
+	assert_int_equal(acd_queue_update(f->acd, q, &p, f->now), 0);
+	fx_enqueue(f, q, -1);
+	assert_int_equal(fx_last_offer_agent(f), a[2]); /* order 1 */
+	p.strategy = ACD_STRATEGY_RING_ALL;
+	assert_int_equal(acd_queue_update(f->acd, q, &p, f->now), 0);
+	fx_clear(f);
+	fx_enqueue(f, q, -1);
+	assert_int_equal(fx_count(f, FX_OFFER), 2); /* the two free agents */
+	assert_int_equal(fx_stats(f, q).staffed, 3);
+}
+
 static void test_queue_remove_refused_while_in_use(void **state)
 {
 	struct fx *f = *state;
@@ -717,6 +741,7 @@ int main(void)
 	    T(test_announcements_give_position_and_ewt),
 	    T(test_announcement_ewt_unknown_without_staff),
 	    T(test_queue_update_keeps_places_and_applies_new_rules),
+	    T(test_queue_update_can_change_strategy),
 	    T(test_queue_remove_refused_while_in_use),
 	    T(test_removed_queue_leaves_its_members),
 	    T(test_stale_contact_id_is_refused),
