@@ -146,6 +146,7 @@ void acd_free(struct acd *acd)
 			free(a->skills);
 			free(a->explicit_q);
 			free(a->members);
+			free(a->mhot);
 		}
 	}
 	if (acd->queues)

@@ -135,6 +135,12 @@ struct acd__queue {
 	double aht_ewma;
 };
 
+/* The part of a membership read when the agent frees up, kept apart and dense. */
+struct acd__mhot {
+	uint32_t queue;
+	uint8_t stage;
+};
+
 struct acd__agent {
 	bool used;
 	uint64_t ref;
@@ -153,7 +159,9 @@ struct acd__agent {
 	struct acd_membership *explicit_q;
 	size_t nexplicit;
 	struct acd__member *members;
+	struct acd__mhot *mhot; /* queue and stage of members[i] */
 	uint32_t nmembers;
+	uint32_t nindexed; /* memberships in a tree of free agents */
 	uint64_t idle_since, state_since;
 	bool in_wrap;
 	uint64_t wrap_until, wrap_start, wrap_talk;
@@ -168,13 +176,14 @@ struct acd__agent {
 
 enum acd__where { ACD__IN_NONE, ACD__IN_QUEUE, ACD__IN_STICKY };
 
-/* Contacts are 64-byte aligned: the node is one cache line, and what deciding whether
- * an agent may take the contact reads is in the next. */
+/* Contacts are 64-byte aligned, and laid out so that deciding whether an agent may take
+ * the contact at a tree's head (key in the node, avoid and nskills before it) reads one
+ * cache line. */
 struct acd__contact {
-	struct acd__node node; /* in a queue's wait tree or an agent's sticky tree */
-	uint32_t avoid;	       /* agent not to offer it to before avoid_until */
+	uint32_t avoid; /* agent not to offer it to before avoid_until */
 	uint8_t nskills, stage, state, channel;
 	uint64_t avoid_until;
+	struct acd__node node; /* in a queue's wait tree or an agent's sticky tree */
 	uint32_t queue;
 	uint8_t where; /* enum acd__where */
 	uint8_t priority;

@@ -92,11 +92,12 @@ static void member_out(struct acd *acd, struct acd__member *m)
 	acd__tree_remove(bucket(q, m), &m->node);
 	q->navail--;
 	m->indexed = false;
+	acd->agents[m->agent].nindexed--;
 }
 
 void acd__agent_unindex(struct acd *acd, struct acd__agent *a)
 {
-	for (uint32_t i = 0; i < a->nmembers; i++)
+	for (uint32_t i = 0; i < a->nmembers && a->nindexed; i++)
 		if (a->members[i].indexed)
 			member_out(acd, &a->members[i]);
 }
@@ -105,6 +106,8 @@ void acd__agent_unindex(struct acd *acd, struct acd__agent *a)
  * under its current keys. */
 void acd__agent_sync_index(struct acd *acd, struct acd__agent *a)
 {
+	if (!a->avail && !a->nindexed)
+		return; /* busy and in no tree: nothing to do, nothing to read */
 	for (uint32_t i = 0; i < a->nmembers; i++) {
 		struct acd__member *m = &a->members[i];
 		struct acd__queue *q = &acd->queues[m->queue];
@@ -128,6 +131,7 @@ void acd__agent_sync_index(struct acd *acd, struct acd__agent *a)
 		acd__tree_insert(bucket(q, m), &m->node);
 		q->navail++;
 		m->indexed = true;
+		a->nindexed++;
 	}
 }
 
@@ -233,6 +237,7 @@ static const struct acd__member *find_old(const struct acd__agent *a, uint32_t q
 int acd__agent_rebuild(struct acd *acd, struct acd__agent *a)
 {
 	struct acd__member *nm = NULL;
+	struct acd__mhot *hot = NULL;
 	uint32_t count = (uint32_t)a->nexplicit, n = 0, i, j;
 	uint32_t id = acd__agent_id(acd, a);
 	bool ready = a->presence == ACD_STATE_READY;
@@ -277,6 +282,11 @@ int acd__agent_rebuild(struct acd *acd, struct acd__agent *a)
 	}
 	for (i = 0; i < n && !err; i++)
 		err = ensure_pen(acd, &acd->queues[nm[i].queue], nm[i].penalty);
+	if (!err && n) {
+		hot = acd__calloc(acd, n, sizeof(*hot));
+		if (!hot)
+			err = ENOMEM;
+	}
 	if (err) {
 		acd__free(acd, nm, count, sizeof(*nm));
 		return err;
@@ -300,6 +310,7 @@ int acd__agent_rebuild(struct acd *acd, struct acd__agent *a)
 			q->staffed--;
 	}
 	acd__free(acd, a->members, a->nmembers, sizeof(*a->members));
+	acd__free(acd, a->mhot, a->nmembers, sizeof(*a->mhot));
 	if (!n) {
 		acd__free(acd, nm, count, sizeof(*nm));
 		nm = NULL;
@@ -312,9 +323,12 @@ int acd__agent_rebuild(struct acd *acd, struct acd__agent *a)
 			acd->mem -= (count - n) * sizeof(*nm);
 	}
 	a->members = nm;
+	a->mhot = hot;
 	a->nmembers = n;
 	for (i = 0; i < n; i++) {
 		struct acd__queue *q = &acd->queues[nm[i].queue];
+		hot[i].queue = nm[i].queue;
+		hot[i].stage = nm[i].stage;
 		member_link(q, &nm[i]);
 		if (ready)
 			q->staffed++;

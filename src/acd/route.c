@@ -153,7 +153,7 @@ void acd__route_agent(struct acd *acd, struct acd__agent *a)
 		sticky = best != NULL;
 		/* A contact waiting for this very agent comes first. */
 		for (uint32_t i = 0; i < a->nmembers && !sticky; i++) {
-			const struct acd__member *m = &a->members[i];
+			const struct acd__mhot *m = &a->mhot[i];
 			struct acd__queue *q = &acd->queues[m->queue];
 			best = scan_queue(acd, a, q, m->stage, best);
 			if (m->stage)

@@ -81,7 +81,10 @@ static void check_invariants(struct acd *acd)
 		for (uint8_t s = 0; s < q->nstage; s++) {
 			for (const struct acd__node *n = q->wait[s].first; n;
 			     n = acd__tree_next(n)) {
-				const struct acd__contact *c = (const struct acd__contact *)n;
+				const struct acd__contact *c =
+				    (const struct acd__contact *)((const char *)n -
+								  offsetof(struct acd__contact,
+									   node));
 				if (c->nskills ||
 				    (c->avoid != ACD_NONE && c->avoid_until > acd->now))
 					continue;
@@ -98,8 +101,14 @@ static void check_invariants(struct acd *acd)
 			continue;
 		if (a->offer != ACD_NONE)
 			assert_int_equal(a->avail, 0);
+		uint32_t nind = 0;
+		for (uint32_t m = 0; m < a->nmembers; m++)
+			nind += a->members[m].indexed;
+		assert_int_equal(nind, a->nindexed);
 		for (uint32_t m = 0; m < a->nmembers; m++) {
 			const struct acd__queue *q = &acd->queues[a->members[m].queue];
+			assert_int_equal(a->mhot[m].queue, a->members[m].queue);
+			assert_int_equal(a->mhot[m].stage, a->members[m].stage);
 			assert_int_equal(a->members[m].indexed,
 					 (a->avail & ACD_CH_BIT(q->p.channel)) != 0);
 		}
