@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "engine/engine.h"
+#include "report/report.h"
 #include "store/store.h"
 
 static const char usage[] =
@@ -35,6 +36,10 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "check"))
 		return engine_check_cli(argc - 1, argv + 1);
+	if (!strcmp(cmd, "erlang"))
+		return report_erlang_cli(argc - 1, argv + 1);
+	if (!strcmp(cmd, "simulate"))
+		return report_simulate_cli(argc - 1, argv + 1);
 	if (!strcmp(cmd, "export"))
 		return store_export_cli(argc - 1, argv + 1);
 	if (!strcmp(cmd, "serve"))
