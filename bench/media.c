@@ -27,7 +27,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SLOTS	 10 /* the 20 ms period is cut in ten 2 ms slices */
+#ifndef SLOTS
+/* The 20 ms period is cut in 40 slices of 0.5 ms, each sending its share of the calls:
+ * packets spread over the period as calls with random phases send them (-DSLOTS=N). */
+#define SLOTS 40
+#endif
 #define PKT_LEN	 172
 #define RX_BATCH 256
 

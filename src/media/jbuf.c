@@ -83,6 +83,9 @@ void media__jbuf_free(struct media__jbuf *j)
 
 static void reset(struct media__jbuf *j)
 {
+	for (unsigned i = 0; i < j->npending; i++)
+		j->free_list[j->free_top++] = j->pending[i];
+	j->npending = 0;
 	jitter_buffer_reset(j->jb);
 	j->started = false;
 	j->fifo_len = 0;
@@ -104,7 +107,6 @@ int media__jbuf_reconfigure(struct media__jbuf *j, enum media_codec codec, unsig
 void media__jbuf_put(struct media__jbuf *j, uint32_t ssrc, uint32_t ts, uint16_t seq,
 		     const uint8_t *payload, size_t len)
 {
-	JitterBufferPacket pkt;
 	struct media__jb_slot *slot;
 
 	if (len == 0 || len > MEDIA__JB_SLOT_BYTES) {
@@ -130,14 +132,28 @@ void media__jbuf_put(struct media__jbuf *j, uint32_t ssrc, uint32_t ts, uint16_t
 	}
 	slot = &j->pool[j->free_list[--j->free_top]];
 	memcpy(slot->data, payload, len);
-	memset(&pkt, 0, sizeof(pkt));
-	pkt.data = (char *)slot->data;
-	pkt.len = (spx_uint32_t)len;
-	pkt.timestamp = ts;
-	/* One payload byte per 8 kHz timestamp unit for G.711 and for G.722 alike. */
-	pkt.span = (spx_uint32_t)len;
-	pkt.sequence = seq;
-	jitter_buffer_put(j->jb, &pkt);
+	slot->ts = ts;
+	slot->seq = seq;
+	slot->len = (uint16_t)len;
+	j->pending[j->npending++] = (uint16_t)slot->idx;
+}
+
+static void flush_pending(struct media__jbuf *j)
+{
+	for (unsigned i = 0; i < j->npending; i++) {
+		struct media__jb_slot *slot = &j->pool[j->pending[i]];
+		JitterBufferPacket pkt;
+
+		memset(&pkt, 0, sizeof(pkt));
+		pkt.data = (char *)slot->data;
+		pkt.len = slot->len;
+		pkt.timestamp = slot->ts;
+		/* One payload byte per 8 kHz timestamp unit for G.711 and for G.722 alike. */
+		pkt.span = slot->len;
+		pkt.sequence = slot->seq;
+		jitter_buffer_put(j->jb, &pkt);
+	}
+	j->npending = 0;
 }
 
 static void fifo_zeros(struct media__jbuf *j, unsigned n)
@@ -155,6 +171,7 @@ void media__jbuf_get(struct media__jbuf *j, int16_t *out)
 	int16_t dec[MEDIA__FRAME_MAX];
 	bool got = false;
 
+	flush_pending(j);
 	while (j->started && j->fifo_len < need) {
 		JitterBufferPacket pkt;
 		spx_int32_t off = 0;

@@ -360,6 +360,8 @@ unsigned media__rs_run(SpeexResamplerState *rs, const int16_t *in, unsigned n, i
 struct media__jb_slot {
 	struct media__jbuf *owner;
 	uint32_t idx;
+	uint32_t ts;
+	uint16_t seq, len;
 	uint8_t data[MEDIA__JB_SLOT_BYTES];
 };
 struct media__jbuf {
@@ -373,6 +375,11 @@ struct media__jbuf {
 	uint32_t last_ts;
 	unsigned free_top;
 	uint16_t free_list[MEDIA__JB_SLOTS];
+	/* Packets received since the last tick, handed to speexdsp just before the tick's
+	 * get: its clock only moves on ticks, so nothing is lost, and its 200-slot arrays
+	 * are walked once, warm, per tick instead of cold per packet. */
+	unsigned npending;
+	uint16_t pending[MEDIA__JB_SLOTS];
 	struct media__jb_slot pool[MEDIA__JB_SLOTS];
 	/* Decoded samples at the codec rate not handed out yet. */
 	unsigned fifo_len;
@@ -384,8 +391,9 @@ int media__jbuf_new(enum media_codec codec, unsigned out_rate, struct media__jbu
 void media__jbuf_free(struct media__jbuf *j);
 /* Changes the codec (re-INVITE) or the output rate; buffered audio is dropped. */
 int media__jbuf_reconfigure(struct media__jbuf *j, enum media_codec codec, unsigned out_rate);
-/* Stores a received payload (copied into the pool). A new SSRC or a jump of the
- * timestamp by more than ten seconds resets the buffer. */
+/* Stores a received payload (copied into the pool; the jitter buffer gets it on the next
+ * tick). A new SSRC or a jump of the timestamp by more than ten seconds resets the
+ * buffer. */
 void media__jbuf_put(struct media__jbuf *j, uint32_t ssrc, uint32_t ts, uint16_t seq,
 		     const uint8_t *payload, size_t len);
 /* Takes the next 20 ms (out_rate / 50 samples) into out: audio in timestamp order, with
