@@ -2,10 +2,16 @@
  * Internals of the media engine, shared between its files and its unit tests.
  *
  * Layout of the module: pure pieces with no I/O (g711.c, rtp.c, rtcp.c, dtmf.c, wav.c
- * header building, player.c sample generation) sit under the threaded machinery
- * (media.c: the engine-side API; worker.c: the epoll loop; rx.c: the packet path;
- * tx.c: outgoing streams; bridge.c, mix.c, recorder.c, session.c, audio.c, codec.c,
- * jbuf.c, inband.c).
+ * header building, player.c sample generation) sit under the threaded machinery:
+ * media.c (the engine-side API), worker.c (one epoll loop per worker thread), rx.c (the
+ * packet path), tx.c (outgoing streams), tick.c (the 20 ms timer's work), session.c,
+ * bridge.c, mix.c, recorder.c (and its writer thread), audio.c (prompt cache, tones),
+ * codec.c, jbuf.c, inband.c.
+ *
+ * Threads: the engine thread calls the public API, which queues commands (core/mq.h) to
+ * the worker a session is pinned to; workers push events to the engine's queue; the
+ * writer thread writes recordings. Locks exist only off the packet path: the slot and
+ * port free lists, the prompt cache, the recording chunk pool and the queues.
  *
  * Ownership: a session's fields below the "worker-owned" line are read and written only
  * by the worker thread the session is pinned to; the fields above it are written by the
