@@ -518,7 +518,18 @@ int main(int argc, char **argv)
 		run_phase(&b, true);
 	printf("\nreproduce: %s -n %u -s %u -w %u%s%s\n", argv[0], b.pairs, b.seconds, b.workers,
 	       b.only ? " -o " : "", b.only ? b.only : "");
-	printf("recordings in %s\n", b.dir);
+	if (b.dir == dir) {
+		/* Our own temporary directory: the recordings were only there to be written. */
+		char path[512];
+
+		for (unsigned i = 0; i < b.pairs; i++) {
+			snprintf(path, sizeof(path), "%s/call-%u.wav", b.dir, i);
+			unlink(path);
+		}
+		rmdir(b.dir);
+	} else {
+		printf("recordings in %s\n", b.dir);
+	}
 
 	media_destroy(b.m);
 	mq_free(b.events);
