@@ -516,8 +516,10 @@ int main(int argc, char **argv)
 		run_phase(&b, false);
 	if (!b.only || strcmp(b.only, "record") == 0)
 		run_phase(&b, true);
-	printf("\nreproduce: %s -n %u -s %u -w %u%s%s\n", argv[0], b.pairs, b.seconds, b.workers,
-	       b.only ? " -o " : "", b.only ? b.only : "");
+	printf("\nreproduce: %s -n %u -s %u -w %u -p %u%s%s   (make build first; 2 cores shared "
+	       "with the sender thread)\n",
+	       argv[0], b.pairs, b.seconds, b.workers, b.first_port, b.only ? " -o " : "",
+	       b.only ? b.only : "");
 	if (b.dir == dir) {
 		/* Our own temporary directory: the recordings were only there to be written. */
 		char path[512];
