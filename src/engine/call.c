@@ -176,6 +176,25 @@ static int route_user(struct call *c, struct eng_user *u)
 	return 0;
 }
 
+/* A new call in tenant t for the caller's leg; NULL (the leg rejected) when out of memory. */
+static struct call *call_start(struct engine *e, struct eng_tenant *t, struct sip_leg *leg,
+			       const struct sip_invite_info *info)
+{
+	struct call *c = call_new(e, t);
+
+	if (!c) {
+		sip_leg_reject(leg, 500, "Server Error");
+		return NULL;
+	}
+	c->a = leg;
+	sip_leg_set_cookie(leg, c);
+	sip_leg_set_media_owner(leg, owner_of(c, LEG_A));
+	snprintf(c->from, sizeof(c->from), "%s", info->from_user);
+	snprintf(c->to, sizeof(c->to), "%s", info->to_user);
+	eng__timeline(c, "created", "from", c->from);
+	return c;
+}
+
 void eng__incoming(void *arg, struct sip_leg *leg, const struct sip_invite_info *info)
 {
 	struct engine *e = arg;
@@ -201,38 +220,19 @@ void eng__incoming(void *arg, struct sip_leg *leg, const struct sip_invite_info 
 			sip_leg_reject(leg, 404, "Not Found");
 			return;
 		}
-		t = caller->t;
-		c = call_new(e, t);
-		if (!c) {
-			sip_leg_reject(leg, 500, "Server Error");
+		c = call_start(e, caller->t, leg, info);
+		if (!c)
 			return;
-		}
-		goto route_to_user_found;
-	route_to_user_found:
-		c->a = leg;
-		sip_leg_set_cookie(leg, c);
-		sip_leg_set_media_owner(leg, owner_of(c, LEG_A));
-		snprintf(c->from, sizeof(c->from), "%s", info->from_user);
-		snprintf(c->to, sizeof(c->to), "%s", info->to_user);
-		eng__timeline(c, "created", "from", c->from);
 		if (route_user(c, callee)) {
 			c->hangup_by = "system";
 			sip_leg_reject(leg, 480, "Temporarily Unavailable");
 		}
 		return;
 	}
-	c = call_new(e, t);
-	if (!c) {
-		sip_leg_reject(leg, 500, "Server Error");
+	c = call_start(e, t, leg, info);
+	if (!c)
 		return;
-	}
-	c->a = leg;
-	sip_leg_set_cookie(leg, c);
-	sip_leg_set_media_owner(leg, owner_of(c, LEG_A));
-	snprintf(c->from, sizeof(c->from), "%s", info->from_user);
-	snprintf(c->to, sizeof(c->to), "%s", info->to_user);
 	snprintf(c->number, sizeof(c->number), "%s", num->number);
-	eng__timeline(c, "created", "from", c->from);
 	log_info("engine", "tenant=%s call=%llu event=incoming from=%s number=%s source=%s",
 		 t->ct->id, (unsigned long long)c->id, c->from, c->number, info->source);
 	switch (num->target.kind) {
@@ -338,11 +338,6 @@ void eng__sip_event(void *arg, struct sip_leg *leg, const struct sip_event *ev)
 							 .tone = MEDIA_TONE_RINGBACK};
 				struct media_play_req r = {
 				    .items = &moh, .nitems = 1, .loop = true};
-				const char *file = NULL;
-				if (file) {
-					moh.kind = MEDIA_ITEM_FILE;
-					moh.path = file;
-				}
 				media_play(sip_leg_media(c->a), &r);
 				eng__timeline(c, "held", NULL, NULL);
 			} else if (!hold && c->a_held_by_b) {

@@ -133,18 +133,12 @@ static int engine_run(struct engine *e)
 	struct media_config mc = {0};
 	struct sip_config sc = {.cfg = e->cfg};
 	struct sip_handlers h = {
-	    .lookup = NULL,
+	    .lookup = eng__lookup,
 	    .incoming = eng__incoming,
 	    .event = eng__sip_event,
+	    .registration = eng__registration,
 	};
 	int err;
-
-	extern int eng__lookup(void *arg, const char *domain, const char *user,
-			       struct sip_cred *out);
-	extern void eng__registration(void *arg, void *cookie, const char *domain, const char *user,
-				      size_t n);
-	h.lookup = eng__lookup;
-	h.registration = eng__registration;
 
 	if ((err = mkdir_p(e->cfg->recordings)))
 		return err;

@@ -90,6 +90,10 @@ void eng__unprovision(struct engine *e);
 struct eng_tenant *eng__tenant_by_host(struct engine *e, const char *host);
 const struct cfg_number *eng__number(struct engine *e, struct eng_tenant **t, const char *number);
 
+/* engine.c: the SIP stack's credential lookup and registration notices. */
+int eng__lookup(void *arg, const char *domain, const char *user, struct sip_cred *out);
+void eng__registration(void *arg, void *cookie, const char *domain, const char *user, size_t n);
+
 /* call.c */
 void eng__incoming(void *arg, struct sip_leg *leg, const struct sip_invite_info *info);
 void eng__sip_event(void *arg, struct sip_leg *leg, const struct sip_event *ev);

@@ -322,9 +322,7 @@ void sip__invite(struct sip *s, nua_handle_t *nh, struct sip_leg *l, const sip_t
 	info.call_id = l->call_id;
 	if (sip->sip_proxy_authorization) {
 		char ip[64];
-		snprintf(ip, sizeof(ip), "%.*s",
-			 (int)(strrchr(src, ':') ? strrchr(src, ':') - src : (long)strlen(src)),
-			 src);
+		sip__source_ip(src, ip, sizeof(ip));
 		/* A blocked address may not go on guessing passwords through INVITEs. */
 		if (digest_guard_blocked(s->guard, ip, clock_mono_ms())) {
 			s->stats.blocked++;

@@ -117,8 +117,7 @@ void sip__source(const sip_t *sip, char *buf, size_t size)
 		 v->v_rport && *v->v_rport ? v->v_rport : (v->v_port ? v->v_port : "5060"));
 }
 
-/* The address part of "ip:port", for the guard. */
-static void source_ip(const char *src, char *buf, size_t size)
+void sip__source_ip(const char *src, char *buf, size_t size)
 {
 	const char *colon = strrchr(src, ':');
 	size_t n = colon ? (size_t)(colon - src) : strlen(src);
@@ -258,7 +257,7 @@ void sip__register(struct sip *s, nua_handle_t *nh, const sip_t *sip)
 	size_t before;
 
 	sip__source(sip, src, sizeof(src));
-	source_ip(src, ip, sizeof(ip));
+	sip__source_ip(src, ip, sizeof(ip));
 	if (!sip->sip_to || !sip->sip_to->a_url->url_user || !sip->sip_to->a_url->url_host) {
 		respond(s, nh, 400, "Missing To user", TAG_END());
 		goto out;

@@ -79,6 +79,8 @@ void sip__sweep(struct sip *s, int64_t now_s);
 void sip__aors_free(struct sip *s);
 /* Source "ip:port" of a request, from its top Via (received/rport as the stack set). */
 void sip__source(const sip_t *sip, char *buf, size_t size);
+/* The address part of "ip:port", for the guard. */
+void sip__source_ip(const char *src, char *buf, size_t size);
 /* Checks credentials in an Authorization-like header list for `realm`. Returns the
  * digest result, fills cred when OK or STALE. found=false when no header matched. */
 enum digest_result sip__check_auth(struct sip *s, const sip_authorization_t *au, const char *realm,
