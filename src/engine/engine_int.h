@@ -12,8 +12,10 @@
 
 #include "core/config.h"
 #include "core/mq.h"
+#include "acd/acd.h"
 #include "core/strmap.h"
 #include "engine/engine.h"
+#include "ivr/ivr.h"
 #include "media/media.h"
 #include "sip/sip.h"
 #include "store/store.h"
@@ -21,21 +23,53 @@
 #define ENG_MAX_FORKS 8
 
 struct eng_tenant;
+struct eng_ivr;	  /* flow.c: one call's IVR session */
+struct eng_flows; /* flow.c: the engine's TTS and data-dip workers */
 
 struct eng_user {
 	const struct cfg_user *cu;
 	struct eng_tenant *t;
 	size_t ncontacts;
 	unsigned active_calls;
+	uint32_t agent;	       /* ACD agent id, ACD_NONE when not an agent */
+	struct call *offer;    /* the call whose offer rings this agent */
+	enum acd_state state;  /* as last reported by the ACD */
+	uint16_t reason;       /* not-ready reason (index into reason_codes + 1) */
+	int64_t state_since;   /* wall clock, for the agent state log */
+};
+
+struct eng_queue {
+	const struct cfg_queue *cq;
+	struct eng_tenant *t;
+	uint32_t id; /* ACD queue id */
+	const struct ivr_calendar *hours;
+	bool open;
 };
 
 struct eng_tenant {
+	struct engine *e;
 	const struct cfg_tenant *ct;
 	struct eng_user *users;
 	size_t nusers;
+	struct eng_queue *queues;
+	size_t nqueues;
+	struct ivr_calendar **calendars; /* tenant.calendars, in order */
+	size_t ncalendars;
+	struct ivr_flowset *flows; /* loaded by flow.c */
+	struct acd *acd;
+	su_timer_t *acd_timer;
+	uint64_t acd_deadline; /* monotonic ms the timer is set for, ACD_NEVER: none */
 };
 
-enum call_state { CALL_ROUTING, CALL_RINGING, CALL_BRIDGED, CALL_ENDED };
+enum call_state {
+	CALL_ROUTING,
+	CALL_IVR,     /* answered, in a flow */
+	CALL_QUEUED,  /* answered, waiting in a queue (an offer may ring an agent) */
+	CALL_RINGING, /* ringing a user's phones, caller not answered */
+	CALL_BRIDGED,
+	CALL_FEATURE, /* a feature code: a prompt, then hang up */
+	CALL_ENDED
+};
 
 struct call {
 	uint64_t id;
@@ -49,6 +83,13 @@ struct call {
 	struct eng_user *target_user; /* the user being rung, if any */
 	int best_fail;		      /* best failure status among forks */
 	bool a_held_by_b;
+	bool a_answered;	 /* the caller's leg got our 200 */
+	struct eng_queue *q;	 /* the queue the call waits in, or was answered from */
+	uint32_t contact;	 /* ACD contact id, ACD_NONE */
+	struct eng_user *offered; /* agent an ACD offer rings */
+	uint32_t play_seq;	 /* ids of plays on the caller's leg */
+	bool callback;		 /* virtual hold: the caller left, to be called back */
+	struct eng_ivr *ivr;	 /* set while the call is in a flow */
 	char from[128], to[128], number[64], agent[64], queue[64];
 	char recording[640];
 	char disposition[32];
@@ -72,6 +113,8 @@ struct engine {
 	struct strmap *numbers;	  /* "tenant\x1fnumber" and "\x1fnumber" → cfg_number */
 	struct strmap *sip_users; /* "domain\x1fsipuser" → eng_user */
 	struct strmap *usernames; /* "tenant\x1fusername" → eng_user */
+	struct strmap *queue_ids; /* "tenant\x1fqueue" → eng_queue */
+	struct eng_flows *flows;
 	struct call **calls;	  /* hash by id */
 	size_t calls_cap, ncalls;
 	uint64_t next_call_id;
@@ -86,6 +129,8 @@ struct engine {
 
 /* provision.c */
 int eng__provision(struct engine *e);
+struct eng_queue *eng__queue(struct engine *e, struct eng_tenant *t, const char *id);
+const struct ivr_calendar *eng__calendar(struct eng_tenant *t, const char *name);
 void eng__unprovision(struct engine *e);
 struct eng_tenant *eng__tenant_by_host(struct engine *e, const char *host);
 const struct cfg_number *eng__number(struct engine *e, struct eng_tenant **t, const char *number);
@@ -99,6 +144,56 @@ void eng__incoming(void *arg, struct sip_leg *leg, const struct sip_invite_info 
 void eng__sip_event(void *arg, struct sip_leg *leg, const struct sip_event *ev);
 void eng__media_event(struct engine *e, const struct media_event *ev);
 void eng__calls_hangup_all(struct engine *e);
+
+/* call.c, for the ACD and IVR glue */
+void eng__call_hangup(struct call *c, int status, const char *by);
+int eng__call_answer(struct call *c);
+/* Rings every phone of user u for call c (transfer, overflow). 0 or ENOENT. */
+int eng__route_user(struct call *c, struct eng_user *u);
+/* Rings `number` through a trunk of the call's tenant (NULL: the first). 0 or errno. */
+int eng__route_number(struct call *c, const char *number, const char *trunk);
+/* Plays items to the caller; returns the play id (MEDIA_EV_PLAY_DONE comes back to the
+ * flow or queue code that asked, by the call's state). */
+uint32_t eng__play(struct call *c, const struct media_item *items, size_t n, bool loop);
+
+/* queue.c: the ACD driven by calls */
+int eng__acd_start(struct engine *e);
+void eng__acd_stop(struct engine *e);
+/* Puts an answered caller in queue q. priority -1: the number's or queue's default.
+ * 0 or errno (the caller is then still the flow's to handle). */
+int eng__queue_enter(struct call *c, struct eng_queue *q, int priority,
+		     const struct ivr_skill *skills, size_t nskills);
+/* A callback request (IVR `callback` node): the agent is rung first when it reaches the
+ * head of queue q, then `number` is dialled. 0 or errno. */
+int eng__queue_callback(struct eng_tenant *t, struct eng_queue *q, const char *number,
+			int priority);
+void eng__queue_digit(struct call *c, char digit);
+void eng__queue_play_done(struct call *c, uint32_t id);
+/* The caller's leg ended while queued: abandon. */
+void eng__queue_caller_gone(struct call *c);
+/* An agent's leg answered / failed for an ACD offer. */
+void eng__queue_offer_answered(struct call *c, struct sip_leg *l);
+void eng__queue_offer_failed(struct call *c, int status);
+/* A call answered from a queue ended: the agent starts wrap-up. */
+void eng__queue_call_ended(struct call *c);
+/* Phone registrations (auto_ready) and feature codes dialled from a phone. */
+void eng__agent_registered(struct eng_user *u, size_t ncontacts);
+bool eng__feature_code(struct engine *e, struct eng_user *u, struct sip_leg *leg,
+		       const struct sip_invite_info *info);
+
+/* flow.c: IVR flows driven by calls */
+int eng__flows_start(struct engine *e); /* loads flowsets, renders prompts, starts workers */
+void eng__flows_stop(struct engine *e);
+/* For `centrala check`: loads every tenant's calendars and flows, recording errors in
+ * cfg->cy; returns the number of errors added. */
+size_t eng__flows_check(struct cfg *cfg);
+/* Starts flow `name` for an answered caller. 0 or errno (ENOENT: no such flow). */
+int eng__flow_enter(struct call *c, const char *name);
+void eng__flow_digit(struct call *c, char digit);
+void eng__flow_play_done(struct call *c, uint32_t id);
+/* The caller hung up (or the call is torn down) while in a flow: the path goes to the
+ * timeline and the session is freed. */
+void eng__flow_end(struct call *c);
 
 /* record.c */
 void eng__timeline(struct call *c, const char *event, const char *key, const char *value);
