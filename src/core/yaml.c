@@ -62,35 +62,104 @@ static struct cy *cy_new(const char *name)
 	return c;
 }
 
+/* Configuration files are small; anything bigger is a mistake (a log or a recording
+ * passed by accident), refused before it is read. */
+#define CY_MAX_FILE (16u << 20)
+
+/*
+ * Returns the offset of the first byte that does not belong to well-formed UTF-8 (RFC
+ * 3629: no overlong forms, no surrogates, nothing above U+10FFFF), or NUL, or `len`
+ * when the whole text is valid. libfyaml must never see such bytes: a `%` directive
+ * followed by invalid UTF-8 makes its scanner loop for ever, and elsewhere it lets them
+ * through into values. Line and column (1-based, the column counted in characters, as
+ * libfyaml counts them) of the bad byte go to *line and *col.
+ */
+static size_t utf8_bad(const unsigned char *p, size_t len, int *line, int *col)
+{
+	size_t i = 0;
+
+	*line = 1;
+	*col = 1;
+	while (i < len) {
+		unsigned char b = p[i];
+		size_t n;
+		unsigned char lo = 0x80, hi = 0xbf;
+
+		if (b == 0)
+			return i;
+		if (b < 0x80) {
+			i++;
+			if (b == '\n') {
+				(*line)++;
+				*col = 1;
+			} else {
+				(*col)++;
+			}
+			continue;
+		}
+		if (b >= 0xc2 && b <= 0xdf)
+			n = 1;
+		else if (b >= 0xe0 && b <= 0xef) {
+			n = 2;
+			lo = b == 0xe0 ? 0xa0 : 0x80; /* overlong */
+			hi = b == 0xed ? 0x9f : 0xbf; /* surrogates */
+		} else if (b >= 0xf0 && b <= 0xf4) {
+			n = 3;
+			lo = b == 0xf0 ? 0x90 : 0x80; /* overlong */
+			hi = b == 0xf4 ? 0x8f : 0xbf; /* above U+10FFFF */
+		} else
+			return i;
+		if (len - i <= n || p[i + 1] < lo || p[i + 1] > hi)
+			return i;
+		for (size_t k = 2; k <= n; k++)
+			if ((p[i + k] & 0xc0) != 0x80)
+				return i;
+		i += n + 1;
+		(*col)++;
+	}
+	return len;
+}
+
 /* libfyaml reports syntax errors through its diag object; we collect them afterwards. */
 static void diag_discard(struct fy_diag *diag, void *user, const char *buf, size_t len)
 {
 }
 
-static int cy_parse(struct cy *c, const char *path, const char *text)
+/* Parses `buf` (len bytes, NUL-terminated, from malloc): the document takes it over and
+ * frees it, also when parsing fails. Text that is not UTF-8 is refused before libfyaml
+ * sees it. Returns 0, or ENOMEM when nothing could be set up. */
+static int cy_parse(struct cy *c, char *buf, size_t len)
 {
 	struct fy_diag_cfg dcfg;
 	struct fy_parse_cfg pcfg;
+	int line, col;
+	size_t bad = utf8_bad((const unsigned char *)buf, len, &line, &col);
 
+	if (bad < len) {
+		char *s = NULL;
+		if (asprintf(&s, "%s:%d:%d: invalid %s (byte 0x%02x): the file must be UTF-8 text",
+			     c->file, line, col, buf[bad] ? "UTF-8" : "NUL byte",
+			     (unsigned char)buf[bad]) < 0)
+			s = NULL;
+		msgs_add(&c->errors, s);
+		free(buf);
+		return 0;
+	}
 	fy_diag_cfg_default(&dcfg);
 	dcfg.fp = NULL;
 	dcfg.output_fn = diag_discard;
 	dcfg.colorize = false;
 	c->diag = fy_diag_create(&dcfg);
-	if (!c->diag)
+	if (!c->diag) {
+		free(buf);
 		return ENOMEM;
+	}
 	memset(&pcfg, 0, sizeof(pcfg));
 	pcfg.flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG;
 	pcfg.diag = c->diag;
-	if (path)
-		c->doc = fy_document_build_from_file(&pcfg, path);
-	else {
-		/* libfyaml reads a string in place: the document gets its own copy, so node
-		 * texts stay valid however long the caller's buffer lives. */
-		char *copy = strdup(text);
-		/* The document owns the copy from here on, freeing it even on failure. */
-		c->doc = copy ? fy_document_build_from_malloc_string(&pcfg, copy, FY_NT) : NULL;
-	}
+	/* libfyaml reads the buffer in place and owns it from here on, freeing it even on
+	 * failure; node texts stay valid as long as the document lives. */
+	c->doc = fy_document_build_from_malloc_string(&pcfg, buf, len);
 	if (!c->doc || fy_diag_got_error(c->diag)) {
 		void *it = NULL;
 		struct fy_diag_error *e;
@@ -104,8 +173,7 @@ static int cy_parse(struct cy *c, const char *path, const char *text)
 			any = 1;
 		}
 		if (!any)
-			cy_error(c, NULL, "", "%s",
-				 path ? "cannot read or parse the file" : "cannot parse the text");
+			cy_error(c, NULL, "", "cannot parse the YAML text");
 		if (c->doc) {
 			fy_document_destroy(c->doc);
 			c->doc = NULL;
@@ -114,21 +182,77 @@ static int cy_parse(struct cy *c, const char *path, const char *text)
 	return 0;
 }
 
+/* Reads a whole file into a NUL-terminated buffer from malloc. Returns 0 or an errno;
+ * EFBIG when it is larger than CY_MAX_FILE. */
+static int read_file(const char *path, char **out, size_t *out_len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	int err = 0;
+
+	if (!f)
+		return errno;
+	for (;;) {
+		size_t got;
+		if (len + 1 >= cap) {
+			size_t ncap = cap ? cap * 2 : 8192;
+			char *nb;
+			if (cap > CY_MAX_FILE) {
+				err = EFBIG;
+				goto out;
+			}
+			nb = realloc(buf, ncap);
+			if (!nb) {
+				err = ENOMEM;
+				goto out;
+			}
+			buf = nb;
+			cap = ncap;
+		}
+		got = fread(buf + len, 1, cap - len - 1, f);
+		len += got;
+		if (got == 0) {
+			if (ferror(f))
+				err = errno ? errno : EIO;
+			break;
+		}
+	}
+	if (len > CY_MAX_FILE)
+		err = EFBIG;
+out:
+	fclose(f);
+	if (err) {
+		free(buf);
+		return err;
+	}
+	buf[len] = '\0';
+	*out = buf;
+	*out_len = len;
+	return 0;
+}
+
 int cy_load_file(const char *path, struct cy **out)
 {
 	struct cy *c = cy_new(path);
-	FILE *f;
+	char *buf;
+	size_t len;
+	int err;
 
 	if (!c)
 		return ENOMEM;
-	f = fopen(path, "r");
-	if (!f) {
-		cy_error(c, NULL, "", "cannot open: %s", strerror(errno));
+	err = read_file(path, &buf, &len);
+	if (err == ENOMEM) {
+		cy_free(c);
+		return ENOMEM;
+	}
+	if (err) {
+		cy_error(c, NULL, "", "cannot read: %s",
+			 err == EFBIG ? "larger than 16 MiB" : strerror(err));
 		*out = c;
 		return 0;
 	}
-	fclose(f);
-	if (cy_parse(c, path, NULL)) {
+	if (cy_parse(c, buf, len)) {
 		cy_free(c);
 		return ENOMEM;
 	}
@@ -139,10 +263,20 @@ int cy_load_file(const char *path, struct cy **out)
 int cy_load_string(const char *name, const char *text, struct cy **out)
 {
 	struct cy *c = cy_new(name);
+	size_t len = strlen(text);
+	char *copy;
 
 	if (!c)
 		return ENOMEM;
-	if (cy_parse(c, NULL, text)) {
+	/* The document gets its own copy, so node texts stay valid however long the
+	 * caller's buffer lives. */
+	copy = malloc(len + 1);
+	if (!copy) {
+		cy_free(c);
+		return ENOMEM;
+	}
+	memcpy(copy, text, len + 1);
+	if (cy_parse(c, copy, len)) {
 		cy_free(c);
 		return ENOMEM;
 	}

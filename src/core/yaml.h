@@ -16,7 +16,9 @@ struct cy;
 
 /* Parses a file (or a string, `name` used in messages). On a syntax error the returned
  * context still exists, holds the error, and has no root. Returns 0 or ENOMEM; the file
- * not opening is an error in the context, not a return value. */
+ * not opening or reading is an error in the context, not a return value. The text must
+ * be UTF-8 without NUL bytes: otherwise the error names the first bad byte
+ * ("file:line:col: invalid UTF-8 (byte 0xff) ...") and nothing is parsed. */
 int cy_load_file(const char *path, struct cy **out);
 int cy_load_string(const char *name, const char *text, struct cy **out);
 void cy_free(struct cy *c);
