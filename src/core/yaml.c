@@ -235,8 +235,8 @@ out:
 int cy_load_file(const char *path, struct cy **out)
 {
 	struct cy *c = cy_new(path);
-	char *buf;
-	size_t len;
+	char *buf = NULL;
+	size_t len = 0;
 	int err;
 
 	if (!c)
