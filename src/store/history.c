@@ -2,7 +2,10 @@
  * The two append-mostly histories besides interactions: agent state spans (for
  * occupancy, adherence and the supervisor's "what did this agent do today") and the
  * audit log of configuration changes. Both are keyed so that writing a record twice
- * (a spool replayed after a crash) leaves one row.
+ * (a spool replayed after a crash) leaves one row. Writing an agent's span also ends
+ * any earlier span of that agent still open, at the new span's start: one agent is in
+ * one state at a time, and a span whose end a crash kept from being written must not
+ * stay open for ever.
  */
 #include "store/store_int.h"
 
@@ -14,9 +17,10 @@
 int store_db_agent_state_put(struct store_db *db, const struct store_agent_state *st)
 {
 	struct store__param p[6];
+	int err;
 
 	STORE__TENANT(st->tenant);
-	if (!st->agent || !st->state)
+	if (!st->agent || !st->state || !st->start_ms || (st->end_ms && st->end_ms < st->start_ms))
 		return EINVAL;
 	p[0] = store__text(st->tenant);
 	p[1] = store__text(st->agent);
@@ -24,7 +28,12 @@ int store_db_agent_state_put(struct store_db *db, const struct store_agent_state
 	p[3] = store__text(st->state);
 	p[4] = store__text(st->reason);
 	p[5] = store__int_or_null(st->end_ms);
-	return store__exec(db, Q_STATE_UPSERT, p, 6);
+	if ((err = store__tx_begin(db)))
+		return err;
+	err = store__exec(db, Q_STATE_CLOSE_EARLIER, p, 3);
+	if (!err)
+		err = store__exec(db, Q_STATE_UPSERT, p, 6);
+	return store__tx_end(db, err);
 }
 
 int store_db_audit_put(struct store_db *db, const struct store_audit *a)

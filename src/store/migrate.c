@@ -98,6 +98,10 @@ static const struct migration migrations[] = {
      "INSERT INTO contact_phones (tenant, e164, contact_id) SELECT c.tenant, j.value, c.id "
      "FROM contacts c, jsonb_array_elements_text(CAST(c.phones AS jsonb)) AS j(value) ON "
      "CONFLICT DO NOTHING;\n"},
+    /* The tenant's `record` flag (record its calls), so the API shows what the file
+     * says. Tenants written before it record, which is the configuration's default. */
+    {3, "tenant record flag", "ALTER TABLE tenants ADD COLUMN record INTEGER NOT NULL DEFAULT 1;\n",
+     NULL, NULL},
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

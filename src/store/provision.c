@@ -454,11 +454,12 @@ static int prune_tenant(struct prov *p, const struct cfg_tenant *t)
 
 static int sync_tenant_row(struct prov *p, const struct cfg_tenant *t)
 {
-	struct store__param prm[8] = {
+	struct store__param prm[9] = {
 	    store__text(t->id),	       store__text(t->name ? t->name : t->id),
 	    store__text(domain_of(t)), store__text(t->timezone),
 	    store__text(t->language),  store__text(t->country),
-	    store__int(t->prune),      store__int(p->now)};
+	    store__int(t->prune),      store__int(t->record),
+	    store__int(p->now)};
 	char fields[200] = "";
 	size_t len = 0;
 	bool found = false;
@@ -467,12 +468,12 @@ static int sync_tenant_row(struct prov *p, const struct cfg_tenant *t)
 	if (err)
 		return err;
 	while (store__row(p->db, Q_TENANT_GET, &err)) {
-		static const char *const names[] = {"name",	"domain",  "timezone",
-						    "language", "country", "prune"};
+		static const char *const names[] = {"name",    "domain", "timezone", "language",
+						    "country", "prune",	 "record"};
 		found = true;
-		for (int c = 0; c < 6; c++) {
+		for (int c = 0; c < 7; c++) {
 			const char *old = store__col_text(p->db, Q_TENANT_GET, c);
-			const char *new = c == 5 ? (t->prune ? "1" : "0") : prm[c + 1].s;
+			const char *new = c >= 5 ? (prm[c + 1].i ? "1" : "0") : prm[c + 1].s;
 
 			if (!str_eq(old, new) && len < sizeof(fields))
 				len += (size_t)snprintf(fields + len, sizeof(fields) - len, "%s%s",
@@ -485,7 +486,7 @@ static int sync_tenant_row(struct prov *p, const struct cfg_tenant *t)
 		p->rep->unchanged++;
 		return 0;
 	}
-	err = store__exec(p->db, Q_TENANT_UPSERT, prm, 8);
+	err = store__exec(p->db, Q_TENANT_UPSERT, prm, 9);
 	if (!err)
 		err = audit(p, t->id, "tenant", t->id, found ? "update" : "create",
 			    found ? fields : NULL);

@@ -117,7 +117,8 @@ int store__rec_agent_state(const struct store_agent_state *st, struct store__rec
 {
 	struct crm_buf b = {0};
 
-	if (!st->tenant || !*st->tenant || !st->agent || !st->state || !st->start_ms)
+	if (!st->tenant || !*st->tenant || !st->agent || !st->state || !st->start_ms ||
+	    (st->end_ms && st->end_ms < st->start_ms))
 		return EINVAL;
 	w_head(&b, STORE_REC_AGENT_STATE);
 	w_str(&b, st->tenant);

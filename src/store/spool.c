@@ -11,7 +11,8 @@
  * everything is replayed the file is cut back to its header.
  *
  * At open a torn record at the end (the process died inside an append) is cut off;
- * it had not been reported as spooled.
+ * it had not been reported as spooled. An open spool is locked (flock) so that a
+ * second store, in this process or another, cannot append to it at the same time.
  */
 #include "store/store_int.h"
 
@@ -20,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -183,6 +185,14 @@ int store__spool_open(const char *path, size_t max_bytes, struct store__spool **
 		err = errno;
 		log_error("store", "event=spool_open_failed path=%s error=\"%s\"", path,
 			  strerror(err));
+		goto out;
+	}
+	/* Two writers appending to one spool would interleave records; the lock goes
+	 * with the process, so a killed one leaves none behind. */
+	if (flock(sp->fd, LOCK_EX | LOCK_NB)) {
+		err = errno == EWOULDBLOCK ? EBUSY : errno;
+		log_error("store", "event=spool_open_failed path=%s error=\"%s\"", path,
+			  err == EBUSY ? "in use by another store" : strerror(err));
 		goto out;
 	}
 	n = pread(sp->fd, head, HEAD_LEN, 0);

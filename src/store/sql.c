@@ -65,6 +65,10 @@ static const char *store__sql[Q_COUNT] = {
 		       "end_ms) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant, agent, "
 		       "start_ms) DO UPDATE SET state = excluded.state, reason = "
 		       "excluded.reason, end_ms = excluded.end_ms",
+    /* A span left open (the process died before writing its end) ends where the
+     * agent's next span starts. */
+    [Q_STATE_CLOSE_EARLIER] = "UPDATE agent_states SET end_ms = $3 WHERE tenant = $1 AND agent = "
+			      "$2 AND start_ms < $3 AND end_ms IS NULL",
     [Q_STATE_LIST] = "SELECT tenant, agent, state, reason, start_ms, end_ms FROM agent_states "
 		     "WHERE tenant = $1 AND (CAST($2 AS TEXT) IS NULL OR agent = $2) AND "
 		     "start_ms >= $3 ORDER BY start_ms, agent",
@@ -94,14 +98,15 @@ static const char *store__sql[Q_COUNT] = {
 		    "ON CONFLICT (tenant, e164, contact_id) DO NOTHING",
 
     [Q_TENANT_COUNTRY] = "SELECT country FROM tenants WHERE id = $1",
-    [Q_TENANT_GET] = "SELECT name, domain, timezone, language, country, prune FROM tenants "
-		     "WHERE id = $1",
+    [Q_TENANT_GET] = "SELECT name, domain, timezone, language, country, prune, record FROM "
+		     "tenants WHERE id = $1",
     [Q_TENANT_UPSERT] = "INSERT INTO tenants (id, name, domain, timezone, language, country, "
-			"prune, updated_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON "
-			"CONFLICT (id) DO UPDATE SET name = excluded.name, domain = "
+			"prune, record, updated_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
+			"$9) ON CONFLICT (id) DO UPDATE SET name = excluded.name, domain = "
 			"excluded.domain, timezone = excluded.timezone, language = "
 			"excluded.language, country = excluded.country, prune = "
-			"excluded.prune, updated_ms = excluded.updated_ms",
+			"excluded.prune, record = excluded.record, updated_ms = "
+			"excluded.updated_ms",
 
     [Q_USER_GET] = "SELECT name, password_hash, roles, sip_user, ha1_md5, ha1_sha256, skills, "
 		   "queues, auto_ready, language FROM users WHERE tenant = $1 AND username = $2",

@@ -67,8 +67,10 @@ struct store_audit {
 struct store;
 
 struct store_opts {
-	/* The spool file. NULL: "<database path>.spool" for SQLite, "var/store.spool" for
-	 * PostgreSQL (relative to the working directory). */
+	/* The spool file, created with its directories. NULL: "<database path>.spool" for
+	 * SQLite ("var/centrala.db.spool" for "sqlite:var/centrala.db"), "var/store.spool"
+	 * for PostgreSQL (relative to the working directory). One store per spool: a second
+	 * store_create on a spool in use fails with EBUSY. */
 	const char *spool_path;
 	size_t spool_max_bytes;	  /* 0: 256 MiB. When full, records wait in memory. */
 	size_t queue_max;	  /* records waiting in memory; 0: 100000 */
@@ -129,8 +131,10 @@ struct store_stats {
 /*
  * Opens the database at `url`, applies migrations, opens the spool and replays what a
  * previous run left in it (before anything submitted now), and starts the writer and
- * reader threads. `opts` may be NULL. Returns 0, EINVAL (bad URL), EAGAIN (database
- * unreachable: the daemon should say so and stop), EIO or ENOMEM.
+ * reader threads. `opts` may be NULL (every default, the spool path included). Returns
+ * 0, EINVAL (bad URL), EAGAIN (database unreachable: the daemon should say so and stop),
+ * EBUSY (another store, in this process or another, has the same spool open: give each
+ * its own spool_path), EIO or ENOMEM.
  */
 int store_create(const char *url, const struct store_opts *opts, struct store **out);
 /* Commits (or, with the database down, spools) everything submitted, stops the

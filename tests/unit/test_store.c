@@ -109,6 +109,34 @@ static void raw_exec(struct backend *b, const char *sql)
 	sqlite3_close(db);
 }
 
+/* The first column of the first row of `sql` as text ("" when no row or NULL). */
+static void raw_text(struct backend *b, const char *sql, char *out, size_t size)
+{
+	out[0] = '\0';
+	if (b->pg_url) {
+		PGconn *c = PQconnectdb(b->pg_url);
+		PGresult *r = PQexec(c, sql);
+
+		if (PQresultStatus(r) != PGRES_TUPLES_OK)
+			fail_msg("%s: %s", sql, PQresultErrorMessage(r));
+		if (PQntuples(r) > 0)
+			snprintf(out, size, "%s", PQgetvalue(r, 0, 0));
+		PQclear(r);
+		PQfinish(c);
+	} else {
+		sqlite3 *db;
+		sqlite3_stmt *st;
+
+		assert_int_equal(sqlite3_open(b->url + 7, &db), SQLITE_OK);
+		if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+			fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+			snprintf(out, size, "%s", (const char *)sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
+		sqlite3_close(db);
+	}
+}
+
 static struct store *make_store(struct backend *b, unsigned busy_ms)
 {
 	struct store_opts o = {.spool_path = b->spool,
@@ -268,29 +296,41 @@ static void test_schema_same_on_both_backends(void **state)
 	cleanup(&ls);
 }
 
-static void test_old_schema_migrates_without_loss(void **state)
+/* Builds a database at schema `version` holding the data that version's writers would
+ * have left, migrates it to the latest, and checks every row. */
+static void migrate_from(struct backend *b, int version)
 {
-	struct backend *b = *state;
 	struct crm_contact *c = NULL;
 	struct crm_buf out = {0};
 	struct store_db *db;
+	char text[256];
 	int v = 0;
 
-	assert_int_equal(store_db_open_version(b->url, 1, &db), 0);
+	assert_int_equal(store_db_open_version(b->url, version, &db), 0);
 	assert_int_equal(store_db_version(db, &v), 0);
-	assert_int_equal(v, 1);
+	assert_int_equal(v, version);
 	store_db_close(db);
-	/* Data as version 1 kept it: no phone index, no campaign column. */
+	/* No phone index before version 2, no record flag before version 3. */
 	raw_exec(b,
-		 "INSERT INTO tenants (id, name, domain, country, updated_ms) VALUES ('acme', "
-		 "'ACME', 'acme.example', 'PL', 1);"
+		 "INSERT INTO tenants (id, name, domain, country, prune, updated_ms) VALUES "
+		 "('acme', 'ACME', 'acme.example', 'PL', 1, 1);"
+		 "INSERT INTO users (tenant, username, password_hash, roles, skills, queues, "
+		 "auto_ready, updated_ms) VALUES ('acme', 'alice', '$argon2id$x', 'agent', "
+		 "'{\"support\":5}', '{}', 1, 1);"
 		 "INSERT INTO contacts (tenant, id, first_name, phones, emails, tags, created_ms, "
 		 "updated_ms) VALUES ('acme', 'c1', 'Ewa', '[\"+48601234567\",\"+48221234567\"]', "
 		 "'[]', '[\"vip\"]', 1, 1);"
 		 "INSERT INTO interactions (tenant, id, channel, direction, from_addr, created_ms, "
 		 "ended_ms, talk_ms, abandoned, timeline, updated_ms) VALUES ('acme', 'i1', "
 		 "'voice', 'inbound', '+48601234567', 1763892000000, 1763892060000, 60000, 0, "
-		 "'[]', 1);");
+		 "'[]', 1);"
+		 "INSERT INTO agent_states (tenant, agent, start_ms, state, end_ms) VALUES "
+		 "('acme', 'alice', 1763892000000, 'ready', 1763892060000);"
+		 "INSERT INTO audit_log (tenant, id, ts_ms, actor, object, obj_key, action) VALUES "
+		 "('acme', 'a1', 1, 'provision', 'user', 'alice', 'create');");
+	if (version >= 2) /* from version 2 on, whoever writes a contact indexes its numbers */
+		raw_exec(b, "INSERT INTO contact_phones (tenant, e164, contact_id) VALUES ('acme', "
+			    "'+48601234567', 'c1'), ('acme', '+48221234567', 'c1');");
 	assert_int_equal(store_db_open(b->url, &db), 0);
 	assert_int_equal(store_db_version(db, &v), 0);
 	assert_int_equal(v, store_schema_latest());
@@ -305,6 +345,56 @@ static void test_old_schema_migrates_without_loss(void **state)
 	assert_non_null(strstr(out.p, "\"campaign\":null,\"hangup_by\":null"));
 	crm_buf_free(&out);
 	store_db_close(db);
+	/* Tenants written before the record flag record their calls, the default. */
+	raw_text(b, "SELECT name || ' ' || domain || ' ' || prune || ' ' || record FROM tenants",
+		 text, sizeof(text));
+	assert_string_equal(text, "ACME acme.example 1 1");
+	raw_text(b, "SELECT password_hash || ' ' || skills FROM users", text, sizeof(text));
+	assert_string_equal(text, "$argon2id$x {\"support\":5}");
+	raw_text(b, "SELECT state || ' ' || end_ms FROM agent_states", text, sizeof(text));
+	assert_string_equal(text, "ready 1763892060000");
+	raw_text(b, "SELECT COUNT(*) FROM audit_log", text, sizeof(text));
+	assert_string_equal(text, "1");
+	raw_text(b, "SELECT COUNT(*) FROM schema_version", text, sizeof(text));
+	assert_int_equal(atoi(text), store_schema_latest());
+}
+
+static void test_old_schema_migrates_without_loss(void **state)
+{
+	struct backend *b = *state;
+
+	/* From every older version, each on a database of its own. */
+	for (int v = 1; v < store_schema_latest(); v++) {
+		if (v > 1) {
+			assert_int_equal(cleanup(state), 0);
+			assert_int_equal(fresh(state), 0);
+		}
+		migrate_from(b, v);
+	}
+}
+
+static void test_default_spool_path_and_one_store_per_spool(void **state)
+{
+	struct backend *b = *state;
+	char cwd[512], path[600];
+	struct store *s, *other;
+
+	/* Run where a relative default lands in the test's directory. */
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(chdir(b->dir), 0);
+	assert_int_equal(store_create(b->url, NULL, &s), 0);
+	if (b->pg_url)
+		snprintf(path, sizeof(path), "%s/var/store.spool", b->dir);
+	else
+		snprintf(path, sizeof(path), "%s/centrala.db.spool", b->dir);
+	assert_int_equal(access(path, R_OK | W_OK), 0);
+	/* A second store on the same spool would interleave records: refused. */
+	assert_int_equal(store_create(b->url, NULL, &other), EBUSY);
+	store_destroy(s);
+	/* The lock went with the first store. */
+	assert_int_equal(store_create(b->url, NULL, &s), 0);
+	store_destroy(s);
+	assert_int_equal(chdir(cwd), 0);
 }
 
 static void test_refuses_unknown_url_and_reports_unreachable(void **state)
@@ -339,52 +429,240 @@ static int child_status(void (*fn)(struct backend *), struct backend *b)
 	return status;
 }
 
-static void call_db_without_tenant(struct backend *b)
-{
-	struct crm_contact *c;
-	struct store_db *db;
-
-	if (store_db_open(b->url, &db))
-		_exit(1);
-	_exit(store_db_contact_get(db, NULL, "c1", &c) == EINVAL ? 42 : 1);
-}
-
-static void submit_without_tenant(struct backend *b)
+/* Every call that touches tenant data, made without a tenant. */
+static int u_ix_submit(struct store_db *db, struct store *s)
 {
 	struct crm_interaction ix;
+
+	(void)db;
+	sample(&ix, NULL, "i1", T0);
+	return store_interaction_submit(s, &ix, NULL, 0);
+}
+
+static int u_ix_submit_empty(struct store_db *db, struct store *s)
+{
+	struct crm_interaction ix;
+
+	(void)db;
+	sample(&ix, "", "i1", T0);
+	return store_interaction_submit(s, &ix, NULL, 0);
+}
+
+static int u_state_submit(struct store_db *db, struct store *s)
+{
+	struct store_agent_state st = {.agent = "alice", .state = "ready", .start_ms = T0};
+
+	(void)db;
+	return store_agent_state_submit(s, &st, NULL, 0);
+}
+
+static int u_audit_submit(struct store_db *db, struct store *s)
+{
+	struct store_audit a = {.object = "user", .key = "alice", .action = "create"};
+
+	(void)db;
+	return store_audit_submit(s, &a, NULL, 0);
+}
+
+static int u_contact_submit(struct store_db *db, struct store *s)
+{
+	struct crm_contact *c;
+	int err;
+
+	(void)db;
+	if (crm_contact_new("c1", &c))
+		return ENOMEM;
+	err = store_contact_submit(s, NULL, c, NULL, 0);
+	crm_contact_free(c);
+	return err;
+}
+
+static int u_contact_lookup(struct store_db *db, struct store *s)
+{
+	struct mq *q;
+	int err;
+
+	(void)db;
+	if (mq_alloc(&q, 4))
+		return ENOMEM;
+	err = store_contact_lookup(s, NULL, "+48601234567", 0, q, 0);
+	mq_free(q);
+	return err;
+}
+
+static int u_ix_put(struct store_db *db, struct store *s)
+{
+	struct crm_interaction ix;
+
+	(void)s;
+	sample(&ix, NULL, "i1", T0);
+	return store_db_interaction_put(db, &ix);
+}
+
+static int u_state_put(struct store_db *db, struct store *s)
+{
+	struct store_agent_state st = {.agent = "alice", .state = "ready", .start_ms = T0};
+
+	(void)s;
+	return store_db_agent_state_put(db, &st);
+}
+
+static int u_audit_put(struct store_db *db, struct store *s)
+{
+	struct store_audit a = {.object = "user", .key = "alice", .action = "create"};
+
+	(void)s;
+	return store_db_audit_put(db, &a);
+}
+
+static int u_contact_put(struct store_db *db, struct store *s)
+{
+	struct crm_contact *c;
+	int err;
+
+	(void)s;
+	if (crm_contact_new("c1", &c))
+		return ENOMEM;
+	err = store_db_contact_put(db, NULL, c);
+	crm_contact_free(c);
+	return err;
+}
+
+static int u_contact_get(struct store_db *db, struct store *s)
+{
+	struct crm_contact *c;
+
+	(void)s;
+	return store_db_contact_get(db, NULL, "c1", &c);
+}
+
+static int u_contact_find_phone(struct store_db *db, struct store *s)
+{
+	struct crm_contact *c;
+
+	(void)s;
+	return store_db_contact_find_phone(db, NULL, "+48601234567", &c);
+}
+
+static int u_contact_delete(struct store_db *db, struct store *s)
+{
+	(void)s;
+	return store_db_contact_delete(db, NULL, "c1");
+}
+
+static int u_interactions(struct store_db *db, struct store *s)
+{
+	size_t n = 0;
+
+	(void)s;
+	return store_db_interactions(db, NULL, NULL, count_rows, &n);
+}
+
+static int u_interaction_get(struct store_db *db, struct store *s)
+{
+	size_t n = 0;
+
+	(void)s;
+	return store_db_interaction_get(db, NULL, "i1", count_rows, &n);
+}
+
+static int no_state(const struct store_agent_state *st, void *arg)
+{
+	(void)st;
+	(void)arg;
+	return 0;
+}
+
+static int u_agent_states(struct store_db *db, struct store *s)
+{
+	(void)s;
+	return store_db_agent_states(db, NULL, NULL, 0, no_state, NULL);
+}
+
+static int no_audit(const struct store_audit *a, void *arg)
+{
+	(void)a;
+	(void)arg;
+	return 0;
+}
+
+static int u_audit_log(struct store_db *db, struct store *s)
+{
+	(void)s;
+	return store_db_audit_log(db, NULL, 0, no_audit, NULL);
+}
+
+static int u_user_verify(struct store_db *db, struct store *s)
+{
+	(void)s;
+	return store_db_user_verify(db, NULL, "alice", "secret");
+}
+
+static const struct unscoped {
+	const char *name;
+	int (*call)(struct store_db *db, struct store *s);
+} unscoped_calls[] = {
+    {"store_interaction_submit", u_ix_submit},
+    {"store_interaction_submit (empty tenant)", u_ix_submit_empty},
+    {"store_agent_state_submit", u_state_submit},
+    {"store_audit_submit", u_audit_submit},
+    {"store_contact_submit", u_contact_submit},
+    {"store_contact_lookup", u_contact_lookup},
+    {"store_db_interaction_put", u_ix_put},
+    {"store_db_agent_state_put", u_state_put},
+    {"store_db_audit_put", u_audit_put},
+    {"store_db_contact_put", u_contact_put},
+    {"store_db_contact_get", u_contact_get},
+    {"store_db_contact_find_phone", u_contact_find_phone},
+    {"store_db_contact_delete", u_contact_delete},
+    {"store_db_interactions", u_interactions},
+    {"store_db_interaction_get", u_interaction_get},
+    {"store_db_agent_states", u_agent_states},
+    {"store_db_audit_log", u_audit_log},
+    {"store_db_user_verify", u_user_verify},
+};
+
+static const struct unscoped *unscoped_now;
+
+/* In the child: a connection and a running store, then the call without a tenant. */
+static void call_unscoped(struct backend *b)
+{
+	struct store_opts o = {.spool_path = b->spool};
+	struct store_db *db;
 	struct store *s;
 	int err;
 
-	if (store_create(b->url, NULL, &s))
+	if (store_db_open(b->url, &db) || store_create(b->url, &o, &s))
 		_exit(1);
-	sample(&ix, "", "i1", T0);
-	err = store_interaction_submit(s, &ix, NULL, 0);
-	store_destroy(s);
+	err = unscoped_now->call(db, s);
 	_exit(err == EINVAL ? 42 : 1);
-}
-
-static void assert_unscoped_call_stopped(int status)
-{
-#ifdef NDEBUG
-	/* Release builds: the call fails with EINVAL and runs no query. */
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 42);
-#else
-	/* Debug builds: the assertion stops the program. */
-	assert_true(WIFSIGNALED(status));
-	assert_int_equal(WTERMSIG(status), SIGABRT);
-#endif
 }
 
 static void test_call_without_tenant_is_caught(void **state)
 {
 	struct backend *b = *state;
 	struct store_db *db;
+	size_t i;
 
 	assert_int_equal(store_db_open(b->url, &db), 0); /* the schema exists first */
 	store_db_close(db);
-	assert_unscoped_call_stopped(child_status(call_db_without_tenant, b));
-	assert_unscoped_call_stopped(child_status(submit_without_tenant, b));
+	for (i = 0; i < sizeof(unscoped_calls) / sizeof(unscoped_calls[0]); i++) {
+		int status;
+
+		unscoped_now = &unscoped_calls[i];
+		status = child_status(call_unscoped, b);
+#ifdef NDEBUG
+		/* Release builds: the call fails with EINVAL and runs no query. */
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 42)
+#else
+		/* Debug builds: the assertion stops the program. */
+		if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGABRT)
+#endif
+			fail_msg("%s without a tenant was not stopped (status 0x%x)",
+				 unscoped_calls[i].name, status);
+	}
+	/* Nothing reached the database. */
+	assert_int_equal(count_interactions(b, "acme"), 0);
 }
 
 static void test_tenants_do_not_see_each_other(void **state)
@@ -640,6 +918,41 @@ static void test_agent_state_span_written_open_then_closed(void **state)
 	crm_buf_free(&out);
 	store_destroy(s);
 	mq_free(q);
+}
+
+static void test_agent_state_left_open_ends_where_next_starts(void **state)
+{
+	struct backend *b = *state;
+	struct store_agent_state st = {
+	    .tenant = "acme", .agent = "alice", .state = "ready", .start_ms = T0};
+	struct store_db *db;
+	struct crm_buf out = {0};
+	struct store *s;
+
+	assert_int_equal(store_db_open(b->url, &db), 0);
+	/* A run died with alice ready and bob busy: neither span got its end. */
+	assert_int_equal(store_db_agent_state_put(db, &st), 0);
+	st.agent = "bob";
+	st.state = "busy";
+	assert_int_equal(store_db_agent_state_put(db, &st), 0);
+	/* The next run logs alice in again; bob has not come back yet. */
+	st.agent = "alice";
+	st.state = "logged_out";
+	st.start_ms = T0 + 90000;
+	assert_int_equal(store_db_agent_state_put(db, &st), 0);
+	assert_int_equal(store_db_agent_states(db, "acme", NULL, 0, collect_state, &out), 0);
+	assert_string_equal(out.p, "alice ready - 0 90000\nbob busy - 0 -1\n"
+				   "alice logged_out - 90000 -1\n");
+	store_db_close(db);
+	crm_buf_free(&out);
+	/* A span ending before it starts is a caller's mistake, refused at submit. */
+	s = make_store(b, 0);
+	st.end_ms = st.start_ms - 1;
+	assert_int_equal(store_agent_state_submit(s, &st, NULL, 0), EINVAL);
+	st.end_ms = 0;
+	st.start_ms = 0;
+	assert_int_equal(store_agent_state_submit(s, &st, NULL, 0), EINVAL);
+	store_destroy(s);
 }
 
 static int collect_audit(const struct store_audit *a, void *arg)
@@ -1184,6 +1497,7 @@ int main(void)
 	    T(test_migrates_empty_database_to_latest),
 	    T(test_schema_same_on_both_backends),
 	    T(test_old_schema_migrates_without_loss),
+	    T(test_default_spool_path_and_one_store_per_spool),
 	    T(test_refuses_unknown_url_and_reports_unreachable),
 	    T(test_call_without_tenant_is_caught),
 	    T(test_tenants_do_not_see_each_other),
@@ -1194,6 +1508,7 @@ int main(void)
 	    T(test_full_queue_refuses_submit),
 	    T(test_interactions_filtered_by_time_queue_agent),
 	    T(test_agent_state_span_written_open_then_closed),
+	    T(test_agent_state_left_open_ends_where_next_starts),
 	    T(test_audit_entry_written),
 	    T(test_contact_round_trip),
 	    T(test_contact_found_by_any_of_its_numbers),

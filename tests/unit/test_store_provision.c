@@ -127,6 +127,7 @@ struct variant {
 	const char *wrap_up;
 	bool with_bob;
 	bool prune;
+	bool no_record; /* acme says `record: false` (otherwise the default, true) */
 };
 
 static struct cfg *config(const struct variant *v)
@@ -148,6 +149,7 @@ static struct cfg *config(const struct variant *v)
 	    "    language: pl\n"
 	    "    country: PL\n"
 	    "    prune: %s\n"
+	    "%s"
 	    "    users:\n"
 	    "      - {username: alice, name: Alice Nowak, password: \"%s\", roles: [agent],\n"
 	    "         sip: {user: alice, password: alice-phone-secret}, skills: {support: 5},\n"
@@ -170,7 +172,8 @@ static struct cfg *config(const struct variant *v)
 	    "  - id: beta\n"
 	    "    users:\n"
 	    "      - {username: carol, password: carol-secret, roles: [admin]}\n",
-	    v->prune ? "true" : "false", v->alice_password,
+	    v->prune ? "true" : "false", v->no_record ? "    record: false\n" : "",
+	    v->alice_password,
 	    v->with_bob ? "      - {username: bob, password: bob-secret, roles: [agent, "
 			  "supervisor]}\n"
 			: "",
@@ -182,7 +185,7 @@ static struct cfg *config(const struct variant *v)
 	return c;
 }
 
-static const struct variant base = {"alice-secret-1", "5s", true, false};
+static const struct variant base = {"alice-secret-1", "5s", true, false, false};
 
 /* Objects in `base`: 2 tenants, 3 users, 2 queues, 2 numbers, 1 trunk, 1 flow, 2 reason
  * codes, 2 dispositions for acme, and beta's default reason codes. */
@@ -341,6 +344,33 @@ static void test_changed_queue_field_is_updated_and_audited(void **state)
 	free(audit);
 }
 
+static void test_record_flag_stored_and_change_audited(void **state)
+{
+	struct backend *b = *state;
+	struct store_provision_report rep;
+	struct variant v = base;
+	char text[16], *audit;
+
+	/* Not written in the file: the default, record. */
+	assert_int_equal(provision(b, &base, &rep), 0);
+	raw_query(b, "SELECT record FROM tenants WHERE id = 'acme'", text, sizeof(text));
+	assert_string_equal(text, "1");
+	v.no_record = true;
+	assert_int_equal(provision(b, &v, &rep), 0);
+	assert_int_equal(rep.updated, 1);
+	assert_int_equal(rep.created + rep.deleted + rep.hashed, 0);
+	raw_query(b, "SELECT record FROM tenants WHERE id = 'acme'", text, sizeof(text));
+	assert_string_equal(text, "0");
+	raw_query(b, "SELECT record FROM tenants WHERE id = 'beta'", text, sizeof(text));
+	assert_string_equal(text, "1");
+	audit = audit_text(b, "acme");
+	assert_non_null(strstr(audit, "tenant acme update record\n"));
+	free(audit);
+	/* The same file again changes nothing. */
+	assert_int_equal(provision(b, &v, &rep), 0);
+	assert_int_equal(rep.updated + rep.created + rep.deleted, 0);
+}
+
 static void test_objects_missing_from_file_stay_without_prune(void **state)
 {
 	struct backend *b = *state;
@@ -378,15 +408,9 @@ static void test_prune_deletes_objects_missing_from_file(void **state)
 	free(audit);
 }
 
-static void test_invalid_section_rejected_whole(void **state)
+/* Makes beta list carol twice, as a hand-edited file might; acme before it stays valid. */
+static void duplicate_carol(struct cfg *c)
 {
-	struct backend *b = *state;
-	struct store_provision_report rep;
-	struct cfg *c = config(&base);
-	struct store_db *db;
-	int err;
-
-	/* beta lists carol twice, as a hand-edited file might; acme before it is valid. */
 	struct cfg_tenant *beta = &c->tenants[1];
 	struct cfg_user *users = realloc(beta->users, 2 * sizeof(*users));
 
@@ -403,6 +427,17 @@ static void test_invalid_section_rejected_whole(void **state)
 	users[1].nqueues = 0;
 	users[1].language = NULL;
 	beta->nusers = 2;
+}
+
+static void test_invalid_section_rejected_whole(void **state)
+{
+	struct backend *b = *state;
+	struct store_provision_report rep;
+	struct cfg *c = config(&base);
+	struct store_db *db;
+	int err;
+
+	duplicate_carol(c);
 	assert_int_equal(store_db_open(b->url, &db), 0);
 	err = store_db_provision(db, c, &fast, &rep);
 	store_db_close(db);
@@ -415,6 +450,37 @@ static void test_invalid_section_rejected_whole(void **state)
 	assert_int_equal(raw_count(b, "SELECT COUNT(*) FROM users"), 0);
 	assert_int_equal(raw_count(b, "SELECT COUNT(*) FROM audit_log"), 0);
 	cfg_free(c);
+}
+
+static void test_invalid_section_keeps_what_was_applied_before(void **state)
+{
+	struct backend *b = *state;
+	struct store_provision_report rep;
+	struct variant v = base;
+	struct store_db *db;
+	struct cfg *c;
+	char text[512];
+	long audits;
+	int err;
+
+	assert_int_equal(provision(b, &base, &rep), 0);
+	audits = raw_count(b, "SELECT COUNT(*) FROM audit_log");
+	/* The next file changes acme's queue and password, and is invalid further down. */
+	v.wrap_up = "30s";
+	v.alice_password = "alice-secret-2";
+	c = config(&v);
+	duplicate_carol(c);
+	assert_int_equal(store_db_open(b->url, &db), 0);
+	err = store_db_provision(db, c, &fast, &rep);
+	store_db_close(db);
+	cfg_free(c);
+	assert_int_equal(err, EINVAL);
+	assert_non_null(strstr(rep.error, "tenants[1].users[1].username: duplicate \"carol\""));
+	raw_query(b, "SELECT body FROM queues WHERE tenant = 'acme' AND id = 'support'", text,
+		  sizeof(text));
+	assert_non_null(strstr(text, "\"wrap_up\":\"5s\""));
+	assert_int_equal(verify(b, "acme", "alice", "alice-secret-1"), 0);
+	assert_int_equal(raw_count(b, "SELECT COUNT(*) FROM audit_log"), audits);
 }
 
 static void test_constraint_violation_rolls_back_every_tenant(void **state)
@@ -521,9 +587,11 @@ int main(void)
 	    T(test_second_run_changes_nothing_and_hashes_nothing),
 	    T(test_changed_password_rehashes_that_user_only),
 	    T(test_changed_queue_field_is_updated_and_audited),
+	    T(test_record_flag_stored_and_change_audited),
 	    T(test_objects_missing_from_file_stay_without_prune),
 	    T(test_prune_deletes_objects_missing_from_file),
 	    T(test_invalid_section_rejected_whole),
+	    T(test_invalid_section_keeps_what_was_applied_before),
 	    T(test_constraint_violation_rolls_back_every_tenant),
 	    T(test_secrets_never_logged_or_stored_plain),
 	    T(test_user_verify_answers),
