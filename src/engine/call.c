@@ -1,9 +1,10 @@
 /*
  * Calls: the B2BUA between a caller's leg and the legs the engine places for it. A call
- * is routed by its number (to a user now; queues and flows plug in here), rings every
- * registered phone of the target, bridges and records the first that answers, relays
- * hold as music on hold, follows a phone's blind transfer, and writes its interaction
- * when it ends.
+ * is routed by its number: to a user (every registered phone of the user rings, the
+ * first to answer is bridged and recorded), to a queue (answered, music on hold, offers
+ * from the ACD glue in queue.c) or to a flow (answered, driven by flow.c). Hold is
+ * relayed as music on hold, a phone's blind transfer is followed, a phone's feature
+ * codes change its agent state, and the interaction is written when the call ends.
  */
 #include "engine/engine_int.h"
 
@@ -17,6 +18,7 @@
 
 #define LEG_A	  0u
 #define LEG_FORK0 1u
+#define PLAY_CALL 0x80000000u /* ids of plays started here and in queue.c */
 
 static uint64_t owner_of(const struct call *c, unsigned leg)
 {
@@ -44,7 +46,7 @@ static void call_hash_del(struct engine *e, struct call *c)
 		}
 }
 
-static struct call *call_find(struct engine *e, uint64_t id)
+struct call *eng__call_find(struct engine *e, uint64_t id)
 {
 	for (struct call *c = e->calls[id & (e->calls_cap - 1)]; c; c = c->hnext)
 		if (c->id == id)
@@ -67,6 +69,8 @@ static struct call *call_new(struct engine *e, struct eng_tenant *t)
 	c->e = e;
 	c->t = t;
 	c->state = CALL_ROUTING;
+	c->contact = ACD_NONE;
+	c->num_priority = -1;
 	c->created_ms = clock_wall_ms();
 	call_hash_put(e, c);
 	e->calls_total++;
@@ -85,12 +89,21 @@ static void call_maybe_done(struct call *c)
 {
 	if (c->a || c->b || c->nforks)
 		return;
+	/* A virtual-hold caller who left keeps the place: the call lives on, legless. */
+	if (c->callback && c->contact != ACD_NONE && !c->answered_ms)
+		return;
+	if (c->ivr)
+		eng__flow_end(c);
+	if (c->contact != ACD_NONE)
+		eng__queue_call_ended(c);
 	if (!c->ended_ms)
 		c->ended_ms = clock_wall_ms();
-	eng__timeline(c, "ended", "hangup_by", c->hangup_by ? c->hangup_by : "system");
 	if (c->target_user && c->target_user->active_calls)
 		c->target_user->active_calls--;
-	eng__interaction_write(c->e, c);
+	if (c->state != CALL_FEATURE) {
+		eng__timeline(c, "ended", "hangup_by", c->hangup_by ? c->hangup_by : "system");
+		eng__interaction_write(c->e, c);
+	}
 	call_free(c);
 }
 
@@ -107,6 +120,7 @@ static void forks_cancel(struct call *c, struct sip_leg *keep)
 
 	for (size_t i = 0; i < c->nforks; i++) {
 		if (c->forks[i] == keep) {
+			c->fork_user[n] = c->fork_user[i];
 			c->forks[n++] = keep;
 			continue;
 		}
@@ -116,21 +130,64 @@ static void forks_cancel(struct call *c, struct sip_leg *keep)
 	c->nforks = n;
 }
 
-static void fork_remove(struct call *c, struct sip_leg *l)
+void eng__forks_cancel_user(struct call *c, struct eng_user *u)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->nforks; i++) {
+		if (u && c->fork_user[i] != u) {
+			c->fork_user[n] = c->fork_user[i];
+			c->forks[n++] = c->forks[i];
+			continue;
+		}
+		sip_leg_set_cookie(c->forks[i], NULL);
+		sip_leg_hangup(c->forks[i], 0);
+	}
+	c->nforks = n;
+}
+
+/* Takes fork l off the call; returns the user it rang. */
+static struct eng_user *fork_remove(struct call *c, struct sip_leg *l)
 {
 	for (size_t i = 0; i < c->nforks; i++)
 		if (c->forks[i] == l) {
-			c->forks[i] = c->forks[--c->nforks];
-			return;
+			struct eng_user *u = c->fork_user[i];
+			c->nforks--;
+			c->forks[i] = c->forks[c->nforks];
+			c->fork_user[i] = c->fork_user[c->nforks];
+			return u;
 		}
+	return NULL;
 }
 
-/* Rings every registered phone of `u` for call c. Returns the number of legs placed. */
-static size_t ring_user(struct call *c, struct eng_user *u)
+static struct eng_user *fork_user(const struct call *c, const struct sip_leg *l)
+{
+	for (size_t i = 0; i < c->nforks; i++)
+		if (c->forks[i] == l)
+			return c->fork_user[i];
+	return NULL;
+}
+
+static bool user_ringing(const struct call *c, const struct eng_user *u)
+{
+	for (size_t i = 0; i < c->nforks; i++)
+		if (c->fork_user[i] == u)
+			return true;
+	return false;
+}
+
+/* The leg the engine's other legs are placed near (same media worker). */
+static struct sip_leg *anchor_leg(const struct call *c)
+{
+	return c->a ? c->a : c->b;
+}
+
+size_t eng__ring_user(struct call *c, struct eng_user *u)
 {
 	struct engine *e = c->e;
 	const char *contacts[ENG_MAX_FORKS];
-	const struct media_params *ap = sip_leg_params(c->a);
+	struct sip_leg *anchor = anchor_leg(c);
+	const struct media_params *ap = anchor ? sip_leg_params(anchor) : NULL;
 	size_t n = sip_contacts(e->sip, u->t->ct->domain, u->cu->sip_user ? u->cu->sip_user : "",
 				contacts, ENG_MAX_FORKS);
 	size_t placed = 0;
@@ -141,39 +198,132 @@ static size_t ring_user(struct call *c, struct eng_user *u)
 		    .from_user = c->from[0] ? c->from : "anonymous",
 		    .from_host = u->t->ct->domain,
 		    .first = ap ? ap->codec : MEDIA_CODEC_NONE,
-		    .near = sip_leg_media(c->a),
+		    .near = anchor ? sip_leg_media(anchor) : NULL,
 		    .media_owner = owner_of(c, LEG_FORK0 + (unsigned)c->nforks),
 		};
 		struct sip_leg *l;
-		if (sip_leg_dial(e->sip, &d, &l))
+		if (sip_leg_dial(e->sip, &d, &l)) {
+			log_warn("engine", "tenant=%s call=%llu event=dial_failed user=%s",
+				 u->t->ct->id, (unsigned long long)c->id, u->cu->username);
 			continue;
+		}
 		sip_leg_set_cookie(l, c);
+		c->fork_user[c->nforks] = u;
 		c->forks[c->nforks++] = l;
 		placed++;
 	}
-	if (placed) {
-		c->target_user = u;
-		u->active_calls++;
-		c->state = CALL_RINGING;
-		if (!c->offered_ms)
-			c->offered_ms = clock_wall_ms();
-		snprintf(c->agent, sizeof(c->agent), "%s", u->cu->username);
-		eng__timeline(c, "offered", "agent", u->cu->username);
-		log_info("engine", "tenant=%s call=%llu event=ringing user=%s legs=%zu",
-			 u->t->ct->id, (unsigned long long)c->id, u->cu->username, placed);
-	}
+	if (placed && !c->offered_ms)
+		c->offered_ms = clock_wall_ms();
 	return placed;
 }
 
-/* Routes a call (new, or transferred) to the target of a number or a user. */
-static int route_user(struct call *c, struct eng_user *u)
+/* Routes a call (new, transferred or overflowed) to a user's phones. */
+int eng__route_user(struct call *c, struct eng_user *u)
 {
-	if (!u->cu->sip_user || !ring_user(c, u)) {
+	size_t placed = u->cu->sip_user ? eng__ring_user(c, u) : 0;
+
+	if (!placed) {
 		log_info("engine", "tenant=%s call=%llu event=unavailable user=%s", c->t->ct->id,
 			 (unsigned long long)c->id, u->cu->username);
 		return ENOENT;
 	}
+	c->target_user = u;
+	u->active_calls++;
+	c->state = CALL_RINGING;
+	snprintf(c->agent, sizeof(c->agent), "%s", u->cu->username);
+	eng__timeline(c, "offered", "agent", u->cu->username);
+	log_info("engine", "tenant=%s call=%llu event=ringing user=%s legs=%zu", u->t->ct->id,
+		 (unsigned long long)c->id, u->cu->username, placed);
 	return 0;
+}
+
+static const struct cfg_trunk *trunk_find(const struct cfg_tenant *ct, const char *id)
+{
+	if (!id)
+		return ct->ntrunks ? &ct->trunks[0] : NULL;
+	for (size_t i = 0; i < ct->ntrunks; i++)
+		if (!strcmp(ct->trunks[i].id, id))
+			return &ct->trunks[i];
+	return NULL;
+}
+
+int eng__route_number(struct call *c, const char *number, const char *trunk)
+{
+	const struct cfg_trunk *tk = trunk_find(c->t->ct, trunk);
+	struct sip_leg *anchor = anchor_leg(c), *l;
+	const struct media_params *ap = anchor ? sip_leg_params(anchor) : NULL;
+	char uri[320];
+	int err;
+
+	if (!tk || !number || !number[0])
+		return ENOENT;
+	if (c->nforks >= ENG_MAX_FORKS)
+		return ENOSPC;
+	/* The trunk's URI is "sip:host[:port]": the number goes in front of the host. */
+	snprintf(uri, sizeof(uri), "sip:%s@%s", number,
+		 strncmp(tk->uri, "sip:", 4) ? tk->uri : tk->uri + 4);
+	struct sip_dial d = {
+	    .uri = uri,
+	    .from_user = tk->caller_id ? tk->caller_id : (c->from[0] ? c->from : "anonymous"),
+	    .from_host = c->t->ct->domain,
+	    .auth_user = tk->username,
+	    .auth_pass = tk->password,
+	    .first = ap ? ap->codec : MEDIA_CODEC_NONE,
+	    .near = anchor ? sip_leg_media(anchor) : NULL,
+	    .media_owner = owner_of(c, LEG_FORK0 + (unsigned)c->nforks),
+	};
+	if ((err = sip_leg_dial(c->e->sip, &d, &l))) {
+		log_warn("engine", "tenant=%s call=%llu event=dial_failed trunk=%s err=%s",
+			 c->t->ct->id, (unsigned long long)c->id, tk->id, strerror(err));
+		return err;
+	}
+	sip_leg_set_cookie(l, c);
+	c->fork_user[c->nforks] = NULL;
+	c->forks[c->nforks++] = l;
+	if (!c->callback)
+		c->state = CALL_RINGING;
+	eng__timeline(c, "dialled", "number", number);
+	log_info("engine", "tenant=%s call=%llu event=dialled trunk=%s", c->t->ct->id,
+		 (unsigned long long)c->id, tk->id);
+	return 0;
+}
+
+int eng__call_answer(struct call *c)
+{
+	int err;
+
+	if (c->a_answered)
+		return 0;
+	if (!c->a)
+		return ENOENT;
+	if ((err = sip_leg_answer(c->a)))
+		return err;
+	c->a_answered = true;
+	return 0;
+}
+
+void eng__call_hangup(struct call *c, int status, const char *by)
+{
+	if (!c->hangup_by)
+		c->hangup_by = by;
+	if (c->a)
+		sip_leg_hangup(c->a, status ? status : 503);
+	if (c->b)
+		sip_leg_hangup(c->b, 0);
+	forks_cancel(c, NULL);
+}
+
+uint32_t eng__play(struct call *c, const struct media_item *items, size_t n, bool loop)
+{
+	struct sip_leg *l = c->a ? c->a : c->b;
+	struct media_play_req r = {.items = items, .nitems = n, .loop = loop};
+
+	if (!l)
+		return 0;
+	r.id = PLAY_CALL | (++c->play_seq & ~PLAY_CALL);
+	if (media_play(sip_leg_media(l), &r))
+		return 0;
+	return r.id;
 }
 
 /* A new call in tenant t for the caller's leg; NULL (the leg rejected) when out of memory. */
@@ -195,6 +345,33 @@ static struct call *call_start(struct engine *e, struct eng_tenant *t, struct si
 	return c;
 }
 
+/* A phone dialled a feature code: answered, a short prompt, then hung up. */
+static void feature_call(struct engine *e, struct eng_user *u, struct sip_leg *leg,
+			 const struct sip_invite_info *info)
+{
+	int err = eng__agent_feature(u, info->to_user);
+	struct call *c;
+	struct media_item it = {.kind = MEDIA_ITEM_FILE};
+	char path[512];
+
+	if (err == EPERM) {
+		sip_leg_reject(leg, 403, "Not an Agent");
+		return;
+	}
+	if (err) {
+		sip_leg_reject(leg, 404, "Not Found");
+		return;
+	}
+	if (!(c = call_start(e, u->t, leg, info)))
+		return;
+	c->state = CALL_FEATURE;
+	it.path =
+	    ivr_prompt_path(path, sizeof(path), e->cfg->prompts,
+			    u->cu->language ? u->cu->language : u->t->ct->language, "thank-you");
+	if (eng__call_answer(c) || !(c->bye_play = eng__play(c, &it, 1, false)))
+		eng__call_hangup(c, 0, "system");
+}
+
 void eng__incoming(void *arg, struct sip_leg *leg, const struct sip_invite_info *info)
 {
 	struct engine *e = arg;
@@ -202,14 +379,19 @@ void eng__incoming(void *arg, struct sip_leg *leg, const struct sip_invite_info 
 	const struct cfg_number *num = eng__number(e, &t, info->to_user);
 	struct eng_user *caller = info->auth_cookie;
 	struct call *c;
+	int err;
 
 	if (!num) {
 		/* Not one of ours: only an authenticated phone user may go further (to a
-		 * colleague by username or, later, out through a trunk). */
+		 * colleague by username, a feature code or, later, out through a trunk). */
 		struct eng_tenant *ft = eng__tenant_by_host(e, info->from_host);
 		struct eng_user *callee = NULL;
 		if (ft && strmap_get2(e->sip_users, ft->ct->domain, info->from_user) && !caller) {
 			sip_leg_challenge(leg, ft->ct->domain);
+			return;
+		}
+		if (caller && info->to_user[0] == '*') {
+			feature_call(e, caller, leg, info);
 			return;
 		}
 		if (caller)
@@ -223,7 +405,7 @@ void eng__incoming(void *arg, struct sip_leg *leg, const struct sip_invite_info 
 		c = call_start(e, caller->t, leg, info);
 		if (!c)
 			return;
-		if (route_user(c, callee)) {
+		if (eng__route_user(c, callee)) {
 			c->hangup_by = "system";
 			sip_leg_reject(leg, 480, "Temporarily Unavailable");
 		}
@@ -233,26 +415,45 @@ void eng__incoming(void *arg, struct sip_leg *leg, const struct sip_invite_info 
 	if (!c)
 		return;
 	snprintf(c->number, sizeof(c->number), "%s", num->number);
+	c->num_priority = (int)num->priority;
 	log_info("engine", "tenant=%s call=%llu event=incoming from=%s number=%s source=%s",
 		 t->ct->id, (unsigned long long)c->id, c->from, c->number, info->source);
 	switch (num->target.kind) {
 	case CFG_TARGET_USER: {
 		struct eng_user *u = strmap_get2(e->usernames, t->ct->id, num->target.value);
-		if (!u || route_user(c, u)) {
+		if (!u || eng__route_user(c, u)) {
 			c->hangup_by = "system";
 			sip_leg_reject(leg, 480, "Temporarily Unavailable");
 		}
 		return;
 	}
-	default:
-		c->hangup_by = "system";
-		eng__timeline(c, "rejected", "reason", "route not available");
-		sip_leg_reject(leg, 503, "Service Unavailable");
+	case CFG_TARGET_QUEUE:
+		if ((err = eng__call_answer(c)) ||
+		    (err = eng__queue_enter(c, eng__queue(e, t, num->target.value), -1, NULL, 0)))
+			break;
 		return;
+	case CFG_TARGET_FLOW:
+		if ((err = eng__call_answer(c)))
+			break;
+		c->state = CALL_IVR;
+		if ((err = eng__flow_enter(c, num->target.value)))
+			break;
+		return;
+	default:
+		err = ENOSYS;
+		break;
 	}
+	log_warn("engine", "tenant=%s call=%llu event=route_failed err=%s", t->ct->id,
+		 (unsigned long long)c->id, strerror(err));
+	eng__timeline(c, "rejected", "reason", "route not available");
+	c->hangup_by = "system";
+	if (c->a_answered)
+		sip_leg_hangup(leg, 0);
+	else
+		sip_leg_reject(leg, 503, "Service Unavailable");
 }
 
-static void bridge(struct call *c, struct sip_leg *b)
+void eng__bridge(struct call *c, struct sip_leg *b)
 {
 	struct engine *e = c->e;
 	int err;
@@ -260,12 +461,16 @@ static void bridge(struct call *c, struct sip_leg *b)
 	forks_cancel(c, b);
 	fork_remove(c, b);
 	c->b = b;
-	if (c->state == CALL_RINGING && sip_leg_answer(c->a)) {
+	if (!c->a_answered && eng__call_answer(c)) {
 		log_warn("engine", "call=%llu event=answer_failed", (unsigned long long)c->id);
 		sip_leg_hangup(b, 0);
 		sip_leg_hangup(c->a, 500);
 		return;
 	}
+	/* Music on hold, an announcement or a prompt may be playing to either side. */
+	media_play_stop(sip_leg_media(c->a));
+	media_play_stop(sip_leg_media(b));
+	c->announce_play = 0;
 	c->state = CALL_BRIDGED;
 	if (!c->answered_ms)
 		c->answered_ms = clock_wall_ms();
@@ -280,28 +485,136 @@ static void bridge(struct call *c, struct sip_leg *b)
 		 (unsigned long long)c->id, c->agent, c->recording);
 }
 
+static const char *fail_text(int status)
+{
+	static char buf[8];
+
+	snprintf(buf, sizeof(buf), "%d", status);
+	return buf;
+}
+
 static void on_b_ended(struct call *c, struct sip_leg *l, const struct sip_event *ev)
 {
+	struct eng_user *u;
+
 	if (l == c->b) {
 		c->b = NULL;
-		if (c->a) {
-			if (!c->hangup_by)
-				c->hangup_by = ev->by_peer ? "agent" : "system";
+		if (!c->hangup_by)
+			c->hangup_by = ev->by_peer ? "agent" : "system";
+		if (c->a)
 			sip_leg_hangup(c->a, 0);
-		}
+		forks_cancel(c, NULL);
 		return;
 	}
-	fork_remove(c, l);
+	u = fork_remove(c, l);
 	if (ev->status > 0 && (c->best_fail == 0 || ev->status == 486 || ev->status < c->best_fail))
 		c->best_fail = ev->status;
+	if (c->callback && !c->a && c->b) {
+		/* The customer of a callback did not answer. */
+		if (!c->nforks)
+			eng__queue_callback_result(c, false);
+		return;
+	}
+	if (c->state == CALL_QUEUED) {
+		if (u && !user_ringing(c, u))
+			eng__queue_offer_failed(c, u, ev->status);
+		return;
+	}
 	if (ev->status)
-		eng__timeline(c, "offer_failed", "status",
-			      ev->status == 486 ? "486" : (ev->status == 487 ? "487" : "failed"));
+		eng__timeline(c, "offer_failed", "status", fail_text(ev->status));
 	if (!c->nforks && !c->b && c->a && c->state == CALL_RINGING) {
 		int st = c->best_fail == 486 ? 486 : (c->best_fail == 603 ? 603 : 480);
 		c->hangup_by = "system";
 		sip_leg_hangup(c->a, st);
 	}
+}
+
+/* The agent's phone sent REFER: the caller goes to the user or number named. */
+static void on_refer(struct call *c, struct sip_leg *leg, const struct sip_event *ev)
+{
+	struct eng_user *u = strmap_get2(c->e->usernames, c->t->ct->id, ev->refer_user);
+	struct eng_tenant *t = c->t;
+	const struct cfg_number *n = u ? NULL : eng__number(c->e, &t, ev->refer_user);
+	struct eng_queue *q = NULL;
+
+	if (!u && n && t == c->t && n->target.kind == CFG_TARGET_USER)
+		u = strmap_get2(c->e->usernames, c->t->ct->id, n->target.value);
+	if (!u && n && t == c->t && n->target.kind == CFG_TARGET_QUEUE)
+		q = eng__queue(c->e, c->t, n->target.value);
+	if (!u && !q) {
+		sip_leg_refer_result(leg, 404);
+		return;
+	}
+	eng__timeline(c, "transferred", "to", u ? u->cu->username : q->cq->id);
+	sip_leg_refer_result(leg, 200);
+	media_unbridge(sip_leg_media(c->a));
+	c->b = NULL;
+	sip_leg_hangup(leg, 0);
+	if (c->contact != ACD_NONE)
+		eng__queue_call_ended(c);
+	if (c->target_user && c->target_user->active_calls)
+		c->target_user->active_calls--;
+	c->target_user = NULL;
+	if (q ? eng__queue_enter(c, q, -1, NULL, 0) : eng__route_user(c, u)) {
+		c->hangup_by = "system";
+		sip_leg_hangup(c->a, 480);
+	}
+}
+
+/* A digit from leg `leg` (LEG_A: the caller), by RTP or SIP INFO. */
+static void on_digit(struct call *c, char digit, unsigned leg, const char *via)
+{
+	log_info("engine", "tenant=%s call=%llu event=digit digit=%c leg=%u via=%s", c->t->ct->id,
+		 (unsigned long long)c->id, digit, leg, via);
+	if (leg != LEG_A)
+		return;
+	if (c->ivr)
+		eng__flow_digit(c, digit);
+	else if (c->state == CALL_QUEUED)
+		eng__queue_digit(c, digit);
+	else
+		eng__timeline(c, "digit", "digit", (char[]){digit, 0});
+}
+
+static void on_media_dir(struct call *c, struct sip_leg *leg, const struct sip_event *ev)
+{
+	bool hold = ev->dir == MEDIA_DIR_RECVONLY || ev->dir == MEDIA_DIR_INACTIVE;
+
+	if (leg != c->b || !c->a || c->state != CALL_BRIDGED)
+		return;
+	if (hold && !c->a_held_by_b) {
+		struct media_item moh = {.kind = MEDIA_ITEM_TONE, .tone = MEDIA_TONE_RINGBACK};
+		struct media_play_req r = {.items = &moh, .nitems = 1, .loop = true};
+		media_play(sip_leg_media(c->a), &r);
+		eng__timeline(c, "held", NULL, NULL);
+	} else if (!hold && c->a_held_by_b) {
+		media_play_stop(sip_leg_media(c->a));
+		eng__timeline(c, "unheld", NULL, NULL);
+	}
+	c->a_held_by_b = hold;
+}
+
+static void on_answered(struct call *c, struct sip_leg *leg)
+{
+	if (leg == c->b || leg == c->a)
+		return;
+	if (c->callback && !c->a && c->b) {
+		/* The customer of a callback answered: the agent is waiting on c->b. */
+		fork_remove(c, leg);
+		forks_cancel(c, NULL);
+		c->a = leg;
+		c->a_answered = true;
+		eng__queue_callback_result(c, true);
+		return;
+	}
+	if (c->b || (!c->a && !c->callback)) {
+		sip_leg_hangup(leg, 0);
+		return;
+	}
+	if (c->state == CALL_QUEUED)
+		eng__queue_offer_answered(c, leg, fork_user(c, leg));
+	else
+		eng__bridge(c, leg);
 }
 
 void eng__sip_event(void *arg, struct sip_leg *leg, const struct sip_event *ev)
@@ -316,77 +629,37 @@ void eng__sip_event(void *arg, struct sip_leg *leg, const struct sip_event *ev)
 	}
 	switch (ev->type) {
 	case SIP_EV_PROGRESS:
-		if (leg != c->a && c->state == CALL_RINGING)
+		if (leg != c->a && c->a && !c->a_answered && c->state == CALL_RINGING)
 			sip_leg_progress(c->a, 180, false);
 		return;
 	case SIP_EV_ANSWERED:
-		if (leg == c->b)
-			return;
-		if (c->b || !c->a) {
-			sip_leg_hangup(leg, 0);
-			return;
-		}
-		bridge(c, leg);
+		on_answered(c, leg);
 		return;
 	case SIP_EV_CONFIRMED:
 		return;
 	case SIP_EV_MEDIA:
-		if (leg == c->b && c->a && c->state == CALL_BRIDGED) {
-			bool hold = ev->dir == MEDIA_DIR_RECVONLY || ev->dir == MEDIA_DIR_INACTIVE;
-			if (hold && !c->a_held_by_b) {
-				struct media_item moh = {.kind = MEDIA_ITEM_TONE,
-							 .tone = MEDIA_TONE_RINGBACK};
-				struct media_play_req r = {
-				    .items = &moh, .nitems = 1, .loop = true};
-				media_play(sip_leg_media(c->a), &r);
-				eng__timeline(c, "held", NULL, NULL);
-			} else if (!hold && c->a_held_by_b) {
-				media_play_stop(sip_leg_media(c->a));
-				eng__timeline(c, "unheld", NULL, NULL);
-			}
-			c->a_held_by_b = hold;
-		}
+		on_media_dir(c, leg, ev);
 		return;
 	case SIP_EV_DTMF:
-		log_info("engine", "call=%llu event=digit digit=%c via=info",
-			 (unsigned long long)c->id, ev->digit);
+		on_digit(c, ev->digit, leg == c->a ? LEG_A : LEG_FORK0, "info");
 		return;
 	case SIP_EV_REFER:
-		if (leg == c->b && c->a) {
-			struct eng_user *u =
-			    strmap_get2(c->e->usernames, c->t->ct->id, ev->refer_user);
-			struct eng_tenant *t = c->t;
-			const struct cfg_number *n =
-			    u ? NULL : eng__number(c->e, &t, ev->refer_user);
-			if (!u && n && n->target.kind == CFG_TARGET_USER)
-				u = strmap_get2(c->e->usernames, c->t->ct->id, n->target.value);
-			if (!u) {
-				sip_leg_refer_result(leg, 404);
-				return;
-			}
-			eng__timeline(c, "transferred", "to", u->cu->username);
-			sip_leg_refer_result(leg, 200);
-			media_unbridge(sip_leg_media(c->a));
-			c->b = NULL;
-			sip_leg_hangup(leg, 0);
-			c->state = CALL_RINGING;
-			if (c->target_user && c->target_user->active_calls)
-				c->target_user->active_calls--;
-			c->target_user = NULL;
-			if (route_user(c, u)) {
-				c->hangup_by = "system";
-				sip_leg_hangup(c->a, 480);
-			}
-		}
+		if (leg == c->b && c->a)
+			on_refer(c, leg, ev);
 		return;
 	case SIP_EV_ENDED:
 		if (leg == c->a) {
 			c->a = NULL;
 			if (!c->hangup_by)
 				c->hangup_by = ev->by_peer ? "caller" : "system";
+			if (c->ivr)
+				eng__flow_end(c);
+			if (c->state == CALL_QUEUED && c->contact != ACD_NONE)
+				eng__queue_caller_gone(c);
 			if (c->b)
 				sip_leg_hangup(c->b, 0);
-			forks_cancel(c, NULL);
+			if (!c->callback || c->b)
+				forks_cancel(c, NULL);
 		} else {
 			on_b_ended(c, leg, ev);
 		}
@@ -397,24 +670,24 @@ void eng__sip_event(void *arg, struct sip_leg *leg, const struct sip_event *ev)
 
 void eng__media_event(struct engine *e, const struct media_event *ev)
 {
-	struct call *c = call_find(e, ev->owner >> 4);
+	struct call *c = eng__call_find(e, ev->owner >> 4);
 
 	if (!c)
 		return;
 	switch (ev->type) {
 	case MEDIA_EV_DIGIT:
-		log_info("engine", "tenant=%s call=%llu event=digit digit=%c leg=%u", c->t->ct->id,
-			 (unsigned long long)c->id, ev->digit, (unsigned)(ev->owner & 15));
-		eng__timeline(c, "digit", "digit", (char[]){ev->digit, 0});
+		on_digit(c, ev->digit, (unsigned)(ev->owner & 15), "rtp");
+		return;
+	case MEDIA_EV_PLAY_DONE:
+		if (ev->play_id & PLAY_CALL)
+			eng__queue_play_done(c, ev->play_id);
+		else if (c->ivr)
+			eng__flow_play_done(c, ev->play_id);
 		return;
 	case MEDIA_EV_RTP_TIMEOUT:
 		log_warn("engine", "tenant=%s call=%llu event=rtp_timeout", c->t->ct->id,
 			 (unsigned long long)c->id);
-		c->hangup_by = "system";
-		if (c->a)
-			sip_leg_hangup(c->a, 0);
-		if (c->b)
-			sip_leg_hangup(c->b, 0);
+		eng__call_hangup(c, 0, "system");
 		return;
 	default:
 		return;
@@ -423,13 +696,17 @@ void eng__media_event(struct engine *e, const struct media_event *ev)
 
 void eng__calls_hangup_all(struct engine *e)
 {
-	for (size_t i = 0; i < e->calls_cap; i++)
-		for (struct call *c = e->calls[i]; c; c = c->hnext) {
-			c->hangup_by = "system";
-			if (c->a)
-				sip_leg_hangup(c->a, 503);
-			if (c->b)
-				sip_leg_hangup(c->b, 0);
-			forks_cancel(c, NULL);
+	for (size_t i = 0; i < e->calls_cap; i++) {
+		struct call *c = e->calls[i], *next;
+		for (; c; c = next) {
+			next = c->hnext;
+			eng__call_hangup(c, 503, "system");
+			if (c->callback && !c->a && !c->b && !c->nforks) {
+				/* A pending callback: nothing to hang up, its record is written. */
+				eng__queue_remove(c);
+				c->callback = false;
+				call_maybe_done(c);
+			}
 		}
+	}
 }

@@ -47,6 +47,7 @@ int engine_check_cli(int argc, char **argv)
 		fprintf(stderr, "centrala: out of memory\n");
 		return 1;
 	}
+	eng__flows_check(cfg);
 	rc = print_problems(cfg);
 	if (!rc)
 		printf("%s: ok (%zu tenant%s)\n", argv[1], cfg->ntenants,
@@ -168,6 +169,8 @@ static int engine_run(struct engine *e)
 	su_wait_create(&e->media_wait, mq_fd(e->media_events), SU_WAIT_IN);
 	e->media_reg = su_root_register(e->root, &e->media_wait, media_ready, e, 0);
 	sc.media = e->media;
+	if ((err = eng__acd_start(e)) || (err = eng__flows_start(e)))
+		goto fail_sip;
 	if ((err = sip_create(e->root, &sc, &h, e, &e->sip)))
 		goto fail_sip;
 	log_info("engine", "event=started version=%s tenants=%zu", CENTRALA_VERSION,
@@ -180,6 +183,8 @@ static int engine_run(struct engine *e)
 		su_root_step(e->root, 20);
 	sip_destroy(e->sip);
 fail_sip:
+	eng__flows_stop(e);
+	eng__acd_stop(e);
 	su_root_deregister(e->root, e->media_reg);
 	media_destroy(e->media);
 fail_media:
@@ -259,6 +264,8 @@ void eng__registration(void *arg, void *cookie, const char *domain, const char *
 {
 	struct eng_user *u = cookie;
 
-	if (u)
-		u->ncontacts = n;
+	if (!u)
+		return;
+	u->ncontacts = n;
+	eng__agent_registered(u, n);
 }

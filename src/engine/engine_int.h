@@ -31,11 +31,11 @@ struct eng_user {
 	struct eng_tenant *t;
 	size_t ncontacts;
 	unsigned active_calls;
-	uint32_t agent;	       /* ACD agent id, ACD_NONE when not an agent */
-	struct call *offer;    /* the call whose offer rings this agent */
-	enum acd_state state;  /* as last reported by the ACD */
-	uint16_t reason;       /* not-ready reason (index into reason_codes + 1) */
-	int64_t state_since;   /* wall clock, for the agent state log */
+	uint32_t agent;	      /* ACD agent id, ACD_NONE when not an agent */
+	struct call *offer;   /* the call whose offer rings this agent */
+	enum acd_state state; /* as last reported by the ACD */
+	uint16_t reason;      /* not-ready reason (index into reason_codes + 1) */
+	int64_t state_since;  /* wall clock, for the agent state log */
 };
 
 struct eng_queue {
@@ -57,6 +57,8 @@ struct eng_tenant {
 	size_t ncalendars;
 	struct ivr_flowset *flows; /* loaded by flow.c */
 	struct acd *acd;
+	struct eng_queue **qidx; /* by ACD queue id */
+	size_t nqidx;
 	su_timer_t *acd_timer;
 	uint64_t acd_deadline; /* monotonic ms the timer is set for, ACD_NEVER: none */
 };
@@ -76,20 +78,24 @@ struct call {
 	struct engine *e;
 	struct eng_tenant *t;
 	enum call_state state;
-	struct sip_leg *a;		      /* the caller */
-	struct sip_leg *forks[ENG_MAX_FORKS]; /* outgoing legs ringing */
+	struct sip_leg *a;			   /* the caller */
+	struct sip_leg *forks[ENG_MAX_FORKS];	   /* outgoing legs ringing */
+	struct eng_user *fork_user[ENG_MAX_FORKS]; /* the user each fork rings (or NULL) */
 	size_t nforks;
 	struct sip_leg *b;	      /* the answered other side */
 	struct eng_user *target_user; /* the user being rung, if any */
 	int best_fail;		      /* best failure status among forks */
 	bool a_held_by_b;
-	bool a_answered;	 /* the caller's leg got our 200 */
-	struct eng_queue *q;	 /* the queue the call waits in, or was answered from */
-	uint32_t contact;	 /* ACD contact id, ACD_NONE */
-	struct eng_user *offered; /* agent an ACD offer rings */
-	uint32_t play_seq;	 /* ids of plays on the caller's leg */
-	bool callback;		 /* virtual hold: the caller left, to be called back */
-	struct eng_ivr *ivr;	 /* set while the call is in a flow */
+	bool a_answered;	/* the caller's leg got our 200 */
+	struct eng_queue *q;	/* the queue the call waits in, or was answered from */
+	uint32_t contact;	/* ACD contact id, ACD_NONE */
+	uint32_t play_seq;	/* ids of plays on the caller's leg */
+	uint32_t announce_play; /* id of the announcement playing, 0: none */
+	uint32_t bye_play;	/* hang up when this play ends (feature codes, callback) */
+	uint64_t since_mono;	/* seniority in queues, kept across overflows */
+	int num_priority;	/* the number's contact priority, -1: the queue's */
+	bool callback;		/* virtual hold: the caller left, to be called back */
+	struct eng_ivr *ivr;	/* set while the call is in a flow */
 	char from[128], to[128], number[64], agent[64], queue[64];
 	char recording[640];
 	char disposition[32];
@@ -115,7 +121,7 @@ struct engine {
 	struct strmap *usernames; /* "tenant\x1fusername" → eng_user */
 	struct strmap *queue_ids; /* "tenant\x1fqueue" → eng_queue */
 	struct eng_flows *flows;
-	struct call **calls;	  /* hash by id */
+	struct call **calls; /* hash by id */
 	size_t calls_cap, ncalls;
 	uint64_t next_call_id;
 	char last_rec_dir[512];
@@ -146,6 +152,14 @@ void eng__media_event(struct engine *e, const struct media_event *ev);
 void eng__calls_hangup_all(struct engine *e);
 
 /* call.c, for the ACD and IVR glue */
+struct call *eng__call_find(struct engine *e, uint64_t id);
+/* Rings every phone of u for c (a fork per contact); returns the number of legs placed. */
+size_t eng__ring_user(struct call *c, struct eng_user *u);
+/* Cancels the forks ringing u (NULL: every fork). */
+void eng__forks_cancel_user(struct call *c, struct eng_user *u);
+/* The caller's leg and `b` are connected: forks cancelled, caller answered if need be,
+ * media bridged and recorded. */
+void eng__bridge(struct call *c, struct sip_leg *b);
 void eng__call_hangup(struct call *c, int status, const char *by);
 int eng__call_answer(struct call *c);
 /* Rings every phone of user u for call c (transfer, overflow). 0 or ENOENT. */
@@ -169,17 +183,23 @@ int eng__queue_callback(struct eng_tenant *t, struct eng_queue *q, const char *n
 			int priority);
 void eng__queue_digit(struct call *c, char digit);
 void eng__queue_play_done(struct call *c, uint32_t id);
-/* The caller's leg ended while queued: abandon. */
+/* The caller's leg ended while queued: an abandon (a virtual-hold caller keeps the place). */
 void eng__queue_caller_gone(struct call *c);
+/* Takes the call's contact out of its queue without counting it (shutdown). */
+void eng__queue_remove(struct call *c);
 /* An agent's leg answered / failed for an ACD offer. */
-void eng__queue_offer_answered(struct call *c, struct sip_leg *l);
-void eng__queue_offer_failed(struct call *c, int status);
+void eng__queue_offer_answered(struct call *c, struct sip_leg *l, struct eng_user *u);
+/* Every fork ringing u for the call's offer failed (status: the best final response). */
+void eng__queue_offer_failed(struct call *c, struct eng_user *u, int status);
+/* The customer's leg of a callback answered (c->a is set) or failed. */
+void eng__queue_callback_result(struct call *c, bool answered);
 /* A call answered from a queue ended: the agent starts wrap-up. */
 void eng__queue_call_ended(struct call *c);
 /* Phone registrations (auto_ready) and feature codes dialled from a phone. */
 void eng__agent_registered(struct eng_user *u, size_t ncontacts);
-bool eng__feature_code(struct engine *e, struct eng_user *u, struct sip_leg *leg,
-		       const struct sip_invite_info *info);
+/* Applies feature code `code` ("*21", "*222", ...) dialled by u: 0, ENOENT (not a
+ * feature code), EPERM (u is not an agent) or EINVAL. */
+int eng__agent_feature(struct eng_user *u, const char *code);
 
 /* flow.c: IVR flows driven by calls */
 int eng__flows_start(struct engine *e); /* loads flowsets, renders prompts, starts workers */

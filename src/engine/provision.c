@@ -8,13 +8,54 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Named business-hours calendars: for queue hours here and for flows (flow.c). */
+static int provision_calendars(struct engine *e, struct eng_tenant *t)
+{
+	const struct cfg_tenant *ct = t->ct;
+
+	t->calendars = calloc(ct->ncalendars ? ct->ncalendars : 1, sizeof(*t->calendars));
+	if (!t->calendars)
+		return ENOMEM;
+	for (size_t i = 0; i < ct->ncalendars; i++) {
+		int err = ivr_calendar_load_named(e->cfg->cy, &ct->calendars[i], ct->timezone,
+						  &t->calendars[i]);
+		if (err)
+			return err;
+		t->ncalendars++;
+	}
+	return 0;
+}
+
+static int provision_queues(struct engine *e, struct eng_tenant *t)
+{
+	const struct cfg_tenant *ct = t->ct;
+
+	t->queues = calloc(ct->nqueues ? ct->nqueues : 1, sizeof(*t->queues));
+	if (!t->queues)
+		return ENOMEM;
+	t->nqueues = ct->nqueues;
+	for (size_t i = 0; i < ct->nqueues; i++) {
+		struct eng_queue *q = &t->queues[i];
+		q->cq = &ct->queues[i];
+		q->t = t;
+		q->id = ACD_NONE;
+		q->open = true;
+		q->hours = q->cq->hours ? eng__calendar(t, q->cq->hours) : NULL;
+		if (q->cq->hours && !q->hours)
+			return ENOENT;
+		strmap_put2(e->queue_ids, ct->id, q->cq->id, q);
+	}
+	return 0;
+}
+
 int eng__provision(struct engine *e)
 {
 	const struct cfg *cfg = e->cfg;
 	int err;
 
 	if ((err = strmap_create(16, &e->by_domain)) || (err = strmap_create(64, &e->numbers)) ||
-	    (err = strmap_create(256, &e->sip_users)) || (err = strmap_create(256, &e->usernames)))
+	    (err = strmap_create(256, &e->sip_users)) ||
+	    (err = strmap_create(256, &e->usernames)) || (err = strmap_create(64, &e->queue_ids)))
 		return err;
 	e->tenants = calloc(cfg->ntenants ? cfg->ntenants : 1, sizeof(*e->tenants));
 	if (!e->tenants)
@@ -23,8 +64,12 @@ int eng__provision(struct engine *e)
 	for (size_t i = 0; i < cfg->ntenants; i++) {
 		struct eng_tenant *t = &e->tenants[i];
 		const struct cfg_tenant *ct = &cfg->tenants[i];
+		t->e = e;
 		t->ct = ct;
+		t->acd_deadline = ACD_NEVER;
 		strmap_put(e->by_domain, ct->domain, t);
+		if ((err = provision_calendars(e, t)) || (err = provision_queues(e, t)))
+			return err;
 		t->users = calloc(ct->nusers ? ct->nusers : 1, sizeof(*t->users));
 		if (!t->users)
 			return ENOMEM;
@@ -33,6 +78,7 @@ int eng__provision(struct engine *e)
 			struct eng_user *u = &t->users[j];
 			u->cu = &ct->users[j];
 			u->t = t;
+			u->agent = ACD_NONE;
 			strmap_put2(e->usernames, ct->id, u->cu->username, u);
 			if (u->cu->sip_user)
 				strmap_put2(e->sip_users, ct->domain, u->cu->sip_user, u);
@@ -51,13 +97,33 @@ int eng__provision(struct engine *e)
 
 void eng__unprovision(struct engine *e)
 {
-	for (size_t i = 0; i < e->ntenants; i++)
-		free(e->tenants[i].users);
+	for (size_t i = 0; i < e->ntenants; i++) {
+		struct eng_tenant *t = &e->tenants[i];
+		for (size_t j = 0; j < t->ncalendars; j++)
+			ivr_calendar_free(t->calendars[j]);
+		free(t->calendars);
+		free(t->queues);
+		free(t->users);
+	}
 	free(e->tenants);
 	strmap_free(e->by_domain);
 	strmap_free(e->numbers);
 	strmap_free(e->sip_users);
 	strmap_free(e->usernames);
+	strmap_free(e->queue_ids);
+}
+
+struct eng_queue *eng__queue(struct engine *e, struct eng_tenant *t, const char *id)
+{
+	return id ? strmap_get2(e->queue_ids, t->ct->id, id) : NULL;
+}
+
+const struct ivr_calendar *eng__calendar(struct eng_tenant *t, const char *name)
+{
+	for (size_t i = 0; i < t->ncalendars; i++)
+		if (!strcmp(ivr_calendar_name(t->calendars[i]), name))
+			return t->calendars[i];
+	return NULL;
 }
 
 struct eng_tenant *eng__tenant_by_host(struct engine *e, const char *host)

@@ -1,0 +1,751 @@
+/*
+ * The ACD driven by live calls. Each tenant has its own ACD instance (src/acd), built
+ * from the configuration at start: skills, queues, agents. Calls enter queues here
+ * (answered, music on hold), the ACD's offers ring agents' phones through call.c, and
+ * what the phones do (answer, decline, silence) goes back to the ACD as accept, reject
+ * or a ring timeout. Agent state changes are logged and written to the store's agent
+ * state log as closed spans. The ACD keeps time on the monotonic clock; one su_timer per
+ * tenant is armed for its next deadline after every call into the library.
+ */
+#include "engine/engine_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/log.h"
+
+#define REASON_BASE 2 /* tenant reason_codes[i] is ACD reason i + REASON_BASE */
+
+static const char *reason_name(const struct eng_tenant *t, uint16_t r)
+{
+	if (r == ACD_REASON_NO_ANSWER)
+		return "no_answer";
+	if (r >= REASON_BASE && (size_t)(r - REASON_BASE) < t->ct->nreason_codes)
+		return t->ct->reason_codes[r - REASON_BASE];
+	return NULL;
+}
+
+static const char *lang_of(const struct call *c)
+{
+	return c->t->ct->language ? c->t->ct->language : "en";
+}
+
+static void timer_cb(su_root_magic_t *magic, su_timer_t *tm, su_timer_arg_t *arg);
+
+/* Sets the tenant's timer for the ACD's next deadline, if that changed. */
+static void arm(struct eng_tenant *t)
+{
+	uint64_t d = acd_next_deadline(t->acd), now;
+
+	if (d == t->acd_deadline)
+		return;
+	t->acd_deadline = d;
+	if (d == ACD_NEVER) {
+		su_timer_reset(t->acd_timer);
+		return;
+	}
+	now = clock_mono_ms();
+	su_timer_set_interval(t->acd_timer, timer_cb, t, d > now ? (su_duration_t)(d - now) : 0);
+}
+
+static void timer_cb(su_root_magic_t *magic, su_timer_t *tm, su_timer_arg_t *arg)
+{
+	struct eng_tenant *t = (struct eng_tenant *)arg;
+
+	(void)magic;
+	(void)tm;
+	t->acd_deadline = ACD_NEVER;
+	acd_tick(t->acd, clock_mono_ms());
+	arm(t);
+}
+
+/* ---- what the ACD asks for ---- */
+
+static void on_state(const struct acd_state_event *ev, void *arg)
+{
+	struct eng_tenant *t = arg;
+	struct eng_user *u = (struct eng_user *)(uintptr_t)ev->agent_ref;
+	int64_t now = clock_wall_ms();
+	struct store_agent_state span = {
+	    .tenant = t->ct->id,
+	    .agent = u->cu->username,
+	    .state = acd_state_name(u->state),
+	    .reason = u->state == ACD_STATE_NOT_READY ? reason_name(t, u->reason) : NULL,
+	    .start_ms = u->state_since,
+	    .end_ms = now,
+	};
+	const char *why = ev->to == ACD_STATE_NOT_READY ? reason_name(t, ev->reason) : NULL;
+
+	if (t->e->store && store_agent_state_submit(t->e->store, &span, NULL, 0))
+		log_warn("engine", "tenant=%s event=agent_state_not_stored agent=%s", t->ct->id,
+			 u->cu->username);
+	u->state = ev->to;
+	u->reason = ev->reason;
+	u->state_since = now;
+	log_info("engine", "tenant=%s event=agent_state agent=%s from=%s to=%s cause=%s%s%s",
+		 t->ct->id, u->cu->username, acd_state_name(ev->from), acd_state_name(ev->to),
+		 acd_cause_name(ev->cause), why ? " reason=" : "", why ? why : "");
+}
+
+static struct call *call_of(struct eng_tenant *t, uint64_t ref)
+{
+	return eng__call_find(t->e, ref);
+}
+
+static void on_offer(const struct acd_offer *o, void *arg)
+{
+	struct eng_tenant *t = arg;
+	struct eng_user *u = (struct eng_user *)(uintptr_t)o->agent_ref;
+	struct call *c = call_of(t, o->contact_ref);
+	size_t placed;
+
+	if (!c) {
+		acd_offer_reject(t->acd, o->contact, o->agent, clock_mono_ms());
+		return;
+	}
+	placed = u->cu->sip_user ? eng__ring_user(c, u) : 0;
+	log_info("engine", "tenant=%s call=%llu event=offered queue=%s agent=%s legs=%zu%s",
+		 t->ct->id, (unsigned long long)c->id, c->queue, u->cu->username, placed,
+		 o->callback ? " callback=1" : "");
+	eng__timeline(c, "offered", "agent", u->cu->username);
+	if (!placed) {
+		/* Ready but no phone reachable: a missed offer, the contact moves on. */
+		eng__timeline(c, "offer_missed", "agent", u->cu->username);
+		acd_offer_reject(t->acd, o->contact, o->agent, clock_mono_ms());
+		return;
+	}
+	u->offer = c;
+}
+
+static void on_cancel(const struct acd_offer *o, enum acd_cancel_reason why, void *arg)
+{
+	struct eng_tenant *t = arg;
+	struct eng_user *u = (struct eng_user *)(uintptr_t)o->agent_ref;
+	struct call *c = call_of(t, o->contact_ref);
+
+	if (u->offer == c)
+		u->offer = NULL;
+	if (!c)
+		return;
+	eng__forks_cancel_user(c, u);
+	if (why == ACD_CANCEL_TIMEOUT) {
+		log_info("engine", "tenant=%s call=%llu event=offer_missed agent=%s reason=timeout",
+			 t->ct->id, (unsigned long long)c->id, u->cu->username);
+		eng__timeline(c, "offer_missed", "agent", u->cu->username);
+	} else if (why == ACD_CANCEL_AGENT_UNAVAILABLE) {
+		eng__timeline(c, "offer_withdrawn", "agent", u->cu->username);
+	}
+}
+
+static void target_text(const struct cfg_target *tg, char *buf, size_t size)
+{
+	static const char *const kinds[] = {
+	    [CFG_TARGET_NONE] = "none",	    [CFG_TARGET_QUEUE] = "queue",
+	    [CFG_TARGET_USER] = "user",	    [CFG_TARGET_NUMBER] = "number",
+	    [CFG_TARGET_FLOW] = "flow",	    [CFG_TARGET_MESSAGE] = "message",
+	    [CFG_TARGET_HANGUP] = "hangup",
+	};
+	const char *k = (size_t)tg->kind < sizeof(kinds) / sizeof(kinds[0]) ? kinds[tg->kind] : "?";
+
+	if (tg->kind == CFG_TARGET_QUEUE || tg->kind == CFG_TARGET_USER ||
+	    tg->kind == CFG_TARGET_NUMBER || tg->kind == CFG_TARGET_FLOW)
+		snprintf(buf, size, "%s:%s", k, tg->value ? tg->value : "");
+	else
+		snprintf(buf, size, "%s", k);
+}
+
+/* Plays a closing message to the caller, then hangs up (bye_play). */
+static void say_goodbye(struct call *c, const char *prompt)
+{
+	char p1[512], p2[512];
+	struct media_item it[2] = {
+	    {.kind = MEDIA_ITEM_FILE,
+	     .path = ivr_prompt_path(p1, sizeof(p1), c->e->cfg->prompts, lang_of(c), prompt)},
+	    {.kind = MEDIA_ITEM_FILE,
+	     .path = ivr_prompt_path(p2, sizeof(p2), c->e->cfg->prompts, lang_of(c), "goodbye")},
+	};
+
+	c->state = CALL_FEATURE == c->state ? c->state : CALL_ROUTING;
+	if (!c->a || !(c->bye_play = eng__play(c, it, 2, false)))
+		eng__call_hangup(c, 0, "system");
+}
+
+static void on_overflow(const struct acd_overflow *ov, void *arg)
+{
+	struct eng_tenant *t = arg;
+	struct call *c = call_of(t, ov->contact_ref);
+	struct eng_queue *q = ov->queue < t->nqidx ? t->qidx[ov->queue] : NULL;
+	const struct cfg_target *tg;
+	char target[160];
+	int err = 0;
+
+	if (!c || !q)
+		return;
+	tg = &q->cq->overflow;
+	c->contact = ACD_NONE;
+	target_text(tg, target, sizeof(target));
+	log_info("engine",
+		 "tenant=%s call=%llu event=overflowed queue=%s reason=%s target=%s waited_ms=%llu",
+		 t->ct->id, (unsigned long long)c->id, q->cq->id, acd_overflow_name(ov->reason),
+		 target, (unsigned long long)ov->waited_ms);
+	eng__timeline(c, "overflowed", "reason", acd_overflow_name(ov->reason));
+	if (!c->a)
+		return;
+	switch (tg->kind) {
+	case CFG_TARGET_QUEUE:
+		err = eng__queue_enter(c, eng__queue(t->e, t, tg->value), c->num_priority, NULL, 0);
+		break;
+	case CFG_TARGET_USER: {
+		struct eng_user *u = strmap_get2(t->e->usernames, t->ct->id, tg->value);
+		err = u ? eng__route_user(c, u) : ENOENT;
+		break;
+	}
+	case CFG_TARGET_NUMBER:
+		err = eng__route_number(c, tg->value, tg->trunk);
+		break;
+	case CFG_TARGET_FLOW:
+		c->state = CALL_IVR;
+		err = eng__flow_enter(c, tg->value);
+		break;
+	case CFG_TARGET_MESSAGE:
+		say_goodbye(c, ov->reason == ACD_OVERFLOW_CLOSED ? "closed" : "all-agents-busy");
+		return;
+	default:
+		say_goodbye(c, ov->reason == ACD_OVERFLOW_CLOSED ? "closed" : "all-agents-busy");
+		return;
+	}
+	if (err) {
+		log_warn("engine", "tenant=%s call=%llu event=overflow_failed target=%s err=%s",
+			 t->ct->id, (unsigned long long)c->id, target, strerror(err));
+		say_goodbye(c, "all-agents-busy");
+	}
+}
+
+static void moh_start(struct call *c)
+{
+	struct media_item it = {.kind = MEDIA_ITEM_TONE, .tone = MEDIA_TONE_RINGBACK};
+
+	if (c->q && c->q->cq->moh) {
+		it.kind = MEDIA_ITEM_FILE;
+		it.path = c->q->cq->moh;
+	}
+	c->announce_play = 0;
+	eng__play(c, &it, 1, true);
+}
+
+static bool callback_offered(const struct call *c)
+{
+	return c->q && c->q->cq->callback_digit && c->t->ct->ntrunks && c->from[0];
+}
+
+static void on_announce(const struct acd_announce *an, void *arg)
+{
+	struct eng_tenant *t = arg;
+	struct call *c = call_of(t, an->contact_ref);
+	const struct cfg_queue *cq;
+	const char *names[24];
+	char paths[24][256];
+	struct media_item it[24];
+	size_t n = 0, k;
+
+	if (!c || !c->a || c->state != CALL_QUEUED || !c->q)
+		return;
+	cq = c->q->cq;
+#define ADD(name)                                                                                  \
+	do {                                                                                       \
+		if (n < 24) {                                                                      \
+			it[n] = (struct media_item){.kind = MEDIA_ITEM_FILE};                      \
+			it[n].path = ivr_prompt_path(paths[n], sizeof(paths[n]),                   \
+						     t->e->cfg->prompts, lang_of(c), (name));      \
+			n++;                                                                       \
+		}                                                                                  \
+	} while (0)
+	if (cq->announce_position) {
+		k = ivr_say_number(lang_of(c), (long)an->position, IVR_UNIT_NONE, names, 8);
+		if (k) {
+			ADD("you-are-number");
+			for (size_t i = 0; i < k; i++)
+				ADD(names[i]);
+		}
+	}
+	if (cq->announce_ewt && an->ewt_ms != ACD_NEVER) {
+		long min = (long)((an->ewt_ms + 59999) / 60000);
+		k = ivr_say_number(lang_of(c), min ? min : 1, IVR_UNIT_MINUTE, names, 10);
+		if (k) {
+			ADD("estimated-wait");
+			for (size_t i = 0; i < k; i++)
+				ADD(names[i]);
+		}
+	}
+	if (callback_offered(c))
+		ADD("callback-offer");
+#undef ADD
+	if (!n)
+		return;
+	log_info("engine", "tenant=%s call=%llu event=announce position=%u ewt_ms=%lld", t->ct->id,
+		 (unsigned long long)c->id, an->position,
+		 an->ewt_ms == ACD_NEVER ? -1LL : (long long)an->ewt_ms);
+	c->announce_play = eng__play(c, it, n, false);
+}
+
+/* ---- provisioning ---- */
+
+static int skill_levels(struct acd *acd, const struct cfg_skill *s, size_t n,
+			struct acd_skill_level *out, size_t max)
+{
+	int err;
+
+	if (n > max)
+		return E2BIG;
+	for (size_t i = 0; i < n; i++) {
+		if ((err = acd_skill_intern(acd, s[i].name, &out[i].skill)))
+			return err;
+		out[i].level = (uint8_t)s[i].level;
+	}
+	return 0;
+}
+
+static int queue_params(struct eng_tenant *t, const struct eng_queue *q, bool relax,
+			struct acd_queue_params *p)
+{
+	const struct cfg_queue *cq = q->cq;
+	int err;
+
+	acd_queue_params_default(p);
+	if (cq->strategy && acd_strategy_find(cq->strategy, &p->strategy)) {
+		log_error("engine", "tenant=%s event=bad_strategy queue=%s strategy=%s", t->ct->id,
+			  cq->id, cq->strategy);
+		return EINVAL;
+	}
+	if ((err = skill_levels(t->acd, cq->skills, cq->nskills, p->skills, ACD_MAX_QUEUE_SKILLS)))
+		return err;
+	p->nskills = cq->nskills;
+	p->ring_timeout_ms = cq->ring_timeout_ms;
+	p->wrap_up_ms = cq->wrap_up_ms;
+	p->max_wait_ms = cq->max_wait_ms;
+	p->max_len = (uint32_t)cq->max_len;
+	p->service_level_ms = cq->service_level_ms;
+	p->service_level_pct = (uint8_t)cq->service_level_target;
+	p->short_abandon_ms = cq->short_abandon_ms;
+	p->sticky_ms = cq->sticky_ms;
+	if (cq->announce_position || cq->announce_ewt || cq->callback_digit)
+		p->announce_ms = cq->announce_every_ms;
+	if (cq->priority >= 0)
+		p->priority = (uint8_t)cq->priority;
+	if (cq->max_no_answer > 0)
+		p->max_no_answer = (uint8_t)cq->max_no_answer;
+	p->ref = (uint64_t)(uintptr_t)q;
+	if (!relax)
+		return 0;
+	if (cq->nrelax > ACD_MAX_RELAX)
+		return E2BIG;
+	for (size_t i = 0; i < cq->nrelax; i++) {
+		struct acd_relax_step *r = &p->relax[i];
+		struct eng_queue *to = eng__queue(t->e, t, cq->relax[i].add_queue);
+		r->after_ms = cq->relax[i].after_ms;
+		r->min_level = (uint8_t)cq->relax[i].min_level;
+		r->max_penalty = -1;
+		r->add_queue = to ? to->id : ACD_NONE;
+	}
+	p->nrelax = cq->nrelax;
+	return 0;
+}
+
+static int agent_add(struct eng_tenant *t, struct eng_user *u, uint64_t now)
+{
+	const struct cfg_user *cu = u->cu;
+	struct acd_skill_level skills[64];
+	struct acd_membership ms[64];
+	struct acd_agent_params p;
+	size_t nm = 0;
+	int err;
+
+	if ((err = skill_levels(t->acd, cu->skills, cu->nskills, skills, 64)))
+		return err;
+	for (size_t i = 0; i < cu->nqueues && nm < 64; i++) {
+		struct eng_queue *q = eng__queue(t->e, t, cu->queues[i].queue);
+		if (!q)
+			return ENOENT;
+		ms[nm++] = (struct acd_membership){
+		    .queue = q->id, .penalty = cu->queues[i].penalty, .order = (uint32_t)i + 1};
+	}
+	acd_agent_params_default(&p);
+	p.skills = skills;
+	p.nskills = cu->nskills;
+	p.queues = ms;
+	p.nqueues = nm;
+	p.ref = (uint64_t)(uintptr_t)u;
+	if ((err = acd_agent_add(t->acd, &p, now, &u->agent)))
+		return err;
+	u->state = ACD_STATE_LOGGED_OUT;
+	u->state_since = clock_wall_ms();
+	return 0;
+}
+
+static int tenant_start(struct engine *e, struct eng_tenant *t)
+{
+	struct acd_params p;
+	struct acd_handlers h = {
+	    .state = on_state,
+	    .offer = on_offer,
+	    .cancel = on_cancel,
+	    .overflow = on_overflow,
+	    .announce = on_announce,
+	    .arg = t,
+	};
+	struct acd_queue_params qp;
+	uint64_t now = clock_mono_ms();
+	int err;
+
+	acd_params_default(&p);
+	p.max_agents = (uint32_t)t->nusers + 1;
+	p.max_queues = (uint32_t)t->nqueues + 1;
+	p.seed = (uint64_t)clock_mono_us();
+	if ((err = acd_new(&p, &h, &t->acd)))
+		return err;
+	if (!(t->acd_timer = su_timer_create(su_root_task(e->root), 0)))
+		return ENOMEM;
+	/* Queues first without relaxation (a step may name a later queue), then with. */
+	for (size_t i = 0; i < t->nqueues; i++)
+		if ((err = queue_params(t, &t->queues[i], false, &qp)) ||
+		    (err = acd_queue_add(t->acd, &qp, now, &t->queues[i].id)))
+			goto bad_queue;
+	/* ACD queue ids are small indexes: overflow events find their queue directly. */
+	for (size_t i = 0; i < t->nqueues; i++)
+		if (t->queues[i].id >= t->nqidx)
+			t->nqidx = t->queues[i].id + 1;
+	if (!(t->qidx = calloc(t->nqidx ? t->nqidx : 1, sizeof(*t->qidx))))
+		return ENOMEM;
+	for (size_t i = 0; i < t->nqueues; i++)
+		t->qidx[t->queues[i].id] = &t->queues[i];
+	for (size_t i = 0; i < t->nqueues; i++)
+		if (t->queues[i].cq->nrelax &&
+		    ((err = queue_params(t, &t->queues[i], true, &qp)) ||
+		     (err = acd_queue_update(t->acd, t->queues[i].id, &qp, now))))
+			goto bad_queue;
+	for (size_t i = 0; i < t->nusers; i++) {
+		struct eng_user *u = &t->users[i];
+		if (!(u->cu->roles & CFG_ROLE_AGENT))
+			continue;
+		if ((err = agent_add(t, u, now))) {
+			log_error("engine", "tenant=%s event=agent_failed agent=%s err=%s",
+				  t->ct->id, u->cu->username, strerror(err));
+			return err;
+		}
+	}
+	return 0;
+bad_queue:
+	log_error("engine", "tenant=%s event=queue_failed err=%s", t->ct->id, strerror(err));
+	return err;
+}
+
+int eng__acd_start(struct engine *e)
+{
+	int err;
+
+	for (size_t i = 0; i < e->ntenants; i++)
+		if ((err = tenant_start(e, &e->tenants[i])))
+			return err;
+	return 0;
+}
+
+void eng__acd_stop(struct engine *e)
+{
+	int64_t now = clock_wall_ms();
+
+	for (size_t i = 0; i < e->ntenants; i++) {
+		struct eng_tenant *t = &e->tenants[i];
+		/* The spans still open end now. */
+		for (size_t j = 0; j < t->nusers && e->store; j++) {
+			struct eng_user *u = &t->users[j];
+			struct store_agent_state span = {
+			    .tenant = t->ct->id,
+			    .agent = u->cu->username,
+			    .state = acd_state_name(u->state),
+			    .reason =
+				u->state == ACD_STATE_NOT_READY ? reason_name(t, u->reason) : NULL,
+			    .start_ms = u->state_since,
+			    .end_ms = now,
+			};
+			if (u->agent != ACD_NONE && u->state != ACD_STATE_LOGGED_OUT)
+				store_agent_state_submit(e->store, &span, NULL, 0);
+		}
+		if (t->acd_timer)
+			su_timer_destroy(t->acd_timer);
+		t->acd_timer = NULL;
+		acd_free(t->acd);
+		t->acd = NULL;
+		free(t->qidx);
+		t->qidx = NULL;
+	}
+}
+
+/* ---- calls in queues ---- */
+
+int eng__queue_enter(struct call *c, struct eng_queue *q, int priority,
+		     const struct ivr_skill *skills, size_t nskills)
+{
+	struct eng_tenant *t = c->t;
+	struct acd_contact_params p;
+	uint64_t now = clock_mono_ms();
+	int err;
+
+	if (!q || q->t != t)
+		return ENOENT;
+	if (nskills > ACD_MAX_CONTACT_SKILLS)
+		return E2BIG;
+	acd_contact_params_default(&p);
+	for (size_t i = 0; i < nskills; i++) {
+		if ((err = acd_skill_find(t->acd, skills[i].name, &p.skills[i].skill)))
+			return err;
+		p.skills[i].level = (uint8_t)skills[i].level;
+	}
+	p.nskills = nskills;
+	p.queue = q->id;
+	p.priority = priority >= 0 ? priority : c->num_priority;
+	p.since_ms = c->since_mono;
+	p.ref = c->id;
+	if (q->hours) {
+		bool open = ivr_calendar_is_open(q->hours, clock_wall_ms());
+		if (open != q->open && !acd_queue_set_open(t->acd, q->id, open, now))
+			q->open = open;
+	}
+	if ((err = eng__call_answer(c)))
+		return err;
+	c->q = q;
+	c->state = CALL_QUEUED;
+	snprintf(c->queue, sizeof(c->queue), "%s", q->cq->id);
+	if (!c->since_mono)
+		c->since_mono = now;
+	if (!c->queued_ms)
+		c->queued_ms = clock_wall_ms();
+	eng__timeline(c, "queued", "queue", q->cq->id);
+	log_info("engine", "tenant=%s call=%llu event=queued queue=%s", t->ct->id,
+		 (unsigned long long)c->id, q->cq->id);
+	moh_start(c);
+	/* The id is written before any callback runs; an overflow callback clears it. */
+	err = acd_contact_enqueue(t->acd, &p, now, &c->contact);
+	if (err) {
+		c->contact = ACD_NONE;
+		log_warn("engine", "tenant=%s call=%llu event=enqueue_failed queue=%s err=%s",
+			 t->ct->id, (unsigned long long)c->id, q->cq->id, strerror(err));
+	}
+	arm(t);
+	return err;
+}
+
+int eng__queue_callback(struct eng_tenant *t, struct eng_queue *q, const char *number, int priority)
+{
+	(void)t;
+	(void)q;
+	(void)number;
+	(void)priority;
+	return ENOSYS;
+}
+
+void eng__queue_digit(struct call *c, char digit)
+{
+	struct eng_tenant *t = c->t;
+	char p1[512];
+	struct media_item it = {.kind = MEDIA_ITEM_FILE};
+
+	if (c->contact == ACD_NONE || c->callback || !callback_offered(c) ||
+	    digit != c->q->cq->callback_digit[0])
+		return;
+	if (acd_contact_to_callback(t->acd, c->contact, clock_mono_ms()))
+		return; /* ringing an agent already */
+	c->callback = true;
+	log_info("engine", "tenant=%s call=%llu event=callback_requested queue=%s", t->ct->id,
+		 (unsigned long long)c->id, c->queue);
+	eng__timeline(c, "callback_requested", "number", c->from);
+	it.path =
+	    ivr_prompt_path(p1, sizeof(p1), t->e->cfg->prompts, lang_of(c), "callback-confirm");
+	c->announce_play = 0;
+	if (!(c->bye_play = eng__play(c, &it, 1, false)))
+		sip_leg_hangup(c->a, 0);
+	arm(t);
+}
+
+void eng__queue_play_done(struct call *c, uint32_t id)
+{
+	if (id == c->bye_play && c->a) {
+		c->bye_play = 0;
+		if (!c->hangup_by)
+			c->hangup_by = "system";
+		sip_leg_hangup(c->a, 0);
+		return;
+	}
+	if (id == c->announce_play && c->state == CALL_QUEUED && c->a)
+		moh_start(c);
+}
+
+void eng__queue_caller_gone(struct call *c)
+{
+	struct eng_tenant *t = c->t;
+	uint64_t now = clock_mono_ms();
+
+	if (c->contact == ACD_NONE || c->callback)
+		return;
+	log_info("engine", "tenant=%s call=%llu event=abandoned queue=%s waited_ms=%llu", t->ct->id,
+		 (unsigned long long)c->id, c->queue, (unsigned long long)(now - c->since_mono));
+	eng__timeline(c, "abandoned", "queue", c->queue);
+	acd_contact_abandon(t->acd, c->contact, now);
+	c->contact = ACD_NONE;
+	arm(t);
+}
+
+void eng__queue_remove(struct call *c)
+{
+	if (c->contact == ACD_NONE)
+		return;
+	acd_contact_remove(c->t->acd, c->contact, clock_mono_ms());
+	c->contact = ACD_NONE;
+	arm(c->t);
+}
+
+void eng__queue_offer_answered(struct call *c, struct sip_leg *l, struct eng_user *u)
+{
+	struct eng_tenant *t = c->t;
+
+	if (!u || u->agent == ACD_NONE || c->contact == ACD_NONE ||
+	    acd_offer_accept(t->acd, c->contact, u->agent, clock_mono_ms())) {
+		/* The offer timed out or was withdrawn as the phone answered. */
+		sip_leg_set_cookie(l, NULL);
+		for (size_t i = 0; i < c->nforks; i++)
+			if (c->forks[i] == l) {
+				c->nforks--;
+				c->forks[i] = c->forks[c->nforks];
+				c->fork_user[i] = c->fork_user[c->nforks];
+				break;
+			}
+		sip_leg_hangup(l, 0);
+		arm(t);
+		return;
+	}
+	if (u->offer == c)
+		u->offer = NULL;
+	snprintf(c->agent, sizeof(c->agent), "%s", u->cu->username);
+	log_info("engine", "tenant=%s call=%llu event=answered queue=%s agent=%s", t->ct->id,
+		 (unsigned long long)c->id, c->queue, u->cu->username);
+	if (c->callback && !c->a) {
+		/* Virtual hold: the agent is on the line; now the customer is called. */
+		eng__forks_cancel_user(c, NULL);
+		c->b = l;
+		c->state = CALL_RINGING;
+		eng__timeline(c, "agent_connected", "agent", u->cu->username);
+		{
+			struct media_item it = {.kind = MEDIA_ITEM_TONE,
+						.tone = MEDIA_TONE_RINGBACK};
+			struct media_play_req r = {.items = &it, .nitems = 1, .loop = true};
+			media_play(sip_leg_media(l), &r);
+		}
+		if (eng__route_number(c, c->from, NULL))
+			eng__queue_callback_result(c, false);
+		arm(t);
+		return;
+	}
+	eng__bridge(c, l);
+	arm(t);
+}
+
+void eng__queue_offer_failed(struct call *c, struct eng_user *u, int status)
+{
+	struct eng_tenant *t = c->t;
+
+	if (u->offer != c || c->contact == ACD_NONE)
+		return;
+	u->offer = NULL;
+	log_info("engine",
+		 "tenant=%s call=%llu event=offer_missed agent=%s reason=rejected status=%d",
+		 t->ct->id, (unsigned long long)c->id, u->cu->username, status);
+	eng__timeline(c, "offer_missed", "agent", u->cu->username);
+	acd_offer_reject(t->acd, c->contact, u->agent, clock_mono_ms());
+	arm(t);
+}
+
+void eng__queue_callback_result(struct call *c, bool answered)
+{
+	log_info("engine", "tenant=%s call=%llu event=callback_%s number=%s", c->t->ct->id,
+		 (unsigned long long)c->id, answered ? "connected" : "failed", c->from);
+	if (!answered) {
+		eng__timeline(c, "callback_failed", "number", c->from);
+		c->hangup_by = "system";
+		if (c->b)
+			sip_leg_hangup(c->b, 0);
+		return;
+	}
+	/* The customer (c->a) meets the agent (c->b): answered time is the customer's. */
+	c->a_answered = true;
+	eng__bridge(c, c->b);
+}
+
+void eng__queue_call_ended(struct call *c)
+{
+	if (c->contact == ACD_NONE)
+		return;
+	if (acd_contact_end(c->t->acd, c->contact, clock_mono_ms()))
+		acd_contact_remove(c->t->acd, c->contact, clock_mono_ms());
+	c->contact = ACD_NONE;
+	arm(c->t);
+}
+
+/* ---- agents' phones ---- */
+
+void eng__agent_registered(struct eng_user *u, size_t ncontacts)
+{
+	struct eng_tenant *t = u->t;
+	struct acd_agent_info info;
+
+	if (u->agent == ACD_NONE || !u->cu->auto_ready || !t->acd ||
+	    acd_agent_info(t->acd, u->agent, &info))
+		return;
+	if (ncontacts && info.presence == ACD_STATE_LOGGED_OUT)
+		acd_agent_set_state(t->acd, u->agent, ACD_STATE_READY, 0, clock_mono_ms());
+	else if (!ncontacts && info.presence != ACD_STATE_LOGGED_OUT)
+		acd_agent_set_state(t->acd, u->agent, ACD_STATE_LOGGED_OUT, 0, clock_mono_ms());
+	arm(t);
+}
+
+int eng__agent_feature(struct eng_user *u, const char *code)
+{
+	struct eng_tenant *t = u->t;
+	uint64_t now = clock_mono_ms();
+	uint16_t reason = 0;
+	int err;
+
+	if (code[0] != '*' || code[1] != '2' || code[2] < '1' || code[2] > '4')
+		return ENOENT;
+	if (code[3] && (code[2] != '2' || code[4]))
+		return ENOENT;
+	if (u->agent == ACD_NONE || !t->acd)
+		return EPERM;
+	switch (code[2]) {
+	case '1':
+		err = acd_agent_set_state(t->acd, u->agent, ACD_STATE_READY, 0, now);
+		break;
+	case '2':
+		if (code[3]) {
+			unsigned d = (unsigned)(code[3] - '0');
+			if (code[3] < '1' || code[3] > '9' || d > t->ct->nreason_codes)
+				return EINVAL;
+			reason = (uint16_t)(d - 1 + REASON_BASE);
+		}
+		err = acd_agent_set_state(t->acd, u->agent, ACD_STATE_NOT_READY, reason, now);
+		break;
+	case '3':
+		err = acd_agent_set_state(t->acd, u->agent, ACD_STATE_LOGGED_OUT, 0, now);
+		break;
+	default:
+		err = acd_agent_end_wrap_up(t->acd, u->agent, now);
+		if (err == EALREADY)
+			err = 0;
+		break;
+	}
+	log_info("engine", "tenant=%s event=feature_code agent=%s code=%s err=%d", t->ct->id,
+		 u->cu->username, code, err);
+	arm(t);
+	return err;
+}
