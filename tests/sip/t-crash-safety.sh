@@ -15,7 +15,11 @@
 # sizes agree with each other and never count more bytes than the file holds (the
 # recorder writes the data before the header that counts it, src/media/wav.c; bytes
 # after the counted data are a chunk the kill caught before its header rewrite, which a
-# header rewrite would recover). Bounded: about 15 s, well under a minute.
+# header rewrite would recover). Bounded: about 10 s, well under a minute.
+#
+# The store is SQLite in the test's directory; with CENTRALA_TEST_PG set to a PostgreSQL
+# URL (tests/store/pg-start prints one) the same runs on PostgreSQL, whose schema is
+# emptied first.
 # shellcheck source=tests/sip/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -26,6 +30,15 @@ MIN_TALKING=3
 agent_pid= caller_pid=
 
 write_acme_config
+if [ -n "${CENTRALA_TEST_PG:-}" ]; then
+	command -v psql >/dev/null || skip "psql is missing (Debian postgresql-client)"
+	psql "$CENTRALA_TEST_PG" -qc "SET client_min_messages = warning; DROP SCHEMA public \
+CASCADE; CREATE SCHEMA public" >/dev/null || fail "cannot empty $CENTRALA_TEST_PG"
+	sed -i "s|^store: .*|store: \"$CENTRALA_TEST_PG\"|" "$CONFIG"
+	# The default PostgreSQL spool, var/store.spool, is relative to the working directory.
+	BIN=$(realpath "$BIN")
+	cd "$WORK"
+fi
 start_server
 make_tone "$WORK/caller-440.wav" 440 10
 
