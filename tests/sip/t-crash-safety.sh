@@ -27,7 +27,7 @@ CALLS=40
 RATE=10
 MIN_STORED=8
 MIN_TALKING=3
-agent_pid= caller_pid=
+agent_pid='' caller_pid=''
 
 write_acme_config
 if [ -n "${CENTRALA_TEST_PG:-}" ]; then
