@@ -7,9 +7,12 @@
 #include "sip/sip_int.h"
 
 #include <errno.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <sofia-sip/su_log.h>
 
@@ -57,7 +60,8 @@ static void sweep_cb(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg)
 }
 
 /* One NUA binds one URL; TCP and UDP share host and port ("sip:H:P" binds both). */
-static int listen_url(const struct cfg *cfg, char *buf, size_t size)
+static int listen_url(const struct cfg *cfg, char *buf, size_t size,
+		      const struct cfg_listen **out_first, bool *out_udp, bool *out_tcp)
 {
 	bool udp = false, tcp = false;
 	const struct cfg_listen *first = NULL;
@@ -77,7 +81,64 @@ static int listen_url(const struct cfg *cfg, char *buf, size_t size)
 		return EINVAL;
 	snprintf(buf, size, "sip:%s:%u%s", first->host, first->port,
 		 udp && tcp ? "" : (udp ? ";transport=udp" : ";transport=tcp"));
+	*out_first = first;
+	*out_udp = udp;
+	*out_tcp = tcp;
 	return 0;
+}
+
+/*
+ * Binds and releases the sockets the stack is about to bind, so that a port already in
+ * use is reported before nua_create(), whose failure path leaks (see
+ * release_root_port). TCP asks for SO_REUSEADDR as the stack does, so connections of
+ * a previous run in TIME_WAIT do not count as "in use". Returns 0 or the bind errno.
+ */
+static int probe_bind(const char *host, unsigned port, bool udp, bool tcp)
+{
+	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_flags = AI_PASSIVE}, *ai = NULL;
+	char service[8];
+	int err = 0;
+
+	snprintf(service, sizeof(service), "%u", port);
+	if (getaddrinfo(host, service, &hints, &ai) || !ai)
+		return EADDRNOTAVAIL;
+	for (int pass = 0; pass < 2 && !err; pass++) {
+		int type = pass == 0 ? SOCK_DGRAM : SOCK_STREAM, fd, one = 1;
+		if ((pass == 0 && !udp) || (pass == 1 && !tcp))
+			continue;
+		fd = socket(ai->ai_family, type | SOCK_CLOEXEC, 0);
+		if (fd < 0) {
+			err = errno;
+			break;
+		}
+		if (type == SOCK_STREAM)
+			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) || (type == SOCK_STREAM && listen(fd, 1)))
+			err = errno;
+		close(fd);
+	}
+	freeaddrinfo(ai);
+	return err;
+}
+
+/*
+ * nua_create() takes a reference to the root's port (it copies the root's task) and,
+ * when its stack thread fails to start (a port taken between probe_bind and the
+ * stack's own bind, no memory), frees itself without giving that reference back
+ * (sofia-sip 1.12.11): the port and its epoll set then outlive su_root_destroy(). A
+ * borrowed copy of the root's task handed to su_task_deinit() drops exactly one
+ * reference, and only when the count shows the reference was kept, so a sofia-sip that
+ * fixes this is left alone. A port begins with its su_home_t in every sofia-sip.
+ */
+static void release_root_port(su_root_t *root, size_t refs_before)
+{
+	su_task_r borrowed;
+	su_home_t *port_home = (su_home_t *)su_root_task(root)->sut_port;
+
+	if (!port_home || su_home_refcount(port_home) <= refs_before)
+		return;
+	memcpy(borrowed, su_root_task(root), sizeof(borrowed));
+	su_task_deinit(borrowed);
 }
 
 int sip_create(su_root_t *root, const struct sip_config *sc, const struct sip_handlers *h,
@@ -85,12 +146,19 @@ int sip_create(su_root_t *root, const struct sip_config *sc, const struct sip_ha
 {
 	struct sip *s;
 	char url[128];
+	const struct cfg_listen *first;
+	bool udp, tcp;
+	size_t port_refs;
 	int err;
 
-	if (listen_url(sc->cfg, url, sizeof(url))) {
+	if (listen_url(sc->cfg, url, sizeof(url), &first, &udp, &tcp)) {
 		log_error("sip", "event=config_error msg=\"UDP and TCP listeners must share one "
 				 "address and port\"");
 		return EINVAL;
+	}
+	if ((err = probe_bind(first->host, first->port, udp, tcp))) {
+		log_error("sip", "event=listen_failed url=%s err=\"%s\"", url, strerror(err));
+		return err;
 	}
 	s = calloc(1, sizeof(*s));
 	if (!s)
@@ -107,15 +175,26 @@ int sip_create(su_root_t *root, const struct sip_config *sc, const struct sip_ha
 	if (err)
 		goto fail_guard;
 	su_log_set_level(NULL, 0);
+	port_refs = su_home_refcount((su_home_t *)su_root_task(root)->sut_port);
 	s->nua = nua_create(
 	    root, nua_cb, s, NUTAG_URL(url), NUTAG_MEDIA_ENABLE(0), NUTAG_AUTOANSWER(0),
 	    NUTAG_AUTOALERT(0), NUTAG_AUTOACK(1), NUTAG_ENABLEINVITE(1),
 	    NUTAG_APPL_METHOD("INVITE"), NUTAG_APPL_METHOD("REGISTER"),
-	    NUTAG_ALLOW("INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, REFER, "
-			"NOTIFY, UPDATE, REGISTER"),
-	    NUTAG_SESSION_TIMER(0), SIPTAG_USER_AGENT_STR(sc->cfg->sip_user_agent), TAG_END());
+	    /* Exactly what we serve (NUTAG_ALLOW would add to the stack's own list, which
+	     * names MESSAGE and SUBSCRIBE); OPTIONS is answered by the stack with this
+	     * Allow, Accept: application/sdp and Supported: timer, 100rel. */
+	    SIPTAG_ALLOW_STR("INVITE, ACK, BYE, CANCEL, OPTIONS, PRACK, INFO, REFER, "
+			     "NOTIFY, UPDATE, REGISTER"),
+	    /* Session timers (RFC 4028): we do not ask for one, but honour the peer's
+	     * Session-Expires down to the RFC's floor of 90 s (the stack's default is 120);
+	     * when we are the refresher the stack refreshes with UPDATE, which needs no
+	     * SDP (a re-INVITE from the stack would carry no offer, media being ours). A
+	     * peer that should refresh and does not is sent BYE before the interval ends. */
+	    NUTAG_SESSION_TIMER(0), NUTAG_MIN_SE(90), NUTAG_UPDATE_REFRESH(1),
+	    SIPTAG_USER_AGENT_STR(sc->cfg->sip_user_agent), TAG_END());
 	if (!s->nua) {
 		log_error("sip", "event=listen_failed url=%s", url);
+		release_root_port(root, port_refs);
 		err = EADDRINUSE;
 		goto fail_nua;
 	}
