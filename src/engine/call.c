@@ -54,7 +54,7 @@ struct call *eng__call_find(struct engine *e, uint64_t id)
 	return NULL;
 }
 
-static struct call *call_new(struct engine *e, struct eng_tenant *t)
+struct call *eng__call_new(struct engine *e, struct eng_tenant *t)
 {
 	struct call *c = calloc(1, sizeof(*c));
 
@@ -84,8 +84,7 @@ static void call_free(struct call *c)
 	free(c);
 }
 
-/* The call is over once no leg is left; its interaction is written then. */
-static void call_maybe_done(struct call *c)
+void eng__call_maybe_done(struct call *c)
 {
 	if (c->a || c->b || c->nforks)
 		return;
@@ -146,8 +145,7 @@ void eng__forks_cancel_user(struct call *c, struct eng_user *u)
 	c->nforks = n;
 }
 
-/* Takes fork l off the call; returns the user it rang. */
-static struct eng_user *fork_remove(struct call *c, struct sip_leg *l)
+struct eng_user *eng__fork_remove(struct call *c, struct sip_leg *l)
 {
 	for (size_t i = 0; i < c->nforks; i++)
 		if (c->forks[i] == l) {
@@ -296,6 +294,8 @@ int eng__call_answer(struct call *c)
 		return 0;
 	if (!c->a)
 		return ENOENT;
+	/* Ringing first, as phones and trunks expect before a 200 they did not ring for. */
+	sip_leg_progress(c->a, 180, false);
 	if ((err = sip_leg_answer(c->a)))
 		return err;
 	c->a_answered = true;
@@ -330,7 +330,7 @@ uint32_t eng__play(struct call *c, const struct media_item *items, size_t n, boo
 static struct call *call_start(struct engine *e, struct eng_tenant *t, struct sip_leg *leg,
 			       const struct sip_invite_info *info)
 {
-	struct call *c = call_new(e, t);
+	struct call *c = eng__call_new(e, t);
 
 	if (!c) {
 		sip_leg_reject(leg, 500, "Server Error");
@@ -459,7 +459,7 @@ void eng__bridge(struct call *c, struct sip_leg *b)
 	int err;
 
 	forks_cancel(c, b);
-	fork_remove(c, b);
+	eng__fork_remove(c, b);
 	c->b = b;
 	if (!c->a_answered && eng__call_answer(c)) {
 		log_warn("engine", "call=%llu event=answer_failed", (unsigned long long)c->id);
@@ -506,7 +506,7 @@ static void on_b_ended(struct call *c, struct sip_leg *l, const struct sip_event
 		forks_cancel(c, NULL);
 		return;
 	}
-	u = fork_remove(c, l);
+	u = eng__fork_remove(c, l);
 	if (ev->status > 0 && (c->best_fail == 0 || ev->status == 486 || ev->status < c->best_fail))
 		c->best_fail = ev->status;
 	if (c->callback && !c->a && c->b) {
@@ -600,7 +600,7 @@ static void on_answered(struct call *c, struct sip_leg *leg)
 		return;
 	if (c->callback && !c->a && c->b) {
 		/* The customer of a callback answered: the agent is waiting on c->b. */
-		fork_remove(c, leg);
+		eng__fork_remove(c, leg);
 		forks_cancel(c, NULL);
 		c->a = leg;
 		c->a_answered = true;
@@ -663,7 +663,7 @@ void eng__sip_event(void *arg, struct sip_leg *leg, const struct sip_event *ev)
 		} else {
 			on_b_ended(c, leg, ev);
 		}
-		call_maybe_done(c);
+		eng__call_maybe_done(c);
 		return;
 	}
 }
@@ -705,7 +705,7 @@ void eng__calls_hangup_all(struct engine *e)
 				/* A pending callback: nothing to hang up, its record is written. */
 				eng__queue_remove(c);
 				c->callback = false;
-				call_maybe_done(c);
+				eng__call_maybe_done(c);
 			}
 		}
 	}

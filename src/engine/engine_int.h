@@ -153,8 +153,14 @@ void eng__calls_hangup_all(struct engine *e);
 
 /* call.c, for the ACD and IVR glue */
 struct call *eng__call_find(struct engine *e, uint64_t id);
+/* A new call with no leg yet (a callback request); NULL when out of memory. */
+struct call *eng__call_new(struct engine *e, struct eng_tenant *t);
+/* The call is over once no leg is left: its interaction is written and it is freed. */
+void eng__call_maybe_done(struct call *c);
 /* Rings every phone of u for c (a fork per contact); returns the number of legs placed. */
 size_t eng__ring_user(struct call *c, struct eng_user *u);
+/* Takes fork l off the call (it stays up); returns the user it rang. */
+struct eng_user *eng__fork_remove(struct call *c, struct sip_leg *l);
 /* Cancels the forks ringing u (NULL: every fork). */
 void eng__forks_cancel_user(struct call *c, struct eng_user *u);
 /* The caller's leg and `b` are connected: forks cancelled, caller answered if need be,

@@ -613,14 +613,8 @@ void eng__queue_offer_answered(struct call *c, struct sip_leg *l, struct eng_use
 	if (!u || u->agent == ACD_NONE || c->contact == ACD_NONE ||
 	    acd_offer_accept(t->acd, c->contact, u->agent, clock_mono_ms())) {
 		/* The offer timed out or was withdrawn as the phone answered. */
+		eng__fork_remove(c, l);
 		sip_leg_set_cookie(l, NULL);
-		for (size_t i = 0; i < c->nforks; i++)
-			if (c->forks[i] == l) {
-				c->nforks--;
-				c->forks[i] = c->forks[c->nforks];
-				c->fork_user[i] = c->fork_user[c->nforks];
-				break;
-			}
 		sip_leg_hangup(l, 0);
 		arm(t);
 		return;
@@ -632,6 +626,7 @@ void eng__queue_offer_answered(struct call *c, struct sip_leg *l, struct eng_use
 		 (unsigned long long)c->id, c->queue, u->cu->username);
 	if (c->callback && !c->a) {
 		/* Virtual hold: the agent is on the line; now the customer is called. */
+		eng__fork_remove(c, l);
 		eng__forks_cancel_user(c, NULL);
 		c->b = l;
 		c->state = CALL_RINGING;
