@@ -82,6 +82,7 @@ static void play_later(struct eng_ivr *v, const struct ivr_act_play *pl, size_t 
 	}
 	p->id = pl->id;
 	p->gen = ++v->play_gen;
+	p->asked_ms = clock_mono_ms();
 	p->barge_in = pl->barge_in;
 	p->n = n;
 	v->pending = p;
@@ -179,6 +180,9 @@ void eng__ivr_tts_ready(struct eng_flows *fl, const struct tts_done *d)
 	}
 	if (--p->outstanding)
 		return;
+	log_info("engine", "tenant=%s call=%llu event=ivr_tts_ready items=%zu wait_ms=%llu",
+		 tenant_id(v), call_id(v), p->n,
+		 (unsigned long long)(clock_mono_ms() - p->asked_ms));
 	for (size_t j = 0; j < p->n; j++) {
 		if (p->failed[j])
 			continue;
@@ -187,16 +191,12 @@ void eng__ivr_tts_ready(struct eng_flows *fl, const struct tts_done *d)
 			fl->items[k].path = p->paths[j];
 		k++;
 	}
-	/* media_play copies the paths: the waiting play can go before it starts. */
-	{
-		uint32_t id = p->id;
-		bool barge = p->barge_in;
-		if (k)
-			play_now(v, id, fl->items, k, barge);
-		else
-			play_failed(v, id);
-		eng__ivr_pending_free(v);
-	}
+	/* media_play copies the paths: the waiting play is freed once it has started. */
+	if (k)
+		play_now(v, p->id, fl->items, k, p->barge_in);
+	else
+		play_failed(v, p->id);
+	eng__ivr_pending_free(v);
 	if (v->nsynth)
 		eng__ivr_pump(v, false);
 }

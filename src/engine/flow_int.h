@@ -41,6 +41,7 @@ struct eng_flows {
 struct flow_play {
 	uint32_t id;
 	uint32_t gen;
+	uint64_t asked_ms; /* monotonic time the renders were asked for */
 	bool barge_in;
 	size_t n, outstanding;
 	struct media_item items[FLOW_MAX_ITEMS];
