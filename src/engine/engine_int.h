@@ -57,7 +57,8 @@ struct eng_tenant {
 	size_t ncalendars;
 	struct ivr_flowset *flows; /* loaded by flow.c */
 	struct acd *acd;
-	struct eng_queue **qidx; /* by ACD queue id */
+	struct eng_queue **qidx;   /* by ACD queue id */
+	struct strmap *last_agent; /* caller number → eng_user who last answered it */
 	size_t nqidx;
 	su_timer_t *acd_timer;
 	uint64_t acd_deadline; /* monotonic ms the timer is set for, ACD_NEVER: none */

@@ -18,6 +18,8 @@
 #include "core/log.h"
 
 #define REASON_BASE 2 /* tenant reason_codes[i] is ACD reason i + REASON_BASE */
+/* Callers remembered for the preferred (sticky) agent; the map keeps no more. */
+#define LAST_AGENT_MAX 200000
 
 static const char *reason_name(const struct eng_tenant *t, uint16_t r)
 {
@@ -404,7 +406,7 @@ static int tenant_start(struct engine *e, struct eng_tenant *t)
 	p.max_agents = (uint32_t)t->nusers + 1;
 	p.max_queues = (uint32_t)t->nqueues + 1;
 	p.seed = (uint64_t)clock_mono_us();
-	if ((err = acd_new(&p, &h, &t->acd)))
+	if ((err = acd_new(&p, &h, &t->acd)) || (err = strmap_create(1024, &t->last_agent)))
 		return err;
 	if (!(t->acd_timer = su_timer_create(su_root_task(e->root), 0)))
 		return ENOMEM;
@@ -480,6 +482,8 @@ void eng__acd_stop(struct engine *e)
 		t->acd = NULL;
 		free(t->qidx);
 		t->qidx = NULL;
+		strmap_free(t->last_agent);
+		t->last_agent = NULL;
 	}
 }
 
@@ -508,6 +512,11 @@ int eng__queue_enter(struct call *c, struct eng_queue *q, int priority,
 	p.priority = priority >= 0 ? priority : c->num_priority;
 	p.since_ms = c->since_mono;
 	p.ref = c->id;
+	if (q->cq->sticky_ms && c->from[0]) {
+		struct eng_user *last = strmap_get(t->last_agent, c->from);
+		if (last && last->agent != ACD_NONE)
+			p.preferred_agent = last->agent;
+	}
 	if (q->hours) {
 		bool open = ivr_calendar_is_open(q->hours, clock_wall_ms());
 		if (open != q->open && !acd_queue_set_open(t->acd, q->id, open, now))
@@ -622,6 +631,9 @@ void eng__queue_offer_answered(struct call *c, struct sip_leg *l, struct eng_use
 	if (u->offer == c)
 		u->offer = NULL;
 	snprintf(c->agent, sizeof(c->agent), "%s", u->cu->username);
+	if (c->from[0] &&
+	    (strmap_count(t->last_agent) < LAST_AGENT_MAX || strmap_get(t->last_agent, c->from)))
+		strmap_put(t->last_agent, c->from, u);
 	log_info("engine", "tenant=%s call=%llu event=answered queue=%s agent=%s", t->ct->id,
 		 (unsigned long long)c->id, c->queue, u->cu->username);
 	if (c->callback && !c->a) {
