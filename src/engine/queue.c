@@ -66,11 +66,11 @@ static void timer_cb(su_root_magic_t *magic, su_timer_t *tm, su_timer_arg_t *arg
 
 /* ---- what the ACD asks for ---- */
 
-static void on_state(const struct acd_state_event *ev, void *arg)
+/* Writes the span that ends (start..now) and the one that begins (open), so that a crash
+ * loses no span in progress (docs/storage.md, the agent state log). */
+static void spans_submit(struct eng_tenant *t, struct eng_user *u, enum acd_state to,
+			 uint16_t reason, int64_t now)
 {
-	struct eng_tenant *t = arg;
-	struct eng_user *u = (struct eng_user *)(uintptr_t)ev->agent_ref;
-	int64_t now = clock_wall_ms();
 	struct store_agent_state span = {
 	    .tenant = t->ct->id,
 	    .agent = u->cu->username,
@@ -79,11 +79,34 @@ static void on_state(const struct acd_state_event *ev, void *arg)
 	    .start_ms = u->state_since,
 	    .end_ms = now,
 	};
+
+	if (!t->e->store)
+		return;
+	if (store_agent_state_submit(t->e->store, &span, NULL, 0))
+		goto fail;
+	span.state = acd_state_name(to);
+	span.reason = to == ACD_STATE_NOT_READY ? reason_name(t, reason) : NULL;
+	span.start_ms = now;
+	span.end_ms = 0;
+	if (store_agent_state_submit(t->e->store, &span, NULL, 0))
+		goto fail;
+	return;
+fail:
+	log_warn("engine", "tenant=%s event=agent_state_not_stored agent=%s", t->ct->id,
+		 u->cu->username);
+}
+
+static void on_state(const struct acd_state_event *ev, void *arg)
+{
+	struct eng_tenant *t = arg;
+	struct eng_user *u = (struct eng_user *)(uintptr_t)ev->agent_ref;
+	int64_t now = clock_wall_ms();
 	const char *why = ev->to == ACD_STATE_NOT_READY ? reason_name(t, ev->reason) : NULL;
 
-	if (t->e->store && store_agent_state_submit(t->e->store, &span, NULL, 0))
-		log_warn("engine", "tenant=%s event=agent_state_not_stored agent=%s", t->ct->id,
-			 u->cu->username);
+	/* Spans are keyed by their start: two changes in one millisecond stay two spans. */
+	if (now <= u->state_since)
+		now = u->state_since + 1;
+	spans_submit(t, u, ev->to, ev->reason, now);
 	u->state = ev->to;
 	u->reason = ev->reason;
 	u->state_since = now;
