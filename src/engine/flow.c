@@ -70,6 +70,20 @@ struct eng_ivr *eng__ivr_find(struct eng_flows *fl, uint64_t serial)
 	return NULL;
 }
 
+/* A message for a log value in double quotes: its own quotes escaped, truncated. */
+const char *eng__ivr_quote(const char *msg, char *buf, size_t size)
+{
+	size_t o = 0;
+
+	for (const char *p = msg; *p && o + 3 < size; p++) {
+		if (*p == '"' || *p == '\\')
+			buf[o++] = '\\';
+		buf[o++] = *p;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
 /* ---- the path log -------------------------------------------------------------------- */
 
 void eng__ivr_synth(struct eng_ivr *v, const struct ivr_event *ev)
@@ -85,6 +99,7 @@ void eng__ivr_synth(struct eng_ivr *v, const struct ivr_event *ev)
 void eng__ivr_extra(struct eng_ivr *v, const char *kind, const char *fmt, ...)
 {
 	struct flow_extra *x;
+	char q[256];
 	va_list ap;
 
 	if (v->nextra == FLOW_MAX_EXTRA)
@@ -97,7 +112,7 @@ void eng__ivr_extra(struct eng_ivr *v, const char *kind, const char *fmt, ...)
 	va_end(ap);
 	log_info("engine", "tenant=%s call=%llu event=ivr_%s flow=%s node=%s detail=\"%s\"",
 		 tenant_id(v), call_id(v), kind, v->flow_name ? v->flow_name : "-",
-		 v->node_name ? v->node_name : "-", x->detail);
+		 v->node_name ? v->node_name : "-", eng__ivr_quote(x->detail, q, sizeof(q)));
 }
 
 /* Logs the path entries added since the last call: one line each. */
@@ -105,6 +120,7 @@ static void log_path(struct eng_ivr *v)
 {
 	struct ivr_path_entry pe;
 	size_t it = v->logged;
+	char q[320];
 
 	while (ivr_path_next(v->s, &it, &pe)) {
 		v->flow_name = pe.flow;
@@ -118,7 +134,7 @@ static void log_path(struct eng_ivr *v)
 				 "tenant=%s call=%llu event=ivr_%s flow=%s node=%s detail=\"%s\" "
 				 "status=%d",
 				 tenant_id(v), call_id(v), ivr_path_kind_name(pe.kind), pe.flow,
-				 pe.node, pe.detail, pe.status);
+				 pe.node, eng__ivr_quote(pe.detail, q, sizeof(q)), pe.status);
 	}
 	v->logged = it;
 }
@@ -172,7 +188,7 @@ static void timeline_error(struct eng_ivr *v, const char *fmt, ...)
 
 static void timeline_error(struct eng_ivr *v, const char *fmt, ...)
 {
-	char detail[160];
+	char detail[160], q[330];
 	va_list ap;
 	json_t *o;
 
@@ -181,7 +197,7 @@ static void timeline_error(struct eng_ivr *v, const char *fmt, ...)
 	va_end(ap);
 	log_warn("engine", "tenant=%s call=%llu event=ivr_error flow=%s node=%s detail=\"%s\"",
 		 tenant_id(v), call_id(v), v->flow_name ? v->flow_name : "-",
-		 v->node_name ? v->node_name : "-", detail);
+		 v->node_name ? v->node_name : "-", eng__ivr_quote(detail, q, sizeof(q)));
 	o = path_json(clock_wall_ms(), "error", v->flow_name, v->node_name, detail, 0);
 	if (o)
 		json_array_append_new(v->c->timeline, o);

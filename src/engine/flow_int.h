@@ -107,6 +107,8 @@ void eng__ivr_extra(struct eng_ivr *v, const char *kind, const char *fmt, ...)
 /* Carries out the session's actions (when `fresh`), feeds it the events they produced,
  * arms its timer. Returns false when the session ended (v is freed). */
 bool eng__ivr_pump(struct eng_ivr *v, bool fresh);
+/* `msg` for a log value in double quotes (quotes and backslashes escaped) in buf. */
+const char *eng__ivr_quote(const char *msg, char *buf, size_t size);
 
 /* flow_act.c: one function per action, and the workers' replies */
 struct media_session *eng__ivr_media(struct eng_ivr *v);

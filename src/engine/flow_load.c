@@ -136,16 +136,17 @@ static int load_tenant(struct eng_flows *fl, struct eng_tenant *t, unsigned *ren
 	struct check_env ce = {.ct = ct, .t = t};
 	size_t e0 = cy_error_count(cfg->cy), w0 = cy_warning_count(cfg->cy);
 	struct ivr_env env;
+	char buf[512];
 	int err;
 
 	env_of(cfg, &ce, (const struct ivr_calendar *const *)t->calendars, t->ncalendars, &env);
 	err = ivr_flowset_load(cfg->cy, ct->flows, ct->nflows, &env, &t->flows);
 	for (size_t i = e0; i < cy_error_count(cfg->cy); i++)
 		log_error("engine", "tenant=%s event=flow_error msg=\"%s\"", ct->id,
-			  cy_error_at(cfg->cy, i));
+			  eng__ivr_quote(cy_error_at(cfg->cy, i), buf, sizeof(buf)));
 	for (size_t i = w0; i < cy_warning_count(cfg->cy); i++)
 		log_warn("engine", "tenant=%s event=flow_warning msg=\"%s\"", ct->id,
-			 cy_warning_at(cfg->cy, i));
+			 eng__ivr_quote(cy_warning_at(cfg->cy, i), buf, sizeof(buf)));
 	if (err)
 		return err;
 	for (size_t i = 0; i < ct->nflows; i++) {
