@@ -30,6 +30,7 @@ pcap=/usr/share/sip-tester/dtmf_2833_1.pcap
 CUST1=48221234567
 CUST2=48227654321
 trunk_port=$(peer_port 30)
+trunk_pid='' alice_pid='' bob_pid=''
 
 write_config <<YAML
 prompts: "$TOP/prompts"
