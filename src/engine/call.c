@@ -567,8 +567,8 @@ static void on_digit(struct call *c, char digit, unsigned leg, const char *via)
 	log_info("engine", "tenant=%s call=%llu event=digit digit=%c leg=%u via=%s", c->t->ct->id,
 		 (unsigned long long)c->id, digit, leg, via);
 	if (leg != LEG_A)
-		return;
-	if (c->ivr)
+		eng__timeline(c, "digit", "digit", (char[]){digit, 0});
+	else if (c->ivr)
 		eng__flow_digit(c, digit);
 	else if (c->state == CALL_QUEUED)
 		eng__queue_digit(c, digit);
