@@ -347,6 +347,19 @@ bool eng__ivr_pump(struct eng_ivr *v, bool fresh)
 	return true;
 }
 
+/* Runs the first actions if the timer that does it has not fired yet: the flow owns the
+ * caller's audio from now on (music on hold of a queue that overflowed here stops).
+ * False when the session ended. */
+static bool ensure_started(struct eng_ivr *v)
+{
+	if (v->started)
+		return true;
+	if (eng__ivr_media(v))
+		media_play_stop(eng__ivr_media(v));
+	v->started = true;
+	return eng__ivr_pump(v, true);
+}
+
 static void timer_cb(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg)
 {
 	struct eng_ivr *v = arg;
@@ -354,8 +367,7 @@ static void timer_cb(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg)
 	int64_t now = clock_wall_ms();
 
 	if (!v->started) {
-		v->started = true;
-		eng__ivr_pump(v, true);
+		ensure_started(v);
 		return;
 	}
 	if (v->mix && now >= v->rec_end_ms) {
@@ -364,16 +376,6 @@ static void timer_cb(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg)
 		return;
 	}
 	eng__ivr_pump(v, ivr_session_event(v->s, &ev, now) == 0);
-}
-
-/* Runs the first actions if the timer that does it has not fired yet. False when the
- * session ended. */
-static bool ensure_started(struct eng_ivr *v)
-{
-	if (v->started)
-		return true;
-	v->started = true;
-	return eng__ivr_pump(v, true);
 }
 
 int eng__flow_enter(struct call *c, const char *name)
