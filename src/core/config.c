@@ -25,9 +25,9 @@ static const char *const rtp_keys[] = {"address", "ports", "workers", NULL};
 static const char *const http_keys[] = {"listen", NULL};
 static const char *const tts_keys[] = {"cache", NULL};
 static const char *const tenant_keys[] = {
-    "id",	    "name",	    "domain",  "timezone", "language", "country",
-    "users",	    "queues",	    "numbers", "trunks",   "flows",    "calendars",
-    "reason_codes", "dispositions", "prune",   "record",   NULL};
+    "id",	    "name",	    "domain",  "timezone", "language",	      "country",
+    "users",	    "queues",	    "numbers", "trunks",   "flows",	      "calendars",
+    "reason_codes", "dispositions", "prune",   "record",   "create_contacts", NULL};
 static const char *const user_keys[] = {"username", "name",   "password",   "roles",	"sip",
 					"skills",   "queues", "auto_ready", "language", NULL};
 static const char *const user_sip_keys[] = {"user", "password", NULL};
@@ -587,6 +587,8 @@ static void parse_tenant(struct cy *c, struct fy_node *n, const char *path, stru
 	cy_get_bool(c, n, path, "prune", false, &t->prune);
 	t->record = true;
 	cy_get_bool(c, n, path, "record", false, &t->record);
+	t->create_contacts = true;
+	cy_get_bool(c, n, path, "create_contacts", false, &t->create_contacts);
 	/* Calendars and flows first: queues and numbers refer to them. */
 	parse_named(c, cy_get(n, "flows"), P(p, path, "flows"), &t->flows, &t->nflows);
 	parse_named(c, cy_get(n, "calendars"), P(p, path, "calendars"), &t->calendars,

@@ -155,7 +155,8 @@ struct cfg_tenant {
 	char **dispositions;
 	size_t ndispositions;
 	bool prune;
-	bool record; /* record calls (default true) */
+	bool record;	      /* record calls (default true) */
+	bool create_contacts; /* an inbound caller with no CRM contact gets one (default true) */
 	int line, col;
 };
 

@@ -416,6 +416,13 @@ void eng__incoming(void *arg, struct sip_leg *leg, const struct sip_invite_info 
 		return;
 	snprintf(c->number, sizeof(c->number), "%s", num->number);
 	c->num_priority = (int)num->priority;
+	/* The caller's CRM contact, looked up (or created) on the store's reader thread. */
+	if (c->from[0] && e->store &&
+	    store_contact_lookup(e->store, t->ct->id, c->from,
+				 t->ct->create_contacts ? STORE_LOOKUP_CREATE : 0, e->store_events,
+				 c->id))
+		log_warn("engine", "tenant=%s call=%llu event=contact_lookup_failed", t->ct->id,
+			 (unsigned long long)c->id);
 	log_info("engine", "tenant=%s call=%llu event=incoming from=%s number=%s source=%s",
 		 t->ct->id, (unsigned long long)c->id, c->from, c->number, info->source);
 	switch (num->target.kind) {

@@ -76,12 +76,26 @@ static int store_ready(su_root_magic_t *magic, su_wait_t *w, su_wakeup_arg_t *ar
 	mq_drain_fd(e->store_events);
 	while (mq_pop(e->store_events, buf) == sizeof(m)) {
 		memcpy(&m, buf, sizeof(m));
-		if (m.type == STORE_MSG_COMMITTED)
+		switch (m.type) {
+		case STORE_MSG_COMMITTED:
 			e->stored++;
-		else if (m.type == STORE_MSG_FAILED) {
+			break;
+		case STORE_MSG_FAILED:
 			e->store_failed++;
 			log_error("engine", "call=%llu event=store_failed err=%s",
 				  (unsigned long long)m.cookie, strerror(m.err));
+			break;
+		case STORE_MSG_CONTACT:
+			/* The caller's contact (found or created) goes on the interaction. */
+			if (m.contact && m.contact->id) {
+				struct call *c = eng__call_find(e, m.cookie);
+				if (c)
+					snprintf(c->contact_id, sizeof(c->contact_id), "%s",
+						 m.contact->id);
+			}
+			break;
+		default:
+			break;
 		}
 		if (m.contact)
 			crm_contact_free(m.contact);

@@ -84,6 +84,7 @@ void eng__interaction_write(struct engine *e, struct call *c)
 	ix.channel = CRM_CHANNEL_VOICE;
 	ix.direction = c->number[0] ? CRM_DIR_INBOUND : CRM_DIR_INTERNAL;
 	ix.from = c->from;
+	ix.contact = c->contact_id[0] ? c->contact_id : NULL;
 	ix.to = c->to;
 	ix.number = c->number[0] ? c->number : NULL;
 	ix.queue = c->queue[0] ? c->queue : NULL;
