@@ -67,6 +67,29 @@ static int media_ready(su_root_magic_t *magic, su_wait_t *w, su_wakeup_arg_t *ar
 	return 0;
 }
 
+#define STATS_EVERY_MS 60000
+
+/* Once a minute: the engine's, the store's and every queue's figures, one line each. */
+static void stats_tick(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg)
+{
+	struct engine *e = (struct engine *)arg;
+	struct store_stats ss;
+
+	(void)magic;
+	(void)t;
+	memset(&ss, 0, sizeof(ss));
+	if (e->store)
+		store_stats(e->store, &ss);
+	log_info(
+	    "engine",
+	    "event=stats calls=%zu calls_total=%llu answered=%llu stored=%llu store_failed=%llu "
+	    "store_queue=%llu spool_backlog=%llu db_up=%d",
+	    e->ncalls, (unsigned long long)e->calls_total, (unsigned long long)e->calls_answered,
+	    (unsigned long long)e->stored, (unsigned long long)e->store_failed,
+	    (unsigned long long)ss.queue_len, (unsigned long long)ss.spool_backlog, ss.db_up);
+	eng__queue_stats_log(e);
+}
+
 static int store_ready(su_root_magic_t *magic, su_wait_t *w, su_wakeup_arg_t *arg)
 {
 	struct engine *e = (struct engine *)arg;
@@ -189,9 +212,13 @@ static int engine_run(struct engine *e)
 		goto fail_sip;
 	log_info("engine", "event=started version=%s tenants=%zu", CENTRALA_VERSION,
 		 e->cfg->ntenants);
+	if ((e->stats_timer = su_timer_create(su_root_task(e->root), STATS_EVERY_MS)))
+		su_timer_set_for_ever(e->stats_timer, stats_tick, e);
 	while (!stop_requested)
 		su_root_step(e->root, 200);
 	log_info("engine", "event=stopping signal=%d calls=%zu", (int)stop_requested, e->ncalls);
+	if (e->stats_timer)
+		su_timer_destroy(e->stats_timer);
 	eng__calls_hangup_all(e);
 	for (int i = 0; i < 50 && e->ncalls; i++)
 		su_root_step(e->root, 20);

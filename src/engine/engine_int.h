@@ -133,6 +133,7 @@ struct engine {
 	int store_reg;
 	uint64_t stored, store_failed;
 	uint64_t calls_total, calls_answered, calls_failed;
+	su_timer_t *stats_timer;
 };
 
 /* provision.c */
@@ -203,6 +204,8 @@ void eng__queue_offer_failed(struct call *c, struct eng_user *u, int status);
 void eng__queue_callback_result(struct call *c, bool answered);
 /* A call answered from a queue ended: the agent starts wrap-up. */
 void eng__queue_call_ended(struct call *c);
+/* One log line of live figures per queue (the periodic stats line). */
+void eng__queue_stats_log(struct engine *e);
 /* Phone registrations (auto_ready) and feature codes dialled from a phone. */
 void eng__agent_registered(struct eng_user *u, size_t ncontacts);
 /* Applies feature code `code` ("*21", "*222", ...) dialled by u: 0, ENOENT (not a
