@@ -56,6 +56,7 @@ expect_log 'event=flows_loaded flows=1 tts_rendered=2 '
 [ "$(find "$WORK/tts" -name '*.wav' | wc -l)" -ge 2 ] || fail "the static TTS texts are not in the cache"
 
 k=0
+pid=
 declare -A agent_pid
 for a in sam sue; do
 	k=$((k + 1))
