@@ -17,7 +17,8 @@ Commands (each exits 1 and says why when the log breaks the rule, 0 otherwise):
       `event=offered agent=A`, except the offer that ends the wrap-up itself (the ACD
       reports wrap_up -> reserved as one change when a contact waits; that offer may be
       logged just before its state line) and only once WRAP_MS have passed. Every
-      wrap-up that ends by time (cause wrap_up_end) lasted at least WRAP_MS.
+      wrap-up that the agent did not end itself (cause wrap_up_skip or request) lasted
+      at least WRAP_MS, whether it ended in ready or straight in the next offer.
   longest-idle LOG AGENT...
       the AGENTs' first offers go to distinct agents, and whenever an offer goes to an
       agent that was ready, no other agent had been ready (idle) for longer; an offer
@@ -89,7 +90,9 @@ def cmd_wrapup(ev, wrap_ms):
                 wrap_since[a] = e["_ms"]
             elif e.get("from") == "wrap_up":
                 since = wrap_since.pop(a, None)
-                if (since is not None and e.get("cause") == "wrap_up_end" and
+                # Only the agent (wrap_up_skip, or a presence it set) may cut it short.
+                if (since is not None and
+                        e.get("cause") not in ("wrap_up_skip", "request") and
                         e["_ms"] - since < wrap_ms - TOL_MS):
                     bad.append("line %d: %s's wrap-up ended after %d ms, not %d: %s" %
                                (e["_line"], a, e["_ms"] - since, wrap_ms, e["_text"]))
