@@ -1,7 +1,9 @@
 /*
  * Digest authentication arithmetic and the brute-force guard. Nonces are
- * "<seconds hex>.<HMAC-SHA256 prefix hex>": nothing is stored per challenge, a restart
- * invalidates them all (phones simply re-authenticate), and expiry is checked exactly.
+ * "<seconds hex><serial: 8 hex>.<HMAC-SHA256 prefix hex>": nothing is stored per
+ * challenge, a restart invalidates them all (phones simply re-authenticate), expiry is
+ * checked exactly, and the serial makes every challenge's nonce different, so that the
+ * nonce-count table (digest_nc.c) tells phones challenged in the same second apart.
  */
 #include "sip/digest.h"
 
@@ -17,6 +19,7 @@
 void digest_key_init(struct digest_key *key)
 {
 	randombytes_buf(key->k, sizeof(key->k));
+	key->serial = 0;
 }
 
 static void hexify(const unsigned char *in, size_t n, char *out)
@@ -38,10 +41,11 @@ static void nonce_mac(const struct digest_key *key, const char *stamp, size_t le
 	hexify(mac, 16, out);
 }
 
-void digest_nonce_make(const struct digest_key *key, int64_t now_s, char *buf, size_t size)
+void digest_nonce_make(struct digest_key *key, int64_t now_s, char *buf, size_t size)
 {
-	char stamp[24], mac[33];
-	int n = snprintf(stamp, sizeof(stamp), "%" PRIx64, (uint64_t)now_s);
+	char stamp[32], mac[33];
+	int n =
+	    snprintf(stamp, sizeof(stamp), "%" PRIx64 "%08" PRIx32, (uint64_t)now_s, key->serial++);
 
 	nonce_mac(key, stamp, (size_t)n, mac);
 	snprintf(buf, size, "%s.%s", stamp, mac);
@@ -51,16 +55,20 @@ int digest_nonce_check(const struct digest_key *key, const char *nonce, int64_t 
 		       int64_t ttl_s)
 {
 	const char *dot = nonce ? strchr(nonce, '.') : NULL;
-	char mac[33], *end;
+	char mac[33], born_hex[17], *end;
 	uint64_t born;
+	size_t stamp_len = dot ? (size_t)(dot - nonce) : 0;
 
-	if (!dot || dot == nonce || dot - nonce > 16 || strlen(dot + 1) != 32)
+	/* The stamp is the birth time in hex (1 to 16 digits) and 8 digits of serial. */
+	if (!dot || stamp_len < 9 || stamp_len > 24 || strlen(dot + 1) != 32)
 		return EINVAL;
-	nonce_mac(key, nonce, (size_t)(dot - nonce), mac);
+	nonce_mac(key, nonce, stamp_len, mac);
 	if (sodium_memcmp(mac, dot + 1, 32) != 0)
 		return EINVAL;
-	born = strtoull(nonce, &end, 16);
-	if (end != dot)
+	memcpy(born_hex, nonce, stamp_len - 8);
+	born_hex[stamp_len - 8] = '\0';
+	born = strtoull(born_hex, &end, 16);
+	if (*end || end == born_hex)
 		return EINVAL;
 	if ((int64_t)born > now_s + 5 || now_s - (int64_t)born > ttl_s)
 		return ETIMEDOUT;
@@ -146,8 +154,8 @@ bool digest_ua_md5_only(const char *ua)
 	return ua && (!strncmp(ua, "baresip v0.", 11) || !strncmp(ua, "baresip v1.", 11));
 }
 
-void digest_challenge(const struct digest_key *key, const char *realm, enum digest_alg alg,
-		      bool stale, int64_t now_s, char *buf, size_t size)
+void digest_challenge(struct digest_key *key, const char *realm, enum digest_alg alg, bool stale,
+		      int64_t now_s, char *buf, size_t size)
 {
 	char nonce[64];
 

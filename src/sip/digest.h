@@ -27,12 +27,14 @@ enum digest_result {
 
 struct digest_key {
 	unsigned char k[32];
+	uint32_t serial; /* of the next nonce: no two challenges share one */
 };
 
 /* Fills a fresh random signing key. */
 void digest_key_init(struct digest_key *key);
-/* Writes a nonce for time `now_s` into buf (at least 64 bytes). */
-void digest_nonce_make(const struct digest_key *key, int64_t now_s, char *buf, size_t size);
+/* Writes a new nonce for time `now_s` into buf (at least 64 bytes); each call gives a
+ * different nonce. */
+void digest_nonce_make(struct digest_key *key, int64_t now_s, char *buf, size_t size);
 /* Checks a nonce: 0 valid, ETIMEDOUT older than ttl_s, EINVAL not ours. */
 int digest_nonce_check(const struct digest_key *key, const char *nonce, int64_t now_s,
 		       int64_t ttl_s);
@@ -58,8 +60,32 @@ bool digest_ua_md5_only(const char *user_agent);
 
 /* Builds the value of a WWW-/Proxy-Authenticate header:
  * Digest realm="...", nonce="...", algorithm=..., qop="auth"[, stale=true]. */
-void digest_challenge(const struct digest_key *key, const char *realm, enum digest_alg alg,
-		      bool stale, int64_t now_s, char *buf, size_t size);
+void digest_challenge(struct digest_key *key, const char *realm, enum digest_alg alg, bool stale,
+		      int64_t now_s, char *buf, size_t size);
+
+/*
+ * Nonce-count replay protection (RFC 7616 §3.4.5 / RFC 2617 §3.2.2): for each nonce in
+ * use, the highest nc of a response already accepted. A fixed table allocated once (no
+ * allocation per request), set-associative; nonces stay stateless (nothing is stored
+ * when a challenge is sent). When a live entry must make room, the table remembers the
+ * newest birth time it has forgotten, and any nonce born then or before that it does not
+ * hold is answered "stale" (the phone simply re-authenticates with a fresh nonce), so a
+ * forgotten nonce can never be replayed. A response without qop counts as nc 1: such a
+ * nonce serves once.
+ */
+struct digest_nc_table;
+/* `slots` is rounded up to a multiple of 4. Returns 0 or ENOMEM. */
+int digest_nc_create(size_t slots, struct digest_nc_table **out);
+void digest_nc_free(struct digest_nc_table *t);
+/*
+ * Call after digest_verify() returned DIGEST_OK for `nonce` (one of ours, checked) and
+ * nonce-count `nc` (1 to 8 hex digits, or NULL without qop). Returns 0 and remembers nc when
+ * it is higher than every nc accepted before with this nonce; EALREADY when it is not (a
+ * replay: answer as for a stale nonce); ESTALE when the table forgot this nonce to make
+ * room; EINVAL for a malformed nc or nonce. now_s and ttl_s as for digest_verify.
+ */
+int digest_nc_accept(struct digest_nc_table *t, const char *nonce, const char *nc, int64_t now_s,
+		     int64_t ttl_s);
 
 /* Addresses that fail authentication repeatedly are blocked for a while. */
 struct digest_guard;

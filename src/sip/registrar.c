@@ -134,6 +134,7 @@ enum digest_result sip__check_auth(struct sip *s, const sip_authorization_t *au,
 {
 	su_home_t home[1] = {SU_HOME_INIT(home)};
 	enum digest_result rc = DIGEST_BAD;
+	int64_t now, ttl;
 
 	*found = false;
 	for (; au; au = au->au_next) {
@@ -158,9 +159,29 @@ enum digest_result sip__check_auth(struct sip *s, const sip_authorization_t *au,
 		r = (struct digest_response){ar.ar_username, ar.ar_realm,    ar.ar_nonce,
 					     ar.ar_uri,	     ar.ar_response, ar.ar_algorithm,
 					     ar.ar_cnonce,   ar.ar_qop,	     ar.ar_nc};
+		now = clock_wall_ms() / 1000;
+		ttl = (int64_t)(s->cfg->nonce_ttl_ms / 1000);
 		rc = digest_verify(&s->key, &r, method,
-				   alg == DIGEST_SHA256 ? cred->ha1_sha256 : cred->ha1_md5,
-				   clock_wall_ms() / 1000, (int64_t)(s->cfg->nonce_ttl_ms / 1000));
+				   alg == DIGEST_SHA256 ? cred->ha1_sha256 : cred->ha1_md5, now,
+				   ttl);
+		if (rc != DIGEST_OK)
+			break;
+		/* The right answer, but has it been heard before? A replay (or a count
+		 * gone backwards) is answered like a stale nonce: the phone that owns the
+		 * password authenticates again at once; whoever copied the answer cannot. */
+		switch (
+		    digest_nc_accept(s->nc, ar.ar_nonce, ar.ar_qop ? ar.ar_nc : NULL, now, ttl)) {
+		case 0:
+			break;
+		case EINVAL:
+			rc = DIGEST_BAD;
+			break;
+		default:
+			log_warn("sip", "event=digest_replay method=%s user=%s realm=%s nc=%s",
+				 method, ar.ar_username, realm, ar.ar_nc ? ar.ar_nc : "-");
+			rc = DIGEST_STALE;
+			break;
+		}
 		break;
 	}
 	su_home_deinit(home);

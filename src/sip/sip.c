@@ -174,6 +174,11 @@ int sip_create(su_root_t *root, const struct sip_config *sc, const struct sip_ha
 				  sc->cfg->auth_block_ms, &s->guard);
 	if (err)
 		goto fail_guard;
+	/* Room for the nonces of some thousands of phones and callers within one nonce
+	 * lifetime (24 bytes each); beyond that, phones are re-challenged, never fooled. */
+	err = digest_nc_create(SIP_NC_SLOTS, &s->nc);
+	if (err)
+		goto fail_nc;
 	su_log_set_level(NULL, 0);
 	port_refs = su_home_refcount((su_home_t *)su_root_task(root)->sut_port);
 	s->nua = nua_create(
@@ -205,6 +210,8 @@ int sip_create(su_root_t *root, const struct sip_config *sc, const struct sip_ha
 	*out = s;
 	return 0;
 fail_nua:
+	digest_nc_free(s->nc);
+fail_nc:
 	digest_guard_free(s->guard);
 fail_guard:
 	free(s);
@@ -222,6 +229,7 @@ void sip_destroy(struct sip *s)
 		su_root_step(s->root, 10);
 	nua_destroy(s->nua);
 	sip__aors_free(s);
+	digest_nc_free(s->nc);
 	digest_guard_free(s->guard);
 	free(s);
 }

@@ -18,6 +18,7 @@
 
 #define SIP_MAX_CONTACTS 8
 #define SIP_AOR_BUCKETS	 4096
+#define SIP_NC_SLOTS	 8192
 
 struct sip_binding {
 	char uri[256];
@@ -67,6 +68,7 @@ struct sip {
 	struct sdp_prefs prefs;
 	struct digest_key key;
 	struct digest_guard *guard;
+	struct digest_nc_table *nc; /* highest nonce-count accepted per nonce */
 	struct sip_aor *aors[SIP_AOR_BUCKETS];
 	su_timer_t *sweep;
 	bool shutdown_done;
@@ -82,7 +84,9 @@ void sip__source(const sip_t *sip, char *buf, size_t size);
 /* The address part of "ip:port", for the guard. */
 void sip__source_ip(const char *src, char *buf, size_t size);
 /* Checks credentials in an Authorization-like header list for `realm`. Returns the
- * digest result, fills cred when OK or STALE. found=false when no header matched. */
+ * digest result, fills cred when OK or STALE; a right answer whose (nonce, nc) was
+ * already accepted is DIGEST_STALE (see digest_nc_accept). found=false when no header
+ * matched. */
 enum digest_result sip__check_auth(struct sip *s, const sip_authorization_t *au, const char *realm,
 				   const char *method, const char *user_must, struct sip_cred *cred,
 				   bool *found);
