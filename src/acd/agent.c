@@ -89,6 +89,9 @@ void acd__agent_refresh(struct acd *acd, struct acd__agent *a, enum acd_cause ca
 			uint32_t contact)
 {
 	a->avail = compute_avail(acd, a);
+	/* The change itself is reported first (ready by request, wrap-up over), then any
+	 * offer it leads to: a state log shows why the agent became free. */
+	acd__agent_report(acd, a, cause, contact);
 	if (a->avail) {
 		acd__route_agent(acd, a);
 		a->avail = compute_avail(acd, a);

@@ -701,14 +701,18 @@ void eng__queue_callback_result(struct call *c, bool answered)
 	log_info("engine", "tenant=%s call=%llu event=callback_%s number=%s", c->t->ct->id,
 		 (unsigned long long)c->id, answered ? "connected" : "failed", c->from);
 	if (!answered) {
+		/* The agent's contact ends here (wrap-up), whoever hangs up last. */
 		eng__timeline(c, "callback_failed", "number", c->from);
 		c->hangup_by = "system";
+		eng__queue_call_ended(c);
 		if (c->b)
 			sip_leg_hangup(c->b, 0);
 		return;
 	}
-	/* The customer (c->a) meets the agent (c->b): answered time is the customer's. */
+	/* The customer (c->a) meets the agent (c->b): answered time is the customer's, and
+	 * who hangs up is counted from now (the caller's release was ours). */
 	c->a_answered = true;
+	c->hangup_by = NULL;
 	eng__bridge(c, c->b);
 }
 

@@ -11,6 +11,17 @@ static const struct acd_state_event *last_state(const struct fx *f, uint32_t a)
 	return NULL;
 }
 
+/* Whether agent a went from -> to for this cause. */
+static bool saw_state(const struct fx *f, uint32_t a, enum acd_state from, enum acd_state to,
+		      enum acd_cause cause)
+{
+	for (size_t k = 0; k < f->nev; k++)
+		if (f->ev[k].type == FX_STATE && f->ev[k].st.agent == a &&
+		    f->ev[k].st.from == from && f->ev[k].st.to == to && f->ev[k].st.cause == cause)
+			return true;
+	return false;
+}
+
 static void test_agent_starts_logged_out(void **state)
 {
 	struct fx *f = *state;
@@ -133,9 +144,28 @@ static void test_agent_in_wrap_up_is_not_offered(void **state)
 	assert_int_equal(fx_count(f, FX_OFFER), 0);
 	fx_run(f, 10000);
 	assert_int_equal(fx_count(f, FX_OFFER), 1);
-	/* Straight from wrap-up to reserved: one state change, not two. */
-	assert_int_equal(last_state(f, a)->from, ACD_STATE_WRAP_UP);
+	/* The end of wrap-up is reported, then the offer it leads to. */
+	assert_int_equal(last_state(f, a)->from, ACD_STATE_READY);
 	assert_int_equal(last_state(f, a)->to, ACD_STATE_RESERVED);
+	assert_int_equal(last_state(f, a)->cause, ACD_CAUSE_OFFER);
+	assert_true(saw_state(f, a, ACD_STATE_WRAP_UP, ACD_STATE_READY, ACD_CAUSE_WRAP_UP_END));
+}
+
+static void test_ready_by_request_is_reported_before_the_offer(void **state)
+{
+	struct fx *f = *state;
+	uint32_t q = fx_queue(f, ACD_STRATEGY_LONGEST_IDLE, "s");
+	uint32_t a = fx_agent(f, "s", 5);
+
+	fx_enqueue(f, q, -1);
+	fx_clear(f);
+	fx_ready(f, a);
+	assert_int_equal(fx_count(f, FX_OFFER), 1);
+	assert_int_equal(fx_count(f, FX_STATE), 2);
+	assert_true(saw_state(f, a, ACD_STATE_LOGGED_OUT, ACD_STATE_READY, ACD_CAUSE_REQUEST));
+	assert_int_equal(last_state(f, a)->from, ACD_STATE_READY);
+	assert_int_equal(last_state(f, a)->to, ACD_STATE_RESERVED);
+	assert_int_equal(last_state(f, a)->cause, ACD_CAUSE_OFFER);
 }
 
 static void test_not_ready_while_busy_applies_after_the_contact(void **state)
@@ -491,6 +521,7 @@ int main(void)
 	    T(test_end_starts_wrap_up_then_ready),
 	    T(test_agent_may_end_wrap_up_early),
 	    T(test_agent_in_wrap_up_is_not_offered),
+	    T(test_ready_by_request_is_reported_before_the_offer),
 	    T(test_not_ready_while_busy_applies_after_the_contact),
 	    T(test_logout_while_ringing_withdraws_offer_and_contact_goes_on),
 	    T(test_caller_hanging_up_while_ringing_cancels_the_offer),
