@@ -490,6 +490,8 @@ void eng__bridge(struct call *c, struct sip_leg *b)
 	eng__timeline(c, "answered", "agent", c->agent);
 	log_info("engine", "tenant=%s call=%llu event=bridged agent=%s recording=%s", c->t->ct->id,
 		 (unsigned long long)c->id, c->agent, c->recording);
+	if (c->ivr)
+		eng__flow_transfer_result(c, true);
 }
 
 static const char *fail_text(int status)
@@ -530,7 +532,11 @@ static void on_b_ended(struct call *c, struct sip_leg *l, const struct sip_event
 	if (ev->status)
 		eng__timeline(c, "offer_failed", "status", fail_text(ev->status));
 	if (!c->nforks && !c->b && c->a && c->state == CALL_RINGING) {
-		int st = c->best_fail == 486 ? 486 : (c->best_fail == 603 ? 603 : 480);
+		int st;
+		/* A flow waiting on this transfer takes its `failed` branch instead. */
+		if (c->ivr && eng__flow_transfer_result(c, false))
+			return;
+		st = c->best_fail == 486 ? 486 : (c->best_fail == 603 ? 603 : 480);
 		c->hangup_by = "system";
 		sip_leg_hangup(c->a, st);
 	}

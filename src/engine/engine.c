@@ -268,6 +268,8 @@ int engine_serve_cli(int argc, char **argv)
 		fprintf(stderr, "centrala: out of memory\n");
 		return 1;
 	}
+	/* Flows and calendars are checked too before anything is applied to the store. */
+	eng__flows_check(e.cfg);
 	if (print_problems(e.cfg)) {
 		cfg_free(e.cfg);
 		return 1;

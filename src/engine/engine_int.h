@@ -222,6 +222,9 @@ size_t eng__flows_check(struct cfg *cfg);
 int eng__flow_enter(struct call *c, const char *name);
 void eng__flow_digit(struct call *c, char digit);
 void eng__flow_play_done(struct call *c, uint32_t id);
+/* A transfer the flow waits on (a `failed` branch) answered or failed. Returns false
+ * when no flow was waiting (the call then goes on as without a flow). */
+bool eng__flow_transfer_result(struct call *c, bool connected);
 /* The caller hung up (or the call is torn down) while in a flow: the path goes to the
  * timeline and the session is freed. */
 void eng__flow_end(struct call *c);

@@ -419,6 +419,20 @@ int eng__flow_enter(struct call *c, const char *name)
 	return 0;
 }
 
+bool eng__flow_transfer_result(struct call *c, bool connected)
+{
+	struct eng_ivr *v = c->ivr;
+	struct ivr_event ev = {.type = IVR_EV_TRANSFER_DONE, .ok = connected};
+
+	if (!v || !v->transfer_wait)
+		return false;
+	v->transfer_wait = false;
+	if (!connected)
+		c->state = CALL_IVR;
+	eng__ivr_pump(v, ivr_session_event(v->s, &ev, clock_wall_ms()) == 0);
+	return true;
+}
+
 void eng__flow_digit(struct call *c, char digit)
 {
 	struct eng_ivr *v = c->ivr;

@@ -462,19 +462,20 @@ int eng__ivr_transfer(struct eng_ivr *v, const struct ivr_act_route *r)
 	return eng__route_number(c, r->number, r->trunk);
 }
 
-/* A transfer whose outcome the flow waits for (it has a `failed` branch). The engine
- * reports it as connected once the target rings; a transfer that cannot start takes the
- * `failed` branch at once. */
+/* A transfer whose outcome the flow waits for (it has a `failed` branch): call.c reports
+ * it through eng__flow_transfer_result() when the target answers or every leg failed; a
+ * transfer that cannot start takes the `failed` branch at once. */
 void eng__ivr_transfer_wait(struct eng_ivr *v, const struct ivr_act_route *r)
 {
 	struct ivr_event ev = {.type = IVR_EV_TRANSFER_DONE};
 	int err = eng__ivr_transfer(v, r);
 
-	ev.ok = err == 0;
-	if (err) {
-		v->c->state = CALL_IVR;
-		eng__ivr_extra(v, "error", "transfer to %s: %s", r->user ? r->user : r->number,
-			       strerror(err));
+	if (!err) {
+		v->transfer_wait = true;
+		return;
 	}
+	v->c->state = CALL_IVR;
+	eng__ivr_extra(v, "error", "transfer to %s: %s", r->user ? r->user : r->number,
+		       strerror(err));
 	eng__ivr_synth(v, &ev);
 }

@@ -65,6 +65,7 @@ struct eng_ivr {
 	su_timer_t *timer;
 	bool started;			   /* the first actions were carried out */
 	bool inband;			   /* in-band DTMF detection was turned on */
+	bool transfer_wait;		   /* a transfer rings; its outcome is awaited */
 	size_t logged;			   /* path entries already logged */
 	const char *flow_name, *node_name; /* of the last path entry */
 	uint32_t play_tag;		   /* high bits of our media play ids */
