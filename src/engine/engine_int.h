@@ -100,6 +100,7 @@ struct call {
 	char from[128], to[128], number[64], agent[64], queue[64];
 	char recording[640];
 	char contact_id[CRM_ID_SIZE]; /* the caller's CRM contact, once looked up */
+	char lang[16];		      /* the caller's language once a flow chose it */
 	char disposition[32];
 	int64_t created_ms, queued_ms, offered_ms, answered_ms, ended_ms;
 	const char *hangup_by;

@@ -239,8 +239,12 @@ static void handoff(struct eng_ivr *v, const struct ivr_action *a)
 	struct call *c = v->c;
 	const struct ivr_act_route *r = &a->u.route;
 	struct eng_queue *q;
+	const char *lang = ivr_session_language(v->s);
 	int err;
 
+	/* The caller's language (a menu may have changed it) is the queue's prompts'. */
+	if (lang)
+		snprintf(c->lang, sizeof(c->lang), "%s", lang);
 	switch (a->type) {
 	case IVR_ACT_ENQUEUE:
 		q = eng__queue(c->e, c->t, r->queue);

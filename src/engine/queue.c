@@ -32,6 +32,8 @@ static const char *reason_name(const struct eng_tenant *t, uint16_t r)
 
 static const char *lang_of(const struct call *c)
 {
+	if (c->lang[0])
+		return c->lang;
 	return c->t->ct->language ? c->t->ct->language : "en";
 }
 
