@@ -223,6 +223,9 @@ size_t eng__flows_check(struct cfg *cfg);
 int eng__flow_enter(struct call *c, const char *name);
 void eng__flow_digit(struct call *c, char digit);
 void eng__flow_play_done(struct call *c, uint32_t id);
+/* The cached rendering of a text rendered at start (queue overflow messages). 0 or
+ * ENOENT. */
+int eng__tts_cached(struct engine *e, const char *text, const char *lang, char *path, size_t size);
 /* A transfer the flow waits on (a `failed` branch) answered or failed. Returns false
  * when no flow was waiting (the call then goes on as without a flow). */
 bool eng__flow_transfer_result(struct call *c, bool connected);

@@ -423,6 +423,15 @@ int eng__flow_enter(struct call *c, const char *name)
 	return 0;
 }
 
+int eng__tts_cached(struct engine *e, const char *text, const char *lang, char *path, size_t size)
+{
+	struct tts_params tp = {.text = text, .lang = lang};
+
+	if (!e->flows || !e->flows->tts)
+		return ENOENT;
+	return tts_path_for(e->flows->tts, &tp, path, size);
+}
+
 bool eng__flow_transfer_result(struct call *c, bool connected)
 {
 	struct eng_ivr *v = c->ivr;

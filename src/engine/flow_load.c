@@ -154,6 +154,19 @@ static int load_tenant(struct eng_flows *fl, struct eng_tenant *t, unsigned *ren
 		if (f)
 			render_static(fl, ct, f, rendered);
 	}
+	/* Queue overflow messages are spoken in the tenant's language: render them now. */
+	for (size_t i = 0; i < ct->nqueues; i++) {
+		const struct cfg_target *tg = &ct->queues[i].overflow;
+		struct tts_params tp = {.text = tg->value, .lang = ct->language};
+		char path[TTS_PATH_MAX];
+		if (tg->kind != CFG_TARGET_MESSAGE || !tg->value)
+			continue;
+		if (tts_render_sync(fl->tts, &tp, path, sizeof(path)))
+			log_warn("engine", "tenant=%s event=tts_failed queue=%s", ct->id,
+				 ct->queues[i].id);
+		else
+			(*rendered)++;
+	}
 	return 0;
 }
 

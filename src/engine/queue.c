@@ -195,8 +195,23 @@ static void say_goodbye(struct call *c, const char *prompt)
 	     .path = ivr_prompt_path(p2, sizeof(p2), c->e->cfg->prompts, lang_of(c), "goodbye")},
 	};
 
-	c->state = CALL_FEATURE == c->state ? c->state : CALL_ROUTING;
+	c->state = CALL_ROUTING;
 	if (!c->a || !(c->bye_play = eng__play(c, it, 2, false)))
+		eng__call_hangup(c, 0, "system");
+}
+
+/* Speaks a queue's overflow message (rendered at start), then hangs up. */
+static void say_message(struct call *c, const char *text)
+{
+	char path[512];
+	struct media_item it = {.kind = MEDIA_ITEM_FILE, .path = path};
+
+	if (eng__tts_cached(c->e, text, c->t->ct->language, path, sizeof(path))) {
+		say_goodbye(c, "all-agents-busy");
+		return;
+	}
+	c->state = CALL_ROUTING;
+	if (!c->a || !(c->bye_play = eng__play(c, &it, 1, false)))
 		eng__call_hangup(c, 0, "system");
 }
 
@@ -238,7 +253,7 @@ static void on_overflow(const struct acd_overflow *ov, void *arg)
 		err = eng__flow_enter(c, tg->value);
 		break;
 	case CFG_TARGET_MESSAGE:
-		say_goodbye(c, ov->reason == ACD_OVERFLOW_CLOSED ? "closed" : "all-agents-busy");
+		say_message(c, tg->value);
 		return;
 	default:
 		say_goodbye(c, ov->reason == ACD_OVERFLOW_CLOSED ? "closed" : "all-agents-busy");
