@@ -342,8 +342,8 @@ static const char *const overflow_names[ACD_OVERFLOW_COUNT] = {
     "closed",
 };
 static const char *const cause_names[] = {
-    "request", "offer", "answer",      "missed",       "no_answer",
-    "cancel",  "end",	"wrap_up_end", "wrap_up_skip", "provisioning",
+    "request", "offer",	      "answer",	      "missed",	      "no_answer", "cancel",
+    "end",     "wrap_up_end", "wrap_up_skip", "provisioning", "external",
 };
 static const char *const sl_names[ACD_SL_COUNT] = {
     "all_excl_short",

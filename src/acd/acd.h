@@ -95,6 +95,7 @@ enum acd_cause {
 	ACD_CAUSE_WRAP_UP_END,	/* wrap-up time elapsed */
 	ACD_CAUSE_WRAP_UP_SKIP, /* the agent ended wrap-up early */
 	ACD_CAUSE_PROVISIONING, /* skills, queues or capacity changed */
+	ACD_CAUSE_EXTERNAL,	/* a contact the ACD did not route began or ended */
 };
 
 /* Routing strategies: the table in strategy.c, looked up by name at provisioning. */
@@ -357,6 +358,15 @@ int acd_agent_remove(struct acd *acd, uint32_t a, uint64_t now_ms);
  */
 int acd_agent_set_state(struct acd *acd, uint32_t a, enum acd_state st, uint16_t reason,
 			uint64_t now_ms);
+/*
+ * The agent is on (on = true) or off a contact the ACD did not route: a direct call to
+ * the agent's own number, an internal or outbound call from the agent's phone. It counts
+ * in the agent's load on channel ch (BUSY, and blocking per the instance's rules) but in
+ * no queue's counters, and its end starts no wrap-up. Taking one withdraws an offer that
+ * rings the agent. Returns 0, ENOENT, EINVAL (channel), ENOSPC (load at its limit) or
+ * EALREADY (off with none on).
+ */
+int acd_agent_external(struct acd *acd, uint32_t a, enum acd_channel ch, bool on, uint64_t now_ms);
 /* Ends the agent's wrap-up now. Returns 0, ENOENT, or EALREADY when not in wrap-up. */
 int acd_agent_end_wrap_up(struct acd *acd, uint32_t a, uint64_t now_ms);
 

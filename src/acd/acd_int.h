@@ -150,7 +150,8 @@ struct acd__agent {
 	uint16_t rep_reason; /* reason last reported */
 	int cap_param[ACD_CH_COUNT];
 	uint8_t cap[ACD_CH_COUNT], load[ACD_CH_COUNT];
-	uint8_t avail; /* channels it can take a new contact on now */
+	uint8_t ext[ACD_CH_COUNT]; /* of load: contacts the ACD did not route */
+	uint8_t avail;		   /* channels it can take a new contact on now */
 	uint8_t missed;
 	bool had_contact;
 	bool paused_now; /* just paused for missed offers (ring-all timeout bookkeeping) */

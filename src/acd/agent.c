@@ -429,6 +429,33 @@ int acd_agent_set_state(struct acd *acd, uint32_t id, enum acd_state st, uint16_
 	return 0;
 }
 
+int acd_agent_external(struct acd *acd, uint32_t id, enum acd_channel ch, bool on, uint64_t now_ms)
+{
+	struct acd__agent *a = acd__agent_get(acd, id);
+
+	if (!a)
+		return ENOENT;
+	if ((unsigned)ch >= ACD_CH_COUNT)
+		return EINVAL;
+	if (on && a->load[ch] == UINT8_MAX)
+		return ENOSPC;
+	if (!on && !a->ext[ch])
+		return EALREADY;
+	acd__enter(acd, now_ms);
+	if (on) {
+		if (a->offer != ACD_NONE)
+			acd__offer_withdraw_agent(acd, a);
+		a->load[ch]++;
+		a->ext[ch]++;
+	} else {
+		a->load[ch]--;
+		a->ext[ch]--;
+	}
+	acd__agent_refresh(acd, a, ACD_CAUSE_EXTERNAL, ACD_NONE);
+	acd__leave(acd);
+	return 0;
+}
+
 int acd_agent_end_wrap_up(struct acd *acd, uint32_t id, uint64_t now_ms)
 {
 	struct acd__agent *a = acd__agent_get(acd, id);

@@ -95,6 +95,7 @@ void eng__call_maybe_done(struct call *c)
 		eng__flow_end(c);
 	if (c->contact != ACD_NONE)
 		eng__queue_call_ended(c);
+	eng__agents_external_off(c);
 	if (!c->ended_ms)
 		c->ended_ms = clock_wall_ms();
 	if (c->target_user && c->target_user->active_calls)
@@ -405,6 +406,7 @@ void eng__incoming(void *arg, struct sip_leg *leg, const struct sip_invite_info 
 		c = call_start(e, caller->t, leg, info);
 		if (!c)
 			return;
+		c->caller_user = caller;
 		if (eng__route_user(c, callee)) {
 			c->hangup_by = "system";
 			sip_leg_reject(leg, 480, "Temporarily Unavailable");
@@ -490,6 +492,7 @@ void eng__bridge(struct call *c, struct sip_leg *b)
 	eng__timeline(c, "answered", "agent", c->agent);
 	log_info("engine", "tenant=%s call=%llu event=bridged agent=%s recording=%s", c->t->ct->id,
 		 (unsigned long long)c->id, c->agent, c->recording);
+	eng__agents_external_on(c);
 	if (c->ivr)
 		eng__flow_transfer_result(c, true);
 }
@@ -565,6 +568,7 @@ static void on_refer(struct call *c, struct sip_leg *leg, const struct sip_event
 	sip_leg_hangup(leg, 0);
 	if (c->contact != ACD_NONE)
 		eng__queue_call_ended(c);
+	eng__agents_external_off(c);
 	if (c->target_user && c->target_user->active_calls)
 		c->target_user->active_calls--;
 	c->target_user = NULL;

@@ -85,7 +85,10 @@ struct call {
 	size_t nforks;
 	struct sip_leg *b;	      /* the answered other side */
 	struct eng_user *target_user; /* the user being rung, if any */
-	int best_fail;		      /* best failure status among forks */
+	struct eng_user *caller_user; /* the phone user who placed the call, if any */
+	struct eng_user *ext[2];      /* agents busy on this call outside the ACD */
+	size_t next;
+	int best_fail; /* best failure status among forks */
 	bool a_held_by_b;
 	bool a_answered;	/* the caller's leg got our 200 */
 	struct eng_queue *q;	/* the queue the call waits in, or was answered from */
@@ -207,6 +210,10 @@ void eng__queue_callback_result(struct call *c, bool answered);
 void eng__queue_call_ended(struct call *c);
 /* One log line of live figures per queue (the periodic stats line). */
 void eng__queue_stats_log(struct engine *e);
+/* Agents on a call the ACD did not route (direct, internal): busy for the ACD while it
+ * lasts, marked when bridged and released when it ends or is transferred. */
+void eng__agents_external_on(struct call *c);
+void eng__agents_external_off(struct call *c);
 /* Phone registrations (auto_ready) and feature codes dialled from a phone. */
 void eng__agent_registered(struct eng_user *u, size_t ncontacts);
 /* Applies feature code `code` ("*21", "*222", ...) dialled by u: 0, ENOENT (not a

@@ -745,6 +745,36 @@ void eng__queue_call_ended(struct call *c)
 
 /* ---- agents' phones ---- */
 
+static void external_mark(struct call *c, struct eng_user *u)
+{
+	if (!u || u->agent == ACD_NONE || !u->t->acd || c->next >= 2)
+		return;
+	if (c->next == 1 && c->ext[0] == u)
+		return;
+	if (acd_agent_external(u->t->acd, u->agent, ACD_CH_VOICE, true, clock_mono_ms()))
+		return;
+	c->ext[c->next++] = u;
+	arm(u->t);
+}
+
+void eng__agents_external_on(struct call *c)
+{
+	if (c->contact != ACD_NONE)
+		return; /* the ACD routed this one: the agent is busy on it already */
+	external_mark(c, c->target_user);
+	external_mark(c, c->caller_user);
+}
+
+void eng__agents_external_off(struct call *c)
+{
+	for (size_t i = 0; i < c->next; i++) {
+		struct eng_user *u = c->ext[i];
+		acd_agent_external(u->t->acd, u->agent, ACD_CH_VOICE, false, clock_mono_ms());
+		arm(u->t);
+	}
+	c->next = 0;
+}
+
 void eng__agent_registered(struct eng_user *u, size_t ncontacts)
 {
 	struct eng_tenant *t = u->t;

@@ -168,6 +168,51 @@ static void test_ready_by_request_is_reported_before_the_offer(void **state)
 	assert_int_equal(last_state(f, a)->cause, ACD_CAUSE_OFFER);
 }
 
+static void test_external_call_keeps_offers_away_without_wrap_up(void **state)
+{
+	struct fx *f = *state;
+	struct acd_queue_params p;
+	uint32_t q, a;
+
+	fx_qparams(f, &p, ACD_STRATEGY_LONGEST_IDLE, "s", 1);
+	p.wrap_up_ms = 10000;
+	q = fx_queue_p(f, &p);
+	a = fx_agent(f, "s", 5);
+	fx_ready(f, a);
+	fx_clear(f);
+	assert_int_equal(acd_agent_external(f->acd, a, ACD_CH_VOICE, true, f->now), 0);
+	assert_int_equal(fx_state(f, a), ACD_STATE_BUSY);
+	assert_true(saw_state(f, a, ACD_STATE_READY, ACD_STATE_BUSY, ACD_CAUSE_EXTERNAL));
+	fx_enqueue(f, q, -1);
+	assert_int_equal(fx_count(f, FX_OFFER), 0);
+	/* Off the direct call: ready at once (no wrap-up) and offered the waiting contact. */
+	assert_int_equal(acd_agent_external(f->acd, a, ACD_CH_VOICE, false, f->now), 0);
+	assert_true(saw_state(f, a, ACD_STATE_BUSY, ACD_STATE_READY, ACD_CAUSE_EXTERNAL));
+	assert_int_equal(fx_count(f, FX_OFFER), 1);
+	assert_int_equal(fx_stats(f, q).c.answered, 0);
+	assert_int_equal(fx_stats(f, q).c.handled, 0);
+	assert_int_equal(acd_agent_external(f->acd, a, ACD_CH_CHAT, false, f->now), EALREADY);
+	assert_int_equal(acd_agent_external(f->acd, a, ACD_CH_COUNT, true, f->now), EINVAL);
+}
+
+static void test_external_call_withdraws_a_ringing_offer(void **state)
+{
+	struct fx *f = *state;
+	uint32_t q = fx_queue(f, ACD_STRATEGY_LONGEST_IDLE, "s");
+	uint32_t a = fx_agent(f, "s", 5), b = fx_agent(f, "s", 5);
+
+	fx_ready(f, a);
+	fx_enqueue(f, q, -1);
+	assert_int_equal(fx_last_offer_agent(f), a);
+	fx_ready(f, b);
+	fx_clear(f);
+	assert_int_equal(acd_agent_external(f->acd, a, ACD_CH_VOICE, true, f->now), 0);
+	assert_int_equal(fx_count(f, FX_CANCEL), 1);
+	assert_int_equal(fx_nth(f, FX_CANCEL, 0)->why, ACD_CANCEL_AGENT_UNAVAILABLE);
+	assert_int_equal(fx_last_offer_agent(f), b);
+	assert_int_equal(fx_state(f, a), ACD_STATE_BUSY);
+}
+
 static void test_not_ready_while_busy_applies_after_the_contact(void **state)
 {
 	struct fx *f = *state;
@@ -522,6 +567,8 @@ int main(void)
 	    T(test_agent_may_end_wrap_up_early),
 	    T(test_agent_in_wrap_up_is_not_offered),
 	    T(test_ready_by_request_is_reported_before_the_offer),
+	    T(test_external_call_keeps_offers_away_without_wrap_up),
+	    T(test_external_call_withdraws_a_ringing_offer),
 	    T(test_not_ready_while_busy_applies_after_the_contact),
 	    T(test_logout_while_ringing_withdraws_offer_and_contact_goes_on),
 	    T(test_caller_hanging_up_while_ringing_cancels_the_offer),
