@@ -87,7 +87,7 @@ static void stats_tick(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *ar
 	    e->ncalls, (unsigned long long)e->calls_total, (unsigned long long)e->calls_answered,
 	    (unsigned long long)e->stored, (unsigned long long)e->store_failed,
 	    (unsigned long long)ss.queue_len, (unsigned long long)ss.spool_backlog, ss.db_up);
-	eng__queue_stats_log(e);
+	eng__queue_minute(e);
 }
 
 static int store_ready(su_root_magic_t *magic, su_wait_t *w, su_wakeup_arg_t *arg)

@@ -59,6 +59,8 @@ struct eng_tenant {
 	struct acd *acd;
 	struct eng_queue **qidx;   /* by ACD queue id */
 	struct strmap *last_agent; /* caller number → eng_user who last answered it */
+	struct ivr_calendar *tz;   /* the tenant's timezone (for "today" counters) */
+	int64_t next_reset_ms;	   /* the tenant's next local midnight, wall clock */
 	size_t nqidx;
 	su_timer_t *acd_timer;
 	uint64_t acd_deadline; /* monotonic ms the timer is set for, ACD_NEVER: none */
@@ -208,8 +210,9 @@ void eng__queue_offer_failed(struct call *c, struct eng_user *u, int status);
 void eng__queue_callback_result(struct call *c, bool answered);
 /* A call answered from a queue ended: the agent starts wrap-up. */
 void eng__queue_call_ended(struct call *c);
-/* One log line of live figures per queue (the periodic stats line). */
-void eng__queue_stats_log(struct engine *e);
+/* Once a minute: one log line of live figures per queue; "today" counters are zeroed at
+ * each tenant's local midnight. */
+void eng__queue_minute(struct engine *e);
 /* Agents on a call the ACD did not route (direct, internal): busy for the ACD while it
  * lasts, marked when bridged and released when it ends or is transferred. */
 void eng__agents_external_on(struct call *c);

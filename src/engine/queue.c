@@ -38,6 +38,7 @@ static const char *lang_of(const struct call *c)
 }
 
 static void timer_cb(su_root_magic_t *magic, su_timer_t *tm, su_timer_arg_t *arg);
+static void tz_open(struct eng_tenant *t);
 
 /* Sets the tenant's timer for the ACD's next deadline, if that changed. */
 static void arm(struct eng_tenant *t)
@@ -448,6 +449,7 @@ static int tenant_start(struct engine *e, struct eng_tenant *t)
 	p.seed = (uint64_t)clock_mono_us();
 	if ((err = acd_new(&p, &h, &t->acd)) || (err = strmap_create(1024, &t->last_agent)))
 		return err;
+	tz_open(t);
 	if (!(t->acd_timer = su_timer_create(su_root_task(e->root), 0)))
 		return ENOMEM;
 	/* Queues first without relaxation (a step may name a later queue), then with. */
@@ -477,6 +479,14 @@ static int tenant_start(struct engine *e, struct eng_tenant *t)
 				  t->ct->id, u->cu->username, strerror(err));
 			return err;
 		}
+	}
+	{
+		char at[40];
+		log_info("engine",
+			 "tenant=%s event=acd_started queues=%zu timezone=%s%s "
+			 "counters_reset_at=%s",
+			 t->ct->id, t->nqueues, t->ct->timezone, t->tz ? "" : " (unknown: UTC)",
+			 clock_iso8601(t->next_reset_ms, at, sizeof(at)));
 	}
 	return 0;
 bad_queue:
@@ -524,6 +534,8 @@ void eng__acd_stop(struct engine *e)
 		t->qidx = NULL;
 		strmap_free(t->last_agent);
 		t->last_agent = NULL;
+		ivr_calendar_free(t->tz);
+		t->tz = NULL;
 	}
 }
 
@@ -838,12 +850,45 @@ static double or_zero(double v)
 	return v < 0 ? 0 : v;
 }
 
-void eng__queue_stats_log(struct engine *e)
+#define DAY_MS (24 * 3600 * 1000LL)
+
+/* The first local midnight after `now` in the tenant's timezone (DST-correct: the
+ * offset is taken at the candidate instant). */
+static int64_t next_midnight(const struct eng_tenant *t, int64_t now)
+{
+	int64_t off = t->tz ? (int64_t)ivr_calendar_utc_offset(t->tz, now) * 1000 : 0;
+	int64_t local_day = (now + off) / DAY_MS * DAY_MS + DAY_MS;
+	int64_t at = local_day - off;
+
+	if (t->tz)
+		at = local_day - (int64_t)ivr_calendar_utc_offset(t->tz, at) * 1000;
+	return at > now ? at : now + DAY_MS;
+}
+
+/* A calendar with no hours, only to read the tenant's timezone offsets. */
+static void tz_open(struct eng_tenant *t)
+{
+	struct cy *cy = NULL;
+
+	if (cy_load_string("timezone", "{}", &cy) || !cy_root(cy) ||
+	    ivr_calendar_load(cy, cy_root(cy), "timezone", NULL, t->ct->timezone, &t->tz))
+		t->tz = NULL;
+	cy_free(cy);
+	t->next_reset_ms = next_midnight(t, clock_wall_ms());
+}
+
+void eng__queue_minute(struct engine *e)
 {
 	uint64_t now = clock_mono_ms();
+	int64_t wall = clock_wall_ms();
 
 	for (size_t i = 0; i < e->ntenants; i++) {
 		struct eng_tenant *t = &e->tenants[i];
+		if (t->acd && wall >= t->next_reset_ms) {
+			acd_stats_reset(t->acd, now);
+			t->next_reset_ms = next_midnight(t, wall);
+			log_info("engine", "tenant=%s event=counters_reset", t->ct->id);
+		}
 		for (size_t j = 0; t->acd && j < t->nqueues; j++) {
 			struct acd_queue_stats st;
 			if (acd_queue_stats(t->acd, t->queues[j].id, now, &st))
