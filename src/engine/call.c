@@ -373,6 +373,41 @@ static void feature_call(struct engine *e, struct eng_user *u, struct sip_leg *l
 		eng__call_hangup(c, 0, "system");
 }
 
+/* A number an agent's phone may dial out: digits, optionally after a '+'. */
+static bool dialable(const char *s)
+{
+	size_t n = 0;
+
+	if (*s == '+')
+		s++;
+	for (; *s; s++, n++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return n >= 2 && n <= 20;
+}
+
+/* An authenticated phone dials an outside number: out through the tenant's first trunk.
+ * Only this path reaches a trunk from a phone, and only after digest authentication. */
+static void outbound_call(struct engine *e, struct eng_user *u, struct sip_leg *leg,
+			  const struct sip_invite_info *info)
+{
+	struct call *c = call_start(e, u->t, leg, info);
+	int err;
+
+	if (!c)
+		return;
+	c->caller_user = u;
+	c->outbound = true;
+	snprintf(c->from, sizeof(c->from), "%s", u->cu->username);
+	snprintf(c->agent, sizeof(c->agent), "%s", u->cu->username);
+	log_info("engine", "tenant=%s call=%llu event=outbound user=%s", u->t->ct->id,
+		 (unsigned long long)c->id, u->cu->username);
+	if ((err = eng__route_number(c, info->to_user, NULL))) {
+		c->hangup_by = "system";
+		sip_leg_reject(leg, 503, "Service Unavailable");
+	}
+}
+
 void eng__incoming(void *arg, struct sip_leg *leg, const struct sip_invite_info *info)
 {
 	struct engine *e = arg;
@@ -397,6 +432,10 @@ void eng__incoming(void *arg, struct sip_leg *leg, const struct sip_invite_info 
 		}
 		if (caller)
 			callee = strmap_get2(e->usernames, caller->t->ct->id, info->to_user);
+		if (!callee && caller && caller->t->ct->ntrunks && dialable(info->to_user)) {
+			outbound_call(e, caller, leg, info);
+			return;
+		}
 		if (!callee) {
 			log_info("engine", "event=rejected status=404 number=%s source=%s",
 				 info->to_user, info->source);

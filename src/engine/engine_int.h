@@ -101,6 +101,7 @@ struct call {
 	uint64_t since_mono;	/* seniority in queues, kept across overflows */
 	int num_priority;	/* the number's contact priority, -1: the queue's */
 	bool callback;		/* virtual hold: the caller left, to be called back */
+	bool outbound;		/* a phone's call out through a trunk */
 	struct eng_ivr *ivr;	/* set while the call is in a flow */
 	char from[128], to[128], number[64], agent[64], queue[64];
 	char recording[640];

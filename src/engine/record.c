@@ -82,7 +82,9 @@ void eng__interaction_write(struct engine *e, struct call *c)
 	ix.tenant = c->t->ct->id;
 	ix.id = id;
 	ix.channel = CRM_CHANNEL_VOICE;
-	ix.direction = c->number[0] ? CRM_DIR_INBOUND : CRM_DIR_INTERNAL;
+	ix.direction = c->outbound    ? CRM_DIR_OUTBOUND
+		       : c->number[0] ? CRM_DIR_INBOUND
+				      : CRM_DIR_INTERNAL;
 	ix.from = c->from;
 	ix.contact = c->contact_id[0] ? c->contact_id : NULL;
 	ix.to = c->to;
