@@ -600,11 +600,40 @@ int eng__queue_enter(struct call *c, struct eng_queue *q, int priority,
 
 int eng__queue_callback(struct eng_tenant *t, struct eng_queue *q, const char *number, int priority)
 {
-	(void)t;
-	(void)q;
-	(void)number;
-	(void)priority;
-	return ENOSYS;
+	struct acd_contact_params p;
+	uint64_t now = clock_mono_ms();
+	struct call *c;
+	int err;
+
+	if (!q || q->t != t || !number || !number[0])
+		return ENOENT;
+	if (!t->ct->ntrunks)
+		return ENOTSUP;
+	if (!(c = eng__call_new(t->e, t)))
+		return ENOMEM;
+	snprintf(c->from, sizeof(c->from), "%s", number);
+	c->callback = true;
+	c->outbound = true;
+	c->q = q;
+	c->state = CALL_QUEUED;
+	c->since_mono = now;
+	c->queued_ms = clock_wall_ms();
+	snprintf(c->queue, sizeof(c->queue), "%s", q->cq->id);
+	eng__timeline(c, "callback_requested", "number", number);
+	acd_contact_params_default(&p);
+	p.queue = q->id;
+	p.priority = priority;
+	p.callback = true;
+	p.ref = c->id;
+	log_info("engine", "tenant=%s call=%llu event=callback_requested queue=%s", t->ct->id,
+		 (unsigned long long)c->id, q->cq->id);
+	if ((err = acd_contact_enqueue(t->acd, &p, now, &c->contact))) {
+		c->contact = ACD_NONE;
+		c->hangup_by = "system";
+		eng__call_maybe_done(c);
+	}
+	arm(t);
+	return err;
 }
 
 void eng__queue_digit(struct call *c, char digit)
