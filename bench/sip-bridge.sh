@@ -4,6 +4,8 @@
 # completed call, peak RSS and RSS per concurrent call. Loopback only.
 #
 # usage: bench/sip-bridge.sh [RATE_CPS=50] [SECONDS=10] [record|norecord] [HOLD_MS=12000]
+# Environment: CENTRALA_BIN (default build/centrala); PERF=FILE records a CPU profile of
+# the server (perf record -g) while the calls run, for `perf report -i FILE`.
 set -uo pipefail
 rate=${1:-50}
 secs=${2:-10}
@@ -57,31 +59,70 @@ timeout 10 sipp 127.0.0.1:$sip_port -sf "$work/register.xml" -i 127.0.0.1 -p 529
 	-nostdin >/dev/null 2>&1 || { echo "agent registration failed"; exit 1; }
 
 clk=$(getconf CLK_TCK)
+rss0=$(awk '/VmRSS/ {print $2}' /proc/$server/status)
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
+udp_err() { awk '/^Udp:/ { if (!h) { h = 1; for (i = 1; i <= NF; i++) if ($i == "RcvbufErrors") k = i } else print $k }' /proc/net/snmp; }
+uerr0=$(udp_err)
+# CPU ticks per thread ("tid comm ticks"), to split the server's time between the engine
+# thread (which also runs the SIP stack), the media workers and the rest (store, ...).
+thread_ticks() {
+	for f in /proc/"$server"/task/*/stat; do
+		sed -E 's/^([0-9]+) \((.*)\) (.*)$/\1 \2 \3/' "$f" 2>/dev/null |
+			awk '{print $1, $2, $14 + $15}'
+	done
+}
+thread_ticks >"$work/threads0"
 cpu0=$(awk '{print $14+$15}' /proc/$server/stat)
 total=$((rate * secs))
 start=$(date +%s.%N)
 set +e
+perf_pid=
+if [ -n "${PERF:-}" ]; then
+	perf record -q -F 499 -g -p "$server" -o "$PERF" >/dev/null 2>&1 &
+	perf_pid=$!
+fi
 timeout $((secs + hold / 1000 + 60)) sipp 127.0.0.1:$sip_port -sf "$work/caller.xml" \
 	-i 127.0.0.1 -p $caller_port -mi 127.0.0.1 -mp 50000 -r "$rate" -m "$total" -l 100000 -max_socket 4096 \
 	-s 300 -key domain bench.local \
-	-rtp_threadtasks 300 -nostdin -trace_stat -stf "$work/stat.csv" -trace_err \
+	-rtp_threadtasks 300 -nostdin -trace_stat -stf "$work/stat.csv" -fd 1 -trace_err \
 	-error_file "$work/caller.err" >/dev/null 2>&1
 set -e
 end=$(date +%s.%N)
 cpu1=$(awk '{print $14+$15}' /proc/$server/stat)
+if [ -n "$perf_pid" ]; then
+	kill -INT "$perf_pid" 2>/dev/null || true
+	wait "$perf_pid" 2>/dev/null || true
+fi
+thread_ticks >"$work/threads1"
 hwm=$(awk '/VmHWM/ {print $2}' /proc/$server/status)
-last=$(tail -n 1 "$work/stat.csv")
-ok=$(echo "$last" | awk -F';' '{print $16}')
-failed=$(echo "$last" | awk -F';' '{print $18}')
+load1=$(cut -d' ' -f1-3 /proc/loadavg)
+uerr1=$(udp_err)
+# A column of SIPp's statistics by name: its last value, or its maximum with "max".
+stat() {
+	awk -F';' -v c="$1" -v how="${2:-last}" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i; next }
+		{ v = $k + 0; if (how == "max") { if (v > m) m = v } else m = v } END { print m + 0 }' "$work/stat.csv"
+}
+ok=$(stat 'SuccessfulCall(C)')
+failed=$(stat 'FailedCall(C)')
+peak=$(stat 'CurrentCall' max)
 cpu_ms=$(( (cpu1 - cpu0) * 1000 / clk ))
 conc=$(awk -v r="$rate" -v h="$hold" 'BEGIN {printf "%d", r * h / 1000}')
 printf 'bridged calls: rate=%s cps for %ss, hold=%sms, %s\n' "$rate" "$secs" "$hold" "$mode"
 printf '  attempted=%s successful=%s failed=%s (%.3f%%)\n' "$total" "$ok" "$failed" \
 	"$(awk -v f="$failed" -v t="$total" 'BEGIN {print (t ? 100 * f / t : 0)}')"
-printf '  concurrent calls at peak ~%s\n' "$conc"
+printf '  concurrent calls at peak %s (SIPp callers; rate x hold = %s)\n' "$peak" "$conc"
 printf '  server CPU %s ms total, %.2f ms per completed call\n' "$cpu_ms" \
 	"$(awk -v c="$cpu_ms" -v n="$ok" 'BEGIN {print (n ? c / n : 0)}')"
-printf '  server peak RSS %s KiB, %.1f KiB per concurrent call\n' "$hwm" \
-	"$(awk -v h="$hwm" -v n="$conc" 'BEGIN {print (n ? h / n : 0)}')"
+awk -v main="$server" -v clk="$clk" -v n="$ok" '
+	NR == FNR { t0[$1] = $3; next }
+	{ d = $3 - t0[$1]; g = $1 == main ? "engine+sip" : ($2 ~ /^media/ ? "media" : "other");
+	  ms[g] += d * 1000 / clk }
+	END { printf "  per completed call: engine+sip %.2f ms, media workers %.2f ms, other threads %.2f ms\n",
+		ms["engine+sip"] / n, ms["media"] / n, ms["other"] / n }' \
+	"$work/threads0" "$work/threads1"
+printf '  server RSS %s KiB idle, peak %s KiB: %.1f KiB per concurrent call\n' "$rss0" "$hwm" \
+	"$(awk -v h="$hwm" -v b="$rss0" -v n="$peak" 'BEGIN {print (n ? (h - b) / n : 0)}')"
+printf '  UDP receive buffer errors on the machine during the run: %s\n' "$((uerr1 - uerr0))"
+printf '  load average before %s, after %s (2 cores, SIPp included)\n' "$load0" "$load1"
 printf '  wall %.1f s\n' "$(awk -v a="$start" -v b="$end" 'BEGIN {print b - a}')"
 printf 'reproduce: bench/sip-bridge.sh %s %s %s %s\n' "$rate" "$secs" "$mode" "$hold"

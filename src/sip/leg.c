@@ -31,12 +31,22 @@ static struct sip_leg *leg_new(struct sip *s, nua_handle_t *nh, bool incoming)
 	l->nh = nh;
 	l->incoming = incoming;
 	l->sdp_version = 1;
+	l->next = s->legs;
+	if (s->legs)
+		s->legs->prev = l;
+	s->legs = l;
 	nua_handle_bind(nh, l);
 	return l;
 }
 
 static void leg_free(struct sip_leg *l)
 {
+	if (l->prev)
+		l->prev->next = l->next;
+	else
+		l->sip->legs = l->next;
+	if (l->next)
+		l->next->prev = l->prev;
 	if (l->ms)
 		media_session_free(l->ms);
 	nua_handle_bind(l->nh, NULL);
@@ -498,4 +508,15 @@ void sip__leg_event(struct sip *s, nua_event_t event, int status, const char *ph
 	default:
 		return;
 	}
+}
+
+size_t sip__legs_release(struct sip *s)
+{
+	size_t n = 0;
+
+	while (s->legs) {
+		leg_free(s->legs);
+		n++;
+	}
+	return n;
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <sofia-sip/su_log.h>
+#include <sofia-sip/tport_tag.h>
 
 #include "core/clock.h"
 #include "core/log.h"
@@ -180,6 +181,10 @@ int sip_create(su_root_t *root, const struct sip_config *sc, const struct sip_ha
 	if (err)
 		goto fail_nc;
 	su_log_set_level(NULL, 0);
+	/* The stack runs on the engine's thread: sofia-sip would otherwise give it a
+	 * thread of its own and pass every event across with a message and a wake-up,
+	 * which cost more CPU under load than the SIP work itself. */
+	su_root_threading(root, 0);
 	port_refs = su_home_refcount((su_home_t *)su_root_task(root)->sut_port);
 	s->nua = nua_create(
 	    root, nua_cb, s, NUTAG_URL(url), NUTAG_MEDIA_ENABLE(0), NUTAG_AUTOANSWER(0),
@@ -196,7 +201,11 @@ int sip_create(su_root_t *root, const struct sip_config *sc, const struct sip_ha
 	     * SDP (a re-INVITE from the stack would carry no offer, media being ours). A
 	     * peer that should refresh and does not is sent BYE before the interval ends. */
 	    NUTAG_SESSION_TIMER(0), NUTAG_MIN_SE(90), NUTAG_UPDATE_REFRESH(1),
-	    SIPTAG_USER_AGENT_STR(sc->cfg->sip_user_agent), TAG_END());
+	    /* Bursts of a few hundred calls a second overflow the default UDP receive
+	     * buffer (about 200 KiB) before the stack falls behind; the kernel caps this
+	     * at net.core.rmem_max. */
+	    TPTAG_UDP_RMEM(SIP_UDP_RMEM), SIPTAG_USER_AGENT_STR(sc->cfg->sip_user_agent),
+	    TAG_END());
 	if (!s->nua) {
 		log_error("sip", "event=listen_failed url=%s", url);
 		release_root_port(root, port_refs);
@@ -220,14 +229,33 @@ fail_guard:
 
 void sip_destroy(struct sip *s)
 {
+	uint64_t start = clock_mono_ms();
+	size_t n;
+
 	if (!s)
 		return;
 	if (s->sweep)
 		su_timer_destroy(s->sweep);
-	nua_shutdown(s->nua);
-	for (int i = 0; i < 300 && !s->shutdown_done; i++)
+	/* Legs hung up a moment ago finish their BYE or CANCEL; those still there after a
+	 * while are let go, before the shutdown (which ignores handles destroyed after it
+	 * starts): an INVITE to a phone gone from the network can be neither answered nor
+	 * cancelled (no provisional response) and would hold the stack for 32 s. Waits are
+	 * bounded in time, not in steps: a step returns at once while the stack has
+	 * messages for itself. */
+	while (s->legs && clock_mono_ms() - start < SIP_SHUTDOWN_MS / 3)
 		su_root_step(s->root, 10);
+	if ((n = sip__legs_release(s)))
+		log_warn("sip", "event=shutdown_released legs=%zu", n);
+	nua_shutdown(s->nua);
+	while (!s->shutdown_done && clock_mono_ms() - start < SIP_SHUTDOWN_MS)
+		su_root_step(s->root, 10);
+	if (!s->shutdown_done) {
+		/* nua_destroy would refuse and leak the whole stack anyway. */
+		log_error("sip", "event=shutdown_incomplete after_ms=%d", SIP_SHUTDOWN_MS);
+		goto out;
+	}
 	nua_destroy(s->nua);
+out:
 	sip__aors_free(s);
 	digest_nc_free(s->nc);
 	digest_guard_free(s->guard);

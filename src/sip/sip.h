@@ -5,7 +5,8 @@
  * deals only in legs, events and media sessions.
  *
  * Threading: everything here runs on the engine thread, which runs the su_root given to
- * sip_create(); handlers are called on that thread.
+ * sip_create(); handlers are called on that thread. The SIP stack itself runs there too
+ * (sip_create turns off su_root_threading): no thread of its own, no messages across.
  *
  * Lifetime: a leg exists from the INVITE (in or out) until its SIP_EV_ENDED event; after
  * the handler for that event returns, the leg and its media session are freed.
@@ -82,7 +83,8 @@ struct sip_config {
 
 int sip_create(su_root_t *root, const struct sip_config *sc, const struct sip_handlers *h,
 	       void *arg, struct sip **out);
-/* Sends BYE/CANCEL on every leg and stops the stack; returns when NUA has shut down. */
+/* Stops the stack. Legs should have been hung up just before: those still alive after
+ * a second are freed without their handlers being called. Returns within about 3 s. */
 void sip_destroy(struct sip *s);
 
 /* Registered contact URIs of a user (at most max), freshest first. */

@@ -19,6 +19,8 @@
 #define SIP_MAX_CONTACTS 8
 #define SIP_AOR_BUCKETS	 4096
 #define SIP_NC_SLOTS	 8192
+#define SIP_UDP_RMEM	 (2 << 20)
+#define SIP_SHUTDOWN_MS	 3000
 
 struct sip_binding {
 	char uri[256];
@@ -39,6 +41,7 @@ enum sip_leg_state { LEG_NEW, LEG_EARLY, LEG_ANSWERED, LEG_CONFIRMED, LEG_ENDING
 
 struct sip_leg {
 	struct sip *sip;
+	struct sip_leg *prev, *next; /* every live leg, for shutdown */
 	nua_handle_t *nh;
 	bool incoming;
 	enum sip_leg_state state;
@@ -70,6 +73,7 @@ struct sip {
 	struct digest_guard *guard;
 	struct digest_nc_table *nc; /* highest nonce-count accepted per nonce */
 	struct sip_aor *aors[SIP_AOR_BUCKETS];
+	struct sip_leg *legs;
 	su_timer_t *sweep;
 	bool shutdown_done;
 	struct sip_stats stats;
@@ -99,5 +103,8 @@ void sip__challenge_headers(struct sip *s, const char *hname, const char *realm,
 void sip__invite(struct sip *s, nua_handle_t *nh, struct sip_leg *l, const sip_t *sip);
 void sip__leg_event(struct sip *s, nua_event_t ev, int status, const char *phrase, nua_handle_t *nh,
 		    struct sip_leg *l, const sip_t *sip, tagi_t tags[]);
+/* Frees every leg still alive without calling handlers (shutdown: an INVITE that never
+ * got an answer keeps its handle busy for 32 s otherwise). Returns how many. */
+size_t sip__legs_release(struct sip *s);
 
 #endif
