@@ -738,7 +738,7 @@ void eng__media_event(struct engine *e, const struct media_event *ev)
 		if (ev->play_id & PLAY_CALL)
 			eng__queue_play_done(c, ev->play_id);
 		else if (c->ivr)
-			eng__flow_play_done(c, ev->play_id);
+			eng__flow_play_done(c, ev->play_id, ev->play_end != MEDIA_PLAY_FAILED);
 		return;
 	case MEDIA_EV_RTP_TIMEOUT:
 		log_warn("engine", "tenant=%s call=%llu event=rtp_timeout", c->t->ct->id,

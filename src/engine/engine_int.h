@@ -233,7 +233,8 @@ size_t eng__flows_check(struct cfg *cfg);
 /* Starts flow `name` for an answered caller. 0 or errno (ENOENT: no such flow). */
 int eng__flow_enter(struct call *c, const char *name);
 void eng__flow_digit(struct call *c, char digit);
-void eng__flow_play_done(struct call *c, uint32_t id);
+/* ok: false when the play failed (a file that cannot be read or decoded). */
+void eng__flow_play_done(struct call *c, uint32_t id, bool ok);
 /* The cached rendering of a text rendered at start (queue overflow messages). 0 or
  * ENOENT. */
 int eng__tts_cached(struct engine *e, const char *text, const char *lang, char *path, size_t size);

@@ -464,10 +464,10 @@ void eng__flow_digit(struct call *c, char digit)
 	eng__ivr_pump(v, ivr_session_event(v->s, &ev, clock_wall_ms()) == 0);
 }
 
-void eng__flow_play_done(struct call *c, uint32_t id)
+void eng__flow_play_done(struct call *c, uint32_t id, bool ok)
 {
 	struct eng_ivr *v = c->ivr;
-	struct ivr_event ev = {.type = IVR_EV_PLAY_DONE, .id = id & 0xffff, .ok = true};
+	struct ivr_event ev = {.type = IVR_EV_PLAY_DONE, .id = id & 0xffff, .ok = ok};
 
 	if (!v || (id & PLAY_QUEUE_BIT) || (id & 0x7fff0000u) != v->play_tag || !v->started)
 		return;
