@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Bridged-call capacity: SIPp callers → centrala → a registered SIPp agent that answers
-# and echoes RTP. Prints calls attempted/failed, the server's CPU milliseconds per
-# completed call, peak RSS and RSS per concurrent call. Loopback only.
+# Bridged-call capacity: SIPp callers → centrala, whose number answers, plays a 1-s
+# prompt and transfers to a registered SIPp agent, which answers at once; both phones
+# stream G.711 µ-law for the whole call. Prints calls attempted/failed, the peak of
+# concurrent calls, the server's CPU milliseconds per completed call (split by thread),
+# RSS per concurrent call, how much of the media the load generator really delivered,
+# and the load average. Loopback only.
 #
 # usage: bench/sip-bridge.sh [RATE_CPS=50] [SECONDS=10] [record|norecord] [HOLD_MS=12000]
-# Environment: CENTRALA_BIN (default build/centrala); PERF=FILE records a CPU profile of
-# the server (perf record -g) while the calls run, for `perf report -i FILE`.
+# Environment: CENTRALA_BIN (default build/centrala); ROUTE=user sends the number
+# straight to the agent (no answer, no prompt); PERF=FILE records a CPU profile of the
+# server (perf record -g) while the calls run, for `perf report -i FILE`.
 set -uo pipefail
 rate=${1:-50}
 secs=${2:-10}
@@ -22,15 +26,25 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# Ports: the server's RTP 20000-39999 (four per call: two legs, RTP and RTCP, so 5,000
+# calls), the agent's streams from 40000 up, the callers' from 50000 up.
 sip_port=5260 agent_port=5270 caller_port=5280
 record=true
 [ "$mode" = norecord ] && record=false
 sox -q -n -r 8000 -c 1 -e u-law "$work/tone.wav" synth 15 sine 440
+sox -q -n -r 8000 -c 1 -e u-law "$work/agent.wav" synth 15 sine 1000
+sox -q -n -r 8000 -c 1 -b 16 -e signed-integer "$work/hello.wav" synth 1 sine 600
+if [ "${ROUTE:-flow}" = user ]; then
+	target='{number: "300", user: agent}'
+else
+	target='{number: "300", flow: bench}'
+fi
+sed -e "s|\[wav\]|$work/agent.wav|" "$top/bench/sip-bridge-agent.xml" >"$work/agent.xml"
 # SIPp does not expand keys inside <exec>: the WAV path goes into a copy of the scenario.
 sed -e "s|\[wav\]|$work/tone.wav|" -e "s|\[hold\]|$hold|" "$top/bench/sipp/caller.xml" >"$work/caller.xml"
 cat >"$work/bench.yaml" <<YAML
 sip: {listen: ["udp:127.0.0.1:$sip_port"]}
-rtp: {address: 127.0.0.1, ports: 20000-59999}
+rtp: {address: 127.0.0.1, ports: 20000-39999}
 recordings: "$work/rec"
 store: "sqlite:$work/centrala.db"
 log: warn
@@ -41,15 +55,26 @@ tenants:
     users:
       - {username: agent, sip: {user: agent, password: agentpw}}
     numbers:
-      - {number: "300", user: agent}
+      - $target
+    flows:
+      bench:
+        start: hello
+        nodes:
+          hello: {type: play, prompt: {file: "$work/hello.wav"}, next: agent}
+          agent: {type: transfer, user: agent}
 YAML
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 "$bin" serve --config "$work/bench.yaml" 2>"$work/server.log" &
 server=$!
 pids+=("$server")
-sleep 0.5
-timeout 60 sipp 127.0.0.1:$sip_port -sf "$top/bench/sipp/agent.xml" -i 127.0.0.1 -p $agent_port \
-	-mi 127.0.0.1 -mp 40000 -rtp_echo -nostdin -trace_err -error_file "$work/agent.err" \
+for _ in $(seq 100); do
+	ss -Hlun "sport = :$sip_port" 2>/dev/null | grep -q . && break
+	kill -0 "$server" 2>/dev/null || { echo "server exited: $(tail -n 3 "$work/server.log")"; exit 1; }
+	sleep 0.1
+done
+timeout $((secs + hold / 1000 + 90)) sipp 127.0.0.1:$sip_port -sf "$work/agent.xml" -i 127.0.0.1 \
+	-p $agent_port -mi 127.0.0.1 -mp 40000 -rtp_threadtasks 300 -max_socket 4096 -nostdin \
+	-trace_err -error_file "$work/agent.err" \
 	>/dev/null 2>&1 &
 pids+=($!)
 sleep 0.3
@@ -61,8 +86,10 @@ timeout 10 sipp 127.0.0.1:$sip_port -sf "$work/register.xml" -i 127.0.0.1 -p 529
 clk=$(getconf CLK_TCK)
 rss0=$(awk '/VmRSS/ {print $2}' /proc/$server/status)
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
-udp_err() { awk '/^Udp:/ { if (!h) { h = 1; for (i = 1; i <= NF; i++) if ($i == "RcvbufErrors") k = i } else print $k }' /proc/net/snmp; }
-uerr0=$(udp_err)
+# Machine-wide UDP counters (this network namespace): RcvbufErrors, InDatagrams.
+udp_stat() { awk -v c="$1" '/^Udp:/ { if (!h) { h = 1; for (i = 1; i <= NF; i++) if ($i == c) k = i } else print $k }' /proc/net/snmp; }
+uerr0=$(udp_stat RcvbufErrors)
+uin0=$(udp_stat InDatagrams)
 # CPU ticks per thread ("tid comm ticks"), to split the server's time between the engine
 # thread (which also runs the SIP stack), the media workers and the rest (store, ...).
 thread_ticks() {
@@ -96,7 +123,8 @@ fi
 thread_ticks >"$work/threads1"
 hwm=$(awk '/VmHWM/ {print $2}' /proc/$server/status)
 load1=$(cut -d' ' -f1-3 /proc/loadavg)
-uerr1=$(udp_err)
+uerr1=$(udp_stat RcvbufErrors)
+uin1=$(udp_stat InDatagrams)
 # A column of SIPp's statistics by name: its last value, or its maximum with "max".
 stat() {
 	awk -F';' -v c="$1" -v how="${2:-last}" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i; next }
@@ -107,7 +135,8 @@ failed=$(stat 'FailedCall(C)')
 peak=$(stat 'CurrentCall' max)
 cpu_ms=$(( (cpu1 - cpu0) * 1000 / clk ))
 conc=$(awk -v r="$rate" -v h="$hold" 'BEGIN {printf "%d", r * h / 1000}')
-printf 'bridged calls: rate=%s cps for %ss, hold=%sms, %s\n' "$rate" "$secs" "$hold" "$mode"
+printf 'bridged calls: rate=%s cps for %ss, hold=%sms, %s, route=%s\n' "$rate" "$secs" "$hold" \
+	"$mode" "${ROUTE:-flow}"
 printf '  attempted=%s successful=%s failed=%s (%.3f%%)\n' "$total" "$ok" "$failed" \
 	"$(awk -v f="$failed" -v t="$total" 'BEGIN {print (t ? 100 * f / t : 0)}')"
 printf '  concurrent calls at peak %s (SIPp callers; rate x hold = %s)\n' "$peak" "$conc"
@@ -122,7 +151,15 @@ awk -v main="$server" -v clk="$clk" -v n="$ok" '
 	"$work/threads0" "$work/threads1"
 printf '  server RSS %s KiB idle, peak %s KiB: %.1f KiB per concurrent call\n' "$rss0" "$hwm" \
 	"$(awk -v h="$hwm" -v b="$rss0" -v n="$peak" 'BEGIN {print (n ? (h - b) / n : 0)}')"
-printf '  UDP receive buffer errors on the machine during the run: %s\n' "$((uerr1 - uerr0))"
+# SIPp reads none of the RTP sent to it (its sockets fill up and drop, counted below),
+# so the datagrams delivered on the machine are about those the server received: a
+# full call brings it one packet per 20 ms of hold from the caller and as many from the agent,
+# less the 1-s prompt on the flow route. This shows whether SIPp kept the media flowing.
+full=$((hold / 20 * 2))
+[ "${ROUTE:-flow}" = user ] || full=$((full - 50))
+printf '  RTP received by the server: %.0f packets per completed call of a full %d (%s UDP datagrams delivered on the machine, %s dropped at full SIPp buffers)\n' \
+	"$(awk -v d="$((uin1 - uin0))" -v n="$ok" 'BEGIN {print (n ? d / n : 0)}')" "$full" \
+	"$((uin1 - uin0))" "$((uerr1 - uerr0))"
 printf '  load average before %s, after %s (2 cores, SIPp included)\n' "$load0" "$load1"
 printf '  wall %.1f s\n' "$(awk -v a="$start" -v b="$end" 'BEGIN {print b - a}')"
-printf 'reproduce: bench/sip-bridge.sh %s %s %s %s\n' "$rate" "$secs" "$mode" "$hold"
+printf 'reproduce: %sbench/sip-bridge.sh %s %s %s %s\n' "${ROUTE:+ROUTE=$ROUTE }" "$rate" "$secs" "$mode" "$hold"
