@@ -22,7 +22,7 @@ pids=()
 cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
-	[ -n "${KEEP:-}" ] && echo "kept $work" || rm -rf "$work"
+	if [ -n "${KEEP:-}" ]; then echo "kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 
@@ -155,7 +155,7 @@ printf '  server RSS %s KiB idle, peak %s KiB: %.1f KiB per concurrent call\n' "
 # so the datagrams delivered on the machine are about those the server received: a
 # full call brings it one packet per 20 ms of hold from the caller and as many from the agent,
 # less the 1-s prompt on the flow route. This shows whether SIPp kept the media flowing.
-full=$((hold / 20 * 2))
+full=$((hold * 2 / 20))
 [ "${ROUTE:-flow}" = user ] || full=$((full - 50))
 printf '  RTP received by the server: %.0f packets per completed call of a full %d (%s UDP datagrams delivered on the machine, %s dropped at full SIPp buffers)\n' \
 	"$(awk -v d="$((uin1 - uin0))" -v n="$ok" 'BEGIN {print (n ? d / n : 0)}')" "$full" \

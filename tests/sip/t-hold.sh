@@ -14,6 +14,7 @@ start_server
 make_tone "$WORK/agent-1000.wav" 1000 15
 
 agent_port=$(peer_port 2)
+agent_pid=
 sipp_bg agent_pid agent 40 \
 	"$(scen sip-agent-hold.xml wav="$WORK/agent-1000.wav" talk_ms=2500 hold_ms=1500)" \
 	-p "$agent_port" -mi 127.0.0.1 -mp "$(media_port 1)" -m 1

@@ -17,6 +17,7 @@ start_server
 make_tone "$WORK/caller-440.wav" 440 10
 
 agent_port=$(peer_port 2)
+agent_pid=
 sipp_bg agent_pid agent 85 "$(scen agent-answer.xml ring_ms=200)" -p "$agent_port" \
 	-mi 127.0.0.1 -mp "$(media_port 1)" -rtp_echo -m 2
 register_agent alice alice-pw "$agent_port" "$(peer_port 1)"
