@@ -124,8 +124,8 @@ static int probe_bind(const char *host, unsigned port, bool udp, bool tcp)
 
 /*
  * nua_create() takes a reference to the root's port (it copies the root's task) and,
- * when its stack thread fails to start (a port taken between probe_bind and the
- * stack's own bind, no memory), frees itself without giving that reference back
+ * when its stack fails to start (a port taken between probe_bind and the stack's own
+ * bind, no memory), frees itself without giving that reference back
  * (sofia-sip 1.12.11): the port and its epoll set then outlive su_root_destroy(). A
  * borrowed copy of the root's task handed to su_task_deinit() drops exactly one
  * reference, and only when the count shows the reference was kept, so a sofia-sip that
@@ -183,7 +183,7 @@ int sip_create(su_root_t *root, const struct sip_config *sc, const struct sip_ha
 	su_log_set_level(NULL, 0);
 	/* The stack runs on the engine's thread: sofia-sip would otherwise give it a
 	 * thread of its own and pass every event across with a message and a wake-up,
-	 * which cost more CPU under load than the SIP work itself. */
+	 * about a tenth of the non-media CPU of a call (docs/performance.md). */
 	su_root_threading(root, 0);
 	port_refs = su_home_refcount((su_home_t *)su_root_task(root)->sut_port);
 	s->nua = nua_create(
