@@ -504,6 +504,7 @@ void eng__incoming(void *arg, struct sip_leg *leg, const struct sip_invite_info 
 void eng__bridge(struct call *c, struct sip_leg *b)
 {
 	struct engine *e = c->e;
+	char seg[640];
 	int err;
 
 	forks_cancel(c, b);
@@ -523,14 +524,19 @@ void eng__bridge(struct call *c, struct sip_leg *b)
 	if (!c->answered_ms)
 		c->answered_ms = clock_wall_ms();
 	e->calls_answered++;
-	err = c->t->ct->record ? eng__recording_path(e, c) : ENOENT;
-	if (media_bridge(sip_leg_media(c->a), sip_leg_media(b), err ? NULL : c->recording)) {
+	err = c->t->ct->record ? eng__recording_path(e, c, seg, sizeof(seg)) : ENOENT;
+	if (media_bridge(sip_leg_media(c->a), sip_leg_media(b), err ? NULL : seg)) {
 		log_error("engine", "call=%llu event=bridge_failed", (unsigned long long)c->id);
-		c->recording[0] = '\0';
+		err = EIO;
+	}
+	if (!err) {
+		if (!c->recording[0])
+			snprintf(c->recording, sizeof(c->recording), "%s", seg);
+		eng__timeline(c, "recording", "path", seg);
 	}
 	eng__timeline(c, "answered", "agent", c->agent);
 	log_info("engine", "tenant=%s call=%llu event=bridged agent=%s recording=%s", c->t->ct->id,
-		 (unsigned long long)c->id, c->agent, c->recording);
+		 (unsigned long long)c->id, c->agent, err ? "" : seg);
 	eng__agents_external_on(c);
 	if (c->ivr)
 		eng__flow_transfer_result(c, true);

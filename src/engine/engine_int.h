@@ -104,7 +104,8 @@ struct call {
 	bool outbound;		/* a phone's call out through a trunk */
 	struct eng_ivr *ivr;	/* set while the call is in a flow */
 	char from[128], to[128], number[64], agent[64], queue[64];
-	char recording[640];
+	char recording[640]; /* the first segment: the interaction's recording */
+	unsigned rec_segments;
 	char contact_id[CRM_ID_SIZE]; /* the caller's CRM contact, once looked up */
 	char lang[16];		      /* the caller's language once a flow chose it */
 	char disposition[32];
@@ -248,6 +249,7 @@ void eng__flow_end(struct call *c);
 /* record.c */
 void eng__timeline(struct call *c, const char *event, const char *key, const char *value);
 void eng__interaction_write(struct engine *e, struct call *c);
-int eng__recording_path(struct engine *e, struct call *c);
+/* The path of the call's next recording segment (the first is the call's recording). */
+int eng__recording_path(struct engine *e, struct call *c, char *path, size_t size);
 
 #endif

@@ -392,7 +392,7 @@ void eng__ivr_record(struct eng_ivr *v, const struct ivr_act_route *r)
 
 	snprintf(v->rec_queue, sizeof(v->rec_queue), "%s", q ? q->cq->id : "");
 	if (!err)
-		err = eng__recording_path(e, c);
+		err = eng__recording_path(e, c, c->recording, sizeof(c->recording));
 	if (!err)
 		err = media_mix_create(e->media, c->recording, &v->mix);
 	if (!err && (err = media_mix_join(v->mix, ms, MEDIA_MIX_FULL, NULL))) {

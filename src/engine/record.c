@@ -45,7 +45,7 @@ static int mkdirs(char *path)
 	return 0;
 }
 
-int eng__recording_path(struct engine *e, struct call *c)
+int eng__recording_path(struct engine *e, struct call *c, char *path, size_t size)
 {
 	char dir[512];
 	time_t now = time(NULL);
@@ -66,8 +66,13 @@ int eng__recording_path(struct engine *e, struct call *c)
 		}
 		snprintf(e->last_rec_dir, sizeof(e->last_rec_dir), "%s", dir);
 	}
-	snprintf(c->recording, sizeof(c->recording), "%s/call-%llu-%lld.wav", dir,
-		 (unsigned long long)c->id, (long long)c->created_ms);
+	/* A call bridged again (after a transfer) records a new segment, "-2", "-3", ... */
+	if (c->rec_segments++)
+		snprintf(path, size, "%s/call-%llu-%lld-%u.wav", dir, (unsigned long long)c->id,
+			 (long long)c->created_ms, c->rec_segments);
+	else
+		snprintf(path, size, "%s/call-%llu-%lld.wav", dir, (unsigned long long)c->id,
+			 (long long)c->created_ms);
 	return 0;
 }
 
