@@ -77,15 +77,32 @@ struct call *eng__call_new(struct engine *e, struct eng_tenant *t)
 	return c;
 }
 
+static void call_free_unhashed(struct call *c);
+
 static void call_free(struct call *c)
 {
 	call_hash_del(c->e, c);
+	call_free_unhashed(c);
+}
+
+static void call_free_unhashed(struct call *c)
+{
 	json_decref(c->timeline);
 	free(c);
 }
 
+void eng__call_wrapped(struct call *c, int64_t now)
+{
+	c->wrapup_ms = now > c->ended_ms ? now - c->ended_ms : 0;
+	eng__timeline(c, "wrap_up_ended", "agent", c->agent);
+	eng__interaction_write(c->e, c);
+	call_free_unhashed(c);
+}
+
 void eng__call_maybe_done(struct call *c)
 {
+	struct eng_user *wrap = NULL;
+
 	if (c->a || c->b || c->nforks)
 		return;
 	/* A virtual-hold caller who left keeps the place: the call lives on, legless. */
@@ -94,8 +111,12 @@ void eng__call_maybe_done(struct call *c)
 	if (c->ivr)
 		eng__flow_end(c);
 	if (c->contact != ACD_NONE)
-		eng__queue_call_ended(c);
+		wrap = eng__queue_call_ended(c);
 	eng__agents_external_off(c);
+	if (c->held_since) {
+		c->hold_ms += clock_wall_ms() - c->held_since;
+		c->held_since = 0;
+	}
 	if (!c->ended_ms)
 		c->ended_ms = clock_wall_ms();
 	if (c->target_user && c->target_user->active_calls)
@@ -103,6 +124,14 @@ void eng__call_maybe_done(struct call *c)
 	if (c->state != CALL_FEATURE) {
 		eng__timeline(c, "ended", "hangup_by", c->hangup_by ? c->hangup_by : "system");
 		eng__interaction_write(c->e, c);
+	}
+	if (wrap && c->state != CALL_FEATURE) {
+		/* Written now (crash-safe); written again with the wrap-up when it ends. */
+		if (wrap->wrap_call)
+			eng__call_wrapped(wrap->wrap_call, clock_wall_ms());
+		wrap->wrap_call = c;
+		call_hash_del(c->e, c);
+		return;
 	}
 	call_free(c);
 }
@@ -648,9 +677,13 @@ static void on_media_dir(struct call *c, struct sip_leg *leg, const struct sip_e
 		struct media_item moh = {.kind = MEDIA_ITEM_TONE, .tone = MEDIA_TONE_RINGBACK};
 		struct media_play_req r = {.items = &moh, .nitems = 1, .loop = true};
 		media_play(sip_leg_media(c->a), &r);
+		c->held_since = clock_wall_ms();
 		eng__timeline(c, "held", NULL, NULL);
 	} else if (!hold && c->a_held_by_b) {
 		media_play_stop(sip_leg_media(c->a));
+		if (c->held_since)
+			c->hold_ms += clock_wall_ms() - c->held_since;
+		c->held_since = 0;
 		eng__timeline(c, "unheld", NULL, NULL);
 	}
 	c->a_held_by_b = hold;

@@ -31,11 +31,12 @@ struct eng_user {
 	struct eng_tenant *t;
 	size_t ncontacts;
 	unsigned active_calls;
-	uint32_t agent;	      /* ACD agent id, ACD_NONE when not an agent */
-	struct call *offer;   /* the call whose offer rings this agent */
-	enum acd_state state; /* as last reported by the ACD */
-	uint16_t reason;      /* not-ready reason (index into reason_codes + 1) */
-	int64_t state_since;  /* wall clock, for the agent state log */
+	uint32_t agent;		/* ACD agent id, ACD_NONE when not an agent */
+	struct call *offer;	/* the call whose offer rings this agent */
+	struct call *wrap_call; /* the ended call this agent is wrapping up */
+	enum acd_state state;	/* as last reported by the ACD */
+	uint16_t reason;	/* not-ready reason (index into reason_codes + 1) */
+	int64_t state_since;	/* wall clock, for the agent state log */
 };
 
 struct eng_queue {
@@ -104,7 +105,9 @@ struct call {
 	bool outbound;		/* a phone's call out through a trunk */
 	struct eng_ivr *ivr;	/* set while the call is in a flow */
 	char from[128], to[128], number[64], agent[64], queue[64];
-	char recording[640]; /* the first segment: the interaction's recording */
+	char recording[640];	 /* the first segment: the interaction's recording */
+	char ix_id[CRM_ID_SIZE]; /* the interaction's id once first written */
+	int64_t held_since, hold_ms, wrapup_ms;
 	unsigned rec_segments;
 	char contact_id[CRM_ID_SIZE]; /* the caller's CRM contact, once looked up */
 	char lang[16];		      /* the caller's language once a flow chose it */
@@ -166,8 +169,12 @@ void eng__calls_hangup_all(struct engine *e);
 struct call *eng__call_find(struct engine *e, uint64_t id);
 /* A new call with no leg yet (a callback request); NULL when out of memory. */
 struct call *eng__call_new(struct engine *e, struct eng_tenant *t);
-/* The call is over once no leg is left: its interaction is written and it is freed. */
+/* The call is over once no leg is left: its interaction is written and it is freed
+ * (kept, out of the call table, while its agent wraps up: see eng__call_wrapped). */
 void eng__call_maybe_done(struct call *c);
+/* The agent's wrap-up of an ended call is over at wall time now: the interaction is
+ * written again with its wrap-up time, and the call freed. */
+void eng__call_wrapped(struct call *c, int64_t now);
 /* Rings every phone of u for c (a fork per contact); returns the number of legs placed. */
 size_t eng__ring_user(struct call *c, struct eng_user *u);
 /* Takes fork l off the call (it stays up); returns the user it rang. */
@@ -210,8 +217,9 @@ void eng__queue_offer_answered(struct call *c, struct sip_leg *l, struct eng_use
 void eng__queue_offer_failed(struct call *c, struct eng_user *u, int status);
 /* The customer's leg of a callback answered (c->a is set) or failed. */
 void eng__queue_callback_result(struct call *c, bool answered);
-/* A call answered from a queue ended: the agent starts wrap-up. */
-void eng__queue_call_ended(struct call *c);
+/* A call answered from a queue ended: the agent starts wrap-up. Returns that agent when
+ * it is in wrap-up now (the call's record waits for its end), else NULL. */
+struct eng_user *eng__queue_call_ended(struct call *c);
 /* Once a minute: one log line of live figures per queue; "today" counters are zeroed at
  * each tenant's local midnight. */
 void eng__queue_minute(struct engine *e);

@@ -110,6 +110,11 @@ static void on_state(const struct acd_state_event *ev, void *arg)
 	if (now <= u->state_since)
 		now = u->state_since + 1;
 	spans_submit(t, u, ev->to, ev->reason, now);
+	if (ev->from == ACD_STATE_WRAP_UP && u->wrap_call) {
+		struct call *c = u->wrap_call;
+		u->wrap_call = NULL;
+		eng__call_wrapped(c, now);
+	}
 	u->state = ev->to;
 	u->reason = ev->reason;
 	u->state_since = now;
@@ -525,6 +530,13 @@ void eng__acd_stop(struct engine *e)
 			if (u->agent != ACD_NONE && u->state != ACD_STATE_LOGGED_OUT)
 				store_agent_state_submit(e->store, &span, NULL, 0);
 		}
+		/* Calls whose agent is still in wrap-up: written with the wrap-up so far. */
+		for (size_t j = 0; j < t->nusers; j++)
+			if (t->users[j].wrap_call) {
+				struct call *c = t->users[j].wrap_call;
+				t->users[j].wrap_call = NULL;
+				eng__call_wrapped(c, now);
+			}
 		if (t->acd_timer)
 			su_timer_destroy(t->acd_timer);
 		t->acd_timer = NULL;
@@ -774,14 +786,27 @@ void eng__queue_callback_result(struct call *c, bool answered)
 	eng__bridge(c, c->b);
 }
 
-void eng__queue_call_ended(struct call *c)
+struct eng_user *eng__queue_call_ended(struct call *c)
 {
+	struct acd_contact_info ci;
+	struct acd_agent_info ai;
+	struct eng_user *u = NULL;
+	uint64_t now = clock_mono_ms();
+
 	if (c->contact == ACD_NONE)
-		return;
-	if (acd_contact_end(c->t->acd, c->contact, clock_mono_ms()))
-		acd_contact_remove(c->t->acd, c->contact, clock_mono_ms());
+		return NULL;
+	if (!acd_contact_info(c->t->acd, c->contact, now, &ci) && ci.agent != ACD_NONE &&
+	    !acd_agent_info(c->t->acd, ci.agent, &ai))
+		u = (struct eng_user *)(uintptr_t)ai.ref;
+	if (acd_contact_end(c->t->acd, c->contact, now)) {
+		acd_contact_remove(c->t->acd, c->contact, now);
+		u = NULL;
+	}
 	c->contact = ACD_NONE;
 	arm(c->t);
+	if (u && (acd_agent_info(c->t->acd, u->agent, &ai) || ai.state != ACD_STATE_WRAP_UP))
+		u = NULL;
+	return u;
 }
 
 /* ---- agents' phones ---- */

@@ -80,10 +80,14 @@ void eng__interaction_write(struct engine *e, struct call *c)
 {
 	struct crm_interaction ix;
 	char id[CRM_ID_SIZE], *timeline = json_dumps(c->timeline, JSON_COMPACT);
+	bool again = c->ix_id[0] != '\0';
 	int err;
 
 	memset(&ix, 0, sizeof(ix));
-	crm_id_new(id);
+	/* The same id when written again (wrap-up over): the store replaces the record. */
+	if (!again)
+		crm_id_new(c->ix_id);
+	memcpy(id, c->ix_id, sizeof(id));
 	ix.tenant = c->t->ct->id;
 	ix.id = id;
 	ix.channel = CRM_CHANNEL_VOICE;
@@ -107,17 +111,26 @@ void eng__interaction_write(struct engine *e, struct call *c)
 	ix.recording = c->recording[0] ? c->recording : NULL;
 	ix.hangup_by = c->hangup_by;
 	ix.timeline_json = timeline;
+	ix.hold_ms = c->hold_ms;
+	ix.wrapup_ms = c->wrapup_ms;
 	crm_interaction_durations(&ix);
 	/* The store copies the record; it is acknowledged on the store queue once committed. */
 	err = store_interaction_submit(e->store, &ix, e->store_events, c->id);
 	if (err)
 		log_error("engine", "tenant=%s call=%llu event=store_submit_failed err=%s",
 			  ix.tenant, (unsigned long long)c->id, strerror(err));
-	log_info("engine",
-		 "tenant=%s call=%llu event=interaction id=%s from=%s number=%s agent=%s "
-		 "answered=%d talk_ms=%lld hangup_by=%s",
-		 ix.tenant, (unsigned long long)c->id, id, c->from, c->number,
-		 c->agent[0] ? c->agent : "-", c->answered_ms != 0, (long long)ix.talk_ms,
-		 c->hangup_by ? c->hangup_by : "-");
+	if (again)
+		log_info(
+		    "engine",
+		    "tenant=%s call=%llu event=interaction_wrapped id=%s agent=%s wrapup_ms=%lld",
+		    ix.tenant, (unsigned long long)c->id, id, c->agent[0] ? c->agent : "-",
+		    (long long)ix.wrapup_ms);
+	else
+		log_info("engine",
+			 "tenant=%s call=%llu event=interaction id=%s from=%s number=%s agent=%s "
+			 "answered=%d talk_ms=%lld hangup_by=%s",
+			 ix.tenant, (unsigned long long)c->id, id, c->from, c->number,
+			 c->agent[0] ? c->agent : "-", c->answered_ms != 0, (long long)ix.talk_ms,
+			 c->hangup_by ? c->hangup_by : "-");
 	free(timeline);
 }

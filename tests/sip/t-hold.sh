@@ -41,7 +41,8 @@ i = ix[0]
 ev = [e["event"] for e in i["timeline"]]
 assert "held" in ev and "unheld" in ev and ev.index("held") < ev.index("unheld"), ev
 assert i["hangup_by"] == "agent" and i["answered"], i
-assert 5.0 <= i["talk_s"] <= 10.0, "talk_s %s" % i["talk_s"]
+assert 1.2 <= i["hold_s"] <= 3.0, "hold_s %s for a 1.5 s hold" % i["hold_s"]
+assert 3.5 <= i["talk_s"] <= 8.5, "talk_s %s (hold not counted)" % i["talk_s"]
 '
 rec=$(first_recording)
 soxi "$rec" >/dev/null 2>&1 || fail "soxi cannot read $rec"
