@@ -94,6 +94,11 @@ note "offers per agent: $("$PYTHON" "$SCEN/queue_log.py" offers "$SERVER_LOG")"
 for a in "${AGENTS[@]}"; do
 	sed -n 's/.*done from=\([^ ]*\) .*/\1/p' "$WORK/agent-$a.log" | sed "s/\$/ $a/"
 done >"$WORK/served.txt"
+# Every interaction is written again when its agent's wrap-up ends.
+for _ in $(seq 100); do
+	[ "$(grep -c 'event=interaction_wrapped ' "$SERVER_LOG")" -ge "$CALLS" ] && break
+	sleep 0.1
+done
 stop_server
 
 export_interactions
@@ -121,7 +126,9 @@ for i in q:
     tl = i['timeline']
     assert follows(tl, [('queued', None), ('offered', i['agent']), ('answered', i['agent']),
                         ('ended', None)]), 'timeline of %s: %s' % (i['from'], tl)
-    assert tl[-1]['event'] == 'ended', tl
+    # The call ends, then the agent's wrap-up (written again when it is over).
+    assert [e['event'] for e in tl][-2:] == ['ended', 'wrap_up_ended'], tl
+    assert 2.5 <= i['wrapup_s'] <= 5.0, 'wrapup_s %s for a 3 s wrap-up: %s' % (i['wrapup_s'], i)
     assert served.get(i['from']) == i['agent'], \
         'interaction says %s served %s, the phones say %s' % (i['agent'], i['from'], served.get(i['from']))
     assert i['recording'], 'no recording: %s' % i
