@@ -25,9 +25,11 @@ static const char *const rtp_keys[] = {"address", "ports", "workers", NULL};
 static const char *const http_keys[] = {"listen", NULL};
 static const char *const tts_keys[] = {"cache", NULL};
 static const char *const tenant_keys[] = {
-    "id",	    "name",	    "domain",  "timezone", "language",	      "country",
-    "users",	    "queues",	    "numbers", "trunks",   "flows",	      "calendars",
-    "reason_codes", "dispositions", "prune",   "record",   "create_contacts", NULL};
+    "id",     "name",	 "domain",	    "timezone", "language",  "country",	     "users",
+    "queues", "numbers", "trunks",	    "flows",	"calendars", "reason_codes", "dispositions",
+    "prune",  "record",	 "create_contacts", "channels", NULL};
+static const char *const channel_keys[] = {"capacity", "blocks", NULL};
+const char *const cfg_channel_names[CFG_CHANNELS] = {"voice", "chat", "email", "sms", "callback"};
 static const char *const user_keys[] = {"username", "name",   "password",   "roles",	"sip",
 					"skills",   "queues", "auto_ready", "language", NULL};
 static const char *const user_sip_keys[] = {"user", "password", NULL};
@@ -196,6 +198,56 @@ static int parse_skills(struct cy *c, struct fy_node *n, const char *path, struc
 		(*nout)++;
 	}
 	return 0;
+}
+
+static int channel_index(const char *name)
+{
+	for (int i = 0; name && i < CFG_CHANNELS; i++)
+		if (!strcmp(cfg_channel_names[i], name))
+			return i;
+	return -1;
+}
+
+/* `channels: {voice: {capacity: 1, blocks: [chat, email]}, chat: {capacity: 3}}` */
+static void parse_channels(struct cy *c, struct fy_node *n, const char *path,
+			   struct cfg_channel *out)
+{
+	struct fy_node_pair *pr;
+	void *it = NULL;
+
+	for (int i = 0; i < CFG_CHANNELS; i++)
+		out[i] = (struct cfg_channel){.capacity = -1};
+	if (!n || !cy_is_map(c, n, path))
+		return;
+	while ((pr = cy_pairs(n, &it))) {
+		struct fy_node *v = fy_node_pair_value(pr), *b, *item;
+		const char *name = cy_text(fy_node_pair_key(pr));
+		int ch = channel_index(name);
+		char p[512], q[560];
+		void *bit = NULL;
+		if (ch < 0) {
+			cy_error(c, fy_node_pair_key(pr), path,
+				 "unknown channel \"%s\" (voice, chat, email, sms, callback)",
+				 name ? name : "");
+			continue;
+		}
+		P(p, path, name);
+		if (!cy_is_map(c, v, p))
+			continue;
+		cy_check_keys(c, v, p, channel_keys);
+		cy_get_int(c, v, p, "capacity", false, 0, 100, &out[ch].capacity);
+		if (!(b = cy_get(v, "blocks")) || !cy_is_seq(c, b, P(q, p, "blocks")))
+			continue;
+		out[ch].has_blocks = true;
+		while ((item = cy_items(b, &bit))) {
+			int other = channel_index(cy_text(item));
+			if (other < 0)
+				cy_error(c, item, q, "unknown channel \"%s\"",
+					 cy_text(item) ? cy_text(item) : "");
+			else
+				out[ch].blocks |= 1u << other;
+		}
+	}
 }
 
 static void parse_target(struct cy *c, struct fy_node *n, const char *path, struct cfg_target *t)
@@ -589,6 +641,7 @@ static void parse_tenant(struct cy *c, struct fy_node *n, const char *path, stru
 	cy_get_bool(c, n, path, "record", false, &t->record);
 	t->create_contacts = true;
 	cy_get_bool(c, n, path, "create_contacts", false, &t->create_contacts);
+	parse_channels(c, cy_get(n, "channels"), P(p, path, "channels"), t->channels);
 	/* Calendars and flows first: queues and numbers refer to them. */
 	parse_named(c, cy_get(n, "flows"), P(p, path, "flows"), &t->flows, &t->nflows);
 	parse_named(c, cy_get(n, "calendars"), P(p, path, "calendars"), &t->calendars,

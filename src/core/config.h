@@ -125,6 +125,18 @@ struct cfg_trunk {
 	int line, col;
 };
 
+/* Media an agent handles, in the ACD's order (voice, chat, email, sms, callback). */
+#define CFG_CHANNELS 5
+extern const char *const cfg_channel_names[CFG_CHANNELS];
+
+/* A tenant's rule for one channel: how many contacts an agent takes at once, and which
+ * channels take no new contact while the agent holds one here. */
+struct cfg_channel {
+	long capacity;	 /* -1: the ACD's default */
+	bool has_blocks; /* false: the ACD's default blocking */
+	unsigned blocks; /* bit i: cfg_channel_names[i] */
+};
+
 struct cfg_named_node {
 	char *name;
 	struct fy_node *node; /* owned by the config's document */
@@ -157,6 +169,7 @@ struct cfg_tenant {
 	bool prune;
 	bool record;	      /* record calls (default true) */
 	bool create_contacts; /* an inbound caller with no CRM contact gets one (default true) */
+	struct cfg_channel channels[CFG_CHANNELS];
 	int line, col;
 };
 

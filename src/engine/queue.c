@@ -449,6 +449,22 @@ static int tenant_start(struct engine *e, struct eng_tenant *t)
 	int err;
 
 	acd_params_default(&p);
+	/* The tenant's channel rules: capacity per agent and what blocks what. */
+	for (int i = 0; i < CFG_CHANNELS; i++) {
+		const struct cfg_channel *cc = &t->ct->channels[i];
+		enum acd_channel ch, other;
+		if (acd_channel_find(cfg_channel_names[i], &ch))
+			continue;
+		if (cc->capacity >= 0)
+			p.capacity[ch] = (uint8_t)cc->capacity;
+		if (!cc->has_blocks)
+			continue;
+		p.blocks[ch] = 0;
+		for (int j = 0; j < CFG_CHANNELS; j++)
+			if ((cc->blocks & (1u << j)) &&
+			    !acd_channel_find(cfg_channel_names[j], &other))
+				p.blocks[ch] |= (uint8_t)ACD_CH_BIT(other);
+	}
 	p.max_agents = (uint32_t)t->nusers + 1;
 	p.max_queues = (uint32_t)t->nqueues + 1;
 	p.seed = (uint64_t)clock_mono_us();

@@ -103,6 +103,41 @@ static void test_number_to_unknown_queue_is_an_error(void **state)
 	cfg_free(c);
 }
 
+static void test_channel_rules_per_tenant(void **state)
+{
+	struct cfg *c = load("tenants:\n"
+			     "  - id: acme\n"
+			     "    channels:\n"
+			     "      voice: {capacity: 1, blocks: [chat, email]}\n"
+			     "      chat: {capacity: 4}\n");
+	const struct cfg_tenant *t = &c->tenants[0];
+
+	(void)state;
+	assert_int_equal(cfg_error_count(c), 0);
+	assert_int_equal(t->channels[0].capacity, 1);
+	assert_true(t->channels[0].has_blocks);
+	assert_int_equal(t->channels[0].blocks, (1u << 1) | (1u << 2));
+	assert_int_equal(t->channels[1].capacity, 4);
+	assert_false(t->channels[1].has_blocks);
+	assert_int_equal(t->channels[2].capacity, -1);
+	cfg_free(c);
+}
+
+static void test_unknown_channel_is_an_error(void **state)
+{
+	struct cfg *c = load("tenants:\n"
+			     "  - id: acme\n"
+			     "    channels:\n"
+			     "      fax: {capacity: 1}\n"
+			     "      voice: {blocks: [pigeon], capacity: 1000}\n");
+
+	(void)state;
+	assert_true(has_error(c, "t.yaml:4:7: tenants[0].channels: unknown channel \"fax\""));
+	assert_true(has_error(c, "unknown channel \"pigeon\""));
+	assert_true(has_error(c, "tenants[0].channels.voice.capacity"));
+	cfg_free(c);
+}
+
 static void test_syntax_error_has_position(void **state)
 {
 	struct cfg *c = load("tenants:\n  - id: [acme\n");
@@ -150,6 +185,8 @@ int main(void)
 	    cmocka_unit_test(test_unknown_key_reports_line_column_and_path),
 	    cmocka_unit_test(test_bad_duration_is_an_error),
 	    cmocka_unit_test(test_number_to_unknown_queue_is_an_error),
+	    cmocka_unit_test(test_channel_rules_per_tenant),
+	    cmocka_unit_test(test_unknown_channel_is_an_error),
 	    cmocka_unit_test(test_syntax_error_has_position),
 	    cmocka_unit_test(test_wrong_type_and_range),
 	    cmocka_unit_test(test_duration_forms),
