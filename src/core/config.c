@@ -42,6 +42,7 @@ static const char *const queue_keys[] = {"id",
 					 "max_wait",
 					 "service_level",
 					 "service_level_target",
+					 "service_level_formula",
 					 "short_abandon",
 					 "sticky",
 					 "max_len",
@@ -54,7 +55,7 @@ static const char *const queue_keys[] = {"id",
 					 "announce",
 					 "callback_digit",
 					 NULL};
-static const char *const relax_keys[] = {"after", "min_level", "add_queue", NULL};
+static const char *const relax_keys[] = {"after", "min_level", "max_penalty", "add_queue", NULL};
 static const char *const announce_keys[] = {"every", "position", "ewt", NULL};
 static const char *const target_keys[] = {"queue", "user",    "number", "trunk",
 					  "flow",  "message", "hangup", NULL};
@@ -374,6 +375,7 @@ static void parse_queue(struct cy *c, struct fy_node *n, const char *path, struc
 	cy_get_dup(c, n, path, "name", false, &q->name);
 	if (cy_get_dup(c, n, path, "strategy", false, &q->strategy) == ENOENT)
 		q->strategy = xstrdup("longest-idle");
+	cy_get_dup(c, n, path, "service_level_formula", false, &q->sl_formula);
 	parse_skills(c, cy_get(n, "skills"), P(p, path, "skills"), &q->skills, &q->nskills);
 	cy_get_ms(c, n, path, "ring_timeout", false, &q->ring_timeout_ms);
 	cy_get_ms(c, n, path, "wrap_up", false, &q->wrap_up_ms);
@@ -415,6 +417,9 @@ static void parse_queue(struct cy *c, struct fy_node *n, const char *path, struc
 			cy_get_ms(c, it, p2, "after", true, &r->after_ms);
 			if (!cy_get_int(c, it, p2, "min_level", false, 1, 10, &v))
 				r->min_level = (int)v;
+			r->max_penalty = -1;
+			if (!cy_get_int(c, it, p2, "max_penalty", false, 0, 1000, &v))
+				r->max_penalty = (int)v;
 			cy_get_dup(c, it, p2, "add_queue", false, &r->add_queue);
 		}
 	}
@@ -830,6 +835,7 @@ static void free_tenant(struct cfg_tenant *t)
 		free(q->id);
 		free(q->name);
 		free(q->strategy);
+		free(q->sl_formula);
 		for (size_t j = 0; j < q->nskills; j++)
 			free(q->skills[j].name);
 		free(q->skills);

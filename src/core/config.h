@@ -78,13 +78,15 @@ struct cfg_target {
 struct cfg_relax {
 	uint64_t after_ms;
 	int min_level;	 /* 0: unchanged */
+	int max_penalty; /* agents up to this penalty may take it; -1: unchanged */
 	char *add_queue; /* NULL: none */
 };
 
 struct cfg_queue {
 	char *id;
 	char *name;
-	char *strategy; /* validated against the ACD's strategy table by the engine */
+	char *strategy;	  /* validated against the ACD's strategy table by the engine */
+	char *sl_formula; /* service-level formula name, NULL: the ACD's default */
 	struct cfg_skill *skills;
 	size_t nskills;
 	uint64_t ring_timeout_ms;  /* default 15s */

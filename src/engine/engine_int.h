@@ -196,6 +196,9 @@ uint32_t eng__play(struct call *c, const struct media_item *items, size_t n, boo
 
 /* queue.c: the ACD driven by calls */
 int eng__acd_start(struct engine *e);
+/* For `centrala check` and `serve`: queue strategy and service-level formula names,
+ * errors recorded in cfg->cy with their positions; returns how many. */
+size_t eng__acd_check(struct cfg *cfg);
 void eng__acd_stop(struct engine *e);
 /* Puts an answered caller in queue q. priority -1: the number's or queue's default.
  * 0 or errno (the caller is then still the flow's to handle). */

@@ -368,6 +368,8 @@ static int queue_params(struct eng_tenant *t, const struct eng_queue *q, bool re
 			  cq->id, cq->strategy);
 		return EINVAL;
 	}
+	if (cq->sl_formula && acd_sl_formula_find(cq->sl_formula, &p->sl_formula))
+		return EINVAL;
 	if ((err = skill_levels(t->acd, cq->skills, cq->nskills, p->skills, ACD_MAX_QUEUE_SKILLS)))
 		return err;
 	p->nskills = cq->nskills;
@@ -395,7 +397,7 @@ static int queue_params(struct eng_tenant *t, const struct eng_queue *q, bool re
 		struct eng_queue *to = eng__queue(t->e, t, cq->relax[i].add_queue);
 		r->after_ms = cq->relax[i].after_ms;
 		r->min_level = (uint8_t)cq->relax[i].min_level;
-		r->max_penalty = -1;
+		r->max_penalty = (int16_t)cq->relax[i].max_penalty;
 		r->add_queue = to ? to->id : ACD_NONE;
 	}
 	p->nrelax = cq->nrelax;
@@ -513,6 +515,59 @@ static int tenant_start(struct engine *e, struct eng_tenant *t)
 bad_queue:
 	log_error("engine", "tenant=%s event=queue_failed err=%s", t->ct->id, strerror(err));
 	return err;
+}
+
+/* The name at `key` of queue node qn, checked by `find`; an error at its position. */
+static size_t check_name(struct cy *cy, struct fy_node *qn, const char *path, const char *key,
+			 bool (*known)(const char *), const char *choices)
+{
+	struct fy_node *v = cy_get(qn, key);
+	const char *name = v ? cy_text(v) : NULL;
+	char p[512];
+
+	if (!v || (name && known(name)))
+		return 0;
+	cy_error(cy, v, cy_path(p, sizeof(p), path, key), "unknown %s \"%s\" (%s)", key,
+		 name ? name : "", choices);
+	return 1;
+}
+
+static bool strategy_known(const char *name)
+{
+	enum acd_strategy_id id;
+	return !acd_strategy_find(name, &id);
+}
+
+static bool formula_known(const char *name)
+{
+	enum acd_sl_formula f;
+	return !acd_sl_formula_find(name, &f);
+}
+
+size_t eng__acd_check(struct cfg *cfg)
+{
+	struct fy_node *tenants = cy_get(cy_root(cfg->cy), "tenants"), *tn;
+	void *ti = NULL;
+	size_t errors = 0;
+
+	for (size_t i = 0; tenants && (tn = cy_items(tenants, &ti)); i++) {
+		struct fy_node *queues = cy_get(tn, "queues"), *qn;
+		void *qi = NULL;
+		char tp[64];
+		cy_path_idx(tp, sizeof(tp), "tenants", i);
+		for (size_t j = 0; queues && (qn = cy_items(queues, &qi)); j++) {
+			char qp[128], p[160];
+			cy_path_idx(qp, sizeof(qp), cy_path(p, sizeof(p), tp, "queues"), j);
+			errors += check_name(cfg->cy, qn, qp, "strategy", strategy_known,
+					     "longest-idle, round-robin, least-calls, "
+					     "least-talk-time, ring-all, linear, random, "
+					     "weighted-random, best-skill");
+			errors +=
+			    check_name(cfg->cy, qn, qp, "service_level_formula", formula_known,
+				       "all_excl_short, answered, with_abandons, all");
+		}
+	}
+	return errors;
 }
 
 int eng__acd_start(struct engine *e)
