@@ -223,6 +223,9 @@ void eng__queue_callback_result(struct call *c, bool answered);
 /* A call answered from a queue ended: the agent starts wrap-up. Returns that agent when
  * it is in wrap-up now (the call's record waits for its end), else NULL. */
 struct eng_user *eng__queue_call_ended(struct call *c);
+/* The first local midnight after `now` (epoch ms) in timezone tz (a calendar; NULL:
+ * UTC), DST-correct. */
+int64_t eng__next_midnight(const struct ivr_calendar *tz, int64_t now);
 /* Once a minute: one log line of live figures per queue; "today" counters are zeroed at
  * each tenant's local midnight. */
 void eng__queue_minute(struct engine *e);

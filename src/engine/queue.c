@@ -979,15 +979,20 @@ static double or_zero(double v)
 
 /* The first local midnight after `now` in the tenant's timezone (DST-correct: the
  * offset is taken at the candidate instant). */
-static int64_t next_midnight(const struct eng_tenant *t, int64_t now)
+int64_t eng__next_midnight(const struct ivr_calendar *tz, int64_t now)
 {
-	int64_t off = t->tz ? (int64_t)ivr_calendar_utc_offset(t->tz, now) * 1000 : 0;
+	int64_t off = tz ? (int64_t)ivr_calendar_utc_offset(tz, now) * 1000 : 0;
 	int64_t local_day = (now + off) / DAY_MS * DAY_MS + DAY_MS;
 	int64_t at = local_day - off;
 
-	if (t->tz)
-		at = local_day - (int64_t)ivr_calendar_utc_offset(t->tz, at) * 1000;
+	if (tz)
+		at = local_day - (int64_t)ivr_calendar_utc_offset(tz, at) * 1000;
 	return at > now ? at : now + DAY_MS;
+}
+
+static int64_t next_midnight(const struct eng_tenant *t, int64_t now)
+{
+	return eng__next_midnight(t->tz, now);
 }
 
 /* A calendar with no hours, only to read the tenant's timezone offsets. */
