@@ -210,13 +210,31 @@ static struct sip_leg *anchor_leg(const struct call *c)
 	return c->a ? c->a : c->b;
 }
 
+/* Places one more fork of call c with d's URI, From and credentials; its media is offered
+ * near the call's other leg with that leg's codec first. 0 or the dial's errno. */
+static int fork_dial(struct call *c, struct sip_dial *d, struct eng_user *u)
+{
+	struct sip_leg *anchor = anchor_leg(c), *l;
+	const struct media_params *ap = anchor ? sip_leg_params(anchor) : NULL;
+	int err;
+
+	if (c->nforks >= ENG_MAX_FORKS)
+		return ENOSPC;
+	d->first = ap ? ap->codec : MEDIA_CODEC_NONE;
+	d->near = anchor ? sip_leg_media(anchor) : NULL;
+	d->media_owner = owner_of(c, LEG_FORK0 + (unsigned)c->nforks);
+	if ((err = sip_leg_dial(c->e->sip, d, &l)))
+		return err;
+	sip_leg_set_cookie(l, c);
+	c->fork_user[c->nforks] = u;
+	c->forks[c->nforks++] = l;
+	return 0;
+}
+
 size_t eng__ring_user(struct call *c, struct eng_user *u)
 {
-	struct engine *e = c->e;
 	const char *contacts[ENG_MAX_FORKS];
-	struct sip_leg *anchor = anchor_leg(c);
-	const struct media_params *ap = anchor ? sip_leg_params(anchor) : NULL;
-	size_t n = sip_contacts(e->sip, u->t->ct->domain, u->cu->sip_user ? u->cu->sip_user : "",
+	size_t n = sip_contacts(c->e->sip, u->t->ct->domain, u->cu->sip_user ? u->cu->sip_user : "",
 				contacts, ENG_MAX_FORKS);
 	size_t placed = 0;
 
@@ -225,19 +243,12 @@ size_t eng__ring_user(struct call *c, struct eng_user *u)
 		    .uri = contacts[i],
 		    .from_user = c->from[0] ? c->from : "anonymous",
 		    .from_host = u->t->ct->domain,
-		    .first = ap ? ap->codec : MEDIA_CODEC_NONE,
-		    .near = anchor ? sip_leg_media(anchor) : NULL,
-		    .media_owner = owner_of(c, LEG_FORK0 + (unsigned)c->nforks),
 		};
-		struct sip_leg *l;
-		if (sip_leg_dial(e->sip, &d, &l)) {
+		if (fork_dial(c, &d, u)) {
 			log_warn("engine", "tenant=%s call=%llu event=dial_failed user=%s",
 				 u->t->ct->id, (unsigned long long)c->id, u->cu->username);
 			continue;
 		}
-		sip_leg_set_cookie(l, c);
-		c->fork_user[c->nforks] = u;
-		c->forks[c->nforks++] = l;
 		placed++;
 	}
 	if (placed && !c->offered_ms)
@@ -278,8 +289,6 @@ static const struct cfg_trunk *trunk_find(const struct cfg_tenant *ct, const cha
 int eng__route_number(struct call *c, const char *number, const char *trunk)
 {
 	const struct cfg_trunk *tk = trunk_find(c->t->ct, trunk);
-	struct sip_leg *anchor = anchor_leg(c), *l;
-	const struct media_params *ap = anchor ? sip_leg_params(anchor) : NULL;
 	char uri[320];
 	int err;
 
@@ -296,18 +305,12 @@ int eng__route_number(struct call *c, const char *number, const char *trunk)
 	    .from_host = c->t->ct->domain,
 	    .auth_user = tk->username,
 	    .auth_pass = tk->password,
-	    .first = ap ? ap->codec : MEDIA_CODEC_NONE,
-	    .near = anchor ? sip_leg_media(anchor) : NULL,
-	    .media_owner = owner_of(c, LEG_FORK0 + (unsigned)c->nforks),
 	};
-	if ((err = sip_leg_dial(c->e->sip, &d, &l))) {
+	if ((err = fork_dial(c, &d, NULL))) {
 		log_warn("engine", "tenant=%s call=%llu event=dial_failed trunk=%s err=%s",
 			 c->t->ct->id, (unsigned long long)c->id, tk->id, strerror(err));
 		return err;
 	}
-	sip_leg_set_cookie(l, c);
-	c->fork_user[c->nforks] = NULL;
-	c->forks[c->nforks++] = l;
 	if (!c->callback)
 		c->state = CALL_RINGING;
 	eng__timeline(c, "dialled", "number", number);
@@ -341,6 +344,12 @@ void eng__call_hangup(struct call *c, int status, const char *by)
 	if (c->b)
 		sip_leg_hangup(c->b, 0);
 	forks_cancel(c, NULL);
+}
+
+void eng__play_then_hangup(struct call *c, const struct media_item *items, size_t n)
+{
+	if (!c->a || !(c->bye_play = eng__play(c, items, n, false)))
+		eng__call_hangup(c, 0, "system");
 }
 
 uint32_t eng__play(struct call *c, const struct media_item *items, size_t n, bool loop)
@@ -398,8 +407,10 @@ static void feature_call(struct engine *e, struct eng_user *u, struct sip_leg *l
 	it.path =
 	    ivr_prompt_path(path, sizeof(path), e->cfg->prompts,
 			    u->cu->language ? u->cu->language : u->t->ct->language, "thank-you");
-	if (eng__call_answer(c) || !(c->bye_play = eng__play(c, &it, 1, false)))
+	if (eng__call_answer(c))
 		eng__call_hangup(c, 0, "system");
+	else
+		eng__play_then_hangup(c, &it, 1);
 }
 
 /* A number an agent's phone may dial out: digits, optionally after a '+'. */

@@ -193,6 +193,8 @@ int eng__route_number(struct call *c, const char *number, const char *trunk);
 /* Plays items to the caller; returns the play id (MEDIA_EV_PLAY_DONE comes back to the
  * flow or queue code that asked, by the call's state). */
 uint32_t eng__play(struct call *c, const struct media_item *items, size_t n, bool loop);
+/* Plays items to the caller, then hangs up when they end (at once when nothing can play). */
+void eng__play_then_hangup(struct call *c, const struct media_item *items, size_t n);
 
 /* queue.c: the ACD driven by calls */
 int eng__acd_start(struct engine *e);

@@ -69,34 +69,31 @@ static void timer_cb(su_root_magic_t *magic, su_timer_t *tm, su_timer_arg_t *arg
 
 /* ---- what the ACD asks for ---- */
 
+/* One span of agent u's state log (end 0: still open). 0 or the store's errno. */
+static int span_write(struct eng_tenant *t, struct eng_user *u, enum acd_state st, uint16_t reason,
+		      int64_t start, int64_t end)
+{
+	struct store_agent_state span = {
+	    .tenant = t->ct->id,
+	    .agent = u->cu->username,
+	    .state = acd_state_name(st),
+	    .reason = st == ACD_STATE_NOT_READY ? reason_name(t, reason) : NULL,
+	    .start_ms = start,
+	    .end_ms = end,
+	};
+
+	return t->e->store ? store_agent_state_submit(t->e->store, &span, NULL, 0) : 0;
+}
+
 /* Writes the span that ends (start..now) and the one that begins (open), so that a crash
  * loses no span in progress (docs/storage.md, the agent state log). */
 static void spans_submit(struct eng_tenant *t, struct eng_user *u, enum acd_state to,
 			 uint16_t reason, int64_t now)
 {
-	struct store_agent_state span = {
-	    .tenant = t->ct->id,
-	    .agent = u->cu->username,
-	    .state = acd_state_name(u->state),
-	    .reason = u->state == ACD_STATE_NOT_READY ? reason_name(t, u->reason) : NULL,
-	    .start_ms = u->state_since,
-	    .end_ms = now,
-	};
-
-	if (!t->e->store)
-		return;
-	if (store_agent_state_submit(t->e->store, &span, NULL, 0))
-		goto fail;
-	span.state = acd_state_name(to);
-	span.reason = to == ACD_STATE_NOT_READY ? reason_name(t, reason) : NULL;
-	span.start_ms = now;
-	span.end_ms = 0;
-	if (store_agent_state_submit(t->e->store, &span, NULL, 0))
-		goto fail;
-	return;
-fail:
-	log_warn("engine", "tenant=%s event=agent_state_not_stored agent=%s", t->ct->id,
-		 u->cu->username);
+	if (span_write(t, u, u->state, u->reason, u->state_since, now) ||
+	    span_write(t, u, to, reason, now, 0))
+		log_warn("engine", "tenant=%s event=agent_state_not_stored agent=%s", t->ct->id,
+			 u->cu->username);
 }
 
 static void on_state(const struct acd_state_event *ev, void *arg)
@@ -202,8 +199,7 @@ static void say_goodbye(struct call *c, const char *prompt)
 	};
 
 	c->state = CALL_ROUTING;
-	if (!c->a || !(c->bye_play = eng__play(c, it, 2, false)))
-		eng__call_hangup(c, 0, "system");
+	eng__play_then_hangup(c, it, 2);
 }
 
 /* Speaks a queue's overflow message (rendered at start), then hangs up. */
@@ -217,8 +213,7 @@ static void say_message(struct call *c, const char *text)
 		return;
 	}
 	c->state = CALL_ROUTING;
-	if (!c->a || !(c->bye_play = eng__play(c, &it, 1, false)))
-		eng__call_hangup(c, 0, "system");
+	eng__play_then_hangup(c, &it, 1);
 }
 
 static void on_overflow(const struct acd_overflow *ov, void *arg)
@@ -587,19 +582,10 @@ void eng__acd_stop(struct engine *e)
 	for (size_t i = 0; i < e->ntenants; i++) {
 		struct eng_tenant *t = &e->tenants[i];
 		/* The spans still open end now. */
-		for (size_t j = 0; j < t->nusers && e->store; j++) {
+		for (size_t j = 0; j < t->nusers; j++) {
 			struct eng_user *u = &t->users[j];
-			struct store_agent_state span = {
-			    .tenant = t->ct->id,
-			    .agent = u->cu->username,
-			    .state = acd_state_name(u->state),
-			    .reason =
-				u->state == ACD_STATE_NOT_READY ? reason_name(t, u->reason) : NULL,
-			    .start_ms = u->state_since,
-			    .end_ms = now,
-			};
 			if (u->agent != ACD_NONE && u->state != ACD_STATE_LOGGED_OUT)
-				store_agent_state_submit(e->store, &span, NULL, 0);
+				span_write(t, u, u->state, u->reason, u->state_since, now);
 		}
 		/* Calls whose agent is still in wrap-up: written with the wrap-up so far. */
 		for (size_t j = 0; j < t->nusers; j++)
@@ -737,8 +723,7 @@ void eng__queue_digit(struct call *c, char digit)
 	it.path =
 	    ivr_prompt_path(p1, sizeof(p1), t->e->cfg->prompts, lang_of(c), "callback-confirm");
 	c->announce_play = 0;
-	if (!(c->bye_play = eng__play(c, &it, 1, false)))
-		sip_leg_hangup(c->a, 0);
+	eng__play_then_hangup(c, &it, 1);
 	arm(t);
 }
 
