@@ -26,6 +26,9 @@ Commands (each exits 1 and says why when the log breaks the rule, 0 otherwise):
   order LOG REGEX...
       each extended regular expression matches a line after the line the previous one
       matched.
+  firsts LOG REGEX...
+      the first line matching each extended regular expression comes after the first
+      line matching the previous one (each must match somewhere).
   gap LOG REGEX1 REGEX2
       prints the milliseconds from the first line matching REGEX1 to the first line
       after it matching REGEX2 (exit 1 when either is missing).
@@ -158,6 +161,22 @@ def cmd_order(ev, regexes):
     return []
 
 
+def cmd_firsts(regexes):
+    with open(sys.argv[2], errors="replace") as f:
+        lines = f.read().splitlines()
+    prev, prev_r = -1, None
+    for r in regexes:
+        rx = re.compile(r)
+        k = next((k for k, l in enumerate(lines) if rx.search(l)), None)
+        if k is None:
+            return ["no line matching /%s/" % r]
+        if k <= prev:
+            return ["the first /%s/ (line %d) is not after the first /%s/ (line %d)"
+                    % (r, k + 1, prev_r, prev + 1)]
+        prev, prev_r = k, r
+    return []
+
+
 def cmd_gap(ev, r1, r2):
     a = next((e for e in ev if re.search(r1, e["_text"])), None)
     if a is None:
@@ -184,6 +203,8 @@ def main():
         bad = cmd_gap(ev, sys.argv[3], sys.argv[4])
     elif cmd == "order":
         bad = cmd_order(ev, sys.argv[3:])
+    elif cmd == "firsts":
+        bad = cmd_firsts(sys.argv[3:])
     else:
         print("unknown command %s" % cmd, file=sys.stderr)
         return 2

@@ -39,19 +39,10 @@ rc=0
 wait_rc "$apid" || rc=$?
 expect_sipp_ok agent-alice "$rc"
 wait_log 'tenant=acme call=2 event=interaction ' 5
-"$PYTHON" - "$SERVER_LOG" <<'PY' || fail "the second call was not offered to alice during the first"
-import re, sys
-lines = open(sys.argv[1]).read().splitlines()
-def first(pat):
-    for k, l in enumerate(lines):
-        if re.search(pat, l):
-            return k
-    sys.exit("no line for " + pat)
-a1 = first(r"call=1 event=answered queue=support agent=alice")
-o2 = first(r"call=2 event=offered queue=support agent=alice")
-e1 = first(r"call=1 event=interaction ")
-assert a1 < o2 < e1, (a1, o2, e1)
-PY
+"$PYTHON" "$SCEN/queue_log.py" firsts "$SERVER_LOG" \
+	'call=1 event=answered queue=support agent=alice' \
+	'call=2 event=offered queue=support agent=alice' 'call=1 event=interaction ' ||
+	fail "the second call was not offered to alice during the first"
 stop_server
 
 export_interactions

@@ -50,20 +50,10 @@ wait_rc "$apid" || rc=$?
 expect_sipp_ok agent-alice "$rc"
 wait_log 'tenant=acme call=2 event=interaction ' 5
 # The queue offer follows the end of the direct call, never during it.
-"$PYTHON" - "$SERVER_LOG" <<'PY' || fail "alice was offered the queue call during her direct call"
-import re, sys
-lines = open(sys.argv[1]).read().splitlines()
-def first(pat):
-    for k, l in enumerate(lines):
-        if re.search(pat, l):
-            return k
-    sys.exit("no line for " + pat)
-busy = first(r"agent=alice from=ready to=busy cause=external")
-free = first(r"agent=alice from=busy to=ready cause=external")
-queued = first(r"call=2 event=queued queue=support")
-offer = first(r"call=2 event=offered queue=support agent=alice")
-assert busy < queued < free < offer, (busy, queued, free, offer)
-PY
+"$PYTHON" "$SCEN/queue_log.py" firsts "$SERVER_LOG" \
+	'agent=alice from=ready to=busy cause=external' 'call=2 event=queued queue=support' \
+	'agent=alice from=busy to=ready cause=external' 'call=2 event=offered queue=support agent=alice' ||
+	fail "alice was offered the queue call during her direct call"
 stop_server
 
 export_interactions
