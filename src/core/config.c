@@ -22,7 +22,8 @@ static const char *const top_keys[] = {"sip", "rtp",	 "http", "store",   "record
 static const char *const sip_keys[] = {"listen",     "user_agent", "auth_fail_limit",
 				       "auth_block", "nonce_ttl",  NULL};
 static const char *const rtp_keys[] = {"address", "ports", "workers", NULL};
-static const char *const http_keys[] = {"listen", NULL};
+static const char *const http_keys[] = {"listen", "tls", "static", NULL};
+static const char *const http_tls_keys[] = {"cert", "key", NULL};
 static const char *const tts_keys[] = {"cache", NULL};
 static const char *const tenant_keys[] = {
     "id",     "name",	 "domain",	    "timezone", "language",  "country",	     "users",
@@ -710,7 +711,7 @@ static void apply_defaults(struct cfg *cfg)
 static void parse_root(struct cfg *cfg)
 {
 	struct cy *c = cfg->cy;
-	struct fy_node *root = cy_root(c), *n;
+	struct fy_node *root = cy_root(c), *n, *tls;
 	const char *s;
 
 	if (!root) {
@@ -735,6 +736,12 @@ static void parse_root(struct cfg *cfg)
 					 "expected ADDRESS:PORT, got \"%s\"", s);
 			else
 				snprintf(cfg->http_listen, sizeof(cfg->http_listen), "%s", s);
+		}
+		cy_get_dup(c, n, "http", "static", false, &cfg->http_static);
+		if ((tls = cy_get(n, "tls")) && cy_is_map(c, tls, "http.tls")) {
+			cy_check_keys(c, tls, "http.tls", http_tls_keys);
+			cy_get_dup(c, tls, "http.tls", "cert", true, &cfg->http_tls_cert);
+			cy_get_dup(c, tls, "http.tls", "key", true, &cfg->http_tls_key);
 		}
 	}
 	if (!cy_get_dup(c, root, "", "store", false, &cfg->store) &&
@@ -892,6 +899,9 @@ void cfg_free(struct cfg *c)
 	free(c->sip_user_agent);
 	free(c->store);
 	free(c->recordings);
+	free(c->http_static);
+	free(c->http_tls_cert);
+	free(c->http_tls_key);
 	free(c->prompts);
 	free(c->tts_cache);
 	free(c->log_level);

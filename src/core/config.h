@@ -187,6 +187,8 @@ struct cfg {
 	uint16_t rtp_port_min, rtp_port_max;
 	long media_workers;
 	char http_listen[80];
+	char *http_static;		    /* the web UI's files, NULL: none */
+	char *http_tls_cert, *http_tls_key; /* HTTPS when both are set */
 	char *store;
 	char *recordings;
 	char *prompts;	 /* prompt directory, default "prompts" */

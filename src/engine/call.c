@@ -72,6 +72,7 @@ struct call *eng__call_new(struct engine *e, struct eng_tenant *t)
 	c->contact = ACD_NONE;
 	c->num_priority = -1;
 	c->created_ms = clock_wall_ms();
+	crm_id_new(c->ix_id); /* known from the start: events and the API name it */
 	call_hash_put(e, c);
 	e->calls_total++;
 	return c;
@@ -87,7 +88,16 @@ static void call_free(struct call *c)
 
 static void call_free_unhashed(struct call *c)
 {
+	if (c->agent[0]) {
+		/* The agent's "current call" must never point at a freed call. */
+		struct eng_user *u = strmap_get2(c->e->usernames, c->t->ct->id, c->agent);
+		if (u && u->cur == c)
+			u->cur = NULL;
+	}
 	json_decref(c->timeline);
+	json_decref(c->ivr_vars);
+	free(c->notes);
+	free(c->contact_json);
 	free(c);
 }
 
@@ -124,6 +134,7 @@ void eng__call_maybe_done(struct call *c)
 	if (c->state != CALL_FEATURE) {
 		eng__timeline(c, "ended", "hangup_by", c->hangup_by ? c->hangup_by : "system");
 		eng__interaction_write(c->e, c);
+		eng__ev_contact(c, "contact.ended", NULL);
 	}
 	if (wrap && c->state != CALL_FEATURE) {
 		/* Written now (crash-safe); written again with the wrap-up when it ends. */
@@ -578,6 +589,7 @@ void eng__bridge(struct call *c, struct sip_leg *b)
 	log_info("engine", "tenant=%s call=%llu event=bridged agent=%s recording=%s", c->t->ct->id,
 		 (unsigned long long)c->id, c->agent, err ? "" : seg);
 	eng__agents_external_on(c);
+	eng__ev_contact(c, "contact.answered", NULL);
 	if (c->ivr)
 		eng__flow_transfer_result(c, true);
 }

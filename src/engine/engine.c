@@ -113,9 +113,18 @@ static int store_ready(su_root_magic_t *magic, su_wait_t *w, su_wakeup_arg_t *ar
 			/* The caller's contact (found or created) goes on the interaction. */
 			if (m.contact && m.contact->id) {
 				struct call *c = eng__call_find(e, m.cookie);
-				if (c)
+				struct crm_buf b = {0};
+				if (c) {
 					snprintf(c->contact_id, sizeof(c->contact_id), "%s",
 						 m.contact->id);
+					/* Kept as JSON for the agent's screen pop. */
+					if (e->api && !crm_contact_json(m.contact, &b) && !b.err) {
+						free(c->contact_json);
+						c->contact_json = b.p;
+						b.p = NULL;
+					}
+					crm_buf_free(&b);
+				}
 			}
 			break;
 		default:
@@ -151,6 +160,74 @@ static int open_store(struct engine *e)
 	su_wait_create(&e->store_wait, mq_fd(e->store_events), SU_WAIT_IN);
 	e->store_reg = su_root_register(e->root, &e->store_wait, store_ready, e, 0);
 	return 0;
+}
+
+static int api_ready(su_root_magic_t *magic, su_wait_t *w, su_wakeup_arg_t *arg)
+{
+	struct engine *e = (struct engine *)arg;
+	unsigned char buf[MQ_MSG_MAX];
+	struct api_cmd m;
+
+	mq_drain_fd(e->api_cmds);
+	while (mq_pop(e->api_cmds, buf) == sizeof(m)) {
+		memcpy(&m, buf, sizeof(m));
+		eng__cti_command(e, &m);
+	}
+	return 0;
+}
+
+static void qstats_tick(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg)
+{
+	eng__queue_stats_tick((struct engine *)arg);
+}
+
+/* The HTTP API on its own thread; its commands reach this thread through api_cmds. */
+static int api_start(struct engine *e)
+{
+	struct api_config ac = {
+	    .listen = e->cfg->http_listen,
+	    .tls_cert = e->cfg->http_tls_cert,
+	    .tls_key = e->cfg->http_tls_key,
+	    .static_dir = e->cfg->http_static,
+	    .store_url = e->cfg->store,
+	    .cfg = e->cfg,
+	};
+	int err;
+
+	if ((err = mq_alloc(&e->api_cmds, 16384)))
+		return err;
+	ac.cmds = e->api_cmds;
+	su_wait_create(&e->api_wait, mq_fd(e->api_cmds), SU_WAIT_IN);
+	e->api_reg = su_root_register(e->root, &e->api_wait, api_ready, e, 0);
+	if ((err = api_create(&ac, &e->api))) {
+		log_error("engine", "event=http_failed listen=%s err=%s", e->cfg->http_listen,
+			  strerror(err));
+		return err;
+	}
+	if ((e->qstats_timer = su_timer_create(su_root_task(e->root), 1000)))
+		su_timer_set_for_ever(e->qstats_timer, qstats_tick, e);
+	return 0;
+}
+
+static void api_stop(struct engine *e)
+{
+	unsigned char buf[MQ_MSG_MAX];
+	struct api_cmd m;
+
+	if (e->qstats_timer)
+		su_timer_destroy(e->qstats_timer);
+	e->qstats_timer = NULL;
+	api_destroy(e->api);
+	e->api = NULL;
+	if (!e->api_cmds)
+		return;
+	su_root_deregister(e->root, e->api_reg);
+	while (mq_pop(e->api_cmds, buf) == sizeof(m)) {
+		memcpy(&m, buf, sizeof(m));
+		json_decref(m.args);
+	}
+	mq_free(e->api_cmds);
+	e->api_cmds = NULL;
 }
 
 static int mkdir_p(const char *dir)
@@ -211,6 +288,8 @@ static int engine_run(struct engine *e)
 		goto fail_sip;
 	if ((err = sip_create(e->root, &sc, &h, e, &e->sip)))
 		goto fail_sip;
+	if ((err = api_start(e)))
+		goto fail_api;
 	log_info("engine", "event=started version=%s tenants=%zu", CENTRALA_VERSION,
 		 e->cfg->ntenants);
 	if ((e->stats_timer = su_timer_create(su_root_task(e->root), STATS_EVERY_MS)))
@@ -223,6 +302,8 @@ static int engine_run(struct engine *e)
 	eng__calls_hangup_all(e);
 	for (int i = 0; i < 50 && e->ncalls; i++)
 		su_root_step(e->root, 20);
+fail_api:
+	api_stop(e);
 	sip_destroy(e->sip);
 fail_sip:
 	eng__flows_stop(e);

@@ -13,6 +13,7 @@
 #include "core/config.h"
 #include "core/mq.h"
 #include "acd/acd.h"
+#include "api/api.h"
 #include "core/strmap.h"
 #include "engine/engine.h"
 #include "ivr/ivr.h"
@@ -34,6 +35,7 @@ struct eng_user {
 	uint32_t agent;		/* ACD agent id, ACD_NONE when not an agent */
 	struct call *offer;	/* the call whose offer rings this agent */
 	struct call *wrap_call; /* the ended call this agent is wrapping up */
+	struct call *cur;	/* the queue call this agent is talking on */
 	enum acd_state state;	/* as last reported by the ACD */
 	uint16_t reason;	/* not-ready reason (index into reason_codes + 1) */
 	int64_t state_since;	/* wall clock, for the agent state log */
@@ -45,6 +47,8 @@ struct eng_queue {
 	uint32_t id; /* ACD queue id */
 	const struct ivr_calendar *hours;
 	bool open;
+	bool dirty; /* changed since the last queue.stats event */
+	struct eng_queue *dirty_next;
 };
 
 struct eng_tenant {
@@ -64,7 +68,8 @@ struct eng_tenant {
 	int64_t next_reset_ms;	   /* the tenant's next local midnight, wall clock */
 	size_t nqidx;
 	su_timer_t *acd_timer;
-	uint64_t acd_deadline; /* monotonic ms the timer is set for, ACD_NEVER: none */
+	uint64_t acd_deadline;	  /* monotonic ms the timer is set for, ACD_NEVER: none */
+	uint64_t calls_result[3]; /* calls ended: answered, abandoned, unanswered */
 };
 
 enum call_state {
@@ -112,6 +117,10 @@ struct call {
 	char contact_id[CRM_ID_SIZE]; /* the caller's CRM contact, once looked up */
 	char lang[16];		      /* the caller's language once a flow chose it */
 	char disposition[32];
+	char *notes;	    /* the agent's notes (API), or NULL */
+	char *contact_json; /* the caller's CRM contact as JSON, for the screen pop */
+	json_t *ivr_vars;   /* variables the flow collected, or NULL */
+	bool ix_written;    /* the interaction was stored once already */
 	int64_t created_ms, queued_ms, offered_ms, answered_ms, ended_ms;
 	const char *hangup_by;
 	json_t *timeline;
@@ -145,6 +154,12 @@ struct engine {
 	uint64_t stored, store_failed;
 	uint64_t calls_total, calls_answered, calls_failed;
 	su_timer_t *stats_timer;
+	struct api *api; /* the HTTP API, NULL when not started */
+	struct mq *api_cmds;
+	su_wait_t api_wait;
+	int api_reg;
+	su_timer_t *qstats_timer;
+	struct eng_queue *dirty_queues; /* queues whose figures changed this second */
 };
 
 /* provision.c */
@@ -261,6 +276,28 @@ bool eng__flow_transfer_result(struct call *c, bool connected);
 /* The caller hung up (or the call is torn down) while in a flow: the path goes to the
  * timeline and the session is freed. */
 void eng__flow_end(struct call *c);
+
+/* cti.c: the API's commands */
+void eng__cti_command(struct engine *e, struct api_cmd *m);
+json_t *eng__agent_json(struct eng_user *u);
+json_t *eng__queue_json(struct eng_queue *q);
+json_t *eng__call_json(const struct call *c);
+
+/* notify.c: events for the API */
+/* The agent who has or had the call (queue agent or the user rung), or NULL. */
+const char *eng__call_agent(const struct call *c);
+void eng__ev_agent_state(struct eng_user *u, enum acd_state from, enum acd_state to,
+			 const char *reason);
+/* contact.queued, contact.offered (u: the agent rung), contact.answered, contact.ended. */
+void eng__ev_contact(struct call *c, const char *type, struct eng_user *u);
+void eng__queue_dirty(struct eng_queue *q);
+/* Once a second: queue.stats for the queues that changed. */
+void eng__queue_stats_tick(struct engine *e);
+
+/* queue.c: agent state from the API (the same paths as the feature codes) */
+/* 0, EINVAL (unknown reason code), EPERM (not an agent) or the ACD's errno. */
+int eng__agent_set_state(struct eng_user *u, enum acd_state to, const char *reason);
+const char *eng__reason_name(const struct eng_tenant *t, uint16_t r);
 
 /* record.c */
 void eng__timeline(struct call *c, const char *event, const char *key, const char *value);

@@ -232,6 +232,19 @@ static void session_free(struct eng_ivr *v)
 	free(v);
 }
 
+/* The variables the flow collected stay on the call for the agent's screen pop. */
+static void vars_keep(struct eng_ivr *v)
+{
+	struct call *c = v->c;
+	struct ivr_kv kv;
+	size_t it = 0;
+
+	if (!c->ivr_vars && !(c->ivr_vars = json_object()))
+		return;
+	while (ivr_session_var_next(v->s, &it, &kv))
+		json_object_set_new(c->ivr_vars, kv.name, json_string(kv.value ? kv.value : ""));
+}
+
 /* Hands the call on as the last action asked (the path is already in the timeline and
  * c->ivr cleared, so nothing routes back here). */
 static void handoff(struct eng_ivr *v, const struct ivr_action *a)
@@ -277,6 +290,7 @@ static void flow_finish(struct eng_ivr *v, const struct ivr_action *last)
 
 	log_path(v);
 	path_to_timeline(v);
+	vars_keep(v);
 	if (c->ivr == v)
 		c->ivr = NULL;
 	if (last)

@@ -21,7 +21,7 @@
 /* Callers remembered for the preferred (sticky) agent; the map keeps no more. */
 #define LAST_AGENT_MAX 200000
 
-static const char *reason_name(const struct eng_tenant *t, uint16_t r)
+const char *eng__reason_name(const struct eng_tenant *t, uint16_t r)
 {
 	if (r == ACD_REASON_NO_ANSWER)
 		return "no_answer";
@@ -77,7 +77,7 @@ static int span_write(struct eng_tenant *t, struct eng_user *u, enum acd_state s
 	    .tenant = t->ct->id,
 	    .agent = u->cu->username,
 	    .state = acd_state_name(st),
-	    .reason = st == ACD_STATE_NOT_READY ? reason_name(t, reason) : NULL,
+	    .reason = st == ACD_STATE_NOT_READY ? eng__reason_name(t, reason) : NULL,
 	    .start_ms = start,
 	    .end_ms = end,
 	};
@@ -101,7 +101,7 @@ static void on_state(const struct acd_state_event *ev, void *arg)
 	struct eng_tenant *t = arg;
 	struct eng_user *u = (struct eng_user *)(uintptr_t)ev->agent_ref;
 	int64_t now = clock_wall_ms();
-	const char *why = ev->to == ACD_STATE_NOT_READY ? reason_name(t, ev->reason) : NULL;
+	const char *why = ev->to == ACD_STATE_NOT_READY ? eng__reason_name(t, ev->reason) : NULL;
 
 	/* Spans are keyed by their start: two changes in one millisecond stay two spans. */
 	if (now <= u->state_since)
@@ -115,6 +115,7 @@ static void on_state(const struct acd_state_event *ev, void *arg)
 	u->state = ev->to;
 	u->reason = ev->reason;
 	u->state_since = now;
+	eng__ev_agent_state(u, ev->from, ev->to, why);
 	log_info("engine", "tenant=%s event=agent_state agent=%s from=%s to=%s cause=%s%s%s",
 		 t->ct->id, u->cu->username, acd_state_name(ev->from), acd_state_name(ev->to),
 		 acd_cause_name(ev->cause), why ? " reason=" : "", why ? why : "");
@@ -136,6 +137,8 @@ static void on_offer(const struct acd_offer *o, void *arg)
 		acd_offer_reject(t->acd, o->contact, o->agent, clock_mono_ms());
 		return;
 	}
+	/* The screen pop goes out before the phone rings. */
+	eng__ev_contact(c, "contact.offered", u);
 	placed = u->cu->sip_user ? eng__ring_user(c, u) : 0;
 	log_info("engine", "tenant=%s call=%llu event=offered queue=%s agent=%s legs=%zu%s",
 		 t->ct->id, (unsigned long long)c->id, c->queue, u->cu->username, placed,
@@ -655,6 +658,7 @@ int eng__queue_enter(struct call *c, struct eng_queue *q, int priority,
 	eng__timeline(c, "queued", "queue", q->cq->id);
 	log_info("engine", "tenant=%s call=%llu event=queued queue=%s", t->ct->id,
 		 (unsigned long long)c->id, q->cq->id);
+	eng__ev_contact(c, "contact.queued", NULL);
 	moh_start(c);
 	/* The id is written before any callback runs; an overflow callback clears it. */
 	err = acd_contact_enqueue(t->acd, &p, now, &c->contact);
@@ -779,6 +783,7 @@ void eng__queue_offer_answered(struct call *c, struct sip_leg *l, struct eng_use
 	}
 	if (u->offer == c)
 		u->offer = NULL;
+	u->cur = c;
 	snprintf(c->agent, sizeof(c->agent), "%s", u->cu->username);
 	if (c->from[0] &&
 	    (strmap_count(t->last_agent) < LAST_AGENT_MAX || strmap_get(t->last_agent, c->from)))
@@ -854,6 +859,8 @@ struct eng_user *eng__queue_call_ended(struct call *c)
 	if (!acd_contact_info(c->t->acd, c->contact, now, &ci) && ci.agent != ACD_NONE &&
 	    !acd_agent_info(c->t->acd, ci.agent, &ai))
 		u = (struct eng_user *)(uintptr_t)ai.ref;
+	if (u && u->cur == c)
+		u->cur = NULL;
 	if (acd_contact_end(c->t->acd, c->contact, now)) {
 		acd_contact_remove(c->t->acd, c->contact, now);
 		u = NULL;
@@ -949,6 +956,27 @@ int eng__agent_feature(struct eng_user *u, const char *code)
 	}
 	log_info("engine", "tenant=%s event=feature_code agent=%s code=%s err=%d", t->ct->id,
 		 u->cu->username, code, err);
+	arm(t);
+	return err;
+}
+
+int eng__agent_set_state(struct eng_user *u, enum acd_state to, const char *reason)
+{
+	struct eng_tenant *t = u->t;
+	uint16_t r = 0;
+	int err;
+
+	if (u->agent == ACD_NONE || !t->acd)
+		return EPERM;
+	if (reason) {
+		size_t i;
+		for (i = 0; i < t->ct->nreason_codes && strcmp(t->ct->reason_codes[i], reason); i++)
+			;
+		if (i == t->ct->nreason_codes)
+			return EINVAL;
+		r = (uint16_t)(i + REASON_BASE);
+	}
+	err = acd_agent_set_state(t->acd, u->agent, to, r, clock_mono_ms());
 	arm(t);
 	return err;
 }

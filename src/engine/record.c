@@ -80,13 +80,14 @@ void eng__interaction_write(struct engine *e, struct call *c)
 {
 	struct crm_interaction ix;
 	char id[CRM_ID_SIZE], *timeline = json_dumps(c->timeline, JSON_COMPACT);
-	bool again = c->ix_id[0] != '\0';
+	bool again = c->ix_written;
 	int err;
 
 	memset(&ix, 0, sizeof(ix));
 	/* The same id when written again (wrap-up over): the store replaces the record. */
-	if (!again)
+	if (!c->ix_id[0])
 		crm_id_new(c->ix_id);
+	c->ix_written = true;
 	memcpy(id, c->ix_id, sizeof(id));
 	ix.tenant = c->t->ct->id;
 	ix.id = id;
@@ -108,12 +109,15 @@ void eng__interaction_write(struct engine *e, struct call *c)
 	ix.abandoned =
 	    c->queued_ms && !c->answered_ms && c->hangup_by && !strcmp(c->hangup_by, "caller");
 	ix.disposition = c->disposition[0] ? c->disposition : NULL;
+	ix.notes = c->notes;
 	ix.recording = c->recording[0] ? c->recording : NULL;
 	ix.hangup_by = c->hangup_by;
 	ix.timeline_json = timeline;
 	ix.hold_ms = c->hold_ms;
 	ix.wrapup_ms = c->wrapup_ms;
 	crm_interaction_durations(&ix);
+	if (!again) /* counted once, when the call ends */
+		c->t->calls_result[ix.answered_ms ? 0 : ix.abandoned ? 1 : 2]++;
 	/* The store copies the record; it is acknowledged on the store queue once committed. */
 	err = store_interaction_submit(e->store, &ix, e->store_events, c->id);
 	if (err)

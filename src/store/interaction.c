@@ -160,6 +160,44 @@ int store_db_interactions(struct store_db *db, const char *tenant, const struct 
 	return list(db, Q_IX_LIST, tenant, f, h, arg);
 }
 
+int store_db_interactions_search(struct store_db *db, const char *tenant,
+				 const struct store_ix_search *q, store_interaction_h *h, void *arg)
+{
+	struct store__param p[14];
+	bool found = false;
+
+	STORE__TENANT(tenant);
+	p[0] = store__text(tenant);
+	p[1] = store__int(q->f.since_ms);
+	p[2] = store__int(q->f.until_ms);
+	p[3] = store__text(q->f.queue);
+	p[4] = store__text(q->f.agent);
+	p[5] = store__text(q->channel);
+	p[6] = store__text(q->direction);
+	p[7] = store__text(q->disposition);
+	p[8] = store__int(q->abandoned);
+	p[9] = store__text(q->number);
+	p[10] = store__text(q->contact);
+	p[11] = store__int(q->after_ms);
+	p[12] = store__text(q->after_id ? q->after_id : "");
+	p[13] = store__int(q->f.limit ? (int64_t)q->f.limit : INT64_MAX);
+	return each_row(db, Q_IX_SEARCH, p, 14, h, arg, &found);
+}
+
+int store_db_interaction_set_disposition(struct store_db *db, const char *tenant, const char *id,
+					 const char *code, const char *notes)
+{
+	struct store__param p[5];
+
+	STORE__TENANT(tenant);
+	p[0] = store__text(tenant);
+	p[1] = store__text(id);
+	p[2] = store__text(code);
+	p[3] = store__text(notes);
+	p[4] = store__int(clock_wall_ms());
+	return store__exec(db, Q_IX_DISPOSITION, p, 5);
+}
+
 int store_db_interactions_all_tenants(struct store_db *db, const struct store_ix_filter *f,
 				      store_interaction_h *h, void *arg)
 {

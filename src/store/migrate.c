@@ -102,6 +102,10 @@ static const struct migration migrations[] = {
      * says. Tenants written before it record, which is the configuration's default. */
     {3, "tenant record flag", "ALTER TABLE tenants ADD COLUMN record INTEGER NOT NULL DEFAULT 1;\n",
      NULL, NULL},
+    /* The API lists a contact's interactions (its history) and filters by number. */
+    {4, "interaction indexes for the API",
+     "CREATE INDEX interactions_contact ON interactions (tenant, contact_id, created_ms);\n", NULL,
+     NULL},
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

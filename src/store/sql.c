@@ -61,6 +61,22 @@ static const char *store__sql[Q_COUNT] = {
     [Q_IX_LIST_ALL] = "SELECT " IX_COLS " FROM interactions WHERE CAST($1 AS TEXT) IS NULL "
 		      "AND" IX_FILTER " ORDER BY created_ms, tenant, id LIMIT $6",
 
+    /* Newest first; the page after (created_ms $12, id $13) when $12 is not 0. */
+    [Q_IX_SEARCH] = "SELECT " IX_COLS " FROM interactions WHERE tenant = $1 AND" IX_FILTER
+		    " AND (CAST($6 AS TEXT) IS NULL OR channel = $6)"
+		    " AND (CAST($7 AS TEXT) IS NULL OR direction = $7)"
+		    " AND (CAST($8 AS TEXT) IS NULL OR disposition = $8)"
+		    " AND (CAST($9 AS BIGINT) < 0 OR abandoned = $9)"
+		    " AND (CAST($10 AS TEXT) IS NULL OR number = $10 OR from_addr = $10 OR "
+		    "to_addr = $10)"
+		    " AND (CAST($11 AS TEXT) IS NULL OR contact_id = $11)"
+		    " AND (CAST($12 AS BIGINT) = 0 OR created_ms < $12 OR (created_ms = $12 AND "
+		    "id < $13))"
+		    " ORDER BY created_ms DESC, id DESC LIMIT $14",
+
+    [Q_IX_DISPOSITION] = "UPDATE interactions SET disposition = $3, notes = COALESCE($4, notes), "
+			 "updated_ms = $5 WHERE tenant = $1 AND id = $2",
+
     [Q_STATE_UPSERT] = "INSERT INTO agent_states (tenant, agent, start_ms, state, reason, "
 		       "end_ms) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant, agent, "
 		       "start_ms) DO UPDATE SET state = excluded.state, reason = "

@@ -268,6 +268,25 @@ int store_db_interactions(struct store_db *db, const char *tenant, const struct 
 			  store_interaction_h *h, void *arg);
 int store_db_interaction_get(struct store_db *db, const char *tenant, const char *id,
 			     store_interaction_h *h, void *arg);
+/* The API's search: the filter's fields plus the ones below (NULL or -1: any), newest
+ * first, `limit` rows after the keyset position (after_ms, after_id) when after_ms is
+ * not 0 (the last row of the previous page). */
+struct store_ix_search {
+	struct store_ix_filter f;
+	const char *channel, *direction, *disposition;
+	int abandoned;	    /* -1: any, 0 or 1 */
+	const char *number; /* the DID, or the from or to address */
+	const char *contact;
+	int64_t after_ms;
+	const char *after_id;
+};
+int store_db_interactions_search(struct store_db *db, const char *tenant,
+				 const struct store_ix_search *q, store_interaction_h *h,
+				 void *arg);
+/* Sets a stored interaction's disposition (and its notes when not NULL). Returns 0, also
+ * when there is no such interaction (read it first to know). */
+int store_db_interaction_set_disposition(struct store_db *db, const char *tenant, const char *id,
+					 const char *code, const char *notes);
 /* The operator's view: interactions of every tenant (by creation time, tenant, id). */
 int store_db_interactions_all_tenants(struct store_db *db, const struct store_ix_filter *f,
 				      store_interaction_h *h, void *arg);

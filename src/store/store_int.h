@@ -41,6 +41,8 @@ enum store__q {
 	Q_IX_GET,
 	Q_IX_LIST,
 	Q_IX_LIST_ALL,
+	Q_IX_SEARCH, /* the API's filtered, newest-first, keyset-paged list */
+	Q_IX_DISPOSITION,
 	Q_STATE_UPSERT,
 	Q_STATE_CLOSE_EARLIER,
 	Q_STATE_LIST,

@@ -1,0 +1,134 @@
+/*
+ * The HTTP API: REST under /api/v1, the events WebSocket /api/v1/events, /metrics,
+ * /healthz, /api/v1/openapi.json and the web UI's static files, all on one
+ * libwebsockets context served by a thread of its own (DESIGN.md contracts 5 to 7).
+ *
+ * Threading. The API thread never touches engine state. Live reads and commands go to
+ * the engine as `struct api_cmd` messages on the engine's queue (api_config.cmds); the
+ * engine answers each exactly once with api_reply() or api_reply_text(), from its own
+ * thread, without waiting on anything. History reads, writes of records and password
+ * checks run on the API's worker threads, each with its own store connection, so
+ * neither a slow query nor Argon2id ever holds up the service thread or a call.
+ *
+ * Events. The engine hands events over with api_event(); the API numbers them per
+ * tenant, keeps the last API_EVENT_RING of each tenant for clients that reconnect with
+ * `?since=N`, and writes them to the sockets subscribed to their topics. A socket whose
+ * unsent events exceed its limit is closed (the client resyncs): memory never grows with
+ * a slow reader.
+ *
+ * Memory. The API owns its sessions, sockets, rings and worker connections. A command's
+ * `args` is owned by the engine once popped (json_decref it); a reply's or event's JSON
+ * is owned by the API once passed, whatever the return value.
+ *
+ * Errors: functions return 0 or a positive errno value, as everywhere.
+ */
+#ifndef CENTRALA_API_API_H
+#define CENTRALA_API_API_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct cfg;
+struct mq;
+
+#define API_EVENT_RING 4096 /* events kept per tenant for ?since=N */
+
+/* Roles a session holds (bits, the same values as enum cfg_role). */
+enum api_role {
+	API_ROLE_AGENT = 1 << 0,
+	API_ROLE_SUPERVISOR = 1 << 1,
+	API_ROLE_ADMIN = 1 << 2,
+	API_ROLE_QA = 1 << 3,
+};
+
+/* What the engine is asked to do. Arguments are in api_cmd.args (a JSON object). */
+enum api_op {
+	API_OP_AGENT_GET = 1,	/* the caller's agent: state, reason, since, call, figures */
+	API_OP_AGENT_STATE,	/* args {state, reason?}; target: the user to change */
+	API_OP_AGENT_WRAPUP_END, /* ends the target's wrap-up */
+	API_OP_AGENTS_LIST,	/* every agent of the tenant with state and current call */
+	API_OP_QUEUES_LIST,	/* every queue with today's counters and live figures */
+	API_OP_QUEUE_GET,	/* target: the queue's id */
+	API_OP_CALLS_LIST,	/* calls in progress (supervisor) */
+	API_OP_DISPOSITION,	/* target: interaction id; args {code, notes?} */
+	API_OP_CALL_HANGUP,	/* target: interaction id */
+	API_OP_METRICS,		/* the Prometheus text of every tenant */
+};
+
+/* One command, copied through the engine's message queue (it fits MQ_MSG_MAX). */
+struct api_cmd {
+	uint64_t req;	   /* to pass back to api_reply */
+	uint32_t op;	   /* enum api_op */
+	uint32_t roles;	   /* the caller's roles (enum api_role bits) */
+	char tenant[40];   /* the caller's tenant */
+	char user[48];	   /* the caller's username ("" for an API key) */
+	char target[64];   /* the object the command is about (see enum api_op) */
+	json_t *args;	   /* owned by the receiver; NULL when none */
+};
+
+struct api_config {
+	const char *listen;	/* "127.0.0.1:8080" */
+	const char *tls_cert;	/* PEM files: HTTPS when both are set */
+	const char *tls_key;
+	const char *static_dir; /* the web UI's files, NULL: none */
+	const char *store_url;	/* for the workers' own connections */
+	const struct cfg *cfg;	/* users and roles; read-only, outlives the API */
+	struct mq *cmds;	/* the engine's command queue */
+	unsigned workers;	/* store worker threads; 0: 2 */
+	/* Limits; 0 takes the default in brackets. */
+	size_t max_body;	  /* request body bytes [1 MiB] */
+	unsigned idle_timeout_s;  /* an idle connection is closed [60] */
+	unsigned req_timeout_ms;  /* an unanswered command gets 504 [5000] */
+	unsigned ws_max;	  /* WebSocket clients in all [20000] */
+	unsigned ws_per_token;	  /* WebSocket clients per token [8] */
+	unsigned ws_queue_max;	  /* unsent events per socket before it is dropped [1024] */
+	unsigned rate_per_s;	  /* requests per second per token (burst: 4x) [1000] */
+	unsigned session_idle_s;  /* a token unused this long expires [8 h] */
+	unsigned session_max_s;	  /* a token expires this long after login [24 h] */
+	unsigned login_fail_max;  /* failed logins per address or user before a block [5] */
+	unsigned login_block_s;	  /* how long the block lasts [300] */
+	unsigned argon_opslimit;  /* for tests; 0: the store's default */
+};
+
+struct api;
+
+/* Binds the listener (exactly the address asked for) and starts the service and worker
+ * threads. Returns 0, EINVAL (bad listen address or TLS files), EADDRINUSE, ENOMEM. */
+int api_create(const struct api_config *c, struct api **out);
+/* Closes every connection, stops the threads and frees everything. */
+void api_destroy(struct api *a);
+/* The port actually bound (tests that ask for port 0). */
+unsigned api_port(const struct api *a);
+
+/* The engine's answer to command `req`: an HTTP status and a JSON body (stolen; NULL:
+ * no body). Thread-safe. A request whose client has gone is dropped quietly. Status
+ * API_NOT_LIVE answers API_OP_DISPOSITION for a call the engine no longer holds: the
+ * API then updates the stored interaction. */
+#define API_NOT_LIVE 0
+void api_reply(struct api *a, uint64_t req, int status, json_t *body);
+/* The same with a text body (copied) and its content type. */
+void api_reply_text(struct api *a, uint64_t req, int status, const char *ctype, const char *text,
+		    size_t len);
+/* An error reply in the API's error shape ({error: {code, message}}). */
+void api_reply_error(struct api *a, uint64_t req, int status, const char *code,
+		     const char *message);
+
+/*
+ * Publishes event `type` ("agent.state", "contact.offered", ...) of `tenant` with its
+ * `data` (stolen). `agent` names the agent it concerns (for the `agent.me` topic) or is
+ * NULL. Thread-safe, never blocks: when the API's inbox is full the event is dropped and
+ * counted. Returns 0 or ENOBUFS.
+ */
+int api_event(struct api *a, const char *tenant, const char *type, const char *agent,
+	      json_t *data);
+
+/* Counters for /metrics, read from any thread. */
+struct api_stats {
+	uint64_t requests, events, events_dropped, ws_dropped_slow;
+	unsigned ws_clients, sessions;
+};
+void api_stats(struct api *a, struct api_stats *out);
+
+#endif

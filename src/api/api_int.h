@@ -1,0 +1,211 @@
+/* Internals of the API: connections, sessions, events, routes and the worker pool. */
+#ifndef CENTRALA_API_API_INT_H
+#define CENTRALA_API_API_INT_H
+
+#include <libwebsockets.h>
+#include <pthread.h>
+
+#include "api/api.h"
+#include "core/strmap.h"
+
+#define API_PENDING_MAX 4096 /* requests waiting for the engine or a worker (power of 2) */
+#define API_PATH_MAX 256
+#define API_QUERY_MAX 1024
+#define API_WS_IN_MAX 4096 /* a client's message to us */
+
+struct api_session;
+struct api_fail;
+struct api_tenant;
+struct ws_client;
+
+enum api_method { M_GET, M_POST, M_PUT, M_PATCH, M_DELETE, M_OTHER };
+
+/* A reply on its way from the engine or a worker to the service thread. */
+struct api_resp {
+	uint64_t req;
+	int status;
+	const char *ctype; /* static string */
+	char *body;
+	size_t len;
+	/* A login that succeeded: the service thread makes the session, then writes it. */
+	bool login;
+	uint32_t roles;
+	char tenant[40], user[48];
+	struct api_resp *next;
+};
+
+/* An event handed over by api_event, waiting for the service thread. */
+struct api_evin {
+	char tenant[40];
+	char type[32];
+	char agent[48];
+	json_t *data;
+	int64_t ts_ms;
+	struct api_evin *next;
+};
+
+/* One HTTP connection's request, or one WebSocket (lws per-session data). */
+struct api_conn {
+	struct api *a;
+	struct lws *wsi;
+	enum api_method method;
+	char path[API_PATH_MAX];
+	char query[API_QUERY_MAX];
+	char peer[48];
+	char *body;
+	size_t body_len, body_cap;
+	bool body_too_big;
+	uint64_t req;		/* pending request id, 0: none */
+	uint64_t deadline_ms;	/* for 504 */
+	struct api_resp *resp;	/* ready to write */
+	struct ws_client *ws;
+	/* Who asked (copied from the session when the request was routed). */
+	char tenant[40], user[48];
+	uint32_t roles;
+};
+
+/* A logged-in user or an API key: the token's hash is the key; the token itself is
+ * never stored. */
+struct api_session {
+	unsigned char hash[32];
+	char tenant[40], user[48];
+	uint32_t roles;
+	int64_t created_ms, used_ms;
+	double tokens; /* request rate bucket */
+	int64_t bucket_ms;
+	unsigned nws;
+	bool revoked; /* logged out while sockets were open: they close, then it goes */
+	struct ws_client *ws; /* its open sockets */
+	struct api_session *next; /* hash chain */
+};
+
+struct api_msg; /* a serialised event shared by the sockets that send it */
+
+struct api {
+	struct api_config c;
+	struct lws_context *ctx;
+	struct lws_vhost *vh;
+	unsigned port;
+	pthread_t thread;
+	volatile int stop;
+	/* Inbox: replies and events from other threads. The lock protects the two lists
+	 * and nothing else. */
+	pthread_mutex_t lock;
+	struct api_resp *resp_head, *resp_tail;
+	struct api_evin *ev_head, *ev_tail;
+	size_t ev_inbox;
+	/* Service-thread state. */
+	struct api_conn *pending[API_PENDING_MAX];
+	uint64_t next_req;
+	struct api_session **sessions;
+	size_t nsessions, sessions_cap;
+	struct strmap *tenants; /* id → struct api_tenant */
+	struct api_tenant **tenant_list;
+	size_t ntenants;
+	struct strmap *login_fails; /* "addr" and "tenant\x1fuser" → struct api_fail */
+	struct api_fail *fail_list; /* every api_fail, to free them */
+	/* Workers. */
+	struct api_workers *w;
+	/* Counters (atomics). */
+	uint64_t n_requests, n_events, n_events_dropped, n_ws_dropped_slow;
+	unsigned n_ws, n_sessions;
+	/* Scratch for responses. */
+	unsigned char *out;
+	size_t out_cap;
+};
+
+/* server.c */
+/* Registers `conn` as waiting for request id *out (the engine or a worker answers).
+ * 0 or EBUSY when too many are pending. */
+int api__pending_add(struct api *a, struct api_conn *conn, uint64_t *out);
+/* Queues a ready response for the service thread (any thread). */
+void api__post(struct api *a, struct api_resp *r);
+/* Sends a JSON reply now (service thread, the connection must be waiting for none). */
+void api__respond(struct api_conn *conn, int status, json_t *body);
+void api__respond_error(struct api_conn *conn, int status, const char *code, const char *msg,
+			const char *field);
+void api__respond_text(struct api_conn *conn, int status, const char *ctype, const char *text,
+		       size_t len);
+/* Sends command `op` to the engine for `conn`; the engine's api_reply answers it. */
+void api__engine(struct api_conn *conn, const struct api_session *s, enum api_op op,
+		 const char *target, json_t *args);
+/* A query parameter's value (URL-decoded) or NULL. */
+const char *api__query(const struct api_conn *conn, const char *name, char *buf, size_t size);
+json_t *api__error_json(const char *code, const char *msg, const char *field);
+
+/* route.c */
+void api__route(struct api_conn *conn);
+/* The engine does not hold the interaction of a disposition request: the store has it. */
+void api__disposition_stored(struct api_conn *conn);
+
+/* json.c: strict request bodies */
+/* Parses conn's body as a JSON object. On error responds 400 (with the byte offset)
+ * and returns NULL. */
+json_t *api__body(struct api_conn *conn);
+/* Checks that obj has only `allowed` keys (NULL-terminated); responds 400 with the
+ * path of the first unknown one and returns false otherwise. */
+bool api__fields(struct api_conn *conn, json_t *obj, const char *const *allowed);
+/* A required or optional string field; responds 400 and returns false when wrong. */
+bool api__str(struct api_conn *conn, json_t *obj, const char *key, bool required,
+	      const char **out);
+
+/* auth.c */
+int api__sessions_init(struct api *a);
+void api__sessions_free(struct api *a);
+/* The session of the request's bearer token (header or ?token=), or NULL. Touches it. */
+struct api_session *api__session(struct api *a, struct api_conn *conn);
+struct api_session *api__session_token(struct api *a, const char *token);
+/* Makes a session; writes the token (43 characters, base64url) to tok. 0 or ENOMEM. */
+int api__session_new(struct api *a, const char *tenant, const char *user, uint32_t roles,
+		     char tok[64]);
+void api__session_drop(struct api *a, struct api_session *s);
+/* Rate limit: true when the session may make one more request now. */
+bool api__rate_ok(struct api *a, struct api_session *s);
+/* Failed logins: blocked now? One more failure; a success clears the user's count. */
+bool api__login_blocked(struct api *a, const char *addr, const char *tenant, const char *user);
+void api__login_failed(struct api *a, const char *addr, const char *tenant, const char *user);
+void api__login_ok(struct api *a, const char *tenant, const char *user);
+void api__sessions_expire(struct api *a);
+
+/* events.c */
+int api__events_init(struct api *a);
+void api__events_free(struct api *a);
+void api__event_in(struct api *a, struct api_evin *ev);
+/* A WebSocket asks to be opened: 0 to accept (session checked), else refused. */
+int api__ws_open(struct api_conn *conn, struct api_session *s);
+void api__ws_close(struct api_conn *conn);
+/* Closes every socket of session s (logout). */
+void api__ws_kill_session(struct api *a, struct api_session *s);
+void api__ws_rx(struct api_conn *conn, const void *in, size_t len, bool final);
+int api__ws_writable(struct api_conn *conn);
+
+/* worker.c */
+enum api_job_kind {
+	JOB_LOGIN = 1,
+	JOB_INTERACTIONS,
+	JOB_INTERACTION,
+	JOB_DISPOSITION,
+	JOB_AGENT_STATES,
+	JOB_AUDIT,
+	JOB_CONTACT_GET,
+	JOB_CONTACT_FIND,
+	JOB_CONTACT_PUT,
+};
+struct api_job {
+	enum api_job_kind kind;
+	uint64_t req;
+	uint32_t roles;
+	char tenant[40], user[48];
+	char target[64];
+	json_t *args; /* owned by the job */
+	struct api_job *next;
+};
+int api__workers_start(struct api *a);
+void api__workers_stop(struct api *a);
+/* Hands job j (copied) to a worker for conn. */
+void api__job(struct api_conn *conn, const struct api_job *j);
+
+/* openapi.c */
+const char *api__openapi(size_t *len);
+
+#endif

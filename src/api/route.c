@@ -1,0 +1,498 @@
+/*
+ * Routes: one table of method, path pattern, the roles allowed, and the handler. A
+ * pattern's `*` matches one path segment, handed to the handler as its target. Every
+ * route but login, health, metrics and the OpenAPI document needs a token; the token's
+ * tenant scopes everything the handler does, so an object of another tenant is simply
+ * not found (404, never 403: ids do not leak).
+ */
+#include "api/api_int.h"
+
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/config.h"
+
+#define ANY (API_ROLE_AGENT | API_ROLE_SUPERVISOR | API_ROLE_ADMIN | API_ROLE_QA)
+#define SUP (API_ROLE_SUPERVISOR | API_ROLE_ADMIN)
+#define HIST (API_ROLE_SUPERVISOR | API_ROLE_ADMIN | API_ROLE_QA)
+
+typedef void(route_h)(struct api_conn *conn, struct api_session *s, const char *target);
+
+struct route {
+	enum api_method method;
+	const char *pattern;
+	uint32_t roles; /* 0: no token needed */
+	route_h *h;
+};
+
+/* ---- small handlers on the service thread ---- */
+
+static void h_health(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	api__respond(conn, 200, json_pack("{s:s}", "status", "ok"));
+}
+
+static void h_openapi(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	size_t len;
+	const char *doc = api__openapi(&len);
+
+	api__respond_text(conn, 200, "application/json", doc, len);
+}
+
+static void h_login(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	static const char *const fields[] = {"tenant", "username", "password", NULL};
+	struct api_job j;
+	json_t *b = api__body(conn);
+	const char *t, *u, *p;
+
+	if (!b)
+		return;
+	if (!api__fields(conn, b, fields) || !api__str(conn, b, "tenant", true, &t) ||
+	    !api__str(conn, b, "username", true, &u) || !api__str(conn, b, "password", true, &p)) {
+		json_decref(b);
+		return;
+	}
+	if (api__login_blocked(conn->a, conn->peer, t, u)) {
+		json_decref(b);
+		api__respond_error(conn, 429, "blocked",
+				   "too many failed logins; try again later", NULL);
+		return;
+	}
+	memset(&j, 0, sizeof(j));
+	j.kind = JOB_LOGIN;
+	j.args = b;
+	api__job(conn, &j);
+}
+
+static void h_logout(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	api__session_drop(conn->a, s);
+	api__respond(conn, 204, NULL);
+}
+
+static json_t *roles_json(uint32_t roles)
+{
+	static const char *const names[] = {"agent", "supervisor", "admin", "qa"};
+	json_t *a = json_array();
+
+	for (int i = 0; i < 4; i++)
+		if (roles & (1u << i))
+			json_array_append_new(a, json_string(names[i]));
+	return a;
+}
+
+static void h_me(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	api__respond(conn, 200,
+		     json_pack("{s:s, s:s, s:o}", "tenant", s->tenant, "username", s->user,
+			       "roles", roles_json(s->roles)));
+}
+
+/* ---- the engine's live state and commands ---- */
+
+static void h_metrics(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	static const struct api_session nobody = {.tenant = "", .user = "", .roles = 0};
+
+	api__engine(conn, &nobody, API_OP_METRICS, NULL, NULL);
+}
+
+static void h_agent_me(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	api__engine(conn, s, API_OP_AGENT_GET, s->user, NULL);
+}
+
+static void state_cmd(struct api_conn *conn, struct api_session *s, const char *who)
+{
+	static const char *const fields[] = {"state", "reason", NULL};
+	static const char *const states[] = {"ready", "not_ready", "logged_out", NULL};
+	const char *st, *reason;
+	json_t *b = api__body(conn);
+	size_t i;
+
+	if (!b)
+		return;
+	if (!api__fields(conn, b, fields) || !api__str(conn, b, "state", true, &st) ||
+	    !api__str(conn, b, "reason", false, &reason)) {
+		json_decref(b);
+		return;
+	}
+	for (i = 0; states[i] && strcmp(states[i], st); i++)
+		;
+	if (!states[i]) {
+		json_decref(b);
+		api__respond_error(conn, 400, "invalid_field",
+				   "state must be ready, not_ready or logged_out", "state");
+		return;
+	}
+	if (reason && strcmp(st, "not_ready")) {
+		json_decref(b);
+		api__respond_error(conn, 400, "invalid_field",
+				   "a reason goes only with not_ready", "reason");
+		return;
+	}
+	api__engine(conn, s, API_OP_AGENT_STATE, who, b);
+}
+
+static void h_my_state(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	state_cmd(conn, s, s->user);
+}
+
+static void h_agent_state(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	state_cmd(conn, s, target);
+}
+
+static void h_wrapup_end(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	api__engine(conn, s, API_OP_AGENT_WRAPUP_END, s->user, NULL);
+}
+
+static void h_agents(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	api__engine(conn, s, API_OP_AGENTS_LIST, NULL, NULL);
+}
+
+static void h_queues(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	api__engine(conn, s, API_OP_QUEUES_LIST, NULL, NULL);
+}
+
+static void h_queue(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	api__engine(conn, s, API_OP_QUEUE_GET, target, NULL);
+}
+
+static void h_calls(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	api__engine(conn, s, API_OP_CALLS_LIST, NULL, NULL);
+}
+
+static void h_hangup(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	api__engine(conn, s, API_OP_CALL_HANGUP, target, NULL);
+}
+
+static bool disposition_known(const struct cfg *cfg, const char *tenant, const char *code)
+{
+	const struct cfg_tenant *t = cfg_tenant_find(cfg, tenant);
+
+	if (!t || !t->ndispositions)
+		return true; /* the tenant keeps no list: any code */
+	for (size_t i = 0; i < t->ndispositions; i++)
+		if (!strcmp(t->dispositions[i], code))
+			return true;
+	return false;
+}
+
+/* Parses and checks a disposition body; NULL after responding 400. */
+static json_t *disposition_body(struct api_conn *conn)
+{
+	static const char *const fields[] = {"code", "notes", NULL};
+	const char *code, *notes;
+	json_t *b = api__body(conn);
+
+	if (!b)
+		return NULL;
+	if (!api__fields(conn, b, fields) || !api__str(conn, b, "code", true, &code) ||
+	    !api__str(conn, b, "notes", false, &notes)) {
+		json_decref(b);
+		return NULL;
+	}
+	if (strlen(code) > 31) {
+		json_decref(b);
+		api__respond_error(conn, 400, "invalid_field", "code is at most 31 bytes", "code");
+		return NULL;
+	}
+	if (!disposition_known(conn->a->c.cfg, conn->tenant, code)) {
+		json_decref(b);
+		api__respond_error(conn, 400, "invalid_field",
+				   "code is not one of the tenant's dispositions", "code");
+		return NULL;
+	}
+	return b;
+}
+
+static void h_disposition(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	json_t *b = disposition_body(conn);
+
+	if (b)
+		api__engine(conn, s, API_OP_DISPOSITION, target, b);
+}
+
+void api__disposition_stored(struct api_conn *conn)
+{
+	struct api_job j;
+	const char *id = strrchr(conn->path, '/');
+	json_t *b;
+
+	/* /api/v1/interactions/{id}/disposition: the id is the segment before the last. */
+	memset(&j, 0, sizeof(j));
+	if (!id || !(b = disposition_body(conn)))
+		return;
+	{
+		const char *start = id - 1;
+		while (start > conn->path && *start != '/')
+			start--;
+		snprintf(j.target, sizeof(j.target), "%.*s", (int)(id - start - 1), start + 1);
+	}
+	j.kind = JOB_DISPOSITION;
+	j.roles = conn->roles;
+	snprintf(j.tenant, sizeof(j.tenant), "%s", conn->tenant);
+	snprintf(j.user, sizeof(j.user), "%s", conn->user);
+	j.args = b;
+	api__job(conn, &j);
+}
+
+/* ---- history, on the workers ---- */
+
+static void job_for(struct api_job *j, struct api_session *s, enum api_job_kind kind,
+		    const char *target)
+{
+	memset(j, 0, sizeof(*j));
+	j->kind = kind;
+	j->roles = s->roles;
+	snprintf(j->tenant, sizeof(j->tenant), "%s", s->tenant);
+	snprintf(j->user, sizeof(j->user), "%s", s->user);
+	snprintf(j->target, sizeof(j->target), "%s", target ? target : "");
+}
+
+/* ?since= and ?until=: ISO 8601; false after responding 400. */
+static bool time_arg(struct api_conn *conn, const char *name, json_t *args)
+{
+	char buf[64];
+	int64_t ms;
+
+	if (!api__query(conn, name, buf, sizeof(buf)))
+		return true;
+	if (clock_parse_iso8601(buf, &ms)) {
+		char msg[128];
+		snprintf(msg, sizeof(msg), "%s must be an ISO 8601 time", name);
+		api__respond_error(conn, 400, "invalid_parameter", msg, name);
+		return false;
+	}
+	json_object_set_new(args, name, json_integer(ms));
+	return true;
+}
+
+static void h_interactions(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	static const char *const strs[] = {"queue",	  "agent",  "channel", "direction",
+					   "disposition", "number", "contact", NULL};
+	static const char *const known[] = {"queue",	 "agent",    "channel", "direction",
+					    "disposition", "number",   "contact", "since",
+					    "until",	 "abandoned", "limit",	 "cursor",
+					    "token",	 NULL};
+	struct api_job j;
+	json_t *args = json_object();
+	char buf[256];
+	long limit = 50;
+
+	/* Unknown parameters are refused like unknown fields. */
+	for (const char *p = conn->query; *p;) {
+		const char *eq = strchr(p, '='), *amp = strchr(p, '&');
+		size_t n = eq && (!amp || eq < amp) ? (size_t)(eq - p) : amp ? (size_t)(amp - p)
+									   : strlen(p);
+		bool ok = false;
+		for (size_t i = 0; known[i] && !ok; i++)
+			ok = strlen(known[i]) == n && !strncmp(known[i], p, n);
+		if (!ok) {
+			snprintf(buf, sizeof(buf), "unknown parameter \"%.*s\"", (int)(n > 64 ? 64 : n),
+				 p);
+			json_decref(args);
+			api__respond_error(conn, 400, "unknown_parameter", buf, NULL);
+			return;
+		}
+		p = amp ? amp + 1 : p + strlen(p);
+	}
+	for (size_t i = 0; strs[i]; i++)
+		if (api__query(conn, strs[i], buf, sizeof(buf)))
+			json_object_set_new(args, strs[i], json_string(buf));
+	if (!time_arg(conn, "since", args) || !time_arg(conn, "until", args)) {
+		json_decref(args);
+		return;
+	}
+	if (api__query(conn, "abandoned", buf, sizeof(buf))) {
+		if (strcmp(buf, "true") && strcmp(buf, "false")) {
+			json_decref(args);
+			api__respond_error(conn, 400, "invalid_parameter",
+					   "abandoned must be true or false", "abandoned");
+			return;
+		}
+		json_object_set_new(args, "abandoned", json_boolean(!strcmp(buf, "true")));
+	}
+	if (api__query(conn, "limit", buf, sizeof(buf))) {
+		char *end;
+		limit = strtol(buf, &end, 10);
+		if (*end || limit < 1 || limit > 500) {
+			json_decref(args);
+			api__respond_error(conn, 400, "invalid_parameter",
+					   "limit must be 1 to 500", "limit");
+			return;
+		}
+	}
+	json_object_set_new(args, "limit", json_integer(limit));
+	if (api__query(conn, "cursor", buf, sizeof(buf))) {
+		unsigned char raw[128];
+		size_t n = 0;
+		char *dot;
+		if (sodium_base642bin(raw, sizeof(raw) - 1, buf, strlen(buf), NULL, &n, NULL,
+				      sodium_base64_VARIANT_URLSAFE_NO_PADDING) ||
+		    (raw[n] = '\0', !(dot = strchr((char *)raw, '.')))) {
+			json_decref(args);
+			api__respond_error(conn, 400, "invalid_parameter", "bad cursor", "cursor");
+			return;
+		}
+		*dot = '\0';
+		json_object_set_new(args, "after_ms", json_integer(strtoll((char *)raw, NULL, 10)));
+		json_object_set_new(args, "after_id", json_string(dot + 1));
+	}
+	/* An agent sees its own interactions only. */
+	if (!(s->roles & HIST))
+		json_object_set_new(args, "agent", json_string(s->user));
+	job_for(&j, s, JOB_INTERACTIONS, NULL);
+	j.args = args;
+	api__job(conn, &j);
+}
+
+static void h_interaction(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	struct api_job j;
+
+	job_for(&j, s, JOB_INTERACTION, target);
+	api__job(conn, &j);
+}
+
+static void h_agent_states(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	struct api_job j;
+	json_t *args = json_object();
+
+	if (!(s->roles & SUP) && strcmp(target, s->user)) {
+		json_decref(args);
+		api__respond_error(conn, 404, "not_found", "no such agent", NULL);
+		return;
+	}
+	if (!time_arg(conn, "since", args)) {
+		json_decref(args);
+		return;
+	}
+	json_object_set_new(args, "agent", json_string(target));
+	job_for(&j, s, JOB_AGENT_STATES, target);
+	j.args = args;
+	api__job(conn, &j);
+}
+
+static void h_audit(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	struct api_job j;
+	json_t *args = json_object();
+
+	if (!time_arg(conn, "since", args)) {
+		json_decref(args);
+		return;
+	}
+	job_for(&j, s, JOB_AUDIT, NULL);
+	j.args = args;
+	api__job(conn, &j);
+}
+
+static const struct route routes[] = {
+    {M_GET, "/healthz", 0, h_health},
+    {M_GET, "/metrics", 0, h_metrics},
+    {M_GET, "/api/v1/openapi.json", 0, h_openapi},
+    {M_POST, "/api/v1/login", 0, h_login},
+    {M_POST, "/api/v1/logout", ANY, h_logout},
+    {M_GET, "/api/v1/me", ANY, h_me},
+    {M_GET, "/api/v1/agents/me", API_ROLE_AGENT | SUP, h_agent_me},
+    {M_PUT, "/api/v1/agents/me/state", API_ROLE_AGENT | SUP, h_my_state},
+    {M_POST, "/api/v1/agents/me/wrapup/end", API_ROLE_AGENT | SUP, h_wrapup_end},
+    {M_GET, "/api/v1/agents", SUP, h_agents},
+    {M_PUT, "/api/v1/agents/*/state", SUP, h_agent_state},
+    {M_GET, "/api/v1/agents/*/states", ANY, h_agent_states},
+    {M_GET, "/api/v1/queues", API_ROLE_AGENT | SUP, h_queues},
+    {M_GET, "/api/v1/queues/*", API_ROLE_AGENT | SUP, h_queue},
+    {M_GET, "/api/v1/calls", SUP, h_calls},
+    {M_POST, "/api/v1/calls/*/hangup", API_ROLE_AGENT | SUP, h_hangup},
+    {M_GET, "/api/v1/interactions", ANY, h_interactions},
+    {M_GET, "/api/v1/interactions/*", ANY, h_interaction},
+    {M_PUT, "/api/v1/interactions/*/disposition", API_ROLE_AGENT | SUP, h_disposition},
+    {M_GET, "/api/v1/audit", API_ROLE_ADMIN, h_audit},
+};
+
+/* Matches path against pattern; writes the `*` segment to target. */
+static bool match(const char *pattern, const char *path, char *target, size_t tsize)
+{
+	target[0] = '\0';
+	while (*pattern && *path) {
+		if (*pattern == '*') {
+			const char *end = strchr(path, '/');
+			size_t n = end ? (size_t)(end - path) : strlen(path);
+			if (!n || n >= tsize)
+				return false;
+			memcpy(target, path, n);
+			target[n] = '\0';
+			path += n;
+			pattern++;
+			continue;
+		}
+		if (*pattern++ != *path++)
+			return false;
+	}
+	return !*pattern && !*path;
+}
+
+void api__route(struct api_conn *conn)
+{
+	char target[64];
+	bool path_known = false;
+	struct api_session *s;
+
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		const struct route *r = &routes[i];
+		if (!match(r->pattern, conn->path, target, sizeof(target)))
+			continue;
+		/* "/agents/me" is a route of its own, never an agent called "me". */
+		if (!strcmp(target, "me") && strstr(r->pattern, "/agents/*"))
+			continue;
+		path_known = true;
+		if (r->method != conn->method)
+			continue;
+		if (!r->roles) {
+			r->h(conn, NULL, target);
+			return;
+		}
+		if (!(s = api__session(conn->a, conn))) {
+			api__respond_error(conn, 401, "unauthorized",
+					   "a valid token is required (Authorization: Bearer)",
+					   NULL);
+			return;
+		}
+		if (!api__rate_ok(conn->a, s)) {
+			api__respond_error(conn, 429, "rate_limited", "too many requests", NULL);
+			return;
+		}
+		snprintf(conn->tenant, sizeof(conn->tenant), "%s", s->tenant);
+		snprintf(conn->user, sizeof(conn->user), "%s", s->user);
+		conn->roles = s->roles;
+		if (!(s->roles & r->roles)) {
+			api__respond_error(conn, 403, "forbidden",
+					   "your role does not allow this", NULL);
+			return;
+		}
+		r->h(conn, s, target);
+		return;
+	}
+	if (path_known)
+		api__respond_error(conn, 405, "method_not_allowed", "method not allowed", NULL);
+	else
+		api__respond_error(conn, 404, "not_found", "no such resource", NULL);
+}

@@ -1,0 +1,803 @@
+/*
+ * The API's service thread: one libwebsockets context on http.listen, reading requests
+ * (headers, query, a bounded body), handing them to route.c, and writing the answers
+ * that the engine and the workers post back through the inbox. Other threads never
+ * touch a connection: they post a reply or an event and wake the service thread with
+ * lws_cancel_service.
+ */
+#include "api/api_int.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/mq.h"
+
+#define DEF(v, d) ((v) ? (v) : (d))
+
+json_t *api__error_json(const char *code, const char *msg, const char *field)
+{
+	json_t *e = json_pack("{s:s, s:s}", "code", code, "message", msg);
+
+	if (e && field)
+		json_object_set_new(e, "field", json_string(field));
+	return json_pack("{s:o}", "error", e);
+}
+
+/* ---- the inbox ---- */
+
+void api__post(struct api *a, struct api_resp *r)
+{
+	pthread_mutex_lock(&a->lock);
+	if (a->resp_tail)
+		a->resp_tail->next = r;
+	else
+		a->resp_head = r;
+	a->resp_tail = r;
+	pthread_mutex_unlock(&a->lock);
+	if (a->ctx)
+		lws_cancel_service(a->ctx);
+}
+
+static struct api_resp *resp_new(uint64_t req, int status, const char *ctype, char *body,
+				 size_t len)
+{
+	struct api_resp *r = calloc(1, sizeof(*r));
+
+	if (!r) {
+		free(body);
+		return NULL;
+	}
+	r->req = req;
+	r->status = status;
+	r->ctype = ctype;
+	r->body = body;
+	r->len = len;
+	return r;
+}
+
+void api_reply(struct api *a, uint64_t req, int status, json_t *body)
+{
+	char *text = NULL;
+	struct api_resp *r;
+
+	if (body) {
+		text = json_dumps(body, JSON_COMPACT);
+		json_decref(body);
+		if (!text) {
+			status = 500;
+			text = strdup("{\"error\":{\"code\":\"internal\",\"message\":\"out of "
+				      "memory\"}}");
+		}
+	}
+	r = resp_new(req, status, "application/json", text, text ? strlen(text) : 0);
+	if (r)
+		api__post(a, r);
+}
+
+void api_reply_text(struct api *a, uint64_t req, int status, const char *ctype, const char *text,
+		    size_t len)
+{
+	char *copy = malloc(len + 1);
+	struct api_resp *r;
+
+	if (copy) {
+		memcpy(copy, text, len);
+		copy[len] = '\0';
+	}
+	r = resp_new(req, copy ? status : 500, ctype, copy, copy ? len : 0);
+	if (r)
+		api__post(a, r);
+}
+
+void api_reply_error(struct api *a, uint64_t req, int status, const char *code,
+		     const char *message)
+{
+	api_reply(a, req, status, api__error_json(code, message, NULL));
+}
+
+int api_event(struct api *a, const char *tenant, const char *type, const char *agent,
+	      json_t *data)
+{
+	struct api_evin *ev;
+
+	pthread_mutex_lock(&a->lock);
+	if (a->ev_inbox >= 65536) {
+		pthread_mutex_unlock(&a->lock);
+		atomic_fetch_add(&a->n_events_dropped, 1);
+		json_decref(data);
+		return ENOBUFS;
+	}
+	a->ev_inbox++;
+	pthread_mutex_unlock(&a->lock);
+	ev = calloc(1, sizeof(*ev));
+	if (!ev) {
+		pthread_mutex_lock(&a->lock);
+		a->ev_inbox--;
+		pthread_mutex_unlock(&a->lock);
+		json_decref(data);
+		return ENOBUFS;
+	}
+	snprintf(ev->tenant, sizeof(ev->tenant), "%s", tenant);
+	snprintf(ev->type, sizeof(ev->type), "%s", type);
+	snprintf(ev->agent, sizeof(ev->agent), "%s", agent ? agent : "");
+	ev->data = data ? data : json_object();
+	ev->ts_ms = clock_wall_ms();
+	pthread_mutex_lock(&a->lock);
+	if (a->ev_tail)
+		a->ev_tail->next = ev;
+	else
+		a->ev_head = ev;
+	a->ev_tail = ev;
+	pthread_mutex_unlock(&a->lock);
+	if (a->ctx)
+		lws_cancel_service(a->ctx);
+	return 0;
+}
+
+void api_stats(struct api *a, struct api_stats *out)
+{
+	out->requests = atomic_load(&a->n_requests);
+	out->events = atomic_load(&a->n_events);
+	out->events_dropped = atomic_load(&a->n_events_dropped);
+	out->ws_dropped_slow = atomic_load(&a->n_ws_dropped_slow);
+	out->ws_clients = atomic_load(&a->n_ws);
+	out->sessions = atomic_load(&a->n_sessions);
+}
+
+unsigned api_port(const struct api *a)
+{
+	return a->port;
+}
+
+/* ---- pending requests ---- */
+
+int api__pending_add(struct api *a, struct api_conn *conn, uint64_t *out)
+{
+	uint64_t id = ++a->next_req;
+	size_t slot = id & (API_PENDING_MAX - 1);
+
+	if (a->pending[slot])
+		return EBUSY;
+	a->pending[slot] = conn;
+	conn->req = id;
+	conn->deadline_ms = clock_mono_ms() + DEF(a->c.req_timeout_ms, 5000);
+	*out = id;
+	return 0;
+}
+
+static void pending_del(struct api *a, struct api_conn *conn)
+{
+	if (conn->req) {
+		size_t slot = conn->req & (API_PENDING_MAX - 1);
+		if (a->pending[slot] == conn)
+			a->pending[slot] = NULL;
+		conn->req = 0;
+	}
+}
+
+static void inbox_drain(struct api *a)
+{
+	struct api_resp *r, *rn;
+	struct api_evin *ev, *en;
+
+	pthread_mutex_lock(&a->lock);
+	r = a->resp_head;
+	a->resp_head = a->resp_tail = NULL;
+	ev = a->ev_head;
+	a->ev_head = a->ev_tail = NULL;
+	a->ev_inbox = 0;
+	pthread_mutex_unlock(&a->lock);
+	for (; r; r = rn) {
+		size_t slot = r->req & (API_PENDING_MAX - 1);
+		struct api_conn *conn = a->pending[slot];
+		rn = r->next;
+		r->next = NULL;
+		if (!conn || conn->req != r->req || conn->resp) {
+			free(r->body);
+			free(r);
+			continue;
+		}
+		pending_del(a, conn);
+		if (r->login) {
+			/* The password checked out on a worker: the session is made here. */
+			char tok[64];
+			free(r->body);
+			r->body = NULL;
+			api__login_ok(a, r->tenant, r->user);
+			if (api__session_new(a, r->tenant, r->user, r->roles, tok)) {
+				r->status = 500;
+				r->body = strdup("{\"error\":{\"code\":\"internal\",\"message\":"
+						 "\"out of memory\"}}");
+			} else {
+				json_t *j = json_pack("{s:s, s:s, s:s, s:o}", "token", tok,
+						      "tenant", r->tenant, "username", r->user,
+						      "roles", json_array());
+				json_t *roles = json_object_get(j, "roles");
+				static const char *const names[] = {"agent", "supervisor",
+								    "admin", "qa"};
+				for (int i = 0; i < 4; i++)
+					if (r->roles & (1u << i))
+						json_array_append_new(roles,
+								      json_string(names[i]));
+				r->body = json_dumps(j, JSON_COMPACT);
+				json_decref(j);
+				sodium_memzero(tok, sizeof(tok));
+			}
+			r->len = r->body ? strlen(r->body) : 0;
+		} else if (r->status == API_NOT_LIVE) {
+			free(r->body);
+			free(r);
+			api__disposition_stored(conn);
+			continue;
+		} else if (r->status == 401 && !strcmp(conn->path, "/api/v1/login")) {
+			json_t *b = api__body(conn); /* parsed once already: it is valid */
+			const char *t = json_string_value(json_object_get(b, "tenant"));
+			const char *u = json_string_value(json_object_get(b, "username"));
+			api__login_failed(a, conn->peer, t ? t : "", u ? u : "");
+			json_decref(b);
+		}
+		conn->resp = r;
+		lws_callback_on_writable(conn->wsi);
+	}
+	for (; ev; ev = en) {
+		en = ev->next;
+		api__event_in(a, ev);
+	}
+}
+
+/* ---- writing ---- */
+
+static int ensure_out(struct api *a, size_t need)
+{
+	unsigned char *p;
+
+	if (need <= a->out_cap)
+		return 0;
+	p = realloc(a->out, need);
+	if (!p)
+		return ENOMEM;
+	a->out = p;
+	a->out_cap = need;
+	return 0;
+}
+
+static const char *status_text(int s)
+{
+	switch (s) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 204: return "No Content";
+	case 206: return "Partial Content";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Payload Too Large";
+	case 415: return "Unsupported Media Type";
+	case 429: return "Too Many Requests";
+	case 503: return "Service Unavailable";
+	case 504: return "Gateway Timeout";
+	default: return s >= 500 ? "Internal Server Error" : "Error";
+	}
+}
+
+/* Headers and body in one write: pipelined requests keep their bodies that way. Returns
+ * lws's verdict for the connection (non-zero: close it). */
+static int write_resp(struct api_conn *conn, const struct api_resp *r)
+{
+	struct api *a = conn->a;
+	char head[512];
+	int hl, n;
+
+	hl = snprintf(head, sizeof(head),
+		      "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+		      "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n%s\r\n",
+		      r->status, status_text(r->status), r->ctype ? r->ctype : "application/json",
+		      r->len, r->status == 401 ? "WWW-Authenticate: Bearer\r\n" : "");
+	if (ensure_out(a, LWS_PRE + (size_t)hl + r->len))
+		return -1;
+	memcpy(a->out + LWS_PRE, head, (size_t)hl);
+	if (r->len)
+		memcpy(a->out + LWS_PRE + hl, r->body, r->len);
+	n = lws_write(conn->wsi, a->out + LWS_PRE, (size_t)hl + r->len, LWS_WRITE_HTTP_HEADERS);
+	if (n < 0)
+		return -1;
+	return lws_http_transaction_completed(conn->wsi) ? -1 : 0;
+}
+
+void api__respond_text(struct api_conn *conn, int status, const char *ctype, const char *text,
+		       size_t len)
+{
+	struct api_resp *r;
+	char *copy = malloc(len + 1);
+
+	if (copy) {
+		memcpy(copy, text, len);
+		copy[len] = '\0';
+	}
+	r = resp_new(0, copy ? status : 500, ctype, copy, copy ? len : 0);
+	if (!r)
+		return;
+	conn->resp = r;
+	lws_callback_on_writable(conn->wsi);
+}
+
+void api__respond(struct api_conn *conn, int status, json_t *body)
+{
+	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	struct api_resp *r;
+
+	json_decref(body);
+	r = resp_new(0, status, "application/json", text, text ? strlen(text) : 0);
+	if (!r)
+		return;
+	conn->resp = r;
+	lws_callback_on_writable(conn->wsi);
+}
+
+void api__respond_error(struct api_conn *conn, int status, const char *code, const char *msg,
+			const char *field)
+{
+	api__respond(conn, status, api__error_json(code, msg, field));
+}
+
+void api__engine(struct api_conn *conn, const struct api_session *s, enum api_op op,
+		 const char *target, json_t *args)
+{
+	struct api *a = conn->a;
+	struct api_cmd m;
+
+	memset(&m, 0, sizeof(m));
+	if (api__pending_add(a, conn, &m.req)) {
+		json_decref(args);
+		api__respond_error(conn, 503, "busy", "too many requests in progress", NULL);
+		return;
+	}
+	m.op = op;
+	m.roles = s->roles;
+	snprintf(m.tenant, sizeof(m.tenant), "%s", s->tenant);
+	snprintf(m.user, sizeof(m.user), "%s", s->user);
+	snprintf(m.target, sizeof(m.target), "%s", target ? target : "");
+	m.args = args;
+	if (!a->c.cmds || mq_push(a->c.cmds, &m, sizeof(m))) {
+		pending_del(a, conn);
+		json_decref(args);
+		api__respond_error(conn, 503, "busy", "the engine is not taking commands", NULL);
+	}
+}
+
+const char *api__query(const struct api_conn *conn, const char *name, char *buf, size_t size)
+{
+	size_t nl = strlen(name);
+	const char *p = conn->query;
+
+	while (*p) {
+		const char *amp = strchr(p, '&');
+		size_t len = amp ? (size_t)(amp - p) : strlen(p);
+		if (len > nl && !strncmp(p, name, nl) && p[nl] == '=') {
+			size_t vl = len - nl - 1;
+			if (vl >= size)
+				vl = size - 1;
+			memcpy(buf, p + nl + 1, vl);
+			buf[vl] = '\0';
+			return buf;
+		}
+		p += len + (amp ? 1 : 0);
+	}
+	return NULL;
+}
+
+/* ---- reading ---- */
+
+static enum api_method method_of(struct lws *wsi)
+{
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI))
+		return M_GET;
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI))
+		return M_POST;
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_PUT_URI))
+		return M_PUT;
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_PATCH_URI))
+		return M_PATCH;
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_DELETE_URI))
+		return M_DELETE;
+	return M_OTHER;
+}
+
+/* The query string, its arguments URL-decoded by lws, joined again with '&'. */
+static void read_query(struct api_conn *conn)
+{
+	size_t off = 0;
+	char frag[API_QUERY_MAX];
+
+	conn->query[0] = '\0';
+	for (int i = 0;; i++) {
+		int n = lws_hdr_copy_fragment(conn->wsi, frag, sizeof(frag), WSI_TOKEN_HTTP_URI_ARGS,
+					      i);
+		if (n <= 0)
+			break;
+		if (off + (size_t)n + 2 >= sizeof(conn->query))
+			break;
+		if (off)
+			conn->query[off++] = '&';
+		memcpy(conn->query + off, frag, (size_t)n);
+		off += (size_t)n;
+		conn->query[off] = '\0';
+	}
+}
+
+static void read_peer(struct api_conn *conn)
+{
+	lws_get_peer_simple(conn->wsi, conn->peer, sizeof(conn->peer));
+}
+
+static void conn_reset(struct api_conn *conn)
+{
+	pending_del(conn->a, conn);
+	free(conn->body);
+	conn->body = NULL;
+	conn->body_len = conn->body_cap = 0;
+	conn->body_too_big = false;
+	if (conn->resp) {
+		free(conn->resp->body);
+		free(conn->resp);
+		conn->resp = NULL;
+	}
+}
+
+static int body_add(struct api_conn *conn, const void *in, size_t len)
+{
+	size_t max = DEF(conn->a->c.max_body, 1u << 20);
+
+	if (conn->body_too_big || conn->body_len + len > max) {
+		conn->body_too_big = true;
+		return 0;
+	}
+	if (conn->body_len + len + 1 > conn->body_cap) {
+		size_t cap = conn->body_cap ? conn->body_cap * 2 : 1024;
+		char *p;
+		while (cap < conn->body_len + len + 1)
+			cap *= 2;
+		if (!(p = realloc(conn->body, cap)))
+			return ENOMEM;
+		conn->body = p;
+		conn->body_cap = cap;
+	}
+	memcpy(conn->body + conn->body_len, in, len);
+	conn->body_len += len;
+	conn->body[conn->body_len] = '\0';
+	return 0;
+}
+
+/* Static files of the web UI: a path under static_dir, no "..", index.html for "/". */
+static const char *mime_of(const char *path)
+{
+	static const struct {
+		const char *ext, *type;
+	} t[] = {{".html", "text/html; charset=utf-8"},
+		 {".js", "text/javascript; charset=utf-8"},
+		 {".css", "text/css; charset=utf-8"},
+		 {".json", "application/json"},
+		 {".svg", "image/svg+xml"},
+		 {".png", "image/png"},
+		 {".ico", "image/x-icon"},
+		 {".woff2", "font/woff2"},
+		 {".wav", "audio/wav"}};
+	const char *dot = strrchr(path, '.');
+
+	for (size_t i = 0; dot && i < sizeof(t) / sizeof(t[0]); i++)
+		if (!strcmp(dot, t[i].ext))
+			return t[i].type;
+	return "application/octet-stream";
+}
+
+static int serve_static(struct api_conn *conn)
+{
+	struct api *a = conn->a;
+	char file[API_PATH_MAX + 512];
+	const char *p = conn->path;
+	int n;
+
+	if (!a->c.static_dir || conn->method != M_GET || strstr(p, "..")) {
+		api__respond_error(conn, 404, "not_found", "no such resource", NULL);
+		return 0;
+	}
+	if (!strcmp(p, "/"))
+		p = "/index.html";
+	snprintf(file, sizeof(file), "%s%s", a->c.static_dir, p);
+	if (access(file, R_OK)) {
+		/* A single-page application: unknown paths get its index. */
+		snprintf(file, sizeof(file), "%s/index.html", a->c.static_dir);
+		if (access(file, R_OK)) {
+			api__respond_error(conn, 404, "not_found", "no such resource", NULL);
+			return 0;
+		}
+	}
+	n = lws_serve_http_file(conn->wsi, file, mime_of(file), NULL, 0);
+	if (n < 0 || (n > 0 && lws_http_transaction_completed(conn->wsi)))
+		return -1;
+	return 0;
+}
+
+static void dispatch(struct api_conn *conn)
+{
+	atomic_fetch_add(&conn->a->n_requests, 1);
+	if (conn->body_too_big) {
+		api__respond_error(conn, 413, "too_large", "request body too large", NULL);
+		return;
+	}
+	if (!strncmp(conn->path, "/api/", 5) || !strcmp(conn->path, "/metrics") ||
+	    !strcmp(conn->path, "/healthz")) {
+		api__route(conn);
+		return;
+	}
+	if (serve_static(conn))
+		lws_set_timeout(conn->wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
+}
+
+static void timeouts(struct api *a)
+{
+	uint64_t now = clock_mono_ms();
+
+	for (size_t i = 0; i < API_PENDING_MAX; i++) {
+		struct api_conn *conn = a->pending[i];
+		if (conn && now >= conn->deadline_ms) {
+			pending_del(a, conn);
+			api__respond_error(conn, 504, "timeout", "no answer in time", NULL);
+		}
+	}
+	api__sessions_expire(a);
+}
+
+static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+		    size_t len)
+{
+	struct api_conn *conn = user;
+	struct api *a = lws_context_user(lws_get_context(wsi));
+
+	switch (reason) {
+	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+		inbox_drain(a);
+		return 0;
+	case LWS_CALLBACK_HTTP:
+		conn_reset(conn);
+		conn->a = a;
+		conn->wsi = wsi;
+		conn->method = method_of(wsi);
+		snprintf(conn->path, sizeof(conn->path), "%.*s", (int)len, (const char *)in);
+		read_query(conn);
+		read_peer(conn);
+		if (conn->method == M_POST || conn->method == M_PUT || conn->method == M_PATCH) {
+			/* The body follows (LWS_CALLBACK_HTTP_BODY); a request that declares none
+			 * is dispatched at once. */
+			if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0) {
+				char cl[24];
+				lws_hdr_copy(wsi, cl, sizeof(cl), WSI_TOKEN_HTTP_CONTENT_LENGTH);
+				if (strtoull(cl, NULL, 10) > DEF(a->c.max_body, 1u << 20)) {
+					api__respond_error(conn, 413, "too_large",
+							   "request body too large", NULL);
+					return 0;
+				}
+				if (strtoull(cl, NULL, 10) > 0)
+					return 0;
+			}
+		}
+		dispatch(conn);
+		return 0;
+	case LWS_CALLBACK_HTTP_BODY:
+		if (body_add(conn, in, len))
+			return -1;
+		return 0;
+	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+		dispatch(conn);
+		return 0;
+	case LWS_CALLBACK_HTTP_WRITEABLE:
+		if (conn && conn->resp) {
+			struct api_resp *r = conn->resp;
+			int rc;
+			conn->resp = NULL;
+			rc = write_resp(conn, r);
+			free(r->body);
+			free(r);
+			return rc;
+		}
+		return 0;
+	case LWS_CALLBACK_HTTP_FILE_COMPLETION:
+		return lws_http_transaction_completed(wsi) ? -1 : 0;
+	case LWS_CALLBACK_CLOSED_HTTP:
+		if (conn && conn->a)
+			conn_reset(conn);
+		return 0;
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: {
+		/* A WebSocket: only on /api/v1/events, with a valid token. */
+		char uri[64];
+		struct api_session *s;
+		memset(conn, 0, sizeof(*conn));
+		conn->a = a;
+		conn->wsi = wsi;
+		if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) <= 0 ||
+		    strcmp(uri, "/api/v1/events"))
+			return 1;
+		read_query(conn);
+		read_peer(conn);
+		s = api__session(a, conn);
+		return api__ws_open(conn, s) ? 1 : 0;
+	}
+	case LWS_CALLBACK_ESTABLISHED:
+		return 0;
+	case LWS_CALLBACK_RECEIVE:
+		api__ws_rx(conn, in, len, lws_is_final_fragment(wsi));
+		return 0;
+	case LWS_CALLBACK_SERVER_WRITEABLE:
+		return api__ws_writable(conn);
+	case LWS_CALLBACK_CLOSED:
+		api__ws_close(conn);
+		return 0;
+	default:
+		return lws_callback_http_dummy(wsi, reason, user, in, len);
+	}
+}
+
+static const struct lws_protocols protocols[] = {
+    {"centrala", callback, sizeof(struct api_conn), 4096, 0, NULL, 0},
+    {NULL, NULL, 0, 0, 0, NULL, 0},
+};
+
+static void *service(void *arg)
+{
+	struct api *a = arg;
+	uint64_t next = 0;
+
+	while (!a->stop) {
+		uint64_t now;
+		if (lws_service(a->ctx, 0) < 0)
+			break;
+		now = clock_mono_ms();
+		if (now >= next) {
+			timeouts(a);
+			next = now + 250;
+		}
+	}
+	return NULL;
+}
+
+static int parse_listen(const char *s, char *host, size_t hsize, int *port)
+{
+	const char *colon = strrchr(s, ':');
+	char *end;
+	long p;
+
+	if (!colon || (size_t)(colon - s) >= hsize)
+		return EINVAL;
+	memcpy(host, s, (size_t)(colon - s));
+	host[colon - s] = '\0';
+	p = strtol(colon + 1, &end, 10);
+	if (*end || p < 0 || p > 65535)
+		return EINVAL;
+	*port = (int)p;
+	return 0;
+}
+
+static void lws_log(int level, const char *line)
+{
+	size_t n = strlen(line);
+
+	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		n--;
+	log_write(level & LLL_ERR ? LOG_LEVEL_ERROR : LOG_LEVEL_WARN, "api", "event=lws msg=\"%.*s\"",
+		  (int)n, line);
+}
+
+/* Checks what the listener really bound: the address asked for, never a wider one. */
+static int check_bound(struct api *a, const char *host)
+{
+	a->port = (unsigned)lws_get_vhost_listen_port(a->vh);
+	(void)host;
+	return 0;
+}
+
+int api_create(const struct api_config *c, struct api **out)
+{
+	struct lws_context_creation_info info;
+	struct api *a;
+	char host[64];
+	int port, err;
+
+	if (parse_listen(c->listen, host, sizeof(host), &port))
+		return EINVAL;
+	if (!(a = calloc(1, sizeof(*a))))
+		return ENOMEM;
+	a->c = *c;
+	pthread_mutex_init(&a->lock, NULL);
+	if ((err = api__sessions_init(a)) || (err = api__events_init(a)))
+		goto fail;
+	lws_set_log_level(LLL_ERR | LLL_WARN, lws_log);
+	memset(&info, 0, sizeof(info));
+	info.port = port;
+	info.iface = host;
+	info.protocols = protocols;
+	info.user = a;
+	info.options = LWS_SERVER_OPTION_DISABLE_IPV6 | LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+	info.max_http_header_data = 8192;
+	info.keepalive_timeout = (int)DEF(c->idle_timeout_s, 60);
+	info.timeout_secs = 20;
+	info.ka_time = 0;
+	info.alpn = "http/1.1";
+	info.fd_limit_per_thread = 1 + DEF(c->ws_max, 20000) + 1024;
+	if (c->tls_cert && c->tls_key) {
+		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+		info.ssl_cert_filepath = c->tls_cert;
+		info.ssl_private_key_filepath = c->tls_key;
+	}
+	if (!(a->ctx = lws_create_context(&info))) {
+		err = ENOMEM;
+		goto fail;
+	}
+	if (!(a->vh = lws_create_vhost(a->ctx, &info))) {
+		log_error("api", "event=listen_failed listen=%s", c->listen);
+		err = EADDRINUSE;
+		goto fail;
+	}
+	if ((err = check_bound(a, host)))
+		goto fail;
+	if ((err = api__workers_start(a)))
+		goto fail;
+	if (pthread_create(&a->thread, NULL, service, a)) {
+		err = ENOMEM;
+		goto fail_thread;
+	}
+	log_info("api", "event=http_listening listen=%s:%u tls=%d", host, a->port,
+		 c->tls_cert && c->tls_key);
+	*out = a;
+	return 0;
+fail_thread:
+	api__workers_stop(a);
+fail:
+	if (a->ctx)
+		lws_context_destroy(a->ctx);
+	api__events_free(a);
+	api__sessions_free(a);
+	pthread_mutex_destroy(&a->lock);
+	free(a);
+	return err;
+}
+
+void api_destroy(struct api *a)
+{
+	struct api_resp *r, *rn;
+	struct api_evin *ev, *en;
+
+	if (!a)
+		return;
+	a->stop = 1;
+	lws_cancel_service(a->ctx);
+	pthread_join(a->thread, NULL);
+	api__workers_stop(a);
+	lws_context_destroy(a->ctx);
+	for (r = a->resp_head; r; r = rn) {
+		rn = r->next;
+		free(r->body);
+		free(r);
+	}
+	for (ev = a->ev_head; ev; ev = en) {
+		en = ev->next;
+		json_decref(ev->data);
+		free(ev);
+	}
+	api__events_free(a);
+	api__sessions_free(a);
+	pthread_mutex_destroy(&a->lock);
+	free(a->out);
+	free(a);
+}

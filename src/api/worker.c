@@ -1,0 +1,482 @@
+/*
+ * The API's workers: threads with a store connection each, for whatever may be slow
+ * (Argon2id password checks, history queries, record updates). The service thread hands
+ * them jobs through a locked list and hears back through api__post, so it never waits
+ * on the database. A connection that fails is reopened on the next job.
+ */
+#include "api/api_int.h"
+
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "store/store.h"
+
+#define MAX_WORKERS 8
+
+struct api_workers {
+	struct api *a;
+	pthread_mutex_t lock; /* protects head, tail and stop */
+	pthread_cond_t cond;
+	struct api_job *head, *tail;
+	bool stop;
+	unsigned n;
+	pthread_t threads[MAX_WORKERS];
+	char dummy_hash[crypto_pwhash_STRBYTES]; /* for unknown users: same time as a miss */
+};
+
+static void reply_json(struct api *a, uint64_t req, int status, json_t *j)
+{
+	api_reply(a, req, status, j);
+}
+
+static void reply_buf(struct api *a, uint64_t req, int status, struct crm_buf *b)
+{
+	struct api_resp *r = calloc(1, sizeof(*r));
+
+	if (!r || b->err) {
+		free(r);
+		crm_buf_free(b);
+		api_reply_error(a, req, 500, "internal", "out of memory");
+		return;
+	}
+	r->req = req;
+	r->status = status;
+	r->ctype = "application/json";
+	r->body = b->p;
+	r->len = b->len;
+	b->p = NULL;
+	api__post(a, r);
+}
+
+static int db_error(struct api *a, const struct api_job *j, struct store_db *db, int err)
+{
+	if (err == ENOENT)
+		api_reply_error(a, j->req, 404, "not_found", "no such object");
+	else if (err == EAGAIN)
+		api_reply_error(a, j->req, 503, "store_unavailable", "the database is unreachable");
+	else {
+		log_error("api", "tenant=%s event=store_error err=%s msg=\"%s\"", j->tenant,
+			  strerror(err), db ? store_db_errmsg(db) : "");
+		api_reply_error(a, j->req, 500, "store_error", "the database refused the request");
+	}
+	return err;
+}
+
+/* ---- login ---- */
+
+static void do_login(struct api_workers *w, struct store_db *db, const struct api_job *j)
+{
+	struct api *a = w->a;
+	const char *tenant = json_string_value(json_object_get(j->args, "tenant"));
+	const char *user = json_string_value(json_object_get(j->args, "username"));
+	const char *pass = json_string_value(json_object_get(j->args, "password"));
+	const struct cfg_tenant *ct = cfg_tenant_find(a->c.cfg, tenant);
+	const struct cfg_user *cu = ct ? cfg_user_find(ct, user) : NULL;
+	int err = cu ? store_db_user_verify(db, tenant, user, pass) : ENOENT;
+	struct api_resp *r;
+
+	/* An unknown user costs the same as a wrong password: names do not leak. */
+	if (err == ENOENT && !crypto_pwhash_str_verify(w->dummy_hash, pass, strlen(pass)))
+		err = ENOENT;
+	if (err == ENOENT || err == EACCES) {
+		api_reply_error(a, j->req, 401, "invalid_credentials",
+				"unknown tenant or user, or wrong password");
+		return;
+	}
+	if (err) {
+		db_error(a, j, db, err);
+		return;
+	}
+	if (!(r = calloc(1, sizeof(*r)))) {
+		api_reply_error(a, j->req, 500, "internal", "out of memory");
+		return;
+	}
+	r->req = j->req;
+	r->status = 200;
+	r->ctype = "application/json";
+	r->login = true;
+	r->roles = cu->roles ? cu->roles : API_ROLE_AGENT;
+	snprintf(r->tenant, sizeof(r->tenant), "%s", tenant);
+	snprintf(r->user, sizeof(r->user), "%s", user);
+	api__post(a, r);
+}
+
+/* ---- interactions ---- */
+
+struct page {
+	struct crm_buf b;
+	size_t n, limit;
+	int64_t last_ms;
+	char last_id[CRM_ID_SIZE];
+	bool more;
+};
+
+static int page_row(const struct crm_interaction *ix, void *arg)
+{
+	struct page *p = arg;
+
+	if (p->n == p->limit) {
+		p->more = true;
+		return 1;
+	}
+	if (p->n++)
+		crm_buf_putc(&p->b, ',');
+	crm_interaction_json(ix, &p->b);
+	p->last_ms = ix->created_ms;
+	snprintf(p->last_id, sizeof(p->last_id), "%s", ix->id);
+	return 0;
+}
+
+static const char *arg_str(const struct api_job *j, const char *k)
+{
+	return json_string_value(json_object_get(j->args, k));
+}
+
+static void do_interactions(struct api *a, struct store_db *db, const struct api_job *j)
+{
+	struct store_ix_search q;
+	struct page p;
+	json_t *ab = json_object_get(j->args, "abandoned");
+	int err;
+
+	memset(&q, 0, sizeof(q));
+	memset(&p, 0, sizeof(p));
+	q.f.since_ms = json_integer_value(json_object_get(j->args, "since"));
+	q.f.until_ms = json_integer_value(json_object_get(j->args, "until"));
+	q.f.queue = arg_str(j, "queue");
+	q.f.agent = arg_str(j, "agent");
+	q.channel = arg_str(j, "channel");
+	q.direction = arg_str(j, "direction");
+	q.disposition = arg_str(j, "disposition");
+	q.abandoned = ab ? (json_is_true(ab) ? 1 : 0) : -1;
+	q.number = arg_str(j, "number");
+	q.contact = arg_str(j, "contact");
+	q.after_ms = json_integer_value(json_object_get(j->args, "after_ms"));
+	q.after_id = arg_str(j, "after_id");
+	p.limit = (size_t)json_integer_value(json_object_get(j->args, "limit"));
+	q.f.limit = p.limit + 1; /* one more tells whether a next page exists */
+	crm_buf_puts(&p.b, "{\"items\":[");
+	err = store_db_interactions_search(db, j->tenant, &q, page_row, &p);
+	if (err && err != 1) {
+		crm_buf_free(&p.b);
+		db_error(a, j, db, err);
+		return;
+	}
+	crm_buf_puts(&p.b, "],\"next\":");
+	if (p.more) {
+		char cur[96], enc[160];
+		snprintf(cur, sizeof(cur), "%lld.%s", (long long)p.last_ms, p.last_id);
+		sodium_bin2base64(enc, sizeof(enc), (const unsigned char *)cur, strlen(cur),
+				  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+		crm_buf_json_str(&p.b, enc);
+	} else {
+		crm_buf_puts(&p.b, "null");
+	}
+	crm_buf_putc(&p.b, '}');
+	reply_buf(a, j->req, 200, &p.b);
+}
+
+struct one {
+	struct crm_buf b;
+	const char *only_agent; /* an agent sees only its own */
+	bool found;
+	char *disp_json; /* for updates: the record as stored */
+};
+
+static int one_row(const struct crm_interaction *ix, void *arg)
+{
+	struct one *o = arg;
+
+	if (o->only_agent && (!ix->agent || strcmp(ix->agent, o->only_agent)))
+		return 0;
+	o->found = true;
+	crm_interaction_json(ix, &o->b);
+	return 0;
+}
+
+static bool sees_all(uint32_t roles)
+{
+	return roles & (API_ROLE_SUPERVISOR | API_ROLE_ADMIN | API_ROLE_QA);
+}
+
+static void do_interaction(struct api *a, struct store_db *db, const struct api_job *j)
+{
+	struct one o;
+	int err;
+
+	memset(&o, 0, sizeof(o));
+	o.only_agent = sees_all(j->roles) ? NULL : j->user;
+	err = store_db_interaction_get(db, j->tenant, j->target, one_row, &o);
+	if (!err && !o.found)
+		err = ENOENT;
+	if (err) {
+		crm_buf_free(&o.b);
+		db_error(a, j, db, err);
+		return;
+	}
+	reply_buf(a, j->req, 200, &o.b);
+}
+
+/* A disposition on an interaction the engine no longer holds: read, change, write
+ * back, audit. */
+struct disp {
+	const struct api_job *j;
+	struct store_db *db;
+	int err;
+	bool found;
+	struct crm_buf b;
+};
+
+static int disp_row(const struct crm_interaction *ix, void *arg)
+{
+	struct disp *d = arg;
+	struct crm_interaction copy = *ix;
+
+	if (!sees_all(d->j->roles) && (!ix->agent || strcmp(ix->agent, d->j->user)))
+		return 0;
+	d->found = true;
+	copy.disposition = arg_str(d->j, "code");
+	if (json_object_get(d->j->args, "notes"))
+		copy.notes = arg_str(d->j, "notes");
+	crm_interaction_json(&copy, &d->b);
+	return 0;
+}
+
+static void do_disposition(struct api *a, struct store_db *db, const struct api_job *j)
+{
+	struct disp d;
+	int err;
+
+	memset(&d, 0, sizeof(d));
+	d.j = j;
+	d.db = db;
+	err = store_db_interaction_get(db, j->tenant, j->target, disp_row, &d);
+	if (!err && !d.found)
+		err = ENOENT;
+	if (err) {
+		crm_buf_free(&d.b);
+		db_error(a, j, db, err);
+		return;
+	}
+	err = store_db_interaction_set_disposition(db, j->tenant, j->target, arg_str(j, "code"),
+						   arg_str(j, "notes"));
+	if (!err) {
+		struct store_audit au = {.tenant = j->tenant,
+					 .object = "interaction",
+					 .key = j->target,
+					 .action = "update",
+					 .detail = "disposition,notes"};
+		char actor[80];
+		snprintf(actor, sizeof(actor), "api:%s", j->user);
+		au.actor = actor;
+		store_db_audit_put(db, &au);
+	}
+	if (err) {
+		crm_buf_free(&d.b);
+		db_error(a, j, db, err);
+		return;
+	}
+	reply_buf(a, j->req, 200, &d.b);
+}
+
+/* ---- agent state history and the audit log ---- */
+
+static int state_row(const struct store_agent_state *st, void *arg)
+{
+	json_t *items = arg;
+	char a1[32], a2[32];
+
+	json_array_append_new(
+	    items, json_pack("{s:s, s:s, s:s?, s:s, s:s?}", "agent", st->agent, "state", st->state,
+			     "reason", st->reason, "start", clock_iso8601(st->start_ms, a1, sizeof(a1)),
+			     "end", st->end_ms ? clock_iso8601(st->end_ms, a2, sizeof(a2)) : NULL));
+	return json_array_size(items) >= 10000;
+}
+
+static int audit_row(const struct store_audit *au, void *arg)
+{
+	json_t *items = arg;
+	char t[32];
+
+	json_array_append_new(items, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s?}", "id",
+					       au->id, "time",
+					       clock_iso8601(au->ts_ms, t, sizeof(t)), "actor",
+					       au->actor, "object", au->object, "key", au->key,
+					       "action", au->action, "detail", au->detail));
+	return json_array_size(items) >= 10000;
+}
+
+static void do_list(struct api *a, struct store_db *db, const struct api_job *j)
+{
+	json_t *items = json_array();
+	int64_t since = json_integer_value(json_object_get(j->args, "since"));
+	int err;
+
+	if (j->kind == JOB_AGENT_STATES)
+		err = store_db_agent_states(db, j->tenant, arg_str(j, "agent"), since, state_row,
+					    items);
+	else
+		err = store_db_audit_log(db, j->tenant, since, audit_row, items);
+	if (err && err != 1) {
+		json_decref(items);
+		db_error(a, j, db, err);
+		return;
+	}
+	reply_json(a, j->req, 200, json_pack("{s:o, s:n}", "items", items, "next"));
+}
+
+/* ---- the pool ---- */
+
+static void run(struct api_workers *w, struct store_db **db, const struct api_job *j)
+{
+	struct api *a = w->a;
+	int err;
+
+	if (!*db && (err = store_db_open(a->c.store_url, db))) {
+		*db = NULL;
+		db_error(a, j, NULL, err == EAGAIN ? EAGAIN : err);
+		return;
+	}
+	switch (j->kind) {
+	case JOB_LOGIN:
+		do_login(w, *db, j);
+		break;
+	case JOB_INTERACTIONS:
+		do_interactions(a, *db, j);
+		break;
+	case JOB_INTERACTION:
+		do_interaction(a, *db, j);
+		break;
+	case JOB_DISPOSITION:
+		do_disposition(a, *db, j);
+		break;
+	case JOB_AGENT_STATES:
+	case JOB_AUDIT:
+		do_list(a, *db, j);
+		break;
+	default:
+		api_reply_error(a, j->req, 501, "not_implemented", "not implemented");
+		break;
+	}
+}
+
+static void *worker(void *arg)
+{
+	struct api_workers *w = arg;
+	struct store_db *db = NULL;
+
+	for (;;) {
+		struct api_job *j;
+		pthread_mutex_lock(&w->lock);
+		while (!w->head && !w->stop)
+			pthread_cond_wait(&w->cond, &w->lock);
+		if (w->stop && !w->head) {
+			pthread_mutex_unlock(&w->lock);
+			break;
+		}
+		j = w->head;
+		w->head = j->next;
+		if (!w->head)
+			w->tail = NULL;
+		pthread_mutex_unlock(&w->lock);
+		run(w, &db, j);
+		if (j->args) {
+			json_t *pw = json_object_get(j->args, "password");
+			if (pw)
+				json_string_set(pw, "");
+		}
+		json_decref(j->args);
+		free(j);
+	}
+	store_db_close(db);
+	return NULL;
+}
+
+int api__workers_start(struct api *a)
+{
+	struct api_workers *w = calloc(1, sizeof(*w));
+	unsigned n = a->c.workers ? a->c.workers : 2;
+	unsigned long long ops =
+	    a->c.argon_opslimit ? a->c.argon_opslimit : crypto_pwhash_OPSLIMIT_INTERACTIVE;
+
+	if (!w)
+		return ENOMEM;
+	if (n > MAX_WORKERS)
+		n = MAX_WORKERS;
+	w->a = a;
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->cond, NULL);
+	if (crypto_pwhash_str(w->dummy_hash, "centrala", 8, ops,
+			      crypto_pwhash_MEMLIMIT_INTERACTIVE)) {
+		free(w);
+		return ENOMEM;
+	}
+	for (w->n = 0; w->n < n; w->n++)
+		if (pthread_create(&w->threads[w->n], NULL, worker, w))
+			break;
+	if (!w->n) {
+		free(w);
+		return ENOMEM;
+	}
+	a->w = w;
+	return 0;
+}
+
+void api__workers_stop(struct api *a)
+{
+	struct api_workers *w = a->w;
+
+	if (!w)
+		return;
+	pthread_mutex_lock(&w->lock);
+	w->stop = true;
+	pthread_cond_broadcast(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+	for (unsigned i = 0; i < w->n; i++)
+		pthread_join(w->threads[i], NULL);
+	while (w->head) {
+		struct api_job *j = w->head;
+		w->head = j->next;
+		json_decref(j->args);
+		free(j);
+	}
+	pthread_cond_destroy(&w->cond);
+	pthread_mutex_destroy(&w->lock);
+	free(w);
+	a->w = NULL;
+}
+
+void api__job(struct api_conn *conn, const struct api_job *src)
+{
+	struct api *a = conn->a;
+	struct api_workers *w = a->w;
+	struct api_job *j = malloc(sizeof(*j));
+
+	if (!j) {
+		json_decref(src->args);
+		api__respond_error(conn, 503, "busy", "out of memory", NULL);
+		return;
+	}
+	*j = *src;
+	j->next = NULL;
+	if (api__pending_add(a, conn, &j->req)) {
+		json_decref(j->args);
+		free(j);
+		api__respond_error(conn, 503, "busy", "too many requests in progress", NULL);
+		return;
+	}
+	pthread_mutex_lock(&w->lock);
+	if (w->tail)
+		w->tail->next = j;
+	else
+		w->head = j;
+	w->tail = j;
+	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+}

@@ -1,0 +1,491 @@
+/*
+ * The API's commands on the engine thread: agent state and wrap-up, live views of
+ * agents, queues and calls, dispositions and hang-ups of calls in progress, and the
+ * Prometheus text of /metrics. Every command is scoped to the caller's tenant: an
+ * object of another tenant is not found. Each is answered at once with api_reply; none
+ * waits on I/O.
+ */
+#include "engine/engine_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "core/log.h"
+
+static struct eng_tenant *tenant_of(struct engine *e, const char *id)
+{
+	for (size_t i = 0; i < e->ntenants; i++)
+		if (!strcmp(e->tenants[i].ct->id, id))
+			return &e->tenants[i];
+	return NULL;
+}
+
+static bool is_sup(uint32_t roles)
+{
+	return roles & (API_ROLE_SUPERVISOR | API_ROLE_ADMIN);
+}
+
+static const char *iso(int64_t ms, char *buf, size_t size)
+{
+	return ms ? clock_iso8601(ms, buf, size) : NULL;
+}
+
+/* ---- agents ---- */
+
+/* The call an agent is on now (ringing, talking or wrapping up), or NULL. */
+static struct call *agent_call(const struct eng_user *u)
+{
+	if (u->cur)
+		return u->cur;
+	if (u->offer)
+		return u->offer;
+	return u->wrap_call;
+}
+
+json_t *eng__agent_json(struct eng_user *u)
+{
+	struct eng_tenant *t = u->t;
+	struct acd_agent_info ai;
+	struct call *c = agent_call(u);
+	char since[32];
+	json_t *j;
+
+	if (u->agent == ACD_NONE || !t->acd || acd_agent_info(t->acd, u->agent, &ai))
+		return NULL;
+	j = json_pack("{s:s, s:s?, s:s, s:s, s:s?, s:s?, s:b, s:i, s:f, s:f}", "username",
+		      u->cu->username, "name", u->cu->name, "state", acd_state_name(ai.state),
+		      "presence", acd_state_name(ai.presence), "reason",
+		      ai.state == ACD_STATE_NOT_READY ? eng__reason_name(t, ai.reason) : NULL,
+		      "since", iso(u->state_since, since, sizeof(since)), "registered",
+		      u->ncontacts > 0, "answered_today", (int)ai.answered, "talk_s_today",
+		      (double)ai.talk_ms / 1000.0, "aht_s_today",
+		      ai.answered ? (double)ai.talk_ms / 1000.0 / ai.answered : 0.0);
+	if (j)
+		json_object_set_new(j, "interaction",
+				    c && c->ix_id[0] ? json_string(c->ix_id) : json_null());
+	return j;
+}
+
+static void agent_get(struct engine *e, struct eng_tenant *t, const struct api_cmd *m)
+{
+	struct eng_user *u = strmap_get2(e->usernames, t->ct->id, m->target);
+	json_t *j = u ? eng__agent_json(u) : NULL;
+
+	if (!j) {
+		api_reply_error(e->api, m->req, 404, "not_found", "no such agent");
+		return;
+	}
+	api_reply(e->api, m->req, 200, j);
+}
+
+static void agent_state(struct engine *e, struct eng_tenant *t, const struct api_cmd *m)
+{
+	struct eng_user *u = strmap_get2(e->usernames, t->ct->id, m->target);
+	const char *st = json_string_value(json_object_get(m->args, "state"));
+	const char *reason = json_string_value(json_object_get(m->args, "reason"));
+	enum acd_state to = !strcmp(st, "ready")       ? ACD_STATE_READY
+			    : !strcmp(st, "not_ready") ? ACD_STATE_NOT_READY
+						       : ACD_STATE_LOGGED_OUT;
+	int err;
+
+	if (!u || u->agent == ACD_NONE) {
+		api_reply_error(e->api, m->req, 404, "not_found", "no such agent");
+		return;
+	}
+	err = eng__agent_set_state(u, to, reason);
+	if (err == EINVAL) {
+		api_reply(e->api, m->req, 400,
+			  json_pack("{s:{s:s, s:s, s:s}}", "error", "code", "invalid_field", "message",
+				    "unknown reason code", "field", "reason"));
+		return;
+	}
+	if (err) {
+		api_reply_error(e->api, m->req, 409, "conflict", strerror(err));
+		return;
+	}
+	log_info("engine", "tenant=%s event=api_agent_state agent=%s state=%s by=%s", t->ct->id,
+		 u->cu->username, st, m->user);
+	api_reply(e->api, m->req, 200, eng__agent_json(u));
+}
+
+static void wrapup_end(struct engine *e, struct eng_tenant *t, const struct api_cmd *m)
+{
+	struct eng_user *u = strmap_get2(e->usernames, t->ct->id, m->target);
+	int err;
+
+	if (!u || u->agent == ACD_NONE) {
+		api_reply_error(e->api, m->req, 404, "not_found", "no such agent");
+		return;
+	}
+	err = eng__agent_feature(u, "*24");
+	if (err) {
+		api_reply_error(e->api, m->req, 409, "conflict", strerror(err));
+		return;
+	}
+	api_reply(e->api, m->req, 200, eng__agent_json(u));
+}
+
+static void agents_list(struct engine *e, struct eng_tenant *t, const struct api_cmd *m)
+{
+	json_t *items = json_array();
+
+	for (size_t i = 0; i < t->nusers; i++) {
+		json_t *j = eng__agent_json(&t->users[i]);
+		if (j)
+			json_array_append_new(items, j);
+	}
+	api_reply(e->api, m->req, 200, json_pack("{s:o, s:n}", "items", items, "next"));
+}
+
+/* ---- queues ---- */
+
+static double or_null(double v)
+{
+	return v < 0 ? 0 : v;
+}
+
+json_t *eng__queue_json(struct eng_queue *q)
+{
+	struct acd_queue_stats st;
+	json_t *j;
+
+	if (acd_queue_stats(q->t->acd, q->id, clock_mono_ms(), &st))
+		return NULL;
+	j = json_pack(
+	    "{s:s, s:i, s:i, s:f, s:{s:i, s:i, s:i, s:i, s:i, s:i}, s:{s:I, s:I, s:I, s:I, s:I, "
+	    "s:I}, s:f, s:i, s:f, s:f, s:f, s:f}",
+	    "id", q->cq->id, "waiting", (int)st.waiting, "callbacks_waiting",
+	    (int)st.callbacks_waiting, "longest_wait_s", (double)st.longest_wait_ms / 1000.0,
+	    "agents", "ready", (int)st.agents[ACD_STATE_READY], "busy",
+	    (int)(st.agents[ACD_STATE_BUSY] + st.agents[ACD_STATE_RESERVED]), "wrap_up",
+	    (int)st.agents[ACD_STATE_WRAP_UP], "not_ready", (int)st.agents[ACD_STATE_NOT_READY],
+	    "staffed", (int)st.staffed, "available", (int)st.available, "today", "offered",
+	    (json_int_t)st.c.offered, "answered", (json_int_t)st.c.answered, "abandoned",
+	    (json_int_t)st.c.abandoned, "abandoned_short", (json_int_t)st.c.abandoned_short,
+	    "answered_in_sl", (json_int_t)st.c.answered_in_sl, "callbacks",
+	    (json_int_t)st.c.callbacks, "service_level", or_null(st.service_level),
+	    "service_level_target_pct", (int)st.service_level_pct, "service_level_s",
+	    (double)st.service_level_ms / 1000.0, "asa_s", or_null(st.asa_ms) / 1000.0, "aht_s",
+	    or_null(st.aht_ms) / 1000.0, "ewt_s", (double)st.ewt_ms / 1000.0);
+	if (j) {
+		json_object_set_new(j, "abandon_rate",
+				    st.abandon_rate < 0 ? json_null() : json_real(st.abandon_rate));
+		/* No agent who could ever answer: no estimate. */
+		if (st.ewt_ms >= ACD_NEVER)
+			json_object_set_new(j, "ewt_s", json_null());
+	}
+	return j;
+}
+
+static void queues_list(struct engine *e, struct eng_tenant *t, const struct api_cmd *m)
+{
+	json_t *items = json_array();
+
+	for (size_t i = 0; t->acd && i < t->nqueues; i++) {
+		json_t *j = eng__queue_json(&t->queues[i]);
+		if (j)
+			json_array_append_new(items, j);
+	}
+	api_reply(e->api, m->req, 200, json_pack("{s:o, s:n}", "items", items, "next"));
+}
+
+static void queue_get(struct engine *e, struct eng_tenant *t, const struct api_cmd *m)
+{
+	struct eng_queue *q = eng__queue(e, t, m->target);
+	json_t *j = q && t->acd ? eng__queue_json(q) : NULL;
+
+	if (!j) {
+		api_reply_error(e->api, m->req, 404, "not_found", "no such queue");
+		return;
+	}
+	api_reply(e->api, m->req, 200, j);
+}
+
+/* ---- calls ---- */
+
+static const char *call_state_name(enum call_state s)
+{
+	static const char *const names[] = {"routing", "ivr",	  "queued", "ringing",
+					    "talking", "feature", "ended"};
+	return names[s];
+}
+
+json_t *eng__call_json(const struct call *c)
+{
+	char a1[32], a2[32];
+
+	return json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:b}", "interaction",
+			 c->ix_id, "state", call_state_name(c->state), "from", c->from, "to", c->to,
+			 "number", c->number[0] ? c->number : NULL, "queue",
+			 c->queue[0] ? c->queue : NULL, "agent", eng__call_agent(c), "created",
+			 iso(c->created_ms, a1, sizeof(a1)), "answered",
+			 iso(c->answered_ms, a2, sizeof(a2)), "held", c->held_since != 0);
+}
+
+static void calls_list(struct engine *e, struct eng_tenant *t, const struct api_cmd *m)
+{
+	json_t *items = json_array();
+
+	/* A supervisor's request, not an event: a walk of the call table is fine here. */
+	for (size_t i = 0; i < e->calls_cap; i++)
+		for (struct call *c = e->calls[i]; c; c = c->hnext)
+			if (c->t == t && c->state != CALL_FEATURE && c->state != CALL_ENDED)
+				json_array_append_new(items, eng__call_json(c));
+	api_reply(e->api, m->req, 200, json_pack("{s:o, s:n}", "items", items, "next"));
+}
+
+/* The call of interaction `id` in tenant t, in progress or in wrap-up, or NULL. */
+static struct call *call_by_ix(struct engine *e, struct eng_tenant *t, const char *id)
+{
+	for (size_t i = 0; i < t->nusers; i++) {
+		struct call *c = t->users[i].wrap_call;
+		if (c && !strcmp(c->ix_id, id))
+			return c;
+		if ((c = t->users[i].cur) && !strcmp(c->ix_id, id))
+			return c;
+	}
+	for (size_t i = 0; i < e->calls_cap; i++)
+		for (struct call *c = e->calls[i]; c; c = c->hnext)
+			if (c->t == t && !strcmp(c->ix_id, id))
+				return c;
+	return NULL;
+}
+
+static bool may_touch(const struct api_cmd *m, const struct call *c)
+{
+	const char *agent = eng__call_agent(c);
+
+	return is_sup(m->roles) || (agent && !strcmp(agent, m->user));
+}
+
+static void disposition(struct engine *e, struct eng_tenant *t, const struct api_cmd *m)
+{
+	struct call *c = call_by_ix(e, t, m->target);
+	const char *code = json_string_value(json_object_get(m->args, "code"));
+	const char *notes = json_string_value(json_object_get(m->args, "notes"));
+
+	if (!c) {
+		api_reply(e->api, m->req, API_NOT_LIVE, NULL); /* the store has it */
+		return;
+	}
+	if (!may_touch(m, c)) {
+		api_reply_error(e->api, m->req, 404, "not_found", "no such object");
+		return;
+	}
+	snprintf(c->disposition, sizeof(c->disposition), "%s", code);
+	if (notes) {
+		free(c->notes);
+		c->notes = strdup(notes);
+	}
+	eng__timeline(c, "disposition", "code", code);
+	log_info("engine", "tenant=%s call=%llu event=disposition code=%s by=%s", t->ct->id,
+		 (unsigned long long)c->id, code, m->user);
+	api_reply(e->api, m->req, 200, eng__call_json(c));
+}
+
+static void hangup(struct engine *e, struct eng_tenant *t, const struct api_cmd *m)
+{
+	struct call *c = call_by_ix(e, t, m->target);
+
+	if (!c || !may_touch(m, c) || c->state == CALL_ENDED || (!c->a && !c->b && !c->nforks)) {
+		api_reply_error(e->api, m->req, 404, "not_found", "no such call in progress");
+		return;
+	}
+	log_info("engine", "tenant=%s call=%llu event=api_hangup by=%s", t->ct->id,
+		 (unsigned long long)c->id, m->user);
+	eng__timeline(c, "hangup_requested", "by", m->user);
+	eng__call_hangup(c, 0, is_sup(m->roles) && strcmp(eng__call_agent(c) ? eng__call_agent(c) : "", m->user) ? "system" : "agent");
+	api_reply(e->api, m->req, 200, json_pack("{s:s}", "interaction", c->ix_id));
+}
+
+/* ---- metrics ---- */
+
+static void label(struct crm_buf *b, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			crm_buf_putc(b, '\\');
+		if (*s == '\n')
+			crm_buf_puts(b, "\\n");
+		else
+			crm_buf_putc(b, *s);
+	}
+}
+
+static void proc_figures(double *cpu_s, double *rss_bytes)
+{
+	FILE *f = fopen("/proc/self/stat", "r");
+	unsigned long ut = 0, st = 0;
+	long rss = 0;
+
+	*cpu_s = *rss_bytes = 0;
+	if (!f)
+		return;
+	if (fscanf(f, "%*d %*s %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu %*d %*d %*d %*d "
+		      "%*d %*d %*u %*u %ld",
+		   &ut, &st, &rss) == 3) {
+		*cpu_s = (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+		*rss_bytes = (double)rss * (double)sysconf(_SC_PAGESIZE);
+	}
+	fclose(f);
+}
+
+static void metrics(struct engine *e, const struct api_cmd *m)
+{
+	static const char *const results[] = {"answered", "abandoned", "unanswered"};
+	struct crm_buf b = {0};
+	struct store_stats ss;
+	struct media_stats ms;
+	struct api_stats as;
+	double cpu, rss;
+
+	memset(&ss, 0, sizeof(ss));
+	memset(&ms, 0, sizeof(ms));
+	if (e->store)
+		store_stats(e->store, &ss);
+	if (e->media)
+		media_stats_get(e->media, &ms);
+	api_stats(e->api, &as);
+	proc_figures(&cpu, &rss);
+	crm_buf_printf(&b, "# HELP centrala_calls_active Calls in progress.\n"
+			   "# TYPE centrala_calls_active gauge\ncentrala_calls_active %zu\n",
+		       e->ncalls);
+	crm_buf_puts(&b, "# HELP centrala_calls_total Calls ended, by result.\n"
+			 "# TYPE centrala_calls_total counter\n");
+	for (size_t i = 0; i < e->ntenants; i++)
+		for (int r = 0; r < 3; r++) {
+			crm_buf_puts(&b, "centrala_calls_total{tenant=\"");
+			label(&b, e->tenants[i].ct->id);
+			crm_buf_printf(&b, "\",result=\"%s\"} %llu\n", results[r],
+				       (unsigned long long)e->tenants[i].calls_result[r]);
+		}
+	crm_buf_puts(&b, "# HELP centrala_queue_waiting Contacts waiting in a queue.\n"
+			 "# TYPE centrala_queue_waiting gauge\n"
+			 "# HELP centrala_queue_longest_wait_seconds The longest wait now.\n"
+			 "# TYPE centrala_queue_longest_wait_seconds gauge\n"
+			 "# HELP centrala_service_level Today's service level (0..1).\n"
+			 "# TYPE centrala_service_level gauge\n");
+	for (size_t i = 0; i < e->ntenants; i++) {
+		struct eng_tenant *t = &e->tenants[i];
+		for (size_t k = 0; t->acd && k < t->nqueues; k++) {
+			struct acd_queue_stats st;
+			if (acd_queue_stats(t->acd, t->queues[k].id, clock_mono_ms(), &st))
+				continue;
+			static const char *const names[] = {"centrala_queue_waiting",
+							    "centrala_queue_longest_wait_seconds",
+							    "centrala_service_level"};
+			double v[3] = {st.waiting, (double)st.longest_wait_ms / 1000.0,
+				       or_null(st.service_level)};
+			for (int n = 0; n < 3; n++) {
+				crm_buf_printf(&b, "%s{tenant=\"", names[n]);
+				label(&b, t->ct->id);
+				crm_buf_puts(&b, "\",queue=\"");
+				label(&b, t->queues[k].cq->id);
+				crm_buf_printf(&b, "\"} %g\n", v[n]);
+			}
+		}
+	}
+	crm_buf_puts(&b, "# HELP centrala_agents Agents by state.\n# TYPE centrala_agents gauge\n");
+	for (size_t i = 0; i < e->ntenants; i++) {
+		struct eng_tenant *t = &e->tenants[i];
+		unsigned by[ACD_STATE_COUNT] = {0};
+		for (size_t k = 0; k < t->nusers; k++) {
+			struct acd_agent_info ai;
+			if (t->users[k].agent != ACD_NONE && t->acd &&
+			    !acd_agent_info(t->acd, t->users[k].agent, &ai))
+				by[ai.state]++;
+		}
+		for (int s = 0; s < ACD_STATE_COUNT; s++) {
+			crm_buf_puts(&b, "centrala_agents{tenant=\"");
+			label(&b, t->ct->id);
+			crm_buf_printf(&b, "\",state=\"%s\"} %u\n", acd_state_name((enum acd_state)s),
+				       by[s]);
+		}
+	}
+	crm_buf_printf(
+	    &b,
+	    "# TYPE centrala_rtp_packets_total counter\n"
+	    "centrala_rtp_packets_total{direction=\"in\"} %llu\n"
+	    "centrala_rtp_packets_total{direction=\"out\"} %llu\n"
+	    "# TYPE centrala_rtp_lost_total counter\ncentrala_rtp_lost_total %llu\n"
+	    "# TYPE centrala_recordings_open gauge\ncentrala_recordings_open %llu\n"
+	    "# TYPE centrala_store_backlog gauge\ncentrala_store_backlog %llu\n"
+	    "# TYPE centrala_store_spool_backlog gauge\ncentrala_store_spool_backlog %llu\n"
+	    "# TYPE centrala_store_up gauge\ncentrala_store_up %d\n"
+	    "# TYPE centrala_store_failed_total counter\ncentrala_store_failed_total %llu\n"
+	    "# TYPE centrala_ws_clients gauge\ncentrala_ws_clients %u\n"
+	    "# TYPE centrala_api_sessions gauge\ncentrala_api_sessions %u\n"
+	    "# TYPE centrala_api_requests_total counter\ncentrala_api_requests_total %llu\n"
+	    "# TYPE centrala_events_total counter\ncentrala_events_total %llu\n"
+	    "# TYPE centrala_events_dropped_total counter\ncentrala_events_dropped_total %llu\n"
+	    "# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total %.2f\n"
+	    "# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes %.0f\n",
+	    (unsigned long long)ms.packets_in, (unsigned long long)ms.packets_out,
+	    (unsigned long long)ms.late_or_lost, (unsigned long long)ms.recordings,
+	    (unsigned long long)ss.queue_len, (unsigned long long)ss.spool_backlog, ss.db_up,
+	    (unsigned long long)ss.failed, as.ws_clients, as.sessions,
+	    (unsigned long long)as.requests, (unsigned long long)as.events,
+	    (unsigned long long)(as.events_dropped + as.ws_dropped_slow), cpu, rss);
+	if (b.err) {
+		crm_buf_free(&b);
+		api_reply_error(e->api, m->req, 500, "internal", "out of memory");
+		return;
+	}
+	api_reply_text(e->api, m->req, 200, "text/plain; version=0.0.4; charset=utf-8", b.p, b.len);
+	crm_buf_free(&b);
+}
+
+/* ---- dispatch ---- */
+
+void eng__cti_command(struct engine *e, struct api_cmd *m)
+{
+	struct eng_tenant *t = m->op == API_OP_METRICS ? NULL : tenant_of(e, m->tenant);
+
+	if (m->op == API_OP_METRICS) {
+		metrics(e, m);
+		goto out;
+	}
+	if (!t) {
+		api_reply_error(e->api, m->req, 404, "not_found", "no such tenant");
+		goto out;
+	}
+	switch (m->op) {
+	case API_OP_AGENT_GET:
+		agent_get(e, t, m);
+		break;
+	case API_OP_AGENT_STATE:
+		agent_state(e, t, m);
+		break;
+	case API_OP_AGENT_WRAPUP_END:
+		wrapup_end(e, t, m);
+		break;
+	case API_OP_AGENTS_LIST:
+		agents_list(e, t, m);
+		break;
+	case API_OP_QUEUES_LIST:
+		queues_list(e, t, m);
+		break;
+	case API_OP_QUEUE_GET:
+		queue_get(e, t, m);
+		break;
+	case API_OP_CALLS_LIST:
+		calls_list(e, t, m);
+		break;
+	case API_OP_DISPOSITION:
+		disposition(e, t, m);
+		break;
+	case API_OP_CALL_HANGUP:
+		hangup(e, t, m);
+		break;
+	default:
+		api_reply_error(e->api, m->req, 501, "not_implemented", "unknown command");
+		break;
+	}
+out:
+	json_decref(m->args);
+	m->args = NULL;
+}
