@@ -45,32 +45,32 @@ enum api_role {
 
 /* What the engine is asked to do. Arguments are in api_cmd.args (a JSON object). */
 enum api_op {
-	API_OP_AGENT_GET = 1,	/* the caller's agent: state, reason, since, call, figures */
-	API_OP_AGENT_STATE,	/* args {state, reason?}; target: the user to change */
+	API_OP_AGENT_GET = 1,	 /* the caller's agent: state, reason, since, call, figures */
+	API_OP_AGENT_STATE,	 /* args {state, reason?}; target: the user to change */
 	API_OP_AGENT_WRAPUP_END, /* ends the target's wrap-up */
-	API_OP_AGENTS_LIST,	/* every agent of the tenant with state and current call */
-	API_OP_QUEUES_LIST,	/* every queue with today's counters and live figures */
-	API_OP_QUEUE_GET,	/* target: the queue's id */
-	API_OP_CALLS_LIST,	/* calls in progress (supervisor) */
-	API_OP_DISPOSITION,	/* target: interaction id; args {code, notes?} */
-	API_OP_CALL_HANGUP,	/* target: interaction id */
-	API_OP_METRICS,		/* the Prometheus text of every tenant */
+	API_OP_AGENTS_LIST,	 /* every agent of the tenant with state and current call */
+	API_OP_QUEUES_LIST,	 /* every queue with today's counters and live figures */
+	API_OP_QUEUE_GET,	 /* target: the queue's id */
+	API_OP_CALLS_LIST,	 /* calls in progress (supervisor) */
+	API_OP_DISPOSITION,	 /* target: interaction id; args {code, notes?} */
+	API_OP_CALL_HANGUP,	 /* target: interaction id */
+	API_OP_METRICS,		 /* the Prometheus text of every tenant */
 };
 
 /* One command, copied through the engine's message queue (it fits MQ_MSG_MAX). */
 struct api_cmd {
-	uint64_t req;	   /* to pass back to api_reply */
-	uint32_t op;	   /* enum api_op */
-	uint32_t roles;	   /* the caller's roles (enum api_role bits) */
-	char tenant[40];   /* the caller's tenant */
-	char user[48];	   /* the caller's username ("" for an API key) */
-	char target[64];   /* the object the command is about (see enum api_op) */
-	json_t *args;	   /* owned by the receiver; NULL when none */
+	uint64_t req;	 /* to pass back to api_reply */
+	uint32_t op;	 /* enum api_op */
+	uint32_t roles;	 /* the caller's roles (enum api_role bits) */
+	char tenant[40]; /* the caller's tenant */
+	char user[48];	 /* the caller's username ("" for an API key) */
+	char target[64]; /* the object the command is about (see enum api_op) */
+	json_t *args;	 /* owned by the receiver; NULL when none */
 };
 
 struct api_config {
-	const char *listen;	/* "127.0.0.1:8080" */
-	const char *tls_cert;	/* PEM files: HTTPS when both are set */
+	const char *listen;   /* "127.0.0.1:8080" */
+	const char *tls_cert; /* PEM files: HTTPS when both are set */
 	const char *tls_key;
 	const char *static_dir; /* the web UI's files, NULL: none */
 	const char *store_url;	/* for the workers' own connections */
@@ -78,18 +78,18 @@ struct api_config {
 	struct mq *cmds;	/* the engine's command queue */
 	unsigned workers;	/* store worker threads; 0: 2 */
 	/* Limits; 0 takes the default in brackets. */
-	size_t max_body;	  /* request body bytes [1 MiB] */
-	unsigned idle_timeout_s;  /* an idle connection is closed [60] */
-	unsigned req_timeout_ms;  /* an unanswered command gets 504 [5000] */
-	unsigned ws_max;	  /* WebSocket clients in all [20000] */
-	unsigned ws_per_token;	  /* WebSocket clients per token [8] */
-	unsigned ws_queue_max;	  /* unsent events per socket before it is dropped [1024] */
-	unsigned rate_per_s;	  /* requests per second per token (burst: 4x) [1000] */
-	unsigned session_idle_s;  /* a token unused this long expires [8 h] */
-	unsigned session_max_s;	  /* a token expires this long after login [24 h] */
-	unsigned login_fail_max;  /* failed logins per address or user before a block [5] */
-	unsigned login_block_s;	  /* how long the block lasts [300] */
-	unsigned argon_opslimit;  /* for tests; 0: the store's default */
+	size_t max_body;	 /* request body bytes [1 MiB] */
+	unsigned idle_timeout_s; /* an idle connection is closed [60] */
+	unsigned req_timeout_ms; /* an unanswered command gets 504 [5000] */
+	unsigned ws_max;	 /* WebSocket clients in all [20000] */
+	unsigned ws_per_token;	 /* WebSocket clients per token [8] */
+	unsigned ws_queue_max;	 /* unsent events per socket before it is dropped [1024] */
+	unsigned rate_per_s;	 /* requests per second per token (burst: 4x) [1000] */
+	unsigned session_idle_s; /* a token unused this long expires [8 h] */
+	unsigned session_max_s;	 /* a token expires this long after login [24 h] */
+	unsigned login_fail_max; /* failed logins per user before a block [5]; 4x per address */
+	unsigned login_block_s;	 /* how long the block lasts [300] */
+	unsigned argon_opslimit; /* for tests; 0: the store's default */
 };
 
 struct api;
@@ -121,8 +121,7 @@ void api_reply_error(struct api *a, uint64_t req, int status, const char *code,
  * NULL. Thread-safe, never blocks: when the API's inbox is full the event is dropped and
  * counted. Returns 0 or ENOBUFS.
  */
-int api_event(struct api *a, const char *tenant, const char *type, const char *agent,
-	      json_t *data);
+int api_event(struct api *a, const char *tenant, const char *type, const char *agent, json_t *data);
 
 /* Counters for /metrics, read from any thread. */
 struct api_stats {

@@ -9,9 +9,9 @@
 #include "core/strmap.h"
 
 #define API_PENDING_MAX 4096 /* requests waiting for the engine or a worker (power of 2) */
-#define API_PATH_MAX 256
-#define API_QUERY_MAX 1024
-#define API_WS_IN_MAX 4096 /* a client's message to us */
+#define API_PATH_MAX	256
+#define API_QUERY_MAX	1024
+#define API_WS_IN_MAX	4096 /* a client's message to us */
 
 struct api_session;
 struct api_fail;
@@ -55,9 +55,10 @@ struct api_conn {
 	char *body;
 	size_t body_len, body_cap;
 	bool body_too_big;
-	uint64_t req;		/* pending request id, 0: none */
-	uint64_t deadline_ms;	/* for 504 */
-	struct api_resp *resp;	/* ready to write */
+	bool dispatched;       /* this request was routed (lws may still report a body's end) */
+	uint64_t req;	       /* pending request id, 0: none */
+	uint64_t deadline_ms;  /* for 504 */
+	struct api_resp *resp; /* ready to write */
 	struct ws_client *ws;
 	/* Who asked (copied from the session when the request was routed). */
 	char tenant[40], user[48];
@@ -74,8 +75,8 @@ struct api_session {
 	double tokens; /* request rate bucket */
 	int64_t bucket_ms;
 	unsigned nws;
-	bool revoked; /* logged out while sockets were open: they close, then it goes */
-	struct ws_client *ws; /* its open sockets */
+	bool revoked;		  /* logged out while sockets were open: they close, then it goes */
+	struct ws_client *ws;	  /* its open sockets */
 	struct api_session *next; /* hash chain */
 };
 
@@ -95,7 +96,9 @@ struct api {
 	struct api_evin *ev_head, *ev_tail;
 	size_t ev_inbox;
 	/* Service-thread state. */
-	struct api_conn *pending[API_PENDING_MAX];
+	/* By connection, not by per-session data: lws may move that (realloc) while a
+	 * request waits; the wsi stays put until the connection closes. */
+	struct lws *pending[API_PENDING_MAX];
 	uint64_t next_req;
 	struct api_session **sessions;
 	size_t nsessions, sessions_cap;
@@ -146,8 +149,7 @@ json_t *api__body(struct api_conn *conn);
  * path of the first unknown one and returns false otherwise. */
 bool api__fields(struct api_conn *conn, json_t *obj, const char *const *allowed);
 /* A required or optional string field; responds 400 and returns false when wrong. */
-bool api__str(struct api_conn *conn, json_t *obj, const char *key, bool required,
-	      const char **out);
+bool api__str(struct api_conn *conn, json_t *obj, const char *key, bool required, const char **out);
 
 /* auth.c */
 int api__sessions_init(struct api *a);

@@ -18,7 +18,7 @@
 #include "core/log.h"
 
 #define DEF(v, d) ((v) ? (v) : (d))
-#define NBUCKETS 4096
+#define NBUCKETS  4096
 
 struct api_fail {
 	unsigned n;
@@ -161,8 +161,8 @@ void api__sessions_expire(struct api *a)
 		struct api_session **pp = &a->sessions[cursor];
 		while (*pp) {
 			struct api_session *s = *pp;
-			if (!s->nws && (s->revoked || now - s->used_ms > idle ||
-					 now - s->created_ms > max)) {
+			if (!s->nws &&
+			    (s->revoked || now - s->used_ms > idle || now - s->created_ms > max)) {
 				*pp = s->next;
 				sodium_memzero(s, sizeof(*s));
 				free(s);
@@ -191,7 +191,8 @@ bool api__rate_ok(struct api *a, struct api_session *s)
 
 static struct api_fail *fail_get(struct api *a, const char *k1, const char *k2, bool create)
 {
-	struct api_fail *f = k2 ? strmap_get2(a->login_fails, k1, k2) : strmap_get(a->login_fails, k1);
+	struct api_fail *f =
+	    k2 ? strmap_get2(a->login_fails, k1, k2) : strmap_get(a->login_fails, k1);
 
 	if (f || !create)
 		return f;
@@ -221,14 +222,15 @@ bool api__login_blocked(struct api *a, const char *addr, const char *tenant, con
 	       fail_blocked(fail_get(a, tenant, user, false), now);
 }
 
-static void fail_count(struct api *a, struct api_fail *f, int64_t now)
+/* An address gets four times a user's allowance: many agents may sit behind one NAT. */
+static void fail_count(struct api *a, struct api_fail *f, int64_t now, unsigned factor)
 {
 	if (!f)
 		return;
 	if (now - f->last_ms > (int64_t)DEF(a->c.login_block_s, 300) * 1000)
 		f->n = 0;
 	f->last_ms = now;
-	if (++f->n >= DEF(a->c.login_fail_max, 5)) {
+	if (++f->n >= factor * DEF(a->c.login_fail_max, 5)) {
 		f->until_ms = now + (int64_t)DEF(a->c.login_block_s, 300) * 1000;
 		f->n = 0;
 	}
@@ -238,8 +240,8 @@ void api__login_failed(struct api *a, const char *addr, const char *tenant, cons
 {
 	int64_t now = clock_wall_ms();
 
-	fail_count(a, fail_get(a, addr, NULL, true), now);
-	fail_count(a, fail_get(a, tenant, user, true), now);
+	fail_count(a, fail_get(a, addr, NULL, true), now, 4);
+	fail_count(a, fail_get(a, tenant, user, true), now, 1);
 	log_warn("api", "tenant=%s event=login_failed user=%s addr=%s", tenant, user, addr);
 }
 

@@ -62,7 +62,7 @@ struct api_msg {
 };
 
 struct ws_client {
-	struct api_conn *conn;
+	struct lws *wsi;
 	struct api_session *sess;
 	struct api_tenant *t;
 	uint32_t topics;
@@ -158,7 +158,7 @@ static void client_kill(struct ws_client *c)
 	if (c->dead)
 		return;
 	c->dead = true;
-	lws_callback_on_writable(c->conn->wsi);
+	lws_callback_on_writable(c->wsi);
 }
 
 static void client_push(struct api *a, struct ws_client *c, struct api_msg *m)
@@ -172,7 +172,8 @@ static void client_push(struct api *a, struct ws_client *c, struct api_msg *m)
 		struct api_msg **q;
 		if (c->qlen >= max || !(q = malloc(cap * sizeof(*q)))) {
 			atomic_fetch_add(&a->n_ws_dropped_slow, 1);
-			log_warn("api", "tenant=%s event=ws_dropped user=%s reason=slow_reader queued=%u",
+			log_warn("api",
+				 "tenant=%s event=ws_dropped user=%s reason=slow_reader queued=%u",
 				 c->t->id, c->sess->user, c->qlen);
 			client_kill(c);
 			return;
@@ -187,7 +188,7 @@ static void client_push(struct api *a, struct ws_client *c, struct api_msg *m)
 	c->q[(c->qhead + c->qlen++) % c->qcap] = m;
 	m->refs++;
 	if (c->qlen == 1)
-		lws_callback_on_writable(c->conn->wsi);
+		lws_callback_on_writable(c->wsi);
 }
 
 static bool wants(const struct ws_client *c, const struct api_msg *m)
@@ -249,12 +250,11 @@ int api__ws_open(struct api_conn *conn, struct api_session *s)
 
 	if (!s || !api__rate_ok(a, s))
 		return EACCES;
-	if (atomic_load(&a->n_ws) >= DEF(a->c.ws_max, 20000) ||
-	    s->nws >= DEF(a->c.ws_per_token, 8))
+	if (atomic_load(&a->n_ws) >= DEF(a->c.ws_max, 20000) || s->nws >= DEF(a->c.ws_per_token, 8))
 		return EBUSY;
 	if (!(c = calloc(1, sizeof(*c))))
 		return ENOMEM;
-	c->conn = conn;
+	c->wsi = conn->wsi;
 	c->sess = s;
 	c->bidx = SIZE_MAX;
 	if (!(c->t = tenant_get(a, s->tenant))) {
@@ -379,8 +379,8 @@ static void subscribe(struct api *a, struct ws_client *c, json_t *list)
 		    !(topics[k].roles & c->sess->roles)) {
 			json_decref(names);
 			send_direct(a, c,
-				    json_pack("{s:s, s:{s:s, s:s}}", "type", "error", "error", "code",
-					      "forbidden_topic", "message",
+				    json_pack("{s:s, s:{s:s, s:s}}", "type", "error", "error",
+					      "code", "forbidden_topic", "message",
 					      n ? n : "topics are strings"));
 			return;
 		}

@@ -57,8 +57,7 @@ bool api__fields(struct api_conn *conn, json_t *obj, const char *const *allowed)
 	return true;
 }
 
-bool api__str(struct api_conn *conn, json_t *obj, const char *key, bool required,
-	      const char **out)
+bool api__str(struct api_conn *conn, json_t *obj, const char *key, bool required, const char **out)
 {
 	json_t *v = json_object_get(obj, key);
 	char msg[160];

@@ -16,8 +16,8 @@
 #include "core/clock.h"
 #include "core/config.h"
 
-#define ANY (API_ROLE_AGENT | API_ROLE_SUPERVISOR | API_ROLE_ADMIN | API_ROLE_QA)
-#define SUP (API_ROLE_SUPERVISOR | API_ROLE_ADMIN)
+#define ANY  (API_ROLE_AGENT | API_ROLE_SUPERVISOR | API_ROLE_ADMIN | API_ROLE_QA)
+#define SUP  (API_ROLE_SUPERVISOR | API_ROLE_ADMIN)
 #define HIST (API_ROLE_SUPERVISOR | API_ROLE_ADMIN | API_ROLE_QA)
 
 typedef void(route_h)(struct api_conn *conn, struct api_session *s, const char *target);
@@ -60,8 +60,8 @@ static void h_login(struct api_conn *conn, struct api_session *s, const char *ta
 	}
 	if (api__login_blocked(conn->a, conn->peer, t, u)) {
 		json_decref(b);
-		api__respond_error(conn, 429, "blocked",
-				   "too many failed logins; try again later", NULL);
+		api__respond_error(conn, 429, "blocked", "too many failed logins; try again later",
+				   NULL);
 		return;
 	}
 	memset(&j, 0, sizeof(j));
@@ -90,8 +90,8 @@ static json_t *roles_json(uint32_t roles)
 static void h_me(struct api_conn *conn, struct api_session *s, const char *target)
 {
 	api__respond(conn, 200,
-		     json_pack("{s:s, s:s, s:o}", "tenant", s->tenant, "username", s->user,
-			       "roles", roles_json(s->roles)));
+		     json_pack("{s:s, s:s, s:o}", "tenant", s->tenant, "username", s->user, "roles",
+			       roles_json(s->roles)));
 }
 
 /* ---- the engine's live state and commands ---- */
@@ -133,8 +133,8 @@ static void state_cmd(struct api_conn *conn, struct api_session *s, const char *
 	}
 	if (reason && strcmp(st, "not_ready")) {
 		json_decref(b);
-		api__respond_error(conn, 400, "invalid_field",
-				   "a reason goes only with not_ready", "reason");
+		api__respond_error(conn, 400, "invalid_field", "a reason goes only with not_ready",
+				   "reason");
 		return;
 	}
 	api__engine(conn, s, API_OP_AGENT_STATE, who, b);
@@ -287,10 +287,9 @@ static void h_interactions(struct api_conn *conn, struct api_session *s, const c
 {
 	static const char *const strs[] = {"queue",	  "agent",  "channel", "direction",
 					   "disposition", "number", "contact", NULL};
-	static const char *const known[] = {"queue",	 "agent",    "channel", "direction",
-					    "disposition", "number",   "contact", "since",
-					    "until",	 "abandoned", "limit",	 "cursor",
-					    "token",	 NULL};
+	static const char *const known[] = {
+	    "queue", "agent", "channel",   "direction", "disposition", "number", "contact",
+	    "since", "until", "abandoned", "limit",	"cursor",      "token",	 NULL};
 	struct api_job j;
 	json_t *args = json_object();
 	char buf[256];
@@ -299,14 +298,15 @@ static void h_interactions(struct api_conn *conn, struct api_session *s, const c
 	/* Unknown parameters are refused like unknown fields. */
 	for (const char *p = conn->query; *p;) {
 		const char *eq = strchr(p, '='), *amp = strchr(p, '&');
-		size_t n = eq && (!amp || eq < amp) ? (size_t)(eq - p) : amp ? (size_t)(amp - p)
-									   : strlen(p);
+		size_t n = eq && (!amp || eq < amp) ? (size_t)(eq - p)
+			   : amp		    ? (size_t)(amp - p)
+						    : strlen(p);
 		bool ok = false;
 		for (size_t i = 0; known[i] && !ok; i++)
 			ok = strlen(known[i]) == n && !strncmp(known[i], p, n);
 		if (!ok) {
-			snprintf(buf, sizeof(buf), "unknown parameter \"%.*s\"", (int)(n > 64 ? 64 : n),
-				 p);
+			snprintf(buf, sizeof(buf), "unknown parameter \"%.*s\"",
+				 (int)(n > 64 ? 64 : n), p);
 			json_decref(args);
 			api__respond_error(conn, 400, "unknown_parameter", buf, NULL);
 			return;
@@ -334,8 +334,8 @@ static void h_interactions(struct api_conn *conn, struct api_session *s, const c
 		limit = strtol(buf, &end, 10);
 		if (*end || limit < 1 || limit > 500) {
 			json_decref(args);
-			api__respond_error(conn, 400, "invalid_parameter",
-					   "limit must be 1 to 500", "limit");
+			api__respond_error(conn, 400, "invalid_parameter", "limit must be 1 to 500",
+					   "limit");
 			return;
 		}
 	}
@@ -376,7 +376,9 @@ static void h_agent_states(struct api_conn *conn, struct api_session *s, const c
 	struct api_job j;
 	json_t *args = json_object();
 
-	if (!(s->roles & SUP) && strcmp(target, s->user)) {
+	const struct cfg_tenant *ct = cfg_tenant_find(conn->a->c.cfg, s->tenant);
+
+	if ((!(s->roles & SUP) && strcmp(target, s->user)) || !ct || !cfg_user_find(ct, target)) {
 		json_decref(args);
 		api__respond_error(conn, 404, "not_found", "no such agent", NULL);
 		return;
@@ -484,8 +486,8 @@ void api__route(struct api_conn *conn)
 		snprintf(conn->user, sizeof(conn->user), "%s", s->user);
 		conn->roles = s->roles;
 		if (!(s->roles & r->roles)) {
-			api__respond_error(conn, 403, "forbidden",
-					   "your role does not allow this", NULL);
+			api__respond_error(conn, 403, "forbidden", "your role does not allow this",
+					   NULL);
 			return;
 		}
 		r->h(conn, s, target);

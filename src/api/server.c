@@ -98,14 +98,12 @@ void api_reply_text(struct api *a, uint64_t req, int status, const char *ctype, 
 		api__post(a, r);
 }
 
-void api_reply_error(struct api *a, uint64_t req, int status, const char *code,
-		     const char *message)
+void api_reply_error(struct api *a, uint64_t req, int status, const char *code, const char *message)
 {
 	api_reply(a, req, status, api__error_json(code, message, NULL));
 }
 
-int api_event(struct api *a, const char *tenant, const char *type, const char *agent,
-	      json_t *data)
+int api_event(struct api *a, const char *tenant, const char *type, const char *agent, json_t *data)
 {
 	struct api_evin *ev;
 
@@ -167,7 +165,7 @@ int api__pending_add(struct api *a, struct api_conn *conn, uint64_t *out)
 
 	if (a->pending[slot])
 		return EBUSY;
-	a->pending[slot] = conn;
+	a->pending[slot] = conn->wsi;
 	conn->req = id;
 	conn->deadline_ms = clock_mono_ms() + DEF(a->c.req_timeout_ms, 5000);
 	*out = id;
@@ -178,7 +176,7 @@ static void pending_del(struct api *a, struct api_conn *conn)
 {
 	if (conn->req) {
 		size_t slot = conn->req & (API_PENDING_MAX - 1);
-		if (a->pending[slot] == conn)
+		if (a->pending[slot] == conn->wsi)
 			a->pending[slot] = NULL;
 		conn->req = 0;
 	}
@@ -198,7 +196,7 @@ static void inbox_drain(struct api *a)
 	pthread_mutex_unlock(&a->lock);
 	for (; r; r = rn) {
 		size_t slot = r->req & (API_PENDING_MAX - 1);
-		struct api_conn *conn = a->pending[slot];
+		struct api_conn *conn = a->pending[slot] ? lws_wsi_user(a->pending[slot]) : NULL;
 		rn = r->next;
 		r->next = NULL;
 		if (!conn || conn->req != r->req || conn->resp) {
@@ -222,12 +220,11 @@ static void inbox_drain(struct api *a)
 						      "tenant", r->tenant, "username", r->user,
 						      "roles", json_array());
 				json_t *roles = json_object_get(j, "roles");
-				static const char *const names[] = {"agent", "supervisor",
-								    "admin", "qa"};
+				static const char *const names[] = {"agent", "supervisor", "admin",
+								    "qa"};
 				for (int i = 0; i < 4; i++)
 					if (r->roles & (1u << i))
-						json_array_append_new(roles,
-								      json_string(names[i]));
+						json_array_append_new(roles, json_string(names[i]));
 				r->body = json_dumps(j, JSON_COMPACT);
 				json_decref(j);
 				sodium_memzero(tok, sizeof(tok));
@@ -273,22 +270,38 @@ static int ensure_out(struct api *a, size_t need)
 static const char *status_text(int s)
 {
 	switch (s) {
-	case 200: return "OK";
-	case 201: return "Created";
-	case 204: return "No Content";
-	case 206: return "Partial Content";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 409: return "Conflict";
-	case 413: return "Payload Too Large";
-	case 415: return "Unsupported Media Type";
-	case 429: return "Too Many Requests";
-	case 503: return "Service Unavailable";
-	case 504: return "Gateway Timeout";
-	default: return s >= 500 ? "Internal Server Error" : "Error";
+	case 200:
+		return "OK";
+	case 201:
+		return "Created";
+	case 204:
+		return "No Content";
+	case 206:
+		return "Partial Content";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 409:
+		return "Conflict";
+	case 413:
+		return "Payload Too Large";
+	case 415:
+		return "Unsupported Media Type";
+	case 429:
+		return "Too Many Requests";
+	case 503:
+		return "Service Unavailable";
+	case 504:
+		return "Gateway Timeout";
+	default:
+		return s >= 500 ? "Internal Server Error" : "Error";
 	}
 }
 
@@ -316,6 +329,18 @@ static int write_resp(struct api_conn *conn, const struct api_resp *r)
 	return lws_http_transaction_completed(conn->wsi) ? -1 : 0;
 }
 
+/* One answer per request: a second (which would be a bug) replaces the first. */
+static void set_resp(struct api_conn *conn, struct api_resp *r)
+{
+	if (conn->resp) {
+		log_error("api", "event=double_response path=%s", conn->path);
+		free(conn->resp->body);
+		free(conn->resp);
+	}
+	conn->resp = r;
+	lws_callback_on_writable(conn->wsi);
+}
+
 void api__respond_text(struct api_conn *conn, int status, const char *ctype, const char *text,
 		       size_t len)
 {
@@ -329,8 +354,7 @@ void api__respond_text(struct api_conn *conn, int status, const char *ctype, con
 	r = resp_new(0, copy ? status : 500, ctype, copy, copy ? len : 0);
 	if (!r)
 		return;
-	conn->resp = r;
-	lws_callback_on_writable(conn->wsi);
+	set_resp(conn, r);
 }
 
 void api__respond(struct api_conn *conn, int status, json_t *body)
@@ -342,8 +366,7 @@ void api__respond(struct api_conn *conn, int status, json_t *body)
 	r = resp_new(0, status, "application/json", text, text ? strlen(text) : 0);
 	if (!r)
 		return;
-	conn->resp = r;
-	lws_callback_on_writable(conn->wsi);
+	set_resp(conn, r);
 }
 
 void api__respond_error(struct api_conn *conn, int status, const char *code, const char *msg,
@@ -423,8 +446,8 @@ static void read_query(struct api_conn *conn)
 
 	conn->query[0] = '\0';
 	for (int i = 0;; i++) {
-		int n = lws_hdr_copy_fragment(conn->wsi, frag, sizeof(frag), WSI_TOKEN_HTTP_URI_ARGS,
-					      i);
+		int n = lws_hdr_copy_fragment(conn->wsi, frag, sizeof(frag),
+					      WSI_TOKEN_HTTP_URI_ARGS, i);
 		if (n <= 0)
 			break;
 		if (off + (size_t)n + 2 >= sizeof(conn->query))
@@ -449,6 +472,7 @@ static void conn_reset(struct api_conn *conn)
 	conn->body = NULL;
 	conn->body_len = conn->body_cap = 0;
 	conn->body_too_big = false;
+	conn->dispatched = false;
 	if (conn->resp) {
 		free(conn->resp->body);
 		free(conn->resp);
@@ -460,6 +484,8 @@ static int body_add(struct api_conn *conn, const void *in, size_t len)
 {
 	size_t max = DEF(conn->a->c.max_body, 1u << 20);
 
+	if (!len)
+		return 0;
 	if (conn->body_too_big || conn->body_len + len > max) {
 		conn->body_too_big = true;
 		return 0;
@@ -532,6 +558,9 @@ static int serve_static(struct api_conn *conn)
 
 static void dispatch(struct api_conn *conn)
 {
+	if (conn->dispatched)
+		return;
+	conn->dispatched = true;
 	atomic_fetch_add(&conn->a->n_requests, 1);
 	if (conn->body_too_big) {
 		api__respond_error(conn, 413, "too_large", "request body too large", NULL);
@@ -551,7 +580,7 @@ static void timeouts(struct api *a)
 	uint64_t now = clock_mono_ms();
 
 	for (size_t i = 0; i < API_PENDING_MAX; i++) {
-		struct api_conn *conn = a->pending[i];
+		struct api_conn *conn = a->pending[i] ? lws_wsi_user(a->pending[i]) : NULL;
 		if (conn && now >= conn->deadline_ms) {
 			pending_del(a, conn);
 			api__respond_error(conn, 504, "timeout", "no answer in time", NULL);
@@ -616,6 +645,8 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 	case LWS_CALLBACK_HTTP_FILE_COMPLETION:
 		return lws_http_transaction_completed(wsi) ? -1 : 0;
 	case LWS_CALLBACK_CLOSED_HTTP:
+	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+		/* The transaction or the connection is over; lws frees this data next. */
 		if (conn && conn->a)
 			conn_reset(conn);
 		return 0;
@@ -695,8 +726,8 @@ static void lws_log(int level, const char *line)
 
 	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 		n--;
-	log_write(level & LLL_ERR ? LOG_LEVEL_ERROR : LOG_LEVEL_WARN, "api", "event=lws msg=\"%.*s\"",
-		  (int)n, line);
+	log_write(level & LLL_ERR ? LOG_LEVEL_ERROR : LOG_LEVEL_WARN, "api",
+		  "event=lws msg=\"%.*s\"", (int)n, line);
 }
 
 /* Checks what the listener really bound: the address asked for, never a wider one. */

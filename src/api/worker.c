@@ -293,9 +293,10 @@ static int state_row(const struct store_agent_state *st, void *arg)
 	char a1[32], a2[32];
 
 	json_array_append_new(
-	    items, json_pack("{s:s, s:s, s:s?, s:s, s:s?}", "agent", st->agent, "state", st->state,
-			     "reason", st->reason, "start", clock_iso8601(st->start_ms, a1, sizeof(a1)),
-			     "end", st->end_ms ? clock_iso8601(st->end_ms, a2, sizeof(a2)) : NULL));
+	    items,
+	    json_pack("{s:s, s:s, s:s?, s:s, s:s?}", "agent", st->agent, "state", st->state,
+		      "reason", st->reason, "start", clock_iso8601(st->start_ms, a1, sizeof(a1)),
+		      "end", st->end_ms ? clock_iso8601(st->end_ms, a2, sizeof(a2)) : NULL));
 	return json_array_size(items) >= 10000;
 }
 
@@ -304,11 +305,11 @@ static int audit_row(const struct store_audit *au, void *arg)
 	json_t *items = arg;
 	char t[32];
 
-	json_array_append_new(items, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s?}", "id",
-					       au->id, "time",
-					       clock_iso8601(au->ts_ms, t, sizeof(t)), "actor",
-					       au->actor, "object", au->object, "key", au->key,
-					       "action", au->action, "detail", au->detail));
+	json_array_append_new(items,
+			      json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s?}", "id", au->id,
+					"time", clock_iso8601(au->ts_ms, t, sizeof(t)), "actor",
+					au->actor, "object", au->object, "key", au->key, "action",
+					au->action, "detail", au->detail));
 	return json_array_size(items) >= 10000;
 }
 

@@ -99,8 +99,8 @@ static void agent_state(struct engine *e, struct eng_tenant *t, const struct api
 	err = eng__agent_set_state(u, to, reason);
 	if (err == EINVAL) {
 		api_reply(e->api, m->req, 400,
-			  json_pack("{s:{s:s, s:s, s:s}}", "error", "code", "invalid_field", "message",
-				    "unknown reason code", "field", "reason"));
+			  json_pack("{s:{s:s, s:s, s:s}}", "error", "code", "invalid_field",
+				    "message", "unknown reason code", "field", "reason"));
 		return;
 	}
 	if (err) {
@@ -298,7 +298,11 @@ static void hangup(struct engine *e, struct eng_tenant *t, const struct api_cmd 
 	log_info("engine", "tenant=%s call=%llu event=api_hangup by=%s", t->ct->id,
 		 (unsigned long long)c->id, m->user);
 	eng__timeline(c, "hangup_requested", "by", m->user);
-	eng__call_hangup(c, 0, is_sup(m->roles) && strcmp(eng__call_agent(c) ? eng__call_agent(c) : "", m->user) ? "system" : "agent");
+	eng__call_hangup(c, 0,
+			 is_sup(m->roles) &&
+				 strcmp(eng__call_agent(c) ? eng__call_agent(c) : "", m->user)
+			     ? "system"
+			     : "agent");
 	api_reply(e->api, m->req, 200, json_pack("{s:s}", "interaction", c->ix_id));
 }
 
@@ -325,8 +329,9 @@ static void proc_figures(double *cpu_s, double *rss_bytes)
 	*cpu_s = *rss_bytes = 0;
 	if (!f)
 		return;
-	if (fscanf(f, "%*d %*s %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu %*d %*d %*d %*d "
-		      "%*d %*d %*u %*u %ld",
+	if (fscanf(f,
+		   "%*d %*s %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu %*d %*d %*d %*d "
+		   "%*d %*d %*u %*u %ld",
 		   &ut, &st, &rss) == 3) {
 		*cpu_s = (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 		*rss_bytes = (double)rss * (double)sysconf(_SC_PAGESIZE);
@@ -351,8 +356,9 @@ static void metrics(struct engine *e, const struct api_cmd *m)
 		media_stats_get(e->media, &ms);
 	api_stats(e->api, &as);
 	proc_figures(&cpu, &rss);
-	crm_buf_printf(&b, "# HELP centrala_calls_active Calls in progress.\n"
-			   "# TYPE centrala_calls_active gauge\ncentrala_calls_active %zu\n",
+	crm_buf_printf(&b,
+		       "# HELP centrala_calls_active Calls in progress.\n"
+		       "# TYPE centrala_calls_active gauge\ncentrala_calls_active %zu\n",
 		       e->ncalls);
 	crm_buf_puts(&b, "# HELP centrala_calls_total Calls ended, by result.\n"
 			 "# TYPE centrala_calls_total counter\n");
@@ -402,8 +408,8 @@ static void metrics(struct engine *e, const struct api_cmd *m)
 		for (int s = 0; s < ACD_STATE_COUNT; s++) {
 			crm_buf_puts(&b, "centrala_agents{tenant=\"");
 			label(&b, t->ct->id);
-			crm_buf_printf(&b, "\",state=\"%s\"} %u\n", acd_state_name((enum acd_state)s),
-				       by[s]);
+			crm_buf_printf(&b, "\",state=\"%s\"} %u\n",
+				       acd_state_name((enum acd_state)s), by[s]);
 		}
 	}
 	crm_buf_printf(

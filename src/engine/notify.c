@@ -51,8 +51,8 @@ void eng__ev_contact(struct call *c, const char *type, struct eng_user *u)
 
 	if (!e->api)
 		return;
-	d = json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s?}", "interaction", c->ix_id, "from",
-		      c->from, "to", c->to, "number", c->number[0] ? c->number : NULL, "queue",
+	d = json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s?}", "interaction", c->ix_id, "from", c->from,
+		      "to", c->to, "number", c->number[0] ? c->number : NULL, "queue",
 		      c->queue[0] ? c->queue : NULL, "agent", agent);
 	if (!d)
 		return;

@@ -1,0 +1,203 @@
+"""The REST API and events without calls: errors, the access matrix, agent state through
+the engine, events with since=N, login limits, metrics, and the OpenAPI document checked
+against real responses. usage: api_basic.py HTTP_PORT"""
+import json
+import socket
+import sys
+import time
+
+sys.path.insert(0, __import__("os").path.dirname(__file__))
+from api import Api, WebSocket, check_response  # noqa: E402
+
+api = Api(int(sys.argv[1]))
+call = api.call
+
+# ---- health, documents, bad input ----
+st, b, _ = call("GET", "/healthz")
+assert st == 200 and b == {"status": "ok"}, (st, b)
+st, doc, _ = call("GET", "/api/v1/openapi.json")
+assert st == 200 and doc["openapi"].startswith("3.1"), st
+st, b, _ = call("POST", "/api/v1/login", raw='{"tenant": "acme", ')
+assert st == 400 and b["error"]["code"] == "invalid_json" and b["error"]["offset"] == 19, b
+st, b, _ = call("POST", "/api/v1/login", body={"tenant": "acme", "username": "alice",
+                                               "password": "x", "extra": 1})
+assert st == 400 and b["error"]["field"] == "extra", b
+st, b, _ = call("POST", "/api/v1/login", body={"tenant": "acme", "username": "alice"})
+assert st == 400 and b["error"]["field"] == "password", b
+st, b, _ = call("POST", "/api/v1/login", body={"tenant": "acme", "username": "alice",
+                                               "password": "wrong"})
+assert st == 401 and b["error"]["code"] == "invalid_credentials", b
+check_response(doc, "POST", "/api/v1/login", st, b)
+st, b, _ = call("POST", "/api/v1/login", body={"tenant": "acme", "username": "nobody",
+                                               "password": "wrong"})
+assert st == 401, b
+st, b, _ = call("POST", "/api/v1/login", raw="x" * (2 << 20))
+assert st == 413 and b["error"]["code"] == "too_large", (st, b)
+st, b, _ = call("GET", "/api/v1/nothing")
+assert st == 404 and b["error"]["code"] == "not_found", b
+st, b, _ = call("DELETE", "/api/v1/me")
+assert st == 405, (st, b)
+
+tok = {r: api.login(*a) for r, a in {
+    "agent": ("acme", "alice", "alice-secret"),
+    "sup": ("acme", "bob", "bob-secret"),
+    "admin": ("acme", "ada", "ada-secret"),
+    "qa": ("acme", "quinn", "quinn-secret"),
+    "other": ("beta", "carl", "carl-secret"),
+}.items()}
+tok["none"] = None
+st, b, _ = call("POST", "/api/v1/login", body={"tenant": "acme", "username": "alice",
+                                               "password": "alice-secret"})
+check_response(doc, "POST", "/api/v1/login", st, b)
+assert b["roles"] == ["agent"], b
+
+# ---- the access matrix: every endpoint x every kind of caller ----
+ready = {"state": "ready"}
+matrix = [
+    # method, path, doc path, body, {caller: status}
+    ("GET", "/api/v1/me", "/api/v1/me", None,
+     dict(none=401, agent=200, sup=200, admin=200, qa=200, other=200)),
+    # An admin who is not an agent has no agent state: not found.
+    ("GET", "/api/v1/agents/me", "/api/v1/agents/me", None,
+     dict(none=401, agent=200, sup=200, admin=404, qa=403, other=200)),
+    ("PUT", "/api/v1/agents/me/state", "/api/v1/agents/me/state", ready,
+     dict(none=401, agent=200, sup=200, admin=404, qa=403, other=200)),
+    ("GET", "/api/v1/agents", "/api/v1/agents", None,
+     dict(none=401, agent=403, sup=200, admin=200, qa=403, other=200)),
+    ("PUT", "/api/v1/agents/alice/state", "/api/v1/agents/{username}/state", ready,
+     dict(none=401, agent=403, sup=200, admin=200, qa=403, other=404)),
+    ("GET", "/api/v1/agents/alice/states", "/api/v1/agents/{username}/states", None,
+     dict(none=401, agent=200, sup=200, admin=200, qa=404, other=404)),
+    ("GET", "/api/v1/agents/bob/states", "/api/v1/agents/{username}/states", None,
+     dict(none=401, agent=404, sup=200, admin=200, qa=404, other=404)),
+    ("GET", "/api/v1/queues", "/api/v1/queues", None,
+     dict(none=401, agent=200, sup=200, admin=200, qa=403, other=200)),
+    ("GET", "/api/v1/queues/support", "/api/v1/queues/{id}", None,
+     dict(none=401, agent=200, sup=200, admin=200, qa=403, other=404)),
+    ("GET", "/api/v1/calls", "/api/v1/calls", None,
+     dict(none=401, agent=403, sup=200, admin=200, qa=403, other=200)),
+    ("POST", "/api/v1/calls/NOPE/hangup", "/api/v1/calls/{interaction}/hangup", None,
+     dict(none=401, agent=404, sup=404, admin=404, qa=403, other=404)),
+    ("GET", "/api/v1/interactions", "/api/v1/interactions", None,
+     dict(none=401, agent=200, sup=200, admin=200, qa=200, other=200)),
+    ("GET", "/api/v1/interactions/NOPE", "/api/v1/interactions/{id}", None,
+     dict(none=401, agent=404, sup=404, admin=404, qa=404, other=404)),
+    ("PUT", "/api/v1/interactions/NOPE/disposition", "/api/v1/interactions/{id}/disposition",
+     {"code": "sale"}, dict(none=401, agent=404, sup=404, admin=404, qa=403, other=404)),
+    ("GET", "/api/v1/audit", "/api/v1/audit", None,
+     dict(none=401, agent=403, sup=403, admin=200, qa=403, other=200)),
+    ("GET", "/metrics", "/metrics", None,
+     dict(none=200, agent=200, sup=200, admin=200, qa=200, other=200)),
+]
+for method, path, dpath, body, want in matrix:
+    assert dpath in doc["paths"] and method.lower() in doc["paths"][dpath], \
+        f"{method} {dpath} is not in the OpenAPI document"
+    for who, status in want.items():
+        st, b, _ = call(method, path, tok[who], body)
+        assert st == status, f"{method} {path} as {who}: {st}, expected {status}: {b}"
+        if isinstance(b, dict):
+            check_response(doc, method, dpath, st, b)
+print(f"access matrix: {sum(len(m[4]) for m in matrix)} requests as expected")
+
+# Another tenant's lists hold only its own objects.
+st, b, _ = call("GET", "/api/v1/agents", tok["other"])
+assert [a["username"] for a in b["items"]] == ["carl"], b
+st, b, _ = call("GET", "/api/v1/queues", tok["other"])
+assert [q["id"] for q in b["items"]] == ["beta-q"], b
+
+# ---- agent state through the engine ----
+st, b, _ = call("PUT", "/api/v1/agents/me/state", tok["agent"],
+                {"state": "not_ready", "reason": "nonsense"})
+assert st == 400 and b["error"]["field"] == "reason", b
+st, b, _ = call("PUT", "/api/v1/agents/me/state", tok["agent"],
+                {"state": "ready", "reason": "lunch"})
+assert st == 400 and b["error"]["field"] == "reason", b
+st, b, _ = call("PUT", "/api/v1/agents/me/state", tok["agent"], {"state": "sleeping"})
+assert st == 400 and b["error"]["field"] == "state", b
+
+ws_a = WebSocket(api.port, tok["agent"])
+ws_a.send({"subscribe": ["agents"]})
+m = ws_a.recv()
+assert m["type"] == "error" and m["error"]["code"] == "forbidden_topic", m
+ws_a.send({"subscribe": ["agent.me"]})
+m = ws_a.recv()
+assert m["type"] == "subscribed" and m["data"]["topics"] == ["agent.me"], m
+ws_s = WebSocket(api.port, tok["sup"])
+ws_s.send({"subscribe": ["agents", "queues"]})
+assert ws_s.recv()["type"] == "subscribed"
+ws_o = WebSocket(api.port, tok["other"])
+ws_o.send({"subscribe": ["agents", "queues", "interactions"]})
+assert ws_o.recv()["type"] == "subscribed"
+
+st, b, _ = call("PUT", "/api/v1/agents/alice/state", tok["sup"],
+                {"state": "not_ready", "reason": "lunch"})
+assert st == 200 and b["state"] == "not_ready" and b["reason"] == "lunch", b
+m, _ = ws_a.wait(lambda m: m.get("type") == "agent.state" and m["data"]["state"] == "not_ready")
+assert m["data"]["agent"] == "alice" and m["data"]["reason"] == "lunch", m
+check_response(doc, "GET", "/api/v1/events", 101, m)
+m2, _ = ws_s.wait(lambda m: m.get("type") == "agent.state" and m["data"]["state"] == "not_ready")
+assert m2["seq"] == m["seq"], (m, m2)
+last = m["seq"]
+st, b, _ = call("GET", "/api/v1/agents/me", tok["agent"])
+assert b["state"] == "not_ready" and b["reason"] == "lunch", b
+
+# Missed while away: since=N replays what came after N, for the topics subscribed.
+ws_a.close()
+for s in ("ready", "logged_out"):
+    st, b, _ = call("PUT", "/api/v1/agents/me/state", tok["agent"], {"state": s})
+    assert st == 200 and b["state"] == s, b
+ws_a = WebSocket(api.port, tok["agent"], since=last)
+ws_a.send({"subscribe": ["agent.me"]})
+assert ws_a.recv()["type"] == "subscribed"
+got = [ws_a.recv(), ws_a.recv()]
+assert [g["data"]["state"] for g in got] == ["ready", "logged_out"], got
+assert [g["seq"] for g in got] == [last + 1, last + 2], got
+# The other tenant's supervisor heard none of it.
+try:
+    m = ws_o.recv(timeout=1.0)
+    raise AssertionError(f"another tenant's event leaked: {m}")
+except socket.timeout:
+    pass
+
+# The agent's state history is in the store (written behind).
+time.sleep(0.5)
+st, b, _ = call("GET", "/api/v1/agents/alice/states", tok["sup"])
+assert st == 200 and [x["state"] for x in b["items"]][-3:] == ["not_ready", "ready",
+                                                               "logged_out"], b
+check_response(doc, "GET", "/api/v1/agents/{username}/states", st, b)
+
+# ---- metrics ----
+st, text, _ = call("GET", "/metrics")
+for name in ("centrala_calls_active", 'centrala_calls_total{tenant="acme",result="answered"}',
+             'centrala_queue_waiting{tenant="acme",queue="support"}',
+             'centrala_agents{tenant="acme",state="logged_out"}',
+             'centrala_service_level{tenant="beta",queue="beta-q"}',
+             "centrala_ws_clients 3", "centrala_store_backlog", "process_cpu_seconds_total"):
+    assert name in text, f"{name} missing from /metrics"
+
+# ---- logins: a user's block, a token's end ----
+for _ in range(5):
+    st, b, _ = call("POST", "/api/v1/login", body={"tenant": "acme", "username": "quinn",
+                                                   "password": "guess"})
+    assert st == 401, b
+st, b, _ = call("POST", "/api/v1/login", body={"tenant": "acme", "username": "quinn",
+                                               "password": "quinn-secret"})
+assert st == 429 and b["error"]["code"] == "blocked", (st, b)
+assert api.login("acme", "alice", "alice-secret")  # others from the same address still may
+st, b, _ = call("POST", "/api/v1/logout", tok["sup"])
+assert st == 204, st
+st, b, _ = call("GET", "/api/v1/me", tok["sup"])
+assert st == 401, st
+try:
+    deadline = time.time() + 3
+    while time.time() < deadline:  # events queued before the logout may come first
+        ws_s.recv(timeout=deadline - time.time())
+    raise AssertionError("the logged-out token's socket stayed open")
+except ConnectionError:
+    pass
+try:
+    WebSocket(api.port, tok["sup"])
+    raise AssertionError("a revoked token opened a socket")
+except (ConnectionError, OSError):
+    pass
+print("api basic: ok")
