@@ -33,7 +33,8 @@ assert d["ivr"].get("segment") == "gold" and d["ivr"].get("account") == "A-22123
 assert d["wait_s"] >= 0, d
 ix = d["interaction"]
 with open(out, "w") as f:
-    json.dump({"offered_at": t_offer, "interaction": ix, "contact": d["contact"]["id"]}, f)
+    json.dump({"offered_at": t_offer, "event_time": offer["time"], "interaction": ix,
+               "contact": d["contact"]["id"]}, f)
 
 # While it rings, the agent's own view names the call.
 st, me, _ = api.call("GET", "/api/v1/agents/me", alice)
