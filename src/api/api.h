@@ -54,6 +54,8 @@ enum api_op {
 	API_OP_CALLS_LIST,	 /* calls in progress (supervisor) */
 	API_OP_DISPOSITION,	 /* target: interaction id; args {code, notes?} */
 	API_OP_CALL_HANGUP,	 /* target: interaction id */
+	API_OP_CALL_DIAL,	 /* click-to-dial for the caller; args {number} */
+	API_OP_CALL_TRANSFER,	 /* target: interaction id; args {user | queue | flow | number} */
 	API_OP_METRICS,		 /* the Prometheus text of every tenant */
 };
 

@@ -180,6 +180,75 @@ static void h_hangup(struct api_conn *conn, struct api_session *s, const char *t
 	api__engine(conn, s, API_OP_CALL_HANGUP, target, NULL);
 }
 
+/* A number to dial: digits with an optional leading +, at most 32. */
+static bool dialable(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!n || n > 32)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (i == 0 && s[i] == '+')))
+			return false;
+	return n > (s[0] == '+');
+}
+
+static void h_dial(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	static const char *const fields[] = {"number", NULL};
+	const char *number;
+	json_t *b = api__body(conn);
+
+	if (!b)
+		return;
+	if (!api__fields(conn, b, fields) || !api__str(conn, b, "number", true, &number)) {
+		json_decref(b);
+		return;
+	}
+	if (!dialable(number)) {
+		json_decref(b);
+		api__respond_error(conn, 400, "invalid_field",
+				   "number must be digits with an optional leading +", "number");
+		return;
+	}
+	api__engine(conn, s, API_OP_CALL_DIAL, NULL, b);
+}
+
+static void h_transfer(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	static const char *const fields[] = {"user", "queue", "flow", "number", NULL};
+	const char *v;
+	int n = 0;
+	json_t *b = api__body(conn);
+
+	if (!b)
+		return;
+	if (!api__fields(conn, b, fields)) {
+		json_decref(b);
+		return;
+	}
+	for (size_t i = 0; fields[i]; i++) {
+		if (!api__str(conn, b, fields[i], false, &v)) {
+			json_decref(b);
+			return;
+		}
+		n += v != NULL;
+	}
+	if (n != 1) {
+		json_decref(b);
+		api__respond_error(conn, 400, "invalid_field",
+				   "give exactly one of user, queue, flow and number", NULL);
+		return;
+	}
+	if ((v = json_string_value(json_object_get(b, "number"))) && !dialable(v)) {
+		json_decref(b);
+		api__respond_error(conn, 400, "invalid_field",
+				   "number must be digits with an optional leading +", "number");
+		return;
+	}
+	api__engine(conn, s, API_OP_CALL_TRANSFER, target, b);
+}
+
 static bool disposition_known(const struct cfg *cfg, const char *tenant, const char *code)
 {
 	const struct cfg_tenant *t = cfg_tenant_find(cfg, tenant);
@@ -423,7 +492,9 @@ static const struct route routes[] = {
     {M_GET, "/api/v1/queues", API_ROLE_AGENT | SUP, h_queues},
     {M_GET, "/api/v1/queues/*", API_ROLE_AGENT | SUP, h_queue},
     {M_GET, "/api/v1/calls", SUP, h_calls},
+    {M_POST, "/api/v1/calls", API_ROLE_AGENT | SUP, h_dial},
     {M_POST, "/api/v1/calls/*/hangup", API_ROLE_AGENT | SUP, h_hangup},
+    {M_POST, "/api/v1/calls/*/transfer", API_ROLE_AGENT | SUP, h_transfer},
     {M_GET, "/api/v1/interactions", ANY, h_interactions},
     {M_GET, "/api/v1/interactions/*", ANY, h_interaction},
     {M_PUT, "/api/v1/interactions/*/disposition", API_ROLE_AGENT | SUP, h_disposition},

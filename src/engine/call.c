@@ -254,6 +254,8 @@ size_t eng__ring_user(struct call *c, struct eng_user *u)
 		    .uri = contacts[i],
 		    .from_user = c->from[0] ? c->from : "anonymous",
 		    .from_host = u->t->ct->domain,
+		    /* Click-to-dial: the phones that honour it answer by themselves. */
+		    .extra_headers = c->click ? ENG_AUTO_ANSWER_HEADERS : NULL,
 		};
 		if (fork_dial(c, &d, u)) {
 			log_warn("engine", "tenant=%s call=%llu event=dial_failed user=%s",
@@ -618,6 +620,10 @@ static void on_b_ended(struct call *c, struct sip_leg *l, const struct sip_event
 	u = eng__fork_remove(c, l);
 	if (ev->status > 0 && (c->best_fail == 0 || ev->status == 486 || ev->status < c->best_fail))
 		c->best_fail = ev->status;
+	if (c->click) {
+		eng__click_failed(c, ev->status);
+		return;
+	}
 	if (c->callback && !c->a && c->b) {
 		/* The customer of a callback did not answer. */
 		if (!c->nforks)
@@ -642,7 +648,8 @@ static void on_b_ended(struct call *c, struct sip_leg *l, const struct sip_event
 	}
 }
 
-/* The agent's phone sent REFER: the caller goes to the user or number named. */
+/* The agent's phone sent REFER: the caller goes to the user or queue named (a user's
+ * name, or one of the tenant's numbers that routes to a user or a queue). */
 static void on_refer(struct call *c, struct sip_leg *leg, const struct sip_event *ev)
 {
 	struct eng_user *u = strmap_get2(c->e->usernames, c->t->ct->id, ev->refer_user);
@@ -658,21 +665,8 @@ static void on_refer(struct call *c, struct sip_leg *leg, const struct sip_event
 		sip_leg_refer_result(leg, 404);
 		return;
 	}
-	eng__timeline(c, "transferred", "to", u ? u->cu->username : q->cq->id);
 	sip_leg_refer_result(leg, 200);
-	media_unbridge(sip_leg_media(c->a));
-	c->b = NULL;
-	sip_leg_hangup(leg, 0);
-	if (c->contact != ACD_NONE)
-		eng__queue_call_ended(c);
-	eng__agents_external_off(c);
-	if (c->target_user && c->target_user->active_calls)
-		c->target_user->active_calls--;
-	c->target_user = NULL;
-	if (q ? eng__queue_enter(c, q, -1, NULL, 0) : eng__route_user(c, u)) {
-		c->hangup_by = "system";
-		sip_leg_hangup(c->a, 480);
-	}
+	eng__transfer_blind(c, u, q, NULL, NULL);
 }
 
 /* A digit from leg `leg` (LEG_A: the caller), by RTP or SIP INFO. */
@@ -716,6 +710,10 @@ static void on_answered(struct call *c, struct sip_leg *leg)
 {
 	if (leg == c->b || leg == c->a)
 		return;
+	if (c->click) {
+		eng__click_answered(c, leg);
+		return;
+	}
 	if (c->callback && !c->a && c->b) {
 		/* The customer of a callback answered: the agent is waiting on c->b. */
 		eng__fork_remove(c, leg);

@@ -306,6 +306,68 @@ static void hangup(struct engine *e, struct eng_tenant *t, const struct api_cmd 
 	api_reply(e->api, m->req, 200, json_pack("{s:s}", "interaction", c->ix_id));
 }
 
+static void dial(struct engine *e, struct eng_tenant *t, const struct api_cmd *m)
+{
+	struct eng_user *u = strmap_get2(e->usernames, t->ct->id, m->user);
+	const char *number = json_string_value(json_object_get(m->args, "number"));
+	struct call *c = NULL;
+	int err;
+
+	if (!u) {
+		api_reply_error(e->api, m->req, 404, "not_found", "no such user");
+		return;
+	}
+	err = eng__click_dial(u, number, &c);
+	if (err == ENOENT) {
+		api_reply_error(e->api, m->req, 409, "unreachable",
+				t->ct->ntrunks ? "your phone is not registered"
+					       : "the tenant has no trunk");
+		return;
+	}
+	if (err) {
+		api_reply_error(e->api, m->req, 503, "busy", strerror(err));
+		return;
+	}
+	api_reply(e->api, m->req, 201, eng__call_json(c));
+}
+
+static void transfer(struct engine *e, struct eng_tenant *t, const struct api_cmd *m)
+{
+	struct call *c = call_by_ix(e, t, m->target);
+	const char *user = json_string_value(json_object_get(m->args, "user"));
+	const char *queue = json_string_value(json_object_get(m->args, "queue"));
+	const char *flow = json_string_value(json_object_get(m->args, "flow"));
+	const char *number = json_string_value(json_object_get(m->args, "number"));
+	struct eng_user *u = user ? strmap_get2(e->usernames, t->ct->id, user) : NULL;
+	struct eng_queue *q = queue ? eng__queue(e, t, queue) : NULL;
+	const char *field = user ? "user" : queue ? "queue" : flow ? "flow" : "number";
+
+	if (!c || !may_touch(m, c) || c->state != CALL_BRIDGED || !c->a || !c->b) {
+		api_reply_error(e->api, m->req, 404, "not_found", "no such call in conversation");
+		return;
+	}
+	if ((user && !u) || (queue && !q) || (flow && !cfg_flow_find(t->ct, flow)) ||
+	    (number && !t->ct->ntrunks)) {
+		api_reply(e->api, m->req, 400,
+			  json_pack("{s:{s:s, s:s, s:s}}", "error", "code", "invalid_field",
+				    "message", "no such target in this tenant", "field", field));
+		return;
+	}
+	log_info("engine", "tenant=%s call=%llu event=api_transfer to=%s:%s by=%s", t->ct->id,
+		 (unsigned long long)c->id, field,
+		 user	 ? user
+		 : queue ? queue
+		 : flow	 ? flow
+			 : number,
+		 m->user);
+	if (eng__transfer_blind(c, u, q, flow, number)) {
+		api_reply_error(e->api, m->req, 409, "transfer_failed",
+				"the target cannot be reached");
+		return;
+	}
+	api_reply(e->api, m->req, 200, eng__call_json(c));
+}
+
 /* ---- metrics ---- */
 
 static void label(struct crm_buf *b, const char *s)
@@ -486,6 +548,12 @@ void eng__cti_command(struct engine *e, struct api_cmd *m)
 		break;
 	case API_OP_CALL_HANGUP:
 		hangup(e, t, m);
+		break;
+	case API_OP_CALL_DIAL:
+		dial(e, t, m);
+		break;
+	case API_OP_CALL_TRANSFER:
+		transfer(e, t, m);
 		break;
 	default:
 		api_reply_error(e->api, m->req, 501, "not_implemented", "unknown command");

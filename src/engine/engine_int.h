@@ -121,6 +121,7 @@ struct call {
 	char *contact_json; /* the caller's CRM contact as JSON, for the screen pop */
 	json_t *ivr_vars;   /* variables the flow collected, or NULL */
 	bool ix_written;    /* the interaction was stored once already */
+	bool click;	    /* click-to-dial: the agent's phone first, then `to` */
 	int64_t created_ms, queued_ms, offered_ms, answered_ms, ended_ms;
 	const char *hangup_by;
 	json_t *timeline;
@@ -298,6 +299,22 @@ void eng__queue_stats_tick(struct engine *e);
 /* 0, EINVAL (unknown reason code), EPERM (not an agent) or the ACD's errno. */
 int eng__agent_set_state(struct eng_user *u, enum acd_state to, const char *reason);
 const char *eng__reason_name(const struct eng_tenant *t, uint16_t r);
+
+/* dial.c: calls the API places and moves */
+#define ENG_AUTO_ANSWER_HEADERS                                                                    \
+	"Call-Info: <sip:127.0.0.1>;answer-after=0\r\nAlert-Info: "                                \
+	"<http://127.0.0.1/>;info=alert-autoanswer\r\n"
+/* Click-to-dial for agent u: u's phones are rung (auto-answer hinted), then `number`
+ * through the tenant's trunk. Writes the new call to *out. 0, ENOENT (no phone
+ * registered, no trunk), ENOMEM. */
+int eng__click_dial(struct eng_user *u, const char *number, struct call **out);
+void eng__click_answered(struct call *c, struct sip_leg *leg);
+void eng__click_failed(struct call *c, int status);
+/* Sends the customer of bridged call c to user u, queue q, flow `flow` or `number`
+ * (exactly one set); the agent's leg is released. 0 or errno (the customer is then
+ * hung up). */
+int eng__transfer_blind(struct call *c, struct eng_user *u, struct eng_queue *q, const char *flow,
+			const char *number);
 
 /* record.c */
 void eng__timeline(struct call *c, const char *event, const char *key, const char *value);

@@ -1,0 +1,59 @@
+"""Call control through the API for t-api-cti.sh. usage: api_cti.py PORT STEP
+  dial      alice clicks to dial 48221234567; once bridged she hangs up through the API;
+            prints the interaction id
+  transfer  once alice talks to the queue's caller, she sends the caller to bob"""
+import sys
+import time
+
+sys.path.insert(0, __import__("os").path.dirname(__file__))
+from api import Api, check_response  # noqa: E402
+
+api = Api(int(sys.argv[1]))
+step = sys.argv[2]
+alice = api.login("acme", "alice", "alice-secret")
+sup = api.login("acme", "sue", "sue-secret")
+st, doc, _ = api.call("GET", "/api/v1/openapi.json")
+
+
+def wait_talking(agent, timeout=20):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        st, calls, _ = api.call("GET", "/api/v1/calls", sup)
+        assert st == 200, calls
+        for c in calls["items"]:
+            if c["state"] == "talking" and c["agent"] == agent:
+                return c
+        time.sleep(0.1)
+    raise AssertionError(f"no call of {agent} in conversation: {calls}")
+
+
+if step == "dial":
+    for bad in ({"number": "12a4"}, {"number": ""}, {"numbr": "1"}, {}):
+        st, b, _ = api.call("POST", "/api/v1/calls", alice, bad)
+        assert st == 400, (bad, st, b)
+    st, b, _ = api.call("POST", "/api/v1/calls", api.login("acme", "bob", "bob-secret"),
+                        {"number": "48221234567"})
+    assert st == 409 and b["error"]["code"] == "unreachable", (st, b)  # bob has no phone up
+    st, b, _ = api.call("POST", "/api/v1/calls", alice, {"number": "48221234567"})
+    assert st == 201, (st, b)
+    check_response(doc, "POST", "/api/v1/calls", st, b)
+    ix = b["interaction"]
+    c = wait_talking("alice")
+    assert c["interaction"] == ix, (c, ix)
+    st, b, _ = api.call("POST", f"/api/v1/calls/{ix}/hangup", alice)
+    assert st == 200, (st, b)
+    print(ix)
+elif step == "transfer":
+    c = wait_talking("alice")
+    ix = c["interaction"]
+    for bad, code in (({"user": "nobody"}, 400), ({"user": "bob", "queue": "support"}, 400),
+                      ({"number": "12x"}, 400), ({}, 400)):
+        st, b, _ = api.call("POST", f"/api/v1/calls/{ix}/transfer", alice, bad)
+        assert st == code, (bad, st, b)
+    st, b, _ = api.call("POST", "/api/v1/calls/NOPE/transfer", alice, {"user": "bob"})
+    assert st == 404, (st, b)
+    st, b, _ = api.call("POST", f"/api/v1/calls/{ix}/transfer", alice, {"user": "bob"})
+    assert st == 200, (st, b)
+    check_response(doc, "POST", "/api/v1/calls/{interaction}/transfer", st, b)
+    wait_talking("bob")
+    print(ix)
