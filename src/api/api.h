@@ -56,6 +56,7 @@ enum api_op {
 	API_OP_CALL_HANGUP,	 /* target: interaction id */
 	API_OP_CALL_DIAL,	 /* click-to-dial for the caller; args {number} */
 	API_OP_CALL_TRANSFER,	 /* target: interaction id; args {user | queue | flow | number} */
+	API_OP_CALL_CONTROL,	 /* target: interaction id; args {action, ...} (see route.c) */
 	API_OP_METRICS,		 /* the Prometheus text of every tenant */
 };
 

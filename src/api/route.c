@@ -249,6 +249,64 @@ static void h_transfer(struct api_conn *conn, struct api_session *s, const char 
 	api__engine(conn, s, API_OP_CALL_TRANSFER, target, b);
 }
 
+/* Call control: the action is the path after /calls/{id}/. */
+static void h_control(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	static const char *const with_party[] = {"user", "number", NULL};
+	static const char *const with_digits[] = {"digits", NULL};
+	static const char *const with_mode[] = {"mode", NULL};
+	static const char *const nothing[] = {NULL};
+	const char *action = conn->path + strlen("/api/v1/calls/") + strlen(target) + 1;
+	const char *const *fields = nothing;
+	const char *v;
+	json_t *b;
+
+	if (!strcmp(action, "conference") || !strcmp(action, "consult"))
+		fields = with_party;
+	else if (!strcmp(action, "dtmf"))
+		fields = with_digits;
+	else if (!strcmp(action, "monitor"))
+		fields = with_mode;
+	b = conn->body_len || fields != nothing ? api__body(conn) : json_object();
+	if (!b)
+		return;
+	if (!api__fields(conn, b, fields))
+		goto bad;
+	if (fields == with_party) {
+		const char *u, *n;
+		if (!api__str(conn, b, "user", false, &u) ||
+		    !api__str(conn, b, "number", false, &n))
+			goto bad;
+		if (!u == !n || (n && !dialable(n))) {
+			api__respond_error(conn, 400, "invalid_field",
+					   "give a user or a number (digits, optional leading +)",
+					   NULL);
+			goto bad;
+		}
+	} else if (fields == with_digits) {
+		if (!api__str(conn, b, "digits", true, &v))
+			goto bad;
+		if (strlen(v) > 32 || strspn(v, "0123456789*#ABCD") != strlen(v)) {
+			api__respond_error(conn, 400, "invalid_field",
+					   "digits are 0-9, *, #, A-D, at most 32", "digits");
+			goto bad;
+		}
+	} else if (fields == with_mode) {
+		if (!api__str(conn, b, "mode", true, &v))
+			goto bad;
+		if (strcmp(v, "listen") && strcmp(v, "whisper") && strcmp(v, "barge")) {
+			api__respond_error(conn, 400, "invalid_field",
+					   "mode is listen, whisper or barge", "mode");
+			goto bad;
+		}
+	}
+	json_object_set_new(b, "action", json_string(action));
+	api__engine(conn, s, API_OP_CALL_CONTROL, target, b);
+	return;
+bad:
+	json_decref(b);
+}
+
 static bool disposition_known(const struct cfg *cfg, const char *tenant, const char *code)
 {
 	const struct cfg_tenant *t = cfg_tenant_find(cfg, tenant);
@@ -495,6 +553,16 @@ static const struct route routes[] = {
     {M_POST, "/api/v1/calls", API_ROLE_AGENT | SUP, h_dial},
     {M_POST, "/api/v1/calls/*/hangup", API_ROLE_AGENT | SUP, h_hangup},
     {M_POST, "/api/v1/calls/*/transfer", API_ROLE_AGENT | SUP, h_transfer},
+    {M_POST, "/api/v1/calls/*/hold", API_ROLE_AGENT | SUP, h_control},
+    {M_POST, "/api/v1/calls/*/resume", API_ROLE_AGENT | SUP, h_control},
+    {M_POST, "/api/v1/calls/*/recording/pause", API_ROLE_AGENT | SUP, h_control},
+    {M_POST, "/api/v1/calls/*/recording/resume", API_ROLE_AGENT | SUP, h_control},
+    {M_POST, "/api/v1/calls/*/dtmf", API_ROLE_AGENT | SUP, h_control},
+    {M_POST, "/api/v1/calls/*/conference", API_ROLE_AGENT | SUP, h_control},
+    {M_POST, "/api/v1/calls/*/consult", API_ROLE_AGENT | SUP, h_control},
+    {M_POST, "/api/v1/calls/*/consult/complete", API_ROLE_AGENT | SUP, h_control},
+    {M_POST, "/api/v1/calls/*/consult/cancel", API_ROLE_AGENT | SUP, h_control},
+    {M_POST, "/api/v1/calls/*/monitor", SUP, h_control},
     {M_GET, "/api/v1/interactions", ANY, h_interactions},
     {M_GET, "/api/v1/interactions/*", ANY, h_interaction},
     {M_PUT, "/api/v1/interactions/*/disposition", API_ROLE_AGENT | SUP, h_disposition},

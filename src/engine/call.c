@@ -18,7 +18,10 @@
 
 #define LEG_A	  0u
 #define LEG_FORK0 1u
+#define LEG_EXTRA 15u	      /* a third party: supervisor, conference guest, consulted target */
 #define PLAY_CALL 0x80000000u /* ids of plays started here and in queue.c */
+
+static const struct cfg_trunk *trunk_find(const struct cfg_tenant *ct, const char *id);
 
 static uint64_t owner_of(const struct call *c, unsigned leg)
 {
@@ -88,6 +91,8 @@ static void call_free(struct call *c)
 
 static void call_free_unhashed(struct call *c)
 {
+	if (c->mix)
+		media_mix_free(c->mix);
 	if (c->agent[0]) {
 		/* The agent's "current call" must never point at a freed call. */
 		struct eng_user *u = strmap_get2(c->e->usernames, c->t->ct->id, c->agent);
@@ -113,7 +118,7 @@ void eng__call_maybe_done(struct call *c)
 {
 	struct eng_user *wrap = NULL;
 
-	if (c->a || c->b || c->nforks)
+	if (c->a || c->b || c->nforks || c->xleg)
 		return;
 	/* A virtual-hold caller who left keeps the place: the call lives on, legless. */
 	if (c->callback && c->contact != ACD_NONE && !c->answered_ms)
@@ -239,6 +244,45 @@ static int fork_dial(struct call *c, struct sip_dial *d, struct eng_user *u)
 	sip_leg_set_cookie(l, c);
 	c->fork_user[c->nforks] = u;
 	c->forks[c->nforks++] = l;
+	return 0;
+}
+
+int eng__dial_extra(struct call *c, struct eng_user *u, const char *number)
+{
+	const char *contacts[1];
+	const struct cfg_trunk *tk = NULL;
+	struct sip_leg *anchor = anchor_leg(c), *l;
+	const struct media_params *ap = anchor ? sip_leg_params(anchor) : NULL;
+	char uri[320];
+	struct sip_dial d = {.from_host = c->t->ct->domain};
+	int err;
+
+	if (c->xleg)
+		return EBUSY;
+	if (u) {
+		if (!u->cu->sip_user ||
+		    !sip_contacts(c->e->sip, c->t->ct->domain, u->cu->sip_user, contacts, 1))
+			return ENOENT;
+		d.uri = contacts[0];
+		d.from_user = c->from[0] ? c->from : "anonymous";
+	} else {
+		if (!(tk = trunk_find(c->t->ct, NULL)) || !number || !number[0])
+			return ENOENT;
+		snprintf(uri, sizeof(uri), "sip:%s@%s", number,
+			 strncmp(tk->uri, "sip:", 4) ? tk->uri : tk->uri + 4);
+		d.uri = uri;
+		d.from_user = tk->caller_id ? tk->caller_id : (c->from[0] ? c->from : "anonymous");
+		d.auth_user = tk->username;
+		d.auth_pass = tk->password;
+	}
+	d.first = ap ? ap->codec : MEDIA_CODEC_NONE;
+	d.near = anchor ? sip_leg_media(anchor) : NULL;
+	d.media_owner = owner_of(c, LEG_EXTRA);
+	if ((err = sip_leg_dial(c->e->sip, &d, &l)))
+		return err;
+	sip_leg_set_cookie(l, c);
+	c->xleg = l;
+	c->xanswered = false;
 	return 0;
 }
 
@@ -614,6 +658,8 @@ static void on_b_ended(struct call *c, struct sip_leg *l, const struct sip_event
 			c->hangup_by = ev->by_peer ? "agent" : "system";
 		if (c->a)
 			sip_leg_hangup(c->a, 0);
+		if (c->xleg)
+			sip_leg_hangup(c->xleg, 0);
 		forks_cancel(c, NULL);
 		return;
 	}
@@ -690,20 +736,7 @@ static void on_media_dir(struct call *c, struct sip_leg *leg, const struct sip_e
 
 	if (leg != c->b || !c->a || c->state != CALL_BRIDGED)
 		return;
-	if (hold && !c->a_held_by_b) {
-		struct media_item moh = {.kind = MEDIA_ITEM_TONE, .tone = MEDIA_TONE_RINGBACK};
-		struct media_play_req r = {.items = &moh, .nitems = 1, .loop = true};
-		media_play(sip_leg_media(c->a), &r);
-		c->held_since = clock_wall_ms();
-		eng__timeline(c, "held", NULL, NULL);
-	} else if (!hold && c->a_held_by_b) {
-		media_play_stop(sip_leg_media(c->a));
-		if (c->held_since)
-			c->hold_ms += clock_wall_ms() - c->held_since;
-		c->held_since = 0;
-		eng__timeline(c, "unheld", NULL, NULL);
-	}
-	c->a_held_by_b = hold;
+	eng__call_hold(c, hold, false);
 }
 
 static void on_answered(struct call *c, struct sip_leg *leg)
@@ -743,6 +776,10 @@ void eng__sip_event(void *arg, struct sip_leg *leg, const struct sip_event *ev)
 			sip_leg_hangup(leg, 0);
 		return;
 	}
+	if (leg == c->xleg && c->xleg) {
+		eng__extra_event(c, ev);
+		return;
+	}
 	switch (ev->type) {
 	case SIP_EV_PROGRESS:
 		if (leg != c->a && c->a && !c->a_answered && c->state == CALL_RINGING)
@@ -774,6 +811,8 @@ void eng__sip_event(void *arg, struct sip_leg *leg, const struct sip_event *ev)
 				eng__queue_caller_gone(c);
 			if (c->b)
 				sip_leg_hangup(c->b, 0);
+			if (c->xleg)
+				sip_leg_hangup(c->xleg, 0);
 			if (!c->callback || c->b)
 				forks_cancel(c, NULL);
 		} else {

@@ -218,12 +218,15 @@ json_t *eng__call_json(const struct call *c)
 {
 	char a1[32], a2[32];
 
-	return json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:b}", "interaction",
-			 c->ix_id, "state", call_state_name(c->state), "from", c->from, "to", c->to,
-			 "number", c->number[0] ? c->number : NULL, "queue",
-			 c->queue[0] ? c->queue : NULL, "agent", eng__call_agent(c), "created",
-			 iso(c->created_ms, a1, sizeof(a1)), "answered",
-			 iso(c->answered_ms, a2, sizeof(a2)), "held", c->held_since != 0);
+	static const char *const kinds[] = {NULL, "monitor", "conference", "consult"};
+
+	return json_pack(
+	    "{s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:b, s:b, s:s?}", "interaction",
+	    c->ix_id, "state", call_state_name(c->state), "from", c->from, "to", c->to, "number",
+	    c->number[0] ? c->number : NULL, "queue", c->queue[0] ? c->queue : NULL, "agent",
+	    eng__call_agent(c), "created", iso(c->created_ms, a1, sizeof(a1)), "answered",
+	    iso(c->answered_ms, a2, sizeof(a2)), "held", c->held_since != 0, "recording_paused",
+	    c->rec_paused, "third_party", c->xleg ? kinds[c->xkind] : NULL);
 }
 
 static void calls_list(struct engine *e, struct eng_tenant *t, const struct api_cmd *m)
@@ -363,6 +366,75 @@ static void transfer(struct engine *e, struct eng_tenant *t, const struct api_cm
 	if (eng__transfer_blind(c, u, q, flow, number)) {
 		api_reply_error(e->api, m->req, 409, "transfer_failed",
 				"the target cannot be reached");
+		return;
+	}
+	api_reply(e->api, m->req, 200, eng__call_json(c));
+}
+
+/* POST /api/v1/calls/{id}/{action}: hold, resume, recording/pause, recording/resume,
+ * dtmf, conference, consult, consult/complete, consult/cancel, monitor. */
+static void control(struct engine *e, struct eng_tenant *t, const struct api_cmd *m)
+{
+	static const char *const mode_names[] = {"barge", "listen", "whisper"};
+	struct call *c = call_by_ix(e, t, m->target);
+	const char *action = json_string_value(json_object_get(m->args, "action"));
+	const char *user = json_string_value(json_object_get(m->args, "user"));
+	const char *number = json_string_value(json_object_get(m->args, "number"));
+	const char *mode = json_string_value(json_object_get(m->args, "mode"));
+	struct eng_user *u = user ? strmap_get2(e->usernames, t->ct->id, user) : NULL;
+	bool monitor = !strcmp(action, "monitor");
+	int err, md = 0;
+
+	/* Monitoring is the supervisor's, on any agent's call; the rest the call's agent's. */
+	if (!c || c->state != CALL_BRIDGED || (monitor ? !is_sup(m->roles) : !may_touch(m, c))) {
+		api_reply_error(e->api, m->req, 404, "not_found", "no such call in conversation");
+		return;
+	}
+	if (user && !u) {
+		api_reply(e->api, m->req, 400,
+			  json_pack("{s:{s:s, s:s, s:s}}", "error", "code", "invalid_field",
+				    "message", "no such user in this tenant", "field", "user"));
+		return;
+	}
+	for (md = 0; mode && md < 3 && strcmp(mode_names[md], mode); md++)
+		;
+	if (!strcmp(action, "hold") || !strcmp(action, "resume"))
+		err = eng__call_hold(c, action[0] == 'h', true);
+	else if (!strcmp(action, "recording/pause") || !strcmp(action, "recording/resume"))
+		err = eng__call_record_pause(c, !strcmp(action, "recording/pause"));
+	else if (!strcmp(action, "dtmf"))
+		err = eng__call_dtmf(c, json_string_value(json_object_get(m->args, "digits")));
+	else if (!strcmp(action, "conference"))
+		err = eng__call_extra(c, ENG_X_CONF, 0, u, number);
+	else if (!strcmp(action, "consult"))
+		err = eng__call_extra(c, ENG_X_CONSULT, 0, u, number);
+	else if (!strcmp(action, "consult/complete"))
+		err = eng__consult_complete(c);
+	else if (!strcmp(action, "consult/cancel"))
+		err = eng__consult_cancel(c);
+	else if (monitor && c->xleg && c->xkind == ENG_X_MONITOR)
+		err = eng__monitor_mode(c, md); /* a change of mode */
+	else if (monitor) {
+		struct eng_user *sup = strmap_get2(e->usernames, t->ct->id, m->user);
+		err = sup ? eng__call_extra(c, ENG_X_MONITOR, md, sup, NULL) : ENOENT;
+	} else
+		err = ENOSYS;
+	log_info("engine", "tenant=%s call=%llu event=api_control action=%s by=%s err=%d",
+		 t->ct->id, (unsigned long long)c->id, action, m->user, err);
+	if (err == EALREADY || err == EINVAL || err == EBUSY) {
+		api_reply_error(e->api, m->req, 409, "conflict",
+				err == EALREADY ? "already so"
+				: err == EBUSY	? "a third party is already on the call"
+						: "not possible in the call's state");
+		return;
+	}
+	if (err == ENOENT) {
+		api_reply_error(e->api, m->req, 409, "unreachable",
+				"the party cannot be reached (no registered phone, or no trunk)");
+		return;
+	}
+	if (err) {
+		api_reply_error(e->api, m->req, 500, "internal", strerror(err));
 		return;
 	}
 	api_reply(e->api, m->req, 200, eng__call_json(c));
@@ -554,6 +626,9 @@ void eng__cti_command(struct engine *e, struct api_cmd *m)
 		break;
 	case API_OP_CALL_TRANSFER:
 		transfer(e, t, m);
+		break;
+	case API_OP_CALL_CONTROL:
+		control(e, t, m);
 		break;
 	default:
 		api_reply_error(e->api, m->req, 501, "not_implemented", "unknown command");

@@ -93,8 +93,8 @@ void eng__click_failed(struct call *c, int status)
 	}
 }
 
-int eng__transfer_blind(struct call *c, struct eng_user *u, struct eng_queue *q,
-			const char *flow, const char *number)
+int eng__transfer_blind(struct call *c, struct eng_user *u, struct eng_queue *q, const char *flow,
+			const char *number)
 {
 	struct sip_leg *agent = c->b;
 	const char *to = u ? u->cu->username : q ? q->cq->id : flow ? flow : number;

@@ -117,11 +117,18 @@ struct call {
 	char contact_id[CRM_ID_SIZE]; /* the caller's CRM contact, once looked up */
 	char lang[16];		      /* the caller's language once a flow chose it */
 	char disposition[32];
-	char *notes;	    /* the agent's notes (API), or NULL */
-	char *contact_json; /* the caller's CRM contact as JSON, for the screen pop */
-	json_t *ivr_vars;   /* variables the flow collected, or NULL */
-	bool ix_written;    /* the interaction was stored once already */
-	bool click;	    /* click-to-dial: the agent's phone first, then `to` */
+	char *notes;		/* the agent's notes (API), or NULL */
+	char *contact_json;	/* the caller's CRM contact as JSON, for the screen pop */
+	json_t *ivr_vars;	/* variables the flow collected, or NULL */
+	bool ix_written;	/* the interaction was stored once already */
+	struct sip_leg *xleg;	/* a third party (control.c), or NULL */
+	int xkind;		/* enum eng_extra */
+	int xmode;		/* enum media_mix_mode for a monitor */
+	struct eng_user *xuser; /* the third party when it is a user */
+	bool xanswered;
+	struct media_mix *mix; /* the conference or monitoring mixer, or NULL */
+	bool rec_paused;
+	bool click; /* click-to-dial: the agent's phone first, then `to` */
 	int64_t created_ms, queued_ms, offered_ms, answered_ms, ended_ms;
 	const char *hangup_by;
 	json_t *timeline;
@@ -315,6 +322,26 @@ void eng__click_failed(struct call *c, int status);
  * hung up). */
 int eng__transfer_blind(struct call *c, struct eng_user *u, struct eng_queue *q, const char *flow,
 			const char *number);
+
+/* control.c: hold, recording pause, DTMF, conference, consultation, monitoring */
+enum eng_extra { ENG_X_NONE, ENG_X_MONITOR, ENG_X_CONF, ENG_X_CONSULT };
+/* Holds or resumes the customer of a bridged call (music on hold; with mute_agent the
+ * agent hears silence too). 0, EALREADY or EINVAL (not bridged). */
+int eng__call_hold(struct call *c, bool hold, bool mute_agent);
+int eng__call_record_pause(struct call *c, bool paused);
+/* Sends RFC 4733 digits to the customer. 0 or EINVAL. */
+int eng__call_dtmf(struct call *c, const char *digits);
+/* Rings a third party (user u, or number through the trunk) for call c: a supervisor
+ * who monitors in `mode`, a conference guest, or a consulted target. 0 or errno. */
+int eng__call_extra(struct call *c, enum eng_extra kind, int mode, struct eng_user *u,
+		    const char *number);
+int eng__monitor_mode(struct call *c, int mode);
+int eng__consult_complete(struct call *c);
+int eng__consult_cancel(struct call *c);
+/* call.c: places the third party's leg. */
+int eng__dial_extra(struct call *c, struct eng_user *u, const char *number);
+/* A SIP event on the third party's leg. */
+void eng__extra_event(struct call *c, const struct sip_event *ev);
 
 /* record.c */
 void eng__timeline(struct call *c, const char *event, const char *key, const char *value);

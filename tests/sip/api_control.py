@@ -1,0 +1,82 @@
+"""Call control through the API for t-api-control.sh. usage: api_control.py PORT STEP
+  basics     call 1: hold, resume, recording pause/resume, DTMF, then supervisor sue
+             monitors (listen, whisper, barge) and hangs the call up
+  conference call 2: alice consults bob and cancels, then brings bob into a conference;
+             sue hangs up
+  consult    call 3: alice consults bob and completes the transfer; sue hangs up
+Each prints the call's interaction id."""
+import sys
+import time
+
+sys.path.insert(0, __import__("os").path.dirname(__file__))
+from api import Api, check_response  # noqa: E402
+
+api = Api(int(sys.argv[1]))
+step = sys.argv[2]
+alice = api.login("acme", "alice", "alice-secret")
+sue = api.login("acme", "sue", "sue-secret")
+st, doc, _ = api.call("GET", "/api/v1/openapi.json")
+
+
+def call_of(pred, timeout=20):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        st, calls, _ = api.call("GET", "/api/v1/calls", sue)
+        for c in calls["items"]:
+            if pred(c):
+                return c
+        time.sleep(0.1)
+    raise AssertionError(f"no such call: {calls}")
+
+
+def do(token, ix, action, body=None, want=200):
+    st, b, _ = api.call("POST", f"/api/v1/calls/{ix}/{action}", token, body)
+    assert st == want, (action, body, st, b)
+    if st == 200:
+        check_response(doc, "POST", "/api/v1/calls/{interaction}/" + action, st, b)
+    return b
+
+
+c = call_of(lambda c: c["state"] == "talking" and c["agent"] == "alice")
+ix = c["interaction"]
+if step == "basics":
+    b = do(alice, ix, "hold")
+    assert b["held"] is True, b
+    do(alice, ix, "hold", want=409)
+    b = do(alice, ix, "resume")
+    assert b["held"] is False, b
+    b = do(alice, ix, "recording/pause")
+    assert b["recording_paused"] is True, b
+    do(alice, ix, "recording/resume")
+    do(alice, ix, "dtmf", {"digits": "12#"})
+    do(alice, ix, "dtmf", {"digits": "1x"}, want=400)
+    do(alice, ix, "monitor", {"mode": "listen"}, want=403)  # an agent does not monitor
+    do(sue, ix, "monitor", {"mode": "shout"}, want=400)
+    do(sue, ix, "monitor", {"mode": "listen"})
+    call_of(lambda c: c["interaction"] == ix and c["third_party"] == "monitor")
+    time.sleep(1.0)  # sue's phone rings and answers
+    do(sue, ix, "monitor", {"mode": "whisper"})
+    do(sue, ix, "monitor", {"mode": "barge"})
+    do(alice, ix, "hold", want=409)  # a mixed call is not held
+    do(alice, ix, "conference", {"user": "bob"}, want=409)  # one third party at a time
+    time.sleep(0.5)
+elif step == "conference":
+    do(alice, ix, "consult", {"user": "bob", "number": "1"}, want=400)
+    do(alice, ix, "consult", {"user": "nobody"}, want=400)
+    do(alice, ix, "consult", {"user": "bob"})
+    time.sleep(1.0)
+    do(alice, ix, "consult/cancel")
+    deadline = time.time() + 5
+    while call_of(lambda c: c["interaction"] == ix)["third_party"] and time.time() < deadline:
+        time.sleep(0.1)
+    do(alice, ix, "conference", {"user": "bob"})
+    time.sleep(1.0)
+elif step == "consult":
+    do(alice, ix, "consult/complete", want=409)
+    do(alice, ix, "consult", {"user": "bob"})
+    time.sleep(1.0)
+    do(alice, ix, "consult/complete")
+    call_of(lambda c: c["interaction"] == ix and c["agent"] == "bob" and not c["third_party"])
+st, b, _ = api.call("POST", f"/api/v1/calls/{ix}/hangup", sue)
+assert st == 200, (st, b)
+print(ix)

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Call control in conversation through the API, with SIPp phones: three customers call
+# queue 200 one after another and talk to alice. Call 1: hold and resume, recording
+# pause and resume, DTMF to the customer, then supervisor sue monitors (her phone is
+# rung and joins in listen mode, then whisper, then barge). Call 2: alice consults bob
+# and cancels, then brings bob into a three-way conference. Call 3: alice consults bob
+# and completes the transfer. The supervisor hangs each call up through the API.
+# Asserts: each request's answer (tests/sip/api_control.py), every SIPp peer succeeds
+# (each got its BYE), and each interaction's timeline holds the steps in order, bob
+# being call 3's agent.
+# shellcheck source=tests/sip/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+write_config <<YAML
+tenants:
+  - id: acme
+    name: ACME
+    domain: $ACME_DOMAIN
+    users:
+      - {username: alice, password: alice-secret, roles: [agent], sip: {user: alice, password: alice-pw}, queues: {support: 0}, auto_ready: true}
+      - {username: bob, password: bob-secret, roles: [agent], sip: {user: bob, password: bob-pw}}
+      - {username: sue, password: sue-secret, roles: [supervisor], sip: {user: sue, password: sue-pw}}
+    queues:
+      - {id: support, strategy: longest-idle}
+    numbers:
+      - {number: "200", queue: support}
+YAML
+start_server
+wait_log 'event=http_listening' 5
+
+sipp_bg alice_pid alice 90 "$(scen agent-answer.xml ring_ms=200)" -p "$(peer_port 11)" \
+	-mi 127.0.0.1 -mp "$(media_port 1)" -rtp_echo -m 3
+sipp_bg bob_pid bob 90 "$(scen agent-answer.xml ring_ms=200)" -p "$(peer_port 12)" \
+	-mi 127.0.0.1 -mp "$(media_port 2)" -rtp_echo -m 3
+sipp_bg sue_pid sue 90 "$(scen agent-answer.xml ring_ms=200)" -p "$(peer_port 13)" \
+	-mi 127.0.0.1 -mp "$(media_port 3)" -rtp_echo -m 1
+register_agent alice alice-pw "$(peer_port 11)" "$(peer_port 21)"
+register_agent bob bob-pw "$(peer_port 12)" "$(peer_port 22)"
+register_agent sue sue-pw "$(peer_port 13)" "$(peer_port 23)"
+
+ids=()
+for step in basics conference consult; do
+	sipp_bg caller_pid "caller-$step" 40 "$(scen queue-caller.xml)" -p "$(peer_port 4)" \
+		-mi 127.0.0.1 -mp "$(media_port 4)" -rtp_echo -m 1 -key number 200 \
+		-key domain "$ACME_DOMAIN" -key from cust
+	ix=$("$PYTHON" "$SCEN/api_control.py" "$HTTP_PORT" "$step") || fail "$step through the API failed"
+	rc=0
+	wait_rc "$caller_pid" || rc=$?
+	expect_sipp_ok "caller-$step" "$rc"
+	wait_log "event=interaction id=$ix " 10
+	ids+=("$ix")
+done
+for p in alice bob sue; do
+	pid_var="${p}_pid"
+	rc=0
+	wait_rc "${!pid_var}" || rc=$?
+	expect_sipp_ok "$p" "$rc"
+done
+
+"$PYTHON" - "$HTTP_PORT" "$SCEN" "${ids[@]}" <<'PY' || fail "the timelines are not as expected"
+import sys
+sys.path.insert(0, sys.argv[2])
+from api import Api
+api = Api(int(sys.argv[1]))
+sue = api.login("acme", "sue", "sue-secret")
+def steps(ix):
+    st, b, _ = api.call("GET", f"/api/v1/interactions/{ix}", sue)
+    assert st == 200, b
+    return b, [e["event"] for e in b["timeline"]]
+def in_order(ev, want):
+    it = iter(ev)
+    assert all(w in it for w in want), (want, ev)
+b, ev = steps(sys.argv[3])
+in_order(ev, ["answered", "held", "unheld", "recording_paused", "recording_resumed",
+              "dtmf_sent", "monitor", "third_party_answered", "monitor", "monitor", "ended"])
+assert ev.count("recording") >= 2, ev  # the mixer records a segment of its own
+assert b["hold_s"] is not None and b["hold_s"] > 0, b
+b, ev = steps(sys.argv[4])
+in_order(ev, ["answered", "consult", "third_party_answered", "third_party_left",
+              "conference", "third_party_answered", "ended"])
+b, ev = steps(sys.argv[5])
+in_order(ev, ["answered", "consult", "third_party_answered", "transferred", "ended"])
+assert b["agent"] == "bob", b
+PY
+stop_server
