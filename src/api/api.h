@@ -57,7 +57,10 @@ enum api_op {
 	API_OP_CALL_DIAL,	 /* click-to-dial for the caller; args {number} */
 	API_OP_CALL_TRANSFER,	 /* target: interaction id; args {user | queue | flow | number} */
 	API_OP_CALL_CONTROL,	 /* target: interaction id; args {action, ...} (see route.c) */
-	API_OP_METRICS,		 /* the Prometheus text of every tenant */
+	API_OP_NUMBERS_LIST,	 /* the tenant's numbers, the file's and the API's */
+	API_OP_NUMBER_PUT,    /* obj: a struct cfg fragment (tenants[0].numbers[0]); args {body} */
+	API_OP_NUMBER_DELETE, /* target: the number */
+	API_OP_METRICS,	      /* the Prometheus text of every tenant */
 };
 
 /* One command, copied through the engine's message queue (it fits MQ_MSG_MAX). */
@@ -69,6 +72,7 @@ struct api_cmd {
 	char user[48];	 /* the caller's username ("" for an API key) */
 	char target[64]; /* the object the command is about (see enum api_op) */
 	json_t *args;	 /* owned by the receiver; NULL when none */
+	void *obj;	 /* a parsed object (enum api_op says what), owned by the receiver */
 };
 
 struct api_config {
@@ -114,6 +118,12 @@ void api_reply(struct api *a, uint64_t req, int status, json_t *body);
 /* The same with a text body (copied) and its content type. */
 void api_reply_text(struct api *a, uint64_t req, int status, const char *ctype, const char *text,
 		    size_t len);
+/* A success to be made durable first: the API writes the object of `kind` under `key`
+ * to the store as made through the API (`store_body` its JSON; NULL: deleted), with an
+ * audit entry, and only then answers `status` and `body` (or 503 when the store
+ * refuses; the engine's change then stays until restart, and the log says so). */
+void api_reply_persist(struct api *a, uint64_t req, int status, json_t *body, const char *kind,
+		       const char *key, const char *store_body);
 /* An error reply in the API's error shape ({error: {code, message}}). */
 void api_reply_error(struct api *a, uint64_t req, int status, const char *code,
 		     const char *message);

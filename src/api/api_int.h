@@ -31,6 +31,10 @@ struct api_resp {
 	bool login;
 	uint32_t roles;
 	char tenant[40], user[48];
+	/* A change to make durable before answering (api_reply_persist). */
+	bool persist;
+	char kind[24], key[64];
+	char *store_body; /* NULL: delete */
 	struct api_resp *next;
 };
 
@@ -132,6 +136,9 @@ void api__respond_text(struct api_conn *conn, int status, const char *ctype, con
 /* Sends command `op` to the engine for `conn`; the engine's api_reply answers it. */
 void api__engine(struct api_conn *conn, const struct api_session *s, enum api_op op,
 		 const char *target, json_t *args);
+/* The same with a parsed configuration fragment (struct cfg *), handed to the engine. */
+void api__engine_obj(struct api_conn *conn, const struct api_session *s, enum api_op op,
+		     const char *target, json_t *args, struct cfg *obj);
 /* A query parameter's value (URL-decoded) or NULL. */
 const char *api__query(const struct api_conn *conn, const char *name, char *buf, size_t size);
 json_t *api__error_json(const char *code, const char *msg, const char *field);
@@ -192,6 +199,7 @@ enum api_job_kind {
 	JOB_CONTACT_GET,
 	JOB_CONTACT_FIND,
 	JOB_CONTACT_PUT,
+	JOB_OBJECT_SAVE, /* resp: the engine's answer, sent once the object is stored */
 };
 struct api_job {
 	enum api_job_kind kind;
@@ -200,12 +208,15 @@ struct api_job {
 	char tenant[40], user[48];
 	char target[64];
 	json_t *args; /* owned by the job */
+	struct api_resp *resp;
 	struct api_job *next;
 };
 int api__workers_start(struct api *a);
 void api__workers_stop(struct api *a);
 /* Hands job j (copied) to a worker for conn. */
 void api__job(struct api_conn *conn, const struct api_job *j);
+/* Hands a job that already has its request id (the request stays pending). */
+void api__job_pending(struct api *a, const struct api_job *j);
 
 /* openapi.c */
 const char *api__openapi(size_t *len);

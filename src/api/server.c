@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "core/config.h"
 #include "core/log.h"
 #include "core/mq.h"
 
@@ -96,6 +97,23 @@ void api_reply_text(struct api *a, uint64_t req, int status, const char *ctype, 
 	r = resp_new(req, copy ? status : 500, ctype, copy, copy ? len : 0);
 	if (r)
 		api__post(a, r);
+}
+
+void api_reply_persist(struct api *a, uint64_t req, int status, json_t *body, const char *kind,
+		       const char *key, const char *store_body)
+{
+	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	struct api_resp *r;
+
+	json_decref(body);
+	r = resp_new(req, status, "application/json", text, text ? strlen(text) : 0);
+	if (!r)
+		return;
+	r->persist = true;
+	snprintf(r->kind, sizeof(r->kind), "%s", kind);
+	snprintf(r->key, sizeof(r->key), "%s", key);
+	r->store_body = store_body ? strdup(store_body) : NULL;
+	api__post(a, r);
 }
 
 void api_reply_error(struct api *a, uint64_t req, int status, const char *code, const char *message)
@@ -201,7 +219,23 @@ static void inbox_drain(struct api *a)
 		r->next = NULL;
 		if (!conn || conn->req != r->req || conn->resp) {
 			free(r->body);
+			free(r->store_body);
 			free(r);
+			continue;
+		}
+		if (r->persist) {
+			/* Stored first, answered after: the request stays pending meanwhile. */
+			struct api_job j;
+			memset(&j, 0, sizeof(j));
+			j.kind = JOB_OBJECT_SAVE;
+			j.req = r->req;
+			j.roles = conn->roles;
+			snprintf(j.tenant, sizeof(j.tenant), "%s", conn->tenant);
+			snprintf(j.user, sizeof(j.user), "%s", conn->user);
+			r->persist = false;
+			j.resp = r;
+			conn->deadline_ms = clock_mono_ms() + DEF(a->c.req_timeout_ms, 5000);
+			api__job_pending(a, &j);
 			continue;
 		}
 		pending_del(a, conn);
@@ -378,15 +412,23 @@ void api__respond_error(struct api_conn *conn, int status, const char *code, con
 void api__engine(struct api_conn *conn, const struct api_session *s, enum api_op op,
 		 const char *target, json_t *args)
 {
+	api__engine_obj(conn, s, op, target, args, NULL);
+}
+
+void api__engine_obj(struct api_conn *conn, const struct api_session *s, enum api_op op,
+		     const char *target, json_t *args, struct cfg *obj)
+{
 	struct api *a = conn->a;
 	struct api_cmd m;
 
 	memset(&m, 0, sizeof(m));
 	if (api__pending_add(a, conn, &m.req)) {
 		json_decref(args);
+		cfg_free(obj);
 		api__respond_error(conn, 503, "busy", "too many requests in progress", NULL);
 		return;
 	}
+	m.obj = obj;
 	m.op = op;
 	m.roles = s->roles;
 	snprintf(m.tenant, sizeof(m.tenant), "%s", s->tenant);
@@ -396,6 +438,7 @@ void api__engine(struct api_conn *conn, const struct api_session *s, enum api_op
 	if (!a->c.cmds || mq_push(a->c.cmds, &m, sizeof(m))) {
 		pending_del(a, conn);
 		json_decref(args);
+		cfg_free(obj);
 		api__respond_error(conn, 503, "busy", "the engine is not taking commands", NULL);
 	}
 }
@@ -819,6 +862,7 @@ void api_destroy(struct api *a)
 	for (r = a->resp_head; r; r = rn) {
 		rn = r->next;
 		free(r->body);
+		free(r->store_body);
 		free(r);
 	}
 	for (ev = a->ev_head; ev; ev = en) {

@@ -332,6 +332,43 @@ static void do_list(struct api *a, struct store_db *db, const struct api_job *j)
 	reply_json(a, j->req, 200, json_pack("{s:o, s:n}", "items", items, "next"));
 }
 
+/* ---- configuration objects made through the API ---- */
+
+static void do_object_save(struct api *a, struct store_db *db, const struct api_job *j)
+{
+	struct api_resp *r = j->resp;
+	struct store_audit au = {.tenant = j->tenant, .key = r->key};
+	char actor[80], object[24];
+	int err;
+
+	/* The audit names objects in the singular, as provisioning does ("number"). */
+	snprintf(object, sizeof(object), "%.*s", (int)strlen(r->kind) - 1, r->kind);
+	au.object = object;
+	err = r->store_body ? store_db_object_put(db, j->tenant, r->kind, r->key, r->store_body)
+			    : store_db_object_delete(db, j->tenant, r->kind, r->key);
+	snprintf(actor, sizeof(actor), "api:%s", j->user);
+	au.actor = actor;
+	au.action = r->store_body ? (r->status == 201 ? "create" : "update") : "delete";
+	au.detail = r->store_body ? "api" : NULL;
+	if (!err)
+		err = store_db_audit_put(db, &au);
+	if (err) {
+		log_error("api",
+			  "tenant=%s event=object_not_stored object=%s key=%s err=%s "
+			  "msg=\"%s\" note=\"applied until restart\"",
+			  j->tenant, r->kind, r->key, strerror(err), store_db_errmsg(db));
+		free(r->body);
+		free(r->store_body);
+		free(r);
+		api_reply_error(a, j->req, 503, "store_unavailable",
+				"applied, but the database refused it: it lasts until a restart");
+		return;
+	}
+	free(r->store_body);
+	r->store_body = NULL;
+	api__post(a, r);
+}
+
 /* ---- the pool ---- */
 
 static void run(struct api_workers *w, struct store_db **db, const struct api_job *j)
@@ -341,6 +378,11 @@ static void run(struct api_workers *w, struct store_db **db, const struct api_jo
 
 	if (!*db && (err = store_db_open(a->c.store_url, db))) {
 		*db = NULL;
+		if (j->resp) {
+			free(j->resp->body);
+			free(j->resp->store_body);
+			free(j->resp);
+		}
 		db_error(a, j, NULL, err == EAGAIN ? EAGAIN : err);
 		return;
 	}
@@ -360,6 +402,9 @@ static void run(struct api_workers *w, struct store_db **db, const struct api_jo
 	case JOB_AGENT_STATES:
 	case JOB_AUDIT:
 		do_list(a, *db, j);
+		break;
+	case JOB_OBJECT_SAVE:
+		do_object_save(a, *db, j);
 		break;
 	default:
 		api_reply_error(a, j->req, 501, "not_implemented", "not implemented");
@@ -445,12 +490,43 @@ void api__workers_stop(struct api *a)
 		struct api_job *j = w->head;
 		w->head = j->next;
 		json_decref(j->args);
+		if (j->resp) {
+			free(j->resp->body);
+			free(j->resp->store_body);
+			free(j->resp);
+		}
 		free(j);
 	}
 	pthread_cond_destroy(&w->cond);
 	pthread_mutex_destroy(&w->lock);
 	free(w);
 	a->w = NULL;
+}
+
+static void enqueue(struct api_workers *w, struct api_job *j)
+{
+	pthread_mutex_lock(&w->lock);
+	if (w->tail)
+		w->tail->next = j;
+	else
+		w->head = j;
+	w->tail = j;
+	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+}
+
+void api__job_pending(struct api *a, const struct api_job *src)
+{
+	struct api_job *j = malloc(sizeof(*j));
+
+	if (!j) {
+		api_reply_error(a, src->req, 503, "busy", "out of memory");
+		json_decref(src->args);
+		return;
+	}
+	*j = *src;
+	j->next = NULL;
+	enqueue(a->w, j);
 }
 
 void api__job(struct api_conn *conn, const struct api_job *src)
@@ -472,12 +548,5 @@ void api__job(struct api_conn *conn, const struct api_job *src)
 		api__respond_error(conn, 503, "busy", "too many requests in progress", NULL);
 		return;
 	}
-	pthread_mutex_lock(&w->lock);
-	if (w->tail)
-		w->tail->next = j;
-	else
-		w->head = j;
-	w->tail = j;
-	pthread_cond_signal(&w->cond);
-	pthread_mutex_unlock(&w->lock);
+	enqueue(w, j);
 }

@@ -617,6 +617,10 @@ static void check_tenant_refs(struct cy *c, struct cfg_tenant *t, const char *pa
 					 t->trunks[i].line, t->trunks[i].col, t->trunks[i].id);
 }
 
+/* Set while cfg_load_fragment parses on this thread: references between objects are
+ * then the caller's to check (they point into the running configuration). */
+static _Thread_local bool loading_fragment;
+
 static void parse_tenant(struct cy *c, struct fy_node *n, const char *path, struct cfg_tenant *t)
 {
 	char p[512];
@@ -667,7 +671,8 @@ static void parse_tenant(struct cy *c, struct fy_node *n, const char *path, stru
 		for (size_t i = 0; t->reason_codes && i < 5; i++)
 			t->reason_codes[t->nreason_codes++] = xstrdup(defaults[i]);
 	}
-	check_tenant_refs(c, t, path);
+	if (!loading_fragment)
+		check_tenant_refs(c, t, path);
 }
 
 static void apply_defaults(struct cfg *cfg)
@@ -804,6 +809,22 @@ int cfg_load_string(const char *name, const char *text, struct cfg **out)
 	if (!cfg)
 		return ENOMEM;
 	return finish_load(cfg, cy_load_string(name, text, &cfg->cy), out);
+}
+
+int cfg_load_fragment(const char *tenant, const char *section, const char *json, struct cfg **out)
+{
+	size_t n = strlen(tenant) + strlen(section) + strlen(json) + 64;
+	char *text = malloc(n);
+	int err;
+
+	if (!text)
+		return ENOMEM;
+	snprintf(text, n, "tenants:\n- id: %s\n  %s:\n  - %s\n", tenant, section, json);
+	loading_fragment = true;
+	err = cfg_load_string("api", text, out);
+	loading_fragment = false;
+	free(text);
+	return err;
 }
 
 static void free_secret(char *s)

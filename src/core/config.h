@@ -206,6 +206,11 @@ struct cfg {
  */
 int cfg_load(const char *path, struct cfg **out);
 int cfg_load_string(const char *name, const char *text, struct cfg **out);
+/* Parses one object written as JSON (the API's request body, with the provisioning
+ * field names) as item 0 of `section` ("numbers", "queues", ...) of tenant `tenant`:
+ * the same checks and messages as the file, but references to other objects are left
+ * to the caller. Errors' paths start "tenants[0].SECTION[0]". Returns 0 or ENOMEM. */
+int cfg_load_fragment(const char *tenant, const char *section, const char *json, struct cfg **out);
 void cfg_free(struct cfg *c);
 size_t cfg_error_count(const struct cfg *c);
 const char *cfg_error_at(const struct cfg *c, size_t i);

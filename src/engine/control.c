@@ -104,7 +104,9 @@ int eng__call_extra(struct call *c, enum eng_extra kind, int mode, struct eng_us
 	c->xmode = mode;
 	c->xuser = u;
 	eng__timeline(c, kinds[kind], kind == ENG_X_MONITOR ? "mode" : "to",
-		      kind == ENG_X_MONITOR ? modes[mode] : u ? u->cu->username : number);
+		      kind == ENG_X_MONITOR ? modes[mode]
+		      : u		    ? u->cu->username
+					    : number);
 	log_info("engine", "tenant=%s call=%llu event=%s_ringing to=%s", c->t->ct->id,
 		 (unsigned long long)c->id, kinds[kind], u ? u->cu->username : number);
 	return 0;
@@ -132,7 +134,8 @@ static int mix_ensure(struct call *c)
 
 static int join_extra(struct call *c)
 {
-	enum media_mix_mode m = c->xkind == ENG_X_CONF ? MEDIA_MIX_FULL : (enum media_mix_mode)c->xmode;
+	enum media_mix_mode m =
+	    c->xkind == ENG_X_CONF ? MEDIA_MIX_FULL : (enum media_mix_mode)c->xmode;
 	int err;
 
 	if ((err = mix_ensure(c)))

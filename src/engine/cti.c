@@ -440,6 +440,53 @@ static void control(struct engine *e, struct eng_tenant *t, const struct api_cmd
 	api_reply(e->api, m->req, 200, eng__call_json(c));
 }
 
+/* ---- numbers ---- */
+
+static void number_put(struct engine *e, struct eng_tenant *t, struct api_cmd *m)
+{
+	struct cfg *c = m->obj;
+	const struct cfg_number *n = &c->tenants[0].numbers[0];
+	bool existed = strmap_get2(e->numbers, t->ct->id, n->number) != NULL;
+	const char *why = NULL, *field = NULL;
+	int err;
+
+	m->obj = NULL;
+	err = eng__number_put(e, t, c, &why, &field);
+	if (err) {
+		cfg_free(c);
+		api_reply(e->api, m->req,
+			  err == EEXIST	  ? 409
+			  : err == EINVAL ? 400
+					  : 503,
+			  json_pack("{s:{s:s, s:s, s:s}}", "error", "code",
+				    err == EEXIST   ? "conflict"
+				    : err == EINVAL ? "invalid_field"
+						    : "busy",
+				    "message", why ? why : strerror(err), "field",
+				    field ? field : ""));
+		return;
+	}
+	api_reply_persist(e->api, m->req, existed ? 200 : 201, eng__number_json(n, false),
+			  "numbers", n->number,
+			  json_string_value(json_object_get(m->args, "body")));
+}
+
+static void number_delete(struct engine *e, struct eng_tenant *t, const struct api_cmd *m)
+{
+	int err = eng__number_delete(e, t, m->target);
+
+	if (err == EEXIST) {
+		api_reply_error(e->api, m->req, 409, "owned_by_file",
+				"the number is defined in the configuration file; change it there");
+		return;
+	}
+	if (err) {
+		api_reply_error(e->api, m->req, 404, "not_found", "no such number");
+		return;
+	}
+	api_reply_persist(e->api, m->req, 204, NULL, "numbers", m->target, NULL);
+}
+
 /* ---- metrics ---- */
 
 static void label(struct crm_buf *b, const char *s)
@@ -630,6 +677,16 @@ void eng__cti_command(struct engine *e, struct api_cmd *m)
 	case API_OP_CALL_CONTROL:
 		control(e, t, m);
 		break;
+	case API_OP_NUMBERS_LIST:
+		api_reply(e->api, m->req, 200,
+			  json_pack("{s:o, s:n}", "items", eng__numbers_json(e, t), "next"));
+		break;
+	case API_OP_NUMBER_PUT:
+		number_put(e, t, m);
+		break;
+	case API_OP_NUMBER_DELETE:
+		number_delete(e, t, m);
+		break;
 	default:
 		api_reply_error(e->api, m->req, 501, "not_implemented", "unknown command");
 		break;
@@ -637,4 +694,6 @@ void eng__cti_command(struct engine *e, struct api_cmd *m)
 out:
 	json_decref(m->args);
 	m->args = NULL;
+	cfg_free(m->obj);
+	m->obj = NULL;
 }

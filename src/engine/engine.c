@@ -225,6 +225,7 @@ static void api_stop(struct engine *e)
 	while (mq_pop(e->api_cmds, buf) == sizeof(m)) {
 		memcpy(&m, buf, sizeof(m));
 		json_decref(m.args);
+		cfg_free(m.obj);
 	}
 	mq_free(e->api_cmds);
 	e->api_cmds = NULL;
@@ -288,6 +289,8 @@ static int engine_run(struct engine *e)
 		goto fail_sip;
 	if ((err = sip_create(e->root, &sc, &h, e, &e->sip)))
 		goto fail_sip;
+	if ((err = eng__numbers_load_api(e)))
+		log_warn("engine", "event=api_objects_not_loaded err=%s", strerror(err));
 	if ((err = api_start(e)))
 		goto fail_api;
 	log_info("engine", "event=started version=%s tenants=%zu", CENTRALA_VERSION,
@@ -365,6 +368,7 @@ int engine_serve_cli(int argc, char **argv)
 	su_init();
 	rc = engine_run(&e);
 	su_deinit();
+	eng__api_objs_free(&e);
 	eng__unprovision(&e);
 	free(e.calls);
 	cfg_free(e.cfg);

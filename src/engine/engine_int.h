@@ -168,6 +168,7 @@ struct engine {
 	int api_reg;
 	su_timer_t *qstats_timer;
 	struct eng_queue *dirty_queues; /* queues whose figures changed this second */
+	struct eng_api_obj *api_objs;	/* objects made through the API (numbers.c) */
 };
 
 /* provision.c */
@@ -342,6 +343,21 @@ int eng__consult_cancel(struct call *c);
 int eng__dial_extra(struct call *c, struct eng_user *u, const char *number);
 /* A SIP event on the third party's leg. */
 void eng__extra_event(struct call *c, const struct sip_event *ev);
+
+/* numbers.c: numbers made, re-routed and removed through the API */
+/* Routes the number of `owner` (a fragment: tenants[0].numbers[0], kept on success) in
+ * t. EEXIST (the file lists it, or another tenant has it), EINVAL (its target is not in
+ * t) with *why and *field set, ENOMEM. */
+int eng__number_put(struct engine *e, struct eng_tenant *t, struct cfg *owner, const char **why,
+		    const char **field);
+/* 0, EEXIST (the file's), ENOENT. */
+int eng__number_delete(struct engine *e, struct eng_tenant *t, const char *number);
+bool eng__number_in_file(const struct engine *e, const char *number);
+json_t *eng__number_json(const struct cfg_number *n, bool from_file);
+json_t *eng__numbers_json(struct engine *e, struct eng_tenant *t);
+/* At start: the numbers the API made, from the store. 0 or the store's errno. */
+int eng__numbers_load_api(struct engine *e);
+void eng__api_objs_free(struct engine *e);
 
 /* record.c */
 void eng__timeline(struct call *c, const char *event, const char *key, const char *value);

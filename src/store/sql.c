@@ -39,14 +39,17 @@
 	" AND (CAST($4 AS TEXT) IS NULL OR queue = $4) AND (CAST($5 AS TEXT) IS NULL OR agent = "  \
 	"$5)"
 
-/* The four statements of one configuration object table (see enum store__obj). */
+/* The five statements of one configuration object table (see enum store__obj). A row
+ * with a negative pos was made through the API: the file's provisioning never prunes
+ * it (KEYS lists the file's rows only), and the engine loads it at start (API). */
 #define OBJ_SQL(table, key)                                                                        \
 	"SELECT body, pos FROM " table " WHERE tenant = $1 AND " key " = $2",                      \
 	    "INSERT INTO " table " (tenant, " key ", pos, body, updated_ms) VALUES "               \
 	    "($1, $2, $3, $4, $5) ON CONFLICT (tenant, " key ") DO UPDATE SET pos = "              \
 	    "excluded.pos, body = excluded.body, updated_ms = excluded.updated_ms",                \
-	    "SELECT " key " FROM " table " WHERE tenant = $1 ORDER BY " key,                       \
-	    "DELETE FROM " table " WHERE tenant = $1 AND " key " = $2"
+	    "SELECT " key " FROM " table " WHERE tenant = $1 AND pos >= 0 ORDER BY " key,          \
+	    "DELETE FROM " table " WHERE tenant = $1 AND " key " = $2",                            \
+	    "SELECT " key ", body FROM " table " WHERE tenant = $1 AND pos < 0 ORDER BY " key
 
 static const char *store__sql[Q_COUNT] = {
     [Q_VERSION] = "SELECT COALESCE(MAX(version), 0) FROM schema_version",

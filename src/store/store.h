@@ -297,6 +297,20 @@ int store_db_agent_states(struct store_db *db, const char *tenant, const char *a
 int store_db_audit_log(struct store_db *db, const char *tenant, int64_t since_ms, store_audit_h *h,
 		       void *arg);
 
+/* ---- configuration objects made through the API ------------------------------------ */
+
+/* Creates or replaces object `key` of `kind` ("numbers", "queues", ...) as made through
+ * the API (never pruned by the file's provisioning; loaded by the engine at start). Its
+ * body is the object's JSON with the provisioning field names. 0, EINVAL or an error. */
+int store_db_object_put(struct store_db *db, const char *tenant, const char *kind, const char *key,
+			const char *body);
+int store_db_object_delete(struct store_db *db, const char *tenant, const char *kind,
+			   const char *key);
+typedef int(store_object_h)(const char *key, const char *body, void *arg);
+/* The objects of `kind` the API made, by key. */
+int store_db_objects_api(struct store_db *db, const char *tenant, const char *kind,
+			 store_object_h *h, void *arg);
+
 /* ---- export --------------------------------------------------------------------------- */
 
 enum store_export_format { STORE_EXPORT_JSONL, STORE_EXPORT_CSV };

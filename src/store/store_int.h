@@ -64,8 +64,8 @@ enum store__q {
 	Q_USER_HASH,
 	Q_SCHEMA_SQLITE,
 	Q_SCHEMA_PG,
-	Q_OBJ_GET, /* first of the per-table groups below: GET, UPSERT, KEYS, DELETE */
-	Q_OBJ_COUNT = Q_OBJ_GET + 7 * 4,
+	Q_OBJ_GET, /* first of the per-table groups below: GET, UPSERT, KEYS, DELETE, API */
+	Q_OBJ_COUNT = Q_OBJ_GET + 7 * 5,
 	Q_COUNT = Q_OBJ_COUNT
 };
 
@@ -81,8 +81,8 @@ enum store__obj {
 	OBJ_DISPOSITION,
 	OBJ_COUNT
 };
-#define Q_OBJ(obj, op) ((enum store__q)(Q_OBJ_GET + (obj)*4 + (op)))
-enum { OBJ_OP_GET, OBJ_OP_UPSERT, OBJ_OP_KEYS, OBJ_OP_DELETE };
+#define Q_OBJ(obj, op) ((enum store__q)(Q_OBJ_GET + (obj)*5 + (op)))
+enum { OBJ_OP_GET, OBJ_OP_UPSERT, OBJ_OP_KEYS, OBJ_OP_DELETE, OBJ_OP_API };
 
 /* Interactions the writer puts in one multi-row upsert: one statement instead of many
  * is what lifts PostgreSQL's rate (its cost is per statement more than per row). */
