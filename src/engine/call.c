@@ -103,6 +103,7 @@ static void call_free_unhashed(struct call *c)
 	json_decref(c->ivr_vars);
 	free(c->notes);
 	free(c->contact_json);
+	free(c->contact_history);
 	free(c);
 }
 
@@ -557,8 +558,9 @@ void eng__incoming(void *arg, struct sip_leg *leg, const struct sip_invite_info 
 	/* The caller's CRM contact, looked up (or created) on the store's reader thread. */
 	if (c->from[0] && e->store &&
 	    store_contact_lookup(e->store, t->ct->id, c->from,
-				 t->ct->create_contacts ? STORE_LOOKUP_CREATE : 0, e->store_events,
-				 c->id))
+				 STORE_LOOKUP_HISTORY |
+				     (t->ct->create_contacts ? STORE_LOOKUP_CREATE : 0),
+				 e->store_events, c->id))
 		log_warn("engine", "tenant=%s call=%llu event=contact_lookup_failed", t->ct->id,
 			 (unsigned long long)c->id);
 	log_info("engine", "tenant=%s call=%llu event=incoming from=%s number=%s source=%s",

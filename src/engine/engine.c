@@ -124,6 +124,9 @@ static int store_ready(su_root_magic_t *magic, su_wait_t *w, su_wakeup_arg_t *ar
 						b.p = NULL;
 					}
 					crm_buf_free(&b);
+					free(c->contact_history);
+					c->contact_history = m.history;
+					m.history = NULL;
 				}
 			}
 			break;
@@ -132,6 +135,7 @@ static int store_ready(su_root_magic_t *magic, su_wait_t *w, su_wakeup_arg_t *ar
 		}
 		if (m.contact)
 			crm_contact_free(m.contact);
+		free(m.history);
 	}
 	return 0;
 }

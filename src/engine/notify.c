@@ -67,6 +67,10 @@ void eng__ev_contact(struct call *c, const char *type, struct eng_user *u)
 			contact = json_loads(c->contact_json, 0, NULL);
 		if (!contact && c->contact_id[0])
 			contact = json_pack("{s:s}", "id", c->contact_id);
+		if (contact && c->contact_history) {
+			json_t *h = json_loads(c->contact_history, 0, NULL);
+			json_object_set_new(contact, "history", h ? h : json_array());
+		}
 		json_object_set_new(d, "contact", contact ? contact : json_null());
 		json_object_set_new(d, "ivr", ivr_json(c));
 		json_object_set_new(d, "language", c->lang[0] ? json_string(c->lang) : json_null());

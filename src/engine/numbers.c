@@ -44,7 +44,9 @@ static const char *target_problem(struct engine *e, struct eng_tenant *t,
 {
 	const struct cfg_target *tg = &n->target;
 
-	*field = tg->kind == CFG_TARGET_QUEUE ? "queue" : tg->kind == CFG_TARGET_USER ? "user" : "flow";
+	*field = tg->kind == CFG_TARGET_QUEUE  ? "queue"
+		 : tg->kind == CFG_TARGET_USER ? "user"
+					       : "flow";
 	if (tg->kind == CFG_TARGET_QUEUE && !eng__queue(e, t, tg->value))
 		return "no such queue in this tenant";
 	if (tg->kind == CFG_TARGET_USER && !strmap_get2(e->usernames, t->ct->id, tg->value))
@@ -54,8 +56,8 @@ static const char *target_problem(struct engine *e, struct eng_tenant *t,
 	return NULL;
 }
 
-int eng__number_put(struct engine *e, struct eng_tenant *t, struct cfg *owner,
-		    const char **why, const char **field)
+int eng__number_put(struct engine *e, struct eng_tenant *t, struct cfg *owner, const char **why,
+		    const char **field)
 {
 	const struct cfg_number *n = &owner->tenants[0].numbers[0];
 	struct eng_tenant *holder = strmap_get2(e->numbers, "", n->number);
@@ -101,11 +103,10 @@ int eng__number_delete(struct engine *e, struct eng_tenant *t, const char *numbe
 
 json_t *eng__number_json(const struct cfg_number *n, bool from_file)
 {
-	static const char *const kinds[] = {[CFG_TARGET_QUEUE] = "queue",
-					    [CFG_TARGET_USER] = "user",
-					    [CFG_TARGET_FLOW] = "flow"};
-	json_t *j = json_pack("{s:s, s:s}", "number", n->number, "source",
-			      from_file ? "file" : "api");
+	static const char *const kinds[] = {
+	    [CFG_TARGET_QUEUE] = "queue", [CFG_TARGET_USER] = "user", [CFG_TARGET_FLOW] = "flow"};
+	json_t *j =
+	    json_pack("{s:s, s:s}", "number", n->number, "source", from_file ? "file" : "api");
 
 	if (j && n->target.kind <= CFG_TARGET_FLOW && kinds[n->target.kind])
 		json_object_set_new(j, kinds[n->target.kind], json_string(n->target.value));
@@ -141,7 +142,8 @@ static int load_one(const char *key, const char *body, void *arg)
 
 	if (file_owner(l->e, key)) {
 		/* Provisioning gave the row to the file already; say so once more here. */
-		log_info("engine", "tenant=%s event=api_object_replaced object=number key=%s by=file",
+		log_info("engine",
+			 "tenant=%s event=api_object_replaced object=number key=%s by=file",
 			 l->t->ct->id, key);
 		l->skipped++;
 		return 0;
@@ -150,7 +152,9 @@ static int load_one(const char *key, const char *body, void *arg)
 	    eng__number_put(l->e, l->t, c, &why, &field)) {
 		log_warn("engine", "tenant=%s event=api_number_skipped number=%s why=\"%s\"",
 			 l->t->ct->id, key,
-			 why ? why : c && cfg_error_count(c) ? cfg_error_at(c, 0) : "out of memory");
+			 why			   ? why
+			 : c && cfg_error_count(c) ? cfg_error_at(c, 0)
+						   : "out of memory");
 		l->skipped++;
 		cfg_free(c); /* eng__number_put keeps it only when it succeeds */
 		return 0;

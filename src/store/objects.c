@@ -14,7 +14,7 @@
 
 static int obj_of(const char *kind, enum store__obj *out)
 {
-	static const char *const names[] = {"queues",	 "numbers", "trunks",	     "flows",
+	static const char *const names[] = {"queues",	 "numbers",	 "trunks",	"flows",
 					    "calendars", "reason_codes", "dispositions"};
 
 	for (int i = 0; i < OBJ_COUNT; i++)

@@ -8,6 +8,8 @@
  */
 #include "store/store_int.h"
 
+#include <jansson.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,6 +65,36 @@ static int lookup(struct store_db *db, const struct store__lookup *q, struct crm
 	return err;
 }
 
+static int history_row(const struct crm_interaction *ix, void *arg)
+{
+	char t[32];
+
+	json_array_append_new(arg, json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:b}", "id",
+					     ix->id, "created", crm_iso8601(ix->created_ms, t),
+					     "channel", crm_channel_name(ix->channel), "direction",
+					     crm_direction_name(ix->direction), "queue", ix->queue,
+					     "agent", ix->agent, "disposition", ix->disposition,
+					     "answered", ix->answered_ms != 0));
+	return 0;
+}
+
+/* The contact's last interactions for the screen pop, or NULL (it is only extra). */
+static char *history(struct store_db *db, const char *tenant, const char *contact)
+{
+	struct store_ix_search q;
+	json_t *a = json_array();
+	char *text = NULL;
+
+	memset(&q, 0, sizeof(q));
+	q.abandoned = -1;
+	q.contact = contact;
+	q.f.limit = 5;
+	if (a && !store_db_interactions_search(db, tenant, &q, history_row, a))
+		text = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	return text;
+}
+
 static void answer(struct store *s, const struct store__lookup *q)
 {
 	struct store_msg m = {0};
@@ -76,6 +108,8 @@ static void answer(struct store *s, const struct store__lookup *q)
 	m.cookie = q->cookie;
 	if (err)
 		m.contact = NULL;
+	if (!err && (q->flags & STORE_LOOKUP_HISTORY))
+		m.history = history(s->rdb, q->tenant, m.contact->id);
 	store__reply(s, q->reply, &m);
 	pthread_mutex_lock(&s->lock);
 	s->stats.lookups++;

@@ -107,7 +107,9 @@ struct store_msg {
 	int32_t err;
 	uint64_t cookie;
 	struct crm_contact *contact;
-	bool created; /* the contact was created by this lookup */
+	bool created;  /* the contact was created by this lookup */
+	char *history; /* with STORE_LOOKUP_HISTORY: the contact's last interactions as a JSON
+			  array (newest first), owned by the receiver (free); else NULL */
 };
 
 /* Counters for /metrics. Totals since store_create unless said otherwise. */
@@ -164,7 +166,8 @@ int store_audit_submit(struct store *s, const struct store_audit *a, struct mq *
 int store_contact_submit(struct store *s, const char *tenant, const struct crm_contact *c,
 			 struct mq *done, uint64_t cookie);
 
-#define STORE_LOOKUP_CREATE 1u /* create a contact for an unknown caller */
+#define STORE_LOOKUP_CREATE  1u /* create a contact for an unknown caller */
+#define STORE_LOOKUP_HISTORY 2u /* answer the contact's last 5 interactions too */
 
 /*
  * Looks up the contact for a phone number (normalised with the tenant's country) on the

@@ -42,6 +42,7 @@ void store__reply(struct store *s, struct mq *mq, const struct store_msg *m)
 		pthread_mutex_unlock(&s->lock);
 		if (m->contact)
 			crm_contact_free(m->contact);
+		free(m->history);
 	}
 }
 

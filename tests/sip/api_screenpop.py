@@ -46,7 +46,12 @@ assert st == 200 and [c["interaction"] for c in calls["items"]] == [ix], calls
 assert calls["items"][0]["state"] == "talking" and calls["items"][0]["agent"] == "alice", calls
 check_response(doc, "GET", "/api/v1/calls", st, calls)
 # The supervisor saw the same contact queued, offered and answered, in order.
-sup, _ = wb.wait(lambda m: m.get("type") == "contact.answered", timeout=5)
+sup, seen_b = wb.wait(lambda m: m.get("type") == "contact.answered", timeout=5)
+types = [m.get("type") for m in seen_b]
+assert types.index("contact.queued") < types.index("contact.offered"), types
+stats, _ = wb.wait(lambda m: m.get("type") == "queue.stats", timeout=3)
+assert stats["data"]["id"] == "support" and stats["data"]["today"]["offered"] >= 1, stats
+check_response(doc, "GET", "/api/v1/queues/{id}", 200, stats["data"])
 st, _, _ = api.call("GET", f"/api/v1/calls/{ix}/hangup", bob)
 assert st == 405, st
 

@@ -6,7 +6,8 @@
 # and the flow's variables, published before alice's phone gets the INVITE; then contact.answered
 # and contact.ended; the disposition is set through the API during wrap-up (on the live
 # call) and again after it (on the stored record), and the interaction is found by its
-# contact, number, queue, agent and disposition, never by another tenant.
+# contact, number, queue, agent and disposition, never by another tenant. The same
+# customer calls again: the contact in its screen pop holds the first call's record.
 # Asserts: what api_screenpop.py asserts; the event's time (the server's clock when it
 # published it) is before the INVITE reached the phone (SIPp's message log timestamps);
 # how long after the INVITE the client had it is printed; SIPp calls succeed.
@@ -93,4 +94,47 @@ print(f"screen pop published {(invite - published) * 1000:.1f} ms before the INV
       f"in the client {(pop['offered_at'] - invite) * 1000:+.1f} ms from it", file=sys.stderr)
 assert published <= invite, (published, invite)
 PY
+
+# The same customer calls again: the screen pop now carries the first call in the
+# contact's history, with the disposition set through the API.
+"$PYTHON" - "$HTTP_PORT" "$SCEN" "$WORK/pop.json" >"$WORK/pop2.log" 2>&1 <<'PY' &
+import json, sys
+sys.path.insert(0, sys.argv[2])
+from api import Api, WebSocket
+api = Api(int(sys.argv[1]))
+first = json.load(open(sys.argv[3]))
+ws = WebSocket(api.port, api.login("acme", "alice", "alice-secret"))
+ws.send({"subscribe": ["agent.me"]})
+assert ws.recv()["type"] == "subscribed"
+open(sys.argv[3] + ".ready2", "w").close()
+offer, _ = ws.wait(lambda m: m.get("type") == "contact.offered", timeout=30)
+c = offer["data"]["contact"]
+assert c["id"] == first["contact"], (c, first)
+h = c["history"]
+assert h and h[0]["id"] == first["interaction"], h
+assert h[0]["disposition"] == "no_sale" and h[0]["answered"] is True, h
+assert h[0]["queue"] == "support" and h[0]["agent"] == "alice", h
+print("history in the screen pop: ok")
+PY
+pop2=$!
+_BG_PIDS+=("$pop2")
+for _ in $(seq 100); do
+	[ -e "$WORK/pop.json.ready2" ] && break
+	sleep 0.1
+done
+sipp_bg apid agent-alice2 40 \
+	"$(scen queue-agent.xml ring_ms=200 talk_ms=500 wav="$WORK/agent.wav")" \
+	-p "$(peer_port 11)" -mi 127.0.0.1 -mp "$(media_port 1)" -m 1
+rc=0
+sipp_run caller2 40 "$(scen queue-caller.xml)" -p "$(peer_port 3)" -mi 127.0.0.1 \
+	-mp "$(media_port 2)" -rtp_echo -m 1 -key number 100 -key domain "$ACME_DOMAIN" \
+	-key from 22123456 || rc=$?
+expect_sipp_ok caller2 "$rc"
+rc=0
+wait_rc "$apid" || rc=$?
+expect_sipp_ok agent-alice2 "$rc"
+rc=0
+wait_rc "$pop2" || rc=$?
+cat "$WORK/pop2.log" >&2
+[ "$rc" -eq 0 ] || fail "the second screen pop had no history"
 stop_server
