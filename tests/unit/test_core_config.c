@@ -177,6 +177,35 @@ static void test_duration_forms(void **state)
 	assert_int_not_equal(cy_parse_duration("", &ms), 0);
 }
 
+/* An API body parsed as one object of a tenant: the file's checks and messages, with the
+ * object's path, but no look-up of what it refers to. */
+static void test_fragment_checks_fields_not_references(void **state)
+{
+	struct cfg *c;
+
+	assert_int_equal(
+	    cfg_load_fragment("acme", "numbers", "{\"number\":\"555\",\"queue\":\"nowhere\"}", &c),
+	    0);
+	assert_int_equal(cfg_error_count(c), 0);
+	assert_string_equal(c->tenants[0].numbers[0].number, "555");
+	assert_string_equal(c->tenants[0].numbers[0].target.value, "nowhere");
+	cfg_free(c);
+
+	assert_int_equal(cfg_load_fragment("acme", "numbers",
+					   "{\"number\":\"555\",\"queue\":\"q\",\"bogus\":1}", &c),
+			 0);
+	assert_int_equal(cfg_error_count(c), 1);
+	assert_non_null(strstr(cfg_error_at(c, 0), "tenants[0].numbers[0].bogus: unknown key"));
+	cfg_free(c);
+
+	assert_int_equal(
+	    cfg_load_fragment("acme", "numbers",
+			      "{\"number\":\"555\",\"queue\":\"q\",\"priority\":\"x\"}", &c),
+	    0);
+	assert_non_null(strstr(cfg_error_at(c, 0), "tenants[0].numbers[0].priority:"));
+	cfg_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -190,6 +219,7 @@ int main(void)
 	    cmocka_unit_test(test_syntax_error_has_position),
 	    cmocka_unit_test(test_wrong_type_and_range),
 	    cmocka_unit_test(test_duration_forms),
+	    cmocka_unit_test(test_fragment_checks_fields_not_references),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

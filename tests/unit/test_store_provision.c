@@ -578,6 +578,96 @@ static void test_provision_alongside_running_store(void **state)
 	assert_int_equal(raw_count(b, "SELECT COUNT(*) FROM interactions"), 1);
 }
 
+/* ---- objects made through the API ------------------------------------------------------ */
+
+static int collect_keys(const char *key, const char *body, void *arg)
+{
+	crm_buf_printf(arg, "%s=%s\n", key, body);
+	return 0;
+}
+
+static char *api_objects(struct backend *b, const char *tenant, const char *kind)
+{
+	struct crm_buf out = {0};
+	struct store_db *db;
+
+	assert_int_equal(store_db_open(b->url, &db), 0);
+	assert_int_equal(store_db_objects_api(db, tenant, kind, collect_keys, &out), 0);
+	store_db_close(db);
+	crm_buf_putc(&out, '\0');
+	return out.p;
+}
+
+static void api_put(struct backend *b, const char *key, const char *body)
+{
+	struct store_db *db;
+
+	assert_int_equal(store_db_open(b->url, &db), 0);
+	assert_int_equal(store_db_object_put(db, "acme", "numbers", key, body), 0);
+	store_db_close(db);
+}
+
+static void test_api_objects_survive_the_files_prune(void **state)
+{
+	struct backend *b = *state;
+	struct variant v = base;
+	struct store_provision_report rep;
+	char *got;
+
+	v.prune = true;
+	assert_int_equal(provision(b, &v, &rep), 0);
+	api_put(b, "555", "{\"number\":\"555\",\"queue\":\"support\"}");
+	memset(&rep, 0, sizeof(rep));
+	assert_int_equal(provision(b, &v, &rep), 0);
+	assert_int_equal(rep.deleted, 0);
+	got = api_objects(b, "acme", "numbers");
+	assert_string_equal(got, "555={\"number\":\"555\",\"queue\":\"support\"}\n");
+	free(got);
+	assert_int_equal(raw_count(b, "SELECT COUNT(*) FROM numbers WHERE tenant = 'acme'"), 3);
+	/* Another tenant sees none of them. */
+	got = api_objects(b, "beta", "numbers");
+	assert_string_equal(got, "");
+	free(got);
+}
+
+static void test_file_takes_over_an_api_object(void **state)
+{
+	struct backend *b = *state;
+	struct store_provision_report rep;
+	char *got;
+
+	assert_int_equal(provision(b, &base, &rep), 0);
+	api_put(b, "200", "{\"number\":\"200\",\"queue\":\"elsewhere\"}");
+	api_put(b, "556", "{\"number\":\"556\",\"user\":\"alice\"}");
+	got = api_objects(b, "acme", "numbers");
+	assert_non_null(strstr(got, "200="));
+	free(got);
+	memset(&rep, 0, sizeof(rep));
+	assert_int_equal(provision(b, &base, &rep), 0);
+	assert_int_equal(rep.updated, 1); /* 200 is the file's again */
+	got = api_objects(b, "acme", "numbers");
+	assert_string_equal(got, "556={\"number\":\"556\",\"user\":\"alice\"}\n");
+	free(got);
+}
+
+static void test_api_object_delete_and_bad_kind(void **state)
+{
+	struct backend *b = *state;
+	struct store_provision_report rep;
+	struct store_db *db;
+	char *got;
+
+	assert_int_equal(provision(b, &base, &rep), 0);
+	api_put(b, "557", "{\"number\":\"557\",\"user\":\"alice\"}");
+	assert_int_equal(store_db_open(b->url, &db), 0);
+	assert_int_equal(store_db_object_put(db, "acme", "gadgets", "x", "{}"), EINVAL);
+	assert_int_equal(store_db_object_delete(db, "acme", "numbers", "557"), 0);
+	store_db_close(db);
+	got = api_objects(b, "acme", "numbers");
+	assert_string_equal(got, "");
+	free(got);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, fresh, cleanup)
 
 int main(void)
@@ -596,6 +686,9 @@ int main(void)
 	    T(test_secrets_never_logged_or_stored_plain),
 	    T(test_user_verify_answers),
 	    T(test_provision_alongside_running_store),
+	    T(test_api_objects_survive_the_files_prune),
+	    T(test_file_takes_over_an_api_object),
+	    T(test_api_object_delete_and_bad_kind),
 	};
 	int failed;
 
