@@ -708,8 +708,14 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		s = api__session(a, conn);
 		return api__ws_open(conn, s) ? 1 : 0;
 	}
-	case LWS_CALLBACK_ESTABLISHED:
+	case LWS_CALLBACK_ESTABLISHED: {
+		/* An event stream needs little kernel buffer; a small one also makes a reader
+		 * that stopped reading show up in our own bounded queue soon. */
+		int fd = lws_get_socket_fd(wsi), sz = 32768;
+		if (fd >= 0)
+			setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
 		return 0;
+	}
 	case LWS_CALLBACK_RECEIVE:
 		api__ws_rx(conn, in, len, lws_is_final_fragment(wsi));
 		return 0;

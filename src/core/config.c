@@ -22,7 +22,11 @@ static const char *const top_keys[] = {"sip", "rtp",	 "http", "store",   "record
 static const char *const sip_keys[] = {"listen",     "user_agent", "auth_fail_limit",
 				       "auth_block", "nonce_ttl",  NULL};
 static const char *const rtp_keys[] = {"address", "ports", "workers", NULL};
-static const char *const http_keys[] = {"listen", "tls", "static", NULL};
+static const char *const http_keys[] = {"listen", "tls", "static", "limits", NULL};
+static const char *const http_limit_keys[] = {"body_max",	 "ws_max",	"ws_per_token",
+					      "ws_queue_max",	 "rate_per_s",	"login_fail_max",
+					      "session_idle",	 "session_max", "login_block",
+					      "request_timeout", NULL};
 static const char *const http_tls_keys[] = {"cert", "key", NULL};
 static const char *const tts_keys[] = {"cache", NULL};
 static const char *const tenant_keys[] = {
@@ -743,6 +747,28 @@ static void parse_root(struct cfg *cfg)
 				snprintf(cfg->http_listen, sizeof(cfg->http_listen), "%s", s);
 		}
 		cy_get_dup(c, n, "http", "static", false, &cfg->http_static);
+		if ((tls = cy_get(n, "limits")) && cy_is_map(c, tls, "http.limits")) {
+			struct cfg_http_limits *l = &cfg->http_limits;
+			const char *lp = "http.limits";
+			long v;
+			cy_check_keys(c, tls, lp, http_limit_keys);
+			if (!cy_get_int(c, tls, lp, "body_max", false, 1024, 1L << 30, &v))
+				l->body_max = v;
+			if (!cy_get_int(c, tls, lp, "ws_max", false, 1, 1000000, &v))
+				l->ws_max = v;
+			if (!cy_get_int(c, tls, lp, "ws_per_token", false, 1, 10000, &v))
+				l->ws_per_token = v;
+			if (!cy_get_int(c, tls, lp, "ws_queue_max", false, 8, 1000000, &v))
+				l->ws_queue_max = v;
+			if (!cy_get_int(c, tls, lp, "rate_per_s", false, 1, 10000000, &v))
+				l->rate_per_s = v;
+			if (!cy_get_int(c, tls, lp, "login_fail_max", false, 1, 1000, &v))
+				l->login_fail_max = v;
+			cy_get_ms(c, tls, lp, "session_idle", false, &l->session_idle_ms);
+			cy_get_ms(c, tls, lp, "session_max", false, &l->session_max_ms);
+			cy_get_ms(c, tls, lp, "login_block", false, &l->login_block_ms);
+			cy_get_ms(c, tls, lp, "request_timeout", false, &l->request_timeout_ms);
+		}
 		if ((tls = cy_get(n, "tls")) && cy_is_map(c, tls, "http.tls")) {
 			cy_check_keys(c, tls, "http.tls", http_tls_keys);
 			cy_get_dup(c, tls, "http.tls", "cert", true, &cfg->http_tls_cert);

@@ -189,6 +189,10 @@ struct cfg {
 	char http_listen[80];
 	char *http_static;		    /* the web UI's files, NULL: none */
 	char *http_tls_cert, *http_tls_key; /* HTTPS when both are set */
+	struct cfg_http_limits {	    /* 0: the API's default */
+		long body_max, ws_max, ws_per_token, ws_queue_max, rate_per_s, login_fail_max;
+		uint64_t session_idle_ms, session_max_ms, login_block_ms, request_timeout_ms;
+	} http_limits;
 	char *store;
 	char *recordings;
 	char *prompts;	 /* prompt directory, default "prompts" */

@@ -101,6 +101,7 @@ static void call_free_unhashed(struct call *c)
 	}
 	json_decref(c->timeline);
 	json_decref(c->ivr_vars);
+	json_decref(c->ivr_path);
 	free(c->notes);
 	free(c->contact_json);
 	free(c->contact_history);

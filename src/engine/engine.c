@@ -196,8 +196,19 @@ static int api_start(struct engine *e)
 	    .store_url = e->cfg->store,
 	    .cfg = e->cfg,
 	};
+	const struct cfg_http_limits *l = &e->cfg->http_limits;
 	int err;
 
+	ac.max_body = (size_t)l->body_max;
+	ac.ws_max = (unsigned)l->ws_max;
+	ac.ws_per_token = (unsigned)l->ws_per_token;
+	ac.ws_queue_max = (unsigned)l->ws_queue_max;
+	ac.rate_per_s = (unsigned)l->rate_per_s;
+	ac.login_fail_max = (unsigned)l->login_fail_max;
+	ac.session_idle_s = (unsigned)(l->session_idle_ms / 1000);
+	ac.session_max_s = (unsigned)(l->session_max_ms / 1000);
+	ac.login_block_s = (unsigned)(l->login_block_ms / 1000);
+	ac.req_timeout_ms = (unsigned)l->request_timeout_ms;
 	if ((err = mq_alloc(&e->api_cmds, 16384)))
 		return err;
 	ac.cmds = e->api_cmds;

@@ -120,6 +120,7 @@ struct call {
 	char *notes;		/* the agent's notes (API), or NULL */
 	char *contact_json;	/* the caller's CRM contact as JSON, for the screen pop */
 	char *contact_history;	/* its last interactions (JSON array), for the screen pop */
+	json_t *ivr_path;	/* the nodes the caller went through ("flow.node"), or NULL */
 	json_t *ivr_vars;	/* variables the flow collected, or NULL */
 	bool ix_written;	/* the interaction was stored once already */
 	struct sip_leg *xleg;	/* a third party (control.c), or NULL */

@@ -239,10 +239,22 @@ static void vars_keep(struct eng_ivr *v)
 	struct ivr_kv kv;
 	size_t it = 0;
 
+	struct ivr_path_entry pe;
+
 	if (!c->ivr_vars && !(c->ivr_vars = json_object()))
 		return;
 	while (ivr_session_var_next(v->s, &it, &kv))
 		json_object_set_new(c->ivr_vars, kv.name, json_string(kv.value ? kv.value : ""));
+	/* The nodes the caller went through ("flow.node"), a flow after another. */
+	if (!c->ivr_path && !(c->ivr_path = json_array()))
+		return;
+	for (it = 0; ivr_path_next(v->s, &it, &pe);)
+		if (pe.kind == IVR_PATH_NODE) {
+			char fn[160];
+			snprintf(fn, sizeof(fn), "%s.%s", pe.flow ? pe.flow : "",
+				 pe.node ? pe.node : "");
+			json_array_append_new(c->ivr_path, json_string(fn));
+		}
 }
 
 /* Hands the call on as the last action asked (the path is already in the timeline and

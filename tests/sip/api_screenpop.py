@@ -31,6 +31,7 @@ assert d["contact"] and d["contact"]["id"], f"no CRM contact in the screen pop: 
 assert "+48221234561" in json.dumps(d["contact"]), d["contact"]
 assert d["ivr"].get("segment") == "gold" and d["ivr"].get("account") == "A-221234561", d["ivr"]
 assert d["wait_s"] >= 0, d
+assert d["ivr_path"] == ["main.tag", "main.hello", "main.q"], d["ivr_path"]
 ix = d["interaction"]
 with open(out, "w") as f:
     json.dump({"offered_at": t_offer, "event_time": offer["time"], "interaction": ix,
