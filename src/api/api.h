@@ -57,6 +57,7 @@ enum api_op {
 	API_OP_CALL_DIAL,	 /* click-to-dial for the caller; args {number} */
 	API_OP_CALL_TRANSFER,	 /* target: interaction id; args {user | queue | flow | number} */
 	API_OP_CALL_CONTROL,	 /* target: interaction id; args {action, ...} (see route.c) */
+	API_OP_AGENT_QUEUES,	 /* target: the agent; args {queue, member} or NULL to list */
 	API_OP_NUMBERS_LIST,	 /* the tenant's numbers, the file's and the API's */
 	API_OP_NUMBER_PUT,    /* obj: a struct cfg fragment (tenants[0].numbers[0]); args {body} */
 	API_OP_NUMBER_DELETE, /* target: the number */

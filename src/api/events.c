@@ -43,7 +43,7 @@ static const struct {
 /* The broad topics an event type goes to (agent.me is by the event's agent). */
 static uint32_t topics_of(const char *type)
 {
-	if (!strcmp(type, "agent.state"))
+	if (!strcmp(type, "agent.state") || !strcmp(type, "agent.queues"))
 		return T_AGENTS;
 	if (!strcmp(type, "queue.stats") || !strcmp(type, "contact.queued"))
 		return T_QUEUES;

@@ -155,6 +155,33 @@ static void h_wrapup_end(struct api_conn *conn, struct api_session *s, const cha
 	api__engine(conn, s, API_OP_AGENT_WRAPUP_END, s->user, NULL);
 }
 
+static void h_my_queues(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	api__engine(conn, s, API_OP_AGENT_QUEUES, s->user, NULL);
+}
+
+/* PUT /agents/me/queues/{queue} {member: true|false}: log into or out of a queue. */
+static void h_my_queue(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	static const char *const fields[] = {"member", NULL};
+	json_t *b = api__body(conn);
+
+	if (!b)
+		return;
+	if (!api__fields(conn, b, fields))
+		goto bad;
+	if (!json_is_boolean(json_object_get(b, "member"))) {
+		api__respond_error(conn, 400, "invalid_field", "member must be true or false",
+				   "member");
+		goto bad;
+	}
+	json_object_set_new(b, "queue", json_string(target));
+	api__engine(conn, s, API_OP_AGENT_QUEUES, s->user, b);
+	return;
+bad:
+	json_decref(b);
+}
+
 static void h_agents(struct api_conn *conn, struct api_session *s, const char *target)
 {
 	api__engine(conn, s, API_OP_AGENTS_LIST, NULL, NULL);
@@ -637,6 +664,8 @@ static const struct route routes[] = {
     {M_GET, "/api/v1/agents/me", API_ROLE_AGENT | SUP, h_agent_me},
     {M_PUT, "/api/v1/agents/me/state", API_ROLE_AGENT | SUP, h_my_state},
     {M_POST, "/api/v1/agents/me/wrapup/end", API_ROLE_AGENT | SUP, h_wrapup_end},
+    {M_GET, "/api/v1/agents/me/queues", API_ROLE_AGENT | SUP, h_my_queues},
+    {M_PUT, "/api/v1/agents/me/queues/*", API_ROLE_AGENT | SUP, h_my_queue},
     {M_GET, "/api/v1/agents", SUP, h_agents},
     {M_PUT, "/api/v1/agents/*/state", SUP, h_agent_state},
     {M_GET, "/api/v1/agents/*/states", ANY, h_agent_states},

@@ -129,6 +129,48 @@ static void wrapup_end(struct engine *e, struct eng_tenant *t, const struct api_
 	api_reply(e->api, m->req, 200, eng__agent_json(u));
 }
 
+/* The agent's configured queues, each with whether it is logged into it. */
+static json_t *agent_queues_json(struct eng_user *u)
+{
+	json_t *items = json_array();
+
+	for (size_t i = 0; i < u->cu->nqueues; i++)
+		json_array_append_new(items,
+				      json_pack("{s:s, s:i, s:b}", "queue", u->cu->queues[i].queue,
+						"penalty", (int)u->cu->queues[i].penalty, "member",
+						i >= 64 || !(u->queues_off >> i & 1)));
+	return items;
+}
+
+static void agent_queues(struct engine *e, struct eng_tenant *t, const struct api_cmd *m)
+{
+	struct eng_user *u = strmap_get2(e->usernames, t->ct->id, m->target);
+	const char *queue = json_string_value(json_object_get(m->args, "queue"));
+	int err = 0;
+
+	if (!u || u->agent == ACD_NONE) {
+		api_reply_error(e->api, m->req, 404, "not_found", "no such agent");
+		return;
+	}
+	if (queue)
+		err = eng__agent_queue_member(u, queue,
+					      json_is_true(json_object_get(m->args, "member")));
+	if (err == ENOENT) {
+		api_reply_error(e->api, m->req, 404, "not_found", "not one of the agent's queues");
+		return;
+	}
+	if (err) {
+		api_reply_error(e->api, m->req, 409, "conflict", strerror(err));
+		return;
+	}
+	if (queue && e->api)
+		api_event(e->api, t->ct->id, "agent.queues", u->cu->username,
+			  json_pack("{s:s, s:o}", "agent", u->cu->username, "queues",
+				    agent_queues_json(u)));
+	api_reply(e->api, m->req, 200,
+		  json_pack("{s:o, s:n}", "items", agent_queues_json(u), "next"));
+}
+
 static void agents_list(struct engine *e, struct eng_tenant *t, const struct api_cmd *m)
 {
 	json_t *items = json_array();
@@ -676,6 +718,9 @@ void eng__cti_command(struct engine *e, struct api_cmd *m)
 		break;
 	case API_OP_CALL_CONTROL:
 		control(e, t, m);
+		break;
+	case API_OP_AGENT_QUEUES:
+		agent_queues(e, t, m);
 		break;
 	case API_OP_NUMBERS_LIST:
 		api_reply(e->api, m->req, 200,

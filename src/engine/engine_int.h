@@ -36,6 +36,7 @@ struct eng_user {
 	struct call *offer;	/* the call whose offer rings this agent */
 	struct call *wrap_call; /* the ended call this agent is wrapping up */
 	struct call *cur;	/* the queue call this agent is talking on */
+	uint64_t queues_off;	/* configured queues (by index) the agent logged out of */
 	enum acd_state state;	/* as last reported by the ACD */
 	uint16_t reason;	/* not-ready reason (index into reason_codes + 1) */
 	int64_t state_since;	/* wall clock, for the agent state log */
@@ -309,6 +310,9 @@ void eng__queue_stats_tick(struct engine *e);
 /* 0, EINVAL (unknown reason code), EPERM (not an agent) or the ACD's errno. */
 int eng__agent_set_state(struct eng_user *u, enum acd_state to, const char *reason);
 const char *eng__reason_name(const struct eng_tenant *t, uint16_t r);
+/* Logs agent u into or out of one of its configured queues (the next routing decision
+ * follows). 0, ENOENT (not one of its queues), EPERM (not an agent) or the ACD's errno. */
+int eng__agent_queue_member(struct eng_user *u, const char *queue, bool member);
 
 /* dial.c: calls the API places and moves */
 #define ENG_AUTO_ANSWER_HEADERS                                                                    \

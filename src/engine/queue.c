@@ -402,12 +402,12 @@ static int queue_params(struct eng_tenant *t, const struct eng_queue *q, bool re
 	return 0;
 }
 
-static int agent_add(struct eng_tenant *t, struct eng_user *u, uint64_t now)
+/* The ACD's view of agent u: its skills and the memberships of its configured queues it
+ * is logged into (all but those in u->queues_off). */
+static int agent_params(struct eng_tenant *t, struct eng_user *u, struct acd_skill_level *skills,
+			struct acd_membership *ms, struct acd_agent_params *p)
 {
 	const struct cfg_user *cu = u->cu;
-	struct acd_skill_level skills[64];
-	struct acd_membership ms[64];
-	struct acd_agent_params p;
 	size_t nm = 0;
 	int err;
 
@@ -417,19 +417,61 @@ static int agent_add(struct eng_tenant *t, struct eng_user *u, uint64_t now)
 		struct eng_queue *q = eng__queue(t->e, t, cu->queues[i].queue);
 		if (!q)
 			return ENOENT;
+		if (i < 64 && (u->queues_off >> i & 1))
+			continue;
 		ms[nm++] = (struct acd_membership){
 		    .queue = q->id, .penalty = cu->queues[i].penalty, .order = (uint32_t)i + 1};
 	}
-	acd_agent_params_default(&p);
-	p.skills = skills;
-	p.nskills = cu->nskills;
-	p.queues = ms;
-	p.nqueues = nm;
-	p.ref = (uint64_t)(uintptr_t)u;
-	if ((err = acd_agent_add(t->acd, &p, now, &u->agent)))
+	acd_agent_params_default(p);
+	p->skills = skills;
+	p->nskills = cu->nskills;
+	p->queues = ms;
+	p->nqueues = nm;
+	p->ref = (uint64_t)(uintptr_t)u;
+	return 0;
+}
+
+static int agent_add(struct eng_tenant *t, struct eng_user *u, uint64_t now)
+{
+	struct acd_skill_level skills[64];
+	struct acd_membership ms[64];
+	struct acd_agent_params p;
+	int err;
+
+	if ((err = agent_params(t, u, skills, ms, &p)) ||
+	    (err = acd_agent_add(t->acd, &p, now, &u->agent)))
 		return err;
 	u->state = ACD_STATE_LOGGED_OUT;
 	u->state_since = clock_wall_ms();
+	return 0;
+}
+
+int eng__agent_queue_member(struct eng_user *u, const char *queue, bool member)
+{
+	struct eng_tenant *t = u->t;
+	struct acd_skill_level skills[64];
+	struct acd_membership ms[64];
+	struct acd_agent_params p;
+	size_t i;
+	int err;
+
+	if (u->agent == ACD_NONE || !t->acd)
+		return EPERM;
+	for (i = 0; i < u->cu->nqueues && i < 64 && strcmp(u->cu->queues[i].queue, queue); i++)
+		;
+	if (i == u->cu->nqueues || i >= 64)
+		return ENOENT;
+	if (member == !(u->queues_off >> i & 1))
+		return 0;
+	u->queues_off ^= 1ull << i;
+	if ((err = agent_params(t, u, skills, ms, &p)) ||
+	    (err = acd_agent_update(t->acd, u->agent, &p, clock_mono_ms()))) {
+		u->queues_off ^= 1ull << i;
+		return err;
+	}
+	log_info("engine", "tenant=%s event=agent_queue agent=%s queue=%s member=%d", t->ct->id,
+		 u->cu->username, queue, member);
+	arm(t);
 	return 0;
 }
 

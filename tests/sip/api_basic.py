@@ -166,6 +166,29 @@ assert st == 200 and [x["state"] for x in b["items"]][-3:] == ["not_ready", "rea
                                                                "logged_out"], b
 check_response(doc, "GET", "/api/v1/agents/{username}/states", st, b)
 
+# ---- queue log-in and log-out: the next routing decision follows ----
+st, b, _ = call("GET", "/api/v1/agents/me/queues", tok["agent"])
+assert st == 200 and b["items"] == [{"queue": "support", "penalty": 0, "member": True}], b
+st, b, _ = call("PUT", "/api/v1/agents/me/state", tok["agent"], {"state": "ready"})
+assert st == 200, b
+st, q, _ = call("GET", "/api/v1/queues/support", tok["sup"])
+assert q["agents"]["ready"] == 1 and q["agents"]["staffed"] == 1, q
+for body, status in (({"member": "no"}, 400), ({"member": False, "x": 1}, 400), ({}, 400)):
+    st, b, _ = call("PUT", "/api/v1/agents/me/queues/support", tok["agent"], body)
+    assert st == status, (body, st, b)
+st, b, _ = call("PUT", "/api/v1/agents/me/queues/sales", tok["agent"], {"member": False})
+assert st == 404, (st, b)
+st, b, _ = call("PUT", "/api/v1/agents/me/queues/support", tok["agent"], {"member": False})
+assert st == 200 and b["items"][0]["member"] is False, b
+st, q, _ = call("GET", "/api/v1/queues/support", tok["sup"])
+assert q["agents"]["ready"] == 0 and q["agents"]["staffed"] == 0, q
+st, b, _ = call("PUT", "/api/v1/agents/me/queues/support", tok["agent"], {"member": True})
+assert st == 200 and b["items"][0]["member"] is True, b
+st, q, _ = call("GET", "/api/v1/queues/support", tok["sup"])
+assert q["agents"]["ready"] == 1, q
+st, b, _ = call("PUT", "/api/v1/agents/me/state", tok["agent"], {"state": "logged_out"})
+assert st == 200, b
+
 # ---- metrics ----
 st, text, _ = call("GET", "/metrics")
 for name in ("centrala_calls_active", 'centrala_calls_total{tenant="acme",result="answered"}',

@@ -15,7 +15,7 @@ tenants:
     reason_codes: [lunch, break]
     dispositions: [sale, no_sale]
     users:
-      - {username: alice, password: alice-secret, roles: [agent], sip: {user: alice, password: alice-pw}}
+      - {username: alice, password: alice-secret, roles: [agent], sip: {user: alice, password: alice-pw}, queues: {support: 0}}
       - {username: bob, password: bob-secret, roles: [agent, supervisor]}
       - {username: ada, password: ada-secret, roles: [admin]}
       - {username: quinn, password: quinn-secret, roles: [qa]}
