@@ -1,6 +1,6 @@
 """The REST API and events without calls: errors, the access matrix, agent state through
 the engine, events with since=N, login limits, metrics, and the OpenAPI document checked
-against real responses. usage: api_basic.py HTTP_PORT"""
+against real responses. usage: api_basic.py API_PORT"""
 import json
 import socket
 import sys

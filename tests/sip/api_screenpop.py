@@ -1,7 +1,7 @@
 """The agent's screen pop and the call's record through the API, around a real call.
 Logs in as agent alice (topic agent.me) and supervisor bob (queues, interactions), then
 waits for the call the test places. Writes the epoch time the offer arrived to OUT.
-usage: api_screenpop.py HTTP_PORT OUT"""
+usage: api_screenpop.py API_PORT OUT"""
 import json
 import sys
 import time

@@ -49,7 +49,7 @@ done
 RTP_MIN=$((40000 + (SLOT * 200) % 20000))
 RTP_MAX=$((RTP_MIN + 199))
 # The server's HTTP API listens above the peers' SIP ports, in the same block.
-HTTP_PORT=$((SIP_PORT + 60))
+API_PORT=$((SIP_PORT + 60))
 # peer_port K (1..49): a peer's SIP port. media_port K (0..9): a peer's RTP port block.
 peer_port() { echo $((SIP_PORT + $1)); }
 media_port() { echo $((PEER_RTP_BASE + $1 * 10)); }
@@ -108,7 +108,7 @@ write_config() {
 	{
 		echo "sip: {listen: [\"udp:$SIP_HOST:$SIP_PORT\", \"tcp:$SIP_HOST:$SIP_PORT\"]${sip_extra:+, $sip_extra}}"
 		echo "rtp: {address: $RTP_ADDR, ports: $RTP_MIN-$RTP_MAX, workers: 1}"
-		echo "http: {listen: \"127.0.0.1:$HTTP_PORT\"}"
+		echo "http: {listen: \"127.0.0.1:$API_PORT\"}"
 		echo "store: \"sqlite:$WORK/centrala.db\""
 		echo "recordings: \"$REC_DIR\""
 		cat

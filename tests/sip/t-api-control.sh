@@ -28,22 +28,25 @@ YAML
 start_server
 wait_log 'event=http_listening' 5
 
-sipp_bg alice_pid alice 90 "$(scen agent-answer.xml ring_ms=200)" -p "$(peer_port 11)" \
-	-mi 127.0.0.1 -mp "$(media_port 1)" -rtp_echo -m 3
-sipp_bg bob_pid bob 90 "$(scen agent-answer.xml ring_ms=200)" -p "$(peer_port 12)" \
-	-mi 127.0.0.1 -mp "$(media_port 2)" -rtp_echo -m 3
-sipp_bg sue_pid sue 90 "$(scen agent-answer.xml ring_ms=200)" -p "$(peer_port 13)" \
-	-mi 127.0.0.1 -mp "$(media_port 3)" -rtp_echo -m 1
+# One expansion of the phones' scenario for all three (scen rewrites its file).
+phone=$(scen agent-answer.xml ring_ms=200)
+sipp_bg alice_pid alice 90 "$phone" -p "$(peer_port 11)" -mi 127.0.0.1 -mp "$(media_port 1)" \
+	-rtp_echo -m 3
+sipp_bg bob_pid bob 90 "$phone" -p "$(peer_port 12)" -mi 127.0.0.1 -mp "$(media_port 2)" \
+	-rtp_echo -m 3
+sipp_bg sue_pid sue 90 "$phone" -p "$(peer_port 13)" -mi 127.0.0.1 -mp "$(media_port 3)" \
+	-rtp_echo -m 1
 register_agent alice alice-pw "$(peer_port 11)" "$(peer_port 21)"
 register_agent bob bob-pw "$(peer_port 12)" "$(peer_port 22)"
 register_agent sue sue-pw "$(peer_port 13)" "$(peer_port 23)"
 
+caller=$(scen queue-caller.xml)
 ids=()
 for step in basics conference consult; do
-	sipp_bg caller_pid "caller-$step" 40 "$(scen queue-caller.xml)" -p "$(peer_port 4)" \
+	sipp_bg caller_pid "caller-$step" 40 "$caller" -p "$(peer_port 4)" \
 		-mi 127.0.0.1 -mp "$(media_port 4)" -rtp_echo -m 1 -key number 200 \
 		-key domain "$ACME_DOMAIN" -key from cust
-	ix=$("$PYTHON" "$SCEN/api_control.py" "$HTTP_PORT" "$step") || fail "$step through the API failed"
+	ix=$("$PYTHON" "$SCEN/api_control.py" "$API_PORT" "$step") || fail "$step through the API failed"
 	rc=0
 	wait_rc "$caller_pid" || rc=$?
 	expect_sipp_ok "caller-$step" "$rc"
@@ -57,7 +60,7 @@ for p in alice bob sue; do
 	expect_sipp_ok "$p" "$rc"
 done
 
-"$PYTHON" - "$HTTP_PORT" "$SCEN" "${ids[@]}" <<'PY' || fail "the timelines are not as expected"
+"$PYTHON" - "$API_PORT" "$SCEN" "${ids[@]}" <<'PY' || fail "the timelines are not as expected"
 import sys
 sys.path.insert(0, sys.argv[2])
 from api import Api

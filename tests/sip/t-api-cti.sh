@@ -40,7 +40,7 @@ sipp_bg trunk_pid trunk 40 "$(scen queue-cb-trunk.xml ring_ms=300)" -p "$trunk_p
 sipp_bg alice_pid alice1 40 "$(scen agent-answer.xml ring_ms=200)" -p "$(peer_port 11)" \
 	-mi 127.0.0.1 -mp "$(media_port 1)" -rtp_echo -m 1
 register_agent alice alice-pw "$(peer_port 11)" "$(peer_port 21)"
-ix1=$("$PYTHON" "$SCEN/api_cti.py" "$HTTP_PORT" dial) || fail "click-to-dial through the API failed"
+ix1=$("$PYTHON" "$SCEN/api_cti.py" "$API_PORT" dial) || fail "click-to-dial through the API failed"
 rc=0
 wait_rc "$alice_pid" || rc=$?
 expect_sipp_ok alice1 "$rc"
@@ -59,7 +59,7 @@ sipp_bg bob_pid bob 40 "$(scen agent-hangup.xml talk_ms=1000 wav="$WORK/bob.wav"
 register_agent bob bob-pw "$(peer_port 12)" "$(peer_port 22)"
 sipp_bg caller_pid caller 40 "$(scen queue-caller.xml)" -p "$(peer_port 3)" -mi 127.0.0.1 \
 	-mp "$(media_port 3)" -rtp_echo -m 1 -key number 200 -key domain "$ACME_DOMAIN" -key from cust
-ix2=$("$PYTHON" "$SCEN/api_cti.py" "$HTTP_PORT" transfer) || fail "transfer through the API failed"
+ix2=$("$PYTHON" "$SCEN/api_cti.py" "$API_PORT" transfer) || fail "transfer through the API failed"
 for p in caller alice2 bob; do
 	pid_var="${p%2}_pid"
 	[ "$p" = alice2 ] && pid_var=alice_pid
@@ -69,7 +69,7 @@ for p in caller alice2 bob; do
 done
 wait_log "event=interaction id=$ix2 " 10
 
-"$PYTHON" - "$HTTP_PORT" "$ix1" "$ix2" "$SCEN" <<'PY' || fail "the interactions are not as expected"
+"$PYTHON" - "$API_PORT" "$ix1" "$ix2" "$SCEN" <<'PY' || fail "the interactions are not as expected"
 import sys
 sys.path.insert(0, sys.argv[4])
 from api import Api

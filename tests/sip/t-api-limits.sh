@@ -17,12 +17,12 @@ tenants:
       - {username: alice, password: alice-secret, roles: [agent]}
       - {username: bob, password: bob-secret, roles: [supervisor]}
 YAML
-sed -i "s|^http: {listen: \"127.0.0.1:$HTTP_PORT\"}|http: {listen: \"127.0.0.1:$HTTP_PORT\", limits: {body_max: 2048, ws_per_token: 2, ws_queue_max: 16, rate_per_s: 100}}|" "$CONFIG"
+sed -i "s|^http: {listen: \"127.0.0.1:$API_PORT\"}|http: {listen: \"127.0.0.1:$API_PORT\", limits: {body_max: 2048, ws_per_token: 2, ws_queue_max: 16, rate_per_s: 100}}|" "$CONFIG"
 grep -q 'ws_queue_max: 16' "$CONFIG" || fail "the test could not set http.limits"
 start_server
 wait_log 'event=http_listening' 5
 
-"$PYTHON" - "$HTTP_PORT" "$SCEN" <<'PY' || fail "limits not as expected"
+"$PYTHON" - "$API_PORT" "$SCEN" <<'PY' || fail "limits not as expected"
 import socket, sys, time
 sys.path.insert(0, sys.argv[2])
 from api import Api, WebSocket

@@ -35,7 +35,7 @@ YAML
 start_server
 wait_log 'event=http_listening' 5
 
-api() { "$PYTHON" "$SCEN/api_numbers.py" "$HTTP_PORT" "$@"; }
+api() { "$PYTHON" "$SCEN/api_numbers.py" "$API_PORT" "$@"; }
 # probe NAME FROM: one short call to 555 from FROM (waits 1 s, hangs up).
 probe() {
 	local rc=0

@@ -46,7 +46,7 @@ start_server
 wait_log 'event=http_listening' 5
 make_tone "$WORK/agent.wav" 1000 10
 
-"$PYTHON" "$SCEN/api_screenpop.py" "$HTTP_PORT" "$WORK/pop.json" >"$WORK/pop.log" 2>&1 &
+"$PYTHON" "$SCEN/api_screenpop.py" "$API_PORT" "$WORK/pop.json" >"$WORK/pop.log" 2>&1 &
 pop=$!
 _BG_PIDS+=("$pop")
 for _ in $(seq 100); do
@@ -97,7 +97,7 @@ PY
 
 # The same customer calls again: the screen pop now carries the first call in the
 # contact's history, with the disposition set through the API.
-"$PYTHON" - "$HTTP_PORT" "$SCEN" "$WORK/pop.json" >"$WORK/pop2.log" 2>&1 <<'PY' &
+"$PYTHON" - "$API_PORT" "$SCEN" "$WORK/pop.json" >"$WORK/pop2.log" 2>&1 <<'PY' &
 import json, sys
 sys.path.insert(0, sys.argv[2])
 from api import Api, WebSocket

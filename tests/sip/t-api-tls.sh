@@ -18,11 +18,11 @@ tenants:
 YAML
 }
 tenants | write_config
-sed -i "s|^http: {listen: \"127.0.0.1:$HTTP_PORT\"}|http: {listen: \"127.0.0.1:$HTTP_PORT\", tls: {cert: \"$WORK/cert.pem\", key: \"$WORK/key.pem\"}}|" "$CONFIG"
+sed -i "s|^http: {listen: \"127.0.0.1:$API_PORT\"}|http: {listen: \"127.0.0.1:$API_PORT\", tls: {cert: \"$WORK/cert.pem\", key: \"$WORK/key.pem\"}}|" "$CONFIG"
 grep -q 'tls: {cert' "$CONFIG" || fail "the test could not set http.tls"
 start_server
 wait_log 'event=http_listening listen=127.0.0.1:[0-9]* tls=1' 5
-"$PYTHON" - "$HTTP_PORT" "$WORK/cert.pem" <<'PY' || fail "HTTPS requests failed"
+"$PYTHON" - "$API_PORT" "$WORK/cert.pem" <<'PY' || fail "HTTPS requests failed"
 import http.client, json, ssl, sys
 ctx = ssl.create_default_context(cafile=sys.argv[2])
 ctx.check_hostname = False

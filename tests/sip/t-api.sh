@@ -30,5 +30,5 @@ tenants:
 YAML
 start_server
 wait_log 'event=http_listening' 5
-"$PYTHON" "$SCEN/api_basic.py" "$HTTP_PORT" >&2 || fail "api_basic.py failed"
+"$PYTHON" "$SCEN/api_basic.py" "$API_PORT" >&2 || fail "api_basic.py failed"
 stop_server
