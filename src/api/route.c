@@ -220,60 +220,59 @@ static bool dialable(const char *s)
 	return n > (s[0] == '+');
 }
 
+/* Checks that body b names exactly one of `fields` (strings), a `number` being
+ * dialable; responds 400 naming what is wrong and returns false otherwise. */
+static bool one_target(struct api_conn *conn, json_t *b, const char *const *fields)
+{
+	const char *v, *number = NULL;
+	char msg[128];
+	int n = 0;
+
+	if (!api__fields(conn, b, fields))
+		return false;
+	for (size_t i = 0; fields[i]; i++) {
+		if (!api__str(conn, b, fields[i], false, &v))
+			return false;
+		n += v != NULL;
+		if (v && !strcmp(fields[i], "number"))
+			number = v;
+	}
+	if (n != 1) {
+		size_t off = (size_t)snprintf(msg, sizeof(msg), "give exactly one of:");
+		for (size_t i = 0; fields[i] && off < sizeof(msg); i++)
+			off += (size_t)snprintf(msg + off, sizeof(msg) - off, "%s %s", i ? "," : "",
+						fields[i]);
+		api__respond_error(conn, 400, "invalid_field", msg, fields[1] ? NULL : fields[0]);
+		return false;
+	}
+	if (number && !dialable(number)) {
+		api__respond_error(conn, 400, "invalid_field",
+				   "number must be digits with an optional leading +", "number");
+		return false;
+	}
+	return true;
+}
+
 static void h_dial(struct api_conn *conn, struct api_session *s, const char *target)
 {
 	static const char *const fields[] = {"number", NULL};
-	const char *number;
 	json_t *b = api__body(conn);
 
-	if (!b)
-		return;
-	if (!api__fields(conn, b, fields) || !api__str(conn, b, "number", true, &number)) {
+	if (b && one_target(conn, b, fields))
+		api__engine(conn, s, API_OP_CALL_DIAL, NULL, b);
+	else
 		json_decref(b);
-		return;
-	}
-	if (!dialable(number)) {
-		json_decref(b);
-		api__respond_error(conn, 400, "invalid_field",
-				   "number must be digits with an optional leading +", "number");
-		return;
-	}
-	api__engine(conn, s, API_OP_CALL_DIAL, NULL, b);
 }
 
 static void h_transfer(struct api_conn *conn, struct api_session *s, const char *target)
 {
 	static const char *const fields[] = {"user", "queue", "flow", "number", NULL};
-	const char *v;
-	int n = 0;
 	json_t *b = api__body(conn);
 
-	if (!b)
-		return;
-	if (!api__fields(conn, b, fields)) {
+	if (b && one_target(conn, b, fields))
+		api__engine(conn, s, API_OP_CALL_TRANSFER, target, b);
+	else
 		json_decref(b);
-		return;
-	}
-	for (size_t i = 0; fields[i]; i++) {
-		if (!api__str(conn, b, fields[i], false, &v)) {
-			json_decref(b);
-			return;
-		}
-		n += v != NULL;
-	}
-	if (n != 1) {
-		json_decref(b);
-		api__respond_error(conn, 400, "invalid_field",
-				   "give exactly one of user, queue, flow and number", NULL);
-		return;
-	}
-	if ((v = json_string_value(json_object_get(b, "number"))) && !dialable(v)) {
-		json_decref(b);
-		api__respond_error(conn, 400, "invalid_field",
-				   "number must be digits with an optional leading +", "number");
-		return;
-	}
-	api__engine(conn, s, API_OP_CALL_TRANSFER, target, b);
 }
 
 /* Call control: the action is the path after /calls/{id}/. */
