@@ -629,7 +629,7 @@ static void h_agent_states(struct api_conn *conn, struct api_session *s, const c
 		api__respond_error(conn, 404, "not_found", "no such agent", NULL);
 		return;
 	}
-	if (!time_arg(conn, "since", args)) {
+	if (!time_arg(conn, "since", args) || !time_arg(conn, "until", args)) {
 		json_decref(args);
 		return;
 	}

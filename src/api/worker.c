@@ -287,10 +287,19 @@ static void do_disposition(struct api *a, struct store_db *db, const struct api_
 
 /* ---- agent state history and the audit log ---- */
 
+struct spans {
+	json_t *items;
+	int64_t until_ms; /* 0: no bound */
+};
+
 static int state_row(const struct store_agent_state *st, void *arg)
 {
-	json_t *items = arg;
+	struct spans *sp = arg;
+	json_t *items = sp->items;
 	char a1[32], a2[32];
+
+	if (sp->until_ms && st->start_ms >= sp->until_ms)
+		return 1; /* by start time: the rest start later still */
 
 	json_array_append_new(
 	    items,
@@ -319,10 +328,11 @@ static void do_list(struct api *a, struct store_db *db, const struct api_job *j)
 	int64_t since = json_integer_value(json_object_get(j->args, "since"));
 	int err;
 
-	if (j->kind == JOB_AGENT_STATES)
+	if (j->kind == JOB_AGENT_STATES) {
+		struct spans sp = {items, json_integer_value(json_object_get(j->args, "until"))};
 		err = store_db_agent_states(db, j->tenant, arg_str(j, "agent"), since, state_row,
-					    items);
-	else
+					    &sp);
+	} else
 		err = store_db_audit_log(db, j->tenant, since, audit_row, items);
 	if (err && err != 1) {
 		json_decref(items);

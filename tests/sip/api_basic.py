@@ -165,6 +165,11 @@ st, b, _ = call("GET", "/api/v1/agents/alice/states", tok["sup"])
 assert st == 200 and [x["state"] for x in b["items"]][-3:] == ["not_ready", "ready",
                                                                "logged_out"], b
 check_response(doc, "GET", "/api/v1/agents/{username}/states", st, b)
+first = b["items"][0]["start"]
+st, b, _ = call("GET", f"/api/v1/agents/alice/states?until={first}", tok["sup"])
+assert st == 200 and b["items"] == [], b  # spans starting before the first: none
+st, b, _ = call("GET", "/api/v1/agents/alice/states?until=yesterday", tok["sup"])
+assert st == 400 and b["error"]["field"] == "until", b
 
 # ---- queue log-in and log-out: the next routing decision follows ----
 st, b, _ = call("GET", "/api/v1/agents/me/queues", tok["agent"])
