@@ -64,6 +64,17 @@ int crm_phone_e164(const char *raw, const char *country, char out[CRM_E164_SIZE]
 /* The country calling code for an ISO 3166 alpha-2 code ("PL" -> 48), or 0 when unknown. */
 int crm_country_calling_code(const char *country);
 
+/* ---- names ------------------------------------------------------------------------- */
+
+/*
+ * Appends `in` folded for search: every letter lower-cased with the Unicode case
+ * mappings (Polish "ŁUKASZ ŻÓŁW" -> "łukasz żółw", Spanish "ÑANDÚ" -> "ñandú", Russian
+ * "ЁЛКИН" -> "ёлкин"), runs of white space made one space, the ends trimmed. The same
+ * on every back end, unlike SQL's LOWER. NULL appends nothing. Returns 0, EINVAL
+ * (`in` is not UTF-8; nothing appended) or ENOMEM.
+ */
+int crm_name_fold(const char *in, struct crm_buf *out);
+
 /* ---- ids ------------------------------------------------------------------------- */
 
 #define CRM_ID_SIZE 27 /* 26 characters + NUL */

@@ -69,6 +69,8 @@ int store_db_contact_put(struct store_db *db, const char *tenant, const struct c
 
 		err = store__exec(db, Q_PHONE_ADD, ph, 3);
 	}
+	if (!err)
+		err = store__contact_keys(db, tenant, c);
 	err = store__tx_end(db, err);
 out:
 	crm_buf_free(&phones);
@@ -106,7 +108,7 @@ static int strv_from_json(const char *text, char ***out, size_t *n)
 }
 
 /* Reads the current row of a contact query (CONTACT_COLS in sql.c). */
-static int read_contact(struct store_db *db, enum store__q q, struct crm_contact **out)
+int store__read_contact(struct store_db *db, enum store__q q, struct crm_contact **out)
 {
 	struct crm_contact *c;
 	int err = crm_contact_new(store__col_text(db, q, 1), &c);
@@ -144,7 +146,7 @@ static int get_one(struct store_db *db, enum store__q q, const char *tenant, con
 	if ((err = store__query(db, q, p, 2)))
 		return err;
 	while (store__row(db, q, &err))
-		if (!c && (rerr = read_contact(db, q, &c)))
+		if (!c && (rerr = store__read_contact(db, q, &c)))
 			c = NULL;
 	if (!err && c) {
 		*out = c;
@@ -179,6 +181,8 @@ int store_db_contact_delete(struct store_db *db, const char *tenant, const char 
 	if ((err = store__tx_begin(db)))
 		return err;
 	err = store__exec(db, Q_PHONES_CLEAR, p, 2);
+	if (!err)
+		err = store__exec(db, Q_KEYS_CLEAR, p, 2);
 	if (!err)
 		err = store__exec(db, Q_CONTACT_DELETE, p, 2);
 	return store__tx_end(db, err);

@@ -106,6 +106,13 @@ static const struct migration migrations[] = {
     {4, "interaction indexes for the API",
      "CREATE INDEX interactions_contact ON interactions (tenant, contact_id, created_ms);\n", NULL,
      NULL},
+    /* Contacts searched by name and e-mail: keys folded in C (crm_name_fold), compared
+     * as bytes on both back ends. Existing contacts get theirs from C too (apply). */
+    {6, "contact search keys",
+     "CREATE TABLE contact_keys (tenant TEXT NOT NULL, kind TEXT NOT NULL, k TEXT NOT NULL, "
+     "contact_id TEXT NOT NULL, PRIMARY KEY (tenant, kind, k, contact_id));\n"
+     "CREATE INDEX contact_keys_contact ON contact_keys (tenant, contact_id);\n",
+     NULL, "ALTER TABLE contact_keys ALTER COLUMN k TYPE TEXT COLLATE \"C\";\n"},
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -150,6 +157,8 @@ static int apply(struct store_db *db, const struct migration *m)
 	err = db->drv->script(db->conn, m->sql);
 	if (!err && variant)
 		err = db->drv->script(db->conn, variant);
+	if (!err && m->version == 6)
+		err = store__contact_keys_backfill(db);
 	if (err) {
 		store__set_err(db, err, "migration %d: %s", m->version, db->drv->errmsg(db->conn));
 		goto out;

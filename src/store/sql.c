@@ -116,6 +116,26 @@ static const char *store__sql[Q_COUNT] = {
     [Q_PHONE_ADD] = "INSERT INTO contact_phones (tenant, e164, contact_id) VALUES ($1, $2, $3) "
 		    "ON CONFLICT (tenant, e164, contact_id) DO NOTHING",
 
+    [Q_KEYS_CLEAR] = "DELETE FROM contact_keys WHERE tenant = $1 AND contact_id = $2",
+    [Q_KEY_ADD] = "INSERT INTO contact_keys (tenant, kind, k, contact_id) VALUES ($1, $2, $3, $4) "
+		  "ON CONFLICT (tenant, kind, k, contact_id) DO NOTHING",
+    /* Name keys are folded in C (crm_name_fold) and compared as bytes (the column has
+     * the "C" collation on PostgreSQL): $2 <= k < $3 is "k starts with the prefix". */
+    [Q_CONTACT_SEARCH_NAME] = "SELECT " CONTACT_COLS " FROM contacts c WHERE c.tenant = $1 AND "
+			      "c.id IN (SELECT contact_id FROM contact_keys WHERE tenant = $1 "
+			      "AND kind = 'n' AND k >= $2 AND k < $3) AND c.id > $4 ORDER BY "
+			      "c.id LIMIT $5",
+    [Q_CONTACT_SEARCH_EMAIL] = "SELECT " CONTACT_COLS " FROM contacts c WHERE c.tenant = $1 AND "
+			       "c.id IN (SELECT contact_id FROM contact_keys WHERE tenant = $1 "
+			       "AND kind = 'e' AND k = $2) AND c.id > $3 ORDER BY c.id LIMIT $4",
+    [Q_CONTACT_SEARCH_PHONE] = "SELECT " CONTACT_COLS " FROM contacts c WHERE c.tenant = $1 AND "
+			       "c.id IN (SELECT contact_id FROM contact_phones WHERE tenant = $1 "
+			       "AND e164 = $2) AND c.id > $3 ORDER BY c.id LIMIT $4",
+    [Q_CONTACT_LIST] = "SELECT " CONTACT_COLS " FROM contacts c WHERE c.tenant = $1 AND c.id > "
+		       "$2 ORDER BY c.id LIMIT $3",
+    [Q_CONTACT_SCAN] = "SELECT " CONTACT_COLS " FROM contacts c WHERE c.tenant > $1 OR (c.tenant "
+		       "= $1 AND c.id > $2) ORDER BY c.tenant, c.id LIMIT 200",
+
     [Q_TENANT_COUNTRY] = "SELECT country FROM tenants WHERE id = $1",
     [Q_TENANT_GET] = "SELECT name, domain, timezone, language, country, prune, record FROM "
 		     "tenants WHERE id = $1",

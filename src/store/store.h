@@ -251,6 +251,28 @@ int store_db_contact_find_phone(struct store_db *db, const char *tenant, const c
 				struct crm_contact **out);
 int store_db_contact_delete(struct store_db *db, const char *tenant, const char *id);
 
+/* How store_db_contacts_search finds contacts. */
+enum store_contact_by {
+	STORE_CONTACT_ALL,   /* every contact of the tenant */
+	STORE_CONTACT_NAME,  /* value: the start of a name (first, last, "last first", any
+				word of it, or the company), any case */
+	STORE_CONTACT_EMAIL, /* value: a whole e-mail address, any case */
+	STORE_CONTACT_PHONE, /* value: an E.164 number */
+};
+/* Called for each contact found; the contact is freed when it returns. A non-zero
+ * return stops the search and is returned by it. */
+typedef int(store_contact_h)(const struct crm_contact *c, void *arg);
+/*
+ * Contacts of `tenant` matching `value` as `by` says, ordered by id, at most `limit`
+ * (0: all) with an id greater than `after_id` (NULL or "": from the first). Name and
+ * e-mail matching folds case with crm_name_fold, the same on both back ends. Returns
+ * 0, EINVAL (no value, or a value that is not UTF-8), the callback's non-zero value, or
+ * a database error.
+ */
+int store_db_contacts_search(struct store_db *db, const char *tenant, enum store_contact_by by,
+			     const char *value, const char *after_id, size_t limit,
+			     store_contact_h *h, void *arg);
+
 /* Called for each row; the record and its strings live until the callback returns.
  * A non-zero return stops the iteration and is returned by the iterating function.
  * The callback must not use the same store_db handle (one query at a time). */

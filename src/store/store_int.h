@@ -54,6 +54,13 @@ enum store__q {
 	Q_CONTACT_FIND_PHONE,
 	Q_PHONES_CLEAR,
 	Q_PHONE_ADD,
+	Q_KEYS_CLEAR, /* a contact's search keys (contact_keys) */
+	Q_KEY_ADD,
+	Q_CONTACT_SEARCH_NAME, /* by name key prefix, keyset by id */
+	Q_CONTACT_SEARCH_EMAIL,
+	Q_CONTACT_SEARCH_PHONE,
+	Q_CONTACT_LIST,
+	Q_CONTACT_SCAN, /* every contact of every tenant, in pages (migration 6) */
 	Q_TENANT_COUNTRY,
 	Q_TENANT_GET,
 	Q_TENANT_UPSERT,
@@ -183,6 +190,14 @@ int store__tx_begin(struct store_db *db);
 int store__tx_end(struct store_db *db, int err);
 int store__set_err(struct store_db *db, int err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* contact.c, contact_search.c */
+/* Reads the current row of a query returning CONTACT_COLS (sql.c). */
+int store__read_contact(struct store_db *db, enum store__q q, struct crm_contact **out);
+/* Rewrites contact c's search keys (inside the caller's transaction). */
+int store__contact_keys(struct store_db *db, const char *tenant, const struct crm_contact *c);
+/* Writes the search keys of every contact (migration 6, inside its transaction). */
+int store__contact_keys_backfill(struct store_db *db);
+
 /* Makes sure a connection whose last call failed with EAGAIN works again. */
 int store__db_reconnect(struct store_db *db);
 

@@ -41,6 +41,39 @@ static void check_phone_cases(const struct phone_case *cases, size_t n)
 	}
 }
 
+static void test_name_fold_polish_spanish_russian(void **state)
+{
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+	    {"ŁUKASZ ŻÓŁW", "łukasz żółw"},
+	    {"ĄĆĘŃŚŹ", "ąćęńśź"},
+	    {"ÑANDÚ Íñigo", "ñandú íñigo"},
+	    {"ЁЛКИН Фёдор", "ёлкин фёдор"},
+	    {"  a \t  B  ", "a b"},
+	    {"O'Brien-Smith", "o'brien-smith"},
+	    {"", ""},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct crm_buf b = {0};
+		assert_int_equal(crm_name_fold(cases[i].in, &b), 0);
+		assert_string_equal(b.p ? b.p : "", cases[i].want);
+		crm_buf_free(&b);
+	}
+}
+
+static void test_name_fold_refuses_invalid_utf8(void **state)
+{
+	struct crm_buf b = {0};
+
+	crm_buf_puts(&b, "x");
+	assert_int_equal(crm_name_fold("ab\xc3", &b), EINVAL);
+	assert_int_equal(crm_name_fold("\xc0\xaf", &b), EINVAL);     /* overlong "/" */
+	assert_int_equal(crm_name_fold("\xed\xa0\x80", &b), EINVAL); /* a surrogate */
+	assert_string_equal(b.p, "x");
+	crm_buf_free(&b);
+}
+
 static void test_phone_poland(void **state)
 {
 	static const struct phone_case cases[] = {
@@ -469,6 +502,8 @@ static void test_channel_and_direction_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_name_fold_polish_spanish_russian),
+	    cmocka_unit_test(test_name_fold_refuses_invalid_utf8),
 	    cmocka_unit_test(test_phone_poland),
 	    cmocka_unit_test(test_phone_spain),
 	    cmocka_unit_test(test_phone_russia_trunk_prefix_8),
