@@ -35,6 +35,12 @@ struct api_resp {
 	bool persist;
 	char kind[24], key[64];
 	char *store_body; /* NULL: delete */
+	/* A file to stream (a recording): the headers in `extra`, then `body` (len bytes)
+	 * and file_len bytes of fd from file_off. Freed with api__resp_free. */
+	bool file;
+	int fd;
+	uint64_t file_off, file_len;
+	char *extra;
 	struct api_resp *next;
 };
 
@@ -67,6 +73,12 @@ struct api_conn {
 	/* Who asked (copied from the session when the request was routed). */
 	char tenant[40], user[48];
 	uint32_t roles;
+	/* A file being streamed (recording.c); its buffer is on the heap, so lws may move
+	 * this structure meanwhile. */
+	bool file_open;
+	int file_fd;
+	uint64_t file_off, file_left;
+	unsigned char *file_buf;
 };
 
 /* A logged-in user or an API key: the token's hash is the key; the token itself is
@@ -125,6 +137,8 @@ struct api {
 /* Registers `conn` as waiting for request id *out (the engine or a worker answers).
  * 0 or EBUSY when too many are pending. */
 int api__pending_add(struct api *a, struct api_conn *conn, uint64_t *out);
+/* Frees a response, closing its file if it has one. */
+void api__resp_free(struct api_resp *r);
 /* Queues a ready response for the service thread (any thread). */
 void api__post(struct api *a, struct api_resp *r);
 /* Sends a JSON reply now (service thread, the connection must be waiting for none). */
@@ -200,6 +214,9 @@ enum api_job_kind {
 	JOB_CONTACT_FIND,
 	JOB_CONTACT_PUT,
 	JOB_OBJECT_SAVE, /* resp: the engine's answer, sent once the object is stored */
+	JOB_CONTACT_CREATE,
+	JOB_CONTACT_DELETE,
+	JOB_RECORDING,
 };
 struct api_job {
 	enum api_job_kind kind;
@@ -217,6 +234,27 @@ void api__workers_stop(struct api *a);
 void api__job(struct api_conn *conn, const struct api_job *j);
 /* Hands a job that already has its request id (the request stays pending). */
 void api__job_pending(struct api *a, const struct api_job *j);
+
+/* contacts.c: route handlers (service thread) and the jobs (workers) */
+void api__h_contacts(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_contact_create(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_contact_get(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_contact_update(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_contact_delete(struct api_conn *conn, struct api_session *s, const char *target);
+struct store_db;
+void api__contacts_run(struct api *a, struct store_db *db, const struct api_job *j);
+
+/* recording.c */
+void api__h_recording(struct api_conn *conn, struct api_session *s, const char *target);
+void api__recording_run(struct api *a, struct store_db *db, const struct api_job *j);
+/* One Range header against a file of `size` bytes: 0 and the range, ENOENT (serve it
+ * whole) or ERANGE (416). */
+int api__range_parse(const char *h, uint64_t size, uint64_t *first, uint64_t *last);
+/* Starts streaming response r (r->file) on conn; then api__file_more on each writable
+ * callback while conn->file_open. Non-zero: close the connection. */
+int api__file_start(struct api_conn *conn, struct api_resp *r);
+int api__file_more(struct api_conn *conn);
+void api__file_close(struct api_conn *conn);
 
 /* openapi.c */
 const char *api__openapi(size_t *len);

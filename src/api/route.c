@@ -692,6 +692,12 @@ static const struct route routes[] = {
     {M_POST, "/api/v1/numbers", API_ROLE_ADMIN, h_number_create},
     {M_PUT, "/api/v1/numbers/*", API_ROLE_ADMIN, h_number_put},
     {M_DELETE, "/api/v1/numbers/*", API_ROLE_ADMIN, h_number_delete},
+    {M_GET, "/api/v1/contacts", ANY, api__h_contacts},
+    {M_POST, "/api/v1/contacts", API_ROLE_AGENT | SUP, api__h_contact_create},
+    {M_GET, "/api/v1/contacts/*", ANY, api__h_contact_get},
+    {M_PUT, "/api/v1/contacts/*", API_ROLE_AGENT | SUP, api__h_contact_update},
+    {M_DELETE, "/api/v1/contacts/*", API_ROLE_ADMIN, api__h_contact_delete},
+    {M_GET, "/api/v1/interactions/*/recording", ANY, api__h_recording},
 };
 
 /* Matches path against pattern; writes the `*` segment to target. */

@@ -48,6 +48,16 @@ void api__post(struct api *a, struct api_resp *r)
 		lws_cancel_service(a->ctx);
 }
 
+void api__resp_free(struct api_resp *r)
+{
+	if (r->file && r->fd >= 0)
+		close(r->fd);
+	free(r->extra);
+	free(r->store_body);
+	free(r->body);
+	free(r);
+}
+
 static struct api_resp *resp_new(uint64_t req, int status, const char *ctype, char *body,
 				 size_t len)
 {
@@ -218,9 +228,7 @@ static void inbox_drain(struct api *a)
 		rn = r->next;
 		r->next = NULL;
 		if (!conn || conn->req != r->req || conn->resp) {
-			free(r->body);
-			free(r->store_body);
-			free(r);
+			api__resp_free(r);
 			continue;
 		}
 		if (r->persist) {
@@ -265,8 +273,7 @@ static void inbox_drain(struct api *a)
 			}
 			r->len = r->body ? strlen(r->body) : 0;
 		} else if (r->status == API_NOT_LIVE) {
-			free(r->body);
-			free(r);
+			api__resp_free(r);
 			api__disposition_stored(conn);
 			continue;
 		} else if (r->status == 401 && !strcmp(conn->path, "/api/v1/login")) {
@@ -368,8 +375,7 @@ static void set_resp(struct api_conn *conn, struct api_resp *r)
 {
 	if (conn->resp) {
 		log_error("api", "event=double_response path=%s", conn->path);
-		free(conn->resp->body);
-		free(conn->resp);
+		api__resp_free(conn->resp);
 	}
 	conn->resp = r;
 	lws_callback_on_writable(conn->wsi);
@@ -517,10 +523,10 @@ static void conn_reset(struct api_conn *conn)
 	conn->body_too_big = false;
 	conn->dispatched = false;
 	if (conn->resp) {
-		free(conn->resp->body);
-		free(conn->resp);
+		api__resp_free(conn->resp);
 		conn->resp = NULL;
 	}
+	api__file_close(conn);
 }
 
 static int body_add(struct api_conn *conn, const void *in, size_t len)
@@ -679,11 +685,12 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 			struct api_resp *r = conn->resp;
 			int rc;
 			conn->resp = NULL;
-			rc = write_resp(conn, r);
-			free(r->body);
-			free(r);
+			rc = r->file ? api__file_start(conn, r) : write_resp(conn, r);
+			api__resp_free(r);
 			return rc;
 		}
+		if (conn && conn->file_open)
+			return api__file_more(conn);
 		return 0;
 	case LWS_CALLBACK_HTTP_FILE_COMPLETION:
 		return lws_http_transaction_completed(wsi) ? -1 : 0;
@@ -867,9 +874,7 @@ void api_destroy(struct api *a)
 	lws_context_destroy(a->ctx);
 	for (r = a->resp_head; r; r = rn) {
 		rn = r->next;
-		free(r->body);
-		free(r->store_body);
-		free(r);
+		api__resp_free(r);
 	}
 	for (ev = a->ev_head; ev; ev = en) {
 		en = ev->next;

@@ -416,6 +416,16 @@ static void run(struct api_workers *w, struct store_db **db, const struct api_jo
 	case JOB_OBJECT_SAVE:
 		do_object_save(a, *db, j);
 		break;
+	case JOB_CONTACT_GET:
+	case JOB_CONTACT_FIND:
+	case JOB_CONTACT_PUT:
+	case JOB_CONTACT_CREATE:
+	case JOB_CONTACT_DELETE:
+		api__contacts_run(a, *db, j);
+		break;
+	case JOB_RECORDING:
+		api__recording_run(a, *db, j);
+		break;
 	default:
 		api_reply_error(a, j->req, 501, "not_implemented", "not implemented");
 		break;
