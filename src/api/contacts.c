@@ -22,9 +22,9 @@
 #define HISTORY_DEFAULT 10
 #define HISTORY_MAX	100
 
-static const char *const contact_fields[] = {
-    "first_name", "last_name", "company", "phones", "emails", "language", "timezone",
-    "tags",	  "custom",    "vip",	  "do_not_call", NULL};
+static const char *const contact_fields[] = {"first_name", "last_name", "company",     "phones",
+					     "emails",	   "language",	"timezone",    "tags",
+					     "custom",	   "vip",	"do_not_call", NULL};
 static const char *const str_fields[] = {"first_name", "last_name", "company",
 					 "language",   "timezone",  NULL};
 
@@ -60,9 +60,9 @@ static int contact_apply(struct crm_contact *c, json_t *b, const char *country, 
 				 str_fields[i]);
 			return EINVAL;
 		}
-		if ((err = crm_str_set(dst, json_is_null(v) ? NULL
-					     : json_string_length(v) ? json_string_value(v)
-								     : NULL)))
+		if ((err = crm_str_set(dst, json_is_null(v)	    ? NULL
+					    : json_string_length(v) ? json_string_value(v)
+								    : NULL)))
 			return err;
 	}
 	for (size_t k = 0; k < 3; k++) {
@@ -118,7 +118,8 @@ static int contact_apply(struct crm_contact *c, json_t *b, const char *country, 
 			snprintf(msg, msize, "custom must be an object");
 			return EINVAL;
 		}
-		if (json_is_object(v) && !(text = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER)))
+		if (json_is_object(v) &&
+		    !(text = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER)))
 			return ENOMEM;
 		err = crm_contact_set_custom(c, text);
 		free(text);
@@ -284,7 +285,8 @@ void api__h_contact_get(struct api_conn *conn, struct api_session *s, const char
 
 void api__h_contacts(struct api_conn *conn, struct api_session *s, const char *target)
 {
-	static const char *const known[] = {"q", "phone", "email", "limit", "cursor", "token", NULL};
+	static const char *const known[] = {"q",      "phone", "email", "limit",
+					    "cursor", "token", NULL};
 	struct api_job j;
 	json_t *args = json_object();
 	char buf[512], e164[CRM_E164_SIZE];
@@ -329,8 +331,8 @@ void api__h_contacts(struct api_conn *conn, struct api_session *s, const char *t
 		by++;
 	}
 	if (by > 1) {
-		api__respond_error(conn, 400, "invalid_parameter", "give at most one of q, phone and email",
-				   NULL);
+		api__respond_error(conn, 400, "invalid_parameter",
+				   "give at most one of q, phone and email", NULL);
 		goto fail;
 	}
 	if (api__query(conn, "cursor", buf, sizeof(buf))) {
@@ -357,16 +359,14 @@ fail:
 
 static json_t *contact_json(const struct crm_contact *c)
 {
-	struct crm_buf b = {0};
-	json_t *j = NULL;
+	json_t *j = crm_contact_to_json(c);
 	char t[32];
 
-	if (!crm_contact_json(c, &b))
-		j = json_loadb(b.p, b.len, 0, NULL);
-	crm_buf_free(&b);
 	if (j) {
-		json_object_set_new(j, "created", json_string(clock_iso8601(c->created_ms, t, sizeof(t))));
-		json_object_set_new(j, "updated", json_string(clock_iso8601(c->updated_ms, t, sizeof(t))));
+		json_object_set_new(j, "created",
+				    json_string(clock_iso8601(c->created_ms, t, sizeof(t))));
+		json_object_set_new(j, "updated",
+				    json_string(clock_iso8601(c->updated_ms, t, sizeof(t))));
 	}
 	return j;
 }
@@ -386,8 +386,8 @@ static void store_error(struct api *a, const struct api_job *j, struct store_db 
 	}
 }
 
-static void audit(struct store_db *db, const struct api_job *j, const char *key,
-		  const char *action, const char *detail)
+static void audit(struct store_db *db, const struct api_job *j, const char *key, const char *action,
+		  const char *detail)
 {
 	char actor[80];
 	struct store_audit au = {.tenant = j->tenant,

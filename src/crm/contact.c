@@ -143,42 +143,62 @@ int crm_contact_set_custom(struct crm_contact *c, const char *json)
 	return err;
 }
 
-static void json_strv(struct crm_buf *b, char *const *v, size_t n)
+/* A JSON string of s (null for NULL); bytes that are not UTF-8 become U+FFFD, as in
+ * crm_buf_json_str, so the contact always has a JSON form. */
+static json_t *jstr(const char *s)
 {
-	size_t i;
+	struct crm_buf b = {0};
+	json_t *j;
 
-	crm_buf_putc(b, '[');
-	for (i = 0; i < n; i++) {
-		if (i)
-			crm_buf_putc(b, ',');
-		crm_buf_json_str(b, v[i]);
+	if (!s)
+		return json_null();
+	if ((j = json_string(s)))
+		return j;
+	crm_buf_json_str(&b, s);
+	j = b.err ? NULL : json_loadb(b.p, b.len, JSON_DECODE_ANY, NULL);
+	crm_buf_free(&b);
+	return j;
+}
+
+static json_t *jstrv(char *const *v, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < n; i++)
+		if (json_array_append_new(a, jstr(v[i]))) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}
+
+json_t *crm_contact_to_json(const struct crm_contact *c)
+{
+	json_t *custom = c->custom_json ? json_loads(c->custom_json, 0, NULL) : NULL;
+
+	/* A damaged custom column reads as no custom fields rather than invalid JSON. */
+	if (custom && !json_is_object(custom)) {
+		json_decref(custom);
+		custom = NULL;
 	}
-	crm_buf_putc(b, ']');
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:b}", "id",
+			 jstr(c->id), "first_name", jstr(c->first_name), "last_name",
+			 jstr(c->last_name), "company", jstr(c->company), "phones",
+			 jstrv(c->phones, c->nphones), "emails", jstrv(c->emails, c->nemails),
+			 "language", jstr(c->language), "timezone", jstr(c->timezone), "tags",
+			 jstrv(c->tags, c->ntags), "custom", custom ? custom : json_object(), "vip",
+			 c->vip, "do_not_call", c->dnc);
 }
 
 int crm_contact_json(const struct crm_contact *c, struct crm_buf *out)
 {
-	crm_buf_puts(out, "{\"id\":");
-	crm_buf_json_str(out, c->id);
-	crm_buf_puts(out, ",\"first_name\":");
-	crm_buf_json_str(out, c->first_name);
-	crm_buf_puts(out, ",\"last_name\":");
-	crm_buf_json_str(out, c->last_name);
-	crm_buf_puts(out, ",\"company\":");
-	crm_buf_json_str(out, c->company);
-	crm_buf_puts(out, ",\"phones\":");
-	json_strv(out, c->phones, c->nphones);
-	crm_buf_puts(out, ",\"emails\":");
-	json_strv(out, c->emails, c->nemails);
-	crm_buf_puts(out, ",\"language\":");
-	crm_buf_json_str(out, c->language);
-	crm_buf_puts(out, ",\"timezone\":");
-	crm_buf_json_str(out, c->timezone);
-	crm_buf_puts(out, ",\"tags\":");
-	json_strv(out, c->tags, c->ntags);
-	crm_buf_puts(out, ",\"custom\":");
-	crm_buf_puts(out, c->custom_json ? c->custom_json : "{}");
-	crm_buf_printf(out, ",\"vip\":%s,\"do_not_call\":%s}", c->vip ? "true" : "false",
-		       c->dnc ? "true" : "false");
+	json_t *j = crm_contact_to_json(c);
+	char *text = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+
+	json_decref(j);
+	if (!text)
+		return out->err = ENOMEM;
+	crm_buf_puts(out, text);
+	free(text);
 	return out->err;
 }

@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 /* ---- growable text buffer ------------------------------------------------------- */
 
 /*
@@ -125,7 +127,11 @@ int crm_contact_add_email(struct crm_contact *c, const char *email);
 int crm_contact_add_tag(struct crm_contact *c, const char *tag);
 /* Sets the custom fields; `json` must be a JSON object (EINVAL otherwise). */
 int crm_contact_set_custom(struct crm_contact *c, const char *json);
-/* Appends the contact as one JSON object. Returns 0 or ENOMEM. */
+/* The contact as a new JSON object (jansson; the caller json_decrefs it): id,
+ * first_name, last_name, company, phones, emails, language, timezone, tags, custom,
+ * vip, do_not_call, in that order. NULL when memory ran out. */
+json_t *crm_contact_to_json(const struct crm_contact *c);
+/* Appends the same object as compact JSON text. Returns 0 or ENOMEM. */
 int crm_contact_json(const struct crm_contact *c, struct crm_buf *out);
 
 /* ---- interactions ------------------------------------------------------------------ */

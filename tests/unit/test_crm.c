@@ -276,6 +276,34 @@ static void test_contact_custom_must_be_object(void **state)
 	crm_contact_free(c);
 }
 
+/* The contact's JSON through jansson: the same fields in the same order, escaping
+ * included, and never invalid JSON, whatever bytes a name holds. */
+static void test_contact_json_escapes_and_replaces_bad_bytes(void **state)
+{
+	struct crm_contact *c;
+	struct crm_buf b = {0};
+	json_t *j;
+
+	assert_int_equal(crm_contact_new("c3", &c), 0);
+	crm_str_set(&c->first_name, "Zoë \"Q\"\n");
+	crm_str_set(&c->last_name, "bad\xff");
+	crm_str_set(&c->custom_json, "not json");
+	assert_int_equal(crm_contact_add_email(c, "Ewa@Example.PL"), 0);
+	c->dnc = true;
+	assert_int_equal(crm_contact_json(c, &b), 0);
+	assert_string_equal(b.p,
+			    "{\"id\":\"c3\",\"first_name\":\"Zoë \\\"Q\\\"\\n\","
+			    "\"last_name\":\"bad\xef\xbf\xbd\",\"company\":null,\"phones\":[],"
+			    "\"emails\":[\"Ewa@example.pl\"],\"language\":null,\"timezone\":"
+			    "null,\"tags\":[],\"custom\":{},\"vip\":false,\"do_not_call\":true}");
+	j = crm_contact_to_json(c);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(j, "first_name")), "Zoë \"Q\"\n");
+	json_decref(j);
+	crm_buf_free(&b);
+	crm_contact_free(c);
+}
+
 static void test_json_string_escaping(void **state)
 {
 	struct crm_buf b = {0};
@@ -503,6 +531,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_name_fold_polish_spanish_russian),
+	    cmocka_unit_test(test_contact_json_escapes_and_replaces_bad_bytes),
 	    cmocka_unit_test(test_name_fold_refuses_invalid_utf8),
 	    cmocka_unit_test(test_phone_poland),
 	    cmocka_unit_test(test_phone_spain),
