@@ -252,17 +252,15 @@ out:
 
 static const char *reason(int status)
 {
-	return status == 206 ? "Partial Content"
-	       : status == 416 ? "Range Not Satisfiable"
-			       : "OK";
+	return status == 206 ? "Partial Content" : status == 416 ? "Range Not Satisfiable" : "OK";
 }
 
 /* Writes up to one chunk of the open file; ends the transaction after the last. */
 int api__file_more(struct api_conn *conn)
 {
 	size_t n = conn->file_left > CHUNK ? CHUNK : (size_t)conn->file_left;
-	ssize_t got = n ? pread(conn->file_fd, conn->file_buf + LWS_PRE, n, (off_t)conn->file_off)
-			: 0;
+	ssize_t got =
+	    n ? pread(conn->file_fd, conn->file_buf + LWS_PRE, n, (off_t)conn->file_off) : 0;
 
 	if (got < 0 || (size_t)got != n) {
 		/* The file shrank or failed under us: the client sees a short body. */

@@ -48,17 +48,10 @@ static void test_range_past_the_end_is_unsatisfiable(void **state)
 
 static void test_unserved_ranges_mean_the_whole_file(void **state)
 {
-	static const char *const h[] = {NULL,
-					"",
-					"bytes=0-1,5-6",
-					"items=0-1",
-					"bytes=9-3",
-					"bytes=x-",
-					"bytes=-",
-					"bytes=1-x",
-					"bytes=99999999999999999999999-",
-					"bytes=--1",
-					"bytes=5"};
+	static const char *const h[] = {NULL,	     "",	  "bytes=0-1,5-6",
+					"items=0-1", "bytes=9-3", "bytes=x-",
+					"bytes=-",   "bytes=1-x", "bytes=99999999999999999999999-",
+					"bytes=--1", "bytes=5"};
 	uint64_t f = 7, l = 7;
 
 	for (size_t i = 0; i < sizeof(h) / sizeof(h[0]); i++)
