@@ -475,16 +475,8 @@ static void do_delete(struct api *a, struct store_db *db, const struct api_job *
 static int history_row(const struct crm_interaction *ix, void *arg)
 {
 	json_t *items = arg;
-	struct crm_buf b = {0};
-	json_t *o = NULL;
 
-	if (!crm_interaction_json(ix, &b))
-		o = json_loadb(b.p, b.len, 0, NULL);
-	crm_buf_free(&b);
-	if (!o)
-		return ENOMEM;
-	json_array_append_new(items, o);
-	return 0;
+	return json_array_append_new(items, crm_interaction_to_json(ix)) ? ENOMEM : 0;
 }
 
 static bool sees_all(uint32_t roles)

@@ -193,3 +193,19 @@ void crm_buf_free(struct crm_buf *b)
 	b->len = b->cap = 0;
 	b->err = 0;
 }
+
+json_t *crm_json_string(const char *s)
+{
+	struct crm_buf b = {0};
+	json_t *j;
+
+	if (!s)
+		return json_null();
+	if ((j = json_string(s)))
+		return j;
+	/* Not UTF-8: the same replacement crm_buf_json_str makes, read back. */
+	crm_buf_json_str(&b, s);
+	j = b.err ? NULL : json_loadb(b.p, b.len, JSON_DECODE_ANY, NULL);
+	crm_buf_free(&b);
+	return j;
+}

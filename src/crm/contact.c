@@ -143,29 +143,12 @@ int crm_contact_set_custom(struct crm_contact *c, const char *json)
 	return err;
 }
 
-/* A JSON string of s (null for NULL); bytes that are not UTF-8 become U+FFFD, as in
- * crm_buf_json_str, so the contact always has a JSON form. */
-static json_t *jstr(const char *s)
-{
-	struct crm_buf b = {0};
-	json_t *j;
-
-	if (!s)
-		return json_null();
-	if ((j = json_string(s)))
-		return j;
-	crm_buf_json_str(&b, s);
-	j = b.err ? NULL : json_loadb(b.p, b.len, JSON_DECODE_ANY, NULL);
-	crm_buf_free(&b);
-	return j;
-}
-
 static json_t *jstrv(char *const *v, size_t n)
 {
 	json_t *a = json_array();
 
 	for (size_t i = 0; a && i < n; i++)
-		if (json_array_append_new(a, jstr(v[i]))) {
+		if (json_array_append_new(a, crm_json_string(v[i]))) {
 			json_decref(a);
 			return NULL;
 		}
@@ -182,12 +165,13 @@ json_t *crm_contact_to_json(const struct crm_contact *c)
 		custom = NULL;
 	}
 	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:b}", "id",
-			 jstr(c->id), "first_name", jstr(c->first_name), "last_name",
-			 jstr(c->last_name), "company", jstr(c->company), "phones",
-			 jstrv(c->phones, c->nphones), "emails", jstrv(c->emails, c->nemails),
-			 "language", jstr(c->language), "timezone", jstr(c->timezone), "tags",
-			 jstrv(c->tags, c->ntags), "custom", custom ? custom : json_object(), "vip",
-			 c->vip, "do_not_call", c->dnc);
+			 crm_json_string(c->id), "first_name", crm_json_string(c->first_name),
+			 "last_name", crm_json_string(c->last_name), "company",
+			 crm_json_string(c->company), "phones", jstrv(c->phones, c->nphones),
+			 "emails", jstrv(c->emails, c->nemails), "language",
+			 crm_json_string(c->language), "timezone", crm_json_string(c->timezone),
+			 "tags", jstrv(c->tags, c->ntags), "custom",
+			 custom ? custom : json_object(), "vip", c->vip, "do_not_call", c->dnc);
 }
 
 int crm_contact_json(const struct crm_contact *c, struct crm_buf *out)

@@ -39,6 +39,12 @@ void crm_buf_json_str(struct crm_buf *b, const char *s);
 /* Appends `s` as one RFC 4180 CSV field (quoted when it holds a comma, quote, CR or
  * LF; quotes doubled). NULL appends an empty field. */
 void crm_buf_csv_field(struct crm_buf *b, const char *s);
+/* A new JSON string (jansson) holding s, with bytes that are not UTF-8 replaced by
+ * U+FFFD as above; json null for NULL. NULL when memory ran out. */
+json_t *crm_json_string(const char *s);
+/* The flags every JSON text of the project is written with: compact, keys in the
+ * order set, numbers with up to 15 significant digits (so 0.125 s stays "0.125"). */
+#define CRM_JSON_FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15))
 void crm_buf_reset(struct crm_buf *b);
 void crm_buf_free(struct crm_buf *b);
 
@@ -210,7 +216,9 @@ struct crm_interaction {
  */
 void crm_interaction_durations(struct crm_interaction *ix);
 
-/* Appends the timeline as a JSON array: [{"ts","event",...}] in order. */
+/* The timeline as a new JSON array: [{"ts","event",...}] in order (NULL: no memory). */
+json_t *crm_timeline_to_json(const struct crm_event *ev, size_t n);
+/* Appends the same array as JSON text. Returns 0 or ENOMEM. */
 int crm_timeline_json(const struct crm_event *ev, size_t n, struct crm_buf *out);
 
 /*
@@ -222,6 +230,9 @@ int crm_timeline_json(const struct crm_event *ev, size_t n, struct crm_buf *out)
  * by the export and the REST API. Returns 0 or ENOMEM.
  */
 int crm_interaction_json(const struct crm_interaction *ix, struct crm_buf *out);
+/* The same object as a new jansson value (the caller json_decrefs it), NULL when memory
+ * ran out. A stored timeline_json that is not JSON reads as an empty timeline. */
+json_t *crm_interaction_to_json(const struct crm_interaction *ix);
 /* Appends the CSV header row (the same fields, in the same order; CRLF-terminated). */
 int crm_interaction_csv_header(struct crm_buf *out);
 /* Appends one CSV row (RFC 4180, CRLF-terminated); the timeline is one JSON column. */

@@ -455,6 +455,34 @@ static void test_interaction_json_uses_stored_timeline(void **state)
 	crm_buf_free(&b);
 }
 
+/* Through jansson, seconds keep their exact millisecond digits, and the object and the
+ * text say the same. */
+static void test_interaction_json_seconds_and_object_agree(void **state)
+{
+	struct crm_interaction ix = {.id = "x",
+				     .tenant = "t",
+				     .wait_ms = 125,
+				     .talk_ms = 1234567891,
+				     .hold_ms = 100,
+				     .wrapup_ms = -5,
+				     .timeline_json =
+					 "[{\"ts\":\"2025-11-23T10:00:00.000Z\",\"event\":\"x\"}]"};
+	struct crm_buf b = {0};
+	json_t *o;
+	char *text;
+
+	assert_int_equal(crm_interaction_json(&ix, &b), 0);
+	assert_non_null(strstr(b.p, "\"wait_s\":0.125,\"talk_s\":1234567.891,\"hold_s\":0.1,"
+				    "\"wrapup_s\":0,"));
+	o = crm_interaction_to_json(&ix);
+	assert_non_null(o);
+	text = json_dumps(o, CRM_JSON_FLAGS);
+	assert_string_equal(text, b.p);
+	free(text);
+	json_decref(o);
+	crm_buf_free(&b);
+}
+
 static void test_interaction_csv_header_and_row(void **state)
 {
 	struct crm_interaction ix;
@@ -553,6 +581,7 @@ int main(void)
 	    cmocka_unit_test(test_durations_abandoned_and_open_hold),
 	    cmocka_unit_test(test_interaction_json_fields),
 	    cmocka_unit_test(test_interaction_json_uses_stored_timeline),
+	    cmocka_unit_test(test_interaction_json_seconds_and_object_agree),
 	    cmocka_unit_test(test_interaction_csv_header_and_row),
 	    cmocka_unit_test(test_iso8601_matches_clock),
 	    cmocka_unit_test(test_channel_and_direction_names),
