@@ -181,6 +181,10 @@ int sip_create(su_root_t *root, const struct sip_config *sc, const struct sip_ha
 	if (err)
 		goto fail_nc;
 	su_log_set_level(NULL, 0);
+	if (!sip_stack_timers_round_up())
+		log_warn("sip",
+			 "event=timer_rounding_inactive msg=\"sofia-sip does not use our "
+			 "su_duration: each stack timer ends in a busy wait of up to 1 ms\"");
 	/* The stack runs on the engine's thread: sofia-sip would otherwise give it a
 	 * thread of its own and pass every event across with a message and a wake-up,
 	 * about a tenth of the non-media CPU of a call (docs/performance.md). */

@@ -83,6 +83,13 @@ struct sip_config {
 
 int sip_create(su_root_t *root, const struct sip_config *sc, const struct sip_handlers *h,
 	       void *arg, struct sip **out);
+/* Whether the stack's event loop sleeps until its next timer is due (true), rather than
+ * polling with a zero timeout for the last fraction of a millisecond before each one:
+ * this program rounds sofia-sip's su_duration() up (src/sip/timewait.c), and this checks
+ * through the library's own timer code that its calls reach that definition. Needs
+ * su_init(); creates and destroys a root of its own, so it may run on any thread.
+ * sip_create() logs a warning when it returns false. */
+bool sip_stack_timers_round_up(void);
 /* Stops the stack. Legs should have been hung up just before: those still alive after
  * a second are freed without their handlers being called. Returns within about 3 s. */
 void sip_destroy(struct sip *s);
