@@ -634,6 +634,7 @@ struct media__worker {
 	size_t nmixes, capmixes;
 	uint64_t now_us, now_ms, ticks;
 	bool stopping;
+	bool tick_armed; /* the timerfd runs (there is something to pace) */
 	uint32_t rand_state;
 
 	struct media__wstats stats;

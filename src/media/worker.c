@@ -2,7 +2,9 @@
  * Media worker threads. Each runs one epoll loop over its sessions' sockets, its command
  * queue (core/mq.h, an eventfd) and a 20 ms timerfd that paces everything generated:
  * plays, DTMF, mixing, recording, timeouts and RTCP. Sessions never move between
- * workers, so nothing a worker touches on the packet path is shared or locked.
+ * workers, so nothing a worker touches on the packet path is shared or locked. The
+ * timerfd runs only while the worker has a session, a recording or a mix: an idle
+ * server's workers sleep until a command arrives.
  */
 #include "media/media_int.h"
 
@@ -162,6 +164,24 @@ static void on_timer(struct media__worker *w)
 				      memory_order_relaxed);
 }
 
+/* Arms the 20 ms tick when the worker has something to pace and stops it when it has
+ * nothing, so that a worker without calls is not woken 50 times a second. Stopping the
+ * timerfd also drops an expiration not yet read. */
+static void update_tick(struct media__worker *w)
+{
+	const long ns = MEDIA__TICK_MS * 1000000L;
+	bool need = w->nsessions || w->nrecs || w->nmixes;
+	struct itimerspec its = {{0, need ? ns : 0}, {0, need ? ns : 0}};
+
+	if (need == w->tick_armed)
+		return;
+	if (timerfd_settime(w->tfd, 0, &its, NULL) != 0) {
+		log_error("media", "worker=%u error=timerfd_settime errno=%d", w->id, errno);
+		return;
+	}
+	w->tick_armed = need;
+}
+
 static void shutdown_worker(struct media__worker *w)
 {
 	/* Sessions the engine never freed: release them quietly, finishing recordings. */
@@ -231,6 +251,7 @@ static void *worker_main(void *arg)
 			sem_post(w->detached);
 			w->detached = NULL;
 		}
+		update_tick(w);
 		if (sockets >= COALESCE_EVENTS && !w->stopping) {
 			struct timespec ts = {0, COALESCE_US * 1000L};
 
@@ -266,7 +287,6 @@ static void worker_free(struct media__worker *w)
 
 int media__worker_start(struct media *m, struct media__worker *w, unsigned id)
 {
-	struct itimerspec its = {{0, MEDIA__TICK_MS * 1000000L}, {0, MEDIA__TICK_MS * 1000000L}};
 	struct epoll_event ev = {.events = EPOLLIN};
 	size_t max = m->cfg.max_sessions;
 	int err;
@@ -301,8 +321,8 @@ int media__worker_start(struct media *m, struct media__worker *w, unsigned id)
 		goto fail;
 	}
 	ev.data.u64 = ID_TIMER;
-	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->tfd, &ev) != 0 ||
-	    timerfd_settime(w->tfd, 0, &its, NULL) != 0) {
+	/* Armed by update_tick once the worker has a session. */
+	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->tfd, &ev) != 0) {
 		err = errno;
 		goto fail;
 	}
