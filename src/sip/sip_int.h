@@ -75,6 +75,9 @@ struct sip {
 	struct sip_aor *aors[SIP_AOR_BUCKETS];
 	struct sip_leg *legs;
 	su_timer_t *sweep;
+	/* No binding expires before this wall-clock second (it may be earlier than the
+	 * first real expiry): the sweep reads no AOR until then. */
+	int64_t next_expiry_s;
 	bool shutdown_done;
 	struct sip_stats stats;
 };
