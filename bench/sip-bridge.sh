@@ -4,17 +4,22 @@
 # stream G.711 µ-law for the whole call. Prints calls attempted/failed, the peak of
 # concurrent calls, the server's CPU milliseconds per completed call (split by thread),
 # RSS per concurrent call, how much of the media the load generator really delivered,
-# and the load average. Loopback only.
+# and the load average; then, beside the CPU per call while the calls ran, the same
+# with the AFTER seconds that follow the last call (the stack frees the calls'
+# transactions 32 s after they end), less the server's idle rate measured before the
+# calls. Loopback only.
 #
 # usage: bench/sip-bridge.sh [RATE_CPS=50] [SECONDS=10] [record|norecord] [HOLD_MS=12000]
 # Environment: CENTRALA_BIN (default build/centrala); ROUTE=user sends the number
 # straight to the agent (no answer, no prompt); PERF=FILE records a CPU profile of the
-# server (perf record -g) while the calls run, for `perf report -i FILE`.
+# server (perf record -g) while the calls run, for `perf report -i FILE`; AFTER=SECONDS
+# (default 40, 0 skips it) is how long the server is watched after the calls end.
 set -uo pipefail
 rate=${1:-50}
 secs=${2:-10}
 mode=${3:-record}
 hold=${4:-12000}
+after=${AFTER:-40}
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin=${CENTRALA_BIN:-$top/build/centrala}
 work=$(mktemp -d /tmp/centrala-bench.XXXXXX)
@@ -72,7 +77,7 @@ for _ in $(seq 100); do
 	kill -0 "$server" 2>/dev/null || { echo "server exited: $(tail -n 3 "$work/server.log")"; exit 1; }
 	sleep 0.1
 done
-timeout $((secs + hold / 1000 + 90)) sipp 127.0.0.1:$sip_port -sf "$work/agent.xml" -i 127.0.0.1 \
+timeout $((secs + hold / 1000 + after + 100)) sipp 127.0.0.1:$sip_port -sf "$work/agent.xml" -i 127.0.0.1 \
 	-p $agent_port -mi 127.0.0.1 -mp 40000 -rtp_threadtasks 300 -max_socket 4096 -nostdin \
 	-trace_err -error_file "$work/agent.err" \
 	>/dev/null 2>&1 &
@@ -84,6 +89,15 @@ timeout 10 sipp 127.0.0.1:$sip_port -sf "$work/register.xml" -i 127.0.0.1 -p 529
 	-nostdin >/dev/null 2>&1 || { echo "agent registration failed"; exit 1; }
 
 clk=$(getconf CLK_TCK)
+# Nanoseconds on a CPU (schedstat): the whole server, and its engine thread.
+cpu_ns() { cat /proc/"$server"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%.0f\n", s}'; }
+engine_ns() { awk '{print $1}' /proc/"$server"/task/"$server"/schedstat 2>/dev/null || echo 0; }
+# The idle rate (ns of CPU per second), subtracted from the reading after the calls.
+i0=$(cpu_ns) ie0=$(engine_ns) it0=$(date +%s.%N)
+sleep 5
+i1=$(cpu_ns) ie1=$(engine_ns) it1=$(date +%s.%N)
+idle_rate=$(awk -v d=$((i1 - i0)) -v a="$it0" -v b="$it1" 'BEGIN {printf "%.0f", d / (b - a)}')
+idle_erate=$(awk -v d=$((ie1 - ie0)) -v a="$it0" -v b="$it1" 'BEGIN {printf "%.0f", d / (b - a)}')
 rss0=$(awk '/VmRSS/ {print $2}' /proc/$server/status)
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 # Machine-wide UDP counters (this network namespace): RcvbufErrors, InDatagrams.
@@ -125,6 +139,12 @@ hwm=$(awk '/VmHWM/ {print $2}' /proc/$server/status)
 load1=$(cut -d' ' -f1-3 /proc/loadavg)
 uerr1=$(udp_stat RcvbufErrors)
 uin1=$(udp_stat InDatagrams)
+# The AFTER seconds that follow the last call: what the server spends finishing them.
+a0=$(cpu_ns) ae0=$(engine_ns) at0=$(date +%s.%N)
+sleep "$after"
+a1=$(cpu_ns) ae1=$(engine_ns) at1=$(date +%s.%N)
+after_ns=$(awk -v d=$((a1 - a0)) -v r="$idle_rate" -v a="$at0" -v b="$at1" 'BEGIN {printf "%.0f", d - r * (b - a)}')
+after_engine_ns=$(awk -v d=$((ae1 - ae0)) -v r="$idle_erate" -v a="$at0" -v b="$at1" 'BEGIN {printf "%.0f", d - r * (b - a)}')
 # A column of SIPp's statistics by name: its last value, or its maximum with "max".
 stat() {
 	awk -F';' -v c="$1" -v how="${2:-last}" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i; next }
@@ -140,8 +160,11 @@ printf 'bridged calls: rate=%s cps for %ss, hold=%sms, %s, route=%s\n' "$rate" "
 printf '  attempted=%s successful=%s failed=%s (%.3f%%)\n' "$total" "$ok" "$failed" \
 	"$(awk -v f="$failed" -v t="$total" 'BEGIN {print (t ? 100 * f / t : 0)}')"
 printf '  concurrent calls at peak %s (SIPp callers; rate x hold = %s)\n' "$peak" "$conc"
-printf '  server CPU %s ms total, %.2f ms per completed call\n' "$cpu_ms" \
-	"$(awk -v c="$cpu_ms" -v n="$ok" 'BEGIN {print (n ? c / n : 0)}')"
+printf '  server CPU %s ms total, %.2f ms per completed call; with the %s s after the calls: %.2f ms per call (%.1f ms after them, engine+sip %.1f, idle rate %.2f ms/s subtracted)\n' \
+	"$cpu_ms" "$(awk -v c="$cpu_ms" -v n="$ok" 'BEGIN {print (n ? c / n : 0)}')" "$after" \
+	"$(awk -v c="$cpu_ms" -v a="$after_ns" -v n="$ok" 'BEGIN {print (n ? (c + a / 1e6) / n : 0)}')" \
+	"$(awk -v a="$after_ns" 'BEGIN {print a / 1e6}')" "$(awk -v a="$after_engine_ns" 'BEGIN {print a / 1e6}')" \
+	"$(awk -v r="$idle_rate" 'BEGIN {print r / 1e6}')"
 awk -v main="$server" -v clk="$clk" -v n="$ok" '
 	NR == FNR { t0[$1] = $3; next }
 	{ d = $3 - t0[$1]; g = $1 == main ? "engine+sip" : ($2 ~ /^media/ ? "media" : "other");
@@ -162,4 +185,5 @@ printf '  RTP received by the server: %.0f packets per completed call of a full 
 	"$((uin1 - uin0))" "$((uerr1 - uerr0))"
 printf '  load average before %s, after %s (2 cores, SIPp included)\n' "$load0" "$load1"
 printf '  wall %.1f s\n' "$(awk -v a="$start" -v b="$end" 'BEGIN {print b - a}')"
-printf 'reproduce: %sbench/sip-bridge.sh %s %s %s %s\n' "${ROUTE:+ROUTE=$ROUTE }" "$rate" "$secs" "$mode" "$hold"
+printf 'reproduce: %s%sbench/sip-bridge.sh %s %s %s %s\n' "${ROUTE:+ROUTE=$ROUTE }" \
+	"$([ "$after" = 40 ] || echo "AFTER=$after ")" "$rate" "$secs" "$mode" "$hold"
