@@ -49,6 +49,7 @@ sed -e "s|\[wav\]|$work/agent.wav|" "$top/bench/sip-bridge-agent.xml" >"$work/ag
 sed -e "s|\[wav\]|$work/tone.wav|" -e "s|\[hold\]|$hold|" "$top/bench/sipp/caller.xml" >"$work/caller.xml"
 cat >"$work/bench.yaml" <<YAML
 sip: {listen: ["udp:127.0.0.1:$sip_port"]}
+http: {listen: "127.0.0.1:5299"}
 rtp: {address: 127.0.0.1, ports: 20000-39999}
 recordings: "$work/rec"
 store: "sqlite:$work/centrala.db"

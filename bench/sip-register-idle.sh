@@ -33,6 +33,7 @@ sip_port=5360 phone_port=5370
 {
 	cat <<YAML
 sip: {listen: ["udp:127.0.0.1:$sip_port"]}
+http: {listen: "127.0.0.1:5399"}
 rtp: {address: 127.0.0.1, ports: 46000-46999}
 recordings: "$work/rec"
 store: "sqlite:$work/centrala.db"
