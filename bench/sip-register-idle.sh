@@ -11,9 +11,10 @@
 # usage: bench/sip-register-idle.sh [PHONES=4000]
 # Environment: CENTRALA_BIN (default build/centrala); IDLE_SECONDS (default 120: the
 # idle period measured after the last phone registered); RATE (registrations started
-# per second, default 400); STRACE=FILE records the engine thread's system calls over
-# the idle period (strace -f -c summary in FILE); PERF=FILE records a CPU profile of the
-# server over the idle period.
+# per second, default 400); STRACE=FILE counts the engine thread's system calls over
+# the idle period (strace -c, summary in FILE); PERF=FILE records a CPU profile of the
+# server over the idle period (perf record -g, for perf report -i FILE). KEEP=1 keeps
+# the scratch directory (configuration, server log, SIPp statistics).
 set -uo pipefail
 phones=${1:-4000}
 idle=${IDLE_SECONDS:-120}
@@ -137,4 +138,5 @@ printf '  idle after them: %.1f ms CPU (engine %.1f) over %.1f s = %s%% of a cor
 	"$idle_s" "$(pct $((i1 - i0)) "$idle_s")" "$(awk -v d="$extra_ns" 'BEGIN {print d / 1e6}')"
 for s in "${slices[@]}"; do printf '    %s\n' "$s"; done
 printf '  load average %s (2 cores, SIPp included)\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
-printf 'reproduce: %sbench/sip-register-idle.sh %s\n' "$([ "$idle" = 120 ] || echo "IDLE_SECONDS=$idle ")" "$phones"
+printf 'reproduce: %s%sbench/sip-register-idle.sh %s\n' "$([ "$idle" = 120 ] || echo "IDLE_SECONDS=$idle ")" \
+	"$([ "$rate" = 400 ] || echo "RATE=$rate ")" "$phones"
