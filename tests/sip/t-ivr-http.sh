@@ -15,10 +15,10 @@
 # shellcheck source=tests/sip/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-HTTP_PORT=$(peer_port 30)
+DIP_PORT=$(peer_port 30)
 DOWN_PORT=$(peer_port 31)
 : >"$WORK/http.log"
-"$PYTHON" "$SCEN/ivr_http.py" "$HTTP_PORT" "$WORK/http.log" >"$WORK/http.out" 2>&1 &
+"$PYTHON" "$SCEN/ivr_http.py" "$DIP_PORT" "$WORK/http.log" >"$WORK/http.out" 2>&1 &
 _BG_PIDS+=("$!")
 for _ in $(seq 50); do
 	grep -q listening "$WORK/http.out" && break
@@ -64,9 +64,9 @@ tenants:
       - {number: "104", flow: fail}
       - {number: "105", flow: down}
     flows:
-$(flow dip "http://127.0.0.1:$HTTP_PORT/route" 2s)
-$(flow slow "http://127.0.0.1:$HTTP_PORT/slow" 1s)
-$(flow fail "http://127.0.0.1:$HTTP_PORT/fail" 2s)
+$(flow dip "http://127.0.0.1:$DIP_PORT/route" 2s)
+$(flow slow "http://127.0.0.1:$DIP_PORT/slow" 1s)
+$(flow fail "http://127.0.0.1:$DIP_PORT/fail" 2s)
 $(flow down "http://127.0.0.1:$DOWN_PORT/route" 2s)
 YAML
 start_server
