@@ -41,6 +41,10 @@ struct api_resp {
 	int fd;
 	uint64_t file_off, file_len;
 	char *extra;
+	/* Run on the service thread when the reply arrives, even when its client has gone
+	 * (the API key cache follows the store this way); it owns and frees `arg`. */
+	void (*apply)(struct api *a, void *arg);
+	void *arg;
 	struct api_resp *next;
 };
 
@@ -92,6 +96,7 @@ struct api_session {
 	int64_t bucket_ms;
 	unsigned nws;
 	bool revoked;		  /* logged out while sockets were open: they close, then it goes */
+	bool key;		  /* an API key's (apikey.c owns it; logout leaves it alone) */
 	struct ws_client *ws;	  /* its open sockets */
 	struct api_session *next; /* hash chain */
 };
@@ -125,6 +130,8 @@ struct api {
 	struct api_fail *fail_list; /* every api_fail, to free them */
 	/* Workers. */
 	struct api_workers *w;
+	struct api_hooks *hooks; /* webhook.c */
+	struct api_keys *keys;	 /* apikey.c: service thread only */
 	/* Counters (atomics). */
 	uint64_t n_requests, n_events, n_events_dropped, n_ws_dropped_slow;
 	unsigned n_ws, n_sessions;
@@ -217,6 +224,12 @@ enum api_job_kind {
 	JOB_CONTACT_CREATE,
 	JOB_CONTACT_DELETE,
 	JOB_RECORDING,
+	JOB_WEBHOOK_CREATE, /* webhook_api.c */
+	JOB_WEBHOOK_UPDATE,
+	JOB_WEBHOOK_DELETE,
+	JOB_WEBHOOK_DELIVERIES,
+	JOB_KEY_CREATE, /* apikey.c */
+	JOB_KEY_DELETE,
 };
 struct api_job {
 	enum api_job_kind kind;
@@ -255,6 +268,63 @@ int api__range_parse(const char *h, uint64_t size, uint64_t *first, uint64_t *la
 int api__file_start(struct api_conn *conn, struct api_resp *r);
 int api__file_more(struct api_conn *conn);
 void api__file_close(struct api_conn *conn);
+
+struct store_db;
+
+/* webhook.c: the webhooks of every tenant (the file's and the API's) and their delivery
+ * thread. A lock inside protects the webhook table and the delivery inbox; the service
+ * thread, the workers and the delivery thread each take it briefly, never around I/O. */
+/* Loads the file's webhooks, the store's, and the pending deliveries; starts the delivery
+ * thread. 0, ENOMEM. A store that cannot be read is logged and read again later. */
+int api__webhooks_start(struct api *a);
+void api__webhooks_stop(struct api *a);
+/* Offers event `text` (the {seq, type, time, data} object) to the tenant's webhooks
+ * whose filter takes `type`: each match is queued for the delivery thread. Never blocks
+ * on I/O; a full inbox drops the delivery with a log line. */
+void api__webhooks_offer(struct api *a, const char *tenant, uint64_t seq, const char *type,
+			 const char *text, size_t len);
+/* The webhook as JSON without its secret, or NULL when the tenant has none by that id.
+ * *from_file tells whether the configuration file defines it. */
+json_t *api__webhook_json(struct api *a, const char *tenant, const char *id, bool *from_file);
+/* Every webhook of the tenant, without secrets. */
+json_t *api__webhooks_json(struct api *a, const char *tenant);
+/* Sets (adds or replaces) or removes an API-made webhook in the table; events is a JSON
+ * array of strings. 0 or ENOMEM. */
+int api__webhook_set(struct api *a, const char *tenant, const char *id, const char *url,
+		     json_t *events, const char *secret, int64_t created_ms, int64_t updated_ms);
+void api__webhook_remove(struct api *a, const char *tenant, const char *id);
+/* Pure parts, unit-tested: the signature header's value ("sha256=" and 64 hex digits)
+ * over "TIMESTAMP.BODY"; the pause before attempt `attempts + 1` (1 s doubling, at most
+ * 10 min); when the next attempt is due, or false when the delivery is given up (24 h
+ * after it was made). */
+#define API_WEBHOOK_SIG_SIZE 72
+void api__webhook_sign(const char *secret, int64_t ts, const char *body, size_t len,
+		       char out[API_WEBHOOK_SIG_SIZE]);
+int64_t api__webhook_backoff_ms(unsigned attempts);
+bool api__webhook_next(int64_t created_ms, int64_t now_ms, unsigned attempts, int64_t *next_ms);
+#define API_WEBHOOK_GIVE_UP_MS (24 * 3600 * 1000LL)
+
+/* webhook_api.c: the /api/v1/webhooks routes. */
+void api__h_webhooks(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_webhook_create(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_webhook_get(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_webhook_put(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_webhook_delete(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_webhook_deliveries(struct api_conn *conn, struct api_session *s, const char *target);
+
+/* apikey.c: API keys, cached on the service thread (loaded at start, kept in step with
+ * the store by the replies of the jobs that change it). */
+int api__keys_load(struct api *a);
+void api__keys_free(struct api *a);
+/* The key session whose hash is h, or NULL (revoked or unknown). */
+struct api_session *api__key_find(struct api *a, const unsigned char h[32]);
+void api__h_keys(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_key_create(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_key_delete(struct api_conn *conn, struct api_session *s, const char *target);
+
+/* The jobs of webhook_api.c and apikey.c, run on a worker: false when not theirs. */
+bool api__ext_job(struct api *a, struct store_db *db, const struct api_job *j);
+bool api__key_job(struct api *a, struct store_db *db, const struct api_job *j);
 
 /* openapi.c */
 const char *api__openapi(size_t *len);

@@ -79,7 +79,9 @@ struct api_session *api__session_token(struct api *a, const char *tok)
 	for (s = a->sessions[bucket(h)]; s; s = s->next)
 		if (!sodium_memcmp(s->hash, h, 32))
 			break;
-	if (!s || s->revoked)
+	if (!s)
+		return api__key_find(a, h); /* an API key: no expiry */
+	if (s->revoked)
 		return NULL;
 	if (now - s->used_ms > (int64_t)DEF(a->c.session_idle_s, 8 * 3600) * 1000 ||
 	    now - s->created_ms > (int64_t)DEF(a->c.session_max_s, 24 * 3600) * 1000)
@@ -131,6 +133,8 @@ void api__session_drop(struct api *a, struct api_session *s)
 {
 	struct api_session **pp = &a->sessions[bucket(s->hash)];
 
+	if (s->key)
+		return; /* an API key is revoked by DELETE /api/v1/keys/{id} only */
 	if (s->nws) {
 		/* Its sockets are closing; the sweep frees it once they are gone. */
 		s->revoked = true;

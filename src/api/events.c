@@ -228,6 +228,7 @@ void api__event_in(struct api *a, struct api_evin *ev)
 	atomic_fetch_add(&a->n_events, 1);
 	msg_unref(t->ring[t->seq % API_EVENT_RING]);
 	t->ring[t->seq % API_EVENT_RING] = m; /* the ring holds the first reference */
+	api__webhooks_offer(a, t->id, t->seq, ev->type, (const char *)m->buf + LWS_PRE, m->len);
 	for (size_t i = 0; i < t->nbroad; i++)
 		if (t->broad[i]->topics & tp)
 			client_push(a, t->broad[i], m);

@@ -698,6 +698,15 @@ static const struct route routes[] = {
     {M_PUT, "/api/v1/contacts/*", API_ROLE_AGENT | SUP, api__h_contact_update},
     {M_DELETE, "/api/v1/contacts/*", API_ROLE_ADMIN, api__h_contact_delete},
     {M_GET, "/api/v1/interactions/*/recording", ANY, api__h_recording},
+    {M_GET, "/api/v1/webhooks", API_ROLE_ADMIN, api__h_webhooks},
+    {M_POST, "/api/v1/webhooks", API_ROLE_ADMIN, api__h_webhook_create},
+    {M_GET, "/api/v1/webhooks/*", API_ROLE_ADMIN, api__h_webhook_get},
+    {M_PUT, "/api/v1/webhooks/*", API_ROLE_ADMIN, api__h_webhook_put},
+    {M_DELETE, "/api/v1/webhooks/*", API_ROLE_ADMIN, api__h_webhook_delete},
+    {M_GET, "/api/v1/webhooks/*/deliveries", API_ROLE_ADMIN, api__h_webhook_deliveries},
+    {M_GET, "/api/v1/keys", API_ROLE_ADMIN, api__h_keys},
+    {M_POST, "/api/v1/keys", API_ROLE_ADMIN, api__h_key_create},
+    {M_DELETE, "/api/v1/keys/*", API_ROLE_ADMIN, api__h_key_delete},
 };
 
 /* Matches path against pattern; writes the `*` segment to target. */

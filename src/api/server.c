@@ -227,6 +227,11 @@ static void inbox_drain(struct api *a)
 		struct api_conn *conn = a->pending[slot] ? lws_wsi_user(a->pending[slot]) : NULL;
 		rn = r->next;
 		r->next = NULL;
+		if (r->apply) {
+			r->apply(a, r->arg);
+			r->apply = NULL;
+			r->arg = NULL;
+		}
 		if (!conn || conn->req != r->req || conn->resp) {
 			api__resp_free(r);
 			continue;
@@ -807,7 +812,8 @@ int api_create(const struct api_config *c, struct api **out)
 		return ENOMEM;
 	a->c = *c;
 	pthread_mutex_init(&a->lock, NULL);
-	if ((err = api__sessions_init(a)) || (err = api__events_init(a)))
+	if ((err = api__sessions_init(a)) || (err = api__events_init(a)) ||
+	    (err = api__keys_load(a)) || (err = api__webhooks_start(a)))
 		goto fail;
 	lws_set_log_level(LLL_ERR | LLL_WARN, lws_log);
 	memset(&info, 0, sizeof(info));
@@ -855,6 +861,8 @@ fail:
 		lws_context_destroy(a->ctx);
 	api__events_free(a);
 	api__sessions_free(a);
+	api__webhooks_stop(a);
+	api__keys_free(a);
 	pthread_mutex_destroy(&a->lock);
 	free(a);
 	return err;
@@ -874,6 +882,7 @@ void api_destroy(struct api *a)
 	lws_context_destroy(a->ctx);
 	for (r = a->resp_head; r; r = rn) {
 		rn = r->next;
+		free(r->arg); /* an apply that never ran: plain allocations */
 		api__resp_free(r);
 	}
 	for (ev = a->ev_head; ev; ev = en) {
@@ -883,6 +892,8 @@ void api_destroy(struct api *a)
 	}
 	api__events_free(a);
 	api__sessions_free(a);
+	api__webhooks_stop(a);
+	api__keys_free(a);
 	pthread_mutex_destroy(&a->lock);
 	free(a->out);
 	free(a);

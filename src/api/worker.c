@@ -427,7 +427,8 @@ static void run(struct api_workers *w, struct store_db **db, const struct api_jo
 		api__recording_run(a, *db, j);
 		break;
 	default:
-		api_reply_error(a, j->req, 501, "not_implemented", "not implemented");
+		if (!api__ext_job(a, *db, j))
+			api_reply_error(a, j->req, 501, "not_implemented", "not implemented");
 		break;
 	}
 }

@@ -29,10 +29,26 @@ static const char *const http_limit_keys[] = {"body_max",	 "ws_max",	"ws_per_tok
 					      "request_timeout", NULL};
 static const char *const http_tls_keys[] = {"cert", "key", NULL};
 static const char *const tts_keys[] = {"cache", NULL};
-static const char *const tenant_keys[] = {
-    "id",     "name",	 "domain",	    "timezone", "language",  "country",	     "users",
-    "queues", "numbers", "trunks",	    "flows",	"calendars", "reason_codes", "dispositions",
-    "prune",  "record",	 "create_contacts", "channels", NULL};
+static const char *const tenant_keys[] = {"id",
+					  "name",
+					  "domain",
+					  "timezone",
+					  "language",
+					  "country",
+					  "users",
+					  "queues",
+					  "numbers",
+					  "trunks",
+					  "flows",
+					  "calendars",
+					  "reason_codes",
+					  "dispositions",
+					  "prune",
+					  "record",
+					  "create_contacts",
+					  "channels",
+					  "webhooks",
+					  NULL};
 static const char *const channel_keys[] = {"capacity", "blocks", NULL};
 const char *const cfg_channel_names[CFG_CHANNELS] = {"voice", "chat", "email", "sms", "callback"};
 static const char *const user_keys[] = {"username", "name",   "password",   "roles",	"sip",
@@ -512,6 +528,103 @@ static void parse_strings(struct cy *c, struct fy_node *n, const char *path, cha
 	}
 }
 
+static const char *const webhook_keys[] = {"id", "url", "events", "secret", NULL};
+
+const char *const cfg_webhook_events[] = {
+    "agent.state",	   "contact.queued",   "contact.offered",   "contact.answered",
+    "contact.transferred", "contact.ended",    "queue.stats",	    "call.held",
+    "call.resumed",	   "recording.paused", "recording.resumed", NULL};
+
+bool cfg_webhook_event_known(const char *type)
+{
+	if (!type)
+		return false;
+	if (!strcmp(type, "*"))
+		return true;
+	for (size_t i = 0; cfg_webhook_events[i]; i++)
+		if (!strcmp(cfg_webhook_events[i], type))
+			return true;
+	return false;
+}
+
+const char *cfg_webhook_id_error(const char *id)
+{
+	size_t n = id ? strlen(id) : 0;
+
+	if (!n || n > 63)
+		return "an id is 1 to 63 bytes";
+	for (const char *s = id; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '-' || *s == '_'))
+			return "use letters, digits, - and _";
+	return NULL;
+}
+
+const char *cfg_webhook_url_error(const char *url)
+{
+	const char *host;
+
+	if (!url || strlen(url) > 2000)
+		return "a URL is at most 2000 bytes";
+	if (!strncmp(url, "http://", 7))
+		host = url + 7;
+	else if (!strncmp(url, "https://", 8))
+		host = url + 8;
+	else
+		return "expected an http:// or https:// URL";
+	if (!*host || *host == '/' || *host == ':')
+		return "the URL has no host";
+	for (const char *s = url; *s; s++)
+		if ((unsigned char)*s <= ' ')
+			return "the URL has a space or control character";
+	return NULL;
+}
+
+const char *cfg_webhook_secret_error(const char *secret)
+{
+	size_t n = secret ? strlen(secret) : 0;
+
+	if (n < 16 || n > 256)
+		return "a secret is 16 to 256 bytes";
+	return NULL;
+}
+
+static void parse_webhook(struct cy *c, struct fy_node *n, const char *path, struct cfg_webhook *w)
+{
+	const char *why;
+	char p[512];
+
+	cy_pos(n, &w->line, &w->col);
+	if (!cy_is_map(c, n, path))
+		return;
+	cy_check_keys(c, n, path, webhook_keys);
+	if (!cy_get_dup(c, n, path, "id", true, &w->id) && (why = cfg_webhook_id_error(w->id)))
+		cy_error(c, cy_get(n, "id"), P(p, path, "id"), "%s", why);
+	if (!cy_get_dup(c, n, path, "url", true, &w->url) && (why = cfg_webhook_url_error(w->url)))
+		cy_error(c, cy_get(n, "url"), P(p, path, "url"), "%s, got \"%s\"", why, w->url);
+	if (!cy_get_dup(c, n, path, "secret", true, &w->secret) &&
+	    (why = cfg_webhook_secret_error(w->secret)))
+		cy_error(c, cy_get(n, "secret"), P(p, path, "secret"), "%s", why);
+	if (!cy_get(n, "events")) {
+		cy_error(c, n, path, "missing key \"events\" (event types, or [\"*\"] for all)");
+		return;
+	}
+	parse_strings(c, cy_get(n, "events"), P(p, path, "events"), &w->events, &w->nevents);
+	if (!w->nevents && fy_node_is_sequence(cy_get(n, "events")))
+		cy_error(c, cy_get(n, "events"), P(p, path, "events"),
+			 "list at least one event type, or \"*\" for all");
+	for (size_t i = 0; i < w->nevents; i++)
+		if (!cfg_webhook_event_known(w->events[i])) {
+			char ip[512];
+			void *iter = NULL;
+			struct fy_node *it = NULL;
+			for (size_t k = 0; k <= i; k++)
+				it = cy_items(cy_get(n, "events"), &iter);
+			cy_error(c, it, cy_path_idx(ip, sizeof(ip), p, i),
+				 "unknown event type \"%s\"", w->events[i]);
+		}
+}
+
 static void parse_named(struct cy *c, struct fy_node *n, const char *path,
 			struct cfg_named_node **out, size_t *nout)
 {
@@ -668,6 +781,14 @@ static void parse_tenant(struct cy *c, struct fy_node *n, const char *path, stru
 		      &t->nreason_codes);
 	parse_strings(c, cy_get(n, "dispositions"), P(p, path, "dispositions"), &t->dispositions,
 		      &t->ndispositions);
+	PARSE_LIST(c, t, n, path, "webhooks", t->webhooks, t->nwebhooks, parse_webhook);
+	for (size_t i = 0; i < t->nwebhooks; i++)
+		for (size_t j = 0; j < i; j++)
+			if (t->webhooks[i].id && t->webhooks[j].id &&
+			    !strcmp(t->webhooks[i].id, t->webhooks[j].id))
+				cy_error(c, NULL, path, "%d:%d: duplicate webhook id \"%s\"",
+					 t->webhooks[i].line, t->webhooks[i].col,
+					 t->webhooks[i].id);
 	if (!t->nreason_codes) {
 		static const char *const defaults[] = {"break", "lunch", "training", "meeting",
 						       "coaching"};
@@ -927,6 +1048,15 @@ static void free_tenant(struct cfg_tenant *t)
 	for (size_t i = 0; i < t->ndispositions; i++)
 		free(t->dispositions[i]);
 	free(t->dispositions);
+	for (size_t i = 0; i < t->nwebhooks; i++) {
+		free(t->webhooks[i].id);
+		free(t->webhooks[i].url);
+		for (size_t k = 0; k < t->webhooks[i].nevents; k++)
+			free(t->webhooks[i].events[k]);
+		free(t->webhooks[i].events);
+		free_secret(t->webhooks[i].secret);
+	}
+	free(t->webhooks);
 	free(t->id);
 	free(t->name);
 	free(t->domain);

@@ -145,6 +145,27 @@ struct cfg_named_node {
 	char path[128];	      /* "tenants[0].flows.main" */
 };
 
+/* A webhook of the file: every event of the tenant whose type is in `events` ("*": all)
+ * is POSTed to `url`, signed with `secret` (kept: it signs every delivery; never
+ * logged). */
+struct cfg_webhook {
+	char *id;
+	char *url;
+	char **events;
+	size_t nevents;
+	char *secret;
+	int line, col;
+};
+
+/* The event types a webhook may ask for (NULL-terminated), and "*" for all. */
+extern const char *const cfg_webhook_events[];
+bool cfg_webhook_event_known(const char *type);
+/* Checks a webhook's id ("use letters, digits, - and _", 1..63 bytes), URL (http or https
+ * with a host) and secret (16..256 bytes). Returns NULL when valid, else what is wrong. */
+const char *cfg_webhook_id_error(const char *id);
+const char *cfg_webhook_url_error(const char *url);
+const char *cfg_webhook_secret_error(const char *secret);
+
 struct cfg_tenant {
 	char *id;
 	char *name;
@@ -168,6 +189,8 @@ struct cfg_tenant {
 	size_t nreason_codes;
 	char **dispositions;
 	size_t ndispositions;
+	struct cfg_webhook *webhooks;
+	size_t nwebhooks;
 	bool prune;
 	bool record;	      /* record calls (default true) */
 	bool create_contacts; /* an inbound caller with no CRM contact gets one (default true) */

@@ -106,6 +106,26 @@ static const struct migration migrations[] = {
     {4, "interaction indexes for the API",
      "CREATE INDEX interactions_contact ON interactions (tenant, contact_id, created_ms);\n", NULL,
      NULL},
+    /* Webhooks made through the API (those of the file stay in the file), their
+     * deliveries (pending ones survive a restart; the rest is the delivery log), and API
+     * keys, kept only as hashes. */
+    {5, "webhooks, webhook deliveries, API keys",
+     "CREATE TABLE webhooks (tenant TEXT NOT NULL, id TEXT NOT NULL, url TEXT NOT NULL, "
+     "events TEXT NOT NULL, secret TEXT NOT NULL, created_ms BIGINT NOT NULL, updated_ms "
+     "BIGINT NOT NULL, PRIMARY KEY (tenant, id));\n"
+     "CREATE TABLE webhook_deliveries (tenant TEXT NOT NULL, id TEXT NOT NULL, webhook TEXT "
+     "NOT NULL, event_seq BIGINT NOT NULL, event_type TEXT NOT NULL, body TEXT NOT NULL, "
+     "state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_ms BIGINT NOT NULL, "
+     "last_status INTEGER, last_error TEXT, created_ms BIGINT NOT NULL, updated_ms BIGINT NOT "
+     "NULL, PRIMARY KEY (tenant, id));\n"
+     "CREATE INDEX webhook_deliveries_hook ON webhook_deliveries (tenant, webhook, "
+     "created_ms);\n"
+     "CREATE INDEX webhook_deliveries_state ON webhook_deliveries (tenant, state, next_ms);\n"
+     "CREATE TABLE api_keys (tenant TEXT NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL, "
+     "hash TEXT NOT NULL, roles TEXT NOT NULL, created_by TEXT, created_ms BIGINT NOT NULL, "
+     "PRIMARY KEY (tenant, id));\n"
+     "CREATE UNIQUE INDEX api_keys_hash ON api_keys (hash);\n",
+     NULL, NULL},
     /* Contacts searched by name and e-mail: keys folded in C (crm_name_fold), compared
      * as bytes on both back ends. Existing contacts get theirs from C too (apply). */
     {6, "contact search keys",

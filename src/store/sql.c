@@ -162,6 +162,35 @@ static const char *store__sql[Q_COUNT] = {
     [Q_USER_DELETE] = "DELETE FROM users WHERE tenant = $1 AND username = $2",
     [Q_USER_HASH] = "SELECT password_hash FROM users WHERE tenant = $1 AND username = $2",
 
+    [Q_WEBHOOK_INSERT] = "INSERT INTO webhooks (tenant, id, url, events, secret, created_ms, "
+			 "updated_ms) VALUES ($1, $2, $3, $4, $5, $6, $6)",
+    /* The secret stays when $5 is NULL. */
+    [Q_WEBHOOK_UPDATE] = "UPDATE webhooks SET url = $3, events = $4, secret = COALESCE($5, "
+			 "secret), updated_ms = $6 WHERE tenant = $1 AND id = $2",
+    [Q_WEBHOOK_DELETE] = "DELETE FROM webhooks WHERE tenant = $1 AND id = $2",
+    [Q_WEBHOOK_LIST] = "SELECT id, url, events, secret, created_ms, updated_ms FROM webhooks "
+		       "WHERE tenant = $1 ORDER BY id",
+    [Q_DELIVERY_INSERT] = "INSERT INTO webhook_deliveries (tenant, id, webhook, event_seq, "
+			  "event_type, body, state, attempts, next_ms, created_ms, updated_ms) "
+			  "VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7, $7) ON "
+			  "CONFLICT (tenant, id) DO NOTHING",
+    [Q_DELIVERY_UPDATE] = "UPDATE webhook_deliveries SET state = $3, attempts = $4, next_ms = "
+			  "$5, last_status = $6, last_error = $7, updated_ms = $8 WHERE tenant "
+			  "= $1 AND id = $2",
+    [Q_DELIVERY_PENDING] = "SELECT id, webhook, event_seq, event_type, body, attempts, next_ms, "
+			   "created_ms FROM webhook_deliveries WHERE tenant = $1 AND state = "
+			   "'pending' ORDER BY created_ms, id",
+    /* Newest first. */
+    [Q_DELIVERY_LIST] = "SELECT id, webhook, event_seq, event_type, state, attempts, next_ms, "
+			"last_status, last_error, created_ms, updated_ms FROM "
+			"webhook_deliveries WHERE tenant = $1 AND webhook = $2 ORDER BY "
+			"created_ms DESC, id DESC LIMIT $3",
+    [Q_DELIVERY_DELETE_HOOK] = "DELETE FROM webhook_deliveries WHERE tenant = $1 AND webhook = $2",
+    [Q_KEY_INSERT] = "INSERT INTO api_keys (tenant, id, name, hash, roles, created_by, "
+		     "created_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    [Q_KEY_DELETE] = "DELETE FROM api_keys WHERE tenant = $1 AND id = $2",
+    [Q_KEY_LIST] = "SELECT id, name, hash, roles, created_by, created_ms FROM api_keys WHERE "
+		   "tenant = $1 ORDER BY created_ms, id",
     [Q_SCHEMA_SQLITE] =
 	"SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p "
 	"WHERE m.type = 'table' UNION ALL SELECT 'index', name FROM sqlite_master WHERE "

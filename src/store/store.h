@@ -336,6 +336,63 @@ typedef int(store_object_h)(const char *key, const char *body, void *arg);
 int store_db_objects_api(struct store_db *db, const char *tenant, const char *kind,
 			 store_object_h *h, void *arg);
 
+/* ---- webhooks and API keys --------------------------------------------------------------- */
+
+/* A webhook made through the API. `events` is the JSON array of event types as text. */
+struct store_webhook {
+	const char *tenant, *id, *url, *events, *secret;
+	int64_t created_ms, updated_ms;
+};
+
+/* One delivery of one event to one webhook: pending until delivered or given up. */
+struct store_delivery {
+	const char *tenant, *id, *webhook;
+	uint64_t event_seq;
+	const char *event_type;
+	const char *body;  /* the event's JSON as POSTed (NULL in the log's rows) */
+	const char *state; /* "pending", "delivered", "failed" */
+	unsigned attempts;
+	int64_t next_ms;	/* the next attempt (pending) */
+	int last_status;	/* the receiver's last HTTP status, 0: none */
+	const char *last_error; /* the last attempt's failure, NULL: none */
+	int64_t created_ms, updated_ms;
+};
+
+/* An API key: only the hash (lower-case hex of BLAKE2b-256 of the key) is kept. */
+struct store_api_key {
+	const char *tenant, *id, *name, *hash;
+	const char *roles;	/* "admin,supervisor,agent,qa" subset */
+	const char *created_by; /* "api:ada" */
+	int64_t created_ms;
+};
+
+typedef int(store_webhook_h)(const struct store_webhook *w, void *arg);
+typedef int(store_delivery_h)(const struct store_delivery *d, void *arg);
+typedef int(store_api_key_h)(const struct store_api_key *k, void *arg);
+
+/* Creates a webhook; EEXIST when the tenant has one with that id. */
+int store_db_webhook_insert(struct store_db *db, const struct store_webhook *w);
+/* Updates url, events and (when not NULL) the secret. 0 also when there is none. */
+int store_db_webhook_update(struct store_db *db, const struct store_webhook *w);
+/* Deletes a webhook and its deliveries (pending or logged). */
+int store_db_webhook_delete(struct store_db *db, const char *tenant, const char *id);
+int store_db_webhooks(struct store_db *db, const char *tenant, store_webhook_h *h, void *arg);
+/* Records a new pending delivery (body, event and next_ms from d); a second insert of the
+ * same id changes nothing. */
+int store_db_delivery_insert(struct store_db *db, const struct store_delivery *d);
+/* Writes an attempt's outcome: state, attempts, next_ms, last_status, last_error. */
+int store_db_delivery_update(struct store_db *db, const struct store_delivery *d);
+/* The tenant's pending deliveries with their bodies, oldest first. */
+int store_db_deliveries_pending(struct store_db *db, const char *tenant, store_delivery_h *h,
+				void *arg);
+/* A webhook's delivery log, newest first, at most `limit` rows (no bodies). */
+int store_db_deliveries(struct store_db *db, const char *tenant, const char *webhook, size_t limit,
+			store_delivery_h *h, void *arg);
+/* Creates an API key; EEXIST when the id or hash exists. */
+int store_db_api_key_insert(struct store_db *db, const struct store_api_key *k);
+int store_db_api_key_delete(struct store_db *db, const char *tenant, const char *id);
+int store_db_api_keys(struct store_db *db, const char *tenant, store_api_key_h *h, void *arg);
+
 /* ---- export --------------------------------------------------------------------------- */
 
 enum store_export_format { STORE_EXPORT_JSONL, STORE_EXPORT_CSV };
