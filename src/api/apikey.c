@@ -87,9 +87,8 @@ static json_t *roles_json(uint32_t roles)
 	return a;
 }
 
-static struct api_key *key_new(const char *tenant, const char *id, const char *name,
-			       uint32_t roles, const unsigned char hash[32], const char *by,
-			       int64_t created_ms)
+static struct api_key *key_new(const char *tenant, const char *id, const char *name, uint32_t roles,
+			       const unsigned char hash[32], const char *by, int64_t created_ms)
 {
 	struct api_key *k = calloc(1, sizeof(*k));
 
@@ -400,8 +399,8 @@ static void reply_apply(struct api *a, uint64_t req, int status, json_t *body,
 	api__post(a, r);
 }
 
-static void audit(struct store_db *db, const struct api_job *j, const char *key,
-		  const char *action, const char *detail)
+static void audit(struct store_db *db, const struct api_job *j, const char *key, const char *action,
+		  const char *detail)
 {
 	char actor[80];
 	struct store_audit au = {.tenant = j->tenant,

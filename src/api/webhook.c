@@ -366,8 +366,10 @@ void api__webhooks_offer(struct api *a, const char *tenant, uint64_t seq, const 
 			if (w->in_len < INBOX_MAX)
 				free(d);
 			w->dropped++;
-			log_error("api", "tenant=%s event=webhook_dropped webhook=%s seq=%" PRIu64
-				  " reason=inbox_full", tenant, h->id, seq);
+			log_error("api",
+				  "tenant=%s event=webhook_dropped webhook=%s seq=%" PRIu64
+				  " reason=inbox_full",
+				  tenant, h->id, seq);
 			continue;
 		}
 		memcpy(d->body, text, len);
@@ -400,8 +402,10 @@ static void pend_add(struct api_hooks *w, struct delivery *d)
 	struct delivery **pp = &w->pend;
 
 	if (w->npend >= PENDING_MAX) {
-		log_error("api", "tenant=%s event=webhook_dropped webhook=%s delivery=%s "
-			  "reason=too_many_pending", d->tenant, d->hook, d->id);
+		log_error("api",
+			  "tenant=%s event=webhook_dropped webhook=%s delivery=%s "
+			  "reason=too_many_pending",
+			  d->tenant, d->hook, d->id);
 		delivery_free(d);
 		return;
 	}
@@ -487,8 +491,8 @@ static int progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl
 }
 
 /* One POST. Returns the HTTP status (0 when none came) and writes the error text. */
-static long post(struct api_hooks *w, const char *url, const char *secret,
-		 const struct delivery *d, char *err, size_t errlen)
+static long post(struct api_hooks *w, const char *url, const char *secret, const struct delivery *d,
+		 char *err, size_t errlen)
 {
 	struct curl_slist *hd = NULL;
 	char line[160], sig[API_WEBHOOK_SIG_SIZE], ebuf[CURL_ERROR_SIZE];
@@ -561,8 +565,10 @@ static bool attempt(struct api_hooks *w, struct delivery *d)
 	}
 	pthread_mutex_unlock(&w->lock);
 	if (!h) {
-		log_warn("api", "tenant=%s event=webhook_dropped webhook=%s delivery=%s "
-			 "reason=webhook_deleted", d->tenant, d->hook, d->id);
+		log_warn("api",
+			 "tenant=%s event=webhook_dropped webhook=%s delivery=%s "
+			 "reason=webhook_deleted",
+			 d->tenant, d->hook, d->id);
 		store_outcome(w, d, "failed", 0, "the webhook was deleted");
 		return true;
 	}
@@ -579,9 +585,10 @@ static bool attempt(struct api_hooks *w, struct delivery *d)
 	d->attempts++;
 	now = clock_wall_ms();
 	if (status >= 200 && status <= 299) {
-		log_info("api", "tenant=%s event=webhook_delivered webhook=%s delivery=%s seq=%" PRIu64
-			 " type=%s status=%ld attempts=%u", d->tenant, d->hook, d->id, d->seq, d->type,
-			 status, d->attempts);
+		log_info("api",
+			 "tenant=%s event=webhook_delivered webhook=%s delivery=%s seq=%" PRIu64
+			 " type=%s status=%ld attempts=%u",
+			 d->tenant, d->hook, d->id, d->seq, d->type, status, d->attempts);
 		d->next_ms = now;
 		store_outcome(w, d, "delivered", (int)status, NULL);
 		return true;
@@ -592,15 +599,17 @@ static bool attempt(struct api_hooks *w, struct delivery *d)
 		return false;
 	}
 	if (!api__webhook_next(d->created_ms, now, d->attempts, &d->next_ms)) {
-		log_warn("api", "tenant=%s event=webhook_given_up webhook=%s delivery=%s seq=%" PRIu64
-			 " attempts=%u status=%ld error=\"%s\"", d->tenant, d->hook, d->id, d->seq,
-			 d->attempts, status, err);
+		log_warn("api",
+			 "tenant=%s event=webhook_given_up webhook=%s delivery=%s seq=%" PRIu64
+			 " attempts=%u status=%ld error=\"%s\"",
+			 d->tenant, d->hook, d->id, d->seq, d->attempts, status, err);
 		store_outcome(w, d, "failed", (int)status, err);
 		return true;
 	}
-	log_warn("api", "tenant=%s event=webhook_retry webhook=%s delivery=%s seq=%" PRIu64
-		 " attempts=%u status=%ld retry_in_ms=%" PRId64 " error=\"%s\"", d->tenant, d->hook,
-		 d->id, d->seq, d->attempts, status, d->next_ms - now, err);
+	log_warn("api",
+		 "tenant=%s event=webhook_retry webhook=%s delivery=%s seq=%" PRIu64
+		 " attempts=%u status=%ld retry_in_ms=%" PRId64 " error=\"%s\"",
+		 d->tenant, d->hook, d->id, d->seq, d->attempts, status, d->next_ms - now, err);
 	store_outcome(w, d, "pending", (int)status, err);
 	return false;
 }
@@ -669,8 +678,10 @@ static int load_row(const struct store_webhook *sw, void *arg)
 
 	if (hook_of(w, sw->tenant, sw->id)) {
 		/* The file has one by that id: the file wins (the API refuses to make one). */
-		log_warn("api", "tenant=%s event=webhook_shadowed webhook=%s "
-			 "reason=\"the configuration file defines it\"", sw->tenant, sw->id);
+		log_warn("api",
+			 "tenant=%s event=webhook_shadowed webhook=%s "
+			 "reason=\"the configuration file defines it\"",
+			 sw->tenant, sw->id);
 		json_decref(ev);
 		return 0;
 	}
@@ -753,8 +764,8 @@ int api__webhooks_start(struct api *a)
 			struct hook *h;
 			if (!cw->id || !cw->url || !cw->secret)
 				continue;
-			h = hook_make(cw->id, cw->url, (const char *const *)cw->events,
-				      cw->nevents, cw->secret);
+			h = hook_make(cw->id, cw->url, (const char *const *)cw->events, cw->nevents,
+				      cw->secret);
 			if (!h || hook_put(w, t->id, h)) {
 				hook_free(h);
 				return ENOMEM;

@@ -51,7 +51,8 @@ static bool hook_body(struct api_conn *conn, json_t *b, bool create)
 	ev = json_object_get(b, "events");
 	if (!json_is_array(ev) || !json_array_size(ev) || json_array_size(ev) > 64) {
 		api__respond_error(conn, 400, "invalid_field",
-				   "events is a list of 1 to 64 event types (\"*\": all)", "events");
+				   "events is a list of 1 to 64 event types (\"*\": all)",
+				   "events");
 		return false;
 	}
 	json_array_foreach(ev, i, v)
@@ -99,9 +100,9 @@ static bool hook_writable(struct api_conn *conn, struct api_session *s, const ch
 
 void api__h_webhooks(struct api_conn *conn, struct api_session *s, const char *target)
 {
-	api__respond(conn, 200,
-		     json_pack("{s:o, s:n}", "items", api__webhooks_json(conn->a, s->tenant),
-			       "next"));
+	api__respond(
+	    conn, 200,
+	    json_pack("{s:o, s:n}", "items", api__webhooks_json(conn->a, s->tenant), "next"));
 }
 
 void api__h_webhook_get(struct api_conn *conn, struct api_session *s, const char *target)
@@ -200,8 +201,8 @@ static void store_failed(struct api *a, const struct api_job *j, struct store_db
 			"the database refused the request");
 }
 
-static void audit(struct store_db *db, const struct api_job *j, const char *object,
-		  const char *key, const char *action, const char *detail)
+static void audit(struct store_db *db, const struct api_job *j, const char *object, const char *key,
+		  const char *action, const char *detail)
 {
 	char actor[80];
 	struct store_audit au = {.tenant = j->tenant,

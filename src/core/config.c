@@ -611,7 +611,7 @@ static void parse_webhook(struct cy *c, struct fy_node *n, const char *path, str
 	}
 	parse_strings(c, cy_get(n, "events"), P(p, path, "events"), &w->events, &w->nevents);
 	if (!w->nevents && fy_node_is_sequence(cy_get(n, "events")))
-		cy_error(c, cy_get(n, "events"), P(p, path, "events"),
+		cy_error(c, n, P(p, path, "events"), /* an empty list has no position */
 			 "list at least one event type, or \"*\" for all");
 	for (size_t i = 0; i < w->nevents; i++)
 		if (!cfg_webhook_event_known(w->events[i])) {

@@ -151,8 +151,8 @@ int store_db_deliveries_pending(struct store_db *db, const char *tenant, store_d
 	return err;
 }
 
-int store_db_deliveries(struct store_db *db, const char *tenant, const char *webhook,
-			size_t limit, store_delivery_h *h, void *arg)
+int store_db_deliveries(struct store_db *db, const char *tenant, const char *webhook, size_t limit,
+			store_delivery_h *h, void *arg)
 {
 	struct store__param p[3] = {store__text(tenant), store__text(webhook),
 				    store__int(limit ? (int64_t)limit : 100)};

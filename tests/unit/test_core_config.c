@@ -138,6 +138,58 @@ static void test_unknown_channel_is_an_error(void **state)
 	cfg_free(c);
 }
 
+static void test_webhooks_per_tenant(void **state)
+{
+	struct cfg *c =
+	    load("tenants:\n"
+		 "  - id: acme\n"
+		 "    webhooks:\n"
+		 "      - {id: crm, url: \"https://crm.example/hook\", events: [\"*\"],\n"
+		 "         secret: 0123456789abcdef}\n"
+		 "      - id: offers\n"
+		 "        url: http://127.0.0.1:9000/x\n"
+		 "        events: [contact.offered, agent.state]\n"
+		 "        secret: fedcba9876543210\n");
+	const struct cfg_tenant *t;
+
+	(void)state;
+	assert_int_equal(cfg_error_count(c), 0);
+	t = cfg_tenant_find(c, "acme");
+	assert_int_equal(t->nwebhooks, 2);
+	assert_string_equal(t->webhooks[0].id, "crm");
+	assert_string_equal(t->webhooks[0].url, "https://crm.example/hook");
+	assert_int_equal(t->webhooks[0].nevents, 1);
+	assert_string_equal(t->webhooks[0].events[0], "*");
+	assert_string_equal(t->webhooks[1].events[1], "agent.state");
+	assert_string_equal(t->webhooks[1].secret, "fedcba9876543210");
+	cfg_free(c);
+}
+
+static void test_webhook_errors_have_positions(void **state)
+{
+	struct cfg *c =
+	    load("tenants:\n"
+		 "  - id: acme\n"
+		 "    webhooks:\n"
+		 "      - {id: a, url: \"ftp://x/\", events: [\"*\"], secret: 0123456789abcdef}\n"
+		 "      - {id: b, url: \"http://x/\", events: [agent.nope], secret: short}\n"
+		 "      - {id: a, url: \"http://x/\", events: [], secret: 0123456789abcdef}\n"
+		 "      - {id: c, url: \"http://x/\", secret: 0123456789abcdef, when: now}\n");
+
+	(void)state;
+	assert_true(has_error(c, "t.yaml:4:23: tenants[0].webhooks[0].url: expected an http:// or "
+				 "https:// URL"));
+	assert_true(has_error(c, "t.yaml:5:44: tenants[0].webhooks[1].events[0]: unknown event "
+				 "type \"agent.nope\""));
+	assert_true(has_error(c, "tenants[0].webhooks[1].secret: a secret is 16 to 256 bytes"));
+	assert_true(has_error(
+	    c, "t.yaml:6:10: tenants[0].webhooks[2].events: list at least one event type"));
+	assert_true(has_error(c, "duplicate webhook id \"a\""));
+	assert_true(has_error(c, "tenants[0].webhooks[3]: missing key \"events\""));
+	assert_true(has_error(c, "tenants[0].webhooks[3].when: unknown key"));
+	cfg_free(c);
+}
+
 static void test_syntax_error_has_position(void **state)
 {
 	struct cfg *c = load("tenants:\n  - id: [acme\n");
@@ -216,6 +268,8 @@ int main(void)
 	    cmocka_unit_test(test_number_to_unknown_queue_is_an_error),
 	    cmocka_unit_test(test_channel_rules_per_tenant),
 	    cmocka_unit_test(test_unknown_channel_is_an_error),
+	    cmocka_unit_test(test_webhooks_per_tenant),
+	    cmocka_unit_test(test_webhook_errors_have_positions),
 	    cmocka_unit_test(test_syntax_error_has_position),
 	    cmocka_unit_test(test_wrong_type_and_range),
 	    cmocka_unit_test(test_duration_forms),
