@@ -118,7 +118,8 @@ struct delivery {
 	size_t len;
 	unsigned attempts;
 	int64_t created_ms, next_ms;
-	bool stored; /* its pending row is in the store */
+	bool stored;	/* its pending row is in the store */
+	uint64_t order; /* ties of next_ms go in the order the events came */
 	struct delivery *next;
 };
 
@@ -131,14 +132,16 @@ struct api_hooks {
 	struct delivery *in_head, *in_tail;
 	size_t in_len;
 	bool stop;
+	bool waiting;	     /* the delivery thread sleeps: an offer wakes it */
 	atomic_int aborting; /* read by libcurl's progress callback */
 	pthread_t thread;
 	bool started, curl_init;
 	/* Delivery thread only. */
 	struct store_db *db;
 	CURL *curl;
-	struct delivery *pend;
-	size_t npend;
+	struct delivery **heap; /* pending, a binary min-heap on (next_ms, order) */
+	size_t npend, cap;
+	uint64_t next_order;
 	uint64_t dropped;
 };
 
@@ -389,31 +392,76 @@ void api__webhooks_offer(struct api *a, const char *tenant, uint64_t seq, const 
 		w->in_len++;
 		any = true;
 	}
-	if (any)
-		pthread_cond_signal(&w->wake);
+	if (any && w->waiting)
+		pthread_cond_signal(&w->wake); /* awake, it takes the inbox before it sleeps */
 	pthread_mutex_unlock(&w->lock);
 }
 
 /* ---- the delivery thread ---- */
 
+static bool before(const struct delivery *x, const struct delivery *y)
+{
+	return x->next_ms < y->next_ms || (x->next_ms == y->next_ms && x->order < y->order);
+}
+
+static void heap_up(struct api_hooks *w, size_t i)
+{
+	while (i && before(w->heap[i], w->heap[(i - 1) / 2])) {
+		struct delivery *t = w->heap[i];
+		w->heap[i] = w->heap[(i - 1) / 2];
+		w->heap[(i - 1) / 2] = t;
+		i = (i - 1) / 2;
+	}
+}
+
+static void heap_down(struct api_hooks *w, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		struct delivery *t;
+		if (l < w->npend && before(w->heap[l], w->heap[m]))
+			m = l;
+		if (r < w->npend && before(w->heap[r], w->heap[m]))
+			m = r;
+		if (m == i)
+			return;
+		t = w->heap[i];
+		w->heap[i] = w->heap[m];
+		w->heap[m] = t;
+		i = m;
+	}
+}
+
+static struct delivery *heap_pop(struct api_hooks *w)
+{
+	struct delivery *d = w->heap[0];
+
+	w->heap[0] = w->heap[--w->npend];
+	heap_down(w, 0);
+	return d;
+}
+
+/* Adds a pending delivery: O(log n). A retried one keeps its order. */
 static void pend_add(struct api_hooks *w, struct delivery *d)
 {
-	/* Appended: the list stays in the order events came, which is the order they go. */
-	struct delivery **pp = &w->pend;
-
-	if (w->npend >= PENDING_MAX) {
-		log_error("api",
-			  "tenant=%s event=webhook_dropped webhook=%s delivery=%s "
-			  "reason=too_many_pending",
-			  d->tenant, d->hook, d->id);
-		delivery_free(d);
-		return;
+	if (w->npend == w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 64;
+		struct delivery **h = NULL;
+		if (w->npend >= PENDING_MAX || !(h = realloc(w->heap, cap * sizeof(*h)))) {
+			log_error("api",
+				  "tenant=%s event=webhook_dropped webhook=%s delivery=%s "
+				  "reason=too_many_pending",
+				  d->tenant, d->hook, d->id);
+			delivery_free(d);
+			return;
+		}
+		w->heap = h;
+		w->cap = cap;
 	}
-	while (*pp)
-		pp = &(*pp)->next;
-	d->next = NULL;
-	*pp = d;
-	w->npend++;
+	if (!d->order)
+		d->order = ++w->next_order;
+	w->heap[w->npend++] = d;
+	heap_up(w, w->npend - 1);
 }
 
 static bool db_ready(struct api_hooks *w)
@@ -619,14 +667,13 @@ static void *deliver_main(void *arg)
 	struct api_hooks *w = arg;
 
 	for (;;) {
-		struct delivery *in, **pp;
+		struct delivery *in;
 		int64_t now = clock_wall_ms(), soonest = now + 1000;
 		bool stop;
 
 		pthread_mutex_lock(&w->lock);
-		for (struct delivery *d = w->pend; d; d = d->next)
-			if (d->next_ms < soonest)
-				soonest = d->next_ms;
+		if (w->npend && w->heap[0]->next_ms < soonest)
+			soonest = w->heap[0]->next_ms;
 		if (!w->stop && !w->in_head && soonest > now) {
 			struct timespec ts;
 			clock_gettime(CLOCK_REALTIME, &ts);
@@ -636,7 +683,9 @@ static void *deliver_main(void *arg)
 				ts.tv_sec++;
 				ts.tv_nsec -= 1000000000;
 			}
+			w->waiting = true;
 			pthread_cond_timedwait(&w->wake, &w->lock, &ts);
+			w->waiting = false;
 		}
 		in = w->in_head;
 		w->in_head = w->in_tail = NULL;
@@ -646,6 +695,7 @@ static void *deliver_main(void *arg)
 		while (in) {
 			struct delivery *d = in;
 			in = d->next;
+			d->next = NULL;
 			crm_id_new(d->id);
 			store_new(w, d); /* pending in the store before the first attempt */
 			pend_add(w, d);
@@ -653,15 +703,12 @@ static void *deliver_main(void *arg)
 		if (stop)
 			break; /* what is pending is in the store for the next start */
 		now = clock_wall_ms();
-		for (pp = &w->pend; *pp && !atomic_load(&w->aborting);) {
-			struct delivery *d = *pp;
-			if (d->next_ms > now || !attempt(w, d)) {
-				pp = &d->next;
-				continue;
-			}
-			*pp = d->next;
-			w->npend--;
-			delivery_free(d);
+		while (w->npend && w->heap[0]->next_ms <= now && !atomic_load(&w->aborting)) {
+			struct delivery *d = heap_pop(w);
+			if (attempt(w, d))
+				delivery_free(d);
+			else
+				pend_add(w, d);
 			now = clock_wall_ms();
 		}
 	}
@@ -801,11 +848,9 @@ void api__webhooks_stop(struct api *a)
 		w->in_head = d->next;
 		delivery_free(d);
 	}
-	while (w->pend) {
-		struct delivery *d = w->pend;
-		w->pend = d->next;
-		delivery_free(d);
-	}
+	while (w->npend)
+		delivery_free(heap_pop(w));
+	free(w->heap);
 	while (w->tenants) {
 		struct hook_tenant *t = w->tenants;
 		w->tenants = t->next;

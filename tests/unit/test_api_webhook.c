@@ -53,8 +53,8 @@ static void test_signature_changes_with_timestamp_body_and_secret(void **state)
 
 static void test_backoff_doubles_from_one_second_to_ten_minutes(void **state)
 {
-	static const int64_t want[] = {1000,   1000,   2000,   4000,   8000,   16000,  32000,
-				       64000,  128000, 256000, 512000, 600000, 600000};
+	static const int64_t want[] = {1000,  1000,   2000,   4000,   8000,   16000, 32000,
+				       64000, 128000, 256000, 512000, 600000, 600000};
 
 	for (unsigned i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		assert_int_equal(api__webhook_backoff_ms(i), want[i]);

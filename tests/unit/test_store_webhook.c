@@ -112,8 +112,8 @@ static int delivery_row(const struct store_delivery *d, void *arg)
 	char line[512];
 
 	snprintf(line, sizeof(line), "%s|%s|%llu|%s|%s|%s|%u|%lld|%d|%s", d->id, d->webhook,
-		 (unsigned long long)d->event_seq, d->event_type, d->body ? d->body : "-",
-		 d->state, d->attempts, (long long)d->next_ms, d->last_status,
+		 (unsigned long long)d->event_seq, d->event_type, d->body ? d->body : "-", d->state,
+		 d->attempts, (long long)d->next_ms, d->last_status,
 		 d->last_error ? d->last_error : "-");
 	add(arg, line);
 	return 0;
@@ -289,8 +289,8 @@ int main(void)
 	log_setup(getenv("CENTRALA_TEST_LOG") ? LOG_LEVEL_DEBUG
 					      : (enum log_level)(LOG_LEVEL_ERROR + 1),
 		  2);
-	failed = cmocka_run_group_tests_name("webhooks and keys on sqlite", tests, group_sqlite,
-					     NULL);
+	failed =
+	    cmocka_run_group_tests_name("webhooks and keys on sqlite", tests, group_sqlite, NULL);
 	if (getenv("CENTRALA_TEST_PG"))
 		failed += cmocka_run_group_tests_name("webhooks and keys on postgresql", tests,
 						      group_pg, NULL);
