@@ -296,6 +296,11 @@ static void do_update(struct api *a, struct store_db *db, const struct api_job *
 	free(events);
 	if (!err)
 		err = api__webhook_set(a, j->tenant, j->target, url, ev, secret, 0, now);
+	if (err == EINVAL) {
+		/* Deleted since the request was checked: nothing to keep a secret of. */
+		api_reply_error(a, j->req, 404, "not_found", "no such webhook");
+		return;
+	}
 	if (err) {
 		store_failed(a, j, db, err);
 		return;
