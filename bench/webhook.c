@@ -71,10 +71,11 @@ static char *config(int matching)
 	size_t off = (size_t)snprintf(buf, sizeof(buf), "tenants:\n  - id: acme\n    webhooks:\n");
 
 	for (int i = 0; i < 10; i++)
-		off += (size_t)snprintf(buf + off, sizeof(buf) - off,
-					"      - {id: h%d, url: \"http://127.0.0.1:9/h%d\", events: "
-					"[%s], secret: 0123456789abcdef}\n",
-					i, i, i < matching ? "contact.offered" : "agent.state");
+		off +=
+		    (size_t)snprintf(buf + off, sizeof(buf) - off,
+				     "      - {id: h%d, url: \"http://127.0.0.1:9/h%d\", events: "
+				     "[%s], secret: 0123456789abcdef}\n",
+				     i, i, i < matching ? "contact.offered" : "agent.state");
 	return buf;
 }
 
@@ -90,7 +91,8 @@ int main(void)
 	offers(config(10), "10 take it");
 	t0 = cpu_s();
 	for (int i = 0; i < NSIGN; i++)
-		api__webhook_sign("0123456789abcdef0123456789abcdef", 1700000000 + i, event, len, sig);
+		api__webhook_sign("0123456789abcdef0123456789abcdef", 1700000000 + i, event, len,
+				  sig);
 	t1 = cpu_s();
 	printf("sign one delivery: %.2f us of CPU (%d signatures)\n", (t1 - t0) * 1e6 / NSIGN,
 	       NSIGN);

@@ -19,8 +19,21 @@
 #include "core/log.h"
 #include "store/store.h"
 
-static const char *const file_owned = "this webhook is defined in the configuration file; "
-				      "change it there";
+/* Responds 409 owned_by_file naming the webhook's line in the file. */
+static void file_owned(struct api_conn *conn, const char *tenant, const char *id)
+{
+	const struct cfg_tenant *t = cfg_tenant_find(conn->a->c.cfg, tenant);
+	char msg[200];
+	int line = 0;
+
+	for (size_t i = 0; t && i < t->nwebhooks; i++)
+		if (t->webhooks[i].id && !strcmp(t->webhooks[i].id, id))
+			line = t->webhooks[i].line;
+	snprintf(msg, sizeof(msg),
+		 "webhook %s is defined in the configuration file (line %d); change it there", id,
+		 line);
+	api__respond_error(conn, 409, "owned_by_file", msg, "id");
+}
 
 /* Checks a create or replace body; responds 400 and returns false when wrong. */
 static bool hook_body(struct api_conn *conn, json_t *b, bool create)
@@ -92,7 +105,7 @@ static bool hook_writable(struct api_conn *conn, struct api_session *s, const ch
 	}
 	json_decref(j);
 	if (for_write && from_file) {
-		api__respond_error(conn, 409, "file_owned", file_owned, NULL);
+		file_owned(conn, s->tenant, id);
 		return false;
 	}
 	return true;
@@ -132,9 +145,12 @@ void api__h_webhook_create(struct api_conn *conn, struct api_session *s, const c
 	id = json_string_value(json_object_get(b, "id"));
 	if (id && (old = api__webhook_json(conn->a, s->tenant, id, &from_file))) {
 		json_decref(old);
-		json_decref(b);
-		api__respond_error(conn, 409, from_file ? "file_owned" : "exists",
-				   from_file ? file_owned : "a webhook with this id exists", "id");
+		if (from_file)
+			file_owned(conn, s->tenant, id);
+		else
+			api__respond_error(conn, 409, "exists", "a webhook with this id exists",
+					   "id");
+		json_decref(b); /* after: id points into it */
 		return;
 	}
 	job_of(&j, s, JOB_WEBHOOK_CREATE, NULL, b);

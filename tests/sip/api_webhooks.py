@@ -156,7 +156,8 @@ def before(api, rx, work):
         check_response(doc, "POST", "/api/v1/webhooks", st, b)
     st, b, _ = call("POST", "/api/v1/webhooks", adm,
                     {"id": "crm", "url": "http://127.0.0.1:1/", "events": ["*"]})
-    assert st == 409 and b["error"]["code"] == "file_owned", (st, b)
+    assert st == 409 and b["error"]["code"] == "owned_by_file", (st, b)
+    assert "webhook crm is defined in the configuration file (line " in b["error"]["message"], b
 
     # ---- create, read, replace through the API ----
     st, b, _ = call("POST", "/api/v1/webhooks", adm,
