@@ -39,7 +39,7 @@ YAML
 "$BIN" check "$CONFIG" >"$WORK/check.out" 2>&1 || fail "centrala check refused the config: $(cat "$WORK/check.out")"
 start_server
 wait_log 'event=http_listening' 5
-"$PYTHON" "$SCEN/api_webhooks.py" before "$HTTP_PORT" "$RX_PORT" "$WORK" >&2 ||
+"$PYTHON" "$SCEN/api_webhooks.py" before "$API_PORT" "$RX_PORT" "$WORK" >&2 ||
 	fail "api_webhooks.py before failed"
 expect_log 'event=webhook_retry webhook=crm '
 expect_log 'event=webhook_delivered webhook=crm '
@@ -51,7 +51,7 @@ start_server
 wait_log 'event=http_listening' 5
 expect_log 'event=webhook_pending_loaded deliveries=[1-9]'
 expect_log 'event=api_keys_loaded keys=1'
-"$PYTHON" "$SCEN/api_webhooks.py" after "$HTTP_PORT" "$RX_PORT" "$WORK" >&2 ||
+"$PYTHON" "$SCEN/api_webhooks.py" after "$API_PORT" "$RX_PORT" "$WORK" >&2 ||
 	fail "api_webhooks.py after failed"
 stop_server
 
