@@ -29,6 +29,7 @@
  * Prints figures; asserts nothing about time.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -113,6 +114,75 @@ static double proc_cpu_ms(int pid)
 	if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
 		return 0;
 	return (double)(ut + st) * 1000.0 / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* CPU ticks of each of the server's threads, to say which one a load falls on. */
+struct tasks {
+	int tid[64];
+	char comm[64][20];
+	unsigned long long ticks[64];
+	size_t n;
+};
+
+static void tasks_read(int pid, struct tasks *t)
+{
+	char path[320], buf[1024], *p, *q;
+	DIR *d;
+	struct dirent *de;
+
+	memset(t, 0, sizeof(*t));
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	if (!(d = opendir(path)))
+		return;
+	while ((de = readdir(d)) && t->n < 64) {
+		unsigned long long ut, st;
+		FILE *f;
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/stat", pid, de->d_name);
+		if (!(f = fopen(path, "r")))
+			continue;
+		if (fgets(buf, sizeof(buf), f) && (p = strchr(buf, '(')) &&
+		    (q = strrchr(buf, ')')) &&
+		    sscanf(q + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut,
+			   &st) == 2) {
+			t->tid[t->n] = atoi(de->d_name);
+			snprintf(t->comm[t->n], sizeof(t->comm[0]), "%.*s", (int)(q - p - 1),
+				 p + 1);
+			t->ticks[t->n++] = ut + st;
+		}
+		fclose(f);
+	}
+	closedir(d);
+}
+
+/* Prints the threads that used CPU between a and b, busiest first: the main thread is
+ * the engine (it also runs the SIP stack). */
+static void tasks_print(int pid, const struct tasks *a, const struct tasks *b, uint64_t per)
+{
+	double ms[64];
+	bool done[64] = {false};
+
+	for (size_t i = 0; i < b->n; i++) {
+		ms[i] = (double)b->ticks[i];
+		for (size_t k = 0; k < a->n; k++)
+			if (a->tid[k] == b->tid[i])
+				ms[i] -= (double)a->ticks[k];
+		ms[i] *= 1000.0 / (double)sysconf(_SC_CLK_TCK);
+	}
+	printf("  server threads (CPU ms, µs per request):");
+	for (int shown = 0; shown < 6; shown++) {
+		size_t best = SIZE_MAX;
+		for (size_t i = 0; i < b->n; i++)
+			if (!done[i] && ms[i] > 0 && (best == SIZE_MAX || ms[i] > ms[best]))
+				best = i;
+		if (best == SIZE_MAX)
+			break;
+		done[best] = true;
+		printf(" %s%s %.0f (%.1f)", b->tid[best] == pid ? "engine/" : "", b->comm[best],
+		       ms[best], per ? ms[best] * 1000.0 / (double)per : 0);
+	}
+	printf("\n");
 }
 
 static long proc_kib(int pid, const char *field)
@@ -583,6 +653,7 @@ static int http(int argc, char **argv)
 	uint64_t t0, t1, c0, end, done = 0;
 	double s0, s1;
 	long rss0;
+	static struct tasks ta, tb;
 
 	if (argc != 8)
 		return 2;
@@ -605,6 +676,7 @@ static int http(int argc, char **argv)
 			die("connect", errno);
 	}
 	rss0 = proc_kib(pid, "VmRSS");
+	tasks_read(pid, &ta);
 	s0 = proc_cpu_ms(pid);
 	c0 = self_cpu_us();
 	t0 = mono_us();
@@ -666,6 +738,7 @@ static int http(int argc, char **argv)
 	}
 	t1 = mono_us();
 	s1 = proc_cpu_ms(pid);
+	tasks_read(pid, &tb);
 	{
 		double wall = (double)(t1 - t0) / 1e6;
 		printf("%s: %zu connections (%zu tokens), %.1f s, %llu requests: %.0f req/s\n",
@@ -684,6 +757,7 @@ static int http(int argc, char **argv)
 		       "%ld KiB\n",
 		       s1 - s0, (s1 - s0) / 10.0 / wall,
 		       done ? (s1 - s0) * 1000.0 / (double)done : 0, rss0, proc_kib(pid, "VmRSS"));
+		tasks_print(pid, &ta, &tb, done);
 		printf("  client CPU %.0f ms\n", (double)(self_cpu_us() - c0) / 1000.0);
 	}
 	return 0;

@@ -138,13 +138,6 @@ events)
 	start_server
 	rss_start=$(awk '/VmRSS/ {print $2}' /proc/$server/status)
 	echo "server RSS after start with $((na + ns)) users: $rss_start KiB"
-	# One login per socket, or one per SOCKETS_PER_LOGIN sockets (at most the server's
-	# ws_per_token, 8): each login is an Argon2id check on the API's two workers.
-	per=${SOCKETS_PER_LOGIN:-1}
-	head -n $(((na + per - 1) / per)) "$work/agents.txt" >"$work/agents-login.txt"
-	head -n $(((ns + per - 1) / per)) "$work/sups.txt" >"$work/sups-login.txt"
-	login "$work/agents-login.txt" "$work/agent-tokens" 4
-	login "$work/sups-login.txt" "$work/sup-tokens" 4
 	# The answering phone, then the registrations of the first $phones agents.
 	sed -e "s|\[wav\]|$work/agent.wav|" "$top/bench/sip-bridge-agent.xml" >"$work/agent.xml"
 	sipp 127.0.0.1:$sip_port -sf "$work/agent.xml" -i 127.0.0.1 -p $agent_port \
@@ -152,16 +145,23 @@ events)
 		>/dev/null 2>&1 &
 	pids+=($!)
 	# One SIPp per registration (SIPp 3.6 does not expand injected fields inside
-	# [authentication]), eight at a time, each on a port of its own.
+	# [authentication]), eight at a time on ports the system picks, three tries each.
 	sed -e 's|\[authentication.*$|[authentication]|' -e "s|\[domain\]|bench.local|g" \
 		-e "s|\[contact_port\]|$agent_port|g" "$top/bench/sipp/register.xml" >"$work/register.xml"
 	t0=$(date +%s.%N)
-	head -n "$phones" "$work/agents.txt" | awk '{print NR % 8, $1}' |
-		xargs -P 8 -n 2 sh -c 'timeout 30 sipp 127.0.0.1:'$sip_port' -sf '"$work"'/register.xml \
-			-i 127.0.0.1 -p $(('$reg_port' + $0)) -m 1 -key agent "$1" -au "$1" -ap "pw$1" \
-			-nostdin >/dev/null 2>&1 || echo "registration of $1 failed"' | tee "$work/reg-failed"
-	[ -s "$work/reg-failed" ] && exit 1
-	printf '%s phones registered in %.1f s\n' "$phones" "$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {print b - a}')"
+	head -n "$phones" "$work/agents.txt" |
+		xargs -P 8 -n 1 sh -c 'for try in 1 2 3; do timeout 30 sipp 127.0.0.1:'$sip_port' \
+			-sf '"$work"'/register.xml -i 127.0.0.1 -m 1 -key agent "$0" -au "$0" \
+			-ap "pw$0" -nostdin >/dev/null 2>&1 && exit 0; done; echo "$0"' >"$work/reg-failed"
+	printf '%s of %s phones registered in %.1f s\n' "$((phones - $(wc -l <"$work/reg-failed")))" \
+		"$phones" "$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {print b - a}')"
+	# One login per socket, or one per SOCKETS_PER_LOGIN sockets (at most the server's
+	# ws_per_token, 8): each login is an Argon2id check on the API's two workers.
+	per=${SOCKETS_PER_LOGIN:-1}
+	head -n $(((na + per - 1) / per)) "$work/agents.txt" >"$work/agents-login.txt"
+	head -n $(((ns + per - 1) / per)) "$work/sups.txt" >"$work/sups-login.txt"
+	login "$work/agents-login.txt" "$work/agent-tokens" 4
+	login "$work/sups-login.txt" "$work/sup-tokens" 4
 	rm -f "$work/ready"
 	"$client" ws "$http_port" "$work/agent-tokens" "$na" "$work/sup-tokens" "$ns" "$server" \
 		"$work/ready" &
