@@ -156,8 +156,36 @@ static void tasks_read(int pid, struct tasks *t)
 	closedir(d);
 }
 
-/* Prints the threads that used CPU between a and b, busiest first: the main thread is
- * the engine (it also runs the SIP stack). */
+/* A name for thread i of t: the main thread is the engine (it also runs the SIP stack);
+ * of the unnamed ones, by creation order (thread ids grow), the first two are the
+ * store's writer and reader (made first), the last three the API's two workers and its
+ * service thread (made last); the media threads name themselves. */
+static const char *task_name(int pid, const struct tasks *t, size_t i)
+{
+	size_t below = 0, above = 0;
+
+	if (t->tid[i] == pid)
+		return "engine";
+	if (strcmp(t->comm[i], "centrala"))
+		return t->comm[i];
+	for (size_t k = 0; k < t->n; k++) {
+		if (k == i || t->tid[k] == pid || strcmp(t->comm[k], "centrala"))
+			continue;
+		below += t->tid[k] < t->tid[i];
+		above += t->tid[k] > t->tid[i];
+	}
+	if (above == 0)
+		return "api";
+	if (above <= 2)
+		return "api-worker";
+	if (below == 0)
+		return "store-writer";
+	if (below == 1)
+		return "store-reader";
+	return "other";
+}
+
+/* Prints the threads that used CPU between a and b, busiest first. */
 static void tasks_print(int pid, const struct tasks *a, const struct tasks *b, uint64_t per)
 {
 	double ms[64];
@@ -179,8 +207,8 @@ static void tasks_print(int pid, const struct tasks *a, const struct tasks *b, u
 		if (best == SIZE_MAX)
 			break;
 		done[best] = true;
-		printf(" %s%s %.0f (%.1f)", b->tid[best] == pid ? "engine/" : "", b->comm[best],
-		       ms[best], per ? ms[best] * 1000.0 / (double)per : 0);
+		printf(" %s %.0f (%.1f)", task_name(pid, b, best), ms[best],
+		       per ? ms[best] * 1000.0 / (double)per : 0);
 	}
 	printf("\n");
 }
