@@ -198,7 +198,7 @@ static void tasks_print(int pid, const struct tasks *a, const struct tasks *b, u
 				ms[i] -= (double)a->ticks[k];
 		ms[i] *= 1000.0 / (double)sysconf(_SC_CLK_TCK);
 	}
-	printf("  server threads (CPU ms, µs per request):");
+	printf(per ? "  server threads (CPU ms, µs per request):" : "  server threads (CPU ms):");
 	for (int shown = 0; shown < 6; shown++) {
 		size_t best = SIZE_MAX;
 		for (size_t i = 0; i < b->n; i++)
@@ -207,8 +207,9 @@ static void tasks_print(int pid, const struct tasks *a, const struct tasks *b, u
 		if (best == SIZE_MAX)
 			break;
 		done[best] = true;
-		printf(" %s %.0f (%.1f)", task_name(pid, b, best), ms[best],
-		       per ? ms[best] * 1000.0 / (double)per : 0);
+		printf(" %s %.0f", task_name(pid, b, best), ms[best]);
+		if (per)
+			printf(" (%.1f)", ms[best] * 1000.0 / (double)per);
 	}
 	printf("\n");
 }
@@ -934,6 +935,7 @@ static int ws(int argc, char **argv)
 	const char *ready;
 	int pid;
 	long rss0, rss1;
+	static struct tasks ta, tb;
 	uint64_t t0, c0 = 0, m0 = 0;
 	double s0 = 0;
 	FILE *f;
@@ -993,6 +995,7 @@ static int ws(int argc, char **argv)
 			fflush(stdout);
 			w.measuring = true;
 			s0 = proc_cpu_ms(pid);
+			tasks_read(pid, &ta);
 			c0 = self_cpu_us();
 			m0 = mono_us();
 			if ((f = fopen(ready, "w")))
@@ -1044,6 +1047,7 @@ static int ws(int argc, char **argv)
 		double wall = (double)(mono_us() - m0) / 1e6;
 		double s1 = proc_cpu_ms(pid);
 		uint64_t total = w.sup.count + w.agent.count;
+		tasks_read(pid, &tb);
 		printf("events over %.1f s: %llu delivered (%.0f/s), %llu to supervisors, %llu to "
 		       "agents\n",
 		       wall, (unsigned long long)total, (double)total / wall,
@@ -1062,6 +1066,9 @@ static int ws(int argc, char **argv)
 		       "RSS %ld KiB\n",
 		       (unsigned long long)w.closed, s1 - s0, (s1 - s0) / 10.0 / wall,
 		       (double)(self_cpu_us() - c0) / 1000.0, proc_kib(pid, "VmRSS"));
+		tasks_print(pid, &ta, &tb, 0);
+		printf("  (over %.1f s: a thread's ms / %.0f = its %% of one core)\n", wall,
+		       wall * 10.0);
 	}
 	return 0;
 }
