@@ -16,17 +16,17 @@
 #       and p99; server RSS per socket; how long the logins took.
 #
 # Environment: CENTRALA_BIN (default build/centrala), BENCH_API (build/bench_api),
-# PORT_BASE (default 5330: SIP on it, HTTP on PORT_BASE + 3600), INTERACTIONS, PHONES,
-# HOLD_MS, SOCKETS_PER_LOGIN (events: 1 login per socket by default; up to 8, the
-# server's ws_per_token, shares each agent's token among that many sockets), KEEP=1
-# keeps the work directory.
+# PORT_BASE (default 5330: SIP on it, the answering phone on +10, the callers on +20,
+# HTTP on +3600), INTERACTIONS, PHONES, HOLD_MS, SOCKETS_PER_LOGIN (events: one login
+# per socket by default; up to 8, the default http.limits.ws_per_token, shares each
+# agent's token among that many sockets), KEEP=1 keeps the work directory.
 set -uo pipefail
 mode=${1:-http}
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin=${CENTRALA_BIN:-$top/build/centrala}
 client=${BENCH_API:-$top/build/bench_api}
 base=${PORT_BASE:-5330}
-sip_port=$base agent_port=$((base + 10)) caller_port=$((base + 20)) reg_port=$((base + 30))
+sip_port=$base agent_port=$((base + 10)) caller_port=$((base + 20))
 http_port=$((base + 3600))
 password=bench-secret-1
 work=$(mktemp -d /tmp/centrala-apibench.XXXXXX)
