@@ -80,7 +80,8 @@ struct ws_client {
 
 struct api_tenant {
 	char id[40];
-	uint64_t seq;
+	uint64_t seq;  /* the last event's number */
+	uint64_t base; /* this run's numbers start after it (see tenant_get) */
 	struct api_msg *ring[API_EVENT_RING];
 	struct ws_client **broad;
 	size_t nbroad, capbroad;
@@ -124,6 +125,10 @@ static struct api_tenant *tenant_get(struct api *a, const char *id)
 	if (!(t = calloc(1, sizeof(*t))))
 		return NULL;
 	snprintf(t->id, sizeof(t->id), "%s", id);
+	/* Numbers go on rising across restarts (a thousand per millisecond of wall clock
+	 * to spare, within 2^53 for JavaScript), so a client that comes back with a number
+	 * from before a restart is told to resync instead of missing events. */
+	t->base = t->seq = (uint64_t)clock_wall_ms() * 1000;
 	list = realloc(a->tenant_list, (a->ntenants + 1) * sizeof(*list));
 	if (!list || strmap_create(64, &t->users) || strmap_put(a->tenants, id, t)) {
 		if (list)
@@ -346,11 +351,12 @@ static void send_direct(struct api *a, struct ws_client *c, json_t *j)
 static void replay(struct api *a, struct ws_client *c)
 {
 	struct api_tenant *t = c->t;
-	uint64_t oldest = t->seq >= API_EVENT_RING ? t->seq - API_EVENT_RING + 1 : 1;
+	uint64_t oldest = t->seq - t->base >= API_EVENT_RING ? t->seq - API_EVENT_RING + 1
+							      : t->base + 1;
 
-	if (c->since >= t->seq)
+	if (c->since == t->seq)
 		return;
-	if (c->since + 1 < oldest) {
+	if (c->since > t->seq || c->since + 1 < oldest) {
 		send_direct(a, c,
 			    json_pack("{s:s, s:{s:I, s:I}}", "type", "resync", "data", "seq",
 				      (json_int_t)t->seq, "oldest", (json_int_t)oldest));

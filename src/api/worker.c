@@ -569,5 +569,9 @@ void api__job(struct api_conn *conn, const struct api_job *src)
 		api__respond_error(conn, 503, "busy", "too many requests in progress", NULL);
 		return;
 	}
+	/* A shift logging in at once queues for the Argon2id checks: a login may wait
+	 * longer than a command for the engine before it is given up. */
+	if (j->kind == JOB_LOGIN)
+		conn->deadline_ms = clock_mono_ms() + 30000;
 	enqueue(w, j);
 }

@@ -86,8 +86,10 @@ static const char *store__sql[Q_COUNT] = {
 		       "excluded.reason, end_ms = excluded.end_ms",
     /* A span left open (the process died before writing its end) ends where the
      * agent's next span starts. */
+    /* Through the index of open spans (migration 7): `+start_ms` keeps SQLite from
+     * walking every earlier span of the agent by the primary key instead. */
     [Q_STATE_CLOSE_EARLIER] = "UPDATE agent_states SET end_ms = $3 WHERE tenant = $1 AND agent = "
-			      "$2 AND start_ms < $3 AND end_ms IS NULL",
+			      "$2 AND end_ms IS NULL AND +start_ms < $3",
     [Q_STATE_LIST] = "SELECT tenant, agent, state, reason, start_ms, end_ms FROM agent_states "
 		     "WHERE tenant = $1 AND (CAST($2 AS TEXT) IS NULL OR agent = $2) AND "
 		     "start_ms >= $3 ORDER BY start_ms, agent",

@@ -351,8 +351,9 @@ static void migrate_from(struct backend *b, int version)
 	assert_string_equal(c->first_name, "Ewa");
 	assert_int_equal(c->ntags, 1);
 	crm_contact_free(c);
-	/* Contacts written before the search keys are found by name (migration 6). */
-	{
+	/* Contacts written before the search keys are found by name (migration 6). From
+	 * version 6 on, whoever writes a contact writes its keys; this raw row has none. */
+	if (version < 6) {
 		char ids[256] = "";
 		assert_int_equal(store_db_contacts_search(db, "acme", STORE_CONTACT_NAME, "EW",
 							  NULL, 0, collect_ids, ids),
