@@ -351,8 +351,8 @@ static void send_direct(struct api *a, struct ws_client *c, json_t *j)
 static void replay(struct api *a, struct ws_client *c)
 {
 	struct api_tenant *t = c->t;
-	uint64_t oldest = t->seq - t->base >= API_EVENT_RING ? t->seq - API_EVENT_RING + 1
-							      : t->base + 1;
+	uint64_t oldest =
+	    t->seq - t->base >= API_EVENT_RING ? t->seq - API_EVENT_RING + 1 : t->base + 1;
 
 	if (c->since == t->seq)
 		return;
