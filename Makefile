@@ -5,13 +5,21 @@ JOBS       ?= $(shell nproc)
 CONFIG     ?= examples/demo.yaml
 SOURCES     = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 
-.PHONY: all build run test unit asan store-pg protocol deps test-deps bench format format-check clean
+.PHONY: all build install run test unit asan store-pg protocol deps test-deps bench format format-check clean
 
 all: build
 
 build:
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
+
+# Installs under PREFIX (default /usr/local), staged under DESTDIR when set:
+# `make install PREFIX=/usr DESTDIR=/tmp/stage`. See docs/operations.md.
+PREFIX ?= /usr/local
+install:
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+	@DESTDIR=$(DESTDIR) cmake --install $(BUILD)
 
 deps:
 	@scripts/install-deps
