@@ -413,4 +413,45 @@ int store_export_interactions(const char *url, const char *tenant, int64_t since
  */
 int store_export_cli(int argc, char **argv);
 
+/* ---- backup and restore (backup.c, backup_cli.c; docs/operations.md) -------------- */
+
+/*
+ * Copies the SQLite database `src` to `dst` (created with its directories, replaced if
+ * it exists) with SQLite's online backup API, in one read transaction: the copy is the
+ * database as of one instant, even while the server writes to it. The copy is then set
+ * to WAL and checked (PRAGMA quick_check). Returns 0, ENOENT, EAGAIN (locked for 10 s),
+ * EIO or ENOMEM with a message in err.
+ */
+int store_sqlite_copy(const char *src, const char *dst, char *err, size_t errlen);
+/* The schema version and the number of interactions of a SQLite database file, read
+ * without migrating it. Returns 0, ENOENT or EIO. */
+int store_sqlite_info(const char *path, int *schema_version, long long *interactions);
+/* Called for each interaction that names a recording (tenant, id, path). A non-zero
+ * return stops the iteration and is returned. */
+typedef int(store_recording_h)(const char *tenant, const char *id, const char *path, void *arg);
+int store_sqlite_recordings(const char *path, store_recording_h *h, void *arg);
+/* Rewrites recording paths under `old_root` to `new_root` (whole path components) in
+ * every interaction of a SQLite database file, its timeline included; the number of
+ * interactions changed goes to *changed. Returns 0, ENOENT, EIO or ENOMEM. */
+int store_sqlite_rebase_recordings(const char *path, const char *old_root, const char *new_root,
+				   long long *changed);
+/* Copies a file to `dst` (through "dst.part", fsynced, then renamed; directories made)
+ * and writes its SHA-256 (lower-case hex) and size. With `dst` NULL it only reads and
+ * hashes. Returns 0 or the errno of the failing call; on error nothing is left at dst. */
+int store_file_copy(const char *src, const char *dst, char sha256_hex[65], long long *bytes);
+/* Called for each regular file below a root: its path and its path relative to the
+ * root. A non-zero return stops the walk and is returned. */
+typedef int(store_file_h)(const char *path, const char *rel, void *arg);
+/* Walks the files below `root` (symbolic links are not followed; "*.part" files are
+ * skipped). A missing root is an empty one. Not reentrant (nftw). Returns 0 or errno. */
+int store_files_walk(const char *root, store_file_h *h, void *arg);
+
+/*
+ * `centrala backup --config FILE DIR` and `centrala restore --config FILE DIR [--force]`
+ * with argv[0] = "backup" / "restore". Return the process exit status: 0, 1 (runtime
+ * error), 2 (usage).
+ */
+int store_backup_cli(int argc, char **argv);
+int store_restore_cli(int argc, char **argv);
+
 #endif
