@@ -17,8 +17,9 @@
 
 #define P(buf, parent, key) cy_path(buf, sizeof(buf), parent, key)
 
-static const char *const top_keys[] = {"sip", "rtp",	 "http", "store",   "recordings",
-				       "log", "prompts", "tts",	 "tenants", NULL};
+static const char *const top_keys[] = {"sip",	     "rtp",	"http",	      "store",
+				       "recordings", "log",	"log_format", "prompts",
+				       "tts",	     "tenants", NULL};
 static const char *const sip_keys[] = {"listen",     "user_agent", "auth_fail_limit",
 				       "auth_block", "nonce_ttl",  NULL};
 static const char *const rtp_keys[] = {"address", "ports", "workers", NULL};
@@ -836,6 +837,8 @@ static void apply_defaults(struct cfg *cfg)
 		cfg->tts_cache = xstrdup("var/tts");
 	if (!cfg->log_level)
 		cfg->log_level = xstrdup("info");
+	if (!cfg->log_format)
+		cfg->log_format = xstrdup("kv");
 }
 
 static void parse_root(struct cfg *cfg)
@@ -908,6 +911,11 @@ static void parse_root(struct cfg *cfg)
 		if (strcmp(cfg->log_level, "debug") && strcmp(cfg->log_level, "info") &&
 		    strcmp(cfg->log_level, "warn") && strcmp(cfg->log_level, "error"))
 			cy_error(c, n, "log", "expected debug, info, warn or error");
+	}
+	if ((n = cy_get(root, "log_format")) && cy_is_scalar(c, n, "log_format")) {
+		cfg->log_format = xstrdup(cy_text(n));
+		if (strcmp(cfg->log_format, "kv") && strcmp(cfg->log_format, "json"))
+			cy_error(c, n, "log_format", "expected kv or json");
 	}
 	if ((n = cy_get(root, "tts")) && cy_is_map(c, n, "tts")) {
 		cy_check_keys(c, n, "tts", tts_keys);
@@ -1082,6 +1090,7 @@ void cfg_free(struct cfg *c)
 	free(c->prompts);
 	free(c->tts_cache);
 	free(c->log_level);
+	free(c->log_format);
 	cy_free(c->cy);
 	free(c);
 }

@@ -221,6 +221,7 @@ struct cfg {
 	char *prompts;	 /* prompt directory, default "prompts" */
 	char *tts_cache; /* default "var/tts" */
 	char *log_level;
+	char *log_format; /* "kv" (key=value lines, default) or "json" (one object a line) */
 	struct cfg_tenant *tenants;
 	size_t ntenants;
 };

@@ -389,6 +389,7 @@ int engine_serve_cli(int argc, char **argv)
 	struct engine e;
 	const char *path = NULL;
 	enum log_level lvl;
+	enum log_format lf;
 	int rc;
 
 	for (int i = 1; i < argc; i++) {
@@ -417,6 +418,8 @@ int engine_serve_cli(int argc, char **argv)
 	}
 	if (!log_level_parse(e.cfg->log_level, &lvl))
 		log_setup(lvl, 2);
+	if (!log_format_parse(e.cfg->log_format, &lf))
+		log_set_format(lf);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_hup);

@@ -91,7 +91,8 @@ int store_sqlite_copy(const char *src, const char *dst, char *err, size_t errlen
 		rc = sqlite3_prepare_v2(to, "PRAGMA quick_check", -1, &st, NULL);
 		if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW &&
 		    strcmp((const char *)sqlite3_column_text(st, 0), "ok")) {
-			snprintf(err, errlen, "%s: quick_check: %s", dst, sqlite3_column_text(st, 0));
+			snprintf(err, errlen, "%s: quick_check: %s", dst,
+				 sqlite3_column_text(st, 0));
 			e = EIO;
 		}
 		sqlite3_finalize(st);

@@ -120,7 +120,8 @@ static int check_recording(const char *tenant, const char *id, const char *path,
 	if (!strncmp(path, m->root, n) && path[n] == '/' && strmap_get(m->seen, path + n + 1))
 		return 0;
 	if (m->missing++ < 10)
-		fprintf(stderr, "backup: warning: tenant=%s interaction=%s: recording %s is not in %s\n",
+		fprintf(stderr,
+			"backup: warning: tenant=%s interaction=%s: recording %s is not in %s\n",
 			tenant, id, path, m->root);
 	return 0;
 }
@@ -170,8 +171,9 @@ int store_backup_cli(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/", dir);
 	store__mkdirs_for(path);
 	if (!dir_empty(dir)) {
-		fprintf(stderr, "backup: %s already holds a backup: give each backup its own "
-				"directory\n",
+		fprintf(stderr,
+			"backup: %s already holds a backup: give each backup its own "
+			"directory\n",
 			dir);
 		goto out;
 	}
@@ -212,8 +214,8 @@ int store_backup_cli(int argc, char **argv)
 		goto out;
 	}
 	if ((err = store_files_walk(cfg->recordings, copy_one, &c))) {
-		fprintf(stderr, "backup: copying %s: %s\n", c.failed[0] ? c.failed : cfg->recordings,
-			strerror(err));
+		fprintf(stderr, "backup: copying %s: %s\n",
+			c.failed[0] ? c.failed : cfg->recordings, strerror(err));
 		goto out;
 	}
 	if (fflush(c.index) || fsync(fileno(c.index))) {
@@ -238,9 +240,9 @@ int store_backup_cli(int argc, char **argv)
 		fprintf(stderr, "backup: %s/" MANIFEST ": cannot write\n", dir);
 		goto out;
 	}
-	printf("backup: %s: %s schema %d, %lld interactions, %lld recordings (%lld bytes)%s\n",
-	       dir, src ? "sqlite" : "postgresql (recordings only)", schema, nix < 0 ? 0 : nix,
-	       c.files, c.bytes, miss.missing ? ", some recordings missing (see above)" : "");
+	printf("backup: %s: %s schema %d, %lld interactions, %lld recordings (%lld bytes)%s\n", dir,
+	       src ? "sqlite" : "postgresql (recordings only)", schema, nix < 0 ? 0 : nix, c.files,
+	       c.bytes, miss.missing ? ", some recordings missing (see above)" : "");
 	status = 0;
 out:
 	json_decref(m);
@@ -277,8 +279,9 @@ static int restore_recordings(const char *dir, const char *root, bool force, lon
 		struct stat st;
 
 		lineno++;
-		if (!o || json_unpack(o, "{s:s, s:I, s:s}", "path", &rel, "bytes", &size, "sha256",
-				      &want) ||
+		if (!o ||
+		    json_unpack(o, "{s:s, s:I, s:s}", "path", &rel, "bytes", &size, "sha256",
+				&want) ||
 		    strstr(rel, "..") || rel[0] == '/') {
 			fprintf(stderr, "restore: %s:%d: not an index line\n", path, lineno);
 			json_decref(o);
@@ -368,8 +371,9 @@ int store_restore_cli(int argc, char **argv)
 			"  pg_restore --clean --if-exists --dbname='DATABASE_URL' centrala.pgdump\n"
 			"restoring the recordings only\n");
 	} else if (!dst) {
-		fprintf(stderr, "restore: the backup is a SQLite store but %s configures %s: load "
-				"it into PostgreSQL by hand\n",
+		fprintf(stderr,
+			"restore: the backup is a SQLite store but %s configures %s: load "
+			"it into PostgreSQL by hand\n",
 			config, cfg->store);
 		goto out;
 	} else {

@@ -211,6 +211,21 @@ static void test_wrong_type_and_range(void **state)
 	cfg_free(c);
 }
 
+static void test_log_format_json_or_kv(void **state)
+{
+	struct cfg *c = load("log_format: json\n");
+
+	assert_int_equal(cfg_error_count(c), 0);
+	assert_string_equal(c->log_format, "json");
+	cfg_free(c);
+	c = load("log: debug\n");
+	assert_string_equal(c->log_format, "kv");
+	cfg_free(c);
+	c = load("log_format: xml\n");
+	assert_true(has_error(c, "t.yaml:1:13: log_format: expected kv or json"));
+	cfg_free(c);
+}
+
 static void test_duration_forms(void **state)
 {
 	uint64_t ms;
@@ -274,6 +289,7 @@ int main(void)
 	    cmocka_unit_test(test_wrong_type_and_range),
 	    cmocka_unit_test(test_duration_forms),
 	    cmocka_unit_test(test_fragment_checks_fields_not_references),
+	    cmocka_unit_test(test_log_format_json_or_kv),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
