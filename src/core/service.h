@@ -4,10 +4,10 @@
  * libsystemd's sd_notify; elsewhere (a terminal, a test) every call here does nothing.
  *
  * Readiness is a gate: the engine names the parts that must be up before the daemon
- * counts as ready (service_expect), each part reports itself up from whatever thread
- * runs it (service_up), and READY=1 is sent once, when the last expected part is up. A
- * part added later (the HTTP server) joins by being expected before serving starts and
- * calling service_up once it listens. Thread-safe: the gate is an atomic bit set.
+ * counts as ready (service_expect: the store, SIP and HTTP), each part reports itself
+ * up from whatever thread runs it (service_up), and READY=1 is sent once, when the last
+ * expected part is up. A part added later joins by being expected before serving starts
+ * and calling service_up once it serves. Thread-safe: the gate is an atomic bit set.
  */
 #ifndef CENTRALA_CORE_SERVICE_H
 #define CENTRALA_CORE_SERVICE_H

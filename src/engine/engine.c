@@ -303,8 +303,8 @@ static int engine_run(struct engine *e)
 	e->root = su_root_create(NULL);
 	if (!e->root)
 		return ENOMEM;
-	/* READY=1 goes to systemd once the store and SIP are both up (core/service.h). */
-	service_expect(SERVICE_STORE | SERVICE_SIP);
+	/* READY=1 goes to systemd once the store, SIP and HTTP are up (core/service.h). */
+	service_expect(SERVICE_STORE | SERVICE_SIP | SERVICE_HTTP);
 	if ((err = open_store(e)))
 		goto fail_mq;
 	service_up(SERVICE_STORE);
@@ -331,6 +331,7 @@ static int engine_run(struct engine *e)
 		log_warn("engine", "event=api_objects_not_loaded err=%s", strerror(err));
 	if ((err = api_start(e)))
 		goto fail_api;
+	service_up(SERVICE_HTTP);
 	log_info("engine", "event=started version=%s tenants=%zu", CENTRALA_VERSION,
 		 e->cfg->ntenants);
 	if ((e->stats_timer = su_timer_create(su_root_task(e->root), STATS_EVERY_MS)))

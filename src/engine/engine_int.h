@@ -172,7 +172,7 @@ struct engine {
 	su_timer_t *qstats_timer;
 	struct eng_queue *dirty_queues; /* queues whose figures changed this second */
 	struct eng_api_obj *api_objs;	/* objects made through the API (numbers.c) */
-	su_timer_t *watchdog_timer; /* WATCHDOG=1 to systemd, NULL: no watchdog */
+	su_timer_t *watchdog_timer;	/* WATCHDOG=1 to systemd, NULL: no watchdog */
 };
 
 /* provision.c */

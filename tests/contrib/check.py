@@ -6,7 +6,10 @@ alert rules are well-formed YAML in Prometheus's rule-file shape (groups of rule
 alert, expr, for, a severity and annotations) whose expressions parse as far as brackets
 and quotes go and name only exported metrics, and every alert's runbook_url points at a
 heading of docs/operations.md. Run by ctest (contrib_files); python3 with python3-yaml.
-usage: tests/contrib/check.py [SOURCE_DIR]"""
+With --metrics FILE (a /metrics scrape of a running server, tests/e2e/t-metrics-contrib.sh)
+the metric names come from the scrape's TYPE lines instead of the list below, and every
+label a query selects on must be one the scraped samples carry.
+usage: tests/contrib/check.py [--metrics FILE] [SOURCE_DIR]"""
 import json
 import os
 import re
@@ -14,15 +17,31 @@ import sys
 
 import yaml
 
-top = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "..")
+args = sys.argv[1:]
+scrape = None
+if args[:1] == ["--metrics"]:
+    scrape, args = args[1], args[2:]
+top = args[0] if args else os.path.join(os.path.dirname(__file__), "..", "..")
 
-# The metrics of DESIGN.md contract 6 and the API issue's /metrics list.
+# The metrics of DESIGN.md contract 6 and the API issue's /metrics list (src/api, cti.c).
 METRICS = {
     "centrala_calls_active", "centrala_calls_total", "centrala_queue_waiting",
     "centrala_queue_longest_wait_seconds", "centrala_agents", "centrala_service_level",
     "centrala_rtp_packets_total", "centrala_rtp_lost_total", "centrala_store_backlog",
-    "centrala_ws_clients",
+    "centrala_store_spool_backlog", "centrala_store_up", "centrala_ws_clients",
 }
+LABELS = {}  # metric -> label names seen in the scrape's samples
+if scrape:
+    METRICS = set()
+    for line in open(scrape, encoding="utf-8"):
+        m = re.match(r"# TYPE (\S+) ", line)
+        if m:
+            METRICS.add(m.group(1))
+            continue
+        m = re.match(r"([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([^}]*)\})? ", line)
+        if m and not line.startswith("#"):
+            LABELS.setdefault(m.group(1), set()).update(
+                re.findall(r"([a-zA-Z_][a-zA-Z0-9_]*)=\"", m.group(3) or ""))
 problems = []
 
 
@@ -48,6 +67,10 @@ def check_expr(where, expr):
     for m in re.findall(r"\bcentrala_[a-z_]+", expr):
         if m not in METRICS:
             problems.append(f"{where}: {m} is not a metric centrala exports")
+    for name, sel in re.findall(r"\b(centrala_[a-z_]+)\{([^}]*)\}", expr):
+        for label in re.findall(r"([a-zA-Z_][a-zA-Z0-9_]*)\s*(?:=~|!=|!~|=)", sel):
+            if name in LABELS and label not in LABELS[name]:
+                problems.append(f"{where}: {name} has no label {label} in the scrape")
 
 
 # The dashboard.

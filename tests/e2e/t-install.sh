@@ -8,7 +8,8 @@
 # its hardening, which `systemd-analyze verify` accepts (its paths pointed into STAGE).
 # Then the staged binary serves: with the staged configuration moved onto the test's
 # ports and directory and the staged prompts, it answers OPTIONS and leaves the
-# prompt directory untouched (an installed server never writes below /usr).
+# prompt directory untouched (an installed server never writes below /usr), and
+# /healthz answers.
 # shellcheck source=tests/sip/lib.sh
 . "$(dirname "$0")/../sip/lib.sh"
 
@@ -95,6 +96,7 @@ prompts=$stage/usr/share/centrala/prompts
 before=$(find "$prompts" -printf '%p %s %T@\n' | sort | sha256sum)
 sed -e "s|udp:127.0.0.1:5060|udp:127.0.0.1:$SIP_PORT|; s|tcp:127.0.0.1:5060|tcp:127.0.0.1:$SIP_PORT|" \
 	-e "s|ports: 30000-39999|ports: $RTP_MIN-$RTP_MAX|" -e "s|/var/lib/centrala|$WORK/state|g" \
+	-e "s|listen: \"127.0.0.1:8080\"|listen: \"127.0.0.1:$API_PORT\"|" \
 	-e "s|\"/usr/share/centrala/prompts\"|\"$prompts\"|" "$conf" >"$CONFIG"
 cat >>"$CONFIG" <<YAML
   - id: acme
@@ -111,6 +113,7 @@ start_server
 rc=0
 sipp_run options 10 "$(scen sip-options.xml)" -p "$(peer_port 1)" -m 1 -key target "$ACME_DOMAIN" || rc=$?
 expect_sipp_ok options "$rc"
+curl -sf -m 5 "http://127.0.0.1:$API_PORT/healthz" | grep -q '"ok"' || fail "/healthz does not answer"
 expect_no_log 'event=prompts_failed'
 expect_log "event=prompts dir=$prompts lang=pl made=0"
 stop_server

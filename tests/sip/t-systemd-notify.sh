@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # systemd's notify protocol (Type=notify, WatchdogSec=) as the service manager sees it:
 # the server started with NOTIFY_SOCKET pointing at a datagram socket this test listens
-# on (tests/sip/notify_listen.py) sends READY=1 once the store and SIP are up — an
-# OPTIONS sent as soon as READY=1 arrives is answered 200 — then WATCHDOG=1 from the
+# on (tests/sip/notify_listen.py) sends READY=1 once the store, SIP and HTTP are up —
+# an OPTIONS sent as soon as READY=1 arrives is answered 200 and /healthz answers 200 —
+# then WATCHDOG=1 from the
 # engine thread at half the period WATCHDOG_USEC asks for (1 s here: at least 4 pings
 # in 3 s), keeps running and serving on SIGHUP (no configuration reload exists: it logs
 # event=sighup reload=unsupported), and sends STOPPING=1 on SIGTERM before exiting 0.
@@ -29,6 +30,9 @@ done
 grep -q 'READY=1' "$events" || fail "no READY=1 within 5 s of event=listening: $(cat "$events")"
 note "$(grep 'READY=1' "$events")"
 [ "$(grep -c 'READY=1' "$events")" -eq 1 ] || fail "READY=1 sent more than once"
+curl -sf -m 5 "http://127.0.0.1:$API_PORT/healthz" >"$WORK/healthz.out" ||
+	fail "/healthz does not answer once READY=1 was sent"
+grep -q '"ok"' "$WORK/healthz.out" || fail "/healthz: $(cat "$WORK/healthz.out")"
 rc=0
 sipp_run options-ready 10 "$(scen sip-options.xml)" -p "$(peer_port 1)" -m 1 \
 	-key target "$ACME_DOMAIN" || rc=$?
