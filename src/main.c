@@ -1,5 +1,5 @@
 /*
- * centrala's command line: serve, check, simulate, erlang, export, backup, restore,
+ * centrala's command line: serve, check, simulate, erlang, export, backup, restore, hold,
  * version. Each command lives in its module; this file only dispatches and prints usage.
  */
 #include <stdio.h>
@@ -20,6 +20,8 @@ static const char usage[] =
     "  backup --config FILE DIR   copy the store (online) and the recordings to DIR\n"
     "  restore --config FILE DIR [--force]\n"
     "                             put a backup back into the configured store\n"
+    "  hold --config FILE --tenant ID [--release] INTERACTION...\n"
+    "                             legal hold: retention keeps these interactions\n"
     "  simulate SCENARIO.yaml     simulate a day of traffic on the real routing code\n"
     "  erlang --rate 720/h --aht 240s --answer-within 15s [--agents N] [--target 0.8]\n"
     "                             Erlang C staffing figures as JSON\n"
@@ -49,6 +51,8 @@ int main(int argc, char **argv)
 		return store_backup_cli(argc - 1, argv + 1);
 	if (!strcmp(cmd, "restore"))
 		return store_restore_cli(argc - 1, argv + 1);
+	if (!strcmp(cmd, "hold"))
+		return store_hold_cli(argc - 1, argv + 1);
 	if (!strcmp(cmd, "serve"))
 		return engine_serve_cli(argc - 1, argv + 1);
 	fprintf(stderr, "centrala: unknown command \"%s\"\n\n%s", cmd, usage);

@@ -30,27 +30,12 @@ static const char *const http_limit_keys[] = {"body_max",	 "ws_max",	"ws_per_tok
 					      "request_timeout", NULL};
 static const char *const http_tls_keys[] = {"cert", "key", NULL};
 static const char *const tts_keys[] = {"cache", NULL};
-static const char *const tenant_keys[] = {"id",
-					  "name",
-					  "domain",
-					  "timezone",
-					  "language",
-					  "country",
-					  "users",
-					  "queues",
-					  "numbers",
-					  "trunks",
-					  "flows",
-					  "calendars",
-					  "reason_codes",
-					  "dispositions",
-					  "prune",
-					  "record",
-					  "create_contacts",
-					  "channels",
-					  "webhooks",
-					  NULL};
+static const char *const tenant_keys[] = {
+    "id",     "name",	 "domain",	    "timezone", "language",  "country",	     "users",
+    "queues", "numbers", "trunks",	    "flows",	"calendars", "reason_codes", "dispositions",
+    "prune",  "record",	 "create_contacts", "channels", "webhooks",  "retention",    NULL};
 static const char *const channel_keys[] = {"capacity", "blocks", NULL};
+static const char *const retention_keys[] = {"recordings", "bodies", NULL};
 const char *const cfg_channel_names[CFG_CHANNELS] = {"voice", "chat", "email", "sms", "callback"};
 static const char *const user_keys[] = {"username", "name",   "password",   "roles",	"sip",
 					"skills",   "queues", "auto_ready", "language", NULL};
@@ -741,6 +726,7 @@ static _Thread_local bool loading_fragment;
 
 static void parse_tenant(struct cy *c, struct fy_node *n, const char *path, struct cfg_tenant *t)
 {
+	struct fy_node *r;
 	char p[512];
 
 	cy_pos(n, &t->line, &t->col);
@@ -770,6 +756,13 @@ static void parse_tenant(struct cy *c, struct fy_node *n, const char *path, stru
 	t->create_contacts = true;
 	cy_get_bool(c, n, path, "create_contacts", false, &t->create_contacts);
 	parse_channels(c, cy_get(n, "channels"), P(p, path, "channels"), t->channels);
+	if ((r = cy_get(n, "retention")) && cy_is_map(c, r, P(p, path, "retention"))) {
+		char rp[512];
+		snprintf(rp, sizeof(rp), "%s", P(p, path, "retention"));
+		cy_check_keys(c, r, rp, retention_keys);
+		cy_get_ms(c, r, rp, "recordings", false, &t->retain_recordings_ms);
+		cy_get_ms(c, r, rp, "bodies", false, &t->retain_bodies_ms);
+	}
 	/* Calendars and flows first: queues and numbers refer to them. */
 	parse_named(c, cy_get(n, "flows"), P(p, path, "flows"), &t->flows, &t->nflows);
 	parse_named(c, cy_get(n, "calendars"), P(p, path, "calendars"), &t->calendars,

@@ -308,6 +308,8 @@ static int engine_run(struct engine *e)
 	if ((err = open_store(e)))
 		goto fail_mq;
 	service_up(SERVICE_STORE);
+	if ((err = store_retention_start(e->cfg->store, e->cfg, 0, &e->retention)))
+		goto fail_mq;
 	if ((err = mq_alloc(&e->media_events, 65536)))
 		goto fail_mq;
 	inet_pton(AF_INET, e->cfg->rtp_address, &mc.address);
@@ -372,6 +374,7 @@ fail_sip:
 fail_media:
 	mq_free(e->media_events);
 fail_mq:
+	store_retention_stop(e->retention);
 	if (e->store) {
 		/* Everything ended calls submitted is committed (or spooled) before exit. */
 		store_destroy(e->store);

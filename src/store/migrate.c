@@ -136,8 +136,12 @@ static const struct migration migrations[] = {
     /* Closing an agent's open span found it through the primary key, walking all the
      * agent's earlier spans: 12 ms a state change at 4,000 spans. Open spans are few. */
     {7, "index of open agent state spans",
-     "CREATE INDEX agent_states_open ON agent_states (tenant, agent) WHERE end_ms IS NULL;\n",
-     NULL, NULL},
+     "CREATE INDEX agent_states_open ON agent_states (tenant, agent) WHERE end_ms IS NULL;\n", NULL,
+     NULL},
+    /* Retention (docs/operations.md) deletes old recordings and notes, never those of an
+     * interaction on legal hold. */
+    {8, "legal hold on interactions",
+     "ALTER TABLE interactions ADD COLUMN legal_hold INTEGER NOT NULL DEFAULT 0;\n", NULL, NULL},
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

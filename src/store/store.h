@@ -413,6 +413,46 @@ int store_export_interactions(const char *url, const char *tenant, int64_t since
  */
 int store_export_cli(int argc, char **argv);
 
+/* ---- retention (retention.c; docs/operations.md) ------------------------------------ */
+
+struct store_retention_report {
+	unsigned recordings; /* interactions whose recording was deleted */
+	unsigned files;	     /* files removed (a call may have several segments) */
+	unsigned bodies;     /* interactions whose notes were deleted */
+	unsigned held;	     /* interactions past a limit kept for their legal hold */
+	unsigned failed;     /* recordings that could not be removed (kept, retried) */
+};
+
+/*
+ * Deletes, in `tenant`, the recording files (every segment the timeline names) of
+ * interactions created before recordings_before_ms and the notes of those created
+ * before bodies_before_ms (0: that part is not done), leaving each interaction in
+ * place with its recording or notes NULL; interactions on legal hold are never
+ * touched. A run that deleted anything writes an audit entry (actor "retention").
+ * Returns 0 or a store error; `rep` may be NULL.
+ */
+int store_db_retention(struct store_db *db, const char *tenant, int64_t recordings_before_ms,
+		       int64_t bodies_before_ms, struct store_retention_report *rep);
+/* Sets or clears the legal hold of one interaction. Returns 0 or a store error. */
+int store_db_legal_hold(struct store_db *db, const char *tenant, const char *id, bool hold);
+
+/* `centrala hold --config FILE --tenant ID [--release] INTERACTION...` with argv[0] =
+ * "hold". Returns the exit status: 0, 1 (an interaction not found or not changed), 2. */
+int store_hold_cli(int argc, char **argv);
+
+struct store_retention;
+/*
+ * Starts the retention job on a thread of its own with its own connection: it runs
+ * once now and then every `every_ms` (0: an hour) for every tenant of `cfg` that sets
+ * a retention limit, logging event=retention per tenant. `cfg` must outlive the job.
+ * Without any tenant limit no thread starts and *out is NULL. Returns 0, ENOMEM or the
+ * error of pthread_create.
+ */
+int store_retention_start(const char *url, const struct cfg *cfg, unsigned every_ms,
+			  struct store_retention **out);
+/* Stops the job (waiting for a run in progress to finish) and frees it; NULL is fine. */
+void store_retention_stop(struct store_retention *r);
+
 /* ---- backup and restore (backup.c, backup_cli.c; docs/operations.md) -------------- */
 
 /*
