@@ -68,6 +68,7 @@ inroot getent passwd centrala >/dev/null || fail "no centrala user after install
 [ "$(inroot stat -c '%a %U:%G' /etc/centrala/centrala.yaml)" = "640 root:centrala" ] ||
 	fail "/etc/centrala/centrala.yaml is $(inroot stat -c '%a %U:%G' /etc/centrala/centrala.yaml)"
 [ "$(inroot stat -c '%U' /var/lib/centrala)" = centrala ] || fail "/var/lib/centrala is not centrala's"
+# shellcheck disable=SC2016 # a dpkg-query format, not a shell expansion
 inroot dpkg-query -W -f='${Conffiles}\n' centrala | grep -q '/etc/centrala/centrala.yaml' ||
 	fail "/etc/centrala/centrala.yaml is no conffile"
 [ -L "$m/etc/systemd/system/multi-user.target.wants/centrala.service" ] ||
@@ -77,7 +78,7 @@ inroot dpkg-query -W -f='${Conffiles}\n' centrala | grep -q '/etc/centrala/centr
 unit=/lib/systemd/system/centrala.service
 key() { sed -n "s/^$1=//p" "$m$unit" | head -n 1; }
 user=$(key User) dir=$(key WorkingDirectory) pre=$(key ExecStartPre) start=$(key ExecStart)
-[ -n "$user" ] && [ -n "$start" ] || fail "no User or ExecStart in $unit"
+if [ -z "$user" ] || [ -z "$start" ]; then fail "no User or ExecStart in $unit"; fi
 note "User=$user WorkingDirectory=$dir"
 inroot setpriv --reuid="$user" --regid="$user" --init-groups sh -c "cd $dir && $pre" \
 	>"$work/check.log" 2>&1 || fail "ExecStartPre: $(cat "$work/check.log")"

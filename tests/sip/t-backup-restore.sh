@@ -58,6 +58,7 @@ kill -0 "$caller_pid" 2>/dev/null || fail "the calls were over before the backup
 rc=0
 wait_rc "$caller_pid" || rc=$?
 expect_sipp_ok caller "$rc"
+kill -TERM "$agent_pid" 2>/dev/null || true
 stop_server
 export_interactions
 cp "$WORK/interactions.jsonl" "$WORK/original.jsonl"
