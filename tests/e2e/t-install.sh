@@ -86,8 +86,9 @@ fi
 
 # A second install keeps the operator's edited configuration.
 echo "# edited by the operator" >>"$conf"
-make -s -C "$TOP" install BUILD="$build" PREFIX=/usr DESTDIR="$stage" >"$WORK/install2.log" 2>&1 ||
-	fail "second make install: $(tail -n 20 "$WORK/install2.log")"
+# (the install step alone: the tree is configured and built by the first)
+DESTDIR=$stage cmake --install "$build" >"$WORK/install2.log" 2>&1 ||
+	fail "second install: $(tail -n 20 "$WORK/install2.log")"
 grep -q 'edited by the operator' "$conf" || fail "a second install overwrote /etc/centrala/centrala.yaml"
 
 # The staged server runs on the staged configuration and prompts (ports and state moved
