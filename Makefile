@@ -5,13 +5,40 @@ JOBS       ?= $(shell nproc)
 CONFIG     ?= examples/demo.yaml
 SOURCES     = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 
-.PHONY: all build run test unit asan store-pg protocol deps test-deps bench format format-check clean
+.PHONY: all build install deb deb-test run test unit asan store-pg protocol deps test-deps bench format format-check clean
 
 all: build
 
 build:
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
+
+# Installs under PREFIX (default /usr/local), staged under DESTDIR when set:
+# `make install PREFIX=/usr DESTDIR=/tmp/stage`. See docs/operations.md.
+PREFIX ?= /usr/local
+install:
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+	@DESTDIR=$(DESTDIR) cmake --install $(BUILD)
+
+# A Debian package of the tracked files as they are in the work tree, built with
+# dpkg-buildpackage in $(BUILD)/deb and checked by lintian: $(BUILD)/deb/centrala_*.deb.
+# The unit tests are left to `make test` (DEB_BUILD_OPTIONS=nocheck); pass
+# DEB_BUILD_OPTIONS= to run them inside the build.
+DEB_BUILD_OPTIONS ?= nocheck
+deb:
+	@rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/centrala
+	@git ls-files -z | tar --null -T - -c | tar -x -C $(BUILD)/deb/centrala
+	@cd $(BUILD)/deb/centrala && DEB_BUILD_OPTIONS="$(DEB_BUILD_OPTIONS)" \
+		dpkg-buildpackage -b -us -uc -j$(JOBS) >../build.log 2>&1 || \
+		{ tail -n 40 ../build.log; exit 1; }
+	@lintian --fail-on error,warning --info $(BUILD)/deb/centrala_*.changes
+	@ls $(BUILD)/deb/centrala_*.deb
+
+# Installs that package in an overlay of this machine's root (mount and network
+# namespaces; nothing here changes), starts it as its unit does, purges it. As root.
+deb-test: deb
+	@tests/deb/t-install-deb.sh $(BUILD)/deb/centrala_*_$(shell dpkg --print-architecture).deb
 
 deps:
 	@scripts/install-deps

@@ -1,6 +1,6 @@
 /*
- * centrala's command line: serve, check, simulate, erlang, export, version. Each command
- * lives in its module; this file only dispatches and prints usage.
+ * centrala's command line: serve, check, simulate, erlang, export, backup, restore, hold,
+ * version. Each command lives in its module; this file only dispatches and prints usage.
  */
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +17,11 @@ static const char usage[] =
     "  check FILE                 validate a configuration (errors as FILE:LINE:COL)\n"
     "  export interactions --config FILE [--since TIME] [--format jsonl|csv]\n"
     "                             write interactions, one per line\n"
+    "  backup --config FILE DIR   copy the store (online) and the recordings to DIR\n"
+    "  restore --config FILE DIR [--force]\n"
+    "                             put a backup back into the configured store\n"
+    "  hold --config FILE --tenant ID [--release] INTERACTION...\n"
+    "                             legal hold: retention keeps these interactions\n"
     "  simulate SCENARIO.yaml     simulate a day of traffic on the real routing code\n"
     "  erlang --rate 720/h --aht 240s --answer-within 15s [--agents N] [--target 0.8]\n"
     "                             Erlang C staffing figures as JSON\n"
@@ -42,6 +47,12 @@ int main(int argc, char **argv)
 		return report_simulate_cli(argc - 1, argv + 1);
 	if (!strcmp(cmd, "export"))
 		return store_export_cli(argc - 1, argv + 1);
+	if (!strcmp(cmd, "backup"))
+		return store_backup_cli(argc - 1, argv + 1);
+	if (!strcmp(cmd, "restore"))
+		return store_restore_cli(argc - 1, argv + 1);
+	if (!strcmp(cmd, "hold"))
+		return store_hold_cli(argc - 1, argv + 1);
 	if (!strcmp(cmd, "serve"))
 		return engine_serve_cli(argc - 1, argv + 1);
 	fprintf(stderr, "centrala: unknown command \"%s\"\n\n%s", cmd, usage);

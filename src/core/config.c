@@ -17,8 +17,9 @@
 
 #define P(buf, parent, key) cy_path(buf, sizeof(buf), parent, key)
 
-static const char *const top_keys[] = {"sip", "rtp",	 "http", "store",   "recordings",
-				       "log", "prompts", "tts",	 "tenants", NULL};
+static const char *const top_keys[] = {"sip",	     "rtp",	"http",	      "store",
+				       "recordings", "log",	"log_format", "prompts",
+				       "tts",	     "tenants", NULL};
 static const char *const sip_keys[] = {"listen",     "user_agent", "auth_fail_limit",
 				       "auth_block", "nonce_ttl",  NULL};
 static const char *const rtp_keys[] = {"address", "ports", "workers", NULL};
@@ -29,27 +30,12 @@ static const char *const http_limit_keys[] = {"body_max",	 "ws_max",	"ws_per_tok
 					      "request_timeout", NULL};
 static const char *const http_tls_keys[] = {"cert", "key", NULL};
 static const char *const tts_keys[] = {"cache", NULL};
-static const char *const tenant_keys[] = {"id",
-					  "name",
-					  "domain",
-					  "timezone",
-					  "language",
-					  "country",
-					  "users",
-					  "queues",
-					  "numbers",
-					  "trunks",
-					  "flows",
-					  "calendars",
-					  "reason_codes",
-					  "dispositions",
-					  "prune",
-					  "record",
-					  "create_contacts",
-					  "channels",
-					  "webhooks",
-					  NULL};
+static const char *const tenant_keys[] = {
+    "id",     "name",	 "domain",	    "timezone", "language",  "country",	     "users",
+    "queues", "numbers", "trunks",	    "flows",	"calendars", "reason_codes", "dispositions",
+    "prune",  "record",	 "create_contacts", "channels", "webhooks",  "retention",    NULL};
 static const char *const channel_keys[] = {"capacity", "blocks", NULL};
+static const char *const retention_keys[] = {"recordings", "bodies", NULL};
 const char *const cfg_channel_names[CFG_CHANNELS] = {"voice", "chat", "email", "sms", "callback"};
 static const char *const user_keys[] = {"username", "name",   "password",   "roles",	"sip",
 					"skills",   "queues", "auto_ready", "language", NULL};
@@ -740,6 +726,7 @@ static _Thread_local bool loading_fragment;
 
 static void parse_tenant(struct cy *c, struct fy_node *n, const char *path, struct cfg_tenant *t)
 {
+	struct fy_node *r;
 	char p[512];
 
 	cy_pos(n, &t->line, &t->col);
@@ -769,6 +756,13 @@ static void parse_tenant(struct cy *c, struct fy_node *n, const char *path, stru
 	t->create_contacts = true;
 	cy_get_bool(c, n, path, "create_contacts", false, &t->create_contacts);
 	parse_channels(c, cy_get(n, "channels"), P(p, path, "channels"), t->channels);
+	if ((r = cy_get(n, "retention")) && cy_is_map(c, r, P(p, path, "retention"))) {
+		char rp[512];
+		snprintf(rp, sizeof(rp), "%s", P(p, path, "retention"));
+		cy_check_keys(c, r, rp, retention_keys);
+		cy_get_ms(c, r, rp, "recordings", false, &t->retain_recordings_ms);
+		cy_get_ms(c, r, rp, "bodies", false, &t->retain_bodies_ms);
+	}
 	/* Calendars and flows first: queues and numbers refer to them. */
 	parse_named(c, cy_get(n, "flows"), P(p, path, "flows"), &t->flows, &t->nflows);
 	parse_named(c, cy_get(n, "calendars"), P(p, path, "calendars"), &t->calendars,
@@ -836,6 +830,8 @@ static void apply_defaults(struct cfg *cfg)
 		cfg->tts_cache = xstrdup("var/tts");
 	if (!cfg->log_level)
 		cfg->log_level = xstrdup("info");
+	if (!cfg->log_format)
+		cfg->log_format = xstrdup("kv");
 }
 
 static void parse_root(struct cfg *cfg)
@@ -908,6 +904,11 @@ static void parse_root(struct cfg *cfg)
 		if (strcmp(cfg->log_level, "debug") && strcmp(cfg->log_level, "info") &&
 		    strcmp(cfg->log_level, "warn") && strcmp(cfg->log_level, "error"))
 			cy_error(c, n, "log", "expected debug, info, warn or error");
+	}
+	if ((n = cy_get(root, "log_format")) && cy_is_scalar(c, n, "log_format")) {
+		cfg->log_format = xstrdup(cy_text(n));
+		if (strcmp(cfg->log_format, "kv") && strcmp(cfg->log_format, "json"))
+			cy_error(c, n, "log_format", "expected kv or json");
 	}
 	if ((n = cy_get(root, "tts")) && cy_is_map(c, n, "tts")) {
 		cy_check_keys(c, n, "tts", tts_keys);
@@ -1082,6 +1083,7 @@ void cfg_free(struct cfg *c)
 	free(c->prompts);
 	free(c->tts_cache);
 	free(c->log_level);
+	free(c->log_format);
 	cy_free(c->cy);
 	free(c);
 }

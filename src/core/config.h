@@ -194,6 +194,11 @@ struct cfg_tenant {
 	bool prune;
 	bool record;	      /* record calls (default true) */
 	bool create_contacts; /* an inbound caller with no CRM contact gets one (default true) */
+	/* Retention: recordings, and interaction bodies (the agent's notes), of interactions
+	 * created longer ago than this are deleted by the store's retention job unless
+	 * the interaction is on legal hold. 0: kept for ever. */
+	uint64_t retain_recordings_ms;
+	uint64_t retain_bodies_ms;
 	struct cfg_channel channels[CFG_CHANNELS];
 	int line, col;
 };
@@ -221,6 +226,7 @@ struct cfg {
 	char *prompts;	 /* prompt directory, default "prompts" */
 	char *tts_cache; /* default "var/tts" */
 	char *log_level;
+	char *log_format; /* "kv" (key=value lines, default) or "json" (one object a line) */
 	struct cfg_tenant *tenants;
 	size_t ntenants;
 };

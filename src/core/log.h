@@ -10,8 +10,19 @@
 
 enum log_level { LOG_LEVEL_DEBUG, LOG_LEVEL_INFO, LOG_LEVEL_WARN, LOG_LEVEL_ERROR };
 
+/* How a line is written: "ts=... level=... mod=... k=v ..." (the default), or one JSON
+ * object per line for log shippers (Loki, Elasticsearch): {"ts", "level", "mod", then
+ * every key of the body in order}. In JSON every value is a string (a key that is a
+ * number on one line and text on another must not break an index's field type);
+ * quoted values lose their quotes and escapes; words without "=" are joined into "msg". */
+enum log_format { LOG_FORMAT_KV, LOG_FORMAT_JSON };
+
 /* Sets the lowest level written and the file descriptor (default: info, stderr). */
 void log_setup(enum log_level min, int fd);
+/* Sets the line format (default LOG_FORMAT_KV). Call before other threads log. */
+void log_set_format(enum log_format f);
+/* Parses "kv" or "json"; returns 0 or EINVAL. */
+int log_format_parse(const char *s, enum log_format *out);
 /* Parses "debug", "info", "warn", "error"; returns 0 or EINVAL. */
 int log_level_parse(const char *s, enum log_level *out);
 int log_enabled(enum log_level lvl);

@@ -15,12 +15,31 @@
 #include <sys/stat.h>
 
 #include "core/log.h"
+#include "core/service.h"
 
 static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t hup_received;
 
 static void on_signal(int sig)
 {
 	stop_requested = sig;
+}
+
+/* There is no configuration reload yet: SIGHUP (what `kill -HUP` or a log rotator sends)
+ * is logged and otherwise ignored rather than ending every call with the process. */
+static void on_hup(int sig)
+{
+	hup_received = sig;
+}
+
+/* The systemd watchdog: pinged from the engine thread itself, so an engine stuck in a
+ * loop or a lock misses its pings and the service manager restarts it. */
+static void watchdog_tick(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg)
+{
+	(void)magic;
+	(void)t;
+	(void)arg;
+	service_watchdog();
 }
 
 static int print_problems(const struct cfg *cfg)
@@ -270,6 +289,7 @@ static int engine_run(struct engine *e)
 	    .event = eng__sip_event,
 	    .registration = eng__registration,
 	};
+	uint64_t wd_ms;
 	int err;
 
 	if ((err = mkdir_p(e->cfg->recordings)))
@@ -283,7 +303,12 @@ static int engine_run(struct engine *e)
 	e->root = su_root_create(NULL);
 	if (!e->root)
 		return ENOMEM;
+	/* READY=1 goes to systemd once the store, SIP and HTTP are up (core/service.h). */
+	service_expect(SERVICE_STORE | SERVICE_SIP | SERVICE_HTTP);
 	if ((err = open_store(e)))
+		goto fail_mq;
+	service_up(SERVICE_STORE);
+	if ((err = store_retention_start(e->cfg->store, e->cfg, 0, &e->retention)))
 		goto fail_mq;
 	if ((err = mq_alloc(&e->media_events, 65536)))
 		goto fail_mq;
@@ -308,15 +333,33 @@ static int engine_run(struct engine *e)
 		log_warn("engine", "event=api_objects_not_loaded err=%s", strerror(err));
 	if ((err = api_start(e)))
 		goto fail_api;
+	service_up(SERVICE_HTTP);
 	log_info("engine", "event=started version=%s tenants=%zu", CENTRALA_VERSION,
 		 e->cfg->ntenants);
 	if ((e->stats_timer = su_timer_create(su_root_task(e->root), STATS_EVERY_MS)))
 		su_timer_set_for_ever(e->stats_timer, stats_tick, e);
-	while (!stop_requested)
+	if ((wd_ms = service_watchdog_ms()) &&
+	    (e->watchdog_timer =
+		 su_timer_create(su_root_task(e->root), wd_ms / 2 ? wd_ms / 2 : 1))) {
+		service_watchdog();
+		su_timer_set_for_ever(e->watchdog_timer, watchdog_tick, e);
+	}
+	service_up(SERVICE_SIP);
+	while (!stop_requested) {
 		su_root_step(e->root, 200);
+		if (hup_received) {
+			hup_received = 0;
+			log_warn("engine",
+				 "event=sighup reload=unsupported "
+				 "hint=\"restart the service to apply a new configuration\"");
+		}
+	}
 	log_info("engine", "event=stopping signal=%d calls=%zu", (int)stop_requested, e->ncalls);
+	service_stopping();
 	if (e->stats_timer)
 		su_timer_destroy(e->stats_timer);
+	if (e->watchdog_timer)
+		su_timer_destroy(e->watchdog_timer);
 	eng__calls_hangup_all(e);
 	for (int i = 0; i < 50 && e->ncalls; i++)
 		su_root_step(e->root, 20);
@@ -331,6 +374,7 @@ fail_sip:
 fail_media:
 	mq_free(e->media_events);
 fail_mq:
+	store_retention_stop(e->retention);
 	if (e->store) {
 		/* Everything ended calls submitted is committed (or spooled) before exit. */
 		store_destroy(e->store);
@@ -349,6 +393,7 @@ int engine_serve_cli(int argc, char **argv)
 	struct engine e;
 	const char *path = NULL;
 	enum log_level lvl;
+	enum log_format lf;
 	int rc;
 
 	for (int i = 1; i < argc; i++) {
@@ -377,8 +422,11 @@ int engine_serve_cli(int argc, char **argv)
 	}
 	if (!log_level_parse(e.cfg->log_level, &lvl))
 		log_setup(lvl, 2);
+	if (!log_format_parse(e.cfg->log_format, &lf))
+		log_set_format(lf);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_hup);
 	signal(SIGPIPE, SIG_IGN);
 	su_init();
 	rc = engine_run(&e);

@@ -170,8 +170,10 @@ struct engine {
 	su_wait_t api_wait;
 	int api_reg;
 	su_timer_t *qstats_timer;
-	struct eng_queue *dirty_queues; /* queues whose figures changed this second */
-	struct eng_api_obj *api_objs;	/* objects made through the API (numbers.c) */
+	struct eng_queue *dirty_queues;	   /* queues whose figures changed this second */
+	struct eng_api_obj *api_objs;	   /* objects made through the API (numbers.c) */
+	su_timer_t *watchdog_timer;	   /* WATCHDOG=1 to systemd, NULL: no watchdog */
+	struct store_retention *retention; /* the retention job, NULL without limits */
 };
 
 /* provision.c */

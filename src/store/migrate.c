@@ -138,6 +138,10 @@ static const struct migration migrations[] = {
     {7, "index of open agent state spans",
      "CREATE INDEX agent_states_open ON agent_states (tenant, agent) WHERE end_ms IS NULL;\n", NULL,
      NULL},
+    /* Retention (docs/operations.md) deletes old recordings and notes, never those of an
+     * interaction on legal hold. */
+    {8, "legal hold on interactions",
+     "ALTER TABLE interactions ADD COLUMN legal_hold INTEGER NOT NULL DEFAULT 0;\n", NULL, NULL},
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

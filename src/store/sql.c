@@ -52,6 +52,20 @@
 	    "SELECT " key ", body FROM " table " WHERE tenant = $1 AND pos < 0 ORDER BY " key
 
 static const char *store__sql[Q_COUNT] = {
+    /* Retention (retention.c): never an interaction on legal hold. */
+    [Q_RET_RECORDINGS] = "SELECT id, recording, timeline, created_ms FROM interactions WHERE "
+			 "tenant = $1 AND created_ms < $2 AND legal_hold = 0 AND recording IS "
+			 "NOT NULL AND (created_ms > $3 OR (created_ms = $3 AND id > $4)) ORDER "
+			 "BY created_ms, id LIMIT 200",
+    [Q_RET_RECORDING_CLEAR] = "UPDATE interactions SET recording = NULL, updated_ms = $3 WHERE "
+			      "tenant = $1 AND id = $2 AND legal_hold = 0",
+    [Q_RET_BODIES_COUNT] = "SELECT COUNT(*) FROM interactions WHERE tenant = $1 AND created_ms "
+			   "< $2 AND legal_hold = 0 AND notes IS NOT NULL",
+    [Q_RET_BODIES_CLEAR] = "UPDATE interactions SET notes = NULL, updated_ms = $3 WHERE tenant = "
+			   "$1 AND created_ms < $2 AND legal_hold = 0 AND notes IS NOT NULL",
+    [Q_RET_HELD] = "SELECT COUNT(*) FROM interactions WHERE tenant = $1 AND created_ms < $2 AND "
+		   "legal_hold <> 0 AND (recording IS NOT NULL OR notes IS NOT NULL)",
+    [Q_IX_HOLD] = "UPDATE interactions SET legal_hold = $3 WHERE tenant = $1 AND id = $2",
     [Q_VERSION] = "SELECT COALESCE(MAX(version), 0) FROM schema_version",
     [Q_VERSION_ADD] = "INSERT INTO schema_version (version, name, applied_ms) VALUES ($1, $2, $3)",
 

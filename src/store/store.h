@@ -413,4 +413,85 @@ int store_export_interactions(const char *url, const char *tenant, int64_t since
  */
 int store_export_cli(int argc, char **argv);
 
+/* ---- retention (retention.c; docs/operations.md) ------------------------------------ */
+
+struct store_retention_report {
+	unsigned recordings; /* interactions whose recording was deleted */
+	unsigned files;	     /* files removed (a call may have several segments) */
+	unsigned bodies;     /* interactions whose notes were deleted */
+	unsigned held;	     /* interactions past a limit kept for their legal hold */
+	unsigned failed;     /* recordings that could not be removed (kept, retried) */
+};
+
+/*
+ * Deletes, in `tenant`, the recording files (every segment the timeline names) of
+ * interactions created before recordings_before_ms and the notes of those created
+ * before bodies_before_ms (0: that part is not done), leaving each interaction in
+ * place with its recording or notes NULL; interactions on legal hold are never
+ * touched. A run that deleted anything writes an audit entry (actor "retention").
+ * Returns 0 or a store error; `rep` may be NULL.
+ */
+int store_db_retention(struct store_db *db, const char *tenant, int64_t recordings_before_ms,
+		       int64_t bodies_before_ms, struct store_retention_report *rep);
+/* Sets or clears the legal hold of one interaction. Returns 0 or a store error. */
+int store_db_legal_hold(struct store_db *db, const char *tenant, const char *id, bool hold);
+
+/* `centrala hold --config FILE --tenant ID [--release] INTERACTION...` with argv[0] =
+ * "hold". Returns the exit status: 0, 1 (an interaction not found or not changed), 2. */
+int store_hold_cli(int argc, char **argv);
+
+struct store_retention;
+/*
+ * Starts the retention job on a thread of its own with its own connection: it runs
+ * once now and then every `every_ms` (0: an hour) for every tenant of `cfg` that sets
+ * a retention limit, logging event=retention per tenant. `cfg` must outlive the job.
+ * Without any tenant limit no thread starts and *out is NULL. Returns 0, ENOMEM or the
+ * error of pthread_create.
+ */
+int store_retention_start(const char *url, const struct cfg *cfg, unsigned every_ms,
+			  struct store_retention **out);
+/* Stops the job (waiting for a run in progress to finish) and frees it; NULL is fine. */
+void store_retention_stop(struct store_retention *r);
+
+/* ---- backup and restore (backup.c, backup_cli.c; docs/operations.md) -------------- */
+
+/*
+ * Copies the SQLite database `src` to `dst` (created with its directories, replaced if
+ * it exists) with SQLite's online backup API, in one read transaction: the copy is the
+ * database as of one instant, even while the server writes to it. The copy is then set
+ * to WAL and checked (PRAGMA quick_check). Returns 0, ENOENT, EAGAIN (locked for 10 s),
+ * EIO or ENOMEM with a message in err.
+ */
+int store_sqlite_copy(const char *src, const char *dst, char *err, size_t errlen);
+/* The schema version and the number of interactions of a SQLite database file, read
+ * without migrating it. Returns 0, ENOENT or EIO. */
+int store_sqlite_info(const char *path, int *schema_version, long long *interactions);
+/* Called for each interaction that names a recording (tenant, id, path). A non-zero
+ * return stops the iteration and is returned. */
+typedef int(store_recording_h)(const char *tenant, const char *id, const char *path, void *arg);
+int store_sqlite_recordings(const char *path, store_recording_h *h, void *arg);
+/* Rewrites recording paths under `old_root` to `new_root` (whole path components) in
+ * every interaction of a SQLite database file, its timeline included; the number of
+ * interactions changed goes to *changed. Returns 0, ENOENT, EIO or ENOMEM. */
+int store_sqlite_rebase_recordings(const char *path, const char *old_root, const char *new_root,
+				   long long *changed);
+/* Copies a file to `dst` (through "dst.part", fsynced, then renamed; directories made)
+ * and writes its SHA-256 (lower-case hex) and size. With `dst` NULL it only reads and
+ * hashes. Returns 0 or the errno of the failing call; on error nothing is left at dst. */
+int store_file_copy(const char *src, const char *dst, char sha256_hex[65], long long *bytes);
+/* Called for each regular file below a root: its path and its path relative to the
+ * root. A non-zero return stops the walk and is returned. */
+typedef int(store_file_h)(const char *path, const char *rel, void *arg);
+/* Walks the files below `root` (symbolic links are not followed; "*.part" files are
+ * skipped). A missing root is an empty one. Not reentrant (nftw). Returns 0 or errno. */
+int store_files_walk(const char *root, store_file_h *h, void *arg);
+
+/*
+ * `centrala backup --config FILE DIR` and `centrala restore --config FILE DIR [--force]`
+ * with argv[0] = "backup" / "restore". Return the process exit status: 0, 1 (runtime
+ * error), 2 (usage).
+ */
+int store_backup_cli(int argc, char **argv);
+int store_restore_cli(int argc, char **argv);
+
 #endif

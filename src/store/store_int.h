@@ -81,6 +81,12 @@ enum store__q {
 	Q_KEY_INSERT,
 	Q_KEY_DELETE,
 	Q_KEY_LIST,
+	Q_RET_RECORDINGS, /* retention.c: recordings due, keyset-paged */
+	Q_RET_RECORDING_CLEAR,
+	Q_RET_BODIES_COUNT,
+	Q_RET_BODIES_CLEAR,
+	Q_RET_HELD,
+	Q_IX_HOLD,
 	Q_SCHEMA_SQLITE,
 	Q_SCHEMA_PG,
 	Q_OBJ_GET, /* first of the per-table groups below: GET, UPSERT, KEYS, DELETE, API */

@@ -211,6 +211,37 @@ static void test_wrong_type_and_range(void **state)
 	cfg_free(c);
 }
 
+static void test_log_format_json_or_kv(void **state)
+{
+	struct cfg *c = load("log_format: json\n");
+
+	assert_int_equal(cfg_error_count(c), 0);
+	assert_string_equal(c->log_format, "json");
+	cfg_free(c);
+	c = load("log: debug\n");
+	assert_string_equal(c->log_format, "kv");
+	cfg_free(c);
+	c = load("log_format: xml\n");
+	assert_true(has_error(c, "t.yaml:1:13: log_format: expected kv or json"));
+	cfg_free(c);
+}
+
+static void test_tenant_retention(void **state)
+{
+	struct cfg *c = load("tenants:\n"
+			     "  - {id: acme, retention: {recordings: 90d, bodies: 365d}}\n"
+			     "  - {id: beta}\n");
+
+	assert_int_equal(cfg_error_count(c), 0);
+	assert_int_equal(c->tenants[0].retain_recordings_ms, 90ULL * 86400 * 1000);
+	assert_int_equal(c->tenants[0].retain_bodies_ms, 365ULL * 86400 * 1000);
+	assert_int_equal(c->tenants[1].retain_recordings_ms, 0);
+	cfg_free(c);
+	c = load("tenants:\n  - {id: acme, retention: {recording: 90d}}\n");
+	assert_true(has_error(c, "tenants[0].retention"));
+	cfg_free(c);
+}
+
 static void test_duration_forms(void **state)
 {
 	uint64_t ms;
@@ -274,6 +305,8 @@ int main(void)
 	    cmocka_unit_test(test_wrong_type_and_range),
 	    cmocka_unit_test(test_duration_forms),
 	    cmocka_unit_test(test_fragment_checks_fields_not_references),
+	    cmocka_unit_test(test_log_format_json_or_kv),
+	    cmocka_unit_test(test_tenant_retention),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# The retention job of a running server. A store made by a first start gets three
+# interactions of tenant acme written straight into SQLite: one 40 days old, one as old
+# put on legal hold with `centrala hold`, one 5 days old, each with a two-segment
+# recording and notes. With
+# `retention: {recordings: 30d, bodies: 10d}` the next start runs the job on its own
+# thread: the old interaction loses both recording files and its notes (it stays in the
+# export), the held and the recent ones keep theirs, the audit log has one entry by
+# "retention", and the server answers OPTIONS meanwhile.
+# shellcheck source=tests/sip/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+write_config <<YAML
+tenants:
+  - id: acme
+    domain: $ACME_DOMAIN
+    retention: {recordings: 30d, bodies: 10d}
+    users:
+      - {username: alice, sip: {user: alice, password: alice-pw}}
+    numbers:
+      - {number: "300", user: alice}
+YAML
+start_server
+stop_server
+
+mkdir -p "$REC_DIR/acme"
+"$PYTHON" - "$WORK/centrala.db" "$REC_DIR/acme" <<'PY' || fail "cannot seed the store"
+import json, os, sqlite3, sys, time
+db, rec = sys.argv[1], sys.argv[2]
+now = int(time.time() * 1000)
+c = sqlite3.connect(db)
+for ix, days, hold in (("OLD", 40, 0), ("HELD", 40, 0), ("RECENT", 5, 0)):
+    paths = [f"{rec}/call-{ix}.wav", f"{rec}/call-{ix}-2.wav"]
+    for p in paths:
+        open(p, "wb").write(b"RIFF")
+    t = now - days * 86400000
+    tl = [{"ts": "x", "event": "created"}] + [{"ts": "x", "event": "recording", "path": p} for p in paths]
+    c.execute("INSERT INTO interactions (tenant, id, channel, direction, from_addr, created_ms, "
+              "ended_ms, notes, recording, timeline, updated_ms, legal_hold) VALUES "
+              "('acme', ?, 'voice', 'inbound', '+48221234567', ?, ?, 'card 4242', ?, ?, ?, ?)",
+              (ix, t, t + 60000, paths[0], json.dumps(tl), t, hold))
+c.commit()
+PY
+timeout 30 "$BIN" hold --config "$CONFIG" --tenant acme HELD >"$WORK/hold.out" 2>&1 ||
+	fail "centrala hold: $(cat "$WORK/hold.out")"
+grep -q 'acme/HELD: on legal hold' "$WORK/hold.out" || fail "centrala hold: $(cat "$WORK/hold.out")"
+rc=0
+timeout 30 "$BIN" hold --config "$CONFIG" --tenant acme NOPE >"$WORK/hold2.out" 2>&1 || rc=$?
+[ "$rc" -eq 1 ] || fail "centrala hold on an unknown interaction: exit $rc, want 1"
+
+start_server
+wait_log 'tenant=acme event=retention recordings=1 files=2 bodies=1 held=1 failed=0' 10
+rc=0
+sipp_run options 10 "$(scen sip-options.xml)" -p "$(peer_port 1)" -m 1 -key target "$ACME_DOMAIN" || rc=$?
+expect_sipp_ok options "$rc"
+stop_server
+
+for f in call-OLD.wav call-OLD-2.wav; do
+	[ ! -e "$REC_DIR/acme/$f" ] || fail "$f was not deleted"
+done
+for f in call-HELD.wav call-HELD-2.wav call-RECENT.wav call-RECENT-2.wav; do
+	[ -e "$REC_DIR/acme/$f" ] || fail "$f was deleted"
+done
+export_interactions
+check_interactions "
+by = {i['id']: i for i in ix}
+assert set(by) == {'OLD', 'HELD', 'RECENT'}, list(by)
+assert by['OLD']['recording'] is None and by['OLD']['notes'] is None, by['OLD']
+assert by['HELD']['recording'].endswith('call-HELD.wav') and by['HELD']['notes'] == 'card 4242'
+assert by['RECENT']['recording'].endswith('call-RECENT.wav') and by['RECENT']['notes'] == 'card 4242'
+"
+n=$("$PYTHON" -c "import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute(
+\"SELECT count(*) FROM audit_log WHERE tenant = 'acme' AND actor = 'retention'\").fetchone()[0])" \
+	"$WORK/centrala.db")
+[ "$n" -eq 1 ] || fail "$n retention audit entries, want 1"
