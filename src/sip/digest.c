@@ -165,17 +165,28 @@ void digest_challenge(struct digest_key *key, const char *realm, enum digest_alg
 		 stale ? ", stale=true" : "");
 }
 
+/*
+ * The guard is set-associative: an address hashes (SipHash with a key drawn at start,
+ * so nobody outside can aim two addresses at one set) to a set of GUARD_WAYS slots and
+ * may sit in any of them. A new address takes a free slot, else the slot of the address
+ * heard from longest ago that is not blocked. A blocked address is never evicted before
+ * its block ends, whatever else arrives: when every slot of its set is blocked, a new
+ * address is simply not counted (logged by the caller through the return value).
+ */
+#define GUARD_WAYS 4
+
 struct guard_slot {
 	char addr[48];
 	unsigned fails;
-	uint64_t first_ms, blocked_until_ms;
+	uint64_t first_ms, last_ms, blocked_until_ms;
 };
 
 struct digest_guard {
 	struct guard_slot *slots;
-	size_t n;
+	size_t nsets;
 	unsigned limit;
 	uint64_t window_ms, block_ms;
+	unsigned char key[crypto_shorthash_KEYBYTES];
 };
 
 int digest_guard_create(size_t slots, unsigned limit, uint64_t window_ms, uint64_t block_ms,
@@ -185,15 +196,18 @@ int digest_guard_create(size_t slots, unsigned limit, uint64_t window_ms, uint64
 
 	if (!g)
 		return ENOMEM;
-	g->slots = calloc(slots, sizeof(*g->slots));
+	g->nsets = (slots + GUARD_WAYS - 1) / GUARD_WAYS;
+	if (!g->nsets)
+		g->nsets = 1;
+	g->slots = calloc(g->nsets * GUARD_WAYS, sizeof(*g->slots));
 	if (!g->slots) {
 		free(g);
 		return ENOMEM;
 	}
-	g->n = slots;
 	g->limit = limit;
 	g->window_ms = window_ms;
 	g->block_ms = block_ms;
+	crypto_shorthash_keygen(g->key);
 	*out = g;
 	return 0;
 }
@@ -206,36 +220,61 @@ void digest_guard_free(struct digest_guard *g)
 	free(g);
 }
 
-/* FNV-1a; the table is small and direct-mapped: a collision evicts the older address,
- * which at worst forgets some failures of a quiet address. */
-static struct guard_slot *guard_slot(struct digest_guard *g, const char *addr, bool claim)
+static struct guard_slot *guard_set(struct digest_guard *g, const char *addr)
 {
-	uint32_t h = 2166136261u;
-	struct guard_slot *s;
+	unsigned char h[crypto_shorthash_BYTES];
+	uint64_t v = 0;
 
-	for (const char *p = addr; *p; p++)
-		h = (h ^ (unsigned char)*p) * 16777619u;
-	s = &g->slots[h % g->n];
-	if (strcmp(s->addr, addr) == 0)
-		return s;
+	crypto_shorthash(h, (const unsigned char *)addr, strlen(addr), g->key);
+	for (size_t i = 0; i < sizeof(v); i++)
+		v = v << 8 | h[i];
+	return &g->slots[(v % g->nsets) * GUARD_WAYS];
+}
+
+/* The slot holding addr; with `claim`, a slot for it (NULL when every slot of its set
+ * holds a block still running at now_ms). */
+static struct guard_slot *guard_slot(struct digest_guard *g, const char *addr, bool claim,
+				     uint64_t now_ms)
+{
+	struct guard_slot *set = guard_set(g, addr), *victim = NULL;
+
+	for (size_t i = 0; i < GUARD_WAYS; i++)
+		if (set[i].addr[0] && strcmp(set[i].addr, addr) == 0)
+			return &set[i];
 	if (!claim)
 		return NULL;
-	memset(s, 0, sizeof(*s));
-	snprintf(s->addr, sizeof(s->addr), "%s", addr);
-	return s;
+	for (size_t i = 0; i < GUARD_WAYS; i++) {
+		struct guard_slot *s = &set[i];
+		if (!s->addr[0]) {
+			victim = s;
+			break;
+		}
+		if (s->blocked_until_ms > now_ms)
+			continue;
+		if (!victim || s->last_ms < victim->last_ms)
+			victim = s;
+	}
+	if (!victim)
+		return NULL;
+	memset(victim, 0, sizeof(*victim));
+	snprintf(victim->addr, sizeof(victim->addr), "%s", addr);
+	return victim;
 }
 
 bool digest_guard_blocked(struct digest_guard *g, const char *addr, uint64_t now_ms)
 {
-	struct guard_slot *s = guard_slot(g, addr, false);
+	struct guard_slot *s = guard_slot(g, addr, false, now_ms);
 
 	return s && s->blocked_until_ms > now_ms;
 }
 
 bool digest_guard_fail(struct digest_guard *g, const char *addr, uint64_t now_ms)
 {
-	struct guard_slot *s = guard_slot(g, addr, true);
+	struct guard_slot *s = guard_slot(g, addr, true, now_ms);
 
+	if (!s)
+		return false;
+	s->last_ms = now_ms;
 	if (s->fails == 0 || now_ms - s->first_ms > g->window_ms) {
 		s->fails = 0;
 		s->first_ms = now_ms;
@@ -250,7 +289,7 @@ bool digest_guard_fail(struct digest_guard *g, const char *addr, uint64_t now_ms
 
 void digest_guard_ok(struct digest_guard *g, const char *addr)
 {
-	struct guard_slot *s = guard_slot(g, addr, false);
+	struct guard_slot *s = guard_slot(g, addr, false, 0);
 
 	if (s)
 		s->fails = 0;

@@ -87,8 +87,15 @@ void digest_nc_free(struct digest_nc_table *t);
 int digest_nc_accept(struct digest_nc_table *t, const char *nonce, const char *nc, int64_t now_s,
 		     int64_t ttl_s);
 
-/* Addresses that fail authentication repeatedly are blocked for a while. */
+/*
+ * Addresses that fail authentication repeatedly are blocked for a while. A fixed table
+ * allocated once, set-associative (4 ways) with a secret hash: one address's failures
+ * cannot erase another's block, and a blocked address keeps its slot until the block
+ * ends. When all the slots an address could use hold running blocks, its failures are
+ * not counted (digest_guard_fail returns false) rather than freeing one early.
+ */
 struct digest_guard;
+/* `slots` is rounded up to a multiple of 4. Returns 0 or ENOMEM. */
 int digest_guard_create(size_t slots, unsigned limit, uint64_t window_ms, uint64_t block_ms,
 			struct digest_guard **out);
 void digest_guard_free(struct digest_guard *g);
@@ -96,7 +103,7 @@ void digest_guard_free(struct digest_guard *g);
 bool digest_guard_blocked(struct digest_guard *g, const char *addr, uint64_t now_ms);
 /* Counts a failure; returns true when this failure blocked the address. */
 bool digest_guard_fail(struct digest_guard *g, const char *addr, uint64_t now_ms);
-/* A success clears the address's count. */
+/* A success clears the address's count (not a block). */
 void digest_guard_ok(struct digest_guard *g, const char *addr);
 
 #endif

@@ -490,6 +490,69 @@ static void test_guard_addresses_counted_apart(void **state)
 	digest_guard_free(g);
 }
 
+/* An attacker with many addresses cannot clear a blocked address's block: whatever
+ * other addresses fail, the blocked one stays blocked until its time is up. */
+static void test_guard_block_survives_other_addresses(void **state)
+{
+	struct digest_guard *g = NULL;
+	char addr[48];
+
+	assert_int_equal(digest_guard_create(8, 2, 60000, 600000, &g), 0);
+	digest_guard_fail(g, "192.0.2.66", 10);
+	assert_true(digest_guard_fail(g, "192.0.2.66", 20));
+	for (unsigned i = 0; i < 2000; i++) {
+		snprintf(addr, sizeof(addr), "198.51.%u.%u", i / 250, i % 250);
+		digest_guard_fail(g, addr, 100 + i);
+		assert_true(digest_guard_blocked(g, "192.0.2.66", 100 + i));
+	}
+	assert_false(digest_guard_blocked(g, "192.0.2.66", 20 + 600000));
+	digest_guard_free(g);
+}
+
+/* New addresses still get counted (and blocked) while the table is full of addresses
+ * that are not blocked: the one heard from longest ago makes room. */
+static void test_guard_evicts_quiet_unblocked_address(void **state)
+{
+	struct digest_guard *g = NULL;
+	char addr[48];
+
+	assert_int_equal(digest_guard_create(4, 2, 60000, 600000, &g), 0);
+	for (unsigned i = 0; i < 4; i++) {
+		snprintf(addr, sizeof(addr), "198.51.100.%u", i);
+		assert_false(digest_guard_fail(g, addr, 10 + i));
+	}
+	assert_false(digest_guard_fail(g, "203.0.113.1", 100));
+	assert_true(digest_guard_fail(g, "203.0.113.1", 101));
+	assert_true(digest_guard_blocked(g, "203.0.113.1", 102));
+	/* The oldest (198.51.100.0) was forgotten, the newest kept its count. */
+	assert_false(digest_guard_fail(g, "198.51.100.0", 103));
+	assert_true(digest_guard_fail(g, "198.51.100.3", 104));
+	digest_guard_free(g);
+}
+
+/* When every slot holds a running block, a newcomer is not counted rather than any
+ * block being cut short; once the blocks end it is counted again. */
+static void test_guard_full_of_blocks_keeps_them(void **state)
+{
+	struct digest_guard *g = NULL;
+	char addr[48];
+
+	assert_int_equal(digest_guard_create(4, 1, 60000, 1000, &g), 0);
+	for (unsigned i = 0; i < 4; i++) {
+		snprintf(addr, sizeof(addr), "198.51.100.%u", i);
+		assert_true(digest_guard_fail(g, addr, 10));
+	}
+	assert_false(digest_guard_fail(g, "203.0.113.1", 20));
+	assert_false(digest_guard_blocked(g, "203.0.113.1", 20));
+	for (unsigned i = 0; i < 4; i++) {
+		snprintf(addr, sizeof(addr), "198.51.100.%u", i);
+		assert_true(digest_guard_blocked(g, addr, 21));
+	}
+	assert_true(digest_guard_fail(g, "203.0.113.1", 1010));
+	assert_true(digest_guard_blocked(g, "203.0.113.1", 1011));
+	digest_guard_free(g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -520,6 +583,9 @@ int main(void)
 	    cmocka_unit_test(test_guard_success_clears_failures),
 	    cmocka_unit_test(test_guard_failures_outside_window_do_not_add_up),
 	    cmocka_unit_test(test_guard_addresses_counted_apart),
+	    cmocka_unit_test(test_guard_block_survives_other_addresses),
+	    cmocka_unit_test(test_guard_evicts_quiet_unblocked_address),
+	    cmocka_unit_test(test_guard_full_of_blocks_keeps_them),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
