@@ -341,8 +341,10 @@ void sip__invite(struct sip *s, nua_handle_t *nh, struct sip_leg *l, const sip_t
 			sip_leg_reject(l, 403, "Forbidden");
 			return;
 		}
+		/* The user who answers the challenge is the one the From header names: a
+		 * phone may not authenticate as itself and call as a colleague. */
 		dr = sip__check_auth(s, (const sip_authorization_t *)sip->sip_proxy_authorization,
-				     info.from_host, "INVITE", NULL, &cred, &found);
+				     info.from_host, "INVITE", ru, info.from_user, &cred, &found);
 		if (dr == DIGEST_OK) {
 			info.auth_cookie = cred.cookie;
 		} else if (dr == DIGEST_STALE) {

@@ -138,9 +138,24 @@ void sip__source_ip(const char *src, char *buf, size_t size)
 	buf[n] = '\0';
 }
 
+/* The digest's uri must name the request's Request-URI (RFC 3261 §22.4, RFC 7616
+ * §3.4.6): the same text, or a URI that compares equal to it. */
+static bool digest_uri_matches(su_home_t *home, const char *uri, const url_t *ruri)
+{
+	char *rs;
+	url_t *u;
+
+	if (!uri || !ruri)
+		return false;
+	if ((rs = url_as_string(home, ruri)) && !strcmp(rs, uri))
+		return true;
+	u = url_make(home, uri);
+	return u && u->url_type != url_invalid && url_cmp_all(u, ruri) == 0;
+}
+
 enum digest_result sip__check_auth(struct sip *s, const sip_authorization_t *au, const char *realm,
-				   const char *method, const char *user_must, struct sip_cred *cred,
-				   bool *found)
+				   const char *method, const url_t *ruri, const char *user_must,
+				   struct sip_cred *cred, bool *found)
 {
 	su_home_t home[1] = {SU_HOME_INIT(home)};
 	enum digest_result rc = DIGEST_BAD;
@@ -162,6 +177,12 @@ enum digest_result sip__check_auth(struct sip *s, const sip_authorization_t *au,
 		*found = true;
 		if (!ar.ar_username || (user_must && strcmp(ar.ar_username, user_must)))
 			break;
+		if (!digest_uri_matches(home, ar.ar_uri, ruri)) {
+			log_warn("sip",
+				 "event=digest_uri_mismatch method=%s user=%s realm=%s uri=\"%s\"",
+				 method, ar.ar_username, realm, ar.ar_uri ? ar.ar_uri : "");
+			break;
+		}
 		if (!digest_alg_parse(ar.ar_algorithm, &alg))
 			break;
 		if (s->h.lookup(s->arg, realm, ar.ar_username, cred))
@@ -300,7 +321,9 @@ void sip__register(struct sip *s, nua_handle_t *nh, const sip_t *sip)
 		respond(s, nh, 403, "Forbidden", TAG_END());
 		goto out;
 	}
-	dr = sip__check_auth(s, sip->sip_authorization, domain, "REGISTER", user, &cred, &found);
+	dr = sip__check_auth(s, sip->sip_authorization, domain, "REGISTER",
+			     sip->sip_request ? sip->sip_request->rq_url : NULL, user, &cred,
+			     &found);
 	if (dr != DIGEST_OK) {
 		if (found && dr == DIGEST_BAD) {
 			s->stats.registers_failed++;

@@ -92,11 +92,12 @@ void sip__source(const sip_t *sip, char *buf, size_t size);
 void sip__source_ip(const char *src, char *buf, size_t size);
 /* Checks credentials in an Authorization-like header list for `realm`. Returns the
  * digest result, fills cred when OK or STALE; a right answer whose (nonce, nc) was
- * already accepted is DIGEST_STALE (see digest_nc_accept). found=false when no header
- * matched. */
+ * already accepted is DIGEST_STALE (see digest_nc_accept). An answer for another user
+ * than user_must (when given) or for another URI than the Request-URI `ruri` is
+ * DIGEST_BAD. found=false when no header matched. */
 enum digest_result sip__check_auth(struct sip *s, const sip_authorization_t *au, const char *realm,
-				   const char *method, const char *user_must, struct sip_cred *cred,
-				   bool *found);
+				   const char *method, const url_t *ruri, const char *user_must,
+				   struct sip_cred *cred, bool *found);
 /* Two challenges (MD5 first for old phones, then SHA-256) as header lines; MD5 alone
  * with md5_only (see digest_ua_md5_only). */
 void sip__challenge_headers(struct sip *s, const char *hname, const char *realm, bool stale,

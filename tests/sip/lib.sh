@@ -264,7 +264,7 @@ sipp_stat() {
 register_agent() {
 	local user=$1 pass=$2 contact_port=$3 from_port=$4 rc=0
 	sipp_run "register-$user" 15 "$(scen register.xml)" -p "$from_port" -m 1 \
-		-au "$user" -ap "$pass" -key user "$user" -key domain "$ACME_DOMAIN" \
+		-au "$user" -ap "$pass" -auth_uri "$ACME_DOMAIN" -key user "$user" -key domain "$ACME_DOMAIN" \
 		-key contact_port "$contact_port" -key expires 600 || rc=$?
 	expect_sipp_ok "register-$user" "$rc"
 	wait_log "event=registered user=$user " 5

@@ -50,7 +50,7 @@ feature() {
 	sink=$!
 	_BG_PIDS+=("$sink")
 	sipp_run "fc$nfeature" 20 "$(scen queue-feature.xml rtp_port="$(media_port 5)")" \
-		-p "$(peer_port 5)" -m 1 -au alice -ap alice-pw -key number "$code" \
+		-p "$(peer_port 5)" -m 1 -au alice -ap alice-pw -auth_uri "$code@$ACME_DOMAIN" -key number "$code" \
 		-key domain "$ACME_DOMAIN" -key from_user alice || rc=$?
 	kill -TERM "$sink" 2>/dev/null || true
 	wait_rc "$sink" || true
@@ -119,7 +119,7 @@ feature '*21'
 
 rc=0
 sipp_run unregister 15 "$(scen queue-unregister.xml)" -p "$(peer_port 21)" -m 1 -au alice \
-	-ap alice-pw -key user alice -key domain "$ACME_DOMAIN" -key contact_port "$(peer_port 11)" ||
+	-ap alice-pw -auth_uri "$ACME_DOMAIN" -key user alice -key domain "$ACME_DOMAIN" -key contact_port "$(peer_port 11)" ||
 	rc=$?
 expect_sipp_ok unregister "$rc"
 wait_log 'event=agent_state agent=alice from=ready to=logged_out' 5

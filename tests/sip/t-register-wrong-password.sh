@@ -10,7 +10,7 @@ start_server
 
 rc=0
 sipp_run wrong 20 "$(scen register-wrong.xml)" -p "$(peer_port 1)" -m 1 \
-	-au alice -ap not-her-password -key user alice -key domain "$ACME_DOMAIN" \
+	-au alice -ap not-her-password -auth_uri "$ACME_DOMAIN" -key user alice -key domain "$ACME_DOMAIN" \
 	-key contact_port "$(peer_port 2)" || rc=$?
 expect_sipp_ok wrong "$rc"
 [ "$(grep -c 'event=register_auth_failed user=alice' "$SERVER_LOG")" -eq 3 ] ||
@@ -26,7 +26,7 @@ fi
 # The block is per address: bob registers from 127.0.0.2.
 rc=0
 timeout -k 3 20 sipp 127.0.0.1:"$SIP_PORT" -sf "$(scen register.xml)" -i 127.0.0.2 \
-	-p "$(peer_port 3)" -m 1 -au bob -ap bob-pw -key user bob -key domain "$ACME_DOMAIN" \
+	-p "$(peer_port 3)" -m 1 -au bob -ap bob-pw -auth_uri "$ACME_DOMAIN" -key user bob -key domain "$ACME_DOMAIN" \
 	-key contact_port "$(peer_port 4)" -key expires 600 -nostdin -timeout 15s \
 	-timeout_error -trace_err -error_file "$WORK/other.err" >"$WORK/other.out" 2>&1 || rc=$?
 expect_sipp_ok other "$rc"

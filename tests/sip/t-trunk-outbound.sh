@@ -41,7 +41,7 @@ expect_no_log 'event=outbound'
 # 2. alice, authenticated, out through the trunk.
 rc=0
 sipp_run alice 30 "$(scen trunk-phone-call.xml talk_ms=2000)" -p "$(peer_port 4)" \
-	-mi 127.0.0.1 -mp "$(media_port 2)" -rtp_echo -m 1 -au alice -ap alice-pw \
+	-mi 127.0.0.1 -mp "$(media_port 2)" -rtp_echo -m 1 -au alice -ap alice-pw -auth_uri "$NUMBER@$ACME_DOMAIN" \
 	-key number "$NUMBER" -key domain "$ACME_DOMAIN" -key from_user alice || rc=$?
 expect_sipp_ok alice "$rc"
 rc=0
