@@ -369,15 +369,26 @@ void sip__invite(struct sip *s, nua_handle_t *nh, struct sip_leg *l, const sip_t
 	s->h.incoming(s->arg, l, &info);
 }
 
+/* A digit from an INFO body: application/dtmf-relay ("Signal=5\r\nDuration=160") or
+ * application/dtmf ("5"). The body is read within its length only (it is not a C
+ * string: bytes after it in the datagram are no part of the message), copied into a
+ * bounded buffer; anything longer than a DTMF body has no business here. */
 static void dtmf_info(struct sip_leg *l, const sip_t *sip)
 {
-	const char *body, *p;
+	char body[256];
+	const char *p;
 	char digit = 0;
+	size_t n;
 	struct sip_event ev = {.type = SIP_EV_DTMF};
 
-	if (!sip->sip_payload || !sip->sip_content_type || !sip->sip_content_type->c_type)
+	if (!sip->sip_payload || !sip->sip_content_type || !sip->sip_content_type->c_type ||
+	    !sip->sip_payload->pl_data)
 		return;
-	body = sip->sip_payload->pl_data;
+	n = sip->sip_payload->pl_len;
+	if (n == 0 || n >= sizeof(body))
+		return;
+	memcpy(body, sip->sip_payload->pl_data, n);
+	body[n] = '\0';
 	if (!strcasecmp(sip->sip_content_type->c_type, "application/dtmf-relay")) {
 		p = strcasestr(body, "Signal=");
 		if (p) {
