@@ -11,7 +11,10 @@
  * everything is replayed the file is cut back to its header.
  *
  * At open a torn record at the end (the process died inside an append) is cut off;
- * it had not been reported as spooled. An open spool is locked (flock) so that a
+ * it had not been reported as spooled. A record that cannot be read for want of memory
+ * or because of an I/O error is never taken for a torn or damaged one: open or peek
+ * fails and the file is left as it is, so nothing confirmed is lost to a transient
+ * failure. An open spool is locked (flock) so that a
  * second store, in this process or another, cannot append to it at the same time.
  */
 #include "store/store_int.h"
@@ -44,11 +47,12 @@ struct store__spool {
 	uint64_t consumed; /* records before read_off */
 };
 
-static uint32_t crc32(const uint8_t *p, size_t n)
+/* CRC-32 continued over p[0..n) from a previous value (0 to start). */
+static uint32_t crc32_more(uint32_t crc, const uint8_t *p, size_t n)
 {
 	static uint32_t table[256];
 	static int ready;
-	uint32_t c = 0xffffffffu;
+	uint32_t c = crc ^ 0xffffffffu;
 	size_t i;
 
 	if (!__atomic_load_n(&ready, __ATOMIC_ACQUIRE)) {
@@ -66,6 +70,11 @@ static uint32_t crc32(const uint8_t *p, size_t n)
 	return c ^ 0xffffffffu;
 }
 
+static uint32_t crc32(const uint8_t *p, size_t n)
+{
+	return crc32_more(0, p, n);
+}
+
 static void put_u32(uint8_t *p, uint32_t v)
 {
 	p[0] = (uint8_t)v;
@@ -79,31 +88,63 @@ static uint32_t get_u32(const uint8_t *p)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-/* Reads the record header at `off`; returns its data length, or -1 when there is no
- * valid record there. With `data`, also reads and checks the data (caller's buffer). */
+/*
+ * The record at `off`: returns its data length, REC_INVALID when there is no valid
+ * record there (torn or damaged), or REC_FAILED with errno set when it could not be
+ * read for a reason that says nothing about the file (no memory, an I/O error): such a
+ * record must be neither cut off nor skipped. With `data`, the data is read into a new
+ * buffer (the caller's to free); without, it is checked through a fixed buffer, with no
+ * allocation at all.
+ */
+#define REC_INVALID (-1)
+#define REC_FAILED  (-2)
 static int64_t read_rec(struct store__spool *sp, uint64_t off, uint8_t **data)
 {
-	uint8_t head[REC_HEAD];
-	uint32_t len;
+	uint8_t head[REC_HEAD], chunk[16384];
+	uint32_t len, crc = 0;
 	uint8_t *buf;
+	ssize_t got;
 
-	if (off + REC_HEAD > sp->end ||
-	    pread(sp->fd, head, REC_HEAD, (off_t)off) != (ssize_t)REC_HEAD)
-		return -1;
+	if (off + REC_HEAD > sp->end)
+		return REC_INVALID;
+	if ((got = pread(sp->fd, head, REC_HEAD, (off_t)off)) != (ssize_t)REC_HEAD) {
+		if (got < 0)
+			return REC_FAILED;
+		errno = EIO;
+		return REC_FAILED;
+	}
 	len = get_u32(head);
 	if (len == 0 || len > REC_MAXLEN || off + REC_HEAD + len > sp->end)
-		return -1;
-	if (!(buf = malloc(len)))
-		return -1;
-	if (pread(sp->fd, buf, len, (off_t)(off + REC_HEAD)) != (ssize_t)len ||
-	    crc32(buf, len) != get_u32(head + 4)) {
-		free(buf);
-		return -1;
+		return REC_INVALID;
+	if (!data) {
+		for (uint32_t done = 0; done < len;) {
+			size_t want = len - done < sizeof(chunk) ? len - done : sizeof(chunk);
+			got = pread(sp->fd, chunk, want, (off_t)(off + REC_HEAD + done));
+			if (got != (ssize_t)want) {
+				if (got >= 0)
+					errno = EIO;
+				return REC_FAILED;
+			}
+			crc = crc32_more(crc, chunk, want);
+			done += (uint32_t)want;
+		}
+		return crc == get_u32(head + 4) ? (int64_t)len : REC_INVALID;
 	}
-	if (data)
-		*data = buf;
-	else
+	if (!(buf = malloc(len))) {
+		errno = ENOMEM;
+		return REC_FAILED;
+	}
+	if ((got = pread(sp->fd, buf, len, (off_t)(off + REC_HEAD))) != (ssize_t)len) {
 		free(buf);
+		if (got >= 0)
+			errno = EIO;
+		return REC_FAILED;
+	}
+	if (crc32(buf, len) != get_u32(head + 4)) {
+		free(buf);
+		return REC_INVALID;
+	}
+	*data = buf;
 	return len;
 }
 
@@ -150,6 +191,13 @@ static int scan(struct store__spool *sp, uint64_t pos)
 			pos_ok = true;
 			at_pos = sp->appended;
 		}
+	}
+	if (len == REC_FAILED) {
+		/* Not the file's fault: open fails, and the file is left as it is. */
+		int err = errno ? errno : EIO;
+		log_error("store", "event=spool_read_failed path=%s offset=%llu error=\"%s\"",
+			  sp->path, (unsigned long long)off, strerror(err));
+		return err;
 	}
 	if (off != size) {
 		log_warn("store", "event=spool_truncated path=%s bytes=%llu", sp->path,
@@ -283,6 +331,14 @@ int store__spool_peek(struct store__spool *sp, size_t max, struct store__rec **l
 		uint8_t *data = NULL;
 		int64_t len = read_rec(sp, off, &data);
 
+		if (len == REC_FAILED) {
+			/* No memory or an I/O error: nothing is handed out or skipped; the
+			 * writer tries again later. */
+			int err = errno ? errno : EIO;
+			store__rec_list_free(head);
+			sp->peeked = 0;
+			return err;
+		}
 		if (len < 0) {
 			/* Damaged in place since it was checked: skip to the end rather than
 			 * replaying garbage; the damage is logged. */
@@ -294,6 +350,7 @@ int store__spool_peek(struct store__spool *sp, size_t max, struct store__rec **l
 		if (!(r = calloc(1, sizeof(*r) + (size_t)len))) {
 			free(data);
 			store__rec_list_free(head);
+			sp->peeked = 0;
 			return ENOMEM;
 		}
 		r->len = (uint32_t)len;

@@ -254,7 +254,8 @@ int store__rec_apply(struct store_db *db, const uint8_t *data, size_t len);
 struct store__spool;
 
 /* Opens (creating) the spool file, drops a torn record at its end, and finds where the
- * last replay stopped. */
+ * last replay stopped. A record that cannot be read (I/O error) fails the open with that
+ * errno and the file is left untouched; checking records needs no memory per record. */
 int store__spool_open(const char *path, size_t max_bytes, struct store__spool **out);
 void store__spool_close(struct store__spool *sp);
 /* Appends records from the head of `list` while they fit, then fdatasyncs once.
@@ -263,7 +264,8 @@ void store__spool_close(struct store__spool *sp);
 int store__spool_append(struct store__spool *sp, struct store__rec *list, size_t *n,
 			uint64_t *first_index);
 /* Reads up to `max` records from the replay position without consuming them; the
- * list's records have no reply address. *first_index is the first one's spool index. */
+ * list's records have no reply address. *first_index is the first one's spool index.
+ * ENOMEM or an I/O errno: nothing handed out, nothing skipped (try again later). */
 int store__spool_peek(struct store__spool *sp, size_t max, struct store__rec **list, size_t *n,
 		      uint64_t *first_index);
 /* Consumes the first n records peeked (they are in the database). Empties the file

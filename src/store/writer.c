@@ -316,10 +316,13 @@ static bool replay(struct store *s, struct wstate *w)
 		struct store__rec *list = NULL, *r;
 		size_t n = 0, i, ok = 0, bad = 0;
 		uint64_t first;
+		int err = store__spool_peek(s->spool, s->opts.batch_max, &list, &n, &first);
 
-		if (store__spool_peek(s->spool, s->opts.batch_max, &list, &n, &first) || !n) {
+		if (err || !n) {
+			/* A failed read (no memory, I/O) leaves every record in place for the
+			 * next round; only an empty, damaged tail is consumed. */
 			store__rec_list_free(list);
-			if (!n)
+			if (!err)
 				store__spool_consume(s->spool, 0);
 			return true;
 		}
