@@ -834,6 +834,41 @@ static void apply_defaults(struct cfg *cfg)
 		cfg->log_format = xstrdup("kv");
 }
 
+/* A number belongs to one tenant: a call that names it without a tenant's domain (from a
+ * carrier, addressed to our IP) is routed by its owner, which must be unique. Two
+ * tenants with one SIP domain could not be told apart either. */
+static void check_numbers_and_domains(struct cy *c, const struct cfg *cfg)
+{
+	char p[512];
+
+	for (size_t i = 0; i < cfg->ntenants; i++) {
+		const struct cfg_tenant *t = &cfg->tenants[i];
+		for (size_t j = 0; j < i && t->domain; j++)
+			if (cfg->tenants[j].domain && !strcmp(t->domain, cfg->tenants[j].domain))
+				cy_error(c, NULL, "tenants",
+					 "%d:%d: domain \"%s\" is tenant %s's too", t->line, t->col,
+					 t->domain, cfg->tenants[j].id ? cfg->tenants[j].id : "?");
+		for (size_t k = 0; k < t->nnumbers; k++) {
+			const struct cfg_number *nb = &t->numbers[k];
+			if (!nb->number)
+				continue;
+			snprintf(p, sizeof(p), "tenants[%zu].numbers[%zu]", i, k);
+			for (size_t j = 0; j <= i; j++) {
+				const struct cfg_tenant *o = &cfg->tenants[j];
+				size_t end = j == i ? k : o->nnumbers;
+				for (size_t m = 0; m < end; m++)
+					if (o->numbers[m].number &&
+					    !strcmp(o->numbers[m].number, nb->number))
+						cy_error(c, NULL, p,
+							 "%d:%d: number \"%s\" is already tenant "
+							 "%s's (line %d)",
+							 nb->line, nb->col, nb->number,
+							 o->id ? o->id : "?", o->numbers[m].line);
+			}
+		}
+	}
+}
+
 static void parse_root(struct cfg *cfg)
 {
 	struct cy *c = cfg->cy;
@@ -922,6 +957,7 @@ static void parse_root(struct cfg *cfg)
 				cy_error(c, NULL, "tenants", "%d:%d: duplicate tenant id \"%s\"",
 					 cfg->tenants[i].line, cfg->tenants[i].col,
 					 cfg->tenants[i].id);
+	check_numbers_and_domains(c, cfg);
 	apply_defaults(cfg);
 }
 

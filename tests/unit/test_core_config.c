@@ -123,6 +123,31 @@ static void test_channel_rules_per_tenant(void **state)
 	cfg_free(c);
 }
 
+/* A number is one tenant's: the same number in two tenants (or twice in one) is an
+ * error with its position, and so is one SIP domain for two tenants. */
+static void test_number_in_two_tenants_is_an_error(void **state)
+{
+	struct cfg *c = load("tenants:\n"
+			     "  - id: acme\n"
+			     "    queues: [{id: q}]\n"
+			     "    numbers:\n"
+			     "      - {number: \"200\", queue: q}\n"
+			     "  - id: globex\n"
+			     "    domain: acme\n"
+			     "    queues: [{id: q}]\n"
+			     "    numbers:\n"
+			     "      - {number: \"201\", queue: q}\n"
+			     "      - {number: \"200\", queue: q}\n"
+			     "      - {number: \"201\", queue: q}\n");
+	assert_true(has_error(c, "tenants[1].numbers[1]: 11:10: number \"200\" is already tenant "
+				 "acme's (line 5)"));
+	assert_true(has_error(c, "tenants[1].numbers[2]: 12:10: number \"201\" is already tenant "
+				 "globex's (line 10)"));
+	assert_true(has_error(c, "domain \"acme\" is tenant acme's too"));
+	assert_int_equal(cfg_error_count(c), 3);
+	cfg_free(c);
+}
+
 static void test_unknown_channel_is_an_error(void **state)
 {
 	struct cfg *c = load("tenants:\n"
@@ -301,6 +326,7 @@ int main(void)
 	    cmocka_unit_test(test_unknown_channel_is_an_error),
 	    cmocka_unit_test(test_webhooks_per_tenant),
 	    cmocka_unit_test(test_webhook_errors_have_positions),
+	    cmocka_unit_test(test_number_in_two_tenants_is_an_error),
 	    cmocka_unit_test(test_syntax_error_has_position),
 	    cmocka_unit_test(test_wrong_type_and_range),
 	    cmocka_unit_test(test_duration_forms),
