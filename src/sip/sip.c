@@ -60,7 +60,8 @@ static void sweep_cb(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg)
 	sip__sweep((struct sip *)arg, clock_wall_ms() / 1000);
 }
 
-/* One NUA binds one URL; TCP and UDP share host and port ("sip:H:P" binds both). */
+/* One NUA binds one URL; TCP and UDP share host and port ("sip:H:P" binds both). A TLS
+ * listener is ENOTSUP (logged); listeners on different addresses are EINVAL. */
 static int listen_url(const struct cfg *cfg, char *buf, size_t size,
 		      const struct cfg_listen **out_first, bool *out_udp, bool *out_tcp)
 {
@@ -69,8 +70,15 @@ static int listen_url(const struct cfg *cfg, char *buf, size_t size,
 
 	for (size_t i = 0; i < cfg->nsip_listen; i++) {
 		const struct cfg_listen *l = &cfg->sip_listen[i];
-		if (l->proto == CFG_PROTO_TLS)
-			continue;
+		if (l->proto == CFG_PROTO_TLS) {
+			/* Not served yet: a listener the operator asked for and we cannot
+			 * open stops the start, never a silent skip. */
+			log_error("sip",
+				  "event=listen_failed url=tls:%s:%u err=\"SIP over TLS is not "
+				  "supported by this version\"",
+				  l->host, l->port);
+			return ENOTSUP;
+		}
 		if (!first)
 			first = l;
 		else if (strcmp(first->host, l->host) || first->port != l->port)
@@ -152,10 +160,12 @@ int sip_create(su_root_t *root, const struct sip_config *sc, const struct sip_ha
 	size_t port_refs;
 	int err;
 
-	if (listen_url(sc->cfg, url, sizeof(url), &first, &udp, &tcp)) {
-		log_error("sip", "event=config_error msg=\"UDP and TCP listeners must share one "
-				 "address and port\"");
-		return EINVAL;
+	if ((err = listen_url(sc->cfg, url, sizeof(url), &first, &udp, &tcp))) {
+		if (err == EINVAL)
+			log_error("sip",
+				  "event=config_error msg=\"UDP and TCP listeners must share "
+				  "one address and port\"");
+		return err;
 	}
 	if ((err = probe_bind(first->host, first->port, udp, tcp))) {
 		log_error("sip", "event=listen_failed url=%s err=\"%s\"", url, strerror(err));
