@@ -17,6 +17,24 @@
 
 #define P(buf, parent, key) cy_path(buf, sizeof(buf), parent, key)
 
+#define PARSE_LIST(c, t, n, path, key, arr, count, fn, ...)                                        \
+	do {                                                                                       \
+		struct fy_node *lst_ = cy_get(n, key), *it_;                                       \
+		void *iter_ = NULL;                                                                \
+		char lp_[512], ip_[512];                                                           \
+		size_t i_ = 0;                                                                     \
+		cy_path(lp_, sizeof(lp_), path, key);                                              \
+		if (lst_ && cy_is_seq(c, lst_, lp_))                                               \
+			while ((it_ = cy_items(lst_, &iter_))) {                                   \
+				void *v_ = grow(arr, count, sizeof(*(arr)));                       \
+				if (!v_)                                                           \
+					break;                                                     \
+				arr = v_;                                                          \
+				fn(c, it_, cy_path_idx(ip_, sizeof(ip_), lp_, i_++),               \
+				   ##__VA_ARGS__, &(arr)[(count)++]);                              \
+			}                                                                          \
+	} while (0)
+
 static const char *const top_keys[] = {"sip",	     "rtp",	"http",	      "store",
 				       "recordings", "log",	"log_format", "prompts",
 				       "tts",	     "tenants", NULL};
@@ -31,9 +49,14 @@ static const char *const http_limit_keys[] = {"body_max",	 "ws_max",	"ws_per_tok
 static const char *const http_tls_keys[] = {"cert", "key", NULL};
 static const char *const tts_keys[] = {"cache", NULL};
 static const char *const tenant_keys[] = {
-    "id",     "name",	 "domain",	    "timezone", "language",  "country",	     "users",
-    "queues", "numbers", "trunks",	    "flows",	"calendars", "reason_codes", "dispositions",
-    "prune",  "record",	 "create_contacts", "channels", "webhooks",  "retention",    NULL};
+    "id",	    "name",	    "domain",	"timezone", "language",	       "country",
+    "users",	    "queues",	    "numbers",	"trunks",   "flows",	       "calendars",
+    "reason_codes", "dispositions", "prune",	"record",   "create_contacts", "channels",
+    "webhooks",	    "retention",    "outbound", NULL};
+static const char *const outbound_keys[] = {
+    "allow",	      "block",	  "block_defaults", "trunk", "routes",
+    "max_concurrent", "per_hour", "per_user_hour",  "hours", NULL};
+static const char *const route_keys[] = {"prefix", "trunk", NULL};
 static const char *const channel_keys[] = {"capacity", "blocks", NULL};
 static const char *const retention_keys[] = {"recordings", "bodies", NULL};
 const char *const cfg_channel_names[CFG_CHANNELS] = {"voice", "chat", "email", "sms", "callback"};
@@ -67,7 +90,8 @@ static const char *const announce_keys[] = {"every", "position", "ewt", NULL};
 static const char *const target_keys[] = {"queue", "user",    "number", "trunk",
 					  "flow",  "message", "hangup", NULL};
 static const char *const number_keys[] = {"number", "flow", "queue", "user", "priority", NULL};
-static const char *const trunk_keys[] = {"id", "uri", "username", "password", "caller_id", NULL};
+static const char *const trunk_keys[] = {"id",	      "uri",	      "username", "password",
+					 "caller_id", "inbound_from", NULL};
 
 static char *xstrdup(const char *s)
 {
@@ -475,6 +499,69 @@ static void parse_number(struct cy *c, struct fy_node *n, const char *path, stru
 	cy_get_int(c, n, path, "priority", false, 0, 100, &nb->priority);
 }
 
+static void parse_strings(struct cy *c, struct fy_node *n, const char *path, char ***out,
+			  size_t *nout);
+
+/* An address or network: "192.0.2.1", "192.0.2.0/24", "2001:db8::1", "2001:db8::/32". */
+static bool addr_valid(const char *s)
+{
+	char ip[64];
+	unsigned char buf[16];
+	const char *slash = strchr(s, '/');
+	size_t n = slash ? (size_t)(slash - s) : strlen(s);
+	long bits = -1;
+	int fam;
+
+	if (n == 0 || n >= sizeof(ip))
+		return false;
+	memcpy(ip, s, n);
+	ip[n] = '\0';
+	fam = strchr(ip, ':') ? AF_INET6 : AF_INET;
+	if (inet_pton(fam, ip, buf) != 1)
+		return false;
+	if (slash) {
+		char *end;
+		bits = strtol(slash + 1, &end, 10);
+		if (*end || end == slash + 1 || bits < 0 || bits > (fam == AF_INET ? 32 : 128))
+			return false;
+	}
+	return true;
+}
+
+/* A destination prefix: "+" then 1 to 15 digits, or digits alone. */
+static bool prefix_valid(const char *s)
+{
+	size_t n = 0;
+
+	if (*s == '+')
+		s++;
+	for (; *s; s++, n++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return n >= 1 && n <= 15;
+}
+
+/* A list of strings each checked by `ok`; errors name the item's position. */
+static void parse_checked(struct cy *c, struct fy_node *n, const char *path, char ***out,
+			  size_t *nout, bool (*ok)(const char *), const char *what)
+{
+	struct fy_node *it;
+	void *iter = NULL;
+	size_t i = 0;
+
+	parse_strings(c, n, path, out, nout);
+	if (!n || !fy_node_is_sequence(n))
+		return;
+	while ((it = cy_items(n, &iter))) {
+		char p[512];
+		const char *v = cy_text(it);
+		if (v && !ok(v))
+			cy_error(c, it, cy_path_idx(p, sizeof(p), path, i),
+				 "expected %s, got \"%s\"", what, v);
+		i++;
+	}
+}
+
 static void parse_trunk(struct cy *c, struct fy_node *n, const char *path, struct cfg_trunk *tr)
 {
 	cy_pos(n, &tr->line, &tr->col);
@@ -490,6 +577,48 @@ static void parse_trunk(struct cy *c, struct fy_node *n, const char *path, struc
 	cy_get_dup(c, n, path, "username", false, &tr->username);
 	cy_get_dup(c, n, path, "password", false, &tr->password);
 	cy_get_dup(c, n, path, "caller_id", false, &tr->caller_id);
+	{
+		char p[512];
+		parse_checked(c, cy_get(n, "inbound_from"), P(p, path, "inbound_from"),
+			      &tr->inbound_from, &tr->ninbound_from, addr_valid,
+			      "an address or network such as 192.0.2.0/24");
+	}
+}
+
+static void parse_route(struct cy *c, struct fy_node *n, const char *path, struct cfg_route *r)
+{
+	if (!cy_is_map(c, n, path))
+		return;
+	cy_check_keys(c, n, path, route_keys);
+	if (!cy_get_dup(c, n, path, "prefix", true, &r->prefix) && !prefix_valid(r->prefix))
+		cy_error(c, cy_get(n, "prefix"), path,
+			 "expected a prefix such as \"+48\", got \"%s\"", r->prefix);
+	cy_get_dup(c, n, path, "trunk", true, &r->trunk);
+}
+
+static void parse_outbound(struct cy *c, struct fy_node *n, const char *path,
+			   struct cfg_outbound *o)
+{
+	char p[512];
+
+	o->block_defaults = true;
+	if (!n)
+		return;
+	cy_pos(n, &o->line, &o->col);
+	if (!cy_is_map(c, n, path))
+		return;
+	cy_check_keys(c, n, path, outbound_keys);
+	parse_checked(c, cy_get(n, "allow"), P(p, path, "allow"), &o->allow, &o->nallow,
+		      prefix_valid, "a prefix such as \"+48\"");
+	parse_checked(c, cy_get(n, "block"), P(p, path, "block"), &o->block, &o->nblock,
+		      prefix_valid, "a prefix such as \"+48\"");
+	cy_get_bool(c, n, path, "block_defaults", false, &o->block_defaults);
+	cy_get_dup(c, n, path, "trunk", false, &o->trunk);
+	PARSE_LIST(c, o, n, path, "routes", o->routes, o->nroutes, parse_route);
+	cy_get_int(c, n, path, "max_concurrent", false, 0, 1000000, &o->max_concurrent);
+	cy_get_int(c, n, path, "per_hour", false, 0, 100000000, &o->per_hour);
+	cy_get_int(c, n, path, "per_user_hour", false, 0, 100000000, &o->per_user_hour);
+	cy_get_dup(c, n, path, "hours", false, &o->hours);
 }
 
 static void parse_strings(struct cy *c, struct fy_node *n, const char *path, char ***out,
@@ -633,23 +762,6 @@ static void parse_named(struct cy *c, struct fy_node *n, const char *path,
 }
 
 /* A list section: every item parsed by `fn` into a fresh element of *arr. */
-#define PARSE_LIST(c, t, n, path, key, arr, count, fn, ...)                                        \
-	do {                                                                                       \
-		struct fy_node *lst_ = cy_get(n, key), *it_;                                       \
-		void *iter_ = NULL;                                                                \
-		char lp_[512], ip_[512];                                                           \
-		size_t i_ = 0;                                                                     \
-		cy_path(lp_, sizeof(lp_), path, key);                                              \
-		if (lst_ && cy_is_seq(c, lst_, lp_))                                               \
-			while ((it_ = cy_items(lst_, &iter_))) {                                   \
-				void *v_ = grow(arr, count, sizeof(*(arr)));                       \
-				if (!v_)                                                           \
-					break;                                                     \
-				arr = v_;                                                          \
-				fn(c, it_, cy_path_idx(ip_, sizeof(ip_), lp_, i_++),               \
-				   ##__VA_ARGS__, &(arr)[(count)++]);                              \
-			}                                                                          \
-	} while (0)
 
 static const struct cfg_queue *queue_in(const struct cfg_tenant *t, const char *id)
 {
@@ -712,6 +824,16 @@ static void check_tenant_refs(struct cy *c, struct cfg_tenant *t, const char *pa
 			cy_error(c, NULL, p, "%d:%d: unknown flow \"%s\"", nb->line, nb->col,
 				 tg->value);
 	}
+	if (t->outbound.trunk && !cfg_trunk_find(t, t->outbound.trunk))
+		cy_error(c, NULL, path, "%d:%d: outbound: unknown trunk \"%s\"", t->outbound.line,
+			 t->outbound.col, t->outbound.trunk);
+	for (size_t i = 0; i < t->outbound.nroutes; i++)
+		if (t->outbound.routes[i].trunk && !cfg_trunk_find(t, t->outbound.routes[i].trunk))
+			cy_error(c, NULL, path, "%d:%d: outbound.routes[%zu]: unknown trunk \"%s\"",
+				 t->outbound.line, t->outbound.col, i, t->outbound.routes[i].trunk);
+	if (t->outbound.hours && !cfg_calendar_find(t, t->outbound.hours))
+		cy_error(c, NULL, path, "%d:%d: outbound: unknown calendar \"%s\"",
+			 t->outbound.line, t->outbound.col, t->outbound.hours);
 	for (size_t i = 0; i < t->ntrunks; i++)
 		for (size_t j = 0; j < i; j++)
 			if (t->trunks[i].id && t->trunks[j].id &&
@@ -771,6 +893,7 @@ static void parse_tenant(struct cy *c, struct fy_node *n, const char *path, stru
 	PARSE_LIST(c, t, n, path, "queues", t->queues, t->nqueues, parse_queue);
 	PARSE_LIST(c, t, n, path, "numbers", t->numbers, t->nnumbers, parse_number);
 	PARSE_LIST(c, t, n, path, "trunks", t->trunks, t->ntrunks, parse_trunk);
+	parse_outbound(c, cy_get(n, "outbound"), P(p, path, "outbound"), &t->outbound);
 	parse_strings(c, cy_get(n, "reason_codes"), P(p, path, "reason_codes"), &t->reason_codes,
 		      &t->nreason_codes);
 	parse_strings(c, cy_get(n, "dispositions"), P(p, path, "dispositions"), &t->dispositions,
@@ -1025,6 +1148,13 @@ static void free_target(struct cfg_target *t)
 	free(t->trunk);
 }
 
+static void free_strings(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
 static void free_tenant(struct cfg_tenant *t)
 {
 	for (size_t i = 0; i < t->nusers; i++) {
@@ -1071,8 +1201,18 @@ static void free_tenant(struct cfg_tenant *t)
 		free(t->trunks[i].username);
 		free_secret(t->trunks[i].password);
 		free(t->trunks[i].caller_id);
+		free_strings(t->trunks[i].inbound_from, t->trunks[i].ninbound_from);
 	}
 	free(t->trunks);
+	free_strings(t->outbound.allow, t->outbound.nallow);
+	free_strings(t->outbound.block, t->outbound.nblock);
+	free(t->outbound.trunk);
+	for (size_t i = 0; i < t->outbound.nroutes; i++) {
+		free(t->outbound.routes[i].prefix);
+		free(t->outbound.routes[i].trunk);
+	}
+	free(t->outbound.routes);
+	free(t->outbound.hours);
 	for (size_t i = 0; i < t->nflows; i++)
 		free(t->flows[i].name);
 	free(t->flows);
@@ -1147,6 +1287,14 @@ const struct cfg_queue *cfg_queue_find(const struct cfg_tenant *t, const char *i
 	for (size_t i = 0; i < t->nqueues; i++)
 		if (t->queues[i].id && !strcmp(t->queues[i].id, id))
 			return &t->queues[i];
+	return NULL;
+}
+
+const struct cfg_trunk *cfg_trunk_find(const struct cfg_tenant *t, const char *id)
+{
+	for (size_t i = 0; id && i < t->ntrunks; i++)
+		if (t->trunks[i].id && !strcmp(t->trunks[i].id, id))
+			return &t->trunks[i];
 	return NULL;
 }
 

@@ -124,6 +124,41 @@ struct cfg_trunk {
 	char *username; /* NULL: no authentication */
 	char *password; /* kept: needed to answer the trunk's challenge; never logged */
 	char *caller_id;
+	/* Addresses ("192.0.2.1", "192.0.2.0/24", "2001:db8::/32") the carrier sends from.
+	 * Calls from them may assert the caller's number (P-Asserted-Identity, else From);
+	 * when any trunk of a tenant has some, the tenant's numbers take calls only from
+	 * them (and from authenticated phones). None: the host of `uri` when it is an
+	 * address, and no restriction. */
+	char **inbound_from;
+	size_t ninbound_from;
+	int line, col;
+};
+
+/* A destination prefix and the trunk that carries it (longest prefix wins). */
+struct cfg_route {
+	char *prefix;
+	char *trunk;
+};
+
+/*
+ * A tenant's outbound rules (toll fraud). Prefixes are written in E.164 with "+"
+ * ("+48", "+44 9" is not allowed: digits only) and compared with the destination
+ * normalised to E.164 by the tenant's country; a destination that does not normalise is
+ * compared digit for digit.
+ */
+struct cfg_outbound {
+	char **allow; /* allowed prefixes; none: every destination not blocked */
+	size_t nallow;
+	char **block; /* blocked prefixes, on top of the defaults */
+	size_t nblock;
+	bool block_defaults; /* premium-rate and satellite ranges (default true) */
+	char *trunk;	     /* the trunk for calls that name none; NULL: the first */
+	struct cfg_route *routes;
+	size_t nroutes;
+	long max_concurrent; /* calls with an outside leg at once, 0: no cap */
+	long per_hour;	     /* the tenant's outside calls per hour, 0: no cap */
+	long per_user_hour;  /* a phone user's outside calls per hour, 0: no cap */
+	char *hours;	     /* calendar: when agents' phones may dial out; NULL: always */
 	int line, col;
 };
 
@@ -200,6 +235,7 @@ struct cfg_tenant {
 	uint64_t retain_recordings_ms;
 	uint64_t retain_bodies_ms;
 	struct cfg_channel channels[CFG_CHANNELS];
+	struct cfg_outbound outbound;
 	int line, col;
 };
 
@@ -253,6 +289,7 @@ const struct cfg_queue *cfg_queue_find(const struct cfg_tenant *t, const char *i
 const struct cfg_user *cfg_user_find(const struct cfg_tenant *t, const char *username);
 const struct cfg_named_node *cfg_flow_find(const struct cfg_tenant *t, const char *name);
 const struct cfg_named_node *cfg_calendar_find(const struct cfg_tenant *t, const char *name);
+const struct cfg_trunk *cfg_trunk_find(const struct cfg_tenant *t, const char *id);
 
 /* Computes a digest HA1 ("user:realm:password" hashed, lower-case hex) with MD5 (33-byte
  * buffer) or SHA-256 (65-byte buffer). */

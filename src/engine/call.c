@@ -335,19 +335,9 @@ int eng__route_user(struct call *c, struct eng_user *u)
 	return 0;
 }
 
-static const struct cfg_trunk *trunk_find(const struct cfg_tenant *ct, const char *id)
-{
-	if (!id)
-		return ct->ntrunks ? &ct->trunks[0] : NULL;
-	for (size_t i = 0; i < ct->ntrunks; i++)
-		if (!strcmp(ct->trunks[i].id, id))
-			return &ct->trunks[i];
-	return NULL;
-}
-
 int eng__route_number(struct call *c, const char *number, const char *trunk)
 {
-	const struct cfg_trunk *tk = trunk_find(c->t->ct, trunk);
+	const struct cfg_trunk *tk = eng__trunk_choose(c->t->ct, number, trunk);
 	char uri[320];
 	int err;
 
@@ -556,6 +546,7 @@ void eng__incoming(void *arg, struct sip_leg *leg, const struct sip_invite_info 
 		return;
 	snprintf(c->number, sizeof(c->number), "%s", num->number);
 	c->num_priority = (int)num->priority;
+	eng__call_identity(c, info);
 	/* The caller's CRM contact, looked up (or created) on the store's reader thread. */
 	if (c->from[0] && e->store &&
 	    store_contact_lookup(e->store, t->ct->id, c->from,

@@ -111,6 +111,7 @@ struct call {
 	bool outbound;		/* a phone's call out through a trunk */
 	struct eng_ivr *ivr;	/* set while the call is in a flow */
 	char from[128], to[128], number[64], agent[64], queue[64];
+	char cli[64];		 /* the caller's number when trusted (outbound.c), else "" */
 	char recording[640];	 /* the first segment: the interaction's recording */
 	char ix_id[CRM_ID_SIZE]; /* the interaction's id once first written */
 	int64_t held_since, hold_ms, wrapup_ms;
@@ -217,7 +218,8 @@ void eng__call_hangup(struct call *c, int status, const char *by);
 int eng__call_answer(struct call *c);
 /* Rings every phone of user u for call c (transfer, overflow). 0 or ENOENT. */
 int eng__route_user(struct call *c, struct eng_user *u);
-/* Rings `number` through a trunk of the call's tenant (NULL: the first). 0 or errno. */
+/* Rings `number` through trunk `trunk` of the call's tenant (NULL: the one the tenant's
+ * rules choose, eng__trunk_choose). 0 or errno. */
 int eng__route_number(struct call *c, const char *number, const char *trunk);
 /* Plays items to the caller; returns the play id (MEDIA_EV_PLAY_DONE comes back to the
  * flow or queue code that asked, by the call's state). */
@@ -235,10 +237,11 @@ void eng__acd_stop(struct engine *e);
  * 0 or errno (the caller is then still the flow's to handle). */
 int eng__queue_enter(struct call *c, struct eng_queue *q, int priority,
 		     const struct ivr_skill *skills, size_t nskills);
-/* A callback request (IVR `callback` node): the agent is rung first when it reaches the
- * head of queue q, then `number` is dialled. 0 or errno. */
-int eng__queue_callback(struct eng_tenant *t, struct eng_queue *q, const char *number,
-			int priority);
+/* A callback request from call `asker` (IVR `callback` node): the agent is rung first
+ * when it reaches the head of queue q, then `number` is dialled. 0 or errno; EPERM
+ * (logged, on the asker's timeline) when `number` is not the asker's trusted number
+ * (asker->cli): a caller cannot have the server dial a number of its choosing. */
+int eng__queue_callback(struct call *asker, struct eng_queue *q, const char *number, int priority);
 void eng__queue_digit(struct call *c, char digit);
 void eng__queue_play_done(struct call *c, uint32_t id);
 /* The caller's leg ended while queued: an abandon (a virtual-hold caller keeps the place). */
@@ -366,6 +369,29 @@ json_t *eng__numbers_json(struct engine *e, struct eng_tenant *t);
 /* At start: the numbers the API made, from the store. 0 or the store's errno. */
 int eng__numbers_load_api(struct engine *e);
 void eng__api_objs_free(struct engine *e);
+
+/* outbound.c: trusted caller identities and the choice of trunk */
+/* True when address `ip` is `pattern` ("192.0.2.1") or inside it ("192.0.2.0/24"). */
+bool eng__addr_match(const char *ip, const char *pattern);
+/* True when `source` ("ip:port") is one of trunk tk's addresses: its inbound_from, or
+ * without one the host of its URI. */
+bool eng__trunk_from(const struct cfg_trunk *tk, const char *source);
+/* The tenant's trunk whose addresses `source` is one of, or NULL. */
+const struct cfg_trunk *eng__trunk_of_source(const struct cfg_tenant *ct, const char *source);
+/* True when some trunk of the tenant has inbound_from: its numbers then take calls only
+ * from trunk addresses and authenticated phones. */
+bool eng__inbound_restricted(const struct cfg_tenant *ct);
+/* The form a destination's prefixes are compared with: E.164 by the tenant's country,
+ * else "00..." as "+...", else the number as dialled. */
+void eng__dest_key(const struct cfg_tenant *ct, const char *number, char *out, size_t size);
+/* The trunk for `number`: `requested` by id when given (NULL if unknown), else the
+ * tenant's rules (longest route prefix, outbound.trunk, the first trunk). */
+const struct cfg_trunk *eng__trunk_choose(const struct cfg_tenant *ct, const char *number,
+					  const char *requested);
+/* Sets c->cli from an incoming INVITE when something vouches for the number: an
+ * authenticated phone (its From user) or a trunk's address (P-Asserted-Identity, else
+ * From). */
+void eng__call_identity(struct call *c, const struct sip_invite_info *info);
 
 /* record.c */
 void eng__timeline(struct call *c, const char *event, const char *key, const char *value);

@@ -413,7 +413,10 @@ int eng__flow_enter(struct call *c, const char *name)
 	struct engine *e = c->e;
 	struct eng_flows *fl = e->flows;
 	const struct ivr_flow *f = c->t->flows && name ? ivr_flowset_find(c->t->flows, name) : NULL;
-	const struct ivr_kv vars[] = {{"caller", c->from}, {"called", c->number}};
+	/* {caller} is the number something vouches for when there is one (a trunk's
+	 * P-Asserted-Identity), else the From user as written. */
+	const struct ivr_kv vars[] = {{"caller", c->cli[0] ? c->cli : c->from},
+				      {"called", c->number}};
 	struct eng_ivr *v;
 	int err;
 

@@ -438,7 +438,7 @@ void eng__ivr_record_stop(struct eng_ivr *v, bool report)
 void eng__ivr_callback(struct eng_ivr *v, const struct ivr_act_route *r)
 {
 	struct eng_queue *q = queue_or_default(v, r->queue);
-	int err = q ? eng__queue_callback(v->c->t, q, r->number, r->priority) : ENOENT;
+	int err = q ? eng__queue_callback(v->c, q, r->number, r->priority) : ENOENT;
 
 	if (err)
 		eng__ivr_extra(v, "error", "callback to %s: %s", r->number ? r->number : "?",

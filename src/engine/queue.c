@@ -282,9 +282,12 @@ static void moh_start(struct call *c)
 	eng__play(c, &it, 1, true);
 }
 
+/* Virtual hold is offered only to a caller whose number something vouches for
+ * (c->cli, outbound.c): anyone can write a From header, and the callback would dial it
+ * through the tenant's trunk. */
 static bool callback_offered(const struct call *c)
 {
-	return c->q && c->q->cq->callback_digit && c->t->ct->ntrunks && c->from[0];
+	return c->q && c->q->cq->callback_digit && c->t->ct->ntrunks && c->cli[0];
 }
 
 static void on_announce(const struct acd_announce *an, void *arg)
@@ -713,20 +716,30 @@ int eng__queue_enter(struct call *c, struct eng_queue *q, int priority,
 	return err;
 }
 
-int eng__queue_callback(struct eng_tenant *t, struct eng_queue *q, const char *number, int priority)
+int eng__queue_callback(struct call *asker, struct eng_queue *q, const char *number, int priority)
 {
 	struct acd_contact_params p;
+	struct eng_tenant *t = asker->t;
 	uint64_t now = clock_mono_ms();
 	struct call *c;
 	int err;
 
 	if (!q || q->t != t || !number || !number[0])
 		return ENOENT;
+	if (!asker->cli[0] || strcmp(asker->cli, number)) {
+		log_warn("engine",
+			 "tenant=%s call=%llu event=callback_refused reason=untrusted_number "
+			 "number=%s",
+			 t->ct->id, (unsigned long long)asker->id, number);
+		eng__timeline(asker, "callback_refused", "reason", "untrusted_number");
+		return EPERM;
+	}
 	if (!t->ct->ntrunks)
 		return ENOTSUP;
 	if (!(c = eng__call_new(t->e, t)))
 		return ENOMEM;
 	snprintf(c->from, sizeof(c->from), "%s", number);
+	snprintf(c->cli, sizeof(c->cli), "%s", number); /* vouched for by the caller */
 	c->callback = true;
 	c->outbound = true;
 	c->q = q;
@@ -765,7 +778,7 @@ void eng__queue_digit(struct call *c, char digit)
 	c->callback = true;
 	log_info("engine", "tenant=%s call=%llu event=callback_requested queue=%s", t->ct->id,
 		 (unsigned long long)c->id, c->queue);
-	eng__timeline(c, "callback_requested", "number", c->from);
+	eng__timeline(c, "callback_requested", "number", c->cli);
 	it.path =
 	    ivr_prompt_path(p1, sizeof(p1), t->e->cfg->prompts, lang_of(c), "callback-confirm");
 	c->announce_play = 0;
@@ -845,7 +858,7 @@ void eng__queue_offer_answered(struct call *c, struct sip_leg *l, struct eng_use
 			struct media_play_req r = {.items = &it, .nitems = 1, .loop = true};
 			media_play(sip_leg_media(l), &r);
 		}
-		if (eng__route_number(c, c->from, NULL))
+		if (eng__route_number(c, c->cli, NULL))
 			eng__queue_callback_result(c, false);
 		arm(t);
 		return;
@@ -872,10 +885,10 @@ void eng__queue_offer_failed(struct call *c, struct eng_user *u, int status)
 void eng__queue_callback_result(struct call *c, bool answered)
 {
 	log_info("engine", "tenant=%s call=%llu event=callback_%s number=%s", c->t->ct->id,
-		 (unsigned long long)c->id, answered ? "connected" : "failed", c->from);
+		 (unsigned long long)c->id, answered ? "connected" : "failed", c->cli);
 	if (!answered) {
 		/* The agent's contact ends here (wrap-up), whoever hangs up last. */
-		eng__timeline(c, "callback_failed", "number", c->from);
+		eng__timeline(c, "callback_failed", "number", c->cli);
 		c->hangup_by = "system";
 		eng__queue_call_ended(c);
 		if (c->b)

@@ -330,6 +330,13 @@ void sip__invite(struct sip *s, nua_handle_t *nh, struct sip_leg *l, const sip_t
 	info.req_host = ru->url_host ? ru->url_host : "";
 	info.source = src;
 	info.call_id = l->call_id;
+	{
+		const sip_p_asserted_identity_t *pai = sip_p_asserted_identity(sip);
+		if (pai && pai->paid_url->url_type == url_tel)
+			info.pai_user = pai->paid_url->url_host;
+		else if (pai)
+			info.pai_user = pai->paid_url->url_user;
+	}
 	if (sip->sip_proxy_authorization) {
 		char ip[64];
 		sip__source_ip(src, ip, sizeof(ip));

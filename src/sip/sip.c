@@ -195,6 +195,9 @@ int sip_create(su_root_t *root, const struct sip_config *sc, const struct sip_ha
 		log_warn("sip",
 			 "event=timer_rounding_inactive msg=\"sofia-sip does not use our "
 			 "su_duration: each stack timer ends in a busy wait of up to 1 ms\"");
+	/* Parse the extension headers (P-Asserted-Identity) instead of keeping them as
+	 * unknown text. The default class is process-wide; setting it again is harmless. */
+	sip_update_default_mclass(sip_extend_mclass(NULL));
 	/* The stack runs on the engine's thread: sofia-sip would otherwise give it a
 	 * thread of its own and pass every event across with a message and a wake-up,
 	 * about a tenth of the non-media CPU of a call (docs/performance.md). */

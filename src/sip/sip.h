@@ -38,6 +38,8 @@ struct sip_invite_info {
 	const char *to_user;  /* the dialled number: Request-URI user part */
 	const char *req_host; /* Request-URI host: the tenant's domain or our address */
 	const char *source;   /* "ip:port" the request came from */
+	const char *pai_user; /* P-Asserted-Identity's number (user part, or tel: number), or
+			       * NULL: to be trusted only from a trunk's address */
 	const char *call_id;
 	void *auth_cookie; /* the user who authenticated this INVITE, or NULL */
 };

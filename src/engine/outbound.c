@@ -1,0 +1,192 @@
+/*
+ * Who may make the server dial out, and through which trunk. A contact center's trunks
+ * cost money per minute and its numbers are public, so the number a call presents is
+ * trusted only when something vouches for it: an authenticated phone, or a carrier
+ * sending from one of its trunk's configured addresses (P-Asserted-Identity, else
+ * From). Callbacks and virtual hold dial only such numbers. The trunk for a call that
+ * names none is the tenant's choice: the longest matching `outbound.routes` prefix, else
+ * `outbound.trunk`, else the first trunk.
+ */
+#include "engine/engine_int.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "crm/crm.h"
+
+/* The address part of "ip:port", "[v6]:port" or a bare address. */
+static void source_ip(const char *source, char *out, size_t size)
+{
+	const char *end;
+	size_t n;
+
+	out[0] = '\0';
+	if (!source)
+		return;
+	if (*source == '[') {
+		end = strchr(source, ']');
+		n = end ? (size_t)(end - source - 1) : 0;
+		source++;
+	} else {
+		end = strrchr(source, ':');
+		/* "a:b:c" without brackets is an IPv6 address with no port. */
+		n = end && strchr(source, ':') == end ? (size_t)(end - source) : strlen(source);
+	}
+	if (n >= size)
+		n = size - 1;
+	memcpy(out, source, n);
+	out[n] = '\0';
+}
+
+bool eng__addr_match(const char *ip, const char *pattern)
+{
+	unsigned char a[16], b[16];
+	char net[64];
+	const char *slash = strchr(pattern, '/');
+	size_t n = slash ? (size_t)(slash - pattern) : strlen(pattern);
+	int fam = strchr(ip, ':') ? AF_INET6 : AF_INET;
+	long bits;
+
+	if (n == 0 || n >= sizeof(net))
+		return false;
+	memcpy(net, pattern, n);
+	net[n] = '\0';
+	if ((strchr(net, ':') ? AF_INET6 : AF_INET) != fam || inet_pton(fam, ip, a) != 1 ||
+	    inet_pton(fam, net, b) != 1)
+		return false;
+	bits = slash ? strtol(slash + 1, NULL, 10) : (fam == AF_INET ? 32 : 128);
+	for (long i = 0; i < bits / 8; i++)
+		if (a[i] != b[i])
+			return false;
+	if (bits % 8) {
+		unsigned char mask = (unsigned char)(0xff << (8 - bits % 8));
+		if ((a[bits / 8] & mask) != (b[bits / 8] & mask))
+			return false;
+	}
+	return true;
+}
+
+/* The host of a trunk URI "sip:host[:port][;params]" (an IPv6 host in brackets). */
+static void trunk_host(const char *uri, char *out, size_t size)
+{
+	const char *h = strncmp(uri, "sip:", 4) ? uri : uri + 4;
+	const char *at = strchr(h, '@');
+	size_t n;
+
+	if (at)
+		h = at + 1;
+	if (*h == '[') {
+		h++;
+		n = strcspn(h, "]");
+	} else {
+		n = strcspn(h, ":;>");
+	}
+	if (n >= size)
+		n = size - 1;
+	memcpy(out, h, n);
+	out[n] = '\0';
+}
+
+bool eng__trunk_from(const struct cfg_trunk *tk, const char *source)
+{
+	char ip[64], host[128];
+
+	source_ip(source, ip, sizeof(ip));
+	if (!ip[0])
+		return false;
+	if (tk->ninbound_from) {
+		for (size_t i = 0; i < tk->ninbound_from; i++)
+			if (eng__addr_match(ip, tk->inbound_from[i]))
+				return true;
+		return false;
+	}
+	trunk_host(tk->uri, host, sizeof(host));
+	return eng__addr_match(ip, host);
+}
+
+const struct cfg_trunk *eng__trunk_of_source(const struct cfg_tenant *ct, const char *source)
+{
+	for (size_t i = 0; i < ct->ntrunks; i++)
+		if (eng__trunk_from(&ct->trunks[i], source))
+			return &ct->trunks[i];
+	return NULL;
+}
+
+bool eng__inbound_restricted(const struct cfg_tenant *ct)
+{
+	for (size_t i = 0; i < ct->ntrunks; i++)
+		if (ct->trunks[i].ninbound_from)
+			return true;
+	return false;
+}
+
+/* Digits of a number or prefix without its '+': prefixes compare digit for digit. */
+static const char *digits_of(const char *s)
+{
+	return *s == '+' ? s + 1 : s;
+}
+
+static bool has_prefix(const char *key, const char *prefix)
+{
+	const char *p = digits_of(prefix);
+
+	return strncmp(digits_of(key), p, strlen(p)) == 0;
+}
+
+void eng__dest_key(const struct cfg_tenant *ct, const char *number, char *out, size_t size)
+{
+	char e164[CRM_E164_SIZE];
+
+	if (!crm_phone_e164(number, ct->country, e164))
+		snprintf(out, size, "%s", e164);
+	else if (!strncmp(number, "00", 2))
+		snprintf(out, size, "+%s", number + 2);
+	else
+		snprintf(out, size, "%s", number);
+}
+
+const struct cfg_trunk *eng__trunk_choose(const struct cfg_tenant *ct, const char *number,
+					  const char *requested)
+{
+	const struct cfg_outbound *o = &ct->outbound;
+	const struct cfg_route *best = NULL;
+	char key[64];
+
+	if (requested)
+		return cfg_trunk_find(ct, requested);
+	eng__dest_key(ct, number ? number : "", key, sizeof(key));
+	for (size_t i = 0; i < o->nroutes; i++) {
+		const struct cfg_route *r = &o->routes[i];
+		if (has_prefix(key, r->prefix) &&
+		    (!best || strlen(digits_of(r->prefix)) > strlen(digits_of(best->prefix))))
+			best = r;
+	}
+	if (best)
+		return cfg_trunk_find(ct, best->trunk);
+	if (o->trunk)
+		return cfg_trunk_find(ct, o->trunk);
+	return ct->ntrunks ? &ct->trunks[0] : NULL;
+}
+
+void eng__call_identity(struct call *c, const struct sip_invite_info *info)
+{
+	const struct cfg_trunk *tk;
+	const char *who = NULL, *by = NULL;
+
+	if (info->auth_cookie) {
+		who = info->from_user;
+		by = "phone";
+	} else if ((tk = eng__trunk_of_source(c->t->ct, info->source))) {
+		who = info->pai_user && info->pai_user[0] ? info->pai_user : info->from_user;
+		by = tk->id;
+	}
+	if (who && who[0]) {
+		snprintf(c->cli, sizeof(c->cli), "%s", who);
+		log_info("engine", "tenant=%s call=%llu event=identity number=%s by=%s",
+			 c->t->ct->id, (unsigned long long)c->id, c->cli, by);
+	}
+}
