@@ -91,6 +91,7 @@ static void call_free(struct call *c)
 
 static void call_free_unhashed(struct call *c)
 {
+	eng__outbound_release(c);
 	if (c->mix)
 		media_mix_free(c->mix);
 	if (c->agent[0]) {
@@ -337,6 +338,17 @@ int eng__route_user(struct call *c, struct eng_user *u)
 
 int eng__route_number(struct call *c, const char *number, const char *trunk)
 {
+	enum eng_via via = c->callback	 ? ENG_VIA_CALLBACK
+			   : c->ivr	 ? ENG_VIA_FLOW
+			   : c->outbound ? ENG_VIA_PHONE
+					 : ENG_VIA_OVERFLOW;
+
+	return eng__dial_out(c, number, trunk, via, via == ENG_VIA_PHONE ? c->caller_user : NULL);
+}
+
+int eng__dial_out(struct call *c, const char *number, const char *trunk, enum eng_via via,
+		  struct eng_user *user)
+{
 	const struct cfg_trunk *tk = eng__trunk_choose(c->t->ct, number, trunk);
 	char uri[320];
 	int err;
@@ -345,6 +357,8 @@ int eng__route_number(struct call *c, const char *number, const char *trunk)
 		return ENOENT;
 	if (c->nforks >= ENG_MAX_FORKS)
 		return ENOSPC;
+	if ((err = eng__outbound_check(c, number, via, user)))
+		return err;
 	/* The trunk's URI is "sip:host[:port]": the number goes in front of the host. */
 	snprintf(uri, sizeof(uri), "sip:%s@%s", number,
 		 strncmp(tk->uri, "sip:", 4) ? tk->uri : tk->uri + 4);
@@ -491,9 +505,12 @@ static void outbound_call(struct engine *e, struct eng_user *u, struct sip_leg *
 	snprintf(c->agent, sizeof(c->agent), "%s", u->cu->username);
 	log_info("engine", "tenant=%s call=%llu event=outbound user=%s", u->t->ct->id,
 		 (unsigned long long)c->id, u->cu->username);
-	if ((err = eng__route_number(c, info->to_user, NULL))) {
+	if ((err = eng__dial_out(c, info->to_user, NULL, ENG_VIA_PHONE, u))) {
 		c->hangup_by = "system";
-		sip_leg_reject(leg, 503, "Service Unavailable");
+		if (err == EPERM)
+			sip_leg_reject(leg, 403, "Outbound Call Refused");
+		else
+			sip_leg_reject(leg, 503, "Service Unavailable");
 	}
 }
 
@@ -539,6 +556,21 @@ void eng__incoming(void *arg, struct sip_leg *leg, const struct sip_invite_info 
 			c->hangup_by = "system";
 			sip_leg_reject(leg, 480, "Temporarily Unavailable");
 		}
+		return;
+	}
+	if (!caller && eng__inbound_restricted(t->ct) &&
+	    !eng__trunk_of_source(t->ct, info->source)) {
+		/* The tenant's carriers send from fixed addresses: anyone else must be one of
+		 * its phones, and prove it. */
+		if (strmap_get2(e->sip_users, t->ct->domain, info->from_user)) {
+			sip_leg_challenge(leg, t->ct->domain);
+			return;
+		}
+		log_warn("engine",
+			 "tenant=%s event=rejected status=403 reason=not_from_trunk number=%s "
+			 "source=%s",
+			 t->ct->id, info->to_user, info->source);
+		sip_leg_reject(leg, 403, "Forbidden");
 		return;
 	}
 	c = call_start(e, t, leg, info);
@@ -791,8 +823,16 @@ void eng__sip_event(void *arg, struct sip_leg *leg, const struct sip_event *ev)
 		on_digit(c, ev->digit, leg == c->a ? LEG_A : LEG_FORK0, "info");
 		return;
 	case SIP_EV_REFER:
-		if (leg == c->b && c->a)
+		if (leg == c->b && c->a) {
 			on_refer(c, leg, ev);
+			return;
+		}
+		/* Only the agent's side (a phone we rang) may transfer; a caller's REFER
+		 * would have the server place calls for whoever sent it. */
+		log_warn("engine", "tenant=%s call=%llu event=refer_refused to=%s", c->t->ct->id,
+			 (unsigned long long)c->id, ev->refer_user ? ev->refer_user : "");
+		eng__timeline(c, "refer_refused", "to", ev->refer_user);
+		sip_leg_refer_result(leg, 403);
 		return;
 	case SIP_EV_ENDED:
 		if (leg == c->a) {

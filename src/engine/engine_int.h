@@ -27,19 +27,37 @@ struct eng_tenant;
 struct eng_ivr;	  /* flow.c: one call's IVR session */
 struct eng_flows; /* flow.c: the engine's TTS and data-dip workers */
 
+/* Calls per hour, counted in one-minute buckets (outbound.c). */
+struct eng_rate {
+	uint16_t n[60];
+	int64_t minute; /* the minute (epoch ms / 60000) of the newest bucket */
+};
+
+/* What asked for a leg through a trunk, for the outbound check and its log. */
+enum eng_via {
+	ENG_VIA_PHONE,	  /* a phone dialled an outside number */
+	ENG_VIA_TRANSFER, /* a phone's transfer */
+	ENG_VIA_FLOW,	  /* a flow's transfer node */
+	ENG_VIA_OVERFLOW, /* a queue's overflow to a number */
+	ENG_VIA_CALLBACK, /* a callback or virtual hold */
+	ENG_VIA_API,
+	ENG_VIA_CAMPAIGN,
+};
+
 struct eng_user {
 	const struct cfg_user *cu;
 	struct eng_tenant *t;
 	size_t ncontacts;
 	unsigned active_calls;
-	uint32_t agent;		/* ACD agent id, ACD_NONE when not an agent */
-	struct call *offer;	/* the call whose offer rings this agent */
-	struct call *wrap_call; /* the ended call this agent is wrapping up */
-	struct call *cur;	/* the queue call this agent is talking on */
-	uint64_t queues_off;	/* configured queues (by index) the agent logged out of */
-	enum acd_state state;	/* as last reported by the ACD */
-	uint16_t reason;	/* not-ready reason (index into reason_codes + 1) */
-	int64_t state_since;	/* wall clock, for the agent state log */
+	uint32_t agent;		 /* ACD agent id, ACD_NONE when not an agent */
+	struct call *offer;	 /* the call whose offer rings this agent */
+	struct call *wrap_call;	 /* the ended call this agent is wrapping up */
+	struct call *cur;	 /* the queue call this agent is talking on */
+	uint64_t queues_off;	 /* configured queues (by index) the agent logged out of */
+	enum acd_state state;	 /* as last reported by the ACD */
+	uint16_t reason;	 /* not-ready reason (index into reason_codes + 1) */
+	int64_t state_since;	 /* wall clock, for the agent state log */
+	struct eng_rate ob_hour; /* outside calls this user dialled */
 };
 
 struct eng_queue {
@@ -67,6 +85,8 @@ struct eng_tenant {
 	struct strmap *last_agent; /* caller number → eng_user who last answered it */
 	struct ivr_calendar *tz;   /* the tenant's timezone (for "today" counters) */
 	int64_t next_reset_ms;	   /* the tenant's next local midnight, wall clock */
+	unsigned ob_active;	   /* calls with a leg through a trunk (outbound.c) */
+	struct eng_rate ob_hour;   /* outside legs placed */
 	size_t nqidx;
 	su_timer_t *acd_timer;
 	uint64_t acd_deadline;	  /* monotonic ms the timer is set for, ACD_NEVER: none */
@@ -109,6 +129,7 @@ struct call {
 	int num_priority;	/* the number's contact priority, -1: the queue's */
 	bool callback;		/* virtual hold: the caller left, to be called back */
 	bool outbound;		/* a phone's call out through a trunk */
+	bool ob_counted;	/* counted in t->ob_active (outbound.c) */
 	struct eng_ivr *ivr;	/* set while the call is in a flow */
 	char from[128], to[128], number[64], agent[64], queue[64];
 	char cli[64];		 /* the caller's number when trusted (outbound.c), else "" */
@@ -219,7 +240,12 @@ int eng__call_answer(struct call *c);
 /* Rings every phone of user u for call c (transfer, overflow). 0 or ENOENT. */
 int eng__route_user(struct call *c, struct eng_user *u);
 /* Rings `number` through trunk `trunk` of the call's tenant (NULL: the one the tenant's
- * rules choose, eng__trunk_choose). 0 or errno. */
+ * rules choose, eng__trunk_choose), after the outbound check for `via` (user: the phone
+ * user who dialled, or NULL). 0 or errno; EPERM when the check refused it. */
+int eng__dial_out(struct call *c, const char *number, const char *trunk, enum eng_via via,
+		  struct eng_user *user);
+/* eng__dial_out with `via` taken from the call's state (callback, flow, queue overflow,
+ * a phone's own call). */
 int eng__route_number(struct call *c, const char *number, const char *trunk);
 /* Plays items to the caller; returns the play id (MEDIA_EV_PLAY_DONE comes back to the
  * flow or queue code that asked, by the call's state). */
@@ -388,6 +414,22 @@ void eng__dest_key(const struct cfg_tenant *ct, const char *number, char *out, s
  * tenant's rules (longest route prefix, outbound.trunk, the first trunk). */
 const struct cfg_trunk *eng__trunk_choose(const struct cfg_tenant *ct, const char *number,
 					  const char *requested);
+/* The prefix rules alone: NULL when the tenant may dial `number`, else the reason
+ * ("invalid_number", "blocked_prefix", "not_allowed_prefix"). Pure. */
+const char *eng__outbound_refusal(const struct cfg_tenant *ct, const char *number);
+/* Calls in the hour up to now_ms, and one more call at now_ms. */
+unsigned eng__rate_count(struct eng_rate *r, int64_t now_ms);
+void eng__rate_add(struct eng_rate *r, int64_t now_ms);
+const char *eng__via_name(enum eng_via via);
+/* The one check every leg through a trunk passes, before it is placed: prefix rules,
+ * calling hours (phone and campaign calls), the tenant's concurrent cap and calls per
+ * hour, and `user`'s calls per hour (the phone user who dialled, or NULL). 0 (counted
+ * against the caps) or EPERM (refused: logged event=outbound_refused with the reason,
+ * and on the call's timeline). */
+int eng__outbound_check(struct call *c, const char *number, enum eng_via via,
+			struct eng_user *user);
+/* The call no longer holds an outside leg slot (it ended). */
+void eng__outbound_release(struct call *c);
 /* Sets c->cli from an incoming INVITE when something vouches for the number: an
  * authenticated phone (its From user) or a trunk's address (P-Asserted-Identity, else
  * From). */

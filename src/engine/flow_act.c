@@ -459,7 +459,7 @@ int eng__ivr_transfer(struct eng_ivr *v, const struct ivr_act_route *r)
 	}
 	if (!r->number || !*r->number)
 		return EINVAL;
-	return eng__route_number(c, r->number, r->trunk);
+	return eng__dial_out(c, r->number, r->trunk, ENG_VIA_FLOW, NULL);
 }
 
 /* A transfer whose outcome the flow waits for (it has a `failed` branch): call.c reports

@@ -1,11 +1,18 @@
 /*
- * Who may make the server dial out, and through which trunk. A contact center's trunks
- * cost money per minute and its numbers are public, so the number a call presents is
- * trusted only when something vouches for it: an authenticated phone, or a carrier
- * sending from one of its trunk's configured addresses (P-Asserted-Identity, else
- * From). Callbacks and virtual hold dial only such numbers. The trunk for a call that
- * names none is the tenant's choice: the longest matching `outbound.routes` prefix, else
- * `outbound.trunk`, else the first trunk.
+ * Who may make the server dial out, where, how often, and through which trunk. A contact center's
+ * trunks cost money per minute and its numbers are public, so the number a call presents is trusted
+ * only when something vouches for it: an authenticated phone, or a carrier sending from one of its
+ * trunk's configured addresses (P-Asserted-Identity, else From). Callbacks and virtual hold dial
+ * only such numbers. The trunk for a call that names none is the tenant's choice: the longest
+ * matching `outbound.routes` prefix, else `outbound.trunk`, else the first trunk.
+ *
+ * Every leg the server places through a trunk, whatever asked for it (a phone, a flow's
+ * transfer, a queue's overflow, a callback, later the API and campaigns), passes one
+ * check first, eng__outbound_check: the destination's prefix against the tenant's
+ * allowed and blocked ones (premium-rate and satellite ranges blocked by default), the
+ * calling hours for agent-dialled calls, the cap on concurrent outside calls, and the
+ * calls per hour of the tenant and of the phone user. A refusal is logged with its reason
+ * and goes on the call's timeline.
  */
 #include "engine/engine_int.h"
 
@@ -15,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "crm/crm.h"
 
@@ -189,4 +197,133 @@ void eng__call_identity(struct call *c, const struct sip_invite_info *info)
 		log_info("engine", "tenant=%s call=%llu event=identity number=%s by=%s",
 			 c->t->ct->id, (unsigned long long)c->id, c->cli, by);
 	}
+}
+
+/*
+ * Premium-rate and satellite ranges, blocked unless `outbound.block_defaults: false`:
+ * Inmarsat (+870), global mobile satellite (+881), international networks (+882, +883),
+ * international premium rate (+979), and the national premium ranges most abused in
+ * toll fraud where the tenant's country makes national numbers comparable (NANP 900 and
+ * 976, UK 09, PL 70x, DE 0900 and 0137, FR 089, IT 899, ES 803/806/807/905, AT 0900 and
+ * 0930, CH 0900 and 0901, NL 0900).
+ */
+static const char *const default_blocked[] = {
+    "+870",   "+881",	"+882",	  "+883",   "+979",   "+1900",	"+1976",  "+449",
+    "+4870",  "+49900", "+49137", "+3389",  "+39899", "+34803", "+34806", "+34807",
+    "+34905", "+43900", "+43930", "+41900", "+41901", "+3190",	NULL};
+
+const char *eng__outbound_refusal(const struct cfg_tenant *ct, const char *number)
+{
+	const struct cfg_outbound *o = &ct->outbound;
+	char key[64];
+	size_t n = 0;
+	bool allowed;
+
+	if (!number)
+		return "invalid_number";
+	for (const char *p = *number == '+' ? number + 1 : number; *p; p++, n++)
+		if (*p < '0' || *p > '9')
+			return "invalid_number";
+	if (n < 2 || n > 20)
+		return "invalid_number";
+	eng__dest_key(ct, number, key, sizeof(key));
+	for (size_t i = 0; o->block_defaults && default_blocked[i]; i++)
+		if (has_prefix(key, default_blocked[i]))
+			return "blocked_prefix";
+	for (size_t i = 0; i < o->nblock; i++)
+		if (has_prefix(key, o->block[i]))
+			return "blocked_prefix";
+	allowed = !o->nallow;
+	for (size_t i = 0; i < o->nallow && !allowed; i++)
+		allowed = has_prefix(key, o->allow[i]);
+	return allowed ? NULL : "not_allowed_prefix";
+}
+
+/* Calls per hour as 60 one-minute buckets: the count covers the last 60 to 61 minutes. */
+static void rate_advance(struct eng_rate *r, int64_t now_ms)
+{
+	int64_t minute = now_ms / 60000;
+
+	if (minute - r->minute >= 60)
+		memset(r->n, 0, sizeof(r->n));
+	else
+		for (int64_t m = r->minute + 1; m <= minute; m++)
+			r->n[m % 60] = 0;
+	if (minute > r->minute)
+		r->minute = minute;
+}
+
+unsigned eng__rate_count(struct eng_rate *r, int64_t now_ms)
+{
+	unsigned sum = 0;
+
+	rate_advance(r, now_ms);
+	for (size_t i = 0; i < 60; i++)
+		sum += r->n[i];
+	return sum;
+}
+
+void eng__rate_add(struct eng_rate *r, int64_t now_ms)
+{
+	rate_advance(r, now_ms);
+	if (r->n[r->minute % 60] < UINT16_MAX)
+		r->n[r->minute % 60]++;
+}
+
+static const char *const via_names[] = {
+    [ENG_VIA_PHONE] = "phone",	     [ENG_VIA_TRANSFER] = "transfer", [ENG_VIA_FLOW] = "flow",
+    [ENG_VIA_OVERFLOW] = "overflow", [ENG_VIA_CALLBACK] = "callback", [ENG_VIA_API] = "api",
+    [ENG_VIA_CAMPAIGN] = "campaign",
+};
+
+const char *eng__via_name(enum eng_via via)
+{
+	return via < sizeof(via_names) / sizeof(via_names[0]) && via_names[via] ? via_names[via]
+										: "?";
+}
+
+int eng__outbound_check(struct call *c, const char *number, enum eng_via via, struct eng_user *user)
+{
+	struct eng_tenant *t = c->t;
+	const struct cfg_outbound *o = &t->ct->outbound;
+	int64_t now = clock_wall_ms();
+	const char *why = eng__outbound_refusal(t->ct, number);
+
+	if (!why && o->hours && (via == ENG_VIA_PHONE || via == ENG_VIA_CAMPAIGN)) {
+		const struct ivr_calendar *cal = eng__calendar(t, o->hours);
+		if (cal && !ivr_calendar_is_open(cal, now))
+			why = "outside_hours";
+	}
+	if (!why && o->max_concurrent && !c->ob_counted &&
+	    t->ob_active >= (unsigned long)o->max_concurrent)
+		why = "concurrent_cap";
+	if (!why && o->per_hour && eng__rate_count(&t->ob_hour, now) >= (unsigned long)o->per_hour)
+		why = "tenant_hour_cap";
+	if (!why && user && o->per_user_hour &&
+	    eng__rate_count(&user->ob_hour, now) >= (unsigned long)o->per_user_hour)
+		why = "user_hour_cap";
+	if (why) {
+		log_warn("engine",
+			 "tenant=%s call=%llu event=outbound_refused reason=%s via=%s number=%s "
+			 "user=%s",
+			 t->ct->id, (unsigned long long)c->id, why, eng__via_name(via),
+			 number ? number : "", user ? user->cu->username : "-");
+		eng__timeline(c, "outbound_refused", "reason", why);
+		return EPERM;
+	}
+	eng__rate_add(&t->ob_hour, now);
+	if (user)
+		eng__rate_add(&user->ob_hour, now);
+	if (!c->ob_counted) {
+		c->ob_counted = true;
+		t->ob_active++;
+	}
+	return 0;
+}
+
+void eng__outbound_release(struct call *c)
+{
+	if (c->ob_counted && c->t->ob_active)
+		c->t->ob_active--;
+	c->ob_counted = false;
 }

@@ -250,7 +250,7 @@ static void on_overflow(const struct acd_overflow *ov, void *arg)
 		break;
 	}
 	case CFG_TARGET_NUMBER:
-		err = eng__route_number(c, tg->value, tg->trunk);
+		err = eng__dial_out(c, tg->value, tg->trunk, ENG_VIA_OVERFLOW, NULL);
 		break;
 	case CFG_TARGET_FLOW:
 		c->state = CALL_IVR;
@@ -734,6 +734,16 @@ int eng__queue_callback(struct call *asker, struct eng_queue *q, const char *num
 		eng__timeline(asker, "callback_refused", "reason", "untrusted_number");
 		return EPERM;
 	}
+	if (eng__outbound_refusal(t->ct, number)) {
+		log_warn("engine",
+			 "tenant=%s call=%llu event=outbound_refused reason=%s via=callback "
+			 "number=%s user=-",
+			 t->ct->id, (unsigned long long)asker->id,
+			 eng__outbound_refusal(t->ct, number), number);
+		eng__timeline(asker, "outbound_refused", "reason",
+			      eng__outbound_refusal(t->ct, number));
+		return EPERM;
+	}
 	if (!t->ct->ntrunks)
 		return ENOTSUP;
 	if (!(c = eng__call_new(t->e, t)))
@@ -773,6 +783,17 @@ void eng__queue_digit(struct call *c, char digit)
 	if (c->contact == ACD_NONE || c->callback || !callback_offered(c) ||
 	    digit != c->q->cq->callback_digit[0])
 		return;
+	if (eng__outbound_refusal(t->ct, c->cli)) {
+		/* A number the tenant may not dial is not worth an agent's time. */
+		log_warn("engine",
+			 "tenant=%s call=%llu event=outbound_refused reason=%s via=callback "
+			 "number=%s user=-",
+			 t->ct->id, (unsigned long long)c->id, eng__outbound_refusal(t->ct, c->cli),
+			 c->cli);
+		eng__timeline(c, "outbound_refused", "reason",
+			      eng__outbound_refusal(t->ct, c->cli));
+		return;
+	}
 	if (acd_contact_to_callback(t->acd, c->contact, clock_mono_ms()))
 		return; /* ringing an agent already */
 	c->callback = true;
@@ -858,7 +879,7 @@ void eng__queue_offer_answered(struct call *c, struct sip_leg *l, struct eng_use
 			struct media_play_req r = {.items = &it, .nitems = 1, .loop = true};
 			media_play(sip_leg_media(l), &r);
 		}
-		if (eng__route_number(c, c->cli, NULL))
+		if (eng__dial_out(c, c->cli, NULL, ENG_VIA_CALLBACK, NULL))
 			eng__queue_callback_result(c, false);
 		arm(t);
 		return;

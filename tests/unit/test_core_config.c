@@ -148,6 +148,53 @@ static void test_number_in_two_tenants_is_an_error(void **state)
 	cfg_free(c);
 }
 
+/* Outbound rules and trunk addresses: every value checked, errors with positions. */
+static void test_outbound_rules_and_trunk_addresses(void **state)
+{
+	struct cfg *c =
+	    load("tenants:\n"
+		 "  - id: acme\n"
+		 "    trunks:\n"
+		 "      - {id: pstn, uri: \"sip:192.0.2.1\", inbound_from: [\"192.0.2.0/24\", "
+		 "\"2001:db8::/32\"]}\n"
+		 "    outbound:\n"
+		 "      allow: [\"+48\", \"+49\"]\n"
+		 "      block: [\"+4822\"]\n"
+		 "      routes: [{prefix: \"+44\", trunk: pstn}]\n"
+		 "      trunk: pstn\n"
+		 "      max_concurrent: 5\n"
+		 "      per_hour: 100\n"
+		 "      per_user_hour: 20\n");
+	assert_int_equal(cfg_error_count(c), 0);
+	const struct cfg_tenant *t = cfg_tenant_find(c, "acme");
+	assert_int_equal(t->trunks[0].ninbound_from, 2);
+	assert_string_equal(t->trunks[0].inbound_from[1], "2001:db8::/32");
+	assert_int_equal(t->outbound.nallow, 2);
+	assert_string_equal(t->outbound.block[0], "+4822");
+	assert_true(t->outbound.block_defaults);
+	assert_string_equal(t->outbound.routes[0].trunk, "pstn");
+	assert_int_equal(t->outbound.max_concurrent, 5);
+	assert_int_equal(t->outbound.per_user_hour, 20);
+	cfg_free(c);
+
+	c = load("tenants:\n"
+		 "  - id: acme\n"
+		 "    trunks:\n"
+		 "      - {id: pstn, uri: \"sip:192.0.2.1\", inbound_from: [\"carrier.example\"]}\n"
+		 "    outbound:\n"
+		 "      allow: [\"4x\"]\n"
+		 "      routes: [{prefix: \"+44\", trunk: uk}]\n"
+		 "      hours: office\n"
+		 "      per_day: 3\n");
+	assert_true(has_error(c, "t.yaml:4:58: tenants[0].trunks[0].inbound_from[0]: expected an "
+				 "address or network"));
+	assert_true(has_error(c, "t.yaml:6:16: tenants[0].outbound.allow[0]: expected a prefix"));
+	assert_true(has_error(c, "outbound.routes[0]: unknown trunk \"uk\""));
+	assert_true(has_error(c, "outbound: unknown calendar \"office\""));
+	assert_true(has_error(c, "t.yaml:9:7: tenants[0].outbound.per_day: unknown key"));
+	cfg_free(c);
+}
+
 static void test_unknown_channel_is_an_error(void **state)
 {
 	struct cfg *c = load("tenants:\n"
@@ -327,6 +374,7 @@ int main(void)
 	    cmocka_unit_test(test_webhooks_per_tenant),
 	    cmocka_unit_test(test_webhook_errors_have_positions),
 	    cmocka_unit_test(test_number_in_two_tenants_is_an_error),
+	    cmocka_unit_test(test_outbound_rules_and_trunk_addresses),
 	    cmocka_unit_test(test_syntax_error_has_position),
 	    cmocka_unit_test(test_wrong_type_and_range),
 	    cmocka_unit_test(test_duration_forms),

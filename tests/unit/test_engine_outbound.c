@@ -4,6 +4,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <errno.h>
 #include <stdint.h>
 
 #include <cmocka.h>
@@ -29,8 +30,8 @@ static void test_addr_match_hosts_and_networks(void **state)
 
 static struct cfg_trunk trunk(const char *id, const char *uri, char **from, size_t n)
 {
-	return (struct cfg_trunk){.id = (char *)id, .uri = (char *)uri, .inbound_from = from,
-				  .ninbound_from = n};
+	return (struct cfg_trunk){
+	    .id = (char *)id, .uri = (char *)uri, .inbound_from = from, .ninbound_from = n};
 }
 
 static void test_trunk_source_by_uri_host_or_inbound_from(void **state)
@@ -81,12 +82,126 @@ static void test_trunk_choice_follows_routes_then_default(void **state)
 	assert_null(eng__trunk_choose(&ct, "+447700900123", "nope"));
 }
 
+static void test_prefix_rules_block_premium_and_satellite_by_default(void **state)
+{
+	struct cfg_tenant ct = {
+	    .id = "acme", .country = "PL", .outbound = {.block_defaults = true}};
+
+	assert_null(eng__outbound_refusal(&ct, "+48221234567"));
+	assert_null(eng__outbound_refusal(&ct, "221234567")); /* national, PL */
+	assert_string_equal(eng__outbound_refusal(&ct, "+881612345678"), "blocked_prefix");
+	assert_string_equal(eng__outbound_refusal(&ct, "00870773123456"), "blocked_prefix");
+	assert_string_equal(eng__outbound_refusal(&ct, "701234567"), "blocked_prefix");
+	assert_string_equal(eng__outbound_refusal(&ct, "+19005550100"), "blocked_prefix");
+	assert_string_equal(eng__outbound_refusal(&ct, "+449012345678"), "blocked_prefix");
+	assert_string_equal(eng__outbound_refusal(&ct, "12a4"), "invalid_number");
+	assert_string_equal(eng__outbound_refusal(&ct, "1"), "invalid_number");
+	assert_string_equal(eng__outbound_refusal(&ct, ""), "invalid_number");
+	/* An operator who knows better may lift the defaults. */
+	ct.outbound.block_defaults = false;
+	assert_null(eng__outbound_refusal(&ct, "+881612345678"));
+}
+
+static void test_prefix_rules_allow_and_block_lists(void **state)
+{
+	char *allow[] = {"+48", "+49"}, *block[] = {"+4822"};
+	struct cfg_tenant ct = {
+	    .id = "acme",
+	    .country = "PL",
+	    .outbound = {
+		.block_defaults = true, .allow = allow, .nallow = 2, .block = block, .nblock = 1}};
+
+	assert_null(eng__outbound_refusal(&ct, "+48601234567"));
+	assert_null(eng__outbound_refusal(&ct, "+4930123456"));
+	assert_string_equal(eng__outbound_refusal(&ct, "+447700900123"), "not_allowed_prefix");
+	assert_string_equal(eng__outbound_refusal(&ct, "221234567"), "blocked_prefix");
+	/* Blocks win over allows, defaults included. */
+	assert_string_equal(eng__outbound_refusal(&ct, "+49900123456"), "blocked_prefix");
+	/* Without a country a national form is compared as dialled. */
+	ct.country = NULL;
+	assert_string_equal(eng__outbound_refusal(&ct, "601234567"), "not_allowed_prefix");
+	assert_null(eng__outbound_refusal(&ct, "48601234567"));
+}
+
+static void test_rate_counts_the_last_hour(void **state)
+{
+	struct eng_rate r = {0};
+	int64_t t0 = 1800000000000;
+
+	assert_int_equal(eng__rate_count(&r, t0), 0);
+	eng__rate_add(&r, t0);
+	eng__rate_add(&r, t0 + 1000);
+	eng__rate_add(&r, t0 + 30 * 60000);
+	assert_int_equal(eng__rate_count(&r, t0 + 30 * 60000), 3);
+	assert_int_equal(eng__rate_count(&r, t0 + 59 * 60000), 3);
+	/* An hour (and at most a minute) later the first two are gone, then the third. */
+	assert_int_equal(eng__rate_count(&r, t0 + 61 * 60000), 1);
+	assert_int_equal(eng__rate_count(&r, t0 + 91 * 60000), 0);
+	/* A long silence clears everything at once. */
+	eng__rate_add(&r, t0 + 100 * 60000);
+	assert_int_equal(eng__rate_count(&r, t0 + 1000 * 60000), 0);
+}
+
+/* The one check: caps on concurrent calls and on calls per hour of the tenant and of a
+ * user, a refusal on the call's timeline, and a slot given back when the call ends. */
+static void test_check_caps_and_timeline(void **state)
+{
+	struct cfg_user cu = {.username = "alice"};
+	struct cfg_tenant ct = {
+	    .id = "acme",
+	    .country = "PL",
+	    .outbound = {
+		.block_defaults = true, .max_concurrent = 2, .per_hour = 3, .per_user_hour = 1}};
+	struct eng_tenant t = {.ct = &ct};
+	struct eng_user u = {.cu = &cu, .t = &t};
+	struct call c[4];
+
+	for (size_t i = 0; i < 4; i++) {
+		c[i] = (struct call){.id = i + 1, .t = &t, .timeline = json_array()};
+		assert_non_null(c[i].timeline);
+	}
+	assert_int_equal(eng__outbound_check(&c[0], "+48221234567", ENG_VIA_PHONE, &u), 0);
+	/* alice's one call this hour is used up; a flow's transfer is nobody's. */
+	assert_int_equal(eng__outbound_check(&c[1], "+48221234567", ENG_VIA_PHONE, &u), EPERM);
+	assert_int_equal(eng__outbound_check(&c[1], "+48221234567", ENG_VIA_FLOW, NULL), 0);
+	assert_int_equal(t.ob_active, 2);
+	/* A second leg of a call already counted takes no new slot. */
+	assert_int_equal(eng__outbound_check(&c[1], "+48221234568", ENG_VIA_FLOW, NULL), 0);
+	assert_int_equal(t.ob_active, 2);
+	assert_int_equal(eng__outbound_check(&c[2], "+48221234567", ENG_VIA_OVERFLOW, NULL), EPERM);
+	eng__outbound_release(&c[0]);
+	assert_int_equal(t.ob_active, 1);
+	/* A slot is free, but the tenant placed 3 legs this hour. */
+	assert_int_equal(eng__outbound_check(&c[2], "+48221234567", ENG_VIA_OVERFLOW, NULL), EPERM);
+	assert_int_equal(eng__outbound_check(&c[3], "+881612345678", ENG_VIA_CALLBACK, NULL),
+			 EPERM);
+	assert_int_equal(json_array_size(c[1].timeline), 1);
+	assert_string_equal(
+	    json_string_value(json_object_get(json_array_get(c[1].timeline, 0), "reason")),
+	    "user_hour_cap");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_array_get(c[2].timeline, 1), "reason")),
+	    "tenant_hour_cap");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_array_get(c[2].timeline, 0), "reason")),
+	    "concurrent_cap");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_array_get(c[3].timeline, 0), "reason")),
+	    "blocked_prefix");
+	for (size_t i = 0; i < 4; i++)
+		json_decref(c[i].timeline);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_addr_match_hosts_and_networks),
 	    cmocka_unit_test(test_trunk_source_by_uri_host_or_inbound_from),
 	    cmocka_unit_test(test_trunk_choice_follows_routes_then_default),
+	    cmocka_unit_test(test_prefix_rules_block_premium_and_satellite_by_default),
+	    cmocka_unit_test(test_prefix_rules_allow_and_block_lists),
+	    cmocka_unit_test(test_rate_counts_the_last_hour),
+	    cmocka_unit_test(test_check_caps_and_timeline),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
