@@ -254,7 +254,12 @@ uint32_t eng__play(struct call *c, const struct media_item *items, size_t n, boo
 void eng__play_then_hangup(struct call *c, const struct media_item *items, size_t n);
 
 /* queue.c: the ACD driven by calls */
+/* Tenant reason_codes[i] is ACD not-ready reason i + ENG_REASON_BASE. */
+#define ENG_REASON_BASE 2
 int eng__acd_start(struct engine *e);
+/* Sets the tenant's timer for the ACD's next deadline, if that changed: call after every
+ * call into the tenant's ACD. */
+void eng__acd_arm(struct eng_tenant *t);
 /* For `centrala check` and `serve`: queue strategy and service-level formula names,
  * errors recorded in cfg->cy with their positions; returns how many. */
 size_t eng__acd_check(struct cfg *cfg);
@@ -283,14 +288,17 @@ void eng__queue_callback_result(struct call *c, bool answered);
 /* A call answered from a queue ended: the agent starts wrap-up. Returns that agent when
  * it is in wrap-up now (the call's record waits for its end), else NULL. */
 struct eng_user *eng__queue_call_ended(struct call *c);
-/* The first local midnight after `now` (epoch ms) in timezone tz (a calendar; NULL:
- * UTC), DST-correct. */
+/* midnight.c: the first local midnight after `now` (epoch ms) in timezone tz (a
+ * calendar; NULL: UTC), DST-correct; the same for a tenant (its t->tz). */
 int64_t eng__next_midnight(const struct ivr_calendar *tz, int64_t now);
-/* Once a minute: one log line of live figures per queue; "today" counters are zeroed at
- * each tenant's local midnight. */
+int64_t eng__tenant_next_midnight(const struct eng_tenant *t, int64_t now);
+/* Opens the tenant's timezone (t->tz, NULL: UTC) and sets its next counters reset. */
+void eng__tz_open(struct eng_tenant *t);
+/* stats.c: once a minute, one log line of live figures per queue; "today" counters are
+ * zeroed at each tenant's local midnight. */
 void eng__queue_minute(struct engine *e);
-/* Agents on a call the ACD did not route (direct, internal): busy for the ACD while it
- * lasts, marked when bridged and released when it ends or is transferred. */
+/* feature.c: agents on a call the ACD did not route (direct, internal): busy for the ACD
+ * while it lasts, marked when bridged and released when it ends or is transferred. */
 void eng__agents_external_on(struct call *c);
 void eng__agents_external_off(struct call *c);
 /* Phone registrations (auto_ready) and feature codes dialled from a phone. */
@@ -337,7 +345,7 @@ void eng__queue_dirty(struct eng_queue *q);
 /* Once a second: queue.stats for the queues that changed. */
 void eng__queue_stats_tick(struct engine *e);
 
-/* queue.c: agent state from the API (the same paths as the feature codes) */
+/* feature.c: agent state from the API (the same paths as the feature codes) */
 /* 0, EINVAL (unknown reason code), EPERM (not an agent) or the ACD's errno. */
 int eng__agent_set_state(struct eng_user *u, enum acd_state to, const char *reason);
 const char *eng__reason_name(const struct eng_tenant *t, uint16_t r);

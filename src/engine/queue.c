@@ -5,7 +5,9 @@
  * what the phones do (answer, decline, silence) goes back to the ACD as accept, reject
  * or a ring timeout. Agent state changes are logged and written to the store's agent
  * state log as closed spans. The ACD keeps time on the monotonic clock; one su_timer per
- * tenant is armed for its next deadline after every call into the library.
+ * tenant is armed for its next deadline after every call into the library
+ * (eng__acd_arm). Agents' phones and feature codes are in feature.c, the per-minute
+ * figures in stats.c, the tenant's midnight in midnight.c.
  */
 #include "engine/engine_int.h"
 
@@ -17,18 +19,8 @@
 #include "core/clock.h"
 #include "core/log.h"
 
-#define REASON_BASE 2 /* tenant reason_codes[i] is ACD reason i + REASON_BASE */
 /* Callers remembered for the preferred (sticky) agent; the map keeps no more. */
 #define LAST_AGENT_MAX 200000
-
-const char *eng__reason_name(const struct eng_tenant *t, uint16_t r)
-{
-	if (r == ACD_REASON_NO_ANSWER)
-		return "no_answer";
-	if (r >= REASON_BASE && (size_t)(r - REASON_BASE) < t->ct->nreason_codes)
-		return t->ct->reason_codes[r - REASON_BASE];
-	return NULL;
-}
 
 static const char *lang_of(const struct call *c)
 {
@@ -38,7 +30,6 @@ static const char *lang_of(const struct call *c)
 }
 
 static void timer_cb(su_root_magic_t *magic, su_timer_t *tm, su_timer_arg_t *arg);
-static void tz_open(struct eng_tenant *t);
 
 /* Sets the tenant's timer for the ACD's next deadline, if that changed. */
 static void arm(struct eng_tenant *t)
@@ -64,6 +55,11 @@ static void timer_cb(su_root_magic_t *magic, su_timer_t *tm, su_timer_arg_t *arg
 	(void)tm;
 	t->acd_deadline = ACD_NEVER;
 	acd_tick(t->acd, clock_mono_ms());
+	arm(t);
+}
+
+void eng__acd_arm(struct eng_tenant *t)
+{
 	arm(t);
 }
 
@@ -515,7 +511,7 @@ static int tenant_start(struct engine *e, struct eng_tenant *t)
 	p.seed = (uint64_t)clock_mono_us();
 	if ((err = acd_new(&p, &h, &t->acd)) || (err = strmap_create(1024, &t->last_agent)))
 		return err;
-	tz_open(t);
+	eng__tz_open(t);
 	if (!(t->acd_timer = su_timer_create(su_root_task(e->root), 0)))
 		return ENOMEM;
 	/* Queues first without relaxation (a step may name a later queue), then with. */
@@ -946,187 +942,4 @@ struct eng_user *eng__queue_call_ended(struct call *c)
 	if (u && (acd_agent_info(c->t->acd, u->agent, &ai) || ai.state != ACD_STATE_WRAP_UP))
 		u = NULL;
 	return u;
-}
-
-/* ---- agents' phones ---- */
-
-static void external_mark(struct call *c, struct eng_user *u)
-{
-	if (!u || u->agent == ACD_NONE || !u->t->acd || c->next >= 2)
-		return;
-	if (c->next == 1 && c->ext[0] == u)
-		return;
-	if (acd_agent_external(u->t->acd, u->agent, ACD_CH_VOICE, true, clock_mono_ms()))
-		return;
-	c->ext[c->next++] = u;
-	arm(u->t);
-}
-
-void eng__agents_external_on(struct call *c)
-{
-	if (c->contact != ACD_NONE)
-		return; /* the ACD routed this one: the agent is busy on it already */
-	external_mark(c, c->target_user);
-	external_mark(c, c->caller_user);
-}
-
-void eng__agents_external_off(struct call *c)
-{
-	for (size_t i = 0; i < c->next; i++) {
-		struct eng_user *u = c->ext[i];
-		acd_agent_external(u->t->acd, u->agent, ACD_CH_VOICE, false, clock_mono_ms());
-		arm(u->t);
-	}
-	c->next = 0;
-}
-
-void eng__agent_registered(struct eng_user *u, size_t ncontacts)
-{
-	struct eng_tenant *t = u->t;
-	struct acd_agent_info info;
-
-	if (u->agent == ACD_NONE || !u->cu->auto_ready || !t->acd ||
-	    acd_agent_info(t->acd, u->agent, &info))
-		return;
-	if (ncontacts && info.presence == ACD_STATE_LOGGED_OUT)
-		acd_agent_set_state(t->acd, u->agent, ACD_STATE_READY, 0, clock_mono_ms());
-	else if (!ncontacts && info.presence != ACD_STATE_LOGGED_OUT)
-		acd_agent_set_state(t->acd, u->agent, ACD_STATE_LOGGED_OUT, 0, clock_mono_ms());
-	arm(t);
-}
-
-int eng__agent_feature(struct eng_user *u, const char *code)
-{
-	struct eng_tenant *t = u->t;
-	uint64_t now = clock_mono_ms();
-	uint16_t reason = 0;
-	int err;
-
-	if (code[0] != '*' || code[1] != '2' || code[2] < '1' || code[2] > '4')
-		return ENOENT;
-	if (code[3] && (code[2] != '2' || code[4]))
-		return ENOENT;
-	if (u->agent == ACD_NONE || !t->acd)
-		return EPERM;
-	switch (code[2]) {
-	case '1':
-		err = acd_agent_set_state(t->acd, u->agent, ACD_STATE_READY, 0, now);
-		break;
-	case '2':
-		if (code[3]) {
-			unsigned d = (unsigned)(code[3] - '0');
-			if (code[3] < '1' || code[3] > '9' || d > t->ct->nreason_codes)
-				return EINVAL;
-			reason = (uint16_t)(d - 1 + REASON_BASE);
-		}
-		err = acd_agent_set_state(t->acd, u->agent, ACD_STATE_NOT_READY, reason, now);
-		break;
-	case '3':
-		err = acd_agent_set_state(t->acd, u->agent, ACD_STATE_LOGGED_OUT, 0, now);
-		break;
-	default:
-		err = acd_agent_end_wrap_up(t->acd, u->agent, now);
-		if (err == EALREADY)
-			err = 0;
-		break;
-	}
-	log_info("engine", "tenant=%s event=feature_code agent=%s code=%s err=%d", t->ct->id,
-		 u->cu->username, code, err);
-	arm(t);
-	return err;
-}
-
-int eng__agent_set_state(struct eng_user *u, enum acd_state to, const char *reason)
-{
-	struct eng_tenant *t = u->t;
-	uint16_t r = 0;
-	int err;
-
-	if (u->agent == ACD_NONE || !t->acd)
-		return EPERM;
-	if (reason) {
-		size_t i;
-		for (i = 0; i < t->ct->nreason_codes && strcmp(t->ct->reason_codes[i], reason); i++)
-			;
-		if (i == t->ct->nreason_codes)
-			return EINVAL;
-		r = (uint16_t)(i + REASON_BASE);
-	}
-	err = acd_agent_set_state(t->acd, u->agent, to, r, clock_mono_ms());
-	arm(t);
-	return err;
-}
-
-/* ---- figures ---- */
-
-static double or_zero(double v)
-{
-	return v < 0 ? 0 : v;
-}
-
-#define DAY_MS (24 * 3600 * 1000LL)
-
-/* The first local midnight after `now` in the tenant's timezone (DST-correct: the
- * offset is taken at the candidate instant). */
-int64_t eng__next_midnight(const struct ivr_calendar *tz, int64_t now)
-{
-	int64_t off = tz ? (int64_t)ivr_calendar_utc_offset(tz, now) * 1000 : 0;
-	int64_t local_day = (now + off) / DAY_MS * DAY_MS + DAY_MS;
-	int64_t at = local_day - off;
-
-	if (tz)
-		at = local_day - (int64_t)ivr_calendar_utc_offset(tz, at) * 1000;
-	return at > now ? at : now + DAY_MS;
-}
-
-static int64_t next_midnight(const struct eng_tenant *t, int64_t now)
-{
-	return eng__next_midnight(t->tz, now);
-}
-
-/* A calendar with no hours, only to read the tenant's timezone offsets. */
-static void tz_open(struct eng_tenant *t)
-{
-	struct cy *cy = NULL;
-
-	if (cy_load_string("timezone", "{}", &cy) || !cy_root(cy) ||
-	    ivr_calendar_load(cy, cy_root(cy), "timezone", NULL, t->ct->timezone, &t->tz))
-		t->tz = NULL;
-	cy_free(cy);
-	t->next_reset_ms = next_midnight(t, clock_wall_ms());
-}
-
-void eng__queue_minute(struct engine *e)
-{
-	uint64_t now = clock_mono_ms();
-	int64_t wall = clock_wall_ms();
-
-	for (size_t i = 0; i < e->ntenants; i++) {
-		struct eng_tenant *t = &e->tenants[i];
-		if (t->acd && wall >= t->next_reset_ms) {
-			acd_stats_reset(t->acd, now);
-			t->next_reset_ms = next_midnight(t, wall);
-			log_info("engine", "tenant=%s event=counters_reset", t->ct->id);
-		}
-		for (size_t j = 0; t->acd && j < t->nqueues; j++) {
-			struct acd_queue_stats st;
-			if (acd_queue_stats(t->acd, t->queues[j].id, now, &st))
-				continue;
-			log_info(
-			    "engine",
-			    "tenant=%s event=queue_stats queue=%s waiting=%u longest_wait_ms=%llu "
-			    "ready=%u busy=%u wrap_up=%u not_ready=%u offered=%llu "
-			    "answered=%llu abandoned=%llu abandoned_short=%llu sl_pct=%.1f "
-			    "asa_s=%.1f aht_s=%.1f",
-			    t->ct->id, t->queues[j].cq->id, st.waiting,
-			    (unsigned long long)st.longest_wait_ms, st.agents[ACD_STATE_READY],
-			    st.agents[ACD_STATE_BUSY] + st.agents[ACD_STATE_RESERVED],
-			    st.agents[ACD_STATE_WRAP_UP], st.agents[ACD_STATE_NOT_READY],
-			    (unsigned long long)st.c.offered, (unsigned long long)st.c.answered,
-			    (unsigned long long)st.c.abandoned,
-			    (unsigned long long)st.c.abandoned_short,
-			    or_zero(st.service_level) * 100.0, or_zero(st.asa_ms) / 1000.0,
-			    or_zero(st.aht_ms) / 1000.0);
-		}
-	}
 }
