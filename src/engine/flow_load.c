@@ -22,14 +22,6 @@ struct check_env {
 	struct eng_tenant *t; /* NULL for `centrala check` */
 };
 
-static bool trunk_exists(const struct cfg_tenant *ct, const char *name)
-{
-	for (size_t i = 0; i < ct->ntrunks; i++)
-		if (!strcmp(ct->trunks[i].id, name))
-			return true;
-	return false;
-}
-
 static bool flow_ref_exists(void *arg, enum ivr_ref kind, const char *name)
 {
 	const struct check_env *ce = arg;
@@ -44,7 +36,7 @@ static bool flow_ref_exists(void *arg, enum ivr_ref kind, const char *name)
 	case IVR_REF_FLOW:
 		return cfg_flow_find(ce->ct, name) != NULL;
 	case IVR_REF_TRUNK:
-		return trunk_exists(ce->ct, name);
+		return cfg_trunk_find(ce->ct, name) != NULL;
 	}
 	return false;
 }

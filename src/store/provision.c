@@ -17,6 +17,7 @@
 #include <jansson.h>
 #include <sodium.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -337,9 +338,12 @@ static int sync_obj(struct prov *p, const char *tenant, enum store__obj obj, con
 }
 
 /* Deletes the rows of a table whose key `keep` does not recognise. */
+static bool listed(const struct cfg_tenant *t, int o, const char *k);
+
+/* Deletes the tenant's stored objects of kind o (OBJ_*, or OBJ_USERS) that its
+ * configuration no longer lists. */
 static int prune(struct prov *p, const char *tenant, enum store__q keys_q, enum store__q del_q,
-		 const char *object, bool (*keep)(const struct cfg_tenant *, const char *),
-		 const struct cfg_tenant *t)
+		 const char *object, int o, const struct cfg_tenant *t)
 {
 	struct store__param prm[2] = {store__text(tenant), store__text(NULL)};
 	char **gone = NULL, **ng;
@@ -351,7 +355,7 @@ static int prune(struct prov *p, const char *tenant, enum store__q keys_q, enum 
 	while (store__row(p->db, keys_q, &err)) {
 		const char *k = store__col_text(p->db, keys_q, 0);
 
-		if (!k || keep(t, k))
+		if (!k || listed(t, o, k))
 			continue;
 		if (!(ng = realloc(gone, (n + 1) * sizeof(*gone))) || !(ng[n] = strdup(k))) {
 			gone = ng ? ng : gone;
@@ -376,79 +380,64 @@ static int prune(struct prov *p, const char *tenant, enum store__q keys_q, enum 
 	return err;
 }
 
-static bool has_user(const struct cfg_tenant *t, const char *k)
+/* Users are pruned like the objects; their kind comes after OBJ_*. */
+#define OBJ_USERS OBJ_COUNT
+
+/* How many objects of kind o (OBJ_*, or OBJ_USERS) the tenant lists, and the key of the
+ * i-th (i below that count). */
+static size_t listed_count(const struct cfg_tenant *t, int o)
 {
-	for (size_t i = 0; i < t->nusers; i++)
-		if (!strcmp(t->users[i].username, k))
-			return true;
-	return false;
+	static const size_t off[OBJ_COUNT + 1] = {
+	    [OBJ_QUEUE] = offsetof(struct cfg_tenant, nqueues),
+	    [OBJ_NUMBER] = offsetof(struct cfg_tenant, nnumbers),
+	    [OBJ_TRUNK] = offsetof(struct cfg_tenant, ntrunks),
+	    [OBJ_FLOW] = offsetof(struct cfg_tenant, nflows),
+	    [OBJ_CALENDAR] = offsetof(struct cfg_tenant, ncalendars),
+	    [OBJ_REASON] = offsetof(struct cfg_tenant, nreason_codes),
+	    [OBJ_DISPOSITION] = offsetof(struct cfg_tenant, ndispositions),
+	    [OBJ_USERS] = offsetof(struct cfg_tenant, nusers),
+	};
+	return *(const size_t *)((const char *)t + off[o]);
 }
 
-static bool has_queue(const struct cfg_tenant *t, const char *k)
+static const char *listed_key(const struct cfg_tenant *t, int o, size_t i)
 {
-	for (size_t i = 0; i < t->nqueues; i++)
-		if (!strcmp(t->queues[i].id, k))
-			return true;
-	return false;
+	switch (o) {
+	case OBJ_QUEUE:
+		return t->queues[i].id;
+	case OBJ_NUMBER:
+		return t->numbers[i].number;
+	case OBJ_TRUNK:
+		return t->trunks[i].id;
+	case OBJ_FLOW:
+		return t->flows[i].name;
+	case OBJ_CALENDAR:
+		return t->calendars[i].name;
+	case OBJ_REASON:
+		return t->reason_codes[i];
+	case OBJ_DISPOSITION:
+		return t->dispositions[i];
+	default:
+		return t->users[i].username;
+	}
 }
 
-static bool has_number(const struct cfg_tenant *t, const char *k)
+/* True when the tenant's configuration lists an object of kind o with key k. */
+static bool listed(const struct cfg_tenant *t, int o, const char *k)
 {
-	for (size_t i = 0; i < t->nnumbers; i++)
-		if (!strcmp(t->numbers[i].number, k))
-			return true;
-	return false;
-}
-
-static bool has_trunk(const struct cfg_tenant *t, const char *k)
-{
-	for (size_t i = 0; i < t->ntrunks; i++)
-		if (!strcmp(t->trunks[i].id, k))
-			return true;
-	return false;
-}
-
-static bool has_flow(const struct cfg_tenant *t, const char *k)
-{
-	for (size_t i = 0; i < t->nflows; i++)
-		if (!strcmp(t->flows[i].name, k))
-			return true;
-	return false;
-}
-
-static bool has_calendar(const struct cfg_tenant *t, const char *k)
-{
-	for (size_t i = 0; i < t->ncalendars; i++)
-		if (!strcmp(t->calendars[i].name, k))
-			return true;
-	return false;
-}
-
-static bool has_reason(const struct cfg_tenant *t, const char *k)
-{
-	for (size_t i = 0; i < t->nreason_codes; i++)
-		if (!strcmp(t->reason_codes[i], k))
-			return true;
-	return false;
-}
-
-static bool has_disposition(const struct cfg_tenant *t, const char *k)
-{
-	for (size_t i = 0; i < t->ndispositions; i++)
-		if (!strcmp(t->dispositions[i], k))
+	for (size_t i = 0, n = listed_count(t, o); i < n; i++)
+		if (!strcmp(listed_key(t, o, i), k))
 			return true;
 	return false;
 }
 
 static int prune_tenant(struct prov *p, const struct cfg_tenant *t)
 {
-	static bool (*const keep[OBJ_COUNT])(const struct cfg_tenant *, const char *) = {
-	    has_queue, has_number, has_trunk, has_flow, has_calendar, has_reason, has_disposition};
-	int err = prune(p, t->id, Q_USER_KEYS, Q_USER_DELETE, "user", has_user, t);
+	int err = prune(p, t->id, Q_USER_KEYS, Q_USER_DELETE, "user", OBJ_USERS, t);
 
 	for (int o = 0; o < OBJ_COUNT && !err; o++)
 		err = prune(p, t->id, Q_OBJ(o, OBJ_OP_KEYS), Q_OBJ(o, OBJ_OP_DELETE), obj_names[o],
-			    keep[o], t);
+			    o, t);
 	return err;
 }
 
