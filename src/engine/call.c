@@ -336,16 +336,6 @@ int eng__route_user(struct call *c, struct eng_user *u)
 	return 0;
 }
 
-int eng__route_number(struct call *c, const char *number, const char *trunk)
-{
-	enum eng_via via = c->callback	 ? ENG_VIA_CALLBACK
-			   : c->ivr	 ? ENG_VIA_FLOW
-			   : c->outbound ? ENG_VIA_PHONE
-					 : ENG_VIA_OVERFLOW;
-
-	return eng__dial_out(c, number, trunk, via, via == ENG_VIA_PHONE ? c->caller_user : NULL);
-}
-
 int eng__dial_out(struct call *c, const char *number, const char *trunk, enum eng_via via,
 		  struct eng_user *user)
 {

@@ -241,12 +241,10 @@ int eng__call_answer(struct call *c);
 int eng__route_user(struct call *c, struct eng_user *u);
 /* Rings `number` through trunk `trunk` of the call's tenant (NULL: the one the tenant's
  * rules choose, eng__trunk_choose), after the outbound check for `via` (user: the phone
- * user who dialled, or NULL). 0 or errno; EPERM when the check refused it. */
+ * user who dialled, or NULL). The only way to a trunk: the API and campaigns use it too.
+ * 0 or errno; EPERM when the check refused it. */
 int eng__dial_out(struct call *c, const char *number, const char *trunk, enum eng_via via,
 		  struct eng_user *user);
-/* eng__dial_out with `via` taken from the call's state (callback, flow, queue overflow,
- * a phone's own call). */
-int eng__route_number(struct call *c, const char *number, const char *trunk);
 /* Plays items to the caller; returns the play id (MEDIA_EV_PLAY_DONE comes back to the
  * flow or queue code that asked, by the call's state). */
 uint32_t eng__play(struct call *c, const struct media_item *items, size_t n, bool loop);
