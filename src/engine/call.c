@@ -21,8 +21,6 @@
 #define LEG_EXTRA 15u	      /* a third party: supervisor, conference guest, consulted target */
 #define PLAY_CALL 0x80000000u /* ids of plays started here and in queue.c */
 
-static const struct cfg_trunk *trunk_find(const struct cfg_tenant *ct, const char *id);
-
 static uint64_t owner_of(const struct call *c, unsigned leg)
 {
 	return c->id << 4 | leg;
@@ -269,8 +267,10 @@ int eng__dial_extra(struct call *c, struct eng_user *u, const char *number)
 		d.uri = contacts[0];
 		d.from_user = c->from[0] ? c->from : "anonymous";
 	} else {
-		if (!(tk = trunk_find(c->t->ct, NULL)) || !number || !number[0])
+		if (!(tk = eng__trunk_choose(c->t->ct, number, NULL)) || !number || !number[0])
 			return ENOENT;
+		if ((err = eng__outbound_check(c, number, ENG_VIA_API, NULL)))
+			return err;
 		snprintf(uri, sizeof(uri), "sip:%s@%s", number,
 			 strncmp(tk->uri, "sip:", 4) ? tk->uri : tk->uri + 4);
 		d.uri = uri;

@@ -57,7 +57,7 @@ void eng__click_answered(struct call *c, struct sip_leg *leg)
 		media_play(sip_leg_media(leg), &r);
 		snprintf(c->from, sizeof(c->from), "%s",
 			 u && u->cu->sip_user ? u->cu->sip_user : c->agent);
-		if (eng__route_number(c, c->to, NULL)) {
+		if (eng__dial_out(c, c->to, NULL, ENG_VIA_API, u)) {
 			eng__timeline(c, "dial_failed", "number", c->to);
 			c->hangup_by = "system";
 			sip_leg_hangup(c->b, 0);
@@ -120,7 +120,7 @@ int eng__transfer_blind(struct call *c, struct eng_user *u, struct eng_queue *q,
 	else if (flow)
 		err = eng__flow_enter(c, flow);
 	else
-		err = eng__route_number(c, number, NULL);
+		err = eng__dial_out(c, number, NULL, ENG_VIA_TRANSFER, NULL);
 	if (err) {
 		log_info("engine", "tenant=%s call=%llu event=transfer_failed to=%s err=%s",
 			 c->t->ct->id, (unsigned long long)c->id, to, strerror(err));

@@ -36,11 +36,11 @@ struct eng_rate {
 /* What asked for a leg through a trunk, for the outbound check and its log. */
 enum eng_via {
 	ENG_VIA_PHONE,	  /* a phone dialled an outside number */
-	ENG_VIA_TRANSFER, /* a phone's transfer */
+	ENG_VIA_TRANSFER, /* a blind transfer (the API's, or a phone's REFER) */
 	ENG_VIA_FLOW,	  /* a flow's transfer node */
 	ENG_VIA_OVERFLOW, /* a queue's overflow to a number */
 	ENG_VIA_CALLBACK, /* a callback or virtual hold */
-	ENG_VIA_API,
+	ENG_VIA_API,	  /* the API: click-to-dial, consultation, conference */
 	ENG_VIA_CAMPAIGN,
 };
 
@@ -428,8 +428,8 @@ unsigned eng__rate_count(struct eng_rate *r, int64_t now_ms);
 void eng__rate_add(struct eng_rate *r, int64_t now_ms);
 const char *eng__via_name(enum eng_via via);
 /* The one check every leg through a trunk passes, before it is placed: prefix rules,
- * calling hours (phone and campaign calls), the tenant's concurrent cap and calls per
- * hour, and `user`'s calls per hour (the phone user who dialled, or NULL). 0 (counted
+ * calling hours (agent-dialled: phone, API and campaign calls), the tenant's concurrent cap and
+ * calls per hour, and `user`'s calls per hour (the phone user who dialled, or NULL). 0 (counted
  * against the caps) or EPERM (refused: logged event=outbound_refused with the reason,
  * and on the call's timeline). */
 int eng__outbound_check(struct call *c, const char *number, enum eng_via via,

@@ -7,7 +7,8 @@
  * matching `outbound.routes` prefix, else `outbound.trunk`, else the first trunk.
  *
  * Every leg the server places through a trunk, whatever asked for it (a phone, a flow's
- * transfer, a queue's overflow, a callback, later the API and campaigns), passes one
+ * transfer, a queue's overflow, a callback, the API's click-to-dial, transfers and
+ * consultations, later campaigns), passes one
  * check first, eng__outbound_check: the destination's prefix against the tenant's
  * allowed and blocked ones (premium-rate and satellite ranges blocked by default), the
  * calling hours for agent-dialled calls, the cap on concurrent outside calls, and the
@@ -289,7 +290,8 @@ int eng__outbound_check(struct call *c, const char *number, enum eng_via via, st
 	int64_t now = clock_wall_ms();
 	const char *why = eng__outbound_refusal(t->ct, number);
 
-	if (!why && o->hours && (via == ENG_VIA_PHONE || via == ENG_VIA_CAMPAIGN)) {
+	if (!why && o->hours &&
+	    (via == ENG_VIA_PHONE || via == ENG_VIA_API || via == ENG_VIA_CAMPAIGN)) {
 		const struct ivr_calendar *cal = eng__calendar(t, o->hours);
 		if (cal && !ivr_calendar_is_open(cal, now))
 			why = "outside_hours";
