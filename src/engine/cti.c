@@ -369,6 +369,11 @@ static void dial(struct engine *e, struct eng_tenant *t, const struct api_cmd *m
 					       : "the tenant has no trunk");
 		return;
 	}
+	if (err == EPERM) {
+		api_reply_error(e->api, m->req, 403, "refused",
+				"the tenant's outbound rules refuse this number");
+		return;
+	}
 	if (err) {
 		api_reply_error(e->api, m->req, 503, "busy", strerror(err));
 		return;

@@ -17,8 +17,18 @@ int eng__click_dial(struct eng_user *u, const char *number, struct call **out)
 	struct eng_tenant *t = u->t;
 	struct call *c;
 
+	const char *why;
+
 	if (!t->ct->ntrunks || !u->cu->sip_user || !u->ncontacts)
 		return ENOENT;
+	/* A number the tenant may not dial is refused before the agent's phone rings (the
+	 * full check, caps included, runs when the customer's leg is placed). */
+	if ((why = eng__outbound_refusal(t->ct, number))) {
+		log_warn("engine",
+			 "tenant=%s event=outbound_refused reason=%s via=api number=%s user=%s",
+			 t->ct->id, why, number, u->cu->username);
+		return EPERM;
+	}
 	if (!(c = eng__call_new(t->e, t)))
 		return ENOMEM;
 	c->click = true;

@@ -357,7 +357,8 @@ int eng__agent_queue_member(struct eng_user *u, const char *queue, bool member);
 	"<http://127.0.0.1/>;info=alert-autoanswer\r\n"
 /* Click-to-dial for agent u: u's phones are rung (auto-answer hinted), then `number`
  * through the tenant's trunk. Writes the new call to *out. 0, ENOENT (no phone
- * registered, no trunk), ENOMEM. */
+ * registered, no trunk), EPERM (the tenant's outbound rules refuse the number, logged),
+ * ENOMEM. */
 int eng__click_dial(struct eng_user *u, const char *number, struct call **out);
 void eng__click_answered(struct call *c, struct sip_leg *leg);
 void eng__click_failed(struct call *c, int status);

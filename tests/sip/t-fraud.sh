@@ -12,7 +12,9 @@
 #    +881612345678: refused (blocked_prefix, via=flow), the flow takes `failed`.
 # 4. A registered, authenticated phone dials a premium/satellite prefix: alice dials
 #    +881612345678 and 0048701234567 (PL 70x premium): 403, reason blocked_prefix.
-# 5. A burst beyond the caps: alice dials +48221234567 three times; the carrier gets
+# 5. The API's click-to-dial to a satellite number: 403 "refused", alice's phone is not
+#    rung.
+# 6. A burst beyond the caps: alice dials +48221234567 three times; the carrier gets
 #    two INVITEs (486 each), the third is refused (user_hour_cap) with 403.
 # The carrier sees exactly the two INVITEs of 5; every refusal is logged with its reason
 # and is on the interaction's timeline.
@@ -34,7 +36,7 @@ tenants:
     language: en
     country: PL
     users:
-      - {username: alice, sip: {user: alice, password: alice-pw}}
+      - {username: alice, password: alice-secret, roles: [agent], sip: {user: alice, password: alice-pw}}
     queues:
       - {id: support, strategy: longest-idle, callback_digit: "1"}
     numbers:
@@ -106,7 +108,21 @@ wait_log 'event=outbound_refused reason=blocked_prefix via=phone number=\+881612
 dial premium 0048701234567 403 6
 wait_log 'event=outbound_refused reason=blocked_prefix via=phone number=0048701234567 user=alice' 5
 
-# 5. A burst beyond alice's calls per hour.
+# 5. Click-to-dial through the API.
+wait_log 'event=http_listening' 5
+"$PYTHON" - "$API_PORT" "$SCEN" <<'PY' || fail "click-to-dial to a satellite number was not refused"
+import sys
+sys.path.insert(0, sys.argv[2])
+from api import Api
+api = Api(int(sys.argv[1]))
+alice = api.login("acme", "alice", "alice-secret")
+st, b, _ = api.call("POST", "/api/v1/calls", alice, {"number": "+881612345678"})
+assert st == 403 and b["error"]["code"] == "refused", (st, b)
+PY
+wait_log 'tenant=acme event=outbound_refused reason=blocked_prefix via=api number=\+881612345678 user=alice' 5
+expect_no_log 'event=click_to_dial'
+
+# 6. A burst beyond alice's calls per hour.
 dial burst1 "$OK_NUMBER" 486 7
 dial burst2 "$OK_NUMBER" 486 8
 dial burst3 "$OK_NUMBER" 403 9
