@@ -12,7 +12,7 @@ start_server
 register_agent bob bob-pw "$(peer_port 4)" "$(peer_port 3)"
 rc=0
 sipp_run register-alice 15 "$(scen register.xml)" -p "$(peer_port 1)" -m 1 \
-	-au alice -ap alice-pw -key user alice -key domain "$ACME_DOMAIN" \
+	-au alice -ap alice-pw -auth_uri "$ACME_DOMAIN" -key user alice -key domain "$ACME_DOMAIN" \
 	-key contact_port "$(peer_port 2)" -key expires 30 || rc=$?
 expect_sipp_ok register-alice "$rc"
 wait_log "event=registered user=alice " 5
