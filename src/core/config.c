@@ -40,7 +40,7 @@ static const char *const top_keys[] = {"sip",	     "rtp",	"http",	      "store",
 				       "tts",	     "tenants", NULL};
 static const char *const sip_keys[] = {"listen",     "user_agent", "auth_fail_limit",
 				       "auth_block", "nonce_ttl",  NULL};
-static const char *const rtp_keys[] = {"address", "ports", "workers", NULL};
+static const char *const rtp_keys[] = {"address", "ports", "workers", "io", NULL};
 static const char *const http_keys[] = {"listen", "tls", "static", "limits", NULL};
 static const char *const http_limit_keys[] = {"body_max",	 "ws_max",	"ws_per_token",
 					      "ws_queue_max",	 "rate_per_s",	"login_fail_max",
@@ -200,6 +200,13 @@ static void parse_rtp(struct cy *c, struct fy_node *n, struct cfg *cfg)
 	}
 	if (!cy_get_int(c, n, "rtp", "workers", false, 0, 256, &v))
 		cfg->media_workers = v;
+	if (!cy_get_str(c, n, "rtp", "io", false, &s)) {
+		if (strcmp(s, "auto") && strcmp(s, "uring") && strcmp(s, "epoll"))
+			cy_error(c, cy_get(n, "io"), "rtp.io",
+				 "expected auto, uring or epoll, got \"%s\"", s);
+		else
+			snprintf(cfg->rtp_io, sizeof(cfg->rtp_io), "%s", s);
+	}
 }
 
 static int parse_skills(struct cy *c, struct fy_node *n, const char *path, struct cfg_skill **out,

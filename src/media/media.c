@@ -5,6 +5,7 @@
  * queues a command to the session's worker. Workers apply commands in order.
  */
 #include "media/media_int.h"
+#include "media/uring.h"
 
 #include "core/clock.h"
 #include "core/log.h"
@@ -114,6 +115,20 @@ int media_create(const struct media_config *cfg, struct mq *events, struct media
 	inet_ntop(AF_INET, &cfg->address, addr, sizeof(addr));
 	snprintf(m->cname, sizeof(m->cname), "centrala-%08x@%s",
 		 (unsigned)(clock_mono_us() ^ getpid()), addr);
+	m->io = cfg->io == MEDIA_IO_EPOLL ? MEDIA_IO_EPOLL : MEDIA_IO_URING;
+	if (m->io == MEDIA_IO_URING) {
+		int perr = media__uring_probe();
+
+		if (perr && cfg->io == MEDIA_IO_URING) {
+			log_error("media", "event=io_uring_unavailable err=%s", strerror(perr));
+			err = perr;
+			goto fail;
+		}
+		if (perr) {
+			log_warn("media", "event=io_fallback io=epoll reason=%s", strerror(perr));
+			m->io = MEDIA_IO_EPOLL;
+		}
+	}
 	err = media__writer_start(m);
 	if (err)
 		goto fail;
@@ -122,8 +137,9 @@ int media_create(const struct media_config *cfg, struct mq *events, struct media
 		if (err)
 			goto fail_workers;
 	}
-	log_info("media", "event=started workers=%u ports=%u-%u address=%s max_sessions=%zu",
-		 m->nworkers, cfg->port_min, cfg->port_max, addr, cfg->max_sessions);
+	log_info("media", "event=started workers=%u ports=%u-%u address=%s max_sessions=%zu io=%s",
+		 m->nworkers, cfg->port_min, cfg->port_max, addr, cfg->max_sessions,
+		 media_io_name(m->io));
 	*out = m;
 	return 0;
 fail_workers:
@@ -561,4 +577,33 @@ void media_stats_get(const struct media *m, struct media_stats *out)
 	st.recordings = atomic_load(&m->recordings);
 	st.events_dropped = atomic_load(&m->events_dropped);
 	*out = st;
+}
+
+enum media_io media_io_path(const struct media *m)
+{
+	return m->io;
+}
+
+static const char *const io_names[] = {
+    [MEDIA_IO_AUTO] = "auto",
+    [MEDIA_IO_URING] = "uring",
+    [MEDIA_IO_EPOLL] = "epoll",
+};
+
+const char *media_io_name(enum media_io io)
+{
+	if ((unsigned)io >= sizeof(io_names) / sizeof(io_names[0]))
+		return NULL;
+	return io_names[io];
+}
+
+int media_io_parse(const char *name, enum media_io *out)
+{
+	for (size_t i = 0; i < sizeof(io_names) / sizeof(io_names[0]); i++) {
+		if (name && strcmp(name, io_names[i]) == 0) {
+			*out = (enum media_io)i;
+			return 0;
+		}
+	}
+	return EINVAL;
 }

@@ -37,12 +37,18 @@ enum media_dir {
 	MEDIA_DIR_INACTIVE,
 };
 
+/* How workers move packets. AUTO takes io_uring when the kernel and the process allow
+ * it (it may be disabled, e.g. in some container runtimes) and epoll otherwise; URING
+ * insists (media_create fails without it); EPOLL never tries io_uring. */
+enum media_io { MEDIA_IO_AUTO = 0, MEDIA_IO_URING, MEDIA_IO_EPOLL };
+
 struct media_config {
 	struct in_addr address;	     /* address RTP binds to and advertises */
 	uint16_t port_min, port_max; /* even RTP ports; RTCP on port+1 */
 	unsigned workers;	     /* worker threads, 0: one per core */
 	size_t max_sessions;	     /* preallocated session slots */
 	uint32_t rtp_timeout_ms;     /* MEDIA_EV_RTP_TIMEOUT after this long without RTP, 0: off */
+	enum media_io io;	     /* packet I/O of the workers */
 };
 
 /* What SDP negotiation decided for a leg. */
@@ -201,5 +207,11 @@ struct media_stats {
 	uint64_t worker_cpu_us;	 /* CPU time used by the worker threads */
 };
 void media_stats_get(const struct media *m, struct media_stats *out);
+/* The packet I/O the workers run: MEDIA_IO_URING or MEDIA_IO_EPOLL, never AUTO. */
+enum media_io media_io_path(const struct media *m);
+/* "auto", "uring" or "epoll"; NULL for a value out of range. */
+const char *media_io_name(enum media_io io);
+/* Parses one of those names. Returns 0, or EINVAL for anything else. */
+int media_io_parse(const char *name, enum media_io *out);
 
 #endif

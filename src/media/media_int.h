@@ -612,12 +612,19 @@ struct media__cmd {
 	} u;
 };
 
+struct media__uring;
+
 struct media__worker {
 	struct media *m;
 	unsigned id;
 	pthread_t thread;
 	bool started;
 	int epfd, tfd;
+	/* The io_uring path (uring.h), made by the worker thread itself; NULL: epoll. */
+	struct media__uring *uring;
+	sem_t ready; /* posted by the thread once its I/O is set up (start_err says how) */
+	int start_err;
+	unsigned turn_packets; /* datagrams handled in this loop turn (io_uring path) */
 	struct mq *cmds;
 	atomic_size_t e_count; /* sessions placed here (engine side, for balancing) */
 
@@ -683,6 +690,7 @@ struct media {
 	atomic_size_t recordings;
 	atomic_uint_fast64_t events_dropped;
 	struct media_mix *mixes; /* engine thread only */
+	enum media_io io;	 /* resolved at start: MEDIA_IO_URING or MEDIA_IO_EPOLL */
 };
 
 /* media.c */
@@ -716,8 +724,15 @@ void media__session_update_ticking(struct media__worker *w, struct media_session
 uint32_t media__rand(struct media__worker *w);
 
 /* rx.c */
+/* Epoll path: reads the session's RTP (or RTCP) socket until it is empty. */
 void media__rx_rtp(struct media__worker *w, struct media_session *s);
 void media__rx_rtcp(struct media__worker *w, struct media_session *s);
+/* io_uring path: one datagram received on the session's RTP (or RTCP) socket. `buf` may
+ * be rewritten in place. */
+void media__rx_packet(struct media__worker *w, struct media_session *s, uint8_t *buf, size_t len,
+		      const struct sockaddr_in *from);
+void media__rx_rtcp_packet(struct media__worker *w, struct media_session *s, const uint8_t *buf,
+			   size_t len, const struct sockaddr_in *from);
 /* Sends our report (with a BYE when `bye`). */
 void media__rtcp_send(struct media__worker *w, struct media_session *s, bool bye);
 /* Ends a received RFC 4733 event whose end packets never came. */
@@ -727,6 +742,14 @@ void media__play_end(struct media__worker *w, struct media_session *s, enum medi
 		     bool quiet);
 
 /* tx.c */
+/* Sends one datagram from `fd` (MSG_DONTWAIT: dropped when the socket is full) and counts
+ * it: at once on the epoll path, queued for the loop turn's submission on io_uring. */
+void media__send(struct media__worker *w, int fd, const void *buf, size_t len,
+		 const struct sockaddr_in *to);
+/* Hands queued sends to the kernel now (io_uring path; nothing to do on epoll). Called
+ * before an event goes to the engine, so that what was sent before the event (the end
+ * of a prompt, a relayed digit) is on the wire when the engine hears of it. */
+void media__flush(struct media__worker *w);
 /* True when the session may send to its peer now (direction and configuration). */
 bool media__tx_allowed(const struct media_session *s);
 /* True while a play or a DTMF event owns the session's outgoing stream. */

@@ -85,8 +85,10 @@ void media__play_end(struct media__worker *w, struct media_session *s, enum medi
 	media__play_free(s->play);
 	s->play = NULL;
 	media__tx_idle(s);
-	if (!quiet)
+	if (!quiet) {
+		media__flush(w);
 		media__event(w->m, MEDIA_EV_PLAY_DONE, s->owner, &ev);
+	}
 	media__session_update_ticking(w, s);
 }
 
@@ -104,6 +106,7 @@ static void report_digits(struct media__worker *w, struct media_session *s,
 		/* A digit whose start we never saw still interrupts a prompt. */
 		if (s->play && s->play->barge_in)
 			media__play_end(w, s, MEDIA_PLAY_INTERRUPTED, false);
+		media__flush(w);
 		media__event(w->m, MEDIA_EV_DIGIT, s->owner, &ev);
 	}
 }
@@ -311,137 +314,176 @@ static bool track(struct media__worker *w, struct media_session *s, const struct
 	return true;
 }
 
-static void process_batch(struct media__worker *w, struct media_session *s, int n)
-{
-	struct media_session *to = NULL;
-	uint32_t arrival_ts = (uint32_t)(w->now_us * 8 / 1000);
-	uint64_t bytes_in = 0, bytes_out = 0, lost = 0;
-	unsigned nsend = 0;
+/* A run of datagrams from one session's RTP socket: where relayed packets go and what
+ * waits to be sent. The epoll path runs a recvmmsg batch through it, the io_uring path a
+ * single datagram. */
+struct rx_run {
+	struct media_session *to; /* bridge partner that takes relayed packets, or NULL */
+	uint32_t arrival_ts;
+	uint64_t bytes_in, bytes_out, lost;
+	unsigned n, nsend; /* datagrams seen; entries of w->tx_iov to send */
+};
 
+static void run_begin(struct media__worker *w, struct media_session *s, struct rx_run *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->arrival_ts = (uint32_t)(w->now_us * 8 / 1000);
 	if (s->role == MEDIA__ROLE_BRIDGE && s->peer && media__tx_allowed(s->peer) &&
 	    !media__tx_busy(s->peer))
-		to = s->peer;
-	for (int i = 0; i < n; i++) {
-		uint8_t *buf = w->rx_buf[i];
-		size_t len = w->rx_msgs[i].msg_len;
-		struct media__rtp h;
-		enum media__seq_result res;
+		r->to = s->peer;
+}
 
-		bytes_in += len;
-		if (media__is_rtcp(buf, len)) {
-			handle_rtcp(w, s, buf, len, &w->rx_addr[i]);
-			continue;
+static void run_packet(struct media__worker *w, struct media_session *s, struct rx_run *r,
+		       uint8_t *buf, size_t len, const struct sockaddr_in *from)
+{
+	struct media__rtp h;
+	enum media__seq_result res;
+
+	r->n++;
+	r->bytes_in += len;
+	if (media__is_rtcp(buf, len)) {
+		handle_rtcp(w, s, buf, len, from);
+		return;
+	}
+	if (!s->configured || media__rtp_parse(buf, len, &h) != 0)
+		return;
+	if (h.pt != s->p.pt && (h.pt != s->p.dtmf_pt || !s->p.dtmf_pt)) {
+		if (h.pt == MEDIA__PT_CN) {
+			latch(w, s, from);
+			s->rx_last_ms = w->now_ms;
 		}
-		if (!s->configured || media__rtp_parse(buf, len, &h) != 0)
-			continue;
-		if (h.pt != s->p.pt && (h.pt != s->p.dtmf_pt || !s->p.dtmf_pt)) {
-			if (h.pt == MEDIA__PT_CN) {
-				latch(w, s, &w->rx_addr[i]);
-				s->rx_last_ms = w->now_ms;
-			}
-			continue;
-		}
-		latch(w, s, &w->rx_addr[i]);
-		if (!track(w, s, &h, arrival_ts, &res, &lost))
-			continue;
-		const uint8_t *payload = buf + h.hdr_len;
+		return;
+	}
+	latch(w, s, from);
+	if (!track(w, s, &h, r->arrival_ts, &res, &r->lost))
+		return;
+	const uint8_t *payload = buf + h.hdr_len;
 
-		if (h.pt == s->p.pt) {
-			struct decoded d = {0};
+	if (h.pt == s->p.pt) {
+		struct decoded d = {0};
 
-			if (s->jbuf)
-				media__jbuf_put(s->jbuf, h.ssrc, h.ts, h.seq, payload,
-						h.payload_len);
-			if (s->inband && res != MEDIA__SEQ_LATE)
-				inband_feed(w, s, payload, h.payload_len, &d);
-			if (!to)
-				continue;
-			uint16_t seq;
-			uint32_t ts;
-			bool marker;
+		if (s->jbuf)
+			media__jbuf_put(s->jbuf, h.ssrc, h.ts, h.seq, payload, h.payload_len);
+		if (s->inband && res != MEDIA__SEQ_LATE)
+			inband_feed(w, s, payload, h.payload_len, &d);
+		if (!r->to)
+			return;
+		uint16_t seq;
+		uint32_t ts;
+		bool marker;
 
-			if (!s->transcode) {
-				relay_map(w, to, &h, &seq, &ts, &marker);
-				buf[1] = (uint8_t)((marker ? 0x80 : 0) | to->p.pt);
-				put16(buf + 2, seq);
-				put32(buf + 4, ts);
-				put32(buf + 8, to->tx.ssrc);
-				to->tx.octets += (uint32_t)h.payload_len;
-				/* One payload byte per timestamp unit, G.711 and G.722 alike. */
-				if (h.payload_len)
-					to->tx.span = (uint32_t)h.payload_len;
-				w->tx_iov[nsend].iov_base = buf;
-				w->tx_iov[nsend].iov_len = len;
-			} else {
-				uint8_t *ob = w->tx_buf[nsend];
-				size_t olen;
-
-				/* Codec state runs forward: reordered packets are dropped. */
-				if (res == MEDIA__SEQ_LATE)
-					continue;
-				olen = transcode(w, s, to, payload, h.payload_len, &d, ob + 12);
-				if (!olen)
-					continue;
-				relay_map(w, to, &h, &seq, &ts, &marker);
-				media__rtp_write(ob, to->p.pt, marker, seq, ts, to->tx.ssrc);
-				to->tx.octets += (uint32_t)olen;
-				to->tx.span = (uint32_t)olen;
-				w->tx_iov[nsend].iov_base = ob;
-				w->tx_iov[nsend].iov_len = 12 + olen;
-			}
-			bytes_out += w->tx_iov[nsend].iov_len;
-			nsend++;
-		} else {
-			struct media__te te;
-			struct media__dtmf_out out;
-
-			if (media__te_parse(payload, h.payload_len, &te) != 0)
-				continue;
-			media__dtmf_rx_packet(&s->dtmf_rx, h.ts, &te, 8000, w->now_ms, &out);
-			report_digits(w, s, &out);
-			media__session_update_ticking(w, s);
-			/* Pass the event on when the other side understands telephone-event. */
-			if (!to || !to->p.dtmf_pt)
-				continue;
-			uint16_t seq;
-			uint32_t ts;
-			bool marker;
-
-			relay_map(w, to, &h, &seq, &ts, &marker);
-			buf[1] = (uint8_t)((marker ? 0x80 : 0) | to->p.dtmf_pt);
+		if (!s->transcode) {
+			relay_map(w, r->to, &h, &seq, &ts, &marker);
+			buf[1] = (uint8_t)((marker ? 0x80 : 0) | r->to->p.pt);
 			put16(buf + 2, seq);
 			put32(buf + 4, ts);
-			put32(buf + 8, to->tx.ssrc);
-			w->tx_iov[nsend].iov_base = buf;
-			w->tx_iov[nsend].iov_len = len;
-			bytes_out += len;
-			nsend++;
+			put32(buf + 8, r->to->tx.ssrc);
+			r->to->tx.octets += (uint32_t)h.payload_len;
+			/* One payload byte per timestamp unit, G.711 and G.722 alike. */
+			if (h.payload_len)
+				r->to->tx.span = (uint32_t)h.payload_len;
+			w->tx_iov[r->nsend].iov_base = buf;
+			w->tx_iov[r->nsend].iov_len = len;
+		} else {
+			uint8_t *ob = w->tx_buf[r->nsend];
+			size_t olen;
+
+			/* Codec state runs forward: reordered packets are dropped. */
+			if (res == MEDIA__SEQ_LATE)
+				return;
+			olen = transcode(w, s, r->to, payload, h.payload_len, &d, ob + 12);
+			if (!olen)
+				return;
+			relay_map(w, r->to, &h, &seq, &ts, &marker);
+			media__rtp_write(ob, r->to->p.pt, marker, seq, ts, r->to->tx.ssrc);
+			r->to->tx.octets += (uint32_t)olen;
+			r->to->tx.span = (uint32_t)olen;
+			w->tx_iov[r->nsend].iov_base = ob;
+			w->tx_iov[r->nsend].iov_len = 12 + olen;
 		}
+		r->bytes_out += w->tx_iov[r->nsend].iov_len;
+		r->nsend++;
+	} else {
+		struct media__te te;
+		struct media__dtmf_out out;
+
+		if (media__te_parse(payload, h.payload_len, &te) != 0)
+			return;
+		media__dtmf_rx_packet(&s->dtmf_rx, h.ts, &te, 8000, w->now_ms, &out);
+		report_digits(w, s, &out);
+		media__session_update_ticking(w, s);
+		/* Pass the event on when the other side understands telephone-event. */
+		if (!r->to || !r->to->p.dtmf_pt)
+			return;
+		uint16_t seq;
+		uint32_t ts;
+		bool marker;
+
+		relay_map(w, r->to, &h, &seq, &ts, &marker);
+		buf[1] = (uint8_t)((marker ? 0x80 : 0) | r->to->p.dtmf_pt);
+		put16(buf + 2, seq);
+		put32(buf + 4, ts);
+		put32(buf + 8, r->to->tx.ssrc);
+		w->tx_iov[r->nsend].iov_base = buf;
+		w->tx_iov[r->nsend].iov_len = len;
+		r->bytes_out += len;
+		r->nsend++;
 	}
-	stat_add(&w->stats.packets_in, (uint64_t)n);
-	stat_add(&w->stats.bytes_in, bytes_in);
-	if (lost)
-		stat_add(&w->stats.late_or_lost, lost);
-	if (nsend == 1) {
+}
+
+static void run_end(struct media__worker *w, struct rx_run *r)
+{
+	struct media_session *to = r->to;
+
+	stat_add(&w->stats.packets_in, r->n);
+	stat_add(&w->stats.bytes_in, r->bytes_in);
+	if (r->lost)
+		stat_add(&w->stats.late_or_lost, r->lost);
+	if (w->uring) {
+		/* Queued for this loop turn's one submission, copied out of the receive buffer. */
+		for (unsigned i = 0; i < r->nsend; i++)
+			media__send(w, to->fd_rtp, w->tx_iov[i].iov_base, w->tx_iov[i].iov_len,
+				    &to->p.remote);
+	} else if (r->nsend == 1) {
 		/* The common case at 50 packets/s per socket: sendto is cheaper than a
 		 * sendmmsg of one. */
 		if (sendto(to->fd_rtp, w->tx_iov[0].iov_base, w->tx_iov[0].iov_len, MSG_DONTWAIT,
 			   (struct sockaddr *)&to->p.remote, sizeof(to->p.remote)) > 0) {
 			stat_add(&w->stats.packets_out, 1);
-			stat_add(&w->stats.bytes_out, bytes_out);
+			stat_add(&w->stats.bytes_out, r->bytes_out);
 		}
-	} else if (nsend) {
-		for (unsigned i = 0; i < nsend; i++) {
+	} else if (r->nsend) {
+		for (unsigned i = 0; i < r->nsend; i++) {
 			w->tx_msgs[i].msg_hdr.msg_name = &to->p.remote;
 			w->tx_msgs[i].msg_hdr.msg_namelen = sizeof(to->p.remote);
 		}
-		int sent = sendmmsg(to->fd_rtp, w->tx_msgs, nsend, MSG_DONTWAIT);
+		int sent = sendmmsg(to->fd_rtp, w->tx_msgs, r->nsend, MSG_DONTWAIT);
 
 		if (sent > 0) {
 			stat_add(&w->stats.packets_out, (uint64_t)sent);
-			stat_add(&w->stats.bytes_out, bytes_out);
+			stat_add(&w->stats.bytes_out, r->bytes_out);
 		}
 	}
+}
+
+static void process_batch(struct media__worker *w, struct media_session *s, int n)
+{
+	struct rx_run r;
+
+	run_begin(w, s, &r);
+	for (int i = 0; i < n; i++)
+		run_packet(w, s, &r, w->rx_buf[i], w->rx_msgs[i].msg_len, &w->rx_addr[i]);
+	run_end(w, &r);
+}
+
+void media__rx_packet(struct media__worker *w, struct media_session *s, uint8_t *buf, size_t len,
+		      const struct sockaddr_in *from)
+{
+	struct rx_run r;
+
+	run_begin(w, s, &r);
+	run_packet(w, s, &r, buf, len, from);
+	run_end(w, &r);
 }
 
 void media__rx_rtp(struct media__worker *w, struct media_session *s)
@@ -477,6 +519,14 @@ void media__rx_rtcp(struct media__worker *w, struct media_session *s)
 		stat_add(&w->stats.bytes_in, (uint64_t)n);
 		handle_rtcp(w, s, w->rx_buf[0], (size_t)n, &from);
 	}
+}
+
+void media__rx_rtcp_packet(struct media__worker *w, struct media_session *s, const uint8_t *buf,
+			   size_t len, const struct sockaddr_in *from)
+{
+	stat_add(&w->stats.packets_in, 1);
+	stat_add(&w->stats.bytes_in, len);
+	handle_rtcp(w, s, buf, len, from);
 }
 
 void media__rtcp_send(struct media__worker *w, struct media_session *s, bool bye)
@@ -525,10 +575,7 @@ void media__rtcp_send(struct media__worker *w, struct media_session *s, bool bye
 		}
 	}
 	len = media__rtcp_build(buf, sizeof(buf), &r);
-	if (len && sendto(s->fd_rtcp, buf, len, MSG_DONTWAIT, (struct sockaddr *)&s->rtcp_remote,
-			  sizeof(s->rtcp_remote)) > 0) {
-		stat_add(&w->stats.packets_out, 1);
-		stat_add(&w->stats.bytes_out, len);
-	}
+	if (len)
+		media__send(w, s->fd_rtcp, buf, len, &s->rtcp_remote);
 	s->tx.sent_since_report = false;
 }

@@ -5,6 +5,7 @@
  * at the switch, so the peer's jitter buffer sees one continuous stream.
  */
 #include "media/media_int.h"
+#include "media/uring.h"
 
 #include <string.h>
 #include <sys/socket.h>
@@ -13,6 +14,26 @@ static inline void stat_add(_Atomic uint64_t *c, uint64_t n)
 {
 	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
 			      memory_order_relaxed);
+}
+
+void media__send(struct media__worker *w, int fd, const void *buf, size_t len,
+		 const struct sockaddr_in *to)
+{
+	if (w->uring) {
+		/* Counted when the kernel reports the send done (uring.c). */
+		media__uring_send(w->uring, fd, buf, len, to);
+		return;
+	}
+	if (sendto(fd, buf, len, MSG_DONTWAIT, (const struct sockaddr *)to, sizeof(*to)) > 0) {
+		stat_add(&w->stats.packets_out, 1);
+		stat_add(&w->stats.bytes_out, len);
+	}
+}
+
+void media__flush(struct media__worker *w)
+{
+	if (w->uring)
+		media__uring_submit(w->uring, false);
 }
 
 bool media__tx_allowed(const struct media_session *s)
@@ -52,11 +73,7 @@ void media__tx_send(struct media__worker *w, struct media_session *s, uint8_t pt
 	tx->seq++;
 	media__rtp_write(buf, pt, marker, tx->seq, ts, tx->ssrc);
 	memcpy(buf + 12, payload, len);
-	if (sendto(s->fd_rtp, buf, 12 + len, MSG_DONTWAIT, (struct sockaddr *)&s->p.remote,
-		   sizeof(s->p.remote)) > 0) {
-		stat_add(&w->stats.packets_out, 1);
-		stat_add(&w->stats.bytes_out, 12 + len);
-	}
+	media__send(w, s->fd_rtp, buf, 12 + len, &s->p.remote);
 	tx->ts = ts;
 	tx->last_us = w->now_us;
 	tx->sent = true;

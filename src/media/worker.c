@@ -1,12 +1,15 @@
 /*
- * Media worker threads. Each runs one epoll loop over its sessions' sockets, its command
- * queue (core/mq.h, an eventfd) and a 20 ms timerfd that paces everything generated:
- * plays, DTMF, mixing, recording, timeouts and RTCP. Sessions never move between
- * workers, so nothing a worker touches on the packet path is shared or locked. The
- * timerfd runs only while the worker has a session, a recording or a mix: an idle
- * server's workers sleep until a command arrives.
+ * Media worker threads. Each runs one loop over its sessions' sockets, its command queue
+ * (core/mq.h, an eventfd) and a 20 ms timerfd that paces everything generated: plays,
+ * DTMF, mixing, recording, timeouts and RTCP. The loop is an io_uring ring (uring.h:
+ * multishot receives, sends queued and submitted with the wait, one system call per
+ * wake-up) or, where the kernel does not allow that, epoll with recvmmsg and sendto.
+ * Sessions never move between workers on their own, so nothing a worker touches on the
+ * packet path is shared or locked. The timerfd runs only while the worker has a session,
+ * a recording or a mix: an idle server's workers sleep until a command arrives.
  */
 #include "media/media_int.h"
+#include "media/uring.h"
 
 #include "core/clock.h"
 #include "core/log.h"
@@ -21,8 +24,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#define ID_CMD	  UINT64_MAX
-#define ID_TIMER  (UINT64_MAX - 1)
+/* Operation names: sessions' sockets by (generation, slot, RTCP bit), in the 62 bits an
+ * io_uring tag may have, and two names no session can take. */
+#define ID_CMD	  MEDIA__URING_TAG_MAX
+#define ID_TIMER  (MEDIA__URING_TAG_MAX - 1)
+#define GEN_MASK  0x3FFFFFFFu
 #define EVENTS	  256
 #define CMD_QUEUE 8192
 #define CATCH_UP  50 /* ticks run at most per wake-up after a stall (1 s) */
@@ -36,7 +42,21 @@
 
 static uint64_t session_id(const struct media_session *s, bool rtcp)
 {
-	return (uint64_t)s->gen << 32 | (uint64_t)s->idx << 1 | (rtcp ? 1 : 0);
+	return (uint64_t)(s->gen & GEN_MASK) << 32 | (uint64_t)s->idx << 1 | (rtcp ? 1 : 0);
+}
+
+/* The session an operation names, when it is still this worker's. */
+static struct media_session *session_of(struct media__worker *w, uint64_t id)
+{
+	uint32_t idx = (uint32_t)(id & 0xFFFFFFFFu) >> 1;
+	struct media_session *s;
+
+	if (idx >= w->m->cfg.max_sessions)
+		return NULL;
+	s = &w->m->slots[idx];
+	if (!s->attached || s->home != w || (s->gen & GEN_MASK) != (uint32_t)(id >> 32))
+		return NULL;
+	return s;
 }
 
 int media__worker_watch(struct media__worker *w, struct media_session *s)
@@ -44,7 +64,14 @@ int media__worker_watch(struct media__worker *w, struct media_session *s)
 	/* Edge-triggered: rx.c always reads a socket until it is empty, and level-triggered
 	 * readiness would have epoll poll every socket again after each report. */
 	struct epoll_event ev = {.events = EPOLLIN | EPOLLET};
+	int err;
 
+	if (w->uring) {
+		err = media__uring_recv(w->uring, s->fd_rtp, session_id(s, false));
+		if (!err)
+			err = media__uring_recv(w->uring, s->fd_rtcp, session_id(s, true));
+		return err;
+	}
 	ev.data.u64 = session_id(s, false);
 	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, s->fd_rtp, &ev) != 0)
 		return errno;
@@ -56,6 +83,13 @@ int media__worker_watch(struct media__worker *w, struct media_session *s)
 
 void media__worker_unwatch(struct media__worker *w, struct media_session *s)
 {
+	if (w->uring) {
+		/* Before the sockets are closed: a multishot receive holds its socket open, and
+		 * sends already queued must leave from the descriptors they were queued for. */
+		media__uring_cancel(w->uring, session_id(s, false));
+		media__uring_cancel(w->uring, session_id(s, true));
+		return;
+	}
 	epoll_ctl(w->epfd, EPOLL_CTL_DEL, s->fd_rtp, NULL);
 	epoll_ctl(w->epfd, EPOLL_CTL_DEL, s->fd_rtcp, NULL);
 }
@@ -202,14 +236,28 @@ static void shutdown_worker(struct media__worker *w)
 		media__rec_finish(w, w->recs[w->nrecs - 1]);
 }
 
-static void *worker_main(void *arg)
+static void turn_end(struct media__worker *w)
 {
-	struct media__worker *w = arg;
-	struct epoll_event evs[EVENTS];
-	char name[16];
+	for (size_t i = 0; i < w->ndead; i++)
+		media__slot_give(w->m, w->dead[i]);
+	w->ndead = 0;
+	if (w->detached) {
+		sem_post(w->detached);
+		w->detached = NULL;
+	}
+	update_tick(w);
+}
 
-	snprintf(name, sizeof(name), "media-w%u", w->id);
-	pthread_setname_np(pthread_self(), name);
+static void coalesce(void)
+{
+	struct timespec ts = {0, COALESCE_US * 1000L};
+
+	nanosleep(&ts, NULL);
+}
+
+static void loop_epoll(struct media__worker *w)
+{
+	struct epoll_event evs[EVENTS];
 
 	while (!w->stopping) {
 		int n = epoll_wait(w->epfd, evs, EVENTS, -1);
@@ -232,10 +280,9 @@ static void *worker_main(void *arg)
 			} else if (id == ID_TIMER) {
 				on_timer(w);
 			} else {
-				uint32_t idx = (uint32_t)(id & 0xFFFFFFFFu) >> 1;
-				struct media_session *s = &w->m->slots[idx];
+				struct media_session *s = session_of(w, id);
 
-				if (!s->attached || s->home != w || s->gen != (uint32_t)(id >> 32))
+				if (!s)
 					continue;
 				sockets++;
 				if (id & 1)
@@ -244,24 +291,143 @@ static void *worker_main(void *arg)
 					media__rx_rtp(w, s);
 			}
 		}
-		for (size_t i = 0; i < w->ndead; i++)
-			media__slot_give(w->m, w->dead[i]);
-		w->ndead = 0;
-		if (w->detached) {
-			sem_post(w->detached);
-			w->detached = NULL;
-		}
-		update_tick(w);
-		if (sockets >= COALESCE_EVENTS && !w->stopping) {
-			struct timespec ts = {0, COALESCE_US * 1000L};
+		turn_end(w);
+		if (sockets >= COALESCE_EVENTS && !w->stopping)
+			coalesce();
+	}
+}
 
-			nanosleep(&ts, NULL);
+static void uring_event(void *arg, const struct media__uring_event *ev)
+{
+	struct media__worker *w = arg;
+	struct media_session *s;
+
+	if (ev->tag == ID_CMD || ev->tag == ID_TIMER) {
+		int fd = ev->tag == ID_CMD ? mq_fd(w->cmds) : w->tfd;
+
+		if (!ev->more && media__uring_poll(w->uring, fd, ev->tag) != 0)
+			log_error("media", "worker=%u error=uring_poll_rearm", w->id);
+		if (ev->res < 0 || w->stopping)
+			return;
+		if (ev->tag == ID_CMD)
+			drain_commands(w);
+		else
+			on_timer(w);
+		return;
+	}
+	s = session_of(w, ev->tag);
+	if (!s || w->stopping)
+		return; /* released or moved: its buffer goes back all the same */
+	if (ev->data) {
+		w->turn_packets++;
+		if (ev->tag & 1)
+			media__rx_rtcp_packet(w, s, ev->data, ev->len, ev->from);
+		else
+			media__rx_packet(w, s, ev->data, ev->len, ev->from);
+	}
+	if (ev->more)
+		return;
+	/* The receive stopped: for want of buffers (they are back by the next submission) or
+	 * after a datagram. Anything else would stop it again at once: say so and stay
+	 * deaf rather than spin; the RTP timeout then reports the session. */
+	if (ev->res >= 0 || ev->res == -ENOBUFS) {
+		if (media__uring_recv(w->uring, ev->tag & 1 ? s->fd_rtcp : s->fd_rtp, ev->tag) != 0)
+			log_error("media", "owner=%llu port=%u error=uring_rearm",
+				  (unsigned long long)s->owner, s->port);
+	} else {
+		log_error("media", "owner=%llu port=%u error=uring_recv errno=%d",
+			  (unsigned long long)s->owner, s->port, -ev->res);
+	}
+}
+
+static void loop_uring(struct media__worker *w)
+{
+	struct media__uring *u = w->uring;
+
+	while (!w->stopping) {
+		/* Submits every send queued in the last turn and waits: one system call. */
+		int err = media__uring_submit(u, true);
+
+		if (err && err != EINTR && err != EBUSY) {
+			log_error("media", "worker=%u error=uring_wait errno=%d", w->id, err);
+			break;
+		}
+		w->now_us = clock_mono_us();
+		w->now_ms = w->now_us / 1000;
+		w->turn_packets = 0;
+		media__uring_reap(u, uring_event, w);
+		turn_end(w);
+		if (w->turn_packets >= COALESCE_EVENTS && !w->stopping) {
+			media__uring_submit(u, false);
+			coalesce();
 		}
 	}
+}
+
+/* Sets up the io_uring path on the worker's own thread (its ring is single-issuer). */
+static int uring_start(struct media__worker *w)
+{
+	int err;
+
+	w->uring = calloc(1, sizeof(*w->uring));
+	if (!w->uring)
+		return ENOMEM;
+	err = media__uring_init(w->uring, NULL);
+	if (!err) {
+		w->uring->wstats = &w->stats;
+		err = media__uring_poll(w->uring, mq_fd(w->cmds), ID_CMD);
+		if (!err)
+			err = media__uring_poll(w->uring, w->tfd, ID_TIMER);
+		if (!err)
+			err = media__uring_submit(w->uring, false);
+		if (err)
+			media__uring_fini(w->uring);
+	}
+	if (err) {
+		free(w->uring);
+		w->uring = NULL;
+	}
+	return err;
+}
+
+static void uring_stop(struct media__worker *w)
+{
+	if (!w->uring)
+		return;
+	/* The last reports (RTCP BYE) of sessions released at shutdown. */
+	media__uring_submit(w->uring, false);
+	media__uring_fini(w->uring);
+	free(w->uring);
+	w->uring = NULL;
+}
+
+static void *worker_main(void *arg)
+{
+	struct media__worker *w = arg;
+	char name[16];
+
+	snprintf(name, sizeof(name), "media-w%u", w->id);
+	pthread_setname_np(pthread_self(), name);
+	if (w->m->io == MEDIA_IO_URING) {
+		int err = uring_start(w);
+
+		if (err && w->m->cfg.io == MEDIA_IO_URING) {
+			w->start_err = err;
+			sem_post(&w->ready);
+			return NULL;
+		}
+		if (err)
+			log_warn("media", "worker=%u event=io_fallback io=epoll reason=%s", w->id,
+				 strerror(err));
+	}
+	sem_post(&w->ready);
+	if (w->uring)
+		loop_uring(w);
+	else
+		loop_epoll(w);
 	shutdown_worker(w);
-	for (size_t i = 0; i < w->ndead; i++)
-		media__slot_give(w->m, w->dead[i]);
-	w->ndead = 0;
+	turn_end(w);
+	uring_stop(w);
 	return NULL;
 }
 
@@ -335,9 +501,20 @@ int media__worker_start(struct media *m, struct media__worker *w, unsigned id)
 		w->tx_msgs[i].msg_hdr.msg_iov = &w->tx_iov[i];
 		w->tx_msgs[i].msg_hdr.msg_iovlen = 1;
 	}
+	sem_init(&w->ready, 0, 0);
 	err = pthread_create(&w->thread, NULL, worker_main, w);
-	if (err)
+	if (err) {
+		sem_destroy(&w->ready);
 		goto fail;
+	}
+	while (sem_wait(&w->ready) != 0)
+		;
+	sem_destroy(&w->ready);
+	if (w->start_err) {
+		err = w->start_err;
+		pthread_join(w->thread, NULL);
+		goto fail;
+	}
 	w->started = true;
 	return 0;
 fail:

@@ -8,6 +8,8 @@
 #   CENTRALA_BIN  the server binary (required)
 #   TEST_SLOT     1..99, picks this test's port block so tests never collide
 #   TEST_WORK     the test's scratch directory (kept by the runner on failure)
+#   CENTRALA_RTP_IO  the media packet path the server must run (rtp.io): uring (default;
+#                 the server refuses to start without it) or epoll
 set -euo pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -107,7 +109,7 @@ write_config() {
 	local sip_extra=${1:-}
 	{
 		echo "sip: {listen: [\"udp:$SIP_HOST:$SIP_PORT\", \"tcp:$SIP_HOST:$SIP_PORT\"]${sip_extra:+, $sip_extra}}"
-		echo "rtp: {address: $RTP_ADDR, ports: $RTP_MIN-$RTP_MAX, workers: 1}"
+		echo "rtp: {address: $RTP_ADDR, ports: $RTP_MIN-$RTP_MAX, workers: 1, io: ${CENTRALA_RTP_IO:-uring}}"
 		echo "http: {listen: \"127.0.0.1:$API_PORT\"}"
 		echo "store: \"sqlite:$WORK/centrala.db\""
 		echo "recordings: \"$REC_DIR\""

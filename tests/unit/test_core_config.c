@@ -272,12 +272,13 @@ static void test_syntax_error_has_position(void **state)
 
 static void test_wrong_type_and_range(void **state)
 {
-	struct cfg *c = load("rtp: {ports: 10-20}\n"
+	struct cfg *c = load("rtp: {ports: 10-20, io: kernel}\n"
 			     "tenants:\n"
 			     "  - id: acme\n"
 			     "    users:\n"
 			     "      - {username: bob, skills: {x: 11}, auto_ready: maybe}\n");
 	assert_true(has_error(c, "rtp.ports: expected a range"));
+	assert_true(has_error(c, "rtp.io: expected auto, uring or epoll, got \"kernel\""));
 	assert_true(has_error(c, "tenants[0].users[0].skills.x: 11 is out of range 1..10"));
 	assert_true(has_error(c, "tenants[0].users[0].auto_ready: expected true or false"));
 	cfg_free(c);

@@ -282,8 +282,13 @@ static inline void tm_start(struct tmedia *t, uint16_t port_min, uint16_t port_m
 	cfg.workers = workers;
 	cfg.max_sessions = 64;
 	cfg.rtp_timeout_ms = rtp_timeout_ms;
+	/* CENTRALA_RTP_IO picks the packet path (ctest runs each media test on both). */
+	if (getenv("CENTRALA_RTP_IO"))
+		assert_int_equal(media_io_parse(getenv("CENTRALA_RTP_IO"), &cfg.io), 0);
 	assert_int_equal(mq_alloc(&t->events, 1024), 0);
 	assert_int_equal(media_create(&cfg, t->events, &t->m), 0);
+	if (cfg.io != MEDIA_IO_AUTO)
+		assert_int_equal(media_io_path(t->m), cfg.io);
 }
 
 static inline void tm_stop(struct tmedia *t)
