@@ -445,6 +445,7 @@ int main(int argc, char **argv)
 	struct bench b;
 	struct media_config cfg;
 	char dir[] = "/tmp/centrala-bench-XXXXXX";
+	enum media_io io = MEDIA_IO_AUTO;
 	int opt, err;
 
 	memset(&b, 0, sizeof(b));
@@ -452,7 +453,7 @@ int main(int argc, char **argv)
 	b.seconds = 10;
 	b.workers = 2;
 	b.first_port = 40000;
-	while ((opt = getopt(argc, argv, "n:s:w:d:p:o:h")) != -1) {
+	while ((opt = getopt(argc, argv, "n:s:w:d:p:o:i:h")) != -1) {
 		switch (opt) {
 		case 'n':
 			b.pairs = (unsigned)atoi(optarg);
@@ -472,10 +473,15 @@ int main(int argc, char **argv)
 		case 'o':
 			b.only = optarg;
 			break;
+		case 'i':
+			if (media_io_parse(optarg, &io) == 0)
+				break;
+			/* fall through */
 		default:
 			fprintf(stderr,
 				"usage: %s [-n PAIRS] [-s SECONDS] [-w WORKERS] "
-				"[-d RECORD_DIR] [-p FIRST_PORT] [-o relay|record]\n",
+				"[-d RECORD_DIR] [-p FIRST_PORT] [-o relay|record] "
+				"[-i auto|uring|epoll]\n",
 				argv[0]);
 			return 2;
 		}
@@ -497,6 +503,7 @@ int main(int argc, char **argv)
 	cfg.port_max = (uint16_t)(b.first_port + 4 * b.pairs + 63);
 	cfg.workers = b.workers;
 	cfg.max_sessions = 2 * b.pairs + 16;
+	cfg.io = io;
 	if (mq_alloc(&b.events, 4 * b.pairs + 1024) != 0)
 		return 1;
 	err = media_create(&cfg, b.events, &b.m);
@@ -510,16 +517,16 @@ int main(int argc, char **argv)
 	b.fd_c = open_peer(&b.c_addr);
 	b.fd_a = open_peer(&b.a_addr);
 
-	printf("bench_media: %u bridged PCMU calls, 50 packets/s each way, %u s per phase\n",
-	       b.pairs, b.seconds);
+	printf("bench_media: %u bridged PCMU calls, 50 packets/s each way, %u s per phase, io=%s\n",
+	       b.pairs, b.seconds, media_io_name(media_io_path(b.m)));
 	if (!b.only || strcmp(b.only, "relay") == 0)
 		run_phase(&b, false);
 	if (!b.only || strcmp(b.only, "record") == 0)
 		run_phase(&b, true);
-	printf("\nreproduce: %s -n %u -s %u -w %u -p %u%s%s   (make build first; 2 cores shared "
-	       "with the sender thread)\n",
+	printf("\nreproduce: %s -n %u -s %u -w %u -p %u%s%s -i %s   (make build first; 2 cores "
+	       "shared with the sender thread)\n",
 	       argv[0], b.pairs, b.seconds, b.workers, b.first_port, b.only ? " -o " : "",
-	       b.only ? b.only : "");
+	       b.only ? b.only : "", media_io_name(io));
 	if (b.dir == dir) {
 		/* Our own temporary directory: the recordings were only there to be written. */
 		char path[512];

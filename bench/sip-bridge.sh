@@ -9,12 +9,47 @@
 # transactions 32 s after they end), less the server's idle rate measured before the
 # calls. Loopback only.
 #
+# It runs once per media packet path (rtp.io), each with a server and SIPp of its own,
+# one after the other, and ends with a table of both side by side: the server's CPU per
+# call, and the whole machine's busy time per call (/proc/stat: user, nice, system, irq,
+# softirq and steal) less the CPU the SIPp processes used, which also counts kernel work
+# (softirq) that the server's own figures do not show. On a shared machine that figure
+# also holds whatever else ran: compare paths within one run, and medians over runs.
+#
 # usage: bench/sip-bridge.sh [RATE_CPS=50] [SECONDS=10] [record|norecord] [HOLD_MS=12000]
 # Environment: CENTRALA_BIN (default build/centrala); ROUTE=user sends the number
 # straight to the agent (no answer, no prompt); PERF=FILE records a CPU profile of the
 # server (perf record -g) while the calls run, for `perf report -i FILE`; AFTER=SECONDS
-# (default 40, 0 skips it) is how long the server is watched after the calls end.
+# (default 40, 0 skips it) is how long the server is watched after the calls end;
+# IO="uring epoll" (default) are the paths, in order (IO=epoll runs one); SYSCALLS=1
+# counts the server's system calls (perf stat, raw_syscalls tracepoint; it adds a little
+# to the server's CPU).
 set -uo pipefail
+ios=${IO:-uring epoll}
+if [ "$(echo "$ios" | wc -w)" -gt 1 ]; then
+	results=$(mktemp -d /tmp/centrala-bench-io.XXXXXX)
+	for io in $ios; do
+		IO=$io RESULT=$results/$io "$0" "$@"
+		echo
+		sleep 2 # the ports of the last run's sockets rest
+	done
+	printf 'per completed call, side by side (%s cps x %ss, hold %s ms, %s, route %s):\n' \
+		"${1:-50}" "${2:-10}" "${4:-12000}" "${3:-record}" "${ROUTE:-flow}"
+	printf '  %-8s %7s %7s %12s %12s %14s %10s %9s %9s\n' path calls failed "server CPU" \
+		"media CPU" "machine-SIPp" softirq syscalls "RTP in"
+	for io in $ios; do
+		[ -f "$results/$io" ] || { echo "  $io: no result"; continue; }
+		awk -v io="$io" '{ v[$1] = $2 } END {
+			printf "  %-8s %7d %7d %9.2f ms %9.2f ms %11.2f ms %7.2f ms %9s %9d\n", io, v["calls"],
+				v["failed"], v["cpu"], v["media"], v["machine"], v["softirq"],
+				(v["syscalls"] > 0 ? v["syscalls"] : "-"), v["rtp"] }' "$results/$io"
+	done
+	rm -rf "$results"
+	printf 'reproduce: %s%s%s%sbench/sip-bridge.sh %s\n' "${ROUTE:+ROUTE=$ROUTE }" \
+		"${IO:+IO=\"$IO\" }" "${SYSCALLS:+SYSCALLS=1 }" "${AFTER:+AFTER=$AFTER }" "$*"
+	exit 0
+fi
+io=$ios
 rate=${1:-50}
 secs=${2:-10}
 mode=${3:-record}
@@ -50,7 +85,7 @@ sed -e "s|\[wav\]|$work/tone.wav|" -e "s|\[hold\]|$hold|" "$top/bench/sipp/calle
 cat >"$work/bench.yaml" <<YAML
 sip: {listen: ["udp:127.0.0.1:$sip_port"]}
 http: {listen: "127.0.0.1:5299"}
-rtp: {address: 127.0.0.1, ports: 20000-39999}
+rtp: {address: 127.0.0.1, ports: 20000-39999, io: $io}
 recordings: "$work/rec"
 store: "sqlite:$work/centrala.db"
 log: warn
@@ -83,13 +118,21 @@ timeout $((secs + hold / 1000 + after + 100)) sipp 127.0.0.1:$sip_port -sf "$wor
 	-trace_err -error_file "$work/agent.err" \
 	>/dev/null 2>&1 &
 pids+=($!)
+agent_timeout=$!
 sleep 0.3
+agent_sipp=$(pgrep -P "$agent_timeout" sipp | head -n 1)
 sed -e "s|\[agent\]|agent|g" -e "s|\[password\]|agentpw|g" -e "s|\[domain\]|bench.local|g" \
 	-e "s|\[contact_port\]|$agent_port|g" "$top/bench/sipp/register.xml" >"$work/register.xml"
 timeout 10 sipp 127.0.0.1:$sip_port -sf "$work/register.xml" -i 127.0.0.1 -p 5290 -m 1 \
 	-nostdin >/dev/null 2>&1 || { echo "agent registration failed"; exit 1; }
 
 clk=$(getconf CLK_TCK)
+# The machine's busy ticks (user nice system irq softirq steal) and its softirq ticks.
+machine_busy() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9; exit}' /proc/stat; }
+machine_softirq() { awk '/^cpu / {print $8; exit}' /proc/stat; }
+# utime+stime of a process (its threads included), or of this shell's reaped children.
+proc_ticks() { sed -E 's/^[0-9]+ \(.*\) //' "/proc/$1/stat" 2>/dev/null | awk '{print $12 + $13}'; }
+children_ticks() { sed -E 's/^[0-9]+ \(.*\) //' /proc/$$/stat | awk '{print $14 + $15}'; }
 # Nanoseconds on a CPU (schedstat): the whole server, and its engine thread.
 cpu_ns() { cat /proc/"$server"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%.0f\n", s}'; }
 engine_ns() { awk '{print $1}' /proc/"$server"/task/"$server"/schedstat 2>/dev/null || echo 0; }
@@ -115,6 +158,9 @@ thread_ticks() {
 }
 thread_ticks >"$work/threads0"
 cpu0=$(awk '{print $14+$15}' /proc/$server/stat)
+busy0=$(machine_busy)
+soft0=$(machine_softirq)
+gen0=$(($(proc_ticks "$agent_sipp") + $(children_ticks)))
 total=$((rate * secs))
 start=$(date +%s.%N)
 set +e
@@ -122,6 +168,11 @@ perf_pid=
 if [ -n "${PERF:-}" ]; then
 	perf record -q -F 499 -g -p "$server" -o "$PERF" >/dev/null 2>&1 &
 	perf_pid=$!
+fi
+sys_pid=
+if [ -n "${SYSCALLS:-}" ]; then
+	perf stat -e raw_syscalls:sys_enter -x, -o "$work/syscalls" -p "$server" >/dev/null 2>&1 &
+	sys_pid=$!
 fi
 timeout $((secs + hold / 1000 + 60)) sipp 127.0.0.1:$sip_port -sf "$work/caller.xml" \
 	-i 127.0.0.1 -p $caller_port -mi 127.0.0.1 -mp 50000 -r "$rate" -m "$total" -l 100000 -max_socket 4096 \
@@ -131,10 +182,13 @@ timeout $((secs + hold / 1000 + 60)) sipp 127.0.0.1:$sip_port -sf "$work/caller.
 set -e
 end=$(date +%s.%N)
 cpu1=$(awk '{print $14+$15}' /proc/$server/stat)
-if [ -n "$perf_pid" ]; then
-	kill -INT "$perf_pid" 2>/dev/null || true
-	wait "$perf_pid" 2>/dev/null || true
-fi
+busy1=$(machine_busy)
+soft1=$(machine_softirq)
+gen1=$(($(proc_ticks "$agent_sipp") + $(children_ticks)))
+for p in $perf_pid $sys_pid; do
+	kill -INT "$p" 2>/dev/null || true
+	wait "$p" 2>/dev/null || true
+done
 thread_ticks >"$work/threads1"
 hwm=$(awk '/VmHWM/ {print $2}' /proc/$server/status)
 load1=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -156,7 +210,8 @@ failed=$(stat 'FailedCall(C)')
 peak=$(stat 'CurrentCall' max)
 cpu_ms=$(( (cpu1 - cpu0) * 1000 / clk ))
 conc=$(awk -v r="$rate" -v h="$hold" 'BEGIN {printf "%d", r * h / 1000}')
-printf 'bridged calls: rate=%s cps for %ss, hold=%sms, %s, route=%s\n' "$rate" "$secs" "$hold" \
+printf 'bridged calls: io=%s, ' "$io"
+printf 'rate=%s cps for %ss, hold=%sms, %s, route=%s\n' "$rate" "$secs" "$hold" \
 	"$mode" "${ROUTE:-flow}"
 printf '  attempted=%s successful=%s failed=%s (%.3f%%)\n' "$total" "$ok" "$failed" \
 	"$(awk -v f="$failed" -v t="$total" 'BEGIN {print (t ? 100 * f / t : 0)}')"
@@ -186,5 +241,27 @@ printf '  RTP received by the server: %.0f packets per completed call of a full 
 	"$((uin1 - uin0))" "$((uerr1 - uerr0))"
 printf '  load average before %s, after %s (2 cores, SIPp included)\n' "$load0" "$load1"
 printf '  wall %.1f s\n' "$(awk -v a="$start" -v b="$end" 'BEGIN {print b - a}')"
-printf 'reproduce: %s%sbench/sip-bridge.sh %s %s %s %s\n' "${ROUTE:+ROUTE=$ROUTE }" \
+machine_ms=$(((busy1 - busy0) * 1000 / clk))
+gen_ms=$(((gen1 - gen0) * 1000 / clk))
+soft_ms=$(((soft1 - soft0) * 1000 / clk))
+printf '  machine busy %s ms (softirq %s ms), SIPp %s ms: %.2f ms per completed call without SIPp\n' \
+	"$machine_ms" "$soft_ms" "$gen_ms" \
+	"$(awk -v m="$machine_ms" -v g="$gen_ms" -v n="$ok" 'BEGIN {print (n ? (m - g) / n : 0)}')"
+sys_n=
+if [ -f "$work/syscalls" ]; then
+	sys_n=$(awk -F, '/raw_syscalls:sys_enter/ {print $1}' "$work/syscalls")
+	printf '  server system calls %s: %.0f per completed call\n' "$sys_n" \
+		"$(awk -v s="$sys_n" -v n="$ok" 'BEGIN {print (n ? s / n : 0)}')"
+fi
+if [ -n "${RESULT:-}" ]; then
+	awk -v n="$ok" -v clk="$clk" -v c="$cpu_ms" -v m="$machine_ms" -v g="$gen_ms" \
+		-v so="$soft_ms" -v f="$failed" -v sy="${sys_n:-0}" -v d="$((uin1 - uin0))" '
+		NR == FNR { t0[$1] = $3; next }
+		{ x = ($3 - t0[$1]) * 1000 / clk; if ($2 ~ /^media/) media += x }
+		END { calls = n; if (!n) n = 1
+		      printf "calls %d\nfailed %d\ncpu %.2f\nmedia %.2f\nmachine %.2f\nsoftirq %.2f\nsyscalls %.0f\nrtp %.0f\n",
+			calls, f, c / n, media / n, (m - g) / n, so / n, sy / n, d / n }' \
+		"$work/threads0" "$work/threads1" >"$RESULT"
+fi
+printf 'reproduce: %s%s%sbench/sip-bridge.sh %s %s %s %s\n' "${ROUTE:+ROUTE=$ROUTE }" "IO=$io " \
 	"$([ "$after" = 40 ] || echo "AFTER=$after ")" "$rate" "$secs" "$mode" "$hold"
