@@ -243,6 +243,22 @@ int media__uring_submit(struct media__uring *u, bool wait)
 	return r < 0 ? -r : 0;
 }
 
+int media__uring_wait(struct media__uring *u, unsigned nr, unsigned timeout_us)
+{
+	struct __kernel_timespec ts = {(long long)(timeout_us / 1000000u),
+				       (long long)(timeout_us % 1000000u) * 1000};
+	struct io_uring_cqe *cqe;
+	int r;
+
+	/* Every send slot in use has one completion to come (a send still queued is submitted
+	 * now): they must not count towards what the thread waits for. */
+	nr += u->tx_used;
+	r = io_uring_submit_and_wait_timeout(&u->ring, &cqe, nr, timeout_us ? &ts : NULL, NULL);
+	if (r == -ETIME)
+		return 0;
+	return r < 0 ? -r : 0;
+}
+
 static void tx_done(struct media__uring *u, uint32_t slot, int res)
 {
 	struct media__uring_tx *t;

@@ -118,6 +118,12 @@ int media__uring_send(struct media__uring *u, int fd, const void *buf, size_t le
 /* Submits what is queued; with `wait`, also waits for at least one completion. Returns 0
  * or an errno (EINTR when a signal interrupted the wait). */
 int media__uring_submit(struct media__uring *u, bool wait);
+/* Submits what is queued and waits until `nr` completions other than those of sends are
+ * ready, or `timeout_us` passed (0: no limit). Returns 0 (also on the time limit) or an
+ * errno (EINTR). Waiting for several lets the kernel wake the thread once for a batch of
+ * packets. Call it with every completion reaped: sends whose completions are still
+ * waiting would be counted among the `nr`. */
+int media__uring_wait(struct media__uring *u, unsigned nr, unsigned timeout_us);
 /* Handles every completion available now: send completions internally (counted in
  * st and in the worker's counters), the others through `h`. Returns their number. */
 unsigned media__uring_reap(struct media__uring *u, media__uring_h *h, void *arg);

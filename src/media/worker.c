@@ -39,6 +39,7 @@
  * adds at most this much latency; quiet turns (a few events) wait for the next at once. */
 #define COALESCE_US	1000
 #define COALESCE_EVENTS 4
+#define COALESCE_MAX	256 /* completions an io_uring worker waits for at most */
 
 static uint64_t session_id(const struct media_session *s, bool rtcp)
 {
@@ -343,10 +344,14 @@ static void uring_event(void *arg, const struct media__uring_event *ev)
 static void loop_uring(struct media__worker *w)
 {
 	struct media__uring *u = w->uring;
+	unsigned want = 1, timeout_us = 0;
 
 	while (!w->stopping) {
-		/* Submits every send queued in the last turn and waits: one system call. */
-		int err = media__uring_submit(u, true);
+		/* Submits every send queued in the last turn and waits: one system call. After a
+		 * busy turn it waits for as many packets as that turn had, or COALESCE_US,
+		 * whichever comes first (the epoll loop's pause, without a wake-up per packet
+		 * and without a system call of its own). */
+		int err = media__uring_wait(u, want, timeout_us);
 
 		if (err && err != EINTR && err != EBUSY) {
 			log_error("media", "worker=%u error=uring_wait errno=%d", w->id, err);
@@ -357,9 +362,12 @@ static void loop_uring(struct media__worker *w)
 		w->turn_packets = 0;
 		media__uring_reap(u, uring_event, w);
 		turn_end(w);
-		if (w->turn_packets >= COALESCE_EVENTS && !w->stopping) {
-			media__uring_submit(u, false);
-			coalesce();
+		if (w->turn_packets >= COALESCE_EVENTS) {
+			want = w->turn_packets < COALESCE_MAX ? w->turn_packets : COALESCE_MAX;
+			timeout_us = COALESCE_US;
+		} else {
+			want = 1;
+			timeout_us = 0;
 		}
 	}
 }
@@ -396,6 +404,14 @@ static void uring_stop(struct media__worker *w)
 		return;
 	/* The last reports (RTCP BYE) of sessions released at shutdown. */
 	media__uring_submit(w->uring, false);
+	log_info(
+	    "media",
+	    "worker=%u event=io_stats io=uring received=%llu sent=%llu send_errors=%llu "
+	    "sync_sends=%llu sq_full=%llu nobufs=%llu truncated=%llu",
+	    w->id, (unsigned long long)w->uring->st.received, (unsigned long long)w->uring->st.sent,
+	    (unsigned long long)w->uring->st.send_errors,
+	    (unsigned long long)w->uring->st.sync_sends, (unsigned long long)w->uring->st.sq_full,
+	    (unsigned long long)w->uring->st.nobufs, (unsigned long long)w->uring->st.truncated);
 	media__uring_fini(w->uring);
 	free(w->uring);
 	w->uring = NULL;

@@ -27,6 +27,8 @@ struct seen {
 	struct media__uring *u;
 	int fd; /* re-armed on this socket when the receive stops */
 	bool rearm;
+	int relay_fd; /* when > 0, each datagram is sent on from it to relay_to and flushed */
+	struct sockaddr_in relay_to;
 	unsigned n; /* datagrams */
 	uint32_t id[MAX_SEEN];
 	unsigned ends; /* completions without `more` */
@@ -41,6 +43,13 @@ static void on_event(void *arg, const struct media__uring_event *ev)
 	if (ev->data && ev->len >= 4 && s->n < MAX_SEEN) {
 		memcpy(&s->id[s->n++], ev->data, 4);
 		s->from_port = ntohs(ev->from->sin_port);
+		if (s->relay_fd > 0) {
+			/* As a worker relays a packet and flushes before telling the engine. */
+			assert_int_equal(
+			    media__uring_send(s->u, s->relay_fd, ev->data, ev->len, &s->relay_to),
+			    0);
+			assert_int_equal(media__uring_submit(s->u, false), 0);
+		}
 	}
 	if (!ev->more) {
 		if (s->ends < 16)
@@ -367,6 +376,59 @@ static void test_truncated_datagram_is_reported_without_data(void **state)
 	media__uring_fini(&u);
 }
 
+static void test_wait_counts_neither_reaped_nor_pending_sends(void **state)
+{
+	struct media__uring_sizes sizes = {.sq = 16, .cq = 64, .bufs = 8, .tx = 16};
+	struct media__uring u;
+	struct sockaddr_in a, b, c;
+	int fa, fb, fc;
+	uint32_t id = 5;
+	struct seen s = {.u = &u};
+	uint64_t t0;
+	struct timespec now;
+
+	(void)state;
+	assert_int_equal(media__uring_init(&u, &sizes), 0);
+	fa = udp_socket(&a);
+	fb = udp_socket(&b);
+	fc = udp_socket(&c);
+	assert_int_equal(media__uring_recv(&u, fb, 3), 0);
+	/* A datagram relayed and flushed inside the reap: its send completes and is reaped
+	 * in the same reap. Then sends still queued. Neither may make the wait ask for more
+	 * than the next datagram. */
+	s.relay_fd = fa;
+	s.relay_to = c;
+	assert_int_equal(sendto(fa, &id, 4, 0, (struct sockaddr *)&b, sizeof(b)), 4);
+	unsigned one = 1;
+	pump(&u, &s, got_n, &one);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(u.tx_used, 0);
+	s.relay_fd = 0;
+	send_ids(&u, fa, &c, 3, 2);
+	id = 6;
+	assert_int_equal(sendto(fa, &id, 4, 0, (struct sockaddr *)&b, sizeof(b)), 4);
+	/* No time limit: a miscount would block here; alarm() fails the test instead. */
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	t0 = (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000;
+	alarm(5);
+	assert_int_equal(media__uring_wait(&u, 1, 0), 0);
+	alarm(0);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	assert_true((uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000 - t0 < 1000);
+	media__uring_reap(&u, on_event, &s);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.id[1], 6);
+	assert_int_equal(u.tx_used, 0);
+	assert_int_equal(u.st.sent, 3);
+	/* With a time limit and nothing to come, it returns after that limit. */
+	assert_int_equal(media__uring_wait(&u, 4, 2000), 0);
+	assert_int_equal(media__uring_cancel(&u, 3), 0);
+	close(fa);
+	close(fb);
+	close(fc);
+	media__uring_fini(&u);
+}
+
 static void test_init_refuses_a_buffer_count_not_a_power_of_two(void **state)
 {
 	struct media__uring_sizes sizes = {.bufs = 12};
@@ -387,6 +449,7 @@ int main(void)
 	    cmocka_unit_test(test_a_failed_send_is_counted_and_the_others_go),
 	    cmocka_unit_test(test_socket_closed_with_operations_in_flight),
 	    cmocka_unit_test(test_truncated_datagram_is_reported_without_data),
+	    cmocka_unit_test(test_wait_counts_neither_reaped_nor_pending_sends),
 	    cmocka_unit_test(test_init_refuses_a_buffer_count_not_a_power_of_two),
 	};
 
