@@ -69,9 +69,10 @@ store-pg: build
 # The whole suite runs on the io_uring media path (rtp.io: uring, tests/sip/lib.sh), then
 # the media-heavy tests again on the epoll fallback: calls with recording, hold, DTMF
 # both ways, in-band DTMF, IVR menus and voicemail, announcements, transcoding refusal,
-# and the baresip end-to-end test with its recording check.
+# consultation and conference through the mixer (t-api-control), and the baresip
+# end-to-end test with its recording check.
 PROTOCOL_EPOLL ?= t-call- t-dtmf- t-hold t-ivr-inband t-ivr-menu t-ivr-voicemail \
-	t-queue-announce t-queue-spread t-no-common-codec t-baresip
+	t-queue-announce t-queue-spread t-no-common-codec t-api-control t-baresip
 
 protocol: build
 	@tests/run-protocol $(BUILD)/centrala
