@@ -245,6 +245,10 @@ int api__workers_start(struct api *a);
 void api__workers_stop(struct api *a);
 /* Hands job j (copied) to a worker for conn. */
 void api__job(struct api_conn *conn, const struct api_job *j);
+/* Fills a job of `kind` for the caller of conn (its tenant, user and roles, copied when
+ * the request was routed) about `target` (NULL: none) with `args` (stolen, NULL: none). */
+void api__job_init(struct api_job *j, const struct api_conn *conn, enum api_job_kind kind,
+		   const char *target, json_t *args);
 /* Hands a job that already has its request id (the request stays pending). */
 void api__job_pending(struct api *a, const struct api_job *j);
 

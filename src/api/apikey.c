@@ -255,18 +255,6 @@ void api__h_keys(struct api_conn *conn, struct api_session *s, const char *targe
 	api__respond(conn, 200, json_pack("{s:o, s:n}", "items", items, "next"));
 }
 
-static void job_of(struct api_job *j, struct api_session *s, enum api_job_kind kind,
-		   const char *target, json_t *args)
-{
-	memset(j, 0, sizeof(*j));
-	j->kind = kind;
-	j->roles = s->roles;
-	snprintf(j->tenant, sizeof(j->tenant), "%s", s->tenant);
-	snprintf(j->user, sizeof(j->user), "%s", s->user);
-	snprintf(j->target, sizeof(j->target), "%s", target ? target : "");
-	j->args = args;
-}
-
 void api__h_key_create(struct api_conn *conn, struct api_session *s, const char *target)
 {
 	static const char *const fields[] = {"name", "roles", NULL};
@@ -305,7 +293,7 @@ void api__h_key_create(struct api_conn *conn, struct api_session *s, const char 
 		bits |= 1u << k;
 	}
 	json_object_set_new(b, "role_bits", json_integer(bits));
-	job_of(&j, s, JOB_KEY_CREATE, NULL, b);
+	api__job_init(&j, conn, JOB_KEY_CREATE, NULL, b);
 	api__job(conn, &j);
 	return;
 bad:
@@ -320,7 +308,7 @@ void api__h_key_delete(struct api_conn *conn, struct api_session *s, const char 
 		api__respond_error(conn, 404, "not_found", "no such key", NULL);
 		return;
 	}
-	job_of(&j, s, JOB_KEY_DELETE, target, NULL);
+	api__job_init(&j, conn, JOB_KEY_DELETE, target, NULL);
 	api__job(conn, &j);
 }
 

@@ -173,17 +173,6 @@ static bool body_ok(struct api_conn *conn, json_t *b, bool create)
 	return true;
 }
 
-static void job_init(struct api_job *j, struct api_conn *conn, enum api_job_kind kind,
-		     const char *target)
-{
-	memset(j, 0, sizeof(*j));
-	j->kind = kind;
-	j->roles = conn->roles;
-	snprintf(j->tenant, sizeof(j->tenant), "%s", conn->tenant);
-	snprintf(j->user, sizeof(j->user), "%s", conn->user);
-	snprintf(j->target, sizeof(j->target), "%s", target ? target : "");
-}
-
 void api__h_contact_create(struct api_conn *conn, struct api_session *s, const char *target)
 {
 	struct api_job j;
@@ -196,7 +185,7 @@ void api__h_contact_create(struct api_conn *conn, struct api_session *s, const c
 		json_decref(b);
 		return;
 	}
-	job_init(&j, conn, JOB_CONTACT_CREATE, target);
+	api__job_init(&j, conn, JOB_CONTACT_CREATE, target, NULL);
 	j.args = b;
 	api__job(conn, &j);
 }
@@ -213,7 +202,7 @@ void api__h_contact_update(struct api_conn *conn, struct api_session *s, const c
 		json_decref(b);
 		return;
 	}
-	job_init(&j, conn, JOB_CONTACT_PUT, target);
+	api__job_init(&j, conn, JOB_CONTACT_PUT, target, NULL);
 	j.args = b;
 	api__job(conn, &j);
 }
@@ -223,7 +212,7 @@ void api__h_contact_delete(struct api_conn *conn, struct api_session *s, const c
 	struct api_job j;
 
 	(void)s;
-	job_init(&j, conn, JOB_CONTACT_DELETE, target);
+	api__job_init(&j, conn, JOB_CONTACT_DELETE, target, NULL);
 	api__job(conn, &j);
 }
 
@@ -278,7 +267,7 @@ void api__h_contact_get(struct api_conn *conn, struct api_session *s, const char
 	(void)s;
 	if (!params_known(conn, known) || !int_param(conn, "history", 0, HISTORY_MAX, &history))
 		return;
-	job_init(&j, conn, JOB_CONTACT_GET, target);
+	api__job_init(&j, conn, JOB_CONTACT_GET, target, NULL);
 	j.args = json_pack("{s:i}", "history", (json_int_t)history);
 	api__job(conn, &j);
 }
@@ -347,7 +336,7 @@ void api__h_contacts(struct api_conn *conn, struct api_session *s, const char *t
 		raw[n] = '\0';
 		json_object_set_new(args, "after", json_string((char *)raw));
 	}
-	job_init(&j, conn, JOB_CONTACT_FIND, target);
+	api__job_init(&j, conn, JOB_CONTACT_FIND, target, NULL);
 	j.args = args;
 	api__job(conn, &j);
 	return;

@@ -31,13 +31,7 @@ void api__h_recording(struct api_conn *conn, struct api_session *s, const char *
 	struct api_job j;
 	char range[128];
 
-	memset(&j, 0, sizeof(j));
-	j.kind = JOB_RECORDING;
-	j.roles = s->roles;
-	snprintf(j.tenant, sizeof(j.tenant), "%s", s->tenant);
-	snprintf(j.user, sizeof(j.user), "%s", s->user);
-	snprintf(j.target, sizeof(j.target), "%s", target);
-	j.args = json_object();
+	api__job_init(&j, conn, JOB_RECORDING, target, json_object());
 	/* A Range header too long for us is treated as absent: the whole file. */
 	if (lws_hdr_total_length(conn->wsi, WSI_TOKEN_HTTP_RANGE) > 0 &&
 	    lws_hdr_copy(conn->wsi, range, sizeof(range), WSI_TOKEN_HTTP_RANGE) > 0)

@@ -384,24 +384,17 @@ static void h_disposition(struct api_conn *conn, struct api_session *s, const ch
 void api__disposition_stored(struct api_conn *conn)
 {
 	struct api_job j;
-	const char *id = strrchr(conn->path, '/');
+	const char *id = strrchr(conn->path, '/'), *start;
+	char target[64];
 	json_t *b;
 
 	/* /api/v1/interactions/{id}/disposition: the id is the segment before the last. */
-	memset(&j, 0, sizeof(j));
 	if (!id || !(b = disposition_body(conn)))
 		return;
-	{
-		const char *start = id - 1;
-		while (start > conn->path && *start != '/')
-			start--;
-		snprintf(j.target, sizeof(j.target), "%.*s", (int)(id - start - 1), start + 1);
-	}
-	j.kind = JOB_DISPOSITION;
-	j.roles = conn->roles;
-	snprintf(j.tenant, sizeof(j.tenant), "%s", conn->tenant);
-	snprintf(j.user, sizeof(j.user), "%s", conn->user);
-	j.args = b;
+	for (start = id - 1; start > conn->path && *start != '/'; start--)
+		;
+	snprintf(target, sizeof(target), "%.*s", (int)(id - start - 1), start + 1);
+	api__job_init(&j, conn, JOB_DISPOSITION, target, b);
 	api__job(conn, &j);
 }
 
@@ -500,17 +493,6 @@ static void h_number_delete(struct api_conn *conn, struct api_session *s, const 
 
 /* ---- history, on the workers ---- */
 
-static void job_for(struct api_job *j, struct api_session *s, enum api_job_kind kind,
-		    const char *target)
-{
-	memset(j, 0, sizeof(*j));
-	j->kind = kind;
-	j->roles = s->roles;
-	snprintf(j->tenant, sizeof(j->tenant), "%s", s->tenant);
-	snprintf(j->user, sizeof(j->user), "%s", s->user);
-	snprintf(j->target, sizeof(j->target), "%s", target ? target : "");
-}
-
 /* ?since= and ?until=: ISO 8601; false after responding 400. */
 static bool time_arg(struct api_conn *conn, const char *name, json_t *args)
 {
@@ -604,8 +586,7 @@ static void h_interactions(struct api_conn *conn, struct api_session *s, const c
 	/* An agent sees its own interactions only. */
 	if (!(s->roles & HIST))
 		json_object_set_new(args, "agent", json_string(s->user));
-	job_for(&j, s, JOB_INTERACTIONS, NULL);
-	j.args = args;
+	api__job_init(&j, conn, JOB_INTERACTIONS, NULL, args);
 	api__job(conn, &j);
 }
 
@@ -613,7 +594,7 @@ static void h_interaction(struct api_conn *conn, struct api_session *s, const ch
 {
 	struct api_job j;
 
-	job_for(&j, s, JOB_INTERACTION, target);
+	api__job_init(&j, conn, JOB_INTERACTION, target, NULL);
 	api__job(conn, &j);
 }
 
@@ -634,8 +615,7 @@ static void h_agent_states(struct api_conn *conn, struct api_session *s, const c
 		return;
 	}
 	json_object_set_new(args, "agent", json_string(target));
-	job_for(&j, s, JOB_AGENT_STATES, target);
-	j.args = args;
+	api__job_init(&j, conn, JOB_AGENT_STATES, target, args);
 	api__job(conn, &j);
 }
 
@@ -648,8 +628,7 @@ static void h_audit(struct api_conn *conn, struct api_session *s, const char *ta
 		json_decref(args);
 		return;
 	}
-	job_for(&j, s, JOB_AUDIT, NULL);
-	j.args = args;
+	api__job_init(&j, conn, JOB_AUDIT, NULL, args);
 	api__job(conn, &j);
 }
 

@@ -79,18 +79,6 @@ static bool hook_body(struct api_conn *conn, json_t *b, bool create)
 	return true;
 }
 
-static void job_of(struct api_job *j, struct api_session *s, enum api_job_kind kind,
-		   const char *target, json_t *args)
-{
-	memset(j, 0, sizeof(*j));
-	j->kind = kind;
-	j->roles = s->roles;
-	snprintf(j->tenant, sizeof(j->tenant), "%s", s->tenant);
-	snprintf(j->user, sizeof(j->user), "%s", s->user);
-	snprintf(j->target, sizeof(j->target), "%s", target ? target : "");
-	j->args = args;
-}
-
 /* The webhook `id` of the caller's tenant exists and may be changed here; else responds
  * 404 or 409 and returns false. */
 static bool hook_writable(struct api_conn *conn, struct api_session *s, const char *id,
@@ -153,7 +141,7 @@ void api__h_webhook_create(struct api_conn *conn, struct api_session *s, const c
 		json_decref(b); /* after: id points into it */
 		return;
 	}
-	job_of(&j, s, JOB_WEBHOOK_CREATE, NULL, b);
+	api__job_init(&j, conn, JOB_WEBHOOK_CREATE, NULL, b);
 	api__job(conn, &j);
 }
 
@@ -168,7 +156,7 @@ void api__h_webhook_put(struct api_conn *conn, struct api_session *s, const char
 		json_decref(b);
 		return;
 	}
-	job_of(&j, s, JOB_WEBHOOK_UPDATE, target, b);
+	api__job_init(&j, conn, JOB_WEBHOOK_UPDATE, target, b);
 	api__job(conn, &j);
 }
 
@@ -178,7 +166,7 @@ void api__h_webhook_delete(struct api_conn *conn, struct api_session *s, const c
 
 	if (!hook_writable(conn, s, target, true))
 		return;
-	job_of(&j, s, JOB_WEBHOOK_DELETE, target, NULL);
+	api__job_init(&j, conn, JOB_WEBHOOK_DELETE, target, NULL);
 	api__job(conn, &j);
 }
 
@@ -199,7 +187,8 @@ void api__h_webhook_deliveries(struct api_conn *conn, struct api_session *s, con
 			return;
 		}
 	}
-	job_of(&j, s, JOB_WEBHOOK_DELIVERIES, target, json_pack("{s:i}", "limit", (int)limit));
+	api__job_init(&j, conn, JOB_WEBHOOK_DELIVERIES, target,
+		      json_pack("{s:i}", "limit", (int)limit));
 	api__job(conn, &j);
 }
 

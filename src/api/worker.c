@@ -550,6 +550,18 @@ void api__job_pending(struct api *a, const struct api_job *src)
 	enqueue(a->w, j);
 }
 
+void api__job_init(struct api_job *j, const struct api_conn *conn, enum api_job_kind kind,
+		   const char *target, json_t *args)
+{
+	memset(j, 0, sizeof(*j));
+	j->kind = kind;
+	j->roles = conn->roles;
+	snprintf(j->tenant, sizeof(j->tenant), "%s", conn->tenant);
+	snprintf(j->user, sizeof(j->user), "%s", conn->user);
+	snprintf(j->target, sizeof(j->target), "%s", target ? target : "");
+	j->args = args;
+}
+
 void api__job(struct api_conn *conn, const struct api_job *src)
 {
 	struct api *a = conn->a;
