@@ -37,6 +37,7 @@
 struct g722_encode_state_s;
 struct g722_decode_state_s;
 struct dtmf_rx_state_s;
+struct media__amd_leg;
 
 #define MEDIA__TICK_MS	      20
 #define MEDIA__BATCH	      16   /* packets per recvmmsg/sendmmsg */
@@ -529,6 +530,7 @@ struct media_session {
 	unsigned tx_rs_in;
 	struct media__inband *inband;
 	struct media__jbuf *jbuf;
+	struct media__amd_leg *amd; /* answering-machine detection (amd_leg.c) */
 
 	/* Relations. */
 	enum media__role role;
@@ -588,6 +590,7 @@ enum media__cmd_type {
 	MEDIA__CMD_MIX_FREE,
 	MEDIA__CMD_DETACH, /* let go of the session for another worker */
 	MEDIA__CMD_ATTACH, /* take over a session another worker let go of */
+	MEDIA__CMD_AMD,	   /* start (u.amd) or stop (NULL) answering-machine detection */
 	MEDIA__CMD_STOP,
 };
 
@@ -604,6 +607,7 @@ struct media__cmd {
 		bool on;
 		sem_t *done;
 		struct media__rec *rec;
+		struct media__amd_leg *amd;
 		struct {
 			struct media_mix *x;
 			enum media_mix_mode mode;
@@ -772,6 +776,17 @@ void media__tx_init(struct media__tx *tx, uint32_t ssrc, uint16_t seq, uint32_t 
 
 /* tick.c */
 void media__tick(struct media__worker *w);
+
+/* amd_leg.c: answering-machine detection on a session's received audio. */
+/* Installs `a` (NULL: none) on the session, freeing the detection it replaces. */
+void media__amd_set(struct media__worker *w, struct media_session *s, struct media__amd_leg *a);
+/* Feeds one received packet's audio (`pcm8`, `n8` samples at 8 kHz) with its RTP
+ * timestamp and length in timestamp units; a jump in timestamps is fed as silence. */
+void media__amd_feed(struct media__worker *w, struct media_session *s, uint32_t ts, uint32_t ts_len,
+		     const int16_t *pcm8, unsigned n8);
+/* Every 200 ms: a peer that sends no RTP is heard as silence. */
+void media__amd_check(struct media__worker *w, struct media_session *s);
+void media__amd_leg_free(struct media__amd_leg *a);
 
 /* bridge.c */
 void media__bridge_apply(struct media__worker *w, struct media_session *a, struct media_session *b,
