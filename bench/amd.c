@@ -7,9 +7,10 @@
  * beeps found and how late, the time to a decision (p50/p95, audio time since answer),
  * the CPU per second of audio, and the command to reproduce.
  *
- *   bench_amd [-v] [-g GREETING_MS] [-s AFTER_GREETING_SILENCE_MS] [-w MAX_WORDS]
- *             [-i INITIAL_SILENCE_MS] [-t TOTAL_MS]
- *   -v prints every clip with its decision.
+ *   bench_amd [-v] [-c CLIP] [-g GREETING_MS] [-s AFTER_GREETING_SILENCE_MS]
+ *             [-w MAX_WORDS] [-i INITIAL_SILENCE_MS] [-t TOTAL_MS]
+ *   -v prints every clip with its decision; -c runs only the clips whose description
+ *   contains CLIP (e.g. -c 'noise=800', -c '"Halo?"').
  */
 #include "media/amd.h"
 
@@ -88,14 +89,18 @@ int main(int argc, char **argv)
 	struct media_amd_params p;
 	struct amd_set set;
 	bool verbose = false;
+	const char *only = NULL;
 	int opt, err;
 	char cmd[512] = "bench_amd", errbuf[128];
 
 	media_amd_defaults(&p);
-	while ((opt = getopt(argc, argv, "vg:s:w:i:t:")) != -1) {
+	while ((opt = getopt(argc, argv, "vc:g:s:w:i:t:")) != -1) {
 		switch (opt) {
 		case 'v':
 			verbose = true;
+			break;
+		case 'c':
+			only = optarg;
 			break;
 		case 'g':
 			p.greeting_ms = (uint32_t)atoi(optarg);
@@ -113,8 +118,9 @@ int main(int argc, char **argv)
 			p.total_ms = (uint32_t)atoi(optarg);
 			break;
 		default:
-			fprintf(stderr, "usage: %s [-v] [-g GREETING_MS] [-s AFTER_SILENCE_MS] "
-					"[-w MAX_WORDS] [-i INITIAL_SILENCE_MS] [-t TOTAL_MS]\n",
+			fprintf(stderr,
+				"usage: %s [-v] [-c CLIP] [-g GREETING_MS] [-s AFTER_SILENCE_MS] "
+				"[-w MAX_WORDS] [-i INITIAL_SILENCE_MS] [-t TOTAL_MS]\n",
 				argv[0]);
 			return 2;
 		}
@@ -137,8 +143,12 @@ int main(int argc, char **argv)
 	/* [label][result]: label person/machine/fax; result none..fax. */
 	unsigned conf[3][5] = {{0}}, nlabel[3] = {0}, beeps = 0;
 	uint32_t *t_all = calloc(set.n, sizeof(uint32_t)), *t_person = calloc(set.n, 4),
-		 *t_machine = calloc(set.n, 4), *t_beep = calloc(set.n, 4), *t_fax = calloc(set.n, 4);
+		 *t_machine = calloc(set.n, 4), *t_beep = calloc(set.n, 4),
+		 *t_fax = calloc(set.n, 4);
 	size_t n_all = 0, n_person = 0, n_machine = 0, n_beep = 0, n_fax = 0;
+	static const char *langs[] = {"pl", "es", "ru", "en"};
+	unsigned lang_ok[4] = {0}, lang_n[4] = {0}, noise_ok[AMD_NNOISE] = {0},
+		 noise_n[AMD_NNOISE] = {0};
 	double audio_s = 0, cpu0 = cpu_s();
 	static const char *labels[] = {"person", "machine", "fax"};
 
@@ -146,6 +156,8 @@ int main(int argc, char **argv)
 		const struct amd_clip *c = &set.clips[i];
 		struct outcome o;
 
+		if (only && !strstr(c->name, only))
+			continue;
 		run(&p, c, &o);
 		audio_s += (double)c->n / 8000.0;
 		nlabel[c->label]++;
@@ -160,12 +172,23 @@ int main(int argc, char **argv)
 			t_fax[n_fax++] = o.ms;
 		if (c->label == AMD_L_MACHINE && o.beep) {
 			beeps++;
-			t_beep[n_beep++] = o.beep_ms > c->beep_end_ms ? o.beep_ms - c->beep_end_ms : 0;
+			t_beep[n_beep++] =
+			    o.beep_ms > c->beep_end_ms ? o.beep_ms - c->beep_end_ms : 0;
 		}
 		bool ok = (c->label == AMD_L_PERSON && o.result == MEDIA_AMD_PERSON) ||
 			  (c->label == AMD_L_MACHINE && o.result == MEDIA_AMD_MACHINE) ||
 			  (c->label == AMD_L_FAX && o.result == MEDIA_AMD_FAX);
 
+		for (unsigned l = 0; l < 4; l++)
+			if (c->lang && !strcmp(c->lang, langs[l])) {
+				lang_n[l]++;
+				lang_ok[l] += ok;
+			}
+		for (unsigned k = 0; k < AMD_NNOISE; k++)
+			if (c->noise_rms == amd_noise_levels[k]) {
+				noise_n[k]++;
+				noise_ok[k] += ok;
+			}
 		if (verbose || !ok)
 			printf("%s %-7s -> %-7s %-15s at %5u ms  %s\n", ok ? "  " : "!!",
 			       labels[c->label], media_amd_result_name(o.result),
@@ -176,14 +199,16 @@ int main(int argc, char **argv)
 	}
 	double cpu = cpu_s() - cpu0;
 
-	unsigned pp = conf[0][MEDIA_AMD_PERSON] + conf[1][MEDIA_AMD_PERSON] + conf[2][MEDIA_AMD_PERSON];
+	unsigned pp =
+	    conf[0][MEDIA_AMD_PERSON] + conf[1][MEDIA_AMD_PERSON] + conf[2][MEDIA_AMD_PERSON];
 	unsigned pm =
 	    conf[0][MEDIA_AMD_MACHINE] + conf[1][MEDIA_AMD_MACHINE] + conf[2][MEDIA_AMD_MACHINE];
 	unsigned pf = conf[0][MEDIA_AMD_FAX] + conf[1][MEDIA_AMD_FAX] + conf[2][MEDIA_AMD_FAX];
-	unsigned correct = conf[0][MEDIA_AMD_PERSON] + conf[1][MEDIA_AMD_MACHINE] + conf[2][MEDIA_AMD_FAX];
+	unsigned correct =
+	    conf[0][MEDIA_AMD_PERSON] + conf[1][MEDIA_AMD_MACHINE] + conf[2][MEDIA_AMD_FAX];
 
 	printf("\nAMD on %zu generated clips (%u person, %u machine, %u fax; pl/es/ru/en, "
-	       "2 voices x 2 rates, noise rms 20-400, µ-law)\n",
+	       "3 voices x 3 rates, noise rms 20-800, µ-law)\n",
 	       set.n, nlabel[0], nlabel[1], nlabel[2]);
 	printf("thresholds: initial_silence=%u greeting=%u after_greeting_silence=%u total=%u "
 	       "min_word=%u between_words=%u max_words=%u beep_min=%u ms\n",
@@ -192,8 +217,8 @@ int main(int argc, char **argv)
 	printf("%-8s %7s %7s %7s %7s %7s\n", "label", "person", "machine", "unsure", "fax", "none");
 	for (int l = 0; l < 3; l++)
 		printf("%-8s %7u %7u %7u %7u %7u\n", labels[l], conf[l][MEDIA_AMD_PERSON],
-		       conf[l][MEDIA_AMD_MACHINE], conf[l][MEDIA_AMD_UNSURE], conf[l][MEDIA_AMD_FAX],
-		       conf[l][MEDIA_AMD_NONE]);
+		       conf[l][MEDIA_AMD_MACHINE], conf[l][MEDIA_AMD_UNSURE],
+		       conf[l][MEDIA_AMD_FAX], conf[l][MEDIA_AMD_NONE]);
 	printf("PERSON   precision %.3f  recall %.3f\n",
 	       pp ? (double)conf[0][MEDIA_AMD_PERSON] / pp : 0.0,
 	       nlabel[0] ? (double)conf[0][MEDIA_AMD_PERSON] / nlabel[0] : 0.0);
@@ -203,6 +228,13 @@ int main(int argc, char **argv)
 	printf("FAX      detected %u/%u, false fax %u\n", conf[2][MEDIA_AMD_FAX], nlabel[2],
 	       pf - conf[2][MEDIA_AMD_FAX]);
 	printf("accuracy %.3f (%u/%zu)\n", (double)correct / (double)set.n, correct, set.n);
+	printf("accuracy by language (person+machine):");
+	for (unsigned l = 0; l < 4; l++)
+		printf(" %s %u/%u", langs[l], lang_ok[l], lang_n[l]);
+	printf("\naccuracy by noise rms (all clips):");
+	for (unsigned k = 0; k < AMD_NNOISE; k++)
+		printf(" %u: %u/%u", amd_noise_levels[k], noise_ok[k], noise_n[k]);
+	printf("\n");
 	uint32_t p50 = pct(t_all, n_all, 0.5), p95 = pct(t_all, n_all, 0.95);
 
 	printf("time to decision (audio since answer): all p50 %u ms p95 %u ms", p50, p95);

@@ -21,15 +21,16 @@
 #include <spandsp/super_tone_rx.h>
 #include <spandsp/modem_connect_tones.h>
 
-#define BLOCK	  160 /* 20 ms at 8 kHz */
-#define BLOCK_MS  20
-#define FLOOR_LEN 50   /* blocks of history for the noise floor: one second */
-#define LOUD	  1500 /* mean |sample| that is speech whatever the floor (about -26 dBFS) */
-#define FLOOR_K	  2.4f /* speech stands 9 dB above the floor */
-#define BEEP_LO	  400.0f
-#define BEEP_HI	  2000.0f
-#define BEEP_MAX  4000 /* ms: a longer steady tone is not a voicemail beep */
-#define PURITY	  0.75f /* share of a block's energy in one frequency for a tone */
+#define BLOCK	   160 /* 20 ms at 8 kHz */
+#define BLOCK_MS   20
+#define FLOOR_LEN  50	/* blocks of history for the noise floor: one second */
+#define LOUD	   1500 /* mean |sample| that is speech whatever the floor (about -26 dBFS) */
+#define FLOOR_K	   2.0f /* speech starts 6 dB above the floor */
+#define FLOOR_K_ON 1.4f /* and goes on while 3 dB above it */
+#define BEEP_LO	   400.0f
+#define BEEP_HI	   2000.0f
+#define BEEP_MAX   4000	 /* ms: a longer steady tone is not a voicemail beep */
+#define PURITY	   0.65f /* share of a block's energy in one frequency for a tone */
 #define TONE_DRIFT 25.0f /* Hz a tone may wander between blocks */
 #define FAX_SPEECH 300	 /* ms of speech after which a fax tone is taken for a beep */
 #define CNG_HZ	   1100.0f
@@ -159,7 +160,8 @@ int media_amd_new(const struct media_amd_params *p, struct media_amd **out)
 		return ENOMEM;
 	a->p = *p;
 	if (p->fax) {
-		a->cng = modem_connect_tones_rx_init(NULL, MODEM_CONNECT_TONES_FAX_CNG, on_fax_tone, a);
+		a->cng =
+		    modem_connect_tones_rx_init(NULL, MODEM_CONNECT_TONES_FAX_CNG, on_fax_tone, a);
 		a->ced = modem_connect_tones_rx_init(NULL, MODEM_CONNECT_TONES_FAX_CED_OR_PREAMBLE,
 						     on_fax_tone, a);
 		if (!a->cng || !a->ced) {
@@ -182,8 +184,8 @@ void media_amd_free(struct media_amd *a)
 	free(a);
 }
 
-static void emit(struct media_amd *a, enum media_amd_result r, enum media_amd_reason why,
-		 float hz, uint32_t beep_ms)
+static void emit(struct media_amd *a, enum media_amd_result r, enum media_amd_reason why, float hz,
+		 uint32_t beep_ms)
 {
 	struct media_amd_event *e;
 
@@ -355,7 +357,9 @@ static void block(struct media_amd *a, const int16_t *x)
 		sum += (uint32_t)abs(x[i]);
 	level = sum / BLOCK;
 	floor = noise_floor(a, level);
-	thr = (uint32_t)((float)floor * FLOOR_K);
+	/* Hysteresis: speech goes on while it stays 3 dB above the floor, so that a weak
+	 * consonant in noise does not cut a word in two. */
+	thr = (uint32_t)((float)floor * (a->voice_run ? FLOOR_K_ON : FLOOR_K));
 	if (thr > LOUD)
 		thr = LOUD;
 	if (thr < a->p.silence_threshold)

@@ -23,7 +23,8 @@
  *
  * Speech is told from silence by the frame's mean absolute amplitude against the larger
  * of `silence_threshold` and the line's noise floor (the quietest frame of the last
- * second) raised by 6 dB; a frame louder than about -26 dBFS is always speech.
+ * second) raised by 6 dB to start a run of speech and by 3 dB to go on with it; a frame
+ * louder than about -26 dBFS is always speech.
  *
  * Times are audio time (samples fed / 8), so the decision is the same however the audio
  * arrives. Memory: media_amd_new allocates the detector and its spandsp states; feeding
@@ -39,26 +40,26 @@
 struct media_amd;
 
 enum media_amd_result {
-	MEDIA_AMD_NONE = 0,	 /* nothing decided yet */
-	MEDIA_AMD_PERSON,	 /* a person answered */
-	MEDIA_AMD_MACHINE,	 /* an answering machine or voicemail answered */
-	MEDIA_AMD_UNSURE,	 /* total_ms passed without a decision */
-	MEDIA_AMD_FAX,		 /* a fax machine answered */
+	MEDIA_AMD_NONE = 0,	/* nothing decided yet */
+	MEDIA_AMD_PERSON,	/* a person answered */
+	MEDIA_AMD_MACHINE,	/* an answering machine or voicemail answered */
+	MEDIA_AMD_UNSURE,	/* total_ms passed without a decision */
+	MEDIA_AMD_FAX,		/* a fax machine answered */
 	MEDIA_AMD_MACHINE_BEEP, /* after MACHINE: the beep ended, leave the message now */
-	MEDIA_AMD_NO_BEEP,	 /* after MACHINE: no beep within beep_wait_ms */
+	MEDIA_AMD_NO_BEEP,	/* after MACHINE: no beep within beep_wait_ms */
 };
 
 /* Why the decision was taken. */
 enum media_amd_reason {
 	MEDIA_AMD_R_NONE = 0,
-	MEDIA_AMD_R_SHORT_GREETING,   /* PERSON: a short greeting, then silence */
-	MEDIA_AMD_R_INITIAL_SILENCE,  /* MACHINE: nobody spoke */
-	MEDIA_AMD_R_LONG_GREETING,    /* MACHINE: speech for greeting_ms */
-	MEDIA_AMD_R_MAX_WORDS,	      /* MACHINE: max_words words */
-	MEDIA_AMD_R_BEEP,	      /* MACHINE: a beep (before any other reason) */
-	MEDIA_AMD_R_FAX_CNG,	      /* FAX: calling tone */
-	MEDIA_AMD_R_FAX_CED,	      /* FAX: answer tone */
-	MEDIA_AMD_R_TOTAL_TIME,	      /* UNSURE */
+	MEDIA_AMD_R_SHORT_GREETING,  /* PERSON: a short greeting, then silence */
+	MEDIA_AMD_R_INITIAL_SILENCE, /* MACHINE: nobody spoke */
+	MEDIA_AMD_R_LONG_GREETING,   /* MACHINE: speech for greeting_ms */
+	MEDIA_AMD_R_MAX_WORDS,	     /* MACHINE: max_words words */
+	MEDIA_AMD_R_BEEP,	     /* MACHINE: a beep (before any other reason) */
+	MEDIA_AMD_R_FAX_CNG,	     /* FAX: calling tone */
+	MEDIA_AMD_R_FAX_CED,	     /* FAX: answer tone */
+	MEDIA_AMD_R_TOTAL_TIME,	     /* UNSURE */
 };
 
 /* Thresholds. Start from media_amd_defaults(); every time is in milliseconds of audio. */

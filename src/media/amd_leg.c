@@ -18,7 +18,7 @@
 
 struct media__amd_leg {
 	struct media_amd *d;
-	bool have_ts;	      /* next_ts is what the next packet should carry */
+	bool have_ts; /* next_ts is what the next packet should carry */
 	uint32_t next_ts;
 	uint64_t last_pkt_ms; /* when the last packet came (or detection started) */
 	uint64_t heard_ms;    /* wall time up to which audio or silence was fed */
@@ -88,8 +88,8 @@ static void report(struct media__worker *w, struct media_session *s)
 		media__amd_set(w, s, NULL);
 }
 
-void media__amd_feed(struct media__worker *w, struct media_session *s, uint32_t ts,
-		     uint32_t ts_len, const int16_t *pcm8, unsigned n8)
+void media__amd_feed(struct media__worker *w, struct media_session *s, uint32_t ts, uint32_t ts_len,
+		     const int16_t *pcm8, unsigned n8)
 {
 	struct media__amd_leg *a = s->amd;
 	bool ready = false;

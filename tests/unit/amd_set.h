@@ -28,13 +28,16 @@ enum amd_label { AMD_L_PERSON, AMD_L_MACHINE, AMD_L_FAX };
 struct amd_clip {
 	enum amd_label label;
 	char name[160];
-	int16_t *pcm; /* 8 kHz */
+	const char *lang; /* NULL for fax */
+	int16_t *pcm;	  /* 8 kHz */
 	size_t n;
 	uint32_t lead_ms;     /* silence before the greeting (or the first fax tone) */
 	uint32_t greeting_ms; /* length of the spoken greeting */
 	uint32_t beep_end_ms; /* MACHINE: where the beep ends */
 	uint32_t beep_hz;
 	uint32_t noise_rms;
+	uint32_t speech_rms; /* RMS of the greeting's active 20 ms blocks (within 20 dB of
+			      * its loudest), before noise */
 };
 
 struct amd_set {
@@ -51,10 +54,10 @@ struct amd_text {
 };
 
 static const struct amd_text amd_person_texts[] = {
-    {"pl", "Halo?"},	   {"pl", "Słucham?"},	    {"pl", "Tak?"},	 {"pl", "Halo, słucham?"},
-    {"es", "¿Diga?"},	   {"es", "¿Sí?"},	    {"es", "¿Dígame?"},	 {"es", "¿Bueno?"},
-    {"ru", "Алло?"},	   {"ru", "Да?"},	    {"ru", "Слушаю."},	 {"ru", "Алло, да?"},
-    {"en", "Hello?"},	   {"en", "Yes?"},	    {"en", "Hi, hello?"}, {"en", "Speaking."},
+    {"pl", "Halo?"},  {"pl", "Słucham?"}, {"pl", "Tak?"},	{"pl", "Halo, słucham?"},
+    {"es", "¿Diga?"}, {"es", "¿Sí?"},	  {"es", "¿Dígame?"},	{"es", "¿Bueno?"},
+    {"ru", "Алло?"},  {"ru", "Да?"},	  {"ru", "Слушаю."},	{"ru", "Алло, да?"},
+    {"en", "Hello?"}, {"en", "Yes?"},	  {"en", "Hi, hello?"}, {"en", "Speaking."},
 };
 
 static const struct amd_text amd_machine_texts[] = {
@@ -153,6 +156,29 @@ static inline struct amd_clip *amd_clip_new(struct amd_set *s, enum amd_label la
 	return c;
 }
 
+/* Active speech level of x scaled by gain. */
+static inline uint32_t amd_level(const int16_t *x, size_t n, double gain)
+{
+	double max = 0, sum = 0;
+	size_t cnt = 0;
+
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t b = 0; b + 160 <= n; b += 160) {
+			double e = 0;
+
+			for (size_t i = b; i < b + 160; i++)
+				e += (double)x[i] * x[i];
+			e = e / 160 * gain * gain;
+			if (pass == 0 && e > max)
+				max = e;
+			else if (pass == 1 && e >= max / 100) {
+				sum += e;
+				cnt++;
+			}
+		}
+	return cnt ? (uint32_t)sqrt(sum / (double)cnt) : 0;
+}
+
 static inline void amd_mix(struct amd_clip *c, uint32_t at_ms, const int16_t *x, size_t n,
 			   double gain)
 {
@@ -167,7 +193,9 @@ static inline void amd_tone(struct amd_clip *c, uint32_t at_ms, uint32_t ms, dou
 	size_t at = (size_t)at_ms * 8, n = (size_t)ms * 8, ramp = 40;
 
 	for (size_t i = 0; i < n && at + i < c->n; i++) {
-		double env = i < ramp ? (double)i / ramp : n - i < ramp ? (double)(n - i) / ramp : 1;
+		double env = i < ramp	    ? (double)i / ramp
+			     : n - i < ramp ? (double)(n - i) / ramp
+					    : 1;
 
 		c->pcm[at + i] = (int16_t)(amp * env * sin(2.0 * M_PI * hz * (double)i / 8000.0));
 	}
@@ -185,7 +213,9 @@ static inline void amd_line(struct amd_set *s, struct amd_clip *c, uint32_t rms)
 	}
 }
 
-static const uint32_t amd_noise_levels[] = {20, 80, 200, 400};
+/* Line noise, RMS: about -64, -52, -44, -38 and -32 dBFS. */
+static const uint32_t amd_noise_levels[] = {20, 80, 200, 400, 800};
+#define AMD_NNOISE (sizeof(amd_noise_levels) / sizeof(amd_noise_levels[0]))
 
 static inline int amd_add_person(struct amd_set *s, const struct amd_text *t, const char *voice,
 				 unsigned rate, uint32_t noise)
@@ -207,11 +237,14 @@ static inline int amd_add_person(struct amd_set *s, const struct amd_text *t, co
 	double gain = amd_pick(s, 40, 100) / 100.0;
 
 	amd_mix(c, c->lead_ms, v, n, gain);
+	c->speech_rms = amd_level(v, n, gain);
 	/* Nobody answers: the person asks again. */
 	amd_mix(c, c->lead_ms + c->greeting_ms + 2200, v, n, gain);
 	amd_line(s, c, noise);
-	snprintf(c->name, sizeof(c->name), "person %s voice=%s rate=%u noise=%u lead=%u \"%s\"",
-		 t->lang, voice ? voice : t->lang, rate, noise, c->lead_ms, t->text);
+	c->lang = t->lang;
+	snprintf(c->name, sizeof(c->name),
+		 "person %s voice=%s rate=%u speech=%u noise=%u lead=%u \"%s\"", t->lang,
+		 voice ? voice : t->lang, rate, c->speech_rms, noise, c->lead_ms, t->text);
 	free(v);
 	return 0;
 }
@@ -239,14 +272,20 @@ static inline int amd_add_machine(struct amd_set *s, const struct amd_text *t, c
 	gap = amd_pick(s, 300, 900);
 	beep_ms = amd_pick(s, 200, 900);
 	c->beep_hz = amd_beep_hz[amd_rand(s) % (sizeof(amd_beep_hz) / sizeof(amd_beep_hz[0]))];
-	amd_mix(c, c->lead_ms, v, n, amd_pick(s, 40, 100) / 100.0);
-	amd_tone(c, c->lead_ms + c->greeting_ms + gap, beep_ms, c->beep_hz, amd_pick(s, 2000, 9000));
+	double gain = amd_pick(s, 40, 100) / 100.0;
+
+	amd_mix(c, c->lead_ms, v, n, gain);
+	c->speech_rms = amd_level(v, n, gain);
+	amd_tone(c, c->lead_ms + c->greeting_ms + gap, beep_ms, c->beep_hz,
+		 amd_pick(s, 2000, 9000));
 	c->beep_end_ms = c->lead_ms + c->greeting_ms + gap + beep_ms;
 	amd_line(s, c, noise);
-	snprintf(c->name, sizeof(c->name),
-		 "machine %s voice=%s rate=%u noise=%u lead=%u beep=%uHz@%ums \"%.40s...\"",
-		 t->lang, voice ? voice : t->lang, rate, noise, c->lead_ms, c->beep_hz,
-		 c->beep_end_ms, t->text);
+	c->lang = t->lang;
+	snprintf(
+	    c->name, sizeof(c->name),
+	    "machine %s voice=%s rate=%u speech=%u noise=%u lead=%u beep=%uHz@%ums \"%.40s...\"",
+	    t->lang, voice ? voice : t->lang, rate, c->speech_rms, noise, c->lead_ms, c->beep_hz,
+	    c->beep_end_ms, t->text);
 	free(v);
 	return 0;
 }
@@ -282,13 +321,13 @@ static inline void amd_set_free(struct amd_set *s)
 	memset(s, 0, sizeof(*s));
 }
 
-/* Makes the set in memory: `full` for the benchmark's whole set (every text in two voices
- * at two speaking rates, 12 fax clips), otherwise one person and one machine per language
- * and one fax clip. Returns 0 or an errno (the set is then freed). */
+/* Makes the set in memory: `full` for the benchmark's whole set (every text in three
+ * voices at three speaking rates, 15 fax clips), otherwise one person and one machine
+ * per language and one fax clip. Returns 0 or an errno (the set is then freed). */
 static inline int amd_set_make(struct amd_set *s, bool full)
 {
-	static const char *voices[] = {NULL, "+f3"};
-	static const unsigned rates[] = {150, 200};
+	static const char *voices[] = {NULL, "+f3", "+m3"};
+	static const unsigned rates[] = {140, 180, 230};
 	const char *tmp = getenv("TMPDIR");
 	char voice[32];
 	int err = 0;
@@ -304,29 +343,29 @@ static inline int amd_set_make(struct amd_set *s, bool full)
 	}
 	err = tts_create(s->dir, NULL, &s->tts);
 	for (size_t i = 0; !err && i < AMD_NPERSON; i++)
-		for (unsigned v = 0; !err && v < (full ? 2u : 1u); v++)
-			for (unsigned r = 0; !err && r < (full ? 2u : 1u); r++) {
+		for (unsigned v = 0; !err && v < (full ? 3u : 1u); v++)
+			for (unsigned r = 0; !err && r < (full ? 3u : 1u); r++) {
 				if (!full && i % 4)
 					continue;
 				snprintf(voice, sizeof(voice), "%s%s", amd_person_texts[i].lang,
 					 voices[v] ? voices[v] : "");
 				err = amd_add_person(s, &amd_person_texts[i], v ? voice : NULL,
 						     full ? rates[r] : 175,
-						     amd_noise_levels[k++ % 4]);
+						     amd_noise_levels[k++ % AMD_NNOISE]);
 			}
 	for (size_t i = 0; !err && i < AMD_NMACHINE; i++)
-		for (unsigned v = 0; !err && v < (full ? 2u : 1u); v++)
-			for (unsigned r = 0; !err && r < (full ? 2u : 1u); r++) {
+		for (unsigned v = 0; !err && v < (full ? 3u : 1u); v++)
+			for (unsigned r = 0; !err && r < (full ? 3u : 1u); r++) {
 				if (!full && i % 3)
 					continue;
 				snprintf(voice, sizeof(voice), "%s%s", amd_machine_texts[i].lang,
 					 voices[v] ? voices[v] : "");
 				err = amd_add_machine(s, &amd_machine_texts[i], v ? voice : NULL,
 						      full ? rates[r] : 175,
-						      amd_noise_levels[k++ % 4]);
+						      amd_noise_levels[k++ % AMD_NNOISE]);
 			}
-	for (unsigned i = 0; !err && i < (full ? 12u : 1u); i++)
-		err = amd_add_fax(s, amd_noise_levels[full ? i % 4 : 3]);
+	for (unsigned i = 0; !err && i < (full ? 15u : 1u); i++)
+		err = amd_add_fax(s, amd_noise_levels[full ? i % AMD_NNOISE : 3]);
 	if (err)
 		amd_set_free(s);
 	return err;

@@ -17,8 +17,8 @@
 #include <math.h>
 #include <string.h>
 
-#define PORTS_MIN 44100
-#define PORTS_MAX 44199
+#define PORTS_MIN  44100
+#define PORTS_MAX  44199
 #define MAX_EVENTS 4
 
 /* A test signal: 8 kHz samples built piece by piece. */
