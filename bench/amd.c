@@ -9,8 +9,10 @@
  *
  *   bench_amd [-v] [-c CLIP] [-g GREETING_MS] [-s AFTER_GREETING_SILENCE_MS]
  *             [-w MAX_WORDS] [-i INITIAL_SILENCE_MS] [-t TOTAL_MS]
+ *   bench_amd [options] FILE.wav...
  *   -v prints every clip with its decision; -c runs only the clips whose description
- *   contains CLIP (e.g. -c 'noise=800', -c '"Halo?"').
+ *   contains CLIP (e.g. -c 'noise=800', -c '"Halo?"'). With files (WAV, 8 or 16 kHz,
+ *   PCM16 or G.711), prints the decision and the beep for each instead.
  */
 #include "media/amd.h"
 
@@ -54,6 +56,38 @@ static double cpu_s(void)
 
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void run(const struct media_amd_params *p, const struct amd_clip *c, struct outcome *o);
+
+/* Classifies audio files: the decision and the beep of each. */
+static int classify(const struct media_amd_params *p, char **files, int n)
+{
+	int rc = 0;
+
+	for (int i = 0; i < n; i++) {
+		struct media__audio *a = NULL;
+		struct amd_clip c;
+		struct outcome o;
+		int err = media__audio_load(files[i], &a);
+
+		if (err) {
+			fprintf(stderr, "bench_amd: %s: %s\n", files[i], strerror(err));
+			rc = 1;
+			continue;
+		}
+		memset(&c, 0, sizeof(c));
+		c.pcm = a->pcm8;
+		c.n = a->n8;
+		run(p, &c, &o);
+		printf("%s: %s %s at %u ms", files[i], media_amd_result_name(o.result),
+		       media_amd_reason_name(o.reason), o.ms);
+		if (o.beep)
+			printf(", beep ended at %u ms", o.beep_ms);
+		printf("\n");
+		media__audio_free(a);
+	}
+	return rc;
 }
 
 static void run(const struct media_amd_params *p, const struct amd_clip *c, struct outcome *o)
@@ -129,6 +163,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_amd: %s\n", errbuf);
 		return 2;
 	}
+	if (optind < argc)
+		return classify(&p, argv + optind, argc - optind);
 	for (int i = 1; i < argc; i++) {
 		strncat(cmd, " ", sizeof(cmd) - strlen(cmd) - 1);
 		strncat(cmd, argv[i], sizeof(cmd) - strlen(cmd) - 1);
