@@ -513,6 +513,7 @@ struct media_session {
 	uint32_t rx_packets, rx_octets;
 	uint32_t rtt_ms; /* from the peer's reports, 0 unknown */
 	struct media__dtmf_rx dtmf_rx;
+	struct media__amd_leg *amd; /* answering-machine detection (amd_leg.c) */
 
 	/* Transmit. */
 	struct media__tx tx;
@@ -530,7 +531,6 @@ struct media_session {
 	unsigned tx_rs_in;
 	struct media__inband *inband;
 	struct media__jbuf *jbuf;
-	struct media__amd_leg *amd; /* answering-machine detection (amd_leg.c) */
 
 	/* Relations. */
 	enum media__role role;
