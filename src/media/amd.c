@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,28 +85,56 @@ void media_amd_defaults(struct media_amd_params *p)
 	p->fax = true;
 }
 
+/* The numeric thresholds, in the order of media_amd_param_names. */
+#define PARAMS(X)                                                                                  \
+	X("initial_silence", initial_silence_ms)                                                   \
+	X("greeting", greeting_ms)                                                                 \
+	X("after_greeting_silence", after_greeting_silence_ms)                                     \
+	X("total", total_ms)                                                                       \
+	X("min_word", min_word_ms)                                                                 \
+	X("between_words", between_words_ms)                                                       \
+	X("max_words", max_words)                                                                  \
+	X("beep_min", beep_min_ms)                                                                 \
+	X("beep_wait", beep_wait_ms)                                                               \
+	X("silence_threshold", silence_threshold)
+
+#define NAME(n, f) n,
+const char *const media_amd_param_names[] = {PARAMS(NAME) NULL};
+#undef NAME
+
+static const size_t param_offsets[] = {
+#define OFFSET(n, f) offsetof(struct media_amd_params, f),
+    PARAMS(OFFSET)
+#undef OFFSET
+};
+
+int media_amd_param_set(struct media_amd_params *p, const char *name, uint32_t v)
+{
+	for (size_t i = 0; media_amd_param_names[i]; i++)
+		if (!strcmp(media_amd_param_names[i], name)) {
+			memcpy((char *)p + param_offsets[i], &v, sizeof(v));
+			return 0;
+		}
+	return ENOENT;
+}
+
 int media_amd_check(const struct media_amd_params *p, char *err, size_t errsize)
 {
-	const struct {
-		const char *name;
-		uint32_t v;
-	} times[] = {
-	    {"initial_silence", p->initial_silence_ms},
-	    {"greeting", p->greeting_ms},
-	    {"after_greeting_silence", p->after_greeting_silence_ms},
-	    {"total", p->total_ms},
-	    {"min_word", p->min_word_ms},
-	    {"between_words", p->between_words_ms},
-	    {"beep_min", p->beep_min_ms},
-	    {"beep_wait", p->beep_wait_ms},
-	};
 	const char *field = NULL, *why = NULL;
 
-	for (size_t i = 0; i < sizeof(times) / sizeof(times[0]) && !field; i++)
-		if (times[i].v > 60000) {
-			field = times[i].name;
+	/* Every time (all but max_words and silence_threshold). */
+	for (size_t i = 0; media_amd_param_names[i] && !field; i++) {
+		uint32_t v;
+
+		if (!strcmp(media_amd_param_names[i], "max_words") ||
+		    !strcmp(media_amd_param_names[i], "silence_threshold"))
+			continue;
+		memcpy(&v, (const char *)p + param_offsets[i], sizeof(v));
+		if (v > 60000) {
+			field = media_amd_param_names[i];
 			why = "over 60000 ms";
 		}
+	}
 	if (!field && p->total_ms < 500) {
 		field = "total";
 		why = "under 500 ms";
@@ -118,6 +147,9 @@ int media_amd_check(const struct media_amd_params *p, char *err, size_t errsize)
 	} else if (!field && p->max_words < 1) {
 		field = "max_words";
 		why = "under 1";
+	} else if (!field && p->max_words > 100) {
+		field = "max_words";
+		why = "over 100";
 	} else if (!field && p->beep_min_ms < 60) {
 		field = "beep_min";
 		why = "under 60 ms";

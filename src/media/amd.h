@@ -90,8 +90,16 @@ struct media_amd_event {
 };
 
 void media_amd_defaults(struct media_amd_params *p);
+/* The numeric thresholds by the names configuration gives them, NULL-terminated:
+ * "initial_silence", "greeting", "after_greeting_silence", "total", "min_word",
+ * "between_words", "max_words", "beep_min", "beep_wait" (milliseconds, or a count for
+ * max_words) and "silence_threshold" (an amplitude). */
+extern const char *const media_amd_param_names[];
+/* Sets the threshold called `name` (one of media_amd_param_names) to `v`. Returns 0 or
+ * ENOENT (no such name); values are checked by media_amd_check. */
+int media_amd_param_set(struct media_amd_params *p, const char *name, uint32_t v);
 /* Checks thresholds: each time at most 60000 ms, total_ms at least 500, greeting_ms and
- * after_greeting_silence_ms under total_ms, max_words at least 1, beep_min_ms at least 60,
+ * after_greeting_silence_ms under total_ms, max_words 1 to 100, beep_min_ms at least 60,
  * silence_threshold at most 8000. Returns 0, or EINVAL with the name of the first bad
  * field and why in `err` (for configuration errors). */
 int media_amd_check(const struct media_amd_params *p, char *err, size_t errsize);

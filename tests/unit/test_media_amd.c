@@ -126,6 +126,31 @@ static void test_bad_thresholds_are_named(void **state)
 	assert_string_equal(err, "max_words: under 1");
 }
 
+static void test_thresholds_are_set_by_name(void **state)
+{
+	struct media_amd_params p, q;
+	size_t n = 0;
+
+	(void)state;
+	media_amd_defaults(&p);
+	q = p;
+	assert_int_equal(media_amd_param_set(&p, "after_greeting_silence", 600), 0);
+	assert_int_equal(p.after_greeting_silence_ms, 600);
+	assert_int_equal(media_amd_param_set(&p, "max_words", 4), 0);
+	assert_int_equal(p.max_words, 4);
+	assert_int_equal(media_amd_param_set(&p, "silence_threshold", 300), 0);
+	assert_int_equal(p.silence_threshold, 300);
+	assert_int_equal(media_amd_param_set(&p, "greting", 1), ENOENT);
+	/* Nothing else moved. */
+	q.after_greeting_silence_ms = 600;
+	q.max_words = 4;
+	q.silence_threshold = 300;
+	assert_memory_equal(&p, &q, sizeof(p));
+	while (media_amd_param_names[n])
+		n++;
+	assert_int_equal(n, 10);
+}
+
 static void test_short_greeting_then_silence_is_person(void **state)
 {
 	struct sig s;
@@ -446,6 +471,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_defaults_are_documented_values),
 	    cmocka_unit_test(test_bad_thresholds_are_named),
+	    cmocka_unit_test(test_thresholds_are_set_by_name),
 	    cmocka_unit_test(test_short_greeting_then_silence_is_person),
 	    cmocka_unit_test(test_long_greeting_is_machine_then_beep),
 	    cmocka_unit_test(test_many_words_are_machine),
