@@ -413,6 +413,80 @@ static void test_engine_reports_decision_and_beep_over_rtp(void **state)
 	tm_stop(&t);
 }
 
+static void test_engine_decodes_g722_for_detection(void **state)
+{
+	struct tmedia t;
+	struct tpeer peer, *peers[] = {&peer};
+	struct media_session *s;
+	struct media_event ev;
+	struct media_amd_params p;
+
+	(void)state;
+	tm_start(&t, PORTS_MIN, PORTS_MAX, 1, 0);
+	tp_open(&peer, MEDIA_CODEC_G722, 0);
+	s = tm_session(&t, 80, NULL, &peer, MEDIA_CODEC_G722, 0);
+	media_amd_defaults(&p);
+	p.initial_silence_ms = 600;
+	assert_int_equal(media_amd_start(s, &p), 0);
+	peer.active = true;
+	tp_run(peers, 1, 35);
+	ev = wait_amd(&t, 2000);
+	assert_int_equal(ev.amd.result, MEDIA_AMD_MACHINE);
+	assert_int_equal(ev.amd.reason, MEDIA_AMD_R_INITIAL_SILENCE);
+	peer.freq = 1400;
+	tp_run(peers, 1, 20); /* a 400 ms beep */
+	peer.freq = 0;
+	tp_run(peers, 1, 10);
+	ev = wait_amd(&t, 2000);
+	assert_int_equal(ev.amd.result, MEDIA_AMD_MACHINE_BEEP);
+	assert_in_range(ev.amd.beep_hz, 1390, 1410);
+	media_session_free(s);
+	tp_close(&peer);
+	tm_stop(&t);
+}
+
+static void test_engine_feeds_timestamp_gaps_as_silence(void **state)
+{
+	struct tmedia t;
+	struct tpeer peer;
+	struct media_session *s;
+	struct media_event ev;
+	struct media_amd_params p;
+
+	(void)state;
+	tm_start(&t, PORTS_MIN, PORTS_MAX, 1, 0);
+	tp_open(&peer, MEDIA_CODEC_PCMU, 0);
+	s = tm_session(&t, 81, NULL, &peer, MEDIA_CODEC_PCMU, 0);
+	media_amd_defaults(&p);
+	p.initial_silence_ms = 1000;
+	assert_int_equal(media_amd_start(s, &p), 0);
+	tp_sleep_ms(50); /* the start command reaches the worker before the packets */
+	/* In one burst, far faster than real time: 100 ms of silence, a 2 s jump in
+	 * timestamps (silence suppression), a 300 ms beep, 200 ms of silence. Only the
+	 * timestamps tell the detector how much time passed. */
+	for (int i = 0; i < 5; i++)
+		tp_send_audio(&peer);
+	peer.ts += 16000;
+	peer.freq = 1000;
+	for (int i = 0; i < 15; i++)
+		tp_send_audio(&peer);
+	peer.freq = 0;
+	for (int i = 0; i < 10; i++)
+		tp_send_audio(&peer);
+	ev = wait_amd(&t, 2000);
+	assert_int_equal(ev.amd.result, MEDIA_AMD_MACHINE);
+	assert_int_equal(ev.amd.reason, MEDIA_AMD_R_INITIAL_SILENCE);
+	assert_int_equal(ev.amd.ms, 1000);
+	ev = wait_amd(&t, 2000);
+	assert_int_equal(ev.amd.result, MEDIA_AMD_MACHINE_BEEP);
+	/* The beep ends at 100 + 2000 + 300 ms of audio (less 20 ms for each of the first
+	 * packets a slow worker would have read before the start command). */
+	assert_in_range(ev.amd.ms, 2300, 2440);
+	media_session_free(s);
+	tp_close(&peer);
+	tm_stop(&t);
+}
+
 static void test_engine_hears_a_silent_peer_as_silence(void **state)
 {
 	struct tmedia t;
@@ -483,6 +557,8 @@ int main(void)
 	    cmocka_unit_test(test_frame_size_does_not_change_results),
 	    cmocka_unit_test(test_names),
 	    cmocka_unit_test(test_engine_reports_decision_and_beep_over_rtp),
+	    cmocka_unit_test(test_engine_decodes_g722_for_detection),
+	    cmocka_unit_test(test_engine_feeds_timestamp_gaps_as_silence),
 	    cmocka_unit_test(test_engine_hears_a_silent_peer_as_silence),
 	    cmocka_unit_test(test_engine_stop_ends_detection),
 	};
