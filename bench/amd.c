@@ -181,6 +181,8 @@ int main(int argc, char **argv)
 	uint32_t *t_all = calloc(set.n, sizeof(uint32_t)), *t_person = calloc(set.n, 4),
 		 *t_machine = calloc(set.n, 4), *t_beep = calloc(set.n, 4),
 		 *t_fax = calloc(set.n, 4);
+	uint32_t *t_after = calloc(set.n, 4);
+	size_t n_after = 0;
 	size_t n_all = 0, n_person = 0, n_machine = 0, n_beep = 0, n_fax = 0;
 	static const char *langs[] = {"pl", "es", "ru", "en"};
 	unsigned lang_ok[4] = {0}, lang_n[4] = {0}, noise_ok[AMD_NNOISE] = {0},
@@ -200,8 +202,10 @@ int main(int argc, char **argv)
 		conf[c->label][o.result <= MEDIA_AMD_FAX ? o.result : 0]++;
 		if (o.result != MEDIA_AMD_NONE)
 			t_all[n_all++] = o.ms;
-		if (c->label == AMD_L_PERSON && o.result == MEDIA_AMD_PERSON)
+		if (c->label == AMD_L_PERSON && o.result == MEDIA_AMD_PERSON) {
 			t_person[n_person++] = o.ms;
+			t_after[n_after++] = o.ms - (c->lead_ms + c->greeting_ms);
+		}
 		if (c->label == AMD_L_MACHINE && o.result == MEDIA_AMD_MACHINE)
 			t_machine[n_machine++] = o.ms;
 		if (c->label == AMD_L_FAX && o.result == MEDIA_AMD_FAX)
@@ -283,6 +287,9 @@ int main(int argc, char **argv)
 	p50 = pct(t_fax, n_fax, 0.5);
 	p95 = pct(t_fax, n_fax, 0.95);
 	printf("; fax p50 %u p95 %u\n", p50, p95);
+	p50 = pct(t_after, n_after, 0.5);
+	p95 = pct(t_after, n_after, 0.95);
+	printf("person decided after the end of their greeting: p50 %u ms p95 %u ms\n", p50, p95);
 	p50 = pct(t_beep, n_beep, 0.5);
 	p95 = pct(t_beep, n_beep, 0.95);
 	printf("beep found on %u/%u machines, reported after its end: p50 %u ms p95 %u ms\n", beeps,
@@ -295,6 +302,7 @@ int main(int argc, char **argv)
 	free(t_machine);
 	free(t_beep);
 	free(t_fax);
+	free(t_after);
 	amd_set_free(&set);
 	return 0;
 }
