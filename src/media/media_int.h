@@ -2,11 +2,12 @@
  * Internals of the media engine, shared between its files and its unit tests.
  *
  * Layout of the module: pure pieces with no I/O (g711.c, rtp.c, rtcp.c, dtmf.c, wav.c
- * header building, player.c sample generation) sit under the threaded machinery:
- * media.c (the engine-side API), worker.c (one epoll loop per worker thread), rx.c (the
+ * header building, player.c sample generation, amd.c answering-machine detection with
+ * its own public header amd.h) sit under the threaded machinery: media.c (the
+ * engine-side API), worker.c (one epoll loop per worker thread), rx.c (the
  * packet path), tx.c (outgoing streams), tick.c (the 20 ms timer's work), session.c,
  * bridge.c, mix.c, recorder.c (and its writer thread), audio.c (prompt cache, tones),
- * codec.c, jbuf.c, inband.c.
+ * codec.c, jbuf.c, inband.c, amd_leg.c (answering-machine detection on a session).
  *
  * Threads: the engine thread calls the public API, which queues commands (core/mq.h) to
  * the worker a session is pinned to; workers push events to the engine's queue; the
