@@ -49,10 +49,10 @@ static const char *const http_limit_keys[] = {"body_max",	 "ws_max",	"ws_per_tok
 static const char *const http_tls_keys[] = {"cert", "key", NULL};
 static const char *const tts_keys[] = {"cache", NULL};
 static const char *const tenant_keys[] = {
-    "id",	    "name",	    "domain",	"timezone", "language",	       "country",
-    "users",	    "queues",	    "numbers",	"trunks",   "flows",	       "calendars",
-    "reason_codes", "dispositions", "prune",	"record",   "create_contacts", "channels",
-    "webhooks",	    "retention",    "outbound", NULL};
+    "id",     "name",	 "domain",	    "timezone", "language",  "country",	     "users",
+    "queues", "numbers", "trunks",	    "flows",	"calendars", "reason_codes", "dispositions",
+    "prune",  "record",	 "create_contacts", "channels", "webhooks",  "retention",    "outbound",
+    "srtp",   NULL};
 static const char *const outbound_keys[] = {
     "allow",	      "block",	  "block_defaults", "trunk", "routes",
     "max_concurrent", "per_hour", "per_user_hour",  "hours", NULL};
@@ -91,7 +91,7 @@ static const char *const target_keys[] = {"queue", "user",    "number", "trunk",
 					  "flow",  "message", "hangup", NULL};
 static const char *const number_keys[] = {"number", "flow", "queue", "user", "priority", NULL};
 static const char *const trunk_keys[] = {"id",	      "uri",	      "username", "password",
-					 "caller_id", "inbound_from", NULL};
+					 "caller_id", "inbound_from", "srtp",	  NULL};
 
 static char *xstrdup(const char *s)
 {

@@ -65,7 +65,8 @@ struct sip_leg {
 	char call_id[128];
 	uint64_t sdp_version;
 	bool refer_pending;
-	bool md5_only; /* its user agent cannot cope with a SHA-256 challenge */
+	bool md5_only;		 /* its user agent cannot cope with a SHA-256 challenge */
+	enum cfg_srtp srtp_mode; /* what re-INVITEs must keep to (sip_leg_srtp_policy) */
 };
 
 struct sip {

@@ -126,8 +126,8 @@ int sip__tls_dir_make(const struct cfg *cfg, char *dir, size_t size)
 	}
 	err = write_pem(dir, "agent.pem", cfg->sip_tls_cert, cfg->sip_tls_key);
 	if (!err)
-		err = write_pem(dir, "cafile.pem", cfg->sip_tls_ca ? cfg->sip_tls_ca : cfg->sip_tls_cert,
-				NULL);
+		err = write_pem(dir, "cafile.pem",
+				cfg->sip_tls_ca ? cfg->sip_tls_ca : cfg->sip_tls_cert, NULL);
 	if (err) {
 		log_error("sip", "event=tls_dir_failed dir=\"%s\" err=\"%s\"", dir, strerror(err));
 		sip__tls_dir_remove(dir);
