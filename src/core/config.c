@@ -48,11 +48,30 @@ static const char *const http_limit_keys[] = {"body_max",	 "ws_max",	"ws_per_tok
 					      "request_timeout", NULL};
 static const char *const http_tls_keys[] = {"cert", "key", NULL};
 static const char *const tts_keys[] = {"cache", NULL};
-static const char *const tenant_keys[] = {
-    "id",     "name",	 "domain",	    "timezone", "language",  "country",	     "users",
-    "queues", "numbers", "trunks",	    "flows",	"calendars", "reason_codes", "dispositions",
-    "prune",  "record",	 "create_contacts", "channels", "webhooks",  "retention",    "outbound",
-    "srtp",   NULL};
+static const char *const tenant_keys[] = {"id",
+					  "name",
+					  "domain",
+					  "timezone",
+					  "language",
+					  "country",
+					  "users",
+					  "queues",
+					  "numbers",
+					  "trunks",
+					  "flows",
+					  "calendars",
+					  "reason_codes",
+					  "dispositions",
+					  "prune",
+					  "record",
+					  "create_contacts",
+					  "channels",
+					  "webhooks",
+					  "retention",
+					  "outbound",
+					  "srtp",
+					  "recording_encryption",
+					  NULL};
 static const char *const outbound_keys[] = {
     "allow",	      "block",	  "block_defaults", "trunk", "routes",
     "max_concurrent", "per_hour", "per_user_hour",  "hours", NULL};

@@ -403,6 +403,9 @@ json_t *eng__numbers_json(struct engine *e, struct eng_tenant *t);
 int eng__numbers_load_api(struct engine *e);
 void eng__api_objs_free(struct engine *e);
 
+/* reckey.c: media_config.record_key: the tenant's recording key by the path. */
+int eng__record_key(void *arg, const char *path, uint8_t key[32]);
+
 /* srtp.c: which legs must be encrypted */
 /* The SRTP rule for a leg of tenant ct through trunk tk (NULL: a phone or a caller not
  * from a trunk): the trunk's own when it has one, else the tenant's. */

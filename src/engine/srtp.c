@@ -29,8 +29,7 @@ bool eng__srtp_refused(const struct cfg_tenant *ct, struct sip_leg *leg,
 	mode = eng__srtp_mode(ct, tk);
 	if (!sip_leg_srtp_policy(leg, mode))
 		return false;
-	log_warn("engine",
-		 "tenant=%s event=rejected status=488 reason=%s number=%s source=%s%s%s",
+	log_warn("engine", "tenant=%s event=rejected status=488 reason=%s number=%s source=%s%s%s",
 		 ct->id, mode == CFG_SRTP_REQUIRED ? "srtp_required" : "srtp_off", info->to_user,
 		 info->source, tk ? " trunk=" : "", tk ? tk->id : "");
 	sip_leg_reject(leg, 488, "Not Acceptable Here");

@@ -49,6 +49,11 @@ struct media_config {
 	size_t max_sessions;	     /* preallocated session slots */
 	uint32_t rtp_timeout_ms;     /* MEDIA_EV_RTP_TIMEOUT after this long without RTP, 0: off */
 	enum media_io io;	     /* packet I/O of the workers */
+	/* The key of a recording whose path ends in ".enc" (encrypted at rest, core/crec.h):
+	 * returns 0 with the 32-byte key, or an errno, and the recording is then refused:
+	 * never written in the clear. NULL: such recordings are refused. Engine thread. */
+	int (*record_key)(void *arg, const char *path, uint8_t key[32]);
+	void *record_key_arg;
 };
 
 /* SRTP with keys exchanged in SDP (SDES, RFC 4568): the suite, and each direction's
@@ -184,7 +189,8 @@ void media_inband_dtmf(struct media_session *s, bool on);
  * events pass across when both sides negotiated telephone-event. The recording is PCM16
  * stereo at 16 kHz when either side's codec is G.722, 8 kHz otherwise; it is a valid
  * WAV at every moment (written by a writer thread, at most about a second behind);
- * parent directories are created. Its events (MEDIA_EV_RECORD_DONE, _ERROR) carry
+ * parent directories are created. A path ending in ".enc" is written encrypted (see
+ * media_config.record_key). Its events (MEDIA_EV_RECORD_DONE, _ERROR) carry
  * `a`'s owner. An unwritable path fails the call with its errno. */
 int media_bridge(struct media_session *a, struct media_session *b, const char *record_path);
 /* Ends the bridge that `s` is part of (both directions); recordings are finalised. */

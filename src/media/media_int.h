@@ -37,6 +37,7 @@
 struct g722_encode_state_s;
 struct g722_decode_state_s;
 struct dtmf_rx_state_s;
+struct crec_writer;
 
 #define MEDIA__TICK_MS	      20
 #define MEDIA__BATCH	      16   /* packets per recvmmsg/sendmmsg */
@@ -250,10 +251,15 @@ struct media__wav {
 	uint32_t rate;
 	uint16_t channels;
 	uint64_t data_bytes;
+	struct crec_writer *sealed; /* encrypted at rest (core/crec.h) instead of fd */
 };
 /* Creates (or truncates) `path`, creating missing parent directories, and writes a header
  * for an empty file, so the file is a valid WAV from the start. Returns 0 or an errno. */
 int media__wav_open(struct media__wav *w, const char *path, uint32_t rate, uint16_t channels);
+/* The same, encrypted with `key` in core/crec.h's format: append and close work alike
+ * and the file decrypts to the same WAV. */
+int media__wav_open_sealed(struct media__wav *w, const char *path, uint32_t rate, uint16_t channels,
+			   const uint8_t key[32]);
 /* Appends interleaved PCM16 frames, then rewrites the header's sizes: after it returns,
  * the file is a valid WAV holding everything appended. Returns 0, EFBIG at the 4 GB RIFF
  * limit, or an errno. */

@@ -42,8 +42,7 @@ bool media__srtp_suite_known(uint8_t suite)
 	       suite == MEDIA_SRTP_AES_CM_128_HMAC_SHA1_32;
 }
 
-static int make_ctx(uint8_t suite, const uint8_t key[MEDIA_SRTP_KEY_LEN], bool outbound,
-		    void **out)
+static int make_ctx(uint8_t suite, const uint8_t key[MEDIA_SRTP_KEY_LEN], bool outbound, void **out)
 {
 	srtp_policy_t pol;
 	uint8_t k[MEDIA_SRTP_KEY_LEN];
@@ -120,8 +119,10 @@ bool media__srtp_unprotect(struct media__worker *w, struct media_session *s, uin
 		/* Once per session: a peer with the wrong key fails every packet. */
 		if (!s->srtp_warned) {
 			s->srtp_warned = true;
-			log_warn("media", "worker=%u owner=%llu event=srtp_refused rtcp=%d status=%d len=%zu",
-				 w->id, (unsigned long long)s->owner, rtcp, (int)st, *len);
+			log_warn(
+			    "media",
+			    "worker=%u owner=%llu event=srtp_refused rtcp=%d status=%d len=%zu",
+			    w->id, (unsigned long long)s->owner, rtcp, (int)st, *len);
 		}
 		return false;
 	}

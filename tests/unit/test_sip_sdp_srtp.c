@@ -39,10 +39,11 @@ static int offer(const char *sdp, struct media_params *out, char *msg, size_t ms
 static void test_offer_savp_takes_key(void **state)
 {
 	/* What baresip sends with mediaenc=srtp-mand. */
-	static const char sdp[] = SDP_HEAD "m=audio 6000 RTP/SAVP 0 101\r\n"
-					   "a=rtpmap:101 telephone-event/8000\r\n"
-					   "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY_B64 "\r\n"
-					   "a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:" KEY_B64 "\r\n";
+	static const char sdp[] =
+	    SDP_HEAD "m=audio 6000 RTP/SAVP 0 101\r\n"
+		     "a=rtpmap:101 telephone-event/8000\r\n"
+		     "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY_B64 "\r\n"
+		     "a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:" KEY_B64 "\r\n";
 	struct media_params p;
 	char msg[128];
 
@@ -55,12 +56,11 @@ static void test_offer_savp_takes_key(void **state)
 
 static void test_offer_savp_skips_unsupported_crypto(void **state)
 {
-	static const char sdp[] = SDP_HEAD "m=audio 6000 RTP/SAVP 0\r\n"
-					   "a=crypto:1 AES_256_CM_HMAC_SHA1_80 inline:" KEY_B64 "\r\n"
-					   "a=crypto:2 AES_CM_128_HMAC_SHA1_80 inline:" KEY_B64
-					   "|2^20|1:4\r\n"
-					   "a=crypto:3 AES_CM_128_HMAC_SHA1_32 inline:" KEY_B64
-					   "|2^31\r\n";
+	static const char sdp[] =
+	    SDP_HEAD "m=audio 6000 RTP/SAVP 0\r\n"
+		     "a=crypto:1 AES_256_CM_HMAC_SHA1_80 inline:" KEY_B64 "\r\n"
+		     "a=crypto:2 AES_CM_128_HMAC_SHA1_80 inline:" KEY_B64 "|2^20|1:4\r\n"
+		     "a=crypto:3 AES_CM_128_HMAC_SHA1_32 inline:" KEY_B64 "|2^31\r\n";
 	struct media_params p;
 	char msg[128];
 
@@ -96,8 +96,9 @@ static void test_offer_savp_without_usable_crypto_enotsup(void **state)
 static void test_offer_avp_is_plain(void **state)
 {
 	/* A key offered on RTP/AVP (best-effort SRTP) is not taken: the stream is plain. */
-	static const char sdp[] = SDP_HEAD "m=audio 6000 RTP/AVP 0\r\n"
-					   "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY_B64 "\r\n";
+	static const char sdp[] =
+	    SDP_HEAD "m=audio 6000 RTP/AVP 0\r\n"
+		     "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY_B64 "\r\n";
 	struct media_params p;
 	char msg[128];
 
@@ -107,8 +108,9 @@ static void test_offer_avp_is_plain(void **state)
 
 static void test_answer_written_and_read_back(void **state)
 {
-	static const char sdp[] = SDP_HEAD "m=audio 6000 RTP/SAVP 0\r\n"
-					   "a=crypto:7 AES_CM_128_HMAC_SHA1_80 inline:" KEY_B64 "\r\n";
+	static const char sdp[] =
+	    SDP_HEAD "m=audio 6000 RTP/SAVP 0\r\n"
+		     "a=crypto:7 AES_CM_128_HMAC_SHA1_80 inline:" KEY_B64 "\r\n";
 	struct sdp_prefs prefs;
 	struct in_addr addr;
 	struct media_params in, back;
@@ -152,8 +154,7 @@ static void test_offer_written_savp(void **state)
 			   MEDIA_DIR_SENDRECV, &k);
 	assert_true(n > 0);
 	assert_non_null(strstr(buf, "m=audio 30002 RTP/SAVP 0 8 9 101\r\n"));
-	assert_non_null(
-	    strstr(buf, "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY_B64 "\r\n"));
+	assert_non_null(strstr(buf, "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY_B64 "\r\n"));
 	assert_int_equal(sdp_negotiate_offer(buf, n, &prefs, &p, msg, sizeof(msg)), 0);
 	assert_memory_equal(p.srtp.rx_key, key_bin, MEDIA_SRTP_KEY_LEN);
 }
@@ -161,12 +162,12 @@ static void test_offer_written_savp(void **state)
 static void test_answer_must_match_offer(void **state)
 {
 	static const char plain[] = SDP_HEAD "m=audio 6000 RTP/AVP 0\r\n";
-	static const char other_tag[] = SDP_HEAD "m=audio 6000 RTP/SAVP 0\r\n"
-						 "a=crypto:2 AES_CM_128_HMAC_SHA1_80 inline:" KEY_B64
-						 "\r\n";
-	static const char other_suite[] = SDP_HEAD "m=audio 6000 RTP/SAVP 0\r\n"
-						   "a=crypto:1 AES_CM_128_HMAC_SHA1_32 inline:" KEY_B64
-						   "\r\n";
+	static const char other_tag[] =
+	    SDP_HEAD "m=audio 6000 RTP/SAVP 0\r\n"
+		     "a=crypto:2 AES_CM_128_HMAC_SHA1_80 inline:" KEY_B64 "\r\n";
+	static const char other_suite[] =
+	    SDP_HEAD "m=audio 6000 RTP/SAVP 0\r\n"
+		     "a=crypto:1 AES_CM_128_HMAC_SHA1_32 inline:" KEY_B64 "\r\n";
 	struct media_srtp ours = {.suite = MEDIA_SRTP_AES_CM_128_HMAC_SHA1_80, .tag = 1};
 	struct media_srtp none = {0};
 	struct sdp_prefs prefs;
@@ -174,9 +175,9 @@ static void test_answer_must_match_offer(void **state)
 	char msg[128];
 
 	sdp_prefs_default(&prefs);
-	assert_int_equal(sdp_negotiate_answer_srtp(plain, strlen(plain), &prefs, &ours, &p, msg,
-						   sizeof(msg)),
-			 ENOTSUP);
+	assert_int_equal(
+	    sdp_negotiate_answer_srtp(plain, strlen(plain), &prefs, &ours, &p, msg, sizeof(msg)),
+	    ENOTSUP);
 	assert_int_equal(sdp_negotiate_answer_srtp(other_tag, strlen(other_tag), &prefs, &ours, &p,
 						   msg, sizeof(msg)),
 			 ENOTSUP);
@@ -188,7 +189,8 @@ static void test_answer_must_match_offer(void **state)
 						   msg, sizeof(msg)),
 			 ENOTSUP);
 	assert_int_equal(
-	    sdp_negotiate_answer_srtp(plain, strlen(plain), &prefs, &none, &p, msg, sizeof(msg)), 0);
+	    sdp_negotiate_answer_srtp(plain, strlen(plain), &prefs, &none, &p, msg, sizeof(msg)),
+	    0);
 	assert_int_equal(p.srtp.suite, MEDIA_SRTP_NONE);
 }
 
