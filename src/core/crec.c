@@ -268,8 +268,7 @@ int crec_reader_open_fd(int fd, const uint8_t key[CREC_KEY_BYTES], struct crec_r
 		goto fail;
 	r->head_len = get32(prefix + 28);
 	if (memcmp(prefix, MAGIC, 8) || get32(prefix + 24) != CREC_CHUNK ||
-	    r->head_len > HEAD_MAX ||
-	    (uint64_t)st.st_size < PREFIX + head_record(r->head_len)) {
+	    r->head_len > HEAD_MAX || (uint64_t)st.st_size < PREFIX + head_record(r->head_len)) {
 		err = EINVAL;
 		goto fail;
 	}

@@ -88,7 +88,8 @@ static void check_range(struct crec_reader *r, uint64_t off, size_t len)
 		if (at == 0)
 			continue; /* the head's first byte changes with every write */
 		if (buf[i] != want)
-			fail_msg("byte %llu: %u, expected %u", (unsigned long long)at, buf[i], want);
+			fail_msg("byte %llu: %u, expected %u", (unsigned long long)at, buf[i],
+				 want);
 	}
 	free(buf);
 }
@@ -97,8 +98,13 @@ static void test_round_trip_across_records(void **state)
 {
 	size_t n = 3 * CREC_CHUNK + 12345;
 	struct crec_reader *r;
-	uint64_t bounds[] = {0, 1, HEAD_LEN - 1, HEAD_LEN, HEAD_LEN + CREC_CHUNK - 1,
-			     HEAD_LEN + CREC_CHUNK, HEAD_LEN + 2 * CREC_CHUNK + 7};
+	uint64_t bounds[] = {0,
+			     1,
+			     HEAD_LEN - 1,
+			     HEAD_LEN,
+			     HEAD_LEN + CREC_CHUNK - 1,
+			     HEAD_LEN + CREC_CHUNK,
+			     HEAD_LEN + 2 * CREC_CHUNK + 7};
 
 	write_rec(n, 32000); /* one second of 8 kHz stereo, as the recorder writes */
 	r = open_rec(key);
