@@ -195,8 +195,8 @@ static void test_srtp_play_is_encrypted(void **state)
 	struct tpeer idle;
 	struct media_session *a;
 	struct media_params pa;
-	struct media_item tone = {.kind = MEDIA_ITEM_TONE, .tone = MEDIA_TONE_BUSY,
-				  .duration_ms = 1000};
+	struct media_item tone = {
+	    .kind = MEDIA_ITEM_TONE, .tone = MEDIA_TONE_BUSY, .duration_ms = 1000};
 	struct media_play_req req = {.items = &tone, .nitems = 1, .id = 1};
 
 	(void)state;
