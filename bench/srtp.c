@@ -48,8 +48,8 @@ int main(int argc, char **argv)
 		return 1;
 	/* The peer's packets arrive on `from` (its rx key is the peer's tx key); `to`
 	 * encrypts what it relays towards the other peer. */
-	k_from.suite = k_to.suite = suite == 32 ? MEDIA_SRTP_AES_CM_128_HMAC_SHA1_32
-						: MEDIA_SRTP_AES_CM_128_HMAC_SHA1_80;
+	k_from.suite = k_to.suite =
+	    suite == 32 ? MEDIA_SRTP_AES_CM_128_HMAC_SHA1_32 : MEDIA_SRTP_AES_CM_128_HMAC_SHA1_80;
 	for (int i = 0; i < MEDIA_SRTP_KEY_LEN; i++) {
 		k_from.rx_key[i] = (uint8_t)(i * 3 + 1);
 		k_from.tx_key[i] = (uint8_t)(i * 5 + 2);

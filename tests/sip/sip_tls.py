@@ -7,13 +7,16 @@ server sends to our Contact reuse it.
 
 usage: sip_tls.py SERVER_IP TLS_PORT CAFILE LOCAL_PORT DOMAIN USER PASSWORD NUMBER
                   RTP_PORT AUDIO.ul SECONDS
+       sip_tls.py ... as above, with NUMBER "-": answer instead of calling
 
 Verifies the server's certificate against CAFILE (TLS 1.2 or later), registers USER
 (REGISTER, 401 with an MD5 challenge, REGISTER with the answer, 200), then calls
 NUMBER@DOMAIN as an outside caller (INVITE with PCMU SDP, 200, ACK), streams the raw
 u-law file AUDIO.ul as RTP to the address of the answer for SECONDS seconds, hangs up
-(BYE, 200). Prints one line per step (the TLS version first); exits 0 when every step
-went as expected.
+(BYE, 200). With NUMBER "-" it waits instead (up to 20 s) for an INVITE on the same
+connection, answers it with PCMU SDP, streams AUDIO.ul to the caller's media address
+until the BYE and answers that. Prints one line per step (the TLS version first); exits
+0 when every step went as expected.
 """
 import hashlib
 import random
@@ -64,6 +67,58 @@ class Conn:
             if not data:
                 raise SystemExit("the server closed the TLS connection")
             self.buf += data
+
+
+def stream(rtp, dest, data, k, ssrc, seq, ts):
+    """Sends frame k of the u-law data as one RTP packet."""
+    chunk = data[(k * 160) % max(1, len(data) - 160):][:160]
+    rtp.sendto(struct.pack("!BBHII", 0x80, 0, (seq + k) & 0xFFFF, (ts + 160 * k) & 0xFFFFFFFF,
+                           ssrc) + chunk, dest)
+
+
+def answer_call(c, rtp_port, audio, contact):
+    """Waits for an INVITE on the connection, answers it, streams until the BYE."""
+    c.s.settimeout(20.0)
+    msg = c.recv()
+    if not msg.startswith("INVITE "):
+        raise SystemExit("expected an INVITE, got: " + msg.split("\r\n", 1)[0])
+    print("invited", flush=True)
+    m_addr = re.search(r"^c=IN IP4 (\S+)", msg, re.M)
+    m_port = re.search(r"^m=audio (\d+) ", msg, re.M)
+    dest = (m_addr.group(1), int(m_port.group(1)))
+    hdrs = [ln for ln in msg.split("\r\n")
+            if re.match(r"^(Via|v|From|f|Call-ID|i|CSeq):", ln, re.I)]
+    to = re.search(r"^(?:To|t):[^\r\n]*", msg, re.M | re.I).group(0) + ";tag=tlsphone1"
+    sdp = ("v=0\r\no=phone 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n"
+           f"t=0 0\r\nm=audio {rtp_port} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n")
+    c.send("SIP/2.0 200 OK\r\n" + "\r\n".join(hdrs + [to, f"Contact: {contact}",
+                                                      "Content-Type: application/sdp",
+                                                      f"Content-Length: {len(sdp)}", "", sdp]))
+    rtp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    rtp.bind(("127.0.0.1", int(rtp_port)))
+    data = open(audio, "rb").read()
+    ssrc, seq, ts = random.getrandbits(32), random.getrandbits(16), random.getrandbits(32)
+    c.s.settimeout(0.02)
+    k, acked, start = 0, False, time.monotonic()
+    while time.monotonic() - start < 30:
+        stream(rtp, dest, data, k, ssrc, seq, ts)
+        k += 1
+        try:
+            req = c.recv()
+        except (socket.timeout, ssl.SSLWantReadError):
+            continue
+        method = req.split(" ", 1)[0]
+        if method == "ACK":
+            acked = True
+            print("acked", flush=True)
+        elif method == "BYE":
+            hdrs = [ln for ln in req.split("\r\n")
+                    if re.match(r"^(Via|v|From|f|To|t|Call-ID|i|CSeq):", ln, re.I)]
+            c.send("SIP/2.0 200 OK\r\n" + "\r\n".join(hdrs) +
+                   "\r\nContent-Length: 0\r\n\r\n")
+            print("bye after", k, "frames", flush=True)
+            return 0 if acked else 1
+    raise SystemExit("no BYE within 30 s")
 
 
 def branch():
@@ -129,6 +184,8 @@ def main():
     if status != 200:
         raise SystemExit(f"REGISTER with credentials: want 200, got {status}")
     print("registered", flush=True)
+    if number == "-":
+        return answer_call(c, rtp_port, audio, contact)
 
     # A call from an outside caller on the same connection.
     ruri = f"sip:{number}@{domain}"

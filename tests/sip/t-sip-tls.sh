@@ -5,7 +5,10 @@
 #   2. a phone on one TLS connection registers (digest) and places a call to a voicemail
 #      flow, streams a 440 Hz tone and hangs up (tests/sip/sip_tls.py);
 #   3. the call is an interaction whose recording holds the tone; the private copy of
-#      the certificate and key made for the stack is gone once the server listens.
+#      the certificate and key made for the stack is gone once the server listens;
+#   4. an agent's phone registered over TLS is called on that connection: a SIPp caller
+#      (UDP) calls number 300, the TLS phone answers and streams 1000 Hz, the caller
+#      hangs up; the recording holds 440 Hz left and 1000 Hz right.
 # shellcheck source=tests/sip/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -17,6 +20,8 @@ openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=centrala.test -days 2 \
 	-keyout "$WORK/key.pem" -out "$WORK/cert.pem" 2>"$WORK/openssl.err" || fail "openssl req failed"
 make_tone "$WORK/caller-440.wav" 440 5
 sox -q "$WORK/caller-440.wav" -t ul "$WORK/caller-440.ul"
+make_tone "$WORK/agent-1000.wav" 1000 10
+sox -q "$WORK/agent-1000.wav" -t ul "$WORK/agent-1000.ul"
 
 write_config "tls: {cert: \"$WORK/cert.pem\", key: \"$WORK/key.pem\"}" <<YAML
 tenants:
@@ -25,10 +30,12 @@ tenants:
     domain: $ACME_DOMAIN
     users:
       - {username: alice, sip: {user: alice, password: alice-pw}}
+      - {username: bob, sip: {user: bob, password: bob-pw}}
     queues:
       - {id: support, strategy: longest-idle}
     numbers:
       - {number: "101", flow: vm}
+      - {number: "300", user: bob}
     flows:
       vm:
         start: vm
@@ -62,11 +69,35 @@ grep -qE '^tls TLSv1\.[23]$' "$WORK/phone.out" || fail "no TLS 1.2+ session: $(h
 expect_log "event=registered user=alice domain=$ACME_DOMAIN "
 wait_log 'tenant=acme call=1 event=interaction ' 10
 expect_log 'tenant=acme call=1 event=voicemail queue=support duration_ms='
+
+# Bob's phone registers over TLS and waits for a call on its connection.
+timeout 40 "$PYTHON" "$SCEN/sip_tls.py" 127.0.0.1 "$TLS_PORT" "$WORK/cert.pem" "$(peer_port 5)" \
+	"$ACME_DOMAIN" bob bob-pw - "$(media_port 2)" "$WORK/agent-1000.ul" 0 \
+	>"$WORK/agent.out" 2>&1 &
+agent_pid=$!
+_BG_PIDS+=("$agent_pid")
+wait_log "event=registered user=bob domain=$ACME_DOMAIN " 10
+rc=0
+sipp_run caller 30 "$(scen caller.xml wav="$WORK/caller-440.wav" talk_ms=3000)" \
+	-p "$(peer_port 7)" -mi 127.0.0.1 -mp "$(media_port 3)" -m 1 -key number 300 \
+	-key domain "$ACME_DOMAIN" || rc=$?
+expect_sipp_ok caller "$rc"
+wait_rc "$agent_pid" || fail "the TLS agent phone failed: $(tail -n 5 "$WORK/agent.out")"
+grep -q '^acked$' "$WORK/agent.out" || fail "the TLS phone's answer was not acknowledged"
+wait_log 'tenant=acme call=2 event=interaction .* answered=1 ' 10
 stop_server
 
 export_interactions
 check_interactions '
-assert len(ix) == 1, f"{len(ix)} interactions"
+assert len(ix) == 2, f"{len(ix)} interactions"
+ix.sort(key=lambda i: i["created"])
 assert ix[0]["disposition"] == "voicemail" and ix[0]["recording"], ix[0]
+assert ix[1]["answered"] and ix[1]["agent"] == "bob" and ix[1]["recording"], ix[1]
 '
-tone_check "$(first_recording)" 0 440 1000 || fail "the recording does not hold the caller's 440 Hz"
+recs=$("$PYTHON" -c 'import json, sys
+ix = sorted((json.loads(l) for l in open(sys.argv[1]) if l.strip()), key=lambda i: i["created"])
+print(ix[0]["recording"], ix[1]["recording"])' "$WORK/interactions.jsonl")
+read -r vm_rec call_rec <<<"$recs"
+tone_check "$vm_rec" 0 440 1000 || fail "the message does not hold the caller's 440 Hz"
+tone_check "$call_rec" 0 440 1000 || fail "the call's left channel (caller) is not 440 Hz"
+tone_check "$call_rec" 1 1000 440 || fail "the call's right channel (the TLS phone) is not 1000 Hz"
