@@ -21,6 +21,8 @@ struct ws_client;
 enum api_method { M_GET, M_POST, M_PUT, M_PATCH, M_DELETE, M_OTHER };
 
 /* A reply on its way from the engine or a worker to the service thread. */
+struct crec_reader;
+
 struct api_resp {
 	uint64_t req;
 	int status;
@@ -40,6 +42,7 @@ struct api_resp {
 	bool file;
 	int fd;
 	uint64_t file_off, file_len;
+	struct crec_reader *sealed; /* instead of fd: an encrypted recording, decrypted */
 	char *extra;
 	/* Run on the service thread when the reply arrives, even when its client has gone
 	 * (the API key cache follows the store this way); it owns and frees `arg`. */
@@ -81,6 +84,7 @@ struct api_conn {
 	 * this structure meanwhile. */
 	bool file_open;
 	int file_fd;
+	struct crec_reader *file_sealed; /* reads of an encrypted recording go through it */
 	uint64_t file_off, file_left;
 	unsigned char *file_buf;
 };

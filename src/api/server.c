@@ -19,6 +19,7 @@
 
 #include "core/clock.h"
 #include "core/config.h"
+#include "core/crec.h"
 #include "core/log.h"
 #include "core/mq.h"
 
@@ -52,6 +53,7 @@ void api__resp_free(struct api_resp *r)
 {
 	if (r->file && r->fd >= 0)
 		close(r->fd);
+	crec_reader_free(r->sealed);
 	free(r->extra);
 	free(r->store_body);
 	free(r->body);

@@ -5,7 +5,7 @@
  * relaxation queues, calendars). Every problem is recorded with file:line:col and key
  * path; loading goes on after an error so that `centrala check` reports them all.
  */
-#include "core/config.h"
+#include "core/config_int.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -38,8 +38,8 @@
 static const char *const top_keys[] = {"sip",	     "rtp",	"http",	      "store",
 				       "recordings", "log",	"log_format", "prompts",
 				       "tts",	     "tenants", NULL};
-static const char *const sip_keys[] = {"listen",     "user_agent", "auth_fail_limit",
-				       "auth_block", "nonce_ttl",  NULL};
+static const char *const sip_keys[] = {
+    "listen", "user_agent", "auth_fail_limit", "auth_block", "nonce_ttl", "tls", NULL};
 static const char *const rtp_keys[] = {"address", "ports", "workers", "io", NULL};
 static const char *const http_keys[] = {"listen", "tls", "static", "limits", NULL};
 static const char *const http_limit_keys[] = {"body_max",	 "ws_max",	"ws_per_token",
@@ -48,11 +48,30 @@ static const char *const http_limit_keys[] = {"body_max",	 "ws_max",	"ws_per_tok
 					      "request_timeout", NULL};
 static const char *const http_tls_keys[] = {"cert", "key", NULL};
 static const char *const tts_keys[] = {"cache", NULL};
-static const char *const tenant_keys[] = {
-    "id",	    "name",	    "domain",	"timezone", "language",	       "country",
-    "users",	    "queues",	    "numbers",	"trunks",   "flows",	       "calendars",
-    "reason_codes", "dispositions", "prune",	"record",   "create_contacts", "channels",
-    "webhooks",	    "retention",    "outbound", NULL};
+static const char *const tenant_keys[] = {"id",
+					  "name",
+					  "domain",
+					  "timezone",
+					  "language",
+					  "country",
+					  "users",
+					  "queues",
+					  "numbers",
+					  "trunks",
+					  "flows",
+					  "calendars",
+					  "reason_codes",
+					  "dispositions",
+					  "prune",
+					  "record",
+					  "create_contacts",
+					  "channels",
+					  "webhooks",
+					  "retention",
+					  "outbound",
+					  "srtp",
+					  "recording_encryption",
+					  NULL};
 static const char *const outbound_keys[] = {
     "allow",	      "block",	  "block_defaults", "trunk", "routes",
     "max_concurrent", "per_hour", "per_user_hour",  "hours", NULL};
@@ -91,7 +110,7 @@ static const char *const target_keys[] = {"queue", "user",    "number", "trunk",
 					  "flow",  "message", "hangup", NULL};
 static const char *const number_keys[] = {"number", "flow", "queue", "user", "priority", NULL};
 static const char *const trunk_keys[] = {"id",	      "uri",	      "username", "password",
-					 "caller_id", "inbound_from", NULL};
+					 "caller_id", "inbound_from", "srtp",	  NULL};
 
 static char *xstrdup(const char *s)
 {
@@ -168,6 +187,8 @@ static void parse_sip(struct cy *c, struct fy_node *n, struct cfg *cfg)
 		cfg->auth_fail_limit = v;
 	cy_get_ms(c, n, "sip", "auth_block", false, &cfg->auth_block_ms);
 	cy_get_ms(c, n, "sip", "nonce_ttl", false, &cfg->nonce_ttl_ms);
+	cfg__parse_sip_tls(c, n, cfg);
+	cfg__check_sip_tls(c, n, cfg);
 }
 
 static void parse_rtp(struct cy *c, struct fy_node *n, struct cfg *cfg)
@@ -590,6 +611,7 @@ static void parse_trunk(struct cy *c, struct fy_node *n, const char *path, struc
 			      &tr->inbound_from, &tr->ninbound_from, addr_valid,
 			      "an address or network such as 192.0.2.0/24");
 	}
+	cfg__parse_srtp(c, n, path, &tr->srtp);
 }
 
 static void parse_route(struct cy *c, struct fy_node *n, const char *path, struct cfg_route *r)
@@ -885,6 +907,9 @@ static void parse_tenant(struct cy *c, struct fy_node *n, const char *path, stru
 	t->create_contacts = true;
 	cy_get_bool(c, n, path, "create_contacts", false, &t->create_contacts);
 	parse_channels(c, cy_get(n, "channels"), P(p, path, "channels"), t->channels);
+	t->srtp = CFG_SRTP_OPTIONAL;
+	cfg__parse_srtp(c, n, path, &t->srtp);
+	cfg__parse_rec_encryption(c, n, path, t);
 	if ((r = cy_get(n, "retention")) && cy_is_map(c, r, P(p, path, "retention"))) {
 		char rp[512];
 		snprintf(rp, sizeof(rp), "%s", P(p, path, "retention"));
@@ -1247,6 +1272,7 @@ static void free_tenant(struct cfg_tenant *t)
 	free(t->timezone);
 	free(t->language);
 	free(t->country);
+	sodium_memzero(t->rec_key, sizeof(t->rec_key));
 }
 
 void cfg_free(struct cfg *c)
@@ -1263,6 +1289,9 @@ void cfg_free(struct cfg *c)
 	free(c->http_static);
 	free(c->http_tls_cert);
 	free(c->http_tls_key);
+	free(c->sip_tls_cert);
+	free(c->sip_tls_key);
+	free(c->sip_tls_ca);
 	free(c->prompts);
 	free(c->tts_cache);
 	free(c->log_level);

@@ -18,6 +18,14 @@
 
 enum cfg_proto { CFG_PROTO_UDP, CFG_PROTO_TCP, CFG_PROTO_TLS };
 
+/* Whether a leg's media is encrypted (SRTP with SDES keys, RFC 4568): `required` refuses
+ * plain RTP (488) and offers RTP/SAVP; `optional` (the default) answers RTP/SAVP offers
+ * with keys and plain offers in the clear, and offers plain RTP; `off` answers and
+ * offers plain RTP only (an RTP/SAVP-only offer gets 488). */
+enum cfg_srtp { CFG_SRTP_DEFAULT, CFG_SRTP_OFF, CFG_SRTP_OPTIONAL, CFG_SRTP_REQUIRED };
+
+#define CFG_REC_KEY_BYTES 32
+
 struct cfg_listen {
 	enum cfg_proto proto;
 	char host[64];
@@ -131,6 +139,7 @@ struct cfg_trunk {
 	 * address, and no restriction. */
 	char **inbound_from;
 	size_t ninbound_from;
+	enum cfg_srtp srtp; /* CFG_SRTP_DEFAULT: the tenant's */
 	int line, col;
 };
 
@@ -236,6 +245,11 @@ struct cfg_tenant {
 	uint64_t retain_bodies_ms;
 	struct cfg_channel channels[CFG_CHANNELS];
 	struct cfg_outbound outbound;
+	enum cfg_srtp srtp; /* never CFG_SRTP_DEFAULT after loading (optional) */
+	/* Recordings encrypted at rest (libsodium secretstream) with this key when
+	 * rec_encrypt; the key is wiped when the config is freed and never logged. */
+	bool rec_encrypt;
+	unsigned char rec_key[CFG_REC_KEY_BYTES];
 	int line, col;
 };
 
@@ -247,6 +261,9 @@ struct cfg {
 	long auth_fail_limit;	/* failed authentications before an address is blocked */
 	uint64_t auth_block_ms; /* how long it stays blocked */
 	uint64_t nonce_ttl_ms;
+	/* SIP over TLS (a `tls:` listener): PEM certificate (chain), its key, and the CA
+	 * bundle offered to clients (NULL: the certificate file). */
+	char *sip_tls_cert, *sip_tls_key, *sip_tls_ca;
 	char rtp_address[64];
 	uint16_t rtp_port_min, rtp_port_max;
 	long media_workers;
@@ -294,6 +311,10 @@ const struct cfg_trunk *cfg_trunk_find(const struct cfg_tenant *t, const char *i
 
 /* Computes a digest HA1 ("user:realm:password" hashed, lower-case hex) with MD5 (33-byte
  * buffer) or SHA-256 (65-byte buffer). */
+/* Reads a recording key file (64 hexadecimal digits, as `centrala recording keygen`
+ * writes). Returns 0, EINVAL for another content, or the errno of opening it. */
+int cfg_rec_key_read(const char *path, unsigned char key[CFG_REC_KEY_BYTES]);
+
 void cfg_ha1_md5(const char *user, const char *realm, const char *pass, char out[33]);
 void cfg_ha1_sha256(const char *user, const char *realm, const char *pass, char out[65]);
 

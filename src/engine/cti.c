@@ -664,6 +664,14 @@ static void metrics(struct engine *e, const struct api_cmd *m)
 	    (unsigned long long)ss.failed, as.ws_clients, as.sessions,
 	    (unsigned long long)as.requests, (unsigned long long)as.events,
 	    (unsigned long long)(as.events_dropped + as.ws_dropped_slow), cpu, rss);
+	crm_buf_printf(
+	    &b,
+	    "# TYPE centrala_srtp_packets_total counter\n"
+	    "centrala_srtp_packets_total{direction=\"in\"} %llu\n"
+	    "centrala_srtp_packets_total{direction=\"out\"} %llu\n"
+	    "# TYPE centrala_srtp_failures_total counter\ncentrala_srtp_failures_total %llu\n",
+	    (unsigned long long)ms.srtp_in, (unsigned long long)ms.srtp_out,
+	    (unsigned long long)ms.srtp_failed);
 	if (b.err) {
 		crm_buf_free(&b);
 		api_reply_error(e->api, m->req, 500, "internal", "out of memory");

@@ -318,6 +318,8 @@ static int engine_run(struct engine *e)
 	mc.workers = (unsigned)e->cfg->media_workers;
 	mc.max_sessions = (size_t)(mc.port_max - mc.port_min + 1) / 2;
 	mc.rtp_timeout_ms = 60000;
+	mc.record_key = eng__record_key;
+	mc.record_key_arg = e;
 	if (e->cfg->rtp_io[0])
 		media_io_parse(e->cfg->rtp_io, &mc.io); /* checked by the config loader */
 	if ((err = media_create(&mc, e->media_events, &e->media))) {

@@ -403,6 +403,18 @@ json_t *eng__numbers_json(struct engine *e, struct eng_tenant *t);
 int eng__numbers_load_api(struct engine *e);
 void eng__api_objs_free(struct engine *e);
 
+/* reckey.c: media_config.record_key: the tenant's recording key by the path. */
+int eng__record_key(void *arg, const char *path, uint8_t key[32]);
+
+/* srtp.c: which legs must be encrypted */
+/* The SRTP rule for a leg of tenant ct through trunk tk (NULL: a phone or a caller not
+ * from a trunk): the trunk's own when it has one, else the tenant's. */
+enum cfg_srtp eng__srtp_mode(const struct cfg_tenant *ct, const struct cfg_trunk *tk);
+/* Applies the rule to an incoming leg of tenant ct (NULL: not known yet, nothing done).
+ * True when the offer broke it: the leg has been refused with 488 (logged). */
+bool eng__srtp_refused(const struct cfg_tenant *ct, struct sip_leg *leg,
+		       const struct sip_invite_info *info);
+
 /* outbound.c: trusted caller identities and the choice of trunk */
 /* True when address `ip` is `pattern` ("192.0.2.1") or inside it ("192.0.2.0/24"). */
 bool eng__addr_match(const char *ip, const char *pattern);
