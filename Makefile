@@ -1,11 +1,15 @@
 # Short wrapper around CMake. See README.md.
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+# `make fuzz`: seconds of fuzzing per harness; `make test` runs each for FUZZ_SMOKE.
+FUZZ_SECONDS ?= 300
+FUZZ_SMOKE  ?= 15
 JOBS       ?= $(shell nproc)
 CONFIG     ?= examples/demo.yaml
 SOURCES     = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 
-.PHONY: all build install deb deb-test run test unit asan store-pg protocol deps test-deps bench format format-check clean
+.PHONY: all build install deb deb-test run test unit asan fuzz fuzz-smoke fuzz-build store-pg protocol deps test-deps bench format format-check clean
 
 all: build
 
@@ -50,9 +54,10 @@ run: deps build
 	@mkdir -p var/recordings
 	$(BUILD)/centrala serve --config $(CONFIG)
 
-# Everything: formatting, unit tests, the unit tests again under ASan+UBSan, then the
-# protocol and end-to-end tests against the real binary with real peers.
-test: test-deps format-check build unit asan store-pg protocol
+# Everything: formatting, unit tests, the unit tests again under ASan+UBSan, the fuzz
+# harnesses (seeds replayed, then FUZZ_SMOKE seconds each), then the protocol and
+# end-to-end tests against the real binary with real peers.
+test: test-deps format-check build unit asan fuzz-smoke store-pg protocol
 
 unit: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
@@ -61,6 +66,19 @@ asan:
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCENTRALA_SANITIZE=ON >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS)
+
+# libFuzzer harnesses (fuzz/*.c, clang, ASan+UBSan) in $(FUZZ_BUILD): tests/fuzz/run
+# replays each seed corpus (tests/fuzz/corpus/<harness>/) and fuzzes each harness.
+fuzz-build:
+	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
+		-DCENTRALA_FUZZ=ON >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_all
+
+fuzz: fuzz-build
+	@tests/fuzz/run $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+fuzz-smoke: fuzz-build
+	@tests/fuzz/run $(FUZZ_BUILD) $(FUZZ_SMOKE)
 
 # The store suite again, against a real PostgreSQL server started for the run.
 store-pg: build
@@ -88,4 +106,4 @@ format-check:
 	@clang-format --dry-run --Werror $(SOURCES)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

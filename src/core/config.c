@@ -927,6 +927,8 @@ static void parse_tenant(struct cy *c, struct fy_node *n, const char *path, stru
 static void apply_defaults(struct cfg *cfg)
 {
 	if (!cfg->nsip_listen) {
+		/* A list whose every entry was wrong is replaced, not kept. */
+		free(cfg->sip_listen);
 		cfg->sip_listen = calloc(2, sizeof(*cfg->sip_listen));
 		if (cfg->sip_listen) {
 			cfg->sip_listen[0] = (struct cfg_listen){CFG_PROTO_UDP, "127.0.0.1", 5060};
