@@ -109,7 +109,7 @@ struct api {
 	struct lws_vhost *vh;
 	unsigned port;
 	pthread_t thread;
-	volatile int stop;
+	_Atomic int stop; /* set by api_destroy, read by the service thread */
 	/* Inbox: replies and events from other threads. The lock protects the two lists
 	 * and nothing else. */
 	pthread_mutex_t lock;
