@@ -58,7 +58,7 @@ run: deps build
 # Everything: formatting, unit tests, the unit tests again under ASan+UBSan, the fuzz
 # harnesses (seeds replayed, then FUZZ_SMOKE seconds each), then the protocol and
 # end-to-end tests against the real binary with real peers.
-test: test-deps format-check build unit asan fuzz-smoke tsan store-pg protocol
+test: test-deps format-check build unit asan fuzz-smoke tsan store-pg protocol protocol-asan
 
 unit: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
@@ -75,7 +75,7 @@ asan-build:
 # report in the server's log, or a non-zero exit (LeakSanitizer at exit), fails the test
 # (tests/sip/lib.sh, stop_server).
 PROTOCOL_ASAN ?= t-api.sh t-api-control t-call-caller-hangs-up t-call-refer t-call-cancel \
-	t-dtmf-info t-dtmf-rfc4733 t-hold t-ivr-menu t-queue-abandon t-register t-nonce-replay \
+	t-dtmf-info t-dtmf-rfc4733 t-hold t-ivr-menu t-queue-abandon t-register.sh t-nonce-replay \
 	t-options t-sip-torture
 protocol-asan: asan-build
 	@ASAN_OPTIONS=detect_leaks=1 tests/run-protocol $(ASAN_BUILD)/centrala $(PROTOCOL_ASAN)
