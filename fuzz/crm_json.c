@@ -55,10 +55,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	memset(ev, 0, sizeof(ev));
 	ev[0] = (struct crm_event){.ts_ms = 1, .event = "created"};
-	ev[1] = (struct crm_event){.ts_ms = 2, .event = str[10] ? str[10] : "ivr",
-				   .node = str[11], .digits = str[12]};
-	ev[2] = (struct crm_event){.ts_ms = 3, .event = "offered", .agent = str[13],
-				   .result = str[14], .target = str[15], .by = str[16]};
+	ev[1] = (struct crm_event){
+	    .ts_ms = 2, .event = str[10] ? str[10] : "ivr", .node = str[11], .digits = str[12]};
+	ev[2] = (struct crm_event){.ts_ms = 3,
+				   .event = "offered",
+				   .agent = str[13],
+				   .result = str[14],
+				   .target = str[15],
+				   .by = str[16]};
 	memset(&ix, 0, sizeof(ix));
 	ix.tenant = "acme";
 	ix.id = "01HZX";
