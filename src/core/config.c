@@ -35,9 +35,9 @@
 			}                                                                          \
 	} while (0)
 
-static const char *const top_keys[] = {"sip",	     "rtp",	"http",	      "store",
-				       "recordings", "log",	"log_format", "prompts",
-				       "tts",	     "tenants", NULL};
+static const char *const top_keys[] = {"sip",	     "rtp",	"http",		  "store",
+				       "recordings", "log",	"log_format",	  "prompts",
+				       "tts",	     "tenants", "shutdown_grace", NULL};
 static const char *const sip_keys[] = {"listen",     "user_agent", "auth_fail_limit",
 				       "auth_block", "nonce_ttl",  NULL};
 static const char *const rtp_keys[] = {"address", "ports", "workers", "io", NULL};
@@ -944,6 +944,8 @@ static void apply_defaults(struct cfg *cfg)
 		cfg->auth_block_ms = 600000;
 	if (!cfg->nonce_ttl_ms)
 		cfg->nonce_ttl_ms = 300000;
+	if (!cfg->shutdown_grace_set)
+		cfg->shutdown_grace_ms = 30000;
 	if (!cfg->rtp_address[0])
 		snprintf(cfg->rtp_address, sizeof(cfg->rtp_address), "127.0.0.1");
 	if (!cfg->rtp_port_min) {
@@ -1066,6 +1068,9 @@ static void parse_root(struct cfg *cfg)
 			 "expected \"sqlite:PATH\" or \"postgresql://...\"");
 	cy_get_dup(c, root, "", "recordings", false, &cfg->recordings);
 	cy_get_dup(c, root, "", "prompts", false, &cfg->prompts);
+	if (cy_get(root, "shutdown_grace") &&
+	    !cy_get_ms(c, root, "", "shutdown_grace", false, &cfg->shutdown_grace_ms))
+		cfg->shutdown_grace_set = true;
 	if ((n = cy_get(root, "log")) && cy_is_scalar(c, n, "log")) {
 		cfg->log_level = xstrdup(cy_text(n));
 		if (strcmp(cfg->log_level, "debug") && strcmp(cfg->log_level, "info") &&

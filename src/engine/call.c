@@ -513,6 +513,8 @@ void eng__incoming(void *arg, struct sip_leg *leg, const struct sip_invite_info 
 	struct call *c;
 	int err;
 
+	if (eng__drain_refuse(e, leg, info))
+		return;
 	if (!num) {
 		/* Not one of ours: only an authenticated phone user may go further (to a
 		 * colleague by username, a feature code or, later, out through a trunk). */

@@ -151,6 +151,19 @@ int sip_leg_reject(struct sip_leg *l, int status, const char *phrase)
 	return 0;
 }
 
+int sip_leg_unavailable(struct sip_leg *l, unsigned retry_after_s)
+{
+	char ra[16];
+
+	if (!l->incoming || l->state >= LEG_ANSWERED)
+		return EINVAL;
+	snprintf(ra, sizeof(ra), "%u", retry_after_s);
+	nua_respond(l->nh, 503, "Service Unavailable", SIPTAG_RETRY_AFTER_STR(ra), TAG_END());
+	l->final_status = 503;
+	l->state = LEG_ENDING;
+	return 0;
+}
+
 int sip_leg_challenge(struct sip_leg *l, const char *realm)
 {
 	char hdrs[700];

@@ -373,6 +373,25 @@ static void test_listen_all_invalid_reported_no_leak(void **state)
 	cfg_free(c);
 }
 
+/* shutdown_grace: 30 s unless written; 0s is kept (no drain); not a duration is an error. */
+static void test_shutdown_grace(void **state)
+{
+	struct cfg *c = load("store: \"sqlite:x.db\"\n");
+
+	assert_int_equal(c->shutdown_grace_ms, 30000);
+	cfg_free(c);
+	c = load("shutdown_grace: 0s\n");
+	assert_int_equal(cfg_error_count(c), 0);
+	assert_int_equal(c->shutdown_grace_ms, 0);
+	cfg_free(c);
+	c = load("shutdown_grace: 2m\n");
+	assert_int_equal(c->shutdown_grace_ms, 120000);
+	cfg_free(c);
+	c = load("shutdown_grace: soon\n");
+	assert_true(has_error(c, "shutdown_grace"));
+	cfg_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -394,6 +413,7 @@ int main(void)
 	    cmocka_unit_test(test_log_format_json_or_kv),
 	    cmocka_unit_test(test_tenant_retention),
 	    cmocka_unit_test(test_listen_all_invalid_reported_no_leak),
+	    cmocka_unit_test(test_shutdown_grace),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
