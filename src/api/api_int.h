@@ -113,7 +113,7 @@ struct api {
 	struct lws_vhost *vh;
 	unsigned port;
 	pthread_t thread;
-	volatile int stop;
+	_Atomic int stop; /* set by api_destroy, read by the service thread */
 	/* Inbox: replies and events from other threads. The lock protects the two lists
 	 * and nothing else. */
 	pthread_mutex_t lock;
@@ -136,9 +136,9 @@ struct api {
 	struct api_workers *w;
 	struct api_hooks *hooks; /* webhook.c */
 	struct api_keys *keys;	 /* apikey.c: service thread only */
-	/* Counters (atomics). */
-	uint64_t n_requests, n_events, n_events_dropped, n_ws_dropped_slow;
-	unsigned n_ws, n_sessions;
+	/* Counters, read by other threads (api_stats_get). */
+	_Atomic uint64_t n_requests, n_events, n_events_dropped, n_ws_dropped_slow;
+	_Atomic unsigned n_ws, n_sessions;
 	/* Scratch for responses. */
 	unsigned char *out;
 	size_t out_cap;

@@ -35,9 +35,9 @@
 			}                                                                          \
 	} while (0)
 
-static const char *const top_keys[] = {"sip",	     "rtp",	"http",	      "store",
-				       "recordings", "log",	"log_format", "prompts",
-				       "tts",	     "tenants", NULL};
+static const char *const top_keys[] = {"sip",	     "rtp",	"http",		  "store",
+				       "recordings", "log",	"log_format",	  "prompts",
+				       "tts",	     "tenants", "shutdown_grace", NULL};
 static const char *const sip_keys[] = {
     "listen", "user_agent", "auth_fail_limit", "auth_block", "nonce_ttl", "tls", NULL};
 static const char *const rtp_keys[] = {"address", "ports", "workers", "io", NULL};
@@ -952,6 +952,8 @@ static void parse_tenant(struct cy *c, struct fy_node *n, const char *path, stru
 static void apply_defaults(struct cfg *cfg)
 {
 	if (!cfg->nsip_listen) {
+		/* A list whose every entry was wrong is replaced, not kept. */
+		free(cfg->sip_listen);
 		cfg->sip_listen = calloc(2, sizeof(*cfg->sip_listen));
 		if (cfg->sip_listen) {
 			cfg->sip_listen[0] = (struct cfg_listen){CFG_PROTO_UDP, "127.0.0.1", 5060};
@@ -967,6 +969,8 @@ static void apply_defaults(struct cfg *cfg)
 		cfg->auth_block_ms = 600000;
 	if (!cfg->nonce_ttl_ms)
 		cfg->nonce_ttl_ms = 300000;
+	if (!cfg->shutdown_grace_set)
+		cfg->shutdown_grace_ms = 30000;
 	if (!cfg->rtp_address[0])
 		snprintf(cfg->rtp_address, sizeof(cfg->rtp_address), "127.0.0.1");
 	if (!cfg->rtp_port_min) {
@@ -1089,6 +1093,9 @@ static void parse_root(struct cfg *cfg)
 			 "expected \"sqlite:PATH\" or \"postgresql://...\"");
 	cy_get_dup(c, root, "", "recordings", false, &cfg->recordings);
 	cy_get_dup(c, root, "", "prompts", false, &cfg->prompts);
+	if (cy_get(root, "shutdown_grace") &&
+	    !cy_get_ms(c, root, "", "shutdown_grace", false, &cfg->shutdown_grace_ms))
+		cfg->shutdown_grace_set = true;
 	if ((n = cy_get(root, "log")) && cy_is_scalar(c, n, "log")) {
 		cfg->log_level = xstrdup(cy_text(n));
 		if (strcmp(cfg->log_level, "debug") && strcmp(cfg->log_level, "info") &&

@@ -281,6 +281,9 @@ struct cfg {
 	char *tts_cache; /* default "var/tts" */
 	char *log_level;
 	char *log_format; /* "kv" (key=value lines, default) or "json" (one object a line) */
+	/* After SIGTERM, how long calls in progress may go on (new ones get 503). */
+	uint64_t shutdown_grace_ms;
+	bool shutdown_grace_set; /* written in the file (0s: no drain) */
 	struct cfg_tenant *tenants;
 	size_t ntenants;
 };

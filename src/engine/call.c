@@ -517,6 +517,8 @@ void eng__incoming(void *arg, struct sip_leg *leg, const struct sip_invite_info 
 	struct call *c;
 	int err;
 
+	if (eng__drain_refuse(e, leg, info))
+		return;
 	if (eng__srtp_refused(num ? t->ct : caller ? caller->t->ct : NULL, leg, info))
 		return;
 	if (!num) {

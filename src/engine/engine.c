@@ -18,11 +18,13 @@
 #include "core/service.h"
 
 static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t stop_signals; /* how many: a second one ends the drain */
 static volatile sig_atomic_t hup_received;
 
 static void on_signal(int sig)
 {
 	stop_requested = sig;
+	stop_signals++;
 }
 
 /* There is no configuration reload yet: SIGHUP (what `kill -HUP` or a log rotator sends)
@@ -360,6 +362,7 @@ static int engine_run(struct engine *e)
 	}
 	log_info("engine", "event=stopping signal=%d calls=%zu", (int)stop_requested, e->ncalls);
 	service_stopping();
+	eng__drain(e, &stop_signals);
 	if (e->stats_timer)
 		su_timer_destroy(e->stats_timer);
 	if (e->watchdog_timer)

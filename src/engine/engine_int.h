@@ -5,6 +5,7 @@
 #define SU_ROOT_MAGIC_T void
 
 #include <jansson.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -196,6 +197,7 @@ struct engine {
 	struct eng_api_obj *api_objs;	   /* objects made through the API (numbers.c) */
 	su_timer_t *watchdog_timer;	   /* WATCHDOG=1 to systemd, NULL: no watchdog */
 	struct store_retention *retention; /* the retention job, NULL without limits */
+	bool draining;			   /* stopping: new calls are refused (drain.c) */
 };
 
 /* provision.c */
@@ -311,6 +313,12 @@ void eng__flows_stop(struct engine *e);
 /* For `centrala check`: loads every tenant's calendars and flows, recording errors in
  * cfg->cy; returns the number of errors added. */
 size_t eng__flows_check(struct cfg *cfg);
+
+/* drain.c: after SIGTERM, new calls are refused (503) while those in progress go on,
+ * for up to shutdown_grace, until none is left or *signals changes (a second signal). */
+void eng__drain(struct engine *e, volatile sig_atomic_t *signals);
+/* Refuses an incoming call while draining; true when it did. */
+bool eng__drain_refuse(struct engine *e, struct sip_leg *leg, const struct sip_invite_info *info);
 /* Starts flow `name` for an answered caller. 0 or errno (ENOENT: no such flow). */
 int eng__flow_enter(struct call *c, const char *name);
 void eng__flow_digit(struct call *c, char digit);

@@ -182,6 +182,19 @@ int sip_leg_reject(struct sip_leg *l, int status, const char *phrase)
 	return 0;
 }
 
+int sip_leg_unavailable(struct sip_leg *l, unsigned retry_after_s)
+{
+	char ra[16];
+
+	if (!l->incoming || l->state >= LEG_ANSWERED)
+		return EINVAL;
+	snprintf(ra, sizeof(ra), "%u", retry_after_s);
+	nua_respond(l->nh, 503, "Service Unavailable", SIPTAG_RETRY_AFTER_STR(ra), TAG_END());
+	l->final_status = 503;
+	l->state = LEG_ENDING;
+	return 0;
+}
+
 int sip_leg_challenge(struct sip_leg *l, const char *realm)
 {
 	char hdrs[700];
@@ -343,6 +356,16 @@ void sip__invite(struct sip *s, nua_handle_t *nh, struct sip_leg *l, const sip_t
 	}
 	if (!sip->sip_payload || !sip->sip_payload->pl_len) {
 		sip_leg_reject(l, 488, "Offer required");
+		return;
+	}
+	/* A body we cannot read is 415 naming what we can (RFC 3261 §21.4.13), not a
+	 * malformed offer (RFC 4475 §3.3.7). */
+	if (sip->sip_content_type && sip->sip_content_type->c_type &&
+	    strcasecmp(sip->sip_content_type->c_type, "application/sdp")) {
+		nua_respond(nh, 415, "Unsupported Media Type", SIPTAG_ACCEPT_STR("application/sdp"),
+			    TAG_END());
+		l->final_status = 415;
+		l->state = LEG_ENDING;
 		return;
 	}
 	switch (sdp_negotiate_offer(sip->sip_payload->pl_data, sip->sip_payload->pl_len, &s->prefs,

@@ -119,6 +119,8 @@ int sip_leg_dial(struct sip *s, const struct sip_dial *d, struct sip_leg **out);
 int sip_leg_progress(struct sip_leg *l, int status, bool early_media);
 int sip_leg_answer(struct sip_leg *l);
 int sip_leg_reject(struct sip_leg *l, int status, const char *phrase);
+/* 503 Service Unavailable with Retry-After: retry_after_s (the server is stopping). */
+int sip_leg_unavailable(struct sip_leg *l, unsigned retry_after_s);
 /* Demands digest authentication (407) in `realm`; the retried INVITE comes back through
  * the incoming handler as a new leg with auth_cookie set. */
 int sip_leg_challenge(struct sip_leg *l, const char *realm);
