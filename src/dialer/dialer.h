@@ -88,6 +88,9 @@ int dialer_mode_parse(const char *s, enum dialer_mode *out);
  * (0: no final response, i.e. a transport error or a local timeout, `timed_out` tells
  * which). A 2xx is DIALER_R_PERSON until AMD says otherwise. */
 enum dialer_result dialer_result_from_sip(int status, bool timed_out);
+/* Parses a share: "3%", "0.03" or "3" (a bare number above 1 is a percentage) into
+ * 0..1. Returns 0 or EINVAL. */
+int dialer_parse_share(const char *s, double *out);
 /* PERSON for PERSON and UNSURE, MACHINE for MACHINE. */
 enum dialer_result dialer_result_from_amd(enum dialer_amd v);
 
@@ -107,17 +110,17 @@ enum dialer_agent_state {
 
 struct dialer_pacer_params {
 	enum dialer_mode mode;
-	double abandon_cap;	 /* 0 < cap < 1; 0.03 when 0 */
-	uint64_t window_ms;	 /* measuring window of the cap; 30 days when 0 */
-	uint32_t lines;		 /* agentless: calls at a time; others: a ceiling (0: none) */
-	double max_ratio;	 /* predictive: at most this many calls per available agent
-				    (0: 10) */
-	double prior_answer;	 /* share of calls answered by a person before any is seen
-				    (0: 0.25) */
-	double prior_ring_s;	 /* time to answer before any is seen (0: 10 s) */
-	double prior_handle_s;	 /* talk time before any is seen (0: 180 s) */
-	double prior_wrap_s;	 /* wrap-up before any is seen (0: 30 s) */
-	double connect_grace_s;	 /* a person waits this long for an agent (0: 2 s) */
+	double abandon_cap;	/* 0 < cap < 1; 0.03 when 0 */
+	uint64_t window_ms;	/* measuring window of the cap; 30 days when 0 */
+	uint32_t lines;		/* agentless: calls at a time; others: a ceiling (0: none) */
+	double max_ratio;	/* predictive: at most this many calls per available agent
+				   (0: 10) */
+	double prior_answer;	/* share of calls answered by a person before any is seen
+				   (0: 0.25) */
+	double prior_ring_s;	/* time to answer before any is seen (0: 10 s) */
+	double prior_handle_s;	/* talk time before any is seen (0: 180 s) */
+	double prior_wrap_s;	/* wrap-up before any is seen (0: 30 s) */
+	double connect_grace_s; /* a person waits this long for an agent (0: 2 s) */
 };
 
 /* Live figures of a campaign's pacing (API, simulate, logs). */
@@ -181,15 +184,15 @@ struct dialer_leads;
 typedef int32_t(dialer_utc_offset_h)(void *arg, uint16_t tz, int64_t epoch_ms);
 
 struct dialer_rules {
-	uint32_t max_attempts;		    /* per lead, all days (0: 3) */
-	uint32_t max_per_day;		    /* per lead and local day (0: no limit) */
-	uint64_t retry_ms[DIALER_R_COUNT];  /* delay before the next attempt per result */
-	bool closes[DIALER_R_COUNT];	    /* results that close the lead */
-	uint16_t window_from, window_to;    /* local minutes of the day, from < to;
-					       both 0: 08:00-21:00 */
-	const int32_t *holidays;	    /* local dates, days since 1970-01-01 */
-	size_t nholidays;		    /* (copied by dialer_leads_new) */
-	dialer_utc_offset_h *utc_offset;    /* NULL: every zone is UTC */
+	uint32_t max_attempts;		   /* per lead, all days (0: 3) */
+	uint32_t max_per_day;		   /* per lead and local day (0: no limit) */
+	uint64_t retry_ms[DIALER_R_COUNT]; /* delay before the next attempt per result */
+	bool closes[DIALER_R_COUNT];	   /* results that close the lead */
+	uint16_t window_from, window_to;   /* local minutes of the day, from < to;
+					      both 0: 08:00-21:00 */
+	const int32_t *holidays;	   /* local dates, days since 1970-01-01 */
+	size_t nholidays;		   /* (copied by dialer_leads_new) */
+	dialer_utc_offset_h *utc_offset;   /* NULL: every zone is UTC */
 	void *arg;
 };
 
@@ -201,16 +204,16 @@ void dialer_rules_default(struct dialer_rules *r);
 
 /* A lead as loaded from the store. */
 struct dialer_lead {
-	uint64_t id;	    /* the store's id, unique in the campaign */
-	const char *phone;  /* E.164; copied */
-	int32_t priority;   /* higher first (the list's priority plus the lead's own) */
-	uint16_t tz;	    /* zone index for the utc_offset callback */
-	uint32_t attempts;  /* made so far */
+	uint64_t id;	       /* the store's id, unique in the campaign */
+	const char *phone;     /* E.164; copied */
+	int32_t priority;      /* higher first (the list's priority plus the lead's own) */
+	uint16_t tz;	       /* zone index for the utc_offset callback */
+	uint32_t attempts;     /* made so far */
 	uint32_t day_attempts; /* made on local day `day` */
 	int32_t day;
-	int64_t next_ms;     /* not before this instant (0: now) */
-	bool callback;	     /* next_ms is a scheduled callback */
-	uint32_t agent;	     /* callback to this agent (UINT32_MAX: the campaign) */
+	int64_t next_ms; /* not before this instant (0: now) */
+	bool callback;	 /* next_ms is a scheduled callback */
+	uint32_t agent;	 /* callback to this agent (UINT32_MAX: the campaign) */
 };
 
 /* What dialer_leads_next() hands out. */
@@ -278,8 +281,8 @@ int64_t dialer_leads_wake(const struct dialer_leads *l);
 /* The attempt of lead `id` ended with `r`. PERSON makes it WAITING for a disposition;
  * a closing result or the last attempt closes it; any other result makes it READY
  * after the rule's retry delay. Writes the new status to *out (may be NULL). */
-int dialer_leads_result(struct dialer_leads *l, uint64_t id, enum dialer_result r,
-			int64_t now_ms, struct dialer_lead_status *out);
+int dialer_leads_result(struct dialer_leads *l, uint64_t id, enum dialer_result r, int64_t now_ms,
+			struct dialer_lead_status *out);
 /* An agent's disposition of a lead (DIALING or WAITING): close it, or retry it at
  * `at_ms` (a lead that has used its attempts is closed instead), or call back at `at_ms`
  * (to `agent`, UINT32_MAX for anyone; made even when the attempts are used up, since
@@ -289,13 +292,12 @@ enum dialer_dispose {
 	DIALER_DISPOSE_RETRY,
 	DIALER_DISPOSE_CALLBACK,
 };
-int dialer_leads_dispose(struct dialer_leads *l, uint64_t id, enum dialer_dispose d,
-			 int64_t at_ms, uint32_t agent, struct dialer_lead_status *out);
+int dialer_leads_dispose(struct dialer_leads *l, uint64_t id, enum dialer_dispose d, int64_t at_ms,
+			 uint32_t agent, struct dialer_lead_status *out);
 /* Puts back a lead that was picked but not dialed (preview skipped, no line): the
  * attempt is not counted. */
 int dialer_leads_unpick(struct dialer_leads *l, uint64_t id, int64_t now_ms);
-int dialer_leads_status(const struct dialer_leads *l, uint64_t id,
-			struct dialer_lead_status *out);
+int dialer_leads_status(const struct dialer_leads *l, uint64_t id, struct dialer_lead_status *out);
 
 /* Local day (days since 1970-01-01) and minute of the day of `epoch_ms` at offset
  * `offset_s`. */
@@ -327,27 +329,27 @@ struct dialer_dist {
 struct dialer_sim_params {
 	struct dialer_pacer_params pacer;
 	uint32_t agents;
-	uint64_t duration_ms;	    /* dialing stops then; calls in progress end */
+	uint64_t duration_ms; /* dialing stops then; calls in progress end */
 	uint64_t seed;
-	double person_rate;	    /* share of calls answered by a person */
-	double machine_rate;	    /* by an answering machine */
-	struct dialer_dist ring;    /* time to answer of answered calls */
-	double ring_timeout_s;	    /* unanswered calls give up after this (0: 25 s) */
-	struct dialer_dist handle;  /* talk time with a person */
-	double wrap_s;		    /* after-call work */
-	bool amd;		    /* machines are detected and hung up */
-	double amd_s;		    /* time AMD takes to decide (persons wait for it) */
-	double machine_talk_s;	    /* without AMD, an agent's time on a machine (0: 15 s) */
+	double person_rate;	   /* share of calls answered by a person */
+	double machine_rate;	   /* by an answering machine */
+	struct dialer_dist ring;   /* time to answer of answered calls */
+	double ring_timeout_s;	   /* unanswered calls give up after this (0: 25 s) */
+	struct dialer_dist handle; /* talk time with a person */
+	double wrap_s;		   /* after-call work */
+	bool amd;		   /* machines are detected and hung up */
+	double amd_s;		   /* time AMD takes to decide (persons wait for it) */
+	double machine_talk_s;	   /* without AMD, an agent's time on a machine (0: 15 s) */
 };
 
 struct dialer_sim_result {
 	uint64_t dialed, person, machine, no_answer, connected, abandoned;
-	double abandon_rate;	/* abandoned / person */
-	double abandon_upper;	/* its upper 95% bound */
-	double risk_share;	/* share of pacing decisions held back by the cap */
-	double occupancy;	/* (talk + wrap) / (talk + wrap + free) */
+	double abandon_rate;		/* abandoned / person */
+	double abandon_upper;		/* its upper 95% bound */
+	double risk_share;		/* share of pacing decisions held back by the cap */
+	double occupancy;		/* (talk + wrap) / (talk + wrap + free) */
 	double work_min_per_agent_hour; /* talk + wrap minutes per agent-hour */
-	double calls_per_hour;	/* dials */
+	double calls_per_hour;		/* dials */
 	double connects_per_hour;
 	double hours;
 };

@@ -486,8 +486,8 @@ static void sleep_until(struct dialer_leads *l, uint32_t s, int64_t at_ms)
 	hpush(l, H_SLEEP, s);
 }
 
-int dialer_leads_result(struct dialer_leads *l, uint64_t id, enum dialer_result r,
-			int64_t now_ms, struct dialer_lead_status *out)
+int dialer_leads_result(struct dialer_leads *l, uint64_t id, enum dialer_result r, int64_t now_ms,
+			struct dialer_lead_status *out)
 {
 	uint32_t *e = id_find(l, id);
 	struct dialer__lead *d;

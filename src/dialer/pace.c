@@ -93,8 +93,8 @@ static void mean_add(struct mean *m, double x)
 	m->v += a * (x - m->v);
 }
 
-int dialer_pacer_new(const struct dialer_pacer_params *params, uint32_t max_agents,
-		     uint64_t now_ms, struct dialer_pacer **out)
+int dialer_pacer_new(const struct dialer_pacer_params *params, uint32_t max_agents, uint64_t now_ms,
+		     struct dialer_pacer **out)
 {
 	struct dialer_pacer *p;
 
@@ -314,8 +314,8 @@ static double unserved_share(uint32_t k, double q, double a)
 		/* Too many calls for the exact sum: the normal approximation,
 		   E[(X - a)+] = s phi(d) + (mean - a) Phi(d), d = (mean - a) / s. */
 		double s = sqrt(mean * (1 - q)), d = (mean - a) / s;
-		double over = s * exp(-d * d / 2) / sqrt(2 * M_PI) +
-			      (mean - a) * 0.5 * erfc(-d / sqrt(2));
+		double over =
+		    s * exp(-d * d / 2) / sqrt(2 * M_PI) + (mean - a) * 0.5 * erfc(-d / sqrt(2));
 		return fmin(1, fmax(0, over / mean));
 	}
 	for (uint32_t x = 0; x <= k; x++) {

@@ -282,8 +282,8 @@ static int answered(struct sim *m, uint32_t id, uint64_t ring_ms)
 		m->r.connected += !machine;
 		return agent_take(m, take_free(m), machine);
 	}
-	m->grace_of[id] = m->now + ms(m->p->pacer.connect_grace_s > 0 ? m->p->pacer.connect_grace_s
-								   : 2);
+	m->grace_of[id] =
+	    m->now + ms(m->p->pacer.connect_grace_s > 0 ? m->p->pacer.connect_grace_s : 2);
 	rc = wq_push(m, id);
 	if (!rc)
 		rc = push(m, m->grace_of[id], EV_GRACE, id);

@@ -11,10 +11,10 @@
 #define DAY_MS 86400000ll
 
 static const char *const result_names[DIALER_R_COUNT] = {
-    [DIALER_R_BUSY] = "busy",	      [DIALER_R_NO_ANSWER] = "no_answer",
-    [DIALER_R_REJECTED] = "rejected", [DIALER_R_INVALID] = "invalid",
-    [DIALER_R_NETWORK] = "network",   [DIALER_R_PERSON] = "person",
-    [DIALER_R_MACHINE] = "machine",   [DIALER_R_FAX] = "fax",
+    [DIALER_R_BUSY] = "busy",		[DIALER_R_NO_ANSWER] = "no_answer",
+    [DIALER_R_REJECTED] = "rejected",	[DIALER_R_INVALID] = "invalid",
+    [DIALER_R_NETWORK] = "network",	[DIALER_R_PERSON] = "person",
+    [DIALER_R_MACHINE] = "machine",	[DIALER_R_FAX] = "fax",
     [DIALER_R_ABANDONED] = "abandoned",
 };
 
@@ -80,6 +80,26 @@ enum dialer_result dialer_result_from_sip(int status, bool timed_out)
 	}
 }
 
+int dialer_parse_share(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	if (!s || !*s)
+		return EINVAL;
+	v = strtod(s, &end);
+	if (end == s || !(v >= 0))
+		return EINVAL;
+	if (!strcmp(end, "%") || (!*end && v > 1))
+		v /= 100;
+	else if (*end)
+		return EINVAL;
+	if (v > 1)
+		return EINVAL;
+	*out = v;
+	return 0;
+}
+
 enum dialer_result dialer_result_from_amd(enum dialer_amd v)
 {
 	return v == DIALER_AMD_MACHINE ? DIALER_R_MACHINE : DIALER_R_PERSON;
@@ -122,7 +142,6 @@ int32_t dialer__offset(const struct dialer_rules *r, uint16_t tz, int64_t epoch_
 {
 	return r->utc_offset ? r->utc_offset(r->arg, tz, epoch_ms) : 0;
 }
-
 
 static int cmp_i32(const void *a, const void *b)
 {

@@ -223,8 +223,8 @@ static void test_callbacks_come_first_and_go_to_their_agent(void **state)
 	assert_int_equal(dialer_leads_result(l, 2, DIALER_R_PERSON, now + MIN, &st), 0);
 	assert_int_equal(st.state, DIALER_LEAD_WAITING);
 	/* The agent (7) agrees to call back in an hour. */
-	assert_int_equal(
-	    dialer_leads_dispose(l, 2, DIALER_DISPOSE_CALLBACK, now + HOUR, 7, &st), 0);
+	assert_int_equal(dialer_leads_dispose(l, 2, DIALER_DISPOSE_CALLBACK, now + HOUR, 7, &st),
+			 0);
 	assert_int_equal(next_id(l, now + 2 * MIN), 1);
 	assert_int_equal(dialer_leads_unpick(l, 1, now + 2 * MIN), 0);
 	/* Due: other agents do not get it, agent 7 gets it before anything else. */
@@ -323,8 +323,10 @@ static void test_random_campaigns_keep_every_rule(void **state)
 		l = leads(&r);
 		memset(s, 0, sizeof(s));
 		for (uint32_t i = 0; i < N; i++) {
-			struct dialer_lead in = {.id = i + 1, .phone = phones[i],
-						 .priority = (int32_t)rnd(3), .tz = (uint16_t)rnd(6)};
+			struct dialer_lead in = {.id = i + 1,
+						 .phone = phones[i],
+						 .priority = (int32_t)rnd(3),
+						 .tz = (uint16_t)rnd(6)};
 			snprintf(phones[i], sizeof(phones[i]), "+4822%07u", i);
 			s[i].tz = in.tz;
 			assert_int_equal(dialer_leads_add(l, &in), 0);
