@@ -48,11 +48,29 @@ static const char *const http_limit_keys[] = {"body_max",	 "ws_max",	"ws_per_tok
 					      "request_timeout", NULL};
 static const char *const http_tls_keys[] = {"cert", "key", NULL};
 static const char *const tts_keys[] = {"cache", NULL};
-static const char *const tenant_keys[] = {
-    "id",	    "name",	    "domain",	"timezone", "language",	       "country",
-    "users",	    "queues",	    "numbers",	"trunks",   "flows",	       "calendars",
-    "reason_codes", "dispositions", "prune",	"record",   "create_contacts", "channels",
-    "webhooks",	    "retention",    "outbound", NULL};
+static const char *const tenant_keys[] = {"id",
+					  "name",
+					  "domain",
+					  "timezone",
+					  "language",
+					  "country",
+					  "users",
+					  "queues",
+					  "numbers",
+					  "trunks",
+					  "flows",
+					  "calendars",
+					  "reason_codes",
+					  "dispositions",
+					  "prune",
+					  "record",
+					  "create_contacts",
+					  "channels",
+					  "webhooks",
+					  "retention",
+					  "outbound",
+					  "campaigns",
+					  NULL};
 static const char *const outbound_keys[] = {
     "allow",	      "block",	  "block_defaults", "trunk", "routes",
     "max_concurrent", "per_hour", "per_user_hour",  "hours", NULL};
@@ -901,6 +919,7 @@ static void parse_tenant(struct cy *c, struct fy_node *n, const char *path, stru
 	PARSE_LIST(c, t, n, path, "numbers", t->numbers, t->nnumbers, parse_number);
 	PARSE_LIST(c, t, n, path, "trunks", t->trunks, t->ntrunks, parse_trunk);
 	parse_outbound(c, cy_get(n, "outbound"), P(p, path, "outbound"), &t->outbound);
+	t->campaigns = cy_get(n, "campaigns");
 	parse_strings(c, cy_get(n, "reason_codes"), P(p, path, "reason_codes"), &t->reason_codes,
 		      &t->nreason_codes);
 	parse_strings(c, cy_get(n, "dispositions"), P(p, path, "dispositions"), &t->dispositions,

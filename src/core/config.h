@@ -236,6 +236,9 @@ struct cfg_tenant {
 	uint64_t retain_bodies_ms;
 	struct cfg_channel channels[CFG_CHANNELS];
 	struct cfg_outbound outbound;
+	/* `campaigns:` (DESIGN.md contract 8), owned by the config's document and parsed
+	 * by src/dialer (dialer_campaigns_parse) when the engine checks the config. */
+	struct fy_node *campaigns;
 	int line, col;
 };
 

@@ -357,4 +357,87 @@ struct dialer_sim_result {
 /* Runs a simulated campaign. Returns 0 and *out, EINVAL for bad parameters, ENOMEM. */
 int dialer_sim_run(const struct dialer_sim_params *p, struct dialer_sim_result *out);
 
+/* ---------------------------------------------------------------------------------
+ * Campaign configuration (DESIGN.md contract 8): a tenant's `campaigns:` in the file,
+ * the same fields through the API. Parsed with the core/yaml.h helpers, so every error
+ * carries FILE:LINE:COL and the key path.
+ * --------------------------------------------------------------------------------- */
+
+struct cy;
+struct fy_node;
+
+enum dialer_amd_action {
+	DIALER_AMD_CONNECT, /* a machine goes to an agent like a person (default) */
+	DIALER_AMD_HANGUP,
+	DIALER_AMD_MESSAGE, /* leave `amd_message` after the beep */
+};
+
+/* What an agent's disposition code does to the lead. */
+enum dialer_disp_action {
+	DIALER_DISP_CLOSE,
+	DIALER_DISP_RETRY,    /* after retry_ms */
+	DIALER_DISP_CALLBACK, /* at the time the agent gives */
+	DIALER_DISP_DNC,      /* close, and put the number on the campaign's DNC list */
+};
+
+struct dialer_disposition {
+	char *code;
+	enum dialer_disp_action action;
+	uint64_t retry_ms;
+};
+
+struct dialer_campaign_list {
+	char *id;
+	int32_t priority;
+};
+
+struct dialer_campaign {
+	char *id, *name;
+	enum dialer_mode mode;
+	char *queue;	       /* agents (all modes but agentless) */
+	char *flow;	       /* agentless: the flow run on answer */
+	char *trunk;	       /* NULL: the tenant's outbound rules choose */
+	char *caller_id;       /* E.164 */
+	char *country;	       /* default country of leads' numbers; NULL: the tenant's */
+	char *timezone;	       /* zone of leads without one whose country has several;
+				  NULL: the tenant's */
+	char *holidays;	       /* a tenant calendar whose holidays nobody is called on */
+	char *language;	       /* of the abandon message; NULL: the tenant's */
+	char *abandon_message; /* text (TTS) or a prompt file played on abandon */
+	char *script;	       /* shown to the agent, {{field}} from the lead */
+	enum dialer_amd_action amd_action;
+	char *amd_message;
+	struct dialer_rules rules;	  /* window, attempts, retry delays, closing results */
+	struct dialer_pacer_params pacer; /* mode, cap, window, lines */
+	uint64_t ring_ms;		  /* ring before giving up (at least 15 s) */
+	uint64_t preview_ms;		  /* preview: the agent dials or skips within */
+	struct dialer_campaign_list *lists;
+	size_t nlists;
+	struct dialer_disposition *dispositions;
+	size_t ndispositions;
+	bool paused;
+	int line, col;
+};
+
+/* What a campaign may refer to (the caller answers from the tenant's configuration). */
+enum dialer_ref {
+	DIALER_REF_QUEUE,
+	DIALER_REF_FLOW,
+	DIALER_REF_TRUNK,
+	DIALER_REF_CALENDAR,
+	DIALER_REF_DISPOSITION, /* a code of the tenant's `dispositions:` */
+};
+typedef bool(dialer_exists_h)(void *arg, enum dialer_ref kind, const char *name);
+
+/*
+ * Parses the sequence `n` of campaigns at key path `path` ("tenants[0].campaigns"),
+ * recording every error in `c`. `exists` (NULL: no reference is checked) answers for
+ * queues, flows, trunks, calendars and disposition codes. Returns 0 with *out and *count
+ * when no error was recorded, EINVAL (nothing written) or ENOMEM.
+ */
+int dialer_campaigns_parse(struct cy *c, struct fy_node *n, const char *path,
+			   dialer_exists_h *exists, void *arg, struct dialer_campaign **out,
+			   size_t *count);
+void dialer_campaigns_free(struct dialer_campaign *v, size_t n);
+
 #endif
