@@ -7,7 +7,6 @@
 
 #include "core/yaml.h"
 
-
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -16,13 +15,34 @@
 
 #define PLEN 512
 
-static const char *const keys[] = {
-    "id",	   "name",	     "mode",	      "queue",		 "flow",
-    "trunk",	   "caller_id",	     "country",	      "timezone",	 "holidays",
-    "language",	   "window",	     "ring_time",     "max_attempts",	 "max_per_day",
-    "retry",	   "close",	     "dispositions",  "abandon_cap",	 "abandon_window",
-    "abandon_message", "amd",	     "lists",	      "lines",		 "script",
-    "preview_timeout", "paused",     NULL};
+static const char *const keys[] = {"id",
+				   "name",
+				   "mode",
+				   "queue",
+				   "flow",
+				   "trunk",
+				   "caller_id",
+				   "country",
+				   "timezone",
+				   "holidays",
+				   "language",
+				   "window",
+				   "ring_time",
+				   "max_attempts",
+				   "max_per_day",
+				   "retry",
+				   "close",
+				   "dispositions",
+				   "abandon_cap",
+				   "abandon_window",
+				   "abandon_message",
+				   "amd",
+				   "lists",
+				   "lines",
+				   "script",
+				   "preview_timeout",
+				   "paused",
+				   NULL};
 static const char *const window_keys[] = {"from", "to", NULL};
 static const char *const amd_keys[] = {"action", "message", NULL};
 static const char *const list_keys[] = {"id", "priority", NULL};
@@ -51,8 +71,8 @@ static void ref(struct env *e, struct fy_node *n, const char *path, const char *
 
 	if (!name || !e->exists || e->exists(e->arg, kind, name))
 		return;
-	cy_error(e->c, cy_get(n, key), cy_path(p, sizeof(p), path, key), "unknown %s \"%s\"",
-		 what, name);
+	cy_error(e->c, cy_get(n, key), cy_path(p, sizeof(p), path, key), "unknown %s \"%s\"", what,
+		 name);
 }
 
 /* "08:00" -> minutes of the day; 24:00 is allowed as an end. */
@@ -61,15 +81,13 @@ static int clock_min(const char *s, uint16_t *out)
 	unsigned h, m;
 	char tail;
 
-	if (!s || sscanf(s, "%2u:%2u%c", &h, &m, &tail) != 2 || m > 59 || h > 24 ||
-	    (h == 24 && m))
+	if (!s || sscanf(s, "%2u:%2u%c", &h, &m, &tail) != 2 || m > 59 || h > 24 || (h == 24 && m))
 		return EINVAL;
 	*out = (uint16_t)(h * 60 + m);
 	return 0;
 }
 
-static void parse_window(struct env *e, struct fy_node *n, const char *path,
-			 struct dialer_rules *r)
+static void parse_window(struct env *e, struct fy_node *n, const char *path, struct dialer_rules *r)
 {
 	const char *from = NULL, *to = NULL;
 	char p[PLEN];
@@ -87,8 +105,7 @@ static void parse_window(struct env *e, struct fy_node *n, const char *path,
 		cy_error(e->c, n, path, "the window must end after it starts");
 }
 
-static void parse_retry(struct env *e, struct fy_node *n, const char *path,
-			struct dialer_rules *r)
+static void parse_retry(struct env *e, struct fy_node *n, const char *path, struct dialer_rules *r)
 {
 	void *it = NULL;
 	struct fy_node_pair *pr;
@@ -114,8 +131,7 @@ static void parse_retry(struct env *e, struct fy_node *n, const char *path,
 	}
 }
 
-static void parse_close(struct env *e, struct fy_node *n, const char *path,
-			struct dialer_rules *r)
+static void parse_close(struct env *e, struct fy_node *n, const char *path, struct dialer_rules *r)
 {
 	void *it = NULL;
 	struct fy_node *item;
@@ -178,7 +194,8 @@ static void parse_dispositions(struct env *e, struct fy_node *n, const char *pat
 			continue;
 		}
 		if (e->exists && !e->exists(e->arg, DIALER_REF_DISPOSITION, code))
-			cy_error(e->c, k, p, "\"%s\" is not one of the tenant's dispositions", code);
+			cy_error(e->c, k, p, "\"%s\" is not one of the tenant's dispositions",
+				 code);
 		d->code = strdup(code);
 		if (!d->code) {
 			e->oom = 1;
@@ -354,7 +371,8 @@ static void parse_one(struct env *e, struct fy_node *n, const char *path,
 			else if (!strcmp(str, "message"))
 				cp->amd_action = DIALER_AMD_MESSAGE;
 			else
-				cy_error(c, cy_get(amd, "action"), cy_path(p, sizeof(p), ap, "action"),
+				cy_error(c, cy_get(amd, "action"),
+					 cy_path(p, sizeof(p), ap, "action"),
 					 "expected connect, hangup or message, got \"%s\"", str);
 		}
 		cp->amd_message = dup_opt(e, amd, ap, "message");
@@ -363,8 +381,8 @@ static void parse_one(struct env *e, struct fy_node *n, const char *path,
 				 "amd action message needs the message");
 	}
 	parse_lists(e, cy_get(n, "lists"), cy_path(p, sizeof(p), path, "lists"), cp);
-	parse_dispositions(e, cy_get(n, "dispositions"), cy_path(p, sizeof(p), path, "dispositions"),
-			   cp);
+	parse_dispositions(e, cy_get(n, "dispositions"),
+			   cy_path(p, sizeof(p), path, "dispositions"), cp);
 	cy_get_bool(c, n, path, "paused", false, &cp->paused);
 }
 
