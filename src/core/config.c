@@ -71,6 +71,7 @@ static const char *const tenant_keys[] = {"id",
 					  "outbound",
 					  "srtp",
 					  "recording_encryption",
+					  "campaigns",
 					  NULL};
 static const char *const outbound_keys[] = {
     "allow",	      "block",	  "block_defaults", "trunk", "routes",
@@ -926,6 +927,7 @@ static void parse_tenant(struct cy *c, struct fy_node *n, const char *path, stru
 	PARSE_LIST(c, t, n, path, "numbers", t->numbers, t->nnumbers, parse_number);
 	PARSE_LIST(c, t, n, path, "trunks", t->trunks, t->ntrunks, parse_trunk);
 	parse_outbound(c, cy_get(n, "outbound"), P(p, path, "outbound"), &t->outbound);
+	t->campaigns = cy_get(n, "campaigns");
 	parse_strings(c, cy_get(n, "reason_codes"), P(p, path, "reason_codes"), &t->reason_codes,
 		      &t->nreason_codes);
 	parse_strings(c, cy_get(n, "dispositions"), P(p, path, "dispositions"), &t->dispositions,

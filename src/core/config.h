@@ -250,6 +250,9 @@ struct cfg_tenant {
 	 * rec_encrypt; the key is wiped when the config is freed and never logged. */
 	bool rec_encrypt;
 	unsigned char rec_key[CFG_REC_KEY_BYTES];
+	/* `campaigns:` (DESIGN.md contract 8), owned by the config's document and parsed
+	 * by src/dialer (dialer_campaigns_parse) when the engine checks the config. */
+	struct fy_node *campaigns;
 	int line, col;
 };
 

@@ -70,6 +70,7 @@ int engine_check_cli(int argc, char **argv)
 	}
 	eng__flows_check(cfg);
 	eng__acd_check(cfg);
+	eng__campaigns_check(cfg);
 	rc = print_problems(cfg);
 	if (!rc)
 		printf("%s: ok (%zu tenant%s)\n", argv[1], cfg->ntenants,
@@ -423,6 +424,7 @@ int engine_serve_cli(int argc, char **argv)
 	/* Flows and calendars are checked too before anything is applied to the store. */
 	eng__flows_check(e.cfg);
 	eng__acd_check(e.cfg);
+	eng__campaigns_check(e.cfg);
 	if (print_problems(e.cfg)) {
 		cfg_free(e.cfg);
 		return 1;

@@ -307,6 +307,11 @@ void eng__agent_registered(struct eng_user *u, size_t ncontacts);
  * feature code), EPERM (u is not an agent) or EINVAL. */
 int eng__agent_feature(struct eng_user *u, const char *code);
 
+/* campaign_check.c: for `centrala check` and `serve`, every tenant's `campaigns:`
+ * parsed and checked against its queues, flows, trunks, calendars and dispositions;
+ * errors recorded in cfg->cy. Returns how many were added. */
+size_t eng__campaigns_check(struct cfg *cfg);
+
 /* flow.c: IVR flows driven by calls */
 int eng__flows_start(struct engine *e); /* loads flowsets, renders prompts, starts workers */
 void eng__flows_stop(struct engine *e);
