@@ -61,6 +61,8 @@ enum api_op {
 	API_OP_NUMBERS_LIST,	 /* the tenant's numbers, the file's and the API's */
 	API_OP_NUMBER_PUT,    /* obj: a struct cfg fragment (tenants[0].numbers[0]); args {body} */
 	API_OP_NUMBER_DELETE, /* target: the number */
+	API_OP_QUEUE_PUT,     /* obj: a struct cfg fragment (tenants[0].queues[0]); args {body} */
+	API_OP_QUEUE_DELETE,  /* target: the queue's id */
 	API_OP_METRICS,	      /* the Prometheus text of every tenant */
 };
 

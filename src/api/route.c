@@ -405,92 +405,6 @@ static void h_numbers(struct api_conn *conn, struct api_session *s, const char *
 	api__engine(conn, s, API_OP_NUMBERS_LIST, NULL, NULL);
 }
 
-/* The file's definition of `number` in the caller's tenant, or NULL. */
-static const struct cfg_number *file_number(struct api_conn *conn, const char *number)
-{
-	const struct cfg_tenant *t = cfg_tenant_find(conn->a->c.cfg, conn->tenant);
-
-	for (size_t i = 0; t && i < t->nnumbers; i++)
-		if (!strcmp(t->numbers[i].number, number))
-			return &t->numbers[i];
-	return NULL;
-}
-
-/* POST /numbers and PUT /numbers/{number}: the body is parsed by the configuration's
- * own parser (the provisioning field names, the same checks and messages); references
- * and ownership are the engine's to check against what runs. */
-static void number_write(struct api_conn *conn, struct api_session *s, const char *path_number)
-{
-	json_t *b = api__body(conn), *num;
-	const struct cfg_number *fn;
-	struct cfg *c = NULL;
-	char *text = NULL, msg[256];
-	const char *number;
-
-	if (!b)
-		return;
-	num = json_object_get(b, "number");
-	if (path_number && !num)
-		json_object_set_new(b, "number", json_string(path_number));
-	number = json_string_value(json_object_get(b, "number"));
-	if (!number || !dialable(number) || (path_number && strcmp(number, path_number))) {
-		api__respond_error(conn, 400, "invalid_field",
-				   path_number ? "number must be the one in the path"
-					       : "number is required: digits with an optional +",
-				   "number");
-		goto out;
-	}
-	if ((fn = file_number(conn, number))) {
-		snprintf(msg, sizeof(msg),
-			 "number %s is defined in the configuration file (line %d); change it "
-			 "there",
-			 number, fn->line);
-		api__respond_error(conn, 409, "owned_by_file", msg, "number");
-		goto out;
-	}
-	/* Compact JSON has no raw newline: it stays one YAML flow node. */
-	if (!(text = json_dumps(b, JSON_COMPACT)) ||
-	    cfg_load_fragment(conn->tenant, "numbers", text, &c)) {
-		api__respond_error(conn, 503, "busy", "out of memory", NULL);
-		goto out;
-	}
-	if (cfg_error_count(c)) {
-		const char *e = cfg_error_at(c, 0), *p = strstr(e, "numbers[0]");
-		char field[64] = "";
-		if (p && p[10] == '.')
-			sscanf(p + 11, "%63[^:]", field);
-		snprintf(msg, sizeof(msg), "%s", p ? (p[10] == '.' ? p + 11 : p + 12) : e);
-		api__respond_error(conn, 400, "invalid_field", msg, field[0] ? field : NULL);
-		cfg_free(c);
-		goto out;
-	}
-	api__engine_obj(conn, s, API_OP_NUMBER_PUT, number, json_pack("{s:s}", "body", text), c);
-out:
-	free(text);
-	json_decref(b);
-}
-
-static void h_number_create(struct api_conn *conn, struct api_session *s, const char *target)
-{
-	number_write(conn, s, NULL);
-}
-
-static void h_number_put(struct api_conn *conn, struct api_session *s, const char *target)
-{
-	number_write(conn, s, target);
-}
-
-static void h_number_delete(struct api_conn *conn, struct api_session *s, const char *target)
-{
-	if (file_number(conn, target)) {
-		api__respond_error(
-		    conn, 409, "owned_by_file",
-		    "the number is defined in the configuration file; change it there", "number");
-		return;
-	}
-	api__engine(conn, s, API_OP_NUMBER_DELETE, target, NULL);
-}
-
 /* ---- history, on the workers ---- */
 
 /* ?since= and ?until=: ISO 8601; false after responding 400. */
@@ -649,6 +563,9 @@ static const struct route routes[] = {
     {M_GET, "/api/v1/agents/*/states", ANY, h_agent_states},
     {M_GET, "/api/v1/queues", API_ROLE_AGENT | SUP, h_queues},
     {M_GET, "/api/v1/queues/*", API_ROLE_AGENT | SUP, h_queue},
+    {M_POST, "/api/v1/queues", API_ROLE_ADMIN, api__h_queue_create},
+    {M_PUT, "/api/v1/queues/*", API_ROLE_ADMIN, api__h_queue_put},
+    {M_DELETE, "/api/v1/queues/*", API_ROLE_ADMIN, api__h_queue_delete},
     {M_GET, "/api/v1/calls", SUP, h_calls},
     {M_POST, "/api/v1/calls", API_ROLE_AGENT | SUP, h_dial},
     {M_POST, "/api/v1/calls/*/hangup", API_ROLE_AGENT | SUP, h_hangup},
@@ -668,9 +585,9 @@ static const struct route routes[] = {
     {M_PUT, "/api/v1/interactions/*/disposition", API_ROLE_AGENT | SUP, h_disposition},
     {M_GET, "/api/v1/audit", API_ROLE_ADMIN, h_audit},
     {M_GET, "/api/v1/numbers", SUP, h_numbers},
-    {M_POST, "/api/v1/numbers", API_ROLE_ADMIN, h_number_create},
-    {M_PUT, "/api/v1/numbers/*", API_ROLE_ADMIN, h_number_put},
-    {M_DELETE, "/api/v1/numbers/*", API_ROLE_ADMIN, h_number_delete},
+    {M_POST, "/api/v1/numbers", API_ROLE_ADMIN, api__h_number_create},
+    {M_PUT, "/api/v1/numbers/*", API_ROLE_ADMIN, api__h_number_put},
+    {M_DELETE, "/api/v1/numbers/*", API_ROLE_ADMIN, api__h_number_delete},
     {M_GET, "/api/v1/contacts", ANY, api__h_contacts},
     {M_POST, "/api/v1/contacts", API_ROLE_AGENT | SUP, api__h_contact_create},
     {M_GET, "/api/v1/contacts/*", ANY, api__h_contact_get},

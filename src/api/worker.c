@@ -344,8 +344,29 @@ static void do_list(struct api *a, struct store_db *db, const struct api_job *j)
 
 /* ---- configuration objects made through the API ---- */
 
+/* "fields=a,b,c": the names of the fields the body set (never their values: a body
+ * may hold a password). */
+static void field_names(const char *body, char *out, size_t size)
+{
+	json_t *b = body ? json_loads(body, 0, NULL) : NULL;
+	const char *k;
+	json_t *v;
+	size_t off = (size_t)snprintf(out, size, "fields=");
+
+	json_object_foreach(b, k, v)
+	{
+		int n = snprintf(out + off, size - off, "%s%s", off > 7 ? "," : "", k);
+		if (n < 0 || (size_t)n >= size - off)
+			break;
+		off += (size_t)n;
+	}
+	json_decref(b);
+}
+
 static void do_object_save(struct api *a, struct store_db *db, const struct api_job *j)
 {
+	char fields[512];
+
 	struct api_resp *r = j->resp;
 	struct store_audit au = {.tenant = j->tenant, .key = r->key};
 	char actor[80], object[24];
@@ -359,7 +380,8 @@ static void do_object_save(struct api *a, struct store_db *db, const struct api_
 	snprintf(actor, sizeof(actor), "api:%s", j->user);
 	au.actor = actor;
 	au.action = r->store_body ? (r->status == 201 ? "create" : "update") : "delete";
-	au.detail = r->store_body ? "api" : NULL;
+	field_names(r->store_body, fields, sizeof(fields));
+	au.detail = r->store_body ? fields : NULL;
 	if (!err)
 		err = store_db_audit_put(db, &au);
 	if (err) {

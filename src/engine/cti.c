@@ -214,6 +214,8 @@ json_t *eng__queue_json(struct eng_queue *q)
 	    (double)st.service_level_ms / 1000.0, "asa_s", or_null(st.asa_ms) / 1000.0, "aht_s",
 	    or_null(st.aht_ms) / 1000.0, "ewt_s", (double)st.ewt_ms / 1000.0);
 	if (j) {
+		json_object_set_new(j, "source", json_string(q->owner ? "api" : "file"));
+		json_object_set_new(j, "config", eng__queue_config_json(q));
 		json_object_set_new(j, "abandon_rate",
 				    st.abandon_rate < 0 ? json_null() : json_real(st.abandon_rate));
 		/* No agent who could ever answer: no estimate. */
@@ -228,7 +230,7 @@ static void queues_list(struct engine *e, struct eng_tenant *t, const struct api
 	json_t *items = json_array();
 
 	for (size_t i = 0; t->acd && i < t->nqueues; i++) {
-		json_t *j = eng__queue_json(&t->queues[i]);
+		json_t *j = eng__queue_json(t->queues[i]);
 		if (j)
 			json_array_append_new(items, j);
 	}
@@ -534,6 +536,50 @@ static void number_delete(struct engine *e, struct eng_tenant *t, const struct a
 	api_reply_persist(e->api, m->req, 204, NULL, "numbers", m->target, NULL);
 }
 
+static void queue_put(struct engine *e, struct eng_tenant *t, struct api_cmd *m)
+{
+	struct cfg *c = m->obj;
+	const char *why = NULL, *field = NULL;
+	bool created = false;
+	struct eng_queue *q;
+	int err;
+
+	m->obj = NULL;
+	if ((err = eng__queue_put(e, t, c, &created, &why, &field))) {
+		cfg_free(c);
+		api_reply(e->api, m->req,
+			  err == EEXIST	  ? 409
+			  : err == EINVAL ? 400
+					  : 503,
+			  json_pack("{s:{s:s, s:s, s:s}}", "error", "code",
+				    err == EEXIST   ? "owned_by_file"
+				    : err == EINVAL ? "invalid_field"
+						    : "busy",
+				    "message", why ? why : strerror(err), "field",
+				    field ? field : ""));
+		return;
+	}
+	q = eng__queue(e, t, m->target);
+	api_reply_persist(e->api, m->req, created ? 201 : 200, q ? eng__queue_json(q) : NULL,
+			  "queues", m->target, json_string_value(json_object_get(m->args, "body")));
+}
+
+static void queue_delete(struct engine *e, struct eng_tenant *t, const struct api_cmd *m)
+{
+	char why[128];
+	int err = eng__queue_delete(e, t, m->target, why, sizeof(why));
+
+	if (err == EEXIST)
+		api_reply_error(e->api, m->req, 409, "owned_by_file",
+				"the queue is defined in the configuration file; change it there");
+	else if (err == EBUSY)
+		api_reply_error(e->api, m->req, 409, "in_use", why);
+	else if (err)
+		api_reply_error(e->api, m->req, 404, "not_found", "no such queue");
+	else
+		api_reply_persist(e->api, m->req, 204, NULL, "queues", m->target, NULL);
+}
+
 /* ---- metrics ---- */
 
 static void label(struct crm_buf *b, const char *s)
@@ -607,7 +653,7 @@ static void metrics(struct engine *e, const struct api_cmd *m)
 		struct eng_tenant *t = &e->tenants[i];
 		for (size_t k = 0; t->acd && k < t->nqueues; k++) {
 			struct acd_queue_stats st;
-			if (acd_queue_stats(t->acd, t->queues[k].id, clock_mono_ms(), &st))
+			if (acd_queue_stats(t->acd, t->queues[k]->id, clock_mono_ms(), &st))
 				continue;
 			static const char *const names[] = {"centrala_queue_waiting",
 							    "centrala_queue_longest_wait_seconds",
@@ -618,7 +664,7 @@ static void metrics(struct engine *e, const struct api_cmd *m)
 				crm_buf_printf(&b, "%s{tenant=\"", names[n]);
 				label(&b, t->ct->id);
 				crm_buf_puts(&b, "\",queue=\"");
-				label(&b, t->queues[k].cq->id);
+				label(&b, t->queues[k]->cq->id);
 				crm_buf_printf(&b, "\"} %g\n", v[n]);
 			}
 		}
@@ -736,6 +782,12 @@ void eng__cti_command(struct engine *e, struct api_cmd *m)
 		break;
 	case API_OP_NUMBER_DELETE:
 		number_delete(e, t, m);
+		break;
+	case API_OP_QUEUE_PUT:
+		queue_put(e, t, m);
+		break;
+	case API_OP_QUEUE_DELETE:
+		queue_delete(e, t, m);
 		break;
 	default:
 		api_reply_error(e->api, m->req, 501, "not_implemented", "unknown command");

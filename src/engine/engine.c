@@ -331,8 +331,12 @@ static int engine_run(struct engine *e)
 		goto fail_sip;
 	if ((err = sip_create(e->root, &sc, &h, e, &e->sip)))
 		goto fail_sip;
+	if ((err = eng__queues_load_api(e)))
+		log_warn("engine", "event=api_objects_not_loaded object=queues err=%s",
+			 strerror(err));
 	if ((err = eng__numbers_load_api(e)))
-		log_warn("engine", "event=api_objects_not_loaded err=%s", strerror(err));
+		log_warn("engine", "event=api_objects_not_loaded object=numbers err=%s",
+			 strerror(err));
 	if ((err = api_start(e)))
 		goto fail_api;
 	service_up(SERVICE_HTTP);

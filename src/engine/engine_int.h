@@ -24,6 +24,8 @@
 #define ENG_MAX_FORKS 8
 
 struct eng_tenant;
+struct eng_api_obj;
+struct eng_old_cfg;
 struct eng_ivr;	  /* flow.c: one call's IVR session */
 struct eng_flows; /* flow.c: the engine's TTS and data-dip workers */
 
@@ -63,6 +65,9 @@ struct eng_user {
 struct eng_queue {
 	const struct cfg_queue *cq;
 	struct eng_tenant *t;
+	struct cfg *owner; /* the API's fragment cq points into (objects.c), NULL: the file's */
+	bool removed;	   /* taken out of the tenant; kept in t->retired until the stop */
+	struct eng_queue *retired_next;
 	uint32_t id; /* ACD queue id */
 	const struct ivr_calendar *hours;
 	bool open;
@@ -75,8 +80,10 @@ struct eng_tenant {
 	const struct cfg_tenant *ct;
 	struct eng_user *users;
 	size_t nusers;
-	struct eng_queue *queues;
-	size_t nqueues;
+	struct eng_queue **queues; /* each allocated on its own: calls keep pointers */
+	size_t nqueues, queues_cap;
+	struct eng_queue *retired;	 /* queues removed while running, freed at the stop */
+	struct eng_old_cfg *old_cfgs;	 /* earlier settings of changed queues (objects.c) */
 	struct ivr_calendar **calendars; /* tenant.calendars, in order */
 	size_t ncalendars;
 	struct ivr_flowset *flows; /* loaded by flow.c */
@@ -201,6 +208,10 @@ struct engine {
 /* provision.c */
 int eng__provision(struct engine *e);
 struct eng_queue *eng__queue(struct engine *e, struct eng_tenant *t, const char *id);
+/* Adds a queue for cq (owner: the API's fragment it points into, NULL: the file's) to
+ * the tenant's running set, indexed by id; not yet in the ACD. 0 or ENOMEM. */
+int eng__queue_append(struct eng_tenant *t, const struct cfg_queue *cq, struct cfg *owner,
+		      struct eng_queue **out);
 const struct ivr_calendar *eng__calendar(struct eng_tenant *t, const char *name);
 void eng__unprovision(struct engine *e);
 struct eng_tenant *eng__tenant_by_host(struct engine *e, const char *host);
@@ -255,6 +266,15 @@ void eng__play_then_hangup(struct call *c, const struct media_item *items, size_
 /* Tenant reason_codes[i] is ACD not-ready reason i + ENG_REASON_BASE. */
 #define ENG_REASON_BASE 2
 int eng__acd_start(struct engine *e);
+/* Queues and agents a tenant's ACD takes beyond the file's (added through the API). */
+#define ENG_QUEUES_SPARE 256
+#define ENG_AGENTS_SPARE 1024
+/* A queue of the running set into the ACD, its settings changed, or out of it: 0 or the
+ * ACD's errno (EINVAL, ENOENT unknown relaxation queue, ENOSPC, EBUSY while it holds
+ * contacts or a relaxation step names it). */
+int eng__queue_acd_add(struct eng_tenant *t, struct eng_queue *q);
+int eng__queue_acd_update(struct eng_tenant *t, struct eng_queue *q);
+int eng__queue_acd_remove(struct eng_tenant *t, struct eng_queue *q);
 /* Sets the tenant's timer for the ACD's next deadline, if that changed: call after every
  * call into the tenant's ACD. */
 void eng__acd_arm(struct eng_tenant *t);
@@ -402,6 +422,24 @@ json_t *eng__numbers_json(struct engine *e, struct eng_tenant *t);
 /* At start: the numbers the API made, from the store. 0 or the store's errno. */
 int eng__numbers_load_api(struct engine *e);
 void eng__api_objs_free(struct engine *e);
+/* A number the API routes to `queue` in t (in force now), or NULL. */
+const struct cfg_number *eng__api_number_to_queue(struct engine *e, struct eng_tenant *t,
+						  const char *queue);
+
+/* objects.c: queues made, changed and removed through the API */
+/* Adds or changes the queue of `owner` (a fragment: tenants[0].queues[0], kept on
+ * success) in t; *created says which. EEXIST (the file lists it), EINVAL (a reference
+ * or name that does not resolve, with *why and *field), ENOSPC, ENOMEM. */
+int eng__queue_put(struct engine *e, struct eng_tenant *t, struct cfg *owner, bool *created,
+		   const char **why, const char **field);
+/* 0, EEXIST (the file's), ENOENT, EBUSY (in use: `why` says by what). */
+int eng__queue_delete(struct engine *e, struct eng_tenant *t, const char *id, char *why,
+		      size_t size);
+/* The queue's settings with the provisioning field names. */
+json_t *eng__queue_config_json(const struct eng_queue *q);
+/* At start, after the ACD: the queues the API made, from the store. */
+int eng__queues_load_api(struct engine *e);
+void eng__objects_free(struct eng_tenant *t);
 
 /* outbound.c: trusted caller identities and the choice of trunk */
 /* True when address `ip` is `pattern` ("192.0.2.1") or inside it ("192.0.2.0/24"). */

@@ -26,26 +26,58 @@ static int provision_calendars(struct engine *e, struct eng_tenant *t)
 	return 0;
 }
 
+/* A queue of the tenant's running set (allocated on its own: calls keep pointers to it),
+ * indexed by id. Its ACD side is queue.c's. 0 or ENOMEM. */
+int eng__queue_append(struct eng_tenant *t, const struct cfg_queue *cq, struct cfg *owner,
+		      struct eng_queue **out)
+{
+	struct eng_queue *q;
+
+	if (t->nqueues == t->queues_cap) {
+		size_t cap = t->queues_cap ? 2 * t->queues_cap : 8;
+		struct eng_queue **v = realloc(t->queues, cap * sizeof(*v));
+		if (!v)
+			return ENOMEM;
+		t->queues = v;
+		t->queues_cap = cap;
+	}
+	if (!(q = calloc(1, sizeof(*q))))
+		return ENOMEM;
+	q->cq = cq;
+	q->owner = owner;
+	q->t = t;
+	q->id = ACD_NONE;
+	q->open = true;
+	q->hours = cq->hours ? eng__calendar(t, cq->hours) : NULL;
+	if (strmap_put2(t->e->queue_ids, t->ct->id, cq->id, q)) {
+		free(q);
+		return ENOMEM;
+	}
+	t->queues[t->nqueues++] = q;
+	*out = q;
+	return 0;
+}
+
 static int provision_queues(struct engine *e, struct eng_tenant *t)
 {
 	const struct cfg_tenant *ct = t->ct;
+	struct eng_queue *q;
+	int err;
 
-	t->queues = calloc(ct->nqueues ? ct->nqueues : 1, sizeof(*t->queues));
-	if (!t->queues)
-		return ENOMEM;
-	t->nqueues = ct->nqueues;
+	(void)e;
 	for (size_t i = 0; i < ct->nqueues; i++) {
-		struct eng_queue *q = &t->queues[i];
-		q->cq = &ct->queues[i];
-		q->t = t;
-		q->id = ACD_NONE;
-		q->open = true;
-		q->hours = q->cq->hours ? eng__calendar(t, q->cq->hours) : NULL;
+		if ((err = eng__queue_append(t, &ct->queues[i], NULL, &q)))
+			return err;
 		if (q->cq->hours && !q->hours)
 			return ENOENT;
-		strmap_put2(e->queue_ids, ct->id, q->cq->id, q);
 	}
 	return 0;
+}
+
+static void queue_free(struct eng_queue *q)
+{
+	cfg_free(q->owner);
+	free(q);
 }
 
 int eng__provision(struct engine *e)
@@ -102,7 +134,15 @@ void eng__unprovision(struct engine *e)
 		for (size_t j = 0; j < t->ncalendars; j++)
 			ivr_calendar_free(t->calendars[j]);
 		free(t->calendars);
+		for (size_t j = 0; j < t->nqueues; j++)
+			queue_free(t->queues[j]);
 		free(t->queues);
+		eng__objects_free(t);
+		while (t->retired) {
+			struct eng_queue *q = t->retired;
+			t->retired = q->retired_next;
+			queue_free(q);
+		}
 		free(t->users);
 	}
 	free(e->tenants);
