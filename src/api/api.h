@@ -63,6 +63,10 @@ enum api_op {
 	API_OP_NUMBER_DELETE, /* target: the number */
 	API_OP_QUEUE_PUT,     /* obj: a struct cfg fragment (tenants[0].queues[0]); args {body} */
 	API_OP_QUEUE_DELETE,  /* target: the queue's id */
+	API_OP_USERS_LIST,    /* the tenant's users, the file's and the API's (no secrets) */
+	API_OP_USER_GET,      /* target: the username */
+	API_OP_USER_PUT,      /* obj: a struct cfg fragment (tenants[0].users[0]); args {body} */
+	API_OP_USER_DELETE,   /* target: the username */
 	API_OP_METRICS,	      /* the Prometheus text of every tenant */
 };
 

@@ -260,6 +260,11 @@ void api__h_number_delete(struct api_conn *conn, struct api_session *s, const ch
 void api__h_queue_create(struct api_conn *conn, struct api_session *s, const char *target);
 void api__h_queue_put(struct api_conn *conn, struct api_session *s, const char *target);
 void api__h_queue_delete(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_users(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_user_get(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_user_create(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_user_put(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_user_delete(struct api_conn *conn, struct api_session *s, const char *target);
 
 void api__h_contacts(struct api_conn *conn, struct api_session *s, const char *target);
 void api__h_contact_create(struct api_conn *conn, struct api_session *s, const char *target);

@@ -1,5 +1,5 @@
 /*
- * Configuration objects written through the API: numbers and queues. A body uses the
+ * Configuration objects written through the API: numbers, queues and users. A body uses the
  * provisioning field names and is parsed by the configuration's own parser (the same
  * checks and messages as `centrala check`, the field named in the error); the object
  * the file lists is refused with 409 owned_by_file naming its line. References to what
@@ -8,6 +8,7 @@
  */
 #include "api/api_int.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,7 @@ static bool key_ok(const char *k, bool digits_only)
 struct obj_kind {
 	const char *section, *key, *noun;
 	bool digits;
+	bool realm; /* parsed in the tenant's SIP domain (users' digest credentials) */
 	int (*file_line)(const struct cfg_tenant *t, const char *key);
 	enum api_op put, del;
 };
@@ -56,10 +58,20 @@ static int queue_line(const struct cfg_tenant *t, const char *key)
 	return q ? q->line : 0;
 }
 
-static const struct obj_kind numbers = {"numbers", "number", "number", true, number_line,
-					API_OP_NUMBER_PUT, API_OP_NUMBER_DELETE};
-static const struct obj_kind queues = {"queues", "id", "queue", false, queue_line,
-				       API_OP_QUEUE_PUT, API_OP_QUEUE_DELETE};
+static int user_line(const struct cfg_tenant *t, const char *key)
+{
+	const struct cfg_user *u = t ? cfg_user_find(t, key) : NULL;
+
+	return u ? u->line : 0;
+}
+
+static const struct obj_kind numbers = {
+    "numbers", "number",    "number",	       true,
+    false,     number_line, API_OP_NUMBER_PUT, API_OP_NUMBER_DELETE};
+static const struct obj_kind queues = {"queues", "id",	     "queue",	       false,
+				       false,	 queue_line, API_OP_QUEUE_PUT, API_OP_QUEUE_DELETE};
+static const struct obj_kind users = {"users", "username", "user",	    false,
+				      true,    user_line,  API_OP_USER_PUT, API_OP_USER_DELETE};
 
 static bool owned_by_file(struct api_conn *conn, const struct obj_kind *k, const char *key)
 {
@@ -74,6 +86,13 @@ static bool owned_by_file(struct api_conn *conn, const struct obj_kind *k, const
 		 key, line);
 	api__respond_error(conn, 409, "owned_by_file", msg, k->key);
 	return true;
+}
+
+static const char *domain_of(struct api_conn *conn)
+{
+	const struct cfg_tenant *t = cfg_tenant_find(conn->a->c.cfg, conn->tenant);
+
+	return t && t->domain ? t->domain : conn->tenant;
 }
 
 /* POST /{kind} (path_key NULL) and PUT /{kind}/{key}: parsed here, applied by the
@@ -103,7 +122,8 @@ static void obj_write(struct api_conn *conn, struct api_session *s, const struct
 		goto out;
 	/* Compact JSON has no raw newline: it stays one YAML flow node. */
 	if (!(text = json_dumps(b, JSON_COMPACT)) ||
-	    cfg_load_fragment(conn->tenant, k->section, text, &c)) {
+	    cfg_load_fragment_in(conn->tenant, k->realm ? domain_of(conn) : NULL, k->section, text,
+				 &c)) {
 		api__respond_error(conn, 503, "busy", "out of memory", NULL);
 		goto out;
 	}
@@ -122,6 +142,8 @@ static void obj_write(struct api_conn *conn, struct api_session *s, const struct
 	}
 	api__engine_obj(conn, s, k->put, key, json_pack("{s:s}", "body", text), c);
 out:
+	if (text) /* it may hold a password */
+		sodium_memzero(text, strlen(text));
 	free(text);
 	json_decref(b);
 }
@@ -161,4 +183,29 @@ void api__h_queue_put(struct api_conn *conn, struct api_session *s, const char *
 void api__h_queue_delete(struct api_conn *conn, struct api_session *s, const char *target)
 {
 	obj_delete(conn, s, &queues, target);
+}
+
+void api__h_users(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	api__engine(conn, s, API_OP_USERS_LIST, NULL, NULL);
+}
+
+void api__h_user_get(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	api__engine(conn, s, API_OP_USER_GET, target, NULL);
+}
+
+void api__h_user_create(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	obj_write(conn, s, &users, NULL);
+}
+
+void api__h_user_put(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	obj_write(conn, s, &users, target);
+}
+
+void api__h_user_delete(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	obj_delete(conn, s, &users, target);
 }

@@ -319,6 +319,11 @@ static void parse_target(struct cy *c, struct fy_node *n, const char *path, stru
 		cy_error(c, n, path, "needs one of queue, user, number, flow, message, hangup");
 }
 
+/* Set while cfg_load_fragment parses on this thread: references between objects are
+ * then the caller's to check (they point into the running configuration), and a user's
+ * SIP password may be left out (the running user's credentials stay). */
+static _Thread_local bool loading_fragment;
+
 static void parse_user(struct cy *c, struct fy_node *n, const char *path, struct cfg_tenant *t,
 		       struct cfg_user *u)
 {
@@ -362,7 +367,7 @@ static void parse_user(struct cy *c, struct fy_node *n, const char *path, struct
 		cy_check_keys(c, sip, p, user_sip_keys);
 		if (cy_get_dup(c, sip, p, "user", false, &u->sip_user) == ENOENT)
 			u->sip_user = xstrdup(u->username);
-		if (!cy_get_dup(c, sip, p, "password", true, &pass) && u->sip_user) {
+		if (!cy_get_dup(c, sip, p, "password", !loading_fragment, &pass) && u->sip_user) {
 			const char *realm = t->domain ? t->domain : t->id;
 			cfg_ha1_md5(u->sip_user, realm ? realm : "", pass, u->ha1_md5);
 			cfg_ha1_sha256(u->sip_user, realm ? realm : "", pass, u->ha1_sha256);
@@ -849,10 +854,6 @@ static void check_tenant_refs(struct cy *c, struct cfg_tenant *t, const char *pa
 					 t->trunks[i].line, t->trunks[i].col, t->trunks[i].id);
 }
 
-/* Set while cfg_load_fragment parses on this thread: references between objects are
- * then the caller's to check (they point into the running configuration). */
-static _Thread_local bool loading_fragment;
-
 static void parse_tenant(struct cy *c, struct fy_node *n, const char *path, struct cfg_tenant *t)
 {
 	struct fy_node *r;
@@ -1127,13 +1128,25 @@ int cfg_load_string(const char *name, const char *text, struct cfg **out)
 
 int cfg_load_fragment(const char *tenant, const char *section, const char *json, struct cfg **out)
 {
-	size_t n = strlen(tenant) + strlen(section) + strlen(json) + 64;
+	return cfg_load_fragment_in(tenant, NULL, section, json, out);
+}
+
+int cfg_load_fragment_in(const char *tenant, const char *domain, const char *section,
+			 const char *json, struct cfg **out)
+{
+	size_t n =
+	    strlen(tenant) + (domain ? strlen(domain) : 0) + strlen(section) + strlen(json) + 96;
 	char *text = malloc(n);
 	int err;
 
 	if (!text)
 		return ENOMEM;
-	snprintf(text, n, "tenants:\n- id: %s\n  %s:\n  - %s\n", tenant, section, json);
+	/* The domain is quoted as JSON would be: it is the file's, already checked. */
+	if (domain)
+		snprintf(text, n, "tenants:\n- id: %s\n  domain: \"%s\"\n  %s:\n  - %s\n", tenant,
+			 domain, section, json);
+	else
+		snprintf(text, n, "tenants:\n- id: %s\n  %s:\n  - %s\n", tenant, section, json);
 	loading_fragment = true;
 	err = cfg_load_string("api", text, out);
 	loading_fragment = false;

@@ -281,6 +281,10 @@ int cfg_load_string(const char *name, const char *text, struct cfg **out);
  * the same checks and messages as the file, but references to other objects are left
  * to the caller. Errors' paths start "tenants[0].SECTION[0]". Returns 0 or ENOMEM. */
 int cfg_load_fragment(const char *tenant, const char *section, const char *json, struct cfg **out);
+/* The same in a tenant whose SIP domain (digest realm) is `domain`: users' HA1s are
+ * computed with it. In a fragment a user's sip.password may be left out. */
+int cfg_load_fragment_in(const char *tenant, const char *domain, const char *section,
+			 const char *json, struct cfg **out);
 void cfg_free(struct cfg *c);
 size_t cfg_error_count(const struct cfg *c);
 const char *cfg_error_at(const struct cfg *c, size_t i);

@@ -176,7 +176,7 @@ static void agents_list(struct engine *e, struct eng_tenant *t, const struct api
 	json_t *items = json_array();
 
 	for (size_t i = 0; i < t->nusers; i++) {
-		json_t *j = eng__agent_json(&t->users[i]);
+		json_t *j = eng__agent_json(t->users[i]);
 		if (j)
 			json_array_append_new(items, j);
 	}
@@ -289,10 +289,10 @@ static void calls_list(struct engine *e, struct eng_tenant *t, const struct api_
 static struct call *call_by_ix(struct engine *e, struct eng_tenant *t, const char *id)
 {
 	for (size_t i = 0; i < t->nusers; i++) {
-		struct call *c = t->users[i].wrap_call;
+		struct call *c = t->users[i]->wrap_call;
 		if (c && !strcmp(c->ix_id, id))
 			return c;
-		if ((c = t->users[i].cur) && !strcmp(c->ix_id, id))
+		if ((c = t->users[i]->cur) && !strcmp(c->ix_id, id))
 			return c;
 	}
 	for (size_t i = 0; i < e->calls_cap; i++)
@@ -580,6 +580,71 @@ static void queue_delete(struct engine *e, struct eng_tenant *t, const struct ap
 		api_reply_persist(e->api, m->req, 204, NULL, "queues", m->target, NULL);
 }
 
+static void users_list(struct engine *e, struct eng_tenant *t, const struct api_cmd *m)
+{
+	json_t *items = json_array();
+
+	for (size_t i = 0; i < t->nusers; i++)
+		json_array_append_new(items, eng__user_json(t->users[i]));
+	api_reply(e->api, m->req, 200, json_pack("{s:o, s:n}", "items", items, "next"));
+}
+
+static void user_get(struct engine *e, struct eng_tenant *t, const struct api_cmd *m)
+{
+	struct eng_user *u = strmap_get2(e->usernames, t->ct->id, m->target);
+
+	if (!u)
+		api_reply_error(e->api, m->req, 404, "not_found", "no such user");
+	else
+		api_reply(e->api, m->req, 200, eng__user_json(u));
+}
+
+static void user_put(struct engine *e, struct eng_tenant *t, struct api_cmd *m)
+{
+	struct cfg *c = m->obj;
+	const char *why = NULL, *field = NULL;
+	bool created = false;
+	struct eng_user *u;
+	int err;
+
+	m->obj = NULL;
+	if ((err = eng__user_put(e, t, c, &created, &why, &field))) {
+		int st = err == EEXIST || err == EADDRINUSE || err == EBUSY ? 409
+			 : err == EINVAL				    ? 400
+									    : 503;
+		cfg_free(c);
+		api_reply(e->api, m->req, st,
+			  json_pack("{s:{s:s, s:s, s:s}}", "error", "code",
+				    err == EEXIST	? "owned_by_file"
+				    : err == EADDRINUSE ? "conflict"
+				    : err == EBUSY	? "in_use"
+				    : err == EINVAL	? "invalid_field"
+							: "busy",
+				    "message", why ? why : strerror(err), "field",
+				    field ? field : ""));
+		return;
+	}
+	u = strmap_get2(e->usernames, t->ct->id, m->target);
+	api_reply_persist(e->api, m->req, created ? 201 : 200, u ? eng__user_json(u) : NULL,
+			  "users", m->target, json_string_value(json_object_get(m->args, "body")));
+}
+
+static void user_delete(struct engine *e, struct eng_tenant *t, const struct api_cmd *m)
+{
+	char why[128];
+	int err = eng__user_delete(e, t, m->target, why, sizeof(why));
+
+	if (err == EEXIST)
+		api_reply_error(e->api, m->req, 409, "owned_by_file",
+				"the user is defined in the configuration file; change it there");
+	else if (err == EBUSY)
+		api_reply_error(e->api, m->req, 409, "in_use", why);
+	else if (err)
+		api_reply_error(e->api, m->req, 404, "not_found", "no such user");
+	else
+		api_reply_persist(e->api, m->req, 204, NULL, "users", m->target, NULL);
+}
+
 /* ---- metrics ---- */
 
 static void label(struct crm_buf *b, const char *s)
@@ -675,8 +740,8 @@ static void metrics(struct engine *e, const struct api_cmd *m)
 		unsigned by[ACD_STATE_COUNT] = {0};
 		for (size_t k = 0; k < t->nusers; k++) {
 			struct acd_agent_info ai;
-			if (t->users[k].agent != ACD_NONE && t->acd &&
-			    !acd_agent_info(t->acd, t->users[k].agent, &ai))
+			if (t->users[k]->agent != ACD_NONE && t->acd &&
+			    !acd_agent_info(t->acd, t->users[k]->agent, &ai))
 				by[ai.state]++;
 		}
 		for (int s = 0; s < ACD_STATE_COUNT; s++) {
@@ -788,6 +853,18 @@ void eng__cti_command(struct engine *e, struct api_cmd *m)
 		break;
 	case API_OP_QUEUE_DELETE:
 		queue_delete(e, t, m);
+		break;
+	case API_OP_USERS_LIST:
+		users_list(e, t, m);
+		break;
+	case API_OP_USER_GET:
+		user_get(e, t, m);
+		break;
+	case API_OP_USER_PUT:
+		user_put(e, t, m);
+		break;
+	case API_OP_USER_DELETE:
+		user_delete(e, t, m);
 		break;
 	default:
 		api_reply_error(e->api, m->req, 501, "not_implemented", "unknown command");

@@ -49,6 +49,9 @@ enum eng_via {
 struct eng_user {
 	const struct cfg_user *cu;
 	struct eng_tenant *t;
+	struct cfg *owner; /* the API's fragment cu points into (users.c), NULL: the file's */
+	bool removed;	   /* taken out of the tenant; kept in t->retired_users until the stop */
+	struct eng_user *retired_next;
 	size_t ncontacts;
 	unsigned active_calls;
 	uint32_t agent;		 /* ACD agent id, ACD_NONE when not an agent */
@@ -78,9 +81,10 @@ struct eng_queue {
 struct eng_tenant {
 	struct engine *e;
 	const struct cfg_tenant *ct;
-	struct eng_user *users;
-	size_t nusers;
-	struct eng_queue **queues; /* each allocated on its own: calls keep pointers */
+	struct eng_user **users; /* each allocated on its own: calls keep pointers */
+	size_t nusers, users_cap;
+	struct eng_user *retired_users; /* users removed while running, freed at the stop */
+	struct eng_queue **queues;	/* each allocated on its own: calls keep pointers */
 	size_t nqueues, queues_cap;
 	struct eng_queue *retired;	 /* queues removed while running, freed at the stop */
 	struct eng_old_cfg *old_cfgs;	 /* earlier settings of changed queues (objects.c) */
@@ -208,6 +212,10 @@ struct engine {
 /* provision.c */
 int eng__provision(struct engine *e);
 struct eng_queue *eng__queue(struct engine *e, struct eng_tenant *t, const char *id);
+/* Adds a user for cu (owner: the API's fragment, NULL: the file's) to the tenant,
+ * indexed by username and SIP user; not yet an ACD agent. 0 or ENOMEM. */
+int eng__user_append(struct eng_tenant *t, const struct cfg_user *cu, struct cfg *owner,
+		     struct eng_user **out);
 /* Adds a queue for cq (owner: the API's fragment it points into, NULL: the file's) to
  * the tenant's running set, indexed by id; not yet in the ACD. 0 or ENOMEM. */
 int eng__queue_append(struct eng_tenant *t, const struct cfg_queue *cq, struct cfg *owner,
@@ -275,6 +283,12 @@ int eng__acd_start(struct engine *e);
 int eng__queue_acd_add(struct eng_tenant *t, struct eng_queue *q);
 int eng__queue_acd_update(struct eng_tenant *t, struct eng_queue *q);
 int eng__queue_acd_remove(struct eng_tenant *t, struct eng_queue *q);
+/* A user as an ACD agent (logged out), its skills and memberships changed, or no longer
+ * an agent (its open state span closed): 0 or the ACD's errno; EBUSY while an offer
+ * rings it, it talks or wraps up. */
+int eng__agent_acd_add(struct eng_tenant *t, struct eng_user *u);
+int eng__agent_acd_update(struct eng_tenant *t, struct eng_user *u);
+int eng__agent_acd_remove(struct eng_tenant *t, struct eng_user *u);
 /* Sets the tenant's timer for the ACD's next deadline, if that changed: call after every
  * call into the tenant's ACD. */
 void eng__acd_arm(struct eng_tenant *t);
@@ -422,9 +436,9 @@ json_t *eng__numbers_json(struct engine *e, struct eng_tenant *t);
 /* At start: the numbers the API made, from the store. 0 or the store's errno. */
 int eng__numbers_load_api(struct engine *e);
 void eng__api_objs_free(struct engine *e);
-/* A number the API routes to `queue` in t (in force now), or NULL. */
-const struct cfg_number *eng__api_number_to_queue(struct engine *e, struct eng_tenant *t,
-						  const char *queue);
+/* A number the API routes to `value` (a queue, user or flow by kind) in t, or NULL. */
+const struct cfg_number *eng__api_number_to(struct engine *e, struct eng_tenant *t,
+					    enum cfg_target_kind kind, const char *value);
 
 /* objects.c: queues made, changed and removed through the API */
 /* Adds or changes the queue of `owner` (a fragment: tenants[0].queues[0], kept on
@@ -440,6 +454,23 @@ json_t *eng__queue_config_json(const struct eng_queue *q);
 /* At start, after the ACD: the queues the API made, from the store. */
 int eng__queues_load_api(struct engine *e);
 void eng__objects_free(struct eng_tenant *t);
+/* Keeps an object's earlier fragment (a call may still read it) until the stop. */
+void eng__keep_old_cfg(struct eng_tenant *t, struct cfg *c);
+
+/* users.c: users made, changed and removed through the API */
+/* Adds or changes the user of `owner` (tenants[0].users[0], kept on success); *created
+ * says which. EEXIST (the file lists it), EINVAL (with *why and *field), EADDRINUSE (its
+ * SIP user is another's), EBUSY (the agent role taken away while on a call), ENOSPC,
+ * ENOMEM. */
+int eng__user_put(struct engine *e, struct eng_tenant *t, struct cfg *owner, bool *created,
+		  const char **why, const char **field);
+/* 0, EEXIST (the file's), ENOENT, EBUSY (in use: `why` says by what). */
+int eng__user_delete(struct engine *e, struct eng_tenant *t, const char *username, char *why,
+		     size_t size);
+/* The user with the provisioning field names, without secrets, and its source. */
+json_t *eng__user_json(const struct eng_user *u);
+/* At start, after the queues: the users the API made, from the store. */
+int eng__users_load_api(struct engine *e);
 
 /* outbound.c: trusted caller identities and the choice of trunk */
 /* True when address `ip` is `pattern` ("192.0.2.1") or inside it ("192.0.2.0/24"). */

@@ -19,12 +19,12 @@
 
 #include "core/log.h"
 
-/* The earlier fragments of changed queues, freed at the stop. */
+/* The earlier fragments of changed queues and users, freed at the stop. */
 struct eng_old_cfg {
 	struct cfg *cfg;
 	struct eng_old_cfg *next;
 };
-static void keep_old(struct eng_tenant *t, struct cfg *c)
+void eng__keep_old_cfg(struct eng_tenant *t, struct cfg *c)
 {
 	struct eng_old_cfg *o;
 
@@ -66,8 +66,8 @@ static const char *target_problem(struct engine *e, struct eng_tenant *t,
 }
 
 /* References and names checked against what runs; NULL when cq can run in t. */
-static const char *queue_problem(struct engine *e, struct eng_tenant *t,
-				 const struct cfg_queue *cq, const char **field)
+static const char *queue_problem(struct engine *e, struct eng_tenant *t, const struct cfg_queue *cq,
+				 const char **field)
 {
 	enum acd_strategy_id sid;
 	enum acd_sl_formula sf;
@@ -150,7 +150,7 @@ int eng__queue_put(struct engine *e, struct eng_tenant *t, struct cfg *owner, bo
 		*why = "the ACD refused the change";
 		return EINVAL;
 	}
-	keep_old(t, old_owner);
+	eng__keep_old_cfg(t, old_owner);
 	log_info("engine", "tenant=%s event=queue_changed queue=%s source=api", t->ct->id, cq->id);
 	return 0;
 }
@@ -167,7 +167,7 @@ static const char *queue_users(struct engine *e, struct eng_tenant *t, const cha
 		}
 	}
 	{
-		const struct cfg_number *n = eng__api_number_to_queue(e, t, id);
+		const struct cfg_number *n = eng__api_number_to(e, t, CFG_TARGET_QUEUE, id);
 		if (n) {
 			snprintf(buf, size, "number %s routes to it", n->number);
 			return buf;
@@ -241,10 +241,11 @@ static json_t *duration(uint64_t ms)
 
 static json_t *target_json(const struct cfg_target *tg)
 {
-	static const char *const kinds[] = {
-	    [CFG_TARGET_QUEUE] = "queue",   [CFG_TARGET_USER] = "user",
-	    [CFG_TARGET_NUMBER] = "number", [CFG_TARGET_FLOW] = "flow",
-	    [CFG_TARGET_MESSAGE] = "message"};
+	static const char *const kinds[] = {[CFG_TARGET_QUEUE] = "queue",
+					    [CFG_TARGET_USER] = "user",
+					    [CFG_TARGET_NUMBER] = "number",
+					    [CFG_TARGET_FLOW] = "flow",
+					    [CFG_TARGET_MESSAGE] = "message"};
 	json_t *j = json_object();
 
 	if (tg->kind == CFG_TARGET_HANGUP)
@@ -304,9 +305,9 @@ json_t *eng__queue_config_json(const struct eng_queue *q)
 	if (cq->moh)
 		SET("moh", json_string(cq->moh));
 	if (cq->announce_every_ms)
-		SET("announce", json_pack("{s:o, s:b, s:b}", "every", duration(cq->announce_every_ms),
-					  "position", cq->announce_position, "ewt",
-					  cq->announce_ewt));
+		SET("announce",
+		    json_pack("{s:o, s:b, s:b}", "every", duration(cq->announce_every_ms),
+			      "position", cq->announce_position, "ewt", cq->announce_ewt));
 	if (cq->callback_digit)
 		SET("callback_digit", json_string(cq->callback_digit));
 #undef SET
@@ -330,7 +331,8 @@ static int load_one(const char *key, const char *body, void *arg)
 	int err = 0;
 
 	if (cfg_queue_find(l->t->ct, key)) {
-		log_info("engine", "tenant=%s event=api_object_replaced object=queue key=%s by=file",
+		log_info("engine",
+			 "tenant=%s event=api_object_replaced object=queue key=%s by=file",
 			 l->t->ct->id, key);
 		l->skipped++;
 		return 0;

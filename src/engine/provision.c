@@ -74,6 +74,43 @@ static int provision_queues(struct engine *e, struct eng_tenant *t)
 	return 0;
 }
 
+int eng__user_append(struct eng_tenant *t, const struct cfg_user *cu, struct cfg *owner,
+		     struct eng_user **out)
+{
+	struct engine *e = t->e;
+	struct eng_user *u;
+
+	if (t->nusers == t->users_cap) {
+		size_t cap = t->users_cap ? 2 * t->users_cap : 16;
+		struct eng_user **v = realloc(t->users, cap * sizeof(*v));
+		if (!v)
+			return ENOMEM;
+		t->users = v;
+		t->users_cap = cap;
+	}
+	if (!(u = calloc(1, sizeof(*u))))
+		return ENOMEM;
+	u->cu = cu;
+	u->owner = owner;
+	u->t = t;
+	u->agent = ACD_NONE;
+	if (strmap_put2(e->usernames, t->ct->id, cu->username, u) ||
+	    (cu->sip_user && strmap_put2(e->sip_users, t->ct->domain, cu->sip_user, u))) {
+		strmap_put2(e->usernames, t->ct->id, cu->username, NULL);
+		free(u);
+		return ENOMEM;
+	}
+	t->users[t->nusers++] = u;
+	*out = u;
+	return 0;
+}
+
+static void user_free(struct eng_user *u)
+{
+	cfg_free(u->owner);
+	free(u);
+}
+
 static void queue_free(struct eng_queue *q)
 {
 	cfg_free(q->owner);
@@ -102,18 +139,10 @@ int eng__provision(struct engine *e)
 		strmap_put(e->by_domain, ct->domain, t);
 		if ((err = provision_calendars(e, t)) || (err = provision_queues(e, t)))
 			return err;
-		t->users = calloc(ct->nusers ? ct->nusers : 1, sizeof(*t->users));
-		if (!t->users)
-			return ENOMEM;
-		t->nusers = ct->nusers;
 		for (size_t j = 0; j < ct->nusers; j++) {
-			struct eng_user *u = &t->users[j];
-			u->cu = &ct->users[j];
-			u->t = t;
-			u->agent = ACD_NONE;
-			strmap_put2(e->usernames, ct->id, u->cu->username, u);
-			if (u->cu->sip_user)
-				strmap_put2(e->sip_users, ct->domain, u->cu->sip_user, u);
+			struct eng_user *u;
+			if ((err = eng__user_append(t, &ct->users[j], NULL, &u)))
+				return err;
 		}
 		for (size_t j = 0; j < ct->nnumbers; j++) {
 			const struct cfg_number *n = &ct->numbers[j];
@@ -143,7 +172,14 @@ void eng__unprovision(struct engine *e)
 			t->retired = q->retired_next;
 			queue_free(q);
 		}
+		for (size_t j = 0; j < t->nusers; j++)
+			user_free(t->users[j]);
 		free(t->users);
+		while (t->retired_users) {
+			struct eng_user *u = t->retired_users;
+			t->retired_users = u->retired_next;
+			user_free(u);
+		}
 	}
 	free(e->tenants);
 	strmap_free(e->by_domain);

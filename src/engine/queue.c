@@ -415,7 +415,7 @@ static int agent_params(struct eng_tenant *t, struct eng_user *u, struct acd_ski
 	for (size_t i = 0; i < cu->nqueues && nm < 64; i++) {
 		struct eng_queue *q = eng__queue(t->e, t, cu->queues[i].queue);
 		if (!q)
-			return ENOENT;
+			continue; /* removed through the API since: no membership */
 		if (i < 64 && (u->queues_off >> i & 1))
 			continue;
 		ms[nm++] = (struct acd_membership){
@@ -442,6 +442,47 @@ static int agent_add(struct eng_tenant *t, struct eng_user *u, uint64_t now)
 		return err;
 	u->state = ACD_STATE_LOGGED_OUT;
 	u->state_since = clock_wall_ms();
+	return 0;
+}
+
+int eng__agent_acd_add(struct eng_tenant *t, struct eng_user *u)
+{
+	int err = agent_add(t, u, clock_mono_ms());
+
+	if (!err)
+		arm(t);
+	return err;
+}
+
+int eng__agent_acd_update(struct eng_tenant *t, struct eng_user *u)
+{
+	struct acd_skill_level skills[64];
+	struct acd_membership ms[64];
+	struct acd_agent_params p;
+	int err;
+
+	if ((err = agent_params(t, u, skills, ms, &p)) ||
+	    (err = acd_agent_update(t->acd, u->agent, &p, clock_mono_ms())))
+		return err;
+	arm(t);
+	return 0;
+}
+
+int eng__agent_acd_remove(struct eng_tenant *t, struct eng_user *u)
+{
+	int64_t now = clock_wall_ms();
+	int err;
+
+	if (u->offer || u->cur || u->wrap_call)
+		return EBUSY;
+	if ((err = acd_agent_remove(t->acd, u->agent, clock_mono_ms())))
+		return err;
+	if (u->state != ACD_STATE_LOGGED_OUT)
+		span_write(t, u, u->state, u->reason, u->state_since,
+			   now > u->state_since ? now : u->state_since + 1);
+	u->agent = ACD_NONE;
+	u->state = ACD_STATE_LOGGED_OUT;
+	arm(t);
 	return 0;
 }
 
@@ -594,7 +635,7 @@ static int tenant_start(struct engine *e, struct eng_tenant *t)
 		     (err = acd_queue_update(t->acd, t->queues[i]->id, &qp, now))))
 			goto bad_queue;
 	for (size_t i = 0; i < t->nusers; i++) {
-		struct eng_user *u = &t->users[i];
+		struct eng_user *u = t->users[i];
 		if (!(u->cu->roles & CFG_ROLE_AGENT))
 			continue;
 		if ((err = agent_add(t, u, now))) {
@@ -688,15 +729,15 @@ void eng__acd_stop(struct engine *e)
 		struct eng_tenant *t = &e->tenants[i];
 		/* The spans still open end now. */
 		for (size_t j = 0; j < t->nusers; j++) {
-			struct eng_user *u = &t->users[j];
+			struct eng_user *u = t->users[j];
 			if (u->agent != ACD_NONE && u->state != ACD_STATE_LOGGED_OUT)
 				span_write(t, u, u->state, u->reason, u->state_since, now);
 		}
 		/* Calls whose agent is still in wrap-up: written with the wrap-up so far. */
 		for (size_t j = 0; j < t->nusers; j++)
-			if (t->users[j].wrap_call) {
-				struct call *c = t->users[j].wrap_call;
-				t->users[j].wrap_call = NULL;
+			if (t->users[j]->wrap_call) {
+				struct call *c = t->users[j]->wrap_call;
+				t->users[j]->wrap_call = NULL;
 				eng__call_wrapped(c, now);
 			}
 		if (t->acd_timer)
