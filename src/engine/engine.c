@@ -69,9 +69,12 @@ int engine_check_cli(int argc, char **argv)
 	eng__flows_check(cfg);
 	eng__acd_check(cfg);
 	rc = print_problems(cfg);
-	if (!rc)
+	if (!rc) {
 		printf("%s: ok (%zu tenant%s)\n", argv[1], cfg->ntenants,
 		       cfg->ntenants == 1 ? "" : "s");
+		/* The file is valid whatever the database says: this only informs. */
+		eng__check_api_objects(cfg, argv[1]);
+	}
 	cfg_free(cfg);
 	return rc;
 }

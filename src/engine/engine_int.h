@@ -457,6 +457,10 @@ void eng__objects_free(struct eng_tenant *t);
 /* Keeps an object's earlier fragment (a call may still read it) until the stop. */
 void eng__keep_old_cfg(struct eng_tenant *t, struct cfg *c);
 
+/* diff.c: for `centrala check`, a line per object the API made (kept, or taken over by
+ * the file); 0 or the store's errno (reported, not fatal). */
+int eng__check_api_objects(const struct cfg *cfg, const char *file);
+
 /* users.c: users made, changed and removed through the API */
 /* Adds or changes the user of `owner` (tenants[0].users[0], kept on success); *created
  * says which. EEXIST (the file lists it), EINVAL (with *why and *field), EADDRINUSE (its

@@ -84,8 +84,7 @@ static void user_unlink(struct engine *e, struct eng_tenant *t, struct eng_user 
 	sip_index(e, u, u->cu->sip_user, NULL);
 }
 
-static int user_create(struct engine *e, struct eng_tenant *t, struct cfg *owner,
-		       const char **why)
+static int user_create(struct engine *e, struct eng_tenant *t, struct cfg *owner, const char **why)
 {
 	const struct cfg_user *cu = &owner->tenants[0].users[0];
 	struct eng_user *u;

@@ -8,7 +8,8 @@
 # endpoints for every role and the other tenant. After a restart a user the API made is
 # there and can log in; the database holds Argon2id hashes and no password anywhere.
 # Asserts: the calls' interactions (queue, agent); the API's answers checked against the
-# OpenAPI document; the audit entries name fields, never values.
+# OpenAPI document; the audit entries name fields, never values; `centrala check` lists
+# each object the API made and says which the file lists too.
 # shellcheck source=tests/sip/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -65,6 +66,17 @@ start_server
 wait_log 'event=api_objects object=users loaded=1' 5
 api after-restart "$WORK/centrala.db" || fail "user yan did not survive the restart"
 stop_server
+
+# `centrala check` says, a line per object, what the API made and what the file lists too.
+sed -i 's/      - {id: support}/      - {id: support}\n      - {id: apiq}/' "$CONFIG"
+"$BIN" check "$CONFIG" >"$WORK/check.out" 2>&1 || fail "check refused the config: $(cat "$WORK/check.out")"
+for want in 'tenant acme: user yan: made through the API, not in the file (kept)' \
+	'tenant acme: queue frq: made through the API, not in the file (kept)' \
+	'tenant acme: queue apiq: made through the API and listed by the file' \
+	'tenant acme: number 557: made through the API, not in the file (kept)'; do
+	grep -qF "$want" "$WORK/check.out" || fail "check did not say: $want ($(cat "$WORK/check.out"))"
+done
+grep -q 'zoe' "$WORK/check.out" && fail "check names removed user zoe"
 
 export_interactions
 check_interactions '
