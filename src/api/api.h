@@ -67,6 +67,9 @@ enum api_op {
 	API_OP_USER_GET,      /* target: the username */
 	API_OP_USER_PUT,      /* obj: a struct cfg fragment (tenants[0].users[0]); args {body} */
 	API_OP_USER_DELETE,   /* target: the username */
+	API_OP_CODES_LIST,    /* args {kind: "reason_codes" | "dispositions"} */
+	API_OP_CODE_PUT,      /* target: the code; args {kind, body} */
+	API_OP_CODE_DELETE,   /* target: the code; args {kind} */
 	API_OP_METRICS,	      /* the Prometheus text of every tenant */
 };
 

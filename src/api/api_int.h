@@ -261,6 +261,10 @@ void api__h_queue_create(struct api_conn *conn, struct api_session *s, const cha
 void api__h_queue_put(struct api_conn *conn, struct api_session *s, const char *target);
 void api__h_queue_delete(struct api_conn *conn, struct api_session *s, const char *target);
 void api__h_users(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_codes(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_code_create(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_code_put(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_code_delete(struct api_conn *conn, struct api_session *s, const char *target);
 void api__h_user_get(struct api_conn *conn, struct api_session *s, const char *target);
 void api__h_user_create(struct api_conn *conn, struct api_session *s, const char *target);
 void api__h_user_put(struct api_conn *conn, struct api_session *s, const char *target);

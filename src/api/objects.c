@@ -1,5 +1,6 @@
 /*
- * Configuration objects written through the API: numbers, queues and users. A body uses the
+ * Configuration objects written through the API: numbers, queues, users, reason codes
+ * and dispositions. A body uses the
  * provisioning field names and is parsed by the configuration's own parser (the same
  * checks and messages as `centrala check`, the field named in the error); the object
  * the file lists is refused with 409 owned_by_file naming its line. References to what
@@ -208,4 +209,102 @@ void api__h_user_put(struct api_conn *conn, struct api_session *s, const char *t
 void api__h_user_delete(struct api_conn *conn, struct api_session *s, const char *target)
 {
 	obj_delete(conn, s, &users, target);
+}
+
+/* ---- reason codes and dispositions: lists of strings in the file ---- */
+
+/* "reason_codes" or "dispositions", from the path. */
+static const char *codes_kind(const struct api_conn *conn)
+{
+	return strncmp(conn->path, "/api/v1/reason-codes", 20) ? "dispositions" : "reason_codes";
+}
+
+void api__h_codes(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	api__engine(conn, s, API_OP_CODES_LIST, NULL, json_pack("{s:s}", "kind", codes_kind(conn)));
+}
+
+static bool code_listed(const struct cfg_tenant *t, const char *kind, const char *code)
+{
+	char *const *v = !t ? NULL : *kind == 'r' ? t->reason_codes : t->dispositions;
+	size_t n = !t ? 0 : *kind == 'r' ? t->nreason_codes : t->ndispositions;
+
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i], code))
+			return true;
+	return false;
+}
+
+/* POST {code} and PUT /{code} (no body needed): parsed as the file's list item. */
+static void code_write(struct api_conn *conn, struct api_session *s, const char *path_code)
+{
+	static const char *const fields[] = {"code", NULL};
+	const char *kind = codes_kind(conn), *code = path_code;
+	json_t *b = conn->body_len || !path_code ? api__body(conn) : json_object(), *item;
+	struct cfg *c = NULL;
+	char *text = NULL;
+
+	if (!b)
+		return;
+	if (!api__fields(conn, b, fields))
+		goto out;
+	if (json_object_get(b, "code"))
+		code = json_string_value(json_object_get(b, "code"));
+	if (!code || !key_ok(code, false) || strlen(code) > 31 ||
+	    (path_code && strcmp(code, path_code))) {
+		api__respond_error(conn, 400, "invalid_field",
+				   path_code
+				       ? "code must be the one in the path"
+				       : "code is required: letters, digits, '-', '_' and '.', "
+					 "at most 31",
+				   "code");
+		goto out;
+	}
+	if (code_listed(cfg_tenant_find(conn->a->c.cfg, conn->tenant), kind, code)) {
+		api__respond_error(conn, 409, "owned_by_file",
+				   "the code is defined in the configuration file; change it there",
+				   "code");
+		goto out;
+	}
+	/* The configuration's parser reads it as an item of the tenant's list. */
+	item = json_string(code);
+	text = item ? json_dumps(item, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+	json_decref(item);
+	if (!text || cfg_load_fragment(conn->tenant, kind, text, &c)) {
+		api__respond_error(conn, 503, "busy", "out of memory", NULL);
+		goto out;
+	}
+	if (cfg_error_count(c)) {
+		api__respond_error(conn, 400, "invalid_field", cfg_error_at(c, 0), "code");
+		goto out;
+	}
+	api__engine(conn, s, API_OP_CODE_PUT, code,
+		    json_pack("{s:s, s:s}", "kind", kind, "body", text));
+out:
+	cfg_free(c);
+	free(text);
+	json_decref(b);
+}
+
+void api__h_code_create(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	code_write(conn, s, NULL);
+}
+
+void api__h_code_put(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	code_write(conn, s, target);
+}
+
+void api__h_code_delete(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	const char *kind = codes_kind(conn);
+
+	if (code_listed(cfg_tenant_find(conn->a->c.cfg, conn->tenant), kind, target)) {
+		api__respond_error(conn, 409, "owned_by_file",
+				   "the code is defined in the configuration file; change it there",
+				   "code");
+		return;
+	}
+	api__engine(conn, s, API_OP_CODE_DELETE, target, json_pack("{s:s}", "kind", kind));
 }

@@ -315,6 +315,13 @@ static void disposition(struct engine *e, struct eng_tenant *t, const struct api
 	const char *code = json_string_value(json_object_get(m->args, "code"));
 	const char *notes = json_string_value(json_object_get(m->args, "notes"));
 
+	if (!code || !eng__disposition_known(t, code)) {
+		api_reply(e->api, m->req, 400,
+			  json_pack("{s:{s:s, s:s, s:s}}", "error", "code", "invalid_field",
+				    "message", "code is not one of the tenant's dispositions",
+				    "field", "code"));
+		return;
+	}
 	if (!c) {
 		api_reply(e->api, m->req, API_NOT_LIVE, NULL); /* the store has it */
 		return;
@@ -645,6 +652,45 @@ static void user_delete(struct engine *e, struct eng_tenant *t, const struct api
 		api_reply_persist(e->api, m->req, 204, NULL, "users", m->target, NULL);
 }
 
+static void codes(struct engine *e, struct eng_tenant *t, const struct api_cmd *m)
+{
+	const char *kind = json_string_value(json_object_get(m->args, "kind"));
+	struct eng_codes *l = kind ? eng__codes(t, kind) : NULL;
+	const char *what = kind && !strcmp(kind, "dispositions") ? "disposition" : "reason code";
+	bool created = false;
+	int err;
+
+	if (!l) {
+		api_reply_error(e->api, m->req, 500, "internal", "unknown kind");
+		return;
+	}
+	if (m->op == API_OP_CODES_LIST) {
+		api_reply(e->api, m->req, 200,
+			  json_pack("{s:o, s:n}", "items", eng__codes_json(l), "next"));
+		return;
+	}
+	err = m->op == API_OP_CODE_PUT ? eng__code_put(t, l, m->target, &created)
+				       : eng__code_delete(l, m->target);
+	if (err == EEXIST)
+		api_reply_error(e->api, m->req, 409, "owned_by_file",
+				"the code is defined in the configuration file; change it there");
+	else if (err == ENOENT)
+		api_reply_error(e->api, m->req, 404, "not_found", "no such code");
+	else if (err)
+		api_reply_error(e->api, m->req, 503, "busy", strerror(err));
+	if (err)
+		return;
+	log_info("engine", "tenant=%s event=%s_%s code=%s source=api", t->ct->id,
+		 !strcmp(what, "disposition") ? "disposition" : "reason_code",
+		 m->op == API_OP_CODE_PUT ? "added" : "removed", m->target);
+	if (m->op == API_OP_CODE_PUT)
+		api_reply_persist(e->api, m->req, created ? 201 : 200,
+				  json_pack("{s:s, s:s}", "code", m->target, "source", "api"), kind,
+				  m->target, json_string_value(json_object_get(m->args, "body")));
+	else
+		api_reply_persist(e->api, m->req, 204, NULL, kind, m->target, NULL);
+}
+
 /* ---- metrics ---- */
 
 static void label(struct crm_buf *b, const char *s)
@@ -865,6 +911,11 @@ void eng__cti_command(struct engine *e, struct api_cmd *m)
 		break;
 	case API_OP_USER_DELETE:
 		user_delete(e, t, m);
+		break;
+	case API_OP_CODES_LIST:
+	case API_OP_CODE_PUT:
+	case API_OP_CODE_DELETE:
+		codes(e, t, m);
 		break;
 	default:
 		api_reply_error(e->api, m->req, 501, "not_implemented", "unknown command");

@@ -57,8 +57,7 @@ static int obj_row(const char *key, const char *body, void *arg)
 	return 0;
 }
 
-static int user_row(const char *key, const char *body, const char *md5, const char *sha,
-		    void *arg)
+static int user_row(const char *key, const char *body, const char *md5, const char *sha, void *arg)
 {
 	(void)body;
 	(void)md5;

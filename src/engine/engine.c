@@ -337,6 +337,9 @@ static int engine_run(struct engine *e)
 	if ((err = eng__queues_load_api(e)))
 		log_warn("engine", "event=api_objects_not_loaded object=queues err=%s",
 			 strerror(err));
+	if ((err = eng__codes_load_api(e)))
+		log_warn("engine", "event=api_objects_not_loaded object=codes err=%s",
+			 strerror(err));
 	if ((err = eng__users_load_api(e)))
 		log_warn("engine", "event=api_objects_not_loaded object=users err=%s",
 			 strerror(err));

@@ -78,6 +78,16 @@ struct eng_queue {
 	struct eng_queue *dirty_next;
 };
 
+/* A reason code or disposition (codes.c). */
+struct eng_code {
+	char *name; /* the file's string, or the API's own copy */
+	bool api, removed;
+};
+struct eng_codes {
+	struct eng_code *v;
+	size_t n, cap;
+};
+
 struct eng_tenant {
 	struct engine *e;
 	const struct cfg_tenant *ct;
@@ -86,8 +96,10 @@ struct eng_tenant {
 	struct eng_user *retired_users; /* users removed while running, freed at the stop */
 	struct eng_queue **queues;	/* each allocated on its own: calls keep pointers */
 	size_t nqueues, queues_cap;
-	struct eng_queue *retired;	 /* queues removed while running, freed at the stop */
-	struct eng_old_cfg *old_cfgs;	 /* earlier settings of changed queues (objects.c) */
+	struct eng_queue *retired;    /* queues removed while running, freed at the stop */
+	struct eng_old_cfg *old_cfgs; /* earlier settings of changed queues (objects.c) */
+	struct eng_codes reasons;     /* the file's reason codes, then the API's (codes.c) */
+	struct eng_codes dispositions;
 	struct ivr_calendar **calendars; /* tenant.calendars, in order */
 	size_t ncalendars;
 	struct ivr_flowset *flows; /* loaded by flow.c */
@@ -456,6 +468,22 @@ int eng__queues_load_api(struct engine *e);
 void eng__objects_free(struct eng_tenant *t);
 /* Keeps an object's earlier fragment (a call may still read it) until the stop. */
 void eng__keep_old_cfg(struct eng_tenant *t, struct cfg *c);
+
+/* codes.c: reason codes and dispositions, the file's and the API's */
+int eng__codes_init(struct eng_tenant *t);
+void eng__codes_free(struct eng_tenant *t);
+/* "reason_codes" or "dispositions" of t, NULL for anything else. */
+struct eng_codes *eng__codes(struct eng_tenant *t, const char *kind);
+/* The position of a code in force, or -1. */
+int eng__code_find(const struct eng_codes *l, const char *name);
+/* True when `code` may be set: the tenant's list has it, or it keeps no list. */
+bool eng__disposition_known(const struct eng_tenant *t, const char *code);
+/* 0 (*created: new), EEXIST (the file's), ENOSPC, ENOMEM. */
+int eng__code_put(struct eng_tenant *t, struct eng_codes *l, const char *code, bool *created);
+/* 0, EEXIST (the file's), ENOENT. */
+int eng__code_delete(struct eng_codes *l, const char *code);
+json_t *eng__codes_json(const struct eng_codes *l);
+int eng__codes_load_api(struct engine *e);
 
 /* diff.c: for `centrala check`, a line per object the API made (kept, or taken over by
  * the file); 0 or the store's errno (reported, not fatal). */

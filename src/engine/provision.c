@@ -137,7 +137,8 @@ int eng__provision(struct engine *e)
 		t->ct = ct;
 		t->acd_deadline = ACD_NEVER;
 		strmap_put(e->by_domain, ct->domain, t);
-		if ((err = provision_calendars(e, t)) || (err = provision_queues(e, t)))
+		if ((err = provision_calendars(e, t)) || (err = provision_queues(e, t)) ||
+		    (err = eng__codes_init(t)))
 			return err;
 		for (size_t j = 0; j < ct->nusers; j++) {
 			struct eng_user *u;
@@ -167,6 +168,7 @@ void eng__unprovision(struct engine *e)
 			queue_free(t->queues[j]);
 		free(t->queues);
 		eng__objects_free(t);
+		eng__codes_free(t);
 		while (t->retired) {
 			struct eng_queue *q = t->retired;
 			t->retired = q->retired_next;
