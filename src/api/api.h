@@ -41,6 +41,9 @@ enum api_role {
 	API_ROLE_SUPERVISOR = 1 << 1,
 	API_ROLE_ADMIN = 1 << 2,
 	API_ROLE_QA = 1 << 3,
+	/* An operator of the service (the file's `operators`): admin, supervisor and qa in
+	 * the tenant each request names (?tenant=). */
+	API_ROLE_OPERATOR = 1 << 4,
 };
 
 /* What the engine is asked to do. Arguments are in api_cmd.args (a JSON object). */

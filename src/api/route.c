@@ -53,12 +53,13 @@ static void h_login(struct api_conn *conn, struct api_session *s, const char *ta
 
 	if (!b)
 		return;
-	if (!api__fields(conn, b, fields) || !api__str(conn, b, "tenant", true, &t) ||
+	/* Without a tenant: an operator of the service (the file's `operators`). */
+	if (!api__fields(conn, b, fields) || !api__str(conn, b, "tenant", false, &t) ||
 	    !api__str(conn, b, "username", true, &u) || !api__str(conn, b, "password", true, &p)) {
 		json_decref(b);
 		return;
 	}
-	if (api__login_blocked(conn->a, conn->peer, t, u)) {
+	if (api__login_blocked(conn->a, conn->peer, t ? t : "*", u)) {
 		json_decref(b);
 		api__respond_error(conn, 429, "blocked", "too many failed logins; try again later",
 				   NULL);
@@ -76,12 +77,12 @@ static void h_logout(struct api_conn *conn, struct api_session *s, const char *t
 	api__respond(conn, 204, NULL);
 }
 
-static json_t *roles_json(uint32_t roles)
+json_t *api__roles_json(uint32_t roles)
 {
-	static const char *const names[] = {"agent", "supervisor", "admin", "qa"};
+	static const char *const names[] = {"agent", "supervisor", "admin", "qa", "operator"};
 	json_t *a = json_array();
 
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 5; i++)
 		if (roles & (1u << i))
 			json_array_append_new(a, json_string(names[i]));
 	return a;
@@ -91,7 +92,22 @@ static void h_me(struct api_conn *conn, struct api_session *s, const char *targe
 {
 	api__respond(conn, 200,
 		     json_pack("{s:s, s:s, s:o}", "tenant", s->tenant, "username", s->user, "roles",
-			       roles_json(s->roles)));
+			       api__roles_json(s->roles)));
+}
+
+/* GET /api/v1/tenants: the operator's choice. */
+static void h_tenants(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	const struct cfg *cfg = conn->a->c.cfg;
+	json_t *items = json_array();
+
+	for (size_t i = 0; i < cfg->ntenants; i++) {
+		const struct cfg_tenant *t = &cfg->tenants[i];
+		json_array_append_new(items, json_pack("{s:s, s:s, s:s}", "id", t->id, "name",
+						       t->name ? t->name : t->id, "domain",
+						       t->domain ? t->domain : t->id));
+	}
+	api__respond(conn, 200, json_pack("{s:o, s:n}", "items", items, "next"));
 }
 
 /* ---- the engine's live state and commands ---- */
@@ -537,6 +553,7 @@ static const struct route routes[] = {
     {M_POST, "/api/v1/login", 0, h_login},
     {M_POST, "/api/v1/logout", ANY, h_logout},
     {M_GET, "/api/v1/me", ANY, h_me},
+    {M_GET, "/api/v1/tenants", API_ROLE_OPERATOR, h_tenants},
     {M_GET, "/api/v1/agents/me", API_ROLE_AGENT | SUP, h_agent_me},
     {M_PUT, "/api/v1/agents/me/state", API_ROLE_AGENT | SUP, h_my_state},
     {M_POST, "/api/v1/agents/me/wrapup/end", API_ROLE_AGENT | SUP, h_wrapup_end},
@@ -624,8 +641,38 @@ static bool match(const char *pattern, const char *path, char *target, size_t ts
 	return !*pattern && !*path;
 }
 
+/* The operator's tenant for this request (?tenant=): *s becomes a copy scoped to it.
+ * False after responding (no tenant where one is needed, or no such tenant). */
+static bool operator_scope(struct api_conn *conn, const struct route *r, struct api_session **s,
+			   struct api_session *scoped)
+{
+	char t[40];
+
+	if (r->h == h_logout)
+		return true; /* drops the session itself, whatever tenant is named */
+	if (!api__query(conn, "tenant", t, sizeof(t))) {
+		if (r->h == h_me || r->h == h_logout || r->h == h_tenants)
+			return true;
+		api__respond_error(conn, 400, "tenant_required",
+				   "an operator names the tenant of each request (?tenant=ID)",
+				   "tenant");
+		return false;
+	}
+	if (!cfg_tenant_find(conn->a->c.cfg, t)) {
+		api__respond_error(conn, 404, "not_found", "no such tenant", "tenant");
+		return false;
+	}
+	*scoped = **s;
+	scoped->ws = NULL;
+	scoped->next = NULL;
+	snprintf(scoped->tenant, sizeof(scoped->tenant), "%s", t);
+	*s = scoped;
+	return true;
+}
+
 void api__route(struct api_conn *conn)
 {
+	struct api_session scoped;
 	char target[64];
 	bool path_known = false;
 	struct api_session *s;
@@ -654,6 +701,10 @@ void api__route(struct api_conn *conn)
 			api__respond_error(conn, 429, "rate_limited", "too many requests", NULL);
 			return;
 		}
+		/* An operator works in the tenant the request names, as that tenant's
+		 * admin, supervisor and qa; nothing else ever crosses tenants. */
+		if ((s->roles & API_ROLE_OPERATOR) && !operator_scope(conn, r, &s, &scoped))
+			return;
 		snprintf(conn->tenant, sizeof(conn->tenant), "%s", s->tenant);
 		snprintf(conn->user, sizeof(conn->user), "%s", s->user);
 		conn->roles = s->roles;

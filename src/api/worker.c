@@ -76,14 +76,25 @@ static void do_login(struct api_workers *w, struct store_db *db, const struct ap
 	const char *tenant = json_string_value(json_object_get(j->args, "tenant"));
 	const char *user = json_string_value(json_object_get(j->args, "username"));
 	const char *pass = json_string_value(json_object_get(j->args, "password"));
-	const struct cfg_tenant *ct = cfg_tenant_find(a->c.cfg, tenant);
+	const struct cfg_tenant *ct = tenant ? cfg_tenant_find(a->c.cfg, tenant) : NULL;
 	const struct cfg_user *cu = ct ? cfg_user_find(ct, user) : NULL;
 	unsigned roles = cu ? cu->roles : 0;
+	char opname[48];
 	/* A user of the file, or one the API made (its roles from the store). */
 	int err = cu ? 0 : ct ? store_db_user_roles(db, tenant, user, &roles) : ENOENT;
 	struct api_resp *r;
 
-	if (!err)
+	if (!tenant) {
+		/* An operator: the file's Argon2id hash, no tenant. */
+		const struct cfg_operator *op = cfg_operator_find(a->c.cfg, user);
+		err = !op								? ENOENT
+		      : crypto_pwhash_str_verify(op->password_hash, pass, strlen(pass)) ? EACCES
+											: 0;
+		roles = API_ROLE_OPERATOR | API_ROLE_ADMIN | API_ROLE_SUPERVISOR | API_ROLE_QA;
+		snprintf(opname, sizeof(opname), "operator:%s", user);
+		user = opname;
+		tenant = "";
+	} else if (!err)
 		err = store_db_user_verify(db, tenant, user, pass);
 
 	/* An unknown user costs the same as a wrong password: names do not leak. */

@@ -37,7 +37,8 @@
 
 static const char *const top_keys[] = {"sip",	     "rtp",	"http",	      "store",
 				       "recordings", "log",	"log_format", "prompts",
-				       "tts",	     "tenants", NULL};
+				       "tts",	     "tenants", "operators",  NULL};
+static const char *const operator_keys[] = {"username", "name", "password_hash", NULL};
 static const char *const sip_keys[] = {"listen",     "user_agent", "auth_fail_limit",
 				       "auth_block", "nonce_ttl",  NULL};
 static const char *const rtp_keys[] = {"address", "ports", "workers", "io", NULL};
@@ -1000,6 +1001,25 @@ static void check_numbers_and_domains(struct cy *c, const struct cfg *cfg)
 	}
 }
 
+/* An operator of the service: works in every tenant through the API (docs/api.md). */
+static void parse_operator(struct cy *c, struct fy_node *n, const char *path,
+			   struct cfg_operator *o)
+{
+	cy_pos(n, &o->line, &o->col);
+	if (!cy_is_map(c, n, path))
+		return;
+	cy_check_keys(c, n, path, operator_keys);
+	if (!cy_get_dup(c, n, path, "username", true, &o->username) &&
+	    (!o->username[0] || strlen(o->username) > 38 || strchr(o->username, ':')))
+		cy_error(c, cy_get(n, "username"), path, "username: 1 to 38 bytes, without ':'");
+	cy_get_dup(c, n, path, "name", false, &o->name);
+	if (!cy_get_dup(c, n, path, "password_hash", true, &o->password_hash) &&
+	    strncmp(o->password_hash, "$argon2id$", 10))
+		cy_error(c, cy_get(n, "password_hash"), path,
+			 "password_hash: an Argon2id hash (\"$argon2id$...\", see `centrala "
+			 "hash-password`)");
+}
+
 static void parse_root(struct cfg *cfg)
 {
 	struct cy *c = cfg->cy;
@@ -1081,6 +1101,14 @@ static void parse_root(struct cfg *cfg)
 		cy_get_dup(c, n, "tts", "cache", false, &cfg->tts_cache);
 	}
 	PARSE_LIST(c, t, root, "", "tenants", cfg->tenants, cfg->ntenants, parse_tenant);
+	PARSE_LIST(c, t, root, "", "operators", cfg->operators, cfg->noperators, parse_operator);
+	for (size_t i = 0; i < cfg->noperators; i++)
+		for (size_t j = 0; j < i; j++)
+			if (cfg->operators[i].username && cfg->operators[j].username &&
+			    !strcmp(cfg->operators[i].username, cfg->operators[j].username))
+				cy_error(c, NULL, "operators", "%d:%d: duplicate operator \"%s\"",
+					 cfg->operators[i].line, cfg->operators[i].col,
+					 cfg->operators[i].username);
 	for (size_t i = 0; i < cfg->ntenants; i++)
 		for (size_t j = 0; j < i; j++)
 			if (cfg->tenants[i].id && cfg->tenants[j].id &&
@@ -1269,6 +1297,12 @@ void cfg_free(struct cfg *c)
 	for (size_t i = 0; i < c->ntenants; i++)
 		free_tenant(&c->tenants[i]);
 	free(c->tenants);
+	for (size_t i = 0; i < c->noperators; i++) {
+		free(c->operators[i].username);
+		free(c->operators[i].name);
+		free(c->operators[i].password_hash);
+	}
+	free(c->operators);
 	free(c->sip_listen);
 	free(c->sip_user_agent);
 	free(c->store);
@@ -1292,6 +1326,14 @@ size_t cfg_error_count(const struct cfg *c)
 const char *cfg_error_at(const struct cfg *c, size_t i)
 {
 	return cy_error_at(c->cy, i);
+}
+
+const struct cfg_operator *cfg_operator_find(const struct cfg *c, const char *username)
+{
+	for (size_t i = 0; c && username && i < c->noperators; i++)
+		if (!strcmp(c->operators[i].username, username))
+			return &c->operators[i];
+	return NULL;
 }
 
 const struct cfg_tenant *cfg_tenant_find(const struct cfg *c, const char *id)

@@ -111,6 +111,15 @@ struct cfg_queue {
 	int line, col;
 };
 
+/* An operator of the service (top-level `operators`): logs in to the API without a
+ * tenant and names the tenant of each request. */
+struct cfg_operator {
+	char *username;
+	char *name;
+	char *password_hash; /* Argon2id, "$argon2id$..." */
+	int line, col;
+};
+
 struct cfg_number {
 	char *number;
 	struct cfg_target target; /* QUEUE, USER or FLOW */
@@ -266,6 +275,8 @@ struct cfg {
 	char *log_format; /* "kv" (key=value lines, default) or "json" (one object a line) */
 	struct cfg_tenant *tenants;
 	size_t ntenants;
+	struct cfg_operator *operators; /* the service's operators: every tenant, by the API */
+	size_t noperators;
 };
 
 /*
@@ -290,6 +301,7 @@ size_t cfg_error_count(const struct cfg *c);
 const char *cfg_error_at(const struct cfg *c, size_t i);
 
 const struct cfg_tenant *cfg_tenant_find(const struct cfg *c, const char *id);
+const struct cfg_operator *cfg_operator_find(const struct cfg *c, const char *username);
 const struct cfg_queue *cfg_queue_find(const struct cfg_tenant *t, const char *id);
 const struct cfg_user *cfg_user_find(const struct cfg_tenant *t, const char *username);
 const struct cfg_named_node *cfg_flow_find(const struct cfg_tenant *t, const char *name);

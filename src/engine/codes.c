@@ -123,8 +123,8 @@ json_t *eng__codes_json(const struct eng_codes *l)
 	for (size_t i = 0; i < l->n; i++)
 		if (!l->v[i].removed)
 			json_array_append_new(items,
-					      json_pack("{s:s, s:s}", "code", l->v[i].name, "source",
-							l->v[i].api ? "api" : "file"));
+					      json_pack("{s:s, s:s}", "code", l->v[i].name,
+							"source", l->v[i].api ? "api" : "file"));
 	return items;
 }
 
@@ -149,7 +149,8 @@ static int load_one(const char *key, const char *body, void *arg)
 				 "tenant=%s event=api_object_replaced object=%s key=%s by=file",
 				 l->t->ct->id, l->kind, key);
 		else
-			log_warn("engine", "tenant=%s event=api_code_skipped kind=%s code=%s err=%s",
+			log_warn("engine",
+				 "tenant=%s event=api_code_skipped kind=%s code=%s err=%s",
 				 l->t->ct->id, l->kind, key, strerror(err));
 		l->skipped++;
 		return 0;

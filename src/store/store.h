@@ -347,6 +347,9 @@ int store_db_user_delete_api(struct store_db *db, const char *tenant, const char
 typedef int(store_user_api_h)(const char *username, const char *body, const char *ha1_md5,
 			      const char *ha1_sha256, void *arg);
 int store_db_users_api(struct store_db *db, const char *tenant, store_user_api_h *h, void *arg);
+/* `centrala hash-password`: reads a password (one line) from standard input and prints
+ * its Argon2id hash, for the file's `operators`. Returns the exit status. */
+int store_hash_password_cli(int argc, char **argv);
 /* A stored user's roles (enum cfg_role bits). 0, ENOENT or an error. */
 int store_db_user_roles(struct store_db *db, const char *tenant, const char *username,
 			unsigned *roles);

@@ -132,3 +132,31 @@ int store_db_user_roles(struct store_db *db, const char *tenant, const char *use
 		return err;
 	return found ? 0 : ENOENT;
 }
+
+int store_hash_password_cli(int argc, char **argv)
+{
+	char line[1024], hash[crypto_pwhash_STRBYTES];
+	size_t n;
+
+	if (argc != 1) {
+		fprintf(stderr, "usage: centrala hash-password < PASSWORD_FILE\n");
+		return 2;
+	}
+	(void)argv;
+	if (!fgets(line, sizeof(line), stdin)) {
+		fprintf(stderr, "centrala: hash-password reads the password from its input\n");
+		return 1;
+	}
+	n = strcspn(line, "\r\n");
+	line[n] = '\0';
+	if (!n || sodium_init() < 0 ||
+	    crypto_pwhash_str(hash, line, n, crypto_pwhash_OPSLIMIT_INTERACTIVE,
+			      crypto_pwhash_MEMLIMIT_INTERACTIVE)) {
+		sodium_memzero(line, sizeof(line));
+		fprintf(stderr, "centrala: %s\n", n ? "out of memory" : "empty password");
+		return 1;
+	}
+	sodium_memzero(line, sizeof(line));
+	printf("%s\n", hash);
+	return 0;
+}
