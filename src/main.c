@@ -1,6 +1,7 @@
 /*
  * centrala's command line: serve, check, simulate, erlang, export, backup, restore, hold,
- * recording, version. Each command lives in its module; this file only dispatches and prints usage.
+ * migrate, recording, hash-password, version. Each command lives in its module; this file
+ * only dispatches and prints usage.
  */
 #include <stdio.h>
 #include <string.h>
@@ -30,6 +31,7 @@ static const char usage[] =
     "  simulate SCENARIO.yaml     simulate a day of traffic on the real routing code\n"
     "  erlang --rate 720/h --aht 240s --answer-within 15s [--agents N] [--target 0.8]\n"
     "                             Erlang C staffing figures as JSON\n"
+    "  hash-password              read a password, print its Argon2id hash (operators)\n"
     "  version                    print the version\n";
 
 int main(int argc, char **argv)
@@ -62,6 +64,8 @@ int main(int argc, char **argv)
 		return store_migrate_cli(argc - 1, argv + 1);
 	if (!strcmp(cmd, "recording"))
 		return crec_cli(argc - 1, argv + 1);
+	if (!strcmp(cmd, "hash-password"))
+		return store_hash_password_cli(argc - 1, argv + 1);
 	if (!strcmp(cmd, "serve"))
 		return engine_serve_cli(argc - 1, argv + 1);
 	fprintf(stderr, "centrala: unknown command \"%s\"\n\n%s", cmd, usage);

@@ -257,6 +257,26 @@ void api__job_init(struct api_job *j, const struct api_conn *conn, enum api_job_
 void api__job_pending(struct api *a, const struct api_job *j);
 
 /* contacts.c: route handlers (service thread) and the jobs (workers) */
+/* The names of a session's roles (enum api_role bits), as a JSON array. */
+json_t *api__roles_json(uint32_t roles);
+
+/* objects.c: configuration objects written through the API */
+void api__h_number_create(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_number_put(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_number_delete(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_queue_create(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_queue_put(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_queue_delete(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_users(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_codes(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_code_create(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_code_put(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_code_delete(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_user_get(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_user_create(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_user_put(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_user_delete(struct api_conn *conn, struct api_session *s, const char *target);
+
 void api__h_contacts(struct api_conn *conn, struct api_session *s, const char *target);
 void api__h_contact_create(struct api_conn *conn, struct api_session *s, const char *target);
 void api__h_contact_get(struct api_conn *conn, struct api_session *s, const char *target);

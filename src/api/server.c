@@ -267,13 +267,7 @@ static void inbox_drain(struct api *a)
 			} else {
 				json_t *j = json_pack("{s:s, s:s, s:s, s:o}", "token", tok,
 						      "tenant", r->tenant, "username", r->user,
-						      "roles", json_array());
-				json_t *roles = json_object_get(j, "roles");
-				static const char *const names[] = {"agent", "supervisor", "admin",
-								    "qa"};
-				for (int i = 0; i < 4; i++)
-					if (r->roles & (1u << i))
-						json_array_append_new(roles, json_string(names[i]));
+						      "roles", api__roles_json(r->roles));
 				r->body = json_dumps(j, JSON_COMPACT);
 				json_decref(j);
 				sodium_memzero(tok, sizeof(tok));

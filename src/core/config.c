@@ -35,9 +35,11 @@
 			}                                                                          \
 	} while (0)
 
-static const char *const top_keys[] = {"sip",	     "rtp",	"http",		  "store",
-				       "recordings", "log",	"log_format",	  "prompts",
-				       "tts",	     "tenants", "shutdown_grace", NULL};
+static const char *const top_keys[] = {"sip",	     "rtp",	  "http",	    "store",
+				       "recordings", "log",	  "log_format",	    "prompts",
+				       "tts",	     "tenants",	  "shutdown_grace", "operators",
+				       NULL};
+static const char *const operator_keys[] = {"username", "name", "password_hash", NULL};
 static const char *const sip_keys[] = {
     "listen", "user_agent", "auth_fail_limit", "auth_block", "nonce_ttl", "tls", NULL};
 static const char *const rtp_keys[] = {"address", "ports", "workers", "io", NULL};
@@ -341,6 +343,11 @@ static void parse_target(struct cy *c, struct fy_node *n, const char *path, stru
 		cy_error(c, n, path, "needs one of queue, user, number, flow, message, hangup");
 }
 
+/* Set while cfg_load_fragment parses on this thread: references between objects are
+ * then the caller's to check (they point into the running configuration), and a user's
+ * SIP password may be left out (the running user's credentials stay). */
+static _Thread_local bool loading_fragment;
+
 static void parse_user(struct cy *c, struct fy_node *n, const char *path, struct cfg_tenant *t,
 		       struct cfg_user *u)
 {
@@ -384,7 +391,7 @@ static void parse_user(struct cy *c, struct fy_node *n, const char *path, struct
 		cy_check_keys(c, sip, p, user_sip_keys);
 		if (cy_get_dup(c, sip, p, "user", false, &u->sip_user) == ENOENT)
 			u->sip_user = xstrdup(u->username);
-		if (!cy_get_dup(c, sip, p, "password", true, &pass) && u->sip_user) {
+		if (!cy_get_dup(c, sip, p, "password", !loading_fragment, &pass) && u->sip_user) {
 			const char *realm = t->domain ? t->domain : t->id;
 			cfg_ha1_md5(u->sip_user, realm ? realm : "", pass, u->ha1_md5);
 			cfg_ha1_sha256(u->sip_user, realm ? realm : "", pass, u->ha1_sha256);
@@ -872,10 +879,6 @@ static void check_tenant_refs(struct cy *c, struct cfg_tenant *t, const char *pa
 					 t->trunks[i].line, t->trunks[i].col, t->trunks[i].id);
 }
 
-/* Set while cfg_load_fragment parses on this thread: references between objects are
- * then the caller's to check (they point into the running configuration). */
-static _Thread_local bool loading_fragment;
-
 static void parse_tenant(struct cy *c, struct fy_node *n, const char *path, struct cfg_tenant *t)
 {
 	struct fy_node *r;
@@ -1030,6 +1033,25 @@ static void check_numbers_and_domains(struct cy *c, const struct cfg *cfg)
 	}
 }
 
+/* An operator of the service: works in every tenant through the API (docs/api.md). */
+static void parse_operator(struct cy *c, struct fy_node *n, const char *path,
+			   struct cfg_operator *o)
+{
+	cy_pos(n, &o->line, &o->col);
+	if (!cy_is_map(c, n, path))
+		return;
+	cy_check_keys(c, n, path, operator_keys);
+	if (!cy_get_dup(c, n, path, "username", true, &o->username) &&
+	    (!o->username[0] || strlen(o->username) > 38 || strchr(o->username, ':')))
+		cy_error(c, cy_get(n, "username"), path, "username: 1 to 38 bytes, without ':'");
+	cy_get_dup(c, n, path, "name", false, &o->name);
+	if (!cy_get_dup(c, n, path, "password_hash", true, &o->password_hash) &&
+	    strncmp(o->password_hash, "$argon2id$", 10))
+		cy_error(c, cy_get(n, "password_hash"), path,
+			 "password_hash: an Argon2id hash (\"$argon2id$...\", see `centrala "
+			 "hash-password`)");
+}
+
 static void parse_root(struct cfg *cfg)
 {
 	struct cy *c = cfg->cy;
@@ -1114,6 +1136,14 @@ static void parse_root(struct cfg *cfg)
 		cy_get_dup(c, n, "tts", "cache", false, &cfg->tts_cache);
 	}
 	PARSE_LIST(c, t, root, "", "tenants", cfg->tenants, cfg->ntenants, parse_tenant);
+	PARSE_LIST(c, t, root, "", "operators", cfg->operators, cfg->noperators, parse_operator);
+	for (size_t i = 0; i < cfg->noperators; i++)
+		for (size_t j = 0; j < i; j++)
+			if (cfg->operators[i].username && cfg->operators[j].username &&
+			    !strcmp(cfg->operators[i].username, cfg->operators[j].username))
+				cy_error(c, NULL, "operators", "%d:%d: duplicate operator \"%s\"",
+					 cfg->operators[i].line, cfg->operators[i].col,
+					 cfg->operators[i].username);
 	for (size_t i = 0; i < cfg->ntenants; i++)
 		for (size_t j = 0; j < i; j++)
 			if (cfg->tenants[i].id && cfg->tenants[j].id &&
@@ -1161,13 +1191,25 @@ int cfg_load_string(const char *name, const char *text, struct cfg **out)
 
 int cfg_load_fragment(const char *tenant, const char *section, const char *json, struct cfg **out)
 {
-	size_t n = strlen(tenant) + strlen(section) + strlen(json) + 64;
+	return cfg_load_fragment_in(tenant, NULL, section, json, out);
+}
+
+int cfg_load_fragment_in(const char *tenant, const char *domain, const char *section,
+			 const char *json, struct cfg **out)
+{
+	size_t n =
+	    strlen(tenant) + (domain ? strlen(domain) : 0) + strlen(section) + strlen(json) + 96;
 	char *text = malloc(n);
 	int err;
 
 	if (!text)
 		return ENOMEM;
-	snprintf(text, n, "tenants:\n- id: %s\n  %s:\n  - %s\n", tenant, section, json);
+	/* The domain is quoted as JSON would be: it is the file's, already checked. */
+	if (domain)
+		snprintf(text, n, "tenants:\n- id: %s\n  domain: \"%s\"\n  %s:\n  - %s\n", tenant,
+			 domain, section, json);
+	else
+		snprintf(text, n, "tenants:\n- id: %s\n  %s:\n  - %s\n", tenant, section, json);
 	loading_fragment = true;
 	err = cfg_load_string("api", text, out);
 	loading_fragment = false;
@@ -1291,6 +1333,12 @@ void cfg_free(struct cfg *c)
 	for (size_t i = 0; i < c->ntenants; i++)
 		free_tenant(&c->tenants[i]);
 	free(c->tenants);
+	for (size_t i = 0; i < c->noperators; i++) {
+		free(c->operators[i].username);
+		free(c->operators[i].name);
+		free(c->operators[i].password_hash);
+	}
+	free(c->operators);
 	free(c->sip_listen);
 	free(c->sip_user_agent);
 	free(c->store);
@@ -1317,6 +1365,14 @@ size_t cfg_error_count(const struct cfg *c)
 const char *cfg_error_at(const struct cfg *c, size_t i)
 {
 	return cy_error_at(c->cy, i);
+}
+
+const struct cfg_operator *cfg_operator_find(const struct cfg *c, const char *username)
+{
+	for (size_t i = 0; c && username && i < c->noperators; i++)
+		if (!strcmp(c->operators[i].username, username))
+			return &c->operators[i];
+	return NULL;
 }
 
 const struct cfg_tenant *cfg_tenant_find(const struct cfg *c, const char *id)

@@ -119,6 +119,15 @@ struct cfg_queue {
 	int line, col;
 };
 
+/* An operator of the service (top-level `operators`): logs in to the API without a
+ * tenant and names the tenant of each request. */
+struct cfg_operator {
+	char *username;
+	char *name;
+	char *password_hash; /* Argon2id, "$argon2id$..." */
+	int line, col;
+};
+
 struct cfg_number {
 	char *number;
 	struct cfg_target target; /* QUEUE, USER or FLOW */
@@ -289,6 +298,8 @@ struct cfg {
 	bool shutdown_grace_set; /* written in the file (0s: no drain) */
 	struct cfg_tenant *tenants;
 	size_t ntenants;
+	struct cfg_operator *operators; /* the service's operators: every tenant, by the API */
+	size_t noperators;
 };
 
 /*
@@ -304,11 +315,16 @@ int cfg_load_string(const char *name, const char *text, struct cfg **out);
  * the same checks and messages as the file, but references to other objects are left
  * to the caller. Errors' paths start "tenants[0].SECTION[0]". Returns 0 or ENOMEM. */
 int cfg_load_fragment(const char *tenant, const char *section, const char *json, struct cfg **out);
+/* The same in a tenant whose SIP domain (digest realm) is `domain`: users' HA1s are
+ * computed with it. In a fragment a user's sip.password may be left out. */
+int cfg_load_fragment_in(const char *tenant, const char *domain, const char *section,
+			 const char *json, struct cfg **out);
 void cfg_free(struct cfg *c);
 size_t cfg_error_count(const struct cfg *c);
 const char *cfg_error_at(const struct cfg *c, size_t i);
 
 const struct cfg_tenant *cfg_tenant_find(const struct cfg *c, const char *id);
+const struct cfg_operator *cfg_operator_find(const struct cfg *c, const char *username);
 const struct cfg_queue *cfg_queue_find(const struct cfg_tenant *t, const char *id);
 const struct cfg_user *cfg_user_find(const struct cfg_tenant *t, const char *username);
 const struct cfg_named_node *cfg_flow_find(const struct cfg_tenant *t, const char *name);

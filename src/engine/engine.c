@@ -72,9 +72,12 @@ int engine_check_cli(int argc, char **argv)
 	eng__acd_check(cfg);
 	eng__campaigns_check(cfg);
 	rc = print_problems(cfg);
-	if (!rc)
+	if (!rc) {
 		printf("%s: ok (%zu tenant%s)\n", argv[1], cfg->ntenants,
 		       cfg->ntenants == 1 ? "" : "s");
+		/* The file is valid whatever the database says: this only informs. */
+		eng__check_api_objects(cfg, argv[1]);
+	}
 	cfg_free(cfg);
 	return rc;
 }
@@ -336,8 +339,18 @@ static int engine_run(struct engine *e)
 		goto fail_sip;
 	if ((err = sip_create(e->root, &sc, &h, e, &e->sip)))
 		goto fail_sip;
+	if ((err = eng__queues_load_api(e)))
+		log_warn("engine", "event=api_objects_not_loaded object=queues err=%s",
+			 strerror(err));
+	if ((err = eng__codes_load_api(e)))
+		log_warn("engine", "event=api_objects_not_loaded object=codes err=%s",
+			 strerror(err));
+	if ((err = eng__users_load_api(e)))
+		log_warn("engine", "event=api_objects_not_loaded object=users err=%s",
+			 strerror(err));
 	if ((err = eng__numbers_load_api(e)))
-		log_warn("engine", "event=api_objects_not_loaded err=%s", strerror(err));
+		log_warn("engine", "event=api_objects_not_loaded object=numbers err=%s",
+			 strerror(err));
 	if ((err = api_start(e)))
 		goto fail_api;
 	service_up(SERVICE_HTTP);
