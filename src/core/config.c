@@ -35,10 +35,9 @@
 			}                                                                          \
 	} while (0)
 
-static const char *const top_keys[] = {"sip",	     "rtp",	  "http",	    "store",
-				       "recordings", "log",	  "log_format",	    "prompts",
-				       "tts",	     "tenants",	  "shutdown_grace", "operators",
-				       NULL};
+static const char *const top_keys[] = {
+    "sip",     "rtp", "http",	 "store",	   "recordings", "log", "log_format",
+    "prompts", "tts", "tenants", "shutdown_grace", "operators",	 NULL};
 static const char *const operator_keys[] = {"username", "name", "password_hash", NULL};
 static const char *const sip_keys[] = {
     "listen", "user_agent", "auth_fail_limit", "auth_block", "nonce_ttl", "tls", NULL};
