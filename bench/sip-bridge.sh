@@ -18,7 +18,8 @@
 #
 # usage: bench/sip-bridge.sh [RATE_CPS=50] [SECONDS=10] [record|norecord] [HOLD_MS=12000]
 # Environment: CENTRALA_BIN (default build/centrala); ROUTE=user sends the number
-# straight to the agent (no answer, no prompt); PERF=FILE records a CPU profile of the
+# straight to the agent (no answer, no prompt); ROUTE=queue plays the prompt and queues
+# the call for one of AGENTS (default 20) registered agents (longest idle); PERF=FILE records a CPU profile of the
 # server (perf record -g) while the calls run, for `perf report -i FILE`; AFTER=SECONDS
 # (default 40, 0 skips it) is how long the server is watched after the calls end;
 # IO="uring epoll" (default) are the paths, in order (IO=epoll runs one); SYSCALLS=1
@@ -45,7 +46,7 @@ if [ "$(echo "$ios" | wc -w)" -gt 1 ]; then
 				(v["syscalls"] > 0 ? v["syscalls"] : "-"), v["rtp"] }' "$results/$io"
 	done
 	rm -rf "$results"
-	printf 'reproduce: %s%s%s%sbench/sip-bridge.sh %s\n' "${ROUTE:+ROUTE=$ROUTE }" \
+	printf 'reproduce: %s%s%s%s%sbench/sip-bridge.sh %s\n' "${ROUTE:+ROUTE=$ROUTE }" "${AGENTS:+AGENTS=$AGENTS }" \
 		"${IO:+IO=\"$IO\" }" "${SYSCALLS:+SYSCALLS=1 }" "${AFTER:+AFTER=$AFTER }" "$*"
 	exit 0
 fi
@@ -74,11 +75,22 @@ record=true
 sox -q -n -r 8000 -c 1 -e u-law "$work/tone.wav" synth 15 sine 440
 sox -q -n -r 8000 -c 1 -e u-law "$work/agent.wav" synth 15 sine 1000
 sox -q -n -r 8000 -c 1 -b 16 -e signed-integer "$work/hello.wav" synth 1 sine 600
-if [ "${ROUTE:-flow}" = user ]; then
-	target='{number: "300", user: agent}'
-else
-	target='{number: "300", flow: bench}'
-fi
+# The agents: one user for the user and flow routes; AGENTS users (agent1...) in a
+# longest-idle queue on the queue route, all registered to the one answering SIPp.
+nagents=1
+users="      - {username: agent, sip: {user: agent, password: agentpw}}"
+next=agent last="{type: transfer, user: agent}"
+case "${ROUTE:-flow}" in
+user) target='{number: "300", user: agent}' ;;
+queue)
+	nagents=${AGENTS:-20}
+	users=$(for i in $(seq "$nagents"); do
+		printf '      - {username: agent%d, sip: {user: agent%d, password: agentpw}, queues: {bench: 0}, auto_ready: true}\n' "$i" "$i"
+	done)
+	target='{number: "300", flow: bench}' next=queue last="{type: queue, queue: bench}"
+	;;
+*) target='{number: "300", flow: bench}' ;;
+esac
 sed -e "s|\[wav\]|$work/agent.wav|" "$top/bench/sip-bridge-agent.xml" >"$work/agent.xml"
 # SIPp does not expand keys inside <exec>: the WAV path goes into a copy of the scenario.
 sed -e "s|\[wav\]|$work/tone.wav|" -e "s|\[hold\]|$hold|" "$top/bench/sipp/caller.xml" >"$work/caller.xml"
@@ -94,15 +106,17 @@ tenants:
     domain: bench.local
     record: $record
     users:
-      - {username: agent, sip: {user: agent, password: agentpw}}
+$users
+    queues:
+      - {id: bench, strategy: longest-idle, ring_timeout: 10s, wrap_up: 0s}
     numbers:
       - $target
     flows:
       bench:
         start: hello
         nodes:
-          hello: {type: play, prompt: {file: "$work/hello.wav"}, next: agent}
-          agent: {type: transfer, user: agent}
+          hello: {type: play, prompt: {file: "$work/hello.wav"}, next: $next}
+          $next: $last
 YAML
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 "$bin" serve --config "$work/bench.yaml" 2>"$work/server.log" &
@@ -121,10 +135,14 @@ pids+=($!)
 agent_timeout=$!
 sleep 0.3
 agent_sipp=$(pgrep -P "$agent_timeout" sipp | head -n 1)
-sed -e "s|\[agent\]|agent|g" -e "s|\[password\]|agentpw|g" -e "s|\[domain\]|bench.local|g" \
-	-e "s|\[contact_port\]|$agent_port|g" "$top/bench/sipp/register.xml" >"$work/register.xml"
-timeout 10 sipp 127.0.0.1:$sip_port -sf "$work/register.xml" -i 127.0.0.1 -p 5290 -m 1 \
-	-nostdin >/dev/null 2>&1 || { echo "agent registration failed"; exit 1; }
+for i in $(seq "$nagents"); do
+	name=agent
+	if [ "${ROUTE:-flow}" = queue ]; then name=agent$i; fi
+	sed -e "s|\[agent\]|$name|g" -e "s|\[password\]|agentpw|g" -e "s|\[domain\]|bench.local|g" \
+		-e "s|\[contact_port\]|$agent_port|g" "$top/bench/sipp/register.xml" >"$work/register.xml"
+	timeout 10 sipp 127.0.0.1:$sip_port -sf "$work/register.xml" -i 127.0.0.1 -p 5290 -m 1 \
+		-nostdin >/dev/null 2>&1 || { echo "agent registration failed ($name)"; exit 1; }
+done
 
 clk=$(getconf CLK_TCK)
 # The machine's busy ticks (user nice system irq softirq steal) and its softirq ticks.
@@ -263,5 +281,5 @@ if [ -n "${RESULT:-}" ]; then
 			calls, f, c / n, media / n, (m - g) / n, so / n, sy / n, d / n }' \
 		"$work/threads0" "$work/threads1" >"$RESULT"
 fi
-printf 'reproduce: %s%s%sbench/sip-bridge.sh %s %s %s %s\n' "${ROUTE:+ROUTE=$ROUTE }" "IO=$io " \
+printf 'reproduce: %s%s%s%sbench/sip-bridge.sh %s %s %s %s\n' "${ROUTE:+ROUTE=$ROUTE }" "${AGENTS:+AGENTS=$AGENTS }" "IO=$io " \
 	"$([ "$after" = 40 ] || echo "AFTER=$after ")" "$rate" "$secs" "$mode" "$hold"
