@@ -24,7 +24,9 @@
 # (default 40, 0 skips it) is how long the server is watched after the calls end;
 # IO="uring epoll" (default) are the paths, in order (IO=epoll runs one); SYSCALLS=1
 # counts the server's system calls (perf stat, raw_syscalls tracepoint; it adds a little
-# to the server's CPU).
+# to the server's CPU); SAMPLE=SECONDS samples the server's RSS, open files and CPU per
+# call while the calls run and prints their slopes (bench/soak.sh), SOAK_RESULT=FILE
+# writes those figures as "key value" lines.
 set -uo pipefail
 ios=${IO:-uring epoll}
 if [ "$(echo "$ios" | wc -w)" -gt 1 ]; then
@@ -196,12 +198,38 @@ if [ -n "${SYSCALLS:-}" ]; then
 	perf stat -e raw_syscalls:sys_enter -x, -o "$work/syscalls" -p "$server" >/dev/null 2>&1 &
 	sys_pid=$!
 fi
+# SAMPLE=SECONDS (the soak): the server's RSS, open files, CPU ticks and the calls
+# completed so far, every SAMPLE seconds while the calls run.
+fds() { find /proc/"$server"/fd -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
+rss() { awk '/VmRSS/ {print $2}' /proc/"$server"/status; }
+done_calls() {
+	tail -n 1 "$work/stat.csv" 2>/dev/null | awk -F';' -v h="$(head -n 1 "$work/stat.csv" 2>/dev/null)" '
+		BEGIN { n = split(h, c, ";"); for (i = 1; i <= n; i++) k[c[i]] = i }
+		{ print $k["SuccessfulCall(C)"] + $k["FailedCall(C)"] }'
+}
+fds0=$(fds)
+sampler_pid=
+if [ -n "${SAMPLE:-}" ]; then
+	(
+		while kill -0 "$server" 2>/dev/null; do
+			printf '%s %s %s %s %s\n' "$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN {printf "%.0f", b - a}')" \
+				"$(rss)" "$(fds)" "$(awk '{print $14 + $15}' /proc/"$server"/stat)" "$(done_calls)"
+			sleep "$SAMPLE"
+		done
+	) >"$work/samples" &
+	sampler_pid=$!
+fi
 timeout $((secs + hold / 1000 + 60)) sipp 127.0.0.1:$sip_port -sf "$work/caller.xml" \
 	-i 127.0.0.1 -p $caller_port -mi 127.0.0.1 -mp 50000 -r "$rate" -m "$total" -l 100000 -max_socket 4096 \
 	-s 300 -key domain bench.local \
 	-rtp_threadtasks 300 -nostdin -trace_stat -stf "$work/stat.csv" -fd 1 -trace_err \
 	-error_file "$work/caller.err" >/dev/null 2>&1
 set -e
+if [ -n "$sampler_pid" ]; then
+	kill "$sampler_pid" 2>/dev/null || true
+	wait "$sampler_pid" 2>/dev/null || true
+fi
+fds_end=$(fds) rss_end=$(rss)
 end=$(date +%s.%N)
 cpu1=$(awk '{print $14+$15}' /proc/$server/stat)
 busy1=$(machine_busy)
@@ -220,6 +248,7 @@ uin1=$(udp_stat InDatagrams)
 a0=$(cpu_ns) ae0=$(engine_ns) at0=$(date +%s.%N)
 sleep "$after"
 a1=$(cpu_ns) ae1=$(engine_ns) at1=$(date +%s.%N)
+fds_after=$(fds) rss_after=$(rss)
 after_ns=$(awk -v d=$((a1 - a0)) -v r="$idle_rate" -v a="$at0" -v b="$at1" 'BEGIN {printf "%.0f", d - r * (b - a)}')
 after_engine_ns=$(awk -v d=$((ae1 - ae0)) -v r="$idle_erate" -v a="$at0" -v b="$at1" 'BEGIN {printf "%.0f", d - r * (b - a)}')
 # A column of SIPp's statistics by name: its last value, or its maximum with "max".
@@ -285,5 +314,30 @@ if [ -n "${RESULT:-}" ]; then
 			calls, f, c / n, media / n, (m - g) / n, so / n, sy / n, d / n }' \
 		"$work/threads0" "$work/threads1" >"$RESULT"
 fi
-printf 'reproduce: %s%s%s%sbench/sip-bridge.sh %s %s %s %s\n' "${ROUTE:+ROUTE=$ROUTE }" "${AGENTS:+AGENTS=$AGENTS }" "IO=$io " \
+if [ -n "${SAMPLE:-}" ]; then
+	# Steady state starts once the first calls ended and their transactions were freed
+	# (32 s after); the slopes are least squares over the samples from then on.
+	warm=$((hold / 1000 + 40))
+	printf '  soak: samples every %s s (steady from %s s)\n' "$SAMPLE" "$warm"
+	printf '    %6s %9s %6s %7s %16s\n' t_s RSS_MiB fds calls "CPU ms per call"
+	awk -v clk="$clk" 'NR > 1 && $5 > c { cpu = ($4 - t) * 1000 / clk / ($5 - c) }
+		{ printf "    %6d %9.1f %6d %7d %16s\n", $1, $2 / 1024, $3, $5, (NR > 1 && $5 > c) ? sprintf("%.2f", cpu) : "-"
+		  t = $4; c = $5 }' "$work/samples"
+	awk -v warm="$warm" -v clk="$clk" -v fi="$fds0" -v fe="$fds_end" -v fa="$fds_after" \
+		-v ri="$rss0" -v re="$rss_end" -v ra="$rss_after" -v f="$failed" -v after="${after}s" '
+		function slope(k,   i, sx, sy, sxx, sxy) { for (i = 1; i <= n; i++) { sx += x[i]; sy += y[k, i]; sxx += x[i] * x[i]; sxy += x[i] * y[k, i] }
+			return n > 1 && n * sxx != sx * sx ? (n * sxy - sx * sy) / (n * sxx - sx * sx) : 0 }
+		NR > 1 && $5 > c && $1 >= warm { n++; x[n] = $1 / 60; y["rss", n] = $2; y["fds", n] = $3
+			y["cpu", n] = ($4 - t) * 1000 / clk / ($5 - c); if (n == 1) r1 = $2 }
+		{ t = $4; c = $5 }
+		END { printf "    slopes per minute of steady state: RSS %+.1f KiB, open files %+.2f, CPU per call %+.3f ms (%d samples)\n",
+			slope("rss"), slope("fds"), slope("cpu"), n
+		      printf "    open files: idle %d, at the last call %d, %s later %d; RSS KiB: idle %d, first steady %d, at the last call %d, after %d\n",
+			fi, fe, after, fa, ri, r1, re, ra
+		      if (ENVIRON["SOAK_RESULT"] != "")
+			printf "failed %d\nsamples %d\nfds_idle %d\nfds_after %d\nrss_first %d\nrss_end %d\nrss_slope_kib_min %.1f\nfds_slope_min %.2f\n",
+				f, n, fi, fa, r1, re, slope("rss"), slope("fds") > ENVIRON["SOAK_RESULT"] }' \
+		"$work/samples"
+fi
+printf 'reproduce: %s%s%s%s%sbench/sip-bridge.sh %s %s %s %s\n' "${ROUTE:+ROUTE=$ROUTE }" "${AGENTS:+AGENTS=$AGENTS }" "${SAMPLE:+SAMPLE=$SAMPLE }" "IO=$io " \
 	"$([ "$after" = 40 ] || echo "AFTER=$after ")" "$rate" "$secs" "$mode" "$hold"
