@@ -316,18 +316,19 @@ if [ -n "${RESULT:-}" ]; then
 fi
 if [ -n "${SAMPLE:-}" ]; then
 	# Steady state starts once the first calls ended and their transactions were freed
-	# (32 s after); the slopes are least squares over the samples from then on.
-	warm=$((hold / 1000 + 40))
+	# (32 s after, and the stack's other timers: 60 s is where RSS stops its climb), and
+	# ends with the last call placed; the slopes are least squares over those samples.
+	warm=$((hold / 1000 + 60))
 	printf '  soak: samples every %s s (steady from %s s)\n' "$SAMPLE" "$warm"
 	printf '    %6s %9s %6s %7s %16s\n' t_s RSS_MiB fds calls "CPU ms per call"
 	awk -v clk="$clk" 'NR > 1 && $5 > c { cpu = ($4 - t) * 1000 / clk / ($5 - c) }
 		{ printf "    %6d %9.1f %6d %7d %16s\n", $1, $2 / 1024, $3, $5, (NR > 1 && $5 > c) ? sprintf("%.2f", cpu) : "-"
 		  t = $4; c = $5 }' "$work/samples"
-	awk -v warm="$warm" -v clk="$clk" -v fi="$fds0" -v fe="$fds_end" -v fa="$fds_after" \
+	awk -v warm="$warm" -v secs="$secs" -v clk="$clk" -v fi="$fds0" -v fe="$fds_end" -v fa="$fds_after" \
 		-v ri="$rss0" -v re="$rss_end" -v ra="$rss_after" -v f="$failed" -v after="${after}s" '
 		function slope(k,   i, sx, sy, sxx, sxy) { for (i = 1; i <= n; i++) { sx += x[i]; sy += y[k, i]; sxx += x[i] * x[i]; sxy += x[i] * y[k, i] }
 			return n > 1 && n * sxx != sx * sx ? (n * sxy - sx * sy) / (n * sxx - sx * sx) : 0 }
-		NR > 1 && $5 > c && $1 >= warm { n++; x[n] = $1 / 60; y["rss", n] = $2; y["fds", n] = $3
+		NR > 1 && $5 > c && $1 >= warm && $1 <= secs { n++; x[n] = $1 / 60; y["rss", n] = $2; y["fds", n] = $3
 			y["cpu", n] = ($4 - t) * 1000 / clk / ($5 - c); if (n == 1) r1 = $2 }
 		{ t = $4; c = $5 }
 		END { printf "    slopes per minute of steady state: RSS %+.1f KiB, open files %+.2f, CPU per call %+.3f ms (%d samples)\n",
