@@ -5,7 +5,7 @@ JOBS       ?= $(shell nproc)
 CONFIG     ?= examples/demo.yaml
 SOURCES     = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 
-.PHONY: all build install deb deb-test run test unit asan store-pg protocol deps test-deps bench format format-check clean
+.PHONY: all build install deb deb-test run test unit asan store-pg protocol web deps test-deps bench format format-check clean
 
 all: build
 
@@ -52,7 +52,7 @@ run: deps build
 
 # Everything: formatting, unit tests, the unit tests again under ASan+UBSan, then the
 # protocol and end-to-end tests against the real binary with real peers.
-test: test-deps format-check build unit asan store-pg protocol
+test: test-deps format-check build unit asan store-pg protocol web
 
 unit: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
@@ -77,6 +77,14 @@ PROTOCOL_EPOLL ?= t-call- t-dtmf- t-hold t-ivr-inband t-ivr-menu t-ivr-voicemail
 protocol: build
 	@tests/run-protocol $(BUILD)/centrala
 	@CENTRALA_RTP_IO=epoll tests/run-protocol $(BUILD)/centrala $(PROTOCOL_EPOLL)
+
+# The web application: its catalogues and components checked (every key in pl, es, ru
+# and en, no hard-coded text), then the browser tests (tests/browser, headless Chromium
+# through playwright-core) against the real server and SIPp; screenshots of every main
+# screen in every language land in $(BUILD)/web-screenshots.
+web: build
+	@node web/tests/check-i18n.mjs
+	@PROTOCOL_DIRS=browser PROTOCOL_TEST_TIMEOUT=180 tests/run-protocol $(BUILD)/centrala
 
 bench: build
 	@for b in $(BUILD)/bench_*; do echo "== $$b"; $$b; done
