@@ -44,7 +44,7 @@ export async function close(browser) {
 
 /* A page at 1366x768 in a fresh context whose browser language is `lang`. */
 export async function newPage(browser, lang = 'en') {
-  const ctx = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: lang });
+  const ctx = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: lang, acceptDownloads: true });
   const page = await ctx.newPage();
   page.setDefaultTimeout(15000);
   page.on('pageerror', (e) => step('page error: ' + e.message));

@@ -3,7 +3,7 @@
 // user's token; the server checks the right to it and audits the download.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { getToken, get, qs } from '../lib/api.js';
-import { t, fmtDateTime, fmtDur } from '../lib/i18n.js';
+import { t, has, fmtDateTime, fmtDur } from '../lib/i18n.js';
 
 export function Recordings() {
   const [filters, setFilters] = useState({ number: '', agent: '', since: '' });
@@ -69,7 +69,7 @@ export function Recordings() {
             <h3>{t('rec.timeline')}</h3>
             <ol class="timeline">
               {(sel.timeline || []).map((e) => (
-                <li><button type="button" class="link" onClick={() => seek(e.ts)}>{fmtDateTime(e.ts)}</button> <span>{e.event}</span></li>
+                <li><button type="button" class="link" onClick={() => seek(e.ts)}>{fmtDateTime(e.ts)}</button> <span>{has('tl.' + e.event) ? t('tl.' + e.event) : e.event}</span></li>
               ))}
             </ol>
           </>

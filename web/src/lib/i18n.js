@@ -63,6 +63,9 @@ export function t(key, vars) {
   return m;
 }
 
+/* Whether the catalogues have a message for key (for names that come from the server). */
+export const has = (key) => key in catalogues.en;
+
 export const fmtNum = (n, digits = 0) =>
   n == null || Number.isNaN(n) ? '–'
     : new Intl.NumberFormat(lang, { maximumFractionDigits: digits }).format(n);

@@ -1,0 +1,93 @@
+// The supervisor's wallboard and the admin console in a real browser
+// (tests/browser/t-web-supervisor.sh starts the server and SIPp): bob opens the
+// wallboard; two SIPp customers queue (alice is not ready) and the support tile's
+// waiting count rises to 2; alice goes ready, answers both, and it falls back to 0; the
+// agent grid shows alice. Then, in the admin console, bob routes a new number 555 to the
+// queue sales by filling in the form; the next SIPp call to 555 waits in sales (the shell
+// checks the server's log). Last, every main screen in every language is opened and
+// photographed, and fails on text overflowing its box.
+import { launch, close, newPage, login, shoot, step, assert, signal, until, apiLogin, api, catalogues, failed, BASE } from './lib.mjs';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+const T = 'acme';
+const browser = await launch();
+let page;
+const waitFile = (name, ms = 60000) => until(async () => existsSync(join(process.env.TEST_WORK, name)), name, ms);
+try {
+  page = await newPage(browser, 'en');
+  const c = catalogues.en;
+  await login(page, { tenant: T, username: 'bob', password: 'bob-secret', lang: 'en' });
+  await page.getByRole('link', { name: c['nav.wallboard'] }).click();
+  const tile = page.locator('article.tile[data-queue=support]');
+  const waiting = tile.getByTestId('waiting');
+  await waiting.filter({ hasText: /^0$/ }).waitFor();
+  signal('wb.ready');
+  await waiting.filter({ hasText: /^2$/ }).waitFor({ timeout: 40000 });
+  step('wallboard: 2 waiting in support');
+  await shoot(page, 'wallboard-busy', 'en');
+  signal('wb.rose');
+  await waiting.filter({ hasText: /^0$/ }).waitFor({ timeout: 40000 });
+  step('wallboard: back to 0 waiting');
+  await page.locator('tr[data-agent=alice]').waitFor();
+
+  await page.getByRole('link', { name: c['nav.admin'] }).click();
+  const form = page.getByRole('form', { name: c['admin.number_form'] });
+  await form.getByLabel(c['admin.number']).fill('555');
+  await form.getByLabel(c['admin.routes_to']).selectOption('queue');
+  await form.getByLabel(c['admin.target']).fill('sales');
+  await form.getByRole('button', { name: c['admin.save'] }).click();
+  await page.locator('tr[data-number="555"]').filter({ hasText: 'sales' }).waitFor();
+  const bt = await apiLogin(T, 'bob', 'bob-secret');
+  const n = (await api('GET', '/numbers', bt)).items.find((x) => x.number === '555');
+  assert(n && n.queue === 'sales' && n.source === 'api', 'number 555 stored: ' + JSON.stringify(n));
+  step('admin: number 555 routes to sales');
+  signal('admin.done');
+  await waitFile('call555.done');
+
+  // Every main screen in every language, picked with the header's picker.
+  for (const lang of ['pl', 'es', 'ru', 'en']) {
+    const k = catalogues[lang];
+    await page.locator('header select[name=language]').selectOption(lang);
+    await page.getByRole('link', { name: k['nav.agent'] }).click();
+    await page.getByTestId('agent-state').waitFor();
+    await shoot(page, 'agent', lang);
+    await page.getByRole('link', { name: k['nav.contacts'] }).click();
+    await page.getByRole('search').getByRole('button', { name: k['contacts.search'] }).click();
+    await page.locator('.results li').first().waitFor();
+    await page.locator('.results li button').first().click();
+    await page.getByRole('heading', { name: k['contact.history'] }).waitFor();
+    await shoot(page, 'contacts', lang);
+    await page.getByRole('link', { name: k['nav.wallboard'] }).click();
+    await page.locator('article.tile').first().waitFor();
+    await page.locator('tr[data-agent=alice]').waitFor();
+    await shoot(page, 'wallboard', lang);
+    await page.getByRole('link', { name: k['nav.reports'] }).click();
+    await page.getByRole('button', { name: k['rep.run'] }).click();
+    await page.getByTestId('interval-report').locator('tbody tr').first().waitFor();
+    await shoot(page, 'reports', lang);
+    if (lang === 'en') {
+      // The CSV, for the shell to compare with figures computed from the export.
+      const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: k['rep.csv'] }).click()]);
+      await dl.saveAs(join(process.env.TEST_WORK, 'interval.csv'));
+    }
+    await page.getByRole('link', { name: k['nav.recordings'] }).click();
+    await page.locator('table tbody tr').first().waitFor();
+    await page.getByRole('button', { name: k['rec.play'] }).first().click();
+    await page.locator('audio').waitFor();
+    await shoot(page, 'recordings', lang);
+    await page.getByRole('link', { name: k['nav.admin'] }).click();
+    for (const tab of ['numbers', 'webhooks', 'keys', 'audit']) {
+      await page.getByRole('tab', { name: k['admin.' + tab] }).click();
+      await page.locator('[role=tabpanel] table').waitFor();
+      await shoot(page, 'admin-' + tab, lang);
+    }
+    step('screens in ' + lang);
+  }
+  console.log('wallboard and admin: ok');
+} catch (err) {
+  await failed(page, 'supervisor');
+  throw err;
+} finally {
+  await close(browser);
+}
