@@ -4,7 +4,7 @@
 // plain maps and drawn once per animation frame, so a busy tenant costs one render per
 // frame whatever the event rate; the agent grid draws only the rows in view.
 import { Component } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { get, post, put, qs, getAll } from '../lib/api.js';
 import { t, fmtDur, fmtPct, fmtNum, todayStart } from '../lib/i18n.js';
 import { useEvents, useNow } from '../lib/hooks.js';
@@ -98,9 +98,11 @@ function AgentGrid({ agents, now }) {
     handled: (a) => a.answered_today || 0,
   }[sort.col];
   const f = filter.toLowerCase();
-  const rows = agents.filter((a) => (!state || a.state === state) &&
+  // Sorted once per change of the agents, not on every tick of the clock.
+  const rows = useMemo(() => agents.filter((a) => (!state || a.state === state) &&
     (!f || (a.username + ' ' + (a.name || '') + ' ' + (a._queue || '')).toLowerCase().includes(f)))
-    .sort((x, y) => (key(x) < key(y) ? -sort.dir : key(x) > key(y) ? sort.dir : 0));
+    .map((a) => [key(a), a]).sort((x, y) => (x[0] < y[0] ? -sort.dir : x[0] > y[0] ? sort.dir : 0))
+    .map((x) => x[1]), [agents, sort, f, state]);
   const height = 12 * ROW_H;
   const first = Math.max(0, Math.floor(scroll / ROW_H) - 4);
   const last = Math.min(rows.length, first + Math.ceil(height / ROW_H) + 8);
