@@ -22,6 +22,7 @@ static const char usage[] =
     "                             put a backup back into the configured store\n"
     "  hold --config FILE --tenant ID [--release] INTERACTION...\n"
     "                             legal hold: retention keeps these interactions\n"
+    "  migrate --config FILE      bring the store's schema to this build's version\n"
     "  simulate SCENARIO.yaml     simulate a day of traffic on the real routing code\n"
     "  erlang --rate 720/h --aht 240s --answer-within 15s [--agents N] [--target 0.8]\n"
     "                             Erlang C staffing figures as JSON\n"
@@ -53,6 +54,8 @@ int main(int argc, char **argv)
 		return store_restore_cli(argc - 1, argv + 1);
 	if (!strcmp(cmd, "hold"))
 		return store_hold_cli(argc - 1, argv + 1);
+	if (!strcmp(cmd, "migrate"))
+		return store_migrate_cli(argc - 1, argv + 1);
 	if (!strcmp(cmd, "serve"))
 		return engine_serve_cli(argc - 1, argv + 1);
 	fprintf(stderr, "centrala: unknown command \"%s\"\n\n%s", cmd, usage);

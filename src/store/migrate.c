@@ -232,7 +232,7 @@ int store__migrate(struct store_db *db, int target)
 	if ((err = read_version(db, &have)))
 		return err;
 	if (have > store_schema_latest())
-		return store__set_err(db, EIO,
+		return store__set_err(db, ERANGE,
 				      "database schema version %d is newer than this build's %d",
 				      have, store_schema_latest());
 	for (i = 0; i < NMIGRATIONS && migrations[i].version <= target; i++) {

@@ -212,7 +212,8 @@ int store_provision(struct store *s, const struct cfg *cfg, const struct store_p
 
 struct store_db;
 
-/* Opens a connection and applies all migrations. Returns 0, EINVAL, EAGAIN, EIO, ENOMEM. */
+/* Opens a connection and applies all migrations. Returns 0, EINVAL, EAGAIN, EIO, ENOMEM,
+ * or ERANGE when the database is newer than this build (a downgrade: refused). */
 int store_db_open(const char *url, struct store_db **out);
 /* The same, applying migrations only up to `version` (tools and migration tests). */
 int store_db_open_version(const char *url, int version, struct store_db **out);
@@ -439,6 +440,10 @@ int store_db_legal_hold(struct store_db *db, const char *tenant, const char *id,
 /* `centrala hold --config FILE --tenant ID [--release] INTERACTION...` with argv[0] =
  * "hold". Returns the exit status: 0, 1 (an interaction not found or not changed), 2. */
 int store_hold_cli(int argc, char **argv);
+/* `centrala migrate --config FILE` with argv[0] = "migrate": migrates the store. Returns
+ * the exit status: 0, 1 (the store cannot be opened or a migration failed), 2 (usage),
+ * 3 (the database is newer than this build: a downgrade, refused). */
+int store_migrate_cli(int argc, char **argv);
 
 struct store_retention;
 /*

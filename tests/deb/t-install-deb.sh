@@ -71,6 +71,10 @@ inroot getent passwd centrala >/dev/null || fail "no centrala user after install
 # shellcheck disable=SC2016 # a dpkg-query format, not a shell expansion
 inroot dpkg-query -W -f='${Conffiles}\n' centrala | grep -q '/etc/centrala/centrala.yaml' ||
 	fail "/etc/centrala/centrala.yaml is no conffile"
+grep -q 'migrate: sqlite: schema version 0 -> ' "$work/dpkg-i.log" ||
+	fail "postinst did not migrate the store: $(tail -n 5 "$work/dpkg-i.log")"
+[ "$(inroot stat -c %U /var/lib/centrala/centrala.db)" = centrala ] ||
+	fail "the store postinst made is not centrala's"
 [ -L "$m/etc/systemd/system/multi-user.target.wants/centrala.service" ] ||
 	fail "centrala.service is not enabled"
 
@@ -104,6 +108,23 @@ rc=0
 wait "$server" || rc=$?
 [ "$rc" -eq 0 ] || fail "the service exited $rc on SIGTERM: $(tail -n 5 "$work/server.log")"
 [ "$(inroot stat -c %U /var/lib/centrala/centrala.db)" = centrala ] || fail "no store in /var/lib/centrala"
+
+# A database from a newer centrala: configuring this package again is a downgrade, and
+# its postinst refuses it with centrala's message; once the database is back to this
+# build's version, configuring succeeds.
+future="import sqlite3, sys; c = sqlite3.connect('/var/lib/centrala/centrala.db')
+c.execute(sys.argv[1]); c.commit()"
+inroot python3 -c "$future" "INSERT INTO schema_version VALUES (999, 'future', 0)"
+if inroot dpkg -i /tmp/centrala.deb >"$work/downgrade.log" 2>&1; then
+	fail "installing over a newer database succeeded"
+fi
+grep -q 'a downgrade is refused' "$work/downgrade.log" ||
+	fail "no downgrade message: $(tail -n 10 "$work/downgrade.log")"
+inroot python3 -c "$future" "DELETE FROM schema_version WHERE version = 999"
+inroot dpkg --configure centrala >"$work/configure.log" 2>&1 ||
+	fail "dpkg --configure after the fix: $(tail -n 10 "$work/configure.log")"
+grep -q 'up to date' "$work/configure.log" || fail "postinst: $(tail -n 5 "$work/configure.log")"
+note "postinst migrates (0 -> latest, then up to date) and refuses a downgrade"
 
 inroot dpkg --purge centrala >"$work/purge.log" 2>&1 || fail "dpkg --purge: $(tail -n 20 "$work/purge.log")"
 for p in /usr/bin/centrala /etc/centrala /var/lib/centrala /lib/systemd/system/centrala.service; do
