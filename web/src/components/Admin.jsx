@@ -1,10 +1,11 @@
-// The admin console: numbers, webhooks, API keys and the audit log. Every write goes
+// The admin console: numbers, queues, users, webhooks, API keys and the audit log. Every write goes
 // through the API (which audits it and applies it to the next call).
 import { useEffect, useState } from 'preact/hooks';
 import { get, post, put, del, qs } from '../lib/api.js';
 import { t, fmtDateTime } from '../lib/i18n.js';
+import { Queues, Users } from './AdminConfig.jsx';
 
-const TABS = ['numbers', 'webhooks', 'keys', 'audit'];
+const TABS = ['numbers', 'queues', 'users', 'webhooks', 'keys', 'audit'];
 const ROLES = ['agent', 'supervisor', 'admin', 'qa'];
 
 function useList(path) {
@@ -223,6 +224,8 @@ export function Admin() {
       </div>
       <div role="tabpanel">
         {tab === 'numbers' && <Numbers queues={queues} />}
+        {tab === 'queues' && <Queues />}
+        {tab === 'users' && <Users />}
         {tab === 'webhooks' && <Webhooks />}
         {tab === 'keys' && <Keys />}
         {tab === 'audit' && <Audit />}
