@@ -40,9 +40,9 @@ try {
   if (probe.status !== 404 && probe.status !== 405) {
     await page.getByRole('tab', { name: c['admin.queues'] }).click();
     const qf = page.getByRole('form', { name: c['admin.queue_form'] });
-    await qf.getByLabel(c['admin.id']).fill('vip');
-    await qf.getByLabel(c['admin.strategy']).selectOption('longest-idle');
-    await qf.getByLabel(c['admin.wrap_up']).fill('5s');
+    await qf.getByLabel(c['admin.id'], { exact: true }).fill('vip');
+    await qf.getByLabel(c['admin.strategy'], { exact: true }).selectOption('longest-idle');
+    await qf.getByLabel(c['admin.wrap_up'], { exact: true }).fill('5s');
     await qf.getByRole('button', { name: c['admin.save'] }).click();
     await page.locator('tr[data-queue=vip]').waitFor();
     target = 'vip';
@@ -50,10 +50,11 @@ try {
     await page.getByRole('tab', { name: c['admin.numbers'] }).click();
   } else step('admin: this server makes no queues through its API (POST /api/v1/queues is ' + probe.status + '): the number goes to sales');
   writeFileSync(join(process.env.TEST_WORK, 'queue.txt'), target);
+  await page.locator('tr[data-number="200"]').waitFor();
   const form = page.getByRole('form', { name: c['admin.number_form'] });
-  await form.getByLabel(c['admin.number']).fill('555');
-  await form.getByLabel(c['admin.routes_to']).selectOption('queue');
-  await form.getByLabel(c['admin.target']).fill(target);
+  await form.getByLabel(c['admin.number'], { exact: true }).fill('555');
+  await form.getByLabel(c['admin.routes_to'], { exact: true }).selectOption('queue');
+  await form.getByLabel(c['admin.target'], { exact: true }).fill(target);
   await form.getByRole('button', { name: c['admin.save'] }).click();
   await page.locator('tr[data-number="555"]').filter({ hasText: target }).waitFor();
   const n = (await api('GET', '/numbers', bt)).items.find((x) => x.number === '555');

@@ -32,7 +32,7 @@ function Numbers({ queues }) {
     if (f.get('priority')) body.priority = Number(f.get('priority'));
     setMsg(null);
     try {
-      const exists = items.some((n) => n.number === f.get('number'));
+      const exists = (items || []).some((n) => n.number === f.get('number'));
       if (exists) await put('/numbers/' + encodeURIComponent(f.get('number')), body);
       else await post('/numbers', { number: f.get('number'), ...body });
       e.target.reset();
@@ -55,7 +55,7 @@ function Numbers({ queues }) {
       <form class="inline-form" onSubmit={submit} aria-label={t('admin.number_form')}>
         <label>{t('admin.number')}<input name="number" required /></label>
         <label>{t('admin.routes_to')}
-          <select name="kind" value={kind} onChange={(e) => setKind(e.target.value)}>
+          <select name="kind" aria-label={t('admin.routes_to')} value={kind} onChange={(e) => setKind(e.target.value)}>
             {['queue', 'user', 'flow'].map((k) => <option value={k}>{t('call.kind.' + k)}</option>)}
           </select>
         </label>

@@ -59,7 +59,7 @@ export function Queues() {
         <label>{t('admin.id')}<input name="id" required disabled={!!edit} defaultValue={edit ? edit.id : ''} /></label>
         <label>{t('admin.name')}<input name="name" defaultValue={c.name || ''} /></label>
         <label>{t('admin.strategy')}
-          <select name="strategy" defaultValue={c.strategy || 'longest-idle'}>{STRATEGIES.map((s) => <option value={s}>{s}</option>)}</select>
+          <select name="strategy" aria-label={t('admin.strategy')}>{STRATEGIES.map((s) => <option value={s} selected={s === (c.strategy || 'longest-idle')}>{s}</option>)}</select>
         </label>
         <label>{t('admin.skills')}<input name="skills" defaultValue={unpairs(c.skills)} /></label>
         <label>{t('admin.ring_timeout')}<input name="ring_timeout" size="5" defaultValue={c.ring_timeout || ''} /></label>
@@ -134,9 +134,9 @@ export function Users() {
         <label>{t('admin.skills')}<input name="skills" defaultValue={unpairs(u.skills)} /></label>
         <label>{t('admin.member_of')}<input name="queues" defaultValue={unpairs(u.queues)} /></label>
         <label>{t('app.language')}
-          <select name="language" defaultValue={u.language || ''}>
+          <select name="language" aria-label={t('app.language')}>
             <option value="">{t('admin.tenant_default')}</option>
-            {languages.map((l) => <option value={l} lang={l}>{catalogues[l]['lang.name']}</option>)}
+            {languages.map((l) => <option value={l} lang={l} selected={l === u.language}>{catalogues[l]['lang.name']}</option>)}
           </select>
         </label>
         <label class="check"><input type="checkbox" name="auto_ready" defaultChecked={!!u.auto_ready} />{t('admin.auto_ready')}</label>
