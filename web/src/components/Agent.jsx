@@ -9,6 +9,12 @@ import { chime, notify } from '../lib/notify.js';
 import { CallControls } from './CallControls.jsx';
 import { ContactCard } from './ContactCard.jsx';
 
+/* Seconds of a configuration duration ("5s", "2m", "1h", "1500ms"); null when absent. */
+export function seconds(d) {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(String(d || ''));
+  return m ? Number(m[1]) * { ms: 0.001, s: 1, m: 60, h: 3600 }[m[2]] : null;
+}
+
 /* Occupancy today from the agent's state spans: handling (busy, wrap-up) over handling
  * plus ready (DOMAIN.md). */
 function occupancyOf(spans, now) {
@@ -217,7 +223,7 @@ export function Agent({ me }) {
           if (!o || o.data.interaction !== d.interaction) return o;
           if (d.answered) {
             const q = queues.find((x) => x.id === o.data.queue);
-            setWrap({ interaction: d.interaction, started: Date.now(), limit_s: q && q.wrap_up_s != null ? q.wrap_up_s : null });
+            setWrap({ interaction: d.interaction, started: Date.now(), limit_s: q && q.config ? seconds(q.config.wrap_up) : null });
           }
           setCall(null);
           get('/agents/me').then(setAgent, () => {});
