@@ -89,6 +89,16 @@ try {
     assert(stored.hold_s > 0, 'hold time recorded: ' + stored.hold_s);
     step(`interaction ${ix}: disposition ${stored.disposition}, notes and ${stored.hold_s} s on hold`);
     await page.getByTestId('handled').filter({ hasText: '1' }).waitFor();
+
+    // The server goes away: the page says it is offline; it comes back (having
+    // forgotten its sessions): the page asks for the login again, and is live after it.
+    signal('web.restart');
+    await page.getByTestId('connection').filter({ hasText: c['app.offline'] }).waitFor();
+    step('offline shown while the server is down');
+    await page.locator('input[name=tenant]').waitFor({ timeout: 40000 });
+    await login(page, { ...alice, lang });
+    await page.getByTestId('agent-state').waitFor();
+    step('back: login again, live');
     await page.context().close();
   }
   console.log('agent desktop: ok');

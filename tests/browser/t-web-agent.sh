@@ -49,5 +49,10 @@ expect_sipp_ok caller "$rc"
 rc=0
 wait_rc "$apid" || rc=$?
 expect_sipp_ok alice-phone "$rc"
+# The browser asks for a restart once the call is wrapped up: it must show itself
+# offline meanwhile and ask for the login again after it.
+wait_file web.restart "$bpid" 60
+stop_server
+start_server
 browser_wait "$bpid"
 stop_server

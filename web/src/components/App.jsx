@@ -51,7 +51,12 @@ export function App() {
     setTimeZone(m.tenant_timezone);
     if (m.language && !localStorage.getItem('centrala.lang')) setLanguage(m.language.split('-')[0]);
     setMe(m);
-    startEvents(topicsFor(m), setOnline);
+    startEvents(topicsFor(m), (up) => {
+      setOnline(up);
+      // A socket that closes may mean the session is gone (a restarted server forgets
+      // its sessions): a 401 here signs out and shows the login form.
+      if (!up) get('/me').catch(() => {});
+    });
   };
   const signOut = () => {
     stopEvents();
