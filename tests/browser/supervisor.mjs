@@ -17,6 +17,16 @@ const waitFile = (name, ms = 60000) => until(async () => existsSync(join(process
 try {
   page = await newPage(browser, 'en');
   const c = catalogues.en;
+  // The page's events socket passes through here (to the real server), so that the test
+  // can cut it like a network would, and see how the page comes back.
+  const sockets = [], urls = [];
+  let cut = false;
+  await page.routeWebSocket(/\/api\/v1\/events/, (ws) => {
+    urls.push(ws.url());
+    if (cut) return ws.close();
+    ws.connectToServer();
+    sockets.push(ws);
+  });
   await login(page, { tenant: T, username: 'bob', password: 'bob-secret', lang: 'en' });
   await page.getByRole('link', { name: c['nav.wallboard'] }).click();
   const tile = page.locator('article.tile[data-queue=support]');
@@ -31,10 +41,24 @@ try {
   step('wallboard: back to 0 waiting');
   await page.locator('tr[data-agent=alice]').waitFor();
 
+  // The socket is cut; while the page is off line alice goes not ready for lunch; when
+  // the network is back the page reconnects with ?since= and replays what it missed.
+  const bt = await apiLogin(T, 'bob', 'bob-secret');
+  cut = true;
+  sockets.forEach((ws) => ws.close());
+  await page.getByTestId('connection').filter({ hasText: c['app.offline'] }).waitFor();
+  await api('PUT', '/agents/alice/state', bt, { state: 'not_ready', reason: 'lunch' });
+  const n0 = urls.length;
+  await until(async () => urls.length > n0, 'a reconnection attempt');
+  cut = false;
+  await page.getByTestId('connection').filter({ hasText: c['app.online'] }).waitFor({ timeout: 20000 });
+  assert(/[?&]since=\d+/.test(urls[urls.length - 1]), 'the page reconnected with since=: ' + urls[urls.length - 1]);
+  await page.locator('tr[data-agent=alice]').filter({ hasText: c['state.not_ready'] }).filter({ hasText: 'lunch' }).waitFor();
+  step('events: cut, missed a state change, reconnected with since= and replayed it');
+
   await page.getByRole('link', { name: c['nav.admin'] }).click();
   // A queue made in the console, when the server's API makes queues (POST
   // /api/v1/queues); the number then routes to it, else to the file's queue sales.
-  const bt = await apiLogin(T, 'bob', 'bob-secret');
   let target = 'sales';
   const probe = await fetch(BASE + '/api/v1/queues', { method: 'POST', headers: { Authorization: 'Bearer ' + bt }, body: '{' });
   if (probe.status !== 404 && probe.status !== 405) {
