@@ -32,9 +32,23 @@ try {
   const tile = page.locator('article.tile[data-queue=support]');
   const waiting = tile.getByTestId('waiting');
   await waiting.filter({ hasText: /^0$/ }).waitFor();
+  // Thresholds set by the supervisor: amber from 1 waiting, red from 2.
+  await page.getByText(c['wb.thresholds']).click();
+  await page.getByLabel(c['wb.limit.waiting_warn']).fill('1');
+  await page.getByLabel(c['wb.limit.waiting_warn']).press('Tab');
+  await page.getByLabel(c['wb.limit.waiting_alert']).fill('2');
+  await page.getByLabel(c['wb.limit.waiting_alert']).press('Tab');
+  await page.getByText(c['wb.thresholds']).click();
+  assert(/\bok\b/.test(await tile.getAttribute('class')), 'support is green with nobody waiting');
   signal('wb.ready');
   await waiting.filter({ hasText: /^2$/ }).waitFor({ timeout: 40000 });
-  step('wallboard: 2 waiting in support');
+  await until(async () => /\balert\b/.test(await tile.getAttribute('class')), 'support red at 2 waiting');
+  step('wallboard: 2 waiting in support, the tile red by the thresholds set');
+  await page.getByRole('button', { name: c['wb.fullscreen'] }).click();
+  await until(() => page.evaluate(() => document.fullscreenElement && document.fullscreenElement.classList.contains('wall')), 'full screen');
+  await page.getByRole('button', { name: c['wb.fullscreen'] }).click();
+  await until(() => page.evaluate(() => !document.fullscreenElement), 'out of full screen');
+  step('wallboard: full screen and back');
   await shoot(page, 'wallboard-busy', 'en');
   signal('wb.rose');
   await waiting.filter({ hasText: /^0$/ }).waitFor({ timeout: 40000 });
