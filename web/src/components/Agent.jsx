@@ -218,18 +218,17 @@ export function Agent({ me }) {
       case 'contact.transferred':
         setCall((c) => (c && c.interaction === d.interaction ? null : c));
         break;
-      case 'contact.ended':
-        setOffer((o) => {
-          if (!o || o.data.interaction !== d.interaction) return o;
-          if (d.answered) {
-            const q = queues.find((x) => x.id === o.data.queue);
-            setWrap({ interaction: d.interaction, started: Date.now(), limit_s: q && q.config ? seconds(q.config.wrap_up) : null });
-          }
-          setCall(null);
-          get('/agents/me').then(setAgent, () => {});
-          return d.answered ? o : null;
-        });
+      case 'contact.ended': {
+        const o = offer;
+        if (!o || o.data.interaction !== d.interaction) break;
+        if (d.answered) {
+          const q = queues.find((x) => x.id === o.data.queue);
+          setWrap({ interaction: d.interaction, started: Date.now(), limit_s: q && q.config ? seconds(q.config.wrap_up) : null });
+        } else setOffer(null);
+        setCall(null);
+        get('/agents/me').then(setAgent, () => {});
         break;
+      }
     }
   });
 
