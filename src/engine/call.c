@@ -868,6 +868,13 @@ void eng__media_event(struct engine *e, const struct media_event *ev)
 			 (unsigned long long)c->id);
 		eng__call_hangup(c, 0, "system");
 		return;
+	case MEDIA_EV_AMD:
+		/* Started on an answered outbound leg by the dialer, which acts on it. */
+		log_info("engine", "tenant=%s call=%llu event=amd leg=%u result=%s reason=%s ms=%u",
+			 c->t->ct->id, (unsigned long long)c->id, (unsigned)(ev->owner & 15),
+			 media_amd_result_name(ev->amd.result),
+			 media_amd_reason_name(ev->amd.reason), ev->amd.ms);
+		return;
 	default:
 		return;
 	}

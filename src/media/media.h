@@ -14,6 +14,8 @@
 #ifndef CENTRALA_MEDIA_H
 #define CENTRALA_MEDIA_H
 
+#include "media/amd.h"
+
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -67,6 +69,7 @@ enum media_event_type {
 	MEDIA_EV_RTP_TIMEOUT, /* no RTP received for the configured time */
 	MEDIA_EV_RECORD_DONE, /* a recording was finalised */
 	MEDIA_EV_RECORD_ERROR,
+	MEDIA_EV_AMD, /* answering-machine detection (media_amd_start): `amd` says what */
 };
 
 enum media_play_end {
@@ -83,7 +86,8 @@ struct media_event {
 	uint16_t digit_ms; /* its duration */
 	uint32_t play_id;  /* MEDIA_EV_PLAY_DONE */
 	enum media_play_end play_end;
-	uint64_t ts_ms; /* monotonic time of the event */
+	uint64_t ts_ms;		    /* monotonic time of the event */
+	struct media_amd_event amd; /* MEDIA_EV_AMD */
 };
 
 /* One item of a play request. Files are WAV (8 or 16 kHz mono, PCM16/µ-law/A-law);
@@ -153,6 +157,18 @@ int media_send_dtmf(struct media_session *s, char digit, uint16_t duration_ms);
 /* Turns in-band (audio) DTMF detection on or off for the session (default off; turned on
  * by the engine when the peer did not offer telephone-event). */
 void media_inband_dtmf(struct media_session *s, bool on);
+
+/* Starts answering-machine and fax tone detection (amd.h) on the audio the session
+ * receives, typically right after an outbound call is answered; `p` NULL takes the
+ * defaults. Its events come as MEDIA_EV_AMD: first the decision (PERSON, MACHINE,
+ * UNSURE or FAX, with the audio time since the start), then, after MACHINE and unless
+ * p->beep_wait_ms is 0, MACHINE_BEEP when the voicemail's beep ends or NO_BEEP. Time
+ * runs from the start even while no RTP comes (silence suppression, a silent peer).
+ * A detection already running is replaced. Returns 0, EINVAL (media_amd_check fails) or
+ * ENOMEM. */
+int media_amd_start(struct media_session *s, const struct media_amd_params *p);
+/* Stops the session's detection (nothing more is reported; nothing if none runs). */
+void media_amd_stop(struct media_session *s);
 
 /* Bridges two sessions (both ways). When codecs match, packets are relayed; otherwise
  * audio is transcoded through linear PCM. When `record_path` is not NULL, a stereo WAV is

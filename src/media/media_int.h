@@ -2,11 +2,12 @@
  * Internals of the media engine, shared between its files and its unit tests.
  *
  * Layout of the module: pure pieces with no I/O (g711.c, rtp.c, rtcp.c, dtmf.c, wav.c
- * header building, player.c sample generation) sit under the threaded machinery:
- * media.c (the engine-side API), worker.c (one epoll loop per worker thread), rx.c (the
+ * header building, player.c sample generation, amd.c answering-machine detection with
+ * its own public header amd.h) sit under the threaded machinery: media.c (the
+ * engine-side API), worker.c (one epoll loop per worker thread), rx.c (the
  * packet path), tx.c (outgoing streams), tick.c (the 20 ms timer's work), session.c,
  * bridge.c, mix.c, recorder.c (and its writer thread), audio.c (prompt cache, tones),
- * codec.c, jbuf.c, inband.c.
+ * codec.c, jbuf.c, inband.c, amd_leg.c (answering-machine detection on a session).
  *
  * Threads: the engine thread calls the public API, which queues commands (core/mq.h) to
  * the worker a session is pinned to; workers push events to the engine's queue; the
@@ -37,6 +38,7 @@
 struct g722_encode_state_s;
 struct g722_decode_state_s;
 struct dtmf_rx_state_s;
+struct media__amd_leg;
 
 #define MEDIA__TICK_MS	      20
 #define MEDIA__BATCH	      16   /* packets per recvmmsg/sendmmsg */
@@ -512,6 +514,7 @@ struct media_session {
 	uint32_t rx_packets, rx_octets;
 	uint32_t rtt_ms; /* from the peer's reports, 0 unknown */
 	struct media__dtmf_rx dtmf_rx;
+	struct media__amd_leg *amd; /* answering-machine detection (amd_leg.c) */
 
 	/* Transmit. */
 	struct media__tx tx;
@@ -588,6 +591,7 @@ enum media__cmd_type {
 	MEDIA__CMD_MIX_FREE,
 	MEDIA__CMD_DETACH, /* let go of the session for another worker */
 	MEDIA__CMD_ATTACH, /* take over a session another worker let go of */
+	MEDIA__CMD_AMD,	   /* start (u.amd) or stop (NULL) answering-machine detection */
 	MEDIA__CMD_STOP,
 };
 
@@ -604,6 +608,7 @@ struct media__cmd {
 		bool on;
 		sem_t *done;
 		struct media__rec *rec;
+		struct media__amd_leg *amd;
 		struct {
 			struct media_mix *x;
 			enum media_mix_mode mode;
@@ -772,6 +777,17 @@ void media__tx_init(struct media__tx *tx, uint32_t ssrc, uint16_t seq, uint32_t 
 
 /* tick.c */
 void media__tick(struct media__worker *w);
+
+/* amd_leg.c: answering-machine detection on a session's received audio. */
+/* Installs `a` (NULL: none) on the session, freeing the detection it replaces. */
+void media__amd_set(struct media__worker *w, struct media_session *s, struct media__amd_leg *a);
+/* Feeds one received packet's audio (`pcm8`, `n8` samples at 8 kHz) with its RTP
+ * timestamp and length in timestamp units; a jump in timestamps is fed as silence. */
+void media__amd_feed(struct media__worker *w, struct media_session *s, uint32_t ts, uint32_t ts_len,
+		     const int16_t *pcm8, unsigned n8);
+/* Every 200 ms: a peer that sends no RTP is heard as silence. */
+void media__amd_check(struct media__worker *w, struct media_session *s);
+void media__amd_leg_free(struct media__amd_leg *a);
 
 /* bridge.c */
 void media__bridge_apply(struct media__worker *w, struct media_session *a, struct media_session *b,

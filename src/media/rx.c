@@ -176,6 +176,13 @@ static void inband_feed(struct media__worker *w, struct media_session *s, const 
 	}
 }
 
+static void amd_feed(struct media__worker *w, struct media_session *s, const struct media__rtp *h,
+		     const uint8_t *payload, struct decoded *d)
+{
+	if (decode_once8(w, s, payload, h->payload_len, d))
+		media__amd_feed(w, s, h->ts, (uint32_t)h->payload_len, d->pcm8, d->n8);
+}
+
 /* Maps an incoming packet of `from`'s stream onto `to`'s outgoing stream. */
 static void relay_map(struct media__worker *w, struct media_session *to, const struct media__rtp *h,
 		      uint16_t *seq, uint32_t *ts, bool *marker)
@@ -366,6 +373,8 @@ static void run_packet(struct media__worker *w, struct media_session *s, struct 
 			media__jbuf_put(s->jbuf, h.ssrc, h.ts, h.seq, payload, h.payload_len);
 		if (s->inband && res != MEDIA__SEQ_LATE)
 			inband_feed(w, s, payload, h.payload_len, &d);
+		if (s->amd && res != MEDIA__SEQ_LATE)
+			amd_feed(w, s, &h, payload, &d);
 		if (!r->to)
 			return;
 		uint16_t seq;

@@ -325,6 +325,7 @@ void media__session_release(struct media__worker *w, struct media_session *s)
 	media__rs_free(&s->tx_rs);
 	media__inband_free(s->inband);
 	s->inband = NULL;
+	media__amd_set(w, s, NULL);
 	media__jbuf_free(s->jbuf);
 	s->jbuf = NULL;
 

@@ -66,6 +66,8 @@ static void session_check(struct media__worker *w, struct media_session *s)
 		s->timeout_sent = true;
 		media__event(w->m, MEDIA_EV_RTP_TIMEOUT, s->owner, NULL);
 	}
+	if (s->amd)
+		media__amd_check(w, s);
 	if (w->now_ms >= s->rtcp_next_ms) {
 		media__rtcp_send(w, s, false);
 		/* RFC 3550 6.3.1: randomised between 0.5 and 1.5 times the interval. */

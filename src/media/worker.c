@@ -164,6 +164,9 @@ static void do_command(struct media__worker *w, const struct media__cmd *c)
 	case MEDIA__CMD_ATTACH:
 		media__session_adopt(w, s);
 		break;
+	case MEDIA__CMD_AMD:
+		media__amd_set(w, s, c->u.amd);
+		break;
 	case MEDIA__CMD_STOP:
 		w->stopping = true;
 		break;

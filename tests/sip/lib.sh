@@ -315,6 +315,30 @@ make_tone() {
 	sox -q -n -r 8000 -c 1 -e u-law "$1" synth "$3" sine "$2"
 }
 
+# What a called party's phone sends after answering, for answering-machine tests: a
+# µ-law WAV of 0.5 s of silence, TEXT said by espeak-ng in LANG and, with "beep", 0.6 s
+# of silence and a voicemail's beep (1000 Hz, 0.4 s); then 3 s of silence. Check one
+# with `build/bench_amd FILE` (prints the detector's decision).
+# usage: make_greeting FILE LANG "TEXT" [beep]
+make_greeting() {
+	local out=$1 lang=$2 text=$3 raw=$WORK/greeting-$RANDOM
+	local sx=(-r 8000 -c 1 -b 16 -e signed-integer)
+	command -v espeak-ng >/dev/null || skip "espeak-ng is missing (scripts/install-deps --test)"
+	espeak-ng -v "$lang" -w "$raw-say.wav" "$text" || fail "espeak-ng cannot say: $text"
+	sox -q "$raw-say.wav" "${sx[@]}" "$raw-8k.wav" || fail "sox cannot convert $raw-say.wav"
+	sox -q -n "${sx[@]}" "$raw-lead.wav" trim 0 0.5
+	sox -q -n "${sx[@]}" "$raw-tail.wav" trim 0 3
+	if [ "${4:-}" = beep ]; then
+		sox -q -n "${sx[@]}" "$raw-gap.wav" trim 0 0.6
+		sox -q -n "${sx[@]}" "$raw-beep.wav" synth 0.4 sine 1000 vol 0.3
+		sox -q "$raw-lead.wav" "$raw-8k.wav" "$raw-gap.wav" "$raw-beep.wav" "$raw-tail.wav" \
+			-e u-law "$out"
+	else
+		sox -q "$raw-lead.wav" "$raw-8k.wav" "$raw-tail.wav" -e u-law "$out"
+	fi
+	rm -f "$raw"-*.wav
+}
+
 # Checks which tone a channel of a WAV carries (tests/sip/tone.py, Goertzel): exits 0
 # when HZ is the strongest of the tones named and the channel is not silent.
 # usage: tone_check FILE CHANNEL HZ [OTHER_HZ...]   (CHANNEL 0 = left)
