@@ -123,9 +123,19 @@ try {
     await page.getByTestId('interval-report').locator('tbody tr').first().waitFor();
     await shoot(page, 'reports', lang);
     if (lang === 'en') {
-      // The CSV, for the shell to compare with figures computed from the export.
-      const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: k['rep.csv'] }).click()]);
-      await dl.saveAs(join(process.env.TEST_WORK, 'interval.csv'));
+      // The CSVs, for the shell to compare with figures computed from the export.
+      const csv = async (name) => {
+        const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: k['rep.csv'] }).click()]);
+        await dl.saveAs(join(process.env.TEST_WORK, name));
+      };
+      await csv('interval.csv');
+      for (const kind of ['agent', 'disposition']) {
+        await page.getByRole('combobox', { name: k['rep.kind'], exact: true }).selectOption(kind);
+        await page.getByRole('button', { name: k['rep.run'] }).click();
+        await page.locator('table.report tbody tr').first().waitFor();
+        await csv(kind + '.csv');
+      }
+      await page.getByRole('combobox', { name: k['rep.kind'], exact: true }).selectOption('interval');
     }
     await page.getByRole('link', { name: k['nav.recordings'] }).click();
     await page.locator('table tbody tr').first().waitFor();

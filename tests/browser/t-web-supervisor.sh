@@ -119,4 +119,21 @@ for g in got:
     for f, v in checks.items():
         assert close(num(g[f]), v), (k, f, g[f], v)
 print(f"interval report: {len(got)} rows match the export, figure by figure", file=sys.stderr)
+
+# The agent report's contacts handled, talk and hold per agent, and the disposition
+# report's counts (answered contacts per disposition), from the same export.
+agents = {g["agent"]: g for g in csv.DictReader(open(sys.argv[2].replace("interval", "agent"), newline=""))}
+assert set(agents) == {"alice", "bob"}, agents
+for name, g in agents.items():
+    mine = [i for i in ix if i.get("agent") == name and i.get("answered")]
+    assert int(g["handled"]) == len(mine), (name, g["handled"], len(mine))
+    assert close(float(g["talk_s"]), sum(i.get("talk_s") or 0 for i in mine)), (name, g["talk_s"])
+    assert close(float(g["hold_s"]), sum(i.get("hold_s") or 0 for i in mine)), (name, g["hold_s"])
+disp = {}
+for i in ix:
+    if i.get("answered"):
+        disp[i.get("disposition") or ""] = disp.get(i.get("disposition") or "", 0) + 1
+got = {g["disposition"]: int(g["count"]) for g in csv.DictReader(open(sys.argv[2].replace("interval", "disposition"), newline=""))}
+assert got == disp, (got, disp)
+print(f"agent and disposition reports match the export ({len(agents)} agents, {len(disp)} dispositions)", file=sys.stderr)
 PY

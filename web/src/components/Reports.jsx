@@ -77,18 +77,18 @@ export function Reports() {
     <div class="reports">
       <form class="inline-form" onSubmit={run} aria-label={t('rep.title')}>
         <label>{t('rep.kind')}
-          <select value={kind} onChange={(e) => { setKind(e.target.value); setData(null); }}>
+          <select aria-label={t('rep.kind')} value={kind} onChange={(e) => { setKind(e.target.value); setData(null); }}>
             {['interval', 'agent', 'disposition'].map((k) => <option value={k}>{t('rep.kind.' + k)}</option>)}
           </select>
         </label>
         <label>{t('rep.from')}<input type="date" value={from} onChange={(e) => setFrom(e.target.value)} required /></label>
         <label>{t('rep.to')}<input type="date" value={to} onChange={(e) => setTo(e.target.value)} required /></label>
         {kind === 'interval' && <label>{t('rep.interval')}
-          <select value={minutes} onChange={(e) => setMinutes(Number(e.target.value))}>
+          <select aria-label={t('rep.interval')} value={minutes} onChange={(e) => setMinutes(Number(e.target.value))}>
             {[15, 30, 60].map((m) => <option value={m}>{t('rep.minutes', { count: m })}</option>)}
           </select></label>}
         <label>{t('rep.queue')}
-          <select value={queue} onChange={(e) => setQueue(e.target.value)}>
+          <select aria-label={t('rep.queue')} value={queue} onChange={(e) => setQueue(e.target.value)}>
             <option value="">{t('rep.all_queues')}</option>
             {queues.map((q) => <option value={q.id}>{q.id}</option>)}
           </select>
