@@ -1,6 +1,6 @@
-// Report figures computed from interactions and agent state spans, as ../docs/web.md
-// and DOMAIN.md define them. Pure functions: the browser test and the report page use
-// the same code paths only through the page; the protocol test recomputes them itself.
+// Report figures computed from interactions and agent state spans, with the trade's
+// definitions (docs/web.md, "Reports"). Pure functions of their arguments; the browser
+// test compares what the page shows with the same figures computed from the export.
 
 export const SHORT_ABANDON_S = 5;
 
