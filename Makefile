@@ -10,7 +10,7 @@ JOBS       ?= $(shell nproc)
 CONFIG     ?= examples/demo.yaml
 SOURCES     = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 
-.PHONY: all build install deb deb-test run test unit asan asan-build protocol-asan tsan fuzz fuzz-smoke fuzz-build store-pg protocol deps test-deps bench format format-check clean
+.PHONY: all build install deb deb-test run test unit asan asan-build protocol-asan tsan fuzz fuzz-smoke fuzz-build store-pg protocol web deps test-deps bench format format-check clean
 
 all: build
 
@@ -56,9 +56,11 @@ run: deps build
 	$(BUILD)/centrala serve --config $(CONFIG)
 
 # Everything: formatting, unit tests, the unit tests again under ASan+UBSan, the fuzz
-# harnesses (seeds replayed, then FUZZ_SMOKE seconds each), then the protocol and
-# end-to-end tests against the real binary with real peers.
-test: test-deps format-check build unit asan fuzz-smoke tsan store-pg protocol protocol-asan
+# harnesses (seeds replayed, then FUZZ_SMOKE seconds each), the threaded parts under
+# TSan, the store on PostgreSQL, the protocol and end-to-end tests against the real
+# binary with real peers (then a subset against the ASan build), and the web
+# application in a real browser.
+test: test-deps format-check build unit asan fuzz-smoke tsan store-pg protocol protocol-asan web
 
 unit: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
@@ -121,6 +123,14 @@ PROTOCOL_EPOLL ?= t-call- t-dtmf- t-hold t-ivr-inband t-ivr-menu t-ivr-voicemail
 protocol: build
 	@tests/run-protocol $(BUILD)/centrala
 	@CENTRALA_RTP_IO=epoll tests/run-protocol $(BUILD)/centrala $(PROTOCOL_EPOLL)
+
+# The web application: its catalogues and components checked (every key in pl, es, ru
+# and en, no hard-coded text), then the browser tests (tests/browser, headless Chromium
+# through playwright-core) against the real server and SIPp; screenshots of every main
+# screen in every language land in $(BUILD)/web-screenshots.
+web: build
+	@node web/tests/check-i18n.mjs
+	@PROTOCOL_DIRS=browser PROTOCOL_TEST_TIMEOUT=180 tests/run-protocol $(BUILD)/centrala
 
 bench: build
 	@for b in $(BUILD)/bench_*; do echo "== $$b"; $$b; done

@@ -88,11 +88,32 @@ json_t *api__roles_json(uint32_t roles)
 	return a;
 }
 
+static json_t *str_array(char *const *v, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return a;
+}
+
+/* The session, and what a client needs to show the tenant's lists and times: the tenant's
+ * time zone and language, the user's own name and language, the reason codes and the
+ * dispositions (empty when the tenant keeps no list). */
 static void h_me(struct api_conn *conn, struct api_session *s, const char *target)
 {
+	const struct cfg_tenant *t = cfg_tenant_find(conn->a->c.cfg, s->tenant);
+	const struct cfg_user *u = t ? cfg_user_find(t, s->user) : NULL;
+
 	api__respond(conn, 200,
-		     json_pack("{s:s, s:s, s:o}", "tenant", s->tenant, "username", s->user, "roles",
-			       api__roles_json(s->roles)));
+		     json_pack("{s:s, s:s, s:o, s:s?, s:s?, s:s?, s:s?, s:o, s:o}", "tenant",
+			       s->tenant, "username", s->user, "roles", api__roles_json(s->roles),
+			       "name", u ? u->name : NULL, "language", u ? u->language : NULL,
+			       "tenant_timezone", t ? t->timezone : NULL, "tenant_language",
+			       t ? t->language : NULL, "reason_codes",
+			       t ? str_array(t->reason_codes, t->nreason_codes) : json_array(),
+			       "dispositions",
+			       t ? str_array(t->dispositions, t->ndispositions) : json_array()));
 }
 
 /* GET /api/v1/tenants: the operator's choice. */

@@ -1,0 +1,110 @@
+// The agent desktop in a real browser against a real server and real SIPp peers
+// (tests/browser/t-web-agent.sh starts them): alice logs in once in each language
+// through the login form, then, in Polish, goes not ready with a reason and ready with
+// Alt+R; a SIPp customer comes through the IVR into the queue and the screen pop shows
+// the caller's number, the contact and the IVR's answers; she holds (Alt+H) and resumes
+// (click) the call, checked through the API; hangs up; sets a disposition and notes in
+// the wrap-up and presses Done: the interaction carries them (checked through the API).
+import { launch, close, newPage, login, shoot, step, assert, apiLogin, api, until, signal, catalogues, failed } from './lib.mjs';
+
+const T = 'acme';
+const alice = { tenant: T, username: 'alice', password: 'alice-secret' };
+const caller = process.env.CALLER;
+const browser = await launch();
+let page;
+try {
+  const at = await apiLogin(T, 'alice', 'alice-secret');
+  const bt = await apiLogin(T, 'bob', 'bob-secret');
+  await api('POST', '/contacts', at, { first_name: 'Łukasz', last_name: 'Żółkiewski', phones: [caller], tags: ['gold'] });
+
+  // Once in each language: the picker on the login page, the desktop in that language.
+  for (const lang of ['es', 'ru', 'en', 'pl']) {
+    const c = catalogues[lang];
+    page = await newPage(browser, lang === 'en' ? 'pl' : 'en');
+    await page.goto('http://127.0.0.1:' + process.env.API_PORT + '/');
+    await page.locator('select[name=language]').selectOption(lang);
+    await page.getByRole('heading', { name: c['login.title'] }).waitFor();
+    await shoot(page, 'login', lang);
+    await login(page, { ...alice, lang });
+    await page.getByRole('link', { name: c['nav.agent'] }).waitFor();
+    await page.getByTestId('agent-state').waitFor();
+    assert((await page.locator('html').getAttribute('lang')) === lang, 'document language ' + lang);
+    step(`logged in in ${lang}`);
+    if (lang !== 'pl') {
+      await shoot(page, 'agent-idle', lang);
+      await page.getByRole('button', { name: c['app.logout'], exact: true }).click();
+      await page.locator('input[name=tenant]').waitFor();
+      await page.context().close();
+      continue;
+    }
+
+    // Polish: the whole shift of one call.
+    const state = page.getByTestId('agent-state');
+    await page.getByRole('combobox', { name: c['agent.reason'] }).selectOption('lunch');
+    await page.getByRole('button', { name: c['agent.go_not_ready'], exact: true }).click();
+    await state.filter({ hasText: c['state.not_ready'] }).filter({ hasText: 'lunch' }).waitFor();
+    await page.keyboard.press('Alt+KeyR');
+    await state.filter({ hasText: c['state.ready'] }).waitFor();
+    assert((await api('GET', '/agents/me', at)).state === 'ready', 'alice is ready on the server');
+    step('ready through Alt+R');
+    signal('web.ready');
+
+    const number = page.getByTestId('caller-number');
+    await number.waitFor({ timeout: 30000 });
+    assert((await number.textContent()) === caller, 'the screen pop shows the caller ' + caller);
+    await page.getByTestId('contact-name').filter({ hasText: 'Łukasz Żółkiewski' }).waitFor();
+    const ivr = await page.getByTestId('ivr-answers').textContent();
+    assert(ivr.includes('segment') && ivr.includes('gold') && ivr.includes('A-' + caller), 'IVR answers shown: ' + ivr);
+    assert((await page.getByTestId('pop-queue').textContent()) === 'support', 'queue shown');
+    assert((await page.getByTestId('ivr-path').textContent()).includes('main.q'), 'IVR path shown');
+    step('screen pop: caller, contact, IVR answers, queue');
+
+    await page.getByRole('heading', { name: c['call.title'] }).waitFor({ timeout: 20000 });
+    const call = async () => (await api('GET', '/calls', bt)).items.find((x) => x.agent === 'alice');
+    await until(call, 'the call on the server');
+    await page.keyboard.press('Alt+KeyH');
+    await page.getByTestId('held').waitFor();
+    await until(async () => (await call()).held === true, 'held on the server');
+    step('held with Alt+H');
+    await shoot(page, 'agent-call', lang);
+    await page.getByRole('button', { name: c['call.resume'] }).click();
+    await page.getByTestId('held').waitFor({ state: 'detached' });
+    await until(async () => (await call()).held === false, 'resumed on the server');
+    step('resumed by a click');
+    const ix = (await call()).interaction;
+
+    await page.getByRole('button', { name: c['call.hangup'] }).click();
+    const wrap = page.getByRole('form', { name: c['wrap.title'] });
+    await wrap.waitFor();
+    await wrap.locator('select[name=disposition]').selectOption('sale');
+    await wrap.locator('textarea[name=notes]').fill('Chce pakiet premium — zadzwonić w piątek');
+    await shoot(page, 'agent-wrapup', lang);
+    await wrap.getByRole('button', { name: c['wrap.done'] }).click();
+    await wrap.waitFor({ state: 'detached' });
+    const stored = await until(async () => {
+      const i = await api('GET', '/interactions/' + ix, bt);
+      return i.ended && i.disposition === 'sale' && i.notes ? i : null;
+    }, 'the disposition on the interaction');
+    assert(stored.notes === 'Chce pakiet premium — zadzwonić w piątek', 'notes stored: ' + stored.notes);
+    assert(stored.hold_s > 0, 'hold time recorded: ' + stored.hold_s);
+    step(`interaction ${ix}: disposition ${stored.disposition}, notes and ${stored.hold_s} s on hold`);
+    await page.getByTestId('handled').filter({ hasText: '1' }).waitFor();
+
+    // The server goes away: the page says it is offline; it comes back (having
+    // forgotten its sessions): the page asks for the login again, and is live after it.
+    signal('web.restart');
+    await page.getByTestId('connection').filter({ hasText: c['app.offline'] }).waitFor();
+    step('offline shown while the server is down');
+    await page.locator('input[name=tenant]').waitFor({ timeout: 40000 });
+    await login(page, { ...alice, lang });
+    await page.getByTestId('agent-state').waitFor();
+    step('back: login again, live');
+    await page.context().close();
+  }
+  console.log('agent desktop: ok');
+} catch (err) {
+  await failed(page, 'agent');
+  throw err;
+} finally {
+  await close(browser);
+}

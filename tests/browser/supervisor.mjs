@@ -1,0 +1,159 @@
+// The supervisor's wallboard and the admin console in a real browser
+// (tests/browser/t-web-supervisor.sh starts the server and SIPp): bob opens the
+// wallboard; two SIPp customers queue (alice is not ready) and the support tile's
+// waiting count rises to 2; alice goes ready, answers both, and it falls back to 0; the
+// agent grid shows alice. Then, in the admin console, bob routes a new number 555 to the
+// queue sales by filling in the form; the next SIPp call to 555 waits in sales (the shell
+// checks the server's log). Last, every main screen in every language is opened and
+// photographed, and fails on text overflowing its box.
+import { launch, close, newPage, login, shoot, step, assert, signal, until, apiLogin, api, catalogues, failed, BASE } from './lib.mjs';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const T = 'acme';
+const browser = await launch();
+let page;
+const waitFile = (name, ms = 60000) => until(async () => existsSync(join(process.env.TEST_WORK, name)), name, ms);
+try {
+  page = await newPage(browser, 'en');
+  const c = catalogues.en;
+  // The page's events socket passes through here (to the real server), so that the test
+  // can cut it like a network would, and see how the page comes back.
+  const sockets = [], urls = [];
+  let cut = false;
+  await page.routeWebSocket(/\/api\/v1\/events/, (ws) => {
+    urls.push(ws.url());
+    if (cut) return ws.close();
+    ws.connectToServer();
+    sockets.push(ws);
+  });
+  await login(page, { tenant: T, username: 'bob', password: 'bob-secret', lang: 'en' });
+  await page.getByRole('link', { name: c['nav.wallboard'] }).click();
+  const tile = page.locator('article.tile[data-queue=support]');
+  const waiting = tile.getByTestId('waiting');
+  await waiting.filter({ hasText: /^0$/ }).waitFor();
+  // Thresholds set by the supervisor: amber from 1 waiting, red from 2.
+  await page.getByText(c['wb.thresholds']).click();
+  await page.getByLabel(c['wb.limit.waiting_warn']).fill('1');
+  await page.getByLabel(c['wb.limit.waiting_warn']).press('Tab');
+  await page.getByLabel(c['wb.limit.waiting_alert']).fill('2');
+  await page.getByLabel(c['wb.limit.waiting_alert']).press('Tab');
+  await page.getByText(c['wb.thresholds']).click();
+  assert(/\bok\b/.test(await tile.getAttribute('class')), 'support is green with nobody waiting');
+  signal('wb.ready');
+  await waiting.filter({ hasText: /^2$/ }).waitFor({ timeout: 40000 });
+  await until(async () => /\balert\b/.test(await tile.getAttribute('class')), 'support red at 2 waiting');
+  step('wallboard: 2 waiting in support, the tile red by the thresholds set');
+  await page.getByRole('button', { name: c['wb.fullscreen'] }).click();
+  await until(() => page.evaluate(() => document.fullscreenElement && document.fullscreenElement.classList.contains('wall')), 'full screen');
+  await page.getByRole('button', { name: c['wb.fullscreen'] }).click();
+  await until(() => page.evaluate(() => !document.fullscreenElement), 'out of full screen');
+  step('wallboard: full screen and back');
+  await shoot(page, 'wallboard-busy', 'en');
+  signal('wb.rose');
+  await waiting.filter({ hasText: /^0$/ }).waitFor({ timeout: 40000 });
+  step('wallboard: back to 0 waiting');
+  await page.locator('tr[data-agent=alice]').waitFor();
+
+  // The socket is cut; while the page is off line alice goes not ready for lunch; when
+  // the network is back the page reconnects with ?since= and replays what it missed.
+  const bt = await apiLogin(T, 'bob', 'bob-secret');
+  cut = true;
+  sockets.forEach((ws) => ws.close());
+  await page.getByTestId('connection').filter({ hasText: c['app.offline'] }).waitFor();
+  await api('PUT', '/agents/alice/state', bt, { state: 'not_ready', reason: 'lunch' });
+  const n0 = urls.length;
+  await until(async () => urls.length > n0, 'a reconnection attempt');
+  cut = false;
+  await page.getByTestId('connection').filter({ hasText: c['app.online'] }).waitFor({ timeout: 20000 });
+  assert(/[?&]since=\d+/.test(urls[urls.length - 1]), 'the page reconnected with since=: ' + urls[urls.length - 1]);
+  await page.locator('tr[data-agent=alice]').filter({ hasText: c['state.not_ready'] }).filter({ hasText: 'lunch' }).waitFor();
+  step('events: cut, missed a state change, reconnected with since= and replayed it');
+
+  await page.getByRole('link', { name: c['nav.admin'] }).click();
+  // A queue made in the console, when the server's API makes queues (POST
+  // /api/v1/queues); the number then routes to it, else to the file's queue sales.
+  let target = 'sales';
+  const probe = await fetch(BASE + '/api/v1/queues', { method: 'POST', headers: { Authorization: 'Bearer ' + bt }, body: '{' });
+  if (probe.status !== 404 && probe.status !== 405) {
+    await page.getByRole('tab', { name: c['admin.queues'] }).click();
+    const qf = page.getByRole('form', { name: c['admin.queue_form'] });
+    await qf.getByLabel(c['admin.id'], { exact: true }).fill('vip');
+    await qf.getByLabel(c['admin.strategy'], { exact: true }).selectOption('longest-idle');
+    await qf.getByLabel(c['admin.wrap_up'], { exact: true }).fill('5s');
+    await qf.getByRole('button', { name: c['admin.save'] }).click();
+    await page.locator('tr[data-queue=vip]').waitFor();
+    target = 'vip';
+    step('admin: queue vip made in the console');
+    await page.getByRole('tab', { name: c['admin.numbers'] }).click();
+  } else step('admin: this server makes no queues through its API (POST /api/v1/queues is ' + probe.status + '): the number goes to sales');
+  writeFileSync(join(process.env.TEST_WORK, 'queue.txt'), target);
+  await page.locator('tr[data-number="200"]').waitFor();
+  const form = page.getByRole('form', { name: c['admin.number_form'] });
+  await form.getByLabel(c['admin.number'], { exact: true }).fill('555');
+  await form.getByLabel(c['admin.routes_to'], { exact: true }).selectOption('queue');
+  await form.getByLabel(c['admin.target'], { exact: true }).fill(target);
+  await form.getByRole('button', { name: c['admin.save'] }).click();
+  await page.locator('tr[data-number="555"]').filter({ hasText: target }).waitFor();
+  const n = (await api('GET', '/numbers', bt)).items.find((x) => x.number === '555');
+  assert(n && n.queue === target && n.source === 'api', 'number 555 stored: ' + JSON.stringify(n));
+  step('admin: number 555 routes to ' + target);
+  signal('admin.done');
+  await waitFile('call555.done');
+
+  // Every main screen in every language, picked with the header's picker.
+  for (const lang of ['pl', 'es', 'ru', 'en']) {
+    const k = catalogues[lang];
+    await page.locator('header select[name=language]').selectOption(lang);
+    await page.getByRole('link', { name: k['nav.agent'] }).click();
+    await page.getByTestId('agent-state').waitFor();
+    await shoot(page, 'agent', lang);
+    await page.getByRole('link', { name: k['nav.contacts'] }).click();
+    await page.getByRole('search').getByRole('button', { name: k['contacts.search'] }).click();
+    await page.locator('.results li').first().waitFor();
+    await page.locator('.results li button').first().click();
+    await page.getByRole('heading', { name: k['contact.history'] }).waitFor();
+    await shoot(page, 'contacts', lang);
+    await page.getByRole('link', { name: k['nav.wallboard'] }).click();
+    await page.locator('article.tile').first().waitFor();
+    await page.locator('tr[data-agent=alice]').waitFor();
+    await shoot(page, 'wallboard', lang);
+    await page.getByRole('link', { name: k['nav.reports'] }).click();
+    await page.getByRole('button', { name: k['rep.run'] }).click();
+    await page.getByTestId('interval-report').locator('tbody tr').first().waitFor();
+    await shoot(page, 'reports', lang);
+    if (lang === 'en') {
+      // The CSVs, for the shell to compare with figures computed from the export.
+      const csv = async (name) => {
+        const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: k['rep.csv'] }).click()]);
+        await dl.saveAs(join(process.env.TEST_WORK, name));
+      };
+      await csv('interval.csv');
+      for (const kind of ['agent', 'disposition']) {
+        await page.getByRole('combobox', { name: k['rep.kind'], exact: true }).selectOption(kind);
+        await page.getByRole('button', { name: k['rep.run'] }).click();
+        await page.locator('table.report tbody tr').first().waitFor();
+        await csv(kind + '.csv');
+      }
+      await page.getByRole('combobox', { name: k['rep.kind'], exact: true }).selectOption('interval');
+    }
+    await page.getByRole('link', { name: k['nav.recordings'] }).click();
+    await page.locator('table tbody tr').first().waitFor();
+    await page.getByRole('button', { name: k['rec.play'] }).first().click();
+    await page.locator('audio').waitFor();
+    await shoot(page, 'recordings', lang);
+    await page.getByRole('link', { name: k['nav.admin'] }).click();
+    for (const tab of ['numbers', 'queues', 'users', 'webhooks', 'keys', 'audit']) {
+      await page.getByRole('tab', { name: k['admin.' + tab] }).click();
+      await page.locator('[role=tabpanel] table').waitFor();
+      await shoot(page, 'admin-' + tab, lang);
+    }
+    step('screens in ' + lang);
+  }
+  console.log('wallboard and admin: ok');
+} catch (err) {
+  await failed(page, 'supervisor');
+  throw err;
+} finally {
+  await close(browser);
+}

@@ -1,0 +1,59 @@
+// The events WebSocket: subscribes to topics, hands every event on once in order, and
+// reconnects after a loss with ?since= the last sequence number seen, so nothing is
+// missed; when the server's ring no longer holds that number it says "resync" and the
+// page reloads its state through REST. No polling: this is the only live source.
+import { getToken } from './api.js';
+
+export class Events {
+  constructor(topics, { onEvent, onStatus, onResync }) {
+    this.topics = topics;
+    this.onEvent = onEvent;
+    this.onStatus = onStatus || (() => {});
+    this.onResync = onResync || (() => {});
+    this.seq = null;
+    this.backoff = 500;
+    this.closed = false;
+    this.connect();
+  }
+
+  connect() {
+    if (this.closed) return;
+    const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    let url = proto + '//' + location.host + '/api/v1/events?token=' + encodeURIComponent(getToken());
+    if (this.seq != null) url += '&since=' + this.seq;
+    const ws = (this.ws = new WebSocket(url));
+    ws.onopen = () => ws.send(JSON.stringify({ subscribe: this.topics }));
+    ws.onmessage = (e) => {
+      let m;
+      try {
+        m = JSON.parse(e.data);
+      } catch {
+        return;
+      }
+      if (m.type === 'subscribed') {
+        if (this.seq == null) this.seq = m.data.seq;
+        this.backoff = 500;
+        this.onStatus(true);
+      } else if (m.type === 'resync') {
+        this.seq = m.data.seq;
+        this.onResync();
+      } else if (typeof m.seq === 'number') {
+        if (this.seq != null && m.seq <= this.seq) return;
+        this.seq = m.seq;
+        this.onEvent(m);
+      }
+    };
+    ws.onclose = () => {
+      this.ws = null;
+      this.onStatus(false);
+      if (this.closed) return;
+      setTimeout(() => this.connect(), this.backoff);
+      this.backoff = Math.min(this.backoff * 2, 10000);
+    };
+  }
+
+  close() {
+    this.closed = true;
+    if (this.ws) this.ws.close();
+  }
+}
