@@ -116,9 +116,9 @@ store-pg: build
 # the media-heavy tests again on the epoll fallback: calls with recording, hold, DTMF
 # both ways, in-band DTMF, IVR menus and voicemail, announcements, transcoding refusal,
 # consultation and conference through the mixer (t-api-control), and the baresip
-# end-to-end test with its recording check.
+# end-to-end test with its recording check, and an impaired caller's stream (t-rtp-impaired).
 PROTOCOL_EPOLL ?= t-call- t-dtmf- t-hold t-ivr-inband t-ivr-menu t-ivr-voicemail \
-	t-queue-announce t-queue-spread t-no-common-codec t-api-control t-baresip
+	t-queue-announce t-queue-spread t-no-common-codec t-api-control t-baresip t-rtp-impaired
 
 protocol: build
 	@tests/run-protocol $(BUILD)/centrala
