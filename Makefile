@@ -1,11 +1,16 @@
 # Short wrapper around CMake. See README.md.
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+TSAN_BUILD ?= build-tsan
+# `make fuzz`: seconds of fuzzing per harness; `make test` runs each for FUZZ_SMOKE.
+FUZZ_SECONDS ?= 300
+FUZZ_SMOKE  ?= 15
 JOBS       ?= $(shell nproc)
 CONFIG     ?= examples/demo.yaml
 SOURCES     = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 
-.PHONY: all build install deb deb-test run test unit asan store-pg protocol web deps test-deps bench format format-check clean
+.PHONY: all build install deb deb-test run test unit asan asan-build protocol-asan tsan fuzz fuzz-smoke fuzz-build store-pg protocol web deps test-deps bench format format-check clean
 
 all: build
 
@@ -50,17 +55,58 @@ run: deps build
 	@mkdir -p var/recordings
 	$(BUILD)/centrala serve --config $(CONFIG)
 
-# Everything: formatting, unit tests, the unit tests again under ASan+UBSan, then the
-# protocol and end-to-end tests against the real binary with real peers.
-test: test-deps format-check build unit asan store-pg protocol web
+# Everything: formatting, unit tests, the unit tests again under ASan+UBSan, the fuzz
+# harnesses (seeds replayed, then FUZZ_SMOKE seconds each), the threaded parts under
+# TSan, the store on PostgreSQL, the protocol and end-to-end tests against the real
+# binary with real peers (then a subset against the ASan build), and the web
+# application in a real browser.
+test: test-deps format-check build unit asan fuzz-smoke tsan store-pg protocol protocol-asan web
 
 unit: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
-asan:
+asan: asan-build
+	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS)
+
+asan-build:
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCENTRALA_SANITIZE=ON >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
-	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS)
+
+# Protocol tests against the ASan+UBSan server: calls with media, DTMF, transfers, the
+# IVR, queues, registration and digest, the API, the torture messages. A sanitizer
+# report in the server's log, or a non-zero exit (LeakSanitizer at exit), fails the test
+# (tests/sip/lib.sh, stop_server).
+PROTOCOL_ASAN ?= t-api.sh t-api-control t-call-caller-hangs-up t-call-refer t-call-cancel \
+	t-dtmf-info t-dtmf-rfc4733 t-hold t-ivr-menu t-queue-abandon t-register.sh t-nonce-replay \
+	t-options t-sip-torture
+protocol-asan: asan-build
+	@ASAN_OPTIONS=detect_leaks=1 tests/run-protocol $(ASAN_BUILD)/centrala $(PROTOCOL_ASAN)
+
+# ThreadSanitizer: the unit tests whose modules run threads (media workers, the store's
+# writer and readers, data dips, TTS workers, webhook delivery), then protocol tests that
+# drive the API server and its inbox, the engine's queues and the media workers through
+# the TSan server (a report makes it exit 66: the test fails).
+TSAN_UNIT ?= ^test_(media|store|dip|tts|api|core)
+TSAN_PROTOCOL ?= t-api.sh t-call-caller-hangs-up t-dtmf-rfc4733
+tsan:
+	@cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCENTRALA_TSAN=ON >/dev/null
+	@cmake --build $(TSAN_BUILD) -j $(JOBS)
+	@cd $(TSAN_BUILD) && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+		ctest --output-on-failure -j $(JOBS) -R '$(TSAN_UNIT)'
+	@tests/run-protocol $(TSAN_BUILD)/centrala $(TSAN_PROTOCOL)
+
+# libFuzzer harnesses (fuzz/*.c, clang, ASan+UBSan) in $(FUZZ_BUILD): tests/fuzz/run
+# replays each seed corpus (tests/fuzz/corpus/<harness>/) and fuzzes each harness.
+fuzz-build:
+	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
+		-DCENTRALA_FUZZ=ON >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_all
+
+fuzz: fuzz-build
+	@tests/fuzz/run $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+fuzz-smoke: fuzz-build
+	@tests/fuzz/run $(FUZZ_BUILD) $(FUZZ_SMOKE)
 
 # The store suite again, against a real PostgreSQL server started for the run.
 store-pg: build
@@ -96,4 +142,4 @@ format-check:
 	@clang-format --dry-run --Werror $(SOURCES)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(TSAN_BUILD)

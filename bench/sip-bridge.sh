@@ -18,12 +18,15 @@
 #
 # usage: bench/sip-bridge.sh [RATE_CPS=50] [SECONDS=10] [record|norecord] [HOLD_MS=12000]
 # Environment: CENTRALA_BIN (default build/centrala); ROUTE=user sends the number
-# straight to the agent (no answer, no prompt); PERF=FILE records a CPU profile of the
+# straight to the agent (no answer, no prompt); ROUTE=queue plays the prompt and queues
+# the call for one of AGENTS (default 20) registered agents (longest idle); PERF=FILE records a CPU profile of the
 # server (perf record -g) while the calls run, for `perf report -i FILE`; AFTER=SECONDS
 # (default 40, 0 skips it) is how long the server is watched after the calls end;
 # IO="uring epoll" (default) are the paths, in order (IO=epoll runs one); SYSCALLS=1
 # counts the server's system calls (perf stat, raw_syscalls tracepoint; it adds a little
-# to the server's CPU).
+# to the server's CPU); SAMPLE=SECONDS samples the server's RSS, open files and CPU per
+# call while the calls run and prints their slopes (bench/soak.sh), SOAK_RESULT=FILE
+# writes those figures as "key value" lines.
 set -uo pipefail
 ios=${IO:-uring epoll}
 if [ "$(echo "$ios" | wc -w)" -gt 1 ]; then
@@ -45,7 +48,7 @@ if [ "$(echo "$ios" | wc -w)" -gt 1 ]; then
 				(v["syscalls"] > 0 ? v["syscalls"] : "-"), v["rtp"] }' "$results/$io"
 	done
 	rm -rf "$results"
-	printf 'reproduce: %s%s%s%sbench/sip-bridge.sh %s\n' "${ROUTE:+ROUTE=$ROUTE }" \
+	printf 'reproduce: %s%s%s%s%sbench/sip-bridge.sh %s\n' "${ROUTE:+ROUTE=$ROUTE }" "${AGENTS:+AGENTS=$AGENTS }" \
 		"${IO:+IO=\"$IO\" }" "${SYSCALLS:+SYSCALLS=1 }" "${AFTER:+AFTER=$AFTER }" "$*"
 	exit 0
 fi
@@ -74,11 +77,22 @@ record=true
 sox -q -n -r 8000 -c 1 -e u-law "$work/tone.wav" synth 15 sine 440
 sox -q -n -r 8000 -c 1 -e u-law "$work/agent.wav" synth 15 sine 1000
 sox -q -n -r 8000 -c 1 -b 16 -e signed-integer "$work/hello.wav" synth 1 sine 600
-if [ "${ROUTE:-flow}" = user ]; then
-	target='{number: "300", user: agent}'
-else
-	target='{number: "300", flow: bench}'
-fi
+# The agents: one user for the user and flow routes; AGENTS users (agent1...) in a
+# longest-idle queue on the queue route, all registered to the one answering SIPp.
+nagents=1
+users="      - {username: agent, sip: {user: agent, password: agentpw}}"
+next=agent last="{type: transfer, user: agent}"
+case "${ROUTE:-flow}" in
+user) target='{number: "300", user: agent}' ;;
+queue)
+	nagents=${AGENTS:-20}
+	users=$(for i in $(seq "$nagents"); do
+		printf '      - {username: agent%d, sip: {user: agent%d, password: agentpw}, queues: {bench: 0}, auto_ready: true}\n' "$i" "$i"
+	done)
+	target='{number: "300", flow: bench}' next=queue last="{type: queue, queue: bench}"
+	;;
+*) target='{number: "300", flow: bench}' ;;
+esac
 sed -e "s|\[wav\]|$work/agent.wav|" "$top/bench/sip-bridge-agent.xml" >"$work/agent.xml"
 # SIPp does not expand keys inside <exec>: the WAV path goes into a copy of the scenario.
 sed -e "s|\[wav\]|$work/tone.wav|" -e "s|\[hold\]|$hold|" "$top/bench/sipp/caller.xml" >"$work/caller.xml"
@@ -94,15 +108,17 @@ tenants:
     domain: bench.local
     record: $record
     users:
-      - {username: agent, sip: {user: agent, password: agentpw}}
+$users
+    queues:
+      - {id: bench, strategy: longest-idle, ring_timeout: 10s, wrap_up: 0s}
     numbers:
       - $target
     flows:
       bench:
         start: hello
         nodes:
-          hello: {type: play, prompt: {file: "$work/hello.wav"}, next: agent}
-          agent: {type: transfer, user: agent}
+          hello: {type: play, prompt: {file: "$work/hello.wav"}, next: $next}
+          $next: $last
 YAML
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 "$bin" serve --config "$work/bench.yaml" 2>"$work/server.log" &
@@ -121,10 +137,18 @@ pids+=($!)
 agent_timeout=$!
 sleep 0.3
 agent_sipp=$(pgrep -P "$agent_timeout" sipp | head -n 1)
-sed -e "s|\[agent\]|agent|g" -e "s|\[password\]|agentpw|g" -e "s|\[domain\]|bench.local|g" \
+# One SIPp run registers every agent, the names from an injection file.
+{
+	echo SEQUENTIAL
+	if [ "${ROUTE:-flow}" = queue ]; then names=$(seq -f 'agent%g' "$nagents"); else names=agent; fi
+	# SIPp takes the digest credentials from a field written as its keyword.
+	for n in $names; do echo "$n;[authentication username=$n password=agentpw]"; done
+} >"$work/agents.csv"
+sed -e 's|\[authentication .*\]$|[field1]|' -e "s|\[agent\]|[field0]|g" -e "s|\[domain\]|bench.local|g" \
 	-e "s|\[contact_port\]|$agent_port|g" "$top/bench/sipp/register.xml" >"$work/register.xml"
-timeout 10 sipp 127.0.0.1:$sip_port -sf "$work/register.xml" -i 127.0.0.1 -p 5290 -m 1 \
-	-nostdin >/dev/null 2>&1 || { echo "agent registration failed"; exit 1; }
+timeout $((10 + nagents / 20)) sipp 127.0.0.1:$sip_port -sf "$work/register.xml" -i 127.0.0.1 -p 5290 \
+	-inf "$work/agents.csv" -m "$nagents" -r 100 -nostdin -trace_err -error_file "$work/register.err" \
+	>/dev/null 2>&1 || { echo "agent registration failed: $(tail -n 3 "$work/register.err")"; exit 1; }
 
 clk=$(getconf CLK_TCK)
 # The machine's busy ticks (user nice system irq softirq steal) and its softirq ticks.
@@ -174,12 +198,38 @@ if [ -n "${SYSCALLS:-}" ]; then
 	perf stat -e raw_syscalls:sys_enter -x, -o "$work/syscalls" -p "$server" >/dev/null 2>&1 &
 	sys_pid=$!
 fi
+# SAMPLE=SECONDS (the soak): the server's RSS, open files, CPU ticks and the calls
+# completed so far, every SAMPLE seconds while the calls run.
+fds() { find /proc/"$server"/fd -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
+rss() { awk '/VmRSS/ {print $2}' /proc/"$server"/status; }
+done_calls() {
+	tail -n 1 "$work/stat.csv" 2>/dev/null | awk -F';' -v h="$(head -n 1 "$work/stat.csv" 2>/dev/null)" '
+		BEGIN { n = split(h, c, ";"); for (i = 1; i <= n; i++) k[c[i]] = i }
+		{ print $k["SuccessfulCall(C)"] + $k["FailedCall(C)"] }'
+}
+fds0=$(fds)
+sampler_pid=
+if [ -n "${SAMPLE:-}" ]; then
+	(
+		while kill -0 "$server" 2>/dev/null; do
+			printf '%s %s %s %s %s\n' "$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN {printf "%.0f", b - a}')" \
+				"$(rss)" "$(fds)" "$(awk '{print $14 + $15}' /proc/"$server"/stat)" "$(done_calls)"
+			sleep "$SAMPLE"
+		done
+	) >"$work/samples" &
+	sampler_pid=$!
+fi
 timeout $((secs + hold / 1000 + 60)) sipp 127.0.0.1:$sip_port -sf "$work/caller.xml" \
 	-i 127.0.0.1 -p $caller_port -mi 127.0.0.1 -mp 50000 -r "$rate" -m "$total" -l 100000 -max_socket 4096 \
 	-s 300 -key domain bench.local \
 	-rtp_threadtasks 300 -nostdin -trace_stat -stf "$work/stat.csv" -fd 1 -trace_err \
 	-error_file "$work/caller.err" >/dev/null 2>&1
 set -e
+if [ -n "$sampler_pid" ]; then
+	kill "$sampler_pid" 2>/dev/null || true
+	wait "$sampler_pid" 2>/dev/null || true
+fi
+fds_end=$(fds) rss_end=$(rss)
 end=$(date +%s.%N)
 cpu1=$(awk '{print $14+$15}' /proc/$server/stat)
 busy1=$(machine_busy)
@@ -198,6 +248,7 @@ uin1=$(udp_stat InDatagrams)
 a0=$(cpu_ns) ae0=$(engine_ns) at0=$(date +%s.%N)
 sleep "$after"
 a1=$(cpu_ns) ae1=$(engine_ns) at1=$(date +%s.%N)
+fds_after=$(fds) rss_after=$(rss)
 after_ns=$(awk -v d=$((a1 - a0)) -v r="$idle_rate" -v a="$at0" -v b="$at1" 'BEGIN {printf "%.0f", d - r * (b - a)}')
 after_engine_ns=$(awk -v d=$((ae1 - ae0)) -v r="$idle_erate" -v a="$at0" -v b="$at1" 'BEGIN {printf "%.0f", d - r * (b - a)}')
 # A column of SIPp's statistics by name: its last value, or its maximum with "max".
@@ -263,5 +314,31 @@ if [ -n "${RESULT:-}" ]; then
 			calls, f, c / n, media / n, (m - g) / n, so / n, sy / n, d / n }' \
 		"$work/threads0" "$work/threads1" >"$RESULT"
 fi
-printf 'reproduce: %s%s%sbench/sip-bridge.sh %s %s %s %s\n' "${ROUTE:+ROUTE=$ROUTE }" "IO=$io " \
+if [ -n "${SAMPLE:-}" ]; then
+	# Steady state starts once the first calls ended and their transactions were freed
+	# (32 s after, and the stack's other timers: 60 s is where RSS stops its climb), and
+	# ends with the last call placed; the slopes are least squares over those samples.
+	warm=$((hold / 1000 + 60))
+	printf '  soak: samples every %s s (steady from %s s)\n' "$SAMPLE" "$warm"
+	printf '    %6s %9s %6s %7s %16s\n' t_s RSS_MiB fds calls "CPU ms per call"
+	awk -v clk="$clk" 'NR > 1 && $5 > c { cpu = ($4 - t) * 1000 / clk / ($5 - c) }
+		{ printf "    %6d %9.1f %6d %7d %16s\n", $1, $2 / 1024, $3, $5, (NR > 1 && $5 > c) ? sprintf("%.2f", cpu) : "-"
+		  t = $4; c = $5 }' "$work/samples"
+	awk -v warm="$warm" -v secs="$secs" -v clk="$clk" -v fi="$fds0" -v fe="$fds_end" -v fa="$fds_after" \
+		-v ri="$rss0" -v re="$rss_end" -v ra="$rss_after" -v f="$failed" -v after="${after}s" '
+		function slope(k,   i, sx, sy, sxx, sxy) { for (i = 1; i <= n; i++) { sx += x[i]; sy += y[k, i]; sxx += x[i] * x[i]; sxy += x[i] * y[k, i] }
+			return n > 1 && n * sxx != sx * sx ? (n * sxy - sx * sy) / (n * sxx - sx * sx) : 0 }
+		NR > 1 && $5 > c && $1 >= warm && $1 <= secs { n++; x[n] = $1 / 60; y["rss", n] = $2; y["fds", n] = $3
+			y["cpu", n] = ($4 - t) * 1000 / clk / ($5 - c); if (n == 1) r1 = $2 }
+		{ t = $4; c = $5 }
+		END { printf "    slopes per minute of steady state: RSS %+.1f KiB, open files %+.2f, CPU per call %+.3f ms (%d samples)\n",
+			slope("rss"), slope("fds"), slope("cpu"), n
+		      printf "    open files: idle %d, at the last call %d, %s later %d; RSS KiB: idle %d, first steady %d, at the last call %d, after %d\n",
+			fi, fe, after, fa, ri, r1, re, ra
+		      if (ENVIRON["SOAK_RESULT"] != "")
+			printf "failed %d\nsamples %d\nfds_idle %d\nfds_after %d\nrss_first %d\nrss_end %d\nrss_slope_kib_min %.1f\nfds_slope_min %.2f\n",
+				f, n, fi, fa, r1, re, slope("rss"), slope("fds") > ENVIRON["SOAK_RESULT"] }' \
+		"$work/samples"
+fi
+printf 'reproduce: %s%s%s%s%sbench/sip-bridge.sh %s %s %s %s\n' "${ROUTE:+ROUTE=$ROUTE }" "${AGENTS:+AGENTS=$AGENTS }" "${SAMPLE:+SAMPLE=$SAMPLE }" "IO=$io " \
 	"$([ "$after" = 40 ] || echo "AFTER=$after ")" "$rate" "$secs" "$mode" "$hold"

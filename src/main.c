@@ -1,10 +1,12 @@
 /*
  * centrala's command line: serve, check, simulate, erlang, export, backup, restore, hold,
- * version. Each command lives in its module; this file only dispatches and prints usage.
+ * migrate, recording, hash-password, version. Each command lives in its module; this file
+ * only dispatches and prints usage.
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "core/crec.h"
 #include "engine/engine.h"
 #include "report/report.h"
 #include "store/store.h"
@@ -23,9 +25,13 @@ static const char usage[] =
     "  hold --config FILE --tenant ID [--release] INTERACTION...\n"
     "                             legal hold: retention keeps these interactions\n"
     "  migrate --config FILE      bring the store's schema to this build's version\n"
+    "  recording keygen           print a new key for recording_encryption.key_file\n"
+    "  recording decrypt (--config FILE --tenant ID | --key-file FILE) IN [OUT]\n"
+    "                             write the WAV an encrypted recording holds\n"
     "  simulate SCENARIO.yaml     simulate a day of traffic on the real routing code\n"
     "  erlang --rate 720/h --aht 240s --answer-within 15s [--agents N] [--target 0.8]\n"
     "                             Erlang C staffing figures as JSON\n"
+    "  hash-password              read a password, print its Argon2id hash (operators)\n"
     "  version                    print the version\n";
 
 int main(int argc, char **argv)
@@ -56,6 +62,10 @@ int main(int argc, char **argv)
 		return store_hold_cli(argc - 1, argv + 1);
 	if (!strcmp(cmd, "migrate"))
 		return store_migrate_cli(argc - 1, argv + 1);
+	if (!strcmp(cmd, "recording"))
+		return crec_cli(argc - 1, argv + 1);
+	if (!strcmp(cmd, "hash-password"))
+		return store_hash_password_cli(argc - 1, argv + 1);
 	if (!strcmp(cmd, "serve"))
 		return engine_serve_cli(argc - 1, argv + 1);
 	fprintf(stderr, "centrala: unknown command \"%s\"\n\n%s", cmd, usage);

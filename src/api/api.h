@@ -41,6 +41,9 @@ enum api_role {
 	API_ROLE_SUPERVISOR = 1 << 1,
 	API_ROLE_ADMIN = 1 << 2,
 	API_ROLE_QA = 1 << 3,
+	/* An operator of the service (the file's `operators`): admin, supervisor and qa in
+	 * the tenant each request names (?tenant=). */
+	API_ROLE_OPERATOR = 1 << 4,
 };
 
 /* What the engine is asked to do. Arguments are in api_cmd.args (a JSON object). */
@@ -61,6 +64,15 @@ enum api_op {
 	API_OP_NUMBERS_LIST,	 /* the tenant's numbers, the file's and the API's */
 	API_OP_NUMBER_PUT,    /* obj: a struct cfg fragment (tenants[0].numbers[0]); args {body} */
 	API_OP_NUMBER_DELETE, /* target: the number */
+	API_OP_QUEUE_PUT,     /* obj: a struct cfg fragment (tenants[0].queues[0]); args {body} */
+	API_OP_QUEUE_DELETE,  /* target: the queue's id */
+	API_OP_USERS_LIST,    /* the tenant's users, the file's and the API's (no secrets) */
+	API_OP_USER_GET,      /* target: the username */
+	API_OP_USER_PUT,      /* obj: a struct cfg fragment (tenants[0].users[0]); args {body} */
+	API_OP_USER_DELETE,   /* target: the username */
+	API_OP_CODES_LIST,    /* args {kind: "reason_codes" | "dispositions"} */
+	API_OP_CODE_PUT,      /* target: the code; args {kind, body} */
+	API_OP_CODE_DELETE,   /* target: the code; args {kind} */
 	API_OP_METRICS,	      /* the Prometheus text of every tenant */
 };
 

@@ -21,6 +21,8 @@ struct ws_client;
 enum api_method { M_GET, M_POST, M_PUT, M_PATCH, M_DELETE, M_OTHER };
 
 /* A reply on its way from the engine or a worker to the service thread. */
+struct crec_reader;
+
 struct api_resp {
 	uint64_t req;
 	int status;
@@ -40,6 +42,7 @@ struct api_resp {
 	bool file;
 	int fd;
 	uint64_t file_off, file_len;
+	struct crec_reader *sealed; /* instead of fd: an encrypted recording, decrypted */
 	char *extra;
 	/* Run on the service thread when the reply arrives, even when its client has gone
 	 * (the API key cache follows the store this way); it owns and frees `arg`. */
@@ -81,6 +84,7 @@ struct api_conn {
 	 * this structure meanwhile. */
 	bool file_open;
 	int file_fd;
+	struct crec_reader *file_sealed; /* reads of an encrypted recording go through it */
 	uint64_t file_off, file_left;
 	unsigned char *file_buf;
 };
@@ -109,7 +113,7 @@ struct api {
 	struct lws_vhost *vh;
 	unsigned port;
 	pthread_t thread;
-	volatile int stop;
+	_Atomic int stop; /* set by api_destroy, read by the service thread */
 	/* Inbox: replies and events from other threads. The lock protects the two lists
 	 * and nothing else. */
 	pthread_mutex_t lock;
@@ -132,9 +136,9 @@ struct api {
 	struct api_workers *w;
 	struct api_hooks *hooks; /* webhook.c */
 	struct api_keys *keys;	 /* apikey.c: service thread only */
-	/* Counters (atomics). */
-	uint64_t n_requests, n_events, n_events_dropped, n_ws_dropped_slow;
-	unsigned n_ws, n_sessions;
+	/* Counters, read by other threads (api_stats_get). */
+	_Atomic uint64_t n_requests, n_events, n_events_dropped, n_ws_dropped_slow;
+	_Atomic unsigned n_ws, n_sessions;
 	/* Scratch for responses. */
 	unsigned char *out;
 	size_t out_cap;
@@ -253,6 +257,26 @@ void api__job_init(struct api_job *j, const struct api_conn *conn, enum api_job_
 void api__job_pending(struct api *a, const struct api_job *j);
 
 /* contacts.c: route handlers (service thread) and the jobs (workers) */
+/* The names of a session's roles (enum api_role bits), as a JSON array. */
+json_t *api__roles_json(uint32_t roles);
+
+/* objects.c: configuration objects written through the API */
+void api__h_number_create(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_number_put(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_number_delete(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_queue_create(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_queue_put(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_queue_delete(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_users(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_codes(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_code_create(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_code_put(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_code_delete(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_user_get(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_user_create(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_user_put(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_user_delete(struct api_conn *conn, struct api_session *s, const char *target);
+
 void api__h_contacts(struct api_conn *conn, struct api_session *s, const char *target);
 void api__h_contact_create(struct api_conn *conn, struct api_session *s, const char *target);
 void api__h_contact_get(struct api_conn *conn, struct api_session *s, const char *target);

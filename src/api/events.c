@@ -254,7 +254,8 @@ int api__ws_open(struct api_conn *conn, struct api_session *s)
 	struct ws_client *c;
 	char buf[32];
 
-	if (!s || !api__rate_ok(a, s))
+	/* An operator's token names no tenant: it has no events socket. */
+	if (!s || (s->roles & API_ROLE_OPERATOR) || !api__rate_ok(a, s))
 		return EACCES;
 	if (atomic_load(&a->n_ws) >= DEF(a->c.ws_max, 20000) || s->nws >= DEF(a->c.ws_per_token, 8))
 		return EBUSY;

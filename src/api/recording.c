@@ -7,7 +7,9 @@
  * directory under the tenant's folder (the path in the record is never trusted), and
  * writes the audit entry; the service thread then streams the open file in chunks as
  * the socket drains (lws_serve_http_file has no ranges in this build of
- * libwebsockets), so memory per download stays one chunk.
+ * libwebsockets), so memory per download stays one chunk. A recording encrypted at rest
+ * (core/crec.h) is decrypted record by record as it streams, with the tenant's key: the
+ * client gets the WAV, and ranges count in the WAV's bytes.
  */
 #include "api/api_int.h"
 
@@ -21,6 +23,7 @@
 #include <unistd.h>
 
 #include "core/config.h"
+#include "core/crec.h"
 #include "core/log.h"
 #include "store/store.h"
 
@@ -152,8 +155,9 @@ void api__recording_run(struct api *a, struct store_db *db, const struct api_job
 	const char *dir = a->c.cfg ? a->c.cfg->recordings : NULL;
 	const char *range = json_string_value(json_object_get(j->args, "range"));
 	struct api_resp *r = NULL;
+	struct crec_reader *sealed = NULL;
 	struct stat st;
-	uint64_t first = 0, last = 0;
+	uint64_t first = 0, last = 0, size;
 	char detail[96], extra[160];
 	int fd = -1, err, rc;
 
@@ -186,6 +190,24 @@ void api__recording_run(struct api *a, struct store_db *db, const struct api_job
 		api_reply_error(a, j->req, 404, "not_found", "the interaction has no recording");
 		goto out;
 	}
+	size = (uint64_t)st.st_size;
+	if (crec_is_sealed_fd(fd)) {
+		const struct cfg_tenant *ct = cfg_tenant_find(a->c.cfg, j->tenant);
+
+		err =
+		    ct && ct->rec_encrypt ? crec_reader_open_fd(fd, ct->rec_key, &sealed) : ENOKEY;
+		if (err != ENOKEY)
+			fd = -1; /* the reader's now, also on error */
+		if (err) {
+			log_error("api",
+				  "tenant=%s event=recording_unreadable interaction=%s err=%s",
+				  j->tenant, j->target, strerror(err));
+			api_reply_error(a, j->req, 500, "recording_unreadable",
+					"the recording cannot be decrypted");
+			goto out;
+		}
+		size = crec_reader_size(sealed);
+	}
 	if (!(r = calloc(1, sizeof(*r)))) {
 		api_reply_error(a, j->req, 503, "busy", "out of memory");
 		goto out;
@@ -193,7 +215,7 @@ void api__recording_run(struct api *a, struct store_db *db, const struct api_job
 	r->req = j->req;
 	r->file = true;
 	r->fd = -1;
-	rc = api__range_parse(range, (uint64_t)st.st_size, &first, &last);
+	rc = api__range_parse(range, size, &first, &last);
 	if (rc == ERANGE) {
 		json_t *e = api__error_json("range_not_satisfiable",
 					    "the range starts past the end of the recording", NULL);
@@ -203,28 +225,29 @@ void api__recording_run(struct api *a, struct store_db *db, const struct api_job
 		r->len = r->body ? strlen(r->body) : 0;
 		json_decref(e);
 		snprintf(extra, sizeof(extra), "Content-Range: bytes */%llu\r\n",
-			 (unsigned long long)st.st_size);
+			 (unsigned long long)size);
 		snprintf(detail, sizeof(detail), "unsatisfiable %.64s", range);
 	} else {
 		r->ctype = "audio/wav";
 		r->fd = fd;
 		fd = -1;
+		r->sealed = sealed;
+		sealed = NULL;
 		if (rc == 0) {
 			r->status = 206;
 			r->file_off = first;
 			r->file_len = last - first + 1;
 			snprintf(extra, sizeof(extra), "Content-Range: bytes %llu-%llu/%llu\r\n",
 				 (unsigned long long)first, (unsigned long long)last,
-				 (unsigned long long)st.st_size);
+				 (unsigned long long)size);
 			snprintf(detail, sizeof(detail), "bytes %llu-%llu/%llu",
 				 (unsigned long long)first, (unsigned long long)last,
-				 (unsigned long long)st.st_size);
+				 (unsigned long long)size);
 		} else {
 			r->status = 200;
-			r->file_len = (uint64_t)st.st_size;
+			r->file_len = size;
 			extra[0] = '\0';
-			snprintf(detail, sizeof(detail), "whole %llu",
-				 (unsigned long long)st.st_size);
+			snprintf(detail, sizeof(detail), "whole %llu", (unsigned long long)size);
 		}
 	}
 	if (!(r->extra = strdup(extra))) {
@@ -239,6 +262,7 @@ void api__recording_run(struct api *a, struct store_db *db, const struct api_job
 out:
 	if (fd >= 0)
 		close(fd);
+	crec_reader_free(sealed);
 	free(f.path);
 }
 
@@ -249,14 +273,25 @@ static const char *reason(int status)
 	return status == 206 ? "Partial Content" : status == 416 ? "Range Not Satisfiable" : "OK";
 }
 
+/* Reads n bytes of the download at its offset: from the file, or decrypted. */
+static bool file_read(struct api_conn *conn, unsigned char *buf, size_t n)
+{
+	ssize_t got;
+
+	if (!n)
+		return true;
+	if (conn->file_sealed)
+		return crec_read(conn->file_sealed, conn->file_off, buf, n) == 0;
+	got = pread(conn->file_fd, buf, n, (off_t)conn->file_off);
+	return got >= 0 && (size_t)got == n;
+}
+
 /* Writes up to one chunk of the open file; ends the transaction after the last. */
 int api__file_more(struct api_conn *conn)
 {
 	size_t n = conn->file_left > CHUNK ? CHUNK : (size_t)conn->file_left;
-	ssize_t got =
-	    n ? pread(conn->file_fd, conn->file_buf + LWS_PRE, n, (off_t)conn->file_off) : 0;
 
-	if (got < 0 || (size_t)got != n) {
+	if (!file_read(conn, conn->file_buf + LWS_PRE, n)) {
 		/* The file shrank or failed under us: the client sees a short body. */
 		log_error("api", "event=recording_read_failed path=%s", conn->path);
 		return -1;
@@ -275,8 +310,10 @@ int api__file_more(struct api_conn *conn)
 
 void api__file_close(struct api_conn *conn)
 {
-	if (conn->file_open)
+	if (conn->file_open && conn->file_fd >= 0)
 		close(conn->file_fd);
+	crec_reader_free(conn->file_sealed);
+	conn->file_sealed = NULL;
 	conn->file_open = false;
 	conn->file_fd = -1;
 	conn->file_left = 0;
@@ -289,7 +326,6 @@ int api__file_start(struct api_conn *conn, struct api_resp *r)
 	char head[512];
 	int hl;
 	size_t total, n;
-	ssize_t got;
 
 	hl = snprintf(head, sizeof(head),
 		      "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %llu\r\n"
@@ -308,15 +344,14 @@ int api__file_start(struct api_conn *conn, struct api_resp *r)
 		memcpy(conn->file_buf + LWS_PRE + hl, r->body, r->len);
 	conn->file_fd = r->fd;
 	r->fd = -1;
-	conn->file_open = conn->file_fd >= 0;
+	conn->file_sealed = r->sealed;
+	r->sealed = NULL;
+	conn->file_open = conn->file_fd >= 0 || conn->file_sealed;
 	conn->file_off = r->file_off;
 	conn->file_left = conn->file_open ? r->file_len : 0;
 	/* The headers and the first chunk in one write (see FIELD-NOTES: pipelining). */
 	n = conn->file_left > CHUNK ? CHUNK : (size_t)conn->file_left;
-	got = n ? pread(conn->file_fd, conn->file_buf + LWS_PRE + hl + r->len, n,
-			(off_t)conn->file_off)
-		: 0;
-	if (got < 0 || (size_t)got != n)
+	if (!file_read(conn, conn->file_buf + LWS_PRE + hl + r->len, n))
 		return -1;
 	if (lws_write(conn->wsi, conn->file_buf + LWS_PRE, (size_t)hl + r->len + n,
 		      LWS_WRITE_HTTP_HEADERS) < 0)

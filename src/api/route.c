@@ -53,12 +53,13 @@ static void h_login(struct api_conn *conn, struct api_session *s, const char *ta
 
 	if (!b)
 		return;
-	if (!api__fields(conn, b, fields) || !api__str(conn, b, "tenant", true, &t) ||
+	/* Without a tenant: an operator of the service (the file's `operators`). */
+	if (!api__fields(conn, b, fields) || !api__str(conn, b, "tenant", false, &t) ||
 	    !api__str(conn, b, "username", true, &u) || !api__str(conn, b, "password", true, &p)) {
 		json_decref(b);
 		return;
 	}
-	if (api__login_blocked(conn->a, conn->peer, t, u)) {
+	if (api__login_blocked(conn->a, conn->peer, t ? t : "*", u)) {
 		json_decref(b);
 		api__respond_error(conn, 429, "blocked", "too many failed logins; try again later",
 				   NULL);
@@ -76,12 +77,12 @@ static void h_logout(struct api_conn *conn, struct api_session *s, const char *t
 	api__respond(conn, 204, NULL);
 }
 
-static json_t *roles_json(uint32_t roles)
+json_t *api__roles_json(uint32_t roles)
 {
-	static const char *const names[] = {"agent", "supervisor", "admin", "qa"};
+	static const char *const names[] = {"agent", "supervisor", "admin", "qa", "operator"};
 	json_t *a = json_array();
 
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 5; i++)
 		if (roles & (1u << i))
 			json_array_append_new(a, json_string(names[i]));
 	return a;
@@ -106,13 +107,28 @@ static void h_me(struct api_conn *conn, struct api_session *s, const char *targe
 
 	api__respond(conn, 200,
 		     json_pack("{s:s, s:s, s:o, s:s?, s:s?, s:s?, s:s?, s:o, s:o}", "tenant",
-			       s->tenant, "username", s->user, "roles", roles_json(s->roles),
+			       s->tenant, "username", s->user, "roles", api__roles_json(s->roles),
 			       "name", u ? u->name : NULL, "language", u ? u->language : NULL,
 			       "tenant_timezone", t ? t->timezone : NULL, "tenant_language",
 			       t ? t->language : NULL, "reason_codes",
 			       t ? str_array(t->reason_codes, t->nreason_codes) : json_array(),
 			       "dispositions",
 			       t ? str_array(t->dispositions, t->ndispositions) : json_array()));
+}
+
+/* GET /api/v1/tenants: the operator's choice. */
+static void h_tenants(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	const struct cfg *cfg = conn->a->c.cfg;
+	json_t *items = json_array();
+
+	for (size_t i = 0; i < cfg->ntenants; i++) {
+		const struct cfg_tenant *t = &cfg->tenants[i];
+		json_array_append_new(items, json_pack("{s:s, s:s, s:s}", "id", t->id, "name",
+						       t->name ? t->name : t->id, "domain",
+						       t->domain ? t->domain : t->id));
+	}
+	api__respond(conn, 200, json_pack("{s:o, s:n}", "items", items, "next"));
 }
 
 /* ---- the engine's live state and commands ---- */
@@ -354,18 +370,6 @@ bad:
 	json_decref(b);
 }
 
-static bool disposition_known(const struct cfg *cfg, const char *tenant, const char *code)
-{
-	const struct cfg_tenant *t = cfg_tenant_find(cfg, tenant);
-
-	if (!t || !t->ndispositions)
-		return true; /* the tenant keeps no list: any code */
-	for (size_t i = 0; i < t->ndispositions; i++)
-		if (!strcmp(t->dispositions[i], code))
-			return true;
-	return false;
-}
-
 /* Parses and checks a disposition body; NULL after responding 400. */
 static json_t *disposition_body(struct api_conn *conn)
 {
@@ -385,12 +389,8 @@ static json_t *disposition_body(struct api_conn *conn)
 		api__respond_error(conn, 400, "invalid_field", "code is at most 31 bytes", "code");
 		return NULL;
 	}
-	if (!disposition_known(conn->a->c.cfg, conn->tenant, code)) {
-		json_decref(b);
-		api__respond_error(conn, 400, "invalid_field",
-				   "code is not one of the tenant's dispositions", "code");
-		return NULL;
-	}
+	/* Whether the tenant has the code is the engine's to say (the file's and the
+	 * API's dispositions). */
 	return b;
 }
 
@@ -424,92 +424,6 @@ void api__disposition_stored(struct api_conn *conn)
 static void h_numbers(struct api_conn *conn, struct api_session *s, const char *target)
 {
 	api__engine(conn, s, API_OP_NUMBERS_LIST, NULL, NULL);
-}
-
-/* The file's definition of `number` in the caller's tenant, or NULL. */
-static const struct cfg_number *file_number(struct api_conn *conn, const char *number)
-{
-	const struct cfg_tenant *t = cfg_tenant_find(conn->a->c.cfg, conn->tenant);
-
-	for (size_t i = 0; t && i < t->nnumbers; i++)
-		if (!strcmp(t->numbers[i].number, number))
-			return &t->numbers[i];
-	return NULL;
-}
-
-/* POST /numbers and PUT /numbers/{number}: the body is parsed by the configuration's
- * own parser (the provisioning field names, the same checks and messages); references
- * and ownership are the engine's to check against what runs. */
-static void number_write(struct api_conn *conn, struct api_session *s, const char *path_number)
-{
-	json_t *b = api__body(conn), *num;
-	const struct cfg_number *fn;
-	struct cfg *c = NULL;
-	char *text = NULL, msg[256];
-	const char *number;
-
-	if (!b)
-		return;
-	num = json_object_get(b, "number");
-	if (path_number && !num)
-		json_object_set_new(b, "number", json_string(path_number));
-	number = json_string_value(json_object_get(b, "number"));
-	if (!number || !dialable(number) || (path_number && strcmp(number, path_number))) {
-		api__respond_error(conn, 400, "invalid_field",
-				   path_number ? "number must be the one in the path"
-					       : "number is required: digits with an optional +",
-				   "number");
-		goto out;
-	}
-	if ((fn = file_number(conn, number))) {
-		snprintf(msg, sizeof(msg),
-			 "number %s is defined in the configuration file (line %d); change it "
-			 "there",
-			 number, fn->line);
-		api__respond_error(conn, 409, "owned_by_file", msg, "number");
-		goto out;
-	}
-	/* Compact JSON has no raw newline: it stays one YAML flow node. */
-	if (!(text = json_dumps(b, JSON_COMPACT)) ||
-	    cfg_load_fragment(conn->tenant, "numbers", text, &c)) {
-		api__respond_error(conn, 503, "busy", "out of memory", NULL);
-		goto out;
-	}
-	if (cfg_error_count(c)) {
-		const char *e = cfg_error_at(c, 0), *p = strstr(e, "numbers[0]");
-		char field[64] = "";
-		if (p && p[10] == '.')
-			sscanf(p + 11, "%63[^:]", field);
-		snprintf(msg, sizeof(msg), "%s", p ? (p[10] == '.' ? p + 11 : p + 12) : e);
-		api__respond_error(conn, 400, "invalid_field", msg, field[0] ? field : NULL);
-		cfg_free(c);
-		goto out;
-	}
-	api__engine_obj(conn, s, API_OP_NUMBER_PUT, number, json_pack("{s:s}", "body", text), c);
-out:
-	free(text);
-	json_decref(b);
-}
-
-static void h_number_create(struct api_conn *conn, struct api_session *s, const char *target)
-{
-	number_write(conn, s, NULL);
-}
-
-static void h_number_put(struct api_conn *conn, struct api_session *s, const char *target)
-{
-	number_write(conn, s, target);
-}
-
-static void h_number_delete(struct api_conn *conn, struct api_session *s, const char *target)
-{
-	if (file_number(conn, target)) {
-		api__respond_error(
-		    conn, 409, "owned_by_file",
-		    "the number is defined in the configuration file; change it there", "number");
-		return;
-	}
-	api__engine(conn, s, API_OP_NUMBER_DELETE, target, NULL);
 }
 
 /* ---- history, on the workers ---- */
@@ -660,6 +574,7 @@ static const struct route routes[] = {
     {M_POST, "/api/v1/login", 0, h_login},
     {M_POST, "/api/v1/logout", ANY, h_logout},
     {M_GET, "/api/v1/me", ANY, h_me},
+    {M_GET, "/api/v1/tenants", API_ROLE_OPERATOR, h_tenants},
     {M_GET, "/api/v1/agents/me", API_ROLE_AGENT | SUP, h_agent_me},
     {M_PUT, "/api/v1/agents/me/state", API_ROLE_AGENT | SUP, h_my_state},
     {M_POST, "/api/v1/agents/me/wrapup/end", API_ROLE_AGENT | SUP, h_wrapup_end},
@@ -670,6 +585,9 @@ static const struct route routes[] = {
     {M_GET, "/api/v1/agents/*/states", ANY, h_agent_states},
     {M_GET, "/api/v1/queues", API_ROLE_AGENT | SUP, h_queues},
     {M_GET, "/api/v1/queues/*", API_ROLE_AGENT | SUP, h_queue},
+    {M_POST, "/api/v1/queues", API_ROLE_ADMIN, api__h_queue_create},
+    {M_PUT, "/api/v1/queues/*", API_ROLE_ADMIN, api__h_queue_put},
+    {M_DELETE, "/api/v1/queues/*", API_ROLE_ADMIN, api__h_queue_delete},
     {M_GET, "/api/v1/calls", SUP, h_calls},
     {M_POST, "/api/v1/calls", API_ROLE_AGENT | SUP, h_dial},
     {M_POST, "/api/v1/calls/*/hangup", API_ROLE_AGENT | SUP, h_hangup},
@@ -688,10 +606,23 @@ static const struct route routes[] = {
     {M_GET, "/api/v1/interactions/*", ANY, h_interaction},
     {M_PUT, "/api/v1/interactions/*/disposition", API_ROLE_AGENT | SUP, h_disposition},
     {M_GET, "/api/v1/audit", API_ROLE_ADMIN, h_audit},
+    {M_GET, "/api/v1/users", SUP, api__h_users},
+    {M_POST, "/api/v1/users", API_ROLE_ADMIN, api__h_user_create},
+    {M_GET, "/api/v1/users/*", SUP, api__h_user_get},
+    {M_PUT, "/api/v1/users/*", API_ROLE_ADMIN, api__h_user_put},
+    {M_DELETE, "/api/v1/users/*", API_ROLE_ADMIN, api__h_user_delete},
+    {M_GET, "/api/v1/reason-codes", ANY, api__h_codes},
+    {M_POST, "/api/v1/reason-codes", API_ROLE_ADMIN, api__h_code_create},
+    {M_PUT, "/api/v1/reason-codes/*", API_ROLE_ADMIN, api__h_code_put},
+    {M_DELETE, "/api/v1/reason-codes/*", API_ROLE_ADMIN, api__h_code_delete},
+    {M_GET, "/api/v1/dispositions", ANY, api__h_codes},
+    {M_POST, "/api/v1/dispositions", API_ROLE_ADMIN, api__h_code_create},
+    {M_PUT, "/api/v1/dispositions/*", API_ROLE_ADMIN, api__h_code_put},
+    {M_DELETE, "/api/v1/dispositions/*", API_ROLE_ADMIN, api__h_code_delete},
     {M_GET, "/api/v1/numbers", SUP, h_numbers},
-    {M_POST, "/api/v1/numbers", API_ROLE_ADMIN, h_number_create},
-    {M_PUT, "/api/v1/numbers/*", API_ROLE_ADMIN, h_number_put},
-    {M_DELETE, "/api/v1/numbers/*", API_ROLE_ADMIN, h_number_delete},
+    {M_POST, "/api/v1/numbers", API_ROLE_ADMIN, api__h_number_create},
+    {M_PUT, "/api/v1/numbers/*", API_ROLE_ADMIN, api__h_number_put},
+    {M_DELETE, "/api/v1/numbers/*", API_ROLE_ADMIN, api__h_number_delete},
     {M_GET, "/api/v1/contacts", ANY, api__h_contacts},
     {M_POST, "/api/v1/contacts", API_ROLE_AGENT | SUP, api__h_contact_create},
     {M_GET, "/api/v1/contacts/*", ANY, api__h_contact_get},
@@ -731,8 +662,38 @@ static bool match(const char *pattern, const char *path, char *target, size_t ts
 	return !*pattern && !*path;
 }
 
+/* The operator's tenant for this request (?tenant=): *s becomes a copy scoped to it.
+ * False after responding (no tenant where one is needed, or no such tenant). */
+static bool operator_scope(struct api_conn *conn, const struct route *r, struct api_session **s,
+			   struct api_session *scoped)
+{
+	char t[40];
+
+	if (r->h == h_logout)
+		return true; /* drops the session itself, whatever tenant is named */
+	if (!api__query(conn, "tenant", t, sizeof(t))) {
+		if (r->h == h_me || r->h == h_logout || r->h == h_tenants)
+			return true;
+		api__respond_error(conn, 400, "tenant_required",
+				   "an operator names the tenant of each request (?tenant=ID)",
+				   "tenant");
+		return false;
+	}
+	if (!cfg_tenant_find(conn->a->c.cfg, t)) {
+		api__respond_error(conn, 404, "not_found", "no such tenant", "tenant");
+		return false;
+	}
+	*scoped = **s;
+	scoped->ws = NULL;
+	scoped->next = NULL;
+	snprintf(scoped->tenant, sizeof(scoped->tenant), "%s", t);
+	*s = scoped;
+	return true;
+}
+
 void api__route(struct api_conn *conn)
 {
+	struct api_session scoped;
 	char target[64];
 	bool path_known = false;
 	struct api_session *s;
@@ -761,6 +722,10 @@ void api__route(struct api_conn *conn)
 			api__respond_error(conn, 429, "rate_limited", "too many requests", NULL);
 			return;
 		}
+		/* An operator works in the tenant the request names, as that tenant's
+		 * admin, supervisor and qa; nothing else ever crosses tenants. */
+		if ((s->roles & API_ROLE_OPERATOR) && !operator_scope(conn, r, &s, &scoped))
+			return;
 		snprintf(conn->tenant, sizeof(conn->tenant), "%s", s->tenant);
 		snprintf(conn->user, sizeof(conn->user), "%s", s->user);
 		conn->roles = s->roles;

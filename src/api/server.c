@@ -19,6 +19,7 @@
 
 #include "core/clock.h"
 #include "core/config.h"
+#include "core/crec.h"
 #include "core/log.h"
 #include "core/mq.h"
 
@@ -52,6 +53,7 @@ void api__resp_free(struct api_resp *r)
 {
 	if (r->file && r->fd >= 0)
 		close(r->fd);
+	crec_reader_free(r->sealed);
 	free(r->extra);
 	free(r->store_body);
 	free(r->body);
@@ -265,13 +267,7 @@ static void inbox_drain(struct api *a)
 			} else {
 				json_t *j = json_pack("{s:s, s:s, s:s, s:o}", "token", tok,
 						      "tenant", r->tenant, "username", r->user,
-						      "roles", json_array());
-				json_t *roles = json_object_get(j, "roles");
-				static const char *const names[] = {"agent", "supervisor", "admin",
-								    "qa"};
-				for (int i = 0; i < 4; i++)
-					if (r->roles & (1u << i))
-						json_array_append_new(roles, json_string(names[i]));
+						      "roles", api__roles_json(r->roles));
 				r->body = json_dumps(j, JSON_COMPACT);
 				json_decref(j);
 				sodium_memzero(tok, sizeof(tok));

@@ -76,10 +76,26 @@ static void do_login(struct api_workers *w, struct store_db *db, const struct ap
 	const char *tenant = json_string_value(json_object_get(j->args, "tenant"));
 	const char *user = json_string_value(json_object_get(j->args, "username"));
 	const char *pass = json_string_value(json_object_get(j->args, "password"));
-	const struct cfg_tenant *ct = cfg_tenant_find(a->c.cfg, tenant);
+	const struct cfg_tenant *ct = tenant ? cfg_tenant_find(a->c.cfg, tenant) : NULL;
 	const struct cfg_user *cu = ct ? cfg_user_find(ct, user) : NULL;
-	int err = cu ? store_db_user_verify(db, tenant, user, pass) : ENOENT;
+	unsigned roles = cu ? cu->roles : 0;
+	char opname[48];
+	/* A user of the file, or one the API made (its roles from the store). */
+	int err = cu ? 0 : ct ? store_db_user_roles(db, tenant, user, &roles) : ENOENT;
 	struct api_resp *r;
+
+	if (!tenant) {
+		/* An operator: the file's Argon2id hash, no tenant. */
+		const struct cfg_operator *op = cfg_operator_find(a->c.cfg, user);
+		err = !op								? ENOENT
+		      : crypto_pwhash_str_verify(op->password_hash, pass, strlen(pass)) ? EACCES
+											: 0;
+		roles = API_ROLE_OPERATOR | API_ROLE_ADMIN | API_ROLE_SUPERVISOR | API_ROLE_QA;
+		snprintf(opname, sizeof(opname), "operator:%s", user);
+		user = opname;
+		tenant = "";
+	} else if (!err)
+		err = store_db_user_verify(db, tenant, user, pass);
 
 	/* An unknown user costs the same as a wrong password: names do not leak. */
 	if (err == ENOENT && !crypto_pwhash_str_verify(w->dummy_hash, pass, strlen(pass)))
@@ -101,7 +117,7 @@ static void do_login(struct api_workers *w, struct store_db *db, const struct ap
 	r->status = 200;
 	r->ctype = "application/json";
 	r->login = true;
-	r->roles = cu->roles ? cu->roles : API_ROLE_AGENT;
+	r->roles = roles ? roles : API_ROLE_AGENT;
 	snprintf(r->tenant, sizeof(r->tenant), "%s", tenant);
 	snprintf(r->user, sizeof(r->user), "%s", user);
 	api__post(a, r);
@@ -344,8 +360,63 @@ static void do_list(struct api *a, struct store_db *db, const struct api_job *j)
 
 /* ---- configuration objects made through the API ---- */
 
+/* "fields=a,b,c": the names of the fields the body set (never their values: a body
+ * may hold a password). */
+static void field_names(const char *body, char *out, size_t size)
+{
+	json_t *b = body ? json_loads(body, 0, NULL) : NULL;
+	const char *k;
+	json_t *v;
+	size_t off = (size_t)snprintf(out, size, "fields=");
+
+	json_object_foreach(b, k, v)
+	{
+		int n = snprintf(out + off, size - off, "%s%s", off > 7 ? "," : "", k);
+		if (n < 0 || (size_t)n >= size - off)
+			break;
+		off += (size_t)n;
+	}
+	json_decref(b);
+}
+
+/* A user: its password hashed here, its body stored without any secret. */
+static int user_save(struct api *a, struct store_db *db, const char *tenant, const char *key,
+		     const char *body)
+{
+	const struct cfg_tenant *ct = cfg_tenant_find(a->c.cfg, tenant);
+	struct cfg *c = NULL;
+	json_t *b, *sip;
+	char *clean;
+	int err;
+
+	if (!body)
+		return store_db_user_delete_api(db, tenant, key);
+	if (!(b = json_loads(body, 0, NULL)))
+		return EINVAL;
+	if ((err = cfg_load_fragment_in(tenant, ct && ct->domain ? ct->domain : tenant, "users",
+					body, &c)) ||
+	    cfg_error_count(c)) {
+		json_decref(b);
+		cfg_free(c);
+		return err ? err : EINVAL;
+	}
+	json_object_del(b, "password");
+	if ((sip = json_object_get(b, "sip")))
+		json_object_del(sip, "password");
+	clean = json_dumps(b, JSON_COMPACT);
+	err = clean ? store_db_user_put_api(db, tenant, &c->tenants[0].users[0], clean,
+					    a->c.argon_opslimit)
+		    : ENOMEM;
+	free(clean);
+	json_decref(b);
+	cfg_free(c);
+	return err;
+}
+
 static void do_object_save(struct api *a, struct store_db *db, const struct api_job *j)
 {
+	char fields[512];
+
 	struct api_resp *r = j->resp;
 	struct store_audit au = {.tenant = j->tenant, .key = r->key};
 	char actor[80], object[24];
@@ -354,12 +425,17 @@ static void do_object_save(struct api *a, struct store_db *db, const struct api_
 	/* The audit names objects in the singular, as provisioning does ("number"). */
 	snprintf(object, sizeof(object), "%.*s", (int)strlen(r->kind) - 1, r->kind);
 	au.object = object;
-	err = r->store_body ? store_db_object_put(db, j->tenant, r->kind, r->key, r->store_body)
-			    : store_db_object_delete(db, j->tenant, r->kind, r->key);
+	if (!strcmp(r->kind, "users"))
+		err = user_save(a, db, j->tenant, r->key, r->store_body);
+	else
+		err = r->store_body
+			  ? store_db_object_put(db, j->tenant, r->kind, r->key, r->store_body)
+			  : store_db_object_delete(db, j->tenant, r->kind, r->key);
 	snprintf(actor, sizeof(actor), "api:%s", j->user);
 	au.actor = actor;
 	au.action = r->store_body ? (r->status == 201 ? "create" : "update") : "delete";
-	au.detail = r->store_body ? "api" : NULL;
+	field_names(r->store_body, fields, sizeof(fields));
+	au.detail = r->store_body ? fields : NULL;
 	if (!err)
 		err = store_db_audit_put(db, &au);
 	if (err) {
@@ -374,6 +450,8 @@ static void do_object_save(struct api *a, struct store_db *db, const struct api_
 				"applied, but the database refused it: it lasts until a restart");
 		return;
 	}
+	if (r->store_body)
+		sodium_memzero(r->store_body, strlen(r->store_body));
 	free(r->store_body);
 	r->store_body = NULL;
 	api__post(a, r);

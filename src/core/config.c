@@ -5,7 +5,7 @@
  * relaxation queues, calendars). Every problem is recorded with file:line:col and key
  * path; loading goes on after an error so that `centrala check` reports them all.
  */
-#include "core/config.h"
+#include "core/config_int.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -35,11 +35,12 @@
 			}                                                                          \
 	} while (0)
 
-static const char *const top_keys[] = {"sip",	     "rtp",	"http",	      "store",
-				       "recordings", "log",	"log_format", "prompts",
-				       "tts",	     "tenants", NULL};
-static const char *const sip_keys[] = {"listen",     "user_agent", "auth_fail_limit",
-				       "auth_block", "nonce_ttl",  NULL};
+static const char *const top_keys[] = {
+    "sip",     "rtp", "http",	 "store",	   "recordings", "log", "log_format",
+    "prompts", "tts", "tenants", "shutdown_grace", "operators",	 NULL};
+static const char *const operator_keys[] = {"username", "name", "password_hash", NULL};
+static const char *const sip_keys[] = {
+    "listen", "user_agent", "auth_fail_limit", "auth_block", "nonce_ttl", "tls", NULL};
 static const char *const rtp_keys[] = {"address", "ports", "workers", "io", NULL};
 static const char *const http_keys[] = {"listen", "tls", "static", "limits", NULL};
 static const char *const http_limit_keys[] = {"body_max",	 "ws_max",	"ws_per_token",
@@ -48,11 +49,31 @@ static const char *const http_limit_keys[] = {"body_max",	 "ws_max",	"ws_per_tok
 					      "request_timeout", NULL};
 static const char *const http_tls_keys[] = {"cert", "key", NULL};
 static const char *const tts_keys[] = {"cache", NULL};
-static const char *const tenant_keys[] = {
-    "id",	    "name",	    "domain",	"timezone", "language",	       "country",
-    "users",	    "queues",	    "numbers",	"trunks",   "flows",	       "calendars",
-    "reason_codes", "dispositions", "prune",	"record",   "create_contacts", "channels",
-    "webhooks",	    "retention",    "outbound", NULL};
+static const char *const tenant_keys[] = {"id",
+					  "name",
+					  "domain",
+					  "timezone",
+					  "language",
+					  "country",
+					  "users",
+					  "queues",
+					  "numbers",
+					  "trunks",
+					  "flows",
+					  "calendars",
+					  "reason_codes",
+					  "dispositions",
+					  "prune",
+					  "record",
+					  "create_contacts",
+					  "channels",
+					  "webhooks",
+					  "retention",
+					  "outbound",
+					  "srtp",
+					  "recording_encryption",
+					  "campaigns",
+					  NULL};
 static const char *const outbound_keys[] = {
     "allow",	      "block",	  "block_defaults", "trunk", "routes",
     "max_concurrent", "per_hour", "per_user_hour",  "hours", NULL};
@@ -91,7 +112,7 @@ static const char *const target_keys[] = {"queue", "user",    "number", "trunk",
 					  "flow",  "message", "hangup", NULL};
 static const char *const number_keys[] = {"number", "flow", "queue", "user", "priority", NULL};
 static const char *const trunk_keys[] = {"id",	      "uri",	      "username", "password",
-					 "caller_id", "inbound_from", NULL};
+					 "caller_id", "inbound_from", "srtp",	  NULL};
 
 static char *xstrdup(const char *s)
 {
@@ -168,6 +189,8 @@ static void parse_sip(struct cy *c, struct fy_node *n, struct cfg *cfg)
 		cfg->auth_fail_limit = v;
 	cy_get_ms(c, n, "sip", "auth_block", false, &cfg->auth_block_ms);
 	cy_get_ms(c, n, "sip", "nonce_ttl", false, &cfg->nonce_ttl_ms);
+	cfg__parse_sip_tls(c, n, cfg);
+	cfg__check_sip_tls(c, n, cfg);
 }
 
 static void parse_rtp(struct cy *c, struct fy_node *n, struct cfg *cfg)
@@ -319,6 +342,11 @@ static void parse_target(struct cy *c, struct fy_node *n, const char *path, stru
 		cy_error(c, n, path, "needs one of queue, user, number, flow, message, hangup");
 }
 
+/* Set while cfg_load_fragment parses on this thread: references between objects are
+ * then the caller's to check (they point into the running configuration), and a user's
+ * SIP password may be left out (the running user's credentials stay). */
+static _Thread_local bool loading_fragment;
+
 static void parse_user(struct cy *c, struct fy_node *n, const char *path, struct cfg_tenant *t,
 		       struct cfg_user *u)
 {
@@ -362,7 +390,7 @@ static void parse_user(struct cy *c, struct fy_node *n, const char *path, struct
 		cy_check_keys(c, sip, p, user_sip_keys);
 		if (cy_get_dup(c, sip, p, "user", false, &u->sip_user) == ENOENT)
 			u->sip_user = xstrdup(u->username);
-		if (!cy_get_dup(c, sip, p, "password", true, &pass) && u->sip_user) {
+		if (!cy_get_dup(c, sip, p, "password", !loading_fragment, &pass) && u->sip_user) {
 			const char *realm = t->domain ? t->domain : t->id;
 			cfg_ha1_md5(u->sip_user, realm ? realm : "", pass, u->ha1_md5);
 			cfg_ha1_sha256(u->sip_user, realm ? realm : "", pass, u->ha1_sha256);
@@ -590,6 +618,7 @@ static void parse_trunk(struct cy *c, struct fy_node *n, const char *path, struc
 			      &tr->inbound_from, &tr->ninbound_from, addr_valid,
 			      "an address or network such as 192.0.2.0/24");
 	}
+	cfg__parse_srtp(c, n, path, &tr->srtp);
 }
 
 static void parse_route(struct cy *c, struct fy_node *n, const char *path, struct cfg_route *r)
@@ -849,10 +878,6 @@ static void check_tenant_refs(struct cy *c, struct cfg_tenant *t, const char *pa
 					 t->trunks[i].line, t->trunks[i].col, t->trunks[i].id);
 }
 
-/* Set while cfg_load_fragment parses on this thread: references between objects are
- * then the caller's to check (they point into the running configuration). */
-static _Thread_local bool loading_fragment;
-
 static void parse_tenant(struct cy *c, struct fy_node *n, const char *path, struct cfg_tenant *t)
 {
 	struct fy_node *r;
@@ -885,6 +910,9 @@ static void parse_tenant(struct cy *c, struct fy_node *n, const char *path, stru
 	t->create_contacts = true;
 	cy_get_bool(c, n, path, "create_contacts", false, &t->create_contacts);
 	parse_channels(c, cy_get(n, "channels"), P(p, path, "channels"), t->channels);
+	t->srtp = CFG_SRTP_OPTIONAL;
+	cfg__parse_srtp(c, n, path, &t->srtp);
+	cfg__parse_rec_encryption(c, n, path, t);
 	if ((r = cy_get(n, "retention")) && cy_is_map(c, r, P(p, path, "retention"))) {
 		char rp[512];
 		snprintf(rp, sizeof(rp), "%s", P(p, path, "retention"));
@@ -901,6 +929,7 @@ static void parse_tenant(struct cy *c, struct fy_node *n, const char *path, stru
 	PARSE_LIST(c, t, n, path, "numbers", t->numbers, t->nnumbers, parse_number);
 	PARSE_LIST(c, t, n, path, "trunks", t->trunks, t->ntrunks, parse_trunk);
 	parse_outbound(c, cy_get(n, "outbound"), P(p, path, "outbound"), &t->outbound);
+	t->campaigns = cy_get(n, "campaigns");
 	parse_strings(c, cy_get(n, "reason_codes"), P(p, path, "reason_codes"), &t->reason_codes,
 		      &t->nreason_codes);
 	parse_strings(c, cy_get(n, "dispositions"), P(p, path, "dispositions"), &t->dispositions,
@@ -927,6 +956,8 @@ static void parse_tenant(struct cy *c, struct fy_node *n, const char *path, stru
 static void apply_defaults(struct cfg *cfg)
 {
 	if (!cfg->nsip_listen) {
+		/* A list whose every entry was wrong is replaced, not kept. */
+		free(cfg->sip_listen);
 		cfg->sip_listen = calloc(2, sizeof(*cfg->sip_listen));
 		if (cfg->sip_listen) {
 			cfg->sip_listen[0] = (struct cfg_listen){CFG_PROTO_UDP, "127.0.0.1", 5060};
@@ -942,6 +973,8 @@ static void apply_defaults(struct cfg *cfg)
 		cfg->auth_block_ms = 600000;
 	if (!cfg->nonce_ttl_ms)
 		cfg->nonce_ttl_ms = 300000;
+	if (!cfg->shutdown_grace_set)
+		cfg->shutdown_grace_ms = 30000;
 	if (!cfg->rtp_address[0])
 		snprintf(cfg->rtp_address, sizeof(cfg->rtp_address), "127.0.0.1");
 	if (!cfg->rtp_port_min) {
@@ -997,6 +1030,25 @@ static void check_numbers_and_domains(struct cy *c, const struct cfg *cfg)
 			}
 		}
 	}
+}
+
+/* An operator of the service: works in every tenant through the API (docs/api.md). */
+static void parse_operator(struct cy *c, struct fy_node *n, const char *path,
+			   struct cfg_operator *o)
+{
+	cy_pos(n, &o->line, &o->col);
+	if (!cy_is_map(c, n, path))
+		return;
+	cy_check_keys(c, n, path, operator_keys);
+	if (!cy_get_dup(c, n, path, "username", true, &o->username) &&
+	    (!o->username[0] || strlen(o->username) > 38 || strchr(o->username, ':')))
+		cy_error(c, cy_get(n, "username"), path, "username: 1 to 38 bytes, without ':'");
+	cy_get_dup(c, n, path, "name", false, &o->name);
+	if (!cy_get_dup(c, n, path, "password_hash", true, &o->password_hash) &&
+	    strncmp(o->password_hash, "$argon2id$", 10))
+		cy_error(c, cy_get(n, "password_hash"), path,
+			 "password_hash: an Argon2id hash (\"$argon2id$...\", see `centrala "
+			 "hash-password`)");
 }
 
 static void parse_root(struct cfg *cfg)
@@ -1064,6 +1116,9 @@ static void parse_root(struct cfg *cfg)
 			 "expected \"sqlite:PATH\" or \"postgresql://...\"");
 	cy_get_dup(c, root, "", "recordings", false, &cfg->recordings);
 	cy_get_dup(c, root, "", "prompts", false, &cfg->prompts);
+	if (cy_get(root, "shutdown_grace") &&
+	    !cy_get_ms(c, root, "", "shutdown_grace", false, &cfg->shutdown_grace_ms))
+		cfg->shutdown_grace_set = true;
 	if ((n = cy_get(root, "log")) && cy_is_scalar(c, n, "log")) {
 		cfg->log_level = xstrdup(cy_text(n));
 		if (strcmp(cfg->log_level, "debug") && strcmp(cfg->log_level, "info") &&
@@ -1080,6 +1135,14 @@ static void parse_root(struct cfg *cfg)
 		cy_get_dup(c, n, "tts", "cache", false, &cfg->tts_cache);
 	}
 	PARSE_LIST(c, t, root, "", "tenants", cfg->tenants, cfg->ntenants, parse_tenant);
+	PARSE_LIST(c, t, root, "", "operators", cfg->operators, cfg->noperators, parse_operator);
+	for (size_t i = 0; i < cfg->noperators; i++)
+		for (size_t j = 0; j < i; j++)
+			if (cfg->operators[i].username && cfg->operators[j].username &&
+			    !strcmp(cfg->operators[i].username, cfg->operators[j].username))
+				cy_error(c, NULL, "operators", "%d:%d: duplicate operator \"%s\"",
+					 cfg->operators[i].line, cfg->operators[i].col,
+					 cfg->operators[i].username);
 	for (size_t i = 0; i < cfg->ntenants; i++)
 		for (size_t j = 0; j < i; j++)
 			if (cfg->tenants[i].id && cfg->tenants[j].id &&
@@ -1127,13 +1190,25 @@ int cfg_load_string(const char *name, const char *text, struct cfg **out)
 
 int cfg_load_fragment(const char *tenant, const char *section, const char *json, struct cfg **out)
 {
-	size_t n = strlen(tenant) + strlen(section) + strlen(json) + 64;
+	return cfg_load_fragment_in(tenant, NULL, section, json, out);
+}
+
+int cfg_load_fragment_in(const char *tenant, const char *domain, const char *section,
+			 const char *json, struct cfg **out)
+{
+	size_t n =
+	    strlen(tenant) + (domain ? strlen(domain) : 0) + strlen(section) + strlen(json) + 96;
 	char *text = malloc(n);
 	int err;
 
 	if (!text)
 		return ENOMEM;
-	snprintf(text, n, "tenants:\n- id: %s\n  %s:\n  - %s\n", tenant, section, json);
+	/* The domain is quoted as JSON would be: it is the file's, already checked. */
+	if (domain)
+		snprintf(text, n, "tenants:\n- id: %s\n  domain: \"%s\"\n  %s:\n  - %s\n", tenant,
+			 domain, section, json);
+	else
+		snprintf(text, n, "tenants:\n- id: %s\n  %s:\n  - %s\n", tenant, section, json);
 	loading_fragment = true;
 	err = cfg_load_string("api", text, out);
 	loading_fragment = false;
@@ -1247,6 +1322,7 @@ static void free_tenant(struct cfg_tenant *t)
 	free(t->timezone);
 	free(t->language);
 	free(t->country);
+	sodium_memzero(t->rec_key, sizeof(t->rec_key));
 }
 
 void cfg_free(struct cfg *c)
@@ -1256,6 +1332,12 @@ void cfg_free(struct cfg *c)
 	for (size_t i = 0; i < c->ntenants; i++)
 		free_tenant(&c->tenants[i]);
 	free(c->tenants);
+	for (size_t i = 0; i < c->noperators; i++) {
+		free(c->operators[i].username);
+		free(c->operators[i].name);
+		free(c->operators[i].password_hash);
+	}
+	free(c->operators);
 	free(c->sip_listen);
 	free(c->sip_user_agent);
 	free(c->store);
@@ -1263,6 +1345,9 @@ void cfg_free(struct cfg *c)
 	free(c->http_static);
 	free(c->http_tls_cert);
 	free(c->http_tls_key);
+	free(c->sip_tls_cert);
+	free(c->sip_tls_key);
+	free(c->sip_tls_ca);
 	free(c->prompts);
 	free(c->tts_cache);
 	free(c->log_level);
@@ -1279,6 +1364,14 @@ size_t cfg_error_count(const struct cfg *c)
 const char *cfg_error_at(const struct cfg *c, size_t i)
 {
 	return cy_error_at(c->cy, i);
+}
+
+const struct cfg_operator *cfg_operator_find(const struct cfg *c, const char *username)
+{
+	for (size_t i = 0; c && username && i < c->noperators; i++)
+		if (!strcmp(c->operators[i].username, username))
+			return &c->operators[i];
+	return NULL;
 }
 
 const struct cfg_tenant *cfg_tenant_find(const struct cfg *c, const char *id)

@@ -18,6 +18,14 @@
 
 enum cfg_proto { CFG_PROTO_UDP, CFG_PROTO_TCP, CFG_PROTO_TLS };
 
+/* Whether a leg's media is encrypted (SRTP with SDES keys, RFC 4568): `required` refuses
+ * plain RTP (488) and offers RTP/SAVP; `optional` (the default) answers RTP/SAVP offers
+ * with keys and plain offers in the clear, and offers plain RTP; `off` answers and
+ * offers plain RTP only (an RTP/SAVP-only offer gets 488). */
+enum cfg_srtp { CFG_SRTP_DEFAULT, CFG_SRTP_OFF, CFG_SRTP_OPTIONAL, CFG_SRTP_REQUIRED };
+
+#define CFG_REC_KEY_BYTES 32
+
 struct cfg_listen {
 	enum cfg_proto proto;
 	char host[64];
@@ -111,6 +119,15 @@ struct cfg_queue {
 	int line, col;
 };
 
+/* An operator of the service (top-level `operators`): logs in to the API without a
+ * tenant and names the tenant of each request. */
+struct cfg_operator {
+	char *username;
+	char *name;
+	char *password_hash; /* Argon2id, "$argon2id$..." */
+	int line, col;
+};
+
 struct cfg_number {
 	char *number;
 	struct cfg_target target; /* QUEUE, USER or FLOW */
@@ -131,6 +148,7 @@ struct cfg_trunk {
 	 * address, and no restriction. */
 	char **inbound_from;
 	size_t ninbound_from;
+	enum cfg_srtp srtp; /* CFG_SRTP_DEFAULT: the tenant's */
 	int line, col;
 };
 
@@ -236,6 +254,14 @@ struct cfg_tenant {
 	uint64_t retain_bodies_ms;
 	struct cfg_channel channels[CFG_CHANNELS];
 	struct cfg_outbound outbound;
+	enum cfg_srtp srtp; /* never CFG_SRTP_DEFAULT after loading (optional) */
+	/* Recordings encrypted at rest (libsodium secretstream) with this key when
+	 * rec_encrypt; the key is wiped when the config is freed and never logged. */
+	bool rec_encrypt;
+	unsigned char rec_key[CFG_REC_KEY_BYTES];
+	/* `campaigns:` (DESIGN.md contract 8), owned by the config's document and parsed
+	 * by src/dialer (dialer_campaigns_parse) when the engine checks the config. */
+	struct fy_node *campaigns;
 	int line, col;
 };
 
@@ -247,6 +273,9 @@ struct cfg {
 	long auth_fail_limit;	/* failed authentications before an address is blocked */
 	uint64_t auth_block_ms; /* how long it stays blocked */
 	uint64_t nonce_ttl_ms;
+	/* SIP over TLS (a `tls:` listener): PEM certificate (chain), its key, and the CA
+	 * bundle offered to clients (NULL: the certificate file). */
+	char *sip_tls_cert, *sip_tls_key, *sip_tls_ca;
 	char rtp_address[64];
 	uint16_t rtp_port_min, rtp_port_max;
 	long media_workers;
@@ -264,8 +293,13 @@ struct cfg {
 	char *tts_cache; /* default "var/tts" */
 	char *log_level;
 	char *log_format; /* "kv" (key=value lines, default) or "json" (one object a line) */
+	/* After SIGTERM, how long calls in progress may go on (new ones get 503). */
+	uint64_t shutdown_grace_ms;
+	bool shutdown_grace_set; /* written in the file (0s: no drain) */
 	struct cfg_tenant *tenants;
 	size_t ntenants;
+	struct cfg_operator *operators; /* the service's operators: every tenant, by the API */
+	size_t noperators;
 };
 
 /*
@@ -281,11 +315,16 @@ int cfg_load_string(const char *name, const char *text, struct cfg **out);
  * the same checks and messages as the file, but references to other objects are left
  * to the caller. Errors' paths start "tenants[0].SECTION[0]". Returns 0 or ENOMEM. */
 int cfg_load_fragment(const char *tenant, const char *section, const char *json, struct cfg **out);
+/* The same in a tenant whose SIP domain (digest realm) is `domain`: users' HA1s are
+ * computed with it. In a fragment a user's sip.password may be left out. */
+int cfg_load_fragment_in(const char *tenant, const char *domain, const char *section,
+			 const char *json, struct cfg **out);
 void cfg_free(struct cfg *c);
 size_t cfg_error_count(const struct cfg *c);
 const char *cfg_error_at(const struct cfg *c, size_t i);
 
 const struct cfg_tenant *cfg_tenant_find(const struct cfg *c, const char *id);
+const struct cfg_operator *cfg_operator_find(const struct cfg *c, const char *username);
 const struct cfg_queue *cfg_queue_find(const struct cfg_tenant *t, const char *id);
 const struct cfg_user *cfg_user_find(const struct cfg_tenant *t, const char *username);
 const struct cfg_named_node *cfg_flow_find(const struct cfg_tenant *t, const char *name);
@@ -294,6 +333,10 @@ const struct cfg_trunk *cfg_trunk_find(const struct cfg_tenant *t, const char *i
 
 /* Computes a digest HA1 ("user:realm:password" hashed, lower-case hex) with MD5 (33-byte
  * buffer) or SHA-256 (65-byte buffer). */
+/* Reads a recording key file (64 hexadecimal digits, as `centrala recording keygen`
+ * writes). Returns 0, EINVAL for another content, or the errno of opening it. */
+int cfg_rec_key_read(const char *path, unsigned char key[CFG_REC_KEY_BYTES]);
+
 void cfg_ha1_md5(const char *user, const char *realm, const char *pass, char out[33]);
 void cfg_ha1_sha256(const char *user, const char *realm, const char *pass, char out[65]);
 

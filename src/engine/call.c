@@ -266,6 +266,7 @@ int eng__dial_extra(struct call *c, struct eng_user *u, const char *number)
 			return ENOENT;
 		d.uri = contacts[0];
 		d.from_user = c->from[0] ? c->from : "anonymous";
+		d.srtp = eng__srtp_mode(c->t->ct, NULL) == CFG_SRTP_REQUIRED;
 	} else {
 		if (!(tk = eng__trunk_choose(c->t->ct, number, NULL)) || !number || !number[0])
 			return ENOENT;
@@ -277,6 +278,7 @@ int eng__dial_extra(struct call *c, struct eng_user *u, const char *number)
 		d.from_user = tk->caller_id ? tk->caller_id : (c->from[0] ? c->from : "anonymous");
 		d.auth_user = tk->username;
 		d.auth_pass = tk->password;
+		d.srtp = eng__srtp_mode(c->t->ct, tk) == CFG_SRTP_REQUIRED;
 	}
 	d.first = ap ? ap->codec : MEDIA_CODEC_NONE;
 	d.near = anchor ? sip_leg_media(anchor) : NULL;
@@ -303,6 +305,7 @@ size_t eng__ring_user(struct call *c, struct eng_user *u)
 		    .from_host = u->t->ct->domain,
 		    /* Click-to-dial: the phones that honour it answer by themselves. */
 		    .extra_headers = c->click ? ENG_AUTO_ANSWER_HEADERS : NULL,
+		    .srtp = eng__srtp_mode(u->t->ct, NULL) == CFG_SRTP_REQUIRED,
 		};
 		if (fork_dial(c, &d, u)) {
 			log_warn("engine", "tenant=%s call=%llu event=dial_failed user=%s",
@@ -358,6 +361,7 @@ int eng__dial_out(struct call *c, const char *number, const char *trunk, enum en
 	    .from_host = c->t->ct->domain,
 	    .auth_user = tk->username,
 	    .auth_pass = tk->password,
+	    .srtp = eng__srtp_mode(c->t->ct, tk) == CFG_SRTP_REQUIRED,
 	};
 	if ((err = fork_dial(c, &d, NULL))) {
 		log_warn("engine", "tenant=%s call=%llu event=dial_failed trunk=%s err=%s",
@@ -513,6 +517,10 @@ void eng__incoming(void *arg, struct sip_leg *leg, const struct sip_invite_info 
 	struct call *c;
 	int err;
 
+	if (eng__drain_refuse(e, leg, info))
+		return;
+	if (eng__srtp_refused(num ? t->ct : caller ? caller->t->ct : NULL, leg, info))
+		return;
 	if (!num) {
 		/* Not one of ours: only an authenticated phone user may go further (to a
 		 * colleague by username, a feature code or, later, out through a trunk). */

@@ -176,7 +176,7 @@ static void agents_list(struct engine *e, struct eng_tenant *t, const struct api
 	json_t *items = json_array();
 
 	for (size_t i = 0; i < t->nusers; i++) {
-		json_t *j = eng__agent_json(&t->users[i]);
+		json_t *j = eng__agent_json(t->users[i]);
 		if (j)
 			json_array_append_new(items, j);
 	}
@@ -214,6 +214,8 @@ json_t *eng__queue_json(struct eng_queue *q)
 	    (double)st.service_level_ms / 1000.0, "asa_s", or_null(st.asa_ms) / 1000.0, "aht_s",
 	    or_null(st.aht_ms) / 1000.0, "ewt_s", (double)st.ewt_ms / 1000.0);
 	if (j) {
+		json_object_set_new(j, "source", json_string(q->owner ? "api" : "file"));
+		json_object_set_new(j, "config", eng__queue_config_json(q));
 		json_object_set_new(j, "abandon_rate",
 				    st.abandon_rate < 0 ? json_null() : json_real(st.abandon_rate));
 		/* No agent who could ever answer: no estimate. */
@@ -228,7 +230,7 @@ static void queues_list(struct engine *e, struct eng_tenant *t, const struct api
 	json_t *items = json_array();
 
 	for (size_t i = 0; t->acd && i < t->nqueues; i++) {
-		json_t *j = eng__queue_json(&t->queues[i]);
+		json_t *j = eng__queue_json(t->queues[i]);
 		if (j)
 			json_array_append_new(items, j);
 	}
@@ -287,10 +289,10 @@ static void calls_list(struct engine *e, struct eng_tenant *t, const struct api_
 static struct call *call_by_ix(struct engine *e, struct eng_tenant *t, const char *id)
 {
 	for (size_t i = 0; i < t->nusers; i++) {
-		struct call *c = t->users[i].wrap_call;
+		struct call *c = t->users[i]->wrap_call;
 		if (c && !strcmp(c->ix_id, id))
 			return c;
-		if ((c = t->users[i].cur) && !strcmp(c->ix_id, id))
+		if ((c = t->users[i]->cur) && !strcmp(c->ix_id, id))
 			return c;
 	}
 	for (size_t i = 0; i < e->calls_cap; i++)
@@ -313,6 +315,13 @@ static void disposition(struct engine *e, struct eng_tenant *t, const struct api
 	const char *code = json_string_value(json_object_get(m->args, "code"));
 	const char *notes = json_string_value(json_object_get(m->args, "notes"));
 
+	if (!code || !eng__disposition_known(t, code)) {
+		api_reply(e->api, m->req, 400,
+			  json_pack("{s:{s:s, s:s, s:s}}", "error", "code", "invalid_field",
+				    "message", "code is not one of the tenant's dispositions",
+				    "field", "code"));
+		return;
+	}
 	if (!c) {
 		api_reply(e->api, m->req, API_NOT_LIVE, NULL); /* the store has it */
 		return;
@@ -534,6 +543,154 @@ static void number_delete(struct engine *e, struct eng_tenant *t, const struct a
 	api_reply_persist(e->api, m->req, 204, NULL, "numbers", m->target, NULL);
 }
 
+static void queue_put(struct engine *e, struct eng_tenant *t, struct api_cmd *m)
+{
+	struct cfg *c = m->obj;
+	const char *why = NULL, *field = NULL;
+	bool created = false;
+	struct eng_queue *q;
+	int err;
+
+	m->obj = NULL;
+	if ((err = eng__queue_put(e, t, c, &created, &why, &field))) {
+		cfg_free(c);
+		api_reply(e->api, m->req,
+			  err == EEXIST	  ? 409
+			  : err == EINVAL ? 400
+					  : 503,
+			  json_pack("{s:{s:s, s:s, s:s}}", "error", "code",
+				    err == EEXIST   ? "owned_by_file"
+				    : err == EINVAL ? "invalid_field"
+						    : "busy",
+				    "message", why ? why : strerror(err), "field",
+				    field ? field : ""));
+		return;
+	}
+	q = eng__queue(e, t, m->target);
+	api_reply_persist(e->api, m->req, created ? 201 : 200, q ? eng__queue_json(q) : NULL,
+			  "queues", m->target, json_string_value(json_object_get(m->args, "body")));
+}
+
+static void queue_delete(struct engine *e, struct eng_tenant *t, const struct api_cmd *m)
+{
+	char why[128];
+	int err = eng__queue_delete(e, t, m->target, why, sizeof(why));
+
+	if (err == EEXIST)
+		api_reply_error(e->api, m->req, 409, "owned_by_file",
+				"the queue is defined in the configuration file; change it there");
+	else if (err == EBUSY)
+		api_reply_error(e->api, m->req, 409, "in_use", why);
+	else if (err)
+		api_reply_error(e->api, m->req, 404, "not_found", "no such queue");
+	else
+		api_reply_persist(e->api, m->req, 204, NULL, "queues", m->target, NULL);
+}
+
+static void users_list(struct engine *e, struct eng_tenant *t, const struct api_cmd *m)
+{
+	json_t *items = json_array();
+
+	for (size_t i = 0; i < t->nusers; i++)
+		json_array_append_new(items, eng__user_json(t->users[i]));
+	api_reply(e->api, m->req, 200, json_pack("{s:o, s:n}", "items", items, "next"));
+}
+
+static void user_get(struct engine *e, struct eng_tenant *t, const struct api_cmd *m)
+{
+	struct eng_user *u = strmap_get2(e->usernames, t->ct->id, m->target);
+
+	if (!u)
+		api_reply_error(e->api, m->req, 404, "not_found", "no such user");
+	else
+		api_reply(e->api, m->req, 200, eng__user_json(u));
+}
+
+static void user_put(struct engine *e, struct eng_tenant *t, struct api_cmd *m)
+{
+	struct cfg *c = m->obj;
+	const char *why = NULL, *field = NULL;
+	bool created = false;
+	struct eng_user *u;
+	int err;
+
+	m->obj = NULL;
+	if ((err = eng__user_put(e, t, c, &created, &why, &field))) {
+		int st = err == EEXIST || err == EADDRINUSE || err == EBUSY ? 409
+			 : err == EINVAL				    ? 400
+									    : 503;
+		cfg_free(c);
+		api_reply(e->api, m->req, st,
+			  json_pack("{s:{s:s, s:s, s:s}}", "error", "code",
+				    err == EEXIST	? "owned_by_file"
+				    : err == EADDRINUSE ? "conflict"
+				    : err == EBUSY	? "in_use"
+				    : err == EINVAL	? "invalid_field"
+							: "busy",
+				    "message", why ? why : strerror(err), "field",
+				    field ? field : ""));
+		return;
+	}
+	u = strmap_get2(e->usernames, t->ct->id, m->target);
+	api_reply_persist(e->api, m->req, created ? 201 : 200, u ? eng__user_json(u) : NULL,
+			  "users", m->target, json_string_value(json_object_get(m->args, "body")));
+}
+
+static void user_delete(struct engine *e, struct eng_tenant *t, const struct api_cmd *m)
+{
+	char why[128];
+	int err = eng__user_delete(e, t, m->target, why, sizeof(why));
+
+	if (err == EEXIST)
+		api_reply_error(e->api, m->req, 409, "owned_by_file",
+				"the user is defined in the configuration file; change it there");
+	else if (err == EBUSY)
+		api_reply_error(e->api, m->req, 409, "in_use", why);
+	else if (err)
+		api_reply_error(e->api, m->req, 404, "not_found", "no such user");
+	else
+		api_reply_persist(e->api, m->req, 204, NULL, "users", m->target, NULL);
+}
+
+static void codes(struct engine *e, struct eng_tenant *t, const struct api_cmd *m)
+{
+	const char *kind = json_string_value(json_object_get(m->args, "kind"));
+	struct eng_codes *l = kind ? eng__codes(t, kind) : NULL;
+	const char *what = kind && !strcmp(kind, "dispositions") ? "disposition" : "reason code";
+	bool created = false;
+	int err;
+
+	if (!l) {
+		api_reply_error(e->api, m->req, 500, "internal", "unknown kind");
+		return;
+	}
+	if (m->op == API_OP_CODES_LIST) {
+		api_reply(e->api, m->req, 200,
+			  json_pack("{s:o, s:n}", "items", eng__codes_json(l), "next"));
+		return;
+	}
+	err = m->op == API_OP_CODE_PUT ? eng__code_put(t, l, m->target, &created)
+				       : eng__code_delete(l, m->target);
+	if (err == EEXIST)
+		api_reply_error(e->api, m->req, 409, "owned_by_file",
+				"the code is defined in the configuration file; change it there");
+	else if (err == ENOENT)
+		api_reply_error(e->api, m->req, 404, "not_found", "no such code");
+	else if (err)
+		api_reply_error(e->api, m->req, 503, "busy", strerror(err));
+	if (err)
+		return;
+	log_info("engine", "tenant=%s event=%s_%s code=%s source=api", t->ct->id,
+		 !strcmp(what, "disposition") ? "disposition" : "reason_code",
+		 m->op == API_OP_CODE_PUT ? "added" : "removed", m->target);
+	if (m->op == API_OP_CODE_PUT)
+		api_reply_persist(e->api, m->req, created ? 201 : 200,
+				  json_pack("{s:s, s:s}", "code", m->target, "source", "api"), kind,
+				  m->target, json_string_value(json_object_get(m->args, "body")));
+	else
+		api_reply_persist(e->api, m->req, 204, NULL, kind, m->target, NULL);
+}
+
 /* ---- metrics ---- */
 
 static void label(struct crm_buf *b, const char *s)
@@ -607,7 +764,7 @@ static void metrics(struct engine *e, const struct api_cmd *m)
 		struct eng_tenant *t = &e->tenants[i];
 		for (size_t k = 0; t->acd && k < t->nqueues; k++) {
 			struct acd_queue_stats st;
-			if (acd_queue_stats(t->acd, t->queues[k].id, clock_mono_ms(), &st))
+			if (acd_queue_stats(t->acd, t->queues[k]->id, clock_mono_ms(), &st))
 				continue;
 			static const char *const names[] = {"centrala_queue_waiting",
 							    "centrala_queue_longest_wait_seconds",
@@ -618,7 +775,7 @@ static void metrics(struct engine *e, const struct api_cmd *m)
 				crm_buf_printf(&b, "%s{tenant=\"", names[n]);
 				label(&b, t->ct->id);
 				crm_buf_puts(&b, "\",queue=\"");
-				label(&b, t->queues[k].cq->id);
+				label(&b, t->queues[k]->cq->id);
 				crm_buf_printf(&b, "\"} %g\n", v[n]);
 			}
 		}
@@ -629,8 +786,8 @@ static void metrics(struct engine *e, const struct api_cmd *m)
 		unsigned by[ACD_STATE_COUNT] = {0};
 		for (size_t k = 0; k < t->nusers; k++) {
 			struct acd_agent_info ai;
-			if (t->users[k].agent != ACD_NONE && t->acd &&
-			    !acd_agent_info(t->acd, t->users[k].agent, &ai))
+			if (t->users[k]->agent != ACD_NONE && t->acd &&
+			    !acd_agent_info(t->acd, t->users[k]->agent, &ai))
 				by[ai.state]++;
 		}
 		for (int s = 0; s < ACD_STATE_COUNT; s++) {
@@ -664,6 +821,14 @@ static void metrics(struct engine *e, const struct api_cmd *m)
 	    (unsigned long long)ss.failed, as.ws_clients, as.sessions,
 	    (unsigned long long)as.requests, (unsigned long long)as.events,
 	    (unsigned long long)(as.events_dropped + as.ws_dropped_slow), cpu, rss);
+	crm_buf_printf(
+	    &b,
+	    "# TYPE centrala_srtp_packets_total counter\n"
+	    "centrala_srtp_packets_total{direction=\"in\"} %llu\n"
+	    "centrala_srtp_packets_total{direction=\"out\"} %llu\n"
+	    "# TYPE centrala_srtp_failures_total counter\ncentrala_srtp_failures_total %llu\n",
+	    (unsigned long long)ms.srtp_in, (unsigned long long)ms.srtp_out,
+	    (unsigned long long)ms.srtp_failed);
 	if (b.err) {
 		crm_buf_free(&b);
 		api_reply_error(e->api, m->req, 500, "internal", "out of memory");
@@ -736,6 +901,29 @@ void eng__cti_command(struct engine *e, struct api_cmd *m)
 		break;
 	case API_OP_NUMBER_DELETE:
 		number_delete(e, t, m);
+		break;
+	case API_OP_QUEUE_PUT:
+		queue_put(e, t, m);
+		break;
+	case API_OP_QUEUE_DELETE:
+		queue_delete(e, t, m);
+		break;
+	case API_OP_USERS_LIST:
+		users_list(e, t, m);
+		break;
+	case API_OP_USER_GET:
+		user_get(e, t, m);
+		break;
+	case API_OP_USER_PUT:
+		user_put(e, t, m);
+		break;
+	case API_OP_USER_DELETE:
+		user_delete(e, t, m);
+		break;
+	case API_OP_CODES_LIST:
+	case API_OP_CODE_PUT:
+	case API_OP_CODE_DELETE:
+		codes(e, t, m);
 		break;
 	default:
 		api_reply_error(e->api, m->req, 501, "not_implemented", "unknown command");

@@ -18,11 +18,13 @@
 #include "core/service.h"
 
 static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t stop_signals; /* how many: a second one ends the drain */
 static volatile sig_atomic_t hup_received;
 
 static void on_signal(int sig)
 {
 	stop_requested = sig;
+	stop_signals++;
 }
 
 /* There is no configuration reload yet: SIGHUP (what `kill -HUP` or a log rotator sends)
@@ -68,10 +70,14 @@ int engine_check_cli(int argc, char **argv)
 	}
 	eng__flows_check(cfg);
 	eng__acd_check(cfg);
+	eng__campaigns_check(cfg);
 	rc = print_problems(cfg);
-	if (!rc)
+	if (!rc) {
 		printf("%s: ok (%zu tenant%s)\n", argv[1], cfg->ntenants,
 		       cfg->ntenants == 1 ? "" : "s");
+		/* The file is valid whatever the database says: this only informs. */
+		eng__check_api_objects(cfg, argv[1]);
+	}
 	cfg_free(cfg);
 	return rc;
 }
@@ -318,6 +324,8 @@ static int engine_run(struct engine *e)
 	mc.workers = (unsigned)e->cfg->media_workers;
 	mc.max_sessions = (size_t)(mc.port_max - mc.port_min + 1) / 2;
 	mc.rtp_timeout_ms = 60000;
+	mc.record_key = eng__record_key;
+	mc.record_key_arg = e;
 	if (e->cfg->rtp_io[0])
 		media_io_parse(e->cfg->rtp_io, &mc.io); /* checked by the config loader */
 	if ((err = media_create(&mc, e->media_events, &e->media))) {
@@ -331,8 +339,18 @@ static int engine_run(struct engine *e)
 		goto fail_sip;
 	if ((err = sip_create(e->root, &sc, &h, e, &e->sip)))
 		goto fail_sip;
+	if ((err = eng__queues_load_api(e)))
+		log_warn("engine", "event=api_objects_not_loaded object=queues err=%s",
+			 strerror(err));
+	if ((err = eng__codes_load_api(e)))
+		log_warn("engine", "event=api_objects_not_loaded object=codes err=%s",
+			 strerror(err));
+	if ((err = eng__users_load_api(e)))
+		log_warn("engine", "event=api_objects_not_loaded object=users err=%s",
+			 strerror(err));
 	if ((err = eng__numbers_load_api(e)))
-		log_warn("engine", "event=api_objects_not_loaded err=%s", strerror(err));
+		log_warn("engine", "event=api_objects_not_loaded object=numbers err=%s",
+			 strerror(err));
 	if ((err = api_start(e)))
 		goto fail_api;
 	service_up(SERVICE_HTTP);
@@ -358,6 +376,7 @@ static int engine_run(struct engine *e)
 	}
 	log_info("engine", "event=stopping signal=%d calls=%zu", (int)stop_requested, e->ncalls);
 	service_stopping();
+	eng__drain(e, &stop_signals);
 	if (e->stats_timer)
 		su_timer_destroy(e->stats_timer);
 	if (e->watchdog_timer)
@@ -418,6 +437,7 @@ int engine_serve_cli(int argc, char **argv)
 	/* Flows and calendars are checked too before anything is applied to the store. */
 	eng__flows_check(e.cfg);
 	eng__acd_check(e.cfg);
+	eng__campaigns_check(e.cfg);
 	if (print_problems(e.cfg)) {
 		cfg_free(e.cfg);
 		return 1;

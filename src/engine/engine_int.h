@@ -5,6 +5,7 @@
 #define SU_ROOT_MAGIC_T void
 
 #include <jansson.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -24,6 +25,8 @@
 #define ENG_MAX_FORKS 8
 
 struct eng_tenant;
+struct eng_api_obj;
+struct eng_old_cfg;
 struct eng_ivr;	  /* flow.c: one call's IVR session */
 struct eng_flows; /* flow.c: the engine's TTS and data-dip workers */
 
@@ -47,6 +50,9 @@ enum eng_via {
 struct eng_user {
 	const struct cfg_user *cu;
 	struct eng_tenant *t;
+	struct cfg *owner; /* the API's fragment cu points into (users.c), NULL: the file's */
+	bool removed;	   /* taken out of the tenant; kept in t->retired_users until the stop */
+	struct eng_user *retired_next;
 	size_t ncontacts;
 	unsigned active_calls;
 	uint32_t agent;		 /* ACD agent id, ACD_NONE when not an agent */
@@ -63,6 +69,9 @@ struct eng_user {
 struct eng_queue {
 	const struct cfg_queue *cq;
 	struct eng_tenant *t;
+	struct cfg *owner; /* the API's fragment cq points into (objects.c), NULL: the file's */
+	bool removed;	   /* taken out of the tenant; kept in t->retired until the stop */
+	struct eng_queue *retired_next;
 	uint32_t id; /* ACD queue id */
 	const struct ivr_calendar *hours;
 	bool open;
@@ -70,13 +79,28 @@ struct eng_queue {
 	struct eng_queue *dirty_next;
 };
 
+/* A reason code or disposition (codes.c). */
+struct eng_code {
+	char *name; /* the file's string, or the API's own copy */
+	bool api, removed;
+};
+struct eng_codes {
+	struct eng_code *v;
+	size_t n, cap;
+};
+
 struct eng_tenant {
 	struct engine *e;
 	const struct cfg_tenant *ct;
-	struct eng_user *users;
-	size_t nusers;
-	struct eng_queue *queues;
-	size_t nqueues;
+	struct eng_user **users; /* each allocated on its own: calls keep pointers */
+	size_t nusers, users_cap;
+	struct eng_user *retired_users; /* users removed while running, freed at the stop */
+	struct eng_queue **queues;	/* each allocated on its own: calls keep pointers */
+	size_t nqueues, queues_cap;
+	struct eng_queue *retired;    /* queues removed while running, freed at the stop */
+	struct eng_old_cfg *old_cfgs; /* earlier settings of changed queues (objects.c) */
+	struct eng_codes reasons;     /* the file's reason codes, then the API's (codes.c) */
+	struct eng_codes dispositions;
 	struct ivr_calendar **calendars; /* tenant.calendars, in order */
 	size_t ncalendars;
 	struct ivr_flowset *flows; /* loaded by flow.c */
@@ -196,11 +220,20 @@ struct engine {
 	struct eng_api_obj *api_objs;	   /* objects made through the API (numbers.c) */
 	su_timer_t *watchdog_timer;	   /* WATCHDOG=1 to systemd, NULL: no watchdog */
 	struct store_retention *retention; /* the retention job, NULL without limits */
+	bool draining;			   /* stopping: new calls are refused (drain.c) */
 };
 
 /* provision.c */
 int eng__provision(struct engine *e);
 struct eng_queue *eng__queue(struct engine *e, struct eng_tenant *t, const char *id);
+/* Adds a user for cu (owner: the API's fragment, NULL: the file's) to the tenant,
+ * indexed by username and SIP user; not yet an ACD agent. 0 or ENOMEM. */
+int eng__user_append(struct eng_tenant *t, const struct cfg_user *cu, struct cfg *owner,
+		     struct eng_user **out);
+/* Adds a queue for cq (owner: the API's fragment it points into, NULL: the file's) to
+ * the tenant's running set, indexed by id; not yet in the ACD. 0 or ENOMEM. */
+int eng__queue_append(struct eng_tenant *t, const struct cfg_queue *cq, struct cfg *owner,
+		      struct eng_queue **out);
 const struct ivr_calendar *eng__calendar(struct eng_tenant *t, const char *name);
 void eng__unprovision(struct engine *e);
 struct eng_tenant *eng__tenant_by_host(struct engine *e, const char *host);
@@ -255,6 +288,21 @@ void eng__play_then_hangup(struct call *c, const struct media_item *items, size_
 /* Tenant reason_codes[i] is ACD not-ready reason i + ENG_REASON_BASE. */
 #define ENG_REASON_BASE 2
 int eng__acd_start(struct engine *e);
+/* Queues and agents a tenant's ACD takes beyond the file's (added through the API). */
+#define ENG_QUEUES_SPARE 256
+#define ENG_AGENTS_SPARE 1024
+/* A queue of the running set into the ACD, its settings changed, or out of it: 0 or the
+ * ACD's errno (EINVAL, ENOENT unknown relaxation queue, ENOSPC, EBUSY while it holds
+ * contacts or a relaxation step names it). */
+int eng__queue_acd_add(struct eng_tenant *t, struct eng_queue *q);
+int eng__queue_acd_update(struct eng_tenant *t, struct eng_queue *q);
+int eng__queue_acd_remove(struct eng_tenant *t, struct eng_queue *q);
+/* A user as an ACD agent (logged out), its skills and memberships changed, or no longer
+ * an agent (its open state span closed): 0 or the ACD's errno; EBUSY while an offer
+ * rings it, it talks or wraps up. */
+int eng__agent_acd_add(struct eng_tenant *t, struct eng_user *u);
+int eng__agent_acd_update(struct eng_tenant *t, struct eng_user *u);
+int eng__agent_acd_remove(struct eng_tenant *t, struct eng_user *u);
 /* Sets the tenant's timer for the ACD's next deadline, if that changed: call after every
  * call into the tenant's ACD. */
 void eng__acd_arm(struct eng_tenant *t);
@@ -305,12 +353,23 @@ void eng__agent_registered(struct eng_user *u, size_t ncontacts);
  * feature code), EPERM (u is not an agent) or EINVAL. */
 int eng__agent_feature(struct eng_user *u, const char *code);
 
+/* campaign_check.c: for `centrala check` and `serve`, every tenant's `campaigns:`
+ * parsed and checked against its queues, flows, trunks, calendars and dispositions;
+ * errors recorded in cfg->cy. Returns how many were added. */
+size_t eng__campaigns_check(struct cfg *cfg);
+
 /* flow.c: IVR flows driven by calls */
 int eng__flows_start(struct engine *e); /* loads flowsets, renders prompts, starts workers */
 void eng__flows_stop(struct engine *e);
 /* For `centrala check`: loads every tenant's calendars and flows, recording errors in
  * cfg->cy; returns the number of errors added. */
 size_t eng__flows_check(struct cfg *cfg);
+
+/* drain.c: after SIGTERM, new calls are refused (503) while those in progress go on,
+ * for up to shutdown_grace, until none is left or *signals changes (a second signal). */
+void eng__drain(struct engine *e, volatile sig_atomic_t *signals);
+/* Refuses an incoming call while draining; true when it did. */
+bool eng__drain_refuse(struct engine *e, struct sip_leg *leg, const struct sip_invite_info *info);
 /* Starts flow `name` for an answered caller. 0 or errno (ENOENT: no such flow). */
 int eng__flow_enter(struct call *c, const char *name);
 void eng__flow_digit(struct call *c, char digit);
@@ -402,6 +461,73 @@ json_t *eng__numbers_json(struct engine *e, struct eng_tenant *t);
 /* At start: the numbers the API made, from the store. 0 or the store's errno. */
 int eng__numbers_load_api(struct engine *e);
 void eng__api_objs_free(struct engine *e);
+/* A number the API routes to `value` (a queue, user or flow by kind) in t, or NULL. */
+const struct cfg_number *eng__api_number_to(struct engine *e, struct eng_tenant *t,
+					    enum cfg_target_kind kind, const char *value);
+
+/* objects.c: queues made, changed and removed through the API */
+/* Adds or changes the queue of `owner` (a fragment: tenants[0].queues[0], kept on
+ * success) in t; *created says which. EEXIST (the file lists it), EINVAL (a reference
+ * or name that does not resolve, with *why and *field), ENOSPC, ENOMEM. */
+int eng__queue_put(struct engine *e, struct eng_tenant *t, struct cfg *owner, bool *created,
+		   const char **why, const char **field);
+/* 0, EEXIST (the file's), ENOENT, EBUSY (in use: `why` says by what). */
+int eng__queue_delete(struct engine *e, struct eng_tenant *t, const char *id, char *why,
+		      size_t size);
+/* The queue's settings with the provisioning field names. */
+json_t *eng__queue_config_json(const struct eng_queue *q);
+/* At start, after the ACD: the queues the API made, from the store. */
+int eng__queues_load_api(struct engine *e);
+void eng__objects_free(struct eng_tenant *t);
+/* Keeps an object's earlier fragment (a call may still read it) until the stop. */
+void eng__keep_old_cfg(struct eng_tenant *t, struct cfg *c);
+
+/* codes.c: reason codes and dispositions, the file's and the API's */
+int eng__codes_init(struct eng_tenant *t);
+void eng__codes_free(struct eng_tenant *t);
+/* "reason_codes" or "dispositions" of t, NULL for anything else. */
+struct eng_codes *eng__codes(struct eng_tenant *t, const char *kind);
+/* The position of a code in force, or -1. */
+int eng__code_find(const struct eng_codes *l, const char *name);
+/* True when `code` may be set: the tenant's list has it, or it keeps no list. */
+bool eng__disposition_known(const struct eng_tenant *t, const char *code);
+/* 0 (*created: new), EEXIST (the file's), ENOSPC, ENOMEM. */
+int eng__code_put(struct eng_tenant *t, struct eng_codes *l, const char *code, bool *created);
+/* 0, EEXIST (the file's), ENOENT. */
+int eng__code_delete(struct eng_codes *l, const char *code);
+json_t *eng__codes_json(const struct eng_codes *l);
+int eng__codes_load_api(struct engine *e);
+
+/* diff.c: for `centrala check`, a line per object the API made (kept, or taken over by
+ * the file); 0 or the store's errno (reported, not fatal). */
+int eng__check_api_objects(const struct cfg *cfg, const char *file);
+
+/* users.c: users made, changed and removed through the API */
+/* Adds or changes the user of `owner` (tenants[0].users[0], kept on success); *created
+ * says which. EEXIST (the file lists it), EINVAL (with *why and *field), EADDRINUSE (its
+ * SIP user is another's), EBUSY (the agent role taken away while on a call), ENOSPC,
+ * ENOMEM. */
+int eng__user_put(struct engine *e, struct eng_tenant *t, struct cfg *owner, bool *created,
+		  const char **why, const char **field);
+/* 0, EEXIST (the file's), ENOENT, EBUSY (in use: `why` says by what). */
+int eng__user_delete(struct engine *e, struct eng_tenant *t, const char *username, char *why,
+		     size_t size);
+/* The user with the provisioning field names, without secrets, and its source. */
+json_t *eng__user_json(const struct eng_user *u);
+/* At start, after the queues: the users the API made, from the store. */
+int eng__users_load_api(struct engine *e);
+
+/* reckey.c: media_config.record_key: the tenant's recording key by the path. */
+int eng__record_key(void *arg, const char *path, uint8_t key[32]);
+
+/* srtp.c: which legs must be encrypted */
+/* The SRTP rule for a leg of tenant ct through trunk tk (NULL: a phone or a caller not
+ * from a trunk): the trunk's own when it has one, else the tenant's. */
+enum cfg_srtp eng__srtp_mode(const struct cfg_tenant *ct, const struct cfg_trunk *tk);
+/* Applies the rule to an incoming leg of tenant ct (NULL: not known yet, nothing done).
+ * True when the offer broke it: the leg has been refused with 488 (logged). */
+bool eng__srtp_refused(const struct cfg_tenant *ct, struct sip_leg *leg,
+		       const struct sip_invite_info *info);
 
 /* outbound.c: trusted caller identities and the choice of trunk */
 /* True when address `ip` is `pattern` ("192.0.2.1") or inside it ("192.0.2.0/24"). */

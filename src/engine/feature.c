@@ -17,8 +17,8 @@ const char *eng__reason_name(const struct eng_tenant *t, uint16_t r)
 {
 	if (r == ACD_REASON_NO_ANSWER)
 		return "no_answer";
-	if (r >= ENG_REASON_BASE && (size_t)(r - ENG_REASON_BASE) < t->ct->nreason_codes)
-		return t->ct->reason_codes[r - ENG_REASON_BASE];
+	if (r >= ENG_REASON_BASE && (size_t)(r - ENG_REASON_BASE) < t->reasons.n)
+		return t->reasons.v[r - ENG_REASON_BASE].name;
 	return NULL;
 }
 
@@ -87,7 +87,8 @@ int eng__agent_feature(struct eng_user *u, const char *code)
 	case '2':
 		if (code[3]) {
 			unsigned d = (unsigned)(code[3] - '0');
-			if (code[3] < '1' || code[3] > '9' || d > t->ct->nreason_codes)
+			if (code[3] < '1' || code[3] > '9' || d > t->reasons.n ||
+			    t->reasons.v[d - 1].removed)
 				return EINVAL;
 			reason = (uint16_t)(d - 1 + ENG_REASON_BASE);
 		}
@@ -117,10 +118,8 @@ int eng__agent_set_state(struct eng_user *u, enum acd_state to, const char *reas
 	if (u->agent == ACD_NONE || !t->acd)
 		return EPERM;
 	if (reason) {
-		size_t i;
-		for (i = 0; i < t->ct->nreason_codes && strcmp(t->ct->reason_codes[i], reason); i++)
-			;
-		if (i == t->ct->nreason_codes)
+		int i = eng__code_find(&t->reasons, reason);
+		if (i < 0)
 			return EINVAL;
 		r = (uint16_t)(i + ENG_REASON_BASE);
 	}

@@ -377,7 +377,7 @@ static struct eng_queue *queue_or_default(struct eng_ivr *v, const char *id)
 
 	if (id)
 		return eng__queue(v->c->e, t, id);
-	return t->nqueues ? &t->queues[0] : NULL;
+	return t->nqueues ? t->queues[0] : NULL;
 }
 
 /* Voicemail: the caller's audio goes to a one-member mix whose recording is the message. */

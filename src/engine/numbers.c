@@ -101,6 +101,17 @@ int eng__number_delete(struct engine *e, struct eng_tenant *t, const char *numbe
 	return 0;
 }
 
+const struct cfg_number *eng__api_number_to(struct engine *e, struct eng_tenant *t,
+					    enum cfg_target_kind kind, const char *queue)
+{
+	for (const struct eng_api_obj *o = e->api_objs; o; o = o->next)
+		if (o->t == t &&
+		    strmap_get2(e->numbers, t->ct->id, o->number->number) == o->number &&
+		    o->number->target.kind == kind && !strcmp(o->number->target.value, queue))
+			return o->number;
+	return NULL;
+}
+
 json_t *eng__number_json(const struct cfg_number *n, bool from_file)
 {
 	static const char *const kinds[] = {

@@ -26,26 +26,95 @@ static int provision_calendars(struct engine *e, struct eng_tenant *t)
 	return 0;
 }
 
+/* A queue of the tenant's running set (allocated on its own: calls keep pointers to it),
+ * indexed by id. Its ACD side is queue.c's. 0 or ENOMEM. */
+int eng__queue_append(struct eng_tenant *t, const struct cfg_queue *cq, struct cfg *owner,
+		      struct eng_queue **out)
+{
+	struct eng_queue *q;
+
+	if (t->nqueues == t->queues_cap) {
+		size_t cap = t->queues_cap ? 2 * t->queues_cap : 8;
+		struct eng_queue **v = realloc(t->queues, cap * sizeof(*v));
+		if (!v)
+			return ENOMEM;
+		t->queues = v;
+		t->queues_cap = cap;
+	}
+	if (!(q = calloc(1, sizeof(*q))))
+		return ENOMEM;
+	q->cq = cq;
+	q->owner = owner;
+	q->t = t;
+	q->id = ACD_NONE;
+	q->open = true;
+	q->hours = cq->hours ? eng__calendar(t, cq->hours) : NULL;
+	if (strmap_put2(t->e->queue_ids, t->ct->id, cq->id, q)) {
+		free(q);
+		return ENOMEM;
+	}
+	t->queues[t->nqueues++] = q;
+	*out = q;
+	return 0;
+}
+
 static int provision_queues(struct engine *e, struct eng_tenant *t)
 {
 	const struct cfg_tenant *ct = t->ct;
+	struct eng_queue *q;
+	int err;
 
-	t->queues = calloc(ct->nqueues ? ct->nqueues : 1, sizeof(*t->queues));
-	if (!t->queues)
-		return ENOMEM;
-	t->nqueues = ct->nqueues;
+	(void)e;
 	for (size_t i = 0; i < ct->nqueues; i++) {
-		struct eng_queue *q = &t->queues[i];
-		q->cq = &ct->queues[i];
-		q->t = t;
-		q->id = ACD_NONE;
-		q->open = true;
-		q->hours = q->cq->hours ? eng__calendar(t, q->cq->hours) : NULL;
+		if ((err = eng__queue_append(t, &ct->queues[i], NULL, &q)))
+			return err;
 		if (q->cq->hours && !q->hours)
 			return ENOENT;
-		strmap_put2(e->queue_ids, ct->id, q->cq->id, q);
 	}
 	return 0;
+}
+
+int eng__user_append(struct eng_tenant *t, const struct cfg_user *cu, struct cfg *owner,
+		     struct eng_user **out)
+{
+	struct engine *e = t->e;
+	struct eng_user *u;
+
+	if (t->nusers == t->users_cap) {
+		size_t cap = t->users_cap ? 2 * t->users_cap : 16;
+		struct eng_user **v = realloc(t->users, cap * sizeof(*v));
+		if (!v)
+			return ENOMEM;
+		t->users = v;
+		t->users_cap = cap;
+	}
+	if (!(u = calloc(1, sizeof(*u))))
+		return ENOMEM;
+	u->cu = cu;
+	u->owner = owner;
+	u->t = t;
+	u->agent = ACD_NONE;
+	if (strmap_put2(e->usernames, t->ct->id, cu->username, u) ||
+	    (cu->sip_user && strmap_put2(e->sip_users, t->ct->domain, cu->sip_user, u))) {
+		strmap_put2(e->usernames, t->ct->id, cu->username, NULL);
+		free(u);
+		return ENOMEM;
+	}
+	t->users[t->nusers++] = u;
+	*out = u;
+	return 0;
+}
+
+static void user_free(struct eng_user *u)
+{
+	cfg_free(u->owner);
+	free(u);
+}
+
+static void queue_free(struct eng_queue *q)
+{
+	cfg_free(q->owner);
+	free(q);
 }
 
 int eng__provision(struct engine *e)
@@ -68,20 +137,13 @@ int eng__provision(struct engine *e)
 		t->ct = ct;
 		t->acd_deadline = ACD_NEVER;
 		strmap_put(e->by_domain, ct->domain, t);
-		if ((err = provision_calendars(e, t)) || (err = provision_queues(e, t)))
+		if ((err = provision_calendars(e, t)) || (err = provision_queues(e, t)) ||
+		    (err = eng__codes_init(t)))
 			return err;
-		t->users = calloc(ct->nusers ? ct->nusers : 1, sizeof(*t->users));
-		if (!t->users)
-			return ENOMEM;
-		t->nusers = ct->nusers;
 		for (size_t j = 0; j < ct->nusers; j++) {
-			struct eng_user *u = &t->users[j];
-			u->cu = &ct->users[j];
-			u->t = t;
-			u->agent = ACD_NONE;
-			strmap_put2(e->usernames, ct->id, u->cu->username, u);
-			if (u->cu->sip_user)
-				strmap_put2(e->sip_users, ct->domain, u->cu->sip_user, u);
+			struct eng_user *u;
+			if ((err = eng__user_append(t, &ct->users[j], NULL, &u)))
+				return err;
 		}
 		for (size_t j = 0; j < ct->nnumbers; j++) {
 			const struct cfg_number *n = &ct->numbers[j];
@@ -102,8 +164,24 @@ void eng__unprovision(struct engine *e)
 		for (size_t j = 0; j < t->ncalendars; j++)
 			ivr_calendar_free(t->calendars[j]);
 		free(t->calendars);
+		for (size_t j = 0; j < t->nqueues; j++)
+			queue_free(t->queues[j]);
 		free(t->queues);
+		eng__objects_free(t);
+		eng__codes_free(t);
+		while (t->retired) {
+			struct eng_queue *q = t->retired;
+			t->retired = q->retired_next;
+			queue_free(q);
+		}
+		for (size_t j = 0; j < t->nusers; j++)
+			user_free(t->users[j]);
 		free(t->users);
+		while (t->retired_users) {
+			struct eng_user *u = t->retired_users;
+			t->retired_users = u->retired_next;
+			user_free(u);
+		}
 	}
 	free(e->tenants);
 	strmap_free(e->by_domain);

@@ -415,7 +415,7 @@ static int agent_params(struct eng_tenant *t, struct eng_user *u, struct acd_ski
 	for (size_t i = 0; i < cu->nqueues && nm < 64; i++) {
 		struct eng_queue *q = eng__queue(t->e, t, cu->queues[i].queue);
 		if (!q)
-			return ENOENT;
+			continue; /* removed through the API since: no membership */
 		if (i < 64 && (u->queues_off >> i & 1))
 			continue;
 		ms[nm++] = (struct acd_membership){
@@ -445,6 +445,47 @@ static int agent_add(struct eng_tenant *t, struct eng_user *u, uint64_t now)
 	return 0;
 }
 
+int eng__agent_acd_add(struct eng_tenant *t, struct eng_user *u)
+{
+	int err = agent_add(t, u, clock_mono_ms());
+
+	if (!err)
+		arm(t);
+	return err;
+}
+
+int eng__agent_acd_update(struct eng_tenant *t, struct eng_user *u)
+{
+	struct acd_skill_level skills[64];
+	struct acd_membership ms[64];
+	struct acd_agent_params p;
+	int err;
+
+	if ((err = agent_params(t, u, skills, ms, &p)) ||
+	    (err = acd_agent_update(t->acd, u->agent, &p, clock_mono_ms())))
+		return err;
+	arm(t);
+	return 0;
+}
+
+int eng__agent_acd_remove(struct eng_tenant *t, struct eng_user *u)
+{
+	int64_t now = clock_wall_ms();
+	int err;
+
+	if (u->offer || u->cur || u->wrap_call)
+		return EBUSY;
+	if ((err = acd_agent_remove(t->acd, u->agent, clock_mono_ms())))
+		return err;
+	if (u->state != ACD_STATE_LOGGED_OUT)
+		span_write(t, u, u->state, u->reason, u->state_since,
+			   now > u->state_since ? now : u->state_since + 1);
+	u->agent = ACD_NONE;
+	u->state = ACD_STATE_LOGGED_OUT;
+	arm(t);
+	return 0;
+}
+
 int eng__agent_queue_member(struct eng_user *u, const char *queue, bool member)
 {
 	struct eng_tenant *t = u->t;
@@ -470,6 +511,66 @@ int eng__agent_queue_member(struct eng_user *u, const char *queue, bool member)
 	}
 	log_info("engine", "tenant=%s event=agent_queue agent=%s queue=%s member=%d", t->ct->id,
 		 u->cu->username, queue, member);
+	arm(t);
+	return 0;
+}
+
+/* Indexes q by its ACD id (grown as ids come). 0 or ENOMEM. */
+static int qidx_set(struct eng_tenant *t, struct eng_queue *q)
+{
+	if (q->id >= t->nqidx) {
+		size_t n = (size_t)q->id + 1;
+		struct eng_queue **v = realloc(t->qidx, n * sizeof(*v));
+		if (!v)
+			return ENOMEM;
+		memset(v + t->nqidx, 0, (n - t->nqidx) * sizeof(*v));
+		t->qidx = v;
+		t->nqidx = n;
+	}
+	t->qidx[q->id] = q;
+	return 0;
+}
+
+int eng__queue_acd_add(struct eng_tenant *t, struct eng_queue *q)
+{
+	struct acd_queue_params qp;
+	uint64_t now = clock_mono_ms();
+	int err;
+
+	if ((err = queue_params(t, q, true, &qp)))
+		return err;
+	if ((err = acd_queue_add(t->acd, &qp, now, &q->id)))
+		return err;
+	if ((err = qidx_set(t, q))) {
+		acd_queue_remove(t->acd, q->id, now);
+		q->id = ACD_NONE;
+		return err;
+	}
+	arm(t);
+	return 0;
+}
+
+int eng__queue_acd_update(struct eng_tenant *t, struct eng_queue *q)
+{
+	struct acd_queue_params qp;
+	int err;
+
+	if ((err = queue_params(t, q, true, &qp)) ||
+	    (err = acd_queue_update(t->acd, q->id, &qp, clock_mono_ms())))
+		return err;
+	arm(t);
+	return 0;
+}
+
+int eng__queue_acd_remove(struct eng_tenant *t, struct eng_queue *q)
+{
+	int err = acd_queue_remove(t->acd, q->id, clock_mono_ms());
+
+	if (err)
+		return err;
+	if (q->id < t->nqidx)
+		t->qidx[q->id] = NULL;
+	q->id = ACD_NONE;
 	arm(t);
 	return 0;
 }
@@ -506,8 +607,9 @@ static int tenant_start(struct engine *e, struct eng_tenant *t)
 			    !acd_channel_find(cfg_channel_names[j], &other))
 				p.blocks[ch] |= (uint8_t)ACD_CH_BIT(other);
 	}
-	p.max_agents = (uint32_t)t->nusers + 1;
-	p.max_queues = (uint32_t)t->nqueues + 1;
+	/* Room for the queues and agents the API adds while running (docs/api.md). */
+	p.max_agents = (uint32_t)t->nusers + ENG_AGENTS_SPARE;
+	p.max_queues = (uint32_t)t->nqueues + ENG_QUEUES_SPARE;
 	p.seed = (uint64_t)clock_mono_us();
 	if ((err = acd_new(&p, &h, &t->acd)) || (err = strmap_create(1024, &t->last_agent)))
 		return err;
@@ -516,24 +618,24 @@ static int tenant_start(struct engine *e, struct eng_tenant *t)
 		return ENOMEM;
 	/* Queues first without relaxation (a step may name a later queue), then with. */
 	for (size_t i = 0; i < t->nqueues; i++)
-		if ((err = queue_params(t, &t->queues[i], false, &qp)) ||
-		    (err = acd_queue_add(t->acd, &qp, now, &t->queues[i].id)))
+		if ((err = queue_params(t, t->queues[i], false, &qp)) ||
+		    (err = acd_queue_add(t->acd, &qp, now, &t->queues[i]->id)))
 			goto bad_queue;
 	/* ACD queue ids are small indexes: overflow events find their queue directly. */
 	for (size_t i = 0; i < t->nqueues; i++)
-		if (t->queues[i].id >= t->nqidx)
-			t->nqidx = t->queues[i].id + 1;
+		if (t->queues[i]->id >= t->nqidx)
+			t->nqidx = t->queues[i]->id + 1;
 	if (!(t->qidx = calloc(t->nqidx ? t->nqidx : 1, sizeof(*t->qidx))))
 		return ENOMEM;
 	for (size_t i = 0; i < t->nqueues; i++)
-		t->qidx[t->queues[i].id] = &t->queues[i];
+		t->qidx[t->queues[i]->id] = t->queues[i];
 	for (size_t i = 0; i < t->nqueues; i++)
-		if (t->queues[i].cq->nrelax &&
-		    ((err = queue_params(t, &t->queues[i], true, &qp)) ||
-		     (err = acd_queue_update(t->acd, t->queues[i].id, &qp, now))))
+		if (t->queues[i]->cq->nrelax &&
+		    ((err = queue_params(t, t->queues[i], true, &qp)) ||
+		     (err = acd_queue_update(t->acd, t->queues[i]->id, &qp, now))))
 			goto bad_queue;
 	for (size_t i = 0; i < t->nusers; i++) {
-		struct eng_user *u = &t->users[i];
+		struct eng_user *u = t->users[i];
 		if (!(u->cu->roles & CFG_ROLE_AGENT))
 			continue;
 		if ((err = agent_add(t, u, now))) {
@@ -627,15 +729,15 @@ void eng__acd_stop(struct engine *e)
 		struct eng_tenant *t = &e->tenants[i];
 		/* The spans still open end now. */
 		for (size_t j = 0; j < t->nusers; j++) {
-			struct eng_user *u = &t->users[j];
+			struct eng_user *u = t->users[j];
 			if (u->agent != ACD_NONE && u->state != ACD_STATE_LOGGED_OUT)
 				span_write(t, u, u->state, u->reason, u->state_since, now);
 		}
 		/* Calls whose agent is still in wrap-up: written with the wrap-up so far. */
 		for (size_t j = 0; j < t->nusers; j++)
-			if (t->users[j].wrap_call) {
-				struct call *c = t->users[j].wrap_call;
-				t->users[j].wrap_call = NULL;
+			if (t->users[j]->wrap_call) {
+				struct call *c = t->users[j]->wrap_call;
+				t->users[j]->wrap_call = NULL;
 				eng__call_wrapped(c, now);
 			}
 		if (t->acd_timer)

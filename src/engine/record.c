@@ -66,13 +66,15 @@ int eng__recording_path(struct engine *e, struct call *c, char *path, size_t siz
 		}
 		snprintf(e->last_rec_dir, sizeof(e->last_rec_dir), "%s", dir);
 	}
-	/* A call bridged again (after a transfer) records a new segment, "-2", "-3", ... */
+	/* A call bridged again (after a transfer) records a new segment, "-2", "-3", ...
+	 * Recordings encrypted at rest end in ".wav.enc" (the media engine seals those). */
 	if (c->rec_segments++)
-		snprintf(path, size, "%s/call-%llu-%lld-%u.wav", dir, (unsigned long long)c->id,
-			 (long long)c->created_ms, c->rec_segments);
+		snprintf(path, size, "%s/call-%llu-%lld-%u.wav%s", dir, (unsigned long long)c->id,
+			 (long long)c->created_ms, c->rec_segments,
+			 c->t->ct->rec_encrypt ? ".enc" : "");
 	else
-		snprintf(path, size, "%s/call-%llu-%lld.wav", dir, (unsigned long long)c->id,
-			 (long long)c->created_ms);
+		snprintf(path, size, "%s/call-%llu-%lld.wav%s", dir, (unsigned long long)c->id,
+			 (long long)c->created_ms, c->t->ct->rec_encrypt ? ".enc" : "");
 	return 0;
 }
 

@@ -26,7 +26,7 @@ void eng__queue_minute(struct engine *e)
 		}
 		for (size_t j = 0; t->acd && j < t->nqueues; j++) {
 			struct acd_queue_stats st;
-			if (acd_queue_stats(t->acd, t->queues[j].id, now, &st))
+			if (acd_queue_stats(t->acd, t->queues[j]->id, now, &st))
 				continue;
 			log_info(
 			    "engine",
@@ -34,7 +34,7 @@ void eng__queue_minute(struct engine *e)
 			    "ready=%u busy=%u wrap_up=%u not_ready=%u offered=%llu "
 			    "answered=%llu abandoned=%llu abandoned_short=%llu sl_pct=%.1f "
 			    "asa_s=%.1f aht_s=%.1f",
-			    t->ct->id, t->queues[j].cq->id, st.waiting,
+			    t->ct->id, t->queues[j]->cq->id, st.waiting,
 			    (unsigned long long)st.longest_wait_ms, st.agents[ACD_STATE_READY],
 			    st.agents[ACD_STATE_BUSY] + st.agents[ACD_STATE_RESERVED],
 			    st.agents[ACD_STATE_WRAP_UP], st.agents[ACD_STATE_NOT_READY],

@@ -82,6 +82,8 @@ int media_create(const struct media_config *cfg, struct mq *events, struct media
 	    cfg->max_sessions > UINT32_MAX / 2 || cfg->port_min == 0 ||
 	    cfg->port_min > cfg->port_max)
 		return EINVAL;
+	if (media__srtp_init())
+		return EIO;
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return ENOMEM;
@@ -286,6 +288,8 @@ int media_session_set(struct media_session *s, const struct media_params *p)
 	    p->codec != MEDIA_CODEC_G722)
 		return EINVAL;
 	if (p->pt > 127 || p->dtmf_pt > 127 || p->dir > MEDIA_DIR_INACTIVE)
+		return EINVAL;
+	if (p->srtp.suite != MEDIA_SRTP_NONE && !media__srtp_suite_known(p->srtp.suite))
 		return EINVAL;
 	memset(&c, 0, sizeof(c));
 	c.type = MEDIA__CMD_SET;
@@ -572,6 +576,9 @@ void media_stats_get(const struct media *m, struct media_stats *out)
 		st.bytes_in += atomic_load_explicit(&ws->bytes_in, memory_order_relaxed);
 		st.bytes_out += atomic_load_explicit(&ws->bytes_out, memory_order_relaxed);
 		st.late_or_lost += atomic_load_explicit(&ws->late_or_lost, memory_order_relaxed);
+		st.srtp_in += atomic_load_explicit(&ws->srtp_in, memory_order_relaxed);
+		st.srtp_out += atomic_load_explicit(&ws->srtp_out, memory_order_relaxed);
+		st.srtp_failed += atomic_load_explicit(&ws->srtp_failed, memory_order_relaxed);
 		st.worker_cpu_us += atomic_load_explicit(&ws->cpu_ns, memory_order_relaxed) / 1000;
 	}
 	st.recordings = atomic_load(&m->recordings);

@@ -51,6 +51,26 @@ struct media_config {
 	size_t max_sessions;	     /* preallocated session slots */
 	uint32_t rtp_timeout_ms;     /* MEDIA_EV_RTP_TIMEOUT after this long without RTP, 0: off */
 	enum media_io io;	     /* packet I/O of the workers */
+	/* The key of a recording whose path ends in ".enc" (encrypted at rest, core/crec.h):
+	 * returns 0 with the 32-byte key, or an errno, and the recording is then refused:
+	 * never written in the clear. NULL: such recordings are refused. Engine thread. */
+	int (*record_key)(void *arg, const char *path, uint8_t key[32]);
+	void *record_key_arg;
+};
+
+/* SRTP with keys exchanged in SDP (SDES, RFC 4568): the suite, and each direction's
+ * master key and salt. MEDIA_SRTP_NONE: plain RTP. */
+enum media_srtp_suite {
+	MEDIA_SRTP_NONE = 0,
+	MEDIA_SRTP_AES_CM_128_HMAC_SHA1_80,
+	MEDIA_SRTP_AES_CM_128_HMAC_SHA1_32,
+};
+#define MEDIA_SRTP_KEY_LEN 30 /* 16-byte master key, then 14-byte salt */
+
+struct media_srtp {
+	uint8_t suite; /* enum media_srtp_suite */
+	uint8_t tag;   /* the a=crypto tag it was negotiated under */
+	uint8_t tx_key[MEDIA_SRTP_KEY_LEN], rx_key[MEDIA_SRTP_KEY_LEN];
 };
 
 /* What SDP negotiation decided for a leg. */
@@ -61,6 +81,7 @@ struct media_params {
 	uint8_t dtmf_pt;  /* telephone-event payload type, 0: none */
 	uint8_t ptime_ms; /* packetization, default 20 */
 	enum media_dir dir;
+	struct media_srtp srtp; /* keys are wiped by the media engine when the session ends */
 };
 
 enum media_event_type {
@@ -132,7 +153,10 @@ const struct in_addr *media_address(const struct media *m);
 
 /* Sets (or updates, on re-INVITE) the negotiated parameters; media flows from then on.
  * Symmetric RTP: the session sends to the source of the packets it receives, whatever
- * `remote` said. Returns 0 or EINVAL (codec not G.711/G.722, payload type over 127). */
+ * `remote` said. With p->srtp.suite set, RTP and RTCP are encrypted and authenticated
+ * both ways (SRTP contexts are made when the keys change, never per packet; packets that
+ * fail authentication are dropped and counted). Returns 0 or EINVAL (codec not
+ * G.711/G.722, payload type over 127, unknown SRTP suite). */
 int media_session_set(struct media_session *s, const struct media_params *p);
 
 /* Plays items to the session's peer, replacing any play in progress (which ends with
@@ -181,7 +205,8 @@ void media_amd_stop(struct media_session *s);
  * events pass across when both sides negotiated telephone-event. The recording is PCM16
  * stereo at 16 kHz when either side's codec is G.722, 8 kHz otherwise; it is a valid
  * WAV at every moment (written by a writer thread, at most about a second behind);
- * parent directories are created. Its events (MEDIA_EV_RECORD_DONE, _ERROR) carry
+ * parent directories are created. A path ending in ".enc" is written encrypted (see
+ * media_config.record_key). Its events (MEDIA_EV_RECORD_DONE, _ERROR) carry
  * `a`'s owner. An unwritable path fails the call with its errno. */
 int media_bridge(struct media_session *a, struct media_session *b, const char *record_path);
 /* Ends the bridge that `s` is part of (both directions); recordings are finalised. */
@@ -221,6 +246,9 @@ struct media_stats {
 	uint64_t recordings;	 /* recordings open (being written or finishing) */
 	uint64_t events_dropped; /* events lost to a full engine queue */
 	uint64_t worker_cpu_us;	 /* CPU time used by the worker threads */
+	/* SRTP and SRTCP packets decrypted, encrypted, and refused (failed authentication or
+	 * replay, or could not be encrypted). */
+	uint64_t srtp_in, srtp_out, srtp_failed;
 };
 void media_stats_get(const struct media *m, struct media_stats *out);
 /* The packet I/O the workers run: MEDIA_IO_URING or MEDIA_IO_EPOLL, never AUTO. */

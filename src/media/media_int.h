@@ -39,6 +39,7 @@ struct g722_encode_state_s;
 struct g722_decode_state_s;
 struct dtmf_rx_state_s;
 struct media__amd_leg;
+struct crec_writer;
 
 #define MEDIA__TICK_MS	      20
 #define MEDIA__BATCH	      16   /* packets per recvmmsg/sendmmsg */
@@ -52,6 +53,7 @@ struct media__amd_leg;
 #define MEDIA__JB_SLOT_BYTES  480  /* 60 ms of G.711 or G.722 */
 #define MEDIA__TONE_AMPLITUDE 7000 /* about -13 dBm0 */
 #define MEDIA__MIX_REC_RATE   8000 /* conference recordings are narrowband */
+#define MEDIA__SRTP_ROOM      160  /* room an SRTP(C) trailer may need past a packet */
 
 /* ---------------------------------------------------------------- G.711 (g711.c) */
 
@@ -251,10 +253,15 @@ struct media__wav {
 	uint32_t rate;
 	uint16_t channels;
 	uint64_t data_bytes;
+	struct crec_writer *sealed; /* encrypted at rest (core/crec.h) instead of fd */
 };
 /* Creates (or truncates) `path`, creating missing parent directories, and writes a header
  * for an empty file, so the file is a valid WAV from the start. Returns 0 or an errno. */
 int media__wav_open(struct media__wav *w, const char *path, uint32_t rate, uint16_t channels);
+/* The same, encrypted with `key` in core/crec.h's format: append and close work alike
+ * and the file decrypts to the same WAV. */
+int media__wav_open_sealed(struct media__wav *w, const char *path, uint32_t rate, uint16_t channels,
+			   const uint8_t key[32]);
 /* Appends interleaved PCM16 frames, then rewrites the header's sizes: after it returns,
  * the file is a valid WAV holding everything appended. Returns 0, EFBIG at the 4 GB RIFF
  * limit, or an errno. */
@@ -424,6 +431,23 @@ void media__inband_free(struct media__inband *ib);
  * count the audio itself, not its arrival times, so network jitter does not bend them. */
 bool media__inband_feed(struct media__inband *ib, const int16_t *pcm8, unsigned n);
 
+/* ---------------------------------------------------------------- SRTP (srtp.c) */
+struct media__worker;
+/* Initialises libsrtp2 once per process. 0 or EIO. */
+int media__srtp_init(void);
+bool media__srtp_suite_known(uint8_t suite);
+/* Makes the session's contexts for new keys (nothing when they did not change) and keeps
+ * the keys in s->p.srtp; MEDIA_SRTP_NONE frees them. */
+void media__srtp_configure(struct media__worker *w, struct media_session *s,
+			   const struct media_srtp *k);
+/* Frees the contexts and wipes the keys. */
+void media__srtp_free(struct media_session *s);
+/* In place. Without SRTP on the session they return true and leave the packet alone;
+ * false: drop it (authentication failed, or no room for the trailer within `cap`). */
+bool media__srtp_unprotect(struct media__worker *w, struct media_session *s, uint8_t *buf,
+			   size_t *len, bool rtcp);
+bool media__srtp_protect(struct media__worker *w, struct media_session *s, uint8_t *buf,
+			 size_t *len, size_t cap, bool rtcp);
 /* ---------------------------------------------------------------- threads and sessions */
 
 struct media__chunk {
@@ -532,6 +556,11 @@ struct media_session {
 	unsigned tx_rs_in;
 	struct media__inband *inband;
 	struct media__jbuf *jbuf;
+	/* SRTP contexts (srtp.c; libsrtp2's srtp_t), NULL for plain RTP. srtp_broken: keys
+	 * were agreed but no context could be made: nothing goes out, nothing comes in. */
+	void *srtp_tx, *srtp_rx;
+	bool srtp_broken;
+	bool srtp_warned; /* a refused packet was logged */
 
 	/* Relations. */
 	enum media__role role;
@@ -547,6 +576,7 @@ struct media_session {
 struct media__wstats {
 	_Atomic uint64_t packets_in, packets_out, bytes_in, bytes_out, late_or_lost, events_dropped,
 	    cpu_ns;
+	_Atomic uint64_t srtp_in, srtp_out, srtp_failed; /* packets decrypted, encrypted, refused */
 };
 
 struct media__mix_member {

@@ -9,6 +9,7 @@
  */
 #include "media/media_int.h"
 
+#include "core/crec.h"
 #include "core/log.h"
 #include "core/mq.h"
 
@@ -17,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <sodium.h>
 
 #define WRITER_QUEUE 16384
 
@@ -32,11 +35,23 @@ int media__rec_open(struct media *m, const char *path, uint32_t rate, uint64_t o
 		    struct media__rec **out)
 {
 	struct media__rec *r = calloc(1, sizeof(*r));
+	size_t plen = strlen(path), slen = strlen(CREC_SUFFIX);
 	int err;
 
 	if (!r)
 		return ENOMEM;
-	err = media__wav_open(&r->wav, path, rate, 2);
+	if (plen > slen && !strcmp(path + plen - slen, CREC_SUFFIX)) {
+		/* Encrypted at rest: without its key, no recording rather than a clear one. */
+		uint8_t key[CREC_KEY_BYTES];
+
+		err = m->cfg.record_key ? m->cfg.record_key(m->cfg.record_key_arg, path, key)
+					: ENOKEY;
+		if (!err)
+			err = media__wav_open_sealed(&r->wav, path, rate, 2, key);
+		sodium_memzero(key, sizeof(key));
+	} else {
+		err = media__wav_open(&r->wav, path, rate, 2);
+	}
 	if (err) {
 		log_warn("media", "owner=%llu event=record_open_failed path=%s errno=%d",
 			 (unsigned long long)owner, path, err);

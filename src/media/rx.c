@@ -331,6 +331,31 @@ struct rx_run {
 	unsigned n, nsend; /* datagrams seen; entries of w->tx_iov to send */
 };
 
+/* Queues a packet for the bridge partner, encrypted when the partner speaks SRTP: then
+ * in the batch's own send buffer, since a receive buffer has no room for the trailer.
+ * A packet that cannot be encrypted is dropped, never sent in the clear. */
+static void queue_out(struct media__worker *w, struct rx_run *r, uint8_t *buf, size_t len)
+{
+	struct media_session *to = r->to;
+
+	if (to->srtp_tx || to->srtp_broken) {
+		uint8_t *ob = w->tx_buf[r->nsend];
+
+		if (ob != buf) {
+			if (len > sizeof(w->tx_buf[0]))
+				return;
+			memcpy(ob, buf, len);
+		}
+		if (!media__srtp_protect(w, to, ob, &len, sizeof(w->tx_buf[0]), false))
+			return;
+		buf = ob;
+	}
+	w->tx_iov[r->nsend].iov_base = buf;
+	w->tx_iov[r->nsend].iov_len = len;
+	r->bytes_out += len;
+	r->nsend++;
+}
+
 static void run_begin(struct media__worker *w, struct media_session *s, struct rx_run *r)
 {
 	memset(r, 0, sizeof(*r));
@@ -345,10 +370,13 @@ static void run_packet(struct media__worker *w, struct media_session *s, struct 
 {
 	struct media__rtp h;
 	enum media__seq_result res;
+	bool rtcp = media__is_rtcp(buf, len);
 
 	r->n++;
 	r->bytes_in += len;
-	if (media__is_rtcp(buf, len)) {
+	if (!media__srtp_unprotect(w, s, buf, &len, rtcp))
+		return;
+	if (rtcp) {
 		handle_rtcp(w, s, buf, len, from);
 		return;
 	}
@@ -391,8 +419,7 @@ static void run_packet(struct media__worker *w, struct media_session *s, struct 
 			/* One payload byte per timestamp unit, G.711 and G.722 alike. */
 			if (h.payload_len)
 				r->to->tx.span = (uint32_t)h.payload_len;
-			w->tx_iov[r->nsend].iov_base = buf;
-			w->tx_iov[r->nsend].iov_len = len;
+			queue_out(w, r, buf, len);
 		} else {
 			uint8_t *ob = w->tx_buf[r->nsend];
 			size_t olen;
@@ -407,11 +434,8 @@ static void run_packet(struct media__worker *w, struct media_session *s, struct 
 			media__rtp_write(ob, r->to->p.pt, marker, seq, ts, r->to->tx.ssrc);
 			r->to->tx.octets += (uint32_t)olen;
 			r->to->tx.span = (uint32_t)olen;
-			w->tx_iov[r->nsend].iov_base = ob;
-			w->tx_iov[r->nsend].iov_len = 12 + olen;
+			queue_out(w, r, ob, 12 + olen);
 		}
-		r->bytes_out += w->tx_iov[r->nsend].iov_len;
-		r->nsend++;
 	} else {
 		struct media__te te;
 		struct media__dtmf_out out;
@@ -433,10 +457,7 @@ static void run_packet(struct media__worker *w, struct media_session *s, struct 
 		put16(buf + 2, seq);
 		put32(buf + 4, ts);
 		put32(buf + 8, r->to->tx.ssrc);
-		w->tx_iov[r->nsend].iov_base = buf;
-		w->tx_iov[r->nsend].iov_len = len;
-		r->bytes_out += len;
-		r->nsend++;
+		queue_out(w, r, buf, len);
 	}
 }
 
@@ -522,19 +543,33 @@ void media__rx_rtcp(struct media__worker *w, struct media_session *s)
 		ssize_t n = recvfrom(s->fd_rtcp, w->rx_buf[0], sizeof(w->rx_buf[0]), MSG_DONTWAIT,
 				     (struct sockaddr *)&from, &flen);
 
+		size_t len = (size_t)n;
+
 		if (n <= 0)
 			return;
 		stat_add(&w->stats.packets_in, 1);
 		stat_add(&w->stats.bytes_in, (uint64_t)n);
-		handle_rtcp(w, s, w->rx_buf[0], (size_t)n, &from);
+		if (media__srtp_unprotect(w, s, w->rx_buf[0], &len, true))
+			handle_rtcp(w, s, w->rx_buf[0], len, &from);
 	}
 }
 
 void media__rx_rtcp_packet(struct media__worker *w, struct media_session *s, const uint8_t *buf,
 			   size_t len, const struct sockaddr_in *from)
 {
+	uint8_t copy[MEDIA__PKT_MAX];
+
 	stat_add(&w->stats.packets_in, 1);
 	stat_add(&w->stats.bytes_in, len);
+	if (s->srtp_rx || s->srtp_broken) {
+		/* SRTCP is decrypted in place, and this packet is read-only. */
+		if (len > sizeof(copy))
+			return;
+		memcpy(copy, buf, len);
+		if (!media__srtp_unprotect(w, s, copy, &len, true))
+			return;
+		buf = copy;
+	}
 	handle_rtcp(w, s, buf, len, from);
 }
 
@@ -542,7 +577,7 @@ void media__rtcp_send(struct media__worker *w, struct media_session *s, bool bye
 {
 	struct media__rtcp_report r;
 	struct timespec now;
-	uint8_t buf[256];
+	uint8_t buf[256 + MEDIA__SRTP_ROOM];
 	size_t len;
 	uint64_t us;
 
@@ -583,8 +618,8 @@ void media__rtcp_send(struct media__worker *w, struct media_session *s, bool bye
 			r.rb.dlsr = (uint32_t)((w->now_us - s->rx_lsr_us) * 65536 / 1000000);
 		}
 	}
-	len = media__rtcp_build(buf, sizeof(buf), &r);
-	if (len)
+	len = media__rtcp_build(buf, sizeof(buf) - MEDIA__SRTP_ROOM, &r);
+	if (len && media__srtp_protect(w, s, buf, &len, sizeof(buf), true))
 		media__send(w, s->fd_rtcp, buf, len, &s->rtcp_remote);
 	s->tx.sent_since_report = false;
 }

@@ -220,6 +220,7 @@ void media__session_configure(struct media__worker *w, struct media_session *s,
 		if (s->up_rs)
 			speex_resampler_reset_mem(s->up_rs);
 	}
+	media__srtp_configure(w, s, &p->srtp);
 	if (!was_expecting) {
 		s->rx_last_ms = w->now_ms;
 		s->timeout_sent = false;
@@ -328,6 +329,8 @@ void media__session_release(struct media__worker *w, struct media_session *s)
 	media__amd_set(w, s, NULL);
 	media__jbuf_free(s->jbuf);
 	s->jbuf = NULL;
+	media__srtp_free(s);
+	s->srtp_broken = s->srtp_warned = false;
 
 	unlist(w, s);
 	s->attached = false;

@@ -66,14 +66,16 @@ void media__tx_send(struct media__worker *w, struct media_session *s, uint8_t pt
 		    uint32_t ts, const uint8_t *payload, size_t len)
 {
 	struct media__tx *tx = &s->tx;
-	uint8_t buf[MEDIA__PKT_MAX];
+	uint8_t buf[MEDIA__PKT_MAX + MEDIA__SRTP_ROOM];
+	size_t plen = 12 + len;
 
-	if (len > sizeof(buf) - 12)
+	if (len > MEDIA__PKT_MAX - 12)
 		return;
 	tx->seq++;
 	media__rtp_write(buf, pt, marker, tx->seq, ts, tx->ssrc);
 	memcpy(buf + 12, payload, len);
-	media__send(w, s->fd_rtp, buf, 12 + len, &s->p.remote);
+	if (media__srtp_protect(w, s, buf, &plen, sizeof(buf), false))
+		media__send(w, s->fd_rtp, buf, plen, &s->p.remote);
 	tx->ts = ts;
 	tx->last_us = w->now_us;
 	tx->sent = true;

@@ -6,6 +6,8 @@
  */
 #include "media/media_int.h"
 
+#include "core/crec.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -105,6 +107,26 @@ int media__wav_open(struct media__wav *w, const char *path, uint32_t rate, uint1
 		return err;
 	}
 	w->fd = fd;
+	w->sealed = NULL;
+	w->rate = rate;
+	w->channels = channels;
+	w->data_bytes = 0;
+	return 0;
+}
+
+int media__wav_open_sealed(struct media__wav *w, const char *path, uint32_t rate, uint16_t channels,
+			   const uint8_t key[32])
+{
+	uint8_t h[MEDIA__WAV_HEADER];
+	int err;
+
+	media__wav_header(h, rate, channels, 0);
+	err = crec_create(path, key, h, sizeof(h), &w->sealed);
+	if (err == ENOENT && !(err = mkdir_parents(path)))
+		err = crec_create(path, key, h, sizeof(h), &w->sealed);
+	if (err)
+		return err;
+	w->fd = -1;
 	w->rate = rate;
 	w->channels = channels;
 	w->data_bytes = 0;
@@ -118,6 +140,13 @@ int media__wav_append(struct media__wav *w, const void *data, size_t len)
 
 	if (w->data_bytes + len > UINT32_MAX - 36)
 		return EFBIG;
+	if (w->sealed) {
+		if ((err = crec_append(w->sealed, data, len)))
+			return err;
+		w->data_bytes += len;
+		media__wav_header(h, w->rate, w->channels, (uint32_t)w->data_bytes);
+		return crec_write_head(w->sealed, h, sizeof(h));
+	}
 	err = write_all(w->fd, data, len, (off_t)(MEDIA__WAV_HEADER + w->data_bytes));
 	if (err)
 		return err;
@@ -130,6 +159,10 @@ int media__wav_close(struct media__wav *w)
 {
 	int err = 0;
 
+	if (w->sealed) {
+		err = crec_close(w->sealed);
+		w->sealed = NULL;
+	}
 	if (w->fd >= 0 && close(w->fd) != 0)
 		err = errno;
 	w->fd = -1;

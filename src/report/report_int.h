@@ -5,6 +5,7 @@
 #ifndef CENTRALA_REPORT_REPORT_INT_H
 #define CENTRALA_REPORT_REPORT_INT_H
 
+#include "dialer/dialer.h"
 #include "report/report.h"
 
 enum report_dist_kind {
@@ -58,6 +59,8 @@ struct report_scenario {
 	size_t nqueues;
 	struct report_sim_group *groups;
 	size_t ngroups;
+	bool is_campaign; /* `campaign:` instead of queues and agents (campaign.c) */
+	struct dialer_sim_params campaign;
 };
 
 struct report_sim_result {
@@ -81,6 +84,16 @@ static inline struct report_sim_figures *report__fig(struct report_sim_result *r
 {
 	return &r->fig[q * (r->nintervals + 1) + i];
 }
+
+struct cy;
+struct fy_node;
+/* scenario.c: a distribution of durations at n (key path `path`). */
+void report__parse_dist(struct cy *cy, struct fy_node *n, const char *path, bool patience,
+			struct report_dist *d);
+/* campaign.c: the `campaign:` section of a scenario. */
+void report__parse_campaign(struct cy *cy, struct fy_node *n, struct report_scenario *s);
+int report__campaign_cli(const struct report_scenario *s, bool use_seed, uint64_t seed,
+			 uint32_t seeds, bool json);
 
 void report__figures_finish(struct report_sim_figures *f, enum acd_sl_formula formula);
 

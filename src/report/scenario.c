@@ -107,6 +107,13 @@ static int get_seconds(struct parse *ps, struct fy_node *map, const char *path, 
 static void parse_dist(struct parse *ps, struct fy_node *n, const char *path, bool patience,
 		       struct report_dist *d)
 {
+	report__parse_dist(ps->cy, n, path, patience, d);
+}
+
+void report__parse_dist(struct cy *cy, struct fy_node *n, const char *path, bool patience,
+			struct report_dist *d)
+{
+	struct parse one = {.cy = cy}, *ps = &one;
 	static const char *const keys[] = {"dist", "mean", "sd", "min", "max", NULL};
 	static const struct {
 		const char *name;
@@ -533,8 +540,9 @@ static void parse_group(struct parse *ps, struct fy_node *n, const char *path,
 
 static void parse_top(struct parse *ps, struct fy_node *root)
 {
-	static const char *const keys[] = {"name",	   "duration", "interval", "seed", "start",
-					   "answer_delay", "queues",   "agents",   NULL};
+	static const char *const keys[] = {
+	    "name",	    "duration", "interval", "seed",	"start",
+	    "answer_delay", "queues",	"agents",   "campaign", NULL};
 	struct report_scenario *s = ps->s;
 	struct cy *cy = ps->cy;
 	struct fy_node *qs, *as, *item;
@@ -562,6 +570,11 @@ static void parse_top(struct parse *ps, struct fy_node *root)
 		cy_error(cy, cy_get(root, "start"), "start",
 			 "expected a clock time such as 08:00, got \"%s\"", str);
 	cy_get_ms(cy, root, "", "answer_delay", false, &s->answer_delay_ms);
+	if (cy_get(root, "campaign")) {
+		/* An outbound campaign on the dialer (campaign.c), not queues. */
+		report__parse_campaign(cy, cy_get(root, "campaign"), s);
+		return;
+	}
 
 	qs = cy_get(root, "queues");
 	if (!qs) {

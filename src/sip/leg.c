@@ -12,6 +12,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <sodium.h>
+
 #include "core/clock.h"
 #include "core/log.h"
 
@@ -51,6 +53,7 @@ static void leg_free(struct sip_leg *l)
 		media_session_free(l->ms);
 	nua_handle_bind(l->nh, NULL);
 	nua_handle_destroy(l->nh);
+	sodium_memzero(&l->params.srtp, sizeof(l->params.srtp));
 	free(l->auth_user);
 	free(l->auth_pass);
 	free(l);
@@ -100,10 +103,38 @@ static size_t leg_sdp(struct sip_leg *l, char *buf, size_t size, bool answer)
 
 	if (!ms)
 		return 0;
-	return sdp_write(buf, size, (uint64_t)(uintptr_t)l & 0xffffffffu, l->sdp_version++,
-			 media_address(l->sip->media), media_session_port(ms), &l->sip->prefs,
-			 answer ? &l->params : NULL, answer ? MEDIA_CODEC_NONE : l->params.codec,
-			 answer ? l->params.dir : MEDIA_DIR_SENDRECV);
+	return sdp_write_srtp(buf, size, (uint64_t)(uintptr_t)l & 0xffffffffu, l->sdp_version++,
+			      media_address(l->sip->media), media_session_port(ms), &l->sip->prefs,
+			      answer ? &l->params : NULL,
+			      answer ? MEDIA_CODEC_NONE : l->params.codec,
+			      answer ? l->params.dir : MEDIA_DIR_SENDRECV, &l->params.srtp);
+}
+
+/* Our key for an SRTP offer we answer: the one we already use when the suite stays,
+ * a fresh one otherwise. */
+static void srtp_own_key(struct media_srtp *k, const struct media_srtp *before)
+{
+	if (!k->suite)
+		return;
+	if (before && before->suite == k->suite)
+		memcpy(k->tx_key, before->tx_key, sizeof(k->tx_key));
+	else
+		randombytes_buf(k->tx_key, sizeof(k->tx_key));
+}
+
+int sip_leg_srtp_policy(struct sip_leg *l, enum cfg_srtp mode)
+{
+	bool srtp = l->params.srtp.suite != MEDIA_SRTP_NONE;
+
+	l->srtp_mode = mode;
+	if ((mode == CFG_SRTP_REQUIRED && !srtp) || (mode == CFG_SRTP_OFF && srtp))
+		return EPERM;
+	return 0;
+}
+
+bool sip_leg_srtp(const struct sip_leg *l)
+{
+	return l->params.srtp.suite != MEDIA_SRTP_NONE;
 }
 
 int sip_leg_progress(struct sip_leg *l, int status, bool early_media)
@@ -147,6 +178,19 @@ int sip_leg_reject(struct sip_leg *l, int status, const char *phrase)
 		return EINVAL;
 	nua_respond(l->nh, status, phrase ? phrase : sip_status_phrase(status), TAG_END());
 	l->final_status = status;
+	l->state = LEG_ENDING;
+	return 0;
+}
+
+int sip_leg_unavailable(struct sip_leg *l, unsigned retry_after_s)
+{
+	char ra[16];
+
+	if (!l->incoming || l->state >= LEG_ANSWERED)
+		return EINVAL;
+	snprintf(ra, sizeof(ra), "%u", retry_after_s);
+	nua_respond(l->nh, 503, "Service Unavailable", SIPTAG_RETRY_AFTER_STR(ra), TAG_END());
+	l->final_status = 503;
 	l->state = LEG_ENDING;
 	return 0;
 }
@@ -217,6 +261,12 @@ int sip_leg_dial(struct sip *s, const struct sip_dial *d, struct sip_leg **out)
 	l->media_owner = d->media_owner;
 	l->near = d->near;
 	l->params.codec = d->first;
+	if (d->srtp) {
+		l->params.srtp.suite = MEDIA_SRTP_AES_CM_128_HMAC_SHA1_80;
+		l->params.srtp.tag = 1;
+		randombytes_buf(l->params.srtp.tx_key, sizeof(l->params.srtp.tx_key));
+		l->srtp_mode = CFG_SRTP_REQUIRED;
+	}
 	if (d->auth_user) {
 		l->auth_user = strdup(d->auth_user);
 		l->auth_pass = strdup(d->auth_pass ? d->auth_pass : "");
@@ -255,6 +305,13 @@ static void reinvite(struct sip *s, struct sip_leg *l, const sip_t *sip)
 		nua_respond(l->nh, 488, "Not Acceptable Here", SIPTAG_WARNING_STR(msg), TAG_END());
 		return;
 	}
+	/* A re-INVITE may not drop the encryption the leg's rule asks for. */
+	if ((l->srtp_mode == CFG_SRTP_REQUIRED && !p.srtp.suite) ||
+	    (l->srtp_mode == CFG_SRTP_OFF && p.srtp.suite)) {
+		nua_respond(l->nh, 488, "Not Acceptable Here", TAG_END());
+		return;
+	}
+	srtp_own_key(&p.srtp, &l->params.srtp);
 	l->params = p;
 	if (!leg_sdp(l, sdp, sizeof(sdp), true)) {
 		nua_respond(l->nh, 500, "No media", TAG_END());
@@ -301,10 +358,21 @@ void sip__invite(struct sip *s, nua_handle_t *nh, struct sip_leg *l, const sip_t
 		sip_leg_reject(l, 488, "Offer required");
 		return;
 	}
+	/* A body we cannot read is 415 naming what we can (RFC 3261 §21.4.13), not a
+	 * malformed offer (RFC 4475 §3.3.7). */
+	if (sip->sip_content_type && sip->sip_content_type->c_type &&
+	    strcasecmp(sip->sip_content_type->c_type, "application/sdp")) {
+		nua_respond(nh, 415, "Unsupported Media Type", SIPTAG_ACCEPT_STR("application/sdp"),
+			    TAG_END());
+		l->final_status = 415;
+		l->state = LEG_ENDING;
+		return;
+	}
 	switch (sdp_negotiate_offer(sip->sip_payload->pl_data, sip->sip_payload->pl_len, &s->prefs,
 				    &l->params, msg, sizeof(msg))) {
 	case 0:
 		l->have_params = true;
+		srtp_own_key(&l->params.srtp, NULL);
 		break;
 	case ENOTSUP:
 		log_info("sip", "event=rejected status=488 call_id=%s reason=\"%s\"", l->call_id,
@@ -446,9 +514,9 @@ void sip__leg_event(struct sip *s, nua_event_t event, int status, const char *ph
 			ev.type = SIP_EV_PROGRESS;
 			ev.status = status;
 			if (sip && sip->sip_payload && sip->sip_payload->pl_len &&
-			    !sdp_negotiate_answer(sip->sip_payload->pl_data,
-						  sip->sip_payload->pl_len, &s->prefs, &l->params,
-						  msg, sizeof(msg))) {
+			    !sdp_negotiate_answer_srtp(
+				sip->sip_payload->pl_data, sip->sip_payload->pl_len, &s->prefs,
+				&l->params.srtp, &l->params, msg, sizeof(msg))) {
 				l->have_params = true;
 				ev.early_media = true;
 				media_session_set(l->ms, &l->params);
@@ -457,11 +525,12 @@ void sip__leg_event(struct sip *s, nua_event_t event, int status, const char *ph
 			emit(l, &ev);
 		} else if (status >= 200 && status < 300) {
 			if (!sip || !sip->sip_payload ||
-			    sdp_negotiate_answer(sip->sip_payload->pl_data,
-						 sip->sip_payload->pl_len, &s->prefs, &l->params,
-						 msg, sizeof(msg))) {
+			    sdp_negotiate_answer_srtp(
+				sip->sip_payload->pl_data, sip->sip_payload->pl_len, &s->prefs,
+				&l->params.srtp, &l->params, msg, sizeof(msg))) {
 				if (!l->have_params) {
-					log_warn("sip", "event=bad_answer call_id=%s", l->call_id);
+					log_warn("sip", "event=bad_answer call_id=%s reason=\"%s\"",
+						 l->call_id, msg);
 					l->state = LEG_ANSWERED;
 					l->final_status = 488;
 					sip_leg_hangup(l, 0);

@@ -12,8 +12,14 @@
 #include <stdlib.h>
 #include <strings.h>
 
+#include <sodium.h>
 #include <sofia-sip/sdp.h>
 #include <sofia-sip/su_alloc.h>
+
+static const char *const srtp_suites[] = {
+    [MEDIA_SRTP_AES_CM_128_HMAC_SHA1_80] = "AES_CM_128_HMAC_SHA1_80",
+    [MEDIA_SRTP_AES_CM_128_HMAC_SHA1_32] = "AES_CM_128_HMAC_SHA1_32",
+};
 
 static const struct {
 	enum media_codec codec;
@@ -167,8 +173,74 @@ static bool media_lines_sane(const char *text, size_t len)
 	return true;
 }
 
+/*
+ * One a=crypto value (RFC 4568 9.1): "TAG SUITE inline:KEY||SALT[|LIFETIME][|MKI:LEN]
+ * [session-params]". Fills suite, tag and the key (as `key`), and returns true for a
+ * suite we support whose key is 30 bytes of base64 without an MKI (we send none, and
+ * every packet of a stream with one would carry it).
+ */
+static bool crypto_parse(const char *v, uint8_t *suite, uint8_t *tag,
+			 uint8_t key[MEDIA_SRTP_KEY_LEN])
+{
+	char name[32], b64[64];
+	unsigned t;
+	int n = 0;
+	size_t klen = 0, blen;
+	const char *rest;
+
+	if (sscanf(v, "%3u %31s inline:%n", &t, name, &n) != 2 || n == 0 || t > 255)
+		return false;
+	rest = v + n;
+	blen = strcspn(rest, "| \t\r\n");
+	if (blen >= sizeof(b64))
+		return false;
+	memcpy(b64, rest, blen);
+	b64[blen] = 0;
+	/* A lifetime ("|2^31" or a number) is allowed; an MKI ("|1:4") is not. */
+	for (const char *q = rest + blen; *q == '|'; q += 1 + strcspn(q + 1, "| \t\r\n"))
+		if (memchr(q + 1, ':', strcspn(q + 1, "| \t\r\n")))
+			return false;
+	*suite = MEDIA_SRTP_NONE;
+	for (uint8_t i = 1; i < sizeof(srtp_suites) / sizeof(srtp_suites[0]); i++)
+		if (!strcmp(name, srtp_suites[i]))
+			*suite = i;
+	if (*suite == MEDIA_SRTP_NONE ||
+	    sodium_base642bin(key, MEDIA_SRTP_KEY_LEN, b64, blen, NULL, &klen, NULL,
+			      sodium_base64_VARIANT_ORIGINAL) ||
+	    klen != MEDIA_SRTP_KEY_LEN)
+		return false;
+	*tag = (uint8_t)t;
+	return true;
+}
+
+/* The SRTP part of an audio stream into p->srtp; false (with msg) when none is usable.
+ * `offered` (an answer to our offer) must be matched: same tag and suite. */
+static bool crypto_pick(const sdp_media_t *m, const struct media_srtp *offered,
+			struct media_params *p, char *msg, size_t msgsize)
+{
+	for (sdp_attribute_t *a = m->m_attributes; a; a = a->a_next) {
+		uint8_t suite, tag, key[MEDIA_SRTP_KEY_LEN];
+
+		if (strcasecmp(a->a_name, "crypto") || !a->a_value ||
+		    !crypto_parse(a->a_value, &suite, &tag, key))
+			continue;
+		if (offered && offered->suite && (suite != offered->suite || tag != offered->tag))
+			continue;
+		p->srtp.suite = suite;
+		p->srtp.tag = tag;
+		memcpy(p->srtp.rx_key, key, sizeof(key));
+		if (offered)
+			memcpy(p->srtp.tx_key, offered->tx_key, sizeof(p->srtp.tx_key));
+		sodium_memzero(key, sizeof(key));
+		return true;
+	}
+	snprintf(msg, msgsize, "no supported SRTP crypto suite");
+	return false;
+}
+
 static int negotiate(const char *text, size_t len, const struct sdp_prefs *prefs,
-		     struct media_params *out, char *msg, size_t msgsize)
+		     const struct media_srtp *offered, struct media_params *out, char *msg,
+		     size_t msgsize)
 {
 	su_home_t home[1] = {SU_HOME_INIT(home)};
 	sdp_parser_t *parser = NULL;
@@ -194,9 +266,21 @@ static int negotiate(const char *text, size_t len, const struct sdp_prefs *prefs
 		sdp_connection_t *c;
 		if (m->m_type != sdp_media_audio || m->m_port == 0)
 			continue;
-		if (m->m_proto != sdp_proto_rtp) {
+		if (m->m_proto != sdp_proto_rtp && m->m_proto != sdp_proto_srtp) {
 			snprintf(msg, msgsize, "audio profile %s not supported",
 				 m->m_proto_name ? m->m_proto_name : "?");
+			continue;
+		}
+		memset(&p.srtp, 0, sizeof(p.srtp));
+		if (m->m_proto == sdp_proto_srtp && !crypto_pick(m, offered, &p, msg, msgsize)) {
+			rc = ENOTSUP;
+			continue;
+		}
+		if (offered && !offered->suite != (m->m_proto != sdp_proto_srtp)) {
+			snprintf(msg, msgsize,
+				 offered->suite ? "plain RTP answer to an SRTP offer"
+						: "SRTP answer to a plain RTP offer");
+			rc = ENOTSUP;
 			continue;
 		}
 		c = m->m_connections ? m->m_connections : s->sdp_connection;
@@ -243,6 +327,7 @@ static int negotiate(const char *text, size_t len, const struct sdp_prefs *prefs
 	if (rc == ENOTSUP && !msg[0])
 		snprintf(msg, msgsize, "no audio stream");
 out:
+	sodium_memzero(&p.srtp, sizeof(p.srtp));
 	su_home_deinit(home);
 	return rc;
 }
@@ -251,14 +336,24 @@ int sdp_negotiate_offer(const char *sdp, size_t len, const struct sdp_prefs *pre
 			struct media_params *out, char *msg, size_t msgsize)
 {
 	msg[0] = '\0';
-	return negotiate(sdp, len, prefs, out, msg, msgsize);
+	return negotiate(sdp, len, prefs, NULL, out, msg, msgsize);
 }
 
 int sdp_negotiate_answer(const char *sdp, size_t len, const struct sdp_prefs *prefs,
 			 struct media_params *out, char *msg, size_t msgsize)
 {
 	msg[0] = '\0';
-	return negotiate(sdp, len, prefs, out, msg, msgsize);
+	return negotiate(sdp, len, prefs, NULL, out, msg, msgsize);
+}
+
+int sdp_negotiate_answer_srtp(const char *sdp, size_t len, const struct sdp_prefs *prefs,
+			      const struct media_srtp *offered, struct media_params *out, char *msg,
+			      size_t msgsize)
+{
+	static const struct media_srtp plain;
+
+	msg[0] = '\0';
+	return negotiate(sdp, len, prefs, offered ? offered : &plain, out, msg, msgsize);
 }
 
 static uint8_t static_pt(enum media_codec c)
@@ -273,6 +368,16 @@ size_t sdp_write(char *buf, size_t size, uint64_t session_id, uint64_t version,
 		 const struct in_addr *addr, uint16_t port, const struct sdp_prefs *prefs,
 		 const struct media_params *only, enum media_codec first, enum media_dir dir)
 {
+	return sdp_write_srtp(buf, size, session_id, version, addr, port, prefs, only, first, dir,
+			      only ? &only->srtp : NULL);
+}
+
+size_t sdp_write_srtp(char *buf, size_t size, uint64_t session_id, uint64_t version,
+		      const struct in_addr *addr, uint16_t port, const struct sdp_prefs *prefs,
+		      const struct media_params *only, enum media_codec first, enum media_dir dir,
+		      const struct media_srtp *srtp)
+{
+	char crypto[128] = "";
 	static const char *const dirs[] = {"sendrecv", "sendonly", "recvonly", "inactive"};
 	enum media_codec list[5];
 	uint8_t pts[5];
@@ -310,17 +415,31 @@ size_t sdp_write(char *buf, size_t size, uint64_t session_id, uint64_t version,
 		snprintf(maps + ml, sizeof(maps) - ml,
 			 "a=rtpmap:%u telephone-event/8000\r\na=fmtp:%u 0-16\r\n", dtmf, dtmf);
 	}
+	if (srtp && srtp->suite) {
+		char b64[sodium_base64_ENCODED_LEN(MEDIA_SRTP_KEY_LEN,
+						   sodium_base64_VARIANT_ORIGINAL)];
+
+		if (srtp->suite >= sizeof(srtp_suites) / sizeof(srtp_suites[0]))
+			return 0;
+		sodium_bin2base64(b64, sizeof(b64), srtp->tx_key, MEDIA_SRTP_KEY_LEN,
+				  sodium_base64_VARIANT_ORIGINAL);
+		snprintf(crypto, sizeof(crypto), "a=crypto:%u %s inline:%s\r\n", srtp->tag,
+			 srtp_suites[srtp->suite], b64);
+		sodium_memzero(b64, sizeof(b64));
+	}
 	r = snprintf(buf, size,
 		     "v=0\r\n"
 		     "o=centrala %" PRIu64 " %" PRIu64 " IN IP4 %s\r\n"
 		     "s=centrala\r\n"
 		     "c=IN IP4 %s\r\n"
 		     "t=0 0\r\n"
-		     "m=audio %u RTP/AVP%s\r\n"
-		     "%s"
+		     "m=audio %u RTP/%s%s\r\n"
+		     "%s%s"
 		     "a=ptime:20\r\n"
 		     "a=%s\r\n",
-		     session_id, version, ip, ip, port, fmts, maps, dirs[dir]);
+		     session_id, version, ip, ip, port, crypto[0] ? "SAVP" : "AVP", fmts, maps,
+		     crypto, dirs[dir]);
+	sodium_memzero(crypto, sizeof(crypto));
 	len = r > 0 && (size_t)r < size ? (size_t)r : 0;
 	return len;
 }

@@ -31,6 +31,19 @@ int sdp_negotiate_answer(const char *sdp, size_t len, const struct sdp_prefs *pr
 			 struct media_params *out, char *msg, size_t msgsize);
 
 /*
+ * SRTP with SDES (RFC 4568): an RTP/SAVP offer is accepted with its first a=crypto line
+ * of a suite we support (AES_CM_128_HMAC_SHA1_80 or _32, no MKI): out->srtp gets the
+ * suite, tag and the offerer's key as rx_key (tx_key is zero: the caller makes ours);
+ * an RTP/SAVP offer without a usable one is ENOTSUP. sdp_negotiate_answer_srtp reads the
+ * answer to our offer whose SRTP part was `offered` (suite 0: plain RTP): an SRTP offer
+ * needs an RTP/SAVP answer with the same tag and suite, a plain one a plain answer
+ * (ENOTSUP otherwise); out->srtp keeps our tx_key and gets the answerer's as rx_key.
+ */
+int sdp_negotiate_answer_srtp(const char *sdp, size_t len, const struct sdp_prefs *prefs,
+			      const struct media_srtp *offered, struct media_params *out, char *msg,
+			      size_t msgsize);
+
+/*
  * Writes SDP for our side at addr:port. With `only` set, the answer names that codec
  * (and telephone-event when only->dtmf_pt); otherwise every codec of prefs is offered,
  * `first` (when not NONE) ahead of the others. `dir` is our direction.
@@ -39,6 +52,13 @@ int sdp_negotiate_answer(const char *sdp, size_t len, const struct sdp_prefs *pr
 size_t sdp_write(char *buf, size_t size, uint64_t session_id, uint64_t version,
 		 const struct in_addr *addr, uint16_t port, const struct sdp_prefs *prefs,
 		 const struct media_params *only, enum media_codec first, enum media_dir dir);
+/* The same with the SRTP part given apart (sdp_write takes only->srtp): with
+ * srtp->suite set, the stream is RTP/SAVP with one a=crypto line (srtp->tag, the suite,
+ * srtp->tx_key); NULL or suite 0: RTP/AVP. */
+size_t sdp_write_srtp(char *buf, size_t size, uint64_t session_id, uint64_t version,
+		      const struct in_addr *addr, uint16_t port, const struct sdp_prefs *prefs,
+		      const struct media_params *only, enum media_codec first, enum media_dir dir,
+		      const struct media_srtp *srtp);
 
 const char *sdp_codec_name(enum media_codec c);
 

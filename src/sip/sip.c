@@ -7,6 +7,7 @@
 #include "sip/sip_int.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,23 +62,21 @@ static void sweep_cb(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg)
 }
 
 /* One NUA binds one URL; TCP and UDP share host and port ("sip:H:P" binds both). A TLS
- * listener is ENOTSUP (logged); listeners on different addresses are EINVAL. */
+ * listener is bound by a second URL ("sips:H:P", in *out_tls); with no UDP or TCP
+ * listener it is the only one. Listeners of UDP and TCP on different addresses are
+ * EINVAL. */
 static int listen_url(const struct cfg *cfg, char *buf, size_t size,
-		      const struct cfg_listen **out_first, bool *out_udp, bool *out_tcp)
+		      const struct cfg_listen **out_first, bool *out_udp, bool *out_tcp,
+		      const struct cfg_listen **out_tls)
 {
 	bool udp = false, tcp = false;
-	const struct cfg_listen *first = NULL;
+	const struct cfg_listen *first = NULL, *tls = NULL;
 
 	for (size_t i = 0; i < cfg->nsip_listen; i++) {
 		const struct cfg_listen *l = &cfg->sip_listen[i];
 		if (l->proto == CFG_PROTO_TLS) {
-			/* Not served yet: a listener the operator asked for and we cannot
-			 * open stops the start, never a silent skip. */
-			log_error("sip",
-				  "event=listen_failed url=tls:%s:%u err=\"SIP over TLS is not "
-				  "supported by this version\"",
-				  l->host, l->port);
-			return ENOTSUP;
+			tls = l;
+			continue;
 		}
 		if (!first)
 			first = l;
@@ -86,13 +85,17 @@ static int listen_url(const struct cfg *cfg, char *buf, size_t size,
 		udp |= l->proto == CFG_PROTO_UDP;
 		tcp |= l->proto == CFG_PROTO_TCP;
 	}
-	if (!first)
+	if (!first && !tls)
 		return EINVAL;
-	snprintf(buf, size, "sip:%s:%u%s", first->host, first->port,
-		 udp && tcp ? "" : (udp ? ";transport=udp" : ";transport=tcp"));
+	if (first)
+		snprintf(buf, size, "sip:%s:%u%s", first->host, first->port,
+			 udp && tcp ? "" : (udp ? ";transport=udp" : ";transport=tcp"));
+	else
+		snprintf(buf, size, "sips:%s:%u", tls->host, tls->port);
 	*out_first = first;
 	*out_udp = udp;
 	*out_tcp = tcp;
+	*out_tls = tls;
 	return 0;
 }
 
@@ -154,22 +157,35 @@ int sip_create(su_root_t *root, const struct sip_config *sc, const struct sip_ha
 	       void *arg, struct sip **out)
 {
 	struct sip *s;
-	char url[128];
-	const struct cfg_listen *first;
+	char url[128], sips[128] = "", certdir[PATH_MAX] = "";
+	const struct cfg_listen *first, *tls;
 	bool udp, tcp;
 	size_t port_refs;
 	int err;
 
-	if ((err = listen_url(sc->cfg, url, sizeof(url), &first, &udp, &tcp))) {
+	if ((err = listen_url(sc->cfg, url, sizeof(url), &first, &udp, &tcp, &tls))) {
 		if (err == EINVAL)
 			log_error("sip",
 				  "event=config_error msg=\"UDP and TCP listeners must share "
 				  "one address and port\"");
 		return err;
 	}
-	if ((err = probe_bind(first->host, first->port, udp, tcp))) {
+	if (first && (err = probe_bind(first->host, first->port, udp, tcp))) {
 		log_error("sip", "event=listen_failed url=%s err=\"%s\"", url, strerror(err));
 		return err;
+	}
+	if (tls) {
+		snprintf(sips, sizeof(sips), "sips:%s:%u", tls->host, tls->port);
+		if ((err = probe_bind(tls->host, tls->port, false, true))) {
+			log_error("sip", "event=listen_failed url=tls:%s:%u err=\"%s\"", tls->host,
+				  tls->port, strerror(err));
+			return err;
+		}
+		if ((err = sip__tls_dir_make(sc->cfg, certdir, sizeof(certdir)))) {
+			log_error("sip", "event=listen_failed url=tls:%s:%u err=\"certificate\"",
+				  tls->host, tls->port);
+			return err;
+		}
 	}
 	s = calloc(1, sizeof(*s));
 	if (!s)
@@ -222,9 +238,15 @@ int sip_create(su_root_t *root, const struct sip_config *sc, const struct sip_ha
 	     * buffer (about 200 KiB) before the stack falls behind; the kernel caps this
 	     * at net.core.rmem_max. */
 	    TPTAG_UDP_RMEM(SIP_UDP_RMEM), SIPTAG_USER_AGENT_STR(sc->cfg->sip_user_agent),
-	    TAG_END());
+	    /* SIP over TLS: a second URL bound with the certificate directory; no client
+	     * certificate is asked for (phones authenticate with digest). The protocol
+	     * floor is OpenSSL's: TLS 1.2 at its default security level (docs). */
+	    TAG_IF(first && tls, NUTAG_SIPS_URL(sips)), TAG_IF(tls, TPTAG_CERTIFICATE(certdir)),
+	    TAG_IF(tls, TPTAG_TLS_VERIFY_POLICY(TPTLS_VERIFY_NONE)), TAG_END());
+	/* The stack has read its certificate by now (or failed): no copy of the key stays. */
+	sip__tls_dir_remove(certdir);
 	if (!s->nua) {
-		log_error("sip", "event=listen_failed url=%s", url);
+		log_error("sip", "event=listen_failed url=%s%s%s", url, tls ? " tls=" : "", sips);
 		release_root_port(root, port_refs);
 		err = EADDRINUSE;
 		goto fail_nua;
@@ -232,7 +254,10 @@ int sip_create(su_root_t *root, const struct sip_config *sc, const struct sip_ha
 	s->sweep = su_timer_create(su_root_task(root), 5000);
 	if (s->sweep)
 		su_timer_set_for_ever(s->sweep, sweep_cb, s);
-	log_info("sip", "event=listening url=%s", url);
+	if (tls && first)
+		log_info("sip", "event=listening url=%s tls=tls:%s:%u", url, tls->host, tls->port);
+	else
+		log_info("sip", "event=listening url=%s", url);
 	*out = s;
 	return 0;
 fail_nua:

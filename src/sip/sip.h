@@ -111,6 +111,7 @@ struct sip_dial {
 	struct media_session *near;
 	uint64_t media_owner;
 	const char *extra_headers; /* e.g. "X-Centrala-Call: 42\r\n", may be NULL */
+	bool srtp; /* offer RTP/SAVP with SDES keys only (the answer must take it) */
 };
 int sip_leg_dial(struct sip *s, const struct sip_dial *d, struct sip_leg **out);
 
@@ -118,6 +119,8 @@ int sip_leg_dial(struct sip *s, const struct sip_dial *d, struct sip_leg **out);
 int sip_leg_progress(struct sip_leg *l, int status, bool early_media);
 int sip_leg_answer(struct sip_leg *l);
 int sip_leg_reject(struct sip_leg *l, int status, const char *phrase);
+/* 503 Service Unavailable with Retry-After: retry_after_s (the server is stopping). */
+int sip_leg_unavailable(struct sip_leg *l, unsigned retry_after_s);
 /* Demands digest authentication (407) in `realm`; the retried INVITE comes back through
  * the incoming handler as a new leg with auth_cookie set. */
 int sip_leg_challenge(struct sip_leg *l, const char *realm);
@@ -125,6 +128,13 @@ int sip_leg_challenge(struct sip_leg *l, const char *realm);
 void sip_leg_hangup(struct sip_leg *l, int status_if_unanswered);
 /* Tells the REFER's sender how the transfer went (NOTIFY with a sipfrag). */
 void sip_leg_refer_result(struct sip_leg *l, int status);
+
+/* Applies a tenant's or trunk's SRTP rule to an incoming leg's offer: EPERM when the
+ * offer is plain RTP and `mode` is required, or SRTP and `mode` is off (the caller
+ * answers 488); 0 otherwise. Re-INVITEs of the leg keep to the same rule. */
+int sip_leg_srtp_policy(struct sip_leg *l, enum cfg_srtp mode);
+/* Whether the leg's media is SRTP. */
+bool sip_leg_srtp(const struct sip_leg *l);
 
 /* Allocates the leg's media session now (incoming legs: done when the offer is read). */
 struct media_session *sip_leg_media(struct sip_leg *l);

@@ -17,6 +17,12 @@
 #include "sip/sdp.h"
 #include "sip/sip.h"
 
+/* Writes the TLS listener's certificate directory for sofia-sip (tls.c) from the
+ * config's sip.tls files, checked first; its path goes to dir. 0 or errno (logged). */
+int sip__tls_dir_make(const struct cfg *cfg, char *dir, size_t size);
+/* Removes that directory and its files; an empty or NULL dir is ignored. */
+void sip__tls_dir_remove(const char *dir);
+
 #define SIP_MAX_CONTACTS 8
 #define SIP_AOR_BUCKETS	 4096
 #define SIP_NC_SLOTS	 8192
@@ -59,7 +65,8 @@ struct sip_leg {
 	char call_id[128];
 	uint64_t sdp_version;
 	bool refer_pending;
-	bool md5_only; /* its user agent cannot cope with a SHA-256 challenge */
+	bool md5_only;		 /* its user agent cannot cope with a SHA-256 challenge */
+	enum cfg_srtp srtp_mode; /* what re-INVITEs must keep to (sip_leg_srtp_policy) */
 };
 
 struct sip {

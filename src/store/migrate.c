@@ -142,6 +142,12 @@ static const struct migration migrations[] = {
      * interaction on legal hold. */
     {8, "legal hold on interactions",
      "ALTER TABLE interactions ADD COLUMN legal_hold INTEGER NOT NULL DEFAULT 0;\n", NULL, NULL},
+    /* Users made through the API (docs/api.md): marked so that provisioning never prunes
+     * them, with their body (no secret in it) for the engine to load at start. */
+    {9, "users made through the API",
+     "ALTER TABLE users ADD COLUMN source TEXT NOT NULL DEFAULT 'file';\n"
+     "ALTER TABLE users ADD COLUMN body TEXT;\n",
+     NULL, NULL},
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

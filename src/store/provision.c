@@ -524,7 +524,12 @@ static int sync_user(struct prov *p, const struct cfg_tenant *t, const struct cf
 	if ((err = store__query(p->db, Q_USER_GET, prm, 2)))
 		goto out;
 	while (store__row(p->db, Q_USER_GET, &err)) {
+		const char *src = store__col_text(p->db, Q_USER_GET, 10);
 		found = true;
+		/* A user the API made, now listed by the file: the file takes it over. */
+		if (!str_eq(src, "file") && len < sizeof(fields))
+			len += (size_t)snprintf(fields + len, sizeof(fields) - len, "%ssource",
+						len ? "," : "");
 		for (c = 0; c < 10; c++) {
 			const char *old = store__col_text(p->db, Q_USER_GET, c);
 			const char *new = c == 8 ? (u->auto_ready ? "1" : "0") : prm[c + 2].s;

@@ -164,7 +164,8 @@ static const char *store__sql[Q_COUNT] = {
 			"excluded.updated_ms",
 
     [Q_USER_GET] = "SELECT name, password_hash, roles, sip_user, ha1_md5, ha1_sha256, skills, "
-		   "queues, auto_ready, language FROM users WHERE tenant = $1 AND username = $2",
+		   "queues, auto_ready, language, source FROM users WHERE tenant = $1 AND "
+		   "username = $2",
     [Q_USER_UPSERT] =
 	"INSERT INTO users (tenant, username, name, password_hash, roles, sip_user, "
 	"ha1_md5, ha1_sha256, skills, queues, auto_ready, language, updated_ms) VALUES "
@@ -173,10 +174,30 @@ static const char *store__sql[Q_COUNT] = {
 	"excluded.password_hash, roles = excluded.roles, sip_user = excluded.sip_user, "
 	"ha1_md5 = excluded.ha1_md5, ha1_sha256 = excluded.ha1_sha256, skills = "
 	"excluded.skills, queues = excluded.queues, auto_ready = excluded.auto_ready, "
-	"language = excluded.language, updated_ms = excluded.updated_ms",
-    [Q_USER_KEYS] = "SELECT username FROM users WHERE tenant = $1 ORDER BY username",
+	"language = excluded.language, updated_ms = excluded.updated_ms, source = 'file', body "
+	"= NULL",
+    /* The file prunes only its own users. */
+    [Q_USER_KEYS] = "SELECT username FROM users WHERE tenant = $1 AND source = 'file' ORDER BY "
+		    "username",
     [Q_USER_DELETE] = "DELETE FROM users WHERE tenant = $1 AND username = $2",
     [Q_USER_HASH] = "SELECT password_hash FROM users WHERE tenant = $1 AND username = $2",
+    /* A password or HA1 left NULL keeps the stored one; never over a file's user. */
+    [Q_USER_API_UPSERT] =
+	"INSERT INTO users (tenant, username, name, password_hash, roles, sip_user, ha1_md5, "
+	"ha1_sha256, skills, queues, auto_ready, language, updated_ms, source, body) VALUES ($1, "
+	"$2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'api', $14) ON CONFLICT (tenant, "
+	"username) DO UPDATE SET name = excluded.name, password_hash = "
+	"COALESCE(excluded.password_hash, users.password_hash), roles = excluded.roles, sip_user "
+	"= excluded.sip_user, ha1_md5 = COALESCE(excluded.ha1_md5, users.ha1_md5), ha1_sha256 = "
+	"COALESCE(excluded.ha1_sha256, users.ha1_sha256), skills = excluded.skills, queues = "
+	"excluded.queues, auto_ready = excluded.auto_ready, language = excluded.language, "
+	"updated_ms = excluded.updated_ms, body = excluded.body WHERE users.source = 'api'",
+    [Q_USER_API_DELETE] =
+	"DELETE FROM users WHERE tenant = $1 AND username = $2 AND source = 'api'",
+    [Q_USER_API_LIST] = "SELECT username, body, ha1_md5, ha1_sha256 FROM users WHERE tenant = "
+			"$1 AND source = 'api' AND body IS NOT NULL ORDER BY username",
+    [Q_USER_ROLES] = "SELECT roles FROM users WHERE tenant = $1 AND username = $2 AND "
+		     "source = 'api'",
 
     [Q_WEBHOOK_INSERT] = "INSERT INTO webhooks (tenant, id, url, events, secret, created_ms, "
 			 "updated_ms) VALUES ($1, $2, $3, $4, $5, $6, $6)",

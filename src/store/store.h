@@ -337,6 +337,24 @@ typedef int(store_object_h)(const char *key, const char *body, void *arg);
 int store_db_objects_api(struct store_db *db, const char *tenant, const char *kind,
 			 store_object_h *h, void *arg);
 
+/* Users made through the API (store/users.c): creates or replaces `u` as the API's
+ * (never over a user the file lists), hashing its password with Argon2id (opslimit 0:
+ * the default); a NULL password or empty HA1 keeps the stored one. `body` is the user's
+ * JSON without secrets, which the engine loads at start. 0, EINVAL, ENOMEM or an error. */
+struct cfg_user;
+int store_db_user_put_api(struct store_db *db, const char *tenant, const struct cfg_user *u,
+			  const char *body, unsigned long long opslimit);
+int store_db_user_delete_api(struct store_db *db, const char *tenant, const char *username);
+typedef int(store_user_api_h)(const char *username, const char *body, const char *ha1_md5,
+			      const char *ha1_sha256, void *arg);
+int store_db_users_api(struct store_db *db, const char *tenant, store_user_api_h *h, void *arg);
+/* `centrala hash-password`: reads a password (one line) from standard input and prints
+ * its Argon2id hash, for the file's `operators`. Returns the exit status. */
+int store_hash_password_cli(int argc, char **argv);
+/* A stored user's roles (enum cfg_role bits). 0, ENOENT or an error. */
+int store_db_user_roles(struct store_db *db, const char *tenant, const char *username,
+			unsigned *roles);
+
 /* ---- webhooks and API keys --------------------------------------------------------------- */
 
 /* A webhook made through the API. `events` is the JSON array of event types as text. */

@@ -69,6 +69,10 @@ enum store__q {
 	Q_USER_KEYS,
 	Q_USER_DELETE,
 	Q_USER_HASH,
+	Q_USER_API_UPSERT, /* users made through the API (users.c) */
+	Q_USER_API_DELETE,
+	Q_USER_API_LIST,
+	Q_USER_ROLES,
 	Q_WEBHOOK_INSERT,
 	Q_WEBHOOK_UPDATE,
 	Q_WEBHOOK_DELETE,

@@ -174,7 +174,8 @@ stop_server() {
 	SERVER_PID=
 	[ "$rc" -eq 0 ] || fail "centrala exited with status $rc after SIGTERM"
 	grep -q 'event=stopped' "$SERVER_LOG" || fail "no event=stopped in the server log"
-	if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$SERVER_LOG"; then
+	if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|WARNING: ThreadSanitizer|runtime error:' \
+		"$SERVER_LOG"; then
 		fail "sanitizer report in the server log"
 	fi
 }

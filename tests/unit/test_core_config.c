@@ -362,6 +362,36 @@ static void test_fragment_checks_fields_not_references(void **state)
 	cfg_free(c);
 }
 
+/* A list of listeners none of which parses: the errors name each, and the defaults that
+ * take their place do not leak the list (found by fuzz/config.c; ASan's leak check). */
+static void test_listen_all_invalid_reported_no_leak(void **state)
+{
+	struct cfg *c = load("sip: {listen: [\"tlr:127.0.0.1:5061\", \"udp:1.2.3.4:99999\"]}\n");
+
+	assert_true(has_error(c, "unknown transport \"tlr\""));
+	assert_true(has_error(c, "sip.listen[1]"));
+	cfg_free(c);
+}
+
+/* shutdown_grace: 30 s unless written; 0s is kept (no drain); not a duration is an error. */
+static void test_shutdown_grace(void **state)
+{
+	struct cfg *c = load("store: \"sqlite:x.db\"\n");
+
+	assert_int_equal(c->shutdown_grace_ms, 30000);
+	cfg_free(c);
+	c = load("shutdown_grace: 0s\n");
+	assert_int_equal(cfg_error_count(c), 0);
+	assert_int_equal(c->shutdown_grace_ms, 0);
+	cfg_free(c);
+	c = load("shutdown_grace: 2m\n");
+	assert_int_equal(c->shutdown_grace_ms, 120000);
+	cfg_free(c);
+	c = load("shutdown_grace: soon\n");
+	assert_true(has_error(c, "shutdown_grace"));
+	cfg_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -382,6 +412,8 @@ int main(void)
 	    cmocka_unit_test(test_fragment_checks_fields_not_references),
 	    cmocka_unit_test(test_log_format_json_or_kv),
 	    cmocka_unit_test(test_tenant_retention),
+	    cmocka_unit_test(test_listen_all_invalid_reported_no_leak),
+	    cmocka_unit_test(test_shutdown_grace),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

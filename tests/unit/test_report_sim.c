@@ -348,6 +348,71 @@ static void test_simulate_cli_text_and_errors(void **state)
 	(void)state;
 }
 
+/* A `campaign:` scenario runs the dialer's pacer: seeds in order, figures per run and
+   their mean, and the predictive campaign of the benchmark meets its goal. */
+static void test_simulate_cli_runs_a_campaign(void **state)
+{
+	static char out[1 << 20];
+	char *argv[] = {"simulate", "examples/simulate/campaign-predictive.yaml",
+			"--seed",   "11",
+			"--seeds",  "3",
+			"--format", "json",
+			NULL};
+	char *text[] = {"simulate", "examples/simulate/campaign-predictive.yaml", NULL};
+	char *contact_seeds[] = {"simulate", "examples/simulate/support-day.yaml", "--seeds", "2",
+				 NULL};
+	json_error_t je;
+	json_t *j, *runs;
+
+	assert_int_equal(run_simulate_cli(out, sizeof(out), 8, argv), 0);
+	j = json_loads(out, 0, &je);
+	if (!j)
+		fail_msg("not JSON: %s", je.text);
+	assert_string_equal(json_string_value(json_object_get(j, "mode")), "predictive");
+	assert_int_equal(json_integer_value(json_object_get(j, "agents")), 25);
+	runs = json_object_get(j, "runs");
+	assert_int_equal(json_array_size(runs), 3);
+	for (size_t i = 0; i < 3; i++) {
+		json_t *r = json_array_get(runs, i);
+		double ab = json_real_value(json_object_get(r, "abandon_rate"));
+		double work = json_real_value(json_object_get(r, "work_min_per_agent_hour"));
+		assert_int_equal(json_integer_value(json_object_get(r, "seed")), 11 + (int)i);
+		assert_true(ab > 0 && ab <= 0.03);
+		assert_true(work >= 50);
+		assert_int_equal(json_integer_value(json_object_get(r, "connected")) +
+				     json_integer_value(json_object_get(r, "abandoned")),
+				 json_integer_value(json_object_get(r, "person")));
+	}
+	assert_non_null(json_object_get(json_object_get(j, "mean"), "occupancy"));
+	json_decref(j);
+	assert_int_equal(run_simulate_cli(out, sizeof(out), 2, text), 0);
+	assert_non_null(strstr(out, "Campaign Renewals, predictive: predictive, 25 agents"));
+	assert_int_equal(run_simulate_cli(out, sizeof(out), 4, contact_seeds), 2);
+	assert_non_null(strstr(out, "only for campaign scenarios"));
+	(void)state;
+}
+
+static void test_campaign_scenario_errors_point_at_line_and_column(void **state)
+{
+	const char *e = load_errors("duration: 1h\n"
+				    "campaign:\n"
+				    "  mode: preview\n"
+				    "  agents: 0\n"
+				    "  answer_rate: 120%\n"
+				    "  ring_timeout: 5s\n"
+				    "  amd: {action: message}\n"
+				    "  colour: red\n");
+
+	assert_non_null(strstr(e, "bad.yaml:8:3: campaign.colour: unknown key"));
+	assert_non_null(strstr(e, "bad.yaml:3:9: campaign.mode: expected progressive, "
+				  "predictive or agentless"));
+	assert_non_null(strstr(e, "bad.yaml:4:11: campaign.agents: 0 is out of range"));
+	assert_non_null(strstr(e, "bad.yaml:5:16: campaign.answer_rate: expected a share"));
+	assert_non_null(strstr(e, "bad.yaml:6:17: campaign.ring_timeout: must be at least 15s"));
+	assert_non_null(strstr(e, "campaign.amd.action: the simulator knows hangup"));
+	(void)state;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -362,6 +427,8 @@ int main(void)
 	    cmocka_unit_test(test_scenario_requires_its_sections),
 	    cmocka_unit_test(test_simulate_cli_prints_json),
 	    cmocka_unit_test(test_simulate_cli_text_and_errors),
+	    cmocka_unit_test(test_simulate_cli_runs_a_campaign),
+	    cmocka_unit_test(test_campaign_scenario_errors_point_at_line_and_column),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,6 +3,7 @@
  * pick from real offers (the forms SIPp, baresip and common desk phones send), the
  * errors that become 488 (no common codec) and 400 (not SDP), the direction seen from
  * our side (sendonly, recvonly, inactive, c=0.0.0.0), and our own SDP parsed back.
+ * SRTP (RTP/SAVP with a=crypto) is tested in test_sip_sdp_srtp.c.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -196,18 +197,6 @@ static void test_offer_disabled_stream_skipped(void **state)
 	assert_int_equal(offer(sdp, &p, msg, sizeof(msg)), 0);
 	assert_int_equal(p.codec, MEDIA_CODEC_PCMA);
 	assert_int_equal(ntohs(p.remote.sin_port), 6004);
-}
-
-static void test_offer_savp_not_accepted(void **state)
-{
-	static const char sdp[] = SDP_HEAD "m=audio 6000 RTP/SAVP 0\r\n"
-					   "a=crypto:1 AES_CM_128_HMAC_SHA1_80 "
-					   "inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n";
-	struct media_params p;
-	char msg[128];
-
-	assert_int_equal(offer(sdp, &p, msg, sizeof(msg)), ENOTSUP);
-	assert_non_null(strstr(msg, "profile"));
 }
 
 static void test_offer_garbage_eproto(void **state)
@@ -482,7 +471,6 @@ int main(void)
 	    cmocka_unit_test(test_offer_prefs_limit_codecs),
 	    cmocka_unit_test(test_offer_without_audio_enotsup),
 	    cmocka_unit_test(test_offer_disabled_stream_skipped),
-	    cmocka_unit_test(test_offer_savp_not_accepted),
 	    cmocka_unit_test(test_offer_garbage_eproto),
 	    cmocka_unit_test(test_offer_well_formed_media_lines_accepted),
 	    cmocka_unit_test(test_offer_bad_byte_in_media_line_eproto),

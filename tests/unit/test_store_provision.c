@@ -668,6 +668,77 @@ static void test_api_object_delete_and_bad_kind(void **state)
 	free(got);
 }
 
+/* A user the API writes: `json` parsed as the API parses it, in acme's realm. */
+static int api_user(struct backend *b, const char *json)
+{
+	struct store_db *db;
+	struct cfg *c;
+	int err;
+
+	assert_int_equal(cfg_load_fragment_in("acme", "acme.example", "users", json, &c), 0);
+	assert_int_equal(cfg_error_count(c), 0);
+	assert_int_equal(store_db_open(b->url, &db), 0);
+	err = store_db_user_put_api(db, "acme", &c->tenants[0].users[0], "{}",
+				    crypto_pwhash_OPSLIMIT_MIN);
+	store_db_close(db);
+	cfg_free(c);
+	return err;
+}
+
+static int collect_user(const char *key, const char *body, const char *md5, const char *sha,
+			void *arg)
+{
+	crm_buf_printf(arg, "%s %s %s\n", key, body, md5 && sha ? "ha1" : "-");
+	return 0;
+}
+
+static void test_api_users_survive_prune_and_never_replace_the_files(void **state)
+{
+	struct backend *b = *state;
+	struct variant v = base;
+	struct store_provision_report rep;
+	struct crm_buf out = {0};
+	struct store_db *db;
+	char hash[256];
+	unsigned roles;
+
+	v.prune = true;
+	assert_int_equal(provision(b, &v, &rep), 0);
+	assert_int_equal(api_user(b, "{\"username\": \"zed\", \"password\": \"zed-secret\", "
+				     "\"roles\": [\"agent\", \"qa\"], \"sip\": {\"user\": "
+				     "\"zed\", \"password\": \"zed-phone\"}}"),
+			 0);
+	assert_int_equal(verify(b, "acme", "zed", "zed-secret"), 0);
+	raw_query(b, "SELECT password_hash FROM users WHERE username = 'zed'", hash, sizeof(hash));
+	assert_non_null(strstr(hash, "$argon2id$"));
+	/* Written again without passwords: the stored ones stay. */
+	assert_int_equal(api_user(b, "{\"username\": \"zed\", \"roles\": [\"agent\"], "
+				     "\"sip\": {\"user\": \"zed\"}}"),
+			 0);
+	assert_int_equal(verify(b, "acme", "zed", "zed-secret"), 0);
+	memset(&rep, 0, sizeof(rep));
+	assert_int_equal(provision(b, &v, &rep), 0);
+	assert_int_equal(rep.deleted, 0); /* the file's prune leaves the API's user */
+	assert_int_equal(store_db_open(b->url, &db), 0);
+	assert_int_equal(store_db_user_roles(db, "acme", "zed", &roles), 0);
+	assert_int_equal(roles, CFG_ROLE_AGENT);
+	assert_int_equal(store_db_user_roles(db, "acme", "alice", &roles), ENOENT); /* file's */
+	assert_int_equal(store_db_users_api(db, "acme", collect_user, &out), 0);
+	crm_buf_putc(&out, '\0');
+	assert_string_equal(out.p, "zed {} ha1\n");
+	crm_buf_free(&out);
+	store_db_close(db);
+	/* The API never writes over a user of the file. */
+	assert_int_equal(api_user(b, "{\"username\": \"alice\", \"password\": \"taken\"}"), 0);
+	assert_int_equal(verify(b, "acme", "alice", "alice-secret-1"), 0);
+	assert_int_equal(store_db_open(b->url, &db), 0);
+	assert_int_equal(store_db_user_delete_api(db, "acme", "alice"), 0);
+	assert_int_equal(store_db_user_delete_api(db, "acme", "zed"), 0);
+	store_db_close(db);
+	assert_int_equal(verify(b, "acme", "alice", "alice-secret-1"), 0);
+	assert_int_equal(verify(b, "acme", "zed", "zed-secret"), ENOENT);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, fresh, cleanup)
 
 int main(void)
@@ -689,6 +760,7 @@ int main(void)
 	    T(test_api_objects_survive_the_files_prune),
 	    T(test_file_takes_over_an_api_object),
 	    T(test_api_object_delete_and_bad_kind),
+	    T(test_api_users_survive_prune_and_never_replace_the_files),
 	};
 	int failed;
 

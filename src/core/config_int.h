@@ -1,0 +1,21 @@
+/*
+ * Parsing steps shared between the files of the configuration loader (config.c and
+ * config_sec.c); not for other modules.
+ */
+#ifndef CENTRALA_CORE_CONFIG_INT_H
+#define CENTRALA_CORE_CONFIG_INT_H
+
+#include "core/config.h"
+
+/* sip.tls: {cert, key, ca}. */
+void cfg__parse_sip_tls(struct cy *c, struct fy_node *sip, struct cfg *cfg);
+/* After the listeners: a tls: listener needs sip.tls, and only one is served. */
+void cfg__check_sip_tls(struct cy *c, struct fy_node *sip, const struct cfg *cfg);
+/* `srtp: required|optional|off` of the mapping at `path`; *out is left alone when
+ * absent or invalid (the error recorded). */
+void cfg__parse_srtp(struct cy *c, struct fy_node *map, const char *path, enum cfg_srtp *out);
+/* A tenant's `recording_encryption: {key: HEX}` or `{key_file: FILE}`. */
+void cfg__parse_rec_encryption(struct cy *c, struct fy_node *tenant, const char *path,
+			       struct cfg_tenant *t);
+
+#endif
