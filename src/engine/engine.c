@@ -152,6 +152,11 @@ static int store_ready(su_root_magic_t *magic, su_wait_t *w, su_wakeup_arg_t *ar
 					free(c->contact_history);
 					c->contact_history = m.history;
 					m.history = NULL;
+					/* An agent offered the call before the look-up came back
+					 * (a free agent takes a caller in milliseconds): its screen
+					 * gets the contact now. */
+					if (c->offered_ms && c->state != CALL_ENDED)
+						eng__ev_contact(c, "contact.updated", NULL);
 				}
 			}
 			break;
