@@ -177,7 +177,8 @@ struct call {
 	bool xanswered;
 	struct media_mix *mix; /* the conference or monitoring mixer, or NULL */
 	bool rec_paused;
-	bool click; /* click-to-dial: the agent's phone first, then `to` */
+	bool rec_failed; /* the recording could not be written (disk full): said once */
+	bool click;	 /* click-to-dial: the agent's phone first, then `to` */
 	int64_t created_ms, queued_ms, offered_ms, answered_ms, ended_ms;
 	const char *hangup_by;
 	json_t *timeline;
