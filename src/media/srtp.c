@@ -25,9 +25,21 @@ static inline void stat_add(_Atomic uint64_t *c, uint64_t n)
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static srtp_err_status_t init_status = srtp_err_status_fail;
 
+static int make_ctx(uint8_t suite, const uint8_t key[MEDIA_SRTP_KEY_LEN], bool outbound,
+		    void **out);
+
 static void init_lib(void)
 {
+	static const uint8_t zero[MEDIA_SRTP_KEY_LEN];
+	void *ctx = NULL;
+
 	init_status = srtp_init();
+	/* One context made and dropped here, on one thread: the crypto back end (NSS in
+	 * Debian's libsrtp2) initialises itself on first use, which workers making their
+	 * first contexts at the same moment must not race for. */
+	if (init_status == srtp_err_status_ok &&
+	    make_ctx(MEDIA_SRTP_AES_CM_128_HMAC_SHA1_80, zero, true, &ctx) == 0)
+		srtp_dealloc(ctx);
 }
 
 int media__srtp_init(void)
