@@ -98,7 +98,7 @@ static void h_me(struct api_conn *conn, struct api_session *s, const char *targe
 /* GET /api/v1/tenants: the operator's choice. */
 static void h_tenants(struct api_conn *conn, struct api_session *s, const char *target)
 {
-	const struct cfg *cfg = conn->a->c.cfg;
+	const struct cfg *cfg = API_CFG(conn->a);
 	json_t *items = json_array();
 
 	for (size_t i = 0; i < cfg->ntenants; i++) {
@@ -517,7 +517,7 @@ static void h_agent_states(struct api_conn *conn, struct api_session *s, const c
 	struct api_job j;
 	json_t *args = json_object();
 
-	const struct cfg_tenant *ct = cfg_tenant_find(conn->a->c.cfg, s->tenant);
+	const struct cfg_tenant *ct = cfg_tenant_find(API_CFG(conn->a), s->tenant);
 
 	if ((!(s->roles & SUP) && strcmp(target, s->user)) || !ct || !cfg_user_find(ct, target)) {
 		json_decref(args);
@@ -658,7 +658,7 @@ static bool operator_scope(struct api_conn *conn, const struct route *r, struct 
 				   "tenant");
 		return false;
 	}
-	if (!cfg_tenant_find(conn->a->c.cfg, t)) {
+	if (!cfg_tenant_find(API_CFG(conn->a), t)) {
 		api__respond_error(conn, 404, "not_found", "no such tenant", "tenant");
 		return false;
 	}
