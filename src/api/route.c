@@ -519,7 +519,7 @@ static void h_agent_states(struct api_conn *conn, struct api_session *s, const c
 
 	const struct cfg_tenant *ct = cfg_tenant_find(API_CFG(conn->a), s->tenant);
 
-	if ((!(s->roles & SUP) && strcmp(target, s->user)) || !ct || !cfg_user_find(ct, target)) {
+	if ((!(s->roles & SUP) && strcmp(target, s->user)) || !ct) {
 		json_decref(args);
 		api__respond_error(conn, 404, "not_found", "no such agent", NULL);
 		return;
@@ -529,6 +529,9 @@ static void h_agent_states(struct api_conn *conn, struct api_session *s, const c
 		return;
 	}
 	json_object_set_new(args, "agent", json_string(target));
+	/* A user the file does not list may be one the API made: the worker asks the store. */
+	if (!cfg_user_find(ct, target))
+		json_object_set_new(args, "api_user", json_true());
 	api__job_init(&j, conn, JOB_AGENT_STATES, target, args);
 	api__job(conn, &j);
 }

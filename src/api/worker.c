@@ -346,6 +346,13 @@ static void do_list(struct api *a, struct store_db *db, const struct api_job *j)
 
 	if (j->kind == JOB_AGENT_STATES) {
 		struct spans sp = {items, json_integer_value(json_object_get(j->args, "until"))};
+		unsigned roles;
+		if (json_is_true(json_object_get(j->args, "api_user")) &&
+		    store_db_user_roles(db, j->tenant, arg_str(j, "agent"), &roles)) {
+			json_decref(items);
+			api_reply_error(a, j->req, 404, "not_found", "no such agent");
+			return;
+		}
 		err = store_db_agent_states(db, j->tenant, arg_str(j, "agent"), since, state_row,
 					    &sp);
 	} else

@@ -69,8 +69,9 @@ static void *reload_main(void *arg)
 		goto out;
 	}
 	if (!same_tenants(e->cfg, c)) {
-		log_error("engine", "event=reload_failed file=%s note=\"tenants added, removed, "
-				    "reordered or with another domain: restart to apply\"",
+		log_error("engine",
+			  "event=reload_failed file=%s note=\"tenants added, removed, "
+			  "reordered or with another domain: restart to apply\"",
 			  r->path);
 		goto out;
 	}
