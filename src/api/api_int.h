@@ -257,6 +257,9 @@ void api__job_init(struct api_job *j, const struct api_conn *conn, enum api_job_
 void api__job_pending(struct api *a, const struct api_job *j);
 
 /* contacts.c: route handlers (service thread) and the jobs (workers) */
+/* The configuration the API reads now (api_set_cfg swaps it on a reload). */
+#define API_CFG(a) ((const struct cfg *)__atomic_load_n(&(a)->c.cfg, __ATOMIC_ACQUIRE))
+
 /* The names of a session's roles (enum api_role bits), as a JSON array. */
 json_t *api__roles_json(uint32_t roles);
 

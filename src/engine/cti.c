@@ -842,10 +842,16 @@ static void metrics(struct engine *e, const struct api_cmd *m)
 
 void eng__cti_command(struct engine *e, struct api_cmd *m)
 {
-	struct eng_tenant *t = m->op == API_OP_METRICS ? NULL : tenant_of(e, m->tenant);
+	struct eng_tenant *t =
+	    m->op == API_OP_METRICS || m->op == API_OP_RELOAD ? NULL : tenant_of(e, m->tenant);
 
 	if (m->op == API_OP_METRICS) {
 		metrics(e, m);
+		goto out;
+	}
+	if (m->op == API_OP_RELOAD) {
+		eng__reload_apply(e, m->obj);
+		m->obj = NULL;
 		goto out;
 	}
 	if (!t) {

@@ -27,8 +27,7 @@ static void on_signal(int sig)
 	stop_signals++;
 }
 
-/* There is no configuration reload yet: SIGHUP (what `kill -HUP` or a log rotator sends)
- * is logged and otherwise ignored rather than ending every call with the process. */
+/* SIGHUP reads the configuration file again (reload.c); calls go on. */
 static void on_hup(int sig)
 {
 	hup_received = sig;
@@ -374,12 +373,11 @@ static int engine_run(struct engine *e)
 		su_root_step(e->root, 200);
 		if (hup_received) {
 			hup_received = 0;
-			log_warn("engine",
-				 "event=sighup reload=unsupported "
-				 "hint=\"restart the service to apply a new configuration\"");
+			eng__reload_start(e, e->cfg_path);
 		}
 	}
 	log_info("engine", "event=stopping signal=%d calls=%zu", (int)stop_requested, e->ncalls);
+	eng__reload_wait();
 	service_stopping();
 	eng__drain(e, &stop_signals);
 	if (e->stats_timer)
@@ -435,6 +433,7 @@ int engine_serve_cli(int argc, char **argv)
 		return 2;
 	}
 	memset(&e, 0, sizeof(e));
+	e.cfg_path = path;
 	if (cfg_load(path, &e.cfg)) {
 		fprintf(stderr, "centrala: out of memory\n");
 		return 1;
@@ -462,6 +461,7 @@ int engine_serve_cli(int argc, char **argv)
 	eng__unprovision(&e);
 	free(e.calls);
 	cfg_free(e.cfg);
+	eng__old_files_free(&e);
 	if (rc)
 		log_error("engine", "event=exit err=%s", strerror(rc));
 	return rc ? 1 : 0;

@@ -160,6 +160,16 @@ start_server() {
 	fail "centrala did not log event=listening within 15 s"
 }
 
+# Sends signal $1 (HUP, ...) to the server process itself: the timeout that runs it
+# would pass a signal on and then kill the server after its -k delay. With a
+# SERVER_PREFIX (ip netns exec) the server is the newest process of the group.
+signal_server() {
+	local pid
+	pid=$(pgrep -n -g "$(ps -o pgid= -p "$SERVER_PID" | tr -d ' ')" -f "$BIN serve") ||
+		fail "no server process under $SERVER_PID"
+	kill -"$1" "$pid"
+}
+
 # Stops the server with SIGTERM and checks that it exits 0 within 10 s, having logged
 # event=stopped and no sanitizer report.
 stop_server() {
