@@ -85,7 +85,8 @@ static int read_header(struct imp *m, struct csv *r)
 		if (!(m->header[i] = strdup(h)))
 			return ENOMEM;
 		m->nheader++;
-		for (char *e = m->header[i] + strlen(m->header[i]); e > m->header[i] && e[-1] == ' ';)
+		for (char *e = m->header[i] + strlen(m->header[i]);
+		     e > m->header[i] && e[-1] == ' ';)
 			*--e = '\0';
 		for (size_t j = 0; j < i; j++)
 			if (!strcmp(m->header[i], m->header[j])) {
@@ -125,7 +126,8 @@ static int read_header(struct imp *m, struct csv *r)
 		}
 	}
 	if (m->col[F_PHONE] < 0) {
-		say(m, 0, "%s:1: no phone column (name it \"phone\" or map it with --map phone=COLUMN)",
+		say(m, 0,
+		    "%s:1: no phone column (name it \"phone\" or map it with --map phone=COLUMN)",
 		    m->name);
 		return EINVAL;
 	}
@@ -219,7 +221,8 @@ static int row(struct imp *m, char **v, size_t n, long line, int64_t *next_id, i
 		if (m->col[F_TZ] >= 0 && *v[m->col[F_TZ]]) {
 			tz = v[m->col[F_TZ]];
 			if (!tz_plausible(tz)) {
-				say(m, 0, "%s:%ld:%d: invalid time zone \"%s\" (e.g. Europe/Warsaw)",
+				say(m, 0,
+				    "%s:%ld:%d: invalid time zone \"%s\" (e.g. Europe/Warsaw)",
 				    m->name, line, m->col[F_TZ] + 1, tz);
 				m->r.bad++;
 				return 0;
@@ -229,8 +232,9 @@ static int row(struct imp *m, char **v, size_t n, long line, int64_t *next_id, i
 			char *end;
 			prio = strtol(v[m->col[F_PRIO]], &end, 10);
 			if (*end || prio < -1000 || prio > 1000) {
-				say(m, 0, "%s:%ld:%d: priority must be a whole number from -1000 to "
-					  "1000, got \"%s\"",
+				say(m, 0,
+				    "%s:%ld:%d: priority must be a whole number from -1000 to "
+				    "1000, got \"%s\"",
 				    m->name, line, m->col[F_PRIO] + 1, v[m->col[F_PRIO]]);
 				m->r.bad++;
 				return 0;
@@ -241,9 +245,8 @@ static int row(struct imp *m, char **v, size_t n, long line, int64_t *next_id, i
 		return 0; /* all or nothing: only checking from here on */
 	if (m->dnc) {
 		struct store__param p[5] = {
-		    store__text(m->o->tenant),
-		    store__text(m->o->campaign ? m->o->campaign : ""), store__text(e164),
-		    store__text(m->name), store__int(now)};
+		    store__text(m->o->tenant), store__text(m->o->campaign ? m->o->campaign : ""),
+		    store__text(e164), store__text(m->name), store__int(now)};
 		if (!(err = store__exec(m->db, Q_DNC_PUT, p, 5)))
 			m->r.imported++;
 		return err;
@@ -262,11 +265,11 @@ static int row(struct imp *m, char **v, size_t n, long line, int64_t *next_id, i
 		json_decref(o);
 		if (!fields)
 			return ENOMEM;
-		struct store__param p[10] = {
-		    store__text(m->o->tenant), store__text(m->o->list), store__int((*next_id)++),
-		    store__text(e164),	       store__text(name),	store__text(tz),
-		    store__int(prio),	       store__text(fields),	store__int(line),
-		    store__int(now)};
+		struct store__param p[10] = {store__text(m->o->tenant), store__text(m->o->list),
+					     store__int((*next_id)++),	store__text(e164),
+					     store__text(name),		store__text(tz),
+					     store__int(prio),		store__text(fields),
+					     store__int(line),		store__int(now)};
 		err = store__exec(m->db, Q_LEAD_INSERT, p, 10);
 		free(fields);
 	}
@@ -388,9 +391,8 @@ int store_db_dnc_list(struct store_db *db, const char *tenant, const char *campa
 
 	STORE__TENANT(tenant);
 	for (;;) {
-		struct store__param p[3] = {store__text(tenant),
-					    store__text(campaign ? campaign : ""),
-					    store__text(after)};
+		struct store__param p[3] = {
+		    store__text(tenant), store__text(campaign ? campaign : ""), store__text(after)};
 		size_t got = 0;
 		if ((err = store__query(db, Q_DNC_LIST, p, 3)))
 			return err;

@@ -84,7 +84,6 @@ static int cleanup(void **state)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
-
 static FILE *text_file(const char *text)
 {
 	FILE *f = fmemopen((void *)text, strlen(text), "r");
@@ -148,7 +147,8 @@ static void test_one_bad_row_imports_nothing(void **state)
 	assert_int_equal(r.imported, 0);
 	assert_non_null(strstr(msgs, "leads.csv:4:1: invalid phone number \"abc\"\n"));
 	assert_non_null(strstr(msgs, "leads.csv:6:4: priority must be a whole number"));
-	assert_non_null(strstr(msgs, "leads.csv:7:3: expected 4 columns as in the header, found 2"));
+	assert_non_null(
+	    strstr(msgs, "leads.csv:7:3: expected 4 columns as in the header, found 2"));
 	assert_string_equal(export_list(b, "nov"), "id,phone,name,timezone,priority,state,attempts,"
 						   "last_result,disposition,next_ms,fields\n");
 }
@@ -173,16 +173,16 @@ static void test_skip_bad_rows_normalise_and_report_duplicates(void **state)
 				    "\"{\"\"plan\"\":\"\"gold\"\"}\"\n"));
 	assert_non_null(strstr(out, "\n2,+48601234568,\"Nowak, Ewa\",,0,ready,0,,,0,"));
 	/* Across lists: imported and reported; ids go on from the list's last. */
-	assert_int_equal(import(b, "dec", "phone,timezone\n+48601234568,Europe/Warsaw\n"
-					  "+48221234567,Europe/Warsaw\n",
+	assert_int_equal(import(b, "dec",
+				"phone,timezone\n+48601234568,Europe/Warsaw\n"
+				"+48221234567,Europe/Warsaw\n",
 				false, NULL, msgs, sizeof(msgs), &r),
 			 0);
 	assert_int_equal(r.imported, 2);
 	assert_int_equal(r.dup_other, 1);
 	assert_non_null(strstr(msgs, "leads.csv:2: +48601234568 is also in list nov (lead 2)"));
-	assert_int_equal(import(b, "nov", "phone\n+48221234568\n", false, NULL, msgs, sizeof(msgs),
-				&r),
-			 0);
+	assert_int_equal(
+	    import(b, "nov", "phone\n+48221234568\n", false, NULL, msgs, sizeof(msgs), &r), 0);
 	assert_non_null(strstr(export_list(b, "nov"), "\n3,+48221234568,"));
 }
 
@@ -208,9 +208,9 @@ static void test_header_problems_are_named(void **state)
 	assert_int_equal(
 	    import(b, "nov", "phone,phone\n1,2\n", false, NULL, msgs, sizeof(msgs), &r), EINVAL);
 	assert_non_null(strstr(msgs, "leads.csv:1:2: column \"phone\" appears twice"));
-	assert_int_equal(import(b, "nov", "phone,x\n\"601234567,2\n", false, NULL, msgs,
-				sizeof(msgs), &r),
-			 EINVAL);
+	assert_int_equal(
+	    import(b, "nov", "phone,x\n\"601234567,2\n", false, NULL, msgs, sizeof(msgs), &r),
+	    EINVAL);
 	assert_non_null(strstr(msgs, "leads.csv:2:1: a quoted field is never closed"));
 }
 
@@ -288,8 +288,8 @@ int main(void)
 		  2);
 	failed = cmocka_run_group_tests_name("lead lists on sqlite", tests, group_sqlite, NULL);
 	if (getenv("CENTRALA_TEST_PG"))
-		failed += cmocka_run_group_tests_name("lead lists on postgresql", tests, group_pg,
-						      NULL);
+		failed +=
+		    cmocka_run_group_tests_name("lead lists on postgresql", tests, group_pg, NULL);
 	else
 		printf("lead lists on postgresql: skipped (set CENTRALA_TEST_PG, or run "
 		       "tests/store/run)\n");
