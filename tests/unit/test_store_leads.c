@@ -249,7 +249,13 @@ static void test_do_not_call_lists_per_tenant_and_campaign(void **state)
 	assert_string_equal(got, "");
 }
 
-/* 1,000,000 rows stream through in one transaction. */
+/* 1,000,000 rows stream through in one transaction (200,000 under the sanitizers, which
+   make it five times slower; bench/import-leads.sh measures the million). */
+#if defined(__SANITIZE_ADDRESS__)
+#define MANY_ROWS 200000
+#else
+#define MANY_ROWS 1000000
+#endif
 static void test_a_million_rows(void **state)
 {
 	struct backend *b = *state;
@@ -261,12 +267,12 @@ static void test_a_million_rows(void **state)
 		return;
 	assert_non_null(f);
 	fputs("phone,name,segment\n", f);
-	for (long i = 0; i < 1000000; i++)
+	for (long i = 0; i < MANY_ROWS; i++)
 		fprintf(f, "+4860%07ld,Name %ld,s%ld\n", i, i, i % 7);
 	rewind(f);
 	assert_int_equal(store_db_import_leads(b->db, f, &o, &r), 0);
 	fclose(f);
-	assert_int_equal(r.imported, 1000000);
+	assert_int_equal(r.imported, MANY_ROWS);
 	assert_int_equal(r.bad, 0);
 }
 
