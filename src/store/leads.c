@@ -466,3 +466,73 @@ int store_db_export_leads(struct store_db *db, const char *tenant, const char *l
 		err = EIO;
 	return err;
 }
+
+/* ---- the dialer's batches and write-behind ---- */
+
+int store_db_leads_open(struct store_db *db, const char *tenant, const char *list, int64_t after_id,
+			int limit, store_lead_h *h, void *arg)
+{
+	struct store__param p[4] = {store__text(tenant), store__text(list), store__int(after_id),
+				    store__int(limit > 0 ? limit : 1000)};
+	int err;
+
+	STORE__TENANT(tenant);
+	if ((err = store__query(db, Q_LEADS_OPEN, p, 4)))
+		return err;
+	while (store__row(db, Q_LEADS_OPEN, &err)) {
+		struct store_lead l = {
+		    .id = store__col_int(db, Q_LEADS_OPEN, 0),
+		    .phone = store__col_text(db, Q_LEADS_OPEN, 1),
+		    .name = store__col_text(db, Q_LEADS_OPEN, 2),
+		    .timezone = store__col_text(db, Q_LEADS_OPEN, 3),
+		    .priority = (int)store__col_int(db, Q_LEADS_OPEN, 4),
+		    .state = store__col_text(db, Q_LEADS_OPEN, 5),
+		    .attempts = (int)store__col_int(db, Q_LEADS_OPEN, 6),
+		    .day_attempts = (int)store__col_int(db, Q_LEADS_OPEN, 7),
+		    .day = (int)store__col_int(db, Q_LEADS_OPEN, 8),
+		    .next_ms = store__col_int(db, Q_LEADS_OPEN, 9),
+		    .callback_agent = store__col_text(db, Q_LEADS_OPEN, 10),
+		};
+		int rc = h(&l, arg);
+		if (rc) {
+			store__done(db, Q_LEADS_OPEN);
+			return rc;
+		}
+	}
+	return err;
+}
+
+int store_db_lead_update(struct store_db *db, const char *tenant, const char *list,
+			 const struct store_lead *l, int64_t now_ms)
+{
+	struct store__param p[12] = {store__text(tenant),
+				     store__text(list),
+				     store__int(l->id),
+				     store__text(l->state),
+				     store__int(l->attempts),
+				     store__int(l->day_attempts),
+				     store__int(l->day),
+				     store__int(l->next_ms),
+				     store__text(l->last_result),
+				     store__text(l->disposition),
+				     store__text(l->callback_agent),
+				     store__int(now_ms)};
+
+	STORE__TENANT(tenant);
+	if (!l->state)
+		return EINVAL;
+	return store__exec(db, Q_LEAD_UPDATE, p, 12);
+}
+
+int store_db_attempt_put(struct store_db *db, const char *tenant, const struct store_attempt *a)
+{
+	struct store__param p[9] = {
+	    store__text(tenant),       store__text(a->campaign), store__text(a->list),
+	    store__int(a->lead),       store__int(a->attempt),	 store__text(a->interaction),
+	    store__int(a->started_ms), store__text(a->result),	 store__text(a->disposition)};
+
+	STORE__TENANT(tenant);
+	if (!a->campaign || !a->list)
+		return EINVAL;
+	return store__exec(db, Q_ATTEMPT_PUT, p, 9);
+}

@@ -81,6 +81,21 @@ static const char *store__sql[Q_COUNT] = {
     [Q_LEAD_EXPORT] = "SELECT id, phone, name, timezone, priority, state, attempts, last_result, "
 		      "disposition, next_ms, fields FROM leads WHERE tenant = $1 AND list = $2 "
 		      "AND id > $3 ORDER BY id LIMIT 1000",
+    /* The dialer's batches (ordered by id, keyset-paged) and its write-behind. */
+    [Q_LEADS_OPEN] = "SELECT id, phone, name, timezone, priority, state, attempts, day_attempts, "
+		     "day, next_ms, callback_agent FROM leads WHERE tenant = $1 AND list = $2 AND "
+		     "state <> 'done' AND id > $3 ORDER BY id LIMIT $4",
+    [Q_LEAD_UPDATE] = "UPDATE leads SET state = $4, attempts = $5, day_attempts = $6, day = $7, "
+		      "next_ms = $8, last_result = COALESCE($9, last_result), disposition = "
+		      "COALESCE($10, disposition), callback_agent = $11, updated_ms = $12 WHERE "
+		      "tenant = $1 AND list = $2 AND id = $3",
+    [Q_ATTEMPT_PUT] =
+	"INSERT INTO lead_attempts (tenant, campaign, list, lead, attempt, "
+	"interaction, started_ms, result, disposition) VALUES ($1, $2, $3, $4, $5, "
+	"$6, $7, $8, $9) ON CONFLICT (tenant, campaign, list, lead, attempt) DO UPDATE "
+	"SET interaction = COALESCE(excluded.interaction, lead_attempts.interaction), "
+	"result = COALESCE(excluded.result, lead_attempts.result), disposition = "
+	"COALESCE(excluded.disposition, lead_attempts.disposition)",
     [Q_DNC_PUT] = "INSERT INTO dnc (tenant, campaign, phone, source, created_ms) VALUES ($1, $2, "
 		  "$3, $4, $5) ON CONFLICT (tenant, campaign, phone) DO NOTHING",
     [Q_DNC_DELETE] = "DELETE FROM dnc WHERE tenant = $1 AND campaign = $2 AND phone = $3",

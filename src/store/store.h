@@ -468,6 +468,36 @@ int store_db_dnc_list(struct store_db *db, const char *tenant, const char *campa
  * state, attempts, last_result, disposition, next_ms, fields as JSON), streaming in
  * pages. Returns 0 or EIO. */
 int store_db_export_leads(struct store_db *db, const char *tenant, const char *list, FILE *out);
+/* A lead as the dialer loads it and writes it back. `state` is "ready", "dialing",
+ * "waiting" or "done"; `day` a local date (days since 1970-01-01) for day_attempts. */
+struct store_lead {
+	int64_t id;
+	const char *phone, *name, *timezone; /* name, timezone: NULL when none */
+	int priority;
+	const char *state;
+	int attempts, day_attempts, day;
+	int64_t next_ms;
+	const char *callback_agent;
+	const char *last_result, *disposition; /* written only when not NULL */
+};
+typedef int(store_lead_h)(const struct store_lead *l, void *arg);
+/* Calls h for up to `limit` leads of the list not done whose id is above after_id, in id
+ * order (the dialer fetches ahead in such batches). Returns 0, h's non-zero, or EIO. */
+int store_db_leads_open(struct store_db *db, const char *tenant, const char *list, int64_t after_id,
+			int limit, store_lead_h *h, void *arg);
+/* Writes back a lead's dialing state. Returns 0 or EIO. */
+int store_db_lead_update(struct store_db *db, const char *tenant, const char *list,
+			 const struct store_lead *l, int64_t now_ms);
+/* One attempt of a lead in a campaign: made when it starts, completed with its result,
+ * interaction and disposition (NULL fields keep what was written). Returns 0 or EIO. */
+struct store_attempt {
+	const char *campaign, *list;
+	int64_t lead;
+	int attempt;
+	const char *interaction, *result, *disposition;
+	int64_t started_ms;
+};
+int store_db_attempt_put(struct store_db *db, const char *tenant, const struct store_attempt *a);
 /*
  * `centrala import leads --config FILE --tenant T --list ID [--country CC]
  * [--map phone=COL,...] [--sep ,|;|tab] [--skip-bad] FILE.csv`, `centrala import dnc

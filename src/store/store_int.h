@@ -95,6 +95,9 @@ enum store__q {
 	Q_DNC_PUT,
 	Q_DNC_DELETE,
 	Q_DNC_LIST,
+	Q_LEADS_OPEN,
+	Q_LEAD_UPDATE,
+	Q_ATTEMPT_PUT,
 	Q_SCHEMA_SQLITE,
 	Q_SCHEMA_PG,
 	Q_OBJ_GET, /* first of the per-table groups below: GET, UPSERT, KEYS, DELETE, API */

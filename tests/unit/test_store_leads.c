@@ -249,6 +249,59 @@ static void test_do_not_call_lists_per_tenant_and_campaign(void **state)
 	assert_string_equal(got, "");
 }
 
+static int gather(const struct store_lead *l, void *arg)
+{
+	char *out = arg;
+	size_t n = strlen(out);
+
+	snprintf(out + n, 512 - n, "%lld:%s:%s:%d:%s:%d;", (long long)l->id, l->phone,
+		 l->timezone ? l->timezone : "-", l->priority, l->state, l->attempts);
+	return 0;
+}
+
+/* The dialer reads open leads in id batches and writes their state and attempts back. */
+static void test_dialer_batches_and_write_behind(void **state)
+{
+	struct backend *b = *state;
+	struct store_import_result r;
+	struct store_lead l = {0};
+	struct store_attempt a = {
+	    .campaign = "renewals", .list = "nov", .lead = 2, .attempt = 1, .started_ms = 1000};
+	char msgs[1024], got[512] = "";
+
+	assert_int_equal(import(b, "nov",
+				"phone,timezone,priority\n+48601234561,Europe/Warsaw,3\n"
+				"+48601234562,,\n+48601234563,,1\n",
+				false, NULL, msgs, sizeof(msgs), &r),
+			 0);
+	assert_int_equal(store_db_leads_open(b->db, "acme", "nov", 0, 2, gather, got), 0);
+	assert_string_equal(got, "1:+48601234561:Europe/Warsaw:3:ready:0;2:+48601234562:-:0:"
+				 "ready:0;");
+	/* Lead 2 dialed: busy, then closed on its last attempt. */
+	assert_int_equal(store_db_attempt_put(b->db, "acme", &a), 0);
+	a.result = "busy";
+	a.interaction = "01JABCDEF";
+	assert_int_equal(store_db_attempt_put(b->db, "acme", &a), 0);
+	l = (struct store_lead){.id = 2,
+				.state = "done",
+				.attempts = 1,
+				.day_attempts = 1,
+				.day = 20500,
+				.last_result = "busy"};
+	assert_int_equal(store_db_lead_update(b->db, "acme", "nov", &l, 2000), 0);
+	got[0] = '\0';
+	assert_int_equal(store_db_leads_open(b->db, "acme", "nov", 0, 10, gather, got), 0);
+	assert_string_equal(got, "1:+48601234561:Europe/Warsaw:3:ready:0;3:+48601234563:-:1:"
+				 "ready:0;");
+	assert_non_null(strstr(export_list(b, "nov"), "\n2,+48601234562,,,0,done,1,busy,,0,"));
+	/* Another tenant's batch is empty. */
+	got[0] = '\0';
+	assert_int_equal(store_db_leads_open(b->db, "beta", "nov", 0, 10, gather, got), 0);
+	assert_string_equal(got, "");
+	a.campaign = NULL;
+	assert_int_equal(store_db_attempt_put(b->db, "acme", &a), EINVAL);
+}
+
 /* 1,000,000 rows stream through in one transaction (200,000 under the sanitizers, which
    make it five times slower; bench/import-leads.sh measures the million). */
 #if defined(__SANITIZE_ADDRESS__)
@@ -285,6 +338,7 @@ int main(void)
 	    T(test_skip_bad_rows_normalise_and_report_duplicates),
 	    T(test_header_problems_are_named),
 	    T(test_do_not_call_lists_per_tenant_and_campaign),
+	    T(test_dialer_batches_and_write_behind),
 	    T(test_a_million_rows),
 	};
 	int failed;
