@@ -493,6 +493,6 @@ bool api__key_job(struct api *a, struct store_db *db, const struct api_job *j)
 		do_delete(a, db, j);
 		return true;
 	default:
-		return false;
+		return api__leads_job(a, db, j);
 	}
 }
