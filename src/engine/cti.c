@@ -527,20 +527,31 @@ static void number_put(struct engine *e, struct eng_tenant *t, struct api_cmd *m
 			  json_string_value(json_object_get(m->args, "body")));
 }
 
-static void number_delete(struct engine *e, struct eng_tenant *t, const struct api_cmd *m)
+/* The reply to removing an object made through the API (err from its delete: EEXIST the
+ * file's, EBUSY in use with `why`, any other: not found). `object`: "queue" in the
+ * messages; `objects`: the store's kind, "queues". */
+static void delete_reply(struct engine *e, const struct api_cmd *m, int err, const char *why,
+			 const char *object, const char *objects)
 {
-	int err = eng__number_delete(e, t, m->target);
+	char msg[96];
 
 	if (err == EEXIST) {
-		api_reply_error(e->api, m->req, 409, "owned_by_file",
-				"the number is defined in the configuration file; change it there");
-		return;
+		snprintf(msg, sizeof(msg),
+			 "the %s is defined in the configuration file; change it there", object);
+		api_reply_error(e->api, m->req, 409, "owned_by_file", msg);
+	} else if (err == EBUSY) {
+		api_reply_error(e->api, m->req, 409, "in_use", why);
+	} else if (err) {
+		snprintf(msg, sizeof(msg), "no such %s", object);
+		api_reply_error(e->api, m->req, 404, "not_found", msg);
+	} else {
+		api_reply_persist(e->api, m->req, 204, NULL, objects, m->target, NULL);
 	}
-	if (err) {
-		api_reply_error(e->api, m->req, 404, "not_found", "no such number");
-		return;
-	}
-	api_reply_persist(e->api, m->req, 204, NULL, "numbers", m->target, NULL);
+}
+
+static void number_delete(struct engine *e, struct eng_tenant *t, const struct api_cmd *m)
+{
+	delete_reply(e, m, eng__number_delete(e, t, m->target), NULL, "number", "numbers");
 }
 
 static void queue_put(struct engine *e, struct eng_tenant *t, struct api_cmd *m)
@@ -576,15 +587,7 @@ static void queue_delete(struct engine *e, struct eng_tenant *t, const struct ap
 	char why[128];
 	int err = eng__queue_delete(e, t, m->target, why, sizeof(why));
 
-	if (err == EEXIST)
-		api_reply_error(e->api, m->req, 409, "owned_by_file",
-				"the queue is defined in the configuration file; change it there");
-	else if (err == EBUSY)
-		api_reply_error(e->api, m->req, 409, "in_use", why);
-	else if (err)
-		api_reply_error(e->api, m->req, 404, "not_found", "no such queue");
-	else
-		api_reply_persist(e->api, m->req, 204, NULL, "queues", m->target, NULL);
+	delete_reply(e, m, err, why, "queue", "queues");
 }
 
 static void users_list(struct engine *e, struct eng_tenant *t, const struct api_cmd *m)
@@ -641,15 +644,7 @@ static void user_delete(struct engine *e, struct eng_tenant *t, const struct api
 	char why[128];
 	int err = eng__user_delete(e, t, m->target, why, sizeof(why));
 
-	if (err == EEXIST)
-		api_reply_error(e->api, m->req, 409, "owned_by_file",
-				"the user is defined in the configuration file; change it there");
-	else if (err == EBUSY)
-		api_reply_error(e->api, m->req, 409, "in_use", why);
-	else if (err)
-		api_reply_error(e->api, m->req, 404, "not_found", "no such user");
-	else
-		api_reply_persist(e->api, m->req, 204, NULL, "users", m->target, NULL);
+	delete_reply(e, m, err, why, "user", "users");
 }
 
 static void codes(struct engine *e, struct eng_tenant *t, const struct api_cmd *m)
