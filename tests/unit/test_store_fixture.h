@@ -18,7 +18,7 @@ struct backend {
 	const char *pg_url; /* NULL: SQLite */
 	char dir[256];	    /* the test's scratch directory */
 	char url[600];
-	char spool[300];      /* DIR/store.spool */
+	char spool[300];     /* DIR/store.spool */
 	struct store_db *db; /* open from fresh_db() to cleanup() */
 };
 
