@@ -498,6 +498,26 @@ static void control(struct engine *e, struct eng_tenant *t, const struct api_cmd
 
 /* ---- numbers ---- */
 
+/* The reply to a failed put of an object made through the API: EEXIST 409 `exists` (its
+ * error code), EADDRINUSE 409 conflict, EBUSY 409 in_use, EINVAL 400 invalid_field, any
+ * other 503 busy; the message is why, else strerror(err). */
+static void put_error_reply(struct engine *e, const struct api_cmd *m, int err, const char *exists,
+			    const char *why, const char *field)
+{
+	int st = err == EEXIST || err == EADDRINUSE || err == EBUSY ? 409
+		 : err == EINVAL				    ? 400
+								    : 503;
+
+	api_reply(e->api, m->req, st,
+		  json_pack("{s:{s:s, s:s, s:s}}", "error", "code",
+			    err == EEXIST	? exists
+			    : err == EADDRINUSE ? "conflict"
+			    : err == EBUSY	? "in_use"
+			    : err == EINVAL	? "invalid_field"
+						: "busy",
+			    "message", why ? why : strerror(err), "field", field ? field : ""));
+}
+
 static void number_put(struct engine *e, struct eng_tenant *t, struct api_cmd *m)
 {
 	struct cfg *c = m->obj;
@@ -510,16 +530,7 @@ static void number_put(struct engine *e, struct eng_tenant *t, struct api_cmd *m
 	err = eng__number_put(e, t, c, &why, &field);
 	if (err) {
 		cfg_free(c);
-		api_reply(e->api, m->req,
-			  err == EEXIST	  ? 409
-			  : err == EINVAL ? 400
-					  : 503,
-			  json_pack("{s:{s:s, s:s, s:s}}", "error", "code",
-				    err == EEXIST   ? "conflict"
-				    : err == EINVAL ? "invalid_field"
-						    : "busy",
-				    "message", why ? why : strerror(err), "field",
-				    field ? field : ""));
+		put_error_reply(e, m, err, "conflict", why, field);
 		return;
 	}
 	api_reply_persist(e->api, m->req, existed ? 200 : 201, eng__number_json(n, false),
@@ -565,16 +576,7 @@ static void queue_put(struct engine *e, struct eng_tenant *t, struct api_cmd *m)
 	m->obj = NULL;
 	if ((err = eng__queue_put(e, t, c, &created, &why, &field))) {
 		cfg_free(c);
-		api_reply(e->api, m->req,
-			  err == EEXIST	  ? 409
-			  : err == EINVAL ? 400
-					  : 503,
-			  json_pack("{s:{s:s, s:s, s:s}}", "error", "code",
-				    err == EEXIST   ? "owned_by_file"
-				    : err == EINVAL ? "invalid_field"
-						    : "busy",
-				    "message", why ? why : strerror(err), "field",
-				    field ? field : ""));
+		put_error_reply(e, m, err, "owned_by_file", why, field);
 		return;
 	}
 	q = eng__queue(e, t, m->target);
@@ -619,19 +621,8 @@ static void user_put(struct engine *e, struct eng_tenant *t, struct api_cmd *m)
 
 	m->obj = NULL;
 	if ((err = eng__user_put(e, t, c, &created, &why, &field))) {
-		int st = err == EEXIST || err == EADDRINUSE || err == EBUSY ? 409
-			 : err == EINVAL				    ? 400
-									    : 503;
 		cfg_free(c);
-		api_reply(e->api, m->req, st,
-			  json_pack("{s:{s:s, s:s, s:s}}", "error", "code",
-				    err == EEXIST	? "owned_by_file"
-				    : err == EADDRINUSE ? "conflict"
-				    : err == EBUSY	? "in_use"
-				    : err == EINVAL	? "invalid_field"
-							: "busy",
-				    "message", why ? why : strerror(err), "field",
-				    field ? field : ""));
+		put_error_reply(e, m, err, "owned_by_file", why, field);
 		return;
 	}
 	u = strmap_get2(e->usernames, t->ct->id, m->target);
