@@ -64,36 +64,32 @@ static bool import_args(struct api_conn *conn, json_t *args)
 	return true;
 }
 
-void api__h_list_leads_import(struct api_conn *conn, struct api_session *s, const char *target)
+/* A CSV import (leads into a list, numbers into the do-not-call list) as a job. */
+static void import(struct api_conn *conn, enum api_job_kind kind, const char *target)
 {
 	struct api_job j;
 	json_t *args;
 
-	(void)s;
 	if (!csv_body(conn, &args))
 		return;
 	if (!import_args(conn, args)) {
 		json_decref(args);
 		return;
 	}
-	api__job_init(&j, conn, JOB_LEADS_IMPORT, target, args);
+	api__job_init(&j, conn, kind, target, args);
 	api__job(conn, &j);
+}
+
+void api__h_list_leads_import(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	(void)s;
+	import(conn, JOB_LEADS_IMPORT, target);
 }
 
 void api__h_dnc_import(struct api_conn *conn, struct api_session *s, const char *target)
 {
-	struct api_job j;
-	json_t *args;
-
 	(void)s;
-	if (!csv_body(conn, &args))
-		return;
-	if (!import_args(conn, args)) {
-		json_decref(args);
-		return;
-	}
-	api__job_init(&j, conn, JOB_DNC_IMPORT, target, args);
-	api__job(conn, &j);
+	import(conn, JOB_DNC_IMPORT, target);
 }
 
 void api__h_list_leads_export(struct api_conn *conn, struct api_session *s, const char *target)

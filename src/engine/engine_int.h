@@ -499,6 +499,27 @@ int eng__queues_load_api(struct engine *e);
 void eng__objects_free(struct eng_tenant *t);
 /* Keeps an object's earlier fragment (a call may still read it) until the stop. */
 void eng__keep_old_cfg(struct eng_tenant *t, struct cfg *c);
+/* At start, for queues, users and numbers: one tenant's loading of the objects the API
+ * made, counted and logged the same way for each kind. */
+struct eng_api_load {
+	struct engine *e;
+	struct eng_tenant *t;
+	const char *object; /* "queue", "user", "number": in the log lines */
+	unsigned n, skipped;
+};
+/* Logs and counts a stored object the file defines too (the file's wins); returns
+ * in_file. */
+bool eng__api_load_in_file(struct eng_api_load *l, const char *key, bool in_file);
+/* Logs and counts the outcome of putting the stored object `key` (its fragment c, err
+ * from parsing or putting it, the put's *why); frees c when it failed. `fallback`: the
+ * reason logged when neither why nor c's errors give one (NULL: strerror(err)). */
+void eng__api_load_put(struct eng_api_load *l, const char *key, struct cfg *c, int err,
+		       const char *why, const char *fallback);
+/* Runs `scan` (which reads the stored objects of l->t) for every tenant on one store
+ * connection and logs each tenant's counts of `objects` ("queues"). 0 or the store's
+ * errno. */
+int eng__api_load_all(struct engine *e, const char *object, const char *objects,
+		      int (*scan)(struct store_db *db, struct eng_api_load *l));
 
 /* codes.c: reason codes and dispositions, the file's and the API's */
 int eng__codes_init(struct eng_tenant *t);

@@ -352,47 +352,39 @@ json_t *eng__queue_config_json(const struct eng_queue *q)
 
 /* ---- at start: the queues the API made ---- */
 
-struct load {
-	struct engine *e;
-	struct eng_tenant *t;
-	unsigned n, skipped;
-};
-
-static int load_one(const char *key, const char *body, void *arg)
+bool eng__api_load_in_file(struct eng_api_load *l, const char *key, bool in_file)
 {
-	struct load *l = arg;
-	struct cfg *c = NULL;
-	const char *why = NULL, *field = NULL;
-	bool created;
-	int err = 0;
-
-	if (cfg_queue_find(l->t->ct, key)) {
-		log_info("engine",
-			 "tenant=%s event=api_object_replaced object=queue key=%s by=file",
-			 l->t->ct->id, key);
-		l->skipped++;
-		return 0;
-	}
-	if ((err = cfg_load_fragment(l->t->ct->id, "queues", body, &c)) || cfg_error_count(c) ||
-	    (err = eng__queue_put(l->e, l->t, c, &created, &why, &field))) {
-		log_warn("engine", "tenant=%s event=api_queue_skipped queue=%s why=\"%s\"",
-			 l->t->ct->id, key,
-			 why			   ? why
-			 : c && cfg_error_count(c) ? cfg_error_at(c, 0)
-						   : strerror(err ? err : EINVAL));
-		l->skipped++;
-		cfg_free(c);
-		return 0;
-	}
-	log_info("engine",
-		 "tenant=%s event=api_object object=queue key=%s note=\"made through the API, not "
-		 "in the file\"",
-		 l->t->ct->id, key);
-	l->n++;
-	return 0;
+	if (!in_file)
+		return false;
+	log_info("engine", "tenant=%s event=api_object_replaced object=%s key=%s by=file",
+		 l->t->ct->id, l->object, key);
+	l->skipped++;
+	return true;
 }
 
-int eng__queues_load_api(struct engine *e)
+void eng__api_load_put(struct eng_api_load *l, const char *key, struct cfg *c, int err,
+		       const char *why, const char *fallback)
+{
+	if (err || !c || cfg_error_count(c)) {
+		log_warn("engine", "tenant=%s event=api_%s_skipped %s=%s why=\"%s\"", l->t->ct->id,
+			 l->object, l->object, key,
+			 why			   ? why
+			 : c && cfg_error_count(c) ? cfg_error_at(c, 0)
+			 : fallback		   ? fallback
+						   : strerror(err ? err : EINVAL));
+		l->skipped++;
+		cfg_free(c); /* the put keeps it only when it succeeds */
+		return;
+	}
+	log_info("engine",
+		 "tenant=%s event=api_object object=%s key=%s note=\"made through the API, not "
+		 "in the file\"",
+		 l->t->ct->id, l->object, key);
+	l->n++;
+}
+
+int eng__api_load_all(struct engine *e, const char *object, const char *objects,
+		      int (*scan)(struct store_db *db, struct eng_api_load *l))
 {
 	struct store_db *db = NULL;
 	int err;
@@ -400,14 +392,40 @@ int eng__queues_load_api(struct engine *e)
 	if ((err = store_db_open(e->cfg->store, &db)))
 		return err;
 	for (size_t i = 0; i < e->ntenants; i++) {
-		struct load l = {.e = e, .t = &e->tenants[i]};
-		if ((err = store_db_objects_api(db, l.t->ct->id, "queues", load_one, &l)))
+		struct eng_api_load l = {.e = e, .t = &e->tenants[i], .object = object};
+		if ((err = scan(db, &l)))
 			break;
 		if (l.n || l.skipped)
 			log_info("engine",
-				 "tenant=%s event=api_objects object=queues loaded=%u skipped=%u",
-				 l.t->ct->id, l.n, l.skipped);
+				 "tenant=%s event=api_objects object=%s loaded=%u skipped=%u",
+				 l.t->ct->id, objects, l.n, l.skipped);
 	}
 	store_db_close(db);
 	return err;
+}
+
+static int load_one(const char *key, const char *body, void *arg)
+{
+	struct eng_api_load *l = arg;
+	struct cfg *c = NULL;
+	const char *why = NULL, *field = NULL;
+	bool created;
+	int err;
+
+	if (eng__api_load_in_file(l, key, cfg_queue_find(l->t->ct, key)))
+		return 0;
+	if (!(err = cfg_load_fragment(l->t->ct->id, "queues", body, &c)) && !cfg_error_count(c))
+		err = eng__queue_put(l->e, l->t, c, &created, &why, &field);
+	eng__api_load_put(l, key, c, err, why, NULL);
+	return 0;
+}
+
+static int scan(struct store_db *db, struct eng_api_load *l)
+{
+	return store_db_objects_api(db, l->t->ct->id, "queues", load_one, l);
+}
+
+int eng__queues_load_api(struct engine *e)
+{
+	return eng__api_load_all(e, "queue", "queues", scan);
 }

@@ -241,27 +241,17 @@ json_t *eng__user_json(const struct eng_user *u)
 
 /* ---- at start: the users the API made ---- */
 
-struct load {
-	struct engine *e;
-	struct eng_tenant *t;
-	unsigned n, skipped;
-};
-
 static int load_one(const char *key, const char *body, const char *md5, const char *sha256,
 		    void *arg)
 {
-	struct load *l = arg;
+	struct eng_api_load *l = arg;
 	struct cfg *c = NULL;
 	const char *why = NULL, *field = NULL;
 	bool created;
-	int err = 0;
+	int err;
 
-	if (cfg_user_find(l->t->ct, key)) {
-		log_info("engine", "tenant=%s event=api_object_replaced object=user key=%s by=file",
-			 l->t->ct->id, key);
-		l->skipped++;
+	if (eng__api_load_in_file(l, key, cfg_user_find(l->t->ct, key)))
 		return 0;
-	}
 	if (!(err = cfg_load_fragment_in(l->t->ct->id, l->t->ct->domain, "users", body, &c)) &&
 	    !cfg_error_count(c)) {
 		struct cfg_user *cu = &c->tenants[0].users[0];
@@ -271,40 +261,16 @@ static int load_one(const char *key, const char *body, const char *md5, const ch
 		}
 		err = eng__user_put(l->e, l->t, c, &created, &why, &field);
 	}
-	if (err || !c || cfg_error_count(c)) {
-		log_warn("engine", "tenant=%s event=api_user_skipped user=%s why=\"%s\"",
-			 l->t->ct->id, key,
-			 why			   ? why
-			 : c && cfg_error_count(c) ? cfg_error_at(c, 0)
-						   : strerror(err ? err : EINVAL));
-		l->skipped++;
-		cfg_free(c);
-		return 0;
-	}
-	log_info("engine",
-		 "tenant=%s event=api_object object=user key=%s note=\"made through the API, not "
-		 "in the file\"",
-		 l->t->ct->id, key);
-	l->n++;
+	eng__api_load_put(l, key, c, err, why, NULL);
 	return 0;
+}
+
+static int scan(struct store_db *db, struct eng_api_load *l)
+{
+	return store_db_users_api(db, l->t->ct->id, load_one, l);
 }
 
 int eng__users_load_api(struct engine *e)
 {
-	struct store_db *db = NULL;
-	int err;
-
-	if ((err = store_db_open(e->cfg->store, &db)))
-		return err;
-	for (size_t i = 0; i < e->ntenants; i++) {
-		struct load l = {.e = e, .t = &e->tenants[i]};
-		if ((err = store_db_users_api(db, l.t->ct->id, load_one, &l)))
-			break;
-		if (l.n || l.skipped)
-			log_info("engine",
-				 "tenant=%s event=api_objects object=users loaded=%u skipped=%u",
-				 l.t->ct->id, l.n, l.skipped);
-	}
-	store_db_close(db);
-	return err;
+	return eng__api_load_all(e, "user", "users", scan);
 }
