@@ -1,0 +1,88 @@
+/*
+ * The email channel: a raw RFC 5322 message (as IMAP hands it over) read into what the
+ * contact center needs of it. MIME is parsed by GMime 3 (never by hand); HTML bodies are
+ * read by libxml2's HTML parser and only their text is kept (nothing is rendered, no
+ * resource is fetched, script and style are dropped).
+ *
+ * Purity: email_parse() touches no global state of ours and no clock; it may be called
+ * from any thread (GMime is initialised once, behind pthread_once). It never logs: the
+ * caller logs the reason it is given, with the tenant and the mailbox.
+ *
+ * Memory: email_parse() allocates the message and everything it points to; the caller
+ * frees it with email_msg_free(). Every string in it is valid UTF-8 and NUL-terminated.
+ *
+ * Errors: 0 or a positive errno; on error *out is untouched and err holds a one-line
+ * reason fit for a log (no header value is copied into it, so no address leaks there).
+ */
+#ifndef CENTRALA_CHANNELS_EMAIL_H
+#define CENTRALA_CHANNELS_EMAIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Limits applied while parsing; zero in a field takes the default in brackets. */
+struct email_limits {
+	size_t max_message;	/* raw message bytes; larger is rejected (25 MiB) */
+	size_t max_body;	/* text body bytes kept; longer is cut on a character (256 KiB) */
+	size_t max_attachments; /* attachments listed; more are counted as refused (20) */
+	size_t max_attachment;	/* decoded bytes of one attachment; larger is refused (10 MiB) */
+};
+
+struct email_attachment {
+	char *name;  /* file name as the sender gave it ("" when none), UTF-8 */
+	char *type;  /* "type/subtype", lower case */
+	size_t size; /* decoded bytes */
+	int refused; /* 1: over max_attachment, or beyond max_attachments */
+};
+
+/* Why a message must not be answered (loops with auto-responders, bounces). */
+enum email_auto {
+	EMAIL_AUTO_NONE,  /* written by a person: may be answered and acknowledged */
+	EMAIL_AUTO_REPLY, /* auto-reply or bulk: Auto-Submitted, Precedence, X-Autoreply... */
+	EMAIL_AUTO_BOUNCE /* delivery report: Return-Path <>, multipart/report */
+};
+
+struct email_msg {
+	char *from;	   /* the sender's address (addr-spec only) */
+	char *from_name;   /* display name, "" when none */
+	char *to;	   /* the first To address, "" when none */
+	char *subject;	   /* decoded, "" when none */
+	char *message_id;  /* without angle brackets, "" when none */
+	char *in_reply_to; /* the first id of In-Reply-To, without brackets, "" when none */
+	char **references; /* References ids in header order, without brackets */
+	size_t nreferences;
+	int64_t date;	    /* Date as Unix seconds, 0 when missing or unreadable */
+	char *body;	    /* text/plain preferred, else the text of text/html; "" if none */
+	int body_from_html; /* 1: body is the text of an HTML part */
+	int body_truncated; /* 1: body was cut at max_body */
+	enum email_auto automatic;
+	const char *auto_reason; /* static: "auto-submitted", "precedence", ...; NULL if none */
+	struct email_attachment *attachments;
+	size_t nattachments;
+	size_t attachments_refused; /* attachments over a limit (listed or not) */
+};
+
+/* Parses the raw message DATA of LEN bytes under LIMITS (NULL: defaults). Rejects, with a
+ * reason in ERR (ERRLEN bytes, may be 0): a message over max_message (EMSGSIZE), one GMime
+ * cannot read or with no sender address (EBADMSG), and one whose headers or text are
+ * declared or presumed UTF-8 but are not (EILSEQ). ENOMEM when allocation fails. */
+int email_parse(const char *data, size_t len, const struct email_limits *limits,
+		struct email_msg **out, char *err, size_t errlen);
+
+/* Frees a parsed message; NULL is ignored. */
+void email_msg_free(struct email_msg *m);
+
+/* The ids under which the conversation of M may already be known, most specific first:
+ * In-Reply-To, then References from the last to the first, each once. Points into M;
+ * returns how many were written to IDS (at most MAX). */
+size_t email_thread_keys(const struct email_msg *m, const char **ids, size_t max);
+
+/* The text of an HTML document of LEN bytes, as UTF-8 (block elements end lines, runs of
+ * blanks collapse, script/style/head are dropped, entities decoded). Nothing is fetched.
+ * Returns a malloc'd string ("" for no text), or NULL when out of memory. */
+char *email_html_to_text(const char *html, size_t len);
+
+/* 1 when the LEN bytes at S are valid UTF-8 (no NUL, no overlong form, no surrogate). */
+int email_utf8_valid(const char *s, size_t len);
+
+#endif
