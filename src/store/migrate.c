@@ -148,6 +148,19 @@ static const struct migration migrations[] = {
      "ALTER TABLE users ADD COLUMN source TEXT NOT NULL DEFAULT 'file';\n"
      "ALTER TABLE users ADD COLUMN body TEXT;\n",
      NULL, NULL},
+    /* The email channel (src/channels, store/email.c): each message of a queue's mailbox
+     * handled once across restarts (by IMAP UIDVALIDITY and UID), and the Message-IDs of
+     * a conversation pointing to its interaction. Version 10 is reserved for another
+     * change. */
+    {11, "email messages handled and conversation threads",
+     "CREATE TABLE email_messages (tenant TEXT NOT NULL, queue TEXT NOT NULL, uidvalidity "
+     "BIGINT NOT NULL, uid BIGINT NOT NULL, message_id TEXT, interaction TEXT, outcome TEXT "
+     "NOT NULL, handled_ms BIGINT NOT NULL, PRIMARY KEY (tenant, queue, uidvalidity, uid));\n"
+     "CREATE TABLE email_threads (tenant TEXT NOT NULL, message_id TEXT NOT NULL, "
+     "interaction TEXT NOT NULL, created_ms BIGINT NOT NULL, PRIMARY KEY (tenant, "
+     "message_id));\n"
+     "CREATE INDEX email_threads_interaction ON email_threads (tenant, interaction);\n",
+     NULL, NULL},
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
