@@ -85,4 +85,27 @@ char *email_html_to_text(const char *html, size_t len);
 /* 1 when the LEN bytes at S are valid UTF-8 (no NUL, no overlong form, no surrogate). */
 int email_utf8_valid(const char *s, size_t len);
 
+/*
+ * IMAP over libcurl (email_imap.c), blocking: for the channel's worker thread only,
+ * never the engine's. URL is the queue's `imap:` (imap[s]://host[:port]/MAILBOX);
+ * USER and PASS its account (never logged). Each call is one connection, bounded by
+ * TIMEOUT_MS. Errors: EINVAL (bad URL), EACCES (login refused), ETIMEDOUT, EIO (any
+ * other failure, with libcurl's text in ERR), ENOMEM.
+ */
+struct email_imap {
+	const char *url, *user, *pass;
+	long timeout_ms;
+};
+
+/* The mailbox's UIDVALIDITY (a changed value means every UID was reassigned). */
+int email_imap_uidvalidity(const struct email_imap *im, int64_t *out, char *err, size_t errlen);
+/* The UIDs above AFTER, ascending, at most MAX of them (the rest on the next call);
+ * *n is how many were written to UIDS. */
+int email_imap_uids_after(const struct email_imap *im, int64_t after, int64_t *uids, size_t max,
+			  size_t *n, char *err, size_t errlen);
+/* The raw message of UID, malloc'd (NUL-terminated, *len without the NUL); at most LIMIT
+ * bytes are read (EMSGSIZE beyond). ENOENT when the message is gone. */
+int email_imap_fetch(const struct email_imap *im, int64_t uid, size_t limit, char **out,
+		     size_t *len, char *err, size_t errlen);
+
 #endif
