@@ -108,4 +108,36 @@ int email_imap_uids_after(const struct email_imap *im, int64_t after, int64_t *u
 int email_imap_fetch(const struct email_imap *im, int64_t uid, size_t limit, char **out,
 		     size_t *len, char *err, size_t errlen);
 
+/*
+ * Writing and sending (email_send.c). A reply is built with GMime: From, To, Subject,
+ * a new Message-ID, Date, In-Reply-To and References for threading, the body and the
+ * signature as UTF-8 text/plain (quoted-printable), CRLF line ends. An automatic message
+ * (acknowledgement) carries Auto-Submitted: auto-replied so that the customer's
+ * auto-responder does not answer it.
+ */
+struct email_out {
+	const char *from;	       /* "Name <addr>" or "addr" */
+	const char *to;		       /* addr */
+	const char *subject;	       /* UTF-8; "Re: " is added unless it starts so */
+	const char *message_id;	       /* without brackets; the caller makes it unique */
+	const char *in_reply_to;       /* without brackets, NULL or "": none */
+	const char *const *references; /* without brackets, oldest first */
+	size_t nreferences;
+	const char *body;      /* UTF-8 */
+	const char *signature; /* appended after "-- " on its own line; NULL: none */
+	int automatic;	       /* 1: Auto-Submitted: auto-replied */
+	int64_t date;	       /* Unix seconds */
+};
+
+/* The message as RFC 5322 text, malloc'd, in *out (*len bytes). EINVAL when an address
+ * or a string is unusable (not UTF-8, CR or LF in a header), ENOMEM. */
+int email_build(const struct email_out *m, char **out, size_t *len);
+
+/* Sends LEN bytes of MSG through the SMTP server URL (smtp[s]://host[:port]) from the
+ * envelope sender FROM to RCPT (addresses only). USER may be NULL (no AUTH). TLS when
+ * offered. Blocking, bounded by TIMEOUT_MS; for a worker thread. Errors as for IMAP. */
+int email_smtp_send(const char *url, const char *user, const char *pass, long timeout_ms,
+		    const char *from, const char *rcpt, const char *msg, size_t len, char *err,
+		    size_t errlen);
+
 #endif
