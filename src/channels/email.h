@@ -140,4 +140,38 @@ int email_smtp_send(const char *url, const char *user, const char *pass, long ti
 		    const char *from, const char *rcpt, const char *msg, size_t len, char *err,
 		    size_t errlen);
 
+/*
+ * One pass over a queue's mailbox (email_poll.c), on the email worker thread with its
+ * own store connection: every message above the last UID handled is fetched, read, and
+ * either handed to DELIVER (written by a person) or recorded without it (auto-reply,
+ * bounce, refused with its reason logged); each is marked in the store afterwards, so a
+ * message is handled once across restarts. A reply is handed over with the interaction
+ * of its conversation (found by email_thread_keys in the store), a new conversation with
+ * NULL; DELIVER names the interaction it used, and the message's Message-ID is filed
+ * under it. A folder whose UIDVALIDITY changed is read from its start.
+ */
+struct store_db;
+
+/* Takes message M: JOINED is its conversation's interaction or NULL (a new one);
+ * writes the interaction it belongs to into IX (64 bytes). Non-zero: not taken, the
+ * message stays for the next pass and this pass stops (order is kept). */
+typedef int(email_deliver_h)(const struct email_msg *m, const char *joined, char ix[64], void *arg);
+
+struct email_poll {
+	const char *tenant, *queue;
+	struct email_imap imap;
+	struct email_limits limits;
+	size_t batch; /* messages a pass at most (default 100) */
+	email_deliver_h *deliver;
+	void *arg;
+};
+
+struct email_poll_stats {
+	size_t delivered, joined, automatic, refused;
+};
+
+/* Returns 0 (STATS filled) or the first IMAP or store error, logged with tenant and
+ * queue; what was handled before it stays handled. */
+int email_poll_once(const struct email_poll *p, struct store_db *db, struct email_poll_stats *st);
+
 #endif

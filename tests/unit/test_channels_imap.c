@@ -1,9 +1,6 @@
 /*
  * The email channel's IMAP reader (src/channels/email_imap.c) against a real Dovecot on
- * loopback, started for the run by tests/channels/dovecot-start (port 27500 +
- * PROTOCOL_SLOT_BASE, or a port from the process id) and stopped at the end; or the one
- * CENTRALA_TEST_IMAP (inbox URL, account box/pw) and CENTRALA_TEST_IMAP_DIR (its Maildir)
- * name. Without Dovecot installed the tests are skipped, and fail under CI=true.
+ * loopback (test_channels_dovecot.h).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,79 +16,7 @@
 
 #include "channels/email.h"
 
-static const char *url, *maildir;
-static char dir[64], url_buf[128], maildir_buf[128];
-
-static int setup(void **state)
-{
-	const char *base = getenv("PROTOCOL_SLOT_BASE");
-	char cmd[300];
-	FILE *f;
-	int port = 27500 + (base ? atoi(base) : 100 + (int)(getpid() % 300));
-
-	(void)state;
-	url = getenv("CENTRALA_TEST_IMAP");
-	maildir = getenv("CENTRALA_TEST_IMAP_DIR");
-	if (url && maildir)
-		return 0;
-	url = maildir = NULL;
-	snprintf(dir, sizeof(dir), "/tmp/centrala-imap-test.XXXXXX");
-	if (!mkdtemp(dir))
-		return 0;
-	snprintf(cmd, sizeof(cmd), "tests/channels/dovecot-start %s %d > %s/url", dir, port, dir);
-	if (system(cmd) != 0)
-		return 0;
-	snprintf(cmd, sizeof(cmd), "%s/url", dir);
-	if ((f = fopen(cmd, "r"))) {
-		if (fgets(url_buf, sizeof(url_buf), f)) {
-			url_buf[strcspn(url_buf, "\n")] = '\0';
-			url = url_buf;
-			snprintf(maildir_buf, sizeof(maildir_buf), "%s/mail/box", dir);
-			maildir = maildir_buf;
-		}
-		fclose(f);
-	}
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	char cmd[300];
-
-	(void)state;
-	if (dir[0]) {
-		snprintf(cmd, sizeof(cmd), "tests/channels/dovecot-stop %s; rm -rf %s", dir, dir);
-		if (system(cmd) != 0)
-			return -1;
-	}
-	return 0;
-}
-
-static void need_server(void)
-{
-	const char *ci = getenv("CI");
-
-	if (url && maildir)
-		return;
-	if (ci && !strcmp(ci, "true"))
-		fail_msg("no Dovecot (scripts/install-deps --test installs dovecot-imapd)");
-	skip();
-}
-
-/* Delivers a message the way an MTA does into a Maildir: written in tmp/, renamed. */
-static void deliver(const char *name, const char *raw, size_t len)
-{
-	char tmp[512], dst[512];
-	FILE *f;
-
-	snprintf(tmp, sizeof(tmp), "%s/tmp/%s", maildir, name);
-	snprintf(dst, sizeof(dst), "%s/new/%s", maildir, name);
-	f = fopen(tmp, "wb");
-	assert_non_null(f);
-	assert_int_equal(fwrite(raw, 1, len, f), len);
-	assert_int_equal(fclose(f), 0);
-	assert_int_equal(rename(tmp, dst), 0);
-}
+#include "test_channels_dovecot.h"
 
 static void test_mailbox_read_in_order_bad_message_loses_nothing(void **state)
 {
@@ -184,5 +109,5 @@ int main(void)
 	    cmocka_unit_test(test_mailbox_read_in_order_bad_message_loses_nothing),
 	    cmocka_unit_test(test_limits_and_errors),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, dovecot_setup, dovecot_teardown);
 }
