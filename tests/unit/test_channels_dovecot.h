@@ -1,7 +1,7 @@
 /*
  * A real Dovecot on loopback for the email channel's tests, started by the group setup
- * (tests/channels/dovecot-start; port 27500 + PROTOCOL_SLOT_BASE, or one from the process
- * id) and stopped by its teardown; or the one CENTRALA_TEST_IMAP (inbox URL, account
+ * (tests/channels/dovecot-start; port DOVECOT_PORT + PROTOCOL_SLOT_BASE, or one from the
+ * process id) and stopped by its teardown; or the one CENTRALA_TEST_IMAP (inbox URL, account
  * box/pw) and CENTRALA_TEST_IMAP_DIR (its Maildir) name. need_server() skips a test when
  * Dovecot is missing, and fails it under CI=true. Included by one test file each.
  */
@@ -13,6 +13,11 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Each test file its own port block, so that ctest -j runs them side by side. */
+#ifndef DOVECOT_PORT
+#error "define DOVECOT_PORT (27500: test_channels_imap, 27800: test_channels_poll)"
+#endif
+
 static const char *url, *maildir;
 static char dir[64], url_buf[128], maildir_buf[128];
 
@@ -21,7 +26,7 @@ static int dovecot_setup(void **state)
 	const char *base = getenv("PROTOCOL_SLOT_BASE");
 	char cmd[300];
 	FILE *f;
-	int port = 27500 + (base ? atoi(base) : 100 + (int)(getpid() % 300));
+	int port = DOVECOT_PORT + (base ? atoi(base) % 100 : (int)(getpid() % 100));
 
 	(void)state;
 	url = getenv("CENTRALA_TEST_IMAP");

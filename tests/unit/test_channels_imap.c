@@ -16,6 +16,7 @@
 
 #include "channels/email.h"
 
+#define DOVECOT_PORT 27500
 #include "test_channels_dovecot.h"
 
 static void test_mailbox_read_in_order_bad_message_loses_nothing(void **state)

@@ -20,6 +20,7 @@
 #include "channels/email.h"
 #include "store/store.h"
 
+#define DOVECOT_PORT 27800
 #include "test_channels_dovecot.h"
 
 struct seen {
