@@ -38,7 +38,11 @@ void email__init(void)
 
 int email_utf8_valid(const char *s, size_t len)
 {
-	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+	const unsigned char *p = (const unsigned char *)s, *end;
+
+	if (len == 0) /* s may be NULL then (an empty GMime buffer) */
+		return 1;
+	end = p + len;
 
 	while (p < end) {
 		unsigned c = *p;
@@ -238,7 +242,8 @@ static void part_text(struct parse *p, GMimePart *part, char **out, size_t *outl
 		} else if (!(s = malloc(a->len + 1))) {
 			fail(p, ENOMEM, "out of memory");
 		} else {
-			memcpy(s, a->data, a->len);
+			if (a->len) /* a->data is NULL for an empty part */
+				memcpy(s, a->data, a->len);
 			s[a->len] = '\0';
 			n = a->len;
 		}

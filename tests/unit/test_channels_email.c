@@ -360,10 +360,21 @@ static void test_bad_message_loses_nothing_else(void **state)
 	assert_int_equal(refused, 1);
 }
 
+/* Found by fuzz/email.c: an empty text part left GMime's buffer NULL. */
+static void test_empty_text_part(void **state)
+{
+	struct email_msg *m = parse_ok("From: a@b.example\r\nContent-Type: text/plain\r\n\r\n");
+
+	(void)state;
+	assert_string_equal(m->body, "");
+	email_msg_free(m);
+}
+
 static void test_utf8_validator(void **state)
 {
 	(void)state;
 	assert_true(email_utf8_valid("", 0));
+	assert_true(email_utf8_valid(NULL, 0));
 	assert_true(email_utf8_valid("a\xC5\x82\xE2\x82\xAC\xF0\x9F\x98\x80", 10));
 	assert_false(email_utf8_valid("\xC5", 1));
 	assert_false(email_utf8_valid("\xE0\x80\x80", 3));
@@ -392,6 +403,7 @@ int main(void)
 	    cmocka_unit_test(test_invalid_utf8_rejected),
 	    cmocka_unit_test(test_other_charsets_converted),
 	    cmocka_unit_test(test_bad_message_loses_nothing_else),
+	    cmocka_unit_test(test_empty_text_part),
 	    cmocka_unit_test(test_utf8_validator),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
