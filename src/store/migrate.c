@@ -174,6 +174,18 @@ static const struct migration migrations[] = {
      "NULL, done_ms BIGINT, PRIMARY KEY (tenant, campaign, list, lead, due_ms));\n"
      "CREATE INDEX callbacks_due ON callbacks (tenant, campaign, done_ms, due_ms);\n",
      NULL, NULL},
+    /* The email channel (src/channels, store/email.c): each message of a queue's mailbox
+     * handled once across restarts (by IMAP UIDVALIDITY and UID), and the Message-IDs of
+     * a conversation pointing to its interaction. */
+    {11, "email messages handled and conversation threads",
+     "CREATE TABLE email_messages (tenant TEXT NOT NULL, queue TEXT NOT NULL, uidvalidity "
+     "BIGINT NOT NULL, uid BIGINT NOT NULL, message_id TEXT, interaction TEXT, outcome TEXT "
+     "NOT NULL, handled_ms BIGINT NOT NULL, PRIMARY KEY (tenant, queue, uidvalidity, uid));\n"
+     "CREATE TABLE email_threads (tenant TEXT NOT NULL, message_id TEXT NOT NULL, "
+     "interaction TEXT NOT NULL, created_ms BIGINT NOT NULL, PRIMARY KEY (tenant, "
+     "message_id));\n"
+     "CREATE INDEX email_threads_interaction ON email_threads (tenant, interaction);\n",
+     NULL, NULL},
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

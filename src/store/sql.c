@@ -101,6 +101,18 @@ static const char *store__sql[Q_COUNT] = {
     [Q_DNC_DELETE] = "DELETE FROM dnc WHERE tenant = $1 AND campaign = $2 AND phone = $3",
     [Q_DNC_LIST] = "SELECT phone FROM dnc WHERE tenant = $1 AND campaign = $2 AND phone > $3 "
 		   "ORDER BY phone LIMIT 1000",
+    [Q_EMAIL_MARK] = "INSERT INTO email_messages (tenant, queue, uidvalidity, uid, message_id, "
+		     "interaction, outcome, handled_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+		     "ON CONFLICT (tenant, queue, uidvalidity, uid) DO NOTHING",
+    [Q_EMAIL_SEEN] = "SELECT outcome FROM email_messages WHERE tenant = $1 AND queue = $2 AND "
+		     "uidvalidity = $3 AND uid = $4",
+    [Q_EMAIL_LAST_UID] = "SELECT COALESCE(MAX(uid), 0) FROM email_messages WHERE tenant = $1 "
+			 "AND queue = $2 AND uidvalidity = $3",
+    [Q_EMAIL_THREAD_PUT] = "INSERT INTO email_threads (tenant, message_id, interaction, "
+			   "created_ms) VALUES ($1, $2, $3, $4) ON CONFLICT (tenant, message_id) "
+			   "DO NOTHING",
+    [Q_EMAIL_THREAD_GET] = "SELECT interaction FROM email_threads WHERE tenant = $1 AND "
+			   "message_id = $2",
     [Q_VERSION] = "SELECT COALESCE(MAX(version), 0) FROM schema_version",
     [Q_VERSION_ADD] = "INSERT INTO schema_version (version, name, applied_ms) VALUES ($1, $2, $3)",
 

@@ -612,4 +612,31 @@ int store_files_walk(const char *root, store_file_h *h, void *arg);
 int store_backup_cli(int argc, char **argv);
 int store_restore_cli(int argc, char **argv);
 
+/*
+ * The email channel's record (store/email.c, migration 11), on a synchronous connection
+ * of the channel's worker thread, never the engine's. A queue's mailbox message is known
+ * by (UIDVALIDITY, UID) of the IMAP folder; a conversation by every Message-ID in it.
+ * All return 0 or an errno (EINVAL without a tenant, the driver's error otherwise).
+ */
+/* Records a message as handled with its OUTCOME ("queued", "joined", "auto-reply",
+ * "refused", ...); a second mark of the same message is ignored (*fresh = 0). MESSAGE_ID
+ * and INTERACTION may be NULL. */
+int store_db_email_mark(struct store_db *db, const char *tenant, const char *queue,
+			int64_t uidvalidity, int64_t uid, const char *message_id,
+			const char *interaction, const char *outcome, int *fresh);
+/* *handled = 1 when the message was marked before. */
+int store_db_email_seen(struct store_db *db, const char *tenant, const char *queue,
+			int64_t uidvalidity, int64_t uid, int *handled);
+/* The highest UID handled in the folder of that UIDVALIDITY, 0 when none. */
+int store_db_email_last_uid(struct store_db *db, const char *tenant, const char *queue,
+			    int64_t uidvalidity, int64_t *out);
+/* Files MESSAGE_ID under INTERACTION; an id already filed keeps its first interaction. */
+int store_db_email_thread_put(struct store_db *db, const char *tenant, const char *message_id,
+			      const char *interaction);
+/* The interaction of the first of the N ids (most specific first, email_thread_keys)
+ * that is filed, copied into OUT (OUTLEN bytes); ENOENT when none is, ENAMETOOLONG when
+ * OUT is too small. */
+int store_db_email_thread_find(struct store_db *db, const char *tenant, const char *const *ids,
+			       size_t n, char *out, size_t outlen);
+
 #endif

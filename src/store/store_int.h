@@ -102,6 +102,11 @@ enum store__q {
 	Q_LEADS_OPEN,
 	Q_LEAD_UPDATE,
 	Q_ATTEMPT_PUT,
+	Q_EMAIL_MARK, /* email.c: a mailbox message handled (migration 11) */
+	Q_EMAIL_SEEN,
+	Q_EMAIL_LAST_UID,
+	Q_EMAIL_THREAD_PUT,
+	Q_EMAIL_THREAD_GET,
 	Q_SCHEMA_SQLITE,
 	Q_SCHEMA_PG,
 	Q_OBJ_GET, /* first of the per-table groups below: GET, UPSERT, KEYS, DELETE, API */
