@@ -125,6 +125,9 @@ write_config() {
 		echo "http: {listen: \"127.0.0.1:$API_PORT\"}"
 		echo "store: \"sqlite:$WORK/centrala.db\""
 		echo "recordings: \"$REC_DIR\""
+		# A test stops its server with SIGTERM, often with a call still up: hang it up
+		# at once, as before drains existed (t-sigterm-drain sets its own grace).
+		echo "shutdown_grace: 0s"
 		cat
 	} >"$CONFIG"
 }

@@ -9,7 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 
 write_acme_config
-echo "shutdown_grace: 20s" >>"$CONFIG"
+sed -i "s/^shutdown_grace: .*/shutdown_grace: 20s/" "$CONFIG"
 make_tone "$WORK/caller-440.wav" 440 30
 
 # The server process itself: SERVER_PID is its `timeout` wrapper, which would follow a
