@@ -1,9 +1,10 @@
 /*
  * libFuzzer harness for STUN as the media engine reads it on a WebRTC session's RTP
  * port (src/media/stun.c): the parser, the MESSAGE-INTEGRITY and FINGERPRINT checks, and
- * a response built from what was parsed, which must read back with valid checks. See
- * fuzz/README.md.
+ * a response built from what was parsed, which must read back with valid checks; and the
+ * ICE-lite responder's verdict and answer (src/media/ice.c). See fuzz/README.md.
  */
+#include "media/ice.h"
 #include "media/stun.h"
 
 #include <stdint.h>
@@ -13,7 +14,11 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct media__stun_key key;
+	static struct media__ice *ice;
 	static int ready;
+	static const struct media_ice creds = {
+	    .ufrag = "lf7Q", .pwd = "VOkJxbRl1RmTxUk/WvJxBt", .remote_ufrag = "h6vY"};
+	struct sockaddr_in from = {.sin_family = AF_INET, .sin_port = 0x3412};
 	struct media__stun_msg m, r;
 	struct media__stun_w w;
 	uint8_t out[256];
@@ -21,7 +26,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!ready) {
 		media__stun_key_init(&key, "VOkJxbRl1RmTxUk/WvJxBt", 22);
+		if (media__ice_new(&creds, &ice) != 0)
+			abort();
 		ready = 1;
+	}
+	/* The responder: an answer, when there is one, is a well-formed signed (or, for
+	 * 400/401, unsigned) STUN message for the same transaction. */
+	{
+		enum media__ice_verdict v =
+		    media__ice_check(ice, data, size, &from, out, sizeof(out), &len);
+
+		if (len && (media__stun_parse(out, len, &r) != 0 ||
+			    !media__stun_check_fingerprint(out, &r) ||
+			    (r.error_code != 400 && r.error_code != 401 &&
+			     !media__stun_check_integrity(out, &r, &key))))
+			abort();
+		if ((v == MEDIA__ICE_CHECKED || v == MEDIA__ICE_NOMINATED) &&
+		    (!len || r.type != MEDIA__STUN_BINDING_SUCCESS))
+			abort();
 	}
 	if (media__stun_parse(data, size, &m) != 0)
 		return 0;

@@ -4,6 +4,7 @@
  * file, a recording path that cannot be created, sessions on different workers) and then
  * queues a command to the session's worker. Workers apply commands in order.
  */
+#include "media/ice.h"
 #include "media/media_int.h"
 #include "media/uring.h"
 
@@ -90,6 +91,7 @@ int media_create(const struct media_config *cfg, struct mq *events, struct media
 	m->cfg = *cfg;
 	m->events = events;
 	m->rtcp_ms = MEDIA__RTCP_MS;
+	m->consent_ms = MEDIA__ICE_CONSENT_MS;
 	pthread_mutex_init(&m->slot_lock, NULL);
 	pthread_mutex_init(&m->port_lock, NULL);
 	pthread_mutex_init(&m->chunk_lock, NULL);
@@ -579,6 +581,9 @@ void media_stats_get(const struct media *m, struct media_stats *out)
 		st.srtp_in += atomic_load_explicit(&ws->srtp_in, memory_order_relaxed);
 		st.srtp_out += atomic_load_explicit(&ws->srtp_out, memory_order_relaxed);
 		st.srtp_failed += atomic_load_explicit(&ws->srtp_failed, memory_order_relaxed);
+		st.ice_checks += atomic_load_explicit(&ws->ice_checks, memory_order_relaxed);
+		st.ice_refused += atomic_load_explicit(&ws->ice_refused, memory_order_relaxed);
+		st.ice_dropped += atomic_load_explicit(&ws->ice_dropped, memory_order_relaxed);
 		st.worker_cpu_us += atomic_load_explicit(&ws->cpu_ns, memory_order_relaxed) / 1000;
 	}
 	st.recordings = atomic_load(&m->recordings);
