@@ -5,6 +5,7 @@
  * freshness (RFC 7675). The engine makes the state (media_session_ice); the worker
  * owns it from then on. Nothing on the packet path allocates.
  */
+#include "media/dtls.h"
 #include "media/ice.h"
 #include "media/media_int.h"
 
@@ -157,6 +158,52 @@ static bool same_addr(const struct sockaddr_in *a, const struct sockaddr_in *b)
 	return a->sin_addr.s_addr == b->sin_addr.s_addr && a->sin_port == b->sin_port;
 }
 
+static bool dtls_ready(const struct media_session *s)
+{
+	return !s->dtls || media__dtls_state(s->dtls) == MEDIA__DTLS_CONNECTED;
+}
+
+/* Sends what the DTLS endpoint has to send to the nominated peer, and acts on the end of
+ * its handshake: keys into the SRTP contexts, or the failure reported. */
+static void dtls_pump(struct media__worker *w, struct media_session *s)
+{
+	struct media__dtls *d = s->dtls;
+	uint8_t out[MEDIA__DTLS_MTU + 100];
+	size_t n;
+	struct media_srtp keys;
+	bool was = s->srtp_tx != NULL;
+
+	if (!d || !s->ice || !s->ice->selected)
+		return;
+	while ((n = media__dtls_output(d, out, sizeof(out))) > 0)
+		media__send(w, s->fd_rtp, out, n, &s->ice->peer);
+	if (media__dtls_state(d) == MEDIA__DTLS_CONNECTED && !was &&
+	    media__dtls_keys(d, &keys) == 0) {
+		media__srtp_configure(w, s, &keys);
+		explicit_bzero(&keys, sizeof(keys));
+		log_info("media", "worker=%u owner=%llu event=dtls_connected broken=%d", w->id,
+			 (unsigned long long)s->owner, s->srtp_broken);
+		media__flush(w);
+		media__event(w->m, MEDIA_EV_DTLS_CONNECTED, s->owner, NULL);
+	} else if (media__dtls_state(d) == MEDIA__DTLS_FAILED && !s->srtp_broken) {
+		/* Nothing goes out and nothing comes in on this session any more. */
+		s->srtp_broken = true;
+		log_warn("media", "worker=%u owner=%llu event=dtls_failed", w->id,
+			 (unsigned long long)s->owner);
+		media__flush(w);
+		media__event(w->m, MEDIA_EV_DTLS_FAILED, s->owner, NULL);
+	}
+}
+
+void media__ice_dtls_set(struct media__worker *w, struct media_session *s, struct media__dtls *d)
+{
+	media__dtls_free(s->dtls);
+	s->dtls = d;
+	media__srtp_free(s);
+	s->srtp_broken = false;
+	dtls_pump(w, s);
+}
+
 /* Media goes to and comes from `peer` from now on, RTCP too (rtcp-mux). */
 static void nominate(struct media__worker *w, struct media_session *s, struct media__ice *ice,
 		     const struct sockaddr_in *peer)
@@ -180,6 +227,7 @@ static void nominate(struct media__worker *w, struct media_session *s, struct me
 		 (unsigned long long)s->owner, a, ntohs(peer->sin_port));
 	media__flush(w);
 	media__event(w->m, MEDIA_EV_ICE_CONNECTED, s->owner, NULL);
+	dtls_pump(w, s); /* a DTLS client says hello */
 }
 
 bool media__ice_filter(struct media__worker *w, struct media_session *s, const uint8_t *buf,
@@ -215,9 +263,15 @@ bool media__ice_filter(struct media__worker *w, struct media_session *s, const u
 		return false;
 	}
 	if (len >= 12 && buf[0] >= 128 && buf[0] <= 191 && ice->selected && !ice->consent_lost &&
-	    same_addr(&ice->peer, from))
+	    same_addr(&ice->peer, from) && dtls_ready(s))
 		return true;
-	/* DTLS (20-63) has no handler yet; anything else is no protocol of ours. */
+	if (buf[0] >= 20 && buf[0] <= 63 && s->dtls && ice->selected && !ice->consent_lost &&
+	    same_addr(&ice->peer, from)) {
+		media__dtls_input(s->dtls, buf, len);
+		dtls_pump(w, s);
+		return false;
+	}
+	/* Anything else is no protocol of ours, or not from the nominated peer. */
 	stat_add(&w->stats.ice_dropped, 1);
 	return false;
 }
@@ -226,6 +280,12 @@ void media__ice_check_consent(struct media__worker *w, struct media_session *s)
 {
 	struct media__ice *ice = s->ice;
 
+	/* DTLS retransmissions ride on this 200 ms check (its first timeout is 1 s). */
+	if (s->dtls && media__dtls_state(s->dtls) == MEDIA__DTLS_HANDSHAKE &&
+	    media__dtls_timeout_ms(s->dtls) == 0) {
+		media__dtls_timer(s->dtls);
+		dtls_pump(w, s);
+	}
 	if (!ice || !ice->selected || ice->consent_lost ||
 	    w->now_ms - ice->consent_ms < w->m->consent_ms)
 		return;
@@ -250,7 +310,7 @@ void media__ice_keep_peer(struct media_session *s)
 
 bool media__ice_may_send(const struct media_session *s)
 {
-	return !s->ice || (s->ice->selected && !s->ice->consent_lost);
+	return !s->ice || (s->ice->selected && !s->ice->consent_lost && dtls_ready(s));
 }
 
 void media__ice_set(struct media__worker *w, struct media_session *s, struct media__ice *ice)
@@ -267,6 +327,13 @@ void media__ice_set(struct media__worker *w, struct media_session *s, struct med
 	}
 	s->ice = ice;
 	media__ice_free(old);
+	if (!ice && s->dtls) {
+		/* Plain RTP again: no DTLS either. */
+		media__dtls_free(s->dtls);
+		s->dtls = NULL;
+		media__srtp_free(s);
+		s->srtp_broken = false;
+	}
 }
 
 int media_session_ice(struct media_session *s, const struct media_ice *cfg)
@@ -285,4 +352,31 @@ int media_session_ice(struct media_session *s, const struct media_ice *cfg)
 	c.u.ice = ice;
 	media__cmd_push(s->w, &c);
 	return 0;
+}
+
+int media_session_dtls(struct media_session *s, enum media_dtls_role role,
+		       const char *peer_fingerprint)
+{
+	struct media__dtls *d = NULL;
+	struct media__cmd c;
+	int err;
+
+	if (!s || (role != MEDIA_DTLS_CLIENT && role != MEDIA_DTLS_SERVER))
+		return EINVAL;
+	err = media__dtls_new(s->m->dtls_cert,
+			      role == MEDIA_DTLS_CLIENT ? MEDIA__DTLS_ACTIVE : MEDIA__DTLS_PASSIVE,
+			      peer_fingerprint, &d);
+	if (err)
+		return err;
+	memset(&c, 0, sizeof(c));
+	c.type = MEDIA__CMD_DTLS;
+	c.s = s;
+	c.u.dtls = d;
+	media__cmd_push(s->w, &c);
+	return 0;
+}
+
+const char *media_dtls_fingerprint(const struct media *m)
+{
+	return media__dtls_cert_fingerprint(m->dtls_cert);
 }

@@ -25,6 +25,7 @@
 #define MEDIA__ICE_CONSENT_MS 30000 /* RFC 7675 5.1: consent expires after 30 s */
 
 struct media__worker;
+struct media__dtls;
 
 struct media__ice {
 	/* Set by the engine thread before the worker gets it; read-only afterwards. */
@@ -72,7 +73,10 @@ void media__ice_check_consent(struct media__worker *w, struct media_session *s);
 /* Worker, after media_session_set applied new parameters: the nominated address stays
  * where media goes, whatever the SDP said. */
 void media__ice_keep_peer(struct media_session *s);
-/* True when the session may send media: no ICE, or a nominated peer with consent. */
+/* Worker: installs a DTLS-SRTP endpoint on a WebRTC session (replacing one). */
+void media__ice_dtls_set(struct media__worker *w, struct media_session *s, struct media__dtls *d);
+/* True when the session may send media: no ICE, or a nominated peer with consent (and
+ * the DTLS-SRTP keys, when the session has DTLS). */
 bool media__ice_may_send(const struct media_session *s);
 
 #endif

@@ -4,6 +4,7 @@
  * file, a recording path that cannot be created, sessions on different workers) and then
  * queues a command to the session's worker. Workers apply commands in order.
  */
+#include "media/dtls.h"
 #include "media/ice.h"
 #include "media/media_int.h"
 #include "media/uring.h"
@@ -61,6 +62,7 @@ static void free_all(struct media *m)
 {
 	media__cache_free(&m->cache);
 	media__tones_free(&m->tones);
+	media__dtls_cert_free(m->dtls_cert);
 	media__chunks_free(m);
 	free(m->workers);
 	free(m->slots);
@@ -111,6 +113,9 @@ int media_create(const struct media_config *cfg, struct mq *events, struct media
 		m->free_slots[i] = (uint32_t)(cfg->max_sessions - 1 - i);
 	m->nfree_slots = cfg->max_sessions;
 	err = media__ports_init(m);
+	if (err)
+		goto fail;
+	err = media__dtls_cert_new(&m->dtls_cert);
 	if (err)
 		goto fail;
 	err = media__tones_init(&m->tones);

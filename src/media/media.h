@@ -93,6 +93,8 @@ enum media_event_type {
 	MEDIA_EV_AMD,		/* answering-machine detection (media_amd_start): `amd` says what */
 	MEDIA_EV_ICE_CONNECTED, /* a WebRTC peer nominated its address (media_session_ice) */
 	MEDIA_EV_ICE_CONSENT_LOST, /* no valid ICE check for 30 s: the session's media stopped */
+	MEDIA_EV_DTLS_CONNECTED,   /* DTLS-SRTP keys in place (media_session_dtls): media flows */
+	MEDIA_EV_DTLS_FAILED,	   /* the handshake failed or the peer's fingerprint was wrong */
 };
 
 enum media_play_end {
@@ -200,6 +202,18 @@ struct media_ice {
  * peer nominates one with them. NULL `ice` makes it a plain RTP session again. Returns
  * 0, EINVAL (bad credentials) or ENOMEM. */
 int media_session_ice(struct media_session *s, const struct media_ice *ice);
+/* DTLS-SRTP (RFC 5763/5764) of a WebRTC session, after media_session_ice: a DTLS 1.2
+ * client or server (the role a=setup gave us) with the nominated peer, accepting only
+ * the certificate whose digest is `peer_fingerprint` (the SDP's a=fingerprint value,
+ * "sha-256 XX:XX:..."). Media waits for the keys (MEDIA_EV_DTLS_CONNECTED), which then
+ * replace any SDES keys; MEDIA_EV_DTLS_FAILED if the handshake fails. A client sends
+ * its hello once a peer is nominated. Returns 0, EINVAL or ENOMEM. */
+enum media_dtls_role { MEDIA_DTLS_CLIENT = 1, MEDIA_DTLS_SERVER };
+int media_session_dtls(struct media_session *s, enum media_dtls_role role,
+		       const char *peer_fingerprint);
+/* Our certificate's fingerprint for a=fingerprint ("sha-256 XX:XX:..."), made when the
+ * engine starts (ECDSA P-256). */
+const char *media_dtls_fingerprint(const struct media *m);
 
 /* Starts answering-machine and fax tone detection (amd.h) on the audio the session
  * receives, typically right after an outbound call is answered; `p` NULL takes the

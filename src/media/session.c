@@ -221,7 +221,9 @@ void media__session_configure(struct media__worker *w, struct media_session *s,
 		if (s->up_rs)
 			speex_resampler_reset_mem(s->up_rs);
 	}
-	media__srtp_configure(w, s, &p->srtp);
+	/* DTLS-SRTP keys, once agreed, are not SDP's to change. */
+	if (!s->dtls)
+		media__srtp_configure(w, s, &p->srtp);
 	media__ice_keep_peer(s);
 	if (!was_expecting) {
 		s->rx_last_ms = w->now_ms;

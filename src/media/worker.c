@@ -171,6 +171,9 @@ static void do_command(struct media__worker *w, const struct media__cmd *c)
 	case MEDIA__CMD_ICE:
 		media__ice_set(w, s, c->u.ice);
 		break;
+	case MEDIA__CMD_DTLS:
+		media__ice_dtls_set(w, s, c->u.dtls);
+		break;
 	case MEDIA__CMD_STOP:
 		w->stopping = true;
 		break;

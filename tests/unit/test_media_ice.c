@@ -5,7 +5,10 @@
  * (success with its address, MESSAGE-INTEGRITY and FINGERPRINT; 401, 487 and 420
  * errors; silence for what must not be answered); media flows only after a checked
  * request with USE-CANDIDATE and only with that address (plain RTP never latches);
- * RTCP shares the RTP port (rtcp-mux); consent expires and media stops.
+ * RTCP shares the RTP port (rtcp-mux); consent expires and media stops. With DTLS-SRTP
+ * (src/media/dtls.c), the session says hello once a peer is nominated, completes the
+ * handshake with a peer built on the same module, and media flows encrypted with the
+ * exported keys only then.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +16,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "media/dtls.h"
 #include "media/stun.h"
 #include "test_media_util.h"
 
@@ -352,6 +356,142 @@ static void test_ice_credentials_checked(void **state)
 	tm_stop(&t);
 }
 
+/* The browser side of DTLS-SRTP: its own endpoint and, for SRTP, contexts of srtp.c on a
+ * worker and session of its own (never run: only their SRTP state is used). */
+struct dpeer {
+	struct media__dtls_cert *cert;
+	struct media__dtls *d;
+	struct media__worker *w;
+	struct media_session *s;
+	unsigned ok, bad;
+	int16_t heard[8000];
+	size_t nheard;
+};
+
+static void dpeer_drain(struct tpeer *p, struct dpeer *dp, uint16_t port)
+{
+	uint8_t buf[1600];
+	ssize_t n;
+	size_t len;
+
+	while ((n = recv(p->fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+		struct media__rtp h;
+
+		len = (size_t)n;
+		if (buf[0] >= 20 && buf[0] <= 63) {
+			media__dtls_input(dp->d, buf, len);
+		} else if (buf[0] >= 128 && !media__is_rtcp(buf, len)) {
+			if (!media__srtp_unprotect(dp->w, dp->s, buf, &len, false) ||
+			    media__rtp_parse(buf, len, &h)) {
+				dp->bad++;
+				continue;
+			}
+			dp->ok++;
+			if (dp->nheard + h.payload_len <= 8000)
+				dp->nheard += media__decode(MEDIA_CODEC_PCMU, NULL, buf + h.hdr_len,
+							    h.payload_len, dp->heard + dp->nheard);
+		}
+	}
+	while ((len = media__dtls_output(dp->d, buf, sizeof(buf))) > 0)
+		tp_send_raw(p, port, buf, len);
+}
+
+static void dpeer_send_audio(struct tpeer *p, struct dpeer *dp)
+{
+	uint8_t buf[12 + 160 + MEDIA__SRTP_ROOM], payload[160];
+	int16_t pcm[160];
+	size_t len = 12 + 160;
+
+	for (int i = 0; i < 160; i++) {
+		pcm[i] = (int16_t)(8000 * sin(p->phase));
+		p->phase += 2 * M_PI * p->freq / 8000;
+	}
+	p->phase = fmod(p->phase, 2 * M_PI);
+	media__encode(MEDIA_CODEC_PCMU, NULL, pcm, 160, payload);
+	media__rtp_write(buf, 0, false, p->seq++, p->ts, p->ssrc);
+	p->ts += 160;
+	memcpy(buf + 12, payload, 160);
+	assert_true(media__srtp_protect(dp->w, dp->s, buf, &len, sizeof(buf), false));
+	tp_send_raw(p, p->to_port, buf, len);
+}
+
+static void test_webrtc_dtls_srtp_media(void **state)
+{
+	struct tmedia t;
+	struct tpeer pa, pb;
+	struct dpeer dp = {0};
+	struct media_session *a, *b;
+	struct media_srtp keys;
+	int16_t pcm[16000];
+	size_t n;
+	bool connected = false;
+
+	(void)state;
+	tm_start(&t, PORTS_MIN, PORTS_MAX, 1, 0);
+	tp_open(&pa, MEDIA_CODEC_PCMU, 440);
+	tp_open(&pb, MEDIA_CODEC_PCMU, 1000);
+	dp.w = calloc(1, sizeof(*dp.w));
+	dp.s = calloc(1, sizeof(*dp.s));
+	assert_int_equal(media__dtls_cert_new(&dp.cert), 0);
+	/* We answered the browser's actpass: we are the client, it the server. */
+	assert_int_equal(
+	    media__dtls_new(dp.cert, MEDIA__DTLS_PASSIVE, media_dtls_fingerprint(t.m), &dp.d), 0);
+	a = webrtc_session(&t, 1);
+	assert_int_equal(media_session_dtls(a, MEDIA_DTLS_CLIENT, "sha-1 00"), EINVAL);
+	assert_int_equal(
+	    media_session_dtls(a, MEDIA_DTLS_CLIENT, media__dtls_cert_fingerprint(dp.cert)), 0);
+	b = tm_session(&t, 2, a, &pb, MEDIA_CODEC_PCMU, 0);
+	assert_int_equal(media_bridge(a, b, NULL), 0);
+	pa.to_port = media_session_port(a);
+	tp_sleep_ms(30);
+
+	/* Nominated, but no keys yet: the peer's media still goes nowhere. */
+	send_check(&pa, pa.to_port, 1, REQ_NOMINATE);
+	assert_true(tm_wait(&t, MEDIA_EV_ICE_CONNECTED, 1000, NULL));
+	for (int i = 0; i < 5; i++)
+		tp_send_audio(&pa);
+	tp_sleep_ms(100);
+	tp_drain(&pb);
+	assert_int_equal(pb.npkts, 0);
+	for (int i = 0; i < 300 && !connected; i++) {
+		tp_sleep_ms(10);
+		dpeer_drain(&pa, &dp, pa.to_port);
+		connected = media__dtls_state(dp.d) == MEDIA__DTLS_CONNECTED &&
+			    tm_wait(&t, MEDIA_EV_DTLS_CONNECTED, 0, NULL);
+	}
+	assert_true(connected);
+	assert_int_equal(media__dtls_keys(dp.d, &keys), 0);
+	media__srtp_configure(dp.w, dp.s, &keys);
+	assert_non_null(dp.s->srtp_tx);
+
+	/* Encrypted media both ways with the exported keys. */
+	for (int i = 0; i < 40; i++) {
+		dpeer_send_audio(&pa, &dp);
+		tp_send_audio(&pb);
+		tp_sleep_ms(20);
+		dpeer_drain(&pa, &dp, pa.to_port);
+		tp_drain(&pb);
+	}
+	assert_in_range(pb.npkts, 34, 41);
+	n = tp_decode(&pb, 0, MEDIA_CODEC_PCMU, pcm, 16000);
+	assert_true(tp_goertzel(pcm, n, 1, 440, 8000) > 100 * tp_goertzel(pcm, n, 1, 1000, 8000));
+	assert_in_range(dp.ok, 34, 41);
+	assert_int_equal(dp.bad, 0);
+	assert_true(tp_goertzel(dp.heard, dp.nheard, 1, 1000, 8000) >
+		    100 * tp_goertzel(dp.heard, dp.nheard, 1, 440, 8000));
+
+	media_session_free(a);
+	media_session_free(b);
+	tm_stop(&t);
+	media__srtp_free(dp.s);
+	media__dtls_free(dp.d);
+	media__dtls_cert_free(dp.cert);
+	free(dp.s);
+	free(dp.w);
+	tp_close(&pa);
+	tp_close(&pb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -360,6 +500,7 @@ int main(void)
 	    cmocka_unit_test(test_ice_media_only_after_nomination),
 	    cmocka_unit_test(test_ice_consent_expires),
 	    cmocka_unit_test(test_ice_credentials_checked),
+	    cmocka_unit_test(test_webrtc_dtls_srtp_media),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
