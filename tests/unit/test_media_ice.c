@@ -492,6 +492,65 @@ static void test_webrtc_dtls_srtp_media(void **state)
 	tp_close(&pb);
 }
 
+static void test_webrtc_dtls_wrong_fingerprint_silences(void **state)
+{
+	struct tmedia t;
+	struct tpeer pa, pb;
+	struct dpeer dp = {0};
+	struct media__dtls_cert *other;
+	struct media_session *a, *b;
+	bool failed = false;
+
+	(void)state;
+	tm_start(&t, PORTS_MIN, PORTS_MAX, 1, 0);
+	tp_open(&pa, MEDIA_CODEC_PCMU, 440);
+	tp_open(&pb, MEDIA_CODEC_PCMU, 1000);
+	dp.w = calloc(1, sizeof(*dp.w));
+	dp.s = calloc(1, sizeof(*dp.s));
+	assert_int_equal(media__dtls_cert_new(&dp.cert), 0);
+	assert_int_equal(media__dtls_cert_new(&other), 0);
+	assert_int_equal(
+	    media__dtls_new(dp.cert, MEDIA__DTLS_PASSIVE, media_dtls_fingerprint(t.m), &dp.d), 0);
+	a = webrtc_session(&t, 1);
+	/* The SDP named another certificate than the one the peer shows. */
+	assert_int_equal(
+	    media_session_dtls(a, MEDIA_DTLS_CLIENT, media__dtls_cert_fingerprint(other)), 0);
+	b = tm_session(&t, 2, a, &pb, MEDIA_CODEC_PCMU, 0);
+	assert_int_equal(media_bridge(a, b, NULL), 0);
+	pa.to_port = media_session_port(a);
+	tp_sleep_ms(30);
+	send_check(&pa, pa.to_port, 1, REQ_NOMINATE);
+	assert_true(tm_wait(&t, MEDIA_EV_ICE_CONNECTED, 1000, NULL));
+	for (int i = 0; i < 300 && !failed; i++) {
+		tp_sleep_ms(10);
+		dpeer_drain(&pa, &dp, pa.to_port);
+		failed = tm_wait(&t, MEDIA_EV_DTLS_FAILED, 0, NULL);
+	}
+	assert_true(failed);
+	assert_false(tm_wait(&t, MEDIA_EV_DTLS_CONNECTED, 0, NULL));
+	/* Plain RTP from the peer goes nowhere; nothing comes back to it. */
+	for (int i = 0; i < 10; i++) {
+		tp_send_audio(&pa);
+		tp_send_audio(&pb);
+		tp_sleep_ms(20);
+		dpeer_drain(&pa, &dp, pa.to_port);
+		tp_drain(&pb);
+	}
+	assert_int_equal(pb.npkts, 0);
+	assert_int_equal(dp.ok + dp.bad, 0);
+
+	media_session_free(a);
+	media_session_free(b);
+	tm_stop(&t);
+	media__dtls_free(dp.d);
+	media__dtls_cert_free(dp.cert);
+	media__dtls_cert_free(other);
+	free(dp.s);
+	free(dp.w);
+	tp_close(&pa);
+	tp_close(&pb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -501,6 +560,7 @@ int main(void)
 	    cmocka_unit_test(test_ice_consent_expires),
 	    cmocka_unit_test(test_ice_credentials_checked),
 	    cmocka_unit_test(test_webrtc_dtls_srtp_media),
+	    cmocka_unit_test(test_webrtc_dtls_wrong_fingerprint_silences),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
