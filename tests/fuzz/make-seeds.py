@@ -290,3 +290,15 @@ put("stun", "ice-consent", stun(0x0001, TX[::-1], [
 put("stun", "error-420", stun(0x0111, TX, [
     (0x0009, b"\x00\x00\x04\x14Unknown Attribute"), (0x000A, b"\x00\x31\x00\x44")]))
 put("stun", "indication", stun(0x0011, TX, []))
+
+# A browser's WebRTC offer (audio alone, as Chromium writes it) for sdp_webrtc_read.
+put("sip_sdp", "webrtc-offer", (
+    "v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+    "a=group:BUNDLE 0\r\na=msid-semantic: WMS stream\r\n"
+    "m=audio 9 UDP/TLS/RTP/SAVPF 111 0 8 126\r\nc=IN IP4 0.0.0.0\r\n"
+    "a=rtcp:9 IN IP4 0.0.0.0\r\na=ice-ufrag:Xk3q\r\na=ice-pwd:5aJ2b9fWq0Zk1lYc8Vn3RtUe\r\n"
+    "a=ice-options:trickle\r\na=fingerprint:sha-256 0F:74:31:25:CB:A2:13:EC:28:6F:6D:2C:"
+    "61:FF:5D:C2:BC:B9:DB:3D:98:14:8D:1A:BB:EA:33:0C:A4:60:A8:8E\r\n"
+    "a=setup:actpass\r\na=mid:0\r\na=sendrecv\r\na=rtcp-mux\r\n"
+    "a=rtpmap:111 opus/48000/2\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n"
+    "a=rtpmap:126 telephone-event/8000\r\n"))
