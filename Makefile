@@ -31,9 +31,10 @@ install:
 # The unit tests are left to `make test` (DEB_BUILD_OPTIONS=nocheck); pass
 # DEB_BUILD_OPTIONS= to run them inside the build.
 DEB_BUILD_OPTIONS ?= nocheck
-deb:
+deb: build
 	@rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/centrala
 	@git ls-files -z | tar --null -T - -c | tar -x -C $(BUILD)/deb/centrala
+	@if [ -f $(BUILD)/web/index.html ]; then cp -r $(BUILD)/web $(BUILD)/deb/centrala/web-dist; fi
 	@cd $(BUILD)/deb/centrala && DEB_BUILD_OPTIONS="$(DEB_BUILD_OPTIONS)" \
 		dpkg-buildpackage -b -us -uc -j$(JOBS) >../build.log 2>&1 || \
 		{ tail -n 40 ../build.log; exit 1; }
@@ -78,7 +79,7 @@ asan-build:
 # (tests/sip/lib.sh, stop_server).
 PROTOCOL_ASAN ?= t-api.sh t-api-control t-call-caller-hangs-up t-call-refer t-call-cancel \
 	t-dtmf-info t-dtmf-rfc4733 t-hold t-ivr-menu t-queue-abandon t-register.sh t-nonce-replay \
-	t-options t-sip-torture
+	t-options t-sip-torture t-sigterm-drain t-record-disk-full
 protocol-asan: asan-build
 	@ASAN_OPTIONS=detect_leaks=1 tests/run-protocol $(ASAN_BUILD)/centrala $(PROTOCOL_ASAN)
 

@@ -19,6 +19,13 @@ static const char usage[] =
     "  check FILE                 validate a configuration (errors as FILE:LINE:COL)\n"
     "  export interactions --config FILE [--since TIME] [--format jsonl|csv]\n"
     "                             write interactions, one per line\n"
+    "  import leads --config FILE --tenant T --list ID [--country CC] [--map phone=COL,...]\n"
+    "         [--skip-bad] FILE.csv\n"
+    "                             import a lead list (streamed; all or nothing by default)\n"
+    "  import dnc --config FILE --tenant T [--campaign C] FILE.csv\n"
+    "                             add numbers to a do-not-call list\n"
+    "  export leads --config FILE --tenant T --list ID\n"
+    "                             a list's leads and their results as CSV\n"
     "  backup --config FILE DIR   copy the store (online) and the recordings to DIR\n"
     "  restore --config FILE DIR [--force]\n"
     "                             put a backup back into the configured store\n"
@@ -54,6 +61,8 @@ int main(int argc, char **argv)
 		return report_simulate_cli(argc - 1, argv + 1);
 	if (!strcmp(cmd, "export"))
 		return store_export_cli(argc - 1, argv + 1);
+	if (!strcmp(cmd, "import"))
+		return store_import_cli(argc - 1, argv + 1);
 	if (!strcmp(cmd, "backup"))
 		return store_backup_cli(argc - 1, argv + 1);
 	if (!strcmp(cmd, "restore"))

@@ -1,5 +1,5 @@
 // Builds the web application into OUT (default ../build/web): one minified JavaScript
-// bundle, one stylesheet and index.html. Usage: node build.mjs [OUT]
+// bundle, one stylesheet, index.html and the service worker sw.js. Usage: node build.mjs [OUT]
 import * as esbuild from 'esbuild';
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -23,4 +23,6 @@ await esbuild.build({
   logLevel: 'warning',
 });
 copyFileSync(resolve(here, 'src/index.html'), resolve(out, 'index.html'));
+// The service worker stays a file of its own at the root (its scope is the whole site).
+await esbuild.build({ entryPoints: [resolve(here, 'src/sw.js')], minify: true, outfile: resolve(out, 'sw.js'), logLevel: 'warning' });
 console.log('web: built ' + out);

@@ -74,6 +74,7 @@ enum api_op {
 	API_OP_CODE_PUT,      /* target: the code; args {kind, body} */
 	API_OP_CODE_DELETE,   /* target: the code; args {kind} */
 	API_OP_METRICS,	      /* the Prometheus text of every tenant */
+	API_OP_RELOAD,	      /* not from the API: SIGHUP's checked file (obj, a struct cfg) */
 };
 
 /* One command, copied through the engine's message queue (it fits MQ_MSG_MAX). */
@@ -119,6 +120,9 @@ struct api;
 int api_create(const struct api_config *c, struct api **out);
 /* Closes every connection, stops the threads and frees everything. */
 void api_destroy(struct api *a);
+/* The configuration the API reads (users, roles, what the file owns) from now on: a
+ * reload's. The one before stays valid: its owner frees it after api_destroy. */
+void api_set_cfg(struct api *a, const struct cfg *cfg);
 /* The port actually bound (tests that ask for port 0). */
 unsigned api_port(const struct api *a);
 

@@ -234,6 +234,9 @@ enum api_job_kind {
 	JOB_WEBHOOK_DELIVERIES,
 	JOB_KEY_CREATE, /* apikey.c */
 	JOB_KEY_DELETE,
+	JOB_LEADS_IMPORT, /* leads_api.c */
+	JOB_DNC_IMPORT,
+	JOB_LEADS_EXPORT,
 };
 struct api_job {
 	enum api_job_kind kind;
@@ -257,6 +260,9 @@ void api__job_init(struct api_job *j, const struct api_conn *conn, enum api_job_
 void api__job_pending(struct api *a, const struct api_job *j);
 
 /* contacts.c: route handlers (service thread) and the jobs (workers) */
+/* The configuration the API reads now (api_set_cfg swaps it on a reload). */
+#define API_CFG(a) ((const struct cfg *)__atomic_load_n(&(a)->c.cfg, __ATOMIC_ACQUIRE))
+
 /* The names of a session's roles (enum api_role bits), as a JSON array. */
 json_t *api__roles_json(uint32_t roles);
 
@@ -353,6 +359,11 @@ void api__h_key_delete(struct api_conn *conn, struct api_session *s, const char 
 /* The jobs of webhook_api.c and apikey.c, run on a worker: false when not theirs. */
 bool api__ext_job(struct api *a, struct store_db *db, const struct api_job *j);
 bool api__key_job(struct api *a, struct store_db *db, const struct api_job *j);
+/* leads_api.c: lead lists and do-not-call numbers as CSV (routes and worker jobs). */
+void api__h_list_leads_import(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_list_leads_export(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_dnc_import(struct api_conn *conn, struct api_session *s, const char *target);
+bool api__leads_job(struct api *a, struct store_db *db, const struct api_job *j);
 
 /* openapi.c */
 const char *api__openapi(size_t *len);

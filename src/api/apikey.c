@@ -165,7 +165,7 @@ static int load_row(const struct store_api_key *sk, void *arg)
 
 int api__keys_load(struct api *a)
 {
-	const struct cfg *cfg = a->c.cfg;
+	const struct cfg *cfg = API_CFG(a);
 	struct store_db *db = NULL;
 	struct load l = {a, 0};
 	size_t n = 0;
@@ -493,6 +493,6 @@ bool api__key_job(struct api *a, struct store_db *db, const struct api_job *j)
 		do_delete(a, db, j);
 		return true;
 	default:
-		return false;
+		return api__leads_job(a, db, j);
 	}
 }

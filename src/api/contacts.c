@@ -30,7 +30,7 @@ static const char *const str_fields[] = {"first_name", "last_name", "company",
 
 static const char *tenant_country(const struct api *a, const char *tenant)
 {
-	const struct cfg_tenant *t = cfg_tenant_find(a->c.cfg, tenant);
+	const struct cfg_tenant *t = cfg_tenant_find(API_CFG(a), tenant);
 
 	return t && t->country && *t->country ? t->country : NULL;
 }

@@ -76,7 +76,7 @@ static const struct obj_kind users = {"users", "username", "user",	    false,
 
 static bool owned_by_file(struct api_conn *conn, const struct obj_kind *k, const char *key)
 {
-	const struct cfg_tenant *t = cfg_tenant_find(conn->a->c.cfg, conn->tenant);
+	const struct cfg_tenant *t = cfg_tenant_find(API_CFG(conn->a), conn->tenant);
 	int line = k->file_line(t, key);
 	char msg[256];
 
@@ -91,7 +91,7 @@ static bool owned_by_file(struct api_conn *conn, const struct obj_kind *k, const
 
 static const char *domain_of(struct api_conn *conn)
 {
-	const struct cfg_tenant *t = cfg_tenant_find(conn->a->c.cfg, conn->tenant);
+	const struct cfg_tenant *t = cfg_tenant_find(API_CFG(conn->a), conn->tenant);
 
 	return t && t->domain ? t->domain : conn->tenant;
 }
@@ -260,7 +260,7 @@ static void code_write(struct api_conn *conn, struct api_session *s, const char 
 				   "code");
 		goto out;
 	}
-	if (code_listed(cfg_tenant_find(conn->a->c.cfg, conn->tenant), kind, code)) {
+	if (code_listed(cfg_tenant_find(API_CFG(conn->a), conn->tenant), kind, code)) {
 		api__respond_error(conn, 409, "owned_by_file",
 				   "the code is defined in the configuration file; change it there",
 				   "code");
@@ -300,7 +300,7 @@ void api__h_code_delete(struct api_conn *conn, struct api_session *s, const char
 {
 	const char *kind = codes_kind(conn);
 
-	if (code_listed(cfg_tenant_find(conn->a->c.cfg, conn->tenant), kind, target)) {
+	if (code_listed(cfg_tenant_find(API_CFG(conn->a), conn->tenant), kind, target)) {
 		api__respond_error(conn, 409, "owned_by_file",
 				   "the code is defined in the configuration file; change it there",
 				   "code");

@@ -152,7 +152,7 @@ static void audit(struct store_db *db, const struct api_job *j, const char *deta
 void api__recording_run(struct api *a, struct store_db *db, const struct api_job *j)
 {
 	struct rec_find f = {0};
-	const char *dir = a->c.cfg ? a->c.cfg->recordings : NULL;
+	const char *dir = API_CFG(a) ? API_CFG(a)->recordings : NULL;
 	const char *range = json_string_value(json_object_get(j->args, "range"));
 	struct api_resp *r = NULL;
 	struct crec_reader *sealed = NULL;

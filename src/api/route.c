@@ -119,7 +119,7 @@ static void h_me(struct api_conn *conn, struct api_session *s, const char *targe
 /* GET /api/v1/tenants: the operator's choice. */
 static void h_tenants(struct api_conn *conn, struct api_session *s, const char *target)
 {
-	const struct cfg *cfg = conn->a->c.cfg;
+	const struct cfg *cfg = API_CFG(conn->a);
 	json_t *items = json_array();
 
 	for (size_t i = 0; i < cfg->ntenants; i++) {
@@ -538,9 +538,9 @@ static void h_agent_states(struct api_conn *conn, struct api_session *s, const c
 	struct api_job j;
 	json_t *args = json_object();
 
-	const struct cfg_tenant *ct = cfg_tenant_find(conn->a->c.cfg, s->tenant);
+	const struct cfg_tenant *ct = cfg_tenant_find(API_CFG(conn->a), s->tenant);
 
-	if ((!(s->roles & SUP) && strcmp(target, s->user)) || !ct || !cfg_user_find(ct, target)) {
+	if ((!(s->roles & SUP) && strcmp(target, s->user)) || !ct) {
 		json_decref(args);
 		api__respond_error(conn, 404, "not_found", "no such agent", NULL);
 		return;
@@ -550,6 +550,9 @@ static void h_agent_states(struct api_conn *conn, struct api_session *s, const c
 		return;
 	}
 	json_object_set_new(args, "agent", json_string(target));
+	/* A user the file does not list may be one the API made: the worker asks the store. */
+	if (!cfg_user_find(ct, target))
+		json_object_set_new(args, "api_user", json_true());
 	api__job_init(&j, conn, JOB_AGENT_STATES, target, args);
 	api__job(conn, &j);
 }
@@ -638,6 +641,9 @@ static const struct route routes[] = {
     {M_GET, "/api/v1/keys", API_ROLE_ADMIN, api__h_keys},
     {M_POST, "/api/v1/keys", API_ROLE_ADMIN, api__h_key_create},
     {M_DELETE, "/api/v1/keys/*", API_ROLE_ADMIN, api__h_key_delete},
+    {M_POST, "/api/v1/lists/*/leads", API_ROLE_ADMIN, api__h_list_leads_import},
+    {M_GET, "/api/v1/lists/*/leads", SUP, api__h_list_leads_export},
+    {M_POST, "/api/v1/dnc", SUP, api__h_dnc_import},
 };
 
 /* Matches path against pattern; writes the `*` segment to target. */
@@ -679,7 +685,7 @@ static bool operator_scope(struct api_conn *conn, const struct route *r, struct 
 				   "tenant");
 		return false;
 	}
-	if (!cfg_tenant_find(conn->a->c.cfg, t)) {
+	if (!cfg_tenant_find(API_CFG(conn->a), t)) {
 		api__respond_error(conn, 404, "not_found", "no such tenant", "tenant");
 		return false;
 	}

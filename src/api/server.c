@@ -181,6 +181,11 @@ void api_stats(struct api *a, struct api_stats *out)
 	out->sessions = atomic_load(&a->n_sessions);
 }
 
+void api_set_cfg(struct api *a, const struct cfg *cfg)
+{
+	__atomic_store_n(&a->c.cfg, cfg, __ATOMIC_RELEASE);
+}
+
 unsigned api_port(const struct api *a)
 {
 	return a->port;

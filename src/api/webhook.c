@@ -766,7 +766,7 @@ static int pending_row(const struct store_delivery *sd, void *arg)
 /* The store's webhooks and pending deliveries of every tenant of the file. */
 static void load_store(struct api_hooks *w)
 {
-	const struct cfg *cfg = w->a->c.cfg;
+	const struct cfg *cfg = API_CFG(w->a);
 	size_t npend;
 	int err = 0;
 
@@ -793,7 +793,7 @@ static void load_store(struct api_hooks *w)
 int api__webhooks_start(struct api *a)
 {
 	struct api_hooks *w = calloc(1, sizeof(*w));
-	const struct cfg *cfg = a->c.cfg;
+	const struct cfg *cfg = API_CFG(a);
 
 	if (!w)
 		return ENOMEM;

@@ -22,7 +22,7 @@
 /* Responds 409 owned_by_file naming the webhook's line in the file. */
 static void file_owned(struct api_conn *conn, const char *tenant, const char *id)
 {
-	const struct cfg_tenant *t = cfg_tenant_find(conn->a->c.cfg, tenant);
+	const struct cfg_tenant *t = cfg_tenant_find(API_CFG(conn->a), tenant);
 	char msg[200];
 	int line = 0;
 

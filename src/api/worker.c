@@ -76,7 +76,7 @@ static void do_login(struct api_workers *w, struct store_db *db, const struct ap
 	const char *tenant = json_string_value(json_object_get(j->args, "tenant"));
 	const char *user = json_string_value(json_object_get(j->args, "username"));
 	const char *pass = json_string_value(json_object_get(j->args, "password"));
-	const struct cfg_tenant *ct = tenant ? cfg_tenant_find(a->c.cfg, tenant) : NULL;
+	const struct cfg_tenant *ct = tenant ? cfg_tenant_find(API_CFG(a), tenant) : NULL;
 	const struct cfg_user *cu = ct ? cfg_user_find(ct, user) : NULL;
 	unsigned roles = cu ? cu->roles : 0;
 	char opname[48];
@@ -86,7 +86,7 @@ static void do_login(struct api_workers *w, struct store_db *db, const struct ap
 
 	if (!tenant) {
 		/* An operator: the file's Argon2id hash, no tenant. */
-		const struct cfg_operator *op = cfg_operator_find(a->c.cfg, user);
+		const struct cfg_operator *op = cfg_operator_find(API_CFG(a), user);
 		err = !op								? ENOENT
 		      : crypto_pwhash_str_verify(op->password_hash, pass, strlen(pass)) ? EACCES
 											: 0;
@@ -346,6 +346,13 @@ static void do_list(struct api *a, struct store_db *db, const struct api_job *j)
 
 	if (j->kind == JOB_AGENT_STATES) {
 		struct spans sp = {items, json_integer_value(json_object_get(j->args, "until"))};
+		unsigned roles;
+		if (json_is_true(json_object_get(j->args, "api_user")) &&
+		    store_db_user_roles(db, j->tenant, arg_str(j, "agent"), &roles)) {
+			json_decref(items);
+			api_reply_error(a, j->req, 404, "not_found", "no such agent");
+			return;
+		}
 		err = store_db_agent_states(db, j->tenant, arg_str(j, "agent"), since, state_row,
 					    &sp);
 	} else
@@ -383,7 +390,7 @@ static void field_names(const char *body, char *out, size_t size)
 static int user_save(struct api *a, struct store_db *db, const char *tenant, const char *key,
 		     const char *body)
 {
-	const struct cfg_tenant *ct = cfg_tenant_find(a->c.cfg, tenant);
+	const struct cfg_tenant *ct = cfg_tenant_find(API_CFG(a), tenant);
 	struct cfg *c = NULL;
 	json_t *b, *sip;
 	char *clean;

@@ -73,6 +73,7 @@ static const char *const tenant_keys[] = {"id",
 					  "srtp",
 					  "recording_encryption",
 					  "campaigns",
+					  "email",
 					  NULL};
 static const char *const outbound_keys[] = {
     "allow",	      "block",	  "block_defaults", "trunk", "routes",
@@ -105,6 +106,7 @@ static const char *const queue_keys[] = {"id",
 					 "moh",
 					 "announce",
 					 "callback_digit",
+					 "email",
 					 NULL};
 static const char *const relax_keys[] = {"after", "min_level", "max_penalty", "add_queue", NULL};
 static const char *const announce_keys[] = {"every", "position", "ewt", NULL};
@@ -500,6 +502,7 @@ static void parse_queue(struct cy *c, struct fy_node *n, const char *path, struc
 		cy_get_bool(c, x, p, "position", false, &q->announce_position);
 		cy_get_bool(c, x, p, "ewt", false, &q->announce_ewt);
 	}
+	cfg__parse_email(c, n, path, &q->email);
 }
 
 static void parse_number(struct cy *c, struct fy_node *n, const char *path, struct cfg_number *nb)
@@ -681,10 +684,19 @@ static void parse_strings(struct cy *c, struct fy_node *n, const char *path, cha
 
 static const char *const webhook_keys[] = {"id", "url", "events", "secret", NULL};
 
-const char *const cfg_webhook_events[] = {
-    "agent.state",	   "contact.queued",   "contact.offered",   "contact.answered",
-    "contact.transferred", "contact.ended",    "queue.stats",	    "call.held",
-    "call.resumed",	   "recording.paused", "recording.resumed", NULL};
+const char *const cfg_webhook_events[] = {"agent.state",
+					  "contact.queued",
+					  "contact.offered",
+					  "contact.updated",
+					  "contact.answered",
+					  "contact.transferred",
+					  "contact.ended",
+					  "queue.stats",
+					  "call.held",
+					  "call.resumed",
+					  "recording.paused",
+					  "recording.resumed",
+					  NULL};
 
 bool cfg_webhook_event_known(const char *type)
 {
@@ -925,7 +937,9 @@ static void parse_tenant(struct cy *c, struct fy_node *n, const char *path, stru
 	parse_named(c, cy_get(n, "calendars"), P(p, path, "calendars"), &t->calendars,
 		    &t->ncalendars);
 	PARSE_LIST(c, t, n, path, "users", t->users, t->nusers, parse_user, t);
+	cfg__parse_email(c, n, path, &t->email);
 	PARSE_LIST(c, t, n, path, "queues", t->queues, t->nqueues, parse_queue);
+	cfg__resolve_email(c, t, path);
 	PARSE_LIST(c, t, n, path, "numbers", t->numbers, t->nnumbers, parse_number);
 	PARSE_LIST(c, t, n, path, "trunks", t->trunks, t->ntrunks, parse_trunk);
 	parse_outbound(c, cy_get(n, "outbound"), P(p, path, "outbound"), &t->outbound);
@@ -1270,8 +1284,10 @@ static void free_tenant(struct cfg_tenant *t)
 		free(q->hours);
 		free(q->moh);
 		free(q->callback_digit);
+		cfg__free_email(q->email);
 	}
 	free(t->queues);
+	cfg__free_email(t->email);
 	for (size_t i = 0; i < t->nnumbers; i++) {
 		free(t->numbers[i].number);
 		free_target(&t->numbers[i].target);

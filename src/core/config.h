@@ -90,6 +90,20 @@ struct cfg_relax {
 	char *add_queue; /* NULL: none */
 };
 
+/* A mailbox of the email channel (`email:` of a queue; the tenant's holds defaults).
+ * After loading, a queue's is complete: every string but signature is set. */
+struct cfg_email {
+	char *imap;	  /* imap[s]://host[:port]/MAILBOX */
+	char *smtp;	  /* smtp[s]://host[:port] */
+	char *username;	  /* for both servers */
+	char *password;	  /* for both servers; never logged */
+	char *from;	  /* "Name <addr>" or "addr": the sender of replies */
+	char *signature;  /* appended to agents' replies, NULL: none */
+	uint64_t poll_ms; /* default 30s */
+	int acknowledge;  /* 1: a new conversation gets an acknowledgement (default) */
+	int line, col;
+};
+
 struct cfg_queue {
 	char *id;
 	char *name;
@@ -115,7 +129,8 @@ struct cfg_queue {
 	uint64_t announce_every_ms; /* 0: no announcements */
 	bool announce_position;
 	bool announce_ewt;
-	char *callback_digit; /* digit that leaves a callback (virtual hold), NULL: off */
+	char *callback_digit;	 /* digit that leaves a callback (virtual hold), NULL: off */
+	struct cfg_email *email; /* the queue's mailbox, NULL: no email channel */
 	int line, col;
 };
 
@@ -243,6 +258,7 @@ struct cfg_tenant {
 	char **dispositions;
 	size_t ndispositions;
 	struct cfg_webhook *webhooks;
+	struct cfg_email *email; /* defaults for the queues' mailboxes, NULL: none */
 	size_t nwebhooks;
 	bool prune;
 	bool record;	      /* record calls (default true) */

@@ -17,5 +17,12 @@ void cfg__parse_srtp(struct cy *c, struct fy_node *map, const char *path, enum c
 /* A tenant's `recording_encryption: {key: HEX}` or `{key_file: FILE}`. */
 void cfg__parse_rec_encryption(struct cy *c, struct fy_node *tenant, const char *path,
 			       struct cfg_tenant *t);
+/* `email:` of a queue or a tenant (config_email.c); *out is set when present. */
+void cfg__parse_email(struct cy *c, struct fy_node *parent, const char *path,
+		      struct cfg_email **out);
+/* After the queues: each queue's email takes what it lacks from the tenant's, then must
+ * be complete; two queues never poll one mailbox. */
+void cfg__resolve_email(struct cy *c, struct cfg_tenant *t, const char *path);
+void cfg__free_email(struct cfg_email *e);
 
 #endif

@@ -299,6 +299,11 @@ int dialer_leads_dispose(struct dialer_leads *l, uint64_t id, enum dialer_dispos
 int dialer_leads_unpick(struct dialer_leads *l, uint64_t id, int64_t now_ms);
 int dialer_leads_status(const struct dialer_leads *l, uint64_t id, struct dialer_lead_status *out);
 
+/* The IANA zone of an E.164 number's country when that country (or the region its
+ * prefix names, such as the Canary Islands) keeps one zone: "+48..." gives
+ * "Europe/Warsaw". NULL for a country with several zones (+1, +7, +52, +55, +61, ...)
+ * or one not in the table: the lead's `timezone` or the campaign's then decides. */
+const char *dialer_zone_of_number(const char *e164);
 /* Local day (days since 1970-01-01) and minute of the day of `epoch_ms` at offset
  * `offset_s`. */
 void dialer_local(int64_t epoch_ms, int32_t offset_s, int32_t *day, int32_t *minute);

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/rand.h"
+
 enum ev_type { EV_ANSWER, EV_NOANSWER, EV_GRACE, EV_TALK_END, EV_WRAP_END, EV_TICK };
 
 struct ev {
@@ -42,25 +44,15 @@ struct sim {
 	uint64_t decisions, risky;
 };
 
-static uint64_t rnd64(struct sim *m)
-{
-	/* splitmix64 */
-	uint64_t z = (m->rng += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
 /* Uniform in (0, 1]. */
 static double unif(struct sim *m)
 {
-	return ((double)(rnd64(m) >> 11) + 1.0) / 9007199254740992.0;
+	return rand_unif(&m->rng);
 }
 
 static double gauss(struct sim *m)
 {
-	return sqrt(-2.0 * log(unif(m))) * cos(2.0 * M_PI * unif(m));
+	return rand_gauss(&m->rng);
 }
 
 static double draw(struct sim *m, const struct dialer_dist *d)

@@ -871,6 +871,15 @@ void eng__media_event(struct engine *e, const struct media_event *ev)
 		else if (c->ivr)
 			eng__flow_play_done(c, ev->play_id, ev->play_end != MEDIA_PLAY_FAILED);
 		return;
+	case MEDIA_EV_RECORD_ERROR:
+		/* The call goes on unrecorded; the file keeps what was written (a valid WAV). */
+		if (!c->rec_failed) {
+			c->rec_failed = true;
+			log_error("engine", "tenant=%s call=%llu event=recording_failed",
+				  c->t->ct->id, (unsigned long long)c->id);
+			eng__timeline(c, "recording_failed", NULL, NULL);
+		}
+		return;
 	case MEDIA_EV_RTP_TIMEOUT:
 		log_warn("engine", "tenant=%s call=%llu event=rtp_timeout", c->t->ct->id,
 			 (unsigned long long)c->id);

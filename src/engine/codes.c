@@ -14,7 +14,7 @@
 
 #include "core/log.h"
 
-static int push(struct eng_codes *l, char *name, bool api)
+static int push(struct eng_codes *l, char *name, bool api, bool owned)
 {
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? 2 * l->cap : 8;
@@ -24,7 +24,7 @@ static int push(struct eng_codes *l, char *name, bool api)
 		l->v = v;
 		l->cap = cap;
 	}
-	l->v[l->n++] = (struct eng_code){.name = name, .api = api};
+	l->v[l->n++] = (struct eng_code){.name = name, .api = api, .owned = owned};
 	return 0;
 }
 
@@ -34,16 +34,16 @@ int eng__codes_init(struct eng_tenant *t)
 	int err = 0;
 
 	for (size_t i = 0; i < ct->nreason_codes && !err; i++)
-		err = push(&t->reasons, ct->reason_codes[i], false);
+		err = push(&t->reasons, ct->reason_codes[i], false, false);
 	for (size_t i = 0; i < ct->ndispositions && !err; i++)
-		err = push(&t->dispositions, ct->dispositions[i], false);
+		err = push(&t->dispositions, ct->dispositions[i], false, false);
 	return err;
 }
 
 static void codes_free(struct eng_codes *l)
 {
 	for (size_t i = 0; i < l->n; i++)
-		if (l->v[i].api)
+		if (l->v[i].owned)
 			free(l->v[i].name);
 	free(l->v);
 	memset(l, 0, sizeof(*l));
@@ -97,11 +97,21 @@ int eng__code_put(struct eng_tenant *t, struct eng_codes *l, const char *code, b
 		}
 	if (l == &t->reasons && l->n + ENG_REASON_BASE >= 0xffff)
 		return ENOSPC;
-	if (!(copy = strdup(code)) || push(l, copy, true)) {
+	if (!(copy = strdup(code)) || push(l, copy, true, true)) {
 		free(copy);
 		return ENOMEM;
 	}
 	return 0;
+}
+
+int eng__code_add_file(struct eng_codes *l, char *name)
+{
+	for (size_t k = 0; k < l->n; k++)
+		if (!l->v[k].api && l->v[k].removed && !strcmp(l->v[k].name, name)) {
+			l->v[k].removed = false; /* back in its old place */
+			return 0;
+		}
+	return push(l, name, false, false);
 }
 
 int eng__code_delete(struct eng_codes *l, const char *code)

@@ -498,6 +498,26 @@ static void control(struct engine *e, struct eng_tenant *t, const struct api_cmd
 
 /* ---- numbers ---- */
 
+/* The reply to a failed put of an object made through the API: EEXIST 409 `exists` (its
+ * error code), EADDRINUSE 409 conflict, EBUSY 409 in_use, EINVAL 400 invalid_field, any
+ * other 503 busy; the message is why, else strerror(err). */
+static void put_error_reply(struct engine *e, const struct api_cmd *m, int err, const char *exists,
+			    const char *why, const char *field)
+{
+	int st = err == EEXIST || err == EADDRINUSE || err == EBUSY ? 409
+		 : err == EINVAL				    ? 400
+								    : 503;
+
+	api_reply(e->api, m->req, st,
+		  json_pack("{s:{s:s, s:s, s:s}}", "error", "code",
+			    err == EEXIST	? exists
+			    : err == EADDRINUSE ? "conflict"
+			    : err == EBUSY	? "in_use"
+			    : err == EINVAL	? "invalid_field"
+						: "busy",
+			    "message", why ? why : strerror(err), "field", field ? field : ""));
+}
+
 static void number_put(struct engine *e, struct eng_tenant *t, struct api_cmd *m)
 {
 	struct cfg *c = m->obj;
@@ -510,16 +530,7 @@ static void number_put(struct engine *e, struct eng_tenant *t, struct api_cmd *m
 	err = eng__number_put(e, t, c, &why, &field);
 	if (err) {
 		cfg_free(c);
-		api_reply(e->api, m->req,
-			  err == EEXIST	  ? 409
-			  : err == EINVAL ? 400
-					  : 503,
-			  json_pack("{s:{s:s, s:s, s:s}}", "error", "code",
-				    err == EEXIST   ? "conflict"
-				    : err == EINVAL ? "invalid_field"
-						    : "busy",
-				    "message", why ? why : strerror(err), "field",
-				    field ? field : ""));
+		put_error_reply(e, m, err, "conflict", why, field);
 		return;
 	}
 	api_reply_persist(e->api, m->req, existed ? 200 : 201, eng__number_json(n, false),
@@ -527,20 +538,31 @@ static void number_put(struct engine *e, struct eng_tenant *t, struct api_cmd *m
 			  json_string_value(json_object_get(m->args, "body")));
 }
 
-static void number_delete(struct engine *e, struct eng_tenant *t, const struct api_cmd *m)
+/* The reply to removing an object made through the API (err from its delete: EEXIST the
+ * file's, EBUSY in use with `why`, any other: not found). `object`: "queue" in the
+ * messages; `objects`: the store's kind, "queues". */
+static void delete_reply(struct engine *e, const struct api_cmd *m, int err, const char *why,
+			 const char *object, const char *objects)
 {
-	int err = eng__number_delete(e, t, m->target);
+	char msg[96];
 
 	if (err == EEXIST) {
-		api_reply_error(e->api, m->req, 409, "owned_by_file",
-				"the number is defined in the configuration file; change it there");
-		return;
+		snprintf(msg, sizeof(msg),
+			 "the %s is defined in the configuration file; change it there", object);
+		api_reply_error(e->api, m->req, 409, "owned_by_file", msg);
+	} else if (err == EBUSY) {
+		api_reply_error(e->api, m->req, 409, "in_use", why);
+	} else if (err) {
+		snprintf(msg, sizeof(msg), "no such %s", object);
+		api_reply_error(e->api, m->req, 404, "not_found", msg);
+	} else {
+		api_reply_persist(e->api, m->req, 204, NULL, objects, m->target, NULL);
 	}
-	if (err) {
-		api_reply_error(e->api, m->req, 404, "not_found", "no such number");
-		return;
-	}
-	api_reply_persist(e->api, m->req, 204, NULL, "numbers", m->target, NULL);
+}
+
+static void number_delete(struct engine *e, struct eng_tenant *t, const struct api_cmd *m)
+{
+	delete_reply(e, m, eng__number_delete(e, t, m->target), NULL, "number", "numbers");
 }
 
 static void queue_put(struct engine *e, struct eng_tenant *t, struct api_cmd *m)
@@ -554,16 +576,7 @@ static void queue_put(struct engine *e, struct eng_tenant *t, struct api_cmd *m)
 	m->obj = NULL;
 	if ((err = eng__queue_put(e, t, c, &created, &why, &field))) {
 		cfg_free(c);
-		api_reply(e->api, m->req,
-			  err == EEXIST	  ? 409
-			  : err == EINVAL ? 400
-					  : 503,
-			  json_pack("{s:{s:s, s:s, s:s}}", "error", "code",
-				    err == EEXIST   ? "owned_by_file"
-				    : err == EINVAL ? "invalid_field"
-						    : "busy",
-				    "message", why ? why : strerror(err), "field",
-				    field ? field : ""));
+		put_error_reply(e, m, err, "owned_by_file", why, field);
 		return;
 	}
 	q = eng__queue(e, t, m->target);
@@ -576,15 +589,7 @@ static void queue_delete(struct engine *e, struct eng_tenant *t, const struct ap
 	char why[128];
 	int err = eng__queue_delete(e, t, m->target, why, sizeof(why));
 
-	if (err == EEXIST)
-		api_reply_error(e->api, m->req, 409, "owned_by_file",
-				"the queue is defined in the configuration file; change it there");
-	else if (err == EBUSY)
-		api_reply_error(e->api, m->req, 409, "in_use", why);
-	else if (err)
-		api_reply_error(e->api, m->req, 404, "not_found", "no such queue");
-	else
-		api_reply_persist(e->api, m->req, 204, NULL, "queues", m->target, NULL);
+	delete_reply(e, m, err, why, "queue", "queues");
 }
 
 static void users_list(struct engine *e, struct eng_tenant *t, const struct api_cmd *m)
@@ -616,19 +621,8 @@ static void user_put(struct engine *e, struct eng_tenant *t, struct api_cmd *m)
 
 	m->obj = NULL;
 	if ((err = eng__user_put(e, t, c, &created, &why, &field))) {
-		int st = err == EEXIST || err == EADDRINUSE || err == EBUSY ? 409
-			 : err == EINVAL				    ? 400
-									    : 503;
 		cfg_free(c);
-		api_reply(e->api, m->req, st,
-			  json_pack("{s:{s:s, s:s, s:s}}", "error", "code",
-				    err == EEXIST	? "owned_by_file"
-				    : err == EADDRINUSE ? "conflict"
-				    : err == EBUSY	? "in_use"
-				    : err == EINVAL	? "invalid_field"
-							: "busy",
-				    "message", why ? why : strerror(err), "field",
-				    field ? field : ""));
+		put_error_reply(e, m, err, "owned_by_file", why, field);
 		return;
 	}
 	u = strmap_get2(e->usernames, t->ct->id, m->target);
@@ -641,15 +635,7 @@ static void user_delete(struct engine *e, struct eng_tenant *t, const struct api
 	char why[128];
 	int err = eng__user_delete(e, t, m->target, why, sizeof(why));
 
-	if (err == EEXIST)
-		api_reply_error(e->api, m->req, 409, "owned_by_file",
-				"the user is defined in the configuration file; change it there");
-	else if (err == EBUSY)
-		api_reply_error(e->api, m->req, 409, "in_use", why);
-	else if (err)
-		api_reply_error(e->api, m->req, 404, "not_found", "no such user");
-	else
-		api_reply_persist(e->api, m->req, 204, NULL, "users", m->target, NULL);
+	delete_reply(e, m, err, why, "user", "users");
 }
 
 static void codes(struct engine *e, struct eng_tenant *t, const struct api_cmd *m)
@@ -842,10 +828,16 @@ static void metrics(struct engine *e, const struct api_cmd *m)
 
 void eng__cti_command(struct engine *e, struct api_cmd *m)
 {
-	struct eng_tenant *t = m->op == API_OP_METRICS ? NULL : tenant_of(e, m->tenant);
+	struct eng_tenant *t =
+	    m->op == API_OP_METRICS || m->op == API_OP_RELOAD ? NULL : tenant_of(e, m->tenant);
 
 	if (m->op == API_OP_METRICS) {
 		metrics(e, m);
+		goto out;
+	}
+	if (m->op == API_OP_RELOAD) {
+		eng__reload_apply(e, m->obj);
+		m->obj = NULL;
 		goto out;
 	}
 	if (!t) {

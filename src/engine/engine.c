@@ -27,8 +27,7 @@ static void on_signal(int sig)
 	stop_signals++;
 }
 
-/* There is no configuration reload yet: SIGHUP (what `kill -HUP` or a log rotator sends)
- * is logged and otherwise ignored rather than ending every call with the process. */
+/* SIGHUP reads the configuration file again (reload.c); calls go on. */
 static void on_hup(int sig)
 {
 	hup_received = sig;
@@ -152,6 +151,11 @@ static int store_ready(su_root_magic_t *magic, su_wait_t *w, su_wakeup_arg_t *ar
 					free(c->contact_history);
 					c->contact_history = m.history;
 					m.history = NULL;
+					/* An agent offered the call before the look-up came back
+					 * (a free agent takes a caller in milliseconds): its screen
+					 * gets the contact now. */
+					if (c->offered_ms && c->state != CALL_ENDED)
+						eng__ev_contact(c, "contact.updated", NULL);
 				}
 			}
 			break;
@@ -369,12 +373,11 @@ static int engine_run(struct engine *e)
 		su_root_step(e->root, 200);
 		if (hup_received) {
 			hup_received = 0;
-			log_warn("engine",
-				 "event=sighup reload=unsupported "
-				 "hint=\"restart the service to apply a new configuration\"");
+			eng__reload_start(e, e->cfg_path);
 		}
 	}
 	log_info("engine", "event=stopping signal=%d calls=%zu", (int)stop_requested, e->ncalls);
+	eng__reload_wait();
 	service_stopping();
 	eng__drain(e, &stop_signals);
 	if (e->stats_timer)
@@ -430,6 +433,7 @@ int engine_serve_cli(int argc, char **argv)
 		return 2;
 	}
 	memset(&e, 0, sizeof(e));
+	e.cfg_path = path;
 	if (cfg_load(path, &e.cfg)) {
 		fprintf(stderr, "centrala: out of memory\n");
 		return 1;
@@ -457,6 +461,7 @@ int engine_serve_cli(int argc, char **argv)
 	eng__unprovision(&e);
 	free(e.calls);
 	cfg_free(e.cfg);
+	eng__old_files_free(&e);
 	if (rc)
 		log_error("engine", "event=exit err=%s", strerror(rc));
 	return rc ? 1 : 0;

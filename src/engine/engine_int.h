@@ -81,8 +81,14 @@ struct eng_queue {
 
 /* A reason code or disposition (codes.c). */
 struct eng_code {
-	char *name; /* the file's string, or the API's own copy */
-	bool api, removed;
+	char *name; /* the file's string, or the API's own copy (owned) */
+	bool api, removed, owned;
+};
+
+/* A configuration (or an API fragment) replaced while running, kept until the stop. */
+struct eng_old_cfg {
+	struct cfg *cfg;
+	struct eng_old_cfg *next;
 };
 struct eng_codes {
 	struct eng_code *v;
@@ -177,7 +183,8 @@ struct call {
 	bool xanswered;
 	struct media_mix *mix; /* the conference or monitoring mixer, or NULL */
 	bool rec_paused;
-	bool click; /* click-to-dial: the agent's phone first, then `to` */
+	bool rec_failed; /* the recording could not be written (disk full): said once */
+	bool click;	 /* click-to-dial: the agent's phone first, then `to` */
 	int64_t created_ms, queued_ms, offered_ms, answered_ms, ended_ms;
 	const char *hangup_by;
 	json_t *timeline;
@@ -218,6 +225,8 @@ struct engine {
 	su_timer_t *qstats_timer;
 	struct eng_queue *dirty_queues;	   /* queues whose figures changed this second */
 	struct eng_api_obj *api_objs;	   /* objects made through the API (numbers.c) */
+	const char *cfg_path;		   /* the file, read again on SIGHUP (reload.c) */
+	struct eng_old_cfg *old_files;	   /* files replaced by a reload, freed at the stop */
 	su_timer_t *watchdog_timer;	   /* WATCHDOG=1 to systemd, NULL: no watchdog */
 	struct store_retention *retention; /* the retention job, NULL without limits */
 	bool draining;			   /* stopping: new calls are refused (drain.c) */
@@ -474,6 +483,15 @@ int eng__queue_put(struct engine *e, struct eng_tenant *t, struct cfg *owner, bo
 /* 0, EEXIST (the file's), ENOENT, EBUSY (in use: `why` says by what). */
 int eng__queue_delete(struct engine *e, struct eng_tenant *t, const char *id, char *why,
 		      size_t size);
+/* The steps of both, for a reload of the file too (owner NULL: the file's object): a
+ * new queue into the running set and the ACD, new settings for one, or one out of
+ * both (EBUSY while in use, `why` says by what). 0 or errno, *why set on failure. */
+int eng__queue_create(struct eng_tenant *t, const struct cfg_queue *cq, struct cfg *owner,
+		      const char **why);
+int eng__queue_replace(struct eng_tenant *t, struct eng_queue *q, const struct cfg_queue *cq,
+		       struct cfg *owner, const char **why);
+int eng__queue_retire(struct engine *e, struct eng_tenant *t, struct eng_queue *q, char *why,
+		      size_t size);
 /* The queue's settings with the provisioning field names. */
 json_t *eng__queue_config_json(const struct eng_queue *q);
 /* At start, after the ACD: the queues the API made, from the store. */
@@ -481,6 +499,27 @@ int eng__queues_load_api(struct engine *e);
 void eng__objects_free(struct eng_tenant *t);
 /* Keeps an object's earlier fragment (a call may still read it) until the stop. */
 void eng__keep_old_cfg(struct eng_tenant *t, struct cfg *c);
+/* At start, for queues, users and numbers: one tenant's loading of the objects the API
+ * made, counted and logged the same way for each kind. */
+struct eng_api_load {
+	struct engine *e;
+	struct eng_tenant *t;
+	const char *object; /* "queue", "user", "number": in the log lines */
+	unsigned n, skipped;
+};
+/* Logs and counts a stored object the file defines too (the file's wins); returns
+ * in_file. */
+bool eng__api_load_in_file(struct eng_api_load *l, const char *key, bool in_file);
+/* Logs and counts the outcome of putting the stored object `key` (its fragment c, err
+ * from parsing or putting it, the put's *why); frees c when it failed. `fallback`: the
+ * reason logged when neither why nor c's errors give one (NULL: strerror(err)). */
+void eng__api_load_put(struct eng_api_load *l, const char *key, struct cfg *c, int err,
+		       const char *why, const char *fallback);
+/* Runs `scan` (which reads the stored objects of l->t) for every tenant on one store
+ * connection and logs each tenant's counts of `objects` ("queues"). 0 or the store's
+ * errno. */
+int eng__api_load_all(struct engine *e, const char *object, const char *objects,
+		      int (*scan)(struct store_db *db, struct eng_api_load *l));
 
 /* codes.c: reason codes and dispositions, the file's and the API's */
 int eng__codes_init(struct eng_tenant *t);
@@ -495,8 +534,21 @@ bool eng__disposition_known(const struct eng_tenant *t, const char *code);
 int eng__code_put(struct eng_tenant *t, struct eng_codes *l, const char *code, bool *created);
 /* 0, EEXIST (the file's), ENOENT. */
 int eng__code_delete(struct eng_codes *l, const char *code);
+/* A reload's new code of the file (name: the file's string). 0 or ENOMEM. */
+int eng__code_add_file(struct eng_codes *l, char *name);
 json_t *eng__codes_json(const struct eng_codes *l);
 int eng__codes_load_api(struct engine *e);
+
+/* reload.c: SIGHUP */
+/* Reads and checks the file on a thread of its own; a valid one comes back to the
+ * engine as API_OP_RELOAD. */
+void eng__reload_start(struct engine *e, const char *path);
+/* On the engine's thread: applies a checked, provisioned file (owned from now on). */
+void eng__reload_apply(struct engine *e, struct cfg *nc);
+/* At the stop: waits (at most 30 s) for a reload thread still reading the file. */
+void eng__reload_wait(void);
+void eng__keep_file_cfg(struct engine *e, struct cfg *c);
+void eng__old_files_free(struct engine *e);
 
 /* diff.c: for `centrala check`, a line per object the API made (kept, or taken over by
  * the file); 0 or the store's errno (reported, not fatal). */
@@ -511,6 +563,13 @@ int eng__user_put(struct engine *e, struct eng_tenant *t, struct cfg *owner, boo
 		  const char **why, const char **field);
 /* 0, EEXIST (the file's), ENOENT, EBUSY (in use: `why` says by what). */
 int eng__user_delete(struct engine *e, struct eng_tenant *t, const char *username, char *why,
+		     size_t size);
+/* The steps of both, for a reload of the file too (owner NULL: the file's user). */
+int eng__user_create(struct engine *e, struct eng_tenant *t, const struct cfg_user *cu,
+		     struct cfg *owner, const char **why);
+int eng__user_replace(struct engine *e, struct eng_tenant *t, struct eng_user *u,
+		      const struct cfg_user *cu, struct cfg *owner, const char **why);
+int eng__user_retire(struct engine *e, struct eng_tenant *t, struct eng_user *u, char *why,
 		     size_t size);
 /* The user with the provisioning field names, without secrets, and its source. */
 json_t *eng__user_json(const struct eng_user *u);

@@ -61,7 +61,8 @@ void eng__ev_contact(struct call *c, const char *type, struct eng_user *u)
 		    d, "wait_s",
 		    json_real((double)((c->answered_ms ? c->answered_ms : now) - c->queued_ms) /
 			      1000.0));
-	if (!strcmp(type, "contact.offered") || !strcmp(type, "contact.answered")) {
+	if (!strcmp(type, "contact.offered") || !strcmp(type, "contact.answered") ||
+	    !strcmp(type, "contact.updated")) {
 		json_t *contact = NULL;
 		if (c->contact_json)
 			contact = json_loads(c->contact_json, 0, NULL);

@@ -139,64 +139,30 @@ json_t *eng__numbers_json(struct engine *e, struct eng_tenant *t)
 	return items;
 }
 
-struct load {
-	struct engine *e;
-	struct eng_tenant *t;
-	unsigned n, skipped;
-};
-
 static int load_one(const char *key, const char *body, void *arg)
 {
-	struct load *l = arg;
+	struct eng_api_load *l = arg;
 	struct cfg *c = NULL;
 	const char *why = NULL, *field;
+	int err;
 
-	if (file_owner(l->e, key)) {
-		/* Provisioning gave the row to the file already; say so once more here. */
-		log_info("engine",
-			 "tenant=%s event=api_object_replaced object=number key=%s by=file",
-			 l->t->ct->id, key);
-		l->skipped++;
+	/* Provisioning gave the row to the file already; say so once more here. */
+	if (eng__api_load_in_file(l, key, file_owner(l->e, key)))
 		return 0;
-	}
-	if (cfg_load_fragment(l->t->ct->id, "numbers", body, &c) || cfg_error_count(c) ||
-	    eng__number_put(l->e, l->t, c, &why, &field)) {
-		log_warn("engine", "tenant=%s event=api_number_skipped number=%s why=\"%s\"",
-			 l->t->ct->id, key,
-			 why			   ? why
-			 : c && cfg_error_count(c) ? cfg_error_at(c, 0)
-						   : "out of memory");
-		l->skipped++;
-		cfg_free(c); /* eng__number_put keeps it only when it succeeds */
-		return 0;
-	}
-	log_info("engine",
-		 "tenant=%s event=api_object object=number key=%s note=\"made through the API, not "
-		 "in the file\"",
-		 l->t->ct->id, key);
-	l->n++;
+	if (!(err = cfg_load_fragment(l->t->ct->id, "numbers", body, &c)) && !cfg_error_count(c))
+		err = eng__number_put(l->e, l->t, c, &why, &field);
+	eng__api_load_put(l, key, c, err, why, "out of memory");
 	return 0;
+}
+
+static int scan(struct store_db *db, struct eng_api_load *l)
+{
+	return store_db_objects_api(db, l->t->ct->id, "numbers", load_one, l);
 }
 
 int eng__numbers_load_api(struct engine *e)
 {
-	struct store_db *db = NULL;
-	int err;
-
-	if ((err = store_db_open(e->cfg->store, &db)))
-		return err;
-	for (size_t i = 0; i < e->ntenants; i++) {
-		struct load l = {.e = e, .t = &e->tenants[i]};
-		if ((err = store_db_objects_api(db, l.t->ct->id, "numbers", load_one, &l)))
-			break;
-		if (l.n || l.skipped)
-			log_info("engine",
-				 "tenant=%s event=api_objects object=numbers loaded=%u "
-				 "skipped=%u",
-				 l.t->ct->id, l.n, l.skipped);
-	}
-	store_db_close(db);
-	return err;
+	return eng__api_load_all(e, "number", "numbers", scan);
 }
 
 void eng__api_objs_free(struct engine *e)

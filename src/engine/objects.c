@@ -19,11 +19,29 @@
 
 #include "core/log.h"
 
+void eng__keep_file_cfg(struct engine *e, struct cfg *c)
+{
+	struct eng_old_cfg *o = malloc(sizeof(*o));
+
+	if (!o) {
+		log_warn("engine", "event=old_configuration_leaked");
+		return;
+	}
+	o->cfg = c;
+	o->next = e->old_files;
+	e->old_files = o;
+}
+
+void eng__old_files_free(struct engine *e)
+{
+	while (e->old_files) {
+		struct eng_old_cfg *o = e->old_files;
+		e->old_files = o->next;
+		cfg_free(o->cfg);
+		free(o);
+	}
+}
 /* The earlier fragments of changed queues and users, freed at the stop. */
-struct eng_old_cfg {
-	struct cfg *cfg;
-	struct eng_old_cfg *next;
-};
 void eng__keep_old_cfg(struct eng_tenant *t, struct cfg *c)
 {
 	struct eng_old_cfg *o;
@@ -105,10 +123,6 @@ int eng__queue_put(struct engine *e, struct eng_tenant *t, struct cfg *owner, bo
 {
 	const struct cfg_queue *cq = &owner->tenants[0].queues[0];
 	struct eng_queue *q = eng__queue(e, t, cq->id);
-	const struct cfg_queue *old_cq;
-	const struct ivr_calendar *old_hours;
-	struct cfg *old_owner;
-	int err;
 
 	*field = "id";
 	*why = NULL;
@@ -121,29 +135,41 @@ int eng__queue_put(struct engine *e, struct eng_tenant *t, struct cfg *owner, bo
 	if (!t->acd)
 		return ENOTCONN;
 	*created = !q;
-	if (!q) {
-		if ((err = eng__queue_append(t, cq, owner, &q)))
-			return err;
-		if ((err = eng__queue_acd_add(t, q))) {
-			t->nqueues--;
-			strmap_put2(e->queue_ids, t->ct->id, cq->id, NULL);
-			q->owner = NULL; /* the caller frees it */
-			free(q);
-			*why = err == ENOSPC ? "the tenant has as many queues as it can hold"
-					     : "the ACD refused the queue";
-			return err == ENOSPC ? ENOSPC : EINVAL;
-		}
-		log_info("engine", "tenant=%s event=queue_added queue=%s source=api", t->ct->id,
-			 cq->id);
-		return 0;
+	return q ? eng__queue_replace(t, q, cq, owner, why) : eng__queue_create(t, cq, owner, why);
+}
+
+int eng__queue_create(struct eng_tenant *t, const struct cfg_queue *cq, struct cfg *owner,
+		      const char **why)
+{
+	struct eng_queue *q;
+	int err;
+
+	if ((err = eng__queue_append(t, cq, owner, &q)))
+		return err;
+	if ((err = eng__queue_acd_add(t, q))) {
+		t->nqueues--;
+		strmap_put2(t->e->queue_ids, t->ct->id, cq->id, NULL);
+		free(q); /* the caller frees owner */
+		*why = err == ENOSPC ? "the tenant has as many queues as it can hold"
+				     : "the ACD refused the queue";
+		return err == ENOSPC ? ENOSPC : EINVAL;
 	}
-	old_cq = q->cq;
-	old_owner = q->owner;
-	old_hours = q->hours;
+	log_info("engine", "tenant=%s event=queue_added queue=%s source=%s", t->ct->id, cq->id,
+		 owner ? "api" : "file");
+	return 0;
+}
+
+int eng__queue_replace(struct eng_tenant *t, struct eng_queue *q, const struct cfg_queue *cq,
+		       struct cfg *owner, const char **why)
+{
+	const struct cfg_queue *old_cq = q->cq;
+	const struct ivr_calendar *old_hours = q->hours;
+	struct cfg *old_owner = q->owner;
+
 	q->cq = cq;
 	q->owner = owner;
 	q->hours = cq->hours ? eng__calendar(t, cq->hours) : NULL;
-	if ((err = eng__queue_acd_update(t, q))) {
+	if (eng__queue_acd_update(t, q)) {
 		q->cq = old_cq;
 		q->owner = old_owner;
 		q->hours = old_hours;
@@ -151,7 +177,8 @@ int eng__queue_put(struct engine *e, struct eng_tenant *t, struct cfg *owner, bo
 		return EINVAL;
 	}
 	eng__keep_old_cfg(t, old_owner);
-	log_info("engine", "tenant=%s event=queue_changed queue=%s source=api", t->ct->id, cq->id);
+	log_info("engine", "tenant=%s event=queue_changed queue=%s source=%s", t->ct->id, cq->id,
+		 owner ? "api" : "file");
 	return 0;
 }
 
@@ -188,17 +215,12 @@ static const char *queue_users(struct engine *e, struct eng_tenant *t, const cha
 	return NULL;
 }
 
-int eng__queue_delete(struct engine *e, struct eng_tenant *t, const char *id, char *why,
+int eng__queue_retire(struct engine *e, struct eng_tenant *t, struct eng_queue *q, char *why,
 		      size_t size)
 {
-	struct eng_queue *q = eng__queue(e, t, id);
+	const char *id = q->cq->id;
 	int err;
 
-	why[0] = '\0';
-	if (cfg_queue_find(t->ct, id))
-		return EEXIST;
-	if (!q)
-		return ENOENT;
 	if (queue_users(e, t, id, why, size))
 		return EBUSY;
 	if (t->acd && (err = eng__queue_acd_remove(t, q))) {
@@ -218,8 +240,22 @@ int eng__queue_delete(struct engine *e, struct eng_tenant *t, const char *id, ch
 	q->removed = true;
 	q->retired_next = t->retired;
 	t->retired = q;
-	log_info("engine", "tenant=%s event=queue_removed queue=%s source=api", t->ct->id, id);
+	log_info("engine", "tenant=%s event=queue_removed queue=%s source=%s", t->ct->id, id,
+		 q->owner ? "api" : "file");
 	return 0;
+}
+
+int eng__queue_delete(struct engine *e, struct eng_tenant *t, const char *id, char *why,
+		      size_t size)
+{
+	struct eng_queue *q = eng__queue(e, t, id);
+
+	why[0] = '\0';
+	if (cfg_queue_find(t->ct, id))
+		return EEXIST;
+	if (!q)
+		return ENOENT;
+	return eng__queue_retire(e, t, q, why, size);
 }
 
 /* ---- the provisioning view ---- */
@@ -316,47 +352,39 @@ json_t *eng__queue_config_json(const struct eng_queue *q)
 
 /* ---- at start: the queues the API made ---- */
 
-struct load {
-	struct engine *e;
-	struct eng_tenant *t;
-	unsigned n, skipped;
-};
-
-static int load_one(const char *key, const char *body, void *arg)
+bool eng__api_load_in_file(struct eng_api_load *l, const char *key, bool in_file)
 {
-	struct load *l = arg;
-	struct cfg *c = NULL;
-	const char *why = NULL, *field = NULL;
-	bool created;
-	int err = 0;
-
-	if (cfg_queue_find(l->t->ct, key)) {
-		log_info("engine",
-			 "tenant=%s event=api_object_replaced object=queue key=%s by=file",
-			 l->t->ct->id, key);
-		l->skipped++;
-		return 0;
-	}
-	if ((err = cfg_load_fragment(l->t->ct->id, "queues", body, &c)) || cfg_error_count(c) ||
-	    (err = eng__queue_put(l->e, l->t, c, &created, &why, &field))) {
-		log_warn("engine", "tenant=%s event=api_queue_skipped queue=%s why=\"%s\"",
-			 l->t->ct->id, key,
-			 why			   ? why
-			 : c && cfg_error_count(c) ? cfg_error_at(c, 0)
-						   : strerror(err ? err : EINVAL));
-		l->skipped++;
-		cfg_free(c);
-		return 0;
-	}
-	log_info("engine",
-		 "tenant=%s event=api_object object=queue key=%s note=\"made through the API, not "
-		 "in the file\"",
-		 l->t->ct->id, key);
-	l->n++;
-	return 0;
+	if (!in_file)
+		return false;
+	log_info("engine", "tenant=%s event=api_object_replaced object=%s key=%s by=file",
+		 l->t->ct->id, l->object, key);
+	l->skipped++;
+	return true;
 }
 
-int eng__queues_load_api(struct engine *e)
+void eng__api_load_put(struct eng_api_load *l, const char *key, struct cfg *c, int err,
+		       const char *why, const char *fallback)
+{
+	if (err || !c || cfg_error_count(c)) {
+		log_warn("engine", "tenant=%s event=api_%s_skipped %s=%s why=\"%s\"", l->t->ct->id,
+			 l->object, l->object, key,
+			 why			   ? why
+			 : c && cfg_error_count(c) ? cfg_error_at(c, 0)
+			 : fallback		   ? fallback
+						   : strerror(err ? err : EINVAL));
+		l->skipped++;
+		cfg_free(c); /* the put keeps it only when it succeeds */
+		return;
+	}
+	log_info("engine",
+		 "tenant=%s event=api_object object=%s key=%s note=\"made through the API, not "
+		 "in the file\"",
+		 l->t->ct->id, l->object, key);
+	l->n++;
+}
+
+int eng__api_load_all(struct engine *e, const char *object, const char *objects,
+		      int (*scan)(struct store_db *db, struct eng_api_load *l))
 {
 	struct store_db *db = NULL;
 	int err;
@@ -364,14 +392,40 @@ int eng__queues_load_api(struct engine *e)
 	if ((err = store_db_open(e->cfg->store, &db)))
 		return err;
 	for (size_t i = 0; i < e->ntenants; i++) {
-		struct load l = {.e = e, .t = &e->tenants[i]};
-		if ((err = store_db_objects_api(db, l.t->ct->id, "queues", load_one, &l)))
+		struct eng_api_load l = {.e = e, .t = &e->tenants[i], .object = object};
+		if ((err = scan(db, &l)))
 			break;
 		if (l.n || l.skipped)
 			log_info("engine",
-				 "tenant=%s event=api_objects object=queues loaded=%u skipped=%u",
-				 l.t->ct->id, l.n, l.skipped);
+				 "tenant=%s event=api_objects object=%s loaded=%u skipped=%u",
+				 l.t->ct->id, objects, l.n, l.skipped);
 	}
 	store_db_close(db);
 	return err;
+}
+
+static int load_one(const char *key, const char *body, void *arg)
+{
+	struct eng_api_load *l = arg;
+	struct cfg *c = NULL;
+	const char *why = NULL, *field = NULL;
+	bool created;
+	int err;
+
+	if (eng__api_load_in_file(l, key, cfg_queue_find(l->t->ct, key)))
+		return 0;
+	if (!(err = cfg_load_fragment(l->t->ct->id, "queues", body, &c)) && !cfg_error_count(c))
+		err = eng__queue_put(l->e, l->t, c, &created, &why, &field);
+	eng__api_load_put(l, key, c, err, why, NULL);
+	return 0;
+}
+
+static int scan(struct store_db *db, struct eng_api_load *l)
+{
+	return store_db_objects_api(db, l->t->ct->id, "queues", load_one, l);
+}
+
+int eng__queues_load_api(struct engine *e)
+{
+	return eng__api_load_all(e, "queue", "queues", scan);
 }

@@ -84,9 +84,9 @@ static void user_unlink(struct engine *e, struct eng_tenant *t, struct eng_user 
 	sip_index(e, u, u->cu->sip_user, NULL);
 }
 
-static int user_create(struct engine *e, struct eng_tenant *t, struct cfg *owner, const char **why)
+int eng__user_create(struct engine *e, struct eng_tenant *t, const struct cfg_user *cu,
+		     struct cfg *owner, const char **why)
 {
-	const struct cfg_user *cu = &owner->tenants[0].users[0];
 	struct eng_user *u;
 	int err;
 
@@ -99,15 +99,15 @@ static int user_create(struct engine *e, struct eng_tenant *t, struct cfg *owner
 				     : "the ACD refused the agent";
 		return err == ENOSPC ? ENOSPC : EINVAL;
 	}
-	log_info("engine", "tenant=%s event=user_added user=%s agent=%d source=api", t->ct->id,
-		 cu->username, u->agent != ACD_NONE);
+	log_info("engine", "tenant=%s event=user_added user=%s agent=%d source=%s", t->ct->id,
+		 cu->username, u->agent != ACD_NONE, owner ? "api" : "file");
 	return 0;
 }
 
-static int user_change(struct engine *e, struct eng_tenant *t, struct eng_user *u,
-		       struct cfg *owner, const char **why)
+int eng__user_replace(struct engine *e, struct eng_tenant *t, struct eng_user *u,
+		      const struct cfg_user *cu, struct cfg *owner, const char **why)
 {
-	const struct cfg_user *cu = &owner->tenants[0].users[0], *old_cu = u->cu;
+	const struct cfg_user *old_cu = u->cu;
 	struct cfg *old_owner = u->owner;
 	uint64_t old_off = u->queues_off;
 	bool was = u->agent != ACD_NONE, is = (cu->roles & CFG_ROLE_AGENT) && t->acd;
@@ -135,8 +135,8 @@ static int user_change(struct engine *e, struct eng_tenant *t, struct eng_user *
 	if (is && !was && u->ncontacts)
 		eng__agent_registered(u, u->ncontacts);
 	eng__keep_old_cfg(t, old_owner);
-	log_info("engine", "tenant=%s event=user_changed user=%s agent=%d source=api", t->ct->id,
-		 cu->username, u->agent != ACD_NONE);
+	log_info("engine", "tenant=%s event=user_changed user=%s agent=%d source=%s", t->ct->id,
+		 cu->username, u->agent != ACD_NONE, owner ? "api" : "file");
 	return 0;
 }
 
@@ -157,21 +157,17 @@ int eng__user_put(struct engine *e, struct eng_tenant *t, struct cfg *owner, boo
 		return err;
 	*created = !u;
 	*field = NULL;
-	return u ? user_change(e, t, u, owner, why) : user_create(e, t, owner, why);
+	return u ? eng__user_replace(e, t, u, cu, owner, why)
+		 : eng__user_create(e, t, cu, owner, why);
 }
 
-int eng__user_delete(struct engine *e, struct eng_tenant *t, const char *username, char *why,
+int eng__user_retire(struct engine *e, struct eng_tenant *t, struct eng_user *u, char *why,
 		     size_t size)
 {
-	struct eng_user *u = strmap_get2(e->usernames, t->ct->id, username);
+	const char *username = u->cu->username;
 	const struct cfg_number *n;
 	int err;
 
-	why[0] = '\0';
-	if (cfg_user_find(t->ct, username))
-		return EEXIST;
-	if (!u)
-		return ENOENT;
 	if ((n = eng__api_number_to(e, t, CFG_TARGET_USER, username))) {
 		snprintf(why, size, "number %s routes to the user", n->number);
 		return EBUSY;
@@ -192,8 +188,22 @@ int eng__user_delete(struct engine *e, struct eng_tenant *t, const char *usernam
 	u->removed = true;
 	u->retired_next = t->retired_users;
 	t->retired_users = u;
-	log_info("engine", "tenant=%s event=user_removed user=%s source=api", t->ct->id, username);
+	log_info("engine", "tenant=%s event=user_removed user=%s source=%s", t->ct->id, username,
+		 u->owner ? "api" : "file");
 	return 0;
+}
+
+int eng__user_delete(struct engine *e, struct eng_tenant *t, const char *username, char *why,
+		     size_t size)
+{
+	struct eng_user *u = strmap_get2(e->usernames, t->ct->id, username);
+
+	why[0] = '\0';
+	if (cfg_user_find(t->ct, username))
+		return EEXIST;
+	if (!u)
+		return ENOENT;
+	return eng__user_retire(e, t, u, why, size);
 }
 
 json_t *eng__user_json(const struct eng_user *u)
@@ -231,27 +241,17 @@ json_t *eng__user_json(const struct eng_user *u)
 
 /* ---- at start: the users the API made ---- */
 
-struct load {
-	struct engine *e;
-	struct eng_tenant *t;
-	unsigned n, skipped;
-};
-
 static int load_one(const char *key, const char *body, const char *md5, const char *sha256,
 		    void *arg)
 {
-	struct load *l = arg;
+	struct eng_api_load *l = arg;
 	struct cfg *c = NULL;
 	const char *why = NULL, *field = NULL;
 	bool created;
-	int err = 0;
+	int err;
 
-	if (cfg_user_find(l->t->ct, key)) {
-		log_info("engine", "tenant=%s event=api_object_replaced object=user key=%s by=file",
-			 l->t->ct->id, key);
-		l->skipped++;
+	if (eng__api_load_in_file(l, key, cfg_user_find(l->t->ct, key)))
 		return 0;
-	}
 	if (!(err = cfg_load_fragment_in(l->t->ct->id, l->t->ct->domain, "users", body, &c)) &&
 	    !cfg_error_count(c)) {
 		struct cfg_user *cu = &c->tenants[0].users[0];
@@ -261,40 +261,16 @@ static int load_one(const char *key, const char *body, const char *md5, const ch
 		}
 		err = eng__user_put(l->e, l->t, c, &created, &why, &field);
 	}
-	if (err || !c || cfg_error_count(c)) {
-		log_warn("engine", "tenant=%s event=api_user_skipped user=%s why=\"%s\"",
-			 l->t->ct->id, key,
-			 why			   ? why
-			 : c && cfg_error_count(c) ? cfg_error_at(c, 0)
-						   : strerror(err ? err : EINVAL));
-		l->skipped++;
-		cfg_free(c);
-		return 0;
-	}
-	log_info("engine",
-		 "tenant=%s event=api_object object=user key=%s note=\"made through the API, not "
-		 "in the file\"",
-		 l->t->ct->id, key);
-	l->n++;
+	eng__api_load_put(l, key, c, err, why, NULL);
 	return 0;
+}
+
+static int scan(struct store_db *db, struct eng_api_load *l)
+{
+	return store_db_users_api(db, l->t->ct->id, load_one, l);
 }
 
 int eng__users_load_api(struct engine *e)
 {
-	struct store_db *db = NULL;
-	int err;
-
-	if ((err = store_db_open(e->cfg->store, &db)))
-		return err;
-	for (size_t i = 0; i < e->ntenants; i++) {
-		struct load l = {.e = e, .t = &e->tenants[i]};
-		if ((err = store_db_users_api(db, l.t->ct->id, load_one, &l)))
-			break;
-		if (l.n || l.skipped)
-			log_info("engine",
-				 "tenant=%s event=api_objects object=users loaded=%u skipped=%u",
-				 l.t->ct->id, l.n, l.skipped);
-	}
-	store_db_close(db);
-	return err;
+	return eng__api_load_all(e, "user", "users", scan);
 }

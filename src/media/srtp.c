@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <string.h>
 
+#include <sodium.h>
 #include <srtp2/srtp.h>
 
 #include "core/log.h"
@@ -25,9 +26,21 @@ static inline void stat_add(_Atomic uint64_t *c, uint64_t n)
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static srtp_err_status_t init_status = srtp_err_status_fail;
 
+static int make_ctx(uint8_t suite, const uint8_t key[MEDIA_SRTP_KEY_LEN], bool outbound,
+		    void **out);
+
 static void init_lib(void)
 {
+	static const uint8_t zero[MEDIA_SRTP_KEY_LEN];
+	void *ctx = NULL;
+
 	init_status = srtp_init();
+	/* One context made and dropped here, on one thread: the crypto back end (NSS in
+	 * Debian's libsrtp2) initialises itself on first use, which workers making their
+	 * first contexts at the same moment must not race for. */
+	if (init_status == srtp_err_status_ok &&
+	    make_ctx(MEDIA_SRTP_AES_CM_128_HMAC_SHA1_80, zero, true, &ctx) == 0)
+		srtp_dealloc(ctx);
 }
 
 int media__srtp_init(void)
@@ -77,7 +90,9 @@ void media__srtp_free(struct media_session *s)
 	if (s->srtp_rx)
 		srtp_dealloc(s->srtp_rx);
 	s->srtp_tx = s->srtp_rx = NULL;
-	explicit_bzero(&s->p.srtp, sizeof(s->p.srtp));
+	/* libsodium's wipe: gcc's access checks take explicit_bzero on the struct for a
+	 * write past its first member once inlined (-Werror=stringop-overflow, TSan build). */
+	sodium_memzero(&s->p.srtp, sizeof(s->p.srtp));
 }
 
 void media__srtp_configure(struct media__worker *w, struct media_session *s,

@@ -148,8 +148,13 @@ int media__wav_append(struct media__wav *w, const void *data, size_t len)
 		return crec_write_head(w->sealed, h, sizeof(h));
 	}
 	err = write_all(w->fd, data, len, (off_t)(MEDIA__WAV_HEADER + w->data_bytes));
-	if (err)
+	if (err) {
+		/* A part written before the disk filled up goes: the file stays a WAV whose
+		 * header says exactly what it holds. */
+		int rc = ftruncate(w->fd, (off_t)(MEDIA__WAV_HEADER + w->data_bytes));
+		(void)rc;
 		return err;
+	}
 	w->data_bytes += len;
 	media__wav_header(h, w->rate, w->channels, (uint32_t)w->data_bytes);
 	return write_all(w->fd, h, sizeof(h), 0);

@@ -188,8 +188,10 @@ int sip_create(su_root_t *root, const struct sip_config *sc, const struct sip_ha
 		}
 	}
 	s = calloc(1, sizeof(*s));
-	if (!s)
+	if (!s) {
+		sip__tls_dir_remove(certdir);
 		return ENOMEM;
+	}
 	s->root = root;
 	s->cfg = sc->cfg;
 	s->media = sc->media;
@@ -245,6 +247,7 @@ int sip_create(su_root_t *root, const struct sip_config *sc, const struct sip_ha
 	    TAG_IF(tls, TPTAG_TLS_VERIFY_POLICY(TPTLS_VERIFY_NONE)), TAG_END());
 	/* The stack has read its certificate by now (or failed): no copy of the key stays. */
 	sip__tls_dir_remove(certdir);
+	certdir[0] = '\0';
 	if (!s->nua) {
 		log_error("sip", "event=listen_failed url=%s%s%s", url, tls ? " tls=" : "", sips);
 		release_root_port(root, port_refs);
@@ -266,6 +269,8 @@ fail_nc:
 	digest_guard_free(s->guard);
 fail_guard:
 	free(s);
+	/* Already gone when the stack was started; not when a step before it failed. */
+	sip__tls_dir_remove(certdir);
 	return err;
 }
 

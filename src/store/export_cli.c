@@ -55,6 +55,8 @@ int store_export_cli(int argc, char **argv)
 	int64_t since_ms = 0;
 	int i, err, status = 1;
 
+	if (argc >= 2 && !strcmp(argv[1], "leads"))
+		return store_export_leads_cli(argc - 1, argv + 1);
 	if (argc < 2 || strcmp(argv[1], "interactions")) {
 		fputs(usage, stderr);
 		return 2;

@@ -148,6 +148,44 @@ static const struct migration migrations[] = {
      "ALTER TABLE users ADD COLUMN source TEXT NOT NULL DEFAULT 'file';\n"
      "ALTER TABLE users ADD COLUMN body TEXT;\n",
      NULL, NULL},
+    /* Outbound dialing (docs/dialer.md): lead lists and their leads (extra CSV columns in
+     * `fields`, a JSON object), every attempt, do-not-call numbers (campaign '' is the
+     * tenant's list) and scheduled callbacks. */
+    {10, "lead lists, leads, attempts, do-not-call, callbacks",
+     "CREATE TABLE lead_lists (tenant TEXT NOT NULL, id TEXT NOT NULL, country TEXT, "
+     "created_ms BIGINT NOT NULL, updated_ms BIGINT NOT NULL, PRIMARY KEY (tenant, id));\n"
+     "CREATE TABLE leads (tenant TEXT NOT NULL, list TEXT NOT NULL, id BIGINT NOT NULL, "
+     "phone TEXT NOT NULL, name TEXT, timezone TEXT, priority INTEGER NOT NULL DEFAULT 0, "
+     "fields TEXT NOT NULL, line BIGINT NOT NULL, state TEXT NOT NULL DEFAULT 'ready', "
+     "attempts INTEGER NOT NULL DEFAULT 0, day_attempts INTEGER NOT NULL DEFAULT 0, day "
+     "INTEGER NOT NULL DEFAULT 0, next_ms BIGINT NOT NULL DEFAULT 0, last_result TEXT, "
+     "disposition TEXT, callback_agent TEXT, updated_ms BIGINT NOT NULL, PRIMARY KEY "
+     "(tenant, list, id));\n"
+     "CREATE INDEX leads_phone ON leads (tenant, phone);\n"
+     "CREATE INDEX leads_due ON leads (tenant, list, state, next_ms);\n"
+     "CREATE TABLE lead_attempts (tenant TEXT NOT NULL, campaign TEXT NOT NULL, list TEXT "
+     "NOT NULL, lead BIGINT NOT NULL, attempt INTEGER NOT NULL, interaction TEXT, started_ms "
+     "BIGINT NOT NULL, result TEXT, disposition TEXT, PRIMARY KEY (tenant, campaign, list, "
+     "lead, attempt));\n"
+     "CREATE TABLE dnc (tenant TEXT NOT NULL, campaign TEXT NOT NULL, phone TEXT NOT NULL, "
+     "source TEXT, created_ms BIGINT NOT NULL, PRIMARY KEY (tenant, campaign, phone));\n"
+     "CREATE TABLE callbacks (tenant TEXT NOT NULL, campaign TEXT NOT NULL, list TEXT NOT "
+     "NULL, lead BIGINT NOT NULL, due_ms BIGINT NOT NULL, agent TEXT, created_ms BIGINT NOT "
+     "NULL, done_ms BIGINT, PRIMARY KEY (tenant, campaign, list, lead, due_ms));\n"
+     "CREATE INDEX callbacks_due ON callbacks (tenant, campaign, done_ms, due_ms);\n",
+     NULL, NULL},
+    /* The email channel (src/channels, store/email.c): each message of a queue's mailbox
+     * handled once across restarts (by IMAP UIDVALIDITY and UID), and the Message-IDs of
+     * a conversation pointing to its interaction. */
+    {11, "email messages handled and conversation threads",
+     "CREATE TABLE email_messages (tenant TEXT NOT NULL, queue TEXT NOT NULL, uidvalidity "
+     "BIGINT NOT NULL, uid BIGINT NOT NULL, message_id TEXT, interaction TEXT, outcome TEXT "
+     "NOT NULL, handled_ms BIGINT NOT NULL, PRIMARY KEY (tenant, queue, uidvalidity, uid));\n"
+     "CREATE TABLE email_threads (tenant TEXT NOT NULL, message_id TEXT NOT NULL, "
+     "interaction TEXT NOT NULL, created_ms BIGINT NOT NULL, PRIMARY KEY (tenant, "
+     "message_id));\n"
+     "CREATE INDEX email_threads_interaction ON email_threads (tenant, interaction);\n",
+     NULL, NULL},
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

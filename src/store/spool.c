@@ -28,6 +28,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 
 #define MAGIC	   "CSPOOL01"
@@ -39,12 +40,14 @@ struct store__spool {
 	int fd, pos_fd;
 	char *path;
 	size_t max_bytes;
-	uint64_t end;	   /* bytes of valid records (file size) */
-	uint64_t read_off; /* replay position */
-	uint64_t peek_off; /* end of the records handed out by the last peek */
-	size_t peeked;	   /* how many */
-	uint64_t appended; /* records in the file (index of the next one appended) */
-	uint64_t consumed; /* records before read_off */
+	uint64_t end;		/* bytes of valid records (file size) */
+	uint64_t read_off;	/* replay position */
+	uint64_t peek_off;	/* end of the records handed out by the last peek */
+	size_t peeked;		/* how many */
+	uint64_t appended;	/* records in the file (index of the next one appended) */
+	uint64_t consumed;	/* records before read_off */
+	uint64_t fail_noted_ms; /* when a write failure was last logged (once a minute) */
+	unsigned fail_unlogged; /* failures since, not logged */
 };
 
 /* CRC-32 continued over p[0..n) from a previous value (0 to start). */
@@ -310,8 +313,15 @@ int store__spool_append(struct store__spool *sp, struct store__rec *list, size_t
 	*n = count;
 	return 0;
 fail:
-	log_error("store", "event=spool_write_failed path=%s error=\"%s\"", sp->path,
-		  strerror(errno));
+	/* The writer retries with back-off; a full disk fails every time: once a minute. */
+	if (!sp->fail_noted_ms || clock_mono_ms() - sp->fail_noted_ms >= 60000) {
+		log_error("store", "event=spool_write_failed path=%s error=\"%s\" since_last=%u",
+			  sp->path, strerror(errno), sp->fail_unlogged);
+		sp->fail_noted_ms = clock_mono_ms();
+		sp->fail_unlogged = 0;
+	} else {
+		sp->fail_unlogged++;
+	}
 	/* Cut off whatever part was written, so the file stays a sequence of records. */
 	if (ftruncate(sp->fd, (off_t)sp->end))
 		log_error("store", "event=spool_truncate_failed path=%s", sp->path);

@@ -66,6 +66,53 @@ static const char *store__sql[Q_COUNT] = {
     [Q_RET_HELD] = "SELECT COUNT(*) FROM interactions WHERE tenant = $1 AND created_ms < $2 AND "
 		   "legal_hold <> 0 AND (recording IS NOT NULL OR notes IS NOT NULL)",
     [Q_IX_HOLD] = "UPDATE interactions SET legal_hold = $3 WHERE tenant = $1 AND id = $2",
+    /* Lead lists (leads.c). */
+    [Q_LIST_PUT] = "INSERT INTO lead_lists (tenant, id, country, created_ms, updated_ms) VALUES "
+		   "($1, $2, $3, $4, $4) ON CONFLICT (tenant, id) DO UPDATE SET country = "
+		   "COALESCE(excluded.country, lead_lists.country), updated_ms = "
+		   "excluded.updated_ms",
+    [Q_LEAD_NEXT_ID] = "SELECT COALESCE(MAX(id), 0) + 1 FROM leads WHERE tenant = $1 AND list = $2",
+    [Q_LEAD_INSERT] = "INSERT INTO leads (tenant, list, id, phone, name, timezone, priority, "
+		      "fields, line, updated_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    /* This list's row first. Not ORDER BY list, id: SQLite would then walk the primary
+       key over all the tenant's leads instead of the phone index. */
+    [Q_LEAD_BY_PHONE] = "SELECT list, id, line FROM leads WHERE tenant = $1 AND phone = $2 ORDER "
+			"BY CASE WHEN list = $3 THEN 0 ELSE 1 END LIMIT 1",
+    [Q_LEAD_EXPORT] = "SELECT id, phone, name, timezone, priority, state, attempts, last_result, "
+		      "disposition, next_ms, fields FROM leads WHERE tenant = $1 AND list = $2 "
+		      "AND id > $3 ORDER BY id LIMIT 1000",
+    /* The dialer's batches (ordered by id, keyset-paged) and its write-behind. */
+    [Q_LEADS_OPEN] = "SELECT id, phone, name, timezone, priority, state, attempts, day_attempts, "
+		     "day, next_ms, callback_agent FROM leads WHERE tenant = $1 AND list = $2 AND "
+		     "state <> 'done' AND id > $3 ORDER BY id LIMIT $4",
+    [Q_LEAD_UPDATE] = "UPDATE leads SET state = $4, attempts = $5, day_attempts = $6, day = $7, "
+		      "next_ms = $8, last_result = COALESCE($9, last_result), disposition = "
+		      "COALESCE($10, disposition), callback_agent = $11, updated_ms = $12 WHERE "
+		      "tenant = $1 AND list = $2 AND id = $3",
+    [Q_ATTEMPT_PUT] =
+	"INSERT INTO lead_attempts (tenant, campaign, list, lead, attempt, "
+	"interaction, started_ms, result, disposition) VALUES ($1, $2, $3, $4, $5, "
+	"$6, $7, $8, $9) ON CONFLICT (tenant, campaign, list, lead, attempt) DO UPDATE "
+	"SET interaction = COALESCE(excluded.interaction, lead_attempts.interaction), "
+	"result = COALESCE(excluded.result, lead_attempts.result), disposition = "
+	"COALESCE(excluded.disposition, lead_attempts.disposition)",
+    [Q_DNC_PUT] = "INSERT INTO dnc (tenant, campaign, phone, source, created_ms) VALUES ($1, $2, "
+		  "$3, $4, $5) ON CONFLICT (tenant, campaign, phone) DO NOTHING",
+    [Q_DNC_DELETE] = "DELETE FROM dnc WHERE tenant = $1 AND campaign = $2 AND phone = $3",
+    [Q_DNC_LIST] = "SELECT phone FROM dnc WHERE tenant = $1 AND campaign = $2 AND phone > $3 "
+		   "ORDER BY phone LIMIT 1000",
+    [Q_EMAIL_MARK] = "INSERT INTO email_messages (tenant, queue, uidvalidity, uid, message_id, "
+		     "interaction, outcome, handled_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+		     "ON CONFLICT (tenant, queue, uidvalidity, uid) DO NOTHING",
+    [Q_EMAIL_SEEN] = "SELECT outcome FROM email_messages WHERE tenant = $1 AND queue = $2 AND "
+		     "uidvalidity = $3 AND uid = $4",
+    [Q_EMAIL_LAST_UID] = "SELECT COALESCE(MAX(uid), 0) FROM email_messages WHERE tenant = $1 "
+			 "AND queue = $2 AND uidvalidity = $3",
+    [Q_EMAIL_THREAD_PUT] = "INSERT INTO email_threads (tenant, message_id, interaction, "
+			   "created_ms) VALUES ($1, $2, $3, $4) ON CONFLICT (tenant, message_id) "
+			   "DO NOTHING",
+    [Q_EMAIL_THREAD_GET] = "SELECT interaction FROM email_threads WHERE tenant = $1 AND "
+			   "message_id = $2",
     [Q_VERSION] = "SELECT COALESCE(MAX(version), 0) FROM schema_version",
     [Q_VERSION_ADD] = "INSERT INTO schema_version (version, name, applied_ms) VALUES ($1, $2, $3)",
 

@@ -432,6 +432,101 @@ int store_export_interactions(const char *url, const char *tenant, int64_t since
  */
 int store_export_cli(int argc, char **argv);
 
+/* ---- lead lists and do-not-call (leads.c, import.c; docs/dialer.md) ------------------ */
+
+/* How a CSV of leads or do-not-call numbers is read. */
+struct store_import_opts {
+	const char *tenant;
+	const char *list;     /* leads: the list (created when new) */
+	const char *campaign; /* do-not-call: the campaign's list; NULL or "": the tenant's */
+	const char *country;  /* national numbers are in this country (ISO 3166); NULL: none */
+	/* Column mapping "phone=Telefon,name=Nazwisko,timezone=Strefa,priority=Prio": our
+	 * field = the file's header. Unmapped fields are looked up by their own name. */
+	const char *map;
+	char sep;	   /* ',' (0), ';' or '\t' */
+	bool skip_bad;	   /* import the good rows and report the bad; default all or nothing */
+	const char *name;  /* the file's name in messages */
+	FILE *err;	   /* messages: every bad row "NAME:LINE:COL: message", duplicates */
+	size_t max_report; /* messages per kind at most (0: all) */
+};
+
+struct store_import_result {
+	uint64_t rows;	    /* data rows read (the header and blank lines not counted) */
+	uint64_t imported;  /* rows written */
+	uint64_t bad;	    /* rows refused */
+	uint64_t dup_list;  /* the number is already in this list (skipped) */
+	uint64_t dup_other; /* the number is also in another list (imported) */
+};
+
+/*
+ * Imports leads from CSV with a header row (DESIGN.md contract 8): `phone` is required,
+ * `name`, `timezone` and `priority` optional, every other column becomes a lead field.
+ * Numbers are normalised to E.164 (crm_phone_e164 with o->country). Streams the input:
+ * one row at a time in one transaction, so a file of any length takes constant memory.
+ * Without skip_bad one bad row rolls everything back (nothing is written). Returns 0
+ * (see *out), EINVAL (bad rows and all or nothing, or a bad header: nothing written),
+ * EIO (read or database error, nothing written), ENOMEM.
+ */
+int store_db_import_leads(struct store_db *db, FILE *in, const struct store_import_opts *o,
+			  struct store_import_result *out);
+/* Imports do-not-call numbers from CSV with a `phone` column into the tenant's list or a
+ * campaign's; the same rules and results (dup_list: already listed). */
+int store_db_import_dnc(struct store_db *db, FILE *in, const struct store_import_opts *o,
+			struct store_import_result *out);
+/* Adds or removes one do-not-call number (E.164) of the tenant ("" campaign) or a
+ * campaign. Returns 0 or EIO. */
+int store_db_dnc_put(struct store_db *db, const char *tenant, const char *campaign,
+		     const char *phone, const char *source, int64_t now_ms);
+int store_db_dnc_delete(struct store_db *db, const char *tenant, const char *campaign,
+			const char *phone);
+/* Calls h for every do-not-call number of the list, in order. */
+typedef int(store_phone_h)(const char *phone, void *arg);
+int store_db_dnc_list(struct store_db *db, const char *tenant, const char *campaign,
+		      store_phone_h *h, void *arg);
+/* Writes a list's leads as CSV with a header (id, phone, name, timezone, priority,
+ * state, attempts, last_result, disposition, next_ms, fields as JSON), streaming in
+ * pages. Returns 0 or EIO. */
+int store_db_export_leads(struct store_db *db, const char *tenant, const char *list, FILE *out);
+/* A lead as the dialer loads it and writes it back. `state` is "ready", "dialing",
+ * "waiting" or "done"; `day` a local date (days since 1970-01-01) for day_attempts. */
+struct store_lead {
+	int64_t id;
+	const char *phone, *name, *timezone; /* name, timezone: NULL when none */
+	int priority;
+	const char *state;
+	int attempts, day_attempts, day;
+	int64_t next_ms;
+	const char *callback_agent;
+	const char *last_result, *disposition; /* written only when not NULL */
+};
+typedef int(store_lead_h)(const struct store_lead *l, void *arg);
+/* Calls h for up to `limit` leads of the list not done whose id is above after_id, in id
+ * order (the dialer fetches ahead in such batches). Returns 0, h's non-zero, or EIO. */
+int store_db_leads_open(struct store_db *db, const char *tenant, const char *list, int64_t after_id,
+			int limit, store_lead_h *h, void *arg);
+/* Writes back a lead's dialing state. Returns 0 or EIO. */
+int store_db_lead_update(struct store_db *db, const char *tenant, const char *list,
+			 const struct store_lead *l, int64_t now_ms);
+/* One attempt of a lead in a campaign: made when it starts, completed with its result,
+ * interaction and disposition (NULL fields keep what was written). Returns 0 or EIO. */
+struct store_attempt {
+	const char *campaign, *list;
+	int64_t lead;
+	int attempt;
+	const char *interaction, *result, *disposition;
+	int64_t started_ms;
+};
+int store_db_attempt_put(struct store_db *db, const char *tenant, const struct store_attempt *a);
+/*
+ * `centrala import leads --config FILE --tenant T --list ID [--country CC]
+ * [--map phone=COL,...] [--sep ,|;|tab] [--skip-bad] FILE.csv`, `centrala import dnc
+ * --config FILE --tenant T [--campaign C] FILE.csv` (argv[0] = "import") and
+ * `centrala export leads --config FILE --tenant T --list ID` (from store_export_cli).
+ * Return the exit status: 0, 1 (bad rows or runtime error), 2 (usage).
+ */
+int store_import_cli(int argc, char **argv);
+int store_export_leads_cli(int argc, char **argv);
+
 /* ---- retention (retention.c; docs/operations.md) ------------------------------------ */
 
 struct store_retention_report {
@@ -516,5 +611,32 @@ int store_files_walk(const char *root, store_file_h *h, void *arg);
  */
 int store_backup_cli(int argc, char **argv);
 int store_restore_cli(int argc, char **argv);
+
+/*
+ * The email channel's record (store/email.c, migration 11), on a synchronous connection
+ * of the channel's worker thread, never the engine's. A queue's mailbox message is known
+ * by (UIDVALIDITY, UID) of the IMAP folder; a conversation by every Message-ID in it.
+ * All return 0 or an errno (EINVAL without a tenant, the driver's error otherwise).
+ */
+/* Records a message as handled with its OUTCOME ("queued", "joined", "auto-reply",
+ * "refused", ...); a second mark of the same message is ignored (*fresh = 0). MESSAGE_ID
+ * and INTERACTION may be NULL. */
+int store_db_email_mark(struct store_db *db, const char *tenant, const char *queue,
+			int64_t uidvalidity, int64_t uid, const char *message_id,
+			const char *interaction, const char *outcome, int *fresh);
+/* *handled = 1 when the message was marked before. */
+int store_db_email_seen(struct store_db *db, const char *tenant, const char *queue,
+			int64_t uidvalidity, int64_t uid, int *handled);
+/* The highest UID handled in the folder of that UIDVALIDITY, 0 when none. */
+int store_db_email_last_uid(struct store_db *db, const char *tenant, const char *queue,
+			    int64_t uidvalidity, int64_t *out);
+/* Files MESSAGE_ID under INTERACTION; an id already filed keeps its first interaction. */
+int store_db_email_thread_put(struct store_db *db, const char *tenant, const char *message_id,
+			      const char *interaction);
+/* The interaction of the first of the N ids (most specific first, email_thread_keys)
+ * that is filed, copied into OUT (OUTLEN bytes); ENOENT when none is, ENAMETOOLONG when
+ * OUT is too small. */
+int store_db_email_thread_find(struct store_db *db, const char *tenant, const char *const *ids,
+			       size_t n, char *out, size_t outlen);
 
 #endif

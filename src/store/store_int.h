@@ -91,6 +91,22 @@ enum store__q {
 	Q_RET_BODIES_CLEAR,
 	Q_RET_HELD,
 	Q_IX_HOLD,
+	Q_LIST_PUT, /* leads.c: lead lists, leads, do-not-call */
+	Q_LEAD_NEXT_ID,
+	Q_LEAD_INSERT,
+	Q_LEAD_BY_PHONE,
+	Q_LEAD_EXPORT,
+	Q_DNC_PUT,
+	Q_DNC_DELETE,
+	Q_DNC_LIST,
+	Q_LEADS_OPEN,
+	Q_LEAD_UPDATE,
+	Q_ATTEMPT_PUT,
+	Q_EMAIL_MARK, /* email.c: a mailbox message handled (migration 11) */
+	Q_EMAIL_SEEN,
+	Q_EMAIL_LAST_UID,
+	Q_EMAIL_THREAD_PUT,
+	Q_EMAIL_THREAD_GET,
 	Q_SCHEMA_SQLITE,
 	Q_SCHEMA_PG,
 	Q_OBJ_GET, /* first of the per-table groups below: GET, UPSERT, KEYS, DELETE, API */

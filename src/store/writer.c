@@ -249,19 +249,54 @@ struct wstate {
 	bool db_up;
 	uint64_t retry_at; /* monotonic ms of the next reconnection attempt */
 	unsigned delay;
+	/* The outage: from the first failed write to the first commit after it (a
+	 * reconnection alone proves nothing: SQLite opens a file on a full disk), and when
+	 * it was last logged (once a minute while it lasts). 0: none. */
+	uint64_t outage_ms, noted_ms;
 	int *result; /* batch_max entries */
 };
 
+#define OUTAGE_NOTE_MS 60000
+
 static void set_down(struct store *s, struct wstate *w)
 {
-	if (w->db_up)
+	uint64_t now = clock_mono_ms();
+
+	if (!w->outage_ms) {
 		log_warn("store", "event=database_down backend=%s error=\"%s\"",
 			 store_db_backend(s->wdb), store_db_errmsg(s->wdb));
+		w->outage_ms = w->noted_ms = now;
+	} else if (now - w->noted_ms >= OUTAGE_NOTE_MS) {
+		log_warn("store",
+			 "event=database_still_down backend=%s down_s=%llu backlog=%llu "
+			 "error=\"%s\"",
+			 store_db_backend(s->wdb), (unsigned long long)(now - w->outage_ms) / 1000,
+			 (unsigned long long)store__spool_backlog(s->spool),
+			 store_db_errmsg(s->wdb));
+		w->noted_ms = now;
+	}
 	w->db_up = false;
-	w->retry_at = clock_mono_ms() + w->delay;
+	w->retry_at = now + w->delay;
 	w->delay = w->delay * 2 > s->opts.retry_max_ms ? s->opts.retry_max_ms : w->delay * 2;
 	pthread_mutex_lock(&s->lock);
 	s->stats.db_up = false;
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* A commit went through: the outage, if there was one, is over. */
+static void committed(struct store *s, struct wstate *w)
+{
+	if (!w->outage_ms)
+		return;
+	log_info("store", "event=database_up backend=%s down_s=%llu backlog=%llu",
+		 store_db_backend(s->wdb),
+		 (unsigned long long)(clock_mono_ms() - w->outage_ms) / 1000,
+		 (unsigned long long)store__spool_backlog(s->spool));
+	w->outage_ms = 0;
+	w->delay = RETRY_FIRST_MS;
+	pthread_mutex_lock(&s->lock);
+	s->stats.db_up = true;
+	s->stats.reconnects++;
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -275,14 +310,8 @@ static bool try_up(struct store *s, struct wstate *w)
 		set_down(s, w);
 		return false;
 	}
-	log_info("store", "event=database_up backend=%s backlog=%llu", store_db_backend(s->wdb),
-		 (unsigned long long)store__spool_backlog(s->spool));
+	/* Up once a write commits (committed()); the back-off stands until then. */
 	w->db_up = true;
-	w->delay = RETRY_FIRST_MS;
-	pthread_mutex_lock(&s->lock);
-	s->stats.db_up = true;
-	s->stats.reconnects++;
-	pthread_mutex_unlock(&s->lock);
 	return true;
 }
 
@@ -331,6 +360,7 @@ static bool replay(struct store *s, struct wstate *w)
 			set_down(s, w);
 			return false;
 		}
+		committed(s, w);
 		store__spool_consume(s->spool, n);
 		for (i = 0; i < n; i++) {
 			if (w->result[i])
@@ -363,6 +393,7 @@ static void write_held(struct store *s, struct wstate *w)
 		set_down(s, w);
 		return;
 	}
+	committed(s, w);
 	for (i = 0; i < n; i++) {
 		if (w->result[i])
 			bad++;

@@ -102,7 +102,9 @@ inroot timeout 15 sipp 127.0.0.1:5060 -sf /tmp/sip-options.xml -i 127.0.0.1 -p 5
 	-key target 127.0.0.1 -timeout 10s -timeout_error >"$work/sipp.log" 2>&1 ||
 	fail "OPTIONS on 5060: $(tail -n 5 "$work/sipp.log")"
 inroot curl -sf -m 5 http://127.0.0.1:8080/healthz | grep -q '"ok"' || fail "/healthz on 8080"
-note "READY=1, OPTIONS 200 on 5060, /healthz ok on 8080"
+inroot curl -sf -m 5 http://127.0.0.1:8080/ | grep -q '<html' ||
+	fail "the web application is not served at / (installed in /usr/share/centrala/web?)"
+note "READY=1, OPTIONS 200 on 5060, /healthz ok on 8080, the web application at /"
 kill -TERM "$server"
 rc=0
 wait "$server" || rc=$?

@@ -68,7 +68,9 @@ for d in 'Type=notify' 'User=centrala' 'ProtectSystem=strict' 'ProtectHome=yes' 
 	'ExecStart=/usr/bin/centrala serve --config /etc/centrala/centrala.yaml'; do
 	grep -q "^$d" "$unit" || fail "the unit lacks $d"
 done
-! grep -q '^ExecReload' "$unit" || fail "the unit has ExecReload, but nothing reloads"
+grep -q '^ExecReload=/usr/bin/centrala check /etc/centrala/centrala.yaml' "$unit" &&
+	grep -q '^ExecReload=/bin/kill -HUP \$MAINPID' "$unit" ||
+	fail "the unit lacks ExecReload (check, then SIGHUP)"
 if command -v systemd-analyze >/dev/null; then
 	mkdir -p "$WORK/unit"
 	sed "s|/usr/bin/centrala|$stage/usr/bin/centrala|g" "$unit" >"$WORK/unit/centrala.service"

@@ -24,7 +24,7 @@ class Api:
             h["Authorization"] = "Bearer " + token
         data = raw if raw is not None else (json.dumps(body) if body is not None else None)
         if data is not None:
-            h["Content-Type"] = "application/json"
+            h.setdefault("Content-Type", "application/json")
         c.request(method, path, body=data, headers=h)
         r = c.getresponse()
         text = r.read().decode()

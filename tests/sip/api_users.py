@@ -117,7 +117,15 @@ elif step == "skill":
     assert st == 200 and b["skills"] == {"french": 3}, (st, b)
     check_response(doc, "PUT", "/api/v1/users/{username}", st, b)
     assert staffed("frq") == 1, "zoe did not join frq by her new level"
-    api.login("acme", "zoe", "zoe-secret")   # the password stayed
+    z = api.login("acme", "zoe", "zoe-secret")   # the password stayed
+    st, b, _ = api.call("GET", "/api/v1/agents/zoe/states", z)   # her state history
+    assert st == 200 and any(x["state"] == "ready" for x in b["items"]), (st, b)
+    check_response(doc, "GET", "/api/v1/agents/{username}/states", st, b)
+    for who in ("other", "qa"):
+        st, b, _ = api.call("GET", "/api/v1/agents/zoe/states", tok[who])
+        assert st == 404, (who, st, b)
+    st, b, _ = api.call("GET", "/api/v1/agents/nobody/states", tok["sup"])
+    assert st == 404, (st, b)
 elif step == "delete":
     st, b, _ = api.call("DELETE", "/api/v1/users/zoe", ada)
     assert st == 204, (st, b)

@@ -274,6 +274,25 @@ static void test_attempts_per_day(void **state)
 	dialer_leads_free(l);
 }
 
+static void test_zone_of_a_numbers_country(void **state)
+{
+	(void)state;
+	assert_string_equal(dialer_zone_of_number("+48601234567"), "Europe/Warsaw");
+	assert_string_equal(dialer_zone_of_number("+442079460018"), "Europe/London");
+	assert_string_equal(dialer_zone_of_number("+34612345678"), "Europe/Madrid");
+	assert_string_equal(dialer_zone_of_number("+34928123456"), "Atlantic/Canary");
+	assert_string_equal(dialer_zone_of_number("+351213456789"), "Europe/Lisbon");
+	assert_string_equal(dialer_zone_of_number("+351296123456"), "Atlantic/Azores");
+	assert_string_equal(dialer_zone_of_number("+380441234567"), "Europe/Kyiv");
+	/* Several zones, unknown, or not E.164: the caller decides. */
+	assert_null(dialer_zone_of_number("+12025550143"));
+	assert_null(dialer_zone_of_number("+74951234567"));
+	assert_null(dialer_zone_of_number("+61212345678"));
+	assert_null(dialer_zone_of_number("+999123"));
+	assert_null(dialer_zone_of_number("48601234567"));
+	assert_null(dialer_zone_of_number(NULL));
+}
+
 /* ---- randomised campaigns ---- */
 
 struct seen {
@@ -413,6 +432,7 @@ int main(void)
 	    cmocka_unit_test(test_dnc_is_checked_when_dialing),
 	    cmocka_unit_test(test_callbacks_come_first_and_go_to_their_agent),
 	    cmocka_unit_test(test_attempts_per_day),
+	    cmocka_unit_test(test_zone_of_a_numbers_country),
 	    cmocka_unit_test(test_random_campaigns_keep_every_rule),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -27,63 +27,7 @@
 
 /* ---- fixture (as in test_store.c) -------------------------------------------------------- */
 
-struct backend {
-	const char *pg_url;
-	char dir[256];
-	char url[600];
-};
-
-static struct backend sqlite_backend, pg_backend;
-
-static int group_sqlite(void **state)
-{
-	*state = &sqlite_backend;
-	return 0;
-}
-
-static int group_pg(void **state)
-{
-	pg_backend.pg_url = getenv("CENTRALA_TEST_PG");
-	*state = &pg_backend;
-	return 0;
-}
-
-static void pg_exec(const char *url, const char *sql)
-{
-	PGconn *c = PQconnectdb(url);
-	PGresult *r = PQexec(c, sql);
-
-	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
-		fail_msg("%s: %s", sql, PQresultErrorMessage(r));
-	PQclear(r);
-	PQfinish(c);
-}
-
-static int fresh(void **state)
-{
-	struct backend *b = *state;
-
-	snprintf(b->dir, sizeof(b->dir), "/tmp/centrala-store-test.XXXXXX");
-	if (!mkdtemp(b->dir))
-		return -1;
-	if (b->pg_url) {
-		pg_exec(b->pg_url, "SET client_min_messages = warning; DROP SCHEMA public CASCADE; "
-				   "CREATE SCHEMA public");
-		snprintf(b->url, sizeof(b->url), "%s", b->pg_url);
-	} else {
-		snprintf(b->url, sizeof(b->url), "sqlite:%s/centrala.db", b->dir);
-	}
-	return 0;
-}
-
-static int cleanup(void **state)
-{
-	struct backend *b = *state;
-	char cmd[300];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", b->dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
+#include "test_store_fixture.h"
 
 /* The first column of the first row of `sql`, copied into out ("" when no row). */
 static void raw_query(struct backend *b, const char *sql, char *out, size_t size)

@@ -19,69 +19,7 @@
 #include "core/log.h"
 #include "store/store.h"
 
-struct backend {
-	const char *pg_url; /* NULL: SQLite */
-	char dir[256];
-	char url[600];
-	struct store_db *db;
-};
-
-static struct backend sqlite_backend, pg_backend;
-
-static int group_sqlite(void **state)
-{
-	*state = &sqlite_backend;
-	return 0;
-}
-
-static int group_pg(void **state)
-{
-	pg_backend.pg_url = getenv("CENTRALA_TEST_PG");
-	*state = &pg_backend;
-	return 0;
-}
-
-static void pg_exec(const char *url, const char *sql)
-{
-	PGconn *c = PQconnectdb(url);
-	PGresult *r;
-
-	if (PQstatus(c) != CONNECTION_OK)
-		fail_msg("cannot connect to %s: %s", url, PQerrorMessage(c));
-	r = PQexec(c, sql);
-	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
-		fail_msg("%s: %s", sql, PQresultErrorMessage(r));
-	PQclear(r);
-	PQfinish(c);
-}
-
-static int fresh(void **state)
-{
-	struct backend *b = *state;
-
-	snprintf(b->dir, sizeof(b->dir), "/tmp/centrala-store-test.XXXXXX");
-	if (!mkdtemp(b->dir))
-		return -1;
-	if (b->pg_url) {
-		pg_exec(b->pg_url, "SET client_min_messages = warning; DROP SCHEMA public CASCADE; "
-				   "CREATE SCHEMA public");
-		snprintf(b->url, sizeof(b->url), "%s", b->pg_url);
-	} else {
-		snprintf(b->url, sizeof(b->url), "sqlite:%s/centrala.db", b->dir);
-	}
-	return store_db_open(b->url, &b->db) ? -1 : 0;
-}
-
-static int cleanup(void **state)
-{
-	struct backend *b = *state;
-	char cmd[1200];
-
-	store_db_close(b->db);
-	b->db = NULL;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", b->dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
+#include "test_store_fixture.h"
 
 /* Rows gathered as "field|field|..." lines. */
 struct rows {
@@ -275,7 +213,7 @@ static void test_api_key_kept_as_hash_listed_and_revoked(void **state)
 	assert_string_equal(r.text, "k2|crm sync|11ee|admin,agent|api:ada|200\n");
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, fresh, cleanup)
+#define T(f) cmocka_unit_test_setup_teardown(f, fresh_db, cleanup)
 
 int main(void)
 {

@@ -204,6 +204,11 @@ export function Agent({ me }) {
         chime();
         notify(t('pop.title'), d.from);
         break;
+      case 'contact.updated':
+        // The server's CRM look-up came back after the offer: its contact and history.
+        if (d.contact) setContact(d.contact);
+        setOffer((o) => (o && o.data.interaction === d.interaction ? { ...o, data: { ...o.data, contact: d.contact } } : o));
+        break;
       case 'contact.answered':
         setCall({ interaction: d.interaction, answered: m.time, held: false, recPaused: false });
         break;

@@ -60,6 +60,9 @@ export function App() {
   };
   const signOut = () => {
     stopEvents();
+    // The recordings' service worker forgets the token too.
+    if (navigator.serviceWorker && navigator.serviceWorker.controller)
+      navigator.serviceWorker.controller.postMessage({ token: null });
     setToken(null);
     setMe(null);
   };

@@ -5,6 +5,24 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { getToken, get, qs } from '../lib/api.js';
 import { t, has, fmtDateTime, fmtDur } from '../lib/i18n.js';
 
+/* Whether the service worker that adds the token to recording requests runs and has
+ * the token (it answers once it stored it). */
+async function streaming() {
+  try {
+    if (!('serviceWorker' in navigator) || !window.isSecureContext) return false;
+    await navigator.serviceWorker.register('/sw.js');
+    const reg = await navigator.serviceWorker.ready;
+    for (let i = 0; i < 20 && !navigator.serviceWorker.controller; i++) await new Promise((ok) => setTimeout(ok, 50));
+    if (!reg.active || !navigator.serviceWorker.controller) return false;
+    const ch = new MessageChannel();
+    const stored = new Promise((ok) => { ch.port1.onmessage = () => ok(true); setTimeout(() => ok(false), 2000); });
+    reg.active.postMessage({ token: getToken() }, [ch.port2]);
+    return await stored;
+  } catch {
+    return false;
+  }
+}
+
 export function Recordings() {
   const [filters, setFilters] = useState({ number: '', agent: '', since: '' });
   const [items, setItems] = useState([]);
@@ -24,13 +42,16 @@ export function Recordings() {
     }
   };
   useEffect(() => { search(); }, []);
-  useEffect(() => () => src && URL.revokeObjectURL(src), [src]);
+  useEffect(() => () => src && src.startsWith('blob:') && URL.revokeObjectURL(src), [src]);
 
   const open = async (i) => {
     setSel(i);
     setSrc(null);
     setError(null);
     if (!i.recording) return;
+    // Streamed through the service worker when the browser runs one here (a secure
+    // context: HTTPS or this machine), else fetched whole.
+    if (await streaming()) return setSrc('/api/v1/interactions/' + encodeURIComponent(i.id) + '/recording');
     try {
       const r = await fetch('/api/v1/interactions/' + encodeURIComponent(i.id) + '/recording', { headers: { Authorization: 'Bearer ' + getToken() } });
       if (!r.ok) throw new Error('HTTP ' + r.status);

@@ -212,6 +212,13 @@ export function Wallboard({ me }) {
       const at = Date.now();
       s.q = new Map((q.items || q).map((x) => [x.id, { ...x, _at: at }]));
       s.a = new Map((a.items || a).map((x) => [x.username, x]));
+      // The calls up now give each busy agent's caller and queue; later ones come
+      // with contact.offered.
+      const calls = await get('/calls').catch(() => ({ items: [] }));
+      for (const c of calls.items || []) {
+        const ag = c.agent && s.a.get(c.agent);
+        if (ag) s.a.set(c.agent, { ...ag, interaction: c.interaction, _from: c.from, _queue: c.queue });
+      }
       flush();
       const from = todayStart().getTime();
       const ix = await getAll('/interactions?' + qs({ since: new Date(from).toISOString(), limit: 500 }), 20000);

@@ -1,0 +1,218 @@
+/*
+ * Lead lists and do-not-call numbers through the API (docs/api.md, docs/dialer.md):
+ * `POST /api/v1/lists/{id}/leads` and `POST /api/v1/dnc` take a CSV body (Content-Type
+ * text/csv) and import it on a worker with the store's own import (the same checks and
+ * messages as `centrala import`), `GET /api/v1/lists/{id}/leads` exports the list's
+ * results as CSV. A body is bounded by the API's body limit; larger lists go through the
+ * command line, which streams.
+ */
+#include "api/api_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/config.h"
+#include "core/log.h"
+#include "store/store.h"
+
+#define MAX_ERRORS 100
+
+static bool csv_body(struct api_conn *conn, json_t **out)
+{
+	char ctype[128] = "";
+	json_t *csv;
+
+	if (lws_hdr_copy(conn->wsi, ctype, sizeof(ctype), WSI_TOKEN_HTTP_CONTENT_TYPE) <= 0 ||
+	    strncasecmp(ctype, "text/csv", 8)) {
+		api__respond_error(conn, 415, "unsupported_media_type",
+				   "the body must be CSV (Content-Type: text/csv)", NULL);
+		return false;
+	}
+	csv = json_stringn(conn->body ? conn->body : "", conn->body_len);
+	if (!csv) {
+		api__respond_error(conn, 400, "invalid", "the CSV is not UTF-8 text", NULL);
+		return false;
+	}
+	*out = json_pack("{so}", "csv", csv);
+	if (!*out) {
+		api__respond_error(conn, 500, "internal", "out of memory", NULL);
+		return false;
+	}
+	return true;
+}
+
+/* Query parameters shared by both imports: skip_bad, country, map, sep. */
+static bool import_args(struct api_conn *conn, json_t *args)
+{
+	static const char *const names[] = {"country", "map", "sep", "campaign"};
+	char buf[256];
+	const char *v;
+
+	if ((v = api__query(conn, "skip_bad", buf, sizeof(buf)))) {
+		if (strcmp(v, "true") && strcmp(v, "false")) {
+			api__respond_error(conn, 400, "invalid", "skip_bad is true or false",
+					   "skip_bad");
+			return false;
+		}
+		json_object_set_new(args, "skip_bad", json_boolean(!strcmp(v, "true")));
+	}
+	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
+		if ((v = api__query(conn, names[i], buf, sizeof(buf))))
+			json_object_set_new(args, names[i], json_string(v));
+	return true;
+}
+
+/* A CSV import (leads into a list, numbers into the do-not-call list) as a job. */
+static void import(struct api_conn *conn, enum api_job_kind kind, const char *target)
+{
+	struct api_job j;
+	json_t *args;
+
+	if (!csv_body(conn, &args))
+		return;
+	if (!import_args(conn, args)) {
+		json_decref(args);
+		return;
+	}
+	api__job_init(&j, conn, kind, target, args);
+	api__job(conn, &j);
+}
+
+void api__h_list_leads_import(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	(void)s;
+	import(conn, JOB_LEADS_IMPORT, target);
+}
+
+void api__h_dnc_import(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	(void)s;
+	import(conn, JOB_DNC_IMPORT, target);
+}
+
+void api__h_list_leads_export(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	struct api_job j;
+
+	(void)s;
+	api__job_init(&j, conn, JOB_LEADS_EXPORT, target, NULL);
+	api__job(conn, &j);
+}
+
+static const char *arg_str(const struct api_job *j, const char *key)
+{
+	const char *v = json_string_value(json_object_get(j->args, key));
+
+	return v && *v ? v : NULL;
+}
+
+static void do_import(struct api *a, struct store_db *db, const struct api_job *j, bool dnc)
+{
+	const char *csv = arg_str(j, "csv"), *sep = arg_str(j, "sep");
+	const struct cfg_tenant *t = cfg_tenant_find(a->c.cfg, j->tenant);
+	struct store_import_opts o = {
+	    .tenant = j->tenant,
+	    .list = dnc ? NULL : j->target,
+	    .campaign = dnc ? arg_str(j, "campaign") : NULL,
+	    .country = arg_str(j, "country"),
+	    .map = arg_str(j, "map"),
+	    .sep = sep && (sep[0] == ';' || sep[0] == '\t') ? sep[0] : ',',
+	    .skip_bad = json_is_true(json_object_get(j->args, "skip_bad")),
+	    .name = "body",
+	    .max_report = MAX_ERRORS,
+	};
+	struct store_import_result r = {0};
+	char *msgs = NULL;
+	size_t msgs_len = 0;
+	FILE *in, *err;
+	json_t *body, *lines;
+	int rc;
+
+	if (!o.country && t && t->country && *t->country)
+		o.country = t->country;
+	/* fmemopen refuses a size of 0: an empty body reads as one blank line. */
+	in = csv ? fmemopen((void *)csv, strlen(csv), "r") : fmemopen("\n", 1, "r");
+	err = open_memstream(&msgs, &msgs_len);
+	if (!in || !err) {
+		if (in)
+			fclose(in);
+		if (err)
+			fclose(err);
+		free(msgs);
+		api_reply_error(a, j->req, 500, "internal", "out of memory");
+		return;
+	}
+	o.err = err;
+	rc = dnc ? store_db_import_dnc(db, in, &o, &r) : store_db_import_leads(db, in, &o, &r);
+	fclose(in);
+	fclose(err);
+	lines = json_array();
+	for (char *save = NULL, *l = strtok_r(msgs, "\n", &save); l && lines;
+	     l = strtok_r(NULL, "\n", &save))
+		json_array_append_new(lines, json_string(l));
+	free(msgs);
+	if (rc == EIO || rc == ENOMEM) {
+		json_decref(lines);
+		log_error("api", "tenant=%s event=import_failed list=%s error=\"%s\"", j->tenant,
+			  dnc ? "dnc" : j->target, store_db_errmsg(db));
+		api_reply_error(a, j->req, 503, "store_unavailable", "the store failed; try again");
+		return;
+	}
+	body = json_pack("{sI sI sI sI sI so}", "rows", (json_int_t)r.rows, "imported",
+			 (json_int_t)r.imported, "bad", (json_int_t)r.bad, "duplicates_in_list",
+			 (json_int_t)r.dup_list, "duplicates_in_other_lists",
+			 (json_int_t)r.dup_other, "messages", lines ? lines : json_array());
+	if (rc == EINVAL && body) {
+		json_object_set_new(body, "error",
+				    json_string(r.bad ? "bad_rows: nothing imported (skip_bad=true "
+							"imports the good rows)"
+						      : "bad_header"));
+		json_object_set_new(body, "code", json_string(r.bad ? "bad_rows" : "invalid"));
+	}
+	if (!rc)
+		log_info("api", "tenant=%s event=%s list=%s rows=%llu imported=%llu bad=%llu by=%s",
+			 j->tenant, dnc ? "dnc_imported" : "leads_imported",
+			 dnc ? (o.campaign ? o.campaign : "tenant") : j->target,
+			 (unsigned long long)r.rows, (unsigned long long)r.imported,
+			 (unsigned long long)r.bad, j->user);
+	api_reply(a, j->req, rc ? 422 : 200, body);
+}
+
+static void do_export(struct api *a, struct store_db *db, const struct api_job *j)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	int rc;
+
+	if (!f) {
+		api_reply_error(a, j->req, 500, "internal", "out of memory");
+		return;
+	}
+	rc = store_db_export_leads(db, j->tenant, j->target, f);
+	fclose(f);
+	if (rc)
+		api_reply_error(a, j->req, 503, "store_unavailable", "the store failed; try again");
+	else
+		api_reply_text(a, j->req, 200, "text/csv; charset=utf-8", text, len);
+	free(text);
+}
+
+bool api__leads_job(struct api *a, struct store_db *db, const struct api_job *j)
+{
+	switch (j->kind) {
+	case JOB_LEADS_IMPORT:
+		do_import(a, db, j, false);
+		return true;
+	case JOB_DNC_IMPORT:
+		do_import(a, db, j, true);
+		return true;
+	case JOB_LEADS_EXPORT:
+		do_export(a, db, j);
+		return true;
+	default:
+		return false;
+	}
+}

@@ -1,0 +1,350 @@
+/*
+ * SIGHUP: the configuration file read again while calls go on. A thread of its own loads
+ * and checks the file (the same checks as `centrala check`): a file with errors is
+ * logged, each error with its line and column, and the running configuration stays.
+ * A valid file is written to the store (provisioning, passwords hashed off the engine's
+ * thread), then handed to the engine, which applies the differences of the objects the
+ * file owns through the same steps as the API: users, queues, numbers, reason codes and
+ * dispositions added, changed or removed, for the next call; calls in progress keep
+ * what they have. An object still in use (a queue with calls waiting, an agent on a
+ * call) is kept and said so; the next reload or restart removes it. Tenants added or
+ * removed, and settings read only at start (listeners, store, flows, calendars, trunks'
+ * registrations, webhooks), wait for a restart, and the log says so. The configuration
+ * replaced stays allocated until the engine stops: objects of calls in progress point
+ * into it.
+ */
+#include "engine/engine_int.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/log.h"
+
+static atomic_bool reloading;
+
+struct reload {
+	struct engine *e;
+	char *path;
+};
+
+static bool same_tenants(const struct cfg *a, const struct cfg *b)
+{
+	if (a->ntenants != b->ntenants)
+		return false;
+	for (size_t i = 0; i < a->ntenants; i++)
+		if (strcmp(a->tenants[i].id, b->tenants[i].id) ||
+		    strcmp(a->tenants[i].domain, b->tenants[i].domain))
+			return false;
+	return true;
+}
+
+static void *reload_main(void *arg)
+{
+	struct reload *r = arg;
+	struct engine *e = r->e;
+	struct store_provision_report rep;
+	struct cfg *c = NULL;
+	struct api_cmd m;
+	int err;
+
+	memset(&rep, 0, sizeof(rep));
+	if ((err = cfg_load(r->path, &c))) {
+		log_error("engine", "event=reload_failed file=%s err=%s", r->path, strerror(err));
+		goto out;
+	}
+	eng__flows_check(c);
+	eng__acd_check(c);
+	if (cfg_error_count(c)) {
+		for (size_t i = 0; i < cfg_error_count(c); i++)
+			log_error("engine", "event=reload_error error=\"%s\"", cfg_error_at(c, i));
+		log_error("engine",
+			  "event=reload_failed file=%s errors=%zu note=\"the running configuration "
+			  "stays\"",
+			  r->path, cfg_error_count(c));
+		goto out;
+	}
+	if (!same_tenants(e->cfg, c)) {
+		log_error("engine",
+			  "event=reload_failed file=%s note=\"tenants added, removed, "
+			  "reordered or with another domain: restart to apply\"",
+			  r->path);
+		goto out;
+	}
+	if (e->store && (err = store_provision(e->store, c, NULL, &rep))) {
+		log_error("engine",
+			  "event=reload_failed file=%s err=%s where=\"%s\" note=\"the running "
+			  "configuration stays\"",
+			  r->path, strerror(err), rep.error);
+		goto out;
+	}
+	memset(&m, 0, sizeof(m));
+	m.op = API_OP_RELOAD;
+	m.obj = c;
+	if (!e->api_cmds || mq_push(e->api_cmds, &m, sizeof(m))) {
+		log_error("engine", "event=reload_failed file=%s note=\"the engine is busy\"",
+			  r->path);
+		goto out;
+	}
+	c = NULL; /* the engine's now */
+out:
+	cfg_free(c);
+	free(r->path);
+	free(r);
+	atomic_store(&reloading, false);
+	return NULL;
+}
+
+void eng__reload_wait(void)
+{
+	for (int i = 0; i < 600 && atomic_load(&reloading); i++)
+		usleep(50000);
+}
+
+void eng__reload_start(struct engine *e, const char *path)
+{
+	struct reload *r;
+	pthread_attr_t at;
+	pthread_t th;
+	bool no = false;
+
+	if (!atomic_compare_exchange_strong(&reloading, &no, true)) {
+		log_warn("engine", "event=sighup note=\"a reload is in progress already\"");
+		return;
+	}
+	log_info("engine", "event=sighup file=%s note=\"reading the configuration again\"", path);
+	if (!(r = calloc(1, sizeof(*r))) || !(r->path = strdup(path))) {
+		free(r);
+		atomic_store(&reloading, false);
+		log_error("engine", "event=reload_failed err=%s", strerror(ENOMEM));
+		return;
+	}
+	r->e = e;
+	pthread_attr_init(&at);
+	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&th, &at, reload_main, r)) {
+		free(r->path);
+		free(r);
+		atomic_store(&reloading, false);
+		log_error("engine", "event=reload_failed note=\"no thread\"");
+	}
+	pthread_attr_destroy(&at);
+}
+
+/* ---- on the engine's thread ---- */
+
+struct tally {
+	unsigned added, changed, removed, kept;
+};
+
+static void kept(struct eng_tenant *t, const char *what, const char *key, const char *why,
+		 struct tally *n)
+{
+	log_warn("engine", "tenant=%s event=reload_kept object=%s key=%s why=\"%s\"", t->ct->id,
+		 what, key, why);
+	n->kept++;
+}
+
+/* True when the file's new cq says what q runs already (the file's own queue). */
+static bool queue_same(const struct eng_queue *q, const struct cfg_queue *cq)
+{
+	struct eng_queue tmp = *q;
+	json_t *a, *b;
+	bool same;
+
+	if (q->owner)
+		return false;
+	tmp.cq = cq;
+	a = eng__queue_config_json(q);
+	b = eng__queue_config_json(&tmp);
+	same = a && b && json_equal(a, b);
+	json_decref(a);
+	json_decref(b);
+	return same;
+}
+
+static bool user_same(const struct eng_user *u, const struct cfg_user *cu)
+{
+	struct eng_user tmp = *u;
+	json_t *a, *b;
+	bool same;
+
+	if (u->owner || strcmp(u->cu->ha1_md5, cu->ha1_md5) ||
+	    strcmp(u->cu->ha1_sha256, cu->ha1_sha256))
+		return false;
+	tmp.cu = cu;
+	a = eng__user_json(u);
+	b = eng__user_json(&tmp);
+	same = a && b && json_equal(a, b);
+	json_decref(a);
+	json_decref(b);
+	return same;
+}
+
+static void apply_queues(struct engine *e, struct eng_tenant *t, const struct cfg_tenant *nt,
+			 struct tally *n)
+{
+	const char *why = NULL;
+	char buf[160];
+
+	/* Queues first without relaxation to queues yet to come is not needed: a step's
+	 * queue that does not exist yet is left out until the queue's next change. */
+	for (size_t i = 0; i < nt->nqueues; i++) {
+		const struct cfg_queue *cq = &nt->queues[i];
+		struct eng_queue *q = eng__queue(e, t, cq->id);
+		if (q && queue_same(q, cq))
+			continue;
+		if (q && !eng__queue_replace(t, q, cq, NULL, &why))
+			n->changed++;
+		else if (!q && !eng__queue_create(t, cq, NULL, &why))
+			n->added++;
+		else
+			kept(t, "queue", cq->id, why ? why : "refused", n);
+	}
+	for (size_t i = 0; i < t->nqueues;) {
+		struct eng_queue *q = t->queues[i];
+		if (q->owner || cfg_queue_find(nt, q->cq->id)) {
+			i++;
+			continue;
+		}
+		if (eng__queue_retire(e, t, q, buf, sizeof(buf))) {
+			kept(t, "queue", q->cq->id, buf, n);
+			i++;
+		} else {
+			n->removed++;
+		}
+	}
+}
+
+static void apply_users(struct engine *e, struct eng_tenant *t, const struct cfg_tenant *nt,
+			struct tally *n)
+{
+	const char *why = NULL;
+	char buf[160];
+
+	for (size_t i = 0; i < nt->nusers; i++) {
+		const struct cfg_user *cu = &nt->users[i];
+		struct eng_user *u = strmap_get2(e->usernames, t->ct->id, cu->username);
+		struct eng_user *h =
+		    cu->sip_user ? strmap_get2(e->sip_users, t->ct->domain, cu->sip_user) : NULL;
+		if (h && h != u) {
+			kept(t, "user", cu->username, "its SIP user is another user's", n);
+			continue;
+		}
+		if (u && user_same(u, cu))
+			continue;
+		if (u && !eng__user_replace(e, t, u, cu, NULL, &why))
+			n->changed++;
+		else if (!u && !eng__user_create(e, t, cu, NULL, &why))
+			n->added++;
+		else
+			kept(t, "user", cu->username, why ? why : "refused", n);
+	}
+	for (size_t i = 0; i < t->nusers;) {
+		struct eng_user *u = t->users[i];
+		if (u->owner || cfg_user_find(nt, u->cu->username)) {
+			i++;
+			continue;
+		}
+		if (eng__user_retire(e, t, u, buf, sizeof(buf))) {
+			kept(t, "user", u->cu->username, buf, n);
+			i++;
+		} else {
+			n->removed++;
+		}
+	}
+}
+
+static const struct cfg_number *number_in(const struct cfg_tenant *ct, const char *number)
+{
+	for (size_t i = 0; i < ct->nnumbers; i++)
+		if (!strcmp(ct->numbers[i].number, number))
+			return &ct->numbers[i];
+	return NULL;
+}
+
+static void apply_numbers(struct engine *e, struct eng_tenant *t, const struct cfg_tenant *nt,
+			  struct tally *n)
+{
+	const struct cfg_tenant *ot = t->ct;
+
+	for (size_t i = 0; i < ot->nnumbers; i++) {
+		const struct cfg_number *o = &ot->numbers[i];
+		if (number_in(nt, o->number) ||
+		    strmap_get2(e->numbers, t->ct->id, o->number) != (void *)o)
+			continue;
+		strmap_put2(e->numbers, t->ct->id, o->number, NULL);
+		if (strmap_get2(e->numbers, "", o->number) == t)
+			strmap_put2(e->numbers, "", o->number, NULL);
+		n->removed++;
+	}
+	for (size_t i = 0; i < nt->nnumbers; i++) {
+		const struct cfg_number *nn = &nt->numbers[i], *on = number_in(ot, nn->number);
+		if (!on)
+			n->added++;
+		else if (on->target.kind != nn->target.kind || on->priority != nn->priority ||
+			 strcmp(on->target.value ? on->target.value : "",
+				nn->target.value ? nn->target.value : ""))
+			n->changed++;
+		strmap_put2(e->numbers, t->ct->id, nn->number, (void *)nn);
+		if (!strmap_get2(e->numbers, "", nn->number))
+			strmap_put2(e->numbers, "", nn->number, t);
+	}
+}
+
+static void apply_codes(struct eng_codes *l, char *const *v, size_t nv, struct tally *n)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		struct eng_code *c = &l->v[i];
+		bool listed = false;
+		for (size_t k = 0; k < nv && !listed; k++)
+			listed = !strcmp(v[k], c->name);
+		if (!c->api && !c->removed && !listed) {
+			c->removed = true;
+			n->removed++;
+		}
+	}
+	for (size_t k = 0; k < nv; k++) {
+		int i = eng__code_find(l, v[k]);
+		if (i >= 0) {
+			l->v[i].api = false; /* the file takes an API's code over */
+			continue;
+		}
+		if (!eng__code_add_file(l, v[k]))
+			n->added++;
+	}
+}
+
+void eng__reload_apply(struct engine *e, struct cfg *nc)
+{
+	struct tally n = {0};
+
+	if (!same_tenants(e->cfg, nc)) {
+		cfg_free(nc);
+		return;
+	}
+	for (size_t i = 0; i < e->ntenants; i++) {
+		struct eng_tenant *t = &e->tenants[i];
+		const struct cfg_tenant *nt = &nc->tenants[i];
+		apply_queues(e, t, nt, &n);
+		apply_users(e, t, nt, &n);
+		apply_numbers(e, t, nt, &n);
+		apply_codes(&t->reasons, nt->reason_codes, nt->nreason_codes, &n);
+		apply_codes(&t->dispositions, nt->dispositions, nt->ndispositions, &n);
+		t->ct = nt;
+	}
+	/* The replaced file stays: calls and objects in progress point into it. */
+	eng__keep_file_cfg(e, e->cfg);
+	e->cfg = nc;
+	if (e->api)
+		api_set_cfg(e->api, nc);
+	log_info("engine",
+		 "event=reloaded added=%u changed=%u removed=%u kept=%u note=\"users, queues, "
+		 "numbers, reason codes and dispositions applied; listeners, store, flows, "
+		 "calendars, trunks and webhooks apply at the next start\"",
+		 n.added, n.changed, n.removed, n.kept);
+}
