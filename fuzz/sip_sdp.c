@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "sip/sdp.h"
 
@@ -32,6 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct sdp_prefs prefs;
 	struct media_params p, back;
+	struct sdp_webrtc w;
 	struct in_addr lo = {htonl(INADDR_LOOPBACK)};
 	char msg[160], answer[1024];
 	size_t n;
@@ -40,6 +42,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* sofia-sip reads exactly `len` bytes: no terminator is needed, and none is given,
 	 * so that a read past the end is caught. */
 	(void)sdp_negotiate_answer((const char *)data, size, &prefs, &p, msg, sizeof(msg));
+	/* A browser's offer: what it gives must be terminated and of the promised shape. */
+	if (sdp_webrtc_read((const char *)data, size, &w, msg, sizeof(msg)) == 0 &&
+	    (!w.ufrag[0] || !w.pwd[0] || strlen(w.ufrag) >= sizeof(w.ufrag) ||
+	     strncasecmp(w.fingerprint, "sha-256 ", 8) || !w.setup[0] || (w.bundled && !w.mid[0])))
+		abort();
 	if (sdp_negotiate_offer((const char *)data, size, &prefs, &p, msg, sizeof(msg)) != 0)
 		return 0;
 	if (p.codec == MEDIA_CODEC_NONE || p.ptime_ms < 10 || p.ptime_ms > 60)

@@ -4,6 +4,8 @@
  * file, a recording path that cannot be created, sessions on different workers) and then
  * queues a command to the session's worker. Workers apply commands in order.
  */
+#include "media/dtls.h"
+#include "media/ice.h"
 #include "media/media_int.h"
 #include "media/uring.h"
 
@@ -60,6 +62,7 @@ static void free_all(struct media *m)
 {
 	media__cache_free(&m->cache);
 	media__tones_free(&m->tones);
+	media__dtls_cert_free(m->dtls_cert);
 	media__chunks_free(m);
 	free(m->workers);
 	free(m->slots);
@@ -90,6 +93,7 @@ int media_create(const struct media_config *cfg, struct mq *events, struct media
 	m->cfg = *cfg;
 	m->events = events;
 	m->rtcp_ms = MEDIA__RTCP_MS;
+	m->consent_ms = MEDIA__ICE_CONSENT_MS;
 	pthread_mutex_init(&m->slot_lock, NULL);
 	pthread_mutex_init(&m->port_lock, NULL);
 	pthread_mutex_init(&m->chunk_lock, NULL);
@@ -109,6 +113,9 @@ int media_create(const struct media_config *cfg, struct mq *events, struct media
 		m->free_slots[i] = (uint32_t)(cfg->max_sessions - 1 - i);
 	m->nfree_slots = cfg->max_sessions;
 	err = media__ports_init(m);
+	if (err)
+		goto fail;
+	err = media__dtls_cert_new(&m->dtls_cert);
 	if (err)
 		goto fail;
 	err = media__tones_init(&m->tones);
@@ -579,6 +586,9 @@ void media_stats_get(const struct media *m, struct media_stats *out)
 		st.srtp_in += atomic_load_explicit(&ws->srtp_in, memory_order_relaxed);
 		st.srtp_out += atomic_load_explicit(&ws->srtp_out, memory_order_relaxed);
 		st.srtp_failed += atomic_load_explicit(&ws->srtp_failed, memory_order_relaxed);
+		st.ice_checks += atomic_load_explicit(&ws->ice_checks, memory_order_relaxed);
+		st.ice_refused += atomic_load_explicit(&ws->ice_refused, memory_order_relaxed);
+		st.ice_dropped += atomic_load_explicit(&ws->ice_dropped, memory_order_relaxed);
 		st.worker_cpu_us += atomic_load_explicit(&ws->cpu_ns, memory_order_relaxed) / 1000;
 	}
 	st.recordings = atomic_load(&m->recordings);

@@ -90,7 +90,11 @@ enum media_event_type {
 	MEDIA_EV_RTP_TIMEOUT, /* no RTP received for the configured time */
 	MEDIA_EV_RECORD_DONE, /* a recording was finalised */
 	MEDIA_EV_RECORD_ERROR,
-	MEDIA_EV_AMD, /* answering-machine detection (media_amd_start): `amd` says what */
+	MEDIA_EV_AMD,		/* answering-machine detection (media_amd_start): `amd` says what */
+	MEDIA_EV_ICE_CONNECTED, /* a WebRTC peer nominated its address (media_session_ice) */
+	MEDIA_EV_ICE_CONSENT_LOST, /* no valid ICE check for 30 s: the session's media stopped */
+	MEDIA_EV_DTLS_CONNECTED,   /* DTLS-SRTP keys in place (media_session_dtls): media flows */
+	MEDIA_EV_DTLS_FAILED,	   /* the handshake failed or the peer's fingerprint was wrong */
 };
 
 enum media_play_end {
@@ -182,6 +186,35 @@ int media_send_dtmf(struct media_session *s, char digit, uint16_t duration_ms);
  * by the engine when the peer did not offer telephone-event). */
 void media_inband_dtmf(struct media_session *s, bool on);
 
+/* ICE-lite (RFC 8445) credentials of a WebRTC session: ours (the ice-ufrag and ice-pwd
+ * of our SDP) and the peer's ice-ufrag. ufrags are 4-256 ice-chars (letters, digits,
+ * '+', '/'), passwords 22-256. */
+#define MEDIA_ICE_FIELD_MAX 256
+struct media_ice {
+	const char *ufrag, *pwd, *remote_ufrag;
+};
+/* Makes the session a WebRTC one (rtcp-mux, RFC 7983 demultiplexing on its RTP port):
+ * it answers STUN Binding requests signed with these credentials and takes media only
+ * from the address a checked request with USE-CANDIDATE nominated (MEDIA_EV_ICE_CONNECTED
+ * then); it sends nothing before. Without a valid check from that address for 30 s
+ * (RFC 7675 consent), media stops and MEDIA_EV_ICE_CONSENT_LOST comes. Called again
+ * with new credentials (an ICE restart), the nominated address stays in use until the
+ * peer nominates one with them. NULL `ice` makes it a plain RTP session again. Returns
+ * 0, EINVAL (bad credentials) or ENOMEM. */
+int media_session_ice(struct media_session *s, const struct media_ice *ice);
+/* DTLS-SRTP (RFC 5763/5764) of a WebRTC session, after media_session_ice: a DTLS 1.2
+ * client or server (the role a=setup gave us) with the nominated peer, accepting only
+ * the certificate whose digest is `peer_fingerprint` (the SDP's a=fingerprint value,
+ * "sha-256 XX:XX:..."). Media waits for the keys (MEDIA_EV_DTLS_CONNECTED), which then
+ * replace any SDES keys; MEDIA_EV_DTLS_FAILED if the handshake fails. A client sends
+ * its hello once a peer is nominated. Returns 0, EINVAL or ENOMEM. */
+enum media_dtls_role { MEDIA_DTLS_CLIENT = 1, MEDIA_DTLS_SERVER };
+int media_session_dtls(struct media_session *s, enum media_dtls_role role,
+		       const char *peer_fingerprint);
+/* Our certificate's fingerprint for a=fingerprint ("sha-256 XX:XX:..."), made when the
+ * engine starts (ECDSA P-256). */
+const char *media_dtls_fingerprint(const struct media *m);
+
 /* Starts answering-machine and fax tone detection (amd.h) on the audio the session
  * receives, typically right after an outbound call is answered; `p` NULL takes the
  * defaults. Its events come as MEDIA_EV_AMD: first the decision (PERSON, MACHINE,
@@ -249,6 +282,10 @@ struct media_stats {
 	/* SRTP and SRTCP packets decrypted, encrypted, and refused (failed authentication or
 	 * replay, or could not be encrypted). */
 	uint64_t srtp_in, srtp_out, srtp_failed;
+	/* WebRTC sessions: ICE checks answered with success; STUN refused (malformed, failed
+	 * authentication, answered with an error); other datagrams dropped (from an address
+	 * no check nominated, after consent was lost, or of no kind RFC 7983 names). */
+	uint64_t ice_checks, ice_refused, ice_dropped;
 };
 void media_stats_get(const struct media *m, struct media_stats *out);
 /* The packet I/O the workers run: MEDIA_IO_URING or MEDIA_IO_EPOLL, never AUTO. */

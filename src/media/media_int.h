@@ -39,6 +39,9 @@ struct g722_encode_state_s;
 struct g722_decode_state_s;
 struct dtmf_rx_state_s;
 struct media__amd_leg;
+struct media__ice;
+struct media__dtls;
+struct media__dtls_cert;
 struct crec_writer;
 
 #define MEDIA__TICK_MS	      20
@@ -560,7 +563,9 @@ struct media_session {
 	 * were agreed but no context could be made: nothing goes out, nothing comes in. */
 	void *srtp_tx, *srtp_rx;
 	bool srtp_broken;
-	bool srtp_warned; /* a refused packet was logged */
+	bool srtp_warned;	  /* a refused packet was logged */
+	struct media__ice *ice;	  /* WebRTC: ICE-lite state (ice.c), NULL for plain RTP */
+	struct media__dtls *dtls; /* WebRTC: DTLS-SRTP endpoint (dtls.c), or NULL */
 
 	/* Relations. */
 	enum media__role role;
@@ -577,6 +582,7 @@ struct media__wstats {
 	_Atomic uint64_t packets_in, packets_out, bytes_in, bytes_out, late_or_lost, events_dropped,
 	    cpu_ns;
 	_Atomic uint64_t srtp_in, srtp_out, srtp_failed; /* packets decrypted, encrypted, refused */
+	_Atomic uint64_t ice_checks, ice_refused, ice_dropped; /* media_stats says which */
 };
 
 struct media__mix_member {
@@ -622,6 +628,8 @@ enum media__cmd_type {
 	MEDIA__CMD_DETACH, /* let go of the session for another worker */
 	MEDIA__CMD_ATTACH, /* take over a session another worker let go of */
 	MEDIA__CMD_AMD,	   /* start (u.amd) or stop (NULL) answering-machine detection */
+	MEDIA__CMD_ICE,	   /* install ICE-lite state (u.ice), or NULL for plain RTP */
+	MEDIA__CMD_DTLS,   /* install a DTLS-SRTP endpoint (u.dtls) */
 	MEDIA__CMD_STOP,
 };
 
@@ -639,6 +647,8 @@ struct media__cmd {
 		sem_t *done;
 		struct media__rec *rec;
 		struct media__amd_leg *amd;
+		struct media__ice *ice;
+		struct media__dtls *dtls;
 		struct {
 			struct media_mix *x;
 			enum media_mix_mode mode;
@@ -711,7 +721,9 @@ struct media {
 	uint16_t *ports;
 	size_t nports, port_head, port_count;
 
-	uint32_t rtcp_ms; /* mean RTCP interval (MEDIA__RTCP_MS; tests shorten it) */
+	uint32_t rtcp_ms;    /* mean RTCP interval (MEDIA__RTCP_MS; tests shorten it) */
+	uint32_t consent_ms; /* ICE consent lifetime (MEDIA__ICE_CONSENT_MS; tests shorten it) */
+	struct media__dtls_cert *dtls_cert; /* WebRTC sessions' certificate, made at start */
 	struct media__cache cache;
 	struct media__tones tones;
 	char cname[64];

@@ -6,6 +6,7 @@
  * then all of the batch goes to the peer in one sendmmsg. Nothing here allocates or
  * locks. Also RTCP reception and our reports.
  */
+#include "media/ice.h"
 #include "media/media_int.h"
 
 #include "core/log.h"
@@ -374,6 +375,9 @@ static void run_packet(struct media__worker *w, struct media_session *s, struct 
 
 	r->n++;
 	r->bytes_in += len;
+	/* WebRTC: STUN answered here, media only from the address ICE nominated. */
+	if (s->ice && !media__ice_filter(w, s, buf, len, from))
+		return;
 	if (!media__srtp_unprotect(w, s, buf, &len, rtcp))
 		return;
 	if (rtcp) {
@@ -581,7 +585,7 @@ void media__rtcp_send(struct media__worker *w, struct media_session *s, bool bye
 	size_t len;
 	uint64_t us;
 
-	if (!s->configured || s->rtcp_remote.sin_port == 0)
+	if (!s->configured || s->rtcp_remote.sin_port == 0 || !media__ice_may_send(s))
 		return;
 	memset(&r, 0, sizeof(r));
 	clock_gettime(CLOCK_REALTIME, &now);
@@ -620,6 +624,7 @@ void media__rtcp_send(struct media__worker *w, struct media_session *s, bool bye
 	}
 	len = media__rtcp_build(buf, sizeof(buf) - MEDIA__SRTP_ROOM, &r);
 	if (len && media__srtp_protect(w, s, buf, &len, sizeof(buf), true))
-		media__send(w, s->fd_rtcp, buf, len, &s->rtcp_remote);
+		/* rtcp-mux on WebRTC sessions: RTCP shares the RTP port. */
+		media__send(w, s->ice ? s->fd_rtp : s->fd_rtcp, buf, len, &s->rtcp_remote);
 	s->tx.sent_since_report = false;
 }

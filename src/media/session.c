@@ -3,6 +3,7 @@
  * binding a session's RTP and RTCP sockets (engine thread), and on the worker the
  * attach, configure (media_session_set) and release steps.
  */
+#include "media/ice.h"
 #include "media/media_int.h"
 
 #include "core/log.h"
@@ -220,7 +221,10 @@ void media__session_configure(struct media__worker *w, struct media_session *s,
 		if (s->up_rs)
 			speex_resampler_reset_mem(s->up_rs);
 	}
-	media__srtp_configure(w, s, &p->srtp);
+	/* DTLS-SRTP keys, once agreed, are not SDP's to change. */
+	if (!s->dtls)
+		media__srtp_configure(w, s, &p->srtp);
+	media__ice_keep_peer(s);
 	if (!was_expecting) {
 		s->rx_last_ms = w->now_ms;
 		s->timeout_sent = false;
@@ -331,6 +335,7 @@ void media__session_release(struct media__worker *w, struct media_session *s)
 	s->jbuf = NULL;
 	media__srtp_free(s);
 	s->srtp_broken = s->srtp_warned = false;
+	media__ice_set(w, s, NULL);
 
 	unlist(w, s);
 	s->attached = false;

@@ -3,6 +3,7 @@
  * play, DTMF to send or a received DTMF event still open; then recordings and mixes;
  * every 200 ms the RTP timeout and RTCP schedule of every session.
  */
+#include "media/ice.h"
 #include "media/media_int.h"
 
 #include <string.h>
@@ -68,6 +69,8 @@ static void session_check(struct media__worker *w, struct media_session *s)
 	}
 	if (s->amd)
 		media__amd_check(w, s);
+	if (s->ice)
+		media__ice_check_consent(w, s);
 	if (w->now_ms >= s->rtcp_next_ms) {
 		media__rtcp_send(w, s, false);
 		/* RFC 3550 6.3.1: randomised between 0.5 and 1.5 times the interval. */

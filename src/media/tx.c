@@ -4,6 +4,7 @@
  * source continues the stream where the previous one stopped, with the marker bit set
  * at the switch, so the peer's jitter buffer sees one continuous stream.
  */
+#include "media/ice.h"
 #include "media/media_int.h"
 #include "media/uring.h"
 
@@ -38,7 +39,7 @@ void media__flush(struct media__worker *w)
 
 bool media__tx_allowed(const struct media_session *s)
 {
-	return s->configured && s->p.remote.sin_port != 0 &&
+	return s->configured && s->p.remote.sin_port != 0 && media__ice_may_send(s) &&
 	       (s->p.dir == MEDIA_DIR_SENDRECV || s->p.dir == MEDIA_DIR_SENDONLY);
 }
 

@@ -8,6 +8,7 @@
  * packet path is shared or locked. The timerfd runs only while the worker has a session,
  * a recording or a mix: an idle server's workers sleep until a command arrives.
  */
+#include "media/ice.h"
 #include "media/media_int.h"
 #include "media/uring.h"
 
@@ -166,6 +167,12 @@ static void do_command(struct media__worker *w, const struct media__cmd *c)
 		break;
 	case MEDIA__CMD_AMD:
 		media__amd_set(w, s, c->u.amd);
+		break;
+	case MEDIA__CMD_ICE:
+		media__ice_set(w, s, c->u.ice);
+		break;
+	case MEDIA__CMD_DTLS:
+		media__ice_dtls_set(w, s, c->u.dtls);
 		break;
 	case MEDIA__CMD_STOP:
 		w->stopping = true;

@@ -154,7 +154,7 @@ static bool media_line_ok(const char *p, const char *end)
 	return true;
 }
 
-static bool media_lines_sane(const char *text, size_t len)
+bool sdp__lines_sane(const char *text, size_t len)
 {
 	const char *p = text, *end = text + len;
 
@@ -249,7 +249,7 @@ static int negotiate(const char *text, size_t len, const struct sdp_prefs *prefs
 	int rc = ENOTSUP;
 
 	memset(&p, 0, sizeof(p));
-	if (!media_lines_sane(text, len)) {
+	if (!sdp__lines_sane(text, len)) {
 		snprintf(msg, msgsize, "invalid SDP: bad character in m= line");
 		rc = EPROTO;
 		goto out;

@@ -5,6 +5,7 @@
 #ifndef CENTRALA_SIP_SDP_H
 #define CENTRALA_SIP_SDP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "media/media.h"
@@ -49,6 +50,26 @@ int sdp_negotiate_answer_srtp(const char *sdp, size_t len, const struct sdp_pref
  * `first` (when not NONE) ahead of the others. `dir` is our direction.
  * Returns the length written (truncated output is an error: 0).
  */
+/*
+ * WebRTC (RFC 8829, 8839, 8842, 8843): what a browser's offer says of ICE, DTLS and
+ * bundling for its first audio stream, media-level attributes taking precedence over
+ * session-level ones. Returns 0; EPROTO when the text is not SDP; ENOTSUP when there is
+ * no UDP/TLS/RTP/SAVPF (or UDP/TLS/RTP/SAVP) audio stream, or it lacks ice-ufrag,
+ * ice-pwd, a sha-256 fingerprint or a known setup (msg says which). Pure (sdp_webrtc.c).
+ */
+struct sdp_webrtc {
+	char ufrag[MEDIA_ICE_FIELD_MAX + 1], pwd[MEDIA_ICE_FIELD_MAX + 1];
+	char fingerprint[104]; /* "sha-256 XX:...", as media_session_dtls takes it */
+	char setup[8];	       /* "actpass", "active" or "passive" */
+	char mid[33];	       /* the stream's a=mid, "" when none */
+	bool rtcp_mux;
+	bool bundled; /* its mid is in an a=group:BUNDLE */
+};
+int sdp_webrtc_read(const char *sdp, size_t len, struct sdp_webrtc *out, char *msg, size_t msgsize);
+/* The guard against sofia-sip's loop on a bad m= line (sdp.c): true when every m= line
+ * is well-formed enough to hand to sdp_parse. */
+bool sdp__lines_sane(const char *text, size_t len);
+
 size_t sdp_write(char *buf, size_t size, uint64_t session_id, uint64_t version,
 		 const struct in_addr *addr, uint16_t port, const struct sdp_prefs *prefs,
 		 const struct media_params *only, enum media_codec first, enum media_dir dir);

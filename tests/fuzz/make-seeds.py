@@ -246,3 +246,59 @@ api = {
 }
 for name, (line, body) in api.items():
     put("api", name, line + "\n" + body)
+
+
+# STUN (RFC 5389) as browsers send it to an ICE-lite agent: the RFC 5769 sample request
+# and response, a Binding request with USE-CANDIDATE and ICE-CONTROLLING signed with
+# the harness's key, an error response and a consent-freshness request.
+def stun(mtype, txid, attrs, key=None, fingerprint=True):
+    import hmac
+    import hashlib
+    import zlib
+
+    body = b""
+    for t, v in attrs:
+        body += struct.pack("!HH", t, len(v)) + v + bytes(-len(v) % 4)
+    if key is not None:
+        h = struct.pack("!HHI", mtype, len(body) + 24, 0x2112A442) + txid
+        mac = hmac.new(key, h + body, hashlib.sha1).digest()
+        body += struct.pack("!HH", 0x0008, 20) + mac
+    if fingerprint:
+        h = struct.pack("!HHI", mtype, len(body) + 8, 0x2112A442) + txid
+        crc = (zlib.crc32(h + body) ^ 0x5354554E) & 0xFFFFFFFF
+        body += struct.pack("!HHI", 0x8028, 4, crc)
+    return struct.pack("!HHI", mtype, len(body), 0x2112A442) + txid + body
+
+
+put("stun", "rfc5769-request", bytes.fromhex(
+    "000100582112a442b7e7a701bc34d686fa87dfae802200105354554e20746573"
+    "7420636c69656e74002400046e0001ff80290008932ff9b151263b3600060009"
+    "6576746a3a68367659202020000800149aeaa70cbfd8cb56781ef2b5b2d3f249"
+    "c1b571a280280004e57a3bcf"))
+put("stun", "rfc5769-response", bytes.fromhex(
+    "0101003c2112a442b7e7a701bc34d686fa87dfae8022000b7465737420766563"
+    "746f7220002000080001a147e112a643000800142b91f599fd9e90c38c7489f9"
+    "2af9ba53f06be7d780280004c07d4c96"))
+KEY = b"VOkJxbRl1RmTxUk/WvJxBt"
+TX = bytes(range(1, 13))
+put("stun", "ice-use-candidate", stun(0x0001, TX, [
+    (0x0006, b"lf7Q:h6vY"), (0x0024, struct.pack("!I", 1853817087)), (0x0025, b""),
+    (0x802A, struct.pack("!Q", 0x0102030405060708))], KEY))
+put("stun", "ice-consent", stun(0x0001, TX[::-1], [
+    (0x0006, b"lf7Q:h6vY"), (0x0024, struct.pack("!I", 1853817087)),
+    (0x802A, struct.pack("!Q", 7))], KEY))
+put("stun", "error-420", stun(0x0111, TX, [
+    (0x0009, b"\x00\x00\x04\x14Unknown Attribute"), (0x000A, b"\x00\x31\x00\x44")]))
+put("stun", "indication", stun(0x0011, TX, []))
+
+# A browser's WebRTC offer (audio alone, as Chromium writes it) for sdp_webrtc_read.
+put("sip_sdp", "webrtc-offer", (
+    "v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+    "a=group:BUNDLE 0\r\na=msid-semantic: WMS stream\r\n"
+    "m=audio 9 UDP/TLS/RTP/SAVPF 111 0 8 126\r\nc=IN IP4 0.0.0.0\r\n"
+    "a=rtcp:9 IN IP4 0.0.0.0\r\na=ice-ufrag:Xk3q\r\na=ice-pwd:5aJ2b9fWq0Zk1lYc8Vn3RtUe\r\n"
+    "a=ice-options:trickle\r\na=fingerprint:sha-256 0F:74:31:25:CB:A2:13:EC:28:6F:6D:2C:"
+    "61:FF:5D:C2:BC:B9:DB:3D:98:14:8D:1A:BB:EA:33:0C:A4:60:A8:8E\r\n"
+    "a=setup:actpass\r\na=mid:0\r\na=sendrecv\r\na=rtcp-mux\r\n"
+    "a=rtpmap:111 opus/48000/2\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n"
+    "a=rtpmap:126 telephone-event/8000\r\n"))

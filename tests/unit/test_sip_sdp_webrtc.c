@@ -1,0 +1,155 @@
+/*
+ * Unit tests of reading a browser's WebRTC offer (src/sip/sdp_webrtc.c): ICE
+ * credentials, DTLS fingerprint and setup, rtcp-mux and BUNDLE of the audio stream,
+ * session-level attributes as fallback, and offers that cannot be a browser phone's.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "sip/sdp.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#define FP                                                                                         \
+	"sha-256 "                                                                                 \
+	"0F:74:31:25:CB:A2:13:EC:28:6F:6D:2C:61:FF:5D:C2:BC:B9:DB:3D:98:14:8D:1A:BB:EA:33:0C:A4:"  \
+	"60:A8:8E"
+
+/* As Chromium offers audio alone. */
+static const char OFFER[] = "v=0\r\n"
+			    "o=- 4611731400430051336 2 IN IP4 127.0.0.1\r\n"
+			    "s=-\r\n"
+			    "t=0 0\r\n"
+			    "a=group:BUNDLE 0\r\n"
+			    "a=extmap-allow-mixed\r\n"
+			    "a=msid-semantic: WMS stream\r\n"
+			    "m=audio 9 UDP/TLS/RTP/SAVPF 111 0 8 126\r\n"
+			    "c=IN IP4 0.0.0.0\r\n"
+			    "a=rtcp:9 IN IP4 0.0.0.0\r\n"
+			    "a=ice-ufrag:Xk3q\r\n"
+			    "a=ice-pwd:5aJ2b9fWq0Zk1lYc8Vn3RtUe\r\n"
+			    "a=ice-options:trickle\r\n"
+			    "a=fingerprint:" FP "\r\n"
+			    "a=setup:actpass\r\n"
+			    "a=mid:0\r\n"
+			    "a=sendrecv\r\n"
+			    "a=rtcp-mux\r\n"
+			    "a=rtpmap:111 opus/48000/2\r\n"
+			    "a=rtpmap:0 PCMU/8000\r\n"
+			    "a=rtpmap:8 PCMA/8000\r\n"
+			    "a=rtpmap:126 telephone-event/8000\r\n";
+
+static int read_text(const char *text, struct sdp_webrtc *w, char *msg)
+{
+	msg[0] = '\0';
+	return sdp_webrtc_read(text, strlen(text), w, msg, 200);
+}
+
+/* OFFER with `from` replaced by `to` (once). */
+static const char *edited(const char *from, const char *to)
+{
+	static char buf[4096];
+	const char *at = strstr(OFFER, from);
+
+	assert_non_null(at);
+	snprintf(buf, sizeof(buf), "%.*s%s%s", (int)(at - OFFER), OFFER, to, at + strlen(from));
+	return buf;
+}
+
+static void test_browser_offer_read(void **state)
+{
+	struct sdp_webrtc w;
+	char msg[200];
+
+	(void)state;
+	assert_int_equal(read_text(OFFER, &w, msg), 0);
+	assert_string_equal(w.ufrag, "Xk3q");
+	assert_string_equal(w.pwd, "5aJ2b9fWq0Zk1lYc8Vn3RtUe");
+	assert_string_equal(w.fingerprint, FP);
+	assert_string_equal(w.setup, "actpass");
+	assert_string_equal(w.mid, "0");
+	assert_true(w.rtcp_mux);
+	assert_true(w.bundled);
+}
+
+/* ice-ufrag, ice-pwd and fingerprint at session level (RFC 8839 allows it). */
+static const char OFFER_SESSION[] = "v=0\r\n"
+				    "o=- 1 2 IN IP4 127.0.0.1\r\n"
+				    "s=-\r\n"
+				    "t=0 0\r\n"
+				    "a=ice-ufrag:SesU\r\n"
+				    "a=ice-pwd:sessionpasswordsessionpw\r\n"
+				    "a=fingerprint:" FP "\r\n"
+				    "m=audio 9 UDP/TLS/RTP/SAVPF 0\r\n"
+				    "c=IN IP4 0.0.0.0\r\n"
+				    "a=setup:active\r\n"
+				    "a=rtpmap:0 PCMU/8000\r\n";
+
+static void test_session_level_attributes_used(void **state)
+{
+	struct sdp_webrtc w;
+	char msg[200];
+
+	(void)state;
+	assert_int_equal(read_text(OFFER_SESSION, &w, msg), 0);
+	assert_string_equal(w.ufrag, "SesU");
+	assert_string_equal(w.pwd, "sessionpasswordsessionpw");
+	assert_string_equal(w.fingerprint, FP);
+	assert_string_equal(w.setup, "active");
+	assert_string_equal(w.mid, "");
+	assert_false(w.rtcp_mux);
+	assert_false(w.bundled);
+}
+
+static void test_not_bundled_without_group(void **state)
+{
+	struct sdp_webrtc w;
+	char msg[200];
+
+	(void)state;
+	assert_int_equal(read_text(edited("a=group:BUNDLE 0\r\n", ""), &w, msg), 0);
+	assert_false(w.bundled);
+	assert_int_equal(
+	    read_text(edited("a=group:BUNDLE 0\r\n", "a=group:BUNDLE 01 1\r\n"), &w, msg), 0);
+	assert_false(w.bundled);
+	assert_int_equal(read_text(edited("a=rtcp-mux\r\n", ""), &w, msg), 0);
+	assert_false(w.rtcp_mux);
+}
+
+static void test_unusable_offers_refused(void **state)
+{
+	struct sdp_webrtc w;
+	char msg[200];
+
+	(void)state;
+	assert_int_equal(read_text(edited("UDP/TLS/RTP/SAVPF", "RTP/AVP"), &w, msg), ENOTSUP);
+	assert_non_null(strstr(msg, "UDP/TLS/RTP/SAVPF"));
+	assert_int_equal(read_text(edited("a=ice-pwd:5aJ2b9fWq0Zk1lYc8Vn3RtUe\r\n", ""), &w, msg),
+			 ENOTSUP);
+	assert_non_null(strstr(msg, "ice-pwd"));
+	assert_int_equal(read_text(edited("sha-256 0F", "sha-1 0F"), &w, msg), ENOTSUP);
+	assert_non_null(strstr(msg, "fingerprint"));
+	assert_int_equal(read_text(edited("a=setup:actpass", "a=setup:holdconn"), &w, msg),
+			 ENOTSUP);
+	assert_non_null(strstr(msg, "setup"));
+	assert_int_equal(read_text(edited("m=audio 9 ", "m=audio 0 "), &w, msg), ENOTSUP);
+	assert_int_equal(read_text("not sdp at all", &w, msg), EPROTO);
+	assert_int_equal(read_text(edited("111 0 8 126", "111 \"x\""), &w, msg), EPROTO);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_browser_offer_read),
+	    cmocka_unit_test(test_session_level_attributes_used),
+	    cmocka_unit_test(test_not_bundled_without_group),
+	    cmocka_unit_test(test_unusable_offers_refused),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
