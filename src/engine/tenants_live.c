@@ -47,7 +47,8 @@ void eng__tenant_retire(struct engine *e, struct eng_tenant *t)
 		const struct cfg_user *cu = t->users[i]->cu;
 		if (strmap_get2(e->usernames, ct->id, cu->username) == t->users[i])
 			strmap_put2(e->usernames, ct->id, cu->username, NULL);
-		if (cu->sip_user && strmap_get2(e->sip_users, ct->domain, cu->sip_user) == t->users[i])
+		if (cu->sip_user &&
+		    strmap_get2(e->sip_users, ct->domain, cu->sip_user) == t->users[i])
 			strmap_put2(e->sip_users, ct->domain, cu->sip_user, NULL);
 	}
 	for (size_t i = 0; i < t->nqueues; i++)
@@ -79,8 +80,8 @@ int eng__tenant_add(struct engine *e, const struct cfg_tenant *ct, struct eng_te
 	t = &e->tenants[e->ntenants++];
 	memset(t, 0, sizeof(*t));
 	/* Counted before it is complete: the stop frees what was made either way. */
-	if ((err = eng__tenant_provision(e, t, ct)) ||
-	    (err = eng__tenant_acd_start(e, t)) || (err = eng__flows_load_tenant(e, t))) {
+	if ((err = eng__tenant_provision(e, t, ct)) || (err = eng__tenant_acd_start(e, t)) ||
+	    (err = eng__flows_load_tenant(e, t))) {
 		log_error("engine", "tenant=%s event=tenant_not_added err=%s", ct->id,
 			  strerror(err));
 		eng__tenant_retire(e, t);

@@ -53,8 +53,9 @@ static void put(struct engine *e, struct eng_tenant *t, struct api_cmd *m)
 	}
 	if ((err = eng__trunk_put(e, t, c, &created, &why))) {
 		cfg_free(c);
-		reply_error(e, m, err == EEXIST ? 409 : 503, err == EEXIST ? "owned_by_file" : "busy",
-			    why ? why : strerror(err), "id");
+		reply_error(e, m, err == EEXIST ? 409 : 503,
+			    err == EEXIST ? "owned_by_file" : "busy", why ? why : strerror(err),
+			    "id");
 		goto out;
 	}
 	api_reply_persist(e->api, m->req, created ? 201 : 200,

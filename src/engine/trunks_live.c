@@ -87,8 +87,8 @@ static void regs_sync(struct engine *e, struct eng_tenant *t)
 			p = &r->next;
 			continue;
 		}
-		log_info("engine", "tenant=%s event=trunk_unregister trunk=%s why=%s",
-			 t->ct->id, r->id, tk ? "changed" : "removed");
+		log_info("engine", "tenant=%s event=trunk_unregister trunk=%s why=%s", t->ct->id,
+			 r->id, tk ? "changed" : "removed");
 		sip_trunk_unregister(r->reg);
 		*p = r->next;
 		free(r);
@@ -182,8 +182,9 @@ int eng__trunks_file(struct engine *e, struct eng_tenant *t, const struct cfg_te
 			i++;
 			continue;
 		}
-		log_info("engine", "tenant=%s event=api_object_replaced object=trunk key=%s by=file",
-			 nt->id, api_trunk(s->api[i])->id);
+		log_info("engine",
+			 "tenant=%s event=api_object_replaced object=trunk key=%s by=file", nt->id,
+			 api_trunk(s->api[i])->id);
 		eng__keep_old_cfg(t, s->api[i]);
 		s->api[i] = s->api[--s->napi];
 	}
@@ -350,9 +351,9 @@ static const char *srtp_name(enum cfg_srtp m)
 
 json_t *eng__trunk_json(const struct eng_tenant *t, const struct cfg_trunk *tk)
 {
-	json_t *j = json_pack("{s:s, s:s, s:s, s:b}", "id", tk->id, "uri", tk->uri, "source",
-			      eng__trunk_in_file(t, tk->id) ? "file" : "api", "register",
-			      tk->register_);
+	json_t *j =
+	    json_pack("{s:s, s:s, s:s, s:b}", "id", tk->id, "uri", tk->uri, "source",
+		      eng__trunk_in_file(t, tk->id) ? "file" : "api", "register", tk->register_);
 
 	if (!j)
 		return NULL;

@@ -62,8 +62,8 @@ int sip_trunk_register(struct sip *s, const struct sip_trunk_reg_params *p,
 	snprintf(aor, sizeof(aor), "sip:%s@%s", p->user, host);
 	snprintf(expires, sizeof(expires), "%ld", p->expires_s > 0 ? p->expires_s : 3600);
 	if (!r->user || !r->pass ||
-	    !(r->nh = nua_handle(s->nua, NULL, SIPTAG_TO_STR(aor), SIPTAG_FROM_STR(aor),
-				 TAG_END()))) {
+	    !(r->nh =
+		  nua_handle(s->nua, NULL, SIPTAG_TO_STR(aor), SIPTAG_FROM_STR(aor), TAG_END()))) {
 		reg_free(r);
 		return ENOMEM;
 	}
@@ -93,8 +93,7 @@ void sip_trunk_unregister(struct sip_trunk_reg *r)
 	r->auth_tried = false;
 	if (!r->registered) {
 		/* Nothing bound at the carrier (or not yet): the handle goes now. */
-		log_info("sip", "tenant=%s event=trunk_unregistered trunk=%s", r->tenant,
-			 r->trunk);
+		log_info("sip", "tenant=%s event=trunk_unregistered trunk=%s", r->tenant, r->trunk);
 		reg_free(r);
 		return;
 	}
