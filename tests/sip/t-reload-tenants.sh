@@ -5,7 +5,8 @@
 # SIGHUP a call to 300 is answered, and acme's 200 still is. A beta caller then waits in
 # beta's queue while the file loses beta again: after SIGHUP a new call to 300 is refused
 # (404), beta's admin no longer logs in, and the waiting call stays up until its caller
-# hangs up.
+# hangs up. acme's webhook list follows the file the same way (a webhook added, then
+# removed).
 # Asserts: SIPp outcomes (404s, answered calls, the long call ended by its caller), the
 # reload's log lines, the API's login answers, the interactions of beta's calls.
 # shellcheck source=tests/sip/lib.sh
@@ -14,6 +15,8 @@
 ACME='  - id: acme
     name: ACME
     domain: '"$ACME_DOMAIN"'
+    users:
+      - {username: ada, password: ada-secret, roles: [admin]}
     queues:
       - {id: support}
     numbers:
@@ -63,11 +66,26 @@ print(st)
 PY
 }
 
+HOOK='    webhooks:
+      - {id: crm, url: "http://127.0.0.1:9/crm", events: ["*"], secret: file-hook-secret-0123456789}'
+hooks() { # the ids and sources of acme's webhooks
+	"$PYTHON" - "$API_PORT" <<'PY'
+import sys
+sys.path.insert(0, "tests/sip")
+from api import Api
+api = Api(int(sys.argv[1]))
+st, b, _ = api.call("GET", "/api/v1/webhooks", api.login("acme", "ada", "ada-secret"))
+assert st == 200, (st, b)
+print(" ".join(f'{h["id"]}:{h["source"]}' for h in b["items"]))
+PY
+}
+
 refused before-300 300
+[ -z "$(hooks)" ] || fail "acme has webhooks before the file names any: $(hooks)"
 [ "$(login beta bea bea-secret)" = 401 ] || fail "beta's admin logged in before beta existed"
 
 # beta added, before acme in the list.
-printf 'tenants:\n%s\n%s\n' "$BETA" "$ACME" | write_config
+printf 'tenants:\n%s\n%s\n%s\n' "$BETA" "$ACME" "$HOOK" | write_config
 signal_server HUP
 wait_log 'event=reloaded .*tenants_added=1 tenants_removed=0' 10
 expect_log 'tenant=beta event=tenant_added domain=beta users=1 queues=1 numbers=1'
@@ -76,6 +94,8 @@ caller beta-first 300 71000 500
 expect_log 'tenant=beta call=[0-9]+ event=incoming from=71000[0-9]* number=300'
 caller acme-still 200 72000 500
 [ "$(login beta bea bea-secret)" = 200 ] || fail "beta's admin cannot log in after the reload"
+[ "$(hooks)" = "crm:file" ] || fail "acme's webhooks after the reload: $(hooks)"
+expect_log 'event=webhooks_reloaded added=1 changed=0 removed=0'
 
 # A beta caller waits in bq; beta is then removed.
 caller beta-long 300 73000 6000 bg long_pid
@@ -86,6 +106,7 @@ wait_log 'event=reloaded .*tenants_added=0 tenants_removed=1' 10
 expect_log 'tenant=beta event=tenant_removed domain=beta calls=1'
 refused after-removal 300
 [ "$(login beta bea bea-secret)" = 401 ] || fail "beta's admin logs in after beta was removed"
+[ -z "$(hooks)" ] || fail "acme's webhook outlived the file's: $(hooks)"
 rc=0
 wait_rc "$long_pid" || rc=$?
 expect_sipp_ok beta-long "$rc"
