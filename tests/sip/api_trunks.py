@@ -69,6 +69,16 @@ elif step == "move":
     assert st == 200 and b["uri"] == uri, (st, b)
     check_response(doc, "GET", "/api/v1/trunks/{id}", st, b)
 elif step == "delete":
+    # A queue that overflows through the trunk holds it.
+    st, b, _ = api.call("POST", "/api/v1/queues", ada, {
+        "id": "ovf", "max_wait": "1m", "overflow": {"number": "0048221234567", "trunk": "pstn"}})
+    assert st == 201, (st, b)
+    st, b, _ = api.call("DELETE", "/api/v1/trunks/pstn", ada)
+    assert st == 409 and b["error"]["code"] == "in_use" and \
+        b["error"]["message"] == "queue ovf overflows through it", (st, b)
+    check_response(doc, "DELETE", "/api/v1/trunks/{id}", st, b)
+    st, b, _ = api.call("DELETE", "/api/v1/queues/ovf", ada)
+    assert st == 204, (st, b)
     st, b, _ = api.call("DELETE", "/api/v1/trunks/pstn", ada)
     assert st == 204, (st, b)
     st, b, _ = api.call("DELETE", "/api/v1/trunks/pstn", ada)

@@ -4,7 +4,8 @@
 # alice's phone calls out through it and talks for 8 s. Meanwhile the admin moves pstn
 # to carrier B without sending the password again; bob's call goes to B, answering B's
 # challenge with the kept password, while alice's call on A goes on to its end. The
-# trunk is then removed (204, then 404). Bad bodies get 400 naming the field, another
+# trunk is then removed: refused (409 naming the queue) while a queue overflows through
+# it, then 204, then 404. Bad bodies get 400 naming the field, another
 # tenant's file trunk 409 owned_by_file, reads by a supervisor 200, writes 403.
 # Asserts: SIPp outcomes (both calls and both carriers), each carrier's INVITEs and
 # "auth ok", the API's answers against the OpenAPI document, no password in any answer,

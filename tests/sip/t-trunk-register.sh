@@ -2,8 +2,9 @@
 # Trunks that register with their carrier (docs/configuration.md, trunks' `register`).
 # 1. An admin makes trunk reg through the API with register: true: centrala sends
 #    REGISTER to SIPp registrar A, answers its challenge with the trunk's credentials
-#    and is bound (the API says registered: true); removing the trunk withdraws the
-#    binding (REGISTER with expires 0).
+#    and is bound (the API says registered: true). Changing its register_expires
+#    withdraws that binding and registers again (a second SIPp call: another Call-ID);
+#    removing the trunk withdraws the binding (REGISTER with expires 0).
 # 2. The file gains trunk filereg with register: true: after SIGHUP it registers with
 #    registrar B; the file then loses it: after SIGHUP it unregisters.
 # Asserts: each registrar's log (the REGISTER's Expires, "auth ok", "unregister") and
@@ -28,9 +29,9 @@ config ""
 start_server
 wait_log 'event=http_listening' 5
 
-registrar() { # VAR NAME PORT PASSWORD
+registrar() { # VAR NAME PORT PASSWORD CALLS
 	cp "$(scen trunk-registrar.xml user=centrala pass="$4")" "$WORK/$2.xml"
-	sipp_bg "$1" "$2" 40 "$WORK/$2.xml" -p "$3" -m 1
+	sipp_bg "$1" "$2" 40 "$WORK/$2.xml" -p "$3" -m "$5"
 }
 api() {
 	"$PYTHON" - "$API_PORT" "$@" <<'PY'
@@ -56,6 +57,11 @@ elif step == "registered":
     assert st == 200 and b["registered"] is True, (st, b)
     check_response(doc, "GET", "/api/v1/trunks/{id}", st, b)
     assert "reg-secret" not in str(b), b
+elif step == "change":
+    st, b, _ = api.call("PUT", "/api/v1/trunks/reg", ada, {
+        "uri": f"sip:127.0.0.1:{sys.argv[3]}", "username": "centrala", "register": True,
+        "register_expires": "3m"})
+    assert st == 200 and b["register_expires"] == 180 and b["password_set"], (st, b)
 elif step == "delete":
     st, b, _ = api.call("DELETE", "/api/v1/trunks/reg", ada)
     assert st == 204, (st, b)
@@ -71,16 +77,32 @@ check_registrar() { # NAME PID EXPIRES
 }
 
 # 1. Through the API.
-registrar a_pid registrar-a "$PORT_A" reg-secret
+registrar a_pid registrar-a "$PORT_A" reg-secret 2
 api create "$PORT_A" || fail "making trunk reg failed"
 wait_log 'tenant=acme event=trunk_registered trunk=reg status=200' 10
 api registered || fail "the API does not say trunk reg is registered"
+api change "$PORT_A" || fail "changing trunk reg failed"
+wait_log 'tenant=acme event=trunk_unregister trunk=reg why=changed' 5
+for _ in $(seq 50); do
+	[ "$(grep -c 'event=trunk_registered trunk=reg ' "$SERVER_LOG")" -ge 2 ] && break
+	sleep 0.1
+done
+[ "$(grep -c 'event=trunk_registered trunk=reg ' "$SERVER_LOG")" -eq 2 ] ||
+	fail "trunk reg did not register again after its change"
+api registered || fail "the API does not say trunk reg is registered after its change"
 api delete || fail "removing trunk reg failed"
-wait_log 'tenant=acme event=trunk_unregistered trunk=reg status=200' 10
+for _ in $(seq 50); do
+	[ "$(grep -c 'event=trunk_unregistered trunk=reg status=200' "$SERVER_LOG")" -ge 2 ] && break
+	sleep 0.1
+done
+[ "$(grep -c 'event=trunk_unregistered trunk=reg status=200' "$SERVER_LOG")" -eq 2 ] ||
+	fail "trunk reg's two bindings were not both withdrawn"
 check_registrar registrar-a "$a_pid" 120
+grep -q 'register expires=180' "$WORK/registrar-a.log" || fail "no REGISTER for 180 s after the change"
+[ "$(grep -c unregister "$WORK/registrar-a.log")" -eq 2 ] || fail "registrar A saw $(grep -c unregister "$WORK/registrar-a.log") withdrawals, want 2"
 
 # 2. Through the file and SIGHUP.
-registrar b_pid registrar-b "$PORT_B" file-secret
+registrar b_pid registrar-b "$PORT_B" file-secret 1
 config "    trunks:
       - {id: filereg, uri: \"sip:127.0.0.1:$PORT_B\", username: centrala, password: file-secret, register: true}"
 signal_server HUP
