@@ -5,7 +5,8 @@
 # SIGHUP a call to 300 is answered, and acme's 200 still is. A beta caller then waits in
 # beta's queue while the file loses beta again: after SIGHUP a new call to 300 is refused
 # (404), beta's admin no longer logs in, and the waiting call stays up until its caller
-# hangs up. acme's webhook list follows the file the same way (a webhook added, then
+# hangs up. Last, acme's domain changes: it is removed and added again, and its number
+# still answers. acme's webhook list follows the file the same way (a webhook added, then
 # removed).
 # Asserts: SIPp outcomes (404s, answered calls, the long call ended by its caller), the
 # reload's log lines, the API's login answers, the interactions of beta's calls.
@@ -112,6 +113,15 @@ wait_rc "$long_pid" || rc=$?
 expect_sipp_ok beta-long "$rc"
 caller acme-after 200 74000 500
 wait_log 'tenant=beta call=[0-9]+ event=interaction ' 5
+
+# acme's domain changes: removed and added again under the same id.
+printf 'tenants:\n%s\n' "${ACME/$ACME_DOMAIN/acme2.test}" | write_config
+signal_server HUP
+wait_log 'event=reloaded .*tenants_added=1 tenants_removed=1' 10
+expect_log 'tenant=acme event=tenant_domain_changed from=acme.test to=acme2.test'
+expect_log 'tenant=acme event=tenant_added domain=acme2.test users=1 queues=1 numbers=1'
+caller acme-renamed 200 75000 500
+[ -z "$(hooks)" ] || fail "acme's webhooks after its domain changed: $(hooks)"
 stop_server
 
 export_interactions
@@ -123,5 +133,5 @@ i = long[0]
 assert i["queue"] == "bq" and i["ended"] and i["abandoned"], i
 assert i["wait_s"] >= 5.0, i
 assert len([i for i in ix if i["from"].startswith("71000")]) == 1, ix
-assert len([i for i in ix if i["number"] == "200"]) == 2, ix
+assert len([i for i in ix if i["number"] == "200"]) == 3, ix
 '
