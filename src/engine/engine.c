@@ -355,6 +355,8 @@ static int engine_run(struct engine *e)
 	if ((err = eng__numbers_load_api(e)))
 		log_warn("engine", "event=api_objects_not_loaded object=numbers err=%s",
 			 strerror(err));
+	if ((err = eng__flows_live(e)))
+		goto fail_api;
 	if ((err = api_start(e)))
 		goto fail_api;
 	service_up(SERVICE_HTTP);

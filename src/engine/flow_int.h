@@ -60,6 +60,7 @@ struct eng_ivr {
 	struct call *c;
 	struct eng_flows *fl;
 	struct ivr_session *s;
+	struct eng_flowgen *gen; /* the flows it runs in (held until it ends) */
 	struct eng_ivr *hnext;
 	uint64_t serial;
 	su_timer_t *timer;

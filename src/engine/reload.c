@@ -4,12 +4,15 @@
  * logged, each error with its line and column, and the running configuration stays.
  * A valid file is written to the store (provisioning, passwords hashed off the engine's
  * thread), then handed to the engine, which applies the differences of the objects the
- * file owns through the same steps as the API: users, queues, numbers, reason codes and
- * dispositions added, changed or removed, for the next call; calls in progress keep
- * what they have. An object still in use (a queue with calls waiting, an agent on a
- * call) is kept and said so; the next reload or restart removes it. Tenants added or
- * removed, and settings read only at start (listeners, store, flows, calendars, trunks'
- * registrations, webhooks), wait for a restart, and the log says so. The configuration
+ * file owns through the same steps as the API: users, queues, numbers, reason codes,
+ * dispositions, flows and calendars added, changed or removed, for the next call; calls
+ * in progress keep what they have. A changed flow becomes a new published version: new
+ * calls enter it once its prompts are rendered, calls already in a flow finish on the
+ * version they started with (flows_live.h). An object still in use (a queue with calls
+ * waiting, an agent on a call) is kept and said so; the next reload or restart removes
+ * it. Tenants added or removed, and settings read only at start (listeners, store,
+ * trunks' registrations, webhooks, the calendars of queues' hours), wait for a restart,
+ * and the log says so. The configuration
  * replaced stays allocated until the engine stops: objects of calls in progress point
  * into it.
  */
@@ -24,6 +27,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "engine/flows_live.h"
 
 static atomic_bool reloading;
 
@@ -335,6 +339,7 @@ void eng__reload_apply(struct engine *e, struct cfg *nc)
 		apply_numbers(e, t, nt, &n);
 		apply_codes(&t->reasons, nt->reason_codes, nt->nreason_codes, &n);
 		apply_codes(&t->dispositions, nt->dispositions, nt->ndispositions, &n);
+		eng__live_reload(t, nt, &n.added, &n.changed, &n.removed);
 		t->ct = nt;
 	}
 	/* The replaced file stays: calls and objects in progress point into it. */
@@ -344,7 +349,7 @@ void eng__reload_apply(struct engine *e, struct cfg *nc)
 		api_set_cfg(e->api, nc);
 	log_info("engine",
 		 "event=reloaded added=%u changed=%u removed=%u kept=%u note=\"users, queues, "
-		 "numbers, reason codes and dispositions applied; listeners, store, flows, "
-		 "calendars, trunks and webhooks apply at the next start\"",
+		 "numbers, reason codes, dispositions, flows and calendars applied (flows for "
+		 "new calls); listeners, store, trunks and webhooks apply at the next start\"",
 		 n.added, n.changed, n.removed, n.kept);
 }

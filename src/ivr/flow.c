@@ -426,6 +426,11 @@ const struct ivr_flow *ivr_flowset_find(const struct ivr_flowset *set, const cha
 	return NULL;
 }
 
+const struct ivr_flow *ivr_flowset_at(const struct ivr_flowset *set, size_t i)
+{
+	return set && i < set->n ? set->flows[i] : NULL;
+}
+
 void ivr_flowset_free(struct ivr_flowset *set)
 {
 	if (!set)
