@@ -47,8 +47,9 @@ static bool version_arg(struct api_conn *conn, const char *target, json_t **args
 static bool owned_by_file(struct api_conn *conn, bool flow, const char *key)
 {
 	const struct cfg_tenant *t = cfg_tenant_find(API_CFG(conn->a), conn->tenant);
-	const struct cfg_named_node *n =
-	    !t ? NULL : flow ? cfg_flow_find(t, key) : cfg_calendar_find(t, key);
+	const struct cfg_named_node *n = !t	? NULL
+					 : flow ? cfg_flow_find(t, key)
+						: cfg_calendar_find(t, key);
 	int line = 0, col = 0;
 	char msg[256];
 

@@ -643,8 +643,9 @@ int eng__flows_start(struct engine *e)
 	}
 	if ((err = eng__ivr_load(fl, &nflows, &rendered)))
 		goto fail;
-	log_info("engine", "event=flows_loaded flows=%u tts_rendered=%u ms=%llu", nflows, rendered,
-		 (unsigned long long)(clock_mono_ms() - t0));
+	/* Logged with the flows' own texts once they are live (eng__flows_live). */
+	fl->start_rendered = rendered;
+	fl->start_ms = clock_mono_ms() - t0;
 	return 0;
 fail:
 	eng__flows_stop(e);

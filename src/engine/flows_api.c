@@ -35,9 +35,9 @@ static json_t *ver_json(const struct eng_flowdef *d, const struct eng_flow_ver *
 static json_t *flow_json(const struct eng_flowdef *d, bool body)
 {
 	const struct eng_flow_ver *v = eng__flow_ver(d, d->published);
-	json_t *j = json_pack("{s:s, s:s, s:i, s:i}", "name", d->name, "source",
-			      d->file ? "file" : "api", "version", (int)d->published, "latest",
-			      d->nv ? (int)d->v[d->nv - 1].no : 0);
+	json_t *j =
+	    json_pack("{s:s, s:s, s:i, s:i}", "name", d->name, "source", d->file ? "file" : "api",
+		      "version", (int)d->published, "latest", d->nv ? (int)d->v[d->nv - 1].no : 0);
 
 	if (v)
 		json_object_set_new(j, "updated", iso(v->created_ms));
@@ -58,8 +58,8 @@ static json_t *cal_json(const struct eng_caldef *c, bool body)
 
 /* A build error ("flows.NAME.nodes.x: message") as the API's error; the field is the
  * path inside object `prefix` ("flows.NAME") when the error is about it. */
-static void reply_invalid(struct engine *e, const struct api_cmd *m, int status,
-			  const char *code, const char *prefix, const char *msg)
+static void reply_invalid(struct engine *e, const struct api_cmd *m, int status, const char *code,
+			  const char *prefix, const char *msg)
 {
 	size_t pl = strlen(prefix);
 	char field[256] = "";
@@ -92,8 +92,8 @@ static void owned(struct engine *e, const struct api_cmd *m, const char *what)
 	snprintf(msg, sizeof(msg), "the %s is defined in the configuration file; change it there",
 		 what);
 	api_reply(e->api, m->req, 409,
-		  json_pack("{s:{s:s, s:s, s:s}}", "error", "code", "owned_by_file", "message",
-			    msg, "field", "name"));
+		  json_pack("{s:{s:s, s:s, s:s}}", "error", "code", "owned_by_file", "message", msg,
+			    "field", "name"));
 }
 
 /* Starts the tenant's new generation g, answering m with status and body once live. */
@@ -442,8 +442,7 @@ static void calendar_read(struct engine *e, struct eng_tenant *t, const struct a
 
 bool eng__live_command(struct engine *e, struct eng_tenant *t, struct api_cmd *m)
 {
-	if (!t->live &&
-	    (m->op >= API_OP_FLOWS_LIST && m->op <= API_OP_CALENDAR_DELETE)) {
+	if (!t->live && (m->op >= API_OP_FLOWS_LIST && m->op <= API_OP_CALENDAR_DELETE)) {
 		api_reply_error(e->api, m->req, 503, "busy", "flows are not running");
 		return true;
 	}

@@ -85,7 +85,8 @@ int eng__gen_build(struct eng_tenant *t, struct eng_flowgen **out, char *msg, si
 			err = EINVAL;
 			goto out;
 		}
-		if ((err = ivr_calendar_load_named(errs, &def, t->ct->timezone, &g->cals[g->ncals])))
+		if ((err =
+			 ivr_calendar_load_named(errs, &def, t->ct->timezone, &g->cals[g->ncals])))
 			goto fail;
 		g->ncals++;
 	}
@@ -303,7 +304,8 @@ void eng__gens_stop(struct engine *e)
 		if (g->thread)
 			pthread_join(g->th, NULL);
 		if (g->reply.req && e->api)
-			api_reply_error(e->api, g->reply.req, 503, "busy", "the server is stopping");
+			api_reply_error(e->api, g->reply.req, 503, "busy",
+					"the server is stopping");
 		eng__gen_free(g);
 	}
 }

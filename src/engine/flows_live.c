@@ -12,6 +12,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "engine/flow_int.h"
 
 char *eng__node_json(struct fy_node *n)
 {
@@ -104,8 +105,7 @@ static void flowdef_remove(struct eng_tenant *t, struct eng_flowdef *d)
 
 /* Adds version `no` (0: the next number) made at `ms` by `by`; the body is copied. The
  * oldest unpublished version goes when there are LIVE_MAX_VERSIONS. 0 or ENOMEM. */
-static int ver_add(struct eng_flowdef *d, unsigned no, int64_t ms, const char *by,
-		   const char *body)
+static int ver_add(struct eng_flowdef *d, unsigned no, int64_t ms, const char *by, const char *body)
 {
 	struct eng_flow_ver *v;
 	char *copy = strdup(body);
@@ -194,11 +194,11 @@ json_t *eng__flowdef_doc(const struct eng_flowdef *d)
 						    "created_ms", (json_int_t)v->created_ms, "by",
 						    v->by, "flow", json_loads(v->body, 0, NULL)));
 	}
-	return json_pack("{s:i, s:i, s:o}", "published", (int)d->published, "next",
-			 (int)d->next_no, "versions", vs);
+	return json_pack("{s:i, s:i, s:o}", "published", (int)d->published, "next", (int)d->next_no,
+			 "versions", vs);
 }
 
-static int doc_load(struct eng_flowdef *d, const char *text)
+int eng__flowdef_load_doc(struct eng_flowdef *d, const char *text)
 {
 	json_t *j = json_loads(text, 0, NULL), *vs = json_object_get(j, "versions"), *v;
 	size_t i;
@@ -252,7 +252,7 @@ static int load_flow(const char *key, const char *body, void *arg)
 	}
 	if (!(d = flowdef_add(a->t, key, false)))
 		return ENOMEM;
-	if (doc_load(d, body)) {
+	if (eng__flowdef_load_doc(d, body)) {
 		log_warn("engine", "tenant=%s event=api_flow_skipped flow=%s why=\"unreadable\"",
 			 a->t->ct->id, key);
 		flowdef_remove(a->t, d);
@@ -287,7 +287,8 @@ static int load_file(struct eng_tenant *t, const struct cfg_tenant *ct)
 
 	for (size_t i = 0; i < ct->ncalendars; i++) {
 		char *body = eng__node_json(ct->calendars[i].node);
-		struct eng_caldef *c = body ? caldef_add(t, ct->calendars[i].name, true, body) : NULL;
+		struct eng_caldef *c =
+		    body ? caldef_add(t, ct->calendars[i].name, true, body) : NULL;
 		free(body);
 		if (!c)
 			return ENOMEM;
@@ -342,8 +343,8 @@ static bool drop_api_def(struct eng_tenant *t, const char *msg)
 	struct eng_caldef *c;
 
 	if (sscanf(msg, "flows.%63[^.:]", name) == 1 && (d = eng__flowdef(t, name)) && !d->file) {
-		log_warn("engine", "tenant=%s event=api_flow_skipped flow=%s why=\"%s\"",
-			 t->ct->id, name, msg);
+		log_warn("engine", "tenant=%s event=api_flow_skipped flow=%s why=\"%s\"", t->ct->id,
+			 name, msg);
 		flowdef_remove(t, d);
 		return true;
 	}
@@ -361,6 +362,9 @@ static bool drop_api_def(struct eng_tenant *t, const char *msg)
  * calendar that no longer validates is left out and logged. */
 int eng__flows_live(struct engine *e)
 {
+	uint64_t t0 = clock_mono_ms();
+	unsigned nflows = 0, rendered = e->flows ? e->flows->start_rendered : 0;
+
 	for (size_t i = 0; i < e->ntenants; i++) {
 		struct eng_tenant *t = &e->tenants[i];
 		struct eng_flowgen *g = NULL;
@@ -371,11 +375,17 @@ int eng__flows_live(struct engine *e)
 		       drop_api_def(t, msg))
 			;
 		if (err) {
-			log_error("engine", "tenant=%s event=flow_error msg=\"%s\"", t->ct->id, msg);
+			log_error("engine", "tenant=%s event=flow_error msg=\"%s\"", t->ct->id,
+				  msg);
 			return err;
 		}
 		eng__gen_install_sync(t, g);
+		rendered += g->nrendered;
+		for (size_t k = 0; k < t->live->nflows; k++)
+			nflows += t->live->flows[k].published != 0;
 	}
+	log_info("engine", "event=flows_loaded flows=%u tts_rendered=%u ms=%llu", nflows, rendered,
+		 (unsigned long long)(clock_mono_ms() - t0 + (e->flows ? e->flows->start_ms : 0)));
 	return 0;
 }
 

@@ -124,6 +124,9 @@ void eng__live_reload(struct eng_tenant *t, const struct cfg_tenant *nt, unsigne
 char *eng__node_json(struct fy_node *n);
 /* The store's document of an API flow: {published, next, versions: [...]}. */
 json_t *eng__flowdef_doc(const struct eng_flowdef *d);
+/* Reads such a document into d (empty). 0, or EINVAL when it is not one or does not hold
+ * its published version (d may hold some versions then: the caller drops it). */
+int eng__flowdef_load_doc(struct eng_flowdef *d, const char *text);
 /* Editing the definitions (flows_api.c); pointers into the lists are valid until the
  * next add or remove. NULL / ENOMEM when out of memory. */
 struct eng_flowdef *eng__live_flowdef_add(struct eng_tenant *t, const char *name);

@@ -339,8 +339,8 @@ void eng__reload_apply(struct engine *e, struct cfg *nc)
 		apply_numbers(e, t, nt, &n);
 		apply_codes(&t->reasons, nt->reason_codes, nt->nreason_codes, &n);
 		apply_codes(&t->dispositions, nt->dispositions, nt->ndispositions, &n);
-		eng__live_reload(t, nt, &n.added, &n.changed, &n.removed);
 		t->ct = nt;
+		eng__live_reload(t, nt, &n.added, &n.changed, &n.removed);
 	}
 	/* The replaced file stays: calls and objects in progress point into it. */
 	eng__keep_file_cfg(e, e->cfg);

@@ -243,6 +243,9 @@ int ivr_flow_load(struct cy *c, const struct cfg_named_node *def, const struct i
 		l.errors++;
 	} else {
 		load_nodes(&l, nodes, p);
+		/* Without a node, `start` would name nothing a call could enter. */
+		if (!f->nnodes)
+			ivr__lerror(&l, nodes, p, "a flow needs at least one node");
 	}
 	if (start && f->nnodes) {
 		f->start = ivr__node_find(f, start);
