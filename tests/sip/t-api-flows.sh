@@ -13,7 +13,7 @@
 # Asserts: every SIPp call succeeded; the nodes in each interaction's timeline; the
 # API's answers checked against the OpenAPI document; roles, the other tenant (404), the
 # file's objects (409 owned_by_file), objects in use (409 in_use); the audit entries.
-# timeout: 150
+# timeout: 240
 # shellcheck source=tests/sip/lib.sh
 . "$(dirname "$0")/lib.sh"
 
