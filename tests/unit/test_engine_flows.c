@@ -153,10 +153,11 @@ static void test_a_yaml_flow_is_kept_as_compact_json_in_its_order(void **state)
 	struct cy *c = NULL;
 	char *s;
 
-	assert_int_equal(cy_load_string("t", "start: menu\nnodes:\n  menu: {type: menu, retries: "
-					     "2, timeout: 5s, options: {1: a}, x: true}\n  a: "
-					     "{type: hangup, prompt: \"Dzień dobry\"}\n",
-					 &c),
+	assert_int_equal(cy_load_string("t",
+					"start: menu\nnodes:\n  menu: {type: menu, retries: "
+					"2, timeout: 5s, options: {1: a}, x: true}\n  a: "
+					"{type: hangup, prompt: \"Dzień dobry\"}\n",
+					&c),
 			 0);
 	s = eng__node_json(cy_root(c));
 	assert_non_null(s);
@@ -184,8 +185,8 @@ int main(void)
 	log_setup((enum log_level)(LOG_LEVEL_ERROR + 1), 2);
 	failed = cmocka_run_group_tests_name("flow versions", pure, NULL, NULL);
 
-	failed += cmocka_run_group_tests_name("flow documents on sqlite", stored, group_sqlite,
-					      NULL);
+	failed +=
+	    cmocka_run_group_tests_name("flow documents on sqlite", stored, group_sqlite, NULL);
 	if (getenv("CENTRALA_TEST_PG"))
 		failed += cmocka_run_group_tests_name("flow documents on postgresql", stored,
 						      group_pg, NULL);
