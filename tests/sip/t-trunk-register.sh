@@ -7,6 +7,8 @@
 #    removing the trunk withdraws the binding (REGISTER with expires 0).
 # 2. The file gains trunk filereg with register: true: after SIGHUP it registers with
 #    registrar B; the file then loses it: after SIGHUP it unregisters.
+# 3. A registrar refuses the first REGISTER of trunk late (503): it is tried again 5 s
+#    later (the back-off's first step) and registers.
 # Asserts: each registrar's log (the REGISTER's Expires, "auth ok", "unregister") and
 # SIPp outcome, the server's log lines, the API's answers, no password in the log.
 # shellcheck source=tests/sip/lib.sh
@@ -14,6 +16,7 @@
 
 PORT_A=$(peer_port 30)
 PORT_B=$(peer_port 31)
+PORT_C=$(peer_port 32)
 config() { # $1: extra trunks: lines
 	write_config <<YAML
 tenants:
@@ -62,8 +65,13 @@ elif step == "change":
         "uri": f"sip:127.0.0.1:{sys.argv[3]}", "username": "centrala", "register": True,
         "register_expires": "3m"})
     assert st == 200 and b["register_expires"] == 180 and b["password_set"], (st, b)
-elif step == "delete":
-    st, b, _ = api.call("DELETE", "/api/v1/trunks/reg", ada)
+elif step == "late":
+    st, b, _ = api.call("POST", "/api/v1/trunks", ada, {
+        "id": "late", "uri": f"sip:127.0.0.1:{sys.argv[3]}", "username": "centrala",
+        "password": "reg-secret", "register": True})
+    assert st == 201 and b["registered"] is False, (st, b)
+elif step in ("delete", "delete-late"):
+    st, b, _ = api.call("DELETE", "/api/v1/trunks/" + ("reg" if step == "delete" else "late"), ada)
     assert st == 204, (st, b)
 PY
 }
@@ -113,5 +121,20 @@ signal_server HUP
 wait_log 'tenant=acme event=trunk_unregister trunk=filereg why=removed' 10
 wait_log 'tenant=acme event=trunk_unregistered trunk=filereg status=200' 10
 check_registrar registrar-b "$b_pid" 3600
+
+# 3. A registrar that refuses at first: SIPp C1 answers 503 and exits, C2 then takes the
+#    retry (a new Call-ID) as registrar A did.
+sipp_bg c1_pid registrar-c1 20 "$SCEN/trunk-registrar-down.xml" -p "$PORT_C" -m 1
+api late "$PORT_C" || fail "making trunk late failed"
+rc=0
+wait_rc "$c1_pid" || rc=$?
+expect_sipp_ok registrar-c1 "$rc"
+grep -q refused "$WORK/registrar-c1.log" || fail "registrar C1 did not refuse the first REGISTER"
+registrar c_pid registrar-c "$PORT_C" reg-secret 1
+wait_log 'tenant=acme event=trunk_register_failed trunk=late status=503 .*retry_in_ms=5000' 5
+wait_log 'tenant=acme event=trunk_registered trunk=late status=200' 10
+api delete-late || fail "removing trunk late failed"
+wait_log 'tenant=acme event=trunk_unregistered trunk=late status=200' 10
+check_registrar registrar-c "$c_pid" 3600
 expect_no_log 'reg-secret|file-secret'
 stop_server
