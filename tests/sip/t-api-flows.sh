@@ -85,6 +85,18 @@ wait_rc "$c2" || rc=$?
 expect_sipp_ok caller-2 "$rc"
 expect_log 'tenant=acme call=1 event=ivr_node flow=live node=one type=hangup'
 expect_log 'tenant=acme call=2 event=ivr_node flow=live node=two type=hangup'
+# Caller 1's flows were kept while it was in them, and freed when it left.
+gen=$(awk '/tenant=acme event=flows_live seq=/ { sub(/.*seq=/, ""); n = $1 }
+	/tenant=acme call=1 event=ivr_start/ { print n; exit }' "$SERVER_LOG")
+[ -n "$gen" ] || fail "no generation before caller 1"
+line_of() { grep -nE -- "$1" "$SERVER_LOG" | head -n 1 | cut -d: -f1; }
+freed=$(line_of "tenant=acme event=flows_generation_freed seq=$gen\$")
+ended=$(line_of 'tenant=acme call=1 event=ivr_end ')
+replaced=$(line_of "tenant=acme event=flows_live seq=$((gen + 1)) ")
+[ -n "$freed" ] && [ -n "$ended" ] && [ -n "$replaced" ] ||
+	fail "generation $gen: freed at line '$freed', caller 1 left at '$ended', replaced at '$replaced'"
+[ "$freed" -gt "$ended" ] && [ "$freed" -gt "$replaced" ] ||
+	fail "generation $gen was freed (line $freed) before caller 1 left it (line $ended)"
 
 # A draft is not what calls run; publishing version 1 again is.
 api draft
