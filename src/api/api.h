@@ -62,19 +62,22 @@ enum api_op {
 	API_OP_CALL_CONTROL,	 /* target: interaction id; args {action, ...} (see route.c) */
 	API_OP_AGENT_QUEUES,	 /* target: the agent; args {queue, member} or NULL to list */
 	API_OP_NUMBERS_LIST,	 /* the tenant's numbers, the file's and the API's */
-	API_OP_NUMBER_PUT,    /* obj: a struct cfg fragment (tenants[0].numbers[0]); args {body} */
-	API_OP_NUMBER_DELETE, /* target: the number */
-	API_OP_QUEUE_PUT,     /* obj: a struct cfg fragment (tenants[0].queues[0]); args {body} */
-	API_OP_QUEUE_DELETE,  /* target: the queue's id */
-	API_OP_USERS_LIST,    /* the tenant's users, the file's and the API's (no secrets) */
-	API_OP_USER_GET,      /* target: the username */
-	API_OP_USER_PUT,      /* obj: a struct cfg fragment (tenants[0].users[0]); args {body} */
-	API_OP_USER_DELETE,   /* target: the username */
-	API_OP_CODES_LIST,    /* args {kind: "reason_codes" | "dispositions"} */
-	API_OP_CODE_PUT,      /* target: the code; args {kind, body} */
-	API_OP_CODE_DELETE,   /* target: the code; args {kind} */
-	API_OP_METRICS,	      /* the Prometheus text of every tenant */
-	API_OP_RELOAD,	      /* not from the API: SIGHUP's checked file (obj, a struct cfg) */
+	API_OP_NUMBER_PUT,     /* obj: a struct cfg fragment (tenants[0].numbers[0]); args {body} */
+	API_OP_NUMBER_DELETE,  /* target: the number */
+	API_OP_QUEUE_PUT,      /* obj: a struct cfg fragment (tenants[0].queues[0]); args {body} */
+	API_OP_QUEUE_DELETE,   /* target: the queue's id */
+	API_OP_USERS_LIST,     /* the tenant's users, the file's and the API's (no secrets) */
+	API_OP_USER_GET,       /* target: the username */
+	API_OP_USER_PUT,       /* obj: a struct cfg fragment (tenants[0].users[0]); args {body} */
+	API_OP_USER_DELETE,    /* target: the username */
+	API_OP_CODES_LIST,     /* args {kind: "reason_codes" | "dispositions"} */
+	API_OP_CODE_PUT,       /* target: the code; args {kind, body} */
+	API_OP_CODE_DELETE,    /* target: the code; args {kind} */
+	API_OP_METRICS,	       /* the Prometheus text of every tenant */
+	API_OP_RELOAD,	       /* not from the API: SIGHUP's checked file (obj, a struct cfg) */
+	API_OP_CAMPAIGNS_LIST, /* the tenant's campaigns with live figures */
+	API_OP_CAMPAIGN_GET,   /* target: the campaign's id */
+	API_OP_CAMPAIGN_CONTROL, /* target: the campaign's id; args {action: start|pause|stop} */
 };
 
 /* One command, copied through the engine's message queue (it fits MQ_MSG_MAX). */

@@ -234,6 +234,37 @@ static void h_queue(struct api_conn *conn, struct api_session *s, const char *ta
 	api__engine(conn, s, API_OP_QUEUE_GET, target, NULL);
 }
 
+static void h_campaigns(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	api__engine(conn, s, API_OP_CAMPAIGNS_LIST, NULL, NULL);
+}
+
+static void h_campaign(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	api__engine(conn, s, API_OP_CAMPAIGN_GET, target, NULL);
+}
+
+static void campaign_control(struct api_conn *conn, struct api_session *s, const char *target,
+			     const char *action)
+{
+	api__engine(conn, s, API_OP_CAMPAIGN_CONTROL, target, json_pack("{s:s}", "action", action));
+}
+
+static void h_campaign_start(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	campaign_control(conn, s, target, "start");
+}
+
+static void h_campaign_pause(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	campaign_control(conn, s, target, "pause");
+}
+
+static void h_campaign_stop(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	campaign_control(conn, s, target, "stop");
+}
+
 static void h_calls(struct api_conn *conn, struct api_session *s, const char *target)
 {
 	api__engine(conn, s, API_OP_CALLS_LIST, NULL, NULL);
@@ -644,6 +675,11 @@ static const struct route routes[] = {
     {M_POST, "/api/v1/lists/*/leads", API_ROLE_ADMIN, api__h_list_leads_import},
     {M_GET, "/api/v1/lists/*/leads", SUP, api__h_list_leads_export},
     {M_POST, "/api/v1/dnc", SUP, api__h_dnc_import},
+    {M_GET, "/api/v1/campaigns", SUP, h_campaigns},
+    {M_GET, "/api/v1/campaigns/*", SUP, h_campaign},
+    {M_POST, "/api/v1/campaigns/*/start", SUP, h_campaign_start},
+    {M_POST, "/api/v1/campaigns/*/pause", SUP, h_campaign_pause},
+    {M_POST, "/api/v1/campaigns/*/stop", SUP, h_campaign_stop},
 };
 
 /* Matches path against pattern; writes the `*` segment to target. */

@@ -917,6 +917,11 @@ void eng__cti_command(struct engine *e, struct api_cmd *m)
 	case API_OP_CODE_DELETE:
 		codes(e, t, m);
 		break;
+	case API_OP_CAMPAIGNS_LIST:
+	case API_OP_CAMPAIGN_GET:
+	case API_OP_CAMPAIGN_CONTROL:
+		eng__camp_command(e, t, m);
+		break;
 	default:
 		api_reply_error(e->api, m->req, 501, "not_implemented", "unknown command");
 		break;
