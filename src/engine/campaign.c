@@ -221,8 +221,7 @@ static void refill(struct eng_campaign *cp)
 			load_list(cp, i);
 }
 
-static void take_lead(struct eng_campaign *cp, uint16_t list, const struct cw_lead *x,
-		      int64_t now)
+static void take_lead(struct eng_campaign *cp, uint16_t list, const struct cw_lead *x, int64_t now)
 {
 	uint64_t key = (uint64_t)list << 40 | (uint64_t)x->id;
 	struct eng_lead *l;
@@ -295,7 +294,8 @@ void eng__camp_loaded(struct eng_campaign *cp, struct cw_rep *r)
 		for (size_t i = 0; i < r->n; i++)
 			take_lead(cp, r->list_idx, &r->leads[i], now);
 		cp->exhausted[r->list_idx] = !r->more;
-		log_info("dialer", "tenant=%s campaign=%s event=leads_loaded list=%s leads=%zu open=%zu",
+		log_info("dialer",
+			 "tenant=%s campaign=%s event=leads_loaded list=%s leads=%zu open=%zu",
 			 cp->t->ct->id, cp->cfg->id, cp->cfg->lists[r->list_idx].id, r->n,
 			 dialer_leads_open(cp->leads));
 		cp->dirty = true;
@@ -324,8 +324,8 @@ void eng__camp_lead_write(struct eng_campaign *cp, struct eng_lead *l,
 	r->lead.attempts = (int)st->attempts;
 	r->lead.day_attempts = l->day_attempts;
 	r->lead.day = l->day;
-	r->lead.next_ms = st->state == DIALER_LEAD_DONE || st->next_ms == DIALER_NEVER ? 0
-										       : st->next_ms;
+	r->lead.next_ms =
+	    st->state == DIALER_LEAD_DONE || st->next_ms == DIALER_NEVER ? 0 : st->next_ms;
 	r->now_ms = clock_wall_ms();
 	eng__camp_worker_send(cp->d, r);
 }
@@ -406,8 +406,8 @@ static bool dial_one(struct eng_campaign *cp, int64_t now)
 		return true;
 	}
 	if (pk.kind == DIALER_PICK_DNC) {
-		log_info("dialer", "tenant=%s campaign=%s event=dnc_skipped lead=%lld", cp->t->ct->id,
-			 cp->cfg->id, (long long)l->id);
+		log_info("dialer", "tenant=%s campaign=%s event=dnc_skipped lead=%lld",
+			 cp->t->ct->id, cp->cfg->id, (long long)l->id);
 		if (!dialer_leads_status(cp->leads, pk.id, &st))
 			eng__camp_lead_write(cp, l, &st, "dnc", NULL);
 		eng__camp_lead_forget(cp, l);
@@ -628,10 +628,12 @@ int eng__campaigns_start(struct engine *e)
 				goto fail;
 			d->v[d->n++] = cp;
 			load_dnc(cp);
-			log_info("dialer", "tenant=%s campaign=%s event=campaign_started mode=%s "
-					   "state=%s lists=%zu",
+			log_info("dialer",
+				 "tenant=%s campaign=%s event=campaign_started mode=%s "
+				 "state=%s lists=%zu abandon_message=%s",
 				 e->tenants[i].ct->id, cp->cfg->id, dialer_mode_name(cp->cfg->mode),
-				 eng__camp_state_name(cp->state), cp->cfg->nlists);
+				 eng__camp_state_name(cp->state), cp->cfg->nlists,
+				 cp->abandon_path[0] ? cp->abandon_path : "-");
 		}
 	if ((d->tick = su_timer_create(su_root_task(e->root), TICK_MS)))
 		su_timer_set_for_ever(d->tick, tick, d);

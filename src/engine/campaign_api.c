@@ -21,8 +21,8 @@ static json_t *counts_json(const struct camp_counts *c)
 			 (json_int_t)c->dialed, "answered", (json_int_t)c->answered, "human",
 			 (json_int_t)c->person, "machine", (json_int_t)c->machine, "fax",
 			 (json_int_t)c->fax, "connected", (json_int_t)c->connected, "abandoned",
-			 (json_int_t)c->abandoned, "failed", (json_int_t)c->failed,
-			 "abandoned_pct", 100.0 * share(c->abandoned, c->person));
+			 (json_int_t)c->abandoned, "failed", (json_int_t)c->failed, "abandoned_pct",
+			 100.0 * share(c->abandoned, c->person));
 }
 
 json_t *eng__camp_json(struct eng_campaign *cp, bool detail)
@@ -51,7 +51,8 @@ json_t *eng__camp_json(struct eng_campaign *cp, bool detail)
 	json_object_set_new(j, "agents",
 			    json_pack("{s:I, s:I, s:I, s:I}", "free", (json_int_t)f.agents_free,
 				      "talking", (json_int_t)f.agents_talk, "wrap_up",
-				      (json_int_t)f.agents_wrap, "away", (json_int_t)f.agents_away));
+				      (json_int_t)f.agents_wrap, "away",
+				      (json_int_t)f.agents_away));
 	json_object_set_new(j, "dial_ratio", json_real(f.dial_ratio));
 	json_object_set_new(j, "at_risk", json_boolean(f.at_risk));
 	if (detail) {
@@ -62,11 +63,11 @@ json_t *eng__camp_json(struct eng_campaign *cp, bool detail)
 							"priority", (int)cfg->lists[i].priority,
 							"read_all", cp->exhausted[i]));
 		json_object_set_new(j, "lists", lists);
-		json_object_set_new(
-		    j, "estimates",
-		    json_pack("{s:f, s:f, s:f, s:f, s:f}", "answer_rate", f.est_answer, "ring_s",
-			      f.est_ring_s, "handle_s", f.est_handle_s, "wrap_s", f.est_wrap_s,
-			      "target_pct", 100.0 * f.target));
+		json_object_set_new(j, "estimates",
+				    json_pack("{s:f, s:f, s:f, s:f, s:f}", "answer_rate",
+					      f.est_answer, "ring_s", f.est_ring_s, "handle_s",
+					      f.est_handle_s, "wrap_s", f.est_wrap_s, "target_pct",
+					      100.0 * f.target));
 		json_object_set_new(j, "active_attempts", json_integer((json_int_t)cp->active));
 	}
 	return j;

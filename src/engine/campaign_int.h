@@ -34,7 +34,7 @@ struct eng_lead {
 	uint64_t key;
 	int64_t id;
 	uint16_t list;
-	uint16_t zone; /* index into the campaign's zones */
+	uint16_t zone;			  /* index into the campaign's zones */
 	char *phone, *name, *tz, *fields; /* owned; fields: a JSON object or NULL */
 	int32_t day;			  /* local day of day_attempts */
 	int day_attempts;
@@ -149,7 +149,7 @@ struct cw_rep {
 	int err;
 	struct cw_lead *leads;
 	size_t n;
-	bool more;    /* the list may have more leads after these */
+	bool more;     /* the list may have more leads after these */
 	char **phones; /* CW_DNC */
 	size_t nphones;
 };

@@ -175,8 +175,8 @@ static void test_agent_dispositions(void **state)
 	assert_int_equal(d, DIALER_DISPOSE_RETRY);
 	assert_int_equal(at, T0 + 7 * 24 * 60 * MIN);
 	/* A callback at the agent's time, or in an hour without one. */
-	assert_int_equal(
-	    eng__camp_disposition(&f->v[0], "later", T0, T0 + 30 * MIN, &d, &at, &dnc), 0);
+	assert_int_equal(eng__camp_disposition(&f->v[0], "later", T0, T0 + 30 * MIN, &d, &at, &dnc),
+			 0);
 	assert_int_equal(d, DIALER_DISPOSE_CALLBACK);
 	assert_int_equal(at, T0 + 30 * MIN);
 	assert_int_equal(eng__camp_disposition(&f->v[0], "later", T0, 0, &d, &at, &dnc), 0);
