@@ -110,7 +110,7 @@ static int32_t zone_offset(void *arg, uint16_t tz, int64_t epoch_ms)
 
 /* ---- leads in memory ---- */
 
-static struct eng_lead *lead_get(struct eng_campaign *cp, uint64_t key)
+struct eng_lead *eng__camp_lead_get(struct eng_campaign *cp, uint64_t key)
 {
 	if (!cp->lh_cap)
 		return NULL;
@@ -231,7 +231,7 @@ static void take_lead(struct eng_campaign *cp, uint16_t list, const struct cw_le
 
 	if (x->id > cp->after[list])
 		cp->after[list] = x->id;
-	if (lead_get(cp, key) || !(l = calloc(1, sizeof(*l))))
+	if (eng__camp_lead_get(cp, key) || !(l = calloc(1, sizeof(*l))))
 		return; /* in memory already (dialing now, or read twice) */
 	l->key = key;
 	l->id = x->id;
@@ -351,6 +351,22 @@ void eng__camp_attempt_write(struct eng_campaign *cp, const struct eng_attempt *
 	eng__camp_worker_send(cp->d, r);
 }
 
+void eng__camp_dnc_put(struct eng_campaign *cp, const char *phone)
+{
+	struct cw_req *r = calloc(1, sizeof(*r));
+
+	dialer_dnc_add(cp->leads, phone);
+	if (!r)
+		return;
+	r->kind = CW_DNC_PUT;
+	r->cp = cp;
+	r->now_ms = clock_wall_ms();
+	snprintf(r->tenant, sizeof(r->tenant), "%s", cp->t->ct->id);
+	snprintf(r->campaign, sizeof(r->campaign), "%s", cp->cfg->id);
+	snprintf(r->phone, sizeof(r->phone), "%s", phone);
+	eng__camp_worker_send(cp->d, r);
+}
+
 /* ---- pacing ---- */
 
 static bool member_of(struct eng_tenant *t, uint32_t agent, uint32_t q)
@@ -401,7 +417,7 @@ static bool dial_one(struct eng_campaign *cp, int64_t now)
 
 	if (dialer_leads_next(cp->leads, now, UINT32_MAX, &pk))
 		return false;
-	if (!(l = lead_get(cp, pk.id))) {
+	if (!(l = eng__camp_lead_get(cp, pk.id))) {
 		dialer_leads_remove(cp->leads, pk.id);
 		return true;
 	}
@@ -566,6 +582,7 @@ fail:
 
 static void campaign_free(struct eng_campaign *cp)
 {
+	eng__camp_previews_free(cp);
 	while (cp->attempts)
 		eng__camp_attempt_abort(cp->attempts);
 	leads_clear(cp);

@@ -108,6 +108,10 @@ void eng__camp_command(struct engine *e, struct eng_tenant *t, const struct api_
 		api_reply_error(e->api, m->req, 404, "not_found", "no such campaign");
 		return;
 	}
+	if (m->op == API_OP_CAMPAIGN_PREVIEW) {
+		eng__camp_preview(e, cp, m);
+		return;
+	}
 	if (m->op == API_OP_CAMPAIGN_CONTROL) {
 		action = json_string_value(json_object_get(m->args, "action"));
 		if (!action || eng__camp_control(cp, action)) {

@@ -92,6 +92,12 @@ static void unanswered(struct eng_attempt *a, enum dialer_result r)
 
 int eng__camp_dial(struct eng_campaign *cp, struct eng_lead *l, uint32_t attempt)
 {
+	return eng__camp_dial_for(cp, l, attempt, NULL);
+}
+
+int eng__camp_dial_for(struct eng_campaign *cp, struct eng_lead *l, uint32_t attempt,
+		       struct eng_user *u)
+{
 	struct engine *e = cp->d->e;
 	const struct dialer_campaign *cfg = cp->cfg;
 	struct dialer_lead_status st;
@@ -110,6 +116,7 @@ int eng__camp_dial(struct eng_campaign *cp, struct eng_lead *l, uint32_t attempt
 	a->c = c;
 	a->lead = l;
 	a->number = attempt;
+	a->agent = u;
 	a->st = ATT_RINGING;
 	a->started_ms = now;
 	a->next = cp->attempts;
@@ -228,6 +235,12 @@ static void to_agent(struct eng_attempt *a)
 	}
 	a->st = ATT_WAITING;
 	a->waiting_ms = clock_wall_ms();
+	if (a->agent) {
+		/* Preview: the agent who chose the lead, with no grace (it committed). */
+		if (eng__route_user(c, a->agent))
+			abandon(a);
+		return;
+	}
 	timer_start(a, grace_ms(cp));
 	if ((err = eng__queue_enter(c, cp->q, -1, NULL, 0))) {
 		log_warn("dialer", "tenant=%s campaign=%s call=%llu event=enqueue_failed err=%s",
@@ -383,7 +396,7 @@ void eng__camp_call_ended(struct call *c)
 		if (agent_disp)
 			eng__camp_disposition(cp->cfg, agent_disp, now, 0, &d, &at, &dnc);
 		if (dnc)
-			dialer_dnc_add(cp->leads, l->phone);
+			eng__camp_dnc_put(cp, l->phone);
 		dialer_leads_dispose(cp->leads, l->key, d, at, UINT32_MAX, &st);
 	}
 	if (!agent_disp)

@@ -52,6 +52,7 @@ struct eng_attempt {
 	enum att_state st;
 	int64_t started_ms, answered_ms, waiting_ms; /* wall clock */
 	su_timer_t *timer;			     /* ring timeout, then the grace */
+	struct eng_user *agent; /* preview: the agent who chose the lead, rung on answer */
 	bool timed_out, have_result, amd_message;
 	enum dialer_result result;
 	struct eng_attempt *next, *prev; /* the campaign's attempts */
@@ -89,6 +90,7 @@ struct eng_campaign {
 	size_t nagents;
 	struct eng_attempt *attempts;
 	size_t active;
+	struct eng_preview *previews; /* leads held for agents (campaign_preview.c) */
 	struct camp_counts total, today;
 	int64_t day_end_ms; /* the tenant's next midnight: today's figures restart */
 	char abandon_path[512], amd_path[512];
@@ -114,7 +116,7 @@ struct eng_dialer {
 
 /* ---- campaign_store.c ---- */
 
-enum cw_kind { CW_LOAD = 1, CW_DNC, CW_LEAD, CW_ATTEMPT, CW_STOP };
+enum cw_kind { CW_LOAD = 1, CW_DNC, CW_LEAD, CW_ATTEMPT, CW_DNC_PUT, CW_STOP };
 
 /* A request to the worker (heap-allocated; its pointer goes through the queue). */
 struct cw_req {
@@ -127,6 +129,8 @@ struct cw_req {
 	/* CW_LEAD */
 	struct store_lead lead;
 	char state[16], result[24], disposition[40], agent[64];
+	/* CW_DNC_PUT */
+	char phone[CRM_E164_SIZE];
 	/* CW_ATTEMPT */
 	struct store_attempt att;
 	char ix[CRM_ID_SIZE];
@@ -170,7 +174,10 @@ void eng__camp_lead_write(struct eng_campaign *cp, struct eng_lead *l,
 			  const char *disposition);
 void eng__camp_attempt_write(struct eng_campaign *cp, const struct eng_attempt *a,
 			     const char *result);
+/* Puts `phone` on the campaign's do-not-call list (in memory now, in the store after). */
+void eng__camp_dnc_put(struct eng_campaign *cp, const char *phone);
 void eng__camp_dirty(struct eng_campaign *cp);
+struct eng_lead *eng__camp_lead_get(struct eng_campaign *cp, uint64_t key);
 /* Forgets a closed lead (the store keeps it; the batch cursor is past it). */
 void eng__camp_lead_forget(struct eng_campaign *cp, struct eng_lead *l);
 struct eng_campaign *eng__camp_find(struct engine *e, struct eng_tenant *t, const char *id);
@@ -185,6 +192,9 @@ void eng__camp_count(struct eng_campaign *cp, size_t field);
 
 /* Places the call of a picked lead. 0 or errno (the attempt is then recorded). */
 int eng__camp_dial(struct eng_campaign *cp, struct eng_lead *l, uint32_t attempt);
+/* The same for a preview: the person who answers is put through to agent u. */
+int eng__camp_dial_for(struct eng_campaign *cp, struct eng_lead *l, uint32_t attempt,
+		       struct eng_user *u);
 void eng__camp_attempt_abort(struct eng_attempt *a);
 
 /* ---- campaign_result.c (pure) ---- */
@@ -202,6 +212,13 @@ const char *eng__camp_lead_state_name(enum dialer_lead_state s);
  * does not list the code (the result's own rule then applies). */
 int eng__camp_disposition(const struct dialer_campaign *cfg, const char *code, int64_t now_ms,
 			  int64_t callback_ms, enum dialer_dispose *d, int64_t *at_ms, bool *dnc);
+
+/* ---- campaign_preview.c ---- */
+
+struct eng_preview;
+/* API_OP_CAMPAIGN_PREVIEW for the calling agent: args {action: next | dial | skip}. */
+void eng__camp_preview(struct engine *e, struct eng_campaign *cp, const struct api_cmd *m);
+void eng__camp_previews_free(struct eng_campaign *cp);
 
 /* ---- campaign_api.c ---- */
 

@@ -133,6 +133,9 @@ static int do_write(struct store_db *db, struct cw_req *q)
 {
 	if (q->kind == CW_LEAD)
 		return store_db_lead_update(db, q->tenant, q->list, &q->lead, q->now_ms);
+	if (q->kind == CW_DNC_PUT)
+		return store_db_dnc_put(db, q->tenant, q->campaign, q->phone, "disposition",
+					q->now_ms);
 	return store_db_attempt_put(db, q->tenant, &q->att);
 }
 

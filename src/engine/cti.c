@@ -920,6 +920,7 @@ void eng__cti_command(struct engine *e, struct api_cmd *m)
 	case API_OP_CAMPAIGNS_LIST:
 	case API_OP_CAMPAIGN_GET:
 	case API_OP_CAMPAIGN_CONTROL:
+	case API_OP_CAMPAIGN_PREVIEW:
 		eng__camp_command(e, t, m);
 		break;
 	default:
