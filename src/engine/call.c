@@ -759,7 +759,7 @@ static void on_digit(struct call *c, char digit, unsigned leg, const char *via)
 {
 	log_info("engine", "tenant=%s call=%llu event=digit digit=%c leg=%u via=%s", c->t->ct->id,
 		 (unsigned long long)c->id, digit, leg, via);
-	if (leg != LEG_A)
+	if (leg != c->a_leg)
 		eng__timeline(c, "digit", "digit", (char[]){digit, 0});
 	else if (c->ivr)
 		eng__flow_digit(c, digit);
@@ -837,7 +837,11 @@ void eng__sip_event(void *arg, struct sip_leg *leg, const struct sip_event *ev)
 		on_media_dir(c, leg, ev);
 		return;
 	case SIP_EV_DTMF:
-		on_digit(c, ev->digit, leg == c->a ? LEG_A : LEG_FORK0, "info");
+		on_digit(c, ev->digit,
+			 leg == c->a		 ? c->a_leg
+			 : c->a_leg == LEG_FORK0 ? LEG_FORK0 + 1
+						 : LEG_FORK0,
+			 "info");
 		return;
 	case SIP_EV_REFER:
 		if (leg == c->b && c->a) {

@@ -294,8 +294,9 @@ void eng__camp_answered(struct call *c, struct sip_leg *leg)
 	eng__forks_cancel_user(c, NULL);
 	c->a = leg;
 	c->a_answered = true;
-	/* The lead is the call's customer from now on: its media events are the caller's. */
-	sip_leg_set_media_owner(leg, c->id << 4);
+	/* The lead is the call's customer from now on; its media session keeps the owner
+	 * it was placed with (the first fork's), which on_digit takes as the caller's. */
+	c->a_leg = 1;
 	a->answered_ms = clock_wall_ms();
 	CAMP_COUNT(a->cp, answered);
 	eng__timeline(c, "lead_answered", "number", c->to);

@@ -192,7 +192,10 @@ struct call {
 	json_t *timeline;
 	struct eng_attempt *att; /* a campaign's attempt (campaign_call.c), or NULL */
 	bool camp_abandoned;	 /* a person no agent took within the grace: abandoned */
-	struct call *hnext;	 /* hash chain */
+	uint8_t a_leg;	    /* the media leg index of c->a's events: 0, or 1 when a campaign's lead
+			       (placed as the first fork) became the caller; an agent's leg placed
+			       later reuses index 1 for RTP digits, which a bridged call only logs */
+	struct call *hnext; /* hash chain */
 };
 
 struct engine {
