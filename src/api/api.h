@@ -62,21 +62,39 @@ enum api_op {
 	API_OP_CALL_CONTROL,	 /* target: interaction id; args {action, ...} (see route.c) */
 	API_OP_AGENT_QUEUES,	 /* target: the agent; args {queue, member} or NULL to list */
 	API_OP_NUMBERS_LIST,	 /* the tenant's numbers, the file's and the API's */
-	API_OP_NUMBER_PUT,     /* obj: a struct cfg fragment (tenants[0].numbers[0]); args {body} */
-	API_OP_NUMBER_DELETE,  /* target: the number */
-	API_OP_QUEUE_PUT,      /* obj: a struct cfg fragment (tenants[0].queues[0]); args {body} */
-	API_OP_QUEUE_DELETE,   /* target: the queue's id */
-	API_OP_USERS_LIST,     /* the tenant's users, the file's and the API's (no secrets) */
-	API_OP_USER_GET,       /* target: the username */
-	API_OP_USER_PUT,       /* obj: a struct cfg fragment (tenants[0].users[0]); args {body} */
-	API_OP_USER_DELETE,    /* target: the username */
-	API_OP_CODES_LIST,     /* args {kind: "reason_codes" | "dispositions"} */
-	API_OP_CODE_PUT,       /* target: the code; args {kind, body} */
-	API_OP_CODE_DELETE,    /* target: the code; args {kind} */
-	API_OP_METRICS,	       /* the Prometheus text of every tenant */
-	API_OP_RELOAD,	       /* not from the API: SIGHUP's checked file (obj, a struct cfg) */
-	API_OP_CAMPAIGNS_LIST, /* the tenant's campaigns with live figures */
-	API_OP_CAMPAIGN_GET,   /* target: the campaign's id */
+	API_OP_NUMBER_PUT,    /* obj: a struct cfg fragment (tenants[0].numbers[0]); args {body} */
+	API_OP_NUMBER_DELETE, /* target: the number */
+	API_OP_QUEUE_PUT,     /* obj: a struct cfg fragment (tenants[0].queues[0]); args {body} */
+	API_OP_QUEUE_DELETE,  /* target: the queue's id */
+	API_OP_USERS_LIST,    /* the tenant's users, the file's and the API's (no secrets) */
+	API_OP_USER_GET,      /* target: the username */
+	API_OP_USER_PUT,      /* obj: a struct cfg fragment (tenants[0].users[0]); args {body} */
+	API_OP_USER_DELETE,   /* target: the username */
+	API_OP_CODES_LIST,    /* args {kind: "reason_codes" | "dispositions"} */
+	API_OP_CODE_PUT,      /* target: the code; args {kind, body} */
+	API_OP_CODE_DELETE,   /* target: the code; args {kind} */
+	API_OP_METRICS,	      /* the Prometheus text of every tenant */
+	API_OP_RELOAD,	      /* not from the API: SIGHUP's checked file (obj, a struct cfg) */
+	/* Trunks (engine/trunks_cmd.c): the file's and the API's, never a password. */
+	API_OP_TRUNKS_LIST,
+	API_OP_TRUNK_GET,    /* target: the trunk's id */
+	API_OP_TRUNK_PUT,    /* obj: a struct cfg fragment (tenants[0].trunks[0]); args {body} */
+	API_OP_TRUNK_DELETE, /* target: the trunk's id */
+	/* Flows and calendars (engine/flows_api.c); target: the flow's name or calendar's id. */
+	API_OP_FLOWS_LIST,
+	API_OP_FLOW_GET,
+	API_OP_FLOW_VERSIONS,
+	API_OP_FLOW_VERSION_GET, /* args {version} */
+	API_OP_FLOW_PUT,	 /* args {body (compact JSON), create, publish} */
+	API_OP_FLOW_DELETE,
+	API_OP_FLOW_PUBLISH, /* args {version} */
+	API_OP_CALENDARS_LIST,
+	API_OP_CALENDAR_GET,
+	API_OP_CALENDAR_PUT, /* args {body (compact JSON), create} */
+	API_OP_CALENDAR_DELETE,
+	API_OP_FLOWS_READY,	 /* not from the API: a generation of flows is rendered */
+	API_OP_CAMPAIGNS_LIST,	 /* the tenant's campaigns with live figures */
+	API_OP_CAMPAIGN_GET,	 /* target: the campaign's id */
 	API_OP_CAMPAIGN_CONTROL, /* target: the campaign's id; args {action: start|pause|stop} */
 	API_OP_CAMPAIGN_PREVIEW, /* target: the campaign's id; args {action: next|dial|skip} */
 };
@@ -145,6 +163,9 @@ void api_reply_text(struct api *a, uint64_t req, int status, const char *ctype, 
  * refuses; the engine's change then stays until restart, and the log says so). */
 void api_reply_persist(struct api *a, uint64_t req, int status, json_t *body, const char *kind,
 		       const char *key, const char *store_body);
+/* A reloaded file's webhooks: the file's added, changed or removed (an API webhook
+ * whose id the file now lists becomes the file's). Thread-safe; no I/O. */
+void api_webhooks_reload(struct api *a, const struct cfg *cfg);
 /* An error reply in the API's error shape ({error: {code, message}}). */
 void api_reply_error(struct api *a, uint64_t req, int status, const char *code,
 		     const char *message);

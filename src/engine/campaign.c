@@ -615,6 +615,7 @@ int eng__campaigns_start(struct engine *e)
 	d->e = e;
 	d->reg = -1;
 	e->dialer = d;
+	d->ntenants = e->ntenants;
 	if (!(d->parsed = calloc(e->ntenants, sizeof(*d->parsed))) ||
 	    !(d->nparsed = calloc(e->ntenants, sizeof(*d->nparsed)))) {
 		err = ENOMEM;
@@ -678,7 +679,7 @@ void eng__campaigns_stop(struct engine *e)
 	for (size_t i = 0; i < d->n; i++)
 		campaign_free(d->v[i]);
 	free(d->v);
-	for (size_t i = 0; d->parsed && i < e->ntenants; i++)
+	for (size_t i = 0; d->parsed && i < d->ntenants; i++)
 		dialer_campaigns_free(d->parsed[i], d->nparsed[i]);
 	free(d->parsed);
 	free(d->nparsed);

@@ -114,6 +114,7 @@ struct eng_dialer {
 	/* The campaigns parsed from each tenant's `campaigns:` (by tenant index). */
 	struct dialer_campaign **parsed;
 	size_t *nparsed;
+	size_t ntenants; /* of parsed: the tenants at start (a reload may add some) */
 };
 
 /* ---- campaign_store.c ---- */

@@ -16,6 +16,7 @@
 
 #include "core/log.h"
 #include "core/service.h"
+#include "engine/flows_live.h"
 
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t stop_signals; /* how many: a second one ends the drain */
@@ -356,6 +357,12 @@ static int engine_run(struct engine *e)
 	if ((err = eng__numbers_load_api(e)))
 		log_warn("engine", "event=api_objects_not_loaded object=numbers err=%s",
 			 strerror(err));
+	if ((err = eng__trunks_load_api(e)))
+		log_warn("engine", "event=api_objects_not_loaded object=trunks err=%s",
+			 strerror(err));
+	eng__trunks_start(e);
+	if ((err = eng__flows_live(e)))
+		goto fail_api;
 	if ((err = api_start(e)))
 		goto fail_api;
 	service_up(SERVICE_HTTP);
@@ -392,7 +399,10 @@ static int engine_run(struct engine *e)
 		su_root_step(e->root, 20);
 	eng__campaigns_stop(e);
 fail_api:
+	/* Render threads post to the command queue api_stop frees: joined first. */
+	eng__gens_stop(e);
 	api_stop(e);
+	eng__trunks_stop(e);
 	sip_destroy(e->sip);
 fail_sip:
 	eng__flows_stop(e);

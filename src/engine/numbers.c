@@ -51,7 +51,7 @@ static const char *target_problem(struct engine *e, struct eng_tenant *t,
 		return "no such queue in this tenant";
 	if (tg->kind == CFG_TARGET_USER && !strmap_get2(e->usernames, t->ct->id, tg->value))
 		return "no such user in this tenant";
-	if (tg->kind == CFG_TARGET_FLOW && !cfg_flow_find(t->ct, tg->value))
+	if (tg->kind == CFG_TARGET_FLOW && !eng__flow_exists(t, tg->value))
 		return "no such flow in this tenant";
 	return NULL;
 }
@@ -172,5 +172,17 @@ void eng__api_objs_free(struct engine *e)
 		e->api_objs = o->next;
 		cfg_free(o->cfg);
 		free(o);
+	}
+}
+
+void eng__numbers_retire(struct engine *e, struct eng_tenant *t)
+{
+	for (const struct eng_api_obj *o = e->api_objs; o; o = o->next) {
+		if (o->t != t)
+			continue;
+		if (strmap_get2(e->numbers, t->ct->id, o->number->number) == o->number)
+			strmap_put2(e->numbers, t->ct->id, o->number->number, NULL);
+		if (strmap_get2(e->numbers, "", o->number->number) == t)
+			strmap_put2(e->numbers, "", o->number->number, NULL);
 	}
 }
