@@ -92,7 +92,11 @@ enum api_op {
 	API_OP_CALENDAR_GET,
 	API_OP_CALENDAR_PUT, /* args {body (compact JSON), create} */
 	API_OP_CALENDAR_DELETE,
-	API_OP_FLOWS_READY, /* not from the API: a generation of flows is rendered */
+	API_OP_FLOWS_READY,	 /* not from the API: a generation of flows is rendered */
+	API_OP_CAMPAIGNS_LIST,	 /* the tenant's campaigns with live figures */
+	API_OP_CAMPAIGN_GET,	 /* target: the campaign's id */
+	API_OP_CAMPAIGN_CONTROL, /* target: the campaign's id; args {action: start|pause|stop} */
+	API_OP_CAMPAIGN_PREVIEW, /* target: the campaign's id; args {action: next|dial|skip} */
 };
 
 /* One command, copied through the engine's message queue (it fits MQ_MSG_MAX). */

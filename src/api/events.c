@@ -27,6 +27,7 @@ enum {
 	T_QUEUES = 2,
 	T_AGENTS = 4,
 	T_INTERACTIONS = 8,
+	T_CAMPAIGNS = 16,
 };
 
 static const struct {
@@ -38,6 +39,7 @@ static const struct {
     {"queues", T_QUEUES, API_ROLE_AGENT | API_ROLE_SUPERVISOR | API_ROLE_ADMIN},
     {"agents", T_AGENTS, API_ROLE_SUPERVISOR | API_ROLE_ADMIN},
     {"interactions", T_INTERACTIONS, API_ROLE_SUPERVISOR | API_ROLE_ADMIN | API_ROLE_QA},
+    {"campaigns", T_CAMPAIGNS, API_ROLE_SUPERVISOR | API_ROLE_ADMIN},
 };
 
 /* The broad topics an event type goes to (agent.me is by the event's agent). */
@@ -47,6 +49,8 @@ static uint32_t topics_of(const char *type)
 		return T_AGENTS;
 	if (!strcmp(type, "queue.stats") || !strcmp(type, "contact.queued"))
 		return T_QUEUES;
+	if (!strncmp(type, "campaign.", 9))
+		return T_CAMPAIGNS;
 	if (!strncmp(type, "contact.", 8))
 		return T_QUEUES | T_INTERACTIONS;
 	return T_INTERACTIONS; /* call.*, recording.* */

@@ -234,6 +234,58 @@ static void h_queue(struct api_conn *conn, struct api_session *s, const char *ta
 	api__engine(conn, s, API_OP_QUEUE_GET, target, NULL);
 }
 
+static void h_campaigns(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	api__engine(conn, s, API_OP_CAMPAIGNS_LIST, NULL, NULL);
+}
+
+static void h_campaign(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	api__engine(conn, s, API_OP_CAMPAIGN_GET, target, NULL);
+}
+
+static void campaign_control(struct api_conn *conn, struct api_session *s, const char *target,
+			     const char *action)
+{
+	api__engine(conn, s, API_OP_CAMPAIGN_CONTROL, target, json_pack("{s:s}", "action", action));
+}
+
+static void h_campaign_start(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	campaign_control(conn, s, target, "start");
+}
+
+static void h_campaign_pause(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	campaign_control(conn, s, target, "pause");
+}
+
+static void h_campaign_stop(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	campaign_control(conn, s, target, "stop");
+}
+
+static void preview(struct api_conn *conn, struct api_session *s, const char *target,
+		    const char *action)
+{
+	api__engine(conn, s, API_OP_CAMPAIGN_PREVIEW, target, json_pack("{s:s}", "action", action));
+}
+
+static void h_preview_next(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	preview(conn, s, target, "next");
+}
+
+static void h_preview_dial(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	preview(conn, s, target, "dial");
+}
+
+static void h_preview_skip(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	preview(conn, s, target, "skip");
+}
+
 static void h_calls(struct api_conn *conn, struct api_session *s, const char *target)
 {
 	api__engine(conn, s, API_OP_CALLS_LIST, NULL, NULL);
@@ -662,6 +714,14 @@ static const struct route routes[] = {
     {M_GET, "/api/v1/calendars/*", SUP, api__h_calendar_get},
     {M_PUT, "/api/v1/calendars/*", API_ROLE_ADMIN, api__h_calendar_put},
     {M_DELETE, "/api/v1/calendars/*", API_ROLE_ADMIN, api__h_calendar_delete},
+    {M_GET, "/api/v1/campaigns", SUP, h_campaigns},
+    {M_GET, "/api/v1/campaigns/*", SUP, h_campaign},
+    {M_POST, "/api/v1/campaigns/*/start", SUP, h_campaign_start},
+    {M_POST, "/api/v1/campaigns/*/pause", SUP, h_campaign_pause},
+    {M_POST, "/api/v1/campaigns/*/stop", SUP, h_campaign_stop},
+    {M_POST, "/api/v1/campaigns/*/preview", API_ROLE_AGENT | SUP, h_preview_next},
+    {M_POST, "/api/v1/campaigns/*/preview/dial", API_ROLE_AGENT | SUP, h_preview_dial},
+    {M_POST, "/api/v1/campaigns/*/preview/skip", API_ROLE_AGENT | SUP, h_preview_skip},
 };
 
 /* Matches path against pattern; writes the `*` segment to target. */

@@ -135,6 +135,8 @@ void eng__call_maybe_done(struct call *c)
 	}
 	if (!c->ended_ms)
 		c->ended_ms = clock_wall_ms();
+	if (c->att)
+		eng__camp_call_ended(c);
 	if (c->target_user && c->target_user->active_calls)
 		c->target_user->active_calls--;
 	if (c->state != CALL_FEATURE) {
@@ -301,7 +303,10 @@ size_t eng__ring_user(struct call *c, struct eng_user *u)
 	for (size_t i = 0; i < n && c->nforks < ENG_MAX_FORKS; i++) {
 		struct sip_dial d = {
 		    .uri = contacts[i],
-		    .from_user = c->from[0] ? c->from : "anonymous",
+		    /* A campaign's agent sees the lead's number, not the campaign's own. */
+		    .from_user = c->att	      ? c->to
+				 : c->from[0] ? c->from
+					      : "anonymous",
 		    .from_host = u->t->ct->domain,
 		    /* Click-to-dial: the phones that honour it answer by themselves. */
 		    .extra_headers = c->click ? ENG_AUTO_ANSWER_HEADERS : NULL,
@@ -357,7 +362,11 @@ int eng__dial_out(struct call *c, const char *number, const char *trunk, enum en
 		 strncmp(tk->uri, "sip:", 4) ? tk->uri : tk->uri + 4);
 	struct sip_dial d = {
 	    .uri = uri,
-	    .from_user = tk->caller_id ? tk->caller_id : (c->from[0] ? c->from : "anonymous"),
+	    /* A campaign's own caller ID goes before the trunk's. */
+	    .from_user = via == ENG_VIA_CAMPAIGN && c->from[0] ? c->from
+			 : tk->caller_id		       ? tk->caller_id
+			 : c->from[0]			       ? c->from
+							       : "anonymous",
 	    .from_host = c->t->ct->domain,
 	    .auth_user = tk->username,
 	    .auth_pass = tk->password,
@@ -659,6 +668,8 @@ void eng__bridge(struct call *c, struct sip_leg *b)
 	log_info("engine", "tenant=%s call=%llu event=bridged agent=%s recording=%s", c->t->ct->id,
 		 (unsigned long long)c->id, c->agent, err ? "" : seg);
 	eng__agents_external_on(c);
+	if (c->att)
+		eng__camp_connected(c);
 	eng__ev_contact(c, "contact.answered", NULL);
 	if (c->ivr)
 		eng__flow_transfer_result(c, true);
@@ -692,6 +703,10 @@ static void on_b_ended(struct call *c, struct sip_leg *l, const struct sip_event
 		c->best_fail = ev->status;
 	if (c->click) {
 		eng__click_failed(c, ev->status);
+		return;
+	}
+	if (c->att && !c->a) {
+		eng__camp_unanswered(c, ev->status);
 		return;
 	}
 	if (c->callback && !c->a && c->b) {
@@ -744,7 +759,7 @@ static void on_digit(struct call *c, char digit, unsigned leg, const char *via)
 {
 	log_info("engine", "tenant=%s call=%llu event=digit digit=%c leg=%u via=%s", c->t->ct->id,
 		 (unsigned long long)c->id, digit, leg, via);
-	if (leg != LEG_A)
+	if (leg != c->a_leg)
 		eng__timeline(c, "digit", "digit", (char[]){digit, 0});
 	else if (c->ivr)
 		eng__flow_digit(c, digit);
@@ -769,6 +784,10 @@ static void on_answered(struct call *c, struct sip_leg *leg)
 		return;
 	if (c->click) {
 		eng__click_answered(c, leg);
+		return;
+	}
+	if (c->att && !c->a) {
+		eng__camp_answered(c, leg);
 		return;
 	}
 	if (c->callback && !c->a && c->b) {
@@ -818,7 +837,11 @@ void eng__sip_event(void *arg, struct sip_leg *leg, const struct sip_event *ev)
 		on_media_dir(c, leg, ev);
 		return;
 	case SIP_EV_DTMF:
-		on_digit(c, ev->digit, leg == c->a ? LEG_A : LEG_FORK0, "info");
+		on_digit(c, ev->digit,
+			 leg == c->a		 ? c->a_leg
+			 : c->a_leg == LEG_FORK0 ? LEG_FORK0 + 1
+						 : LEG_FORK0,
+			 "info");
 		return;
 	case SIP_EV_REFER:
 		if (leg == c->b && c->a) {
@@ -887,6 +910,7 @@ void eng__media_event(struct engine *e, const struct media_event *ev)
 		return;
 	case MEDIA_EV_AMD:
 		/* Started on an answered outbound leg by the dialer, which acts on it. */
+		eng__camp_amd(c, &ev->amd);
 		log_info("engine", "tenant=%s call=%llu event=amd leg=%u result=%s reason=%s ms=%u",
 			 c->t->ct->id, (unsigned long long)c->id, (unsigned)(ev->owner & 15),
 			 media_amd_result_name(ev->amd.result),

@@ -213,6 +213,7 @@ static int api_ready(su_root_magic_t *magic, su_wait_t *w, su_wakeup_arg_t *arg)
 static void qstats_tick(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg)
 {
 	eng__queue_stats_tick((struct engine *)arg);
+	eng__camp_stats_tick((struct engine *)arg);
 }
 
 /* The HTTP API on its own thread; its commands reach this thread through api_cmds. */
@@ -365,6 +366,8 @@ static int engine_run(struct engine *e)
 	if ((err = api_start(e)))
 		goto fail_api;
 	service_up(SERVICE_HTTP);
+	if ((err = eng__campaigns_start(e)))
+		log_warn("engine", "event=campaigns_not_started err=%s", strerror(err));
 	log_info("engine", "event=started version=%s tenants=%zu", CENTRALA_VERSION,
 		 e->cfg->ntenants);
 	if ((e->stats_timer = su_timer_create(su_root_task(e->root), STATS_EVERY_MS)))
@@ -394,6 +397,7 @@ static int engine_run(struct engine *e)
 	eng__calls_hangup_all(e);
 	for (int i = 0; i < 50 && e->ncalls; i++)
 		su_root_step(e->root, 20);
+	eng__campaigns_stop(e);
 fail_api:
 	/* Render threads post to the command queue api_stop frees: joined first. */
 	eng__gens_stop(e);

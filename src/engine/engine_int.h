@@ -31,6 +31,8 @@ struct eng_ivr;	  /* flow.c: one call's IVR session */
 struct eng_flows; /* flow.c: the engine's TTS and data-dip workers */
 struct eng_live;  /* flows_live.h: a tenant's flows and calendars */
 struct eng_flowgen;
+struct eng_attempt; /* campaign_int.h: a campaign's call for a lead */
+struct eng_dialer;  /* campaign_int.h: the campaigns and their store worker */
 
 /* Calls per hour, counted in one-minute buckets (outbound.c). */
 struct eng_rate {
@@ -194,6 +196,11 @@ struct call {
 	int64_t created_ms, queued_ms, offered_ms, answered_ms, ended_ms;
 	const char *hangup_by;
 	json_t *timeline;
+	struct eng_attempt *att; /* a campaign's attempt (campaign_call.c), or NULL */
+	bool camp_abandoned;	 /* a person no agent took within the grace: abandoned */
+	uint8_t a_leg;	    /* the media leg index of c->a's events: 0, or 1 when a campaign's lead
+			       (placed as the first fork) became the caller; an agent's leg placed
+			       later reuses index 1 for RTP digits, which a bridged call only logs */
 	struct call *hnext; /* hash chain */
 };
 
@@ -237,6 +244,7 @@ struct engine {
 	struct store_retention *retention; /* the retention job, NULL without limits */
 	bool draining;			   /* stopping: new calls are refused (drain.c) */
 	struct eng_flowgen *rendering;	   /* flows being readied (flows_gen.c) */
+	struct eng_dialer *dialer;	   /* campaigns (campaign.c), NULL: none */
 };
 
 /* provision.c */
@@ -380,6 +388,26 @@ int eng__agent_feature(struct eng_user *u, const char *code);
  * parsed and checked against its queues, flows, trunks, calendars and dispositions;
  * errors recorded in cfg->cy. Returns how many were added. */
 size_t eng__campaigns_check(struct cfg *cfg);
+
+/* campaign*.c: the outbound dialer's campaigns (campaign_int.h) */
+/* At start, after the API: every campaign of the file, its leads read from the store. */
+int eng__campaigns_start(struct engine *e);
+/* At the stop, after the calls ended: the worker's writes finish, all is freed. */
+void eng__campaigns_stop(struct engine *e);
+/* Hooks from call.c for a call with c->att: the lead answered on leg `leg` (a fork);
+ * the lead's leg ended unanswered with `status`; AMD's event; an agent was bridged; the
+ * call ended (before its interaction is written). */
+void eng__camp_answered(struct call *c, struct sip_leg *leg);
+void eng__camp_unanswered(struct call *c, int status);
+void eng__camp_amd(struct call *c, const struct media_amd_event *ev);
+void eng__camp_connected(struct call *c);
+void eng__camp_call_ended(struct call *c);
+/* The lead of a campaign call for the screen pop (NULL when none). */
+json_t *eng__camp_lead_json(const struct call *c);
+/* Once a second: campaign.stats for the campaigns whose figures changed. */
+void eng__camp_stats_tick(struct engine *e);
+/* API_OP_CAMPAIGNS_LIST, API_OP_CAMPAIGN_GET, API_OP_CAMPAIGN_CONTROL. */
+void eng__camp_command(struct engine *e, struct eng_tenant *t, const struct api_cmd *m);
 
 /* flow.c: IVR flows driven by calls */
 int eng__flows_start(struct engine *e); /* loads flowsets, renders prompts, starts workers */

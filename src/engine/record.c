@@ -108,8 +108,8 @@ void eng__interaction_write(struct engine *e, struct call *c)
 	ix.offered_ms = c->offered_ms;
 	ix.answered_ms = c->answered_ms;
 	ix.ended_ms = c->ended_ms;
-	ix.abandoned =
-	    c->queued_ms && !c->answered_ms && c->hangup_by && !strcmp(c->hangup_by, "caller");
+	ix.abandoned = c->camp_abandoned || (c->queued_ms && !c->answered_ms && c->hangup_by &&
+					     !strcmp(c->hangup_by, "caller"));
 	ix.disposition = c->disposition[0] ? c->disposition : NULL;
 	ix.notes = c->notes;
 	ix.recording = c->recording[0] ? c->recording : NULL;

@@ -492,6 +492,7 @@ int store_db_leads_open(struct store_db *db, const char *tenant, const char *lis
 		    .day = (int)store__col_int(db, Q_LEADS_OPEN, 8),
 		    .next_ms = store__col_int(db, Q_LEADS_OPEN, 9),
 		    .callback_agent = store__col_text(db, Q_LEADS_OPEN, 10),
+		    .fields = store__col_text(db, Q_LEADS_OPEN, 11),
 		};
 		int rc = h(&l, arg);
 		if (rc) {

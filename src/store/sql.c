@@ -82,9 +82,10 @@ static const char *store__sql[Q_COUNT] = {
 		      "disposition, next_ms, fields FROM leads WHERE tenant = $1 AND list = $2 "
 		      "AND id > $3 ORDER BY id LIMIT 1000",
     /* The dialer's batches (ordered by id, keyset-paged) and its write-behind. */
-    [Q_LEADS_OPEN] = "SELECT id, phone, name, timezone, priority, state, attempts, day_attempts, "
-		     "day, next_ms, callback_agent FROM leads WHERE tenant = $1 AND list = $2 AND "
-		     "state <> 'done' AND id > $3 ORDER BY id LIMIT $4",
+    [Q_LEADS_OPEN] =
+	"SELECT id, phone, name, timezone, priority, state, attempts, day_attempts, "
+	"day, next_ms, callback_agent, fields FROM leads WHERE tenant = $1 AND list = $2 AND "
+	"state <> 'done' AND id > $3 ORDER BY id LIMIT $4",
     [Q_LEAD_UPDATE] = "UPDATE leads SET state = $4, attempts = $5, day_attempts = $6, day = $7, "
 		      "next_ms = $8, last_result = COALESCE($9, last_result), disposition = "
 		      "COALESCE($10, disposition), callback_agent = $11, updated_ms = $12 WHERE "

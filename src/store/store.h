@@ -498,6 +498,7 @@ struct store_lead {
 	int64_t next_ms;
 	const char *callback_agent;
 	const char *last_result, *disposition; /* written only when not NULL */
+	const char *fields; /* read: the extra columns as a JSON object (NULL: none) */
 };
 typedef int(store_lead_h)(const struct store_lead *l, void *arg);
 /* Calls h for up to `limit` leads of the list not done whose id is above after_id, in id

@@ -192,8 +192,10 @@ static int gather(const struct store_lead *l, void *arg)
 	char *out = arg;
 	size_t n = strlen(out);
 
-	snprintf(out + n, 512 - n, "%lld:%s:%s:%d:%s:%d;", (long long)l->id, l->phone,
-		 l->timezone ? l->timezone : "-", l->priority, l->state, l->attempts);
+	snprintf(out + n, 512 - n, "%lld:%s:%s:%d:%s:%d%s%s;", (long long)l->id, l->phone,
+		 l->timezone ? l->timezone : "-", l->priority, l->state, l->attempts,
+		 l->fields && strcmp(l->fields, "{}") ? ":" : "",
+		 l->fields && strcmp(l->fields, "{}") ? l->fields : "");
 	return 0;
 }
 
@@ -208,13 +210,14 @@ static void test_dialer_batches_and_write_behind(void **state)
 	char msgs[1024], got[512] = "";
 
 	assert_int_equal(import(b, "nov",
-				"phone,timezone,priority\n+48601234561,Europe/Warsaw,3\n"
-				"+48601234562,,\n+48601234563,,1\n",
+				"phone,timezone,priority,plan\n+48601234561,Europe/Warsaw,3,gold\n"
+				"+48601234562,,,\n+48601234563,,1,\n",
 				false, NULL, msgs, sizeof(msgs), &r),
 			 0);
 	assert_int_equal(store_db_leads_open(b->db, "acme", "nov", 0, 2, gather, got), 0);
-	assert_string_equal(got, "1:+48601234561:Europe/Warsaw:3:ready:0;2:+48601234562:-:0:"
-				 "ready:0;");
+	/* Extra columns come with the lead (the agent's screen pop shows them). */
+	assert_string_equal(got, "1:+48601234561:Europe/Warsaw:3:ready:0:{\"plan\":\"gold\"};"
+				 "2:+48601234562:-:0:ready:0;");
 	/* Lead 2 dialed: busy, then closed on its last attempt. */
 	assert_int_equal(store_db_attempt_put(b->db, "acme", &a), 0);
 	a.result = "busy";
@@ -229,8 +232,8 @@ static void test_dialer_batches_and_write_behind(void **state)
 	assert_int_equal(store_db_lead_update(b->db, "acme", "nov", &l, 2000), 0);
 	got[0] = '\0';
 	assert_int_equal(store_db_leads_open(b->db, "acme", "nov", 0, 10, gather, got), 0);
-	assert_string_equal(got, "1:+48601234561:Europe/Warsaw:3:ready:0;3:+48601234563:-:1:"
-				 "ready:0;");
+	assert_string_equal(got, "1:+48601234561:Europe/Warsaw:3:ready:0:{\"plan\":\"gold\"};"
+				 "3:+48601234563:-:1:ready:0;");
 	assert_non_null(strstr(export_list(b, "nov"), "\n2,+48601234562,,,0,done,1,busy,,0,"));
 	/* Another tenant's batch is empty. */
 	got[0] = '\0';

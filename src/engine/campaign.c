@@ -1,0 +1,688 @@
+/*
+ * Campaigns on the engine thread (DESIGN.md contract 8): every campaign of the file is
+ * made at start, running unless it says `paused: true`. Its leads come from the store in
+ * id batches through the dialer's worker (campaign_store.c), go into the dialer
+ * library's lead set (window in the lead's local time, do-not-call, attempts per lead
+ * and per day, retry delays) and its pacer decides, four times a second, how many calls
+ * to start from the campaign queue's agents: one per free agent (progressive), the
+ * pacer's ratio under the abandonment cap (predictive), `lines` (agentless) or none
+ * (preview: the agents dial). The calls themselves are campaign_call.c's.
+ */
+#include "engine/campaign_int.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/yaml.h"
+#include "engine/flow_int.h"
+#include "tts/tts.h"
+
+#define TICK_MS 250
+
+const char *eng__camp_state_name(enum camp_state s)
+{
+	return s == CAMP_RUNNING ? "running" : s == CAMP_PAUSED ? "paused" : "stopped";
+}
+
+void eng__camp_dirty(struct eng_campaign *cp)
+{
+	cp->dirty = true;
+}
+
+void eng__camp_count(struct eng_campaign *cp, size_t field)
+{
+	(*(uint64_t *)((char *)&cp->total + field))++;
+	(*(uint64_t *)((char *)&cp->today + field))++;
+	cp->dirty = true;
+}
+
+struct eng_campaign *eng__camp_find(struct engine *e, struct eng_tenant *t, const char *id)
+{
+	struct eng_dialer *d = e->dialer;
+
+	for (size_t i = 0; d && i < d->n; i++)
+		if (d->v[i]->t == t && !strcmp(d->v[i]->cfg->id, id))
+			return d->v[i];
+	return NULL;
+}
+
+/* ---- time zones ---- */
+
+static struct ivr_calendar *zone_open(const char *name)
+{
+	struct ivr_calendar *cal = NULL;
+	struct cy *cy = NULL;
+
+	/* A calendar without hours reads a zone's offsets (as midnight.c does). */
+	if (cy_load_string("timezone", "{}", &cy) || !cy_root(cy) ||
+	    ivr_calendar_load(cy, cy_root(cy), "timezone", NULL, name, &cal))
+		cal = NULL;
+	cy_free(cy);
+	return cal;
+}
+
+/* The index of zone `name`, added when new; the default zone when it cannot be read. */
+static uint16_t zone_index(struct eng_campaign *cp, const char *name)
+{
+	struct ivr_calendar *cal;
+
+	if (!name || !*name)
+		return cp->default_zone;
+	for (size_t i = 0; i < cp->nzones; i++)
+		if (!strcmp(cp->zone_names[i], name))
+			return (uint16_t)i;
+	if (cp->nzones >= UINT16_MAX || !(cal = zone_open(name)))
+		return cp->default_zone;
+	if (cp->nzones == cp->zones_cap) {
+		size_t cap = cp->zones_cap ? cp->zones_cap * 2 : 8;
+		char **n = realloc(cp->zone_names, cap * sizeof(*n));
+		struct ivr_calendar **z = n ? realloc(cp->zones, cap * sizeof(*z)) : NULL;
+		if (n)
+			cp->zone_names = n;
+		if (!z) {
+			ivr_calendar_free(cal);
+			return cp->default_zone;
+		}
+		cp->zones = z;
+		cp->zones_cap = cap;
+	}
+	if (!(cp->zone_names[cp->nzones] = strdup(name))) {
+		ivr_calendar_free(cal);
+		return cp->default_zone;
+	}
+	cp->zones[cp->nzones] = cal;
+	return (uint16_t)cp->nzones++;
+}
+
+static int32_t zone_offset(void *arg, uint16_t tz, int64_t epoch_ms)
+{
+	struct eng_campaign *cp = arg;
+
+	if (tz >= cp->nzones || !cp->zones[tz])
+		return 0;
+	return ivr_calendar_utc_offset(cp->zones[tz], epoch_ms);
+}
+
+/* ---- leads in memory ---- */
+
+struct eng_lead *eng__camp_lead_get(struct eng_campaign *cp, uint64_t key)
+{
+	if (!cp->lh_cap)
+		return NULL;
+	for (struct eng_lead *l = cp->lh[key & (cp->lh_cap - 1)]; l; l = l->hnext)
+		if (l->key == key)
+			return l;
+	return NULL;
+}
+
+static int lead_put(struct eng_campaign *cp, struct eng_lead *l)
+{
+	if (cp->nleads >= cp->lh_cap / 2) {
+		size_t cap = cp->lh_cap ? cp->lh_cap * 2 : 1024;
+		struct eng_lead **v = calloc(cap, sizeof(*v));
+		if (!v)
+			return ENOMEM;
+		for (size_t i = 0; i < cp->lh_cap; i++)
+			while (cp->lh[i]) {
+				struct eng_lead *x = cp->lh[i];
+				cp->lh[i] = x->hnext;
+				x->hnext = v[x->key & (cap - 1)];
+				v[x->key & (cap - 1)] = x;
+			}
+		free(cp->lh);
+		cp->lh = v;
+		cp->lh_cap = cap;
+	}
+	l->hnext = cp->lh[l->key & (cp->lh_cap - 1)];
+	cp->lh[l->key & (cp->lh_cap - 1)] = l;
+	cp->nleads++;
+	return 0;
+}
+
+static void lead_free(struct eng_lead *l)
+{
+	free(l->phone);
+	free(l->name);
+	free(l->tz);
+	free(l->fields);
+	free(l);
+}
+
+/* Forgets a closed lead (the store keeps it; the cursor is past it). */
+void eng__camp_lead_forget(struct eng_campaign *cp, struct eng_lead *l)
+{
+	struct eng_lead **p = &cp->lh[l->key & (cp->lh_cap - 1)];
+
+	for (; *p; p = &(*p)->hnext)
+		if (*p == l) {
+			*p = l->hnext;
+			cp->nleads--;
+			break;
+		}
+	dialer_leads_remove(cp->leads, l->key);
+	lead_free(l);
+}
+
+static void leads_clear(struct eng_campaign *cp)
+{
+	for (size_t i = 0; i < cp->lh_cap; i++)
+		while (cp->lh[i]) {
+			struct eng_lead *x = cp->lh[i];
+			cp->lh[i] = x->hnext;
+			lead_free(x);
+		}
+	free(cp->lh);
+	cp->lh = NULL;
+	cp->lh_cap = cp->nleads = 0;
+}
+
+static void load_list(struct eng_campaign *cp, uint16_t i)
+{
+	struct cw_req *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return;
+	r->kind = CW_LOAD;
+	r->cp = cp;
+	r->list_idx = i;
+	r->after = cp->after[i];
+	snprintf(r->tenant, sizeof(r->tenant), "%s", cp->t->ct->id);
+	snprintf(r->list, sizeof(r->list), "%s", cp->cfg->lists[i].id);
+	if (!eng__camp_worker_send(cp->d, r))
+		cp->loads_out++;
+}
+
+static void load_dnc(struct eng_campaign *cp)
+{
+	struct cw_req *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return;
+	r->kind = CW_DNC;
+	r->cp = cp;
+	snprintf(r->tenant, sizeof(r->tenant), "%s", cp->t->ct->id);
+	snprintf(r->campaign, sizeof(r->campaign), "%s", cp->cfg->id);
+	if (!eng__camp_worker_send(cp->d, r))
+		cp->loads_out++;
+}
+
+/* Asks for more leads when few are open in memory and a list may have more. */
+static void refill(struct eng_campaign *cp)
+{
+	if (cp->loads_out || dialer_leads_open(cp->leads) >= CAMP_LOW_WATER)
+		return;
+	for (uint16_t i = 0; i < cp->cfg->nlists; i++)
+		if (!cp->exhausted[i])
+			load_list(cp, i);
+}
+
+static void take_lead(struct eng_campaign *cp, uint16_t list, const struct cw_lead *x, int64_t now)
+{
+	uint64_t key = (uint64_t)list << 40 | (uint64_t)x->id;
+	struct eng_lead *l;
+	struct dialer_lead dl;
+	const char *zone;
+	int err;
+
+	if (x->id > cp->after[list])
+		cp->after[list] = x->id;
+	if (eng__camp_lead_get(cp, key) || !(l = calloc(1, sizeof(*l))))
+		return; /* in memory already (dialing now, or read twice) */
+	l->key = key;
+	l->id = x->id;
+	l->list = list;
+	l->phone = strdup(x->phone);
+	l->name = x->name ? strdup(x->name) : NULL;
+	l->tz = x->tz ? strdup(x->tz) : NULL;
+	l->fields = x->fields ? strdup(x->fields) : NULL;
+	l->day = x->day;
+	l->day_attempts = x->day_attempts;
+	if (!l->phone) {
+		lead_free(l);
+		return;
+	}
+	/* The lead's own zone, else its number's country's, else the campaign's. */
+	zone = x->tz ? x->tz : dialer_zone_of_number(x->phone);
+	memset(&dl, 0, sizeof(dl));
+	dl.id = key;
+	dl.phone = x->phone;
+	dl.priority = cp->cfg->lists[list].priority + x->priority;
+	dl.tz = l->zone = zone_index(cp, zone);
+	dl.attempts = (uint32_t)x->attempts;
+	dl.day_attempts = (uint32_t)x->day_attempts;
+	dl.day = x->day;
+	/* A lead left "dialing" or "waiting" by a stop is ready again. */
+	dl.next_ms = !strcmp(x->state, "ready") && x->next_ms > 0 ? x->next_ms : 0;
+	dl.agent = UINT32_MAX;
+	if ((err = lead_put(cp, l)) || (err = dialer_leads_add(cp->leads, &dl))) {
+		if (!err || err == EEXIST) {
+			struct eng_lead **p = &cp->lh[key & (cp->lh_cap - 1)];
+			for (; *p; p = &(*p)->hnext)
+				if (*p == l) {
+					*p = l->hnext;
+					cp->nleads--;
+					break;
+				}
+		}
+		lead_free(l);
+		return;
+	}
+	(void)now;
+}
+
+void eng__camp_loaded(struct eng_campaign *cp, struct cw_rep *r)
+{
+	int64_t now = clock_wall_ms();
+
+	if (cp->loads_out)
+		cp->loads_out--;
+	if (r->err) {
+		log_warn("dialer", "tenant=%s campaign=%s event=load_failed err=%s", cp->t->ct->id,
+			 cp->cfg->id, strerror(r->err));
+	} else if (r->kind == CW_DNC) {
+		for (size_t i = 0; i < r->nphones; i++)
+			dialer_dnc_add(cp->leads, r->phones[i]);
+		cp->dnc_loaded = true;
+		log_info("dialer", "tenant=%s campaign=%s event=dnc_loaded numbers=%zu",
+			 cp->t->ct->id, cp->cfg->id, r->nphones);
+	} else if (r->list_idx < cp->cfg->nlists) {
+		for (size_t i = 0; i < r->n; i++)
+			take_lead(cp, r->list_idx, &r->leads[i], now);
+		cp->exhausted[r->list_idx] = !r->more;
+		log_info("dialer",
+			 "tenant=%s campaign=%s event=leads_loaded list=%s leads=%zu open=%zu",
+			 cp->t->ct->id, cp->cfg->id, cp->cfg->lists[r->list_idx].id, r->n,
+			 dialer_leads_open(cp->leads));
+		cp->dirty = true;
+	}
+	eng__camp_rep_free(r);
+}
+
+/* ---- writes ---- */
+
+void eng__camp_lead_write(struct eng_campaign *cp, struct eng_lead *l,
+			  const struct dialer_lead_status *st, const char *result,
+			  const char *disposition)
+{
+	struct cw_req *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return;
+	r->kind = CW_LEAD;
+	r->cp = cp;
+	snprintf(r->tenant, sizeof(r->tenant), "%s", cp->t->ct->id);
+	snprintf(r->list, sizeof(r->list), "%s", cp->cfg->lists[l->list].id);
+	snprintf(r->state, sizeof(r->state), "%s", eng__camp_lead_state_name(st->state));
+	snprintf(r->result, sizeof(r->result), "%s", result ? result : "");
+	snprintf(r->disposition, sizeof(r->disposition), "%s", disposition ? disposition : "");
+	r->lead.id = l->id;
+	r->lead.attempts = (int)st->attempts;
+	r->lead.day_attempts = l->day_attempts;
+	r->lead.day = l->day;
+	r->lead.next_ms =
+	    st->state == DIALER_LEAD_DONE || st->next_ms == DIALER_NEVER ? 0 : st->next_ms;
+	r->now_ms = clock_wall_ms();
+	eng__camp_worker_send(cp->d, r);
+}
+
+void eng__camp_attempt_write(struct eng_campaign *cp, const struct eng_attempt *a,
+			     const char *result)
+{
+	struct cw_req *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return;
+	r->kind = CW_ATTEMPT;
+	r->cp = cp;
+	snprintf(r->tenant, sizeof(r->tenant), "%s", cp->t->ct->id);
+	snprintf(r->campaign, sizeof(r->campaign), "%s", cp->cfg->id);
+	snprintf(r->list, sizeof(r->list), "%s", cp->cfg->lists[a->lead->list].id);
+	snprintf(r->result, sizeof(r->result), "%s", result ? result : "");
+	if (a->c)
+		snprintf(r->ix, sizeof(r->ix), "%s", a->c->ix_id);
+	r->att.lead = a->lead->id;
+	r->att.attempt = (int)a->number;
+	r->att.started_ms = a->started_ms;
+	eng__camp_worker_send(cp->d, r);
+}
+
+void eng__camp_dnc_put(struct eng_campaign *cp, const char *phone)
+{
+	struct cw_req *r = calloc(1, sizeof(*r));
+
+	dialer_dnc_add(cp->leads, phone);
+	if (!r)
+		return;
+	r->kind = CW_DNC_PUT;
+	r->cp = cp;
+	r->now_ms = clock_wall_ms();
+	snprintf(r->tenant, sizeof(r->tenant), "%s", cp->t->ct->id);
+	snprintf(r->campaign, sizeof(r->campaign), "%s", cp->cfg->id);
+	snprintf(r->phone, sizeof(r->phone), "%s", phone);
+	eng__camp_worker_send(cp->d, r);
+}
+
+/* ---- pacing ---- */
+
+static bool member_of(struct eng_tenant *t, uint32_t agent, uint32_t q)
+{
+	uint32_t qs[64];
+	size_t n = acd_agent_queues(t->acd, agent, qs, 64);
+
+	for (size_t i = 0; i < n && i < 64; i++)
+		if (qs[i] == q)
+			return true;
+	return false;
+}
+
+/* The pacer hears what each of the queue's agents is doing (only changes). */
+static void agents_update(struct eng_campaign *cp, int64_t now)
+{
+	struct eng_tenant *t = cp->t;
+
+	for (size_t i = 0; i < cp->nagents && i < t->nusers; i++) {
+		struct eng_user *u = t->users[i];
+		struct acd_agent_info ai;
+		enum dialer_agent_state st = DIALER_AGENT_AWAY;
+
+		if (cp->q && !u->removed && u->agent != ACD_NONE &&
+		    !acd_agent_info(t->acd, u->agent, &ai) && member_of(t, u->agent, cp->q->id)) {
+			if (ai.state == ACD_STATE_READY && ai.offer == ACD_NONE)
+				st = DIALER_AGENT_FREE;
+			else if (ai.state == ACD_STATE_READY || ai.state == ACD_STATE_RESERVED ||
+				 ai.state == ACD_STATE_BUSY)
+				st = DIALER_AGENT_TALK;
+			else if (ai.state == ACD_STATE_WRAP_UP)
+				st = DIALER_AGENT_WRAP;
+		}
+		if (cp->agent_state[i] != st) {
+			cp->agent_state[i] = (uint8_t)st;
+			dialer_pacer_agent(cp->pacer, (uint32_t)i, st, (uint64_t)now);
+			cp->dirty = true;
+		}
+	}
+}
+
+/* One lead picked to dial, or closed for being on a do-not-call list. */
+static bool dial_one(struct eng_campaign *cp, int64_t now)
+{
+	struct dialer_pick pk;
+	struct dialer_lead_status st;
+	struct eng_lead *l;
+
+	if (dialer_leads_next(cp->leads, now, UINT32_MAX, &pk))
+		return false;
+	if (!(l = eng__camp_lead_get(cp, pk.id))) {
+		dialer_leads_remove(cp->leads, pk.id);
+		return true;
+	}
+	if (pk.kind == DIALER_PICK_DNC) {
+		log_info("dialer", "tenant=%s campaign=%s event=dnc_skipped lead=%lld",
+			 cp->t->ct->id, cp->cfg->id, (long long)l->id);
+		if (!dialer_leads_status(cp->leads, pk.id, &st))
+			eng__camp_lead_write(cp, l, &st, "dnc", NULL);
+		eng__camp_lead_forget(cp, l);
+		return true;
+	}
+	{
+		/* Attempts per local day, as the library counts them, for the store. */
+		int32_t day, minute;
+		dialer_local(now, zone_offset(cp, l->zone, now), &day, &minute);
+		if (day != l->day) {
+			l->day = day;
+			l->day_attempts = 0;
+		}
+		l->day_attempts++;
+	}
+	eng__camp_dial(cp, l, pk.attempt);
+	return true;
+}
+
+static void campaign_tick(struct eng_campaign *cp, int64_t now)
+{
+	uint32_t want;
+
+	if (now >= cp->day_end_ms) {
+		memset(&cp->today, 0, sizeof(cp->today));
+		cp->day_end_ms = eng__tenant_next_midnight(cp->t, now);
+		cp->dirty = true;
+	}
+	agents_update(cp, now);
+	refill(cp);
+	if (cp->state != CAMP_RUNNING || !cp->dnc_loaded || cp->d->e->draining)
+		return;
+	want = dialer_pacer_want(cp->pacer, (uint64_t)now);
+	while (want-- && dial_one(cp, now))
+		;
+}
+
+static void tick(su_root_magic_t *magic, su_timer_t *tm, su_timer_arg_t *arg)
+{
+	struct eng_dialer *d = (struct eng_dialer *)arg;
+	int64_t now = clock_wall_ms();
+
+	(void)magic;
+	(void)tm;
+	for (size_t i = 0; i < d->n; i++)
+		campaign_tick(d->v[i], now);
+}
+
+/* ---- start and stop ---- */
+
+/* A message to play: a prompt file (".wav") as it is, a text rendered once now. */
+static void message_path(struct engine *e, const struct dialer_campaign *cfg, const char *msg,
+			 const char *lang, char *out, size_t size)
+{
+	struct tts_params tp = {.text = msg, .lang = lang};
+	size_t n = msg ? strlen(msg) : 0;
+
+	out[0] = '\0';
+	if (!n)
+		return;
+	if (n > 4 && !strcmp(msg + n - 4, ".wav")) {
+		snprintf(out, size, "%s", msg);
+		return;
+	}
+	if (!e->flows || !e->flows->tts || tts_render_sync(e->flows->tts, &tp, out, size)) {
+		out[0] = '\0';
+		log_warn("dialer", "campaign=%s event=tts_failed", cfg->id);
+	}
+}
+
+static void leads_reset(struct eng_campaign *cp)
+{
+	leads_clear(cp);
+	dialer_leads_free(cp->leads);
+	cp->leads = NULL;
+	dialer_leads_new(&cp->rules, &cp->leads);
+	for (size_t i = 0; i < cp->cfg->nlists; i++) {
+		cp->after[i] = 0;
+		cp->exhausted[i] = false;
+	}
+	cp->dnc_loaded = false;
+	if (cp->leads)
+		load_dnc(cp);
+}
+
+int eng__camp_control(struct eng_campaign *cp, const char *action)
+{
+	enum camp_state from = cp->state;
+
+	if (!strcmp(action, "start")) {
+		/* A stopped campaign reads its lists again (leads added meanwhile). */
+		if (from == CAMP_STOPPED && !cp->active && !cp->loads_out)
+			leads_reset(cp);
+		cp->state = CAMP_RUNNING;
+	} else if (!strcmp(action, "pause")) {
+		cp->state = CAMP_PAUSED;
+	} else if (!strcmp(action, "stop")) {
+		cp->state = CAMP_STOPPED;
+	} else {
+		return EINVAL;
+	}
+	log_info("dialer", "tenant=%s campaign=%s event=%s from=%s", cp->t->ct->id, cp->cfg->id,
+		 action, eng__camp_state_name(from));
+	cp->dirty = true;
+	return 0;
+}
+
+static int campaign_new(struct eng_dialer *d, struct eng_tenant *t,
+			const struct dialer_campaign *cfg, struct eng_campaign **out)
+{
+	struct eng_campaign *cp = calloc(1, sizeof(*cp));
+	int64_t now = clock_wall_ms();
+	const char *lang = cfg->language ? cfg->language : t->ct->language;
+	int err = ENOMEM;
+
+	if (!cp)
+		return ENOMEM;
+	cp->d = d;
+	cp->t = t;
+	cp->cfg = cfg;
+	cp->state = cfg->paused ? CAMP_PAUSED : CAMP_RUNNING;
+	cp->q = cfg->queue ? eng__queue(d->e, t, cfg->queue) : NULL;
+	cp->rules = cfg->rules;
+	cp->rules.utc_offset = zone_offset;
+	cp->rules.arg = cp;
+	cp->rules.holidays = NULL;
+	cp->rules.nholidays = 0;
+	cp->nagents = t->nusers;
+	cp->day_end_ms = eng__tenant_next_midnight(t, now);
+	/* Zone 0: the campaign's, else the tenant's, else UTC. */
+	cp->default_zone = 0;
+	zone_index(cp, cfg->timezone ? cfg->timezone : t->ct->timezone ? t->ct->timezone : "UTC");
+	if (!cp->nzones)
+		zone_index(cp, "UTC");
+	if (!(cp->after = calloc(cfg->nlists + 1, sizeof(*cp->after))) ||
+	    !(cp->exhausted = calloc(cfg->nlists + 1, sizeof(*cp->exhausted))) ||
+	    !(cp->agent_state = calloc(cp->nagents + 1, 1)))
+		goto fail;
+	if ((err = dialer_pacer_new(&cfg->pacer, (uint32_t)(cp->nagents ? cp->nagents : 1),
+				    (uint64_t)now, &cp->pacer)) ||
+	    (err = dialer_leads_new(&cp->rules, &cp->leads)))
+		goto fail;
+	message_path(d->e, cfg, cfg->abandon_message, lang, cp->abandon_path,
+		     sizeof(cp->abandon_path));
+	message_path(d->e, cfg, cfg->amd_message, lang, cp->amd_path, sizeof(cp->amd_path));
+	*out = cp;
+	return 0;
+fail:
+	dialer_pacer_free(cp->pacer);
+	free(cp->after);
+	free(cp->exhausted);
+	free(cp->agent_state);
+	free(cp);
+	return err;
+}
+
+static void campaign_free(struct eng_campaign *cp)
+{
+	eng__camp_previews_free(cp);
+	while (cp->attempts)
+		eng__camp_attempt_abort(cp->attempts);
+	leads_clear(cp);
+	dialer_leads_free(cp->leads);
+	dialer_pacer_free(cp->pacer);
+	for (size_t i = 0; i < cp->nzones; i++) {
+		free(cp->zone_names[i]);
+		ivr_calendar_free(cp->zones[i]);
+	}
+	free(cp->zone_names);
+	free(cp->zones);
+	free(cp->after);
+	free(cp->exhausted);
+	free(cp->agent_state);
+	free(cp);
+}
+
+int eng__campaigns_start(struct engine *e)
+{
+	struct eng_dialer *d;
+	size_t total = 0;
+	int err;
+
+	for (size_t i = 0; i < e->ntenants; i++)
+		total += e->tenants[i].ct->campaigns ? 1 : 0;
+	if (!total)
+		return 0;
+	if (!(d = calloc(1, sizeof(*d))))
+		return ENOMEM;
+	d->e = e;
+	d->reg = -1;
+	e->dialer = d;
+	d->ntenants = e->ntenants;
+	if (!(d->parsed = calloc(e->ntenants, sizeof(*d->parsed))) ||
+	    !(d->nparsed = calloc(e->ntenants, sizeof(*d->nparsed)))) {
+		err = ENOMEM;
+		goto fail;
+	}
+	for (size_t i = 0; i < e->ntenants; i++) {
+		struct eng_tenant *t = &e->tenants[i];
+		char path[64];
+		if (!t->ct->campaigns)
+			continue;
+		snprintf(path, sizeof(path), "tenants[%zu].campaigns", i);
+		/* Checked already (eng__campaigns_check): this parse only builds them. */
+		if ((err = dialer_campaigns_parse(e->cfg->cy, t->ct->campaigns, path, NULL, NULL,
+						  &d->parsed[i], &d->nparsed[i])))
+			goto fail;
+		total += d->nparsed[i];
+	}
+	if (!(d->v = calloc(total, sizeof(*d->v)))) {
+		err = ENOMEM;
+		goto fail;
+	}
+	if ((err = eng__camp_worker_start(d)))
+		goto fail;
+	for (size_t i = 0; i < e->ntenants; i++)
+		for (size_t j = 0; j < d->nparsed[i]; j++) {
+			struct eng_campaign *cp;
+			if ((err = campaign_new(d, &e->tenants[i], &d->parsed[i][j], &cp)))
+				goto fail;
+			d->v[d->n++] = cp;
+			load_dnc(cp);
+			log_info("dialer",
+				 "tenant=%s campaign=%s event=campaign_started mode=%s "
+				 "state=%s lists=%zu abandon_message=%s",
+				 e->tenants[i].ct->id, cp->cfg->id, dialer_mode_name(cp->cfg->mode),
+				 eng__camp_state_name(cp->state), cp->cfg->nlists,
+				 cp->abandon_path[0] ? cp->abandon_path : "-");
+		}
+	if ((d->tick = su_timer_create(su_root_task(e->root), TICK_MS)))
+		su_timer_set_for_ever(d->tick, tick, d);
+	return 0;
+fail:
+	log_error("dialer", "event=campaigns_failed err=%s", strerror(err));
+	eng__campaigns_stop(e);
+	return err;
+}
+
+void eng__campaigns_stop(struct engine *e)
+{
+	struct eng_dialer *d = e->dialer;
+
+	if (!d)
+		return;
+	if (d->tick)
+		su_timer_destroy(d->tick);
+	d->tick = NULL;
+	/* Attempts still up lose their campaign (calls ended already wrote theirs). */
+	for (size_t i = 0; i < d->n; i++)
+		while (d->v[i]->attempts)
+			eng__camp_attempt_abort(d->v[i]->attempts);
+	eng__camp_worker_stop(d);
+	for (size_t i = 0; i < d->n; i++)
+		campaign_free(d->v[i]);
+	free(d->v);
+	for (size_t i = 0; d->parsed && i < d->ntenants; i++)
+		dialer_campaigns_free(d->parsed[i], d->nparsed[i]);
+	free(d->parsed);
+	free(d->nparsed);
+	free(d);
+	e->dialer = NULL;
+}
