@@ -264,13 +264,14 @@ json_t *eng__call_json(const struct call *c)
 
 	static const char *const kinds[] = {NULL, "monitor", "conference", "consult"};
 
-	return json_pack(
-	    "{s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:b, s:b, s:s?}", "interaction",
-	    c->ix_id, "state", call_state_name(c->state), "from", c->from, "to", c->to, "number",
-	    c->number[0] ? c->number : NULL, "queue", c->queue[0] ? c->queue : NULL, "agent",
-	    eng__call_agent(c), "created", iso(c->created_ms, a1, sizeof(a1)), "answered",
-	    iso(c->answered_ms, a2, sizeof(a2)), "held", c->held_since != 0, "recording_paused",
-	    c->rec_paused, "third_party", c->xleg ? kinds[c->xkind] : NULL);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:b, s:b, s:b, s:s?}",
+			 "interaction", c->ix_id, "state", call_state_name(c->state), "from",
+			 c->from, "to", c->to, "number", c->number[0] ? c->number : NULL, "queue",
+			 c->queue[0] ? c->queue : NULL, "agent", eng__call_agent(c), "created",
+			 iso(c->created_ms, a1, sizeof(a1)), "answered",
+			 iso(c->answered_ms, a2, sizeof(a2)), "held", c->held_since != 0, "muted",
+			 c->muted, "recording_paused", c->rec_paused, "third_party",
+			 c->xleg ? kinds[c->xkind] : NULL);
 }
 
 static void calls_list(struct engine *e, struct eng_tenant *t, const struct api_cmd *m)
@@ -427,7 +428,7 @@ static void transfer(struct engine *e, struct eng_tenant *t, const struct api_cm
 	api_reply(e->api, m->req, 200, eng__call_json(c));
 }
 
-/* POST /api/v1/calls/{id}/{action}: hold, resume, recording/pause, recording/resume,
+/* POST /api/v1/calls/{id}/{action}: hold, resume, mute, unmute, recording/pause, recording/resume,
  * dtmf, conference, consult, consult/complete, consult/cancel, monitor. */
 static void control(struct engine *e, struct eng_tenant *t, const struct api_cmd *m)
 {
@@ -456,6 +457,8 @@ static void control(struct engine *e, struct eng_tenant *t, const struct api_cmd
 		;
 	if (!strcmp(action, "hold") || !strcmp(action, "resume"))
 		err = eng__call_hold(c, action[0] == 'h', true);
+	else if (!strcmp(action, "mute") || !strcmp(action, "unmute"))
+		err = eng__call_mute(c, action[0] == 'm');
 	else if (!strcmp(action, "recording/pause") || !strcmp(action, "recording/resume"))
 		err = eng__call_record_pause(c, !strcmp(action, "recording/pause"));
 	else if (!strcmp(action, "dtmf"))

@@ -198,6 +198,10 @@ static const char *store__sql[Q_COUNT] = {
 		       "$2 ORDER BY c.id LIMIT $3",
     [Q_CONTACT_SCAN] = "SELECT " CONTACT_COLS " FROM contacts c WHERE c.tenant > $1 OR (c.tenant "
 		       "= $1 AND c.id > $2) ORDER BY c.tenant, c.id LIMIT 200",
+    [Q_IX_CONTACT_COUNT] =
+	"SELECT COUNT(*) FROM interactions WHERE tenant = $1 AND contact_id = $2",
+    [Q_IX_CONTACT_MOVE] = "UPDATE interactions SET contact_id = $3 WHERE tenant = $1 AND "
+			  "contact_id = $2",
 
     [Q_TENANT_COUNTRY] = "SELECT country FROM tenants WHERE id = $1",
     [Q_TENANT_GET] = "SELECT name, domain, timezone, language, country, prune, record FROM "

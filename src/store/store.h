@@ -251,6 +251,17 @@ int store_db_contact_get(struct store_db *db, const char *tenant, const char *id
 int store_db_contact_find_phone(struct store_db *db, const char *tenant, const char *e164,
 				struct crm_contact **out);
 int store_db_contact_delete(struct store_db *db, const char *tenant, const char *id);
+/*
+ * Merges duplicate contact `from` into `keep`, both of `tenant`, in one transaction:
+ * keep gains what from has and it lacks (crm_contact_merge), from's interactions become
+ * keep's, and from is removed with its phone and search keys. On success *out (when
+ * not NULL) is the merged contact (crm_contact_free) and *moved (when not NULL) the
+ * number of interactions moved. Returns 0, EINVAL (the same id twice, or an empty
+ * one), ENOENT (either is missing), E2BIG (a merged list would exceed
+ * CRM_CONTACT_LIST_MAX), ENOMEM or a database error; nothing changes on error.
+ */
+int store_db_contact_merge(struct store_db *db, const char *tenant, const char *keep,
+			   const char *from, struct crm_contact **out, int64_t *moved);
 
 /* How store_db_contacts_search finds contacts. */
 enum store_contact_by {
