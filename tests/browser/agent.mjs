@@ -3,8 +3,10 @@
 // through the login form, then, in Polish, goes not ready with a reason and ready with
 // Alt+R; a SIPp customer comes through the IVR into the queue and the screen pop shows
 // the caller's number, the contact and the IVR's answers; she holds (Alt+H) and resumes
-// (click) the call, checked through the API; hangs up; sets a disposition and notes in
-// the wrap-up and presses Done: the interaction carries them (checked through the API).
+// (click) the call, checked through the API; mutes (Alt+M) and unmutes (click) it,
+// checked through the API and on the interaction's timeline; hangs up; sets a
+// disposition and notes in the wrap-up and presses Done: the interaction carries them
+// (checked through the API).
 import { launch, close, newPage, login, shoot, step, assert, apiLogin, api, until, signal, catalogues, failed } from './lib.mjs';
 
 const T = 'acme';
@@ -71,6 +73,17 @@ try {
     await page.getByTestId('held').waitFor({ state: 'detached' });
     await until(async () => (await call()).held === false, 'resumed on the server');
     step('resumed by a click');
+    // Mute: the server stops the agent's audio towards the SIPp caller (silence in its
+    // place), says so in GET /calls, and puts it on the interaction's timeline.
+    await page.keyboard.press('Alt+KeyM');
+    await page.getByTestId('muted').waitFor();
+    await until(async () => (await call()).muted === true, 'muted on the server');
+    assert((await page.getByRole('button', { name: c['call.unmute'] }).getAttribute('aria-pressed')) === 'true', 'the mute button is pressed');
+    step('muted with Alt+M');
+    await page.getByRole('button', { name: c['call.unmute'] }).click();
+    await page.getByTestId('muted').waitFor({ state: 'detached' });
+    await until(async () => (await call()).muted === false, 'unmuted on the server');
+    step('unmuted by a click');
     const ix = (await call()).interaction;
 
     await page.getByRole('button', { name: c['call.hangup'] }).click();
@@ -87,6 +100,10 @@ try {
     }, 'the disposition on the interaction');
     assert(stored.notes === 'Chce pakiet premium — zadzwonić w piątek', 'notes stored: ' + stored.notes);
     assert(stored.hold_s > 0, 'hold time recorded: ' + stored.hold_s);
+    const events = stored.timeline.map((e) => e.event);
+    const pos = (name) => events.indexOf(name);
+    assert(pos('held') >= 0 && pos('unheld') > pos('held') && pos('muted') > pos('unheld') && pos('unmuted') > pos('muted'),
+      'the timeline holds hold, resume, mute and unmute in order: ' + events.join(' '));
     step(`interaction ${ix}: disposition ${stored.disposition}, notes and ${stored.hold_s} s on hold`);
     await page.getByTestId('handled').filter({ hasText: '1' }).waitFor();
 

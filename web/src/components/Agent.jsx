@@ -157,6 +157,12 @@ export function Agent({ me }) {
   const [contact, setContact] = useState(null);
   const [error, setError] = useState(null);
   const [queues, setQueues] = useState([]);
+  // The tenant's reason codes and dispositions: the file's (from /me) and those an admin
+  // added through the API since, asked for again with each offer so a new code is there
+  // by the wrap-up.
+  const [codes, setCodes] = useState({ reasons: me.reason_codes || [], dispositions: me.dispositions || [] });
+  const loadCodes = () => Promise.all([get('/reason-codes'), get('/dispositions')]).then(
+    ([r, d]) => setCodes({ reasons: r.items.map((x) => x.code), dispositions: d.items.map((x) => x.code) }), () => {});
 
   const load = async () => {
     try {
@@ -169,6 +175,7 @@ export function Agent({ me }) {
   };
   useEffect(() => {
     load();
+    loadCodes();
     get('/queues').then((q) => setQueues(q.items || []), () => {});
   }, []);
 
@@ -201,6 +208,7 @@ export function Agent({ me }) {
           get('/contacts?' + qs({ phone: d.from, limit: 1 })).then((r) => r.items[0] && setContact((c) => c || r.items[0]), () => {});
         setCall(null);
         setWrap(null);
+        loadCodes();
         chime();
         notify(t('pop.title'), d.from);
         break;
@@ -210,11 +218,15 @@ export function Agent({ me }) {
         setOffer((o) => (o && o.data.interaction === d.interaction ? { ...o, data: { ...o.data, contact: d.contact } } : o));
         break;
       case 'contact.answered':
-        setCall({ interaction: d.interaction, answered: m.time, held: false, recPaused: false });
+        setCall({ interaction: d.interaction, answered: m.time, held: false, muted: false, recPaused: false });
         break;
       case 'call.held':
       case 'call.resumed':
         setCall((c) => c && { ...c, held: m.type === 'call.held' });
+        break;
+      case 'call.muted':
+      case 'call.unmuted':
+        setCall((c) => c && { ...c, muted: m.type === 'call.muted' });
         break;
       case 'recording.paused':
       case 'recording.resumed':
@@ -246,7 +258,7 @@ export function Agent({ me }) {
   if (!agent) return <p class="muted">{error || t('app.loading')}</p>;
   return (
     <div class="desk">
-      <StateBar agent={agent} reasons={me.reason_codes || []} onState={setState} />
+      <StateBar agent={agent} reasons={codes.reasons} onState={setState} />
       {error && <p role="alert" class="error">{error}</p>}
       <div class="desk-grid">
         <div class="col">
@@ -254,7 +266,7 @@ export function Agent({ me }) {
             <section class="pop idle"><h2>{t('pop.title')}</h2><p class="muted">{t('pop.waiting')}</p></section>
           )}
           {call && <CallControls call={call} me={me} queues={queues} />}
-          {wrap && <WrapUp wrap={wrap} dispositions={me.dispositions || []}
+          {wrap && <WrapUp wrap={wrap} dispositions={codes.dispositions}
             onDone={() => { setWrap(null); setOffer(null); setContact(null); }} />}
         </div>
         <div class="col">
