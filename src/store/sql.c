@@ -154,6 +154,10 @@ static const char *store__sql[Q_COUNT] = {
     [Q_STATE_LIST] = "SELECT tenant, agent, state, reason, start_ms, end_ms FROM agent_states "
 		     "WHERE tenant = $1 AND (CAST($2 AS TEXT) IS NULL OR agent = $2) AND "
 		     "start_ms >= $3 ORDER BY start_ms, agent",
+    /* By the primary key backwards: one row, however long the agent's history. */
+    [Q_STATE_AT] = "SELECT tenant, agent, state, reason, start_ms, end_ms FROM agent_states "
+		   "WHERE tenant = $1 AND agent = $2 AND start_ms < $3 ORDER BY start_ms DESC "
+		   "LIMIT 1",
 
     [Q_AUDIT_INSERT] = "INSERT INTO audit_log (tenant, id, ts_ms, actor, object, obj_key, "
 		       "action, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT "

@@ -328,7 +328,9 @@ int store_db_interaction_set_disposition(struct store_db *db, const char *tenant
 int store_db_interactions_all_tenants(struct store_db *db, const struct store_ix_filter *f,
 				      store_interaction_h *h, void *arg);
 /* Agent state spans of a tenant (one agent or all with NULL) starting at or after
- * since_ms, by start time. */
+ * since_ms, by start time. For one agent and since_ms > 0, the span in progress at
+ * since_ms (begun before it, ended after it or still open) comes first, so that time
+ * spent in a state across since_ms is not lost to a report over a range. */
 int store_db_agent_states(struct store_db *db, const char *tenant, const char *agent,
 			  int64_t since_ms, store_agent_state_h *h, void *arg);
 int store_db_audit_log(struct store_db *db, const char *tenant, int64_t since_ms, store_audit_h *h,

@@ -46,6 +46,7 @@ enum store__q {
 	Q_STATE_UPSERT,
 	Q_STATE_CLOSE_EARLIER,
 	Q_STATE_LIST,
+	Q_STATE_AT, /* an agent's span in progress at a time (the last one begun before) */
 	Q_AUDIT_INSERT,
 	Q_AUDIT_LIST,
 	Q_CONTACT_UPSERT,
