@@ -224,6 +224,11 @@ static void h_agents(struct api_conn *conn, struct api_session *s, const char *t
 	api__engine(conn, s, API_OP_AGENTS_LIST, NULL, NULL);
 }
 
+static void h_directory(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	api__engine(conn, s, API_OP_DIRECTORY, NULL, NULL);
+}
+
 static void h_queues(struct api_conn *conn, struct api_session *s, const char *target)
 {
 	api__engine(conn, s, API_OP_QUEUES_LIST, NULL, NULL);
@@ -584,6 +589,7 @@ static const struct route routes[] = {
     {M_GET, "/api/v1/agents/me/queues", API_ROLE_AGENT | SUP, h_my_queues},
     {M_PUT, "/api/v1/agents/me/queues/*", API_ROLE_AGENT | SUP, h_my_queue},
     {M_GET, "/api/v1/agents", SUP, h_agents},
+    {M_GET, "/api/v1/directory", API_ROLE_AGENT | SUP, h_directory},
     {M_PUT, "/api/v1/agents/*/state", SUP, h_agent_state},
     {M_GET, "/api/v1/agents/*/states", ANY, h_agent_states},
     {M_GET, "/api/v1/queues", API_ROLE_AGENT | SUP, h_queues},

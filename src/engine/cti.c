@@ -183,6 +183,36 @@ static void agents_list(struct engine *e, struct eng_tenant *t, const struct api
 	api_reply(e->api, m->req, 200, json_pack("{s:o, s:n}", "items", items, "next"));
 }
 
+/* GET /api/v1/directory: whom an agent may transfer to, for the desktop's directory:
+ * every user (name, agent state when an agent, whether a phone is registered), every
+ * queue and every number of the tenant; nothing else about them. */
+static void directory(struct engine *e, struct eng_tenant *t, const struct api_cmd *m)
+{
+	json_t *items = json_array(), *numbers = eng__numbers_json(e, t), *n;
+	struct acd_agent_info ai;
+	size_t i;
+
+	for (i = 0; i < t->nusers; i++) {
+		struct eng_user *u = t->users[i];
+		bool agent =
+		    u->agent != ACD_NONE && t->acd && !acd_agent_info(t->acd, u->agent, &ai);
+
+		json_array_append_new(items,
+				      json_pack("{s:s, s:s, s:s?, s:s?, s:b}", "kind", "user", "id",
+						u->cu->username, "name", u->cu->name, "state",
+						agent ? acd_state_name(ai.state) : NULL,
+						"registered", u->ncontacts > 0));
+	}
+	for (i = 0; i < t->nqueues; i++)
+		json_array_append_new(items, json_pack("{s:s, s:s, s:s?}", "kind", "queue", "id",
+						       t->queues[i]->cq->id, "name",
+						       t->queues[i]->cq->name));
+	json_array_foreach(numbers, i, n) json_array_append_new(
+	    items, json_pack("{s:s, s:O}", "kind", "number", "id", json_object_get(n, "number")));
+	json_decref(numbers);
+	api_reply(e->api, m->req, 200, json_pack("{s:o, s:n}", "items", items, "next"));
+}
+
 /* ---- queues ---- */
 
 static double or_null(double v)
@@ -859,6 +889,9 @@ void eng__cti_command(struct engine *e, struct api_cmd *m)
 		break;
 	case API_OP_AGENTS_LIST:
 		agents_list(e, t, m);
+		break;
+	case API_OP_DIRECTORY:
+		directory(e, t, m);
 		break;
 	case API_OP_QUEUES_LIST:
 		queues_list(e, t, m);

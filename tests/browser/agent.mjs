@@ -68,6 +68,13 @@ try {
     await page.getByTestId('held').waitFor();
     await until(async () => (await call()).held === true, 'held on the server');
     step('held with Alt+H');
+    // The transfer directory (GET /api/v1/directory) gives an agent the users with
+    // their presence and the queues.
+    await page.locator('#call-directory option[value=bob]').waitFor({ state: 'attached' });
+    await page.getByRole('combobox', { name: c['call.target_kind'] }).selectOption('queue');
+    await page.locator('#call-directory option[value=support]').waitFor({ state: 'attached' });
+    await page.getByRole('combobox', { name: c['call.target_kind'] }).selectOption('user');
+    step('transfer directory: users and queues');
     await shoot(page, 'agent-call', lang);
     await page.getByRole('button', { name: c['call.resume'] }).click();
     await page.getByTestId('held').waitFor({ state: 'detached' });

@@ -88,8 +88,13 @@ try {
     await qf.getByLabel(c['admin.id'], { exact: true }).fill('vip');
     await qf.getByLabel(c['admin.strategy'], { exact: true }).selectOption('longest-idle');
     await qf.getByLabel(c['admin.wrap_up'], { exact: true }).fill('5s');
+    await qf.getByLabel(c['admin.announce_every'], { exact: true }).fill('30s');
+    await qf.getByLabel(c['admin.announce_ewt'], { exact: true }).uncheck();
     await qf.getByRole('button', { name: c['admin.save'] }).click();
     await page.locator('tr[data-queue=vip]').waitFor();
+    const vip = (await api('GET', '/queues', bt)).items.find((q) => q.id === 'vip');
+    assert(vip.config.announce && vip.config.announce.every === '30s' && vip.config.announce.position === true && vip.config.announce.ewt === false,
+      'vip announces the position every 30 s: ' + JSON.stringify(vip.config));
     target = 'vip';
     step('admin: queue vip made in the console');
     await page.getByRole('tab', { name: c['admin.numbers'] }).click();

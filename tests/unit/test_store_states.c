@@ -102,8 +102,8 @@ int main(void)
 		  2);
 	failed = cmocka_run_group_tests_name("agent states on sqlite", tests, group_sqlite, NULL);
 	if (getenv("CENTRALA_TEST_PG"))
-		failed += cmocka_run_group_tests_name("agent states on postgresql", tests,
-						      group_pg, NULL);
+		failed += cmocka_run_group_tests_name("agent states on postgresql", tests, group_pg,
+						      NULL);
 	else
 		printf("agent states on postgresql: skipped (set CENTRALA_TEST_PG, or run "
 		       "tests/store/run)\n");

@@ -265,7 +265,7 @@ export function Agent({ me }) {
           {offer ? <ScreenPop offer={offer} /> : (
             <section class="pop idle"><h2>{t('pop.title')}</h2><p class="muted">{t('pop.waiting')}</p></section>
           )}
-          {call && <CallControls call={call} me={me} queues={queues} />}
+          {call && <CallControls call={call} me={me} />}
           {wrap && <WrapUp wrap={wrap} dispositions={codes.dispositions}
             onDone={() => { setWrap(null); setOffer(null); setContact(null); }} />}
         </div>
