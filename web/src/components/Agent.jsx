@@ -7,7 +7,7 @@ import { t, fmtDur, fmtPct, fmtNum, fmtTime, todayStart } from '../lib/i18n.js';
 import { useEvents, useNow, useShortcuts } from '../lib/hooks.js';
 import { chime, notify } from '../lib/notify.js';
 import { CallControls } from './CallControls.jsx';
-import { ContactCard } from './ContactCard.jsx';
+import { ContactCard, DialOnly } from './ContactCard.jsx';
 
 /* Seconds of a configuration duration ("5s", "2m", "1h", "1500ms"); null when absent. */
 export function seconds(d) {
@@ -77,6 +77,7 @@ function ScreenPop({ offer }) {
       <p class="caller">
         <span class="label">{t('pop.caller')}</span>
         <strong data-testid="caller-number">{d.from}</strong>
+        {d.from && <DialOnly number={d.from} />}
       </p>
       <dl class="facts">
         <div><dt>{t('pop.queue')}</dt><dd data-testid="pop-queue">{d.queue || '–'}</dd></div>

@@ -7,6 +7,18 @@ import { t, fmtDateTime } from '../lib/i18n.js';
 
 export const fullName = (c) => [c.first_name, c.last_name].filter(Boolean).join(' ') || c.company || '';
 
+/* Click-to-dial for a number shown elsewhere as text: the button alone. */
+export function DialOnly({ number }) {
+  const [error, setError] = useState(null);
+  const dial = () => post('/calls', { number }).then(() => setError(null), (err) => setError(err.message));
+  return (
+    <>
+      <button type="button" class="small" onClick={dial} aria-label={t('contact.dial', { number })}>{t('contact.call')}</button>
+      {error && <span role="alert" class="error">{error}</span>}
+    </>
+  );
+}
+
 export function DialButton({ number }) {
   const [state, setState] = useState(null);
   const dial = async () => {
