@@ -2,12 +2,13 @@
 // (tests/browser/t-web-agent.sh starts them): alice logs in once in each language
 // through the login form, then, in Polish, goes not ready with a reason and ready with
 // Alt+R; a SIPp customer comes through the IVR into the queue and the screen pop shows
-// the caller's number, the contact and the IVR's answers; she holds (Alt+H) and resumes
+// the caller's number, the contact and the IVR's answers, and she merges a duplicate of
+// the contact from the card; she holds (Alt+H) and resumes
 // (click) the call, checked through the API; mutes (Alt+M) and unmutes (click) it,
 // checked through the API and on the interaction's timeline; hangs up; sets a
 // disposition and notes in the wrap-up and presses Done: the interaction carries them
 // (checked through the API).
-import { launch, close, newPage, login, shoot, step, assert, apiLogin, api, until, signal, catalogues, failed } from './lib.mjs';
+import { launch, close, newPage, login, shoot, step, assert, apiLogin, api, until, signal, catalogues, failed, BASE } from './lib.mjs';
 
 const T = 'acme';
 const alice = { tenant: T, username: 'alice', password: 'alice-secret' };
@@ -17,6 +18,9 @@ let page;
 try {
   const at = await apiLogin(T, 'alice', 'alice-secret');
   const bt = await apiLogin(T, 'bob', 'bob-secret');
+  // An older duplicate of the caller's contact (the screen pop matches the newest one).
+  const dup = await api('POST', '/contacts', at, { first_name: 'Lukasz', phones: [caller], emails: ['lukasz@example.pl'] });
+  await new Promise((r) => setTimeout(r, 5));
   await api('POST', '/contacts', at, { first_name: 'Łukasz', last_name: 'Żółkiewski', phones: [caller], tags: ['gold'] });
 
   // Once in each language: the picker on the login page, the desktop in that language.
@@ -60,6 +64,18 @@ try {
     assert((await page.getByTestId('pop-queue').textContent()) === 'support', 'queue shown');
     assert((await page.getByTestId('ivr-path').textContent()).includes('main.q'), 'IVR path shown');
     step('screen pop: caller, contact, IVR answers, queue');
+    // The card offers the duplicate; alice merges it into the caller's contact.
+    const card = page.getByTestId('contact-card');
+    const twin = card.locator(`li[data-duplicate="${dup.id}"]`);
+    await twin.getByRole('button', { name: c['merge.merge_named'].replace('{name}', 'Lukasz') }).click();
+    await twin.getByRole('button', { name: c['merge.confirm'], exact: true }).click();
+    await twin.waitFor({ state: 'detached' });
+    await card.getByRole('status').filter({ hasText: 'Lukasz' }).waitFor();
+    await card.getByText('lukasz@example.pl').waitFor();
+    await page.getByTestId('contact-name').filter({ hasText: 'Łukasz Żółkiewski' }).waitFor();
+    const gone = await fetch(BASE + '/api/v1/contacts/' + dup.id, { headers: { Authorization: 'Bearer ' + at } });
+    assert(gone.status === 404, 'the duplicate is merged away: ' + gone.status);
+    step('screen pop: the duplicate contact merged from the card');
 
     await page.getByRole('heading', { name: c['call.title'] }).waitFor({ timeout: 20000 });
     const call = async () => (await api('GET', '/calls', bt)).items.find((x) => x.agent === 'alice');

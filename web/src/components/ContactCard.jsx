@@ -1,9 +1,10 @@
 // The caller's contact card in the screen pop (matched, created for the caller, or new),
-// editable in place, with the last interactions, their dispositions and notes, and
-// click-to-dial on each phone number.
+// editable in place, with the last interactions, their dispositions and notes,
+// click-to-dial on each phone number, and the contacts that duplicate it (to merge).
 import { useEffect, useState } from 'preact/hooks';
 import { get, post, put } from '../lib/api.js';
 import { t, fmtDateTime } from '../lib/i18n.js';
+import { Duplicates } from './Merge.jsx';
 
 export const fullName = (c) => [c.first_name, c.last_name].filter(Boolean).join(' ') || c.company || '';
 
@@ -130,6 +131,8 @@ export function ContactCard({ contact, caller, onSaved, history }) {
       )}
       <h3>{t('contact.last_interactions')}</h3>
       <History items={items} />
+      {contact && contact.id && !editing && <Duplicates contact={contact} compact
+        onMerged={(c) => { setFull(null); onSaved(c); get('/contacts/' + c.id + '?history=5').then(setFull, () => {}); }} />}
     </section>
   );
 }

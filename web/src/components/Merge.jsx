@@ -16,7 +16,8 @@ async function duplicatesOf(c) {
   return [...found.values()];
 }
 
-export function Duplicates({ contact, onMerged }) {
+/* compact (the screen pop's card): shown only when duplicates exist, without the search. */
+export function Duplicates({ contact, onMerged, compact }) {
   const [items, setItems] = useState([]);
   const [name, setName] = useState('');
   const [found, setFound] = useState(null);
@@ -69,15 +70,18 @@ export function Duplicates({ contact, onMerged }) {
       </li>
     );
   };
+  if (compact && !items.length && !msg) return null;
   return (
     <section class="merge" aria-label={t('merge.title')}>
       <h3>{t('merge.title')}</h3>
       {msg && <p role="status">{msg}</p>}
       {items.length ? <ul class="plain duplicates">{items.map(row)}</ul> : <p class="muted small">{t('merge.none')}</p>}
-      <form class="searchbar" onSubmit={find} role="search" aria-label={t('merge.find')}>
-        <input type="search" aria-label={t('merge.find')} value={name} onInput={(e) => setName(e.target.value)} />
-        <button type="submit">{t('contacts.search')}</button>
-      </form>
+      {!compact && (
+        <form class="searchbar" onSubmit={find} role="search" aria-label={t('merge.find')}>
+          <input type="search" aria-label={t('merge.find')} value={name} onInput={(e) => setName(e.target.value)} />
+          <button type="submit">{t('contacts.search')}</button>
+        </form>
+      )}
       {found && (found.length ? <ul class="plain duplicates">{found.map(row)}</ul> : <p class="muted small">{t('contacts.none')}</p>)}
       {error && <p role="alert" class="error">{error}</p>}
     </section>
