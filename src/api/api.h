@@ -76,6 +76,11 @@ enum api_op {
 	API_OP_CODE_DELETE,   /* target: the code; args {kind} */
 	API_OP_METRICS,	      /* the Prometheus text of every tenant */
 	API_OP_RELOAD,	      /* not from the API: SIGHUP's checked file (obj, a struct cfg) */
+	/* Trunks (engine/trunks_cmd.c): the file's and the API's, never a password. */
+	API_OP_TRUNKS_LIST,
+	API_OP_TRUNK_GET,    /* target: the trunk's id */
+	API_OP_TRUNK_PUT,    /* obj: a struct cfg fragment (tenants[0].trunks[0]); args {body} */
+	API_OP_TRUNK_DELETE, /* target: the trunk's id */
 };
 
 /* One command, copied through the engine's message queue (it fits MQ_MSG_MAX). */
@@ -142,6 +147,9 @@ void api_reply_text(struct api *a, uint64_t req, int status, const char *ctype, 
  * refuses; the engine's change then stays until restart, and the log says so). */
 void api_reply_persist(struct api *a, uint64_t req, int status, json_t *body, const char *kind,
 		       const char *key, const char *store_body);
+/* A reloaded file's webhooks: the file's added, changed or removed (an API webhook
+ * whose id the file now lists becomes the file's). Thread-safe; no I/O. */
+void api_webhooks_reload(struct api *a, const struct cfg *cfg);
 /* An error reply in the API's error shape ({error: {code, message}}). */
 void api_reply_error(struct api *a, uint64_t req, int status, const char *code,
 		     const char *message);

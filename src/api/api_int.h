@@ -268,6 +268,35 @@ void api__job_pending(struct api *a, const struct api_job *j);
 json_t *api__roles_json(uint32_t roles);
 
 /* objects.c: configuration objects written through the API */
+struct cfg_tenant;
+/* A kind of configuration object written through the API (objects.c): the section of
+ * the configuration, its key field, its noun in messages, whether the key is digits,
+ * whether it is parsed in the tenant's SIP domain, the file's line of a key (0: not in
+ * the file), and the engine's commands. */
+struct api_obj_kind {
+	const char *section, *key, *noun;
+	bool digits;
+	bool realm;
+	int (*file_line)(const struct cfg_tenant *t, const char *key);
+	enum api_op put, del;
+};
+/* POST /{kind} (path_key NULL) and PUT /{kind}/{key}: parsed with the configuration's
+ * parser (400 naming the field), refused with 409 when the file owns the key, else
+ * applied by the engine, which answers. */
+void api__obj_write(struct api_conn *conn, struct api_session *s, const struct api_obj_kind *k,
+		    const char *path_key);
+void api__obj_delete(struct api_conn *conn, struct api_session *s, const struct api_obj_kind *k,
+		     const char *key);
+/* Answers 409 owned_by_file naming the file's line when the file lists `key`. */
+bool api__owned_by_file(struct api_conn *conn, const struct api_obj_kind *k, const char *key);
+
+/* trunks.c */
+void api__h_trunks(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_trunk_get(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_trunk_create(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_trunk_put(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_trunk_delete(struct api_conn *conn, struct api_session *s, const char *target);
+
 void api__h_number_create(struct api_conn *conn, struct api_session *s, const char *target);
 void api__h_number_put(struct api_conn *conn, struct api_session *s, const char *target);
 void api__h_number_delete(struct api_conn *conn, struct api_session *s, const char *target);

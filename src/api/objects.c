@@ -34,16 +34,6 @@ static bool key_ok(const char *k, bool digits_only)
 	return true;
 }
 
-/* The kinds written here: the section of the configuration, its key field, the file's
- * line of a key (0: not in the file), and the engine's command. */
-struct obj_kind {
-	const char *section, *key, *noun;
-	bool digits;
-	bool realm; /* parsed in the tenant's SIP domain (users' digest credentials) */
-	int (*file_line)(const struct cfg_tenant *t, const char *key);
-	enum api_op put, del;
-};
-
 static int number_line(const struct cfg_tenant *t, const char *key)
 {
 	for (size_t i = 0; t && i < t->nnumbers; i++)
@@ -66,15 +56,15 @@ static int user_line(const struct cfg_tenant *t, const char *key)
 	return u ? u->line : 0;
 }
 
-static const struct obj_kind numbers = {
+static const struct api_obj_kind numbers = {
     "numbers", "number",    "number",	       true,
     false,     number_line, API_OP_NUMBER_PUT, API_OP_NUMBER_DELETE};
-static const struct obj_kind queues = {"queues", "id",	     "queue",	       false,
-				       false,	 queue_line, API_OP_QUEUE_PUT, API_OP_QUEUE_DELETE};
-static const struct obj_kind users = {"users", "username", "user",	    false,
-				      true,    user_line,  API_OP_USER_PUT, API_OP_USER_DELETE};
+static const struct api_obj_kind queues = {
+    "queues", "id", "queue", false, false, queue_line, API_OP_QUEUE_PUT, API_OP_QUEUE_DELETE};
+static const struct api_obj_kind users = {"users", "username", "user",		false,
+					  true,	   user_line,  API_OP_USER_PUT, API_OP_USER_DELETE};
 
-static bool owned_by_file(struct api_conn *conn, const struct obj_kind *k, const char *key)
+bool api__owned_by_file(struct api_conn *conn, const struct api_obj_kind *k, const char *key)
 {
 	const struct cfg_tenant *t = cfg_tenant_find(API_CFG(conn->a), conn->tenant);
 	int line = k->file_line(t, key);
@@ -96,10 +86,8 @@ static const char *domain_of(struct api_conn *conn)
 	return t && t->domain ? t->domain : conn->tenant;
 }
 
-/* POST /{kind} (path_key NULL) and PUT /{kind}/{key}: parsed here, applied by the
- * engine. */
-static void obj_write(struct api_conn *conn, struct api_session *s, const struct obj_kind *k,
-		      const char *path_key)
+void api__obj_write(struct api_conn *conn, struct api_session *s, const struct api_obj_kind *k,
+		    const char *path_key)
 {
 	json_t *b = api__body(conn);
 	struct cfg *c = NULL;
@@ -119,7 +107,7 @@ static void obj_write(struct api_conn *conn, struct api_session *s, const struct
 		api__respond_error(conn, 400, "invalid_field", msg, k->key);
 		goto out;
 	}
-	if (owned_by_file(conn, k, key))
+	if (api__owned_by_file(conn, k, key))
 		goto out;
 	/* Compact JSON has no raw newline: it stays one YAML flow node. */
 	if (!(text = json_dumps(b, JSON_COMPACT)) ||
@@ -149,41 +137,41 @@ out:
 	json_decref(b);
 }
 
-static void obj_delete(struct api_conn *conn, struct api_session *s, const struct obj_kind *k,
-		       const char *key)
+void api__obj_delete(struct api_conn *conn, struct api_session *s, const struct api_obj_kind *k,
+		     const char *key)
 {
-	if (!owned_by_file(conn, k, key))
+	if (!api__owned_by_file(conn, k, key))
 		api__engine(conn, s, k->del, key, NULL);
 }
 
 void api__h_number_create(struct api_conn *conn, struct api_session *s, const char *target)
 {
-	obj_write(conn, s, &numbers, NULL);
+	api__obj_write(conn, s, &numbers, NULL);
 }
 
 void api__h_number_put(struct api_conn *conn, struct api_session *s, const char *target)
 {
-	obj_write(conn, s, &numbers, target);
+	api__obj_write(conn, s, &numbers, target);
 }
 
 void api__h_number_delete(struct api_conn *conn, struct api_session *s, const char *target)
 {
-	obj_delete(conn, s, &numbers, target);
+	api__obj_delete(conn, s, &numbers, target);
 }
 
 void api__h_queue_create(struct api_conn *conn, struct api_session *s, const char *target)
 {
-	obj_write(conn, s, &queues, NULL);
+	api__obj_write(conn, s, &queues, NULL);
 }
 
 void api__h_queue_put(struct api_conn *conn, struct api_session *s, const char *target)
 {
-	obj_write(conn, s, &queues, target);
+	api__obj_write(conn, s, &queues, target);
 }
 
 void api__h_queue_delete(struct api_conn *conn, struct api_session *s, const char *target)
 {
-	obj_delete(conn, s, &queues, target);
+	api__obj_delete(conn, s, &queues, target);
 }
 
 void api__h_users(struct api_conn *conn, struct api_session *s, const char *target)
@@ -198,17 +186,17 @@ void api__h_user_get(struct api_conn *conn, struct api_session *s, const char *t
 
 void api__h_user_create(struct api_conn *conn, struct api_session *s, const char *target)
 {
-	obj_write(conn, s, &users, NULL);
+	api__obj_write(conn, s, &users, NULL);
 }
 
 void api__h_user_put(struct api_conn *conn, struct api_session *s, const char *target)
 {
-	obj_write(conn, s, &users, target);
+	api__obj_write(conn, s, &users, target);
 }
 
 void api__h_user_delete(struct api_conn *conn, struct api_session *s, const char *target)
 {
-	obj_delete(conn, s, &users, target);
+	api__obj_delete(conn, s, &users, target);
 }
 
 /* ---- reason codes and dispositions: lists of strings in the file ---- */

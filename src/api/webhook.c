@@ -348,6 +348,79 @@ void api__webhook_remove(struct api *a, const char *tenant, const char *id)
 	pthread_mutex_unlock(&w->lock);
 }
 
+static bool same_hook(const struct hook *h, const struct cfg_webhook *cw)
+{
+	if (!h->from_file || strcmp(h->url, cw->url) || strcmp(h->secret, cw->secret) ||
+	    h->nevents != cw->nevents)
+		return false;
+	for (size_t i = 0; i < cw->nevents; i++)
+		if (strcmp(h->events[i], cw->events[i]))
+			return false;
+	return true;
+}
+
+static bool file_lists(const struct cfg_tenant *ct, const char *id)
+{
+	for (size_t k = 0; ct && k < ct->nwebhooks; k++)
+		if (ct->webhooks[k].id && !strcmp(ct->webhooks[k].id, id))
+			return true;
+	return false;
+}
+
+void api_webhooks_reload(struct api *a, const struct cfg *cfg)
+{
+	struct api_hooks *w = a->hooks;
+	unsigned added = 0, changed = 0, removed = 0;
+
+	if (!w)
+		return;
+	pthread_mutex_lock(&w->lock);
+	/* The file's webhooks it no longer lists, and those of tenants it dropped. */
+	for (struct hook_tenant *t = w->tenants; t; t = t->next) {
+		const struct cfg_tenant *ct = cfg_tenant_find(cfg, t->id);
+		for (struct hook **pp = &t->hooks; *pp;) {
+			struct hook *h = *pp;
+			if (!h->from_file || file_lists(ct, h->id)) {
+				pp = &h->next;
+				continue;
+			}
+			*pp = h->next;
+			hook_free(h);
+			removed++;
+		}
+	}
+	for (size_t i = 0; i < cfg->ntenants; i++) {
+		const struct cfg_tenant *ct = &cfg->tenants[i];
+		for (size_t k = 0; ct->id && k < ct->nwebhooks; k++) {
+			const struct cfg_webhook *cw = &ct->webhooks[k];
+			struct hook *old, *h;
+			if (!cw->id || !cw->url || !cw->secret)
+				continue;
+			old = hook_of(w, ct->id, cw->id);
+			if (old && same_hook(old, cw))
+				continue;
+			h = hook_make(cw->id, cw->url, (const char *const *)cw->events, cw->nevents,
+				      cw->secret);
+			if (!h || hook_put(w, ct->id, h)) {
+				hook_free(h);
+				log_error("api",
+					  "tenant=%s event=webhook_not_applied webhook=%s "
+					  "err=%s",
+					  ct->id, cw->id, strerror(ENOMEM));
+				continue;
+			}
+			h->from_file = true;
+			if (old)
+				changed++;
+			else
+				added++;
+		}
+	}
+	pthread_mutex_unlock(&w->lock);
+	log_info("api", "event=webhooks_reloaded added=%u changed=%u removed=%u", added, changed,
+		 removed);
+}
+
 void api__webhooks_offer(struct api *a, const char *tenant, uint64_t seq, const char *type,
 			 const char *text, size_t len)
 {

@@ -113,8 +113,9 @@ static const char *const announce_keys[] = {"every", "position", "ewt", NULL};
 static const char *const target_keys[] = {"queue", "user",    "number", "trunk",
 					  "flow",  "message", "hangup", NULL};
 static const char *const number_keys[] = {"number", "flow", "queue", "user", "priority", NULL};
-static const char *const trunk_keys[] = {"id",	      "uri",	      "username", "password",
-					 "caller_id", "inbound_from", "srtp",	  NULL};
+static const char *const trunk_keys[] = {
+    "id",	    "uri",  "username", "password",	    "caller_id",
+    "inbound_from", "srtp", "register", "register_expires", NULL};
 
 static char *xstrdup(const char *s)
 {
@@ -622,6 +623,21 @@ static void parse_trunk(struct cy *c, struct fy_node *n, const char *path, struc
 			      "an address or network such as 192.0.2.0/24");
 	}
 	cfg__parse_srtp(c, n, path, &tr->srtp);
+	cy_get_bool(c, n, path, "register", false, &tr->register_);
+	{
+		uint64_t ms = 0;
+		char p[512];
+		if (!cy_get_ms(c, n, path, "register_expires", false, &ms) &&
+		    (ms < 60000 || ms > 86400000))
+			cy_error(c, cy_get(n, "register_expires"), P(p, path, "register_expires"),
+				 "expected a duration from 60s to 24h");
+		tr->register_expires_s = (long)(ms / 1000);
+	}
+	if (tr->register_ && !tr->username) {
+		char p[512];
+		cy_error(c, cy_get(n, "register"), P(p, path, "register"),
+			 "a trunk that registers needs a username");
+	}
 }
 
 static void parse_route(struct cy *c, struct fy_node *n, const char *path, struct cfg_route *r)

@@ -164,6 +164,11 @@ struct cfg_trunk {
 	char **inbound_from;
 	size_t ninbound_from;
 	enum cfg_srtp srtp; /* CFG_SRTP_DEFAULT: the tenant's */
+	/* `register: true`: the server registers with the carrier at `uri` (username and
+	 * password answer its challenge) and keeps the registration fresh;
+	 * `register_expires` asks for that many seconds (0: 3600). */
+	bool register_;
+	long register_expires_s;
 	int line, col;
 };
 

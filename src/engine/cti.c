@@ -18,10 +18,7 @@
 
 static struct eng_tenant *tenant_of(struct engine *e, const char *id)
 {
-	for (size_t i = 0; i < e->ntenants; i++)
-		if (!strcmp(e->tenants[i].ct->id, id))
-			return &e->tenants[i];
-	return NULL;
+	return eng__tenant_find(e, id);
 }
 
 static bool is_sup(uint32_t roles)
@@ -954,7 +951,8 @@ void eng__cti_command(struct engine *e, struct api_cmd *m)
 		codes(e, t, m);
 		break;
 	default:
-		api_reply_error(e->api, m->req, 501, "not_implemented", "unknown command");
+		if (!eng__trunks_command(e, t, m))
+			api_reply_error(e->api, m->req, 501, "not_implemented", "unknown command");
 		break;
 	}
 out:

@@ -38,6 +38,11 @@ static bool number_listed(const struct cfg_tenant *t, const char *key)
 	return false;
 }
 
+static bool trunk_listed(const struct cfg_tenant *t, const char *key)
+{
+	return cfg_trunk_find(t, key) != NULL;
+}
+
 static void line(struct diff *d, const char *key)
 {
 	if (d->listed(d->t, key))
@@ -96,6 +101,10 @@ int eng__check_api_objects(const struct cfg *cfg, const char *file)
 		d.listed = number_listed;
 		if (!err)
 			err = store_db_objects_api(db, d.t->id, "numbers", obj_row, &d);
+		d.noun = "trunk";
+		d.listed = trunk_listed;
+		if (!err)
+			err = store_db_objects_api(db, d.t->id, "trunks", obj_row, &d);
 		n += d.n;
 	}
 	store_db_close(db);

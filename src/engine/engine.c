@@ -355,6 +355,10 @@ static int engine_run(struct engine *e)
 	if ((err = eng__numbers_load_api(e)))
 		log_warn("engine", "event=api_objects_not_loaded object=numbers err=%s",
 			 strerror(err));
+	if ((err = eng__trunks_load_api(e)))
+		log_warn("engine", "event=api_objects_not_loaded object=trunks err=%s",
+			 strerror(err));
+	eng__trunks_start(e);
 	if ((err = api_start(e)))
 		goto fail_api;
 	service_up(SERVICE_HTTP);
@@ -389,6 +393,7 @@ static int engine_run(struct engine *e)
 		su_root_step(e->root, 20);
 fail_api:
 	api_stop(e);
+	eng__trunks_stop(e);
 	sip_destroy(e->sip);
 fail_sip:
 	eng__flows_stop(e);

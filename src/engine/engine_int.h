@@ -121,6 +121,10 @@ struct eng_tenant {
 	su_timer_t *acd_timer;
 	uint64_t acd_deadline;	  /* monotonic ms the timer is set for, ACD_NEVER: none */
 	uint64_t calls_result[3]; /* calls ended: answered, abandoned, unanswered */
+	/* Taken out of the file by a reload (tenants_live.c): found by no domain, number,
+	 * user or API request; its calls in progress finish; freed at the stop. */
+	bool removed;
+	struct eng_trunks *trunks; /* the trunks in force (trunks_live.c) */
 };
 
 enum call_state {
@@ -200,8 +204,8 @@ struct engine {
 	int media_reg;
 	struct media *media;
 	struct sip *sip;
-	struct eng_tenant *tenants;
-	size_t ntenants;
+	struct eng_tenant *tenants; /* never moved: calls keep pointers (provision.c) */
+	size_t ntenants, tenants_cap;
 	struct strmap *by_domain; /* domain → eng_tenant */
 	struct strmap *numbers;	  /* "tenant\x1fnumber" and "\x1fnumber" → cfg_number */
 	struct strmap *sip_users; /* "domain\x1fsipuser" → eng_user */
@@ -234,7 +238,12 @@ struct engine {
 };
 
 /* provision.c */
+/* Tenants a reload may add beyond the file's at start (tenants_live.c). */
+#define ENG_TENANTS_SPARE 64
 int eng__provision(struct engine *e);
+/* Sets up tenant t (a zeroed slot of e->tenants) for ct: calendars, queues, codes, users
+ * and numbers indexed; not yet in the ACD. 0 or errno. */
+int eng__tenant_provision(struct engine *e, struct eng_tenant *t, const struct cfg_tenant *ct);
 struct eng_queue *eng__queue(struct engine *e, struct eng_tenant *t, const char *id);
 /* Adds a user for cu (owner: the API's fragment, NULL: the file's) to the tenant,
  * indexed by username and SIP user; not yet an ACD agent. 0 or ENOMEM. */
@@ -298,6 +307,8 @@ void eng__play_then_hangup(struct call *c, const struct media_item *items, size_
 /* Tenant reason_codes[i] is ACD not-ready reason i + ENG_REASON_BASE. */
 #define ENG_REASON_BASE 2
 int eng__acd_start(struct engine *e);
+/* One tenant's ACD, its queues and agents (a tenant a reload added). 0 or errno. */
+int eng__tenant_acd_start(struct engine *e, struct eng_tenant *t);
 /* Queues and agents a tenant's ACD takes beyond the file's (added through the API). */
 #define ENG_QUEUES_SPARE 256
 #define ENG_AGENTS_SPARE 1024
@@ -370,6 +381,9 @@ size_t eng__campaigns_check(struct cfg *cfg);
 
 /* flow.c: IVR flows driven by calls */
 int eng__flows_start(struct engine *e); /* loads flowsets, renders prompts, starts workers */
+/* One tenant's flows (a tenant a reload added), checked against e->cfg's document; fixed
+ * TTS texts rendered now. 0 or errno (logged). */
+int eng__flows_load_tenant(struct engine *e, struct eng_tenant *t);
 void eng__flows_stop(struct engine *e);
 /* For `centrala check`: loads every tenant's calendars and flows, recording errors in
  * cfg->cy; returns the number of errors added. */
@@ -475,6 +489,8 @@ json_t *eng__numbers_json(struct engine *e, struct eng_tenant *t);
 /* At start: the numbers the API made, from the store. 0 or the store's errno. */
 int eng__numbers_load_api(struct engine *e);
 void eng__api_objs_free(struct engine *e);
+/* Takes the numbers the API made in t out of the index (a tenant a reload removed). */
+void eng__numbers_retire(struct engine *e, struct eng_tenant *t);
 /* A number the API routes to `value` (a queue, user or flow by kind) in t, or NULL. */
 const struct cfg_number *eng__api_number_to(struct engine *e, struct eng_tenant *t,
 					    enum cfg_target_kind kind, const char *value);
@@ -543,6 +559,54 @@ int eng__code_delete(struct eng_codes *l, const char *code);
 int eng__code_add_file(struct eng_codes *l, char *name);
 json_t *eng__codes_json(const struct eng_codes *l);
 int eng__codes_load_api(struct engine *e);
+
+/* trunks_live.c: the trunks in force, the file's and the API's */
+struct eng_trunks;
+/* The tenant's trunk set and first view (t->ct: its file tenant). 0 or ENOMEM. */
+int eng__trunks_init(struct engine *e, struct eng_tenant *t);
+/* A reload's tenant nt: its trunks apply to the next call (registrations follow); an API
+ * trunk the file now lists is the file's. 0 or ENOMEM (the earlier view stays). */
+int eng__trunks_file(struct engine *e, struct eng_tenant *t, const struct cfg_tenant *nt);
+/* Adds or changes the API's trunk of `owner` (tenants[0].trunks[0], kept on success);
+ * *created says which. EEXIST (the file's, *why set) or ENOMEM. */
+int eng__trunk_put(struct engine *e, struct eng_tenant *t, struct cfg *owner, bool *created,
+		   const char **why);
+/* 0, EEXIST (the file's), ENOENT, EBUSY (a queue, outbound rule or campaign uses it:
+ * `why` names it). Calls on it go on. */
+int eng__trunk_delete(struct engine *e, struct eng_tenant *t, const char *id, char *why,
+		      size_t size);
+bool eng__trunk_in_file(const struct eng_tenant *t, const char *id);
+/* A trunk with the provisioning field names, its source and registration; never its
+ * password. */
+json_t *eng__trunk_json(const struct eng_tenant *t, const struct cfg_trunk *tk);
+json_t *eng__trunks_json(const struct eng_tenant *t);
+/* At start, after SIP: the API's trunks from the store, then every registration. */
+int eng__trunks_load_api(struct engine *e);
+int eng__trunks_start(struct engine *e);
+/* Unregisters the tenant's trunks (a tenant a reload removed). */
+void eng__trunks_retire(struct engine *e, struct eng_tenant *t);
+/* At the stop, before the SIP stack goes: every registration withdrawn. */
+void eng__trunks_stop(struct engine *e);
+void eng__trunks_free(struct eng_tenant *t);
+
+/* trunks_cmd.c: the API's trunk commands; false when m is not one. */
+bool eng__trunks_command(struct engine *e, struct eng_tenant *t, struct api_cmd *m);
+
+/* tenants_live.c: the tenant list of a reloaded file */
+/* The running tenant with this id (removed ones are not found), or NULL. */
+struct eng_tenant *eng__tenant_find(struct engine *e, const char *id);
+/* Takes t out of service: its domain, numbers, users and queues are found no more (new
+ * calls are refused as for an unknown number), calls in progress finish. */
+void eng__tenant_retire(struct engine *e, struct eng_tenant *t);
+/* Adds a tenant of e->cfg (the reloaded file) while running: provisioned, its ACD
+ * started and flows loaded. 0, ENOSPC (no spare slot: restart) or errno (logged; the
+ * half-made tenant is retired). */
+int eng__tenant_add(struct engine *e, const struct cfg_tenant *ct, struct eng_tenant **out);
+/* A reload's steps: first the running tenants the file nc no longer lists (or lists with
+ * another domain) retired; after e->cfg became the new file, its tenants not running yet
+ * added. Each returns how many. */
+unsigned eng__reload_tenants_retire(struct engine *e, const struct cfg *nc);
+unsigned eng__reload_tenants_add(struct engine *e);
 
 /* reload.c: SIGHUP */
 /* Reads and checks the file on a thread of its own; a valid one comes back to the

@@ -187,3 +187,17 @@ int eng__ivr_load(struct eng_flows *fl, unsigned *nflows, unsigned *rendered)
 	}
 	return err;
 }
+
+int eng__flows_load_tenant(struct engine *e, struct eng_tenant *t)
+{
+	unsigned rendered = 0;
+	int err;
+
+	if (!e->flows)
+		return 0;
+	if ((err = load_tenant(e->flows, t, &rendered)))
+		return err;
+	log_info("engine", "tenant=%s event=flows_loaded flows=%zu tts_rendered=%u", t->ct->id,
+		 t->ct->nflows, rendered);
+	return 0;
+}

@@ -174,3 +174,15 @@ void eng__api_objs_free(struct engine *e)
 		free(o);
 	}
 }
+
+void eng__numbers_retire(struct engine *e, struct eng_tenant *t)
+{
+	for (const struct eng_api_obj *o = e->api_objs; o; o = o->next) {
+		if (o->t != t)
+			continue;
+		if (strmap_get2(e->numbers, t->ct->id, o->number->number) == o->number)
+			strmap_put2(e->numbers, t->ct->id, o->number->number, NULL);
+		if (strmap_get2(e->numbers, "", o->number->number) == t)
+			strmap_put2(e->numbers, "", o->number->number, NULL);
+	}
+}

@@ -117,6 +117,35 @@ static void queue_free(struct eng_queue *q)
 	free(q);
 }
 
+int eng__tenant_provision(struct engine *e, struct eng_tenant *t, const struct cfg_tenant *ct)
+{
+	int err;
+
+	t->e = e;
+	t->ct = ct;
+	t->acd_deadline = ACD_NEVER;
+	if ((err = strmap_put(e->by_domain, ct->domain, t)) || (err = provision_calendars(e, t)) ||
+	    (err = provision_queues(e, t)) || (err = eng__codes_init(t)) ||
+	    (err = eng__trunks_init(e, t)))
+		return err;
+	for (size_t j = 0; j < ct->nusers; j++) {
+		struct eng_user *u;
+		if ((err = eng__user_append(t, &ct->users[j], NULL, &u)))
+			return err;
+	}
+	for (size_t j = 0; j < ct->nnumbers; j++) {
+		const struct cfg_number *n = &ct->numbers[j];
+		if ((err = strmap_put2(e->numbers, ct->id, n->number, (void *)n)))
+			return err;
+		/* Calls from trunks name our address, not a domain: a number that only one
+		 * tenant has is found without one. */
+		if (!strmap_get2(e->numbers, "", n->number) &&
+		    (err = strmap_put2(e->numbers, "", n->number, t)))
+			return err;
+	}
+	return 0;
+}
+
 int eng__provision(struct engine *e)
 {
 	const struct cfg *cfg = e->cfg;
@@ -126,34 +155,16 @@ int eng__provision(struct engine *e)
 	    (err = strmap_create(256, &e->sip_users)) ||
 	    (err = strmap_create(256, &e->usernames)) || (err = strmap_create(64, &e->queue_ids)))
 		return err;
-	e->tenants = calloc(cfg->ntenants ? cfg->ntenants : 1, sizeof(*e->tenants));
+	/* Room for the tenants a reload adds: calls keep pointers into this array, so it
+	 * is never moved (tenants_live.c). */
+	e->tenants_cap = cfg->ntenants + ENG_TENANTS_SPARE;
+	e->tenants = calloc(e->tenants_cap, sizeof(*e->tenants));
 	if (!e->tenants)
 		return ENOMEM;
 	e->ntenants = cfg->ntenants;
-	for (size_t i = 0; i < cfg->ntenants; i++) {
-		struct eng_tenant *t = &e->tenants[i];
-		const struct cfg_tenant *ct = &cfg->tenants[i];
-		t->e = e;
-		t->ct = ct;
-		t->acd_deadline = ACD_NEVER;
-		strmap_put(e->by_domain, ct->domain, t);
-		if ((err = provision_calendars(e, t)) || (err = provision_queues(e, t)) ||
-		    (err = eng__codes_init(t)))
+	for (size_t i = 0; i < cfg->ntenants; i++)
+		if ((err = eng__tenant_provision(e, &e->tenants[i], &cfg->tenants[i])))
 			return err;
-		for (size_t j = 0; j < ct->nusers; j++) {
-			struct eng_user *u;
-			if ((err = eng__user_append(t, &ct->users[j], NULL, &u)))
-				return err;
-		}
-		for (size_t j = 0; j < ct->nnumbers; j++) {
-			const struct cfg_number *n = &ct->numbers[j];
-			strmap_put2(e->numbers, ct->id, n->number, (void *)n);
-			/* Calls from trunks name our address, not a domain: a number that
-			 * only one tenant has is found without one. */
-			if (!strmap_get2(e->numbers, "", n->number))
-				strmap_put2(e->numbers, "", n->number, t);
-		}
-	}
 	return 0;
 }
 
@@ -169,6 +180,7 @@ void eng__unprovision(struct engine *e)
 		free(t->queues);
 		eng__objects_free(t);
 		eng__codes_free(t);
+		eng__trunks_free(t);
 		while (t->retired) {
 			struct eng_queue *q = t->retired;
 			t->retired = q->retired_next;

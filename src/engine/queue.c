@@ -711,6 +711,11 @@ size_t eng__acd_check(struct cfg *cfg)
 	return errors;
 }
 
+int eng__tenant_acd_start(struct engine *e, struct eng_tenant *t)
+{
+	return tenant_start(e, t);
+}
+
 int eng__acd_start(struct engine *e)
 {
 	int err;

@@ -7,11 +7,15 @@
  * file owns through the same steps as the API: users, queues, numbers, reason codes and
  * dispositions added, changed or removed, for the next call; calls in progress keep
  * what they have. An object still in use (a queue with calls waiting, an agent on a
- * call) is kept and said so; the next reload or restart removes it. Tenants added or
- * removed, and settings read only at start (listeners, store, flows, calendars, trunks'
- * registrations, webhooks), wait for a restart, and the log says so. The configuration
- * replaced stays allocated until the engine stops: objects of calls in progress point
- * into it.
+ * call) is kept and said so; the next reload or restart removes it. Trunks apply to the
+ * next call, their registrations with carriers follow (trunks_live.c); the file's
+ * webhooks are added, changed or removed (api/webhook.c). Tenants are matched by id,
+ * so reordering them is harmless: a tenant added starts serving its domain, numbers and
+ * users; a tenant removed takes no new call while its calls in progress finish; a
+ * tenant whose domain changed is removed and added again (tenants_live.c). Settings
+ * read only at start (listeners, store, flows, calendars of running tenants) wait for a
+ * restart, and the log says so. The configuration replaced stays allocated until the
+ * engine stops: objects of calls in progress point into it.
  */
 #include "engine/engine_int.h"
 
@@ -31,17 +35,6 @@ struct reload {
 	struct engine *e;
 	char *path;
 };
-
-static bool same_tenants(const struct cfg *a, const struct cfg *b)
-{
-	if (a->ntenants != b->ntenants)
-		return false;
-	for (size_t i = 0; i < a->ntenants; i++)
-		if (strcmp(a->tenants[i].id, b->tenants[i].id) ||
-		    strcmp(a->tenants[i].domain, b->tenants[i].domain))
-			return false;
-	return true;
-}
 
 static void *reload_main(void *arg)
 {
@@ -66,13 +59,6 @@ static void *reload_main(void *arg)
 			  "event=reload_failed file=%s errors=%zu note=\"the running configuration "
 			  "stays\"",
 			  r->path, cfg_error_count(c));
-		goto out;
-	}
-	if (!same_tenants(e->cfg, c)) {
-		log_error("engine",
-			  "event=reload_failed file=%s note=\"tenants added, removed, "
-			  "reordered or with another domain: restart to apply\"",
-			  r->path);
 		goto out;
 	}
 	if (e->store && (err = store_provision(e->store, c, NULL, &rep))) {
@@ -322,29 +308,34 @@ static void apply_codes(struct eng_codes *l, char *const *v, size_t nv, struct t
 void eng__reload_apply(struct engine *e, struct cfg *nc)
 {
 	struct tally n = {0};
+	unsigned t_removed, t_added;
 
-	if (!same_tenants(e->cfg, nc)) {
-		cfg_free(nc);
-		return;
-	}
+	t_removed = eng__reload_tenants_retire(e, nc);
 	for (size_t i = 0; i < e->ntenants; i++) {
 		struct eng_tenant *t = &e->tenants[i];
-		const struct cfg_tenant *nt = &nc->tenants[i];
+		const struct cfg_tenant *nt = t->removed ? NULL : cfg_tenant_find(nc, t->ct->id);
+		if (!nt)
+			continue;
 		apply_queues(e, t, nt, &n);
 		apply_users(e, t, nt, &n);
 		apply_numbers(e, t, nt, &n);
 		apply_codes(&t->reasons, nt->reason_codes, nt->nreason_codes, &n);
 		apply_codes(&t->dispositions, nt->dispositions, nt->ndispositions, &n);
-		t->ct = nt;
+		if (eng__trunks_file(e, t, nt))
+			kept(t, "trunks", "*", "out of memory", &n);
 	}
 	/* The replaced file stays: calls and objects in progress point into it. */
 	eng__keep_file_cfg(e, e->cfg);
 	e->cfg = nc;
-	if (e->api)
+	t_added = eng__reload_tenants_add(e);
+	if (e->api) {
 		api_set_cfg(e->api, nc);
+		api_webhooks_reload(e->api, nc);
+	}
 	log_info("engine",
-		 "event=reloaded added=%u changed=%u removed=%u kept=%u note=\"users, queues, "
-		 "numbers, reason codes and dispositions applied; listeners, store, flows, "
-		 "calendars, trunks and webhooks apply at the next start\"",
-		 n.added, n.changed, n.removed, n.kept);
+		 "event=reloaded added=%u changed=%u removed=%u kept=%u tenants_added=%u "
+		 "tenants_removed=%u note=\"tenants, users, queues, numbers, trunks, webhooks, "
+		 "reason codes and dispositions applied; listeners, store, and the flows and "
+		 "calendars of running tenants apply at the next start\"",
+		 n.added, n.changed, n.removed, n.kept, t_added, t_removed);
 }

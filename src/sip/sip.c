@@ -31,6 +31,10 @@ static void nua_cb(nua_event_t event, int status, char const *phrase, nua_t *nua
 	case nua_i_invite:
 		sip__invite(s, nh, l, sip);
 		return;
+	case nua_r_register:
+	case nua_r_unregister:
+		sip__trunk_reg_event(s, event, status, phrase, nh, sip);
+		return;
 	case nua_r_shutdown:
 		if (status >= 200)
 			s->shutdown_done = true;
@@ -303,6 +307,7 @@ void sip_destroy(struct sip *s)
 	}
 	nua_destroy(s->nua);
 out:
+	sip__trunk_regs_free(s);
 	sip__aors_free(s);
 	digest_nc_free(s->nc);
 	digest_guard_free(s->guard);

@@ -115,6 +115,22 @@ struct sip_dial {
 };
 int sip_leg_dial(struct sip *s, const struct sip_dial *d, struct sip_leg **out);
 
+/* A registration with a carrier (a trunk's `register: true`): REGISTER for `user` at
+ * registrar `uri` ("sip:host[:port]"), the challenge answered with `password`, refreshed
+ * by the stack. The handle is the caller's until sip_trunk_unregister, which sends the
+ * un-REGISTER and frees it once answered (or at sip_destroy). 0, EINVAL or ENOMEM. */
+struct sip_trunk_reg;
+struct sip_trunk_reg_params {
+	const char *tenant, *trunk; /* for the log */
+	const char *uri, *user, *password;
+	long expires_s; /* 0: 3600 */
+};
+int sip_trunk_register(struct sip *s, const struct sip_trunk_reg_params *p,
+		       struct sip_trunk_reg **out);
+void sip_trunk_unregister(struct sip_trunk_reg *r);
+/* Whether the carrier's last answer accepted the registration. */
+bool sip_trunk_registered(const struct sip_trunk_reg *r);
+
 /* Incoming legs. */
 int sip_leg_progress(struct sip_leg *l, int status, bool early_media);
 int sip_leg_answer(struct sip_leg *l);

@@ -88,6 +88,7 @@ struct sip {
 	int64_t next_expiry_s;
 	bool shutdown_done;
 	struct sip_stats stats;
+	struct sip_trunk_reg *trunk_regs; /* registrations with carriers (trunk_reg.c) */
 };
 
 /* registrar.c */
@@ -110,6 +111,11 @@ enum digest_result sip__check_auth(struct sip *s, const sip_authorization_t *au,
  * with md5_only (see digest_ua_md5_only). */
 void sip__challenge_headers(struct sip *s, const char *hname, const char *realm, bool stale,
 			    bool md5_only, char *buf, size_t size);
+
+/* trunk_reg.c: a REGISTER's answer on a trunk's handle; the rest at the stop. */
+void sip__trunk_reg_event(struct sip *s, nua_event_t event, int status, const char *phrase,
+			  nua_handle_t *nh, const sip_t *sip);
+void sip__trunk_regs_free(struct sip *s);
 
 /* leg.c */
 void sip__invite(struct sip *s, nua_handle_t *nh, struct sip_leg *l, const sip_t *sip);

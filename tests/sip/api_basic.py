@@ -92,6 +92,17 @@ matrix = [
      {"code": "sale"}, dict(none=401, agent=404, sup=404, admin=404, qa=403, other=404)),
     ("GET", "/api/v1/audit", "/api/v1/audit", None,
      dict(none=401, agent=403, sup=403, admin=200, qa=403, other=200)),
+    ("GET", "/api/v1/trunks", "/api/v1/trunks", None,
+     dict(none=401, agent=403, sup=200, admin=200, qa=403, other=200)),
+    ("GET", "/api/v1/trunks/NOPE", "/api/v1/trunks/{id}", None,
+     dict(none=401, agent=403, sup=404, admin=404, qa=403, other=404)),
+    # No uri: the admins' bodies are refused (400 naming the field), others never read.
+    ("POST", "/api/v1/trunks", "/api/v1/trunks", {"id": "t1"},
+     dict(none=401, agent=403, sup=403, admin=400, qa=403, other=400)),
+    ("PUT", "/api/v1/trunks/NOPE", "/api/v1/trunks/{id}", {"uri": "http://x"},
+     dict(none=401, agent=403, sup=403, admin=400, qa=403, other=400)),
+    ("DELETE", "/api/v1/trunks/NOPE", "/api/v1/trunks/{id}", None,
+     dict(none=401, agent=403, sup=403, admin=404, qa=403, other=404)),
     ("GET", "/metrics", "/metrics", None,
      dict(none=200, agent=200, sup=200, admin=200, qa=200, other=200)),
 ]

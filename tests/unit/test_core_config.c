@@ -195,6 +195,40 @@ static void test_outbound_rules_and_trunk_addresses(void **state)
 	cfg_free(c);
 }
 
+/* A trunk that registers: its fields read, a registration without a username or with a
+ * lifetime out of range refused with its position. */
+static void test_trunk_registration(void **state)
+{
+	struct cfg *c = load("tenants:\n"
+			     "  - id: acme\n"
+			     "    trunks:\n"
+			     "      - {id: a, uri: \"sip:192.0.2.1\", username: u, password: p, "
+			     "register: true, register_expires: 10m}\n"
+			     "      - {id: b, uri: \"sip:192.0.2.2\"}\n");
+	const struct cfg_tenant *t;
+
+	(void)state;
+	assert_int_equal(cfg_error_count(c), 0);
+	t = cfg_tenant_find(c, "acme");
+	assert_true(t->trunks[0].register_);
+	assert_int_equal(t->trunks[0].register_expires_s, 600);
+	assert_false(t->trunks[1].register_);
+	assert_int_equal(t->trunks[1].register_expires_s, 0);
+	cfg_free(c);
+
+	c = load("tenants:\n"
+		 "  - id: acme\n"
+		 "    trunks:\n"
+		 "      - {id: a, uri: \"sip:192.0.2.1\", register: true}\n"
+		 "      - {id: b, uri: \"sip:192.0.2.2\", username: u, register_expires: 5s}\n");
+	assert_true(has_error(c, "tenants[0].trunks[0].register: a trunk that "
+				 "registers needs a username"));
+	assert_true(has_error(c, "tenants[0].trunks[1].register_expires: expected a duration "
+				 "from 60s to 24h"));
+	assert_int_equal(cfg_error_count(c), 2);
+	cfg_free(c);
+}
+
 static void test_unknown_channel_is_an_error(void **state)
 {
 	struct cfg *c = load("tenants:\n"
@@ -414,6 +448,7 @@ int main(void)
 	    cmocka_unit_test(test_tenant_retention),
 	    cmocka_unit_test(test_listen_all_invalid_reported_no_leak),
 	    cmocka_unit_test(test_shutdown_grace),
+	    cmocka_unit_test(test_trunk_registration),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
