@@ -4,8 +4,8 @@
 // waiting count rises to 2; alice goes ready, answers both, and it falls back to 0; the
 // agent grid shows alice. Then, in the admin console, bob routes a new number 555 to the
 // queue sales by filling in the form; the next SIPp call to 555 waits in sales (the shell
-// checks the server's log). bob adds, renames and removes a reason code and a
-// disposition in the console (the file's stay untouchable), and merges the first
+// checks the server's log). bob makes, changes and removes a trunk, adds, renames and
+// removes a reason code and a disposition in the console (the file's stay untouchable), and merges the first
 // caller's contact into a duplicate of it from the contacts screen (the call moves with
 // it). Last, every main screen in every language is opened and photographed, and fails
 // on text overflowing its box.
@@ -139,6 +139,30 @@ try {
     step(`admin: ${tab}: ${code} added, renamed ${renamed}, removed; ${file} (the file's) untouched`);
   }
 
+  // Trunks: made with a password (never shown back), changed without one (kept), removed.
+  await page.getByRole('tab', { name: c['admin.trunks'] }).click();
+  const tf = page.getByRole('form', { name: c['admin.trunk_form'] });
+  await tf.getByLabel(c['admin.id'], { exact: true }).fill('carrier2');
+  await tf.getByLabel(c['admin.trunk_uri'], { exact: true }).fill('sip:127.0.0.1:5999');
+  await tf.getByLabel(c['admin.trunk_username'], { exact: true }).fill('acme');
+  await tf.getByLabel(c['login.password'], { exact: true }).fill('trunk-secret-1');
+  await tf.getByLabel(c['admin.srtp'], { exact: true }).selectOption('optional');
+  await tf.getByRole('button', { name: c['admin.save'] }).click();
+  await page.locator('tr[data-trunk=carrier2]').filter({ hasText: c['admin.source.api'] }).waitFor();
+  const trunk = async () => (await api('GET', '/trunks', bt)).items.find((x) => x.id === 'carrier2');
+  let tr = await trunk();
+  assert(tr && tr.uri === 'sip:127.0.0.1:5999' && tr.password_set === true && tr.srtp === 'optional' && !('password' in tr), 'trunk made: ' + JSON.stringify(tr));
+  await page.getByRole('button', { name: c['admin.edit_named'].replace('{name}', 'carrier2') }).click();
+  await tf.getByLabel(c['admin.trunk_uri'], { exact: true }).fill('sip:127.0.0.1:5998');
+  await tf.getByRole('button', { name: c['admin.save'] }).click();
+  await page.locator('tr[data-trunk=carrier2]').filter({ hasText: '5998' }).waitFor();
+  tr = await trunk();
+  assert(tr.uri === 'sip:127.0.0.1:5998' && tr.password_set === true && tr.username === 'acme', 'trunk changed, password kept: ' + JSON.stringify(tr));
+  await page.getByRole('button', { name: c['admin.delete_named'].replace('{name}', 'carrier2') }).click();
+  await page.locator('tr[data-trunk=carrier2]').waitFor({ state: 'detached' });
+  assert(!(await trunk()), 'trunk removed on the server');
+  step('admin: trunk carrier2 made, changed (password kept), removed');
+
   // Merging: a duplicate of the first caller's contact, opened in the contacts screen,
   // offers the original (same number); merging moves the call and removes the original.
   await waitFile('call555.done');
@@ -216,7 +240,7 @@ try {
     }
     await shoot(page, 'recordings', lang);
     await page.getByRole('link', { name: k['nav.admin'] }).click();
-    for (const tab of ['numbers', 'queues', 'users', 'reasons', 'dispositions', 'webhooks', 'keys', 'audit']) {
+    for (const tab of ['numbers', 'queues', 'users', 'trunks', 'reasons', 'dispositions', 'webhooks', 'keys', 'audit']) {
       await page.getByRole('tab', { name: k['admin.' + tab] }).click();
       await page.locator('[role=tabpanel] table').waitFor();
       await shoot(page, 'admin-' + tab, lang);

@@ -1,13 +1,14 @@
-// The admin console: numbers, queues, users, reason codes, dispositions, webhooks, API
-// keys and the audit log. Every write goes through the API (which audits it and applies
-// it to the next call).
+// The admin console: numbers, queues, users, trunks, reason codes, dispositions,
+// webhooks, API keys and the audit log. Every write goes through the API (which audits
+// it and applies it to the next call).
 import { useEffect, useState } from 'preact/hooks';
 import { get, post, put, del, qs } from '../lib/api.js';
 import { t, fmtDateTime } from '../lib/i18n.js';
 import { Queues, Users } from './AdminConfig.jsx';
 import { Codes } from './AdminCodes.jsx';
+import { Trunks } from './AdminTrunks.jsx';
 
-const TABS = ['numbers', 'queues', 'users', 'reasons', 'dispositions', 'webhooks', 'keys', 'audit'];
+const TABS = ['numbers', 'queues', 'users', 'trunks', 'reasons', 'dispositions', 'webhooks', 'keys', 'audit'];
 const ROLES = ['agent', 'supervisor', 'admin', 'qa'];
 
 function useList(path) {
@@ -228,6 +229,7 @@ export function Admin() {
         {tab === 'numbers' && <Numbers queues={queues} />}
         {tab === 'queues' && <Queues />}
         {tab === 'users' && <Users />}
+        {tab === 'trunks' && <Trunks />}
         {tab === 'reasons' && <Codes kind="reason-codes" />}
         {tab === 'dispositions' && <Codes kind="dispositions" />}
         {tab === 'webhooks' && <Webhooks />}
