@@ -81,6 +81,19 @@ enum api_op {
 	API_OP_TRUNK_GET,    /* target: the trunk's id */
 	API_OP_TRUNK_PUT,    /* obj: a struct cfg fragment (tenants[0].trunks[0]); args {body} */
 	API_OP_TRUNK_DELETE, /* target: the trunk's id */
+	/* Flows and calendars (engine/flows_api.c); target: the flow's name or calendar's id. */
+	API_OP_FLOWS_LIST,
+	API_OP_FLOW_GET,
+	API_OP_FLOW_VERSIONS,
+	API_OP_FLOW_VERSION_GET, /* args {version} */
+	API_OP_FLOW_PUT,	 /* args {body (compact JSON), create, publish} */
+	API_OP_FLOW_DELETE,
+	API_OP_FLOW_PUBLISH, /* args {version} */
+	API_OP_CALENDARS_LIST,
+	API_OP_CALENDAR_GET,
+	API_OP_CALENDAR_PUT, /* args {body (compact JSON), create} */
+	API_OP_CALENDAR_DELETE,
+	API_OP_FLOWS_READY, /* not from the API: a generation of flows is rendered */
 };
 
 /* One command, copied through the engine's message queue (it fits MQ_MSG_MAX). */

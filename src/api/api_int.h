@@ -297,6 +297,9 @@ void api__h_trunk_create(struct api_conn *conn, struct api_session *s, const cha
 void api__h_trunk_put(struct api_conn *conn, struct api_session *s, const char *target);
 void api__h_trunk_delete(struct api_conn *conn, struct api_session *s, const char *target);
 
+/* A key as a path segment can carry it: letters, digits, '-', '_', '.' (digits_only:
+ * digits with an optional leading '+'), 1 to 63 characters. */
+bool api__key_ok(const char *k, bool digits_only);
 void api__h_number_create(struct api_conn *conn, struct api_session *s, const char *target);
 void api__h_number_put(struct api_conn *conn, struct api_session *s, const char *target);
 void api__h_number_delete(struct api_conn *conn, struct api_session *s, const char *target);
@@ -395,6 +398,21 @@ void api__h_list_leads_import(struct api_conn *conn, struct api_session *s, cons
 void api__h_list_leads_export(struct api_conn *conn, struct api_session *s, const char *target);
 void api__h_dnc_import(struct api_conn *conn, struct api_session *s, const char *target);
 bool api__leads_job(struct api *a, struct store_db *db, const struct api_job *j);
+
+/* flows.c: IVR flows with their versions, and calendars */
+void api__h_flows(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_flow_get(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_flow_create(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_flow_put(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_flow_delete(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_flow_versions(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_flow_version(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_flow_publish(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_calendars(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_calendar_get(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_calendar_create(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_calendar_put(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_calendar_delete(struct api_conn *conn, struct api_session *s, const char *target);
 
 /* openapi.c */
 const char *api__openapi(size_t *len);

@@ -17,7 +17,7 @@
 #include "core/config.h"
 
 /* A key as a path segment can carry it: letters, digits, '-', '_', '.', '+'. */
-static bool key_ok(const char *k, bool digits_only)
+bool api__key_ok(const char *k, bool digits_only)
 {
 	size_t n = k ? strlen(k) : 0;
 
@@ -99,7 +99,7 @@ void api__obj_write(struct api_conn *conn, struct api_session *s, const struct a
 	if (path_key && !json_object_get(b, k->key))
 		json_object_set_new(b, k->key, json_string(path_key));
 	key = json_string_value(json_object_get(b, k->key));
-	if (!key || !key_ok(key, k->digits) || (path_key && strcmp(key, path_key))) {
+	if (!key || !api__key_ok(key, k->digits) || (path_key && strcmp(key, path_key))) {
 		snprintf(msg, sizeof(msg), "%s %s %s", k->key,
 			 path_key ? "must be the one in the path:" : "is required:",
 			 k->digits ? "digits with an optional leading +"
@@ -238,7 +238,7 @@ static void code_write(struct api_conn *conn, struct api_session *s, const char 
 		goto out;
 	if (json_object_get(b, "code"))
 		code = json_string_value(json_object_get(b, "code"));
-	if (!code || !key_ok(code, false) || strlen(code) > 31 ||
+	if (!code || !api__key_ok(code, false) || strlen(code) > 31 ||
 	    (path_code && strcmp(code, path_code))) {
 		api__respond_error(conn, 400, "invalid_field",
 				   path_code

@@ -658,6 +658,19 @@ static const struct route routes[] = {
     {M_POST, "/api/v1/lists/*/leads", API_ROLE_ADMIN, api__h_list_leads_import},
     {M_GET, "/api/v1/lists/*/leads", SUP, api__h_list_leads_export},
     {M_POST, "/api/v1/dnc", SUP, api__h_dnc_import},
+    {M_GET, "/api/v1/flows", SUP, api__h_flows},
+    {M_POST, "/api/v1/flows", API_ROLE_ADMIN, api__h_flow_create},
+    {M_GET, "/api/v1/flows/*", SUP, api__h_flow_get},
+    {M_PUT, "/api/v1/flows/*", API_ROLE_ADMIN, api__h_flow_put},
+    {M_DELETE, "/api/v1/flows/*", API_ROLE_ADMIN, api__h_flow_delete},
+    {M_GET, "/api/v1/flows/*/versions", SUP, api__h_flow_versions},
+    {M_GET, "/api/v1/flows/*/versions/*", SUP, api__h_flow_version},
+    {M_POST, "/api/v1/flows/*/versions/*/publish", API_ROLE_ADMIN, api__h_flow_publish},
+    {M_GET, "/api/v1/calendars", SUP, api__h_calendars},
+    {M_POST, "/api/v1/calendars", API_ROLE_ADMIN, api__h_calendar_create},
+    {M_GET, "/api/v1/calendars/*", SUP, api__h_calendar_get},
+    {M_PUT, "/api/v1/calendars/*", API_ROLE_ADMIN, api__h_calendar_put},
+    {M_DELETE, "/api/v1/calendars/*", API_ROLE_ADMIN, api__h_calendar_delete},
 };
 
 /* Matches path against pattern; writes the `*` segment to target. */

@@ -6,6 +6,7 @@
  * waits on I/O.
  */
 #include "engine/engine_int.h"
+#include "engine/flows_live.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -433,7 +434,7 @@ static void transfer(struct engine *e, struct eng_tenant *t, const struct api_cm
 		api_reply_error(e->api, m->req, 404, "not_found", "no such call in conversation");
 		return;
 	}
-	if ((user && !u) || (queue && !q) || (flow && !cfg_flow_find(t->ct, flow)) ||
+	if ((user && !u) || (queue && !q) || (flow && !eng__flow_exists(t, flow)) ||
 	    (number && !t->ct->ntrunks)) {
 		api_reply(e->api, m->req, 400,
 			  json_pack("{s:{s:s, s:s, s:s}}", "error", "code", "invalid_field",
@@ -859,7 +860,9 @@ static void metrics(struct engine *e, const struct api_cmd *m)
 void eng__cti_command(struct engine *e, struct api_cmd *m)
 {
 	struct eng_tenant *t =
-	    m->op == API_OP_METRICS || m->op == API_OP_RELOAD ? NULL : tenant_of(e, m->tenant);
+	    m->op == API_OP_METRICS || m->op == API_OP_RELOAD || m->op == API_OP_FLOWS_READY
+		? NULL
+		: tenant_of(e, m->tenant);
 
 	if (m->op == API_OP_METRICS) {
 		metrics(e, m);
@@ -868,6 +871,10 @@ void eng__cti_command(struct engine *e, struct api_cmd *m)
 	if (m->op == API_OP_RELOAD) {
 		eng__reload_apply(e, m->obj);
 		m->obj = NULL;
+		goto out;
+	}
+	if (m->op == API_OP_FLOWS_READY) {
+		eng__gens_ready(e);
 		goto out;
 	}
 	if (!t) {
@@ -951,7 +958,7 @@ void eng__cti_command(struct engine *e, struct api_cmd *m)
 		codes(e, t, m);
 		break;
 	default:
-		if (!eng__trunks_command(e, t, m))
+		if (!eng__trunks_command(e, t, m) && !eng__live_command(e, t, m))
 			api_reply_error(e->api, m->req, 501, "not_implemented", "unknown command");
 		break;
 	}

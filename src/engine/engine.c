@@ -16,6 +16,7 @@
 
 #include "core/log.h"
 #include "core/service.h"
+#include "engine/flows_live.h"
 
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t stop_signals; /* how many: a second one ends the drain */
@@ -359,6 +360,8 @@ static int engine_run(struct engine *e)
 		log_warn("engine", "event=api_objects_not_loaded object=trunks err=%s",
 			 strerror(err));
 	eng__trunks_start(e);
+	if ((err = eng__flows_live(e)))
+		goto fail_api;
 	if ((err = api_start(e)))
 		goto fail_api;
 	service_up(SERVICE_HTTP);
@@ -392,6 +395,8 @@ static int engine_run(struct engine *e)
 	for (int i = 0; i < 50 && e->ncalls; i++)
 		su_root_step(e->root, 20);
 fail_api:
+	/* Render threads post to the command queue api_stop frees: joined first. */
+	eng__gens_stop(e);
 	api_stop(e);
 	eng__trunks_stop(e);
 	sip_destroy(e->sip);

@@ -29,6 +29,8 @@ struct eng_api_obj;
 struct eng_old_cfg;
 struct eng_ivr;	  /* flow.c: one call's IVR session */
 struct eng_flows; /* flow.c: the engine's TTS and data-dip workers */
+struct eng_live;  /* flows_live.h: a tenant's flows and calendars */
+struct eng_flowgen;
 
 /* Calls per hour, counted in one-minute buckets (outbound.c). */
 struct eng_rate {
@@ -109,7 +111,7 @@ struct eng_tenant {
 	struct eng_codes dispositions;
 	struct ivr_calendar **calendars; /* tenant.calendars, in order */
 	size_t ncalendars;
-	struct ivr_flowset *flows; /* loaded by flow.c */
+	struct eng_live *live; /* flows and calendars as calls see them (flows_live.h) */
 	struct acd *acd;
 	struct eng_queue **qidx;   /* by ACD queue id */
 	struct strmap *last_agent; /* caller number → eng_user who last answered it */
@@ -235,6 +237,7 @@ struct engine {
 	su_timer_t *watchdog_timer;	   /* WATCHDOG=1 to systemd, NULL: no watchdog */
 	struct store_retention *retention; /* the retention job, NULL without limits */
 	bool draining;			   /* stopping: new calls are refused (drain.c) */
+	struct eng_flowgen *rendering;	   /* flows being readied (flows_gen.c) */
 };
 
 /* provision.c */
@@ -388,6 +391,10 @@ void eng__flows_stop(struct engine *e);
 /* For `centrala check`: loads every tenant's calendars and flows, recording errors in
  * cfg->cy; returns the number of errors added. */
 size_t eng__flows_check(struct cfg *cfg);
+/* flows_live.c: a flow of that name is published in t (the file's or the API's). */
+bool eng__flow_exists(struct eng_tenant *t, const char *name);
+/* Makes every tenant's flows live once the API's objects are loaded (blocking). */
+int eng__flows_live(struct engine *e);
 
 /* drain.c: after SIGTERM, new calls are refused (503) while those in progress go on,
  * for up to shutdown_grace, until none is left or *signals changes (a second signal). */

@@ -27,6 +27,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "crm/crm.h"
+#include "engine/flows_live.h"
 
 /* What arrives on the flows' queue: three workers, three message types. */
 union flow_msg {
@@ -229,6 +230,7 @@ static void session_free(struct eng_ivr *v)
 	su_timer_destroy(v->timer);
 	session_del(v->fl, v);
 	ivr_session_free(v->s);
+	eng__gen_unref(v->gen);
 	free(v);
 }
 
@@ -412,7 +414,8 @@ int eng__flow_enter(struct call *c, const char *name)
 {
 	struct engine *e = c->e;
 	struct eng_flows *fl = e->flows;
-	const struct ivr_flow *f = c->t->flows && name ? ivr_flowset_find(c->t->flows, name) : NULL;
+	struct eng_flowgen *g = c->t->live ? c->t->live->cur : NULL;
+	const struct ivr_flow *f = g && name ? ivr_flowset_find(g->set, name) : NULL;
 	/* {caller} is the number something vouches for when there is one (a trunk's
 	 * P-Asserted-Identity), else the From user as written. */
 	const struct ivr_kv vars[] = {{"caller", c->cli[0] ? c->cli : c->from},
@@ -441,6 +444,8 @@ int eng__flow_enter(struct call *c, const char *name)
 		free(v);
 		return err;
 	}
+	v->gen = g;
+	eng__gen_ref(g);
 	session_put(fl, v);
 	c->ivr = v;
 	c->state = CALL_IVR;
@@ -573,6 +578,8 @@ void eng__flows_stop(struct engine *e)
 			eng__ivr_extra(v, "end", "shutdown");
 			flow_finish(v, NULL);
 		}
+	/* Generations still rendering use the TTS worker: joined before it goes. */
+	eng__gens_stop(e);
 	/* After these, the TTS and dip workers send nothing more. */
 	if (fl->tts)
 		tts_destroy(fl->tts);
@@ -596,10 +603,7 @@ void eng__flows_stop(struct engine *e)
 		else
 			mq_free(fl->events);
 	}
-	for (size_t i = 0; i < e->ntenants; i++) {
-		ivr_flowset_free(e->tenants[i].flows);
-		e->tenants[i].flows = NULL;
-	}
+	eng__live_free(e);
 	free(fl);
 	e->flows = NULL;
 }
@@ -639,8 +643,9 @@ int eng__flows_start(struct engine *e)
 	}
 	if ((err = eng__ivr_load(fl, &nflows, &rendered)))
 		goto fail;
-	log_info("engine", "event=flows_loaded flows=%u tts_rendered=%u ms=%llu", nflows, rendered,
-		 (unsigned long long)(clock_mono_ms() - t0));
+	/* Logged with the flows' own texts once they are live (eng__flows_live). */
+	fl->start_rendered = rendered;
+	fl->start_ms = clock_mono_ms() - t0;
 	return 0;
 fail:
 	eng__flows_stop(e);

@@ -31,7 +31,9 @@ struct eng_flows {
 	struct eng_ivr *sessions[FLOW_HASH];
 	size_t nsessions;
 	uint64_t next_serial;
-	unsigned lookups_out; /* contact look-ups the store has not answered yet */
+	unsigned lookups_out;	 /* contact look-ups the store has not answered yet */
+	unsigned start_rendered; /* queue messages rendered at start */
+	uint64_t start_ms;	 /* time the start took before the flows went live */
 	/* Scratch for building one play on the engine thread. */
 	struct media_item items[FLOW_MAX_ITEMS];
 	char paths[FLOW_MAX_ITEMS][TTS_PATH_MAX];
@@ -60,6 +62,7 @@ struct eng_ivr {
 	struct call *c;
 	struct eng_flows *fl;
 	struct ivr_session *s;
+	struct eng_flowgen *gen; /* the flows it runs in (held until it ends) */
 	struct eng_ivr *hnext;
 	uint64_t serial;
 	su_timer_t *timer;

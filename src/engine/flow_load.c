@@ -1,8 +1,7 @@
 /*
  * Loading IVR flows: for `centrala check` (calendars and flows of every tenant checked
- * against the configuration) and for the server (flows checked against the provisioned
- * queues and users, prompt sets made, and every fixed TTS text rendered into the cache
- * before a call is taken).
+ * against the configuration) and for the server (prompt sets made, queue messages
+ * rendered, and the flows' definitions read; flows_live.c makes them live).
  */
 #include "engine/flow_int.h"
 
@@ -12,6 +11,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "engine/flows_live.h"
 
 static const char *const prompt_langs[] = {"pl", "es", "ru", "en"};
 
@@ -84,28 +84,6 @@ size_t eng__flows_check(struct cfg *cfg)
 	return cy_error_count(cfg->cy) - before;
 }
 
-/* Renders a flow's fixed TTS texts into the cache (blocking, before calls are taken). */
-static void render_static(struct eng_flows *fl, const struct cfg_tenant *ct,
-			  const struct ivr_flow *f, unsigned *count)
-{
-	const char *text, *lang, *voice;
-	size_t it = 0;
-
-	while (ivr_flow_static_tts(f, &it, &text, &lang, &voice)) {
-		struct tts_params tp = {.text = text, .lang = lang, .voice = voice};
-		char path[sizeof(((struct tts_done *)0)->path)];
-		int err = tts_render_sync(fl->tts, &tp, path, sizeof(path));
-		if (err) {
-			log_warn("engine", "tenant=%s event=tts_failed flow=%s lang=%s err=%s",
-				 ct->id, ivr_flow_name(f), lang ? lang : "-", strerror(err));
-			continue;
-		}
-		(*count)++;
-		if (fl->e->media)
-			media_prompt_preload(fl->e->media, path);
-	}
-}
-
 static void make_prompts(struct eng_flows *fl, const char *lang)
 {
 	const struct cfg *cfg = fl->e->cfg;
@@ -120,33 +98,11 @@ static void make_prompts(struct eng_flows *fl, const char *lang)
 			 made);
 }
 
-/* Loads one tenant's flows into t->flows, logging every problem. 0 or EINVAL/ENOMEM. */
-static int load_tenant(struct eng_flows *fl, struct eng_tenant *t, unsigned *rendered)
+/* Renders the tenant's queue overflow messages (spoken in its language) before calls. */
+static void render_overflow(struct eng_flows *fl, struct eng_tenant *t, unsigned *rendered)
 {
-	struct cfg *cfg = fl->e->cfg;
 	const struct cfg_tenant *ct = t->ct;
-	struct check_env ce = {.ct = ct, .t = t};
-	size_t e0 = cy_error_count(cfg->cy), w0 = cy_warning_count(cfg->cy);
-	struct ivr_env env;
-	char buf[512];
-	int err;
 
-	env_of(cfg, &ce, (const struct ivr_calendar *const *)t->calendars, t->ncalendars, &env);
-	err = ivr_flowset_load(cfg->cy, ct->flows, ct->nflows, &env, &t->flows);
-	for (size_t i = e0; i < cy_error_count(cfg->cy); i++)
-		log_error("engine", "tenant=%s event=flow_error msg=\"%s\"", ct->id,
-			  eng__ivr_quote(cy_error_at(cfg->cy, i), buf, sizeof(buf)));
-	for (size_t i = w0; i < cy_warning_count(cfg->cy); i++)
-		log_warn("engine", "tenant=%s event=flow_warning msg=\"%s\"", ct->id,
-			 eng__ivr_quote(cy_warning_at(cfg->cy, i), buf, sizeof(buf)));
-	if (err)
-		return err;
-	for (size_t i = 0; i < ct->nflows; i++) {
-		const struct ivr_flow *f = ivr_flowset_find(t->flows, ct->flows[i].name);
-		if (f)
-			render_static(fl, ct, f, rendered);
-	}
-	/* Queue overflow messages are spoken in the tenant's language: render them now. */
 	for (size_t i = 0; i < ct->nqueues; i++) {
 		const struct cfg_target *tg = &ct->queues[i].overflow;
 		struct tts_params tp = {.text = tg->value, .lang = ct->language};
@@ -159,13 +115,11 @@ static int load_tenant(struct eng_flows *fl, struct eng_tenant *t, unsigned *ren
 		else
 			(*rendered)++;
 	}
-	return 0;
 }
 
 int eng__ivr_load(struct eng_flows *fl, unsigned *nflows, unsigned *rendered)
 {
 	struct engine *e = fl->e;
-	int err = 0;
 
 	/* Prompt sets first: flows are checked against the files they make. */
 	for (size_t i = 0; i < sizeof(prompt_langs) / sizeof(prompt_langs[0]); i++)
@@ -180,12 +134,12 @@ int eng__ivr_load(struct eng_flows *fl, unsigned *nflows, unsigned *rendered)
 			make_prompts(fl, lang);
 	}
 	for (size_t i = 0; i < e->ntenants; i++) {
-		int rc = load_tenant(fl, &e->tenants[i], rendered);
-		if (rc && !err)
-			err = rc;
+		render_overflow(fl, &e->tenants[i], rendered);
 		*nflows += (unsigned)e->tenants[i].ct->nflows;
 	}
-	return err;
+	/* The definitions now; they go live (eng__flows_live) once the queues and users the
+	 * API made are loaded, since flows may name them. */
+	return eng__live_load(e);
 }
 
 int eng__flows_load_tenant(struct engine *e, struct eng_tenant *t)
@@ -195,9 +149,10 @@ int eng__flows_load_tenant(struct engine *e, struct eng_tenant *t)
 
 	if (!e->flows)
 		return 0;
-	if ((err = load_tenant(e->flows, t, &rendered)))
+	render_overflow(e->flows, t, &rendered);
+	if ((err = eng__live_tenant_add(t)))
 		return err;
-	log_info("engine", "tenant=%s event=flows_loaded flows=%zu tts_rendered=%u", t->ct->id,
+	log_info("engine", "tenant=%s event=flows_loading flows=%zu tts_rendered=%u", t->ct->id,
 		 t->ct->nflows, rendered);
 	return 0;
 }

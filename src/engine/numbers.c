@@ -51,7 +51,7 @@ static const char *target_problem(struct engine *e, struct eng_tenant *t,
 		return "no such queue in this tenant";
 	if (tg->kind == CFG_TARGET_USER && !strmap_get2(e->usernames, t->ct->id, tg->value))
 		return "no such user in this tenant";
-	if (tg->kind == CFG_TARGET_FLOW && !cfg_flow_find(t->ct, tg->value))
+	if (tg->kind == CFG_TARGET_FLOW && !eng__flow_exists(t, tg->value))
 		return "no such flow in this tenant";
 	return NULL;
 }

@@ -76,7 +76,7 @@ static const char *target_problem(struct engine *e, struct eng_tenant *t,
 		return "overflow: no such queue in this tenant";
 	if (tg->kind == CFG_TARGET_USER && !strmap_get2(e->usernames, t->ct->id, tg->value))
 		return "overflow: no such user in this tenant";
-	if (tg->kind == CFG_TARGET_FLOW && !cfg_flow_find(t->ct, tg->value))
+	if (tg->kind == CFG_TARGET_FLOW && !eng__flow_exists(t, tg->value))
 		return "overflow: no such flow in this tenant";
 	if (tg->kind == CFG_TARGET_NUMBER && tg->trunk && !cfg_trunk_find(t->ct, tg->trunk))
 		return "overflow: no such trunk in this tenant";

@@ -4,18 +4,20 @@
  * logged, each error with its line and column, and the running configuration stays.
  * A valid file is written to the store (provisioning, passwords hashed off the engine's
  * thread), then handed to the engine, which applies the differences of the objects the
- * file owns through the same steps as the API: users, queues, numbers, reason codes and
- * dispositions added, changed or removed, for the next call; calls in progress keep
- * what they have. An object still in use (a queue with calls waiting, an agent on a
- * call) is kept and said so; the next reload or restart removes it. Trunks apply to the
- * next call, their registrations with carriers follow (trunks_live.c); the file's
- * webhooks are added, changed or removed (api/webhook.c). Tenants are matched by id,
- * so reordering them is harmless: a tenant added starts serving its domain, numbers and
- * users; a tenant removed takes no new call while its calls in progress finish; a
- * tenant whose domain changed is removed and added again (tenants_live.c). Settings
- * read only at start (listeners, store, flows, calendars of running tenants) wait for a
- * restart, and the log says so. The configuration replaced stays allocated until the
- * engine stops: objects of calls in progress point into it.
+ * file owns through the same steps as the API: users, queues, numbers, reason codes,
+ * dispositions, flows and calendars added, changed or removed, for the next call; calls
+ * in progress keep what they have. A changed flow becomes a new published version: new
+ * calls enter it once its prompts are rendered, calls already in a flow finish on the
+ * version they started with (flows_live.h). An object still in use (a queue with calls
+ * waiting, an agent on a call) is kept and said so; the next reload or restart removes
+ * it. Trunks apply to the next call, their registrations with carriers follow
+ * (trunks_live.c); the file's webhooks are added, changed or removed (api/webhook.c).
+ * Tenants are matched by id, so reordering them is harmless: a tenant added starts
+ * serving its domain, numbers, users and flows; a tenant removed takes no new call while
+ * its calls in progress finish; a tenant whose domain changed is removed and added again
+ * (tenants_live.c). Settings read only at start (listeners, the store, the calendars of
+ * queues' hours) wait for a restart, and the log says so. The configuration replaced
+ * stays allocated until the engine stops: objects of calls in progress point into it.
  */
 #include "engine/engine_int.h"
 
@@ -28,6 +30,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "engine/flows_live.h"
 
 static atomic_bool reloading;
 
@@ -323,6 +326,7 @@ void eng__reload_apply(struct engine *e, struct cfg *nc)
 		apply_codes(&t->dispositions, nt->dispositions, nt->ndispositions, &n);
 		if (eng__trunks_file(e, t, nt))
 			kept(t, "trunks", "*", "out of memory", &n);
+		eng__live_reload(t, nt, &n.added, &n.changed, &n.removed);
 	}
 	/* The replaced file stays: calls and objects in progress point into it. */
 	eng__keep_file_cfg(e, e->cfg);
@@ -335,7 +339,7 @@ void eng__reload_apply(struct engine *e, struct cfg *nc)
 	log_info("engine",
 		 "event=reloaded added=%u changed=%u removed=%u kept=%u tenants_added=%u "
 		 "tenants_removed=%u note=\"tenants, users, queues, numbers, trunks, webhooks, "
-		 "reason codes and dispositions applied; listeners, store, and the flows and "
-		 "calendars of running tenants apply at the next start\"",
+		 "reason codes, dispositions, flows and calendars applied (flows for new calls); "
+		 "listeners, the store and queues' hours apply at the next start\"",
 		 n.added, n.changed, n.removed, n.kept, t_added, t_removed);
 }

@@ -243,6 +243,9 @@ int ivr_flow_load(struct cy *c, const struct cfg_named_node *def, const struct i
 		l.errors++;
 	} else {
 		load_nodes(&l, nodes, p);
+		/* Without a node, `start` would name nothing a call could enter. */
+		if (!f->nnodes)
+			ivr__lerror(&l, nodes, p, "a flow needs at least one node");
 	}
 	if (start && f->nnodes) {
 		f->start = ivr__node_find(f, start);
@@ -424,6 +427,11 @@ const struct ivr_flow *ivr_flowset_find(const struct ivr_flowset *set, const cha
 		if (!strcmp(set->flows[i]->name, name))
 			return set->flows[i];
 	return NULL;
+}
+
+const struct ivr_flow *ivr_flowset_at(const struct ivr_flowset *set, size_t i)
+{
+	return set && i < set->n ? set->flows[i] : NULL;
 }
 
 void ivr_flowset_free(struct ivr_flowset *set)

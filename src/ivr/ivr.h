@@ -136,6 +136,8 @@ int ivr_flowset_alloc(struct ivr_flowset **out);
 /* Returns 0, EEXIST (a flow of that name is already there; f is not taken) or ENOMEM. */
 int ivr_flowset_add(struct ivr_flowset *set, struct ivr_flow *f);
 const struct ivr_flow *ivr_flowset_find(const struct ivr_flowset *set, const char *name);
+/* The i-th flow of the set, NULL past the end (to visit every flow). */
+const struct ivr_flow *ivr_flowset_at(const struct ivr_flowset *set, size_t i);
 /*
  * Loads every flow of `defs` into a new set, then checks what spans flows (a `goto`
  * cycle that never takes input). Returns 0 and *out when no flow had an error, EINVAL

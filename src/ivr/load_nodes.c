@@ -250,7 +250,7 @@ static int load_menu(struct ivr_load *l, struct ivr_node *n)
 	struct fy_node *opts = cy_get(n->src, "options");
 	struct fy_node_pair *pr;
 	void *it = NULL;
-	char p[512];
+	char p[512], op[520];
 	int rc;
 
 	if (get_prompt(l, n, "prompt", &n->prompt) == ENOENT)
@@ -281,7 +281,9 @@ static int load_menu(struct ivr_load *l, struct ivr_node *n)
 			ivr__lerror(l, v, p, "option \"%s\" needs a node name", key);
 			continue;
 		}
-		if (set_link(&n->link[IVR_SLOT_OPT + (at - ivr__option_keys)], target, v, p))
+		/* The option's own path ("options.1"): an error then names the key at fault. */
+		if (set_link(&n->link[IVR_SLOT_OPT + (at - ivr__option_keys)], target, v,
+			     cy_path(op, sizeof(op), p, key)))
 			return ENOMEM;
 	}
 	return 0;

@@ -52,7 +52,8 @@ tenants:
           support: {type: queue, queue: support, prompt: please-hold}
 YAML
 start_server
-expect_log 'event=flows_loaded flows=1 tts_rendered=2 '
+# Flows go live once the API's objects are loaded, just after SIP listens.
+wait_log 'event=flows_loaded flows=1 tts_rendered=2 ' 10
 [ "$(find "$WORK/tts" -name '*.wav' | wc -l)" -ge 2 ] || fail "the static TTS texts are not in the cache"
 
 k=0

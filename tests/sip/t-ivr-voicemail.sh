@@ -51,7 +51,7 @@ tenants:
           bye: {type: hangup, prompt: thank-you}
 YAML
 start_server
-expect_log 'event=flows_loaded flows=2 tts_rendered=0 '
+wait_log 'event=flows_loaded flows=2 tts_rendered=0 ' 10
 
 rc=0
 sipp_run caller-1 30 "$(scen ivr-caller-talk.xml wav="$WORK/caller-440.wav")" -p "$(peer_port 3)" \

@@ -82,7 +82,7 @@ static void test_unknown_node_in_an_option_names_file_line_column_and_path(void 
 	assert_null(f.flow);
 	assert_int_equal(cy_error_count(f.cy), 1);
 	expect_error(&f, 9, col_of(design_flow, 9, "sales2"),
-		     "tenants[0].flows.main.nodes.menu.options: unknown node \"sales2\"");
+		     "tenants[0].flows.main.nodes.menu.options.1: unknown node \"sales2\"");
 	fx_done(&f);
 }
 
