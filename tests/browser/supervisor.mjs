@@ -4,7 +4,9 @@
 // waiting count rises to 2; alice goes ready, answers both, and it falls back to 0; the
 // agent grid shows alice. Then, in the admin console, bob routes a new number 555 to the
 // queue sales by filling in the form; the next SIPp call to 555 waits in sales (the shell
-// checks the server's log). bob makes, changes and removes a trunk, adds, renames and
+// checks the server's log). bob makes an IVR flow in the editor (an error shown at its
+// node, then published, a draft, a version published from the list) and a calendar,
+// makes, changes and removes a trunk, adds, renames and
 // removes a reason code and a disposition in the console (the file's stay untouchable), and merges the first
 // caller's contact into a duplicate of it from the contacts screen (the call moves with
 // it). Last, every main screen in every language is opened and photographed, and fails
@@ -139,6 +141,48 @@ try {
     step(`admin: ${tab}: ${code} added, renamed ${renamed}, removed; ${file} (the file's) untouched`);
   }
 
+  // An IVR flow made in the editor: the validator's error is shown at its node in the
+  // graph; fixed, it is published (version 1); a draft (version 2) is published from the
+  // versions list. A calendar made and removed.
+  await page.getByRole('tab', { name: c['admin.flows'] }).click();
+  const nf = page.getByRole('form', { name: c['flows.new'] });
+  await nf.getByLabel(c['admin.name'], { exact: true }).fill('vipflow');
+  await nf.getByRole('button', { name: c['flows.new'] }).click();
+  const body = page.getByLabel(c['flows.body']);
+  const flow = (to) => JSON.stringify({ start: 'menu', nodes: { menu: { type: 'menu', prompt: { tts: 'Jeden' }, options: { 1: to } }, q: { type: 'queue', queue: 'sales' } } });
+  await body.fill(flow('nowhere'));
+  await page.getByRole('button', { name: c['flows.publish'], exact: true }).click();
+  await page.locator('li[data-node=menu]').getByTestId('node-error').filter({ hasText: 'nowhere' }).waitFor();
+  step('flows: the validator\'s error shown at node menu');
+  await body.fill(flow('q'));
+  await page.getByRole('button', { name: c['flows.publish'], exact: true }).click();
+  await page.getByRole('status').filter({ hasText: c['flows.published'] }).waitFor();
+  await page.locator('li[data-node=menu]').getByRole('link', { name: 'q' }).waitFor();
+  let fl = await api('GET', '/flows/vipflow', bt);
+  assert(fl.version === 1 && fl.flow.nodes.menu.options['1'] === 'q', 'flow published: ' + JSON.stringify(fl));
+  await body.fill(flow('menu'));
+  await page.getByRole('button', { name: c['flows.draft'], exact: true }).click();
+  await page.getByRole('status').filter({ hasText: c['flows.drafted'] }).waitFor();
+  fl = await api('GET', '/flows/vipflow', bt);
+  assert(fl.version === 1 && fl.latest === 2, 'a draft is not live: ' + JSON.stringify(fl));
+  await page.getByRole('button', { name: c['flows.publish_version'].replace('{version}', '2') }).click();
+  await page.locator('tr[data-version="2"]').filter({ hasText: c['flows.live'] }).waitFor();
+  assert((await api('GET', '/flows/vipflow', bt)).version === 2, 'version 2 published from the list');
+  step('flows: vipflow published (1), drafted (2), version 2 published from the list');
+  await page.getByRole('tab', { name: c['admin.calendars'] }).click();
+  const cf = page.getByRole('form', { name: c['cal.form'] });
+  await cf.getByLabel(c['admin.id'], { exact: true }).fill('hours');
+  await cf.getByLabel(c['cal.timezone'], { exact: true }).fill('Europe/Warsaw');
+  await cf.getByLabel(c['cal.weekly'], { exact: true }).fill('mon-fri 08:00-18:00\nsat 10:00-14:00');
+  await cf.getByLabel(c['cal.holidays'], { exact: true }).fill('2026-12-25');
+  await cf.getByRole('button', { name: c['admin.save'] }).click();
+  await page.locator('tr[data-calendar=hours]').waitFor();
+  const cal = await api('GET', '/calendars/hours', bt);
+  assert(cal.calendar.weekly['mon-fri'] === '08:00-18:00' && cal.calendar.weekly.sat === '10:00-14:00', 'calendar stored: ' + JSON.stringify(cal));
+  await page.getByRole('button', { name: c['admin.delete_named'].replace('{name}', 'hours') }).click();
+  await page.locator('tr[data-calendar=hours]').waitFor({ state: 'detached' });
+  step('calendars: hours made and removed');
+
   // Trunks: made with a password (never shown back), changed without one (kept), removed.
   await page.getByRole('tab', { name: c['admin.trunks'] }).click();
   const tf = page.getByRole('form', { name: c['admin.trunk_form'] });
@@ -240,7 +284,7 @@ try {
     }
     await shoot(page, 'recordings', lang);
     await page.getByRole('link', { name: k['nav.admin'] }).click();
-    for (const tab of ['numbers', 'queues', 'users', 'trunks', 'reasons', 'dispositions', 'webhooks', 'keys', 'audit']) {
+    for (const tab of ['numbers', 'queues', 'users', 'flows', 'calendars', 'trunks', 'reasons', 'dispositions', 'webhooks', 'keys', 'audit']) {
       await page.getByRole('tab', { name: k['admin.' + tab] }).click();
       await page.locator('[role=tabpanel] table').waitFor();
       await shoot(page, 'admin-' + tab, lang);
