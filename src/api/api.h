@@ -52,6 +52,7 @@ enum api_op {
 	API_OP_AGENT_STATE,	 /* args {state, reason?}; target: the user to change */
 	API_OP_AGENT_WRAPUP_END, /* ends the target's wrap-up */
 	API_OP_AGENTS_LIST,	 /* every agent of the tenant with state and current call */
+	API_OP_DIRECTORY,	 /* transfer targets: users with presence, queues, numbers */
 	API_OP_QUEUES_LIST,	 /* every queue with today's counters and live figures */
 	API_OP_QUEUE_GET,	 /* target: the queue's id */
 	API_OP_CALLS_LIST,	 /* calls in progress (supervisor) */

@@ -227,6 +227,7 @@ enum api_job_kind {
 	JOB_OBJECT_SAVE, /* resp: the engine's answer, sent once the object is stored */
 	JOB_CONTACT_CREATE,
 	JOB_CONTACT_DELETE,
+	JOB_CONTACT_MERGE,
 	JOB_RECORDING,
 	JOB_WEBHOOK_CREATE, /* webhook_api.c */
 	JOB_WEBHOOK_UPDATE,
@@ -320,6 +321,7 @@ void api__h_contact_create(struct api_conn *conn, struct api_session *s, const c
 void api__h_contact_get(struct api_conn *conn, struct api_session *s, const char *target);
 void api__h_contact_update(struct api_conn *conn, struct api_session *s, const char *target);
 void api__h_contact_delete(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_contact_merge(struct api_conn *conn, struct api_session *s, const char *target);
 struct store_db;
 void api__contacts_run(struct api *a, struct store_db *db, const struct api_job *j);
 

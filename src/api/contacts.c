@@ -1,6 +1,7 @@
 /*
  * Contacts through the API: create, read with the contact's latest interactions,
- * update (the fields given; null clears one), delete (admin), and search by the start
+ * update (the fields given; null clears one), delete (admin), merge a duplicate into
+ * the contact (its interactions move, it is removed), and search by the start
  * of a name, by e-mail or by phone number in any written form (normalised to E.164
  * with the tenant's country), in keyset pages like the interactions. Bodies are checked
  * on the service thread (unknown fields, types, each phone and e-mail, with the path
@@ -214,6 +215,32 @@ void api__h_contact_delete(struct api_conn *conn, struct api_session *s, const c
 	(void)s;
 	api__job_init(&j, conn, JOB_CONTACT_DELETE, target, NULL);
 	api__job(conn, &j);
+}
+
+/* POST /api/v1/contacts/{id}/merge {"from": ID}: the duplicate `from` goes into {id}. */
+void api__h_contact_merge(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	static const char *const fields[] = {"from", NULL};
+	struct api_job j;
+	json_t *b = api__body(conn);
+	const char *from;
+
+	(void)s;
+	if (!b)
+		return;
+	if (!api__fields(conn, b, fields) || !api__str(conn, b, "from", true, &from))
+		goto out;
+	if (!*from || strlen(from) >= CRM_ID_SIZE || !strcmp(from, target)) {
+		api__respond_error(conn, 400, "invalid_field",
+				   "from must be the id of another contact", "from");
+		goto out;
+	}
+	api__job_init(&j, conn, JOB_CONTACT_MERGE, target, NULL);
+	j.args = b;
+	api__job(conn, &j);
+	return;
+out:
+	json_decref(b);
 }
 
 /* Refuses query parameters outside `known`; false after responding 400. */
@@ -461,6 +488,43 @@ static void do_delete(struct api *a, struct store_db *db, const struct api_job *
 	api_reply(a, j->req, 204, NULL);
 }
 
+static void do_merge(struct api *a, struct store_db *db, const struct api_job *j)
+{
+	const char *from = json_string_value(json_object_get(j->args, "from"));
+	struct crm_contact *c = NULL;
+	char detail[96];
+	int64_t moved = 0;
+	json_t *o;
+	int err = store_db_contact_merge(db, j->tenant, j->target, from, &c, &moved);
+
+	if (err == E2BIG) {
+		api_reply(a, j->req, 409,
+			  api__error_json("too_many",
+					  "the two contacts hold more than 32 phone numbers, "
+					  "e-mail addresses or tags of one kind between them",
+					  "from"));
+		return;
+	}
+	if (err) {
+		store_error(a, j, db, err);
+		return;
+	}
+	/* Both sides are on the record: the kept one merged, the other one removed. */
+	snprintf(detail, sizeof(detail), "from %s, %lld interactions", from, (long long)moved);
+	audit(db, j, j->target, "merge", detail);
+	snprintf(detail, sizeof(detail), "into %s", j->target);
+	audit(db, j, from, "delete", detail);
+	log_info("api", "tenant=%s event=contact_merged contact=%s from=%s interactions=%lld",
+		 j->tenant, j->target, from, (long long)moved);
+	if ((o = contact_json(c))) {
+		json_object_set_new(o, "moved", json_integer(moved));
+		api_reply(a, j->req, 200, o);
+	} else {
+		api_reply_error(a, j->req, 503, "busy", "out of memory");
+	}
+	crm_contact_free(c);
+}
+
 static int history_row(const struct crm_interaction *ix, void *arg)
 {
 	json_t *items = arg;
@@ -565,6 +629,9 @@ void api__contacts_run(struct api *a, struct store_db *db, const struct api_job 
 		break;
 	case JOB_CONTACT_DELETE:
 		do_delete(a, db, j);
+		break;
+	case JOB_CONTACT_MERGE:
+		do_merge(a, db, j);
 		break;
 	case JOB_CONTACT_GET:
 		do_get(a, db, j);

@@ -224,6 +224,11 @@ static void h_agents(struct api_conn *conn, struct api_session *s, const char *t
 	api__engine(conn, s, API_OP_AGENTS_LIST, NULL, NULL);
 }
 
+static void h_directory(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	api__engine(conn, s, API_OP_DIRECTORY, NULL, NULL);
+}
+
 static void h_queues(struct api_conn *conn, struct api_session *s, const char *target)
 {
 	api__engine(conn, s, API_OP_QUEUES_LIST, NULL, NULL);
@@ -636,6 +641,7 @@ static const struct route routes[] = {
     {M_GET, "/api/v1/agents/me/queues", API_ROLE_AGENT | SUP, h_my_queues},
     {M_PUT, "/api/v1/agents/me/queues/*", API_ROLE_AGENT | SUP, h_my_queue},
     {M_GET, "/api/v1/agents", SUP, h_agents},
+    {M_GET, "/api/v1/directory", API_ROLE_AGENT | SUP, h_directory},
     {M_PUT, "/api/v1/agents/*/state", SUP, h_agent_state},
     {M_GET, "/api/v1/agents/*/states", ANY, h_agent_states},
     {M_GET, "/api/v1/queues", API_ROLE_AGENT | SUP, h_queues},
@@ -649,6 +655,8 @@ static const struct route routes[] = {
     {M_POST, "/api/v1/calls/*/transfer", API_ROLE_AGENT | SUP, h_transfer},
     {M_POST, "/api/v1/calls/*/hold", API_ROLE_AGENT | SUP, h_control},
     {M_POST, "/api/v1/calls/*/resume", API_ROLE_AGENT | SUP, h_control},
+    {M_POST, "/api/v1/calls/*/mute", API_ROLE_AGENT | SUP, h_control},
+    {M_POST, "/api/v1/calls/*/unmute", API_ROLE_AGENT | SUP, h_control},
     {M_POST, "/api/v1/calls/*/recording/pause", API_ROLE_AGENT | SUP, h_control},
     {M_POST, "/api/v1/calls/*/recording/resume", API_ROLE_AGENT | SUP, h_control},
     {M_POST, "/api/v1/calls/*/dtmf", API_ROLE_AGENT | SUP, h_control},
@@ -688,6 +696,7 @@ static const struct route routes[] = {
     {M_GET, "/api/v1/contacts/*", ANY, api__h_contact_get},
     {M_PUT, "/api/v1/contacts/*", API_ROLE_AGENT | SUP, api__h_contact_update},
     {M_DELETE, "/api/v1/contacts/*", API_ROLE_ADMIN, api__h_contact_delete},
+    {M_POST, "/api/v1/contacts/*/merge", API_ROLE_AGENT | SUP, api__h_contact_merge},
     {M_GET, "/api/v1/interactions/*/recording", ANY, api__h_recording},
     {M_GET, "/api/v1/webhooks", API_ROLE_ADMIN, api__h_webhooks},
     {M_POST, "/api/v1/webhooks", API_ROLE_ADMIN, api__h_webhook_create},

@@ -506,6 +506,7 @@ static void run(struct api_workers *w, struct store_db **db, const struct api_jo
 	case JOB_CONTACT_PUT:
 	case JOB_CONTACT_CREATE:
 	case JOB_CONTACT_DELETE:
+	case JOB_CONTACT_MERGE:
 		api__contacts_run(a, *db, j);
 		break;
 	case JOB_RECORDING:

@@ -700,19 +700,12 @@ static void parse_strings(struct cy *c, struct fy_node *n, const char *path, cha
 
 static const char *const webhook_keys[] = {"id", "url", "events", "secret", NULL};
 
-const char *const cfg_webhook_events[] = {"agent.state",
-					  "contact.queued",
-					  "contact.offered",
-					  "contact.updated",
-					  "contact.answered",
-					  "contact.transferred",
-					  "contact.ended",
-					  "queue.stats",
-					  "call.held",
-					  "call.resumed",
-					  "recording.paused",
-					  "recording.resumed",
-					  NULL};
+const char *const cfg_webhook_events[] = {
+    "agent.state",	"contact.queued",    "contact.offered",
+    "contact.updated",	"contact.answered",  "contact.transferred",
+    "contact.ended",	"queue.stats",	     "call.held",
+    "call.resumed",	"call.muted",	     "call.unmuted",
+    "recording.paused", "recording.resumed", NULL};
 
 bool cfg_webhook_event_known(const char *type)
 {

@@ -186,3 +186,115 @@ int crm_contact_json(const struct crm_contact *c, struct crm_buf *out)
 	free(text);
 	return out->err;
 }
+
+/* The size of the union of a and b (strings compared exactly). */
+static size_t union_size(char *const *a, size_t na, char *const *b, size_t nb)
+{
+	size_t n = na;
+
+	for (size_t i = 0; i < nb; i++) {
+		size_t j = 0;
+		while (j < na && strcmp(a[j], b[i]))
+			j++;
+		n += j == na;
+	}
+	return n;
+}
+
+/* Copies every field of src into a fresh contact with src's id. */
+static int contact_copy(const struct crm_contact *src, struct crm_contact **out)
+{
+	struct crm_contact *c;
+	int err = crm_contact_new(src->id, &c);
+	size_t i;
+
+	if (err)
+		return err;
+	err = crm_str_set(&c->first_name, src->first_name);
+	err = err ? err : crm_str_set(&c->last_name, src->last_name);
+	err = err ? err : crm_str_set(&c->company, src->company);
+	err = err ? err : crm_str_set(&c->language, src->language);
+	err = err ? err : crm_str_set(&c->timezone, src->timezone);
+	err = err ? err : crm_str_set(&c->custom_json, src->custom_json);
+	for (i = 0; !err && i < src->nphones; i++)
+		err = strv_add_unique(&c->phones, &c->nphones, src->phones[i]);
+	for (i = 0; !err && i < src->nemails; i++)
+		err = strv_add_unique(&c->emails, &c->nemails, src->emails[i]);
+	for (i = 0; !err && i < src->ntags; i++)
+		err = strv_add_unique(&c->tags, &c->ntags, src->tags[i]);
+	c->vip = src->vip;
+	c->dnc = src->dnc;
+	c->created_ms = src->created_ms;
+	c->updated_ms = src->updated_ms;
+	if (err) {
+		crm_contact_free(c);
+		return err;
+	}
+	*out = c;
+	return 0;
+}
+
+/* Swaps every field of a and b (so that a merge built on a copy lands in keep). */
+static void contact_swap(struct crm_contact *a, struct crm_contact *b)
+{
+	struct crm_contact t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+int crm_contact_merge(struct crm_contact *keep, const struct crm_contact *from)
+{
+	struct crm_contact *m = NULL;
+	json_t *kc = NULL, *fc = NULL;
+	char *text = NULL;
+	size_t i;
+	int err;
+
+	if (union_size(keep->phones, keep->nphones, from->phones, from->nphones) >
+		CRM_CONTACT_LIST_MAX ||
+	    union_size(keep->emails, keep->nemails, from->emails, from->nemails) >
+		CRM_CONTACT_LIST_MAX ||
+	    union_size(keep->tags, keep->ntags, from->tags, from->ntags) > CRM_CONTACT_LIST_MAX)
+		return E2BIG;
+	/* Built on a copy, so that keep stays as it was when memory runs out. */
+	if ((err = contact_copy(keep, &m)))
+		return err;
+	if (!m->first_name && !m->last_name) {
+		err = crm_str_set(&m->first_name, from->first_name);
+		err = err ? err : crm_str_set(&m->last_name, from->last_name);
+	}
+	if (!err && !m->company)
+		err = crm_str_set(&m->company, from->company);
+	if (!err && !m->language)
+		err = crm_str_set(&m->language, from->language);
+	if (!err && !m->timezone)
+		err = crm_str_set(&m->timezone, from->timezone);
+	for (i = 0; !err && i < from->nphones; i++)
+		err = strv_add_unique(&m->phones, &m->nphones, from->phones[i]);
+	for (i = 0; !err && i < from->nemails; i++)
+		err = strv_add_unique(&m->emails, &m->nemails, from->emails[i]);
+	for (i = 0; !err && i < from->ntags; i++)
+		err = strv_add_unique(&m->tags, &m->ntags, from->tags[i]);
+	if (!err && from->custom_json) {
+		kc = m->custom_json ? json_loads(m->custom_json, 0, NULL) : json_object();
+		fc = json_loads(from->custom_json, 0, NULL);
+		/* A damaged column is left as it was rather than failing the merge. */
+		if (kc && fc && json_is_object(kc) && json_is_object(fc)) {
+			if (json_object_update_missing(kc, fc) ||
+			    !(text = json_dumps(kc, JSON_COMPACT | JSON_PRESERVE_ORDER)))
+				err = ENOMEM;
+			else
+				err = crm_str_set(&m->custom_json, text);
+		}
+	}
+	m->vip = keep->vip || from->vip;
+	m->dnc = keep->dnc || from->dnc;
+	if (!err)
+		contact_swap(keep, m);
+	crm_contact_free(m);
+	json_decref(kc);
+	json_decref(fc);
+	free(text);
+	return err;
+}

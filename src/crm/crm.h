@@ -133,6 +133,17 @@ int crm_contact_add_email(struct crm_contact *c, const char *email);
 int crm_contact_add_tag(struct crm_contact *c, const char *tag);
 /* Sets the custom fields; `json` must be a JSON object (EINVAL otherwise). */
 int crm_contact_set_custom(struct crm_contact *c, const char *json);
+/* The most phones, e-mails or tags a contact keeps (the API refuses more). */
+#define CRM_CONTACT_LIST_MAX 32
+/*
+ * Folds duplicate `from` into `keep` (pure; `from` is unchanged): keep's names,
+ * company, language and time zone stay, and those it lacks come from `from`; phones,
+ * e-mails and tags become the union (keep's first, in order); custom fields the union
+ * with keep's value winning a shared key; vip and do-not-call are set when either has
+ * them. Returns 0, E2BIG (a union holds more than CRM_CONTACT_LIST_MAX entries) or
+ * ENOMEM; keep is unchanged on error.
+ */
+int crm_contact_merge(struct crm_contact *keep, const struct crm_contact *from);
 /* The contact as a new JSON object (jansson; the caller json_decrefs it): id,
  * first_name, last_name, company, phones, emails, language, timezone, tags, custom,
  * vip, do_not_call, in that order. NULL when memory ran out. */

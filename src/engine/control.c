@@ -1,6 +1,7 @@
 /*
  * Control of a call in conversation, for the agent's desktop and the supervisor: hold
- * (music on hold to the customer), recording pause for card details (silence in the
+ * (music on hold to the customer), mute (silence to the customer in place of the
+ * agent), recording pause for card details (silence in the
  * file, marked on the timeline), DTMF to the customer, and a third party rung into the
  * call: a supervisor who listens, whispers to the agent or barges in, a conference
  * guest, or a target the agent consults before completing or cancelling the transfer.
@@ -35,6 +36,14 @@ static void event(struct call *c, const char *type)
 			  json_pack("{s:s, s:s?}", "interaction", c->ix_id, "agent", agent));
 }
 
+/* The customer hears silence while the agent is muted: a play on the customer's leg
+ * replaces the bridged audio towards it, so the agent's voice never leaves the server. */
+static void mute_apply(struct call *c)
+{
+	if (c->muted && c->a)
+		play_loop(c->a, MEDIA_ITEM_SILENCE);
+}
+
 int eng__call_hold(struct call *c, bool hold, bool mute_agent)
 {
 	if (!c->a || !c->b || c->state != CALL_BRIDGED || c->mix)
@@ -50,6 +59,7 @@ int eng__call_hold(struct call *c, bool hold, bool mute_agent)
 	} else {
 		media_play_stop(sip_leg_media(c->a));
 		media_play_stop(sip_leg_media(c->b));
+		mute_apply(c);
 		if (c->held_since)
 			c->hold_ms += clock_wall_ms() - c->held_since;
 		c->held_since = 0;
@@ -57,6 +67,25 @@ int eng__call_hold(struct call *c, bool hold, bool mute_agent)
 	}
 	c->a_held_by_b = hold;
 	event(c, hold ? "call.held" : "call.resumed");
+	return 0;
+}
+
+int eng__call_mute(struct call *c, bool mute)
+{
+	if (!c->a || !c->b || c->state != CALL_BRIDGED || c->mix)
+		return EINVAL;
+	if (mute == c->muted)
+		return EALREADY;
+	c->muted = mute;
+	/* On hold the customer hears music; the mute takes effect when the hold ends. */
+	if (!c->a_held_by_b && !(c->xleg && c->xkind == ENG_X_CONSULT)) {
+		if (mute)
+			mute_apply(c);
+		else
+			media_play_stop(sip_leg_media(c->a));
+	}
+	eng__timeline(c, mute ? "muted" : "unmuted", NULL, NULL);
+	event(c, mute ? "call.muted" : "call.unmuted");
 	return 0;
 }
 
@@ -120,6 +149,14 @@ static int mix_ensure(struct call *c)
 
 	if (c->mix)
 		return 0;
+	/* A mute is a play on the customer's leg, which the mixer does not know of: it ends
+	 * here, said on the timeline and to the desktop, rather than linger unseen. */
+	if (c->muted) {
+		c->muted = false;
+		media_play_stop(sip_leg_media(c->a));
+		eng__timeline(c, "unmuted", NULL, NULL);
+		event(c, "call.unmuted");
+	}
 	err = c->t->ct->record ? eng__recording_path(c->e, c, seg, sizeof(seg)) : ENOENT;
 	if ((err = media_mix_create(c->e->media, err ? NULL : seg, &c->mix)))
 		return err;
@@ -159,6 +196,7 @@ static void rebridge(struct call *c)
 	int err = c->t->ct->record ? eng__recording_path(c->e, c, seg, sizeof(seg)) : ENOENT;
 
 	media_play_stop(sip_leg_media(c->a));
+	mute_apply(c);
 	if (media_bridge(sip_leg_media(c->a), sip_leg_media(c->b), err ? NULL : seg) == 0 && !err)
 		eng__timeline(c, "recording", "path", seg);
 }
@@ -217,6 +255,11 @@ int eng__consult_complete(struct call *c)
 	c->xleg = NULL;
 	c->xkind = ENG_X_NONE;
 	c->b = x;
+	/* The mute was the agent's, who leaves: the target is heard. */
+	if (c->muted) {
+		c->muted = false;
+		eng__timeline(c, "unmuted", NULL, NULL);
+	}
 	media_play_stop(sip_leg_media(c->a));
 	err = c->t->ct->record ? eng__recording_path(c->e, c, seg, sizeof(seg)) : ENOENT;
 	if (!media_bridge(sip_leg_media(c->a), sip_leg_media(x), err ? NULL : seg) && !err)

@@ -181,6 +181,36 @@ static void agents_list(struct engine *e, struct eng_tenant *t, const struct api
 	api_reply(e->api, m->req, 200, json_pack("{s:o, s:n}", "items", items, "next"));
 }
 
+/* GET /api/v1/directory: whom an agent may transfer to, for the desktop's directory:
+ * every user (name, agent state when an agent, whether a phone is registered), every
+ * queue and every number of the tenant; nothing else about them. */
+static void directory(struct engine *e, struct eng_tenant *t, const struct api_cmd *m)
+{
+	json_t *items = json_array(), *numbers = eng__numbers_json(e, t), *n;
+	struct acd_agent_info ai;
+	size_t i;
+
+	for (i = 0; i < t->nusers; i++) {
+		struct eng_user *u = t->users[i];
+		bool agent =
+		    u->agent != ACD_NONE && t->acd && !acd_agent_info(t->acd, u->agent, &ai);
+
+		json_array_append_new(items,
+				      json_pack("{s:s, s:s, s:s?, s:s?, s:b}", "kind", "user", "id",
+						u->cu->username, "name", u->cu->name, "state",
+						agent ? acd_state_name(ai.state) : NULL,
+						"registered", u->ncontacts > 0));
+	}
+	for (i = 0; i < t->nqueues; i++)
+		json_array_append_new(items, json_pack("{s:s, s:s, s:s?}", "kind", "queue", "id",
+						       t->queues[i]->cq->id, "name",
+						       t->queues[i]->cq->name));
+	json_array_foreach(numbers, i, n) json_array_append_new(
+	    items, json_pack("{s:s, s:O}", "kind", "number", "id", json_object_get(n, "number")));
+	json_decref(numbers);
+	api_reply(e->api, m->req, 200, json_pack("{s:o, s:n}", "items", items, "next"));
+}
+
 /* ---- queues ---- */
 
 static double or_null(double v)
@@ -262,13 +292,14 @@ json_t *eng__call_json(const struct call *c)
 
 	static const char *const kinds[] = {NULL, "monitor", "conference", "consult"};
 
-	return json_pack(
-	    "{s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:b, s:b, s:s?}", "interaction",
-	    c->ix_id, "state", call_state_name(c->state), "from", c->from, "to", c->to, "number",
-	    c->number[0] ? c->number : NULL, "queue", c->queue[0] ? c->queue : NULL, "agent",
-	    eng__call_agent(c), "created", iso(c->created_ms, a1, sizeof(a1)), "answered",
-	    iso(c->answered_ms, a2, sizeof(a2)), "held", c->held_since != 0, "recording_paused",
-	    c->rec_paused, "third_party", c->xleg ? kinds[c->xkind] : NULL);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:b, s:b, s:b, s:s?}",
+			 "interaction", c->ix_id, "state", call_state_name(c->state), "from",
+			 c->from, "to", c->to, "number", c->number[0] ? c->number : NULL, "queue",
+			 c->queue[0] ? c->queue : NULL, "agent", eng__call_agent(c), "created",
+			 iso(c->created_ms, a1, sizeof(a1)), "answered",
+			 iso(c->answered_ms, a2, sizeof(a2)), "held", c->held_since != 0, "muted",
+			 c->muted, "recording_paused", c->rec_paused, "third_party",
+			 c->xleg ? kinds[c->xkind] : NULL);
 }
 
 static void calls_list(struct engine *e, struct eng_tenant *t, const struct api_cmd *m)
@@ -425,7 +456,7 @@ static void transfer(struct engine *e, struct eng_tenant *t, const struct api_cm
 	api_reply(e->api, m->req, 200, eng__call_json(c));
 }
 
-/* POST /api/v1/calls/{id}/{action}: hold, resume, recording/pause, recording/resume,
+/* POST /api/v1/calls/{id}/{action}: hold, resume, mute, unmute, recording/pause, recording/resume,
  * dtmf, conference, consult, consult/complete, consult/cancel, monitor. */
 static void control(struct engine *e, struct eng_tenant *t, const struct api_cmd *m)
 {
@@ -454,6 +485,8 @@ static void control(struct engine *e, struct eng_tenant *t, const struct api_cmd
 		;
 	if (!strcmp(action, "hold") || !strcmp(action, "resume"))
 		err = eng__call_hold(c, action[0] == 'h', true);
+	else if (!strcmp(action, "mute") || !strcmp(action, "unmute"))
+		err = eng__call_mute(c, action[0] == 'm');
 	else if (!strcmp(action, "recording/pause") || !strcmp(action, "recording/resume"))
 		err = eng__call_record_pause(c, !strcmp(action, "recording/pause"));
 	else if (!strcmp(action, "dtmf"))
@@ -860,6 +893,9 @@ void eng__cti_command(struct engine *e, struct api_cmd *m)
 		break;
 	case API_OP_AGENTS_LIST:
 		agents_list(e, t, m);
+		break;
+	case API_OP_DIRECTORY:
+		directory(e, t, m);
 		break;
 	case API_OP_QUEUES_LIST:
 		queues_list(e, t, m);

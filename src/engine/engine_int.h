@@ -191,6 +191,7 @@ struct call {
 	bool xanswered;
 	struct media_mix *mix; /* the conference or monitoring mixer, or NULL */
 	bool rec_paused;
+	bool muted;	 /* the agent's audio does not reach the customer (control.c) */
 	bool rec_failed; /* the recording could not be written (disk full): said once */
 	bool click;	 /* click-to-dial: the agent's phone first, then `to` */
 	int64_t created_ms, queued_ms, offered_ms, answered_ms, ended_ms;
@@ -491,6 +492,10 @@ enum eng_extra { ENG_X_NONE, ENG_X_MONITOR, ENG_X_CONF, ENG_X_CONSULT };
  * agent hears silence too). 0, EALREADY or EINVAL (not bridged). */
 int eng__call_hold(struct call *c, bool hold, bool mute_agent);
 int eng__call_record_pause(struct call *c, bool paused);
+/* Mutes or unmutes the agent towards the customer of a bridged call: the customer hears
+ * silence in place of the agent (while on hold, music on hold, and the mute holds after
+ * it). 0, EALREADY or EINVAL (not bridged, or in a mixer). */
+int eng__call_mute(struct call *c, bool mute);
 /* Sends RFC 4733 digits to the customer. 0 or EINVAL. */
 int eng__call_dtmf(struct call *c, const char *digits);
 /* Rings a third party (user u, or number through the trunk) for call c: a supervisor

@@ -2,7 +2,8 @@
  * Contacts in the database. The contact row keeps its phones, e-mails and tags as JSON
  * arrays; contact_phones indexes every E.164 number by (tenant, e164) so a screen pop or
  * an IVR lookup is one index probe. The row and its index entries change together in
- * one transaction.
+ * one transaction. Duplicates are merged here too: one transaction moves the
+ * interactions and removes the duplicate.
  */
 #include "store/store_int.h"
 
@@ -186,4 +187,45 @@ int store_db_contact_delete(struct store_db *db, const char *tenant, const char 
 	if (!err)
 		err = store__exec(db, Q_CONTACT_DELETE, p, 2);
 	return store__tx_end(db, err);
+}
+
+int store_db_contact_merge(struct store_db *db, const char *tenant, const char *keep,
+			   const char *from, struct crm_contact **out, int64_t *moved)
+{
+	struct store__param p[3] = {store__text(tenant), store__text(from), store__text(keep)};
+	struct crm_contact *k = NULL, *f = NULL;
+	int64_t n = 0;
+	int err;
+
+	STORE__TENANT(tenant);
+	if (!keep || !from || !*keep || !*from || !strcmp(keep, from))
+		return EINVAL;
+	if ((err = store__tx_begin(db)))
+		return err;
+	if ((err = store_db_contact_get(db, tenant, keep, &k)) ||
+	    (err = store_db_contact_get(db, tenant, from, &f)))
+		goto out;
+	if ((err = crm_contact_merge(k, f)))
+		goto out;
+	k->updated_ms = clock_wall_ms();
+	if ((err = store_db_contact_put(db, tenant, k)))
+		goto out;
+	if ((err = store__query(db, Q_IX_CONTACT_COUNT, p, 2)))
+		goto out;
+	while (store__row(db, Q_IX_CONTACT_COUNT, &err))
+		n = store__col_int(db, Q_IX_CONTACT_COUNT, 0);
+	if (err || (err = store__exec(db, Q_IX_CONTACT_MOVE, p, 3)))
+		goto out;
+	err = store_db_contact_delete(db, tenant, from);
+out:
+	err = store__tx_end(db, err);
+	if (!err && out) {
+		*out = k;
+		k = NULL;
+	}
+	if (!err && moved)
+		*moved = n;
+	crm_contact_free(k);
+	crm_contact_free(f);
+	return err;
 }

@@ -57,29 +57,43 @@ int store_db_audit_put(struct store_db *db, const struct store_audit *a)
 	return store__exec(db, Q_AUDIT_INSERT, p, 8);
 }
 
-int store_db_agent_states(struct store_db *db, const char *tenant, const char *agent,
-			  int64_t since_ms, store_agent_state_h *h, void *arg)
+/* Hands the rows of state query q to h; with `only_open_at`, only spans still open at
+ * that time (end 0 or after it). */
+static int state_rows(struct store_db *db, enum store__q q, const struct store__param *p,
+		      int64_t only_open_at, store_agent_state_h *h, void *arg)
 {
-	struct store__param p[3] = {store__text(tenant), store__text(agent), store__int(since_ms)};
 	struct store_agent_state st;
 	int err, stop;
 
-	STORE__TENANT(tenant);
-	if ((err = store__query(db, Q_STATE_LIST, p, 3)))
+	if ((err = store__query(db, q, p, 3)))
 		return err;
-	while (store__row(db, Q_STATE_LIST, &err)) {
-		st.tenant = store__col_text(db, Q_STATE_LIST, 0);
-		st.agent = store__col_text(db, Q_STATE_LIST, 1);
-		st.state = store__col_text(db, Q_STATE_LIST, 2);
-		st.reason = store__col_text(db, Q_STATE_LIST, 3);
-		st.start_ms = store__col_int(db, Q_STATE_LIST, 4);
-		st.end_ms = store__col_int(db, Q_STATE_LIST, 5);
+	while (store__row(db, q, &err)) {
+		st.tenant = store__col_text(db, q, 0);
+		st.agent = store__col_text(db, q, 1);
+		st.state = store__col_text(db, q, 2);
+		st.reason = store__col_text(db, q, 3);
+		st.start_ms = store__col_int(db, q, 4);
+		st.end_ms = store__col_int(db, q, 5);
+		if (only_open_at && st.end_ms && st.end_ms <= only_open_at)
+			continue;
 		if ((stop = h(&st, arg))) {
-			store__done(db, Q_STATE_LIST);
+			store__done(db, q);
 			return stop;
 		}
 	}
 	return err;
+}
+
+int store_db_agent_states(struct store_db *db, const char *tenant, const char *agent,
+			  int64_t since_ms, store_agent_state_h *h, void *arg)
+{
+	struct store__param p[3] = {store__text(tenant), store__text(agent), store__int(since_ms)};
+	int err;
+
+	STORE__TENANT(tenant);
+	if (agent && since_ms > 0 && (err = state_rows(db, Q_STATE_AT, p, since_ms, h, arg)))
+		return err;
+	return state_rows(db, Q_STATE_LIST, p, 0, h, arg);
 }
 
 int store_db_audit_log(struct store_db *db, const char *tenant, int64_t since_ms, store_audit_h *h,

@@ -155,6 +155,10 @@ static const char *store__sql[Q_COUNT] = {
     [Q_STATE_LIST] = "SELECT tenant, agent, state, reason, start_ms, end_ms FROM agent_states "
 		     "WHERE tenant = $1 AND (CAST($2 AS TEXT) IS NULL OR agent = $2) AND "
 		     "start_ms >= $3 ORDER BY start_ms, agent",
+    /* By the primary key backwards: one row, however long the agent's history. */
+    [Q_STATE_AT] = "SELECT tenant, agent, state, reason, start_ms, end_ms FROM agent_states "
+		   "WHERE tenant = $1 AND agent = $2 AND start_ms < $3 ORDER BY start_ms DESC "
+		   "LIMIT 1",
 
     [Q_AUDIT_INSERT] = "INSERT INTO audit_log (tenant, id, ts_ms, actor, object, obj_key, "
 		       "action, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT "
@@ -199,6 +203,10 @@ static const char *store__sql[Q_COUNT] = {
 		       "$2 ORDER BY c.id LIMIT $3",
     [Q_CONTACT_SCAN] = "SELECT " CONTACT_COLS " FROM contacts c WHERE c.tenant > $1 OR (c.tenant "
 		       "= $1 AND c.id > $2) ORDER BY c.tenant, c.id LIMIT 200",
+    [Q_IX_CONTACT_COUNT] =
+	"SELECT COUNT(*) FROM interactions WHERE tenant = $1 AND contact_id = $2",
+    [Q_IX_CONTACT_MOVE] = "UPDATE interactions SET contact_id = $3 WHERE tenant = $1 AND "
+			  "contact_id = $2",
 
     [Q_TENANT_COUNTRY] = "SELECT country FROM tenants WHERE id = $1",
     [Q_TENANT_GET] = "SELECT name, domain, timezone, language, country, prune, record FROM "

@@ -251,6 +251,17 @@ int store_db_contact_get(struct store_db *db, const char *tenant, const char *id
 int store_db_contact_find_phone(struct store_db *db, const char *tenant, const char *e164,
 				struct crm_contact **out);
 int store_db_contact_delete(struct store_db *db, const char *tenant, const char *id);
+/*
+ * Merges duplicate contact `from` into `keep`, both of `tenant`, in one transaction:
+ * keep gains what from has and it lacks (crm_contact_merge), from's interactions become
+ * keep's, and from is removed with its phone and search keys. On success *out (when
+ * not NULL) is the merged contact (crm_contact_free) and *moved (when not NULL) the
+ * number of interactions moved. Returns 0, EINVAL (the same id twice, or an empty
+ * one), ENOENT (either is missing), E2BIG (a merged list would exceed
+ * CRM_CONTACT_LIST_MAX), ENOMEM or a database error; nothing changes on error.
+ */
+int store_db_contact_merge(struct store_db *db, const char *tenant, const char *keep,
+			   const char *from, struct crm_contact **out, int64_t *moved);
 
 /* How store_db_contacts_search finds contacts. */
 enum store_contact_by {
@@ -317,7 +328,9 @@ int store_db_interaction_set_disposition(struct store_db *db, const char *tenant
 int store_db_interactions_all_tenants(struct store_db *db, const struct store_ix_filter *f,
 				      store_interaction_h *h, void *arg);
 /* Agent state spans of a tenant (one agent or all with NULL) starting at or after
- * since_ms, by start time. */
+ * since_ms, by start time. For one agent and since_ms > 0, the span in progress at
+ * since_ms (begun before it, ended after it or still open) comes first, so that time
+ * spent in a state across since_ms is not lost to a report over a range. */
 int store_db_agent_states(struct store_db *db, const char *tenant, const char *agent,
 			  int64_t since_ms, store_agent_state_h *h, void *arg);
 int store_db_audit_log(struct store_db *db, const char *tenant, int64_t since_ms, store_audit_h *h,

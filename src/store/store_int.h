@@ -46,6 +46,7 @@ enum store__q {
 	Q_STATE_UPSERT,
 	Q_STATE_CLOSE_EARLIER,
 	Q_STATE_LIST,
+	Q_STATE_AT, /* an agent's span in progress at a time (the last one begun before) */
 	Q_AUDIT_INSERT,
 	Q_AUDIT_LIST,
 	Q_CONTACT_UPSERT,
@@ -60,7 +61,9 @@ enum store__q {
 	Q_CONTACT_SEARCH_EMAIL,
 	Q_CONTACT_SEARCH_PHONE,
 	Q_CONTACT_LIST,
-	Q_CONTACT_SCAN, /* every contact of every tenant, in pages (migration 6) */
+	Q_CONTACT_SCAN,	    /* every contact of every tenant, in pages (migration 6) */
+	Q_IX_CONTACT_COUNT, /* a contact's interactions, counted and moved (merge) */
+	Q_IX_CONTACT_MOVE,
 	Q_TENANT_COUNTRY,
 	Q_TENANT_GET,
 	Q_TENANT_UPSERT,

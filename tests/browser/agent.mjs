@@ -2,10 +2,13 @@
 // (tests/browser/t-web-agent.sh starts them): alice logs in once in each language
 // through the login form, then, in Polish, goes not ready with a reason and ready with
 // Alt+R; a SIPp customer comes through the IVR into the queue and the screen pop shows
-// the caller's number, the contact and the IVR's answers; she holds (Alt+H) and resumes
-// (click) the call, checked through the API; hangs up; sets a disposition and notes in
-// the wrap-up and presses Done: the interaction carries them (checked through the API).
-import { launch, close, newPage, login, shoot, step, assert, apiLogin, api, until, signal, catalogues, failed } from './lib.mjs';
+// the caller's number, the contact and the IVR's answers, and she merges a duplicate of
+// the contact from the card; she holds (Alt+H) and resumes
+// (click) the call, checked through the API; mutes (Alt+M) and unmutes (click) it,
+// checked through the API and on the interaction's timeline; hangs up; sets a
+// disposition and notes in the wrap-up and presses Done: the interaction carries them
+// (checked through the API).
+import { launch, close, newPage, login, shoot, step, assert, apiLogin, api, until, signal, catalogues, failed, BASE } from './lib.mjs';
 
 const T = 'acme';
 const alice = { tenant: T, username: 'alice', password: 'alice-secret' };
@@ -15,6 +18,9 @@ let page;
 try {
   const at = await apiLogin(T, 'alice', 'alice-secret');
   const bt = await apiLogin(T, 'bob', 'bob-secret');
+  // An older duplicate of the caller's contact (the screen pop matches the newest one).
+  const dup = await api('POST', '/contacts', at, { first_name: 'Lukasz', phones: [caller], emails: ['lukasz@example.pl'] });
+  await new Promise((r) => setTimeout(r, 5));
   await api('POST', '/contacts', at, { first_name: 'Łukasz', last_name: 'Żółkiewski', phones: [caller], tags: ['gold'] });
 
   // Once in each language: the picker on the login page, the desktop in that language.
@@ -58,6 +64,18 @@ try {
     assert((await page.getByTestId('pop-queue').textContent()) === 'support', 'queue shown');
     assert((await page.getByTestId('ivr-path').textContent()).includes('main.q'), 'IVR path shown');
     step('screen pop: caller, contact, IVR answers, queue');
+    // The card offers the duplicate; alice merges it into the caller's contact.
+    const card = page.getByTestId('contact-card');
+    const twin = card.locator(`li[data-duplicate="${dup.id}"]`);
+    await twin.getByRole('button', { name: c['merge.merge_named'].replace('{name}', 'Lukasz') }).click();
+    await twin.getByRole('button', { name: c['merge.confirm'], exact: true }).click();
+    await twin.waitFor({ state: 'detached' });
+    await card.getByRole('status').filter({ hasText: 'Lukasz' }).waitFor();
+    await card.getByText('lukasz@example.pl').waitFor();
+    await page.getByTestId('contact-name').filter({ hasText: 'Łukasz Żółkiewski' }).waitFor();
+    const gone = await fetch(BASE + '/api/v1/contacts/' + dup.id, { headers: { Authorization: 'Bearer ' + at } });
+    assert(gone.status === 404, 'the duplicate is merged away: ' + gone.status);
+    step('screen pop: the duplicate contact merged from the card');
 
     await page.getByRole('heading', { name: c['call.title'] }).waitFor({ timeout: 20000 });
     const call = async () => (await api('GET', '/calls', bt)).items.find((x) => x.agent === 'alice');
@@ -66,11 +84,29 @@ try {
     await page.getByTestId('held').waitFor();
     await until(async () => (await call()).held === true, 'held on the server');
     step('held with Alt+H');
+    // The transfer directory (GET /api/v1/directory) gives an agent the users with
+    // their presence and the queues.
+    await page.locator('#call-directory option[value=bob]').waitFor({ state: 'attached' });
+    await page.getByRole('combobox', { name: c['call.target_kind'] }).selectOption('queue');
+    await page.locator('#call-directory option[value=support]').waitFor({ state: 'attached' });
+    await page.getByRole('combobox', { name: c['call.target_kind'] }).selectOption('user');
+    step('transfer directory: users and queues');
     await shoot(page, 'agent-call', lang);
     await page.getByRole('button', { name: c['call.resume'] }).click();
     await page.getByTestId('held').waitFor({ state: 'detached' });
     await until(async () => (await call()).held === false, 'resumed on the server');
     step('resumed by a click');
+    // Mute: the server stops the agent's audio towards the SIPp caller (silence in its
+    // place), says so in GET /calls, and puts it on the interaction's timeline.
+    await page.keyboard.press('Alt+KeyM');
+    await page.getByTestId('muted').waitFor();
+    await until(async () => (await call()).muted === true, 'muted on the server');
+    assert((await page.getByRole('button', { name: c['call.unmute'] }).getAttribute('aria-pressed')) === 'true', 'the mute button is pressed');
+    step('muted with Alt+M');
+    await page.getByRole('button', { name: c['call.unmute'] }).click();
+    await page.getByTestId('muted').waitFor({ state: 'detached' });
+    await until(async () => (await call()).muted === false, 'unmuted on the server');
+    step('unmuted by a click');
     const ix = (await call()).interaction;
 
     await page.getByRole('button', { name: c['call.hangup'] }).click();
@@ -87,6 +123,10 @@ try {
     }, 'the disposition on the interaction');
     assert(stored.notes === 'Chce pakiet premium — zadzwonić w piątek', 'notes stored: ' + stored.notes);
     assert(stored.hold_s > 0, 'hold time recorded: ' + stored.hold_s);
+    const events = stored.timeline.map((e) => e.event);
+    const pos = (name) => events.indexOf(name);
+    assert(pos('held') >= 0 && pos('unheld') > pos('held') && pos('muted') > pos('unheld') && pos('unmuted') > pos('muted'),
+      'the timeline holds hold, resume, mute and unmute in order: ' + events.join(' '));
     step(`interaction ${ix}: disposition ${stored.disposition}, notes and ${stored.hold_s} s on hold`);
     await page.getByTestId('handled').filter({ hasText: '1' }).waitFor();
 

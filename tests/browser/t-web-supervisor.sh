@@ -3,7 +3,9 @@
 # against this server with SIPp customers and SIPp as alice's phone: the waiting count
 # rises as two callers queue and falls as alice answers them; a number made in the admin
 # console routes the next SIPp call into its queue; screenshots of every main screen in
-# every language (build/web-screenshots), failing on text that overflows its box.
+# every language (build/web-screenshots), failing on text that overflows its box. The
+# reports' CSVs against the export and, for the agent report's state times, against
+# each agent's state history from the API.
 # shellcheck source=tests/sip/lib.sh
 . "$(dirname "$0")/../sip/lib.sh"
 . "$(dirname "$0")/lib.sh"
@@ -69,6 +71,49 @@ call=$(grep -E 'event=incoming from=221234581 number=555 ' "$SERVER_LOG" | sed -
 expect_log "call=$call event=queued queue=$queue"
 : >"$WORK/call555.done"
 browser_wait "$bpid"
+
+# The agent report's state-based times (logged in, ready, wrap-up, not ready by reason)
+# against each agent's whole state history from the API (since the epoch, clipped here
+# to the report's range; a span still open ends at the report's as_of), second by
+# second: the page's figures must count every span that overlaps the range.
+"$PYTHON" - "$API_PORT" "$SCEN" "$WORK/agent.csv" <<'PY' || fail "the agent report's state times do not match the state log"
+import csv, datetime, json, sys
+sys.path.insert(0, sys.argv[2])
+from api import Api
+api = Api(int(sys.argv[1]))
+bob = api.login("acme", "bob", "bob-secret")
+ms = lambda s: datetime.datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp() * 1000
+rows = list(csv.DictReader(open(sys.argv[3], newline="")))
+assert rows, "no rows in the agent report"
+for g in rows:
+    frm, to, now = ms(g["from"]), ms(g["to"]), ms(g["as_of"])
+    st, b, _ = api.call("GET", f"/api/v1/agents/{g['agent']}/states?since=1970-01-01T00:00:00Z", bob)
+    assert st == 200, b
+    want = {"logged_in_s": 0.0, "ready_s": 0.0, "wrap_up_s": 0.0, "not_ready_s": 0.0}
+    reasons = {}
+    for s in b["items"]:
+        a, e = max(frm, ms(s["start"])), min(to, ms(s["end"]) if s["end"] else now)
+        if e <= a:
+            continue
+        d = (e - a) / 1000
+        if s["state"] != "logged_out":
+            want["logged_in_s"] += d
+        if s["state"] in ("ready", "reserved"):
+            want["ready_s"] += d
+        elif s["state"] == "wrap_up":
+            want["wrap_up_s"] += d
+        elif s["state"] == "not_ready":
+            want["not_ready_s"] += d
+            reasons[s["reason"] or ""] = reasons.get(s["reason"] or "", 0) + d
+    for f, v in want.items():
+        assert abs(float(g[f]) - v) < 1e-6, (g["agent"], f, g[f], v)
+    got = json.loads(g["not_ready_by_reason"])
+    assert got.keys() == reasons.keys() and all(abs(got[k] - reasons[k]) < 1e-6 for k in got), (g["agent"], got, reasons)
+    print(f"agent report: {g['agent']}: logged in {want['logged_in_s']:.1f} s, ready {want['ready_s']:.1f} s, "
+          f"wrap-up {want['wrap_up_s']:.1f} s, not ready {reasons} match the state log", file=sys.stderr)
+assert any(json.loads(g["not_ready_by_reason"]).get("lunch") for g in rows if g["agent"] == "alice"), \
+    "alice's lunch (set while the page was off line) is in the report"
+PY
 stop_server
 
 # The interval report the page computed (its CSV) against the same figures computed here

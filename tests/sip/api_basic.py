@@ -74,6 +74,8 @@ matrix = [
      dict(none=401, agent=200, sup=200, admin=200, qa=403, other=200)),
     ("GET", "/api/v1/queues/support", "/api/v1/queues/{id}", None,
      dict(none=401, agent=200, sup=200, admin=200, qa=403, other=404)),
+    ("GET", "/api/v1/directory", "/api/v1/directory", None,
+     dict(none=401, agent=200, sup=200, admin=200, qa=403, other=200)),
     ("GET", "/api/v1/calls", "/api/v1/calls", None,
      dict(none=401, agent=403, sup=200, admin=200, qa=403, other=200)),
     ("GET", "/api/v1/campaigns", "/api/v1/campaigns", None,
@@ -93,6 +95,10 @@ matrix = [
     ("POST", "/api/v1/campaigns/NOPE/preview/skip", "/api/v1/campaigns/{id}/preview/skip", None,
      dict(none=401, agent=404, sup=404, admin=404, qa=403, other=404)),
     ("POST", "/api/v1/calls/NOPE/hangup", "/api/v1/calls/{interaction}/hangup", None,
+     dict(none=401, agent=404, sup=404, admin=404, qa=403, other=404)),
+    ("POST", "/api/v1/calls/NOPE/mute", "/api/v1/calls/{interaction}/mute", None,
+     dict(none=401, agent=404, sup=404, admin=404, qa=403, other=404)),
+    ("POST", "/api/v1/calls/NOPE/unmute", "/api/v1/calls/{interaction}/unmute", None,
      dict(none=401, agent=404, sup=404, admin=404, qa=403, other=404)),
     ("GET", "/api/v1/interactions", "/api/v1/interactions", None,
      dict(none=401, agent=200, sup=200, admin=200, qa=200, other=200)),
@@ -153,6 +159,12 @@ for method, path, dpath, body, want in matrix:
         if isinstance(b, dict):
             check_response(doc, method, dpath, st, b)
 print(f"access matrix: {sum(len(m[4]) for m in matrix)} requests as expected")
+# An agent's directory: users with presence and queues, and nothing else of theirs.
+st, b, _ = call("GET", "/api/v1/directory", tok["agent"])
+users = {x["id"]: x for x in b["items"] if x["kind"] == "user"}
+assert "alice" in users and "state" in users["alice"] and "registered" in users["alice"], b
+assert any(x["kind"] == "queue" and x["id"] == "support" for x in b["items"]), b
+assert not any("password" in json.dumps(x) or "skills" in x for x in b["items"]), b
 
 # Another tenant's lists hold only its own objects.
 st, b, _ = call("GET", "/api/v1/agents", tok["other"])

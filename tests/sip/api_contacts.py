@@ -324,4 +324,41 @@ assert any(a["action"] == "update" and a["key"] == ids["es"] and "company" in a[
            for a in audit["items"]), "the update's fields are audited"
 st, audit = call("GET", "/api/v1/audit", "other")
 assert not [a for a in audit["items"] if a["object"] == "interaction"], audit
+
+# ---- merging a duplicate: the caller's contact goes into a newer one with the same number ----
+st, dup = call("POST", "/api/v1/contacts", "agent",
+               {"last_name": "Żółkiewski", "phones": ["+48 601 234 561"], "emails": ["lz@example.pl"]},
+               dpath="/api/v1/contacts")
+assert st == 201, dup
+merge = f"/api/v1/contacts/{dup['id']}/merge"
+mdoc = "/api/v1/contacts/{id}/merge"
+for who, body, want in [
+        ("none", {"from": pl}, 401), ("qa", {"from": pl}, 403), ("other", {"from": pl}, 404),
+        ("agent", {}, 400), ("agent", {"from": dup["id"]}, 400), ("agent", {"from": pl, "x": 1}, 400),
+        ("agent", {"from": 7}, 400), ("agent", {"from": "NOPE"}, 404)]:
+    st, b = call("POST", merge, who, body, dpath=mdoc if who != "none" else None)
+    assert st == want, (who, body, st, b)
+st, b = call("POST", f"/api/v1/contacts/NOPE/merge", "sup", {"from": pl})
+assert st == 404, b
+st, m = call("POST", merge, "agent", {"from": pl}, dpath=mdoc)
+assert st == 200 and m["id"] == dup["id"] and m["moved"] == 1, m
+# The kept contact's own fields stay (its name is a whole: no first name is borrowed);
+# lists become the union, and what it lacked comes from the other.
+assert m["last_name"] == "Żółkiewski" and m.get("first_name") is None, m
+assert m["phones"] == ["+48601234561"] and "gold" in m["tags"] and m["language"] == "pl", m
+assert m["emails"] == ["lz@example.pl", "Lukasz.Z@example.pl"], m
+st, b = call("GET", f"/api/v1/contacts/{pl}", "sup")
+assert st == 404, b
+st, c = call("GET", f"/api/v1/contacts/{dup['id']}", "sup")
+assert [i["id"] for i in c["interactions"]] == [ix["id"]], c
+assert c["interactions"][0]["contact"] == dup["id"], c
+st, found = call("GET", "/api/v1/contacts?phone=601234561", "agent")
+assert [x["id"] for x in found["items"]] == [dup["id"]], found
+st, b = call("POST", merge, "agent", {"from": pl})  # gone now
+assert st == 404, b
+st, audit = call("GET", "/api/v1/audit", "admin")
+ca = [(a["actor"], a["action"], a["key"], a["detail"]) for a in audit["items"] if a["object"] == "contact"]
+assert ("api:alice", "merge", dup["id"], f"from {pl}, 1 interactions") in ca, ca
+assert ("api:alice", "delete", pl, f"into {dup['id']}") in ca, ca
+print("api contacts: merge ok", file=sys.stderr)
 print("api contacts (after the call): ok", file=sys.stderr)

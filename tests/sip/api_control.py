@@ -1,5 +1,6 @@
 """Call control through the API for t-api-control.sh. usage: api_control.py PORT STEP
-  basics     call 1: hold, resume, recording pause/resume, DTMF, then supervisor sue
+  basics     call 1: mute, hold, resume (still muted), unmute, recording pause/resume,
+             DTMF, then supervisor sue
              monitors (listen, whisper, barge) and hangs the call up
   conference call 2: alice consults bob and cancels, then brings bob into a conference;
              sue hangs up
@@ -40,11 +41,18 @@ def do(token, ix, action, body=None, want=200):
 c = call_of(lambda c: c["state"] == "talking" and c["agent"] == "alice")
 ix = c["interaction"]
 if step == "basics":
+    do(alice, ix, "unmute", want=409)
+    b = do(alice, ix, "mute")
+    assert b["muted"] is True and b["held"] is False, b
+    do(alice, ix, "mute", want=409)
     b = do(alice, ix, "hold")
-    assert b["held"] is True, b
+    assert b["held"] is True and b["muted"] is True, b
     do(alice, ix, "hold", want=409)
     b = do(alice, ix, "resume")
-    assert b["held"] is False, b
+    assert b["held"] is False and b["muted"] is True, b  # the mute outlasts the hold
+    assert call_of(lambda c: c["interaction"] == ix)["muted"] is True
+    b = do(alice, ix, "unmute")
+    assert b["muted"] is False, b
     b = do(alice, ix, "recording/pause")
     assert b["recording_paused"] is True, b
     do(alice, ix, "recording/resume")
@@ -58,6 +66,7 @@ if step == "basics":
     do(sue, ix, "monitor", {"mode": "whisper"})
     do(sue, ix, "monitor", {"mode": "barge"})
     do(alice, ix, "hold", want=409)  # a mixed call is not held
+    do(alice, ix, "mute", want=409)  # nor muted
     do(alice, ix, "conference", {"user": "bob"}, want=409)  # one third party at a time
     time.sleep(0.5)
 elif step == "conference":

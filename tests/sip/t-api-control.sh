@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Call control in conversation through the API, with SIPp phones: three customers call
-# queue 200 one after another and talk to alice. Call 1: hold and resume, recording
+# queue 200 one after another and talk to alice. Call 1: mute, hold and resume (the
+# mute outlasting the hold), unmute, recording
 # pause and resume, DTMF to the customer, then supervisor sue monitors (her phone is
 # rung and joins in listen mode, then whisper, then barge). Call 2: alice consults bob
 # and cancels, then brings bob into a three-way conference. Call 3: alice consults bob
@@ -74,7 +75,7 @@ def in_order(ev, want):
     it = iter(ev)
     assert all(w in it for w in want), (want, ev)
 b, ev = steps(sys.argv[3])
-in_order(ev, ["answered", "held", "unheld", "recording_paused", "recording_resumed",
+in_order(ev, ["answered", "muted", "held", "unheld", "unmuted", "recording_paused", "recording_resumed",
               "dtmf_sent", "monitor", "third_party_answered", "monitor", "monitor", "ended"])
 assert ev.count("recording") >= 2, ev  # the mixer records a segment of its own
 assert b["hold_s"] is not None and b["hold_s"] > 0, b

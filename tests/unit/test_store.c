@@ -509,6 +509,12 @@ static int u_contact_delete(struct store_db *db, struct store *s)
 	return store_db_contact_delete(db, NULL, "c1");
 }
 
+static int u_contact_merge(struct store_db *db, struct store *s)
+{
+	(void)s;
+	return store_db_contact_merge(db, NULL, "c1", "c2", NULL, NULL);
+}
+
 static int u_interactions(struct store_db *db, struct store *s)
 {
 	size_t n = 0;
@@ -574,6 +580,7 @@ static const struct unscoped {
     {"store_db_contact_get", u_contact_get},
     {"store_db_contact_find_phone", u_contact_find_phone},
     {"store_db_contact_delete", u_contact_delete},
+    {"store_db_contact_merge", u_contact_merge},
     {"store_db_interactions", u_interactions},
     {"store_db_interaction_get", u_interaction_get},
     {"store_db_agent_states", u_agent_states},

@@ -1,11 +1,15 @@
-// The admin console: numbers, queues, users, webhooks, API keys and the audit log. Every write goes
-// through the API (which audits it and applies it to the next call).
+// The admin console: numbers, queues, users, IVR flows, calendars, trunks, reason
+// codes, dispositions, webhooks, API keys and the audit log. Every write goes through
+// the API (which audits it and applies it to the next call).
 import { useEffect, useState } from 'preact/hooks';
 import { get, post, put, del, qs } from '../lib/api.js';
 import { t, fmtDateTime } from '../lib/i18n.js';
 import { Queues, Users } from './AdminConfig.jsx';
+import { Codes } from './AdminCodes.jsx';
+import { Trunks } from './AdminTrunks.jsx';
+import { Flows, Calendars } from './AdminFlows.jsx';
 
-const TABS = ['numbers', 'queues', 'users', 'webhooks', 'keys', 'audit'];
+const TABS = ['numbers', 'queues', 'users', 'flows', 'calendars', 'trunks', 'reasons', 'dispositions', 'webhooks', 'keys', 'audit'];
 const ROLES = ['agent', 'supervisor', 'admin', 'qa'];
 
 function useList(path) {
@@ -226,6 +230,11 @@ export function Admin() {
         {tab === 'numbers' && <Numbers queues={queues} />}
         {tab === 'queues' && <Queues />}
         {tab === 'users' && <Users />}
+        {tab === 'flows' && <Flows />}
+        {tab === 'calendars' && <Calendars />}
+        {tab === 'trunks' && <Trunks />}
+        {tab === 'reasons' && <Codes kind="reason-codes" />}
+        {tab === 'dispositions' && <Codes kind="dispositions" />}
         {tab === 'webhooks' && <Webhooks />}
         {tab === 'keys' && <Keys />}
         {tab === 'audit' && <Audit />}

@@ -38,6 +38,10 @@ export function Queues() {
     if (f.get('service_level_target')) body.service_level_target = Number(f.get('service_level_target'));
     if (f.get('overflow')) body.overflow = { queue: f.get('overflow') };
     else delete body.overflow;
+    // Announcements to callers waiting: every so often, their position and the expected wait.
+    if (f.get('announce_every'))
+      body.announce = { every: f.get('announce_every'), position: f.get('announce_position') === 'on', ewt: f.get('announce_ewt') === 'on' };
+    else delete body.announce;
     setMsg(null);
     try {
       if (edit) { delete body.id; await put('/queues/' + encodeURIComponent(edit.id), body); }
@@ -68,6 +72,11 @@ export function Queues() {
         <label>{t('admin.service_level')}<input name="service_level" size="5" defaultValue={c.service_level || ''} /></label>
         <label>{t('admin.sl_target')}<input name="service_level_target" type="number" min="1" max="100" defaultValue={c.service_level_target ?? ''} /></label>
         <label>{t('admin.overflow')}<input name="overflow" list="admin-queue-ids" defaultValue={(c.overflow && c.overflow.queue) || ''} /></label>
+        <fieldset class="roles"><legend>{t('admin.announce')}</legend>
+          <label>{t('admin.announce_every')}<input name="announce_every" size="5" defaultValue={(c.announce && c.announce.every) || ''} /></label>
+          <label class="check"><input type="checkbox" name="announce_position" defaultChecked={c.announce ? c.announce.position : true} />{t('admin.announce_position')}</label>
+          <label class="check"><input type="checkbox" name="announce_ewt" defaultChecked={c.announce ? c.announce.ewt : true} />{t('admin.announce_ewt')}</label>
+        </fieldset>
         <datalist id="admin-queue-ids">{(items || []).map((q) => <option value={q.id} />)}</datalist>
         <button type="submit" class="primary">{t('admin.save')}</button>
         {edit && <button type="button" onClick={() => setEdit(null)}>{t('admin.cancel')}</button>}

@@ -7,7 +7,7 @@ import { t, fmtDur, fmtPct, fmtNum, fmtTime, todayStart } from '../lib/i18n.js';
 import { useEvents, useNow, useShortcuts } from '../lib/hooks.js';
 import { chime, notify } from '../lib/notify.js';
 import { CallControls } from './CallControls.jsx';
-import { ContactCard } from './ContactCard.jsx';
+import { ContactCard, DialOnly } from './ContactCard.jsx';
 
 /* Seconds of a configuration duration ("5s", "2m", "1h", "1500ms"); null when absent. */
 export function seconds(d) {
@@ -77,6 +77,7 @@ function ScreenPop({ offer }) {
       <p class="caller">
         <span class="label">{t('pop.caller')}</span>
         <strong data-testid="caller-number">{d.from}</strong>
+        {d.from && <DialOnly number={d.from} />}
       </p>
       <dl class="facts">
         <div><dt>{t('pop.queue')}</dt><dd data-testid="pop-queue">{d.queue || '–'}</dd></div>
@@ -157,6 +158,12 @@ export function Agent({ me }) {
   const [contact, setContact] = useState(null);
   const [error, setError] = useState(null);
   const [queues, setQueues] = useState([]);
+  // The tenant's reason codes and dispositions: the file's (from /me) and those an admin
+  // added through the API since, asked for again with each offer so a new code is there
+  // by the wrap-up.
+  const [codes, setCodes] = useState({ reasons: me.reason_codes || [], dispositions: me.dispositions || [] });
+  const loadCodes = () => Promise.all([get('/reason-codes'), get('/dispositions')]).then(
+    ([r, d]) => setCodes({ reasons: r.items.map((x) => x.code), dispositions: d.items.map((x) => x.code) }), () => {});
 
   const load = async () => {
     try {
@@ -169,6 +176,7 @@ export function Agent({ me }) {
   };
   useEffect(() => {
     load();
+    loadCodes();
     get('/queues').then((q) => setQueues(q.items || []), () => {});
   }, []);
 
@@ -201,6 +209,7 @@ export function Agent({ me }) {
           get('/contacts?' + qs({ phone: d.from, limit: 1 })).then((r) => r.items[0] && setContact((c) => c || r.items[0]), () => {});
         setCall(null);
         setWrap(null);
+        loadCodes();
         chime();
         notify(t('pop.title'), d.from);
         break;
@@ -210,11 +219,15 @@ export function Agent({ me }) {
         setOffer((o) => (o && o.data.interaction === d.interaction ? { ...o, data: { ...o.data, contact: d.contact } } : o));
         break;
       case 'contact.answered':
-        setCall({ interaction: d.interaction, answered: m.time, held: false, recPaused: false });
+        setCall({ interaction: d.interaction, answered: m.time, held: false, muted: false, recPaused: false });
         break;
       case 'call.held':
       case 'call.resumed':
         setCall((c) => c && { ...c, held: m.type === 'call.held' });
+        break;
+      case 'call.muted':
+      case 'call.unmuted':
+        setCall((c) => c && { ...c, muted: m.type === 'call.muted' });
         break;
       case 'recording.paused':
       case 'recording.resumed':
@@ -246,15 +259,15 @@ export function Agent({ me }) {
   if (!agent) return <p class="muted">{error || t('app.loading')}</p>;
   return (
     <div class="desk">
-      <StateBar agent={agent} reasons={me.reason_codes || []} onState={setState} />
+      <StateBar agent={agent} reasons={codes.reasons} onState={setState} />
       {error && <p role="alert" class="error">{error}</p>}
       <div class="desk-grid">
         <div class="col">
           {offer ? <ScreenPop offer={offer} /> : (
             <section class="pop idle"><h2>{t('pop.title')}</h2><p class="muted">{t('pop.waiting')}</p></section>
           )}
-          {call && <CallControls call={call} me={me} queues={queues} />}
-          {wrap && <WrapUp wrap={wrap} dispositions={me.dispositions || []}
+          {call && <CallControls call={call} me={me} />}
+          {wrap && <WrapUp wrap={wrap} dispositions={codes.dispositions}
             onDone={() => { setWrap(null); setOffer(null); setContact(null); }} />}
         </div>
         <div class="col">

@@ -1,4 +1,4 @@
-// Call controls for the call the agent is on: hold/resume, transfer (blind or attended,
+// Call controls for the call the agent is on: hold/resume, mute/unmute, transfer (blind or attended,
 // with a directory of users, queues and numbers), conference, DTMF pad, recording
 // pause/resume and hang-up, with keyboard shortcuts.
 import { useEffect, useRef, useState } from 'preact/hooks';
@@ -9,23 +9,18 @@ import { useNow, useShortcuts } from '../lib/hooks.js';
 const KINDS = ['user', 'queue', 'number', 'flow'];
 const DIGITS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'];
 
-export function CallControls({ call, me, queues }) {
+export function CallControls({ call, me }) {
   const now = useNow();
   const [error, setError] = useState(null);
   const [kind, setKind] = useState('user');
   const [target, setTarget] = useState('');
   const [consulting, setConsulting] = useState(false);
   const [directory, setDirectory] = useState([]);
-  const [numbers, setNumbers] = useState([]);
   const targetRef = useRef(null);
   const id = encodeURIComponent(call.interaction);
 
-  useEffect(() => {
-    if (me.roles.includes('supervisor') || me.roles.includes('admin')) {
-      get('/agents').then((r) => setDirectory(r.items || []), () => {});
-      get('/numbers').then((r) => setNumbers(r.items || []), () => {});
-    }
-  }, []);
+  // Users with presence, queues and numbers, for every role that takes calls.
+  useEffect(() => { get('/directory').then((r) => setDirectory(r.items || []), () => {}); }, []);
 
   const run = async (path, body) => {
     setError(null);
@@ -39,23 +34,27 @@ export function CallControls({ call, me, queues }) {
   };
   const party = () => ({ [kind]: target });
   const hold = () => run(call.held ? '/resume' : '/hold');
+  const mute = () => run(call.muted ? '/unmute' : '/mute');
   const hangup = () => run('/hangup');
   const focusTransfer = () => targetRef.current && targetRef.current.focus();
-  useShortcuts({ KeyH: hold, KeyX: hangup, KeyT: focusTransfer });
+  useShortcuts({ KeyH: hold, KeyM: mute, KeyX: hangup, KeyT: focusTransfer });
 
-  const options = kind === 'user' ? directory.map((a) => ({ v: a.username, l: (a.name || a.username) + ' · ' + t('state.' + a.state) }))
-    : kind === 'queue' ? queues.map((q) => ({ v: q.id, l: q.id }))
-    : kind === 'number' ? numbers.map((n) => ({ v: n.number, l: n.number })) : [];
+  const presence = (x) => (x.state ? t('state.' + x.state) : x.registered ? t('call.phone_on') : t('call.phone_off'));
+  const options = kind === 'flow' ? [] : directory.filter((x) => x.kind === kind && !(kind === 'user' && x.id === me.username))
+    .map((x) => ({ v: x.id, l: kind === 'user' ? (x.name || x.id) + ' · ' + presence(x) : x.name ? x.id + ' · ' + x.name : x.id }));
 
   return (
     <section class="controls" aria-label={t('call.title')}>
       <h2>{t('call.title')} <span class="clock">{fmtDur((now - Date.parse(call.answered)) / 1000)}</span>
         {call.held && <span class="badge warn" data-testid="held">{t('call.on_hold')}</span>}
+        {call.muted && <span class="badge warn" data-testid="muted">{t('call.muted')}</span>}
         {call.recPaused && <span class="badge">{t('call.recording_paused')}</span>}
       </h2>
       <div class="buttons">
         <button type="button" onClick={hold} aria-pressed={call.held} aria-keyshortcuts="Alt+H">
           {call.held ? t('call.resume') : t('call.hold')}</button>
+        <button type="button" onClick={mute} aria-pressed={!!call.muted} aria-keyshortcuts="Alt+M">
+          {call.muted ? t('call.unmute') : t('call.mute')}</button>
         <button type="button" onClick={() => run(call.recPaused ? '/recording/resume' : '/recording/pause')}
           aria-pressed={call.recPaused}>
           {call.recPaused ? t('call.recording_resume') : t('call.recording_pause')}</button>

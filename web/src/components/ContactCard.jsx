@@ -1,11 +1,24 @@
 // The caller's contact card in the screen pop (matched, created for the caller, or new),
-// editable in place, with the last interactions, their dispositions and notes, and
-// click-to-dial on each phone number.
+// editable in place, with the last interactions, their dispositions and notes,
+// click-to-dial on each phone number, and the contacts that duplicate it (to merge).
 import { useEffect, useState } from 'preact/hooks';
 import { get, post, put } from '../lib/api.js';
 import { t, fmtDateTime } from '../lib/i18n.js';
+import { Duplicates } from './Merge.jsx';
 
 export const fullName = (c) => [c.first_name, c.last_name].filter(Boolean).join(' ') || c.company || '';
+
+/* Click-to-dial for a number shown elsewhere as text: the button alone. */
+export function DialOnly({ number }) {
+  const [error, setError] = useState(null);
+  const dial = () => post('/calls', { number }).then(() => setError(null), (err) => setError(err.message));
+  return (
+    <>
+      <button type="button" class="small" onClick={dial} aria-label={t('contact.dial', { number })}>{t('contact.call')}</button>
+      {error && <span role="alert" class="error">{error}</span>}
+    </>
+  );
+}
 
 export function DialButton({ number }) {
   const [state, setState] = useState(null);
@@ -118,6 +131,8 @@ export function ContactCard({ contact, caller, onSaved, history }) {
       )}
       <h3>{t('contact.last_interactions')}</h3>
       <History items={items} />
+      {contact && contact.id && !editing && <Duplicates contact={contact} compact
+        onMerged={(c) => { setFull(null); onSaved(c); get('/contacts/' + c.id + '?history=5').then(setFull, () => {}); }} />}
     </section>
   );
 }

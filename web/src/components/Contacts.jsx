@@ -1,9 +1,10 @@
-// Contacts: search by name, phone number in any written form or e-mail; create, edit;
-// the history of a contact across channels.
+// Contacts: search by name, phone number in any written form or e-mail; create, edit,
+// merge duplicates; the history of a contact across channels.
 import { useEffect, useState } from 'preact/hooks';
 import { get, qs } from '../lib/api.js';
 import { t } from '../lib/i18n.js';
 import { ContactForm, History, DialButton, fullName } from './ContactCard.jsx';
+import { Duplicates } from './Merge.jsx';
 
 export function Contacts() {
   const [mode, setMode] = useState('q');
@@ -67,6 +68,7 @@ export function Contacts() {
             <ContactForm key={sel.id + sel.updated} contact={sel} onSaved={saved} />
             <h3>{t('contact.history')}</h3>
             <History items={sel.interactions} />
+            <Duplicates contact={sel} onMerged={saved} />
           </>
         )}
       </section>

@@ -4,6 +4,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { getToken, get, qs } from '../lib/api.js';
 import { t, has, fmtDateTime, fmtDur } from '../lib/i18n.js';
+import { DialOnly } from './ContactCard.jsx';
 
 /* Whether the service worker that adds the token to recording requests runs and has
  * the token (it answers once it stored it). */
@@ -23,7 +24,8 @@ async function streaming() {
   }
 }
 
-export function Recordings() {
+export function Recordings({ me }) {
+  const canDial = me && me.roles.some((r) => r === 'agent' || r === 'supervisor');
   const [filters, setFilters] = useState({ number: '', agent: '', since: '' });
   const [items, setItems] = useState([]);
   const [sel, setSel] = useState(null);
@@ -76,7 +78,7 @@ export function Recordings() {
         <table>
           <thead><tr><th>{t('ix.created')}</th><th>{t('ix.from')}</th><th>{t('ix.queue')}</th><th>{t('ix.agent')}</th><th>{t('ix.talk')}</th><th /></tr></thead>
           <tbody>{items.map((i) => (
-            <tr aria-selected={sel && sel.id === i.id}><td>{fmtDateTime(i.created)}</td><td>{i.from}</td><td>{i.queue || '–'}</td><td>{i.agent || '–'}</td><td>{fmtDur(i.talk_s)}</td>
+            <tr aria-selected={sel && sel.id === i.id}><td>{fmtDateTime(i.created)}</td><td>{i.from}{canDial && i.from && <> <DialOnly number={i.from} /></>}</td><td>{i.queue || '–'}</td><td>{i.agent || '–'}</td><td>{fmtDur(i.talk_s)}</td>
               <td><button type="button" class="small" onClick={() => open(i)}>{i.recording ? t('rec.play') : t('rec.details')}</button></td></tr>
           ))}</tbody>
         </table>

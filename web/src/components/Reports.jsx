@@ -42,12 +42,12 @@ export function Reports() {
       else if (kind === 'disposition') setData({ kind, rows: dispositionReport(ix) });
       else {
         const agents = (await get('/agents')).items || [];
-        const rows = [];
+        const rows = [], now = Date.now();
         for (const ag of agents) {
           const spans = await getAll('/agents/' + encodeURIComponent(ag.username) + '/states?' + qs({ since: new Date(a).toISOString(), until: new Date(b).toISOString() }), 20000);
-          rows.push(agentReport(ag.username, spans, ix, { from: a, to: b }));
+          rows.push(agentReport(ag.username, spans, ix, { from: a, to: b, now }));
         }
-        setData({ kind, rows });
+        setData({ kind, rows, from: a, to: b, now });
       }
     } catch (err) {
       setError(t('error.generic', { message: err.message }));
@@ -61,8 +61,9 @@ export function Reports() {
       download('interval.csv', toCsv(['queue', 'start', 'offered', 'answered', 'abandoned', 'abandoned_short', 'answered_in_sl', 'service_level', 'asa_s', 'aht_s', 'longest_wait_s'],
         data.rows.map((r) => [r.queue, new Date(r.start).toISOString(), r.offered, r.answered, r.abandoned, r.abandoned_short, r.answered_in_sl, r.sl, r.asa_s, r.aht_s, r.longest_wait_s])));
     else if (data.kind === 'agent')
-      download('agents.csv', toCsv(['agent', 'logged_in_s', 'ready_s', 'talk_s', 'hold_s', 'wrap_up_s', 'not_ready_s', 'not_ready_by_reason', 'occupancy', 'handled'],
-        data.rows.map((r) => [r.agent, r.logged_in_s, r.ready_s, r.talk_s, r.hold_s, r.wrap_up_s, r.not_ready_s, JSON.stringify(r.not_ready_by_reason), r.occupancy, r.handled])));
+      download('agents.csv', toCsv(['agent', 'logged_in_s', 'ready_s', 'talk_s', 'hold_s', 'wrap_up_s', 'not_ready_s', 'not_ready_by_reason', 'occupancy', 'handled', 'from', 'to', 'as_of'],
+        data.rows.map((r) => [r.agent, r.logged_in_s, r.ready_s, r.talk_s, r.hold_s, r.wrap_up_s, r.not_ready_s, JSON.stringify(r.not_ready_by_reason), r.occupancy, r.handled,
+          new Date(data.from).toISOString(), new Date(data.to).toISOString(), new Date(data.now).toISOString()])));
     else download('dispositions.csv', toCsv(['disposition', 'count'], data.rows.map((r) => [r.code, r.count])));
   };
 

@@ -40,11 +40,17 @@ export function intervalReport(ix, { from, to, minutes, targets }) {
   }));
 }
 
-/* One agent's row from its state spans clipped to [from, to) and its interactions. */
-export function agentReport(agent, spans, ix, { from, to }) {
+/* One agent's row from its state spans clipped to [from, to) and its interactions. A
+ * span still open ends at `now` (the time the report was made, the same for every
+ * agent). The spans must include the one in progress at `from` (GET
+ * /agents/{u}/states?since= gives it first): time in a state begun before the range
+ * counts from `from`. Ready time includes reserved (a contact ringing the agent); talk
+ * and hold come from the interactions the agent answered, wrap-up and not ready (by
+ * reason) from the state log. */
+export function agentReport(agent, spans, ix, { from, to, now = Date.now() }) {
   const r = { agent, logged_in_s: 0, ready_s: 0, talk_s: 0, hold_s: 0, wrap_up_s: 0, not_ready_s: 0, not_ready_by_reason: {}, handled: 0, occupancy: null };
   for (const s of spans) {
-    const a = Math.max(from, Date.parse(s.start)), b = Math.min(to, s.end ? Date.parse(s.end) : Date.now());
+    const a = Math.max(from, Date.parse(s.start)), b = Math.min(to, s.end ? Date.parse(s.end) : now);
     if (b <= a) continue;
     const d = (b - a) / 1000;
     if (s.state !== 'logged_out') r.logged_in_s += d;
