@@ -26,7 +26,9 @@
 # counts the server's system calls (perf stat, raw_syscalls tracepoint; it adds a little
 # to the server's CPU); SAMPLE=SECONDS samples the server's RSS, open files and CPU per
 # call while the calls run and prints their slopes (bench/soak.sh), SOAK_RESULT=FILE
-# writes those figures as "key value" lines.
+# writes those figures as "key value" lines; PORT_BASE (default 5260) moves the SIP
+# ports (the server's, the agents', the callers' and the registering SIPp's at +0, +10,
+# +20, +30) and the HTTP port (+39), so that two runs on one machine do not meet.
 set -uo pipefail
 ios=${IO:-uring epoll}
 if [ "$(echo "$ios" | wc -w)" -gt 1 ]; then
@@ -71,7 +73,9 @@ trap cleanup EXIT
 
 # Ports: the server's RTP 20000-39999 (four per call: two legs, RTP and RTCP, so 5,000
 # calls), the agent's streams from 40000 up, the callers' from 50000 up.
-sip_port=5260 agent_port=5270 caller_port=5280
+base=${PORT_BASE:-5260}
+sip_port=$base agent_port=$((base + 10)) caller_port=$((base + 20))
+reg_port=$((base + 30)) http_port=$((base + 39))
 record=true
 [ "$mode" = norecord ] && record=false
 sox -q -n -r 8000 -c 1 -e u-law "$work/tone.wav" synth 15 sine 440
@@ -98,7 +102,7 @@ sed -e "s|\[wav\]|$work/agent.wav|" "$top/bench/sip-bridge-agent.xml" >"$work/ag
 sed -e "s|\[wav\]|$work/tone.wav|" -e "s|\[hold\]|$hold|" "$top/bench/sipp/caller.xml" >"$work/caller.xml"
 cat >"$work/bench.yaml" <<YAML
 sip: {listen: ["udp:127.0.0.1:$sip_port"]}
-http: {listen: "127.0.0.1:5299"}
+http: {listen: "127.0.0.1:$http_port"}
 rtp: {address: 127.0.0.1, ports: 20000-39999, io: $io}
 recordings: "$work/rec"
 store: "sqlite:$work/centrala.db"
@@ -146,7 +150,7 @@ agent_sipp=$(pgrep -P "$agent_timeout" sipp | head -n 1)
 } >"$work/agents.csv"
 sed -e 's|\[authentication .*\]$|[field1]|' -e "s|\[agent\]|[field0]|g" -e "s|\[domain\]|bench.local|g" \
 	-e "s|\[contact_port\]|$agent_port|g" "$top/bench/sipp/register.xml" >"$work/register.xml"
-timeout $((10 + nagents / 20)) sipp 127.0.0.1:$sip_port -sf "$work/register.xml" -i 127.0.0.1 -p 5290 \
+timeout $((10 + nagents / 20)) sipp 127.0.0.1:$sip_port -sf "$work/register.xml" -i 127.0.0.1 -p $reg_port \
 	-inf "$work/agents.csv" -m "$nagents" -r 100 -nostdin -trace_err -error_file "$work/register.err" \
 	>/dev/null 2>&1 || { echo "agent registration failed: $(tail -n 3 "$work/register.err")"; exit 1; }
 
