@@ -25,8 +25,11 @@
 # IO="uring epoll" (default) are the paths, in order (IO=epoll runs one); SYSCALLS=1
 # counts the server's system calls (perf stat, raw_syscalls tracepoint; it adds a little
 # to the server's CPU); SAMPLE=SECONDS samples the server's RSS, open files and CPU per
-# call while the calls run and prints their slopes (bench/soak.sh), SOAK_RESULT=FILE
-# writes those figures as "key value" lines.
+# call while the calls run and prints their slopes after the warm-up (WARM=SECONDS,
+# default the hold plus 60 s; bench/soak.sh), SOAK_RESULT=FILE
+# writes those figures as "key value" lines; PORT_BASE (default 5260) moves the SIP
+# ports (the server's, the agents', the callers' and the registering SIPp's at +0, +10,
+# +20, +30) and the HTTP port (+39), so that two runs on one machine do not meet.
 set -uo pipefail
 ios=${IO:-uring epoll}
 if [ "$(echo "$ios" | wc -w)" -gt 1 ]; then
@@ -71,7 +74,9 @@ trap cleanup EXIT
 
 # Ports: the server's RTP 20000-39999 (four per call: two legs, RTP and RTCP, so 5,000
 # calls), the agent's streams from 40000 up, the callers' from 50000 up.
-sip_port=5260 agent_port=5270 caller_port=5280
+base=${PORT_BASE:-5260}
+sip_port=$base agent_port=$((base + 10)) caller_port=$((base + 20))
+reg_port=$((base + 30)) http_port=$((base + 39))
 record=true
 [ "$mode" = norecord ] && record=false
 sox -q -n -r 8000 -c 1 -e u-law "$work/tone.wav" synth 15 sine 440
@@ -98,7 +103,7 @@ sed -e "s|\[wav\]|$work/agent.wav|" "$top/bench/sip-bridge-agent.xml" >"$work/ag
 sed -e "s|\[wav\]|$work/tone.wav|" -e "s|\[hold\]|$hold|" "$top/bench/sipp/caller.xml" >"$work/caller.xml"
 cat >"$work/bench.yaml" <<YAML
 sip: {listen: ["udp:127.0.0.1:$sip_port"]}
-http: {listen: "127.0.0.1:5299"}
+http: {listen: "127.0.0.1:$http_port"}
 rtp: {address: 127.0.0.1, ports: 20000-39999, io: $io}
 recordings: "$work/rec"
 store: "sqlite:$work/centrala.db"
@@ -146,7 +151,7 @@ agent_sipp=$(pgrep -P "$agent_timeout" sipp | head -n 1)
 } >"$work/agents.csv"
 sed -e 's|\[authentication .*\]$|[field1]|' -e "s|\[agent\]|[field0]|g" -e "s|\[domain\]|bench.local|g" \
 	-e "s|\[contact_port\]|$agent_port|g" "$top/bench/sipp/register.xml" >"$work/register.xml"
-timeout $((10 + nagents / 20)) sipp 127.0.0.1:$sip_port -sf "$work/register.xml" -i 127.0.0.1 -p 5290 \
+timeout $((10 + nagents / 20)) sipp 127.0.0.1:$sip_port -sf "$work/register.xml" -i 127.0.0.1 -p $reg_port \
 	-inf "$work/agents.csv" -m "$nagents" -r 100 -nostdin -trace_err -error_file "$work/register.err" \
 	>/dev/null 2>&1 || { echo "agent registration failed: $(tail -n 3 "$work/register.err")"; exit 1; }
 
@@ -315,30 +320,41 @@ if [ -n "${RESULT:-}" ]; then
 		"$work/threads0" "$work/threads1" >"$RESULT"
 fi
 if [ -n "${SAMPLE:-}" ]; then
-	# Steady state starts once the first calls ended and their transactions were freed
-	# (32 s after, and the stack's other timers: 60 s is where RSS stops its climb), and
-	# ends with the last call placed; the slopes are least squares over those samples.
-	warm=$((hold / 1000 + 60))
-	printf '  soak: samples every %s s (steady from %s s)\n' "$SAMPLE" "$warm"
+	# The warm-up: the first calls end and the stack frees their transactions 32 s later
+	# (timers J and K), so the server's working set grows for a call's hold plus about a
+	# minute, then should hold still. The steady state runs from there (WARM=SECONDS) to
+	# the last call placed; the slopes are least squares over its samples, and the RSS
+	# slope is also given over its second half alone and as bytes per call, so that
+	# growth that is still levelling off shows apart from growth that goes on.
+	warm=${WARM:-$((hold / 1000 + 60))}
+	printf '  soak: samples every %s s (warm-up until %s s)\n' "$SAMPLE" "$warm"
 	printf '    %6s %9s %6s %7s %16s\n' t_s RSS_MiB fds calls "CPU ms per call"
 	awk -v clk="$clk" 'NR > 1 && $5 > c { cpu = ($4 - t) * 1000 / clk / ($5 - c) }
 		{ printf "    %6d %9.1f %6d %7d %16s\n", $1, $2 / 1024, $3, $5, (NR > 1 && $5 > c) ? sprintf("%.2f", cpu) : "-"
 		  t = $4; c = $5 }' "$work/samples"
-	awk -v warm="$warm" -v secs="$secs" -v clk="$clk" -v fi="$fds0" -v fe="$fds_end" -v fa="$fds_after" \
+	awk -v warm="$warm" -v secs="$secs" -v rate="$rate" -v clk="$clk" -v fi="$fds0" -v fe="$fds_end" -v fa="$fds_after" \
 		-v ri="$rss0" -v re="$rss_end" -v ra="$rss_after" -v f="$failed" -v after="${after}s" '
-		function slope(k,   i, sx, sy, sxx, sxy) { for (i = 1; i <= n; i++) { sx += x[i]; sy += y[k, i]; sxx += x[i] * x[i]; sxy += x[i] * y[k, i] }
-			return n > 1 && n * sxx != sx * sx ? (n * sxy - sx * sy) / (n * sxx - sx * sx) : 0 }
+		# Least-squares slope (per minute) of series k over the samples from minute m on.
+		function slope(k, m,   i, c, sx, sy, sxx, sxy) {
+			for (i = 1; i <= n; i++) { if (x[i] < m) continue
+				c++; sx += x[i]; sy += y[k, i]; sxx += x[i] * x[i]; sxy += x[i] * y[k, i] }
+			return c > 1 && c * sxx != sx * sx ? (c * sxy - sx * sy) / (c * sxx - sx * sx) : 0 }
+		function count(m,   i, c) { for (i = 1; i <= n; i++) if (x[i] >= m) c++; return c + 0 }
 		NR > 1 && $5 > c && $1 >= warm && $1 <= secs { n++; x[n] = $1 / 60; y["rss", n] = $2; y["fds", n] = $3
 			y["cpu", n] = ($4 - t) * 1000 / clk / ($5 - c); if (n == 1) r1 = $2 }
 		{ t = $4; c = $5 }
-		END { printf "    slopes per minute of steady state: RSS %+.1f KiB, open files %+.2f, CPU per call %+.3f ms (%d samples)\n",
-			slope("rss"), slope("fds"), slope("cpu"), n
+		END { half = (x[1] + x[n]) / 2; rs = slope("rss", 0); rl = slope("rss", half); pc = 1024 / (rate * 60)
+		      printf "    slopes per minute after the warm-up (%d to %d s, %d samples): RSS %+.1f KiB, open files %+.2f, CPU per call %+.3f ms\n",
+			warm, secs, n, rs, slope("fds", 0), slope("cpu", 0)
+		      printf "    RSS after the warm-up: %+.1f KiB a minute (%+.0f bytes per call); over its second half (from %d s, %d samples): %+.1f KiB a minute (%+.0f bytes per call)\n",
+			rs, rs * pc, half * 60, count(half), rl, rl * pc
 		      printf "    open files: idle %d, at the last call %d, %s later %d; RSS KiB: idle %d, first steady %d, at the last call %d, after %d\n",
 			fi, fe, after, fa, ri, r1, re, ra
 		      if (ENVIRON["SOAK_RESULT"] != "")
-			printf "failed %d\nsamples %d\nfds_idle %d\nfds_after %d\nrss_first %d\nrss_end %d\nrss_slope_kib_min %.1f\nfds_slope_min %.2f\n",
-				f, n, fi, fa, r1, re, slope("rss"), slope("fds") > ENVIRON["SOAK_RESULT"] }' \
+			printf "failed %d\nsamples %d\nsamples_late %d\nwarm_s %d\nfds_idle %d\nfds_after %d\nrss_first %d\nrss_end %d\nrss_slope_kib_min %.1f\nrss_slope_late_kib_min %.1f\nrss_bytes_per_call %.0f\nrss_late_bytes_per_call %.0f\nfds_slope_min %.2f\n",
+				f, n, count(half), warm, fi, fa, r1, re, rs, rl, rs * pc, rl * pc,
+				slope("fds", 0) > ENVIRON["SOAK_RESULT"] }' \
 		"$work/samples"
 fi
-printf 'reproduce: %s%s%s%s%sbench/sip-bridge.sh %s %s %s %s\n' "${ROUTE:+ROUTE=$ROUTE }" "${AGENTS:+AGENTS=$AGENTS }" "${SAMPLE:+SAMPLE=$SAMPLE }" "IO=$io " \
+printf 'reproduce: %s%s%s%s%s%sbench/sip-bridge.sh %s %s %s %s\n' "${ROUTE:+ROUTE=$ROUTE }" "${AGENTS:+AGENTS=$AGENTS }" "${SAMPLE:+SAMPLE=$SAMPLE }" "${WARM:+WARM=$WARM }" "IO=$io " \
 	"$([ "$after" = 40 ] || echo "AFTER=$after ")" "$rate" "$secs" "$mode" "$hold"

@@ -814,6 +814,15 @@ static void metrics(struct engine *e, const struct api_cmd *m)
 				       acd_state_name((enum acd_state)s), by[s]);
 		}
 	}
+	crm_buf_puts(&b, "# HELP centrala_callers_remembered Caller numbers whose last agent is "
+			 "kept for sticky queues.\n"
+			 "# TYPE centrala_callers_remembered gauge\n");
+	for (size_t i = 0; i < e->ntenants; i++) {
+		struct eng_tenant *t = &e->tenants[i];
+		crm_buf_puts(&b, "centrala_callers_remembered{tenant=\"");
+		label(&b, t->ct->id);
+		crm_buf_printf(&b, "\"} %zu\n", t->last_agent ? strmap_count(t->last_agent) : 0);
+	}
 	crm_buf_printf(
 	    &b,
 	    "# TYPE centrala_rtp_packets_total counter\n"

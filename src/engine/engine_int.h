@@ -117,6 +117,7 @@ struct eng_tenant {
 	struct acd *acd;
 	struct eng_queue **qidx;   /* by ACD queue id */
 	struct strmap *last_agent; /* caller number → eng_user who last answered it */
+	bool sticky;		   /* a queue has `sticky`: last_agent is kept (queue.c) */
 	struct ivr_calendar *tz;   /* the tenant's timezone (for "today" counters) */
 	int64_t next_reset_ms;	   /* the tenant's next local midnight, wall clock */
 	unsigned ob_active;	   /* calls with a leg through a trunk (outbound.c) */

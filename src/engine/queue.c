@@ -515,6 +515,18 @@ int eng__agent_queue_member(struct eng_user *u, const char *queue, bool member)
 	return 0;
 }
 
+/* Whether any of the tenant's queues but `gone` tries the caller's last agent first: only
+ * then is the last agent of each caller remembered (last_agent grows by a caller number
+ * for every new caller, up to LAST_AGENT_MAX, and serves nothing without `sticky`).
+ * Called when queues are added, changed or removed, not per call. */
+static void sticky_update(struct eng_tenant *t, const struct eng_queue *gone)
+{
+	t->sticky = false;
+	for (size_t i = 0; i < t->nqueues && !t->sticky; i++)
+		t->sticky =
+		    t->queues[i] != gone && !t->queues[i]->removed && t->queues[i]->cq->sticky_ms;
+}
+
 /* Indexes q by its ACD id (grown as ids come). 0 or ENOMEM. */
 static int qidx_set(struct eng_tenant *t, struct eng_queue *q)
 {
@@ -546,6 +558,7 @@ int eng__queue_acd_add(struct eng_tenant *t, struct eng_queue *q)
 		q->id = ACD_NONE;
 		return err;
 	}
+	sticky_update(t, NULL);
 	arm(t);
 	return 0;
 }
@@ -558,6 +571,7 @@ int eng__queue_acd_update(struct eng_tenant *t, struct eng_queue *q)
 	if ((err = queue_params(t, q, true, &qp)) ||
 	    (err = acd_queue_update(t->acd, q->id, &qp, clock_mono_ms())))
 		return err;
+	sticky_update(t, NULL);
 	arm(t);
 	return 0;
 }
@@ -571,6 +585,7 @@ int eng__queue_acd_remove(struct eng_tenant *t, struct eng_queue *q)
 	if (q->id < t->nqidx)
 		t->qidx[q->id] = NULL;
 	q->id = ACD_NONE;
+	sticky_update(t, q);
 	arm(t);
 	return 0;
 }
@@ -629,6 +644,7 @@ static int tenant_start(struct engine *e, struct eng_tenant *t)
 		return ENOMEM;
 	for (size_t i = 0; i < t->nqueues; i++)
 		t->qidx[t->queues[i]->id] = t->queues[i];
+	sticky_update(t, NULL);
 	for (size_t i = 0; i < t->nqueues; i++)
 		if (t->queues[i]->cq->nrelax &&
 		    ((err = queue_params(t, t->queues[i], true, &qp)) ||
@@ -964,7 +980,7 @@ void eng__queue_offer_answered(struct call *c, struct sip_leg *l, struct eng_use
 		u->offer = NULL;
 	u->cur = c;
 	snprintf(c->agent, sizeof(c->agent), "%s", u->cu->username);
-	if (c->from[0] &&
+	if (t->sticky && c->from[0] &&
 	    (strmap_count(t->last_agent) < LAST_AGENT_MAX || strmap_get(t->last_agent, c->from)))
 		strmap_put(t->last_agent, c->from, u);
 	log_info("engine", "tenant=%s call=%llu event=answered queue=%s agent=%s", t->ct->id,

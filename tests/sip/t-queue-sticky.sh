@@ -8,7 +8,8 @@
 #    just hung up, yet the call is offered to A first, and only to A.
 # 3. A different caller, other1, dials 200: no preference, longest-idle gives it to B.
 # Asserts on the log (offers, agent states, their order) and on the interactions: three
-# answered calls with the agents A, A, B.
+# answered calls with the agents A, A, B; and /metrics counts two callers remembered
+# (cust1, other1: one entry per caller, not per call).
 # shellcheck source=tests/sip/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -127,6 +128,9 @@ grep -c '^offer from=' "$WORK/agent-$A.log" | grep -qx 2 ||
 	fail "$A's phone was not offered cust1 twice: $(cat "$WORK/agent-$A.log")"
 [ "$(sed -n 's/^offer from=\([^ ]*\) .*/\1/p' "$WORK/agent-$B.log" | tr '\n' ' ')" = "other1 " ] ||
 	fail "$B's phone was not offered other1 alone: $(cat "$WORK/agent-$B.log")"
+remembered=$(curl -sf "http://127.0.0.1:$API_PORT/metrics" |
+	sed -n 's/^centrala_callers_remembered{tenant="acme"} \([0-9]*\)$/\1/p')
+[ "$remembered" = 2 ] || fail "callers remembered for the sticky queue: '$remembered', want 2"
 stop_server
 
 export_interactions

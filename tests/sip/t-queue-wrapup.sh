@@ -5,7 +5,8 @@
 # when alice's wrap-up ends.
 # Asserts: the first write, then `interaction_wrapped` about 2 s later; one stored
 # interaction with wrapup_s about 2, talk_s about 1, and `wrap_up_ended` last on its
-# timeline.
+# timeline. The tenant has no queue with `sticky`, so /metrics shows no caller's last
+# agent remembered.
 # shellcheck source=tests/sip/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -40,6 +41,9 @@ expect_sipp_ok agent-alice "$rc"
 wait_log 'tenant=acme call=1 event=interaction ' 5
 wait_log 'tenant=acme call=1 event=interaction_wrapped .*agent=alice' 10
 expect_log 'event=agent_state agent=alice from=wrap_up to=ready cause=wrap_up_end'
+remembered=$(curl -sf "http://127.0.0.1:$API_PORT/metrics" |
+	sed -n 's/^centrala_callers_remembered{tenant="acme"} \([0-9]*\)$/\1/p')
+[ "$remembered" = 0 ] || fail "callers remembered without a sticky queue: '$remembered', want 0"
 stop_server
 
 export_interactions
