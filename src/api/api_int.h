@@ -120,6 +120,7 @@ struct api {
 	struct api_resp *resp_head, *resp_tail;
 	struct api_evin *ev_head, *ev_tail;
 	size_t ev_inbox;
+	bool woken; /* the service thread was woken and has not drained the inbox since */
 	/* Service-thread state. */
 	/* By connection, not by per-session data: lws may move that (realloc) while a
 	 * request waits; the wsi stays put until the connection closes. */
@@ -150,6 +151,9 @@ struct api {
 int api__pending_add(struct api *a, struct api_conn *conn, uint64_t *out);
 /* Frees a response, closing its file if it has one. */
 void api__resp_free(struct api_resp *r);
+/* Makes a->out (the service thread's scratch for what it writes) hold `need` bytes.
+ * 0 or ENOMEM (a->out unchanged). */
+int api__out_reserve(struct api *a, size_t need);
 /* Queues a ready response for the service thread (any thread). */
 void api__post(struct api *a, struct api_resp *r);
 /* Sends a JSON reply now (service thread, the connection must be waiting for none). */
