@@ -66,9 +66,7 @@ void api__post(struct api *a, struct api_resp *r)
 
 void api__resp_free(struct api_resp *r)
 {
-	if (r->file && r->fd >= 0)
-		close(r->fd);
-	crec_reader_free(r->sealed);
+	api__download_free(r->dl);
 	free(r->extra);
 	free(r->store_body);
 	free(r->body);
