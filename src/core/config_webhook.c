@@ -24,8 +24,7 @@
 #include <string.h>
 #include <strings.h>
 
-static const char *const http_webhook_keys[] = {"allow_private", "per_target", "per_tenant",
-						NULL};
+static const char *const http_webhook_keys[] = {"allow_private", "per_target", "per_tenant", NULL};
 
 const char *const cfg_webhook_events[] = {"agent.state",
 					  "contact.queued",
@@ -129,16 +128,17 @@ bool cfg_addr_private(const struct sockaddr *sa)
 		static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 		static const uint8_t nat64[12] = {0, 0x64, 0xff, 0x9b};
 		static const uint8_t zero[12] = {0};
-		uint32_t v4 = (uint32_t)b[12] << 24 | (uint32_t)b[13] << 16 | (uint32_t)b[14] << 8 |
-			      b[15];
-		/* An IPv4 address inside IPv6 (mapped, translated, or the old compatible
-		 * form, which also covers :: and ::1) is judged as that address. */
+		uint32_t v4 =
+		    (uint32_t)b[12] << 24 | (uint32_t)b[13] << 16 | (uint32_t)b[14] << 8 | b[15];
+		/* An IPv4 address inside IPv6 (mapped or translated) is judged as that
+		 * address; the old compatible form (::a.b.c.d, also :: and ::1) is refused
+		 * whatever it holds. */
 		if (!memcmp(b, mapped, 12) || !memcmp(b, nat64, 12) || !memcmp(b, zero, 12))
 			return v4_private(v4) || !memcmp(b, zero, 12);
-		return (b[0] & 0xfe) == 0xfc ||		     /* fc00::/7 unique local */
+		return (b[0] & 0xfe) == 0xfc ||			  /* fc00::/7 unique local */
 		       (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) || /* fe80::/10 link-local */
 		       (b[0] == 0xfe && (b[1] & 0xc0) == 0xc0) || /* fec0::/10 site-local */
-		       b[0] == 0xff;				     /* multicast */
+		       b[0] == 0xff;				  /* multicast */
 	}
 	return true; /* anything else is not a network address a webhook goes to */
 }
@@ -182,8 +182,7 @@ const char *cfg_webhook_target_error(const char *url)
 		return NULL;
 	if (host[n - 1] == '.' && n > 1)
 		host[--n] = '\0';
-	if (!strcasecmp(host, "localhost") ||
-	    (n > 10 && !strcasecmp(host + n - 10, ".localhost")))
+	if (!strcasecmp(host, "localhost") || (n > 10 && !strcasecmp(host + n - 10, ".localhost")))
 		return why;
 	/* inet_aton also reads the other ways of writing an IPv4 address (127.1,
 	 * 2130706433, 0x7f.0.0.1) that resolvers accept. */
