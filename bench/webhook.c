@@ -6,7 +6,8 @@
  *  - signing one delivery (HMAC-SHA256 over "TIMESTAMP.BODY") of a 400-byte event.
  * CPU time of the measuring thread (CLOCK_THREAD_CPUTIME_ID), so other work on the
  * machine does not count. The delivery thread runs meanwhile (its receiver, port 9 on
- * loopback, refuses: attempts fail fast and are retried later) but its time is its own.
+ * loopback, is refused before connecting, http.webhooks.allow_private being off: each
+ * attempt fails at once) but its time is its own.
  *
  *   build/bench_webhook
  */

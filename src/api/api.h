@@ -185,5 +185,9 @@ struct api_stats {
 	unsigned ws_clients, sessions;
 };
 void api_stats(struct api *a, struct api_stats *out);
+/* The webhook figures in Prometheus text (HELP and TYPE lines included): per tenant,
+ * deliveries by outcome, deliveries not finished and attempts in flight. Any thread;
+ * the caller frees the text. NULL when out of memory. */
+char *api_webhook_metrics(struct api *a);
 
 #endif

@@ -38,11 +38,11 @@ struct api_resp {
 	char kind[24], key[64];
 	char *store_body; /* NULL: delete */
 	/* A file to stream (a recording): the headers in `extra`, then `body` (len bytes)
-	 * and file_len bytes of fd from file_off. Freed with api__resp_free. */
+	 * and file_len bytes of the download `dl` from file_off. Freed with
+	 * api__resp_free. */
 	bool file;
-	int fd;
+	struct api_download *dl;
 	uint64_t file_off, file_len;
-	struct crec_reader *sealed; /* instead of fd: an encrypted recording, decrypted */
 	char *extra;
 	/* Run on the service thread when the reply arrives, even when its client has gone
 	 * (the API key cache follows the store this way); it owns and frees `arg`. */
@@ -60,6 +60,22 @@ struct api_evin {
 	int64_t ts_ms;
 	struct api_evin *next;
 };
+
+/* A recording download (recording.c): a WAV header of its own (head_len 0: none),
+ * then bytes [skip, skip + len) of each part in order, read from the file or, for a
+ * recording encrypted at rest, decrypted. Owned by the response, then the connection. */
+struct api_download_part {
+	int fd;			    /* -1 when sealed */
+	struct crec_reader *sealed; /* an encrypted recording's reader, or NULL */
+	uint64_t skip, len;
+};
+struct api_download {
+	unsigned char head[44];
+	unsigned head_len;
+	unsigned nparts;
+	struct api_download_part parts[];
+};
+void api__download_free(struct api_download *dl);
 
 /* One HTTP connection's request, or one WebSocket (lws per-session data). */
 struct api_conn {
@@ -83,8 +99,7 @@ struct api_conn {
 	/* A file being streamed (recording.c); its buffer is on the heap, so lws may move
 	 * this structure meanwhile. */
 	bool file_open;
-	int file_fd;
-	struct crec_reader *file_sealed; /* reads of an encrypted recording go through it */
+	struct api_download *file_dl;
 	uint64_t file_off, file_left;
 	unsigned char *file_buf;
 };
@@ -120,6 +135,7 @@ struct api {
 	struct api_resp *resp_head, *resp_tail;
 	struct api_evin *ev_head, *ev_tail;
 	size_t ev_inbox;
+	bool woken; /* the service thread was woken and has not drained the inbox since */
 	/* Service-thread state. */
 	/* By connection, not by per-session data: lws may move that (realloc) while a
 	 * request waits; the wsi stays put until the connection closes. */
@@ -150,6 +166,9 @@ struct api {
 int api__pending_add(struct api *a, struct api_conn *conn, uint64_t *out);
 /* Frees a response, closing its file if it has one. */
 void api__resp_free(struct api_resp *r);
+/* Makes a->out (the service thread's scratch for what it writes) hold `need` bytes.
+ * 0 or ENOMEM (a->out unchanged). */
+int api__out_reserve(struct api *a, size_t need);
 /* Queues a ready response for the service thread (any thread). */
 void api__post(struct api *a, struct api_resp *r);
 /* Sends a JSON reply now (service thread, the connection must be waiting for none). */
@@ -326,7 +345,9 @@ struct store_db;
 void api__contacts_run(struct api *a, struct store_db *db, const struct api_job *j);
 
 /* recording.c */
+#define API_REC_SEGMENTS_MAX 64 /* segments of one call served (a call transferred 63 times) */
 void api__h_recording(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_recording_segments(struct api_conn *conn, struct api_session *s, const char *target);
 void api__recording_run(struct api *a, struct store_db *db, const struct api_job *j);
 /* One Range header against a file of `size` bytes: 0 and the range, ENOENT (serve it
  * whole) or ERANGE (416). */

@@ -698,6 +698,7 @@ static const struct route routes[] = {
     {M_DELETE, "/api/v1/contacts/*", API_ROLE_ADMIN, api__h_contact_delete},
     {M_POST, "/api/v1/contacts/*/merge", API_ROLE_AGENT | SUP, api__h_contact_merge},
     {M_GET, "/api/v1/interactions/*/recording", ANY, api__h_recording},
+    {M_GET, "/api/v1/interactions/*/recording/segments", ANY, api__h_recording_segments},
     {M_GET, "/api/v1/webhooks", API_ROLE_ADMIN, api__h_webhooks},
     {M_POST, "/api/v1/webhooks", API_ROLE_ADMIN, api__h_webhook_create},
     {M_GET, "/api/v1/webhooks/*", API_ROLE_ADMIN, api__h_webhook_get},

@@ -36,24 +36,37 @@ json_t *api__error_json(const char *code, const char *msg, const char *field)
 
 /* ---- the inbox ---- */
 
+/* Whether the caller, who just added to the inbox under the lock, wakes the service
+ * thread: only the first since its last drain does. Each lws_cancel_service is a write
+ * to lws's pipe and a turn of the service loop (a poll over every socket); under 50
+ * calls/s the engine posted an event per change, one wake each. Called with the lock. */
+static bool wake_first(struct api *a)
+{
+	bool first = !a->woken;
+
+	a->woken = true;
+	return first;
+}
+
 void api__post(struct api *a, struct api_resp *r)
 {
+	bool wake;
+
 	pthread_mutex_lock(&a->lock);
 	if (a->resp_tail)
 		a->resp_tail->next = r;
 	else
 		a->resp_head = r;
 	a->resp_tail = r;
+	wake = wake_first(a);
 	pthread_mutex_unlock(&a->lock);
-	if (a->ctx)
+	if (wake && a->ctx)
 		lws_cancel_service(a->ctx);
 }
 
 void api__resp_free(struct api_resp *r)
 {
-	if (r->file && r->fd >= 0)
-		close(r->fd);
-	crec_reader_free(r->sealed);
+	api__download_free(r->dl);
 	free(r->extra);
 	free(r->store_body);
 	free(r->body);
@@ -135,22 +148,11 @@ void api_reply_error(struct api *a, uint64_t req, int status, const char *code, 
 
 int api_event(struct api *a, const char *tenant, const char *type, const char *agent, json_t *data)
 {
-	struct api_evin *ev;
+	struct api_evin *ev = calloc(1, sizeof(*ev));
+	bool wake;
 
-	pthread_mutex_lock(&a->lock);
-	if (a->ev_inbox >= 65536) {
-		pthread_mutex_unlock(&a->lock);
-		atomic_fetch_add(&a->n_events_dropped, 1);
-		json_decref(data);
-		return ENOBUFS;
-	}
-	a->ev_inbox++;
-	pthread_mutex_unlock(&a->lock);
-	ev = calloc(1, sizeof(*ev));
 	if (!ev) {
-		pthread_mutex_lock(&a->lock);
-		a->ev_inbox--;
-		pthread_mutex_unlock(&a->lock);
+		atomic_fetch_add(&a->n_events_dropped, 1);
 		json_decref(data);
 		return ENOBUFS;
 	}
@@ -160,13 +162,22 @@ int api_event(struct api *a, const char *tenant, const char *type, const char *a
 	ev->data = data ? data : json_object();
 	ev->ts_ms = clock_wall_ms();
 	pthread_mutex_lock(&a->lock);
+	if (a->ev_inbox >= 65536) {
+		pthread_mutex_unlock(&a->lock);
+		atomic_fetch_add(&a->n_events_dropped, 1);
+		json_decref(ev->data);
+		free(ev);
+		return ENOBUFS;
+	}
+	a->ev_inbox++;
 	if (a->ev_tail)
 		a->ev_tail->next = ev;
 	else
 		a->ev_head = ev;
 	a->ev_tail = ev;
+	wake = wake_first(a);
 	pthread_mutex_unlock(&a->lock);
-	if (a->ctx)
+	if (wake && a->ctx)
 		lws_cancel_service(a->ctx);
 	return 0;
 }
@@ -228,6 +239,7 @@ static void inbox_drain(struct api *a)
 	ev = a->ev_head;
 	a->ev_head = a->ev_tail = NULL;
 	a->ev_inbox = 0;
+	a->woken = false;
 	pthread_mutex_unlock(&a->lock);
 	for (; r; r = rn) {
 		size_t slot = r->req & (API_PENDING_MAX - 1);
@@ -300,7 +312,7 @@ static void inbox_drain(struct api *a)
 
 /* ---- writing ---- */
 
-static int ensure_out(struct api *a, size_t need)
+int api__out_reserve(struct api *a, size_t need)
 {
 	unsigned char *p;
 
@@ -365,7 +377,7 @@ static int write_resp(struct api_conn *conn, const struct api_resp *r)
 		      "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n%s\r\n",
 		      r->status, status_text(r->status), r->ctype ? r->ctype : "application/json",
 		      r->len, r->status == 401 ? "WWW-Authenticate: Bearer\r\n" : "");
-	if (ensure_out(a, LWS_PRE + (size_t)hl + r->len))
+	if (api__out_reserve(a, LWS_PRE + (size_t)hl + r->len))
 		return -1;
 	memcpy(a->out + LWS_PRE, head, (size_t)hl);
 	if (r->len)
@@ -724,7 +736,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 	case LWS_CALLBACK_ESTABLISHED: {
 		/* An event stream needs little kernel buffer; a small one also makes a reader
 		 * that stopped reading show up in our own bounded queue soon. */
-		int fd = lws_get_socket_fd(wsi), sz = 32768;
+		int fd = lws_get_socket_fd(wsi), sz = 32768; /* events.c's WS_BATCH */
 		if (fd >= 0)
 			setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
 		return 0;

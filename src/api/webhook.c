@@ -4,9 +4,9 @@
  *
  * The service thread offers each numbered event (api__webhooks_offer); every webhook of
  * the tenant whose filter takes the event's type gets a delivery, queued in an inbox.
- * The delivery thread, with its own store connection and its own libcurl handle, writes
- * each new delivery to the store as pending before the first attempt, then POSTs the
- * event's JSON signed with the webhook's secret:
+ * The delivery thread, with its own store connection and libcurl's multi interface,
+ * writes each new delivery to the store as pending before the first attempt, then POSTs
+ * the event's JSON signed with the webhook's secret:
  *
  *   X-Centrala-Timestamp: UNIX seconds
  *   X-Centrala-Signature: sha256=HEX(HMAC-SHA256(secret, "TIMESTAMP.BODY"))
@@ -16,11 +16,19 @@
  * rows are the delivery log, and pending deliveries are read again at start: a restart
  * loses none. Pending deliveries wait in memory (the store is the record, never polled).
  *
- * Neither the service thread nor the engine ever waits on a receiver: attempts run on the
- * delivery thread only, one at a time, each bounded by a 5 s connect and 10 s total
- * timeout, and aborted at shutdown.
+ * Attempts run side by side, bounded: at most http.webhooks.per_target in flight to one
+ * webhook, per_tenant for one tenant, FLIGHT_MAX in all. A due delivery waits in its
+ * webhook's queue (struct target) until the bounds let it go, so a receiver that hangs
+ * holds back its own deliveries, never another webhook's or another tenant's. Each
+ * attempt is bounded by a 5 s connect and 10 s total timeout, and aborted at shutdown.
+ * Neither the service thread nor the engine ever waits on a receiver.
  *
- * `lock` protects the webhook table, the inbox and `stop`; nobody holds it across I/O.
+ * Before each connection, the address it goes to is checked (connect_socket): unless
+ * http.webhooks.allow_private, a loopback, link-local or private address is refused and
+ * the delivery fails at once (config_webhook.c says why).
+ *
+ * `lock` protects the webhook table, the inbox, `stop` and the per-tenant figures;
+ * nobody holds it across I/O.
  */
 #include "api/api_int.h"
 
@@ -32,6 +40,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "core/clock.h"
@@ -42,6 +51,8 @@
 
 #define INBOX_MAX   100000 /* deliveries waiting for their first write */
 #define PENDING_MAX 100000 /* deliveries waiting for a retry, in memory */
+#define FLIGHT_MAX  64	   /* attempts in flight in all */
+#define DEF(v, d)   ((v) ? (v) : (d))
 #define BACKOFF_MIN 1000
 #define BACKOFF_MAX (600 * 1000)
 
@@ -103,6 +114,11 @@ struct hook {
 struct hook_tenant {
 	char id[40];
 	struct hook *hooks;
+	/* For /metrics (api_webhook_metrics): deliveries not finished (queued, waiting
+	 * for a retry or in flight), those in flight, and outcomes since start. */
+	size_t depth;
+	unsigned in_flight;
+	uint64_t delivered, failed, retried;
 	struct hook_tenant *next;
 };
 
@@ -123,23 +139,43 @@ struct delivery {
 	struct delivery *next;
 };
 
+/* One webhook's due deliveries, in order, and its attempts in flight (delivery thread). */
+struct target {
+	char tenant[40];
+	char hook[64];
+	unsigned in_flight;
+	struct delivery *head, *tail;
+	struct target *next;
+};
+
+/* One attempt in flight. */
+struct flight {
+	CURL *easy;
+	struct curl_slist *hd;
+	struct delivery *d;
+	struct target *t;
+	bool refused; /* connect_socket refused the address */
+	char ebuf[CURL_ERROR_SIZE];
+};
+
 struct api_hooks {
 	struct api *a;
 	pthread_mutex_t lock;
-	pthread_cond_t wake;
 	struct hook_tenant *tenants;
 	uint64_t next_gen;
 	struct delivery *in_head, *in_tail;
 	size_t in_len;
 	bool stop;
-	bool waiting;	     /* the delivery thread sleeps: an offer wakes it */
 	atomic_int aborting; /* read by libcurl's progress callback */
 	pthread_t thread;
 	bool started, curl_init;
+	CURLM *multi; /* curl_multi_wakeup from other threads wakes the delivery thread */
 	/* Delivery thread only. */
 	struct store_db *db;
-	CURL *curl;
-	struct delivery **heap; /* pending, a binary min-heap on (next_ms, order) */
+	struct target *targets;
+	struct flight flights[FLIGHT_MAX];
+	unsigned nflight;
+	struct delivery **heap; /* waiting for their time, a binary min-heap on (next_ms, order) */
 	size_t npend, cap;
 	uint64_t next_order;
 	uint64_t dropped;
@@ -426,12 +462,13 @@ void api__webhooks_offer(struct api *a, const char *tenant, uint64_t seq, const 
 {
 	struct api_hooks *w = a->hooks;
 	struct hook_tenant *t;
-	bool any = false;
+	bool any = false, was_empty;
 	int64_t now = clock_wall_ms();
 
 	if (!w)
 		return;
 	pthread_mutex_lock(&w->lock);
+	was_empty = !w->in_head;
 	t = tenant_of(w, tenant, false);
 	for (struct hook *h = t ? t->hooks : NULL; h; h = h->next) {
 		struct delivery *d;
@@ -463,11 +500,13 @@ void api__webhooks_offer(struct api *a, const char *tenant, uint64_t seq, const 
 			w->in_head = d;
 		w->in_tail = d;
 		w->in_len++;
+		t->depth++;
 		any = true;
 	}
-	if (any && w->waiting)
-		pthread_cond_signal(&w->wake); /* awake, it takes the inbox before it sleeps */
 	pthread_mutex_unlock(&w->lock);
+	/* Once per batch: the delivery thread takes the whole inbox when it wakes. */
+	if (any && was_empty)
+		curl_multi_wakeup(w->multi);
 }
 
 /* ---- the delivery thread ---- */
@@ -514,6 +553,30 @@ static struct delivery *heap_pop(struct api_hooks *w)
 	return d;
 }
 
+enum outcome { OUT_DELIVERED, OUT_FAILED, OUT_RETRY };
+
+/* Counts an outcome for /metrics; a delivery that is over (delivered or failed) is
+ * freed. */
+static void finished(struct api_hooks *w, struct delivery *d, enum outcome o)
+{
+	struct hook_tenant *t;
+
+	pthread_mutex_lock(&w->lock);
+	if ((t = tenant_of(w, d->tenant, true))) {
+		if (o == OUT_DELIVERED)
+			t->delivered++;
+		else if (o == OUT_FAILED)
+			t->failed++;
+		else if (o == OUT_RETRY)
+			t->retried++;
+		if ((o == OUT_DELIVERED || o == OUT_FAILED) && t->depth)
+			t->depth--;
+	}
+	pthread_mutex_unlock(&w->lock);
+	if (o == OUT_DELIVERED || o == OUT_FAILED)
+		delivery_free(d);
+}
+
 /* Adds a pending delivery: O(log n). A retried one keeps its order. */
 static void pend_add(struct api_hooks *w, struct delivery *d)
 {
@@ -525,7 +588,7 @@ static void pend_add(struct api_hooks *w, struct delivery *d)
 				  "tenant=%s event=webhook_dropped webhook=%s delivery=%s "
 				  "reason=too_many_pending",
 				  d->tenant, d->hook, d->id);
-			delivery_free(d);
+			finished(w, d, OUT_FAILED);
 			return;
 		}
 		w->heap = h;
@@ -601,6 +664,8 @@ static void store_outcome(struct api_hooks *w, struct delivery *d, const char *s
 
 static size_t discard(char *p, size_t size, size_t n, void *arg)
 {
+	(void)p;
+	(void)arg;
 	return size * n;
 }
 
@@ -608,82 +673,82 @@ static int progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl
 {
 	struct api_hooks *w = arg;
 
+	(void)dt;
+	(void)dn;
+	(void)ut;
+	(void)un;
 	return atomic_load(&w->aborting) ? 1 : 0;
 }
 
-/* One POST. Returns the HTTP status (0 when none came) and writes the error text. */
-static long post(struct api_hooks *w, const char *url, const char *secret, const struct delivery *d,
-		 char *err, size_t errlen)
+/* libcurl asks for a socket to connect to `addr`: refused (CURL_SOCKET_BAD, and the
+ * flight marked) when the address is one webhooks may not reach. Checked here, at the
+ * address really used, so that no name, redirect or resolver answer gets around it.
+ * Installed only when http.webhooks.allow_private is off. */
+static curl_socket_t check_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *addr)
 {
-	struct curl_slist *hd = NULL;
-	char line[160], sig[API_WEBHOOK_SIG_SIZE], ebuf[CURL_ERROR_SIZE];
-	int64_t ts = clock_wall_ms() / 1000;
-	long status = 0;
-	CURLcode rc;
+	struct flight *f = arg;
 
-	if (!w->curl && !(w->curl = curl_easy_init())) {
-		snprintf(err, errlen, "libcurl: out of memory");
-		return 0;
+	(void)purpose;
+	if (cfg_addr_private(&addr->addr)) {
+		f->refused = true;
+		return CURL_SOCKET_BAD;
 	}
-	curl_easy_reset(w->curl);
-	api__webhook_sign(secret, ts, d->body, d->len, sig);
-	hd = curl_slist_append(hd, "Content-Type: application/json");
-	snprintf(line, sizeof(line), "X-Centrala-Timestamp: %" PRId64, ts);
-	hd = curl_slist_append(hd, line);
-	snprintf(line, sizeof(line), "X-Centrala-Signature: %s", sig);
-	hd = curl_slist_append(hd, line);
-	snprintf(line, sizeof(line), "X-Centrala-Event: %s", d->type);
-	hd = curl_slist_append(hd, line);
-	snprintf(line, sizeof(line), "X-Centrala-Delivery: %s", d->id);
-	hd = curl_slist_append(hd, line);
-	hd = curl_slist_append(hd, "Expect:");
-	ebuf[0] = '\0';
-	curl_easy_setopt(w->curl, CURLOPT_URL, url);
-	curl_easy_setopt(w->curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(w->curl, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(w->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(w->curl, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
-	curl_easy_setopt(w->curl, CURLOPT_TIMEOUT_MS, 10000L);
-	curl_easy_setopt(w->curl, CURLOPT_USERAGENT, "centrala/" CENTRALA_VERSION);
-	curl_easy_setopt(w->curl, CURLOPT_HTTPHEADER, hd);
-	curl_easy_setopt(w->curl, CURLOPT_POSTFIELDS, d->body);
-	curl_easy_setopt(w->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)d->len);
-	curl_easy_setopt(w->curl, CURLOPT_WRITEFUNCTION, discard);
-	curl_easy_setopt(w->curl, CURLOPT_ERRORBUFFER, ebuf);
-	curl_easy_setopt(w->curl, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(w->curl, CURLOPT_XFERINFOFUNCTION, progress);
-	curl_easy_setopt(w->curl, CURLOPT_XFERINFODATA, w);
-	rc = curl_easy_perform(w->curl);
-	if (rc == CURLE_OK) {
-		curl_easy_getinfo(w->curl, CURLINFO_RESPONSE_CODE, &status);
-		if (status < 200 || status > 299)
-			snprintf(err, errlen, "HTTP status %ld", status);
-	} else {
-		snprintf(err, errlen, "%s", ebuf[0] ? ebuf : curl_easy_strerror(rc));
-	}
-	curl_easy_setopt(w->curl, CURLOPT_HTTPHEADER, NULL);
-	curl_easy_setopt(w->curl, CURLOPT_ERRORBUFFER, NULL);
-	curl_slist_free_all(hd);
-	sodium_memzero(sig, sizeof(sig));
-	return status;
+	return socket(addr->family, addr->socktype | SOCK_CLOEXEC, addr->protocol);
 }
 
-/* Tries d once. Returns true when it is finished (delivered, given up, or its webhook is
- * gone); false when it waits for another attempt (d->next_ms). */
-static bool attempt(struct api_hooks *w, struct delivery *d)
+/* In-flight counts of the tenant for /metrics. */
+static void tenant_flight(struct api_hooks *w, const char *tenant, int delta)
 {
+	struct hook_tenant *t;
+
+	pthread_mutex_lock(&w->lock);
+	if ((t = tenant_of(w, tenant, true)))
+		t->in_flight = (unsigned)((int)t->in_flight + delta);
+	pthread_mutex_unlock(&w->lock);
+}
+
+static struct target *target_of(struct api_hooks *w, const struct delivery *d)
+{
+	struct target *t;
+
+	for (t = w->targets; t; t = t->next)
+		if (!strcmp(t->hook, d->hook) && !strcmp(t->tenant, d->tenant))
+			return t;
+	if (!(t = calloc(1, sizeof(*t))))
+		return NULL;
+	snprintf(t->tenant, sizeof(t->tenant), "%s", d->tenant);
+	snprintf(t->hook, sizeof(t->hook), "%s", d->hook);
+	t->next = w->targets;
+	w->targets = t;
+	return t;
+}
+
+static unsigned tenant_in_flight(struct api_hooks *w, const char *tenant)
+{
+	unsigned n = 0;
+
+	for (struct target *t = w->targets; t; t = t->next)
+		if (!strcmp(t->tenant, tenant))
+			n += t->in_flight;
+	return n;
+}
+
+/* Starts an attempt of d (its target's head) in flight slot f. Returns false when d is
+ * over without one (its webhook gone, or no memory: then it waits a second). */
+static bool flight_start(struct api_hooks *w, struct flight *f, struct target *t,
+			 struct delivery *d)
+{
+	const struct cfg *cfg = API_CFG(w->a);
 	struct hook *h;
-	char *url = NULL, *secret = NULL, err[CURL_ERROR_SIZE + 64] = "";
-	long status;
-	int64_t now;
+	char line[160], sig[API_WEBHOOK_SIG_SIZE], *url = NULL;
+	int64_t ts = clock_wall_ms() / 1000;
+	bool private_ok = cfg && cfg->http_webhooks.allow_private;
 
 	pthread_mutex_lock(&w->lock);
 	if ((h = hook_of(w, d->tenant, d->hook)) && h->gen != d->gen)
 		h = NULL;
-	if (h) {
-		url = strdup(h->url);
-		secret = strdup(h->secret);
-	}
+	if (h && (url = strdup(h->url)))
+		api__webhook_sign(h->secret, ts, d->body, d->len, sig);
 	pthread_mutex_unlock(&w->lock);
 	if (!h) {
 		log_warn("api",
@@ -691,20 +756,93 @@ static bool attempt(struct api_hooks *w, struct delivery *d)
 			 "reason=webhook_deleted",
 			 d->tenant, d->hook, d->id);
 		store_outcome(w, d, "failed", 0, "the webhook was deleted");
-		return true;
-	}
-	if (!url || !secret) {
-		free(url);
-		free(secret);
-		d->next_ms = clock_wall_ms() + BACKOFF_MIN;
+		finished(w, d, OUT_FAILED);
 		return false;
 	}
-	status = post(w, url, secret, d, err, sizeof(err));
-	sodium_memzero(secret, strlen(secret));
-	free(secret);
+	memset(f, 0, sizeof(*f));
+	if (!url || !(f->easy = curl_easy_init())) {
+		free(url);
+		d->next_ms = clock_wall_ms() + BACKOFF_MIN;
+		pend_add(w, d);
+		return false;
+	}
+	f->d = d;
+	f->t = t;
+	f->hd = curl_slist_append(f->hd, "Content-Type: application/json");
+	snprintf(line, sizeof(line), "X-Centrala-Timestamp: %" PRId64, ts);
+	f->hd = curl_slist_append(f->hd, line);
+	snprintf(line, sizeof(line), "X-Centrala-Signature: %s", sig);
+	f->hd = curl_slist_append(f->hd, line);
+	snprintf(line, sizeof(line), "X-Centrala-Event: %s", d->type);
+	f->hd = curl_slist_append(f->hd, line);
+	snprintf(line, sizeof(line), "X-Centrala-Delivery: %s", d->id);
+	f->hd = curl_slist_append(f->hd, line);
+	f->hd = curl_slist_append(f->hd, "Expect:");
+	sodium_memzero(sig, sizeof(sig));
+	curl_easy_setopt(f->easy, CURLOPT_URL, url);
+	curl_easy_setopt(f->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(f->easy, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(f->easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(f->easy, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+	curl_easy_setopt(f->easy, CURLOPT_TIMEOUT_MS, 10000L);
+	curl_easy_setopt(f->easy, CURLOPT_USERAGENT, "centrala/" CENTRALA_VERSION);
+	curl_easy_setopt(f->easy, CURLOPT_HTTPHEADER, f->hd);
+	curl_easy_setopt(f->easy, CURLOPT_POSTFIELDS, d->body);
+	curl_easy_setopt(f->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)d->len);
+	curl_easy_setopt(f->easy, CURLOPT_WRITEFUNCTION, discard);
+	curl_easy_setopt(f->easy, CURLOPT_ERRORBUFFER, f->ebuf);
+	curl_easy_setopt(f->easy, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(f->easy, CURLOPT_XFERINFOFUNCTION, progress);
+	curl_easy_setopt(f->easy, CURLOPT_XFERINFODATA, w);
+	curl_easy_setopt(f->easy, CURLOPT_PRIVATE, f);
+	if (!private_ok) {
+		curl_easy_setopt(f->easy, CURLOPT_OPENSOCKETFUNCTION, check_socket);
+		curl_easy_setopt(f->easy, CURLOPT_OPENSOCKETDATA, f);
+	}
 	free(url);
+	curl_multi_add_handle(w->multi, f->easy);
+	t->in_flight++;
+	w->nflight++;
+	tenant_flight(w, d->tenant, 1);
+	return true;
+}
+
+/* An attempt is over with libcurl's result rc: the delivery is delivered, failed or
+ * waits for its next attempt (back in the heap). */
+static void flight_done(struct api_hooks *w, struct flight *f, CURLcode rc)
+{
+	struct delivery *d = f->d;
+	char err[CURL_ERROR_SIZE + 64] = "";
+	long status = 0;
+	int64_t now = clock_wall_ms();
+	bool aborted = atomic_load(&w->aborting);
+
+	curl_multi_remove_handle(w->multi, f->easy);
+	if (rc == CURLE_OK) {
+		curl_easy_getinfo(f->easy, CURLINFO_RESPONSE_CODE, &status);
+		if (status < 200 || status > 299)
+			snprintf(err, sizeof(err), "HTTP status %ld", status);
+	} else if (f->refused) {
+		snprintf(err, sizeof(err),
+			 "refused: the target's address is loopback, link-local or private "
+			 "(http.webhooks.allow_private)");
+	} else {
+		snprintf(err, sizeof(err), "%s", f->ebuf[0] ? f->ebuf : curl_easy_strerror(rc));
+	}
+	curl_easy_cleanup(f->easy);
+	curl_slist_free_all(f->hd);
+	f->t->in_flight--;
+	w->nflight--;
+	tenant_flight(w, d->tenant, -1);
+	f->easy = NULL;
+	f->hd = NULL;
+	f->d = NULL;
+	if (aborted && !(status >= 200 && status <= 299)) {
+		/* Shutting down: this attempt does not count; the row stays pending. */
+		delivery_free(d);
+		return;
+	}
 	d->attempts++;
-	now = clock_wall_ms();
 	if (status >= 200 && status <= 299) {
 		log_info("api",
 			 "tenant=%s event=webhook_delivered webhook=%s delivery=%s seq=%" PRIu64
@@ -712,27 +850,74 @@ static bool attempt(struct api_hooks *w, struct delivery *d)
 			 d->tenant, d->hook, d->id, d->seq, d->type, status, d->attempts);
 		d->next_ms = now;
 		store_outcome(w, d, "delivered", (int)status, NULL);
-		return true;
+		finished(w, d, OUT_DELIVERED);
+		return;
 	}
-	if (atomic_load(&w->aborting)) {
-		/* Shutting down: this attempt does not count; the row stays pending. */
-		d->attempts--;
-		return false;
-	}
-	if (!api__webhook_next(d->created_ms, now, d->attempts, &d->next_ms)) {
+	if (f->refused || !api__webhook_next(d->created_ms, now, d->attempts, &d->next_ms)) {
 		log_warn("api",
-			 "tenant=%s event=webhook_given_up webhook=%s delivery=%s seq=%" PRIu64
+			 "tenant=%s event=%s webhook=%s delivery=%s seq=%" PRIu64
 			 " attempts=%u status=%ld error=\"%s\"",
-			 d->tenant, d->hook, d->id, d->seq, d->attempts, status, err);
+			 d->tenant, f->refused ? "webhook_refused" : "webhook_given_up", d->hook,
+			 d->id, d->seq, d->attempts, status, err);
 		store_outcome(w, d, "failed", (int)status, err);
-		return true;
+		finished(w, d, OUT_FAILED);
+		return;
 	}
 	log_warn("api",
 		 "tenant=%s event=webhook_retry webhook=%s delivery=%s seq=%" PRIu64
 		 " attempts=%u status=%ld retry_in_ms=%" PRId64 " error=\"%s\"",
 		 d->tenant, d->hook, d->id, d->seq, d->attempts, status, d->next_ms - now, err);
 	store_outcome(w, d, "pending", (int)status, err);
-	return false;
+	finished(w, d, OUT_RETRY);
+	pend_add(w, d);
+}
+
+/* Moves what is due from the heap to its webhook's queue, then starts what the bounds
+ * allow, webhook by webhook. */
+static void start_due(struct api_hooks *w, int64_t now)
+{
+	const struct cfg *cfg = API_CFG(w->a);
+	unsigned per_target = (unsigned)DEF(cfg ? cfg->http_webhooks.per_target : 0, 1);
+	unsigned per_tenant = (unsigned)DEF(cfg ? cfg->http_webhooks.per_tenant : 0, 16);
+
+	while (w->npend && w->heap[0]->next_ms <= now) {
+		struct delivery *d = heap_pop(w);
+		struct target *t = target_of(w, d);
+		if (!t) {
+			d->next_ms = now + BACKOFF_MIN;
+			pend_add(w, d);
+			break;
+		}
+		d->next = NULL;
+		if (t->tail)
+			t->tail->next = d;
+		else
+			t->head = d;
+		t->tail = d;
+	}
+	for (struct target *t = w->targets; t && w->nflight < FLIGHT_MAX; t = t->next)
+		while (t->head && t->in_flight < per_target && w->nflight < FLIGHT_MAX &&
+		       tenant_in_flight(w, t->tenant) < per_tenant) {
+			struct delivery *d = t->head;
+			struct flight *f = NULL;
+			if (!(t->head = d->next))
+				t->tail = NULL;
+			d->next = NULL;
+			for (unsigned i = 0; i < FLIGHT_MAX && !f; i++)
+				if (!w->flights[i].easy)
+					f = &w->flights[i];
+			flight_start(w, f, t, d);
+		}
+}
+
+/* The time to wait for: the next due delivery, at most a second. */
+static int wait_ms(struct api_hooks *w, int64_t now)
+{
+	int64_t ms = 1000;
+
+	if (w->npend && w->heap[0]->next_ms - now < ms)
+		ms = w->heap[0]->next_ms - now;
+	return ms < 0 ? 0 : (int)ms;
 }
 
 static void *deliver_main(void *arg)
@@ -741,25 +926,11 @@ static void *deliver_main(void *arg)
 
 	for (;;) {
 		struct delivery *in;
-		int64_t now = clock_wall_ms(), soonest = now + 1000;
-		bool stop;
+		struct CURLMsg *msg;
+		int running, left;
+		bool stop, done;
 
 		pthread_mutex_lock(&w->lock);
-		if (w->npend && w->heap[0]->next_ms < soonest)
-			soonest = w->heap[0]->next_ms;
-		if (!w->stop && !w->in_head && soonest > now) {
-			struct timespec ts;
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_sec += (soonest - now) / 1000;
-			ts.tv_nsec += ((soonest - now) % 1000) * 1000000;
-			if (ts.tv_nsec >= 1000000000) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000;
-			}
-			w->waiting = true;
-			pthread_cond_timedwait(&w->wake, &w->lock, &ts);
-			w->waiting = false;
-		}
 		in = w->in_head;
 		w->in_head = w->in_tail = NULL;
 		w->in_len = 0;
@@ -775,17 +946,82 @@ static void *deliver_main(void *arg)
 		}
 		if (stop)
 			break; /* what is pending is in the store for the next start */
-		now = clock_wall_ms();
-		while (w->npend && w->heap[0]->next_ms <= now && !atomic_load(&w->aborting)) {
-			struct delivery *d = heap_pop(w);
-			if (attempt(w, d))
-				delivery_free(d);
-			else
-				pend_add(w, d);
-			now = clock_wall_ms();
-		}
+		start_due(w, clock_wall_ms());
+		curl_multi_perform(w->multi, &running);
+		done = false;
+		while ((msg = curl_multi_info_read(w->multi, &left)))
+			if (msg->msg == CURLMSG_DONE) {
+				struct flight *f = NULL;
+				curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&f);
+				if (f) {
+					flight_done(w, f, msg->data.result);
+					done = true;
+				}
+			}
+		if (!done) /* else start at once what the finished ones held back */
+			curl_multi_poll(w->multi, NULL, 0, wait_ms(w, clock_wall_ms()), NULL);
 	}
+	/* Shutting down: attempts in flight are aborted (the progress callback) and their
+	 * deliveries stay pending in the store. */
+	for (unsigned i = 0; i < FLIGHT_MAX; i++)
+		if (w->flights[i].easy)
+			flight_done(w, &w->flights[i], CURLE_ABORTED_BY_CALLBACK);
 	return NULL;
+}
+
+/* ---- figures ---- */
+
+static void label(struct crm_buf *b, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\' || *s == '"')
+			crm_buf_printf(b, "\\%c", *s);
+		else if (*s == '\n')
+			crm_buf_puts(b, "\\n");
+		else
+			crm_buf_printf(b, "%c", *s);
+	}
+}
+
+char *api_webhook_metrics(struct api *a)
+{
+	struct api_hooks *w = a ? a->hooks : NULL;
+	struct crm_buf b = {0};
+	static const char *const results[] = {"delivered", "failed", "retried"};
+
+	crm_buf_puts(&b, "# HELP centrala_webhook_deliveries_total Webhook attempts by outcome: "
+			 "delivered, failed (given up, refused or the webhook deleted), retried "
+			 "(an attempt failed, another follows).\n"
+			 "# TYPE centrala_webhook_deliveries_total counter\n"
+			 "# HELP centrala_webhook_queue Webhook deliveries not finished: queued, "
+			 "waiting for a retry or in flight.\n"
+			 "# TYPE centrala_webhook_queue gauge\n"
+			 "# HELP centrala_webhook_in_flight Webhook attempts in progress.\n"
+			 "# TYPE centrala_webhook_in_flight gauge\n");
+	if (w) {
+		pthread_mutex_lock(&w->lock);
+		for (struct hook_tenant *t = w->tenants; t; t = t->next) {
+			uint64_t v[3] = {t->delivered, t->failed, t->retried};
+			for (int r = 0; r < 3; r++) {
+				crm_buf_puts(&b, "centrala_webhook_deliveries_total{tenant=\"");
+				label(&b, t->id);
+				crm_buf_printf(&b, "\",result=\"%s\"} %" PRIu64 "\n", results[r],
+					       v[r]);
+			}
+			crm_buf_puts(&b, "centrala_webhook_queue{tenant=\"");
+			label(&b, t->id);
+			crm_buf_printf(&b, "\"} %zu\ncentrala_webhook_in_flight{tenant=\"",
+				       t->depth);
+			label(&b, t->id);
+			crm_buf_printf(&b, "\"} %u\n", t->in_flight);
+		}
+		pthread_mutex_unlock(&w->lock);
+	}
+	if (b.err) {
+		crm_buf_free(&b);
+		return NULL;
+	}
+	return b.p;
 }
 
 /* ---- start and stop ---- */
@@ -816,6 +1052,7 @@ static int pending_row(const struct store_delivery *sd, void *arg)
 	struct api_hooks *w = arg;
 	struct hook *h = hook_of(w, sd->tenant, sd->webhook);
 	struct delivery *d = calloc(1, sizeof(*d));
+	struct hook_tenant *t;
 
 	if (!d || !(d->body = strdup(sd->body))) {
 		free(d);
@@ -833,6 +1070,10 @@ static int pending_row(const struct store_delivery *sd, void *arg)
 	d->next_ms = sd->next_ms;
 	d->stored = true;
 	pend_add(w, d);
+	pthread_mutex_lock(&w->lock);
+	if ((t = tenant_of(w, d->tenant, true)))
+		t->depth++;
+	pthread_mutex_unlock(&w->lock);
 	return 0;
 }
 
@@ -872,11 +1113,12 @@ int api__webhooks_start(struct api *a)
 		return ENOMEM;
 	w->a = a;
 	pthread_mutex_init(&w->lock, NULL);
-	pthread_cond_init(&w->wake, NULL);
 	a->hooks = w;
 	if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT))
 		return ENOMEM;
 	w->curl_init = true;
+	if (!(w->multi = curl_multi_init()))
+		return ENOMEM;
 	for (size_t i = 0; cfg && i < cfg->ntenants; i++) {
 		const struct cfg_tenant *t = &cfg->tenants[i];
 		for (size_t k = 0; t->id && k < t->nwebhooks; k++) {
@@ -910,9 +1152,19 @@ void api__webhooks_stop(struct api *a)
 		pthread_mutex_lock(&w->lock);
 		w->stop = true;
 		atomic_store(&w->aborting, 1);
-		pthread_cond_signal(&w->wake);
 		pthread_mutex_unlock(&w->lock);
+		curl_multi_wakeup(w->multi);
 		pthread_join(w->thread, NULL);
+	}
+	while (w->targets) {
+		struct target *t = w->targets;
+		w->targets = t->next;
+		while (t->head) {
+			struct delivery *d = t->head;
+			t->head = d->next;
+			delivery_free(d);
+		}
+		free(t);
 	}
 	/* What is still queued is pending in the store (or was never written: then it is
 	 * lost with the process, like an event no socket had read). */
@@ -934,12 +1186,11 @@ void api__webhooks_stop(struct api *a)
 		}
 		free(t);
 	}
-	if (w->curl)
-		curl_easy_cleanup(w->curl);
+	if (w->multi)
+		curl_multi_cleanup(w->multi);
 	if (w->curl_init)
 		curl_global_cleanup();
 	store_db_close(w->db);
-	pthread_cond_destroy(&w->wake);
 	pthread_mutex_destroy(&w->lock);
 	free(w);
 	a->hooks = NULL;

@@ -53,7 +53,9 @@ static bool hook_body(struct api_conn *conn, json_t *b, bool create)
 		api__respond_error(conn, 400, "invalid_field", why, "id");
 		return false;
 	}
-	if ((why = cfg_webhook_url_error(url))) {
+	if ((why = cfg_webhook_url_error(url)) ||
+	    (!(API_CFG(conn->a) && API_CFG(conn->a)->http_webhooks.allow_private) &&
+	     (why = cfg_webhook_target_error(url)))) {
 		api__respond_error(conn, 400, "invalid_field", why, "url");
 		return false;
 	}

@@ -42,7 +42,7 @@ static const char *const operator_keys[] = {"username", "name", "password_hash",
 static const char *const sip_keys[] = {
     "listen", "user_agent", "auth_fail_limit", "auth_block", "nonce_ttl", "tls", NULL};
 static const char *const rtp_keys[] = {"address", "ports", "workers", "io", NULL};
-static const char *const http_keys[] = {"listen", "tls", "static", "limits", NULL};
+static const char *const http_keys[] = {"listen", "tls", "static", "limits", "webhooks", NULL};
 static const char *const http_limit_keys[] = {"body_max",	 "ws_max",	"ws_per_token",
 					      "ws_queue_max",	 "rate_per_s",	"login_fail_max",
 					      "session_idle",	 "session_max", "login_block",
@@ -700,67 +700,6 @@ static void parse_strings(struct cy *c, struct fy_node *n, const char *path, cha
 
 static const char *const webhook_keys[] = {"id", "url", "events", "secret", NULL};
 
-const char *const cfg_webhook_events[] = {
-    "agent.state",	"contact.queued",    "contact.offered",
-    "contact.updated",	"contact.answered",  "contact.transferred",
-    "contact.ended",	"queue.stats",	     "call.held",
-    "call.resumed",	"call.muted",	     "call.unmuted",
-    "recording.paused", "recording.resumed", NULL};
-
-bool cfg_webhook_event_known(const char *type)
-{
-	if (!type)
-		return false;
-	if (!strcmp(type, "*"))
-		return true;
-	for (size_t i = 0; cfg_webhook_events[i]; i++)
-		if (!strcmp(cfg_webhook_events[i], type))
-			return true;
-	return false;
-}
-
-const char *cfg_webhook_id_error(const char *id)
-{
-	size_t n = id ? strlen(id) : 0;
-
-	if (!n || n > 63)
-		return "an id is 1 to 63 bytes";
-	for (const char *s = id; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || *s == '-' || *s == '_'))
-			return "use letters, digits, - and _";
-	return NULL;
-}
-
-const char *cfg_webhook_url_error(const char *url)
-{
-	const char *host;
-
-	if (!url || strlen(url) > 2000)
-		return "a URL is at most 2000 bytes";
-	if (!strncmp(url, "http://", 7))
-		host = url + 7;
-	else if (!strncmp(url, "https://", 8))
-		host = url + 8;
-	else
-		return "expected an http:// or https:// URL";
-	if (!*host || *host == '/' || *host == ':')
-		return "the URL has no host";
-	for (const char *s = url; *s; s++)
-		if ((unsigned char)*s <= ' ')
-			return "the URL has a space or control character";
-	return NULL;
-}
-
-const char *cfg_webhook_secret_error(const char *secret)
-{
-	size_t n = secret ? strlen(secret) : 0;
-
-	if (n < 16 || n > 256)
-		return "a secret is 16 to 256 bytes";
-	return NULL;
-}
-
 static void parse_webhook(struct cy *c, struct fy_node *n, const char *path, struct cfg_webhook *w)
 {
 	const char *why;
@@ -772,7 +711,9 @@ static void parse_webhook(struct cy *c, struct fy_node *n, const char *path, str
 	cy_check_keys(c, n, path, webhook_keys);
 	if (!cy_get_dup(c, n, path, "id", true, &w->id) && (why = cfg_webhook_id_error(w->id)))
 		cy_error(c, cy_get(n, "id"), P(p, path, "id"), "%s", why);
-	if (!cy_get_dup(c, n, path, "url", true, &w->url) && (why = cfg_webhook_url_error(w->url)))
+	if (!cy_get_dup(c, n, path, "url", true, &w->url) &&
+	    ((why = cfg_webhook_url_error(w->url)) ||
+	     (!cfg__webhooks_allow_private(c) && (why = cfg_webhook_target_error(w->url)))))
 		cy_error(c, cy_get(n, "url"), P(p, path, "url"), "%s, got \"%s\"", why, w->url);
 	if (!cy_get_dup(c, n, path, "secret", true, &w->secret) &&
 	    (why = cfg_webhook_secret_error(w->secret)))
@@ -1126,6 +1067,7 @@ static void parse_root(struct cfg *cfg)
 			cy_get_ms(c, tls, lp, "login_block", false, &l->login_block_ms);
 			cy_get_ms(c, tls, lp, "request_timeout", false, &l->request_timeout_ms);
 		}
+		cfg__parse_http_webhooks(c, n, cfg);
 		if ((tls = cy_get(n, "tls")) && cy_is_map(c, tls, "http.tls")) {
 			cy_check_keys(c, tls, "http.tls", http_tls_keys);
 			cy_get_dup(c, tls, "http.tls", "cert", true, &cfg->http_tls_cert);

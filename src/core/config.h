@@ -238,6 +238,15 @@ bool cfg_webhook_event_known(const char *type);
 const char *cfg_webhook_id_error(const char *id);
 const char *cfg_webhook_url_error(const char *url);
 const char *cfg_webhook_secret_error(const char *secret);
+/* Why a webhook may not go to `url` when http.webhooks.allow_private is off: its host is
+ * written as a loopback, link-local, private, shared, multicast or reserved address (in
+ * any of the forms resolvers accept), or is "localhost"; NULL otherwise, names included
+ * (those are judged by what they resolve to, cfg_addr_private, at each delivery). */
+const char *cfg_webhook_target_error(const char *url);
+struct sockaddr;
+/* Whether address sa is one of those (IPv4 inside IPv6 judged as IPv4; a family other
+ * than IPv4 and IPv6 counts as private). */
+bool cfg_addr_private(const struct sockaddr *sa);
 
 struct cfg_tenant {
 	char *id;
@@ -308,6 +317,10 @@ struct cfg {
 		long body_max, ws_max, ws_per_token, ws_queue_max, rate_per_s, login_fail_max;
 		uint64_t session_idle_ms, session_max_ms, login_block_ms, request_timeout_ms;
 	} http_limits;
+	struct cfg_http_webhooks {	     /* config_webhook.c; 0: the API's default */
+		bool allow_private;	     /* targets on loopback and private networks */
+		long per_target, per_tenant; /* deliveries in flight to one webhook, one tenant */
+	} http_webhooks;
 	char *store;
 	char *recordings;
 	char *prompts;	 /* prompt directory, default "prompts" */

@@ -25,4 +25,10 @@ void cfg__parse_email(struct cy *c, struct fy_node *parent, const char *path,
 void cfg__resolve_email(struct cy *c, struct cfg_tenant *t, const char *path);
 void cfg__free_email(struct cfg_email *e);
 
+/* http.webhooks (config_webhook.c). */
+void cfg__parse_http_webhooks(struct cy *c, struct fy_node *http, struct cfg *cfg);
+/* Whether the document says http.webhooks.allow_private: true (read wherever a webhook
+ * is parsed, before or after the http section). */
+bool cfg__webhooks_allow_private(struct cy *c);
+
 #endif

@@ -749,6 +749,7 @@ static void metrics(struct engine *e, const struct api_cmd *m)
 	struct media_stats ms;
 	struct api_stats as;
 	double cpu, rss;
+	char *hooks;
 
 	memset(&ss, 0, sizeof(ss));
 	memset(&ms, 0, sizeof(ms));
@@ -855,7 +856,10 @@ static void metrics(struct engine *e, const struct api_cmd *m)
 	    "# TYPE centrala_srtp_failures_total counter\ncentrala_srtp_failures_total %llu\n",
 	    (unsigned long long)ms.srtp_in, (unsigned long long)ms.srtp_out,
 	    (unsigned long long)ms.srtp_failed);
-	if (b.err) {
+	hooks = api_webhook_metrics(e->api);
+	crm_buf_puts(&b, hooks ? hooks : "");
+	free(hooks);
+	if (b.err || !hooks) {
 		crm_buf_free(&b);
 		api_reply_error(e->api, m->req, 500, "internal", "out of memory");
 		return;

@@ -313,7 +313,8 @@ assert all(a["object"] == "interaction" and a["key"] == ix["id"] for a in dl), d
 actors = {a["actor"] for a in dl}
 assert actors == {"api:alice", "api:bob", "api:ada", "api:quinn"}, actors
 details = [a["detail"] for a in dl]
-assert f"whole {size}" in details and f"bytes 0-43/{size}" in details, details
+assert f"whole {size}, segments 1 of 1" in details, details
+assert f"bytes 0-43/{size}, segments 1 of 1" in details, details
 assert any(d.startswith("unsatisfiable") for d in details), details
 assert len(dl) == 1 + 5 + 1 + 4 + 4, len(dl)
 contact_audit = [(a["actor"], a["action"], a["key"]) for a in audit["items"]

@@ -117,12 +117,14 @@ trap 'exit 130' INT TERM
 
 # Writes the server's configuration: the common sections, then tenants from stdin.
 # usage: write_config [extra sip: keys as YAML flow pairs] <<'YAML' ... tenants YAML
+# HTTP_EXTRA (YAML flow pairs) adds keys to http:, e.g. the webhooks' allow_private that
+# a test with a loopback receiver needs.
 write_config() {
 	local sip_extra=${1:-}
 	{
 		echo "sip: {listen: [\"udp:$SIP_HOST:$SIP_PORT\", \"tcp:$SIP_HOST:$SIP_PORT\"]${sip_extra:+, $sip_extra}}"
 		echo "rtp: {address: $RTP_ADDR, ports: $RTP_MIN-$RTP_MAX, workers: 1, io: ${CENTRALA_RTP_IO:-uring}}"
-		echo "http: {listen: \"127.0.0.1:$API_PORT\"}"
+		echo "http: {listen: \"127.0.0.1:$API_PORT\"${HTTP_EXTRA:+, $HTTP_EXTRA}}"
 		echo "store: \"sqlite:$WORK/centrala.db\""
 		echo "recordings: \"$REC_DIR\""
 		# A test stops its server with SIGTERM, often with a call still up: hang it up

@@ -7,8 +7,9 @@
 # and cancels, then brings bob into a three-way conference. Call 3: alice consults bob
 # and completes the transfer. The supervisor hangs each call up through the API.
 # Asserts: each request's answer (tests/sip/api_control.py), every SIPp peer succeeds
-# (each got its BYE), and each interaction's timeline holds the steps in order, bob
-# being call 3's agent.
+# (each got its BYE), each interaction's timeline holds the steps in order, bob being
+# call 3's agent, and call 1's recording in segments is served whole, by segment and by
+# range, to whom it should be, audited (tests/sip/api_recording.py).
 # shellcheck source=tests/sip/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -21,6 +22,7 @@ tenants:
       - {username: alice, password: alice-secret, roles: [agent], sip: {user: alice, password: alice-pw}, queues: {support: 0}, auto_ready: true}
       - {username: bob, password: bob-secret, roles: [agent], sip: {user: bob, password: bob-pw}}
       - {username: sue, password: sue-secret, roles: [supervisor], sip: {user: sue, password: sue-pw}}
+      - {username: ada, password: ada-secret, roles: [admin]}
     queues:
       - {id: support, strategy: longest-idle}
     numbers:
@@ -86,4 +88,8 @@ b, ev = steps(sys.argv[5])
 in_order(ev, ["answered", "consult", "third_party_answered", "transferred", "ended"])
 assert b["agent"] == "bob", b
 PY
+# Call 1 was recorded in segments (the monitor's mixer records one of its own): the API
+# serves the whole call, each segment, and ranges across them (api_recording.py).
+"$PYTHON" "$SCEN/api_recording.py" "$API_PORT" "${ids[0]}" ||
+	fail "the recording in segments is not served as expected"
 stop_server

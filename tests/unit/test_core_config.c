@@ -253,7 +253,7 @@ static void test_webhooks_per_tenant(void **state)
 		 "      - {id: crm, url: \"https://crm.example/hook\", events: [\"*\"],\n"
 		 "         secret: 0123456789abcdef}\n"
 		 "      - id: offers\n"
-		 "        url: http://127.0.0.1:9000/x\n"
+		 "        url: http://crm.internal.example:9000/x\n"
 		 "        events: [contact.offered, agent.state]\n"
 		 "        secret: fedcba9876543210\n");
 	const struct cfg_tenant *t;
