@@ -160,10 +160,12 @@ void api_reply_text(struct api *a, uint64_t req, int status, const char *ctype, 
 		    size_t len);
 /* A success to be made durable first: the API writes the object of `kind` under `key`
  * to the store as made through the API (`store_body` its JSON; NULL: deleted), with an
- * audit entry, and only then answers `status` and `body` (or 503 when the store
- * refuses; the engine's change then stays until restart, and the log says so). */
-void api_reply_persist(struct api *a, uint64_t req, int status, json_t *body, const char *kind,
-		       const char *key, const char *store_body);
+ * audit entry naming m's user in m's tenant, and only then answers m's request with
+ * `status` and `body` (or 503 when the store refuses; the engine's change then stays
+ * until restart, and the log says so). The change is live already, so it is stored even
+ * when the client has gone (timed out or closed). */
+void api_reply_persist(struct api *a, const struct api_cmd *m, int status, json_t *body,
+		       const char *kind, const char *key, const char *store_body);
 /* A reloaded file's webhooks: the file's added, changed or removed (an API webhook
  * whose id the file now lists becomes the file's). Thread-safe; no I/O. */
 void api_webhooks_reload(struct api *a, const struct cfg *cfg);

@@ -124,17 +124,19 @@ void api_reply_text(struct api *a, uint64_t req, int status, const char *ctype, 
 		api__post(a, r);
 }
 
-void api_reply_persist(struct api *a, uint64_t req, int status, json_t *body, const char *kind,
-		       const char *key, const char *store_body)
+void api_reply_persist(struct api *a, const struct api_cmd *m, int status, json_t *body,
+		       const char *kind, const char *key, const char *store_body)
 {
 	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
 	struct api_resp *r;
 
 	json_decref(body);
-	r = resp_new(req, status, "application/json", text, text ? strlen(text) : 0);
+	r = resp_new(m->req, status, "application/json", text, text ? strlen(text) : 0);
 	if (!r)
 		return;
 	r->persist = true;
+	snprintf(r->tenant, sizeof(r->tenant), "%s", m->tenant);
+	snprintf(r->user, sizeof(r->user), "%s", m->user);
 	snprintf(r->kind, sizeof(r->kind), "%s", kind);
 	snprintf(r->key, sizeof(r->key), "%s", key);
 	r->store_body = store_body ? strdup(store_body) : NULL;
@@ -251,23 +253,35 @@ static void inbox_drain(struct api *a)
 			r->apply = NULL;
 			r->arg = NULL;
 		}
-		if (!conn || conn->req != r->req || conn->resp) {
-			api__resp_free(r);
-			continue;
-		}
+		if (conn && (conn->req != r->req || conn->resp))
+			conn = NULL;
 		if (r->persist) {
-			/* Stored first, answered after: the request stays pending meanwhile. */
+			/* Stored first, answered after: the request stays pending meanwhile. The
+			 * change is live already, so it is stored even when its client has gone
+			 * (a 504 sent, the connection closed); the answer is then dropped. */
 			struct api_job j;
 			memset(&j, 0, sizeof(j));
 			j.kind = JOB_OBJECT_SAVE;
 			j.req = r->req;
-			j.roles = conn->roles;
-			snprintf(j.tenant, sizeof(j.tenant), "%s", conn->tenant);
-			snprintf(j.user, sizeof(j.user), "%s", conn->user);
+			j.roles = conn ? conn->roles : 0;
+			snprintf(j.tenant, sizeof(j.tenant), "%s", r->tenant);
+			snprintf(j.user, sizeof(j.user), "%s", r->user);
 			r->persist = false;
 			j.resp = r;
-			conn->deadline_ms = clock_mono_ms() + DEF(a->c.req_timeout_ms, 5000);
+			if (conn)
+				conn->deadline_ms =
+				    clock_mono_ms() + DEF(a->c.req_timeout_ms, 5000);
+			else
+				log_info(
+				    "api",
+				    "tenant=%s event=object_stored_unanswered object=%s key=%s "
+				    "note=\"the client had gone: stored all the same\"",
+				    r->tenant, r->kind, r->key);
 			api__job_pending(a, &j);
+			continue;
+		}
+		if (!conn) {
+			api__resp_free(r);
 			continue;
 		}
 		pending_del(a, conn);

@@ -564,9 +564,8 @@ static void number_put(struct engine *e, struct eng_tenant *t, struct api_cmd *m
 		put_error_reply(e, m, err, "conflict", why, field);
 		return;
 	}
-	api_reply_persist(e->api, m->req, existed ? 200 : 201, eng__number_json(n, false),
-			  "numbers", n->number,
-			  json_string_value(json_object_get(m->args, "body")));
+	api_reply_persist(e->api, m, existed ? 200 : 201, eng__number_json(n, false), "numbers",
+			  n->number, json_string_value(json_object_get(m->args, "body")));
 }
 
 /* The reply to removing an object made through the API (err from its delete: EEXIST the
@@ -587,7 +586,7 @@ static void delete_reply(struct engine *e, const struct api_cmd *m, int err, con
 		snprintf(msg, sizeof(msg), "no such %s", object);
 		api_reply_error(e->api, m->req, 404, "not_found", msg);
 	} else {
-		api_reply_persist(e->api, m->req, 204, NULL, objects, m->target, NULL);
+		api_reply_persist(e->api, m, 204, NULL, objects, m->target, NULL);
 	}
 }
 
@@ -611,8 +610,8 @@ static void queue_put(struct engine *e, struct eng_tenant *t, struct api_cmd *m)
 		return;
 	}
 	q = eng__queue(e, t, m->target);
-	api_reply_persist(e->api, m->req, created ? 201 : 200, q ? eng__queue_json(q) : NULL,
-			  "queues", m->target, json_string_value(json_object_get(m->args, "body")));
+	api_reply_persist(e->api, m, created ? 201 : 200, q ? eng__queue_json(q) : NULL, "queues",
+			  m->target, json_string_value(json_object_get(m->args, "body")));
 }
 
 static void queue_delete(struct engine *e, struct eng_tenant *t, const struct api_cmd *m)
@@ -657,8 +656,8 @@ static void user_put(struct engine *e, struct eng_tenant *t, struct api_cmd *m)
 		return;
 	}
 	u = strmap_get2(e->usernames, t->ct->id, m->target);
-	api_reply_persist(e->api, m->req, created ? 201 : 200, u ? eng__user_json(u) : NULL,
-			  "users", m->target, json_string_value(json_object_get(m->args, "body")));
+	api_reply_persist(e->api, m, created ? 201 : 200, u ? eng__user_json(u) : NULL, "users",
+			  m->target, json_string_value(json_object_get(m->args, "body")));
 }
 
 static void user_delete(struct engine *e, struct eng_tenant *t, const struct api_cmd *m)
@@ -701,11 +700,11 @@ static void codes(struct engine *e, struct eng_tenant *t, const struct api_cmd *
 		 !strcmp(what, "disposition") ? "disposition" : "reason_code",
 		 m->op == API_OP_CODE_PUT ? "added" : "removed", m->target);
 	if (m->op == API_OP_CODE_PUT)
-		api_reply_persist(e->api, m->req, created ? 201 : 200,
+		api_reply_persist(e->api, m, created ? 201 : 200,
 				  json_pack("{s:s, s:s}", "code", m->target, "source", "api"), kind,
 				  m->target, json_string_value(json_object_get(m->args, "body")));
 	else
-		api_reply_persist(e->api, m->req, 204, NULL, kind, m->target, NULL);
+		api_reply_persist(e->api, m, 204, NULL, kind, m->target, NULL);
 }
 
 /* ---- metrics ---- */

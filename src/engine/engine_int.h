@@ -265,7 +265,17 @@ int eng__user_append(struct eng_tenant *t, const struct cfg_user *cu, struct cfg
  * the tenant's running set, indexed by id; not yet in the ACD. 0 or ENOMEM. */
 int eng__queue_append(struct eng_tenant *t, const struct cfg_queue *cq, struct cfg *owner,
 		      struct eng_queue **out);
+/* The calendar `name` as it runs now: the current generation's (flows_live.h; the file's
+ * and the API's calendars), or before the first one (start-up), the file's. A hash
+ * lookup once flows are live; NULL when there is none. */
 const struct ivr_calendar *eng__calendar(struct eng_tenant *t, const char *name);
+/* True when t defines calendar `name` (the file's or the API's), live or about to be. */
+bool eng__calendar_defined(struct eng_tenant *t, const char *name);
+/* Points every queue's hours of t at the calendar eng__calendar finds now; run when a
+ * generation goes live, before the one before it may be freed. */
+void eng__queues_hours_resolve(struct eng_tenant *t);
+/* The id of a queue of t whose hours are calendar `name`, or NULL. */
+const char *eng__calendar_queue(struct eng_tenant *t, const char *name);
 void eng__unprovision(struct engine *e);
 struct eng_tenant *eng__tenant_by_host(struct engine *e, const char *host);
 const struct cfg_number *eng__number(struct engine *e, struct eng_tenant **t, const char *number);

@@ -105,6 +105,8 @@ static void go_live(struct engine *e, struct eng_tenant *t, const struct api_cmd
 
 	snprintf(r.kind, sizeof(r.kind), "%s", kind);
 	snprintf(r.key, sizeof(r.key), "%s", m->target);
+	snprintf(r.tenant, sizeof(r.tenant), "%s", m->tenant);
+	snprintf(r.user, sizeof(r.user), "%s", m->user);
 	if (store_body && !(r.store_body = strdup(store_body))) {
 		json_decref(body);
 		eng__gen_free(g);
@@ -189,7 +191,7 @@ static void flow_put(struct engine *e, struct eng_tenant *t, const struct api_cm
 	if (g)
 		go_live(e, t, m, g, made ? 201 : 200, flow_json(d, true), "flows", doc);
 	else
-		api_reply_persist(e->api, m->req, made ? 201 : 200, flow_json(d, true), "flows",
+		api_reply_persist(e->api, m, made ? 201 : 200, flow_json(d, true), "flows",
 				  m->target, doc);
 	free(doc);
 }
@@ -394,12 +396,18 @@ static void calendar_delete(struct engine *e, struct eng_tenant *t, const struct
 	struct eng_caldef *c = eng__caldef(t, m->target);
 	struct eng_flowgen *g = NULL;
 	char msg[512], name[64];
+	const char *q;
 	int err;
 
 	if (!c)
 		return not_found(e, m, "calendar");
 	if (c->file)
 		return owned(e, m, "calendar");
+	if ((q = eng__calendar_queue(t, c->name))) {
+		snprintf(msg, sizeof(msg), "queue %s uses it (hours)", q);
+		api_reply_error(e->api, m->req, 409, "in_use", msg);
+		return;
+	}
 	/* Renamed out of the way, the flows are built without it. */
 	snprintf(name, sizeof(name), "%s", c->name);
 	c->name[0] = '\x01';

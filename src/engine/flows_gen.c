@@ -71,7 +71,8 @@ int eng__gen_build(struct eng_tenant *t, struct eng_flowgen **out, char *msg, si
 
 	msg[0] = '\0';
 	if (!g || !(g->cals = calloc(l->ncals + 1, sizeof(*g->cals))) ||
-	    !(defs = calloc(l->nflows + 1, sizeof(*defs))) || cy_load_string("flow", "{}", &errs))
+	    !(defs = calloc(l->nflows + 1, sizeof(*defs))) ||
+	    strmap_create(l->ncals + 1, &g->cal_by_name) || cy_load_string("flow", "{}", &errs))
 		goto out;
 	g->t = t;
 	for (size_t i = 0; i < l->ncals; i++) {
@@ -89,6 +90,8 @@ int eng__gen_build(struct eng_tenant *t, struct eng_flowgen **out, char *msg, si
 			 ivr_calendar_load_named(errs, &def, t->ct->timezone, &g->cals[g->ncals])))
 			goto fail;
 		g->ncals++;
+		if ((err = strmap_put(g->cal_by_name, l->cals[i].name, g->cals[g->ncals - 1])))
+			goto out;
 	}
 	for (size_t i = 0; i < l->nflows; i++) {
 		const struct eng_flowdef *d = &l->flows[i];
@@ -142,6 +145,7 @@ void eng__gen_free(struct eng_flowgen *g)
 	if (!g)
 		return;
 	ivr_flowset_free(g->set);
+	strmap_free(g->cal_by_name);
 	for (size_t i = 0; i < g->ncals; i++)
 		ivr_calendar_free(g->cals[i]);
 	free(g->cals);
@@ -151,6 +155,11 @@ void eng__gen_free(struct eng_flowgen *g)
 	json_decref(g->reply.body);
 	free(g->reply.store_body);
 	free(g);
+}
+
+const struct ivr_calendar *eng__gen_calendar(const struct eng_flowgen *g, const char *name)
+{
+	return g && g->cal_by_name && name ? strmap_get(g->cal_by_name, name) : NULL;
 }
 
 void eng__gen_ref(struct eng_flowgen *g)
@@ -205,6 +214,8 @@ static void install(struct eng_tenant *t, struct eng_flowgen *g)
 	l->cur = g;
 	l->live_seq = g->seq;
 	g->refs++;
+	/* The queues' hours point into the calendars of the generation that is current. */
+	eng__queues_hours_resolve(t);
 	log_info("engine", "tenant=%s event=flows_live seq=%llu tts_rendered=%u", t->ct->id,
 		 (unsigned long long)g->seq, g->nrendered);
 	eng__gen_unref(old);
@@ -264,11 +275,17 @@ int eng__gen_start(struct eng_tenant *t, struct eng_flowgen *g, struct live_repl
 
 static void answer(struct engine *e, struct live_reply *r, bool live)
 {
+	struct api_cmd m;
+
 	if (!r->req || !e->api)
 		return;
+	memset(&m, 0, sizeof(m));
+	m.req = r->req;
+	snprintf(m.tenant, sizeof(m.tenant), "%s", r->tenant);
+	snprintf(m.user, sizeof(m.user), "%s", r->user);
 	if (!live)
 		log_info("engine", "event=flows_superseded note=\"a later change is live\"");
-	api_reply_persist(e->api, r->req, r->status, r->body, r->kind, r->key, r->store_body);
+	api_reply_persist(e->api, &m, r->status, r->body, r->kind, r->key, r->store_body);
 	r->body = NULL;
 }
 

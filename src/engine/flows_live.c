@@ -409,15 +409,12 @@ void eng__live_free(struct engine *e)
 
 /* ---- SIGHUP -------------------------------------------------------------------------------- */
 
-void eng__live_reload(struct eng_tenant *t, const struct cfg_tenant *nt, unsigned *added,
-		      unsigned *changed, unsigned *removed)
+void eng__live_reload_calendars(struct eng_tenant *t, const struct cfg_tenant *nt, unsigned *added,
+				unsigned *changed)
 {
 	struct eng_live *l = t->live;
-	struct eng_flowgen *g = NULL;
-	struct live_reply none = {0};
-	unsigned before = *added + *changed + *removed;
+	unsigned before = *added + *changed;
 	int64_t now = clock_wall_ms();
-	char msg[512];
 
 	if (!l)
 		return;
@@ -439,8 +436,33 @@ void eng__live_reload(struct eng_tenant *t, const struct cfg_tenant *nt, unsigne
 		}
 		free(body);
 	}
+	if (*added + *changed != before)
+		l->reload_changed = true;
+}
+
+void eng__live_reload(struct eng_tenant *t, const struct cfg_tenant *nt, unsigned *added,
+		      unsigned *changed, unsigned *removed)
+{
+	struct eng_live *l = t->live;
+	struct eng_flowgen *g = NULL;
+	struct live_reply none = {0};
+	unsigned before = *added + *changed + *removed;
+	int64_t now = clock_wall_ms();
+	const char *q;
+	char msg[512];
+
+	if (!l)
+		return;
 	for (size_t i = 0; i < l->ncals;)
 		if (l->cals[i].file && !cfg_calendar_find(nt, l->cals[i].name)) {
+			if ((q = eng__calendar_queue(t, l->cals[i].name))) {
+				log_warn("engine",
+					 "tenant=%s event=reload_kept object=calendar key=%s "
+					 "why=\"queue %s uses it (hours)\"",
+					 t->ct->id, l->cals[i].name, q);
+				i++;
+				continue;
+			}
 			caldef_remove(t, &l->cals[i]);
 			(*removed)++;
 		} else {
@@ -479,8 +501,9 @@ void eng__live_reload(struct eng_tenant *t, const struct cfg_tenant *nt, unsigne
 		} else {
 			i++;
 		}
-	if (*added + *changed + *removed == before)
+	if (*added + *changed + *removed == before && !l->reload_changed)
 		return;
+	l->reload_changed = false;
 	if (eng__gen_build(t, &g, msg, sizeof(msg)))
 		log_error("engine",
 			  "tenant=%s event=reload_flows_failed msg=\"%s\" note=\"calls keep the "

@@ -55,7 +55,8 @@ struct eng_caldef {
 
 /* A request answered when its generation goes live. */
 struct live_reply {
-	uint64_t req; /* 0: none (a reload) */
+	uint64_t req;		   /* 0: none (a reload) */
+	char tenant[40], user[48]; /* who asked: the store's audit entry */
 	int status;
 	json_t *body;
 	char kind[16], key[64];
@@ -69,7 +70,8 @@ struct eng_flowgen {
 	struct ivr_flowset *set;
 	struct ivr_calendar **cals;
 	size_t ncals;
-	struct cy **docs; /* the flows' and calendars' parsed JSON */
+	struct strmap *cal_by_name; /* name -> cals[i]: queues' hours (eng__calendar) */
+	struct cy **docs;	    /* the flows' and calendars' parsed JSON */
 	size_t ndocs;
 	/* While rendering: */
 	struct live_reply reply;
@@ -87,6 +89,7 @@ struct eng_live {
 	size_t ncals, cals_cap;
 	struct eng_flowgen *cur; /* what new calls enter, NULL: no flows */
 	uint64_t seq, live_seq;
+	bool reload_changed; /* eng__live_reload_calendars changed some: build again */
 };
 
 /* flows_gen.c */
@@ -108,6 +111,9 @@ void eng__gens_ready(struct engine *e);
 /* At the stop: joins the render threads, frees every generation. */
 void eng__gens_stop(struct engine *e);
 
+/* The calendar of g named `name`, or NULL; a hash lookup. */
+const struct ivr_calendar *eng__gen_calendar(const struct eng_flowgen *g, const char *name);
+
 /* flows_live.c */
 struct eng_flowdef *eng__flowdef(struct eng_tenant *t, const char *name);
 struct eng_caldef *eng__caldef(struct eng_tenant *t, const char *name);
@@ -119,7 +125,12 @@ void eng__live_free(struct engine *e);
 int eng__live_tenant_add(struct eng_tenant *t);
 /* API commands about flows and calendars; false when m is not one. */
 bool eng__live_command(struct engine *e, struct eng_tenant *t, struct api_cmd *m);
-/* SIGHUP: the file's flows and calendars of tenant t as the new file nt says. */
+/* SIGHUP, before the queues: the file's calendars of t added or changed as nt says (so
+ * a queue's hours may name a calendar the same reload adds). */
+void eng__live_reload_calendars(struct eng_tenant *t, const struct cfg_tenant *nt, unsigned *added,
+				unsigned *changed);
+/* SIGHUP, after the queues: the file's calendars removed (one a queue's hours name is
+ * kept, and logged), its flows as nt says, then the new generation. */
 void eng__live_reload(struct eng_tenant *t, const struct cfg_tenant *nt, unsigned *added,
 		      unsigned *changed, unsigned *removed);
 /* A YAML node as compact JSON (malloc'd), NULL on failure. */

@@ -100,7 +100,7 @@ static const char *queue_problem(struct engine *e, struct eng_tenant *t, const s
 		return "unknown service_level_formula (all_excl_short, answered, with_abandons, "
 		       "all)";
 	*field = "hours";
-	if (cq->hours && !eng__calendar(t, cq->hours))
+	if (cq->hours && !eng__calendar_defined(t, cq->hours))
 		return "no such calendar in this tenant";
 	*field = "skills";
 	if (cq->nskills > ACD_MAX_QUEUE_SKILLS)

@@ -3,10 +3,13 @@
  * numbers, SIP users and usernames, so that every event is routed by hash lookups.
  */
 #include "engine/engine_int.h"
+#include "engine/flows_live.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "core/log.h"
 
 /* Named business-hours calendars: for queue hours here and for flows (flow.c). */
 static int provision_calendars(struct engine *e, struct eng_tenant *t)
@@ -210,9 +213,44 @@ struct eng_queue *eng__queue(struct engine *e, struct eng_tenant *t, const char 
 
 const struct ivr_calendar *eng__calendar(struct eng_tenant *t, const char *name)
 {
+	if (t->live && t->live->cur)
+		return eng__gen_calendar(t->live->cur, name);
 	for (size_t i = 0; i < t->ncalendars; i++)
 		if (!strcmp(ivr_calendar_name(t->calendars[i]), name))
 			return t->calendars[i];
+	return NULL;
+}
+
+bool eng__calendar_defined(struct eng_tenant *t, const char *name)
+{
+	return t->live ? eng__caldef(t, name) != NULL : eng__calendar(t, name) != NULL;
+}
+
+static void queue_hours_resolve(struct eng_tenant *t, struct eng_queue *q)
+{
+	const struct ivr_calendar *cal = q->cq->hours ? eng__calendar(t, q->cq->hours) : NULL;
+
+	if (q->cq->hours && !cal && !q->removed)
+		log_warn("engine",
+			 "tenant=%s event=queue_hours_missing queue=%s calendar=%s "
+			 "note=\"the queue keeps its open or closed state\"",
+			 t->ct->id, q->cq->id, q->cq->hours);
+	q->hours = cal;
+}
+
+void eng__queues_hours_resolve(struct eng_tenant *t)
+{
+	for (size_t i = 0; i < t->nqueues; i++)
+		queue_hours_resolve(t, t->queues[i]);
+	for (struct eng_queue *q = t->retired; q; q = q->retired_next)
+		queue_hours_resolve(t, q);
+}
+
+const char *eng__calendar_queue(struct eng_tenant *t, const char *name)
+{
+	for (size_t i = 0; i < t->nqueues; i++)
+		if (t->queues[i]->cq->hours && !strcmp(t->queues[i]->cq->hours, name))
+			return t->queues[i]->cq->id;
 	return NULL;
 }
 

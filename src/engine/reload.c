@@ -15,8 +15,9 @@
  * Tenants are matched by id, so reordering them is harmless: a tenant added starts
  * serving its domain, numbers, users and flows; a tenant removed takes no new call while
  * its calls in progress finish; a tenant whose domain changed is removed and added again
- * (tenants_live.c). Settings read only at start (listeners, the store, the calendars of
- * queues' hours) wait for a restart, and the log says so. The configuration replaced
+ * (tenants_live.c). Queues' hours follow their calendars as they go live, like the
+ * flows' (a calendar a queue's hours name is kept, and said so). Settings read only at
+ * start (listeners, the store) wait for a restart, and the log says so. The configuration replaced
  * stays allocated until the engine stops: objects of calls in progress point into it.
  */
 #include "engine/engine_int.h"
@@ -319,6 +320,8 @@ void eng__reload_apply(struct engine *e, struct cfg *nc)
 		const struct cfg_tenant *nt = t->removed ? NULL : cfg_tenant_find(nc, t->ct->id);
 		if (!nt)
 			continue;
+		/* Calendars first: a queue's hours may name one this file adds. */
+		eng__live_reload_calendars(t, nt, &n.added, &n.changed);
 		apply_queues(e, t, nt, &n);
 		apply_users(e, t, nt, &n);
 		apply_numbers(e, t, nt, &n);
@@ -339,7 +342,7 @@ void eng__reload_apply(struct engine *e, struct cfg *nc)
 	log_info("engine",
 		 "event=reloaded added=%u changed=%u removed=%u kept=%u tenants_added=%u "
 		 "tenants_removed=%u note=\"tenants, users, queues, numbers, trunks, webhooks, "
-		 "reason codes, dispositions, flows and calendars applied (flows for new calls); "
-		 "listeners, the store and queues' hours apply at the next start\"",
+		 "reason codes, dispositions, flows, calendars and queues' hours applied (flows "
+		 "for new calls); listeners and the store apply at the next start\"",
 		 n.added, n.changed, n.removed, n.kept, t_added, t_removed);
 }

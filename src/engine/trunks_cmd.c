@@ -58,7 +58,7 @@ static void put(struct engine *e, struct eng_tenant *t, struct api_cmd *m)
 			    "id");
 		goto out;
 	}
-	api_reply_persist(e->api, m->req, created ? 201 : 200,
+	api_reply_persist(e->api, m, created ? 201 : 200,
 			  eng__trunk_json(t, trunk_of(t, m->target)), "trunks", m->target, body);
 out:
 	if (stored) {
@@ -84,7 +84,7 @@ static void del(struct engine *e, struct eng_tenant *t, const struct api_cmd *m)
 	else if (err)
 		reply_error(e, m, 503, "busy", strerror(err), NULL);
 	else
-		api_reply_persist(e->api, m->req, 204, NULL, "trunks", m->target, NULL);
+		api_reply_persist(e->api, m, 204, NULL, "trunks", m->target, NULL);
 }
 
 bool eng__trunks_command(struct engine *e, struct eng_tenant *t, struct api_cmd *m)
