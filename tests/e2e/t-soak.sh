@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # timeout: 420
+# serial: it loads both cores with SIPp and measures the server while it runs, on the
+# fixed ports of bench/sip-bridge.sh
 # The soak benchmark's three-minute version: 25 calls/s of 4-s calls, each answered,
 # played a 1-s prompt and queued for one of 125 registered agents, recorded, through
 # bench/sip-bridge.sh with the server's RSS, open files and CPU per call sampled every
