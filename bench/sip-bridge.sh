@@ -140,8 +140,15 @@ timeout $((secs + hold / 1000 + after + 100)) sipp 127.0.0.1:$sip_port -sf "$wor
 	>/dev/null 2>&1 &
 pids+=($!)
 agent_timeout=$!
-sleep 0.3
-agent_sipp=$(pgrep -P "$agent_timeout" sipp | head -n 1)
+# The answering SIPp itself (its CPU is the load generator's), once `timeout` has
+# started it: on a loaded machine that takes more than a moment.
+agent_sipp=
+for _ in $(seq 100); do
+	agent_sipp=$(pgrep -P "$agent_timeout" sipp | head -n 1) && [ -n "$agent_sipp" ] && break
+	kill -0 "$agent_timeout" 2>/dev/null || { echo "the agents' SIPp exited: $(tail -n 3 "$work/agent.err" 2>/dev/null)"; exit 1; }
+	sleep 0.1
+done
+[ -n "$agent_sipp" ] || { echo "the agents' SIPp did not start within 10 s"; exit 1; }
 # One SIPp run registers every agent, the names from an injection file.
 {
 	echo SEQUENTIAL

@@ -695,8 +695,10 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 				char cl[24];
 				lws_hdr_copy(wsi, cl, sizeof(cl), WSI_TOKEN_HTTP_CONTENT_LENGTH);
 				if (strtoull(cl, NULL, 10) > DEF(a->c.max_body, 1u << 20)) {
-					api__respond_error(conn, 413, "too_large",
-							   "request body too large", NULL);
+					/* Answered now, once: the body that still comes is
+					 * dropped, and its end does not dispatch again. */
+					conn->body_too_big = true;
+					dispatch(conn);
 					return 0;
 				}
 				if (strtoull(cl, NULL, 10) > 0)

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# timeout: 330
+# timeout: 420
+# serial: it loads both cores with SIPp and measures the server while it runs
 # The soak benchmark's three-minute version: 25 calls/s of 4-s calls for 170 s, each
 # answered, played a 1-s prompt and queued for one of 125 registered agents, recorded,
 # through bench/sip-bridge.sh with the server's RSS, open files and CPU per call sampled
