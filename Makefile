@@ -35,6 +35,7 @@ install:
 # DEB_BUILD_OPTIONS= to run them inside the build.
 DEB_BUILD_OPTIONS ?= nocheck
 deb: build
+	@scripts/install-deps --deb
 	@rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/centrala
 	@git ls-files -z | tar --null -T - -c | tar -x -C $(BUILD)/deb/centrala
 	@if [ -f $(BUILD)/web/index.html ]; then cp -r $(BUILD)/web $(BUILD)/deb/centrala/web-dist; fi
@@ -64,7 +65,7 @@ run: deps build
 # TSan, the store on PostgreSQL, the protocol and end-to-end tests against the real
 # binary with real peers, twice (release build on io_uring, ASan+UBSan build on epoll),
 # and the web application in a real browser.
-test: test-deps format-check build unit asan fuzz-smoke tsan store-pg protocol protocol-asan web
+test: test-deps format-check build unit asan fuzz-smoke tsan store-pg protocol protocol-asan web deb-test
 
 unit: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
