@@ -81,7 +81,7 @@ PROTOCOL_ASAN ?= t-api.sh t-api-control t-call-caller-hangs-up t-call-refer t-ca
 	t-dtmf-info t-dtmf-rfc4733 t-hold t-ivr-menu t-queue-abandon t-register.sh t-nonce-replay \
 	t-options t-sip-torture t-sigterm-drain t-record-disk-full t-api-trunks t-trunk-register \
 	t-reload-tenants t-api-flows \
-	t-campaign-progressive t-campaign-abandon t-campaign-preview
+	t-campaign-progressive t-campaign-abandon t-campaign-preview t-campaign-amd
 protocol-asan: asan-build
 	@ASAN_OPTIONS=detect_leaks=1 tests/run-protocol $(ASAN_BUILD)/centrala $(PROTOCOL_ASAN)
 
