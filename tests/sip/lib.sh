@@ -269,6 +269,8 @@ expect_no_log() {
 # A copy of scenario tests/sip/FILE in $WORK with [KEY] replaced by VALUE everywhere:
 # SIPp 3.6.1 expands -key values in message text only, not inside attributes such as
 # <pause milliseconds>, <exec rtp_stream> or <ereg regexp>, nor inside [authentication].
+# The copy is always $WORK/FILE: to run one scenario with two sets of values (two SIPp
+# started in the background), rename the first copy before expanding the second.
 # usage: path=$(scen FILE KEY=VALUE...)
 scen() {
 	local src=$SCEN/$1 out=$WORK/$1 kv args=(-e '')
