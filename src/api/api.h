@@ -98,6 +98,8 @@ enum api_op {
 	API_OP_CAMPAIGN_GET,	 /* target: the campaign's id */
 	API_OP_CAMPAIGN_CONTROL, /* target: the campaign's id; args {action: start|pause|stop} */
 	API_OP_CAMPAIGN_PREVIEW, /* target: the campaign's id; args {action: next|dial|skip} */
+	API_OP_WEB_CALLBACK,	 /* the public route: args {queue, number, name?, language?,
+				    due_ms, peer}; no user, no roles */
 };
 
 /* One command, copied through the engine's message queue (it fits MQ_MSG_MAX). */

@@ -214,6 +214,7 @@ static void qstats_tick(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *a
 {
 	eng__queue_stats_tick((struct engine *)arg);
 	eng__camp_stats_tick((struct engine *)arg);
+	eng__webcb_tick((struct engine *)arg);
 }
 
 /* The HTTP API on its own thread; its commands reach this thread through api_cmds. */
@@ -366,6 +367,7 @@ static int engine_run(struct engine *e)
 	if ((err = api_start(e)))
 		goto fail_api;
 	service_up(SERVICE_HTTP);
+	eng__webcb_load(e);
 	if ((err = eng__campaigns_start(e)))
 		log_warn("engine", "event=campaigns_not_started err=%s", strerror(err));
 	log_info("engine", "event=started version=%s tenants=%zu", CENTRALA_VERSION,
