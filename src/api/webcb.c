@@ -73,11 +73,10 @@ bool api__rfc3339(const char *s, int64_t *out_ms)
 	return true;
 }
 
-void api__h_public_callback(struct api_conn *conn, struct api_session *unused,
-			    const char *target)
+void api__h_public_callback(struct api_conn *conn, struct api_session *unused, const char *target)
 {
-	static const char *const fields[] = {"tenant", "queue",	 "number", "name",
-					     "language", "at", NULL};
+	static const char *const fields[] = {"tenant",	 "queue", "number", "name",
+					     "language", "at",	  NULL};
 	struct api_session s;
 	json_t *b = api__body(conn);
 	const char *tenant, *queue, *number, *name, *lang, *at;
@@ -101,9 +100,9 @@ void api__h_public_callback(struct api_conn *conn, struct api_session *unused,
 	}
 	if (at && !api__rfc3339(at, &due)) {
 		json_decref(b);
-		api__respond_error(conn, 400, "invalid_field",
-				   "a date and time with its offset, e.g. 2026-12-04T15:30:00+01:00",
-				   "at");
+		api__respond_error(
+		    conn, 400, "invalid_field",
+		    "a date and time with its offset, e.g. 2026-12-04T15:30:00+01:00", "at");
 		return;
 	}
 	memset(&s, 0, sizeof(s));

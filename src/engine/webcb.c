@@ -29,12 +29,12 @@
 #include "crm/crm.h"
 #include "store/store.h"
 
-#define HOUR_MS	  (3600 * 1000LL)
-#define DAY_MS	  (24 * HOUR_MS)
-#define RECENT	  1024 /* requests remembered per tenant for the limits */
-#define WAIT_MAX  10000 /* callbacks waiting per tenant */
-#define LATE_MS	  (60 * 1000LL) /* a time this far in the past is taken as "now" */
-#define STALE_MS  DAY_MS	/* at start, ones due longer ago than this are dropped */
+#define HOUR_MS	 (3600 * 1000LL)
+#define DAY_MS	 (24 * HOUR_MS)
+#define RECENT	 1024	       /* requests remembered per tenant for the limits */
+#define WAIT_MAX 10000	       /* callbacks waiting per tenant */
+#define LATE_MS	 (60 * 1000LL) /* a time this far in the past is taken as "now" */
+#define STALE_MS DAY_MS	       /* at start, ones due longer ago than this are dropped */
 
 struct webcb {
 	char id[CRM_ID_SIZE];
@@ -163,8 +163,8 @@ static void reply_field(struct engine *e, const struct api_cmd *m, int status, c
 			const char *msg, const char *field)
 {
 	api_reply(e->api, m->req, status,
-		  json_pack("{s:{s:s, s:s, s:s?}}", "error", "code", code, "message", msg,
-			    "field", field));
+		  json_pack("{s:{s:s, s:s, s:s?}}", "error", "code", code, "message", msg, "field",
+			    field));
 }
 
 void eng__webcb_command(struct engine *e, struct eng_tenant *t, struct api_cmd *m)
@@ -203,7 +203,8 @@ void eng__webcb_command(struct engine *e, struct eng_tenant *t, struct api_cmd *
 		return;
 	}
 	if (eng__outbound_refusal(t->ct, cb.number)) {
-		log_warn("engine", "tenant=%s event=web_callback_refused reason=%s number=%s peer=%s",
+		log_warn("engine",
+			 "tenant=%s event=web_callback_refused reason=%s number=%s peer=%s",
 			 t->ct->id, eng__outbound_refusal(t->ct, cb.number), cb.number,
 			 peer ? peer : "-");
 		reply_field(e, m, 400, "invalid_field", "this number cannot be called back",
@@ -237,7 +238,8 @@ void eng__webcb_command(struct engine *e, struct eng_tenant *t, struct api_cmd *
 		return;
 	}
 	if (count_since(w->by_number, cb.number, now - DAY_MS) >= (size_t)wc->per_number_day) {
-		log_warn("engine", "tenant=%s event=web_callback_refused reason=number_rate number=%s",
+		log_warn("engine",
+			 "tenant=%s event=web_callback_refused reason=number_rate number=%s",
 			 t->ct->id, cb.number);
 		api_reply_error(e->api, m->req, 429, "rate_limited",
 				"too many callbacks to this number today");
@@ -285,14 +287,14 @@ static void start_due(struct engine *e, struct eng_tenant *t, int64_t now)
 		int err;
 		/* Known as live first: the ACD may offer it, and a failure end it, at once. */
 		if (add_live(w, cb))
-			log_warn("engine", "tenant=%s event=web_callback_untracked id=%s", t->ct->id,
-				 cb->id);
+			log_warn("engine", "tenant=%s event=web_callback_untracked id=%s",
+				 t->ct->id, cb->id);
 		err = q ? eng__queue_web_callback(t, q, cb->id, cb->number, cb->lang) : ENOENT;
 		if (err) {
 			eng__webcb_done(t, cb->id);
 			log_warn("engine",
-				 "tenant=%s event=web_callback_failed id=%s queue=%s err=%s", t->ct->id,
-				 cb->id, cb->queue, strerror(err));
+				 "tenant=%s event=web_callback_failed id=%s queue=%s err=%s",
+				 t->ct->id, cb->id, cb->queue, strerror(err));
 		}
 	}
 	memmove(w->v, w->v + k, (w->n - k) * sizeof(*w->v));
@@ -330,7 +332,8 @@ static int load_one(void *arg, const char *id, const char *text)
 
 	memset(&cb, 0, sizeof(cb));
 	if (!w || !queue || !number || strlen(id) >= sizeof(cb.id)) {
-		log_warn("engine", "tenant=%s event=web_callback_not_loaded id=%s", l->t->ct->id, id);
+		log_warn("engine", "tenant=%s event=web_callback_not_loaded id=%s", l->t->ct->id,
+			 id);
 		json_decref(b);
 		return 0;
 	}

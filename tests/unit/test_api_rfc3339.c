@@ -40,18 +40,18 @@ static void test_instants(void **state)
 static void test_refused(void **state)
 {
 	static const char *const bad[] = {
-	    "2026-12-04T15:30:00",	 /* no offset: whose 15:30? */
-	    "2026-12-04 15:30:00Z",	 /* a space */
-	    "2026-13-04T15:30:00Z",	 /* month 13 */
-	    "2026-02-29T10:00:00Z",	 /* not a leap year */
-	    "2100-02-29T10:00:00Z",	 /* not a leap year either */
-	    "2026-04-31T10:00:00Z",	 /* April has 30 days */
-	    "2026-12-04T24:00:00Z",	 /* hour 24 */
-	    "2026-12-04T15:60:00Z",	 /* minute 60 */
-	    "2026-12-04T15:30:00+1:00",	 /* offset hour in one digit */
+	    "2026-12-04T15:30:00",	  /* no offset: whose 15:30? */
+	    "2026-12-04 15:30:00Z",	  /* a space */
+	    "2026-13-04T15:30:00Z",	  /* month 13 */
+	    "2026-02-29T10:00:00Z",	  /* not a leap year */
+	    "2100-02-29T10:00:00Z",	  /* not a leap year either */
+	    "2026-04-31T10:00:00Z",	  /* April has 30 days */
+	    "2026-12-04T24:00:00Z",	  /* hour 24 */
+	    "2026-12-04T15:60:00Z",	  /* minute 60 */
+	    "2026-12-04T15:30:00+1:00",	  /* offset hour in one digit */
 	    "2026-12-04T15:30:00+01:00x", /* trailing text */
-	    "2026-12-04T15:30:00.Z",	 /* no fraction digits */
-	    "1969-12-31T23:59:59Z",	 /* before 1970 */
+	    "2026-12-04T15:30:00.Z",	  /* no fraction digits */
+	    "1969-12-31T23:59:59Z",	  /* before 1970 */
 	    "",
 	    "tomorrow",
 	};
