@@ -292,7 +292,7 @@ int media_session_set(struct media_session *s, const struct media_params *p)
 	if (!s || !p)
 		return EINVAL;
 	if (p->codec != MEDIA_CODEC_PCMU && p->codec != MEDIA_CODEC_PCMA &&
-	    p->codec != MEDIA_CODEC_G722)
+	    p->codec != MEDIA_CODEC_G722 && p->codec != MEDIA_CODEC_OPUS)
 		return EINVAL;
 	if (p->pt > 127 || p->dtmf_pt > 127 || p->dir > MEDIA_DIR_INACTIVE)
 		return EINVAL;

@@ -30,6 +30,7 @@ enum media_codec {
 	MEDIA_CODEC_PCMU, /* G.711 µ-law, PT 0, 8 kHz */
 	MEDIA_CODEC_PCMA, /* G.711 A-law, PT 8, 8 kHz */
 	MEDIA_CODEC_G722, /* G.722, PT 9, 16 kHz audio, 8 kHz RTP clock */
+	MEDIA_CODEC_OPUS, /* Opus, dynamic PT, 48 kHz RTP clock (handled as narrowband) */
 };
 
 enum media_dir {
@@ -159,8 +160,10 @@ const struct in_addr *media_address(const struct media *m);
  * Symmetric RTP: the session sends to the source of the packets it receives, whatever
  * `remote` said. With p->srtp.suite set, RTP and RTCP are encrypted and authenticated
  * both ways (SRTP contexts are made when the keys change, never per packet; packets that
- * fail authentication are dropped and counted). Returns 0 or EINVAL (codec not
- * G.711/G.722, payload type over 127, unknown SRTP suite). */
+ * fail authentication are dropped and counted). Opus legs are encoded and decoded at
+ * 8 kHz (libopus resamples) with a 48 kHz RTP clock; their RFC 4733 events run on the
+ * clock of the audio. Returns 0 or EINVAL (codec not G.711/G.722/Opus, payload type
+ * over 127, unknown SRTP suite). */
 int media_session_set(struct media_session *s, const struct media_params *p);
 
 /* Plays items to the session's peer, replacing any play in progress (which ends with

@@ -222,6 +222,139 @@ static void test_bridge_transcodes_g722_and_pcmu(void **state)
 	tp_close(&pb);
 }
 
+/* RMS of n samples. */
+static double rms(const int16_t *x, size_t n)
+{
+	double e = 0;
+
+	for (size_t i = 0; i < n; i++)
+		e += (double)x[i] * x[i];
+	return n ? sqrt(e / (double)n) : 0;
+}
+
+static void test_bridge_transcodes_opus_and_pcmu(void **state)
+{
+	struct tmedia t;
+	struct tpeer pa, pb;
+	struct tpeer *peers[] = {&pa, &pb};
+	struct media_session *a, *b;
+	int16_t pcm[16000];
+	size_t n;
+	double level_in = 8000 / sqrt(2); /* the peers' tones */
+
+	(void)state;
+	tm_start(&t, PORTS_MIN, PORTS_MAX, 1, 0);
+	tp_open(&pa, MEDIA_CODEC_OPUS, 1000);
+	tp_open(&pb, MEDIA_CODEC_PCMU, 440);
+	a = tm_session(&t, 1, NULL, &pa, MEDIA_CODEC_OPUS, 0);
+	b = tm_session(&t, 2, a, &pb, MEDIA_CODEC_PCMU, 0);
+	assert_int_equal(media_bridge(a, b, NULL), 0);
+	tp_sleep_ms(30);
+	pa.active = pb.active = true;
+	tp_run(peers, 2, 20);
+	pa.drop_one = true; /* one Opus packet lost: concealed, a G.711 packet in its place */
+	tp_run(peers, 2, 30);
+	pa.active = pb.active = false;
+	tp_run(peers, 2, 15);
+	/* Opus (decoded at 8 kHz by libopus) to G.711: 20 ms packets on the 8 kHz clock,
+	 * the lost one's place filled, the 1 kHz tone at its level. */
+	assert_in_range(pb.npkts, 45, 50);
+	assert_int_equal(pb.pkts[5].pt, 0);
+	assert_int_equal(pb.pkts[5].len, 160);
+	assert_int_equal(pb.pkts[6].ts - pb.pkts[5].ts, 160);
+	for (size_t i = 1; i < pb.npkts; i++) {
+		assert_int_equal((uint16_t)(pb.pkts[i].seq - pb.pkts[i - 1].seq), 1);
+		assert_int_equal(pb.pkts[i].ts - pb.pkts[i - 1].ts, 160);
+	}
+	n = tp_decode(&pb, 0, MEDIA_CODEC_PCMU, pcm, 16000);
+	assert_true(n > 6000);
+	assert_true(tp_goertzel(pcm + 800, n - 800, 1, 1000, 8000) >
+		    100 * tp_goertzel(pcm + 800, n - 800, 1, 440, 8000));
+	assert_true(rms(pcm + 800, n - 800) > level_in * 0.7);
+	assert_true(rms(pcm + 800, n - 800) < level_in * 1.3);
+	/* G.711 to Opus: 20 ms packets on the 48 kHz clock, the 440 Hz tone at its level. */
+	assert_in_range(pa.npkts, 45, 50);
+	assert_int_equal(pa.pkts[5].pt, 111);
+	assert_int_equal(pa.pkts[6].ts - pa.pkts[5].ts, 960);
+	assert_true(pa.pkts[5].len > 10 && pa.pkts[5].len < 200);
+	n = tp_decode(&pa, 111, MEDIA_CODEC_OPUS, pcm, 16000);
+	assert_true(n > 6000);
+	assert_true(tp_goertzel(pcm + 800, n - 800, 1, 440, 8000) >
+		    100 * tp_goertzel(pcm + 800, n - 800, 1, 1000, 8000));
+	assert_true(rms(pcm + 800, n - 800) > level_in * 0.7);
+	assert_true(rms(pcm + 800, n - 800) < level_in * 1.3);
+	media_session_free(a);
+	media_session_free(b);
+	tm_stop(&t);
+	tp_close(&pa);
+	tp_close(&pb);
+}
+
+static void test_bridge_relays_opus_to_opus(void **state)
+{
+	struct tmedia t;
+	struct tpeer pa, pb;
+	struct tpeer *peers[] = {&pa, &pb};
+	struct media_session *a, *b;
+	int16_t pcm[16000];
+	size_t n;
+
+	(void)state;
+	tm_start(&t, PORTS_MIN, PORTS_MAX, 1, 0);
+	tp_open(&pa, MEDIA_CODEC_OPUS, 1000);
+	tp_open(&pb, MEDIA_CODEC_OPUS, 440);
+	a = tm_session(&t, 1, NULL, &pa, MEDIA_CODEC_OPUS, 0);
+	b = tm_session(&t, 2, a, &pb, MEDIA_CODEC_OPUS, 0);
+	assert_int_equal(media_bridge(a, b, NULL), 0);
+	tp_sleep_ms(30);
+	pa.active = pb.active = true;
+	tp_run(peers, 2, 40);
+	pa.active = pb.active = false;
+	tp_run(peers, 2, 10);
+	/* Both legs speak Opus: packets pass as they are, on the 48 kHz clock. */
+	assert_in_range(pb.npkts, 36, 40);
+	assert_int_equal(pb.pkts[6].ts - pb.pkts[5].ts, 960);
+	n = tp_decode(&pb, 111, MEDIA_CODEC_OPUS, pcm, 16000);
+	assert_true(tp_goertzel(pcm + 800, n - 800, 1, 1000, 8000) >
+		    100 * tp_goertzel(pcm + 800, n - 800, 1, 440, 8000));
+	media_session_free(a);
+	media_session_free(b);
+	tm_stop(&t);
+	tp_close(&pa);
+	tp_close(&pb);
+}
+
+static void test_play_to_an_opus_leg(void **state)
+{
+	struct tmedia t;
+	struct tpeer pa;
+	struct tpeer *peers[] = {&pa};
+	struct media_session *a;
+	struct media_item beep = {.kind = MEDIA_ITEM_TONE, .tone = MEDIA_TONE_BEEP};
+	struct media_play_req req = {.items = &beep, .nitems = 1, .id = 7};
+	int16_t pcm[16000];
+	size_t n;
+
+	(void)state;
+	tm_start(&t, PORTS_MIN, PORTS_MAX, 1, 0);
+	tp_open(&pa, MEDIA_CODEC_OPUS, 0);
+	a = tm_session(&t, 1, NULL, &pa, MEDIA_CODEC_OPUS, 0);
+	assert_int_equal(media_play(a, &req), 0);
+	assert_true(tm_wait(&t, MEDIA_EV_PLAY_DONE, 2000, NULL));
+	tp_run(peers, 1, 5);
+	/* A 250 ms beep: about 12 packets of 20 ms on the 48 kHz clock, 1 kHz heard. */
+	assert_in_range(pa.npkts, 11, 14);
+	assert_int_equal(pa.pkts[0].pt, 111);
+	assert_int_equal(pa.pkts[3].ts - pa.pkts[2].ts, 960);
+	n = tp_decode(&pa, 111, MEDIA_CODEC_OPUS, pcm, 16000);
+	assert_true(n >= 1600);
+	assert_true(tp_goertzel(pcm + 160, n - 320, 1, 1000, 8000) >
+		    100 * tp_goertzel(pcm + 160, n - 320, 1, 440, 8000));
+	media_session_free(a);
+	tm_stop(&t);
+	tp_close(&pa);
+}
+
 /* Sends an RFC 4733 event as a phone does: start, continuations, three ends. */
 static void send_digit(struct tpeer *p, uint8_t pt, uint8_t event, uint32_t ts)
 {
@@ -584,6 +717,9 @@ int main(void)
 	    cmocka_unit_test(test_stream_stays_continuous_when_a_play_interrupts_relaying),
 	    cmocka_unit_test(test_bridge_transcodes_pcmu_and_pcma),
 	    cmocka_unit_test(test_bridge_transcodes_g722_and_pcmu),
+	    cmocka_unit_test(test_bridge_transcodes_opus_and_pcmu),
+	    cmocka_unit_test(test_bridge_relays_opus_to_opus),
+	    cmocka_unit_test(test_play_to_an_opus_leg),
 	    cmocka_unit_test(test_bridge_passes_telephone_events_across),
 	    cmocka_unit_test(test_events_are_not_passed_to_a_peer_without_telephone_event),
 	    cmocka_unit_test(test_codec_change_mid_call_switches_to_transcoding),
