@@ -575,7 +575,17 @@ struct media_session {
 	uint32_t rx_lsr;    /* middle of the NTP time of the last SR received */
 	uint64_t rx_lsr_us; /* when it arrived */
 	uint32_t rx_packets, rx_octets;
-	uint32_t rtt_ms; /* from the peer's reports, 0 unknown */
+	/* Figures for media_session_stats, written by the worker under a sequence count
+	 * (odd while being written) and read by the engine thread (stats.c). */
+	struct {
+		_Atomic uint32_t seq;
+		_Atomic uint64_t packets_in, reports, rtcp_malformed;
+		_Atomic int64_t lost_in;
+		_Atomic uint32_t jitter_in_us;
+		_Atomic uint32_t fraction, jitter_us; /* fraction: 1/256ths */
+		_Atomic int32_t cumulative_lost;
+		_Atomic int32_t rtt_ms1; /* round trip in ms plus one; 0: unknown */
+	} qs;
 	struct media__dtmf_rx dtmf_rx;
 	struct media__amd_leg *amd; /* answering-machine detection (amd_leg.c) */
 
@@ -640,7 +650,11 @@ struct media__wstats {
 	_Atomic uint64_t packets_in, packets_out, bytes_in, bytes_out, late_or_lost, events_dropped,
 	    cpu_ns;
 	_Atomic uint64_t srtp_in, srtp_out, srtp_failed; /* packets decrypted, encrypted, refused */
-	_Atomic uint64_t ice_checks, ice_refused, ice_dropped; /* media_stats says which */
+	/* media_stats says which. */
+	_Atomic uint64_t srtp_auth_failed, srtp_replayed;
+	_Atomic uint64_t ice_checks, ice_refused, ice_malformed, ice_dropped;
+	_Atomic uint64_t dtls_connected, dtls_failed, dtls_malformed;
+	_Atomic uint64_t rtcp_in, rtcp_malformed;
 };
 
 struct media__mix_member {
@@ -827,6 +841,17 @@ void media__session_adopt(struct media__worker *w, struct media_session *s);
 /* Adds or removes the session from the worker's per-tick list as its work requires. */
 void media__session_update_ticking(struct media__worker *w, struct media_session *s);
 uint32_t media__rand(struct media__worker *w);
+
+/* stats.c */
+/* A report block about our stream from the peer's RTCP (`now_us` CLOCK_REALTIME, for
+ * the round trip), or a malformed RTCP packet (rb NULL). Worker thread. */
+void media__qs_report(struct media__worker *w, struct media_session *s,
+		      const struct media__rtcp_rb *rb, uint64_t now_us);
+void media__qs_malformed(struct media__worker *w, struct media_session *s);
+/* Receive figures, refreshed once per received RTCP interval check (every 200 ms). */
+void media__qs_rx(struct media_session *s);
+/* Forgets everything (the slot is reused). */
+void media__qs_reset(struct media_session *s);
 
 /* rx.c */
 /* Epoll path: reads the session's RTP (or RTCP) socket until it is empty. */

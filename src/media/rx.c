@@ -307,9 +307,14 @@ static void handle_rtcp(struct media__worker *w, struct media_session *s, const 
 			size_t len, const struct sockaddr_in *from)
 {
 	struct media__rtcp_info info;
+	struct timespec now;
+	uint64_t us;
 
-	if (media__rtcp_parse(buf, len, &info) != 0)
+	stat_add(&w->stats.rtcp_in, 1);
+	if (media__rtcp_parse(buf, len, &info) != 0) {
+		media__qs_malformed(w, s);
 		return;
+	}
 	if (!s->rtcp_latched) {
 		s->rtcp_remote = *from;
 		s->rtcp_latched = true;
@@ -318,20 +323,12 @@ static void handle_rtcp(struct media__worker *w, struct media_session *s, const 
 		s->rx_lsr = info.ntp_mid;
 		s->rx_lsr_us = w->now_us;
 	}
-	for (unsigned i = 0; i < info.nrb; i++) {
-		const struct media__rtcp_rb *rb = &info.rb[i];
-		struct timespec now;
-		uint64_t us;
-		uint32_t mid, rtt;
-
-		if (rb->ssrc != s->tx.ssrc || rb->lsr == 0)
-			continue;
-		clock_gettime(CLOCK_REALTIME, &now);
-		us = (uint64_t)now.tv_sec * 1000000u + (uint64_t)now.tv_nsec / 1000u;
-		mid = (uint32_t)(media__ntp_from_us(us) >> 16);
-		rtt = mid - rb->lsr - rb->dlsr; /* 1/65536 s */
-		s->rtt_ms = (uint32_t)((uint64_t)rtt * 1000 >> 16);
-	}
+	clock_gettime(CLOCK_REALTIME, &now);
+	us = (uint64_t)now.tv_sec * 1000000u + (uint64_t)now.tv_nsec / 1000u;
+	/* The peer's word on our stream: blocks about other sources are someone else's. */
+	for (unsigned i = 0; i < info.nrb; i++)
+		if (info.rb[i].ssrc == s->tx.ssrc)
+			media__qs_report(w, s, &info.rb[i], us);
 }
 
 /* Receive-side bookkeeping for a media packet; returns false when it must be dropped. */

@@ -151,6 +151,7 @@ void media__session_attach(struct media__worker *w, struct media_session *s)
 	media__tx_init(&s->tx, media__rand(w), (uint16_t)media__rand(w), media__rand(w));
 	s->rtcp_next_ms = w->now_ms + w->m->rtcp_ms / 2 + media__rand(w) % w->m->rtcp_ms;
 	s->rx_last_ms = w->now_ms;
+	media__qs_reset(s);
 	if (media__worker_watch(w, s) != 0)
 		log_error("media", "owner=%llu port=%u error=epoll_add",
 			  (unsigned long long)s->owner, s->port);

@@ -72,6 +72,7 @@ static void session_check(struct media__worker *w, struct media_session *s)
 		media__amd_check(w, s);
 	if (s->ice)
 		media__ice_check_consent(w, s);
+	media__qs_rx(s);
 	if (w->now_ms >= s->rtcp_next_ms) {
 		media__rtcp_send(w, s, false);
 		/* RFC 3550 6.3.1: randomised between 0.5 and 1.5 times the interval. */

@@ -605,6 +605,130 @@ static void test_rtcp_reports_are_sent_and_received(void **state)
 	tp_close(&pa);
 }
 
+/* Waits up to `ms` for an RTCP packet on the peer's RTCP socket; returns its length. */
+static size_t recv_rtcp(struct tpeer *p, uint8_t *buf, size_t cap, unsigned ms)
+{
+	uint64_t end = tp_now_us() + ms * 1000ull;
+
+	while (tp_now_us() < end) {
+		ssize_t n = recv(p->rtcp_fd, buf, cap, MSG_DONTWAIT);
+
+		if (n > 0)
+			return (size_t)n;
+		tp_sleep_ms(1);
+	}
+	return 0;
+}
+
+static void send_rtcp(struct tpeer *p, const void *buf, size_t len)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(p->to_port + 1)};
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(sendto(p->rtcp_fd, buf, len, 0, (struct sockaddr *)&sa, sizeof(sa)),
+			 (ssize_t)len);
+}
+
+static bool wait_stats(struct media_session *s, struct media_session_stats *st, uint64_t reports,
+		       uint64_t malformed)
+{
+	for (int i = 0; i < 200; i++) {
+		media_session_stats(s, st);
+		if (st->reports >= reports && st->rtcp_malformed >= malformed)
+			return true;
+		tp_sleep_ms(10);
+	}
+	return false;
+}
+
+static void test_rtcp_feedback_read_into_session_stats(void **state)
+{
+	struct tmedia t;
+	struct tpeer pa;
+	struct tpeer *peers[] = {&pa};
+	struct media_session *a;
+	struct media_item tone = {.kind = MEDIA_ITEM_TONE, .tone = MEDIA_TONE_RINGBACK};
+	struct media_play_req req = {.items = &tone, .nitems = 1, .id = 1};
+	struct media__rtcp_info info;
+	struct media_session_stats st;
+	struct media_stats ms;
+	uint8_t buf[512];
+	size_t len;
+	uint64_t got_us;
+
+	(void)state;
+	tm_start(&t, PORTS_MIN, PORTS_MAX, 1, 0);
+	t.m->rtcp_ms = 200;
+	tp_open(&pa, MEDIA_CODEC_PCMU, 440);
+	a = tm_session(&t, 1, NULL, &pa, MEDIA_CODEC_PCMU, 0);
+	media_session_stats(a, &st);
+	assert_int_equal(st.reports, 0);
+	assert_int_equal(st.rtt_ms, -1);
+	assert_int_equal(media_play(a, &req), 0);
+	pa.active = true;
+	tp_run(peers, 1, 10);
+	pa.drop_one = true; /* one packet of ours lost on the way: the session counts it */
+	tp_run(peers, 1, 10);
+	pa.active = false;
+	/* The session's next SR, as the peer reads it ... */
+	do {
+		len = recv_rtcp(&pa, buf, sizeof(buf), 2000);
+		assert_true(len > 0);
+		assert_int_equal(media__rtcp_parse(buf, len, &info), 0);
+	} while (!info.has_sr);
+	got_us = tp_now_us();
+	tp_sleep_ms(100);
+	/* ... answered by an RR about it: a quarter lost in the interval, 12 in all,
+	 * jitter 80 units (10 ms at 8 kHz), and a DLSR 50 ms shorter than the time the
+	 * peer held the SR, so the round trip comes out at about 50 ms. */
+	struct media__rtcp_report rr = {.ssrc = pa.ssrc, .cname = "peer", .has_rb = true};
+	uint64_t held_us = tp_now_us() - got_us;
+
+	rr.rb.ssrc = info.ssrc;
+	rr.rb.fraction = 64;
+	rr.rb.lost = 12;
+	rr.rb.jitter = 80;
+	rr.rb.lsr = info.ntp_mid;
+	rr.rb.dlsr = (uint32_t)((held_us - 50000) * 65536 / 1000000);
+	len = media__rtcp_build(buf, sizeof(buf), &rr);
+	send_rtcp(&pa, buf, len);
+	assert_true(wait_stats(a, &st, 1, 0));
+	assert_int_equal(st.reports, 1);
+	assert_true(st.fraction_lost == 0.25);
+	assert_int_equal(st.cumulative_lost, 12);
+	assert_int_equal(st.jitter_us, 10000);
+	/* The RR reaches the worker within milliseconds on loopback; a loaded machine may
+	 * add a little more. */
+	assert_in_range(st.rtt_ms, 45, 250);
+	/* What the session received: 19 packets and the one the peer left out. */
+	assert_true(st.packets_in >= 19);
+	assert_int_equal(st.lost_in, 1);
+	/* A report block about some other source is not about us. */
+	rr.rb.ssrc = info.ssrc + 1;
+	rr.rb.fraction = 255;
+	len = media__rtcp_build(buf, sizeof(buf), &rr);
+	send_rtcp(&pa, buf, len);
+	/* Malformed RTCP (a length beyond the datagram; an SDES first) is counted and
+	 * dropped; the session goes on. */
+	static const uint8_t bad_len[] = {0x81, 201, 0x00, 0x20, 1, 2, 3, 4};
+	static const uint8_t sdes_first[] = {0x81, 202, 0x00, 0x01, 1, 2, 3, 4};
+	send_rtcp(&pa, bad_len, sizeof(bad_len));
+	send_rtcp(&pa, sdes_first, sizeof(sdes_first));
+	assert_true(wait_stats(a, &st, 1, 2));
+	assert_int_equal(st.rtcp_malformed, 2);
+	assert_int_equal(st.reports, 1);
+	assert_true(st.fraction_lost == 0.25);
+	media_stats_get(t.m, &ms);
+	assert_int_equal(ms.rtcp_malformed, 2);
+	assert_true(ms.rtcp_in >= 4);
+	tp_reset(&pa);
+	tp_run(peers, 1, 10);
+	assert_true(pa.npkts >= 5); /* the play still flows */
+	media_session_free(a);
+	tm_stop(&t);
+	tp_close(&pa);
+}
+
 static void test_ports_are_even_pairs_and_run_out_with_eagain(void **state)
 {
 	struct tmedia t;
@@ -727,6 +851,7 @@ int main(void)
 	    cmocka_unit_test(test_rtp_timeout_is_reported_once),
 	    cmocka_unit_test(test_flowing_rtp_or_hold_prevents_timeout),
 	    cmocka_unit_test(test_rtcp_reports_are_sent_and_received),
+	    cmocka_unit_test(test_rtcp_feedback_read_into_session_stats),
 	    cmocka_unit_test(test_ports_are_even_pairs_and_run_out_with_eagain),
 	    cmocka_unit_test(test_bridge_moves_a_session_placed_on_another_worker),
 	    cmocka_unit_test(test_create_rejects_bad_config),
