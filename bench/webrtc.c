@@ -6,7 +6,8 @@
  * libsrtp2 sessions of its own; it nominates with an ICE check (and renews consent
  * every 5 s), completes the handshake, then sends and receives 20 ms PCMU packets,
  * encrypted, 50 per second each way like the plain far end. The driver (this thread)
- * paces packets in 2 ms slices and decrypts what the engine sends to check it.
+ * paces packets in 2 ms slices (the browsers' packets are encrypted before the measured
+ * phase, so the driver only sends) and decrypts every eighth packet the engine sends.
  *
  * Figures: handshakes (wall time, engine CPU per handshake); the media engine's CPU per
  * simulated 12 s call (worker threads' CPU, the driver excluded) for both kinds of
@@ -53,7 +54,12 @@ struct peer {
 	uint16_t seq, oseq;
 	uint32_t ts, ssrc;
 	uint64_t next_check_ms;
+	/* The browser's packets, encrypted before the measured phase (so that the driver
+	 * only sends while the engine is measured): PRE_LEN bytes each, length first. */
+	uint8_t *pre;
+	unsigned npre, ipre;
 };
+#define PRE_LEN (2 + 12 + PKT_PAYLOAD + 16)
 
 struct run {
 	unsigned calls, seconds;
@@ -61,8 +67,8 @@ struct run {
 	/* Results. */
 	unsigned connected;
 	double hs_wall_ms, hs_cpu_us;
-	double cpu_per_call_ms, pps;
-	uint64_t sent, received, decrypt_failed;
+	double cpu_per_call_ms, pps, offered, driver_cpu;
+	uint64_t sent, received, decrypt_failed, protect_failed;
 	double loss;
 };
 
@@ -77,6 +83,14 @@ static uint64_t now_us(void)
 	struct timespec t;
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000u + (uint64_t)t.tv_nsec / 1000u;
+}
+
+static uint64_t thread_cpu_us(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
 	return (uint64_t)t.tv_sec * 1000000u + (uint64_t)t.tv_nsec / 1000u;
 }
 
@@ -163,13 +177,16 @@ static void peer_drain(struct peer *p, struct run *r)
 		if (buf[0] >= 20 && buf[0] <= 63 && p->d) {
 			media__dtls_input(p->d, buf, (size_t)n);
 		} else if (buf[0] >= 128 && !media__is_rtcp(buf, (size_t)n)) {
-			if (p->rx && srtp_unprotect(p->rx, buf, &len) != srtp_err_status_ok)
+			/* Every eighth packet is decrypted: a check of the engine's SRTP that
+			 * leaves the driver's CPU for sending (libsrtp2 accepts the gaps). */
+			if (p->rx && (r->received & 7) == 0 &&
+			    srtp_unprotect(p->rx, buf, &len) != srtp_err_status_ok)
 				r->decrypt_failed++;
 			else
 				r->received++;
 		}
 	}
-	if (p->d) {
+	if (p->d && !p->connected) {
 		size_t len;
 
 		while ((len = media__dtls_output(p->d, buf, sizeof(buf))) > 0)
@@ -194,16 +211,49 @@ static void drain_plain(struct run *r)
 		r->received++;
 }
 
+/* Encrypts the browser's next `n` packets ahead of time (srtp_t keeps their indexes). */
+static void pre_encrypt(struct peer *p, unsigned n, struct run *r)
+{
+	free(p->pre);
+	p->pre = malloc((size_t)n * PRE_LEN);
+	p->npre = p->ipre = 0;
+	if (!p->pre)
+		return;
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t buf[12 + PKT_PAYLOAD + MEDIA__SRTP_ROOM];
+		int len = 12 + PKT_PAYLOAD;
+
+		media__rtp_write(buf, 0, false, (uint16_t)(p->seq + i), p->ts + i * PKT_PAYLOAD,
+				 p->ssrc);
+		memcpy(buf + 12, PAYLOAD, PKT_PAYLOAD);
+		if (srtp_protect(p->tx, buf, &len) != srtp_err_status_ok || len > PRE_LEN - 2) {
+			r->protect_failed++;
+			return;
+		}
+		p->pre[(size_t)i * PRE_LEN] = (uint8_t)len;
+		memcpy(p->pre + (size_t)i * PRE_LEN + 2, buf, (size_t)len);
+		p->npre++;
+	}
+}
+
 static void send_audio(struct peer *p, struct run *r)
 {
 	uint8_t buf[12 + PKT_PAYLOAD + MEDIA__SRTP_ROOM];
 	int len = 12 + PKT_PAYLOAD;
 
-	media__rtp_write(buf, 0, false, p->seq++, p->ts, p->ssrc);
-	memcpy(buf + 12, PAYLOAD, PKT_PAYLOAD);
-	if (p->tx && srtp_protect(p->tx, buf, &len) != srtp_err_status_ok)
-		return;
-	send_to(p->fd, buf, (size_t)len, &p->to);
+	if (p->tx) {
+		const uint8_t *q;
+
+		if (p->ipre >= p->npre)
+			return; /* ran out (a slow machine): counted as not offered */
+		q = p->pre + (size_t)p->ipre++ * PRE_LEN;
+		send_to(p->fd, q + 2, q[0], &p->to);
+		p->seq++;
+	} else {
+		media__rtp_write(buf, 0, false, p->seq++, p->ts, p->ssrc);
+		memcpy(buf + 12, PAYLOAD, PKT_PAYLOAD);
+		send_to(p->fd, buf, (size_t)len, &p->to);
+	}
 	/* The plain far end of the same call. */
 	media__rtp_write(buf, 0, false, p->oseq++, p->ts, p->ssrc + 1);
 	memcpy(buf + 12, PAYLOAD, PKT_PAYLOAD);
@@ -288,6 +338,7 @@ static void teardown(struct peer *ps, struct run *r)
 			srtp_dealloc(p->tx);
 		if (p->rx)
 			srtp_dealloc(p->rx);
+		free(p->pre);
 		close(p->fd);
 	}
 	usleep(200000);
@@ -314,10 +365,16 @@ static void handshake(struct peer *ps, struct run *r)
 
 static void media_phase(struct peer *ps, struct run *r)
 {
-	uint64_t start = now_us(), next = start, c0, c1, t1, tick = 0;
+	uint64_t start = now_us(), next = start, c0, c1, t1, tick = 0, d0 = thread_cpu_us();
 	uint64_t end = start + (uint64_t)r->seconds * 1000000u;
 
-	r->sent = r->received = r->decrypt_failed = 0;
+	r->sent = r->received = r->decrypt_failed = r->protect_failed = 0;
+	for (unsigned i = 0; i < r->calls; i++)
+		if (ps[i].tx)
+			pre_encrypt(&ps[i], r->seconds * 50 + 50, r);
+	start = next = now_us();
+	end = start + (uint64_t)r->seconds * 1000000u;
+	d0 = thread_cpu_us();
 	for (unsigned i = 0; i < r->calls; i++)
 		ps[i].next_check_ms = (start / 1000) + (uint64_t)(rand() % (CONSENT_S * 1000));
 	c0 = worker_cpu_us();
@@ -349,10 +406,13 @@ static void media_phase(struct peer *ps, struct run *r)
 	drain_plain(r);
 	c1 = worker_cpu_us();
 	t1 = now_us();
-	/* CPU per 12 s call: the workers' CPU over the phase, per call, scaled to 12 s. */
-	r->cpu_per_call_ms =
-	    (double)(c1 - c0) / 1000.0 / r->calls * 12.0 / ((double)(t1 - start) / 1e6);
+	/* CPU per 12 s call: the workers' CPU per packet sent to them, times the 1,200
+	 * packets of a 12 s call (600 from each far end): true even when the driver could
+	 * not offer every packet on time. */
+	r->cpu_per_call_ms = r->sent ? (double)(c1 - c0) / 1000.0 / (double)r->sent * 1200.0 : 0;
 	r->pps = (double)r->sent / ((double)(t1 - start) / 1e6);
+	r->offered = r->pps / (r->calls * 100.0);
+	r->driver_cpu = (double)(thread_cpu_us() - d0) / (double)(t1 - start);
 	r->loss = r->sent ? 1.0 - (double)r->received / (double)r->sent : 0;
 }
 
@@ -437,14 +497,18 @@ int main(int argc, char **argv)
 		getloadavg(load, 3);
 		printf("\n%u calls (plain leg bridged to a plain leg, then to a DTLS-SRTP leg):\n",
 		       counts[c]);
-		printf(
-		    "  plain-plain:     %.2f ms CPU per 12 s call, %.0f packets/s, loss %.2f %%\n",
-		    plain.cpu_per_call_ms, plain.pps, plain.loss * 100);
-		printf(
-		    "  DTLS-SRTP-plain: %.2f ms CPU per 12 s call, %.0f packets/s, loss %.2f %%, "
-		    "%llu failed decryption at the browser\n",
-		    sr.cpu_per_call_ms, sr.pps, sr.loss * 100,
-		    (unsigned long long)sr.decrypt_failed);
+		printf("  plain-plain:     %.2f ms CPU per 12 s call, %.0f packets/s (%.0f %% of "
+		       "the load; driver %.0f %% of a core), loss %.2f %%\n",
+		       plain.cpu_per_call_ms, plain.pps, plain.offered * 100,
+		       plain.driver_cpu * 100, plain.loss * 100);
+		printf("  DTLS-SRTP-plain: %.2f ms CPU per 12 s call, %.0f packets/s (%.0f %% of "
+		       "the load; driver %.0f %% of a core), loss %.2f %%, %llu failed decryption "
+		       "at the browser\n",
+		       sr.cpu_per_call_ms, sr.pps, sr.offered * 100, sr.driver_cpu * 100,
+		       sr.loss * 100, (unsigned long long)sr.decrypt_failed);
+		if (sr.protect_failed)
+			printf("  (%llu packets the browsers could not encrypt)\n",
+			       (unsigned long long)sr.protect_failed);
 		printf(
 		    "  SRTP overhead:   %.2f us per packet (decrypt or encrypt, in the worker)\n",
 		    per_pkt);
@@ -452,13 +516,15 @@ int main(int argc, char **argv)
 		    "  handshakes:      %u of %u connected in %.0f ms, %.0f us worker CPU each\n",
 		    sr.connected, sr.calls, sr.hs_wall_ms, sr.hs_cpu_us);
 		printf("  load average:    %.2f %.2f %.2f\n", load[0], load[1], load[2]);
-		if (sr.connected == sr.calls && sr.loss < 0.01 && sr.decrypt_failed == 0)
+		/* Held: every handshake done, the whole load offered and delivered. */
+		if (sr.connected == sr.calls && sr.loss < 0.01 && sr.decrypt_failed == 0 &&
+		    sr.offered > 0.95)
 			best = (int)counts[c];
 		fflush(stdout);
 	}
 	if (best >= 0)
 		printf("\nheld: %d concurrent DTLS-SRTP sessions (bridged to as many plain legs), "
-		       "no failed handshake, loss under 1 %%\n",
+		       "no failed handshake, the whole load offered, loss under 1 %%\n",
 		       best);
 	else
 		printf("\nheld: none of the sizes tried\n");
