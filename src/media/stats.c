@@ -145,9 +145,8 @@ size_t media_stats_prometheus(const struct media_stats *st, char *buf, size_t si
 	    "# TYPE centrala_rtcp_malformed_total counter\n"
 	    "centrala_rtcp_malformed_total %" PRIu64 "\n",
 	    st->ice_checks, st->ice_refused, st->ice_malformed, st->ice_dropped, st->dtls_connected,
-	    st->dtls_failed, st->dtls_malformed, st->srtp_auth_failed, st->srtp_replayed,
-	    other, st->rtcp_in,
-	    st->rtcp_malformed);
+	    st->dtls_failed, st->dtls_malformed, st->srtp_auth_failed, st->srtp_replayed, other,
+	    st->rtcp_in, st->rtcp_malformed);
 
 	return n > 0 && (size_t)n < size ? (size_t)n : 0;
 }
