@@ -422,6 +422,85 @@ static void test_bridge_passes_telephone_events_across(void **state)
 	tp_close(&pb);
 }
 
+/* RFC 4733 events between a PCMU leg (8 kHz clock) and an Opus leg (48 kHz): timestamps
+ * and durations scaled, the digit's length read on each leg's own clock. */
+static void test_telephone_events_between_pcmu_and_opus(void **state)
+{
+	struct tmedia t;
+	struct tpeer pa, pb;
+	struct tpeer *peers[] = {&pa, &pb};
+	struct media_session *a, *b;
+	struct media_event ev;
+	struct media__te e;
+	unsigned ends = 0;
+
+	(void)state;
+	tm_start(&t, PORTS_MIN, PORTS_MAX, 1, 0);
+	tp_open(&pa, MEDIA_CODEC_PCMU, 440);
+	tp_open(&pb, MEDIA_CODEC_OPUS, 1000);
+	a = tm_session(&t, 1, NULL, &pa, MEDIA_CODEC_PCMU, 101);
+	b = tm_session(&t, 2, a, &pb, MEDIA_CODEC_OPUS, 110);
+	assert_int_equal(media_bridge(a, b, NULL), 0);
+	pa.active = pb.active = true;
+	tp_run(peers, 2, 5);
+	pa.active = pb.active = false;
+	/* PCMU to Opus: 100 ms (800 units) arrives as 4800 units of the 48 kHz clock. */
+	tp_reset(&pb);
+	send_digit(&pa, 101, 5, pa.ts);
+	tp_run(peers, 2, 5);
+	assert_true(tm_wait(&t, MEDIA_EV_DIGIT, 500, &ev));
+	assert_int_equal(ev.digit, '5');
+	assert_in_range(ev.digit_ms, 95, 105);
+	for (size_t i = 0; i < pb.npkts; i++) {
+		if (pb.pkts[i].pt != 110)
+			continue;
+		assert_int_equal(media__te_parse(pb.pkts[i].payload, pb.pkts[i].len, &e), 0);
+		assert_int_equal(e.event, 5);
+		if (e.end) {
+			assert_int_equal(e.duration, 4800);
+			ends++;
+		}
+	}
+	assert_int_equal(ends, 3);
+	/* Opus to PCMU: the Opus peer's 100 ms is 4800 units, 800 on the PCMU leg. */
+	struct media__te oe = {7, false, 10, 0};
+	uint8_t payload[4];
+
+	tp_reset(&pa);
+	for (int i = 1; i <= 4; i++) {
+		oe.duration = (uint16_t)(960 * i);
+		media__te_write(payload, &oe);
+		tp_send(&pb, 110, i == 1, pb.ts, payload, 4);
+		tp_sleep_ms(20);
+	}
+	oe.end = true;
+	oe.duration = 4800;
+	media__te_write(payload, &oe);
+	for (int i = 0; i < 3; i++)
+		tp_send(&pb, 110, false, pb.ts, payload, 4);
+	tp_run(peers, 2, 5);
+	assert_true(tm_wait(&t, MEDIA_EV_DIGIT, 500, &ev));
+	assert_int_equal(ev.digit, '7');
+	assert_int_equal(ev.owner, 2);
+	assert_in_range(ev.digit_ms, 95, 105);
+	ends = 0;
+	for (size_t i = 0; i < pa.npkts; i++) {
+		if (pa.pkts[i].pt != 101)
+			continue;
+		assert_int_equal(media__te_parse(pa.pkts[i].payload, pa.pkts[i].len, &e), 0);
+		if (e.end) {
+			assert_int_equal(e.duration, 800);
+			ends++;
+		}
+	}
+	assert_int_equal(ends, 3);
+	media_session_free(a);
+	media_session_free(b);
+	tm_stop(&t);
+	tp_close(&pa);
+	tp_close(&pb);
+}
+
 static void test_events_are_not_passed_to_a_peer_without_telephone_event(void **state)
 {
 	struct tmedia t;
@@ -845,6 +924,7 @@ int main(void)
 	    cmocka_unit_test(test_bridge_relays_opus_to_opus),
 	    cmocka_unit_test(test_play_to_an_opus_leg),
 	    cmocka_unit_test(test_bridge_passes_telephone_events_across),
+	    cmocka_unit_test(test_telephone_events_between_pcmu_and_opus),
 	    cmocka_unit_test(test_events_are_not_passed_to_a_peer_without_telephone_event),
 	    cmocka_unit_test(test_codec_change_mid_call_switches_to_transcoding),
 	    cmocka_unit_test(test_unbridged_session_relays_nothing),
