@@ -555,10 +555,12 @@ static void run_packet(struct media__worker *w, struct media_session *s, struct 
 
 		relay_map(w, s, r->to, &h, &seq, &ts, &marker);
 		if (media__codec_clock(s->p.codec) != media__codec_clock(r->to->p.codec)) {
-			/* The event's duration is in timestamp units too. */
-			uint16_t dur = (uint16_t)ts_scale(s, r->to, te.duration);
+			/* The event's duration is in timestamp units too (an event over 1.36 s
+			 * on the 48 kHz clock stays at the field's limit, as RFC 4733 2.5.1.2
+			 * has long events do). */
+			uint32_t dur = ts_scale(s, r->to, te.duration);
 
-			put16(buf + h.hdr_len + 2, dur);
+			put16(buf + h.hdr_len + 2, (uint16_t)(dur > 0xFFFF ? 0xFFFF : dur));
 		}
 		buf[1] = (uint8_t)((marker ? 0x80 : 0) | r->to->p.dtmf_pt);
 		put16(buf + 2, seq);
