@@ -855,6 +855,12 @@ static void metrics(struct engine *e, const struct api_cmd *m)
 	    "# TYPE centrala_srtp_failures_total counter\ncentrala_srtp_failures_total %llu\n",
 	    (unsigned long long)ms.srtp_in, (unsigned long long)ms.srtp_out,
 	    (unsigned long long)ms.srtp_failed);
+	{
+		char media_text[4096]; /* the ICE, DTLS, SRTP and RTCP counters (media.h) */
+		size_t n = media_stats_prometheus(&ms, media_text, sizeof(media_text));
+
+		crm_buf_printf(&b, "%.*s", (int)n, media_text);
+	}
 	hooks = api_webhook_metrics(e->api);
 	crm_buf_puts(&b, hooks ? hooks : "");
 	free(hooks);

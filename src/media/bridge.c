@@ -10,12 +10,8 @@
 
 static void ensure_codec_state(struct media_session *s)
 {
-	if (s->p.codec == MEDIA_CODEC_G722) {
-		if (!s->g722_enc)
-			s->g722_enc = media__g722_enc_new();
-		if (!s->g722_dec)
-			s->g722_dec = media__g722_dec_new();
-	}
+	if (media__codec_state_ensure(s))
+		log_error("media", "owner=%llu error=codec_alloc", (unsigned long long)s->owner);
 }
 
 void media__bridge_update(struct media__worker *w, struct media_session *s)
@@ -37,6 +33,8 @@ void media__bridge_update(struct media__worker *w, struct media_session *s)
 			speex_resampler_reset_mem(peer->down_rs);
 		if (peer->up_rs)
 			speex_resampler_reset_mem(peer->up_rs);
+		media__opus_dec_reset(s->opus_dec);
+		media__opus_dec_reset(peer->opus_dec);
 	}
 	s->transcode = peer->transcode = transcode;
 	if (transcode) {

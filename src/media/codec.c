@@ -1,7 +1,7 @@
 /*
- * Codec layer: RTP payloads to and from linear PCM for G.711 (the tables of g711.c) and
- * G.722 (spandsp), and the speexdsp resamplers used where 8 kHz meets 16 kHz. Codec and
- * resampler states are created when a session's codec or consumers need them, never per
+ * Codec layer: RTP payloads to and from linear PCM for G.711 (the tables of g711.c),
+ * G.722 (spandsp) and Opus (opus.c), and the speexdsp resamplers used where 8 kHz meets 16 kHz.
+ * Codec and resampler states are created when a session's codec or consumers need them, never per
  * packet.
  */
 #include "media/media_int.h"
@@ -12,8 +12,7 @@
 
 #define RESAMPLE_QUALITY SPEEX_RESAMPLER_QUALITY_VOIP
 
-unsigned media__decode(enum media_codec c, struct g722_decode_state_s *dec, const uint8_t *in,
-		       size_t len, int16_t *out)
+unsigned media__decode(enum media_codec c, void *dec, const uint8_t *in, size_t len, int16_t *out)
 {
 	switch (c) {
 	case MEDIA_CODEC_PCMU:
@@ -27,14 +26,17 @@ unsigned media__decode(enum media_codec c, struct g722_decode_state_s *dec, cons
 	case MEDIA_CODEC_G722:
 		if (!dec)
 			return 0;
+		if (len > MEDIA__FRAME_MAX / 2)
+			return 0;
 		return (unsigned)g722_decode(dec, out, in, (int)len);
+	case MEDIA_CODEC_OPUS:
+		return media__opus_decode(dec, in, len, out, MEDIA__FRAME_MAX);
 	default:
 		return 0;
 	}
 }
 
-size_t media__encode(enum media_codec c, struct g722_encode_state_s *enc, const int16_t *in,
-		     unsigned n, uint8_t *out)
+size_t media__encode(enum media_codec c, void *enc, const int16_t *in, unsigned n, uint8_t *out)
 {
 	switch (c) {
 	case MEDIA_CODEC_PCMU:
@@ -49,6 +51,8 @@ size_t media__encode(enum media_codec c, struct g722_encode_state_s *enc, const 
 		if (!enc)
 			return 0;
 		return (size_t)g722_encode(enc, out, in, (int)n);
+	case MEDIA_CODEC_OPUS:
+		return media__opus_encode(enc, in, n, out, MEDIA__OPUS_MAX);
 	default:
 		return 0;
 	}
@@ -74,6 +78,36 @@ void media__g722_dec_free(struct g722_decode_state_s *s)
 {
 	if (s)
 		g722_decode_free(s);
+}
+
+int media__codec_state_ensure(struct media_session *s)
+{
+	if (s->p.codec == MEDIA_CODEC_G722) {
+		if (!s->g722_enc)
+			s->g722_enc = media__g722_enc_new();
+		if (!s->g722_dec)
+			s->g722_dec = media__g722_dec_new();
+		return s->g722_enc && s->g722_dec ? 0 : ENOMEM;
+	}
+	if (s->p.codec == MEDIA_CODEC_OPUS) {
+		if (!s->opus_enc && media__opus_enc_new(&s->opus_enc))
+			return ENOMEM;
+		if (!s->opus_dec && media__opus_dec_new(&s->opus_dec))
+			return ENOMEM;
+	}
+	return 0;
+}
+
+void media__codec_state_free(struct media_session *s)
+{
+	media__g722_enc_free(s->g722_enc);
+	media__g722_dec_free(s->g722_dec);
+	media__opus_enc_free(s->opus_enc);
+	media__opus_dec_free(s->opus_dec);
+	s->g722_enc = NULL;
+	s->g722_dec = NULL;
+	s->opus_enc = NULL;
+	s->opus_dec = NULL;
 }
 
 int media__rs_ensure(SpeexResamplerState **rs, unsigned in, unsigned out)

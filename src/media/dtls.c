@@ -304,6 +304,27 @@ static void drive(struct media__dtls *d)
 	ERR_clear_error();
 }
 
+bool media__dtls_records_ok(const uint8_t *buf, size_t len)
+{
+	size_t off = 0;
+
+	if (len == 0)
+		return false;
+	while (off < len) {
+		const uint8_t *r = buf + off;
+		size_t rlen;
+
+		if (len - off < REC_HDR || r[0] < 20 || r[0] > 25 || r[1] != 254 ||
+		    (r[2] != 253 && r[2] != 255))
+			return false;
+		rlen = (size_t)r[11] << 8 | r[12];
+		if (rlen > len - off - REC_HDR)
+			return false;
+		off += REC_HDR + rlen;
+	}
+	return true;
+}
+
 enum media__dtls_state media__dtls_input(struct media__dtls *d, const uint8_t *buf, size_t len)
 {
 	if (len < REC_HDR || buf[0] < 20 || buf[0] > 63 || len > INT32_MAX)

@@ -60,6 +60,10 @@ struct media__dtls;
 int media__dtls_new(struct media__dtls_cert *c, enum media__dtls_setup setup, const char *peer_fp,
 		    struct media__dtls **out);
 void media__dtls_free(struct media__dtls *d);
+/* True when `len` bytes are whole DTLS records (RFC 6347 4.1): each a known content
+ * type (20-25), version 1.x (254, and 253 or 255 for 1.2 or 1.0), and a length that
+ * stays within the datagram, the last ending at its end. Pure. */
+bool media__dtls_records_ok(const uint8_t *buf, size_t len);
 /* A received DTLS datagram (first byte 20-63). Returns the state after it. */
 enum media__dtls_state media__dtls_input(struct media__dtls *d, const uint8_t *buf, size_t len);
 /* The next datagram to send, at most `cap` bytes (whole records, up to the MTU), or 0

@@ -181,6 +181,7 @@ static void dtls_pump(struct media__worker *w, struct media_session *s)
 	    media__dtls_keys(d, &keys) == 0) {
 		media__srtp_configure(w, s, &keys);
 		explicit_bzero(&keys, sizeof(keys));
+		stat_add(&w->stats.dtls_connected, 1);
 		log_info("media", "worker=%u owner=%llu event=dtls_connected broken=%d", w->id,
 			 (unsigned long long)s->owner, s->srtp_broken);
 		media__flush(w);
@@ -188,6 +189,7 @@ static void dtls_pump(struct media__worker *w, struct media_session *s)
 	} else if (media__dtls_state(d) == MEDIA__DTLS_FAILED && !s->srtp_broken) {
 		/* Nothing goes out and nothing comes in on this session any more. */
 		s->srtp_broken = true;
+		stat_add(&w->stats.dtls_failed, 1);
 		log_warn("media", "worker=%u owner=%llu event=dtls_failed", w->id,
 			 (unsigned long long)s->owner);
 		media__flush(w);
@@ -256,6 +258,8 @@ bool media__ice_filter(struct media__worker *w, struct media_session *s, const u
 		case MEDIA__ICE_QUIET:
 			break;
 		case MEDIA__ICE_DROP:
+			stat_add(&w->stats.ice_malformed, 1);
+			break;
 		case MEDIA__ICE_REFUSED:
 			stat_add(&w->stats.ice_refused, 1);
 			break;
@@ -267,6 +271,11 @@ bool media__ice_filter(struct media__worker *w, struct media_session *s, const u
 		return true;
 	if (buf[0] >= 20 && buf[0] <= 63 && s->dtls && ice->selected && !ice->consent_lost &&
 	    same_addr(&ice->peer, from)) {
+		/* Records that do not even frame are not OpenSSL's to judge. */
+		if (!media__dtls_records_ok(buf, len)) {
+			stat_add(&w->stats.dtls_malformed, 1);
+			return false;
+		}
 		media__dtls_input(s->dtls, buf, len);
 		dtls_pump(w, s);
 		return false;

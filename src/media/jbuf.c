@@ -4,7 +4,9 @@
  * reordered by timestamp, late ones dropped, gaps become silence. Payloads are copied
  * into a pool of slots preallocated with the buffer: speexdsp is given a destroy
  * callback, so it stores our pointers instead of allocating a copy per packet, and
- * hands them back on get (or to the callback when it discards one).
+ * hands them back on get (or to the callback when it discards one). Opus packets are
+ * kept on an 8 kHz timeline (their 48 kHz timestamps divided by six, as they are
+ * decoded at 8 kHz) and what is missing is concealed by libopus instead of silenced.
  */
 #include "media/media_int.h"
 
@@ -33,6 +35,8 @@ static int configure(struct media__jbuf *j, enum media_codec codec, unsigned out
 		if (!j->dec)
 			return ENOMEM;
 	}
+	if (codec == MEDIA_CODEC_OPUS && !j->opus && media__opus_dec_new(&j->opus))
+		return ENOMEM;
 	if (rate != out_rate) {
 		if (media__rs_ensure(&j->rs, rate, out_rate))
 			return ENOMEM;
@@ -77,6 +81,7 @@ void media__jbuf_free(struct media__jbuf *j)
 	if (j->jb)
 		jitter_buffer_destroy(j->jb); /* returns held slots through slot_release */
 	media__g722_dec_free(j->dec);
+	media__opus_dec_free(j->opus);
 	media__rs_free(&j->rs);
 	free(j);
 }
@@ -101,6 +106,7 @@ int media__jbuf_reconfigure(struct media__jbuf *j, enum media_codec codec, unsig
 		media__g722_dec_free(j->dec);
 		j->dec = NULL;
 	}
+	media__opus_dec_reset(j->opus);
 	return configure(j, codec, out_rate);
 }
 
@@ -108,8 +114,13 @@ void media__jbuf_put(struct media__jbuf *j, uint32_t ssrc, uint32_t ts, uint16_t
 		     const uint8_t *payload, size_t len)
 {
 	struct media__jb_slot *slot;
+	unsigned span = (unsigned)len; /* one byte per 8 kHz unit: G.711 and G.722 */
 
-	if (len == 0 || len > MEDIA__JB_SLOT_BYTES) {
+	if (j->codec == MEDIA_CODEC_OPUS) {
+		span = media__opus_samples(payload, len);
+		ts /= 6;
+	}
+	if (len == 0 || len > MEDIA__JB_SLOT_BYTES || span == 0) {
 		j->late_or_lost++;
 		return;
 	}
@@ -135,6 +146,7 @@ void media__jbuf_put(struct media__jbuf *j, uint32_t ssrc, uint32_t ts, uint16_t
 	slot->ts = ts;
 	slot->seq = seq;
 	slot->len = (uint16_t)len;
+	slot->span = (uint16_t)span;
 	j->pending[j->npending++] = (uint16_t)slot->idx;
 }
 
@@ -148,8 +160,7 @@ static void flush_pending(struct media__jbuf *j)
 		pkt.data = (char *)slot->data;
 		pkt.len = slot->len;
 		pkt.timestamp = slot->ts;
-		/* One payload byte per 8 kHz timestamp unit for G.711 and for G.722 alike. */
-		pkt.span = slot->len;
+		pkt.span = slot->span;
 		pkt.sequence = slot->seq;
 		jitter_buffer_put(j->jb, &pkt);
 	}
@@ -160,6 +171,18 @@ static void fifo_zeros(struct media__jbuf *j, unsigned n)
 {
 	if (n > MEDIA__FRAME_MAX - j->fifo_len)
 		n = MEDIA__FRAME_MAX - j->fifo_len;
+	if (j->codec == MEDIA_CODEC_OPUS && j->opus) {
+		/* Concealed rather than silent, frame by frame. */
+		while (n) {
+			unsigned got =
+			    media__opus_conceal(j->opus, NULL, 0, j->fifo + j->fifo_len, n);
+
+			if (!got)
+				break;
+			j->fifo_len += got;
+			n -= got;
+		}
+	}
 	memset(j->fifo + j->fifo_len, 0, n * sizeof(int16_t));
 	j->fifo_len += n;
 }
@@ -186,8 +209,10 @@ void media__jbuf_get(struct media__jbuf *j, int16_t *out)
 
 			if (off > 0)
 				fifo_zeros(j, (unsigned)off * ratio);
-			n = media__decode(j->codec, j->dec, (const uint8_t *)pkt.data, pkt.len,
-					  dec);
+			n = media__decode(j->codec,
+					  j->codec == MEDIA_CODEC_OPUS ? (void *)j->opus
+								       : (void *)j->dec,
+					  (const uint8_t *)pkt.data, pkt.len, dec);
 			slot_release(pkt.data);
 			if (n > MEDIA__FRAME_MAX - j->fifo_len)
 				n = MEDIA__FRAME_MAX - j->fifo_len;

@@ -292,7 +292,7 @@ int media_session_set(struct media_session *s, const struct media_params *p)
 	if (!s || !p)
 		return EINVAL;
 	if (p->codec != MEDIA_CODEC_PCMU && p->codec != MEDIA_CODEC_PCMA &&
-	    p->codec != MEDIA_CODEC_G722)
+	    p->codec != MEDIA_CODEC_G722 && p->codec != MEDIA_CODEC_OPUS)
 		return EINVAL;
 	if (p->pt > 127 || p->dtmf_pt > 127 || p->dir > MEDIA_DIR_INACTIVE)
 		return EINVAL;
@@ -589,6 +589,18 @@ void media_stats_get(const struct media *m, struct media_stats *out)
 		st.ice_checks += atomic_load_explicit(&ws->ice_checks, memory_order_relaxed);
 		st.ice_refused += atomic_load_explicit(&ws->ice_refused, memory_order_relaxed);
 		st.ice_dropped += atomic_load_explicit(&ws->ice_dropped, memory_order_relaxed);
+		st.ice_malformed += atomic_load_explicit(&ws->ice_malformed, memory_order_relaxed);
+		st.srtp_auth_failed +=
+		    atomic_load_explicit(&ws->srtp_auth_failed, memory_order_relaxed);
+		st.srtp_replayed += atomic_load_explicit(&ws->srtp_replayed, memory_order_relaxed);
+		st.dtls_connected +=
+		    atomic_load_explicit(&ws->dtls_connected, memory_order_relaxed);
+		st.dtls_failed += atomic_load_explicit(&ws->dtls_failed, memory_order_relaxed);
+		st.dtls_malformed +=
+		    atomic_load_explicit(&ws->dtls_malformed, memory_order_relaxed);
+		st.rtcp_in += atomic_load_explicit(&ws->rtcp_in, memory_order_relaxed);
+		st.rtcp_malformed +=
+		    atomic_load_explicit(&ws->rtcp_malformed, memory_order_relaxed);
 		st.worker_cpu_us += atomic_load_explicit(&ws->cpu_ns, memory_order_relaxed) / 1000;
 	}
 	st.recordings = atomic_load(&m->recordings);

@@ -30,6 +30,7 @@ enum media_codec {
 	MEDIA_CODEC_PCMU, /* G.711 µ-law, PT 0, 8 kHz */
 	MEDIA_CODEC_PCMA, /* G.711 A-law, PT 8, 8 kHz */
 	MEDIA_CODEC_G722, /* G.722, PT 9, 16 kHz audio, 8 kHz RTP clock */
+	MEDIA_CODEC_OPUS, /* Opus, dynamic PT, 48 kHz RTP clock (handled as narrowband) */
 };
 
 enum media_dir {
@@ -159,8 +160,10 @@ const struct in_addr *media_address(const struct media *m);
  * Symmetric RTP: the session sends to the source of the packets it receives, whatever
  * `remote` said. With p->srtp.suite set, RTP and RTCP are encrypted and authenticated
  * both ways (SRTP contexts are made when the keys change, never per packet; packets that
- * fail authentication are dropped and counted). Returns 0 or EINVAL (codec not
- * G.711/G.722, payload type over 127, unknown SRTP suite). */
+ * fail authentication are dropped and counted). Opus legs are encoded and decoded at
+ * 8 kHz (libopus resamples) with a 48 kHz RTP clock; their RFC 4733 events run on the
+ * clock of the audio. Returns 0 or EINVAL (codec not G.711/G.722/Opus, payload type
+ * over 127, unknown SRTP suite). */
 int media_session_set(struct media_session *s, const struct media_params *p);
 
 /* Plays items to the session's peer, replacing any play in progress (which ends with
@@ -282,12 +285,44 @@ struct media_stats {
 	/* SRTP and SRTCP packets decrypted, encrypted, and refused (failed authentication or
 	 * replay, or could not be encrypted). */
 	uint64_t srtp_in, srtp_out, srtp_failed;
-	/* WebRTC sessions: ICE checks answered with success; STUN refused (malformed, failed
-	 * authentication, answered with an error); other datagrams dropped (from an address
-	 * no check nominated, after consent was lost, or of no kind RFC 7983 names). */
-	uint64_t ice_checks, ice_refused, ice_dropped;
+	/* Of srtp_failed: packets whose authentication tag was wrong, and replays (an index
+	 * already seen or too old). */
+	uint64_t srtp_auth_failed, srtp_replayed;
+	/* WebRTC sessions: ICE checks answered with success; checks answered with an error
+	 * (failed authentication, a role conflict, an unknown required attribute);
+	 * malformed STUN or STUN we do not answer (no valid FINGERPRINT, a response),
+	 * dropped; other datagrams dropped (from an address no check nominated, after
+	 * consent was lost, or of no kind RFC 7983 names). */
+	uint64_t ice_checks, ice_refused, ice_malformed, ice_dropped;
+	/* DTLS-SRTP: handshakes completed, handshakes failed (or ended by the peer), and
+	 * datagrams in the DTLS range whose records are malformed (dropped before OpenSSL). */
+	uint64_t dtls_connected, dtls_failed, dtls_malformed;
+	/* RTCP packets received and those dropped as malformed (RFC 3550 6.1 checks). */
+	uint64_t rtcp_in, rtcp_malformed;
 };
 void media_stats_get(const struct media *m, struct media_stats *out);
+/* Writes the ICE, DTLS, SRTP and RTCP counters of `st` in Prometheus text format
+ * (centrala_ice_*, centrala_dtls_*, centrala_srtp_*_total by reason, centrala_rtcp_*),
+ * for /metrics. Returns the length, or 0 when `size` is too small. */
+size_t media_stats_prometheus(const struct media_stats *st, char *buf, size_t size);
+
+/* What one session knows of its call's quality: what it received, and what the peer's
+ * RTCP reports (RFC 3550 6.4) say of what we sent. */
+struct media_session_stats {
+	uint64_t packets_in;   /* RTP packets received and accepted */
+	int64_t lost_in;       /* packets we missed, from sequence numbers (RFC 3550 A.3) */
+	uint32_t jitter_in_us; /* interarrival jitter of what we receive */
+	/* From the peer's latest report block about our stream (valid when reports > 0). */
+	uint64_t reports;	 /* report blocks received about our stream */
+	double fraction_lost;	 /* 0..1, of the interval before that report */
+	int32_t cumulative_lost; /* the peer's count (may be negative: duplicates) */
+	uint32_t jitter_us;	 /* the peer's interarrival jitter of our stream */
+	int32_t rtt_ms;		 /* from its LSR and DLSR; -1 while unknown */
+	uint64_t rtcp_malformed; /* RTCP packets from the peer dropped as malformed */
+};
+/* A snapshot of the session's figures (engine thread; written by its worker, read
+ * without waiting for it: figures of one report are consistent with each other). */
+void media_session_stats(const struct media_session *s, struct media_session_stats *out);
 /* The packet I/O the workers run: MEDIA_IO_URING or MEDIA_IO_EPOLL, never AUTO. */
 enum media_io media_io_path(const struct media *m);
 /* "auto", "uring" or "epoll"; NULL for a value out of range. */

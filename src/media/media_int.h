@@ -42,6 +42,8 @@ struct media__amd_leg;
 struct media__ice;
 struct media__dtls;
 struct media__dtls_cert;
+struct media__opus_enc;
+struct media__opus_dec;
 struct crec_writer;
 
 #define MEDIA__TICK_MS	      20
@@ -57,6 +59,7 @@ struct crec_writer;
 #define MEDIA__TONE_AMPLITUDE 7000 /* about -13 dBm0 */
 #define MEDIA__MIX_REC_RATE   8000 /* conference recordings are narrowband */
 #define MEDIA__SRTP_ROOM      160  /* room an SRTP(C) trailer may need past a packet */
+#define MEDIA__OPUS_MAX	      1275 /* largest Opus packet (RFC 6716 3.4, R5) */
 
 /* ---------------------------------------------------------------- G.711 (g711.c) */
 
@@ -344,18 +347,27 @@ void media__play_free(struct media__play *p);
 
 /* ---------------------------------------------------------------- codecs (codec.c) */
 
+/* The audio rate a session's codec is decoded to and encoded from: 16 kHz for G.722,
+ * 8 kHz for G.711 and for Opus (whose libopus states run at 8 kHz, opus.c). */
 static inline unsigned media__codec_rate(enum media_codec c)
 {
 	return c == MEDIA_CODEC_G722 ? 16000 : 8000;
 }
-/* Decodes a payload into out (at the codec's rate). Returns the number of samples.
- * `dec` is the G.722 decoder (NULL for G.711). */
-unsigned media__decode(enum media_codec c, struct g722_decode_state_s *dec, const uint8_t *in,
-		       size_t len, int16_t *out);
-/* Encodes n samples (at the codec's rate); returns the payload length. */
-size_t media__encode(enum media_codec c, struct g722_encode_state_s *enc, const int16_t *in,
-		     unsigned n, uint8_t *out);
-/* Samples of audio at the codec's rate in `len` payload bytes (= bytes * rate / 8000). */
+/* The RTP clock of the codec: 48 kHz for Opus, 8 kHz for G.711 and G.722 (RFC 3551). */
+static inline unsigned media__codec_clock(enum media_codec c)
+{
+	return c == MEDIA_CODEC_OPUS ? 48000 : 8000;
+}
+/* Decodes a payload into out (at the codec's rate, at most MEDIA__FRAME_MAX samples).
+ * Returns the number of samples, 0 for a payload that does not decode. `dec` is the
+ * codec's decoder: G.722's state, struct media__opus_dec, NULL for G.711. */
+unsigned media__decode(enum media_codec c, void *dec, const uint8_t *in, size_t len, int16_t *out);
+/* Encodes n samples (at the codec's rate) into at most MEDIA__OPUS_MAX bytes; returns the
+ * payload length, 0 when it cannot (`enc` as `dec` above, an Opus frame length that
+ * is not whole 10 ms or 2.5/5 ms). */
+size_t media__encode(enum media_codec c, void *enc, const int16_t *in, unsigned n, uint8_t *out);
+/* Samples of audio at the codec's rate in `len` payload bytes (= bytes * rate / 8000);
+ * not for Opus (media__opus_samples). */
 static inline unsigned media__codec_samples(enum media_codec c, size_t len)
 {
 	return c == MEDIA_CODEC_G722 ? (unsigned)len * 2 : (unsigned)len;
@@ -364,6 +376,28 @@ struct g722_encode_state_s *media__g722_enc_new(void);
 struct g722_decode_state_s *media__g722_dec_new(void);
 void media__g722_enc_free(struct g722_encode_state_s *s);
 void media__g722_dec_free(struct g722_decode_state_s *s);
+
+/* Opus (opus.c): 8 kHz mono encoder and decoder states. new: 0 or ENOMEM. */
+int media__opus_enc_new(struct media__opus_enc **out);
+void media__opus_enc_free(struct media__opus_enc *e);
+int media__opus_dec_new(struct media__opus_dec **out);
+void media__opus_dec_free(struct media__opus_dec *d);
+/* Forgets the stream decoded so far (a new source, a change of mode). */
+void media__opus_dec_reset(struct media__opus_dec *d);
+/* Audio samples at 8 kHz in an Opus packet, 0 when it is not a valid one. */
+unsigned media__opus_samples(const uint8_t *payload, size_t len);
+/* Decodes one packet into at most `max` samples at 8 kHz; 0 when it is invalid. */
+unsigned media__opus_decode(struct media__opus_dec *d, const uint8_t *in, size_t len, int16_t *out,
+			    unsigned max);
+/* Audio for one lost packet (as long as the last decoded one): recovered from the
+ * in-band FEC of `next`, the packet after the loss, when it carries some, otherwise
+ * libopus's concealment (`next` may be NULL). Returns the samples written. */
+unsigned media__opus_conceal(struct media__opus_dec *d, const uint8_t *next, size_t next_len,
+			     int16_t *out, unsigned max);
+/* Encodes n samples at 8 kHz as one packet of at most `max` bytes (n a valid Opus frame
+ * length or whole 10 ms up to 60 ms). Returns its length, or 0. */
+size_t media__opus_encode(struct media__opus_enc *e, const int16_t *in, unsigned n, uint8_t *out,
+			  size_t max);
 /* Makes *rs a resampler from `in` to `out` Hz (created or re-rated). Returns 0 or ENOMEM. */
 int media__rs_ensure(SpeexResamplerState **rs, unsigned in, unsigned out);
 void media__rs_free(SpeexResamplerState **rs);
@@ -379,14 +413,15 @@ struct media__jb_slot {
 	struct media__jbuf *owner;
 	uint32_t idx;
 	uint32_t ts;
-	uint16_t seq, len;
+	uint16_t seq, len, span; /* span: 8 kHz samples it holds */
 	uint8_t data[MEDIA__JB_SLOT_BYTES];
 };
 struct media__jbuf {
 	JitterBuffer *jb;
 	enum media_codec codec;
 	struct g722_decode_state_s *dec;
-	SpeexResamplerState *rs; /* codec rate -> out_rate, when they differ */
+	struct media__opus_dec *opus; /* Opus: its own decoder (and concealment of gaps) */
+	SpeexResamplerState *rs;      /* codec rate -> out_rate, when they differ */
 	unsigned out_rate;
 	bool started;
 	uint32_t ssrc;
@@ -489,7 +524,8 @@ struct media__tx {
 	bool resync;	   /* relayed packets must be re-based before the next one */
 	uint32_t src_ssrc; /* relay mapping: incoming source ... */
 	uint16_t seq_off;  /* ... out_seq = in_seq + seq_off */
-	uint32_t ts_off;   /* ... out_ts = in_ts + ts_off */
+	uint32_t src_ts;   /* ... out_ts = out_ts_base + (in_ts - src_ts), scaled from the */
+	uint32_t ts_base;  /* source's RTP clock to ours; both move with each new packet */
 	uint16_t src_max_seq;
 	uint32_t packets, octets;
 	bool sent_since_report;
@@ -539,7 +575,17 @@ struct media_session {
 	uint32_t rx_lsr;    /* middle of the NTP time of the last SR received */
 	uint64_t rx_lsr_us; /* when it arrived */
 	uint32_t rx_packets, rx_octets;
-	uint32_t rtt_ms; /* from the peer's reports, 0 unknown */
+	/* Figures for media_session_stats, written by the worker under a sequence count
+	 * (odd while being written) and read by the engine thread (stats.c). */
+	struct {
+		_Atomic uint32_t seq;
+		_Atomic uint64_t packets_in, reports, rtcp_malformed;
+		_Atomic int64_t lost_in;
+		_Atomic uint32_t jitter_in_us;
+		_Atomic uint32_t fraction, jitter_us; /* fraction: 1/256ths */
+		_Atomic int32_t cumulative_lost;
+		_Atomic int32_t rtt_ms1; /* round trip in ms plus one; 0: unknown */
+	} qs;
 	struct media__dtmf_rx dtmf_rx;
 	struct media__amd_leg *amd; /* answering-machine detection (amd_leg.c) */
 
@@ -553,6 +599,8 @@ struct media_session {
 	/* Codec state (allocated when the codec or a consumer needs it, never per packet). */
 	struct g722_encode_state_s *g722_enc;
 	struct g722_decode_state_s *g722_dec;
+	struct media__opus_enc *opus_enc;
+	struct media__opus_dec *opus_dec;
 	SpeexResamplerState *up_rs;   /* received audio 8 -> 16 kHz (transcoding) */
 	SpeexResamplerState *down_rs; /* received audio 16 -> 8 kHz (transcoding, in-band) */
 	SpeexResamplerState *tx_rs;   /* mixer rate -> codec rate */
@@ -578,11 +626,35 @@ struct media_session {
 	bool ticking;
 };
 
+/* The session's decoder and encoder of its codec, as media__decode and media__encode
+ * take them. */
+static inline void *media__dec_of(const struct media_session *s)
+{
+	return s->p.codec == MEDIA_CODEC_OPUS ? (void *)s->opus_dec : (void *)s->g722_dec;
+}
+static inline void *media__enc_of(const struct media_session *s)
+{
+	return s->p.codec == MEDIA_CODEC_OPUS ? (void *)s->opus_enc : (void *)s->g722_enc;
+}
+/* `us` microseconds in the session's RTP clock units. */
+static inline uint32_t media__us_to_ts(const struct media_session *s, uint64_t us)
+{
+	return (uint32_t)(us * media__codec_clock(s->p.codec) / 1000000u);
+}
+/* Makes the codec states the session's codec needs (G.722, Opus); 0 or ENOMEM. */
+int media__codec_state_ensure(struct media_session *s);
+/* Frees them all. */
+void media__codec_state_free(struct media_session *s);
+
 struct media__wstats {
 	_Atomic uint64_t packets_in, packets_out, bytes_in, bytes_out, late_or_lost, events_dropped,
 	    cpu_ns;
 	_Atomic uint64_t srtp_in, srtp_out, srtp_failed; /* packets decrypted, encrypted, refused */
-	_Atomic uint64_t ice_checks, ice_refused, ice_dropped; /* media_stats says which */
+	/* media_stats says which. */
+	_Atomic uint64_t srtp_auth_failed, srtp_replayed;
+	_Atomic uint64_t ice_checks, ice_refused, ice_malformed, ice_dropped;
+	_Atomic uint64_t dtls_connected, dtls_failed, dtls_malformed;
+	_Atomic uint64_t rtcp_in, rtcp_malformed;
 };
 
 struct media__mix_member {
@@ -769,6 +841,17 @@ void media__session_adopt(struct media__worker *w, struct media_session *s);
 /* Adds or removes the session from the worker's per-tick list as its work requires. */
 void media__session_update_ticking(struct media__worker *w, struct media_session *s);
 uint32_t media__rand(struct media__worker *w);
+
+/* stats.c */
+/* A report block about our stream from the peer's RTCP (`now_us` CLOCK_REALTIME, for
+ * the round trip), or a malformed RTCP packet (rb NULL). Worker thread. */
+void media__qs_report(struct media__worker *w, struct media_session *s,
+		      const struct media__rtcp_rb *rb, uint64_t now_us);
+void media__qs_malformed(struct media__worker *w, struct media_session *s);
+/* Receive figures, refreshed once per received RTCP interval check (every 200 ms). */
+void media__qs_rx(struct media_session *s);
+/* Forgets everything (the slot is reused). */
+void media__qs_reset(struct media_session *s);
 
 /* rx.c */
 /* Epoll path: reads the session's RTP (or RTCP) socket until it is empty. */

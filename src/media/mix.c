@@ -46,8 +46,9 @@ void media__mix_update(struct media__worker *w, struct media_mix *x)
 		if (err)
 			log_error("media", "owner=%llu error=jbuf_alloc",
 				  (unsigned long long)s->owner);
-		if (s->configured && s->p.codec == MEDIA_CODEC_G722 && !s->g722_enc)
-			s->g722_enc = media__g722_enc_new();
+		if (s->configured && media__codec_state_ensure(s))
+			log_error("media", "owner=%llu error=codec_alloc",
+				  (unsigned long long)s->owner);
 	}
 	if (x->rec && x->rate != x->rec->rate) {
 		media__rs_ensure(&x->rec_rs[0], x->rate, x->rec->rate);

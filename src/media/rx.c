@@ -116,7 +116,8 @@ void media__dtmf_rx_check(struct media__worker *w, struct media_session *s)
 {
 	struct media__dtmf_out out;
 
-	media__dtmf_rx_expire(&s->dtmf_rx, 8000, w->now_ms, DTMF_IDLE_MS, &out);
+	media__dtmf_rx_expire(&s->dtmf_rx, media__codec_clock(s->p.codec), w->now_ms, DTMF_IDLE_MS,
+			      &out);
 	report_digits(w, s, &out);
 }
 
@@ -132,9 +133,7 @@ static bool decode_once(struct media__worker *w, struct media_session *s, const 
 			size_t len, struct decoded *d)
 {
 	if (!d->done) {
-		if (len > MEDIA__FRAME_MAX / 2)
-			return false;
-		d->n = media__decode(s->p.codec, s->g722_dec, payload, len, w->pcm_a);
+		d->n = media__decode(s->p.codec, media__dec_of(s), payload, len, w->pcm_a);
 		d->pcm = w->pcm_a;
 		d->done = true;
 	}
@@ -180,13 +179,32 @@ static void inband_feed(struct media__worker *w, struct media_session *s, const 
 static void amd_feed(struct media__worker *w, struct media_session *s, const struct media__rtp *h,
 		     const uint8_t *payload, struct decoded *d)
 {
-	if (decode_once8(w, s, payload, h->payload_len, d))
+	if (!decode_once8(w, s, payload, h->payload_len, d))
+		return;
+	if (s->p.codec == MEDIA_CODEC_OPUS)
+		/* The detector counts 8 kHz samples; Opus's clock runs six times faster. */
+		media__amd_feed(w, s, h->ts / 6, d->n8, d->pcm8, d->n8);
+	else
 		media__amd_feed(w, s, h->ts, (uint32_t)h->payload_len, d->pcm8, d->n8);
 }
 
+/* A timestamp difference of `from`'s RTP clock in `to`'s (Opus runs at 48 kHz, the
+ * others at 8 kHz). */
+static inline uint32_t ts_scale(const struct media_session *from, const struct media_session *to,
+				int32_t d)
+{
+	unsigned fc = media__codec_clock(from->p.codec), tc = media__codec_clock(to->p.codec);
+
+	if (fc == tc)
+		return (uint32_t)d;
+	if (tc > fc)
+		return (uint32_t)d * (tc / fc);
+	return (uint32_t)(d / (int32_t)(fc / tc));
+}
+
 /* Maps an incoming packet of `from`'s stream onto `to`'s outgoing stream. */
-static void relay_map(struct media__worker *w, struct media_session *to, const struct media__rtp *h,
-		      uint16_t *seq, uint32_t *ts, bool *marker)
+static void relay_map(struct media__worker *w, struct media_session *from, struct media_session *to,
+		      const struct media__rtp *h, uint16_t *seq, uint32_t *ts, bool *marker)
 {
 	struct media__tx *tx = &to->tx;
 	int16_t dseq = media__seq_diff(h->seq, tx->src_max_seq);
@@ -199,12 +217,13 @@ static void relay_map(struct media__worker *w, struct media_session *to, const s
 
 		if (tx->sent) {
 			/* At least the last packet's length: timestamps must not overlap. */
-			elapsed = (uint32_t)((w->now_us - tx->last_us) * 8 / 1000);
+			elapsed = media__us_to_ts(to, w->now_us - tx->last_us);
 			if (elapsed < tx->span)
 				elapsed = tx->span;
 		}
 		tx->seq_off = (uint16_t)(tx->seq + 1 - h->seq);
-		tx->ts_off = tx->ts + elapsed - h->ts;
+		tx->src_ts = h->ts;
+		tx->ts_base = tx->ts + elapsed;
 		tx->src_ssrc = h->ssrc;
 		tx->src_max_seq = h->seq;
 		tx->resync = false;
@@ -213,8 +232,12 @@ static void relay_map(struct media__worker *w, struct media_session *to, const s
 		dseq = 1;
 	}
 	*seq = (uint16_t)(h->seq + tx->seq_off);
-	*ts = h->ts + tx->ts_off;
+	*ts = tx->ts_base + ts_scale(from, to, media__ts_diff(h->ts, tx->src_ts));
 	if (dseq > 0) {
+		/* The base follows the stream, so that differences stay small (and a division
+		 * between clocks has nothing to lose at the wrap of the source's clock). */
+		tx->src_ts = h->ts;
+		tx->ts_base = *ts;
 		tx->src_max_seq = h->seq;
 		tx->seq = *seq;
 		if (media__ts_diff(*ts, tx->ts) > 0 || !tx->sent)
@@ -226,9 +249,25 @@ static void relay_map(struct media__worker *w, struct media_session *to, const s
 	tx->packets++;
 }
 
+/* Encodes `from`'s decoded audio (at its rate: `n` samples of `pcm`) for `to`,
+ * resampling 8 to 16 kHz for G.722; *span gets its length in `to`'s RTP clock. */
+static size_t encode_for(struct media__worker *w, struct media_session *from,
+			 struct media_session *to, const int16_t *pcm, unsigned n, uint8_t *out,
+			 uint32_t *span)
+{
+	if (to->rate != from->rate) {
+		if (from->rate != 8000 || media__rs_ensure(&from->up_rs, 8000, 16000))
+			return 0;
+		n = media__rs_run(from->up_rs, pcm, n, w->pcm_c, MEDIA__FRAME_MAX);
+		pcm = w->pcm_c;
+	}
+	*span = n * media__codec_clock(to->p.codec) / to->rate;
+	return media__encode(to->p.codec, media__enc_of(to), pcm, n, out);
+}
+
 static size_t transcode(struct media__worker *w, struct media_session *from,
 			struct media_session *to, const uint8_t *payload, size_t len,
-			struct decoded *d, uint8_t *out)
+			struct decoded *d, uint8_t *out, uint32_t *span)
 {
 	const int16_t *pcm;
 	unsigned n;
@@ -236,11 +275,13 @@ static size_t transcode(struct media__worker *w, struct media_session *from,
 	if (from->p.codec == MEDIA_CODEC_PCMU && to->p.codec == MEDIA_CODEC_PCMA) {
 		for (size_t i = 0; i < len; i++)
 			out[i] = media__ulaw2alaw[payload[i]];
+		*span = (uint32_t)len;
 		return len;
 	}
 	if (from->p.codec == MEDIA_CODEC_PCMA && to->p.codec == MEDIA_CODEC_PCMU) {
 		for (size_t i = 0; i < len; i++)
 			out[i] = media__alaw2ulaw[payload[i]];
+		*span = (uint32_t)len;
 		return len;
 	}
 	if (to->rate == 8000) {
@@ -253,23 +294,27 @@ static size_t transcode(struct media__worker *w, struct media_session *from,
 			return 0;
 		pcm = d->pcm;
 		n = d->n;
-		if (from->rate == 8000) {
-			if (media__rs_ensure(&from->up_rs, 8000, 16000))
-				return 0;
-			n = media__rs_run(from->up_rs, pcm, n, w->pcm_c, MEDIA__FRAME_MAX);
-			pcm = w->pcm_c;
-		}
 	}
-	return media__encode(to->p.codec, to->g722_enc, pcm, n, out);
+	if (to->rate == 8000 && from->rate != 8000) {
+		/* Already brought to 8 kHz by decode_once8. */
+		*span = n * media__codec_clock(to->p.codec) / 8000;
+		return media__encode(to->p.codec, media__enc_of(to), pcm, n, out);
+	}
+	return encode_for(w, from, to, pcm, n, out, span);
 }
 
 static void handle_rtcp(struct media__worker *w, struct media_session *s, const uint8_t *buf,
 			size_t len, const struct sockaddr_in *from)
 {
 	struct media__rtcp_info info;
+	struct timespec now;
+	uint64_t us;
 
-	if (media__rtcp_parse(buf, len, &info) != 0)
+	stat_add(&w->stats.rtcp_in, 1);
+	if (media__rtcp_parse(buf, len, &info) != 0) {
+		media__qs_malformed(w, s);
 		return;
+	}
 	if (!s->rtcp_latched) {
 		s->rtcp_remote = *from;
 		s->rtcp_latched = true;
@@ -278,26 +323,19 @@ static void handle_rtcp(struct media__worker *w, struct media_session *s, const 
 		s->rx_lsr = info.ntp_mid;
 		s->rx_lsr_us = w->now_us;
 	}
-	for (unsigned i = 0; i < info.nrb; i++) {
-		const struct media__rtcp_rb *rb = &info.rb[i];
-		struct timespec now;
-		uint64_t us;
-		uint32_t mid, rtt;
-
-		if (rb->ssrc != s->tx.ssrc || rb->lsr == 0)
-			continue;
-		clock_gettime(CLOCK_REALTIME, &now);
-		us = (uint64_t)now.tv_sec * 1000000u + (uint64_t)now.tv_nsec / 1000u;
-		mid = (uint32_t)(media__ntp_from_us(us) >> 16);
-		rtt = mid - rb->lsr - rb->dlsr; /* 1/65536 s */
-		s->rtt_ms = (uint32_t)((uint64_t)rtt * 1000 >> 16);
-	}
+	clock_gettime(CLOCK_REALTIME, &now);
+	us = (uint64_t)now.tv_sec * 1000000u + (uint64_t)now.tv_nsec / 1000u;
+	/* The peer's word on our stream: blocks about other sources are someone else's. */
+	for (unsigned i = 0; i < info.nrb; i++)
+		if (info.rb[i].ssrc == s->tx.ssrc)
+			media__qs_report(w, s, &info.rb[i], us);
 }
 
 /* Receive-side bookkeeping for a media packet; returns false when it must be dropped. */
 static bool track(struct media__worker *w, struct media_session *s, const struct media__rtp *h,
-		  uint32_t arrival_ts, enum media__seq_result *res, uint64_t *lost)
+		  uint32_t arrival_ts, enum media__seq_result *res, uint64_t *lost, unsigned *gap)
 {
+	*gap = 0;
 	if (!s->rx_have || h->ssrc != s->rx_ssrc) {
 		s->rx_have = true;
 		s->rx_ssrc = h->ssrc;
@@ -310,8 +348,10 @@ static bool track(struct media__worker *w, struct media_session *s, const struct
 		*res = media__seq_update(&s->rx_seq, h->seq);
 		if (*res == MEDIA__SEQ_BAD)
 			return false;
-		if (*res == MEDIA__SEQ_NEXT && d > 1)
+		if (*res == MEDIA__SEQ_NEXT && d > 1) {
 			*lost += (uint64_t)(d - 1);
+			*gap = (unsigned)(d - 1);
+		}
 	}
 	media__jitter_update(&s->rx_jitter_q4, &s->rx_transit, &s->rx_transit_have, arrival_ts,
 			     h->ts);
@@ -339,6 +379,8 @@ static void queue_out(struct media__worker *w, struct rx_run *r, uint8_t *buf, s
 {
 	struct media_session *to = r->to;
 
+	if (r->nsend >= MEDIA__BATCH)
+		return;
 	if (to->srtp_tx || to->srtp_broken) {
 		uint8_t *ob = w->tx_buf[r->nsend];
 
@@ -360,10 +402,52 @@ static void queue_out(struct media__worker *w, struct rx_run *r, uint8_t *buf, s
 static void run_begin(struct media__worker *w, struct media_session *s, struct rx_run *r)
 {
 	memset(r, 0, sizeof(*r));
-	r->arrival_ts = (uint32_t)(w->now_us * 8 / 1000);
+	r->arrival_ts = media__us_to_ts(s, w->now_us);
 	if (s->role == MEDIA__ROLE_BRIDGE && s->peer && media__tx_allowed(s->peer) &&
 	    !media__tx_busy(s->peer))
 		r->to = s->peer;
+}
+
+/* Opus packets lost just before `h` (up to three): audio made for them — from the FEC
+ * this packet carries for the last one, by concealment before — keeps the decoder's
+ * state true and, when the bridge transcodes, goes to the partner in their place. */
+#define OPUS_CONCEAL_MAX 3
+static void opus_conceal(struct media__worker *w, struct media_session *s, struct rx_run *r,
+			 const struct media__rtp *h, const uint8_t *payload, unsigned gap)
+{
+	unsigned frame = media__opus_samples(payload, h->payload_len);
+
+	if (!frame || gap > OPUS_CONCEAL_MAX)
+		return;
+	for (unsigned i = gap; i > 0; i--) {
+		struct media__rtp lost = *h;
+		bool last = i == 1;
+		unsigned n =
+		    media__opus_conceal(s->opus_dec, last ? payload : NULL,
+					last ? h->payload_len : 0, w->pcm_a, MEDIA__FRAME_MAX);
+		uint8_t *ob;
+		size_t olen;
+		uint32_t span = 0;
+		uint16_t seq;
+		uint32_t ts;
+		bool marker;
+
+		/* Room is kept in the batch for the packet that follows the loss. */
+		if (!n || !r->to || !s->transcode || r->nsend + 1 >= MEDIA__BATCH)
+			continue;
+		ob = w->tx_buf[r->nsend];
+		olen = encode_for(w, s, r->to, w->pcm_a, n, ob + 12, &span);
+		if (!olen)
+			continue;
+		lost.seq = (uint16_t)(h->seq - i);
+		lost.ts = h->ts - i * frame * 6;
+		lost.marker = false;
+		relay_map(w, s, r->to, &lost, &seq, &ts, &marker);
+		media__rtp_write(ob, r->to->p.pt, marker, seq, ts, r->to->tx.ssrc);
+		r->to->tx.octets += (uint32_t)olen;
+		r->to->tx.span = span;
+		queue_out(w, r, ob, 12 + olen);
+	}
 }
 
 static void run_packet(struct media__worker *w, struct media_session *s, struct rx_run *r,
@@ -371,6 +455,7 @@ static void run_packet(struct media__worker *w, struct media_session *s, struct 
 {
 	struct media__rtp h;
 	enum media__seq_result res;
+	unsigned gap;
 	bool rtcp = media__is_rtcp(buf, len);
 
 	r->n++;
@@ -394,13 +479,16 @@ static void run_packet(struct media__worker *w, struct media_session *s, struct 
 		return;
 	}
 	latch(w, s, from);
-	if (!track(w, s, &h, r->arrival_ts, &res, &r->lost))
+	if (!track(w, s, &h, r->arrival_ts, &res, &r->lost, &gap))
 		return;
 	const uint8_t *payload = buf + h.hdr_len;
 
 	if (h.pt == s->p.pt) {
 		struct decoded d = {0};
 
+		if (gap && s->p.codec == MEDIA_CODEC_OPUS &&
+		    (s->inband || s->amd || (r->to && s->transcode)))
+			opus_conceal(w, s, r, &h, payload, gap);
 		if (s->jbuf)
 			media__jbuf_put(s->jbuf, h.ssrc, h.ts, h.seq, payload, h.payload_len);
 		if (s->inband && res != MEDIA__SEQ_LATE)
@@ -414,30 +502,38 @@ static void run_packet(struct media__worker *w, struct media_session *s, struct 
 		bool marker;
 
 		if (!s->transcode) {
-			relay_map(w, r->to, &h, &seq, &ts, &marker);
+			relay_map(w, s, r->to, &h, &seq, &ts, &marker);
 			buf[1] = (uint8_t)((marker ? 0x80 : 0) | r->to->p.pt);
 			put16(buf + 2, seq);
 			put32(buf + 4, ts);
 			put32(buf + 8, r->to->tx.ssrc);
 			r->to->tx.octets += (uint32_t)h.payload_len;
-			/* One payload byte per timestamp unit, G.711 and G.722 alike. */
-			if (h.payload_len)
+			/* One payload byte per timestamp unit, G.711 and G.722 alike; Opus says
+			 * its length in its table of contents. */
+			if (s->p.codec == MEDIA_CODEC_OPUS) {
+				unsigned n = media__opus_samples(payload, h.payload_len);
+
+				if (n)
+					r->to->tx.span = n * 6;
+			} else if (h.payload_len) {
 				r->to->tx.span = (uint32_t)h.payload_len;
+			}
 			queue_out(w, r, buf, len);
 		} else {
 			uint8_t *ob = w->tx_buf[r->nsend];
 			size_t olen;
+			uint32_t span = 0;
 
 			/* Codec state runs forward: reordered packets are dropped. */
-			if (res == MEDIA__SEQ_LATE)
+			if (res == MEDIA__SEQ_LATE || r->nsend >= MEDIA__BATCH)
 				return;
-			olen = transcode(w, s, r->to, payload, h.payload_len, &d, ob + 12);
+			olen = transcode(w, s, r->to, payload, h.payload_len, &d, ob + 12, &span);
 			if (!olen)
 				return;
-			relay_map(w, r->to, &h, &seq, &ts, &marker);
+			relay_map(w, s, r->to, &h, &seq, &ts, &marker);
 			media__rtp_write(ob, r->to->p.pt, marker, seq, ts, r->to->tx.ssrc);
 			r->to->tx.octets += (uint32_t)olen;
-			r->to->tx.span = (uint32_t)olen;
+			r->to->tx.span = span;
 			queue_out(w, r, ob, 12 + olen);
 		}
 	} else {
@@ -446,7 +542,8 @@ static void run_packet(struct media__worker *w, struct media_session *s, struct 
 
 		if (media__te_parse(payload, h.payload_len, &te) != 0)
 			return;
-		media__dtmf_rx_packet(&s->dtmf_rx, h.ts, &te, 8000, w->now_ms, &out);
+		media__dtmf_rx_packet(&s->dtmf_rx, h.ts, &te, media__codec_clock(s->p.codec),
+				      w->now_ms, &out);
 		report_digits(w, s, &out);
 		media__session_update_ticking(w, s);
 		/* Pass the event on when the other side understands telephone-event. */
@@ -456,7 +553,15 @@ static void run_packet(struct media__worker *w, struct media_session *s, struct 
 		uint32_t ts;
 		bool marker;
 
-		relay_map(w, r->to, &h, &seq, &ts, &marker);
+		relay_map(w, s, r->to, &h, &seq, &ts, &marker);
+		if (media__codec_clock(s->p.codec) != media__codec_clock(r->to->p.codec)) {
+			/* The event's duration is in timestamp units too (an event over 1.36 s
+			 * on the 48 kHz clock stays at the field's limit, as RFC 4733 2.5.1.2
+			 * has long events do). */
+			uint32_t dur = ts_scale(s, r->to, te.duration);
+
+			put16(buf + h.hdr_len + 2, (uint16_t)(dur > 0xFFFF ? 0xFFFF : dur));
+		}
 		buf[1] = (uint8_t)((marker ? 0x80 : 0) | r->to->p.dtmf_pt);
 		put16(buf + 2, seq);
 		put32(buf + 4, ts);
@@ -596,7 +701,7 @@ void media__rtcp_send(struct media__worker *w, struct media_session *s, bool bye
 	r.sender = s->tx.sent_since_report;
 	if (r.sender) {
 		r.ntp = media__ntp_from_us(us);
-		r.rtp_ts = s->tx.ts + (uint32_t)((w->now_us - s->tx.last_us) * 8 / 1000);
+		r.rtp_ts = s->tx.ts + media__us_to_ts(s, w->now_us - s->tx.last_us);
 		r.packets = s->tx.packets;
 		r.octets = s->tx.octets;
 	}

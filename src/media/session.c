@@ -151,6 +151,7 @@ void media__session_attach(struct media__worker *w, struct media_session *s)
 	media__tx_init(&s->tx, media__rand(w), (uint16_t)media__rand(w), media__rand(w));
 	s->rtcp_next_ms = w->now_ms + w->m->rtcp_ms / 2 + media__rand(w) % w->m->rtcp_ms;
 	s->rx_last_ms = w->now_ms;
+	media__qs_reset(s);
 	if (media__worker_watch(w, s) != 0)
 		log_error("media", "owner=%llu port=%u error=epoll_add",
 			  (unsigned long long)s->owner, s->port);
@@ -207,14 +208,11 @@ void media__session_configure(struct media__worker *w, struct media_session *s,
 	s->p.dir = p->dir;
 	s->rate = media__codec_rate(p->codec);
 	if (codec_changed) {
-		media__g722_enc_free(s->g722_enc);
-		media__g722_dec_free(s->g722_dec);
-		s->g722_enc = NULL;
-		s->g722_dec = NULL;
-		if (p->codec == MEDIA_CODEC_G722) {
-			s->g722_enc = media__g722_enc_new();
-			s->g722_dec = media__g722_dec_new();
-		}
+		media__codec_state_free(s);
+		/* Made now, not on the first packet: an encoder of Opus is tens of kilobytes. */
+		if (media__codec_state_ensure(s))
+			log_error("media", "owner=%llu error=codec_alloc",
+				  (unsigned long long)s->owner);
 		s->tx.acc_len = 0;
 		if (s->down_rs)
 			speex_resampler_reset_mem(s->down_rs);
@@ -321,10 +319,7 @@ void media__session_release(struct media__worker *w, struct media_session *s)
 	close(s->fd_rtp);
 	close(s->fd_rtcp);
 	s->fd_rtp = s->fd_rtcp = -1;
-	media__g722_enc_free(s->g722_enc);
-	media__g722_dec_free(s->g722_dec);
-	s->g722_enc = NULL;
-	s->g722_dec = NULL;
+	media__codec_state_free(s);
 	media__rs_free(&s->up_rs);
 	media__rs_free(&s->down_rs);
 	media__rs_free(&s->tx_rs);

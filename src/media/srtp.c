@@ -131,6 +131,10 @@ bool media__srtp_unprotect(struct media__worker *w, struct media_session *s, uin
 	st = rtcp ? srtp_unprotect_rtcp(s->srtp_rx, buf, &n) : srtp_unprotect(s->srtp_rx, buf, &n);
 	if (st != srtp_err_status_ok) {
 		stat_add(&w->stats.srtp_failed, 1);
+		if (st == srtp_err_status_auth_fail)
+			stat_add(&w->stats.srtp_auth_failed, 1);
+		else if (st == srtp_err_status_replay_fail || st == srtp_err_status_replay_old)
+			stat_add(&w->stats.srtp_replayed, 1);
 		/* Once per session: a peer with the wrong key fails every packet. */
 		if (!s->srtp_warned) {
 			s->srtp_warned = true;

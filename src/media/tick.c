@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-#define DTMF_STEP 160 /* 20 ms at the 8 kHz RTP clock of every codec we speak */
+#define DTMF_STEP 160 /* 20 ms at an 8 kHz RTP clock (times six for Opus's 48 kHz) */
 
 static void send_dtmf(struct media__worker *w, struct media_session *s)
 {
@@ -20,7 +20,8 @@ static void send_dtmf(struct media__worker *w, struct media_session *s)
 		memset(&s->dtmf_tx, 0, sizeof(s->dtmf_tx));
 		return;
 	}
-	if (!media__dtmf_tx_tick(&s->dtmf_tx, media__tx_ts_now(w, s, &gen_marker), DTMF_STEP,
+	if (!media__dtmf_tx_tick(&s->dtmf_tx, media__tx_ts_now(w, s, &gen_marker),
+				 (uint16_t)(DTMF_STEP * (media__codec_clock(s->p.codec) / 8000)),
 				 payload, &marker, &ts))
 		return;
 	if (marker) {
@@ -31,7 +32,7 @@ static void send_dtmf(struct media__worker *w, struct media_session *s)
 		media__tx_send(w, s, s->p.dtmf_pt, marker, ts, payload, sizeof(payload));
 	/* The stream's clock keeps running during the event: audio after it must carry
 	 * timestamps past the event's duration. */
-	s->tx.ts = ts + (uint32_t)((w->now_us - s->dtmf_start_us) * 8 / 1000);
+	s->tx.ts = ts + media__us_to_ts(s, w->now_us - s->dtmf_start_us);
 	s->tx.last_us = w->now_us;
 	s->tx.sent = true;
 }
@@ -71,6 +72,7 @@ static void session_check(struct media__worker *w, struct media_session *s)
 		media__amd_check(w, s);
 	if (s->ice)
 		media__ice_check_consent(w, s);
+	media__qs_rx(s);
 	if (w->now_ms >= s->rtcp_next_ms) {
 		media__rtcp_send(w, s, false);
 		/* RFC 3550 6.3.1: randomised between 0.5 and 1.5 times the interval. */

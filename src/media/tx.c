@@ -57,7 +57,7 @@ uint32_t media__tx_ts_now(struct media__worker *w, struct media_session *s, bool
 		return tx->ts;
 	/* After a pause, the timestamp moves on by the time that passed (at least one frame
 	 * beyond the last packet, so timestamps never go back). */
-	elapsed = (uint32_t)((w->now_us - tx->last_us) * 8 / 1000);
+	elapsed = media__us_to_ts(s, w->now_us - tx->last_us);
 	if (elapsed < tx->span)
 		elapsed = tx->span;
 	return tx->ts + elapsed;
@@ -103,6 +103,22 @@ void media__tx_audio(struct media__worker *w, struct media_session *s, const int
 			return;
 		n = media__rs_run(s->tx_rs, pcm, n, w->pcm_c, MEDIA__FRAME_MAX);
 		pcm = w->pcm_c;
+	}
+	if (s->p.codec == MEDIA_CODEC_OPUS) {
+		/* Each 20 ms frame is a packet of its own (a ptime is only a preference, and
+		 * a receiver of Opus takes any packet length). */
+		uint8_t out[MEDIA__OPUS_MAX];
+		bool marker;
+		uint32_t ts;
+
+		len = media__opus_encode(s->opus_enc, pcm, n, out, sizeof(out));
+		if (!len)
+			return;
+		ts = media__tx_ts_now(w, s, &marker);
+		media__tx_send(w, s, s->p.pt, marker, ts, out, len);
+		tx->span = n * (48000 / s->rate);
+		tx->gen = true;
+		return;
 	}
 	if (pkt > sizeof(tx->acc))
 		pkt = 160;

@@ -121,7 +121,8 @@ static void do_command(struct media__worker *w, const struct media__cmd *c)
 	case MEDIA__CMD_DTMF:
 		/* Without telephone-event in the SDP there is nothing to send it with. */
 		if (s->configured && s->p.dtmf_pt)
-			media__dtmf_tx_queue(&s->dtmf_tx, c->u.dtmf.digit, c->u.dtmf.ms, 8000);
+			media__dtmf_tx_queue(&s->dtmf_tx, c->u.dtmf.digit, c->u.dtmf.ms,
+					     media__codec_clock(s->p.codec));
 		media__session_update_ticking(w, s);
 		break;
 	case MEDIA__CMD_INBAND:

@@ -1,6 +1,9 @@
 /*
  * SDP negotiation for one audio stream. sofia-sip parses; we choose. Static payload
- * types (0 PCMU, 8 PCMA, 9 G722) are recognised with or without an rtpmap line.
+ * types (0 PCMU, 8 PCMA, 9 G722) are recognised with or without an rtpmap line; Opus
+ * (opus/48000/2) by its rtpmap, under the dynamic payload type the offer gave it (ours
+ * is 111 when we offer). RFC 4733 telephone-event is taken at the chosen codec's clock:
+ * 8000 for G.711 and G.722, 48000 for Opus.
  */
 #include "sip/sdp.h"
 
@@ -24,12 +27,27 @@ static const char *const srtp_suites[] = {
 static const struct {
 	enum media_codec codec;
 	const char *name;
-	uint8_t pt;
+	uint8_t pt;	  /* static, or ours when we offer a dynamic one (>= 96) */
+	unsigned clock;	  /* RTP clock of the rtpmap */
+	const char *rest; /* channels after the clock ("/2"), "" */
+	const char *fmtp; /* our a=fmtp parameters, NULL: none */
 } codecs[] = {
-    {MEDIA_CODEC_PCMU, "PCMU", 0},
-    {MEDIA_CODEC_PCMA, "PCMA", 8},
-    {MEDIA_CODEC_G722, "G722", 9},
+    {MEDIA_CODEC_PCMU, "PCMU", 0, 8000, "", NULL},
+    {MEDIA_CODEC_PCMA, "PCMA", 8, 8000, "", NULL},
+    {MEDIA_CODEC_G722, "G722", 9, 8000, "", NULL},
+    /* RFC 7587: always 48000/2, whatever is sent; we ask for in-band FEC. */
+    {MEDIA_CODEC_OPUS, "opus", 111, 48000, "/2", "minptime=10;useinbandfec=1"},
 };
+#define NCODECS		(sizeof(codecs) / sizeof(codecs[0]))
+#define DTMF_PT_48K_OFS 9 /* our telephone-event/48000 type: dtmf_pt + 9 (101 -> 110) */
+
+static size_t codec_idx(enum media_codec c)
+{
+	for (size_t i = 0; i < NCODECS; i++)
+		if (codecs[i].codec == c)
+			return i;
+	return 0;
+}
 
 const char *sdp_codec_name(enum media_codec c)
 {
@@ -45,16 +63,17 @@ void sdp_prefs_default(struct sdp_prefs *p)
 	p->codecs[p->ncodecs++] = MEDIA_CODEC_PCMU;
 	p->codecs[p->ncodecs++] = MEDIA_CODEC_PCMA;
 	p->codecs[p->ncodecs++] = MEDIA_CODEC_G722;
+	p->codecs[p->ncodecs++] = MEDIA_CODEC_OPUS;
 	p->dtmf_pt = 101;
 }
 
 static enum media_codec codec_of(const sdp_rtpmap_t *rm)
 {
-	for (size_t i = 0; i < sizeof(codecs) / sizeof(codecs[0]); i++) {
+	for (size_t i = 0; i < NCODECS; i++) {
 		if (rm->rm_encoding && !strcasecmp(rm->rm_encoding, codecs[i].name) &&
-		    rm->rm_rate == 8000)
+		    rm->rm_rate == codecs[i].clock)
 			return codecs[i].codec;
-		if (!rm->rm_encoding && rm->rm_pt == codecs[i].pt)
+		if (!rm->rm_encoding && codecs[i].pt < 96 && rm->rm_pt == codecs[i].pt)
 			return codecs[i].codec;
 	}
 	return MEDIA_CODEC_NONE;
@@ -301,15 +320,17 @@ static int negotiate(const char *text, size_t len, const struct sdp_prefs *prefs
 				p.codec = cd;
 				p.pt = (uint8_t)rm->rm_pt;
 			}
-			if (rm->rm_encoding && !strcasecmp(rm->rm_encoding, "telephone-event") &&
-			    rm->rm_rate == 8000 && !p.dtmf_pt)
-				p.dtmf_pt = (uint8_t)rm->rm_pt;
 		}
 		if (p.codec == MEDIA_CODEC_NONE) {
 			snprintf(msg, msgsize, "no common codec");
 			rc = ENOTSUP;
 			continue;
 		}
+		/* Events run on the clock of the audio they interrupt (RFC 4733 2.1). */
+		for (sdp_rtpmap_t *rm = m->m_rtpmaps; rm; rm = rm->rm_next)
+			if (rm->rm_encoding && !strcasecmp(rm->rm_encoding, "telephone-event") &&
+			    rm->rm_rate == codecs[codec_idx(p.codec)].clock && !p.dtmf_pt)
+				p.dtmf_pt = (uint8_t)rm->rm_pt;
 		p.ptime_ms = 20;
 		for (sdp_attribute_t *a = m->m_attributes; a; a = a->a_next)
 			if (!strcasecmp(a->a_name, "ptime") && a->a_value) {
@@ -358,10 +379,7 @@ int sdp_negotiate_answer_srtp(const char *sdp, size_t len, const struct sdp_pref
 
 static uint8_t static_pt(enum media_codec c)
 {
-	for (size_t i = 0; i < sizeof(codecs) / sizeof(codecs[0]); i++)
-		if (codecs[i].codec == c)
-			return codecs[i].pt;
-	return 0;
+	return codecs[codec_idx(c)].pt;
 }
 
 size_t sdp_write(char *buf, size_t size, uint64_t session_id, uint64_t version,
@@ -382,8 +400,9 @@ size_t sdp_write_srtp(char *buf, size_t size, uint64_t session_id, uint64_t vers
 	enum media_codec list[5];
 	uint8_t pts[5];
 	size_t n = 0, len;
-	char ip[INET_ADDRSTRLEN], fmts[64] = "", maps[512] = "";
-	uint8_t dtmf;
+	char ip[INET_ADDRSTRLEN], fmts[64] = "", maps[640] = "";
+	uint8_t dtmf, dtmf48 = 0;
+	bool opus = false;
 	int r;
 
 	inet_ntop(AF_INET, addr, ip, sizeof(ip));
@@ -404,16 +423,37 @@ size_t sdp_write_srtp(char *buf, size_t size, uint64_t session_id, uint64_t vers
 		dtmf = prefs->dtmf_pt;
 	}
 	for (size_t i = 0; i < n; i++) {
-		size_t fl = strlen(fmts), ml = strlen(maps);
+		size_t fl = strlen(fmts), ml = strlen(maps), c = codec_idx(list[i]);
+
 		snprintf(fmts + fl, sizeof(fmts) - fl, " %u", pts[i]);
-		snprintf(maps + ml, sizeof(maps) - ml, "a=rtpmap:%u %s/8000\r\n", pts[i],
-			 sdp_codec_name(list[i]));
+		snprintf(maps + ml, sizeof(maps) - ml, "a=rtpmap:%u %s/%u%s\r\n", pts[i],
+			 codecs[c].name, codecs[c].clock, codecs[c].rest);
+		if (codecs[c].fmtp) {
+			ml = strlen(maps);
+			snprintf(maps + ml, sizeof(maps) - ml, "a=fmtp:%u %s\r\n", pts[i],
+				 codecs[c].fmtp);
+		}
+		opus |= list[i] == MEDIA_CODEC_OPUS;
+	}
+	/* An answer's events run on its codec's clock; an offer with Opus carries events
+	 * at 48000 as well, for an answer that picks Opus. */
+	if (only && only->codec == MEDIA_CODEC_OPUS) {
+		dtmf48 = dtmf;
+		dtmf = 0;
+	} else if (!only && opus && dtmf && dtmf + DTMF_PT_48K_OFS < 128) {
+		dtmf48 = (uint8_t)(dtmf + DTMF_PT_48K_OFS);
 	}
 	if (dtmf) {
 		size_t fl = strlen(fmts), ml = strlen(maps);
 		snprintf(fmts + fl, sizeof(fmts) - fl, " %u", dtmf);
 		snprintf(maps + ml, sizeof(maps) - ml,
 			 "a=rtpmap:%u telephone-event/8000\r\na=fmtp:%u 0-16\r\n", dtmf, dtmf);
+	}
+	if (dtmf48) {
+		size_t fl = strlen(fmts), ml = strlen(maps);
+		snprintf(fmts + fl, sizeof(fmts) - fl, " %u", dtmf48);
+		snprintf(maps + ml, sizeof(maps) - ml,
+			 "a=rtpmap:%u telephone-event/48000\r\na=fmtp:%u 0-16\r\n", dtmf48, dtmf48);
 	}
 	if (srtp && srtp->suite) {
 		char b64[sodium_base64_ENCODED_LEN(MEDIA_SRTP_KEY_LEN,

@@ -267,7 +267,10 @@ for name in ("centrala_calls_active", 'centrala_calls_total{tenant="acme",result
              'centrala_queue_waiting{tenant="acme",queue="support"}',
              'centrala_agents{tenant="acme",state="logged_out"}',
              'centrala_service_level{tenant="beta",queue="beta-q"}',
-             "centrala_ws_clients 3", "centrala_store_backlog", "process_cpu_seconds_total"):
+             "centrala_ws_clients 3", "centrala_store_backlog", "process_cpu_seconds_total",
+             # the media engine's counters (media_stats_prometheus)
+             "centrala_ice_malformed_total 0", 'centrala_dtls_handshakes_total{result="failed"}',
+             'centrala_srtp_refused_total{reason="auth"}', "centrala_rtcp_malformed_total"):
     assert name in text, f"{name} missing from /metrics"
 
 # ---- logins: a user's block, a token's end ----

@@ -1,6 +1,8 @@
 /*
  * Codec tests: G.711 tables against spandsp's reference implementation, round trips,
- * direct µ-law/A-law conversion, G.722 through spandsp, and the resampler glue.
+ * direct µ-law/A-law conversion, G.722 through spandsp, Opus through libopus (a tone
+ * through PCMU -> Opus -> PCMU, frame lengths, concealment of a loss), and the
+ * resampler glue.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -228,6 +230,117 @@ static void test_resampler_doubles_and_halves_frames(void **state)
 	assert_null(up);
 }
 
+static double rms(const int16_t *x, size_t n)
+{
+	double e = 0;
+
+	for (size_t i = 0; i < n; i++)
+		e += (double)x[i] * x[i];
+	return sqrt(e / (double)n);
+}
+
+/* A second of a 440 Hz tone as 50 PCMU packets, through Opus and back to PCMU, as a
+ * bridge between a G.711 leg and an Opus leg transcodes it. */
+static void test_opus_pcmu_round_trip_keeps_frequency_and_level(void **state)
+{
+	struct media__opus_enc *enc;
+	struct media__opus_dec *dec;
+	int16_t in[8000], out[8000];
+	size_t n = 0;
+	double level_in;
+
+	(void)state;
+	assert_int_equal(media__opus_enc_new(&enc), 0);
+	assert_int_equal(media__opus_dec_new(&dec), 0);
+	for (int i = 0; i < 8000; i++)
+		in[i] = (int16_t)(8000 * sin(2 * M_PI * 440 * i / 8000.0));
+	for (int f = 0; f < 50; f++) {
+		uint8_t ulaw[160], opus[MEDIA__OPUS_MAX], back[160];
+		int16_t pcm[MEDIA__FRAME_MAX];
+		unsigned k;
+		size_t len;
+
+		assert_int_equal(media__encode(MEDIA_CODEC_PCMU, NULL, in + f * 160, 160, ulaw),
+				 160);
+		assert_int_equal(media__decode(MEDIA_CODEC_PCMU, NULL, ulaw, 160, pcm), 160);
+		len = media__encode(MEDIA_CODEC_OPUS, enc, pcm, 160, opus);
+		assert_true(len > 10 && len < 120); /* ~20 kbit/s */
+		assert_int_equal(media__opus_samples(opus, len), 160);
+		k = media__decode(MEDIA_CODEC_OPUS, dec, opus, len, pcm);
+		assert_int_equal(k, 160);
+		assert_int_equal(media__encode(MEDIA_CODEC_PCMU, NULL, pcm, k, back), 160);
+		n += media__decode(MEDIA_CODEC_PCMU, NULL, back, 160, out + n);
+	}
+	assert_int_equal(n, 8000);
+	/* After the codec's start-up: the tone, at its level (within 3 dB). */
+	level_in = rms(in + 800, 7200);
+	assert_true(goertzel(out + 800, 7200, 440, 8000) >
+		    1000 * goertzel(out + 800, 7200, 1000, 8000));
+	assert_true(rms(out + 800, 7200) > level_in * 0.7);
+	assert_true(rms(out + 800, 7200) < level_in * 1.42);
+	media__opus_enc_free(enc);
+	media__opus_dec_free(dec);
+}
+
+static void test_opus_frame_lengths(void **state)
+{
+	struct media__opus_enc *enc;
+	int16_t pcm[480] = {0};
+	uint8_t out[MEDIA__OPUS_MAX];
+	size_t len;
+
+	(void)state;
+	assert_int_equal(media__opus_enc_new(&enc), 0);
+	/* 10, 20, 40, 60 ms are Opus frames; 30 ms (G.711 at ptime 30) is three 10 ms
+	 * frames in one packet; 25 ms cannot be said. */
+	for (unsigned n = 80; n <= 480; n += 80) {
+		len = media__opus_encode(enc, pcm, n, out, sizeof(out));
+		assert_true(len > 0);
+		assert_int_equal(media__opus_samples(out, len), n);
+	}
+	assert_int_equal(media__opus_encode(enc, pcm, 200, out, sizeof(out)), 0);
+	assert_int_equal(media__opus_samples((const uint8_t *)"", 0), 0);
+	media__opus_enc_free(enc);
+}
+
+static void test_opus_loss_is_concealed(void **state)
+{
+	struct media__opus_enc *enc;
+	struct media__opus_dec *dec;
+	uint8_t pkt[20][MEDIA__OPUS_MAX];
+	size_t len[20];
+	int16_t in[3200], pcm[MEDIA__FRAME_MAX];
+	unsigned k;
+
+	(void)state;
+	assert_int_equal(media__opus_enc_new(&enc), 0);
+	assert_int_equal(media__opus_dec_new(&dec), 0);
+	for (int i = 0; i < 3200; i++)
+		in[i] = (int16_t)(8000 * sin(2 * M_PI * 440 * i / 8000.0));
+	for (int f = 0; f < 20; f++) {
+		len[f] = media__opus_encode(enc, in + f * 160, 160, pkt[f], MEDIA__OPUS_MAX);
+		assert_true(len[f] > 0);
+	}
+	for (int f = 0; f < 10; f++)
+		assert_int_equal(media__opus_decode(dec, pkt[f], len[f], pcm, MEDIA__FRAME_MAX),
+				 160);
+	/* Packet 10 lost: recovered from packet 11's FEC, a 20 ms frame of the tone. */
+	k = media__opus_conceal(dec, pkt[11], len[11], pcm, MEDIA__FRAME_MAX);
+	assert_int_equal(k, 160);
+	assert_true(rms(pcm, k) > 2000);
+	assert_true(goertzel(pcm, k, 440, 8000) > 10 * goertzel(pcm, k, 1000, 8000));
+	assert_int_equal(media__opus_decode(dec, pkt[11], len[11], pcm, MEDIA__FRAME_MAX), 160);
+	/* Packets 12 and 13 lost with nothing after them yet: concealment, not silence. */
+	k = media__opus_conceal(dec, NULL, 0, pcm, MEDIA__FRAME_MAX);
+	assert_int_equal(k, 160);
+	assert_true(rms(pcm, k) > 1000);
+	/* Junk is not a packet. */
+	assert_int_equal(
+	    media__opus_decode(dec, (const uint8_t *)"\xff\xff\xff", 3, pcm, MEDIA__FRAME_MAX), 0);
+	media__opus_enc_free(enc);
+	media__opus_dec_free(dec);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -244,6 +357,9 @@ int main(void)
 	    cmocka_unit_test(test_g722_round_trip_keeps_a_tone),
 	    cmocka_unit_test(test_g722_carries_wideband_audio),
 	    cmocka_unit_test(test_resampler_doubles_and_halves_frames),
+	    cmocka_unit_test(test_opus_pcmu_round_trip_keeps_frequency_and_level),
+	    cmocka_unit_test(test_opus_frame_lengths),
+	    cmocka_unit_test(test_opus_loss_is_concealed),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

@@ -229,6 +229,32 @@ static void test_dtls_role_from_setup(void **state)
 	assert_int_equal(media__dtls_setup_parse(NULL, &peer), EINVAL);
 }
 
+static void test_dtls_record_framing(void **state)
+{
+	/* A ClientHello's header (DTLS 1.0 record version) with its 3-byte body, two
+	 * records in one datagram, and what does not frame. */
+	static const uint8_t one[] = {22, 254, 255, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3};
+	static const uint8_t two[] = {22, 254, 253, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 9,
+				      20, 254, 253, 0, 0, 0, 0, 0, 0, 0, 2, 0, 1, 1};
+	uint8_t b[sizeof(two)];
+
+	(void)state;
+	assert_true(media__dtls_records_ok(one, sizeof(one)));
+	assert_true(media__dtls_records_ok(two, sizeof(two)));
+	assert_false(media__dtls_records_ok(one, 0));
+	assert_false(media__dtls_records_ok(one, 12));		    /* short header */
+	assert_false(media__dtls_records_ok(one, sizeof(one) - 1)); /* body cut */
+	memcpy(b, two, sizeof(two));
+	b[14] = 30; /* second record: no content type of DTLS */
+	assert_false(media__dtls_records_ok(b, sizeof(b)));
+	memcpy(b, two, sizeof(two));
+	b[1] = 3; /* TLS, not DTLS */
+	assert_false(media__dtls_records_ok(b, sizeof(b)));
+	memcpy(b, two, sizeof(two));
+	b[12] = 2; /* first record's length swallows the second's header */
+	assert_false(media__dtls_records_ok(b, sizeof(b)));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -236,6 +262,7 @@ int main(void)
 	    cmocka_unit_test(test_dtls_wrong_fingerprint_refused),
 	    cmocka_unit_test(test_dtls_bad_fingerprint_text_einval),
 	    cmocka_unit_test(test_dtls_role_from_setup),
+	    cmocka_unit_test(test_dtls_record_framing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -215,6 +215,35 @@ static void test_g722_side_makes_a_wideband_recording(void **state)
 	free(w.pcm);
 }
 
+static void test_opus_side_is_recorded(void **state)
+{
+	struct call c;
+	struct wav w;
+
+	(void)state;
+	/* Opus (48 kHz RTP clock) is recorded at 8 kHz, as libopus decodes it here, with
+	 * its lost packet concealed rather than silent. */
+	call_start(&c, "opus", MEDIA_CODEC_OPUS, MEDIA_CODEC_PCMU);
+	c.customer.active = c.agent.active = true;
+	tp_run(c.peers, 2, 50);
+	c.customer.drop_one = true;
+	tp_run(c.peers, 2, 50);
+	c.customer.active = c.agent.active = false;
+	call_end(&c);
+	read_wav(c.path, &w);
+	assert_int_equal(w.channels, 2);
+	assert_int_equal(w.rate, 8000);
+	assert_in_range(w.frames, 8000 * 19 / 10, 8000 * 3);
+	double l440 = power(&w, 0, 4000, 8000, 440), l1000 = power(&w, 0, 4000, 8000, 1000);
+	double r440 = power(&w, 1, 4000, 8000, 440), r1000 = power(&w, 1, 4000, 8000, 1000);
+
+	assert_true(l440 > 1e5);
+	assert_true(r1000 > 1e5);
+	assert_true(l440 > 100 * l1000);
+	assert_true(r1000 > 1000 * r440);
+	free(w.pcm);
+}
+
 static void test_freeing_a_session_finishes_its_recording(void **state)
 {
 	struct tmedia t;
@@ -293,6 +322,7 @@ int main(void)
 	    cmocka_unit_test(test_pause_writes_silence_and_keeps_the_timeline),
 	    cmocka_unit_test(test_gap_in_one_side_becomes_silence_on_its_channel),
 	    cmocka_unit_test(test_g722_side_makes_a_wideband_recording),
+	    cmocka_unit_test(test_opus_side_is_recorded),
 	    cmocka_unit_test(test_freeing_a_session_finishes_its_recording),
 	    cmocka_unit_test(test_destroy_finishes_open_recordings),
 	    cmocka_unit_test(test_unwritable_path_fails_the_bridge),

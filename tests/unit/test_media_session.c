@@ -222,6 +222,139 @@ static void test_bridge_transcodes_g722_and_pcmu(void **state)
 	tp_close(&pb);
 }
 
+/* RMS of n samples. */
+static double rms(const int16_t *x, size_t n)
+{
+	double e = 0;
+
+	for (size_t i = 0; i < n; i++)
+		e += (double)x[i] * x[i];
+	return n ? sqrt(e / (double)n) : 0;
+}
+
+static void test_bridge_transcodes_opus_and_pcmu(void **state)
+{
+	struct tmedia t;
+	struct tpeer pa, pb;
+	struct tpeer *peers[] = {&pa, &pb};
+	struct media_session *a, *b;
+	int16_t pcm[16000];
+	size_t n;
+	double level_in = 8000 / sqrt(2); /* the peers' tones */
+
+	(void)state;
+	tm_start(&t, PORTS_MIN, PORTS_MAX, 1, 0);
+	tp_open(&pa, MEDIA_CODEC_OPUS, 1000);
+	tp_open(&pb, MEDIA_CODEC_PCMU, 440);
+	a = tm_session(&t, 1, NULL, &pa, MEDIA_CODEC_OPUS, 0);
+	b = tm_session(&t, 2, a, &pb, MEDIA_CODEC_PCMU, 0);
+	assert_int_equal(media_bridge(a, b, NULL), 0);
+	tp_sleep_ms(30);
+	pa.active = pb.active = true;
+	tp_run(peers, 2, 20);
+	pa.drop_one = true; /* one Opus packet lost: concealed, a G.711 packet in its place */
+	tp_run(peers, 2, 30);
+	pa.active = pb.active = false;
+	tp_run(peers, 2, 15);
+	/* Opus (decoded at 8 kHz by libopus) to G.711: 20 ms packets on the 8 kHz clock,
+	 * the lost one's place filled, the 1 kHz tone at its level. */
+	assert_in_range(pb.npkts, 45, 50);
+	assert_int_equal(pb.pkts[5].pt, 0);
+	assert_int_equal(pb.pkts[5].len, 160);
+	assert_int_equal(pb.pkts[6].ts - pb.pkts[5].ts, 160);
+	for (size_t i = 1; i < pb.npkts; i++) {
+		assert_int_equal((uint16_t)(pb.pkts[i].seq - pb.pkts[i - 1].seq), 1);
+		assert_int_equal(pb.pkts[i].ts - pb.pkts[i - 1].ts, 160);
+	}
+	n = tp_decode(&pb, 0, MEDIA_CODEC_PCMU, pcm, 16000);
+	assert_true(n > 6000);
+	assert_true(tp_goertzel(pcm + 800, n - 800, 1, 1000, 8000) >
+		    100 * tp_goertzel(pcm + 800, n - 800, 1, 440, 8000));
+	assert_true(rms(pcm + 800, n - 800) > level_in * 0.7);
+	assert_true(rms(pcm + 800, n - 800) < level_in * 1.3);
+	/* G.711 to Opus: 20 ms packets on the 48 kHz clock, the 440 Hz tone at its level. */
+	assert_in_range(pa.npkts, 45, 50);
+	assert_int_equal(pa.pkts[5].pt, 111);
+	assert_int_equal(pa.pkts[6].ts - pa.pkts[5].ts, 960);
+	assert_true(pa.pkts[5].len > 10 && pa.pkts[5].len < 200);
+	n = tp_decode(&pa, 111, MEDIA_CODEC_OPUS, pcm, 16000);
+	assert_true(n > 6000);
+	assert_true(tp_goertzel(pcm + 800, n - 800, 1, 440, 8000) >
+		    100 * tp_goertzel(pcm + 800, n - 800, 1, 1000, 8000));
+	assert_true(rms(pcm + 800, n - 800) > level_in * 0.7);
+	assert_true(rms(pcm + 800, n - 800) < level_in * 1.3);
+	media_session_free(a);
+	media_session_free(b);
+	tm_stop(&t);
+	tp_close(&pa);
+	tp_close(&pb);
+}
+
+static void test_bridge_relays_opus_to_opus(void **state)
+{
+	struct tmedia t;
+	struct tpeer pa, pb;
+	struct tpeer *peers[] = {&pa, &pb};
+	struct media_session *a, *b;
+	int16_t pcm[16000];
+	size_t n;
+
+	(void)state;
+	tm_start(&t, PORTS_MIN, PORTS_MAX, 1, 0);
+	tp_open(&pa, MEDIA_CODEC_OPUS, 1000);
+	tp_open(&pb, MEDIA_CODEC_OPUS, 440);
+	a = tm_session(&t, 1, NULL, &pa, MEDIA_CODEC_OPUS, 0);
+	b = tm_session(&t, 2, a, &pb, MEDIA_CODEC_OPUS, 0);
+	assert_int_equal(media_bridge(a, b, NULL), 0);
+	tp_sleep_ms(30);
+	pa.active = pb.active = true;
+	tp_run(peers, 2, 40);
+	pa.active = pb.active = false;
+	tp_run(peers, 2, 10);
+	/* Both legs speak Opus: packets pass as they are, on the 48 kHz clock. */
+	assert_in_range(pb.npkts, 36, 40);
+	assert_int_equal(pb.pkts[6].ts - pb.pkts[5].ts, 960);
+	n = tp_decode(&pb, 111, MEDIA_CODEC_OPUS, pcm, 16000);
+	assert_true(tp_goertzel(pcm + 800, n - 800, 1, 1000, 8000) >
+		    100 * tp_goertzel(pcm + 800, n - 800, 1, 440, 8000));
+	media_session_free(a);
+	media_session_free(b);
+	tm_stop(&t);
+	tp_close(&pa);
+	tp_close(&pb);
+}
+
+static void test_play_to_an_opus_leg(void **state)
+{
+	struct tmedia t;
+	struct tpeer pa;
+	struct tpeer *peers[] = {&pa};
+	struct media_session *a;
+	struct media_item beep = {.kind = MEDIA_ITEM_TONE, .tone = MEDIA_TONE_BEEP};
+	struct media_play_req req = {.items = &beep, .nitems = 1, .id = 7};
+	int16_t pcm[16000];
+	size_t n;
+
+	(void)state;
+	tm_start(&t, PORTS_MIN, PORTS_MAX, 1, 0);
+	tp_open(&pa, MEDIA_CODEC_OPUS, 0);
+	a = tm_session(&t, 1, NULL, &pa, MEDIA_CODEC_OPUS, 0);
+	assert_int_equal(media_play(a, &req), 0);
+	assert_true(tm_wait(&t, MEDIA_EV_PLAY_DONE, 2000, NULL));
+	tp_run(peers, 1, 5);
+	/* A 250 ms beep: about 12 packets of 20 ms on the 48 kHz clock, 1 kHz heard. */
+	assert_in_range(pa.npkts, 11, 14);
+	assert_int_equal(pa.pkts[0].pt, 111);
+	assert_int_equal(pa.pkts[3].ts - pa.pkts[2].ts, 960);
+	n = tp_decode(&pa, 111, MEDIA_CODEC_OPUS, pcm, 16000);
+	assert_true(n >= 1600);
+	assert_true(tp_goertzel(pcm + 160, n - 320, 1, 1000, 8000) >
+		    100 * tp_goertzel(pcm + 160, n - 320, 1, 440, 8000));
+	media_session_free(a);
+	tm_stop(&t);
+	tp_close(&pa);
+}
+
 /* Sends an RFC 4733 event as a phone does: start, continuations, three ends. */
 static void send_digit(struct tpeer *p, uint8_t pt, uint8_t event, uint32_t ts)
 {
@@ -282,6 +415,85 @@ static void test_bridge_passes_telephone_events_across(void **state)
 	assert_int_equal(events, 7);
 	assert_int_equal(ends, 3);
 	assert_true(media__ts_diff(ts, pb.pkts[0].ts) > 0);
+	media_session_free(a);
+	media_session_free(b);
+	tm_stop(&t);
+	tp_close(&pa);
+	tp_close(&pb);
+}
+
+/* RFC 4733 events between a PCMU leg (8 kHz clock) and an Opus leg (48 kHz): timestamps
+ * and durations scaled, the digit's length read on each leg's own clock. */
+static void test_telephone_events_between_pcmu_and_opus(void **state)
+{
+	struct tmedia t;
+	struct tpeer pa, pb;
+	struct tpeer *peers[] = {&pa, &pb};
+	struct media_session *a, *b;
+	struct media_event ev;
+	struct media__te e;
+	unsigned ends = 0;
+
+	(void)state;
+	tm_start(&t, PORTS_MIN, PORTS_MAX, 1, 0);
+	tp_open(&pa, MEDIA_CODEC_PCMU, 440);
+	tp_open(&pb, MEDIA_CODEC_OPUS, 1000);
+	a = tm_session(&t, 1, NULL, &pa, MEDIA_CODEC_PCMU, 101);
+	b = tm_session(&t, 2, a, &pb, MEDIA_CODEC_OPUS, 110);
+	assert_int_equal(media_bridge(a, b, NULL), 0);
+	pa.active = pb.active = true;
+	tp_run(peers, 2, 5);
+	pa.active = pb.active = false;
+	/* PCMU to Opus: 100 ms (800 units) arrives as 4800 units of the 48 kHz clock. */
+	tp_reset(&pb);
+	send_digit(&pa, 101, 5, pa.ts);
+	tp_run(peers, 2, 5);
+	assert_true(tm_wait(&t, MEDIA_EV_DIGIT, 500, &ev));
+	assert_int_equal(ev.digit, '5');
+	assert_in_range(ev.digit_ms, 95, 105);
+	for (size_t i = 0; i < pb.npkts; i++) {
+		if (pb.pkts[i].pt != 110)
+			continue;
+		assert_int_equal(media__te_parse(pb.pkts[i].payload, pb.pkts[i].len, &e), 0);
+		assert_int_equal(e.event, 5);
+		if (e.end) {
+			assert_int_equal(e.duration, 4800);
+			ends++;
+		}
+	}
+	assert_int_equal(ends, 3);
+	/* Opus to PCMU: the Opus peer's 100 ms is 4800 units, 800 on the PCMU leg. */
+	struct media__te oe = {7, false, 10, 0};
+	uint8_t payload[4];
+
+	tp_reset(&pa);
+	for (int i = 1; i <= 4; i++) {
+		oe.duration = (uint16_t)(960 * i);
+		media__te_write(payload, &oe);
+		tp_send(&pb, 110, i == 1, pb.ts, payload, 4);
+		tp_sleep_ms(20);
+	}
+	oe.end = true;
+	oe.duration = 4800;
+	media__te_write(payload, &oe);
+	for (int i = 0; i < 3; i++)
+		tp_send(&pb, 110, false, pb.ts, payload, 4);
+	tp_run(peers, 2, 5);
+	assert_true(tm_wait(&t, MEDIA_EV_DIGIT, 500, &ev));
+	assert_int_equal(ev.digit, '7');
+	assert_int_equal(ev.owner, 2);
+	assert_in_range(ev.digit_ms, 95, 105);
+	ends = 0;
+	for (size_t i = 0; i < pa.npkts; i++) {
+		if (pa.pkts[i].pt != 101)
+			continue;
+		assert_int_equal(media__te_parse(pa.pkts[i].payload, pa.pkts[i].len, &e), 0);
+		if (e.end) {
+			assert_int_equal(e.duration, 800);
+			ends++;
+		}
+	}
+	assert_int_equal(ends, 3);
 	media_session_free(a);
 	media_session_free(b);
 	tm_stop(&t);
@@ -472,6 +684,130 @@ static void test_rtcp_reports_are_sent_and_received(void **state)
 	tp_close(&pa);
 }
 
+/* Waits up to `ms` for an RTCP packet on the peer's RTCP socket; returns its length. */
+static size_t recv_rtcp(struct tpeer *p, uint8_t *buf, size_t cap, unsigned ms)
+{
+	uint64_t end = tp_now_us() + ms * 1000ull;
+
+	while (tp_now_us() < end) {
+		ssize_t n = recv(p->rtcp_fd, buf, cap, MSG_DONTWAIT);
+
+		if (n > 0)
+			return (size_t)n;
+		tp_sleep_ms(1);
+	}
+	return 0;
+}
+
+static void send_rtcp(struct tpeer *p, const void *buf, size_t len)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(p->to_port + 1)};
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(sendto(p->rtcp_fd, buf, len, 0, (struct sockaddr *)&sa, sizeof(sa)),
+			 (ssize_t)len);
+}
+
+static bool wait_stats(struct media_session *s, struct media_session_stats *st, uint64_t reports,
+		       uint64_t malformed)
+{
+	for (int i = 0; i < 200; i++) {
+		media_session_stats(s, st);
+		if (st->reports >= reports && st->rtcp_malformed >= malformed)
+			return true;
+		tp_sleep_ms(10);
+	}
+	return false;
+}
+
+static void test_rtcp_feedback_read_into_session_stats(void **state)
+{
+	struct tmedia t;
+	struct tpeer pa;
+	struct tpeer *peers[] = {&pa};
+	struct media_session *a;
+	struct media_item tone = {.kind = MEDIA_ITEM_TONE, .tone = MEDIA_TONE_RINGBACK};
+	struct media_play_req req = {.items = &tone, .nitems = 1, .id = 1};
+	struct media__rtcp_info info;
+	struct media_session_stats st;
+	struct media_stats ms;
+	uint8_t buf[512];
+	size_t len;
+	uint64_t got_us;
+
+	(void)state;
+	tm_start(&t, PORTS_MIN, PORTS_MAX, 1, 0);
+	t.m->rtcp_ms = 200;
+	tp_open(&pa, MEDIA_CODEC_PCMU, 440);
+	a = tm_session(&t, 1, NULL, &pa, MEDIA_CODEC_PCMU, 0);
+	media_session_stats(a, &st);
+	assert_int_equal(st.reports, 0);
+	assert_int_equal(st.rtt_ms, -1);
+	assert_int_equal(media_play(a, &req), 0);
+	pa.active = true;
+	tp_run(peers, 1, 10);
+	pa.drop_one = true; /* one packet of ours lost on the way: the session counts it */
+	tp_run(peers, 1, 10);
+	pa.active = false;
+	/* The session's next SR, as the peer reads it ... */
+	do {
+		len = recv_rtcp(&pa, buf, sizeof(buf), 2000);
+		assert_true(len > 0);
+		assert_int_equal(media__rtcp_parse(buf, len, &info), 0);
+	} while (!info.has_sr);
+	got_us = tp_now_us();
+	tp_sleep_ms(100);
+	/* ... answered by an RR about it: a quarter lost in the interval, 12 in all,
+	 * jitter 80 units (10 ms at 8 kHz), and a DLSR 50 ms shorter than the time the
+	 * peer held the SR, so the round trip comes out at about 50 ms. */
+	struct media__rtcp_report rr = {.ssrc = pa.ssrc, .cname = "peer", .has_rb = true};
+	uint64_t held_us = tp_now_us() - got_us;
+
+	rr.rb.ssrc = info.ssrc;
+	rr.rb.fraction = 64;
+	rr.rb.lost = 12;
+	rr.rb.jitter = 80;
+	rr.rb.lsr = info.ntp_mid;
+	rr.rb.dlsr = (uint32_t)((held_us - 50000) * 65536 / 1000000);
+	len = media__rtcp_build(buf, sizeof(buf), &rr);
+	send_rtcp(&pa, buf, len);
+	assert_true(wait_stats(a, &st, 1, 0));
+	assert_int_equal(st.reports, 1);
+	assert_true(st.fraction_lost == 0.25);
+	assert_int_equal(st.cumulative_lost, 12);
+	assert_int_equal(st.jitter_us, 10000);
+	/* The RR reaches the worker within milliseconds on loopback; a loaded machine may
+	 * add a little more. */
+	assert_in_range(st.rtt_ms, 45, 250);
+	/* What the session received: 19 packets and the one the peer left out. */
+	assert_true(st.packets_in >= 19);
+	assert_int_equal(st.lost_in, 1);
+	/* A report block about some other source is not about us. */
+	rr.rb.ssrc = info.ssrc + 1;
+	rr.rb.fraction = 255;
+	len = media__rtcp_build(buf, sizeof(buf), &rr);
+	send_rtcp(&pa, buf, len);
+	/* Malformed RTCP (a length beyond the datagram; an SDES first) is counted and
+	 * dropped; the session goes on. */
+	static const uint8_t bad_len[] = {0x81, 201, 0x00, 0x20, 1, 2, 3, 4};
+	static const uint8_t sdes_first[] = {0x81, 202, 0x00, 0x01, 1, 2, 3, 4};
+	send_rtcp(&pa, bad_len, sizeof(bad_len));
+	send_rtcp(&pa, sdes_first, sizeof(sdes_first));
+	assert_true(wait_stats(a, &st, 1, 2));
+	assert_int_equal(st.rtcp_malformed, 2);
+	assert_int_equal(st.reports, 1);
+	assert_true(st.fraction_lost == 0.25);
+	media_stats_get(t.m, &ms);
+	assert_int_equal(ms.rtcp_malformed, 2);
+	assert_true(ms.rtcp_in >= 4);
+	tp_reset(&pa);
+	tp_run(peers, 1, 10);
+	assert_true(pa.npkts >= 5); /* the play still flows */
+	media_session_free(a);
+	tm_stop(&t);
+	tp_close(&pa);
+}
+
 static void test_ports_are_even_pairs_and_run_out_with_eagain(void **state)
 {
 	struct tmedia t;
@@ -584,13 +920,18 @@ int main(void)
 	    cmocka_unit_test(test_stream_stays_continuous_when_a_play_interrupts_relaying),
 	    cmocka_unit_test(test_bridge_transcodes_pcmu_and_pcma),
 	    cmocka_unit_test(test_bridge_transcodes_g722_and_pcmu),
+	    cmocka_unit_test(test_bridge_transcodes_opus_and_pcmu),
+	    cmocka_unit_test(test_bridge_relays_opus_to_opus),
+	    cmocka_unit_test(test_play_to_an_opus_leg),
 	    cmocka_unit_test(test_bridge_passes_telephone_events_across),
+	    cmocka_unit_test(test_telephone_events_between_pcmu_and_opus),
 	    cmocka_unit_test(test_events_are_not_passed_to_a_peer_without_telephone_event),
 	    cmocka_unit_test(test_codec_change_mid_call_switches_to_transcoding),
 	    cmocka_unit_test(test_unbridged_session_relays_nothing),
 	    cmocka_unit_test(test_rtp_timeout_is_reported_once),
 	    cmocka_unit_test(test_flowing_rtp_or_hold_prevents_timeout),
 	    cmocka_unit_test(test_rtcp_reports_are_sent_and_received),
+	    cmocka_unit_test(test_rtcp_feedback_read_into_session_stats),
 	    cmocka_unit_test(test_ports_are_even_pairs_and_run_out_with_eagain),
 	    cmocka_unit_test(test_bridge_moves_a_session_placed_on_another_worker),
 	    cmocka_unit_test(test_create_rejects_bad_config),

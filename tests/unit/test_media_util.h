@@ -42,6 +42,8 @@ struct tpeer {
 	uint16_t seq;
 	uint32_t ts, ssrc;
 	struct g722_encode_state_s *enc;
+	struct media__opus_enc *opus_enc;
+	bool drop_one; /* the next packet is made but not sent (a loss) */
 	/* What it received. */
 	struct tpkt *pkts;
 	size_t npkts;
@@ -92,6 +94,15 @@ static inline int tp_bind(uint16_t port, uint16_t *bound)
 }
 
 /* Opens a peer with an RTP socket on an even port and its RTCP socket on the next one. */
+/* The payload type the tests give a codec: static ones, 111 for Opus (as Chromium). */
+static inline uint8_t tp_pt(enum media_codec codec)
+{
+	return codec == MEDIA_CODEC_PCMA   ? 8
+	       : codec == MEDIA_CODEC_G722 ? 9
+	       : codec == MEDIA_CODEC_OPUS ? 111
+					   : 0;
+}
+
 static inline void tp_open(struct tpeer *p, enum media_codec codec, double freq)
 {
 	memset(p, 0, sizeof(*p));
@@ -118,7 +129,7 @@ static inline void tp_open(struct tpeer *p, enum media_codec codec, double freq)
 	}
 	assert_true(p->port != 0);
 	p->codec = codec;
-	p->pt = codec == MEDIA_CODEC_PCMA ? 8 : codec == MEDIA_CODEC_G722 ? 9 : 0;
+	p->pt = tp_pt(codec);
 	p->freq = freq;
 	p->seq = (uint16_t)(65500 + p->port % 30); /* wraps during the tests */
 	p->ts = 0xFFFFF000u - p->port;		   /* so does the timestamp */
@@ -126,6 +137,8 @@ static inline void tp_open(struct tpeer *p, enum media_codec codec, double freq)
 	p->pkts = calloc(TP_MAX_PKTS, sizeof(*p->pkts));
 	if (codec == MEDIA_CODEC_G722)
 		p->enc = media__g722_enc_new();
+	if (codec == MEDIA_CODEC_OPUS)
+		assert_int_equal(media__opus_enc_new(&p->opus_enc), 0);
 }
 
 static inline void tp_close(struct tpeer *p)
@@ -134,6 +147,7 @@ static inline void tp_close(struct tpeer *p)
 	close(p->rtcp_fd);
 	free(p->pkts);
 	media__g722_enc_free(p->enc);
+	media__opus_enc_free(p->opus_enc);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -164,7 +178,7 @@ static inline void tp_send_audio(struct tpeer *p)
 {
 	unsigned rate = media__codec_rate(p->codec), n = rate / 50;
 	int16_t pcm[320];
-	uint8_t payload[320];
+	uint8_t payload[MEDIA__OPUS_MAX];
 	size_t len;
 
 	for (unsigned i = 0; i < n; i++) {
@@ -172,9 +186,16 @@ static inline void tp_send_audio(struct tpeer *p)
 		p->phase += 2 * M_PI * p->freq / rate;
 	}
 	p->phase = fmod(p->phase, 2 * M_PI);
-	len = media__encode(p->codec, p->enc, pcm, n, payload);
-	tp_send(p, p->pt, false, p->ts, payload, len);
-	p->ts += 160;
+	len = media__encode(p->codec,
+			    p->codec == MEDIA_CODEC_OPUS ? (void *)p->opus_enc : (void *)p->enc,
+			    pcm, n, payload);
+	if (p->drop_one) {
+		p->drop_one = false;
+		p->seq++;
+	} else {
+		tp_send(p, p->pt, false, p->ts, payload, len);
+	}
+	p->ts += (uint32_t)media__codec_clock(p->codec) / 50;
 }
 
 static inline void tp_drain(struct tpeer *p)
@@ -237,11 +258,17 @@ static inline void tp_reset(struct tpeer *p)
 static inline size_t tp_decode(const struct tpeer *p, uint8_t pt, enum media_codec codec,
 			       int16_t *out, size_t max)
 {
-	struct g722_decode_state_s *dec = codec == MEDIA_CODEC_G722 ? media__g722_dec_new() : NULL;
+	struct g722_decode_state_s *g722 = codec == MEDIA_CODEC_G722 ? media__g722_dec_new() : NULL;
+	struct media__opus_dec *opus = NULL;
+	void *dec = g722;
 	size_t n = 0;
 
+	if (codec == MEDIA_CODEC_OPUS) {
+		assert_int_equal(media__opus_dec_new(&opus), 0);
+		dec = opus;
+	}
 	for (size_t i = 0; i < p->npkts; i++) {
-		int16_t pcm[1000];
+		int16_t pcm[MEDIA__FRAME_MAX];
 		unsigned k;
 
 		if (p->pkts[i].pt != pt)
@@ -252,7 +279,8 @@ static inline size_t tp_decode(const struct tpeer *p, uint8_t pt, enum media_cod
 		memcpy(out + n, pcm, k * sizeof(int16_t));
 		n += k;
 	}
-	media__g722_dec_free(dec);
+	media__g722_dec_free(g722);
+	media__opus_dec_free(opus);
 	return n;
 }
 
@@ -309,7 +337,7 @@ static inline struct media_params tm_params(const struct tpeer *peer, enum media
 	p.remote.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	p.remote.sin_port = htons(peer ? peer->port : 9);
 	p.codec = codec;
-	p.pt = codec == MEDIA_CODEC_PCMA ? 8 : codec == MEDIA_CODEC_G722 ? 9 : 0;
+	p.pt = tp_pt(codec);
 	p.dtmf_pt = dtmf_pt;
 	p.ptime_ms = 20;
 	p.dir = MEDIA_DIR_SENDRECV;

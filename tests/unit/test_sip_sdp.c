@@ -110,9 +110,9 @@ static void test_offer_static_types_without_rtpmap(void **state)
 
 static void test_offer_unsupported_codecs_skipped(void **state)
 {
-	/* baresip's usual offer: opus and friends first, G.711 further down. */
+	/* speex and GSM first, G.711 further down. */
 	static const char sdp[] = SDP_HEAD "m=audio 10000 RTP/AVP 96 97 3 0 101\r\n"
-					   "a=rtpmap:96 opus/48000/2\r\n"
+					   "a=rtpmap:96 speex/8000\r\n"
 					   "a=rtpmap:97 speex/16000\r\n"
 					   "a=rtpmap:3 GSM/8000\r\n"
 					   "a=rtpmap:0 PCMU/8000\r\n"
@@ -366,7 +366,7 @@ static void test_write_offer_parsed_back(void **state)
 		      MEDIA_DIR_SENDRECV);
 	assert_true(n > 0);
 	assert_int_equal(n, strlen(buf));
-	assert_non_null(strstr(buf, "m=audio 30002 RTP/AVP 8 0 9 101\r\n"));
+	assert_non_null(strstr(buf, "m=audio 30002 RTP/AVP 8 0 9 111 101 110\r\n"));
 	assert_non_null(strstr(buf, "a=rtpmap:101 telephone-event/8000\r\n"));
 	assert_non_null(strstr(buf, "a=sendrecv\r\n"));
 	/* The callee reading it picks our first codec. */
@@ -387,7 +387,7 @@ static void test_write_offer_default_order(void **state)
 	inet_pton(AF_INET, "127.0.0.1", &addr);
 	assert_true(sdp_write(buf, sizeof(buf), 1, 1, &addr, 30000, &prefs, NULL, MEDIA_CODEC_NONE,
 			      MEDIA_DIR_SENDRECV) > 0);
-	assert_non_null(strstr(buf, "m=audio 30000 RTP/AVP 0 8 9 101\r\n"));
+	assert_non_null(strstr(buf, "m=audio 30000 RTP/AVP 0 8 9 111 101 110\r\n"));
 }
 
 static void test_write_answer_parsed_back(void **state)
@@ -457,6 +457,132 @@ static void test_codec_names(void **state)
 	assert_string_equal(sdp_codec_name(MEDIA_CODEC_NONE), "none");
 }
 
+static void test_offer_opus_first_taken(void **state)
+{
+	/* baresip's usual offer: opus first under a dynamic type of its own, with events
+	 * at 8000 only: Opus is taken, the events are not (they would run on another
+	 * clock than the audio). */
+	static const char sdp[] = SDP_HEAD "m=audio 10000 RTP/AVP 96 97 3 0 101\r\n"
+					   "a=rtpmap:96 opus/48000/2\r\n"
+					   "a=fmtp:96 stereo=1;sprop-stereo=1\r\n"
+					   "a=rtpmap:97 speex/16000\r\n"
+					   "a=rtpmap:3 GSM/8000\r\n"
+					   "a=rtpmap:0 PCMU/8000\r\n"
+					   "a=rtpmap:101 telephone-event/8000\r\n";
+	struct media_params p;
+	char msg[128];
+
+	assert_int_equal(offer(sdp, &p, msg, sizeof(msg)), 0);
+	assert_int_equal(p.codec, MEDIA_CODEC_OPUS);
+	assert_int_equal(p.pt, 96);
+	assert_int_equal(p.dtmf_pt, 0);
+}
+
+static void test_offer_opus_events_at_48k(void **state)
+{
+	/* Chromium's offer: opus 111, telephone-event at 48000 (110) and 8000 (126). */
+	static const char sdp[] = SDP_HEAD "m=audio 9 RTP/AVP 111 63 9 0 8 13 110 126\r\n"
+					   "a=rtpmap:111 opus/48000/2\r\n"
+					   "a=fmtp:111 minptime=10;useinbandfec=1\r\n"
+					   "a=rtpmap:63 red/48000/2\r\n"
+					   "a=rtpmap:9 G722/8000\r\n"
+					   "a=rtpmap:0 PCMU/8000\r\n"
+					   "a=rtpmap:8 PCMA/8000\r\n"
+					   "a=rtpmap:13 CN/8000\r\n"
+					   "a=rtpmap:126 telephone-event/8000\r\n"
+					   "a=rtpmap:110 telephone-event/48000\r\n";
+	struct media_params p;
+	char msg[128];
+
+	assert_int_equal(offer(sdp, &p, msg, sizeof(msg)), 0);
+	assert_int_equal(p.codec, MEDIA_CODEC_OPUS);
+	assert_int_equal(p.pt, 111);
+	assert_int_equal(p.dtmf_pt, 110);
+}
+
+static void test_offer_opus_wrong_clock_refused(void **state)
+{
+	/* opus at any clock but 48000 is not RFC 7587's; PCMU further down is taken. */
+	static const char sdp[] = SDP_HEAD "m=audio 10000 RTP/AVP 96 0\r\n"
+					   "a=rtpmap:96 opus/8000\r\n"
+					   "a=rtpmap:0 PCMU/8000\r\n";
+	struct media_params p;
+	char msg[128];
+
+	assert_int_equal(offer(sdp, &p, msg, sizeof(msg)), 0);
+	assert_int_equal(p.codec, MEDIA_CODEC_PCMU);
+}
+
+static void test_offer_opus_not_in_prefs(void **state)
+{
+	static const char sdp[] = SDP_HEAD "m=audio 10000 RTP/AVP 96 8\r\n"
+					   "a=rtpmap:96 opus/48000/2\r\n";
+	struct sdp_prefs prefs;
+	struct media_params p;
+	char msg[128];
+
+	memset(&prefs, 0, sizeof(prefs));
+	prefs.codecs[prefs.ncodecs++] = MEDIA_CODEC_PCMA;
+	assert_int_equal(sdp_negotiate_offer(sdp, strlen(sdp), &prefs, &p, msg, sizeof(msg)), 0);
+	assert_int_equal(p.codec, MEDIA_CODEC_PCMA);
+}
+
+static void test_write_opus_answer_parsed_back(void **state)
+{
+	static const char sdp_in[] = SDP_HEAD "m=audio 7078 RTP/AVP 109 0 110\r\n"
+					      "a=rtpmap:109 opus/48000/2\r\n"
+					      "a=rtpmap:110 telephone-event/48000\r\n";
+	struct sdp_prefs prefs;
+	struct in_addr addr;
+	struct media_params in, back;
+	char buf[1024], msg[128];
+	size_t n;
+
+	sdp_prefs_default(&prefs);
+	assert_int_equal(offer(sdp_in, &in, msg, sizeof(msg)), 0);
+	assert_int_equal(in.codec, MEDIA_CODEC_OPUS);
+	assert_int_equal(in.dtmf_pt, 110);
+	inet_pton(AF_INET, "127.0.0.1", &addr);
+	n = sdp_write(buf, sizeof(buf), 7, 3, &addr, 30010, &prefs, &in, MEDIA_CODEC_NONE, in.dir);
+	assert_true(n > 0);
+	/* The offer's types, RFC 7587's rtpmap, our fmtp, events at 48000. */
+	assert_non_null(strstr(buf, "m=audio 30010 RTP/AVP 109 110\r\n"));
+	assert_non_null(strstr(buf, "a=rtpmap:109 opus/48000/2\r\n"));
+	assert_non_null(strstr(buf, "a=fmtp:109 minptime=10;useinbandfec=1\r\n"));
+	assert_non_null(strstr(buf, "a=rtpmap:110 telephone-event/48000\r\n"));
+	assert_null(strstr(buf, "telephone-event/8000"));
+	assert_int_equal(sdp_negotiate_answer(buf, n, &prefs, &back, msg, sizeof(msg)), 0);
+	assert_int_equal(back.codec, MEDIA_CODEC_OPUS);
+	assert_int_equal(back.pt, 109);
+	assert_int_equal(back.dtmf_pt, 110);
+}
+
+static void test_write_offer_opus_first(void **state)
+{
+	/* The other leg speaks Opus: our offer puts it first, with events at both clocks;
+	 * an answerer that takes it gets the events at 48000. */
+	struct sdp_prefs prefs;
+	struct in_addr addr;
+	struct media_params p;
+	char buf[1024], msg[128];
+	size_t n;
+
+	sdp_prefs_default(&prefs);
+	inet_pton(AF_INET, "127.0.0.1", &addr);
+	n = sdp_write(buf, sizeof(buf), 1, 1, &addr, 30000, &prefs, NULL, MEDIA_CODEC_OPUS,
+		      MEDIA_DIR_SENDRECV);
+	assert_true(n > 0);
+	assert_non_null(strstr(buf, "m=audio 30000 RTP/AVP 111 0 8 9 101 110\r\n"));
+	assert_non_null(strstr(buf, "a=rtpmap:111 opus/48000/2\r\n"));
+	assert_non_null(strstr(buf, "a=fmtp:111 minptime=10;useinbandfec=1\r\n"));
+	assert_non_null(strstr(buf, "a=rtpmap:110 telephone-event/48000\r\n"));
+	assert_int_equal(sdp_negotiate_offer(buf, n, &prefs, &p, msg, sizeof(msg)), 0);
+	assert_int_equal(p.codec, MEDIA_CODEC_OPUS);
+	assert_int_equal(p.pt, 111);
+	assert_int_equal(p.dtmf_pt, 110);
+	assert_string_equal(sdp_codec_name(MEDIA_CODEC_OPUS), "opus");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -465,6 +591,12 @@ int main(void)
 	    cmocka_unit_test(test_offer_g722_first_picks_g722),
 	    cmocka_unit_test(test_offer_static_types_without_rtpmap),
 	    cmocka_unit_test(test_offer_unsupported_codecs_skipped),
+	    cmocka_unit_test(test_offer_opus_first_taken),
+	    cmocka_unit_test(test_offer_opus_events_at_48k),
+	    cmocka_unit_test(test_offer_opus_wrong_clock_refused),
+	    cmocka_unit_test(test_offer_opus_not_in_prefs),
+	    cmocka_unit_test(test_write_opus_answer_parsed_back),
+	    cmocka_unit_test(test_write_offer_opus_first),
 	    cmocka_unit_test(test_offer_dynamic_telephone_event_type),
 	    cmocka_unit_test(test_offer_wideband_telephone_event_ignored),
 	    cmocka_unit_test(test_offer_no_common_codec_enotsup),

@@ -153,7 +153,7 @@ static void test_offer_written_savp(void **state)
 	n = sdp_write_srtp(buf, sizeof(buf), 1, 1, &addr, 30002, &prefs, NULL, MEDIA_CODEC_NONE,
 			   MEDIA_DIR_SENDRECV, &k);
 	assert_true(n > 0);
-	assert_non_null(strstr(buf, "m=audio 30002 RTP/SAVP 0 8 9 101\r\n"));
+	assert_non_null(strstr(buf, "m=audio 30002 RTP/SAVP 0 8 9 111 101 110\r\n"));
 	assert_non_null(strstr(buf, "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY_B64 "\r\n"));
 	assert_int_equal(sdp_negotiate_offer(buf, n, &prefs, &p, msg, sizeof(msg)), 0);
 	assert_memory_equal(p.srtp.rx_key, key_bin, MEDIA_SRTP_KEY_LEN);
