@@ -1,7 +1,8 @@
 /*
  * Unit tests of reading a browser's WebRTC offer (src/sip/sdp_webrtc.c): ICE
  * credentials, DTLS fingerprint and setup, rtcp-mux and BUNDLE of the audio stream,
- * session-level attributes as fallback, and offers that cannot be a browser phone's.
+ * session-level attributes as fallback, the codec taken from the offer, offers that
+ * cannot be a browser phone's, and our answer written field by field.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +12,7 @@
 
 #include "sip/sdp.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -75,6 +77,102 @@ static void test_browser_offer_read(void **state)
 	assert_string_equal(w.mid, "0");
 	assert_true(w.rtcp_mux);
 	assert_true(w.bundled);
+	/* Opus is first in the offer but not ours (yet): PCMU is taken, with its dtmf. */
+	assert_int_equal(w.codec, MEDIA_CODEC_PCMU);
+	assert_int_equal(w.pt, 0);
+	assert_int_equal(w.dtmf_pt, 126);
+	assert_int_equal(w.dir, MEDIA_DIR_SENDRECV);
+}
+
+static void test_codec_from_offer(void **state)
+{
+	struct sdp_webrtc w;
+	char msg[200];
+
+	(void)state;
+	assert_int_equal(read_text(edited("111 0 8 126", "111 8 0 126"), &w, msg), 0);
+	assert_int_equal(w.codec, MEDIA_CODEC_PCMA);
+	assert_int_equal(w.pt, 8);
+	assert_int_equal(read_text(edited("a=rtpmap:126 telephone-event/8000\r\n", ""), &w, msg),
+			 0);
+	assert_int_equal(w.dtmf_pt, 0);
+	assert_int_equal(read_text(edited("a=sendrecv", "a=sendonly"), &w, msg), 0);
+	assert_int_equal(w.dir, MEDIA_DIR_RECVONLY);
+	assert_int_equal(read_text(edited("111 0 8 126", "111 126"), &w, msg), ENOTSUP);
+	assert_non_null(strstr(msg, "codec"));
+}
+
+/* The lines of `sdp` in order, each checked against `want` (NULL-terminated). */
+static void assert_lines(const char *sdp, const char *const *want)
+{
+	const char *p = sdp;
+	size_t i;
+
+	for (i = 0; want[i]; i++) {
+		const char *eol = strstr(p, "\r\n");
+		char line[300];
+
+		assert_non_null(eol);
+		snprintf(line, sizeof(line), "%.*s", (int)(eol - p), p);
+		assert_string_equal(line, want[i]);
+		p = eol + 2;
+	}
+	assert_string_equal(p, "");
+}
+
+static void test_answer_to_chromium_offer(void **state)
+{
+	struct sdp_webrtc w;
+	struct sdp_webrtc_local ours = {
+	    .port = 30010,
+	    .ufrag = "Cen1",
+	    .pwd = "abcdefghijklmnopqrstuvwx",
+	    .fingerprint = FP,
+	    .setup = "active",
+	};
+	char msg[200], sdp[2048];
+	size_t n;
+	const char *const want[] = {
+	    "v=0",
+	    "o=centrala 77 2 IN IP4 127.0.0.1",
+	    "s=centrala",
+	    "t=0 0",
+	    "a=ice-lite",
+	    "a=group:BUNDLE 0",
+	    "a=msid-semantic: WMS centrala",
+	    "m=audio 30010 UDP/TLS/RTP/SAVPF 0 126",
+	    "c=IN IP4 127.0.0.1",
+	    "a=rtcp:30010 IN IP4 127.0.0.1",
+	    "a=ice-ufrag:Cen1",
+	    "a=ice-pwd:abcdefghijklmnopqrstuvwx",
+	    "a=fingerprint:" FP,
+	    "a=setup:active",
+	    "a=mid:0",
+	    "a=sendrecv",
+	    "a=rtcp-mux",
+	    "a=rtpmap:0 PCMU/8000",
+	    "a=rtpmap:126 telephone-event/8000",
+	    "a=fmtp:126 0-16",
+	    "a=ptime:20",
+	    "a=msid:centrala audio",
+	    "a=candidate:1 1 udp 2130706431 127.0.0.1 30010 typ host",
+	    "a=end-of-candidates",
+	    NULL,
+	};
+
+	(void)state;
+	inet_pton(AF_INET, "127.0.0.1", &ours.addr);
+	assert_int_equal(read_text(OFFER, &w, msg), 0);
+	n = sdp_webrtc_answer(sdp, sizeof(sdp), 77, 2, &w, &ours);
+	assert_int_not_equal(n, 0);
+	assert_int_equal(n, strlen(sdp));
+	assert_lines(sdp, want);
+	/* Our answer is itself a WebRTC description that reads back. */
+	assert_int_equal(read_text(sdp, &w, msg), 0);
+	assert_string_equal(w.ufrag, "Cen1");
+	assert_string_equal(w.setup, "active");
+	assert_true(w.bundled);
+	assert_int_equal(w.codec, MEDIA_CODEC_PCMU);
 }
 
 /* ice-ufrag, ice-pwd and fingerprint at session level (RFC 8839 allows it). */
@@ -142,6 +240,32 @@ static void test_unusable_offers_refused(void **state)
 	assert_int_equal(read_text(edited("111 0 8 126", "111 \"x\""), &w, msg), EPROTO);
 }
 
+static void test_answer_without_mid_or_dtmf(void **state)
+{
+	struct sdp_webrtc w;
+	struct sdp_webrtc_local ours = {
+	    .port = 30012,
+	    .ufrag = "Cen1",
+	    .pwd = "abcdefghijklmnopqrstuvwx",
+	    .fingerprint = FP,
+	    .setup = "passive",
+	};
+	char msg[200], sdp[2048];
+
+	(void)state;
+	assert_int_equal(read_text(OFFER_SESSION, &w, msg), 0);
+	assert_int_not_equal(sdp_webrtc_answer(sdp, sizeof(sdp), 1, 1, &w, &ours), 0);
+	assert_null(strstr(sdp, "a=group"));
+	assert_null(strstr(sdp, "a=mid"));
+	assert_null(strstr(sdp, "telephone-event"));
+	assert_non_null(strstr(sdp, "m=audio 30012 UDP/TLS/RTP/SAVPF 0\r\n"));
+	assert_non_null(strstr(sdp, "a=setup:passive\r\n"));
+	/* Too small a buffer, or a missing field: nothing. */
+	assert_int_equal(sdp_webrtc_answer(sdp, 100, 1, 1, &w, &ours), 0);
+	ours.pwd = NULL;
+	assert_int_equal(sdp_webrtc_answer(sdp, sizeof(sdp), 1, 1, &w, &ours), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -149,6 +273,9 @@ int main(void)
 	    cmocka_unit_test(test_session_level_attributes_used),
 	    cmocka_unit_test(test_not_bundled_without_group),
 	    cmocka_unit_test(test_unusable_offers_refused),
+	    cmocka_unit_test(test_codec_from_offer),
+	    cmocka_unit_test(test_answer_to_chromium_offer),
+	    cmocka_unit_test(test_answer_without_mid_or_dtmf),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
