@@ -1,0 +1,83 @@
+// The browser phone in a real browser (tests/browser/t-web-phone.sh starts the server and
+// the SIPp customers): Chromium's fake microphone plays $PHONE_WAV (1000 Hz). alice logs
+// in with the browser phone, which connects (ICE-lite, DTLS-SRTP with the server) and
+// shows Ready; she goes ready. The first customer rings the page: she answers, the page
+// hears the customer's 440 Hz, she holds and resumes (the server's timeline says so),
+// then hangs up from the page. The second customer hangs up himself: the page shows the
+// phone ready again, with no call.
+import { launch, close, newPage, step, BASE, assert, apiLogin, api, until, signal, catalogues, failed } from './lib.mjs';
+
+const T = 'acme';
+const c = catalogues.en;
+const browser = await launch(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
+  '--use-file-for-fake-audio-capture=' + process.env.PHONE_WAV, '--autoplay-policy=no-user-gesture-required']);
+let page;
+
+/* The strongest frequency the page receives, read a few times until it is near `hz`. */
+async function hears(hz, what) {
+  let last = 0;
+  await until(async () => {
+    last = await page.evaluate(() => (window.centralaPhone ? window.centralaPhone.peakHz() : 0));
+    return Math.abs(last - hz) < 40;
+  }, `${what} (${hz} Hz; last peak ${last} Hz)`, 15000).catch((e) => { throw new Error(e.message + ` (last peak ${last} Hz)`); });
+  step(`the page hears ${Math.round(last)} Hz: ${what}`);
+}
+
+try {
+  const at = await apiLogin(T, 'alice', 'alice-secret');
+  page = await newPage(browser, 'en');
+  page.on('console', (m) => { if (m.type() === 'error') step('console: ' + m.text()); });
+  await page.goto(BASE + '/');
+  await page.locator('input[name=tenant]').fill(T);
+  await page.locator('input[name=username]').fill('alice');
+  await page.locator('input[name=password]').fill('alice-secret');
+  await page.getByLabel(c['login.browser_phone']).check();
+  await page.keyboard.press('Enter');
+  await page.getByTestId('connection').filter({ hasText: c['app.online'] }).waitFor();
+  const status = page.getByTestId('phone-status');
+  await status.filter({ hasText: c['phone.status.ready'] }).waitFor({ timeout: 20000 });
+  step('browser phone connected');
+  await page.getByRole('button', { name: c['agent.go_ready'], exact: true }).click();
+  await page.getByTestId('agent-state').filter({ hasText: c['state.ready'] }).waitFor();
+  signal('web.ready');
+
+  // The first customer: answered in the page, held and resumed, hung up from the page.
+  await status.filter({ hasText: c['phone.status.ringing'] }).waitFor({ timeout: 30000 });
+  step('ringing');
+  await page.getByTestId('phone-answer').click();
+  await status.filter({ hasText: c['phone.status.talking'] }).waitFor();
+  await hears(440, "the customer's tone");
+  const mic = Number(await page.getByTestId('phone-mic-level').getAttribute('aria-valuenow'));
+  assert(mic > 0, 'the microphone level meter moves (' + mic + ')');
+  const ix = await until(async () => (await api('GET', '/agents/me', at)).interaction, 'the call on the API');
+  step('on the call ' + JSON.stringify(ix));
+  await page.getByTestId('phone-hold').click();
+  await page.getByTestId('phone-hold').filter({ hasText: c['call.resume'] }).waitFor();
+  await new Promise((r) => setTimeout(r, 1500));
+  await page.getByTestId('phone-hold').click();
+  await page.getByTestId('phone-hold').filter({ hasText: c['call.hold'] }).waitFor();
+  await hears(440, "the customer's tone after the hold");
+  await new Promise((r) => setTimeout(r, 2000)); // recording time for both tones
+  await page.getByTestId('phone-hangup').click();
+  await status.filter({ hasText: c['phone.status.ready'] }).waitFor();
+  step('hung up from the page');
+
+  // Ready again after the wrap-up (1 s), then the second customer, who hangs up.
+  await until(async () => (await api('GET', '/agents/me', at)).state === 'wrap_up' ||
+    (await api('GET', '/agents/me', at)).state === 'ready', 'wrap-up or ready');
+  await api('POST', '/agents/me/wrapup/end', at).catch(() => {});
+  await until(async () => (await api('GET', '/agents/me', at)).state === 'ready', 'alice ready again', 20000);
+  signal('web.second');
+  await status.filter({ hasText: c['phone.status.ringing'] }).waitFor({ timeout: 30000 });
+  await page.getByTestId('phone-answer').click();
+  await status.filter({ hasText: c['phone.status.talking'] }).waitFor();
+  await hears(440, "the second customer's tone");
+  await status.filter({ hasText: c['phone.status.ready'] }).waitFor({ timeout: 30000 });
+  step('the customer hung up: the phone is ready again');
+} catch (e) {
+  await failed(page, 'phone');
+  console.error(e);
+  process.exitCode = 1;
+} finally {
+  await close(browser);
+}

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# The browser phone (tests/browser/phone.mjs): alice logs in to the desktop with "use
+# this browser as my phone" in headless Chromium, whose fake microphone plays a 1000 Hz
+# tone; her WebRTC session (ICE-lite, DTLS-SRTP) comes up and she goes ready. A SIPp
+# customer streaming 440 Hz reaches the queue; the page rings, she answers there and the
+# page hears 440 Hz (WebAudio analyser); she holds and resumes, then hangs up from the
+# page (the customer gets a BYE). A second customer hangs up himself: the page goes back
+# to ready. The first call's stereo recording holds 440 Hz on the customer's channel and
+# 1000 Hz on the agent's. Chromium runs against 127.0.0.1, the server's RTP address here.
+# shellcheck source=tests/sip/lib.sh
+. "$(dirname "$0")/../sip/lib.sh"
+. "$(dirname "$0")/lib.sh"
+
+write_config <<YAML
+tenants:
+  - id: acme
+    name: ACME
+    domain: $ACME_DOMAIN
+    users:
+      - {username: alice, name: Alicja Nowak, password: alice-secret, roles: [agent], queues: {support: 0}}
+    queues:
+      - {id: support, strategy: longest-idle, wrap_up: 1s, ring_timeout: 30s}
+    numbers:
+      - {number: "200", queue: support}
+YAML
+web_static
+start_server
+wait_log 'event=http_listening' 5
+
+# Chromium's fake microphone: 16-bit PCM at 48 kHz, 1000 Hz.
+sox -q -n -r 48000 -c 1 -b 16 -e signed-integer "$WORK/agent-1000.wav" synth 120 sine 1000 vol 0.5
+make_tone "$WORK/caller-440.wav" 440 30
+export PHONE_WAV=$WORK/agent-1000.wav
+
+browser_bg bpid phone.mjs
+wait_file web.ready "$bpid" 60
+rc=0
+sipp_run caller 60 "$(scen caller-stream-wait-bye.xml wav="$WORK/caller-440.wav")" \
+	-p "$(peer_port 3)" -mi 127.0.0.1 -mp "$(media_port 2)" -m 1 -key number 200 \
+	-key domain "$ACME_DOMAIN" || rc=$?
+expect_sipp_ok caller "$rc"
+wait_log 'tenant=acme call=1 event=interaction .* answered=1 .* hangup_by=agent' 10
+
+wait_file web.second "$bpid" 30
+mv "$WORK/caller-queue-talk.xml" "$WORK/caller-queue-talk.xml.old" 2>/dev/null || true
+rc=0
+sipp_run caller2 60 "$(scen caller-queue-talk.xml wav="$WORK/caller-440.wav" talk_ms=8000)" \
+	-p "$(peer_port 4)" -mi 127.0.0.1 -mp "$(media_port 3)" -m 1 -key number 200 \
+	-key domain "$ACME_DOMAIN" || rc=$?
+expect_sipp_ok caller2 "$rc"
+browser_wait "$bpid"
+wait_log 'tenant=acme call=2 event=interaction .* answered=1 .* hangup_by=caller' 10
+expect_log 'event=phone_connected agent=alice'
+stop_server
+
+export_interactions
+check_interactions '
+assert len(ix) == 2, "%d interactions" % len(ix)
+ev = [e["event"] for e in ix[0]["timeline"]]
+assert "held" in ev and "unheld" in ev, ev
+'
+rec=$(first_recording)
+soxi "$rec" >/dev/null 2>&1 || fail "soxi cannot read $rec"
+tone_check "$rec" 0 440 1000 || fail "the customer's channel (left) does not hold 440 Hz"
+tone_check "$rec" 1 1000 440 || fail "the agent's channel (right) does not hold the browser's 1000 Hz"
