@@ -28,8 +28,8 @@
 struct eng_phone {
 	struct engine *e;
 	struct eng_user *u;
-	uint64_t id;	     /* media owner: ENG_PHONE_OWNER | id */
-	uint64_t ws;	     /* the events socket that made it (api_phone_send) */
+	uint64_t id; /* media owner: ENG_PHONE_OWNER | id */
+	uint64_t ws; /* the events socket that made it (api_phone_send) */
 	struct media_session *ms;
 	struct media_params params;
 	bool media_up;	     /* DTLS-SRTP keys in place */
@@ -46,8 +46,18 @@ static void send_msg(struct eng_phone *p, const char *type, json_t *data)
 static void send_error(struct engine *e, const struct api_cmd *m, uint64_t ws, const char *code,
 		       const char *msg)
 {
+	static const struct {
+		const char *code;
+		int status;
+	} statuses[] = {{"no_call", 404},     {"forbidden", 403},     {"disabled", 403},
+			{"invalid_sdp", 400}, {"invalid_field", 400}, {"internal", 500}};
+	int status = 409;
+
+	for (size_t i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++)
+		if (!strcmp(statuses[i].code, code))
+			status = statuses[i].status;
 	if (m->req)
-		api_reply_error(e->api, m->req, code[0] == 'n' ? 404 : 409, code, msg);
+		api_reply_error(e->api, m->req, status, code, msg);
 	else if (e->api)
 		api_phone_send(e->api, m->tenant, m->user, ws, "phone.error",
 			       json_pack("{s:s, s:s}", "code", code, "message", msg));
@@ -117,8 +127,7 @@ static void leg_gone(void *arg, struct sip_leg *l, bool by_phone)
 		if (p->leg == l) {
 			p->leg = NULL;
 			if (!by_phone)
-				send_msg(p, "phone.hangup",
-					 json_pack("{s:s}", "reason", "ended"));
+				send_msg(p, "phone.hangup", json_pack("{s:s}", "reason", "ended"));
 			return;
 		}
 }
@@ -247,8 +256,8 @@ void eng__phone_command(struct engine *e, struct eng_tenant *t, const struct api
 	} else if (!strcmp(action, "reject") || !strcmp(action, "hangup")) {
 		err = sip_leg_local_end(p->leg, !strcmp(action, "reject") ? 603 : 0);
 	} else if (!strcmp(action, "hold") || !strcmp(action, "resume")) {
-		err = c && c->b == p->leg ? eng__call_hold(c, !strcmp(action, "hold"), false)
-					  : EINVAL;
+		err =
+		    c && c->b == p->leg ? eng__call_hold(c, !strcmp(action, "hold"), true) : EINVAL;
 		if (err == EALREADY)
 			err = 0;
 	} else {
@@ -279,9 +288,8 @@ int eng__phone_ring(struct call *c, struct eng_user *u, struct sip_leg **out)
 		return err;
 	send_msg(p, "phone.ring",
 		 json_pack("{s:s, s:s, s:s, s:s?, s:i}", "interaction", c->ix_id, "from",
-			   c->att ? c->to : c->from, "queue", c->queue, "agent",
-			   u->cu->username, "ring_timeout_s",
-			   cq ? (int)(cq->ring_timeout_ms / 1000) : 0));
+			   c->att ? c->to : c->from, "queue", c->queue, "agent", u->cu->username,
+			   "ring_timeout_s", cq ? (int)(cq->ring_timeout_ms / 1000) : 0));
 	*out = p->leg;
 	return 0;
 }

@@ -23,6 +23,55 @@ async function hears(hz, what) {
   step(`the page hears ${Math.round(last)} Hz: ${what}`);
 }
 
+/* Opens an events socket in the page with `token`, sends `msgs` in order and returns the
+ * first phone.* or error message that comes back (or "none" after 5 s). */
+function wsTry(token, msgs) {
+  return page.evaluate(async ([tk, list]) => new Promise((resolve) => {
+    const ws = new WebSocket('ws://' + location.host + '/api/v1/events?token=' + encodeURIComponent(tk));
+    const done = (v) => { ws.close(); resolve(v); };
+    setTimeout(() => done('none'), 5000);
+    ws.onopen = () => list.forEach((m) => ws.send(JSON.stringify(m)));
+    ws.onmessage = (e) => {
+      const m = JSON.parse(e.data);
+      if (m.type === 'error') done('error:' + m.error.code);
+      else if (m.type && m.type.startsWith('phone.')) done(m.type + ':' + ((m.data && (m.data.code || m.data.type)) || ''));
+    };
+  }), [token, msgs]);
+}
+
+/* What is refused, and how: bad SDP, a tenant with the phone turned off, a user who is
+ * not an agent, no subscription; REST controls without a call. */
+async function refusals(at) {
+  const sub = { subscribe: ['agent.me'] };
+  const plain = 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 RTP/AVP 0\r\nc=IN IP4 127.0.0.1\r\n';
+  let r = await wsTry(at, [sub, { type: 'phone.offer', sdp: plain }]);
+  assert(r === 'phone.error:invalid_sdp', 'a plain RTP offer is refused: ' + r);
+  r = await wsTry(at, [sub, { type: 'phone.offer' }]);
+  assert(r === 'error:invalid_field', 'an offer without sdp is refused: ' + r);
+  r = await wsTry(at, [{ type: 'phone.offer', sdp: plain }]);
+  assert(r === 'error:invalid_field', 'an offer before subscribing to agent.me is refused: ' + r);
+  r = await wsTry(at, [sub, { type: 'phone.dial' }]);
+  assert(r === 'error:invalid_field', 'an unknown phone message is refused: ' + r);
+  const bt = await apiLogin(T, 'bob', 'bob-secret');
+  r = await wsTry(bt, [sub, { type: 'phone.offer', sdp: plain }]);
+  assert(r === 'error:forbidden', 'a supervisor gets no browser phone: ' + r);
+  const ct = await apiLogin('beta', 'carol', 'carol-secret');
+  const offer = await page.evaluate(async () => {
+    const pc = new RTCPeerConnection();
+    pc.addTransceiver('audio');
+    const o = await pc.createOffer();
+    pc.close();
+    return o.sdp;
+  });
+  r = await wsTry(ct, [sub, { type: 'phone.offer', sdp: offer }]);
+  assert(r === 'phone.error:disabled', "the tenant's switch turns the phone off: " + r);
+  const e1 = await api('POST', '/agents/me/phone', at, { action: 'accept' }).catch((e) => e.message);
+  assert(/404/.test(e1) && /no_call/.test(e1), 'accept without a call: ' + e1);
+  const e2 = await api('POST', '/agents/me/phone', at, { action: 'dial' }).catch((e) => e.message);
+  assert(/400/.test(e2), 'an unknown action: ' + e2);
+  step('refusals: bad SDP, no sdp, no subscription, unknown message, supervisor, tenant switch, REST without a call');
+}
+
 try {
   const at = await apiLogin(T, 'alice', 'alice-secret');
   page = await newPage(browser, 'en');
@@ -37,6 +86,8 @@ try {
   const status = page.getByTestId('phone-status');
   await status.filter({ hasText: c['phone.status.ready'] }).waitFor({ timeout: 20000 });
   step('browser phone connected');
+  await refusals(at);
+  await status.filter({ hasText: c['phone.status.ready'] }).waitFor();
   await page.getByRole('button', { name: c['agent.go_ready'], exact: true }).click();
   await page.getByTestId('agent-state').filter({ hasText: c['state.ready'] }).waitFor();
   signal('web.ready');
@@ -51,6 +102,9 @@ try {
   assert(mic > 0, 'the microphone level meter moves (' + mic + ')');
   const ix = await until(async () => (await api('GET', '/agents/me', at)).interaction, 'the call on the API');
   step('on the call ' + JSON.stringify(ix));
+  // A digit from the page's keypad (RTCDTMFSender, RFC 4733) reaches the server.
+  await page.getByRole('region', { name: c['phone.title'] })
+    .getByRole('button', { name: c['call.dtmf_digit'].replace('{digit}', '5') }).click();
   await page.getByTestId('phone-hold').click();
   await page.getByTestId('phone-hold').filter({ hasText: c['call.resume'] }).waitFor();
   await new Promise((r) => setTimeout(r, 1500));

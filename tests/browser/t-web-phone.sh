@@ -5,7 +5,8 @@
 # customer streaming 440 Hz reaches the queue; the page rings, she answers there and the
 # page hears 440 Hz (WebAudio analyser); she holds and resumes, then hangs up from the
 # page (the customer gets a BYE). A second customer hangs up himself: the page goes back
-# to ready. The first call's stereo recording holds 440 Hz on the customer's channel and
+# to ready; a digit from the page's keypad is on the first call's timeline. Refused:
+# bad SDP, a supervisor, a tenant with browser_phone: false. The first call's stereo recording holds 440 Hz on the customer's channel and
 # 1000 Hz on the agent's. Chromium runs against 127.0.0.1, the server's RTP address here.
 # shellcheck source=tests/sip/lib.sh
 . "$(dirname "$0")/../sip/lib.sh"
@@ -18,10 +19,18 @@ tenants:
     domain: $ACME_DOMAIN
     users:
       - {username: alice, name: Alicja Nowak, password: alice-secret, roles: [agent], queues: {support: 0}}
+      - {username: bob, password: bob-secret, roles: [supervisor]}
     queues:
       - {id: support, strategy: longest-idle, wrap_up: 1s, ring_timeout: 30s}
     numbers:
       - {number: "200", queue: support}
+  - id: beta
+    domain: beta.test
+    browser_phone: false
+    users:
+      - {username: carol, password: carol-secret, roles: [agent], queues: {sales: 0}}
+    queues:
+      - {id: sales}
 YAML
 web_static
 start_server
@@ -58,6 +67,8 @@ check_interactions '
 assert len(ix) == 2, "%d interactions" % len(ix)
 ev = [e["event"] for e in ix[0]["timeline"]]
 assert "held" in ev and "unheld" in ev, ev
+digits = [e for e in ix[0]["timeline"] if e["event"] == "digit"]
+assert digits and digits[0].get("digit") == "5", ix[0]["timeline"]
 '
 rec=$(first_recording)
 soxi "$rec" >/dev/null 2>&1 || fail "soxi cannot read $rec"
