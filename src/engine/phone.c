@@ -32,6 +32,11 @@ struct eng_phone {
 	uint64_t ws; /* the events socket that made it (api_phone_send) */
 	struct media_session *ms;
 	struct media_params params;
+	char ufrag[9], pwd[25]; /* our ICE credentials */
+	char rufrag[MEDIA_ICE_FIELD_MAX + 1], rpwd[MEDIA_ICE_FIELD_MAX + 1]; /* the browser's */
+	char fingerprint[104];						     /* the browser's */
+	bool client;	     /* we are the DTLS client (a=setup:active) */
+	unsigned version;    /* of our SDP */
 	bool media_up;	     /* DTLS-SRTP keys in place */
 	struct sip_leg *leg; /* the call it rings or carries, or NULL */
 	struct eng_phone *next;
@@ -132,16 +137,68 @@ static void leg_gone(void *arg, struct sip_leg *l, bool by_phone)
 		}
 }
 
+/* Writes our answer to offer w for phone p into sdp; false when it does not fit. */
+static bool answer_write(struct eng_phone *p, const struct sdp_webrtc *w, char *sdp, size_t size)
+{
+	struct sdp_webrtc_local ours;
+
+	memset(&ours, 0, sizeof(ours));
+	ours.addr = *media_address(p->e->media);
+	ours.port = media_session_port(p->ms);
+	ours.ufrag = p->ufrag;
+	ours.pwd = p->pwd;
+	ours.fingerprint = media_dtls_fingerprint(p->e->media);
+	ours.setup = p->client ? "active" : "passive";
+	return sdp_webrtc_answer(sdp, size, p->id, ++p->version, w, &ours) != 0;
+}
+
+/*
+ * A new offer from the page whose phone is up, with the same DTLS certificate: the same
+ * session goes on (a call on it too). New ICE credentials of the browser are an ICE
+ * restart (RFC 8445 9): ours change as well, and media keeps flowing to the nominated
+ * address until the browser nominates again; the DTLS association and its keys stay.
+ */
+static void renegotiate(struct eng_phone *p, const struct sdp_webrtc *w, const struct api_cmd *m)
+{
+	struct media_params np = p->params;
+	bool restart = strcmp(w->ufrag, p->rufrag) || strcmp(w->pwd, p->rpwd);
+	char sdp[2048];
+
+	if (restart) {
+		struct media_ice ice = {.ufrag = p->ufrag, .pwd = p->pwd, .remote_ufrag = w->ufrag};
+		random_token(p->ufrag, 8);
+		random_token(p->pwd, 24);
+		if (media_session_ice(p->ms, &ice)) {
+			send_error(p->e, m, p->ws, "invalid_sdp",
+				   "the offer's ICE values are unusable");
+			return;
+		}
+		snprintf(p->rufrag, sizeof(p->rufrag), "%s", w->ufrag);
+		snprintf(p->rpwd, sizeof(p->rpwd), "%s", w->pwd);
+	}
+	np.codec = w->codec;
+	np.pt = w->pt;
+	np.dtmf_pt = w->dtmf_pt;
+	np.dir = w->dir;
+	if (memcmp(&np, &p->params, sizeof(np)) && !media_session_set(p->ms, &np))
+		p->params = np;
+	if (!answer_write(p, w, sdp, sizeof(sdp))) {
+		send_error(p->e, m, p->ws, "internal", "answer too long");
+		return;
+	}
+	log_info("engine", "tenant=%s event=phone_renegotiated agent=%s ice_restart=%d",
+		 p->u->t->ct->id, p->u->cu->username, restart);
+	send_msg(p, "phone.answer", json_pack("{s:s, s:s}", "type", "answer", "sdp", sdp));
+}
+
 static void offer(struct engine *e, struct eng_tenant *t, struct eng_user *u,
 		  const struct api_cmd *m, uint64_t ws)
 {
 	const char *text = json_string_value(json_object_get(m->args, "sdp"));
 	struct sdp_webrtc w;
-	struct sdp_webrtc_local ours;
 	struct media_ice ice;
 	struct eng_phone *p = NULL;
-	char msg[160], ufrag[9], pwd[25], sdp[2048];
-	bool client;
+	char msg[160], sdp[2048];
 	int err;
 
 	if (!text || sdp_webrtc_read(text, strlen(text), &w, msg, sizeof(msg))) {
@@ -150,6 +207,10 @@ static void offer(struct engine *e, struct eng_tenant *t, struct eng_user *u,
 	}
 	if (!w.rtcp_mux) {
 		send_error(e, m, ws, "invalid_sdp", "a=rtcp-mux is required");
+		return;
+	}
+	if (u->phone && u->phone->ws == ws && !strcmp(u->phone->fingerprint, w.fingerprint)) {
+		renegotiate(u->phone, &w, m);
 		return;
 	}
 	if (u->phone && u->phone->leg) {
@@ -171,30 +232,25 @@ static void offer(struct engine *e, struct eng_tenant *t, struct eng_user *u,
 		send_error(e, m, ws, "busy", "no media port free");
 		return;
 	}
-	random_token(ufrag, 8);
-	random_token(pwd, 24);
-	ice = (struct media_ice){.ufrag = ufrag, .pwd = pwd, .remote_ufrag = w.ufrag};
+	random_token(p->ufrag, 8);
+	random_token(p->pwd, 24);
+	snprintf(p->rufrag, sizeof(p->rufrag), "%s", w.ufrag);
+	snprintf(p->rpwd, sizeof(p->rpwd), "%s", w.pwd);
+	snprintf(p->fingerprint, sizeof(p->fingerprint), "%s", w.fingerprint);
+	ice = (struct media_ice){.ufrag = p->ufrag, .pwd = p->pwd, .remote_ufrag = w.ufrag};
 	/* RFC 5763 5: answering actpass we are active (saves a round trip); otherwise the
 	 * role the browser left us. */
-	client = strcmp(w.setup, "active") != 0;
+	p->client = strcmp(w.setup, "active") != 0;
 	p->params.codec = w.codec;
 	p->params.pt = w.pt;
 	p->params.dtmf_pt = w.dtmf_pt;
 	p->params.ptime_ms = 20;
 	p->params.dir = w.dir;
 	p->params.remote.sin_family = AF_INET;
-	memset(&ours, 0, sizeof(ours));
-	ours.addr = *media_address(e->media);
-	ours.port = media_session_port(p->ms);
-	ours.ufrag = ufrag;
-	ours.pwd = pwd;
-	ours.fingerprint = media_dtls_fingerprint(e->media);
-	ours.setup = client ? "active" : "passive";
 	if (media_session_ice(p->ms, &ice) ||
-	    media_session_dtls(p->ms, client ? MEDIA_DTLS_CLIENT : MEDIA_DTLS_SERVER,
+	    media_session_dtls(p->ms, p->client ? MEDIA_DTLS_CLIENT : MEDIA_DTLS_SERVER,
 			       w.fingerprint) ||
-	    media_session_set(p->ms, &p->params) ||
-	    !sdp_webrtc_answer(sdp, sizeof(sdp), p->id, 1, &w, &ours)) {
+	    media_session_set(p->ms, &p->params) || !answer_write(p, &w, sdp, sizeof(sdp))) {
 		media_session_free(p->ms);
 		free(p);
 		send_error(e, m, ws, "invalid_sdp", "the offer's ICE or DTLS values are unusable");
@@ -204,7 +260,8 @@ static void offer(struct engine *e, struct eng_tenant *t, struct eng_user *u,
 	e->phones = p;
 	u->phone = p;
 	log_info("engine", "tenant=%s event=phone_offer agent=%s codec=%s port=%u setup=%s",
-		 t->ct->id, u->cu->username, sdp_codec_name(w.codec), ours.port, ours.setup);
+		 t->ct->id, u->cu->username, sdp_codec_name(w.codec), media_session_port(p->ms),
+		 p->client ? "active" : "passive");
 	send_msg(p, "phone.answer", json_pack("{s:s, s:s}", "type", "answer", "sdp", sdp));
 }
 

@@ -3,8 +3,8 @@
 // in with the browser phone, which connects (ICE-lite, DTLS-SRTP with the server) and
 // shows Ready; she goes ready. The first customer rings the page: she answers, the page
 // hears the customer's 440 Hz, she holds and resumes (the server's timeline says so),
-// then hangs up from the page. The second customer hangs up himself: the page shows the
-// phone ready again, with no call.
+// then hangs up from the page. On the second customer's call the page restarts ICE and
+// the call goes on; the customer hangs up himself: the page shows the phone ready again.
 import { launch, close, newPage, step, BASE, assert, apiLogin, api, until, signal, catalogues, failed } from './lib.mjs';
 
 const T = 'acme';
@@ -126,6 +126,13 @@ try {
   await page.getByTestId('phone-answer').click();
   await status.filter({ hasText: c['phone.status.talking'] }).waitFor();
   await hears(440, "the second customer's tone");
+  // An ICE restart from the page keeps the call: new credentials, the same session.
+  assert(await page.evaluate(() => window.centralaPhone.restartIce()), 'ICE restart offered');
+  await until(() => page.evaluate(() => window.centralaPhone.pc.signalingState === 'stable' &&
+    window.centralaPhone.pc.remoteDescription.sdp.includes('a=ice-lite')), 'the restart answered');
+  await new Promise((r) => setTimeout(r, 1000));
+  await hears(440, "the second customer's tone after an ICE restart");
+  assert(await status.filter({ hasText: c['phone.status.talking'] }).count() === 1, 'still on the call');
   await status.filter({ hasText: c['phone.status.ready'] }).waitFor({ timeout: 30000 });
   step('the customer hung up: the phone is ready again');
 } catch (e) {

@@ -4,8 +4,8 @@
 # tone; her WebRTC session (ICE-lite, DTLS-SRTP) comes up and she goes ready. A SIPp
 # customer streaming 440 Hz reaches the queue; the page rings, she answers there and the
 # page hears 440 Hz (WebAudio analyser); she holds and resumes, then hangs up from the
-# page (the customer gets a BYE). A second customer hangs up himself: the page goes back
-# to ready; a digit from the page's keypad is on the first call's timeline. Refused:
+# page (the customer gets a BYE). A second customer's call survives an ICE restart from
+# the page, then he hangs up himself: the page goes back to ready; a digit from the page's keypad is on the first call's timeline. Refused:
 # bad SDP, a supervisor, a tenant with browser_phone: false. The first call's stereo recording holds 440 Hz on the customer's channel and
 # 1000 Hz on the agent's. Chromium runs against 127.0.0.1, the server's RTP address here.
 # shellcheck source=tests/sip/lib.sh
@@ -53,13 +53,14 @@ wait_log 'tenant=acme call=1 event=interaction .* answered=1 .* hangup_by=agent'
 wait_file web.second "$bpid" 30
 mv "$WORK/caller-queue-talk.xml" "$WORK/caller-queue-talk.xml.old" 2>/dev/null || true
 rc=0
-sipp_run caller2 60 "$(scen caller-queue-talk.xml wav="$WORK/caller-440.wav" talk_ms=8000)" \
+sipp_run caller2 60 "$(scen caller-queue-talk.xml wav="$WORK/caller-440.wav" talk_ms=15000)" \
 	-p "$(peer_port 4)" -mi 127.0.0.1 -mp "$(media_port 3)" -m 1 -key number 200 \
 	-key domain "$ACME_DOMAIN" || rc=$?
 expect_sipp_ok caller2 "$rc"
 browser_wait "$bpid"
 wait_log 'tenant=acme call=2 event=interaction .* answered=1 .* hangup_by=caller' 10
 expect_log 'event=phone_connected agent=alice'
+expect_log 'event=phone_renegotiated agent=alice ice_restart=1'
 stop_server
 
 export_interactions

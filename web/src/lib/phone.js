@@ -61,6 +61,10 @@ class Phone {
         this.audio.play().catch(() => {});
         this.analyse(remote, 'remote');
       };
+      pc.oniceconnectionstatechange = () => {
+        // A path that broke (a network change): ask for an ICE restart, keeping the call.
+        if (pc === this.pc && pc.iceConnectionState === 'disconnected') this.restartIce();
+      };
       pc.onconnectionstatechange = () => {
         if (pc !== this.pc) return;
         if (pc.connectionState === 'connected' && state.status === 'connecting') set({ status: 'ready' });
@@ -75,6 +79,17 @@ class Phone {
     } catch (err) {
       set({ status: 'failed', error: err.name === 'NotAllowedError' ? 'microphone' : err.message });
     }
+  }
+
+  /* ICE restart (RFC 8445 9): new credentials offered on the same connection; the
+   * server keeps the session, its DTLS keys and any call on it. */
+  async restartIce() {
+    const pc = this.pc;
+    if (!pc || !pc.remoteDescription) return false;
+    pc.restartIce();
+    const offer = await pc.createOffer();
+    await pc.setLocalDescription(offer);
+    return sendEvent({ type: 'phone.offer', sdp: pc.localDescription.sdp });
   }
 
   analyse(stream, which) {
