@@ -402,8 +402,8 @@ static void phone_rx(struct api *a, struct ws_client *c, const char *type, json_
 		ws_error(a, c, "invalid_field", "unknown phone message");
 		return;
 	}
-	if (!(c->sess->roles & API_ROLE_AGENT)) {
-		ws_error(a, c, "forbidden", "the browser phone is for agents");
+	if (!(c->sess->roles & (API_ROLE_AGENT | API_ROLE_SUPERVISOR))) {
+		ws_error(a, c, "forbidden", "the browser phone is for agents and supervisors");
 		return;
 	}
 	if (!(c->topics & T_ME)) {

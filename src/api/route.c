@@ -666,7 +666,7 @@ static const struct route routes[] = {
     {M_GET, "/api/v1/agents/me", API_ROLE_AGENT | SUP, h_agent_me},
     {M_PUT, "/api/v1/agents/me/state", API_ROLE_AGENT | SUP, h_my_state},
     {M_POST, "/api/v1/agents/me/wrapup/end", API_ROLE_AGENT | SUP, h_wrapup_end},
-    {M_POST, "/api/v1/agents/me/phone", API_ROLE_AGENT, h_my_phone},
+    {M_POST, "/api/v1/agents/me/phone", API_ROLE_AGENT | SUP, h_my_phone},
     {M_GET, "/api/v1/agents/me/queues", API_ROLE_AGENT | SUP, h_my_queues},
     {M_PUT, "/api/v1/agents/me/queues/*", API_ROLE_AGENT | SUP, h_my_queue},
     {M_GET, "/api/v1/agents", SUP, h_agents},

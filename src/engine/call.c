@@ -262,6 +262,15 @@ int eng__dial_extra(struct call *c, struct eng_user *u, const char *number)
 
 	if (c->xleg)
 		return EBUSY;
+	if (u && eng__phone_up(u)) {
+		/* The third party's browser phone: rung as its SIP phone would be. */
+		if ((err = eng__phone_ring(c, u, &l)))
+			return err;
+		sip_leg_set_cookie(l, c);
+		c->xleg = l;
+		c->xanswered = false;
+		return 0;
+	}
 	if (u) {
 		if (!u->cu->sip_user ||
 		    !sip_contacts(c->e->sip, c->t->ct->domain, u->cu->sip_user, contacts, 1))

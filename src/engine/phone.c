@@ -6,7 +6,10 @@
  * login: each call offered to the agent rings it as a local leg (sip.h) that borrows
  * the session, so queues, hold, recording and hang-up treat it as they treat a SIP
  * phone's leg. The socket's close, "close", a lost ICE consent or a failed handshake
- * ends the phone; while it is up, the agent's SIP phones are not rung.
+ * ends the phone; while it is up, the agent's SIP phones are not rung. A supervisor's
+ * browser phone is the one rung to listen, whisper or barge (as is a consulted or
+ * conferenced user's). A new offer from the same page renegotiates in place (an ICE
+ * restart keeps the session, its keys and the call).
  *
  * Messages to the page (api_phone_send): phone.answer {sdp}, phone.state {media:
  * "connected" | "ice"}, phone.ring {interaction, from, queue, ring_timeout_s},
@@ -290,8 +293,11 @@ void eng__phone_command(struct engine *e, struct eng_tenant *t, const struct api
 		reply_ok(e, m, NULL);
 		return;
 	}
-	if (!u || u->agent == ACD_NONE || !(m->roles & API_ROLE_AGENT)) {
-		send_error(e, m, ws, "forbidden", "the browser phone is for agents");
+	/* Agents take calls on it; supervisors listen, whisper and barge with it. */
+	if (!u || !(m->roles & (API_ROLE_AGENT | API_ROLE_SUPERVISOR)) ||
+	    (u->agent == ACD_NONE && !(m->roles & API_ROLE_SUPERVISOR))) {
+		send_error(e, m, ws, "forbidden",
+			   "the browser phone is for agents and supervisors");
 		return;
 	}
 	if (!t->ct->browser_phone) {

@@ -14,11 +14,12 @@ const browser = await launch(['--use-fake-ui-for-media-stream', '--use-fake-devi
 let page;
 
 /* The strongest frequency the page receives, read a few times until it is near `hz`. */
-async function hears(hz, what) {
+async function hears(hz, what, on = page) {
+  const want = [].concat(hz);
   let last = 0;
   await until(async () => {
-    last = await page.evaluate(() => (window.centralaPhone ? window.centralaPhone.peakHz() : 0));
-    return Math.abs(last - hz) < 40;
+    last = await on.evaluate(() => (window.centralaPhone ? window.centralaPhone.peakHz() : 0));
+    return want.some((f) => Math.abs(last - f) < 40);
   }, `${what} (${hz} Hz; last peak ${last} Hz)`, 15000).catch((e) => { throw new Error(e.message + ` (last peak ${last} Hz)`); });
   step(`the page hears ${Math.round(last)} Hz: ${what}`);
 }
@@ -52,9 +53,9 @@ async function refusals(at) {
   assert(r === 'error:invalid_field', 'an offer before subscribing to agent.me is refused: ' + r);
   r = await wsTry(at, [sub, { type: 'phone.dial' }]);
   assert(r === 'error:invalid_field', 'an unknown phone message is refused: ' + r);
-  const bt = await apiLogin(T, 'bob', 'bob-secret');
-  r = await wsTry(bt, [sub, { type: 'phone.offer', sdp: plain }]);
-  assert(r === 'error:forbidden', 'a supervisor gets no browser phone: ' + r);
+  const nt = await apiLogin(T, 'ann', 'ann-secret');
+  r = await wsTry(nt, [sub, { type: 'phone.offer', sdp: plain }]);
+  assert(r === 'error:forbidden', 'an admin who is no agent or supervisor gets no browser phone: ' + r);
   const ct = await apiLogin('beta', 'carol', 'carol-secret');
   const offer = await page.evaluate(async () => {
     const pc = new RTCPeerConnection();
@@ -69,20 +70,26 @@ async function refusals(at) {
   assert(/404/.test(e1) && /no_call/.test(e1), 'accept without a call: ' + e1);
   const e2 = await api('POST', '/agents/me/phone', at, { action: 'dial' }).catch((e) => e.message);
   assert(/400/.test(e2), 'an unknown action: ' + e2);
-  step('refusals: bad SDP, no sdp, no subscription, unknown message, supervisor, tenant switch, REST without a call');
+  step('refusals: bad SDP, no sdp, no subscription, unknown message, an admin, tenant switch, REST without a call');
+}
+
+/* A page signed in as `user` with the browser phone ticked on the login form. */
+async function phonePage(user, password) {
+  const p = await newPage(browser, 'en');
+  p.on('console', (m) => { if (m.type() === 'error') step('console: ' + m.text()); });
+  await p.goto(BASE + '/');
+  await p.locator('input[name=tenant]').fill(T);
+  await p.locator('input[name=username]').fill(user);
+  await p.locator('input[name=password]').fill(password);
+  await p.getByLabel(c['login.browser_phone']).check();
+  await p.keyboard.press('Enter');
+  await p.getByTestId('connection').filter({ hasText: c['app.online'] }).waitFor();
+  return p;
 }
 
 try {
   const at = await apiLogin(T, 'alice', 'alice-secret');
-  page = await newPage(browser, 'en');
-  page.on('console', (m) => { if (m.type() === 'error') step('console: ' + m.text()); });
-  await page.goto(BASE + '/');
-  await page.locator('input[name=tenant]').fill(T);
-  await page.locator('input[name=username]').fill('alice');
-  await page.locator('input[name=password]').fill('alice-secret');
-  await page.getByLabel(c['login.browser_phone']).check();
-  await page.keyboard.press('Enter');
-  await page.getByTestId('connection').filter({ hasText: c['app.online'] }).waitFor();
+  page = await phonePage('alice', 'alice-secret');
   const status = page.getByTestId('phone-status');
   await status.filter({ hasText: c['phone.status.ready'] }).waitFor({ timeout: 20000 });
   step('browser phone connected');
@@ -126,6 +133,21 @@ try {
   await page.getByTestId('phone-answer').click();
   await status.filter({ hasText: c['phone.status.talking'] }).waitFor();
   await hears(440, "the second customer's tone");
+  // The supervisor listens from his own browser phone, then leaves; the call goes on.
+  const bt = await apiLogin(T, 'bob', 'bob-secret');
+  const sup = await phonePage('bob', 'bob-secret');
+  const supStatus = sup.getByTestId('phone-status');
+  await supStatus.filter({ hasText: c['phone.status.ready'] }).waitFor({ timeout: 20000 });
+  const ix2 = (await api('GET', '/agents/me', at)).interaction;
+  await api('POST', '/calls/' + ix2 + '/monitor', bt, { mode: 'listen' });
+  await supStatus.filter({ hasText: c['phone.status.ringing'] }).waitFor();
+  await sup.getByTestId('phone-answer').click();
+  await supStatus.filter({ hasText: c['phone.status.talking'] }).waitFor();
+  await hears([440, 1000], 'the supervisor listens to the call', sup);
+  await sup.getByTestId('phone-hangup').click();
+  await supStatus.filter({ hasText: c['phone.status.ready'] }).waitFor();
+  await hears(440, "the customer's tone after the supervisor left");
+  step('supervisor listened from his browser phone and left');
   // An ICE restart from the page keeps the call: new credentials, the same session.
   assert(await page.evaluate(() => window.centralaPhone.restartIce()), 'ICE restart offered');
   await until(() => page.evaluate(() => window.centralaPhone.pc.signalingState === 'stable' &&

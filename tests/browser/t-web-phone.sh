@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # The browser phone (tests/browser/phone.mjs): alice logs in to the desktop with "use
 # this browser as my phone" in headless Chromium, whose fake microphone plays a 1000 Hz
-# tone; her WebRTC session (ICE-lite, DTLS-SRTP) comes up and she goes ready. A SIPp
-# customer streaming 440 Hz reaches the queue; the page rings, she answers there and the
-# page hears 440 Hz (WebAudio analyser); she holds and resumes, then hangs up from the
-# page (the customer gets a BYE). A second customer's call survives an ICE restart from
-# the page, then he hangs up himself: the page goes back to ready; a digit from the page's keypad is on the first call's timeline. Refused:
-# bad SDP, a supervisor, a tenant with browser_phone: false. The first call's stereo recording holds 440 Hz on the customer's channel and
-# 1000 Hz on the agent's. Chromium runs against 127.0.0.1, the server's RTP address here.
+# tone; her WebRTC session (ICE-lite, DTLS-SRTP) comes up and she goes ready. Refused
+# first: bad SDP, an admin, a tenant with browser_phone: false. A SIPp customer
+# streaming 440 Hz reaches the queue; the page rings, she answers there and the page
+# hears 440 Hz (WebAudio analyser); a digit from the page's keypad, hold and resume are
+# on the timeline; she hangs up from the page (the customer gets a BYE). A second
+# customer's call is listened to by supervisor bob from his own browser phone and
+# survives an ICE restart from alice's page; the customer hangs up himself and the page
+# goes back to ready. The first call's stereo recording holds 440 Hz on the customer's
+# channel and 1000 Hz on the agent's. Chromium runs against 127.0.0.1, the server's RTP
+# address here.
 # shellcheck source=tests/sip/lib.sh
 . "$(dirname "$0")/../sip/lib.sh"
 . "$(dirname "$0")/lib.sh"
@@ -20,6 +23,7 @@ tenants:
     users:
       - {username: alice, name: Alicja Nowak, password: alice-secret, roles: [agent], queues: {support: 0}}
       - {username: bob, password: bob-secret, roles: [supervisor]}
+      - {username: ann, password: ann-secret, roles: [admin]}
     queues:
       - {id: support, strategy: longest-idle, wrap_up: 1s, ring_timeout: 30s}
     numbers:
@@ -53,7 +57,7 @@ wait_log 'tenant=acme call=1 event=interaction .* answered=1 .* hangup_by=agent'
 wait_file web.second "$bpid" 30
 mv "$WORK/caller-queue-talk.xml" "$WORK/caller-queue-talk.xml.old" 2>/dev/null || true
 rc=0
-sipp_run caller2 60 "$(scen caller-queue-talk.xml wav="$WORK/caller-440.wav" talk_ms=15000)" \
+sipp_run caller2 60 "$(scen caller-queue-talk.xml wav="$WORK/caller-440.wav" talk_ms=25000)" \
 	-p "$(peer_port 4)" -mi 127.0.0.1 -mp "$(media_port 3)" -m 1 -key number 200 \
 	-key domain "$ACME_DOMAIN" || rc=$?
 expect_sipp_ok caller2 "$rc"
@@ -68,6 +72,8 @@ check_interactions '
 assert len(ix) == 2, "%d interactions" % len(ix)
 ev = [e["event"] for e in ix[0]["timeline"]]
 assert "held" in ev and "unheld" in ev, ev
+ev2 = [e["event"] for e in ix[1]["timeline"]]
+assert "third_party_answered" in ev2 and "third_party_left" in ev2, ev2
 digits = [e for e in ix[0]["timeline"] if e["event"] == "digit"]
 assert digits and digits[0].get("digit") == "5", ix[0]["timeline"]
 '

@@ -8,7 +8,6 @@ import { useEvents, useNow, useShortcuts } from '../lib/hooks.js';
 import { chime, notify } from '../lib/notify.js';
 import { CallControls } from './CallControls.jsx';
 import { ContactCard, DialOnly } from './ContactCard.jsx';
-import { Phone } from './Phone.jsx';
 
 /* Seconds of a configuration duration ("5s", "2m", "1h", "1500ms"); null when absent. */
 export function seconds(d) {
@@ -264,7 +263,6 @@ export function Agent({ me }) {
       {error && <p role="alert" class="error">{error}</p>}
       <div class="desk-grid">
         <div class="col">
-          <Phone />
           {offer ? <ScreenPop offer={offer} /> : (
             <section class="pop idle"><h2>{t('pop.title')}</h2><p class="muted">{t('pop.waiting')}</p></section>
           )}

@@ -13,6 +13,7 @@ import { Wallboard } from './Wallboard.jsx';
 import { Admin } from './Admin.jsx';
 import { Reports } from './Reports.jsx';
 import { Recordings } from './Recordings.jsx';
+import { Phone } from './Phone.jsx';
 
 const has = (me, ...roles) => me && roles.some((r) => me.roles.includes(r));
 
@@ -52,7 +53,7 @@ export function App() {
     setTimeZone(m.tenant_timezone);
     if (m.language && !localStorage.getItem('centrala.lang')) setLanguage(m.language.split('-')[0]);
     setMe(m);
-    const browserPhone = has(m, 'agent') && localStorage.getItem('centrala.phone') === 'browser';
+    const browserPhone = has(m, 'agent', 'supervisor') && localStorage.getItem('centrala.phone') === 'browser';
     startEvents(topicsFor(m), (up) => {
       setOnline(up);
       // The phone's signalling rides on the socket: a new socket, a new phone.
@@ -103,7 +104,10 @@ export function App() {
         <span class="who" title={me.tenant}>{me.name || me.username}</span>
         <button type="button" onClick={logout}>{t('app.logout')}</button>
       </header>
-      <main id="main">{View ? <View me={me} online={online} /> : <p>{t('app.no_screen')}</p>}</main>
+      <main id="main">
+        <Phone />
+        {View ? <View me={me} online={online} /> : <p>{t('app.no_screen')}</p>}
+      </main>
     </div>
   );
 }
