@@ -58,13 +58,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 						.pwd = "fuzzfuzzfuzzfuzzfuzzfuzz",
 						.fingerprint = w.fingerprint,
 						.setup = "active"};
-		struct sdp_webrtc back;
+		struct sdp_webrtc wback;
 		char wa[2048];
 		size_t wn = sdp_webrtc_answer(wa, sizeof(wa), 1, 1, &w, &ours);
 
-		if (wn == 0 || sdp_webrtc_read(wa, wn, &back, msg, sizeof(msg)) ||
-		    back.codec != w.codec || back.pt != w.pt || back.dtmf_pt != w.dtmf_pt ||
-		    strcmp(back.mid, w.mid) || back.bundled != w.bundled || !back.rtcp_mux)
+		if (wn == 0 || sdp_webrtc_read(wa, wn, &wback, msg, sizeof(msg)) ||
+		    wback.codec != w.codec || wback.pt != w.pt || wback.dtmf_pt != w.dtmf_pt ||
+		    strcmp(wback.mid, w.mid) || wback.bundled != w.bundled || !wback.rtcp_mux)
 			abort();
 	}
 	if (sdp_negotiate_offer((const char *)data, size, &prefs, &p, msg, sizeof(msg)) != 0)
