@@ -157,6 +157,21 @@ try {
   assert(await status.filter({ hasText: c['phone.status.talking'] }).count() === 1, 'still on the call');
   await status.filter({ hasText: c['phone.status.ready'] }).waitFor({ timeout: 30000 });
   step('the customer hung up: the phone is ready again');
+
+  // The third customer: answered in the page, then sent to dave's SIP phone.
+  await api('POST', '/agents/me/wrapup/end', at).catch(() => {});
+  await until(async () => (await api('GET', '/agents/me', at)).state === 'ready', 'alice ready for the third', 20000);
+  signal('web.third');
+  await status.filter({ hasText: c['phone.status.ringing'] }).waitFor({ timeout: 30000 });
+  await page.getByTestId('phone-answer').click();
+  await status.filter({ hasText: c['phone.status.talking'] }).waitFor();
+  const ix3 = await until(async () => (await api('GET', '/agents/me', at)).interaction, 'the third call');
+  await api('POST', '/calls/' + ix3 + '/transfer', at, { user: 'dave' });
+  await status.filter({ hasText: c['phone.status.ready'] }).waitFor();
+  await until(async () => (await api('GET', '/calls', bt)).items.some((x) => x.interaction === ix3 && x.agent === 'dave' && x.state === 'talking'),
+    'the customer bridged to dave');
+  await api('POST', '/calls/' + ix3 + '/hangup', bt);
+  step('transferred from the browser phone to a SIP phone');
 } catch (e) {
   await failed(page, 'phone');
   console.error(e);

@@ -8,7 +8,8 @@
 # on the timeline; she hangs up from the page (the customer gets a BYE). A second
 # customer's call is listened to by supervisor bob from his own browser phone and
 # survives an ICE restart from alice's page; the customer hangs up himself and the page
-# goes back to ready. The first call's stereo recording holds 440 Hz on the customer's
+# goes back to ready. A third customer is transferred from the page's call to dave's SIP
+# phone (blind, through the API). The first call's stereo recording holds 440 Hz on the customer's
 # channel and 1000 Hz on the agent's. Chromium runs against 127.0.0.1, the server's RTP
 # address here.
 # shellcheck source=tests/sip/lib.sh
@@ -24,6 +25,7 @@ tenants:
       - {username: alice, name: Alicja Nowak, password: alice-secret, roles: [agent], queues: {support: 0}}
       - {username: bob, password: bob-secret, roles: [supervisor]}
       - {username: ann, password: ann-secret, roles: [admin]}
+      - {username: dave, password: dave-secret, sip: {user: dave, password: dave-pw}}
     queues:
       - {id: support, strategy: longest-idle, wrap_up: 1s, ring_timeout: 30s}
     numbers:
@@ -61,19 +63,36 @@ sipp_run caller2 60 "$(scen caller-queue-talk.xml wav="$WORK/caller-440.wav" tal
 	-p "$(peer_port 4)" -mi 127.0.0.1 -mp "$(media_port 3)" -m 1 -key number 200 \
 	-key domain "$ACME_DOMAIN" || rc=$?
 expect_sipp_ok caller2 "$rc"
-browser_wait "$bpid"
 wait_log 'tenant=acme call=2 event=interaction .* answered=1 .* hangup_by=caller' 10
+
+# The third customer is transferred from the browser phone to dave's SIP phone.
+sipp_bg dpid dave-phone 60 "$(scen agent-answer.xml ring_ms=300)" -p "$(peer_port 11)" \
+	-mi 127.0.0.1 -mp "$(media_port 5)" -rtp_echo -m 1
+register_agent dave dave-pw "$(peer_port 11)" "$(peer_port 21)"
+wait_file web.third "$bpid" 30
+mv "$WORK/caller-stream-wait-bye.xml" "$WORK/caller-stream-wait-bye.xml.1"
+rc=0
+sipp_run caller3 60 "$(scen caller-stream-wait-bye.xml wav="$WORK/caller-440.wav")" \
+	-p "$(peer_port 5)" -mi 127.0.0.1 -mp "$(media_port 4)" -m 1 -key number 200 \
+	-key domain "$ACME_DOMAIN" || rc=$?
+expect_sipp_ok caller3 "$rc"
+rc=0
+wait_rc "$dpid" || rc=$?
+expect_sipp_ok dave-phone "$rc"
+browser_wait "$bpid"
 expect_log 'event=phone_connected agent=alice'
 expect_log 'event=phone_renegotiated agent=alice ice_restart=1'
 stop_server
 
 export_interactions
 check_interactions '
-assert len(ix) == 2, "%d interactions" % len(ix)
+assert len(ix) == 3, "%d interactions" % len(ix)
 ev = [e["event"] for e in ix[0]["timeline"]]
 assert "held" in ev and "unheld" in ev, ev
 ev2 = [e["event"] for e in ix[1]["timeline"]]
 assert "third_party_answered" in ev2 and "third_party_left" in ev2, ev2
+ev3 = [e for e in ix[2]["timeline"] if e["event"] == "transferred"]
+assert ev3 and ev3[0].get("to") == "dave", ix[2]["timeline"]
 digits = [e for e in ix[0]["timeline"] if e["event"] == "digit"]
 assert digits and digits[0].get("digit") == "5", ix[0]["timeline"]
 '
