@@ -5,7 +5,7 @@
 // hears the customer's 440 Hz, she holds and resumes (the server's timeline says so),
 // then hangs up from the page. On the second customer's call the page restarts ICE and
 // the call goes on; the customer hangs up himself: the page shows the phone ready again.
-import { launch, close, newPage, step, BASE, assert, apiLogin, api, until, signal, catalogues, failed } from './lib.mjs';
+import { launch, close, newPage, shoot, step, BASE, assert, apiLogin, api, until, signal, catalogues, failed } from './lib.mjs';
 
 const T = 'acme';
 const c = catalogues.en;
@@ -105,6 +105,7 @@ try {
   await page.getByTestId('phone-answer').click();
   await status.filter({ hasText: c['phone.status.talking'] }).waitFor();
   await hears(440, "the customer's tone");
+  await shoot(page, 'phone-talking', 'en');
   const mic = Number(await page.getByTestId('phone-mic-level').getAttribute('aria-valuenow'));
   assert(mic > 0, 'the microphone level meter moves (' + mic + ')');
   const ix = await until(async () => (await api('GET', '/agents/me', at)).interaction, 'the call on the API');
