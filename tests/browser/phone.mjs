@@ -105,7 +105,12 @@ try {
   await page.getByTestId('phone-answer').click();
   await status.filter({ hasText: c['phone.status.talking'] }).waitFor();
   await hears(440, "the customer's tone");
-  await shoot(page, 'phone-talking', 'en');
+  // The panel in every language (the overflow check with each photograph), English last.
+  for (const lang of ['pl', 'es', 'ru', 'en']) {
+    await page.locator('header select[name=language]').selectOption(lang);
+    await page.getByRole('region', { name: catalogues[lang]['phone.title'] }).waitFor();
+    await shoot(page, 'phone-talking', lang);
+  }
   const mic = Number(await page.getByTestId('phone-mic-level').getAttribute('aria-valuenow'));
   assert(mic > 0, 'the microphone level meter moves (' + mic + ')');
   const ix = await until(async () => (await api('GET', '/agents/me', at)).interaction, 'the call on the API');

@@ -5,7 +5,7 @@
 // and are answered, rejected, held and hung up with phone.* messages. Microphone and
 // speaker can be chosen, levels are measured both ways, and a call on which no audio
 // arrives is flagged. One instance per page.
-import { onDirect, sendEvent } from './bus.js';
+import { onDirect, onEvent, sendEvent } from './bus.js';
 
 const listeners = new Set();
 let phone = null;
@@ -41,6 +41,12 @@ class Phone {
     this.audio.autoplay = true;
     this.ctx = null;
     this.off = onDirect((m) => this.message(m));
+    // Hold and resume from the call controls (REST) show here too.
+    this.offEvents = onEvent((m) => {
+      if ((m.type === 'call.held' || m.type === 'call.resumed') && state.status === 'talking' &&
+          state.ring && m.data && m.data.interaction === state.ring.interaction)
+        set({ held: m.type === 'call.held' });
+    });
     this.lastPackets = 0;
     this.silentSince = null;
     this.timer = setInterval(() => this.watch(), 1000);
@@ -153,7 +159,8 @@ class Phone {
         set({ status: 'ready', ring: null, held: false });
         break;
       case 'phone.closed':
-        if (d.reason !== 'replaced') set({ status: 'failed', error: d.reason, ring: null });
+        // Another page took the phone over ("replaced"), or the media failed.
+        set({ status: 'failed', error: d.reason, ring: null, held: false });
         break;
       case 'phone.error':
         set({ error: (d.message || d.code || 'error') });
@@ -204,6 +211,7 @@ class Phone {
     this.stopMedia();
     clearInterval(this.timer);
     this.off();
+    this.offEvents();
     set({ status: 'off', ring: null, held: false, noAudio: false });
   }
 }
