@@ -855,6 +855,21 @@ static void metrics(struct engine *e, const struct api_cmd *m)
 	    "# TYPE centrala_srtp_failures_total counter\ncentrala_srtp_failures_total %llu\n",
 	    (unsigned long long)ms.srtp_in, (unsigned long long)ms.srtp_out,
 	    (unsigned long long)ms.srtp_failed);
+	crm_buf_printf(
+	    &b,
+	    "# TYPE centrala_ice_checks_total counter\n"
+	    "centrala_ice_checks_total{result=\"success\"} %llu\n"
+	    "centrala_ice_checks_total{result=\"refused\"} %llu\n"
+	    "# TYPE centrala_ice_dropped_total counter\ncentrala_ice_dropped_total %llu\n"
+	    "# HELP centrala_browser_phones Browser phones with their media up.\n"
+	    "# TYPE centrala_browser_phones gauge\n",
+	    (unsigned long long)ms.ice_checks, (unsigned long long)ms.ice_refused,
+	    (unsigned long long)ms.ice_dropped);
+	for (size_t i = 0; i < e->ntenants; i++) {
+		crm_buf_puts(&b, "centrala_browser_phones{tenant=\"");
+		label(&b, e->tenants[i].ct->id);
+		crm_buf_printf(&b, "\"} %u\n", eng__phones_count(e, &e->tenants[i]));
+	}
 	hooks = api_webhook_metrics(e->api);
 	crm_buf_puts(&b, hooks ? hooks : "");
 	free(hooks);

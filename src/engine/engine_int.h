@@ -474,8 +474,8 @@ int eng__phone_ring(struct call *c, struct eng_user *u, struct sip_leg **out);
 void eng__phone_media_event(struct engine *e, const struct media_event *ev);
 /* At the stop, after the SIP stack: every phone and its session freed. */
 void eng__phones_free(struct engine *e);
-/* {connected, interaction} of u's browser phone, or JSON null. */
-json_t *eng__phone_json(const struct eng_user *u);
+/* Tenant t's browser phones with their media up (for /metrics). */
+unsigned eng__phones_count(const struct engine *e, const struct eng_tenant *t);
 /* call.c: a media event of call c's leg `leg` whose session's owner is not the call's
  * (a browser phone's): handled as the leg's own. */
 void eng__call_leg_media_event(struct call *c, struct sip_leg *leg, const struct media_event *ev);

@@ -89,13 +89,6 @@ static struct eng_phone *phone_by_id(struct engine *e, uint64_t id)
 	return NULL;
 }
 
-static const char *leg_interaction(const struct sip_leg *l)
-{
-	const struct call *c = l ? sip_leg_cookie(l) : NULL;
-
-	return c ? c->ix_id : "";
-}
-
 /* Ends the phone: its call leg (the call goes on as when a phone hangs up), its
  * session, and the page is told why (unless it asked). */
 static void phone_free(struct eng_phone *p, const char *reason, bool tell)
@@ -400,10 +393,12 @@ void eng__phones_free(struct engine *e)
 	}
 }
 
-json_t *eng__phone_json(const struct eng_user *u)
+unsigned eng__phones_count(const struct engine *e, const struct eng_tenant *t)
 {
-	if (!u->phone)
-		return json_null();
-	return json_pack("{s:b, s:s}", "connected", u->phone->media_up, "interaction",
-			 leg_interaction(u->phone->leg));
+	unsigned n = 0;
+
+	for (const struct eng_phone *p = e->phones; p; p = p->next)
+		if (p->u->t == t && p->media_up)
+			n++;
+	return n;
 }

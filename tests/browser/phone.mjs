@@ -93,6 +93,10 @@ try {
   const status = page.getByTestId('phone-status');
   await status.filter({ hasText: c['phone.status.ready'] }).waitFor({ timeout: 20000 });
   step('browser phone connected');
+  const metrics = await (await fetch(BASE + '/metrics')).text();
+  assert(/centrala_browser_phones\{tenant="acme"\} 1\n/.test(metrics), 'one browser phone in /metrics');
+  const checks = Number((/centrala_ice_checks_total\{result="success"\} (\d+)/.exec(metrics) || [])[1]);
+  assert(checks > 0, 'ICE checks answered in /metrics: ' + checks);
   await refusals(at);
   await status.filter({ hasText: c['phone.status.ready'] }).waitFor();
   await page.getByRole('button', { name: c['agent.go_ready'], exact: true }).click();
