@@ -62,9 +62,11 @@ json_t *eng__agent_json(struct eng_user *u)
 		      u->ncontacts > 0, "answered_today", (int)ai.answered, "talk_s_today",
 		      (double)ai.talk_ms / 1000.0, "aht_s_today",
 		      ai.answered ? (double)ai.talk_ms / 1000.0 / ai.answered : 0.0);
-	if (j)
+	if (j) {
 		json_object_set_new(j, "interaction",
 				    c && c->ix_id[0] ? json_string(c->ix_id) : json_null());
+		json_object_set_new(j, "browser_phone", json_boolean(eng__phone_connected(u)));
+	}
 	return j;
 }
 
@@ -195,11 +197,11 @@ static void directory(struct engine *e, struct eng_tenant *t, const struct api_c
 		bool agent =
 		    u->agent != ACD_NONE && t->acd && !acd_agent_info(t->acd, u->agent, &ai);
 
-		json_array_append_new(items,
-				      json_pack("{s:s, s:s, s:s?, s:s?, s:b}", "kind", "user", "id",
-						u->cu->username, "name", u->cu->name, "state",
-						agent ? acd_state_name(ai.state) : NULL,
-						"registered", u->ncontacts > 0));
+		json_array_append_new(
+		    items,
+		    json_pack("{s:s, s:s, s:s?, s:s?, s:b}", "kind", "user", "id", u->cu->username,
+			      "name", u->cu->name, "state", agent ? acd_state_name(ai.state) : NULL,
+			      "registered", u->ncontacts > 0 || eng__phone_connected(u)));
 	}
 	for (i = 0; i < t->nqueues; i++)
 		json_array_append_new(items, json_pack("{s:s, s:s, s:s?}", "kind", "queue", "id",

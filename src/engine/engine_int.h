@@ -464,6 +464,8 @@ struct eng_phone;
 #define ENG_PHONE_OWNER (1ull << 63)
 /* API_OP_PHONE: offer, accept, reject, hangup, hold, resume, close. */
 void eng__phone_command(struct engine *e, struct eng_tenant *t, const struct api_cmd *m);
+/* True when u's browser phone has its media up (a call on it or not). */
+bool eng__phone_connected(const struct eng_user *u);
 /* True when u's browser phone has its media up and no call: calls ring it, not u's SIP
  * phones. */
 bool eng__phone_up(const struct eng_user *u);

@@ -12,8 +12,8 @@
  * restart keeps the session, its keys and the call).
  *
  * Messages to the page (api_phone_send): phone.answer {sdp}, phone.state {media:
- * "connected" | "ice"}, phone.ring {interaction, from, queue, ring_timeout_s},
- * phone.hangup {interaction, reason}, phone.closed {reason}, phone.error {code,
+ * "connected" | "ice"}, phone.ring {interaction, from, queue, agent, ring_timeout_s,
+ * auto_answer}, phone.hangup {reason}, phone.closed {reason}, phone.error {code,
  * message}. Engine thread only.
  */
 #include "engine/engine_int.h"
@@ -327,6 +327,11 @@ void eng__phone_command(struct engine *e, struct eng_tenant *t, const struct api
 	reply_ok(e, m, c);
 }
 
+bool eng__phone_connected(const struct eng_user *u)
+{
+	return u->phone && u->phone->media_up;
+}
+
 bool eng__phone_up(const struct eng_user *u)
 {
 	return u->phone && u->phone->media_up && !u->phone->leg;
@@ -342,10 +347,13 @@ int eng__phone_ring(struct call *c, struct eng_user *u, struct sip_leg **out)
 		return ENOENT;
 	if ((err = sip_leg_local(c->e->sip, p->ms, &p->params, leg_gone, c->e, &p->leg)))
 		return err;
+	/* Click-to-dial: the agent asked for the call, the page answers by itself (as SIP
+	 * phones do on Call-Info answer-after=0). */
 	send_msg(p, "phone.ring",
-		 json_pack("{s:s, s:s, s:s, s:s?, s:i}", "interaction", c->ix_id, "from",
+		 json_pack("{s:s, s:s, s:s, s:s?, s:i, s:b}", "interaction", c->ix_id, "from",
 			   c->att ? c->to : c->from, "queue", c->queue, "agent", u->cu->username,
-			   "ring_timeout_s", cq ? (int)(cq->ring_timeout_ms / 1000) : 0));
+			   "ring_timeout_s", cq ? (int)(cq->ring_timeout_ms / 1000) : 0,
+			   "auto_answer", c->click));
 	*out = p->leg;
 	return 0;
 }

@@ -97,6 +97,7 @@ try {
   assert(/centrala_browser_phones\{tenant="acme"\} 1\n/.test(metrics), 'one browser phone in /metrics');
   const checks = Number((/centrala_ice_checks_total\{result="success"\} (\d+)/.exec(metrics) || [])[1]);
   assert(checks > 0, 'ICE checks answered in /metrics: ' + checks);
+  assert((await api('GET', '/agents/me', at)).browser_phone === true, 'the API says alice uses the browser phone');
   await refusals(at);
   await status.filter({ hasText: c['phone.status.ready'] }).waitFor();
   await page.getByRole('button', { name: c['agent.go_ready'], exact: true }).click();

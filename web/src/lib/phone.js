@@ -154,6 +154,7 @@ class Phone {
         break;
       case 'phone.ring':
         set({ status: 'ringing', ring: d, held: false });
+        if (d.auto_answer) this.send('accept'); // click-to-dial: the agent asked for it
         break;
       case 'phone.hangup':
         set({ status: 'ready', ring: null, held: false });
