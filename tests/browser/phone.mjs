@@ -183,6 +183,16 @@ try {
     'the customer bridged to dave');
   await api('POST', '/calls/' + ix3 + '/hangup', bt);
   step('transferred from the browser phone to a SIP phone');
+
+  // Click-to-dial: the page answers by itself, the carrier answers and echoes alice.
+  await api('POST', '/agents/me/wrapup/end', at).catch(() => {});
+  await until(async () => (await api('GET', '/agents/me', at)).state === 'ready', 'alice ready to dial', 20000);
+  await api('POST', '/calls', at, { number: '48221234567' });
+  await status.filter({ hasText: c['phone.status.talking'] }).waitFor();
+  await hears(1000, 'her own tone echoed by the carrier');
+  await page.getByTestId('phone-hangup').click();
+  await status.filter({ hasText: c['phone.status.ready'] }).waitFor();
+  step('click-to-dial answered by the page, hung up from it');
 } catch (e) {
   await failed(page, 'phone');
   console.error(e);

@@ -9,7 +9,8 @@
 # customer's call is listened to by supervisor bob from his own browser phone and
 # survives an ICE restart from alice's page; the customer hangs up himself and the page
 # goes back to ready. A third customer is transferred from the page's call to dave's SIP
-# phone (blind, through the API). The first call's stereo recording holds 440 Hz on the customer's
+# phone (blind, through the API). Last, alice clicks to dial: the page answers by itself
+# and hears her own tone echoed by the carrier behind the trunk. The first call's stereo recording holds 440 Hz on the customer's
 # channel and 1000 Hz on the agent's. Chromium runs against 127.0.0.1, the server's RTP
 # address here.
 # shellcheck source=tests/sip/lib.sh
@@ -30,6 +31,8 @@ tenants:
       - {id: support, strategy: longest-idle, wrap_up: 1s, ring_timeout: 30s}
     numbers:
       - {number: "200", queue: support}
+    trunks:
+      - {id: pstn, uri: "sip:127.0.0.1:$(peer_port 30)"}
   - id: beta
     domain: beta.test
     browser_phone: false
@@ -46,6 +49,10 @@ wait_log 'event=http_listening' 5
 sox -q -n -r 48000 -c 1 -b 16 -e signed-integer "$WORK/agent-1000.wav" synth 120 sine 1000 vol 0.5
 make_tone "$WORK/caller-440.wav" 440 30
 export PHONE_WAV=$WORK/agent-1000.wav
+
+# The carrier behind the trunk, for the click-to-dial at the end: it answers and echoes.
+sipp_bg tpid trunk 180 "$(scen queue-cb-trunk.xml ring_ms=300)" -p "$(peer_port 30)" \
+	-mi 127.0.0.1 -mp "$(media_port 6)" -rtp_echo -m 1
 
 browser_bg bpid phone.mjs
 wait_file web.ready "$bpid" 60
@@ -86,13 +93,15 @@ stop_server
 
 export_interactions
 check_interactions '
-assert len(ix) == 3, "%d interactions" % len(ix)
+assert len(ix) == 4, "%d interactions" % len(ix)
 ev = [e["event"] for e in ix[0]["timeline"]]
 assert "held" in ev and "unheld" in ev, ev
 ev2 = [e["event"] for e in ix[1]["timeline"]]
 assert "third_party_answered" in ev2 and "third_party_left" in ev2, ev2
 ev3 = [e for e in ix[2]["timeline"] if e["event"] == "transferred"]
 assert ev3 and ev3[0].get("to") == "dave", ix[2]["timeline"]
+ev4 = [e["event"] for e in ix[3]["timeline"]]
+assert ix[3]["direction"] == "outbound" and "click_to_dial" in ev4 and "answered" in ev4, ix[3]
 digits = [e for e in ix[0]["timeline"] if e["event"] == "digit"]
 assert digits and digits[0].get("digit") == "5", ix[0]["timeline"]
 '
