@@ -4,7 +4,9 @@
  * or sdp_negotiate_answer() before anything else looks at it. Besides crashes and
  * sanitizer reports, the harness checks one invariant: an offer we accept, answered with
  * our own SDP (sdp_write) and read back, names the same codec, payload type and
- * telephone-event type, and the direction mirrored. Build and run: see fuzz/README.md.
+ * telephone-event type, and the direction mirrored; a browser's offer we read, answered
+ * with sdp_webrtc_answer and read back, the same codec, payload types, mid and BUNDLE.
+ * Build and run: see fuzz/README.md.
  */
 #include <arpa/inet.h>
 #include <stddef.h>
@@ -47,6 +49,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    (!w.ufrag[0] || !w.pwd[0] || strlen(w.ufrag) >= sizeof(w.ufrag) ||
 	     strncasecmp(w.fingerprint, "sha-256 ", 8) || !w.setup[0] || (w.bundled && !w.mid[0])))
 		abort();
+	/* Our answer to an offer we read always fits, and reads back with the same codec,
+	 * payload types, mid and bundling. */
+	if (sdp_webrtc_read((const char *)data, size, &w, msg, sizeof(msg)) == 0) {
+		struct sdp_webrtc_local ours = {.addr = lo,
+						.port = 40000,
+						.ufrag = "Fuzz",
+						.pwd = "fuzzfuzzfuzzfuzzfuzzfuzz",
+						.fingerprint = w.fingerprint,
+						.setup = "active"};
+		struct sdp_webrtc wback;
+		char wa[2048];
+		size_t wn = sdp_webrtc_answer(wa, sizeof(wa), 1, 1, &w, &ours);
+
+		if (wn == 0 || sdp_webrtc_read(wa, wn, &wback, msg, sizeof(msg)) ||
+		    wback.codec != w.codec || wback.pt != w.pt || wback.dtmf_pt != w.dtmf_pt ||
+		    strcmp(wback.mid, w.mid) || wback.bundled != w.bundled || !wback.rtcp_mux)
+			abort();
+	}
 	if (sdp_negotiate_offer((const char *)data, size, &prefs, &p, msg, sizeof(msg)) != 0)
 		return 0;
 	if (p.codec == MEDIA_CODEC_NONE || p.ptime_ms < 10 || p.ptime_ms > 60)

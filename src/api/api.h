@@ -100,6 +100,11 @@ enum api_op {
 	API_OP_CAMPAIGN_PREVIEW, /* target: the campaign's id; args {action: next|dial|skip} */
 	API_OP_WEB_CALLBACK,	 /* the public route: args {queue, number, name?, language?,
 				    due_ms, peer}; no user, no roles */
+	/* The caller's browser phone (engine/phone.c): args {action, sdp?}; action "offer"
+	 * (sdp: the browser's offer), "accept", "reject", "hangup", "hold", "resume",
+	 * "close". From the events WebSocket (req 0: no reply; target: the socket's id, to
+	 * which api_phone_send answers) or from REST (req set: answered with api_reply). */
+	API_OP_PHONE,
 };
 
 /* One command, copied through the engine's message queue (it fits MQ_MSG_MAX). */
@@ -182,6 +187,15 @@ void api_reply_error(struct api *a, uint64_t req, int status, const char *code,
  * counted. Returns 0 or ENOBUFS.
  */
 int api_event(struct api *a, const char *tenant, const char *type, const char *agent, json_t *data);
+
+/*
+ * Sends the message {type, data} (data stolen) to the events socket `ws` of `user` in
+ * `tenant` (the socket's id from API_OP_PHONE's target; 0: every socket of the user
+ * subscribed to agent.me), not numbered, kept or sent to webhooks: the browser phone's
+ * signalling. Thread-safe; a socket that has gone is skipped. 0 or ENOBUFS.
+ */
+int api_phone_send(struct api *a, const char *tenant, const char *user, uint64_t ws,
+		   const char *type, json_t *data);
 
 /* Counters for /metrics, read from any thread. */
 struct api_stats {

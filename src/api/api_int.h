@@ -58,6 +58,8 @@ struct api_evin {
 	char agent[48];
 	json_t *data;
 	int64_t ts_ms;
+	bool direct; /* api_phone_send: to one user's sockets, not an event */
+	uint64_t ws; /* direct: the socket's id, 0: all of the user's */
 	struct api_evin *next;
 };
 
@@ -141,6 +143,7 @@ struct api {
 	 * request waits; the wsi stays put until the connection closes. */
 	struct lws *pending[API_PENDING_MAX];
 	uint64_t next_req;
+	uint64_t next_ws_id; /* ids of events sockets (events.c) */
 	struct api_session **sessions;
 	size_t nsessions, sessions_cap;
 	struct strmap *tenants; /* id → struct api_tenant */

@@ -19,6 +19,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/mq.h"
 
 #define DEF(v, d) ((v) ? (v) : (d))
 
@@ -87,9 +88,14 @@ struct ws_client {
 	struct ws_client *unext, *uprev; /* the user's sockets (agent.me) */
 	struct ws_client *snext;	 /* the session's sockets */
 	size_t bidx;			 /* index in t->broad, SIZE_MAX: none */
-	size_t inlen;
-	char in[1024];
+	uint64_t id;			 /* for the browser phone's messages (api_phone_send) */
+	bool phone;			 /* it sent phone.offer: its close tells the engine */
+	size_t inlen, incap;
+	char *in; /* a message being received; grown up to WS_IN_MAX (an SDP offer) */
 };
+
+#define WS_IN_SMALL 1024
+#define WS_IN_MAX   16384
 
 struct api_tenant {
 	char id[40];
@@ -234,6 +240,17 @@ static bool wants(const struct ws_client *c, const struct api_msg *m)
 	return (c->topics & T_ME) && m->agent[0] && !strcmp(m->agent, c->sess->user);
 }
 
+static void send_direct(struct api *a, struct ws_client *c, json_t *j);
+
+/* api_phone_send's message to the user's socket(s) subscribed to agent.me. */
+static void deliver_direct(struct api *a, struct api_tenant *t, const struct api_evin *ev)
+{
+	for (struct ws_client *c = strmap_get(t->users, ev->agent); c; c = c->unext)
+		if (!ev->ws || c->id == ev->ws)
+			send_direct(a, c,
+				    json_pack("{s:s, s:O}", "type", ev->type, "data", ev->data));
+}
+
 void api__event_in(struct api *a, struct api_evin *ev)
 {
 	struct api_tenant *t = tenant_get(a, ev->tenant);
@@ -245,6 +262,10 @@ void api__event_in(struct api *a, struct api_evin *ev)
 
 	if (!t)
 		goto out;
+	if (ev->direct) {
+		deliver_direct(a, t, ev);
+		goto out;
+	}
 	clock_iso8601(ev->ts_ms, when, sizeof(when));
 	j = json_pack("{s:I, s:s, s:s, s:O}", "seq", (json_int_t)(t->seq + 1), "type", ev->type,
 		      "time", when, "data", ev->data);
@@ -295,6 +316,7 @@ int api__ws_open(struct api_conn *conn, struct api_session *s)
 	c->wsi = conn->wsi;
 	c->sess = s;
 	c->bidx = SIZE_MAX;
+	c->id = ++a->next_ws_id;
 	if (!(c->t = tenant_get(a, s->tenant))) {
 		free(c);
 		return ENOMEM;
@@ -335,12 +357,78 @@ static void broad_unlink(struct ws_client *c)
 	c->bidx = SIZE_MAX;
 }
 
+static void ws_error(struct api *a, struct ws_client *c, const char *code, const char *msg)
+{
+	send_direct(a, c,
+		    json_pack("{s:s, s:{s:s, s:s}}", "type", "error", "error", "code", code,
+			      "message", msg));
+}
+
+/* Hands a browser phone message to the engine: API_OP_PHONE with no request to answer
+ * (req 0), the socket's id as target; the engine answers with api_phone_send. */
+static void phone_cmd(struct api *a, struct ws_client *c, const char *action, const char *sdp,
+		      const char *type)
+{
+	struct api_cmd m;
+
+	memset(&m, 0, sizeof(m));
+	m.op = API_OP_PHONE;
+	m.roles = c->sess->roles;
+	snprintf(m.tenant, sizeof(m.tenant), "%s", c->sess->tenant);
+	snprintf(m.user, sizeof(m.user), "%s", c->sess->user);
+	snprintf(m.target, sizeof(m.target), "%llu", (unsigned long long)c->id);
+	m.args = sdp ? json_pack("{s:s, s:s}", "action", action, "sdp", sdp)
+		     : json_pack("{s:s}", "action", action);
+	if (!m.args || !a->c.cmds || mq_push(a->c.cmds, &m, sizeof(m))) {
+		json_decref(m.args);
+		if (type)
+			ws_error(a, c, "busy", "the engine is not taking commands");
+	}
+}
+
+/* {"type": "phone.offer", "sdp": "..."}, "phone.accept", "phone.reject", "phone.hangup",
+ * "phone.hold", "phone.resume", "phone.close": the browser phone of an agent whose
+ * socket is subscribed to agent.me (where the answers come). */
+static void phone_rx(struct api *a, struct ws_client *c, const char *type, json_t *j)
+{
+	static const char *const actions[] = {"offer", "accept", "reject", "hangup",
+					      "hold",  "resume", "close",  NULL};
+	const char *action = type + 6, *sdp = NULL;
+	size_t i;
+
+	for (i = 0; actions[i] && strcmp(actions[i], action); i++)
+		;
+	if (!actions[i]) {
+		ws_error(a, c, "invalid_field", "unknown phone message");
+		return;
+	}
+	if (!(c->sess->roles & (API_ROLE_AGENT | API_ROLE_SUPERVISOR))) {
+		ws_error(a, c, "forbidden", "the browser phone is for agents and supervisors");
+		return;
+	}
+	if (!(c->topics & T_ME)) {
+		ws_error(a, c, "invalid_field", "subscribe to agent.me before phone messages");
+		return;
+	}
+	if (!strcmp(action, "offer")) {
+		sdp = json_string_value(json_object_get(j, "sdp"));
+		if (!sdp || !*sdp) {
+			ws_error(a, c, "invalid_field", "phone.offer needs sdp (a string)");
+			return;
+		}
+		c->phone = true;
+	}
+	phone_cmd(a, c, action, sdp, type);
+}
+
 void api__ws_close(struct api_conn *conn)
 {
 	struct ws_client *c = conn ? conn->ws : NULL, **pp;
 
 	if (!c)
 		return;
+	if (c->phone)
+		phone_cmd(conn->a, c, "close", NULL, NULL);
 	user_unlink(c);
 	broad_unlink(c);
 	for (pp = &c->sess->ws; *pp; pp = &(*pp)->snext)
@@ -355,6 +443,7 @@ void api__ws_close(struct api_conn *conn)
 		c->qlen--;
 	}
 	free(c->q);
+	free(c->in);
 	free(c);
 	conn->ws = NULL;
 	atomic_fetch_sub(&conn->a->n_ws, 1);
@@ -470,10 +559,20 @@ void api__ws_rx(struct api_conn *conn, const void *in, size_t len, bool final)
 	struct api *a = conn->a;
 	json_error_t e;
 	json_t *j, *sub, *since;
+	const char *type;
 
 	if (!c || c->dead)
 		return;
-	if (c->inlen + len > sizeof(c->in)) {
+	if (c->inlen + len > c->incap && c->inlen + len <= WS_IN_MAX) {
+		/* Most messages are small; an SDP offer takes a few kilobytes. */
+		size_t cap = c->inlen + len <= WS_IN_SMALL ? WS_IN_SMALL : WS_IN_MAX;
+		char *grown = realloc(c->in, cap);
+		if (grown) {
+			c->in = grown;
+			c->incap = cap;
+		}
+	}
+	if (c->inlen + len > c->incap) {
 		c->inlen = 0;
 		send_direct(a, c,
 			    json_pack("{s:s, s:{s:s, s:s}}", "type", "error", "error", "code",
@@ -501,6 +600,9 @@ void api__ws_rx(struct api_conn *conn, const void *in, size_t len, bool final)
 	}
 	if ((sub = json_object_get(j, "subscribe")) && json_is_array(sub))
 		subscribe(a, c, sub);
+	else if ((type = json_string_value(json_object_get(j, "type"))) &&
+		 !strncmp(type, "phone.", 6))
+		phone_rx(a, c, type, j);
 	else if (json_object_get(j, "ping"))
 		send_direct(a, c, json_pack("{s:s}", "type", "pong"));
 	json_decref(j);

@@ -192,6 +192,34 @@ static void h_wrapup_end(struct api_conn *conn, struct api_session *s, const cha
 	api__engine(conn, s, API_OP_AGENT_WRAPUP_END, s->user, NULL);
 }
 
+/* POST /agents/me/phone {action}: the browser phone's call controls from REST (the
+ * offer itself comes over the events socket, where the answer goes). */
+static void h_my_phone(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	static const char *const fields[] = {"action", NULL};
+	static const char *const actions[] = {"accept", "reject", "hangup", "hold", "resume", NULL};
+	const char *action;
+	json_t *b = api__body(conn);
+	size_t i;
+
+	if (!b)
+		return;
+	if (!api__fields(conn, b, fields) || !api__str(conn, b, "action", true, &action)) {
+		json_decref(b);
+		return;
+	}
+	for (i = 0; actions[i] && strcmp(actions[i], action); i++)
+		;
+	if (!actions[i]) {
+		json_decref(b);
+		api__respond_error(conn, 400, "invalid_field",
+				   "action must be accept, reject, hangup, hold or resume",
+				   "action");
+		return;
+	}
+	api__engine(conn, s, API_OP_PHONE, "", b);
+}
+
 static void h_my_queues(struct api_conn *conn, struct api_session *s, const char *target)
 {
 	api__engine(conn, s, API_OP_AGENT_QUEUES, s->user, NULL);
@@ -639,6 +667,7 @@ static const struct route routes[] = {
     {M_GET, "/api/v1/agents/me", API_ROLE_AGENT | SUP, h_agent_me},
     {M_PUT, "/api/v1/agents/me/state", API_ROLE_AGENT | SUP, h_my_state},
     {M_POST, "/api/v1/agents/me/wrapup/end", API_ROLE_AGENT | SUP, h_wrapup_end},
+    {M_POST, "/api/v1/agents/me/phone", API_ROLE_AGENT | SUP, h_my_phone},
     {M_GET, "/api/v1/agents/me/queues", API_ROLE_AGENT | SUP, h_my_queues},
     {M_PUT, "/api/v1/agents/me/queues/*", API_ROLE_AGENT | SUP, h_my_queue},
     {M_GET, "/api/v1/agents", SUP, h_agents},

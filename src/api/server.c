@@ -148,10 +148,30 @@ void api_reply_error(struct api *a, uint64_t req, int status, const char *code, 
 	api_reply(a, req, status, api__error_json(code, message, NULL));
 }
 
+static int evin_post(struct api *a, struct api_evin *ev);
+
+int api_phone_send(struct api *a, const char *tenant, const char *user, uint64_t ws,
+		   const char *type, json_t *data)
+{
+	struct api_evin *ev = calloc(1, sizeof(*ev));
+
+	if (!ev) {
+		json_decref(data);
+		return ENOBUFS;
+	}
+	snprintf(ev->tenant, sizeof(ev->tenant), "%s", tenant);
+	snprintf(ev->type, sizeof(ev->type), "%s", type);
+	snprintf(ev->agent, sizeof(ev->agent), "%s", user);
+	ev->data = data ? data : json_object();
+	ev->ts_ms = clock_wall_ms();
+	ev->direct = true;
+	ev->ws = ws;
+	return evin_post(a, ev);
+}
+
 int api_event(struct api *a, const char *tenant, const char *type, const char *agent, json_t *data)
 {
 	struct api_evin *ev = calloc(1, sizeof(*ev));
-	bool wake;
 
 	if (!ev) {
 		atomic_fetch_add(&a->n_events_dropped, 1);
@@ -163,6 +183,13 @@ int api_event(struct api *a, const char *tenant, const char *type, const char *a
 	snprintf(ev->agent, sizeof(ev->agent), "%s", agent ? agent : "");
 	ev->data = data ? data : json_object();
 	ev->ts_ms = clock_wall_ms();
+	return evin_post(a, ev);
+}
+
+static int evin_post(struct api *a, struct api_evin *ev)
+{
+	bool wake;
+
 	pthread_mutex_lock(&a->lock);
 	if (a->ev_inbox >= 65536) {
 		pthread_mutex_unlock(&a->lock);

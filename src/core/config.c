@@ -66,6 +66,7 @@ static const char *const tenant_keys[] = {"id",
 					  "prune",
 					  "record",
 					  "create_contacts",
+					  "browser_phone",
 					  "channels",
 					  "webhooks",
 					  "retention",
@@ -905,6 +906,8 @@ static void parse_tenant(struct cy *c, struct fy_node *n, const char *path, stru
 	cy_get_bool(c, n, path, "record", false, &t->record);
 	t->create_contacts = true;
 	cy_get_bool(c, n, path, "create_contacts", false, &t->create_contacts);
+	t->browser_phone = true;
+	cy_get_bool(c, n, path, "browser_phone", false, &t->browser_phone);
 	parse_channels(c, cy_get(n, "channels"), P(p, path, "channels"), t->channels);
 	t->srtp = CFG_SRTP_OPTIONAL;
 	cfg__parse_srtp(c, n, path, &t->srtp);

@@ -293,6 +293,7 @@ struct cfg_tenant {
 	bool prune;
 	bool record;	      /* record calls (default true) */
 	bool create_contacts; /* an inbound caller with no CRM contact gets one (default true) */
+	bool browser_phone;   /* agents may use the web desktop as their phone (default true) */
 	/* Retention: recordings, and interaction bodies (the agent's notes), of interactions
 	 * created longer ago than this are deleted by the store's retention job unless
 	 * the interaction is on legal hold. 0: kept for ever. */

@@ -262,6 +262,15 @@ int eng__dial_extra(struct call *c, struct eng_user *u, const char *number)
 
 	if (c->xleg)
 		return EBUSY;
+	if (u && eng__phone_up(u)) {
+		/* The third party's browser phone: rung as its SIP phone would be. */
+		if ((err = eng__phone_ring(c, u, &l)))
+			return err;
+		sip_leg_set_cookie(l, c);
+		c->xleg = l;
+		c->xanswered = false;
+		return 0;
+	}
 	if (u) {
 		if (!u->cu->sip_user ||
 		    !sip_contacts(c->e->sip, c->t->ct->domain, u->cu->sip_user, contacts, 1))
@@ -293,12 +302,32 @@ int eng__dial_extra(struct call *c, struct eng_user *u, const char *number)
 	return 0;
 }
 
+/* Rings u's browser phone as one more fork of c; true when placed. */
+static bool ring_phone(struct call *c, struct eng_user *u)
+{
+	struct sip_leg *l;
+
+	if (c->nforks >= ENG_MAX_FORKS || eng__phone_ring(c, u, &l))
+		return false;
+	sip_leg_set_cookie(l, c);
+	c->fork_user[c->nforks] = u;
+	c->forks[c->nforks++] = l;
+	if (!c->offered_ms)
+		c->offered_ms = clock_wall_ms();
+	return true;
+}
+
 size_t eng__ring_user(struct call *c, struct eng_user *u)
 {
 	const char *contacts[ENG_MAX_FORKS];
-	size_t n = sip_contacts(c->e->sip, u->t->ct->domain, u->cu->sip_user ? u->cu->sip_user : "",
-				contacts, ENG_MAX_FORKS);
+	size_t n;
 	size_t placed = 0;
+
+	/* While the browser phone is up, it is the agent's phone. */
+	if (eng__phone_up(u))
+		return ring_phone(c, u) ? 1 : 0;
+	n = sip_contacts(c->e->sip, u->t->ct->domain, u->cu->sip_user ? u->cu->sip_user : "",
+			 contacts, ENG_MAX_FORKS);
 
 	for (size_t i = 0; i < n && c->nforks < ENG_MAX_FORKS; i++) {
 		struct sip_dial d = {
@@ -327,7 +356,7 @@ size_t eng__ring_user(struct call *c, struct eng_user *u)
 /* Routes a call (new, transferred or overflowed) to a user's phones. */
 int eng__route_user(struct call *c, struct eng_user *u)
 {
-	size_t placed = u->cu->sip_user ? eng__ring_user(c, u) : 0;
+	size_t placed = u->cu->sip_user || eng__phone_up(u) ? eng__ring_user(c, u) : 0;
 
 	if (!placed) {
 		log_info("engine", "tenant=%s call=%llu event=unavailable user=%s", c->t->ct->id,
@@ -878,9 +907,24 @@ void eng__sip_event(void *arg, struct sip_leg *leg, const struct sip_event *ev)
 	}
 }
 
+void eng__call_leg_media_event(struct call *c, struct sip_leg *leg, const struct media_event *ev)
+{
+	struct media_event copy = *ev;
+	unsigned idx = leg == c->a ? c->a_leg : c->a_leg == LEG_FORK0 ? LEG_FORK0 + 1 : LEG_FORK0;
+
+	copy.owner = owner_of(c, idx);
+	eng__media_event(c->e, &copy);
+}
+
 void eng__media_event(struct engine *e, const struct media_event *ev)
 {
-	struct call *c = eng__call_find(e, ev->owner >> 4);
+	struct call *c;
+
+	if (ev->owner & ENG_PHONE_OWNER) {
+		eng__phone_media_event(e, ev);
+		return;
+	}
+	c = eng__call_find(e, ev->owner >> 4);
 
 	if (!c)
 		return;

@@ -62,9 +62,11 @@ json_t *eng__agent_json(struct eng_user *u)
 		      u->ncontacts > 0, "answered_today", (int)ai.answered, "talk_s_today",
 		      (double)ai.talk_ms / 1000.0, "aht_s_today",
 		      ai.answered ? (double)ai.talk_ms / 1000.0 / ai.answered : 0.0);
-	if (j)
+	if (j) {
 		json_object_set_new(j, "interaction",
 				    c && c->ix_id[0] ? json_string(c->ix_id) : json_null());
+		json_object_set_new(j, "browser_phone", json_boolean(eng__phone_connected(u)));
+	}
 	return j;
 }
 
@@ -195,11 +197,11 @@ static void directory(struct engine *e, struct eng_tenant *t, const struct api_c
 		bool agent =
 		    u->agent != ACD_NONE && t->acd && !acd_agent_info(t->acd, u->agent, &ai);
 
-		json_array_append_new(items,
-				      json_pack("{s:s, s:s, s:s?, s:s?, s:b}", "kind", "user", "id",
-						u->cu->username, "name", u->cu->name, "state",
-						agent ? acd_state_name(ai.state) : NULL,
-						"registered", u->ncontacts > 0));
+		json_array_append_new(
+		    items,
+		    json_pack("{s:s, s:s, s:s?, s:s?, s:b}", "kind", "user", "id", u->cu->username,
+			      "name", u->cu->name, "state", agent ? acd_state_name(ai.state) : NULL,
+			      "registered", u->ncontacts > 0 || eng__phone_connected(u)));
 	}
 	for (i = 0; i < t->nqueues; i++)
 		json_array_append_new(items, json_pack("{s:s, s:s, s:s?}", "kind", "queue", "id",
@@ -861,6 +863,13 @@ static void metrics(struct engine *e, const struct api_cmd *m)
 
 		crm_buf_printf(&b, "%.*s", (int)n, media_text);
 	}
+	crm_buf_puts(&b, "# HELP centrala_browser_phones Browser phones with their media up.\n"
+			 "# TYPE centrala_browser_phones gauge\n");
+	for (size_t i = 0; i < e->ntenants; i++) {
+		crm_buf_puts(&b, "centrala_browser_phones{tenant=\"");
+		label(&b, e->tenants[i].ct->id);
+		crm_buf_printf(&b, "\"} %u\n", eng__phones_count(e, &e->tenants[i]));
+	}
 	hooks = api_webhook_metrics(e->api);
 	crm_buf_puts(&b, hooks ? hooks : "");
 	free(hooks);
@@ -983,6 +992,9 @@ void eng__cti_command(struct engine *e, struct api_cmd *m)
 		break;
 	case API_OP_WEB_CALLBACK:
 		eng__webcb_command(e, t, m);
+		break;
+	case API_OP_PHONE:
+		eng__phone_command(e, t, m);
 		break;
 	default:
 		if (!eng__trunks_command(e, t, m) && !eng__live_command(e, t, m))

@@ -1,6 +1,7 @@
 /*
  * Calls the API places and moves: click-to-dial (the agent's phone first, with the
- * auto-answer hint most phones honour, then the customer through the tenant's trunk)
+ * auto-answer hint most phones honour, or its browser phone when that is up, then the
+ * customer through the tenant's trunk)
  * and blind transfer of a bridged call's customer (shared with the phone's REFER).
  */
 #include "engine/engine_int.h"
@@ -19,7 +20,7 @@ int eng__click_dial(struct eng_user *u, const char *number, struct call **out)
 
 	const char *why;
 
-	if (!t->ct->ntrunks || !u->cu->sip_user || !u->ncontacts)
+	if (!t->ct->ntrunks || (!eng__phone_up(u) && (!u->cu->sip_user || !u->ncontacts)))
 		return ENOENT;
 	/* A number the tenant may not dial is refused before the agent's phone rings (the
 	 * full check, caps included, runs when the customer's leg is placed). */

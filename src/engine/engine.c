@@ -407,6 +407,7 @@ fail_api:
 	eng__trunks_stop(e);
 	sip_destroy(e->sip);
 fail_sip:
+	eng__phones_free(e);
 	eng__flows_stop(e);
 	eng__acd_stop(e);
 	su_root_deregister(e->root, e->media_reg);

@@ -69,6 +69,7 @@ struct eng_user {
 	uint16_t reason;	 /* not-ready reason (index into reason_codes + 1) */
 	int64_t state_since;	 /* wall clock, for the agent state log */
 	struct eng_rate ob_hour; /* outside calls this user dialled */
+	struct eng_phone *phone; /* the browser phone (phone.c), NULL: none */
 };
 
 struct eng_queue {
@@ -250,6 +251,8 @@ struct engine {
 	bool draining;			   /* stopping: new calls are refused (drain.c) */
 	struct eng_flowgen *rendering;	   /* flows being readied (flows_gen.c) */
 	struct eng_dialer *dialer;	   /* campaigns (campaign.c), NULL: none */
+	struct eng_phone *phones;	   /* browser phones (phone.c) */
+	uint64_t next_phone;
 };
 
 /* provision.c */
@@ -469,6 +472,30 @@ bool eng__flow_transfer_result(struct call *c, bool connected);
 /* The caller hung up (or the call is torn down) while in a flow: the path goes to the
  * timeline and the session is freed. */
 void eng__flow_end(struct call *c);
+
+/* phone.c: the browser phone (signalling over the events socket, media nailed up) */
+struct eng_phone;
+/* Media owners of browser phones' sessions have this bit (call ids never reach it). */
+#define ENG_PHONE_OWNER (1ull << 63)
+/* API_OP_PHONE: offer, accept, reject, hangup, hold, resume, close. */
+void eng__phone_command(struct engine *e, struct eng_tenant *t, const struct api_cmd *m);
+/* True when u's browser phone has its media up (a call on it or not). */
+bool eng__phone_connected(const struct eng_user *u);
+/* True when u's browser phone has its media up and no call: calls ring it, not u's SIP
+ * phones. */
+bool eng__phone_up(const struct eng_user *u);
+/* Rings u's browser phone for c: a local leg (sip.h) on its session, phone.ring to the
+ * page. 0, ENOENT (no phone up) or ENOMEM. */
+int eng__phone_ring(struct call *c, struct eng_user *u, struct sip_leg **out);
+/* A media event of a browser phone's session (owner has ENG_PHONE_OWNER). */
+void eng__phone_media_event(struct engine *e, const struct media_event *ev);
+/* At the stop, after the SIP stack: every phone and its session freed. */
+void eng__phones_free(struct engine *e);
+/* Tenant t's browser phones with their media up (for /metrics). */
+unsigned eng__phones_count(const struct engine *e, const struct eng_tenant *t);
+/* call.c: a media event of call c's leg `leg` whose session's owner is not the call's
+ * (a browser phone's): handled as the leg's own. */
+void eng__call_leg_media_event(struct call *c, struct sip_leg *leg, const struct media_event *ev);
 
 /* cti.c: the API's commands */
 void eng__cti_command(struct engine *e, struct api_cmd *m);

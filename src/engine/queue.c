@@ -135,7 +135,7 @@ static void on_offer(const struct acd_offer *o, void *arg)
 	}
 	/* The screen pop goes out before the phone rings. */
 	eng__ev_contact(c, "contact.offered", u);
-	placed = u->cu->sip_user ? eng__ring_user(c, u) : 0;
+	placed = u->cu->sip_user || eng__phone_up(u) ? eng__ring_user(c, u) : 0;
 	log_info("engine", "tenant=%s call=%llu event=offered queue=%s agent=%s legs=%zu%s",
 		 t->ct->id, (unsigned long long)c->id, c->queue, u->cu->username, placed,
 		 o->callback ? " callback=1" : "");

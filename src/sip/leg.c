@@ -17,13 +17,13 @@
 #include "core/clock.h"
 #include "core/log.h"
 
-static void emit(struct sip_leg *l, const struct sip_event *ev)
+void sip__leg_emit(struct sip_leg *l, const struct sip_event *ev)
 {
 	if (l->sip->h.event)
 		l->sip->h.event(l->sip->arg, l, ev);
 }
 
-static struct sip_leg *leg_new(struct sip *s, nua_handle_t *nh, bool incoming)
+struct sip_leg *sip__leg_new(struct sip *s, nua_handle_t *nh, bool incoming)
 {
 	struct sip_leg *l = calloc(1, sizeof(*l));
 
@@ -37,11 +37,12 @@ static struct sip_leg *leg_new(struct sip *s, nua_handle_t *nh, bool incoming)
 	if (s->legs)
 		s->legs->prev = l;
 	s->legs = l;
-	nua_handle_bind(nh, l);
+	if (nh)
+		nua_handle_bind(nh, l);
 	return l;
 }
 
-static void leg_free(struct sip_leg *l)
+void sip__leg_free(struct sip_leg *l)
 {
 	if (l->prev)
 		l->prev->next = l->next;
@@ -49,10 +50,14 @@ static void leg_free(struct sip_leg *l)
 		l->sip->legs = l->next;
 	if (l->next)
 		l->next->prev = l->prev;
-	if (l->ms)
+	if (l->local)
+		sip__local_free(l);
+	else if (l->ms)
 		media_session_free(l->ms);
-	nua_handle_bind(l->nh, NULL);
-	nua_handle_destroy(l->nh);
+	if (l->nh) {
+		nua_handle_bind(l->nh, NULL);
+		nua_handle_destroy(l->nh);
+	}
 	sodium_memzero(&l->params.srtp, sizeof(l->params.srtp));
 	free(l->auth_user);
 	free(l->auth_pass);
@@ -61,6 +66,8 @@ static void leg_free(struct sip_leg *l)
 
 struct media_session *sip_leg_media(struct sip_leg *l)
 {
+	if (l->local)
+		return l->ms; /* borrowed: never made here */
 	if (!l->ms && media_session_alloc(l->sip->media, l->media_owner, l->near, &l->ms))
 		return NULL;
 	return l->ms;
@@ -214,6 +221,10 @@ void sip_leg_hangup(struct sip_leg *l, int status_if_unanswered)
 {
 	if (l->state == LEG_ENDING)
 		return;
+	if (l->local) {
+		sip__local_hangup(l);
+		return;
+	}
 	if (l->state >= LEG_ANSWERED) {
 		nua_bye(l->nh, TAG_END());
 	} else if (l->incoming) {
@@ -253,7 +264,7 @@ int sip_leg_dial(struct sip *s, const struct sip_dial *d, struct sip_leg **out)
 	nh = nua_handle(s->nua, NULL, SIPTAG_TO_STR(d->uri), SIPTAG_FROM_STR(from), TAG_END());
 	if (!nh)
 		return ENOMEM;
-	l = leg_new(s, nh, false);
+	l = sip__leg_new(s, nh, false);
 	if (!l) {
 		nua_handle_destroy(nh);
 		return ENOMEM;
@@ -272,7 +283,7 @@ int sip_leg_dial(struct sip *s, const struct sip_dial *d, struct sip_leg **out)
 		l->auth_pass = strdup(d->auth_pass ? d->auth_pass : "");
 	}
 	if (!leg_sdp(l, sdp, sizeof(sdp), false)) {
-		leg_free(l);
+		sip__leg_free(l);
 		return EAGAIN;
 	}
 	l->params.codec = MEDIA_CODEC_NONE;
@@ -321,7 +332,7 @@ static void reinvite(struct sip *s, struct sip_leg *l, const sip_t *sip)
 	nua_respond(l->nh, SIP_200_OK, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
 		    SIPTAG_PAYLOAD_STR(sdp), TAG_END());
 	ev.dir = p.dir;
-	emit(l, &ev);
+	sip__leg_emit(l, &ev);
 }
 
 void sip__invite(struct sip *s, nua_handle_t *nh, struct sip_leg *l, const sip_t *sip)
@@ -338,7 +349,7 @@ void sip__invite(struct sip *s, nua_handle_t *nh, struct sip_leg *l, const sip_t
 		return;
 	}
 	s->stats.invites_in++;
-	l = leg_new(s, nh, true);
+	l = sip__leg_new(s, nh, true);
 	if (!l) {
 		nua_respond(nh, SIP_500_INTERNAL_SERVER_ERROR, TAG_END());
 		nua_handle_destroy(nh);
@@ -477,7 +488,7 @@ static void dtmf_info(struct sip_leg *l, const sip_t *sip)
 	}
 	if (digit && strchr("0123456789*#ABCDabcd", digit)) {
 		ev.digit = digit >= 'a' ? (char)(digit - 32) : digit;
-		emit(l, &ev);
+		sip__leg_emit(l, &ev);
 	}
 }
 
@@ -522,7 +533,7 @@ void sip__leg_event(struct sip *s, nua_event_t event, int status, const char *ph
 				media_session_set(l->ms, &l->params);
 			}
 			l->state = LEG_EARLY;
-			emit(l, &ev);
+			sip__leg_emit(l, &ev);
 		} else if (status >= 200 && status < 300) {
 			if (!sip || !sip->sip_payload ||
 			    sdp_negotiate_answer_srtp(
@@ -545,7 +556,7 @@ void sip__leg_event(struct sip *s, nua_event_t event, int status, const char *ph
 			media_session_set(l->ms, &l->params);
 			l->state = LEG_ANSWERED;
 			ev.type = SIP_EV_ANSWERED;
-			emit(l, &ev);
+			sip__leg_emit(l, &ev);
 		} else if (status >= 300) {
 			l->final_status = status;
 			l->by_peer = true;
@@ -555,7 +566,7 @@ void sip__leg_event(struct sip *s, nua_event_t event, int status, const char *ph
 		if (l->incoming && l->state == LEG_ANSWERED) {
 			l->state = LEG_CONFIRMED;
 			ev.type = SIP_EV_CONFIRMED;
-			emit(l, &ev);
+			sip__leg_emit(l, &ev);
 		}
 		return;
 	case nua_i_bye:
@@ -573,7 +584,7 @@ void sip__leg_event(struct sip *s, nua_event_t event, int status, const char *ph
 			ev.type = SIP_EV_REFER;
 			ev.refer_user = sip->sip_refer_to->r_url->url_user;
 			ev.refer_host = sip->sip_refer_to->r_url->url_host;
-			emit(l, &ev);
+			sip__leg_emit(l, &ev);
 		}
 		return;
 	case nua_i_state: {
@@ -582,7 +593,7 @@ void sip__leg_event(struct sip *s, nua_event_t event, int status, const char *ph
 		if (cs == nua_callstate_ready && l->incoming && l->state == LEG_ANSWERED) {
 			l->state = LEG_CONFIRMED;
 			ev.type = SIP_EV_CONFIRMED;
-			emit(l, &ev);
+			sip__leg_emit(l, &ev);
 		}
 		if (cs != nua_callstate_terminated)
 			return;
@@ -590,8 +601,8 @@ void sip__leg_event(struct sip *s, nua_event_t event, int status, const char *ph
 		ev.status = l->final_status;
 		ev.by_peer = l->by_peer;
 		ev.reason = phrase;
-		emit(l, &ev);
-		leg_free(l);
+		sip__leg_emit(l, &ev);
+		sip__leg_free(l);
 		return;
 	}
 	default:
@@ -604,7 +615,7 @@ size_t sip__legs_release(struct sip *s)
 	size_t n = 0;
 
 	while (s->legs) {
-		leg_free(s->legs);
+		sip__leg_free(s->legs);
 		n++;
 	}
 	return n;

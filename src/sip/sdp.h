@@ -64,8 +64,32 @@ struct sdp_webrtc {
 	char mid[33];	       /* the stream's a=mid, "" when none */
 	bool rtcp_mux;
 	bool bundled; /* its mid is in an a=group:BUNDLE */
+	/* The codec we take (sdp_webrtc.c's table, in the offer's order), its payload type,
+	 * the offer's telephone-event type at 8000 Hz (0: none) and our direction. An offer
+	 * with no codec of that table is ENOTSUP ("no common codec"). */
+	enum media_codec codec;
+	uint8_t pt, dtmf_pt;
+	enum media_dir dir;
 };
 int sdp_webrtc_read(const char *sdp, size_t len, struct sdp_webrtc *out, char *msg, size_t msgsize);
+/*
+ * Our answer to a browser's offer read by sdp_webrtc_read: one UDP/TLS/RTP/SAVPF audio
+ * stream at addr:port with the chosen codec (and telephone-event when offered),
+ * a=ice-lite, our ice-ufrag/ice-pwd, our one host candidate, our fingerprint, our setup
+ * role ("active" or "passive"), rtcp-mux, and the offer's mid with a=group:BUNDLE when
+ * the offer bundled it. Returns the length written, 0 when it does not fit or a field is
+ * missing. Pure.
+ */
+struct sdp_webrtc_local {
+	struct in_addr addr;
+	uint16_t port;
+	const char *ufrag, *pwd;
+	const char *fingerprint; /* media_dtls_fingerprint() */
+	const char *setup;	 /* "active" or "passive" */
+	const char *msid;	 /* the a=msid stream id of our track, NULL: "centrala" */
+};
+size_t sdp_webrtc_answer(char *buf, size_t size, uint64_t session_id, uint64_t version,
+			 const struct sdp_webrtc *offer, const struct sdp_webrtc_local *ours);
 /* The guard against sofia-sip's loop on a bad m= line (sdp.c): true when every m= line
  * is well-formed enough to hand to sdp_parse. */
 bool sdp__lines_sane(const char *text, size_t len);

@@ -131,6 +131,32 @@ void sip_trunk_unregister(struct sip_trunk_reg *r);
 /* Whether the carrier's last answer accepted the registration. */
 bool sip_trunk_registered(const struct sip_trunk_reg *r);
 
+/*
+ * Local legs: a leg that is no SIP dialog, for a phone the engine reaches by other
+ * signalling (the browser phone over the events WebSocket). It borrows a media session
+ * that outlives it (the phone's, for the login) and behaves towards the engine as an
+ * outgoing leg ringing: sip_leg_local_answer gives SIP_EV_ANSWERED; sip_leg_hangup (by
+ * the engine) and sip_leg_local_end (by the phone) give SIP_EV_ENDED once the current
+ * call has returned, as a dialog's end does; `gone` is called then, after the engine's
+ * handler, with whether the phone ended it. Its media session is taken out of any
+ * bridge or mix and its play stopped as the leg goes; it is never freed here.
+ */
+typedef void(sip_local_gone_h)(void *arg, struct sip_leg *l, bool by_phone);
+/* A local leg on `ms` with the parameters negotiated for it (p: codec, payload types,
+ * direction). 0 or ENOMEM. */
+int sip_leg_local(struct sip *s, struct media_session *ms, const struct media_params *p,
+		  sip_local_gone_h *gone, void *arg, struct sip_leg **out);
+/* The phone answered: SIP_EV_ANSWERED now. EINVAL when not a ringing local leg. */
+int sip_leg_local_answer(struct sip_leg *l);
+/* The phone rejected (status, e.g. 486 or 603) or hung up: SIP_EV_ENDED by the peer
+ * soon after. EINVAL when not a local leg or already ending. */
+int sip_leg_local_end(struct sip_leg *l, int status);
+bool sip_leg_is_local(const struct sip_leg *l);
+/* The local leg's media session is freed with the leg (its phone went first). */
+void sip_leg_local_adopt(struct sip_leg *l);
+/* Whether an answered leg's call is up (answered and not ending). */
+bool sip_leg_answered(const struct sip_leg *l);
+
 /* Incoming legs. */
 int sip_leg_progress(struct sip_leg *l, int status, bool early_media);
 int sip_leg_answer(struct sip_leg *l);

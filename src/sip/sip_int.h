@@ -67,6 +67,12 @@ struct sip_leg {
 	bool refer_pending;
 	bool md5_only;		 /* its user agent cannot cope with a SHA-256 challenge */
 	enum cfg_srtp srtp_mode; /* what re-INVITEs must keep to (sip_leg_srtp_policy) */
+	/* A local leg (local.c): no dialog (nh NULL), its media session borrowed. */
+	bool local;
+	bool local_owns_ms;	 /* sip_leg_local_adopt: freed with the leg */
+	su_timer_t *local_timer; /* delivers SIP_EV_ENDED after the call that ended it */
+	sip_local_gone_h *local_gone;
+	void *local_arg;
 };
 
 struct sip {
@@ -118,6 +124,14 @@ void sip__trunk_reg_event(struct sip *s, nua_event_t event, int status, const ch
 void sip__trunk_regs_free(struct sip *s);
 
 /* leg.c */
+/* A new leg in the list of live legs (nh NULL: a local leg), and its end. */
+struct sip_leg *sip__leg_new(struct sip *s, nua_handle_t *nh, bool incoming);
+void sip__leg_free(struct sip_leg *l);
+void sip__leg_emit(struct sip_leg *l, const struct sip_event *ev);
+/* local.c: sip_leg_hangup of a local leg. */
+void sip__local_hangup(struct sip_leg *l);
+/* local.c: what a local leg holds beyond a dialog's, let go as it is freed. */
+void sip__local_free(struct sip_leg *l);
 void sip__invite(struct sip *s, nua_handle_t *nh, struct sip_leg *l, const sip_t *sip);
 void sip__leg_event(struct sip *s, nua_event_t ev, int status, const char *phrase, nua_handle_t *nh,
 		    struct sip_leg *l, const sip_t *sip, tagi_t tags[]);

@@ -27,13 +27,13 @@ export function assert(cond, msg) {
 
 /* Chromium with a fresh profile: Playwright gives every launch its own new
  * --user-data-dir (a temporary folder it removes at close). */
-export async function launch() {
+export async function launch(extra = []) {
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     timeout: 30000,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      '--disable-background-networking', '--disable-component-update', '--disable-sync', ...extra],
   });
   return browser;
 }

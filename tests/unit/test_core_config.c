@@ -349,6 +349,21 @@ static void test_tenant_retention(void **state)
 	cfg_free(c);
 }
 
+static void test_tenant_browser_phone_switch(void **state)
+{
+	struct cfg *c = load("tenants:\n"
+			     "  - {id: acme}\n"
+			     "  - {id: beta, browser_phone: false}\n");
+
+	assert_int_equal(cfg_error_count(c), 0);
+	assert_true(c->tenants[0].browser_phone);
+	assert_false(c->tenants[1].browser_phone);
+	cfg_free(c);
+	c = load("tenants:\n  - {id: acme, browser_phone: maybe}\n");
+	assert_true(has_error(c, "tenants[0].browser_phone"));
+	cfg_free(c);
+}
+
 static void test_duration_forms(void **state)
 {
 	uint64_t ms;
@@ -446,6 +461,7 @@ int main(void)
 	    cmocka_unit_test(test_fragment_checks_fields_not_references),
 	    cmocka_unit_test(test_log_format_json_or_kv),
 	    cmocka_unit_test(test_tenant_retention),
+	    cmocka_unit_test(test_tenant_browser_phone_switch),
 	    cmocka_unit_test(test_listen_all_invalid_reported_no_leak),
 	    cmocka_unit_test(test_shutdown_grace),
 	    cmocka_unit_test(test_trunk_registration),

@@ -4,6 +4,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { get, post, setToken, getToken, setUnauthorizedHandler } from '../lib/api.js';
 import { t, setLanguage, setTimeZone, onLanguage, getLanguage } from '../lib/i18n.js';
 import { startEvents, stopEvents } from '../lib/bus.js';
+import { startPhone, stopPhone } from '../lib/phone.js';
 import { Login } from './Login.jsx';
 import { LanguagePicker } from './LanguagePicker.jsx';
 import { Agent } from './Agent.jsx';
@@ -12,6 +13,7 @@ import { Wallboard } from './Wallboard.jsx';
 import { Admin } from './Admin.jsx';
 import { Reports } from './Reports.jsx';
 import { Recordings } from './Recordings.jsx';
+import { Phone } from './Phone.jsx';
 
 const has = (me, ...roles) => me && roles.some((r) => me.roles.includes(r));
 
@@ -51,14 +53,18 @@ export function App() {
     setTimeZone(m.tenant_timezone);
     if (m.language && !localStorage.getItem('centrala.lang')) setLanguage(m.language.split('-')[0]);
     setMe(m);
+    const browserPhone = has(m, 'agent', 'supervisor') && localStorage.getItem('centrala.phone') === 'browser';
     startEvents(topicsFor(m), (up) => {
       setOnline(up);
+      // The phone's signalling rides on the socket: a new socket, a new phone.
+      if (browserPhone && up) startPhone();
       // A socket that closes may mean the session is gone (a restarted server forgets
       // its sessions): a 401 here signs out and shows the login form.
       if (!up) get('/me').catch(() => {});
     });
   };
   const signOut = () => {
+    stopPhone();
     stopEvents();
     // The recordings' service worker forgets the token too.
     if (navigator.serviceWorker && navigator.serviceWorker.controller)
@@ -98,7 +104,10 @@ export function App() {
         <span class="who" title={me.tenant}>{me.name || me.username}</span>
         <button type="button" onClick={logout}>{t('app.logout')}</button>
       </header>
-      <main id="main">{View ? <View me={me} online={online} /> : <p>{t('app.no_screen')}</p>}</main>
+      <main id="main">
+        <Phone />
+        {View ? <View me={me} online={online} /> : <p>{t('app.no_screen')}</p>}
+      </main>
     </div>
   );
 }

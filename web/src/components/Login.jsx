@@ -20,6 +20,7 @@ export function Login({ onLogin }) {
       });
       setToken(s.token);
       localStorage.setItem('centrala.tenant', f.get('tenant'));
+      localStorage.setItem('centrala.phone', f.get('browser_phone') ? 'browser' : 'sip');
       onLogin(await get('/me'));
     } catch (err) {
       setError(err.status === 429 ? t('login.blocked') : err.status === 401 || err.status === 403
@@ -44,6 +45,11 @@ export function Login({ onLogin }) {
         </label>
         <label>{t('login.password')}
           <input name="password" type="password" autocomplete="current-password" required />
+        </label>
+        <label class="check">
+          <input name="browser_phone" type="checkbox"
+            defaultChecked={localStorage.getItem('centrala.phone') === 'browser'} />
+          {t('login.browser_phone')}
         </label>
         {error && <p role="alert" class="error">{error}</p>}
         <button type="submit" class="primary" disabled={busy}>{t('login.submit')}</button>

@@ -3,6 +3,7 @@
 import { Events } from './events.js';
 
 const handlers = new Set();
+const direct = new Set();
 let events = null;
 let online = false;
 
@@ -15,6 +16,7 @@ export function startEvents(topics, onStatus) {
       onStatus(up);
     },
     onResync: () => handlers.forEach((h) => h({ type: 'resync', data: {} })),
+    onDirect: (m) => direct.forEach((h) => h(m)),
   });
 }
 
@@ -31,3 +33,12 @@ export function onEvent(h) {
   handlers.add(h);
   return () => handlers.delete(h);
 }
+
+/* Registers h for the browser phone's messages (phone.*); returns its unregistering. */
+export function onDirect(h) {
+  direct.add(h);
+  return () => direct.delete(h);
+}
+
+/* Sends a message on the events socket; false when it is not open. */
+export const sendEvent = (obj) => !!(events && events.send(obj));

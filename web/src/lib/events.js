@@ -5,9 +5,10 @@
 import { getToken } from './api.js';
 
 export class Events {
-  constructor(topics, { onEvent, onStatus, onResync }) {
+  constructor(topics, { onEvent, onStatus, onResync, onDirect }) {
     this.topics = topics;
     this.onEvent = onEvent;
+    this.onDirect = onDirect || (() => {});
     this.onStatus = onStatus || (() => {});
     this.onResync = onResync || (() => {});
     this.seq = null;
@@ -37,6 +38,9 @@ export class Events {
       } else if (m.type === 'resync') {
         this.seq = m.data.seq;
         this.onResync();
+      } else if (typeof m.type === 'string' && m.type.startsWith('phone.')) {
+        // The browser phone's signalling: to this socket only, not numbered.
+        this.onDirect(m);
       } else if (typeof m.seq === 'number') {
         if (this.seq != null && m.seq <= this.seq) return;
         this.seq = m.seq;
@@ -50,6 +54,13 @@ export class Events {
       setTimeout(() => this.connect(), this.backoff);
       this.backoff = Math.min(this.backoff * 2, 10000);
     };
+  }
+
+  /* Sends a message on the socket; false when it is not open. */
+  send(obj) {
+    if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return false;
+    this.ws.send(JSON.stringify(obj));
+    return true;
   }
 
   close() {
