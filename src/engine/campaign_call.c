@@ -423,8 +423,8 @@ json_t *eng__camp_lead_json(const struct call *c)
 		return NULL;
 	fields = a->lead->fields ? json_loads(a->lead->fields, 0, NULL) : NULL;
 	return json_pack("{s:s, s:s, s:I, s:s, s:s?, s:o, s:I, s:s?}", "campaign", a->cp->cfg->id,
-			 "list", a->cp->cfg->lists[a->lead->list].id, "id", (json_int_t)a->lead->id,
-			 "phone", a->lead->phone, "name", a->lead->name, "fields",
-			 fields ? fields : json_object(), "attempt", (json_int_t)a->number,
-			 "script", a->cp->cfg->script);
+			 "list", a->cp->lcfg->lists[a->lead->list].id, "id",
+			 (json_int_t)a->lead->id, "phone", a->lead->phone, "name", a->lead->name,
+			 "fields", fields ? fields : json_object(), "attempt",
+			 (json_int_t)a->number, "script", a->cp->cfg->script);
 }

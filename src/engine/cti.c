@@ -975,6 +975,10 @@ void eng__cti_command(struct engine *e, struct api_cmd *m)
 	case API_OP_CAMPAIGN_PREVIEW:
 		eng__camp_command(e, t, m);
 		break;
+	case API_OP_CAMPAIGN_PUT:
+	case API_OP_CAMPAIGN_DELETE:
+		eng__camp_live_command(e, t, m);
+		break;
 	default:
 		if (!eng__trunks_command(e, t, m) && !eng__live_command(e, t, m))
 			api_reply_error(e->api, m->req, 501, "not_implemented", "unknown command");

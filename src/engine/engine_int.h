@@ -406,6 +406,17 @@ size_t eng__campaigns_check(struct cfg *cfg);
 int eng__campaigns_start(struct engine *e);
 /* At the stop, after the calls ended: the worker's writes finish, all is freed. */
 void eng__campaigns_stop(struct engine *e);
+/* The file's campaigns of tenant t as nt lists them (parsed from document cy, checked
+ * already): added, changed live or removed; the counters (may be NULL) count them. At
+ * start and at each reload. 0 or ENOMEM. */
+int eng__camp_file_apply(struct engine *e, struct eng_tenant *t, const struct cfg_tenant *nt,
+			 struct cy *cy, unsigned *added, unsigned *changed, unsigned *removed);
+/* A tenant removed by a reload: its campaigns stop (their calls finish). */
+void eng__camp_tenant_gone(struct engine *e, struct eng_tenant *t);
+/* At start, after the file's: the campaigns the API made (stored), started. */
+int eng__campaigns_load_api(struct engine *e);
+/* API_OP_CAMPAIGN_PUT and API_OP_CAMPAIGN_DELETE (campaign_live.c). */
+void eng__camp_live_command(struct engine *e, struct eng_tenant *t, struct api_cmd *m);
 /* Hooks from call.c for a call with c->att: the lead answered on leg `leg` (a fork);
  * the lead's leg ended unanswered with `status`; AMD's event; an agent was bridged; the
  * call ended (before its interaction is written). */

@@ -316,6 +316,50 @@ static uint32_t rnd(uint32_t n)
 	return (uint32_t)((z ^ (z >> 31)) % n);
 }
 
+static void test_new_rules_apply_to_the_leads_held(void **state)
+{
+	struct dialer_rules r;
+	struct dialer_leads *l;
+	struct dialer_lead_status st;
+	int32_t today = (int32_t)(T0 / DAY);
+
+	(void)state;
+	dialer_rules_default(&r);
+	l = leads(&r);
+	add(l, 1, "+48221000001", 0, 0);
+	add(l, 2, "+48221000002", 0, 0);
+	/* 07:00: before the window; both sleep until 08:00. */
+	assert_int_equal(next_id(l, T0 + 7 * HOUR), 0);
+	assert_int_equal(dialer_leads_wake(l), T0 + 8 * HOUR);
+	/* The window now opens at 06:00: they are due at once, not at 08:00. */
+	r.window_from = 6 * 60;
+	assert_int_equal(dialer_leads_set_rules(l, &r), 0);
+	assert_int_equal(next_id(l, T0 + 7 * HOUR), 1);
+	/* A retry delay set before the change keeps its time. */
+	assert_int_equal(dialer_leads_result(l, 1, DIALER_R_BUSY, T0 + 7 * HOUR, &st), 0);
+	r.retry_ms[DIALER_R_BUSY] = 1 * MIN;
+	/* Today becomes a holiday: lead 2 is not called today, lead 1 neither. */
+	r.holidays = &today;
+	r.nholidays = 1;
+	assert_int_equal(dialer_leads_set_rules(l, &r), 0);
+	assert_int_equal(next_id(l, T0 + 7 * HOUR + 1), 0);
+	assert_int_equal(dialer_leads_wake(l), T0 + 7 * HOUR + 10 * MIN);
+	assert_int_equal(next_id(l, T0 + 7 * HOUR + 10 * MIN), 0);
+	assert_int_equal(dialer_leads_wake(l), T0 + DAY + 6 * HOUR);
+	/* No longer a holiday: due again. */
+	r.holidays = NULL;
+	r.nholidays = 0;
+	assert_int_equal(dialer_leads_set_rules(l, &r), 0);
+	assert_int_equal(next_id(l, T0 + 8 * HOUR), 2);
+	assert_int_equal(next_id(l, T0 + 8 * HOUR), 1);
+	/* A bad window changes nothing. */
+	r.window_from = 22 * 60;
+	r.window_to = 21 * 60;
+	assert_int_equal(dialer_leads_set_rules(l, &r), EINVAL);
+	assert_int_equal(dialer_leads_open(l), 2);
+	dialer_leads_free(l);
+}
+
 static void test_random_campaigns_keep_every_rule(void **state)
 {
 	enum { N = 300 };
@@ -433,6 +477,7 @@ int main(void)
 	    cmocka_unit_test(test_callbacks_come_first_and_go_to_their_agent),
 	    cmocka_unit_test(test_attempts_per_day),
 	    cmocka_unit_test(test_zone_of_a_numbers_country),
+	    cmocka_unit_test(test_new_rules_apply_to_the_leads_held),
 	    cmocka_unit_test(test_random_campaigns_keep_every_rule),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
