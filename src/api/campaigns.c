@@ -47,8 +47,9 @@ static void check(struct cfg *c)
 }
 
 static const struct api_obj_kind campaigns = {
-    "campaigns",   "id", "campaign", false, false, campaign_line, API_OP_CAMPAIGN_PUT,
-    API_OP_CAMPAIGN_DELETE, check};
+    "campaigns", "id",		"campaign",	     false,
+    false,	 campaign_line, API_OP_CAMPAIGN_PUT, API_OP_CAMPAIGN_DELETE,
+    check};
 
 void api__h_campaign_create(struct api_conn *conn, struct api_session *s, const char *target)
 {

@@ -447,6 +447,9 @@ static bool dial_one(struct eng_campaign *cp, int64_t now)
 
 static void leads_reset(struct eng_campaign *cp);
 static int lists_switch(struct eng_campaign *cp);
+static bool holidays_read(struct eng_campaign *cp, const struct dialer_campaign *cfg, int64_t now);
+static void rules_of(struct eng_campaign *cp, const struct dialer_campaign *cfg,
+		     struct dialer_rules *r);
 
 static void campaign_tick(struct eng_campaign *cp, int64_t now)
 {
@@ -459,9 +462,16 @@ static void campaign_tick(struct eng_campaign *cp, int64_t now)
 		return;
 	}
 	if (now >= cp->day_end_ms) {
+		struct dialer_rules r;
 		memset(&cp->today, 0, sizeof(cp->today));
 		cp->day_end_ms = eng__tenant_next_midnight(cp->t, now);
 		cp->dirty = true;
+		/* The days off read ahead move on by a day. */
+		if (holidays_read(cp, cp->cfg, now)) {
+			rules_of(cp, cp->cfg, &r);
+			if (!dialer_leads_set_rules(cp->leads, &r))
+				cp->rules = r;
+		}
 	}
 	if (cp->lists_pending && !cp->active && !cp->loads_out && !lists_switch(cp))
 		leads_reset(cp);
@@ -569,15 +579,73 @@ int eng__camp_control(struct eng_campaign *cp, const char *action)
 	return 0;
 }
 
-/* The lead set's rules of cfg for cp: the zones' offsets and the holidays. */
+/* How far ahead the days off of a campaign's calendar are read (again each midnight). */
+#define HOLIDAY_DAYS 400
+
+/* The calendar whose holidays nobody is called on: the campaign's `holidays`, else its
+ * queue's hours (the tenant's calendars as they are live now). */
+static const struct ivr_calendar *holiday_calendar(struct eng_campaign *cp,
+						   const struct dialer_campaign *cfg)
+{
+	struct eng_queue *q;
+
+	if (cfg->holidays)
+		return eng__calendar(cp->t, cfg->holidays);
+	q = cfg->queue ? eng__queue(cp->d->e, cp->t, cfg->queue) : NULL;
+	return q && q->cq->hours ? eng__calendar(cp->t, q->cq->hours) : NULL;
+}
+
+/* Reads cp's days off from cfg's calendar into cp->holidays: true when they changed
+ * (false, keeping the old ones, when out of memory). From yesterday: a lead's local
+ * date may be a day behind UTC's. */
+static bool holidays_read(struct eng_campaign *cp, const struct dialer_campaign *cfg, int64_t now)
+{
+	const struct ivr_calendar *cal = holiday_calendar(cp, cfg);
+	int64_t today = now / 86400000;
+	int32_t *v = cal ? malloc(HOLIDAY_DAYS * sizeof(*v)) : NULL;
+	size_t n =
+	    v ? ivr_calendar_holidays(cal, today - 1, today + HOLIDAY_DAYS - 2, v, HOLIDAY_DAYS)
+	      : 0;
+
+	if (cal && !v)
+		return false;
+	if (n == cp->nholidays && (!n || !memcmp(v, cp->holidays, n * sizeof(*v)))) {
+		free(v);
+		return false;
+	}
+	free(cp->holidays);
+	cp->holidays = v;
+	cp->nholidays = n;
+	return true;
+}
+
+/* The lead set's rules of cfg for cp: the zones' offsets and the holidays read last. */
 static void rules_of(struct eng_campaign *cp, const struct dialer_campaign *cfg,
 		     struct dialer_rules *r)
 {
 	*r = cfg->rules;
 	r->utc_offset = zone_offset;
 	r->arg = cp;
-	r->holidays = NULL;
-	r->nholidays = 0;
+	r->holidays = cp->holidays;
+	r->nholidays = cp->nholidays;
+}
+
+void eng__camp_holidays_resolve(struct engine *e, struct eng_tenant *t)
+{
+	struct eng_dialer *d = e->dialer;
+	int64_t now = clock_wall_ms();
+
+	for (size_t i = 0; d && i < d->n; i++) {
+		struct eng_campaign *cp = d->v[i];
+		struct dialer_rules r;
+		if ((t && cp->t != t) || cp->removed || !holidays_read(cp, cp->cfg, now))
+			continue;
+		rules_of(cp, cp->cfg, &r);
+		if (!dialer_leads_set_rules(cp->leads, &r))
+			cp->rules = r;
+		log_info("dialer", "tenant=%s campaign=%s event=holidays days=%zu", cp->t->ct->id,
+			 cp->cfg->id, cp->nholidays);
+	}
 }
 
 /* Zone 0, the leads' default: the campaign's, else the tenant's, else UTC. */
@@ -624,6 +692,7 @@ static int campaign_new(struct eng_dialer *d, struct eng_tenant *t,
 	cp->cfg = cp->lcfg = cfg;
 	cp->state = cfg->paused ? CAMP_PAUSED : CAMP_RUNNING;
 	cp->q = cfg->queue ? eng__queue(d->e, t, cfg->queue) : NULL;
+	holidays_read(cp, cfg, now);
 	rules_of(cp, cfg, &cp->rules);
 	cp->nagents = t->nusers;
 	cp->day_end_ms = eng__tenant_next_midnight(t, now);
@@ -647,6 +716,7 @@ fail:
 	free(cp->after);
 	free(cp->exhausted);
 	free(cp->agent_state);
+	free(cp->holidays);
 	for (size_t i = 0; i < cp->nzones; i++) {
 		free(cp->zone_names[i]);
 		ivr_calendar_free(cp->zones[i]);
@@ -674,6 +744,7 @@ static void campaign_free(struct eng_campaign *cp)
 	free(cp->after);
 	free(cp->exhausted);
 	free(cp->agent_state);
+	free(cp->holidays);
 	json_decref(cp->config);
 	free(cp);
 }
@@ -779,6 +850,7 @@ int eng__camp_change(struct eng_campaign *cp, const struct dialer_campaign *cfg,
 	struct dialer_rules r;
 	int err;
 
+	holidays_read(cp, cfg, clock_wall_ms());
 	rules_of(cp, cfg, &r);
 	if ((err = dialer_leads_set_rules(cp->leads, &r)) ||
 	    (err = dialer_pacer_set_params(cp->pacer, &cfg->pacer))) {

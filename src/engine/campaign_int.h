@@ -81,7 +81,8 @@ struct eng_campaign {
 	struct dialer_pacer *pacer;
 	struct dialer_leads *leads;
 	struct dialer_rules rules; /* cfg's, with the zones' offsets and the holidays */
-	int32_t *holidays;
+	int32_t *holidays;	   /* days off from its calendar, from yesterday on */
+	size_t nholidays;
 	/* Leads by key (a power-of-two table) and the store cursors per list. */
 	struct eng_lead **lh;
 	size_t lh_cap, nleads;

@@ -49,17 +49,17 @@ static bool exists_live(void *arg, enum dialer_ref kind, const char *name)
 	return false;
 }
 
-bool eng__camp_uses(struct engine *e, struct eng_tenant *t, enum dialer_ref kind,
-		    const char *name, char *why, size_t size)
+bool eng__camp_uses(struct engine *e, struct eng_tenant *t, enum dialer_ref kind, const char *name,
+		    char *why, size_t size)
 {
 	struct eng_dialer *d = e->dialer;
 
 	for (size_t i = 0; d && i < d->n; i++) {
 		const struct eng_campaign *cp = d->v[i];
 		const struct dialer_campaign *c = cp->cfg;
-		const char *ref = kind == DIALER_REF_QUEUE    ? c->queue
-				  : kind == DIALER_REF_TRUNK  ? c->trunk
-				  : kind == DIALER_REF_FLOW   ? c->flow
+		const char *ref = kind == DIALER_REF_QUEUE	? c->queue
+				  : kind == DIALER_REF_TRUNK	? c->trunk
+				  : kind == DIALER_REF_FLOW	? c->flow
 				  : kind == DIALER_REF_CALENDAR ? c->holidays
 								: NULL;
 		if (cp->t != t || cp->removed || !ref || strcmp(ref, name))
@@ -151,8 +151,8 @@ static void put(struct engine *e, struct eng_tenant *t, struct api_cmd *m)
 			    "id");
 		return;
 	}
-	if (!config || (err = parse_fragment(t, c, &v, msg, sizeof(msg), field, sizeof(field))) ==
-			   ENOMEM) {
+	if (!config ||
+	    (err = parse_fragment(t, c, &v, msg, sizeof(msg), field, sizeof(field))) == ENOMEM) {
 		json_decref(config);
 		reply_error(e, m, 503, "busy", "out of memory", NULL);
 		return;
@@ -175,9 +175,9 @@ static void put(struct engine *e, struct eng_tenant *t, struct api_cmd *m)
 	}
 	err = cp ? eng__camp_change(cp, v, config) : eng__camp_add(e, t, v, true, config, &cp);
 	if (err) {
-		reply_error(e, m, err == EINVAL ? 400 : 503, err == EINVAL ? "invalid_field" : "busy",
-			    err == EINVAL ? "the campaign's rules were refused" : strerror(err),
-			    NULL);
+		reply_error(
+		    e, m, err == EINVAL ? 400 : 503, err == EINVAL ? "invalid_field" : "busy",
+		    err == EINVAL ? "the campaign's rules were refused" : strerror(err), NULL);
 		return;
 	}
 	api_reply_persist(e->api, m, created ? 201 : 200, eng__camp_json(cp, true), "campaigns",
@@ -254,14 +254,16 @@ int eng__camp_file_apply(struct engine *e, struct eng_tenant *t, const struct cf
 			continue;
 		}
 		if (cp->api)
-			log_info("engine",
-				 "tenant=%s event=api_object_replaced object=campaign key=%s by=file",
-				 t->ct->id, cfg->id);
+			log_info(
+			    "engine",
+			    "tenant=%s event=api_object_replaced object=campaign key=%s by=file",
+			    t->ct->id, cfg->id);
 		if (eng__camp_change(cp, cfg, config)) {
-			log_warn("engine",
-				 "tenant=%s event=reload_kept object=campaign key=%s why=\"its rules "
-				 "were refused\"",
-				 t->ct->id, cfg->id);
+			log_warn(
+			    "engine",
+			    "tenant=%s event=reload_kept object=campaign key=%s why=\"its rules "
+			    "were refused\"",
+			    t->ct->id, cfg->id);
 			continue;
 		}
 		cp->api = false;

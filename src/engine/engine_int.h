@@ -411,6 +411,9 @@ void eng__campaigns_stop(struct engine *e);
  * start and at each reload. 0 or ENOMEM. */
 int eng__camp_file_apply(struct engine *e, struct eng_tenant *t, const struct cfg_tenant *nt,
 			 struct cy *cy, unsigned *added, unsigned *changed, unsigned *removed);
+/* The days off of t's campaigns (every tenant's when t is NULL) read again from the
+ * calendars live now: run when a generation of calendars goes live. */
+void eng__camp_holidays_resolve(struct engine *e, struct eng_tenant *t);
 /* A tenant removed by a reload: its campaigns stop (their calls finish). */
 void eng__camp_tenant_gone(struct engine *e, struct eng_tenant *t);
 /* At start, after the file's: the campaigns the API made (stored), started. */
