@@ -292,7 +292,9 @@ int64_t dialer_leads_wake(const struct dialer_leads *l);
  * after the rule's retry delay. Writes the new status to *out (may be NULL). */
 int dialer_leads_result(struct dialer_leads *l, uint64_t id, enum dialer_result r, int64_t now_ms,
 			struct dialer_lead_status *out);
-/* An agent's disposition of a lead (DIALING or WAITING): close it, or retry it at
+/* An agent's disposition of a lead (DIALING or WAITING, or READY when its last attempt
+ * reached a person: a disposition given after the call replaces the retry the result
+ * scheduled, as long as the lead was not picked again): close it, or retry it at
  * `at_ms` (a lead that has used its attempts is closed instead), or call back at `at_ms`
  * (to `agent`, UINT32_MAX for anyone; made even when the attempts are used up, since
  * the person asked for it). Returns 0, ENOENT, or EINVAL in another state. */

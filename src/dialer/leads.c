@@ -562,8 +562,14 @@ int dialer_leads_dispose(struct dialer_leads *l, uint64_t id, enum dialer_dispos
 	if (!e)
 		return ENOENT;
 	d = &l->lead[*e];
-	if (d->state != DIALER_LEAD_DIALING && d->state != DIALER_LEAD_WAITING)
+	if (d->state == DIALER_LEAD_READY && d->last == DIALER_R_PERSON) {
+		/* Disposed after its call (in wrap-up): the disposition replaces the retry
+		 * the call's end scheduled. */
+		acb_remove(l, *e);
+		hremove(l, *e);
+	} else if (d->state != DIALER_LEAD_DIALING && d->state != DIALER_LEAD_WAITING) {
 		return EINVAL;
+	}
 	switch (how) {
 	case DIALER_DISPOSE_CLOSE:
 		close_lead(l, d);

@@ -367,6 +367,8 @@ static void disposition(struct engine *e, struct eng_tenant *t, const struct api
 	eng__timeline(c, "disposition", "code", code);
 	log_info("engine", "tenant=%s call=%llu event=disposition code=%s by=%s", t->ct->id,
 		 (unsigned long long)c->id, code, m->user);
+	if (!c->att && c->camp)
+		eng__camp_disposed_late(c, code);
 	api_reply(e->api, m->req, 200, eng__call_json(c));
 }
 

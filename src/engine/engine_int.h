@@ -199,11 +199,15 @@ struct call {
 	const char *hangup_by;
 	json_t *timeline;
 	struct eng_attempt *att; /* a campaign's attempt (campaign_call.c), or NULL */
-	bool camp_abandoned;	 /* a person no agent took within the grace: abandoned */
-	uint8_t a_leg;	    /* the media leg index of c->a's events: 0, or 1 when a campaign's lead
-			       (placed as the first fork) became the caller; an agent's leg placed
-			       later reuses index 1 for RTP digits, which a bridged call only logs */
-	struct call *hnext; /* hash chain */
+	/* After a campaign call that reached a person: its campaign and lead, which a
+	 * disposition given in wrap-up still changes (NULL: none). */
+	struct eng_campaign *camp;
+	uint64_t camp_lead;
+	bool camp_abandoned; /* a person no agent took within the grace: abandoned */
+	uint8_t a_leg;	     /* the media leg index of c->a's events: 0, or 1 when a campaign's lead
+				(placed as the first fork) became the caller; an agent's leg placed
+				later reuses index 1 for RTP digits, which a bridged call only logs */
+	struct call *hnext;  /* hash chain */
 };
 
 struct engine {
@@ -428,6 +432,9 @@ void eng__camp_unanswered(struct call *c, int status);
 void eng__camp_amd(struct call *c, const struct media_amd_event *ev);
 void eng__camp_connected(struct call *c);
 void eng__camp_call_ended(struct call *c);
+/* A disposition given after the campaign call c ended (in wrap-up): the lead changes as
+ * it would have with the disposition given during the call. */
+void eng__camp_disposed_late(struct call *c, const char *code);
 /* The lead of a campaign call for the screen pop (NULL when none). */
 json_t *eng__camp_lead_json(const struct call *c);
 /* Once a second: campaign.stats for the campaigns whose figures changed. */
