@@ -42,6 +42,7 @@ static const char *const keys[] = {"id",
 				   "script",
 				   "preview_timeout",
 				   "paused",
+				   "inbound_first",
 				   NULL};
 static const char *const window_keys[] = {"from", "to", NULL};
 static const char *const amd_keys[] = {"action", "message", NULL};
@@ -384,6 +385,8 @@ static void parse_one(struct env *e, struct fy_node *n, const char *path,
 	parse_dispositions(e, cy_get(n, "dispositions"),
 			   cy_path(p, sizeof(p), path, "dispositions"), cp);
 	cy_get_bool(c, n, path, "paused", false, &cp->paused);
+	cp->inbound_first = true;
+	cy_get_bool(c, n, path, "inbound_first", false, &cp->inbound_first);
 }
 
 int dialer_campaigns_parse(struct cy *c, struct fy_node *n, const char *path,

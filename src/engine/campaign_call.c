@@ -125,6 +125,7 @@ int eng__camp_dial_for(struct eng_campaign *cp, struct eng_lead *l, uint32_t att
 	cp->attempts = a;
 	cp->active++;
 	c->att = a;
+	c->dialed_by = cp;
 	c->outbound = true;
 	c->state = CALL_RINGING;
 	snprintf(c->from, sizeof(c->from), "%s", cfg->caller_id ? cfg->caller_id : "");
