@@ -185,13 +185,17 @@ static void parse_dispositions(struct env *e, struct fy_node *n, const char *pat
 			d->action = DIALER_DISP_CALLBACK;
 		} else if (!strcmp(what, "dnc")) {
 			d->action = DIALER_DISP_DNC;
+		} else if (!strcmp(what, "opt_out")) {
+			d->action = DIALER_DISP_OPT_OUT;
 		} else if (!cy_parse_duration(what, &d->retry_ms) && d->retry_ms) {
 			d->action = DIALER_DISP_RETRY;
 		} else {
-			cy_error(e->c, v, p,
-				 "expected close, callback, dnc or a retry delay such as 2h, got "
-				 "\"%s\"",
-				 what);
+			cy_error(
+			    e->c, v, p,
+			    "expected close, callback, dnc, opt_out or a retry delay such as 2h, "
+			    "got "
+			    "\"%s\"",
+			    what);
 			continue;
 		}
 		if (e->exists && !e->exists(e->arg, DIALER_REF_DISPOSITION, code))

@@ -397,6 +397,7 @@ enum dialer_disp_action {
 	DIALER_DISP_RETRY,    /* after retry_ms */
 	DIALER_DISP_CALLBACK, /* at the time the agent gives */
 	DIALER_DISP_DNC,      /* close, and put the number on the campaign's DNC list */
+	DIALER_DISP_OPT_OUT,  /* close, and put the number on the tenant's DNC list */
 };
 
 struct dialer_disposition {

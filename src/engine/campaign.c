@@ -369,6 +369,37 @@ void eng__camp_dnc_put(struct eng_campaign *cp, const char *phone)
 	eng__camp_worker_send(cp->d, r);
 }
 
+void eng__camp_dnc_put_tenant(struct eng_campaign *cp, const char *phone)
+{
+	struct eng_dialer *d = cp->d;
+	struct cw_req *r = calloc(1, sizeof(*r));
+
+	for (size_t i = 0; i < d->n; i++)
+		if (d->v[i]->t == cp->t && !d->v[i]->removed && d->v[i]->leads)
+			dialer_dnc_add(d->v[i]->leads, phone);
+	if (!r)
+		return;
+	r->kind = CW_DNC_PUT;
+	r->cp = cp;
+	r->now_ms = clock_wall_ms();
+	snprintf(r->tenant, sizeof(r->tenant), "%s", cp->t->ct->id);
+	r->campaign[0] = '\0'; /* the tenant's list */
+	snprintf(r->phone, sizeof(r->phone), "%s", phone);
+	eng__camp_worker_send(cp->d, r);
+	log_info("dialer",
+		 "tenant=%s campaign=%s event=opt_out note=\"on the tenant's "
+		 "do-not-call list\"",
+		 cp->t->ct->id, cp->cfg->id);
+}
+
+void eng__camp_dnc_apply(struct eng_campaign *cp, const char *phone, enum eng_camp_dnc dnc)
+{
+	if (dnc == ENG_CAMP_DNC_CAMPAIGN)
+		eng__camp_dnc_put(cp, phone);
+	else if (dnc == ENG_CAMP_DNC_TENANT)
+		eng__camp_dnc_put_tenant(cp, phone);
+}
+
 /* ---- pacing ---- */
 
 static bool member_of(struct eng_tenant *t, uint32_t agent, uint32_t q)
