@@ -16,7 +16,9 @@
  * serving its domain, numbers, users and flows; a tenant removed takes no new call while
  * its calls in progress finish; a tenant whose domain changed is removed and added again
  * (tenants_live.c). Queues' hours follow their calendars as they go live, like the
- * flows' (a calendar a queue's hours name is kept, and said so). Settings read only at
+ * flows' (a calendar a queue's hours name is kept, and said so). The file's campaigns
+are added, changed on the running campaign (its leads keep their state) or removed
+(calls in progress finish), after the objects they name (campaign_live.c). Settings read only at
  * start (listeners, the store) wait for a restart, and the log says so. The configuration replaced
  * stays allocated until the engine stops: objects of calls in progress point into it.
  */
