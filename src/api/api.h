@@ -105,6 +105,13 @@ enum api_op {
 	 * "close". From the events WebSocket (req 0: no reply; target: the socket's id, to
 	 * which api_phone_send answers) or from REST (req set: answered with api_reply). */
 	API_OP_PHONE,
+	API_OP_CAMPAIGN_PUT,	/* obj: a struct cfg fragment (tenants[0].campaigns[0]); args
+				   {body} */
+	API_OP_CAMPAIGN_DELETE, /* target: the campaign's id */
+	/* Not from a client (no reply): leads were added to list `target`, or numbers to a
+	 * do-not-call list (args {dnc: true, campaign?}); running campaigns read them. */
+	API_OP_LEADS_ADDED,
+	API_OP_CAMPAIGN_CALLBACK, /* target: the campaign's id; args {list, lead, at, agent?} */
 };
 
 /* One command, copied through the engine's message queue (it fits MQ_MSG_MAX). */

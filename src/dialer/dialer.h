@@ -147,6 +147,10 @@ void dialer_pacer_free(struct dialer_pacer *p);
 /* Changes the mode (a supervisor's choice), keeping the estimates. */
 void dialer_pacer_set_mode(struct dialer_pacer *p, enum dialer_mode m);
 enum dialer_mode dialer_pacer_mode(const struct dialer_pacer *p);
+/* A campaign's changed settings (mode, cap, its window, lines, ratio, grace), keeping
+ * the agents, the calls counted and the estimates; a cap window of another length
+ * starts its count again. The priors are not changed. 0 or EINVAL (nothing changed). */
+int dialer_pacer_set_params(struct dialer_pacer *p, const struct dialer_pacer_params *params);
 
 /* Agent `agent` is now in state `st`; a TALK or WRAP that ends teaches the handle time
  * or wrap-up estimate. Returns 0 or EINVAL (agent out of range). */
@@ -169,6 +173,9 @@ void dialer_pacer_abandoned(struct dialer_pacer *p, uint64_t now_ms);
 uint32_t dialer_pacer_want(struct dialer_pacer *p, uint64_t now_ms);
 void dialer_pacer_figures(struct dialer_pacer *p, uint64_t now_ms,
 			  struct dialer_pacer_figures *out);
+/* The calls dialing (started, not answered or failed yet) and the persons waiting for an
+ * agent: what the campaign holds of its agents now. O(1). */
+void dialer_pacer_calls(const struct dialer_pacer *p, uint32_t *dialing, uint32_t *waiting);
 
 /* Upper bound of the one-sided 95% Wilson score interval of k successes in n trials;
  * 1 when n == 0. */
@@ -244,9 +251,16 @@ struct dialer_lead_status {
 	uint32_t attempts;
 	int64_t next_ms; /* READY: not before; DIALER_NEVER when DONE */
 	enum dialer_result last;
+	bool callback;	/* READY: next_ms is a callback */
+	uint32_t agent; /* the callback's agent, UINT32_MAX for anyone */
 };
 
 int dialer_leads_new(const struct dialer_rules *r, struct dialer_leads **out);
+/* A campaign's changed rules (window, holidays, attempts, retry delays, closing results)
+ * for the leads held, which keep their state: a lead asleep for the old window, daily
+ * limit or holidays is checked again at the next pick; a retry delay already set or a
+ * callback keeps its time. 0, EINVAL (a bad window: nothing changed) or ENOMEM. */
+int dialer_leads_set_rules(struct dialer_leads *l, const struct dialer_rules *r);
 void dialer_leads_free(struct dialer_leads *l);
 
 /* Adds a lead (READY, or DONE when it has used its attempts). EEXIST when the id is
@@ -283,7 +297,9 @@ int64_t dialer_leads_wake(const struct dialer_leads *l);
  * after the rule's retry delay. Writes the new status to *out (may be NULL). */
 int dialer_leads_result(struct dialer_leads *l, uint64_t id, enum dialer_result r, int64_t now_ms,
 			struct dialer_lead_status *out);
-/* An agent's disposition of a lead (DIALING or WAITING): close it, or retry it at
+/* An agent's disposition of a lead (DIALING or WAITING, or READY when its last attempt
+ * reached a person: a disposition given after the call replaces the retry the result
+ * scheduled, as long as the lead was not picked again): close it, or retry it at
  * `at_ms` (a lead that has used its attempts is closed instead), or call back at `at_ms`
  * (to `agent`, UINT32_MAX for anyone; made even when the attempts are used up, since
  * the person asked for it). Returns 0, ENOENT, or EINVAL in another state. */
@@ -294,6 +310,12 @@ enum dialer_dispose {
 };
 int dialer_leads_dispose(struct dialer_leads *l, uint64_t id, enum dialer_dispose d, int64_t at_ms,
 			 uint32_t agent, struct dialer_lead_status *out);
+/* Schedules a callback of a READY lead (asleep or due, whatever its last result) at
+ * `at_ms` to `agent` (UINT32_MAX: anyone), replacing its next time; made even when its
+ * attempts are used up. Returns 0, ENOENT, or EBUSY when the lead is dialing or waiting
+ * for a disposition, EINVAL when it is closed. */
+int dialer_leads_callback(struct dialer_leads *l, uint64_t id, int64_t at_ms, uint32_t agent,
+			  struct dialer_lead_status *out);
 /* Puts back a lead that was picked but not dialed (preview skipped, no line): the
  * attempt is not counted. */
 int dialer_leads_unpick(struct dialer_leads *l, uint64_t id, int64_t now_ms);
@@ -383,6 +405,7 @@ enum dialer_disp_action {
 	DIALER_DISP_RETRY,    /* after retry_ms */
 	DIALER_DISP_CALLBACK, /* at the time the agent gives */
 	DIALER_DISP_DNC,      /* close, and put the number on the campaign's DNC list */
+	DIALER_DISP_OPT_OUT,  /* close, and put the number on the tenant's DNC list */
 };
 
 struct dialer_disposition {
@@ -421,6 +444,9 @@ struct dialer_campaign {
 	struct dialer_disposition *dispositions;
 	size_t ndispositions;
 	bool paused;
+	/* Agents of its queue serve the queue's waiting contacts first: the pacer dials
+	 * only for the free agents they leave (default true). */
+	bool inbound_first;
 	int line, col;
 };
 

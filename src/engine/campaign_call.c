@@ -125,6 +125,7 @@ int eng__camp_dial_for(struct eng_campaign *cp, struct eng_lead *l, uint32_t att
 	cp->attempts = a;
 	cp->active++;
 	c->att = a;
+	c->dialed_by = cp;
 	c->outbound = true;
 	c->state = CALL_RINGING;
 	snprintf(c->from, sizeof(c->from), "%s", cfg->caller_id ? cfg->caller_id : "");
@@ -393,11 +394,10 @@ void eng__camp_call_ended(struct call *c)
 	} else if (r == DIALER_R_PERSON) {
 		enum dialer_dispose d = DIALER_DISPOSE_RETRY;
 		int64_t at = now + (int64_t)cp->rules.retry_ms[DIALER_R_PERSON];
-		bool dnc = false;
+		enum eng_camp_dnc dnc = ENG_CAMP_DNC_NONE;
 		if (agent_disp)
 			eng__camp_disposition(cp->cfg, agent_disp, now, 0, &d, &at, &dnc);
-		if (dnc)
-			eng__camp_dnc_put(cp, l->phone);
+		eng__camp_dnc_apply(cp, l->phone, dnc);
 		dialer_leads_dispose(cp->leads, l->key, d, at, UINT32_MAX, &st);
 	}
 	if (!agent_disp)
@@ -410,8 +410,41 @@ void eng__camp_call_ended(struct call *c)
 	a->c = NULL;
 	c->att = NULL;
 	unlink_free(a);
-	if (st.state == DIALER_LEAD_DONE)
+	if (st.state == DIALER_LEAD_DONE) {
 		eng__camp_lead_forget(cp, l);
+	} else if (r == DIALER_R_PERSON) {
+		/* The agent may still dispose of it in wrap-up. */
+		c->camp = cp;
+		c->camp_lead = l->key;
+	}
+}
+
+void eng__camp_disposed_late(struct call *c, const char *code)
+{
+	struct eng_campaign *cp = c->camp;
+	struct eng_lead *l = cp ? eng__camp_lead_get(cp, c->camp_lead) : NULL;
+	struct dialer_lead_status st;
+	enum dialer_dispose d;
+	int64_t now = clock_wall_ms(), at;
+	enum eng_camp_dnc dnc = ENG_CAMP_DNC_NONE;
+
+	/* A code the campaign does not list leaves the lead as the call's end left it. */
+	if (!l || eng__camp_disposition(cp->cfg, code, now, 0, &d, &at, &dnc) ||
+	    dialer_leads_dispose(cp->leads, l->key, d, at, UINT32_MAX, &st))
+		return;
+	eng__camp_dnc_apply(cp, l->phone, dnc);
+	eng__timeline(c, "lead_disposed", "code", code);
+	eng__camp_lead_write(cp, l, &st, dialer_result_name(DIALER_R_PERSON), code);
+	log_info("dialer",
+		 "tenant=%s campaign=%s call=%llu event=disposed_in_wrap_up lead=%lld "
+		 "code=%s state=%s",
+		 cp->t->ct->id, cp->cfg->id, (unsigned long long)c->id, (long long)l->id, code,
+		 eng__camp_lead_state_name(st.state));
+	cp->dirty = true;
+	if (st.state == DIALER_LEAD_DONE) {
+		eng__camp_lead_forget(cp, l);
+		c->camp = NULL;
+	}
 }
 
 json_t *eng__camp_lead_json(const struct call *c)
@@ -423,8 +456,8 @@ json_t *eng__camp_lead_json(const struct call *c)
 		return NULL;
 	fields = a->lead->fields ? json_loads(a->lead->fields, 0, NULL) : NULL;
 	return json_pack("{s:s, s:s, s:I, s:s, s:s?, s:o, s:I, s:s?}", "campaign", a->cp->cfg->id,
-			 "list", a->cp->cfg->lists[a->lead->list].id, "id", (json_int_t)a->lead->id,
-			 "phone", a->lead->phone, "name", a->lead->name, "fields",
-			 fields ? fields : json_object(), "attempt", (json_int_t)a->number,
-			 "script", a->cp->cfg->script);
+			 "list", a->cp->lcfg->lists[a->lead->list].id, "id",
+			 (json_int_t)a->lead->id, "phone", a->lead->phone, "name", a->lead->name,
+			 "fields", fields ? fields : json_object(), "attempt",
+			 (json_int_t)a->number, "script", a->cp->cfg->script);
 }

@@ -31,6 +31,13 @@
 
 enum camp_state { CAMP_RUNNING, CAMP_PAUSED, CAMP_STOPPED };
 
+/* Where a disposition puts the lead's number. */
+enum eng_camp_dnc {
+	ENG_CAMP_DNC_NONE,
+	ENG_CAMP_DNC_CAMPAIGN, /* the campaign's do-not-call list */
+	ENG_CAMP_DNC_TENANT,   /* the tenant's (the contact's opt-out of every campaign) */
+};
+
 /* A lead in memory, keyed as the dialer library knows it (list index << 40 | id). */
 struct eng_lead {
 	uint64_t key;
@@ -68,13 +75,21 @@ struct camp_counts {
 struct eng_campaign {
 	struct eng_dialer *d;
 	struct eng_tenant *t;
-	const struct dialer_campaign *cfg;
+	const struct dialer_campaign *cfg; /* its settings now */
+	/* The settings whose lists the leads in memory come from: cfg's, except while a
+	 * change of lists waits for the calls in progress to end (lists_pending). */
+	const struct dialer_campaign *lcfg;
+	json_t *config; /* cfg as written (the file's node or the API's body) */
+	bool api;	/* made through the API (else the file's) */
+	bool removed;	/* deleted: takes no call, kept until its calls end */
+	bool lists_pending;
 	enum camp_state state;
 	struct eng_queue *q;
 	struct dialer_pacer *pacer;
 	struct dialer_leads *leads;
 	struct dialer_rules rules; /* cfg's, with the zones' offsets and the holidays */
-	int32_t *holidays;
+	int32_t *holidays;	   /* days off from its calendar, from yesterday on */
+	size_t nholidays;
 	/* Leads by key (a power-of-two table) and the store cursors per list. */
 	struct eng_lead **lh;
 	size_t lh_cap, nleads;
@@ -111,10 +126,16 @@ struct eng_dialer {
 	su_wait_t wait;
 	int reg;
 	uint64_t writes_failed;
-	/* The campaigns parsed from each tenant's `campaigns:` (by tenant index). */
-	struct dialer_campaign **parsed;
-	size_t *nparsed;
-	size_t ntenants; /* of parsed: the tenants at start (a reload may add some) */
+	size_t cap;
+	/* Every campaign configuration parsed (the file's at start and at each reload, each
+	 * one the API wrote): calls and leads read them, so they stay until the stop. */
+	struct camp_block *blocks;
+};
+
+struct camp_block {
+	struct dialer_campaign *v;
+	size_t n;
+	struct camp_block *next;
 };
 
 /* ---- campaign_store.c ---- */
@@ -146,6 +167,7 @@ struct cw_lead {
 	int priority, attempts, day_attempts, day;
 	int64_t next_ms;
 	char *state;
+	char *callback_agent; /* a callback's agent, "*" for anyone; NULL: not a callback */
 };
 
 /* The worker's answer to CW_LOAD or CW_DNC (heap-allocated, owned by the engine). */
@@ -179,6 +201,13 @@ void eng__camp_attempt_write(struct eng_campaign *cp, const struct eng_attempt *
 			     const char *result);
 /* Puts `phone` on the campaign's do-not-call list (in memory now, in the store after). */
 void eng__camp_dnc_put(struct eng_campaign *cp, const char *phone);
+/* Puts `phone` on the tenant's do-not-call list: every campaign of cp's tenant stops
+ * calling it at once; the store has it after. */
+void eng__camp_dnc_put_tenant(struct eng_campaign *cp, const char *phone);
+/* Reads the do-not-call numbers again (added to the set in memory). */
+void eng__camp_dnc_reload(struct eng_campaign *cp);
+/* Applies a disposition's do-not-call list to lead l's number. */
+void eng__camp_dnc_apply(struct eng_campaign *cp, const char *phone, enum eng_camp_dnc dnc);
 void eng__camp_dirty(struct eng_campaign *cp);
 struct eng_lead *eng__camp_lead_get(struct eng_campaign *cp, uint64_t key);
 /* Forgets a closed lead (the store keeps it; the batch cursor is past it). */
@@ -190,6 +219,29 @@ const char *eng__camp_state_name(enum camp_state s);
 /* Counts today's and all figures: field is an offset in struct camp_counts. */
 void eng__camp_count(struct eng_campaign *cp, size_t field);
 #define CAMP_COUNT(cp, f) eng__camp_count(cp, offsetof(struct camp_counts, f))
+
+/* Keeps parsed configurations v[0..n) until the stop (taken over; freed at once when
+ * out of memory, then ENOMEM). */
+int eng__camp_keep(struct eng_dialer *d, struct dialer_campaign *v, size_t n);
+/* The dialer, made (with its worker and its tick) when the first campaign comes. */
+int eng__dialer_ensure(struct engine *e, struct eng_dialer **out);
+/* Starts campaign cfg (kept by eng__camp_keep) in t, running unless it says paused;
+ * config (stolen) is what was written. 0, ENOMEM. */
+int eng__camp_add(struct engine *e, struct eng_tenant *t, const struct dialer_campaign *cfg,
+		  bool api, json_t *config, struct eng_campaign **out);
+/* Applies changed settings to a running campaign, keeping its leads and figures; a
+ * change of lists reads them again once its calls in progress have ended. config is
+ * stolen. 0, or EINVAL (the campaign's rules were refused: nothing changed). */
+int eng__camp_change(struct eng_campaign *cp, const struct dialer_campaign *cfg, json_t *config);
+/* Stops and removes a campaign: no new call; calls in progress finish. */
+void eng__camp_remove(struct eng_campaign *cp);
+
+/* ---- campaign_live.c ---- */
+
+/* What refers to `name` of `kind` (queue, trunk, flow, calendar) among t's running
+ * campaigns, written to why; false when none does. */
+bool eng__camp_uses(struct engine *e, struct eng_tenant *t, enum dialer_ref kind, const char *name,
+		    char *why, size_t size);
 
 /* ---- campaign_call.c ---- */
 
@@ -211,10 +263,20 @@ enum dialer_result eng__camp_result_amd(int amd);
 const char *eng__camp_lead_state_name(enum dialer_lead_state s);
 /* What an agent's disposition `code` does to a lead in campaign cfg: *d and *at_ms (for
  * RETRY, now + its delay; CALLBACK: at `callback_ms`, or now + 1 h without one); *dnc
- * when the number goes on the campaign's do-not-call list. ENOENT when the campaign
- * does not list the code (the result's own rule then applies). */
+ * the do-not-call list the number goes on. ENOENT when the campaign does not list the
+ * code (the result's own rule then applies). */
 int eng__camp_disposition(const struct dialer_campaign *cfg, const char *code, int64_t now_ms,
-			  int64_t callback_ms, enum dialer_dispose *d, int64_t *at_ms, bool *dnc);
+			  int64_t callback_ms, enum dialer_dispose *d, int64_t *at_ms,
+			  enum eng_camp_dnc *dnc);
+
+/* The instant of wall-clock time `local_ms` (a local time written as if UTC) in zone
+ * `zone` of cp. */
+int64_t eng__camp_local_to_utc(struct eng_campaign *cp, uint16_t zone, int64_t local_ms);
+
+/* ---- campaign_callback.c ---- */
+
+/* API_OP_CAMPAIGN_CALLBACK: args {list, lead, at, agent?}. */
+void eng__camp_callback(struct engine *e, struct eng_campaign *cp, const struct api_cmd *m);
 
 /* ---- campaign_preview.c ---- */
 
@@ -222,6 +284,8 @@ struct eng_preview;
 /* API_OP_CAMPAIGN_PREVIEW for the calling agent: args {action: next | dial | skip}. */
 void eng__camp_preview(struct engine *e, struct eng_campaign *cp, const struct api_cmd *m);
 void eng__camp_previews_free(struct eng_campaign *cp);
+/* Gives back every lead held for an agent (the attempts are not counted). */
+void eng__camp_previews_release(struct eng_campaign *cp);
 
 /* ---- campaign_api.c ---- */
 

@@ -63,9 +63,11 @@ assert '"{""plan"":""gold""}"' in rows[1], rows
 st, b = call("POST", "/api/v1/lists/dec/leads", "admin", "phone\n+48601234568\n", CSV)
 assert st == 200 and b["duplicates_in_other_lists"] == 1, b
 
-# Not CSV, not allowed, another tenant.
-st, b = call("POST", path, "admin", '{"phone": "1"}', {"Content-Type": "application/json"})
+# Neither CSV nor one lead as JSON, a bad lead, not allowed, another tenant.
+st, b = call("POST", path, "admin", "phone\n1\n", {"Content-Type": "text/plain"})
 assert st == 415, (st, b)
+st, b = call("POST", path, "admin", '{"phone": "1"}', {"Content-Type": "application/json"})
+assert st == 400 and b["error"]["field"] == "phone", (st, b)
 st, b = call("POST", path, "agent", leads, CSV)
 assert st == 403, (st, b)
 st, b = call("GET", path, "agent")
