@@ -724,7 +724,7 @@ static const struct route routes[] = {
     {M_GET, "/api/v1/calendars/*", SUP, api__h_calendar_get},
     {M_PUT, "/api/v1/calendars/*", API_ROLE_ADMIN, api__h_calendar_put},
     {M_DELETE, "/api/v1/calendars/*", API_ROLE_ADMIN, api__h_calendar_delete},
-    {M_GET, "/api/v1/campaigns", SUP, h_campaigns},
+    {M_GET, "/api/v1/campaigns", API_ROLE_AGENT | SUP, h_campaigns},
     {M_GET, "/api/v1/campaigns/*", SUP, h_campaign},
     {M_POST, "/api/v1/campaigns/*/start", SUP, h_campaign_start},
     {M_POST, "/api/v1/campaigns/*/pause", SUP, h_campaign_pause},

@@ -8,6 +8,7 @@ import { useEvents, useNow, useShortcuts } from '../lib/hooks.js';
 import { chime, notify } from '../lib/notify.js';
 import { CallControls } from './CallControls.jsx';
 import { ContactCard, DialOnly } from './ContactCard.jsx';
+import { PreviewPanel, LeadFacts, Script } from './Preview.jsx';
 
 /* Seconds of a configuration duration ("5s", "2m", "1h", "1500ms"); null when absent. */
 export function seconds(d) {
@@ -86,14 +87,20 @@ function ScreenPop({ offer }) {
         <div><dt>{t('pop.language')}</dt><dd>{d.language || '–'}</dd></div>
         <div><dt>{t('pop.offered_at')}</dt><dd>{fmtTime(offer.time)}</dd></div>
       </dl>
-      <h3>{t('pop.ivr_answers')}</h3>
-      {d.ivr && Object.keys(d.ivr).length ? (
+      {d.lead && (
+        <div class="pop-lead" data-testid="pop-lead">
+          <LeadFacts lead={d.lead} />
+          <Script script={d.lead.script || d.script} lead={d.lead} />
+        </div>
+      )}
+      {!d.lead && <h3>{t('pop.ivr_answers')}</h3>}
+      {d.lead ? null : d.ivr && Object.keys(d.ivr).length ? (
         <dl class="ivr" data-testid="ivr-answers">
           {Object.entries(d.ivr).map(([k, v]) => <div><dt>{k}</dt><dd>{String(v)}</dd></div>)}
         </dl>
       ) : <p class="muted">{t('pop.no_ivr')}</p>}
-      <h3>{t('pop.ivr_path')}</h3>
-      {d.ivr_path && d.ivr_path.length ? (
+      {!d.lead && <h3>{t('pop.ivr_path')}</h3>}
+      {d.lead ? null : d.ivr_path && d.ivr_path.length ? (
         <ol class="path" data-testid="ivr-path">{d.ivr_path.map((n) => <li>{n}</li>)}</ol>
       ) : <p class="muted">{t('pop.no_ivr')}</p>}
     </section>
@@ -266,6 +273,7 @@ export function Agent({ me }) {
           {offer ? <ScreenPop offer={offer} /> : (
             <section class="pop idle"><h2>{t('pop.title')}</h2><p class="muted">{t('pop.waiting')}</p></section>
           )}
+          {!offer && !wrap && <PreviewPanel busyOnCall={!!call} />}
           {call && <CallControls call={call} me={me} />}
           {wrap && <WrapUp wrap={wrap} dispositions={codes.dispositions}
             onDone={() => { setWrap(null); setOffer(null); setContact(null); }} />}

@@ -1,0 +1,259 @@
+// Admin page of the lead lists and do-not-call numbers: a CSV of leads imported into a
+// list with the file's columns mapped to ours (POST /api/v1/lists/{id}/leads), the
+// import's report (every bad row with its line and column, the duplicates), the lists
+// the campaigns call with their results' export, and do-not-call numbers added one by
+// one or from a CSV (POST /api/v1/dnc), for the tenant or one campaign.
+import { useEffect, useState } from 'preact/hooks';
+import { get, qs } from '../lib/api.js';
+import { t, fmtNum } from '../lib/i18n.js';
+import { postCsv, downloadCsv, csvHeader, guessSep, splitReport } from '../lib/campaign.js';
+
+const OURS = ['phone', 'name', 'timezone', 'priority'];
+const SEPS = [[',', 'comma'], [';', 'semicolon'], ['\t', 'tab']];
+const errorText = (err) => (err.status === 404 || err.status === 405) && !err.field
+  ? t('admin.not_offered') : t('error.field', { field: err.field || '', message: err.message });
+
+const readFile = (file) => new Promise((ok, fail) => {
+  const r = new FileReader();
+  r.onload = () => ok(String(r.result));
+  r.onerror = () => fail(r.error);
+  r.readAsText(file);
+});
+
+/* The import's report: the counts, the bad rows (line, column and its header, message),
+ * the duplicates, and anything else the server said. */
+export function ImportReport({ report, header }) {
+  const b = report.body;
+  const { bad, dups, other } = splitReport(b.messages);
+  const ok = report.status === 200;
+  return (
+    <div class="import-report" data-testid="import-report" aria-label={t('lists.report')} role="region">
+      <h3>{t('lists.report')}</h3>
+      <p role="status" class={ok ? 'ok-text' : 'error'}>
+        {ok ? t('lists.imported', { count: b.imported || 0, rows: b.rows || 0 })
+          : b.code === 'bad_rows' ? t('lists.nothing_imported', { count: b.bad || 0 }) : t('lists.bad_header')}
+      </p>
+      <dl class="facts">
+        <div><dt>{t('lists.rows')}</dt><dd>{fmtNum(b.rows)}</dd></div>
+        <div><dt>{t('lists.imported_n')}</dt><dd>{fmtNum(b.imported)}</dd></div>
+        <div><dt>{t('lists.bad')}</dt><dd>{fmtNum(b.bad)}</dd></div>
+        <div><dt>{t('lists.dup_list')}</dt><dd>{fmtNum(b.duplicates_in_list)}</dd></div>
+        <div><dt>{t('lists.dup_other')}</dt><dd>{fmtNum(b.duplicates_in_other_lists)}</dd></div>
+      </dl>
+      {bad.length > 0 && (
+        <table class="bad-rows">
+          <caption>{t('lists.bad_rows')}</caption>
+          <thead><tr><th>{t('lists.line')}</th><th>{t('lists.column')}</th><th>{t('lists.problem')}</th></tr></thead>
+          <tbody>{bad.map((r) => (
+            <tr data-line={r.line}><td>{fmtNum(r.line)}</td>
+              <td>{header && header[r.col - 1] ? t('lists.column_named', { n: r.col, name: header[r.col - 1] }) : fmtNum(r.col)}</td>
+              <td class="break">{r.message}</td></tr>
+          ))}</tbody>
+        </table>
+      )}
+      {dups.length > 0 && (
+        <>
+          <h4>{t('lists.duplicates')}</h4>
+          <ul class="plain small">{dups.map((d) => <li>{t('lists.at_line', { line: d.line, message: d.message })}</li>)}</ul>
+        </>
+      )}
+      {other.length > 0 && <ul class="plain small">{other.map((m) => <li class="break">{m}</li>)}</ul>}
+    </div>
+  );
+}
+
+function ImportLeads({ lists, onImported }) {
+  const [text, setText] = useState(null);
+  const [sep, setSep] = useState(',');
+  const [map, setMap] = useState({});
+  const [report, setReport] = useState(null);
+  const [error, setError] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const header = text != null ? csvHeader(text, sep) : [];
+  const pick = async (e) => {
+    const file = e.target.files[0];
+    setReport(null);
+    setError(null);
+    if (!file) return setText(null);
+    const s = await readFile(file);
+    const g = guessSep(s);
+    const h = csvHeader(s, g);
+    setSep(g);
+    setText(s);
+    // Our fields map to the file's column of the same name when there is one.
+    setMap(Object.fromEntries(OURS.map((k) => [k, h.find((c) => c.toLowerCase() === k) || ''])));
+  };
+  const submit = async (e) => {
+    e.preventDefault();
+    const f = new FormData(e.target);
+    const list = f.get('list').trim();
+    const m = OURS.filter((k) => map[k] && map[k] !== k).map((k) => k + '=' + map[k]).join(',');
+    setBusy(true);
+    setError(null);
+    try {
+      const r = await postCsv('/lists/' + encodeURIComponent(list) + '/leads?' + qs({
+        map: m, sep: sep === ',' ? '' : sep, country: f.get('country').trim(), skip_bad: f.get('skip_bad') === 'on' ? 'true' : '',
+      }), text);
+      setReport({ ...r, header });
+      if (r.status === 200) onImported(list);
+    } catch (err) {
+      setError(errorText(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section aria-label={t('lists.import')}>
+      <h2>{t('lists.import')}</h2>
+      <form class="inline-form" onSubmit={submit} aria-label={t('lists.import')}>
+        <label>{t('lists.list')}<input name="list" required pattern="[A-Za-z0-9_\-]+" list="lists-known" /></label>
+        <datalist id="lists-known">{lists.map((l) => <option value={l.id} />)}</datalist>
+        <label>{t('lists.file')}<input name="file" type="file" accept=".csv,text/csv,text/plain" required onChange={pick} /></label>
+        <label>{t('lists.separator')}
+          <select name="sep" value={sep} onChange={(e) => setSep(e.target.value)}>
+            {SEPS.map(([v, k]) => <option value={v}>{t('lists.sep.' + k)}</option>)}
+          </select>
+        </label>
+        <label>{t('camp.country')}<input name="country" size="3" maxLength="2" /></label>
+        <label class="check"><input type="checkbox" name="skip_bad" />{t('lists.skip_bad')}</label>
+        {text != null && (
+          <fieldset class="roles" aria-label={t('lists.mapping')}><legend>{t('lists.mapping')}</legend>
+            {OURS.map((k) => (
+              <label>{t('lists.field.' + k)}
+                <select name={'map_' + k} value={map[k] || ''} required={k === 'phone'}
+                  onChange={(e) => setMap({ ...map, [k]: e.target.value })}>
+                  <option value="">{k === 'phone' ? t('lists.choose_column') : t('lists.no_column')}</option>
+                  {header.map((c) => <option value={c}>{c}</option>)}
+                </select>
+              </label>
+            ))}
+          </fieldset>
+        )}
+        <button type="submit" class="primary" disabled={busy || text == null}>{t('lists.upload')}</button>
+      </form>
+      <p class="muted small">{t('lists.fields_hint')}</p>
+      {error && <p role="alert" class="error">{error}</p>}
+      {report && <ImportReport report={report} header={report.header} />}
+    </section>
+  );
+}
+
+function Lists({ lists, error }) {
+  const [msg, setMsg] = useState(null);
+  const exp = (l) => downloadCsv('/lists/' + encodeURIComponent(l.id) + '/leads', l.id + '-results.csv')
+    .then(() => setMsg(null), (err) => setMsg(errorText(err)));
+  return (
+    <section aria-label={t('lists.lists')}>
+      <h2>{t('lists.lists')}</h2>
+      {error && <p role="alert" class="error">{error}</p>}
+      {msg && <p role="alert" class="error">{msg}</p>}
+      <table>
+        <thead><tr><th>{t('lists.list')}</th><th>{t('lists.campaigns')}</th><th>{t('lists.read_all')}</th><th /></tr></thead>
+        <tbody>{lists.map((l) => (
+          <tr data-list={l.id}><td>{l.id}</td><td>{l.campaigns.join(', ') || '–'}</td>
+            <td>{l.read_all == null ? '–' : l.read_all ? t('lists.yes') : t('lists.no')}</td>
+            <td><button type="button" class="small" onClick={() => exp(l)}
+              aria-label={t('lists.export_named', { name: l.id })}>{t('lists.export')}</button></td></tr>
+        ))}</tbody>
+      </table>
+      {!lists.length && <p class="muted">{t('lists.none')}</p>}
+    </section>
+  );
+}
+
+function Dnc({ campaigns }) {
+  const [report, setReport] = useState(null);
+  const [added, setAdded] = useState([]);
+  const [error, setError] = useState(null);
+  const send = async (campaign, text, one) => {
+    setError(null);
+    try {
+      const r = await postCsv('/dnc?' + qs({ campaign }), text);
+      setReport({ ...r, header: ['phone'] });
+      if (one && r.status === 200) setAdded((v) => [{ phone: one, campaign }, ...v]);
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
+  const addOne = (e) => {
+    e.preventDefault();
+    const f = new FormData(e.target);
+    const n = f.get('phone').trim().replace(/"/g, '');
+    send(f.get('campaign'), 'phone\n"' + n + '"\n', n).then(() => e.target.reset());
+  };
+  const upload = async (e) => {
+    e.preventDefault();
+    const f = new FormData(e.target);
+    const file = f.get('file');
+    if (file && file.size !== undefined) send(f.get('campaign'), await readFile(file));
+  };
+  const whose = (name) => (
+    <label>{t('dnc.whose')}
+      <select name={name}>
+        <option value="">{t('dnc.tenant_list')}</option>
+        {campaigns.map((c) => <option value={c.id}>{t('dnc.campaign_list', { name: c.id })}</option>)}
+      </select>
+    </label>
+  );
+  return (
+    <section aria-label={t('dnc.title')}>
+      <h2>{t('dnc.title')}</h2>
+      <form class="inline-form" onSubmit={addOne} aria-label={t('dnc.add')}>
+        <label>{t('dnc.number')}<input name="phone" required /></label>
+        {whose('campaign')}
+        <button type="submit" class="primary">{t('dnc.add')}</button>
+      </form>
+      <form class="inline-form" onSubmit={upload} aria-label={t('dnc.upload')}>
+        <label>{t('lists.file')}<input name="file" type="file" accept=".csv,text/csv,text/plain" required /></label>
+        {whose('campaign')}
+        <button type="submit">{t('dnc.upload')}</button>
+      </form>
+      <p class="muted small">{t('dnc.hint')}</p>
+      {error && <p role="alert" class="error">{error}</p>}
+      {added.length > 0 && <ul class="plain small" aria-label={t('dnc.added')}>
+        {added.map((a) => <li>{a.campaign ? t('dnc.added_campaign', { number: a.phone, name: a.campaign }) : t('dnc.added_tenant', { number: a.phone })}</li>)}
+      </ul>}
+      {report && <ImportReport report={report} header={report.header} />}
+    </section>
+  );
+}
+
+/* The lists the tenant's campaigns call (GET /api/v1/campaigns/{id}: lists), with the
+ * lists imported on this page since it opened. */
+export function LeadLists() {
+  const [campaigns, setCampaigns] = useState([]);
+  const [lists, setLists] = useState([]);
+  const [error, setError] = useState(null);
+  const load = async () => {
+    try {
+      const cs = (await get('/campaigns')).items || [];
+      setCampaigns(cs);
+      const full = await Promise.all(cs.map((c) => get('/campaigns/' + encodeURIComponent(c.id)).catch(() => c)));
+      setLists((prev) => {
+        const m = new Map(prev.map((l) => [l.id, { ...l, campaigns: [] }]));
+        for (const c of full)
+          for (const l of c.lists || []) {
+            const x = m.get(l.id) || { id: l.id, campaigns: [], read_all: null };
+            m.set(l.id, { ...x, campaigns: [...x.campaigns, c.id], read_all: l.read_all ?? x.read_all });
+          }
+        return [...m.values()].sort((a, b) => a.id.localeCompare(b.id));
+      });
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
+  useEffect(() => { load(); }, []);
+  const imported = (id) => {
+    setLists((v) => (v.some((l) => l.id === id) ? v : [...v, { id, campaigns: [], read_all: null }]));
+    load();
+  };
+  return (
+    <div class="lead-lists">
+      <ImportLeads lists={lists} onImported={imported} />
+      <div class="split">
+        <Lists lists={lists} error={error} />
+        <Dnc campaigns={campaigns} />
+      </div>
+    </div>
+  );
+}
