@@ -150,7 +150,7 @@ function Lists({ lists, error }) {
       <table>
         <thead><tr><th>{t('lists.list')}</th><th>{t('lists.campaigns')}</th><th>{t('lists.read_all')}</th><th /></tr></thead>
         <tbody>{lists.map((l) => (
-          <tr data-list={l.id}><td>{l.id}</td><td>{l.campaigns.join(', ') || '–'}</td>
+          <tr key={l.id} data-list={l.id}><td>{l.id}</td><td>{l.campaigns.join(', ') || '–'}</td>
             <td>{l.read_all == null ? '–' : l.read_all ? t('lists.yes') : t('lists.no')}</td>
             <td><button type="button" class="small" onClick={() => exp(l)}
               aria-label={t('lists.export_named', { name: l.id })}>{t('lists.export')}</button></td></tr>
