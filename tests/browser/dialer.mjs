@@ -80,6 +80,21 @@ try {
     assert(!made.config || (cfg.ring_time === '25s' && cfg.retry.busy === '20m' && cfg.dispositions.no_sale === '7d'),
       'winback\'s configuration: ' + JSON.stringify(cfg));
     step('campaign form: winback made, paused, with its fields');
+    // Changed: the form comes back filled with the campaign's configuration.
+    await row('winback').getByRole('button', { name: fill(c['admin.edit_named'], { name: 'winback' }) }).click();
+    const edit = admin.getByRole('form', { name: fill(c['camp.edit_named'], { name: 'winback' }) });
+    assert((await edit.locator('input[name="retry.busy"]').inputValue()) === '20m', 'the edit form holds retry.busy');
+    await edit.locator('input[name=ring_time]').fill('30s');
+    await edit.locator('input[name=max_attempts]').fill('4');
+    await edit.getByRole('button', { name: c['admin.save'] }).click();
+    await edit.waitFor({ state: 'detached' });
+    const changed = (await api('GET', '/campaigns/winback', at)).config || {};
+    assert(changed.ring_time === '30s' && changed.max_attempts === 4, 'winback changed: ' + JSON.stringify(changed));
+    await row('winback').getByRole('button', { name: fill(c['admin.delete_named'], { name: 'winback' }) }).click();
+    await row('winback').waitFor({ state: 'detached' });
+    const gone = await fetch(BASE + '/api/v1/campaigns/winback', { headers: { Authorization: 'Bearer ' + at } });
+    assert(gone.status === 404, 'winback deleted: ' + gone.status);
+    step('campaign form: winback changed (ring time, attempts) and deleted');
   } else {
     await form.getByRole('alert').filter({ hasText: c['admin.not_offered'] }).waitFor();
     step(`campaign form: this server makes no campaigns through its API (POST ${probe.status}): the page says so`);

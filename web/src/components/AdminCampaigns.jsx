@@ -167,18 +167,18 @@ export function CampaignRow({ c, act }) {
       <td>{fmtPct(pct(today.abandoned_pct), 1)} / {fmtPct(pct(w.pct), 1)}</td>
       <td>{t('camp.agents_short', { free: a.free || 0, talking: a.talking || 0 })}</td>
       <td>{fmtNum(c.dial_ratio, 1)}</td>
-      <td class="actions">
+      <td><div class="actions">
         {c.state !== 'running' && <button type="button" class="small" onClick={() => act(c, 'start')}
           aria-label={t('camp.start_named', { name: c.id })}>{t('camp.start')}</button>}
         {c.state === 'running' && <button type="button" class="small" onClick={() => act(c, 'pause')}
           aria-label={t('camp.pause_named', { name: c.id })}>{t('camp.pause')}</button>}
         {c.state !== 'stopped' && <button type="button" class="small" onClick={() => act(c, 'stop')}
           aria-label={t('camp.stop_named', { name: c.id })}>{t('camp.stop')}</button>}
-        {act.edit && <button type="button" class="small" onClick={() => act(c, 'edit')}
+        {act.edit && c.source === 'api' && <button type="button" class="small" onClick={() => act(c, 'edit')}
           aria-label={t('admin.edit_named', { name: c.id })}>{t('admin.edit')}</button>}
         {act.edit && c.source === 'api' && <button type="button" class="small danger" onClick={() => act(c, 'delete')}
           aria-label={t('admin.delete_named', { name: c.id })}>{t('admin.delete')}</button>}
-      </td>
+      </div></td>
     </tr>
   );
 }

@@ -6,7 +6,7 @@
 import { Component } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { get, post, put, qs, getAll } from '../lib/api.js';
-import { t, fmtDur, fmtPct, fmtNum, todayStart } from '../lib/i18n.js';
+import { t, fmtDur, fmtPct, fmtNum, todayStart, getLanguage } from '../lib/i18n.js';
 import { useEvents, useNow } from '../lib/hooks.js';
 import { Chart } from './Chart.jsx';
 
@@ -23,7 +23,8 @@ function level(q, lim, longest) {
 
 class Tile extends Component {
   shouldComponentUpdate(n) {
-    return n.q !== this.props.q || n.lim !== this.props.lim || (n.q.waiting > 0 && n.now !== this.props.now);
+    return n.q !== this.props.q || n.lim !== this.props.lim || n.lang !== this.props.lang ||
+      (n.q.waiting > 0 && n.now !== this.props.now);
   }
   render({ q, lim, now }) {
     const longest = q.waiting > 0 ? q.longest_wait_s + Math.max(0, (now - q._at) / 1000) : 0;
@@ -56,12 +57,14 @@ const pct = (x) => (x == null ? null : x / 100);
 
 /* A running (or paused) campaign's tile: leads left, dialing now, answered, persons and
  * machines, abandoned today and over the cap's window, agents, dial ratio. Red when the
- * window's upper bound reaches the cap, amber when the pacer says the cap is at risk. */
+ * abandoned share over the window has reached the cap, amber when calls were abandoned
+ * and the pacer counts the cap at risk (or the share's upper bound is over it). */
 function CampaignTile({ c }) {
   const d = c.today || {};
   const w = c.abandoned_window || {};
   const a = c.agents || {};
-  const lv = w.upper_pct != null && w.cap_pct && w.human && w.upper_pct >= w.cap_pct ? 'alert' : c.at_risk ? 'warn' : 'ok';
+  const lv = w.human && w.cap_pct && w.pct >= w.cap_pct ? 'alert'
+    : w.abandoned && (c.at_risk || w.upper_pct >= w.cap_pct) ? 'warn' : 'ok';
   return (
     <article class={'tile campaign ' + lv} aria-label={t('wb.campaign', { campaign: c.id })} data-campaign={c.id}>
       <h3>{c.name || c.id} <span class={'badge camp-' + c.state} data-testid="campaign-state">{t('camp.state.' + c.state)}</span></h3>
@@ -317,7 +320,7 @@ export function Wallboard({ me }) {
           <button type="button" onClick={fullscreen}>{t('wb.fullscreen')}</button>
         </div>
         {error && <p role="alert" class="error">{error}</p>}
-        <div class="tiles">{queues.map((q) => <Tile key={q.id} q={q} lim={lim} now={now} />)}</div>
+        <div class="tiles">{queues.map((q) => <Tile key={q.id} q={q} lim={lim} now={now} lang={getLanguage()} />)}</div>
         {campaigns.length > 0 && (
           <div class="tiles campaigns" role="group" aria-label={t('wb.campaigns')}>
             {campaigns.map((c) => <CampaignTile key={c.id} c={c} />)}
