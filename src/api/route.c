@@ -711,6 +711,8 @@ static const struct route routes[] = {
     {M_POST, "/api/v1/lists/*/leads", API_ROLE_ADMIN, api__h_list_leads_import},
     {M_GET, "/api/v1/lists/*/leads", SUP, api__h_list_leads_export},
     {M_POST, "/api/v1/dnc", SUP, api__h_dnc_import},
+    {M_GET, "/api/v1/dnc", SUP, api__h_dnc_list},
+    {M_DELETE, "/api/v1/dnc/*", SUP, api__h_dnc_delete},
     {M_GET, "/api/v1/flows", SUP, api__h_flows},
     {M_POST, "/api/v1/flows", API_ROLE_ADMIN, api__h_flow_create},
     {M_GET, "/api/v1/flows/*", SUP, api__h_flow_get},

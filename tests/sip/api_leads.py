@@ -88,4 +88,27 @@ assert got == [("acme", "", "+48600000000"), ("acme", "renewals", "+48221234567"
                ("acme", "renewals", "+48601234567")], got
 n = c.execute("SELECT COUNT(*) FROM leads WHERE tenant = 'acme'").fetchone()[0]
 assert n == 4, n
+
+# The lists read back page by page, and a number removed (written in any form).
+st, b = call("GET", "/api/v1/dnc?campaign=renewals&limit=1", "sup", dpath="/api/v1/dnc")
+assert st == 200 and b["items"] == [{"phone": "+48221234567"}] and b["next"] == "+48221234567", b
+st, b = call("GET", "/api/v1/dnc?campaign=renewals&limit=1&cursor=%2B48221234567", "sup",
+             dpath="/api/v1/dnc")
+assert st == 200 and b["items"] == [{"phone": "+48601234567"}] and b["next"] is None, b
+st, b = call("GET", "/api/v1/dnc", "sup", dpath="/api/v1/dnc")
+assert st == 200 and b["items"] == [{"phone": "+48600000000"}], b
+st, b = call("GET", "/api/v1/dnc?limit=0", "sup")
+assert st == 400 and b["error"]["field"] == "limit", b
+st, b = call("GET", "/api/v1/dnc", "agent")
+assert st == 403, (st, b)
+st, b = call("GET", "/api/v1/dnc", "other", dpath="/api/v1/dnc")
+assert st == 200 and b["items"] == [], b
+st, b = call("DELETE", "/api/v1/dnc/601%20234%20567?campaign=renewals", "sup")
+assert st == 204, (st, b)
+st, b = call("DELETE", "/api/v1/dnc/abc", "sup")
+assert st == 400 and b["error"]["field"] == "phone", b
+st, b = call("DELETE", "/api/v1/dnc/%2B48600000000", "other")
+assert st == 204, (st, b)
+got = c.execute("SELECT tenant, campaign, phone FROM dnc ORDER BY campaign, phone").fetchall()
+assert got == [("acme", "", "+48600000000"), ("acme", "renewals", "+48221234567")], got
 print("api_leads: ok")
