@@ -259,6 +259,7 @@ enum api_job_kind {
 	JOB_LEADS_EXPORT,
 	JOB_DNC_LIST,
 	JOB_DNC_DELETE,
+	JOB_LISTS,
 };
 struct api_job {
 	enum api_job_kind kind;
@@ -421,6 +422,7 @@ void api__h_list_leads_import(struct api_conn *conn, struct api_session *s, cons
 void api__h_list_leads_export(struct api_conn *conn, struct api_session *s, const char *target);
 void api__h_dnc_import(struct api_conn *conn, struct api_session *s, const char *target);
 void api__h_dnc_list(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_lists(struct api_conn *conn, struct api_session *s, const char *target);
 void api__h_dnc_delete(struct api_conn *conn, struct api_session *s, const char *target);
 bool api__leads_job(struct api *a, struct store_db *db, const struct api_job *j);
 

@@ -3,10 +3,10 @@
  * `POST /api/v1/lists/{id}/leads` and `POST /api/v1/dnc` take a CSV body (Content-Type
  * text/csv) and import it on a worker with the store's own import (the same checks and
  * messages as `centrala import`), `GET /api/v1/lists/{id}/leads` exports the list's
- * results as CSV. A body is bounded by the API's body limit; larger lists go through the
- * command line, which streams. `GET /api/v1/dnc` lists a do-not-call list page by page
- * and `DELETE /api/v1/dnc/{phone}` removes a number from it (`?campaign=` for a
- * campaign's list, else the tenant's).
+ * results as CSV, `GET /api/v1/lists` lists the tenant's lists with their counts. A body is bounded
+ * by the API's body limit; larger lists go through the command line, which streams. `GET
+ * /api/v1/dnc` lists a do-not-call list page by page and `DELETE /api/v1/dnc/{phone}` removes a
+ * number from it (`?campaign=` for a campaign's list, else the tenant's).
  */
 #include "api/api_int.h"
 
@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "crm/crm.h"
@@ -102,6 +103,15 @@ void api__h_list_leads_export(struct api_conn *conn, struct api_session *s, cons
 
 	(void)s;
 	api__job_init(&j, conn, JOB_LEADS_EXPORT, target, NULL);
+	api__job(conn, &j);
+}
+
+void api__h_lists(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	struct api_job j;
+
+	(void)s;
+	api__job_init(&j, conn, JOB_LISTS, target, NULL);
 	api__job(conn, &j);
 }
 
@@ -307,6 +317,34 @@ static void do_dnc_delete(struct api *a, struct store_db *db, const struct api_j
 	api_reply(a, j->req, 204, NULL);
 }
 
+static int list_row(const struct store_lead_list *l, void *arg)
+{
+	char c[40], u[40];
+	json_t *o = json_pack("{s:s, s:s?, s:s, s:s, s:I, s:I}", "id", l->id, "country", l->country,
+			      "created", clock_iso8601(l->created_ms, c, sizeof(c)), "updated",
+			      clock_iso8601(l->updated_ms, u, sizeof(u)), "leads",
+			      (json_int_t)l->leads, "open", (json_int_t)l->open);
+
+	return o && !json_array_append_new(arg, o) ? 0 : ENOMEM;
+}
+
+static void do_lists(struct api *a, struct store_db *db, const struct api_job *j)
+{
+	json_t *items = json_array();
+	int rc = items ? store_db_lead_lists(db, j->tenant, list_row, items) : ENOMEM;
+
+	if (rc) {
+		json_decref(items);
+		if (rc == ENOMEM)
+			api_reply_error(a, j->req, 500, "internal", "out of memory");
+		else
+			api_reply_error(a, j->req, 503, "store_unavailable",
+					"the store failed; try again");
+		return;
+	}
+	api_reply(a, j->req, 200, json_pack("{s:o, s:n}", "items", items, "next"));
+}
+
 bool api__leads_job(struct api *a, struct store_db *db, const struct api_job *j)
 {
 	switch (j->kind) {
@@ -324,6 +362,9 @@ bool api__leads_job(struct api *a, struct store_db *db, const struct api_job *j)
 		return true;
 	case JOB_DNC_DELETE:
 		do_dnc_delete(a, db, j);
+		return true;
+	case JOB_LISTS:
+		do_lists(a, db, j);
 		return true;
 	default:
 		return false;

@@ -708,6 +708,7 @@ static const struct route routes[] = {
     {M_GET, "/api/v1/keys", API_ROLE_ADMIN, api__h_keys},
     {M_POST, "/api/v1/keys", API_ROLE_ADMIN, api__h_key_create},
     {M_DELETE, "/api/v1/keys/*", API_ROLE_ADMIN, api__h_key_delete},
+    {M_GET, "/api/v1/lists", SUP, api__h_lists},
     {M_POST, "/api/v1/lists/*/leads", API_ROLE_ADMIN, api__h_list_leads_import},
     {M_GET, "/api/v1/lists/*/leads", SUP, api__h_list_leads_export},
     {M_POST, "/api/v1/dnc", SUP, api__h_dnc_import},

@@ -3,7 +3,7 @@
 // form when the server makes campaigns through its API (a ring time under 15 s first:
 // the server's message shown at that field), imports a CSV whose third line has a bad
 // number (the report names line 3, column 1 "Telefon"; nothing imported), imports the
-// good rows, exports the list and adds a do-not-call number. alice takes a preview
+// good rows, exports the list, and adds and removes a do-not-call number. alice takes a preview
 // lead: its fields and the script with them put in, as text; skips it (the shell checks
 // the server's log), takes it again and dials it: the SIPp carrier answers, her SIPp
 // phone rings and the screen pop shows the lead and the script. bob's wallboard shows a
@@ -137,12 +137,22 @@ try {
   assert(exported.startsWith('id,phone,name') && exported.includes('+48601000011,Anna') && exported.includes('+48601000012,Celina'),
     'the exported list: ' + exported);
   step('lists: nov exported with its two leads');
+  // Do-not-call: a number in national form added to the campaign's list (shown as the
+  // server wrote it), then removed.
+  await admin.locator('select[name=dnc_list]').selectOption('calls');
   const dnc = admin.getByRole('form', { name: c['dnc.add'] });
   await dnc.locator('input[name=phone]').fill('601 000 099');
-  await dnc.locator('select[name=campaign]').selectOption('calls');
-  await dnc.getByRole('button', { name: c['dnc.add'] }).click();
-  await admin.getByRole('list', { name: c['dnc.added'] }).getByText('601 000 099').waitFor();
-  step('do-not-call: a number added to the campaign calls');
+  await dnc.locator('input[name=phone]').press('Enter');
+  const dncRow = admin.locator('table.dnc tr[data-phone="+48601000099"]');
+  await dncRow.waitFor();
+  let dncs = await api('GET', '/dnc?campaign=calls', at);
+  assert(dncs.items.length === 1 && dncs.items[0].phone === '+48601000099', 'on the server: ' + JSON.stringify(dncs));
+  await shootAll(admin, 'admin-dnc');
+  await dncRow.getByRole('button', { name: fill(c['dnc.remove_named'], { number: '+48601000099' }) }).click();
+  await dncRow.waitFor({ state: 'detached' });
+  dncs = await api('GET', '/dnc?campaign=calls', at);
+  assert(dncs.items.length === 0, 'removed on the server: ' + JSON.stringify(dncs));
+  step('do-not-call: a number added to the campaign calls, listed, removed');
 
   // ---- the agent: the preview card ----
   const agent = page = await newPage(browser, 'en');

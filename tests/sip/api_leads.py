@@ -111,4 +111,17 @@ st, b = call("DELETE", "/api/v1/dnc/%2B48600000000", "other")
 assert st == 204, (st, b)
 got = c.execute("SELECT tenant, campaign, phone FROM dnc ORDER BY campaign, phone").fetchall()
 assert got == [("acme", "", "+48600000000"), ("acme", "renewals", "+48221234567")], got
+# The tenant's lists with their counts, as the store holds them; none for another tenant.
+want = [{"id": r[0], "leads": r[1], "open": r[2]} for r in c.execute(
+    "SELECT l.id, (SELECT COUNT(*) FROM leads d WHERE d.tenant = l.tenant AND d.list = l.id), "
+    "(SELECT COUNT(*) FROM leads d WHERE d.tenant = l.tenant AND d.list = l.id AND "
+    "d.state <> 'done') FROM lead_lists l WHERE l.tenant = 'acme' ORDER BY l.id").fetchall()]
+st, b = call("GET", "/api/v1/lists", "sup", dpath="/api/v1/lists")
+assert st == 200 and b["next"] is None, (st, b)
+assert [{k: x[k] for k in ("id", "leads", "open")} for x in b["items"]] == want, (b, want)
+assert want and sum(x["leads"] for x in want) == 4, want
+st, b = call("GET", "/api/v1/lists", "other", dpath="/api/v1/lists")
+assert st == 200 and b["items"] == [], b
+st, b = call("GET", "/api/v1/lists", "agent")
+assert st == 403, (st, b)
 print("api_leads: ok")

@@ -1,10 +1,11 @@
 // Admin page of the lead lists and do-not-call numbers: a CSV of leads imported into a
 // list with the file's columns mapped to ours (POST /api/v1/lists/{id}/leads), the
 // import's report (every bad row with its line and column, the duplicates), the lists
-// the campaigns call with their results' export, and do-not-call numbers added one by
-// one or from a CSV (POST /api/v1/dnc), for the tenant or one campaign.
+// the campaigns call with their results' export, and do-not-call numbers listed
+// (GET /api/v1/dnc), added one by one or from a CSV (POST /api/v1/dnc) and removed
+// (DELETE /api/v1/dnc/{phone}), for the tenant or one campaign.
 import { useEffect, useState } from 'preact/hooks';
-import { get, qs } from '../lib/api.js';
+import { get, del, qs } from '../lib/api.js';
 import { t, fmtNum } from '../lib/i18n.js';
 import { postCsv, downloadCsv, csvHeader, guessSep, splitReport } from '../lib/campaign.js';
 
@@ -163,57 +164,86 @@ function Lists({ lists, error }) {
 
 function Dnc({ campaigns }) {
   const [report, setReport] = useState(null);
-  const [added, setAdded] = useState([]);
+  const [list, setList] = useState(''); // '' the tenant's, else a campaign's
+  const [items, setItems] = useState(null);
+  const [next, setNext] = useState(null);
   const [error, setError] = useState(null);
-  const send = async (campaign, text, one) => {
-    setError(null);
+  const [msg, setMsg] = useState(null);
+  const load = async (cursor) => {
     try {
-      const r = await postCsv('/dnc?' + qs({ campaign }), text);
-      setReport({ ...r, header: ['phone'] });
-      if (one && r.status === 200) setAdded((v) => [{ phone: one, campaign }, ...v]);
+      const r = await get('/dnc?' + qs({ campaign: list, limit: 50, cursor }));
+      setItems((v) => (cursor ? [...(v || []), ...r.items] : r.items));
+      setNext(r.next);
+      setError(null);
+    } catch (err) {
+      setItems([]);
+      setError(errorText(err));
+    }
+  };
+  useEffect(() => { load(); }, [list]);
+  const send = async (text, one) => {
+    setError(null);
+    setMsg(null);
+    try {
+      const r = await postCsv('/dnc?' + qs({ campaign: list }), text);
+      setReport(one && r.status === 200 ? null : { ...r, header: ['phone'] });
+      if (one && r.status === 200) setMsg(t('dnc.added_one', { number: one }));
+      load();
     } catch (err) {
       setError(errorText(err));
     }
   };
   const addOne = (e) => {
     e.preventDefault();
-    const f = new FormData(e.target);
-    const n = f.get('phone').trim().replace(/"/g, '');
-    send(f.get('campaign'), 'phone\n"' + n + '"\n', n).then(() => e.target.reset());
+    const n = new FormData(e.target).get('phone').trim().replace(/"/g, '');
+    send('phone\n"' + n + '"\n', n).then(() => e.target.reset());
   };
   const upload = async (e) => {
     e.preventDefault();
-    const f = new FormData(e.target);
-    const file = f.get('file');
-    if (file && file.size !== undefined) send(f.get('campaign'), await readFile(file));
+    const file = new FormData(e.target).get('file');
+    if (file && file.size !== undefined) send(await readFile(file));
   };
-  const whose = (name) => (
-    <label>{t('dnc.whose')}
-      <select name={name}>
-        <option value="">{t('dnc.tenant_list')}</option>
-        {campaigns.map((c) => <option value={c.id}>{t('dnc.campaign_list', { name: c.id })}</option>)}
-      </select>
-    </label>
-  );
+  const remove = async (phone) => {
+    setMsg(null);
+    try {
+      await del('/dnc/' + encodeURIComponent(phone) + '?' + qs({ campaign: list }));
+      setItems((v) => v.filter((x) => x.phone !== phone));
+      setMsg(t('dnc.removed', { number: phone }));
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
   return (
     <section aria-label={t('dnc.title')}>
       <h2>{t('dnc.title')}</h2>
+      <label class="inline">{t('dnc.whose')}
+        <select name="dnc_list" value={list} onChange={(e) => { setReport(null); setMsg(null); setList(e.target.value); }}>
+          <option value="">{t('dnc.tenant_list')}</option>
+          {campaigns.map((c) => <option value={c.id}>{t('dnc.campaign_list', { name: c.id })}</option>)}
+        </select>
+      </label>
       <form class="inline-form" onSubmit={addOne} aria-label={t('dnc.add')}>
         <label>{t('dnc.number')}<input name="phone" required /></label>
-        {whose('campaign')}
         <button type="submit" class="primary">{t('dnc.add')}</button>
       </form>
       <form class="inline-form" onSubmit={upload} aria-label={t('dnc.upload')}>
         <label>{t('lists.file')}<input name="file" type="file" accept=".csv,text/csv,text/plain" required /></label>
-        {whose('campaign')}
         <button type="submit">{t('dnc.upload')}</button>
       </form>
       <p class="muted small">{t('dnc.hint')}</p>
       {error && <p role="alert" class="error">{error}</p>}
-      {added.length > 0 && <ul class="plain small" aria-label={t('dnc.added')}>
-        {added.map((a) => <li>{a.campaign ? t('dnc.added_campaign', { number: a.phone, name: a.campaign }) : t('dnc.added_tenant', { number: a.phone })}</li>)}
-      </ul>}
+      {msg && <p role="status" class="muted">{msg}</p>}
       {report && <ImportReport report={report} header={report.header} />}
+      <table class="dnc" aria-label={t('dnc.numbers')}>
+        <thead><tr><th>{t('dnc.number')}</th><th /></tr></thead>
+        <tbody>{(items || []).map((x) => (
+          <tr key={x.phone} data-phone={x.phone}><td>{x.phone}</td>
+            <td><button type="button" class="small danger" onClick={() => remove(x.phone)}
+              aria-label={t('dnc.remove_named', { number: x.phone })}>{t('dnc.remove')}</button></td></tr>
+        ))}</tbody>
+      </table>
+      {items && !items.length && !error && <p class="muted">{t('dnc.empty')}</p>}
+      {next && <button type="button" onClick={() => load(next)}>{t('admin.more')}</button>}
     </section>
   );
 }
