@@ -131,6 +131,8 @@ try {
   await section.getByRole('status').filter({ hasText: fill(c['lists.imported'].other, { count: 2, rows: 3 }) }).waitFor();
   step('import: the good rows with skip_bad');
   const listRow = admin.locator('tr[data-list=nov]');
+  await listRow.getByTestId('list-leads').filter({ hasText: /^2$/ }).waitFor();
+  await listRow.getByTestId('list-open').filter({ hasText: /^2$/ }).waitFor();
   const [dl] = await Promise.all([admin.waitForEvent('download'),
     listRow.getByRole('button', { name: fill(c['lists.export_named'], { name: 'nov' }) }).click()]);
   const exported = readFileSync(await dl.path(), 'utf8');

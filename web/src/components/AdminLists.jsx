@@ -6,7 +6,7 @@
 // (DELETE /api/v1/dnc/{phone}), for the tenant or one campaign.
 import { useEffect, useState } from 'preact/hooks';
 import { get, del, qs } from '../lib/api.js';
-import { t, fmtNum } from '../lib/i18n.js';
+import { t, fmtNum, fmtDateTime } from '../lib/i18n.js';
 import { postCsv, downloadCsv, csvHeader, guessSep, splitReport } from '../lib/campaign.js';
 
 const OURS = ['phone', 'name', 'timezone', 'priority'];
@@ -148,11 +148,13 @@ function Lists({ lists, error }) {
       <h2>{t('lists.lists')}</h2>
       {error && <p role="alert" class="error">{error}</p>}
       {msg && <p role="alert" class="error">{msg}</p>}
-      <table>
-        <thead><tr><th>{t('lists.list')}</th><th>{t('lists.campaigns')}</th><th>{t('lists.read_all')}</th><th /></tr></thead>
+      <table class="lists">
+        <thead><tr><th>{t('lists.list')}</th><th>{t('lists.leads')}</th><th>{t('lists.open')}</th><th>{t('lists.campaigns')}</th>
+          <th>{t('lists.updated')}</th><th /></tr></thead>
         <tbody>{lists.map((l) => (
-          <tr key={l.id} data-list={l.id}><td>{l.id}</td><td>{l.campaigns.join(', ') || '–'}</td>
-            <td>{l.read_all == null ? '–' : l.read_all ? t('lists.yes') : t('lists.no')}</td>
+          <tr key={l.id} data-list={l.id}><td>{l.id}</td><td data-testid="list-leads">{fmtNum(l.leads)}</td>
+            <td data-testid="list-open">{fmtNum(l.open)}</td><td>{l.campaigns.join(', ') || '–'}</td>
+            <td>{l.updated ? fmtDateTime(l.updated) : '–'}</td>
             <td><button type="button" class="small" onClick={() => exp(l)}
               aria-label={t('lists.export_named', { name: l.id })}>{t('lists.export')}</button></td></tr>
         ))}</tbody>
@@ -248,38 +250,33 @@ function Dnc({ campaigns }) {
   );
 }
 
-/* The lists the tenant's campaigns call (GET /api/v1/campaigns/{id}: lists), with the
- * lists imported on this page since it opened. */
+/* The tenant's lists (GET /api/v1/lists) with the campaigns that call each (from each
+ * campaign's `lists`). */
 export function LeadLists() {
   const [campaigns, setCampaigns] = useState([]);
   const [lists, setLists] = useState([]);
   const [error, setError] = useState(null);
   const load = async () => {
     try {
-      const cs = (await get('/campaigns')).items || [];
+      const [cs, ls] = await Promise.all([get('/campaigns').then((r) => r.items || [], () => []), get('/lists')]);
       setCampaigns(cs);
       const full = await Promise.all(cs.map((c) => get('/campaigns/' + encodeURIComponent(c.id)).catch(() => c)));
-      setLists((prev) => {
-        const m = new Map(prev.map((l) => [l.id, { ...l, campaigns: [] }]));
-        for (const c of full)
-          for (const l of c.lists || []) {
-            const x = m.get(l.id) || { id: l.id, campaigns: [], read_all: null };
-            m.set(l.id, { ...x, campaigns: [...x.campaigns, c.id], read_all: l.read_all ?? x.read_all });
-          }
-        return [...m.values()].sort((a, b) => a.id.localeCompare(b.id));
-      });
+      const m = new Map((ls.items || []).map((l) => [l.id, { ...l, campaigns: [] }]));
+      for (const c of full)
+        for (const l of c.lists || []) {
+          const x = m.get(l.id) || { id: l.id, leads: null, open: null, campaigns: [] };
+          m.set(l.id, { ...x, campaigns: [...x.campaigns, c.id] });
+        }
+      setLists([...m.values()].sort((a, b) => a.id.localeCompare(b.id)));
+      setError(null);
     } catch (err) {
       setError(errorText(err));
     }
   };
   useEffect(() => { load(); }, []);
-  const imported = (id) => {
-    setLists((v) => (v.some((l) => l.id === id) ? v : [...v, { id, campaigns: [], read_all: null }]));
-    load();
-  };
   return (
     <div class="lead-lists">
-      <ImportLeads lists={lists} onImported={imported} />
+      <ImportLeads lists={lists} onImported={load} />
       <div class="split">
         <Lists lists={lists} error={error} />
         <Dnc campaigns={campaigns} />
