@@ -98,6 +98,9 @@ enum api_op {
 	API_OP_CAMPAIGN_GET,	 /* target: the campaign's id */
 	API_OP_CAMPAIGN_CONTROL, /* target: the campaign's id; args {action: start|pause|stop} */
 	API_OP_CAMPAIGN_PREVIEW, /* target: the campaign's id; args {action: next|dial|skip} */
+	API_OP_CAMPAIGN_PUT,	 /* obj: a struct cfg fragment (tenants[0].campaigns[0]); args
+				    {body} */
+	API_OP_CAMPAIGN_DELETE,	 /* target: the campaign's id */
 };
 
 /* One command, copied through the engine's message queue (it fits MQ_MSG_MAX). */

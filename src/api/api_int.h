@@ -301,6 +301,8 @@ struct api_obj_kind {
 	bool realm;
 	int (*file_line)(const struct cfg_tenant *t, const char *key);
 	enum api_op put, del;
+	/* Checks of the section's own parser run on the fragment (NULL: none). */
+	void (*check)(struct cfg *c);
 };
 /* POST /{kind} (path_key NULL) and PUT /{kind}/{key}: parsed with the configuration's
  * parser (400 naming the field), refused with 409 when the file owns the key, else
@@ -311,6 +313,11 @@ void api__obj_delete(struct api_conn *conn, struct api_session *s, const struct 
 		     const char *key);
 /* Answers 409 owned_by_file naming the file's line when the file lists `key`. */
 bool api__owned_by_file(struct api_conn *conn, const struct api_obj_kind *k, const char *key);
+
+/* campaigns.c */
+void api__h_campaign_create(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_campaign_put(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_campaign_delete(struct api_conn *conn, struct api_session *s, const char *target);
 
 /* trunks.c */
 void api__h_trunks(struct api_conn *conn, struct api_session *s, const char *target);

@@ -58,11 +58,12 @@ static int user_line(const struct cfg_tenant *t, const char *key)
 
 static const struct api_obj_kind numbers = {
     "numbers", "number",    "number",	       true,
-    false,     number_line, API_OP_NUMBER_PUT, API_OP_NUMBER_DELETE};
+    false,     number_line, API_OP_NUMBER_PUT, API_OP_NUMBER_DELETE,
+    NULL};
 static const struct api_obj_kind queues = {
-    "queues", "id", "queue", false, false, queue_line, API_OP_QUEUE_PUT, API_OP_QUEUE_DELETE};
-static const struct api_obj_kind users = {"users", "username", "user",		false,
-					  true,	   user_line,  API_OP_USER_PUT, API_OP_USER_DELETE};
+    "queues", "id", "queue", false, false, queue_line, API_OP_QUEUE_PUT, API_OP_QUEUE_DELETE, NULL};
+static const struct api_obj_kind users = {
+    "users", "username", "user", false, true, user_line, API_OP_USER_PUT, API_OP_USER_DELETE, NULL};
 
 bool api__owned_by_file(struct api_conn *conn, const struct api_obj_kind *k, const char *key)
 {
@@ -116,6 +117,8 @@ void api__obj_write(struct api_conn *conn, struct api_session *s, const struct a
 		api__respond_error(conn, 503, "busy", "out of memory", NULL);
 		goto out;
 	}
+	if (k->check && !cfg_error_count(c))
+		k->check(c);
 	if (cfg_error_count(c)) {
 		/* "api:3:5: tenants[0].queues[0].overflow.queue: ..." → field and message. */
 		char mark[40], field[64] = "";

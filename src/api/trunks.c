@@ -19,7 +19,7 @@ static int trunk_line(const struct cfg_tenant *t, const char *key)
 }
 
 static const struct api_obj_kind trunks = {
-    "trunks", "id", "trunk", false, false, trunk_line, API_OP_TRUNK_PUT, API_OP_TRUNK_DELETE};
+    "trunks", "id", "trunk", false, false, trunk_line, API_OP_TRUNK_PUT, API_OP_TRUNK_DELETE, NULL};
 
 void api__h_trunks(struct api_conn *conn, struct api_session *s, const char *target)
 {

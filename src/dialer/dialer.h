@@ -147,6 +147,10 @@ void dialer_pacer_free(struct dialer_pacer *p);
 /* Changes the mode (a supervisor's choice), keeping the estimates. */
 void dialer_pacer_set_mode(struct dialer_pacer *p, enum dialer_mode m);
 enum dialer_mode dialer_pacer_mode(const struct dialer_pacer *p);
+/* A campaign's changed settings (mode, cap, its window, lines, ratio, grace), keeping
+ * the agents, the calls counted and the estimates; a cap window of another length
+ * starts its count again. The priors are not changed. 0 or EINVAL (nothing changed). */
+int dialer_pacer_set_params(struct dialer_pacer *p, const struct dialer_pacer_params *params);
 
 /* Agent `agent` is now in state `st`; a TALK or WRAP that ends teaches the handle time
  * or wrap-up estimate. Returns 0 or EINVAL (agent out of range). */
@@ -247,6 +251,11 @@ struct dialer_lead_status {
 };
 
 int dialer_leads_new(const struct dialer_rules *r, struct dialer_leads **out);
+/* A campaign's changed rules (window, holidays, attempts, retry delays, closing results)
+ * for the leads held, which keep their state: a lead asleep for the old window, daily
+ * limit or holidays is checked again at the next pick; a retry delay already set or a
+ * callback keeps its time. 0, EINVAL (a bad window: nothing changed) or ENOMEM. */
+int dialer_leads_set_rules(struct dialer_leads *l, const struct dialer_rules *r);
 void dialer_leads_free(struct dialer_leads *l);
 
 /* Adds a lead (READY, or DONE when it has used its attempts). EEXIST when the id is
@@ -283,7 +292,9 @@ int64_t dialer_leads_wake(const struct dialer_leads *l);
  * after the rule's retry delay. Writes the new status to *out (may be NULL). */
 int dialer_leads_result(struct dialer_leads *l, uint64_t id, enum dialer_result r, int64_t now_ms,
 			struct dialer_lead_status *out);
-/* An agent's disposition of a lead (DIALING or WAITING): close it, or retry it at
+/* An agent's disposition of a lead (DIALING or WAITING, or READY when its last attempt
+ * reached a person: a disposition given after the call replaces the retry the result
+ * scheduled, as long as the lead was not picked again): close it, or retry it at
  * `at_ms` (a lead that has used its attempts is closed instead), or call back at `at_ms`
  * (to `agent`, UINT32_MAX for anyone; made even when the attempts are used up, since
  * the person asked for it). Returns 0, ENOENT, or EINVAL in another state. */

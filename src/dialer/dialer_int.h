@@ -18,6 +18,7 @@ struct dialer__lead {
 	uint8_t heap;  /* which heap holds it (leads.c) */
 	uint8_t last;  /* enum dialer_result; DIALER_R_COUNT before any */
 	bool callback;
+	bool wsleep; /* asleep for its window or its day's attempts, not a retry delay */
 	uint32_t agent;
 	uint32_t attempts, day_attempts;
 	int32_t day;

@@ -202,6 +202,45 @@ fail:
 	return rc;
 }
 
+int dialer_leads_set_rules(struct dialer_leads *l, const struct dialer_rules *r)
+{
+	struct dialer_rules nr;
+	int32_t *h = NULL;
+
+	if (!l || !r)
+		return EINVAL;
+	nr = *r;
+	if (!nr.max_attempts)
+		nr.max_attempts = 3;
+	if (!nr.window_from && !nr.window_to) {
+		nr.window_from = 8 * 60;
+		nr.window_to = 21 * 60;
+	}
+	if (nr.window_from >= nr.window_to || nr.window_to > 24 * 60)
+		return EINVAL;
+	if (r->nholidays) {
+		if (!(h = malloc(r->nholidays * sizeof(*h))))
+			return ENOMEM;
+		memcpy(h, r->holidays, r->nholidays * sizeof(*h));
+		qsort(h, r->nholidays, sizeof(*h), cmp_i32);
+	}
+	free((void *)l->r.holidays);
+	nr.holidays = h;
+	l->r = nr;
+	/* Leads asleep for the old window, day or holidays are due again: the next pick
+	 * checks them under the new rules (a retry delay or a callback keeps its time). */
+	for (uint32_t s = 0; s < l->nslots; s++) {
+		struct dialer__lead *d = &l->lead[s];
+		if (d->heap != H_SLEEP || !d->wsleep)
+			continue;
+		hremove(l, s);
+		d->next_ms = 0;
+		d->wsleep = false;
+		hpush(l, H_SLEEP, s);
+	}
+	return 0;
+}
+
 void dialer_leads_free(struct dialer_leads *l)
 {
 	if (!l)
@@ -402,6 +441,7 @@ static int check(struct dialer_leads *l, uint32_t s, int64_t now_ms)
 	else
 		return 0;
 	d->next_ms = open;
+	d->wsleep = true;
 	if (open != DIALER_NEVER)
 		hpush(l, H_SLEEP, s);
 	return 1;
@@ -482,6 +522,7 @@ static void sleep_until(struct dialer_leads *l, uint32_t s, int64_t at_ms)
 
 	d->state = DIALER_LEAD_READY;
 	d->next_ms = at_ms;
+	d->wsleep = false;
 	d->seq = l->seq++;
 	hpush(l, H_SLEEP, s);
 }
@@ -521,8 +562,14 @@ int dialer_leads_dispose(struct dialer_leads *l, uint64_t id, enum dialer_dispos
 	if (!e)
 		return ENOENT;
 	d = &l->lead[*e];
-	if (d->state != DIALER_LEAD_DIALING && d->state != DIALER_LEAD_WAITING)
+	if (d->state == DIALER_LEAD_READY && d->last == DIALER_R_PERSON) {
+		/* Disposed after its call (in wrap-up): the disposition replaces the retry
+		 * the call's end scheduled. */
+		acb_remove(l, *e);
+		hremove(l, *e);
+	} else if (d->state != DIALER_LEAD_DIALING && d->state != DIALER_LEAD_WAITING) {
 		return EINVAL;
+	}
 	switch (how) {
 	case DIALER_DISPOSE_CLOSE:
 		close_lead(l, d);

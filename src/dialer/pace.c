@@ -158,6 +158,31 @@ void dialer_pacer_set_mode(struct dialer_pacer *p, enum dialer_mode m)
 		p->p.mode = m;
 }
 
+int dialer_pacer_set_params(struct dialer_pacer *p, const struct dialer_pacer_params *params)
+{
+	struct dialer_pacer_params n;
+
+	if (!p || !params || params->mode >= DIALER_MODE_COUNT || params->abandon_cap < 0 ||
+	    params->abandon_cap >= 1 || params->max_ratio < 0)
+		return EINVAL;
+	n = p->p;
+	n.mode = params->mode;
+	n.abandon_cap = params->abandon_cap > 0 ? params->abandon_cap : 0.03;
+	n.lines = params->lines;
+	n.max_ratio = params->max_ratio > 0 ? params->max_ratio : 10;
+	n.connect_grace_s = params->connect_grace_s > 0 ? params->connect_grace_s : 2;
+	if ((params->window_ms ? params->window_ms : 30ull * 24 * 3600 * 1000) != p->p.window_ms) {
+		/* Buckets of another width cannot be split: the count starts again, and the
+		 * pacer dials progressively until it has seen enough persons. */
+		n.window_ms = params->window_ms ? params->window_ms : 30ull * 24 * 3600 * 1000;
+		p->bucket_ms = n.window_ms / NBUCKETS ? n.window_ms / NBUCKETS : 1;
+		memset(p->b, 0, sizeof(p->b));
+		p->at_risk = true;
+	}
+	p->p = n;
+	return 0;
+}
+
 enum dialer_mode dialer_pacer_mode(const struct dialer_pacer *p)
 {
 	return p->p.mode;

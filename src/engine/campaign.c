@@ -46,7 +46,7 @@ struct eng_campaign *eng__camp_find(struct engine *e, struct eng_tenant *t, cons
 	struct eng_dialer *d = e->dialer;
 
 	for (size_t i = 0; d && i < d->n; i++)
-		if (d->v[i]->t == t && !strcmp(d->v[i]->cfg->id, id))
+		if (d->v[i]->t == t && !d->v[i]->removed && !strcmp(d->v[i]->cfg->id, id))
 			return d->v[i];
 	return NULL;
 }
@@ -192,7 +192,7 @@ static void load_list(struct eng_campaign *cp, uint16_t i)
 	r->list_idx = i;
 	r->after = cp->after[i];
 	snprintf(r->tenant, sizeof(r->tenant), "%s", cp->t->ct->id);
-	snprintf(r->list, sizeof(r->list), "%s", cp->cfg->lists[i].id);
+	snprintf(r->list, sizeof(r->list), "%s", cp->lcfg->lists[i].id);
 	if (!eng__camp_worker_send(cp->d, r))
 		cp->loads_out++;
 }
@@ -214,9 +214,9 @@ static void load_dnc(struct eng_campaign *cp)
 /* Asks for more leads when few are open in memory and a list may have more. */
 static void refill(struct eng_campaign *cp)
 {
-	if (cp->loads_out || dialer_leads_open(cp->leads) >= CAMP_LOW_WATER)
+	if (cp->loads_out || cp->lists_pending || dialer_leads_open(cp->leads) >= CAMP_LOW_WATER)
 		return;
-	for (uint16_t i = 0; i < cp->cfg->nlists; i++)
+	for (uint16_t i = 0; i < cp->lcfg->nlists; i++)
 		if (!cp->exhausted[i])
 			load_list(cp, i);
 }
@@ -251,7 +251,7 @@ static void take_lead(struct eng_campaign *cp, uint16_t list, const struct cw_le
 	memset(&dl, 0, sizeof(dl));
 	dl.id = key;
 	dl.phone = x->phone;
-	dl.priority = cp->cfg->lists[list].priority + x->priority;
+	dl.priority = cp->lcfg->lists[list].priority + x->priority;
 	dl.tz = l->zone = zone_index(cp, zone);
 	dl.attempts = (uint32_t)x->attempts;
 	dl.day_attempts = (uint32_t)x->day_attempts;
@@ -281,7 +281,9 @@ void eng__camp_loaded(struct eng_campaign *cp, struct cw_rep *r)
 
 	if (cp->loads_out)
 		cp->loads_out--;
-	if (r->err) {
+	if (cp->removed) {
+		/* Deleted meanwhile: what it asked for is no longer wanted. */
+	} else if (r->err) {
 		log_warn("dialer", "tenant=%s campaign=%s event=load_failed err=%s", cp->t->ct->id,
 			 cp->cfg->id, strerror(r->err));
 	} else if (r->kind == CW_DNC) {
@@ -290,13 +292,13 @@ void eng__camp_loaded(struct eng_campaign *cp, struct cw_rep *r)
 		cp->dnc_loaded = true;
 		log_info("dialer", "tenant=%s campaign=%s event=dnc_loaded numbers=%zu",
 			 cp->t->ct->id, cp->cfg->id, r->nphones);
-	} else if (r->list_idx < cp->cfg->nlists) {
+	} else if (r->list_idx < cp->lcfg->nlists) {
 		for (size_t i = 0; i < r->n; i++)
 			take_lead(cp, r->list_idx, &r->leads[i], now);
 		cp->exhausted[r->list_idx] = !r->more;
 		log_info("dialer",
 			 "tenant=%s campaign=%s event=leads_loaded list=%s leads=%zu open=%zu",
-			 cp->t->ct->id, cp->cfg->id, cp->cfg->lists[r->list_idx].id, r->n,
+			 cp->t->ct->id, cp->cfg->id, cp->lcfg->lists[r->list_idx].id, r->n,
 			 dialer_leads_open(cp->leads));
 		cp->dirty = true;
 	}
@@ -316,7 +318,7 @@ void eng__camp_lead_write(struct eng_campaign *cp, struct eng_lead *l,
 	r->kind = CW_LEAD;
 	r->cp = cp;
 	snprintf(r->tenant, sizeof(r->tenant), "%s", cp->t->ct->id);
-	snprintf(r->list, sizeof(r->list), "%s", cp->cfg->lists[l->list].id);
+	snprintf(r->list, sizeof(r->list), "%s", cp->lcfg->lists[l->list].id);
 	snprintf(r->state, sizeof(r->state), "%s", eng__camp_lead_state_name(st->state));
 	snprintf(r->result, sizeof(r->result), "%s", result ? result : "");
 	snprintf(r->disposition, sizeof(r->disposition), "%s", disposition ? disposition : "");
@@ -341,7 +343,7 @@ void eng__camp_attempt_write(struct eng_campaign *cp, const struct eng_attempt *
 	r->cp = cp;
 	snprintf(r->tenant, sizeof(r->tenant), "%s", cp->t->ct->id);
 	snprintf(r->campaign, sizeof(r->campaign), "%s", cp->cfg->id);
-	snprintf(r->list, sizeof(r->list), "%s", cp->cfg->lists[a->lead->list].id);
+	snprintf(r->list, sizeof(r->list), "%s", cp->lcfg->lists[a->lead->list].id);
 	snprintf(r->result, sizeof(r->result), "%s", result ? result : "");
 	if (a->c)
 		snprintf(r->ix, sizeof(r->ix), "%s", a->c->ix_id);
@@ -443,18 +445,39 @@ static bool dial_one(struct eng_campaign *cp, int64_t now)
 	return true;
 }
 
+static void leads_reset(struct eng_campaign *cp);
+static int lists_switch(struct eng_campaign *cp);
+static bool holidays_read(struct eng_campaign *cp, const struct dialer_campaign *cfg, int64_t now);
+static void rules_of(struct eng_campaign *cp, const struct dialer_campaign *cfg,
+		     struct dialer_rules *r);
+
 static void campaign_tick(struct eng_campaign *cp, int64_t now)
 {
 	uint32_t want;
 
+	if (cp->removed) {
+		/* Its last call ended and nothing is asked of the store: its leads go. */
+		if (!cp->active && !cp->loads_out && cp->lh)
+			leads_clear(cp);
+		return;
+	}
 	if (now >= cp->day_end_ms) {
+		struct dialer_rules r;
 		memset(&cp->today, 0, sizeof(cp->today));
 		cp->day_end_ms = eng__tenant_next_midnight(cp->t, now);
 		cp->dirty = true;
+		/* The days off read ahead move on by a day. */
+		if (holidays_read(cp, cp->cfg, now)) {
+			rules_of(cp, cp->cfg, &r);
+			if (!dialer_leads_set_rules(cp->leads, &r))
+				cp->rules = r;
+		}
 	}
+	if (cp->lists_pending && !cp->active && !cp->loads_out && !lists_switch(cp))
+		leads_reset(cp);
 	agents_update(cp, now);
 	refill(cp);
-	if (cp->state != CAMP_RUNNING || !cp->dnc_loaded || cp->d->e->draining)
+	if (cp->state != CAMP_RUNNING || !cp->dnc_loaded || cp->lists_pending || cp->d->e->draining)
 		return;
 	want = dialer_pacer_want(cp->pacer, (uint64_t)now);
 	while (want-- && dial_one(cp, now))
@@ -472,7 +495,7 @@ static void tick(su_root_magic_t *magic, su_timer_t *tm, su_timer_arg_t *arg)
 		campaign_tick(d->v[i], now);
 }
 
-/* ---- start and stop ---- */
+/* ---- start, change and stop ---- */
 
 /* A message to play: a prompt file (".wav") as it is, a text rendered once now. */
 static void message_path(struct engine *e, const struct dialer_campaign *cfg, const char *msg,
@@ -500,7 +523,7 @@ static void leads_reset(struct eng_campaign *cp)
 	dialer_leads_free(cp->leads);
 	cp->leads = NULL;
 	dialer_leads_new(&cp->rules, &cp->leads);
-	for (size_t i = 0; i < cp->cfg->nlists; i++) {
+	for (size_t i = 0; i < cp->lcfg->nlists; i++) {
 		cp->after[i] = 0;
 		cp->exhausted[i] = false;
 	}
@@ -509,13 +532,38 @@ static void leads_reset(struct eng_campaign *cp)
 		load_dnc(cp);
 }
 
+/* The lists of cfg take over from lcfg's (no lead of lcfg's is in a call). 0 or ENOMEM
+ * (tried again at the next tick). */
+static int lists_switch(struct eng_campaign *cp)
+{
+	size_t n = cp->cfg->nlists + 1;
+	int64_t *after = calloc(n, sizeof(*after));
+	bool *ex = calloc(n, sizeof(*ex));
+
+	if (!after || !ex) {
+		free(after);
+		free(ex);
+		return ENOMEM;
+	}
+	eng__camp_previews_release(cp);
+	free(cp->after);
+	free(cp->exhausted);
+	cp->after = after;
+	cp->exhausted = ex;
+	cp->lcfg = cp->cfg;
+	cp->lists_pending = false;
+	log_info("dialer", "tenant=%s campaign=%s event=lists_changed lists=%zu", cp->t->ct->id,
+		 cp->cfg->id, cp->cfg->nlists);
+	return 0;
+}
+
 int eng__camp_control(struct eng_campaign *cp, const char *action)
 {
 	enum camp_state from = cp->state;
 
 	if (!strcmp(action, "start")) {
 		/* A stopped campaign reads its lists again (leads added meanwhile). */
-		if (from == CAMP_STOPPED && !cp->active && !cp->loads_out)
+		if (from == CAMP_STOPPED && !cp->active && !cp->loads_out && !cp->lists_pending)
 			leads_reset(cp);
 		cp->state = CAMP_RUNNING;
 	} else if (!strcmp(action, "pause")) {
@@ -531,6 +579,104 @@ int eng__camp_control(struct eng_campaign *cp, const char *action)
 	return 0;
 }
 
+/* How far ahead the days off of a campaign's calendar are read (again each midnight). */
+#define HOLIDAY_DAYS 400
+
+/* The calendar whose holidays nobody is called on: the campaign's `holidays`, else its
+ * queue's hours (the tenant's calendars as they are live now). */
+static const struct ivr_calendar *holiday_calendar(struct eng_campaign *cp,
+						   const struct dialer_campaign *cfg)
+{
+	struct eng_queue *q;
+
+	if (cfg->holidays)
+		return eng__calendar(cp->t, cfg->holidays);
+	q = cfg->queue ? eng__queue(cp->d->e, cp->t, cfg->queue) : NULL;
+	return q && q->cq->hours ? eng__calendar(cp->t, q->cq->hours) : NULL;
+}
+
+/* Reads cp's days off from cfg's calendar into cp->holidays: true when they changed
+ * (false, keeping the old ones, when out of memory). From yesterday: a lead's local
+ * date may be a day behind UTC's. */
+static bool holidays_read(struct eng_campaign *cp, const struct dialer_campaign *cfg, int64_t now)
+{
+	const struct ivr_calendar *cal = holiday_calendar(cp, cfg);
+	int64_t today = now / 86400000;
+	int32_t *v = cal ? malloc(HOLIDAY_DAYS * sizeof(*v)) : NULL;
+	size_t n =
+	    v ? ivr_calendar_holidays(cal, today - 1, today + HOLIDAY_DAYS - 2, v, HOLIDAY_DAYS)
+	      : 0;
+
+	if (cal && !v)
+		return false;
+	if (n == cp->nholidays && (!n || !memcmp(v, cp->holidays, n * sizeof(*v)))) {
+		free(v);
+		return false;
+	}
+	free(cp->holidays);
+	cp->holidays = v;
+	cp->nholidays = n;
+	return true;
+}
+
+/* The lead set's rules of cfg for cp: the zones' offsets and the holidays read last. */
+static void rules_of(struct eng_campaign *cp, const struct dialer_campaign *cfg,
+		     struct dialer_rules *r)
+{
+	*r = cfg->rules;
+	r->utc_offset = zone_offset;
+	r->arg = cp;
+	r->holidays = cp->holidays;
+	r->nholidays = cp->nholidays;
+}
+
+void eng__camp_holidays_resolve(struct engine *e, struct eng_tenant *t)
+{
+	struct eng_dialer *d = e->dialer;
+	int64_t now = clock_wall_ms();
+
+	for (size_t i = 0; d && i < d->n; i++) {
+		struct eng_campaign *cp = d->v[i];
+		struct dialer_rules r;
+		if ((t && cp->t != t) || cp->removed || !holidays_read(cp, cp->cfg, now))
+			continue;
+		rules_of(cp, cp->cfg, &r);
+		if (!dialer_leads_set_rules(cp->leads, &r))
+			cp->rules = r;
+		log_info("dialer", "tenant=%s campaign=%s event=holidays days=%zu", cp->t->ct->id,
+			 cp->cfg->id, cp->nholidays);
+	}
+}
+
+/* Zone 0, the leads' default: the campaign's, else the tenant's, else UTC. */
+static int default_zone(struct eng_campaign *cp, const struct dialer_campaign *cfg)
+{
+	const char *name = cfg->timezone	 ? cfg->timezone
+			   : cp->t->ct->timezone ? cp->t->ct->timezone
+						 : "UTC";
+	struct ivr_calendar *cal;
+	char *dup;
+
+	if (!cp->nzones) {
+		zone_index(cp, name);
+		if (!cp->nzones)
+			zone_index(cp, "UTC");
+		return cp->nzones ? 0 : ENOMEM;
+	}
+	if (!strcmp(cp->zone_names[0], name))
+		return 0;
+	if (!(cal = zone_open(name)) || !(dup = strdup(name))) {
+		ivr_calendar_free(cal);
+		return EINVAL;
+	}
+	/* Offsets are read at each pick: no lead holds the old calendar. */
+	free(cp->zone_names[0]);
+	ivr_calendar_free(cp->zones[0]);
+	cp->zone_names[0] = dup;
+	cp->zones[0] = cal;
+	return 0;
+}
+
 static int campaign_new(struct eng_dialer *d, struct eng_tenant *t,
 			const struct dialer_campaign *cfg, struct eng_campaign **out)
 {
@@ -543,21 +689,15 @@ static int campaign_new(struct eng_dialer *d, struct eng_tenant *t,
 		return ENOMEM;
 	cp->d = d;
 	cp->t = t;
-	cp->cfg = cfg;
+	cp->cfg = cp->lcfg = cfg;
 	cp->state = cfg->paused ? CAMP_PAUSED : CAMP_RUNNING;
 	cp->q = cfg->queue ? eng__queue(d->e, t, cfg->queue) : NULL;
-	cp->rules = cfg->rules;
-	cp->rules.utc_offset = zone_offset;
-	cp->rules.arg = cp;
-	cp->rules.holidays = NULL;
-	cp->rules.nholidays = 0;
+	holidays_read(cp, cfg, now);
+	rules_of(cp, cfg, &cp->rules);
 	cp->nagents = t->nusers;
 	cp->day_end_ms = eng__tenant_next_midnight(t, now);
-	/* Zone 0: the campaign's, else the tenant's, else UTC. */
 	cp->default_zone = 0;
-	zone_index(cp, cfg->timezone ? cfg->timezone : t->ct->timezone ? t->ct->timezone : "UTC");
-	if (!cp->nzones)
-		zone_index(cp, "UTC");
+	default_zone(cp, cfg);
 	if (!(cp->after = calloc(cfg->nlists + 1, sizeof(*cp->after))) ||
 	    !(cp->exhausted = calloc(cfg->nlists + 1, sizeof(*cp->exhausted))) ||
 	    !(cp->agent_state = calloc(cp->nagents + 1, 1)))
@@ -576,6 +716,13 @@ fail:
 	free(cp->after);
 	free(cp->exhausted);
 	free(cp->agent_state);
+	free(cp->holidays);
+	for (size_t i = 0; i < cp->nzones; i++) {
+		free(cp->zone_names[i]);
+		ivr_calendar_free(cp->zones[i]);
+	}
+	free(cp->zone_names);
+	free(cp->zones);
 	free(cp);
 	return err;
 }
@@ -597,68 +744,183 @@ static void campaign_free(struct eng_campaign *cp)
 	free(cp->after);
 	free(cp->exhausted);
 	free(cp->agent_state);
+	free(cp->holidays);
+	json_decref(cp->config);
 	free(cp);
 }
 
-int eng__campaigns_start(struct engine *e)
+int eng__camp_keep(struct eng_dialer *d, struct dialer_campaign *v, size_t n)
 {
-	struct eng_dialer *d;
-	size_t total = 0;
+	struct camp_block *b = calloc(1, sizeof(*b));
+
+	if (!b) {
+		dialer_campaigns_free(v, n);
+		return ENOMEM;
+	}
+	b->v = v;
+	b->n = n;
+	b->next = d->blocks;
+	d->blocks = b;
+	return 0;
+}
+
+int eng__dialer_ensure(struct engine *e, struct eng_dialer **out)
+{
+	struct eng_dialer *d = e->dialer;
 	int err;
 
-	for (size_t i = 0; i < e->ntenants; i++)
-		total += e->tenants[i].ct->campaigns ? 1 : 0;
-	if (!total)
+	if (d) {
+		*out = d;
 		return 0;
+	}
 	if (!(d = calloc(1, sizeof(*d))))
 		return ENOMEM;
 	d->e = e;
 	d->reg = -1;
 	e->dialer = d;
-	d->ntenants = e->ntenants;
-	if (!(d->parsed = calloc(e->ntenants, sizeof(*d->parsed))) ||
-	    !(d->nparsed = calloc(e->ntenants, sizeof(*d->nparsed)))) {
-		err = ENOMEM;
-		goto fail;
+	if ((err = eng__camp_worker_start(d))) {
+		eng__campaigns_stop(e);
+		return err;
 	}
-	for (size_t i = 0; i < e->ntenants; i++) {
-		struct eng_tenant *t = &e->tenants[i];
-		char path[64];
-		if (!t->ct->campaigns)
-			continue;
-		snprintf(path, sizeof(path), "tenants[%zu].campaigns", i);
-		/* Checked already (eng__campaigns_check): this parse only builds them. */
-		if ((err = dialer_campaigns_parse(e->cfg->cy, t->ct->campaigns, path, NULL, NULL,
-						  &d->parsed[i], &d->nparsed[i])))
-			goto fail;
-		total += d->nparsed[i];
-	}
-	if (!(d->v = calloc(total, sizeof(*d->v)))) {
-		err = ENOMEM;
-		goto fail;
-	}
-	if ((err = eng__camp_worker_start(d)))
-		goto fail;
-	for (size_t i = 0; i < e->ntenants; i++)
-		for (size_t j = 0; j < d->nparsed[i]; j++) {
-			struct eng_campaign *cp;
-			if ((err = campaign_new(d, &e->tenants[i], &d->parsed[i][j], &cp)))
-				goto fail;
-			d->v[d->n++] = cp;
-			load_dnc(cp);
-			log_info("dialer",
-				 "tenant=%s campaign=%s event=campaign_started mode=%s "
-				 "state=%s lists=%zu abandon_message=%s",
-				 e->tenants[i].ct->id, cp->cfg->id, dialer_mode_name(cp->cfg->mode),
-				 eng__camp_state_name(cp->state), cp->cfg->nlists,
-				 cp->abandon_path[0] ? cp->abandon_path : "-");
-		}
 	if ((d->tick = su_timer_create(su_root_task(e->root), TICK_MS)))
 		su_timer_set_for_ever(d->tick, tick, d);
+	*out = d;
+	return 0;
+}
+
+int eng__camp_add(struct engine *e, struct eng_tenant *t, const struct dialer_campaign *cfg,
+		  bool api, json_t *config, struct eng_campaign **out)
+{
+	struct eng_dialer *d;
+	struct eng_campaign *cp;
+	int err;
+
+	if ((err = eng__dialer_ensure(e, &d)))
+		goto fail;
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? 2 * d->cap : 8;
+		struct eng_campaign **v = realloc(d->v, cap * sizeof(*v));
+		if (!v) {
+			err = ENOMEM;
+			goto fail;
+		}
+		d->v = v;
+		d->cap = cap;
+	}
+	if ((err = campaign_new(d, t, cfg, &cp)))
+		goto fail;
+	cp->api = api;
+	cp->config = config;
+	d->v[d->n++] = cp;
+	load_dnc(cp);
+	log_info("dialer",
+		 "tenant=%s campaign=%s event=campaign_started mode=%s state=%s lists=%zu "
+		 "source=%s abandon_message=%s",
+		 t->ct->id, cfg->id, dialer_mode_name(cfg->mode), eng__camp_state_name(cp->state),
+		 cfg->nlists, api ? "api" : "file", cp->abandon_path[0] ? cp->abandon_path : "-");
+	if (out)
+		*out = cp;
 	return 0;
 fail:
-	log_error("dialer", "event=campaigns_failed err=%s", strerror(err));
-	eng__campaigns_stop(e);
+	json_decref(config);
+	return err;
+}
+
+static bool same_lists(const struct dialer_campaign *a, const struct dialer_campaign *b)
+{
+	if (a->nlists != b->nlists)
+		return false;
+	for (size_t i = 0; i < a->nlists; i++)
+		if (strcmp(a->lists[i].id, b->lists[i].id) ||
+		    a->lists[i].priority != b->lists[i].priority)
+			return false;
+	return true;
+}
+
+static bool same_text(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+int eng__camp_change(struct eng_campaign *cp, const struct dialer_campaign *cfg, json_t *config)
+{
+	struct engine *e = cp->d->e;
+	const struct dialer_campaign *old = cp->cfg;
+	const char *lang = cfg->language ? cfg->language : cp->t->ct->language;
+	struct dialer_rules r;
+	int err;
+
+	holidays_read(cp, cfg, clock_wall_ms());
+	rules_of(cp, cfg, &r);
+	if ((err = dialer_leads_set_rules(cp->leads, &r)) ||
+	    (err = dialer_pacer_set_params(cp->pacer, &cfg->pacer))) {
+		json_decref(config);
+		return err;
+	}
+	cp->rules = r;
+	cp->cfg = cfg;
+	json_decref(cp->config);
+	cp->config = config;
+	cp->q = cfg->queue ? eng__queue(e, cp->t, cfg->queue) : NULL;
+	if (default_zone(cp, cfg))
+		log_warn("dialer", "tenant=%s campaign=%s event=timezone_unreadable zone=%s",
+			 cp->t->ct->id, cfg->id, cfg->timezone ? cfg->timezone : "-");
+	if (!same_text(old->abandon_message, cfg->abandon_message) ||
+	    !same_text(old->language, cfg->language))
+		message_path(e, cfg, cfg->abandon_message, lang, cp->abandon_path,
+			     sizeof(cp->abandon_path));
+	if (!same_text(old->amd_message, cfg->amd_message) ||
+	    !same_text(old->language, cfg->language))
+		message_path(e, cfg, cfg->amd_message, lang, cp->amd_path, sizeof(cp->amd_path));
+	if (old->paused != cfg->paused)
+		cp->state = cfg->paused ? CAMP_PAUSED : CAMP_RUNNING;
+	/* Leads held for agents of a campaign no longer previewing go back. */
+	if (cfg->mode != DIALER_PREVIEW)
+		eng__camp_previews_release(cp);
+	if (!same_lists(cp->lcfg, cfg)) {
+		/* Its lists are read again, from the store (where every lead's state is),
+		 * once no lead of the old lists is in a call. */
+		cp->lists_pending = true;
+		if (!cp->active && !cp->loads_out && !lists_switch(cp))
+			leads_reset(cp);
+	} else {
+		cp->lcfg = cfg;
+		cp->lists_pending = false;
+	}
+	cp->dirty = true;
+	log_info("dialer", "tenant=%s campaign=%s event=campaign_changed mode=%s state=%s%s",
+		 cp->t->ct->id, cfg->id, dialer_mode_name(cfg->mode),
+		 eng__camp_state_name(cp->state),
+		 cp->lists_pending ? " lists=pending note=\"read again when its calls end\"" : "");
+	return 0;
+}
+
+void eng__camp_remove(struct eng_campaign *cp)
+{
+	eng__camp_previews_release(cp);
+	cp->state = CAMP_STOPPED;
+	cp->removed = true;
+	cp->dirty = false;
+	log_info("dialer", "tenant=%s campaign=%s event=campaign_removed source=%s calls=%zu",
+		 cp->t->ct->id, cp->cfg->id, cp->api ? "api" : "file", cp->active);
+	if (!cp->active && !cp->loads_out)
+		leads_clear(cp);
+}
+
+int eng__campaigns_start(struct engine *e)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < e->ntenants; i++) {
+		struct eng_tenant *t = &e->tenants[i];
+		if (t->ct->campaigns &&
+		    (err = eng__camp_file_apply(e, t, t->ct, e->cfg->cy, NULL, NULL, NULL)))
+			break;
+	}
+	if (!err)
+		err = eng__campaigns_load_api(e);
+	if (err)
+		log_error("dialer", "event=campaigns_failed err=%s", strerror(err));
 	return err;
 }
 
@@ -679,10 +941,12 @@ void eng__campaigns_stop(struct engine *e)
 	for (size_t i = 0; i < d->n; i++)
 		campaign_free(d->v[i]);
 	free(d->v);
-	for (size_t i = 0; d->parsed && i < d->ntenants; i++)
-		dialer_campaigns_free(d->parsed[i], d->nparsed[i]);
-	free(d->parsed);
-	free(d->nparsed);
+	while (d->blocks) {
+		struct camp_block *b = d->blocks;
+		d->blocks = b->next;
+		dialer_campaigns_free(b->v, b->n);
+		free(b);
+	}
 	free(d);
 	e->dialer = NULL;
 }

@@ -57,14 +57,15 @@ json_t *eng__camp_json(struct eng_campaign *cp, bool detail)
 	if (cfg->mode == DIALER_PREVIEW)
 		json_object_set_new(j, "preview_timeout_s",
 				    json_real((double)cfg->preview_ms / 1000.0));
+	json_object_set_new(j, "source", json_string(cp->api ? "api" : "file"));
 	json_object_set_new(j, "at_risk", json_boolean(f.at_risk));
 	if (detail) {
 		json_t *lists = json_array();
-		for (size_t i = 0; i < cfg->nlists; i++)
-			json_array_append_new(lists,
-					      json_pack("{s:s, s:i, s:b}", "id", cfg->lists[i].id,
-							"priority", (int)cfg->lists[i].priority,
-							"read_all", cp->exhausted[i]));
+		for (size_t i = 0; i < cp->lcfg->nlists; i++)
+			json_array_append_new(lists, json_pack("{s:s, s:i, s:b}", "id",
+							       cp->lcfg->lists[i].id, "priority",
+							       (int)cp->lcfg->lists[i].priority,
+							       "read_all", cp->exhausted[i]));
 		json_object_set_new(j, "lists", lists);
 		json_object_set_new(j, "estimates",
 				    json_pack("{s:f, s:f, s:f, s:f, s:f}", "answer_rate",
@@ -72,6 +73,10 @@ json_t *eng__camp_json(struct eng_campaign *cp, bool detail)
 					      f.est_handle_s, "wrap_s", f.est_wrap_s, "target_pct",
 					      100.0 * f.target));
 		json_object_set_new(j, "active_attempts", json_integer((json_int_t)cp->active));
+		if (cp->lists_pending)
+			json_object_set_new(j, "lists_pending", json_true());
+		if (cp->config)
+			json_object_set_new(j, "config", json_deep_copy(cp->config));
 	}
 	return j;
 }
@@ -85,7 +90,7 @@ void eng__camp_stats_tick(struct engine *e)
 	for (size_t i = 0; i < d->n; i++) {
 		struct eng_campaign *cp = d->v[i];
 		json_t *j;
-		if (!cp->dirty)
+		if (!cp->dirty || cp->removed)
 			continue;
 		cp->dirty = false;
 		if ((j = eng__camp_json(cp, false)))
@@ -105,7 +110,8 @@ void eng__camp_command(struct engine *e, struct eng_tenant *t, const struct api_
 		bool all = m->roles & (API_ROLE_SUPERVISOR | API_ROLE_ADMIN);
 		json_t *items = json_array();
 		for (size_t i = 0; d && i < d->n; i++)
-			if (d->v[i]->t == t && (all || d->v[i]->cfg->mode == DIALER_PREVIEW))
+			if (d->v[i]->t == t && !d->v[i]->removed &&
+			    (all || d->v[i]->cfg->mode == DIALER_PREVIEW))
 				json_array_append_new(items, eng__camp_json(d->v[i], false));
 		api_reply(e->api, m->req, 200, json_pack("{s:o, s:n}", "items", items, "next"));
 		return;

@@ -410,8 +410,42 @@ void eng__camp_call_ended(struct call *c)
 	a->c = NULL;
 	c->att = NULL;
 	unlink_free(a);
-	if (st.state == DIALER_LEAD_DONE)
+	if (st.state == DIALER_LEAD_DONE) {
 		eng__camp_lead_forget(cp, l);
+	} else if (r == DIALER_R_PERSON) {
+		/* The agent may still dispose of it in wrap-up. */
+		c->camp = cp;
+		c->camp_lead = l->key;
+	}
+}
+
+void eng__camp_disposed_late(struct call *c, const char *code)
+{
+	struct eng_campaign *cp = c->camp;
+	struct eng_lead *l = cp ? eng__camp_lead_get(cp, c->camp_lead) : NULL;
+	struct dialer_lead_status st;
+	enum dialer_dispose d;
+	int64_t now = clock_wall_ms(), at;
+	bool dnc = false;
+
+	/* A code the campaign does not list leaves the lead as the call's end left it. */
+	if (!l || eng__camp_disposition(cp->cfg, code, now, 0, &d, &at, &dnc) ||
+	    dialer_leads_dispose(cp->leads, l->key, d, at, UINT32_MAX, &st))
+		return;
+	if (dnc)
+		eng__camp_dnc_put(cp, l->phone);
+	eng__timeline(c, "lead_disposed", "code", code);
+	eng__camp_lead_write(cp, l, &st, dialer_result_name(DIALER_R_PERSON), code);
+	log_info("dialer",
+		 "tenant=%s campaign=%s call=%llu event=disposed_in_wrap_up lead=%lld "
+		 "code=%s state=%s",
+		 cp->t->ct->id, cp->cfg->id, (unsigned long long)c->id, (long long)l->id, code,
+		 eng__camp_lead_state_name(st.state));
+	cp->dirty = true;
+	if (st.state == DIALER_LEAD_DONE) {
+		eng__camp_lead_forget(cp, l);
+		c->camp = NULL;
+	}
 }
 
 json_t *eng__camp_lead_json(const struct call *c)
@@ -423,8 +457,8 @@ json_t *eng__camp_lead_json(const struct call *c)
 		return NULL;
 	fields = a->lead->fields ? json_loads(a->lead->fields, 0, NULL) : NULL;
 	return json_pack("{s:s, s:s, s:I, s:s, s:s?, s:o, s:I, s:s?}", "campaign", a->cp->cfg->id,
-			 "list", a->cp->cfg->lists[a->lead->list].id, "id", (json_int_t)a->lead->id,
-			 "phone", a->lead->phone, "name", a->lead->name, "fields",
-			 fields ? fields : json_object(), "attempt", (json_int_t)a->number,
-			 "script", a->cp->cfg->script);
+			 "list", a->cp->lcfg->lists[a->lead->list].id, "id",
+			 (json_int_t)a->lead->id, "phone", a->lead->phone, "name", a->lead->name,
+			 "fields", fields ? fields : json_object(), "attempt",
+			 (json_int_t)a->number, "script", a->cp->cfg->script);
 }

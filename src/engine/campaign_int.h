@@ -68,13 +68,21 @@ struct camp_counts {
 struct eng_campaign {
 	struct eng_dialer *d;
 	struct eng_tenant *t;
-	const struct dialer_campaign *cfg;
+	const struct dialer_campaign *cfg; /* its settings now */
+	/* The settings whose lists the leads in memory come from: cfg's, except while a
+	 * change of lists waits for the calls in progress to end (lists_pending). */
+	const struct dialer_campaign *lcfg;
+	json_t *config; /* cfg as written (the file's node or the API's body) */
+	bool api;	/* made through the API (else the file's) */
+	bool removed;	/* deleted: takes no call, kept until its calls end */
+	bool lists_pending;
 	enum camp_state state;
 	struct eng_queue *q;
 	struct dialer_pacer *pacer;
 	struct dialer_leads *leads;
 	struct dialer_rules rules; /* cfg's, with the zones' offsets and the holidays */
-	int32_t *holidays;
+	int32_t *holidays;	   /* days off from its calendar, from yesterday on */
+	size_t nholidays;
 	/* Leads by key (a power-of-two table) and the store cursors per list. */
 	struct eng_lead **lh;
 	size_t lh_cap, nleads;
@@ -111,10 +119,16 @@ struct eng_dialer {
 	su_wait_t wait;
 	int reg;
 	uint64_t writes_failed;
-	/* The campaigns parsed from each tenant's `campaigns:` (by tenant index). */
-	struct dialer_campaign **parsed;
-	size_t *nparsed;
-	size_t ntenants; /* of parsed: the tenants at start (a reload may add some) */
+	size_t cap;
+	/* Every campaign configuration parsed (the file's at start and at each reload, each
+	 * one the API wrote): calls and leads read them, so they stay until the stop. */
+	struct camp_block *blocks;
+};
+
+struct camp_block {
+	struct dialer_campaign *v;
+	size_t n;
+	struct camp_block *next;
 };
 
 /* ---- campaign_store.c ---- */
@@ -191,6 +205,29 @@ const char *eng__camp_state_name(enum camp_state s);
 void eng__camp_count(struct eng_campaign *cp, size_t field);
 #define CAMP_COUNT(cp, f) eng__camp_count(cp, offsetof(struct camp_counts, f))
 
+/* Keeps parsed configurations v[0..n) until the stop (taken over; freed at once when
+ * out of memory, then ENOMEM). */
+int eng__camp_keep(struct eng_dialer *d, struct dialer_campaign *v, size_t n);
+/* The dialer, made (with its worker and its tick) when the first campaign comes. */
+int eng__dialer_ensure(struct engine *e, struct eng_dialer **out);
+/* Starts campaign cfg (kept by eng__camp_keep) in t, running unless it says paused;
+ * config (stolen) is what was written. 0, ENOMEM. */
+int eng__camp_add(struct engine *e, struct eng_tenant *t, const struct dialer_campaign *cfg,
+		  bool api, json_t *config, struct eng_campaign **out);
+/* Applies changed settings to a running campaign, keeping its leads and figures; a
+ * change of lists reads them again once its calls in progress have ended. config is
+ * stolen. 0, or EINVAL (the campaign's rules were refused: nothing changed). */
+int eng__camp_change(struct eng_campaign *cp, const struct dialer_campaign *cfg, json_t *config);
+/* Stops and removes a campaign: no new call; calls in progress finish. */
+void eng__camp_remove(struct eng_campaign *cp);
+
+/* ---- campaign_live.c ---- */
+
+/* What refers to `name` of `kind` (queue, trunk, flow, calendar) among t's running
+ * campaigns, written to why; false when none does. */
+bool eng__camp_uses(struct engine *e, struct eng_tenant *t, enum dialer_ref kind, const char *name,
+		    char *why, size_t size);
+
 /* ---- campaign_call.c ---- */
 
 /* Places the call of a picked lead. 0 or errno (the attempt is then recorded). */
@@ -222,6 +259,8 @@ struct eng_preview;
 /* API_OP_CAMPAIGN_PREVIEW for the calling agent: args {action: next | dial | skip}. */
 void eng__camp_preview(struct engine *e, struct eng_campaign *cp, const struct api_cmd *m);
 void eng__camp_previews_free(struct eng_campaign *cp);
+/* Gives back every lead held for an agent (the attempts are not counted). */
+void eng__camp_previews_release(struct eng_campaign *cp);
 
 /* ---- campaign_api.c ---- */
 

@@ -74,6 +74,12 @@ void eng__camp_previews_free(struct eng_campaign *cp)
 		release(&cp->previews, false);
 }
 
+void eng__camp_previews_release(struct eng_campaign *cp)
+{
+	while (cp->previews)
+		release(&cp->previews, true);
+}
+
 static json_t *preview_json(const struct eng_preview *v)
 {
 	const struct eng_lead *l = v->lead;
@@ -81,7 +87,7 @@ static json_t *preview_json(const struct eng_preview *v)
 	int64_t left = v->expires_ms - clock_wall_ms();
 
 	return json_pack("{s:s, s:{s:s, s:I, s:s, s:s?, s:o, s:I}, s:s?, s:f}", "campaign",
-			 v->cp->cfg->id, "lead", "list", v->cp->cfg->lists[l->list].id, "id",
+			 v->cp->cfg->id, "lead", "list", v->cp->lcfg->lists[l->list].id, "id",
 			 (json_int_t)l->id, "phone", l->phone, "name", l->name, "fields",
 			 fields ? fields : json_object(), "attempt", (json_int_t)v->attempt,
 			 "script", v->cp->cfg->script, "expires_s",

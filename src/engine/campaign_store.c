@@ -99,7 +99,8 @@ void eng__camp_rep_free(struct cw_rep *r)
 static void reply(struct eng_dialer *d, struct cw_rep *r)
 {
 	if (mq_push(d->rep, &r, sizeof(r))) {
-		log_error("dialer", "event=reply_dropped campaign=%s", r->cp->cfg->id);
+		/* The campaign's fields are the engine's: not read on this thread. */
+		log_error("dialer", "event=reply_dropped kind=%d", (int)r->kind);
 		eng__camp_rep_free(r);
 	}
 }
@@ -139,6 +140,28 @@ static int do_write(struct store_db *db, struct cw_req *q)
 	return store_db_attempt_put(db, q->tenant, &q->att);
 }
 
+/* Writes the batch in one transaction and frees it. */
+static void flush(struct eng_dialer *d, struct store_db *db, struct cw_req **batch, size_t *n)
+{
+	if (*n && db) {
+		int err = store_db_begin(db);
+		for (size_t i = 0; i < *n && !err; i++)
+			err = do_write(db, batch[i]);
+		err = err ? (store_db_rollback(db), err) : store_db_commit(db);
+		if (err) {
+			d->writes_failed += *n;
+			log_error("dialer", "event=write_failed records=%zu err=%s", *n,
+				  strerror(err));
+		}
+	} else if (*n) {
+		d->writes_failed += *n;
+		log_error("dialer", "event=write_failed records=%zu err=%s", *n, strerror(EAGAIN));
+	}
+	for (size_t i = 0; i < *n; i++)
+		free(batch[i]);
+	*n = 0;
+}
+
 static void *worker_main(void *arg)
 {
 	struct eng_dialer *d = arg;
@@ -164,29 +187,16 @@ static void *worker_main(void *arg)
 				break;
 			}
 			if (q->kind == CW_LOAD || q->kind == CW_DNC) {
+				/* Reads see every write asked for before them (a campaign that
+				 * reads its lists again finds its leads as they were left). */
+				flush(d, db, batch, &n);
 				do_read(d, db, q);
 				free(q);
 				continue;
 			}
 			batch[n++] = q;
 		}
-		if (n && db) {
-			int err = store_db_begin(db);
-			for (size_t i = 0; i < n && !err; i++)
-				err = do_write(db, batch[i]);
-			err = err ? (store_db_rollback(db), err) : store_db_commit(db);
-			if (err) {
-				d->writes_failed += n;
-				log_error("dialer", "event=write_failed records=%zu err=%s", n,
-					  strerror(err));
-			}
-		} else if (n) {
-			d->writes_failed += n;
-			log_error("dialer", "event=write_failed records=%zu err=%s", n,
-				  strerror(EAGAIN));
-		}
-		for (size_t i = 0; i < n; i++)
-			free(batch[i]);
+		flush(d, db, batch, &n);
 	}
 	if (db)
 		store_db_close(db);

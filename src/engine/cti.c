@@ -367,6 +367,8 @@ static void disposition(struct engine *e, struct eng_tenant *t, const struct api
 	eng__timeline(c, "disposition", "code", code);
 	log_info("engine", "tenant=%s call=%llu event=disposition code=%s by=%s", t->ct->id,
 		 (unsigned long long)c->id, code, m->user);
+	if (!c->att && c->camp)
+		eng__camp_disposed_late(c, code);
 	api_reply(e->api, m->req, 200, eng__call_json(c));
 }
 
@@ -974,6 +976,10 @@ void eng__cti_command(struct engine *e, struct api_cmd *m)
 	case API_OP_CAMPAIGN_CONTROL:
 	case API_OP_CAMPAIGN_PREVIEW:
 		eng__camp_command(e, t, m);
+		break;
+	case API_OP_CAMPAIGN_PUT:
+	case API_OP_CAMPAIGN_DELETE:
+		eng__camp_live_command(e, t, m);
 		break;
 	default:
 		if (!eng__trunks_command(e, t, m) && !eng__live_command(e, t, m))

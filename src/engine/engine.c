@@ -366,8 +366,11 @@ static int engine_run(struct engine *e)
 	if ((err = api_start(e)))
 		goto fail_api;
 	service_up(SERVICE_HTTP);
-	if ((err = eng__campaigns_start(e)))
+	if ((err = eng__campaigns_start(e))) {
+		/* The server serves without them: the log says which failed. */
 		log_warn("engine", "event=campaigns_not_started err=%s", strerror(err));
+		err = 0;
+	}
 	log_info("engine", "event=started version=%s tenants=%zu", CENTRALA_VERSION,
 		 e->cfg->ntenants);
 	if ((e->stats_timer = su_timer_create(su_root_task(e->root), STATS_EVERY_MS)))

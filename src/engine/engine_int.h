@@ -199,11 +199,15 @@ struct call {
 	const char *hangup_by;
 	json_t *timeline;
 	struct eng_attempt *att; /* a campaign's attempt (campaign_call.c), or NULL */
-	bool camp_abandoned;	 /* a person no agent took within the grace: abandoned */
-	uint8_t a_leg;	    /* the media leg index of c->a's events: 0, or 1 when a campaign's lead
-			       (placed as the first fork) became the caller; an agent's leg placed
-			       later reuses index 1 for RTP digits, which a bridged call only logs */
-	struct call *hnext; /* hash chain */
+	/* After a campaign call that reached a person: its campaign and lead, which a
+	 * disposition given in wrap-up still changes (NULL: none). */
+	struct eng_campaign *camp;
+	uint64_t camp_lead;
+	bool camp_abandoned; /* a person no agent took within the grace: abandoned */
+	uint8_t a_leg;	     /* the media leg index of c->a's events: 0, or 1 when a campaign's lead
+				(placed as the first fork) became the caller; an agent's leg placed
+				later reuses index 1 for RTP digits, which a bridged call only logs */
+	struct call *hnext;  /* hash chain */
 };
 
 struct engine {
@@ -406,6 +410,20 @@ size_t eng__campaigns_check(struct cfg *cfg);
 int eng__campaigns_start(struct engine *e);
 /* At the stop, after the calls ended: the worker's writes finish, all is freed. */
 void eng__campaigns_stop(struct engine *e);
+/* The file's campaigns of tenant t as nt lists them (parsed from document cy, checked
+ * already): added, changed live or removed; the counters (may be NULL) count them. At
+ * start and at each reload. 0 or ENOMEM. */
+int eng__camp_file_apply(struct engine *e, struct eng_tenant *t, const struct cfg_tenant *nt,
+			 struct cy *cy, unsigned *added, unsigned *changed, unsigned *removed);
+/* The days off of t's campaigns (every tenant's when t is NULL) read again from the
+ * calendars live now: run when a generation of calendars goes live. */
+void eng__camp_holidays_resolve(struct engine *e, struct eng_tenant *t);
+/* A tenant removed by a reload: its campaigns stop (their calls finish). */
+void eng__camp_tenant_gone(struct engine *e, struct eng_tenant *t);
+/* At start, after the file's: the campaigns the API made (stored), started. */
+int eng__campaigns_load_api(struct engine *e);
+/* API_OP_CAMPAIGN_PUT and API_OP_CAMPAIGN_DELETE (campaign_live.c). */
+void eng__camp_live_command(struct engine *e, struct eng_tenant *t, struct api_cmd *m);
 /* Hooks from call.c for a call with c->att: the lead answered on leg `leg` (a fork);
  * the lead's leg ended unanswered with `status`; AMD's event; an agent was bridged; the
  * call ended (before its interaction is written). */
@@ -414,6 +432,9 @@ void eng__camp_unanswered(struct call *c, int status);
 void eng__camp_amd(struct call *c, const struct media_amd_event *ev);
 void eng__camp_connected(struct call *c);
 void eng__camp_call_ended(struct call *c);
+/* A disposition given after the campaign call c ended (in wrap-up): the lead changes as
+ * it would have with the disposition given during the call. */
+void eng__camp_disposed_late(struct call *c, const char *code);
 /* The lead of a campaign call for the screen pop (NULL when none). */
 json_t *eng__camp_lead_json(const struct call *c);
 /* Once a second: campaign.stats for the campaigns whose figures changed. */

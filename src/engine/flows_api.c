@@ -5,6 +5,7 @@
  * thread; the request is answered, and the store written, when it goes live. A draft
  * version (?publish=false) is validated the same way and stored without going live.
  */
+#include "engine/campaign_int.h"
 #include "engine/flows_live.h"
 
 #include <errno.h>
@@ -278,7 +279,8 @@ static void flow_delete(struct engine *e, struct eng_tenant *t, const struct api
 		return not_found(e, m, "flow");
 	if (d->file)
 		return owned(e, m, "flow");
-	if (flow_users(e, t, m->target, why, sizeof(why))) {
+	if (flow_users(e, t, m->target, why, sizeof(why)) ||
+	    eng__camp_uses(e, t, DIALER_REF_FLOW, m->target, why, sizeof(why))) {
 		api_reply_error(e->api, m->req, 409, "in_use", why);
 		return;
 	}
@@ -405,6 +407,10 @@ static void calendar_delete(struct engine *e, struct eng_tenant *t, const struct
 		return owned(e, m, "calendar");
 	if ((q = eng__calendar_queue(t, c->name))) {
 		snprintf(msg, sizeof(msg), "queue %s uses it (hours)", q);
+		api_reply_error(e->api, m->req, 409, "in_use", msg);
+		return;
+	}
+	if (eng__camp_uses(e, t, DIALER_REF_CALENDAR, c->name, msg, sizeof(msg))) {
 		api_reply_error(e->api, m->req, 409, "in_use", msg);
 		return;
 	}

@@ -216,6 +216,8 @@ static void install(struct eng_tenant *t, struct eng_flowgen *g)
 	g->refs++;
 	/* The queues' hours point into the calendars of the generation that is current. */
 	eng__queues_hours_resolve(t);
+	/* So do the campaigns' days off. */
+	eng__camp_holidays_resolve(t->e, t);
 	log_info("engine", "tenant=%s event=flows_live seq=%llu tts_rendered=%u", t->ct->id,
 		 (unsigned long long)g->seq, g->nrendered);
 	eng__gen_unref(old);

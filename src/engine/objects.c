@@ -10,7 +10,7 @@
  * call that ended in it (wrap-up, its record) still reads valid memory. A changed
  * queue's earlier settings are kept the same way.
  */
-#include "engine/engine_int.h"
+#include "engine/campaign_int.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -200,6 +200,8 @@ static const char *queue_users(struct engine *e, struct eng_tenant *t, const cha
 			return buf;
 		}
 	}
+	if (eng__camp_uses(e, t, DIALER_REF_QUEUE, id, buf, size))
+		return buf;
 	for (size_t i = 0; i < t->nqueues; i++) {
 		const struct cfg_queue *cq = t->queues[i]->cq;
 		bool uses = cq->overflow.kind == CFG_TARGET_QUEUE &&

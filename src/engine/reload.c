@@ -56,6 +56,7 @@ static void *reload_main(void *arg)
 	}
 	eng__flows_check(c);
 	eng__acd_check(c);
+	eng__campaigns_check(c);
 	if (cfg_error_count(c)) {
 		for (size_t i = 0; i < cfg_error_count(c); i++)
 			log_error("engine", "event=reload_error error=\"%s\"", cfg_error_at(c, i));
@@ -313,13 +314,16 @@ void eng__reload_apply(struct engine *e, struct cfg *nc)
 {
 	struct tally n = {0};
 	unsigned t_removed, t_added;
+	size_t before;
 
 	t_removed = eng__reload_tenants_retire(e, nc);
 	for (size_t i = 0; i < e->ntenants; i++) {
 		struct eng_tenant *t = &e->tenants[i];
 		const struct cfg_tenant *nt = t->removed ? NULL : cfg_tenant_find(nc, t->ct->id);
-		if (!nt)
+		if (!nt) {
+			eng__camp_tenant_gone(e, t);
 			continue;
+		}
 		/* Calendars first: a queue's hours may name one this file adds. */
 		eng__live_reload_calendars(t, nt, &n.added, &n.changed);
 		apply_queues(e, t, nt, &n);
@@ -330,11 +334,21 @@ void eng__reload_apply(struct engine *e, struct cfg *nc)
 		if (eng__trunks_file(e, t, nt))
 			kept(t, "trunks", "*", "out of memory", &n);
 		eng__live_reload(t, nt, &n.added, &n.changed, &n.removed);
+		/* Campaigns last: they name queues, trunks, flows and calendars. */
+		if (eng__camp_file_apply(e, t, nt, nc->cy, &n.added, &n.changed, &n.removed))
+			kept(t, "campaigns", "*", "out of memory", &n);
 	}
 	/* The replaced file stays: calls and objects in progress point into it. */
 	eng__keep_file_cfg(e, e->cfg);
 	e->cfg = nc;
+	before = e->ntenants;
 	t_added = eng__reload_tenants_add(e);
+	for (size_t i = before; i < e->ntenants; i++)
+		if (!e->tenants[i].removed && e->tenants[i].ct->campaigns &&
+		    eng__camp_file_apply(e, &e->tenants[i], e->tenants[i].ct, nc->cy, NULL, NULL,
+					 NULL))
+			log_warn("engine", "tenant=%s event=campaigns_not_started",
+				 e->tenants[i].ct->id);
 	if (e->api) {
 		api_set_cfg(e->api, nc);
 		api_webhooks_reload(e->api, nc);
@@ -342,7 +356,8 @@ void eng__reload_apply(struct engine *e, struct cfg *nc)
 	log_info("engine",
 		 "event=reloaded added=%u changed=%u removed=%u kept=%u tenants_added=%u "
 		 "tenants_removed=%u note=\"tenants, users, queues, numbers, trunks, webhooks, "
-		 "reason codes, dispositions, flows, calendars and queues' hours applied (flows "
-		 "for new calls); listeners and the store apply at the next start\"",
+		 "reason codes, dispositions, flows, calendars, queues' hours and campaigns "
+		 "applied (flows for new calls); listeners and the store apply at the next "
+		 "start\"",
 		 n.added, n.changed, n.removed, n.kept, t_added, t_removed);
 }

@@ -16,7 +16,7 @@
  * The file owns the trunks it lists: the API refuses them (409 naming the file), and a
  * reload that adds a trunk of the same id as the API's takes it over.
  */
-#include "engine/engine_int.h"
+#include "engine/campaign_int.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -284,7 +284,8 @@ int eng__trunk_put(struct engine *e, struct eng_tenant *t, struct cfg *owner, bo
 
 /* What uses trunk `id` in t (a queue's overflow, an outbound rule, a campaign), written
  * to why; false when nothing does. */
-static bool trunk_used(const struct eng_tenant *t, const char *id, char *why, size_t size)
+static bool trunk_used(struct engine *e, struct eng_tenant *t, const char *id, char *why,
+		       size_t size)
 {
 	const struct cfg_outbound *o = &t->ct->outbound;
 	struct fy_node *cn;
@@ -315,7 +316,7 @@ static bool trunk_used(const struct eng_tenant *t, const char *id, char *why, si
 			return true;
 		}
 	}
-	return false;
+	return eng__camp_uses(e, t, DIALER_REF_TRUNK, id, why, size);
 }
 
 int eng__trunk_delete(struct engine *e, struct eng_tenant *t, const char *id, char *why,
@@ -330,7 +331,7 @@ int eng__trunk_delete(struct engine *e, struct eng_tenant *t, const char *id, ch
 		return EEXIST;
 	if (i < 0)
 		return ENOENT;
-	if (trunk_used(t, id, why, size))
+	if (trunk_used(e, t, id, why, size))
 		return EBUSY;
 	old = s->api[i];
 	s->api[i] = s->api[--s->napi];

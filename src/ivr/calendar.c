@@ -422,6 +422,20 @@ static const struct cal_holiday *holiday_on(const struct ivr_calendar *cal, int6
 	return NULL;
 }
 
+size_t ivr_calendar_holidays(const struct ivr_calendar *cal, int64_t from_day, int64_t to_day,
+			     int32_t *out, size_t max)
+{
+	size_t n = 0;
+
+	for (int64_t day = from_day; cal && cal->nhol && day <= to_day && n < max; day++) {
+		int y, m, d;
+		ivr__civil_from_days(day, &y, &m, &d);
+		if (holiday_on(cal, day, m, d))
+			out[n++] = (int32_t)day;
+	}
+	return n;
+}
+
 enum ivr_hours_state ivr_calendar_state(const struct ivr_calendar *cal, int64_t epoch_ms)
 {
 	struct ivr_local lt;

@@ -85,6 +85,11 @@ bool ivr_calendar_is_open(const struct ivr_calendar *cal, int64_t epoch_ms);
  * open/close timer). */
 int64_t ivr_calendar_next_change(const struct ivr_calendar *cal, int64_t epoch_ms,
 				 int64_t horizon_ms);
+/* The dates (days since 1970-01-01) from `from_day` to `to_day` that the calendar lists
+ * as holidays (yearly ones and ranges; with or without special hours), in order, at
+ * most `max` written to out. Returns how many were written. */
+size_t ivr_calendar_holidays(const struct ivr_calendar *cal, int64_t from_day, int64_t to_day,
+			     int32_t *out, size_t max);
 /* Offset from UTC in seconds at `epoch_ms` in the calendar's timezone. */
 int32_t ivr_calendar_utc_offset(const struct ivr_calendar *cal, int64_t epoch_ms);
 

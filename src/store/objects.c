@@ -14,8 +14,9 @@
 
 static int obj_of(const char *kind, enum store__obj *out)
 {
-	static const char *const names[] = {"queues",	 "numbers",	 "trunks",	"flows",
-					    "calendars", "reason_codes", "dispositions"};
+	static const char *const names[] = {"queues",	    "numbers",	 "trunks",
+					    "flows",	    "calendars", "reason_codes",
+					    "dispositions", "campaigns"};
 
 	for (int i = 0; i < OBJ_COUNT; i++)
 		if (!strcmp(kind, names[i])) {

@@ -288,8 +288,8 @@ static void changed_fields(const char *old, const char *new, char *out, size_t s
 	json_decref(b);
 }
 
-static const char *const obj_names[OBJ_COUNT] = {"queue",    "number",	    "trunk",	  "flow",
-						 "calendar", "reason_code", "disposition"};
+static const char *const obj_names[OBJ_COUNT] = {
+    "queue", "number", "trunk", "flow", "calendar", "reason_code", "disposition", "campaign"};
 
 static int sync_obj(struct prov *p, const char *tenant, enum store__obj obj, const char *key,
 		    long pos, const char *body)
@@ -435,9 +435,11 @@ static int prune_tenant(struct prov *p, const struct cfg_tenant *t)
 {
 	int err = prune(p, t->id, Q_USER_KEYS, Q_USER_DELETE, "user", OBJ_USERS, t);
 
+	/* Campaigns are the API's only: the file's are never written to the store. */
 	for (int o = 0; o < OBJ_COUNT && !err; o++)
-		err = prune(p, t->id, Q_OBJ(o, OBJ_OP_KEYS), Q_OBJ(o, OBJ_OP_DELETE), obj_names[o],
-			    o, t);
+		err = o == OBJ_CAMPAIGN ? 0
+					: prune(p, t->id, Q_OBJ(o, OBJ_OP_KEYS),
+						Q_OBJ(o, OBJ_OP_DELETE), obj_names[o], o, t);
 	return err;
 }
 

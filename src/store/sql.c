@@ -305,6 +305,7 @@ static const char *store__sql[Q_COUNT] = {
     OBJ_SQL("calendars", "name"),
     OBJ_SQL("reason_codes", "code"),
     OBJ_SQL("dispositions", "code"),
+    OBJ_SQL("campaigns", "id"),
 };
 
 static char ix_group_sql[STORE__IX_GROUP * IX_NPARAMS * 6 + 2048];

@@ -114,7 +114,7 @@ enum store__q {
 	Q_SCHEMA_SQLITE,
 	Q_SCHEMA_PG,
 	Q_OBJ_GET, /* first of the per-table groups below: GET, UPSERT, KEYS, DELETE, API */
-	Q_OBJ_COUNT = Q_OBJ_GET + 7 * 5,
+	Q_OBJ_COUNT = Q_OBJ_GET + 8 * 5,
 	Q_COUNT = Q_OBJ_COUNT
 };
 
@@ -128,6 +128,7 @@ enum store__obj {
 	OBJ_CALENDAR,
 	OBJ_REASON,
 	OBJ_DISPOSITION,
+	OBJ_CAMPAIGN,
 	OBJ_COUNT
 };
 #define Q_OBJ(obj, op) ((enum store__q)(Q_OBJ_GET + (obj)*5 + (op)))

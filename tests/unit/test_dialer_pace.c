@@ -75,6 +75,30 @@ static void test_agentless_keeps_its_lines_busy(void **state)
 	dialer_pacer_free(p);
 }
 
+static void test_changed_settings_keep_agents_and_calls(void **state)
+{
+	struct dialer_pacer_params pp = {.mode = DIALER_PROGRESSIVE};
+	struct dialer_pacer *p = pacer(DIALER_PREVIEW, 4);
+
+	(void)state;
+	for (uint32_t a = 0; a < 3; a++)
+		dialer_pacer_agent(p, a, DIALER_AGENT_FREE, 0);
+	assert_int_equal(dialer_pacer_want(p, 0), 0);
+	/* Preview made progressive: the agents free already are dialed for. */
+	assert_int_equal(dialer_pacer_set_params(p, &pp), 0);
+	assert_int_equal(dialer_pacer_mode(p), DIALER_PROGRESSIVE);
+	assert_int_equal(dialer_pacer_want(p, 0), 3);
+	dialer_pacer_dialed(p, 0);
+	/* A ceiling of lines counts the call dialing. */
+	pp.lines = 2;
+	assert_int_equal(dialer_pacer_set_params(p, &pp), 0);
+	assert_int_equal(dialer_pacer_want(p, 0), 1);
+	pp.abandon_cap = 1.5;
+	assert_int_equal(dialer_pacer_set_params(p, &pp), EINVAL);
+	assert_int_equal(dialer_pacer_want(p, 0), 1);
+	dialer_pacer_free(p);
+}
+
 static void test_wilson_upper_bound(void **state)
 {
 	(void)state;
@@ -247,6 +271,7 @@ int main(void)
 	    cmocka_unit_test(test_preview_never_dials_by_itself),
 	    cmocka_unit_test(test_progressive_dials_one_call_per_free_agent),
 	    cmocka_unit_test(test_agentless_keeps_its_lines_busy),
+	    cmocka_unit_test(test_changed_settings_keep_agents_and_calls),
 	    cmocka_unit_test(test_wilson_upper_bound),
 	    cmocka_unit_test(test_predictive_starts_progressive_then_dials_ahead),
 	    cmocka_unit_test(test_predictive_falls_back_to_progressive_at_risk),

@@ -161,6 +161,24 @@ static void test_holidays_dated_yearly_ranges_and_special_hours(void **state)
 	assert_int_equal(ivr_calendar_state(k.c, fx_time("2027-07-12T10:00:00Z")), IVR_HOURS_OPEN);
 	assert_int_equal(ivr_calendar_state(k.c, fx_time("2026-11-14T10:00:00Z")),
 			 IVR_HOURS_CLOSED); /* Saturday */
+	{
+		/* The dates the dialer takes as days off: every holiday listed. */
+		int32_t v[16];
+		int64_t from = fx_time("2026-11-01T00:00:00Z") / 86400000;
+		int64_t to = fx_time("2027-12-31T00:00:00Z") / 86400000;
+		size_t n = ivr_calendar_holidays(k.c, from, to, v, 16);
+		static const char *const want[] = {"2026-11-11", "2026-12-24", "2026-12-25",
+						   "2027-07-05", "2027-07-06", "2027-07-07",
+						   "2027-07-08", "2027-07-09", "2027-12-25"};
+		char iso[32];
+		assert_int_equal(n, 9);
+		for (size_t i = 0; i < n; i++) {
+			snprintf(iso, sizeof(iso), "%sT00:00:00Z", want[i]);
+			assert_int_equal(v[i], fx_time(iso) / 86400000);
+		}
+		assert_int_equal(ivr_calendar_holidays(k.c, from, to, v, 2), 2);
+		assert_int_equal(ivr_calendar_holidays(k.c, to + 1, to + 300, v, 16), 0);
+	}
 	cal_free(&k);
 }
 
