@@ -8,7 +8,7 @@
 // the server's log), takes it again and dials it: the SIPp carrier answers, her SIPp
 // phone rings and the screen pop shows the lead and the script. bob's wallboard shows a
 // tile per campaign; ada starts the paused progressive campaign (the tile and the admin
-// row show it running and dialing, from the events) and pauses it again.
+// row show it running and dialing, from the events) and bob pauses it from its tile.
 import { readFileSync } from 'node:fs';
 import { launch, close, newPage, login, shoot, step, assert, signal, until, apiLogin, api, catalogues, failed, BASE } from './lib.mjs';
 
@@ -214,10 +214,12 @@ try {
   step('wallboard: reminders started from the admin page: running, 1 dialing (also on the admin row)');
   page = wb;
   await shootAll(wb, 'wallboard-campaigns');
-  await row('reminders').getByRole('button', { name: fill(c['camp.pause_named'], { name: 'reminders' }) }).click();
+  // The supervisor pauses it from its tile; the admin's row follows from the events.
+  await tile.getByRole('button', { name: fill(c['camp.pause_named'], { name: 'reminders' }) }).click();
   await tile.getByTestId('campaign-state').filter({ hasText: c['camp.state.paused'] }).waitFor();
+  await row('reminders').getByTestId('campaign-state').filter({ hasText: c['camp.state.paused'] }).waitFor();
   assert((await api('GET', '/campaigns/reminders', at)).state === 'paused', 'reminders paused on the server');
-  step('wallboard: reminders paused');
+  step('wallboard: reminders paused from its tile (the admin row follows)');
   console.log('dialer pages: ok');
 } catch (err) {
   await failed(page, 'dialer');

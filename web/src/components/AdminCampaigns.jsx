@@ -15,7 +15,9 @@ const RESULTS = ['busy', 'no_answer', 'rejected', 'network', 'machine', 'abandon
 const FIELDS = ['id', 'name', 'mode', 'queue', 'flow', 'lines', 'trunk', 'caller_id', 'country', 'timezone',
   'holidays', 'window.from', 'window.to', 'ring_time', 'max_attempts', 'max_per_day', 'preview_timeout',
   ...RESULTS.map((r) => 'retry.' + r), 'close', 'dispositions', 'abandon_cap', 'abandon_window',
-  'abandon_message', 'amd.action', 'amd.message', 'script', 'lists', 'paused'];
+  'abandon_message', 'language', 'amd.action', 'amd.message', 'script', 'lists', 'paused'];
+/* The keys of a `campaigns:` entry the form edits; others of an edited campaign are kept. */
+const MANAGED = new Set(FIELDS.map((f) => f.split('.')[0]).concat(['retry', 'window', 'amd']));
 
 const split = (s) => String(s || '').split(',').map((x) => x.trim()).filter(Boolean);
 /* "nov, vip:10" <-> ["nov", {id: "vip", priority: 10}]. */
@@ -34,7 +36,7 @@ function bodyOf(f) {
   const b = {};
   const s = (k) => (f.get(k) || '').trim();
   for (const k of ['name', 'mode', 'queue', 'flow', 'trunk', 'caller_id', 'country', 'timezone', 'holidays',
-    'ring_time', 'preview_timeout', 'abandon_cap', 'abandon_window', 'abandon_message', 'script'])
+    'ring_time', 'preview_timeout', 'abandon_cap', 'abandon_window', 'abandon_message', 'language', 'script'])
     if (s(k)) b[k] = s(k);
   for (const k of ['lines', 'max_attempts', 'max_per_day']) if (s(k)) b[k] = Number(s(k));
   if (s('window.from') || s('window.to')) b.window = { from: s('window.from'), to: s('window.to') };
@@ -67,7 +69,8 @@ function CampaignForm({ edit, queues, onSaved, onCancel }) {
   const form = useRef(null);
   const submit = async (e) => {
     e.preventDefault();
-    const body = bodyOf(new FormData(e.target));
+    const kept = edit ? Object.fromEntries(Object.entries(edit).filter(([k]) => !MANAGED.has(k))) : {};
+    const body = { ...kept, ...bodyOf(new FormData(e.target)) };
     setErrors({});
     setMsg(null);
     try {
@@ -133,6 +136,7 @@ function CampaignForm({ edit, queues, onSaved, onCancel }) {
         {F('abandon_cap', t('camp.abandon_cap'), { value: c.abandon_cap, size: '5' })}
         {F('abandon_window', t('camp.abandon_window'), { value: c.abandon_window, size: '5' })}
         {F('abandon_message', t('camp.abandon_message'), { value: c.abandon_message, wide: true })}
+        {F('language', t('camp.language'), { value: c.language, size: '5' })}
         <Field name="amd.action" label={t('camp.amd_action')} errors={errors}>
           {(a) => <select {...a}>{AMD.map((x) => <option value={x} selected={x === ((c.amd && c.amd.action) || 'connect')}>{t('camp.amd.' + x)}</option>)}</select>}
         </Field>

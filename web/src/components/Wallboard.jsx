@@ -59,7 +59,7 @@ const pct = (x) => (x == null ? null : x / 100);
  * machines, abandoned today and over the cap's window, agents, dial ratio. Red when the
  * abandoned share over the window has reached the cap, amber when calls were abandoned
  * and the pacer counts the cap at risk (or the share's upper bound is over it). */
-function CampaignTile({ c }) {
+function CampaignTile({ c, onControl }) {
   const d = c.today || {};
   const w = c.abandoned_window || {};
   const a = c.agents || {};
@@ -83,6 +83,13 @@ function CampaignTile({ c }) {
         <span class="s-wrap_up">{t('wb.wrap_n', { count: a.wrap_up || 0 })}</span>
         <span class="s-not_ready">{t('wb.away_n', { count: a.away || 0 })}</span>
       </p>
+      <div class="tile-actions">
+        {c.state === 'running'
+          ? <button type="button" class="small" onClick={() => onControl(c, 'pause')}
+            aria-label={t('camp.pause_named', { name: c.id })}>{t('camp.pause')}</button>
+          : <button type="button" class="small" onClick={() => onControl(c, 'start')}
+            aria-label={t('camp.start_named', { name: c.id })}>{t('camp.start')}</button>}
+      </div>
     </article>
   );
 }
@@ -303,6 +310,18 @@ export function Wallboard({ me }) {
     schedule();
   });
 
+  // Start or pause a campaign; the tile follows from the answer, then the events.
+  const control = async (c, action) => {
+    try {
+      const r = await post('/campaigns/' + encodeURIComponent(c.id) + '/' + action);
+      const s = store.current;
+      s.c.set(c.id, { ...(s.c.get(c.id) || {}), ...r });
+      schedule();
+      setError(null);
+    } catch (err) {
+      setError(t('error.generic', { message: err.message }));
+    }
+  };
   const setLimits = (l) => {
     localStorage.setItem('centrala.limits', JSON.stringify(l));
     setLim(l);
@@ -323,7 +342,7 @@ export function Wallboard({ me }) {
         <div class="tiles">{queues.map((q) => <Tile key={q.id} q={q} lim={lim} now={now} lang={getLanguage()} />)}</div>
         {campaigns.length > 0 && (
           <div class="tiles campaigns" role="group" aria-label={t('wb.campaigns')}>
-            {campaigns.map((c) => <CampaignTile key={c.id} c={c} />)}
+            {campaigns.map((c) => <CampaignTile key={c.id} c={c} onControl={control} />)}
           </div>
         )}
         <Chart data={chart} label={t('wb.chart')}
