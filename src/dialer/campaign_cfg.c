@@ -42,6 +42,7 @@ static const char *const keys[] = {"id",
 				   "script",
 				   "preview_timeout",
 				   "paused",
+				   "inbound_first",
 				   NULL};
 static const char *const window_keys[] = {"from", "to", NULL};
 static const char *const amd_keys[] = {"action", "message", NULL};
@@ -184,13 +185,17 @@ static void parse_dispositions(struct env *e, struct fy_node *n, const char *pat
 			d->action = DIALER_DISP_CALLBACK;
 		} else if (!strcmp(what, "dnc")) {
 			d->action = DIALER_DISP_DNC;
+		} else if (!strcmp(what, "opt_out")) {
+			d->action = DIALER_DISP_OPT_OUT;
 		} else if (!cy_parse_duration(what, &d->retry_ms) && d->retry_ms) {
 			d->action = DIALER_DISP_RETRY;
 		} else {
-			cy_error(e->c, v, p,
-				 "expected close, callback, dnc or a retry delay such as 2h, got "
-				 "\"%s\"",
-				 what);
+			cy_error(
+			    e->c, v, p,
+			    "expected close, callback, dnc, opt_out or a retry delay such as 2h, "
+			    "got "
+			    "\"%s\"",
+			    what);
 			continue;
 		}
 		if (e->exists && !e->exists(e->arg, DIALER_REF_DISPOSITION, code))
@@ -384,6 +389,8 @@ static void parse_one(struct env *e, struct fy_node *n, const char *path,
 	parse_dispositions(e, cy_get(n, "dispositions"),
 			   cy_path(p, sizeof(p), path, "dispositions"), cp);
 	cy_get_bool(c, n, path, "paused", false, &cp->paused);
+	cp->inbound_first = true;
+	cy_get_bool(c, n, path, "inbound_first", false, &cp->inbound_first);
 }
 
 int dialer_campaigns_parse(struct cy *c, struct fy_node *n, const char *path,

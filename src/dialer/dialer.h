@@ -173,6 +173,9 @@ void dialer_pacer_abandoned(struct dialer_pacer *p, uint64_t now_ms);
 uint32_t dialer_pacer_want(struct dialer_pacer *p, uint64_t now_ms);
 void dialer_pacer_figures(struct dialer_pacer *p, uint64_t now_ms,
 			  struct dialer_pacer_figures *out);
+/* The calls dialing (started, not answered or failed yet) and the persons waiting for an
+ * agent: what the campaign holds of its agents now. O(1). */
+void dialer_pacer_calls(const struct dialer_pacer *p, uint32_t *dialing, uint32_t *waiting);
 
 /* Upper bound of the one-sided 95% Wilson score interval of k successes in n trials;
  * 1 when n == 0. */
@@ -394,6 +397,7 @@ enum dialer_disp_action {
 	DIALER_DISP_RETRY,    /* after retry_ms */
 	DIALER_DISP_CALLBACK, /* at the time the agent gives */
 	DIALER_DISP_DNC,      /* close, and put the number on the campaign's DNC list */
+	DIALER_DISP_OPT_OUT,  /* close, and put the number on the tenant's DNC list */
 };
 
 struct dialer_disposition {
@@ -432,6 +436,9 @@ struct dialer_campaign {
 	struct dialer_disposition *dispositions;
 	size_t ndispositions;
 	bool paused;
+	/* Agents of its queue serve the queue's waiting contacts first: the pacer dials
+	 * only for the free agents they leave (default true). */
+	bool inbound_first;
 	int line, col;
 };
 

@@ -415,6 +415,12 @@ uint32_t dialer_pacer_want(struct dialer_pacer *p, uint64_t now_ms)
 	return n;
 }
 
+void dialer_pacer_calls(const struct dialer_pacer *p, uint32_t *dialing, uint32_t *waiting)
+{
+	*dialing = p->dialing;
+	*waiting = p->waiting;
+}
+
 void dialer_pacer_figures(struct dialer_pacer *p, uint64_t now_ms, struct dialer_pacer_figures *o)
 {
 	double a;

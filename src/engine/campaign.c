@@ -369,6 +369,37 @@ void eng__camp_dnc_put(struct eng_campaign *cp, const char *phone)
 	eng__camp_worker_send(cp->d, r);
 }
 
+void eng__camp_dnc_put_tenant(struct eng_campaign *cp, const char *phone)
+{
+	struct eng_dialer *d = cp->d;
+	struct cw_req *r = calloc(1, sizeof(*r));
+
+	for (size_t i = 0; i < d->n; i++)
+		if (d->v[i]->t == cp->t && !d->v[i]->removed && d->v[i]->leads)
+			dialer_dnc_add(d->v[i]->leads, phone);
+	if (!r)
+		return;
+	r->kind = CW_DNC_PUT;
+	r->cp = cp;
+	r->now_ms = clock_wall_ms();
+	snprintf(r->tenant, sizeof(r->tenant), "%s", cp->t->ct->id);
+	r->campaign[0] = '\0'; /* the tenant's list */
+	snprintf(r->phone, sizeof(r->phone), "%s", phone);
+	eng__camp_worker_send(cp->d, r);
+	log_info("dialer",
+		 "tenant=%s campaign=%s event=opt_out note=\"on the tenant's "
+		 "do-not-call list\"",
+		 cp->t->ct->id, cp->cfg->id);
+}
+
+void eng__camp_dnc_apply(struct eng_campaign *cp, const char *phone, enum eng_camp_dnc dnc)
+{
+	if (dnc == ENG_CAMP_DNC_CAMPAIGN)
+		eng__camp_dnc_put(cp, phone);
+	else if (dnc == ENG_CAMP_DNC_TENANT)
+		eng__camp_dnc_put_tenant(cp, phone);
+}
+
 /* ---- pacing ---- */
 
 static bool member_of(struct eng_tenant *t, uint32_t agent, uint32_t q)
@@ -382,10 +413,51 @@ static bool member_of(struct eng_tenant *t, uint32_t agent, uint32_t q)
 	return false;
 }
 
-/* The pacer hears what each of the queue's agents is doing (only changes). */
+/* A campaign whose pacer dials for the free agents of its queue. */
+static bool dials_for_agents(const struct eng_campaign *cp)
+{
+	return !cp->removed && cp->q &&
+	       (cp->cfg->mode == DIALER_PROGRESSIVE || cp->cfg->mode == DIALER_PREDICTIVE);
+}
+
+/* How many of the queue's free agents cp must leave to others: the calls the other
+ * campaigns on its queue have in the air (each holds a free agent until it is
+ * connected or fails) and, inbound first, the queue's contacts waiting that are not a
+ * campaign's. *shared tells whether another campaign dials for the queue. */
+static uint32_t agents_held_elsewhere(struct eng_campaign *cp, bool *shared)
+{
+	struct eng_dialer *d = cp->d;
+	uint32_t others = 0, persons = 0, dialing, waiting;
+	struct acd_queue_stats st;
+
+	*shared = false;
+	for (size_t i = 0; i < d->n; i++) {
+		struct eng_campaign *o = d->v[i];
+		if (!dials_for_agents(o) || o->q != cp->q)
+			continue;
+		dialer_pacer_calls(o->pacer, &dialing, &waiting);
+		persons += waiting;
+		if (o == cp)
+			continue;
+		*shared = true;
+		others += dialing + waiting;
+	}
+	/* Inbound first: the contacts waiting in the queue (a campaign's persons aside)
+	 * take the free agents before the campaign dials for them. */
+	if (cp->cfg->inbound_first && cp->t->acd &&
+	    !acd_queue_stats(cp->t->acd, cp->q->id, clock_mono_ms(), &st) && st.waiting > persons)
+		others += st.waiting - persons;
+	return others;
+}
+
+/* The pacer hears what each of the queue's agents is doing (only changes). A free agent
+ * is the campaign's unless held elsewhere (above); when other campaigns dial for the
+ * same queue, an agent talking or in wrap-up is the campaign's only on its own call. */
 static void agents_update(struct eng_campaign *cp, int64_t now)
 {
 	struct eng_tenant *t = cp->t;
+	bool shared = false;
+	uint32_t held = dials_for_agents(cp) ? agents_held_elsewhere(cp, &shared) : 0;
 
 	for (size_t i = 0; i < cp->nagents && i < t->nusers; i++) {
 		struct eng_user *u = t->users[i];
@@ -401,6 +473,16 @@ static void agents_update(struct eng_campaign *cp, int64_t now)
 				st = DIALER_AGENT_TALK;
 			else if (ai.state == ACD_STATE_WRAP_UP)
 				st = DIALER_AGENT_WRAP;
+		}
+		if (st == DIALER_AGENT_FREE && held) {
+			held--;
+			st = DIALER_AGENT_AWAY;
+		} else if (shared && st == DIALER_AGENT_TALK &&
+			   !(u->cur && u->cur->dialed_by == cp)) {
+			st = DIALER_AGENT_AWAY;
+		} else if (shared && st == DIALER_AGENT_WRAP &&
+			   !(u->wrap_call && u->wrap_call->dialed_by == cp)) {
+			st = DIALER_AGENT_AWAY;
 		}
 		if (cp->agent_state[i] != st) {
 			cp->agent_state[i] = (uint8_t)st;

@@ -125,6 +125,7 @@ int eng__camp_dial_for(struct eng_campaign *cp, struct eng_lead *l, uint32_t att
 	cp->attempts = a;
 	cp->active++;
 	c->att = a;
+	c->dialed_by = cp;
 	c->outbound = true;
 	c->state = CALL_RINGING;
 	snprintf(c->from, sizeof(c->from), "%s", cfg->caller_id ? cfg->caller_id : "");
@@ -393,11 +394,10 @@ void eng__camp_call_ended(struct call *c)
 	} else if (r == DIALER_R_PERSON) {
 		enum dialer_dispose d = DIALER_DISPOSE_RETRY;
 		int64_t at = now + (int64_t)cp->rules.retry_ms[DIALER_R_PERSON];
-		bool dnc = false;
+		enum eng_camp_dnc dnc = ENG_CAMP_DNC_NONE;
 		if (agent_disp)
 			eng__camp_disposition(cp->cfg, agent_disp, now, 0, &d, &at, &dnc);
-		if (dnc)
-			eng__camp_dnc_put(cp, l->phone);
+		eng__camp_dnc_apply(cp, l->phone, dnc);
 		dialer_leads_dispose(cp->leads, l->key, d, at, UINT32_MAX, &st);
 	}
 	if (!agent_disp)
@@ -426,14 +426,13 @@ void eng__camp_disposed_late(struct call *c, const char *code)
 	struct dialer_lead_status st;
 	enum dialer_dispose d;
 	int64_t now = clock_wall_ms(), at;
-	bool dnc = false;
+	enum eng_camp_dnc dnc = ENG_CAMP_DNC_NONE;
 
 	/* A code the campaign does not list leaves the lead as the call's end left it. */
 	if (!l || eng__camp_disposition(cp->cfg, code, now, 0, &d, &at, &dnc) ||
 	    dialer_leads_dispose(cp->leads, l->key, d, at, UINT32_MAX, &st))
 		return;
-	if (dnc)
-		eng__camp_dnc_put(cp, l->phone);
+	eng__camp_dnc_apply(cp, l->phone, dnc);
 	eng__timeline(c, "lead_disposed", "code", code);
 	eng__camp_lead_write(cp, l, &st, dialer_result_name(DIALER_R_PERSON), code);
 	log_info("dialer",

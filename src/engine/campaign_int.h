@@ -31,6 +31,13 @@
 
 enum camp_state { CAMP_RUNNING, CAMP_PAUSED, CAMP_STOPPED };
 
+/* Where a disposition puts the lead's number. */
+enum eng_camp_dnc {
+	ENG_CAMP_DNC_NONE,
+	ENG_CAMP_DNC_CAMPAIGN, /* the campaign's do-not-call list */
+	ENG_CAMP_DNC_TENANT,   /* the tenant's (the contact's opt-out of every campaign) */
+};
+
 /* A lead in memory, keyed as the dialer library knows it (list index << 40 | id). */
 struct eng_lead {
 	uint64_t key;
@@ -193,6 +200,11 @@ void eng__camp_attempt_write(struct eng_campaign *cp, const struct eng_attempt *
 			     const char *result);
 /* Puts `phone` on the campaign's do-not-call list (in memory now, in the store after). */
 void eng__camp_dnc_put(struct eng_campaign *cp, const char *phone);
+/* Puts `phone` on the tenant's do-not-call list: every campaign of cp's tenant stops
+ * calling it at once; the store has it after. */
+void eng__camp_dnc_put_tenant(struct eng_campaign *cp, const char *phone);
+/* Applies a disposition's do-not-call list to lead l's number. */
+void eng__camp_dnc_apply(struct eng_campaign *cp, const char *phone, enum eng_camp_dnc dnc);
 void eng__camp_dirty(struct eng_campaign *cp);
 struct eng_lead *eng__camp_lead_get(struct eng_campaign *cp, uint64_t key);
 /* Forgets a closed lead (the store keeps it; the batch cursor is past it). */
@@ -248,10 +260,11 @@ enum dialer_result eng__camp_result_amd(int amd);
 const char *eng__camp_lead_state_name(enum dialer_lead_state s);
 /* What an agent's disposition `code` does to a lead in campaign cfg: *d and *at_ms (for
  * RETRY, now + its delay; CALLBACK: at `callback_ms`, or now + 1 h without one); *dnc
- * when the number goes on the campaign's do-not-call list. ENOENT when the campaign
- * does not list the code (the result's own rule then applies). */
+ * the do-not-call list the number goes on. ENOENT when the campaign does not list the
+ * code (the result's own rule then applies). */
 int eng__camp_disposition(const struct dialer_campaign *cfg, const char *code, int64_t now_ms,
-			  int64_t callback_ms, enum dialer_dispose *d, int64_t *at_ms, bool *dnc);
+			  int64_t callback_ms, enum dialer_dispose *d, int64_t *at_ms,
+			  enum eng_camp_dnc *dnc);
 
 /* ---- campaign_preview.c ---- */
 

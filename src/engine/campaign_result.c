@@ -54,7 +54,8 @@ const char *eng__camp_lead_state_name(enum dialer_lead_state s)
 }
 
 int eng__camp_disposition(const struct dialer_campaign *cfg, const char *code, int64_t now_ms,
-			  int64_t callback_ms, enum dialer_dispose *d, int64_t *at_ms, bool *dnc)
+			  int64_t callback_ms, enum dialer_dispose *d, int64_t *at_ms,
+			  enum eng_camp_dnc *dnc)
 {
 	if (!code || !*code)
 		return ENOENT;
@@ -62,7 +63,7 @@ int eng__camp_disposition(const struct dialer_campaign *cfg, const char *code, i
 		const struct dialer_disposition *p = &cfg->dispositions[i];
 		if (strcmp(p->code, code))
 			continue;
-		*dnc = false;
+		*dnc = ENG_CAMP_DNC_NONE;
 		*at_ms = now_ms;
 		switch (p->action) {
 		case DIALER_DISP_CLOSE:
@@ -70,7 +71,11 @@ int eng__camp_disposition(const struct dialer_campaign *cfg, const char *code, i
 			break;
 		case DIALER_DISP_DNC:
 			*d = DIALER_DISPOSE_CLOSE;
-			*dnc = true;
+			*dnc = ENG_CAMP_DNC_CAMPAIGN;
+			break;
+		case DIALER_DISP_OPT_OUT:
+			*d = DIALER_DISPOSE_CLOSE;
+			*dnc = ENG_CAMP_DNC_TENANT;
 			break;
 		case DIALER_DISP_RETRY:
 			*d = DIALER_DISPOSE_RETRY;

@@ -203,6 +203,9 @@ struct call {
 	 * disposition given in wrap-up still changes (NULL: none). */
 	struct eng_campaign *camp;
 	uint64_t camp_lead;
+	/* The campaign that placed the call (compared, never read: its pacer counts the
+	 * agent talking on it as its own), or NULL. */
+	const struct eng_campaign *dialed_by;
 	bool camp_abandoned; /* a person no agent took within the grace: abandoned */
 	uint8_t a_leg;	     /* the media leg index of c->a's events: 0, or 1 when a campaign's lead
 				(placed as the first fork) became the caller; an agent's leg placed

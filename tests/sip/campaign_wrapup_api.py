@@ -1,7 +1,7 @@
 """Dispositions given in wrap-up, after a campaign's call ended (t-campaign-wrapup):
-alice takes three leads one after another; after each call, while she is in wrap-up,
+alice takes four leads one after another; after each call, while she is in wrap-up,
 she gives the disposition through PUT /interactions/{id}/disposition (sale, later,
-stop), then ends her wrap-up for the next lead. Touches OUT.ready once subscribed and
+stop, quit), then ends her wrap-up for the next lead. Touches OUT.ready once subscribed and
 OUT when done.
 usage: campaign_wrapup_api.py API_PORT OUT"""
 import sys
@@ -18,7 +18,7 @@ wa.send({"subscribe": ["agent.me"]})
 assert wa.recv()["type"] == "subscribed"
 open(out + ".ready", "w").close()
 
-for code in ("sale", "later", "stop"):
+for code in ("sale", "later", "stop", "quit"):
     offer, _ = wa.wait(lambda m: m.get("type") == "contact.offered", timeout=40)
     ix = offer["data"]["interaction"]
     assert offer["data"].get("lead"), offer

@@ -68,7 +68,7 @@ static int setup(void **state)
 			   "     window: {from: \"00:00\", to: \"23:59\"},\n"
 			   "     retry: {busy: 10m, no_answer: 1h},\n"
 			   "     dispositions: {sale: close, later: callback, optout: dnc,\n"
-			   "                    no_money: 7d}, lists: [nov]}\n",
+			   "                    stop: opt_out, no_money: 7d}, lists: [nov]}\n",
 			   &f.cy) ||
 	    dialer_campaigns_parse(f.cy, cy_get(cy_root(f.cy), "campaigns"), "campaigns", NULL,
 				   NULL, &f.v, &f.n) ||
@@ -163,14 +163,18 @@ static void test_agent_dispositions(void **state)
 	struct fixture *f = *state;
 	enum dialer_dispose d;
 	int64_t at;
-	bool dnc;
+	enum eng_camp_dnc dnc;
 
 	assert_int_equal(eng__camp_disposition(&f->v[0], "sale", T0, 0, &d, &at, &dnc), 0);
 	assert_int_equal(d, DIALER_DISPOSE_CLOSE);
-	assert_false(dnc);
+	assert_int_equal(dnc, ENG_CAMP_DNC_NONE);
 	assert_int_equal(eng__camp_disposition(&f->v[0], "optout", T0, 0, &d, &at, &dnc), 0);
 	assert_int_equal(d, DIALER_DISPOSE_CLOSE);
-	assert_true(dnc);
+	assert_int_equal(dnc, ENG_CAMP_DNC_CAMPAIGN);
+	/* The contact's opt-out: the tenant's list, for every campaign. */
+	assert_int_equal(eng__camp_disposition(&f->v[0], "stop", T0, 0, &d, &at, &dnc), 0);
+	assert_int_equal(d, DIALER_DISPOSE_CLOSE);
+	assert_int_equal(dnc, ENG_CAMP_DNC_TENANT);
 	assert_int_equal(eng__camp_disposition(&f->v[0], "no_money", T0, 0, &d, &at, &dnc), 0);
 	assert_int_equal(d, DIALER_DISPOSE_RETRY);
 	assert_int_equal(at, T0 + 7 * 24 * 60 * MIN);
