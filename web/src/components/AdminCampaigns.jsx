@@ -7,7 +7,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { get, post, put, del } from '../lib/api.js';
 import { t, fmtNum, fmtPct } from '../lib/i18n.js';
 import { useEvents } from '../lib/hooks.js';
-import { fieldFor } from '../lib/campaign.js';
+import { fieldFor, later, shown } from '../lib/campaign.js';
 
 const MODES = ['preview', 'progressive', 'predictive', 'agentless'];
 const AMD = ['connect', 'hangup', 'message'];
@@ -83,8 +83,8 @@ function CampaignForm({ edit, queues, onSaved, onCancel }) {
         setErrors({ [at]: err.message });
         const el = form.current && form.current.querySelector('[name="' + at + '"]');
         if (el) el.focus();
-      } else if ((err.status === 404 || err.status === 405) && !err.field) setMsg(t('admin.not_offered'));
-      else setMsg(t('error.field', { field: err.field || '', message: err.message }));
+      } else if ((err.status === 404 || err.status === 405) && !err.field) setMsg(later(() => t('admin.not_offered')));
+      else setMsg(later(() => t('error.field', { field: err.field || '', message: err.message })));
     }
   };
   const F = (name, label, props = {}) => (
@@ -149,7 +149,7 @@ function CampaignForm({ edit, queues, onSaved, onCancel }) {
       <div class="buttons">
         <button type="submit" class="primary">{t('admin.save')}</button>
         <button type="button" onClick={onCancel}>{t('admin.cancel')}</button>
-        {msg && <span role="alert" class="error">{msg}</span>}
+        {msg && <span role="alert" class="error">{shown(msg)}</span>}
       </div>
     </form>
   );
@@ -194,7 +194,7 @@ export function Campaigns() {
   const [edit, setEdit] = useState(null); // null: no form; {}: new; a campaign: its edit
   const [queues, setQueues] = useState([]);
   const load = () => get('/campaigns').then((r) => { setItems(r.items || []); setError(null); },
-    (err) => setError(err.status === 404 ? t('admin.not_offered') : t('error.generic', { message: err.message })));
+    (err) => setError(later(() => (err.status === 404 ? t('admin.not_offered') : t('error.generic', { message: err.message })))));
   useEffect(() => { load(); get('/queues').then((r) => setQueues(r.items || []), () => {}); }, []);
   useEvents((m) => {
     if (m.type === 'resync') return load();
@@ -217,13 +217,13 @@ export function Campaigns() {
       if (what === 'delete') {
         await del('/campaigns/' + encodeURIComponent(c.id));
         setItems((v) => v.filter((x) => x.id !== c.id));
-        setMsg(t('admin.saved'));
+        setMsg(later(() => t('admin.saved')));
         return;
       }
       const r = await post('/campaigns/' + encodeURIComponent(c.id) + '/' + what);
       setItems((v) => v.map((x) => (x.id === c.id ? { ...x, ...r } : x)));
     } catch (err) {
-      setMsg(err.status === 404 || err.status === 405 ? t('admin.not_offered') : t('error.generic', { message: err.message }));
+      setMsg(later(() => (err.status === 404 || err.status === 405 ? t('admin.not_offered') : t('error.generic', { message: err.message }))));
     }
   };
   act.edit = true;
@@ -232,11 +232,11 @@ export function Campaigns() {
       <div class="gridbar">
         <h2>{t('admin.campaigns')}</h2>
         {!edit && <button type="button" class="primary" onClick={() => setEdit({})}>{t('camp.new')}</button>}
-        {msg && <span role="status">{msg}</span>}
+        {msg && <span role="status">{shown(msg)}</span>}
       </div>
       {edit && <CampaignForm key={edit.id || 'new'} edit={edit.id ? edit : null} queues={queues}
-        onSaved={() => { setEdit(null); setMsg(t('admin.saved')); load(); }} onCancel={() => setEdit(null)} />}
-      {error && <p role="alert" class="error">{error}</p>}
+        onSaved={() => { setEdit(null); setMsg(later(() => t('admin.saved'))); load(); }} onCancel={() => setEdit(null)} />}
+      {error && <p role="alert" class="error">{shown(error)}</p>}
       <table class="campaigns">
         <thead><tr><th>{t('admin.id')}</th><th>{t('camp.mode')}</th><th>{t('admin.state')}</th><th>{t('camp.leads_left')}</th>
           <th>{t('camp.dialing_now')}</th><th>{t('camp.answered')}</th><th>{t('camp.human_machine')}</th>

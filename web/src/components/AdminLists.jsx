@@ -7,7 +7,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { get, del, qs } from '../lib/api.js';
 import { t, fmtNum, fmtDateTime } from '../lib/i18n.js';
-import { postCsv, downloadCsv, csvHeader, guessSep, splitReport } from '../lib/campaign.js';
+import { postCsv, downloadCsv, csvHeader, guessSep, splitReport, later, shown } from '../lib/campaign.js';
 
 const OURS = ['phone', 'name', 'timezone', 'priority'];
 const SEPS = [[',', 'comma'], [';', 'semicolon'], ['\t', 'tab']];
@@ -98,7 +98,7 @@ function ImportLeads({ lists, onImported }) {
       setReport({ ...r, header });
       if (r.status === 200) onImported(list);
     } catch (err) {
-      setError(errorText(err));
+      setError(later(() => errorText(err)));
     } finally {
       setBusy(false);
     }
@@ -133,7 +133,7 @@ function ImportLeads({ lists, onImported }) {
         <button type="submit" class="primary" disabled={busy || text == null}>{t('lists.upload')}</button>
       </form>
       <p class="muted small">{t('lists.fields_hint')}</p>
-      {error && <p role="alert" class="error">{error}</p>}
+      {error && <p role="alert" class="error">{shown(error)}</p>}
       {report && <ImportReport report={report} header={report.header} />}
     </section>
   );
@@ -142,12 +142,12 @@ function ImportLeads({ lists, onImported }) {
 function Lists({ lists, error }) {
   const [msg, setMsg] = useState(null);
   const exp = (l) => downloadCsv('/lists/' + encodeURIComponent(l.id) + '/leads', l.id + '-results.csv')
-    .then(() => setMsg(null), (err) => setMsg(errorText(err)));
+    .then(() => setMsg(null), (err) => setMsg(later(() => errorText(err))));
   return (
     <section aria-label={t('lists.lists')}>
       <h2>{t('lists.lists')}</h2>
-      {error && <p role="alert" class="error">{error}</p>}
-      {msg && <p role="alert" class="error">{msg}</p>}
+      {error && <p role="alert" class="error">{shown(error)}</p>}
+      {msg && <p role="alert" class="error">{shown(msg)}</p>}
       <table class="lists">
         <thead><tr><th>{t('lists.list')}</th><th>{t('lists.leads')}</th><th>{t('lists.open')}</th><th>{t('lists.campaigns')}</th>
           <th>{t('lists.updated')}</th><th /></tr></thead>
@@ -179,7 +179,7 @@ function Dnc({ campaigns }) {
       setError(null);
     } catch (err) {
       setItems([]);
-      setError(errorText(err));
+      setError(later(() => errorText(err)));
     }
   };
   useEffect(() => { load(); }, [list]);
@@ -189,10 +189,10 @@ function Dnc({ campaigns }) {
     try {
       const r = await postCsv('/dnc?' + qs({ campaign: list }), text);
       setReport(one && r.status === 200 ? null : { ...r, header: ['phone'] });
-      if (one && r.status === 200) setMsg(t('dnc.added_one', { number: one }));
+      if (one && r.status === 200) setMsg(later(() => t('dnc.added_one', { number: one })));
       load();
     } catch (err) {
-      setError(errorText(err));
+      setError(later(() => errorText(err)));
     }
   };
   const addOne = (e) => {
@@ -210,9 +210,9 @@ function Dnc({ campaigns }) {
     try {
       await del('/dnc/' + encodeURIComponent(phone) + '?' + qs({ campaign: list }));
       setItems((v) => v.filter((x) => x.phone !== phone));
-      setMsg(t('dnc.removed', { number: phone }));
+      setMsg(later(() => t('dnc.removed', { number: phone })));
     } catch (err) {
-      setError(errorText(err));
+      setError(later(() => errorText(err)));
     }
   };
   return (
@@ -233,8 +233,8 @@ function Dnc({ campaigns }) {
         <button type="submit">{t('dnc.upload')}</button>
       </form>
       <p class="muted small">{t('dnc.hint')}</p>
-      {error && <p role="alert" class="error">{error}</p>}
-      {msg && <p role="status" class="muted">{msg}</p>}
+      {error && <p role="alert" class="error">{shown(error)}</p>}
+      {msg && <p role="status" class="muted">{shown(msg)}</p>}
       {report && <ImportReport report={report} header={report.header} />}
       <table class="dnc" aria-label={t('dnc.numbers')}>
         <thead><tr><th>{t('dnc.number')}</th><th /></tr></thead>
@@ -270,7 +270,7 @@ export function LeadLists() {
       setLists([...m.values()].sort((a, b) => a.id.localeCompare(b.id)));
       setError(null);
     } catch (err) {
-      setError(errorText(err));
+      setError(later(() => errorText(err)));
     }
   };
   useEffect(() => { load(); }, []);

@@ -7,7 +7,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { get, post, qs } from '../lib/api.js';
 import { t, fmtDur } from '../lib/i18n.js';
 import { useNow } from '../lib/hooks.js';
-import { fillScript } from '../lib/campaign.js';
+import { fillScript, later, shown } from '../lib/campaign.js';
 import { History } from './ContactCard.jsx';
 
 /* The lead's number, name, list, attempt and extra fields. */
@@ -97,8 +97,8 @@ export function PreviewPanel({ busyOnCall }) {
   }, []);
   if (!campaigns || !campaigns.length) return null;
   const path = (x) => '/campaigns/' + encodeURIComponent(held ? held.campaign : pick) + '/preview' + (x || '');
-  const fail = (err) => setMsg({ error: true, text: err.code === 'no_lead' ? t('preview.no_lead')
-    : err.code === 'not_running' ? t('preview.not_running') : t('error.generic', { message: err.message }) });
+  const fail = (err) => setMsg({ error: true, text: later(() => (err.code === 'no_lead' ? t('preview.no_lead')
+    : err.code === 'not_running' ? t('preview.not_running') : t('error.generic', { message: err.message }))) });
   const next = async () => {
     setMsg(null);
     setBusy(true);
@@ -115,7 +115,8 @@ export function PreviewPanel({ busyOnCall }) {
     setBusy(true);
     try {
       await post(path('/dial'));
-      setMsg({ text: t('preview.dialling', { number: held.lead.phone }) });
+      const phone = held.lead.phone;
+      setMsg({ text: later(() => t('preview.dialling', { number: phone })) });
       setHeld(null);
     } catch (err) {
       fail(err);
@@ -127,7 +128,7 @@ export function PreviewPanel({ busyOnCall }) {
     setBusy(true);
     try {
       if (!expired) await post(path('/skip'));
-      setMsg({ text: expired ? t('preview.expired') : t('preview.skipped') });
+      setMsg({ text: later(() => (expired ? t('preview.expired') : t('preview.skipped'))) });
     } catch (err) {
       if (err.status !== 404) fail(err);
     } finally {
@@ -150,7 +151,7 @@ export function PreviewPanel({ busyOnCall }) {
           {c && c.preview_timeout_s != null && <span class="muted small">{t('preview.timeout', { time: fmtDur(c.preview_timeout_s) })}</span>}
         </div>
       )}
-      {msg && <p role={msg.error ? 'alert' : 'status'} class={msg.error ? 'error' : 'muted'}>{msg.text}</p>}
+      {msg && <p role={msg.error ? 'alert' : 'status'} class={msg.error ? 'error' : 'muted'}>{shown(msg.text)}</p>}
       {held && <Card held={held} onDial={dial} onSkip={skip} busy={busy} />}
     </section>
   );

@@ -89,3 +89,8 @@ export function fieldFor(field, names) {
   }
   return best;
 }
+
+/* A message kept in a component's state and worded when it is drawn, so that it follows
+ * a change of language: keep later(() => t(...)), draw shown(m). */
+export const later = (f) => ({ get: f });
+export const shown = (m) => (m && typeof m.get === 'function' ? m.get() : m);
