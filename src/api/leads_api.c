@@ -255,8 +255,9 @@ static void do_export(struct api *a, struct store_db *db, const struct api_job *
 	free(text);
 }
 
+#define PAGE_FULL (-1) /* from dnc_row: the page is full and one more number exists */
+
 struct dnc_page {
-	const char *cursor;
 	size_t limit;
 	json_t *items;
 	char last[40];
@@ -267,24 +268,20 @@ static int dnc_row(const char *phone, void *arg)
 {
 	struct dnc_page *pg = arg;
 
-	if (strcmp(phone, pg->cursor) <= 0)
-		return 0;
 	if (json_array_size(pg->items) == pg->limit) {
 		pg->more = true;
-		return 1;
+		return PAGE_FULL;
 	}
 	json_array_append_new(pg->items, json_pack("{s:s}", "phone", phone));
 	snprintf(pg->last, sizeof(pg->last), "%s", phone);
 	return 0;
 }
 
-/* The numbers come in order; a page skips those up to the cursor (the last number of
- * the page before). */
+/* A page: the numbers after the cursor (the last number of the page before), in order. */
 static void do_dnc_list(struct api *a, struct store_db *db, const struct api_job *j)
 {
 	const char *campaign = arg_str(j, "campaign"), *cursor = arg_str(j, "cursor");
 	struct dnc_page pg = {
-	    .cursor = cursor ? cursor : "",
 	    .limit = (size_t)json_integer_value(json_object_get(j->args, "limit")),
 	    .items = json_array(),
 	};
@@ -294,8 +291,9 @@ static void do_dnc_list(struct api *a, struct store_db *db, const struct api_job
 		api_reply_error(a, j->req, 500, "internal", "out of memory");
 		return;
 	}
-	rc = store_db_dnc_list(db, j->tenant, campaign ? campaign : "", dnc_row, &pg);
-	if (rc && rc != 1) {
+	rc = store_db_dnc_list_after(db, j->tenant, campaign ? campaign : "", cursor ? cursor : "",
+				     dnc_row, &pg);
+	if (rc && rc != PAGE_FULL) {
 		json_decref(pg.items);
 		api_reply_error(a, j->req, 503, "store_unavailable", "the store failed; try again");
 		return;

@@ -386,10 +386,17 @@ int store_db_dnc_delete(struct store_db *db, const char *tenant, const char *cam
 int store_db_dnc_list(struct store_db *db, const char *tenant, const char *campaign,
 		      store_phone_h *h, void *arg)
 {
-	char after[CRM_E164_SIZE + 8] = "";
+	return store_db_dnc_list_after(db, tenant, campaign, "", h, arg);
+}
+
+int store_db_dnc_list_after(struct store_db *db, const char *tenant, const char *campaign,
+			    const char *from, store_phone_h *h, void *arg)
+{
+	char after[CRM_E164_SIZE + 8];
 	int err = 0;
 
 	STORE__TENANT(tenant);
+	snprintf(after, sizeof(after), "%s", from ? from : "");
 	for (;;) {
 		struct store__param p[3] = {
 		    store__text(tenant), store__text(campaign ? campaign : ""), store__text(after)};

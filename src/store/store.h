@@ -496,6 +496,9 @@ int store_db_dnc_delete(struct store_db *db, const char *tenant, const char *cam
 typedef int(store_phone_h)(const char *phone, void *arg);
 int store_db_dnc_list(struct store_db *db, const char *tenant, const char *campaign,
 		      store_phone_h *h, void *arg);
+/* The same from the first number above `after` (a page of the list). */
+int store_db_dnc_list_after(struct store_db *db, const char *tenant, const char *campaign,
+			    const char *after, store_phone_h *h, void *arg);
 /* A lead list with its counts of leads and of leads not done. */
 struct store_lead_list {
 	const char *id, *country; /* country: NULL when none */

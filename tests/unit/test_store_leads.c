@@ -207,6 +207,11 @@ static void test_do_not_call_lists_per_tenant_and_campaign(void **state)
 	assert_int_equal(store_db_dnc_put(b->db, "acme", "", "+48600000000", "api", 1), 0);
 	assert_int_equal(store_db_dnc_list(b->db, "acme", "renewals", collect, got), 0);
 	assert_string_equal(got, "+48221234567 +48601234567 ");
+	/* A page from after a number. */
+	got[0] = '\0';
+	assert_int_equal(
+	    store_db_dnc_list_after(b->db, "acme", "renewals", "+48221234567", collect, got), 0);
+	assert_string_equal(got, "+48601234567 ");
 	got[0] = '\0';
 	assert_int_equal(store_db_dnc_list(b->db, "acme", "", collect, got), 0);
 	assert_string_equal(got, "+48600000000 ");
