@@ -101,6 +101,9 @@ enum api_op {
 	API_OP_CAMPAIGN_PUT,	 /* obj: a struct cfg fragment (tenants[0].campaigns[0]); args
 				    {body} */
 	API_OP_CAMPAIGN_DELETE,	 /* target: the campaign's id */
+	/* Not from a client (no reply): leads were added to list `target`, or numbers to a
+	 * do-not-call list (args {dnc: true, campaign?}); running campaigns read them. */
+	API_OP_LEADS_ADDED,
 };
 
 /* One command, copied through the engine's message queue (it fits MQ_MSG_MAX). */

@@ -18,6 +18,7 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "core/mq.h"
 #include "crm/crm.h"
 #include "store/store.h"
 
@@ -85,9 +86,118 @@ static void import(struct api_conn *conn, enum api_job_kind kind, const char *ta
 	api__job(conn, &j);
 }
 
+/* A CSV field, quoted (RFC 4180) when it must be. */
+static void csv_field(FILE *f, const char *v)
+{
+	if (!strpbrk(v, ",\"\r\n")) {
+		fputs(v, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *v; v++) {
+		if (*v == '"')
+			fputc('"', f);
+		fputc(*v, f);
+	}
+	fputc('"', f);
+}
+
+/* One lead as JSON ({phone, name?, timezone?, priority?, fields?}): written as a CSV of
+ * one row, so the import's own checks and messages apply. NULL after responding. */
+static json_t *single_lead(struct api_conn *conn)
+{
+	static const char *const keys[] = {"phone", "name", "timezone", "priority", "fields", NULL};
+	json_t *b = api__body(conn), *fields, *v, *out = NULL;
+	const char *k, *names[] = {"phone", "name", "timezone"};
+	char *text = NULL, num[32];
+	size_t len = 0;
+	FILE *f;
+
+	if (!b || !api__fields(conn, b, keys))
+		goto out;
+	fields = json_object_get(b, "fields");
+	if (!json_is_string(json_object_get(b, "phone"))) {
+		api__respond_error(conn, 400, "invalid_field", "phone is required (a string)",
+				   "phone");
+		goto out;
+	}
+	for (int i = 1; i < 3; i++)
+		if ((v = json_object_get(b, names[i])) && !json_is_string(v)) {
+			api__respond_error(conn, 400, "invalid_field", "expected a string",
+					   names[i]);
+			goto out;
+		}
+	if ((v = json_object_get(b, "priority")) && !json_is_integer(v)) {
+		api__respond_error(conn, 400, "invalid_field",
+				   "priority must be a whole number from -1000 to 1000",
+				   "priority");
+		goto out;
+	}
+	if (fields && !json_is_object(fields)) {
+		api__respond_error(conn, 400, "invalid_field",
+				   "fields must be an object of strings", "fields");
+		goto out;
+	}
+	json_object_foreach(fields, k, v) if (!json_is_string(v) || !api__key_ok(k, false) ||
+					      !strcmp(k, "phone") || !strcmp(k, "name") ||
+					      !strcmp(k, "timezone") || !strcmp(k, "priority"))
+	{
+		api__respond_error(conn, 400, "invalid_field",
+				   "fields: names of letters, digits, '-', '_' and '.' (not phone, "
+				   "name, timezone or priority), values strings",
+				   "fields");
+		goto out;
+	}
+	if (!(f = open_memstream(&text, &len))) {
+		api__respond_error(conn, 500, "internal", "out of memory", NULL);
+		goto out;
+	}
+	fputs("phone,name,timezone,priority", f);
+	json_object_foreach(fields, k, v) fprintf(f, ",%s", k);
+	fputc('\n', f);
+	for (int i = 0; i < 3; i++) {
+		if (i)
+			fputc(',', f);
+		csv_field(f, json_string_value(json_object_get(b, names[i])) ?: "");
+	}
+	snprintf(num, sizeof(num), ",%lld",
+		 (long long)json_integer_value(json_object_get(b, "priority")));
+	fputs(json_object_get(b, "priority") ? num : ",", f);
+	json_object_foreach(fields, k, v)
+	{
+		fputc(',', f);
+		csv_field(f, json_string_value(v));
+	}
+	fputc('\n', f);
+	fclose(f);
+	out = json_pack("{s:s, s:b}", "csv", text ? text : "", "single", 1);
+	if (!out)
+		api__respond_error(conn, 500, "internal", "out of memory", NULL);
+out:
+	free(text);
+	json_decref(b);
+	return out;
+}
+
 void api__h_list_leads_import(struct api_conn *conn, struct api_session *s, const char *target)
 {
+	char ctype[128] = "";
+	struct api_job j;
+	json_t *args;
+
 	(void)s;
+	if (lws_hdr_copy(conn->wsi, ctype, sizeof(ctype), WSI_TOKEN_HTTP_CONTENT_TYPE) > 0 &&
+	    !strncasecmp(ctype, "application/json", 16)) {
+		if (!(args = single_lead(conn)))
+			return;
+		if (!import_args(conn, args)) {
+			json_decref(args);
+			return;
+		}
+		api__job_init(&j, conn, JOB_LEADS_IMPORT, target, args);
+		api__job(conn, &j);
+		return;
+	}
 	import(conn, JOB_LEADS_IMPORT, target);
 }
 
@@ -163,6 +273,27 @@ static const char *arg_str(const struct api_job *j, const char *key)
 	return v && *v ? v : NULL;
 }
 
+/* Tells the engine that leads or do-not-call numbers were stored, for the campaigns that
+ * run (no reply: req 0). Any thread may push to the engine's queue. */
+static void leads_added(struct api *a, const struct api_job *j, bool dnc, const char *campaign)
+{
+	struct api_cmd m;
+
+	memset(&m, 0, sizeof(m));
+	m.op = API_OP_LEADS_ADDED;
+	snprintf(m.tenant, sizeof(m.tenant), "%s", j->tenant);
+	snprintf(m.target, sizeof(m.target), "%s", dnc ? "" : j->target);
+	m.args =
+	    dnc ? json_pack("{s:b, s:s}", "dnc", 1, "campaign", campaign ? campaign : "") : NULL;
+	if (mq_push(a->c.cmds, &m, sizeof(m))) {
+		json_decref(m.args);
+		log_warn("api",
+			 "tenant=%s event=leads_added_not_told note=\"running campaigns "
+			 "read them when they read their lists again\"",
+			 j->tenant);
+	}
+}
+
 static void do_import(struct api *a, struct store_db *db, const struct api_job *j, bool dnc)
 {
 	const char *csv = arg_str(j, "csv"), *sep = arg_str(j, "sep");
@@ -226,12 +357,42 @@ static void do_import(struct api *a, struct store_db *db, const struct api_job *
 						      : "bad_header"));
 		json_object_set_new(body, "code", json_string(r.bad ? "bad_rows" : "invalid"));
 	}
+	if (!rc && r.imported)
+		leads_added(a, j, dnc, o.campaign);
 	if (!rc)
 		log_info("api", "tenant=%s event=%s list=%s rows=%llu imported=%llu bad=%llu by=%s",
 			 j->tenant, dnc ? "dnc_imported" : "leads_imported",
 			 dnc ? (o.campaign ? o.campaign : "tenant") : j->target,
 			 (unsigned long long)r.rows, (unsigned long long)r.imported,
 			 (unsigned long long)r.bad, j->user);
+	if (json_is_true(json_object_get(j->args, "single")) && body) {
+		/* One lead: 201 added, 409 when the list has the number, 400 naming what is
+		 * wrong with it (the CSV's column is the field). */
+		if (!rc && r.imported) {
+			api_reply(a, j->req, 201, body);
+		} else if (!rc) {
+			json_decref(body);
+			api_reply(a, j->req, 409,
+				  json_pack("{s:{s:s, s:s, s:s}}", "error", "code", "duplicate",
+					    "message", "the list has this number already", "field",
+					    "phone"));
+		} else {
+			static const char *const cols[] = {"phone", "name", "timezone", "priority"};
+			const char *m = json_string_value(json_array_get(lines, 0));
+			unsigned line = 0, col = 0;
+			char msg[256];
+			const char *p = m ? strstr(m, ": ") : NULL;
+			if (m)
+				sscanf(m, "body:%u:%u", &line, &col);
+			snprintf(msg, sizeof(msg), "%s", p ? p + 2 : "invalid lead");
+			json_decref(body);
+			api_reply(a, j->req, 400,
+				  json_pack("{s:{s:s, s:s, s:s}}", "error", "code", "invalid_field",
+					    "message", msg, "field",
+					    col >= 1 && col <= 4 ? cols[col - 1] : "fields"));
+		}
+		return;
+	}
 	api_reply(a, j->req, rc ? 422 : 200, body);
 }
 

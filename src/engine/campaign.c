@@ -211,6 +211,11 @@ static void load_dnc(struct eng_campaign *cp)
 		cp->loads_out++;
 }
 
+void eng__camp_dnc_reload(struct eng_campaign *cp)
+{
+	load_dnc(cp);
+}
+
 /* Asks for more leads when few are open in memory and a list may have more. */
 static void refill(struct eng_campaign *cp)
 {

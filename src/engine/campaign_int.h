@@ -203,6 +203,8 @@ void eng__camp_dnc_put(struct eng_campaign *cp, const char *phone);
 /* Puts `phone` on the tenant's do-not-call list: every campaign of cp's tenant stops
  * calling it at once; the store has it after. */
 void eng__camp_dnc_put_tenant(struct eng_campaign *cp, const char *phone);
+/* Reads the do-not-call numbers again (added to the set in memory). */
+void eng__camp_dnc_reload(struct eng_campaign *cp);
 /* Applies a disposition's do-not-call list to lead l's number. */
 void eng__camp_dnc_apply(struct eng_campaign *cp, const char *phone, enum eng_camp_dnc dnc);
 void eng__camp_dirty(struct eng_campaign *cp);

@@ -202,8 +202,42 @@ static void del(struct engine *e, struct eng_tenant *t, const struct api_cmd *m)
 	api_reply_persist(e->api, m, 204, NULL, "campaigns", m->target, NULL);
 }
 
+/* Leads added to a list, or numbers to a do-not-call list, through the API: the running
+ * campaigns of t that read that list read on from their cursor (a list they had read to
+ * its end included); do-not-call numbers are read again. */
+static void leads_added(struct engine *e, struct eng_tenant *t, const struct api_cmd *m)
+{
+	struct eng_dialer *d = e->dialer;
+	const char *campaign = json_string_value(json_object_get(m->args, "campaign"));
+	bool dnc = json_is_true(json_object_get(m->args, "dnc"));
+
+	for (size_t i = 0; d && i < d->n; i++) {
+		struct eng_campaign *cp = d->v[i];
+		if (cp->t != t || cp->removed)
+			continue;
+		if (dnc) {
+			if (!campaign || !*campaign || !strcmp(campaign, cp->cfg->id))
+				eng__camp_dnc_reload(cp);
+			continue;
+		}
+		for (size_t k = 0; k < cp->lcfg->nlists; k++)
+			if (!strcmp(cp->lcfg->lists[k].id, m->target) && cp->exhausted[k]) {
+				cp->exhausted[k] = false;
+				log_info(
+				    "dialer",
+				    "tenant=%s campaign=%s event=list_grew list=%s note=\"read "
+				    "on from its last lead\"",
+				    t->ct->id, cp->cfg->id, m->target);
+			}
+	}
+}
+
 void eng__camp_live_command(struct engine *e, struct eng_tenant *t, struct api_cmd *m)
 {
+	if (m->op == API_OP_LEADS_ADDED) {
+		leads_added(e, t, m);
+		return;
+	}
 	if (m->op == API_OP_CAMPAIGN_PUT)
 		put(e, t, m);
 	else

@@ -979,6 +979,7 @@ void eng__cti_command(struct engine *e, struct api_cmd *m)
 		break;
 	case API_OP_CAMPAIGN_PUT:
 	case API_OP_CAMPAIGN_DELETE:
+	case API_OP_LEADS_ADDED:
 		eng__camp_live_command(e, t, m);
 		break;
 	default:

@@ -146,6 +146,26 @@ elif phase == "reload":
     open(out + ".ready", "w").close()
     c = wait("late", lambda c: c["total"]["connected"] >= 1)
     assert c["source"] == "file" and c["state"] == "running", c
+    # One lead added to its list, read to its end already: dialed at once.
+    lead = {"phone": "+48601000010", "name": "Ola, \"O\"", "timezone": "UTC",
+            "priority": 5, "fields": {"plan": "gold"}}
+    st, b, _ = api.call("POST", "/api/v1/lists/late/leads", bob, lead)
+    assert st == 403, (st, b)
+    st, b, _ = api.call("POST", "/api/v1/lists/late/leads", ada, lead)
+    assert st == 201 and b["imported"] == 1, (st, b)
+    check_response(doc, "POST", "/api/v1/lists/{id}/leads", st, b)
+    st, b, _ = api.call("POST", "/api/v1/lists/late/leads", ada, lead)
+    assert st == 409 and b["error"]["code"] == "duplicate", (st, b)
+    st, b, _ = api.call("POST", "/api/v1/lists/late/leads", ada, {"phone": "abc"})
+    assert st == 400 and b["error"]["field"] == "phone", (st, b)
+    st, b, _ = api.call("POST", "/api/v1/lists/late/leads", ada,
+                        {"phone": "+48601000011", "priority": 5000})
+    assert st == 400 and b["error"]["field"] == "priority", (st, b)
+    st, b, _ = api.call("POST", "/api/v1/lists/late/leads", ada,
+                        {"phone": "+48601000011", "colour": "red"})
+    assert st == 400, (st, b)
+    c = wait("late", lambda c: c["total"]["connected"] >= 2)
+    assert c["total"]["dialed"] == 2, c
     st, b = get("filec")
     assert st == 404, (st, b)
     st, c = get("later")

@@ -131,8 +131,9 @@ api_phase restart
 api_done restart
 
 # ---- SIGHUP: a campaign added, one removed, the API's taken over ----
-# Alice's phone is up first: nothing runs before the reload.
-phones 1 2
+# Alice's phone is up first: nothing runs before the reload. The campaign the reload
+# adds calls its lead, then the one campaign_live_api.py adds to its list.
+phones 2 2
 config '      - {id: late, queue: outbound, trunk: pstn, caller_id: "+48221000003", lists: [late],
          window: {from: "00:00", to: "24:00"}}
       - {id: later, queue: outbound, trunk: pstn, paused: true, lists: [nov]}'
@@ -147,4 +148,8 @@ api_done reload
 phones_done 2
 grep -q 'invite to=48601000009 from=+48221000003' "$WORK/carrier-2.log" ||
 	fail "the campaign the reload added did not dial: $(cat "$WORK/carrier-2.log")"
+grep -q 'invite to=48601000010 from=+48221000003' "$WORK/carrier-2.log" ||
+	fail "the lead added through the API was not dialed: $(cat "$WORK/carrier-2.log")"
+expect_log 'campaign=late event=list_grew list=late'
+grep -q 'offer from=+48601000010 ' "$WORK/alice-2.log" || fail "alice did not get the added lead"
 stop_server
