@@ -64,7 +64,7 @@ st, b = call("POST", "/api/v1/lists/dec/leads", "admin", "phone\n+48601234568\n"
 assert st == 200 and b["duplicates_in_other_lists"] == 1, b
 
 # Not CSV, not allowed, another tenant.
-st, b = call("POST", path, "admin", '{"phone": "1"}', {"Content-Type": "application/json"})
+st, b = call("POST", path, "admin", "phone\n601234567\n", {"Content-Type": "text/plain"})
 assert st == 415, (st, b)
 st, b = call("POST", path, "agent", leads, CSV)
 assert st == 403, (st, b)
