@@ -3,7 +3,8 @@
 // form when the server makes campaigns through its API (a ring time under 15 s first:
 // the server's message shown at that field), imports a CSV whose third line has a bad
 // number (the report names line 3, column 1 "Telefon"; nothing imported), imports the
-// good rows, exports the list, and adds and removes a do-not-call number. alice takes a preview
+// good rows, exports the list, adds one lead in the form, and adds and removes a
+// do-not-call number. alice takes a preview
 // lead: its fields and the script with them put in, as text; skips it (the shell checks
 // the server's log), takes it again and dials it: the SIPp carrier answers, her SIPp
 // phone rings and the screen pop shows the lead and the script. bob's wallboard shows a
@@ -139,6 +140,25 @@ try {
   assert(exported.startsWith('id,phone,name') && exported.includes('+48601000011,Anna') && exported.includes('+48601000012,Celina'),
     'the exported list: ' + exported);
   step('lists: nov exported with its two leads');
+  // One lead more, added in the form: a bad number first (the server's message at the
+  // field), then a good one (the list's count follows), then the same again (a duplicate).
+  const one = admin.getByRole('form', { name: c['lists.add_lead'] });
+  await one.locator('input[name=list]').fill('nov');
+  await one.locator('input[name=phone]').fill('abc');
+  await one.locator('input[name=phone]').press('Enter');
+  await one.locator('label:has(input[name=phone]) [role=alert]').waitFor();
+  await one.locator('input[name=phone]').fill('601 000 013');
+  await one.locator('input[name=name]').fill('Dorota');
+  await one.locator('input[name=fields]').fill('plan=bronze');
+  await one.getByRole('button', { name: c['lists.add_lead'] }).click();
+  await one.getByRole('status').filter({ hasText: '601 000 013' }).waitFor();
+  await listRow.getByTestId('list-leads').filter({ hasText: /^3$/ }).waitFor();
+  await one.locator('input[name=list]').fill('nov');
+  await one.locator('input[name=phone]').fill('+48601000013');
+  await one.getByRole('button', { name: c['lists.add_lead'] }).click();
+  await one.getByText(c['lists.lead_duplicate']).waitFor();
+  assert((await api('GET', '/lists', at)).items.find((l) => l.id === 'nov').leads === 3, 'nov has 3 leads on the server');
+  step('lists: one lead added in the form (a bad number and a duplicate refused)');
   // Do-not-call: a number in national form added to the campaign's list (shown as the
   // server wrote it), then removed.
   await admin.locator('select[name=dnc_list]').selectOption('calls');

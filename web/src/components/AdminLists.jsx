@@ -5,7 +5,7 @@
 // (GET /api/v1/dnc), added one by one or from a CSV (POST /api/v1/dnc) and removed
 // (DELETE /api/v1/dnc/{phone}), for the tenant or one campaign.
 import { useEffect, useState } from 'preact/hooks';
-import { get, del, qs } from '../lib/api.js';
+import { get, post, del, qs } from '../lib/api.js';
 import { t, fmtNum, fmtDateTime } from '../lib/i18n.js';
 import { postCsv, downloadCsv, csvHeader, guessSep, splitReport, later, shown } from '../lib/campaign.js';
 
@@ -135,7 +135,49 @@ function ImportLeads({ lists, onImported }) {
       <p class="muted small">{t('lists.fields_hint')}</p>
       {error && <p role="alert" class="error">{shown(error)}</p>}
       {report && <ImportReport report={report} header={report.header} />}
+      <AddLead onAdded={onImported} />
     </section>
+  );
+}
+
+/* One lead added to a list (POST /api/v1/lists/{id}/leads with JSON); the server's
+ * message is shown at the field it names. */
+function AddLead({ onAdded }) {
+  const [err, setErr] = useState(null);
+  const [msg, setMsg] = useState(null);
+  const submit = async (e) => {
+    e.preventDefault();
+    const f = new FormData(e.target);
+    const list = f.get('list').trim();
+    const body = { phone: f.get('phone').trim() };
+    if (f.get('name').trim()) body.name = f.get('name').trim();
+    const fields = Object.fromEntries(String(f.get('fields')).split(',').map((x) => x.split('=').map((y) => y.trim()))
+      .filter((x) => x[0] && x.length === 2));
+    if (Object.keys(fields).length) body.fields = fields;
+    setErr(null);
+    setMsg(null);
+    try {
+      await post('/lists/' + encodeURIComponent(list) + '/leads', body);
+      setMsg(later(() => t('lists.lead_added', { number: body.phone, name: list })));
+      e.target.reset();
+      onAdded(list);
+    } catch (x) {
+      setErr({ field: x.field === 'phone' || x.field === 'name' ? x.field : x.field ? 'fields' : null,
+        text: later(() => (x.code === 'duplicate' ? t('lists.lead_duplicate') : errorText(x))) });
+    }
+  };
+  const at = (name) => (err && err.field === name
+    ? <span role="alert" class="error field-error">{shown(err.text)}</span> : null);
+  return (
+    <form class="inline-form" onSubmit={submit} aria-label={t('lists.add_lead')}>
+      <label>{t('lists.list')}<input name="list" required pattern="[A-Za-z0-9_\-]+" list="lists-known" /></label>
+      <label>{t('lists.field.phone')}<input name="phone" required aria-invalid={err && err.field === 'phone' ? 'true' : undefined} />{at('phone')}</label>
+      <label>{t('lists.field.name')}<input name="name" />{at('name')}</label>
+      <label class="wide">{t('lists.fields')}<input name="fields" placeholder={t('lists.fields_placeholder')} />{at('fields')}</label>
+      <button type="submit">{t('lists.add_lead')}</button>
+      {err && !err.field && <span role="alert" class="error">{shown(err.text)}</span>}
+      {msg && <span role="status">{shown(msg)}</span>}
+    </form>
   );
 }
 
