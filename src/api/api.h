@@ -104,6 +104,7 @@ enum api_op {
 	/* Not from a client (no reply): leads were added to list `target`, or numbers to a
 	 * do-not-call list (args {dnc: true, campaign?}); running campaigns read them. */
 	API_OP_LEADS_ADDED,
+	API_OP_CAMPAIGN_CALLBACK, /* target: the campaign's id; args {list, lead, at, agent?} */
 };
 
 /* One command, copied through the engine's message queue (it fits MQ_MSG_MAX). */

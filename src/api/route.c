@@ -291,6 +291,35 @@ static void h_preview_skip(struct api_conn *conn, struct api_session *s, const c
 	preview(conn, s, target, "skip");
 }
 
+/* POST /campaigns/{id}/callbacks {list, lead, at, agent?}: checked for shape here, the
+ * rest by the engine (engine/campaign_callback.c). */
+static void h_campaign_callback(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	static const char *const fields[] = {"list", "lead", "at", "agent", NULL};
+	json_t *b = api__body(conn);
+
+	if (!b)
+		return;
+	if (!api__fields(conn, b, fields)) {
+		json_decref(b);
+		return;
+	}
+	if (!json_is_string(json_object_get(b, "list")) ||
+	    !json_is_integer(json_object_get(b, "lead")) ||
+	    !json_is_string(json_object_get(b, "at")) ||
+	    (json_object_get(b, "agent") && !json_is_string(json_object_get(b, "agent")) &&
+	     !json_is_null(json_object_get(b, "agent")))) {
+		json_decref(b);
+		api__respond_error(
+		    conn, 400, "invalid_field",
+		    "list (string), lead (the lead's id) and at (a time) are required; "
+		    "agent is a username or null",
+		    NULL);
+		return;
+	}
+	api__engine(conn, s, API_OP_CAMPAIGN_CALLBACK, target, b);
+}
+
 static void h_calls(struct api_conn *conn, struct api_session *s, const char *target)
 {
 	api__engine(conn, s, API_OP_CALLS_LIST, NULL, NULL);
@@ -735,6 +764,7 @@ static const struct route routes[] = {
     {M_POST, "/api/v1/campaigns/*/start", SUP, h_campaign_start},
     {M_POST, "/api/v1/campaigns/*/pause", SUP, h_campaign_pause},
     {M_POST, "/api/v1/campaigns/*/stop", SUP, h_campaign_stop},
+    {M_POST, "/api/v1/campaigns/*/callbacks", API_ROLE_AGENT | SUP, h_campaign_callback},
     {M_POST, "/api/v1/campaigns/*/preview", API_ROLE_AGENT | SUP, h_preview_next},
     {M_POST, "/api/v1/campaigns/*/preview/dial", API_ROLE_AGENT | SUP, h_preview_dial},
     {M_POST, "/api/v1/campaigns/*/preview/skip", API_ROLE_AGENT | SUP, h_preview_skip},

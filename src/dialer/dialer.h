@@ -251,6 +251,8 @@ struct dialer_lead_status {
 	uint32_t attempts;
 	int64_t next_ms; /* READY: not before; DIALER_NEVER when DONE */
 	enum dialer_result last;
+	bool callback;	/* READY: next_ms is a callback */
+	uint32_t agent; /* the callback's agent, UINT32_MAX for anyone */
 };
 
 int dialer_leads_new(const struct dialer_rules *r, struct dialer_leads **out);
@@ -308,6 +310,12 @@ enum dialer_dispose {
 };
 int dialer_leads_dispose(struct dialer_leads *l, uint64_t id, enum dialer_dispose d, int64_t at_ms,
 			 uint32_t agent, struct dialer_lead_status *out);
+/* Schedules a callback of a READY lead (asleep or due, whatever its last result) at
+ * `at_ms` to `agent` (UINT32_MAX: anyone), replacing its next time; made even when its
+ * attempts are used up. Returns 0, ENOENT, or EBUSY when the lead is dialing or waiting
+ * for a disposition, EINVAL when it is closed. */
+int dialer_leads_callback(struct dialer_leads *l, uint64_t id, int64_t at_ms, uint32_t agent,
+			  struct dialer_lead_status *out);
 /* Puts back a lead that was picked but not dialed (preview skipped, no line): the
  * attempt is not counted. */
 int dialer_leads_unpick(struct dialer_leads *l, uint64_t id, int64_t now_ms);

@@ -514,6 +514,8 @@ static void status_of(const struct dialer__lead *d, struct dialer_lead_status *o
 	out->attempts = d->attempts;
 	out->next_ms = d->next_ms;
 	out->last = (enum dialer_result)d->last;
+	out->callback = d->callback;
+	out->agent = d->callback ? d->agent : DIALER__ANY;
 }
 
 static void sleep_until(struct dialer_leads *l, uint32_t s, int64_t at_ms)
@@ -588,6 +590,28 @@ int dialer_leads_dispose(struct dialer_leads *l, uint64_t id, enum dialer_dispos
 	default:
 		return EINVAL;
 	}
+	status_of(d, out);
+	return 0;
+}
+
+int dialer_leads_callback(struct dialer_leads *l, uint64_t id, int64_t at_ms, uint32_t agent,
+			  struct dialer_lead_status *out)
+{
+	uint32_t *e = id_find(l, id);
+	struct dialer__lead *d;
+
+	if (!e)
+		return ENOENT;
+	d = &l->lead[*e];
+	if (d->state == DIALER_LEAD_DONE)
+		return EINVAL;
+	if (d->state != DIALER_LEAD_READY)
+		return EBUSY;
+	acb_remove(l, *e);
+	hremove(l, *e);
+	d->callback = true;
+	d->agent = agent;
+	sleep_until(l, *e, at_ms);
 	status_of(d, out);
 	return 0;
 }

@@ -108,6 +108,14 @@ static int32_t zone_offset(void *arg, uint16_t tz, int64_t epoch_ms)
 	return ivr_calendar_utc_offset(cp->zones[tz], epoch_ms);
 }
 
+int64_t eng__camp_local_to_utc(struct eng_campaign *cp, uint16_t zone, int64_t local_ms)
+{
+	/* The offset at the instant itself: twice, for a local time near a DST change. */
+	int64_t utc = local_ms - (int64_t)zone_offset(cp, zone, local_ms) * 1000;
+
+	return local_ms - (int64_t)zone_offset(cp, zone, utc) * 1000;
+}
+
 /* ---- leads in memory ---- */
 
 struct eng_lead *eng__camp_lead_get(struct eng_campaign *cp, uint64_t key)
@@ -264,6 +272,13 @@ static void take_lead(struct eng_campaign *cp, uint16_t list, const struct cw_le
 	/* A lead left "dialing" or "waiting" by a stop is ready again. */
 	dl.next_ms = !strcmp(x->state, "ready") && x->next_ms > 0 ? x->next_ms : 0;
 	dl.agent = UINT32_MAX;
+	/* A callback stays one (to its agent when that agent is still a user). */
+	if (x->callback_agent && dl.next_ms) {
+		dl.callback = true;
+		for (size_t i = 0; i < cp->t->nusers && strcmp(x->callback_agent, "*"); i++)
+			if (!strcmp(cp->t->users[i]->cu->username, x->callback_agent))
+				dl.agent = (uint32_t)i;
+	}
 	if ((err = lead_put(cp, l)) || (err = dialer_leads_add(cp->leads, &dl))) {
 		if (!err || err == EEXIST) {
 			struct eng_lead **p = &cp->lh[key & (cp->lh_cap - 1)];
@@ -333,6 +348,9 @@ void eng__camp_lead_write(struct eng_campaign *cp, struct eng_lead *l,
 	r->lead.day = l->day;
 	r->lead.next_ms =
 	    st->state == DIALER_LEAD_DONE || st->next_ms == DIALER_NEVER ? 0 : st->next_ms;
+	if (st->state == DIALER_LEAD_READY && st->callback)
+		snprintf(r->agent, sizeof(r->agent), "%s",
+			 st->agent < cp->t->nusers ? cp->t->users[st->agent]->cu->username : "*");
 	r->now_ms = clock_wall_ms();
 	eng__camp_worker_send(cp->d, r);
 }
@@ -497,14 +515,15 @@ static void agents_update(struct eng_campaign *cp, int64_t now)
 	}
 }
 
-/* One lead picked to dial, or closed for being on a do-not-call list. */
-static bool dial_one(struct eng_campaign *cp, int64_t now)
+/* One lead picked to dial for free agent `agent` (its own callbacks first; UINT32_MAX:
+ * for any agent), or closed for being on a do-not-call list. False when none is due. */
+static bool dial_one(struct eng_campaign *cp, int64_t now, uint32_t agent)
 {
 	struct dialer_pick pk;
 	struct dialer_lead_status st;
 	struct eng_lead *l;
 
-	if (dialer_leads_next(cp->leads, now, UINT32_MAX, &pk))
+	if (dialer_leads_next(cp->leads, now, agent, &pk))
 		return false;
 	if (!(l = eng__camp_lead_get(cp, pk.id))) {
 		dialer_leads_remove(cp->leads, pk.id);
@@ -528,7 +547,11 @@ static bool dial_one(struct eng_campaign *cp, int64_t now)
 		}
 		l->day_attempts++;
 	}
-	eng__camp_dial(cp, l, pk.attempt);
+	/* The agent's own callback: the person who answers is put through to that agent. */
+	if (pk.callback && pk.agent == agent && agent < cp->t->nusers)
+		eng__camp_dial_for(cp, l, pk.attempt, cp->t->users[agent]);
+	else
+		eng__camp_dial(cp, l, pk.attempt);
 	return true;
 }
 
@@ -567,7 +590,15 @@ static void campaign_tick(struct eng_campaign *cp, int64_t now)
 	if (cp->state != CAMP_RUNNING || !cp->dnc_loaded || cp->lists_pending || cp->d->e->draining)
 		return;
 	want = dialer_pacer_want(cp->pacer, (uint64_t)now);
-	while (want-- && dial_one(cp, now))
+	/* A call for each free agent first, so that agents' own callbacks are made. */
+	for (size_t i = 0; want && i < cp->nagents && i < cp->t->nusers; i++) {
+		if (cp->agent_state[i] != DIALER_AGENT_FREE)
+			continue;
+		if (!dial_one(cp, now, (uint32_t)i))
+			return;
+		want--;
+	}
+	while (want-- && dial_one(cp, now, UINT32_MAX))
 		;
 }
 

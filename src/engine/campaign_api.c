@@ -124,6 +124,10 @@ void eng__camp_command(struct engine *e, struct eng_tenant *t, const struct api_
 		eng__camp_preview(e, cp, m);
 		return;
 	}
+	if (m->op == API_OP_CAMPAIGN_CALLBACK) {
+		eng__camp_callback(e, cp, m);
+		return;
+	}
 	if (m->op == API_OP_CAMPAIGN_CONTROL) {
 		action = json_string_value(json_object_get(m->args, "action"));
 		if (!action || eng__camp_control(cp, action)) {

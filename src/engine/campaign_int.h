@@ -167,6 +167,7 @@ struct cw_lead {
 	int priority, attempts, day_attempts, day;
 	int64_t next_ms;
 	char *state;
+	char *callback_agent; /* a callback's agent, "*" for anyone; NULL: not a callback */
 };
 
 /* The worker's answer to CW_LOAD or CW_DNC (heap-allocated, owned by the engine). */
@@ -267,6 +268,15 @@ const char *eng__camp_lead_state_name(enum dialer_lead_state s);
 int eng__camp_disposition(const struct dialer_campaign *cfg, const char *code, int64_t now_ms,
 			  int64_t callback_ms, enum dialer_dispose *d, int64_t *at_ms,
 			  enum eng_camp_dnc *dnc);
+
+/* The instant of wall-clock time `local_ms` (a local time written as if UTC) in zone
+ * `zone` of cp. */
+int64_t eng__camp_local_to_utc(struct eng_campaign *cp, uint16_t zone, int64_t local_ms);
+
+/* ---- campaign_callback.c ---- */
+
+/* API_OP_CAMPAIGN_CALLBACK: args {list, lead, at, agent?}. */
+void eng__camp_callback(struct engine *e, struct eng_campaign *cp, const struct api_cmd *m);
 
 /* ---- campaign_preview.c ---- */
 

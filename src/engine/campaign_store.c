@@ -54,6 +54,8 @@ static int take_lead(const struct store_lead *l, void *arg)
 	x->tz = dup0(l->timezone);
 	x->fields = dup0(l->fields);
 	x->state = dup0(l->state);
+	x->callback_agent =
+	    l->callback_agent && *l->callback_agent ? strdup(l->callback_agent) : NULL;
 	a->r->n++;
 	if (!x->phone || !x->state)
 		return ENOMEM;
@@ -88,6 +90,7 @@ void eng__camp_rep_free(struct cw_rep *r)
 		free(r->leads[i].tz);
 		free(r->leads[i].fields);
 		free(r->leads[i].state);
+		free(r->leads[i].callback_agent);
 	}
 	free(r->leads);
 	for (size_t i = 0; i < r->nphones; i++)

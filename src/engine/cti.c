@@ -975,6 +975,7 @@ void eng__cti_command(struct engine *e, struct api_cmd *m)
 	case API_OP_CAMPAIGN_GET:
 	case API_OP_CAMPAIGN_CONTROL:
 	case API_OP_CAMPAIGN_PREVIEW:
+	case API_OP_CAMPAIGN_CALLBACK:
 		eng__camp_command(e, t, m);
 		break;
 	case API_OP_CAMPAIGN_PUT:

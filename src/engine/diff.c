@@ -43,6 +43,17 @@ static bool trunk_listed(const struct cfg_tenant *t, const char *key)
 	return cfg_trunk_find(t, key) != NULL;
 }
 
+static bool campaign_listed(const struct cfg_tenant *t, const char *key)
+{
+	struct fy_node *n, *id;
+	void *it = NULL;
+
+	while (t->campaigns && (n = cy_items(t->campaigns, &it)))
+		if ((id = cy_get(n, "id")) && cy_text(id) && !strcmp(cy_text(id), key))
+			return true;
+	return false;
+}
+
 static void line(struct diff *d, const char *key)
 {
 	if (d->listed(d->t, key))
@@ -105,6 +116,10 @@ int eng__check_api_objects(const struct cfg *cfg, const char *file)
 		d.listed = trunk_listed;
 		if (!err)
 			err = store_db_objects_api(db, d.t->id, "trunks", obj_row, &d);
+		d.noun = "campaign";
+		d.listed = campaign_listed;
+		if (!err)
+			err = store_db_objects_api(db, d.t->id, "campaigns", obj_row, &d);
 		n += d.n;
 	}
 	store_db_close(db);

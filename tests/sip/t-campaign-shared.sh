@@ -46,11 +46,14 @@ wait_log 'campaign=a event=leads_loaded list=la leads=4 open=4' 5
 wait_log 'campaign=b event=leads_loaded list=lb leads=4 open=4' 5
 sipp_bg carrier_pid carrier 90 "$(scen campaign-carrier.xml busy=0 silent=0 invalid=0 \
 	ring_ms=1000)" -p "$carrier_port" -mi 127.0.0.1 -mp "$(media_port 5)" -rtp_echo -m 8
-sipp_bg alice_pid agent-alice 90 "$(scen queue-agent.xml ring_ms=200 talk_ms=1500 \
-	wav="$WORK/agent-1000.wav")" -p "$(peer_port 11)" -mi 127.0.0.1 -mp "$(media_port 1)" -m 4
+# Two copies of the agent's scenario, each complete before its SIPp starts.
+scen queue-agent.xml ring_ms=200 talk_ms=1500 wav="$WORK/agent-1000.wav" >/dev/null
 mv "$WORK/queue-agent.xml" "$WORK/queue-agent-alice.xml"
-sipp_bg bob_pid agent-bob 90 "$(scen queue-agent.xml ring_ms=200 talk_ms=1500 \
-	wav="$WORK/agent-1000.wav")" -p "$(peer_port 12)" -mi 127.0.0.1 -mp "$(media_port 2)" -m 4
+bob_scen=$(scen queue-agent.xml ring_ms=200 talk_ms=1500 wav="$WORK/agent-1000.wav")
+sipp_bg alice_pid agent-alice 90 "$WORK/queue-agent-alice.xml" -p "$(peer_port 11)" \
+	-mi 127.0.0.1 -mp "$(media_port 1)" -m 4
+sipp_bg bob_pid agent-bob 90 "$bob_scen" -p "$(peer_port 12)" -mi 127.0.0.1 \
+	-mp "$(media_port 2)" -m 4
 register_agent alice alice-pw "$(peer_port 11)" "$(peer_port 21)"
 register_agent bob bob-pw "$(peer_port 12)" "$(peer_port 22)"
 for who in alice bob; do

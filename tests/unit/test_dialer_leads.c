@@ -407,6 +407,45 @@ static void test_disposition_after_the_call_replaces_its_retry(void **state)
 	dialer_leads_free(l);
 }
 
+static void test_callbacks_scheduled_for_a_lead(void **state)
+{
+	struct dialer_rules r;
+	struct dialer_leads *l;
+	struct dialer_lead_status st;
+	struct dialer_pick p;
+	int64_t now = T0 + 10 * HOUR;
+
+	(void)state;
+	dialer_rules_default(&r);
+	r.max_attempts = 1;
+	l = leads(&r);
+	add(l, 1, "+48221000001", 0, 0);
+	add(l, 2, "+48221000002", 0, 0);
+	add(l, 3, "+48221000003", 0, 0);
+	/* Lead 1 used its only attempt on a busy line: closed. */
+	assert_int_equal(next_id(l, now), 1);
+	assert_int_equal(dialer_leads_result(l, 1, DIALER_R_BUSY, now, &st), 0);
+	assert_int_equal(dialer_leads_callback(l, 1, now + HOUR, UINT32_MAX, &st), EINVAL);
+	/* Lead 2 is dialing: not now. */
+	assert_int_equal(next_id(l, now), 2);
+	assert_int_equal(dialer_leads_callback(l, 2, now + HOUR, 7, &st), EBUSY);
+	assert_int_equal(dialer_leads_callback(l, 9, now + HOUR, 7, &st), ENOENT);
+	/* Lead 3, never called, is called back by agent 7 at 11:00: nobody else gets it. */
+	assert_int_equal(dialer_leads_callback(l, 3, now + HOUR, 7, &st), 0);
+	assert_true(st.callback);
+	assert_int_equal(st.agent, 7);
+	assert_int_equal(st.next_ms, now + HOUR);
+	assert_int_equal(next_id(l, now), 0);
+	assert_int_equal(next_id(l, now + HOUR), 0);
+	assert_int_equal(dialer_leads_next(l, now + HOUR, 7, &p), 0);
+	assert_int_equal(p.id, 3);
+	assert_true(p.callback);
+	/* A callback is made even after the attempts: the person asked for it. */
+	assert_int_equal(dialer_leads_result(l, 3, DIALER_R_NO_ANSWER, now + HOUR, &st), 0);
+	assert_int_equal(st.state, DIALER_LEAD_DONE);
+	dialer_leads_free(l);
+}
+
 static void test_random_campaigns_keep_every_rule(void **state)
 {
 	enum { N = 300 };
@@ -526,6 +565,7 @@ int main(void)
 	    cmocka_unit_test(test_zone_of_a_numbers_country),
 	    cmocka_unit_test(test_new_rules_apply_to_the_leads_held),
 	    cmocka_unit_test(test_disposition_after_the_call_replaces_its_retry),
+	    cmocka_unit_test(test_callbacks_scheduled_for_a_lead),
 	    cmocka_unit_test(test_random_campaigns_keep_every_rule),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
