@@ -59,7 +59,8 @@ void eng__camp_callback(struct engine *e, struct eng_campaign *cp, const struct 
 		l = eng__camp_lead_get(cp, (uint64_t)k << 40 | (uint64_t)id);
 	if (!l) {
 		reply_error(e, m, 404, "not_found",
-			    "the lead is not open in the campaign (closed, or not read yet)", "lead");
+			    "the lead is not open in the campaign (closed, or not read yet)",
+			    "lead");
 		return;
 	}
 	if (agent && *agent) {
@@ -110,6 +111,5 @@ void eng__camp_callback(struct engine *e, struct eng_campaign *cp, const struct 
 	api_reply(e->api, m->req, 201,
 		  json_pack("{s:s, s:s, s:I, s:s, s:s?, s:s?}", "campaign", cp->cfg->id, "list",
 			    list, "lead", (json_int_t)l->id, "at", iso, "agent",
-			    who == UINT32_MAX ? NULL : agent, "timezone",
-			    l->tz ? l->tz : NULL));
+			    who == UINT32_MAX ? NULL : agent, "timezone", l->tz ? l->tz : NULL));
 }
