@@ -260,6 +260,9 @@ enum api_job_kind {
 	JOB_LEADS_IMPORT, /* leads_api.c */
 	JOB_DNC_IMPORT,
 	JOB_LEADS_EXPORT,
+	JOB_DNC_LIST,
+	JOB_DNC_DELETE,
+	JOB_LISTS,
 };
 struct api_job {
 	enum api_job_kind kind;
@@ -433,6 +436,9 @@ bool api__key_job(struct api *a, struct store_db *db, const struct api_job *j);
 void api__h_list_leads_import(struct api_conn *conn, struct api_session *s, const char *target);
 void api__h_list_leads_export(struct api_conn *conn, struct api_session *s, const char *target);
 void api__h_dnc_import(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_dnc_list(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_lists(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_dnc_delete(struct api_conn *conn, struct api_session *s, const char *target);
 bool api__leads_job(struct api *a, struct store_db *db, const struct api_job *j);
 
 /* flows.c: IVR flows with their versions, and calendars */

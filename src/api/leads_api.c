@@ -3,8 +3,10 @@
  * `POST /api/v1/lists/{id}/leads` and `POST /api/v1/dnc` take a CSV body (Content-Type
  * text/csv) and import it on a worker with the store's own import (the same checks and
  * messages as `centrala import`), `GET /api/v1/lists/{id}/leads` exports the list's
- * results as CSV. A body is bounded by the API's body limit; larger lists go through the
- * command line, which streams.
+ * results as CSV, `GET /api/v1/lists` lists the tenant's lists with their counts. A body is bounded
+ * by the API's body limit; larger lists go through the command line, which streams. `GET
+ * /api/v1/dnc` lists a do-not-call list page by page and `DELETE /api/v1/dnc/{phone}` removes a
+ * number from it (`?campaign=` for a campaign's list, else the tenant's).
  */
 #include "api/api_int.h"
 
@@ -13,12 +15,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/mq.h"
+#include "crm/crm.h"
 #include "store/store.h"
 
-#define MAX_ERRORS 100
+#define MAX_ERRORS   100
+#define DNC_PAGE_MAX 1000
 
 static bool csv_body(struct api_conn *conn, json_t **out)
 {
@@ -211,6 +216,56 @@ void api__h_list_leads_export(struct api_conn *conn, struct api_session *s, cons
 	api__job(conn, &j);
 }
 
+void api__h_lists(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	struct api_job j;
+
+	(void)s;
+	api__job_init(&j, conn, JOB_LISTS, target, NULL);
+	api__job(conn, &j);
+}
+
+/* GET /api/v1/dnc?campaign=C&limit=N&cursor=PHONE: the numbers after the cursor. */
+void api__h_dnc_list(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	char campaign[64] = "", cursor[40] = "", lim[16] = "";
+	struct api_job j;
+	long limit = 100;
+
+	(void)s;
+	api__query(conn, "campaign", campaign, sizeof(campaign));
+	api__query(conn, "cursor", cursor, sizeof(cursor));
+	if (api__query(conn, "limit", lim, sizeof(lim))) {
+		char *end;
+		limit = strtol(lim, &end, 10);
+		if (*end || limit < 1 || limit > DNC_PAGE_MAX) {
+			api__respond_error(conn, 400, "invalid_field",
+					   "limit is a whole number from 1 to 1000", "limit");
+			return;
+		}
+	}
+	api__job_init(&j, conn, JOB_DNC_LIST, target,
+		      json_pack("{s:s, s:s, s:I}", "campaign", campaign, "cursor", cursor, "limit",
+				(json_int_t)limit));
+	api__job(conn, &j);
+}
+
+/* DELETE /api/v1/dnc/{phone}?campaign=C: the number in any written form. */
+void api__h_dnc_delete(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	const struct cfg_tenant *t = cfg_tenant_find(API_CFG(conn->a), s->tenant);
+	char campaign[64] = "", e164[CRM_E164_SIZE];
+	struct api_job j;
+
+	api__query(conn, "campaign", campaign, sizeof(campaign));
+	if (crm_phone_e164(target, t && t->country && *t->country ? t->country : NULL, e164)) {
+		api__respond_error(conn, 400, "invalid_field", "not a phone number", "phone");
+		return;
+	}
+	api__job_init(&j, conn, JOB_DNC_DELETE, e164, json_pack("{s:s}", "campaign", campaign));
+	api__job(conn, &j);
+}
+
 static const char *arg_str(const struct api_job *j, const char *key)
 {
 	const char *v = json_string_value(json_object_get(j->args, key));
@@ -361,6 +416,94 @@ static void do_export(struct api *a, struct store_db *db, const struct api_job *
 	free(text);
 }
 
+#define PAGE_FULL (-1) /* from dnc_row: the page is full and one more number exists */
+
+struct dnc_page {
+	size_t limit;
+	json_t *items;
+	char last[40];
+	bool more;
+};
+
+static int dnc_row(const char *phone, void *arg)
+{
+	struct dnc_page *pg = arg;
+
+	if (json_array_size(pg->items) == pg->limit) {
+		pg->more = true;
+		return PAGE_FULL;
+	}
+	json_array_append_new(pg->items, json_pack("{s:s}", "phone", phone));
+	snprintf(pg->last, sizeof(pg->last), "%s", phone);
+	return 0;
+}
+
+/* A page: the numbers after the cursor (the last number of the page before), in order. */
+static void do_dnc_list(struct api *a, struct store_db *db, const struct api_job *j)
+{
+	const char *campaign = arg_str(j, "campaign"), *cursor = arg_str(j, "cursor");
+	struct dnc_page pg = {
+	    .limit = (size_t)json_integer_value(json_object_get(j->args, "limit")),
+	    .items = json_array(),
+	};
+	int rc;
+
+	if (!pg.items) {
+		api_reply_error(a, j->req, 500, "internal", "out of memory");
+		return;
+	}
+	rc = store_db_dnc_list_after(db, j->tenant, campaign ? campaign : "", cursor ? cursor : "",
+				     dnc_row, &pg);
+	if (rc && rc != PAGE_FULL) {
+		json_decref(pg.items);
+		api_reply_error(a, j->req, 503, "store_unavailable", "the store failed; try again");
+		return;
+	}
+	api_reply(a, j->req, 200,
+		  json_pack("{s:o, s:s?}", "items", pg.items, "next", pg.more ? pg.last : NULL));
+}
+
+static void do_dnc_delete(struct api *a, struct store_db *db, const struct api_job *j)
+{
+	const char *campaign = arg_str(j, "campaign");
+
+	if (store_db_dnc_delete(db, j->tenant, campaign ? campaign : "", j->target)) {
+		api_reply_error(a, j->req, 503, "store_unavailable", "the store failed; try again");
+		return;
+	}
+	log_info("api", "tenant=%s event=dnc_removed list=%s phone=%s by=%s", j->tenant,
+		 campaign ? campaign : "tenant", j->target, j->user);
+	api_reply(a, j->req, 204, NULL);
+}
+
+static int list_row(const struct store_lead_list *l, void *arg)
+{
+	char c[40], u[40];
+	json_t *o = json_pack("{s:s, s:s?, s:s, s:s, s:I, s:I}", "id", l->id, "country", l->country,
+			      "created", clock_iso8601(l->created_ms, c, sizeof(c)), "updated",
+			      clock_iso8601(l->updated_ms, u, sizeof(u)), "leads",
+			      (json_int_t)l->leads, "open", (json_int_t)l->open);
+
+	return o && !json_array_append_new(arg, o) ? 0 : ENOMEM;
+}
+
+static void do_lists(struct api *a, struct store_db *db, const struct api_job *j)
+{
+	json_t *items = json_array();
+	int rc = items ? store_db_lead_lists(db, j->tenant, list_row, items) : ENOMEM;
+
+	if (rc) {
+		json_decref(items);
+		if (rc == ENOMEM)
+			api_reply_error(a, j->req, 500, "internal", "out of memory");
+		else
+			api_reply_error(a, j->req, 503, "store_unavailable",
+					"the store failed; try again");
+		return;
+	}
+	api_reply(a, j->req, 200, json_pack("{s:o, s:n}", "items", items, "next"));
+}
+
 bool api__leads_job(struct api *a, struct store_db *db, const struct api_job *j)
 {
 	switch (j->kind) {
@@ -372,6 +515,15 @@ bool api__leads_job(struct api *a, struct store_db *db, const struct api_job *j)
 		return true;
 	case JOB_LEADS_EXPORT:
 		do_export(a, db, j);
+		return true;
+	case JOB_DNC_LIST:
+		do_dnc_list(a, db, j);
+		return true;
+	case JOB_DNC_DELETE:
+		do_dnc_delete(a, db, j);
+		return true;
+	case JOB_LISTS:
+		do_lists(a, db, j);
 		return true;
 	default:
 		return false;

@@ -54,6 +54,9 @@ json_t *eng__camp_json(struct eng_campaign *cp, bool detail)
 				      (json_int_t)f.agents_wrap, "away",
 				      (json_int_t)f.agents_away));
 	json_object_set_new(j, "dial_ratio", json_real(f.dial_ratio));
+	if (cfg->mode == DIALER_PREVIEW)
+		json_object_set_new(j, "preview_timeout_s",
+				    json_real((double)cfg->preview_ms / 1000.0));
 	json_object_set_new(j, "source", json_string(cp->api ? "api" : "file"));
 	json_object_set_new(j, "at_risk", json_boolean(f.at_risk));
 	if (detail) {
@@ -102,9 +105,13 @@ void eng__camp_command(struct engine *e, struct eng_tenant *t, const struct api_
 	const char *action;
 
 	if (m->op == API_OP_CAMPAIGNS_LIST) {
+		/* An agent who is no supervisor or admin sees only the preview campaigns,
+		 * whose leads it takes from its desktop. */
+		bool all = m->roles & (API_ROLE_SUPERVISOR | API_ROLE_ADMIN);
 		json_t *items = json_array();
 		for (size_t i = 0; d && i < d->n; i++)
-			if (d->v[i]->t == t && !d->v[i]->removed)
+			if (d->v[i]->t == t && !d->v[i]->removed &&
+			    (all || d->v[i]->cfg->mode == DIALER_PREVIEW))
 				json_array_append_new(items, eng__camp_json(d->v[i], false));
 		api_reply(e->api, m->req, 200, json_pack("{s:o, s:n}", "items", items, "next"));
 		return;

@@ -386,10 +386,17 @@ int store_db_dnc_delete(struct store_db *db, const char *tenant, const char *cam
 int store_db_dnc_list(struct store_db *db, const char *tenant, const char *campaign,
 		      store_phone_h *h, void *arg)
 {
-	char after[CRM_E164_SIZE + 8] = "";
+	return store_db_dnc_list_after(db, tenant, campaign, "", h, arg);
+}
+
+int store_db_dnc_list_after(struct store_db *db, const char *tenant, const char *campaign,
+			    const char *from, store_phone_h *h, void *arg)
+{
+	char after[CRM_E164_SIZE + 8];
 	int err = 0;
 
 	STORE__TENANT(tenant);
+	snprintf(after, sizeof(after), "%s", from ? from : "");
 	for (;;) {
 		struct store__param p[3] = {
 		    store__text(tenant), store__text(campaign ? campaign : ""), store__text(after)};
@@ -425,6 +432,39 @@ static void csv_field(FILE *f, const char *s, bool last)
 		fputs(s, f);
 	}
 	fputc(last ? '\n' : ',', f);
+}
+
+int store_db_lead_lists(struct store_db *db, const char *tenant, store_list_h *h, void *arg)
+{
+	char after[256] = "";
+	int err = 0;
+
+	STORE__TENANT(tenant);
+	for (;;) {
+		struct store__param p[2] = {store__text(tenant), store__text(after)};
+		size_t got = 0;
+		if ((err = store__query(db, Q_LIST_LIST, p, 2)))
+			return err;
+		while (store__row(db, Q_LIST_LIST, &err)) {
+			const char *id = store__col_text(db, Q_LIST_LIST, 0);
+			struct store_lead_list l;
+			int rc;
+			got++;
+			snprintf(after, sizeof(after), "%s", id ? id : "");
+			l.id = after;
+			l.country = store__col_text(db, Q_LIST_LIST, 1);
+			l.created_ms = store__col_int(db, Q_LIST_LIST, 2);
+			l.updated_ms = store__col_int(db, Q_LIST_LIST, 3);
+			l.leads = (uint64_t)store__col_int(db, Q_LIST_LIST, 4);
+			l.open = (uint64_t)store__col_int(db, Q_LIST_LIST, 5);
+			if ((rc = h(&l, arg))) {
+				store__done(db, Q_LIST_LIST);
+				return rc;
+			}
+		}
+		if (err || got < 1000)
+			return err;
+	}
 }
 
 int store_db_export_leads(struct store_db *db, const char *tenant, const char *list, FILE *out)

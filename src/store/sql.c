@@ -71,6 +71,11 @@ static const char *store__sql[Q_COUNT] = {
 		   "($1, $2, $3, $4, $4) ON CONFLICT (tenant, id) DO UPDATE SET country = "
 		   "COALESCE(excluded.country, lead_lists.country), updated_ms = "
 		   "excluded.updated_ms",
+    /* The tenant's lists with their leads and open leads, keyset-paged by id. */
+    [Q_LIST_LIST] = "SELECT l.id, l.country, l.created_ms, l.updated_ms, (SELECT COUNT(*) FROM "
+		    "leads d WHERE d.tenant = l.tenant AND d.list = l.id), (SELECT COUNT(*) FROM "
+		    "leads d WHERE d.tenant = l.tenant AND d.list = l.id AND d.state <> 'done') "
+		    "FROM lead_lists l WHERE l.tenant = $1 AND l.id > $2 ORDER BY l.id LIMIT 1000",
     [Q_LEAD_NEXT_ID] = "SELECT COALESCE(MAX(id), 0) + 1 FROM leads WHERE tenant = $1 AND list = $2",
     [Q_LEAD_INSERT] = "INSERT INTO leads (tenant, list, id, phone, name, timezone, priority, "
 		      "fields, line, updated_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",

@@ -496,6 +496,19 @@ int store_db_dnc_delete(struct store_db *db, const char *tenant, const char *cam
 typedef int(store_phone_h)(const char *phone, void *arg);
 int store_db_dnc_list(struct store_db *db, const char *tenant, const char *campaign,
 		      store_phone_h *h, void *arg);
+/* The same from the first number above `after` (a page of the list). */
+int store_db_dnc_list_after(struct store_db *db, const char *tenant, const char *campaign,
+			    const char *after, store_phone_h *h, void *arg);
+/* A lead list with its counts of leads and of leads not done. */
+struct store_lead_list {
+	const char *id, *country; /* country: NULL when none */
+	int64_t created_ms, updated_ms;
+	uint64_t leads, open;
+};
+typedef int(store_list_h)(const struct store_lead_list *l, void *arg);
+/* Calls h for every lead list of the tenant, in id order (h's non-zero stops and is
+ * returned). Returns 0, h's non-zero, or EIO. */
+int store_db_lead_lists(struct store_db *db, const char *tenant, store_list_h *h, void *arg);
 /* Writes a list's leads as CSV with a header (id, phone, name, timezone, priority,
  * state, attempts, last_result, disposition, next_ms, fields as JSON), streaming in
  * pages. Returns 0 or EIO. */

@@ -95,6 +95,7 @@ enum store__q {
 	Q_RET_HELD,
 	Q_IX_HOLD,
 	Q_LIST_PUT, /* leads.c: lead lists, leads, do-not-call */
+	Q_LIST_LIST,
 	Q_LEAD_NEXT_ID,
 	Q_LEAD_INSERT,
 	Q_LEAD_BY_PHONE,

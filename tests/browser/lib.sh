@@ -16,11 +16,11 @@ web_static() {
 	grep -q "static: \"$WEB_DIR\"" "$CONFIG" || fail "could not set http.static"
 }
 
-# Runs tests/browser/SCRIPT with node in the background, bounded, its output in
-# $WORK/SCRIPT.log; the pid goes to the named variable.
+# Runs tests/browser/SCRIPT with node in the background, bounded (SECS, default 150 s),
+# its output in $WORK/SCRIPT.log; the pid goes to the named variable.
 browser_bg() {
-	local var=$1 script=$2
-	timeout -k 5 150 node "$TOP/tests/browser/$script" >"$WORK/$script.log" 2>&1 &
+	local var=$1 script=$2 secs=${3:-150}
+	timeout -k 5 "$secs" node "$TOP/tests/browser/$script" >"$WORK/$script.log" 2>&1 &
 	printf -v "$var" '%s' "$!"
 	_BG_PIDS+=("$!")
 }

@@ -90,4 +90,40 @@ assert got == [("acme", "", "+48600000000"), ("acme", "renewals", "+48221234567"
                ("acme", "renewals", "+48601234567")], got
 n = c.execute("SELECT COUNT(*) FROM leads WHERE tenant = 'acme'").fetchone()[0]
 assert n == 4, n
+
+# The lists read back page by page, and a number removed (written in any form).
+st, b = call("GET", "/api/v1/dnc?campaign=renewals&limit=1", "sup", dpath="/api/v1/dnc")
+assert st == 200 and b["items"] == [{"phone": "+48221234567"}] and b["next"] == "+48221234567", b
+st, b = call("GET", "/api/v1/dnc?campaign=renewals&limit=1&cursor=%2B48221234567", "sup",
+             dpath="/api/v1/dnc")
+assert st == 200 and b["items"] == [{"phone": "+48601234567"}] and b["next"] is None, b
+st, b = call("GET", "/api/v1/dnc", "sup", dpath="/api/v1/dnc")
+assert st == 200 and b["items"] == [{"phone": "+48600000000"}], b
+st, b = call("GET", "/api/v1/dnc?limit=0", "sup")
+assert st == 400 and b["error"]["field"] == "limit", b
+st, b = call("GET", "/api/v1/dnc", "agent")
+assert st == 403, (st, b)
+st, b = call("GET", "/api/v1/dnc", "other", dpath="/api/v1/dnc")
+assert st == 200 and b["items"] == [], b
+st, b = call("DELETE", "/api/v1/dnc/601%20234%20567?campaign=renewals", "sup")
+assert st == 204, (st, b)
+st, b = call("DELETE", "/api/v1/dnc/abc", "sup")
+assert st == 400 and b["error"]["field"] == "phone", b
+st, b = call("DELETE", "/api/v1/dnc/%2B48600000000", "other")
+assert st == 204, (st, b)
+got = c.execute("SELECT tenant, campaign, phone FROM dnc ORDER BY campaign, phone").fetchall()
+assert got == [("acme", "", "+48600000000"), ("acme", "renewals", "+48221234567")], got
+# The tenant's lists with their counts, as the store holds them; none for another tenant.
+want = [{"id": r[0], "leads": r[1], "open": r[2]} for r in c.execute(
+    "SELECT l.id, (SELECT COUNT(*) FROM leads d WHERE d.tenant = l.tenant AND d.list = l.id), "
+    "(SELECT COUNT(*) FROM leads d WHERE d.tenant = l.tenant AND d.list = l.id AND "
+    "d.state <> 'done') FROM lead_lists l WHERE l.tenant = 'acme' ORDER BY l.id").fetchall()]
+st, b = call("GET", "/api/v1/lists", "sup", dpath="/api/v1/lists")
+assert st == 200 and b["next"] is None, (st, b)
+assert [{k: x[k] for k in ("id", "leads", "open")} for x in b["items"]] == want, (b, want)
+assert want and sum(x["leads"] for x in want) == 4, want
+st, b = call("GET", "/api/v1/lists", "other", dpath="/api/v1/lists")
+assert st == 200 and b["items"] == [], b
+st, b = call("GET", "/api/v1/lists", "agent")
+assert st == 403, (st, b)
 print("api_leads: ok")

@@ -65,7 +65,10 @@ assert c["abandoned_window"]["cap_pct"] == 3, c["abandoned_window"]
 st, lst, _ = api.call("GET", "/api/v1/campaigns", bob)
 assert st == 200 and [x["id"] for x in lst["items"]] == ["nov"], lst
 check_response(doc, "GET", "/api/v1/campaigns", st, lst)
+# An agent lists the preview campaigns only (none here), and controls none.
 st, b, _ = api.call("GET", "/api/v1/campaigns", alice)
+assert st == 200 and b["items"] == [], (st, b)
+st, b, _ = api.call("GET", "/api/v1/campaigns/nov", alice)
 assert st == 403, (st, b)
 st, b, _ = api.call("POST", "/api/v1/campaigns/nov/pause", alice)
 assert st == 403, (st, b)

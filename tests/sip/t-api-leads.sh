@@ -5,7 +5,9 @@
 # skipped and told), numbers normalised to E.164, extra columns as fields in the export,
 # a duplicate across lists told, 415 for a body that is not CSV, the roles (an agent
 # neither imports nor exports), another tenant's view empty; do-not-call numbers into
-# the tenant's and a campaign's list.
+# the tenant's and a campaign's list, read back page by page and removed (a number in
+# national form; another tenant's removal touches nothing of this one's); the tenant's
+# lists with their counts of leads.
 # Asserts: what api_leads.py asserts.
 # shellcheck source=tests/sip/lib.sh
 . "$(dirname "$0")/lib.sh"

@@ -5,9 +5,10 @@
 # dials it; the SIPp carrier answers +48601000001 and alice's phone (SIPp) is rung with
 # the lead's number and answers; she talks 1 s and hangs up. A supervisor who is no agent
 # gets 403, a progressive campaign 409, and with the only lead dialing there is no lead
-# (404). Asserts: what campaign_preview.py asserts, the carrier's single INVITE, alice's
-# INVITE from the lead's number, the stored lead (attempts 1, last result person) and
-# the interaction (outbound, agent alice, answered, disposition person).
+# (404). An agent lists the preview campaigns only. Asserts: what campaign_preview.py
+# asserts, the carrier's single INVITE, alice's INVITE from the lead's number, the
+# stored lead (attempts 1, last result person) and the interaction (outbound, agent
+# alice, answered, disposition person).
 # shellcheck source=tests/sip/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -59,6 +60,13 @@ api = Api(int(sys.argv[1]))
 st, doc, _ = api.call("GET", "/api/v1/openapi.json")
 alice = api.login("acme", "alice", "alice-secret")
 bob = api.login("acme", "bob", "bob-secret")
+# An agent lists the preview campaigns only (its desktop's preview card), with their time.
+st, b, _ = api.call("GET", "/api/v1/campaigns", alice)
+assert st == 200 and [c["id"] for c in b["items"]] == ["calls"], (st, b)
+assert b["items"][0]["preview_timeout_s"] == 30.0, b
+check_response(doc, "GET", "/api/v1/campaigns", st, b)
+st, b, _ = api.call("GET", "/api/v1/campaigns", bob)
+assert st == 200 and sorted(c["id"] for c in b["items"]) == ["calls", "other"], (st, b)
 st, b, _ = api.call("POST", "/api/v1/campaigns/calls/preview", alice)
 assert st == 200, (st, b)
 check_response(doc, "POST", "/api/v1/campaigns/{id}/preview", st, b)

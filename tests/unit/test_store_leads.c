@@ -124,6 +124,39 @@ static void test_skip_bad_rows_normalise_and_report_duplicates(void **state)
 	assert_non_null(strstr(export_list(b, "nov"), "\n3,+48221234568,"));
 }
 
+static int list_line(const struct store_lead_list *l, void *arg)
+{
+	char *out = arg;
+	size_t n = strlen(out);
+
+	snprintf(out + n, 512 - n, "%s:%s:%llu:%llu:%d;", l->id, l->country ? l->country : "-",
+		 (unsigned long long)l->leads, (unsigned long long)l->open,
+		 l->created_ms > 0 && l->updated_ms >= l->created_ms);
+	return 0;
+}
+
+static void test_lists_with_their_counts(void **state)
+{
+	struct backend *b = *state;
+	struct store_import_result r;
+	struct store_lead l = {.state = "done", .day = 1};
+	char msgs[4096], got[512] = "";
+
+	assert_int_equal(
+	    import(b, "nov", "phone\n601234567\n601234568\n", false, NULL, msgs, sizeof(msgs), &r),
+	    0);
+	assert_int_equal(
+	    import(b, "dec", "phone\n601234569\n", false, NULL, msgs, sizeof(msgs), &r), 0);
+	l.id = 2;
+	l.phone = "+48601234568";
+	assert_int_equal(store_db_lead_update(b->db, "acme", "nov", &l, 1000), 0);
+	assert_int_equal(store_db_lead_lists(b->db, "acme", list_line, got), 0);
+	assert_string_equal(got, "dec:PL:1:1:1;nov:PL:2:1:1;");
+	got[0] = '\0';
+	assert_int_equal(store_db_lead_lists(b->db, "other", list_line, got), 0);
+	assert_string_equal(got, "");
+}
+
 static void test_header_problems_are_named(void **state)
 {
 	struct backend *b = *state;
@@ -174,6 +207,11 @@ static void test_do_not_call_lists_per_tenant_and_campaign(void **state)
 	assert_int_equal(store_db_dnc_put(b->db, "acme", "", "+48600000000", "api", 1), 0);
 	assert_int_equal(store_db_dnc_list(b->db, "acme", "renewals", collect, got), 0);
 	assert_string_equal(got, "+48221234567 +48601234567 ");
+	/* A page from after a number. */
+	got[0] = '\0';
+	assert_int_equal(
+	    store_db_dnc_list_after(b->db, "acme", "renewals", "+48221234567", collect, got), 0);
+	assert_string_equal(got, "+48601234567 ");
 	got[0] = '\0';
 	assert_int_equal(store_db_dnc_list(b->db, "acme", "", collect, got), 0);
 	assert_string_equal(got, "+48600000000 ");
@@ -281,6 +319,7 @@ int main(void)
 	    T(test_one_bad_row_imports_nothing),
 	    T(test_skip_bad_rows_normalise_and_report_duplicates),
 	    T(test_header_problems_are_named),
+	    T(test_lists_with_their_counts),
 	    T(test_do_not_call_lists_per_tenant_and_campaign),
 	    T(test_dialer_batches_and_write_behind),
 	    T(test_a_million_rows),

@@ -1,6 +1,7 @@
-// The admin console: numbers, queues, users, IVR flows, calendars, trunks, reason
-// codes, dispositions, webhooks, API keys and the audit log. Every write goes through
-// the API (which audits it and applies it to the next call).
+// The admin console: numbers, queues, users, IVR flows, calendars, trunks, campaigns,
+// lead lists and do-not-call numbers, reason codes, dispositions, webhooks, API keys and
+// the audit log. Every write goes through the API (which audits it and applies it to
+// the next call).
 import { useEffect, useState } from 'preact/hooks';
 import { get, post, put, del, qs } from '../lib/api.js';
 import { t, fmtDateTime } from '../lib/i18n.js';
@@ -8,8 +9,10 @@ import { Queues, Users } from './AdminConfig.jsx';
 import { Codes } from './AdminCodes.jsx';
 import { Trunks } from './AdminTrunks.jsx';
 import { Flows, Calendars } from './AdminFlows.jsx';
+import { Campaigns } from './AdminCampaigns.jsx';
+import { LeadLists } from './AdminLists.jsx';
 
-const TABS = ['numbers', 'queues', 'users', 'flows', 'calendars', 'trunks', 'reasons', 'dispositions', 'webhooks', 'keys', 'audit'];
+const TABS = ['numbers', 'queues', 'users', 'flows', 'calendars', 'trunks', 'campaigns', 'lists', 'reasons', 'dispositions', 'webhooks', 'keys', 'audit'];
 const ROLES = ['agent', 'supervisor', 'admin', 'qa'];
 
 function useList(path) {
@@ -233,6 +236,8 @@ export function Admin() {
         {tab === 'flows' && <Flows />}
         {tab === 'calendars' && <Calendars />}
         {tab === 'trunks' && <Trunks />}
+        {tab === 'campaigns' && <Campaigns />}
+        {tab === 'lists' && <LeadLists />}
         {tab === 'reasons' && <Codes kind="reason-codes" />}
         {tab === 'dispositions' && <Codes kind="dispositions" />}
         {tab === 'webhooks' && <Webhooks />}

@@ -8,6 +8,7 @@ import { useEvents, useNow, useShortcuts } from '../lib/hooks.js';
 import { chime, notify } from '../lib/notify.js';
 import { CallControls } from './CallControls.jsx';
 import { ContactCard, DialOnly } from './ContactCard.jsx';
+import { PreviewPanel, LeadFacts, Script } from './Preview.jsx';
 
 /* Seconds of a configuration duration ("5s", "2m", "1h", "1500ms"); null when absent. */
 export function seconds(d) {
@@ -69,15 +70,19 @@ function Figures({ agent, occupancy }) {
   );
 }
 
+/* The other party's number: the caller's, or the lead's on a campaign's outbound call. */
+const partyOf = (d) => (d.lead && d.lead.phone) || d.from;
+
 function ScreenPop({ offer }) {
   const d = offer.data;
+  const party = partyOf(d);
   return (
     <section class="pop" aria-live="assertive" aria-label={t('pop.title')}>
       <h2>{t('pop.title')}</h2>
       <p class="caller">
         <span class="label">{t('pop.caller')}</span>
-        <strong data-testid="caller-number">{d.from}</strong>
-        {d.from && <DialOnly number={d.from} />}
+        <strong data-testid="caller-number">{party}</strong>
+        {party && <DialOnly number={party} />}
       </p>
       <dl class="facts">
         <div><dt>{t('pop.queue')}</dt><dd data-testid="pop-queue">{d.queue || '–'}</dd></div>
@@ -86,14 +91,20 @@ function ScreenPop({ offer }) {
         <div><dt>{t('pop.language')}</dt><dd>{d.language || '–'}</dd></div>
         <div><dt>{t('pop.offered_at')}</dt><dd>{fmtTime(offer.time)}</dd></div>
       </dl>
-      <h3>{t('pop.ivr_answers')}</h3>
-      {d.ivr && Object.keys(d.ivr).length ? (
+      {d.lead && (
+        <div class="pop-lead" data-testid="pop-lead">
+          <LeadFacts lead={d.lead} />
+          <Script script={d.lead.script || d.script} lead={d.lead} />
+        </div>
+      )}
+      {!d.lead && <h3>{t('pop.ivr_answers')}</h3>}
+      {d.lead ? null : d.ivr && Object.keys(d.ivr).length ? (
         <dl class="ivr" data-testid="ivr-answers">
           {Object.entries(d.ivr).map(([k, v]) => <div><dt>{k}</dt><dd>{String(v)}</dd></div>)}
         </dl>
       ) : <p class="muted">{t('pop.no_ivr')}</p>}
-      <h3>{t('pop.ivr_path')}</h3>
-      {d.ivr_path && d.ivr_path.length ? (
+      {!d.lead && <h3>{t('pop.ivr_path')}</h3>}
+      {d.lead ? null : d.ivr_path && d.ivr_path.length ? (
         <ol class="path" data-testid="ivr-path">{d.ivr_path.map((n) => <li>{n}</li>)}</ol>
       ) : <p class="muted">{t('pop.no_ivr')}</p>}
     </section>
@@ -205,13 +216,13 @@ export function Agent({ me }) {
         setContact(d.contact || null);
         // The offer may come before the server's CRM look-up is done: find the
         // caller's contact by number then.
-        if (!d.contact && d.from)
-          get('/contacts?' + qs({ phone: d.from, limit: 1 })).then((r) => r.items[0] && setContact((c) => c || r.items[0]), () => {});
+        if (!d.contact && partyOf(d))
+          get('/contacts?' + qs({ phone: partyOf(d), limit: 1 })).then((r) => r.items[0] && setContact((c) => c || r.items[0]), () => {});
         setCall(null);
         setWrap(null);
         loadCodes();
         chime();
-        notify(t('pop.title'), d.from);
+        notify(t('pop.title'), partyOf(d));
         break;
       case 'contact.updated':
         // The server's CRM look-up came back after the offer: its contact and history.
@@ -220,6 +231,14 @@ export function Agent({ me }) {
         break;
       case 'contact.answered':
         setCall({ interaction: d.interaction, answered: m.time, held: false, muted: false, recPaused: false });
+        // A call rung to this agent directly (a preview lead it dialled) comes without
+        // an offer: the answer carries the same screen pop (the lead and the script).
+        setOffer((o) => (o && o.data.interaction === d.interaction ? o : m));
+        if (!offer || offer.data.interaction !== d.interaction) {
+          setContact(d.contact || null);
+          if (!d.contact && partyOf(d))
+            get('/contacts?' + qs({ phone: partyOf(d), limit: 1 })).then((r) => r.items[0] && setContact((c) => c || r.items[0]), () => {});
+        }
         break;
       case 'call.held':
       case 'call.resumed':
@@ -266,12 +285,13 @@ export function Agent({ me }) {
           {offer ? <ScreenPop offer={offer} /> : (
             <section class="pop idle"><h2>{t('pop.title')}</h2><p class="muted">{t('pop.waiting')}</p></section>
           )}
+          {!offer && !wrap && <PreviewPanel busyOnCall={!!call} />}
           {call && <CallControls call={call} me={me} />}
           {wrap && <WrapUp wrap={wrap} dispositions={codes.dispositions}
             onDone={() => { setWrap(null); setOffer(null); setContact(null); }} />}
         </div>
         <div class="col">
-          {offer && <ContactCard contact={contact} caller={offer.data.from} onSaved={setContact}
+          {offer && <ContactCard contact={contact} caller={partyOf(offer.data)} onSaved={setContact}
             history={contact && contact.history} />}
           <Figures agent={agent} occupancy={occupancyOf(spans, Date.now())} />
           <p class="muted small">{t('agent.shortcuts')}</p>

@@ -30,7 +30,7 @@ const screens = [
 function topicsFor(me) {
   const topics = ['agent.me'];
   if (has(me, 'agent', 'supervisor', 'admin')) topics.push('queues');
-  if (has(me, 'supervisor', 'admin')) topics.push('agents');
+  if (has(me, 'supervisor', 'admin')) topics.push('agents', 'campaigns');
   if (has(me, 'supervisor', 'admin', 'qa')) topics.push('interactions');
   return topics;
 }

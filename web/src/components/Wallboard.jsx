@@ -6,7 +6,7 @@
 import { Component } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { get, post, put, qs, getAll } from '../lib/api.js';
-import { t, fmtDur, fmtPct, fmtNum, todayStart } from '../lib/i18n.js';
+import { t, fmtDur, fmtPct, fmtNum, todayStart, getLanguage } from '../lib/i18n.js';
 import { useEvents, useNow } from '../lib/hooks.js';
 import { Chart } from './Chart.jsx';
 
@@ -23,7 +23,8 @@ function level(q, lim, longest) {
 
 class Tile extends Component {
   shouldComponentUpdate(n) {
-    return n.q !== this.props.q || n.lim !== this.props.lim || (n.q.waiting > 0 && n.now !== this.props.now);
+    return n.q !== this.props.q || n.lim !== this.props.lim || n.lang !== this.props.lang ||
+      (n.q.waiting > 0 && n.now !== this.props.now);
   }
   render({ q, lim, now }) {
     const longest = q.waiting > 0 ? q.longest_wait_s + Math.max(0, (now - q._at) / 1000) : 0;
@@ -50,6 +51,47 @@ class Tile extends Component {
       </article>
     );
   }
+}
+
+const pct = (x) => (x == null ? null : x / 100);
+
+/* A running (or paused) campaign's tile: leads left, dialing now, answered, persons and
+ * machines, abandoned today and over the cap's window, agents, dial ratio. Red when the
+ * abandoned share over the window has reached the cap, amber when calls were abandoned
+ * and the pacer counts the cap at risk (or the share's upper bound is over it). */
+function CampaignTile({ c, onControl }) {
+  const d = c.today || {};
+  const w = c.abandoned_window || {};
+  const a = c.agents || {};
+  const lv = w.human && w.cap_pct && w.pct >= w.cap_pct ? 'alert'
+    : w.abandoned && (c.at_risk || w.upper_pct >= w.cap_pct) ? 'warn' : 'ok';
+  return (
+    <article class={'tile campaign ' + lv} aria-label={t('wb.campaign', { campaign: c.id })} data-campaign={c.id}>
+      <h3>{c.name || c.id} <span class={'badge camp-' + c.state} data-testid="campaign-state">{t('camp.state.' + c.state)}</span></h3>
+      <div class="big"><span class="n" data-testid="dialing-now">{fmtNum(c.dialing_now)}</span><span class="u">{t('wb.dialing', { count: c.dialing_now || 0 })}</span></div>
+      <dl>
+        <div><dt>{t('camp.leads_left')}</dt><dd data-testid="leads-left">{fmtNum(c.leads_left)}</dd></div>
+        <div><dt>{t('camp.answered')}</dt><dd data-testid="answered">{fmtNum(d.answered)}</dd></div>
+        <div><dt>{t('camp.human_machine')}</dt><dd>{fmtNum(d.human)} / {fmtNum(d.machine)}</dd></div>
+        <div><dt>{t('wb.abandoned_today')}</dt><dd>{fmtPct(pct(d.abandoned_pct), 1)}</dd></div>
+        <div><dt>{t('wb.abandoned_window')}</dt><dd>{fmtPct(pct(w.pct), 1)}<span class="muted"> / {fmtPct(pct(w.cap_pct), 1)}</span></dd></div>
+        <div><dt>{t('camp.dial_ratio')}</dt><dd data-testid="dial-ratio">{fmtNum(c.dial_ratio, 1)}</dd></div>
+      </dl>
+      <p class="agents-line">
+        <span class="s-ready">{t('wb.free_n', { count: a.free || 0 })}</span>
+        <span class="s-busy">{t('wb.talking_n', { count: a.talking || 0 })}</span>
+        <span class="s-wrap_up">{t('wb.wrap_n', { count: a.wrap_up || 0 })}</span>
+        <span class="s-not_ready">{t('wb.away_n', { count: a.away || 0 })}</span>
+      </p>
+      <div class="tile-actions">
+        {c.state === 'running'
+          ? <button type="button" class="small" onClick={() => onControl(c, 'pause')}
+            aria-label={t('camp.pause_named', { name: c.id })}>{t('camp.pause')}</button>
+          : <button type="button" class="small" onClick={() => onControl(c, 'start')}
+            aria-label={t('camp.start_named', { name: c.id })}>{t('camp.start')}</button>}
+      </div>
+    </article>
+  );
 }
 
 const ROW_H = 30;
@@ -187,11 +229,12 @@ function dayHistory(ix, queues, from, to) {
 
 export function Wallboard({ me }) {
   const [queues, setQueues] = useState([]);
+  const [campaigns, setCampaigns] = useState([]);
   const [agents, setAgents] = useState([]);
   const [lim, setLim] = useState(loadLimits());
   const [chart, setChart] = useState([[], [], []]);
   const [error, setError] = useState(null);
-  const store = useRef({ q: new Map(), a: new Map(), frame: 0 });
+  const store = useRef({ q: new Map(), a: new Map(), c: new Map(), frame: 0 });
   const wall = useRef(null);
   const now = useNow();
 
@@ -199,6 +242,7 @@ export function Wallboard({ me }) {
     const s = store.current;
     s.frame = 0;
     setQueues([...s.q.values()]);
+    setCampaigns([...s.c.values()].filter((c) => c.state !== 'stopped'));
     setAgents([...s.a.values()]);
   };
   const schedule = () => {
@@ -212,6 +256,9 @@ export function Wallboard({ me }) {
       const at = Date.now();
       s.q = new Map((q.items || q).map((x) => [x.id, { ...x, _at: at }]));
       s.a = new Map((a.items || a).map((x) => [x.username, x]));
+      // Campaigns: a server without them (or a user without the right) has none.
+      const cs = await get('/campaigns').catch(() => ({ items: [] }));
+      s.c = new Map((cs.items || []).map((x) => [x.id, x]));
       // The calls up now give each busy agent's caller and queue; later ones come
       // with contact.offered.
       const calls = await get('/calls').catch(() => ({ items: [] }));
@@ -247,6 +294,8 @@ export function Wallboard({ me }) {
         }
         return [[...c[0], x], [...c[1], w], [...c[2], ans ? ok / ans : null]];
       });
+    } else if (m.type === 'campaign.stats') {
+      s.c.set(d.id, { ...(s.c.get(d.id) || {}), ...d });
     } else if (m.type === 'agent.state') {
       const a = s.a.get(d.agent) || { username: d.agent, answered_today: 0 };
       s.a.set(d.agent, { ...a, state: d.state, reason: d.reason || null, since: m.time });
@@ -261,6 +310,18 @@ export function Wallboard({ me }) {
     schedule();
   });
 
+  // Start or pause a campaign; the tile follows from the answer, then the events.
+  const control = async (c, action) => {
+    try {
+      const r = await post('/campaigns/' + encodeURIComponent(c.id) + '/' + action);
+      const s = store.current;
+      s.c.set(c.id, { ...(s.c.get(c.id) || {}), ...r });
+      schedule();
+      setError(null);
+    } catch (err) {
+      setError(t('error.generic', { message: err.message }));
+    }
+  };
   const setLimits = (l) => {
     localStorage.setItem('centrala.limits', JSON.stringify(l));
     setLim(l);
@@ -278,7 +339,12 @@ export function Wallboard({ me }) {
           <button type="button" onClick={fullscreen}>{t('wb.fullscreen')}</button>
         </div>
         {error && <p role="alert" class="error">{error}</p>}
-        <div class="tiles">{queues.map((q) => <Tile key={q.id} q={q} lim={lim} now={now} />)}</div>
+        <div class="tiles">{queues.map((q) => <Tile key={q.id} q={q} lim={lim} now={now} lang={getLanguage()} />)}</div>
+        {campaigns.length > 0 && (
+          <div class="tiles campaigns" role="group" aria-label={t('wb.campaigns')}>
+            {campaigns.map((c) => <CampaignTile key={c.id} c={c} onControl={control} />)}
+          </div>
+        )}
         <Chart data={chart} label={t('wb.chart')}
           series={[{ label: t('wb.series_waiting'), color: '#c05621' }, { label: t('wb.series_sl'), color: '#2b6cb0', scale: 'pct', value: (u, v) => fmtPct(v) }]} />
       </div>
