@@ -98,6 +98,9 @@ enum api_op {
 	API_OP_CAMPAIGN_GET,	 /* target: the campaign's id */
 	API_OP_CAMPAIGN_CONTROL, /* target: the campaign's id; args {action: start|pause|stop} */
 	API_OP_CAMPAIGN_PREVIEW, /* target: the campaign's id; args {action: next|dial|skip} */
+	API_OP_EMAIL_ACCEPT,	 /* target: interaction id; the caller takes the offered email */
+	API_OP_EMAIL_REPLY,	 /* target: interaction id; args {body, quote?, attachments?} */
+	API_OP_EMAIL_CLOSE,	 /* target: interaction id; frees the agent's capacity */
 };
 
 /* One command, copied through the engine's message queue (it fits MQ_MSG_MAX). */

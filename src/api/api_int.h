@@ -192,6 +192,11 @@ void api__route(struct api_conn *conn);
 /* The engine does not hold the interaction of a disposition request: the store has it. */
 void api__disposition_stored(struct api_conn *conn);
 
+/* email_api.c: the email channel's conversation routes */
+void api__h_email_accept(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_email_reply(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_email_close(struct api_conn *conn, struct api_session *s, const char *target);
+
 /* json.c: strict request bodies */
 /* Parses conn's body as a JSON object. On error responds 400 (with the byte offset)
  * and returns NULL. */

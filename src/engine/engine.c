@@ -366,6 +366,8 @@ static int engine_run(struct engine *e)
 	if ((err = api_start(e)))
 		goto fail_api;
 	service_up(SERVICE_HTTP);
+	if ((err = eng__mail_start(e)))
+		log_warn("engine", "event=email_not_started err=%s", strerror(err));
 	if ((err = eng__campaigns_start(e)))
 		log_warn("engine", "event=campaigns_not_started err=%s", strerror(err));
 	log_info("engine", "event=started version=%s tenants=%zu", CENTRALA_VERSION,
@@ -398,6 +400,7 @@ static int engine_run(struct engine *e)
 	for (int i = 0; i < 50 && e->ncalls; i++)
 		su_root_step(e->root, 20);
 	eng__campaigns_stop(e);
+	eng__mail_stop(e);
 fail_api:
 	/* Render threads post to the command queue api_stop frees: joined first. */
 	eng__gens_stop(e);
