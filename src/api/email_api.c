@@ -51,7 +51,8 @@ static bool attachments_ok(struct api_conn *conn, json_t *atts)
 		total += len;
 		if (total > REPLY_ATTACH_MAX) {
 			api__respond_error(conn, 413, "too_large",
-					   "attachments are at most 10 MiB together", "attachments");
+					   "attachments are at most 10 MiB together",
+					   "attachments");
 			return false;
 		}
 		if (strspn(content, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"

@@ -34,11 +34,11 @@ struct eng_mail {
 	char ix_id[CRM_ID_SIZE];
 	char queue[64];
 	char from[320], from_name[160], to[320], subject[512];
-	char agent[64];		/* the agent who holds or last held it */
+	char agent[64]; /* the agent who holds or last held it */
 	char contact_id[CRM_ID_SIZE];
-	json_t *crm;		/* the CRM contact for the screen pop, or NULL */
-	json_t *thread_ids;	/* every Message-ID of the conversation, oldest first */
-	char last_in[256];	/* the customer's latest Message-ID */
+	json_t *crm;		  /* the CRM contact for the screen pop, or NULL */
+	json_t *thread_ids;	  /* every Message-ID of the conversation, oldest first */
+	char last_in[256];	  /* the customer's latest Message-ID */
 	struct eng_user *offered; /* the agent an offer rings, or NULL */
 	struct eng_user *holder;  /* the agent who accepted it, or NULL */
 	uint32_t contact;	  /* ACD contact, ACD_NONE when not in the ACD */
@@ -194,8 +194,8 @@ static int mail_enqueue(struct eng_mail *m, const char *prefer)
 {
 	struct eng_tenant *t = m->t;
 	struct acd_contact_params p;
-	struct eng_user *u = prefer && *prefer ? strmap_get2(t->e->usernames, t->ct->id, prefer)
-					       : NULL;
+	struct eng_user *u =
+	    prefer && *prefer ? strmap_get2(t->e->usernames, t->ct->id, prefer) : NULL;
 	int err;
 
 	if (m->q->email_id == ACD_NONE || !t->acd)
@@ -297,8 +297,8 @@ static json_t *send_job(struct eng_mail *m, const char *kind, const char *body, 
 	for (size_t i = 0; i < sizeof(r); i++)
 		snprintf(rnd + 2 * i, 3, "%02x", r[i]);
 	/* A Message-ID of our own domain (the sender's), unique per message. */
-	snprintf(mid, sizeof(mid), "%s.%s@%.*s", m->ix_id, rnd,
-		 at ? (int)strcspn(at + 1, ">") : 9, at ? at + 1 : "localhost");
+	snprintf(mid, sizeof(mid), "%s.%s@%.*s", m->ix_id, rnd, at ? (int)strcspn(at + 1, ">") : 9,
+		 at ? at + 1 : "localhost");
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s?, s:b, s:I, "
 			 "s:s?}",
 			 "kind", kind, "tenant", m->t->ct->id, "queue", m->queue, "interaction",
@@ -382,8 +382,8 @@ static void mail_in(struct engine *e, json_t *j)
 			       json_object_get(j, "attachments"), "body_truncated",
 			       json_is_true(json_object_get(j, "body_truncated")), "uid",
 			       json_integer_value(json_object_get(j, "uid"))));
-	log_info("engine", "tenant=%s interaction=%s event=email_in queue=%s joined=%d",
-		 t->ct->id, m->ix_id, m->queue, !fresh);
+	log_info("engine", "tenant=%s interaction=%s event=email_in queue=%s joined=%d", t->ct->id,
+		 m->ix_id, m->queue, !fresh);
 	if (m->holder) {
 		/* Its agent holds it: the new message goes to the desktop. */
 		mail_event(m, "contact.updated", m->holder);
@@ -418,9 +418,9 @@ static void mail_sent(struct engine *e, json_t *j)
 				       "message_id", jstr(j, "message_id"), "body", jstr(j, "body"),
 				       "agent", json_string_value(json_object_get(j, "agent"))));
 	} else {
-		timeline_add(m, "email_failed",
-			     json_pack("{s:s, s:s}", "kind", jstr(j, "kind"), "reason",
-				       jstr(j, "error")));
+		timeline_add(
+		    m, "email_failed",
+		    json_pack("{s:s, s:s}", "kind", jstr(j, "kind"), "reason", jstr(j, "error")));
 	}
 	if (m->holder)
 		mail_event(m, "contact.updated", m->holder);
@@ -516,14 +516,14 @@ void eng__mail_cancel(struct eng_tenant *t, const struct acd_offer *o, enum acd_
 	if (m->offered == u)
 		m->offered = NULL;
 	timeline_add(m,
-		     why == ACD_CANCEL_TIMEOUT ? "offer_missed"
+		     why == ACD_CANCEL_TIMEOUT		   ? "offer_missed"
 		     : why == ACD_CANCEL_AGENT_UNAVAILABLE ? "offer_withdrawn"
 							   : "offer_cancelled",
 		     json_pack("{s:s}", "agent", u->cu->username));
 	if (t->e->api)
 		api_event(t->e->api, t->ct->id, "contact.cancelled", u->cu->username,
-			  json_pack("{s:s, s:s, s:s}", "interaction", m->ix_id, "channel",
-				    "email", "agent", u->cu->username));
+			  json_pack("{s:s, s:s, s:s}", "interaction", m->ix_id, "channel", "email",
+				    "agent", u->cu->username));
 }
 
 void eng__mail_overflow(struct eng_tenant *t, const struct acd_overflow *ov)
@@ -535,8 +535,7 @@ void eng__mail_overflow(struct eng_tenant *t, const struct acd_overflow *ov)
 	/* An email queue has no max wait nor length and stays open: only a queue taken out
 	 * of the ACD gets here. The conversation waits for the next message. */
 	m->contact = ACD_NONE;
-	timeline_add(m, "overflowed",
-		     json_pack("{s:s}", "reason", acd_overflow_name(ov->reason)));
+	timeline_add(m, "overflowed", json_pack("{s:s}", "reason", acd_overflow_name(ov->reason)));
 	log_warn("engine", "tenant=%s interaction=%s event=email_overflowed reason=%s", t->ct->id,
 		 m->ix_id, acd_overflow_name(ov->reason));
 	mail_write(m);
@@ -587,8 +586,7 @@ static bool may_act(struct eng_user *u, const struct eng_mail *m, const struct a
 	return u && m->holder == u;
 }
 
-static void close_cmd(struct engine *e, struct eng_tenant *t, struct eng_mail *m,
-		      struct api_cmd *c)
+static void close_cmd(struct engine *e, struct eng_tenant *t, struct eng_mail *m, struct api_cmd *c)
 {
 	struct eng_user *u = cmd_user(e, t, c);
 
@@ -644,8 +642,7 @@ static char *reply_text(const struct eng_mail *m, const char *body, bool quote)
 	return out;
 }
 
-static void reply_cmd(struct engine *e, struct eng_tenant *t, struct eng_mail *m,
-		      struct api_cmd *c)
+static void reply_cmd(struct engine *e, struct eng_tenant *t, struct eng_mail *m, struct api_cmd *c)
 {
 	struct eng_user *u = cmd_user(e, t, c);
 	const char *body = json_string_value(json_object_get(c->args, "body"));
@@ -658,7 +655,8 @@ static void reply_cmd(struct engine *e, struct eng_tenant *t, struct eng_mail *m
 		return;
 	}
 	if (!e->mailer) {
-		api_reply_error(e->api, c->req, 503, "unavailable", "the email worker is not running");
+		api_reply_error(e->api, c->req, 503, "unavailable",
+				"the email worker is not running");
 		return;
 	}
 	text = reply_text(m, body ? body : "", !quote || json_is_true(quote));

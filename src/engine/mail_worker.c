@@ -41,7 +41,6 @@ struct mw_box {
 	int64_t uid; /* the message being handed over, for the attachments' names */
 };
 
-
 struct eng_mailer {
 	struct engine *e;
 	struct api *api;
@@ -158,8 +157,7 @@ static int attachment_save(struct mw_box *b, const char *ix, size_t n,
 	/* The sender's file name, kept to safe bytes: it names a file on our disk. */
 	for (const char *s = a->name; *s && k < sizeof(name) - 1; s++)
 		name[k++] = (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-				    (*s >= '0' && *s <= '9') || *s == '.' || *s == '-' ||
-				    *s == '_'
+				    (*s >= '0' && *s <= '9') || *s == '.' || *s == '-' || *s == '_'
 				? *s
 				: '_';
 	name[k] = '\0';
@@ -193,7 +191,8 @@ static json_t *attachments_json(struct mw_box *b, const struct email_msg *m, con
 				 "tenant=%s queue=%s event=email_attachment_refused interaction=%s "
 				 "uid=%lld size=%zu reason=\"over the size limit\"",
 				 b->ct->id, b->cq->id, ix, (long long)b->uid, a->size);
-		} else if (a->data && !(err = attachment_save(b, ix, i + 1, a, path, sizeof(path)))) {
+		} else if (a->data &&
+			   !(err = attachment_save(b, ix, i + 1, a, path, sizeof(path)))) {
 			json_object_set_new(j, "path", json_string(path));
 		} else if (a->data) {
 			log_error("channels",
@@ -225,8 +224,8 @@ static int deliver(const struct email_msg *m, const char *joined, char ix[64], v
 		snprintf(id, sizeof(id), "%s", joined);
 	else
 		crm_id_new(id);
-	if (joined && (err = store_db_interaction_get(w->db, b->ct->id, joined, stored_cb,
-						      &stored)))
+	if (joined &&
+	    (err = store_db_interaction_get(w->db, b->ct->id, joined, stored_cb, &stored)))
 		return err;
 	for (size_t i = 0; i < m->nreferences; i++)
 		json_array_append_new(refs, json_string(m->references[i]));
@@ -300,17 +299,19 @@ static void resume_box(struct mw_box *b)
 	if ((err = store_db_interactions_search(b->w->db, b->ct->id, &q, resume_cb, ids)))
 		log_warn("channels", "tenant=%s queue=%s event=email_resume_failed err=%s",
 			 b->ct->id, b->cq->id, strerror(err));
-	json_array_foreach(ids, i, v)
-	{
+	/* The search gives the newest first: the oldest conversation is queued first. */
+	for (i = json_array_size(ids); i-- > 0;) {
 		json_t *stored = NULL;
+
+		v = json_array_get(ids, i);
 		if (store_db_interaction_get(b->w->db, b->ct->id, json_string_value(v), stored_cb,
 					     &stored) ||
 		    !stored)
 			continue;
-		post(b->w, json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}", "type", "resume", "tenant",
-				     b->ct->id, "queue", b->cq->id, "interaction",
-				     json_string_value(v), "stored", stored, "contact",
-				     json_null()));
+		post(b->w,
+		     json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}", "type", "resume", "tenant",
+			       b->ct->id, "queue", b->cq->id, "interaction", json_string_value(v),
+			       "stored", stored, "contact", json_null()));
 	}
 	json_decref(ids);
 }
@@ -327,8 +328,8 @@ static struct mw_box *box_of(struct eng_mailer *w, const char *tenant, const cha
 static void send_one(struct eng_mailer *w, json_t *job)
 {
 	struct mw_box *b = box_of(w, jstr(job, "tenant"), jstr(job, "queue"));
-	json_t *refs = json_object_get(job, "references"), *atts = json_object_get(job, "attachments"),
-	       *v;
+	json_t *refs = json_object_get(job, "references"),
+	       *atts = json_object_get(job, "attachments"), *v;
 	const char **rv = NULL;
 	struct email_file *files = NULL;
 	size_t nrefs = json_array_size(refs), nfiles = json_array_size(atts), i, len = 0;
@@ -361,10 +362,11 @@ static void send_one(struct eng_mailer *w, json_t *job)
 			snprintf(err, sizeof(err), "attachment %zu is not base64", i + 1);
 			goto out;
 		}
-		files[i] = (struct email_file){.name = jstr(v, "name"),
-					       .type = json_string_value(json_object_get(v, "type")),
-					       .data = data,
-					       .len = got};
+		files[i] =
+		    (struct email_file){.name = jstr(v, "name"),
+					.type = json_string_value(json_object_get(v, "type")),
+					.data = data,
+					.len = got};
 	}
 	{
 		struct email_out o = {
@@ -394,7 +396,8 @@ static void send_one(struct eng_mailer *w, json_t *job)
 						   jstr(job, "interaction"))))
 		snprintf(err, sizeof(err), "sent, but not filed in the store (%s)", strerror(rc));
 out:
-	log_info("channels", "tenant=%s queue=%s event=email_sent interaction=%s kind=%s ok=%d%s%s%s",
+	log_info("channels",
+		 "tenant=%s queue=%s event=email_sent interaction=%s kind=%s ok=%d%s%s%s",
 		 jstr(job, "tenant"), jstr(job, "queue"), jstr(job, "interaction"),
 		 jstr(job, "kind"), rc == 0, rc ? " reason=\"" : "", rc ? err : "", rc ? "\"" : "");
 	if (req && w->api) {
