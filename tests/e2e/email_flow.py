@@ -58,7 +58,7 @@ def sent(n, timeout=30):
 
 def body_text(msg):
     part = msg.get_body(preferencelist=("plain",))
-    return part.get_content() if part else ""
+    return part.get_content().replace("\r\n", "\n") if part else ""
 
 
 def login_ready():
