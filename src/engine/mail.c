@@ -629,9 +629,14 @@ static char *reply_text(const struct eng_mail *m, const char *body, bool quote)
 		return NULL;
 	p = out + sprintf(out, "%s", body);
 	if (*q) {
+		/* "On 2026-12-04 10:49 UTC, Name <addr> wrote:" from the message's arrival. */
 		date = jstr(last, "ts");
-		p += sprintf(p, "\n\n%s%s%s <%s> wrote:\n> ", date, *date ? ", " : "",
-			     m->from_name[0] ? m->from_name : m->from, m->from);
+		if (strlen(date) >= 16)
+			p += sprintf(p, "\n\nOn %.10s %.5s UTC, ", date, date + 11);
+		else
+			p += sprintf(p, "\n\n");
+		p += sprintf(p, "%s <%s> wrote:\n> ", m->from_name[0] ? m->from_name : m->from,
+			     m->from);
 		for (const char *s = q; *s; s++) {
 			*p++ = *s;
 			if (*s == '\n' && s[1])

@@ -57,7 +57,7 @@ function Conversation({ c, onGone }) {
   return (
     <section class="email" aria-label={t('email.title')} data-testid="email-conversation">
       <h2>{c.subject || t('email.no_subject')}</h2>
-      <dl class="facts">
+      <dl class="email-facts">
         <div><dt>{t('email.from')}</dt><dd data-testid="email-from">{c.from}</dd></div>
         <div><dt>{t('email.ticket')}</dt><dd>{c.ticket}</dd></div>
         <div><dt>{t('pop.queue')}</dt><dd>{c.queue || '–'}</dd></div>
