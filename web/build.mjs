@@ -1,5 +1,6 @@
 // Builds the web application into OUT (default ../build/web): one minified JavaScript
-// bundle, one stylesheet, index.html and the service worker sw.js. Usage: node build.mjs [OUT]
+// bundle, one stylesheet, index.html and the service worker sw.js; and the public web
+// callback page (callback.html, callback.js) that companies embed in their own sites. Usage: node build.mjs [OUT]
 import * as esbuild from 'esbuild';
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -10,7 +11,7 @@ const out = resolve(process.argv[2] || resolve(here, '../build/web'));
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 await esbuild.build({
-  entryPoints: [resolve(here, 'src/main.jsx')],
+  entryPoints: { main: resolve(here, 'src/main.jsx'), callback: resolve(here, 'src/callback.jsx') },
   bundle: true,
   minify: true,
   format: 'esm',
@@ -18,11 +19,12 @@ await esbuild.build({
   jsx: 'automatic',
   jsxImportSource: 'preact',
   outdir: out,
-  entryNames: 'main',
+  entryNames: '[name]',
   legalComments: 'none',
   logLevel: 'warning',
 });
 copyFileSync(resolve(here, 'src/index.html'), resolve(out, 'index.html'));
+copyFileSync(resolve(here, 'src/callback.html'), resolve(out, 'callback.html'));
 // The service worker stays a file of its own at the root (its scope is the whole site).
 await esbuild.build({ entryPoints: [resolve(here, 'src/sw.js')], minify: true, outfile: resolve(out, 'sw.js'), logLevel: 'warning' });
 console.log('web: built ' + out);

@@ -101,6 +101,8 @@ enum api_op {
 	API_OP_EMAIL_ACCEPT,	 /* target: interaction id; the caller takes the offered email */
 	API_OP_EMAIL_REPLY,	 /* target: interaction id; args {body, quote?, attachments?} */
 	API_OP_EMAIL_CLOSE,	 /* target: interaction id; frees the agent's capacity */
+	API_OP_WEB_CALLBACK,	 /* the public route: args {queue, number, name?, language?,
+				    due_ms, peer}; no user, no roles */
 };
 
 /* One command, copied through the engine's message queue (it fits MQ_MSG_MAX). */

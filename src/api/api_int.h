@@ -291,6 +291,11 @@ void api__job_pending(struct api *a, const struct api_job *j);
 /* The names of a session's roles (enum api_role bits), as a JSON array. */
 json_t *api__roles_json(uint32_t roles);
 
+/* webcb.c: the public route of web callbacks, and RFC 3339 times ("...T15:30:00+01:00",
+ * "...Z"; an offset is required) to epoch milliseconds. */
+void api__h_public_callback(struct api_conn *conn, struct api_session *s, const char *target);
+bool api__rfc3339(const char *s, int64_t *out_ms);
+
 /* objects.c: configuration objects written through the API */
 struct cfg_tenant;
 /* A kind of configuration object written through the API (objects.c): the section of

@@ -420,6 +420,21 @@ static int user_save(struct api *a, struct store_db *db, const char *tenant, con
 	return err;
 }
 
+/* A web callback the engine took (engine/webcb.c): kept until its interaction is
+ * written. */
+static int webcb_save(struct store_db *db, const char *tenant, const char *id, const char *body)
+{
+	json_t *b = body ? json_loads(body, 0, NULL) : NULL;
+	const char *queue = json_string_value(json_object_get(b, "queue"));
+	int err = queue
+		      ? store_db_web_callback_put(db, tenant, id, queue, body,
+						  json_integer_value(json_object_get(b, "due_ms")))
+		      : EINVAL;
+
+	json_decref(b);
+	return err;
+}
+
 static void do_object_save(struct api *a, struct store_db *db, const struct api_job *j)
 {
 	char fields[512];
@@ -434,13 +449,16 @@ static void do_object_save(struct api *a, struct store_db *db, const struct api_
 	au.object = object;
 	if (!strcmp(r->kind, "users"))
 		err = user_save(a, db, j->tenant, r->key, r->store_body);
+	else if (!strcmp(r->kind, "web_callbacks"))
+		err = webcb_save(db, j->tenant, r->key, r->store_body);
 	else
 		err = r->store_body
 			  ? store_db_object_put(db, j->tenant, r->kind, r->key, r->store_body)
 			  : store_db_object_delete(db, j->tenant, r->kind, r->key);
 	snprintf(actor, sizeof(actor), "api:%s", j->user);
 	au.actor = actor;
-	au.action = r->store_body ? (r->status == 201 ? "create" : "update") : "delete";
+	au.action =
+	    r->store_body ? (r->status == 201 || r->status == 202 ? "create" : "update") : "delete";
 	field_names(r->store_body, fields, sizeof(fields));
 	au.detail = r->store_body ? fields : NULL;
 	if (!err)

@@ -74,6 +74,7 @@ static const char *const tenant_keys[] = {"id",
 					  "recording_encryption",
 					  "campaigns",
 					  "email",
+					  "web_callback",
 					  NULL};
 static const char *const outbound_keys[] = {
     "allow",	      "block",	  "block_defaults", "trunk", "routes",
@@ -677,6 +678,33 @@ static void parse_outbound(struct cy *c, struct fy_node *n, const char *path,
 }
 
 static void parse_strings(struct cy *c, struct fy_node *n, const char *path, char ***out,
+			  size_t *nout);
+
+static const char *const web_callback_keys[] = {"queues", "per_address_hour", "per_number_day",
+						"days_ahead", NULL};
+
+static void parse_web_callback(struct cy *c, struct fy_node *n, const char *path,
+			       struct cfg_web_callback *w)
+{
+	char p[512];
+
+	w->per_address_hour = 5;
+	w->per_number_day = 3;
+	w->days_ahead = 7;
+	if (!n)
+		return;
+	cy_pos(n, &w->line, &w->col);
+	if (!cy_is_map(c, n, path))
+		return;
+	cy_check_keys(c, n, path, web_callback_keys);
+	w->enabled = true;
+	parse_strings(c, cy_get(n, "queues"), P(p, path, "queues"), &w->queues, &w->nqueues);
+	cy_get_int(c, n, path, "per_address_hour", false, 1, 100000, &w->per_address_hour);
+	cy_get_int(c, n, path, "per_number_day", false, 1, 1000, &w->per_number_day);
+	cy_get_int(c, n, path, "days_ahead", false, 0, 90, &w->days_ahead);
+}
+
+static void parse_strings(struct cy *c, struct fy_node *n, const char *path, char ***out,
 			  size_t *nout)
 {
 	struct fy_node *it;
@@ -829,6 +857,12 @@ static void check_tenant_refs(struct cy *c, struct cfg_tenant *t, const char *pa
 		if (t->outbound.routes[i].trunk && !cfg_trunk_find(t, t->outbound.routes[i].trunk))
 			cy_error(c, NULL, path, "%d:%d: outbound.routes[%zu]: unknown trunk \"%s\"",
 				 t->outbound.line, t->outbound.col, i, t->outbound.routes[i].trunk);
+	for (size_t i = 0; i < t->web_callback.nqueues; i++)
+		if (!cfg_queue_find(t, t->web_callback.queues[i]))
+			cy_error(c, NULL, path,
+				 "%d:%d: web_callback.queues[%zu]: unknown queue \"%s\"",
+				 t->web_callback.line, t->web_callback.col, i,
+				 t->web_callback.queues[i]);
 	if (t->outbound.hours && !cfg_calendar_find(t, t->outbound.hours))
 		cy_error(c, NULL, path, "%d:%d: outbound: unknown calendar \"%s\"",
 			 t->outbound.line, t->outbound.col, t->outbound.hours);
@@ -893,6 +927,8 @@ static void parse_tenant(struct cy *c, struct fy_node *n, const char *path, stru
 	PARSE_LIST(c, t, n, path, "numbers", t->numbers, t->nnumbers, parse_number);
 	PARSE_LIST(c, t, n, path, "trunks", t->trunks, t->ntrunks, parse_trunk);
 	parse_outbound(c, cy_get(n, "outbound"), P(p, path, "outbound"), &t->outbound);
+	parse_web_callback(c, cy_get(n, "web_callback"), P(p, path, "web_callback"),
+			   &t->web_callback);
 	t->campaigns = cy_get(n, "campaigns");
 	parse_strings(c, cy_get(n, "reason_codes"), P(p, path, "reason_codes"), &t->reason_codes,
 		      &t->nreason_codes);
@@ -1262,6 +1298,7 @@ static void free_tenant(struct cfg_tenant *t)
 	}
 	free(t->outbound.routes);
 	free(t->outbound.hours);
+	free_strings(t->web_callback.queues, t->web_callback.nqueues);
 	for (size_t i = 0; i < t->nflows; i++)
 		free(t->flows[i].name);
 	free(t->flows);

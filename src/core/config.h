@@ -200,6 +200,22 @@ struct cfg_outbound {
 	int line, col;
 };
 
+/*
+ * A tenant's web callbacks (`web_callback:`): a visitor of the company's website leaves a
+ * number and a time through the public route (docs/channels.md, "Web callback"); the
+ * callback enters `queues` at that time, the agent is rung first, then the customer.
+ * Absent: the tenant takes none.
+ */
+struct cfg_web_callback {
+	bool enabled;
+	char **queues; /* the queues a visitor may choose; none: every queue of the tenant */
+	size_t nqueues;
+	long per_address_hour; /* requests an address may make in an hour (default 5) */
+	long per_number_day;   /* callbacks one number may ask for in a day (default 3) */
+	long days_ahead;       /* how far ahead a time may be chosen (default 7 days) */
+	int line, col;
+};
+
 /* Media an agent handles, in the ACD's order (voice, chat, email, sms, callback). */
 #define CFG_CHANNELS 5
 extern const char *const cfg_channel_names[CFG_CHANNELS];
@@ -284,6 +300,7 @@ struct cfg_tenant {
 	uint64_t retain_bodies_ms;
 	struct cfg_channel channels[CFG_CHANNELS];
 	struct cfg_outbound outbound;
+	struct cfg_web_callback web_callback;
 	enum cfg_srtp srtp; /* never CFG_SRTP_DEFAULT after loading (optional) */
 	/* Recordings encrypted at rest (libsodium secretstream) with this key when
 	 * rec_encrypt; the key is wiped when the config is freed and never logged. */

@@ -975,6 +975,9 @@ void eng__cti_command(struct engine *e, struct api_cmd *m)
 	case API_OP_CAMPAIGN_PREVIEW:
 		eng__camp_command(e, t, m);
 		break;
+	case API_OP_WEB_CALLBACK:
+		eng__webcb_command(e, t, m);
+		break;
 	default:
 		if (!eng__trunks_command(e, t, m) && !eng__live_command(e, t, m) &&
 		    !eng__mail_command(e, t, m))

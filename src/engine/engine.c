@@ -214,6 +214,7 @@ static void qstats_tick(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *a
 {
 	eng__queue_stats_tick((struct engine *)arg);
 	eng__camp_stats_tick((struct engine *)arg);
+	eng__webcb_tick((struct engine *)arg);
 }
 
 /* The HTTP API on its own thread; its commands reach this thread through api_cmds. */
@@ -368,6 +369,7 @@ static int engine_run(struct engine *e)
 	service_up(SERVICE_HTTP);
 	if ((err = eng__mail_start(e)))
 		log_warn("engine", "event=email_not_started err=%s", strerror(err));
+	eng__webcb_load(e);
 	if ((err = eng__campaigns_start(e)))
 		log_warn("engine", "event=campaigns_not_started err=%s", strerror(err));
 	log_info("engine", "event=started version=%s tenants=%zu", CENTRALA_VERSION,

@@ -33,6 +33,7 @@ struct eng_live;  /* flows_live.h: a tenant's flows and calendars */
 struct eng_flowgen;
 struct eng_attempt; /* campaign_int.h: a campaign's call for a lead */
 struct eng_dialer;  /* campaign_int.h: the campaigns and their store worker */
+struct eng_webcbs;  /* webcb.c */
 
 /* Calls per hour, counted in one-minute buckets (outbound.c). */
 struct eng_rate {
@@ -118,6 +119,7 @@ struct eng_tenant {
 	struct acd *acd;
 	struct eng_queue **qidx;   /* by ACD queue id */
 	struct strmap *last_agent; /* caller number → eng_user who last answered it */
+	struct eng_webcbs *webcbs; /* web callbacks waiting for their time (webcb.c), or NULL */
 	bool sticky;		   /* a queue has `sticky`: last_agent is kept (queue.c) */
 	struct ivr_calendar *tz;   /* the tenant's timezone (for "today" counters) */
 	int64_t next_reset_ms;	   /* the tenant's next local midnight, wall clock */
@@ -168,6 +170,7 @@ struct call {
 	uint64_t since_mono;	/* seniority in queues, kept across overflows */
 	int num_priority;	/* the number's contact priority, -1: the queue's */
 	bool callback;		/* virtual hold: the caller left, to be called back */
+	bool web_callback;	/* a callback a visitor asked for on the web (webcb.c) */
 	bool outbound;		/* a phone's call out through a trunk */
 	bool ob_counted;	/* counted in t->ob_active (outbound.c) */
 	struct eng_ivr *ivr;	/* set while the call is in a flow */
@@ -369,6 +372,18 @@ int eng__queue_enter(struct call *c, struct eng_queue *q, int priority,
  * (logged, on the asker's timeline) when `number` is not the asker's trusted number
  * (asker->cli): a caller cannot have the server dial a number of its choosing. */
 int eng__queue_callback(struct call *asker, struct eng_queue *q, const char *number, int priority);
+/* A web callback whose time came (webcb.c): queued as a callback with interaction id
+ * `id`, channel callback; the agent is rung first, then `number` (E.164, checked). */
+int eng__queue_web_callback(struct eng_tenant *t, struct eng_queue *q, const char *id,
+			    const char *number, const char *lang);
+/* webcb.c: the public route's requests (API_OP_WEB_CALLBACK), the ones waiting for their
+ * time (checked every second), and those the store kept across a restart. */
+void eng__webcb_command(struct engine *e, struct eng_tenant *t, struct api_cmd *m);
+void eng__webcb_tick(struct engine *e);
+void eng__webcb_load(struct engine *e);
+void eng__webcb_free(struct eng_tenant *t);
+/* The call of web callback `id` ended (its interaction is written). */
+void eng__webcb_done(struct eng_tenant *t, const char *id);
 void eng__queue_digit(struct call *c, char digit);
 void eng__queue_play_done(struct call *c, uint32_t id);
 /* The caller's leg ended while queued: an abandon (a virtual-hold caller keeps the place). */

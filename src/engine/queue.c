@@ -842,6 +842,7 @@ void eng__acd_stop(struct engine *e)
 		free(t->qidx);
 		t->qidx = NULL;
 		strmap_free(t->last_agent);
+		eng__webcb_free(t);
 		t->last_agent = NULL;
 		ivr_calendar_free(t->tz);
 		t->tz = NULL;
@@ -957,6 +958,45 @@ int eng__queue_callback(struct call *asker, struct eng_queue *q, const char *num
 	p.ref = c->id;
 	log_info("engine", "tenant=%s call=%llu event=callback_requested queue=%s", t->ct->id,
 		 (unsigned long long)c->id, q->cq->id);
+	if ((err = acd_contact_enqueue(t->acd, &p, now, &c->contact))) {
+		c->contact = ACD_NONE;
+		c->hangup_by = "system";
+		eng__call_maybe_done(c);
+	}
+	arm(t);
+	return err;
+}
+
+int eng__queue_web_callback(struct eng_tenant *t, struct eng_queue *q, const char *id,
+			    const char *number, const char *lang)
+{
+	struct acd_contact_params p;
+	uint64_t now = clock_mono_ms();
+	struct call *c;
+	int err;
+
+	if (!(c = eng__call_new(t->e, t)))
+		return ENOMEM;
+	snprintf(c->ix_id, sizeof(c->ix_id), "%s", id); /* the id the visitor was given */
+	snprintf(c->from, sizeof(c->from), "%s", number);
+	snprintf(c->cli, sizeof(c->cli), "%s", number); /* checked by the outbound rules */
+	if (lang && *lang)
+		snprintf(c->lang, sizeof(c->lang), "%s", lang);
+	c->callback = true;
+	c->web_callback = true;
+	c->outbound = true;
+	c->q = q;
+	c->state = CALL_QUEUED;
+	c->since_mono = now;
+	c->queued_ms = clock_wall_ms();
+	snprintf(c->queue, sizeof(c->queue), "%s", q->cq->id);
+	eng__timeline(c, "web_callback_due", "number", number);
+	acd_contact_params_default(&p);
+	p.queue = q->id;
+	p.callback = true;
+	p.ref = c->id;
+	log_info("engine", "tenant=%s call=%llu event=web_callback_queued queue=%s id=%s",
+		 t->ct->id, (unsigned long long)c->id, q->cq->id, id);
 	if ((err = acd_contact_enqueue(t->acd, &p, now, &c->contact))) {
 		c->contact = ACD_NONE;
 		c->hangup_by = "system";

@@ -93,7 +93,7 @@ void eng__interaction_write(struct engine *e, struct call *c)
 	memcpy(id, c->ix_id, sizeof(id));
 	ix.tenant = c->t->ct->id;
 	ix.id = id;
-	ix.channel = CRM_CHANNEL_VOICE;
+	ix.channel = c->web_callback ? CRM_CHANNEL_CALLBACK : CRM_CHANNEL_VOICE;
 	ix.direction = c->outbound    ? CRM_DIR_OUTBOUND
 		       : c->number[0] ? CRM_DIR_INBOUND
 				      : CRM_DIR_INTERNAL;
@@ -120,6 +120,8 @@ void eng__interaction_write(struct engine *e, struct call *c)
 	crm_interaction_durations(&ix);
 	if (!again) /* counted once, when the call ends */
 		c->t->calls_result[ix.answered_ms ? 0 : ix.abandoned ? 1 : 2]++;
+	if (!again && c->web_callback)
+		eng__webcb_done(c->t, c->ix_id);
 	/* The store copies the record; it is acknowledged on the store queue once committed. */
 	err = store_interaction_submit(e->store, &ix, e->store_events, c->id);
 	if (err)

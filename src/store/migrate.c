@@ -186,6 +186,15 @@ static const struct migration migrations[] = {
      "message_id));\n"
      "CREATE INDEX email_threads_interaction ON email_threads (tenant, interaction);\n",
      NULL, NULL},
+    /* Web callbacks (engine/webcb.c): a visitor's request, kept until its interaction
+     * is written, so that a restart before its time loses none. `id` is the id the
+     * callback's interaction will have. */
+    {12, "web callbacks waiting for their time",
+     "CREATE TABLE web_callbacks (tenant TEXT NOT NULL, id TEXT NOT NULL, queue TEXT NOT "
+     "NULL, body TEXT NOT NULL, due_ms BIGINT NOT NULL, created_ms BIGINT NOT NULL, "
+     "PRIMARY KEY (tenant, id));\n"
+     "CREATE INDEX web_callbacks_due ON web_callbacks (tenant, due_ms);\n",
+     NULL, NULL},
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -114,6 +114,12 @@ static const char *store__sql[Q_COUNT] = {
 			   "DO NOTHING",
     [Q_EMAIL_THREAD_GET] = "SELECT interaction FROM email_threads WHERE tenant = $1 AND "
 			   "message_id = $2",
+    [Q_WEBCB_PUT] = "INSERT INTO web_callbacks (tenant, id, queue, body, due_ms, created_ms) "
+		    "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant, id) DO NOTHING",
+    /* Those still to ring: no interaction of that id was written yet. */
+    [Q_WEBCB_PENDING] = "SELECT w.id, w.body FROM web_callbacks w WHERE w.tenant = $1 AND "
+			"w.due_ms > $2 AND NOT EXISTS (SELECT 1 FROM interactions i WHERE "
+			"i.tenant = w.tenant AND i.id = w.id) ORDER BY w.due_ms",
     [Q_VERSION] = "SELECT COALESCE(MAX(version), 0) FROM schema_version",
     [Q_VERSION_ADD] = "INSERT INTO schema_version (version, name, applied_ms) VALUES ($1, $2, $3)",
 

@@ -626,6 +626,16 @@ int store_files_walk(const char *root, store_file_h *h, void *arg);
 int store_backup_cli(int argc, char **argv);
 int store_restore_cli(int argc, char **argv);
 
+/* Web callbacks (webcb.c, migration 12): a request kept until the interaction of the same
+ * id is written. `body` is the request as JSON (queue, number, name, language, due_ms).
+ * store_db_web_callbacks_pending calls h for each of the tenant's requests due after
+ * `after_ms` whose interaction does not exist yet, earliest first. */
+int store_db_web_callback_put(struct store_db *db, const char *tenant, const char *id,
+			      const char *queue, const char *body, int64_t due_ms);
+typedef int (*store_web_callback_h)(void *arg, const char *id, const char *body);
+int store_db_web_callbacks_pending(struct store_db *db, const char *tenant, int64_t after_ms,
+				   store_web_callback_h h, void *arg);
+
 /*
  * The email channel's record (store/email.c, migration 11), on a synchronous connection
  * of the channel's worker thread, never the engine's. A queue's mailbox message is known

@@ -110,6 +110,8 @@ enum store__q {
 	Q_EMAIL_LAST_UID,
 	Q_EMAIL_THREAD_PUT,
 	Q_EMAIL_THREAD_GET,
+	Q_WEBCB_PUT, /* webcb.c: web callbacks (migration 12) */
+	Q_WEBCB_PENDING,
 	Q_SCHEMA_SQLITE,
 	Q_SCHEMA_PG,
 	Q_OBJ_GET, /* first of the per-table groups below: GET, UPSERT, KEYS, DELETE, API */

@@ -6,7 +6,7 @@
 # left channel (customer) and 1000 Hz on the right (agent); the interaction is stored.
 #
 # centrala and both phones run in a network namespace of their own (baresip-lib.sh says
-# why). Needs root (ip netns); without it the test is skipped (exit 77).
+# why). Needs root (ip netns); without it the test is skipped (exit 77), and fails under CI=true.
 # shellcheck source=tests/sip/lib.sh
 . "$(dirname "$0")/../sip/lib.sh"
 # shellcheck source=tests/e2e/baresip-lib.sh
