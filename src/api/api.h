@@ -103,6 +103,7 @@ enum api_op {
 	API_OP_EMAIL_CLOSE,	 /* target: interaction id; frees the agent's capacity */
 	API_OP_WEB_CALLBACK,	 /* the public route: args {queue, number, name?, language?,
 				    due_ms, peer}; no user, no roles */
+	API_OP_SMS_WEBHOOK,	 /* the public route; target: the queue; args {raw, signature} */
 };
 
 /* One command, copied through the engine's message queue (it fits MQ_MSG_MAX). */

@@ -294,6 +294,8 @@ json_t *api__roles_json(uint32_t roles);
 /* webcb.c: the public route of web callbacks, and RFC 3339 times ("...T15:30:00+01:00",
  * "...Z"; an offset is required) to epoch milliseconds. */
 void api__h_public_callback(struct api_conn *conn, struct api_session *s, const char *target);
+/* POST /api/v1/public/sms/{tenant}/{queue}: an HTTP gateway's signed text (sms_api.c). */
+void api__h_public_sms(struct api_conn *conn, struct api_session *s, const char *target);
 bool api__rfc3339(const char *s, int64_t *out_ms);
 
 /* objects.c: configuration objects written through the API */

@@ -633,6 +633,7 @@ static const struct route routes[] = {
     {M_GET, "/api/v1/openapi.json", 0, h_openapi},
     {M_POST, "/api/v1/login", 0, h_login},
     {M_POST, "/api/v1/public/callbacks", 0, api__h_public_callback},
+    {M_POST, "/api/v1/public/sms/*/*", 0, api__h_public_sms},
     {M_POST, "/api/v1/logout", ANY, h_logout},
     {M_GET, "/api/v1/me", ANY, h_me},
     {M_GET, "/api/v1/tenants", API_ROLE_OPERATOR, h_tenants},

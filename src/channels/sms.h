@@ -127,10 +127,10 @@ struct smpp_deliver {
 	uint8_t esm_class, data_coding;
 	uint8_t sm[SMS_TEXT_MAX]; /* short_message, or message_payload when that is sent */
 	size_t sm_len;
-	bool receipt;			/* esm_class says delivery receipt */
-	char receipted_id[66];		/* TLV receipted_message_id, or empty */
-	int message_state;		/* TLV message_state, or -1 */
-	struct sms_concat sar;		/* TLVs sar_*, when the SMSC uses them instead of UDH */
+	bool receipt;	       /* esm_class says delivery receipt */
+	char receipted_id[66]; /* TLV receipted_message_id, or empty */
+	int message_state;     /* TLV message_state, or -1 */
+	struct sms_concat sar; /* TLVs sar_*, when the SMSC uses them instead of UDH */
 };
 /* Unpacks a deliver_sm; returns 0 or EBADMSG (err[] says why). */
 int smpp_parse_deliver_sm(const uint8_t *buf, size_t len, struct smpp_deliver *d, char *err,
@@ -151,7 +151,7 @@ struct smpp_conf {
 	int response_ms;	 /* a response not come by then: the session is lost (10s) */
 	int reconnect_min_ms;	 /* back-off between attempts: doubles from min to max */
 	int reconnect_max_ms;
-	bool receipts; /* ask for delivery receipts */
+	bool receipts;	      /* ask for delivery receipts */
 	const char *log_name; /* for the log: tenant/queue */
 };
 

@@ -85,8 +85,7 @@ int smpp_pdu_unbind(uint8_t *buf, size_t size, uint32_t seq)
 	return pack(UNBIND, buf, size, &p);
 }
 
-int smpp_pdu_response(uint8_t *buf, size_t size, uint32_t command_id, uint32_t status,
-		      uint32_t seq)
+int smpp_pdu_response(uint8_t *buf, size_t size, uint32_t command_id, uint32_t status, uint32_t seq)
 {
 	switch (command_id) {
 	case ENQUIRE_LINK_RESP: {

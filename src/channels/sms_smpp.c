@@ -193,7 +193,8 @@ static int bind_session(struct smpp_session *s)
 		if (h.id == BIND_TRANSCEIVER_RESP && h.seq == seq)
 			break;
 		if (h.id == ENQUIRE_LINK)
-			tx(s, buf, smpp_pdu_response(buf, sizeof(buf), ENQUIRE_LINK_RESP, 0, h.seq));
+			tx(s, buf,
+			   smpp_pdu_response(buf, sizeof(buf), ENQUIRE_LINK_RESP, 0, h.seq));
 		else if (h.id == GENERIC_NACK)
 			return EPROTO;
 	}
@@ -366,7 +367,8 @@ static uint32_t on_deliver(struct smpp_session *s, const uint8_t *pdu, size_t le
 		if (rc == EAGAIN)
 			return ESME_ROK;
 		if (rc) {
-			log_warn("sms", "smsc=%s event=sms_unreadable reason=\"bad part\"", s->name);
+			log_warn("sms", "smsc=%s event=sms_unreadable reason=\"bad part\"",
+				 s->name);
 			return ESME_RX_P_APPN;
 		}
 		body = whole;
@@ -398,7 +400,8 @@ static int on_pdu(struct smpp_session *s, const uint8_t *pdu, const struct smpp_
 		on_submit_resp(s, pdu, h);
 		return 0;
 	case ENQUIRE_LINK:
-		return tx(s, buf, smpp_pdu_response(buf, sizeof(buf), ENQUIRE_LINK_RESP, 0, h->seq));
+		return tx(s, buf,
+			  smpp_pdu_response(buf, sizeof(buf), ENQUIRE_LINK_RESP, 0, h->seq));
 	case ENQUIRE_LINK_RESP:
 		s->enquire_sent_ms = 0;
 		return 0;
@@ -418,8 +421,9 @@ static int on_pdu(struct smpp_session *s, const uint8_t *pdu, const struct smpp_
 		log_warn("sms", "smsc=%s event=smpp_unknown_command id=0x%08x", s->name, h->id);
 		if (h->id & 0x80000000)
 			return 0;
-		return tx(s, buf,
-			  smpp_pdu_response(buf, sizeof(buf), GENERIC_NACK, ESME_RINVCMDID, h->seq));
+		return tx(
+		    s, buf,
+		    smpp_pdu_response(buf, sizeof(buf), GENERIC_NACK, ESME_RINVCMDID, h->seq));
 	}
 }
 

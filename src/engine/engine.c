@@ -369,6 +369,8 @@ static int engine_run(struct engine *e)
 	service_up(SERVICE_HTTP);
 	if ((err = eng__mail_start(e)))
 		log_warn("engine", "event=email_not_started err=%s", strerror(err));
+	if ((err = eng__sms_start(e)))
+		log_warn("engine", "event=sms_not_started err=%s", strerror(err));
 	eng__webcb_load(e);
 	if ((err = eng__campaigns_start(e)))
 		log_warn("engine", "event=campaigns_not_started err=%s", strerror(err));
@@ -402,6 +404,7 @@ static int engine_run(struct engine *e)
 	for (int i = 0; i < 50 && e->ncalls; i++)
 		su_root_step(e->root, 20);
 	eng__campaigns_stop(e);
+	eng__sms_stop(e);
 	eng__mail_stop(e);
 fail_api:
 	/* Render threads post to the command queue api_stop frees: joined first. */

@@ -79,6 +79,7 @@ struct eng_queue {
 	struct eng_queue *retired_next;
 	uint32_t id;	   /* ACD queue id */
 	uint32_t email_id; /* the ACD queue of its mailbox's conversations, ACD_NONE: none */
+	uint32_t sms_id;   /* the ACD queue of its number's texts (sms.c), ACD_NONE: none */
 	const struct ivr_calendar *hours;
 	bool open;
 	bool dirty; /* changed since the last queue.stats event */
@@ -257,6 +258,12 @@ struct engine {
 	struct mq *mail_events; /* what the email worker hands over */
 	su_wait_t mail_wait;
 	int mail_reg;
+	struct eng_smser *smser; /* the SMS channel's worker (sms_worker.c), NULL: none */
+	struct eng_sms *smss;	 /* SMS conversations open (sms.c) */
+	uint64_t next_sms_ref;
+	struct mq *sms_events; /* what the SMS worker hands over */
+	su_wait_t sms_wait;
+	int sms_reg;
 };
 
 /* provision.c */
@@ -791,6 +798,28 @@ void eng__mailer_stop(struct eng_mailer *w);
 struct eng_mail_msg {
 	json_t *msg;
 };
+
+/* sms.c, sms_worker.c: the SMS channel, on the email channel's model. A conversation
+ * with one customer's number is one interaction; while an agent may be offered it or
+ * holds it, it is a contact of its queue's SMS ACD queue (q->sms_id), whose ACD ref has
+ * ENG_SMS_REF set. The worker thread keeps the SMPP sessions (or posts to the HTTP
+ * gateway), matches numbers to CRM contacts, and hands texts over through
+ * e->sms_events (struct eng_mail_msg: a JSON object, owned by the receiver). */
+#define ENG_SMS_REF (1ull << 62)
+struct eng_sms;
+struct eng_smser;
+int eng__sms_start(struct engine *e);
+void eng__sms_stop(struct engine *e);
+void eng__sms_offer(struct eng_tenant *t, const struct acd_offer *o);
+void eng__sms_cancel(struct eng_tenant *t, const struct acd_offer *o, enum acd_cancel_reason why);
+void eng__sms_overflow(struct eng_tenant *t, const struct acd_overflow *ov);
+/* accept, reply and close of an open SMS conversation, and the gateway's webhook; false
+ * when the command is none of those or names no SMS conversation. */
+bool eng__sms_command(struct engine *e, struct eng_tenant *t, struct api_cmd *m);
+/* The worker: a job (JSON, stolen); 0 or ENOBUFS. */
+int eng__smser_job(struct eng_smser *w, json_t *job);
+int eng__smser_start(struct engine *e, struct eng_smser **out);
+void eng__smser_stop(struct eng_smser *w);
 
 /* record.c */
 void eng__timeline(struct call *c, const char *event, const char *key, const char *value);

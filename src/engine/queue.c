@@ -132,6 +132,10 @@ static void on_offer(const struct acd_offer *o, void *arg)
 	struct call *c;
 	size_t placed;
 
+	if (o->contact_ref & ENG_SMS_REF) {
+		eng__sms_offer(t, o);
+		return;
+	}
 	if (o->contact_ref & ENG_MAIL_REF) {
 		eng__mail_offer(t, o);
 		return;
@@ -163,6 +167,10 @@ static void on_cancel(const struct acd_offer *o, enum acd_cancel_reason why, voi
 	struct eng_user *u = (struct eng_user *)(uintptr_t)o->agent_ref;
 	struct call *c;
 
+	if (o->contact_ref & ENG_SMS_REF) {
+		eng__sms_cancel(t, o, why);
+		return;
+	}
 	if (o->contact_ref & ENG_MAIL_REF) {
 		eng__mail_cancel(t, o, why);
 		return;
@@ -237,6 +245,10 @@ static void on_overflow(const struct acd_overflow *ov, void *arg)
 	char target[160];
 	int err = 0;
 
+	if (ov->contact_ref & ENG_SMS_REF) {
+		eng__sms_overflow(t, ov);
+		return;
+	}
 	if (ov->contact_ref & ENG_MAIL_REF) {
 		eng__mail_overflow(t, ov);
 		return;
@@ -307,7 +319,8 @@ static bool callback_offered(const struct call *c)
 static void on_announce(const struct acd_announce *an, void *arg)
 {
 	struct eng_tenant *t = arg;
-	struct call *c = an->contact_ref & ENG_MAIL_REF ? NULL : call_of(t, an->contact_ref);
+	struct call *c =
+	    an->contact_ref & (ENG_MAIL_REF | ENG_SMS_REF) ? NULL : call_of(t, an->contact_ref);
 	const struct cfg_queue *cq;
 	const char *names[24];
 	char paths[24][256];
@@ -441,6 +454,11 @@ static int agent_params(struct eng_tenant *t, struct eng_user *u, struct acd_ski
 		/* The queue's mailbox is served by the same agents. */
 		if (q->email_id != ACD_NONE && nm < ENG_MEMBERSHIPS)
 			ms[nm++] = (struct acd_membership){.queue = q->email_id,
+							   .penalty = cu->queues[i].penalty,
+							   .order = (uint32_t)i + 1};
+		/* And its number's texts. */
+		if (q->sms_id != ACD_NONE && nm < ENG_MEMBERSHIPS)
+			ms[nm++] = (struct acd_membership){.queue = q->sms_id,
 							   .penalty = cu->queues[i].penalty,
 							   .order = (uint32_t)i + 1};
 	}
@@ -590,6 +608,29 @@ static int email_queue_sync(struct eng_tenant *t, struct eng_queue *q, uint64_t 
 	return acd_queue_add(t->acd, &qp, now, &q->email_id);
 }
 
+/* Adds, updates or removes q's SMS queue (its number's conversations): the same
+ * routing as its mailbox's, on the sms channel. 0 or errno. */
+static int sms_queue_sync(struct eng_tenant *t, struct eng_queue *q, uint64_t now)
+{
+	struct acd_queue_params qp;
+	int err;
+
+	if (!q->cq->sms) {
+		if (q->sms_id == ACD_NONE)
+			return 0;
+		if ((err = acd_queue_remove(t->acd, q->sms_id, now)))
+			return err;
+		q->sms_id = ACD_NONE;
+		return 0;
+	}
+	if ((err = email_queue_params(t, q, &qp)))
+		return err;
+	qp.channel = ACD_CH_SMS;
+	if (q->sms_id != ACD_NONE)
+		return acd_queue_update(t->acd, q->sms_id, &qp, now);
+	return acd_queue_add(t->acd, &qp, now, &q->sms_id);
+}
+
 /* Indexes q by its ACD id (grown as ids come). 0 or ENOMEM. */
 static int qidx_set(struct eng_tenant *t, struct eng_queue *q)
 {
@@ -616,7 +657,8 @@ int eng__queue_acd_add(struct eng_tenant *t, struct eng_queue *q)
 		return err;
 	if ((err = acd_queue_add(t->acd, &qp, now, &q->id)))
 		return err;
-	if ((err = qidx_set(t, q)) || (err = email_queue_sync(t, q, now))) {
+	if ((err = qidx_set(t, q)) || (err = email_queue_sync(t, q, now)) ||
+	    (err = sms_queue_sync(t, q, now))) {
 		acd_queue_remove(t->acd, q->id, now);
 		q->id = ACD_NONE;
 		return err;
@@ -633,7 +675,8 @@ int eng__queue_acd_update(struct eng_tenant *t, struct eng_queue *q)
 
 	if ((err = queue_params(t, q, true, &qp)) ||
 	    (err = acd_queue_update(t->acd, q->id, &qp, clock_mono_ms())) ||
-	    (err = email_queue_sync(t, q, clock_mono_ms())))
+	    (err = email_queue_sync(t, q, clock_mono_ms())) ||
+	    (err = sms_queue_sync(t, q, clock_mono_ms())))
 		return err;
 	sticky_update(t, NULL);
 	arm(t);
@@ -648,6 +691,11 @@ int eng__queue_acd_remove(struct eng_tenant *t, struct eng_queue *q)
 		if ((err = acd_queue_remove(t->acd, q->email_id, clock_mono_ms())))
 			return err;
 		q->email_id = ACD_NONE;
+	}
+	if (q->sms_id != ACD_NONE) {
+		if ((err = acd_queue_remove(t->acd, q->sms_id, clock_mono_ms())))
+			return err;
+		q->sms_id = ACD_NONE;
 	}
 	if ((err = acd_queue_remove(t->acd, q->id, clock_mono_ms())))
 		return err;
@@ -715,7 +763,8 @@ static int tenant_start(struct engine *e, struct eng_tenant *t)
 		t->qidx[t->queues[i]->id] = t->queues[i];
 	/* Mailboxes' queues after the voice queues: ACD ids of the latter index qidx. */
 	for (size_t i = 0; i < t->nqueues; i++)
-		if ((err = email_queue_sync(t, t->queues[i], now)))
+		if ((err = email_queue_sync(t, t->queues[i], now)) ||
+		    (err = sms_queue_sync(t, t->queues[i], now)))
 			goto bad_queue;
 	sticky_update(t, NULL);
 	for (size_t i = 0; i < t->nqueues; i++)
