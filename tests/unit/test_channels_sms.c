@@ -37,7 +37,9 @@ static void test_gsm7_or_ucs2(void **state)
 	assert_int_equal(s.part[0].data[8], 0x01); /* U+0144 */
 	assert_int_equal(s.part[0].data[9], 0x44);
 	/* Spanish with ñ and é alone fits GSM; with á it does not */
-	assert_true(sms_gsm7_fits("Espa\xc3\xb1" "a, caf\xc3\xa9", NULL));
+	assert_true(sms_gsm7_fits("Espa\xc3\xb1"
+				  "a, caf\xc3\xa9",
+				  NULL));
 	assert_false(sms_gsm7_fits("est\xc3\xa1", NULL));
 	assert_int_equal(sms_split("", 1, 0, &s), EINVAL);
 	assert_int_equal(sms_split("bad \xff", 1, 0, &s), EILSEQ);
@@ -69,7 +71,8 @@ static void test_concatenation_limits(void **state)
 	assert_memory_equal(s.part[1].data, "\x05\x00\x03\x07\x02\x02", 6);
 	/* An escape (euro) is never cut: 152 'a' then euro at septets 153-154 */
 	memset(text, 'a', 152);
-	strcpy(text + 152, "\xe2\x82\xac" "bbbbbbbbbb");
+	strcpy(text + 152, "\xe2\x82\xac"
+			   "bbbbbbbbbb");
 	assert_int_equal(sms_split(text, 9, 0, &s), 0);
 	assert_int_equal(s.count, 2);
 	assert_int_equal(s.part[0].len, 6 + 152);
@@ -101,9 +104,9 @@ static void test_concatenation_limits(void **state)
 		err = sms_reasm_add(r, "+79161234567", &c, s.data_coding, s.part[k].data + hl,
 				    s.part[k].len - hl, 1000, &all, &len);
 		if (k == 2) /* a part delivered twice is harmless */
-			err = sms_reasm_add(r, "+79161234567", &c, s.data_coding,
-					    s.part[k].data + hl, s.part[k].len - hl, 1000, &all,
-					    &len);
+			err =
+			    sms_reasm_add(r, "+79161234567", &c, s.data_coding, s.part[k].data + hl,
+					  s.part[k].len - hl, 1000, &all, &len);
 		assert_int_equal(err, k ? EAGAIN : 0);
 	}
 	assert_int_equal(sms_reasm_pending(r), 0);
@@ -114,7 +117,8 @@ static void test_concatenation_limits(void **state)
 	/* A surrogate pair (emoji) is never cut: 66 units then the pair */
 	for (int i = 0; i < 66; i++)
 		memcpy(text + 2 * i, "\xd0\x96", 2);
-	strcpy(text + 132, "\xf0\x9f\x98\x80" "okok");
+	strcpy(text + 132, "\xf0\x9f\x98\x80"
+			   "okok");
 	assert_int_equal(sms_split(text, 3, 0, &s), 0);
 	assert_int_equal(s.count, 2);
 	assert_int_equal(s.part[0].len, 6 + 132);
@@ -123,13 +127,13 @@ static void test_concatenation_limits(void **state)
 	/* A lone part expires */
 	{
 		struct sms_concat c = {5, 2, 1};
-		assert_int_equal(sms_reasm_add(r, "+48601", &c, 0, (const uint8_t *)"ab", 2, 1000,
-					       &all, &len),
-				 EAGAIN);
+		assert_int_equal(
+		    sms_reasm_add(r, "+48601", &c, 0, (const uint8_t *)"ab", 2, 1000, &all, &len),
+		    EAGAIN);
 		c.seq = 3;
-		assert_int_equal(sms_reasm_add(r, "+48601", &c, 0, (const uint8_t *)"ab", 2, 1000,
-					       &all, &len),
-				 EINVAL);
+		assert_int_equal(
+		    sms_reasm_add(r, "+48601", &c, 0, (const uint8_t *)"ab", 2, 1000, &all, &len),
+		    EINVAL);
 		assert_int_equal(sms_reasm_expire(r, 2000, 5000), 0);
 		assert_int_equal(sms_reasm_expire(r, 7000, 5000), 1);
 		assert_int_equal(sms_reasm_pending(r), 0);
@@ -147,7 +151,8 @@ static void test_decode(void **state)
 
 	(void)state;
 	assert_int_equal(sms_decode(SMS_DC_DEFAULT, gsm, sizeof(gsm), out, sizeof(out)), 0);
-	assert_string_equal(out, "@\xe2\x82\xac" "A\xc3\xb1{");
+	assert_string_equal(out, "@\xe2\x82\xac"
+				 "A\xc3\xb1{");
 	assert_int_equal(sms_decode(SMS_DC_UCS2, ucs_bad, 2, out, sizeof(out)), EILSEQ);
 	assert_int_equal(sms_decode(SMS_DC_UCS2, ucs_bad, 1, out, sizeof(out)), EILSEQ);
 	assert_int_equal(sms_decode(SMS_DC_LATIN1, (const uint8_t *)"caf\xe9", 4, out, sizeof(out)),
@@ -157,8 +162,8 @@ static void test_decode(void **state)
 	assert_int_equal(sms_decode(SMS_DC_IA5, (const uint8_t *)"toolongtext", 11, out, 5),
 			 EMSGSIZE);
 	/* 16-bit reference; a header longer than the message */
-	assert_int_equal(sms_udh_read((const uint8_t *)"\x06\x08\x04\x12\x34\x03\x02hi", 9, &c, &hl),
-			 0);
+	assert_int_equal(
+	    sms_udh_read((const uint8_t *)"\x06\x08\x04\x12\x34\x03\x02hi", 9, &c, &hl), 0);
 	assert_int_equal(c.ref, 0x1234);
 	assert_int_equal(c.total, 3);
 	assert_int_equal(c.seq, 2);
@@ -226,7 +231,11 @@ static void test_pdus(void **state)
 	assert_int_equal(smpp_header_read(buf, (size_t)len, &h), 0);
 	assert_int_equal(h.id, 0x00000004);
 	/* service_type "", ton 5, npi 0, "ACME", ton 1, npi 1, "48601234567" */
-	assert_memory_equal(buf + 16, "\0\x05\x00" "ACME\0\x01\x01" "48601234567\0", 22);
+	assert_memory_equal(buf + 16,
+			    "\0\x05\x00"
+			    "ACME\0\x01\x01"
+			    "48601234567\0",
+			    22);
 	/* esm_class, protocol_id, priority, schedule "", validity "", registered_delivery,
 	 * replace, data_coding, default id, sm_length */
 	assert_memory_equal(buf + 38, "\x00\x00\x00\x00\x00\x01\x00\x08\x00\x16", 10);
@@ -236,13 +245,11 @@ static void test_pdus(void **state)
 	 * message_state), read back */
 	{
 		static const uint8_t dlv[] = {
-		    0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 42,
-		    0, 1, 1, '4', '8', '6', '0', '1', 0, 0, 0, 'A', 'C', 'M', 'E', 0,
-		    0x04, 0, 0, 0, 0, 0, 0, 0, 0,
-		    20, 'i', 'd', ':', 'X', '1', ' ', 's', 't', 'a', 't', ':', 'D', 'E', 'L', 'I',
-		    'V', 'R', 'D', ' ', ' ',
-		    0x00, 0x1E, 0, 3, 'X', '1', 0,
-		    0x04, 0x27, 0, 1, 2};
+		    0,	 0,   0,    0,	  0,   0,   0,	 5,   0,   0,	 0,    0,   0,	 0,   0,
+		    42,	 0,   1,    1,	  '4', '8', '6', '0', '1', 0,	 0,    0,   'A', 'C', 'M',
+		    'E', 0,   0x04, 0,	  0,   0,   0,	 0,   0,   0,	 0,    20,  'i', 'd', ':',
+		    'X', '1', ' ',  's',  't', 'a', 't', ':', 'D', 'E',	 'L',  'I', 'V', 'R', 'D',
+		    ' ', ' ', 0x00, 0x1E, 0,   3,   'X', '1', 0,   0x04, 0x27, 0,   1,	 2};
 		uint8_t pdu[sizeof(dlv)];
 		struct smpp_deliver d;
 		char err[256];
@@ -277,12 +284,14 @@ static void test_http_signature(void **state)
 	(void)state;
 	/* RFC 4231 test case 2 */
 	sms_http_sign("Jefe", (const uint8_t *)"what do ya want for nothing?", 28, hex);
-	assert_string_equal(hex, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
-	assert_true(sms_http_verify("Jefe", (const uint8_t *)"what do ya want for nothing?", 28,
-				    "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b9"
-				    "64ec3843"));
-	assert_false(sms_http_verify("Jefe", (const uint8_t *)"what do ya want for nothing!", 28,
-				     hex));
+	assert_string_equal(hex,
+			    "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+	assert_true(
+	    sms_http_verify("Jefe", (const uint8_t *)"what do ya want for nothing?", 28,
+			    "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b9"
+			    "64ec3843"));
+	assert_false(
+	    sms_http_verify("Jefe", (const uint8_t *)"what do ya want for nothing!", 28, hex));
 	assert_false(sms_http_verify("Jefe", (const uint8_t *)"x", 1, "short"));
 	assert_int_equal(sms_http_parse(body, strlen(body), &in, why, sizeof(why)), 0);
 	assert_string_equal(in.from, "+48601234567");
@@ -295,12 +304,9 @@ static void test_http_signature(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_gsm7_or_ucs2),
-	    cmocka_unit_test(test_concatenation_limits),
-	    cmocka_unit_test(test_decode),
-	    cmocka_unit_test(test_receipt_and_numbers),
-	    cmocka_unit_test(test_pdus),
-	    cmocka_unit_test(test_http_signature),
+	    cmocka_unit_test(test_gsm7_or_ucs2), cmocka_unit_test(test_concatenation_limits),
+	    cmocka_unit_test(test_decode),	 cmocka_unit_test(test_receipt_and_numbers),
+	    cmocka_unit_test(test_pdus),	 cmocka_unit_test(test_http_signature),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
