@@ -73,8 +73,14 @@ void api__h_email_reply(struct api_conn *conn, struct api_session *s, const char
 
 	if (!b)
 		return;
-	if (!api__fields(conn, b, fields) || !api__str(conn, b, "body", true, &body))
+	if (!api__fields(conn, b, fields))
 		goto bad;
+	/* Not api__str: that caps strings at 512 bytes, a reply may be much longer. */
+	if (!(body = json_string_value(json_object_get(b, "body"))) || !*body) {
+		api__respond_error(conn, 400, "invalid_field", "\"body\" is a non-empty string",
+				   "body");
+		goto bad;
+	}
 	if (strlen(body) > REPLY_BODY_MAX) {
 		api__respond_error(conn, 413, "too_large", "body is at most 256 KiB", "body");
 		goto bad;

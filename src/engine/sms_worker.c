@@ -172,8 +172,8 @@ static void sent(struct eng_smser *w, json_t *job, bool ok, const char *ids, con
 	if (req && w->api) {
 		if (ok)
 			api_reply(w->api, req, 200,
-				  json_pack("{s:s, s:s, s:s}", "interaction",
-					    jstr(job, "interaction"), "state", "sent", "ids", ids));
+				  json_pack("{s:s, s:s}", "interaction", jstr(job, "interaction"),
+					    "message_id", ids ? ids : ""));
 		else
 			api_reply_error(w->api, req, 502, "not_sent", why ? why : "not sent");
 	}
