@@ -60,8 +60,9 @@ static void on_sent(void *arg, uint64_t cookie, bool ok, const char *ids, uint32
 		    const char *why)
 {
 	(void)arg;
-	note(json_pack("{s:s, s:I, s:b, s:s, s:i, s:s?}", "ev", "sent", "cookie", (json_int_t)cookie,
-		       "ok", ok, "ids", ids, "status", (int)status, "why", why));
+	note(json_pack("{s:s, s:I, s:b, s:s, s:i, s:s?}", "ev", "sent", "cookie",
+		       (json_int_t)cookie, "ok", ok, "ids", ids, "status", (int)status, "why",
+		       why));
 }
 
 static void on_state(void *arg, bool bound)
@@ -77,9 +78,9 @@ static json_t *wait_event(const char *ev, size_t n)
 		size_t k = 0, idx;
 		json_t *e, *found = NULL;
 		pthread_mutex_lock(&mu);
-		json_array_foreach(seen, idx, e) if (!strcmp(json_string_value(json_object_get(e, "ev")),
-							  ev) &&
-						     ++k == n) found = e;
+		json_array_foreach(
+		    seen, idx, e) if (!strcmp(json_string_value(json_object_get(e, "ev")), ev) &&
+				      ++k == n) found = e;
 		pthread_mutex_unlock(&mu);
 		if (found)
 			return found;
@@ -187,7 +188,7 @@ static void test_session(void **state)
 {
 	static const char ru[] =
 	    "\xd0\x97\xd0\xb4\xd1\x80\xd0\xb0\xd0\xb2\xd1\x81\xd1\x82\xd0\xb2\xd1\x83\xd0\xb9\xd1"
-	    "\x82\xd0\xb5";	/* Здравствуйте, 12 characters */
+	    "\x82\xd0\xb5"; /* Здравствуйте, 12 characters */
 	char longru[2048] = "", mid[64];
 	struct smpp_session *s;
 	json_t *st, *ev, *subs;
@@ -241,7 +242,8 @@ static void test_session(void **state)
 	assert_int_equal(nsub, 6);
 	{
 		char joined[2048] = "";
-		const char *udh0 = json_string_value(json_object_get(json_array_get(subs, 1), "udh"));
+		const char *udh0 =
+		    json_string_value(json_object_get(json_array_get(subs, 1), "udh"));
 		for (size_t i = 1; i < nsub; i++) {
 			const char *udh;
 			ev = json_array_get(subs, i);
@@ -275,7 +277,8 @@ static void test_session(void **state)
 	assert_string_equal(json_string_value(json_object_get(ev, "text")), longru);
 	ev = wait_event("message", 2);
 	assert_string_equal(json_string_value(json_object_get(ev, "from")), "+48601234567");
-	assert_string_equal(json_string_value(json_object_get(ev, "text")), "ok [gsm] \xe2\x82\xac");
+	assert_string_equal(json_string_value(json_object_get(ev, "text")),
+			    "ok [gsm] \xe2\x82\xac");
 	st = control("{\"cmd\":\"wait\",\"key\":\"unacked\",\"value\":0}");
 	assert_int_equal(ival(st, "unacked"), 0);
 	json_decref(st);
@@ -296,9 +299,9 @@ static void test_session(void **state)
 	assert_int_equal(ival(st, "binds"), 2);
 	assert_int_equal(ival(st, "unacked"), 0);
 	subs = json_object_get(st, "submits");
-	assert_string_equal(
-	    json_string_value(json_object_get(json_array_get(subs, json_array_size(subs) - 1), "text")),
-	    "reply after garbage");
+	assert_string_equal(json_string_value(json_object_get(
+				json_array_get(subs, json_array_size(subs) - 1), "text")),
+			    "reply after garbage");
 	json_decref(st);
 	assert_non_null(wait_event("state", 3)); /* down, then up again */
 	smpp_session_stop(s);
@@ -324,9 +327,9 @@ static void test_bind_refused_backoff(void **state)
 		size_t i;
 		json_t *e;
 		int binds_up = 0;
-		json_array_foreach(seen, i, e) if (!strcmp(json_string_value(json_object_get(e, "ev")),
-							   "sent") &&
-						       ival(e, "cookie") == 9) binds_up++;
+		json_array_foreach(
+		    seen, i, e) if (!strcmp(json_string_value(json_object_get(e, "ev")), "sent") &&
+				    ival(e, "cookie") == 9) binds_up++;
 		assert_int_equal(binds_up, 0);
 	}
 	pthread_mutex_unlock(&mu);
