@@ -9,6 +9,7 @@ import { chime, notify } from '../lib/notify.js';
 import { CallControls } from './CallControls.jsx';
 import { ContactCard, DialOnly } from './ContactCard.jsx';
 import { EmailList, emailEvent } from './Email.jsx';
+import { SmsList, smsEvent } from './Sms.jsx';
 
 /* Seconds of a configuration duration ("5s", "2m", "1h", "1500ms"); null when absent. */
 export function seconds(d) {
@@ -160,6 +161,7 @@ export function Agent({ me }) {
   const [error, setError] = useState(null);
   const [queues, setQueues] = useState([]);
   const [emails, setEmails] = useState([]);
+  const [smss, setSmss] = useState([]);
   // The tenant's reason codes and dispositions: the file's (from /me) and those an admin
   // added through the API since, asked for again with each offer so a new code is there
   // by the wrap-up.
@@ -201,6 +203,16 @@ export function Agent({ me }) {
       if (m.type === 'contact.offered') {
         chime();
         notify(t('email.title'), d.from);
+      }
+      if (m.type !== 'agent.state') get('/agents/me').then(setAgent, () => {});
+      return;
+    }
+    if (d.channel === 'sms') {
+      // Text conversations too live beside the call.
+      setSmss((l) => smsEvent(l, m));
+      if (m.type === 'contact.offered') {
+        chime();
+        notify(t('sms.title'), d.from);
       }
       if (m.type !== 'agent.state') get('/agents/me').then(setAgent, () => {});
       return;
@@ -280,6 +292,7 @@ export function Agent({ me }) {
           )}
           {call && <CallControls call={call} me={me} />}
           <EmailList list={emails} onGone={(id) => setEmails((l) => l.filter((c) => c.interaction !== id))} />
+          <SmsList list={smss} onGone={(id) => setSmss((l) => l.filter((c) => c.interaction !== id))} />
           {wrap && <WrapUp wrap={wrap} dispositions={codes.dispositions}
             onDone={() => { setWrap(null); setOffer(null); setContact(null); }} />}
         </div>

@@ -87,10 +87,11 @@ function Conversation({ c, onGone }) {
   );
 }
 
-/* The conversations by interaction id, kept up to date from the agent's events. */
-export function emailEvent(list, m) {
+/* The conversations by interaction id, kept up to date from the agent's events (of
+ * `channel`: the SMS conversations are kept the same way, Sms.jsx). */
+export function emailEvent(list, m, channel = 'email') {
   const d = m.data || {};
-  if (d.channel !== 'email') return list;
+  if (d.channel !== channel) return list;
   const rest = list.filter((c) => c.interaction !== d.interaction);
   const cur = list.find((c) => c.interaction === d.interaction);
   switch (m.type) {
