@@ -158,16 +158,100 @@ static unsigned tlv_uint(const tlv_t *t)
 	return 0;
 }
 
+/* The end of a deliver_sm's mandatory part, or 0 when it is cut short. */
+static size_t deliver_mandatory_end(const uint8_t *buf, size_t len)
+{
+	size_t o = SMPP_HEADER_BYTES;
+	/* service_type, ton, npi, source, ton, npi, destination, esm_class, protocol_id,
+	 * priority, schedule, validity, registered_delivery, replace, data_coding,
+	 * default msg id, sm_length, short_message */
+	static const int8_t layout[] = {-1, 2, -1, 2, -1, 3, -1, -1, 4};
+
+	for (size_t i = 0; i < sizeof(layout); i++) {
+		if (layout[i] < 0) {
+			const uint8_t *z = o < len ? memchr(buf + o, 0, len - o) : NULL;
+			if (!z)
+				return 0;
+			o = (size_t)(z - buf) + 1;
+		} else {
+			o += (size_t)layout[i];
+		}
+	}
+	if (o >= len)
+		return 0;
+	o += 1 + (size_t)buf[o]; /* sm_length and the message */
+	return o <= len ? o : 0;
+}
+
+/* The optional parameters read here, with the lengths SMPP 3.4 gives them. */
+static bool tlv_wanted(unsigned tag, size_t tl)
+{
+	switch (tag) {
+	case TLVID_message_payload:
+		return tl <= MAX_TLV_SIZE;
+	case TLVID_receipted_message_id:
+		return tl >= 1 && tl <= 65;
+	case TLVID_message_state:
+	case TLVID_sar_total_segments:
+	case TLVID_sar_segment_seqnum:
+		return tl == 1;
+	case TLVID_sar_msg_ref_num:
+		return tl == 2;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Copies the PDU into out[] with only the optional parameters read here, each of its
+ * right length, and its command_length set: libsmpp34 checks each parameter it knows and
+ * leaks what it allocated when one is wrong, so no other ever reaches it. Returns the
+ * copy's length, or 0 when the PDU is cut short.
+ */
+static size_t deliver_filtered(const uint8_t *buf, size_t len, uint8_t *out, size_t size)
+{
+	size_t o = deliver_mandatory_end(buf, len), n;
+	uint32_t be;
+
+	if (!o || o > size)
+		return 0;
+	memcpy(out, buf, o);
+	n = o;
+	while (o < len) {
+		size_t tl;
+		unsigned tag;
+		if (len - o < 4)
+			return 0;
+		tag = (unsigned)buf[o] << 8 | buf[o + 1];
+		tl = (size_t)buf[o + 2] << 8 | buf[o + 3];
+		if (tl > len - o - 4)
+			return 0;
+		if (tlv_wanted(tag, tl) && n + 4 + tl <= size) {
+			memcpy(out + n, buf + o, 4 + tl);
+			n += 4 + tl;
+		}
+		o += 4 + tl;
+	}
+	be = htonl((uint32_t)n);
+	memcpy(out, &be, 4);
+	return n;
+}
+
 int smpp_parse_deliver_sm(const uint8_t *buf, size_t len, struct smpp_deliver *d, char *err,
 			  size_t errsize)
 {
+	static __thread uint8_t copy[SMPP_PDU_MAX];
 	deliver_sm_t p;
 	tlv_t *t;
 
 	memset(d, 0, sizeof(*d));
 	d->message_state = -1;
 	memset(&p, 0, sizeof(p));
-	if (smpp34_unpack(DELIVER_SM, &p, buf, (int)len) != 0) {
+	if (!(len = deliver_filtered(buf, len, copy, sizeof(copy)))) {
+		snprintf(err, errsize, "deliver_sm unreadable: a field or parameter cut short");
+		return EBADMSG;
+	}
+	if (smpp34_unpack(DELIVER_SM, &p, copy, (int)len) != 0) {
 		snprintf(err, errsize, "deliver_sm unreadable: %.200s", smpp34_strerror);
 		destroy_tlv(p.tlv);
 		return EBADMSG;
@@ -230,12 +314,24 @@ int smpp_parse_submit_sm_resp(const uint8_t *buf, size_t len, char *id, size_t i
 int smpp_parse_bind_resp(const uint8_t *buf, size_t len, char *sysid, size_t size)
 {
 	bind_transceiver_resp_t p;
+	uint8_t copy[SMPP_HEADER_BYTES + 16];
+	const uint8_t *z;
+	uint32_t be;
 
 	memset(&p, 0, sizeof(p));
 	sysid[0] = '\0';
 	if (len == SMPP_HEADER_BYTES)
 		return 0;
-	if (smpp34_unpack(BIND_TRANSCEIVER_RESP, &p, buf, (int)len) != 0) {
+	/* system_id alone: its optional parameter is not read here, and libsmpp34 leaks what
+	 * it allocated for a wrong one. */
+	z = memchr(buf + SMPP_HEADER_BYTES, 0, len - SMPP_HEADER_BYTES);
+	if (!z || (size_t)(z - buf) + 1 > sizeof(copy))
+		return EBADMSG;
+	len = (size_t)(z - buf) + 1;
+	memcpy(copy, buf, len);
+	be = htonl((uint32_t)len);
+	memcpy(copy, &be, 4);
+	if (smpp34_unpack(BIND_TRANSCEIVER_RESP, &p, copy, (int)len) != 0) {
 		destroy_tlv(p.tlv);
 		return EBADMSG;
 	}

@@ -208,7 +208,7 @@ void cfg__resolve_sms(struct cy *c, struct cfg_tenant *t, const char *path)
 					 "%d:%d: missing \"system_id\" (here or in the tenant's "
 					 "sms:)",
 					 s->line, s->col);
-		} else if (s->gateway) {
+		} else if (s->gateway && !strcmp(s->gateway, "http")) {
 			if (!s->url)
 				cy_error(c, NULL, p,
 					 "%d:%d: missing \"url\" (here or in the tenant's sms:)",
