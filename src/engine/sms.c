@@ -238,6 +238,41 @@ static struct eng_sms *sms_new(struct engine *e, struct eng_tenant *t, struct en
 	return m;
 }
 
+/* A conversation left open by the last run (read back from the store by the worker):
+ * its record and timeline taken back, queued again with its agent first. */
+static void sms_resume(struct engine *e, json_t *j)
+{
+	struct eng_tenant *t = eng__tenant_find(e, jstr(j, "tenant"));
+	struct eng_queue *q = t ? eng__queue(e, t, jstr(j, "queue")) : NULL;
+	const json_t *st = json_object_get(j, "stored"), *tl = json_object_get(st, "timeline");
+	struct eng_sms *m;
+
+	if (!t || !q || !q->cq->sms || !*jstr(j, "interaction") ||
+	    sms_by_ix(e, t, jstr(j, "interaction")) ||
+	    !(m = sms_new(e, t, q, jstr(st, "from"), jstr(st, "to"))))
+		return;
+	copy(m->ix_id, sizeof(m->ix_id), jstr(j, "interaction"));
+	if (json_is_array(tl)) {
+		json_decref(m->timeline);
+		if (!(m->timeline = json_deep_copy(tl)))
+			m->timeline = json_array();
+	}
+	copy(m->agent, sizeof(m->agent), jstr(st, "agent"));
+	copy(m->contact_id, sizeof(m->contact_id), jstr(st, "contact"));
+	if (json_integer_value(json_object_get(st, "created_ms")))
+		m->created_ms = json_integer_value(json_object_get(st, "created_ms"));
+	if (json_is_object(json_object_get(j, "contact"))) {
+		m->crm = json_deep_copy(json_object_get(j, "contact"));
+		copy(m->contact_id, sizeof(m->contact_id), jstr(m->crm, "id"));
+	}
+	log_info("engine", "tenant=%s interaction=%s event=sms_resumed queue=%s", t->ct->id,
+		 m->ix_id, m->queue);
+	if (sms_enqueue(m, m->agent))
+		log_warn("engine", "tenant=%s interaction=%s event=sms_not_queued", t->ct->id,
+			 m->ix_id);
+	sms_write(m);
+}
+
 /* A customer's text, handed over by the worker. */
 static void sms_in(struct engine *e, json_t *j)
 {
@@ -361,6 +396,8 @@ static int sms_ready(su_root_magic_t *magic, su_wait_t *w, su_wakeup_arg_t *arg)
 			sms_sent(e, msg.msg);
 		else if (!strcmp(type, "receipt"))
 			sms_receipt(e, msg.msg);
+		else if (!strcmp(type, "resume"))
+			sms_resume(e, msg.msg);
 		else
 			sms_in(e, msg.msg);
 		json_decref(msg.msg);

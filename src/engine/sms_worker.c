@@ -272,10 +272,62 @@ static void jobs_run(struct eng_smser *w)
 	}
 }
 
+#define SMS_RESUME_MAX 500
+
+static int stored_cb(const struct crm_interaction *ix, void *arg)
+{
+	json_t **out = arg, *tl = ix->timeline_json ? json_loads(ix->timeline_json, 0, NULL) : NULL;
+
+	*out = json_pack("{s:o, s:s?, s:s?, s:s?, s:s?, s:I}", "timeline", tl ? tl : json_array(),
+			 "agent", ix->agent, "from", ix->from, "to", ix->to, "contact", ix->contact,
+			 "created_ms", (json_int_t)ix->created_ms);
+	return 0;
+}
+
+static int open_cb(const struct crm_interaction *ix, void *arg)
+{
+	if (!ix->ended_ms && ix->id)
+		json_array_append_new(arg, json_string(ix->id));
+	return 0;
+}
+
+/* The conversations of l's queue left open by the last run, back to the engine (the
+ * oldest first), each with its CRM contact. */
+static void resume_line(struct sw_line *l)
+{
+	struct store_ix_search q;
+	json_t *ids = json_array();
+	size_t i;
+	int err;
+
+	memset(&q, 0, sizeof(q));
+	q.f.queue = l->cq->id;
+	q.f.limit = SMS_RESUME_MAX;
+	q.channel = "sms";
+	q.abandoned = -1;
+	if ((err = store_db_interactions_search(l->w->db, l->ct->id, &q, open_cb, ids)))
+		log_warn("channels", "tenant=%s queue=%s event=sms_resume_failed err=%s", l->ct->id,
+			 l->cq->id, strerror(err));
+	for (i = json_array_size(ids); i-- > 0;) {
+		const char *id = json_string_value(json_array_get(ids, i));
+		json_t *stored = NULL, *contact;
+		if (store_db_interaction_get(l->w->db, l->ct->id, id, stored_cb, &stored) ||
+		    !stored)
+			continue;
+		contact = contact_of(l->w, l->ct->id, jstr(stored, "from"));
+		post(l->w, json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}", "type", "resume", "tenant",
+				     l->ct->id, "queue", l->cq->id, "interaction", id, "stored",
+				     stored, "contact", contact ? contact : json_null()));
+	}
+	json_decref(ids);
+}
+
 static void *run(void *arg)
 {
 	struct eng_smser *w = arg;
 
+	for (size_t i = 0; i < w->nlines && !w->stop; i++)
+		resume_line(&w->lines[i]);
 	while (!w->stop) {
 		struct pollfd pfd = {.fd = mq_fd(w->jobs), .events = POLLIN};
 		poll(&pfd, 1, 200);

@@ -3,7 +3,10 @@ SMSC's control port (tests/channels/smsc.py) and the HTTP gateway's webhook, age
 works through the API and its events WebSocket, and what the server sends is read from
 the SMSC's record and the gateway receiver's files.
 
-usage: sms_flow.py API_PORT SMSC_CONTROL_PORT GATEWAY_DIR STATE
+usage: sms_flow.py API_PORT SMSC_CONTROL_PORT GATEWAY_DIR STATE [PHASE]
+  PHASE 1 (default): the flows above; a third customer's text is left offered.
+  PHASE 2 (after a restart): that conversation, resumed from the store, is offered to
+          alice again under the same id with its text; she accepts and closes it.
 """
 import glob
 import hashlib
@@ -18,6 +21,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "sip"))
 from api import Api, WebSocket, check_response  # noqa: E402
 
 port, cport, gwdir, state_path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+phase = sys.argv[5] if len(sys.argv) > 5 else "1"
 api = Api(port)
 ctl = socket.create_connection(("127.0.0.1", cport))
 ctl_f = ctl.makefile("rw")
@@ -44,6 +48,18 @@ ws.send({"subscribe": ["agent.me"]})
 assert ws.recv()["type"] == "subscribed"
 st, b, _ = api.call("PUT", "/api/v1/agents/me/state", tok, {"state": "ready"})
 assert st in (200, 204), (st, b)
+
+if phase == "2":
+    state = json.load(open(state_path))
+    d = event(ws, "contact.offered", lambda d: d.get("interaction") == state["open_ix"])
+    assert d["channel"] == "sms" and d["from"] == "+48601999999", d
+    assert [m["body"] for m in d["messages"]] == ["przed restartem"], d["messages"]
+    st, b, _ = api.call("POST", f"/api/v1/interactions/{d['interaction']}/accept", tok)
+    assert st == 200, (st, b)
+    st, b, _ = api.call("POST", f"/api/v1/interactions/{d['interaction']}/close", tok)
+    assert st == 200, (st, b)
+    print("sms flow phase 2 ok")
+    sys.exit(0)
 st, b, _ = api.call("POST", "/api/v1/contacts", tok,
                     {"first_name": "Jan", "last_name": "Kowalski", "phones": ["+48601234567"]})
 assert st == 201, (st, b)
@@ -147,5 +163,9 @@ assert hdr["x-centrala-signature"] == "sha256=" + want, hdr
 st, b, _ = api.call("POST", f"/api/v1/interactions/{gix}/close", tok)
 assert st == 200, (st, b)
 
-json.dump({"smpp_ix": ix, "http_ix": gix}, open(state_path, "w"))
+# A conversation left offered across a restart.
+smsc(cmd="deliver", **{"from": "48601999999", "to": "48221234567", "text": "przed restartem",
+                       "coding": "gsm"})
+d = event(ws, "contact.offered", lambda d: d.get("from") == "+48601999999")
+json.dump({"smpp_ix": ix, "http_ix": gix, "open_ix": d["interaction"]}, open(state_path, "w"))
 print("sms flow ok")

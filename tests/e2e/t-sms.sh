@@ -11,7 +11,9 @@
 #     whole; garbage on the SMPP socket is logged, the session binds again and the text
 #     sent behind the garbage arrives; alice closes the conversation;
 #   HTTP gateway: a webhook with a wrong signature is refused (401), a signed one becomes
-#     a contact of queue sales; alice's reply is posted to the provider, signed.
+#     a contact of queue sales; alice's reply is posted to the provider, signed;
+#   a restart with a third customer's conversation still offered: it is queued again
+#     under the same id with its text and offered to alice.
 # Then `centrala export` holds both conversations with every text in and out.
 # timeout: 180
 # shellcheck source=tests/sip/lib.sh
@@ -54,6 +56,14 @@ wait_log 'event=smpp_bound' 20
 expect_log 'event=smpp_garbage'
 expect_log 'event=sms_webhook_refused reason=signature'
 stop_server
+mv "$SERVER_LOG" "$WORK/server-1.log"
+
+start_server
+wait_log 'event=http_listening' 10
+"$PYTHON" "$TOP/tests/e2e/sms_flow.py" "$API_PORT" "$SMSC_CTL" "$WORK/gw" "$WORK/state.json" 2 ||
+	fail "the SMS flow after the restart failed"
+expect_log 'event=sms_resumed'
+stop_server
 
 export_interactions
 "$PYTHON" - "$WORK/interactions.jsonl" "$WORK/state.json" <<'PY' || fail "the export lacks the conversations"
@@ -76,5 +86,9 @@ g = by[st["http_ix"]]
 assert g["channel"] == "sms" and g["queue"] == "sales" and g["from"] == "+34911234567", g
 gev = [e["event"] for e in g["timeline"]]
 assert gev.count("sms_in") == 1 and gev.count("sms_out") == 1 and "closed" in gev, gev
+o = by[st["open_ix"]]
+oev = [e["event"] for e in o["timeline"]]
+assert o["ended"] and oev.count("sms_in") == 1 and oev.count("queued") == 2, oev
+assert sum(1 for r in rows if r["channel"] == "sms") == 3, "one interaction per conversation"
 PY
 note "sms: SMPP in and out (UCS-2 concatenated both ways, receipt, garbage recovered), HTTP gateway in and out"
