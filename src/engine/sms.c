@@ -365,6 +365,8 @@ static void sms_receipt(struct engine *e, json_t *j)
 		json_array_foreach(m->timeline, i, ev) if (!strcmp(jstr(ev, "event"), "sms_out") &&
 							   ids_have(jstr(ev, "ids"), id))
 		{
+			/* The text's latest state, for the desktop, and the receipt itself. */
+			json_object_set_new(ev, "receipt", json_string(jstr(j, "stat")));
 			timeline_add(m, "sms_receipt",
 				     json_pack("{s:s, s:s, s:s}", "id", id, "stat", jstr(j, "stat"),
 					       "err", jstr(j, "err")));

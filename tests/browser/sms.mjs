@@ -3,7 +3,7 @@
 // starts it and has it deliver the customer's text when this script signals web.ready).
 // alice, in Russian, sees the offered text from the customer's number (markup in it
 // shown as text), accepts it, sees the length of her reply in characters and parts,
-// sends it: the SMSC gets it in UCS-2; she closes the conversation and it leaves the
+// sends it: the SMSC gets it in UCS-2 and its receipt shows it delivered; she closes the conversation and it leaves the
 // screen.
 import { connect } from 'node:net';
 import { launch, close, newPage, login, shoot, step, assert, apiLogin, api, until, signal, catalogues, failed } from './lib.mjs';
@@ -46,8 +46,10 @@ try {
   const sub = await until(async () => (await smsc({ cmd: 'state' })).submits[0], 'the reply at the SMSC', 20000);
   assert(sub.text === reply && sub.data_coding === 8 && sub.to === '79161234567', 'the reply at the SMSC: ' + JSON.stringify(sub));
   await conv.getByTestId('sms-message').nth(1).waitFor();
+  await smsc({ cmd: 'receipt', id: 'M1', stat: 'DELIVRD', from: '79161234567', to: '74951234567' });
+  await conv.getByTestId('sms-receipt').filter({ hasText: c['sms.delivered'] }).waitFor();
   await shoot(page, 'agent-sms-replied', 'ru');
-  step('reply sent in UCS-2');
+  step('reply sent in UCS-2, delivered');
 
   await conv.getByRole('button', { name: c['email.close'], exact: true }).click();
   await conv.waitFor({ state: 'detached' });

@@ -35,6 +35,12 @@ function Message({ m }) {
         <span class="muted">{fmtTime(m.ts)}</span>
       </p>
       <pre class="email-body">{m.body}</pre>
+      {out && m.receipt && (
+        <p class={'small ' + (m.receipt === 'DELIVRD' ? 'muted' : 'error')} data-testid="sms-receipt">
+          {m.receipt === 'DELIVRD' ? t('sms.delivered')
+            : m.receipt === 'ACCEPTD' || m.receipt === 'ENROUTE' ? t('sms.accepted')
+              : t('sms.not_delivered', { state: m.receipt })}</p>
+      )}
     </li>
   );
 }
