@@ -11,7 +11,8 @@ deliver_sm_resp, enquire_link, unbind) and keeps what it is sent. A test drives 
    "parts": 0 (as many as needed: UDH concatenation) }      -> {"seqs": [...]}
   {"cmd": "receipt", "id": "...", "stat": "DELIVRD", "from": ..., "to": ...}
   {"cmd": "garbage", "hex": "..."}        raw bytes on the ESME's socket
-  {"cmd": "state"}  -> {"binds", "enquires", "submits": [...], "unacked", "bound", "nacks"}
+  {"cmd": "state"}  -> {"binds", "refused_binds", "enquires", "submits": [...], "unacked",
+                        "bound", "nacks"}
 
 A deliver_sm the ESME did not acknowledge when its connection goes is delivered again on
 the next bind, as an SMSC does. Each submit_sm is answered with a message_id "M<n>".
@@ -37,7 +38,8 @@ UNBIND, UNBIND_RESP = 0x00000006, 0x80000006
 GENERIC_NACK = 0x80000000
 
 lock = threading.Condition()
-st = {"binds": 0, "enquires": 0, "submits": [], "nacks": 0, "bound": False}
+st = {"binds": 0, "refused_binds": 0, "enquires": 0, "submits": [], "nacks": 0,
+      "bound": False}
 conn = {"sock": None, "seq": 1000}
 pending = {}  # seq -> deliver_sm body, not yet acknowledged
 redeliver = []  # bodies to deliver on the next bind
@@ -157,6 +159,8 @@ class Esme(socketserver.BaseRequestHandler):
                         sid, off = cstr(body, 0)
                         pw, off = cstr(body, off)
                         if sid != system_id or pw != password:
+                            with lock:
+                                st["refused_binds"] += 1
                             s.sendall(pdu(BIND_TRANSCEIVER_RESP, 0x0E, seq, b"smsc\x00"))
                             continue
                         s.sendall(pdu(BIND_TRANSCEIVER_RESP, 0, seq, b"smsc\x00"))
