@@ -56,8 +56,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				blen -= hl;
 			}
 			if (c.total > 1 && sms_reasm_add(r, d.from, &c, d.data_coding, body, blen,
-							 0, &whole, &blen) == 0)
+							 0, &whole, &blen) == 0) {
 				body = whole;
+				sms_reasm_done(r, d.from, &c);
+			}
 			if (c.total <= 1 || whole)
 				if (sms_decode(d.data_coding, body, blen, text, sizeof(text)) == 0)
 					utf8_check(text);

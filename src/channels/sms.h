@@ -70,12 +70,15 @@ void sms_reasm_free(struct sms_reasm *r);
 /* Adds a part (its text without the UDH). Returns 0 with the whole payload (parts in
  * order, malloc'd, *out_len bytes) in *out when it is complete, EAGAIN while parts are
  * missing, EINVAL for a bad part (seq 0 or over total), ENOMEM. A part that came already
- * is taken again without harm (the SMSC may deliver twice). */
+ * is taken again without harm (the SMSC may deliver twice). A complete message is kept
+ * until sms_reasm_done: a part delivered again completes it again. */
 int sms_reasm_add(struct sms_reasm *r, const char *from, const struct sms_concat *c, uint8_t dc,
 		  const uint8_t *data, size_t len, int64_t now_ms, uint8_t **out, size_t *out_len);
 /* Drops the messages whose first part came before now_ms - ttl_ms; returns how many. */
 unsigned sms_reasm_expire(struct sms_reasm *r, int64_t now_ms, int64_t ttl_ms);
 unsigned sms_reasm_pending(const struct sms_reasm *r);
+/* Forgets the message of that part (taken by the caller). */
+void sms_reasm_done(struct sms_reasm *r, const char *from, const struct sms_concat *c);
 
 /* A delivery receipt (SMPP 3.4 appendix B: "id:... sub:... dlvrd:... submit date:... done
  * date:... stat:DELIVRD err:000 text:..."). Returns 0 or EBADMSG (no id or no stat). */
@@ -157,8 +160,9 @@ struct smpp_conf {
 
 struct smpp_events {
 	void *arg;
-	/* A whole text (parts reassembled), in UTF-8. */
-	void (*message)(void *arg, const char *from, const char *to, const char *text);
+	/* A whole text (parts reassembled), in UTF-8. Returns 0 when taken; otherwise the
+	 * SMSC is answered ESME_RMSGQFUL and delivers it again later. */
+	int (*message)(void *arg, const char *from, const char *to, const char *text);
 	/* A delivery receipt for message id `id` (the SMSC's, as submit_sm_resp gave it). */
 	void (*receipt)(void *arg, const struct sms_receipt *r);
 	/* A text queued by smpp_send was taken by the SMSC (ok, every part's id) or refused

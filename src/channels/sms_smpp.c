@@ -32,7 +32,8 @@ struct job {
 	uint64_t cookie;
 	char to[22];
 	struct sms_split split;
-	uint32_t seq[SMS_PARTS_MAX]; /* 0: not submitted on this bind */
+	uint32_t seq[SMS_PARTS_MAX];	/* 0: not submitted on this bind */
+	int64_t sent_ms[SMS_PARTS_MAX]; /* when it was submitted */
 	bool acked[SMS_PARTS_MAX];
 	char ids[SMS_PARTS_MAX * 66];
 	int64_t retry_ms; /* throttled: not before this */
@@ -245,6 +246,7 @@ static int submit_pending(struct smpp_session *s)
 			if (j->acked[i] || j->seq[i])
 				continue;
 			j->seq[i] = next_seq(s);
+			j->sent_ms[i] = now;
 			len = smpp_pdu_submit_sm(buf, sizeof(buf), j->seq[i], &s->c.source, &dst,
 						 &j->split, i, s->c.receipts);
 			if (len < 0) {
@@ -380,9 +382,15 @@ static uint32_t on_deliver(struct smpp_session *s, const uint8_t *pdu, size_t le
 			 s->name, strerror(rc), d.data_coding);
 		return ESME_RX_P_APPN;
 	}
+	if (s->ev.message && s->ev.message(s->ev.arg, from, d.to, text)) {
+		/* Not taken (a full queue): the SMSC keeps this part and delivers it again;
+		 * the other parts of a long text stay here to complete it then. */
+		log_warn("sms", "smsc=%s event=sms_deferred", s->name);
+		return ESME_RMSGQFUL;
+	}
+	if (c.total > 1)
+		sms_reasm_done(s->reasm, from, &c);
 	log_info("sms", "smsc=%s event=sms_received parts=%u", s->name, c.total ? c.total : 1);
-	if (s->ev.message)
-		s->ev.message(s->ev.arg, from, d.to, text);
 	return ESME_ROK;
 }
 
@@ -446,12 +454,11 @@ static void serve_bound(struct smpp_session *s)
 {
 	static __thread uint8_t pdu[SMPP_PDU_MAX];
 	struct smpp_header h;
-	int64_t submit_sent_ms = 0;
 
 	while (!atomic_load(&s->stop)) {
 		struct pollfd p[2] = {{s->fd, POLLIN, 0}, {mq_fd(s->inbox), POLLIN, 0}};
 		int64_t now = now_ms();
-		bool waiting = false;
+		bool late = false;
 		int err;
 
 		take_inbox(s);
@@ -459,15 +466,13 @@ static void serve_bound(struct smpp_session *s)
 			drop(s, "write failed");
 			return;
 		}
+		/* Each part submitted is answered within response_ms, or the session is lost
+		 * (and the part submitted again on the next bind). */
 		for (struct job *j = s->jobs; j; j = j->next)
 			for (unsigned i = 0; i < j->split.count; i++)
-				waiting = waiting || (j->seq[i] && !j->acked[i]);
-		if (!waiting)
-			submit_sent_ms = 0;
-		else if (!submit_sent_ms)
-			submit_sent_ms = now;
-		if ((submit_sent_ms && now - submit_sent_ms > s->c.response_ms) ||
-		    (s->enquire_sent_ms && now - s->enquire_sent_ms > s->c.response_ms)) {
+				late = late || (j->seq[i] && !j->acked[i] &&
+						now - j->sent_ms[i] > s->c.response_ms);
+		if (late || (s->enquire_sent_ms && now - s->enquire_sent_ms > s->c.response_ms)) {
 			drop(s, "no response in time");
 			return;
 		}
@@ -488,8 +493,6 @@ static void serve_bound(struct smpp_session *s)
 				return;
 			}
 			s->rlen += (size_t)n;
-			if (submit_sent_ms)
-				submit_sent_ms = now_ms(); /* the SMSC is alive */
 		}
 		while ((err = read_pdu(s, pdu, &h, -1)) == 0)
 			if ((err = on_pdu(s, pdu, &h))) {

@@ -428,11 +428,19 @@ int sms_reasm_add(struct sms_reasm *r, const char *from, const struct sms_concat
 		memcpy(buf + total, m->part[i], m->len[i]);
 		total += m->len[i];
 	}
-	reasm_unlink(r, m);
-	msg_free(m);
 	*out = buf;
 	*out_len = total;
 	return 0;
+}
+
+void sms_reasm_done(struct sms_reasm *r, const char *from, const struct sms_concat *c)
+{
+	for (struct reasm_msg *m = r->msgs; m; m = m->next)
+		if (m->ref == c->ref && m->total == c->total && !strcmp(m->from, from)) {
+			reasm_unlink(r, m);
+			msg_free(m);
+			return;
+		}
 }
 
 unsigned sms_reasm_expire(struct sms_reasm *r, int64_t now_ms, int64_t ttl_ms)

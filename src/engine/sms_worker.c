@@ -85,13 +85,13 @@ int eng__smser_job(struct eng_smser *w, json_t *job)
 
 /* ---- the SMPP sessions' callbacks (their threads): into the job queue ---- */
 
-static void on_message(void *arg, const char *from, const char *to, const char *text)
+static int on_message(void *arg, const char *from, const char *to, const char *text)
 {
 	struct sw_line *l = arg;
 
-	eng__smser_job(l->w, json_pack("{s:s, s:I, s:s, s:s, s:s}", "kind", "in", "line",
-				       (json_int_t)(l - l->w->lines), "from", from, "to", to,
-				       "text", text));
+	return eng__smser_job(l->w, json_pack("{s:s, s:I, s:s, s:s, s:s}", "kind", "in", "line",
+					      (json_int_t)(l - l->w->lines), "from", from, "to", to,
+					      "text", text));
 }
 
 static void on_receipt(void *arg, const struct sms_receipt *r)

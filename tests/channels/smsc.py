@@ -15,7 +15,7 @@ deliver_sm_resp, enquire_link, unbind) and keeps what it is sent. A test drives 
                         "bound", "nacks"}
 
 A deliver_sm the ESME did not acknowledge when its connection goes is delivered again on
-the next bind, as an SMSC does. Each submit_sm is answered with a message_id "M<n>".
+the next bind, as an SMSC does, and one answered ESME_RMSGQFUL 0.3 s later. Each submit_sm is answered with a message_id "M<n>".
 """
 import json
 import socket
@@ -184,9 +184,12 @@ class Esme(socketserver.BaseRequestHandler):
                         s.sendall(pdu(SUBMIT_SM_RESP, 0, seq, mid.encode() + b"\x00"))
                     elif cmd == DELIVER_SM_RESP:
                         with lock:
-                            pending.pop(seq, None)
+                            body = pending.pop(seq, None)
                             st.setdefault("resp_status", []).append(status)
                             lock.notify_all()
+                        if status == 0x14 and body is not None:
+                            # ESME_RMSGQFUL: the ESME is full, delivered again later.
+                            threading.Timer(0.3, push_deliver, (body,)).start()
                     elif cmd == ENQUIRE_LINK:
                         with lock:
                             st["enquires"] += 1

@@ -36,18 +36,24 @@ static FILE *ctl;
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static json_t *seen;
 
-static void note(json_t *ev)
+static int note(json_t *ev)
 {
 	pthread_mutex_lock(&mu);
 	json_array_append_new(seen, ev);
 	pthread_mutex_unlock(&mu);
+	return 0;
 }
 
-static void on_message(void *arg, const char *from, const char *to, const char *text)
+/* The first time a text starting with "defer" is complete, it is not taken. */
+static int deferred;
+
+static int on_message(void *arg, const char *from, const char *to, const char *text)
 {
 	(void)arg;
-	note(json_pack("{s:s, s:s, s:s, s:s}", "ev", "message", "from", from, "to", to, "text",
-		       text));
+	if (!strncmp(text, "defer", 5) && !deferred++)
+		return ENOBUFS;
+	return note(json_pack("{s:s, s:s, s:s, s:s}", "ev", "message", "from", from, "to", to,
+			      "text", text));
 }
 
 static void on_receipt(void *arg, const struct sms_receipt *r)
@@ -87,6 +93,20 @@ static json_t *wait_event(const char *ev, size_t n)
 		usleep(50000);
 	}
 	return NULL;
+}
+
+/* The n-th event of kind `ev` if it came, without waiting. */
+static json_t *wait_event_now(const char *ev, size_t n)
+{
+	size_t k = 0, idx;
+	json_t *e, *found = NULL;
+
+	pthread_mutex_lock(&mu);
+	json_array_foreach(
+	    seen, idx, e) if (!strcmp(json_string_value(json_object_get(e, "ev")), ev) && ++k == n)
+	    found = e;
+	pthread_mutex_unlock(&mu);
+	return found;
 }
 
 static json_t *control(const char *fmt, ...)
@@ -304,6 +324,27 @@ static void test_session(void **state)
 			    "reply after garbage");
 	json_decref(st);
 	assert_non_null(wait_event("state", 3)); /* down, then up again */
+
+	/* A long text not taken when complete (a full queue): answered ESME_RMSGQFUL, the
+	 * SMSC delivers that part again, and the text comes whole, once. */
+	{
+		char longtext[400];
+		memset(longtext, 0, sizeof(longtext));
+		strcpy(longtext, "defer ");
+		memset(longtext + 6, 'x', 200);
+		json_decref(control("{\"cmd\":\"deliver\",\"from\":\"48601234567\",\"to\":"
+				    "\"ACME\",\"text\":\"%s\",\"coding\":\"gsm\",\"ref\":5}",
+				    longtext));
+		ev = wait_event("message", 5);
+		assert_non_null(ev);
+		assert_string_equal(json_string_value(json_object_get(ev, "text")), longtext);
+		assert_int_equal(deferred, 2); /* refused once, then taken */
+		st = control("{\"cmd\":\"wait\",\"key\":\"unacked\",\"value\":0}");
+		assert_int_equal(ival(st, "unacked"), 0);
+		json_decref(st);
+		usleep(500000);
+		assert_null(wait_event_now("message", 6));
+	}
 	smpp_session_stop(s);
 }
 

@@ -109,10 +109,21 @@ static void test_concatenation_limits(void **state)
 					  s.part[k].len - hl, 1000, &all, &len);
 		assert_int_equal(err, k ? EAGAIN : 0);
 	}
-	assert_int_equal(sms_reasm_pending(r), 0);
+	/* Kept until taken: a part delivered again completes it again. */
+	assert_int_equal(sms_reasm_pending(r), 1);
 	assert_int_equal(sms_decode(SMS_DC_UCS2, all, len, back, sizeof(back)), 0);
 	assert_string_equal(back, text);
 	free(all);
+	{
+		struct sms_concat c = {200, 5, 1};
+		assert_int_equal(sms_reasm_add(r, "+79161234567", &c, s.data_coding,
+					       s.part[0].data + 6, s.part[0].len - 6, 1000, &all,
+					       &len),
+				 0);
+		free(all);
+		sms_reasm_done(r, "+79161234567", &c);
+	}
+	assert_int_equal(sms_reasm_pending(r), 0);
 
 	/* A surrogate pair (emoji) is never cut: 66 units then the pair */
 	for (int i = 0; i < 66; i++)
