@@ -98,6 +98,9 @@ enum api_op {
 	API_OP_CAMPAIGN_GET,	 /* target: the campaign's id */
 	API_OP_CAMPAIGN_CONTROL, /* target: the campaign's id; args {action: start|pause|stop} */
 	API_OP_CAMPAIGN_PREVIEW, /* target: the campaign's id; args {action: next|dial|skip} */
+	API_OP_EMAIL_ACCEPT,	 /* target: interaction id; the caller takes the offered email */
+	API_OP_EMAIL_REPLY,	 /* target: interaction id; args {body, quote?, attachments?} */
+	API_OP_EMAIL_CLOSE,	 /* target: interaction id; frees the agent's capacity */
 	API_OP_WEB_CALLBACK,	 /* the public route: args {queue, number, name?, language?,
 				    due_ms, peer}; no user, no roles */
 	/* The caller's browser phone (engine/phone.c): args {action, sdp?}; action "offer"
@@ -112,6 +115,7 @@ enum api_op {
 	 * do-not-call list (args {dnc: true, campaign?}); running campaigns read them. */
 	API_OP_LEADS_ADDED,
 	API_OP_CAMPAIGN_CALLBACK, /* target: the campaign's id; args {list, lead, at, agent?} */
+	API_OP_SMS_WEBHOOK,	  /* the public route; target: the queue; args {raw, signature} */
 };
 
 /* One command, copied through the engine's message queue (it fits MQ_MSG_MAX). */

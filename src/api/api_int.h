@@ -195,6 +195,11 @@ void api__route(struct api_conn *conn);
 /* The engine does not hold the interaction of a disposition request: the store has it. */
 void api__disposition_stored(struct api_conn *conn);
 
+/* email_api.c: the email channel's conversation routes */
+void api__h_email_accept(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_email_reply(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_email_close(struct api_conn *conn, struct api_session *s, const char *target);
+
 /* json.c: strict request bodies */
 /* Parses conn's body as a JSON object. On error responds 400 (with the byte offset)
  * and returns NULL. */
@@ -295,6 +300,8 @@ json_t *api__roles_json(uint32_t roles);
 /* webcb.c: the public route of web callbacks, and RFC 3339 times ("...T15:30:00+01:00",
  * "...Z"; an offset is required) to epoch milliseconds. */
 void api__h_public_callback(struct api_conn *conn, struct api_session *s, const char *target);
+/* POST /api/v1/public/sms/{tenant}/{queue}: an HTTP gateway's signed text (sms_api.c). */
+void api__h_public_sms(struct api_conn *conn, struct api_session *s, const char *target);
 bool api__rfc3339(const char *s, int64_t *out_ms);
 
 /* objects.c: configuration objects written through the API */

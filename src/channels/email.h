@@ -26,6 +26,7 @@ struct email_limits {
 	size_t max_body;	/* text body bytes kept; longer is cut on a character (256 KiB) */
 	size_t max_attachments; /* attachments listed; more are counted as refused (20) */
 	size_t max_attachment;	/* decoded bytes of one attachment; larger is refused (10 MiB) */
+	int keep_data;		/* 1: attachments not refused keep their bytes (data) */
 };
 
 struct email_attachment {
@@ -33,6 +34,7 @@ struct email_attachment {
 	char *type;  /* "type/subtype", lower case */
 	size_t size; /* decoded bytes */
 	int refused; /* 1: over max_attachment, or beyond max_attachments */
+	void *data;  /* the decoded bytes (size of them) with keep_data, else NULL */
 };
 
 /* Why a message must not be answered (loops with auto-responders, bounces). */
@@ -60,6 +62,7 @@ struct email_msg {
 	struct email_attachment *attachments;
 	size_t nattachments;
 	size_t attachments_refused; /* attachments over a limit (listed or not) */
+	int64_t uid;		    /* the IMAP UID, set by email_poll_once (0 otherwise) */
 };
 
 /* Parses the raw message DATA of LEN bytes under LIMITS (NULL: defaults). Rejects, with a
@@ -127,6 +130,16 @@ struct email_out {
 	const char *signature; /* appended after "-- " on its own line; NULL: none */
 	int automatic;	       /* 1: Auto-Submitted: auto-replied */
 	int64_t date;	       /* Unix seconds */
+	/* Files sent with it (multipart/mixed, base64); none: a single text/plain part. */
+	const struct email_file *files;
+	size_t nfiles;
+};
+
+struct email_file {
+	const char *name; /* file name, UTF-8 (RFC 2231 encoded when not ASCII) */
+	const char *type; /* "type/subtype", NULL: application/octet-stream */
+	const void *data;
+	size_t len;
 };
 
 /* The message as RFC 5322 text, malloc'd, in *out (*len bytes). EINVAL when an address

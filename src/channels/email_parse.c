@@ -269,7 +269,8 @@ static void part_text(struct parse *p, GMimePart *part, char **out, size_t *outl
 	}
 }
 
-static void add_attachment(struct parse *p, const char *name, const char *type, size_t size)
+static void add_attachment(struct parse *p, const char *name, const char *type, size_t size,
+			   GMimeObject *obj)
 {
 	struct email_msg *m = p->m;
 	const struct email_limits *l = p->lim;
@@ -299,6 +300,17 @@ static void add_attachment(struct parse *p, const char *name, const char *type, 
 	a->size = size;
 	a->refused = size > l->max_attachment;
 	m->nattachments++;
+	if (l->keep_data && !a->refused && size && GMIME_IS_PART(obj)) {
+		GMimeStream *mem = NULL;
+		GByteArray *b = decoded(GMIME_PART(obj), &mem);
+
+		if (b && b->len == size && (a->data = malloc(size)))
+			memcpy(a->data, b->data, size);
+		else if (b && b->len == size)
+			fail(p, ENOMEM, "out of memory");
+		if (mem)
+			g_object_unref(mem);
+	}
 	if (a->refused)
 		m->attachments_refused++;
 }
@@ -324,7 +336,7 @@ static void attachment_of_part(struct parse *p, GMimeObject *obj)
 			size = g_mime_object_write_to_stream(GMIME_OBJECT(inner), NULL, null);
 	}
 	add_attachment(p, name, type ? type : "application/octet-stream",
-		       size < 0 ? 0 : (size_t)size);
+		       size < 0 ? 0 : (size_t)size, obj);
 	g_free(type);
 	g_object_unref(null);
 }
@@ -484,7 +496,7 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
 int email_parse(const char *data, size_t len, const struct email_limits *limits,
 		struct email_msg **out, char *err, size_t errlen)
 {
-	struct email_limits lim = {25u << 20, 256u << 10, 20, 10u << 20};
+	struct email_limits lim = {25u << 20, 256u << 10, 20, 10u << 20, 0};
 	struct parse p = {0};
 	GMimeStream *stream = NULL;
 	GMimeParser *parser = NULL;
@@ -500,6 +512,7 @@ int email_parse(const char *data, size_t len, const struct email_limits *limits,
 			lim.max_attachments = limits->max_attachments;
 		if (limits->max_attachment)
 			lim.max_attachment = limits->max_attachment;
+		lim.keep_data = limits->keep_data;
 	}
 	p.lim = &lim;
 	if (len > lim.max_message) {
@@ -552,6 +565,7 @@ void email_msg_free(struct email_msg *m)
 	for (size_t i = 0; i < m->nattachments; i++) {
 		free(m->attachments[i].name);
 		free(m->attachments[i].type);
+		free(m->attachments[i].data);
 	}
 	free(m->attachments);
 	free(m);

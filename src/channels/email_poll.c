@@ -51,6 +51,7 @@ static int handle(const struct email_poll *p, struct store_db *db, int64_t valid
 		return store_db_email_mark(db, p->tenant, p->queue, validity, uid, NULL, NULL,
 					   "refused", NULL);
 	}
+	m->uid = uid;
 	if (m->automatic != EMAIL_AUTO_NONE) {
 		log_info("channels", "tenant=%s queue=%s event=email_automatic uid=%lld reason=%s",
 			 p->tenant, p->queue, (long long)uid, m->auto_reason);

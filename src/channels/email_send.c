@@ -85,7 +85,47 @@ int email_build(const struct email_out *m, char **out, size_t *len)
 	tp = g_mime_text_part_new_with_subtype("plain");
 	g_mime_text_part_set_text(tp, text->str);
 	g_mime_part_set_content_encoding(GMIME_PART(tp), GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
-	g_mime_message_set_mime_part(msg, GMIME_OBJECT(tp));
+	if (m->nfiles) {
+		GMimeMultipart *mp = g_mime_multipart_new_with_subtype("mixed");
+
+		g_mime_multipart_add(mp, GMIME_OBJECT(tp));
+		for (size_t i = 0; i < m->nfiles && !err; i++) {
+			const struct email_file *f = &m->files[i];
+			const char *type =
+			    f->type && *f->type ? f->type : "application/octet-stream";
+			GMimeContentType *ct = g_mime_content_type_parse(NULL, type);
+			GMimePart *part;
+			GMimeStream *st;
+			GMimeDataWrapper *dw;
+
+			if (!f->name || !email_utf8_valid(f->name, strlen(f->name)) ||
+			    !header_ok(f->name) || !ct) {
+				if (ct)
+					g_object_unref(ct);
+				err = EINVAL;
+				break;
+			}
+			part = g_mime_part_new_with_type(g_mime_content_type_get_media_type(ct),
+							 g_mime_content_type_get_media_subtype(ct));
+			g_object_unref(ct);
+			st = g_mime_stream_mem_new_with_buffer(f->data, f->len);
+			dw =
+			    g_mime_data_wrapper_new_with_stream(st, GMIME_CONTENT_ENCODING_DEFAULT);
+			g_mime_part_set_content(part, dw);
+			g_mime_part_set_filename(part, f->name);
+			g_mime_part_set_content_encoding(part, GMIME_CONTENT_ENCODING_BASE64);
+			g_mime_multipart_add(mp, GMIME_OBJECT(part));
+			g_object_unref(dw);
+			g_object_unref(st);
+			g_object_unref(part);
+		}
+		g_mime_message_set_mime_part(msg, GMIME_OBJECT(mp));
+		g_object_unref(mp);
+		if (err)
+			goto out;
+	} else {
+		g_mime_message_set_mime_part(msg, GMIME_OBJECT(tp));
+	}
 	fo = g_mime_format_options_new();
 	g_mime_format_options_set_newline_format(fo, GMIME_NEWLINE_FORMAT_DOS);
 	s = g_mime_object_to_string(GMIME_OBJECT(msg), fo);

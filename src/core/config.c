@@ -75,6 +75,7 @@ static const char *const tenant_keys[] = {"id",
 					  "recording_encryption",
 					  "campaigns",
 					  "email",
+					  "sms",
 					  "web_callback",
 					  NULL};
 static const char *const outbound_keys[] = {
@@ -109,6 +110,7 @@ static const char *const queue_keys[] = {"id",
 					 "announce",
 					 "callback_digit",
 					 "email",
+					 "sms",
 					 NULL};
 static const char *const relax_keys[] = {"after", "min_level", "max_penalty", "add_queue", NULL};
 static const char *const announce_keys[] = {"every", "position", "ewt", NULL};
@@ -506,6 +508,7 @@ static void parse_queue(struct cy *c, struct fy_node *n, const char *path, struc
 		cy_get_bool(c, x, p, "ewt", false, &q->announce_ewt);
 	}
 	cfg__parse_email(c, n, path, &q->email);
+	cfg__parse_sms(c, n, path, &q->sms);
 }
 
 static void parse_number(struct cy *c, struct fy_node *n, const char *path, struct cfg_number *nb)
@@ -925,8 +928,10 @@ static void parse_tenant(struct cy *c, struct fy_node *n, const char *path, stru
 		    &t->ncalendars);
 	PARSE_LIST(c, t, n, path, "users", t->users, t->nusers, parse_user, t);
 	cfg__parse_email(c, n, path, &t->email);
+	cfg__parse_sms(c, n, path, &t->sms);
 	PARSE_LIST(c, t, n, path, "queues", t->queues, t->nqueues, parse_queue);
 	cfg__resolve_email(c, t, path);
+	cfg__resolve_sms(c, t, path);
 	PARSE_LIST(c, t, n, path, "numbers", t->numbers, t->nnumbers, parse_number);
 	PARSE_LIST(c, t, n, path, "trunks", t->trunks, t->ntrunks, parse_trunk);
 	parse_outbound(c, cy_get(n, "outbound"), P(p, path, "outbound"), &t->outbound);
@@ -1275,9 +1280,11 @@ static void free_tenant(struct cfg_tenant *t)
 		free(q->moh);
 		free(q->callback_digit);
 		cfg__free_email(q->email);
+		cfg__free_sms(q->sms);
 	}
 	free(t->queues);
 	cfg__free_email(t->email);
+	cfg__free_sms(t->sms);
 	for (size_t i = 0; i < t->nnumbers; i++) {
 		free(t->numbers[i].number);
 		free_target(&t->numbers[i].target);

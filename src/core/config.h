@@ -104,6 +104,25 @@ struct cfg_email {
 	int line, col;
 };
 
+/* The SMS channel (`sms:` of a queue: its number; the tenant's holds the connection
+ * to the operator, config_sms.c). After loading, a queue's is complete for its gateway. */
+struct cfg_sms {
+	char *number;	 /* the number (or short code) customers write to; replies' sender */
+	char *gateway;	 /* "smpp" or "http" */
+	char *smpp_host; /* from smpp: smpp://HOST:PORT */
+	int smpp_port;
+	char *system_id;	   /* SMPP bind */
+	char *password;		   /* SMPP bind; never logged */
+	char *system_type;	   /* SMPP bind, NULL: empty */
+	char *url;		   /* http: the provider's send endpoint */
+	char *secret;		   /* http: HMAC-SHA256 key of the webhook (and of what is sent) */
+	char *token;		   /* http: Authorization: Bearer for the provider, NULL: none */
+	uint64_t enquire_ms;	   /* default 30s */
+	uint64_t reconnect_max_ms; /* back-off ceiling, default 1m */
+	int receipts;		   /* 1: ask for delivery receipts (default) */
+	int line, col;
+};
+
 struct cfg_queue {
 	char *id;
 	char *name;
@@ -131,6 +150,7 @@ struct cfg_queue {
 	bool announce_ewt;
 	char *callback_digit;	 /* digit that leaves a callback (virtual hold), NULL: off */
 	struct cfg_email *email; /* the queue's mailbox, NULL: no email channel */
+	struct cfg_sms *sms;	 /* the queue's number for texts, NULL: no SMS channel */
 	int line, col;
 };
 
@@ -289,6 +309,7 @@ struct cfg_tenant {
 	size_t ndispositions;
 	struct cfg_webhook *webhooks;
 	struct cfg_email *email; /* defaults for the queues' mailboxes, NULL: none */
+	struct cfg_sms *sms;	 /* the operator connection for the queues' numbers, NULL */
 	size_t nwebhooks;
 	bool prune;
 	bool record;	      /* record calls (default true) */

@@ -24,6 +24,10 @@ void cfg__parse_email(struct cy *c, struct fy_node *parent, const char *path,
  * be complete; two queues never poll one mailbox. */
 void cfg__resolve_email(struct cy *c, struct cfg_tenant *t, const char *path);
 void cfg__free_email(struct cfg_email *e);
+/* `sms:` of a queue or a tenant (config_sms.c), the same way as email. */
+void cfg__parse_sms(struct cy *c, struct fy_node *parent, const char *path, struct cfg_sms **out);
+void cfg__resolve_sms(struct cy *c, struct cfg_tenant *t, const char *path);
+void cfg__free_sms(struct cfg_sms *s);
 
 /* http.webhooks (config_webhook.c). */
 void cfg__parse_http_webhooks(struct cy *c, struct fy_node *http, struct cfg *cfg);

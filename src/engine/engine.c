@@ -367,6 +367,10 @@ static int engine_run(struct engine *e)
 	if ((err = api_start(e)))
 		goto fail_api;
 	service_up(SERVICE_HTTP);
+	if ((err = eng__mail_start(e)))
+		log_warn("engine", "event=email_not_started err=%s", strerror(err));
+	if ((err = eng__sms_start(e)))
+		log_warn("engine", "event=sms_not_started err=%s", strerror(err));
 	eng__webcb_load(e);
 	if ((err = eng__campaigns_start(e))) {
 		/* The server serves without them: the log says which failed. */
@@ -403,6 +407,8 @@ static int engine_run(struct engine *e)
 	for (int i = 0; i < 50 && e->ncalls; i++)
 		su_root_step(e->root, 20);
 	eng__campaigns_stop(e);
+	eng__sms_stop(e);
+	eng__mail_stop(e);
 fail_api:
 	/* Render threads post to the command queue api_stop frees: joined first. */
 	eng__gens_stop(e);

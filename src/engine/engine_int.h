@@ -78,7 +78,9 @@ struct eng_queue {
 	struct cfg *owner; /* the API's fragment cq points into (objects.c), NULL: the file's */
 	bool removed;	   /* taken out of the tenant; kept in t->retired until the stop */
 	struct eng_queue *retired_next;
-	uint32_t id; /* ACD queue id */
+	uint32_t id;	   /* ACD queue id */
+	uint32_t email_id; /* the ACD queue of its mailbox's conversations, ACD_NONE: none */
+	uint32_t sms_id;   /* the ACD queue of its number's texts (sms.c), ACD_NONE: none */
 	const struct ivr_calendar *hours;
 	bool open;
 	bool dirty; /* changed since the last queue.stats event */
@@ -260,6 +262,18 @@ struct engine {
 	struct eng_dialer *dialer;	   /* campaigns (campaign.c), NULL: none */
 	struct eng_phone *phones;	   /* browser phones (phone.c) */
 	uint64_t next_phone;
+	struct eng_mailer *mailer; /* the email channel's worker (mail_worker.c), NULL */
+	struct eng_mail *mails;	   /* email conversations held (mail.c) */
+	uint64_t next_mail_ref;
+	struct mq *mail_events; /* what the email worker hands over */
+	su_wait_t mail_wait;
+	int mail_reg;
+	struct eng_smser *smser; /* the SMS channel's worker (sms_worker.c), NULL: none */
+	struct eng_sms *smss;	 /* SMS conversations open (sms.c) */
+	uint64_t next_sms_ref;
+	struct mq *sms_events; /* what the SMS worker hands over */
+	su_wait_t sms_wait;
+	int sms_reg;
 };
 
 /* provision.c */
@@ -807,6 +821,56 @@ void eng__outbound_release(struct call *c);
  * authenticated phone (its From user) or a trunk's address (P-Asserted-Identity, else
  * From). */
 void eng__call_identity(struct call *c, const struct sip_invite_info *info);
+
+/* mail.c, mail_worker.c: the email channel. A conversation is one interaction; while an
+ * agent may be offered it or holds it, it is a contact of its queue's email ACD queue
+ * (q->email_id), whose ACD ref has ENG_MAIL_REF set (calls' refs are call ids). The
+ * worker thread polls the mailboxes and sends through SMTP; it hands messages over
+ * through e->mail_events and takes sending jobs from the engine. */
+#define ENG_MAIL_REF (1ull << 63)
+struct eng_mail;
+struct eng_mailer;
+/* Starts the worker for every queue with a mailbox (none: nothing started). 0 or errno. */
+int eng__mail_start(struct engine *e);
+/* Stops the worker (its jobs in flight end first) and frees the conversations. */
+void eng__mail_stop(struct engine *e);
+/* The ACD's callbacks for an email contact (ref with ENG_MAIL_REF). */
+void eng__mail_offer(struct eng_tenant *t, const struct acd_offer *o);
+void eng__mail_cancel(struct eng_tenant *t, const struct acd_offer *o, enum acd_cancel_reason why);
+void eng__mail_overflow(struct eng_tenant *t, const struct acd_overflow *ov);
+/* The API's commands on email conversations; false when m is not one. */
+bool eng__mail_command(struct engine *e, struct eng_tenant *t, struct api_cmd *m);
+/* The worker's side: a job (JSON, stolen) for the worker's queue. 0 or ENOBUFS. */
+int eng__mailer_job(struct eng_mailer *w, json_t *job);
+/* Starts the worker thread for e's mailboxes; *out NULL when there is none. */
+int eng__mailer_start(struct engine *e, struct eng_mailer **out);
+void eng__mailer_stop(struct eng_mailer *w);
+/* Messages on e->mail_events: a pointer to a JSON object (owned by the receiver). */
+struct eng_mail_msg {
+	json_t *msg;
+};
+
+/* sms.c, sms_worker.c: the SMS channel, on the email channel's model. A conversation
+ * with one customer's number is one interaction; while an agent may be offered it or
+ * holds it, it is a contact of its queue's SMS ACD queue (q->sms_id), whose ACD ref has
+ * ENG_SMS_REF set. The worker thread keeps the SMPP sessions (or posts to the HTTP
+ * gateway), matches numbers to CRM contacts, and hands texts over through
+ * e->sms_events (struct eng_mail_msg: a JSON object, owned by the receiver). */
+#define ENG_SMS_REF (1ull << 62)
+struct eng_sms;
+struct eng_smser;
+int eng__sms_start(struct engine *e);
+void eng__sms_stop(struct engine *e);
+void eng__sms_offer(struct eng_tenant *t, const struct acd_offer *o);
+void eng__sms_cancel(struct eng_tenant *t, const struct acd_offer *o, enum acd_cancel_reason why);
+void eng__sms_overflow(struct eng_tenant *t, const struct acd_overflow *ov);
+/* accept, reply and close of an open SMS conversation, and the gateway's webhook; false
+ * when the command is none of those or names no SMS conversation. */
+bool eng__sms_command(struct engine *e, struct eng_tenant *t, struct api_cmd *m);
+/* The worker: a job (JSON, stolen); 0 or ENOBUFS. */
+int eng__smser_job(struct eng_smser *w, json_t *job);
+int eng__smser_start(struct engine *e, struct eng_smser **out);
+void eng__smser_stop(struct eng_smser *w);
 
 /* record.c */
 void eng__timeline(struct call *c, const char *event, const char *key, const char *value);

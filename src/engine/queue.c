@@ -19,6 +19,9 @@
 #include "core/clock.h"
 #include "core/log.h"
 
+/* Memberships of one agent in the ACD: configured queues and their mailboxes' queues. */
+#define ENG_MEMBERSHIPS 128
+
 /* Callers remembered for the preferred (sticky) agent; the map keeps no more. */
 #define LAST_AGENT_MAX 200000
 
@@ -126,9 +129,18 @@ static void on_offer(const struct acd_offer *o, void *arg)
 {
 	struct eng_tenant *t = arg;
 	struct eng_user *u = (struct eng_user *)(uintptr_t)o->agent_ref;
-	struct call *c = call_of(t, o->contact_ref);
+	struct call *c;
 	size_t placed;
 
+	if (o->contact_ref & ENG_SMS_REF) {
+		eng__sms_offer(t, o);
+		return;
+	}
+	if (o->contact_ref & ENG_MAIL_REF) {
+		eng__mail_offer(t, o);
+		return;
+	}
+	c = call_of(t, o->contact_ref);
 	if (!c) {
 		acd_offer_reject(t->acd, o->contact, o->agent, clock_mono_ms());
 		return;
@@ -153,8 +165,17 @@ static void on_cancel(const struct acd_offer *o, enum acd_cancel_reason why, voi
 {
 	struct eng_tenant *t = arg;
 	struct eng_user *u = (struct eng_user *)(uintptr_t)o->agent_ref;
-	struct call *c = call_of(t, o->contact_ref);
+	struct call *c;
 
+	if (o->contact_ref & ENG_SMS_REF) {
+		eng__sms_cancel(t, o, why);
+		return;
+	}
+	if (o->contact_ref & ENG_MAIL_REF) {
+		eng__mail_cancel(t, o, why);
+		return;
+	}
+	c = call_of(t, o->contact_ref);
 	if (u->offer == c)
 		u->offer = NULL;
 	if (!c)
@@ -218,12 +239,21 @@ static void say_message(struct call *c, const char *text)
 static void on_overflow(const struct acd_overflow *ov, void *arg)
 {
 	struct eng_tenant *t = arg;
-	struct call *c = call_of(t, ov->contact_ref);
+	struct call *c;
 	struct eng_queue *q = ov->queue < t->nqidx ? t->qidx[ov->queue] : NULL;
 	const struct cfg_target *tg;
 	char target[160];
 	int err = 0;
 
+	if (ov->contact_ref & ENG_SMS_REF) {
+		eng__sms_overflow(t, ov);
+		return;
+	}
+	if (ov->contact_ref & ENG_MAIL_REF) {
+		eng__mail_overflow(t, ov);
+		return;
+	}
+	c = call_of(t, ov->contact_ref);
 	if (!c || !q)
 		return;
 	tg = &q->cq->overflow;
@@ -289,7 +319,8 @@ static bool callback_offered(const struct call *c)
 static void on_announce(const struct acd_announce *an, void *arg)
 {
 	struct eng_tenant *t = arg;
-	struct call *c = call_of(t, an->contact_ref);
+	struct call *c =
+	    an->contact_ref & (ENG_MAIL_REF | ENG_SMS_REF) ? NULL : call_of(t, an->contact_ref);
 	const struct cfg_queue *cq;
 	const char *names[24];
 	char paths[24][256];
@@ -412,7 +443,7 @@ static int agent_params(struct eng_tenant *t, struct eng_user *u, struct acd_ski
 
 	if ((err = skill_levels(t->acd, cu->skills, cu->nskills, skills, 64)))
 		return err;
-	for (size_t i = 0; i < cu->nqueues && nm < 64; i++) {
+	for (size_t i = 0; i < cu->nqueues && nm < ENG_MEMBERSHIPS; i++) {
 		struct eng_queue *q = eng__queue(t->e, t, cu->queues[i].queue);
 		if (!q)
 			continue; /* removed through the API since: no membership */
@@ -420,6 +451,16 @@ static int agent_params(struct eng_tenant *t, struct eng_user *u, struct acd_ski
 			continue;
 		ms[nm++] = (struct acd_membership){
 		    .queue = q->id, .penalty = cu->queues[i].penalty, .order = (uint32_t)i + 1};
+		/* The queue's mailbox is served by the same agents. */
+		if (q->email_id != ACD_NONE && nm < ENG_MEMBERSHIPS)
+			ms[nm++] = (struct acd_membership){.queue = q->email_id,
+							   .penalty = cu->queues[i].penalty,
+							   .order = (uint32_t)i + 1};
+		/* And its number's texts. */
+		if (q->sms_id != ACD_NONE && nm < ENG_MEMBERSHIPS)
+			ms[nm++] = (struct acd_membership){.queue = q->sms_id,
+							   .penalty = cu->queues[i].penalty,
+							   .order = (uint32_t)i + 1};
 	}
 	acd_agent_params_default(p);
 	p->skills = skills;
@@ -433,7 +474,7 @@ static int agent_params(struct eng_tenant *t, struct eng_user *u, struct acd_ski
 static int agent_add(struct eng_tenant *t, struct eng_user *u, uint64_t now)
 {
 	struct acd_skill_level skills[64];
-	struct acd_membership ms[64];
+	struct acd_membership ms[ENG_MEMBERSHIPS];
 	struct acd_agent_params p;
 	int err;
 
@@ -457,7 +498,7 @@ int eng__agent_acd_add(struct eng_tenant *t, struct eng_user *u)
 int eng__agent_acd_update(struct eng_tenant *t, struct eng_user *u)
 {
 	struct acd_skill_level skills[64];
-	struct acd_membership ms[64];
+	struct acd_membership ms[ENG_MEMBERSHIPS];
 	struct acd_agent_params p;
 	int err;
 
@@ -490,7 +531,7 @@ int eng__agent_queue_member(struct eng_user *u, const char *queue, bool member)
 {
 	struct eng_tenant *t = u->t;
 	struct acd_skill_level skills[64];
-	struct acd_membership ms[64];
+	struct acd_membership ms[ENG_MEMBERSHIPS];
 	struct acd_agent_params p;
 	size_t i;
 	int err;
@@ -527,6 +568,69 @@ static void sticky_update(struct eng_tenant *t, const struct eng_queue *gone)
 		    t->queues[i] != gone && !t->queues[i]->removed && t->queues[i]->cq->sticky_ms;
 }
 
+/* The ACD queue of q's mailbox: q's routing (strategy, skills, ring timeout, service
+ * level) on the email channel, without what only a caller on the line has (max wait and
+ * length, announcements, relaxation into voice queues, wrap-up). */
+static int email_queue_params(struct eng_tenant *t, const struct eng_queue *q,
+			      struct acd_queue_params *p)
+{
+	int err = queue_params(t, q, false, p);
+
+	if (err)
+		return err;
+	p->channel = ACD_CH_EMAIL;
+	p->max_wait_ms = 0;
+	p->max_len = 0;
+	p->announce_ms = 0;
+	p->wrap_up_ms = 0;
+	p->nrelax = 0;
+	return 0;
+}
+
+/* Adds, updates or removes q's mailbox queue as its configuration says. 0 or errno. */
+static int email_queue_sync(struct eng_tenant *t, struct eng_queue *q, uint64_t now)
+{
+	struct acd_queue_params qp;
+	int err;
+
+	if (!q->cq->email) {
+		if (q->email_id == ACD_NONE)
+			return 0;
+		if ((err = acd_queue_remove(t->acd, q->email_id, now)))
+			return err;
+		q->email_id = ACD_NONE;
+		return 0;
+	}
+	if ((err = email_queue_params(t, q, &qp)))
+		return err;
+	if (q->email_id != ACD_NONE)
+		return acd_queue_update(t->acd, q->email_id, &qp, now);
+	return acd_queue_add(t->acd, &qp, now, &q->email_id);
+}
+
+/* Adds, updates or removes q's SMS queue (its number's conversations): the same
+ * routing as its mailbox's, on the sms channel. 0 or errno. */
+static int sms_queue_sync(struct eng_tenant *t, struct eng_queue *q, uint64_t now)
+{
+	struct acd_queue_params qp;
+	int err;
+
+	if (!q->cq->sms) {
+		if (q->sms_id == ACD_NONE)
+			return 0;
+		if ((err = acd_queue_remove(t->acd, q->sms_id, now)))
+			return err;
+		q->sms_id = ACD_NONE;
+		return 0;
+	}
+	if ((err = email_queue_params(t, q, &qp)))
+		return err;
+	qp.channel = ACD_CH_SMS;
+	if (q->sms_id != ACD_NONE)
+		return acd_queue_update(t->acd, q->sms_id, &qp, now);
+	return acd_queue_add(t->acd, &qp, now, &q->sms_id);
+}
+
 /* Indexes q by its ACD id (grown as ids come). 0 or ENOMEM. */
 static int qidx_set(struct eng_tenant *t, struct eng_queue *q)
 {
@@ -553,7 +657,8 @@ int eng__queue_acd_add(struct eng_tenant *t, struct eng_queue *q)
 		return err;
 	if ((err = acd_queue_add(t->acd, &qp, now, &q->id)))
 		return err;
-	if ((err = qidx_set(t, q))) {
+	if ((err = qidx_set(t, q)) || (err = email_queue_sync(t, q, now)) ||
+	    (err = sms_queue_sync(t, q, now))) {
 		acd_queue_remove(t->acd, q->id, now);
 		q->id = ACD_NONE;
 		return err;
@@ -569,7 +674,9 @@ int eng__queue_acd_update(struct eng_tenant *t, struct eng_queue *q)
 	int err;
 
 	if ((err = queue_params(t, q, true, &qp)) ||
-	    (err = acd_queue_update(t->acd, q->id, &qp, clock_mono_ms())))
+	    (err = acd_queue_update(t->acd, q->id, &qp, clock_mono_ms())) ||
+	    (err = email_queue_sync(t, q, clock_mono_ms())) ||
+	    (err = sms_queue_sync(t, q, clock_mono_ms())))
 		return err;
 	sticky_update(t, NULL);
 	arm(t);
@@ -578,9 +685,19 @@ int eng__queue_acd_update(struct eng_tenant *t, struct eng_queue *q)
 
 int eng__queue_acd_remove(struct eng_tenant *t, struct eng_queue *q)
 {
-	int err = acd_queue_remove(t->acd, q->id, clock_mono_ms());
+	int err;
 
-	if (err)
+	if (q->email_id != ACD_NONE) {
+		if ((err = acd_queue_remove(t->acd, q->email_id, clock_mono_ms())))
+			return err;
+		q->email_id = ACD_NONE;
+	}
+	if (q->sms_id != ACD_NONE) {
+		if ((err = acd_queue_remove(t->acd, q->sms_id, clock_mono_ms())))
+			return err;
+		q->sms_id = ACD_NONE;
+	}
+	if ((err = acd_queue_remove(t->acd, q->id, clock_mono_ms())))
 		return err;
 	if (q->id < t->nqidx)
 		t->qidx[q->id] = NULL;
@@ -644,6 +761,11 @@ static int tenant_start(struct engine *e, struct eng_tenant *t)
 		return ENOMEM;
 	for (size_t i = 0; i < t->nqueues; i++)
 		t->qidx[t->queues[i]->id] = t->queues[i];
+	/* Mailboxes' queues after the voice queues: ACD ids of the latter index qidx. */
+	for (size_t i = 0; i < t->nqueues; i++)
+		if ((err = email_queue_sync(t, t->queues[i], now)) ||
+		    (err = sms_queue_sync(t, t->queues[i], now)))
+			goto bad_queue;
 	sticky_update(t, NULL);
 	for (size_t i = 0; i < t->nqueues; i++)
 		if (t->queues[i]->cq->nrelax &&

@@ -130,6 +130,51 @@ static void test_acknowledgement_is_marked_automatic(void **state)
 	free(raw);
 }
 
+/* Files go as base64 parts of a multipart/mixed message after the text; the reader
+ * with keep_data gives them back byte for byte, and a name with a line end is refused. */
+static void test_files_attached_and_read_back(void **state)
+{
+	static const unsigned char bin[] = {0x00, 0xff, 0x10, 'P', 'D', 'F', '\n', 0x80};
+	struct email_file files[] = {
+	    {.name = "faktura-żółw.pdf",
+	     .type = "application/pdf",
+	     .data = bin,
+	     .len = sizeof(bin)},
+	    {.name = "note.txt", .type = NULL, .data = "RMA 42", .len = 6},
+	};
+	struct email_limits lim = {.keep_data = 1};
+	struct email_out o = reply();
+	struct email_msg *m = NULL;
+	char *raw = NULL;
+	size_t len = 0;
+
+	(void)state;
+	o.files = files;
+	o.nfiles = 2;
+	assert_int_equal(email_build(&o, &raw, &len), 0);
+	assert_non_null(strstr(raw, "multipart/mixed"));
+	assert_int_equal(email_parse(raw, len, &lim, &m, NULL, 0), 0);
+	assert_non_null(strstr(m->body, "wysłaliśmy paczkę."));
+	assert_int_equal(m->nattachments, 2);
+	assert_string_equal(m->attachments[0].name, "faktura-żółw.pdf");
+	assert_string_equal(m->attachments[0].type, "application/pdf");
+	assert_int_equal(m->attachments[0].size, sizeof(bin));
+	assert_memory_equal(m->attachments[0].data, bin, sizeof(bin));
+	assert_string_equal(m->attachments[1].type, "application/octet-stream");
+	assert_memory_equal(m->attachments[1].data, "RMA 42", 6);
+	email_msg_free(m);
+	m = NULL;
+	/* Without keep_data the reader lists them only. */
+	assert_int_equal(email_parse(raw, len, NULL, &m, NULL, 0), 0);
+	assert_null(m->attachments[0].data);
+	email_msg_free(m);
+	free(raw);
+	raw = NULL;
+	files[1].name = "evil\r\nBcc: x@y";
+	assert_int_equal(email_build(&o, &raw, &len), EINVAL);
+	assert_null(raw);
+}
+
 static void test_broken_headers_refused(void **state)
 {
 	struct email_out o = reply();
@@ -209,6 +254,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_reply_threaded_and_signed),
 	    cmocka_unit_test(test_acknowledgement_is_marked_automatic),
+	    cmocka_unit_test(test_files_attached_and_read_back),
 	    cmocka_unit_test(test_broken_headers_refused),
 	    cmocka_unit_test(test_sent_over_smtp_arrives_threaded),
 	};

@@ -9,6 +9,8 @@ import { chime, notify } from '../lib/notify.js';
 import { CallControls } from './CallControls.jsx';
 import { ContactCard, DialOnly } from './ContactCard.jsx';
 import { PreviewPanel, LeadFacts, Script } from './Preview.jsx';
+import { EmailList, emailEvent } from './Email.jsx';
+import { SmsList, smsEvent } from './Sms.jsx';
 
 /* Seconds of a configuration duration ("5s", "2m", "1h", "1500ms"); null when absent. */
 export function seconds(d) {
@@ -169,6 +171,8 @@ export function Agent({ me }) {
   const [contact, setContact] = useState(null);
   const [error, setError] = useState(null);
   const [queues, setQueues] = useState([]);
+  const [emails, setEmails] = useState([]);
+  const [smss, setSmss] = useState([]);
   // The tenant's reason codes and dispositions: the file's (from /me) and those an admin
   // added through the API since, asked for again with each offer so a new code is there
   // by the wrap-up.
@@ -204,6 +208,26 @@ export function Agent({ me }) {
     const d = m.data || {};
     if (m.type === 'resync') return load();
     if (d.agent && d.agent !== me.username && m.type !== 'contact.ended') return;
+    if (d.channel === 'email') {
+      // Email conversations live beside the call: they never take its screen pop.
+      setEmails((l) => emailEvent(l, m));
+      if (m.type === 'contact.offered') {
+        chime();
+        notify(t('email.title'), d.from);
+      }
+      if (m.type !== 'agent.state') get('/agents/me').then(setAgent, () => {});
+      return;
+    }
+    if (d.channel === 'sms') {
+      // Text conversations too live beside the call.
+      setSmss((l) => smsEvent(l, m));
+      if (m.type === 'contact.offered') {
+        chime();
+        notify(t('sms.title'), d.from);
+      }
+      if (m.type !== 'agent.state') get('/agents/me').then(setAgent, () => {});
+      return;
+    }
     switch (m.type) {
       case 'agent.state':
         setAgent((a) => a && { ...a, state: d.state, reason: d.reason || null, since: m.time });
@@ -287,6 +311,8 @@ export function Agent({ me }) {
           )}
           {!offer && !wrap && <PreviewPanel busyOnCall={!!call} />}
           {call && <CallControls call={call} me={me} />}
+          <EmailList list={emails} onGone={(id) => setEmails((l) => l.filter((c) => c.interaction !== id))} />
+          <SmsList list={smss} onGone={(id) => setSmss((l) => l.filter((c) => c.interaction !== id))} />
           {wrap && <WrapUp wrap={wrap} dispositions={codes.dispositions}
             onDone={() => { setWrap(null); setOffer(null); setContact(null); }} />}
         </div>

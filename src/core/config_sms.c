@@ -1,0 +1,229 @@
+/*
+ * The SMS channel's settings: a queue's number (`sms:` under the queue) and the tenant's
+ * connection to the operator (`sms:` under the tenant: SMPP or an HTTP gateway, the
+ * credentials, the shared secret). A queue that has `sms:` takes the texts written to its
+ * number; what it leaves out it takes from the tenant. Checked here, so that `centrala
+ * check` names a wrong gateway or a missing password by its place in the file; secrets
+ * are never written into an error.
+ */
+#include "core/config_int.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <sodium.h>
+
+static const char *const sms_keys[] = {
+    "number", "gateway", "smpp",     "system_id",    "password",      "system_type", "url",
+    "secret", "token",	 "receipts", "enquire_link", "reconnect_max", NULL};
+
+#define SMS_ENQUIRE_DEFAULT_MS	 30000
+#define SMS_RECONNECT_DEFAULT_MS 60000
+
+static void zfree(char *s)
+{
+	if (s) {
+		sodium_memzero(s, strlen(s));
+		free(s);
+	}
+}
+
+void cfg__free_sms(struct cfg_sms *s)
+{
+	if (!s)
+		return;
+	free(s->number);
+	free(s->gateway);
+	free(s->smpp_host);
+	free(s->system_id);
+	zfree(s->password);
+	free(s->system_type);
+	free(s->url);
+	zfree(s->secret);
+	zfree(s->token);
+	free(s);
+}
+
+/* "+48221234567" (E.164) or a short code of digits, or an alphanumeric sender of up to 11
+ * characters (outgoing only, but a queue may still name it). */
+static int number_ok(const char *s)
+{
+	size_t n = strlen(s), digits = 0;
+
+	if (*s == '+') {
+		for (const char *p = s + 1; *p; p++)
+			if (!isdigit((unsigned char)*p))
+				return 0;
+		return n >= 7 && n <= 16 && s[1] != '0';
+	}
+	for (const char *p = s; *p; p++) {
+		if (isdigit((unsigned char)*p))
+			digits++;
+		else if (!isalnum((unsigned char)*p) && *p != ' ')
+			return 0;
+	}
+	return n > 0 && (digits == n ? n <= 15 : n <= 11);
+}
+
+/* "smpp://HOST:PORT" into host and port. */
+static int smpp_url(const char *url, char **host, int *port)
+{
+	const char *h, *colon;
+	char *end;
+	long p;
+
+	if (strncasecmp(url, "smpp://", 7))
+		return -1;
+	h = url + 7;
+	colon = strrchr(h, ':');
+	if (!colon || colon == h)
+		return -1;
+	p = strtol(colon + 1, &end, 10);
+	if (*end != '\0' && strcmp(end, "/"))
+		return -1;
+	if (p < 1 || p > 65535)
+		return -1;
+	*host = strndup(h, (size_t)(colon - h));
+	*port = (int)p;
+	return *host ? 0 : -1;
+}
+
+void cfg__parse_sms(struct cy *c, struct fy_node *parent, const char *path, struct cfg_sms **out)
+{
+	struct fy_node *n = cy_get(parent, "sms");
+	struct cfg_sms *s;
+	char p[512], kp[512], *smpp = NULL;
+	bool b;
+
+	if (!n)
+		return;
+	cy_path(p, sizeof(p), path, "sms");
+	if (!cy_is_map(c, n, p))
+		return;
+	if (!(s = calloc(1, sizeof(*s)))) {
+		cy_error(c, n, p, "out of memory");
+		return;
+	}
+	cy_pos(n, &s->line, &s->col);
+	cy_check_keys(c, n, p, sms_keys);
+	cy_get_dup(c, n, p, "number", false, &s->number);
+	cy_get_dup(c, n, p, "gateway", false, &s->gateway);
+	cy_get_dup(c, n, p, "smpp", false, &smpp);
+	cy_get_dup(c, n, p, "system_id", false, &s->system_id);
+	cy_get_dup(c, n, p, "password", false, &s->password);
+	cy_get_dup(c, n, p, "system_type", false, &s->system_type);
+	cy_get_dup(c, n, p, "url", false, &s->url);
+	cy_get_dup(c, n, p, "secret", false, &s->secret);
+	cy_get_dup(c, n, p, "token", false, &s->token);
+	cy_get_ms(c, n, p, "enquire_link", false, &s->enquire_ms);
+	cy_get_ms(c, n, p, "reconnect_max", false, &s->reconnect_max_ms);
+	s->receipts = -1;
+	if (cy_get_bool(c, n, p, "receipts", false, &b) == 0)
+		s->receipts = b;
+	if (s->number && !number_ok(s->number))
+		cy_error(c, cy_get(n, "number"), cy_path(kp, sizeof(kp), p, "number"),
+			 "expected an E.164 number (\"+48221234567\"), a short code or a sender "
+			 "name of up to 11 letters and digits");
+	if (s->gateway && strcmp(s->gateway, "smpp") && strcmp(s->gateway, "http"))
+		cy_error(c, cy_get(n, "gateway"), cy_path(kp, sizeof(kp), p, "gateway"),
+			 "expected smpp or http");
+	if (smpp && smpp_url(smpp, &s->smpp_host, &s->smpp_port))
+		cy_error(c, cy_get(n, "smpp"), cy_path(kp, sizeof(kp), p, "smpp"),
+			 "expected smpp://HOST:PORT");
+	free(smpp);
+	if (s->url && strncasecmp(s->url, "http://", 7) && strncasecmp(s->url, "https://", 8))
+		cy_error(c, cy_get(n, "url"), cy_path(kp, sizeof(kp), p, "url"),
+			 "expected http://... or https://...");
+	if (s->system_id && strlen(s->system_id) > 15)
+		cy_error(c, cy_get(n, "system_id"), cy_path(kp, sizeof(kp), p, "system_id"),
+			 "at most 15 characters (SMPP 3.4)");
+	if (s->password && strlen(s->password) > 8)
+		cy_error(c, cy_get(n, "password"), cy_path(kp, sizeof(kp), p, "password"),
+			 "at most 8 characters (SMPP 3.4)");
+	if (s->system_type && strlen(s->system_type) > 12)
+		cy_error(c, cy_get(n, "system_type"), cy_path(kp, sizeof(kp), p, "system_type"),
+			 "at most 12 characters (SMPP 3.4)");
+	if (s->enquire_ms && s->enquire_ms < 1000)
+		cy_error(c, cy_get(n, "enquire_link"), cy_path(kp, sizeof(kp), p, "enquire_link"),
+			 "at least 1s");
+	*out = s;
+}
+
+static char *inherit(char *mine, const char *theirs)
+{
+	return mine ? mine : theirs ? strdup(theirs) : NULL;
+}
+
+void cfg__resolve_sms(struct cy *c, struct cfg_tenant *t, const char *path)
+{
+	const struct cfg_sms *d = t->sms;
+	char p[512];
+
+	for (size_t i = 0; i < t->nqueues; i++) {
+		struct cfg_sms *s = t->queues[i].sms;
+
+		if (!s)
+			continue;
+		snprintf(p, sizeof(p), "%s.queues[%zu].sms", path, i);
+		if (d) {
+			s->gateway = inherit(s->gateway, d->gateway);
+			if (!s->smpp_host && d->smpp_host) {
+				s->smpp_host = strdup(d->smpp_host);
+				s->smpp_port = d->smpp_port;
+			}
+			s->system_id = inherit(s->system_id, d->system_id);
+			s->password = inherit(s->password, d->password);
+			s->system_type = inherit(s->system_type, d->system_type);
+			s->url = inherit(s->url, d->url);
+			s->secret = inherit(s->secret, d->secret);
+			s->token = inherit(s->token, d->token);
+			if (!s->enquire_ms)
+				s->enquire_ms = d->enquire_ms;
+			if (!s->reconnect_max_ms)
+				s->reconnect_max_ms = d->reconnect_max_ms;
+			if (s->receipts < 0)
+				s->receipts = d->receipts;
+		}
+		if (!s->gateway)
+			s->gateway = strdup(s->url && !s->smpp_host ? "http" : "smpp");
+		if (!s->enquire_ms)
+			s->enquire_ms = SMS_ENQUIRE_DEFAULT_MS;
+		if (!s->reconnect_max_ms)
+			s->reconnect_max_ms = SMS_RECONNECT_DEFAULT_MS;
+		if (s->receipts < 0)
+			s->receipts = 1;
+		if (!s->number)
+			cy_error(c, NULL, p, "%d:%d: missing \"number\" (the queue's number)",
+				 s->line, s->col);
+		if (s->gateway && !strcmp(s->gateway, "smpp")) {
+			if (!s->smpp_host)
+				cy_error(c, NULL, p,
+					 "%d:%d: missing \"smpp\" (here or in the tenant's sms:)",
+					 s->line, s->col);
+			if (!s->system_id)
+				cy_error(c, NULL, p,
+					 "%d:%d: missing \"system_id\" (here or in the tenant's "
+					 "sms:)",
+					 s->line, s->col);
+		} else if (s->gateway && !strcmp(s->gateway, "http")) {
+			if (!s->url)
+				cy_error(c, NULL, p,
+					 "%d:%d: missing \"url\" (here or in the tenant's sms:)",
+					 s->line, s->col);
+			if (!s->secret)
+				cy_error(c, NULL, p,
+					 "%d:%d: missing \"secret\": the webhook's signatures are "
+					 "checked with it",
+					 s->line, s->col);
+		}
+		for (size_t j = 0; j < i && s->number; j++) {
+			const struct cfg_sms *o = t->queues[j].sms;
+			if (o && o->number && !strcmp(o->number, s->number))
+				cy_error(c, NULL, p, "%d:%d: number already taken by queue \"%s\"",
+					 s->line, s->col, t->queues[j].id ? t->queues[j].id : "?");
+		}
+	}
+}
