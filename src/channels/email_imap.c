@@ -72,13 +72,16 @@ static int split_url(const char *url, char *base, size_t baselen, char *box, siz
 static int run(const struct email_imap *im, const char *url, const char *custom, struct sink *s,
 	       char *err, size_t errlen)
 {
-	CURL *c = curl_easy_init();
+	CURL *c = im->session ? (CURL *)im->session : curl_easy_init();
 	char ebuf[CURL_ERROR_SIZE] = "";
 	CURLcode rc;
 	int ret = 0;
 
 	if (!c)
 		return ENOMEM;
+	/* A session's handle keeps its live connection across a reset (libcurl). */
+	if (im->session)
+		curl_easy_reset(c);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_USERNAME, im->user);
 	curl_easy_setopt(c, CURLOPT_PASSWORD, im->pass);
@@ -117,8 +120,25 @@ static int run(const struct email_imap *im, const char *url, const char *custom,
 	}
 	if (ret)
 		set_err(err, errlen, "%s", ebuf[0] ? ebuf : curl_easy_strerror(rc));
-	curl_easy_cleanup(c);
+	if (!im->session)
+		curl_easy_cleanup(c);
 	return ret;
+}
+
+int email_imap_session_new(struct email_imap_session **out)
+{
+	CURL *c = curl_easy_init();
+
+	if (!c)
+		return ENOMEM;
+	*out = (struct email_imap_session *)c;
+	return 0;
+}
+
+void email_imap_session_free(struct email_imap_session *s)
+{
+	if (s)
+		curl_easy_cleanup((CURL *)s);
 }
 
 int email_imap_uidvalidity(const struct email_imap *im, int64_t *out, char *err, size_t errlen)
