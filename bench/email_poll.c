@@ -53,8 +53,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: bench_email_poll IMAP_URL USER PASS STORE_URL [BATCH]\n");
 		return 2;
 	}
-	p.imap = (struct email_imap){.url = argv[1], .user = argv[2], .pass = argv[3],
-				     .timeout_ms = 60000};
+	p.imap = (struct email_imap){
+	    .url = argv[1], .user = argv[2], .pass = argv[3], .timeout_ms = 60000};
 	p.batch = argc > 5 ? (size_t)atoi(argv[5]) : 1000;
 	p.arg = &handed;
 	if ((err = store_db_open(argv[4], &db))) {
@@ -69,6 +69,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		total = st.delivered + st.joined + st.automatic + st.refused;
+		fprintf(stderr, "pass %zu: %zu messages\n", passes + 1, total);
 		sum.delivered += st.delivered;
 		sum.joined += st.joined;
 		sum.automatic += st.automatic;
