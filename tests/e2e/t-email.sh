@@ -5,7 +5,7 @@
 # mailbox, tests/channels/smtp-sink.py keeps what the server sends. email_flow.py plays
 # the customers (messages into the Maildir) and agent alice (API and events):
 #   phase 1: a customer's email is queued and offered to alice; the acknowledgement with
-#     the ticket number (the interaction's id) arrives threaded; an auto-reply and a
+#     the ticket number (the interaction's id, in the tenant's language) arrives threaded; an auto-reply and a
 #     malformed message are only logged; a message with an oversized attachment is kept
 #     (the attachment refused, logged) and waits: alice's email capacity is 1; alice
 #     accepts and replies (quoted history, signature, an attachment): the reply arrives
@@ -46,6 +46,7 @@ tenants:
   - id: acme
     name: ACME
     domain: $ACME_DOMAIN
+    language: pl
     channels: {email: {capacity: 1}}
     email:
       smtp: "smtp://127.0.0.1:$SMTP_PORT"
