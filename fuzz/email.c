@@ -24,7 +24,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct email_limits lim = {.max_message = 1u << 20,
 				   .max_body = 4096,
 				   .max_attachments = 8,
-				   .max_attachment = 1024};
+				   .max_attachment = 1024,
+				   .keep_data = 1};
 	struct email_msg *m = NULL;
 	const char *ids[16];
 	char err[128];
@@ -52,6 +53,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check(m->attachments[i].type);
 		if (m->attachments[i].refused != (m->attachments[i].size > lim.max_attachment))
 			abort();
+		/* Kept bytes only for an attachment taken, and every one of them readable. */
+		if (m->attachments[i].data && m->attachments[i].refused)
+			abort();
+		if (m->attachments[i].data) {
+			const unsigned char *b = m->attachments[i].data;
+			unsigned sum = 0;
+
+			for (size_t k = 0; k < m->attachments[i].size; k++)
+				sum += b[k];
+			if (sum > 255u * m->attachments[i].size)
+				abort();
+		}
 	}
 	n = email_thread_keys(m, ids, 16);
 	for (size_t i = 0; i < n; i++)

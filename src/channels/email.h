@@ -95,10 +95,19 @@ int email_utf8_valid(const char *s, size_t len);
  * TIMEOUT_MS. Errors: EINVAL (bad URL), EACCES (login refused), ETIMEDOUT, EIO (any
  * other failure, with libcurl's text in ERR), ENOMEM.
  */
+struct email_imap_session;
 struct email_imap {
 	const char *url, *user, *pass;
 	long timeout_ms;
+	/* One connection kept across calls (email_imap_session_new), so that a pass logs in
+	 * once rather than once a message; NULL: a connection of its own for each call. */
+	struct email_imap_session *session;
 };
+
+/* A reusable connection for the calls below, on one thread at a time. 0 or ENOMEM. */
+int email_imap_session_new(struct email_imap_session **out);
+/* Logs out and frees; NULL is ignored. */
+void email_imap_session_free(struct email_imap_session *s);
 
 /* The mailbox's UIDVALIDITY (a changed value means every UID was reassigned). */
 int email_imap_uidvalidity(const struct email_imap *im, int64_t *out, char *err, size_t errlen);

@@ -72,13 +72,16 @@ static int split_url(const char *url, char *base, size_t baselen, char *box, siz
 static int run(const struct email_imap *im, const char *url, const char *custom, struct sink *s,
 	       char *err, size_t errlen)
 {
-	CURL *c = curl_easy_init();
+	CURL *c = im->session ? (CURL *)im->session : curl_easy_init();
 	char ebuf[CURL_ERROR_SIZE] = "";
 	CURLcode rc;
 	int ret = 0;
 
 	if (!c)
 		return ENOMEM;
+	/* A session's handle keeps its live connection across a reset (libcurl). */
+	if (im->session)
+		curl_easy_reset(c);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_USERNAME, im->user);
 	curl_easy_setopt(c, CURLOPT_PASSWORD, im->pass);
@@ -117,8 +120,25 @@ static int run(const struct email_imap *im, const char *url, const char *custom,
 	}
 	if (ret)
 		set_err(err, errlen, "%s", ebuf[0] ? ebuf : curl_easy_strerror(rc));
-	curl_easy_cleanup(c);
+	if (!im->session)
+		curl_easy_cleanup(c);
 	return ret;
+}
+
+int email_imap_session_new(struct email_imap_session **out)
+{
+	CURL *c = curl_easy_init();
+
+	if (!c)
+		return ENOMEM;
+	*out = (struct email_imap_session *)c;
+	return 0;
+}
+
+void email_imap_session_free(struct email_imap_session *s)
+{
+	if (s)
+		curl_easy_cleanup((CURL *)s);
 }
 
 int email_imap_uidvalidity(const struct email_imap *im, int64_t *out, char *err, size_t errlen)
@@ -152,36 +172,118 @@ static int cmp_i64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Appends the UIDs of sequence set SET ("1:13,1766,6767:10000") above AFTER, at most
+ * MAX in all; returns the new count. */
+static size_t set_uids(const char *set, int64_t after, int64_t *uids, size_t k, size_t max)
+{
+	const char *p = set;
+
+	while (k < max && *p >= '0' && *p <= '9') {
+		char *end;
+		long long lo = strtoll(p, &end, 10), hi = lo;
+
+		if (*end == ':') {
+			hi = strtoll(end + 1, &end, 10);
+			if (hi < lo) {
+				long long t = lo;
+				lo = hi;
+				hi = t;
+			}
+		}
+		for (long long v = lo > after ? lo : after + 1; v <= hi && k < max; v++)
+			uids[k++] = v;
+		p = *end == ',' ? end + 1 : end;
+		if (p == end && *end != ',')
+			break;
+	}
+	return k;
+}
+
+/* Plain SEARCH answers one line of every UID. libcurl 7.88 was seen to drop whole
+ * 16 KiB pieces of such a line when it is longer than its buffer (a 10,000-message
+ * folder: the UIDs 14 to 1765 missing), so the range asked is bounded: MAX UIDs a
+ * window, windows until MAX are found or UIDNEXT is reached. */
+static int search_windows(const struct email_imap *im, int64_t after, int64_t uidnext,
+			  int64_t *uids, size_t max, size_t *n, char *err, size_t errlen)
+{
+	size_t k = 0;
+	int ret = 0;
+
+	for (int64_t lo = after + 1; !ret && k < max && lo < uidnext;) {
+		int64_t hi = lo + (int64_t)max - 1;
+		struct sink s = {0};
+		char cmd[80];
+		const char *p;
+
+		if (hi >= uidnext)
+			hi = uidnext - 1;
+		snprintf(cmd, sizeof(cmd), "UID SEARCH UID %lld:%lld", (long long)lo,
+			 (long long)hi);
+		ret = run(im, im->url, cmd, &s, err, errlen);
+		for (p = s.b.s ? strstr(s.b.s, "* SEARCH") : NULL; !ret && p && *p && *p != '\r';) {
+			char *end;
+			long long v;
+
+			while (*p == ' ' || (*p >= 'A' && *p <= 'Z') || *p == '*')
+				p++;
+			v = strtoll(p, &end, 10);
+			if (end == p)
+				break;
+			p = end;
+			if (v >= lo && v <= hi && k < max)
+				uids[k++] = v;
+		}
+		free(s.b.s);
+		lo = hi + 1;
+	}
+	if (!ret)
+		*n = k;
+	return ret;
+}
+
 int email_imap_uids_after(const struct email_imap *im, int64_t after, int64_t *uids, size_t max,
 			  size_t *n, char *err, size_t errlen)
 {
+	char base[512], box[256], cmd[300];
 	struct sink s = {0};
-	char cmd[64];
+	int64_t uidnext = 0;
 	size_t k = 0;
 	const char *p;
 	int ret;
 
-	snprintf(cmd, sizeof(cmd), "UID SEARCH UID %lld:*", (long long)after + 1);
+	if (split_url(im->url, base, sizeof(base), box, sizeof(box)))
+		return EINVAL;
+	/* ESEARCH (RFC 4731) answers a sequence set ("1:13,1766,6767:10000"): one short line
+	 * however many messages wait. */
+	snprintf(cmd, sizeof(cmd), "UID SEARCH RETURN (ALL) UID %lld:*", (long long)after + 1);
 	ret = run(im, im->url, cmd, &s, err, errlen);
-	/* "* SEARCH 3 4 5": "n:*" always matches the highest UID, even below n. */
-	for (p = s.b.s ? strstr(s.b.s, "* SEARCH") : NULL; !ret && p && *p && *p != '\r';) {
-		char *end;
-		long long v;
-
-		while (*p == ' ' || (*p >= 'A' && *p <= 'Z') || *p == '*')
-			p++;
-		v = strtoll(p, &end, 10);
-		if (end == p)
-			break;
-		p = end;
-		if (v > after && k < max)
-			uids[k++] = v;
-	}
-	if (!ret) {
+	if (!ret && s.b.s && (p = strstr(s.b.s, "* ESEARCH"))) {
+		p = strstr(p, " ALL ");
+		/* No ALL: nothing matched. "n:*" always matches the highest UID, even below n:
+		 * set_uids keeps only those above AFTER. */
+		k = p ? set_uids(p + 5, after, uids, 0, max) : 0;
 		qsort(uids, k, sizeof(*uids), cmp_i64);
 		*n = k;
+		free(s.b.s);
+		return 0;
 	}
 	free(s.b.s);
+	s = (struct sink){0};
+	/* Without ESEARCH: bounded windows of plain SEARCH up to the folder's UIDNEXT. */
+	snprintf(cmd, sizeof(cmd), "STATUS \"%s\" (UIDNEXT)", box);
+	ret = run(im, base, cmd, &s, err, errlen);
+	if (!ret) {
+		p = s.b.s ? strstr(s.b.s, "UIDNEXT ") : NULL;
+		if (p && isdigit((unsigned char)p[8])) {
+			uidnext = strtoll(p + 8, NULL, 10);
+		} else {
+			set_err(err, errlen, "no UIDNEXT in the STATUS reply");
+			ret = EIO;
+		}
+	}
+	free(s.b.s);
+	if (!ret)
+		ret = search_windows(im, after, uidnext, uids, max, n, err, errlen);
 	return ret;
 }
 

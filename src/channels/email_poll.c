@@ -87,17 +87,24 @@ out:
 	return rc;
 }
 
-int email_poll_once(const struct email_poll *p, struct store_db *db, struct email_poll_stats *st)
+int email_poll_once(const struct email_poll *pp, struct store_db *db, struct email_poll_stats *st)
 {
-	size_t batch = p->batch ? p->batch : BATCH_DEFAULT, n = 0;
+	size_t batch = pp->batch ? pp->batch : BATCH_DEFAULT, n = 0;
+	struct email_poll q = *pp, *p = &q;
+	struct email_imap_session *own = NULL;
 	int64_t validity = 0, last = 0, *uids;
 	char err[256] = "";
 	int rc;
 
 	memset(st, 0, sizeof(*st));
+	/* One connection for the whole pass unless the caller keeps one across passes. */
+	if (!q.imap.session && email_imap_session_new(&own) == 0)
+		q.imap.session = own;
 	uids = calloc(batch, sizeof(*uids));
-	if (!uids)
+	if (!uids) {
+		email_imap_session_free(own);
 		return ENOMEM;
+	}
 	rc = email_imap_uidvalidity(&p->imap, &validity, err, sizeof(err));
 	if (!rc)
 		rc = store_db_email_last_uid(db, p->tenant, p->queue, validity, &last);
@@ -115,5 +122,6 @@ int email_poll_once(const struct email_poll *p, struct store_db *db, struct emai
 			 "tenant=%s queue=%s event=email_poll_failed error=%d reason=\"%s\"",
 			 p->tenant, p->queue, rc, err[0] ? err : "store or delivery");
 	free(uids);
+	email_imap_session_free(own);
 	return rc;
 }

@@ -266,6 +266,9 @@ static void mail_restore(struct eng_mail *m, const json_t *st)
 	copy(m->from, sizeof(m->from), jstr(st, "from"));
 	copy(m->to, sizeof(m->to), jstr(st, "to"));
 	copy(m->agent, sizeof(m->agent), jstr(st, "agent"));
+	copy(m->contact_id, sizeof(m->contact_id), jstr(st, "contact"));
+	if (m->contact_id[0] && !m->crm)
+		m->crm = json_pack("{s:s}", "id", m->contact_id);
 	if (json_integer_value(json_object_get(st, "created_ms")))
 		m->created_ms = json_integer_value(json_object_get(st, "created_ms"));
 	json_array_foreach(m->timeline, i, ev)
@@ -309,16 +312,34 @@ static json_t *send_job(struct eng_mail *m, const char *kind, const char *body, 
 			 "agent", agent);
 }
 
+/* The acknowledgement's text in the tenant's language (pl, es, ru; else English). */
+static const char *ack_text(const struct eng_tenant *t)
+{
+	const char *l = t->ct->language ? t->ct->language : "";
+
+	if (!strncmp(l, "pl", 2))
+		return "Dziękujemy za wiadomość. Otrzymaliśmy ją i odpowiemy najszybciej, jak to "
+		       "możliwe.\n\nNumer zgłoszenia: %s\nProsimy zachować go w temacie kolejnych "
+		       "wiadomości w tej sprawie.\n";
+	if (!strncmp(l, "es", 2))
+		return "Gracias por su mensaje. Lo hemos recibido y le responderemos lo antes "
+		       "posible.\n\nNúmero de ticket: %s\nConsérvelo en el asunto de los "
+		       "mensajes siguientes sobre este tema.\n";
+	if (!strncmp(l, "ru", 2))
+		return "Спасибо за ваше письмо. Мы получили его и ответим как можно скорее.\n\n"
+		       "Номер заявки: %s\nПожалуйста, сохраняйте его в теме следующих писем "
+		       "по этому вопросу.\n";
+	return "Thank you for your message. It has been received and will be answered as soon "
+	       "as possible.\n\nYour ticket number: %s\nPlease keep it in the subject of any "
+	       "further message about this matter.\n";
+}
+
 static void acknowledge(struct eng_mail *m)
 {
 	char body[1024];
 	json_t *job;
 
-	snprintf(body, sizeof(body),
-		 "Thank you for your message. It has been received and will be answered as "
-		 "soon as possible.\n\nYour ticket number: %s\nPlease keep it in the subject "
-		 "of any further message about this matter.\n",
-		 m->ix_id);
+	snprintf(body, sizeof(body), ack_text(m->t), m->ix_id);
 	job = send_job(m, "acknowledgement", body, 0, NULL);
 	if (!job || eng__mailer_job(m->e->mailer, job))
 		log_warn("engine", "tenant=%s interaction=%s event=email_ack_not_sent",
@@ -638,6 +659,8 @@ static char *reply_text(const struct eng_mail *m, const char *body, bool quote)
 		p += sprintf(p, "%s <%s> wrote:\n> ", m->from_name[0] ? m->from_name : m->from,
 			     m->from);
 		for (const char *s = q; *s; s++) {
+			if (*s == '\r')
+				continue; /* line ends are the writer's to make */
 			*p++ = *s;
 			if (*s == '\n' && s[1])
 				p += sprintf(p, "> ");

@@ -113,10 +113,10 @@ static int stored_cb(const struct crm_interaction *ix, void *arg)
 {
 	json_t **out = arg, *tl = ix->timeline_json ? json_loads(ix->timeline_json, 0, NULL) : NULL;
 
-	*out = json_pack("{s:o, s:s?, s:s?, s:s?, s:s?, s:I, s:I}", "timeline",
+	*out = json_pack("{s:o, s:s?, s:s?, s:s?, s:s?, s:s?, s:I, s:I}", "timeline",
 			 tl ? tl : json_array(), "agent", ix->agent, "from", ix->from, "to", ix->to,
-			 "queue", ix->queue, "created_ms", (json_int_t)ix->created_ms, "ended_ms",
-			 (json_int_t)ix->ended_ms);
+			 "queue", ix->queue, "contact", ix->contact, "created_ms",
+			 (json_int_t)ix->created_ms, "ended_ms", (json_int_t)ix->ended_ms);
 	return 0;
 }
 

@@ -113,7 +113,8 @@ if phase == "1":
     assert env[1].strip() == "jan@customer.test", env
     assert ack["In-Reply-To"] == "<c1@customer.test>", ack["In-Reply-To"]
     assert ack["Auto-Submitted"] == "auto-replied", ack["Auto-Submitted"]
-    assert ix in body_text(ack) and ack["Subject"] == "Re: Order 42 arrived broken", ack["Subject"]
+    assert f"Numer zgłoszenia: {ix}" in body_text(ack), body_text(ack)
+    assert ack["Subject"] == "Re: Order 42 arrived broken", ack["Subject"]
 
     # Machine-written and unreadable mail in between: recorded, never answered. Then a
     # second customer whose attachment is over the 10 MiB limit: kept, attachment refused.
@@ -163,7 +164,8 @@ if phase == "1":
     files = [p for p in reply.iter_attachments()]
     assert len(files) == 1 and files[0].get_filename() == "label.txt", files
     assert files[0].get_content() in ("RMA 42", b"RMA 42"), files[0].get_content()
-    json.dump({"ix": ix, "reply_id": reply_id}, open(state_path, "w"))
+    json.dump({"ix": ix, "reply_id": reply_id, "contact": d["contact"]["id"]},
+              open(state_path, "w"))
     print(f"phase 1: interaction {ix}, reply {reply_id}")
 
 else:
@@ -200,8 +202,15 @@ else:
     st, b, _ = api.call("POST", f"/api/v1/interactions/{ix}/reply", tok, {"body": "late"})
     assert st == 404, (st, b)
     # The stored record: one interaction, both messages in, both out.
-    st, b, _ = api.call("GET", f"/api/v1/interactions/{ix}", tok)
+    # The store writes behind: the closed record is there within a bounded wait.
+    deadline = time.time() + 15
+    while True:
+        st, b, _ = api.call("GET", f"/api/v1/interactions/{ix}", tok)
+        if (st == 200 and b.get("ended")) or time.time() > deadline:
+            break
+        time.sleep(0.2)
     assert st == 200 and b["channel"] == "email" and b["ended"], (st, b)
+    assert b["contact"] == state["contact"], f"the contact is kept across the restart: {b}"
     evs = [e["event"] for e in b["timeline"]]
     assert evs.count("email_in") == 2 and evs.count("email_out") == 2, evs
     # No further acknowledgement: an answer to a conversation is not a new ticket.

@@ -5,7 +5,7 @@
 # mailbox, tests/channels/smtp-sink.py keeps what the server sends. email_flow.py plays
 # the customers (messages into the Maildir) and agent alice (API and events):
 #   phase 1: a customer's email is queued and offered to alice; the acknowledgement with
-#     the ticket number (the interaction's id) arrives threaded; an auto-reply and a
+#     the ticket number (the interaction's id, in the tenant's language) arrives threaded; an auto-reply and a
 #     malformed message are only logged; a message with an oversized attachment is kept
 #     (the attachment refused, logged) and waits: alice's email capacity is 1; alice
 #     accepts and replies (quoted history, signature, an attachment): the reply arrives
@@ -29,10 +29,12 @@ mkdir -p "$WORK/spool"
 # removed at the end (its log is copied into the scratch directory first).
 DOV=$(mktemp -d /tmp/centrala-email-dovecot.XXXXXX)
 chmod 755 "$DOV"
+PG=
 test_cleanup() {
 	"$TOP/tests/channels/dovecot-stop" "$DOV"
 	cp "$DOV/dovecot.log" "$WORK/dovecot.log" 2>/dev/null
 	rm -rf "$DOV"
+	[ -z "$PG" ] || "$TOP/tests/store/pg-stop" "$PG" --remove >/dev/null 2>&1 || true
 }
 imap=$("$TOP/tests/channels/dovecot-start" "$DOV" "$IMAP_PORT") ||
 	fail "Dovecot did not start: $(tail -n 5 "$DOV/dovecot.log" 2>/dev/null)"
@@ -46,6 +48,7 @@ tenants:
   - id: acme
     name: ACME
     domain: $ACME_DOMAIN
+    language: pl
     channels: {email: {capacity: 1}}
     email:
       smtp: "smtp://127.0.0.1:$SMTP_PORT"
@@ -59,6 +62,17 @@ tenants:
       - {id: support, strategy: longest-idle, ring_timeout: 5m,
          email: {imap: "$imap", poll: 1s}}
 YAML
+# EMAIL_STORE=pg (t-email-pg.sh): the same on a real PostgreSQL (tests/store/pg-start).
+if [ "${EMAIL_STORE:-}" = pg ]; then
+	[ -x /usr/lib/postgresql/15/bin/initdb ] || skip "PostgreSQL 15 is missing (Debian postgresql-15)"
+	PG=$(mktemp -d /tmp/centrala-pg.XXXXXX)
+	pgurl=$("$TOP/tests/store/pg-start" "$PG") ||
+		fail "PostgreSQL did not start: $(tail -n 5 "$PG/log" 2>/dev/null)"
+	sed -i "s|^store: .*|store: \"$pgurl\"|" "$CONFIG"
+	# The PostgreSQL spool (var/store.spool) is relative to the working directory.
+	BIN=$(realpath "$BIN")
+	cd "$WORK"
+fi
 start_server
 wait_log 'event=http_listening' 10
 maildir=$DOV/mail/box

@@ -70,7 +70,7 @@ static void test_pass_hands_over_once_and_threads(void **state)
 	need_server();
 	assert_non_null(mkdtemp(dbdir));
 	snprintf(sqlite_url, sizeof(sqlite_url), "sqlite:%s/centrala.db", dbdir);
-	p.imap = (struct email_imap){url, "box", "pw", 10000};
+	p.imap = (struct email_imap){url, "box", "pw", 10000, NULL};
 	p.arg = &s;
 	deliver("1.new", m_new, sizeof(m_new) - 1);
 	deliver("2.auto", m_auto, sizeof(m_auto) - 1);
