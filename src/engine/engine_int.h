@@ -79,6 +79,7 @@ struct eng_queue {
 	struct eng_queue *retired_next;
 	uint32_t id;	   /* ACD queue id */
 	uint32_t email_id; /* the ACD queue of its mailbox's conversations, ACD_NONE: none */
+	uint32_t chat_id;  /* the ACD queue of its web chats, ACD_NONE: none */
 	const struct ivr_calendar *hours;
 	bool open;
 	bool dirty; /* changed since the last queue.stats event */
@@ -253,6 +254,8 @@ struct engine {
 	struct eng_dialer *dialer;	   /* campaigns (campaign.c), NULL: none */
 	struct eng_mailer *mailer;	   /* the email channel's worker (mail_worker.c), NULL */
 	struct eng_mail *mails;		   /* email conversations held (mail.c) */
+	struct eng_chat *chats;		   /* web chats open (chat.c) */
+	uint64_t next_chat_ref;
 	uint64_t next_mail_ref;
 	struct mq *mail_events; /* what the email worker hands over */
 	su_wait_t mail_wait;
@@ -791,6 +794,27 @@ void eng__mailer_stop(struct eng_mailer *w);
 struct eng_mail_msg {
 	json_t *msg;
 };
+
+/* chat.c: the web chat. A chat is one interaction; while it waits, is offered or is held
+ * it is a contact of its queue's chat ACD queue (q->chat_id), whose ACD ref has
+ * ENG_CHAT_REF set. The visitor's side comes from the API's public WebSocket as
+ * API_OP_CHAT_VISITOR commands and goes back with api_visitor_event(). */
+#define ENG_CHAT_REF (1ull << 62)
+struct eng_chat;
+void eng__chat_offer(struct eng_tenant *t, const struct acd_offer *o);
+void eng__chat_cancel(struct eng_tenant *t, const struct acd_offer *o, enum acd_cancel_reason why);
+void eng__chat_overflow(struct eng_tenant *t, const struct acd_overflow *ov);
+/* The API's commands on chats (the agent's and the visitor's); false when m is not one. */
+bool eng__chat_command(struct engine *e, struct eng_tenant *t, struct api_cmd *m);
+/* Every second: positions and waits to queued visitors, chats whose visitor is gone for
+ * longer than `resume` closed. */
+void eng__chat_tick(struct engine *e);
+/* Frees every chat (at the stop). */
+void eng__chat_stop(struct engine *e);
+
+/* Shared by the written channels (mail.c, chat.c): appends event `ev` (stolen; NULL: an
+ * empty object) to timeline tl with its time ("ts") and name ("event"). */
+void eng__timeline_add(json_t *tl, const char *event, json_t *ev);
 
 /* record.c */
 void eng__timeline(struct call *c, const char *event, const char *key, const char *value);

@@ -81,21 +81,24 @@ static void pending_until_written(const char *pg)
 	assert_int_equal(fresh(pg), 0);
 	assert_int_equal(store_db_open(url, &db), 0);
 	/* Stored out of order; one before the cut-off; one of another tenant. */
-	assert_int_equal(store_db_web_callback_put(db, "acme", "01WEBCB0000000000000000003", "support",
-						   "{\"number\":\"+48227654321\"}", 30000),
+	assert_int_equal(store_db_web_callback_put(db, "acme", "01WEBCB0000000000000000003",
+						   "support", "{\"number\":\"+48227654321\"}",
+						   30000),
 			 0);
-	assert_int_equal(store_db_web_callback_put(db, "acme", "01WEBCB0000000000000000002", "support",
-						   "{\"number\":\"+48221234567\"}", 20000),
+	assert_int_equal(store_db_web_callback_put(db, "acme", "01WEBCB0000000000000000002",
+						   "support", "{\"number\":\"+48221234567\"}",
+						   20000),
 			 0);
-	assert_int_equal(store_db_web_callback_put(db, "acme", "01WEBCB0000000000000000001", "sales",
-						   "{\"number\":\"+48220000000\"}", 500),
+	assert_int_equal(store_db_web_callback_put(db, "acme", "01WEBCB0000000000000000001",
+						   "sales", "{\"number\":\"+48220000000\"}", 500),
 			 0);
-	assert_int_equal(store_db_web_callback_put(db, "beta", "01WEBCB0000000000000000009", "support",
-						   "{\"number\":\"+48229999999\"}", 25000),
+	assert_int_equal(store_db_web_callback_put(db, "beta", "01WEBCB0000000000000000009",
+						   "support", "{\"number\":\"+48229999999\"}",
+						   25000),
 			 0);
 	/* The same id again: the first stays. */
-	assert_int_equal(store_db_web_callback_put(db, "acme", "01WEBCB0000000000000000003", "support",
-						   "{\"number\":\"changed\"}", 40000),
+	assert_int_equal(store_db_web_callback_put(db, "acme", "01WEBCB0000000000000000003",
+						   "support", "{\"number\":\"changed\"}", 40000),
 			 0);
 	assert_int_equal(store_db_web_callback_put(db, NULL, "x", "support", "{}", 1), EINVAL);
 	store_db_close(db);
