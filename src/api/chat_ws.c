@@ -36,9 +36,9 @@
 #include "store/store.h"
 
 #define CHAT_BUCKETS	4096
-#define CHAT_QUEUE_MAX	256	/* unsent messages before the socket is dropped */
-#define CHAT_FRAME_XTRA 512	/* JSON around the largest text */
-#define CHAT_IDLE_MS	60000	/* a socket with no chat this long is closed */
+#define CHAT_QUEUE_MAX	256   /* unsent messages before the socket is dropped */
+#define CHAT_FRAME_XTRA 512   /* JSON around the largest text */
+#define CHAT_IDLE_MS	60000 /* a socket with no chat this long is closed */
 
 struct chat_out {
 	struct chat_out *next;
@@ -510,7 +510,10 @@ void api__chat_deliver(struct api *a, const char *tenant, const char *token, jso
 		c->token[0] = '\0';
 	}
 	if (type && !strcmp(type, "error") &&
-	    !strcmp(json_string_value(json_object_get(msg, "code")) ? json_string_value(json_object_get(msg, "code")) : "", "unknown_chat")) {
+	    !strcmp(json_string_value(json_object_get(msg, "code"))
+			? json_string_value(json_object_get(msg, "code"))
+			: "",
+		    "unknown_chat")) {
 		unhash(c);
 		c->token[0] = '\0';
 	}
@@ -520,4 +523,3 @@ void api__chat_deliver(struct api *a, const char *tenant, const char *token, jso
 		c->token[0] = '\0';
 	}
 }
-

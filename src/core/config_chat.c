@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const chat_keys[] = {"queues",   "max_message", "per_second",
-					"sessions_per_address", "resume", NULL};
+static const char *const chat_keys[] = {
+    "queues", "max_message", "per_second", "sessions_per_address", "resume", NULL};
 
 void cfg__parse_chat(struct cy *c, struct fy_node *n, const char *path, struct cfg_chat *w)
 {
@@ -48,8 +48,7 @@ void cfg__parse_chat(struct cy *c, struct fy_node *n, const char *path, struct c
 		}
 	cy_get_int(c, n, path, "max_message", false, 1, 65536, &w->max_message);
 	cy_get_int(c, n, path, "per_second", false, 1, 1000, &w->per_second);
-	cy_get_int(c, n, path, "sessions_per_address", false, 1, 100000,
-		   &w->sessions_per_address);
+	cy_get_int(c, n, path, "sessions_per_address", false, 1, 100000, &w->sessions_per_address);
 	cy_get_ms(c, n, path, "resume", false, &w->resume_ms);
 }
 

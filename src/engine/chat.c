@@ -196,8 +196,8 @@ static json_t *state_json(struct eng_chat *c)
 		json_object_set_new(j, "position", json_integer(info.position));
 		/* The queue's estimate for a newcomer, scaled to this one's place. */
 		c->last_wait_s = ewt == ACD_NEVER ? -1 : (int64_t)(ewt / 1000);
-		json_object_set_new(j, "wait_s", c->last_wait_s < 0 ? json_null()
-								    : json_integer(c->last_wait_s));
+		json_object_set_new(
+		    j, "wait_s", c->last_wait_s < 0 ? json_null() : json_integer(c->last_wait_s));
 	}
 	return j;
 }
@@ -285,15 +285,17 @@ static void chat_end(struct eng_chat *c, const char *by, const char *who)
 		agent_event(c, "contact.ended", c->holder ? c->holder : c->offered,
 			    json_pack("{s:s, s:b}", "by", by, "answered", c->holder != NULL));
 	to_visitor(c, json_pack("{s:s, s:s}", "type", "closed", "by", by));
-	chat_write(c, !strcmp(by, "agent") ? "agent" : !strcmp(by, "visitor") ? "caller" : "system");
+	chat_write(c, !strcmp(by, "agent")     ? "agent"
+		      : !strcmp(by, "visitor") ? "caller"
+					       : "system");
 	chat_unlink(c);
 	chat_free(c);
 }
 
 /* ---- the visitor's side ---- */
 
-static void visitor_error(struct engine *e, const char *tenant, const char *token,
-			  const char *code, const char *message)
+static void visitor_error(struct engine *e, const char *tenant, const char *token, const char *code,
+			  const char *message)
 {
 	if (e->api)
 		api_visitor_event(e->api, tenant, token,
@@ -444,8 +446,9 @@ static void visitor_cmd(struct engine *e, struct eng_tenant *t, struct api_cmd *
 		visitor_message_in(c, m->args);
 	} else if (!strcmp(kind, "typing")) {
 		if (c->holder)
-			agent_event(c, "chat.typing", c->holder,
-				    json_pack("{s:b}", "on", json_is_true(json_object_get(m->args, "on"))));
+			agent_event(
+			    c, "chat.typing", c->holder,
+			    json_pack("{s:b}", "on", json_is_true(json_object_get(m->args, "on"))));
 	} else if (!strcmp(kind, "read")) {
 		if (c->holder)
 			agent_event(c, "chat.read", c->holder,
@@ -531,7 +534,8 @@ static void accept_cmd(struct engine *e, struct eng_tenant *t, struct eng_chat *
 	if (!u || c->offered != u || c->contact == ACD_NONE ||
 	    acd_offer_accept(t->acd, c->contact, u->agent, clock_mono_ms())) {
 		eng__acd_arm(t);
-		api_reply_error(e->api, m->req, 409, "not_offered", "this chat is not offered to you");
+		api_reply_error(e->api, m->req, 409, "not_offered",
+				"this chat is not offered to you");
 		return;
 	}
 	eng__acd_arm(t);
@@ -554,8 +558,7 @@ static void accept_cmd(struct engine *e, struct eng_tenant *t, struct eng_chat *
 			    "messages", messages_json(c)));
 }
 
-static void reply_cmd(struct engine *e, struct eng_tenant *t, struct eng_chat *c,
-		      struct api_cmd *m)
+static void reply_cmd(struct engine *e, struct eng_tenant *t, struct eng_chat *c, struct api_cmd *m)
 {
 	const char *text = json_string_value(json_object_get(m->args, "body"));
 	json_t *ev;
@@ -581,8 +584,7 @@ static void reply_cmd(struct engine *e, struct eng_tenant *t, struct eng_chat *c
 			    !c->gone_ms));
 }
 
-static void close_cmd(struct engine *e, struct eng_tenant *t, struct eng_chat *c,
-		      struct api_cmd *m)
+static void close_cmd(struct engine *e, struct eng_tenant *t, struct eng_chat *c, struct api_cmd *m)
 {
 	char ix[CRM_ID_SIZE];
 
@@ -592,7 +594,8 @@ static void close_cmd(struct engine *e, struct eng_tenant *t, struct eng_chat *c
 	}
 	copy(ix, sizeof(ix), c->ix_id);
 	chat_end(c, "agent", m->user[0] ? m->user : NULL);
-	api_reply(e->api, m->req, 200, json_pack("{s:s, s:s}", "interaction", ix, "state", "closed"));
+	api_reply(e->api, m->req, 200,
+		  json_pack("{s:s, s:s}", "interaction", ix, "state", "closed"));
 }
 
 static void typing_cmd(struct engine *e, struct eng_tenant *t, struct eng_chat *c,
@@ -624,7 +627,8 @@ bool eng__chat_command(struct engine *e, struct eng_tenant *t, struct api_cmd *m
 		return false;
 	if (!(c = chat_by_ix(e, t, m->target))) {
 		if (m->op == API_OP_CHAT_TYPING || m->op == API_OP_CHAT_READ) {
-			api_reply_error(e->api, m->req, 404, "not_found", "no open chat with this id");
+			api_reply_error(e->api, m->req, 404, "not_found",
+					"no open chat with this id");
 			return true;
 		}
 		return false; /* perhaps an email conversation */
