@@ -90,7 +90,9 @@ try {
   await probe.context().close();
   step(`limits: ${codes.join(', ')}; ${taken} of 12 messages of a burst taken`);
 
-  // Visitor 1 (English) writes to support; alice accepts.
+  // Visitor 1 (English) writes to support, known to the CRM by the address; alice accepts.
+  const at = await apiLogin('acme', 'alice', 'alice-secret');
+  const jan = await api('POST', '/contacts', at, { first_name: 'Jan', last_name: 'Kowalski', emails: ['jan@customer.test'] });
   const v1 = await visitor('en');
   await startChat(v1, 'Jan <b>Kowalski</b>', 'jan@customer.test', 'support');
   const chat1 = chatOf('jan@customer.test');
@@ -173,7 +175,6 @@ try {
   // the fourth is still not on alice's desk.
   await new Promise((r) => setTimeout(r, 1500));
   assert((await agentChats().count()) === 3, 'capacity 3: the fourth is not offered');
-  const at = await apiLogin('acme', 'alice', 'alice-secret');
   step('three chats held, a fourth waits: ' + s4);
 
   // Chats per address: the page's five open (four visitors and this one) are the limit.
@@ -229,6 +230,7 @@ try {
   const ix = list.items.find((x) => x.from === 'jan@customer.test');
   assert(ix.channel === 'chat' && ix.queue === 'support' && ix.agent === 'alice', 'the record: ' + JSON.stringify(ix));
   assert(ix.answered && ix.ended && ix.abandoned === false, 'answered and ended');
+  assert(ix.contact === jan.id, 'matched to the CRM contact by email: ' + ix.contact + ' vs ' + jan.id);
   const tl = ix.timeline;
   const ins = tl.filter((e) => e.event === 'chat_in');
   const outs = tl.filter((e) => e.event === 'chat_out');
