@@ -108,6 +108,8 @@ enum api_op {
 				    no user, no roles, no reply: answers are api_visitor_event() */
 	API_OP_CHAT_TYPING,	 /* target: interaction id; args {on} (the agent is typing) */
 	API_OP_CHAT_READ,	 /* target: interaction id; args {seq} (the agent read up to seq) */
+	API_OP_CHAT_TRANSFER,	 /* target: interaction id; args {queue}: queued there with its
+				    history, the agent's capacity freed */
 };
 
 /* One command, copied through the engine's message queue (it fits MQ_MSG_MAX). */

@@ -202,6 +202,7 @@ void api__h_email_close(struct api_conn *conn, struct api_session *s, const char
 /* chat_api.c: the agent's typing and read marks of a chat */
 void api__h_chat_typing(struct api_conn *conn, struct api_session *s, const char *target);
 void api__h_chat_read(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_chat_transfer(struct api_conn *conn, struct api_session *s, const char *target);
 
 /* json.c: strict request bodies */
 /* Parses conn's body as a JSON object. On error responds 400 (with the byte offset)

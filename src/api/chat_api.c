@@ -3,7 +3,8 @@
  * close that chats share with email conversations (email_api.c): the agent is typing
  * (POST /api/v1/interactions/{id}/typing {on}) and the agent has read the visitor's
  * messages up to a number (POST /api/v1/interactions/{id}/read {seq}). Both are passed
- * to the visitor's page by the engine (engine/chat.c).
+ * to the visitor's page by the engine (engine/chat.c); and the chat handed to another
+ * queue with its history (POST /api/v1/interactions/{id}/transfer {queue}).
  */
 #include "api/api_int.h"
 
@@ -41,4 +42,19 @@ void api__h_chat_read(struct api_conn *conn, struct api_session *s, const char *
 		return;
 	}
 	api__engine(conn, s, API_OP_CHAT_READ, target, b);
+}
+
+void api__h_chat_transfer(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	static const char *const fields[] = {"queue", NULL};
+	const char *queue;
+	json_t *b = api__body(conn);
+
+	if (!b)
+		return;
+	if (!api__fields(conn, b, fields) || !api__str(conn, b, "queue", true, &queue)) {
+		json_decref(b);
+		return;
+	}
+	api__engine(conn, s, API_OP_CHAT_TRANSFER, target, b);
 }

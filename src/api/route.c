@@ -674,6 +674,7 @@ static const struct route routes[] = {
     {M_POST, "/api/v1/interactions/*/close", API_ROLE_AGENT | SUP, api__h_email_close},
     {M_POST, "/api/v1/interactions/*/typing", API_ROLE_AGENT | SUP, api__h_chat_typing},
     {M_POST, "/api/v1/interactions/*/read", API_ROLE_AGENT | SUP, api__h_chat_read},
+    {M_POST, "/api/v1/interactions/*/transfer", API_ROLE_AGENT | SUP, api__h_chat_transfer},
     {M_GET, "/api/v1/audit", API_ROLE_ADMIN, h_audit},
     {M_GET, "/api/v1/users", SUP, api__h_users},
     {M_POST, "/api/v1/users", API_ROLE_ADMIN, api__h_user_create},

@@ -541,7 +541,8 @@ static void accept_cmd(struct engine *e, struct eng_tenant *t, struct eng_chat *
 	eng__acd_arm(t);
 	c->offered = NULL;
 	c->holder = u;
-	c->answered_ms = clock_wall_ms();
+	if (!c->answered_ms) /* the first answer; a transferred chat keeps it */
+		c->answered_ms = clock_wall_ms();
 	copy(c->agent, sizeof(c->agent), u->cu->username);
 	/* The visitor sees the agent's first name only. */
 	copy(c->agent_name, sizeof(c->agent_name),
@@ -614,6 +615,51 @@ static void typing_cmd(struct engine *e, struct eng_tenant *t, struct eng_chat *
 	api_reply(e->api, m->req, 204, NULL);
 }
 
+/* Into another queue with its history: the agent's capacity is freed, the visitor waits
+ * again (told its place), and the agent who takes it next gets every message so far. */
+static void transfer_cmd(struct engine *e, struct eng_tenant *t, struct eng_chat *c,
+			 struct api_cmd *m)
+{
+	const char *queue = json_string_value(json_object_get(m->args, "queue"));
+	struct eng_queue *q = queue ? eng__queue(e, t, queue) : NULL;
+	struct eng_user *from = c->holder;
+
+	if (!may_act(cmd_user(e, t, m), c, m)) {
+		api_reply_error(e->api, m->req, 409, "not_held", "this chat is not held by you");
+		return;
+	}
+	if (!q || !cfg_chat_queue(t->ct, queue) || q->chat_id == ACD_NONE) {
+		api_reply_error(e->api, m->req, 400, "invalid_field",
+				"queue: not a queue with chats");
+		return;
+	}
+	if (c->contact != ACD_NONE) {
+		acd_contact_end(t->acd, c->contact, clock_mono_ms());
+		c->contact = ACD_NONE;
+	}
+	eng__timeline_add(
+	    c->timeline, "transferred",
+	    json_pack("{s:s, s:s, s:s}", "from", c->agent, "from_queue", c->queue, "queue", queue));
+	log_info("engine",
+		 "tenant=%s interaction=%s event=transferred channel=chat agent=%s queue=%s",
+		 t->ct->id, c->ix_id, c->agent, queue);
+	agent_event(c, "contact.transferred", from, json_pack("{s:s}", "to_queue", queue));
+	c->holder = c->offered = NULL;
+	c->q = q;
+	copy(c->queue, sizeof(c->queue), queue);
+	if (chat_enqueue(c)) {
+		api_reply_error(e->api, m->req, 503, "unavailable", "the queue takes no chats now");
+		chat_end(c, "system", NULL);
+		return;
+	}
+	if (!c->holder)
+		to_visitor(c, state_json(c));
+	chat_write(c, NULL);
+	api_reply(e->api, m->req, 200,
+		  json_pack("{s:s, s:s, s:s}", "interaction", c->ix_id, "queue", c->queue, "state",
+			    c->holder ? "connected" : "queued"));
+}
+
 bool eng__chat_command(struct engine *e, struct eng_tenant *t, struct api_cmd *m)
 {
 	struct eng_chat *c;
@@ -623,10 +669,12 @@ bool eng__chat_command(struct engine *e, struct eng_tenant *t, struct api_cmd *m
 		return true;
 	}
 	if (m->op != API_OP_EMAIL_ACCEPT && m->op != API_OP_EMAIL_CLOSE &&
-	    m->op != API_OP_EMAIL_REPLY && m->op != API_OP_CHAT_TYPING && m->op != API_OP_CHAT_READ)
+	    m->op != API_OP_EMAIL_REPLY && m->op != API_OP_CHAT_TYPING &&
+	    m->op != API_OP_CHAT_READ && m->op != API_OP_CHAT_TRANSFER)
 		return false;
 	if (!(c = chat_by_ix(e, t, m->target))) {
-		if (m->op == API_OP_CHAT_TYPING || m->op == API_OP_CHAT_READ) {
+		if (m->op == API_OP_CHAT_TYPING || m->op == API_OP_CHAT_READ ||
+		    m->op == API_OP_CHAT_TRANSFER) {
 			api_reply_error(e->api, m->req, 404, "not_found",
 					"no open chat with this id");
 			return true;
@@ -639,6 +687,8 @@ bool eng__chat_command(struct engine *e, struct eng_tenant *t, struct api_cmd *m
 		close_cmd(e, t, c, m);
 	else if (m->op == API_OP_EMAIL_REPLY)
 		reply_cmd(e, t, c, m);
+	else if (m->op == API_OP_CHAT_TRANSFER)
+		transfer_cmd(e, t, c, m);
 	else
 		typing_cmd(e, t, c, m);
 	return true;
@@ -669,9 +719,8 @@ void eng__chat_tick(struct engine *e)
 
 void eng__chat_stop(struct engine *e)
 {
-	while (e->chats) {
-		struct eng_chat *c = e->chats;
-		e->chats = c->next;
-		chat_free(c);
-	}
+	/* The store, the ACD and the API still run: each chat is ended as any other (its
+	 * record written, its visitor and agent told), not taken back at the next start. */
+	while (e->chats)
+		chat_end(e->chats, "system", NULL);
 }

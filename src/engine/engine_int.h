@@ -809,7 +809,7 @@ bool eng__chat_command(struct engine *e, struct eng_tenant *t, struct api_cmd *m
 /* Every second: positions and waits to queued visitors, chats whose visitor is gone for
  * longer than `resume` closed. */
 void eng__chat_tick(struct engine *e);
-/* Frees every chat (at the stop). */
+/* Ends every chat (at the stop, before the API and the store stop). */
 void eng__chat_stop(struct engine *e);
 
 /* Shared by the written channels (mail.c, chat.c): appends event `ev` (stolen; NULL: an

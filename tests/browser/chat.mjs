@@ -221,6 +221,22 @@ try {
   await chatOf('+48601234567').waitFor({ state: 'detached' });
   step('the visitor ended a chat');
 
+  // alice hands the Russian chat to sales with its history: offered to her again there.
+  current = v3.page;
+  await v3.frame.locator('textarea[name=message]').fill('Лампа не работает.');
+  await v3.frame.locator('textarea[name=message]').press('Enter');
+  current = desk;
+  const chat3 = chatOf('ivan@example.test');
+  await chat3.getByTestId('agent-chat-message').filter({ hasText: 'Лампа не работает.' }).waitFor();
+  await chat3.locator('select[name=chat-transfer]').selectOption('sales');
+  await chat3.getByRole('button', { name: c['chat.transfer'], exact: true }).click();
+  await chat3.getByRole('button', { name: c['chat.accept'], exact: true }).waitFor();
+  await chat3.getByTestId('agent-chat-message').filter({ hasText: 'Лампа не работает.' }).waitFor();
+  await chat3.getByRole('button', { name: c['chat.accept'], exact: true }).click();
+  await chat3.getByRole('textbox', { name: c['chat.reply'] }).waitFor();
+  await v3.frame.getByTestId('chat-status').filter({ hasText: 'Alicja' }).waitFor();
+  step('transferred to sales with its history');
+
   // The record: every message with its time and author, the contact's address.
   const list = await until(async () => {
     const r = await api('GET', '/interactions?channel=chat', at);
@@ -240,6 +256,9 @@ try {
   assert(tl.some((e) => e.event === 'closed' && e.by === 'agent'), 'closed by the agent');
   const ix2 = list.items.find((x) => x.from === '+48601234567');
   assert(ix2 && ix2.timeline.some((e) => e.event === 'closed' && e.by === 'visitor'), 'the second closed by its visitor');
+  const ix3 = list.items.find((x) => x.from === 'ivan@example.test');
+  assert(ix3 && ix3.queue === 'sales', 'the transferred chat is recorded in sales: ' + JSON.stringify(ix3 && ix3.queue));
+  assert(ix3.timeline.some((e) => e.event === 'transferred' && e.from_queue === 'support' && e.queue === 'sales'), 'its transfer on the timeline');
   step('timelines recorded');
   console.log('web chat: ok');
 } catch (err) {

@@ -43,8 +43,8 @@ static void test_absent_chat_takes_no_chats(void **state)
 
 static void test_defaults_and_every_queue_when_none_listed(void **state)
 {
-	struct cfg *c =
-	    load("tenants:\n  - id: acme\n    chat: {}\n    queues: [{id: support}, {id: sales}]\n");
+	struct cfg *c = load(
+	    "tenants:\n  - id: acme\n    chat: {}\n    queues: [{id: support}, {id: sales}]\n");
 	const struct cfg_chat *w;
 
 	(void)state;
@@ -83,9 +83,10 @@ static void test_listed_queues_only(void **state)
 
 static void test_errors_name_their_place(void **state)
 {
-	struct cfg *c = load("tenants:\n  - id: acme\n"
-			     "    chat: {queues: [nope], max_message: 0, per_second: x, colour: red}\n"
-			     "    queues: [{id: support}]\n");
+	struct cfg *c =
+	    load("tenants:\n  - id: acme\n"
+		 "    chat: {queues: [nope], max_message: 0, per_second: x, colour: red}\n"
+		 "    queues: [{id: support}]\n");
 
 	(void)state;
 	assert_true(has_error(c, "chat.queues[0]: unknown queue \"nope\""));

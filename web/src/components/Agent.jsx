@@ -291,7 +291,8 @@ export function Agent({ me }) {
             <section class="pop idle"><h2>{t('pop.title')}</h2><p class="muted">{t('pop.waiting')}</p></section>
           )}
           {call && <CallControls call={call} me={me} />}
-          <ChatList list={chats} onGone={(id) => setChats((l) => l.filter((c) => c.interaction !== id))} />
+          <ChatList list={chats} queues={queues.map((q) => q.id)}
+            onGone={(id) => setChats((l) => l.filter((c) => c.interaction !== id))} />
           <EmailList list={emails} onGone={(id) => setEmails((l) => l.filter((c) => c.interaction !== id))} />
           {wrap && <WrapUp wrap={wrap} dispositions={codes.dispositions}
             onDone={() => { setWrap(null); setOffer(null); setContact(null); }} />}

@@ -3,7 +3,8 @@
 // button; a held one its conversation (text only, never markup), the visitor's typing,
 // read marks on the agent's own messages, a reply box (Enter sends, Shift+Enter a new
 // line) and the close button that frees the agent's chat capacity. The agent's typing and
-// reading go to the visitor's page (POST .../typing, .../read).
+// reading go to the visitor's page (POST .../typing, .../read); a held chat may be handed
+// to another queue with its history (POST .../transfer).
 import { useState, useEffect, useRef } from 'preact/hooks';
 import { post } from '../lib/api.js';
 import { t, fmtTime } from '../lib/i18n.js';
@@ -21,8 +22,9 @@ function Message({ m, readUpTo }) {
   );
 }
 
-function Conversation({ c, onGone }) {
+function Conversation({ c, onGone, queues }) {
   const [text, setText] = useState('');
+  const [to, setTo] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState(null);
   const typingAt = useRef(0);
@@ -106,6 +108,19 @@ function Conversation({ c, onGone }) {
             {t('chat.close')}</button>
         </form>
       )}
+      {c.accepted && queues.length > 0 && (
+        <div class="chat-transfer">
+          <label>{t('chat.transfer_to')}
+            <select name="chat-transfer" value={to} onChange={(e) => setTo(e.target.value)}>
+              <option value="">–</option>
+              {queues.map((q) => <option value={q}>{q}</option>)}
+            </select>
+          </label>
+          <button type="button" disabled={busy || !to}
+            onClick={() => run(() => post(base + '/transfer', { queue: to }))}>
+            {t('chat.transfer')}</button>
+        </div>
+      )}
       {error && <p role="alert" class="error">{error}</p>}
     </section>
   );
@@ -139,17 +154,18 @@ export function chatEvent(list, m) {
       return upd((c) => ({ ...c, visitor_here: d.visitor_here, typing: false }));
     case 'contact.ended':
     case 'contact.cancelled':
+    case 'contact.transferred':
       return rest;
     default:
       return list;
   }
 }
 
-export function ChatList({ list, onGone }) {
+export function ChatList({ list, onGone, queues = [] }) {
   if (!list.length) return null;
   return (
     <div class="chats">
-      {list.map((c) => <Conversation key={c.interaction} c={c} onGone={onGone} />)}
+      {list.map((c) => <Conversation key={c.interaction} c={c} onGone={onGone} queues={queues} />)}
     </div>
   );
 }
