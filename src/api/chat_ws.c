@@ -336,9 +336,9 @@ void api__chat_start_job(struct api *a, struct store_db *db, const struct api_jo
 {
 	const char *keys[] = {"email", "phone"};
 	const enum store_contact_by by[] = {STORE_CONTACT_EMAIL, STORE_CONTACT_PHONE};
+	/* The job's args stay the worker's (freed after the job): the engine gets a copy. */
 	json_t *args = json_deep_copy(j->args), *contact = NULL;
 
-	json_decref(j->args);
 	if (!args)
 		return;
 	for (size_t i = 0; db && i < 2 && !contact; i++) {
