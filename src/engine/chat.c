@@ -150,7 +150,7 @@ static json_t *messages_json(const struct eng_chat *c)
 }
 
 /* A message as the visitor sees it (never the agent's username, only the name shown). */
-static json_t *visitor_message(const struct eng_chat *c, const json_t *ev)
+static json_t *visitor_message(const json_t *ev)
 {
 	bool in = !strcmp(jstr(ev, "event"), "chat_in");
 
@@ -158,7 +158,6 @@ static json_t *visitor_message(const struct eng_chat *c, const json_t *ev)
 			 json_integer_value(json_object_get(ev, "seq")), "from",
 			 in ? "visitor" : "agent", "text", jstr(ev, "text"), "ts", jstr(ev, "ts"),
 			 "cid", in ? json_string_value(json_object_get(ev, "cid")) : NULL);
-	(void)c;
 }
 
 static void to_visitor(struct eng_chat *c, json_t *msg)
@@ -326,7 +325,7 @@ static void history(struct eng_chat *c)
 	{
 		const char *name = jstr(ev, "event");
 		if (!strcmp(name, "chat_in") || !strcmp(name, "chat_out"))
-			json_array_append_new(msgs, visitor_message(c, ev));
+			json_array_append_new(msgs, visitor_message(ev));
 	}
 	json_object_set_new(h, "type", json_string("history"));
 	json_object_set_new(h, "messages", msgs);
@@ -375,6 +374,13 @@ static void visitor_start(struct engine *e, struct eng_tenant *t, const char *to
 		copy(c->contact_id, sizeof(c->contact_id), jstr(crm, "id"));
 	}
 	c->created_ms = clock_wall_ms();
+	/* Its socket closed before the start came from the worker: the visitor is away
+	 * from the first instant, and `resume` runs. */
+	for (size_t i = 0; i < ENG_CHAT_GONE; i++)
+		if (!strcmp(e->chat_gone[i], token)) {
+			c->gone_ms = c->created_ms;
+			e->chat_gone[i][0] = '\0';
+		}
 	c->next = e->chats;
 	e->chats = c;
 	eng__timeline_add(c->timeline, "chat_started",
@@ -404,7 +410,7 @@ static void visitor_message_in(struct eng_chat *c, const json_t *a)
 		       visitor_id(c), "cid", json_string_value(json_object_get(a, "cid")));
 	eng__timeline_add(c->timeline, "chat_in", ev);
 	ev = json_array_get(c->timeline, json_array_size(c->timeline) - 1);
-	to_visitor(c, visitor_message(c, ev));
+	to_visitor(c, visitor_message(ev));
 	if (c->holder || c->offered)
 		agent_event(c, "chat.message", c->holder ? c->holder : c->offered,
 			    json_pack("{s:O}", "message", ev));
@@ -421,7 +427,10 @@ static void visitor_cmd(struct engine *e, struct eng_tenant *t, struct api_cmd *
 		return;
 	}
 	if (!(c = chat_by_token(e, t, m->target))) {
-		if (strcmp(kind, "gone"))
+		if (!strcmp(kind, "gone")) /* perhaps a start still on a worker */
+			copy(e->chat_gone[e->chat_gone_next++ % ENG_CHAT_GONE],
+			     sizeof(e->chat_gone[0]), m->target);
+		else
 			visitor_error(e, t->ct->id, m->target, "unknown_chat",
 				      "this chat is over or unknown");
 		return;
@@ -577,7 +586,7 @@ static void reply_cmd(struct engine *e, struct eng_tenant *t, struct eng_chat *c
 		       m->user[0] ? m->user : c->agent);
 	eng__timeline_add(c->timeline, "chat_out", ev);
 	ev = json_array_get(c->timeline, json_array_size(c->timeline) - 1);
-	to_visitor(c, visitor_message(c, ev));
+	to_visitor(c, visitor_message(ev));
 	agent_event(c, "chat.message", c->holder, json_pack("{s:O}", "message", ev));
 	chat_write(c, NULL);
 	api_reply(e->api, m->req, 200,

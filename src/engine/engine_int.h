@@ -34,6 +34,7 @@ struct eng_flowgen;
 struct eng_attempt; /* campaign_int.h: a campaign's call for a lead */
 struct eng_dialer;  /* campaign_int.h: the campaigns and their store worker */
 struct eng_webcbs;  /* webcb.c */
+#define ENG_CHAT_GONE 16
 
 /* Calls per hour, counted in one-minute buckets (outbound.c). */
 struct eng_rate {
@@ -256,6 +257,9 @@ struct engine {
 	struct eng_mail *mails;		   /* email conversations held (mail.c) */
 	struct eng_chat *chats;		   /* web chats open (chat.c) */
 	uint64_t next_chat_ref;
+	/* Tokens whose socket closed before their chat existed (chat.c), the last few. */
+	char chat_gone[ENG_CHAT_GONE][64];
+	unsigned chat_gone_next;
 	uint64_t next_mail_ref;
 	struct mq *mail_events; /* what the email worker hands over */
 	su_wait_t mail_wait;
