@@ -228,6 +228,8 @@ struct cfg_chat {
 	long per_second;	   /* messages a visitor may send per second (default 5) */
 	long sessions_per_address; /* chats open at once from one address (default 3) */
 	uint64_t resume_ms;	   /* a chat whose visitor went away waits this long (2m) */
+	char **canned;		   /* answers an agent may pick, in order (each <= max_message) */
+	size_t ncanned;
 	int line, col;
 };
 

@@ -2,7 +2,8 @@
  * The web chat's settings (`chat:` under a tenant): which queues a visitor may choose,
  * and the limits that keep a public, login-free endpoint from being abused (messages per
  * second and bytes per message of one visitor, chats open at once from one address, how
- * long a chat whose visitor went away waits for the visitor to come back). Absent: the
+ * long a chat whose visitor went away waits for the visitor to come back), and the
+ * tenant's canned answers that agents pick from. Absent: the
  * tenant takes no chats. Checked here so that `centrala check` names a wrong value by
  * its place in the file.
  */
@@ -13,15 +14,38 @@
 #include <string.h>
 
 static const char *const chat_keys[] = {
-    "queues", "max_message", "per_second", "sessions_per_address", "resume", NULL};
+    "queues", "max_message", "per_second", "sessions_per_address", "resume", "canned", NULL};
 
-void cfg__parse_chat(struct cy *c, struct fy_node *n, const char *path, struct cfg_chat *w)
+/* A sequence of strings at `key` of n into *out, *nout (each at most `max` bytes). */
+static void strings(struct cy *c, struct fy_node *n, const char *path, const char *key, size_t max,
+		    char ***out, size_t *nout)
 {
-	struct fy_node *qs, *it;
+	struct fy_node *qs = cy_get(n, key), *it;
 	void *iter = NULL;
 	char p[512];
 	size_t i = 0;
 
+	if (!qs || !cy_is_seq(c, qs, cy_path(p, sizeof(p), path, key)))
+		return;
+	while ((it = cy_items(qs, &iter))) {
+		char pi[512];
+		char **v;
+		if (!cy_is_scalar(c, it, cy_path_idx(pi, sizeof(pi), p, i++)))
+			continue;
+		if (strlen(cy_text(it)) > max) {
+			cy_error(c, it, pi, "at most %zu bytes", max);
+			continue;
+		}
+		if (!(v = realloc(*out, (*nout + 1) * sizeof(*v))))
+			return;
+		*out = v;
+		if ((v[*nout] = strdup(cy_text(it))))
+			(*nout)++;
+	}
+}
+
+void cfg__parse_chat(struct cy *c, struct fy_node *n, const char *path, struct cfg_chat *w)
+{
 	w->max_message = 2000;
 	w->per_second = 5;
 	w->sessions_per_address = 3;
@@ -33,23 +57,12 @@ void cfg__parse_chat(struct cy *c, struct fy_node *n, const char *path, struct c
 		return;
 	cy_check_keys(c, n, path, chat_keys);
 	w->enabled = true;
-	qs = cy_get(n, "queues");
-	if (qs && cy_is_seq(c, qs, cy_path(p, sizeof(p), path, "queues")))
-		while ((it = cy_items(qs, &iter))) {
-			char pi[512];
-			char **v;
-			if (!cy_is_scalar(c, it, cy_path_idx(pi, sizeof(pi), p, i++)))
-				continue;
-			if (!(v = realloc(w->queues, (w->nqueues + 1) * sizeof(*v))))
-				return;
-			w->queues = v;
-			if ((v[w->nqueues] = strdup(cy_text(it))))
-				w->nqueues++;
-		}
+	strings(c, n, path, "queues", 63, &w->queues, &w->nqueues);
 	cy_get_int(c, n, path, "max_message", false, 1, 65536, &w->max_message);
 	cy_get_int(c, n, path, "per_second", false, 1, 1000, &w->per_second);
 	cy_get_int(c, n, path, "sessions_per_address", false, 1, 100000, &w->sessions_per_address);
 	cy_get_ms(c, n, path, "resume", false, &w->resume_ms);
+	strings(c, n, path, "canned", (size_t)w->max_message, &w->canned, &w->ncanned);
 }
 
 void cfg__check_chat(struct cy *c, const struct cfg_tenant *t, const char *path)
@@ -67,6 +80,11 @@ void cfg__free_chat(struct cfg_chat *w)
 	free(w->queues);
 	w->queues = NULL;
 	w->nqueues = 0;
+	for (size_t i = 0; i < w->ncanned; i++)
+		free(w->canned[i]);
+	free(w->canned);
+	w->canned = NULL;
+	w->ncanned = 0;
 }
 
 bool cfg_chat_queue(const struct cfg_tenant *t, const char *queue)

@@ -213,6 +213,11 @@ try {
   await chat4.getByRole('button', { name: c['chat.accept'], exact: true }).click();
   await v4.frame.getByTestId('chat-status').filter({ hasText: 'Alicja' }).waitFor();
   step('closing one let the fourth in');
+  // A canned answer of the tenant's.
+  await chat4.locator('select[name=chat-canned]').selectOption('Dziękujemy za cierpliwość.');
+  await chat4.getByRole('button', { name: c['chat.send'], exact: true }).click();
+  await v4.frame.getByTestId('chat-message').filter({ hasText: 'Dziękujemy za cierpliwość.' }).waitFor();
+  step('a canned answer sent');
 
   // The Polish visitor ends the chat: it leaves alice's desk.
   current = v2.page;

@@ -16,7 +16,8 @@ tenants:
     domain: $ACME_DOMAIN
     timezone: Europe/Warsaw
     channels: {chat: {capacity: 3}}
-    chat: {queues: [support, sales], max_message: 500, per_second: 3, sessions_per_address: 5, resume: 1m}
+    chat: {queues: [support, sales], max_message: 500, per_second: 3, sessions_per_address: 5, resume: 1m,
+           canned: ["Dziękujemy za cierpliwość.", "Czy mogę jeszcze w czymś pomóc?"]}
     users:
       - {username: alice, name: Alicja Nowak, password: alice-secret, roles: [agent], queues: {support: 0, sales: 0}}
     queues:

@@ -65,7 +65,8 @@ static void test_listed_queues_only(void **state)
 {
 	struct cfg *c = load("tenants:\n  - id: acme\n"
 			     "    chat: {queues: [sales], max_message: 500, per_second: 2,\n"
-			     "           sessions_per_address: 10, resume: 5m}\n"
+			     "           sessions_per_address: 10, resume: 5m,\n"
+			     "           canned: [\"Dzień dobry!\", \"Do usłyszenia.\"]}\n"
 			     "    queues: [{id: support}, {id: sales}]\n");
 	const struct cfg_chat *w;
 
@@ -76,6 +77,9 @@ static void test_listed_queues_only(void **state)
 	assert_int_equal(w->per_second, 2);
 	assert_int_equal(w->sessions_per_address, 10);
 	assert_int_equal(w->resume_ms, 300000);
+	assert_int_equal(w->ncanned, 2);
+	assert_string_equal(w->canned[0], "Dzień dobry!");
+	assert_string_equal(w->canned[1], "Do usłyszenia.");
 	assert_true(cfg_chat_queue(&c->tenants[0], "sales"));
 	assert_false(cfg_chat_queue(&c->tenants[0], "support"));
 	cfg_free(c);

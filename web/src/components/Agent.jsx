@@ -291,7 +291,7 @@ export function Agent({ me }) {
             <section class="pop idle"><h2>{t('pop.title')}</h2><p class="muted">{t('pop.waiting')}</p></section>
           )}
           {call && <CallControls call={call} me={me} />}
-          <ChatList list={chats} queues={queues.map((q) => q.id)}
+          <ChatList list={chats} queues={queues.map((q) => q.id)} canned={me.chat_canned || []}
             onGone={(id) => setChats((l) => l.filter((c) => c.interaction !== id))} />
           <EmailList list={emails} onGone={(id) => setEmails((l) => l.filter((c) => c.interaction !== id))} />
           {wrap && <WrapUp wrap={wrap} dispositions={codes.dispositions}

@@ -4,7 +4,8 @@
 // read marks on the agent's own messages, a reply box (Enter sends, Shift+Enter a new
 // line) and the close button that frees the agent's chat capacity. The agent's typing and
 // reading go to the visitor's page (POST .../typing, .../read); a held chat may be handed
-// to another queue with its history (POST .../transfer).
+// to another queue with its history (POST .../transfer); the tenant's canned answers
+// (chat.canned, from /me) fill the reply box.
 import { useState, useEffect, useRef } from 'preact/hooks';
 import { post } from '../lib/api.js';
 import { t, fmtTime } from '../lib/i18n.js';
@@ -22,7 +23,7 @@ function Message({ m, readUpTo }) {
   );
 }
 
-function Conversation({ c, onGone, queues }) {
+function Conversation({ c, onGone, queues, canned }) {
   const [text, setText] = useState('');
   const [to, setTo] = useState('');
   const [busy, setBusy] = useState(false);
@@ -102,6 +103,16 @@ function Conversation({ c, onGone, queues }) {
           <label class="sr-only" for={'chat-' + c.interaction}>{t('chat.reply')}</label>
           <textarea id={'chat-' + c.interaction} name="chat-reply" rows="2" value={text} placeholder={t('chat.reply')}
             onInput={onInput} onKeyDown={(e) => { if (e.key === 'Enter' && !e.shiftKey) send(e); }} />
+          {canned.length > 0 && (
+            <label class="sr-only" for={'canned-' + c.interaction}>{t('chat.canned')}</label>
+          )}
+          {canned.length > 0 && (
+            <select id={'canned-' + c.interaction} name="chat-canned" value=""
+              onChange={(e) => { if (e.target.value) setText((v) => (v ? v + ' ' : '') + e.target.value); }}>
+              <option value="">{t('chat.canned')}</option>
+              {canned.map((a) => <option value={a}>{a.length > 60 ? a.slice(0, 57) + '…' : a}</option>)}
+            </select>
+          )}
           <button type="submit" class="primary" disabled={busy || !text.trim()}>{t('chat.send')}</button>
           <button type="button" disabled={busy}
             onClick={() => run(async () => { await post(base + '/close'); onGone(c.interaction); })}>
@@ -161,11 +172,11 @@ export function chatEvent(list, m) {
   }
 }
 
-export function ChatList({ list, onGone, queues = [] }) {
+export function ChatList({ list, onGone, queues = [], canned = [] }) {
   if (!list.length) return null;
   return (
     <div class="chats">
-      {list.map((c) => <Conversation key={c.interaction} c={c} onGone={onGone} queues={queues} />)}
+      {list.map((c) => <Conversation key={c.interaction} c={c} onGone={onGone} queues={queues} canned={canned} />)}
     </div>
   );
 }
