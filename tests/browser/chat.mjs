@@ -147,6 +147,20 @@ try {
   await chat1.getByTestId('agent-chat-message').filter({ hasText: 'Back after a reload.' }).waitFor();
   step('reload resumed the chat with its history');
 
+  // A network drop: the page says so, alice writes meanwhile, and the page catches up
+  // when the network is back.
+  await v1.page.context().setOffline(true);
+  await v1.frame.getByRole('alert').filter({ hasText: v1.cat['chatw.offline'] }).waitFor();
+  current = desk;
+  await reply.fill('Napisane, gdy był Pan offline.');
+  await reply.press('Enter');
+  await chat1.getByTestId('agent-chat-message').filter({ hasText: 'Napisane, gdy' }).waitFor();
+  await v1.page.context().setOffline(false);
+  current = v1.page;
+  await v1.frame.getByTestId('chat-message').filter({ hasText: 'Napisane, gdy był Pan offline.' }).waitFor({ timeout: 20000 });
+  await v1.frame.getByRole('alert').filter({ hasText: v1.cat['chatw.offline'] }).waitFor({ state: 'detached' });
+  step('a network drop: the chat resumed with what was written meanwhile');
+
   // Two more: alice holds three at once.
   const v2 = await visitor('pl');
   await startChat(v2, 'Anna Nowak', '+48 601 234 567', 'sales');
@@ -255,7 +269,7 @@ try {
   const tl = ix.timeline;
   const ins = tl.filter((e) => e.event === 'chat_in');
   const outs = tl.filter((e) => e.event === 'chat_out');
-  assert(ins.length === 2 && outs.length === 1, 'two messages in, one out: ' + JSON.stringify(tl));
+  assert(ins.length === 2 && outs.length === 2, 'two messages in, two out: ' + JSON.stringify(tl));
   assert(ins[0].text === evil && ins[0].from === 'jan@customer.test' && ins[0].ts, 'the visitor\'s message, its author and time');
   assert(outs[0].agent === 'alice' && outs[0].ts, 'the agent\'s message, its author and time');
   assert(tl.some((e) => e.event === 'closed' && e.by === 'agent'), 'closed by the agent');

@@ -35,27 +35,69 @@ function saveToken(v) {
 }
 
 /* One socket at a time, opened again after a drop (1 s, doubling to 30 s) while a chat is
- * open; `on` gets every message from the server. */
+ * open; `on` gets every message from the server. A connection that died without a word
+ * (a network gone under it) is found by a ping every 25 s unanswered for 10 s, or at once
+ * when the browser says it is offline; it is opened again as soon as it is back online. */
 function connect(on, onOpen, onDown) {
-  let ws = null, delay = 1000, stopped = false, timer = null;
+  let ws = null, delay = 1000, stopped = false, timer = null, beat = null, answered = true;
   const url = new URL('api/v1/public/chat?tenant=' + encodeURIComponent(tenant), location.href);
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  const drop = () => {
+    if (!ws) return;
+    const w = ws;
+    ws = null;
+    w.onclose = null;
+    w.close();
+    down();
+  };
+  const down = () => {
+    clearInterval(beat);
+    if (stopped) return;
+    onDown();
+    clearTimeout(timer);
+    timer = setTimeout(open, delay);
+    delay = Math.min(delay * 2, 30000);
+  };
   const open = () => {
-    ws = new WebSocket(url.href);
-    ws.onopen = () => { delay = 1000; onOpen(); };
-    ws.onmessage = (e) => { try { on(JSON.parse(e.data)); } catch { /* not JSON: ignored */ } };
-    ws.onclose = () => {
-      ws = null;
-      if (stopped) return;
-      onDown();
-      timer = setTimeout(open, delay);
-      delay = Math.min(delay * 2, 30000);
+    clearTimeout(timer);
+    if (ws || stopped) return;
+    const w = new WebSocket(url.href);
+    ws = w;
+    w.onopen = () => {
+      delay = 1000;
+      answered = true;
+      clearInterval(beat);
+      beat = setInterval(() => {
+        if (!answered) { drop(); return; }
+        answered = false;
+        w.send(JSON.stringify({ type: 'ping' }));
+      }, 25000);
+      onOpen();
+    };
+    w.onmessage = (e) => {
+      answered = true;
+      try { on(JSON.parse(e.data)); } catch { /* not JSON: ignored */ }
+    };
+    w.onclose = () => {
+      if (ws === w) ws = null;
+      down();
     };
   };
+  const offline = () => drop();
+  const online = () => { delay = 1000; open(); };
+  window.addEventListener('offline', offline);
+  window.addEventListener('online', online);
   open();
   return {
     send: (m) => { if (ws && ws.readyState === 1) { ws.send(JSON.stringify(m)); return true; } return false; },
-    stop: () => { stopped = true; clearTimeout(timer); if (ws) ws.close(); },
+    stop: () => {
+      stopped = true;
+      clearTimeout(timer);
+      clearInterval(beat);
+      window.removeEventListener('offline', offline);
+      window.removeEventListener('online', online);
+      if (ws) ws.close();
+    },
   };
 }
 
