@@ -1,6 +1,8 @@
 // Builds the web application into OUT (default ../build/web): one minified JavaScript
 // bundle, one stylesheet, index.html and the service worker sw.js; and the public web
-// callback page (callback.html, callback.js) that companies embed in their own sites. Usage: node build.mjs [OUT]
+// callback page (callback.html, callback.js) and the web chat (chat.js, the script a
+// company's site includes; chat.html and chatpage.js, the chat itself, in an iframe) that
+// companies embed in their own sites. Usage: node build.mjs [OUT]
 import * as esbuild from 'esbuild';
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -11,7 +13,11 @@ const out = resolve(process.argv[2] || resolve(here, '../build/web'));
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 await esbuild.build({
-  entryPoints: { main: resolve(here, 'src/main.jsx'), callback: resolve(here, 'src/callback.jsx') },
+  entryPoints: {
+    main: resolve(here, 'src/main.jsx'),
+    callback: resolve(here, 'src/callback.jsx'),
+    chatpage: resolve(here, 'src/chat.jsx'),
+  },
   bundle: true,
   minify: true,
   format: 'esm',
@@ -25,6 +31,9 @@ await esbuild.build({
 });
 copyFileSync(resolve(here, 'src/index.html'), resolve(out, 'index.html'));
 copyFileSync(resolve(here, 'src/callback.html'), resolve(out, 'callback.html'));
+copyFileSync(resolve(here, 'src/chat.html'), resolve(out, 'chat.html'));
+// The embeddable script is a classic script (it reads document.currentScript).
+await esbuild.build({ entryPoints: [resolve(here, 'src/chat-embed.js')], minify: true, format: 'iife', target: ['es2020'], outfile: resolve(out, 'chat.js'), logLevel: 'warning' });
 // The service worker stays a file of its own at the root (its scope is the whole site).
 await esbuild.build({ entryPoints: [resolve(here, 'src/sw.js')], minify: true, outfile: resolve(out, 'sw.js'), logLevel: 'warning' });
 console.log('web: built ' + out);

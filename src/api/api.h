@@ -116,6 +116,13 @@ enum api_op {
 	API_OP_LEADS_ADDED,
 	API_OP_CAMPAIGN_CALLBACK, /* target: the campaign's id; args {list, lead, at, agent?} */
 	API_OP_SMS_WEBHOOK,	  /* the public route; target: the queue; args {raw, signature} */
+	API_OP_CHAT_VISITOR,	  /* the public chat socket (chat_ws.c): target the visitor's token;
+				     args {kind: start|resume|message|typing|read|close|gone, ...};
+				     no user, no roles, no reply: answers are api_visitor_event() */
+	API_OP_CHAT_TYPING,	  /* target: interaction id; args {on} (the agent is typing) */
+	API_OP_CHAT_READ,     /* target: interaction id; args {seq} (the agent read up to seq) */
+	API_OP_CHAT_TRANSFER, /* target: interaction id; args {queue}: queued there with its
+				 history, the agent's capacity freed */
 };
 
 /* One command, copied through the engine's message queue (it fits MQ_MSG_MAX). */
@@ -198,6 +205,13 @@ void api_reply_error(struct api *a, uint64_t req, int status, const char *code,
  * counted. Returns 0 or ENOBUFS.
  */
 int api_event(struct api *a, const char *tenant, const char *type, const char *agent, json_t *data);
+/*
+ * Sends `msg` (stolen) to the web chat visitor whose token is `token` in `tenant`
+ * (chat_ws.c): to its open socket, or nowhere when the visitor is away (the chat's
+ * history is sent again when the visitor comes back). Not numbered, not kept, never on
+ * the events WebSocket nor to webhooks. Thread-safe; 0 or ENOBUFS.
+ */
+int api_visitor_event(struct api *a, const char *tenant, const char *token, json_t *msg);
 
 /*
  * Sends the message {type, data} (data stolen) to the events socket `ws` of `user` in

@@ -52,6 +52,8 @@ struct api_resp {
 };
 
 /* An event handed over by api_event, waiting for the service thread. */
+/* api_evin.type of a message for a chat visitor (agent: the visitor's token). */
+#define API_VISITOR_TYPE "\001visitor"
 struct api_evin {
 	char tenant[40];
 	char type[32];
@@ -95,6 +97,7 @@ struct api_conn {
 	uint64_t deadline_ms;  /* for 504 */
 	struct api_resp *resp; /* ready to write */
 	struct ws_client *ws;
+	struct chat_client *chat; /* a web chat visitor's socket (chat_ws.c) */
 	/* Who asked (copied from the session when the request was routed). */
 	char tenant[40], user[48];
 	uint32_t roles;
@@ -199,6 +202,10 @@ void api__disposition_stored(struct api_conn *conn);
 void api__h_email_accept(struct api_conn *conn, struct api_session *s, const char *target);
 void api__h_email_reply(struct api_conn *conn, struct api_session *s, const char *target);
 void api__h_email_close(struct api_conn *conn, struct api_session *s, const char *target);
+/* chat_api.c: the agent's typing and read marks of a chat */
+void api__h_chat_typing(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_chat_read(struct api_conn *conn, struct api_session *s, const char *target);
+void api__h_chat_transfer(struct api_conn *conn, struct api_session *s, const char *target);
 
 /* json.c: strict request bodies */
 /* Parses conn's body as a JSON object. On error responds 400 (with the byte offset)
@@ -240,6 +247,18 @@ void api__ws_kill_session(struct api *a, struct api_session *s);
 void api__ws_rx(struct api_conn *conn, const void *in, size_t len, bool final);
 int api__ws_writable(struct api_conn *conn);
 
+/* chat_ws.c: the web chat's public WebSocket (/api/v1/public/chat?tenant=ID). */
+struct chat_client;
+struct store_db;
+/* A socket asks to be opened: 0 to accept (the tenant takes chats), else refused. */
+int api__chat_open(struct api_conn *conn);
+void api__chat_established(struct api_conn *conn);
+void api__chat_close(struct api_conn *conn);
+void api__chat_rx(struct api_conn *conn, const void *in, size_t len, bool final);
+int api__chat_writable(struct api_conn *conn);
+/* What the engine says to the visitor of `token` (service thread; msg stolen). */
+void api__chat_deliver(struct api *a, const char *tenant, const char *token, json_t *msg);
+
 /* worker.c */
 enum api_job_kind {
 	JOB_LOGIN = 1,
@@ -268,6 +287,7 @@ enum api_job_kind {
 	JOB_DNC_LIST,
 	JOB_DNC_DELETE,
 	JOB_LISTS,
+	JOB_CHAT_START, /* chat_ws.c: the CRM contact of a new chat, then the engine */
 };
 struct api_job {
 	enum api_job_kind kind;
@@ -287,6 +307,8 @@ void api__job(struct api_conn *conn, const struct api_job *j);
  * the request was routed) about `target` (NULL: none) with `args` (stolen, NULL: none). */
 void api__job_init(struct api_job *j, const struct api_conn *conn, enum api_job_kind kind,
 		   const char *target, json_t *args);
+/* chat_ws.c's job: finds the CRM contact of a new chat (db NULL: none), then starts it. */
+void api__chat_start_job(struct api *a, struct store_db *db, const struct api_job *j);
 /* Hands a job that already has its request id (the request stays pending). */
 void api__job_pending(struct api *a, const struct api_job *j);
 

@@ -260,6 +260,11 @@ void api__event_in(struct api *a, struct api_evin *ev)
 	struct api_msg *m;
 	uint32_t tp = topics_of(ev->type);
 
+	if (!strcmp(ev->type, API_VISITOR_TYPE)) {
+		api__chat_deliver(a, ev->tenant, ev->agent, ev->data);
+		free(ev);
+		return;
+	}
 	if (!t)
 		goto out;
 	if (ev->direct) {

@@ -99,21 +99,22 @@ static json_t *str_array(char *const *v, size_t n)
 
 /* The session, and what a client needs to show the tenant's lists and times: the tenant's
  * time zone and language, the user's own name and language, the reason codes and the
- * dispositions (empty when the tenant keeps no list). */
+ * dispositions (empty when the tenant keeps no list), and the chats' canned answers. */
 static void h_me(struct api_conn *conn, struct api_session *s, const char *target)
 {
 	const struct cfg_tenant *t = cfg_tenant_find(conn->a->c.cfg, s->tenant);
 	const struct cfg_user *u = t ? cfg_user_find(t, s->user) : NULL;
 
-	api__respond(conn, 200,
-		     json_pack("{s:s, s:s, s:o, s:s?, s:s?, s:s?, s:s?, s:o, s:o}", "tenant",
-			       s->tenant, "username", s->user, "roles", api__roles_json(s->roles),
-			       "name", u ? u->name : NULL, "language", u ? u->language : NULL,
-			       "tenant_timezone", t ? t->timezone : NULL, "tenant_language",
-			       t ? t->language : NULL, "reason_codes",
-			       t ? str_array(t->reason_codes, t->nreason_codes) : json_array(),
-			       "dispositions",
-			       t ? str_array(t->dispositions, t->ndispositions) : json_array()));
+	api__respond(
+	    conn, 200,
+	    json_pack(
+		"{s:s, s:s, s:o, s:s?, s:s?, s:s?, s:s?, s:o, s:o, s:o}", "tenant", s->tenant,
+		"username", s->user, "roles", api__roles_json(s->roles), "name", u ? u->name : NULL,
+		"language", u ? u->language : NULL, "tenant_timezone", t ? t->timezone : NULL,
+		"tenant_language", t ? t->language : NULL, "reason_codes",
+		t ? str_array(t->reason_codes, t->nreason_codes) : json_array(), "dispositions",
+		t ? str_array(t->dispositions, t->ndispositions) : json_array(), "chat_canned",
+		t ? str_array(t->chat.canned, t->chat.ncanned) : json_array()));
 }
 
 /* GET /api/v1/tenants: the operator's choice. */
@@ -731,6 +732,9 @@ static const struct route routes[] = {
     {M_POST, "/api/v1/interactions/*/accept", API_ROLE_AGENT, api__h_email_accept},
     {M_POST, "/api/v1/interactions/*/reply", API_ROLE_AGENT | SUP, api__h_email_reply},
     {M_POST, "/api/v1/interactions/*/close", API_ROLE_AGENT | SUP, api__h_email_close},
+    {M_POST, "/api/v1/interactions/*/typing", API_ROLE_AGENT | SUP, api__h_chat_typing},
+    {M_POST, "/api/v1/interactions/*/read", API_ROLE_AGENT | SUP, api__h_chat_read},
+    {M_POST, "/api/v1/interactions/*/transfer", API_ROLE_AGENT | SUP, api__h_chat_transfer},
     {M_GET, "/api/v1/audit", API_ROLE_ADMIN, h_audit},
     {M_GET, "/api/v1/users", SUP, api__h_users},
     {M_POST, "/api/v1/users", API_ROLE_ADMIN, api__h_user_create},

@@ -211,6 +211,12 @@ static int evin_post(struct api *a, struct api_evin *ev)
 	return 0;
 }
 
+int api_visitor_event(struct api *a, const char *tenant, const char *token, json_t *msg)
+{
+	/* Through the events' inbox, marked by a type no event has. */
+	return api_event(a, tenant, API_VISITOR_TYPE, token, msg);
+}
+
 void api_stats(struct api *a, struct api_stats *out)
 {
 	out->requests = atomic_load(&a->n_requests);
@@ -768,8 +774,15 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		memset(conn, 0, sizeof(*conn));
 		conn->a = a;
 		conn->wsi = wsi;
-		if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) <= 0 ||
-		    strcmp(uri, "/api/v1/events"))
+		if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) <= 0)
+			return 1;
+		if (!strcmp(uri, "/api/v1/public/chat")) {
+			/* The web chat's visitors: no token (chat_ws.c). */
+			read_query(conn);
+			read_peer(conn);
+			return api__chat_open(conn) ? 1 : 0;
+		}
+		if (strcmp(uri, "/api/v1/events"))
 			return 1;
 		read_query(conn);
 		read_peer(conn);
@@ -782,14 +795,21 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		int fd = lws_get_socket_fd(wsi), sz = 32768; /* events.c's WS_BATCH */
 		if (fd >= 0)
 			setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+		api__chat_established(conn);
 		return 0;
 	}
 	case LWS_CALLBACK_RECEIVE:
-		api__ws_rx(conn, in, len, lws_is_final_fragment(wsi));
+		if (conn->chat)
+			api__chat_rx(conn, in, len, lws_is_final_fragment(wsi));
+		else
+			api__ws_rx(conn, in, len, lws_is_final_fragment(wsi));
 		return 0;
 	case LWS_CALLBACK_SERVER_WRITEABLE:
+		if (conn->chat)
+			return api__chat_writable(conn);
 		return api__ws_writable(conn);
 	case LWS_CALLBACK_CLOSED:
+		api__chat_close(conn);
 		api__ws_close(conn);
 		return 0;
 	default:

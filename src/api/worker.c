@@ -491,6 +491,11 @@ static void run(struct api_workers *w, struct store_db **db, const struct api_jo
 
 	if (!*db && (err = store_db_open(a->c.store_url, db))) {
 		*db = NULL;
+		if (j->kind == JOB_CHAT_START) {
+			/* A chat starts all the same, without its CRM contact. */
+			api__chat_start_job(a, NULL, j);
+			return;
+		}
 		if (j->resp) {
 			free(j->resp->body);
 			free(j->resp->store_body);
@@ -529,6 +534,9 @@ static void run(struct api_workers *w, struct store_db **db, const struct api_jo
 		break;
 	case JOB_RECORDING:
 		api__recording_run(a, *db, j);
+		break;
+	case JOB_CHAT_START:
+		api__chat_start_job(a, *db, j);
 		break;
 	default:
 		if (!api__ext_job(a, *db, j))

@@ -77,6 +77,7 @@ static const char *const tenant_keys[] = {"id",
 					  "email",
 					  "sms",
 					  "web_callback",
+					  "chat",
 					  NULL};
 static const char *const outbound_keys[] = {
     "allow",	      "block",	  "block_defaults", "trunk", "routes",
@@ -867,6 +868,7 @@ static void check_tenant_refs(struct cy *c, struct cfg_tenant *t, const char *pa
 				 "%d:%d: web_callback.queues[%zu]: unknown queue \"%s\"",
 				 t->web_callback.line, t->web_callback.col, i,
 				 t->web_callback.queues[i]);
+	cfg__check_chat(c, t, path);
 	if (t->outbound.hours && !cfg_calendar_find(t, t->outbound.hours))
 		cy_error(c, NULL, path, "%d:%d: outbound: unknown calendar \"%s\"",
 			 t->outbound.line, t->outbound.col, t->outbound.hours);
@@ -937,6 +939,7 @@ static void parse_tenant(struct cy *c, struct fy_node *n, const char *path, stru
 	parse_outbound(c, cy_get(n, "outbound"), P(p, path, "outbound"), &t->outbound);
 	parse_web_callback(c, cy_get(n, "web_callback"), P(p, path, "web_callback"),
 			   &t->web_callback);
+	cfg__parse_chat(c, cy_get(n, "chat"), P(p, path, "chat"), &t->chat);
 	t->campaigns = cy_get(n, "campaigns");
 	parse_strings(c, cy_get(n, "reason_codes"), P(p, path, "reason_codes"), &t->reason_codes,
 		      &t->nreason_codes);
@@ -1309,6 +1312,7 @@ static void free_tenant(struct cfg_tenant *t)
 	free(t->outbound.routes);
 	free(t->outbound.hours);
 	free_strings(t->web_callback.queues, t->web_callback.nqueues);
+	cfg__free_chat(&t->chat);
 	for (size_t i = 0; i < t->nflows; i++)
 		free(t->flows[i].name);
 	free(t->flows);

@@ -236,6 +236,23 @@ struct cfg_web_callback {
 	int line, col;
 };
 
+/*
+ * A tenant's web chat (`chat:`): visitors of the company's website write to `queues`
+ * through the public WebSocket (docs/channels.md, "Web chat"). Absent: no chats.
+ */
+struct cfg_chat {
+	bool enabled;
+	char **queues; /* the queues a visitor may choose; none: every queue of the tenant */
+	size_t nqueues;
+	long max_message;	   /* bytes of one message (default 2000) */
+	long per_second;	   /* messages a visitor may send per second (default 5) */
+	long sessions_per_address; /* chats open at once from one address (default 3) */
+	uint64_t resume_ms;	   /* a chat whose visitor went away waits this long (2m) */
+	char **canned;		   /* answers an agent may pick, in order (each <= max_message) */
+	size_t ncanned;
+	int line, col;
+};
+
 /* Media an agent handles, in the ACD's order (voice, chat, email, sms, callback). */
 #define CFG_CHANNELS 5
 extern const char *const cfg_channel_names[CFG_CHANNELS];
@@ -323,6 +340,7 @@ struct cfg_tenant {
 	struct cfg_channel channels[CFG_CHANNELS];
 	struct cfg_outbound outbound;
 	struct cfg_web_callback web_callback;
+	struct cfg_chat chat;
 	enum cfg_srtp srtp; /* never CFG_SRTP_DEFAULT after loading (optional) */
 	/* Recordings encrypted at rest (libsodium secretstream) with this key when
 	 * rec_encrypt; the key is wiped when the config is freed and never logged. */
@@ -399,6 +417,9 @@ const char *cfg_error_at(const struct cfg *c, size_t i);
 const struct cfg_tenant *cfg_tenant_find(const struct cfg *c, const char *id);
 const struct cfg_operator *cfg_operator_find(const struct cfg *c, const char *username);
 const struct cfg_queue *cfg_queue_find(const struct cfg_tenant *t, const char *id);
+/* Whether a visitor may chat with queue `queue` of t (its `chat:` lists it, or lists
+ * none and the queue exists). */
+bool cfg_chat_queue(const struct cfg_tenant *t, const char *queue);
 const struct cfg_user *cfg_user_find(const struct cfg_tenant *t, const char *username);
 const struct cfg_named_node *cfg_flow_find(const struct cfg_tenant *t, const char *name);
 const struct cfg_named_node *cfg_calendar_find(const struct cfg_tenant *t, const char *name);

@@ -29,6 +29,12 @@ void cfg__parse_sms(struct cy *c, struct fy_node *parent, const char *path, stru
 void cfg__resolve_sms(struct cy *c, struct cfg_tenant *t, const char *path);
 void cfg__free_sms(struct cfg_sms *s);
 
+/* A tenant's `chat:` (config_chat.c): parsed with its defaults, checked after the
+ * queues, freed. */
+void cfg__parse_chat(struct cy *c, struct fy_node *n, const char *path, struct cfg_chat *w);
+void cfg__check_chat(struct cy *c, const struct cfg_tenant *t, const char *path);
+void cfg__free_chat(struct cfg_chat *w);
+
 /* http.webhooks (config_webhook.c). */
 void cfg__parse_http_webhooks(struct cy *c, struct fy_node *http, struct cfg *cfg);
 /* Whether the document says http.webhooks.allow_private: true (read wherever a webhook

@@ -1006,7 +1006,8 @@ void eng__cti_command(struct engine *e, struct api_cmd *m)
 		break;
 	default:
 		if (!eng__trunks_command(e, t, m) && !eng__live_command(e, t, m) &&
-		    !eng__sms_command(e, t, m) && !eng__mail_command(e, t, m))
+		    !eng__sms_command(e, t, m) && !eng__chat_command(e, t, m) &&
+		    !eng__mail_command(e, t, m))
 			api_reply_error(e->api, m->req, 501, "not_implemented", "unknown command");
 		break;
 	}

@@ -215,6 +215,7 @@ static void qstats_tick(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *a
 	eng__queue_stats_tick((struct engine *)arg);
 	eng__camp_stats_tick((struct engine *)arg);
 	eng__webcb_tick((struct engine *)arg);
+	eng__chat_tick((struct engine *)arg);
 }
 
 /* The HTTP API on its own thread; its commands reach this thread through api_cmds. */
@@ -409,6 +410,7 @@ static int engine_run(struct engine *e)
 	eng__campaigns_stop(e);
 	eng__sms_stop(e);
 	eng__mail_stop(e);
+	eng__chat_stop(e);
 fail_api:
 	/* Render threads post to the command queue api_stop frees: joined first. */
 	eng__gens_stop(e);

@@ -34,6 +34,7 @@ struct eng_flowgen;
 struct eng_attempt; /* campaign_int.h: a campaign's call for a lead */
 struct eng_dialer;  /* campaign_int.h: the campaigns and their store worker */
 struct eng_webcbs;  /* webcb.c */
+#define ENG_CHAT_GONE 16
 
 /* Calls per hour, counted in one-minute buckets (outbound.c). */
 struct eng_rate {
@@ -81,6 +82,7 @@ struct eng_queue {
 	uint32_t id;	   /* ACD queue id */
 	uint32_t email_id; /* the ACD queue of its mailbox's conversations, ACD_NONE: none */
 	uint32_t sms_id;   /* the ACD queue of its number's texts (sms.c), ACD_NONE: none */
+	uint32_t chat_id;  /* the ACD queue of its web chats, ACD_NONE: none */
 	const struct ivr_calendar *hours;
 	bool open;
 	bool dirty; /* changed since the last queue.stats event */
@@ -264,6 +266,11 @@ struct engine {
 	uint64_t next_phone;
 	struct eng_mailer *mailer; /* the email channel's worker (mail_worker.c), NULL */
 	struct eng_mail *mails;	   /* email conversations held (mail.c) */
+	struct eng_chat *chats;	   /* web chats open (chat.c) */
+	uint64_t next_chat_ref;
+	/* Tokens whose socket closed before their chat existed (chat.c), the last few. */
+	char chat_gone[ENG_CHAT_GONE][64];
+	unsigned chat_gone_next;
 	uint64_t next_mail_ref;
 	struct mq *mail_events; /* what the email worker hands over */
 	su_wait_t mail_wait;
@@ -871,6 +878,26 @@ bool eng__sms_command(struct engine *e, struct eng_tenant *t, struct api_cmd *m)
 int eng__smser_job(struct eng_smser *w, json_t *job);
 int eng__smser_start(struct engine *e, struct eng_smser **out);
 void eng__smser_stop(struct eng_smser *w);
+/* chat.c: the web chat. A chat is one interaction; while it waits, is offered or is held
+ * it is a contact of its queue's chat ACD queue (q->chat_id), whose ACD ref has
+ * ENG_CHAT_REF set. The visitor's side comes from the API's public WebSocket as
+ * API_OP_CHAT_VISITOR commands and goes back with api_visitor_event(). */
+#define ENG_CHAT_REF (1ull << 61)
+struct eng_chat;
+void eng__chat_offer(struct eng_tenant *t, const struct acd_offer *o);
+void eng__chat_cancel(struct eng_tenant *t, const struct acd_offer *o, enum acd_cancel_reason why);
+void eng__chat_overflow(struct eng_tenant *t, const struct acd_overflow *ov);
+/* The API's commands on chats (the agent's and the visitor's); false when m is not one. */
+bool eng__chat_command(struct engine *e, struct eng_tenant *t, struct api_cmd *m);
+/* Every second: positions and waits to queued visitors, chats whose visitor is gone for
+ * longer than `resume` closed. */
+void eng__chat_tick(struct engine *e);
+/* Ends every chat (at the stop, before the API and the store stop). */
+void eng__chat_stop(struct engine *e);
+
+/* Shared by the written channels (mail.c, chat.c): appends event `ev` (stolen; NULL: an
+ * empty object) to timeline tl with its time ("ts") and name ("event"). */
+void eng__timeline_add(json_t *tl, const char *event, json_t *ev);
 
 /* record.c */
 void eng__timeline(struct call *c, const char *event, const char *key, const char *value);

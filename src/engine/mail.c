@@ -91,8 +91,7 @@ static const char *jstr(const json_t *o, const char *key)
 	return s ? s : "";
 }
 
-/* Appends event `ev` (stolen) to the timeline with its time and name. */
-static void timeline_add(struct eng_mail *m, const char *event, json_t *ev)
+void eng__timeline_add(json_t *tl, const char *event, json_t *ev)
 {
 	char ts[32];
 
@@ -102,7 +101,12 @@ static void timeline_add(struct eng_mail *m, const char *event, json_t *ev)
 		return;
 	json_object_set_new(ev, "ts", json_string(clock_iso8601(clock_wall_ms(), ts, sizeof(ts))));
 	json_object_set_new(ev, "event", json_string(event));
-	json_array_append_new(m->timeline, ev);
+	json_array_append_new(tl, ev);
+}
+
+static void timeline_add(struct eng_mail *m, const char *event, json_t *ev)
+{
+	eng__timeline_add(m->timeline, event, ev);
 }
 
 static void thread_add(struct eng_mail *m, const char *id)

@@ -52,6 +52,7 @@ int eng__queue_append(struct eng_tenant *t, const struct cfg_queue *cq, struct c
 	q->id = ACD_NONE;
 	q->email_id = ACD_NONE;
 	q->sms_id = ACD_NONE;
+	q->chat_id = ACD_NONE;
 	q->open = true;
 	q->hours = cq->hours ? eng__calendar(t, cq->hours) : NULL;
 	if (strmap_put2(t->e->queue_ids, t->ct->id, cq->id, q)) {

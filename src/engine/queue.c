@@ -136,6 +136,10 @@ static void on_offer(const struct acd_offer *o, void *arg)
 		eng__sms_offer(t, o);
 		return;
 	}
+	if (o->contact_ref & ENG_CHAT_REF) {
+		eng__chat_offer(t, o);
+		return;
+	}
 	if (o->contact_ref & ENG_MAIL_REF) {
 		eng__mail_offer(t, o);
 		return;
@@ -169,6 +173,10 @@ static void on_cancel(const struct acd_offer *o, enum acd_cancel_reason why, voi
 
 	if (o->contact_ref & ENG_SMS_REF) {
 		eng__sms_cancel(t, o, why);
+		return;
+	}
+	if (o->contact_ref & ENG_CHAT_REF) {
+		eng__chat_cancel(t, o, why);
 		return;
 	}
 	if (o->contact_ref & ENG_MAIL_REF) {
@@ -249,6 +257,10 @@ static void on_overflow(const struct acd_overflow *ov, void *arg)
 		eng__sms_overflow(t, ov);
 		return;
 	}
+	if (ov->contact_ref & ENG_CHAT_REF) {
+		eng__chat_overflow(t, ov);
+		return;
+	}
 	if (ov->contact_ref & ENG_MAIL_REF) {
 		eng__mail_overflow(t, ov);
 		return;
@@ -319,8 +331,9 @@ static bool callback_offered(const struct call *c)
 static void on_announce(const struct acd_announce *an, void *arg)
 {
 	struct eng_tenant *t = arg;
-	struct call *c =
-	    an->contact_ref & (ENG_MAIL_REF | ENG_SMS_REF) ? NULL : call_of(t, an->contact_ref);
+	struct call *c = an->contact_ref & (ENG_MAIL_REF | ENG_SMS_REF | ENG_CHAT_REF)
+			     ? NULL
+			     : call_of(t, an->contact_ref);
 	const struct cfg_queue *cq;
 	const char *names[24];
 	char paths[24][256];
@@ -451,14 +464,18 @@ static int agent_params(struct eng_tenant *t, struct eng_user *u, struct acd_ski
 			continue;
 		ms[nm++] = (struct acd_membership){
 		    .queue = q->id, .penalty = cu->queues[i].penalty, .order = (uint32_t)i + 1};
-		/* The queue's mailbox is served by the same agents. */
+		/* The queue's mailbox and web chat are served by the same agents. */
 		if (q->email_id != ACD_NONE && nm < ENG_MEMBERSHIPS)
 			ms[nm++] = (struct acd_membership){.queue = q->email_id,
 							   .penalty = cu->queues[i].penalty,
 							   .order = (uint32_t)i + 1};
-		/* And its number's texts. */
+		/* And its number's texts, and its web chats. */
 		if (q->sms_id != ACD_NONE && nm < ENG_MEMBERSHIPS)
 			ms[nm++] = (struct acd_membership){.queue = q->sms_id,
+							   .penalty = cu->queues[i].penalty,
+							   .order = (uint32_t)i + 1};
+		if (q->chat_id != ACD_NONE && nm < ENG_MEMBERSHIPS)
+			ms[nm++] = (struct acd_membership){.queue = q->chat_id,
 							   .penalty = cu->queues[i].penalty,
 							   .order = (uint32_t)i + 1};
 	}
@@ -568,17 +585,18 @@ static void sticky_update(struct eng_tenant *t, const struct eng_queue *gone)
 		    t->queues[i] != gone && !t->queues[i]->removed && t->queues[i]->cq->sticky_ms;
 }
 
-/* The ACD queue of q's mailbox: q's routing (strategy, skills, ring timeout, service
- * level) on the email channel, without what only a caller on the line has (max wait and
- * length, announcements, relaxation into voice queues, wrap-up). */
-static int email_queue_params(struct eng_tenant *t, const struct eng_queue *q,
-			      struct acd_queue_params *p)
+/* The ACD queue of one of q's written channels (its mailbox, its web chat): q's routing
+ * (strategy, skills, ring timeout, service level) on channel ch, without what only a
+ * caller on the line has (max wait and length, announcements, relaxation into voice
+ * queues, wrap-up). */
+static int side_queue_params(struct eng_tenant *t, const struct eng_queue *q, enum acd_channel ch,
+			     struct acd_queue_params *p)
 {
 	int err = queue_params(t, q, false, p);
 
 	if (err)
 		return err;
-	p->channel = ACD_CH_EMAIL;
+	p->channel = ch;
 	p->max_wait_ms = 0;
 	p->max_len = 0;
 	p->announce_ms = 0;
@@ -587,48 +605,41 @@ static int email_queue_params(struct eng_tenant *t, const struct eng_queue *q,
 	return 0;
 }
 
-/* Adds, updates or removes q's mailbox queue as its configuration says. 0 or errno. */
-static int email_queue_sync(struct eng_tenant *t, struct eng_queue *q, uint64_t now)
+/* Adds, updates or removes the ACD queue *id of q's channel ch as `want` says. 0 or
+ * errno. */
+static int side_queue_sync(struct eng_tenant *t, struct eng_queue *q, enum acd_channel ch,
+			   bool want, uint32_t *id, uint64_t now)
 {
 	struct acd_queue_params qp;
 	int err;
 
-	if (!q->cq->email) {
-		if (q->email_id == ACD_NONE)
+	if (!want) {
+		if (*id == ACD_NONE)
 			return 0;
-		if ((err = acd_queue_remove(t->acd, q->email_id, now)))
+		if ((err = acd_queue_remove(t->acd, *id, now)))
 			return err;
-		q->email_id = ACD_NONE;
+		*id = ACD_NONE;
 		return 0;
 	}
-	if ((err = email_queue_params(t, q, &qp)))
+	if ((err = side_queue_params(t, q, ch, &qp)))
 		return err;
-	if (q->email_id != ACD_NONE)
-		return acd_queue_update(t->acd, q->email_id, &qp, now);
-	return acd_queue_add(t->acd, &qp, now, &q->email_id);
+	if (*id != ACD_NONE)
+		return acd_queue_update(t->acd, *id, &qp, now);
+	return acd_queue_add(t->acd, &qp, now, id);
 }
 
-/* Adds, updates or removes q's SMS queue (its number's conversations): the same
- * routing as its mailbox's, on the sms channel. 0 or errno. */
-static int sms_queue_sync(struct eng_tenant *t, struct eng_queue *q, uint64_t now)
+/* q's mailbox, web chat and SMS queues as the configuration says. 0 or errno. */
+static int written_queues_sync(struct eng_tenant *t, struct eng_queue *q, uint64_t now)
 {
-	struct acd_queue_params qp;
-	int err;
+	int err = side_queue_sync(t, q, ACD_CH_EMAIL, q->cq->email != NULL, &q->email_id, now);
 
-	if (!q->cq->sms) {
-		if (q->sms_id == ACD_NONE)
-			return 0;
-		if ((err = acd_queue_remove(t->acd, q->sms_id, now)))
-			return err;
-		q->sms_id = ACD_NONE;
-		return 0;
-	}
-	if ((err = email_queue_params(t, q, &qp)))
+	if (err)
 		return err;
-	qp.channel = ACD_CH_SMS;
-	if (q->sms_id != ACD_NONE)
-		return acd_queue_update(t->acd, q->sms_id, &qp, now);
-	return acd_queue_add(t->acd, &qp, now, &q->sms_id);
+	err =
+	    side_queue_sync(t, q, ACD_CH_CHAT, cfg_chat_queue(t->ct, q->cq->id), &q->chat_id, now);
+	if (err)
+		return err;
+	return side_queue_sync(t, q, ACD_CH_SMS, q->cq->sms != NULL, &q->sms_id, now);
 }
 
 /* Indexes q by its ACD id (grown as ids come). 0 or ENOMEM. */
@@ -657,8 +668,7 @@ int eng__queue_acd_add(struct eng_tenant *t, struct eng_queue *q)
 		return err;
 	if ((err = acd_queue_add(t->acd, &qp, now, &q->id)))
 		return err;
-	if ((err = qidx_set(t, q)) || (err = email_queue_sync(t, q, now)) ||
-	    (err = sms_queue_sync(t, q, now))) {
+	if ((err = qidx_set(t, q)) || (err = written_queues_sync(t, q, now))) {
 		acd_queue_remove(t->acd, q->id, now);
 		q->id = ACD_NONE;
 		return err;
@@ -675,8 +685,7 @@ int eng__queue_acd_update(struct eng_tenant *t, struct eng_queue *q)
 
 	if ((err = queue_params(t, q, true, &qp)) ||
 	    (err = acd_queue_update(t->acd, q->id, &qp, clock_mono_ms())) ||
-	    (err = email_queue_sync(t, q, clock_mono_ms())) ||
-	    (err = sms_queue_sync(t, q, clock_mono_ms())))
+	    (err = written_queues_sync(t, q, clock_mono_ms())))
 		return err;
 	sticky_update(t, NULL);
 	arm(t);
@@ -687,16 +696,10 @@ int eng__queue_acd_remove(struct eng_tenant *t, struct eng_queue *q)
 {
 	int err;
 
-	if (q->email_id != ACD_NONE) {
-		if ((err = acd_queue_remove(t->acd, q->email_id, clock_mono_ms())))
-			return err;
-		q->email_id = ACD_NONE;
-	}
-	if (q->sms_id != ACD_NONE) {
-		if ((err = acd_queue_remove(t->acd, q->sms_id, clock_mono_ms())))
-			return err;
-		q->sms_id = ACD_NONE;
-	}
+	if ((err = side_queue_sync(t, q, ACD_CH_EMAIL, false, &q->email_id, clock_mono_ms())) ||
+	    (err = side_queue_sync(t, q, ACD_CH_CHAT, false, &q->chat_id, clock_mono_ms())) ||
+	    (err = side_queue_sync(t, q, ACD_CH_SMS, false, &q->sms_id, clock_mono_ms())))
+		return err;
 	if ((err = acd_queue_remove(t->acd, q->id, clock_mono_ms())))
 		return err;
 	if (q->id < t->nqidx)
@@ -761,10 +764,9 @@ static int tenant_start(struct engine *e, struct eng_tenant *t)
 		return ENOMEM;
 	for (size_t i = 0; i < t->nqueues; i++)
 		t->qidx[t->queues[i]->id] = t->queues[i];
-	/* Mailboxes' queues after the voice queues: ACD ids of the latter index qidx. */
+	/* Mailboxes' and chats' queues after the voice queues: ACD ids of the latter index qidx. */
 	for (size_t i = 0; i < t->nqueues; i++)
-		if ((err = email_queue_sync(t, t->queues[i], now)) ||
-		    (err = sms_queue_sync(t, t->queues[i], now)))
+		if ((err = written_queues_sync(t, t->queues[i], now)))
 			goto bad_queue;
 	sticky_update(t, NULL);
 	for (size_t i = 0; i < t->nqueues; i++)

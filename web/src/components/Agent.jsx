@@ -11,6 +11,7 @@ import { ContactCard, DialOnly } from './ContactCard.jsx';
 import { PreviewPanel, LeadFacts, Script } from './Preview.jsx';
 import { EmailList, emailEvent } from './Email.jsx';
 import { SmsList, smsEvent } from './Sms.jsx';
+import { ChatList, chatEvent } from './Chat.jsx';
 
 /* Seconds of a configuration duration ("5s", "2m", "1h", "1500ms"); null when absent. */
 export function seconds(d) {
@@ -173,6 +174,7 @@ export function Agent({ me }) {
   const [queues, setQueues] = useState([]);
   const [emails, setEmails] = useState([]);
   const [smss, setSmss] = useState([]);
+  const [chats, setChats] = useState([]);
   // The tenant's reason codes and dispositions: the file's (from /me) and those an admin
   // added through the API since, asked for again with each offer so a new code is there
   // by the wrap-up.
@@ -208,6 +210,16 @@ export function Agent({ me }) {
     const d = m.data || {};
     if (m.type === 'resync') return load();
     if (d.agent && d.agent !== me.username && m.type !== 'contact.ended') return;
+    if (d.channel === 'chat') {
+      // Chats live beside the call, several at once up to the agent's chat capacity.
+      setChats((l) => chatEvent(l, m));
+      if (m.type === 'contact.offered') {
+        chime();
+        notify(t('chat.title'), d.name || d.from);
+      }
+      if (m.type.startsWith('contact.')) get('/agents/me').then(setAgent, () => {});
+      return;
+    }
     if (d.channel === 'email') {
       // Email conversations live beside the call: they never take its screen pop.
       setEmails((l) => emailEvent(l, m));
@@ -311,6 +323,8 @@ export function Agent({ me }) {
           )}
           {!offer && !wrap && <PreviewPanel busyOnCall={!!call} />}
           {call && <CallControls call={call} me={me} />}
+          <ChatList list={chats} queues={queues.map((q) => q.id)} canned={me.chat_canned || []}
+            onGone={(id) => setChats((l) => l.filter((c) => c.interaction !== id))} />
           <EmailList list={emails} onGone={(id) => setEmails((l) => l.filter((c) => c.interaction !== id))} />
           <SmsList list={smss} onGone={(id) => setSmss((l) => l.filter((c) => c.interaction !== id))} />
           {wrap && <WrapUp wrap={wrap} dispositions={codes.dispositions}
