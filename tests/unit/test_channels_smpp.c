@@ -288,9 +288,16 @@ static void test_session(void **state)
 			    "\"text\":\"ok [gsm] \\u20ac\",\"coding\":\"gsm\"}"));
 	ev = wait_event("message", 1);
 	assert_non_null(ev);
-	json_decref(control("{\"cmd\":\"deliver\",\"from\":\"79161234567\",\"to\":\"ACME\","
-			    "\"text\":%s,\"coding\":\"ucs2\",\"reverse\":true,\"ref\":9}",
-			    json_dumps(json_string(longru), JSON_ENCODE_ANY)));
+	{
+		json_t *js = json_string(longru);
+		char *quoted = json_dumps(js, JSON_ENCODE_ANY);
+
+		json_decref(control("{\"cmd\":\"deliver\",\"from\":\"79161234567\",\"to\":\"ACME\","
+				    "\"text\":%s,\"coding\":\"ucs2\",\"reverse\":true,\"ref\":9}",
+				    quoted));
+		free(quoted);
+		json_decref(js);
+	}
 	ev = wait_event("message", 3);
 	assert_non_null(ev);
 	assert_string_equal(json_string_value(json_object_get(ev, "from")), "+79161234567");

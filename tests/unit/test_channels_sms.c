@@ -279,7 +279,7 @@ static void test_pdus(void **state)
 		assert_int_equal(smpp_parse_deliver_sm(pdu, sizeof(dlv) - 3, &d, err, sizeof(err)),
 				 EBADMSG);
 	}
-	assert_int_equal(smpp_header_read((const uint8_t *)"\x00\x00\x00\x05 garbage..", 16, &h),
+	assert_int_equal(smpp_header_read((const uint8_t *)"\x00\x00\x00\x05 garbage....", 16, &h),
 			 EBADMSG);
 	assert_int_equal(smpp_header_read((const uint8_t *)"\x00\x00", 2, &h), EAGAIN);
 }
