@@ -38,7 +38,10 @@ wait_log 'event=http_listening' 5
 
 api() { "$PYTHON" "$SCEN/api_trunks.py" "$API_PORT" "$@"; }
 carrier() { # VAR NAME PORT MEDIA_SLOT
-	sipp_bg "$1" "$2" 40 "$(scen trunk-uas-auth.xml user=centrala pass=trunk-secret)" \
+	# A scenario file of its own: the next carrier's scen rewrites the shared one while
+	# this SIPp may still be reading it.
+	cp "$(scen trunk-uas-auth.xml user=centrala pass=trunk-secret)" "$WORK/$2.xml"
+	sipp_bg "$1" "$2" 40 "$WORK/$2.xml" \
 		-p "$3" -mi 127.0.0.1 -mp "$(media_port "$4")" -rtp_echo -m 1
 }
 # phone VAR NAME USER PASSWORD TALK_MS SLOT: a phone user calls NUMBER in the background.
