@@ -65,7 +65,12 @@ run: deps build
 # TSan, the store on PostgreSQL, the protocol and end-to-end tests against the real
 # binary with real peers, twice (release build on io_uring, ASan+UBSan build on epoll),
 # and the web application in a real browser.
-test: test-deps format-check build unit asan fuzz-smoke tsan store-pg protocol protocol-asan web deb-test
+TEST_STEPS = test-deps format-check build unit asan fuzz-smoke tsan store-pg protocol \
+	protocol-asan web deb-test
+# Each step in turn (tests/run-steps prints the seconds each took), the first failure
+# stops the run.
+test:
+	@tests/run-steps $(TEST_STEPS)
 
 unit: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
