@@ -41,7 +41,7 @@ static const char *const top_keys[] = {
 static const char *const operator_keys[] = {"username", "name", "password_hash", NULL};
 static const char *const sip_keys[] = {
     "listen", "user_agent", "auth_fail_limit", "auth_block", "nonce_ttl", "tls", NULL};
-static const char *const rtp_keys[] = {"address", "ports", "workers", "io", NULL};
+static const char *const rtp_keys[] = {"address", "ports", "workers", "io", "kernel_relay", NULL};
 static const char *const http_keys[] = {"listen", "tls", "static", "limits", "webhooks", NULL};
 static const char *const http_limit_keys[] = {"body_max",	 "ws_max",	"ws_per_token",
 					      "ws_queue_max",	 "rate_per_s",	"login_fail_max",
@@ -237,6 +237,13 @@ static void parse_rtp(struct cy *c, struct fy_node *n, struct cfg *cfg)
 				 "expected auto, uring or epoll, got \"%s\"", s);
 		else
 			snprintf(cfg->rtp_io, sizeof(cfg->rtp_io), "%s", s);
+	}
+	if (!cy_get_str(c, n, "rtp", "kernel_relay", false, &s)) {
+		if (strcmp(s, "auto") && strcmp(s, "on") && strcmp(s, "off"))
+			cy_error(c, cy_get(n, "kernel_relay"), "rtp.kernel_relay",
+				 "expected auto, on or off, got \"%s\"", s);
+		else
+			snprintf(cfg->rtp_kernel_relay, sizeof(cfg->rtp_kernel_relay), "%s", s);
 	}
 }
 

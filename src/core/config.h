@@ -366,7 +366,8 @@ struct cfg {
 	char rtp_address[64];
 	uint16_t rtp_port_min, rtp_port_max;
 	long media_workers;
-	char rtp_io[8]; /* "auto" (also when empty), "uring" or "epoll" */
+	char rtp_io[8];		  /* "auto" (also when empty), "uring" or "epoll" */
+	char rtp_kernel_relay[8]; /* "auto" (also when empty), "on" or "off" */
 	char http_listen[80];
 	char *http_static;		    /* the web UI's files, NULL: none */
 	char *http_tls_cert, *http_tls_key; /* HTTPS when both are set */

@@ -336,6 +336,9 @@ static int engine_run(struct engine *e)
 	mc.record_key_arg = e;
 	if (e->cfg->rtp_io[0])
 		media_io_parse(e->cfg->rtp_io, &mc.io); /* checked by the config loader */
+	mc.kernel_relay = MEDIA_KERNEL_AUTO;
+	if (e->cfg->rtp_kernel_relay[0])
+		media_kernel_parse(e->cfg->rtp_kernel_relay, &mc.kernel_relay);
 	if ((err = media_create(&mc, e->media_events, &e->media))) {
 		log_error("engine", "event=media_failed err=%s", strerror(err));
 		goto fail_media;

@@ -5,6 +5,7 @@
  * queues a command to the session's worker. Workers apply commands in order.
  */
 #include "media/dtls.h"
+#include "media/fast.h"
 #include "media/ice.h"
 #include "media/media_int.h"
 #include "media/uring.h"
@@ -60,6 +61,7 @@ void media__event(struct media *m, enum media_event_type type, uint64_t owner,
 
 static void free_all(struct media *m)
 {
+	media__fast_close(m);
 	media__cache_free(&m->cache);
 	media__tones_free(&m->tones);
 	media__dtls_cert_free(m->dtls_cert);
@@ -138,6 +140,9 @@ int media_create(const struct media_config *cfg, struct mq *events, struct media
 			m->io = MEDIA_IO_EPOLL;
 		}
 	}
+	err = media__fast_open(m);
+	if (err)
+		goto fail;
 	err = media__writer_start(m);
 	if (err)
 		goto fail;
@@ -146,9 +151,11 @@ int media_create(const struct media_config *cfg, struct mq *events, struct media
 		if (err)
 			goto fail_workers;
 	}
-	log_info("media", "event=started workers=%u ports=%u-%u address=%s max_sessions=%zu io=%s",
+	log_info("media",
+		 "event=started workers=%u ports=%u-%u address=%s max_sessions=%zu io=%s "
+		 "kernel_relay=%s",
 		 m->nworkers, cfg->port_min, cfg->port_max, addr, cfg->max_sessions,
-		 media_io_name(m->io));
+		 media_io_name(m->io), m->fast ? "on" : "off");
 	*out = m;
 	return 0;
 fail_workers:
@@ -601,8 +608,11 @@ void media_stats_get(const struct media *m, struct media_stats *out)
 		st.rtcp_in += atomic_load_explicit(&ws->rtcp_in, memory_order_relaxed);
 		st.rtcp_malformed +=
 		    atomic_load_explicit(&ws->rtcp_malformed, memory_order_relaxed);
+		st.kernel_packets +=
+		    atomic_load_explicit(&ws->kernel_packets, memory_order_relaxed);
 		st.worker_cpu_us += atomic_load_explicit(&ws->cpu_ns, memory_order_relaxed) / 1000;
 	}
+	st.kernel_relay = m->fast != NULL;
 	st.recordings = atomic_load(&m->recordings);
 	st.events_dropped = atomic_load(&m->events_dropped);
 	*out = st;
@@ -624,6 +634,35 @@ const char *media_io_name(enum media_io io)
 	if ((unsigned)io >= sizeof(io_names) / sizeof(io_names[0]))
 		return NULL;
 	return io_names[io];
+}
+
+bool media_kernel_relay(const struct media *m)
+{
+	return m->fast != NULL;
+}
+
+static const char *const kernel_names[] = {
+    [MEDIA_KERNEL_OFF] = "off",
+    [MEDIA_KERNEL_AUTO] = "auto",
+    [MEDIA_KERNEL_ON] = "on",
+};
+
+const char *media_kernel_name(enum media_kernel k)
+{
+	if ((unsigned)k >= sizeof(kernel_names) / sizeof(kernel_names[0]))
+		return NULL;
+	return kernel_names[k];
+}
+
+int media_kernel_parse(const char *name, enum media_kernel *out)
+{
+	for (size_t i = 0; i < sizeof(kernel_names) / sizeof(kernel_names[0]); i++) {
+		if (name && strcmp(name, kernel_names[i]) == 0) {
+			*out = (enum media_kernel)i;
+			return 0;
+		}
+	}
+	return EINVAL;
 }
 
 int media_io_parse(const char *name, enum media_io *out)

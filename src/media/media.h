@@ -44,6 +44,10 @@ enum media_dir {
  * it (it may be disabled, e.g. in some container runtimes) and epoll otherwise; URING
  * insists (media_create fails without it); EPOLL never tries io_uring. */
 enum media_io { MEDIA_IO_AUTO = 0, MEDIA_IO_URING, MEDIA_IO_EPOLL };
+/* The kernel relay of bridged packets (fast.h): OFF never loads it; AUTO loads it when
+ * the kernel and the process's capabilities (CAP_BPF, CAP_NET_ADMIN) allow and goes on
+ * without it otherwise; ON insists (media_create fails without it). */
+enum media_kernel { MEDIA_KERNEL_OFF = 0, MEDIA_KERNEL_AUTO, MEDIA_KERNEL_ON };
 
 struct media_config {
 	struct in_addr address;	     /* address RTP binds to and advertises */
@@ -52,6 +56,7 @@ struct media_config {
 	size_t max_sessions;	     /* preallocated session slots */
 	uint32_t rtp_timeout_ms;     /* MEDIA_EV_RTP_TIMEOUT after this long without RTP, 0: off */
 	enum media_io io;	     /* packet I/O of the workers */
+	enum media_kernel kernel_relay; /* bridged packets relayed in the kernel */
 	/* The key of a recording whose path ends in ".enc" (encrypted at rest, core/crec.h):
 	 * returns 0 with the 32-byte key, or an errno, and the recording is then refused:
 	 * never written in the clear. NULL: such recordings are refused. Engine thread. */
@@ -299,6 +304,9 @@ struct media_stats {
 	uint64_t dtls_connected, dtls_failed, dtls_malformed;
 	/* RTCP packets received and those dropped as malformed (RFC 3550 6.1 checks). */
 	uint64_t rtcp_in, rtcp_malformed;
+	/* RTP packets the kernel relay moved (also counted in packets_in and packets_out). */
+	uint64_t kernel_packets;
+	bool kernel_relay; /* the kernel relay runs */
 };
 void media_stats_get(const struct media *m, struct media_stats *out);
 /* Writes the ICE, DTLS, SRTP and RTCP counters of `st` in Prometheus text format
@@ -325,6 +333,11 @@ struct media_session_stats {
 void media_session_stats(const struct media_session *s, struct media_session_stats *out);
 /* The packet I/O the workers run: MEDIA_IO_URING or MEDIA_IO_EPOLL, never AUTO. */
 enum media_io media_io_path(const struct media *m);
+/* True when the kernel relay runs (media_config.kernel_relay). */
+bool media_kernel_relay(const struct media *m);
+/* "off", "auto" or "on"; media_kernel_parse: 0 or EINVAL. */
+const char *media_kernel_name(enum media_kernel k);
+int media_kernel_parse(const char *name, enum media_kernel *out);
 /* "auto", "uring" or "epoll"; NULL for a value out of range. */
 const char *media_io_name(enum media_io io);
 /* Parses one of those names. Returns 0, or EINVAL for anything else. */

@@ -624,6 +624,10 @@ struct media_session {
 	size_t list_idx; /* in w->sessions */
 	size_t tick_idx; /* in w->ticking, when ticking */
 	bool ticking;
+	/* Kernel relay (fast.c): this direction of the bridge is relayed by the kernel;
+	 * what its counters said when last folded into the session. */
+	bool fast;
+	uint64_t fast_packets, fast_octets;
 };
 
 /* The session's decoder and encoder of its codec, as media__decode and media__encode
@@ -655,6 +659,7 @@ struct media__wstats {
 	_Atomic uint64_t ice_checks, ice_refused, ice_malformed, ice_dropped;
 	_Atomic uint64_t dtls_connected, dtls_failed, dtls_malformed;
 	_Atomic uint64_t rtcp_in, rtcp_malformed;
+	_Atomic uint64_t kernel_packets; /* relayed by the kernel (fast.c) */
 };
 
 struct media__mix_member {
@@ -808,8 +813,9 @@ struct media {
 	struct media__chunk *free_chunks[2]; /* [0]: 8 kHz seconds, [1]: 16 kHz seconds */
 	atomic_size_t recordings;
 	atomic_uint_fast64_t events_dropped;
-	struct media_mix *mixes; /* engine thread only */
-	enum media_io io;	 /* resolved at start: MEDIA_IO_URING or MEDIA_IO_EPOLL */
+	struct media_mix *mixes;  /* engine thread only */
+	enum media_io io;	  /* resolved at start: MEDIA_IO_URING or MEDIA_IO_EPOLL */
+	struct media__fast *fast; /* the kernel relay when it runs (fast.c), or NULL */
 };
 
 /* media.c */

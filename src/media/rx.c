@@ -7,6 +7,7 @@
  * locks. Also RTCP reception and our reports.
  */
 #include "media/ice.h"
+#include "media/fast.h"
 #include "media/media_int.h"
 
 #include "core/log.h"
@@ -605,24 +606,54 @@ static void run_end(struct media__worker *w, struct rx_run *r)
 	}
 }
 
+/* Kernel relay (fast.h). A packet of a session the kernel relays reached the socket
+ * (a new source or SSRC, an RFC 4733 event...): the session comes back first, so the
+ * worker relays it from the stream's current state. */
+static inline void fast_before(struct media__worker *w, struct media_session *s, uint64_t *key)
+{
+	*key = s->remote_key;
+	if (s->fast)
+		media__fast_leave(w, s);
+}
+
+/* After the worker's own relaying: the session goes (back) to the kernel when it may; a
+ * session that latched to a new remote takes its partner's direction back too (the
+ * kernel sends that one to the old address). */
+static inline void fast_after(struct media__worker *w, struct media_session *s, uint64_t key)
+{
+	if (s->remote_key != key && s->peer && s->peer->fast)
+		media__fast_leave(w, s->peer);
+	media__fast_try(w, s);
+}
+
 static void process_batch(struct media__worker *w, struct media_session *s, int n)
 {
 	struct rx_run r;
+	uint64_t key = 0;
 
+	if (w->m->fast)
+		fast_before(w, s, &key);
 	run_begin(w, s, &r);
 	for (int i = 0; i < n; i++)
 		run_packet(w, s, &r, w->rx_buf[i], w->rx_msgs[i].msg_len, &w->rx_addr[i]);
 	run_end(w, &r);
+	if (w->m->fast)
+		fast_after(w, s, key);
 }
 
 void media__rx_packet(struct media__worker *w, struct media_session *s, uint8_t *buf, size_t len,
 		      const struct sockaddr_in *from)
 {
 	struct rx_run r;
+	uint64_t key = 0;
 
+	if (w->m->fast)
+		fast_before(w, s, &key);
 	run_begin(w, s, &r);
 	run_packet(w, s, &r, buf, len, from);
 	run_end(w, &r);
+	if (w->m->fast)
+		fast_after(w, s, key);
 }
 
 void media__rx_rtp(struct media__worker *w, struct media_session *s)

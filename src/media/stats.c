@@ -143,10 +143,16 @@ size_t media_stats_prometheus(const struct media_stats *st, char *buf, size_t si
 	    "centrala_rtcp_packets_total %" PRIu64 "\n"
 	    "# HELP centrala_rtcp_malformed_total Malformed RTCP packets, dropped.\n"
 	    "# TYPE centrala_rtcp_malformed_total counter\n"
-	    "centrala_rtcp_malformed_total %" PRIu64 "\n",
+	    "centrala_rtcp_malformed_total %" PRIu64 "\n"
+	    "# HELP centrala_rtp_kernel_relay Whether the kernel relay of bridged RTP runs.\n"
+	    "# TYPE centrala_rtp_kernel_relay gauge\ncentrala_rtp_kernel_relay %d\n"
+	    "# HELP centrala_rtp_kernel_relayed_total RTP packets the kernel relay moved (also "
+	    "in centrala_rtp_packets_total).\n"
+	    "# TYPE centrala_rtp_kernel_relayed_total counter\n"
+	    "centrala_rtp_kernel_relayed_total %" PRIu64 "\n",
 	    st->ice_checks, st->ice_refused, st->ice_malformed, st->ice_dropped, st->dtls_connected,
 	    st->dtls_failed, st->dtls_malformed, st->srtp_auth_failed, st->srtp_replayed, other,
-	    st->rtcp_in, st->rtcp_malformed);
+	    st->rtcp_in, st->rtcp_malformed, st->kernel_relay ? 1 : 0, st->kernel_packets);
 
 	return n > 0 && (size_t)n < size ? (size_t)n : 0;
 }

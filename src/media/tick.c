@@ -4,6 +4,7 @@
  * every 200 ms the RTP timeout and RTCP schedule of every session.
  */
 #include "media/ice.h"
+#include "media/fast.h"
 #include "media/media_int.h"
 
 #include <string.h>
@@ -62,6 +63,11 @@ static void session_check(struct media__worker *w, struct media_session *s)
 
 	if (!s->configured)
 		return;
+	/* The kernel relay's counters: what this session received and its partner sent. */
+	if (s->fast)
+		media__fast_fold(w, s);
+	if (s->peer && s->peer->fast)
+		media__fast_fold(w, s->peer);
 	if (timeout && !s->timeout_sent &&
 	    (s->p.dir == MEDIA_DIR_SENDRECV || s->p.dir == MEDIA_DIR_RECVONLY) &&
 	    w->now_ms - s->rx_last_ms >= timeout) {

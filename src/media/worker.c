@@ -9,6 +9,7 @@
  * a recording or a mix: an idle server's workers sleep until a command arrives.
  */
 #include "media/ice.h"
+#include "media/fast.h"
 #include "media/media_int.h"
 #include "media/uring.h"
 
@@ -96,9 +97,25 @@ void media__worker_unwatch(struct media__worker *w, struct media_session *s)
 	epoll_ctl(w->epfd, EPOLL_CTL_DEL, s->fd_rtcp, NULL);
 }
 
+/* A command changes the session it names (and maybe its partner): both directions of
+ * their bridges come back from the kernel relay first. */
+static void fast_leave_both(struct media__worker *w, struct media_session *s)
+{
+	if (!s || s->home != w)
+		return;
+	media__fast_leave(w, s);
+	if (s->peer && s->peer->home == w)
+		media__fast_leave(w, s->peer);
+}
+
 static void do_command(struct media__worker *w, const struct media__cmd *c)
 {
 	struct media_session *s = c->s;
+
+	if (w->m->fast) {
+		fast_leave_both(w, s);
+		fast_leave_both(w, c->s2);
+	}
 
 	switch (c->type) {
 	case MEDIA__CMD_ADD:

@@ -10,6 +10,8 @@
 #   TEST_WORK     the test's scratch directory (kept by the runner on failure)
 #   CENTRALA_RTP_IO  the media packet path the server must run (rtp.io): uring (default;
 #                 the server refuses to start without it) or epoll
+#   CENTRALA_RTP_KERNEL  the kernel relay of bridged packets (rtp.kernel_relay): off
+#                 (default), on (the server refuses to start without it) or auto
 set -euo pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -164,7 +166,7 @@ write_config() {
 	local sip_extra=${1:-}
 	{
 		echo "sip: {listen: [\"udp:$SIP_HOST:$SIP_PORT\", \"tcp:$SIP_HOST:$SIP_PORT\"]${sip_extra:+, $sip_extra}}"
-		echo "rtp: {address: $RTP_ADDR, ports: $RTP_MIN-$RTP_MAX, workers: 1, io: ${CENTRALA_RTP_IO:-uring}}"
+		echo "rtp: {address: $RTP_ADDR, ports: $RTP_MIN-$RTP_MAX, workers: 1, io: ${CENTRALA_RTP_IO:-uring}, kernel_relay: ${CENTRALA_RTP_KERNEL:-off}}"
 		echo "http: {listen: \"127.0.0.1:$API_PORT\"${HTTP_EXTRA:+, $HTTP_EXTRA}}"
 		echo "store: \"sqlite:$WORK/centrala.db\""
 		echo "recordings: \"$REC_DIR\""

@@ -313,6 +313,9 @@ static inline void tm_start(struct tmedia *t, uint16_t port_min, uint16_t port_m
 	/* CENTRALA_RTP_IO picks the packet path (ctest runs each media test on both). */
 	if (getenv("CENTRALA_RTP_IO"))
 		assert_int_equal(media_io_parse(getenv("CENTRALA_RTP_IO"), &cfg.io), 0);
+	if (getenv("CENTRALA_RTP_KERNEL"))
+		assert_int_equal(
+		    media_kernel_parse(getenv("CENTRALA_RTP_KERNEL"), &cfg.kernel_relay), 0);
 	assert_int_equal(mq_alloc(&t->events, 1024), 0);
 	assert_int_equal(media_create(&cfg, t->events, &t->m), 0);
 	if (cfg.io != MEDIA_IO_AUTO)
