@@ -45,6 +45,10 @@ struct media__fast {
 	unsigned nlinks;
 	uint32_t local[LINKS_MAX]; /* this host's IPv4 addresses (network order) at start */
 	unsigned nlocal;
+	/* Recorded sessions: each worker's ring of payload copies, and the session of each
+	 * entry while it is in the kernel (written by the session's worker only). */
+	struct ring_buffer *rings[MEDIA_FAST_WORKERS_MAX];
+	struct media_session **sess;
 	char ifnames[128]; /* for the log line */
 };
 
@@ -58,6 +62,9 @@ static int quiet_print(enum libbpf_print_level level, const char *fmt, va_list a
 
 static void fast_free(struct media__fast *f)
 {
+	for (unsigned i = 0; i < MEDIA_FAST_WORKERS_MAX; i++)
+		ring_buffer__free(f->rings[i]);
+	free(f->sess);
 	for (unsigned i = 0; i < f->nlinks; i++)
 		close(f->links[i]);
 	if (f->legs)
@@ -73,8 +80,7 @@ static int attach(struct media__fast *f, int prog, unsigned ifindex, const char 
 
 	if (f->nlinks == LINKS_MAX)
 		return 0;
-	fd = bpf_link_create(prog, (int)ifindex, (enum bpf_attach_type)BPF_TCX_INGRESS_VALUE,
-			     NULL);
+	fd = bpf_link_create(prog, (int)ifindex, (enum bpf_attach_type)BPF_TCX_INGRESS_VALUE, NULL);
 	if (fd < 0)
 		return -fd;
 	f->links[f->nlinks++] = fd;
@@ -100,7 +106,8 @@ static int attach_all(struct media__fast *f, int prog, struct in_addr addr)
 		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET || !(i->ifa_flags & IFF_UP))
 			continue;
 		if (f->nlocal < LINKS_MAX)
-			f->local[f->nlocal++] = ((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr;
+			f->local[f->nlocal++] =
+			    ((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr;
 		if (addr.s_addr != INADDR_ANY) {
 			struct in_addr a = ((struct sockaddr_in *)i->ifa_addr)->sin_addr;
 
@@ -119,6 +126,50 @@ static int attach_all(struct media__fast *f, int prog, struct in_addr addr)
 	if (!err && f->nlinks == 0)
 		err = ENODEV;
 	return err;
+}
+
+/* A payload copy from the kernel: into the recorded session's jitter buffer. */
+static int on_rec(void *ctx, void *data, size_t size)
+{
+	struct media__fast *f = ctx;
+	const struct media_fast_rec *r = data;
+	struct media_session *s;
+
+	if (size < sizeof(*r) || r->idx >= f->nlegs || r->len > MEDIA_FAST_REC_MAX)
+		return 0;
+	s = f->sess[r->idx];
+	if (s && s->jbuf && f->legs[r->idx].gen == r->gen)
+		media__jbuf_put(s->jbuf, r->ssrc, r->ts, r->seq, r->data, r->len);
+	return 0;
+}
+
+/* One ring per worker (up to MEDIA_FAST_WORKERS_MAX; workers past it do not record
+ * through the kernel), put in the program's array of rings. */
+static int make_rings(struct media *m, struct media__fast *f)
+{
+	struct bpf_map *outer = bpf_object__find_map_by_name(f->obj, "rec_rings");
+
+	f->sess = calloc(f->nlegs, sizeof(*f->sess));
+	if (!outer || !f->sess)
+		return ENOMEM;
+	for (unsigned i = 0; i < m->nworkers && i < MEDIA_FAST_WORKERS_MAX; i++) {
+		int fd =
+		    bpf_map_create(BPF_MAP_TYPE_RINGBUF, NULL, 0, 0, MEDIA_FAST_RING_BYTES, NULL);
+		int err;
+
+		if (fd < 0)
+			return -fd;
+		err = bpf_map_update_elem(bpf_map__fd(outer), &i, &fd, BPF_ANY);
+		if (err) {
+			close(fd);
+			return -err;
+		}
+		f->rings[i] = ring_buffer__new(fd, on_rec, f, NULL);
+		close(fd); /* the outer map and the ring manager hold it */
+		if (!f->rings[i])
+			return errno ? errno : ENOMEM;
+	}
+	return 0;
 }
 
 static int fast_load(struct media *m, struct media__fast **out, const char **what)
@@ -151,8 +202,7 @@ static int fast_load(struct media *m, struct media__fast **out, const char **wha
 	legs = bpf_object__find_map_by_name(f->obj, "legs");
 	prog = bpf_object__find_program_by_name(f->obj, "relay");
 	err = EINVAL;
-	if (!legs || !prog || !rodata || !bpf_map__initial_value(rodata, &sz) ||
-	    sz != sizeof(conf))
+	if (!legs || !prog || !rodata || !bpf_map__initial_value(rodata, &sz) || sz != sizeof(conf))
 		goto fail;
 	conf.port_min = m->cfg.port_min;
 	conf.port_max = m->cfg.port_max;
@@ -165,11 +215,15 @@ static int fast_load(struct media *m, struct media__fast **out, const char **wha
 	err = bpf_object__load(f->obj);
 	if (err)
 		goto fail;
+	*what = "rings";
+	err = make_rings(m, f);
+	if (err)
+		goto fail;
 	*what = "mmap";
-	f->legs_bytes = (f->nlegs * sizeof(struct media_fast_leg) + (size_t)page - 1) &
-			~((size_t)page - 1);
-	f->legs = mmap(NULL, f->legs_bytes, PROT_READ | PROT_WRITE, MAP_SHARED,
-		       bpf_map__fd(legs), 0);
+	f->legs_bytes =
+	    (f->nlegs * sizeof(struct media_fast_leg) + (size_t)page - 1) & ~((size_t)page - 1);
+	f->legs =
+	    mmap(NULL, f->legs_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(legs), 0);
 	if (f->legs == MAP_FAILED) {
 		f->legs = NULL;
 		err = errno;
@@ -233,7 +287,8 @@ static bool is_local(const struct media__fast *f, uint32_t addr)
 	return false;
 }
 
-static bool eligible(const struct media *m, const struct media_session *s)
+static bool eligible(const struct media *m, const struct media__worker *w,
+		     const struct media_session *s)
 {
 	const struct media_session *to = s->peer;
 
@@ -241,7 +296,11 @@ static bool eligible(const struct media *m, const struct media_session *s)
 		return false;
 	if (!s->configured || !to->configured || !s->latched || !s->rx_have)
 		return false;
-	if (s->p.codec != to->p.codec || s->rec || s->jbuf || s->mix || s->inband || s->amd)
+	if (s->p.codec != to->p.codec || s->mix || s->inband || s->amd)
+		return false;
+	/* Recorded: the payloads come back through the worker's ring. */
+	if ((s->rec || s->jbuf) &&
+	    (!s->jbuf || w->id >= MEDIA_FAST_WORKERS_MAX || !m->fast->rings[w->id]))
 		return false;
 	if (s->ice || to->ice || s->srtp_rx || s->srtp_tx || to->srtp_tx || to->srtp_rx ||
 	    s->srtp_broken || to->srtp_broken)
@@ -258,7 +317,7 @@ void media__fast_try(struct media__worker *w, struct media_session *s)
 	struct media_session *to = s->peer;
 	struct media_fast_leg *e;
 
-	if (s->fast || !eligible(w->m, s) || !(e = leg_of(f, s)))
+	if (s->fast || !eligible(w->m, w, s) || !(e = leg_of(f, s)))
 		return;
 	atomic_store_explicit((_Atomic uint32_t *)&e->active, 0, memory_order_release);
 	e->gen++;
@@ -277,6 +336,9 @@ void media__fast_try(struct media__worker *w, struct media_session *s)
 	e->out_dport = to->p.remote.sin_port;
 	e->out_local = is_local(f, e->out_daddr);
 	e->ns_per_unit = 1000000000u / media__codec_clock(s->p.codec);
+	e->record = s->jbuf != NULL;
+	e->worker = w->id;
+	f->sess[e - f->legs] = s;
 	e->packets = 0;
 	e->octets = 0;
 	e->ext_max = media__seq_ext_max(&s->rx_seq);
@@ -361,6 +423,18 @@ void media__fast_leave(struct media__worker *w, struct media_session *s)
 	if (!s || !s->fast || !w->m->fast || !(e = leg_of(w->m->fast, s)))
 		return;
 	atomic_store_explicit((_Atomic uint32_t *)&e->active, 0, memory_order_release);
+	/* What the kernel recorded before the packets that follow in the worker. */
+	if (e->record)
+		media__fast_consume(w);
 	media__fast_fold(w, s);
+	w->m->fast->sess[e - w->m->fast->legs] = NULL;
 	s->fast = false;
+}
+
+void media__fast_consume(struct media__worker *w)
+{
+	struct media__fast *f = w->m->fast;
+
+	if (f && w->id < MEDIA_FAST_WORKERS_MAX && f->rings[w->id])
+		ring_buffer__consume(f->rings[w->id]);
 }

@@ -32,6 +32,9 @@ void media__fast_close(struct media *m);
 /* Worker thread. */
 void media__fast_try(struct media__worker *w, struct media_session *s);
 void media__fast_leave(struct media__worker *w, struct media_session *s);
+/* Hands the payloads the kernel copied for this worker's recorded sessions to their
+ * jitter buffers (on each tick, before the recorder reads them). */
+void media__fast_consume(struct media__worker *w);
 /* Folds what the kernel relayed since the last call into the session and its partner. */
 void media__fast_fold(struct media__worker *w, struct media_session *s);
 

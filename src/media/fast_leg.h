@@ -33,26 +33,41 @@ struct media_fast_leg {
 	__u8 pt_out; /* the partner's */
 	__u32 ssrc_in;
 	/* Rewrite. */
-	__u32 ssrc_out; /* network byte order */
-	__u16 seq_off;	/* out_seq = in_seq + seq_off (host order arithmetic) */
+	__u32 ssrc_out;	 /* network byte order */
+	__u16 seq_off;	 /* out_seq = in_seq + seq_off (host order arithmetic) */
 	__u16 out_sport; /* the partner's RTP port (network order) */
-	__u32 ts_off;	/* out_ts = in_ts + ts_off */
+	__u32 ts_off;	 /* out_ts = in_ts + ts_off */
 	__u32 out_saddr; /* source address; 0: the address the packet came to */
 	__u32 out_daddr; /* the partner's remote */
 	__u16 out_dport;
-	__u16 out_local; /* 1: out_daddr is this host's: delivered up the stack, no route */
-	__u32 ns_per_unit;    /* RTP clock: nanoseconds per timestamp unit (jitter) */
+	__u16 out_local;   /* 1: out_daddr is this host's: delivered up the stack, no route */
+	__u32 ns_per_unit; /* RTP clock: nanoseconds per timestamp unit (jitter) */
+	__u32 record;	   /* 1: a copy of each payload goes to the worker's ring */
+	__u32 worker;	   /* the worker's ring (index in rec_rings) */
 	/* Written by the program. */
-	__u64 packets;	  /* relayed by the kernel since the entry */
-	__u64 octets;	  /* payload octets of those */
-	__u32 ext_max;	  /* highest sequence number seen, with wraps (cycles << 16) */
-	__u32 last_ts;	  /* RTP timestamp of the newest packet (incoming clock) */
-	__u32 jitter_q4;  /* RFC 3550 A.8 interarrival jitter, scaled by 16 */
-	__s32 transit;	  /* last transit time, timestamp units */
+	__u64 packets;	 /* relayed by the kernel since the entry */
+	__u64 octets;	 /* payload octets of those */
+	__u32 ext_max;	 /* highest sequence number seen, with wraps (cycles << 16) */
+	__u32 last_ts;	 /* RTP timestamp of the newest packet (incoming clock) */
+	__u32 jitter_q4; /* RFC 3550 A.8 interarrival jitter, scaled by 16 */
+	__s32 transit;	 /* last transit time, timestamp units */
 	__u32 have_transit;
 	__u32 pad;
 	__u64 last_ns; /* when the newest packet came (CLOCK_MONOTONIC) */
 };
+
+/* A payload the kernel relayed of a recorded session, for the worker's jitter buffer:
+ * the incoming packet's own header fields, as the worker would have read them. */
+#define MEDIA_FAST_REC_MAX 480 /* payload bytes a copy holds: 60 ms of G.711 or G.722 */
+struct media_fast_rec {
+	__u32 idx; /* the entry (session) */
+	__u32 gen; /* its gen when the packet came */
+	__u32 ssrc, ts;
+	__u16 seq, len;
+	__u8 data[MEDIA_FAST_REC_MAX];
+};
+#define MEDIA_FAST_WORKERS_MAX 64 /* rings: workers that may record through the kernel */
+#define MEDIA_FAST_RING_BYTES  (4u << 20)
 
 /* Configured before the program is loaded (its read-only data). */
 struct media_fast_conf {

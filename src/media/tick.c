@@ -89,6 +89,8 @@ static void session_check(struct media__worker *w, struct media_session *s)
 void media__tick(struct media__worker *w)
 {
 	w->ticks++;
+	if (w->m->fast)
+		media__fast_consume(w);
 	/* Backwards: a session that stops ticking is swapped with the last one. */
 	for (size_t i = w->nticking; i-- > 0;)
 		session_tick(w, w->ticking[i]);

@@ -148,6 +148,47 @@ static void test_recording_is_a_valid_wav_while_the_call_goes_on(void **state)
 	free(w.pcm);
 }
 
+/* A recorded bridge whose relaying moves between the kernel and the worker mid-call (a
+ * play towards the customer takes both directions back, an RFC 4733 event from the
+ * customer takes the customer's back, each returns on the next packet): every 20 ms of
+ * both channels still holds its party's tone, and the recording is as long as the call.
+ * With the kernel relay running (test_media_record_kernel), most packets went through it. */
+static void test_recording_stays_whole_across_relay_handovers(void **state)
+{
+	struct call c;
+	struct wav w;
+	struct media_item beep = {.kind = MEDIA_ITEM_TONE, .tone = MEDIA_TONE_BEEP};
+	struct media_play_req req = {.items = &beep, .nitems = 1, .id = 3};
+	struct media_event ev;
+	struct media_stats st;
+	struct media__te te = {.event = 5, .end = true, .volume = 10, .duration = 800};
+	uint8_t digit[4];
+
+	(void)state;
+	call_start(&c, "handover", MEDIA_CODEC_PCMU, MEDIA_CODEC_PCMU);
+	c.customer.active = c.agent.active = true;
+	tp_run(c.peers, 2, 50);
+	assert_int_equal(media_play(c.a, &req), 0);
+	tp_run(c.peers, 2, 50);
+	assert_true(tm_wait(&c.t, MEDIA_EV_PLAY_DONE, 500, &ev));
+	media__te_write(digit, &te);
+	tp_send(&c.customer, 101, true, c.customer.ts, digit, sizeof(digit));
+	tp_run(c.peers, 2, 50);
+	c.customer.active = c.agent.active = false;
+	media_stats_get(c.t.m, &st);
+	call_end(&c);
+	read_wav(c.path, &w);
+	assert_in_range(w.frames, 8000 * 29 / 10, 8000 * 4);
+	/* Past the jitter buffer's start and before the end: no 20 ms without the tone. */
+	for (sf_count_t f = 2400; f + 160 <= 8000 * 27 / 10; f += 160) {
+		assert_true(power(&w, 0, f, 160, 440) > 1e3);
+		assert_true(power(&w, 1, f, 160, 1000) > 1e3);
+	}
+	if (st.kernel_relay)
+		assert_true(st.kernel_packets >= 200);
+	free(w.pcm);
+}
+
 static void test_pause_writes_silence_and_keeps_the_timeline(void **state)
 {
 	struct call c;
@@ -320,6 +361,7 @@ int main(void)
 	    cmocka_unit_test(test_recording_puts_customer_left_and_agent_right),
 	    cmocka_unit_test(test_recording_is_a_valid_wav_while_the_call_goes_on),
 	    cmocka_unit_test(test_pause_writes_silence_and_keeps_the_timeline),
+	    cmocka_unit_test(test_recording_stays_whole_across_relay_handovers),
 	    cmocka_unit_test(test_gap_in_one_side_becomes_silence_on_its_channel),
 	    cmocka_unit_test(test_g722_side_makes_a_wideband_recording),
 	    cmocka_unit_test(test_opus_side_is_recorded),

@@ -5,8 +5,8 @@
  * version, payload type, SSRC), it rewrites the packet as the bridge partner's outgoing
  * stream and sends it on: back up the stack when the partner's remote is a local
  * address (the worker says so), out of the interface the route names otherwise (which
- * bpf_fib_lookup finds only where the interface forwards: net.ipv4.conf.IF.forwarding). Everything else goes on
- * unchanged (TCX_NEXT), to the next program and the socket.
+ * bpf_fib_lookup finds only where the interface forwards: net.ipv4.conf.IF.forwarding). Everything
+ * else goes on unchanged (TCX_NEXT), to the next program and the socket.
  *
  * Built by CMake with clang -target bpf; loaded by src/media/fast.c.
  */
@@ -36,6 +36,18 @@ struct {
 	__type(key, __u32);
 	__type(value, struct media_fast_leg);
 } legs SEC(".maps");
+
+/* One ring per worker, made and put here by fast.c. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, MEDIA_FAST_WORKERS_MAX);
+	__type(key, __u32);
+	__array(
+	    values, struct {
+		    __uint(type, BPF_MAP_TYPE_RINGBUF);
+		    __uint(max_entries, MEDIA_FAST_RING_BYTES);
+	    });
+} rec_rings SEC(".maps");
 
 static __always_inline __u16 ip_csum(struct iphdr *ip)
 {
@@ -105,10 +117,46 @@ int relay(struct __sk_buff *skb)
 		return TCX_NEXT; /* no route or no neighbour yet: the socket path sends it */
 relay:
 
-	/* Counters and receive figures of the session. */
 	seq = bpf_ntohs(*(__u16 *)(rtp + 2));
 	ts = bpf_ntohl(*(__u32 *)(rtp + 4));
 	payload = bpf_ntohs(udp->len) - sizeof(*udp) - 12;
+	/* A recorded session: its payload to the worker's jitter buffer first. Without
+	 * room in the ring the packet takes the socket path, so the recording loses none. */
+	if (e->record) {
+		void *ring = bpf_map_lookup_elem(&rec_rings, &e->worker);
+		struct media_fast_rec *r;
+		__u32 len = payload;
+
+		if (!ring || len > MEDIA_FAST_REC_MAX || (rtp[0] & 0x3f))
+			return TCX_NEXT; /* CSRCs, an extension or padding: the worker reads it */
+		r = bpf_ringbuf_reserve(ring, sizeof(*r), 0);
+		if (!r)
+			return TCX_NEXT;
+		r->idx = idx;
+		r->gen = e->gen;
+		r->ssrc = bpf_ntohl(*(__u32 *)(rtp + 8));
+		r->ts = ts;
+		r->seq = seq;
+		r->len = (__u16)len;
+		if (len && bpf_skb_load_bytes(skb, sizeof(*eth) + sizeof(*ip) + sizeof(*udp) + 12,
+					      r->data, len & 0x1ff) != 0) {
+			bpf_ringbuf_discard(r, BPF_RB_NO_WAKEUP);
+			return TCX_NEXT;
+		}
+		bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);
+		/* Direct packet pointers are invalid after a helper that may change the
+		 * packet: read them again. */
+		data = (void *)(long)skb->data;
+		end = (void *)(long)skb->data_end;
+		eth = data;
+		ip = (void *)(eth + 1);
+		udp = (void *)(ip + 1);
+		rtp = (void *)(udp + 1);
+		if ((void *)(rtp + 12) > end)
+			return TC_ACT_SHOT;
+	}
+
+	/* Counters and receive figures of the session. */
 	__sync_fetch_and_add(&e->packets, 1);
 	__sync_fetch_and_add(&e->octets, payload);
 	d = (__u16)(seq - (__u16)e->ext_max);
