@@ -84,8 +84,9 @@ asan-build:
 
 # The protocol and end-to-end suites (tests/sip, tests/e2e) run twice, every test on
 # both media packet paths and under the sanitizers: `make protocol` runs them against
-# the release build on io_uring, `make protocol-asan` against the ASan+UBSan build on
-# the epoll fallback. tests/run-protocol runs PROTOCOL_JOBS tests at once, each on its
+# the release build on io_uring with the kernel relay of bridged RTP (eBPF: as root, or
+# with CAP_BPF and CAP_NET_ADMIN), `make protocol-asan` against the ASan+UBSan build on
+# the epoll fallback without it. tests/run-protocol runs PROTOCOL_JOBS tests at once, each on its
 # own port block and scratch directory, then those whose header says "# serial" (load
 # tests) one by one. Most of a test's time goes on SIP and media timers: the release
 # suite took 885 s one test at a time for about 3.5 min of CPU, the ASan one about 6.5
@@ -94,7 +95,7 @@ PROTOCOL_JOBS ?= 4
 export PROTOCOL_JOBS
 
 protocol: build
-	@CENTRALA_RTP_IO=uring tests/run-protocol $(BUILD)/centrala
+	@CENTRALA_RTP_IO=uring CENTRALA_RTP_KERNEL=on tests/run-protocol $(BUILD)/centrala
 
 # Against the ASan+UBSan server, every test but those named here. A sanitizer report
 # from the server or any command a test runs (ASan, UBSan, LeakSanitizer at exit) fails

@@ -22,7 +22,8 @@
 # the call for one of AGENTS (default 20) registered agents (longest idle); PERF=FILE records a CPU profile of the
 # server (perf record -g) while the calls run, for `perf report -i FILE`; AFTER=SECONDS
 # (default 40, 0 skips it) is how long the server is watched after the calls end;
-# IO="uring epoll" (default) are the paths, in order (IO=epoll runs one); SYSCALLS=1
+# IO="kernel uring epoll" (default) are the paths, in order (IO=epoll runs one; kernel
+# is io_uring with the kernel relay of bridged RTP, rtp.kernel_relay: on); SYSCALLS=1
 # counts the server's system calls (perf stat, raw_syscalls tracepoint; it adds a little
 # to the server's CPU); SAMPLE=SECONDS samples the server's RSS, open files and CPU per
 # call while the calls run and prints their slopes after the warm-up (WARM=SECONDS,
@@ -31,7 +32,7 @@
 # ports (the server's, the agents', the callers' and the registering SIPp's at +0, +10,
 # +20, +30) and the HTTP port (+39), so that two runs on one machine do not meet.
 set -uo pipefail
-ios=${IO:-uring epoll}
+ios=${IO:-kernel uring epoll}
 if [ "$(echo "$ios" | wc -w)" -gt 1 ]; then
 	results=$(mktemp -d /tmp/centrala-bench-io.XXXXXX)
 	for io in $ios; do
@@ -56,6 +57,8 @@ if [ "$(echo "$ios" | wc -w)" -gt 1 ]; then
 	exit 0
 fi
 io=$ios
+rtp_io=$io kernel_relay=off
+[ "$io" = kernel ] && rtp_io=uring kernel_relay=on
 rate=${1:-50}
 secs=${2:-10}
 mode=${3:-record}
@@ -104,7 +107,7 @@ sed -e "s|\[wav\]|$work/tone.wav|" -e "s|\[hold\]|$hold|" "$top/bench/sipp/calle
 cat >"$work/bench.yaml" <<YAML
 sip: {listen: ["udp:127.0.0.1:$sip_port"]}
 http: {listen: "127.0.0.1:$http_port"}
-rtp: {address: 127.0.0.1, ports: 20000-39999, io: $io}
+rtp: {address: 127.0.0.1, ports: 20000-39999, io: $rtp_io, kernel_relay: $kernel_relay}
 recordings: "$work/rec"
 store: "sqlite:$work/centrala.db"
 log: warn

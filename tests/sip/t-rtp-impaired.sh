@@ -77,8 +77,10 @@ assert len(caller) == 1, caller
 assert abs(caller[0][0] - t0 - 3.0) <= 0.14, "silence %.2f s after the tone, want 3.0" % (caller[0][0] - t0)
 assert abs(caller[0][1] - 0.5) <= 0.1, "silence of %.2f s, want 0.5" % caller[0][1]
 # The agent's phone echoes what it hears: the same silence, a round trip later, in the
-# other channel of the same file.
+# other channel of the same file. Each channel has a jitter buffer of its own, and the
+# caller's holds more (its stream is the jittery one): relayed in the kernel, the echo
+# comes back within the same tick, so it may be written up to two ticks before.
 assert len(agent) == 1, agent
-assert 0 <= agent[0][0] - caller[0][0] <= 0.2, "channels %.2f s apart" % (agent[0][0] - caller[0][0])
+assert -0.04 <= agent[0][0] - caller[0][0] <= 0.2, "channels %.2f s apart" % (agent[0][0] - caller[0][0])
 PY
 note "recording: $(cat "$WORK/align.out")"
