@@ -7,7 +7,7 @@ BUILD_TYPE ?= RelWithDebInfo
 # `make fuzz`: seconds of fuzzing per harness; `make test` runs each for FUZZ_SMOKE.
 # FUZZ_JOBS harnesses at once, each on a core (tests/fuzz/run; default: every core).
 FUZZ_SECONDS ?= 300
-FUZZ_SMOKE  ?= 20
+FUZZ_SMOKE  ?= 10
 JOBS       ?= $(shell nproc)
 CONFIG     ?= examples/demo.yaml
 SOURCES     = $(shell git ls-files '*.c' '*.h' 2>/dev/null)

@@ -42,14 +42,14 @@ if [ "$(echo "$ios" | wc -w)" -gt 1 ]; then
 	done
 	printf 'per completed call, side by side (%s cps x %ss, hold %s ms, %s, route %s):\n' \
 		"${1:-50}" "${2:-10}" "${4:-12000}" "${3:-record}" "${ROUTE:-flow}"
-	printf '  %-8s %7s %7s %12s %12s %14s %10s %9s %9s\n' path calls failed "server CPU" \
-		"media CPU" "machine-SIPp" softirq syscalls "RTP in"
+	printf '  %-8s %7s %7s %12s %12s %14s %10s %9s %9s %8s\n' path calls failed "server CPU" \
+		"media CPU" "machine-SIPp" softirq syscalls "RTP in" "kernel"
 	for io in $ios; do
 		[ -f "$results/$io" ] || { echo "  $io: no result"; continue; }
 		awk -v io="$io" '{ v[$1] = $2 } END {
-			printf "  %-8s %7d %7d %9.2f ms %9.2f ms %11.2f ms %7.2f ms %9s %9d\n", io, v["calls"],
+			printf "  %-8s %7d %7d %9.2f ms %9.2f ms %11.2f ms %7.2f ms %9s %9d %7.1f%%\n", io, v["calls"],
 				v["failed"], v["cpu"], v["media"], v["machine"], v["softirq"],
-				(v["syscalls"] > 0 ? v["syscalls"] : "-"), v["rtp"] }' "$results/$io"
+				(v["syscalls"] > 0 ? v["syscalls"] : "-"), v["rtp"], v["kernel"] }' "$results/$io"
 	done
 	rm -rf "$results"
 	printf 'reproduce: %s%s%s%s%sbench/sip-bridge.sh %s\n' "${ROUTE:+ROUTE=$ROUTE }" "${AGENTS:+AGENTS=$AGENTS }" \
@@ -305,6 +305,14 @@ full=$((hold * 2 / 20))
 printf '  RTP received by the server: %.0f packets per completed call of a full %d (%s UDP datagrams delivered on the machine, %s dropped at full SIPp buffers)\n' \
 	"$(awk -v d="$((uin1 - uin0))" -v n="$ok" 'BEGIN {print (n ? d / n : 0)}')" "$full" \
 	"$((uin1 - uin0))" "$((uerr1 - uerr0))"
+# The server's own count (the kernel relay's packets never reach its sockets, so the
+# machine's datagram count above does not see them as the server's).
+metrics=$(curl -s "http://127.0.0.1:$http_port/metrics" || true)
+m_in=$(echo "$metrics" | awk '/^centrala_rtp_packets_total\{direction="in"\}/ {print $2}')
+m_kernel=$(echo "$metrics" | awk '/^centrala_rtp_kernel_relayed_total / {print $2}')
+printf '  RTP the server counted in: %.0f packets per completed call, %s of them relayed by the kernel (%.1f%%)\n' \
+	"$(awk -v d="${m_in:-0}" -v n="$ok" 'BEGIN {print (n ? d / n : 0)}')" "${m_kernel:-0}" \
+	"$(awk -v k="${m_kernel:-0}" -v d="${m_in:-0}" 'BEGIN {print (d ? 100 * k / d : 0)}')"
 printf '  load average before %s, after %s (2 cores, SIPp included)\n' "$load0" "$load1"
 printf '  wall %.1f s\n' "$(awk -v a="$start" -v b="$end" 'BEGIN {print b - a}')"
 machine_ms=$(((busy1 - busy0) * 1000 / clk))
@@ -321,12 +329,13 @@ if [ -f "$work/syscalls" ]; then
 fi
 if [ -n "${RESULT:-}" ]; then
 	awk -v n="$ok" -v clk="$clk" -v c="$cpu_ms" -v m="$machine_ms" -v g="$gen_ms" \
-		-v so="$soft_ms" -v f="$failed" -v sy="${sys_n:-0}" -v d="$((uin1 - uin0))" '
+		-v so="$soft_ms" -v f="$failed" -v sy="${sys_n:-0}" -v d="${m_in:-$((uin1 - uin0))}" \
+		-v k="${m_kernel:-0}" '
 		NR == FNR { t0[$1] = $3; next }
 		{ x = ($3 - t0[$1]) * 1000 / clk; if ($2 ~ /^media/) media += x }
 		END { calls = n; if (!n) n = 1
-		      printf "calls %d\nfailed %d\ncpu %.2f\nmedia %.2f\nmachine %.2f\nsoftirq %.2f\nsyscalls %.0f\nrtp %.0f\n",
-			calls, f, c / n, media / n, (m - g) / n, so / n, sy / n, d / n }' \
+		      printf "calls %d\nfailed %d\ncpu %.2f\nmedia %.2f\nmachine %.2f\nsoftirq %.2f\nsyscalls %.0f\nrtp %.0f\nkernel %.1f\n",
+			calls, f, c / n, media / n, (m - g) / n, so / n, sy / n, d / n, (d ? 100 * k / d : 0) }' \
 		"$work/threads0" "$work/threads1" >"$RESULT"
 fi
 if [ -n "${SAMPLE:-}" ]; then

@@ -5,8 +5,10 @@
  *
  * A session relays in the kernel while it is eligible: bridged without transcoding,
  * plain RTP on both legs (no SRTP, no ICE), latched, its partner free to send (no play,
- * no DTMF being generated, not on hold), and nothing in the worker needs its audio (no
- * recording, mixing, in-band DTMF or answering-machine detection). The worker takes a
+ * no DTMF being generated, not on hold), and nothing in the worker needs its audio but
+ * a bridge recording (no mixing, in-band DTMF or answering-machine detection); a
+ * recorded session's payloads are copied by the kernel into the worker's ring buffer
+ * and reach its jitter buffer on the tick (media__fast_consume). The worker takes a
  * session back before any command touches it or its partner, and whenever one of its
  * packets reaches the socket anyway (a new source or SSRC, an RFC 4733 event, a packet
  * the kernel could not route): it folds the kernel's counters into the session
