@@ -6,9 +6,11 @@
  * rings), accepted, written in both ways, and closed by either side; a visitor who went
  * away (a reload, a network drop) comes back with the token the page keeps, and a chat
  * whose visitor stays away longer than `chat.resume` is closed. Every message is an
- * event of the interaction's timeline (its text, author and time), written to the store
- * at each change, as the email channel does (mail.c). No SQL and no network here: the
- * CRM contact is found by the API's worker before the chat starts.
+ * event of the interaction's timeline (its text, author and time); each message goes to
+ * the store as a row of its own (chat_messages, through the store's writer thread), and
+ * the interaction with its whole timeline is written when the chat's state changes
+ * (started, answered, transferred, closed). No SQL and no network here: the CRM contact
+ * is found by the API's worker before the chat starts.
  */
 #include "engine/engine_int.h"
 
@@ -132,6 +134,30 @@ static void chat_write(struct eng_chat *c, const char *ended_by)
 		log_error("engine", "tenant=%s interaction=%s event=store_submit_failed err=%s",
 			  ix.tenant, c->ix_id, strerror(err));
 	free(timeline);
+}
+
+/* One message (a chat_in or chat_out event of the timeline) to the store as a row of its
+ * own: the interaction itself is written again only when the chat's state changes, so a
+ * message costs the same whatever the chat's length. */
+static void chat_store_message(struct eng_chat *c, const json_t *ev)
+{
+	bool in = !strcmp(jstr(ev, "event"), "chat_in");
+	struct store_chat_message m = {
+	    .tenant = c->t->ct->id,
+	    .interaction = c->ix_id,
+	    .seq = json_integer_value(json_object_get(ev, "seq")),
+	    .ts_ms = clock_wall_ms(),
+	    .author = in ? "visitor" : "agent",
+	    .agent = in ? NULL : json_string_value(json_object_get(ev, "agent")),
+	    .text = jstr(ev, "text"),
+	    .cid = json_string_value(json_object_get(ev, "cid")),
+	};
+	int err;
+
+	if (c->e->store &&
+	    (err = store_chat_message_submit(c->e->store, &m, c->e->store_events, 0)))
+		log_error("engine", "tenant=%s interaction=%s event=store_submit_failed err=%s",
+			  m.tenant, c->ix_id, strerror(err));
 }
 
 /* The chat's messages: the chat events of its timeline, oldest first. */
@@ -414,7 +440,7 @@ static void visitor_message_in(struct eng_chat *c, const json_t *a)
 	if (c->holder || c->offered)
 		agent_event(c, "chat.message", c->holder ? c->holder : c->offered,
 			    json_pack("{s:O}", "message", ev));
-	chat_write(c, NULL);
+	chat_store_message(c, ev);
 }
 
 static void visitor_cmd(struct engine *e, struct eng_tenant *t, struct api_cmd *m)
@@ -588,7 +614,7 @@ static void reply_cmd(struct engine *e, struct eng_tenant *t, struct eng_chat *c
 	ev = json_array_get(c->timeline, json_array_size(c->timeline) - 1);
 	to_visitor(c, visitor_message(ev));
 	agent_event(c, "chat.message", c->holder, json_pack("{s:O}", "message", ev));
-	chat_write(c, NULL);
+	chat_store_message(c, ev);
 	api_reply(e->api, m->req, 200,
 		  json_pack("{s:s, s:O, s:b}", "interaction", c->ix_id, "message", ev, "delivered",
 			    !c->gone_ms));
@@ -624,15 +650,69 @@ static void typing_cmd(struct engine *e, struct eng_tenant *t, struct eng_chat *
 	api_reply(e->api, m->req, 204, NULL);
 }
 
-/* Into another queue with its history: the agent's capacity is freed, the visitor waits
- * again (told its place), and the agent who takes it next gets every message so far. */
+/* To a named agent: offered to that agent now (and to no one else), or refused with the
+ * reason and the chat left as it was. */
+static int transfer_to_agent(struct engine *e, struct eng_tenant *t, struct eng_chat *c,
+			     struct eng_queue *q, const char *queue, struct eng_user *to,
+			     struct api_cmd *m)
+{
+	struct eng_user *from = c->holder;
+	struct eng_queue *oldq = c->q;
+	uint32_t old = c->contact;
+	char oldqueue[sizeof(c->queue)];
+	const char *why = NULL;
+	int err;
+
+	copy(oldqueue, sizeof(oldqueue), c->queue);
+	/* Written before the offer, so that the offer follows it on the timeline. */
+	eng__timeline_add(c->timeline, "transferred",
+			  json_pack("{s:s, s:s, s:s, s:s}", "from", c->agent, "from_queue",
+				    c->queue, "queue", queue, "to_agent", to->cu->username));
+	c->holder = c->offered = NULL;
+	c->q = q;
+	copy(c->queue, sizeof(c->queue), queue);
+	err = eng__offer_named(t, q->chat_id, ENG_CHAT_REF | c->ref, to, &c->contact, &why);
+	if (err) {
+		json_array_remove(c->timeline, json_array_size(c->timeline) - 1);
+		c->holder = from;
+		c->q = oldq;
+		c->contact = old;
+		copy(c->queue, sizeof(c->queue), oldqueue);
+		log_info("engine",
+			 "tenant=%s interaction=%s event=transfer_refused channel=chat agent=%s "
+			 "to_agent=%s reason=\"%s\"",
+			 t->ct->id, c->ix_id, c->agent, to->cu->username, why);
+		api_reply_error(e->api, m->req, err == ENOENT ? 400 : 409,
+				err == ENOENT ? "invalid_field" : "agent_unavailable", why);
+		return err;
+	}
+	if (old != ACD_NONE)
+		acd_contact_end(t->acd, old, clock_mono_ms());
+	eng__acd_arm(t);
+	log_info("engine",
+		 "tenant=%s interaction=%s event=transferred channel=chat agent=%s queue=%s "
+		 "to_agent=%s",
+		 t->ct->id, c->ix_id, c->agent, queue, to->cu->username);
+	agent_event(c, "contact.transferred", from,
+		    json_pack("{s:s, s:s}", "to_queue", queue, "to_agent", to->cu->username));
+	return 0;
+}
+
+/* Into another queue with its history (or to a named agent): the agent's capacity is
+ * freed, the visitor waits again (told its place), and the agent who takes it next gets
+ * every message so far. */
 static void transfer_cmd(struct engine *e, struct eng_tenant *t, struct eng_chat *c,
 			 struct api_cmd *m)
 {
-	const char *queue = json_string_value(json_object_get(m->args, "queue"));
-	struct eng_queue *q = queue ? eng__queue(e, t, queue) : NULL;
-	struct eng_user *from = c->holder;
+	const char *agent = json_string_value(json_object_get(m->args, "agent"));
+	const char *named = json_string_value(json_object_get(m->args, "queue"));
+	struct eng_queue *q;
+	struct eng_user *from = c->holder, *to = NULL;
+	char queue[sizeof(c->queue)];
 
+	/* A copy: c->queue is rewritten below, from this. */
+	copy(queue, sizeof(queue), named ? named : c->queue);
+	q = eng__queue(e, t, queue);
 	if (!may_act(cmd_user(e, t, m), c, m)) {
 		api_reply_error(e->api, m->req, 409, "not_held", "this chat is not held by you");
 		return;
@@ -642,31 +722,53 @@ static void transfer_cmd(struct engine *e, struct eng_tenant *t, struct eng_chat
 				"queue: not a queue with chats");
 		return;
 	}
-	if (c->contact != ACD_NONE) {
-		acd_contact_end(t->acd, c->contact, clock_mono_ms());
-		c->contact = ACD_NONE;
-	}
-	eng__timeline_add(
-	    c->timeline, "transferred",
-	    json_pack("{s:s, s:s, s:s}", "from", c->agent, "from_queue", c->queue, "queue", queue));
-	log_info("engine",
-		 "tenant=%s interaction=%s event=transferred channel=chat agent=%s queue=%s",
-		 t->ct->id, c->ix_id, c->agent, queue);
-	agent_event(c, "contact.transferred", from, json_pack("{s:s}", "to_queue", queue));
-	c->holder = c->offered = NULL;
-	c->q = q;
-	copy(c->queue, sizeof(c->queue), queue);
-	if (chat_enqueue(c)) {
-		api_reply_error(e->api, m->req, 503, "unavailable", "the queue takes no chats now");
-		chat_end(c, "system", NULL);
-		return;
+	if (agent) {
+		to = strmap_get2(e->usernames, t->ct->id, agent);
+		if (!to || to->agent == ACD_NONE) {
+			api_reply_error(e->api, m->req, 400, "invalid_field",
+					"agent: no agent with this username in the tenant");
+			return;
+		}
+		if (to == from) {
+			api_reply_error(e->api, m->req, 400, "invalid_field",
+					"agent: this agent holds the chat already");
+			return;
+		}
+		if (transfer_to_agent(e, t, c, q, queue, to, m))
+			return;
+	} else {
+		if (c->contact != ACD_NONE) {
+			acd_contact_end(t->acd, c->contact, clock_mono_ms());
+			c->contact = ACD_NONE;
+		}
+		eng__timeline_add(c->timeline, "transferred",
+				  json_pack("{s:s, s:s, s:s}", "from", c->agent, "from_queue",
+					    c->queue, "queue", queue));
+		log_info(
+		    "engine",
+		    "tenant=%s interaction=%s event=transferred channel=chat agent=%s queue=%s",
+		    t->ct->id, c->ix_id, c->agent, queue);
+		agent_event(c, "contact.transferred", from, json_pack("{s:s}", "to_queue", queue));
+		c->holder = c->offered = NULL;
+		c->q = q;
+		copy(c->queue, sizeof(c->queue), queue);
+		if (chat_enqueue(c)) {
+			api_reply_error(e->api, m->req, 503, "unavailable",
+					"the queue takes no chats now");
+			chat_end(c, "system", NULL);
+			return;
+		}
 	}
 	if (!c->holder)
 		to_visitor(c, state_json(c));
 	chat_write(c, NULL);
 	api_reply(e->api, m->req, 200,
-		  json_pack("{s:s, s:s, s:s}", "interaction", c->ix_id, "queue", c->queue, "state",
-			    c->holder ? "connected" : "queued"));
+		  json_pack("{s:s, s:s, s:s, s:s?}", "interaction", c->ix_id, "queue", c->queue,
+			    "state",
+			    c->holder	 ? "connected"
+			    : c->offered ? "offered"
+					 : "queued",
+			    "agent", to ? to->cu->username : NULL));
 }
 
 bool eng__chat_command(struct engine *e, struct eng_tenant *t, struct api_cmd *m)
@@ -682,13 +784,12 @@ bool eng__chat_command(struct engine *e, struct eng_tenant *t, struct api_cmd *m
 	    m->op != API_OP_CHAT_READ && m->op != API_OP_CHAT_TRANSFER)
 		return false;
 	if (!(c = chat_by_ix(e, t, m->target))) {
-		if (m->op == API_OP_CHAT_TYPING || m->op == API_OP_CHAT_READ ||
-		    m->op == API_OP_CHAT_TRANSFER) {
+		if (m->op == API_OP_CHAT_TYPING || m->op == API_OP_CHAT_READ) {
 			api_reply_error(e->api, m->req, 404, "not_found",
 					"no open chat with this id");
 			return true;
 		}
-		return false; /* perhaps an email conversation */
+		return false; /* perhaps an email conversation (mail.c) */
 	}
 	if (m->op == API_OP_EMAIL_ACCEPT)
 		accept_cmd(e, t, c, m);

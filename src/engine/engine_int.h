@@ -895,6 +895,14 @@ void eng__chat_tick(struct engine *e);
 /* Ends every chat (at the stop, before the API and the store stop). */
 void eng__chat_stop(struct engine *e);
 
+/* handoff.c: offers a written contact (ACD ref `ref`) of ACD queue `acd_queue` to agent
+ * u now, as its preferred agent. Returns 0 with *out the ACD contact, offered to u (the
+ * channel's offer handler has run); else nothing is left in the ACD, *why says why for
+ * the user, and the error is ENOENT (no such agent, or no such ACD queue), EAGAIN (the
+ * agent is logged out), EBUSY (not ready, or no room on the channel) or the ACD's. */
+int eng__offer_named(struct eng_tenant *t, uint32_t acd_queue, uint64_t ref, struct eng_user *u,
+		     uint32_t *out, const char **why);
+
 /* Shared by the written channels (mail.c, chat.c): appends event `ev` (stolen; NULL: an
  * empty object) to timeline tl with its time ("ts") and name ("event"). */
 void eng__timeline_add(json_t *tl, const char *event, json_t *ev);
