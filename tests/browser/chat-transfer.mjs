@@ -3,9 +3,10 @@
 // transfer box: an unknown user, bob while logged out, and bob while he holds a chat
 // already (chat capacity 1) are refused with their reason shown, and alice keeps the chat;
 // then bob, ready and free, is offered it with its history, accepts, and the visitor sees
-// his name and his answer. The route's own refusals and the timeline through the API, and
+// his name and his answer. sue, a supervisor, watches the chat live from her wallboard
+// (read-only, in Polish). The route's own refusals and the timeline through the API, and
 // the open chat's messages read back from their rows in the store.
-import { launch, close, newPage, login, step, assert, apiLogin, api, until, catalogues, failed, BASE } from './lib.mjs';
+import { launch, close, newPage, login, shoot, step, assert, apiLogin, api, until, catalogues, failed, BASE } from './lib.mjs';
 
 const c = catalogues.en;
 const browser = await launch();
@@ -65,6 +66,35 @@ try {
   const ix = await chat1.getAttribute('data-interaction');
   step('alice holds the chat ' + ix);
 
+  // sue, a supervisor, watches it from her wallboard: the history first (from the store),
+  // then each message as it comes; she has no box to write in.
+  const sup = await newPage(browser, 'pl');
+  current = sup;
+  await login(sup, { tenant: 'acme', username: 'sue', password: 'sue-secret', lang: 'pl' });
+  const p = catalogues.pl;
+  await sup.getByRole('link', { name: p['nav.wallboard'] }).click();
+  const row = sup.getByTestId('live-chat').filter({ hasText: 'jan@customer.test' });
+  await row.waitFor();
+  await row.getByRole('button', { name: p['live.watch'], exact: true }).click();
+  const view = sup.getByTestId('live-chat-view');
+  await view.getByTestId('live-chat-message').filter({ hasText: 'My lamp arrived broken.' }).waitFor();
+  current = v1;
+  await v1.locator('textarea[name=message]').fill('<b>It</b> is the blue one.');
+  await v1.locator('textarea[name=message]').press('Enter');
+  current = sup;
+  const live = view.getByTestId('live-chat-message').filter({ hasText: '<b>It</b> is the blue one.' });
+  await live.waitFor();
+  assert((await live.getAttribute('data-from')) === 'visitor', 'the visitor\'s message');
+  assert((await view.locator('b').count()) === 0, 'the visitor\'s markup is text on the wallboard');
+  current = alice;
+  await chat1.getByRole('textbox', { name: c['chat.reply'] }).fill('Let me look.');
+  await chat1.getByRole('textbox', { name: c['chat.reply'] }).press('Enter');
+  current = sup;
+  await view.getByTestId('live-chat-message').filter({ hasText: 'Let me look.' }).waitFor();
+  assert((await view.locator('textarea, input').count()) === 0, 'the supervisor\'s view is read-only');
+  await shoot(sup, 'supervisor-live-chat', 'pl');
+  step('sue watches the chat: its history, then the messages as they come');
+
   // The route's own refusals.
   const none = await raw('POST', `/interactions/${ix}/transfer`, at, {});
   assert(none.status === 400, 'nothing named: 400, got ' + none.status);
@@ -98,6 +128,7 @@ try {
   await bchat1.waitFor();
   await chat1.waitFor({ state: 'detached' });
   step('bob, ready and free, is offered the chat; it leaves alice\'s desk');
+  await row.filter({ hasText: 'bob' }).waitFor();
   assert((await bchat1.getByTestId('agent-chat-message').filter({ hasText: 'My lamp arrived broken.' }).count()) === 1,
     'bob sees the history');
   current = bob;
@@ -125,10 +156,12 @@ try {
     const g = await api('GET', '/interactions/' + ix, st);
     return g.messages && g.messages.some((m) => m.text.startsWith('Bogdan here')) ? g : null;
   }, 'bob\'s answer among the stored messages');
-  assert(!open.timeline.some((e) => e.event === 'chat_out'), 'the timeline was not rewritten for a message');
+  assert(!open.timeline.some((e) => e.event === 'chat_out' && e.agent === 'bob'), 'the timeline was not rewritten for a message');
   const rows = open.messages.map((m) => `${m.seq}:${m.from}:${m.agent || ''}:${m.text}`);
-  assert(rows.length === 2 && rows[0] === '1:visitor::My lamp arrived broken.' &&
-    rows[1] === '2:agent:bob:Bogdan here, I will send a new one.', 'the rows: ' + JSON.stringify(rows));
+  assert(rows.length === 4 && rows[0] === '1:visitor::My lamp arrived broken.' &&
+    rows[2] === '3:agent:alice:Let me look.' &&
+    rows[3] === '4:agent:bob:Bogdan here, I will send a new one.', 'the rows: ' + JSON.stringify(rows));
+  await view.getByTestId('live-chat-message').filter({ hasText: 'Bogdan here' }).waitFor();
   step('the open chat\'s messages read back from their rows');
 
   // bob closes; the record holds the transfer and the offer to bob after it.
@@ -147,6 +180,9 @@ try {
   assert(rec.queue === 'support', 'the record keeps its queue: ' + rec.queue);
   assert(rec.timeline.filter((e) => e.event === 'transferred').length === 1, 'the refusals left no transfer');
   step('the record: ' + names.join(' '));
+  current = sup;
+  await row.waitFor({ state: 'detached' });
+  step('the closed chat leaves the supervisor\'s list');
 } catch (err) {
   await failed(current, 'chat-transfer');
   console.error(err);
