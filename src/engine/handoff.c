@@ -30,8 +30,7 @@ int eng__offer_named(struct eng_tenant *t, uint32_t acd_queue, uint64_t ref, str
 		*why = "the queue takes no contacts of this channel";
 		return ENOENT;
 	}
-	if (!u || u->removed || u->agent == ACD_NONE ||
-	    acd_agent_info(t->acd, u->agent, &ai)) {
+	if (!u || u->removed || u->agent == ACD_NONE || acd_agent_info(t->acd, u->agent, &ai)) {
 		*why = "no agent with this username in the tenant";
 		return ENOENT;
 	}

@@ -11,10 +11,10 @@
 
 int store_db_chat_message_put(struct store_db *db, const struct store_chat_message *m)
 {
-	struct store__param p[8] = {
-	    store__text(m->tenant), store__text(m->interaction), store__int(m->seq),
-	    store__int(m->ts_ms),   store__text(m->author),	 store__text(m->agent),
-	    store__text(m->text),   store__text(m->cid)};
+	struct store__param p[8] = {store__text(m->tenant), store__text(m->interaction),
+				    store__int(m->seq),	    store__int(m->ts_ms),
+				    store__text(m->author), store__text(m->agent),
+				    store__text(m->text),   store__text(m->cid)};
 
 	STORE__TENANT(m->tenant);
 	if (!m->interaction || !*m->interaction || m->seq < 1 || !m->author || !m->text)
