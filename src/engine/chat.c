@@ -375,6 +375,133 @@ static int chat_enqueue(struct eng_chat *c)
 	return err;
 }
 
+/* ---- the transcript by email ---- */
+
+/* How long after its end the visitor may ask for a chat's transcript. */
+#define TRANSCRIPT_WINDOW_MS (30 * 60 * 1000)
+
+struct eng_chat_done {
+	const struct eng_tenant *t;
+	char token[64], ix[CRM_ID_SIZE], email[320], name[128], lang[16], queue[64];
+	int64_t closed_ms;
+	bool asked;
+};
+
+/* The queue whose outbound mail (the email channel's `email:`) sends the tenant's
+ * transcripts: the chat's own when it has a mailbox, else the tenant's first that has. */
+static const char *mail_queue(const struct eng_tenant *t, const struct eng_queue *q)
+{
+	if (q && q->cq->email)
+		return q->cq->id;
+	for (size_t i = 0; i < t->ct->nqueues; i++)
+		if (t->ct->queues[i].email)
+			return t->ct->queues[i].id;
+	return NULL;
+}
+
+/* A chat that ends with the visitor's address is remembered for the transcript. */
+static void done_add(struct eng_chat *c)
+{
+	struct engine *e = c->e;
+	struct eng_chat_done *d;
+
+	if (!c->email[0] || !mail_queue(c->t, c->q))
+		return;
+	if (!e->chat_done && !(e->chat_done = calloc(ENG_CHAT_DONE, sizeof(*e->chat_done))))
+		return;
+	d = &e->chat_done[e->chat_done_next++ % ENG_CHAT_DONE];
+	memset(d, 0, sizeof(*d));
+	d->t = c->t;
+	d->closed_ms = c->ended_ms;
+	copy(d->token, sizeof(d->token), c->token);
+	copy(d->ix, sizeof(d->ix), c->ix_id);
+	copy(d->email, sizeof(d->email), c->email);
+	copy(d->name, sizeof(d->name), c->name);
+	copy(d->lang, sizeof(d->lang), c->lang);
+	copy(d->queue, sizeof(d->queue), c->queue);
+}
+
+static void transcript_answer(struct engine *e, const char *tenant, const char *token,
+			      const char *state, const char *reason)
+{
+	if (e->api)
+		api_visitor_event(e->api, tenant, token,
+				  json_pack("{s:s, s:s, s:s?}", "type", "transcript", "state",
+					    state, "reason", reason));
+}
+
+static const char *transcript_subject(const char *lang)
+{
+	return !strncmp(lang, "pl", 2)	 ? "Zapis czatu"
+	       : !strncmp(lang, "es", 2) ? "Transcripción del chat"
+	       : !strncmp(lang, "ru", 2) ? "Запись чата"
+					 : "Chat transcript";
+}
+
+/* The visitor of a chat that ended asks for its transcript: once, within the window, to
+ * the address given at the start only (never one typed afterwards: the public socket is
+ * no mail relay), through the tenant's outbound mail. The email worker writes it from the
+ * stored messages. */
+static void transcript_cmd(struct engine *e, struct eng_tenant *t, const char *token)
+{
+	struct eng_chat_done *d = NULL;
+	const char *queue, *from, *at;
+	char subject[256], mid[320];
+	json_t *job;
+
+	for (unsigned i = 0; e->chat_done && i < ENG_CHAT_DONE; i++)
+		if (e->chat_done[i].t == t && !strcmp(e->chat_done[i].token, token))
+			d = &e->chat_done[i];
+	if (chat_by_token(e, t, token)) {
+		transcript_answer(e, t->ct->id, token, "failed", "the chat is not over yet");
+		return;
+	}
+	if (!d || clock_wall_ms() - d->closed_ms > TRANSCRIPT_WINDOW_MS) {
+		transcript_answer(e, t->ct->id, token, "failed",
+				  "no transcript for this chat (no address, or too late)");
+		return;
+	}
+	if (d->asked) {
+		transcript_answer(e, t->ct->id, token, "failed", "the transcript was sent already");
+		return;
+	}
+	queue = mail_queue(t, eng__queue(e, t, d->queue));
+	if (!e->mailer || !queue) {
+		transcript_answer(e, t->ct->id, token, "failed", "no outbound mail");
+		return;
+	}
+	from = cfg_queue_find(t->ct, queue)->email->from;
+	at = strrchr(from, '@');
+	snprintf(subject, sizeof(subject), "%s: %s", transcript_subject(d->lang),
+		 t->ct->name && *t->ct->name ? t->ct->name : t->ct->id);
+	snprintf(mid, sizeof(mid), "%s.transcript@%.*s", d->ix, at ? (int)strcspn(at + 1, ">") : 9,
+		 at ? at + 1 : "localhost");
+	job = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:[], s:s, s:b, s:s, s:s, "
+			"s:s}",
+			"kind", "transcript", "tenant", t->ct->id, "queue", queue, "interaction",
+			d->ix, "to", d->email, "subject", subject, "message_id", mid, "in_reply_to",
+			"", "references", "body", "", "automatic", true, "name", d->name,
+			"language", d->lang, "token", d->token);
+	if (!job || eng__mailer_job(e->mailer, job)) {
+		transcript_answer(e, t->ct->id, token, "failed", "the email worker is busy");
+		return;
+	}
+	d->asked = true;
+	log_info("engine", "tenant=%s interaction=%s event=chat_transcript_asked", t->ct->id,
+		 d->ix);
+	transcript_answer(e, t->ct->id, token, "sending", NULL);
+}
+
+void eng__chat_transcript_sent(struct engine *e, const json_t *j)
+{
+	bool ok = json_is_true(json_object_get(j, "ok"));
+
+	log_info("engine", "tenant=%s interaction=%s event=chat_transcript_sent ok=%d",
+		 jstr(j, "tenant"), jstr(j, "interaction"), ok);
+	transcript_answer(e, jstr(j, "tenant"), jstr(j, "token"), ok ? "sent" : "failed",
+			  ok ? NULL : "the mail server refused it");
+}
+
 /* Ends the chat: out of the ACD (an abandon when never answered), the record written,
  * both sides told, and let go. `by`: "visitor", "agent", "timeout" or "system". */
 static void chat_end(struct eng_chat *c, const char *by, const char *who)
@@ -402,6 +529,7 @@ static void chat_end(struct eng_chat *c, const char *by, const char *who)
 	chat_write(c, !strcmp(by, "agent")     ? "agent"
 		      : !strcmp(by, "visitor") ? "caller"
 					       : "system");
+	done_add(c);
 	chat_unlink(c);
 	chat_free(c);
 }
@@ -541,6 +669,10 @@ static void visitor_cmd(struct engine *e, struct eng_tenant *t, struct api_cmd *
 
 	if (!strcmp(kind, "start")) {
 		visitor_start(e, t, m->target, m->args);
+		return;
+	}
+	if (!strcmp(kind, "transcript")) {
+		transcript_cmd(e, t, m->target);
 		return;
 	}
 	if (!(c = chat_by_token(e, t, m->target))) {
@@ -928,5 +1060,7 @@ void eng__chat_stop(struct engine *e)
 	free(e->chat_by_ix);
 	free(e->chat_by_ref);
 	e->chat_by_token = e->chat_by_ix = e->chat_by_ref = NULL;
+	free(e->chat_done);
+	e->chat_done = NULL;
 	e->chat_buckets = e->nchats = 0;
 }

@@ -272,6 +272,10 @@ struct engine {
 	 * the stop), so that a message costs the same with 10 chats open or 10,000. */
 	struct eng_chat **chat_by_token, **chat_by_ix, **chat_by_ref;
 	size_t chat_buckets, nchats;
+	/* The last ENG_CHAT_DONE chats closed with a visitor's address, whose visitor may
+	 * ask for the transcript by email (chat.c; allocated at the first, freed at the stop). */
+	struct eng_chat_done *chat_done;
+	unsigned chat_done_next;
 	uint64_t next_chat_ref;
 	/* Tokens whose socket closed before their chat existed (chat.c), the last few. */
 	char chat_gone[ENG_CHAT_GONE][64];
@@ -899,6 +903,10 @@ bool eng__chat_command(struct engine *e, struct eng_tenant *t, struct api_cmd *m
 void eng__chat_tick(struct engine *e);
 /* Ends every chat (at the stop, before the API and the store stop). */
 void eng__chat_stop(struct engine *e);
+/* The email worker's outcome of a chat transcript (a "sent" message of kind
+ * "transcript", mail.c): the visitor's page is told. */
+void eng__chat_transcript_sent(struct engine *e, const json_t *j);
+#define ENG_CHAT_DONE 512
 
 /* handoff.c: offers a written contact (ACD ref `ref`) of ACD queue `acd_queue` to agent
  * u now, as its preferred agent. Returns 0 with *out the ACD contact, offered to u (the

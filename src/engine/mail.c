@@ -426,9 +426,14 @@ static void mail_in(struct engine *e, json_t *j)
 static void mail_sent(struct engine *e, json_t *j)
 {
 	struct eng_tenant *t = eng__tenant_find(e, jstr(j, "tenant"));
-	struct eng_mail *m = t ? mail_by_ix(e, t, jstr(j, "interaction")) : NULL;
+	struct eng_mail *m;
 	bool ok = json_is_true(json_object_get(j, "ok"));
 
+	if (!strcmp(jstr(j, "kind"), "transcript")) {
+		eng__chat_transcript_sent(e, j);
+		return;
+	}
+	m = t ? mail_by_ix(e, t, jstr(j, "interaction")) : NULL;
 	if (!m) {
 		/* Closed meanwhile: the store's record is the worker's to complete. */
 		log_info("engine", "tenant=%s interaction=%s event=email_sent_late ok=%d",
