@@ -57,7 +57,7 @@ function Conversation({ c, onGone }) {
     });
   };
   return (
-    <section class="email" aria-label={t('email.title')} data-testid="email-conversation">
+    <section class="email" aria-label={t('email.title')} data-testid="email-conversation" data-interaction={c.interaction}>
       <h2>{c.subject || t('email.no_subject')}</h2>
       <dl class="email-facts">
         <div><dt>{t('email.from')}</dt><dd data-testid="email-from">{c.from}</dd></div>
