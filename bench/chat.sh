@@ -30,6 +30,13 @@ cleanup() {
 }
 trap cleanup EXIT
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+# The server and the client each hold one descriptor per visitor: 10,000 visitors need a
+# limit above 10,100 (the systemd unit gives the server LimitNOFILE=65536; a shell's hard
+# limit, `ulimit -Hn`, bounds this script).
+if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $((visitors + 100)) ]; then
+	echo "chat.sh: the descriptor limit $(ulimit -n) is below $((visitors + 100)) for $visitors visitors" >&2
+	exit 1
+fi
 
 cat >"$work/c.yaml" <<YAML
 sip: {listen: ["udp:127.0.0.1:$((port + 1))"]}

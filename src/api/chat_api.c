@@ -4,7 +4,8 @@
  * (POST /api/v1/interactions/{id}/typing {on}) and the agent has read the visitor's
  * messages up to a number (POST /api/v1/interactions/{id}/read {seq}). Both are passed
  * to the visitor's page by the engine (engine/chat.c); and the chat handed to another
- * queue with its history (POST /api/v1/interactions/{id}/transfer {queue}).
+ * queue or to a named agent with its history (POST /api/v1/interactions/{id}/transfer
+ * {queue?, agent?}); the same route hands an email conversation over (engine/mail.c).
  */
 #include "api/api_int.h"
 
@@ -46,13 +47,20 @@ void api__h_chat_read(struct api_conn *conn, struct api_session *s, const char *
 
 void api__h_chat_transfer(struct api_conn *conn, struct api_session *s, const char *target)
 {
-	static const char *const fields[] = {"queue", NULL};
-	const char *queue;
+	static const char *const fields[] = {"queue", "agent", NULL};
+	const char *queue = NULL, *agent = NULL;
 	json_t *b = api__body(conn);
 
 	if (!b)
 		return;
-	if (!api__fields(conn, b, fields) || !api__str(conn, b, "queue", true, &queue)) {
+	if (!api__fields(conn, b, fields) || !api__str(conn, b, "queue", false, &queue) ||
+	    !api__str(conn, b, "agent", false, &agent)) {
+		json_decref(b);
+		return;
+	}
+	if (!queue && !agent) {
+		api__respond_error(conn, 400, "invalid_field",
+				   "queue or agent: where the conversation goes", "queue");
 		json_decref(b);
 		return;
 	}

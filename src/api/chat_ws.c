@@ -391,6 +391,22 @@ static void rx_json(struct chat_client *c, json_t *j)
 		push(c, json_pack("{s:s}", "type", "pong"));
 		return;
 	}
+	if (!strcmp(type, "transcript")) {
+		/* After the end (the page keeps the token it had): the engine sends the
+		 * transcript to the address given at the start, once. */
+		token = json_string_value(json_object_get(j, "token"));
+		if (!token || strlen(token) != 32 || strspn(token, "0123456789abcdef") != 32) {
+			error(c, "unknown_chat", "this chat is over or unknown");
+			return;
+		}
+		if (!rate_ok(c, 1.0)) {
+			error(c, "rate_limited", "too many messages, slow down");
+			return;
+		}
+		bind_token(c, token);
+		to_engine(c->a, c->tenant, c->token, json_pack("{s:s}", "kind", "transcript"));
+		return;
+	}
 	if (!c->token[0]) {
 		error(c, "no_chat", "start or resume a chat first");
 		return;
@@ -514,6 +530,15 @@ void api__chat_deliver(struct api *a, const char *tenant, const char *token, jso
 			? json_string_value(json_object_get(msg, "code"))
 			: "",
 		    "unknown_chat")) {
+		unhash(c);
+		c->token[0] = '\0';
+	}
+	if (type && !strcmp(type, "transcript") &&
+	    strcmp(json_string_value(json_object_get(msg, "state"))
+		       ? json_string_value(json_object_get(msg, "state"))
+		       : "",
+		   "sending")) {
+		/* The socket spoke for a chat that is over only to ask for this. */
 		unhash(c);
 		c->token[0] = '\0';
 	}

@@ -202,6 +202,7 @@ struct one {
 	struct crm_buf b;
 	const char *only_agent; /* an agent sees only its own */
 	bool found;
+	bool chat;	 /* a web chat: its messages are read from their rows */
 	char *disp_json; /* for updates: the record as stored */
 };
 
@@ -212,7 +213,45 @@ static int one_row(const struct crm_interaction *ix, void *arg)
 	if (o->only_agent && (!ix->agent || strcmp(ix->agent, o->only_agent)))
 		return 0;
 	o->found = true;
+	o->chat = ix->channel == CRM_CHANNEL_CHAT;
 	crm_interaction_json(ix, &o->b);
+	return 0;
+}
+
+static int chat_row(void *arg, const struct store_chat_message *m)
+{
+	char ts[25];
+
+	crm_iso8601(m->ts_ms, ts);
+	return json_array_append_new(arg,
+				     json_pack("{s:I, s:s, s:s, s:s?, s:s, s:s?}", "seq",
+					       (json_int_t)m->seq, "ts", ts, "from", m->author,
+					       "agent", m->agent, "text", m->text, "cid", m->cid))
+		   ? ENOMEM
+		   : 0;
+}
+
+/* A chat's `messages`, every one written so far (rows of their own: the interaction's
+ * timeline is written at the chat's changes of state, its messages one by one). */
+static int add_chat_messages(struct store_db *db, const struct api_job *j, struct one *o,
+			     json_t **out)
+{
+	json_t *ix = json_loadb(o->b.p, o->b.len, 0, NULL), *msgs = json_array();
+	int err;
+
+	if (!ix || !msgs) {
+		json_decref(ix);
+		json_decref(msgs);
+		return ENOMEM;
+	}
+	err = store_db_chat_messages(db, j->tenant, j->target, chat_row, msgs);
+	if (err) {
+		json_decref(ix);
+		json_decref(msgs);
+		return err;
+	}
+	json_object_set_new(ix, "messages", msgs);
+	*out = ix;
 	return 0;
 }
 
@@ -231,6 +270,14 @@ static void do_interaction(struct api *a, struct store_db *db, const struct api_
 	err = store_db_interaction_get(db, j->tenant, j->target, one_row, &o);
 	if (!err && !o.found)
 		err = ENOENT;
+	if (!err && o.chat) {
+		json_t *ix = NULL;
+		if (!(err = add_chat_messages(db, j, &o, &ix))) {
+			crm_buf_free(&o.b);
+			reply_json(a, j->req, 200, ix);
+			return;
+		}
+	}
 	if (err) {
 		crm_buf_free(&o.b);
 		db_error(a, j, db, err);

@@ -130,14 +130,15 @@ int email_imap_fetch(const struct email_imap *im, int64_t uid, size_t limit, cha
 struct email_out {
 	const char *from;	       /* "Name <addr>" or "addr" */
 	const char *to;		       /* addr */
-	const char *subject;	       /* UTF-8; "Re: " is added unless it starts so */
+	const char *subject;	       /* UTF-8; "Re: " is added unless it starts so or fresh */
 	const char *message_id;	       /* without brackets; the caller makes it unique */
 	const char *in_reply_to;       /* without brackets, NULL or "": none */
 	const char *const *references; /* without brackets, oldest first */
 	size_t nreferences;
 	const char *body;      /* UTF-8 */
 	const char *signature; /* appended after "-- " on its own line; NULL: none */
-	int automatic;	       /* 1: Auto-Submitted: auto-replied */
+	int automatic;	       /* 1: Auto-Submitted: auto-replied (auto-generated when fresh) */
+	int fresh;	       /* 1: no reply (a chat's transcript): the subject as given */
 	int64_t date;	       /* Unix seconds */
 	/* Files sent with it (multipart/mixed, base64); none: a single text/plain part. */
 	const struct email_file *files;

@@ -55,7 +55,7 @@ int email_build(const struct email_out *m, char **out, size_t *len)
 	msg = g_mime_message_new(TRUE);
 	internet_address_list_append(g_mime_message_get_from(msg), from);
 	g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_TO, NULL, m->to);
-	subject = m->subject && strncasecmp(m->subject, "Re:", 3) != 0
+	subject = m->subject && !m->fresh && strncasecmp(m->subject, "Re:", 3) != 0
 		      ? g_strdup_printf("Re: %s", m->subject)
 		      : g_strdup(m->subject ? m->subject : "");
 	g_mime_message_set_subject(msg, subject, "utf-8");
@@ -75,7 +75,8 @@ int email_build(const struct email_out *m, char **out, size_t *len)
 		g_mime_object_set_header(GMIME_OBJECT(msg), "References", refs->str, NULL);
 	}
 	if (m->automatic)
-		g_mime_object_set_header(GMIME_OBJECT(msg), "Auto-Submitted", "auto-replied", NULL);
+		g_mime_object_set_header(GMIME_OBJECT(msg), "Auto-Submitted",
+					 m->fresh ? "auto-generated" : "auto-replied", NULL);
 	text = g_string_new(m->body);
 	if (m->signature && *m->signature) {
 		if (text->len && text->str[text->len - 1] != '\n')

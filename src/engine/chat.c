@@ -6,9 +6,11 @@
  * rings), accepted, written in both ways, and closed by either side; a visitor who went
  * away (a reload, a network drop) comes back with the token the page keeps, and a chat
  * whose visitor stays away longer than `chat.resume` is closed. Every message is an
- * event of the interaction's timeline (its text, author and time), written to the store
- * at each change, as the email channel does (mail.c). No SQL and no network here: the
- * CRM contact is found by the API's worker before the chat starts.
+ * event of the interaction's timeline (its text, author and time); each message goes to
+ * the store as a row of its own (chat_messages, through the store's writer thread), and
+ * the interaction with its whole timeline is written when the chat's state changes
+ * (started, answered, transferred, closed). No SQL and no network here: the CRM contact
+ * is found by the API's worker before the chat starts.
  */
 #include "engine/engine_int.h"
 
@@ -43,6 +45,8 @@ struct eng_chat {
 	int64_t last_wait_s;
 	json_t *timeline;
 	struct eng_chat *next;
+	/* Chains of e->chat_by_token, e->chat_by_ix and e->chat_by_ref. */
+	struct eng_chat *tok_next, *ix_next, *ref_next;
 };
 
 static const char *jstr(const json_t *o, const char *key)
@@ -56,9 +60,28 @@ static void copy(char *dst, size_t size, const char *src)
 	snprintf(dst, size, "%s", src ? src : "");
 }
 
+/* FNV-1a: the tokens and ids are random already, any spread will do. */
+static size_t hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 1099511628211ull;
+	return (size_t)h;
+}
+
+static size_t hash_ref(uint64_t ref)
+{
+	return (size_t)(ref * 11400714819323198485ull >> 20);
+}
+
+#define BUCKET(e, h) ((h) & ((e)->chat_buckets - 1))
+
 static struct eng_chat *chat_by_ix(struct engine *e, struct eng_tenant *t, const char *ix)
 {
-	for (struct eng_chat *c = e->chats; c; c = c->next)
+	if (!e->chat_buckets)
+		return NULL;
+	for (struct eng_chat *c = e->chat_by_ix[BUCKET(e, hash_str(ix))]; c; c = c->ix_next)
 		if (c->t == t && !strcmp(c->ix_id, ix))
 			return c;
 	return NULL;
@@ -66,7 +89,9 @@ static struct eng_chat *chat_by_ix(struct engine *e, struct eng_tenant *t, const
 
 static struct eng_chat *chat_by_token(struct engine *e, struct eng_tenant *t, const char *tok)
 {
-	for (struct eng_chat *c = e->chats; c; c = c->next)
+	if (!e->chat_buckets)
+		return NULL;
+	for (struct eng_chat *c = e->chat_by_token[BUCKET(e, hash_str(tok))]; c; c = c->tok_next)
 		if (c->t == t && !strcmp(c->token, tok))
 			return c;
 	return NULL;
@@ -74,10 +99,57 @@ static struct eng_chat *chat_by_token(struct engine *e, struct eng_tenant *t, co
 
 static struct eng_chat *chat_by_ref(struct engine *e, uint64_t ref)
 {
-	for (struct eng_chat *c = e->chats; c; c = c->next)
+	if (!e->chat_buckets)
+		return NULL;
+	for (struct eng_chat *c = e->chat_by_ref[BUCKET(e, hash_ref(ref))]; c; c = c->ref_next)
 		if (c->ref == ref)
 			return c;
 	return NULL;
+}
+
+static void index_add(struct engine *e, struct eng_chat *c)
+{
+	size_t b;
+
+	b = BUCKET(e, hash_str(c->token));
+	c->tok_next = e->chat_by_token[b];
+	e->chat_by_token[b] = c;
+	b = BUCKET(e, hash_str(c->ix_id));
+	c->ix_next = e->chat_by_ix[b];
+	e->chat_by_ix[b] = c;
+	b = BUCKET(e, hash_ref(c->ref));
+	c->ref_next = e->chat_by_ref[b];
+	e->chat_by_ref[b] = c;
+}
+
+/* Makes room for one more chat: the tables double when they hold as many chats as
+ * heads (chains stay short). 0 or ENOMEM (nothing changed). */
+static int index_reserve(struct engine *e)
+{
+	size_t n = e->chat_buckets ? e->chat_buckets * 2 : 256;
+	struct eng_chat **tok, **ix, **ref;
+
+	if (e->nchats < e->chat_buckets)
+		return 0;
+	tok = calloc(n, sizeof(*tok));
+	ix = calloc(n, sizeof(*ix));
+	ref = calloc(n, sizeof(*ref));
+	if (!tok || !ix || !ref) {
+		free(tok);
+		free(ix);
+		free(ref);
+		return ENOMEM;
+	}
+	free(e->chat_by_token);
+	free(e->chat_by_ix);
+	free(e->chat_by_ref);
+	e->chat_by_token = tok;
+	e->chat_by_ix = ix;
+	e->chat_by_ref = ref;
+	e->chat_buckets = n;
+	for (struct eng_chat *c = e->chats; c; c = c->next)
+		index_add(e, c);
+	return 0;
 }
 
 static void chat_free(struct eng_chat *c)
@@ -89,11 +161,30 @@ static void chat_free(struct eng_chat *c)
 
 static void chat_unlink(struct eng_chat *c)
 {
-	for (struct eng_chat **p = &c->e->chats; *p; p = &(*p)->next)
+	struct engine *e = c->e;
+	struct eng_chat **p;
+
+	for (p = &e->chats; *p; p = &(*p)->next)
 		if (*p == c) {
 			*p = c->next;
 			break;
 		}
+	for (p = &e->chat_by_token[BUCKET(e, hash_str(c->token))]; *p; p = &(*p)->tok_next)
+		if (*p == c) {
+			*p = c->tok_next;
+			break;
+		}
+	for (p = &e->chat_by_ix[BUCKET(e, hash_str(c->ix_id))]; *p; p = &(*p)->ix_next)
+		if (*p == c) {
+			*p = c->ix_next;
+			break;
+		}
+	for (p = &e->chat_by_ref[BUCKET(e, hash_ref(c->ref))]; *p; p = &(*p)->ref_next)
+		if (*p == c) {
+			*p = c->ref_next;
+			break;
+		}
+	e->nchats--;
 }
 
 /* Who the visitor is, for the interaction's `from`: the address given, else the name. */
@@ -132,6 +223,30 @@ static void chat_write(struct eng_chat *c, const char *ended_by)
 		log_error("engine", "tenant=%s interaction=%s event=store_submit_failed err=%s",
 			  ix.tenant, c->ix_id, strerror(err));
 	free(timeline);
+}
+
+/* One message (a chat_in or chat_out event of the timeline) to the store as a row of its
+ * own: the interaction itself is written again only when the chat's state changes, so a
+ * message costs the same whatever the chat's length. */
+static void chat_store_message(struct eng_chat *c, const json_t *ev)
+{
+	bool in = !strcmp(jstr(ev, "event"), "chat_in");
+	struct store_chat_message m = {
+	    .tenant = c->t->ct->id,
+	    .interaction = c->ix_id,
+	    .seq = json_integer_value(json_object_get(ev, "seq")),
+	    .ts_ms = clock_wall_ms(),
+	    .author = in ? "visitor" : "agent",
+	    .agent = in ? NULL : json_string_value(json_object_get(ev, "agent")),
+	    .text = jstr(ev, "text"),
+	    .cid = json_string_value(json_object_get(ev, "cid")),
+	};
+	int err;
+
+	if (c->e->store &&
+	    (err = store_chat_message_submit(c->e->store, &m, c->e->store_events, 0)))
+		log_error("engine", "tenant=%s interaction=%s event=store_submit_failed err=%s",
+			  m.tenant, c->ix_id, strerror(err));
 }
 
 /* The chat's messages: the chat events of its timeline, oldest first. */
@@ -260,6 +375,133 @@ static int chat_enqueue(struct eng_chat *c)
 	return err;
 }
 
+/* ---- the transcript by email ---- */
+
+/* How long after its end the visitor may ask for a chat's transcript. */
+#define TRANSCRIPT_WINDOW_MS (30 * 60 * 1000)
+
+struct eng_chat_done {
+	const struct eng_tenant *t;
+	char token[64], ix[CRM_ID_SIZE], email[320], name[128], lang[16], queue[64];
+	int64_t closed_ms;
+	bool asked;
+};
+
+/* The queue whose outbound mail (the email channel's `email:`) sends the tenant's
+ * transcripts: the chat's own when it has a mailbox, else the tenant's first that has. */
+static const char *mail_queue(const struct eng_tenant *t, const struct eng_queue *q)
+{
+	if (q && q->cq->email)
+		return q->cq->id;
+	for (size_t i = 0; i < t->ct->nqueues; i++)
+		if (t->ct->queues[i].email)
+			return t->ct->queues[i].id;
+	return NULL;
+}
+
+/* A chat that ends with the visitor's address is remembered for the transcript. */
+static void done_add(struct eng_chat *c)
+{
+	struct engine *e = c->e;
+	struct eng_chat_done *d;
+
+	if (!c->email[0] || !mail_queue(c->t, c->q))
+		return;
+	if (!e->chat_done && !(e->chat_done = calloc(ENG_CHAT_DONE, sizeof(*e->chat_done))))
+		return;
+	d = &e->chat_done[e->chat_done_next++ % ENG_CHAT_DONE];
+	memset(d, 0, sizeof(*d));
+	d->t = c->t;
+	d->closed_ms = c->ended_ms;
+	copy(d->token, sizeof(d->token), c->token);
+	copy(d->ix, sizeof(d->ix), c->ix_id);
+	copy(d->email, sizeof(d->email), c->email);
+	copy(d->name, sizeof(d->name), c->name);
+	copy(d->lang, sizeof(d->lang), c->lang);
+	copy(d->queue, sizeof(d->queue), c->queue);
+}
+
+static void transcript_answer(struct engine *e, const char *tenant, const char *token,
+			      const char *state, const char *reason)
+{
+	if (e->api)
+		api_visitor_event(e->api, tenant, token,
+				  json_pack("{s:s, s:s, s:s?}", "type", "transcript", "state",
+					    state, "reason", reason));
+}
+
+static const char *transcript_subject(const char *lang)
+{
+	return !strncmp(lang, "pl", 2)	 ? "Zapis czatu"
+	       : !strncmp(lang, "es", 2) ? "Transcripción del chat"
+	       : !strncmp(lang, "ru", 2) ? "Запись чата"
+					 : "Chat transcript";
+}
+
+/* The visitor of a chat that ended asks for its transcript: once, within the window, to
+ * the address given at the start only (never one typed afterwards: the public socket is
+ * no mail relay), through the tenant's outbound mail. The email worker writes it from the
+ * stored messages. */
+static void transcript_cmd(struct engine *e, struct eng_tenant *t, const char *token)
+{
+	struct eng_chat_done *d = NULL;
+	const char *queue, *from, *at;
+	char subject[256], mid[320];
+	json_t *job;
+
+	for (unsigned i = 0; e->chat_done && i < ENG_CHAT_DONE; i++)
+		if (e->chat_done[i].t == t && !strcmp(e->chat_done[i].token, token))
+			d = &e->chat_done[i];
+	if (chat_by_token(e, t, token)) {
+		transcript_answer(e, t->ct->id, token, "failed", "the chat is not over yet");
+		return;
+	}
+	if (!d || clock_wall_ms() - d->closed_ms > TRANSCRIPT_WINDOW_MS) {
+		transcript_answer(e, t->ct->id, token, "failed",
+				  "no transcript for this chat (no address, or too late)");
+		return;
+	}
+	if (d->asked) {
+		transcript_answer(e, t->ct->id, token, "failed", "the transcript was sent already");
+		return;
+	}
+	queue = mail_queue(t, eng__queue(e, t, d->queue));
+	if (!e->mailer || !queue) {
+		transcript_answer(e, t->ct->id, token, "failed", "no outbound mail");
+		return;
+	}
+	from = cfg_queue_find(t->ct, queue)->email->from;
+	at = strrchr(from, '@');
+	snprintf(subject, sizeof(subject), "%s: %s", transcript_subject(d->lang),
+		 t->ct->name && *t->ct->name ? t->ct->name : t->ct->id);
+	snprintf(mid, sizeof(mid), "%s.transcript@%.*s", d->ix, at ? (int)strcspn(at + 1, ">") : 9,
+		 at ? at + 1 : "localhost");
+	job = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:[], s:s, s:b, s:s, s:s, "
+			"s:s}",
+			"kind", "transcript", "tenant", t->ct->id, "queue", queue, "interaction",
+			d->ix, "to", d->email, "subject", subject, "message_id", mid, "in_reply_to",
+			"", "references", "body", "", "automatic", true, "name", d->name,
+			"language", d->lang, "token", d->token);
+	if (!job || eng__mailer_job(e->mailer, job)) {
+		transcript_answer(e, t->ct->id, token, "failed", "the email worker is busy");
+		return;
+	}
+	d->asked = true;
+	log_info("engine", "tenant=%s interaction=%s event=chat_transcript_asked", t->ct->id,
+		 d->ix);
+	transcript_answer(e, t->ct->id, token, "sending", NULL);
+}
+
+void eng__chat_transcript_sent(struct engine *e, const json_t *j)
+{
+	bool ok = json_is_true(json_object_get(j, "ok"));
+
+	log_info("engine", "tenant=%s interaction=%s event=chat_transcript_sent ok=%d",
+		 jstr(j, "tenant"), jstr(j, "interaction"), ok);
+	transcript_answer(e, jstr(j, "tenant"), jstr(j, "token"), ok ? "sent" : "failed",
+			  ok ? NULL : "the mail server refused it");
+}
+
 /* Ends the chat: out of the ACD (an abandon when never answered), the record written,
  * both sides told, and let go. `by`: "visitor", "agent", "timeout" or "system". */
 static void chat_end(struct eng_chat *c, const char *by, const char *who)
@@ -287,6 +529,7 @@ static void chat_end(struct eng_chat *c, const char *by, const char *who)
 	chat_write(c, !strcmp(by, "agent")     ? "agent"
 		      : !strcmp(by, "visitor") ? "caller"
 					       : "system");
+	done_add(c);
 	chat_unlink(c);
 	chat_free(c);
 }
@@ -338,7 +581,7 @@ static void visitor_start(struct engine *e, struct eng_tenant *t, const char *to
 	const char *queue = jstr(a, "queue"), *peer = jstr(a, "peer");
 	struct eng_queue *q = eng__queue(e, t, queue);
 	const json_t *crm = json_object_get(a, "contact");
-	struct eng_chat *c;
+	struct eng_chat *c = NULL;
 
 	if (!q || !cfg_chat_queue(t->ct, queue) || q->chat_id == ACD_NONE) {
 		visitor_error(e, t->ct->id, token, "unknown_queue", "no chat with this queue");
@@ -351,7 +594,7 @@ static void visitor_start(struct engine *e, struct eng_tenant *t, const char *to
 			      "too many chats from this address, try again later");
 		return;
 	}
-	if (!(c = calloc(1, sizeof(*c))) || !(c->timeline = json_array())) {
+	if (index_reserve(e) || !(c = calloc(1, sizeof(*c))) || !(c->timeline = json_array())) {
 		free(c);
 		visitor_error(e, t->ct->id, token, "unavailable", "out of memory");
 		return;
@@ -383,6 +626,8 @@ static void visitor_start(struct engine *e, struct eng_tenant *t, const char *to
 		}
 	c->next = e->chats;
 	e->chats = c;
+	e->nchats++;
+	index_add(e, c);
 	eng__timeline_add(c->timeline, "chat_started",
 			  json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", c->name, "email", c->email,
 				    "phone", c->phone, "language", c->lang, "topic", queue));
@@ -414,7 +659,7 @@ static void visitor_message_in(struct eng_chat *c, const json_t *a)
 	if (c->holder || c->offered)
 		agent_event(c, "chat.message", c->holder ? c->holder : c->offered,
 			    json_pack("{s:O}", "message", ev));
-	chat_write(c, NULL);
+	chat_store_message(c, ev);
 }
 
 static void visitor_cmd(struct engine *e, struct eng_tenant *t, struct api_cmd *m)
@@ -424,6 +669,10 @@ static void visitor_cmd(struct engine *e, struct eng_tenant *t, struct api_cmd *
 
 	if (!strcmp(kind, "start")) {
 		visitor_start(e, t, m->target, m->args);
+		return;
+	}
+	if (!strcmp(kind, "transcript")) {
+		transcript_cmd(e, t, m->target);
 		return;
 	}
 	if (!(c = chat_by_token(e, t, m->target))) {
@@ -588,7 +837,7 @@ static void reply_cmd(struct engine *e, struct eng_tenant *t, struct eng_chat *c
 	ev = json_array_get(c->timeline, json_array_size(c->timeline) - 1);
 	to_visitor(c, visitor_message(ev));
 	agent_event(c, "chat.message", c->holder, json_pack("{s:O}", "message", ev));
-	chat_write(c, NULL);
+	chat_store_message(c, ev);
 	api_reply(e->api, m->req, 200,
 		  json_pack("{s:s, s:O, s:b}", "interaction", c->ix_id, "message", ev, "delivered",
 			    !c->gone_ms));
@@ -624,15 +873,69 @@ static void typing_cmd(struct engine *e, struct eng_tenant *t, struct eng_chat *
 	api_reply(e->api, m->req, 204, NULL);
 }
 
-/* Into another queue with its history: the agent's capacity is freed, the visitor waits
- * again (told its place), and the agent who takes it next gets every message so far. */
+/* To a named agent: offered to that agent now (and to no one else), or refused with the
+ * reason and the chat left as it was. */
+static int transfer_to_agent(struct engine *e, struct eng_tenant *t, struct eng_chat *c,
+			     struct eng_queue *q, const char *queue, struct eng_user *to,
+			     struct api_cmd *m)
+{
+	struct eng_user *from = c->holder;
+	struct eng_queue *oldq = c->q;
+	uint32_t old = c->contact;
+	char oldqueue[sizeof(c->queue)];
+	const char *why = NULL;
+	int err;
+
+	copy(oldqueue, sizeof(oldqueue), c->queue);
+	/* Written before the offer, so that the offer follows it on the timeline. */
+	eng__timeline_add(c->timeline, "transferred",
+			  json_pack("{s:s, s:s, s:s, s:s}", "from", c->agent, "from_queue",
+				    c->queue, "queue", queue, "to_agent", to->cu->username));
+	c->holder = c->offered = NULL;
+	c->q = q;
+	copy(c->queue, sizeof(c->queue), queue);
+	err = eng__offer_named(t, q->chat_id, ENG_CHAT_REF | c->ref, to, &c->contact, &why);
+	if (err) {
+		json_array_remove(c->timeline, json_array_size(c->timeline) - 1);
+		c->holder = from;
+		c->q = oldq;
+		c->contact = old;
+		copy(c->queue, sizeof(c->queue), oldqueue);
+		log_info("engine",
+			 "tenant=%s interaction=%s event=transfer_refused channel=chat agent=%s "
+			 "to_agent=%s reason=\"%s\"",
+			 t->ct->id, c->ix_id, c->agent, to->cu->username, why);
+		api_reply_error(e->api, m->req, err == ENOENT ? 400 : 409,
+				err == ENOENT ? "invalid_field" : "agent_unavailable", why);
+		return err;
+	}
+	if (old != ACD_NONE)
+		acd_contact_end(t->acd, old, clock_mono_ms());
+	eng__acd_arm(t);
+	log_info("engine",
+		 "tenant=%s interaction=%s event=transferred channel=chat agent=%s queue=%s "
+		 "to_agent=%s",
+		 t->ct->id, c->ix_id, c->agent, queue, to->cu->username);
+	agent_event(c, "contact.transferred", from,
+		    json_pack("{s:s, s:s}", "to_queue", queue, "to_agent", to->cu->username));
+	return 0;
+}
+
+/* Into another queue with its history (or to a named agent): the agent's capacity is
+ * freed, the visitor waits again (told its place), and the agent who takes it next gets
+ * every message so far. */
 static void transfer_cmd(struct engine *e, struct eng_tenant *t, struct eng_chat *c,
 			 struct api_cmd *m)
 {
-	const char *queue = json_string_value(json_object_get(m->args, "queue"));
-	struct eng_queue *q = queue ? eng__queue(e, t, queue) : NULL;
-	struct eng_user *from = c->holder;
+	const char *agent = json_string_value(json_object_get(m->args, "agent"));
+	const char *named = json_string_value(json_object_get(m->args, "queue"));
+	struct eng_queue *q;
+	struct eng_user *from = c->holder, *to = NULL;
+	char queue[sizeof(c->queue)];
 
+	/* A copy: c->queue is rewritten below, from this. */
+	copy(queue, sizeof(queue), named ? named : c->queue);
+	q = eng__queue(e, t, queue);
 	if (!may_act(cmd_user(e, t, m), c, m)) {
 		api_reply_error(e->api, m->req, 409, "not_held", "this chat is not held by you");
 		return;
@@ -642,31 +945,53 @@ static void transfer_cmd(struct engine *e, struct eng_tenant *t, struct eng_chat
 				"queue: not a queue with chats");
 		return;
 	}
-	if (c->contact != ACD_NONE) {
-		acd_contact_end(t->acd, c->contact, clock_mono_ms());
-		c->contact = ACD_NONE;
-	}
-	eng__timeline_add(
-	    c->timeline, "transferred",
-	    json_pack("{s:s, s:s, s:s}", "from", c->agent, "from_queue", c->queue, "queue", queue));
-	log_info("engine",
-		 "tenant=%s interaction=%s event=transferred channel=chat agent=%s queue=%s",
-		 t->ct->id, c->ix_id, c->agent, queue);
-	agent_event(c, "contact.transferred", from, json_pack("{s:s}", "to_queue", queue));
-	c->holder = c->offered = NULL;
-	c->q = q;
-	copy(c->queue, sizeof(c->queue), queue);
-	if (chat_enqueue(c)) {
-		api_reply_error(e->api, m->req, 503, "unavailable", "the queue takes no chats now");
-		chat_end(c, "system", NULL);
-		return;
+	if (agent) {
+		to = strmap_get2(e->usernames, t->ct->id, agent);
+		if (!to || to->agent == ACD_NONE) {
+			api_reply_error(e->api, m->req, 400, "invalid_field",
+					"agent: no agent with this username in the tenant");
+			return;
+		}
+		if (to == from) {
+			api_reply_error(e->api, m->req, 400, "invalid_field",
+					"agent: this agent holds the chat already");
+			return;
+		}
+		if (transfer_to_agent(e, t, c, q, queue, to, m))
+			return;
+	} else {
+		if (c->contact != ACD_NONE) {
+			acd_contact_end(t->acd, c->contact, clock_mono_ms());
+			c->contact = ACD_NONE;
+		}
+		eng__timeline_add(c->timeline, "transferred",
+				  json_pack("{s:s, s:s, s:s}", "from", c->agent, "from_queue",
+					    c->queue, "queue", queue));
+		log_info(
+		    "engine",
+		    "tenant=%s interaction=%s event=transferred channel=chat agent=%s queue=%s",
+		    t->ct->id, c->ix_id, c->agent, queue);
+		agent_event(c, "contact.transferred", from, json_pack("{s:s}", "to_queue", queue));
+		c->holder = c->offered = NULL;
+		c->q = q;
+		copy(c->queue, sizeof(c->queue), queue);
+		if (chat_enqueue(c)) {
+			api_reply_error(e->api, m->req, 503, "unavailable",
+					"the queue takes no chats now");
+			chat_end(c, "system", NULL);
+			return;
+		}
 	}
 	if (!c->holder)
 		to_visitor(c, state_json(c));
 	chat_write(c, NULL);
 	api_reply(e->api, m->req, 200,
-		  json_pack("{s:s, s:s, s:s}", "interaction", c->ix_id, "queue", c->queue, "state",
-			    c->holder ? "connected" : "queued"));
+		  json_pack("{s:s, s:s, s:s, s:s?}", "interaction", c->ix_id, "queue", c->queue,
+			    "state",
+			    c->holder	 ? "connected"
+			    : c->offered ? "offered"
+					 : "queued",
+			    "agent", to ? to->cu->username : NULL));
 }
 
 bool eng__chat_command(struct engine *e, struct eng_tenant *t, struct api_cmd *m)
@@ -682,13 +1007,12 @@ bool eng__chat_command(struct engine *e, struct eng_tenant *t, struct api_cmd *m
 	    m->op != API_OP_CHAT_READ && m->op != API_OP_CHAT_TRANSFER)
 		return false;
 	if (!(c = chat_by_ix(e, t, m->target))) {
-		if (m->op == API_OP_CHAT_TYPING || m->op == API_OP_CHAT_READ ||
-		    m->op == API_OP_CHAT_TRANSFER) {
+		if (m->op == API_OP_CHAT_TYPING || m->op == API_OP_CHAT_READ) {
 			api_reply_error(e->api, m->req, 404, "not_found",
 					"no open chat with this id");
 			return true;
 		}
-		return false; /* perhaps an email conversation */
+		return false; /* perhaps an email conversation (mail.c) */
 	}
 	if (m->op == API_OP_EMAIL_ACCEPT)
 		accept_cmd(e, t, c, m);
@@ -732,4 +1056,11 @@ void eng__chat_stop(struct engine *e)
 	 * record written, its visitor and agent told), not taken back at the next start. */
 	while (e->chats)
 		chat_end(e->chats, "system", NULL);
+	free(e->chat_by_token);
+	free(e->chat_by_ix);
+	free(e->chat_by_ref);
+	e->chat_by_token = e->chat_by_ix = e->chat_by_ref = NULL;
+	free(e->chat_done);
+	e->chat_done = NULL;
+	e->chat_buckets = e->nchats = 0;
 }

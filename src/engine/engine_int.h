@@ -267,6 +267,15 @@ struct engine {
 	struct eng_mailer *mailer; /* the email channel's worker (mail_worker.c), NULL */
 	struct eng_mail *mails;	   /* email conversations held (mail.c) */
 	struct eng_chat *chats;	   /* web chats open (chat.c) */
+	/* The same chats by the visitor's token, by interaction id and by ACD ref (chat.c:
+	 * chained hash tables of chat_buckets heads each, grown as chats are added, freed at
+	 * the stop), so that a message costs the same with 10 chats open or 10,000. */
+	struct eng_chat **chat_by_token, **chat_by_ix, **chat_by_ref;
+	size_t chat_buckets, nchats;
+	/* The last ENG_CHAT_DONE chats closed with a visitor's address, whose visitor may
+	 * ask for the transcript by email (chat.c; allocated at the first, freed at the stop). */
+	struct eng_chat_done *chat_done;
+	unsigned chat_done_next;
 	uint64_t next_chat_ref;
 	/* Tokens whose socket closed before their chat existed (chat.c), the last few. */
 	char chat_gone[ENG_CHAT_GONE][64];
@@ -894,6 +903,18 @@ bool eng__chat_command(struct engine *e, struct eng_tenant *t, struct api_cmd *m
 void eng__chat_tick(struct engine *e);
 /* Ends every chat (at the stop, before the API and the store stop). */
 void eng__chat_stop(struct engine *e);
+/* The email worker's outcome of a chat transcript (a "sent" message of kind
+ * "transcript", mail.c): the visitor's page is told. */
+void eng__chat_transcript_sent(struct engine *e, const json_t *j);
+#define ENG_CHAT_DONE 512
+
+/* handoff.c: offers a written contact (ACD ref `ref`) of ACD queue `acd_queue` to agent
+ * u now, as its preferred agent. Returns 0 with *out the ACD contact, offered to u (the
+ * channel's offer handler has run); else nothing is left in the ACD, *why says why for
+ * the user, and the error is ENOENT (no such agent, or no such ACD queue), EAGAIN (the
+ * agent is logged out), EBUSY (not ready, or no room on the channel) or the ACD's. */
+int eng__offer_named(struct eng_tenant *t, uint32_t acd_queue, uint64_t ref, struct eng_user *u,
+		     uint32_t *out, const char **why);
 
 /* Shared by the written channels (mail.c, chat.c): appends event `ev` (stolen; NULL: an
  * empty object) to timeline tl with its time ("ts") and name ("event"). */

@@ -426,9 +426,14 @@ static void mail_in(struct engine *e, json_t *j)
 static void mail_sent(struct engine *e, json_t *j)
 {
 	struct eng_tenant *t = eng__tenant_find(e, jstr(j, "tenant"));
-	struct eng_mail *m = t ? mail_by_ix(e, t, jstr(j, "interaction")) : NULL;
+	struct eng_mail *m;
 	bool ok = json_is_true(json_object_get(j, "ok"));
 
+	if (!strcmp(jstr(j, "kind"), "transcript")) {
+		eng__chat_transcript_sent(e, j);
+		return;
+	}
+	m = t ? mail_by_ix(e, t, jstr(j, "interaction")) : NULL;
 	if (!m) {
 		/* Closed meanwhile: the store's record is the worker's to complete. */
 		log_info("engine", "tenant=%s interaction=%s event=email_sent_late ok=%d",
@@ -705,22 +710,141 @@ static void reply_cmd(struct engine *e, struct eng_tenant *t, struct eng_mail *m
 		 m->ix_id, c->user);
 }
 
+/* To a named agent, offered now: the conversation is held as before when it cannot be. */
+static int transfer_to_agent(struct engine *e, struct eng_tenant *t, struct eng_mail *m,
+			     struct eng_queue *q, struct eng_user *to, struct api_cmd *c)
+{
+	struct eng_user *from = m->holder;
+	struct eng_queue *oldq = m->q;
+	uint32_t old = m->contact;
+	int64_t queued = m->queued_ms, offered = m->offered_ms, answered = m->answered_ms;
+	char oldqueue[sizeof(m->queue)];
+	const char *why = NULL;
+	int err;
+
+	copy(oldqueue, sizeof(oldqueue), m->queue);
+	timeline_add(m, "transferred",
+		     json_pack("{s:s, s:s, s:s, s:s}", "from", m->agent, "from_queue", m->queue,
+			       "queue", q->cq->id, "to_agent", to->cu->username));
+	m->holder = m->offered = NULL;
+	m->q = q;
+	copy(m->queue, sizeof(m->queue), q->cq->id);
+	m->queued_ms = clock_wall_ms();
+	m->offered_ms = m->answered_ms = 0;
+	err = eng__offer_named(t, q->email_id, ENG_MAIL_REF | m->ref, to, &m->contact, &why);
+	if (err) {
+		json_array_remove(m->timeline, json_array_size(m->timeline) - 1);
+		m->holder = from;
+		m->q = oldq;
+		m->contact = old;
+		m->queued_ms = queued;
+		m->offered_ms = offered;
+		m->answered_ms = answered;
+		copy(m->queue, sizeof(m->queue), oldqueue);
+		log_info("engine",
+			 "tenant=%s interaction=%s event=transfer_refused channel=email agent=%s "
+			 "to_agent=%s reason=\"%s\"",
+			 t->ct->id, m->ix_id, m->agent, to->cu->username, why);
+		api_reply_error(e->api, c->req, err == ENOENT ? 400 : 409,
+				err == ENOENT ? "invalid_field" : "agent_unavailable", why);
+		return err;
+	}
+	if (old != ACD_NONE)
+		acd_contact_end(t->acd, old, clock_mono_ms());
+	eng__acd_arm(t);
+	return 0;
+}
+
+/* To another queue (waiting there, its last agent not preferred) or to a named agent. */
+static void transfer_cmd(struct engine *e, struct eng_tenant *t, struct eng_mail *m,
+			 struct api_cmd *c)
+{
+	const char *queue = json_string_value(json_object_get(c->args, "queue"));
+	const char *agent = json_string_value(json_object_get(c->args, "agent"));
+	struct eng_queue *q = eng__queue(e, t, queue ? queue : m->queue);
+	struct eng_user *from = m->holder, *to = NULL;
+	char was[sizeof(m->agent)];
+
+	if (!may_act(cmd_user(e, t, c), m, c)) {
+		api_reply_error(e->api, c->req, 409, "not_held",
+				"this conversation is not held by you");
+		return;
+	}
+	if (!q || q->email_id == ACD_NONE) {
+		api_reply_error(e->api, c->req, 400, "invalid_field",
+				"queue: not a queue with a mailbox");
+		return;
+	}
+	copy(was, sizeof(was), m->agent);
+	if (agent) {
+		to = strmap_get2(e->usernames, t->ct->id, agent);
+		if (!to || to->agent == ACD_NONE) {
+			api_reply_error(e->api, c->req, 400, "invalid_field",
+					"agent: no agent with this username in the tenant");
+			return;
+		}
+		if (to == from) {
+			api_reply_error(e->api, c->req, 400, "invalid_field",
+					"agent: this agent holds the conversation already");
+			return;
+		}
+		if (transfer_to_agent(e, t, m, q, to, c))
+			return;
+	} else {
+		if (m->contact != ACD_NONE)
+			acd_contact_end(t->acd, m->contact, clock_mono_ms());
+		m->contact = ACD_NONE;
+		timeline_add(m, "transferred",
+			     json_pack("{s:s, s:s, s:s}", "from", m->agent, "from_queue", m->queue,
+				       "queue", q->cq->id));
+		m->q = q;
+		copy(m->queue, sizeof(m->queue), q->cq->id);
+		if (mail_enqueue(m, NULL)) {
+			/* The record keeps it: the next message of the customer queues it. */
+			log_warn("engine",
+				 "tenant=%s interaction=%s event=email_not_queued queue=%s",
+				 t->ct->id, m->ix_id, m->queue);
+		}
+	}
+	log_info("engine",
+		 "tenant=%s interaction=%s event=transferred channel=email agent=%s "
+		 "queue=%s to_agent=%s",
+		 t->ct->id, m->ix_id, was, m->queue, to ? to->cu->username : "-");
+	if (from && e->api)
+		api_event(e->api, t->ct->id, "contact.transferred", from->cu->username,
+			  json_pack("{s:s, s:s, s:s, s:s, s:s?}", "interaction", m->ix_id,
+				    "channel", "email", "agent", from->cu->username, "to_queue",
+				    m->queue, "to_agent", to ? to->cu->username : NULL));
+	mail_write(m);
+	api_reply(e->api, c->req, 200,
+		  json_pack("{s:s, s:s, s:s, s:s?}", "interaction", m->ix_id, "queue", m->queue,
+			    "state",
+			    m->holder	 ? "connected"
+			    : m->offered ? "offered"
+					 : "queued",
+			    "agent", to ? to->cu->username : NULL));
+}
+
 bool eng__mail_command(struct engine *e, struct eng_tenant *t, struct api_cmd *c)
 {
 	struct eng_mail *m;
 
 	if (c->op != API_OP_EMAIL_ACCEPT && c->op != API_OP_EMAIL_CLOSE &&
-	    c->op != API_OP_EMAIL_REPLY)
+	    c->op != API_OP_EMAIL_REPLY && c->op != API_OP_CHAT_TRANSFER)
 		return false;
 	if (!(m = mail_by_ix(e, t, c->target))) {
 		api_reply_error(e->api, c->req, 404, "not_found",
-				"no open email conversation with this id");
+				c->op == API_OP_CHAT_TRANSFER
+				    ? "no open chat or email conversation with this id"
+				    : "no open email conversation with this id");
 		return true;
 	}
 	if (c->op == API_OP_EMAIL_ACCEPT)
 		accept_cmd(e, t, m, c);
 	else if (c->op == API_OP_EMAIL_CLOSE)
 		close_cmd(e, t, m, c);
+	else if (c->op == API_OP_CHAT_TRANSFER)
+		transfer_cmd(e, t, m, c);
 	else
 		reply_cmd(e, t, m, c);
 	return true;

@@ -324,6 +324,65 @@ static struct mw_box *box_of(struct eng_mailer *w, const char *tenant, const cha
 	return NULL;
 }
 
+/* A chat's transcript (engine/chat.c asks for it): its messages as the store holds them,
+ * one line each with the time (UTC), who wrote it and the text, in the visitor's
+ * language; the agents are named by their role only, as the visitor saw first names. */
+struct transcript {
+	struct crm_buf b;
+	const char *visitor, *agent;
+};
+
+static int transcript_row(void *arg, const struct store_chat_message *m)
+{
+	struct transcript *tr = arg;
+	time_t s = (time_t)(m->ts_ms / 1000);
+	struct tm tm;
+	char hm[8] = "--:--";
+
+	if (gmtime_r(&s, &tm))
+		strftime(hm, sizeof(hm), "%H:%M", &tm);
+	crm_buf_printf(&tr->b, "[%s] %s: %s\n", hm,
+		       !strcmp(m->author, "agent") ? tr->agent : tr->visitor, m->text);
+	return 0;
+}
+
+static int transcript_body(struct eng_mailer *w, struct mw_box *b, json_t *job, char *err,
+			   size_t errsize)
+{
+	const char *lang = jstr(job, "language");
+	bool pl = !strncmp(lang, "pl", 2), es = !strncmp(lang, "es", 2),
+	     ru = !strncmp(lang, "ru", 2);
+	const char *company = b->ct->name && *b->ct->name ? b->ct->name : b->ct->id;
+	struct transcript tr = {.visitor = *jstr(job, "name") ? jstr(job, "name")
+					   : pl		      ? "Ty"
+					   : es		      ? "Usted"
+					   : ru		      ? "Вы"
+							      : "You",
+				.agent = pl   ? "Konsultant"
+					 : es ? "Agente"
+					 : ru ? "Оператор"
+					      : "Agent"};
+	int rc;
+
+	crm_buf_printf(
+	    &tr.b,
+	    pl	 ? "Zapis Twojego czatu z %s (numer %s, godziny UTC):\n\n"
+	    : es ? "La transcripción de su chat con %s (referencia %s, horas UTC):\n\n"
+	    : ru ? "Запись вашего чата с %s (номер %s, время UTC):\n\n"
+		 : "The transcript of your chat with %s (reference %s, times in UTC):\n\n",
+	    company, jstr(job, "interaction"));
+	rc =
+	    store_db_chat_messages(w->db, b->ct->id, jstr(job, "interaction"), transcript_row, &tr);
+	if (!rc && tr.b.err)
+		rc = tr.b.err;
+	if (rc)
+		snprintf(err, errsize, "the chat's messages cannot be read (%s)", strerror(rc));
+	else
+		json_object_set_new(job, "body", json_stringn(tr.b.p, tr.b.len));
+	crm_buf_free(&tr.b);
+	return rc;
+}
+
 /* Sends one job; its outcome goes back to the engine and, for a reply, to the API. */
 static void send_one(struct eng_mailer *w, json_t *job)
 {
@@ -349,6 +408,9 @@ static void send_one(struct eng_mailer *w, json_t *job)
 		goto out;
 	}
 	json_array_foreach(refs, i, v) rv[i] = json_string_value(v);
+	if (!strcmp(jstr(job, "kind"), "transcript") &&
+	    (rc = transcript_body(w, b, job, err, sizeof(err))))
+		goto out;
 	json_array_foreach(atts, i, v)
 	{
 		const char *b64 = jstr(v, "content");
@@ -380,6 +442,7 @@ static void send_one(struct eng_mailer *w, json_t *job)
 		    .body = jstr(job, "body"),
 		    .signature = json_string_value(json_object_get(job, "signature")),
 		    .automatic = json_is_true(json_object_get(job, "automatic")),
+		    .fresh = !strcmp(jstr(job, "kind"), "transcript"),
 		    .date = clock_wall_ms() / 1000,
 		    .files = files,
 		    .nfiles = nfiles,
@@ -392,8 +455,10 @@ static void send_one(struct eng_mailer *w, json_t *job)
 	}
 	rc = email_smtp_send(b->ce->smtp, b->ce->username, b->ce->password, MAIL_TIMEOUT_MS,
 			     b->envelope, jstr(job, "to"), raw, len, err, sizeof(err));
-	if (!rc && (rc = store_db_email_thread_put(w->db, b->ct->id, jstr(job, "message_id"),
-						   jstr(job, "interaction"))))
+	/* A transcript starts no conversation: an answer to it is a new one. */
+	if (!rc && strcmp(jstr(job, "kind"), "transcript") &&
+	    (rc = store_db_email_thread_put(w->db, b->ct->id, jstr(job, "message_id"),
+					    jstr(job, "interaction"))))
 		snprintf(err, sizeof(err), "sent, but not filed in the store (%s)", strerror(rc));
 out:
 	log_info("channels",

@@ -186,6 +186,25 @@ int store__rec_contact(const char *tenant, const struct crm_contact *c, struct s
 	return finish(&b, out);
 }
 
+int store__rec_chat_message(const struct store_chat_message *m, struct store__rec **out)
+{
+	struct crm_buf b = {0};
+
+	if (!m->tenant || !*m->tenant || !m->interaction || !*m->interaction || m->seq < 1 ||
+	    !m->author || !m->text)
+		return EINVAL;
+	w_head(&b, STORE_REC_CHAT_MESSAGE);
+	w_str(&b, m->tenant);
+	w_str(&b, m->interaction);
+	w_i64(&b, m->seq);
+	w_i64(&b, m->ts_ms ? m->ts_ms : clock_wall_ms());
+	w_str(&b, m->author);
+	w_str(&b, m->agent);
+	w_str(&b, m->text);
+	w_str(&b, m->cid);
+	return finish(&b, out);
+}
+
 /* ---- reading ------------------------------------------------------------------------- */
 
 struct rd {
@@ -236,7 +255,7 @@ static const char *r_str(struct rd *r)
 int store__rec_kind(const uint8_t *data, size_t len)
 {
 	if (len < 2 || data[1] != REC_VERSION || data[0] < STORE_REC_INTERACTION ||
-	    data[0] > STORE_REC_CONTACT)
+	    data[0] > STORE_REC_CHAT_MESSAGE)
 		return 0;
 	return data[0];
 }
@@ -381,6 +400,23 @@ static int apply_contact(struct store_db *db, struct rd *r)
 	return err;
 }
 
+static int apply_chat_message(struct store_db *db, struct rd *r)
+{
+	struct store_chat_message m = {0};
+
+	m.tenant = r_str(r);
+	m.interaction = r_str(r);
+	m.seq = r_i64(r);
+	m.ts_ms = r_i64(r);
+	m.author = r_str(r);
+	m.agent = r_str(r);
+	m.text = r_str(r);
+	m.cid = r_str(r);
+	if (r->err || !m.tenant || !m.interaction || !m.author || !m.text)
+		return EINVAL;
+	return store_db_chat_message_put(db, &m);
+}
+
 int store__rec_apply(struct store_db *db, const uint8_t *data, size_t len)
 {
 	struct rd r = {data + 2, len >= 2 ? len - 2 : 0, 0};
@@ -394,6 +430,8 @@ int store__rec_apply(struct store_db *db, const uint8_t *data, size_t len)
 		return apply_audit(db, &r);
 	case STORE_REC_CONTACT:
 		return apply_contact(db, &r);
+	case STORE_REC_CHAT_MESSAGE:
+		return apply_chat_message(db, &r);
 	default:
 		return EINVAL;
 	}

@@ -125,6 +125,12 @@ static const char *store__sql[Q_COUNT] = {
     [Q_WEBCB_PENDING] = "SELECT w.id, w.body FROM web_callbacks w WHERE w.tenant = $1 AND "
 			"w.due_ms > $2 AND NOT EXISTS (SELECT 1 FROM interactions i WHERE "
 			"i.tenant = w.tenant AND i.id = w.id) ORDER BY w.due_ms",
+    /* Chat messages (chat.c): a replayed record writes nothing twice. */
+    [Q_CHAT_MSG_PUT] = "INSERT INTO chat_messages (tenant, interaction, seq, ts_ms, author, "
+		       "agent, body, cid) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT "
+		       "(tenant, interaction, seq) DO NOTHING",
+    [Q_CHAT_MSG_LIST] = "SELECT seq, ts_ms, author, agent, body, cid FROM chat_messages WHERE "
+			"tenant = $1 AND interaction = $2 ORDER BY seq",
     [Q_VERSION] = "SELECT COALESCE(MAX(version), 0) FROM schema_version",
     [Q_VERSION_ADD] = "INSERT INTO schema_version (version, name, applied_ms) VALUES ($1, $2, $3)",
 

@@ -93,6 +93,7 @@ enum store_rec_kind {
 	STORE_REC_AGENT_STATE,
 	STORE_REC_AUDIT,
 	STORE_REC_CONTACT,
+	STORE_REC_CHAT_MESSAGE,
 };
 
 /*
@@ -643,6 +644,31 @@ int store_restore_cli(int argc, char **argv);
  * id is written. `body` is the request as JSON (queue, number, name, language, due_ms).
  * store_db_web_callbacks_pending calls h for each of the tenant's requests due after
  * `after_ms` whose interaction does not exist yet, earliest first. */
+/* Chat messages (chat.c, migration 14): one row per message of a web chat, keyed by the
+ * tenant, the chat's interaction and the message's number in the chat (`seq`, from 1);
+ * `author` is "visitor" or "agent", `agent` the agent's username for the agent's
+ * messages, `cid` the visitor page's own id of a message (or NULL). The engine submits
+ * each one (store_chat_message_submit, written by the store's writer thread like an
+ * interaction; writing the same seq again changes nothing), so that a message costs one
+ * row however long the chat is. store_db_chat_messages calls h for each message of the
+ * interaction in order; h's nonzero return stops the walk and is returned. */
+struct store_chat_message {
+	const char *tenant;
+	const char *interaction;
+	int64_t seq;
+	int64_t ts_ms;
+	const char *author;
+	const char *agent;
+	const char *text;
+	const char *cid;
+};
+int store_chat_message_submit(struct store *s, const struct store_chat_message *m, struct mq *done,
+			      uint64_t cookie);
+int store_db_chat_message_put(struct store_db *db, const struct store_chat_message *m);
+typedef int (*store_chat_message_h)(void *arg, const struct store_chat_message *m);
+int store_db_chat_messages(struct store_db *db, const char *tenant, const char *interaction,
+			   store_chat_message_h h, void *arg);
+
 int store_db_web_callback_put(struct store_db *db, const char *tenant, const char *id,
 			      const char *queue, const char *body, int64_t due_ms);
 typedef int (*store_web_callback_h)(void *arg, const char *id, const char *body);

@@ -113,6 +113,8 @@ enum store__q {
 	Q_EMAIL_THREAD_GET,
 	Q_WEBCB_PUT, /* webcb.c: web callbacks (migration 12) */
 	Q_WEBCB_PENDING,
+	Q_CHAT_MSG_PUT, /* chat.c: chat messages (migration 14) */
+	Q_CHAT_MSG_LIST,
 	Q_SCHEMA_SQLITE,
 	Q_SCHEMA_PG,
 	Q_OBJ_GET, /* first of the per-table groups below: GET, UPSERT, KEYS, DELETE, API */
@@ -266,6 +268,7 @@ int store__rec_interaction(const struct crm_interaction *ix, struct store__rec *
 int store__rec_agent_state(const struct store_agent_state *st, struct store__rec **out);
 int store__rec_audit(const struct store_audit *a, struct store__rec **out);
 int store__rec_contact(const char *tenant, const struct crm_contact *c, struct store__rec **out);
+int store__rec_chat_message(const struct store_chat_message *m, struct store__rec **out);
 /* The record's kind (enum store_rec_kind), or 0 when malformed. */
 int store__rec_kind(const uint8_t *data, size_t len);
 /* Decodes an interaction record in place (strings point into `data`). 0 or EINVAL. */

@@ -753,3 +753,15 @@ int store_contact_submit(struct store *s, const char *tenant, const struct crm_c
 		return err;
 	return enqueue(s, r, done, cookie);
 }
+
+int store_chat_message_submit(struct store *s, const struct store_chat_message *m, struct mq *done,
+			      uint64_t cookie)
+{
+	struct store__rec *r;
+	int err;
+
+	STORE__TENANT(m->tenant);
+	if ((err = store__rec_chat_message(m, &r)))
+		return err;
+	return enqueue(s, r, done, cookie);
+}

@@ -4,7 +4,8 @@
 // this script signals web.ready). alice, in Polish, sees the offered email with its text
 // shown as text (markup in the customer's message is never rendered: no element of it
 // appears), accepts it, writes a reply and sends it: the SMTP receiver gets it threaded
-// with the customer's text quoted; she closes the conversation and it leaves the screen.
+// with the customer's text quoted; she hands the conversation to bob (refused while he is
+// logged out), it leaves her screen, and bob accepts and closes it through the API.
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { launch, close, newPage, login, shoot, step, assert, apiLogin, api, until, signal, catalogues, failed } from './lib.mjs';
@@ -47,12 +48,31 @@ try {
   await conv.getByTestId('email-message').nth(1).waitFor();
   await shoot(page, 'agent-email-replied', 'pl');
 
-  await conv.getByRole('button', { name: c['email.close'], exact: true }).click();
+  // Handed to bob: refused while he is logged out (alice keeps it), offered once he is
+  // ready; the conversation leaves alice's desk, bob accepts and closes it.
+  const ix = await conv.getAttribute('data-interaction');
+  await conv.locator('input[name=email-transfer-agent]').fill('bob');
+  await conv.getByRole('button', { name: c['chat.transfer_agent_go'], exact: true }).click();
+  await conv.getByRole('alert').filter({ hasText: 'not logged in' }).waitFor();
+  const bt = await apiLogin('acme', 'bob', 'bob-secret');
+  await api('PUT', '/agents/me/state', bt, { state: 'ready' });
+  await conv.getByRole('button', { name: c['chat.transfer_agent_go'], exact: true }).click();
   await conv.waitFor({ state: 'detached' });
+  step('handed to bob: refused while he was logged out, then offered to him');
+  const acc = await api('POST', `/interactions/${ix}/accept`, bt);
+  assert(acc.agent === 'bob' && acc.messages.length >= 2, 'bob holds it with its history: ' + JSON.stringify(acc).slice(0, 300));
+  await api('POST', `/interactions/${ix}/close`, bt);
+  const rec = await until(async () => {
+    const g = await api('GET', '/interactions/' + ix, bt);
+    return g.ended ? g : null;
+  }, 'the closed conversation recorded');
+  assert(rec.timeline.some((e) => e.event === 'transferred' && e.from === 'alice' && e.to_agent === 'bob'),
+    'the transfer on the timeline: ' + rec.timeline.map((e) => e.event).join(','));
+  assert(rec.agent === 'bob', 'the record names bob: ' + rec.agent);
   const at = await apiLogin('acme', 'alice', 'alice-secret');
   const me = await api('GET', '/agents/me', at);
   assert(me.state === 'ready', 'alice is free again: ' + me.state);
-  step('closed, alice free');
+  step('bob accepted and closed it, alice free');
   console.log('agent email desktop: ok');
 } catch (err) {
   await failed(page, 'email');

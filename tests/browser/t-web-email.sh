@@ -2,7 +2,8 @@
 # The agent desktop's email conversations in headless Chromium (tests/browser/email.mjs):
 # a real Dovecot holds the queue's mailbox and a real SMTP receiver takes the replies,
 # both on loopback, started here. A customer's message whose text holds markup is
-# delivered once alice is ready; she sees it as text, accepts, replies and closes.
+# delivered once alice is ready; she sees it as text, accepts and replies; she hands it to
+# bob, refused while he is logged out, offered to him once he is ready; he closes it.
 # Under CI=true a missing Dovecot fails the test.
 # shellcheck source=tests/sip/lib.sh
 . "$(dirname "$0")/../sip/lib.sh"
@@ -35,6 +36,7 @@ tenants:
     timezone: Europe/Warsaw
     users:
       - {username: alice, name: Alicja Nowak, password: alice-secret, roles: [agent], queues: {support: 0}}
+      - {username: bob, name: Bogdan Zieliński, password: bob-secret, roles: [agent]}
     queues:
       - {id: support, strategy: longest-idle, ring_timeout: 5m,
          email: {imap: "$imap", smtp: "smtp://127.0.0.1:$SMTP_PORT", username: box,

@@ -130,6 +130,32 @@ static void test_acknowledgement_is_marked_automatic(void **state)
 	free(raw);
 }
 
+/* A chat's transcript answers no message: its subject as given, no threading headers,
+ * marked auto-generated (RFC 3834), so an auto-responder does not answer it either. */
+static void test_transcript_is_fresh_and_generated(void **state)
+{
+	struct email_out o = reply();
+	struct email_msg *m = NULL;
+	char *raw = NULL;
+	size_t len = 0;
+
+	(void)state;
+	o.automatic = 1;
+	o.fresh = 1;
+	o.subject = "Запись чата: ACME";
+	o.in_reply_to = NULL;
+	o.nreferences = 0;
+	o.signature = NULL;
+	assert_int_equal(email_build(&o, &raw, &len), 0);
+	assert_non_null(strstr(raw, "\r\nAuto-Submitted: auto-generated\r\n"));
+	assert_null(strstr(raw, "In-Reply-To"));
+	assert_int_equal(email_parse(raw, len, NULL, &m, NULL, 0), 0);
+	assert_string_equal(m->subject, "Запись чата: ACME");
+	assert_int_equal(m->automatic, EMAIL_AUTO_REPLY);
+	email_msg_free(m);
+	free(raw);
+}
+
 /* Files go as base64 parts of a multipart/mixed message after the text; the reader
  * with keep_data gives them back byte for byte, and a name with a line end is refused. */
 static void test_files_attached_and_read_back(void **state)
@@ -254,6 +280,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_reply_threaded_and_signed),
 	    cmocka_unit_test(test_acknowledgement_is_marked_automatic),
+	    cmocka_unit_test(test_transcript_is_fresh_and_generated),
 	    cmocka_unit_test(test_files_attached_and_read_back),
 	    cmocka_unit_test(test_broken_headers_refused),
 	    cmocka_unit_test(test_sent_over_smtp_arrives_threaded),

@@ -158,6 +158,8 @@ function Chat() {
   const agentTyping = useRef(null);
   const list = useRef(null);
   const lastRead = useRef(0);
+  const closedToken = useRef('');
+  const [transcript, setTranscript] = useState(null);
   useEffect(() => onLanguage(() => redraw((n) => n + 1)), []);
 
   const readUpTo = (all) => {
@@ -199,6 +201,9 @@ function Chat() {
       case 'read':
         setMsgs((old) => old.map((x) => (x.from === 'visitor' && x.seq && x.seq <= m.seq ? { ...x, read: true } : x)));
         break;
+      case 'transcript':
+        setTranscript(m.state);
+        break;
       case 'typing':
         setTyping(!!m.on);
         clearTimeout(agentTyping.current);
@@ -211,6 +216,9 @@ function Chat() {
           setState({ state: 'elsewhere' });
           break;
         }
+        // Kept for the transcript by email, which the end screen offers.
+        closedToken.current = tokenRef.current;
+        setTranscript(null);
         saveToken('');
         tokenRef.current = '';
         setToken('');
@@ -322,8 +330,20 @@ function Chat() {
       </ol>
       {typing && !closed && <p class="chatw-typing muted" data-testid="chat-typing">{t('chatw.typing', { name: state.agent || '' })}</p>}
       {error && <p role="alert" class="error">{error}</p>}
+      {closed && closedToken.current && (
+        transcript ? (
+          <p role="status" data-testid="chat-transcript">
+            {t(transcript === 'sent' ? 'chatw.transcript_sent' : transcript === 'sending' ? 'chatw.transcript_sending' : 'chatw.transcript_failed')}
+          </p>
+        ) : (
+          <button type="button" onClick={() => {
+            if (conn.current.send({ type: 'transcript', token: closedToken.current })) setTranscript('sending');
+            else setError(t('chatw.offline'));
+          }}>{t('chatw.transcript')}</button>
+        )
+      )}
       {closed ? (
-        <button type="button" onClick={() => { setMsgs([]); setState(null); }}>{t('chatw.new')}</button>
+        <button type="button" onClick={() => { closedToken.current = ''; setTranscript(null); setMsgs([]); setState(null); }}>{t('chatw.new')}</button>
       ) : (
         <form class="chatw-send" onSubmit={send}>
           <label class="sr-only" for="chatw-text">{t('chatw.message')}</label>

@@ -4,7 +4,8 @@
 // read marks on the agent's own messages, a reply box (Enter sends, Shift+Enter a new
 // line) and the close button that frees the agent's chat capacity. The agent's typing and
 // reading go to the visitor's page (POST .../typing, .../read); a held chat may be handed
-// to another queue with its history (POST .../transfer); the tenant's canned answers
+// to another queue or to a named agent with its history (POST .../transfer {queue} or
+// {agent}; a refusal, such as the agent having no room, is shown); the tenant's canned answers
 // (chat.canned, from /me) fill the reply box.
 import { useState, useEffect, useRef } from 'preact/hooks';
 import { post } from '../lib/api.js';
@@ -26,6 +27,7 @@ function Message({ m, readUpTo }) {
 function Conversation({ c, onGone, queues, canned }) {
   const [text, setText] = useState('');
   const [to, setTo] = useState('');
+  const [toAgent, setToAgent] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState(null);
   const typingAt = useRef(0);
@@ -130,6 +132,17 @@ function Conversation({ c, onGone, queues, canned }) {
           <button type="button" disabled={busy || !to}
             onClick={() => run(() => post(base + '/transfer', { queue: to }))}>
             {t('chat.transfer')}</button>
+        </div>
+      )}
+      {c.accepted && (
+        <div class="chat-transfer">
+          <label>{t('chat.transfer_agent')}
+            <input name="chat-transfer-agent" value={toAgent} autocomplete="off"
+              onInput={(e) => setToAgent(e.target.value)} />
+          </label>
+          <button type="button" disabled={busy || !toAgent.trim()}
+            onClick={() => run(() => post(base + '/transfer', { agent: toAgent.trim() }))}>
+            {t('chat.transfer_agent_go')}</button>
         </div>
       )}
       {error && <p role="alert" class="error">{error}</p>}

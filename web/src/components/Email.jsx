@@ -2,7 +2,8 @@
 // the server keeps only the text of a customer's HTML, and it is rendered here as text,
 // never as markup), the accept button while it is offered, and once accepted a reply box
 // (the customer's last message quoted by the server unless unticked) and the close
-// button that frees the agent for the next email.
+// button that frees the agent for the next email; a held conversation may be handed to a
+// named agent (POST .../transfer {agent}), a refusal shown with its reason.
 import { useState } from 'preact/hooks';
 import { post } from '../lib/api.js';
 import { t, fmtTime } from '../lib/i18n.js';
@@ -34,6 +35,7 @@ function Conversation({ c, onGone }) {
   const [quote, setQuote] = useState(true);
   const [busy, setBusy] = useState(false);
   const [note, setNote] = useState(null);
+  const [toAgent, setToAgent] = useState('');
   const run = async (f) => {
     setBusy(true);
     setNote(null);
@@ -55,7 +57,7 @@ function Conversation({ c, onGone }) {
     });
   };
   return (
-    <section class="email" aria-label={t('email.title')} data-testid="email-conversation">
+    <section class="email" aria-label={t('email.title')} data-testid="email-conversation" data-interaction={c.interaction}>
       <h2>{c.subject || t('email.no_subject')}</h2>
       <dl class="email-facts">
         <div><dt>{t('email.from')}</dt><dd data-testid="email-from">{c.from}</dd></div>
@@ -82,6 +84,17 @@ function Conversation({ c, onGone }) {
             {t('email.close')}</button>
         </form>
       )}
+      {c.accepted && (
+        <div class="chat-transfer">
+          <label>{t('chat.transfer_agent')}
+            <input name="email-transfer-agent" value={toAgent} autocomplete="off"
+              onInput={(e) => setToAgent(e.target.value)} />
+          </label>
+          <button type="button" disabled={busy || !toAgent.trim()}
+            onClick={() => run(() => post(base + '/transfer', { agent: toAgent.trim() }))}>
+            {t('chat.transfer_agent_go')}</button>
+        </div>
+      )}
       {note && <p role={note.error ? 'alert' : 'status'} class={note.error ? 'error' : 'muted'}>{note.text}</p>}
     </section>
   );
@@ -103,6 +116,7 @@ export function emailEvent(list, m, channel = 'email') {
       return cur ? [...rest, { ...cur, ...d }] : list;
     case 'contact.ended':
     case 'contact.cancelled':
+    case 'contact.transferred':
       return rest;
     default:
       return list;

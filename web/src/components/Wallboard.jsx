@@ -1,6 +1,7 @@
 // The supervisor's wallboard: a tile per queue coloured by the supervisor's thresholds,
 // a chart of waiting and service level over the day, a full-screen mode, and the agent
-// grid with sorting, filtering and the supervisor's actions. Events are applied to
+// grid with sorting, filtering and the supervisor's actions, and the chats going on now
+// with a read-only view of one (LiveChats.jsx). Events are applied to
 // plain maps and drawn once per animation frame, so a busy tenant costs one render per
 // frame whatever the event rate; the agent grid draws only the rows in view.
 import { Component } from 'preact';
@@ -9,6 +10,7 @@ import { get, post, put, qs, getAll } from '../lib/api.js';
 import { t, fmtDur, fmtPct, fmtNum, todayStart, getLanguage } from '../lib/i18n.js';
 import { useEvents, useNow } from '../lib/hooks.js';
 import { Chart } from './Chart.jsx';
+import { LiveChats } from './LiveChats.jsx';
 
 const DEFAULT_LIMITS = { waiting_warn: 3, waiting_alert: 10, wait_warn: 30, wait_alert: 120, sl_warn: 80, sl_alert: 60, abandon_alert: 10 };
 const loadLimits = () => ({ ...DEFAULT_LIMITS, ...JSON.parse(localStorage.getItem('centrala.limits') || '{}') });
@@ -349,6 +351,7 @@ export function Wallboard({ me }) {
           series={[{ label: t('wb.series_waiting'), color: '#c05621' }, { label: t('wb.series_sl'), color: '#2b6cb0', scale: 'pct', value: (u, v) => fmtPct(v) }]} />
       </div>
       <AgentGrid agents={agents} now={now} />
+      <LiveChats />
     </div>
   );
 }
