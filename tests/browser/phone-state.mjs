@@ -6,7 +6,8 @@
 // in the page: she stays ready and the customer, back in the queue, goes to ben, who
 // answers. The second rings alice, who lets the queue's ring timeout pass: the offer is
 // withdrawn, her second miss in a row makes her not ready with reason no_answer (the
-// wallboard says so) and ben takes the customer after the first. Then her page closes:
+// wallboard says so) and ben takes the customer after the first. A third customer's
+// phone sends no audio: the page warns about it on the call. Then her page closes:
 // she goes not ready with reason phone_lost (on the wallboard) and is ready again when
 // her phone is back; the same when her browser goes offline and online again.
 import { launch, close, newPage, step, BASE, assert, apiLogin, api, until, signal, catalogues, failed } from './lib.mjs';
@@ -142,6 +143,24 @@ try {
   await ben.getByTestId('phone-hangup').click();
   await bstatus.filter({ hasText: c['phone.status.ready'] }).waitFor();
   step('the second customer taken by ben after the ring timeout');
+
+  // A customer whose phone sends no audio: the page warns after 5 s without RTP.
+  await api('PUT', '/agents/me/state', nt, { state: 'not_ready' });
+  await api('PUT', '/agents/me/state', at, { state: 'ready' });
+  await stateIs(bt, 'alice', 'ready', undefined, 'alice ready for the silent customer');
+  signal('web.third');
+  await status.filter({ hasText: c['phone.status.ringing'] }).waitFor({ timeout: 30000 });
+  await page.getByTestId('phone-answer').click();
+  await status.filter({ hasText: c['phone.status.talking'] }).waitFor();
+  const talking = Date.now();
+  await page.getByTestId('phone-no-audio').waitFor({ timeout: 15000 });
+  const after = (Date.now() - talking) / 1000;
+  assert(after >= 4, 'the warning comes after 5 s without audio, not at once: ' + after + ' s');
+  step(`no audio on the call: the page warns after ${after.toFixed(1)} s`);
+  await page.getByTestId('phone-hangup').click();
+  await status.filter({ hasText: c['phone.status.ready'] }).waitFor();
+  assert(await page.getByTestId('phone-no-audio').count() === 0, 'the warning goes with the call');
+  await api('POST', '/agents/me/wrapup/end', at).catch(() => {});
 
   // The phone goes with the page: not ready (phone_lost) while it is closed.
   await api('PUT', '/agents/me/state', at, { state: 'ready' });

@@ -3,7 +3,8 @@
 # and speaker chosen in the page (Chromium's fake devices) are used and kept; a call
 # rejected in the page goes to the next agent and the agent stays ready; a ring timeout
 # withdraws the offer, and the second miss in a row (max_no_answer: 2) makes the agent
-# not ready with reason no_answer; the page closing and the browser going offline make
+# not ready with reason no_answer; a customer whose phone sends no audio makes the page
+# warn; the page closing and the browser going offline make
 # her not ready with reason phone_lost (the wallboard shows it) until her phone is back.
 # shellcheck source=tests/sip/lib.sh
 . "$(dirname "$0")/../sip/lib.sh"
@@ -41,6 +42,12 @@ mv "$WORK/caller-stream-wait-bye.xml" "$WORK/caller-stream-wait-bye.xml.1"
 sipp_bg c2pid caller2 90 "$(scen caller-stream-wait-bye.xml wav="$WORK/caller-440.wav")" \
 	-p "$(peer_port 4)" -mi 127.0.0.1 -mp "$(media_port 3)" -m 1 -key number 200 \
 	-key domain "$ACME_DOMAIN"
+# The third customer's phone sends no RTP at all (no stream, no echo).
+wait_file web.third "$bpid" 60
+rc=0
+sipp_run caller3 60 "$(scen caller-wait-bye.xml)" -p "$(peer_port 5)" -mi 127.0.0.1 \
+	-mp "$(media_port 4)" -m 1 -key number 200 -key domain "$ACME_DOMAIN" || rc=$?
+expect_sipp_ok caller3 "$rc"
 rc=0
 wait_rc "$c1pid" || rc=$?
 expect_sipp_ok caller1 "$rc"
@@ -48,15 +55,20 @@ rc=0
 wait_rc "$c2pid" || rc=$?
 expect_sipp_ok caller2 "$rc"
 browser_wait "$bpid"
+expect_log 'call=1 event=offer_missed agent=alice reason=rejected status=603'
+expect_log 'call=2 event=offer_missed agent=alice reason=timeout'
 expect_log 'event=agent_phone_lost agent=alice reason=closed'
 expect_log 'event=agent_phone_back agent=alice'
 stop_server
 
 export_interactions
 check_interactions '
-assert len(ix) == 2, "%d interactions" % len(ix)
-for i in ix:
+assert len(ix) == 3, "%d interactions" % len(ix)
+for i in ix[:2]:
     assert i["agent"] == "ben" and i["answered"], i
     offered = [e.get("agent") for e in i["timeline"] if e["event"] == "offered"]
     assert offered[:2] == ["alice", "ben"], i["timeline"]
+    missed = [e.get("agent") for e in i["timeline"] if e["event"] == "offer_missed"]
+    assert missed == ["alice"], i["timeline"]
+assert ix[2]["agent"] == "alice" and ix[2]["answered"], ix[2]
 '
