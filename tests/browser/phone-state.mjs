@@ -9,7 +9,8 @@
 // wallboard says so) and ben takes the customer after the first. A third customer's
 // phone sends no audio: the page warns about it on the call. Then her page closes:
 // she goes not ready with reason phone_lost (on the wallboard) and is ready again when
-// her phone is back; the same when her browser goes offline and online again.
+// her phone is back; the same when her browser goes offline and online again, and when
+// her page's media ends while its socket stays (the page makes a new phone by itself).
 import { launch, close, newPage, step, BASE, assert, apiLogin, api, until, signal, catalogues, failed } from './lib.mjs';
 
 const T = 'acme';
@@ -182,6 +183,13 @@ try {
   await ctx.setOffline(false);
   await page.getByTestId('phone-status').filter({ hasText: c['phone.status.ready'] }).waitFor({ timeout: 20000 });
   await stateIs(bt, 'alice', 'ready', undefined, 'online again: alice ready');
+  // The phone's media ends with the socket still up (the page's connection closes: its
+  // DTLS close_notify ends the phone on the server, dtls_failed): she is not ready, and
+  // the page, told phone.closed, makes a new phone by itself, which makes her ready.
+  await page.evaluate(() => window.centralaPhone.pc.close());
+  await stateIs(bt, 'alice', 'not_ready', 'phone_lost', 'media ended: alice not ready (phone_lost)');
+  await stateIs(bt, 'alice', 'ready', undefined, 'the page made a new phone: alice ready');
+  await page.getByTestId('phone-status').filter({ hasText: c['phone.status.ready'] }).waitFor({ timeout: 20000 });
   // A state she chose herself is hers: the phone's return does not change it.
   await api('PUT', '/agents/me/state', at, { state: 'not_ready' });
   await stateIs(bt, 'alice', 'not_ready', undefined, 'alice not ready by her own choice');

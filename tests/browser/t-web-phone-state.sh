@@ -5,7 +5,9 @@
 # withdraws the offer, and the second miss in a row (max_no_answer: 2) makes the agent
 # not ready with reason no_answer; a customer whose phone sends no audio makes the page
 # warn; the page closing and the browser going offline make
-# her not ready with reason phone_lost (the wallboard shows it) until her phone is back.
+# her not ready with reason phone_lost (the wallboard shows it) until her phone is back;
+# so does the page's media ending under a live socket, after which the page makes a new
+# phone by itself.
 # shellcheck source=tests/sip/lib.sh
 . "$(dirname "$0")/../sip/lib.sh"
 . "$(dirname "$0")/lib.sh"
@@ -59,6 +61,7 @@ expect_log 'call=1 event=offer_missed agent=alice reason=rejected status=603'
 expect_log 'call=2 event=offer_missed agent=alice reason=timeout'
 expect_log 'event=agent_phone_lost agent=alice reason=closed'
 expect_log 'event=agent_phone_back agent=alice'
+expect_log 'event=agent_phone_lost agent=alice reason=dtls_failed'
 stop_server
 
 export_interactions

@@ -66,6 +66,8 @@ class Phone {
           state.ring && m.data && m.data.interaction === state.ring.interaction)
         set({ held: m.type === 'call.held' });
     });
+    this.retry = null;
+    this.retryMs = 2000;
     this.lastPackets = 0;
     this.silentSince = null;
     this.timer = setInterval(() => this.watch(), 1000);
@@ -184,6 +186,7 @@ class Phone {
         if (this.pc) await this.pc.setRemoteDescription({ type: 'answer', sdp: d.sdp }).catch((err) => set({ status: 'failed', error: err.message }));
         break;
       case 'phone.state':
+        if (d.media === 'connected') this.retryMs = 2000;
         if (d.media === 'connected' && state.status === 'connecting') set({ status: 'ready' });
         break;
       case 'phone.ring':
@@ -191,11 +194,19 @@ class Phone {
         if (d.auto_answer) this.send('accept'); // click-to-dial: the agent asked for it
         break;
       case 'phone.hangup':
-        set({ status: 'ready', ring: null, held: false });
+        set({ status: 'ready', ring: null, held: false, noAudio: false });
         break;
       case 'phone.closed':
-        // Another page took the phone over ("replaced"), or the media failed.
-        set({ status: 'failed', error: d.reason, ring: null, held: false });
+        // Another page took the phone over ("replaced"), or the media failed: consent
+        // or RTP lost (a network that went), a failed handshake. Those are tried again
+        // by themselves, sooner or later (2 s doubling to a minute), so that the agent,
+        // made not ready by the loss, is ready again without a click.
+        set({ status: 'failed', error: d.reason, ring: null, held: false, noAudio: false });
+        if (d.reason !== 'replaced') {
+          clearTimeout(this.retry);
+          this.retry = setTimeout(() => { if (state.status === 'failed') this.start(); }, this.retryMs);
+          this.retryMs = Math.min(this.retryMs * 2, 60000);
+        }
         break;
       case 'phone.error':
         set({ error: (d.message || d.code || 'error') });
@@ -207,7 +218,7 @@ class Phone {
   send(action) {
     sendEvent({ type: 'phone.' + action });
     if (action === 'accept') set({ status: 'talking', held: false });
-    if (action === 'reject' || action === 'hangup') set({ status: 'ready', ring: null, held: false });
+    if (action === 'reject' || action === 'hangup') set({ status: 'ready', ring: null, held: false, noAudio: false });
     if (action === 'hold' || action === 'resume') set({ held: action === 'hold' });
   }
 
@@ -247,6 +258,7 @@ class Phone {
     sendEvent({ type: 'phone.close' });
     this.stopMedia();
     clearInterval(this.timer);
+    clearTimeout(this.retry);
     this.off();
     this.offEvents();
     set({ status: 'off', ring: null, held: false, noAudio: false });
