@@ -9,7 +9,9 @@
  * ends the phone; while it is up, the agent's SIP phones are not rung. A supervisor's
  * browser phone is the one rung to listen, whisper or barge (as is a consulted or
  * conferenced user's). A new offer from the same page renegotiates in place (an ICE
- * restart keeps the session, its keys and the call).
+ * restart keeps the session, its keys and the call). The agent's state follows the
+ * phone: ready with it gone and no SIP phone registered is not ready (phone_lost) until
+ * it is back.
  *
  * Messages to the page (api_phone_send): phone.answer {sdp}, phone.state {media:
  * "connected" | "ice"}, phone.ring {interaction, from, queue, agent, ring_timeout_s,
