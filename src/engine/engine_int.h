@@ -369,8 +369,11 @@ uint32_t eng__play(struct call *c, const struct media_item *items, size_t n, boo
 void eng__play_then_hangup(struct call *c, const struct media_item *items, size_t n);
 
 /* queue.c: the ACD driven by calls */
-/* Tenant reason_codes[i] is ACD not-ready reason i + ENG_REASON_BASE. */
-#define ENG_REASON_BASE 2
+/* Tenant reason_codes[i] is ACD not-ready reason i + ENG_REASON_BASE. Below it: none
+ * (0), the ACD's no_answer (1) and the engine's phone_lost (2: the browser phone went
+ * while the agent was ready and no SIP phone of his is registered, phone.c). */
+#define ENG_REASON_PHONE_LOST 2
+#define ENG_REASON_BASE	      3
 int eng__acd_start(struct engine *e);
 /* One tenant's ACD, its queues and agents (a tenant a reload added). 0 or errno. */
 int eng__tenant_acd_start(struct engine *e, struct eng_tenant *t);

@@ -17,6 +17,8 @@ const char *eng__reason_name(const struct eng_tenant *t, uint16_t r)
 {
 	if (r == ACD_REASON_NO_ANSWER)
 		return "no_answer";
+	if (r == ENG_REASON_PHONE_LOST)
+		return "phone_lost";
 	if (r >= ENG_REASON_BASE && (size_t)(r - ENG_REASON_BASE) < t->reasons.n)
 		return t->reasons.v[r - ENG_REASON_BASE].name;
 	return NULL;

@@ -9,7 +9,9 @@
  * ends the phone; while it is up, the agent's SIP phones are not rung. A supervisor's
  * browser phone is the one rung to listen, whisper or barge (as is a consulted or
  * conferenced user's). A new offer from the same page renegotiates in place (an ICE
- * restart keeps the session, its keys and the call).
+ * restart keeps the session, its keys and the call). The agent's state follows the
+ * phone: ready with it gone and no SIP phone registered is not ready (phone_lost) until
+ * it is back.
  *
  * Messages to the page (api_phone_send): phone.answer {sdp}, phone.state {media:
  * "connected" | "ice"}, phone.ring {interaction, from, queue, agent, ring_timeout_s,
@@ -25,6 +27,7 @@
 
 #include <sodium.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "sip/sdp.h"
 
@@ -89,6 +92,45 @@ static struct eng_phone *phone_by_id(struct engine *e, uint64_t id)
 	return NULL;
 }
 
+/*
+ * The agent's state follows the phone. An agent who was ready when his browser phone
+ * went (the page closed, the network or its media lost) and has no SIP phone registered
+ * could take no call: he goes not ready with reason phone_lost, so the ACD offers him
+ * nothing and the wallboard says why. When a phone of his connects again and he is
+ * still not ready for that reason (nobody changed it meanwhile), he is ready again. A
+ * connected contact finishes first: the ACD applies the presence after it and its
+ * wrap-up.
+ */
+static void agent_phone_lost(struct eng_user *u, const char *why)
+{
+	struct eng_tenant *t = u->t;
+	struct acd_agent_info info;
+
+	if (u->agent == ACD_NONE || !t->acd || (u->cu->sip_user && u->ncontacts) ||
+	    acd_agent_info(t->acd, u->agent, &info) || info.presence != ACD_STATE_READY)
+		return;
+	if (acd_agent_set_state(t->acd, u->agent, ACD_STATE_NOT_READY, ENG_REASON_PHONE_LOST,
+				clock_mono_ms()))
+		return;
+	log_info("engine", "tenant=%s event=agent_phone_lost agent=%s reason=%s", t->ct->id,
+		 u->cu->username, why);
+	eng__acd_arm(t);
+}
+
+static void agent_phone_back(struct eng_user *u)
+{
+	struct eng_tenant *t = u->t;
+	struct acd_agent_info info;
+
+	if (u->agent == ACD_NONE || !t->acd || acd_agent_info(t->acd, u->agent, &info) ||
+	    info.presence != ACD_STATE_NOT_READY || info.reason != ENG_REASON_PHONE_LOST)
+		return;
+	if (acd_agent_set_state(t->acd, u->agent, ACD_STATE_READY, 0, clock_mono_ms()))
+		return;
+	log_info("engine", "tenant=%s event=agent_phone_back agent=%s", t->ct->id, u->cu->username);
+	eng__acd_arm(t);
+}
+
 /* Ends the phone: its call leg (the call goes on as when a phone hangs up), its
  * session, and the page is told why (unless it asked). */
 static void phone_free(struct eng_phone *p, const char *reason, bool tell)
@@ -114,6 +156,10 @@ static void phone_free(struct eng_phone *p, const char *reason, bool tell)
 		 p->u->cu->username, reason);
 	if (p->u->phone == p)
 		p->u->phone = NULL;
+	/* A phone replaced by a newer offer is followed by that one at once; at the stop
+	 * nothing is offered any more. */
+	if (p->media_up && strcmp(reason, "replaced") && strcmp(reason, "stopping"))
+		agent_phone_lost(p->u, reason);
 	if (p->ms)
 		media_session_free(p->ms);
 	free(p);
@@ -374,6 +420,7 @@ void eng__phone_media_event(struct engine *e, const struct media_event *ev)
 		log_info("engine", "tenant=%s event=phone_connected agent=%s", p->u->t->ct->id,
 			 p->u->cu->username);
 		send_msg(p, "phone.state", json_pack("{s:s}", "media", "connected"));
+		agent_phone_back(p->u);
 		return;
 	case MEDIA_EV_DTLS_FAILED:
 		phone_free(p, "dtls_failed", true);

@@ -12,6 +12,9 @@
 
 #include <sodium.h>
 #include <srtp2/srtp.h>
+#ifdef CENTRALA_NSS
+#include <nss.h>
+#endif
 
 #include "core/log.h"
 
@@ -29,11 +32,32 @@ static srtp_err_status_t init_status = srtp_err_status_fail;
 static int make_ctx(uint8_t suite, const uint8_t key[MEDIA_SRTP_KEY_LEN], bool outbound,
 		    void **out);
 
+#ifdef CENTRALA_NSS
+/* Held for the life of the process: NSS as we initialised it. */
+static NSSInitContext *nss_ctx;
+#endif
+
 static void init_lib(void)
 {
 	static const uint8_t zero[MEDIA_SRTP_KEY_LEN];
 	void *ctx = NULL;
 
+#ifdef CENTRALA_NSS
+	/*
+	 * Debian's libsrtp2 does its AES and HMAC through NSS, which it initialises itself
+	 * with NSS_INIT_OPTIMIZESPACE: NSS's software token then keeps its sessions and
+	 * session objects (every SRTP stream's keys) in hash tables of 32 buckets under one
+	 * lock, and libsrtp2 makes a context for every packet, looked up there. With a
+	 * hundred calls or more each packet walks long chains of cold memory under that
+	 * lock, and two workers wait on each other for it (docs/performance.md, WebRTC).
+	 * NSS initialised first, without that flag, keeps them in 1,024 buckets under 32
+	 * locks; libsrtp2's own initialisation then finds NSS up and changes nothing.
+	 */
+	if (!NSS_IsInitialized())
+		nss_ctx = NSS_InitContext("", "", "", "", NULL,
+					  NSS_INIT_READONLY | NSS_INIT_NOCERTDB | NSS_INIT_NOMODDB |
+					      NSS_INIT_FORCEOPEN | NSS_INIT_NOROOTINIT);
+#endif
 	init_status = srtp_init();
 	/* One context made and dropped here, on one thread: the crypto back end (NSS in
 	 * Debian's libsrtp2) initialises itself on first use, which workers making their

@@ -3,7 +3,7 @@
 // disposition and notes. Everything live comes from the events WebSocket.
 import { useEffect, useState } from 'preact/hooks';
 import { get, post, put, qs, getAll } from '../lib/api.js';
-import { t, fmtDur, fmtPct, fmtNum, fmtTime, todayStart } from '../lib/i18n.js';
+import { t, reasonText, fmtDur, fmtPct, fmtNum, fmtTime, todayStart } from '../lib/i18n.js';
 import { useEvents, useNow, useShortcuts } from '../lib/hooks.js';
 import { chime, notify } from '../lib/notify.js';
 import { CallControls } from './CallControls.jsx';
@@ -40,7 +40,7 @@ function StateBar({ agent, reasons, onState }) {
     <section class="statebar" aria-label={t('agent.state_section')}>
       <div class={'state-pill s-' + agent.state} data-testid="agent-state">
         <span>{label}</span>
-        {agent.reason && <span class="reason">{t('agent.reason_is', { reason: agent.reason })}</span>}
+        {agent.reason && <span class="reason">{t('agent.reason_is', { reason: reasonText(agent.reason) })}</span>}
         <span class="clock" aria-label={t('agent.time_in_state')}>{since ? fmtDur((now - since) / 1000) : '–'}</span>
       </div>
       <button type="button" class="go" onClick={() => onState('ready')}

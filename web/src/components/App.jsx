@@ -4,7 +4,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { get, post, setToken, getToken, setUnauthorizedHandler } from '../lib/api.js';
 import { t, setLanguage, setTimeZone, onLanguage, getLanguage } from '../lib/i18n.js';
 import { startEvents, stopEvents } from '../lib/bus.js';
-import { startPhone, stopPhone } from '../lib/phone.js';
+import { startPhone, stopPhone, suspendPhone } from '../lib/phone.js';
 import { Login } from './Login.jsx';
 import { LanguagePicker } from './LanguagePicker.jsx';
 import { Agent } from './Agent.jsx';
@@ -58,6 +58,7 @@ export function App() {
       setOnline(up);
       // The phone's signalling rides on the socket: a new socket, a new phone.
       if (browserPhone && up) startPhone();
+      if (browserPhone && !up) suspendPhone();
       // A socket that closes may mean the session is gone (a restarted server forgets
       // its sessions): a 401 here signs out and shows the login form.
       if (!up) get('/me').catch(() => {});

@@ -61,13 +61,13 @@ export function Phone() {
       <Meter label={t('phone.mic_level')} value={lv.mic} testid="phone-mic-level" />
       <Meter label={t('phone.speaker_level')} value={lv.speaker} testid="phone-speaker-level" />
       <label>{t('phone.mic')}
-        <select value={st.mic} onChange={(e) => p && p.setMic(e.target.value)}>
+        <select name="phone-mic" value={st.mic} onChange={(e) => p && p.setMic(e.target.value)}>
           <option value="">{t('phone.default_device')}</option>
           {devs.mics.map((d) => <option value={d.deviceId}>{d.label || d.deviceId.slice(0, 8)}</option>)}
         </select>
       </label>
       <label>{t('phone.speaker')}
-        <select value={st.speaker} onChange={(e) => p && p.setSpeaker(e.target.value)}>
+        <select name="phone-speaker" value={st.speaker} onChange={(e) => p && p.setSpeaker(e.target.value)}>
           <option value="">{t('phone.default_device')}</option>
           {devs.speakers.map((d) => <option value={d.deviceId}>{d.label || d.deviceId.slice(0, 8)}</option>)}
         </select>

@@ -7,7 +7,7 @@
 import { Component } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { get, post, put, qs, getAll } from '../lib/api.js';
-import { t, fmtDur, fmtPct, fmtNum, todayStart, getLanguage } from '../lib/i18n.js';
+import { t, reasonText, fmtDur, fmtPct, fmtNum, todayStart, getLanguage } from '../lib/i18n.js';
 import { useEvents, useNow } from '../lib/hooks.js';
 import { Chart } from './Chart.jsx';
 import { LiveChats } from './LiveChats.jsx';
@@ -109,7 +109,7 @@ class Row extends Component {
       <tr class={'s-' + a.state} data-agent={a.username}>
         <td>{a.name || a.username}</td>
         <td>{t('state.' + a.state)}</td>
-        <td>{a.reason || ''}</td>
+        <td data-testid="agent-reason">{reasonText(a.reason)}</td>
         <td>{since ? fmtDur((now - since) / 1000) : '–'}</td>
         <td>{a._from || ''}</td>
         <td>{a._queue || ''}</td>

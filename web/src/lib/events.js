@@ -2,6 +2,9 @@
 // reconnects after a loss with ?since= the last sequence number seen, so nothing is
 // missed; when the server's ring no longer holds that number it says "resync" and the
 // page reloads its state through REST. No polling: this is the only live source.
+// When the browser says it is offline the socket is dropped at once (the server then
+// knows the page is gone, and the browser phone riding on it with it), and it is opened
+// again as soon as the browser is back online.
 import { getToken } from './api.js';
 
 export class Events {
@@ -14,11 +17,41 @@ export class Events {
     this.seq = null;
     this.backoff = 500;
     this.closed = false;
+    this.timer = null;
+    this.offline = () => this.drop();
+    this.online = () => {
+      if (this.closed || this.ws) return;
+      clearTimeout(this.timer);
+      this.backoff = 500;
+      this.connect();
+    };
+    window.addEventListener('offline', this.offline);
+    window.addEventListener('online', this.online);
     this.connect();
   }
 
+  /* Lets the socket go without waiting for a closing handshake a lost network cannot
+   * carry; the page reconnects when it is online again. */
+  drop() {
+    const ws = this.ws;
+    if (!ws) return;
+    ws.onclose = null;
+    ws.onmessage = null;
+    ws.close();
+    this.closedSocket();
+  }
+
+  closedSocket() {
+    this.ws = null;
+    this.onStatus(false);
+    if (this.closed || !navigator.onLine) return;
+    this.timer = setTimeout(() => this.connect(), this.backoff);
+    this.backoff = Math.min(this.backoff * 2, 10000);
+  }
+
   connect() {
-    if (this.closed) return;
+    this.timer = null;
+    if (this.closed || this.ws) return;
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
     let url = proto + '//' + location.host + '/api/v1/events?token=' + encodeURIComponent(getToken());
     if (this.seq != null) url += '&since=' + this.seq;
@@ -47,13 +80,7 @@ export class Events {
         this.onEvent(m);
       }
     };
-    ws.onclose = () => {
-      this.ws = null;
-      this.onStatus(false);
-      if (this.closed) return;
-      setTimeout(() => this.connect(), this.backoff);
-      this.backoff = Math.min(this.backoff * 2, 10000);
-    };
+    ws.onclose = () => this.closedSocket();
   }
 
   /* Sends a message on the socket; false when it is not open. */
@@ -65,6 +92,9 @@ export class Events {
 
   close() {
     this.closed = true;
+    clearTimeout(this.timer);
+    window.removeEventListener('offline', this.offline);
+    window.removeEventListener('online', this.online);
     if (this.ws) this.ws.close();
   }
 }

@@ -49,6 +49,11 @@ export function setTimeZone(z) {
 }
 export const getTimeZone = () => timeZone;
 
+/* A not-ready reason as the screens show it: the tenant's own codes as written, the
+ * server's (no_answer, phone_lost) in the user's language. */
+const SERVER_REASONS = { no_answer: 'reason.no_answer', phone_lost: 'reason.phone_lost' };
+export const reasonText = (r) => (r && SERVER_REASONS[r] ? t(SERVER_REASONS[r]) : r || '');
+
 /* The message for key with {name} placeholders filled from vars; a message that is an
  * object is chosen by the plural category of vars.count. */
 export function t(key, vars) {

@@ -3,8 +3,9 @@
 // socket (phone.offer) and the server's answer (ICE-lite, DTLS-SRTP) comes back on it.
 // The connection stays up for the login: calls offered to the agent ring it (phone.ring)
 // and are answered, rejected, held and hung up with phone.* messages. Microphone and
-// speaker can be chosen, levels are measured both ways, and a call on which no audio
-// arrives is flagged. One instance per page.
+// speaker can be chosen (the choice is kept in the browser and used at the next
+// start), levels are measured both ways, and a call on which no audio arrives is
+// flagged. One instance per page.
 import { onDirect, onEvent, sendEvent } from './bus.js';
 
 const listeners = new Set();
@@ -12,7 +13,24 @@ let phone = null;
 
 /* The phone's state for the screens: status is off | connecting | ready | ringing |
  * talking | failed; ring is the phone.ring data while ringing or talking. */
-const state = { status: 'off', ring: null, held: false, noAudio: false, error: null, mic: '', speaker: '' };
+const MIC_KEY = 'centrala.phone.mic';
+const SPEAKER_KEY = 'centrala.phone.speaker';
+const saved = (k) => {
+  try {
+    return localStorage.getItem(k) || '';
+  } catch {
+    return '';
+  }
+};
+const keep = (k, v) => {
+  try {
+    if (v) localStorage.setItem(k, v);
+    else localStorage.removeItem(k);
+  } catch {
+    /* private mode: the choice lasts for the page only */
+  }
+};
+const state = { status: 'off', ring: null, held: false, noAudio: false, error: null, mic: saved(MIC_KEY), speaker: saved(SPEAKER_KEY) };
 
 function set(patch) {
   Object.assign(state, patch);
@@ -39,6 +57,7 @@ class Phone {
     this.stream = null;
     this.audio = new Audio();
     this.audio.autoplay = true;
+    if (state.speaker && this.audio.setSinkId) this.audio.setSinkId(state.speaker).catch(() => {});
     this.ctx = null;
     this.off = onDirect((m) => this.message(m));
     // Hold and resume from the call controls (REST) show here too.
@@ -47,6 +66,8 @@ class Phone {
           state.ring && m.data && m.data.interaction === state.ring.interaction)
         set({ held: m.type === 'call.held' });
     });
+    this.retry = null;
+    this.retryMs = 2000;
     this.lastPackets = 0;
     this.silentSince = null;
     this.timer = setInterval(() => this.watch(), 1000);
@@ -56,8 +77,7 @@ class Phone {
     this.stopMedia();
     set({ status: 'connecting', error: null });
     try {
-      const audio = state.mic ? { deviceId: { exact: state.mic } } : true;
-      this.stream = await navigator.mediaDevices.getUserMedia({ audio });
+      this.stream = await this.microphone(state.mic);
       const pc = (this.pc = new RTCPeerConnection({ iceServers: [], bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' }));
       const track = this.stream.getAudioTracks()[0];
       this.tx = pc.addTransceiver(track, { direction: 'sendrecv', streams: [this.stream] });
@@ -85,6 +105,22 @@ class Phone {
     } catch (err) {
       set({ status: 'failed', error: err.name === 'NotAllowedError' ? 'microphone' : err.message });
     }
+  }
+
+  /* The chosen microphone, or the default one when it is gone (unplugged). */
+  async microphone(id) {
+    if (id) {
+      const s = await navigator.mediaDevices.getUserMedia({ audio: { deviceId: { exact: id } } }).catch(() => null);
+      if (s) return s;
+    }
+    return navigator.mediaDevices.getUserMedia({ audio: true });
+  }
+
+  /* The events socket went: so did the phone on the server. Media stops too (no
+   * consent checks keep a half of it alive); the phone starts again with the socket. */
+  suspend() {
+    this.stopMedia();
+    set({ status: 'connecting', ring: null, held: false, noAudio: false });
   }
 
   /* ICE restart (RFC 8445 9): new credentials offered on the same connection; the
@@ -150,6 +186,7 @@ class Phone {
         if (this.pc) await this.pc.setRemoteDescription({ type: 'answer', sdp: d.sdp }).catch((err) => set({ status: 'failed', error: err.message }));
         break;
       case 'phone.state':
+        if (d.media === 'connected') this.retryMs = 2000;
         if (d.media === 'connected' && state.status === 'connecting') set({ status: 'ready' });
         break;
       case 'phone.ring':
@@ -157,11 +194,19 @@ class Phone {
         if (d.auto_answer) this.send('accept'); // click-to-dial: the agent asked for it
         break;
       case 'phone.hangup':
-        set({ status: 'ready', ring: null, held: false });
+        set({ status: 'ready', ring: null, held: false, noAudio: false });
         break;
       case 'phone.closed':
-        // Another page took the phone over ("replaced"), or the media failed.
-        set({ status: 'failed', error: d.reason, ring: null, held: false });
+        // Another page took the phone over ("replaced"), or the media failed: consent
+        // or RTP lost (a network that went), a failed handshake. Those are tried again
+        // by themselves, sooner or later (2 s doubling to a minute), so that the agent,
+        // made not ready by the loss, is ready again without a click.
+        set({ status: 'failed', error: d.reason, ring: null, held: false, noAudio: false });
+        if (d.reason !== 'replaced') {
+          clearTimeout(this.retry);
+          this.retry = setTimeout(() => { if (state.status === 'failed') this.start(); }, this.retryMs);
+          this.retryMs = Math.min(this.retryMs * 2, 60000);
+        }
         break;
       case 'phone.error':
         set({ error: (d.message || d.code || 'error') });
@@ -173,7 +218,7 @@ class Phone {
   send(action) {
     sendEvent({ type: 'phone.' + action });
     if (action === 'accept') set({ status: 'talking', held: false });
-    if (action === 'reject' || action === 'hangup') set({ status: 'ready', ring: null, held: false });
+    if (action === 'reject' || action === 'hangup') set({ status: 'ready', ring: null, held: false, noAudio: false });
     if (action === 'hold' || action === 'resume') set({ held: action === 'hold' });
   }
 
@@ -183,13 +228,15 @@ class Phone {
 
   async setSpeaker(id) {
     set({ speaker: id });
+    keep(SPEAKER_KEY, id);
     if (this.audio.setSinkId) await this.audio.setSinkId(id).catch(() => {});
   }
 
   async setMic(id) {
     set({ mic: id });
+    keep(MIC_KEY, id);
     if (!this.tx) return;
-    const s = await navigator.mediaDevices.getUserMedia({ audio: id ? { deviceId: { exact: id } } : true }).catch(() => null);
+    const s = await this.microphone(id).catch(() => null);
     if (!s) return;
     await this.tx.sender.replaceTrack(s.getAudioTracks()[0]);
     if (this.stream) this.stream.getTracks().forEach((x) => x.stop());
@@ -211,6 +258,7 @@ class Phone {
     sendEvent({ type: 'phone.close' });
     this.stopMedia();
     clearInterval(this.timer);
+    clearTimeout(this.retry);
     this.off();
     this.offEvents();
     set({ status: 'off', ring: null, held: false, noAudio: false });
@@ -222,6 +270,11 @@ export function startPhone() {
   if (!phone) phone = new Phone();
   window.centralaPhone = phone; // for the desktop's checks and the browser tests
   return phone.start();
+}
+
+/* The events socket is down: the phone waits for it. */
+export function suspendPhone() {
+  if (phone) phone.suspend();
 }
 
 export function stopPhone() {
