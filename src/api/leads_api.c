@@ -294,6 +294,26 @@ static void leads_added(struct api *a, const struct api_job *j, bool dnc, const 
 	}
 }
 
+/* Tells the engine that a number left a do-not-call list: the running campaigns dial it
+ * again (unless another of their lists has it) without a restart. */
+static void dnc_removed(struct api *a, const struct api_job *j, const char *campaign)
+{
+	struct api_cmd m;
+
+	memset(&m, 0, sizeof(m));
+	m.op = API_OP_LEADS_ADDED;
+	snprintf(m.tenant, sizeof(m.tenant), "%s", j->tenant);
+	m.args =
+	    json_pack("{s:s, s:s}", "dnc_removed", j->target, "campaign", campaign ? campaign : "");
+	if (mq_push(a->c.cmds, &m, sizeof(m))) {
+		json_decref(m.args);
+		log_warn("api",
+			 "tenant=%s event=dnc_removed_not_told note=\"running campaigns dial it "
+			 "after a restart\"",
+			 j->tenant);
+	}
+}
+
 static void do_import(struct api *a, struct store_db *db, const struct api_job *j, bool dnc)
 {
 	const char *csv = arg_str(j, "csv"), *sep = arg_str(j, "sep");
@@ -473,6 +493,7 @@ static void do_dnc_delete(struct api *a, struct store_db *db, const struct api_j
 	}
 	log_info("api", "tenant=%s event=dnc_removed list=%s phone=%s by=%s", j->tenant,
 		 campaign ? campaign : "tenant", j->target, j->user);
+	dnc_removed(a, j, campaign);
 	api_reply(a, j->req, 204, NULL);
 }
 

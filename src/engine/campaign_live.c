@@ -209,12 +209,18 @@ static void leads_added(struct engine *e, struct eng_tenant *t, const struct api
 {
 	struct eng_dialer *d = e->dialer;
 	const char *campaign = json_string_value(json_object_get(m->args, "campaign"));
+	const char *gone = json_string_value(json_object_get(m->args, "dnc_removed"));
 	bool dnc = json_is_true(json_object_get(m->args, "dnc"));
 
 	for (size_t i = 0; d && i < d->n; i++) {
 		struct eng_campaign *cp = d->v[i];
 		if (cp->t != t || cp->removed)
 			continue;
+		if (gone) {
+			if (!campaign || !*campaign || !strcmp(campaign, cp->cfg->id))
+				eng__camp_dnc_gone(cp, gone);
+			continue;
+		}
 		if (dnc) {
 			if (!campaign || !*campaign || !strcmp(campaign, cp->cfg->id))
 				eng__camp_dnc_reload(cp);
