@@ -73,8 +73,14 @@ static void ref(struct env *e, struct fy_node *n, const char *path, const char *
 
 	if (!name || !e->exists || e->exists(e->arg, kind, name))
 		return;
-	cy_error(e->c, cy_get(n, key), cy_path(p, sizeof(p), path, key), "unknown %s \"%s\"", what,
-		 name);
+	if (kind == DIALER_REF_QUEUE)
+		cy_error(e->c, cy_get(n, key), cy_path(p, sizeof(p), path, key),
+			 "unknown queue \"%s\": neither in the tenant's queues of the file nor "
+			 "made through the API",
+			 name);
+	else
+		cy_error(e->c, cy_get(n, key), cy_path(p, sizeof(p), path, key),
+			 "unknown %s \"%s\"", what, name);
 }
 
 /* "08:00" -> minutes of the day; 24:00 is allowed as an end. */

@@ -220,7 +220,8 @@ static void got_lead(struct eng_campaign *cp, struct cw_rep *r)
 	if (!r->err && r->n == 1)
 		l = eng__camp_take(cp, r->list_idx, &r->leads[0], false);
 	if (l)
-		log_info("dialer", "tenant=%s campaign=%s event=lead_read list=%s lead=%lld state=%s",
+		log_info("dialer",
+			 "tenant=%s campaign=%s event=lead_read list=%s lead=%lld state=%s",
 			 cp->t->ct->id, cp->cfg->id, cp->lcfg->lists[r->list_idx].id,
 			 (long long)l->id, r->leads[0].state);
 	if (p->kind == PEND_CALLBACK)
@@ -255,7 +256,8 @@ static void dnc_gone(struct eng_campaign *cp, struct cw_rep *r)
 		    dialer_leads_status(cp->leads, l->key, &st))
 			continue;
 		eng__camp_lead_write(cp, l, &st, NULL, NULL);
-		log_info("dialer", "tenant=%s campaign=%s event=dnc_lead_reopened lead=%lld state=%s",
+		log_info("dialer",
+			 "tenant=%s campaign=%s event=dnc_lead_reopened lead=%lld state=%s",
 			 cp->t->ct->id, cp->cfg->id, (long long)l->id,
 			 eng__camp_lead_state_name(st.state));
 		if (st.state == DIALER_LEAD_DONE)
@@ -305,9 +307,9 @@ int eng__camp_disposition_args(struct engine *e, struct call *c, const struct ap
 {
 	json_t *cb = json_object_get(m->args, "callback");
 	struct eng_campaign *cp = c->att ? c->att->cp : c->camp;
-	struct eng_lead *l = c->att  ? c->att->lead
-			     : cp    ? eng__camp_lead_get(cp, c->camp_lead)
-				     : NULL;
+	struct eng_lead *l = c->att ? c->att->lead
+			     : cp   ? eng__camp_lead_get(cp, c->camp_lead)
+				    : NULL;
 	enum dialer_dispose how;
 	enum eng_camp_dnc dnc;
 	int64_t at;
