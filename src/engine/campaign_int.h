@@ -284,6 +284,8 @@ struct camp_pend {
 	struct camp_recent rec;
 };
 
+/* Frees what waited for a lead (at the stop: its request unanswered). */
+void eng__camp_pend_free(void *p);
 /* Remembers attempt a of call c, which reached a person, when its call ends. */
 void eng__camp_recent_put(const struct call *c, const struct eng_attempt *a);
 void eng__camp_recent_free(struct eng_dialer *d);

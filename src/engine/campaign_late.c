@@ -66,6 +66,11 @@ static void pend_free(struct camp_pend *p)
 	free(p);
 }
 
+void eng__camp_pend_free(void *p)
+{
+	pend_free(p);
+}
+
 int eng__camp_fetch(struct eng_campaign *cp, uint16_t list, int64_t id, struct camp_pend *p)
 {
 	struct cw_req *r = calloc(1, sizeof(*r));

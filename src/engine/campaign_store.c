@@ -296,13 +296,17 @@ void eng__camp_worker_stop(struct eng_dialer *d)
 		su_root_deregister(d->e->root, d->reg);
 	d->reg = -1;
 	if (d->rep) {
-		while (mq_pop(d->rep, &r) == sizeof(r))
+		while (mq_pop(d->rep, &r) == sizeof(r)) {
+			eng__camp_pend_free(r->pend);
 			eng__camp_rep_free(r);
+		}
 		mq_free(d->rep);
 	}
 	if (d->req) {
-		while (mq_pop(d->req, &q) == sizeof(q))
+		while (mq_pop(d->req, &q) == sizeof(q)) {
+			eng__camp_pend_free(q->pend);
 			free(q);
+		}
 		mq_free(d->req);
 	}
 	d->rep = d->req = NULL;
