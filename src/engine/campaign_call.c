@@ -459,10 +459,18 @@ json_t *eng__camp_lead_json(const struct call *c)
 
 	if (!a)
 		return NULL;
+	const struct dialer_campaign *cfg = a->cp->cfg;
+	json_t *codes = json_array();
+
+	/* The campaign's codes that call back: the desktop asks their time and agent. */
+	for (size_t i = 0; codes && i < cfg->ndispositions; i++)
+		if (cfg->dispositions[i].action == DIALER_DISP_CALLBACK)
+			json_array_append_new(codes, json_string(cfg->dispositions[i].code));
 	fields = a->lead->fields ? json_loads(a->lead->fields, 0, NULL) : NULL;
-	return json_pack("{s:s, s:s, s:I, s:s, s:s?, s:o, s:I, s:s?}", "campaign", a->cp->cfg->id,
+	return json_pack("{s:s, s:s, s:I, s:s, s:s?, s:o, s:I, s:s?, s:o}", "campaign", cfg->id,
 			 "list", a->cp->lcfg->lists[a->lead->list].id, "id",
 			 (json_int_t)a->lead->id, "phone", a->lead->phone, "name", a->lead->name,
 			 "fields", fields ? fields : json_object(), "attempt",
-			 (json_int_t)a->number, "script", a->cp->cfg->script);
+			 (json_int_t)a->number, "script", cfg->script, "callback_codes",
+			 codes ? codes : json_array());
 }

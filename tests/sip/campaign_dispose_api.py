@@ -58,6 +58,8 @@ for _ in range(4):
     offer, _ = wa.wait(lambda m: m.get("type") == "contact.offered", timeout=60)
     ix = offer["data"]["interaction"]
     lead = offer["data"]["lead"]
+    # The campaign's codes that call back, for the desktop to ask their time and agent.
+    assert lead["callback_codes"] == ["later"], lead
     key = (lead["id"], lead["attempt"])
     assert key not in seen, (key, seen)
     seen[key] = ix

@@ -118,8 +118,8 @@ function WrapUp({ wrap, dispositions, user, onDone }) {
   const now = useNow();
   const [code, setCode] = useState('');
   const [notes, setNotes] = useState('');
-  // A campaign's call: a callback disposition takes its time (the lead's local time) and
-  // who calls back (this agent, or anyone of the campaign).
+  // A campaign's call: a code that calls back (the lead's callback_codes) takes its time
+  // (the lead's local time) and who calls back (this agent, or anyone of the campaign).
   const [cbAt, setCbAt] = useState('');
   const [cbTo, setCbTo] = useState('me');
   const [error, setError] = useState(null);
@@ -132,7 +132,8 @@ function WrapUp({ wrap, dispositions, user, onDone }) {
       if (code || notes) {
         const body = { code: code || (dispositions[0] ?? 'none') };
         if (notes) body.notes = notes;
-        if (wrap.lead && cbAt) body.callback = { at: cbAt, agent: cbTo === 'me' ? user : null };
+        const calls_back = wrap.lead && (!wrap.lead.callback_codes || wrap.lead.callback_codes.includes(code));
+        if (calls_back && cbAt) body.callback = { at: cbAt, agent: cbTo === 'me' ? user : null };
         await put('/interactions/' + wrap.interaction + '/disposition', body);
       }
       await post('/agents/me/wrapup/end').catch(() => {});
@@ -162,7 +163,7 @@ function WrapUp({ wrap, dispositions, user, onDone }) {
       <label>{t('wrap.notes')}
         <textarea name="notes" rows="3" value={notes} onInput={(e) => setNotes(e.target.value)} />
       </label>
-      {wrap.lead && (
+      {wrap.lead && (!wrap.lead.callback_codes || wrap.lead.callback_codes.includes(code)) && (
         <fieldset class="callback" data-testid="wrap-callback">
           <legend>{t('wrap.callback')}</legend>
           <label>{t('wrap.callback_at')}
