@@ -112,7 +112,8 @@ enum api_op {
 				   {body} */
 	API_OP_CAMPAIGN_DELETE, /* target: the campaign's id */
 	/* Not from a client (no reply): leads were added to list `target`, or numbers to a
-	 * do-not-call list (args {dnc: true, campaign?}); running campaigns read them. Or a
+	 * do-not-call list (args {dnc: true, campaign?, phones?: up to 1,000 of them});
+	 * running campaigns read them. Or a
 	 * number left a do-not-call list (args {dnc_removed: PHONE, campaign?}). */
 	API_OP_LEADS_ADDED,
 	API_OP_CAMPAIGN_CALLBACK, /* target: the campaign's id; args {list, lead, at, agent?} */

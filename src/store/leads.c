@@ -247,8 +247,11 @@ static int row(struct imp *m, char **v, size_t n, long line, int64_t *next_id, i
 		struct store__param p[5] = {
 		    store__text(m->o->tenant), store__text(m->o->campaign ? m->o->campaign : ""),
 		    store__text(e164), store__text(m->name), store__int(now)};
-		if (!(err = store__exec(m->db, Q_DNC_PUT, p, 5)))
+		if (!(err = store__exec(m->db, Q_DNC_PUT, p, 5))) {
 			m->r.imported++;
+			if (m->o->on_number)
+				m->o->on_number(e164, m->o->on_number_arg);
+		}
 		return err;
 	}
 	if (dup_check(m, e164, line, &err) || err)

@@ -461,6 +461,10 @@ struct store_import_opts {
 	const char *name;  /* the file's name in messages */
 	FILE *err;	   /* messages: every bad row "NAME:LINE:COL: message", duplicates */
 	size_t max_report; /* messages per kind at most (0: all) */
+	/* Do-not-call imports: called with each number written, inside the import's
+	 * transaction (the caller trusts them only when the import returns 0). NULL: none. */
+	void (*on_number)(const char *e164, void *arg);
+	void *on_number_arg;
 };
 
 struct store_import_result {

@@ -61,6 +61,9 @@ assert st in (200, 201), (st, b)
 st, b, _ = api.call("DELETE", "/api/v1/dnc/+48601000001", bob)
 assert st == 204, (st, b)
 PY
+# The number the import named is blocked when the engine hears of the import, before
+# the lists are read again.
+wait_log 'campaign=n event=dnc_added numbers=1' 5
 wait_log 'campaign=n event=dnc_lead_reopened lead=1 state=ready' 10
 # Lead 2's call was still up: nothing was dialed meanwhile.
 expect_no_log 'campaign=n call=[0-9]+ event=dial lead=[13] '
