@@ -11,6 +11,9 @@
  * - campaign_store.c: the worker thread that reads leads in batches and do-not-call
  *   numbers and writes leads and attempts back: no SQL on the engine thread.
  * - campaign_api.c: the API's commands and the campaign.stats event.
+ * - campaign_late.c: what reaches a lead after its call: dispositions after the wrap-up,
+ *   leads read back from the store for them and for callbacks, numbers taken off a
+ *   do-not-call list.
  *
  * Ownership: the engine owns struct eng_dialer (e->dialer) and through it every
  * campaign; a campaign owns its leads, pacer and zones; an attempt is owned by its
