@@ -56,7 +56,7 @@ enum api_op {
 	API_OP_QUEUES_LIST,	 /* every queue with today's counters and live figures */
 	API_OP_QUEUE_GET,	 /* target: the queue's id */
 	API_OP_CALLS_LIST,	 /* calls in progress (supervisor) */
-	API_OP_DISPOSITION,	 /* target: interaction id; args {code, notes?} */
+	API_OP_DISPOSITION,	 /* target: interaction id; args {code, notes?, callback?} */
 	API_OP_CALL_HANGUP,	 /* target: interaction id */
 	API_OP_CALL_DIAL,	 /* click-to-dial for the caller; args {number} */
 	API_OP_CALL_TRANSFER,	 /* target: interaction id; args {user | queue | flow | number} */
@@ -112,7 +112,9 @@ enum api_op {
 				   {body} */
 	API_OP_CAMPAIGN_DELETE, /* target: the campaign's id */
 	/* Not from a client (no reply): leads were added to list `target`, or numbers to a
-	 * do-not-call list (args {dnc: true, campaign?}); running campaigns read them. */
+	 * do-not-call list (args {dnc: true, campaign?, phones?: up to 1,000 of them});
+	 * running campaigns read them. Or a
+	 * number left a do-not-call list (args {dnc_removed: PHONE, campaign?}). */
 	API_OP_LEADS_ADDED,
 	API_OP_CAMPAIGN_CALLBACK, /* target: the campaign's id; args {list, lead, at, agent?} */
 	API_OP_SMS_WEBHOOK,	  /* the public route; target: the queue; args {raw, signature} */

@@ -275,7 +275,8 @@ static const char *arg_str(const struct api_job *j, const char *key)
 
 /* Tells the engine that leads or do-not-call numbers were stored, for the campaigns that
  * run (no reply: req 0). Any thread may push to the engine's queue. */
-static void leads_added(struct api *a, const struct api_job *j, bool dnc, const char *campaign)
+static void leads_added(struct api *a, const struct api_job *j, bool dnc, const char *campaign,
+			json_t *phones)
 {
 	struct api_cmd m;
 
@@ -283,8 +284,11 @@ static void leads_added(struct api *a, const struct api_job *j, bool dnc, const 
 	m.op = API_OP_LEADS_ADDED;
 	snprintf(m.tenant, sizeof(m.tenant), "%s", j->tenant);
 	snprintf(m.target, sizeof(m.target), "%s", dnc ? "" : j->target);
-	m.args =
-	    dnc ? json_pack("{s:b, s:s}", "dnc", 1, "campaign", campaign ? campaign : "") : NULL;
+	/* A few numbers go with the message: the campaigns block them at once, before the
+	 * lists are read again. */
+	m.args = dnc ? json_pack("{s:b, s:s, s:O?}", "dnc", 1, "campaign", campaign ? campaign : "",
+				 "phones", phones)
+		     : NULL;
 	if (mq_push(a->c.cmds, &m, sizeof(m))) {
 		json_decref(m.args);
 		log_warn("api",
@@ -292,6 +296,43 @@ static void leads_added(struct api *a, const struct api_job *j, bool dnc, const 
 			 "read them when they read their lists again\"",
 			 j->tenant);
 	}
+}
+
+/* Tells the engine that a number left a do-not-call list: the running campaigns dial it
+ * again (unless another of their lists has it) without a restart. */
+static void dnc_removed(struct api *a, const struct api_job *j, const char *campaign)
+{
+	struct api_cmd m;
+
+	memset(&m, 0, sizeof(m));
+	m.op = API_OP_LEADS_ADDED;
+	snprintf(m.tenant, sizeof(m.tenant), "%s", j->tenant);
+	m.args =
+	    json_pack("{s:s, s:s}", "dnc_removed", j->target, "campaign", campaign ? campaign : "");
+	if (mq_push(a->c.cmds, &m, sizeof(m))) {
+		json_decref(m.args);
+		log_warn("api",
+			 "tenant=%s event=dnc_removed_not_told note=\"running campaigns dial it "
+			 "after a restart\"",
+			 j->tenant);
+	}
+}
+
+#define DNC_TOLD_MAX 1000 /* numbers passed to the engine with an import */
+
+/* Collects a do-not-call import's numbers, up to DNC_TOLD_MAX (then none: too many). */
+static void dnc_number(const char *e164, void *arg)
+{
+	json_t **v = arg;
+
+	if (!*v)
+		return;
+	if (json_array_size(*v) >= DNC_TOLD_MAX) {
+		json_decref(*v);
+		*v = NULL;
+		return;
+	}
+	json_array_append_new(*v, json_string(e164));
 }
 
 static void do_import(struct api *a, struct store_db *db, const struct api_job *j, bool dnc)
@@ -310,6 +351,7 @@ static void do_import(struct api *a, struct store_db *db, const struct api_job *
 	    .max_report = MAX_ERRORS,
 	};
 	struct store_import_result r = {0};
+	json_t *phones = dnc ? json_array() : NULL;
 	char *msgs = NULL;
 	size_t msgs_len = 0;
 	FILE *in, *err;
@@ -327,10 +369,15 @@ static void do_import(struct api *a, struct store_db *db, const struct api_job *
 		if (err)
 			fclose(err);
 		free(msgs);
+		json_decref(phones);
 		api_reply_error(a, j->req, 500, "internal", "out of memory");
 		return;
 	}
 	o.err = err;
+	if (dnc) {
+		o.on_number = dnc_number;
+		o.on_number_arg = &phones;
+	}
 	rc = dnc ? store_db_import_dnc(db, in, &o, &r) : store_db_import_leads(db, in, &o, &r);
 	fclose(in);
 	fclose(err);
@@ -341,6 +388,7 @@ static void do_import(struct api *a, struct store_db *db, const struct api_job *
 	free(msgs);
 	if (rc == EIO || rc == ENOMEM) {
 		json_decref(lines);
+		json_decref(phones);
 		log_error("api", "tenant=%s event=import_failed list=%s error=\"%s\"", j->tenant,
 			  dnc ? "dnc" : j->target, store_db_errmsg(db));
 		api_reply_error(a, j->req, 503, "store_unavailable", "the store failed; try again");
@@ -358,7 +406,8 @@ static void do_import(struct api *a, struct store_db *db, const struct api_job *
 		json_object_set_new(body, "code", json_string(r.bad ? "bad_rows" : "invalid"));
 	}
 	if (!rc && r.imported)
-		leads_added(a, j, dnc, o.campaign);
+		leads_added(a, j, dnc, o.campaign, phones);
+	json_decref(phones);
 	if (!rc)
 		log_info("api", "tenant=%s event=%s list=%s rows=%llu imported=%llu bad=%llu by=%s",
 			 j->tenant, dnc ? "dnc_imported" : "leads_imported",
@@ -473,6 +522,7 @@ static void do_dnc_delete(struct api *a, struct store_db *db, const struct api_j
 	}
 	log_info("api", "tenant=%s event=dnc_removed list=%s phone=%s by=%s", j->tenant,
 		 campaign ? campaign : "tenant", j->target, j->user);
+	dnc_removed(a, j, campaign);
 	api_reply(a, j->req, 204, NULL);
 }
 

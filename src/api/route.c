@@ -488,9 +488,9 @@ bad:
 /* Parses and checks a disposition body; NULL after responding 400. */
 static json_t *disposition_body(struct api_conn *conn)
 {
-	static const char *const fields[] = {"code", "notes", NULL};
+	static const char *const fields[] = {"code", "notes", "callback", NULL};
 	const char *code, *notes;
-	json_t *b = api__body(conn);
+	json_t *b = api__body(conn), *cb;
 
 	if (!b)
 		return NULL;
@@ -498,6 +498,33 @@ static json_t *disposition_body(struct api_conn *conn)
 	    !api__str(conn, b, "notes", false, &notes)) {
 		json_decref(b);
 		return NULL;
+	}
+	/* callback: {at, agent?} as POST /campaigns/{id}/callbacks takes them; the engine
+	 * reads the time in the lead's zone. */
+	if ((cb = json_object_get(b, "callback"))) {
+		json_t *at = json_object_get(cb, "at"), *agent = json_object_get(cb, "agent");
+		const char *k;
+		json_t *v;
+		bool ok = json_is_object(cb) && json_is_string(at) &&
+			  (!agent || json_is_string(agent) || json_is_null(agent));
+		if (ok)
+			json_object_foreach(cb, k, v)
+			{
+				(void)v;
+				ok = ok && (!strcmp(k, "at") || !strcmp(k, "agent"));
+			}
+		if (!ok) {
+			json_decref(b);
+			api__respond_error(
+			    conn, 400, "invalid_field",
+			    "callback: {at, agent?}: at a time such as "
+			    "2026-12-05T14:30 (the lead's zone) or 2026-12-05T13:30:00Z, "
+			    "agent a username (omitted: the campaign)",
+			    "callback");
+			return NULL;
+		}
+		if (json_is_null(agent))
+			json_object_del(cb, "agent");
 	}
 	if (strlen(code) > 31) {
 		json_decref(b);

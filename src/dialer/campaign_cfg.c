@@ -41,6 +41,7 @@ static const char *const keys[] = {"id",
 				   "lines",
 				   "script",
 				   "preview_timeout",
+				   "callback_grace",
 				   "paused",
 				   "inbound_first",
 				   NULL};
@@ -72,8 +73,14 @@ static void ref(struct env *e, struct fy_node *n, const char *path, const char *
 
 	if (!name || !e->exists || e->exists(e->arg, kind, name))
 		return;
-	cy_error(e->c, cy_get(n, key), cy_path(p, sizeof(p), path, key), "unknown %s \"%s\"", what,
-		 name);
+	if (kind == DIALER_REF_QUEUE)
+		cy_error(e->c, cy_get(n, key), cy_path(p, sizeof(p), path, key),
+			 "unknown queue \"%s\": neither in the tenant's queues of the file nor "
+			 "made through the API",
+			 name);
+	else
+		cy_error(e->c, cy_get(n, key), cy_path(p, sizeof(p), path, key),
+			 "unknown %s \"%s\"", what, name);
 }
 
 /* "08:00" -> minutes of the day; 24:00 is allowed as an end. */
@@ -284,6 +291,7 @@ static void parse_one(struct env *e, struct fy_node *n, const char *path,
 	cp->mode = DIALER_PROGRESSIVE;
 	cp->ring_ms = 25000;
 	cp->preview_ms = 30000;
+	cp->callback_grace_ms = 15 * 60 * 1000;
 	cp->pacer.abandon_cap = 0.03;
 	cp->pacer.window_ms = 30ull * 24 * 3600 * 1000;
 	if (!cy_is_map(c, n, path))
@@ -337,6 +345,7 @@ static void parse_one(struct env *e, struct fy_node *n, const char *path,
 		cy_error(c, cy_get(n, "ring_time"), cy_path(p, sizeof(p), path, "ring_time"),
 			 "must be at least 15s (calls ring at least 15 s before giving up)");
 	cy_get_ms(c, n, path, "preview_timeout", false, &cp->preview_ms);
+	cy_get_ms(c, n, path, "callback_grace", false, &cp->callback_grace_ms);
 	if (!cy_get_int(c, n, path, "max_attempts", false, 1, 100, &v))
 		cp->rules.max_attempts = (uint32_t)v;
 	if (!cy_get_int(c, n, path, "max_per_day", false, 1, 100, &v))

@@ -221,6 +221,8 @@ struct dialer_lead {
 	int64_t next_ms; /* not before this instant (0: now) */
 	bool callback;	 /* next_ms is a scheduled callback */
 	uint32_t agent;	 /* callback to this agent (UINT32_MAX: the campaign) */
+	bool done;	 /* closed already (read back for a callback or a late disposition) */
+	bool person;	 /* its last attempt reached a person (a disposition may follow) */
 };
 
 /* What dialer_leads_next() hands out. */
@@ -263,8 +265,8 @@ int dialer_leads_new(const struct dialer_rules *r, struct dialer_leads **out);
 int dialer_leads_set_rules(struct dialer_leads *l, const struct dialer_rules *r);
 void dialer_leads_free(struct dialer_leads *l);
 
-/* Adds a lead (READY, or DONE when it has used its attempts). EEXIST when the id is
- * known, EINVAL for an empty phone. */
+/* Adds a lead (READY, or DONE when `done` or when it has used its attempts and is no
+ * callback). EEXIST when the id is known, EINVAL for an empty phone. */
 int dialer_leads_add(struct dialer_leads *l, const struct dialer_lead *in);
 /* Forgets a lead (a list removed from the campaign); ENOENT, or EBUSY while dialing. */
 int dialer_leads_remove(struct dialer_leads *l, uint64_t id);
@@ -297,9 +299,10 @@ int64_t dialer_leads_wake(const struct dialer_leads *l);
  * after the rule's retry delay. Writes the new status to *out (may be NULL). */
 int dialer_leads_result(struct dialer_leads *l, uint64_t id, enum dialer_result r, int64_t now_ms,
 			struct dialer_lead_status *out);
-/* An agent's disposition of a lead (DIALING or WAITING, or READY when its last attempt
- * reached a person: a disposition given after the call replaces the retry the result
- * scheduled, as long as the lead was not picked again): close it, or retry it at
+/* An agent's disposition of a lead (DIALING or WAITING, or READY or DONE when its last
+ * attempt reached a person: a disposition given after the call replaces the retry or
+ * the closing the result made, as long as the lead was not picked again): close it, or
+ * retry it at
  * `at_ms` (a lead that has used its attempts is closed instead), or call back at `at_ms`
  * (to `agent`, UINT32_MAX for anyone; made even when the attempts are used up, since
  * the person asked for it). Returns 0, ENOENT, or EINVAL in another state. */
@@ -310,12 +313,21 @@ enum dialer_dispose {
 };
 int dialer_leads_dispose(struct dialer_leads *l, uint64_t id, enum dialer_dispose d, int64_t at_ms,
 			 uint32_t agent, struct dialer_lead_status *out);
-/* Schedules a callback of a READY lead (asleep or due, whatever its last result) at
- * `at_ms` to `agent` (UINT32_MAX: anyone), replacing its next time; made even when its
- * attempts are used up. Returns 0, ENOENT, or EBUSY when the lead is dialing or waiting
- * for a disposition, EINVAL when it is closed. */
+/* Schedules a callback of a READY lead (asleep or due, whatever its last result) or of
+ * a closed one (opened again) at `at_ms` to `agent` (UINT32_MAX: anyone), replacing its
+ * next time; made even when its attempts are used up. Returns 0, ENOENT, or EBUSY when
+ * the lead is dialing or waiting for a disposition. */
 int dialer_leads_callback(struct dialer_leads *l, uint64_t id, int64_t at_ms, uint32_t agent,
 			  struct dialer_lead_status *out);
+/* Whether agent `agent` can take its callbacks (logged in to the campaign's queue). */
+typedef bool(dialer_present_h)(void *arg, uint32_t agent);
+/* Hands one agent's callbacks to the campaign (anyone) when they have been due for
+ * `grace_ms` at `now_ms` and `present` says the agent is away; they keep their place
+ * before other leads. Writes the ids of the leads handed over to ids[0..max) and
+ * returns how many there were (more may be handed over than fit). O(callbacks due for
+ * one agent). */
+size_t dialer_leads_release(struct dialer_leads *l, int64_t now_ms, int64_t grace_ms,
+			    dialer_present_h *present, void *arg, uint64_t *ids, size_t max);
 /* Puts back a lead that was picked but not dialed (preview skipped, no line): the
  * attempt is not counted. */
 int dialer_leads_unpick(struct dialer_leads *l, uint64_t id, int64_t now_ms);
@@ -439,6 +451,9 @@ struct dialer_campaign {
 	struct dialer_pacer_params pacer; /* mode, cap, window, lines */
 	uint64_t ring_ms;		  /* ring before giving up (at least 15 s) */
 	uint64_t preview_ms;		  /* preview: the agent dials or skips within */
+	/* An agent's callback due this long while the agent is logged out of the queue goes
+	 * to anyone of the campaign (default 15 min). */
+	uint64_t callback_grace_ms;
 	struct dialer_campaign_list *lists;
 	size_t nlists;
 	struct dialer_disposition *dispositions;

@@ -321,7 +321,7 @@ int dialer_leads_add(struct dialer_leads *l, const struct dialer_lead *in)
 	    .agent = in->callback ? in->agent : DIALER__ANY,
 	    .seq = l->seq++,
 	    .state = DIALER_LEAD_READY,
-	    .last = DIALER_R_COUNT,
+	    .last = in->person ? DIALER_R_PERSON : DIALER_R_COUNT,
 	};
 	mask = l->idcap - 1;
 	for (i = id_hash(in->id, mask); l->ids[i] != FREE && l->ids[i] != TOMB; i = (i + 1) & mask)
@@ -330,7 +330,7 @@ int dialer_leads_add(struct dialer_leads *l, const struct dialer_lead *in)
 		l->idused++;
 	l->ids[i] = s;
 	l->nlive++;
-	if (!in->callback && d->attempts >= l->r.max_attempts) {
+	if (in->done || (!in->callback && d->attempts >= l->r.max_attempts)) {
 		d->state = DIALER_LEAD_DONE;
 		d->next_ms = DIALER_NEVER;
 		return 0;
@@ -569,6 +569,11 @@ int dialer_leads_dispose(struct dialer_leads *l, uint64_t id, enum dialer_dispos
 		 * the call's end scheduled. */
 		acb_remove(l, *e);
 		hremove(l, *e);
+	} else if (d->state == DIALER_LEAD_DONE && d->last == DIALER_R_PERSON) {
+		/* Closed by its call's end (its last attempt): open again for what the
+		 * disposition says. */
+		d->state = DIALER_LEAD_READY;
+		l->open++;
 	} else if (d->state != DIALER_LEAD_DIALING && d->state != DIALER_LEAD_WAITING) {
 		return EINVAL;
 	}
@@ -603,10 +608,13 @@ int dialer_leads_callback(struct dialer_leads *l, uint64_t id, int64_t at_ms, ui
 	if (!e)
 		return ENOENT;
 	d = &l->lead[*e];
-	if (d->state == DIALER_LEAD_DONE)
-		return EINVAL;
-	if (d->state != DIALER_LEAD_READY)
+	if (d->state == DIALER_LEAD_DONE) {
+		/* Closed, and now agreed to be called back: open again. */
+		d->state = DIALER_LEAD_READY;
+		l->open++;
+	} else if (d->state != DIALER_LEAD_READY) {
 		return EBUSY;
+	}
 	acb_remove(l, *e);
 	hremove(l, *e);
 	d->callback = true;
@@ -614,6 +622,29 @@ int dialer_leads_callback(struct dialer_leads *l, uint64_t id, int64_t at_ms, ui
 	sleep_until(l, *e, at_ms);
 	status_of(d, out);
 	return 0;
+}
+
+size_t dialer_leads_release(struct dialer_leads *l, int64_t now_ms, int64_t grace_ms,
+			    dialer_present_h *present, void *arg, uint64_t *ids, size_t max)
+{
+	size_t n = 0;
+
+	wake(l, now_ms);
+	for (uint32_t i = 0; i < l->nacb;) {
+		uint32_t s = l->acb[i];
+		struct dialer__lead *d = &l->lead[s];
+		if (d->next_ms > now_ms - grace_ms || present(arg, d->agent)) {
+			i++;
+			continue;
+		}
+		l->acb[i] = l->acb[--l->nacb];
+		d->agent = DIALER__ANY;
+		hpush(l, H_READY, s);
+		if (n < max)
+			ids[n] = d->id;
+		n++;
+	}
+	return n;
 }
 
 int dialer_leads_unpick(struct dialer_leads *l, uint64_t id, int64_t now_ms)

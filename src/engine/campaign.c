@@ -234,7 +234,8 @@ static void refill(struct eng_campaign *cp)
 			load_list(cp, i);
 }
 
-static void take_lead(struct eng_campaign *cp, uint16_t list, const struct cw_lead *x, int64_t now)
+struct eng_lead *eng__camp_take(struct eng_campaign *cp, uint16_t list, const struct cw_lead *x,
+				bool advance)
 {
 	uint64_t key = (uint64_t)list << 40 | (uint64_t)x->id;
 	struct eng_lead *l;
@@ -242,10 +243,12 @@ static void take_lead(struct eng_campaign *cp, uint16_t list, const struct cw_le
 	const char *zone;
 	int err;
 
-	if (x->id > cp->after[list])
+	if (advance && x->id > cp->after[list])
 		cp->after[list] = x->id;
-	if (eng__camp_lead_get(cp, key) || !(l = calloc(1, sizeof(*l))))
-		return; /* in memory already (dialing now, or read twice) */
+	if ((l = eng__camp_lead_get(cp, key)))
+		return l; /* in memory already (dialing now, or read twice) */
+	if (!(l = calloc(1, sizeof(*l))))
+		return NULL;
 	l->key = key;
 	l->id = x->id;
 	l->list = list;
@@ -257,7 +260,7 @@ static void take_lead(struct eng_campaign *cp, uint16_t list, const struct cw_le
 	l->day_attempts = x->day_attempts;
 	if (!l->phone) {
 		lead_free(l);
-		return;
+		return NULL;
 	}
 	/* The lead's own zone, else its number's country's, else the campaign's. */
 	zone = x->tz ? x->tz : dialer_zone_of_number(x->phone);
@@ -272,6 +275,10 @@ static void take_lead(struct eng_campaign *cp, uint16_t list, const struct cw_le
 	/* A lead left "dialing" or "waiting" by a stop is ready again. */
 	dl.next_ms = !strcmp(x->state, "ready") && x->next_ms > 0 ? x->next_ms : 0;
 	dl.agent = UINT32_MAX;
+	/* Read alone (a callback, a late disposition): a closed lead stays closed until
+	 * they open it. */
+	dl.done = !strcmp(x->state, "done");
+	dl.person = x->last_result && !strcmp(x->last_result, "person");
 	/* A callback stays one (to its agent when that agent is still a user). */
 	if (x->callback_agent && dl.next_ms) {
 		dl.callback = true;
@@ -290,17 +297,19 @@ static void take_lead(struct eng_campaign *cp, uint16_t list, const struct cw_le
 				}
 		}
 		lead_free(l);
-		return;
+		return NULL;
 	}
-	(void)now;
+	return l;
 }
 
 void eng__camp_loaded(struct eng_campaign *cp, struct cw_rep *r)
 {
-	int64_t now = clock_wall_ms();
-
 	if (cp->loads_out)
 		cp->loads_out--;
+	if (r->kind == CW_GET || r->kind == CW_DNC_GONE) {
+		eng__camp_fetched(cp, r); /* frees r */
+		return;
+	}
 	if (cp->removed) {
 		/* Deleted meanwhile: what it asked for is no longer wanted. */
 	} else if (r->err) {
@@ -314,7 +323,7 @@ void eng__camp_loaded(struct eng_campaign *cp, struct cw_rep *r)
 			 cp->t->ct->id, cp->cfg->id, r->nphones);
 	} else if (r->list_idx < cp->lcfg->nlists) {
 		for (size_t i = 0; i < r->n; i++)
-			take_lead(cp, r->list_idx, &r->leads[i], now);
+			eng__camp_take(cp, r->list_idx, &r->leads[i], true);
 		cp->exhausted[r->list_idx] = !r->more;
 		log_info("dialer",
 			 "tenant=%s campaign=%s event=leads_loaded list=%s leads=%zu open=%zu",
@@ -515,6 +524,43 @@ static void agents_update(struct eng_campaign *cp, int64_t now)
 	}
 }
 
+/* Logged in and a member of the campaign's queue: takes its own callbacks. */
+static bool agent_present(void *arg, uint32_t agent)
+{
+	struct eng_campaign *cp = arg;
+	struct eng_tenant *t = cp->t;
+	struct acd_agent_info ai;
+	struct eng_user *u;
+
+	if (agent >= t->nusers)
+		return false;
+	u = t->users[agent];
+	return cp->q && !u->removed && u->agent != ACD_NONE &&
+	       !acd_agent_info(t->acd, u->agent, &ai) && ai.state != ACD_STATE_LOGGED_OUT &&
+	       member_of(t, u->agent, cp->q->id);
+}
+
+void eng__camp_callbacks_release(struct eng_campaign *cp, int64_t now)
+{
+	uint64_t ids[32];
+	size_t n = dialer_leads_release(cp->leads, now, (int64_t)cp->cfg->callback_grace_ms,
+					agent_present, cp, ids, 32);
+
+	for (size_t i = 0; i < n && i < 32; i++) {
+		struct eng_lead *l = eng__camp_lead_get(cp, ids[i]);
+		struct dialer_lead_status st;
+		if (!l || dialer_leads_status(cp->leads, ids[i], &st))
+			continue;
+		eng__camp_lead_write(cp, l, &st, NULL, NULL);
+		log_info("dialer",
+			 "tenant=%s campaign=%s event=callback_released lead=%lld note=\"its agent "
+			 "is logged out: anyone of the campaign calls back\"",
+			 cp->t->ct->id, cp->cfg->id, (long long)l->id);
+	}
+	if (n)
+		cp->dirty = true;
+}
+
 /* One lead picked to dial for free agent `agent` (its own callbacks first; UINT32_MAX:
  * for any agent), or closed for being on a do-not-call list. False when none is due. */
 static bool dial_one(struct eng_campaign *cp, int64_t now, uint32_t agent)
@@ -587,6 +633,7 @@ static void campaign_tick(struct eng_campaign *cp, int64_t now)
 		leads_reset(cp);
 	agents_update(cp, now);
 	refill(cp);
+	eng__camp_callbacks_release(cp, now);
 	if (cp->state != CAMP_RUNNING || !cp->dnc_loaded || cp->lists_pending || cp->d->e->draining)
 		return;
 	want = dialer_pacer_want(cp->pacer, (uint64_t)now);
@@ -1058,6 +1105,7 @@ void eng__campaigns_stop(struct engine *e)
 	eng__camp_worker_stop(d);
 	for (size_t i = 0; i < d->n; i++)
 		campaign_free(d->v[i]);
+	eng__camp_recent_free(d);
 	free(d->v);
 	while (d->blocks) {
 		struct camp_block *b = d->blocks;

@@ -395,10 +395,14 @@ void eng__camp_call_ended(struct call *c)
 		enum dialer_dispose d = DIALER_DISPOSE_RETRY;
 		int64_t at = now + (int64_t)cp->rules.retry_ms[DIALER_R_PERSON];
 		enum eng_camp_dnc dnc = ENG_CAMP_DNC_NONE;
+		uint32_t who = c->camp_cb_ms ? c->camp_cb_who : UINT32_MAX;
 		if (agent_disp)
-			eng__camp_disposition(cp->cfg, agent_disp, now, 0, &d, &at, &dnc);
+			eng__camp_disposition(cp->cfg, agent_disp, now, c->camp_cb_ms, &d, &at,
+					      &dnc);
 		eng__camp_dnc_apply(cp, l->phone, dnc);
-		dialer_leads_dispose(cp->leads, l->key, d, at, UINT32_MAX, &st);
+		dialer_leads_dispose(cp->leads, l->key, d, at,
+				     d == DIALER_DISPOSE_CALLBACK ? who : UINT32_MAX, &st);
+		eng__camp_recent_put(c, a);
 	}
 	if (!agent_disp)
 		snprintf(c->disposition, sizeof(c->disposition), "%s", rname);
@@ -419,7 +423,7 @@ void eng__camp_call_ended(struct call *c)
 	}
 }
 
-void eng__camp_disposed_late(struct call *c, const char *code)
+void eng__camp_disposed_late(struct call *c, const char *code, int64_t cb_ms, uint32_t who)
 {
 	struct eng_campaign *cp = c->camp;
 	struct eng_lead *l = cp ? eng__camp_lead_get(cp, c->camp_lead) : NULL;
@@ -429,8 +433,9 @@ void eng__camp_disposed_late(struct call *c, const char *code)
 	enum eng_camp_dnc dnc = ENG_CAMP_DNC_NONE;
 
 	/* A code the campaign does not list leaves the lead as the call's end left it. */
-	if (!l || eng__camp_disposition(cp->cfg, code, now, 0, &d, &at, &dnc) ||
-	    dialer_leads_dispose(cp->leads, l->key, d, at, UINT32_MAX, &st))
+	if (!l || eng__camp_disposition(cp->cfg, code, now, cb_ms, &d, &at, &dnc) ||
+	    dialer_leads_dispose(cp->leads, l->key, d, at,
+				 d == DIALER_DISPOSE_CALLBACK && cb_ms ? who : UINT32_MAX, &st))
 		return;
 	eng__camp_dnc_apply(cp, l->phone, dnc);
 	eng__timeline(c, "lead_disposed", "code", code);
@@ -454,10 +459,18 @@ json_t *eng__camp_lead_json(const struct call *c)
 
 	if (!a)
 		return NULL;
+	const struct dialer_campaign *cfg = a->cp->cfg;
+	json_t *codes = json_array();
+
+	/* The campaign's codes that call back: the desktop asks their time and agent. */
+	for (size_t i = 0; codes && i < cfg->ndispositions; i++)
+		if (cfg->dispositions[i].action == DIALER_DISP_CALLBACK)
+			json_array_append_new(codes, json_string(cfg->dispositions[i].code));
 	fields = a->lead->fields ? json_loads(a->lead->fields, 0, NULL) : NULL;
-	return json_pack("{s:s, s:s, s:I, s:s, s:s?, s:o, s:I, s:s?}", "campaign", a->cp->cfg->id,
+	return json_pack("{s:s, s:s, s:I, s:s, s:s?, s:o, s:I, s:s?, s:o}", "campaign", cfg->id,
 			 "list", a->cp->lcfg->lists[a->lead->list].id, "id",
 			 (json_int_t)a->lead->id, "phone", a->lead->phone, "name", a->lead->name,
 			 "fields", fields ? fields : json_object(), "attempt",
-			 (json_int_t)a->number, "script", a->cp->cfg->script);
+			 (json_int_t)a->number, "script", cfg->script, "callback_codes",
+			 codes ? codes : json_array());
 }

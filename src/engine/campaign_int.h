@@ -11,6 +11,9 @@
  * - campaign_store.c: the worker thread that reads leads in batches and do-not-call
  *   numbers and writes leads and attempts back: no SQL on the engine thread.
  * - campaign_api.c: the API's commands and the campaign.stats event.
+ * - campaign_late.c: what reaches a lead after its call: dispositions after the wrap-up,
+ *   leads read back from the store for them and for callbacks, numbers taken off a
+ *   do-not-call list.
  *
  * Ownership: the engine owns struct eng_dialer (e->dialer) and through it every
  * campaign; a campaign owns its leads, pacer and zones; an attempt is owned by its
@@ -127,6 +130,10 @@ struct eng_dialer {
 	int reg;
 	uint64_t writes_failed;
 	size_t cap;
+	/* The last answered attempts, by interaction: a disposition given after the
+	 * wrap-up still reaches the lead (campaign_late.c). A ring, allocated on first use. */
+	struct camp_recent *recent;
+	size_t recent_next;
 	/* Every campaign configuration parsed (the file's at start and at each reload, each
 	 * one the API wrote): calls and leads read them, so they stay until the stop. */
 	struct camp_block *blocks;
@@ -140,7 +147,17 @@ struct camp_block {
 
 /* ---- campaign_store.c ---- */
 
-enum cw_kind { CW_LOAD = 1, CW_DNC, CW_LEAD, CW_ATTEMPT, CW_DNC_PUT, CW_STOP };
+enum cw_kind {
+	CW_LOAD = 1,
+	CW_DNC,
+	CW_LEAD,
+	CW_ATTEMPT,
+	CW_DNC_PUT,
+	CW_GET,	     /* one lead by id, whatever its state (campaign_late.c) */
+	CW_DNC_GONE, /* a number off a do-not-call list: still on another? its leads closed for it
+		      */
+	CW_STOP
+};
 
 /* A request to the worker (heap-allocated; its pointer goes through the queue). */
 struct cw_req {
@@ -153,8 +170,11 @@ struct cw_req {
 	/* CW_LEAD */
 	struct store_lead lead;
 	char state[16], result[24], disposition[40], agent[64];
-	/* CW_DNC_PUT */
+	/* CW_DNC_PUT, CW_DNC_GONE */
 	char phone[CRM_E164_SIZE];
+	/* CW_GET */
+	int64_t lead_id;
+	void *pend; /* CW_GET: what waits for the lead (struct camp_pend), never read there */
 	/* CW_ATTEMPT */
 	struct store_attempt att;
 	char ix[CRM_ID_SIZE];
@@ -168,6 +188,7 @@ struct cw_lead {
 	int64_t next_ms;
 	char *state;
 	char *callback_agent; /* a callback's agent, "*" for anyone; NULL: not a callback */
+	char *last_result;    /* CW_GET, CW_DNC_GONE only */
 };
 
 /* The worker's answer to CW_LOAD or CW_DNC (heap-allocated, owned by the engine). */
@@ -181,6 +202,9 @@ struct cw_rep {
 	bool more;     /* the list may have more leads after these */
 	char **phones; /* CW_DNC */
 	size_t nphones;
+	void *pend; /* CW_GET: the request's */
+	bool still; /* CW_DNC_GONE: the number is on another list of the campaign's */
+	char phone[CRM_E164_SIZE]; /* CW_DNC_GONE */
 };
 
 int eng__camp_worker_start(struct eng_dialer *d);
@@ -236,6 +260,50 @@ int eng__camp_change(struct eng_campaign *cp, const struct dialer_campaign *cfg,
 /* Stops and removes a campaign: no new call; calls in progress finish. */
 void eng__camp_remove(struct eng_campaign *cp);
 
+/* Takes lead x of list `list` into memory (a batch's: `advance` moves the list's cursor
+ * past it; a lead read alone does not). The lead in memory, or NULL (out of memory, or
+ * refused by the lead set). */
+struct eng_lead *eng__camp_take(struct eng_campaign *cp, uint16_t list, const struct cw_lead *x,
+				bool advance);
+
+/* ---- campaign_late.c ---- */
+
+/* An answered attempt remembered after its call (a ring of CAMP_RECENT, kept
+ * CAMP_RECENT_MS). */
+#define CAMP_RECENT    4096
+#define CAMP_RECENT_MS (24 * 3600 * 1000LL)
+struct camp_recent {
+	char ix[CRM_ID_SIZE];
+	const struct eng_tenant *t;
+	char campaign[64], list[64], agent[64];
+	int64_t lead, ended_ms;
+	uint32_t attempt;
+};
+
+/* What waits for a lead read from the store. */
+struct camp_pend {
+	enum { PEND_CALLBACK, PEND_DISPOSE } kind;
+	struct api_cmd m; /* its args held */
+	struct camp_recent rec;
+};
+
+/* Frees what waited for a lead (at the stop: its request unanswered). */
+void eng__camp_pend_free(void *p);
+/* Remembers attempt a of call c, which reached a person, when its call ends. */
+void eng__camp_recent_put(const struct call *c, const struct eng_attempt *a);
+void eng__camp_recent_free(struct eng_dialer *d);
+/* Reads lead `id` of list `list` of cp from the store for p (taken over). 0, or an errno
+ * (p freed, nothing asked). */
+int eng__camp_fetch(struct eng_campaign *cp, uint16_t list, int64_t id, struct camp_pend *p);
+/* The store's answer to CW_GET or CW_DNC_GONE. */
+void eng__camp_fetched(struct eng_campaign *cp, struct cw_rep *r);
+/* A number off a do-not-call list (the tenant's, or campaign's): asks the store whether
+ * it is still on the other, and for the campaign's leads closed for it. */
+void eng__camp_dnc_gone(struct eng_campaign *cp, const char *phone);
+/* Agents' callbacks due past the campaign's grace whose agent is logged out of the queue
+ * go to the campaign. */
+void eng__camp_callbacks_release(struct eng_campaign *cp, int64_t now);
+
 /* ---- campaign_live.c ---- */
 
 /* What refers to `name` of `kind` (queue, trunk, flow, calendar) among t's running
@@ -275,8 +343,16 @@ int64_t eng__camp_local_to_utc(struct eng_campaign *cp, uint16_t zone, int64_t l
 
 /* ---- campaign_callback.c ---- */
 
-/* API_OP_CAMPAIGN_CALLBACK: args {list, lead, at, agent?}. */
+/* API_OP_CAMPAIGN_CALLBACK: args {list, lead, at, agent?}. A lead not in memory is read
+ * from the store first (`fetched` says it was: not read again). */
 void eng__camp_callback(struct engine *e, struct eng_campaign *cp, const struct api_cmd *m);
+void eng__camp_callback_run(struct engine *e, struct eng_campaign *cp, const struct api_cmd *m,
+			    bool fetched);
+/* The callback's time and agent from `cb` ({at, agent?}) for a lead in zone `zone`:
+ * *at (UTC), *who (a user index, UINT32_MAX: the campaign). 0, or EINVAL after replying
+ * 400 or 403 to m (prefix names the object in the field: "callback." or ""). */
+int eng__camp_cb_parse(struct engine *e, struct eng_campaign *cp, uint16_t zone, json_t *cb,
+		       const struct api_cmd *m, const char *prefix, int64_t *at, uint32_t *who);
 
 /* ---- campaign_preview.c ---- */
 

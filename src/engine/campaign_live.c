@@ -209,15 +209,35 @@ static void leads_added(struct engine *e, struct eng_tenant *t, const struct api
 {
 	struct eng_dialer *d = e->dialer;
 	const char *campaign = json_string_value(json_object_get(m->args, "campaign"));
+	const char *gone = json_string_value(json_object_get(m->args, "dnc_removed"));
 	bool dnc = json_is_true(json_object_get(m->args, "dnc"));
 
 	for (size_t i = 0; d && i < d->n; i++) {
 		struct eng_campaign *cp = d->v[i];
 		if (cp->t != t || cp->removed)
 			continue;
-		if (dnc) {
+		if (gone) {
 			if (!campaign || !*campaign || !strcmp(campaign, cp->cfg->id))
-				eng__camp_dnc_reload(cp);
+				eng__camp_dnc_gone(cp, gone);
+			continue;
+		}
+		if (dnc) {
+			json_t *phones = json_object_get(m->args, "phones"), *v;
+			size_t k;
+			if (campaign && *campaign && strcmp(campaign, cp->cfg->id))
+				continue;
+			/* The numbers the import names are blocked now; the lists are read
+			 * again for an import too large to name them. */
+			json_array_foreach(phones, k, v)
+			{
+				if (json_is_string(v))
+					dialer_dnc_add(cp->leads, json_string_value(v));
+			}
+			if (json_array_size(phones))
+				log_info("dialer",
+					 "tenant=%s campaign=%s event=dnc_added numbers=%zu",
+					 t->ct->id, cp->cfg->id, json_array_size(phones));
+			eng__camp_dnc_reload(cp);
 			continue;
 		}
 		for (size_t k = 0; k < cp->lcfg->nlists; k++)

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -56,6 +57,7 @@ static int take_lead(const struct store_lead *l, void *arg)
 	x->state = dup0(l->state);
 	x->callback_agent =
 	    l->callback_agent && *l->callback_agent ? strdup(l->callback_agent) : NULL;
+	x->last_result = dup0(l->last_result);
 	a->r->n++;
 	if (!x->phone || !x->state)
 		return ENOMEM;
@@ -91,6 +93,7 @@ void eng__camp_rep_free(struct cw_rep *r)
 		free(r->leads[i].fields);
 		free(r->leads[i].state);
 		free(r->leads[i].callback_agent);
+		free(r->leads[i].last_result);
 	}
 	free(r->leads);
 	for (size_t i = 0; i < r->nphones; i++)
@@ -117,8 +120,19 @@ static void do_read(struct eng_dialer *d, struct store_db *db, struct cw_req *q)
 	r->kind = q->kind;
 	r->cp = q->cp;
 	r->list_idx = q->list_idx;
+	r->pend = q->pend;
+	snprintf(r->phone, sizeof(r->phone), "%s", q->phone);
 	if (!db) {
 		r->err = EAGAIN;
+	} else if (q->kind == CW_GET) {
+		struct lead_acc a = {.r = r};
+		r->err = store_db_lead_get(db, q->tenant, q->list, q->lead_id, take_lead, &a);
+	} else if (q->kind == CW_DNC_GONE) {
+		struct lead_acc a = {.r = r};
+		r->err = store_db_dnc_has(db, q->tenant, q->campaign, q->phone, &r->still);
+		if (!r->err && !r->still)
+			r->err = store_db_leads_dnc_closed(db, q->tenant, q->list, q->phone,
+							   take_lead, &a);
 	} else if (q->kind == CW_LOAD) {
 		struct lead_acc a = {.r = r};
 		r->err = store_db_leads_open(db, q->tenant, q->list, q->after, CAMP_BATCH,
@@ -189,7 +203,8 @@ static void *worker_main(void *arg)
 				stop = true;
 				break;
 			}
-			if (q->kind == CW_LOAD || q->kind == CW_DNC) {
+			if (q->kind == CW_LOAD || q->kind == CW_DNC || q->kind == CW_GET ||
+			    q->kind == CW_DNC_GONE) {
 				/* Reads see every write asked for before them (a campaign that
 				 * reads its lists again finds its leads as they were left). */
 				flush(d, db, batch, &n);
@@ -281,13 +296,17 @@ void eng__camp_worker_stop(struct eng_dialer *d)
 		su_root_deregister(d->e->root, d->reg);
 	d->reg = -1;
 	if (d->rep) {
-		while (mq_pop(d->rep, &r) == sizeof(r))
+		while (mq_pop(d->rep, &r) == sizeof(r)) {
+			eng__camp_pend_free(r->pend);
 			eng__camp_rep_free(r);
+		}
 		mq_free(d->rep);
 	}
 	if (d->req) {
-		while (mq_pop(d->req, &q) == sizeof(q))
+		while (mq_pop(d->req, &q) == sizeof(q)) {
+			eng__camp_pend_free(q->pend);
 			free(q);
+		}
 		mq_free(d->req);
 	}
 	d->rep = d->req = NULL;

@@ -345,6 +345,8 @@ static void disposition(struct engine *e, struct eng_tenant *t, const struct api
 	struct call *c = call_by_ix(e, t, m->target);
 	const char *code = json_string_value(json_object_get(m->args, "code"));
 	const char *notes = json_string_value(json_object_get(m->args, "notes"));
+	int64_t cb_ms = 0;
+	uint32_t who = UINT32_MAX;
 
 	if (!code || !eng__disposition_known(t, code)) {
 		api_reply(e->api, m->req, 400,
@@ -354,13 +356,19 @@ static void disposition(struct engine *e, struct eng_tenant *t, const struct api
 		return;
 	}
 	if (!c) {
-		api_reply(e->api, m->req, API_NOT_LIVE, NULL); /* the store has it */
+		/* A campaign's attempt of the last day changes its lead too. */
+		if (!eng__camp_dispose_after(e, t, m))
+			api_reply(e->api, m->req, API_NOT_LIVE, NULL); /* the store has it */
 		return;
 	}
 	if (!may_touch(m, c)) {
 		api_reply_error(e->api, m->req, 404, "not_found", "no such object");
 		return;
 	}
+	if (eng__camp_disposition_args(e, c, m, code, &cb_ms, &who))
+		return;
+	c->camp_cb_ms = cb_ms;
+	c->camp_cb_who = who;
 	snprintf(c->disposition, sizeof(c->disposition), "%s", code);
 	if (notes) {
 		free(c->notes);
@@ -370,7 +378,7 @@ static void disposition(struct engine *e, struct eng_tenant *t, const struct api
 	log_info("engine", "tenant=%s call=%llu event=disposition code=%s by=%s", t->ct->id,
 		 (unsigned long long)c->id, code, m->user);
 	if (!c->att && c->camp)
-		eng__camp_disposed_late(c, code);
+		eng__camp_disposed_late(c, code, cb_ms, who);
 	api_reply(e->api, m->req, 200, eng__call_json(c));
 }
 

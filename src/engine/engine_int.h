@@ -211,6 +211,10 @@ struct call {
 	 * disposition given in wrap-up still changes (NULL: none). */
 	struct eng_campaign *camp;
 	uint64_t camp_lead;
+	/* A callback disposition given during the call: its time (0: in an hour) and agent
+	 * (a user index; UINT32_MAX: the campaign). */
+	int64_t camp_cb_ms;
+	uint32_t camp_cb_who;
 	/* The campaign that placed the call (compared, never read: its pacer counts the
 	 * agent talking on it as its own), or NULL. */
 	const struct eng_campaign *dialed_by;
@@ -488,7 +492,17 @@ void eng__camp_connected(struct call *c);
 void eng__camp_call_ended(struct call *c);
 /* A disposition given after the campaign call c ended (in wrap-up): the lead changes as
  * it would have with the disposition given during the call. */
-void eng__camp_disposed_late(struct call *c, const char *code);
+void eng__camp_disposed_late(struct call *c, const char *code, int64_t cb_ms, uint32_t who);
+/* A disposition's `callback` ({at, agent?}) for call c: *cb_ms (0: none given) and *who.
+ * 0, or EINVAL after answering 400/403 (not a campaign's call, a code that does not call
+ * back, a bad time or agent). */
+int eng__camp_disposition_args(struct engine *e, struct call *c, const struct api_cmd *m,
+			       const char *code, int64_t *cb_ms, uint32_t *who);
+/* A disposition of an interaction no longer live: when it is a campaign's answered
+ * attempt of the last day, its lead changes too (read from the store when the campaign
+ * no longer holds it). True when taken (answered here, API_NOT_LIVE once the lead is
+ * changed, so the store writes the interaction's); false: the store's alone. */
+bool eng__camp_dispose_after(struct engine *e, struct eng_tenant *t, const struct api_cmd *m);
 /* The lead of a campaign call for the screen pop (NULL when none). */
 json_t *eng__camp_lead_json(const struct call *c);
 /* Once a second: campaign.stats for the campaigns whose figures changed. */

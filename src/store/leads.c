@@ -247,8 +247,11 @@ static int row(struct imp *m, char **v, size_t n, long line, int64_t *next_id, i
 		struct store__param p[5] = {
 		    store__text(m->o->tenant), store__text(m->o->campaign ? m->o->campaign : ""),
 		    store__text(e164), store__text(m->name), store__int(now)};
-		if (!(err = store__exec(m->db, Q_DNC_PUT, p, 5)))
+		if (!(err = store__exec(m->db, Q_DNC_PUT, p, 5))) {
 			m->r.imported++;
+			if (m->o->on_number)
+				m->o->on_number(e164, m->o->on_number_arg);
+		}
 		return err;
 	}
 	if (dup_check(m, e164, line, &err) || err)
@@ -537,6 +540,85 @@ int store_db_leads_open(struct store_db *db, const char *tenant, const char *lis
 		int rc = h(&l, arg);
 		if (rc) {
 			store__done(db, Q_LEADS_OPEN);
+			return rc;
+		}
+	}
+	return err;
+}
+
+/* Reads the row of query q (Q_LEAD_GET's columns) into *l. */
+static void lead_row(struct store_db *db, int q, struct store_lead *l)
+{
+	memset(l, 0, sizeof(*l));
+	l->id = store__col_int(db, q, 0);
+	l->phone = store__col_text(db, q, 1);
+	l->name = store__col_text(db, q, 2);
+	l->timezone = store__col_text(db, q, 3);
+	l->priority = (int)store__col_int(db, q, 4);
+	l->state = store__col_text(db, q, 5);
+	l->attempts = (int)store__col_int(db, q, 6);
+	l->day_attempts = (int)store__col_int(db, q, 7);
+	l->day = (int)store__col_int(db, q, 8);
+	l->next_ms = store__col_int(db, q, 9);
+	l->callback_agent = store__col_text(db, q, 10);
+	l->fields = store__col_text(db, q, 11);
+	l->last_result = store__col_text(db, q, 12);
+}
+
+int store_db_lead_get(struct store_db *db, const char *tenant, const char *list, int64_t id,
+		      store_lead_h *h, void *arg)
+{
+	struct store__param p[3] = {store__text(tenant), store__text(list), store__int(id)};
+	struct store_lead l;
+	bool found = false;
+	int err, rc = 0;
+
+	STORE__TENANT(tenant);
+	if ((err = store__query(db, Q_LEAD_GET, p, 3)))
+		return err;
+	while (store__row(db, Q_LEAD_GET, &err)) {
+		found = true;
+		lead_row(db, Q_LEAD_GET, &l);
+		if ((rc = h(&l, arg))) {
+			store__done(db, Q_LEAD_GET);
+			return rc;
+		}
+	}
+	return err ? err : found ? 0 : ENOENT;
+}
+
+int store_db_dnc_has(struct store_db *db, const char *tenant, const char *campaign,
+		     const char *phone, bool *out)
+{
+	struct store__param p[3] = {store__text(tenant), store__text(campaign ? campaign : ""),
+				    store__text(phone)};
+	bool found = false;
+	int err;
+
+	STORE__TENANT(tenant);
+	if ((err = store__query(db, Q_DNC_HAS, p, 3)))
+		return err;
+	while (store__row(db, Q_DNC_HAS, &err))
+		found = true;
+	if (!err)
+		*out = found;
+	return err;
+}
+
+int store_db_leads_dnc_closed(struct store_db *db, const char *tenant, const char *list,
+			      const char *phone, store_lead_h *h, void *arg)
+{
+	struct store__param p[3] = {store__text(tenant), store__text(list), store__text(phone)};
+	struct store_lead l;
+	int err, rc;
+
+	STORE__TENANT(tenant);
+	if ((err = store__query(db, Q_LEADS_DNC_CLOSED, p, 3)))
+		return err;
+	while (store__row(db, Q_LEADS_DNC_CLOSED, &err)) {
+		lead_row(db, Q_LEADS_DNC_CLOSED, &l);
+		if ((rc = h(&l, arg))) {
+			store__done(db, Q_LEADS_DNC_CLOSED);
 			return rc;
 		}
 	}

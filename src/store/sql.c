@@ -102,6 +102,19 @@ static const char *store__sql[Q_COUNT] = {
 	"SET interaction = COALESCE(excluded.interaction, lead_attempts.interaction), "
 	"result = COALESCE(excluded.result, lead_attempts.result), disposition = "
 	"COALESCE(excluded.disposition, lead_attempts.disposition)",
+    /* One lead, whatever its state (a callback or a late disposition of a lead the
+       campaign does not hold). */
+    [Q_LEAD_GET] =
+	"SELECT id, phone, name, timezone, priority, state, attempts, day_attempts, "
+	"day, next_ms, callback_agent, fields, last_result FROM leads WHERE tenant = $1 AND "
+	"list = $2 AND id = $3",
+    [Q_DNC_HAS] = "SELECT 1 FROM dnc WHERE tenant = $1 AND (campaign = '' OR campaign = $2) AND "
+		  "phone = $3 LIMIT 1",
+    /* Leads closed when picked for being on a do-not-call list (result "dnc"). */
+    [Q_LEADS_DNC_CLOSED] =
+	"SELECT id, phone, name, timezone, priority, state, attempts, day_attempts, "
+	"day, next_ms, callback_agent, fields, last_result FROM leads WHERE tenant = $1 AND "
+	"list = $2 AND phone = $3 AND state = 'done' AND last_result = 'dnc' ORDER BY id LIMIT 100",
     [Q_DNC_PUT] = "INSERT INTO dnc (tenant, campaign, phone, source, created_ms) VALUES ($1, $2, "
 		  "$3, $4, $5) ON CONFLICT (tenant, campaign, phone) DO NOTHING",
     [Q_DNC_DELETE] = "DELETE FROM dnc WHERE tenant = $1 AND campaign = $2 AND phone = $3",

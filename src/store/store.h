@@ -462,6 +462,10 @@ struct store_import_opts {
 	const char *name;  /* the file's name in messages */
 	FILE *err;	   /* messages: every bad row "NAME:LINE:COL: message", duplicates */
 	size_t max_report; /* messages per kind at most (0: all) */
+	/* Do-not-call imports: called with each number written, inside the import's
+	 * transaction (the caller trusts them only when the import returns 0). NULL: none. */
+	void (*on_number)(const char *e164, void *arg);
+	void *on_number_arg;
 };
 
 struct store_import_result {
@@ -532,6 +536,19 @@ typedef int(store_lead_h)(const struct store_lead *l, void *arg);
  * order (the dialer fetches ahead in such batches). Returns 0, h's non-zero, or EIO. */
 int store_db_leads_open(struct store_db *db, const char *tenant, const char *list, int64_t after_id,
 			int limit, store_lead_h *h, void *arg);
+/* Calls h once with lead `id` of the list, whatever its state (last_result read too).
+ * Returns 0, ENOENT when the list has no such lead, h's non-zero, or EIO. */
+int store_db_lead_get(struct store_db *db, const char *tenant, const char *list, int64_t id,
+		      store_lead_h *h, void *arg);
+/* Whether `phone` is on the tenant's do-not-call list or on campaign's (NULL or "": the
+ * tenant's only), in *out. Returns 0 or EIO. */
+int store_db_dnc_has(struct store_db *db, const char *tenant, const char *campaign,
+		     const char *phone, bool *out);
+/* Calls h for the leads of the list with number `phone` that were closed for being on a
+ * do-not-call list when picked (state done, last result "dnc"), at most 100. Returns 0,
+ * h's non-zero, or EIO. */
+int store_db_leads_dnc_closed(struct store_db *db, const char *tenant, const char *list,
+			      const char *phone, store_lead_h *h, void *arg);
 /* Writes back a lead's dialing state. Returns 0 or EIO. */
 int store_db_lead_update(struct store_db *db, const char *tenant, const char *list,
 			 const struct store_lead *l, int64_t now_ms);

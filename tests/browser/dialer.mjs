@@ -211,7 +211,13 @@ try {
   await shootAll(agent, 'agent-campaign-pop');
   const wrap = agent.getByRole('form', { name: c['wrap.title'] });
   await wrap.waitFor({ timeout: 30000 });
-  await wrap.locator('select[name=disposition]').selectOption('sale');
+  // A callback disposition: tomorrow 10:00 in the lead's zone (UTC), to alice herself.
+  await wrap.locator('select[name=disposition]').selectOption('later');
+  const tomorrow = new Date(Date.now() + 86400000).toISOString().slice(0, 10);
+  await wrap.getByTestId('wrap-callback').waitFor();
+  await wrap.locator('input[name=callback_at]').fill(tomorrow + 'T10:00');
+  await wrap.locator('select[name=callback_to]').selectOption('me');
+  await shootAll(agent, 'agent-wrap-callback');
   await wrap.getByRole('button', { name: c['wrap.done'] }).click();
   await wrap.waitFor({ state: 'detached' });
   step('wrap-up done');

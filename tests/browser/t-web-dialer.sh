@@ -22,7 +22,7 @@ tenants:
     domain: $ACME_DOMAIN
     country: PL
     timezone: Europe/Warsaw
-    dispositions: [sale, no_sale]
+    dispositions: [sale, no_sale, later]
     users:
       - {username: alice, name: Alicja Nowak, password: alice-secret, roles: [agent], sip: {user: alice, password: alice-pw}, queues: {outbound: 0}}
       - {username: carol, password: carol-secret, roles: [agent], sip: {user: carol, password: carol-pw}, queues: {sales: 0}, auto_ready: true}
@@ -36,6 +36,7 @@ tenants:
     campaigns:
       - {id: calls, name: Renewals, mode: preview, queue: outbound, trunk: pstn, caller_id: "+48221000000",
          window: {from: "00:00", to: "23:59"}, preview_timeout: 60s, lists: [vip],
+         dispositions: {sale: close, later: callback},
          script: "Hello {{name}}, your {{plan}} plan ends on {{ends}}. <b>{{missing}}</b>"}
       - {id: reminders, mode: progressive, queue: sales, trunk: pstn, caller_id: "+48221000000",
          window: {from: "00:00", to: "23:59"}, ring_time: 15s, lists: [rem], paused: true}
@@ -75,4 +76,18 @@ for p in alice_pid carrier_pid; do
 	wait_rc "${!p}" || rc=$?
 	expect_sipp_ok "${p%_pid}" "$rc"
 done
+# The wrap-up's callback: to alice, tomorrow 10:00 in the lead's zone (UTC). A preview
+# dial rings alice directly and leaves her no wrap-up: the form's disposition comes after.
+expect_log 'campaign=calls .*event=disposed_(in|after)_wrap_up lead=1 .*code=later state=ready'
 stop_server
+"$PYTHON" - "$WORK/centrala.db" <<'PY' || fail "the wrap-up's callback in the store"
+import sqlite3, sys
+from datetime import datetime, timedelta, timezone
+row = sqlite3.connect(sys.argv[1]).execute(
+    "SELECT state, next_ms, callback_agent, disposition FROM leads WHERE list = 'vip' AND id = 1").fetchone()
+day = (datetime.now(timezone.utc) + timedelta(days=1)).date()
+at = int(datetime(day.year, day.month, day.day, 10, 0, tzinfo=timezone.utc).timestamp() * 1000)
+# The test may have crossed midnight UTC between the form and this check.
+ok = {at, at - 86400000}
+assert row[0] == "ready" and row[1] in ok and row[2] == "alice" and row[3] == "later", row
+PY

@@ -115,6 +115,7 @@ static void test_every_field(void **state)
 			       "    queue: outbound\n"
 			       "    mode: preview\n"
 			       "    preview_timeout: 45s\n"
+			       "    callback_grace: 5m\n"
 			       "    script: \"Hello {{name}}\"\n"
 			       "    abandon_message: \"This is ACME calling.\"\n"
 			       "    amd: {action: message, message: \"Please call ACME back.\"}\n"
@@ -135,6 +136,8 @@ static void test_every_field(void **state)
 	assert_true(v[0].paused);
 	assert_int_equal(v[1].mode, DIALER_PREVIEW);
 	assert_int_equal(v[1].preview_ms, 45000);
+	assert_int_equal(v[1].callback_grace_ms, 5 * 60000);
+	assert_int_equal(v[0].callback_grace_ms, 15 * 60000);
 	assert_int_equal(v[1].amd_action, DIALER_AMD_MESSAGE);
 	assert_int_equal(v[1].lists[0].priority, 10);
 	assert_string_equal(v[1].lists[1].id, "cold");

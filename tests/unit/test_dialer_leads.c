@@ -398,9 +398,13 @@ static void test_disposition_after_the_call_replaces_its_retry(void **state)
 	assert_int_equal(next_id(l, now + 10 * MIN), 2);
 	assert_int_equal(next_id(l, now + HOUR), 0);
 	assert_int_equal(next_id(l, now + DAY), 3);
+	/* A second disposition corrects the first: lead 1, closed, is retried after all. */
+	assert_int_equal(
+	    dialer_leads_dispose(l, 1, DIALER_DISPOSE_RETRY, now + DAY, UINT32_MAX, &st), 0);
+	assert_int_equal(st.state, DIALER_LEAD_READY);
+	assert_int_equal(dialer_leads_dispose(l, 1, DIALER_DISPOSE_CLOSE, 0, UINT32_MAX, &st), 0);
+	assert_int_equal(st.state, DIALER_LEAD_DONE);
 	/* A lead picked again is the new attempt's: an old disposition does not touch it. */
-	assert_int_equal(dialer_leads_dispose(l, 1, DIALER_DISPOSE_RETRY, now, UINT32_MAX, &st),
-			 EINVAL);
 	assert_int_equal(dialer_leads_result(l, 3, DIALER_R_BUSY, now + DAY, &st), 0);
 	assert_int_equal(dialer_leads_dispose(l, 3, DIALER_DISPOSE_CLOSE, 0, UINT32_MAX, &st),
 			 EINVAL);
@@ -422,10 +426,14 @@ static void test_callbacks_scheduled_for_a_lead(void **state)
 	add(l, 1, "+48221000001", 0, 0);
 	add(l, 2, "+48221000002", 0, 0);
 	add(l, 3, "+48221000003", 0, 0);
-	/* Lead 1 used its only attempt on a busy line: closed. */
+	/* Lead 1 used its only attempt on a busy line: closed, and opened again by an
+	 * agreed callback. */
 	assert_int_equal(next_id(l, now), 1);
 	assert_int_equal(dialer_leads_result(l, 1, DIALER_R_BUSY, now, &st), 0);
-	assert_int_equal(dialer_leads_callback(l, 1, now + HOUR, UINT32_MAX, &st), EINVAL);
+	assert_int_equal(dialer_leads_open(l), 2);
+	assert_int_equal(dialer_leads_callback(l, 1, now + 2 * HOUR, UINT32_MAX, &st), 0);
+	assert_int_equal(st.state, DIALER_LEAD_READY);
+	assert_int_equal(dialer_leads_open(l), 3);
 	/* Lead 2 is dialing: not now. */
 	assert_int_equal(next_id(l, now), 2);
 	assert_int_equal(dialer_leads_callback(l, 2, now + HOUR, 7, &st), EBUSY);
@@ -443,6 +451,93 @@ static void test_callbacks_scheduled_for_a_lead(void **state)
 	/* A callback is made even after the attempts: the person asked for it. */
 	assert_int_equal(dialer_leads_result(l, 3, DIALER_R_NO_ANSWER, now + HOUR, &st), 0);
 	assert_int_equal(st.state, DIALER_LEAD_DONE);
+	/* The closed lead 1's callback comes at its time. */
+	assert_int_equal(next_id(l, now + 2 * HOUR), 1);
+	dialer_leads_free(l);
+}
+
+static bool agent_7_present;
+
+static bool present(void *arg, uint32_t agent)
+{
+	(void)arg;
+	return agent == 7 && agent_7_present;
+}
+
+static void test_agent_callbacks_go_to_the_campaign_after_the_grace(void **state)
+{
+	struct dialer_rules r;
+	struct dialer_leads *l;
+	struct dialer_lead_status st;
+	struct dialer_pick p;
+	uint64_t ids[4];
+	int64_t now = T0 + 10 * HOUR;
+
+	(void)state;
+	dialer_rules_default(&r);
+	l = leads(&r);
+	add(l, 1, "+48221000001", 0, 0);
+	add(l, 2, "+48221000002", 0, 0);
+	assert_int_equal(dialer_leads_callback(l, 1, now + HOUR, 7, &st), 0);
+	assert_int_equal(dialer_leads_callback(l, 2, now + HOUR, 8, &st), 0);
+	/* Not due yet: nothing moves, whoever is away. */
+	agent_7_present = false;
+	assert_int_equal(dialer_leads_release(l, now, 15 * MIN, present, NULL, ids, 4), 0);
+	/* Due, within the grace: they wait for their agents. */
+	assert_int_equal(
+	    dialer_leads_release(l, now + HOUR + 14 * MIN, 15 * MIN, present, NULL, ids, 4), 0);
+	assert_int_equal(next_id(l, now + HOUR + 14 * MIN), 0);
+	/* Past the grace: agent 7 logged in keeps its callback; agent 8's goes to anyone. */
+	agent_7_present = true;
+	assert_int_equal(
+	    dialer_leads_release(l, now + HOUR + 15 * MIN, 15 * MIN, present, NULL, ids, 4), 1);
+	assert_int_equal(ids[0], 2);
+	assert_int_equal(dialer_leads_next(l, now + HOUR + 15 * MIN, UINT32_MAX, &p), 0);
+	assert_int_equal(p.id, 2);
+	assert_true(p.callback);
+	assert_int_equal(p.agent, UINT32_MAX);
+	assert_int_equal(next_id(l, now + HOUR + 15 * MIN), 0);
+	/* Agent 7 logs out: its callback goes too. */
+	agent_7_present = false;
+	assert_int_equal(dialer_leads_release(l, now + 2 * HOUR, 15 * MIN, present, NULL, ids, 4),
+			 1);
+	assert_int_equal(ids[0], 1);
+	assert_int_equal(next_id(l, now + 2 * HOUR), 1);
+	dialer_leads_free(l);
+}
+
+static void test_a_closed_lead_read_back_takes_a_late_disposition(void **state)
+{
+	struct dialer_rules r;
+	struct dialer_leads *l;
+	struct dialer_lead_status st;
+
+	(void)state;
+	dialer_rules_default(&r);
+	l = leads(&r);
+	/* Read back from the store: closed, its last attempt a person's. */
+	assert_int_equal(dialer_leads_add(l, &(struct dialer_lead){.id = 1,
+								   .phone = "+48221000001",
+								   .attempts = 3,
+								   .done = true,
+								   .person = true}),
+			 0);
+	/* Closed without a person: a disposition does not open it. */
+	assert_int_equal(
+	    dialer_leads_add(l,
+			     &(struct dialer_lead){.id = 2, .phone = "+48221000002", .done = true}),
+	    0);
+	assert_int_equal(dialer_leads_open(l), 0);
+	assert_int_equal(
+	    dialer_leads_dispose(l, 2, DIALER_DISPOSE_CALLBACK, T0 + HOUR, UINT32_MAX, &st),
+	    EINVAL);
+	assert_int_equal(
+	    dialer_leads_dispose(l, 1, DIALER_DISPOSE_CALLBACK, T0 + 11 * HOUR, 7, &st), 0);
+	assert_int_equal(st.state, DIALER_LEAD_READY);
+	assert_true(st.callback);
+	assert_int_equal(st.agent, 7);
+	assert_int_equal(dialer_leads_open(l), 1);
+	assert_int_equal(next_id(l, T0 + 11 * HOUR), 0); /* agent 7's */
 	dialer_leads_free(l);
 }
 
@@ -566,6 +661,8 @@ int main(void)
 	    cmocka_unit_test(test_new_rules_apply_to_the_leads_held),
 	    cmocka_unit_test(test_disposition_after_the_call_replaces_its_retry),
 	    cmocka_unit_test(test_callbacks_scheduled_for_a_lead),
+	    cmocka_unit_test(test_agent_callbacks_go_to_the_campaign_after_the_grace),
+	    cmocka_unit_test(test_a_closed_lead_read_back_takes_a_late_disposition),
 	    cmocka_unit_test(test_random_campaigns_keep_every_rule),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

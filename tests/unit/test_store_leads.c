@@ -281,6 +281,56 @@ static void test_dialer_batches_and_write_behind(void **state)
 	assert_int_equal(store_db_attempt_put(b->db, "acme", &a), EINVAL);
 }
 
+/* A lead read alone whatever its state (a callback or a late disposition of a lead the
+ * dialer does not hold), a number's presence on the tenant's or a campaign's do-not-call
+ * list, and the leads closed for being on one. */
+static void test_one_lead_and_do_not_call_checks(void **state)
+{
+	struct backend *b = *state;
+	struct store_import_result r;
+	struct store_lead l = {0};
+	char msgs[1024], got[512] = "";
+	bool on = true;
+
+	assert_int_equal(import(b, "nov", "phone\n+48601234561\n+48601234562\n+48601234563\n",
+				false, NULL, msgs, sizeof(msgs), &r),
+			 0);
+	l = (struct store_lead){
+	    .id = 2, .state = "done", .attempts = 3, .day = 20500, .last_result = "person"};
+	assert_int_equal(store_db_lead_update(b->db, "acme", "nov", &l, 2000), 0);
+	l = (struct store_lead){.id = 3, .state = "done", .last_result = "dnc"};
+	assert_int_equal(store_db_lead_update(b->db, "acme", "nov", &l, 2000), 0);
+	/* Closed leads are read one by one, with their last result. */
+	assert_int_equal(store_db_lead_get(b->db, "acme", "nov", 2, gather, got), 0);
+	assert_string_equal(got, "2:+48601234562:-:0:done:3;");
+	assert_int_equal(store_db_lead_get(b->db, "acme", "nov", 9, gather, got), ENOENT);
+	assert_int_equal(store_db_lead_get(b->db, "beta", "nov", 2, gather, got), ENOENT);
+	assert_int_equal(store_db_lead_get(b->db, "acme", "dec", 2, gather, got), ENOENT);
+	/* On the campaign's list, then the tenant's, then neither. */
+	assert_int_equal(store_db_dnc_put(b->db, "acme", "renewals", "+48601234563", "api", 1), 0);
+	assert_int_equal(store_db_dnc_has(b->db, "acme", "renewals", "+48601234563", &on), 0);
+	assert_true(on);
+	assert_int_equal(store_db_dnc_has(b->db, "acme", "other", "+48601234563", &on), 0);
+	assert_false(on);
+	assert_int_equal(store_db_dnc_put(b->db, "acme", "", "+48601234563", "api", 1), 0);
+	assert_int_equal(store_db_dnc_has(b->db, "acme", "other", "+48601234563", &on), 0);
+	assert_true(on);
+	assert_int_equal(store_db_dnc_has(b->db, "beta", "renewals", "+48601234563", &on), 0);
+	assert_false(on);
+	/* Only lead 3 was closed for the list (lead 2's last result was a person's). */
+	got[0] = '\0';
+	assert_int_equal(
+	    store_db_leads_dnc_closed(b->db, "acme", "nov", "+48601234563", gather, got), 0);
+	assert_string_equal(got, "3:+48601234563:-:0:done:0;");
+	got[0] = '\0';
+	assert_int_equal(
+	    store_db_leads_dnc_closed(b->db, "acme", "nov", "+48601234562", gather, got), 0);
+	assert_string_equal(got, "");
+	assert_int_equal(
+	    store_db_leads_dnc_closed(b->db, "beta", "nov", "+48601234563", gather, got), 0);
+	assert_string_equal(got, "");
+}
+
 /* 1,000,000 rows stream through in one transaction (200,000 under ASan, which makes it
    five times slower, 100,000 under TSan, slower still: the million ran past ctest's 300 s
    there; bench/import-leads.sh measures the million). */
@@ -322,6 +372,7 @@ int main(void)
 	    T(test_lists_with_their_counts),
 	    T(test_do_not_call_lists_per_tenant_and_campaign),
 	    T(test_dialer_batches_and_write_behind),
+	    T(test_one_lead_and_do_not_call_checks),
 	    T(test_a_million_rows),
 	};
 	int failed;

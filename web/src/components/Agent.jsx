@@ -114,10 +114,14 @@ function ScreenPop({ offer }) {
   );
 }
 
-function WrapUp({ wrap, dispositions, onDone }) {
+function WrapUp({ wrap, dispositions, user, onDone }) {
   const now = useNow();
   const [code, setCode] = useState('');
   const [notes, setNotes] = useState('');
+  // A campaign's call: a code that calls back (the lead's callback_codes) takes its time
+  // (the lead's local time) and who calls back (this agent, or anyone of the campaign).
+  const [cbAt, setCbAt] = useState('');
+  const [cbTo, setCbTo] = useState('me');
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
   const done = async (e) => {
@@ -128,6 +132,8 @@ function WrapUp({ wrap, dispositions, onDone }) {
       if (code || notes) {
         const body = { code: code || (dispositions[0] ?? 'none') };
         if (notes) body.notes = notes;
+        const calls_back = wrap.lead && (!wrap.lead.callback_codes || wrap.lead.callback_codes.includes(code));
+        if (calls_back && cbAt) body.callback = { at: cbAt, agent: cbTo === 'me' ? user : null };
         await put('/interactions/' + wrap.interaction + '/disposition', body);
       }
       await post('/agents/me/wrapup/end').catch(() => {});
@@ -157,6 +163,20 @@ function WrapUp({ wrap, dispositions, onDone }) {
       <label>{t('wrap.notes')}
         <textarea name="notes" rows="3" value={notes} onInput={(e) => setNotes(e.target.value)} />
       </label>
+      {wrap.lead && (!wrap.lead.callback_codes || wrap.lead.callback_codes.includes(code)) && (
+        <fieldset class="callback" data-testid="wrap-callback">
+          <legend>{t('wrap.callback')}</legend>
+          <label>{t('wrap.callback_at')}
+            <input type="datetime-local" name="callback_at" value={cbAt} onInput={(e) => setCbAt(e.target.value)} />
+          </label>
+          <label>{t('wrap.callback_to')}
+            <select name="callback_to" value={cbTo} onChange={(e) => setCbTo(e.target.value)}>
+              <option value="me">{t('wrap.callback_me')}</option>
+              <option value="campaign">{t('wrap.callback_campaign')}</option>
+            </select>
+          </label>
+        </fieldset>
+      )}
       {error && <p role="alert" class="error">{error}</p>}
       <button type="submit" class="primary" disabled={busy}>{t('wrap.done')}</button>
     </form>
@@ -296,7 +316,8 @@ export function Agent({ me }) {
         if (!o || o.data.interaction !== d.interaction) break;
         if (d.answered) {
           const q = queues.find((x) => x.id === o.data.queue);
-          setWrap({ interaction: d.interaction, started: Date.now(), limit_s: q && q.config ? seconds(q.config.wrap_up) : null });
+          setWrap({ interaction: d.interaction, started: Date.now(), limit_s: q && q.config ? seconds(q.config.wrap_up) : null,
+            lead: o.data.lead || null });
         } else setOffer(null);
         setCall(null);
         get('/agents/me').then(setAgent, () => {});
@@ -327,7 +348,7 @@ export function Agent({ me }) {
             onGone={(id) => setChats((l) => l.filter((c) => c.interaction !== id))} />
           <EmailList list={emails} onGone={(id) => setEmails((l) => l.filter((c) => c.interaction !== id))} />
           <SmsList list={smss} onGone={(id) => setSmss((l) => l.filter((c) => c.interaction !== id))} />
-          {wrap && <WrapUp wrap={wrap} dispositions={codes.dispositions}
+          {wrap && <WrapUp wrap={wrap} dispositions={codes.dispositions} user={me.username}
             onDone={() => { setWrap(null); setOffer(null); setContact(null); }} />}
         </div>
         <div class="col">
