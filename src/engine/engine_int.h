@@ -462,6 +462,9 @@ int eng__camp_file_apply(struct engine *e, struct eng_tenant *t, const struct cf
 void eng__camp_holidays_resolve(struct engine *e, struct eng_tenant *t);
 /* A tenant removed by a reload: its campaigns stop (their calls finish). */
 void eng__camp_tenant_gone(struct engine *e, struct eng_tenant *t);
+/* `phone` was put on the tenant's do-not-call list in the store (an SMS STOP): its running
+ * campaigns skip it from now on. */
+void eng__camp_dnc_add_tenant(struct engine *e, struct eng_tenant *t, const char *phone);
 /* At start, after the file's: the campaigns the API made (stored), started. */
 int eng__campaigns_load_api(struct engine *e);
 /* API_OP_CAMPAIGN_PUT and API_OP_CAMPAIGN_DELETE (campaign_live.c). */

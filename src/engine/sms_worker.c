@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,24 +149,92 @@ static struct sw_line *line_of(struct eng_smser *w, const json_t *job)
 	return NULL;
 }
 
-/* A text from a customer (SMPP or the webhook): to the engine with its contact. */
+/* A STOP or START from `from`: the tenant's do-not-text list (and the campaigns' do-not-call
+ * list when the tenant says so) changed in the store, before any later send is looked
+ * at (this thread takes jobs in order). *changed: the number's state changed (it is
+ * confirmed once); *dialer: the campaigns' list changed. */
+static void opt_apply(struct eng_smser *w, struct sw_line *l, const char *from, enum sms_keyword k,
+		      bool *changed, bool *dialer)
+{
+	const char *tenant = l->ct->id;
+	bool has = false;
+	int err;
+
+	*changed = *dialer = false;
+	if ((err = store_db_dnc_has(w->db, tenant, STORE_DNC_SMS, from, &has)))
+		goto out;
+	if (k == SMS_KEYWORD_STOP) {
+		if (!has && (err = store_db_dnc_put(w->db, tenant, STORE_DNC_SMS, from, "sms_stop",
+						    clock_wall_ms())))
+			goto out;
+		*changed = !has;
+		if (l->cq->sms->opt_out_dialer) {
+			if ((err = store_db_dnc_put(w->db, tenant, "", from, "sms_stop",
+						    clock_wall_ms())))
+				goto out;
+			*dialer = true;
+		}
+	} else {
+		if (has && (err = store_db_dnc_delete(w->db, tenant, STORE_DNC_SMS, from)))
+			goto out;
+		*changed = has;
+		/* Only what a STOP put on the campaigns' list: not an agent's disposition. */
+		if ((err = store_db_dnc_delete_source(w->db, tenant, "", from, "sms_stop")))
+			goto out;
+		*dialer = true;
+	}
+out:
+	if (err)
+		log_error("channels", "tenant=%s queue=%s event=sms_opt_out_failed err=%s", tenant,
+			  l->cq->id, strerror(err));
+}
+
+/* A text from a customer (SMPP or the webhook): to the engine with its contact. A whole
+ * text that is a stop or start word changes the number's opt-out first. */
 static void text_in(struct eng_smser *w, struct sw_line *l, json_t *job)
 {
+	const struct cfg_sms *cs = l->cq->sms;
 	char from[32];
-	const char *f = jstr(job, "from");
-	json_t *contact;
+	const char *f = jstr(job, "from"), *text = jstr(job, "text");
+	enum sms_keyword k = SMS_KEYWORD_NONE;
+	bool changed = false, dialer = false;
+	json_t *contact, *msg;
 
 	if (sms_e164(f, from, sizeof(from)))
 		snprintf(from, sizeof(from), "%s", f);
 	contact = from[0] == '+' ? contact_of(w, l->ct->id, from) : NULL;
-	post(w, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "type", "in", "tenant",
-			  l->ct->id, "queue", l->cq->id, "from", from, "to", l->cq->sms->number,
-			  "text", jstr(job, "text"), "gateway", l->smpp ? "smpp" : "http",
-			  "contact", contact ? contact : json_null()));
+	if (cs->opt_out && from[0] == '+')
+		k = sms_keyword_match(text,
+				      cs->stop_words ? (const char *const *)cs->stop_words
+						     : sms_keywords_stop_default,
+				      cs->stop_words ? cs->nstop_words : SIZE_MAX,
+				      cs->start_words ? (const char *const *)cs->start_words
+						      : sms_keywords_start_default,
+				      cs->start_words ? cs->nstart_words : SIZE_MAX);
+	if (k != SMS_KEYWORD_NONE) {
+		opt_apply(w, l, from, k, &changed, &dialer);
+		log_info("channels", "tenant=%s queue=%s event=%s changed=%d dialer=%d", l->ct->id,
+			 l->cq->id, k == SMS_KEYWORD_STOP ? "sms_opted_out" : "sms_opted_in",
+			 changed, dialer);
+	}
+	msg =
+	    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "type", "in", "tenant", l->ct->id,
+		      "queue", l->cq->id, "from", from, "to", cs->number, "text", text, "gateway",
+		      l->smpp ? "smpp" : "http", "contact", contact ? contact : json_null());
+	if (msg && k != SMS_KEYWORD_NONE) {
+		json_object_set_new(msg, "opt_out",
+				    json_string(k == SMS_KEYWORD_STOP ? "stop" : "start"));
+		json_object_set_new(msg, "confirm", json_boolean(changed));
+		json_object_set_new(msg, "dialer", json_boolean(dialer));
+	}
+	if (msg)
+		post(w, msg);
 }
 
-/* The result of a send, to the engine and to the request that asked for it. */
-static void sent(struct eng_smser *w, json_t *job, bool ok, const char *ids, const char *why)
+/* The result of a send, to the engine and to the request that asked for it (`status`
+ * and `code` the error's when not ok; 0 and NULL: 502 not_sent). */
+static void sent_as(struct eng_smser *w, json_t *job, bool ok, const char *ids, const char *why,
+		    int status, const char *code)
 {
 	uint64_t req = (uint64_t)json_integer_value(json_object_get(job, "req"));
 
@@ -175,13 +244,48 @@ static void sent(struct eng_smser *w, json_t *job, bool ok, const char *ids, con
 				  json_pack("{s:s, s:s}", "interaction", jstr(job, "interaction"),
 					    "message_id", ids ? ids : ""));
 		else
-			api_reply_error(w->api, req, 502, "not_sent", why ? why : "not sent");
+			api_reply_error(w->api, req, status ? status : 502,
+					code ? code : "not_sent", why ? why : "not sent");
 	}
 	post(w,
-	     json_pack("{s:s, s:s, s:s, s:b, s:s, s:s?, s:s, s:s, s:s?}", "type", "sent", "tenant",
-		       jstr(job, "tenant"), "interaction", jstr(job, "interaction"), "ok", ok,
-		       "ids", ids ? ids : "", "why", why, "body", jstr(job, "body"), "to",
-		       jstr(job, "to"), "agent", json_string_value(json_object_get(job, "agent"))));
+	     json_pack("{s:s, s:s, s:s, s:b, s:s, s:s?, s:s, s:s, s:s?, s:b}", "type", "sent",
+		       "tenant", jstr(job, "tenant"), "interaction", jstr(job, "interaction"), "ok",
+		       ok, "ids", ids ? ids : "", "why", why, "body", jstr(job, "body"), "to",
+		       jstr(job, "to"), "agent", json_string_value(json_object_get(job, "agent")),
+		       "confirm", json_is_true(json_object_get(job, "confirm"))));
+}
+
+static void sent(struct eng_smser *w, json_t *job, bool ok, const char *ids, const char *why)
+{
+	sent_as(w, job, ok, ids, why, 0, NULL);
+}
+
+/* Whether `to` may be texted: not on the tenant's do-not-text list (a STOP's confirmation
+ * is the one text that goes to a number that has just opted out). Answers the request and
+ * the engine itself when not. */
+static bool may_text(struct eng_smser *w, json_t *job)
+{
+	bool has = false;
+	int err;
+
+	if (json_is_true(json_object_get(job, "confirm")))
+		return true;
+	if ((err = store_db_dnc_has(w->db, jstr(job, "tenant"), STORE_DNC_SMS, jstr(job, "to"),
+				    &has))) {
+		sent_as(w, job, false, NULL, "the opt-out list cannot be read; try again", 503,
+			"store_unavailable");
+		return false;
+	}
+	if (has) {
+		log_info("channels", "tenant=%s interaction=%s event=sms_refused reason=opted_out",
+			 jstr(job, "tenant"), jstr(job, "interaction"));
+		sent_as(w, job, false, NULL,
+			"the number opted out of texts (STOP); it may opt in again by texting "
+			"START",
+			409, "opted_out");
+		return false;
+	}
+	return true;
 }
 
 static void send_one(struct eng_smser *w, json_t *job)
@@ -194,6 +298,8 @@ static void send_one(struct eng_smser *w, json_t *job)
 		sent(w, job, false, NULL, "the queue has no SMS number");
 		return;
 	}
+	if (!may_text(w, job))
+		return;
 	if (l->smpp) {
 		struct sw_pending *p = calloc(1, sizeof(*p));
 		if (!p) {
