@@ -11,21 +11,22 @@
 #include <errno.h>
 #include <string.h>
 
-const char *const sms_keywords_stop_default[] = {
-    "STOP",
-    "STOPALL",
-    "UNSUBSCRIBE",
-    "CANCEL",
-    "END",
-    "QUIT",
-    /* pl */ "NIE",
-    "WYPISZ",
-    /* es */ "BAJA",
-    "ALTO",
-    /* ru */ "\xd0\xa1\xd0\xa2\xd0\x9e\xd0\x9f", /* СТОП */
-    "\xd0\x9e\xd0\xa2\xd0\x9f\xd0\x98\xd0\xa1\xd0\x90\xd0\xa2\xd0\xac\xd0\xa1\xd0\xaf", /* ОТПИСАТЬСЯ
-											 */
-    NULL};
+const char
+    *const sms_keywords_stop_default[] = {"STOP",
+					  "STOPALL",
+					  "UNSUBSCRIBE",
+					  "CANCEL",
+					  "END",
+					  "QUIT",
+					  /* pl */ "NIE",
+					  "WYPISZ",
+					  /* es */ "BAJA",
+					  "ALTO",
+					  /* ru */ "\xd0\xa1\xd0\xa2\xd0\x9e\xd0\x9f", /* СТОП */
+					  "\xd0\x9e\xd0\xa2\xd0\x9f\xd0\x98\xd0\xa1\xd0\x90\xd0\xa2"
+					  "\xd0\xac\xd0\xa1\xd0\xaf", /* ОТПИСАТЬСЯ
+								       */
+					  NULL};
 
 const char *const sms_keywords_start_default[] = {
     "START",
