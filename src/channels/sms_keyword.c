@@ -11,30 +11,18 @@
 #include <errno.h>
 #include <string.h>
 
-const char
-    *const sms_keywords_stop_default[] = {"STOP",
-					  "STOPALL",
-					  "UNSUBSCRIBE",
-					  "CANCEL",
-					  "END",
-					  "QUIT",
-					  /* pl */ "NIE",
-					  "WYPISZ",
-					  /* es */ "BAJA",
-					  "ALTO",
-					  /* ru */ "\xd0\xa1\xd0\xa2\xd0\x9e\xd0\x9f", /* СТОП */
-					  "\xd0\x9e\xd0\xa2\xd0\x9f\xd0\x98\xd0\xa1\xd0\x90\xd0\xa2"
-					  "\xd0\xac\xd0\xa1\xd0\xaf", /* ОТПИСАТЬСЯ
-								       */
-					  NULL};
+/* en, then pl NIE, WYPISZ, es BAJA, ALTO, ru СТОП, ОТПИСАТЬСЯ (written in escapes). */
+static const char ru_stop[] = "\xd0\xa1\xd0\xa2\xd0\x9e\xd0\x9f";
+static const char ru_unsubscribe[] = "\xd0\x9e\xd0\xa2\xd0\x9f\xd0\x98\xd0\xa1\xd0\x90"
+				     "\xd0\xa2\xd0\xac\xd0\xa1\xd0\xaf";
+const char *const sms_keywords_stop_default[] = {
+    "STOP",   "STOPALL", "UNSUBSCRIBE", "CANCEL", "END",	  "QUIT", "NIE",
+    "WYPISZ", "BAJA",	 "ALTO",	ru_stop,  ru_unsubscribe, NULL};
 
-const char *const sms_keywords_start_default[] = {
-    "START",
-    "UNSTOP",
-    /* pl */ "ZAPISZ",
-    /* es */ "ALTA",
-    /* ru */ "\xd0\xa1\xd0\xa2\xd0\x90\xd0\xa0\xd0\xa2", /* СТАРТ */
-    NULL};
+/* en, then pl ZAPISZ, es ALTA, ru СТАРТ. */
+static const char ru_start[] = "\xd0\xa1\xd0\xa2\xd0\x90\xd0\xa0\xd0\xa2";
+const char *const sms_keywords_start_default[] = {"START", "UNSTOP", "ZAPISZ",
+						  "ALTA",  ru_start, NULL};
 
 /* U+00C0..U+00FF and U+0100..U+017F to their base letter in lower case; '*': kept. */
 static const char latin1[] = "aaaaaaaceeeeiiii"
