@@ -132,6 +132,11 @@ struct cfg_sms {
 	int line, col;
 };
 
+/* Whether two queues' settings of the channel say the same (both NULL included): what a
+ * reload compares to leave a running mailbox or SMPP session alone. */
+bool cfg_email_same(const struct cfg_email *a, const struct cfg_email *b);
+bool cfg_sms_same(const struct cfg_sms *a, const struct cfg_sms *b);
+
 struct cfg_queue {
 	char *id;
 	char *name;

@@ -317,3 +317,35 @@ void cfg__resolve_sms(struct cy *c, struct cfg_tenant *t, const char *path)
 		}
 	}
 }
+
+static bool str_same(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+static bool words_same(char *const *a, size_t na, char *const *b, size_t nb)
+{
+	if ((!a) != (!b) || na != nb)
+		return false;
+	for (size_t i = 0; i < na; i++)
+		if (!str_same(a[i], b[i]))
+			return false;
+	return true;
+}
+
+bool cfg_sms_same(const struct cfg_sms *a, const struct cfg_sms *b)
+{
+	if (!a || !b)
+		return a == b;
+	return str_same(a->number, b->number) && str_same(a->gateway, b->gateway) &&
+	       str_same(a->smpp_host, b->smpp_host) && a->smpp_port == b->smpp_port &&
+	       str_same(a->system_id, b->system_id) && str_same(a->password, b->password) &&
+	       str_same(a->system_type, b->system_type) && str_same(a->url, b->url) &&
+	       str_same(a->secret, b->secret) && str_same(a->token, b->token) &&
+	       a->enquire_ms == b->enquire_ms && a->reconnect_max_ms == b->reconnect_max_ms &&
+	       a->receipts == b->receipts && a->opt_out == b->opt_out &&
+	       a->opt_out_dialer == b->opt_out_dialer &&
+	       words_same(a->stop_words, a->nstop_words, b->stop_words, b->nstop_words) &&
+	       words_same(a->start_words, a->nstart_words, b->start_words, b->nstart_words) &&
+	       str_same(a->reply_stop, b->reply_stop) && str_same(a->reply_start, b->reply_start);
+}

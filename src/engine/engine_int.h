@@ -855,6 +855,9 @@ int eng__mailer_job(struct eng_mailer *w, json_t *job);
 /* Starts the worker thread for e's mailboxes; *out NULL when there is none. */
 int eng__mailer_start(struct engine *e, struct eng_mailer **out);
 void eng__mailer_stop(struct eng_mailer *w);
+/* After a reload (c kept until the engine stops): mailboxes added, changed or removed
+ * are read, read afresh or read no more, between two passes. */
+int eng__mailer_reload(struct eng_mailer *w, const struct cfg *c);
 /* Messages on e->mail_events: a pointer to a JSON object (owned by the receiver). */
 struct eng_mail_msg {
 	json_t *msg;
@@ -881,6 +884,9 @@ bool eng__sms_command(struct engine *e, struct eng_tenant *t, struct api_cmd *m)
 int eng__smser_job(struct eng_smser *w, json_t *job);
 int eng__smser_start(struct engine *e, struct eng_smser **out);
 void eng__smser_stop(struct eng_smser *w);
+/* After a reload (c is the engine's configuration now, kept until the engine stops): the
+ * worker starts, restarts or stops the numbers' lines whose settings changed. */
+int eng__smser_reload(struct eng_smser *w, const struct cfg *c);
 /* chat.c: the web chat. A chat is one interaction; while it waits, is offered or is held
  * it is a contact of its queue's chat ACD queue (q->chat_id), whose ACD ref has
  * ENG_CHAT_REF set. The visitor's side comes from the API's public WebSocket as

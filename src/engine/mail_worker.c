@@ -435,6 +435,64 @@ out:
 	free(raw);
 }
 
+/* The mailboxes of configuration c: those whose settings are unchanged keep their place
+ * in the polling round; changed and new ones are read at once; removed ones are read no
+ * more (what was handed to the engine stays there; the store remembers each message
+ * handled, so a mailbox given back later reads only what is new). Runs between passes. */
+static void boxes_set(struct eng_mailer *w, const struct cfg *c)
+{
+	struct mw_box *v;
+	size_t n = 0, k = 0;
+	unsigned kept = 0, started = 0;
+
+	for (size_t i = 0; i < c->ntenants; i++)
+		for (size_t j = 0; j < c->tenants[i].nqueues; j++)
+			n += c->tenants[i].queues[j].email != NULL;
+	if (!(v = calloc(n ? n : 1, sizeof(*v)))) {
+		log_error("channels", "event=email_reload_failed err=%s", strerror(ENOMEM));
+		return;
+	}
+	for (size_t i = 0; i < c->ntenants; i++)
+		for (size_t j = 0; j < c->tenants[i].nqueues; j++) {
+			const struct cfg_queue *cq = &c->tenants[i].queues[j];
+			struct mw_box *b = &v[k], *old;
+			if (!cq->email)
+				continue;
+			k++;
+			old = box_of(w, c->tenants[i].id, cq->id);
+			if (old && cfg_email_same(old->ce, cq->email)) {
+				*b = *old;
+				kept++;
+			} else {
+				memset(b, 0, sizeof(*b));
+				started++;
+				log_info("channels",
+					 "tenant=%s queue=%s event=email_mailbox poll_ms=%llu%s",
+					 c->tenants[i].id, cq->id,
+					 (unsigned long long)cq->email->poll_ms,
+					 old ? " reason=changed" : "");
+			}
+			b->ct = &c->tenants[i];
+			b->cq = cq;
+			b->ce = cq->email;
+			b->w = w;
+			addr_only(cq->email->from, b->envelope, sizeof(b->envelope));
+		}
+	for (size_t i = 0; i < w->nboxes; i++) {
+		const struct cfg_tenant *nt = cfg_tenant_find(c, w->boxes[i].ct->id);
+		const struct cfg_queue *nq = nt ? cfg_queue_find(nt, w->boxes[i].cq->id) : NULL;
+		if (!nq || !nq->email)
+			log_info("channels", "tenant=%s queue=%s event=email_mailbox_stopped",
+				 w->boxes[i].ct->id, w->boxes[i].cq->id);
+	}
+	if (w->boxes)
+		log_info("channels", "event=email_reloaded kept=%u started=%u stopped=%zu", kept,
+			 started, w->nboxes - kept);
+	free(w->boxes);
+	w->boxes = v;
+	w->nboxes = k;
+}
+
 static void jobs_run(struct eng_mailer *w)
 {
 	unsigned char buf[MQ_MSG_MAX];
@@ -443,7 +501,11 @@ static void jobs_run(struct eng_mailer *w)
 	mq_drain_fd(w->jobs);
 	while (mq_pop(w->jobs, buf) == sizeof(m)) {
 		memcpy(&m, buf, sizeof(m));
-		send_one(w, m.job);
+		if (!strcmp(jstr(m.job, "kind"), "reload"))
+			boxes_set(w, (const struct cfg *)(intptr_t)json_integer_value(
+					 json_object_get(m.job, "cfg")));
+		else
+			send_one(w, m.job);
 		json_decref(m.job);
 	}
 }
@@ -459,14 +521,16 @@ static void *run(void *arg)
 		struct pollfd pfd = {.fd = mq_fd(w->jobs), .events = POLLIN};
 
 		for (size_t i = 0; i < w->nboxes && !w->stop; i++) {
-			struct mw_box *b = &w->boxes[i];
-			if (b->next_ms <= now) {
-				poll_box(b);
-				jobs_run(w); /* replies do not wait behind every mailbox */
-				b->next_ms = clock_mono_ms() + b->ce->poll_ms;
+			if (w->boxes[i].next_ms <= now) {
+				poll_box(&w->boxes[i]);
+				w->boxes[i].next_ms = clock_mono_ms() + w->boxes[i].ce->poll_ms;
+				/* Replies do not wait behind every mailbox; a reload here may
+				 * rebuild the boxes (i then names the next box or none). */
+				jobs_run(w);
+				now = clock_mono_ms();
 			}
-			if (b->next_ms < next)
-				next = b->next_ms;
+			if (i < w->nboxes && w->boxes[i].next_ms < next)
+				next = w->boxes[i].next_ms;
 		}
 		now = clock_mono_ms();
 		poll(&pfd, 1, next > now ? (int)(next - now) : 0);
@@ -474,6 +538,12 @@ static void *run(void *arg)
 	}
 	jobs_run(w);
 	return NULL;
+}
+
+int eng__mailer_reload(struct eng_mailer *w, const struct cfg *c)
+{
+	return eng__mailer_job(
+	    w, json_pack("{s:s, s:I}", "kind", "reload", "cfg", (json_int_t)(intptr_t)c));
 }
 
 int eng__mailer_job(struct eng_mailer *w, json_t *job)
@@ -502,29 +572,13 @@ int eng__mailer_start(struct engine *e, struct eng_mailer **out)
 			n += e->cfg->tenants[i].queues[j].email != NULL;
 	if (!n)
 		return 0;
-	if (!(w = calloc(1, sizeof(*w))) || !(w->boxes = calloc(n, sizeof(*w->boxes)))) {
-		free(w);
+	if (!(w = calloc(1, sizeof(*w))))
 		return ENOMEM;
-	}
 	w->e = e;
 	w->api = e->api;
 	w->out = e->mail_events;
 	w->recordings = e->cfg->recordings;
-	for (size_t i = 0; i < e->cfg->ntenants; i++)
-		for (size_t j = 0; j < e->cfg->tenants[i].nqueues; j++) {
-			const struct cfg_queue *cq = &e->cfg->tenants[i].queues[j];
-			struct mw_box *b;
-			if (!cq->email)
-				continue;
-			b = &w->boxes[w->nboxes++];
-			b->ct = &e->cfg->tenants[i];
-			b->cq = cq;
-			b->ce = cq->email;
-			b->w = w;
-			addr_only(cq->email->from, b->envelope, sizeof(b->envelope));
-			log_info("channels", "tenant=%s queue=%s event=email_mailbox poll_ms=%llu",
-				 b->ct->id, cq->id, (unsigned long long)cq->email->poll_ms);
-		}
+	boxes_set(w, e->cfg);
 	if ((err = mq_alloc(&w->jobs, 4096)) || (err = store_db_open(e->cfg->store, &w->db)) ||
 	    (err = pthread_create(&w->th, NULL, run, w))) {
 		if (w->db)

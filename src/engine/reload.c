@@ -151,6 +151,10 @@ static bool queue_same(const struct eng_queue *q, const struct cfg_queue *cq)
 
 	if (q->owner)
 		return false;
+	/* The channels' settings are not in the queue's JSON; a change makes the queue's
+	 * written ACD queues and the engine's view of them follow (eng__queue_replace). */
+	if (!cfg_email_same(q->cq->email, cq->email) || !cfg_sms_same(q->cq->sms, cq->sms))
+		return false;
 	tmp.cq = cq;
 	a = eng__queue_config_json(q);
 	b = eng__queue_config_json(&tmp);
@@ -355,11 +359,21 @@ void eng__reload_apply(struct engine *e, struct cfg *nc)
 		api_set_cfg(e->api, nc);
 		api_webhooks_reload(e->api, nc);
 	}
+	/* The written channels' workers: mailboxes and SMS numbers added, changed, removed. */
+	if (e->smser)
+		eng__smser_reload(e->smser, nc);
+	else if (e->sms_events && eng__smser_start(e, &e->smser))
+		log_error("engine", "event=sms_worker_failed note=\"after the reload\"");
+	if (e->mailer)
+		eng__mailer_reload(e->mailer, nc);
+	else if (e->mail_events && eng__mailer_start(e, &e->mailer))
+		log_error("engine", "event=email_worker_failed note=\"after the reload\"");
 	log_info("engine",
 		 "event=reloaded added=%u changed=%u removed=%u kept=%u tenants_added=%u "
 		 "tenants_removed=%u note=\"tenants, users, queues, numbers, trunks, webhooks, "
-		 "reason codes, dispositions, flows, calendars, queues' hours and campaigns "
-		 "applied (flows for new calls); listeners and the store apply at the next "
+		 "reason codes, dispositions, flows, calendars, queues' hours, campaigns, "
+		 "mailboxes and SMS numbers applied (flows for new calls); listeners and the store "
+		 "apply at the next "
 		 "start\"",
 		 n.added, n.changed, n.removed, n.kept, t_added, t_removed);
 }

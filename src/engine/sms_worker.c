@@ -20,16 +20,23 @@
 #include "core/clock.h"
 #include "core/log.h"
 
+/* A queue's number: its SMPP session or HTTP gateway. Lines are found by id in jobs (an
+ * SMPP session's callbacks name theirs), so that a line a reload replaced or removed is
+ * never touched once its session has stopped. */
 struct sw_line {
 	struct eng_smser *w;
+	uint64_t id;
 	const struct cfg_tenant *ct;
 	const struct cfg_queue *cq;
 	struct smpp_session *smpp; /* NULL: the HTTP gateway */
+	struct sw_line *next;
 };
 
 /* A text submitted through SMPP, waiting for the SMSC's word (by cookie). */
 struct sw_pending {
 	uint64_t cookie;
+	uint64_t line;
+	bool orphan; /* its session was stopped by a reload: to be submitted again */
 	json_t *job;
 	struct sw_pending *next;
 };
@@ -41,7 +48,7 @@ struct eng_smser {
 	struct mq *out;	 /* e->sms_events */
 	struct store_db *db;
 	struct sw_line *lines;
-	size_t nlines;
+	uint64_t next_line;
 	struct sw_pending *pending;
 	uint64_t next_cookie;
 	pthread_t th;
@@ -90,18 +97,19 @@ static int on_message(void *arg, const char *from, const char *to, const char *t
 {
 	struct sw_line *l = arg;
 
-	return eng__smser_job(l->w, json_pack("{s:s, s:I, s:s, s:s, s:s}", "kind", "in", "line",
-					      (json_int_t)(l - l->w->lines), "from", from, "to", to,
-					      "text", text));
+	return eng__smser_job(l->w,
+			      json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:s}", "kind", "in", "line",
+					(json_int_t)l->id, "tenant", l->ct->id, "queue", l->cq->id,
+					"from", from, "to", to, "text", text));
 }
 
 static void on_receipt(void *arg, const struct sms_receipt *r)
 {
 	struct sw_line *l = arg;
 
-	eng__smser_job(l->w, json_pack("{s:s, s:I, s:s, s:s, s:s}", "kind", "receipt", "line",
-				       (json_int_t)(l - l->w->lines), "id", r->id, "stat", r->stat,
-				       "err", r->err));
+	eng__smser_job(l->w, json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:s}", "kind", "receipt",
+				       "line", (json_int_t)l->id, "tenant", l->ct->id, "queue",
+				       l->cq->id, "id", r->id, "stat", r->stat, "err", r->err));
 }
 
 static void on_sent(void *arg, uint64_t cookie, bool ok, const char *ids, uint32_t status,
@@ -136,16 +144,19 @@ static json_t *contact_of(struct eng_smser *w, const char *tenant, const char *e
 	return out;
 }
 
+/* The job's line: by id while it runs, else the queue's line now (one a reload put in the
+ * place of the job's), else NULL. */
 static struct sw_line *line_of(struct eng_smser *w, const json_t *job)
 {
-	json_int_t i = json_integer_value(json_object_get(job, "line"));
+	uint64_t id = (uint64_t)json_integer_value(json_object_get(job, "line"));
 	const char *tenant = jstr(job, "tenant"), *queue = jstr(job, "queue");
 
-	if (json_object_get(job, "line"))
-		return i >= 0 && (size_t)i < w->nlines ? &w->lines[i] : NULL;
-	for (size_t k = 0; k < w->nlines; k++)
-		if (!strcmp(w->lines[k].ct->id, tenant) && !strcmp(w->lines[k].cq->id, queue))
-			return &w->lines[k];
+	for (struct sw_line *l = w->lines; id && l; l = l->next)
+		if (l->id == id)
+			return l;
+	for (struct sw_line *l = w->lines; l; l = l->next)
+		if (!strcmp(l->ct->id, tenant) && !strcmp(l->cq->id, queue))
+			return l;
 	return NULL;
 }
 
@@ -307,6 +318,7 @@ static void send_one(struct eng_smser *w, json_t *job)
 			return;
 		}
 		p->cookie = ++w->next_cookie;
+		p->line = l->id;
 		p->job = json_incref(job);
 		if ((err = smpp_send(l->smpp, p->cookie, jstr(job, "to"), jstr(job, "body")))) {
 			json_decref(p->job);
@@ -350,6 +362,9 @@ static void smpp_sent(struct eng_smser *w, json_t *job)
 		}
 }
 
+static void reconcile(struct eng_smser *w, const struct cfg *c);
+static void resend_orphans(struct eng_smser *w);
+
 static void jobs_run(struct eng_smser *w)
 {
 	unsigned char buf[MQ_MSG_MAX];
@@ -365,6 +380,16 @@ static void jobs_run(struct eng_smser *w)
 		l = line_of(w, m.job);
 		if (!strcmp(kind, "in") && l)
 			text_in(w, l, m.job);
+		else if (!strcmp(kind, "in"))
+			log_warn("channels",
+				 "tenant=%s queue=%s event=sms_dropped reason=\"the queue's number "
+				 "was removed by a reload\"",
+				 jstr(m.job, "tenant"), jstr(m.job, "queue"));
+		else if (!strcmp(kind, "reload"))
+			reconcile(w, (const struct cfg *)(intptr_t)json_integer_value(
+					 json_object_get(m.job, "cfg")));
+		else if (!strcmp(kind, "resend"))
+			resend_orphans(w);
 		else if (!strcmp(kind, "send"))
 			send_one(w, m.job);
 		else if (!strcmp(kind, "smpp_sent"))
@@ -428,12 +453,140 @@ static void resume_line(struct sw_line *l)
 	json_decref(ids);
 }
 
+/* Starts the line of cq's number (its SMPP session, if that is its gateway). */
+static struct sw_line *line_start(struct eng_smser *w, const struct cfg_tenant *ct,
+				  const struct cfg_queue *cq)
+{
+	const struct cfg_sms *cs = cq->sms;
+	struct sw_line *l = calloc(1, sizeof(*l));
+	struct smpp_events ev = {l, on_message, on_receipt, on_sent, NULL};
+	struct smpp_conf c = {0};
+	char name[200];
+	int err;
+
+	if (!l) {
+		log_error("channels", "tenant=%s queue=%s event=sms_number_not_started err=%s",
+			  ct->id, cq->id, strerror(ENOMEM));
+		return NULL;
+	}
+	l->w = w;
+	l->id = ++w->next_line;
+	l->ct = ct;
+	l->cq = cq;
+	l->next = w->lines;
+	w->lines = l;
+	log_info("channels", "tenant=%s queue=%s event=sms_number gateway=%s", ct->id, cq->id,
+		 cs->gateway);
+	if (strcmp(cs->gateway, "smpp"))
+		return l;
+	snprintf(name, sizeof(name), "%s/%s", ct->id, cq->id);
+	c.host = cs->smpp_host;
+	c.port = cs->smpp_port;
+	c.bind.system_id = cs->system_id;
+	c.bind.password = cs->password;
+	c.bind.system_type = cs->system_type;
+	c.source.addr = cs->number[0] == '+' ? cs->number + 1 : cs->number;
+	c.source.ton = cs->number[0] == '+' ? 1 : 5;
+	c.source.npi = cs->number[0] == '+' ? 1 : 0;
+	c.enquire_ms = (int)cs->enquire_ms;
+	c.response_ms = 10000;
+	c.reconnect_min_ms = 1000;
+	c.reconnect_max_ms = (int)cs->reconnect_max_ms;
+	c.receipts = cs->receipts;
+	c.log_name = name;
+	if ((err = smpp_session_start(&c, &ev, &l->smpp)))
+		log_error("channels", "tenant=%s queue=%s event=smpp_not_started err=%s", ct->id,
+			  cq->id, strerror(err));
+	return l;
+}
+
+/* Stops l's session (its callbacks have all run when this returns: what they queued is in
+ * the job queue, before anything pushed after) and forgets l. Texts it had not had
+ * acknowledged are marked to be submitted again. */
+static void line_stop(struct eng_smser *w, struct sw_line *l)
+{
+	smpp_session_stop(l->smpp);
+	for (struct sw_pending *p = w->pending; p; p = p->next)
+		if (p->line == l->id)
+			p->orphan = true;
+	for (struct sw_line **pp = &w->lines; *pp; pp = &(*pp)->next)
+		if (*pp == l) {
+			*pp = l->next;
+			break;
+		}
+	free(l);
+}
+
+/* The texts of stopped sessions not acknowledged before the stop, through the queue's
+ * line now (a reload's new session) or failed when the queue has no number any more.
+ * A text the SMSC took just before the stop was acknowledged in a job ahead of this one
+ * and is not here (sent once); a part taken without its acknowledgement goes twice. */
+static void resend_orphans(struct eng_smser *w)
+{
+	for (struct sw_pending **pp = &w->pending; *pp;) {
+		struct sw_pending *p = *pp;
+		if (!p->orphan) {
+			pp = &p->next;
+			continue;
+		}
+		*pp = p->next;
+		json_object_del(p->job, "line");
+		log_info("channels", "tenant=%s interaction=%s event=sms_resubmitted",
+			 jstr(p->job, "tenant"), jstr(p->job, "interaction"));
+		send_one(w, p->job); /* a new pending, or the failure reported */
+		json_decref(p->job);
+		free(p);
+	}
+}
+
+/* A reload: lines whose queue's number is unchanged stay as they are (their session
+ * bound, their texts in flight); changed ones are stopped and started again, removed
+ * ones stopped, new ones started. */
+static void reconcile(struct eng_smser *w, const struct cfg *c)
+{
+	unsigned kept = 0, started = 0, stopped = 0;
+	bool orphans = false;
+
+	for (struct sw_line *l = w->lines, *next; l; l = next) {
+		const struct cfg_tenant *nt = cfg_tenant_find(c, l->ct->id);
+		const struct cfg_queue *nq = nt ? cfg_queue_find(nt, l->cq->id) : NULL;
+		next = l->next;
+		if (nq && cfg_sms_same(l->cq->sms, nq->sms)) {
+			l->ct = nt;
+			l->cq = nq;
+			kept++;
+			continue;
+		}
+		log_info("channels", "tenant=%s queue=%s event=sms_number_stopped reason=%s",
+			 l->ct->id, l->cq->id, nq && nq->sms ? "changed" : "removed");
+		line_stop(w, l);
+		stopped++;
+	}
+	for (size_t i = 0; i < c->ntenants; i++)
+		for (size_t j = 0; j < c->tenants[i].nqueues; j++) {
+			const struct cfg_queue *cq = &c->tenants[i].queues[j];
+			bool have = false;
+			if (!cq->sms)
+				continue;
+			for (struct sw_line *l = w->lines; l && !have; l = l->next)
+				have = l->cq == cq;
+			if (!have && line_start(w, &c->tenants[i], cq))
+				started++;
+		}
+	for (struct sw_pending *p = w->pending; p && !orphans; p = p->next)
+		orphans = p->orphan;
+	if (orphans && eng__smser_job(w, json_pack("{s:s}", "kind", "resend")))
+		resend_orphans(w); /* the queue is full: now, at the risk of a duplicate */
+	log_info("channels", "event=sms_reloaded kept=%u started=%u stopped=%u", kept, started,
+		 stopped);
+}
+
 static void *run(void *arg)
 {
 	struct eng_smser *w = arg;
 
-	for (size_t i = 0; i < w->nlines && !w->stop; i++)
-		resume_line(&w->lines[i]);
+	for (struct sw_line *l = w->lines; l && !w->stop; l = l->next)
+		resume_line(l);
 	while (!w->stop) {
 		struct pollfd pfd = {.fd = mq_fd(w->jobs), .events = POLLIN};
 		poll(&pfd, 1, 200);
@@ -441,6 +594,12 @@ static void *run(void *arg)
 	}
 	jobs_run(w);
 	return NULL;
+}
+
+int eng__smser_reload(struct eng_smser *w, const struct cfg *c)
+{
+	return eng__smser_job(
+	    w, json_pack("{s:s, s:I}", "kind", "reload", "cfg", (json_int_t)(intptr_t)c));
 }
 
 int eng__smser_start(struct engine *e, struct eng_smser **out)
@@ -455,67 +614,28 @@ int eng__smser_start(struct engine *e, struct eng_smser **out)
 			n += e->cfg->tenants[i].queues[j].sms != NULL;
 	if (!n)
 		return 0;
-	if (!(w = calloc(1, sizeof(*w))) || !(w->lines = calloc(n, sizeof(*w->lines)))) {
-		free(w);
+	if (!(w = calloc(1, sizeof(*w))))
 		return ENOMEM;
-	}
 	w->e = e;
 	w->api = e->api;
 	w->out = e->sms_events;
 	if ((err = mq_alloc(&w->jobs, 4096)) || (err = store_db_open(e->cfg->store, &w->db))) {
 		if (w->jobs)
 			mq_free(w->jobs);
-		free(w->lines);
 		free(w);
 		return err;
 	}
 	for (size_t i = 0; i < e->cfg->ntenants; i++)
-		for (size_t j = 0; j < e->cfg->tenants[i].nqueues; j++) {
-			const struct cfg_queue *cq = &e->cfg->tenants[i].queues[j];
-			struct sw_line *l;
-			if (!cq->sms)
-				continue;
-			l = &w->lines[w->nlines++];
-			l->w = w;
-			l->ct = &e->cfg->tenants[i];
-			l->cq = cq;
-			log_info("channels", "tenant=%s queue=%s event=sms_number gateway=%s",
-				 l->ct->id, cq->id, cq->sms->gateway);
-		}
+		for (size_t j = 0; j < e->cfg->tenants[i].nqueues; j++)
+			if (e->cfg->tenants[i].queues[j].sms)
+				line_start(w, &e->cfg->tenants[i], &e->cfg->tenants[i].queues[j]);
 	if ((err = pthread_create(&w->th, NULL, run, w))) {
+		while (w->lines)
+			line_stop(w, w->lines);
 		store_db_close(w->db);
 		mq_free(w->jobs);
-		free(w->lines);
 		free(w);
 		return err;
-	}
-	/* The sessions after the thread: their first texts find it running. */
-	for (size_t i = 0; i < w->nlines; i++) {
-		struct sw_line *l = &w->lines[i];
-		const struct cfg_sms *cs = l->cq->sms;
-		struct smpp_events ev = {l, on_message, on_receipt, on_sent, NULL};
-		struct smpp_conf c = {0};
-		char name[200];
-		if (strcmp(cs->gateway, "smpp"))
-			continue;
-		snprintf(name, sizeof(name), "%s/%s", l->ct->id, l->cq->id);
-		c.host = cs->smpp_host;
-		c.port = cs->smpp_port;
-		c.bind.system_id = cs->system_id;
-		c.bind.password = cs->password;
-		c.bind.system_type = cs->system_type;
-		c.source.addr = cs->number[0] == '+' ? cs->number + 1 : cs->number;
-		c.source.ton = cs->number[0] == '+' ? 1 : 5;
-		c.source.npi = cs->number[0] == '+' ? 1 : 0;
-		c.enquire_ms = (int)cs->enquire_ms;
-		c.response_ms = 10000;
-		c.reconnect_min_ms = 1000;
-		c.reconnect_max_ms = (int)cs->reconnect_max_ms;
-		c.receipts = cs->receipts;
-		c.log_name = name;
-		if ((err = smpp_session_start(&c, &ev, &l->smpp)))
-			log_error("channels", "tenant=%s queue=%s event=smpp_not_started err=%s",
-				  l->ct->id, l->cq->id, strerror(err));
 	}
 	*out = w;
 	return 0;
@@ -529,8 +649,10 @@ void eng__smser_stop(struct eng_smser *w)
 	if (!w)
 		return;
 	/* The sessions first: their callbacks post into the job queue. */
-	for (size_t i = 0; i < w->nlines; i++)
-		smpp_session_stop(w->lines[i].smpp);
+	for (struct sw_line *l = w->lines; l; l = l->next) {
+		smpp_session_stop(l->smpp);
+		l->smpp = NULL;
+	}
 	w->stop = 1;
 	pthread_join(w->th, NULL);
 	while (mq_pop(w->jobs, buf) == sizeof(m)) {
@@ -543,8 +665,12 @@ void eng__smser_stop(struct eng_smser *w)
 		json_decref(p->job);
 		free(p);
 	}
+	while (w->lines) {
+		struct sw_line *l = w->lines;
+		w->lines = l->next;
+		free(l);
+	}
 	mq_free(w->jobs);
 	store_db_close(w->db);
-	free(w->lines);
 	free(w);
 }
