@@ -4,7 +4,9 @@
 #   At start: queue support has an SMPP number on SMSC A, queue billing one on SMSC B;
 #   no queue has a mailbox, queue sales has no number.
 #   Reload 1: support's number unchanged (its session stays bound: SMSC A sees one bind
-#     only), billing's changed (SMSC B sees it bind again; a text delivered to it then
+#     only), billing's changed (SMSC B sees it bind again; a reply B had taken but not
+#     acknowledged is submitted again through the new session and the agent's request
+#     answered with its new id, nothing dropped; a text delivered to it then
 #     becomes a contact of billing and the agent's reply leaves through the new
 #     session), sales gets an HTTP gateway (its webhook, 404 before, takes a signed text),
 #     support gets a mailbox (a message already waiting in it is read and offered).
@@ -83,7 +85,7 @@ config 0
 start_server
 wait_log 'event=http_listening' 10
 TOP="$TOP" "$PYTHON" - "$API_PORT" "$A_CTL" "$B_CTL" "$DOV/mail/box" "$WORK/go" <<'PY' &
-import hashlib, hmac, json, os, socket, sys, time
+import hashlib, hmac, json, os, socket, sys, threading, time
 sys.path.insert(0, os.path.join(os.environ["TOP"], "tests", "sip"))
 from api import Api, WebSocket  # noqa: E402
 
@@ -158,9 +160,37 @@ raw = (b"From: Jan <jan@example.com>\r\nTo: support@acme.test\r\nSubject: Faktur
 open(os.path.join(maildir, "tmp", "r1"), "wb").write(raw)
 os.rename(os.path.join(maildir, "tmp", "r1"), os.path.join(maildir, "new", "r1"))
 
+# A reply on billing the SMSC takes but does not acknowledge before the reload: it is
+# submitted again through the new session and the agent's request is answered then.
+smsc(B, cmd="deliver", **{"from": "48602222222", "to": "48221239999", "text": "przed zmiana",
+                          "coding": "gsm"})
+d = event(ws, "contact.offered", lambda d: d.get("channel") == "sms" and d["queue"] == "billing")
+held_ix = d["interaction"]
+st, b, _ = api.call("POST", f"/api/v1/interactions/{held_ix}/accept", tok)
+assert st == 200, (st, b)
+smsc(B, cmd="hold", n=1)
+held = {}
+
+
+def reply_held():
+    held["answer"] = api.call("POST", f"/api/v1/interactions/{held_ix}/reply", tok,
+                              {"body": "w trakcie zmiany"})
+
+
+th = threading.Thread(target=reply_held)
+th.start()
+assert len(smsc(B, cmd="wait", key="submits", value=1)["submits"]) == 1
+
 step(1)
 # billing's session is bound again; support's was never dropped.
 assert smsc(B, cmd="wait", key="binds", value=2)["binds"] == 2
+th.join(30)
+st, b, _ = held["answer"]
+assert st == 200 and b["message_id"] == "M2", (st, b)
+subs = smsc(B, cmd="wait", key="submits", value=2)["submits"]
+assert [s["text"] for s in subs] == ["w trakcie zmiany"] * 2, subs
+st, b, _ = api.call("POST", f"/api/v1/interactions/{held_ix}/close", tok)
+assert st == 200, (st, b)
 d = event(ws, "contact.offered", lambda d: d.get("channel") == "email")
 assert d["queue"] == "support" and d["from"] == "jan@example.com", d
 take(d)
@@ -168,8 +198,8 @@ smsc(B, cmd="deliver", **{"from": "48601234567", "to": "48221239999", "text": "p
                           "coding": "gsm"})
 d = event(ws, "contact.offered", lambda d: d.get("channel") == "sms" and d["queue"] == "billing")
 take(d, "odpowiedz przez nowa sesje")
-subs = smsc(B, cmd="wait", key="submits", value=1)["submits"]
-assert len(subs) == 1 and subs[0]["text"] == "odpowiedz przez nowa sesje", subs
+subs = smsc(B, cmd="wait", key="submits", value=3)["submits"]
+assert len(subs) == 3 and subs[2]["text"] == "odpowiedz przez nowa sesje", subs
 assert webhook("after") == 202
 d = event(ws, "contact.offered", lambda d: d.get("queue") == "sales")
 take(d)
@@ -199,6 +229,7 @@ wait "$flow" || fail "the reload flow failed"
 expect_log 'event=sms_number_stopped reason=changed'
 expect_log 'event=sms_number_stopped reason=removed'
 expect_log 'event=email_mailbox_stopped'
+expect_log 'event=sms_resubmitted'
 expect_log 'event=sms_reloaded kept=1 started=2 stopped=1'
 stop_server
 note "channels reload: SMPP session kept, restarted and stopped, HTTP gateway and mailbox added and removed, without a restart"
