@@ -5,6 +5,7 @@
 #define SU_ROOT_MAGIC_T void
 
 #include <jansson.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -839,6 +840,30 @@ void eng__call_identity(struct call *c, const struct sip_invite_info *info);
  * through e->mail_events and takes sending jobs from the engine. */
 #define ENG_MAIL_REF (1ull << 63)
 struct eng_mail;
+/* worker.c: a written channel's worker thread, its job queue (json_t *, pushed from any
+ * thread) and its own store connection. */
+struct eng_worker {
+	struct mq *jobs;
+	struct store_db *db;
+	pthread_t th;
+	bool running;
+	volatile int stop; /* set by eng__worker_close; the thread's loop ends on it */
+};
+/* Opens the job queue and the store connection; 0 or errno (then nothing is open). */
+int eng__worker_open(struct eng_worker *k, const char *store);
+/* Starts fn(arg) on the worker's thread; 0 or errno. */
+int eng__worker_run(struct eng_worker *k, void *(*fn)(void *), void *arg);
+/* Queues job, which is taken (released when it cannot be queued): 0, ENOMEM (NULL job)
+ * or what mq_push returns. */
+int eng__worker_push(struct eng_worker *k, json_t *job);
+/* The next job, the caller's to release; NULL when none waits. */
+json_t *eng__worker_pop(struct eng_worker *k);
+/* Waits up to ms milliseconds for a job. */
+void eng__worker_wait(struct eng_worker *k, int ms);
+/* Stops the thread and waits for it, releases the jobs left, closes the queue and the
+ * store connection. Safe on a worker that eng__worker_open left closed. */
+void eng__worker_close(struct eng_worker *k);
+
 struct eng_mailer;
 /* Starts the worker for every queue with a mailbox (none: nothing started). 0 or errno. */
 int eng__mail_start(struct engine *e);

@@ -9,7 +9,6 @@
 #include "engine/engine_int.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -44,19 +43,12 @@ struct sw_pending {
 struct eng_smser {
 	struct engine *e;
 	struct api *api;
-	struct mq *jobs; /* json_t * */
-	struct mq *out;	 /* e->sms_events */
-	struct store_db *db;
+	struct eng_worker wk; /* the thread, its jobs and store connection (worker.c) */
+	struct mq *out;	      /* e->sms_events */
 	struct sw_line *lines;
 	uint64_t next_line;
 	struct sw_pending *pending;
 	uint64_t next_cookie;
-	pthread_t th;
-	volatile int stop;
-};
-
-struct job_msg {
-	json_t *job;
 };
 
 static const char *jstr(const json_t *o, const char *key)
@@ -79,16 +71,11 @@ static int post(struct eng_smser *w, json_t *msg)
 
 int eng__smser_job(struct eng_smser *w, json_t *job)
 {
-	struct job_msg m = {.job = job};
-	int err;
-
 	if (!w) {
 		json_decref(job);
 		return ENOENT;
 	}
-	if ((err = mq_push(w->jobs, &m, sizeof(m))))
-		json_decref(job);
-	return err;
+	return eng__worker_push(&w->wk, job);
 }
 
 /* ---- the SMPP sessions' callbacks (their threads): into the job queue ---- */
@@ -129,7 +116,7 @@ static json_t *contact_of(struct eng_smser *w, const char *tenant, const char *e
 	struct crm_contact *c = NULL;
 	struct crm_buf b = {0};
 	json_t *out = NULL;
-	int err = store_db_contact_find_phone(w->db, tenant, e164, &c);
+	int err = store_db_contact_find_phone(w->wk.db, tenant, e164, &c);
 
 	if (err) {
 		if (err != ENOENT && err != EINVAL)
@@ -172,25 +159,25 @@ static void opt_apply(struct eng_smser *w, struct sw_line *l, const char *from, 
 	int err;
 
 	*changed = *dialer = false;
-	if ((err = store_db_dnc_has(w->db, tenant, STORE_DNC_SMS, from, &has)))
+	if ((err = store_db_dnc_has(w->wk.db, tenant, STORE_DNC_SMS, from, &has)))
 		goto out;
 	if (k == SMS_KEYWORD_STOP) {
-		if (!has && (err = store_db_dnc_put(w->db, tenant, STORE_DNC_SMS, from, "sms_stop",
-						    clock_wall_ms())))
+		if (!has && (err = store_db_dnc_put(w->wk.db, tenant, STORE_DNC_SMS, from,
+						    "sms_stop", clock_wall_ms())))
 			goto out;
 		*changed = !has;
 		if (l->cq->sms->opt_out_dialer) {
-			if ((err = store_db_dnc_put(w->db, tenant, "", from, "sms_stop",
+			if ((err = store_db_dnc_put(w->wk.db, tenant, "", from, "sms_stop",
 						    clock_wall_ms())))
 				goto out;
 			*dialer = true;
 		}
 	} else {
-		if (has && (err = store_db_dnc_delete(w->db, tenant, STORE_DNC_SMS, from)))
+		if (has && (err = store_db_dnc_delete(w->wk.db, tenant, STORE_DNC_SMS, from)))
 			goto out;
 		*changed = has;
 		/* Only what a STOP put on the campaigns' list: not an agent's disposition. */
-		if ((err = store_db_dnc_delete_source(w->db, tenant, "", from, "sms_stop")))
+		if ((err = store_db_dnc_delete_source(w->wk.db, tenant, "", from, "sms_stop")))
 			goto out;
 		*dialer = true;
 	}
@@ -281,7 +268,7 @@ static bool may_text(struct eng_smser *w, json_t *job)
 
 	if (json_is_true(json_object_get(job, "confirm")))
 		return true;
-	if ((err = store_db_dnc_has(w->db, jstr(job, "tenant"), STORE_DNC_SMS, jstr(job, "to"),
+	if ((err = store_db_dnc_has(w->wk.db, jstr(job, "tenant"), STORE_DNC_SMS, jstr(job, "to"),
 				    &has))) {
 		sent_as(w, job, false, NULL, "the opt-out list cannot be read; try again", 503,
 			"store_unavailable");
@@ -367,39 +354,35 @@ static void resend_orphans(struct eng_smser *w);
 
 static void jobs_run(struct eng_smser *w)
 {
-	unsigned char buf[MQ_MSG_MAX];
-	struct job_msg m;
+	json_t *job;
 
-	mq_drain_fd(w->jobs);
-	while (mq_pop(w->jobs, buf) == sizeof(m)) {
+	while ((job = eng__worker_pop(&w->wk))) {
 		const char *kind;
 		struct sw_line *l;
-
-		memcpy(&m, buf, sizeof(m));
-		kind = jstr(m.job, "kind");
-		l = line_of(w, m.job);
+		kind = jstr(job, "kind");
+		l = line_of(w, job);
 		if (!strcmp(kind, "in") && l)
-			text_in(w, l, m.job);
+			text_in(w, l, job);
 		else if (!strcmp(kind, "in"))
 			log_warn("channels",
 				 "tenant=%s queue=%s event=sms_dropped reason=\"the queue's number "
 				 "was removed by a reload\"",
-				 jstr(m.job, "tenant"), jstr(m.job, "queue"));
+				 jstr(job, "tenant"), jstr(job, "queue"));
 		else if (!strcmp(kind, "reload"))
 			reconcile(w, (const struct cfg *)(intptr_t)json_integer_value(
-					 json_object_get(m.job, "cfg")));
+					 json_object_get(job, "cfg")));
 		else if (!strcmp(kind, "resend"))
 			resend_orphans(w);
 		else if (!strcmp(kind, "send"))
-			send_one(w, m.job);
+			send_one(w, job);
 		else if (!strcmp(kind, "smpp_sent"))
-			smpp_sent(w, m.job);
+			smpp_sent(w, job);
 		else if (!strcmp(kind, "receipt") && l)
 			post(w, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "type", "receipt",
 					  "tenant", l->ct->id, "queue", l->cq->id, "id",
-					  jstr(m.job, "id"), "stat", jstr(m.job, "stat"), "err",
-					  jstr(m.job, "err")));
-		json_decref(m.job);
+					  jstr(job, "id"), "stat", jstr(job, "stat"), "err",
+					  jstr(job, "err")));
+		json_decref(job);
 	}
 }
 
@@ -436,13 +419,13 @@ static void resume_line(struct sw_line *l)
 	q.f.limit = SMS_RESUME_MAX;
 	q.channel = "sms";
 	q.abandoned = -1;
-	if ((err = store_db_interactions_search(l->w->db, l->ct->id, &q, open_cb, ids)))
+	if ((err = store_db_interactions_search(l->w->wk.db, l->ct->id, &q, open_cb, ids)))
 		log_warn("channels", "tenant=%s queue=%s event=sms_resume_failed err=%s", l->ct->id,
 			 l->cq->id, strerror(err));
 	for (i = json_array_size(ids); i-- > 0;) {
 		const char *id = json_string_value(json_array_get(ids, i));
 		json_t *stored = NULL, *contact;
-		if (store_db_interaction_get(l->w->db, l->ct->id, id, stored_cb, &stored) ||
+		if (store_db_interaction_get(l->w->wk.db, l->ct->id, id, stored_cb, &stored) ||
 		    !stored)
 			continue;
 		contact = contact_of(l->w, l->ct->id, jstr(stored, "from"));
@@ -585,11 +568,10 @@ static void *run(void *arg)
 {
 	struct eng_smser *w = arg;
 
-	for (struct sw_line *l = w->lines; l && !w->stop; l = l->next)
+	for (struct sw_line *l = w->lines; l && !w->wk.stop; l = l->next)
 		resume_line(l);
-	while (!w->stop) {
-		struct pollfd pfd = {.fd = mq_fd(w->jobs), .events = POLLIN};
-		poll(&pfd, 1, 200);
+	while (!w->wk.stop) {
+		eng__worker_wait(&w->wk, 200);
 		jobs_run(w);
 	}
 	jobs_run(w);
@@ -619,9 +601,7 @@ int eng__smser_start(struct engine *e, struct eng_smser **out)
 	w->e = e;
 	w->api = e->api;
 	w->out = e->sms_events;
-	if ((err = mq_alloc(&w->jobs, 4096)) || (err = store_db_open(e->cfg->store, &w->db))) {
-		if (w->jobs)
-			mq_free(w->jobs);
+	if ((err = eng__worker_open(&w->wk, e->cfg->store))) {
 		free(w);
 		return err;
 	}
@@ -629,11 +609,10 @@ int eng__smser_start(struct engine *e, struct eng_smser **out)
 		for (size_t j = 0; j < e->cfg->tenants[i].nqueues; j++)
 			if (e->cfg->tenants[i].queues[j].sms)
 				line_start(w, &e->cfg->tenants[i], &e->cfg->tenants[i].queues[j]);
-	if ((err = pthread_create(&w->th, NULL, run, w))) {
+	if ((err = eng__worker_run(&w->wk, run, w))) {
 		while (w->lines)
 			line_stop(w, w->lines);
-		store_db_close(w->db);
-		mq_free(w->jobs);
+		eng__worker_close(&w->wk);
 		free(w);
 		return err;
 	}
@@ -643,9 +622,6 @@ int eng__smser_start(struct engine *e, struct eng_smser **out)
 
 void eng__smser_stop(struct eng_smser *w)
 {
-	unsigned char buf[MQ_MSG_MAX];
-	struct job_msg m;
-
 	if (!w)
 		return;
 	/* The sessions first: their callbacks post into the job queue. */
@@ -653,12 +629,7 @@ void eng__smser_stop(struct eng_smser *w)
 		smpp_session_stop(l->smpp);
 		l->smpp = NULL;
 	}
-	w->stop = 1;
-	pthread_join(w->th, NULL);
-	while (mq_pop(w->jobs, buf) == sizeof(m)) {
-		memcpy(&m, buf, sizeof(m));
-		json_decref(m.job);
-	}
+	eng__worker_close(&w->wk);
 	while (w->pending) {
 		struct sw_pending *p = w->pending;
 		w->pending = p->next;
@@ -670,7 +641,5 @@ void eng__smser_stop(struct eng_smser *w)
 		w->lines = l->next;
 		free(l);
 	}
-	mq_free(w->jobs);
-	store_db_close(w->db);
 	free(w);
 }
