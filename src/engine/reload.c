@@ -18,7 +18,10 @@
  * (tenants_live.c). Queues' hours follow their calendars as they go live, like the
  * flows' (a calendar a queue's hours name is kept, and said so). The file's campaigns
 are added, changed on the running campaign (its leads keep their state) or removed
-(calls in progress finish), after the objects they name (campaign_live.c). Settings read only at
+(calls in progress finish), after the objects they name (campaign_live.c). Queues'
+ * mailboxes and SMS numbers follow: the channels' workers start, restart or stop those
+ * whose settings changed and leave the others alone (mail_worker.c, sms_worker.c). Settings read
+only at
  * start (listeners, the store) wait for a restart, and the log says so. The configuration replaced
  * stays allocated until the engine stops: objects of calls in progress point into it.
  */
