@@ -41,6 +41,7 @@ struct eng_sms {
 	/* Opened by a STOP or START alone: never queued, closed by the system once its
 	 * confirmation is sent (or at once when none goes). */
 	bool close_when_sent;
+	unsigned confirms_out; /* confirmations sent whose outcome has not come back */
 	const char *closed_by; /* "agent" (default) or "system" */
 	struct eng_sms *next;
 };
@@ -303,6 +304,11 @@ static const char *opt_text(const struct eng_tenant *t, const struct cfg_sms *cs
 
 static void sms_close_system(struct eng_sms *m)
 {
+	if (m->contact != ACD_NONE) {
+		acd_contact_end(m->t->acd, m->contact, clock_mono_ms());
+		eng__acd_arm(m->t);
+		m->contact = ACD_NONE;
+	}
 	m->ended_ms = clock_wall_ms();
 	m->closed_by = "system";
 	timeline_add(m, "closed", json_pack("{s:s}", "by", "system"));
@@ -339,9 +345,11 @@ static bool sms_opt(struct engine *e, struct eng_sms *m, json_t *j, bool fresh)
 				m->from, "body", opt_text(m->t, m->q->cq->sms, stop), "confirm", 1);
 	if (job && eng__smser_job(e->smser, job))
 		job = NULL;
+	if (job)
+		m->confirms_out++;
 	if (fresh) {
 		m->close_when_sent = true;
-		if (!job) {
+		if (!m->confirms_out) {
 			sms_close_system(m);
 			return false;
 		}
@@ -385,6 +393,8 @@ static void sms_in(struct engine *e, json_t *j)
 	}
 	if (*jstr(j, "opt_out") && !sms_opt(e, m, j, false))
 		return;
+	/* A text of another kind makes a STOP's or START's conversation an ordinary one. */
+	m->close_when_sent = false;
 	if (m->holder)
 		sms_event(m, "contact.updated", m->holder);
 	else if (m->offered)
@@ -419,7 +429,9 @@ static void sms_sent(struct engine *e, json_t *j)
 				       json_string_value(json_object_get(j, "agent"))));
 	if (m->holder)
 		sms_event(m, "contact.updated", m->holder);
-	if (m->close_when_sent && json_is_true(json_object_get(j, "confirm"))) {
+	if (json_is_true(json_object_get(j, "confirm")) && m->confirms_out)
+		m->confirms_out--;
+	if (m->close_when_sent && !m->confirms_out) {
 		sms_close_system(m);
 		return;
 	}
