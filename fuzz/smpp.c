@@ -4,7 +4,9 @@
  * are framed by their headers as the session does (a bad length ends the stream);
  * each deliver_sm is unpacked, its UDH read, its parts reassembled, its text decoded
  * (every decoded string is UTF-8) and a receipt read. The whole input is also a webhook
- * body, and, when it is UTF-8, a text to split: its parts must decode back to it.
+ * body, and, when it is UTF-8, a text to split: its parts must decode back to it, and
+ * a customer's text read for opt-out keywords: folding gives UTF-8 and folding that
+ * again changes nothing.
  * Seeds: tests/fuzz/corpus/smpp/.
  */
 #include <errno.h>
@@ -97,6 +99,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (sms_decode(sp.data_coding, all, n, text, sizeof(text)) ||
 			    strcmp(text, s))
 				abort();
+		}
+		if (strlen(s) == size) {
+			static char f1[SMS_KEYWORD_MAX], f2[SMS_KEYWORD_MAX];
+			int err = sms_keyword_fold(s, f1, sizeof(f1));
+			if (err != 0 && err != EILSEQ && err != ENOSPC)
+				abort();
+			if (!err) {
+				utf8_check(f1);
+				if (sms_keyword_fold(f1, f2, sizeof(f2)) || strcmp(f1, f2))
+					abort();
+			}
+			sms_keyword_match(s, sms_keywords_stop_default, SIZE_MAX,
+					  sms_keywords_start_default, SIZE_MAX);
 		}
 		free(s);
 	}

@@ -216,4 +216,29 @@ int sms_http_parse(const char *body, size_t len, struct sms_http_in *in, char *w
  * EINVAL (not a number: an alphanumeric sender is kept as it is by the caller). */
 int sms_e164(const char *in, char *out, size_t size);
 
+/* ---- opt-out keywords (sms_keyword.c) ---- */
+
+#define SMS_KEYWORD_MAX 64 /* bytes of a folded keyword; a longer text is no keyword */
+
+enum sms_keyword { SMS_KEYWORD_NONE, SMS_KEYWORD_STOP, SMS_KEYWORD_START };
+
+/* The default words (NULL-terminated): STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT and
+ * pl NIE, WYPISZ, es BAJA, ALTO, ru СТОП, ОТПИСАТЬСЯ; START, UNSTOP and pl ZAPISZ, es
+ * ALTA, ru СТАРТ. */
+extern const char *const sms_keywords_stop_default[];
+extern const char *const sms_keywords_start_default[];
+
+/* Writes the folded form of UTF-8 `text` into out[size]: trimmed of white space (no-break
+ * space included) and of `.`, `!`, `?` at both ends, lower case, accents of Latin letters
+ * (Latin-1, Latin Extended-A) removed, Cyrillic in lower case with Ё as Е, combining marks
+ * and zero-width characters dropped. Returns 0, EILSEQ (not UTF-8; out is then undefined)
+ * or ENOSPC (longer than size - 1). */
+int sms_keyword_fold(const char *text, char *out, size_t size);
+
+/* Whether the whole of `text` is a stop word (first) or a start word, compared folded.
+ * The lists hold n words or end at a NULL, whichever comes first. Text that is not UTF-8
+ * or longer than a keyword is SMS_KEYWORD_NONE. */
+enum sms_keyword sms_keyword_match(const char *text, const char *const *stop, size_t nstop,
+				   const char *const *start, size_t nstart);
+
 #endif

@@ -120,8 +120,22 @@ struct cfg_sms {
 	uint64_t enquire_ms;	   /* default 30s */
 	uint64_t reconnect_max_ms; /* back-off ceiling, default 1m */
 	int receipts;		   /* 1: ask for delivery receipts (default) */
+	/* opt_out: the tenant's (a queue's inherits it whole unless it has its own). */
+	char **stop_words; /* NULL: sms_keywords_stop_default */
+	size_t nstop_words;
+	char **start_words; /* NULL: sms_keywords_start_default */
+	size_t nstart_words;
+	int opt_out_dialer;		/* 1: a STOP also goes on the tenant's do-not-call list for
+					 * campaigns; -1 unset, default 0 */
+	int opt_out;			/* 0: keywords are ordinary texts; -1 unset, default 1 */
+	char *reply_stop, *reply_start; /* the confirmation, NULL: the tenant's language's */
 	int line, col;
 };
+
+/* Whether two queues' settings of the channel say the same (both NULL included): what a
+ * reload compares to leave a running mailbox or SMPP session alone. */
+bool cfg_email_same(const struct cfg_email *a, const struct cfg_email *b);
+bool cfg_sms_same(const struct cfg_sms *a, const struct cfg_sms *b);
 
 struct cfg_queue {
 	char *id;

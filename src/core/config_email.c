@@ -175,3 +175,18 @@ void cfg__resolve_email(struct cy *c, struct cfg_tenant *t, const char *path)
 		}
 	}
 }
+
+static bool str_same(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+bool cfg_email_same(const struct cfg_email *a, const struct cfg_email *b)
+{
+	if (!a || !b)
+		return a == b;
+	return str_same(a->imap, b->imap) && str_same(a->smtp, b->smtp) &&
+	       str_same(a->username, b->username) && str_same(a->password, b->password) &&
+	       str_same(a->from, b->from) && str_same(a->signature, b->signature) &&
+	       a->poll_ms == b->poll_ms && a->acknowledge == b->acknowledge;
+}

@@ -18,7 +18,9 @@
 
 static const char *const sms_keys[] = {
     "number", "gateway", "smpp",     "system_id",    "password",      "system_type", "url",
-    "secret", "token",	 "receipts", "enquire_link", "reconnect_max", NULL};
+    "secret", "token",	 "receipts", "enquire_link", "reconnect_max", "opt_out",     NULL};
+static const char *const opt_out_keys[] = {"enabled",	 "stop",	"start", "dialer",
+					   "reply_stop", "reply_start", NULL};
 
 #define SMS_ENQUIRE_DEFAULT_MS	 30000
 #define SMS_RECONNECT_DEFAULT_MS 60000
@@ -44,7 +46,66 @@ void cfg__free_sms(struct cfg_sms *s)
 	free(s->url);
 	zfree(s->secret);
 	zfree(s->token);
+	for (size_t i = 0; i < s->nstop_words; i++)
+		free(s->stop_words[i]);
+	free(s->stop_words);
+	for (size_t i = 0; i < s->nstart_words; i++)
+		free(s->start_words[i]);
+	free(s->start_words);
+	free(s->reply_stop);
+	free(s->reply_start);
 	free(s);
+}
+
+/* A list of keywords: each a string of at most 60 bytes of UTF-8 with a letter in it. */
+static void words(struct cy *c, struct fy_node *n, const char *path, char ***out, size_t *nout)
+{
+	struct fy_node *item;
+	void *it = NULL;
+	size_t i = 0;
+	char p[512];
+
+	if (!n || !cy_is_seq(c, n, path))
+		return;
+	if (!(*out = calloc((size_t)fy_node_sequence_item_count(n) + 1, sizeof(char *)))) {
+		cy_error(c, n, path, "out of memory");
+		return;
+	}
+	while ((item = cy_items(n, &it))) {
+		const char *w;
+		cy_path_idx(p, sizeof(p), path, i++);
+		if (!cy_is_scalar(c, item, p))
+			continue;
+		w = cy_text(item);
+		if (!w || !*w || strlen(w) > 60)
+			cy_error(c, item, p, "expected a word of 1 to 60 bytes");
+		else
+			(*out)[(*nout)++] = strdup(w);
+	}
+	if (!*nout)
+		cy_error(c, n, path, "expected at least one word");
+}
+
+static void parse_opt_out(struct cy *c, struct fy_node *n, const char *path, struct cfg_sms *s)
+{
+	bool b;
+
+	if (!n || !cy_is_map(c, n, path))
+		return;
+	cy_check_keys(c, n, path, opt_out_keys);
+	if (cy_get_bool(c, n, path, "enabled", false, &b) == 0)
+		s->opt_out = b;
+	if (cy_get_bool(c, n, path, "dialer", false, &b) == 0)
+		s->opt_out_dialer = b;
+	{
+		char kp[512];
+		words(c, cy_get(n, "stop"), cy_path(kp, sizeof(kp), path, "stop"), &s->stop_words,
+		      &s->nstop_words);
+		words(c, cy_get(n, "start"), cy_path(kp, sizeof(kp), path, "start"),
+		      &s->start_words, &s->nstart_words);
+	}
+	cy_get_dup(c, n, path, "reply_stop", false, &s->reply_stop);
+	cy_get_dup(c, n, path, "reply_start", false, &s->reply_start);
 }
 
 /* "+48221234567" (E.164) or a short code of digits, or an alphanumeric sender of up to 11
@@ -123,6 +184,8 @@ void cfg__parse_sms(struct cy *c, struct fy_node *parent, const char *path, stru
 	s->receipts = -1;
 	if (cy_get_bool(c, n, p, "receipts", false, &b) == 0)
 		s->receipts = b;
+	s->opt_out = s->opt_out_dialer = -1;
+	parse_opt_out(c, cy_get(n, "opt_out"), cy_path(kp, sizeof(kp), p, "opt_out"), s);
 	if (s->number && !number_ok(s->number))
 		cy_error(c, cy_get(n, "number"), cy_path(kp, sizeof(kp), p, "number"),
 			 "expected an E.164 number (\"+48221234567\"), a short code or a sender "
@@ -157,6 +220,17 @@ static char *inherit(char *mine, const char *theirs)
 	return mine ? mine : theirs ? strdup(theirs) : NULL;
 }
 
+static char **strv_dup(char *const *v, size_t n, size_t *nout)
+{
+	char **out = calloc(n + 1, sizeof(char *));
+
+	*nout = 0;
+	for (size_t i = 0; out && i < n; i++)
+		if ((out[*nout] = strdup(v[i])))
+			(*nout)++;
+	return out;
+}
+
 void cfg__resolve_sms(struct cy *c, struct cfg_tenant *t, const char *path)
 {
 	const struct cfg_sms *d = t->sms;
@@ -186,7 +260,23 @@ void cfg__resolve_sms(struct cy *c, struct cfg_tenant *t, const char *path)
 				s->reconnect_max_ms = d->reconnect_max_ms;
 			if (s->receipts < 0)
 				s->receipts = d->receipts;
+			if (s->opt_out < 0)
+				s->opt_out = d->opt_out;
+			if (s->opt_out_dialer < 0)
+				s->opt_out_dialer = d->opt_out_dialer;
+			if (!s->stop_words && d->stop_words)
+				s->stop_words =
+				    strv_dup(d->stop_words, d->nstop_words, &s->nstop_words);
+			if (!s->start_words && d->start_words)
+				s->start_words =
+				    strv_dup(d->start_words, d->nstart_words, &s->nstart_words);
+			s->reply_stop = inherit(s->reply_stop, d->reply_stop);
+			s->reply_start = inherit(s->reply_start, d->reply_start);
 		}
+		if (s->opt_out < 0)
+			s->opt_out = 1;
+		if (s->opt_out_dialer < 0)
+			s->opt_out_dialer = 0;
 		if (!s->gateway)
 			s->gateway = strdup(s->url && !s->smpp_host ? "http" : "smpp");
 		if (!s->enquire_ms)
@@ -226,4 +316,36 @@ void cfg__resolve_sms(struct cy *c, struct cfg_tenant *t, const char *path)
 					 s->line, s->col, t->queues[j].id ? t->queues[j].id : "?");
 		}
 	}
+}
+
+static bool str_same(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+static bool words_same(char *const *a, size_t na, char *const *b, size_t nb)
+{
+	if ((!a) != (!b) || na != nb)
+		return false;
+	for (size_t i = 0; i < na; i++)
+		if (!str_same(a[i], b[i]))
+			return false;
+	return true;
+}
+
+bool cfg_sms_same(const struct cfg_sms *a, const struct cfg_sms *b)
+{
+	if (!a || !b)
+		return a == b;
+	return str_same(a->number, b->number) && str_same(a->gateway, b->gateway) &&
+	       str_same(a->smpp_host, b->smpp_host) && a->smpp_port == b->smpp_port &&
+	       str_same(a->system_id, b->system_id) && str_same(a->password, b->password) &&
+	       str_same(a->system_type, b->system_type) && str_same(a->url, b->url) &&
+	       str_same(a->secret, b->secret) && str_same(a->token, b->token) &&
+	       a->enquire_ms == b->enquire_ms && a->reconnect_max_ms == b->reconnect_max_ms &&
+	       a->receipts == b->receipts && a->opt_out == b->opt_out &&
+	       a->opt_out_dialer == b->opt_out_dialer &&
+	       words_same(a->stop_words, a->nstop_words, b->stop_words, b->nstop_words) &&
+	       words_same(a->start_words, a->nstart_words, b->start_words, b->nstart_words) &&
+	       str_same(a->reply_stop, b->reply_stop) && str_same(a->reply_start, b->reply_start);
 }

@@ -385,6 +385,15 @@ void eng__camp_attempt_write(struct eng_campaign *cp, const struct eng_attempt *
 	eng__camp_worker_send(cp->d, r);
 }
 
+void eng__camp_dnc_add_tenant(struct engine *e, struct eng_tenant *t, const char *phone)
+{
+	struct eng_dialer *d = e->dialer;
+
+	for (size_t i = 0; d && i < d->n; i++)
+		if (d->v[i]->t == t && !d->v[i]->removed && d->v[i]->leads)
+			dialer_dnc_add(d->v[i]->leads, phone);
+}
+
 void eng__camp_dnc_put(struct eng_campaign *cp, const char *phone)
 {
 	struct cw_req *r = calloc(1, sizeof(*r));

@@ -5,6 +5,7 @@
 #define SU_ROOT_MAGIC_T void
 
 #include <jansson.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -478,6 +479,9 @@ int eng__camp_file_apply(struct engine *e, struct eng_tenant *t, const struct cf
 void eng__camp_holidays_resolve(struct engine *e, struct eng_tenant *t);
 /* A tenant removed by a reload: its campaigns stop (their calls finish). */
 void eng__camp_tenant_gone(struct engine *e, struct eng_tenant *t);
+/* `phone` was put on the tenant's do-not-call list in the store (an SMS STOP): its running
+ * campaigns skip it from now on. */
+void eng__camp_dnc_add_tenant(struct engine *e, struct eng_tenant *t, const char *phone);
 /* At start, after the file's: the campaigns the API made (stored), started. */
 int eng__campaigns_load_api(struct engine *e);
 /* API_OP_CAMPAIGN_PUT and API_OP_CAMPAIGN_DELETE (campaign_live.c). */
@@ -862,6 +866,30 @@ void eng__call_identity(struct call *c, const struct sip_invite_info *info);
  * through e->mail_events and takes sending jobs from the engine. */
 #define ENG_MAIL_REF (1ull << 63)
 struct eng_mail;
+/* worker.c: a written channel's worker thread, its job queue (json_t *, pushed from any
+ * thread) and its own store connection. */
+struct eng_worker {
+	struct mq *jobs;
+	struct store_db *db;
+	pthread_t th;
+	bool running;
+	volatile int stop; /* set by eng__worker_close; the thread's loop ends on it */
+};
+/* Opens the job queue and the store connection; 0 or errno (then nothing is open). */
+int eng__worker_open(struct eng_worker *k, const char *store);
+/* Starts fn(arg) on the worker's thread; 0 or errno. */
+int eng__worker_run(struct eng_worker *k, void *(*fn)(void *), void *arg);
+/* Queues job, which is taken (released when it cannot be queued): 0, ENOMEM (NULL job)
+ * or what mq_push returns. */
+int eng__worker_push(struct eng_worker *k, json_t *job);
+/* The next job, the caller's to release; NULL when none waits. */
+json_t *eng__worker_pop(struct eng_worker *k);
+/* Waits up to ms milliseconds for a job. */
+void eng__worker_wait(struct eng_worker *k, int ms);
+/* Stops the thread and waits for it, releases the jobs left, closes the queue and the
+ * store connection. Safe on a worker that eng__worker_open left closed. */
+void eng__worker_close(struct eng_worker *k);
+
 struct eng_mailer;
 /* Starts the worker for every queue with a mailbox (none: nothing started). 0 or errno. */
 int eng__mail_start(struct engine *e);
@@ -878,6 +906,9 @@ int eng__mailer_job(struct eng_mailer *w, json_t *job);
 /* Starts the worker thread for e's mailboxes; *out NULL when there is none. */
 int eng__mailer_start(struct engine *e, struct eng_mailer **out);
 void eng__mailer_stop(struct eng_mailer *w);
+/* After a reload (c kept until the engine stops): mailboxes added, changed or removed
+ * are read, read afresh or read no more, between two passes. */
+int eng__mailer_reload(struct eng_mailer *w, const struct cfg *c);
 /* Messages on e->mail_events: a pointer to a JSON object (owned by the receiver). */
 struct eng_mail_msg {
 	json_t *msg;
@@ -904,6 +935,9 @@ bool eng__sms_command(struct engine *e, struct eng_tenant *t, struct api_cmd *m)
 int eng__smser_job(struct eng_smser *w, json_t *job);
 int eng__smser_start(struct engine *e, struct eng_smser **out);
 void eng__smser_stop(struct eng_smser *w);
+/* After a reload (c is the engine's configuration now, kept until the engine stops): the
+ * worker starts, restarts or stops the numbers' lines whose settings changed. */
+int eng__smser_reload(struct eng_smser *w, const struct cfg *c);
 /* chat.c: the web chat. A chat is one interaction; while it waits, is offered or is held
  * it is a contact of its queue's chat ACD queue (q->chat_id), whose ACD ref has
  * ENG_CHAT_REF set. The visitor's side comes from the API's public WebSocket as

@@ -14,7 +14,6 @@
 #include "engine/engine_int.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,18 +43,11 @@ struct mw_box {
 struct eng_mailer {
 	struct engine *e;
 	struct api *api;
-	struct mq *jobs; /* json_t * from the engine */
-	struct mq *out;	 /* e->mail_events */
-	struct store_db *db;
+	struct eng_worker wk; /* the thread, its jobs and store connection (worker.c) */
+	struct mq *out;	      /* e->mail_events */
 	struct mw_box *boxes;
 	size_t nboxes;
 	const char *recordings;
-	pthread_t th;
-	volatile int stop;
-};
-
-struct job_msg {
-	json_t *job;
 };
 
 static const char *jstr(const json_t *o, const char *key)
@@ -100,7 +92,7 @@ static int contact_cb(const struct crm_contact *c, void *arg)
 static json_t *contact_of(struct eng_mailer *w, const char *tenant, const char *addr)
 {
 	json_t *c = NULL;
-	int err = store_db_contacts_search(w->db, tenant, STORE_CONTACT_EMAIL, addr, NULL, 1,
+	int err = store_db_contacts_search(w->wk.db, tenant, STORE_CONTACT_EMAIL, addr, NULL, 1,
 					   contact_cb, &c);
 
 	if (err && err != 1 && err != EINVAL)
@@ -225,7 +217,7 @@ static int deliver(const struct email_msg *m, const char *joined, char ix[64], v
 	else
 		crm_id_new(id);
 	if (joined &&
-	    (err = store_db_interaction_get(w->db, b->ct->id, joined, stored_cb, &stored)))
+	    (err = store_db_interaction_get(w->wk.db, b->ct->id, joined, stored_cb, &stored)))
 		return err;
 	for (size_t i = 0; i < m->nreferences; i++)
 		json_array_append_new(refs, json_string(m->references[i]));
@@ -266,7 +258,7 @@ static void poll_box(struct mw_box *b)
 	int err;
 
 	b->uid = 0;
-	err = email_poll_once(&p, b->w->db, &st);
+	err = email_poll_once(&p, b->w->wk.db, &st);
 	if (!err && (st.delivered || st.joined || st.automatic || st.refused))
 		log_info("channels",
 			 "tenant=%s queue=%s event=email_polled delivered=%zu joined=%zu "
@@ -296,7 +288,7 @@ static void resume_box(struct mw_box *b)
 	q.f.limit = MAIL_RESUME_MAX;
 	q.channel = "email";
 	q.abandoned = -1;
-	if ((err = store_db_interactions_search(b->w->db, b->ct->id, &q, resume_cb, ids)))
+	if ((err = store_db_interactions_search(b->w->wk.db, b->ct->id, &q, resume_cb, ids)))
 		log_warn("channels", "tenant=%s queue=%s event=email_resume_failed err=%s",
 			 b->ct->id, b->cq->id, strerror(err));
 	/* The search gives the newest first: the oldest conversation is queued first. */
@@ -304,8 +296,8 @@ static void resume_box(struct mw_box *b)
 		json_t *stored = NULL;
 
 		v = json_array_get(ids, i);
-		if (store_db_interaction_get(b->w->db, b->ct->id, json_string_value(v), stored_cb,
-					     &stored) ||
+		if (store_db_interaction_get(b->w->wk.db, b->ct->id, json_string_value(v),
+					     stored_cb, &stored) ||
 		    !stored)
 			continue;
 		post(b->w,
@@ -372,7 +364,7 @@ static int transcript_body(struct eng_mailer *w, struct mw_box *b, json_t *job, 
 		 : "The transcript of your chat with %s (reference %s, times in UTC):\n\n",
 	    company, jstr(job, "interaction"));
 	rc =
-	    store_db_chat_messages(w->db, b->ct->id, jstr(job, "interaction"), transcript_row, &tr);
+	    store_db_chat_messages(w->wk.db, b->ct->id, jstr(job, "interaction"), transcript_row, &tr);
 	if (!rc && tr.b.err)
 		rc = tr.b.err;
 	if (rc)
@@ -457,7 +449,7 @@ static void send_one(struct eng_mailer *w, json_t *job)
 			     b->envelope, jstr(job, "to"), raw, len, err, sizeof(err));
 	/* A transcript starts no conversation: an answer to it is a new one. */
 	if (!rc && strcmp(jstr(job, "kind"), "transcript") &&
-	    (rc = store_db_email_thread_put(w->db, b->ct->id, jstr(job, "message_id"),
+	    (rc = store_db_email_thread_put(w->wk.db, b->ct->id, jstr(job, "message_id"),
 					    jstr(job, "interaction"))))
 		snprintf(err, sizeof(err), "sent, but not filed in the store (%s)", strerror(rc));
 out:
@@ -500,16 +492,75 @@ out:
 	free(raw);
 }
 
+/* The mailboxes of configuration c: those whose settings are unchanged keep their place
+ * in the polling round; changed and new ones are read at once; removed ones are read no
+ * more (what was handed to the engine stays there; the store remembers each message
+ * handled, so a mailbox given back later reads only what is new). Runs between passes. */
+static void boxes_set(struct eng_mailer *w, const struct cfg *c)
+{
+	struct mw_box *v;
+	size_t n = 0, k = 0;
+	unsigned kept = 0, started = 0;
+
+	for (size_t i = 0; i < c->ntenants; i++)
+		for (size_t j = 0; j < c->tenants[i].nqueues; j++)
+			n += c->tenants[i].queues[j].email != NULL;
+	if (!(v = calloc(n ? n : 1, sizeof(*v)))) {
+		log_error("channels", "event=email_reload_failed err=%s", strerror(ENOMEM));
+		return;
+	}
+	for (size_t i = 0; i < c->ntenants; i++)
+		for (size_t j = 0; j < c->tenants[i].nqueues; j++) {
+			const struct cfg_queue *cq = &c->tenants[i].queues[j];
+			struct mw_box *b = &v[k], *old;
+			if (!cq->email)
+				continue;
+			k++;
+			old = box_of(w, c->tenants[i].id, cq->id);
+			if (old && cfg_email_same(old->ce, cq->email)) {
+				*b = *old;
+				kept++;
+			} else {
+				memset(b, 0, sizeof(*b));
+				started++;
+				log_info("channels",
+					 "tenant=%s queue=%s event=email_mailbox poll_ms=%llu%s",
+					 c->tenants[i].id, cq->id,
+					 (unsigned long long)cq->email->poll_ms,
+					 old ? " reason=changed" : "");
+			}
+			b->ct = &c->tenants[i];
+			b->cq = cq;
+			b->ce = cq->email;
+			b->w = w;
+			addr_only(cq->email->from, b->envelope, sizeof(b->envelope));
+		}
+	for (size_t i = 0; i < w->nboxes; i++) {
+		const struct cfg_tenant *nt = cfg_tenant_find(c, w->boxes[i].ct->id);
+		const struct cfg_queue *nq = nt ? cfg_queue_find(nt, w->boxes[i].cq->id) : NULL;
+		if (!nq || !nq->email)
+			log_info("channels", "tenant=%s queue=%s event=email_mailbox_stopped",
+				 w->boxes[i].ct->id, w->boxes[i].cq->id);
+	}
+	if (w->boxes)
+		log_info("channels", "event=email_reloaded kept=%u started=%u stopped=%zu", kept,
+			 started, w->nboxes - kept);
+	free(w->boxes);
+	w->boxes = v;
+	w->nboxes = k;
+}
+
 static void jobs_run(struct eng_mailer *w)
 {
-	unsigned char buf[MQ_MSG_MAX];
-	struct job_msg m;
+	json_t *job;
 
-	mq_drain_fd(w->jobs);
-	while (mq_pop(w->jobs, buf) == sizeof(m)) {
-		memcpy(&m, buf, sizeof(m));
-		send_one(w, m.job);
-		json_decref(m.job);
+	while ((job = eng__worker_pop(&w->wk))) {
+		if (!strcmp(jstr(job, "kind"), "reload"))
+			boxes_set(w, (const struct cfg *)(intptr_t)json_integer_value(
+					 json_object_get(job, "cfg")));
+		else
+			send_one(w, job);
+		json_decref(job);
 	}
 }
 
@@ -517,42 +568,44 @@ static void *run(void *arg)
 {
 	struct eng_mailer *w = arg;
 
-	for (size_t i = 0; i < w->nboxes && !w->stop; i++)
+	for (size_t i = 0; i < w->nboxes && !w->wk.stop; i++)
 		resume_box(&w->boxes[i]);
-	while (!w->stop) {
+	while (!w->wk.stop) {
 		uint64_t now = clock_mono_ms(), next = now + 200;
-		struct pollfd pfd = {.fd = mq_fd(w->jobs), .events = POLLIN};
 
-		for (size_t i = 0; i < w->nboxes && !w->stop; i++) {
-			struct mw_box *b = &w->boxes[i];
-			if (b->next_ms <= now) {
-				poll_box(b);
-				jobs_run(w); /* replies do not wait behind every mailbox */
-				b->next_ms = clock_mono_ms() + b->ce->poll_ms;
+		for (size_t i = 0; i < w->nboxes && !w->wk.stop; i++) {
+			if (w->boxes[i].next_ms <= now) {
+				poll_box(&w->boxes[i]);
+				w->boxes[i].next_ms = clock_mono_ms() + w->boxes[i].ce->poll_ms;
+				/* Replies do not wait behind every mailbox; a reload here may
+				 * rebuild the boxes (i then names the next box or none). */
+				jobs_run(w);
+				now = clock_mono_ms();
 			}
-			if (b->next_ms < next)
-				next = b->next_ms;
+			if (i < w->nboxes && w->boxes[i].next_ms < next)
+				next = w->boxes[i].next_ms;
 		}
 		now = clock_mono_ms();
-		poll(&pfd, 1, next > now ? (int)(next - now) : 0);
+		eng__worker_wait(&w->wk, next > now ? (int)(next - now) : 0);
 		jobs_run(w);
 	}
 	jobs_run(w);
 	return NULL;
 }
 
+int eng__mailer_reload(struct eng_mailer *w, const struct cfg *c)
+{
+	return eng__mailer_job(
+	    w, json_pack("{s:s, s:I}", "kind", "reload", "cfg", (json_int_t)(intptr_t)c));
+}
+
 int eng__mailer_job(struct eng_mailer *w, json_t *job)
 {
-	struct job_msg m = {.job = job};
-	int err;
-
 	if (!w) {
 		json_decref(job);
 		return ENOENT;
 	}
-	if ((err = mq_push(w->jobs, &m, sizeof(m))))
-		json_decref(job);
-	return err;
+	return eng__worker_push(&w->wk, job);
 }
 
 int eng__mailer_start(struct engine *e, struct eng_mailer **out)
@@ -567,35 +620,16 @@ int eng__mailer_start(struct engine *e, struct eng_mailer **out)
 			n += e->cfg->tenants[i].queues[j].email != NULL;
 	if (!n)
 		return 0;
-	if (!(w = calloc(1, sizeof(*w))) || !(w->boxes = calloc(n, sizeof(*w->boxes)))) {
-		free(w);
+	if (!(w = calloc(1, sizeof(*w))))
 		return ENOMEM;
-	}
 	w->e = e;
 	w->api = e->api;
 	w->out = e->mail_events;
 	w->recordings = e->cfg->recordings;
-	for (size_t i = 0; i < e->cfg->ntenants; i++)
-		for (size_t j = 0; j < e->cfg->tenants[i].nqueues; j++) {
-			const struct cfg_queue *cq = &e->cfg->tenants[i].queues[j];
-			struct mw_box *b;
-			if (!cq->email)
-				continue;
-			b = &w->boxes[w->nboxes++];
-			b->ct = &e->cfg->tenants[i];
-			b->cq = cq;
-			b->ce = cq->email;
-			b->w = w;
-			addr_only(cq->email->from, b->envelope, sizeof(b->envelope));
-			log_info("channels", "tenant=%s queue=%s event=email_mailbox poll_ms=%llu",
-				 b->ct->id, cq->id, (unsigned long long)cq->email->poll_ms);
-		}
-	if ((err = mq_alloc(&w->jobs, 4096)) || (err = store_db_open(e->cfg->store, &w->db)) ||
-	    (err = pthread_create(&w->th, NULL, run, w))) {
-		if (w->db)
-			store_db_close(w->db);
-		if (w->jobs)
-			mq_free(w->jobs);
+	boxes_set(w, e->cfg);
+	if ((err = eng__worker_open(&w->wk, e->cfg->store)) ||
+	    (err = eng__worker_run(&w->wk, run, w))) {
+		eng__worker_close(&w->wk);
 		free(w->boxes);
 		free(w);
 		return err;
@@ -606,19 +640,9 @@ int eng__mailer_start(struct engine *e, struct eng_mailer **out)
 
 void eng__mailer_stop(struct eng_mailer *w)
 {
-	unsigned char buf[MQ_MSG_MAX];
-	struct job_msg m;
-
 	if (!w)
 		return;
-	w->stop = 1;
-	pthread_join(w->th, NULL);
-	while (mq_pop(w->jobs, buf) == sizeof(m)) {
-		memcpy(&m, buf, sizeof(m));
-		json_decref(m.job);
-	}
-	mq_free(w->jobs);
-	store_db_close(w->db);
+	eng__worker_close(&w->wk);
 	free(w->boxes);
 	free(w);
 }

@@ -681,12 +681,30 @@ int eng__queue_acd_add(struct eng_tenant *t, struct eng_queue *q)
 int eng__queue_acd_update(struct eng_tenant *t, struct eng_queue *q)
 {
 	struct acd_queue_params qp;
+	uint32_t email = q->email_id, sms = q->sms_id, chat = q->chat_id;
 	int err;
 
 	if ((err = queue_params(t, q, true, &qp)) ||
 	    (err = acd_queue_update(t->acd, q->id, &qp, clock_mono_ms())) ||
 	    (err = written_queues_sync(t, q, clock_mono_ms())))
 		return err;
+	/* A mailbox, number or chat added or taken away: the queue's agents are members of
+	 * its written ACD queues as of now. */
+	if (email != q->email_id || sms != q->sms_id || chat != q->chat_id)
+		for (size_t i = 0; i < t->nusers; i++) {
+			struct eng_user *u = t->users[i];
+			if (u->agent == ACD_NONE)
+				continue;
+			for (size_t k = 0; k < u->cu->nqueues; k++)
+				if (!strcmp(u->cu->queues[k].queue, q->cq->id)) {
+					if (eng__agent_acd_update(t, u))
+						log_warn("engine",
+							 "tenant=%s event=agent_queues_not_updated "
+							 "agent=%s queue=%s",
+							 t->ct->id, u->cu->username, q->cq->id);
+					break;
+				}
+		}
 	sticky_update(t, NULL);
 	arm(t);
 	return 0;

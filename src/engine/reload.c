@@ -18,7 +18,10 @@
  * (tenants_live.c). Queues' hours follow their calendars as they go live, like the
  * flows' (a calendar a queue's hours name is kept, and said so). The file's campaigns
 are added, changed on the running campaign (its leads keep their state) or removed
-(calls in progress finish), after the objects they name (campaign_live.c). Settings read only at
+(calls in progress finish), after the objects they name (campaign_live.c). Queues'
+ * mailboxes and SMS numbers follow: the channels' workers start, restart or stop those
+ * whose settings changed and leave the others alone (mail_worker.c, sms_worker.c). Settings read
+only at
  * start (listeners, the store) wait for a restart, and the log says so. The configuration replaced
  * stays allocated until the engine stops: objects of calls in progress point into it.
  */
@@ -150,6 +153,10 @@ static bool queue_same(const struct eng_queue *q, const struct cfg_queue *cq)
 	bool same;
 
 	if (q->owner)
+		return false;
+	/* The channels' settings are not in the queue's JSON; a change makes the queue's
+	 * written ACD queues and the engine's view of them follow (eng__queue_replace). */
+	if (!cfg_email_same(q->cq->email, cq->email) || !cfg_sms_same(q->cq->sms, cq->sms))
 		return false;
 	tmp.cq = cq;
 	a = eng__queue_config_json(q);
@@ -355,11 +362,21 @@ void eng__reload_apply(struct engine *e, struct cfg *nc)
 		api_set_cfg(e->api, nc);
 		api_webhooks_reload(e->api, nc);
 	}
+	/* The written channels' workers: mailboxes and SMS numbers added, changed, removed. */
+	if (e->smser)
+		eng__smser_reload(e->smser, nc);
+	else if (e->sms_events && eng__smser_start(e, &e->smser))
+		log_error("engine", "event=sms_worker_failed note=\"after the reload\"");
+	if (e->mailer)
+		eng__mailer_reload(e->mailer, nc);
+	else if (e->mail_events && eng__mailer_start(e, &e->mailer))
+		log_error("engine", "event=email_worker_failed note=\"after the reload\"");
 	log_info("engine",
 		 "event=reloaded added=%u changed=%u removed=%u kept=%u tenants_added=%u "
 		 "tenants_removed=%u note=\"tenants, users, queues, numbers, trunks, webhooks, "
-		 "reason codes, dispositions, flows, calendars, queues' hours and campaigns "
-		 "applied (flows for new calls); listeners and the store apply at the next "
+		 "reason codes, dispositions, flows, calendars, queues' hours, campaigns, "
+		 "mailboxes and SMS numbers applied (flows for new calls); listeners and the store "
+		 "apply at the next "
 		 "start\"",
 		 n.added, n.changed, n.removed, n.kept, t_added, t_removed);
 }

@@ -38,6 +38,11 @@ struct eng_sms {
 	uint32_t contact;
 	int64_t created_ms, queued_ms, offered_ms, answered_ms, ended_ms;
 	json_t *timeline;
+	/* Opened by a STOP or START alone: never queued, closed by the system once its
+	 * confirmation is sent (or at once when none goes). */
+	bool close_when_sent;
+	unsigned confirms_out; /* confirmations sent whose outcome has not come back */
+	const char *closed_by; /* "agent" (default) or "system" */
 	struct eng_sms *next;
 };
 
@@ -128,7 +133,7 @@ static void sms_write(struct eng_sms *m)
 	ix.offered_ms = m->offered_ms;
 	ix.answered_ms = m->answered_ms;
 	ix.ended_ms = m->ended_ms;
-	ix.hangup_by = m->ended_ms ? "agent" : NULL;
+	ix.hangup_by = m->ended_ms ? (m->closed_by ? m->closed_by : "agent") : NULL;
 	ix.timeline_json = timeline;
 	crm_interaction_durations(&ix);
 	if (m->e->store &&
@@ -273,6 +278,85 @@ static void sms_resume(struct engine *e, json_t *j)
 	sms_write(m);
 }
 
+/* The confirmation of a STOP or START in the tenant's language (pl, es, ru; else English),
+ * unless the tenant wrote its own. */
+static const char *opt_text(const struct eng_tenant *t, const struct cfg_sms *cs, bool stop)
+{
+	const char *l = t->ct->language ? t->ct->language : "";
+
+	if (stop && cs->reply_stop)
+		return cs->reply_stop;
+	if (!stop && cs->reply_start)
+		return cs->reply_start;
+	/* Each fits one part (70 characters outside the GSM alphabet). */
+	if (!strncmp(l, "pl", 2))
+		return stop ? "Nie wyślemy już SMS-ów. Odpisz START, aby je wznowić."
+			    : "Wznowiono SMS-y. Odpisz STOP, aby z nich zrezygnować.";
+	if (!strncmp(l, "es", 2))
+		return stop ? "No recibirá más mensajes. Responda ALTA para volver a recibirlos."
+			    : "Volverá a recibir mensajes. Responda BAJA para darse de baja.";
+	if (!strncmp(l, "ru", 2))
+		return stop ? "Вы отписаны от сообщений. Ответьте СТАРТ, чтобы подписаться снова."
+			    : "Вы снова подписаны на сообщения. Ответьте СТОП, чтобы отписаться.";
+	return stop ? "You will get no more texts from us. Reply START to get them again."
+		    : "You will get our texts again. Reply STOP to stop them.";
+}
+
+static void sms_close_system(struct eng_sms *m)
+{
+	if (m->contact != ACD_NONE) {
+		acd_contact_end(m->t->acd, m->contact, clock_mono_ms());
+		eng__acd_arm(m->t);
+		m->contact = ACD_NONE;
+	}
+	m->ended_ms = clock_wall_ms();
+	m->closed_by = "system";
+	timeline_add(m, "closed", json_pack("{s:s}", "by", "system"));
+	log_info("engine", "tenant=%s interaction=%s event=closed channel=sms by=system",
+		 m->t->ct->id, m->ix_id);
+	sms_write(m);
+	sms_unlink(m);
+	sms_free(m);
+}
+
+/* A STOP or START (the worker has changed the lists already): on the conversation's
+ * timeline, its agent told, the confirmation sent once (when the number's state changed).
+ * A conversation opened by it alone is not queued: it closes when the confirmation is
+ * sent. Returns false when m is gone. */
+static bool sms_opt(struct engine *e, struct eng_sms *m, json_t *j, bool fresh)
+{
+	bool stop = !strcmp(jstr(j, "opt_out"), "stop");
+	bool confirm = json_is_true(json_object_get(j, "confirm"));
+	json_t *job = NULL;
+
+	timeline_add(m, stop ? "opted_out" : "opted_in",
+		     json_pack("{s:s, s:s, s:b, s:b}", "number", m->from, "keyword",
+			       jstr(j, "text"), "dialer",
+			       json_is_true(json_object_get(j, "dialer")), "confirmed", confirm));
+	log_info("engine", "tenant=%s interaction=%s event=%s queue=%s confirm=%d", m->t->ct->id,
+		 m->ix_id, stop ? "sms_opted_out" : "sms_opted_in", m->queue, confirm);
+	/* A START leaves the running campaigns' lists as they are (they may hold the number
+	 * for another reason): they read the store's again at their next start. */
+	if (stop && json_is_true(json_object_get(j, "dialer")))
+		eng__camp_dnc_add_tenant(e, m->t, m->from);
+	if (confirm && e->smser)
+		job = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "kind", "send", "tenant",
+				m->t->ct->id, "queue", m->queue, "interaction", m->ix_id, "to",
+				m->from, "body", opt_text(m->t, m->q->cq->sms, stop), "confirm", 1);
+	if (job && eng__smser_job(e->smser, job))
+		job = NULL;
+	if (job)
+		m->confirms_out++;
+	if (fresh) {
+		m->close_when_sent = true;
+		if (!m->confirms_out) {
+			sms_close_system(m);
+			return false;
+		}
+	}
+	return true;
+}
+
 /* A customer's text, handed over by the worker. */
 static void sms_in(struct engine *e, json_t *j)
 {
@@ -301,6 +385,16 @@ static void sms_in(struct engine *e, json_t *j)
 			       "gateway", jstr(j, "gateway")));
 	log_info("engine", "tenant=%s interaction=%s event=sms_in queue=%s joined=%d", t->ct->id,
 		 m->ix_id, m->queue, !fresh);
+	if (*jstr(j, "opt_out") && (fresh || m->close_when_sent)) {
+		/* No agent is asked to read a STOP or START alone. */
+		if (sms_opt(e, m, j, true))
+			sms_write(m);
+		return;
+	}
+	if (*jstr(j, "opt_out") && !sms_opt(e, m, j, false))
+		return;
+	/* A text of another kind makes a STOP's or START's conversation an ordinary one. */
+	m->close_when_sent = false;
 	if (m->holder)
 		sms_event(m, "contact.updated", m->holder);
 	else if (m->offered)
@@ -324,9 +418,10 @@ static void sms_sent(struct engine *e, json_t *j)
 	}
 	if (ok)
 		timeline_add(m, "sms_out",
-			     json_pack("{s:s, s:s, s:s, s:s?}", "to", jstr(j, "to"), "body",
+			     json_pack("{s:s, s:s, s:s, s:s?, s:b}", "to", jstr(j, "to"), "body",
 				       jstr(j, "body"), "ids", jstr(j, "ids"), "agent",
-				       json_string_value(json_object_get(j, "agent"))));
+				       json_string_value(json_object_get(j, "agent")), "automatic",
+				       json_is_true(json_object_get(j, "confirm"))));
 	else
 		timeline_add(m, "sms_failed",
 			     json_pack("{s:s, s:s, s:s?}", "body", jstr(j, "body"), "reason",
@@ -334,6 +429,12 @@ static void sms_sent(struct engine *e, json_t *j)
 				       json_string_value(json_object_get(j, "agent"))));
 	if (m->holder)
 		sms_event(m, "contact.updated", m->holder);
+	if (json_is_true(json_object_get(j, "confirm")) && m->confirms_out)
+		m->confirms_out--;
+	if (m->close_when_sent && !m->confirms_out) {
+		sms_close_system(m);
+		return;
+	}
 	sms_write(m);
 }
 

@@ -9,8 +9,8 @@
 #include "engine/engine_int.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,16 +19,23 @@
 #include "core/clock.h"
 #include "core/log.h"
 
+/* A queue's number: its SMPP session or HTTP gateway. Lines are found by id in jobs (an
+ * SMPP session's callbacks name theirs), so that a line a reload replaced or removed is
+ * never touched once its session has stopped. */
 struct sw_line {
 	struct eng_smser *w;
+	uint64_t id;
 	const struct cfg_tenant *ct;
 	const struct cfg_queue *cq;
 	struct smpp_session *smpp; /* NULL: the HTTP gateway */
+	struct sw_line *next;
 };
 
 /* A text submitted through SMPP, waiting for the SMSC's word (by cookie). */
 struct sw_pending {
 	uint64_t cookie;
+	uint64_t line;
+	bool orphan; /* its session was stopped by a reload: to be submitted again */
 	json_t *job;
 	struct sw_pending *next;
 };
@@ -36,19 +43,12 @@ struct sw_pending {
 struct eng_smser {
 	struct engine *e;
 	struct api *api;
-	struct mq *jobs; /* json_t * */
-	struct mq *out;	 /* e->sms_events */
-	struct store_db *db;
+	struct eng_worker wk; /* the thread, its jobs and store connection (worker.c) */
+	struct mq *out;	      /* e->sms_events */
 	struct sw_line *lines;
-	size_t nlines;
+	uint64_t next_line;
 	struct sw_pending *pending;
 	uint64_t next_cookie;
-	pthread_t th;
-	volatile int stop;
-};
-
-struct job_msg {
-	json_t *job;
 };
 
 static const char *jstr(const json_t *o, const char *key)
@@ -71,16 +71,11 @@ static int post(struct eng_smser *w, json_t *msg)
 
 int eng__smser_job(struct eng_smser *w, json_t *job)
 {
-	struct job_msg m = {.job = job};
-	int err;
-
 	if (!w) {
 		json_decref(job);
 		return ENOENT;
 	}
-	if ((err = mq_push(w->jobs, &m, sizeof(m))))
-		json_decref(job);
-	return err;
+	return eng__worker_push(&w->wk, job);
 }
 
 /* ---- the SMPP sessions' callbacks (their threads): into the job queue ---- */
@@ -89,18 +84,19 @@ static int on_message(void *arg, const char *from, const char *to, const char *t
 {
 	struct sw_line *l = arg;
 
-	return eng__smser_job(l->w, json_pack("{s:s, s:I, s:s, s:s, s:s}", "kind", "in", "line",
-					      (json_int_t)(l - l->w->lines), "from", from, "to", to,
-					      "text", text));
+	return eng__smser_job(l->w,
+			      json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:s}", "kind", "in", "line",
+					(json_int_t)l->id, "tenant", l->ct->id, "queue", l->cq->id,
+					"from", from, "to", to, "text", text));
 }
 
 static void on_receipt(void *arg, const struct sms_receipt *r)
 {
 	struct sw_line *l = arg;
 
-	eng__smser_job(l->w, json_pack("{s:s, s:I, s:s, s:s, s:s}", "kind", "receipt", "line",
-				       (json_int_t)(l - l->w->lines), "id", r->id, "stat", r->stat,
-				       "err", r->err));
+	eng__smser_job(l->w, json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:s}", "kind", "receipt",
+				       "line", (json_int_t)l->id, "tenant", l->ct->id, "queue",
+				       l->cq->id, "id", r->id, "stat", r->stat, "err", r->err));
 }
 
 static void on_sent(void *arg, uint64_t cookie, bool ok, const char *ids, uint32_t status,
@@ -120,7 +116,7 @@ static json_t *contact_of(struct eng_smser *w, const char *tenant, const char *e
 	struct crm_contact *c = NULL;
 	struct crm_buf b = {0};
 	json_t *out = NULL;
-	int err = store_db_contact_find_phone(w->db, tenant, e164, &c);
+	int err = store_db_contact_find_phone(w->wk.db, tenant, e164, &c);
 
 	if (err) {
 		if (err != ENOENT && err != EINVAL)
@@ -135,37 +131,108 @@ static json_t *contact_of(struct eng_smser *w, const char *tenant, const char *e
 	return out;
 }
 
+/* The job's line: by id while it runs, else the queue's line now (one a reload put in the
+ * place of the job's), else NULL. */
 static struct sw_line *line_of(struct eng_smser *w, const json_t *job)
 {
-	json_int_t i = json_integer_value(json_object_get(job, "line"));
+	uint64_t id = (uint64_t)json_integer_value(json_object_get(job, "line"));
 	const char *tenant = jstr(job, "tenant"), *queue = jstr(job, "queue");
 
-	if (json_object_get(job, "line"))
-		return i >= 0 && (size_t)i < w->nlines ? &w->lines[i] : NULL;
-	for (size_t k = 0; k < w->nlines; k++)
-		if (!strcmp(w->lines[k].ct->id, tenant) && !strcmp(w->lines[k].cq->id, queue))
-			return &w->lines[k];
+	for (struct sw_line *l = w->lines; id && l; l = l->next)
+		if (l->id == id)
+			return l;
+	for (struct sw_line *l = w->lines; l; l = l->next)
+		if (!strcmp(l->ct->id, tenant) && !strcmp(l->cq->id, queue))
+			return l;
 	return NULL;
 }
 
-/* A text from a customer (SMPP or the webhook): to the engine with its contact. */
+/* A STOP or START from `from`: the tenant's do-not-text list (and the campaigns' do-not-call
+ * list when the tenant says so) changed in the store, before any later send is looked
+ * at (this thread takes jobs in order). *changed: the number's state changed (it is
+ * confirmed once); *dialer: the campaigns' list changed. */
+static void opt_apply(struct eng_smser *w, struct sw_line *l, const char *from, enum sms_keyword k,
+		      bool *changed, bool *dialer)
+{
+	const char *tenant = l->ct->id;
+	bool has = false;
+	int err;
+
+	*changed = *dialer = false;
+	if ((err = store_db_dnc_has(w->wk.db, tenant, STORE_DNC_SMS, from, &has)))
+		goto out;
+	if (k == SMS_KEYWORD_STOP) {
+		if (!has && (err = store_db_dnc_put(w->wk.db, tenant, STORE_DNC_SMS, from,
+						    "sms_stop", clock_wall_ms())))
+			goto out;
+		*changed = !has;
+		if (l->cq->sms->opt_out_dialer) {
+			if ((err = store_db_dnc_put(w->wk.db, tenant, "", from, "sms_stop",
+						    clock_wall_ms())))
+				goto out;
+			*dialer = true;
+		}
+	} else {
+		if (has && (err = store_db_dnc_delete(w->wk.db, tenant, STORE_DNC_SMS, from)))
+			goto out;
+		*changed = has;
+		/* Only what a STOP put on the campaigns' list: not an agent's disposition. */
+		if ((err = store_db_dnc_delete_source(w->wk.db, tenant, "", from, "sms_stop")))
+			goto out;
+		*dialer = true;
+	}
+out:
+	if (err)
+		log_error("channels", "tenant=%s queue=%s event=sms_opt_out_failed err=%s", tenant,
+			  l->cq->id, strerror(err));
+}
+
+/* A text from a customer (SMPP or the webhook): to the engine with its contact. A whole
+ * text that is a stop or start word changes the number's opt-out first. */
 static void text_in(struct eng_smser *w, struct sw_line *l, json_t *job)
 {
+	const struct cfg_sms *cs = l->cq->sms;
 	char from[32];
-	const char *f = jstr(job, "from");
-	json_t *contact;
+	const char *f = jstr(job, "from"), *text = jstr(job, "text");
+	enum sms_keyword k = SMS_KEYWORD_NONE;
+	bool changed = false, dialer = false;
+	json_t *contact, *msg;
 
 	if (sms_e164(f, from, sizeof(from)))
 		snprintf(from, sizeof(from), "%s", f);
 	contact = from[0] == '+' ? contact_of(w, l->ct->id, from) : NULL;
-	post(w, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "type", "in", "tenant",
-			  l->ct->id, "queue", l->cq->id, "from", from, "to", l->cq->sms->number,
-			  "text", jstr(job, "text"), "gateway", l->smpp ? "smpp" : "http",
-			  "contact", contact ? contact : json_null()));
+	if (cs->opt_out && from[0] == '+')
+		k = sms_keyword_match(text,
+				      cs->stop_words ? (const char *const *)cs->stop_words
+						     : sms_keywords_stop_default,
+				      cs->stop_words ? cs->nstop_words : SIZE_MAX,
+				      cs->start_words ? (const char *const *)cs->start_words
+						      : sms_keywords_start_default,
+				      cs->start_words ? cs->nstart_words : SIZE_MAX);
+	if (k != SMS_KEYWORD_NONE) {
+		opt_apply(w, l, from, k, &changed, &dialer);
+		log_info("channels", "tenant=%s queue=%s event=%s changed=%d dialer=%d", l->ct->id,
+			 l->cq->id, k == SMS_KEYWORD_STOP ? "sms_opted_out" : "sms_opted_in",
+			 changed, dialer);
+	}
+	msg =
+	    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "type", "in", "tenant", l->ct->id,
+		      "queue", l->cq->id, "from", from, "to", cs->number, "text", text, "gateway",
+		      l->smpp ? "smpp" : "http", "contact", contact ? contact : json_null());
+	if (msg && k != SMS_KEYWORD_NONE) {
+		json_object_set_new(msg, "opt_out",
+				    json_string(k == SMS_KEYWORD_STOP ? "stop" : "start"));
+		json_object_set_new(msg, "confirm", json_boolean(changed));
+		json_object_set_new(msg, "dialer", json_boolean(dialer));
+	}
+	if (msg)
+		post(w, msg);
 }
 
-/* The result of a send, to the engine and to the request that asked for it. */
-static void sent(struct eng_smser *w, json_t *job, bool ok, const char *ids, const char *why)
+/* The result of a send, to the engine and to the request that asked for it (`status`
+ * and `code` the error's when not ok; 0 and NULL: 502 not_sent). */
+static void sent_as(struct eng_smser *w, json_t *job, bool ok, const char *ids, const char *why,
+		    int status, const char *code)
 {
 	uint64_t req = (uint64_t)json_integer_value(json_object_get(job, "req"));
 
@@ -175,13 +242,48 @@ static void sent(struct eng_smser *w, json_t *job, bool ok, const char *ids, con
 				  json_pack("{s:s, s:s}", "interaction", jstr(job, "interaction"),
 					    "message_id", ids ? ids : ""));
 		else
-			api_reply_error(w->api, req, 502, "not_sent", why ? why : "not sent");
+			api_reply_error(w->api, req, status ? status : 502,
+					code ? code : "not_sent", why ? why : "not sent");
 	}
 	post(w,
-	     json_pack("{s:s, s:s, s:s, s:b, s:s, s:s?, s:s, s:s, s:s?}", "type", "sent", "tenant",
-		       jstr(job, "tenant"), "interaction", jstr(job, "interaction"), "ok", ok,
-		       "ids", ids ? ids : "", "why", why, "body", jstr(job, "body"), "to",
-		       jstr(job, "to"), "agent", json_string_value(json_object_get(job, "agent"))));
+	     json_pack("{s:s, s:s, s:s, s:b, s:s, s:s?, s:s, s:s, s:s?, s:b}", "type", "sent",
+		       "tenant", jstr(job, "tenant"), "interaction", jstr(job, "interaction"), "ok",
+		       ok, "ids", ids ? ids : "", "why", why, "body", jstr(job, "body"), "to",
+		       jstr(job, "to"), "agent", json_string_value(json_object_get(job, "agent")),
+		       "confirm", json_is_true(json_object_get(job, "confirm"))));
+}
+
+static void sent(struct eng_smser *w, json_t *job, bool ok, const char *ids, const char *why)
+{
+	sent_as(w, job, ok, ids, why, 0, NULL);
+}
+
+/* Whether `to` may be texted: not on the tenant's do-not-text list (a STOP's confirmation
+ * is the one text that goes to a number that has just opted out). Answers the request and
+ * the engine itself when not. */
+static bool may_text(struct eng_smser *w, json_t *job)
+{
+	bool has = false;
+	int err;
+
+	if (json_is_true(json_object_get(job, "confirm")))
+		return true;
+	if ((err = store_db_dnc_has(w->wk.db, jstr(job, "tenant"), STORE_DNC_SMS, jstr(job, "to"),
+				    &has))) {
+		sent_as(w, job, false, NULL, "the opt-out list cannot be read; try again", 503,
+			"store_unavailable");
+		return false;
+	}
+	if (has) {
+		log_info("channels", "tenant=%s interaction=%s event=sms_refused reason=opted_out",
+			 jstr(job, "tenant"), jstr(job, "interaction"));
+		sent_as(w, job, false, NULL,
+			"the number opted out of texts (STOP); it may opt in again by texting "
+			"START",
+			409, "opted_out");
+		return false;
+	}
+	return true;
 }
 
 static void send_one(struct eng_smser *w, json_t *job)
@@ -194,6 +296,8 @@ static void send_one(struct eng_smser *w, json_t *job)
 		sent(w, job, false, NULL, "the queue has no SMS number");
 		return;
 	}
+	if (!may_text(w, job))
+		return;
 	if (l->smpp) {
 		struct sw_pending *p = calloc(1, sizeof(*p));
 		if (!p) {
@@ -201,6 +305,7 @@ static void send_one(struct eng_smser *w, json_t *job)
 			return;
 		}
 		p->cookie = ++w->next_cookie;
+		p->line = l->id;
 		p->job = json_incref(job);
 		if ((err = smpp_send(l->smpp, p->cookie, jstr(job, "to"), jstr(job, "body")))) {
 			json_decref(p->job);
@@ -244,31 +349,40 @@ static void smpp_sent(struct eng_smser *w, json_t *job)
 		}
 }
 
+static void reconcile(struct eng_smser *w, const struct cfg *c);
+static void resend_orphans(struct eng_smser *w);
+
 static void jobs_run(struct eng_smser *w)
 {
-	unsigned char buf[MQ_MSG_MAX];
-	struct job_msg m;
+	json_t *job;
 
-	mq_drain_fd(w->jobs);
-	while (mq_pop(w->jobs, buf) == sizeof(m)) {
+	while ((job = eng__worker_pop(&w->wk))) {
 		const char *kind;
 		struct sw_line *l;
-
-		memcpy(&m, buf, sizeof(m));
-		kind = jstr(m.job, "kind");
-		l = line_of(w, m.job);
+		kind = jstr(job, "kind");
+		l = line_of(w, job);
 		if (!strcmp(kind, "in") && l)
-			text_in(w, l, m.job);
+			text_in(w, l, job);
+		else if (!strcmp(kind, "in"))
+			log_warn("channels",
+				 "tenant=%s queue=%s event=sms_dropped reason=\"the queue's number "
+				 "was removed by a reload\"",
+				 jstr(job, "tenant"), jstr(job, "queue"));
+		else if (!strcmp(kind, "reload"))
+			reconcile(w, (const struct cfg *)(intptr_t)json_integer_value(
+					 json_object_get(job, "cfg")));
+		else if (!strcmp(kind, "resend"))
+			resend_orphans(w);
 		else if (!strcmp(kind, "send"))
-			send_one(w, m.job);
+			send_one(w, job);
 		else if (!strcmp(kind, "smpp_sent"))
-			smpp_sent(w, m.job);
+			smpp_sent(w, job);
 		else if (!strcmp(kind, "receipt") && l)
 			post(w, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "type", "receipt",
 					  "tenant", l->ct->id, "queue", l->cq->id, "id",
-					  jstr(m.job, "id"), "stat", jstr(m.job, "stat"), "err",
-					  jstr(m.job, "err")));
-		json_decref(m.job);
+					  jstr(job, "id"), "stat", jstr(job, "stat"), "err",
+					  jstr(job, "err")));
+		json_decref(job);
 	}
 }
 
@@ -305,13 +419,13 @@ static void resume_line(struct sw_line *l)
 	q.f.limit = SMS_RESUME_MAX;
 	q.channel = "sms";
 	q.abandoned = -1;
-	if ((err = store_db_interactions_search(l->w->db, l->ct->id, &q, open_cb, ids)))
+	if ((err = store_db_interactions_search(l->w->wk.db, l->ct->id, &q, open_cb, ids)))
 		log_warn("channels", "tenant=%s queue=%s event=sms_resume_failed err=%s", l->ct->id,
 			 l->cq->id, strerror(err));
 	for (i = json_array_size(ids); i-- > 0;) {
 		const char *id = json_string_value(json_array_get(ids, i));
 		json_t *stored = NULL, *contact;
-		if (store_db_interaction_get(l->w->db, l->ct->id, id, stored_cb, &stored) ||
+		if (store_db_interaction_get(l->w->wk.db, l->ct->id, id, stored_cb, &stored) ||
 		    !stored)
 			continue;
 		contact = contact_of(l->w, l->ct->id, jstr(stored, "from"));
@@ -322,19 +436,152 @@ static void resume_line(struct sw_line *l)
 	json_decref(ids);
 }
 
+/* Starts the line of cq's number (its SMPP session, if that is its gateway). */
+static struct sw_line *line_start(struct eng_smser *w, const struct cfg_tenant *ct,
+				  const struct cfg_queue *cq)
+{
+	const struct cfg_sms *cs = cq->sms;
+	struct sw_line *l = calloc(1, sizeof(*l));
+	struct smpp_events ev = {l, on_message, on_receipt, on_sent, NULL};
+	struct smpp_conf c = {0};
+	char name[200];
+	int err;
+
+	if (!l) {
+		log_error("channels", "tenant=%s queue=%s event=sms_number_not_started err=%s",
+			  ct->id, cq->id, strerror(ENOMEM));
+		return NULL;
+	}
+	l->w = w;
+	l->id = ++w->next_line;
+	l->ct = ct;
+	l->cq = cq;
+	l->next = w->lines;
+	w->lines = l;
+	log_info("channels", "tenant=%s queue=%s event=sms_number gateway=%s", ct->id, cq->id,
+		 cs->gateway);
+	if (strcmp(cs->gateway, "smpp"))
+		return l;
+	snprintf(name, sizeof(name), "%s/%s", ct->id, cq->id);
+	c.host = cs->smpp_host;
+	c.port = cs->smpp_port;
+	c.bind.system_id = cs->system_id;
+	c.bind.password = cs->password;
+	c.bind.system_type = cs->system_type;
+	c.source.addr = cs->number[0] == '+' ? cs->number + 1 : cs->number;
+	c.source.ton = cs->number[0] == '+' ? 1 : 5;
+	c.source.npi = cs->number[0] == '+' ? 1 : 0;
+	c.enquire_ms = (int)cs->enquire_ms;
+	c.response_ms = 10000;
+	c.reconnect_min_ms = 1000;
+	c.reconnect_max_ms = (int)cs->reconnect_max_ms;
+	c.receipts = cs->receipts;
+	c.log_name = name;
+	if ((err = smpp_session_start(&c, &ev, &l->smpp)))
+		log_error("channels", "tenant=%s queue=%s event=smpp_not_started err=%s", ct->id,
+			  cq->id, strerror(err));
+	return l;
+}
+
+/* Stops l's session (its callbacks have all run when this returns: what they queued is in
+ * the job queue, before anything pushed after) and forgets l. Texts it had not had
+ * acknowledged are marked to be submitted again. */
+static void line_stop(struct eng_smser *w, struct sw_line *l)
+{
+	smpp_session_stop(l->smpp);
+	for (struct sw_pending *p = w->pending; p; p = p->next)
+		if (p->line == l->id)
+			p->orphan = true;
+	for (struct sw_line **pp = &w->lines; *pp; pp = &(*pp)->next)
+		if (*pp == l) {
+			*pp = l->next;
+			break;
+		}
+	free(l);
+}
+
+/* The texts of stopped sessions not acknowledged before the stop, through the queue's
+ * line now (a reload's new session) or failed when the queue has no number any more.
+ * A text the SMSC took just before the stop was acknowledged in a job ahead of this one
+ * and is not here (sent once); a part taken without its acknowledgement goes twice. */
+static void resend_orphans(struct eng_smser *w)
+{
+	for (struct sw_pending **pp = &w->pending; *pp;) {
+		struct sw_pending *p = *pp;
+		if (!p->orphan) {
+			pp = &p->next;
+			continue;
+		}
+		*pp = p->next;
+		json_object_del(p->job, "line");
+		log_info("channels", "tenant=%s interaction=%s event=sms_resubmitted",
+			 jstr(p->job, "tenant"), jstr(p->job, "interaction"));
+		send_one(w, p->job); /* a new pending, or the failure reported */
+		json_decref(p->job);
+		free(p);
+	}
+}
+
+/* A reload: lines whose queue's number is unchanged stay as they are (their session
+ * bound, their texts in flight); changed ones are stopped and started again, removed
+ * ones stopped, new ones started. */
+static void reconcile(struct eng_smser *w, const struct cfg *c)
+{
+	unsigned kept = 0, started = 0, stopped = 0;
+	bool orphans = false;
+
+	for (struct sw_line *l = w->lines, *next; l; l = next) {
+		const struct cfg_tenant *nt = cfg_tenant_find(c, l->ct->id);
+		const struct cfg_queue *nq = nt ? cfg_queue_find(nt, l->cq->id) : NULL;
+		next = l->next;
+		if (nq && cfg_sms_same(l->cq->sms, nq->sms)) {
+			l->ct = nt;
+			l->cq = nq;
+			kept++;
+			continue;
+		}
+		log_info("channels", "tenant=%s queue=%s event=sms_number_stopped reason=%s",
+			 l->ct->id, l->cq->id, nq && nq->sms ? "changed" : "removed");
+		line_stop(w, l);
+		stopped++;
+	}
+	for (size_t i = 0; i < c->ntenants; i++)
+		for (size_t j = 0; j < c->tenants[i].nqueues; j++) {
+			const struct cfg_queue *cq = &c->tenants[i].queues[j];
+			bool have = false;
+			if (!cq->sms)
+				continue;
+			for (struct sw_line *l = w->lines; l && !have; l = l->next)
+				have = l->cq == cq;
+			if (!have && line_start(w, &c->tenants[i], cq))
+				started++;
+		}
+	for (struct sw_pending *p = w->pending; p && !orphans; p = p->next)
+		orphans = p->orphan;
+	if (orphans && eng__smser_job(w, json_pack("{s:s}", "kind", "resend")))
+		resend_orphans(w); /* the queue is full: now, at the risk of a duplicate */
+	log_info("channels", "event=sms_reloaded kept=%u started=%u stopped=%u", kept, started,
+		 stopped);
+}
+
 static void *run(void *arg)
 {
 	struct eng_smser *w = arg;
 
-	for (size_t i = 0; i < w->nlines && !w->stop; i++)
-		resume_line(&w->lines[i]);
-	while (!w->stop) {
-		struct pollfd pfd = {.fd = mq_fd(w->jobs), .events = POLLIN};
-		poll(&pfd, 1, 200);
+	for (struct sw_line *l = w->lines; l && !w->wk.stop; l = l->next)
+		resume_line(l);
+	while (!w->wk.stop) {
+		eng__worker_wait(&w->wk, 200);
 		jobs_run(w);
 	}
 	jobs_run(w);
 	return NULL;
+}
+
+int eng__smser_reload(struct eng_smser *w, const struct cfg *c)
+{
+	return eng__smser_job(
+	    w, json_pack("{s:s, s:I}", "kind", "reload", "cfg", (json_int_t)(intptr_t)c));
 }
 
 int eng__smser_start(struct engine *e, struct eng_smser **out)
@@ -349,67 +596,25 @@ int eng__smser_start(struct engine *e, struct eng_smser **out)
 			n += e->cfg->tenants[i].queues[j].sms != NULL;
 	if (!n)
 		return 0;
-	if (!(w = calloc(1, sizeof(*w))) || !(w->lines = calloc(n, sizeof(*w->lines)))) {
-		free(w);
+	if (!(w = calloc(1, sizeof(*w))))
 		return ENOMEM;
-	}
 	w->e = e;
 	w->api = e->api;
 	w->out = e->sms_events;
-	if ((err = mq_alloc(&w->jobs, 4096)) || (err = store_db_open(e->cfg->store, &w->db))) {
-		if (w->jobs)
-			mq_free(w->jobs);
-		free(w->lines);
+	if ((err = eng__worker_open(&w->wk, e->cfg->store))) {
 		free(w);
 		return err;
 	}
 	for (size_t i = 0; i < e->cfg->ntenants; i++)
-		for (size_t j = 0; j < e->cfg->tenants[i].nqueues; j++) {
-			const struct cfg_queue *cq = &e->cfg->tenants[i].queues[j];
-			struct sw_line *l;
-			if (!cq->sms)
-				continue;
-			l = &w->lines[w->nlines++];
-			l->w = w;
-			l->ct = &e->cfg->tenants[i];
-			l->cq = cq;
-			log_info("channels", "tenant=%s queue=%s event=sms_number gateway=%s",
-				 l->ct->id, cq->id, cq->sms->gateway);
-		}
-	if ((err = pthread_create(&w->th, NULL, run, w))) {
-		store_db_close(w->db);
-		mq_free(w->jobs);
-		free(w->lines);
+		for (size_t j = 0; j < e->cfg->tenants[i].nqueues; j++)
+			if (e->cfg->tenants[i].queues[j].sms)
+				line_start(w, &e->cfg->tenants[i], &e->cfg->tenants[i].queues[j]);
+	if ((err = eng__worker_run(&w->wk, run, w))) {
+		while (w->lines)
+			line_stop(w, w->lines);
+		eng__worker_close(&w->wk);
 		free(w);
 		return err;
-	}
-	/* The sessions after the thread: their first texts find it running. */
-	for (size_t i = 0; i < w->nlines; i++) {
-		struct sw_line *l = &w->lines[i];
-		const struct cfg_sms *cs = l->cq->sms;
-		struct smpp_events ev = {l, on_message, on_receipt, on_sent, NULL};
-		struct smpp_conf c = {0};
-		char name[200];
-		if (strcmp(cs->gateway, "smpp"))
-			continue;
-		snprintf(name, sizeof(name), "%s/%s", l->ct->id, l->cq->id);
-		c.host = cs->smpp_host;
-		c.port = cs->smpp_port;
-		c.bind.system_id = cs->system_id;
-		c.bind.password = cs->password;
-		c.bind.system_type = cs->system_type;
-		c.source.addr = cs->number[0] == '+' ? cs->number + 1 : cs->number;
-		c.source.ton = cs->number[0] == '+' ? 1 : 5;
-		c.source.npi = cs->number[0] == '+' ? 1 : 0;
-		c.enquire_ms = (int)cs->enquire_ms;
-		c.response_ms = 10000;
-		c.reconnect_min_ms = 1000;
-		c.reconnect_max_ms = (int)cs->reconnect_max_ms;
-		c.receipts = cs->receipts;
-		c.log_name = name;
-		if ((err = smpp_session_start(&c, &ev, &l->smpp)))
-			log_error("channels", "tenant=%s queue=%s event=smpp_not_started err=%s",
-				  l->ct->id, l->cq->id, strerror(err));
 	}
 	*out = w;
 	return 0;
@@ -417,28 +622,24 @@ int eng__smser_start(struct engine *e, struct eng_smser **out)
 
 void eng__smser_stop(struct eng_smser *w)
 {
-	unsigned char buf[MQ_MSG_MAX];
-	struct job_msg m;
-
 	if (!w)
 		return;
 	/* The sessions first: their callbacks post into the job queue. */
-	for (size_t i = 0; i < w->nlines; i++)
-		smpp_session_stop(w->lines[i].smpp);
-	w->stop = 1;
-	pthread_join(w->th, NULL);
-	while (mq_pop(w->jobs, buf) == sizeof(m)) {
-		memcpy(&m, buf, sizeof(m));
-		json_decref(m.job);
+	for (struct sw_line *l = w->lines; l; l = l->next) {
+		smpp_session_stop(l->smpp);
+		l->smpp = NULL;
 	}
+	eng__worker_close(&w->wk);
 	while (w->pending) {
 		struct sw_pending *p = w->pending;
 		w->pending = p->next;
 		json_decref(p->job);
 		free(p);
 	}
-	mq_free(w->jobs);
-	store_db_close(w->db);
-	free(w->lines);
+	while (w->lines) {
+		struct sw_line *l = w->lines;
+		w->lines = l->next;
+		free(l);
+	}
 	free(w);
 }

@@ -386,6 +386,34 @@ int store_db_dnc_delete(struct store_db *db, const char *tenant, const char *cam
 	return store__exec(db, Q_DNC_DELETE, p, 3);
 }
 
+int store_db_dnc_has(struct store_db *db, const char *tenant, const char *campaign,
+		     const char *phone, bool *out)
+{
+	struct store__param p[3] = {store__text(tenant), store__text(campaign ? campaign : ""),
+				    store__text(phone)};
+	bool has = false;
+	int err;
+
+	STORE__TENANT(tenant);
+	if ((err = store__query(db, Q_DNC_HAS, p, 3)))
+		return err;
+	while (store__row(db, Q_DNC_HAS, &err))
+		has = true;
+	if (!err)
+		*out = has;
+	return err;
+}
+
+int store_db_dnc_delete_source(struct store_db *db, const char *tenant, const char *campaign,
+			       const char *phone, const char *source)
+{
+	struct store__param p[4] = {store__text(tenant), store__text(campaign ? campaign : ""),
+				    store__text(phone), store__text(source)};
+
+	STORE__TENANT(tenant);
+	return store__exec(db, Q_DNC_DELETE_SOURCE, p, 4);
+}
+
 int store_db_dnc_list(struct store_db *db, const char *tenant, const char *campaign,
 		      store_phone_h *h, void *arg)
 {

@@ -120,6 +120,9 @@ static const char *store__sql[Q_COUNT] = {
     [Q_DNC_DELETE] = "DELETE FROM dnc WHERE tenant = $1 AND campaign = $2 AND phone = $3",
     [Q_DNC_LIST] = "SELECT phone FROM dnc WHERE tenant = $1 AND campaign = $2 AND phone > $3 "
 		   "ORDER BY phone LIMIT 1000",
+    [Q_DNC_HAS] = "SELECT source FROM dnc WHERE tenant = $1 AND campaign = $2 AND phone = $3",
+    [Q_DNC_DELETE_SOURCE] = "DELETE FROM dnc WHERE tenant = $1 AND campaign = $2 AND phone = $3 "
+			    "AND source = $4",
     [Q_EMAIL_MARK] = "INSERT INTO email_messages (tenant, queue, uidvalidity, uid, message_id, "
 		     "interaction, outcome, handled_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
 		     "ON CONFLICT (tenant, queue, uidvalidity, uid) DO NOTHING",

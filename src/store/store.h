@@ -497,6 +497,16 @@ int store_db_dnc_put(struct store_db *db, const char *tenant, const char *campai
 		     const char *phone, const char *source, int64_t now_ms);
 int store_db_dnc_delete(struct store_db *db, const char *tenant, const char *campaign,
 			const char *phone);
+/* Whether the number is on the list (*out; written only on success). Returns 0 or EIO. */
+int store_db_dnc_has(struct store_db *db, const char *tenant, const char *campaign,
+		     const char *phone, bool *out);
+/* Removes the number from the list only when it was put there by `source` (a STOP by SMS
+ * takes back only what a STOP put). Returns 0 or EIO. */
+int store_db_dnc_delete_source(struct store_db *db, const char *tenant, const char *campaign,
+			       const char *phone, const char *source);
+/* The tenant's do-not-text list of the SMS channel: the `campaign` key it is kept under
+ * (never a campaign's id, which has no `@`). */
+#define STORE_DNC_SMS "@sms"
 /* Calls h for every do-not-call number of the list, in order. */
 typedef int(store_phone_h)(const char *phone, void *arg);
 int store_db_dnc_list(struct store_db *db, const char *tenant, const char *campaign,

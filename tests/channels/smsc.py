@@ -11,6 +11,7 @@ deliver_sm_resp, enquire_link, unbind) and keeps what it is sent. A test drives 
    "parts": 0 (as many as needed: UDH concatenation) }      -> {"seqs": [...]}
   {"cmd": "receipt", "id": "...", "stat": "DELIVRD", "from": ..., "to": ...}
   {"cmd": "garbage", "hex": "..."}        raw bytes on the ESME's socket
+  {"cmd": "hold", "n": N}                 the next N submit_sm kept but never answered
   {"cmd": "state"}  -> {"binds", "refused_binds", "enquires", "submits": [...], "unacked",
                         "bound", "nacks"}
 
@@ -181,7 +182,11 @@ class Esme(socketserver.BaseRequestHandler):
                             sub["message_id"] = mid
                             st["submits"].append(sub)
                             lock.notify_all()
-                        s.sendall(pdu(SUBMIT_SM_RESP, 0, seq, mid.encode() + b"\x00"))
+                            held = st.get("hold", 0) > 0
+                            if held:
+                                st["hold"] -= 1
+                        if not held:
+                            s.sendall(pdu(SUBMIT_SM_RESP, 0, seq, mid.encode() + b"\x00"))
                     elif cmd == DELIVER_SM_RESP:
                         with lock:
                             body = pending.pop(seq, None)
@@ -258,6 +263,12 @@ class Control(socketserver.StreamRequestHandler):
             return {"seqs": [push_deliver(deliver_body(req.get("from", "48601234567"),
                                                        req.get("to", "ACME"), 0x04, 0, text,
                                                        tlv))]}
+        if c == "hold":
+            # The next N submit_sm are kept but never answered (an SMSC that took a text
+            # and lost the connection before acknowledging it).
+            with lock:
+                st["hold"] = req["n"]
+            return {"ok": True}
         if c == "garbage":
             send(bytes.fromhex(req["hex"]))
             return {"ok": True}

@@ -163,9 +163,92 @@ assert hdr["x-centrala-signature"] == "sha256=" + want, hdr
 st, b, _ = api.call("POST", f"/api/v1/interactions/{gix}/close", tok)
 assert st == 200, (st, b)
 
+# Opt-out. A STOP alone (any case, blanks and a mark around it) puts the number on the
+# tenant's do-not-text list (and, as this tenant says, its campaigns' do-not-call list),
+# is confirmed once in the tenant's language (pl), and no agent is asked to read it.
+boss = api.login("acme", "boss", "boss-secret")
+
+
+def sms_ix_of_contact():
+    st, b, _ = api.call("GET", f"/api/v1/interactions?contact={contact_id}&channel=sms", boss)
+    assert st == 200, (st, b)
+    return b["items"]
+
+
+def dnc(campaign=None):
+    q = "?campaign=" + campaign if campaign else ""
+    st, b, _ = api.call("GET", "/api/v1/dnc" + q.replace("@", "%40"), boss)
+    assert st == 200, (st, b)
+    return [i["phone"] for i in b["items"]]
+
+
+n_sub = len(smsc(cmd="state")["submits"])
+smsc(cmd="deliver", **{"from": "48601234567", "to": "48221234567", "text": " Stop! ",
+                       "coding": "gsm"})
+subs = smsc(cmd="wait", key="submits", value=n_sub + 1)["submits"]
+assert len(subs) == n_sub + 1, subs
+assert subs[-1]["to"] == "48601234567" and subs[-1]["text"].startswith("Nie wyślemy"), subs[-1]
+assert "+48601234567" in dnc("@sms") and "+48601234567" in dnc(), (dnc("@sms"), dnc())
+
+
+def wait_for(pred, what, timeout=15):
+    end = time.time() + timeout
+    while time.time() < end:
+        v = pred()
+        if v:
+            return v
+        time.sleep(0.1)
+    raise AssertionError("timed out waiting for " + what)
+
+
+def opt_ixs(kind):
+    return [i for i in sms_ix_of_contact()
+            if any(e["event"] == kind for e in i["timeline"]) and i["ended"]]
+
+
+stop_ix = wait_for(lambda: opt_ixs("opted_out"), "the STOP's interaction closed")[0]
+ev = [e["event"] for e in stop_ix["timeline"]]
+assert ev == ["created", "sms_in", "opted_out", "sms_out", "closed"], ev
+assert not stop_ix["queue"] or stop_ix["queue"] == "support", stop_ix
+out = [e for e in stop_ix["timeline"] if e["event"] == "sms_out"][0]
+assert out["automatic"] is True and out["body"].startswith("Nie wyślemy"), out
+
+# A second STOP is recorded but not answered: once is enough.
+smsc(cmd="deliver", **{"from": "48601234567", "to": "48221234567", "text": "СТОП",
+                       "coding": "ucs2"})
+wait_for(lambda: len(opt_ixs("opted_out")) == 2, "the second STOP recorded")
+assert len(smsc(cmd="state")["submits"]) == n_sub + 1, "the second STOP was answered"
+
+# The customer writes again: an agent may read it, but a reply is refused, clearly.
+smsc(cmd="deliver", **{"from": "48601234567", "to": "48221234567", "text": "Jednak pytanie",
+                       "coding": "gsm"})
+d = event(ws, "contact.offered", lambda d: d.get("from") == "+48601234567")
+oix = d["interaction"]
+st, b, _ = api.call("POST", f"/api/v1/interactions/{oix}/accept", tok)
+assert st == 200, (st, b)
+st, b, _ = api.call("POST", f"/api/v1/interactions/{oix}/reply", tok, {"body": "Odpowiedz"})
+assert st == 409 and b["error"]["code"] == "opted_out", (st, b)
+assert "START" in b["error"]["message"], b
+check_response(doc, "POST", "/api/v1/interactions/{id}/reply", st, b)
+assert len(smsc(cmd="state")["submits"]) == n_sub + 1, "a text went to a number that opted out"
+
+# START (in Spanish, accented) joins the held conversation, takes the number off both
+# lists and is confirmed; then the agent's reply goes.
+smsc(cmd="deliver", **{"from": "48601234567", "to": "48221234567", "text": "Álta",
+                       "coding": "ucs2"})
+subs = smsc(cmd="wait", key="submits", value=n_sub + 2)["submits"]
+assert len(subs) == n_sub + 2 and subs[-1]["text"].startswith("Wznowiono"), subs[-1]
+d = event(ws, "contact.updated", lambda d: d.get("interaction") == oix and
+          any(m["body"] == "Álta" for m in d["messages"]))
+assert "+48601234567" not in dnc("@sms") and "+48601234567" not in dnc(), (dnc("@sms"), dnc())
+st, b, _ = api.call("POST", f"/api/v1/interactions/{oix}/reply", tok, {"body": "Odpowiedz"})
+assert st == 200, (st, b)
+st, b, _ = api.call("POST", f"/api/v1/interactions/{oix}/close", tok)
+assert st == 200, (st, b)
+
 # A conversation left offered across a restart.
 smsc(cmd="deliver", **{"from": "48601999999", "to": "48221234567", "text": "przed restartem",
                        "coding": "gsm"})
 d = event(ws, "contact.offered", lambda d: d.get("from") == "+48601999999")
-json.dump({"smpp_ix": ix, "http_ix": gix, "open_ix": d["interaction"]}, open(state_path, "w"))
+json.dump({"smpp_ix": ix, "http_ix": gix, "open_ix": d["interaction"], "opt_ix": oix}, open(state_path, "w"))
 print("sms flow ok")

@@ -12,6 +12,11 @@
 #     sent behind the garbage arrives; alice closes the conversation;
 #   HTTP gateway: a webhook with a wrong signature is refused (401), a signed one becomes
 #     a contact of queue sales; alice's reply is posted to the provider, signed;
+#   opt-out: " Stop! " puts the number on the tenant's do-not-text list and its campaigns'
+#     do-not-call list and is confirmed once in Polish, without reaching an agent; a
+#     second STOP (Russian) is recorded, not answered; a reply to the number is refused
+#     (409 opted_out); "Álta" (Spanish START, accented) takes it off both lists, is
+#     confirmed, and the reply goes;
 #   a restart with a third customer's conversation still offered: it is queued again
 #     under the same id with its text and offered to alice.
 # Then `centrala export` holds both conversations with every text in and out.
@@ -36,11 +41,13 @@ tenants:
   - id: acme
     name: ACME
     domain: $ACME_DOMAIN
+    language: pl
     channels: {sms: {capacity: 1}}
     sms: {smpp: "smpp://127.0.0.1:$SMSC_PORT", system_id: centrala, password: secret,
-          enquire_link: 1s}
+          enquire_link: 1s, opt_out: {dialer: true}}
     users:
       - {username: alice, password: alice-secret, roles: [agent], queues: {support: 0, sales: 0}}
+      - {username: boss, password: boss-secret, roles: [admin]}
     queues:
       - {id: support, strategy: longest-idle, ring_timeout: 5m, sms: {number: "+48221234567"}}
       - {id: sales, strategy: longest-idle, ring_timeout: 5m,
@@ -89,6 +96,12 @@ assert gev.count("sms_in") == 1 and gev.count("sms_out") == 1 and "closed" in ge
 o = by[st["open_ix"]]
 oev = [e["event"] for e in o["timeline"]]
 assert o["ended"] and oev.count("sms_in") == 1 and oev.count("queued") == 2, oev
-assert sum(1 for r in rows if r["channel"] == "sms") == 3, "one interaction per conversation"
+op = by[st["opt_ix"]]
+oev = [e["event"] for e in op["timeline"]]
+assert oev.count("sms_failed") == 1 and "opted_in" in oev and oev.count("sms_out") == 2, oev
+stops = [r for r in rows if r["channel"] == "sms" and
+         any(e["event"] == "opted_out" for e in r["timeline"])]
+assert len(stops) == 2 and all(r["ended"] and r["contact"] for r in stops), stops
+assert sum(1 for r in rows if r["channel"] == "sms") == 6, "one interaction per conversation"
 PY
 note "sms: SMPP in and out (UCS-2 concatenated both ways, receipt, garbage recovered), HTTP gateway in and out"

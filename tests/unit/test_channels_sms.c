@@ -312,12 +312,86 @@ static void test_http_signature(void **state)
 	assert_int_equal(sms_http_parse("nope", 4, &in, why, sizeof(why)), EINVAL);
 }
 
+#define N_ALL ((size_t)-1)
+
+static enum sms_keyword kw(const char *text)
+{
+	return sms_keyword_match(text, sms_keywords_stop_default, N_ALL, sms_keywords_start_default,
+				 N_ALL);
+}
+
+static void test_keyword_fold(void **state)
+{
+	char out[SMS_KEYWORD_MAX];
+
+	(void)state;
+	assert_int_equal(sms_keyword_fold("  St\xc3\x93P!\r\n", out, sizeof(out)), 0);
+	assert_string_equal(out, "stop");
+	/* Polish letters without their marks; the middle space stays. */
+	assert_int_equal(
+	    sms_keyword_fold("\xc5\x81\xc3\xb3\xc5\xba\xc4\x85 \xc5\xbb", out, sizeof(out)), 0);
+	assert_string_equal(out, "loza z");
+	/* Cyrillic to lower case, Ё as Е. */
+	assert_int_equal(sms_keyword_fold("\xd0\x81\xd0\xb6", out, sizeof(out)), 0);
+	assert_string_equal(out, "\xd0\xb5\xd0\xb6");
+	/* A combining acute accent (NFD) and a zero-width space are dropped. */
+	assert_int_equal(sms_keyword_fold("BAJA\xcc\x81\xe2\x80\x8b", out, sizeof(out)), 0);
+	assert_string_equal(out, "baja");
+	/* Only blanks and marks: empty. */
+	assert_int_equal(sms_keyword_fold(" \xc2\xa0.! ", out, sizeof(out)), 0);
+	assert_string_equal(out, "");
+	/* Not UTF-8: an overlong form, a lone continuation byte, a surrogate. */
+	assert_int_equal(sms_keyword_fold("\xc0\xaf", out, sizeof(out)), EILSEQ);
+	assert_int_equal(sms_keyword_fold("ST\x80OP", out, sizeof(out)), EILSEQ);
+	assert_int_equal(sms_keyword_fold("\xed\xa0\x80", out, sizeof(out)), EILSEQ);
+	assert_int_equal(sms_keyword_fold("stop", out, 4), ENOSPC);
+}
+
+static void test_keyword_match(void **state)
+{
+	const char *const mine[] = {"Koniec", "d\xc3\xa9sabonner"};
+	const char *const back[] = {"wr\xc3\xb3\xc4\x87"};
+
+	(void)state;
+	assert_int_equal(kw("STOP"), SMS_KEYWORD_STOP);
+	assert_int_equal(kw(" stop. "), SMS_KEYWORD_STOP);
+	assert_int_equal(kw("Unsubscribe"), SMS_KEYWORD_STOP);
+	assert_int_equal(kw("nie"), SMS_KEYWORD_STOP);
+	assert_int_equal(kw("Wypisz!"), SMS_KEYWORD_STOP);
+	assert_int_equal(kw("b\xc3\xa1ja"), SMS_KEYWORD_STOP); /* accent ignored */
+	assert_int_equal(kw("\xd1\x81\xd1\x82\xd0\xbe\xd0\xbf"), SMS_KEYWORD_STOP); /* стоп */
+	assert_int_equal(kw("\xd0\x9e\xd1\x82\xd0\xbf\xd0\xb8\xd1\x81\xd0\xb0\xd1\x82\xd1\x8c"
+			    "\xd1\x81\xd1\x8f"),
+			 SMS_KEYWORD_STOP); /* Отписаться */
+	assert_int_equal(kw("start"), SMS_KEYWORD_START);
+	assert_int_equal(kw("UNSTOP"), SMS_KEYWORD_START);
+	assert_int_equal(kw("Alta"), SMS_KEYWORD_START);
+	assert_int_equal(kw("\xd1\x81\xd1\x82\xd0\xb0\xd1\x80\xd1\x82"), SMS_KEYWORD_START);
+	/* The whole text only. */
+	assert_int_equal(kw("please stop"), SMS_KEYWORD_NONE);
+	assert_int_equal(kw("STOP sending"), SMS_KEYWORD_NONE);
+	assert_int_equal(kw("stopp"), SMS_KEYWORD_NONE);
+	assert_int_equal(kw(""), SMS_KEYWORD_NONE);
+	assert_int_equal(kw("ST\xff"), SMS_KEYWORD_NONE);
+	/* A text longer than any keyword. */
+	assert_int_equal(kw("stop stop stop stop stop stop stop stop stop stop stop stop stop "
+			    "stop"),
+			 SMS_KEYWORD_NONE);
+	/* A tenant's own words replace the defaults, written in any case and accents. */
+	assert_int_equal(sms_keyword_match("KONIEC", mine, 2, back, 1), SMS_KEYWORD_STOP);
+	assert_int_equal(sms_keyword_match("desabonner", mine, 2, back, 1), SMS_KEYWORD_STOP);
+	assert_int_equal(sms_keyword_match("WR\xc3\x93\xc4\x86", mine, 2, back, 1),
+			 SMS_KEYWORD_START);
+	assert_int_equal(sms_keyword_match("STOP", mine, 2, back, 1), SMS_KEYWORD_NONE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_gsm7_or_ucs2), cmocka_unit_test(test_concatenation_limits),
 	    cmocka_unit_test(test_decode),	 cmocka_unit_test(test_receipt_and_numbers),
 	    cmocka_unit_test(test_pdus),	 cmocka_unit_test(test_http_signature),
+	    cmocka_unit_test(test_keyword_fold), cmocka_unit_test(test_keyword_match),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -112,12 +112,59 @@ static void test_number_taken_twice(void **state)
 	cfg_free(c);
 }
 
+static void test_opt_out(void **state)
+{
+	struct cfg *c =
+	    load("tenants:\n"
+		 "  - id: acme\n"
+		 "    sms: {smpp: \"smpp://smsc.example:2775\", system_id: acme,\n"
+		 "          opt_out: {stop: [STOP, Koniec], dialer: true,\n"
+		 "                    reply_stop: \"Bye\"}}\n"
+		 "    queues:\n"
+		 "      - {id: support, sms: {number: \"+48221234567\"}}\n"
+		 "      - {id: sales, sms: {number: \"7070\", opt_out: {enabled: false,\n"
+		 "          start: [Wracam]}}}\n"
+		 "      - {id: web, sms: {number: \"7071\", opt_out: {dialer: false}}}\n");
+	const struct cfg_sms *s;
+
+	(void)state;
+	assert_int_equal(cfg_error_count(c), 0);
+	s = c->tenants[0].queues[0].sms;
+	assert_int_equal(s->opt_out, 1);
+	assert_int_equal(s->opt_out_dialer, 1);
+	assert_int_equal(s->nstop_words, 2);
+	assert_string_equal(s->stop_words[1], "Koniec");
+	assert_null(s->start_words); /* the defaults */
+	assert_string_equal(s->reply_stop, "Bye");
+	assert_null(s->reply_start);
+	s = c->tenants[0].queues[1].sms;
+	assert_int_equal(s->opt_out, 0);
+	assert_int_equal(s->nstop_words, 2);
+	assert_int_equal(s->nstart_words, 1);
+	assert_string_equal(s->start_words[0], "Wracam");
+	assert_int_equal(c->tenants[0].queues[2].sms->opt_out_dialer, 0);
+	cfg_free(c);
+
+	c = load("tenants:\n"
+		 "  - id: acme\n"
+		 "    sms: {url: \"https://gw.example/send\", secret: s3cret,\n"
+		 "          opt_out: {stop: [], start: STOP, dialer: maybe, colour: red}}\n"
+		 "    queues:\n"
+		 "      - {id: support, sms: {number: \"+48221234567\"}}\n");
+	assert_true(has_error(c, "tenants[0].sms.opt_out.stop"));
+	assert_true(has_error(c, "tenants[0].sms.opt_out.start"));
+	assert_true(has_error(c, "tenants[0].sms.opt_out.dialer"));
+	assert_true(has_error(c, "colour"));
+	cfg_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_queue_inherits_tenant_connection),
 	    cmocka_unit_test(test_errors_name_the_key_not_the_secret),
 	    cmocka_unit_test(test_number_taken_twice),
+	    cmocka_unit_test(test_opt_out),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
