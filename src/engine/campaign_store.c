@@ -129,7 +129,7 @@ static void do_read(struct eng_dialer *d, struct store_db *db, struct cw_req *q)
 		r->err = store_db_lead_get(db, q->tenant, q->list, q->lead_id, take_lead, &a);
 	} else if (q->kind == CW_DNC_GONE) {
 		struct lead_acc a = {.r = r};
-		r->err = store_db_dnc_has(db, q->tenant, q->campaign, q->phone, &r->still);
+		r->err = store_db_dnc_blocks(db, q->tenant, q->campaign, q->phone, &r->still);
 		if (!r->err && !r->still)
 			r->err = store_db_leads_dnc_closed(db, q->tenant, q->list, q->phone,
 							   take_lead, &a);

@@ -363,8 +363,8 @@ static int transcript_body(struct eng_mailer *w, struct mw_box *b, json_t *job, 
 	    : ru ? "Запись вашего чата с %s (номер %s, время UTC):\n\n"
 		 : "The transcript of your chat with %s (reference %s, times in UTC):\n\n",
 	    company, jstr(job, "interaction"));
-	rc =
-	    store_db_chat_messages(w->wk.db, b->ct->id, jstr(job, "interaction"), transcript_row, &tr);
+	rc = store_db_chat_messages(w->wk.db, b->ct->id, jstr(job, "interaction"), transcript_row,
+				    &tr);
 	if (!rc && tr.b.err)
 		rc = tr.b.err;
 	if (rc)

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -87,23 +88,30 @@ static int write_all(int fd, const void *data, size_t len, off_t off)
 int media__wav_open(struct media__wav *w, const char *path, uint32_t rate, uint16_t channels)
 {
 	uint8_t h[MEDIA__WAV_HEADER];
+	char part[4096];
 	int fd, err;
 
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	/* Written under a temporary name and renamed once the header is in: a crash at any
+	 * moment leaves either no file or a valid WAV by the recording's name. */
+	if (snprintf(part, sizeof(part), "%s.part", path) >= (int)sizeof(part))
+		return ENAMETOOLONG;
+	fd = open(part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
 	if (fd < 0 && errno == ENOENT) {
 		/* First recording of a new day or tenant: make its directories. */
 		err = mkdir_parents(path);
 		if (err)
 			return err;
-		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+		fd = open(part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
 	}
 	if (fd < 0)
 		return errno;
 	media__wav_header(h, rate, channels, 0);
 	err = write_all(fd, h, sizeof(h), 0);
+	if (!err && rename(part, path) != 0)
+		err = errno;
 	if (err) {
 		close(fd);
-		unlink(path);
+		unlink(part);
 		return err;
 	}
 	w->fd = fd;

@@ -615,8 +615,8 @@ int store_db_lead_get(struct store_db *db, const char *tenant, const char *list,
 	return err ? err : found ? 0 : ENOENT;
 }
 
-int store_db_dnc_has(struct store_db *db, const char *tenant, const char *campaign,
-		     const char *phone, bool *out)
+int store_db_dnc_blocks(struct store_db *db, const char *tenant, const char *campaign,
+			const char *phone, bool *out)
 {
 	struct store__param p[3] = {store__text(tenant), store__text(campaign ? campaign : ""),
 				    store__text(phone)};
@@ -624,9 +624,9 @@ int store_db_dnc_has(struct store_db *db, const char *tenant, const char *campai
 	int err;
 
 	STORE__TENANT(tenant);
-	if ((err = store__query(db, Q_DNC_HAS, p, 3)))
+	if ((err = store__query(db, Q_DNC_BLOCKS, p, 3)))
 		return err;
-	while (store__row(db, Q_DNC_HAS, &err))
+	while (store__row(db, Q_DNC_BLOCKS, &err))
 		found = true;
 	if (!err)
 		*out = found;

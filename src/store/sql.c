@@ -108,8 +108,8 @@ static const char *store__sql[Q_COUNT] = {
 	"SELECT id, phone, name, timezone, priority, state, attempts, day_attempts, "
 	"day, next_ms, callback_agent, fields, last_result FROM leads WHERE tenant = $1 AND "
 	"list = $2 AND id = $3",
-    [Q_DNC_HAS] = "SELECT 1 FROM dnc WHERE tenant = $1 AND (campaign = '' OR campaign = $2) AND "
-		  "phone = $3 LIMIT 1",
+    [Q_DNC_BLOCKS] = "SELECT 1 FROM dnc WHERE tenant = $1 AND (campaign = '' OR campaign = $2) "
+		     "AND phone = $3 LIMIT 1",
     /* Leads closed when picked for being on a do-not-call list (result "dnc"). */
     [Q_LEADS_DNC_CLOSED] =
 	"SELECT id, phone, name, timezone, priority, state, attempts, day_attempts, "

@@ -552,8 +552,8 @@ int store_db_lead_get(struct store_db *db, const char *tenant, const char *list,
 		      store_lead_h *h, void *arg);
 /* Whether `phone` is on the tenant's do-not-call list or on campaign's (NULL or "": the
  * tenant's only), in *out. Returns 0 or EIO. */
-int store_db_dnc_has(struct store_db *db, const char *tenant, const char *campaign,
-		     const char *phone, bool *out);
+int store_db_dnc_blocks(struct store_db *db, const char *tenant, const char *campaign,
+			const char *phone, bool *out);
 /* Calls h for the leads of the list with number `phone` that were closed for being on a
  * do-not-call list when picked (state done, last result "dnc"), at most 100. Returns 0,
  * h's non-zero, or EIO. */

@@ -109,7 +109,7 @@ enum store__q {
 	Q_LEAD_UPDATE,
 	Q_ATTEMPT_PUT,
 	Q_LEAD_GET,
-	Q_DNC_HAS,
+	Q_DNC_BLOCKS,
 	Q_LEADS_DNC_CLOSED,
 	Q_EMAIL_MARK, /* email.c: a mailbox message handled (migration 11) */
 	Q_EMAIL_SEEN,

@@ -19,8 +19,12 @@
 rate=${SOAK_RATE:-25} secs=${SOAK_SECONDS:-170} hold=4000
 limit=${SOAK_BYTES_PER_CALL:-1000}
 agents=$((rate * hold / 1000 * 5 / 4))
+# The media path of this run (lib.sh): the bench's "kernel" is io_uring with the kernel
+# relay.
+io=${CENTRALA_RTP_IO:-uring}
+[ "${CENTRALA_RTP_KERNEL:-off}" = on ] && io=kernel
 # The bench's SIP and HTTP ports inside this test's block (+0..+39, lib.sh checked 50).
-PORT_BASE=$SIP_PORT ROUTE=queue AGENTS=$agents IO=${CENTRALA_RTP_IO:-uring} AFTER=35 SAMPLE=5 \
+PORT_BASE=$SIP_PORT ROUTE=queue AGENTS=$agents IO=$io AFTER=35 SAMPLE=5 \
 	WARM=60 SOAK_RESULT="$WORK/soak.result" CENTRALA_BIN=$BIN \
 	timeout 300 "$TOP/bench/sip-bridge.sh" "$rate" "$secs" record "$hold" >"$WORK/soak.out" 2>&1 ||
 	fail "the soak did not run: $(tail -n 5 "$WORK/soak.out")"

@@ -308,14 +308,14 @@ static void test_one_lead_and_do_not_call_checks(void **state)
 	assert_int_equal(store_db_lead_get(b->db, "acme", "dec", 2, gather, got), ENOENT);
 	/* On the campaign's list, then the tenant's, then neither. */
 	assert_int_equal(store_db_dnc_put(b->db, "acme", "renewals", "+48601234563", "api", 1), 0);
-	assert_int_equal(store_db_dnc_has(b->db, "acme", "renewals", "+48601234563", &on), 0);
+	assert_int_equal(store_db_dnc_blocks(b->db, "acme", "renewals", "+48601234563", &on), 0);
 	assert_true(on);
-	assert_int_equal(store_db_dnc_has(b->db, "acme", "other", "+48601234563", &on), 0);
+	assert_int_equal(store_db_dnc_blocks(b->db, "acme", "other", "+48601234563", &on), 0);
 	assert_false(on);
 	assert_int_equal(store_db_dnc_put(b->db, "acme", "", "+48601234563", "api", 1), 0);
-	assert_int_equal(store_db_dnc_has(b->db, "acme", "other", "+48601234563", &on), 0);
+	assert_int_equal(store_db_dnc_blocks(b->db, "acme", "other", "+48601234563", &on), 0);
 	assert_true(on);
-	assert_int_equal(store_db_dnc_has(b->db, "beta", "renewals", "+48601234563", &on), 0);
+	assert_int_equal(store_db_dnc_blocks(b->db, "beta", "renewals", "+48601234563", &on), 0);
 	assert_false(on);
 	/* Only lead 3 was closed for the list (lead 2's last result was a person's). */
 	got[0] = '\0';
