@@ -111,7 +111,9 @@ protocol-asan: asan-build
 # ThreadSanitizer: the unit tests whose modules run threads (media workers, the store's
 # writer and readers, data dips, TTS workers, webhook delivery), then protocol tests that
 # drive the API server and its inbox, the engine's queues and the media workers through
-# the TSan server (a report makes it exit 66: the test fails).
+# the TSan server (a report makes it exit 66: the test fails), on port blocks of their
+# own (slots 91-93): `make protocol` starts right after on slots 1 and up, and a TSan
+# server is slow to let go of its sockets.
 TSAN_UNIT ?= ^test_(media|store|dip|tts|api|core)
 TSAN_PROTOCOL ?= t-api.sh t-call-caller-hangs-up t-dtmf-rfc4733
 tsan:
@@ -119,7 +121,7 @@ tsan:
 	@cmake --build $(TSAN_BUILD) -j $(JOBS)
 	@cd $(TSAN_BUILD) && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
 		ctest --output-on-failure -j $(JOBS) -R '$(TSAN_UNIT)'
-	@tests/run-protocol $(TSAN_BUILD)/centrala $(TSAN_PROTOCOL)
+	@PROTOCOL_SLOT_BASE=90 tests/run-protocol $(TSAN_BUILD)/centrala $(TSAN_PROTOCOL)
 
 # libFuzzer harnesses (fuzz/*.c, clang, ASan+UBSan) in $(FUZZ_BUILD): tests/fuzz/run
 # replays each seed corpus (tests/fuzz/corpus/<harness>/) and fuzzes each harness.
