@@ -144,9 +144,12 @@ store-pg: build
 # and en, no hard-coded text), then the browser tests (tests/browser, headless Chromium
 # through playwright-core) against the real server and SIPp; screenshots of every main
 # screen in every language land in $(BUILD)/web-screenshots.
+# Browser tests at once: each runs headless Chromium (two for the phone calls test)
+# beside the server and SIPp; four at once overload two cores.
+WEB_JOBS ?= 2
 web: build
 	@node web/tests/check-i18n.mjs
-	@PROTOCOL_DIRS=browser PROTOCOL_TEST_TIMEOUT=180 tests/run-protocol $(BUILD)/centrala
+	@PROTOCOL_DIRS=browser PROTOCOL_JOBS=$(WEB_JOBS) PROTOCOL_TEST_TIMEOUT=180 tests/run-protocol $(BUILD)/centrala
 
 bench: build
 	@for b in $(BUILD)/bench_*; do echo "== $$b"; $$b; done
