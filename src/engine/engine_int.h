@@ -13,6 +13,7 @@
 #include <sofia-sip/su_wait.h>
 
 #include "core/config.h"
+#include "core/hindex.h"
 #include "core/mq.h"
 #include "acd/acd.h"
 #include "api/api.h"
@@ -271,12 +272,11 @@ struct engine {
 	uint64_t next_phone;
 	struct eng_mailer *mailer; /* the email channel's worker (mail_worker.c), NULL */
 	struct eng_mail *mails;	   /* email conversations held (mail.c) */
-	struct eng_chat *chats;	   /* web chats open (chat.c) */
-	/* The same chats by the visitor's token, by interaction id and by ACD ref (chat.c:
-	 * chained hash tables of chat_buckets heads each, grown as chats are added, freed at
-	 * the stop), so that a message costs the same with 10 chats open or 10,000. */
-	struct eng_chat **chat_by_token, **chat_by_ix, **chat_by_ref;
-	size_t chat_buckets, nchats;
+	struct hindex mail_by_ix, mail_by_ref; /* the same by interaction id, by ACD ref */
+	struct eng_chat *chats;		       /* web chats open (chat.c) */
+	/* The same chats by the visitor's token, by interaction id and by ACD ref (chat.c),
+	 * so that a message costs the same with 10 chats open or 10,000. */
+	struct hindex chat_by_token, chat_by_ix, chat_by_ref;
 	/* The last ENG_CHAT_DONE chats closed with a visitor's address, whose visitor may
 	 * ask for the transcript by email (chat.c; allocated at the first, freed at the stop). */
 	struct eng_chat_done *chat_done;
@@ -291,6 +291,9 @@ struct engine {
 	int mail_reg;
 	struct eng_smser *smser; /* the SMS channel's worker (sms_worker.c), NULL: none */
 	struct eng_sms *smss;	 /* SMS conversations open (sms.c) */
+	/* The same by interaction id, ACD ref, customer's number, and their texts' message
+	 * ids (for receipts) */
+	struct hindex sms_by_ix, sms_by_ref, sms_by_from, sms_by_msgid;
 	uint64_t next_sms_ref;
 	struct mq *sms_events; /* what the SMS worker hands over */
 	su_wait_t sms_wait;
