@@ -428,7 +428,6 @@ static void h_dial(struct api_conn *conn, struct api_session *s, const char *tar
 {
 	static const char *const fields[] = {"number", NULL};
 	json_t *b = api__body(conn);
-
 	char detail[256];
 
 	if (b && one_target(conn, b, fields)) {
@@ -443,7 +442,6 @@ static void h_transfer(struct api_conn *conn, struct api_session *s, const char 
 {
 	static const char *const fields[] = {"user", "queue", "flow", "number", NULL};
 	json_t *b = api__body(conn);
-
 	char detail[256];
 
 	if (b && one_target(conn, b, fields)) {
