@@ -147,8 +147,8 @@ static void h_agent_me(struct api_conn *conn, struct api_session *s, const char 
 }
 
 /* Non-secret values the audit log shows beside the field names. */
-static const char *const audit_shown[] = {"state", "reason", "member", "queue",	 "mode",
-					  "user",  "flow",   "code",   "action", NULL};
+static const char *const audit_shown[] = {"state", "reason", "member", "queue", "mode",	 "user",
+					  "flow",  "code",   "action", "list",	"agent", NULL};
 
 static void state_cmd(struct api_conn *conn, struct api_session *s, const char *who, bool forced)
 {
@@ -320,7 +320,15 @@ static void h_campaign_stop(struct api_conn *conn, struct api_session *s, const 
 static void preview(struct api_conn *conn, struct api_session *s, const char *target,
 		    const char *action)
 {
-	api__engine(conn, s, API_OP_CAMPAIGN_PREVIEW, target, json_pack("{s:s}", "action", action));
+	json_t *args = json_pack("{s:s}", "action", action);
+
+	/* Dialling or skipping the lead shown is audited; asking for it is not. */
+	if (!strcmp(action, "next"))
+		api__engine(conn, s, API_OP_CAMPAIGN_PREVIEW, target, args);
+	else
+		api__engine_audit(conn, s, API_OP_CAMPAIGN_PREVIEW, target, args, "campaign",
+				  target, !strcmp(action, "dial") ? "preview/dial" : "preview/skip",
+				  NULL);
 }
 
 static void h_preview_next(struct api_conn *conn, struct api_session *s, const char *target)
@@ -364,7 +372,12 @@ static void h_campaign_callback(struct api_conn *conn, struct api_session *s, co
 		    NULL);
 		return;
 	}
-	api__engine(conn, s, API_OP_CAMPAIGN_CALLBACK, target, b);
+	{
+		char detail[256];
+		api__audit_detail(b, audit_shown, detail, sizeof(detail));
+		api__engine_audit(conn, s, API_OP_CAMPAIGN_CALLBACK, target, b, "campaign", target,
+				  "callback", detail);
+	}
 }
 
 static void h_calls(struct api_conn *conn, struct api_session *s, const char *target)
