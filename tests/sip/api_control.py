@@ -45,11 +45,21 @@ c = call_of(lambda c: c["state"] == "talking" and c["agent"] == "alice")
 ix = c["interaction"]
 if step == "basics":
     # Another tenant's user does not find the call, whatever it tries; it goes on as it was.
-    for action, body in (("hangup", None), ("hold", None), ("monitor", {"mode": "barge"}),
-                         ("transfer", {"user": "carl"}), ("mute", None),
-                         ("recording/pause", None), ("consult", {"user": "carl"})):
+    # Nor does an agent of this tenant who is not on it (bob); monitoring is refused to
+    # him by his role.
+    bob = api.login("acme", "bob", "bob-secret")
+    for action, body in (("hangup", None), ("hold", None), ("resume", None),
+                         ("monitor", {"mode": "barge"}), ("transfer", {"user": "carl"}),
+                         ("mute", None), ("unmute", None), ("recording/pause", None),
+                         ("recording/resume", None), ("dtmf", {"digits": "9"}),
+                         ("consult", {"user": "carl"}), ("consult/complete", None),
+                         ("consult/cancel", None), ("conference", {"user": "carl"})):
         st, b, _ = api.call("POST", f"/api/v1/calls/{ix}/{action}", carl, body)
         assert st == 404 and b["error"]["code"] == "not_found", (action, st, b)
+        if body and "user" in body:
+            body = {"user": "bob"}
+        st, b, _ = api.call("POST", f"/api/v1/calls/{ix}/{action}", bob, body)
+        assert st == (403 if action == "monitor" else 404), ("bob", action, st, b)
     st, b, _ = api.call("PUT", f"/api/v1/interactions/{ix}/disposition", carl, {"code": "x"})
     assert st in (400, 404), (st, b)
     st, b, _ = api.call("GET", "/api/v1/calls", carl)

@@ -6,8 +6,9 @@
 # rung and joins in listen mode, then whisper, then barge). Call 2: alice consults bob
 # and cancels, then brings bob into a three-way conference. Call 3: alice consults bob
 # and completes the transfer. The supervisor hangs each call up through the API.
-# Another tenant's user (agent, supervisor and admin there) acting on call 1 while it is
-# up (hangup, hold, monitor, transfer, ...) gets 404 and the call goes on untouched.
+# Another tenant's user (agent, supervisor and admin there) and an agent of this tenant
+# who is not on the call (bob), each trying every call action on call 1 while it is up,
+# get 404 (bob 403 for monitoring) and the call goes on untouched.
 # Asserts: each request's answer (tests/sip/api_control.py), every SIPp peer succeeds
 # (each got its BYE), each interaction's timeline holds the steps in order, bob being
 # call 3's agent, none of call 1's steps being another tenant's; the audit log holds
