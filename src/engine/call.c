@@ -277,7 +277,7 @@ int eng__dial_extra(struct call *c, struct eng_user *u, const char *number)
 			return ENOENT;
 		d.uri = contacts[0];
 		d.from_user = c->from[0] ? c->from : "anonymous";
-		d.srtp = eng__srtp_mode(c->t->ct, NULL) == CFG_SRTP_REQUIRED;
+		d.srtp = eng__srtp_mode(c->t->ct, NULL);
 	} else {
 		if (!(tk = eng__trunk_choose(c->t->ct, number, NULL)) || !number || !number[0])
 			return ENOENT;
@@ -289,7 +289,7 @@ int eng__dial_extra(struct call *c, struct eng_user *u, const char *number)
 		d.from_user = tk->caller_id ? tk->caller_id : (c->from[0] ? c->from : "anonymous");
 		d.auth_user = tk->username;
 		d.auth_pass = tk->password;
-		d.srtp = eng__srtp_mode(c->t->ct, tk) == CFG_SRTP_REQUIRED;
+		d.srtp = eng__srtp_mode(c->t->ct, tk);
 	}
 	d.first = ap ? ap->codec : MEDIA_CODEC_NONE;
 	d.near = anchor ? sip_leg_media(anchor) : NULL;
@@ -339,7 +339,7 @@ size_t eng__ring_user(struct call *c, struct eng_user *u)
 		    .from_host = u->t->ct->domain,
 		    /* Click-to-dial: the phones that honour it answer by themselves. */
 		    .extra_headers = c->click ? ENG_AUTO_ANSWER_HEADERS : NULL,
-		    .srtp = eng__srtp_mode(u->t->ct, NULL) == CFG_SRTP_REQUIRED,
+		    .srtp = eng__srtp_mode(u->t->ct, NULL),
 		};
 		if (fork_dial(c, &d, u)) {
 			log_warn("engine", "tenant=%s call=%llu event=dial_failed user=%s",
@@ -399,7 +399,7 @@ int eng__dial_out(struct call *c, const char *number, const char *trunk, enum en
 	    .from_host = c->t->ct->domain,
 	    .auth_user = tk->username,
 	    .auth_pass = tk->password,
-	    .srtp = eng__srtp_mode(c->t->ct, tk) == CFG_SRTP_REQUIRED,
+	    .srtp = eng__srtp_mode(c->t->ct, tk),
 	};
 	if ((err = fork_dial(c, &d, NULL))) {
 		log_warn("engine", "tenant=%s call=%llu event=dial_failed trunk=%s err=%s",
