@@ -1153,6 +1153,7 @@ void eng__queue_offer_answered(struct call *c, struct sip_leg *l, struct eng_use
 	    acd_offer_accept(t->acd, c->contact, u->agent, clock_mono_ms())) {
 		/* The offer timed out or was withdrawn as the phone answered. */
 		eng__fork_remove(c, l);
+		eng__outbound_leg_ended(c, l);
 		sip_leg_set_cookie(l, NULL);
 		sip_leg_hangup(l, 0);
 		arm(t);
