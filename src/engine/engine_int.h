@@ -403,6 +403,12 @@ int eng__agent_acd_remove(struct eng_tenant *t, struct eng_user *u);
 /* Sets the tenant's timer for the ACD's next deadline, if that changed: call after every
  * call into the tenant's ACD. */
 void eng__acd_arm(struct eng_tenant *t);
+/* queue.c's handlers of the tenant's ACD events (states, offers, cancels, overflows,
+ * announcements), for the ACD queue_prov.c makes. */
+void eng__acd_handlers(struct acd_handlers *h, struct eng_tenant *t);
+/* One span of agent u's state log (end 0: still open). 0 or the store's errno. */
+int eng__span_write(struct eng_tenant *t, struct eng_user *u, enum acd_state st, uint16_t reason,
+		    int64_t start, int64_t end);
 /* For `centrala check` and `serve`: queue strategy and service-level formula names,
  * errors recorded in cfg->cy with their positions; returns how many. */
 size_t eng__acd_check(struct cfg *cfg);
