@@ -89,7 +89,7 @@ function ScreenPop({ offer }) {
       </p>
       <dl class="facts">
         <div><dt>{t('pop.queue')}</dt><dd data-testid="pop-queue">{d.queue || '–'}</dd></div>
-        <div><dt>{t('pop.wait')}</dt><dd>{fmtDur(d.wait_s)}</dd></div>
+        <div><dt>{t('pop.wait')}</dt><dd data-testid="pop-wait">{fmtDur(d.wait_s)}</dd></div>
         <div><dt>{t('pop.number')}</dt><dd>{d.number || d.to || '–'}</dd></div>
         <div><dt>{t('pop.language')}</dt><dd>{d.language || '–'}</dd></div>
         <div><dt>{t('pop.offered_at')}</dt><dd>{fmtTime(offer.time)}</dd></div>
