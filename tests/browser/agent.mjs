@@ -210,9 +210,13 @@ try {
       'the timeline holds hold, resume, mute and unmute in order: ' + events.join(' '));
     const dtmf = stored.timeline.filter((e) => e.event === 'dtmf_sent').map((e) => e.digits).join('');
     assert(dtmf === '7#', 'the pad\'s digits on the timeline: ' + dtmf);
+    // They reached the SIPp caller: its RTP echo brings them back as digits of the call
+    // (none came before: the IVR's were taken by the flow).
+    const back = stored.timeline.slice(pos('dtmf_sent')).filter((e) => e.event === 'digit').length;
+    assert(back >= 2 && pos('digit') > pos('dtmf_sent'), 'the digits came back from the SIPp caller: ' + back);
     assert(pos('recording_paused') > pos('unmuted') && pos('recording_resumed') > pos('recording_paused'),
       'the timeline holds the recording paused and resumed: ' + events.join(' '));
-    step(`interaction ${ix}: disposition ${stored.disposition}, notes, ${stored.hold_s} s on hold, digits ${dtmf}`);
+    step(`interaction ${ix}: disposition ${stored.disposition}, notes, ${stored.hold_s} s on hold, digits ${dtmf} (echoed back ${back} times)`);
     await page.getByTestId('handled').filter({ hasText: '1' }).waitFor();
 
     // The second call from the same customer: the screen pop lists the last call with
@@ -235,11 +239,15 @@ try {
     // The first call's timeline beside its recording, in words.
     await page.getByRole('link', { name: c['nav.recordings'] }).click();
     const row = page.locator(`tr[data-interaction="${ix}"]`);
-    await row.getByRole('button', { name: c['rec.play'] }).click();
+    await row.getByRole('button', { name: c['rec.play'] }).click({ noWaitAfter: true });
     const tl = page.locator('ol.timeline');
-    for (const k of ['tl.recording_paused', 'tl.recording_resumed', 'tl.held'])
+    for (const k of ['tl.ivr', 'tl.queued', 'tl.held', 'tl.unheld', 'tl.muted', 'tl.unmuted', 'tl.dtmf_sent', 'tl.recording_paused', 'tl.recording_resumed'])
       await tl.getByText(c[k], { exact: true }).first().waitFor();
-    step('the timeline beside the recording: pause and resume of the recording');
+    const words = await tl.locator('li > span').allTextContents();
+    assert(words.length === stored.timeline.length, `every timeline entry shown: ${words.length} of ${stored.timeline.length}`);
+    const raw = words.filter((w) => /^[a-z_]+$/.test(w));
+    assert(!raw.length, 'timeline entries in words, not the server\'s names: ' + raw.join(' '));
+    step('the timeline beside the recording, every entry in words');
     await page.getByRole('link', { name: c['nav.agent'] }).click();
     await page.getByTestId('agent-state').waitFor();
 
