@@ -1,13 +1,16 @@
 // The agent desktop in a real browser against a real server and real SIPp peers
 // (tests/browser/t-web-agent.sh starts them): alice logs in once in each language
-// through the login form, then, in Polish, goes not ready with a reason and ready with
-// Alt+R; a SIPp customer comes through the IVR into the queue and the screen pop shows
-// the caller's number, the contact and the IVR's answers, and she merges a duplicate of
-// the contact from the card; she holds (Alt+H) and resumes
-// (click) the call, checked through the API; mutes (Alt+M) and unmutes (click) it,
-// checked through the API and on the interaction's timeline; hangs up; sets a
-// disposition and notes in the wrap-up and presses Done: the interaction carries them
-// (checked through the API).
+// through the login form, then, in Polish, goes not ready with a reason, ready with
+// Alt+R and not ready with Alt+N; a SIPp customer answers the IVR's question by DTMF and
+// waits in the queue until she goes ready: the screen pop shows the caller's number, the
+// contact, the IVR's answers, the path and the wait, with the chime and a browser
+// notification (recorded by an init script), and she merges a duplicate of the contact
+// from the card; she holds (Alt+H) and resumes (click) the call, mutes (Alt+M) and
+// unmutes (click) it, sends two digits from the pad, pauses and resumes the recording,
+// focuses the transfer target (Alt+T) and hangs up (Alt+X), all checked through the API
+// and on the interaction's timeline; the wrap-up counts down; the disposition and notes
+// are on the interaction; the customer's second call shows the first with them; the
+// recording's timeline is all in words; the server restarts under the page.
 import { launch, close, newPage, login, shoot, step, assert, apiLogin, api, until, signal, catalogues, failed, BASE } from './lib.mjs';
 
 const T = 'acme';
