@@ -5,7 +5,9 @@
 // SIPp carrier answers) and goes back to the caller, then transfers him blind to the
 // queue sales, where bob's phone answers. In the wrap-up she clicks the new contact's
 // number: her phone rings, then the carrier with that number; she hangs up with Alt+X.
-// The second caller goes blind to bob, picked from the directory.
+// The second caller is held while alice leaves the desktop for another screen: back,
+// the call's controls are there, on hold; she resumes and sends the caller blind to
+// bob, picked from the directory.
 import { launch, close, newPage, login, step, assert, apiLogin, api, until, signal, catalogues, failed } from './lib.mjs';
 
 const { CALLER1, CALLER2, CONSULT } = process.env;
@@ -91,6 +93,20 @@ try {
   await page.getByTestId('caller-number').filter({ hasText: CALLER2 }).waitFor({ timeout: 30000 });
   await controls.waitFor({ timeout: 20000 });
   const ix2 = (await until(mine, 'alice on the second call')).interaction;
+  // The desktop left for another screen and opened again during the call: the call's
+  // controls (still on hold) and its screen pop come back from GET /agents/me.
+  await page.keyboard.press('Alt+KeyH');
+  await page.getByTestId('held').waitFor();
+  await page.getByRole('link', { name: c['nav.contacts'] }).click();
+  await controls.waitFor({ state: 'detached' });
+  await page.getByRole('link', { name: c['nav.agent'] }).click();
+  await controls.waitFor();
+  await page.getByTestId('held').waitFor();
+  await page.getByTestId('caller-number').filter({ hasText: CALLER2 }).waitFor();
+  await controls.getByRole('button', { name: c['call.resume'] }).click();
+  await page.getByTestId('held').waitFor({ state: 'detached' });
+  await until(async () => (await mine()).held === false, 'resumed on the server');
+  step('the desktop opened again during the call: its controls, on hold; resumed');
   await controls.getByRole('combobox', { name: c['call.target_kind'] }).selectOption('user');
   await page.locator('#call-directory option[value=bob]').waitFor({ state: 'attached' });
   const label = await page.locator('#call-directory option[value=bob]').textContent();

@@ -204,7 +204,19 @@ export function Agent({ me }) {
 
   const load = async () => {
     try {
-      setAgent(await get('/agents/me'));
+      const a = await get('/agents/me');
+      setAgent(a);
+      // A call in progress when the desktop opens (or comes back from another screen):
+      // its controls, and its screen pop with the caller's contact.
+      const x = a.call;
+      if (x) {
+        setCall((c) => c || { interaction: x.interaction, answered: x.answered, held: !!x.held, muted: !!x.muted,
+          recPaused: !!x.recording_paused });
+        setOffer((o) => o || { type: 'contact.answered', time: x.answered,
+          data: { interaction: x.interaction, from: x.from, to: x.to, number: x.number, queue: x.queue } });
+        if (x.from)
+          get('/contacts?' + qs({ phone: x.from, limit: 1 })).then((r) => r.items[0] && setContact((c) => c || r.items[0]), () => {});
+      }
       const since = todayStart().toISOString();
       setSpans(await getAll('/agents/' + encodeURIComponent(me.username) + '/states?' + qs({ since }), 2000));
     } catch (err) {
