@@ -63,8 +63,13 @@ json_t *eng__agent_json(struct eng_user *u)
 		      (double)ai.talk_ms / 1000.0, "aht_s_today",
 		      ai.answered ? (double)ai.talk_ms / 1000.0 / ai.answered : 0.0);
 	if (j) {
+		json_t *call = u->cur && u->cur->answered_ms ? eng__call_json(u->cur) : NULL;
+
 		json_object_set_new(j, "interaction",
 				    c && c->ix_id[0] ? json_string(c->ix_id) : json_null());
+		/* The call the agent talks on, as GET /calls shows it: a desktop opened during
+		 * the call shows its controls. */
+		json_object_set_new(j, "call", call ? call : json_null());
 		json_object_set_new(j, "browser_phone", json_boolean(eng__phone_connected(u)));
 	}
 	return j;
