@@ -184,12 +184,21 @@ struct store_retention {
 	pthread_mutex_t lock; /* protects stop, with wake */
 	pthread_cond_t wake;
 	bool stop;
+	bool again;	       /* run now: a reload handed new limits */
+	const struct cfg *cfg; /* the limits; replaced by store_retention_update */
 	char *url;
-	const struct cfg *cfg;
 	unsigned every_ms;
 };
 
-static void run_once(struct store_retention *r)
+bool store_retention_any(const struct cfg *cfg)
+{
+	for (size_t i = 0; i < cfg->ntenants; i++)
+		if (cfg->tenants[i].retain_recordings_ms || cfg->tenants[i].retain_bodies_ms)
+			return true;
+	return false;
+}
+
+static void run_once(struct store_retention *r, const struct cfg *cfg)
 {
 	struct store_db *db = NULL;
 	int64_t now = clock_wall_ms();
@@ -200,8 +209,8 @@ static void run_once(struct store_retention *r)
 		store_db_close(db);
 		return;
 	}
-	for (size_t i = 0; i < r->cfg->ntenants; i++) {
-		const struct cfg_tenant *t = &r->cfg->tenants[i];
+	for (size_t i = 0; i < cfg->ntenants; i++) {
+		const struct cfg_tenant *t = &cfg->tenants[i];
 		struct store_retention_report rep;
 		int64_t rec = t->retain_recordings_ms ? now - (int64_t)t->retain_recordings_ms : 0;
 		int64_t body = t->retain_bodies_ms ? now - (int64_t)t->retain_bodies_ms : 0;
@@ -228,8 +237,13 @@ static void *retention_main(void *arg)
 
 	pthread_mutex_lock(&r->lock);
 	while (!r->stop) {
+		const struct cfg *cfg = r->cfg;
+		bool any = store_retention_any(cfg);
+
+		r->again = false;
 		pthread_mutex_unlock(&r->lock);
-		run_once(r);
+		if (any)
+			run_once(r, cfg);
 		pthread_mutex_lock(&r->lock);
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += r->every_ms / 1000;
@@ -238,7 +252,10 @@ static void *retention_main(void *arg)
 			until.tv_sec++;
 			until.tv_nsec -= 1000000000L;
 		}
-		while (!r->stop && pthread_cond_timedwait(&r->wake, &r->lock, &until) != ETIMEDOUT)
+		/* Without limits the job waits for a reload that gives some, holding nothing. */
+		while (!r->stop && !r->again &&
+		       (!any ? pthread_cond_wait(&r->wake, &r->lock) == 0
+			     : pthread_cond_timedwait(&r->wake, &r->lock, &until) != ETIMEDOUT))
 			;
 	}
 	pthread_mutex_unlock(&r->lock);
@@ -249,12 +266,9 @@ int store_retention_start(const char *url, const struct cfg *cfg, unsigned every
 			  struct store_retention **out)
 {
 	struct store_retention *r;
-	bool any = false;
 	int err;
 
-	for (size_t i = 0; i < cfg->ntenants; i++)
-		any |= cfg->tenants[i].retain_recordings_ms || cfg->tenants[i].retain_bodies_ms;
-	if (!any) {
+	if (!store_retention_any(cfg)) {
 		*out = NULL;
 		return 0;
 	}
@@ -275,6 +289,15 @@ int store_retention_start(const char *url, const struct cfg *cfg, unsigned every
 	}
 	*out = r;
 	return 0;
+}
+
+void store_retention_update(struct store_retention *r, const struct cfg *cfg)
+{
+	pthread_mutex_lock(&r->lock);
+	r->cfg = cfg;
+	r->again = true;
+	pthread_cond_signal(&r->wake);
+	pthread_mutex_unlock(&r->lock);
 }
 
 void store_retention_stop(struct store_retention *r)

@@ -623,6 +623,12 @@ struct store_retention;
  */
 int store_retention_start(const char *url, const struct cfg *cfg, unsigned every_ms,
 			  struct store_retention **out);
+/* Hands the job a reloaded configuration's limits (`cfg` must outlive the job, as the
+ * engine keeps replaced files): it runs again now with them; without any limit it stops
+ * running and waits, holding no connection, for a configuration that sets one. */
+void store_retention_update(struct store_retention *r, const struct cfg *cfg);
+/* Whether any tenant of cfg sets a retention limit. */
+bool store_retention_any(const struct cfg *cfg);
 /* Stops the job (waiting for a run in progress to finish) and frees it; NULL is fine. */
 void store_retention_stop(struct store_retention *r);
 
