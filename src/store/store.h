@@ -585,19 +585,23 @@ int store_export_leads_cli(int argc, char **argv);
 /* ---- retention (retention.c; docs/operations.md) ------------------------------------ */
 
 struct store_retention_report {
-	unsigned recordings; /* interactions whose recording was deleted */
-	unsigned files;	     /* files removed (a call may have several segments) */
-	unsigned bodies;     /* interactions whose notes were deleted */
-	unsigned held;	     /* interactions past a limit kept for their legal hold */
-	unsigned failed;     /* recordings that could not be removed (kept, retried) */
+	unsigned recordings;  /* interactions whose recording was deleted */
+	unsigned files;	      /* files removed (a call may have several segments) */
+	unsigned bodies;      /* interactions whose notes were deleted */
+	unsigned held;	      /* interactions past a limit kept for their legal hold */
+	unsigned failed;      /* recordings that could not be removed (kept, retried) */
+	unsigned messages;    /* chat, email and SMS interactions and web callbacks emptied */
+	unsigned attachments; /* email attachment files removed */
 };
 
 /*
  * Deletes, in `tenant`, the recording files (every segment the timeline names) of
- * interactions created before recordings_before_ms and the notes of those created
- * before bodies_before_ms (0: that part is not done), leaving each interaction in
- * place with its recording or notes NULL; interactions on legal hold are never
- * touched. A run that deleted anything writes an audit entry (actor "retention").
+ * interactions created before recordings_before_ms and the bodies of those created
+ * before bodies_before_ms (0: that part is not done): the notes; the chat messages'
+ * rows; the texts, subjects and attachments (their files too) of email, SMS and chat
+ * timelines; a web callback's number (its addresses and its timeline's "number"). Each
+ * interaction stays in place with those fields NULL or gone; interactions on legal
+ * hold are never touched. A run that deleted anything writes an audit entry (actor "retention").
  * Returns 0 or a store error; `rep` may be NULL.
  */
 int store_db_retention(struct store_db *db, const char *tenant, int64_t recordings_before_ms,
