@@ -8,7 +8,9 @@
 # thread: the old interaction loses both recording files and its notes (it stays in the
 # export), the email its texts and attachment file, the chat its texts and rows; the
 # held and the recent ones keep theirs, the audit log has one entry by
-# "retention", and the server answers OPTIONS meanwhile.
+# "retention", and the server answers OPTIONS meanwhile. An admin then holds one
+# interaction and releases another through the API (an agent may not; an unknown one is
+# 404): the store and the audit log say so.
 # shellcheck source=tests/sip/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -18,7 +20,8 @@ tenants:
     domain: $ACME_DOMAIN
     retention: {recordings: 30d, bodies: 10d}
     users:
-      - {username: alice, sip: {user: alice, password: alice-pw}}
+      - {username: ada, password: ada-secret, roles: [admin]}
+      - {username: alice, password: alice-secret, roles: [agent], sip: {user: alice, password: alice-pw}}
     numbers:
       - {number: "300", user: alice}
 YAML
@@ -70,6 +73,23 @@ timeout 30 "$BIN" hold --config "$CONFIG" --tenant acme NOPE >"$WORK/hold2.out" 
 
 start_server
 wait_log 'tenant=acme event=retention recordings=1 files=2 bodies=1 held=1 failed=0 messages=2 attachments=1' 10
+# Legal hold through the API: admin only, 404 for an unknown interaction.
+"$PYTHON" - "$API_PORT" <<'PY' || fail "legal hold through the API"
+import sys
+sys.path.insert(0, "tests/sip")
+from api import Api
+api = Api(int(sys.argv[1]))
+ada = api.login("acme", "ada", "ada-secret")
+alice = api.login("acme", "alice", "alice-secret")
+st, b, _ = api.call("PUT", "/api/v1/interactions/RECENT/hold", alice)
+assert st == 403, (st, b)
+st, b, _ = api.call("PUT", "/api/v1/interactions/RECENT/hold", ada)
+assert st == 200 and b == {"id": "RECENT", "legal_hold": True}, (st, b)
+st, b, _ = api.call("DELETE", "/api/v1/interactions/HELD/hold", ada)
+assert st == 200 and b == {"id": "HELD", "legal_hold": False}, (st, b)
+st, b, _ = api.call("PUT", "/api/v1/interactions/NOPE/hold", ada)
+assert st == 404, (st, b)
+PY
 rc=0
 sipp_run options 10 "$(scen sip-options.xml)" -p "$(peer_port 1)" -m 1 -key target "$ACME_DOMAIN" || rc=$?
 expect_sipp_ok options "$rc"
@@ -100,6 +120,13 @@ n=$("$PYTHON" -c "import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execut
 \"SELECT count(*) FROM audit_log WHERE tenant = 'acme' AND actor = 'retention'\").fetchone()[0])" \
 	"$WORK/centrala.db")
 [ "$n" -eq 1 ] || fail "$n retention audit entries, want 1"
+held=$("$PYTHON" -c "import sqlite3, sys; print(' '.join(f'{i}={h}' for i, h in sqlite3.connect(sys.argv[1]).execute(
+\"SELECT id, legal_hold FROM interactions WHERE id IN ('HELD', 'RECENT') ORDER BY id\")))" "$WORK/centrala.db")
+[ "$held" = "HELD=0 RECENT=1" ] || fail "legal holds after the API: $held"
+n=$("$PYTHON" -c "import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute(
+\"SELECT count(*) FROM audit_log WHERE actor = 'api:ada' AND action IN ('hold', 'release')\").fetchone()[0])" \
+	"$WORK/centrala.db")
+[ "$n" -eq 2 ] || fail "$n hold audit entries by api:ada, want 2"
 n=$("$PYTHON" -c "import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute(
 \"SELECT count(*) FROM chat_messages WHERE tenant = 'acme'\").fetchone()[0])" "$WORK/centrala.db")
 [ "$n" -eq 0 ] || fail "$n chat messages left, want 0"
