@@ -358,6 +358,9 @@ static void *retention_main(void *arg)
 		pthread_mutex_unlock(&r->lock);
 		if (any)
 			run_once(r, cfg);
+		else
+			log_info("store", "event=retention_idle note=\"no tenant has a retention "
+					  "limit: the job waits for a reload that sets one\"");
 		pthread_mutex_lock(&r->lock);
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += r->every_ms / 1000;

@@ -8,7 +8,7 @@
 # old recording and notes (one audit entry); the next call to 101 finds the office open;
 # the user agent is logged as needing a restart. Reload 2 sets `log: warn`: the next call
 # logs no info line, the warning about the user agent (still unlike the start) does;
-# reload 3 brings info back.
+# reload 3 brings info back; reload 4 removes the limits and the job goes idle.
 # Asserts: the log lines above; the recording file gone; the interactions' hours path.
 # shellcheck source=tests/sip/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -95,7 +95,13 @@ for _ in $(seq 100); do
 	sleep 0.1
 done
 [ "$(grep -c 'event=reloaded ' "$SERVER_LOG")" -ge 2 ] || fail "no info line after log went back to info"
+# Reload 4 drops the limits: the job stops running.
+config 24h "" "" 'user_agent: "centrala-reloaded"'
+signal_server HUP
+wait_log 'event=retention_idle ' 10
+runs=$(grep -c 'event=retention ' "$SERVER_LOG")
 stop_server
+[ "$(grep -c 'event=retention ' "$SERVER_LOG")" -eq "$runs" ] || fail "retention ran without limits"
 
 export_interactions
 check_interactions '
