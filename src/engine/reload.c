@@ -354,6 +354,18 @@ static bool str_same(const char *a, const char *b)
 	return !strcmp(a ? a : "", b ? b : "");
 }
 
+static bool listen_same(const struct cfg *a, const struct cfg *b)
+{
+	if (a->nsip_listen != b->nsip_listen)
+		return false;
+	for (size_t i = 0; i < a->nsip_listen; i++)
+		if (a->sip_listen[i].proto != b->sip_listen[i].proto ||
+		    a->sip_listen[i].port != b->sip_listen[i].port ||
+		    strcmp(a->sip_listen[i].host, b->sip_listen[i].host))
+			return false;
+	return true;
+}
+
 /* Logs event=reload_needs_restart for each setting the listeners, the media engine or
  * the store took at the start that the file now sets otherwise (compared with the start,
  * so a second reload still says it). Returns how many. */
@@ -376,10 +388,7 @@ static unsigned needs_restart(struct engine *e, const struct cfg *nc)
 			n++;                                                                       \
 		}                                                                                  \
 	} while (0)
-	RESTART(o->nsip_listen != nc->nsip_listen ||
-		    (o->nsip_listen && memcmp(o->sip_listen, nc->sip_listen,
-					      o->nsip_listen * sizeof(*o->sip_listen))),
-		"sip.listen");
+	RESTART(!listen_same(o, nc), "sip.listen");
 	RESTART(!str_same(o->sip_user_agent, nc->sip_user_agent), "sip.user_agent");
 	RESTART(o->auth_fail_limit != nc->auth_fail_limit || o->auth_block_ms != nc->auth_block_ms,
 		"sip.auth_fail_limit/auth_block");
