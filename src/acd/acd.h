@@ -517,6 +517,8 @@ struct acd_queue_stats {
 	uint64_t ewt_ms;	   /* for a contact entering now */
 	uint8_t service_level_pct; /* the queue's target */
 	uint64_t service_level_ms;
+	struct acd_queue_counters total; /* since the queue was made, never reset (its
+					  * max_wait_answered_ms means nothing) */
 };
 
 /* Snapshot of a queue's counters and live figures. O(members). Returns 0 or ENOENT. */
@@ -524,6 +526,10 @@ int acd_queue_stats(const struct acd *acd, uint32_t q, uint64_t now_ms,
 		    struct acd_queue_stats *out);
 /* Service level of counters by a formula: 0..1, or -1 when the denominator is 0. */
 double acd_service_level(const struct acd_queue_counters *c, enum acd_sl_formula f);
+/* The formula's numerator (contacts within the target) and denominator (contacts it
+ * counts) of counters; both only grow with the counters. */
+void acd_service_level_parts(const struct acd_queue_counters *c, enum acd_sl_formula f,
+			     uint64_t *within, uint64_t *counted);
 /* Estimated wait for a contact entering the queue now: position x recent handle time /
  * staffed agents (0 when an agent is free, ACD_NEVER when nobody is staffed). */
 uint64_t acd_queue_ewt(const struct acd *acd, uint32_t q, uint64_t now_ms);

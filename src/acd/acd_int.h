@@ -132,6 +132,8 @@ struct acd__queue {
 	uint64_t rr_last;
 	bool rr_valid;
 	struct acd_queue_counters c;
+	struct acd_queue_counters before; /* the days before acd_stats_reset: c + before is
+					   * since the queue was made (Prometheus counters) */
 	double aht_ewma;
 };
 

@@ -62,27 +62,45 @@ uint64_t acd__ewt(const struct acd__queue *q, uint32_t position)
 	return (uint64_t)((double)position * q->aht_ewma / q->staffed);
 }
 
-double acd_service_level(const struct acd_queue_counters *c, enum acd_sl_formula f)
+void acd_service_level_parts(const struct acd_queue_counters *c, enum acd_sl_formula f,
+			     uint64_t *within, uint64_t *counted)
 {
-	double num = (double)c->answered_in_sl, den;
-
+	*within = c->answered_in_sl;
 	switch (f) {
 	case ACD_SL_ANSWERED:
-		den = (double)c->answered;
+		*counted = c->answered;
 		break;
 	case ACD_SL_WITH_ABANDONS:
-		num += (double)c->abandoned_in_sl;
-		den = (double)(c->answered + c->abandoned);
+		*within += c->abandoned_in_sl;
+		*counted = c->answered + c->abandoned;
 		break;
 	case ACD_SL_ALL:
-		den = (double)(c->answered + c->abandoned);
+		*counted = c->answered + c->abandoned;
 		break;
 	case ACD_SL_ALL_EXCL_SHORT:
 	default:
-		den = (double)(c->answered + c->abandoned - c->abandoned_short);
+		*counted = c->answered + c->abandoned - c->abandoned_short;
 		break;
 	}
-	return den > 0 ? num / den : -1.0;
+}
+
+double acd_service_level(const struct acd_queue_counters *c, enum acd_sl_formula f)
+{
+	uint64_t num, den;
+
+	acd_service_level_parts(c, f, &num, &den);
+	return den > 0 ? (double)num / (double)den : -1.0;
+}
+
+/* a += b, field by field: every field of the counters is a uint64_t. */
+static void counters_add(struct acd_queue_counters *a, const struct acd_queue_counters *b)
+{
+	_Static_assert(sizeof(*a) % sizeof(uint64_t) == 0, "counters are uint64_t");
+	uint64_t *x = (uint64_t *)a;
+	const uint64_t *y = (const uint64_t *)b;
+
+	for (size_t i = 0; i < sizeof(*a) / sizeof(uint64_t); i++)
+		x[i] += y[i];
 }
 
 uint64_t acd_queue_ewt(const struct acd *acd, uint32_t id, uint64_t now_ms)
@@ -125,6 +143,8 @@ int acd_queue_stats(const struct acd *acd, uint32_t id, uint64_t now_ms,
 	out->ewt_ms = acd__ewt(q, q->nwaiting + 1);
 	out->service_level_pct = q->p.service_level_pct;
 	out->service_level_ms = q->p.service_level_ms;
+	out->total = q->before;
+	counters_add(&out->total, &q->c);
 	return 0;
 }
 
@@ -132,8 +152,10 @@ void acd_stats_reset(struct acd *acd, uint64_t now_ms)
 {
 	uint32_t i;
 
-	for (i = 0; i < acd->nqueues; i++)
+	for (i = 0; i < acd->nqueues; i++) {
+		counters_add(&acd->queues[i].before, &acd->queues[i].c);
 		memset(&acd->queues[i].c, 0, sizeof(acd->queues[i].c));
+	}
 	for (i = 0; i < acd->nagents; i++) {
 		acd->agents[i].answered = 0;
 		acd->agents[i].talk_ms = 0;

@@ -291,6 +291,7 @@ enum api_job_kind {
 	JOB_CONTACT_DELETE,
 	JOB_CONTACT_MERGE,
 	JOB_RECORDING,
+	JOB_HOLD,	    /* an interaction's legal hold set or lifted */
 	JOB_WEBHOOK_CREATE, /* webhook_api.c */
 	JOB_WEBHOOK_UPDATE,
 	JOB_WEBHOOK_DELETE,

@@ -722,6 +722,28 @@ static void h_interaction(struct api_conn *conn, struct api_session *s, const ch
 	api__job(conn, &j);
 }
 
+/* PUT and DELETE /api/v1/interactions/{id}/hold: legal hold (retention never deletes
+ * the interaction's recording or bodies while it is set). */
+static void hold(struct api_conn *conn, const char *target, bool on)
+{
+	struct api_job j;
+
+	api__job_init(&j, conn, JOB_HOLD, target, json_pack("{s:b}", "hold", on));
+	api__job(conn, &j);
+}
+
+static void h_hold_put(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	(void)s;
+	hold(conn, target, true);
+}
+
+static void h_hold_delete(struct api_conn *conn, struct api_session *s, const char *target)
+{
+	(void)s;
+	hold(conn, target, false);
+}
+
 static void h_agent_states(struct api_conn *conn, struct api_session *s, const char *target)
 {
 	struct api_job j;
@@ -803,6 +825,8 @@ static const struct route routes[] = {
     {M_GET, "/api/v1/interactions", ANY, h_interactions},
     {M_GET, "/api/v1/interactions/*", ANY, h_interaction},
     {M_PUT, "/api/v1/interactions/*/disposition", API_ROLE_AGENT | SUP, h_disposition},
+    {M_PUT, "/api/v1/interactions/*/hold", API_ROLE_ADMIN, h_hold_put},
+    {M_DELETE, "/api/v1/interactions/*/hold", API_ROLE_ADMIN, h_hold_delete},
     {M_POST, "/api/v1/interactions/*/accept", API_ROLE_AGENT, api__h_email_accept},
     {M_POST, "/api/v1/interactions/*/reply", API_ROLE_AGENT | SUP, api__h_email_reply},
     {M_POST, "/api/v1/interactions/*/close", API_ROLE_AGENT | SUP, api__h_email_close},

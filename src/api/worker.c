@@ -348,6 +348,44 @@ static void do_disposition(struct api *a, struct store_db *db, const struct api_
 	reply_buf(a, j->req, 200, &d.b);
 }
 
+/* ---- legal hold ---- */
+
+static int hold_row(const struct crm_interaction *ix, void *arg)
+{
+	(void)ix;
+	*(bool *)arg = true;
+	return 0;
+}
+
+static void do_hold(struct api *a, struct store_db *db, const struct api_job *j)
+{
+	bool on = json_is_true(json_object_get(j->args, "hold")), found = false;
+	char actor[80];
+	struct store_audit au = {.tenant = j->tenant,
+				 .actor = actor,
+				 .object = "interaction",
+				 .key = j->target,
+				 .action = on ? "hold" : "release",
+				 .detail = on ? "legal_hold=1" : "legal_hold=0"};
+	int err = store_db_interaction_get(db, j->tenant, j->target, hold_row, &found);
+
+	if (!err && !found)
+		err = ENOENT;
+	if (!err)
+		err = store_db_legal_hold(db, j->tenant, j->target, on);
+	snprintf(actor, sizeof(actor), "api:%s", j->user);
+	if (!err && (err = store_db_audit_put(db, &au)))
+		log_error("api", "tenant=%s event=audit_failed object=interaction key=%s err=%s",
+			  j->tenant, j->target, strerror(err));
+	if (err) {
+		db_error(a, j, db, err);
+		return;
+	}
+	log_info("api", "tenant=%s event=legal_hold interaction=%s hold=%d by=%s", j->tenant,
+		 j->target, on, j->user);
+	reply_json(a, j->req, 200, json_pack("{s:s, s:b}", "id", j->target, "legal_hold", on));
+}
+
 /* ---- agent state history and the audit log ---- */
 
 struct spans {
@@ -612,6 +650,9 @@ static void run(struct api_workers *w, struct store_db **db, const struct api_jo
 		break;
 	case JOB_RECORDING:
 		api__recording_run(a, *db, j);
+		break;
+	case JOB_HOLD:
+		do_hold(a, *db, j);
 		break;
 	case JOB_CHAT_START:
 		api__chat_start_job(a, *db, j);

@@ -346,9 +346,10 @@ struct cfg_tenant {
 	bool record;	      /* record calls (default true) */
 	bool create_contacts; /* an inbound caller with no CRM contact gets one (default true) */
 	bool browser_phone;   /* agents may use the web desktop as their phone (default true) */
-	/* Retention: recordings, and interaction bodies (the agent's notes), of interactions
+	/* Retention: recordings, and interaction bodies, of interactions
 	 * created longer ago than this are deleted by the store's retention job unless
-	 * the interaction is on legal hold. 0: kept for ever. */
+	 * the interaction is on legal hold (bodies: notes, written channels' texts and
+	 * attachments, web callbacks' numbers; store/retention.c). 0: kept for ever. */
 	uint64_t retain_recordings_ms;
 	uint64_t retain_bodies_ms;
 	struct cfg_channel channels[CFG_CHANNELS];

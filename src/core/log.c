@@ -21,13 +21,18 @@ static const char *const level_names[] = {"debug", "info", "warn", "error"};
 
 void log_setup(enum log_level min, int fd)
 {
-	min_level = min;
+	__atomic_store_n(&min_level, min, __ATOMIC_RELAXED);
 	log_fd = fd;
+}
+
+void log_set_level(enum log_level min)
+{
+	__atomic_store_n(&min_level, min, __ATOMIC_RELAXED);
 }
 
 void log_set_format(enum log_format f)
 {
-	format = f;
+	__atomic_store_n(&format, f, __ATOMIC_RELAXED);
 }
 
 int log_format_parse(const char *s, enum log_format *out)
@@ -54,7 +59,7 @@ int log_level_parse(const char *s, enum log_level *out)
 
 int log_enabled(enum log_level lvl)
 {
-	return lvl >= min_level;
+	return lvl >= __atomic_load_n(&min_level, __ATOMIC_RELAXED);
 }
 
 /* A JSON string for v[0..n): invalid UTF-8 bytes become '?' rather than losing the line. */
@@ -160,11 +165,11 @@ void log_vwrite(enum log_level lvl, const char *mod, const char *fmt, va_list ap
 	size_t n;
 	int r;
 
-	if (lvl < min_level)
+	if (lvl < __atomic_load_n(&min_level, __ATOMIC_RELAXED))
 		return;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
-	if (format == LOG_FORMAT_JSON) {
+	if (__atomic_load_n(&format, __ATOMIC_RELAXED) == LOG_FORMAT_JSON) {
 		char stamp[40], body[2048];
 		size_t k = strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
 		snprintf(stamp + k, sizeof(stamp) - k, ".%03ldZ", ts.tv_nsec / 1000000);

@@ -19,7 +19,9 @@ enum log_format { LOG_FORMAT_KV, LOG_FORMAT_JSON };
 
 /* Sets the lowest level written and the file descriptor (default: info, stderr). */
 void log_setup(enum log_level min, int fd);
-/* Sets the line format (default LOG_FORMAT_KV). Call before other threads log. */
+/* Sets the lowest level written; any thread, any time (a reload). */
+void log_set_level(enum log_level min);
+/* Sets the line format (default LOG_FORMAT_KV); any thread, any time (a reload). */
 void log_set_format(enum log_format f);
 /* Parses "kv" or "json"; returns 0 or EINVAL. */
 int log_format_parse(const char *s, enum log_format *out);

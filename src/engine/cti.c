@@ -761,6 +761,60 @@ static void proc_figures(double *cpu_s, double *rss_bytes)
 	fclose(f);
 }
 
+/* Each queue's service-level target and the service level's parts as counters since
+ * the queue was made (by its formula), so that Prometheus computes the level over any
+ * window: increase(within) / increase(counted). And the agents with a registered
+ * phone, per tenant. */
+static void queue_sl_metrics(struct engine *e, struct crm_buf *b)
+{
+	static const char *const names[] = {"centrala_queue_service_level_target",
+					    "centrala_queue_answered_in_target_total",
+					    "centrala_queue_offered_total"};
+
+	crm_buf_puts(b, "# HELP centrala_queue_service_level_target The queue's service-level "
+			"target (0..1).\n"
+			"# TYPE centrala_queue_service_level_target gauge\n"
+			"# HELP centrala_queue_answered_in_target_total Contacts answered (and, by "
+			"the queue's formula, abandoned) within the target time.\n"
+			"# TYPE centrala_queue_answered_in_target_total counter\n"
+			"# HELP centrala_queue_offered_total Contacts the queue's service level "
+			"counts.\n"
+			"# TYPE centrala_queue_offered_total counter\n");
+	for (size_t i = 0; i < e->ntenants; i++) {
+		struct eng_tenant *t = &e->tenants[i];
+		for (size_t k = 0; t->acd && k < t->nqueues; k++) {
+			struct acd_queue_stats st;
+			uint64_t within, counted;
+			if (acd_queue_stats(t->acd, t->queues[k]->id, clock_mono_ms(), &st))
+				continue;
+			acd_service_level_parts(&st.total, st.sl_formula, &within, &counted);
+			for (int n = 0; n < 3; n++) {
+				crm_buf_printf(b, "%s{tenant=\"", names[n]);
+				label(b, t->ct->id);
+				crm_buf_puts(b, "\",queue=\"");
+				label(b, t->queues[k]->cq->id);
+				if (n == 0)
+					crm_buf_printf(b, "\"} %g\n", st.service_level_pct / 100.0);
+				else
+					crm_buf_printf(
+					    b, "\"} %llu\n",
+					    (unsigned long long)(n == 1 ? within : counted));
+			}
+		}
+	}
+	crm_buf_puts(b, "# HELP centrala_agents_registered Agents with at least one registered "
+			"SIP phone.\n# TYPE centrala_agents_registered gauge\n");
+	for (size_t i = 0; i < e->ntenants; i++) {
+		struct eng_tenant *t = &e->tenants[i];
+		unsigned n = 0;
+		for (size_t k = 0; k < t->nusers; k++)
+			n += t->users[k]->agent != ACD_NONE && t->users[k]->ncontacts > 0;
+		crm_buf_puts(b, "centrala_agents_registered{tenant=\"");
+		label(b, t->ct->id);
+		crm_buf_printf(b, "\"} %u\n", n);
+	}
+}
+
 static void metrics(struct engine *e, const struct api_cmd *m)
 {
 	static const char *const results[] = {"answered", "abandoned", "unanswered"};
@@ -818,6 +872,7 @@ static void metrics(struct engine *e, const struct api_cmd *m)
 			}
 		}
 	}
+	queue_sl_metrics(e, &b);
 	crm_buf_puts(&b, "# HELP centrala_agents Agents by state.\n# TYPE centrala_agents gauge\n");
 	for (size_t i = 0; i < e->ntenants; i++) {
 		struct eng_tenant *t = &e->tenants[i];

@@ -324,6 +324,7 @@ static int engine_run(struct engine *e)
 	service_up(SERVICE_STORE);
 	if ((err = store_retention_start(e->cfg->store, e->cfg, 0, &e->retention)))
 		goto fail_mq;
+	eng__reload_remember(e);
 	if ((err = mq_alloc(&e->media_events, 65536)))
 		goto fail_mq;
 	inet_pton(AF_INET, e->cfg->rtp_address, &mc.address);

@@ -268,6 +268,8 @@ struct engine {
 	struct eng_old_cfg *old_files;	   /* files replaced by a reload, freed at the stop */
 	su_timer_t *watchdog_timer;	   /* WATCHDOG=1 to systemd, NULL: no watchdog */
 	struct store_retention *retention; /* the retention job, NULL without limits */
+	const struct cfg *started;	   /* the file the listeners and store started with */
+	uint64_t tls_stamp[5];		   /* its certificates' files then (reload.c) */
 	bool draining;			   /* stopping: new calls are refused (drain.c) */
 	struct eng_flowgen *rendering;	   /* flows being readied (flows_gen.c) */
 	struct eng_dialer *dialer;	   /* campaigns (campaign.c), NULL: none */
@@ -789,6 +791,9 @@ unsigned eng__reload_tenants_add(struct engine *e);
 /* Reads and checks the file on a thread of its own; a valid one comes back to the
  * engine as API_OP_RELOAD. */
 void eng__reload_start(struct engine *e, const char *path);
+/* At the start: remembers the file and its certificates' files, which a reload cannot
+ * change (the listeners and the store), to say when a reload's file changed them. */
+void eng__reload_remember(struct engine *e);
 /* On the engine's thread: applies a checked, provisioned file (owned from now on). */
 void eng__reload_apply(struct engine *e, struct cfg *nc);
 /* At the stop: waits (at most 30 s) for a reload thread still reading the file. */

@@ -20,9 +20,10 @@
 are added, changed on the running campaign (its leads keep their state) or removed
 (calls in progress finish), after the objects they name (campaign_live.c). Queues'
  * mailboxes and SMS numbers follow: the channels' workers start, restart or stop those
- * whose settings changed and leave the others alone (mail_worker.c, sms_worker.c). Settings read
-only at
- * start (listeners, the store) wait for a restart, and the log says so. The configuration replaced
+ * whose settings changed and leave the others alone (mail_worker.c, sms_worker.c). The
+ * retention job takes the tenants' new limits, the log its level and format. Settings read
+ * only at start (listeners, the media engine, the store, TLS certificates) wait for a
+ * restart, and the log says so (event=reload_needs_restart). The configuration replaced
  * stays allocated until the engine stops: objects of calls in progress point into it.
  */
 #include "engine/engine_int.h"
@@ -33,6 +34,7 @@ only at
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/log.h"
@@ -319,10 +321,119 @@ static void apply_codes(struct eng_codes *l, char *const *v, size_t nv, struct t
 	}
 }
 
+/* ---- what a reload cannot change ---- */
+
+/* A file's identity and version: a certificate renewed in place changes it. */
+static uint64_t file_stamp(const char *path)
+{
+	struct stat st;
+
+	if (!path || stat(path, &st))
+		return 0;
+	return (uint64_t)st.st_ino * 1000003u ^ (uint64_t)st.st_size * 8191u ^
+	       (uint64_t)st.st_mtim.tv_sec * 1000000000u ^ (uint64_t)st.st_mtim.tv_nsec;
+}
+
+static void tls_stamps(const struct cfg *c, uint64_t out[5])
+{
+	out[0] = file_stamp(c->sip_tls_cert);
+	out[1] = file_stamp(c->sip_tls_key);
+	out[2] = file_stamp(c->sip_tls_ca);
+	out[3] = file_stamp(c->http_tls_cert);
+	out[4] = file_stamp(c->http_tls_key);
+}
+
+void eng__reload_remember(struct engine *e)
+{
+	e->started = e->cfg;
+	tls_stamps(e->cfg, e->tls_stamp);
+}
+
+static bool str_same(const char *a, const char *b)
+{
+	return !strcmp(a ? a : "", b ? b : "");
+}
+
+static bool listen_same(const struct cfg *a, const struct cfg *b)
+{
+	if (a->nsip_listen != b->nsip_listen)
+		return false;
+	for (size_t i = 0; i < a->nsip_listen; i++)
+		if (a->sip_listen[i].proto != b->sip_listen[i].proto ||
+		    a->sip_listen[i].port != b->sip_listen[i].port ||
+		    strcmp(a->sip_listen[i].host, b->sip_listen[i].host))
+			return false;
+	return true;
+}
+
+/* Logs event=reload_needs_restart for each setting the listeners, the media engine or
+ * the store took at the start that the file now sets otherwise (compared with the start,
+ * so a second reload still says it). Returns how many. */
+static unsigned needs_restart(struct engine *e, const struct cfg *nc)
+{
+	const struct cfg *o = e->started;
+	uint64_t st[5];
+	unsigned n = 0;
+
+	if (!o)
+		return 0;
+	tls_stamps(nc, st);
+#define RESTART(cond, what)                                                                        \
+	do {                                                                                       \
+		if (cond) {                                                                        \
+			log_warn("engine",                                                         \
+				 "event=reload_needs_restart what=%s note=\"applies at the "       \
+				 "next start\"",                                                   \
+				 what);                                                            \
+			n++;                                                                       \
+		}                                                                                  \
+	} while (0)
+	RESTART(!listen_same(o, nc), "sip.listen");
+	RESTART(!str_same(o->sip_user_agent, nc->sip_user_agent), "sip.user_agent");
+	RESTART(o->auth_fail_limit != nc->auth_fail_limit || o->auth_block_ms != nc->auth_block_ms,
+		"sip.auth_fail_limit/auth_block");
+	RESTART(o->nonce_ttl_ms != nc->nonce_ttl_ms, "sip.nonce_ttl");
+	RESTART(!str_same(o->sip_tls_cert, nc->sip_tls_cert) ||
+		    !str_same(o->sip_tls_key, nc->sip_tls_key) ||
+		    !str_same(o->sip_tls_ca, nc->sip_tls_ca) || memcmp(st, e->tls_stamp, 3 * 8),
+		"sip.tls");
+	RESTART(strcmp(o->rtp_address, nc->rtp_address) || o->rtp_port_min != nc->rtp_port_min ||
+		    o->rtp_port_max != nc->rtp_port_max || o->media_workers != nc->media_workers ||
+		    strcmp(o->rtp_io, nc->rtp_io) ||
+		    strcmp(o->rtp_kernel_relay, nc->rtp_kernel_relay),
+		"rtp");
+	RESTART(strcmp(o->http_listen, nc->http_listen), "http.listen");
+	RESTART(!str_same(o->http_static, nc->http_static), "http.static");
+	RESTART(!str_same(o->http_tls_cert, nc->http_tls_cert) ||
+		    !str_same(o->http_tls_key, nc->http_tls_key) ||
+		    memcmp(st + 3, e->tls_stamp + 3, 2 * 8),
+		"http.tls");
+	RESTART(memcmp(&o->http_limits, &nc->http_limits, sizeof(o->http_limits)), "http.limits");
+	RESTART(!str_same(o->store, nc->store), "store");
+	RESTART(!str_same(o->recordings, nc->recordings), "recordings");
+	RESTART(!str_same(o->tts_cache, nc->tts_cache), "tts.cache");
+#undef RESTART
+	return n;
+}
+
+/* The log's level and format: the file's, from now on. */
+static void apply_log(const struct cfg *nc)
+{
+	enum log_level lvl = LOG_LEVEL_INFO;
+	enum log_format lf = LOG_FORMAT_KV;
+
+	if (nc->log_level)
+		log_level_parse(nc->log_level, &lvl);
+	if (nc->log_format)
+		log_format_parse(nc->log_format, &lf);
+	log_set_level(lvl);
+	log_set_format(lf);
+}
+
 void eng__reload_apply(struct engine *e, struct cfg *nc)
 {
 	struct tally n = {0};
-	unsigned t_removed, t_added;
+	unsigned t_removed, t_added, restart;
 	size_t before;
 
 	t_removed = eng__reload_tenants_retire(e, nc);
@@ -371,12 +482,22 @@ void eng__reload_apply(struct engine *e, struct cfg *nc)
 		eng__mailer_reload(e->mailer, nc);
 	else if (e->mail_events && eng__mailer_start(e, &e->mailer))
 		log_error("engine", "event=email_worker_failed note=\"after the reload\"");
-	log_info("engine",
-		 "event=reloaded added=%u changed=%u removed=%u kept=%u tenants_added=%u "
-		 "tenants_removed=%u note=\"tenants, users, queues, numbers, trunks, webhooks, "
-		 "reason codes, dispositions, flows, calendars, queues' hours, campaigns, "
-		 "mailboxes and SMS numbers applied (flows for new calls); listeners and the store "
-		 "apply at the next "
-		 "start\"",
-		 n.added, n.changed, n.removed, n.kept, t_added, t_removed);
+	/* Retention: the job takes the tenants' new limits and runs with them now. */
+	if (e->retention)
+		store_retention_update(e->retention, nc);
+	else if (e->store && store_retention_any(nc) &&
+		 store_retention_start(e->started ? e->started->store : nc->store, nc, 0,
+				       &e->retention))
+		log_error("engine", "event=retention_failed note=\"not started after the reload\"");
+	apply_log(nc);
+	restart = needs_restart(e, nc);
+	log_info(
+	    "engine",
+	    "event=reloaded added=%u changed=%u removed=%u kept=%u tenants_added=%u "
+	    "tenants_removed=%u needs_restart=%u note=\"applied: tenants, users, queues, "
+	    "numbers, trunks, webhooks, reason codes, dispositions, flows and calendars (for "
+	    "new calls), queues' hours, campaigns, mailboxes, SMS numbers, retention, prompts, "
+	    "shutdown_grace, log and log_format; at the next start only: sip.*, rtp.*, "
+	    "http.listen/tls/static/limits, store, recordings, tts\"",
+	    n.added, n.changed, n.removed, n.kept, t_added, t_removed, restart);
 }

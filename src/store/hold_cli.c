@@ -1,6 +1,6 @@
 /*
  * `centrala hold --config FILE --tenant ID INTERACTION... [--release]`: puts
- * interactions on legal hold (retention never deletes their recordings or notes) or
+ * interactions on legal hold (retention never deletes their recordings or bodies) or
  * releases them, each change in the audit log. Works on the store the configuration
  * names, with or without the server running.
  */

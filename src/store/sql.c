@@ -65,6 +65,26 @@ static const char *store__sql[Q_COUNT] = {
 			   "$1 AND created_ms < $2 AND legal_hold = 0 AND notes IS NOT NULL",
     [Q_RET_HELD] = "SELECT COUNT(*) FROM interactions WHERE tenant = $1 AND created_ms < $2 AND "
 		   "legal_hold <> 0 AND (recording IS NOT NULL OR notes IS NOT NULL)",
+    /* The written channels' bodies: what still has a text, a subject, an attachment or
+     * chat rows (a run leaves none, so the next run passes it by), and web callbacks
+     * still holding the visitor's number. Keyset-paged like the recordings. */
+    [Q_RET_MESSAGES] =
+	"SELECT id, timeline, created_ms, CASE WHEN timeline LIKE '%\"web_callback_due\"%' "
+	"THEN 1 ELSE 0 END FROM interactions WHERE tenant = $1 AND created_ms < $2 AND "
+	"legal_hold = 0 AND (created_ms > $3 OR (created_ms = $3 AND id > $4)) AND ((channel IN "
+	"('chat', 'email', 'sms') AND (timeline LIKE '%\"body\"%' OR timeline LIKE "
+	"'%\"text\"%' OR timeline LIKE '%\"subject\"%' OR timeline LIKE "
+	"'%\"attachments\"%' OR EXISTS (SELECT 1 FROM chat_messages m WHERE m.tenant = "
+	"interactions.tenant AND m.interaction = interactions.id))) OR (timeline LIKE "
+	"'%\"web_callback_due\"%' AND (from_addr IS NOT NULL OR to_addr IS NOT NULL OR "
+	"timeline LIKE '%\"number\"%'))) ORDER BY created_ms, id LIMIT 200",
+    [Q_RET_MESSAGES_CLEAR] =
+	"UPDATE interactions SET timeline = $3, from_addr = CASE WHEN $4 = 1 THEN NULL ELSE "
+	"from_addr END, to_addr = CASE WHEN $4 = 1 THEN NULL ELSE to_addr END, updated_ms = $5 "
+	"WHERE tenant = $1 AND id = $2 AND legal_hold = 0",
+    [Q_RET_CHAT_DELETE] = "DELETE FROM chat_messages WHERE tenant = $1 AND interaction = $2 AND "
+			  "EXISTS (SELECT 1 FROM interactions i WHERE i.tenant = $1 AND i.id = "
+			  "$2 AND i.legal_hold = 0)",
     [Q_IX_HOLD] = "UPDATE interactions SET legal_hold = $3 WHERE tenant = $1 AND id = $2",
     /* Lead lists (leads.c). */
     [Q_LIST_PUT] = "INSERT INTO lead_lists (tenant, id, country, created_ms, updated_ms) VALUES "

@@ -585,19 +585,23 @@ int store_export_leads_cli(int argc, char **argv);
 /* ---- retention (retention.c; docs/operations.md) ------------------------------------ */
 
 struct store_retention_report {
-	unsigned recordings; /* interactions whose recording was deleted */
-	unsigned files;	     /* files removed (a call may have several segments) */
-	unsigned bodies;     /* interactions whose notes were deleted */
-	unsigned held;	     /* interactions past a limit kept for their legal hold */
-	unsigned failed;     /* recordings that could not be removed (kept, retried) */
+	unsigned recordings;  /* interactions whose recording was deleted */
+	unsigned files;	      /* files removed (a call may have several segments) */
+	unsigned bodies;      /* interactions whose notes were deleted */
+	unsigned held;	      /* interactions past a limit kept for their legal hold */
+	unsigned failed;      /* recordings that could not be removed (kept, retried) */
+	unsigned messages;    /* chat, email and SMS interactions and web callbacks emptied */
+	unsigned attachments; /* email attachment files removed */
 };
 
 /*
  * Deletes, in `tenant`, the recording files (every segment the timeline names) of
- * interactions created before recordings_before_ms and the notes of those created
- * before bodies_before_ms (0: that part is not done), leaving each interaction in
- * place with its recording or notes NULL; interactions on legal hold are never
- * touched. A run that deleted anything writes an audit entry (actor "retention").
+ * interactions created before recordings_before_ms and the bodies of those created
+ * before bodies_before_ms (0: that part is not done): the notes; the chat messages'
+ * rows; the texts, subjects and attachments (their files too) of email, SMS and chat
+ * timelines; a web callback's number (its addresses and its timeline's "number"). Each
+ * interaction stays in place with those fields NULL or gone; interactions on legal
+ * hold are never touched. A run that deleted anything writes an audit entry (actor "retention").
  * Returns 0 or a store error; `rep` may be NULL.
  */
 int store_db_retention(struct store_db *db, const char *tenant, int64_t recordings_before_ms,
@@ -623,6 +627,12 @@ struct store_retention;
  */
 int store_retention_start(const char *url, const struct cfg *cfg, unsigned every_ms,
 			  struct store_retention **out);
+/* Hands the job a reloaded configuration's limits (`cfg` must outlive the job, as the
+ * engine keeps replaced files): it runs again now with them; without any limit it stops
+ * running and waits, holding no connection, for a configuration that sets one. */
+void store_retention_update(struct store_retention *r, const struct cfg *cfg);
+/* Whether any tenant of cfg sets a retention limit. */
+bool store_retention_any(const struct cfg *cfg);
 /* Stops the job (waiting for a run in progress to finish) and frees it; NULL is fine. */
 void store_retention_stop(struct store_retention *r);
 

@@ -93,6 +93,9 @@ enum store__q {
 	Q_RET_BODIES_COUNT,
 	Q_RET_BODIES_CLEAR,
 	Q_RET_HELD,
+	Q_RET_MESSAGES, /* written channels' texts, attachments, web callbacks' numbers due */
+	Q_RET_MESSAGES_CLEAR,
+	Q_RET_CHAT_DELETE,
 	Q_IX_HOLD,
 	Q_LIST_PUT, /* leads.c: lead lists, leads, do-not-call */
 	Q_LIST_LIST,

@@ -29,6 +29,9 @@ METRICS = {
     "centrala_queue_longest_wait_seconds", "centrala_agents", "centrala_service_level",
     "centrala_rtp_packets_total", "centrala_rtp_lost_total", "centrala_store_backlog",
     "centrala_store_spool_backlog", "centrala_store_up", "centrala_ws_clients",
+    "centrala_queue_service_level_target", "centrala_queue_offered_total",
+    "centrala_queue_answered_in_target_total", "centrala_agents_registered",
+    "centrala_browser_phones",
 }
 LABELS = {}  # metric -> label names seen in the scrape's samples
 if scrape:

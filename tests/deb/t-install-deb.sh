@@ -7,7 +7,9 @@
 # namespaces (unshare): debootstrap cannot build a root offline here, because the
 # local apt cache holds only the packages installed after the base image, none of the
 # essential ones (libc6, dpkg, base-files, ...). Inside: `dpkg -i` must succeed with
-# the dependencies dpkg-shlibdeps computed, create the centrala user, give
+# the dependencies dpkg-shlibdeps computed (and those are enough: every library the
+# binary NEEDs comes from a package of their closure, needs_in_depends.py), create the
+# centrala user, give
 # /etc/centrala/centrala.yaml to root:centrala 0640 (a conffile) and /var/lib/centrala
 # to centrala, and enable the unit. Then the unit's ExecStartPre and ExecStart run as its
 # User in its WorkingDirectory with a notification socket: READY=1 arrives, OPTIONS on
@@ -58,12 +60,17 @@ mount -t tmpfs tmpfs "$m/run" # no /run/systemd/system: the maintainer scripts s
 mount -t tmpfs tmpfs "$m/tmp"
 ip link set lo up
 cp "$deb" "$m/tmp/centrala.deb"
-cp "$top/tests/sip/sip-options.xml" "$top/tests/sip/notify_listen.py" "$m/tmp/"
+cp "$top/tests/sip/sip-options.xml" "$top/tests/sip/notify_listen.py" \
+	"$top/tests/deb/needs_in_depends.py" "$m/tmp/"
 inroot() { chroot "$m" "$@"; }
 
 getent passwd centrala >/dev/null && fail "the host already has a centrala user"
 inroot dpkg -i /tmp/centrala.deb >"$work/dpkg-i.log" 2>&1 || fail "dpkg -i: $(tail -n 20 "$work/dpkg-i.log")"
 note "$(grep -m1 'Setting up' "$work/dpkg-i.log")"
+inroot python3 /tmp/needs_in_depends.py /usr/bin/centrala \
+	"$(dpkg-deb -f "$deb" Depends),$(dpkg-deb -f "$deb" Pre-Depends)" >"$work/needs.log" 2>&1 ||
+	fail "$(cat "$work/needs.log")"
+note "$(cat "$work/needs.log")"
 inroot getent passwd centrala >/dev/null || fail "no centrala user after installing"
 [ "$(inroot stat -c '%a %U:%G' /etc/centrala/centrala.yaml)" = "640 root:centrala" ] ||
 	fail "/etc/centrala/centrala.yaml is $(inroot stat -c '%a %U:%G' /etc/centrala/centrala.yaml)"
