@@ -207,7 +207,7 @@ static json_t *messages_json(const struct eng_chat *c)
 	{
 		const char *name = jstr(ev, "event");
 		if (!strcmp(name, "chat_in") || !strcmp(name, "chat_out"))
-			json_array_append(out, ev);
+			json_array_append_new(out, json_deep_copy(ev));
 	}
 	return out;
 }
@@ -289,7 +289,7 @@ static void agent_event(struct eng_chat *c, const char *type, struct eng_user *u
 		    json_real((double)((c->answered_ms ? c->answered_ms : now) - c->queued_ms) /
 			      1000.0));
 	json_object_set_new(d, "visitor_here", json_boolean(!c->gone_ms));
-	json_object_set_new(d, "contact", c->crm ? json_copy(c->crm) : json_null());
+	json_object_set_new(d, "contact", c->crm ? json_deep_copy(c->crm) : json_null());
 	json_object_set_new(d, "ivr", json_object());
 	if (extra) {
 		json_object_update(d, extra);
@@ -609,7 +609,7 @@ static void visitor_message_in(struct eng_chat *c, const json_t *a)
 	to_visitor(c, visitor_message(ev));
 	if (c->holder || c->offered)
 		agent_event(c, "chat.message", c->holder ? c->holder : c->offered,
-			    json_pack("{s:O}", "message", ev));
+			    json_pack("{s:o}", "message", json_deep_copy(ev)));
 	chat_store_message(c, ev);
 }
 
@@ -787,11 +787,12 @@ static void reply_cmd(struct engine *e, struct eng_tenant *t, struct eng_chat *c
 	eng__timeline_add(c->timeline, "chat_out", ev);
 	ev = json_array_get(c->timeline, json_array_size(c->timeline) - 1);
 	to_visitor(c, visitor_message(ev));
-	agent_event(c, "chat.message", c->holder, json_pack("{s:O}", "message", ev));
+	agent_event(c, "chat.message", c->holder,
+		    json_pack("{s:o}", "message", json_deep_copy(ev)));
 	chat_store_message(c, ev);
 	api_reply(e->api, m->req, 200,
-		  json_pack("{s:s, s:O, s:b}", "interaction", c->ix_id, "message", ev, "delivered",
-			    !c->gone_ms));
+		  json_pack("{s:s, s:o, s:b}", "interaction", c->ix_id, "message",
+			    json_deep_copy(ev), "delivered", !c->gone_ms));
 }
 
 static void close_cmd(struct engine *e, struct eng_tenant *t, struct eng_chat *c, struct api_cmd *m)

@@ -213,7 +213,8 @@ static void directory(struct engine *e, struct eng_tenant *t, const struct api_c
 						       t->queues[i]->cq->id, "name",
 						       t->queues[i]->cq->name));
 	json_array_foreach(numbers, i, n) json_array_append_new(
-	    items, json_pack("{s:s, s:O}", "kind", "number", "id", json_object_get(n, "number")));
+	    items, json_pack("{s:s, s:s}", "kind", "number", "id",
+			     json_string_value(json_object_get(n, "number"))));
 	json_decref(numbers);
 	api_reply(e->api, m->req, 200, json_pack("{s:o, s:n}", "items", items, "next"));
 }

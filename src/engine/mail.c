@@ -172,7 +172,7 @@ static json_t *messages_json(const struct eng_mail *m)
 	{
 		const char *name = jstr(ev, "event");
 		if (!strcmp(name, "email_in") || !strcmp(name, "email_out"))
-			json_array_append(out, ev);
+			json_array_append_new(out, json_deep_copy(ev));
 	}
 	return out;
 }
@@ -197,7 +197,7 @@ static void mail_event(struct eng_mail *m, const char *type, struct eng_user *u)
 		    d, "wait_s",
 		    json_real((double)((m->answered_ms ? m->answered_ms : now) - m->queued_ms) /
 			      1000.0));
-	json_object_set_new(d, "contact", m->crm ? json_copy(m->crm) : json_null());
+	json_object_set_new(d, "contact", m->crm ? json_deep_copy(m->crm) : json_null());
 	json_object_set_new(d, "ivr", json_object());
 	json_object_set_new(d, "messages", messages_json(m));
 	api_event(e->api, m->t->ct->id, type, agent, d);

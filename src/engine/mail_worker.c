@@ -484,7 +484,8 @@ out:
 		if (nfiles)
 			json_object_set_new(job, "files", json_integer((json_int_t)nfiles));
 	}
-	post(w, json_incref(job));
+	/* A copy: the engine owns what it is handed, this thread frees the job. */
+	post(w, json_deep_copy(job));
 	for (i = 0; files && i < nfiles; i++)
 		free((void *)files[i].data);
 	free(files);

@@ -75,7 +75,7 @@ void eng__ev_contact(struct call *c, const char *type, struct eng_user *u)
 		json_object_set_new(d, "contact", contact ? contact : json_null());
 		json_object_set_new(d, "ivr", ivr_json(c));
 		json_object_set_new(d, "ivr_path",
-				    c->ivr_path ? json_copy(c->ivr_path) : json_array());
+				    c->ivr_path ? json_deep_copy(c->ivr_path) : json_array());
 		json_object_set_new(d, "language", c->lang[0] ? json_string(c->lang) : json_null());
 		/* A campaign's call: the lead, its fields and the script. */
 		if (c->att)
