@@ -92,7 +92,8 @@ export function Recordings({ me }) {
             <h3>{t('rec.timeline')}</h3>
             <ol class="timeline">
               {(sel.timeline || []).map((e) => (
-                <li><button type="button" class="link" onClick={() => seek(e.ts)}>{fmtDateTime(e.ts)}</button> <span>{has('tl.' + e.event) ? t('tl.' + e.event) : e.event}</span></li>
+                <li><button type="button" class="link" onClick={() => seek(e.ts)}>{fmtDateTime(e.ts)}</button> <span>{has('tl.' + e.event) ? t('tl.' + e.event) : e.event}</span>
+                  {e.event === 'monitor' && e.mode && has('grid.' + e.mode) && <> <span class="muted" data-testid="tl-mode">{t('grid.' + e.mode)}</span></>}</li>
               ))}
             </ol>
           </>
