@@ -130,7 +130,7 @@ function Webhooks() {
       <table>
         <thead><tr><th>{t('admin.id')}</th><th>{t('admin.url')}</th><th>{t('admin.events')}</th><th>{t('admin.source')}</th><th /></tr></thead>
         <tbody>{(items || []).map((w) => (
-          <tr><td>{w.id}</td><td class="break">{w.url}</td><td>{w.events.join(', ')}</td><td>{t('admin.source.' + w.source)}</td>
+          <tr data-webhook={w.id}><td>{w.id}</td><td class="break">{w.url}</td><td>{w.events.join(', ')}</td><td>{t('admin.source.' + w.source)}</td>
             <td><button type="button" class="small" onClick={() => deliveries(w)}>{t('admin.deliveries')}</button>
               {w.source === 'api' && <button type="button" class="small danger" onClick={() => remove(w)}
                 aria-label={t('admin.delete_named', { name: w.id })}>{t('admin.delete')}</button>}</td></tr>
@@ -140,7 +140,7 @@ function Webhooks() {
         <>
           <h3>{t('admin.deliveries_of', { id: log.id })}</h3>
           <table><thead><tr><th>{t('admin.time')}</th><th>{t('admin.event')}</th><th>{t('admin.state')}</th><th>{t('admin.attempts')}</th><th>{t('admin.last_error')}</th></tr></thead>
-            <tbody>{log.items.map((d) => <tr><td>{fmtDateTime(d.created)}</td><td>{d.type}</td><td>{d.state}</td><td>{d.attempts}</td><td class="break">{d.last_error || d.last_status || ''}</td></tr>)}</tbody></table>
+            <tbody>{log.items.map((d) => <tr data-delivery={d.id}><td>{fmtDateTime(d.created)}</td><td>{d.type}</td><td>{d.state}</td><td>{d.attempts}</td><td class="break">{d.last_error || d.last_status || ''}</td></tr>)}</tbody></table>
         </>
       )}
     </section>
@@ -182,7 +182,7 @@ function Keys() {
       <table>
         <thead><tr><th>{t('admin.name')}</th><th>{t('admin.roles')}</th><th>{t('admin.created')}</th><th>{t('admin.created_by')}</th><th /></tr></thead>
         <tbody>{(items || []).map((k) => (
-          <tr><td>{k.name}</td><td>{k.roles.map((r) => t('role.' + r)).join(', ')}</td><td>{fmtDateTime(k.created)}</td><td>{k.created_by}</td>
+          <tr data-key={k.id}><td>{k.name}</td><td>{k.roles.map((r) => t('role.' + r)).join(', ')}</td><td>{fmtDateTime(k.created)}</td><td>{k.created_by}</td>
             <td><button type="button" class="small danger" onClick={() => revoke(k)} aria-label={t('admin.revoke_named', { name: k.name })}>{t('admin.revoke')}</button></td></tr>
         ))}</tbody>
       </table>
@@ -211,7 +211,7 @@ function Audit() {
       <Failure error={error} />
       <table>
         <thead><tr><th>{t('admin.time')}</th><th>{t('admin.actor')}</th><th>{t('admin.object')}</th><th>{t('admin.key')}</th><th>{t('admin.action')}</th><th>{t('admin.detail')}</th></tr></thead>
-        <tbody>{items.map((a) => <tr><td>{fmtDateTime(a.time)}</td><td>{a.actor}</td><td>{a.object}</td><td>{a.key}</td><td>{a.action}</td><td class="break">{a.detail}</td></tr>)}</tbody>
+        <tbody>{items.map((a) => <tr data-audit={a.id}><td>{fmtDateTime(a.time)}</td><td>{a.actor}</td><td>{a.object}</td><td>{a.key}</td><td>{a.action}</td><td class="break">{a.detail}</td></tr>)}</tbody>
       </table>
       {next && <button type="button" onClick={() => load(next)}>{t('admin.more')}</button>}
     </section>
