@@ -176,6 +176,49 @@ try {
   r = await withKey();
   assert(r.status === 401, 'the revoked key is refused: ' + r.status);
   step('keys: made (shown once), read the agents, revoked: 401');
+
+  // ---- the audit log in pages ----
+  for (let i = 0; i < 50; i++) {
+    await api('POST', '/reason-codes', at, { code: 'r' + i });
+    await api('DELETE', '/reason-codes/r' + i, at);
+  }
+  const walk = async (limit) => {
+    const all = [];
+    let cursor = null, pages = 0;
+    do {
+      const r = await api('GET', '/audit?limit=' + limit + (cursor ? '&cursor=' + cursor : ''), at);
+      assert(r.items.length <= limit && (r.next === null || r.items.length === limit), 'a page of ' + limit + ': ' + r.items.length + ' next ' + r.next);
+      all.push(...r.items);
+      cursor = r.next;
+      pages++;
+    } while (cursor);
+    return [all, pages];
+  };
+  const [whole] = await walk(1000);
+  const [paged, pages] = await walk(7);
+  assert(whole.length > 100 && pages === Math.ceil(whole.length / 7), `${whole.length} entries, ${pages} pages of 7`);
+  assert(JSON.stringify(paged.map((x) => x.id)) === JSON.stringify(whole.map((x) => x.id)), 'the pages make the whole log, in order, once each');
+  assert([...whole.map((x) => x.id)].sort().join() === whole.map((x) => x.id).join(), 'by id');
+  const first = await api('GET', '/audit', at);
+  assert(first.items.length === 100 && first.next === first.items[99].id, 'a page of 100 by default, next its last id');
+  for (const bad of ['limit=0', 'limit=1001', 'limit=x', 'cursor=../x']) {
+    const r = await fetch(BASE + '/api/v1/audit?' + bad, { headers: { Authorization: 'Bearer ' + at } });
+    assert(r.status === 400, bad + ': ' + r.status);
+  }
+  await tab('audit');
+  const rows = page.locator('tr[data-audit]');
+  const more = page.getByRole('button', { name: c['admin.more'], exact: true });
+  await until(async () => (await rows.count()) === 50, 'a first page of 50');
+  for (let shown = 50; shown < whole.length;) {
+    await more.click();
+    const want = Math.min(whole.length, shown + 50);
+    await until(async () => (await rows.count()) === want, want + ' rows after More');
+    shown = want;
+  }
+  assert(await more.count() === 0, 'no More after the last page');
+  const ids = await rows.evaluateAll((rs) => rs.map((r) => r.dataset.audit));
+  assert(ids.join() === whole.map((x) => x.id).join(), 'the page shows the whole log once, in order');
+  step(`audit: ${whole.length} entries in pages (API: pages of 7 and 100, bad limit and cursor refused; page: 50 at a time with More)`);
   console.log('admin: ok');
 } catch (err) {
   await failed(page, 'admin');

@@ -190,6 +190,8 @@ function Keys() {
   );
 }
 
+const AUDIT_PAGE = 50;
+
 function Audit() {
   const [items, setItems] = useState([]);
   const [next, setNext] = useState(null);
@@ -197,7 +199,7 @@ function Audit() {
   const [error, setError] = useState(null);
   const load = async (cursor) => {
     try {
-      const r = await get('/audit?' + qs({ since: since ? new Date(since).toISOString() : '', cursor }));
+      const r = await get('/audit?' + qs({ since: since ? new Date(since).toISOString() : '', limit: AUDIT_PAGE, cursor }));
       setItems(cursor ? [...items, ...r.items] : r.items);
       setNext(r.next);
     } catch (err) {
