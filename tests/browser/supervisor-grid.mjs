@@ -7,7 +7,7 @@
 // dave out from the grid, and the server has both states.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { launch, close, newPage, login, step, assert, signal, until, apiLogin, api, catalogues, failed } from './lib.mjs';
+import { launch, close, newPage, login, step, assert, signal, until, apiLogin, api, catalogues, failed, restWhileIdle, eventToDom, drawnPixels } from './lib.mjs';
 
 const T = 'acme';
 const browser = await launch();
@@ -117,6 +117,37 @@ try {
   const server = Object.fromEntries((await api('GET', '/agents', st)).items.map((a) => [a.username, a.state]));
   assert(server.alice === 'not_ready' && server.dave === 'logged_out' && server.carol === 'not_ready', 'states on the server: ' + JSON.stringify(server));
   step('grid: alice forced not ready, dave logged out; the server agrees');
+
+  // Live within a second: carol goes ready through the API; the time from the server's
+  // event to her row saying so.
+  const ms = await eventToDom(page, 'tr[data-agent=carol] td:nth-child(2)', new RegExp('^' + c['state.ready'] + '$'),
+    async () => Date.parse((await api('PUT', '/agents/carol/state', st, { state: 'ready' })).since));
+  assert(ms >= 0 && ms < 1000, 'the grid showed carol ready ' + ms + ' ms after the event');
+  step(`wallboard: an agent's change on screen ${ms} ms after the event`);
+  // The chart of the day is drawn; a threshold on the service level (not the waiting
+  // count) colours a tile: support answered its call within 20 s (100 %), amber below 101 %.
+  assert(await drawnPixels(page.locator('.wall canvas').first()) > 500, 'the wallboard\'s chart is drawn');
+  const support = page.locator('article.tile[data-queue=support]');
+  assert(/\bok\b/.test(await support.getAttribute('class')), 'support is green');
+  await page.getByText(c['wb.thresholds']).click();
+  await page.getByLabel(c['wb.limit.sl_warn']).fill('101');
+  await page.getByLabel(c['wb.limit.sl_warn']).press('Tab');
+  await page.getByText(c['wb.thresholds']).click();
+  await until(async () => /\bwarn\b/.test(await support.getAttribute('class')), 'support amber by its service level');
+  assert(await support.getByTestId('waiting').innerText() === '0', 'nobody waiting in support');
+  assert(/\bok\b/.test(await page.locator('article.tile[data-queue=sales]').getAttribute('class')), 'sales (nothing answered) stays green');
+  step('wallboard: chart drawn; the service-level threshold turned support amber with nobody waiting');
+  // No polling: the wallboard, then the agent desktop, make no REST request at rest.
+  let idle = await restWhileIdle(page, 4000);
+  assert(idle.length === 0, 'the wallboard polled: ' + idle.join(', '));
+  const desk = await newPage(browser, 'en');
+  await login(desk, { tenant: T, username: 'alice', password: 'alice-secret', lang: 'en' });
+  await desk.getByTestId('agent-state').waitFor();
+  await desk.waitForLoadState('networkidle');
+  idle = await restWhileIdle(desk, 4000);
+  assert(idle.length === 0, 'the agent desktop polled: ' + idle.join(', '));
+  await desk.context().close();
+  step('no REST request in 4 s at rest on the wallboard and on the agent desktop');
 
   // The interaction's timeline: the monitor steps with their modes in order, through the
   // API and on the recordings screen.
