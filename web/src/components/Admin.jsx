@@ -74,7 +74,7 @@ function Numbers({ queues }) {
       </form>
       <Failure error={error} />
       <table>
-        <thead><tr><th>{t('admin.number')}</th><th>{t('admin.routes_to')}</th><th>{t('admin.priority')}</th><th>{t('admin.source')}</th><th /></tr></thead>
+        <thead><tr><th>{t('admin.number')}</th><th>{t('admin.routes_to')}</th><th>{t('admin.priority')}</th><th>{t('admin.source')}</th><th><span class="sr-only">{t('grid.actions')}</span></th></tr></thead>
         <tbody>
           {(items || []).map((n) => (
             <tr data-number={n.number}>
@@ -128,7 +128,7 @@ function Webhooks() {
       {secret && <p role="status" class="secret">{t('admin.secret_once')} <code>{secret}</code></p>}
       <Failure error={error} />
       <table>
-        <thead><tr><th>{t('admin.id')}</th><th>{t('admin.url')}</th><th>{t('admin.events')}</th><th>{t('admin.source')}</th><th /></tr></thead>
+        <thead><tr><th>{t('admin.id')}</th><th>{t('admin.url')}</th><th>{t('admin.events')}</th><th>{t('admin.source')}</th><th><span class="sr-only">{t('grid.actions')}</span></th></tr></thead>
         <tbody>{(items || []).map((w) => (
           <tr data-webhook={w.id}><td>{w.id}</td><td class="break">{w.url}</td><td>{w.events.join(', ')}</td><td>{t('admin.source.' + w.source)}</td>
             <td><button type="button" class="small" onClick={() => deliveries(w)}>{t('admin.deliveries')}</button>
@@ -180,7 +180,7 @@ function Keys() {
       {key && <p role="status" class="secret">{t('admin.key_once')} <code>{key}</code></p>}
       <Failure error={error} />
       <table>
-        <thead><tr><th>{t('admin.name')}</th><th>{t('admin.roles')}</th><th>{t('admin.created')}</th><th>{t('admin.created_by')}</th><th /></tr></thead>
+        <thead><tr><th>{t('admin.name')}</th><th>{t('admin.roles')}</th><th>{t('admin.created')}</th><th>{t('admin.created_by')}</th><th><span class="sr-only">{t('grid.actions')}</span></th></tr></thead>
         <tbody>{(items || []).map((k) => (
           <tr data-key={k.id}><td>{k.name}</td><td>{k.roles.map((r) => t('role.' + r)).join(', ')}</td><td>{fmtDateTime(k.created)}</td><td>{k.created_by}</td>
             <td><button type="button" class="small danger" onClick={() => revoke(k)} aria-label={t('admin.revoke_named', { name: k.name })}>{t('admin.revoke')}</button></td></tr>
