@@ -167,8 +167,11 @@ def interval(export, csvfile, zone, day_from, day_to, minutes, targets):
         q = parse(i["queued"])
         if q < a or q >= b:
             continue
-        # the interval of the tenant's day (from midnight of the range's first day)
-        start = a + step * ((q - a) // step)
+        # the interval of the tenant's day (from midnight of the range's first day),
+        # counted in elapsed time (a day of a DST change has 23 or 25 hours, and its
+        # intervals still start on the hour in the tenant's zone)
+        a_utc = a.astimezone(UTC)
+        start = a_utc + step * ((q - a_utc) // step)
         r = want.setdefault((i["queue"], start), dict(offered=0, answered=0, abandoned=0, abandoned_short=0,
                                                        answered_in_sl=0, waits=0.0, handle=0.0, longest=0.0))
         w = i.get("wait_s") or 0
