@@ -72,14 +72,20 @@ TEST_STEPS = test-deps format-check build unit asan fuzz-smoke tsan store-pg pro
 test:
 	@tests/run-steps $(TEST_STEPS)
 
+# Most unit suites wait on real timers (the media tests play and record in real time),
+# so twice as many as there are cores keep the machine busy.
+UNIT_JOBS ?= $(shell echo $$(( $(JOBS) * 2 )))
 unit: build
-	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	@cd $(BUILD) && ctest --output-on-failure -j $(UNIT_JOBS)
 
 asan: asan-build
 	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS)
 
+# At -O1, as the sanitizers' authors advise for speed: asserts stay on (Debug) and
+# reports keep their stacks (frame pointers).
 asan-build:
-	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCENTRALA_SANITIZE=ON >/dev/null
+	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_FLAGS_DEBUG="-g -O1" \
+		-DCENTRALA_SANITIZE=ON >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 
 # The protocol and end-to-end suites (tests/sip, tests/e2e) run twice, every test on
@@ -90,12 +96,15 @@ asan-build:
 # own port block and scratch directory, then those whose header says "# serial" (load
 # tests) one by one. Most of a test's time goes on SIP and media timers: the release
 # suite took 885 s one test at a time for about 3.5 min of CPU, the ASan one about 6.5
-# min of CPU; four at once keep two cores busy without starving a test's timers.
+# min of CPU. Four ASan tests at once keep two cores busy without starving a test's
+# timers; the release suite, at four, kept the machine a fifth busy, so it runs six.
 PROTOCOL_JOBS ?= 4
+PROTOCOL_RELEASE_JOBS ?= $(shell echo $$(( $(PROTOCOL_JOBS) * 3 / 2 )))
 export PROTOCOL_JOBS
 
 protocol: build
-	@CENTRALA_RTP_IO=uring CENTRALA_RTP_KERNEL=on tests/run-protocol $(BUILD)/centrala
+	@CENTRALA_RTP_IO=uring CENTRALA_RTP_KERNEL=on PROTOCOL_JOBS=$(PROTOCOL_RELEASE_JOBS) \
+		tests/run-protocol $(BUILD)/centrala
 
 # Against the ASan+UBSan server, every test but those named here. A sanitizer report
 # from the server or any command a test runs (ASan, UBSan, LeakSanitizer at exit) fails
@@ -116,9 +125,12 @@ protocol-asan: asan-build
 # server is slow to let go of its sockets.
 TSAN_UNIT ?= ^test_(media|store|dip|tts|api|core)
 TSAN_PROTOCOL ?= t-api.sh t-call-caller-hangs-up t-dtmf-rfc4733
+# Only what it runs is built: the server and the unit tests TSAN_UNIT names.
 tsan:
 	@cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCENTRALA_TSAN=ON >/dev/null
-	@cmake --build $(TSAN_BUILD) -j $(JOBS)
+	@cmake --build $(TSAN_BUILD) -j $(JOBS) --target centrala $$(cd $(TSAN_BUILD) && \
+		ctest -N -R '$(TSAN_UNIT)' | sed -n 's/^ *Test *#[0-9]*: *\(test_[a-z0-9_]*\)$$/\1/p' | \
+		sed -E 's/_(epoll|kernel)$$//' | sort -u)
 	@cd $(TSAN_BUILD) && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
 		ctest --output-on-failure -j $(JOBS) -R '$(TSAN_UNIT)'
 	@PROTOCOL_SLOT_BASE=90 tests/run-protocol $(TSAN_BUILD)/centrala $(TSAN_PROTOCOL)

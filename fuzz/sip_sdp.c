@@ -44,6 +44,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* sofia-sip reads exactly `len` bytes: no terminator is needed, and none is given,
 	 * so that a read past the end is caught. */
 	(void)sdp_negotiate_answer((const char *)data, size, &prefs, &p, msg, sizeof(msg));
+	/* The answer to a best-effort SRTP offer, and a re-offer on such a leg. */
+	{
+		static const struct media_srtp ours = {.suite = MEDIA_SRTP_AES_CM_128_HMAC_SHA1_80,
+						       .tag = 1};
+		(void)sdp_negotiate_best_effort((const char *)data, size, &prefs, &ours, &p, msg,
+						sizeof(msg));
+		(void)sdp_negotiate_best_effort((const char *)data, size, &prefs, NULL, &p, msg,
+						sizeof(msg));
+	}
 	/* A browser's offer: what it gives must be terminated and of the promised shape. */
 	if (sdp_webrtc_read((const char *)data, size, &w, msg, sizeof(msg)) == 0 &&
 	    (!w.ufrag[0] || !w.pwd[0] || strlen(w.ufrag) >= sizeof(w.ufrag) ||

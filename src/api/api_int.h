@@ -145,6 +145,12 @@ struct api {
 	/* By connection, not by per-session data: lws may move that (realloc) while a
 	 * request waits; the wsi stays put until the connection closes. */
 	struct lws *pending[API_PENDING_MAX];
+	/* The audit entry of a pending command (api__engine_audit), by the same slot:
+	 * written once the engine answers it with a success, even when its client has gone. */
+	struct {
+		uint64_t req;
+		json_t *note; /* {object, key?, action, detail?} */
+	} audits[API_PENDING_MAX];
 	uint64_t next_req;
 	uint64_t next_ws_id; /* ids of events sockets (events.c) */
 	struct api_session **sessions;
@@ -189,6 +195,16 @@ void api__engine(struct api_conn *conn, const struct api_session *s, enum api_op
 /* The same with a parsed configuration fragment (struct cfg *), handed to the engine. */
 void api__engine_obj(struct api_conn *conn, const struct api_session *s, enum api_op op,
 		     const char *target, json_t *args, struct cfg *obj);
+/* api__engine for a write the audit log keeps: when the engine answers with a success
+ * (2xx), a worker writes the entry (actor api:USER, `object`, `key`, `action`, `detail`:
+ * field names and non-secret values, or NULL) before the answer goes out. `key` NULL:
+ * the answer's "interaction" (a call the command made). */
+void api__engine_audit(struct api_conn *conn, const struct api_session *s, enum api_op op,
+		       const char *target, json_t *args, const char *object, const char *key,
+		       const char *action, const char *detail);
+/* The audit detail of a request body: "fields=a,b" (names only), then " name=value" for
+ * each field named in `shown` (NULL-terminated) whose value is a string or a boolean. */
+void api__audit_detail(const json_t *b, const char *const *shown, char *out, size_t size);
 /* A query parameter's value (URL-decoded) or NULL. */
 const char *api__query(const struct api_conn *conn, const char *name, char *buf, size_t size);
 json_t *api__error_json(const char *code, const char *msg, const char *field);
@@ -287,7 +303,8 @@ enum api_job_kind {
 	JOB_DNC_LIST,
 	JOB_DNC_DELETE,
 	JOB_LISTS,
-	JOB_CHAT_START, /* chat_ws.c: the CRM contact of a new chat, then the engine */
+	JOB_CHAT_START,	 /* chat_ws.c: the CRM contact of a new chat, then the engine */
+	JOB_AUDIT_WRITE, /* resp: the engine's answer, sent once args (the entry) is written */
 };
 struct api_job {
 	enum api_job_kind kind;

@@ -468,7 +468,9 @@ void api__chat_rx(struct api_conn *conn, const void *in, size_t len, bool final)
 		c->in = p;
 		c->incap = cap;
 	}
-	memcpy(c->in + c->inlen, in, len);
+	/* An empty frame (legal in WebSocket) may come before any buffer exists. */
+	if (len)
+		memcpy(c->in + c->inlen, in, len);
 	c->inlen += len;
 	if (!final)
 		return;

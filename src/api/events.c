@@ -584,7 +584,9 @@ void api__ws_rx(struct api_conn *conn, const void *in, size_t len, bool final)
 				      "too_large", "message", "message too large"));
 		return;
 	}
-	memcpy(c->in + c->inlen, in, len);
+	/* An empty frame (legal in WebSocket) may come before any buffer exists. */
+	if (len)
+		memcpy(c->in + c->inlen, in, len);
 	c->inlen += len;
 	if (!final)
 		return;

@@ -146,7 +146,11 @@ static void h_agent_me(struct api_conn *conn, struct api_session *s, const char 
 	api__engine(conn, s, API_OP_AGENT_GET, s->user, NULL);
 }
 
-static void state_cmd(struct api_conn *conn, struct api_session *s, const char *who)
+/* Non-secret values the audit log shows beside the field names. */
+static const char *const audit_shown[] = {"state", "reason", "member", "queue", "mode",	 "user",
+					  "flow",  "code",   "action", "list",	"agent", NULL};
+
+static void state_cmd(struct api_conn *conn, struct api_session *s, const char *who, bool forced)
 {
 	static const char *const fields[] = {"state", "reason", NULL};
 	static const char *const states[] = {"ready", "not_ready", "logged_out", NULL};
@@ -175,17 +179,25 @@ static void state_cmd(struct api_conn *conn, struct api_session *s, const char *
 				   "reason");
 		return;
 	}
-	api__engine(conn, s, API_OP_AGENT_STATE, who, b);
+	if (forced) {
+		/* Another's state (a supervisor's force): audited. */
+		char detail[256];
+		api__audit_detail(b, audit_shown, detail, sizeof(detail));
+		api__engine_audit(conn, s, API_OP_AGENT_STATE, who, b, "agent", who, "state",
+				  detail);
+	} else {
+		api__engine(conn, s, API_OP_AGENT_STATE, who, b);
+	}
 }
 
 static void h_my_state(struct api_conn *conn, struct api_session *s, const char *target)
 {
-	state_cmd(conn, s, s->user);
+	state_cmd(conn, s, s->user, false);
 }
 
 static void h_agent_state(struct api_conn *conn, struct api_session *s, const char *target)
 {
-	state_cmd(conn, s, target);
+	state_cmd(conn, s, target, true);
 }
 
 static void h_wrapup_end(struct api_conn *conn, struct api_session *s, const char *target)
@@ -242,7 +254,12 @@ static void h_my_queue(struct api_conn *conn, struct api_session *s, const char 
 		goto bad;
 	}
 	json_object_set_new(b, "queue", json_string(target));
-	api__engine(conn, s, API_OP_AGENT_QUEUES, s->user, b);
+	{
+		char detail[256];
+		api__audit_detail(b, audit_shown, detail, sizeof(detail));
+		api__engine_audit(conn, s, API_OP_AGENT_QUEUES, s->user, b, "agent", s->user,
+				  "queue", detail);
+	}
 	return;
 bad:
 	json_decref(b);
@@ -281,7 +298,8 @@ static void h_campaign(struct api_conn *conn, struct api_session *s, const char 
 static void campaign_control(struct api_conn *conn, struct api_session *s, const char *target,
 			     const char *action)
 {
-	api__engine(conn, s, API_OP_CAMPAIGN_CONTROL, target, json_pack("{s:s}", "action", action));
+	api__engine_audit(conn, s, API_OP_CAMPAIGN_CONTROL, target,
+			  json_pack("{s:s}", "action", action), "campaign", target, action, NULL);
 }
 
 static void h_campaign_start(struct api_conn *conn, struct api_session *s, const char *target)
@@ -302,7 +320,15 @@ static void h_campaign_stop(struct api_conn *conn, struct api_session *s, const 
 static void preview(struct api_conn *conn, struct api_session *s, const char *target,
 		    const char *action)
 {
-	api__engine(conn, s, API_OP_CAMPAIGN_PREVIEW, target, json_pack("{s:s}", "action", action));
+	json_t *args = json_pack("{s:s}", "action", action);
+
+	/* Dialling or skipping the lead shown is audited; asking for it is not. */
+	if (!strcmp(action, "next"))
+		api__engine(conn, s, API_OP_CAMPAIGN_PREVIEW, target, args);
+	else
+		api__engine_audit(conn, s, API_OP_CAMPAIGN_PREVIEW, target, args, "campaign",
+				  target, !strcmp(action, "dial") ? "preview/dial" : "preview/skip",
+				  NULL);
 }
 
 static void h_preview_next(struct api_conn *conn, struct api_session *s, const char *target)
@@ -346,7 +372,12 @@ static void h_campaign_callback(struct api_conn *conn, struct api_session *s, co
 		    NULL);
 		return;
 	}
-	api__engine(conn, s, API_OP_CAMPAIGN_CALLBACK, target, b);
+	{
+		char detail[256];
+		api__audit_detail(b, audit_shown, detail, sizeof(detail));
+		api__engine_audit(conn, s, API_OP_CAMPAIGN_CALLBACK, target, b, "campaign", target,
+				  "callback", detail);
+	}
 }
 
 static void h_calls(struct api_conn *conn, struct api_session *s, const char *target)
@@ -356,7 +387,8 @@ static void h_calls(struct api_conn *conn, struct api_session *s, const char *ta
 
 static void h_hangup(struct api_conn *conn, struct api_session *s, const char *target)
 {
-	api__engine(conn, s, API_OP_CALL_HANGUP, target, NULL);
+	api__engine_audit(conn, s, API_OP_CALL_HANGUP, target, NULL, "call", target, "hangup",
+			  NULL);
 }
 
 /* A number to dial: digits with an optional leading +, at most 32. */
@@ -409,10 +441,13 @@ static void h_dial(struct api_conn *conn, struct api_session *s, const char *tar
 {
 	static const char *const fields[] = {"number", NULL};
 	json_t *b = api__body(conn);
+	char detail[256];
 
-	if (b && one_target(conn, b, fields))
-		api__engine(conn, s, API_OP_CALL_DIAL, NULL, b);
-	else
+	if (b && one_target(conn, b, fields)) {
+		/* The call's interaction is known once made: the answer's. */
+		api__audit_detail(b, audit_shown, detail, sizeof(detail));
+		api__engine_audit(conn, s, API_OP_CALL_DIAL, NULL, b, "call", NULL, "dial", detail);
+	} else
 		json_decref(b);
 }
 
@@ -420,10 +455,13 @@ static void h_transfer(struct api_conn *conn, struct api_session *s, const char 
 {
 	static const char *const fields[] = {"user", "queue", "flow", "number", NULL};
 	json_t *b = api__body(conn);
+	char detail[256];
 
-	if (b && one_target(conn, b, fields))
-		api__engine(conn, s, API_OP_CALL_TRANSFER, target, b);
-	else
+	if (b && one_target(conn, b, fields)) {
+		api__audit_detail(b, audit_shown, detail, sizeof(detail));
+		api__engine_audit(conn, s, API_OP_CALL_TRANSFER, target, b, "call", target,
+				  "transfer", detail);
+	} else
 		json_decref(b);
 }
 
@@ -478,8 +516,14 @@ static void h_control(struct api_conn *conn, struct api_session *s, const char *
 			goto bad;
 		}
 	}
-	json_object_set_new(b, "action", json_string(action));
-	api__engine(conn, s, API_OP_CALL_CONTROL, target, b);
+	{
+		/* Field names and the mode; never the digits (a card number, a PIN). */
+		char detail[256];
+		api__audit_detail(b, audit_shown, detail, sizeof(detail));
+		json_object_set_new(b, "action", json_string(action));
+		api__engine_audit(conn, s, API_OP_CALL_CONTROL, target, b, "call", target, action,
+				  detail);
+	}
 	return;
 bad:
 	json_decref(b);
@@ -540,8 +584,11 @@ static void h_disposition(struct api_conn *conn, struct api_session *s, const ch
 {
 	json_t *b = disposition_body(conn);
 
+	/* On a call in progress the engine sets it (audited here); on one it no longer
+	 * holds the store does (audited by the worker, api__disposition_stored). */
 	if (b)
-		api__engine(conn, s, API_OP_DISPOSITION, target, b);
+		api__engine_audit(conn, s, API_OP_DISPOSITION, target, b, "interaction", target,
+				  "update", "disposition,notes");
 }
 
 void api__disposition_stored(struct api_conn *conn)

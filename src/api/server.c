@@ -290,6 +290,29 @@ static void inbox_drain(struct api *a)
 		}
 		if (conn && (conn->req != r->req || conn->resp))
 			conn = NULL;
+		if (a->audits[slot].note && a->audits[slot].req == r->req) {
+			json_t *note = a->audits[slot].note;
+			a->audits[slot].note = NULL;
+			if (r->status >= 200 && r->status < 300) {
+				/* Written first, answered after, like a stored object below. */
+				struct api_job j;
+				memset(&j, 0, sizeof(j));
+				j.kind = JOB_AUDIT_WRITE;
+				j.req = r->req;
+				snprintf(j.tenant, sizeof(j.tenant), "%s",
+					 json_string_value(json_object_get(note, "tenant")));
+				snprintf(j.user, sizeof(j.user), "%s",
+					 json_string_value(json_object_get(note, "user")));
+				j.args = note;
+				j.resp = r;
+				if (conn)
+					conn->deadline_ms =
+					    clock_mono_ms() + DEF(a->c.req_timeout_ms, 5000);
+				api__job_pending(a, &j);
+				continue;
+			}
+			json_decref(note);
+		}
 		if (r->persist) {
 			/* Stored first, answered after: the request stays pending meanwhile. The
 			 * change is live already, so it is stored even when its client has gone
@@ -486,6 +509,56 @@ void api__engine(struct api_conn *conn, const struct api_session *s, enum api_op
 		 const char *target, json_t *args)
 {
 	api__engine_obj(conn, s, op, target, args, NULL);
+}
+
+void api__engine_audit(struct api_conn *conn, const struct api_session *s, enum api_op op,
+		       const char *target, json_t *args, const char *object, const char *key,
+		       const char *action, const char *detail)
+{
+	struct api *a = conn->a;
+	size_t slot;
+
+	api__engine_obj(conn, s, op, target, args, NULL);
+	if (!conn->req)
+		return; /* refused (answered already) */
+	slot = conn->req & (API_PENDING_MAX - 1);
+	json_decref(a->audits[slot].note); /* a command the engine never answered */
+	a->audits[slot].req = conn->req;
+	a->audits[slot].note =
+	    json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s?}", "tenant", s->tenant, "user", s->user,
+		      "object", object, "key", key, "action", action, "detail", detail);
+}
+
+void api__audit_detail(const json_t *b, const char *const *shown, char *out, size_t size)
+{
+	const char *k;
+	json_t *v;
+	size_t off = (size_t)snprintf(out, size, "fields=");
+	int n;
+
+	json_object_foreach((json_t *)b, k, v)
+	{
+		n = snprintf(out + off, size - off, "%s%s", off > 7 ? "," : "", k);
+		if (n < 0 || (size_t)n >= size - off)
+			return;
+		off += (size_t)n;
+	}
+	for (size_t i = 0; shown && shown[i]; i++) {
+		v = json_object_get(b, shown[i]);
+		if (json_is_string(v))
+			n = snprintf(out + off, size - off, " %s=%s", shown[i],
+				     json_string_value(v));
+		else if (json_is_boolean(v))
+			n = snprintf(out + off, size - off, " %s=%s", shown[i],
+				     json_is_true(v) ? "true" : "false");
+		else
+			continue;
+		if (n < 0 || (size_t)n >= size - off) {
+			out[off] = '\0';
+			return;
+		}
+		off += (size_t)n;
+	}
 }
 
 void api__engine_obj(struct api_conn *conn, const struct api_session *s, enum api_op op,
@@ -997,6 +1070,8 @@ fail:
 	api__sessions_free(a);
 	api__webhooks_stop(a);
 	api__keys_free(a);
+	for (size_t i = 0; i < API_PENDING_MAX; i++)
+		json_decref(a->audits[i].note);
 	pthread_mutex_destroy(&a->lock);
 	free(a);
 	return err;
@@ -1028,6 +1103,8 @@ void api_destroy(struct api *a)
 	api__sessions_free(a);
 	api__webhooks_stop(a);
 	api__keys_free(a);
+	for (size_t i = 0; i < API_PENDING_MAX; i++)
+		json_decref(a->audits[i].note);
 	pthread_mutex_destroy(&a->lock);
 	free(a->out);
 	free(a);

@@ -471,7 +471,7 @@ void api__webhooks_offer(struct api *a, const char *tenant, uint64_t seq, const 
 	was_empty = !w->in_head;
 	t = tenant_of(w, tenant, false);
 	for (struct hook *h = t ? t->hooks : NULL; h; h = h->next) {
-		struct delivery *d;
+		struct delivery *d = NULL;
 		if (!hook_takes(h, type))
 			continue;
 		if (w->in_len >= INBOX_MAX || !(d = calloc(1, sizeof(*d))) ||

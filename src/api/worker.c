@@ -555,6 +555,34 @@ static void do_object_save(struct api *a, struct store_db *db, const struct api_
 	api__post(a, r);
 }
 
+/* The audit entry of a command the engine carried out (api__engine_audit), then its
+ * answer. The change is live already: when the store refuses the entry, the log says so
+ * and the client still hears what happened. */
+static void do_audit_write(struct api *a, struct store_db *db, const struct api_job *j)
+{
+	struct api_resp *r = j->resp;
+	json_t *body = NULL;
+	struct store_audit au = {.tenant = j->tenant,
+				 .object = arg_str(j, "object"),
+				 .key = arg_str(j, "key"),
+				 .action = arg_str(j, "action"),
+				 .detail = arg_str(j, "detail")};
+	char actor[80];
+	int err;
+
+	if (!au.key && r->body && (body = json_loads(r->body, 0, NULL)))
+		au.key = json_string_value(json_object_get(body, "interaction"));
+	if (!au.key)
+		au.key = "";
+	snprintf(actor, sizeof(actor), "api:%s", j->user);
+	au.actor = actor;
+	if ((err = store_db_audit_put(db, &au)))
+		log_error("api", "tenant=%s event=audit_failed object=%s key=%s action=%s err=%s",
+			  j->tenant, au.object, au.key, au.action, strerror(err));
+	json_decref(body);
+	api__post(a, r);
+}
+
 /* ---- the pool ---- */
 
 static void run(struct api_workers *w, struct store_db **db, const struct api_job *j)
@@ -596,6 +624,9 @@ static void run(struct api_workers *w, struct store_db **db, const struct api_jo
 		break;
 	case JOB_OBJECT_SAVE:
 		do_object_save(a, *db, j);
+		break;
+	case JOB_AUDIT_WRITE:
+		do_audit_write(a, *db, j);
 		break;
 	case JOB_CONTACT_GET:
 	case JOB_CONTACT_FIND:

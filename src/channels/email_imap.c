@@ -172,12 +172,12 @@ static int cmp_i64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Appends the UIDs of sequence set SET ("1:13,1766,6767:10000") above AFTER, at most
- * MAX in all; returns the new count. */
-static size_t set_uids(const char *set, int64_t after, int64_t *uids, size_t k, size_t max)
+size_t email__imap_set_uids(const char *set, int64_t after, int64_t *uids, size_t k, size_t max)
 {
 	const char *p = set;
 
+	if (after == INT64_MAX)
+		return k; /* nothing is above it */
 	while (k < max && *p >= '0' && *p <= '9') {
 		char *end;
 		long long lo = strtoll(p, &end, 10), hi = lo;
@@ -190,8 +190,12 @@ static size_t set_uids(const char *set, int64_t after, int64_t *uids, size_t k, 
 				hi = t;
 			}
 		}
-		for (long long v = lo > after ? lo : after + 1; v <= hi && k < max; v++)
+		/* Bounded by k < max, and stopped at hi before v could pass LLONG_MAX. */
+		for (long long v = lo > after ? lo : after + 1; v <= hi && k < max; v++) {
 			uids[k++] = v;
+			if (v == hi)
+				break;
+		}
 		p = *end == ',' ? end + 1 : end;
 		if (p == end && *end != ',')
 			break;
@@ -203,6 +207,25 @@ static size_t set_uids(const char *set, int64_t after, int64_t *uids, size_t k, 
  * 16 KiB pieces of such a line when it is longer than its buffer (a 10,000-message
  * folder: the UIDs 14 to 1765 missing), so the range asked is bounded: MAX UIDs a
  * window, windows until MAX are found or UIDNEXT is reached. */
+size_t email__imap_search_uids(const char *reply, int64_t lo, int64_t hi, int64_t *uids, size_t k,
+			       size_t max)
+{
+	for (const char *p = strstr(reply, "* SEARCH"); p && *p && *p != '\r';) {
+		char *end;
+		long long v;
+
+		while (*p == ' ' || (*p >= 'A' && *p <= 'Z') || *p == '*')
+			p++;
+		v = strtoll(p, &end, 10);
+		if (end == p)
+			break;
+		p = end;
+		if (v >= lo && v <= hi && k < max)
+			uids[k++] = v;
+	}
+	return k;
+}
+
 static int search_windows(const struct email_imap *im, int64_t after, int64_t uidnext,
 			  int64_t *uids, size_t max, size_t *n, char *err, size_t errlen)
 {
@@ -213,26 +236,14 @@ static int search_windows(const struct email_imap *im, int64_t after, int64_t ui
 		int64_t hi = lo + (int64_t)max - 1;
 		struct sink s = {0};
 		char cmd[80];
-		const char *p;
 
 		if (hi >= uidnext)
 			hi = uidnext - 1;
 		snprintf(cmd, sizeof(cmd), "UID SEARCH UID %lld:%lld", (long long)lo,
 			 (long long)hi);
 		ret = run(im, im->url, cmd, &s, err, errlen);
-		for (p = s.b.s ? strstr(s.b.s, "* SEARCH") : NULL; !ret && p && *p && *p != '\r';) {
-			char *end;
-			long long v;
-
-			while (*p == ' ' || (*p >= 'A' && *p <= 'Z') || *p == '*')
-				p++;
-			v = strtoll(p, &end, 10);
-			if (end == p)
-				break;
-			p = end;
-			if (v >= lo && v <= hi && k < max)
-				uids[k++] = v;
-		}
+		if (!ret && s.b.s)
+			k = email__imap_search_uids(s.b.s, lo, hi, uids, k, max);
 		free(s.b.s);
 		lo = hi + 1;
 	}
@@ -261,7 +272,7 @@ int email_imap_uids_after(const struct email_imap *im, int64_t after, int64_t *u
 		p = strstr(p, " ALL ");
 		/* No ALL: nothing matched. "n:*" always matches the highest UID, even below n:
 		 * set_uids keeps only those above AFTER. */
-		k = p ? set_uids(p + 5, after, uids, 0, max) : 0;
+		k = p ? email__imap_set_uids(p + 5, after, uids, 0, max) : 0;
 		qsort(uids, k, sizeof(*uids), cmp_i64);
 		*n = k;
 		free(s.b.s);

@@ -172,6 +172,7 @@ static void forks_cancel(struct call *c, struct sip_leg *keep)
 			c->forks[n++] = keep;
 			continue;
 		}
+		eng__outbound_leg_ended(c, c->forks[i]);
 		sip_leg_set_cookie(c->forks[i], NULL);
 		sip_leg_hangup(c->forks[i], 0);
 	}
@@ -188,6 +189,7 @@ void eng__forks_cancel_user(struct call *c, struct eng_user *u)
 			c->forks[n++] = c->forks[i];
 			continue;
 		}
+		eng__outbound_leg_ended(c, c->forks[i]);
 		sip_leg_set_cookie(c->forks[i], NULL);
 		sip_leg_hangup(c->forks[i], 0);
 	}
@@ -250,7 +252,7 @@ static int fork_dial(struct call *c, struct sip_dial *d, struct eng_user *u)
 	return 0;
 }
 
-int eng__dial_extra(struct call *c, struct eng_user *u, const char *number)
+int eng__dial_extra(struct call *c, struct eng_user *u, const char *number, struct eng_user *by)
 {
 	const char *contacts[1];
 	const struct cfg_trunk *tk = NULL;
@@ -277,11 +279,11 @@ int eng__dial_extra(struct call *c, struct eng_user *u, const char *number)
 			return ENOENT;
 		d.uri = contacts[0];
 		d.from_user = c->from[0] ? c->from : "anonymous";
-		d.srtp = eng__srtp_mode(c->t->ct, NULL) == CFG_SRTP_REQUIRED;
+		d.srtp = eng__srtp_mode(c->t->ct, NULL);
 	} else {
 		if (!(tk = eng__trunk_choose(c->t->ct, number, NULL)) || !number || !number[0])
 			return ENOENT;
-		if ((err = eng__outbound_check(c, number, ENG_VIA_API, NULL)))
+		if ((err = eng__outbound_check(c, number, ENG_VIA_API, by)))
 			return err;
 		snprintf(uri, sizeof(uri), "sip:%s@%s", number,
 			 strncmp(tk->uri, "sip:", 4) ? tk->uri : tk->uri + 4);
@@ -289,13 +291,18 @@ int eng__dial_extra(struct call *c, struct eng_user *u, const char *number)
 		d.from_user = tk->caller_id ? tk->caller_id : (c->from[0] ? c->from : "anonymous");
 		d.auth_user = tk->username;
 		d.auth_pass = tk->password;
-		d.srtp = eng__srtp_mode(c->t->ct, tk) == CFG_SRTP_REQUIRED;
+		d.srtp = eng__srtp_mode(c->t->ct, tk);
 	}
 	d.first = ap ? ap->codec : MEDIA_CODEC_NONE;
 	d.near = anchor ? sip_leg_media(anchor) : NULL;
 	d.media_owner = owner_of(c, LEG_EXTRA);
-	if ((err = sip_leg_dial(c->e->sip, &d, &l)))
+	if ((err = sip_leg_dial(c->e->sip, &d, &l))) {
+		if (tk)
+			eng__outbound_unplaced(c);
 		return err;
+	}
+	if (tk)
+		eng__outbound_placed(c, l);
 	sip_leg_set_cookie(l, c);
 	c->xleg = l;
 	c->xanswered = false;
@@ -339,7 +346,7 @@ size_t eng__ring_user(struct call *c, struct eng_user *u)
 		    .from_host = u->t->ct->domain,
 		    /* Click-to-dial: the phones that honour it answer by themselves. */
 		    .extra_headers = c->click ? ENG_AUTO_ANSWER_HEADERS : NULL,
-		    .srtp = eng__srtp_mode(u->t->ct, NULL) == CFG_SRTP_REQUIRED,
+		    .srtp = eng__srtp_mode(u->t->ct, NULL),
 		};
 		if (fork_dial(c, &d, u)) {
 			log_warn("engine", "tenant=%s call=%llu event=dial_failed user=%s",
@@ -399,13 +406,15 @@ int eng__dial_out(struct call *c, const char *number, const char *trunk, enum en
 	    .from_host = c->t->ct->domain,
 	    .auth_user = tk->username,
 	    .auth_pass = tk->password,
-	    .srtp = eng__srtp_mode(c->t->ct, tk) == CFG_SRTP_REQUIRED,
+	    .srtp = eng__srtp_mode(c->t->ct, tk),
 	};
 	if ((err = fork_dial(c, &d, NULL))) {
+		eng__outbound_unplaced(c);
 		log_warn("engine", "tenant=%s call=%llu event=dial_failed trunk=%s err=%s",
 			 c->t->ct->id, (unsigned long long)c->id, tk->id, strerror(err));
 		return err;
 	}
+	eng__outbound_placed(c, c->forks[c->nforks - 1]);
 	if (!c->callback)
 		c->state = CALL_RINGING;
 	eng__timeline(c, "dialled", "number", number);
@@ -780,7 +789,10 @@ static void on_refer(struct call *c, struct sip_leg *leg, const struct sip_event
 		return;
 	}
 	sip_leg_refer_result(leg, 200);
-	eng__transfer_blind(c, u, q, NULL, NULL);
+	/* The transfer is the agent's, whose phone sent it. */
+	eng__transfer_blind(c, u, q, NULL, NULL,
+			    c->agent[0] ? strmap_get2(c->e->usernames, c->t->ct->id, c->agent)
+					: NULL);
 }
 
 /* A digit from leg `leg` (LEG_A: the caller), by RTP or SIP INFO. */
@@ -848,6 +860,8 @@ void eng__sip_event(void *arg, struct sip_leg *leg, const struct sip_event *ev)
 			sip_leg_hangup(leg, 0);
 		return;
 	}
+	if (ev->type == SIP_EV_ENDED)
+		eng__outbound_leg_ended(c, leg);
 	if (leg == c->xleg && c->xleg) {
 		eng__extra_event(c, ev);
 		return;

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/hindex.h"
 #include "core/log.h"
 
 struct eng_chat {
@@ -45,8 +46,8 @@ struct eng_chat {
 	int64_t last_wait_s;
 	json_t *timeline;
 	struct eng_chat *next;
-	/* Chains of e->chat_by_token, e->chat_by_ix and e->chat_by_ref. */
-	struct eng_chat *tok_next, *ix_next, *ref_next;
+	/* In e->chat_by_token, e->chat_by_ix and e->chat_by_ref. */
+	struct hindex_node by_token, by_ix, by_ref;
 };
 
 static const char *jstr(const json_t *o, const char *key)
@@ -60,95 +61,56 @@ static void copy(char *dst, size_t size, const char *src)
 	snprintf(dst, size, "%s", src ? src : "");
 }
 
-/* FNV-1a: the tokens and ids are random already, any spread will do. */
-static size_t hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ull;
-
-	for (; *s; s++)
-		h = (h ^ (uint8_t)*s) * 1099511628211ull;
-	return (size_t)h;
-}
-
-static size_t hash_ref(uint64_t ref)
-{
-	return (size_t)(ref * 11400714819323198485ull >> 20);
-}
-
-#define BUCKET(e, h) ((h) & ((e)->chat_buckets - 1))
-
 static struct eng_chat *chat_by_ix(struct engine *e, struct eng_tenant *t, const char *ix)
 {
-	if (!e->chat_buckets)
-		return NULL;
-	for (struct eng_chat *c = e->chat_by_ix[BUCKET(e, hash_str(ix))]; c; c = c->ix_next)
+	size_t h = hindex_str(ix);
+
+	for (struct hindex_node *n = hindex_first(&e->chat_by_ix, h); n; n = hindex_next(n, h)) {
+		struct eng_chat *c = HINDEX_ENTRY(n, struct eng_chat, by_ix);
 		if (c->t == t && !strcmp(c->ix_id, ix))
 			return c;
+	}
 	return NULL;
 }
 
 static struct eng_chat *chat_by_token(struct engine *e, struct eng_tenant *t, const char *tok)
 {
-	if (!e->chat_buckets)
-		return NULL;
-	for (struct eng_chat *c = e->chat_by_token[BUCKET(e, hash_str(tok))]; c; c = c->tok_next)
+	size_t h = hindex_str(tok);
+
+	for (struct hindex_node *n = hindex_first(&e->chat_by_token, h); n; n = hindex_next(n, h)) {
+		struct eng_chat *c = HINDEX_ENTRY(n, struct eng_chat, by_token);
 		if (c->t == t && !strcmp(c->token, tok))
 			return c;
+	}
 	return NULL;
 }
 
 static struct eng_chat *chat_by_ref(struct engine *e, uint64_t ref)
 {
-	if (!e->chat_buckets)
-		return NULL;
-	for (struct eng_chat *c = e->chat_by_ref[BUCKET(e, hash_ref(ref))]; c; c = c->ref_next)
+	size_t h = hindex_u64(ref);
+
+	for (struct hindex_node *n = hindex_first(&e->chat_by_ref, h); n; n = hindex_next(n, h)) {
+		struct eng_chat *c = HINDEX_ENTRY(n, struct eng_chat, by_ref);
 		if (c->ref == ref)
 			return c;
+	}
 	return NULL;
 }
 
-static void index_add(struct engine *e, struct eng_chat *c)
+/* In all three indexes or none. 0 or ENOMEM. */
+static int index_add(struct engine *e, struct eng_chat *c)
 {
-	size_t b;
-
-	b = BUCKET(e, hash_str(c->token));
-	c->tok_next = e->chat_by_token[b];
-	e->chat_by_token[b] = c;
-	b = BUCKET(e, hash_str(c->ix_id));
-	c->ix_next = e->chat_by_ix[b];
-	e->chat_by_ix[b] = c;
-	b = BUCKET(e, hash_ref(c->ref));
-	c->ref_next = e->chat_by_ref[b];
-	e->chat_by_ref[b] = c;
-}
-
-/* Makes room for one more chat: the tables double when they hold as many chats as
- * heads (chains stay short). 0 or ENOMEM (nothing changed). */
-static int index_reserve(struct engine *e)
-{
-	size_t n = e->chat_buckets ? e->chat_buckets * 2 : 256;
-	struct eng_chat **tok, **ix, **ref;
-
-	if (e->nchats < e->chat_buckets)
-		return 0;
-	tok = calloc(n, sizeof(*tok));
-	ix = calloc(n, sizeof(*ix));
-	ref = calloc(n, sizeof(*ref));
-	if (!tok || !ix || !ref) {
-		free(tok);
-		free(ix);
-		free(ref);
+	if (hindex_add(&e->chat_by_token, &c->by_token, hindex_str(c->token)))
+		return ENOMEM;
+	if (hindex_add(&e->chat_by_ix, &c->by_ix, hindex_str(c->ix_id))) {
+		hindex_remove(&e->chat_by_token, &c->by_token);
 		return ENOMEM;
 	}
-	free(e->chat_by_token);
-	free(e->chat_by_ix);
-	free(e->chat_by_ref);
-	e->chat_by_token = tok;
-	e->chat_by_ix = ix;
-	e->chat_by_ref = ref;
-	e->chat_buckets = n;
-	for (struct eng_chat *c = e->chats; c; c = c->next)
-		index_add(e, c);
+	if (hindex_add(&e->chat_by_ref, &c->by_ref, hindex_u64(c->ref))) {
+		hindex_remove(&e->chat_by_token, &c->by_token);
+		hindex_remove(&e->chat_by_ix, &c->by_ix);
+		return ENOMEM;
+	}
 	return 0;
 }
 
@@ -162,29 +124,15 @@ static void chat_free(struct eng_chat *c)
 static void chat_unlink(struct eng_chat *c)
 {
 	struct engine *e = c->e;
-	struct eng_chat **p;
 
-	for (p = &e->chats; *p; p = &(*p)->next)
+	for (struct eng_chat **p = &e->chats; *p; p = &(*p)->next)
 		if (*p == c) {
 			*p = c->next;
 			break;
 		}
-	for (p = &e->chat_by_token[BUCKET(e, hash_str(c->token))]; *p; p = &(*p)->tok_next)
-		if (*p == c) {
-			*p = c->tok_next;
-			break;
-		}
-	for (p = &e->chat_by_ix[BUCKET(e, hash_str(c->ix_id))]; *p; p = &(*p)->ix_next)
-		if (*p == c) {
-			*p = c->ix_next;
-			break;
-		}
-	for (p = &e->chat_by_ref[BUCKET(e, hash_ref(c->ref))]; *p; p = &(*p)->ref_next)
-		if (*p == c) {
-			*p = c->ref_next;
-			break;
-		}
-	e->nchats--;
+	hindex_remove(&e->chat_by_token, &c->by_token);
+	hindex_remove(&e->chat_by_ix, &c->by_ix);
+	hindex_remove(&e->chat_by_ref, &c->by_ref);
 }
 
 /* Who the visitor is, for the interaction's `from`: the address given, else the name. */
@@ -594,7 +542,7 @@ static void visitor_start(struct engine *e, struct eng_tenant *t, const char *to
 			      "too many chats from this address, try again later");
 		return;
 	}
-	if (index_reserve(e) || !(c = calloc(1, sizeof(*c))) || !(c->timeline = json_array())) {
+	if (!(c = calloc(1, sizeof(*c))) || !(c->timeline = json_array())) {
 		free(c);
 		visitor_error(e, t->ct->id, token, "unavailable", "out of memory");
 		return;
@@ -624,10 +572,13 @@ static void visitor_start(struct engine *e, struct eng_tenant *t, const char *to
 			c->gone_ms = c->created_ms;
 			e->chat_gone[i][0] = '\0';
 		}
+	if (index_add(e, c)) {
+		chat_free(c);
+		visitor_error(e, t->ct->id, token, "unavailable", "out of memory");
+		return;
+	}
 	c->next = e->chats;
 	e->chats = c;
-	e->nchats++;
-	index_add(e, c);
 	eng__timeline_add(c->timeline, "chat_started",
 			  json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", c->name, "email", c->email,
 				    "phone", c->phone, "language", c->lang, "topic", queue));
@@ -1056,11 +1007,9 @@ void eng__chat_stop(struct engine *e)
 	 * record written, its visitor and agent told), not taken back at the next start. */
 	while (e->chats)
 		chat_end(e->chats, "system", NULL);
-	free(e->chat_by_token);
-	free(e->chat_by_ix);
-	free(e->chat_by_ref);
-	e->chat_by_token = e->chat_by_ix = e->chat_by_ref = NULL;
+	hindex_free(&e->chat_by_token);
+	hindex_free(&e->chat_by_ix);
+	hindex_free(&e->chat_by_ref);
 	free(e->chat_done);
 	e->chat_done = NULL;
-	e->chat_buckets = e->nchats = 0;
 }

@@ -119,7 +119,7 @@ static const char *const kinds[] = {"", "monitor", "conference", "consult"};
 static const char *const modes[] = {"barge", "listen", "whisper"};
 
 int eng__call_extra(struct call *c, enum eng_extra kind, int mode, struct eng_user *u,
-		    const char *number)
+		    const char *number, struct eng_user *by)
 {
 	int err;
 
@@ -127,7 +127,7 @@ int eng__call_extra(struct call *c, enum eng_extra kind, int mode, struct eng_us
 		return EINVAL;
 	if (kind == ENG_X_CONSULT && c->mix)
 		return EINVAL;
-	if ((err = eng__dial_extra(c, u, number)))
+	if ((err = eng__dial_extra(c, u, number, by)))
 		return err;
 	c->xkind = kind;
 	c->xmode = mode;
@@ -275,6 +275,7 @@ int eng__consult_complete(struct call *c)
 		snprintf(c->agent, sizeof(c->agent), "%s", u->cu->username);
 	}
 	c->xuser = NULL;
+	eng__outbound_leg_ended(c, agent);
 	sip_leg_set_cookie(agent, NULL);
 	sip_leg_hangup(agent, 0);
 	return 0;

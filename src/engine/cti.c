@@ -63,8 +63,13 @@ json_t *eng__agent_json(struct eng_user *u)
 		      (double)ai.talk_ms / 1000.0, "aht_s_today",
 		      ai.answered ? (double)ai.talk_ms / 1000.0 / ai.answered : 0.0);
 	if (j) {
+		json_t *call = u->cur && u->cur->answered_ms ? eng__call_json(u->cur) : NULL;
+
 		json_object_set_new(j, "interaction",
 				    c && c->ix_id[0] ? json_string(c->ix_id) : json_null());
+		/* The call the agent talks on, as GET /calls shows it: a desktop opened during
+		 * the call shows its controls. */
+		json_object_set_new(j, "call", call ? call : json_null());
 		json_object_set_new(j, "browser_phone", json_boolean(eng__phone_connected(u)));
 	}
 	return j;
@@ -460,7 +465,9 @@ static void transfer(struct engine *e, struct eng_tenant *t, const struct api_cm
 		 : flow	 ? flow
 			 : number,
 		 m->user);
-	if (eng__transfer_blind(c, u, q, flow, number)) {
+	if (eng__transfer_blind(c, u, q, flow, number,
+				m->user[0] ? strmap_get2(e->usernames, t->ct->id, m->user)
+					   : NULL)) {
 		api_reply_error(e->api, m->req, 409, "transfer_failed",
 				"the target cannot be reached");
 		return;
@@ -479,6 +486,8 @@ static void control(struct engine *e, struct eng_tenant *t, const struct api_cmd
 	const char *number = json_string_value(json_object_get(m->args, "number"));
 	const char *mode = json_string_value(json_object_get(m->args, "mode"));
 	struct eng_user *u = user ? strmap_get2(e->usernames, t->ct->id, user) : NULL;
+	/* Who asks: a third party's number counts against that user's outbound caps. */
+	struct eng_user *by = m->user[0] ? strmap_get2(e->usernames, t->ct->id, m->user) : NULL;
 	bool monitor = !strcmp(action, "monitor");
 	int err, md = 0;
 
@@ -504,9 +513,9 @@ static void control(struct engine *e, struct eng_tenant *t, const struct api_cmd
 	else if (!strcmp(action, "dtmf"))
 		err = eng__call_dtmf(c, json_string_value(json_object_get(m->args, "digits")));
 	else if (!strcmp(action, "conference"))
-		err = eng__call_extra(c, ENG_X_CONF, 0, u, number);
+		err = eng__call_extra(c, ENG_X_CONF, 0, u, number, by);
 	else if (!strcmp(action, "consult"))
-		err = eng__call_extra(c, ENG_X_CONSULT, 0, u, number);
+		err = eng__call_extra(c, ENG_X_CONSULT, 0, u, number, by);
 	else if (!strcmp(action, "consult/complete"))
 		err = eng__consult_complete(c);
 	else if (!strcmp(action, "consult/cancel"))
@@ -515,7 +524,7 @@ static void control(struct engine *e, struct eng_tenant *t, const struct api_cmd
 		err = eng__monitor_mode(c, md); /* a change of mode */
 	else if (monitor) {
 		struct eng_user *sup = strmap_get2(e->usernames, t->ct->id, m->user);
-		err = sup ? eng__call_extra(c, ENG_X_MONITOR, md, sup, NULL) : ENOENT;
+		err = sup ? eng__call_extra(c, ENG_X_MONITOR, md, sup, NULL, NULL) : ENOENT;
 	} else
 		err = ENOSYS;
 	log_info("engine", "tenant=%s call=%llu event=api_control action=%s by=%s err=%d",

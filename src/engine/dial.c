@@ -105,7 +105,7 @@ void eng__click_failed(struct call *c, int status)
 }
 
 int eng__transfer_blind(struct call *c, struct eng_user *u, struct eng_queue *q, const char *flow,
-			const char *number)
+			const char *number, struct eng_user *by)
 {
 	struct sip_leg *agent = c->b;
 	const char *to = u ? u->cu->username : q ? q->cq->id : flow ? flow : number;
@@ -131,7 +131,7 @@ int eng__transfer_blind(struct call *c, struct eng_user *u, struct eng_queue *q,
 	else if (flow)
 		err = eng__flow_enter(c, flow);
 	else
-		err = eng__dial_out(c, number, NULL, ENG_VIA_TRANSFER, NULL);
+		err = eng__dial_out(c, number, NULL, ENG_VIA_TRANSFER, by);
 	if (err) {
 		log_info("engine", "tenant=%s call=%llu event=transfer_failed to=%s err=%s",
 			 c->t->ct->id, (unsigned long long)c->id, to, strerror(err));

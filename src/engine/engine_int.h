@@ -13,6 +13,7 @@
 #include <sofia-sip/su_wait.h>
 
 #include "core/config.h"
+#include "core/hindex.h"
 #include "core/mq.h"
 #include "acd/acd.h"
 #include "api/api.h"
@@ -128,7 +129,7 @@ struct eng_tenant {
 	bool sticky;		   /* a queue has `sticky`: last_agent is kept (queue.c) */
 	struct ivr_calendar *tz;   /* the tenant's timezone (for "today" counters) */
 	int64_t next_reset_ms;	   /* the tenant's next local midnight, wall clock */
-	unsigned ob_active;	   /* calls with a leg through a trunk (outbound.c) */
+	unsigned ob_active;	   /* legs through a trunk, placed or about to be (outbound.c) */
 	struct eng_rate ob_hour;   /* outside legs placed */
 	size_t nqidx;
 	su_timer_t *acd_timer;
@@ -177,8 +178,11 @@ struct call {
 	bool callback;		/* virtual hold: the caller left, to be called back */
 	bool web_callback;	/* a callback a visitor asked for on the web (webcb.c) */
 	bool outbound;		/* a phone's call out through a trunk */
-	bool ob_counted;	/* counted in t->ob_active (outbound.c) */
-	struct eng_ivr *ivr;	/* set while the call is in a flow */
+	/* Legs through a trunk counted in t->ob_active (outbound.c): checked, not placed
+	 * yet (ob_pending), and placed (ob_legs, given back as each ends). */
+	unsigned ob_pending, ob_n;
+	struct sip_leg *ob_legs[ENG_MAX_FORKS + 2];
+	struct eng_ivr *ivr; /* set while the call is in a flow */
 	char from[128], to[128], number[64], agent[64], queue[64];
 	char cli[64];		 /* the caller's number when trusted (outbound.c), else "" */
 	char recording[640];	 /* the first segment: the interaction's recording */
@@ -271,12 +275,11 @@ struct engine {
 	uint64_t next_phone;
 	struct eng_mailer *mailer; /* the email channel's worker (mail_worker.c), NULL */
 	struct eng_mail *mails;	   /* email conversations held (mail.c) */
-	struct eng_chat *chats;	   /* web chats open (chat.c) */
-	/* The same chats by the visitor's token, by interaction id and by ACD ref (chat.c:
-	 * chained hash tables of chat_buckets heads each, grown as chats are added, freed at
-	 * the stop), so that a message costs the same with 10 chats open or 10,000. */
-	struct eng_chat **chat_by_token, **chat_by_ix, **chat_by_ref;
-	size_t chat_buckets, nchats;
+	struct hindex mail_by_ix, mail_by_ref; /* the same by interaction id, by ACD ref */
+	struct eng_chat *chats;		       /* web chats open (chat.c) */
+	/* The same chats by the visitor's token, by interaction id and by ACD ref (chat.c),
+	 * so that a message costs the same with 10 chats open or 10,000. */
+	struct hindex chat_by_token, chat_by_ix, chat_by_ref;
 	/* The last ENG_CHAT_DONE chats closed with a visitor's address, whose visitor may
 	 * ask for the transcript by email (chat.c; allocated at the first, freed at the stop). */
 	struct eng_chat_done *chat_done;
@@ -291,6 +294,9 @@ struct engine {
 	int mail_reg;
 	struct eng_smser *smser; /* the SMS channel's worker (sms_worker.c), NULL: none */
 	struct eng_sms *smss;	 /* SMS conversations open (sms.c) */
+	/* The same by interaction id, ACD ref, customer's number, and their texts' message
+	 * ids (for receipts) */
+	struct hindex sms_by_ix, sms_by_ref, sms_by_from, sms_by_msgid;
 	uint64_t next_sms_ref;
 	struct mq *sms_events; /* what the SMS worker hands over */
 	su_wait_t sms_wait;
@@ -400,6 +406,12 @@ int eng__agent_acd_remove(struct eng_tenant *t, struct eng_user *u);
 /* Sets the tenant's timer for the ACD's next deadline, if that changed: call after every
  * call into the tenant's ACD. */
 void eng__acd_arm(struct eng_tenant *t);
+/* queue.c's handlers of the tenant's ACD events (states, offers, cancels, overflows,
+ * announcements), for the ACD queue_prov.c makes. */
+void eng__acd_handlers(struct acd_handlers *h, struct eng_tenant *t);
+/* One span of agent u's state log (end 0: still open). 0 or the store's errno. */
+int eng__span_write(struct eng_tenant *t, struct eng_user *u, enum acd_state st, uint16_t reason,
+		    int64_t start, int64_t end);
 /* For `centrala check` and `serve`: queue strategy and service-level formula names,
  * errors recorded in cfg->cy with their positions; returns how many. */
 size_t eng__acd_check(struct cfg *cfg);
@@ -609,10 +621,11 @@ int eng__click_dial(struct eng_user *u, const char *number, struct call **out);
 void eng__click_answered(struct call *c, struct sip_leg *leg);
 void eng__click_failed(struct call *c, int status);
 /* Sends the customer of bridged call c to user u, queue q, flow `flow` or `number`
- * (exactly one set); the agent's leg is released. 0 or errno (the customer is then
- * hung up). */
+ * (exactly one set); the agent's leg is released. `by`: the user who asked (the API
+ * caller, the agent whose phone sent REFER; NULL for an API key), whose outbound caps
+ * a number's leg counts against. 0 or errno (the customer is then hung up). */
 int eng__transfer_blind(struct call *c, struct eng_user *u, struct eng_queue *q, const char *flow,
-			const char *number);
+			const char *number, struct eng_user *by);
 
 /* control.c: hold, recording pause, DTMF, conference, consultation, monitoring */
 enum eng_extra { ENG_X_NONE, ENG_X_MONITOR, ENG_X_CONF, ENG_X_CONSULT };
@@ -627,14 +640,15 @@ int eng__call_mute(struct call *c, bool mute);
 /* Sends RFC 4733 digits to the customer. 0 or EINVAL. */
 int eng__call_dtmf(struct call *c, const char *digits);
 /* Rings a third party (user u, or number through the trunk) for call c: a supervisor
- * who monitors in `mode`, a conference guest, or a consulted target. 0 or errno. */
+ * who monitors in `mode`, a conference guest, or a consulted target; `by` asked for it
+ * (a number's leg counts against that user's outbound caps). 0 or errno. */
 int eng__call_extra(struct call *c, enum eng_extra kind, int mode, struct eng_user *u,
-		    const char *number);
+		    const char *number, struct eng_user *by);
 int eng__monitor_mode(struct call *c, int mode);
 int eng__consult_complete(struct call *c);
 int eng__consult_cancel(struct call *c);
 /* call.c: places the third party's leg. */
-int eng__dial_extra(struct call *c, struct eng_user *u, const char *number);
+int eng__dial_extra(struct call *c, struct eng_user *u, const char *number, struct eng_user *by);
 /* A SIP event on the third party's leg. */
 void eng__extra_event(struct call *c, const struct sip_event *ev);
 
@@ -846,13 +860,21 @@ unsigned eng__rate_count(struct eng_rate *r, int64_t now_ms);
 void eng__rate_add(struct eng_rate *r, int64_t now_ms);
 const char *eng__via_name(enum eng_via via);
 /* The one check every leg through a trunk passes, before it is placed: prefix rules,
- * calling hours (agent-dialled: phone, API and campaign calls), the tenant's concurrent cap and
- * calls per hour, and `user`'s calls per hour (the phone user who dialled, or NULL). 0 (counted
- * against the caps) or EPERM (refused: logged event=outbound_refused with the reason,
- * and on the call's timeline). */
+ * calling hours (agent-dialled: phone, API, transfer and campaign calls), the tenant's
+ * concurrent cap and calls per hour, and `user`'s calls per hour (the user who dialled
+ * or asked for the leg: the phone's, the API caller, the transferring agent; NULL for
+ * flows, queues and callbacks). 0 (one leg counted against the caps, pending until
+ * eng__outbound_placed or eng__outbound_unplaced) or EPERM (refused: logged
+ * event=outbound_refused with the reason, and on the call's timeline). */
 int eng__outbound_check(struct call *c, const char *number, enum eng_via via,
 			struct eng_user *user);
-/* The call no longer holds an outside leg slot (it ended). */
+/* The leg checked last was placed as `leg` (it holds its slot until it ends), or could
+ * not be placed (its slot is given back). */
+void eng__outbound_placed(struct call *c, struct sip_leg *leg);
+void eng__outbound_unplaced(struct call *c);
+/* A leg of the call ended: its slot, if it held one, is given back. */
+void eng__outbound_leg_ended(struct call *c, struct sip_leg *leg);
+/* The call ended: every slot it held is given back. */
 void eng__outbound_release(struct call *c);
 /* Sets c->cli from an incoming INVITE when something vouches for the number: an
  * authenticated phone (its From user) or a trunk's address (P-Asserted-Identity, else

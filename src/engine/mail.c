@@ -45,21 +45,30 @@ struct eng_mail {
 	int64_t created_ms, queued_ms, offered_ms, answered_ms, ended_ms;
 	json_t *timeline;
 	struct eng_mail *next;
+	struct hindex_node by_ix, by_ref; /* in e->mail_by_ix, e->mail_by_ref */
 };
 
 static struct eng_mail *mail_by_ix(struct engine *e, struct eng_tenant *t, const char *ix)
 {
-	for (struct eng_mail *m = e->mails; m; m = m->next)
+	size_t h = hindex_str(ix);
+
+	for (struct hindex_node *n = hindex_first(&e->mail_by_ix, h); n; n = hindex_next(n, h)) {
+		struct eng_mail *m = HINDEX_ENTRY(n, struct eng_mail, by_ix);
 		if (m->t == t && !strcmp(m->ix_id, ix))
 			return m;
+	}
 	return NULL;
 }
 
 static struct eng_mail *mail_by_ref(struct engine *e, uint64_t ref)
 {
-	for (struct eng_mail *m = e->mails; m; m = m->next)
+	size_t h = hindex_u64(ref);
+
+	for (struct hindex_node *n = hindex_first(&e->mail_by_ref, h); n; n = hindex_next(n, h)) {
+		struct eng_mail *m = HINDEX_ENTRY(n, struct eng_mail, by_ref);
 		if (m->ref == ref)
 			return m;
+	}
 	return NULL;
 }
 
@@ -78,6 +87,8 @@ static void mail_unlink(struct eng_mail *m)
 			*p = m->next;
 			break;
 		}
+	hindex_remove(&m->e->mail_by_ix, &m->by_ix);
+	hindex_remove(&m->e->mail_by_ref, &m->by_ref);
 }
 
 static void copy(char *dst, size_t size, const char *src)
@@ -249,6 +260,15 @@ static struct eng_mail *mail_new(struct engine *e, struct eng_tenant *t, struct 
 	copy(m->ix_id, sizeof(m->ix_id), ix);
 	copy(m->queue, sizeof(m->queue), q->cq->id);
 	m->created_ms = clock_wall_ms();
+	if (hindex_add(&e->mail_by_ix, &m->by_ix, hindex_str(m->ix_id))) {
+		mail_free(m);
+		return NULL;
+	}
+	if (hindex_add(&e->mail_by_ref, &m->by_ref, hindex_u64(m->ref))) {
+		hindex_remove(&e->mail_by_ix, &m->by_ix);
+		mail_free(m);
+		return NULL;
+	}
 	m->next = e->mails;
 	e->mails = m;
 	return m;
@@ -515,6 +535,8 @@ void eng__mail_stop(struct engine *e)
 		e->mails = m->next;
 		mail_free(m);
 	}
+	hindex_free(&e->mail_by_ix);
+	hindex_free(&e->mail_by_ref);
 }
 
 /* ---- the ACD's side ---- */

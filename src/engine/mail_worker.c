@@ -174,7 +174,7 @@ static json_t *attachments_json(struct mw_box *b, const struct email_msg *m, con
 		const struct email_attachment *a = &m->attachments[i];
 		json_t *j = json_pack("{s:s, s:s, s:I, s:b}", "name", a->name, "type", a->type,
 				      "size", (json_int_t)a->size, "refused", a->refused);
-		int err;
+		int err = 0;
 
 		if (!j)
 			continue;

@@ -11,8 +11,10 @@
  * consultations, later campaigns), passes one
  * check first, eng__outbound_check: the destination's prefix against the tenant's
  * allowed and blocked ones (premium-rate and satellite ranges blocked by default), the
- * calling hours for agent-dialled calls, the cap on concurrent outside calls, and the
- * calls per hour of the tenant and of the phone user. A refusal is logged with its reason
+ * calling hours for agent-dialled calls (a phone's, the API's, a transfer's, a
+ * campaign's), the cap on concurrent outside legs (each leg counts, a consultation on a
+ * call that already has one included, until that leg ends), and the calls per hour of
+ * the tenant and of the user who dialled or asked for the leg. A refusal is logged with its reason
  * and goes on the call's timeline.
  */
 #include "engine/engine_int.h"
@@ -291,13 +293,16 @@ int eng__outbound_check(struct call *c, const char *number, enum eng_via via, st
 	const char *why = eng__outbound_refusal(t->ct, number);
 
 	if (!why && o->hours &&
-	    (via == ENG_VIA_PHONE || via == ENG_VIA_API || via == ENG_VIA_CAMPAIGN)) {
+	    (via == ENG_VIA_PHONE || via == ENG_VIA_API || via == ENG_VIA_TRANSFER ||
+	     via == ENG_VIA_CAMPAIGN)) {
 		const struct ivr_calendar *cal = eng__calendar(t, o->hours);
 		if (cal && !ivr_calendar_is_open(cal, now))
 			why = "outside_hours";
 	}
-	if (!why && o->max_concurrent && !c->ob_counted &&
-	    t->ob_active >= (unsigned long)o->max_concurrent)
+	/* Every leg takes a slot: a consultation or a conference on a call that already
+	 * has an outside leg is one more line to the carrier. */
+	if (!why && ((o->max_concurrent && t->ob_active >= (unsigned long)o->max_concurrent) ||
+		     c->ob_pending + c->ob_n >= sizeof(c->ob_legs) / sizeof(c->ob_legs[0])))
 		why = "concurrent_cap";
 	if (!why && o->per_hour && eng__rate_count(&t->ob_hour, now) >= (unsigned long)o->per_hour)
 		why = "tenant_hour_cap";
@@ -316,16 +321,46 @@ int eng__outbound_check(struct call *c, const char *number, enum eng_via via, st
 	eng__rate_add(&t->ob_hour, now);
 	if (user)
 		eng__rate_add(&user->ob_hour, now);
-	if (!c->ob_counted) {
-		c->ob_counted = true;
-		t->ob_active++;
-	}
+	c->ob_pending++;
+	t->ob_active++;
 	return 0;
+}
+
+static void slot_free(struct call *c)
+{
+	if (c->t->ob_active)
+		c->t->ob_active--;
+}
+
+void eng__outbound_placed(struct call *c, struct sip_leg *leg)
+{
+	if (!c->ob_pending)
+		return;
+	c->ob_pending--;
+	c->ob_legs[c->ob_n++] = leg;
+}
+
+void eng__outbound_unplaced(struct call *c)
+{
+	if (!c->ob_pending)
+		return;
+	c->ob_pending--;
+	slot_free(c);
+}
+
+void eng__outbound_leg_ended(struct call *c, struct sip_leg *leg)
+{
+	for (unsigned i = 0; i < c->ob_n; i++)
+		if (c->ob_legs[i] == leg) {
+			c->ob_legs[i] = c->ob_legs[--c->ob_n];
+			slot_free(c);
+			return;
+		}
 }
 
 void eng__outbound_release(struct call *c)
 {
-	if (c->ob_counted && c->t->ob_active)
-		c->t->ob_active--;
-	c->ob_counted = false;
+	for (unsigned i = c->ob_pending + c->ob_n; i > 0; i--)
+		slot_free(c);
+	c->ob_pending = c->ob_n = 0;
 }

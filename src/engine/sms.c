@@ -44,6 +44,19 @@ struct eng_sms {
 	unsigned confirms_out; /* confirmations sent whose outcome has not come back */
 	const char *closed_by; /* "agent" (default) or "system" */
 	struct eng_sms *next;
+	/* In e->sms_by_ix, e->sms_by_ref and e->sms_by_from (tenant, queue, customer). */
+	struct hindex_node by_ix, by_ref, by_from;
+	struct sms_sent_id *sent_ids; /* its texts' message ids, for their receipts */
+};
+
+/* A message id the gateway gave a text of conversation m (each part has one), in
+ * e->sms_by_msgid, so that a receipt finds its conversation and text at once. */
+struct sms_sent_id {
+	struct hindex_node node;
+	struct eng_sms *m;
+	json_t *ev; /* the sms_out event on m's timeline (borrowed) */
+	struct sms_sent_id *next;
+	char id[];
 };
 
 static const char *jstr(const json_t *o, const char *key)
@@ -59,31 +72,54 @@ static void copy(char *dst, size_t size, const char *src)
 
 static struct eng_sms *sms_by_ix(struct engine *e, struct eng_tenant *t, const char *ix)
 {
-	for (struct eng_sms *m = e->smss; m; m = m->next)
+	size_t h = hindex_str(ix);
+
+	for (struct hindex_node *n = hindex_first(&e->sms_by_ix, h); n; n = hindex_next(n, h)) {
+		struct eng_sms *m = HINDEX_ENTRY(n, struct eng_sms, by_ix);
 		if (m->t == t && !strcmp(m->ix_id, ix))
 			return m;
+	}
 	return NULL;
 }
 
 static struct eng_sms *sms_by_ref(struct engine *e, uint64_t ref)
 {
-	for (struct eng_sms *m = e->smss; m; m = m->next)
+	size_t h = hindex_u64(ref);
+
+	for (struct hindex_node *n = hindex_first(&e->sms_by_ref, h); n; n = hindex_next(n, h)) {
+		struct eng_sms *m = HINDEX_ENTRY(n, struct eng_sms, by_ref);
 		if (m->ref == ref)
 			return m;
+	}
 	return NULL;
 }
 
+static size_t from_hash(const struct eng_tenant *t, const struct eng_queue *q, const char *from)
+{
+	return hindex_str2(t->ct->id, from) ^ hindex_str(q->cq->id);
+}
+
+/* The conversation open with `from` on q's number. */
 static struct eng_sms *sms_open(struct engine *e, struct eng_tenant *t, struct eng_queue *q,
 				const char *from)
 {
-	for (struct eng_sms *m = e->smss; m; m = m->next)
+	size_t h = from_hash(t, q, from);
+
+	for (struct hindex_node *n = hindex_first(&e->sms_by_from, h); n; n = hindex_next(n, h)) {
+		struct eng_sms *m = HINDEX_ENTRY(n, struct eng_sms, by_from);
 		if (m->t == t && m->q == q && !strcmp(m->from, from))
 			return m;
+	}
 	return NULL;
 }
 
 static void sms_free(struct eng_sms *m)
 {
+	for (struct sms_sent_id *s = m->sent_ids, *next; s; s = next) {
+		next = s->next;
+		hindex_remove(&m->e->sms_by_msgid, &s->node);
+		free(s);
+	}
 	json_decref(m->crm);
 	json_decref(m->timeline);
 	free(m);
@@ -96,6 +132,36 @@ static void sms_unlink(struct eng_sms *m)
 			*p = m->next;
 			break;
 		}
+	hindex_remove(&m->e->sms_by_ix, &m->by_ix);
+	hindex_remove(&m->e->sms_by_ref, &m->by_ref);
+	hindex_remove(&m->e->sms_by_from, &m->by_from);
+}
+
+/* Indexes the message ids (comma-separated) of ev, an sms_out event of m's timeline.
+ * An id that cannot be indexed (no memory) only costs its receipt. */
+static void sent_ids_add(struct eng_sms *m, json_t *ev)
+{
+	const char *ids = json_string_value(json_object_get(ev, "ids"));
+
+	for (const char *p = ids; p && *p;) {
+		const char *c = strchr(p, ',');
+		size_t len = c ? (size_t)(c - p) : strlen(p);
+		struct sms_sent_id *s = len ? malloc(sizeof(*s) + len + 1) : NULL;
+		if (s) {
+			memcpy(s->id, p, len);
+			s->id[len] = '\0';
+			s->m = m;
+			s->ev = ev;
+			if (hindex_add(&m->e->sms_by_msgid, &s->node,
+				       hindex_str2(m->t->ct->id, s->id))) {
+				free(s);
+			} else {
+				s->next = m->sent_ids;
+				m->sent_ids = s;
+			}
+		}
+		p = c ? c + 1 : NULL;
+	}
 }
 
 static void timeline_add(struct eng_sms *m, const char *event, json_t *ev)
@@ -217,8 +283,9 @@ static int sms_enqueue(struct eng_sms *m, const char *prefer)
 	return err;
 }
 
+/* A conversation with `from` on q's number, under interaction id ix (NULL: a new one). */
 static struct eng_sms *sms_new(struct engine *e, struct eng_tenant *t, struct eng_queue *q,
-			       const char *from, const char *to)
+			       const char *from, const char *to, const char *ix)
 {
 	struct eng_sms *m = calloc(1, sizeof(*m));
 
@@ -231,12 +298,30 @@ static struct eng_sms *sms_new(struct engine *e, struct eng_tenant *t, struct en
 	m->t = t;
 	m->q = q;
 	m->ref = ++e->next_sms_ref;
-	crm_id_new(m->ix_id);
+	if (ix)
+		copy(m->ix_id, sizeof(m->ix_id), ix);
+	else
+		crm_id_new(m->ix_id);
 	m->contact = ACD_NONE;
 	copy(m->queue, sizeof(m->queue), q->cq->id);
 	copy(m->from, sizeof(m->from), from);
 	copy(m->to, sizeof(m->to), to);
 	m->created_ms = clock_wall_ms();
+	if (hindex_add(&e->sms_by_ix, &m->by_ix, hindex_str(m->ix_id))) {
+		sms_free(m);
+		return NULL;
+	}
+	if (hindex_add(&e->sms_by_ref, &m->by_ref, hindex_u64(m->ref))) {
+		hindex_remove(&e->sms_by_ix, &m->by_ix);
+		sms_free(m);
+		return NULL;
+	}
+	if (hindex_add(&e->sms_by_from, &m->by_from, from_hash(t, q, m->from))) {
+		hindex_remove(&e->sms_by_ix, &m->by_ix);
+		hindex_remove(&e->sms_by_ref, &m->by_ref);
+		sms_free(m);
+		return NULL;
+	}
 	timeline_add(m, "created", json_pack("{s:s, s:s}", "from", from, "to", to));
 	m->next = e->smss;
 	e->smss = m;
@@ -254,13 +339,16 @@ static void sms_resume(struct engine *e, json_t *j)
 
 	if (!t || !q || !q->cq->sms || !*jstr(j, "interaction") ||
 	    sms_by_ix(e, t, jstr(j, "interaction")) ||
-	    !(m = sms_new(e, t, q, jstr(st, "from"), jstr(st, "to"))))
+	    !(m = sms_new(e, t, q, jstr(st, "from"), jstr(st, "to"), jstr(j, "interaction"))))
 		return;
-	copy(m->ix_id, sizeof(m->ix_id), jstr(j, "interaction"));
 	if (json_is_array(tl)) {
+		json_t *ev;
+		size_t i;
 		json_decref(m->timeline);
 		if (!(m->timeline = json_deep_copy(tl)))
 			m->timeline = json_array();
+		json_array_foreach(m->timeline, i, ev) if (!strcmp(jstr(ev, "event"), "sms_out"))
+		    sent_ids_add(m, ev);
 	}
 	copy(m->agent, sizeof(m->agent), jstr(st, "agent"));
 	copy(m->contact_id, sizeof(m->contact_id), jstr(st, "contact"));
@@ -371,7 +459,7 @@ static void sms_in(struct engine *e, json_t *j)
 		return;
 	}
 	if (!(m = sms_open(e, t, q, jstr(j, "from")))) {
-		if (!(m = sms_new(e, t, q, jstr(j, "from"), jstr(j, "to"))))
+		if (!(m = sms_new(e, t, q, jstr(j, "from"), jstr(j, "to"), NULL)))
 			return;
 		fresh = true;
 	}
@@ -416,13 +504,14 @@ static void sms_sent(struct engine *e, json_t *j)
 			 jstr(j, "tenant"), jstr(j, "interaction"), ok);
 		return;
 	}
-	if (ok)
+	if (ok) {
 		timeline_add(m, "sms_out",
 			     json_pack("{s:s, s:s, s:s, s:s?, s:b}", "to", jstr(j, "to"), "body",
 				       jstr(j, "body"), "ids", jstr(j, "ids"), "agent",
 				       json_string_value(json_object_get(j, "agent")), "automatic",
 				       json_is_true(json_object_get(j, "confirm"))));
-	else
+		sent_ids_add(m, json_array_get(m->timeline, json_array_size(m->timeline) - 1));
+	} else
 		timeline_add(m, "sms_failed",
 			     json_pack("{s:s, s:s, s:s?}", "body", jstr(j, "body"), "reason",
 				       jstr(j, "why"), "agent",
@@ -438,44 +527,27 @@ static void sms_sent(struct engine *e, json_t *j)
 	sms_write(m);
 }
 
-/* Whether the comma-separated ids hold `id`. */
-static bool ids_have(const char *ids, const char *id)
-{
-	size_t n = strlen(id);
-
-	for (const char *p = ids; p && *p;) {
-		const char *c = strchr(p, ',');
-		size_t len = c ? (size_t)(c - p) : strlen(p);
-		if (len == n && !strncmp(p, id, n))
-			return true;
-		p = c ? c + 1 : NULL;
-	}
-	return false;
-}
-
 static void sms_receipt(struct engine *e, json_t *j)
 {
 	struct eng_tenant *t = eng__tenant_find(e, jstr(j, "tenant"));
 	const char *id = jstr(j, "id");
+	size_t h = t ? hindex_str2(t->ct->id, id) : 0;
 
-	for (struct eng_sms *m = e->smss; m && t && *id; m = m->next) {
-		json_t *ev;
-		size_t i;
-		if (m->t != t)
+	for (struct hindex_node *n = t && *id ? hindex_first(&e->sms_by_msgid, h) : NULL; n;
+	     n = hindex_next(n, h)) {
+		struct sms_sent_id *s = HINDEX_ENTRY(n, struct sms_sent_id, node);
+		struct eng_sms *m = s->m;
+		if (m->t != t || strcmp(s->id, id))
 			continue;
-		json_array_foreach(m->timeline, i, ev) if (!strcmp(jstr(ev, "event"), "sms_out") &&
-							   ids_have(jstr(ev, "ids"), id))
-		{
-			/* The text's latest state, for the desktop, and the receipt itself. */
-			json_object_set_new(ev, "receipt", json_string(jstr(j, "stat")));
-			timeline_add(m, "sms_receipt",
-				     json_pack("{s:s, s:s, s:s}", "id", id, "stat", jstr(j, "stat"),
-					       "err", jstr(j, "err")));
-			if (m->holder)
-				sms_event(m, "contact.updated", m->holder);
-			sms_write(m);
-			return;
-		}
+		/* The text's latest state, for the desktop, and the receipt itself. */
+		json_object_set_new(s->ev, "receipt", json_string(jstr(j, "stat")));
+		timeline_add(m, "sms_receipt",
+			     json_pack("{s:s, s:s, s:s}", "id", id, "stat", jstr(j, "stat"), "err",
+				       jstr(j, "err")));
+		if (m->holder)
+			sms_event(m, "contact.updated", m->holder);
+		sms_write(m);
+		return;
 	}
 	/* Closed meanwhile, or not ours: the log keeps it. */
 	log_info("engine", "tenant=%s event=sms_receipt_unmatched id=%s stat=%s", jstr(j, "tenant"),
@@ -543,6 +615,10 @@ void eng__sms_stop(struct engine *e)
 		e->smss = m->next;
 		sms_free(m);
 	}
+	hindex_free(&e->sms_by_ix);
+	hindex_free(&e->sms_by_ref);
+	hindex_free(&e->sms_by_from);
+	hindex_free(&e->sms_by_msgid);
 }
 
 /* ---- the ACD's side ---- */

@@ -2,8 +2,8 @@
  * Which legs must be encrypted. A tenant's `srtp` rule (required, optional, off) holds
  * for its phones and callers; a trunk's own rule, when it has one, holds for the calls
  * it carries. Incoming offers are checked here before the call goes anywhere (a plain
- * offer where SRTP is required is refused with 488); legs we place offer RTP/SAVP only
- * where it is required.
+ * offer where SRTP is required is refused with 488); legs we place offer RTP/SAVP
+ * where it is required, best-effort SRTP (RTP/AVP with a key) where it is optional.
  */
 #include "engine/engine_int.h"
 

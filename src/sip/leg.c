@@ -59,6 +59,7 @@ void sip__leg_free(struct sip_leg *l)
 		nua_handle_destroy(l->nh);
 	}
 	sodium_memzero(&l->params.srtp, sizeof(l->params.srtp));
+	sodium_memzero(&l->srtp_offer, sizeof(l->srtp_offer));
 	free(l->auth_user);
 	free(l->auth_pass);
 	free(l);
@@ -110,11 +111,11 @@ static size_t leg_sdp(struct sip_leg *l, char *buf, size_t size, bool answer)
 
 	if (!ms)
 		return 0;
-	return sdp_write_srtp(buf, size, (uint64_t)(uintptr_t)l & 0xffffffffu, l->sdp_version++,
-			      media_address(l->sip->media), media_session_port(ms), &l->sip->prefs,
-			      answer ? &l->params : NULL,
-			      answer ? MEDIA_CODEC_NONE : l->params.codec,
-			      answer ? l->params.dir : MEDIA_DIR_SENDRECV, &l->params.srtp);
+	return (l->srtp_avp ? sdp_write_best_effort : sdp_write_srtp)(
+	    buf, size, (uint64_t)(uintptr_t)l & 0xffffffffu, l->sdp_version++,
+	    media_address(l->sip->media), media_session_port(ms), &l->sip->prefs,
+	    answer ? &l->params : NULL, answer ? MEDIA_CODEC_NONE : l->params.codec,
+	    answer ? l->params.dir : MEDIA_DIR_SENDRECV, &l->params.srtp);
 }
 
 /* Our key for an SRTP offer we answer: the one we already use when the suite stays,
@@ -272,11 +273,13 @@ int sip_leg_dial(struct sip *s, const struct sip_dial *d, struct sip_leg **out)
 	l->media_owner = d->media_owner;
 	l->near = d->near;
 	l->params.codec = d->first;
-	if (d->srtp) {
+	l->srtp_mode = d->srtp;
+	if (d->srtp == CFG_SRTP_REQUIRED || d->srtp == CFG_SRTP_OPTIONAL) {
 		l->params.srtp.suite = MEDIA_SRTP_AES_CM_128_HMAC_SHA1_80;
 		l->params.srtp.tag = 1;
 		randombytes_buf(l->params.srtp.tx_key, sizeof(l->params.srtp.tx_key));
-		l->srtp_mode = CFG_SRTP_REQUIRED;
+		l->srtp_avp = d->srtp == CFG_SRTP_OPTIONAL;
+		l->srtp_offer = l->params.srtp;
 	}
 	if (d->auth_user) {
 		l->auth_user = strdup(d->auth_user);
@@ -295,6 +298,17 @@ int sip_leg_dial(struct sip *s, const struct sip_dial *d, struct sip_leg **out)
 	return 0;
 }
 
+/* The answer to our offer (in a 18x or the 200) into l->params. */
+static int leg_answer(struct sip_leg *l, const sip_t *sip, char *msg, size_t msgsize)
+{
+	if (l->srtp_avp)
+		return sdp_negotiate_best_effort(sip->sip_payload->pl_data,
+						 sip->sip_payload->pl_len, &l->sip->prefs,
+						 &l->srtp_offer, &l->params, msg, msgsize);
+	return sdp_negotiate_answer_srtp(sip->sip_payload->pl_data, sip->sip_payload->pl_len,
+					 &l->sip->prefs, &l->params.srtp, &l->params, msg, msgsize);
+}
+
 static void reinvite(struct sip *s, struct sip_leg *l, const sip_t *sip)
 {
 	struct media_params p;
@@ -311,8 +325,11 @@ static void reinvite(struct sip *s, struct sip_leg *l, const sip_t *sip)
 			    SIPTAG_PAYLOAD_STR(sdp), TAG_END());
 		return;
 	}
-	if (sdp_negotiate_offer(sip->sip_payload->pl_data, sip->sip_payload->pl_len, &s->prefs, &p,
-				msg, sizeof(msg))) {
+	if ((l->srtp_avp
+		 ? sdp_negotiate_best_effort(sip->sip_payload->pl_data, sip->sip_payload->pl_len,
+					     &s->prefs, NULL, &p, msg, sizeof(msg))
+		 : sdp_negotiate_offer(sip->sip_payload->pl_data, sip->sip_payload->pl_len,
+				       &s->prefs, &p, msg, sizeof(msg)))) {
 		nua_respond(l->nh, 488, "Not Acceptable Here", SIPTAG_WARNING_STR(msg), TAG_END());
 		return;
 	}
@@ -525,9 +542,7 @@ void sip__leg_event(struct sip *s, nua_event_t event, int status, const char *ph
 			ev.type = SIP_EV_PROGRESS;
 			ev.status = status;
 			if (sip && sip->sip_payload && sip->sip_payload->pl_len &&
-			    !sdp_negotiate_answer_srtp(
-				sip->sip_payload->pl_data, sip->sip_payload->pl_len, &s->prefs,
-				&l->params.srtp, &l->params, msg, sizeof(msg))) {
+			    !leg_answer(l, sip, msg, sizeof(msg))) {
 				l->have_params = true;
 				ev.early_media = true;
 				media_session_set(l->ms, &l->params);
@@ -535,10 +550,7 @@ void sip__leg_event(struct sip *s, nua_event_t event, int status, const char *ph
 			l->state = LEG_EARLY;
 			sip__leg_emit(l, &ev);
 		} else if (status >= 200 && status < 300) {
-			if (!sip || !sip->sip_payload ||
-			    sdp_negotiate_answer_srtp(
-				sip->sip_payload->pl_data, sip->sip_payload->pl_len, &s->prefs,
-				&l->params.srtp, &l->params, msg, sizeof(msg))) {
+			if (!sip || !sip->sip_payload || leg_answer(l, sip, msg, sizeof(msg))) {
 				if (!l->have_params) {
 					log_warn("sip", "event=bad_answer call_id=%s reason=\"%s\"",
 						 l->call_id, msg);

@@ -257,9 +257,19 @@ static bool crypto_pick(const sdp_media_t *m, const struct media_srtp *offered,
 	return false;
 }
 
+static bool has_crypto(const sdp_media_t *m)
+{
+	for (sdp_attribute_t *a = m->m_attributes; a; a = a->a_next)
+		if (!strcasecmp(a->a_name, "crypto"))
+			return true;
+	return false;
+}
+
+/* `avp_crypto`: a=crypto lines of an RTP/AVP stream count as well (best-effort SRTP):
+ * a key there must be usable, and no key means plain RTP. */
 static int negotiate(const char *text, size_t len, const struct sdp_prefs *prefs,
-		     const struct media_srtp *offered, struct media_params *out, char *msg,
-		     size_t msgsize)
+		     const struct media_srtp *offered, bool avp_crypto, struct media_params *out,
+		     char *msg, size_t msgsize)
 {
 	su_home_t home[1] = {SU_HOME_INIT(home)};
 	sdp_parser_t *parser = NULL;
@@ -291,11 +301,23 @@ static int negotiate(const char *text, size_t len, const struct sdp_prefs *prefs
 			continue;
 		}
 		memset(&p.srtp, 0, sizeof(p.srtp));
-		if (m->m_proto == sdp_proto_srtp && !crypto_pick(m, offered, &p, msg, msgsize)) {
+		if (avp_crypto && m->m_proto == sdp_proto_rtp) {
+			/* No key: plain RTP. A key in an answer must be one of ours (one we
+			 * cannot use would leave the two sides speaking different media);
+			 * an offer's unusable keys leave it plain, as its offerer allows. */
+			if (has_crypto(m) && !crypto_pick(m, offered, &p, msg, msgsize)) {
+				if (offered) {
+					rc = ENOTSUP;
+					continue;
+				}
+				msg[0] = '\0';
+			}
+		} else if (m->m_proto == sdp_proto_srtp &&
+			   !crypto_pick(m, offered, &p, msg, msgsize)) {
 			rc = ENOTSUP;
 			continue;
 		}
-		if (offered && !offered->suite != (m->m_proto != sdp_proto_srtp)) {
+		if (offered && !avp_crypto && !offered->suite != (m->m_proto != sdp_proto_srtp)) {
 			snprintf(msg, msgsize,
 				 offered->suite ? "plain RTP answer to an SRTP offer"
 						: "SRTP answer to a plain RTP offer");
@@ -357,14 +379,14 @@ int sdp_negotiate_offer(const char *sdp, size_t len, const struct sdp_prefs *pre
 			struct media_params *out, char *msg, size_t msgsize)
 {
 	msg[0] = '\0';
-	return negotiate(sdp, len, prefs, NULL, out, msg, msgsize);
+	return negotiate(sdp, len, prefs, NULL, false, out, msg, msgsize);
 }
 
 int sdp_negotiate_answer(const char *sdp, size_t len, const struct sdp_prefs *prefs,
 			 struct media_params *out, char *msg, size_t msgsize)
 {
 	msg[0] = '\0';
-	return negotiate(sdp, len, prefs, NULL, out, msg, msgsize);
+	return negotiate(sdp, len, prefs, NULL, false, out, msg, msgsize);
 }
 
 int sdp_negotiate_answer_srtp(const char *sdp, size_t len, const struct sdp_prefs *prefs,
@@ -374,7 +396,15 @@ int sdp_negotiate_answer_srtp(const char *sdp, size_t len, const struct sdp_pref
 	static const struct media_srtp plain;
 
 	msg[0] = '\0';
-	return negotiate(sdp, len, prefs, offered ? offered : &plain, out, msg, msgsize);
+	return negotiate(sdp, len, prefs, offered ? offered : &plain, false, out, msg, msgsize);
+}
+
+int sdp_negotiate_best_effort(const char *sdp, size_t len, const struct sdp_prefs *prefs,
+			      const struct media_srtp *offered, struct media_params *out, char *msg,
+			      size_t msgsize)
+{
+	msg[0] = '\0';
+	return negotiate(sdp, len, prefs, offered, true, out, msg, msgsize);
 }
 
 static uint8_t static_pt(enum media_codec c)
@@ -390,10 +420,34 @@ size_t sdp_write(char *buf, size_t size, uint64_t session_id, uint64_t version,
 			      only ? &only->srtp : NULL);
 }
 
+static size_t write_sdp(char *buf, size_t size, uint64_t session_id, uint64_t version,
+			const struct in_addr *addr, uint16_t port, const struct sdp_prefs *prefs,
+			const struct media_params *only, enum media_codec first, enum media_dir dir,
+			const struct media_srtp *srtp, bool avp);
+
 size_t sdp_write_srtp(char *buf, size_t size, uint64_t session_id, uint64_t version,
 		      const struct in_addr *addr, uint16_t port, const struct sdp_prefs *prefs,
 		      const struct media_params *only, enum media_codec first, enum media_dir dir,
 		      const struct media_srtp *srtp)
+{
+	return write_sdp(buf, size, session_id, version, addr, port, prefs, only, first, dir, srtp,
+			 false);
+}
+
+size_t sdp_write_best_effort(char *buf, size_t size, uint64_t session_id, uint64_t version,
+			     const struct in_addr *addr, uint16_t port,
+			     const struct sdp_prefs *prefs, const struct media_params *only,
+			     enum media_codec first, enum media_dir dir,
+			     const struct media_srtp *srtp)
+{
+	return write_sdp(buf, size, session_id, version, addr, port, prefs, only, first, dir, srtp,
+			 true);
+}
+
+static size_t write_sdp(char *buf, size_t size, uint64_t session_id, uint64_t version,
+			const struct in_addr *addr, uint16_t port, const struct sdp_prefs *prefs,
+			const struct media_params *only, enum media_codec first, enum media_dir dir,
+			const struct media_srtp *srtp, bool avp)
 {
 	char crypto[128] = "";
 	static const char *const dirs[] = {"sendrecv", "sendonly", "recvonly", "inactive"};
@@ -477,8 +531,8 @@ size_t sdp_write_srtp(char *buf, size_t size, uint64_t session_id, uint64_t vers
 		     "%s%s"
 		     "a=ptime:20\r\n"
 		     "a=%s\r\n",
-		     session_id, version, ip, ip, port, crypto[0] ? "SAVP" : "AVP", fmts, maps,
-		     crypto, dirs[dir]);
+		     session_id, version, ip, ip, port, crypto[0] && !avp ? "SAVP" : "AVP", fmts,
+		     maps, crypto, dirs[dir]);
 	sodium_memzero(crypto, sizeof(crypto));
 	len = r > 0 && (size_t)r < size ? (size_t)r : 0;
 	return len;

@@ -43,6 +43,18 @@ int sdp_negotiate_answer(const char *sdp, size_t len, const struct sdp_prefs *pr
 int sdp_negotiate_answer_srtp(const char *sdp, size_t len, const struct sdp_prefs *prefs,
 			      const struct media_srtp *offered, struct media_params *out, char *msg,
 			      size_t msgsize);
+/*
+ * Best-effort SRTP (the legs we place under `srtp: optional`): the offer is RTP/AVP with
+ * a=crypto lines, which a plain peer ignores. Reading the answer to such an offer
+ * (`offered`: our SRTP part): an RTP/AVP answer with no a=crypto is plain RTP (out->srtp
+ * zero); one with a key of our tag and suite, or an RTP/SAVP answer with one, is SRTP
+ * (out->srtp keeps our tx_key, gets theirs as rx_key); a key we cannot match is ENOTSUP.
+ * With `offered` NULL it reads a re-offer on such a leg: a=crypto on RTP/AVP is taken
+ * as on RTP/SAVP. Other returns as sdp_negotiate_offer.
+ */
+int sdp_negotiate_best_effort(const char *sdp, size_t len, const struct sdp_prefs *prefs,
+			      const struct media_srtp *offered, struct media_params *out, char *msg,
+			      size_t msgsize);
 
 /*
  * Writes SDP for our side at addr:port. With `only` set, the answer names that codec
@@ -104,6 +116,13 @@ size_t sdp_write_srtp(char *buf, size_t size, uint64_t session_id, uint64_t vers
 		      const struct in_addr *addr, uint16_t port, const struct sdp_prefs *prefs,
 		      const struct media_params *only, enum media_codec first, enum media_dir dir,
 		      const struct media_srtp *srtp);
+/* The same with the key (srtp->suite set) on an RTP/AVP stream: a best-effort offer,
+ * or the answer on a leg that offered one. */
+size_t sdp_write_best_effort(char *buf, size_t size, uint64_t session_id, uint64_t version,
+			     const struct in_addr *addr, uint16_t port,
+			     const struct sdp_prefs *prefs, const struct media_params *only,
+			     enum media_codec first, enum media_dir dir,
+			     const struct media_srtp *srtp);
 
 const char *sdp_codec_name(enum media_codec c);
 

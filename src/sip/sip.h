@@ -111,7 +111,10 @@ struct sip_dial {
 	struct media_session *near;
 	uint64_t media_owner;
 	const char *extra_headers; /* e.g. "X-Centrala-Call: 42\r\n", may be NULL */
-	bool srtp; /* offer RTP/SAVP with SDES keys only (the answer must take it) */
+	/* REQUIRED: offer RTP/SAVP with an SDES key (the answer must take it); OPTIONAL:
+	 * best-effort, RTP/AVP with the key (SRTP when the answer takes it, plain RTP
+	 * when it does not); OFF or DEFAULT: plain RTP. */
+	enum cfg_srtp srtp;
 };
 int sip_leg_dial(struct sip *s, const struct sip_dial *d, struct sip_leg **out);
 

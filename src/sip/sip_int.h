@@ -65,8 +65,10 @@ struct sip_leg {
 	char call_id[128];
 	uint64_t sdp_version;
 	bool refer_pending;
-	bool md5_only;		 /* its user agent cannot cope with a SHA-256 challenge */
-	enum cfg_srtp srtp_mode; /* what re-INVITEs must keep to (sip_leg_srtp_policy) */
+	bool md5_only;		      /* its user agent cannot cope with a SHA-256 challenge */
+	enum cfg_srtp srtp_mode;      /* what re-INVITEs must keep to (sip_leg_srtp_policy) */
+	bool srtp_avp;		      /* we offered best-effort SRTP: keys ride on RTP/AVP */
+	struct media_srtp srtp_offer; /* the key of that offer, until answered for good */
 	/* A local leg (local.c): no dialog (nh NULL), its media session borrowed. */
 	bool local;
 	bool local_owns_ms;	 /* sip_leg_local_adopt: freed with the leg */

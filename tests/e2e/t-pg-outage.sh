@@ -8,6 +8,7 @@
 # (fast shutdown: connections cut); seven seconds later it starts again on the same
 # data. Every call must succeed (the engine never waits on the store), the store must
 # say it lost the database and got it back (event=database_down, event=database_up),
+# the spool file must grow while the database is away (the calls' records wait there),
 # and once the spool has drained every call is in the database exactly once: 600
 # interactions, 600 distinct ids, each complete.
 # shellcheck source=tests/sip/lib.sh
@@ -44,7 +45,13 @@ sipp_bg caller_pid caller 90 \
 sleep 5
 "$TOP/tests/store/pg-stop" "$pg" || fail "could not stop PostgreSQL"
 note "PostgreSQL stopped after 5 s"
-sleep 7
+spool=$WORK/var/store.spool
+sleep 1
+s1=$(stat -c %s "$spool" 2>/dev/null || echo 0)
+sleep 6
+s2=$(stat -c %s "$spool" 2>/dev/null || echo 0)
+note "spool: $s1 bytes 1 s into the outage, $s2 bytes 7 s in"
+[ "$s2" -gt "$s1" ] || fail "the spool did not grow during the outage ($s1 then $s2 bytes)"
 "$TOP/tests/store/pg-start" "$pg" >/dev/null || fail "PostgreSQL did not start again"
 note "PostgreSQL back after 7 s"
 rc=0

@@ -175,3 +175,32 @@ def check_response(doc, method, path_pattern, status, body):
     content = resp.get("content", {}).get("application/json")
     if content:
         check_schema(content["schema"], body, doc, f"{method} {path_pattern} {status}")
+
+
+def tokens(api, accounts):
+    """Logs each of accounts {name: (tenant, username, password)} in: {name: token}, with
+    "none" for no token at all."""
+    tok = {name: api.login(*a) for name, a in accounts.items()}
+    tok["none"] = None
+    return tok
+
+
+def access_matrix(api, doc, tok, rows):
+    """Table-driven access checks. Each row is (method, path, documented path, body,
+    {who: expected status}); every request is made as each `who` of the row (a key of
+    tok), in the row's order, and its answer checked against the document."""
+    for method, path, dpath, body, want in rows:
+        assert method.lower() in doc["paths"][dpath], (method, dpath)
+        for who, status in want.items():
+            st, b, _ = api.call(method, path, tok[who], body)
+            assert st == status, f"{method} {path} as {who}: {st}, want {status}: {b}"
+            if isinstance(b, dict):
+                check_response(doc, method, dpath, st, b)
+
+
+def audit_entries(api, admin_token, obj=None, key=None):
+    """The tenant's audit log (as its admin), oldest first, filtered by object and key."""
+    st, b, _ = api.call("GET", "/api/v1/audit", admin_token)
+    assert st == 200, (st, b)
+    return [a for a in b["items"]
+            if (obj is None or a["object"] == obj) and (key is None or a["key"] == key)]

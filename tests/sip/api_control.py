@@ -1,6 +1,8 @@
 """Call control through the API for t-api-control.sh. usage: api_control.py PORT STEP
-  basics     call 1: mute, hold, resume (still muted), unmute, recording pause/resume,
-             DTMF, then supervisor sue
+  basics     call 1: another tenant's admin and supervisor cannot hang it up, hold,
+             monitor or transfer it (404) and it stays as it was; mute, hold, resume
+             (still muted), unmute, recording pause/resume, DTMF, a disposition on the
+             live call, then supervisor sue
              monitors (listen, whisper, barge) and hangs the call up
   conference call 2: alice consults bob and cancels, then brings bob into a conference;
              sue hangs up
@@ -16,6 +18,7 @@ api = Api(int(sys.argv[1]))
 step = sys.argv[2]
 alice = api.login("acme", "alice", "alice-secret")
 sue = api.login("acme", "sue", "sue-secret")
+carl = api.login("beta", "carl", "carl-secret")  # agent, supervisor and admin of beta
 st, doc, _ = api.call("GET", "/api/v1/openapi.json")
 
 
@@ -41,6 +44,29 @@ def do(token, ix, action, body=None, want=200):
 c = call_of(lambda c: c["state"] == "talking" and c["agent"] == "alice")
 ix = c["interaction"]
 if step == "basics":
+    # Another tenant's user does not find the call, whatever it tries; it goes on as it was.
+    # Nor does an agent of this tenant who is not on it (bob); monitoring is refused to
+    # him by his role.
+    bob = api.login("acme", "bob", "bob-secret")
+    for action, body in (("hangup", None), ("hold", None), ("resume", None),
+                         ("monitor", {"mode": "barge"}), ("transfer", {"user": "carl"}),
+                         ("mute", None), ("unmute", None), ("recording/pause", None),
+                         ("recording/resume", None), ("dtmf", {"digits": "9"}),
+                         ("consult", {"user": "carl"}), ("consult/complete", None),
+                         ("consult/cancel", None), ("conference", {"user": "carl"})):
+        st, b, _ = api.call("POST", f"/api/v1/calls/{ix}/{action}", carl, body)
+        assert st == 404 and b["error"]["code"] == "not_found", (action, st, b)
+        if body and "user" in body:
+            body = {"user": "bob"}
+        st, b, _ = api.call("POST", f"/api/v1/calls/{ix}/{action}", bob, body)
+        assert st == (403 if action == "monitor" else 404), ("bob", action, st, b)
+    st, b, _ = api.call("PUT", f"/api/v1/interactions/{ix}/disposition", carl, {"code": "x"})
+    assert st in (400, 404), (st, b)
+    st, b, _ = api.call("GET", "/api/v1/calls", carl)
+    assert st == 200 and b["items"] == [], b
+    c = call_of(lambda c: c["interaction"] == ix)
+    assert c["state"] == "talking" and c["agent"] == "alice" and not c["held"] and \
+        not c["muted"] and not c["third_party"] and not c["recording_paused"], c
     do(alice, ix, "unmute", want=409)
     b = do(alice, ix, "mute")
     assert b["muted"] is True and b["held"] is False, b
@@ -48,6 +74,7 @@ if step == "basics":
     b = do(alice, ix, "hold")
     assert b["held"] is True and b["muted"] is True, b
     do(alice, ix, "hold", want=409)
+    time.sleep(0.05)  # held for a measurable while (hold_s > 0 below)
     b = do(alice, ix, "resume")
     assert b["held"] is False and b["muted"] is True, b  # the mute outlasts the hold
     assert call_of(lambda c: c["interaction"] == ix)["muted"] is True
@@ -58,6 +85,9 @@ if step == "basics":
     do(alice, ix, "recording/resume")
     do(alice, ix, "dtmf", {"digits": "12#"})
     do(alice, ix, "dtmf", {"digits": "1x"}, want=400)
+    st, b, _ = api.call("PUT", f"/api/v1/interactions/{ix}/disposition", alice,
+                        {"code": "sale", "notes": "live"})
+    assert st == 200 and b["interaction"] == ix, (st, b)
     do(alice, ix, "monitor", {"mode": "listen"}, want=403)  # an agent does not monitor
     do(sue, ix, "monitor", {"mode": "shout"}, want=400)
     do(sue, ix, "monitor", {"mode": "listen"})

@@ -7,7 +7,7 @@ import sqlite3
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from api import Api, check_response  # noqa: E402
+from api import Api, audit_entries, check_response  # noqa: E402
 
 api = Api(int(sys.argv[1]))
 db = sys.argv[2]
@@ -126,4 +126,17 @@ st, b = call("GET", "/api/v1/lists", "other", dpath="/api/v1/lists")
 assert st == 200 and b["items"] == [], b
 st, b = call("GET", "/api/v1/lists", "agent")
 assert st == 403, (st, b)
+# Every import and removal is in the audit log (who, which list, how many; not the
+# numbers imported); what was refused (422) is not; another tenant's removal is its own.
+au = [(a["actor"], a["object"], a["key"], a["action"], a.get("detail"))
+      for a in audit_entries(api, tok["admin"]) if a["object"] in ("lead_list", "dnc")]
+assert sorted(au, key=repr) == sorted([
+    ("api:ada", "lead_list", "nov", "import", "rows=5 imported=3 bad=1"),
+    ("api:ada", "lead_list", "dec", "import", "rows=1 imported=1 bad=0"),
+    ("api:bob", "dnc", "renewals", "import", "rows=2 imported=2 bad=0"),
+    ("api:bob", "dnc", "tenant", "import", "rows=1 imported=1 bad=0"),
+    ("api:bob", "dnc", "renewals", "delete", "phone=+48601234567")], key=repr), au
+au = [(a["actor"], a["object"], a["key"], a["action"], a.get("detail"))
+      for a in audit_entries(api, tok["other"]) if a["actor"] != "provision"]
+assert au == [("api:carl", "dnc", "tenant", "delete", "phone=+48600000000")], au
 print("api_leads: ok")

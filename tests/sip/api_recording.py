@@ -113,9 +113,12 @@ for q, want in (("0", 400), ("x", 400), ("-1", 400), ("01", 400),
     st, body, _ = get(f"{base}?segment={q}", sue)
     assert st == want, (q, st, body[:200])
     check_response(doc, "GET", REC, st, __import__("json").loads(body))
+carl = api.login("beta", "carl", "carl-secret")  # another tenant's agent, supervisor, admin
 for path in (base, base + "/segments", base + "?segment=1"):
     st, body, _ = get(path, bob)  # an agent who did not take the call
     assert st == 404, (path, st)
+    st, body, _ = get(path, carl)
+    assert st == 404 and b"RIFF" not in body, (path, st)
 
 # Every download is audited with what was served.
 st, audit, _ = api.call("GET", "/api/v1/audit", ada)

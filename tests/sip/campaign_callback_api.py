@@ -7,7 +7,7 @@ import time
 from datetime import datetime, timedelta, timezone
 
 sys.path.insert(0, __import__("os").path.dirname(__file__))
-from api import Api, check_response  # noqa: E402
+from api import Api, audit_entries, check_response  # noqa: E402
 
 api = Api(int(sys.argv[1]))
 bob = api.login("acme", "bob", "bob-secret")
@@ -53,4 +53,10 @@ assert b["agent"] == "alice" and b["lead"] == 2 and b["timezone"] == "Etc/GMT-3"
 st, b = post({"list": "c", "lead": 1, "agent": None,
               "at": (now + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S+00:00")}, carl)
 assert st == 201 and b.get("agent") is None, (st, b)
+# The two callbacks are in the audit log (who, the fields given, the list and agent);
+# none of the refused ones.
+au = sorted((a["actor"], a["action"], a["detail"]) for a in audit_entries(
+    api, api.login("acme", "ada", "ada-secret"), "campaign", "cb"))
+assert au == [("api:bob", "callback", "fields=list,lead,at,agent list=c agent=alice"),
+              ("api:carl", "callback", "fields=list,lead,agent,at list=c")], au
 print(int(at.timestamp() * 1000))

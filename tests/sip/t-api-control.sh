@@ -6,9 +6,14 @@
 # rung and joins in listen mode, then whisper, then barge). Call 2: alice consults bob
 # and cancels, then brings bob into a three-way conference. Call 3: alice consults bob
 # and completes the transfer. The supervisor hangs each call up through the API.
+# Another tenant's user (agent, supervisor and admin there) and an agent of this tenant
+# who is not on the call (bob), each trying every call action on call 1 while it is up,
+# get 404 (bob 403 for monitoring) and the call goes on untouched.
 # Asserts: each request's answer (tests/sip/api_control.py), every SIPp peer succeeds
 # (each got its BYE), each interaction's timeline holds the steps in order, bob being
-# call 3's agent, and call 1's recording in segments is served whole, by segment and by
+# call 3's agent, none of call 1's steps being another tenant's; the audit log holds
+# every call action (who, which, the monitor's mode, never the DTMF digits) and the
+# disposition set on the live call; and call 1's recording in segments is served whole, by segment and by
 # range, to whom it should be, audited (tests/sip/api_recording.py).
 # shellcheck source=tests/sip/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -27,6 +32,10 @@ tenants:
       - {id: support, strategy: longest-idle}
     numbers:
       - {number: "200", queue: support}
+  - id: beta
+    name: Beta
+    users:
+      - {username: carl, password: carl-secret, roles: [agent, supervisor, admin], sip: {user: carl, password: carl-pw}}
 YAML
 start_server
 wait_log 'event=http_listening' 5
@@ -79,6 +88,34 @@ def in_order(ev, want):
 b, ev = steps(sys.argv[3])
 in_order(ev, ["answered", "muted", "held", "unheld", "unmuted", "recording_paused", "recording_resumed",
               "dtmf_sent", "monitor", "third_party_answered", "monitor", "monitor", "ended"])
+# Once held and muted, not more: another tenant's tries changed nothing.
+assert ev.count("held") == 1 and ev.count("muted") == 1, ev
+assert b["disposition"] == "sale" and b["notes"] == "live", b
+assert "carl" not in str(b["timeline"]), b["timeline"]
+from api import audit_entries
+ada = api.login("acme", "ada", "ada-secret")
+# Entries of one millisecond from two workers have no order among them: compared as a
+# whole (the timeline above has the order).
+def entries(obj, ix):
+    return sorted(((a["actor"], a["action"], a.get("detail"))
+                   for a in audit_entries(api, ada, obj, ix)), key=repr)
+au = entries("call", sys.argv[3])
+assert au == sorted([("api:alice", "mute", "fields="), ("api:alice", "hold", "fields="),
+              ("api:alice", "resume", "fields="), ("api:alice", "unmute", "fields="),
+              ("api:alice", "recording/pause", "fields="),
+              ("api:alice", "recording/resume", "fields="), ("api:alice", "dtmf", "fields=digits"),
+              ("api:sue", "monitor", "fields=mode mode=listen"),
+              ("api:sue", "monitor", "fields=mode mode=whisper"),
+              ("api:sue", "monitor", "fields=mode mode=barge"),
+              ("api:sue", "hangup", None)], key=repr), au
+assert entries("interaction", sys.argv[3]) == [("api:alice", "update", "disposition,notes")]
+au = entries("call", sys.argv[5])
+assert au == sorted([("api:alice", "consult", "fields=user user=bob"),
+                     ("api:alice", "consult/complete", "fields="), ("api:sue", "hangup", None)],
+                    key=repr), au
+carl = api.login("beta", "carl", "carl-secret")
+assert [a for a in audit_entries(api, carl) if a["actor"] != "provision"] == [], \
+    audit_entries(api, carl)
 assert ev.count("recording") >= 2, ev  # the mixer records a segment of its own
 assert b["hold_s"] is not None and b["hold_s"] > 0, b
 b, ev = steps(sys.argv[4])

@@ -9,7 +9,8 @@
 # 409; the agent's INVITE carries Call-Info answer-after=0; the carrier is dialled with
 # the number; SIPp peers all succeed; the interactions (read through the API) say
 # outbound with the number and the click-to-dial steps, and transferred to bob with bob
-# as the agent.
+# as the agent; the audit log holds the click-to-dial (keyed by its interaction, the
+# number's field named, not its value), alice's hangup and her transfer to bob.
 # shellcheck source=tests/sip/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -23,6 +24,7 @@ tenants:
       - {username: alice, password: alice-secret, roles: [agent], sip: {user: alice, password: alice-pw}, queues: {support: 0}, auto_ready: true}
       - {username: bob, password: bob-secret, roles: [agent], sip: {user: bob, password: bob-pw}}
       - {username: sue, password: sue-secret, roles: [supervisor]}
+      - {username: ada, password: ada-secret, roles: [admin]}
     queues:
       - {id: support, strategy: longest-idle}
     numbers:
@@ -85,5 +87,12 @@ st, b, _ = api.call("GET", f"/api/v1/interactions/{sys.argv[3]}", sup)
 assert st == 200 and b["agent"] == "bob" and b["queue"] == "support", b
 ev = [(e["event"], e.get("to")) for e in b["timeline"]]
 assert ("transferred", "bob") in ev, ev
+from api import audit_entries
+ada = api.login("acme", "ada", "ada-secret")
+au = [(a["actor"], a["action"], a.get("detail")) for a in audit_entries(api, ada, "call", sys.argv[2])]
+assert sorted(au, key=repr) == [("api:alice", "dial", "fields=number"),
+                                ("api:alice", "hangup", None)], au
+au = [(a["actor"], a["action"], a.get("detail")) for a in audit_entries(api, ada, "call", sys.argv[3])]
+assert au == [("api:alice", "transfer", "fields=user user=bob")], au
 PY
 stop_server

@@ -24,6 +24,7 @@ tenants:
          queues: {outbound: 0}, auto_ready: true}
       - {username: carl, password: carl-secret, roles: [agent]}
       - {username: bob, password: bob-secret, roles: [supervisor]}
+      - {username: ada, password: ada-secret, roles: [admin]}
     queues:
       - {id: outbound, strategy: longest-idle, ring_timeout: 15s, wrap_up: 1s}
     trunks:

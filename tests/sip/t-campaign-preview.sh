@@ -26,6 +26,7 @@ tenants:
       - {username: alice, password: alice-secret, roles: [agent], sip: {user: alice, password: alice-pw},
          queues: {outbound: 0}}
       - {username: bob, password: bob-secret, roles: [supervisor]}
+      - {username: ada, password: ada-secret, roles: [admin]}
     queues:
       - {id: outbound, strategy: longest-idle, ring_timeout: 15s}
     trunks:
@@ -91,6 +92,11 @@ assert st == 200 and b == {"campaign": "calls", "lead": 1, "dialled": True}, (st
 check_response(doc, "POST", "/api/v1/campaigns/{id}/preview/dial", st, b)
 st, b, _ = api.call("POST", "/api/v1/campaigns/calls/preview", alice)
 assert st == 404 and b["error"]["code"] == "no_lead", (st, b)
+# The skip and the dial are in the audit log; the skip refused (404) is not.
+from api import audit_entries
+au = [(a["actor"], a["action"]) for a in audit_entries(api, api.login("acme", "ada", "ada-secret"),
+                                                         "campaign", "calls")]
+assert sorted(au) == [("api:alice", "preview/dial"), ("api:alice", "preview/skip")], au
 PY
 rc=0
 wait_rc "$alice_pid" || rc=$?

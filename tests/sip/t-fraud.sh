@@ -16,8 +16,15 @@
 #    rung.
 # 6. A burst beyond the caps: alice dials +48221234567 three times; the carrier gets
 #    two INVITEs (486 each), the third is refused (user_hour_cap) with 403.
-# The carrier sees exactly the two INVITEs of 5; every refusal is logged with its reason
-# and is on the interaction's timeline.
+# 7. A transfer by a user over her calls per hour: alice, talking to a caller, sends it
+#    through the API to +48221234567: 409, refused (user_hour_cap, via=transfer,
+#    user=alice); the carrier sees nothing.
+# 8. Bursts beyond the tenant's caps: tenant beta (outbound: {max_concurrent: 2,
+#    per_hour: 3}, its carrier rings 2.5 s then answers 486) - bob places two calls at
+#    once, a third while they ring is refused (concurrent_cap); once they ended, a third
+#    goes out and a fourth is refused (tenant_hour_cap).
+# acme's carrier sees exactly the two INVITEs of 6, beta's the three of 8; every refusal
+# is logged with its reason and is on the interaction's timeline.
 # shellcheck source=tests/sip/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -37,6 +44,7 @@ tenants:
     country: PL
     users:
       - {username: alice, password: alice-secret, roles: [agent], sip: {user: alice, password: alice-pw}}
+      - {username: sue, password: sue-secret, roles: [supervisor]}
     queues:
       - {id: support, strategy: longest-idle, callback_digit: "1"}
     numbers:
@@ -52,6 +60,14 @@ tenants:
         nodes:
           out: {type: transfer, number: "{caller}", failed: bye}
           bye: {type: hangup, prompt: thank-you}
+  - id: beta
+    domain: beta.test
+    country: PL
+    users:
+      - {username: bob, sip: {user: bob, password: bob-pw}}
+    trunks:
+      - {id: pstn, uri: "sip:127.0.0.1:$(peer_port 31)"}
+    outbound: {max_concurrent: 2, per_hour: 3}
 YAML
 start_server
 
@@ -94,13 +110,19 @@ wait_log 'tenant=acme call=3 event=outbound_refused reason=blocked_prefix via=fl
 wait_log 'tenant=acme call=3 event=ivr_node flow=xfer node=bye' 5
 
 # 4. alice, authenticated, dials a satellite and a premium number.
-dial() { # dial NAME NUMBER STATUS PORT_K (a 180 relayed from the carrier may come first)
-	local rc=0 sc=$WORK/dial-$1.xml
+# dial NAME NUMBER STATUS PORT_K [USER DOMAIN MEDIA_K] (a 180 relayed from the carrier
+# may come first)
+dial_scen() {
+	local sc=$WORK/dial-$1.xml
 	sed 's|^  <recv response="\(4[0-9][0-9]\)"/>$|  <recv response="180" optional="true"/>\n&|' \
-		"$(scen caller-auth.xml number="$2" domain="$ACME_DOMAIN" from_user=alice \
-			status="$3")" >"$sc"
-	sipp_run "$1" 20 "$sc" -p "$(peer_port "$4")" -mi 127.0.0.1 -mp "$(media_port 5)" -m 1 \
-		-au alice -ap alice-pw -auth_uri "$2@$ACME_DOMAIN" || rc=$?
+		"$(scen caller-auth.xml number="$2" domain="$4" from_user="$3" status="$5")" >"$sc"
+	echo "$sc"
+}
+dial() {
+	local rc=0 user=${5:-alice} dom=${6:-$ACME_DOMAIN}
+	sipp_run "$1" 20 "$(dial_scen "$1" "$2" "$user" "$dom" "$3")" -p "$(peer_port "$4")" \
+		-mi 127.0.0.1 -mp "$(media_port "${7:-5}")" -m 1 -au "$user" -ap "$user-pw" \
+		-auth_uri "$2@$dom" || rc=$?
 	expect_sipp_ok "$1" "$rc"
 }
 dial sat +881612345678 403 5
@@ -130,18 +152,78 @@ wait_log 'event=outbound_refused reason=user_hour_cap via=phone number=\+4822123
 rc=0
 wait_rc "$trunk_pid" || rc=$?
 expect_sipp_ok carrier "$rc"
+
+# 7. alice, over her calls per hour, transfers a caller to an outside number.
+sipp_bg alice_pid agent-alice2 40 "$(scen agent-answer.xml ring_ms=200)" -p "$(peer_port 11)" \
+	-mi 127.0.0.1 -mp "$(media_port 4)" -rtp_echo -m 1
+sipp_bg caller_pid xfer-caller 30 "$SCEN/caller-wait-bye.xml" -p "$(peer_port 12)" -mi 127.0.0.1 \
+	-mp "$(media_port 6)" -rtp_echo -m 1 -key number 300 -key domain "$ACME_DOMAIN"
+"$PYTHON" - "$API_PORT" "$SCEN" "$OK_NUMBER" <<'PY' || fail "alice's transfer over her cap was not refused"
+import sys, time
+sys.path.insert(0, sys.argv[2])
+from api import Api
+api = Api(int(sys.argv[1]))
+alice = api.login("acme", "alice", "alice-secret")
+sue = api.login("acme", "sue", "sue-secret")
+ix, deadline = None, time.time() + 15
+while not ix and time.time() < deadline:
+    st, calls, _ = api.call("GET", "/api/v1/calls", sue)
+    assert st == 200, calls
+    ix = next((c["interaction"] for c in calls["items"]
+               if c["state"] == "talking" and c["agent"] == "alice"), None)
+    time.sleep(0.1)
+assert ix, "alice is not talking"
+st, b, _ = api.call("POST", f"/api/v1/calls/{ix}/transfer", alice, {"number": sys.argv[3]})
+assert st == 409 and b["error"]["code"] == "transfer_failed", (st, b)
+PY
+wait_log 'tenant=acme call=[0-9]+ event=outbound_refused reason=user_hour_cap via=transfer number=\+48221234567 user=alice' 5
+for p in "$caller_pid" "$alice_pid"; do
+	rc=0
+	wait_rc "$p" || rc=$?
+	expect_sipp_ok "transfer's caller or agent" "$rc"
+done
+
+# 8. Bursts beyond beta's concurrent and hourly caps.
+sipp_bg beta_trunk carrier-beta 60 "$(scen queue-agent-reject.xml ring_ms=2500 status=486 \
+	reason='Busy Here')" -p "$(peer_port 31)" -mp "$(media_port 9)" -m 3
+rc=0
+sipp_bg b1 beta1 20 "$(dial_scen beta1 "$OK_NUMBER" bob beta.test 486)" -p "$(peer_port 13)" \
+	-mi 127.0.0.1 -mp "$(media_port 7)" -m 1 -au bob -ap bob-pw -auth_uri "$OK_NUMBER@beta.test"
+sipp_bg b2 beta2 20 "$(dial_scen beta2 "$OK_NUMBER" bob beta.test 486)" -p "$(peer_port 14)" \
+	-mi 127.0.0.1 -mp "$(media_port 8)" -m 1 -au bob -ap bob-pw -auth_uri "$OK_NUMBER@beta.test"
+for _ in $(seq 50); do
+	[ "$(grep -c 'offer from=' "$WORK/carrier-beta.log" 2>/dev/null)" = 2 ] && break
+	sleep 0.1
+done
+[ "$(grep -c 'offer from=' "$WORK/carrier-beta.log")" = 2 ] || fail "beta's two calls are not ringing"
+dial beta3 "$OK_NUMBER" 403 15 bob beta.test
+wait_log 'tenant=beta call=[0-9]+ event=outbound_refused reason=concurrent_cap via=phone number=\+48221234567 user=bob' 5
+for p in "$b1" "$b2"; do
+	rc=0
+	wait_rc "$p" || rc=$?
+	expect_sipp_ok "beta's burst" "$rc"
+done
+dial beta4 "$OK_NUMBER" 486 15 bob beta.test
+dial beta5 "$OK_NUMBER" 403 16 bob beta.test
+wait_log 'tenant=beta call=[0-9]+ event=outbound_refused reason=tenant_hour_cap via=phone number=\+48221234567 user=bob' 5
+rc=0
+wait_rc "$beta_trunk" || rc=$?
+expect_sipp_ok carrier-beta "$rc"
 stop_server
 
 n=$(grep -c '^INVITE ' "$WORK/carrier.msg" || true)
 [ "$n" -eq 2 ] || fail "the carrier got $n INVITEs, want the 2 of the burst: $(grep '^INVITE' "$WORK/carrier.msg")"
 [ "$(grep -cF "INVITE sip:$OK_NUMBER@" "$WORK/carrier.msg")" -eq 2 ] ||
 	fail "the carrier's INVITEs were not for $OK_NUMBER"
-[ "$(grep -c 'event=dialled' "$SERVER_LOG")" -eq 2 ] ||
+[ "$(grep -c 'tenant=acme call=[0-9]* event=dialled' "$SERVER_LOG")" -eq 2 ] ||
 	fail "want 2 dialled legs: $(grep 'event=dialled' "$SERVER_LOG")"
+n=$(grep -c "^INVITE sip:$OK_NUMBER@" "$WORK/carrier-beta.msg" || true)
+[ "$n" -eq 3 ] || fail "beta's carrier got $n INVITEs, want 3"
 
 export_interactions
 check_interactions '
 refusals = sorted(e["reason"] for i in ix for e in i["timeline"] if e["event"] == "outbound_refused")
-assert refusals == ["blocked_prefix"] * 3 + ["user_hour_cap"], refusals
+assert refusals == (["blocked_prefix"] * 3 + ["concurrent_cap", "tenant_hour_cap"]
+                    + ["user_hour_cap"] * 2), refusals
 assert any(e["event"] == "refer_refused" for i in ix for e in i["timeline"]), "no refer_refused"
 '

@@ -165,20 +165,34 @@ static void test_check_caps_and_timeline(void **state)
 	assert_int_equal(eng__outbound_check(&c[1], "+48221234567", ENG_VIA_PHONE, &u), EPERM);
 	assert_int_equal(eng__outbound_check(&c[1], "+48221234567", ENG_VIA_FLOW, NULL), 0);
 	assert_int_equal(t.ob_active, 2);
-	/* A second leg of a call already counted takes no new slot. */
-	assert_int_equal(eng__outbound_check(&c[1], "+48221234568", ENG_VIA_FLOW, NULL), 0);
+	/* A second leg of a call already counted (a consultation) needs a slot of its own. */
+	assert_int_equal(eng__outbound_check(&c[1], "+48221234568", ENG_VIA_API, NULL), EPERM);
 	assert_int_equal(t.ob_active, 2);
 	assert_int_equal(eng__outbound_check(&c[2], "+48221234567", ENG_VIA_OVERFLOW, NULL), EPERM);
+	/* c[0]'s leg is placed and ends: its slot comes back, though the call goes on. */
+	eng__outbound_placed(&c[0], (struct sip_leg *)&c[0]);
+	eng__outbound_leg_ended(&c[0], (struct sip_leg *)&c[1]); /* not one of its legs */
+	assert_int_equal(t.ob_active, 2);
+	eng__outbound_leg_ended(&c[0], (struct sip_leg *)&c[0]);
+	assert_int_equal(t.ob_active, 1);
 	eng__outbound_release(&c[0]);
+	assert_int_equal(t.ob_active, 1);
+	/* Now c[1]'s consultation fits: two legs of one call, two slots. */
+	assert_int_equal(eng__outbound_check(&c[1], "+48221234568", ENG_VIA_API, NULL), 0);
+	assert_int_equal(t.ob_active, 2);
+	eng__outbound_unplaced(&c[1]); /* its dial failed */
 	assert_int_equal(t.ob_active, 1);
 	/* A slot is free, but the tenant placed 3 legs this hour. */
 	assert_int_equal(eng__outbound_check(&c[2], "+48221234567", ENG_VIA_OVERFLOW, NULL), EPERM);
 	assert_int_equal(eng__outbound_check(&c[3], "+881612345678", ENG_VIA_CALLBACK, NULL),
 			 EPERM);
-	assert_int_equal(json_array_size(c[1].timeline), 1);
+	assert_int_equal(json_array_size(c[1].timeline), 2);
 	assert_string_equal(
 	    json_string_value(json_object_get(json_array_get(c[1].timeline, 0), "reason")),
 	    "user_hour_cap");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_array_get(c[1].timeline, 1), "reason")),
+	    "concurrent_cap");
 	assert_string_equal(
 	    json_string_value(json_object_get(json_array_get(c[2].timeline, 1), "reason")),
 	    "tenant_hour_cap");

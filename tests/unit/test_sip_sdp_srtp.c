@@ -1,8 +1,9 @@
 /*
  * Tests of SRTP in SDP (SDES, RFC 4568; src/sip/sdp.c): which a=crypto line of an
  * RTP/SAVP offer we take and the key we read from it, offers we cannot take (no
- * supported suite, an MKI), our RTP/SAVP offer and answer read back, and answers that
- * do not match our offer.
+ * supported suite, an MKI), our RTP/SAVP offer and answer read back, answers that
+ * do not match our offer, and best-effort SRTP (an RTP/AVP offer with a key) with the
+ * answers of a peer that takes the key and of one that does not.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -194,6 +195,92 @@ static void test_answer_must_match_offer(void **state)
 	assert_int_equal(p.srtp.suite, MEDIA_SRTP_NONE);
 }
 
+static void test_best_effort_offer_written(void **state)
+{
+	struct sdp_prefs prefs;
+	struct in_addr addr;
+	struct media_srtp k = {.suite = MEDIA_SRTP_AES_CM_128_HMAC_SHA1_80, .tag = 1};
+	struct media_params p;
+	char buf[1024], msg[128];
+	size_t n;
+
+	memcpy(k.tx_key, key_bin, sizeof(k.tx_key));
+	sdp_prefs_default(&prefs);
+	inet_pton(AF_INET, "127.0.0.1", &addr);
+	n = sdp_write_best_effort(buf, sizeof(buf), 1, 1, &addr, 30004, &prefs, NULL,
+				  MEDIA_CODEC_NONE, MEDIA_DIR_SENDRECV, &k);
+	assert_true(n > 0);
+	assert_non_null(strstr(buf, "m=audio 30004 RTP/AVP 0 8 9 111 101 110\r\n"));
+	assert_null(strstr(buf, "SAVP"));
+	assert_non_null(strstr(buf, "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY_B64 "\r\n"));
+	/* A plain answerer reads it as plain RTP... */
+	assert_int_equal(sdp_negotiate_offer(buf, n, &prefs, &p, msg, sizeof(msg)), 0);
+	assert_int_equal(p.srtp.suite, MEDIA_SRTP_NONE);
+	/* ...one that reads best-effort offers takes the key. */
+	assert_int_equal(sdp_negotiate_best_effort(buf, n, &prefs, NULL, &p, msg, sizeof(msg)), 0);
+	assert_int_equal(p.srtp.suite, MEDIA_SRTP_AES_CM_128_HMAC_SHA1_80);
+	assert_memory_equal(p.srtp.rx_key, key_bin, MEDIA_SRTP_KEY_LEN);
+	/* Without a key it is a plain offer. */
+	n = sdp_write_best_effort(buf, sizeof(buf), 1, 1, &addr, 30004, &prefs, NULL,
+				  MEDIA_CODEC_NONE, MEDIA_DIR_SENDRECV, NULL);
+	assert_true(n > 0);
+	assert_null(strstr(buf, "a=crypto"));
+}
+
+static void test_best_effort_answers(void **state)
+{
+	static const char plain[] = SDP_HEAD "m=audio 6000 RTP/AVP 0\r\n";
+	static const char avp_key[] =
+	    SDP_HEAD "m=audio 6000 RTP/AVP 0\r\n"
+		     "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY_B64 "\r\n";
+	static const char savp_key[] =
+	    SDP_HEAD "m=audio 6000 RTP/SAVP 0\r\n"
+		     "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY_B64 "\r\n";
+	static const char avp_other_suite[] =
+	    SDP_HEAD "m=audio 6000 RTP/AVP 0\r\n"
+		     "a=crypto:1 AES_CM_128_HMAC_SHA1_32 inline:" KEY_B64 "\r\n";
+	static const char savp_no_key[] = SDP_HEAD "m=audio 6000 RTP/SAVP 0\r\n";
+	struct media_srtp ours = {.suite = MEDIA_SRTP_AES_CM_128_HMAC_SHA1_80, .tag = 1};
+	struct sdp_prefs prefs;
+	struct media_params p;
+	char msg[128];
+
+	for (size_t i = 0; i < MEDIA_SRTP_KEY_LEN; i++)
+		ours.tx_key[i] = (uint8_t)(0x30 + i);
+	sdp_prefs_default(&prefs);
+	/* A plain peer: plain RTP, no error. */
+	assert_int_equal(
+	    sdp_negotiate_best_effort(plain, strlen(plain), &prefs, &ours, &p, msg, sizeof(msg)),
+	    0);
+	assert_int_equal(p.srtp.suite, MEDIA_SRTP_NONE);
+	assert_int_equal(p.codec, MEDIA_CODEC_PCMU);
+	/* A peer that takes the key, in our profile or in RTP/SAVP: SRTP with both keys. */
+	assert_int_equal(sdp_negotiate_best_effort(avp_key, strlen(avp_key), &prefs, &ours, &p, msg,
+						   sizeof(msg)),
+			 0);
+	assert_int_equal(p.srtp.suite, MEDIA_SRTP_AES_CM_128_HMAC_SHA1_80);
+	assert_memory_equal(p.srtp.rx_key, key_bin, MEDIA_SRTP_KEY_LEN);
+	assert_memory_equal(p.srtp.tx_key, ours.tx_key, MEDIA_SRTP_KEY_LEN);
+	memset(&p, 0, sizeof(p));
+	assert_int_equal(sdp_negotiate_best_effort(savp_key, strlen(savp_key), &prefs, &ours, &p,
+						   msg, sizeof(msg)),
+			 0);
+	assert_int_equal(p.srtp.suite, MEDIA_SRTP_AES_CM_128_HMAC_SHA1_80);
+	assert_memory_equal(p.srtp.tx_key, ours.tx_key, MEDIA_SRTP_KEY_LEN);
+	/* A key we did not offer, or RTP/SAVP without one: refused, never read as plain. */
+	assert_int_equal(sdp_negotiate_best_effort(avp_other_suite, strlen(avp_other_suite), &prefs,
+						   &ours, &p, msg, sizeof(msg)),
+			 ENOTSUP);
+	assert_string_equal(msg, "no supported SRTP crypto suite");
+	assert_int_equal(sdp_negotiate_best_effort(savp_no_key, strlen(savp_no_key), &prefs, &ours,
+						   &p, msg, sizeof(msg)),
+			 ENOTSUP);
+	/* The strict reader still refuses a plain answer to an SRTP offer. */
+	assert_int_equal(sdp_negotiate_answer_srtp(avp_key, strlen(avp_key), &prefs, &ours, &p, msg,
+						   sizeof(msg)),
+			 ENOTSUP);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -204,6 +291,8 @@ int main(void)
 	    cmocka_unit_test(test_answer_written_and_read_back),
 	    cmocka_unit_test(test_offer_written_savp),
 	    cmocka_unit_test(test_answer_must_match_offer),
+	    cmocka_unit_test(test_best_effort_offer_written),
+	    cmocka_unit_test(test_best_effort_answers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1169,7 +1169,7 @@ static void test_contacts_found_by_email_phone_and_paged(void **state)
 
 	assert_int_equal(store_db_open(b->url, &db), 0);
 	for (int i = 0; i < 5; i++) {
-		char id[8];
+		char id[16];
 		struct crm_contact *c;
 		snprintf(id, sizeof(id), "c%d", i);
 		c = contact(id, "Ana", i < 3 ? "601 234 567" : "602 000 000");

@@ -89,7 +89,7 @@ function ScreenPop({ offer }) {
       </p>
       <dl class="facts">
         <div><dt>{t('pop.queue')}</dt><dd data-testid="pop-queue">{d.queue || '–'}</dd></div>
-        <div><dt>{t('pop.wait')}</dt><dd>{fmtDur(d.wait_s)}</dd></div>
+        <div><dt>{t('pop.wait')}</dt><dd data-testid="pop-wait">{fmtDur(d.wait_s)}</dd></div>
         <div><dt>{t('pop.number')}</dt><dd>{d.number || d.to || '–'}</dd></div>
         <div><dt>{t('pop.language')}</dt><dd>{d.language || '–'}</dd></div>
         <div><dt>{t('pop.offered_at')}</dt><dd>{fmtTime(offer.time)}</dd></div>
@@ -204,7 +204,19 @@ export function Agent({ me }) {
 
   const load = async () => {
     try {
-      setAgent(await get('/agents/me'));
+      const a = await get('/agents/me');
+      setAgent(a);
+      // A call in progress when the desktop opens (or comes back from another screen):
+      // its controls, and its screen pop with the caller's contact.
+      const x = a.call;
+      if (x) {
+        setCall((c) => c || { interaction: x.interaction, answered: x.answered, held: !!x.held, muted: !!x.muted,
+          recPaused: !!x.recording_paused });
+        setOffer((o) => o || { type: 'contact.answered', time: x.answered,
+          data: { interaction: x.interaction, from: x.from, to: x.to, number: x.number, queue: x.queue } });
+        if (x.from)
+          get('/contacts?' + qs({ phone: x.from, limit: 1 })).then((r) => r.items[0] && setContact((c) => c || r.items[0]), () => {});
+      }
       const since = todayStart().toISOString();
       setSpans(await getAll('/agents/' + encodeURIComponent(me.username) + '/states?' + qs({ since }), 2000));
     } catch (err) {

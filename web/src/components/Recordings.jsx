@@ -78,7 +78,7 @@ export function Recordings({ me }) {
         <table>
           <thead><tr><th>{t('ix.created')}</th><th>{t('ix.from')}</th><th>{t('ix.queue')}</th><th>{t('ix.agent')}</th><th>{t('ix.talk')}</th><th><span class="sr-only">{t('grid.actions')}</span></th></tr></thead>
           <tbody>{items.map((i) => (
-            <tr aria-selected={sel && sel.id === i.id}><td>{fmtDateTime(i.created)}</td><td>{i.from}{canDial && i.from && <> <DialOnly number={i.from} /></>}</td><td>{i.queue || '–'}</td><td>{i.agent || '–'}</td><td>{fmtDur(i.talk_s)}</td>
+            <tr aria-selected={sel && sel.id === i.id} data-interaction={i.id}><td>{fmtDateTime(i.created)}</td><td>{i.from}{canDial && i.from && <> <DialOnly number={i.from} /></>}</td><td>{i.queue || '–'}</td><td>{i.agent || '–'}</td><td>{fmtDur(i.talk_s)}</td>
               <td><button type="button" class="small" onClick={() => open(i)}>{i.recording ? t('rec.play') : t('rec.details')}</button></td></tr>
           ))}</tbody>
         </table>

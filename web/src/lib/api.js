@@ -1,10 +1,31 @@
 // The REST API: one fetch wrapper that sends the session's token and turns the API's
-// {error: {code, message, field}} into an exception.
+// {error: {code, message, field}} into an exception whose message is the catalogue's for
+// its code, in the user's language.
+import { t, has } from './i18n.js';
+
 let token = sessionStorage.getItem('centrala.token');
+
+/* Codes whose server message is kept: invalid_field's says which rule the value broke
+ * (the admin's forms show it at the field). */
+const SERVER_WORDED = new Set(['invalid_field']);
+
+/* The message shown for an API error: the catalogue's for its code (error.code.CODE),
+ * followed by the server's words for the case (which agent, which field); the server's
+ * own alone for a code the catalogues do not know (a newer server) or one it words
+ * itself. */
+export function errorMessage(status, err) {
+  const code = err && err.code;
+  if (code && !SERVER_WORDED.has(code) && has('error.code.' + code)) {
+    const own = t('error.code.' + code);
+    return err.message ? t('error.code_detail', { message: own, detail: err.message }) : own;
+  }
+  return (err && err.message) || 'HTTP ' + status;
+}
 
 export class ApiError extends Error {
   constructor(status, err) {
-    super((err && err.message) || 'HTTP ' + status);
+    super(errorMessage(status, err));
+    this.serverMessage = err && err.message;
     this.status = status;
     this.code = err && err.code;
     this.field = err && err.field;
