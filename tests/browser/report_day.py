@@ -3,12 +3,13 @@ written as JSON lines for tests/store/seed.c (store_seed), and the report figure
 computed from `centrala export interactions` and the agent state log as docs/web.md
 ("Reports") and ../shared/DOMAIN.md define them, compared with the page's CSVs.
 
-  report_day.py seed TENANT ZONE DAY1 DAY2 OUT.jsonl
+  report_day.py seed TENANT ZONE DAY1 DAY2 OUT.jsonl [ID_PREFIX]
       two working days (08:00-17:00 in ZONE) of three agents walking through ready,
       ringing, talking (with holds), wrap-up and not ready with reasons, the contacts they
       answered in two queues, abandons (short ones among them) between, and the edges:
       contacts queued exactly on an interval's start and just before it, waits of exactly
-      5 s (not a short abandon) and exactly the service-level target (within it), a
+      5 s (not a short abandon) and exactly the service-level target (within it), night
+      callers (in both 02:00 hours of the day summer time ends), a
       contact queued the evening before DAY1 (outside the range), a not-ready span begun
       the evening before DAY1 (clipped at midnight).
   report_day.py interval EXPORT.jsonl CSV ZONE FROM_DAY TO_DAY MINUTES TARGETS_JSON
@@ -41,7 +42,7 @@ AGENTS = {"alice": ["support"], "bob": ["sales"], "carol": ["support", "sales"]}
 DISPOSITIONS = ["sale", "no_sale", "callback", None]
 
 
-def seed(tenant, zone, day1, day2, out):
+def seed(tenant, zone, day1, day2, out, prefix="A"):
     tz = zoneinfo.ZoneInfo(zone)
     rnd = random.Random(20261204)
     lines, n = [], [0]
@@ -54,7 +55,7 @@ def seed(tenant, zone, day1, day2, out):
         answered = queued + dt.timedelta(seconds=wait) if agent else None
         ended = (answered + dt.timedelta(seconds=talk + hold)) if agent else queued + dt.timedelta(seconds=wait)
         lines.append({"interaction": {
-            "tenant": tenant, "id": "01SEED%020d" % n[0], "from": "+4822%07d" % rnd.randrange(10**7),
+            "tenant": tenant, "id": "01SEED%s%019d" % (prefix, n[0]), "from": "+4822%07d" % rnd.randrange(10**7),
             "to": "200", "number": "200" if queue == "support" else "300", "queue": queue, "agent": agent,
             "created": iso(created), "queued": iso(queued),
             "offered": iso(answered - dt.timedelta(seconds=rnd.uniform(1, 4))) if agent else None,
@@ -122,6 +123,12 @@ def seed(tenant, zone, day1, day2, out):
             at = midnight + dt.timedelta(seconds=rnd.uniform(8 * 3600, 17.5 * 3600))
             wait = rnd.uniform(0, 4.9) if rnd.random() < 0.33 else rnd.uniform(5, 180)
             ix(q, at, wait, abandoned=True)
+        # A few callers in the night, 00:00 to 05:00 counted in elapsed time (on the day
+        # summer time ends, 02:00-03:00 comes twice: both of them), who give up.
+        night = midnight.astimezone(UTC)
+        for _ in range(24):
+            at = night + dt.timedelta(seconds=rnd.uniform(0, 5 * 3600))
+            ix(rnd.choice(["support", "sales"]), at, rnd.uniform(1, 90), abandoned=True)
         # The edges: queued exactly on 10:15:00.000 and 1 ms before it; an abandon after
         # exactly 5 s (not short); answered after exactly the target, and just over it.
         on = midnight + dt.timedelta(hours=10, minutes=15)

@@ -56,6 +56,11 @@ try {
   await page.screenshot({ path: join(SHOTS, 'reports-day-en.png') });
   await run({ kind: 'agent', from: DAY1, to: DAY2, file: 'agents.csv' });
   await run({ kind: 'disposition', from: DAY1, to: DAY2, file: 'dispositions.csv' });
+  // Around the end of summer time: 24 and 25 hours.
+  const D1 = process.env.REPORT_DST1, D2 = process.env.REPORT_DST2;
+  await run({ kind: 'interval', from: D1, to: D2, minutes: 60, file: 'interval-dst.csv' });
+  await run({ kind: 'interval', from: D2, to: D2, minutes: 15, file: 'interval-dst-15.csv' });
+  await run({ kind: 'agent', from: D1, to: D2, file: 'agents-dst.csv' });
   console.log('reports: ok');
 } catch (err) {
   await failed(page, 'reports');

@@ -5,7 +5,8 @@
 # service-level target) written into the store through its own API (store_seed), then
 # the reports page in headless Chromium (tests/browser/reports.mjs, in a browser whose
 # time zone is not the tenant's): the interval report by 15, 30 and 60 minutes over a
-# day and by 60 minutes over both days, the agent report and the disposition report,
+# day and by 60 minutes over both days, the agent report and the disposition report
+# (and the interval and agent reports over two days around the end of summer time),
 # each CSV compared number by number with the figures computed from `centrala export
 # interactions` and each agent's state log (GET /api/v1/agents/{u}/states).
 # shellcheck source=tests/sip/lib.sh
@@ -44,6 +45,12 @@ print(d - datetime.timedelta(days=2), d - datetime.timedelta(days=1))' "$ZONE")
 export REPORT_DAY1=$DAY1 REPORT_DAY2=$DAY2
 "$PYTHON" "$TOP/tests/browser/report_day.py" seed acme "$ZONE" "$DAY1" "$DAY2" "$WORK/seed.jsonl" ||
 	fail "could not generate the history"
+# Two more days around the end of summer time in Warsaw (25 October 2026 has 25 hours).
+DST1=2026-10-24 DST2=2026-10-25
+export REPORT_DST1=$DST1 REPORT_DST2=$DST2
+"$PYTHON" "$TOP/tests/browser/report_day.py" seed acme "$ZONE" "$DST1" "$DST2" "$WORK/seed-dst.jsonl" B ||
+	fail "could not generate the history"
+cat "$WORK/seed-dst.jsonl" >>"$WORK/seed.jsonl"
 # The server makes the store's schema and the users; stopped, the history goes in.
 start_server
 stop_server
@@ -78,6 +85,12 @@ for m in 15 30 60; do
 done
 "$PYTHON" "$R" interval "$WORK/interactions.jsonl" "$WORK/interval-days.csv" "$ZONE" "$DAY1" "$DAY2" 60 "$T" ||
 	fail "the interval report over two days does not match the export"
+"$PYTHON" "$R" interval "$WORK/interactions.jsonl" "$WORK/interval-dst.csv" "$ZONE" "$DST1" "$DST2" 60 "$T" ||
+	fail "the interval report over the end of summer time does not match the export"
+"$PYTHON" "$R" interval "$WORK/interactions.jsonl" "$WORK/interval-dst-15.csv" "$ZONE" "$DST2" "$DST2" 15 "$T" ||
+	fail "the interval report of the 25-hour day does not match the export"
+"$PYTHON" "$R" agent "$WORK/interactions.jsonl" "$WORK/states.json" "$WORK/agents-dst.csv" ||
+	fail "the agent report over the end of summer time does not match the export and the state log"
 "$PYTHON" "$R" agent "$WORK/interactions.jsonl" "$WORK/states.json" "$WORK/agents.csv" ||
 	fail "the agent report does not match the export and the state log"
 "$PYTHON" "$R" disposition "$WORK/interactions.jsonl" "$WORK/dispositions.csv" "$ZONE" "$DAY1" "$DAY2" ||
