@@ -4,7 +4,8 @@
 #   bench/web.sh [SECONDS=20] [QUEUES=200] [AGENTS=2000] [RATE=50]
 #
 # First load: the bytes of what the agent desktop loads (index.html, main.js, main.css)
-# as served and gzip -9 compressed. Wallboard: a server with QUEUES queues and AGENTS
+# and of the gzip copies the build writes beside them, which the server sends to a
+# browser that accepts gzip (as it then also measures: curl with Accept-Encoding). Wallboard: a server with QUEUES queues and AGENTS
 # agents (each a member of one queue), a supervisor's wallboard in headless Chromium
 # (bench/web-wallboard.mjs), while the supervisor's API forces RATE agent state changes
 # per second (not ready with a reason, then back) for SECONDS: every change is an
@@ -36,11 +37,15 @@ trap cleanup EXIT
 echo "first load of the agent desktop (index.html, main.js, main.css):"
 raw=0 gz=0
 for f in index.html main.js main.css; do
-	r=$(stat -c %s "$web/$f") g=$(gzip -9c "$web/$f" | wc -c)
-	printf '  %-10s %8d bytes, %7d gzip -9\n' "$f" "$r" "$g"
+	[ -e "$web/$f.gz" ] || {
+		echo "bench/web.sh: no $web/$f.gz (make build writes the gzip copies)" >&2
+		exit 2
+	}
+	r=$(stat -c %s "$web/$f") g=$(stat -c %s "$web/$f.gz")
+	printf '  %-10s %8d bytes, %7d sent gzip\n' "$f" "$r" "$g"
 	raw=$((raw + r)) gz=$((gz + g))
 done
-printf '  %-10s %8d bytes, %7d gzip -9 (%.1f KB)\n' total "$raw" "$gz" "$(echo "$gz / 1024" | bc -l)"
+printf '  %-10s %8d bytes, %7d sent gzip (%.1f KB)\n' total "$raw" "$gz" "$(echo "$gz / 1024" | bc -l)"
 
 python3 - "$work/centrala.yaml" "$queues" "$agents" "$base" "$work" "$web" <<'PY'
 import sys
@@ -68,6 +73,14 @@ for _ in $(seq 600); do
 	}
 	sleep 0.1
 done
+echo "  as received (curl, Accept-Encoding: gzip):"
+got=0
+for f in / main.js main.css; do
+	n=$(curl -s -o /dev/null -H 'Accept-Encoding: gzip' -w '%{size_download}' "http://127.0.0.1:$((base + 60))/${f#/}")
+	printf '  %-10s %8d bytes\n' "$f" "$n"
+	got=$((got + n))
+done
+printf '  %-10s %8d bytes (%.1f KB)\n' total "$got" "$(echo "$got / 1024" | bc -l)"
 echo
 echo "wallboard, $queues queues and $agents agents, $rate state changes/s for ${secs}s:"
 API_PORT=$((base + 60)) SECONDS_RUN=$secs AGENTS=$agents RATE=$rate QUEUES=$queues \

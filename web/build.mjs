@@ -2,9 +2,11 @@
 // bundle, one stylesheet, index.html and the service worker sw.js; and the public web
 // callback page (callback.html, callback.js) and the web chat (chat.js, the script a
 // company's site includes; chat.html and chatpage.js, the chat itself, in an iframe) that
-// companies embed in their own sites. Usage: node build.mjs [OUT]
+// companies embed in their own sites; and a gzip-compressed copy of each text file.
+// Usage: node build.mjs [OUT]
 import * as esbuild from 'esbuild';
-import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -36,4 +38,11 @@ copyFileSync(resolve(here, 'src/chat.html'), resolve(out, 'chat.html'));
 await esbuild.build({ entryPoints: [resolve(here, 'src/chat-embed.js')], minify: true, format: 'iife', target: ['es2020'], outfile: resolve(out, 'chat.js'), logLevel: 'warning' });
 // The service worker stays a file of its own at the root (its scope is the whole site).
 await esbuild.build({ entryPoints: [resolve(here, 'src/sw.js')], minify: true, outfile: resolve(out, 'sw.js'), logLevel: 'warning' });
+// Each text file also gzip-compressed beside it (FILE.gz, at the highest level): the
+// server sends that to a browser that accepts gzip (src/api/server.c), so what the page
+// receives is compressed without the server compressing anything.
+for (const f of readdirSync(out)) {
+  if (!/\.(html|js|css|json|svg)$/.test(f)) continue;
+  writeFileSync(resolve(out, f + '.gz'), gzipSync(readFileSync(resolve(out, f)), { level: 9 }));
+}
 console.log('web: built ' + out);

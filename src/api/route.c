@@ -773,9 +773,34 @@ static void h_audit(struct api_conn *conn, struct api_session *s, const char *ta
 	struct api_job j;
 	json_t *args = json_object();
 
+	char buf[64];
+	long limit = 100;
+
 	if (!time_arg(conn, "since", args)) {
 		json_decref(args);
 		return;
+	}
+	if (api__query(conn, "limit", buf, sizeof(buf))) {
+		char *end;
+		limit = strtol(buf, &end, 10);
+		if (*end || limit < 1 || limit > 1000) {
+			json_decref(args);
+			api__respond_error(conn, 400, "invalid_parameter",
+					   "limit must be 1 to 1000", "limit");
+			return;
+		}
+	}
+	json_object_set_new(args, "limit", json_integer(limit));
+	/* The cursor is the last entry's id of the page before: sortable, letters and digits. */
+	if (api__query(conn, "cursor", buf, sizeof(buf))) {
+		if (!*buf ||
+		    strspn(buf, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") !=
+			strlen(buf)) {
+			json_decref(args);
+			api__respond_error(conn, 400, "invalid_parameter", "bad cursor", "cursor");
+			return;
+		}
+		json_object_set_new(args, "cursor", json_string(buf));
 	}
 	api__job_init(&j, conn, JOB_AUDIT, NULL, args);
 	api__job(conn, &j);

@@ -14,7 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
+#include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/clock.h"
@@ -715,10 +717,56 @@ static const char *mime_of(const char *path)
 	return "application/octet-stream";
 }
 
+/* Whether a coding's parameters (after its name) leave it acceptable: no "q=" weight
+ * of zero ("q=0", "q=0.0", ...). */
+static bool weight_ok(const char *q)
+{
+	q += strspn(q, " \t");
+	if (*q != ';')
+		return true;
+	q += 1 + strspn(q + 1, " \t");
+	return strncasecmp(q, "q=", 2) || strspn(q + 2, "0.") != strcspn(q + 2, " \t,");
+}
+
+/* Whether the request's Accept-Encoding takes gzip: named and not refused with q=0, or
+ * not named and "*" taken. */
+static bool accepts_gzip(struct lws *wsi)
+{
+	char ae[256];
+	const char *s = ae;
+	bool star = false;
+
+	if (lws_hdr_copy(wsi, ae, sizeof(ae), WSI_TOKEN_HTTP_ACCEPT_ENCODING) <= 0)
+		return false;
+	while (*s) {
+		size_t n;
+		s += strspn(s, " \t,");
+		n = strcspn(s, " \t,;");
+		if (n == 4 && !strncasecmp(s, "gzip", 4))
+			return weight_ok(s + n);
+		if (n == 1 && *s == '*')
+			star = weight_ok(s + n);
+		s += strcspn(s, ",");
+	}
+	return star;
+}
+
+/* FILE.gz beside FILE, written by the web build, when it is at least as new as FILE. */
+static bool gz_beside(const char *file, char *gz, size_t size)
+{
+	struct stat f, g;
+
+	if ((size_t)snprintf(gz, size, "%s.gz", file) >= size)
+		return false;
+	return !stat(file, &f) && !stat(gz, &g) && S_ISREG(g.st_mode) && g.st_mtime >= f.st_mtime;
+}
+
 static int serve_static(struct api_conn *conn)
 {
 	struct api *a = conn->a;
-	char file[API_PATH_MAX + 512];
+	char file[API_PATH_MAX + 512], gz[API_PATH_MAX + 520];
+	static const char vary[] = "Vary: Accept-Encoding\x0d\x0a";
+	static const char gzipped[] = "Content-Encoding: gzip\x0d\x0aVary: Accept-Encoding\x0d\x0a";
 	const char *p = conn->path;
 	int n;
 
@@ -737,7 +785,17 @@ static int serve_static(struct api_conn *conn)
 			return 0;
 		}
 	}
-	n = lws_serve_http_file(conn->wsi, file, mime_of(file), NULL, 0);
+	/* The compressed copy to a browser that takes it; either way caches are told the
+	 * answer depends on Accept-Encoding. */
+	if (gz_beside(file, gz, sizeof(gz))) {
+		if (accepts_gzip(conn->wsi))
+			n = lws_serve_http_file(conn->wsi, gz, mime_of(file), gzipped,
+						(int)sizeof(gzipped) - 1);
+		else
+			n = lws_serve_http_file(conn->wsi, file, mime_of(file), vary,
+						(int)sizeof(vary) - 1);
+	} else
+		n = lws_serve_http_file(conn->wsi, file, mime_of(file), NULL, 0);
 	if (n < 0 || (n > 0 && lws_http_transaction_completed(conn->wsi)))
 		return -1;
 	return 0;

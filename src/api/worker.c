@@ -410,17 +410,28 @@ static int state_row(const struct store_agent_state *st, void *arg)
 	return json_array_size(items) >= 10000;
 }
 
+struct audit_page {
+	json_t *items;
+	size_t limit; /* the page's size: a row beyond it only says there is a next page */
+	bool more;
+};
+
 static int audit_row(const struct store_audit *au, void *arg)
 {
-	json_t *items = arg;
+	struct audit_page *pg = arg;
+	json_t *items = pg->items;
 	char t[32];
 
+	if (json_array_size(items) >= pg->limit) {
+		pg->more = true;
+		return 1;
+	}
 	json_array_append_new(items,
 			      json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s?}", "id", au->id,
 					"time", clock_iso8601(au->ts_ms, t, sizeof(t)), "actor",
 					au->actor, "object", au->object, "key", au->key, "action",
 					au->action, "detail", au->detail));
-	return json_array_size(items) >= 10000;
+	return 0;
 }
 
 static void do_list(struct api *a, struct store_db *db, const struct api_job *j)
@@ -440,8 +451,23 @@ static void do_list(struct api *a, struct store_db *db, const struct api_job *j)
 		}
 		err = store_db_agent_states(db, j->tenant, arg_str(j, "agent"), since, state_row,
 					    &sp);
-	} else
-		err = store_db_audit_log(db, j->tenant, since, audit_row, items);
+	} else {
+		struct audit_page pg = {
+		    items, (size_t)json_integer_value(json_object_get(j->args, "limit")), false};
+		const char *after = arg_str(j, "cursor");
+		json_t *last;
+
+		err = store_db_audit_page(db, j->tenant, since, after ? after : "", pg.limit + 1,
+					  audit_row, &pg);
+		if (!err || err == 1) {
+			last = pg.more ? json_array_get(items, json_array_size(items) - 1) : NULL;
+			reply_json(a, j->req, 200,
+				   json_pack("{s:o, s:s?}", "items", items, "next",
+					     last ? json_string_value(json_object_get(last, "id"))
+						  : NULL));
+			return;
+		}
+	}
 	if (err && err != 1) {
 		json_decref(items);
 		db_error(a, j, db, err);

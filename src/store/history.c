@@ -96,29 +96,47 @@ int store_db_agent_states(struct store_db *db, const char *tenant, const char *a
 	return state_rows(db, Q_STATE_LIST, p, 0, h, arg);
 }
 
-int store_db_audit_log(struct store_db *db, const char *tenant, int64_t since_ms, store_audit_h *h,
-		       void *arg)
+static int audit_rows(struct store_db *db, enum store__q q, struct store__param *p, int n,
+		      store_audit_h *h, void *arg)
 {
-	struct store__param p[2] = {store__text(tenant), store__int(since_ms)};
 	struct store_audit a;
 	int err, stop;
 
-	STORE__TENANT(tenant);
-	if ((err = store__query(db, Q_AUDIT_LIST, p, 2)))
+	if ((err = store__query(db, q, p, n)))
 		return err;
-	while (store__row(db, Q_AUDIT_LIST, &err)) {
-		a.tenant = store__col_text(db, Q_AUDIT_LIST, 0);
-		a.id = store__col_text(db, Q_AUDIT_LIST, 1);
-		a.ts_ms = store__col_int(db, Q_AUDIT_LIST, 2);
-		a.actor = store__col_text(db, Q_AUDIT_LIST, 3);
-		a.object = store__col_text(db, Q_AUDIT_LIST, 4);
-		a.key = store__col_text(db, Q_AUDIT_LIST, 5);
-		a.action = store__col_text(db, Q_AUDIT_LIST, 6);
-		a.detail = store__col_text(db, Q_AUDIT_LIST, 7);
+	while (store__row(db, q, &err)) {
+		a.tenant = store__col_text(db, q, 0);
+		a.id = store__col_text(db, q, 1);
+		a.ts_ms = store__col_int(db, q, 2);
+		a.actor = store__col_text(db, q, 3);
+		a.object = store__col_text(db, q, 4);
+		a.key = store__col_text(db, q, 5);
+		a.action = store__col_text(db, q, 6);
+		a.detail = store__col_text(db, q, 7);
 		if ((stop = h(&a, arg))) {
-			store__done(db, Q_AUDIT_LIST);
+			store__done(db, q);
 			return stop;
 		}
 	}
 	return err;
+}
+
+int store_db_audit_log(struct store_db *db, const char *tenant, int64_t since_ms, store_audit_h *h,
+		       void *arg)
+{
+	struct store__param p[2] = {store__text(tenant), store__int(since_ms)};
+
+	STORE__TENANT(tenant);
+	return audit_rows(db, Q_AUDIT_LIST, p, 2, h, arg);
+}
+
+int store_db_audit_page(struct store_db *db, const char *tenant, int64_t since_ms,
+			const char *after_id, size_t limit, store_audit_h *h, void *arg)
+{
+	struct store__param p[4] = {store__text(tenant), store__int(since_ms),
+				    store__text(after_id ? after_id : ""),
+				    store__int((int64_t)limit)};
+
+	STORE__TENANT(tenant);
+	return audit_rows(db, Q_AUDIT_PAGE, p, 4, h, arg);
 }

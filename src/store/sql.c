@@ -218,6 +218,9 @@ static const char *store__sql[Q_COUNT] = {
 		       "(tenant, id) DO NOTHING",
     [Q_AUDIT_LIST] = "SELECT tenant, id, ts_ms, actor, object, obj_key, action, detail FROM "
 		     "audit_log WHERE tenant = $1 AND ts_ms >= $2 ORDER BY id",
+    [Q_AUDIT_PAGE] = "SELECT tenant, id, ts_ms, actor, object, obj_key, action, detail FROM "
+		     "audit_log WHERE tenant = $1 AND ts_ms >= $2 AND id > $3 ORDER BY id "
+		     "LIMIT $4",
 
     [Q_CONTACT_UPSERT] =
 	"INSERT INTO contacts (tenant, id, first_name, last_name, company, phones, emails, "

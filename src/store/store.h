@@ -336,6 +336,10 @@ int store_db_agent_states(struct store_db *db, const char *tenant, const char *a
 			  int64_t since_ms, store_agent_state_h *h, void *arg);
 int store_db_audit_log(struct store_db *db, const char *tenant, int64_t since_ms, store_audit_h *h,
 		       void *arg);
+/* One page of the same: entries at or after since_ms whose id sorts after `after_id` (""
+ * for the first page), by id, at most `limit` of them. */
+int store_db_audit_page(struct store_db *db, const char *tenant, int64_t since_ms,
+			const char *after_id, size_t limit, store_audit_h *h, void *arg);
 
 /* ---- configuration objects made through the API ------------------------------------ */
 

@@ -49,6 +49,7 @@ enum store__q {
 	Q_STATE_AT, /* an agent's span in progress at a time (the last one begun before) */
 	Q_AUDIT_INSERT,
 	Q_AUDIT_LIST,
+	Q_AUDIT_PAGE,
 	Q_CONTACT_UPSERT,
 	Q_CONTACT_GET,
 	Q_CONTACT_DELETE,

@@ -35,11 +35,89 @@ export async function launch(extra = []) {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync', ...extra],
   });
+  // Every context of this browser is watched for requests that leave the machine.
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (opts) => guardOffsite(await newContext(opts));
+  browser.newPage = async (opts) => (await browser.newContext(opts)).newPage();
   return browser;
+}
+
+/* The application works with no internet: no CDN, no external fonts, nothing but the
+ * server it came from. Every request and WebSocket of every page (and service worker)
+ * is checked; close() fails the test when one went to an address that is not loopback. */
+export const offsite = [];
+const LOCAL = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/;
+export function isLocalUrl(url) {
+  let u;
+  try { u = new URL(url); } catch { return false; }
+  if (!/^(https?|wss?):$/.test(u.protocol)) return /^(data|blob|about|chrome-error):$/.test(u.protocol);
+  return LOCAL.test(u.hostname);
+}
+function guardOffsite(ctx) {
+  const check = (url) => {
+    if (isLocalUrl(url)) return;
+    offsite.push(url);
+    step('request to a non-loopback address: ' + url);
+  };
+  ctx.on('request', (r) => check(r.url()));
+  const watch = (p) => p.on('websocket', (ws) => check(ws.url()));
+  ctx.on('page', watch);
+  ctx.pages().forEach(watch);
+  return ctx;
 }
 
 export async function close(browser) {
   await browser.close().catch(() => {});
+  if (offsite.length) throw new Error('requests left the machine (no CDN or external fonts allowed):\n  ' + [...new Set(offsite)].join('\n  '));
+}
+
+/* The REST requests (/api/...) the page makes while nobody does anything for `ms`: live
+ * data comes from the events WebSocket only, so a page at rest makes none. */
+export async function restWhileIdle(page, ms = 4000) {
+  const seen = [];
+  const on = (r) => {
+    const u = new URL(r.url());
+    if (u.pathname.startsWith('/api/') && r.resourceType() !== 'websocket') seen.push(r.method() + ' ' + u.pathname + u.search);
+  };
+  page.context().on('request', on);
+  await page.waitForTimeout(ms);
+  page.context().off('request', on);
+  return seen;
+}
+
+/* Event-to-DOM latency: watches the page (a MutationObserver installed before `act`
+ * runs) for the first element matching `selector` whose text matches `pattern`, runs
+ * `act`, which makes the server emit the event and returns the event's time (ms, the
+ * server's clock: the same machine's), and answers how long after the event the page
+ * showed it (ms), or throws when it did not within 10 s. */
+export async function eventToDom(page, selector, pattern, act) {
+  await page.evaluate(({ selector, pattern }) => {
+    const re = new RegExp(pattern);
+    window.__domSeen = new Promise((resolve) => {
+      const check = () => {
+        for (const el of document.querySelectorAll(selector)) {
+          if (re.test(el.textContent)) { obs.disconnect(); resolve(Date.now()); return; }
+        }
+      };
+      const obs = new MutationObserver(check);
+      obs.observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+      setTimeout(() => { obs.disconnect(); resolve(null); }, 10000);
+    });
+  }, { selector, pattern: pattern.source || String(pattern) });
+  const at = await act();
+  const seen = await page.evaluate(() => window.__domSeen);
+  if (seen === null) throw new Error(`no ${selector} matching ${pattern} within 10 s of the event`);
+  return seen - at;
+}
+
+/* Whether the canvas of `locator` has something drawn on it (pixels not transparent). */
+export async function drawnPixels(locator) {
+  return locator.evaluate((cv) => {
+    const d = cv.getContext('2d').getImageData(0, 0, cv.width, cv.height).data;
+    let n = 0;
+    for (let i = 3; i < d.length; i += 4) if (d[i]) n++;
+    return n;
+  });
 }
 
 /* A page at 1366x768 in a fresh context whose browser language is `lang`. */
@@ -65,7 +143,8 @@ export async function login(page, { tenant, username, password, lang }) {
 }
 
 /* Text that overflows its box: elements with text of their own whose content is wider or
- * taller than the box they are given, unless the box scrolls or ellipsises on purpose. */
+ * taller than the box they are given, unless the box scrolls or ellipsises on purpose;
+ * and a page wider than the window (a sideways scroll bar). */
 export async function overflowing(page) {
   return page.evaluate(() => {
     const out = [];
@@ -77,7 +156,13 @@ export async function overflowing(page) {
       if (/(auto|scroll)/.test(cs.overflow + cs.overflowX + cs.overflowY) || cs.textOverflow === 'ellipsis') continue;
       if (el.scrollWidth > el.clientWidth + 1 && cs.display !== 'inline' && el.clientWidth > 1)
         out.push(`${el.tagName.toLowerCase()}.${el.className} "${el.textContent.trim().slice(0, 40)}" ${el.scrollWidth}>${el.clientWidth}`);
+      // Taller than its box too (a fixed height the words do not fit in).
+      else if (el.scrollHeight > el.clientHeight + 1 && cs.display !== 'inline' && el.clientHeight > 1)
+        out.push(`${el.tagName.toLowerCase()}.${el.className} "${el.textContent.trim().slice(0, 40)}" height ${el.scrollHeight}>${el.clientHeight}`);
     }
+    // The page itself never scrolls sideways at the size it is shown (1366x768).
+    const doc = document.documentElement;
+    if (doc.scrollWidth > doc.clientWidth + 1) out.push(`the page scrolls sideways: ${doc.scrollWidth}>${doc.clientWidth}`);
     return out;
   });
 }

@@ -557,6 +557,12 @@ static int u_audit_log(struct store_db *db, struct store *s)
 	return store_db_audit_log(db, NULL, 0, no_audit, NULL);
 }
 
+static int u_audit_page(struct store_db *db, struct store *s)
+{
+	(void)s;
+	return store_db_audit_page(db, NULL, 0, "", 10, no_audit, NULL);
+}
+
 static int u_user_verify(struct store_db *db, struct store *s)
 {
 	(void)s;
@@ -585,6 +591,7 @@ static const struct unscoped {
     {"store_db_interaction_get", u_interaction_get},
     {"store_db_agent_states", u_agent_states},
     {"store_db_audit_log", u_audit_log},
+    {"store_db_audit_page", u_audit_page},
     {"store_db_user_verify", u_user_verify},
 };
 
@@ -949,6 +956,66 @@ static void test_audit_entry_written(void **state)
 	store_db_close(db);
 	crm_buf_free(&out);
 	store_destroy(s);
+}
+
+static int collect_audit_ids(const struct store_audit *a, void *arg)
+{
+	crm_buf_printf(arg, "%s%s", a->id, " ");
+	return 0;
+}
+
+/* Pages of the audit log by id: each starts after the id given, holds at most `limit`,
+ * and the pages together are the whole log in order. */
+static void test_audit_pages(void **state)
+{
+	struct backend *b = *state;
+	struct store_db *db;
+	struct crm_buf all = {0}, pages = {0}, one = {0};
+	char id[32], after[32] = "";
+
+	assert_int_equal(store_db_open(b->url, &db), 0);
+	for (int i = 0; i < 7; i++) {
+		snprintf(id, sizeof(id), "01AUDIT%02d", i);
+		struct store_audit a = {.tenant = "acme",
+					.id = id,
+					.ts_ms = 1000 + i,
+					.actor = "api:bob",
+					.object = "queue",
+					.key = "q",
+					.action = "update"};
+		assert_int_equal(store_db_audit_put(db, &a), 0);
+	}
+	struct store_audit other = {.tenant = "beta",
+				    .id = "01AUDIT99",
+				    .ts_ms = 1,
+				    .actor = "api:x",
+				    .object = "queue",
+				    .key = "q",
+				    .action = "update"};
+	assert_int_equal(store_db_audit_put(db, &other), 0);
+	assert_int_equal(store_db_audit_page(db, "acme", 0, "", 100, collect_audit_ids, &all), 0);
+	assert_string_equal(
+	    all.p, "01AUDIT00 01AUDIT01 01AUDIT02 01AUDIT03 01AUDIT04 01AUDIT05 01AUDIT06 ");
+	for (int n = 0; n < 5; n++) {
+		one.len = 0;
+		if (one.p)
+			one.p[0] = '\0';
+		assert_int_equal(
+		    store_db_audit_page(db, "acme", 0, after, 2, collect_audit_ids, &one), 0);
+		if (!one.len)
+			break;
+		crm_buf_printf(&pages, "%s", one.p);
+		snprintf(after, sizeof(after), "%.9s", one.p + one.len - 10);
+	}
+	assert_string_equal(pages.p, all.p);
+	one.len = 0;
+	assert_int_equal(
+	    store_db_audit_page(db, "acme", 1004, "01AUDIT04", 10, collect_audit_ids, &one), 0);
+	assert_string_equal(one.p, "01AUDIT05 01AUDIT06 ");
+	store_db_close(db);
+	crm_buf_free(&all);
+	crm_buf_free(&pages);
+	crm_buf_free(&one);
 }
 
 /* ---- contacts -------------------------------------------------------------------------------- */
@@ -1602,6 +1669,7 @@ int main(void)
 	    T(test_agent_state_span_written_open_then_closed),
 	    T(test_agent_state_left_open_ends_where_next_starts),
 	    T(test_audit_entry_written),
+	    T(test_audit_pages),
 	    T(test_contact_round_trip),
 	    T(test_contact_found_by_any_of_its_numbers),
 	    T(test_shared_number_answers_most_recent_contact),

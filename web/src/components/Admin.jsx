@@ -74,7 +74,7 @@ function Numbers({ queues }) {
       </form>
       <Failure error={error} />
       <table>
-        <thead><tr><th>{t('admin.number')}</th><th>{t('admin.routes_to')}</th><th>{t('admin.priority')}</th><th>{t('admin.source')}</th><th /></tr></thead>
+        <thead><tr><th>{t('admin.number')}</th><th>{t('admin.routes_to')}</th><th>{t('admin.priority')}</th><th>{t('admin.source')}</th><th><span class="sr-only">{t('grid.actions')}</span></th></tr></thead>
         <tbody>
           {(items || []).map((n) => (
             <tr data-number={n.number}>
@@ -128,9 +128,9 @@ function Webhooks() {
       {secret && <p role="status" class="secret">{t('admin.secret_once')} <code>{secret}</code></p>}
       <Failure error={error} />
       <table>
-        <thead><tr><th>{t('admin.id')}</th><th>{t('admin.url')}</th><th>{t('admin.events')}</th><th>{t('admin.source')}</th><th /></tr></thead>
+        <thead><tr><th>{t('admin.id')}</th><th>{t('admin.url')}</th><th>{t('admin.events')}</th><th>{t('admin.source')}</th><th><span class="sr-only">{t('grid.actions')}</span></th></tr></thead>
         <tbody>{(items || []).map((w) => (
-          <tr><td>{w.id}</td><td class="break">{w.url}</td><td>{w.events.join(', ')}</td><td>{t('admin.source.' + w.source)}</td>
+          <tr data-webhook={w.id}><td>{w.id}</td><td class="break">{w.url}</td><td>{w.events.join(', ')}</td><td>{t('admin.source.' + w.source)}</td>
             <td><button type="button" class="small" onClick={() => deliveries(w)}>{t('admin.deliveries')}</button>
               {w.source === 'api' && <button type="button" class="small danger" onClick={() => remove(w)}
                 aria-label={t('admin.delete_named', { name: w.id })}>{t('admin.delete')}</button>}</td></tr>
@@ -140,7 +140,7 @@ function Webhooks() {
         <>
           <h3>{t('admin.deliveries_of', { id: log.id })}</h3>
           <table><thead><tr><th>{t('admin.time')}</th><th>{t('admin.event')}</th><th>{t('admin.state')}</th><th>{t('admin.attempts')}</th><th>{t('admin.last_error')}</th></tr></thead>
-            <tbody>{log.items.map((d) => <tr><td>{fmtDateTime(d.created)}</td><td>{d.type}</td><td>{d.state}</td><td>{d.attempts}</td><td class="break">{d.last_error || d.last_status || ''}</td></tr>)}</tbody></table>
+            <tbody>{log.items.map((d) => <tr data-delivery={d.id}><td>{fmtDateTime(d.created)}</td><td>{d.type}</td><td>{d.state}</td><td>{d.attempts}</td><td class="break">{d.last_error || d.last_status || ''}</td></tr>)}</tbody></table>
         </>
       )}
     </section>
@@ -180,15 +180,17 @@ function Keys() {
       {key && <p role="status" class="secret">{t('admin.key_once')} <code>{key}</code></p>}
       <Failure error={error} />
       <table>
-        <thead><tr><th>{t('admin.name')}</th><th>{t('admin.roles')}</th><th>{t('admin.created')}</th><th>{t('admin.created_by')}</th><th /></tr></thead>
+        <thead><tr><th>{t('admin.name')}</th><th>{t('admin.roles')}</th><th>{t('admin.created')}</th><th>{t('admin.created_by')}</th><th><span class="sr-only">{t('grid.actions')}</span></th></tr></thead>
         <tbody>{(items || []).map((k) => (
-          <tr><td>{k.name}</td><td>{k.roles.map((r) => t('role.' + r)).join(', ')}</td><td>{fmtDateTime(k.created)}</td><td>{k.created_by}</td>
+          <tr data-key={k.id}><td>{k.name}</td><td>{k.roles.map((r) => t('role.' + r)).join(', ')}</td><td>{fmtDateTime(k.created)}</td><td>{k.created_by}</td>
             <td><button type="button" class="small danger" onClick={() => revoke(k)} aria-label={t('admin.revoke_named', { name: k.name })}>{t('admin.revoke')}</button></td></tr>
         ))}</tbody>
       </table>
     </section>
   );
 }
+
+const AUDIT_PAGE = 50;
 
 function Audit() {
   const [items, setItems] = useState([]);
@@ -197,7 +199,7 @@ function Audit() {
   const [error, setError] = useState(null);
   const load = async (cursor) => {
     try {
-      const r = await get('/audit?' + qs({ since: since ? new Date(since).toISOString() : '', cursor }));
+      const r = await get('/audit?' + qs({ since: since ? new Date(since).toISOString() : '', limit: AUDIT_PAGE, cursor }));
       setItems(cursor ? [...items, ...r.items] : r.items);
       setNext(r.next);
     } catch (err) {
@@ -211,7 +213,7 @@ function Audit() {
       <Failure error={error} />
       <table>
         <thead><tr><th>{t('admin.time')}</th><th>{t('admin.actor')}</th><th>{t('admin.object')}</th><th>{t('admin.key')}</th><th>{t('admin.action')}</th><th>{t('admin.detail')}</th></tr></thead>
-        <tbody>{items.map((a) => <tr><td>{fmtDateTime(a.time)}</td><td>{a.actor}</td><td>{a.object}</td><td>{a.key}</td><td>{a.action}</td><td class="break">{a.detail}</td></tr>)}</tbody>
+        <tbody>{items.map((a) => <tr data-audit={a.id}><td>{fmtDateTime(a.time)}</td><td>{a.actor}</td><td>{a.object}</td><td>{a.key}</td><td>{a.action}</td><td class="break">{a.detail}</td></tr>)}</tbody>
       </table>
       {next && <button type="button" onClick={() => load(next)}>{t('admin.more')}</button>}
     </section>

@@ -240,7 +240,7 @@ export function Campaigns() {
       <table class="campaigns">
         <thead><tr><th>{t('admin.id')}</th><th>{t('camp.mode')}</th><th>{t('admin.state')}</th><th>{t('camp.leads_left')}</th>
           <th>{t('camp.dialing_now')}</th><th>{t('camp.answered')}</th><th>{t('camp.human_machine')}</th>
-          <th>{t('camp.abandoned_today_window')}</th><th>{t('camp.agents')}</th><th>{t('camp.dial_ratio')}</th><th /></tr></thead>
+          <th>{t('camp.abandoned_today_window')}</th><th>{t('camp.agents')}</th><th>{t('camp.dial_ratio')}</th><th><span class="sr-only">{t('grid.actions')}</span></th></tr></thead>
         <tbody>{(items || []).map((c) => <CampaignRow key={c.id} c={c} act={act} />)}</tbody>
       </table>
       {items && !items.length && <p class="muted">{t('camp.none')}</p>}

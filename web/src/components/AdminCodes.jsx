@@ -65,7 +65,7 @@ export function Codes({ kind }) {
       <p class="muted small">{t('admin.code_hint')}</p>
       {error && <p role="alert" class="error">{error}</p>}
       <table>
-        <thead><tr><th>{t('admin.code')}</th><th>{t('admin.source')}</th><th /></tr></thead>
+        <thead><tr><th>{t('admin.code')}</th><th>{t('admin.source')}</th><th><span class="sr-only">{t('grid.actions')}</span></th></tr></thead>
         <tbody>{(items || []).map((c) => (
           <tr data-code={c.code}>
             <td>{renaming === c.code ? (

@@ -85,7 +85,7 @@ export function Queues() {
       <p class="muted small">{t('admin.duration_hint')}</p>
       {error && <p role="alert" class="error">{error}</p>}
       <table>
-        <thead><tr><th>{t('admin.id')}</th><th>{t('admin.strategy')}</th><th>{t('admin.skills')}</th><th>{t('admin.wrap_up')}</th><th>{t('admin.service_level')}</th><th>{t('admin.source')}</th><th /></tr></thead>
+        <thead><tr><th>{t('admin.id')}</th><th>{t('admin.strategy')}</th><th>{t('admin.skills')}</th><th>{t('admin.wrap_up')}</th><th>{t('admin.service_level')}</th><th>{t('admin.source')}</th><th><span class="sr-only">{t('grid.actions')}</span></th></tr></thead>
         <tbody>{(items || []).map((q) => (
           <tr data-queue={q.id}><td>{q.id}</td><td>{q.config ? q.config.strategy : '–'}</td><td>{q.config ? unpairs(q.config.skills) : ''}</td>
             <td>{q.config ? q.config.wrap_up || '' : ''}</td><td>{q.config ? q.config.service_level || '' : q.service_level_s}</td>
@@ -155,7 +155,7 @@ export function Users() {
       </form>
       {error && <p role="alert" class="error">{error}</p>}
       <table>
-        <thead><tr><th>{t('login.username')}</th><th>{t('admin.name')}</th><th>{t('admin.roles')}</th><th>{t('admin.sip_user')}</th><th>{t('admin.skills')}</th><th>{t('admin.member_of')}</th><th>{t('admin.source')}</th><th /></tr></thead>
+        <thead><tr><th>{t('login.username')}</th><th>{t('admin.name')}</th><th>{t('admin.roles')}</th><th>{t('admin.sip_user')}</th><th>{t('admin.skills')}</th><th>{t('admin.member_of')}</th><th>{t('admin.source')}</th><th><span class="sr-only">{t('grid.actions')}</span></th></tr></thead>
         <tbody>{(items || []).map((x) => (
           <tr data-user={x.username}><td>{x.username}</td><td>{x.name || ''}</td><td>{(x.roles || []).map((r) => t('role.' + r)).join(', ')}</td>
             <td>{(x.sip && x.sip.user) || ''}</td><td>{unpairs(x.skills)}</td><td>{unpairs(x.queues)}</td><td>{t('admin.source.' + (x.source || 'file'))}</td>

@@ -110,7 +110,7 @@ export function Flows() {
         {msg && <span role="status">{msg}</span>}
       </form>
       <table>
-        <thead><tr><th>{t('admin.name')}</th><th>{t('flows.version')}</th><th>{t('flows.latest')}</th><th>{t('admin.source')}</th><th /></tr></thead>
+        <thead><tr><th>{t('admin.name')}</th><th>{t('flows.version')}</th><th>{t('flows.latest')}</th><th>{t('admin.source')}</th><th><span class="sr-only">{t('grid.actions')}</span></th></tr></thead>
         <tbody>{(items || []).map((f) => (
           <tr data-flow={f.name}><td>{f.name}</td><td>{f.version}</td><td>{f.latest}</td><td>{t('admin.source.' + f.source)}</td>
             <td><button type="button" class="small" onClick={() => open(f.name)} aria-label={t('flows.open_named', { name: f.name })}>{t('flows.open')}</button></td></tr>
@@ -131,7 +131,7 @@ export function Flows() {
             )}
             {versions.length > 0 && (
               <table class="versions">
-                <thead><tr><th>{t('flows.version_n')}</th><th>{t('admin.time')}</th><th>{t('admin.actor')}</th><th /></tr></thead>
+                <thead><tr><th>{t('flows.version_n')}</th><th>{t('admin.time')}</th><th>{t('admin.actor')}</th><th><span class="sr-only">{t('grid.actions')}</span></th></tr></thead>
                 <tbody>{versions.map((v) => (
                   <tr data-version={v.version}><td>{v.version}</td><td>{fmtDateTime(v.created)}</td><td>{v.by}</td>
                     <td>{v.published ? <span class="badge">{t('flows.live')}</span> : !ro && (
@@ -197,7 +197,7 @@ export function Calendars() {
       </form>
       <p class="muted small">{t('cal.hint')}</p>
       <table>
-        <thead><tr><th>{t('admin.id')}</th><th>{t('admin.source')}</th><th>{t('admin.time')}</th><th /></tr></thead>
+        <thead><tr><th>{t('admin.id')}</th><th>{t('admin.source')}</th><th>{t('admin.time')}</th><th><span class="sr-only">{t('grid.actions')}</span></th></tr></thead>
         <tbody>{(items || []).map((x) => (
           <tr data-calendar={x.id}><td>{x.id}</td><td>{t('admin.source.' + x.source)}</td><td>{fmtDateTime(x.updated)}</td>
             <td>{x.source === 'api' && <>

@@ -192,7 +192,7 @@ function Lists({ lists, error }) {
       {msg && <p role="alert" class="error">{shown(msg)}</p>}
       <table class="lists">
         <thead><tr><th>{t('lists.list')}</th><th>{t('lists.leads')}</th><th>{t('lists.open')}</th><th>{t('lists.campaigns')}</th>
-          <th>{t('lists.updated')}</th><th /></tr></thead>
+          <th>{t('lists.updated')}</th><th><span class="sr-only">{t('grid.actions')}</span></th></tr></thead>
         <tbody>{lists.map((l) => (
           <tr key={l.id} data-list={l.id}><td>{l.id}</td><td data-testid="list-leads">{fmtNum(l.leads)}</td>
             <td data-testid="list-open">{fmtNum(l.open)}</td><td>{l.campaigns.join(', ') || '–'}</td>
@@ -279,7 +279,7 @@ function Dnc({ campaigns }) {
       {msg && <p role="status" class="muted">{shown(msg)}</p>}
       {report && <ImportReport report={report} header={report.header} />}
       <table class="dnc" aria-label={t('dnc.numbers')}>
-        <thead><tr><th>{t('dnc.number')}</th><th /></tr></thead>
+        <thead><tr><th>{t('dnc.number')}</th><th><span class="sr-only">{t('grid.actions')}</span></th></tr></thead>
         <tbody>{(items || []).map((x) => (
           <tr key={x.phone} data-phone={x.phone}><td>{x.phone}</td>
             <td><button type="button" class="small danger" onClick={() => remove(x.phone)}

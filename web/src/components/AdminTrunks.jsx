@@ -64,7 +64,7 @@ export function Trunks() {
       <p class="muted small" id="trunk-password-hint">{t('admin.trunk_password_hint')}</p>
       {error && <p role="alert" class="error">{error}</p>}
       <table>
-        <thead><tr><th>{t('admin.id')}</th><th>{t('admin.trunk_uri')}</th><th>{t('admin.trunk_username')}</th><th>{t('admin.register')}</th><th>{t('admin.srtp')}</th><th>{t('admin.source')}</th><th /></tr></thead>
+        <thead><tr><th>{t('admin.id')}</th><th>{t('admin.trunk_uri')}</th><th>{t('admin.trunk_username')}</th><th>{t('admin.register')}</th><th>{t('admin.srtp')}</th><th>{t('admin.source')}</th><th><span class="sr-only">{t('grid.actions')}</span></th></tr></thead>
         <tbody>{(items || []).map((tr) => (
           <tr data-trunk={tr.id}><td>{tr.id}</td><td class="break">{tr.uri}</td><td>{tr.username || ''}</td>
             <td>{tr.register ? (tr.registered ? t('admin.registered') : t('admin.not_registered')) : '–'}</td>

@@ -95,7 +95,7 @@ export function LiveChats() {
       {error && <p role="alert" class="error">{error}</p>}
       {list.length === 0 ? <p class="muted">{t('live.none')}</p> : (
         <table>
-          <thead><tr><th>{t('live.visitor')}</th><th>{t('pop.queue')}</th><th>{t('live.agent')}</th><th>{t('live.state')}</th><th /></tr></thead>
+          <thead><tr><th>{t('live.visitor')}</th><th>{t('pop.queue')}</th><th>{t('live.agent')}</th><th>{t('live.state')}</th><th><span class="sr-only">{t('grid.actions')}</span></th></tr></thead>
           <tbody>
             {list.map((c) => (
               <tr data-testid="live-chat" data-interaction={c.interaction}>

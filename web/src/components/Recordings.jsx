@@ -76,7 +76,7 @@ export function Recordings({ me }) {
         </form>
         {error && <p role="alert" class="error">{error}</p>}
         <table>
-          <thead><tr><th>{t('ix.created')}</th><th>{t('ix.from')}</th><th>{t('ix.queue')}</th><th>{t('ix.agent')}</th><th>{t('ix.talk')}</th><th /></tr></thead>
+          <thead><tr><th>{t('ix.created')}</th><th>{t('ix.from')}</th><th>{t('ix.queue')}</th><th>{t('ix.agent')}</th><th>{t('ix.talk')}</th><th><span class="sr-only">{t('grid.actions')}</span></th></tr></thead>
           <tbody>{items.map((i) => (
             <tr aria-selected={sel && sel.id === i.id} data-interaction={i.id}><td>{fmtDateTime(i.created)}</td><td>{i.from}{canDial && i.from && <> <DialOnly number={i.from} /></>}</td><td>{i.queue || '–'}</td><td>{i.agent || '–'}</td><td>{fmtDur(i.talk_s)}</td>
               <td><button type="button" class="small" onClick={() => open(i)}>{i.recording ? t('rec.play') : t('rec.details')}</button></td></tr>
@@ -92,7 +92,8 @@ export function Recordings({ me }) {
             <h3>{t('rec.timeline')}</h3>
             <ol class="timeline">
               {(sel.timeline || []).map((e) => (
-                <li><button type="button" class="link" onClick={() => seek(e.ts)}>{fmtDateTime(e.ts)}</button> <span>{has('tl.' + e.event) ? t('tl.' + e.event) : e.event}</span></li>
+                <li><button type="button" class="link" onClick={() => seek(e.ts)}>{fmtDateTime(e.ts)}</button> <span>{has('tl.' + e.event) ? t('tl.' + e.event) : e.event}</span>
+                  {e.event === 'monitor' && e.mode && has('grid.' + e.mode) && <> <span class="muted" data-testid="tl-mode">{t('grid.' + e.mode)}</span></>}</li>
               ))}
             </ol>
           </>

@@ -3,7 +3,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { get, getAll, qs } from '../lib/api.js';
 import { t, fmtDur, fmtPct, fmtNum, fmtDateTime, zoneParts, zoneInstant } from '../lib/i18n.js';
-import { intervalReport, agentReport, dispositionReport, toCsv } from '../lib/report.js';
+import { intervalReport, agentReport, dispositionReport, toCsv, LOOKBACK_MS } from '../lib/report.js';
 import { Chart } from './Chart.jsx';
 
 const ymd = (d) => { const p = zoneParts(d); return `${p.y}-${String(p.mo).padStart(2, '0')}-${String(p.d).padStart(2, '0')}`; };
@@ -36,10 +36,10 @@ export function Reports() {
     setError(null);
     try {
       const a = instant(from), b = instant(to, true);
-      const ix = await getAll('/interactions?' + qs({ since: new Date(a).toISOString(), until: new Date(b).toISOString(), queue, limit: 500 }), 100000);
+      const ix = await getAll('/interactions?' + qs({ since: new Date(a - LOOKBACK_MS).toISOString(), until: new Date(b).toISOString(), queue, limit: 500 }), 100000);
       const targets = Object.fromEntries(queues.map((q) => [q.id, q.service_level_s ?? 20]));
       if (kind === 'interval') setData({ kind, rows: intervalReport(ix, { from: a, to: b, minutes, targets }) });
-      else if (kind === 'disposition') setData({ kind, rows: dispositionReport(ix) });
+      else if (kind === 'disposition') setData({ kind, rows: dispositionReport(ix, { from: a, to: b }) });
       else {
         const agents = (await get('/agents')).items || [];
         const rows = [], now = Date.now();

@@ -4,6 +4,17 @@
 
 export const SHORT_ABANDON_S = 5;
 
+/* How long before the range the interactions are read: a contact counts by the time it
+ * was queued (interval report) or answered (agent and disposition reports), and the API
+ * selects by the time it was created, which is earlier by the IVR (and the wait). */
+export const LOOKBACK_MS = 3600000;
+
+const answeredIn = (i, from, to) => {
+  if (!i.answered) return false;
+  const a = Date.parse(i.answered);
+  return a >= from && a < to;
+};
+
 /* Interval rows per queue: [{queue, start (ms), offered, answered, abandoned,
  * abandoned_short, answered_in_sl, sl, asa_s, aht_s, longest_wait_s}], intervals of
  * `minutes` from `from` to `to` (ms), by the time the contact was queued. */
@@ -46,7 +57,7 @@ export function intervalReport(ix, { from, to, minutes, targets }) {
  * /agents/{u}/states?since= gives it first): time in a state begun before the range
  * counts from `from`. Ready time includes reserved (a contact ringing the agent); talk
  * and hold come from the interactions the agent answered, wrap-up and not ready (by
- * reason) from the state log. */
+ * reason) from the state log; contacts handled are those answered in [from, to). */
 export function agentReport(agent, spans, ix, { from, to, now = Date.now() }) {
   const r = { agent, logged_in_s: 0, ready_s: 0, talk_s: 0, hold_s: 0, wrap_up_s: 0, not_ready_s: 0, not_ready_by_reason: {}, handled: 0, occupancy: null };
   for (const s of spans) {
@@ -63,7 +74,7 @@ export function agentReport(agent, spans, ix, { from, to, now = Date.now() }) {
     }
   }
   for (const i of ix) {
-    if (i.agent !== agent || !i.answered) continue;
+    if (i.agent !== agent || !answeredIn(i, from, to)) continue;
     r.handled++;
     r.talk_s += i.talk_s || 0;
     r.hold_s += i.hold_s || 0;
@@ -73,9 +84,10 @@ export function agentReport(agent, spans, ix, { from, to, now = Date.now() }) {
   return r;
 }
 
-export function dispositionReport(ix) {
+/* The answered contacts per disposition, those answered in [from, to). */
+export function dispositionReport(ix, { from, to }) {
   const m = new Map();
-  for (const i of ix) if (i.answered) m.set(i.disposition || '', (m.get(i.disposition || '') || 0) + 1);
+  for (const i of ix) if (answeredIn(i, from, to)) m.set(i.disposition || '', (m.get(i.disposition || '') || 0) + 1);
   return [...m.entries()].sort((a, b) => b[1] - a[1]).map(([code, count]) => ({ code, count }));
 }
 
