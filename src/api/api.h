@@ -151,6 +151,8 @@ struct api_config {
 	/* Limits; 0 takes the default in brackets. */
 	size_t max_body;	 /* request body bytes [1 MiB] */
 	unsigned idle_timeout_s; /* an idle connection is closed [60] */
+	unsigned header_max;	 /* request header bytes [8192] */
+	unsigned event_ring;	 /* events kept per tenant for ?since=N [API_EVENT_RING] */
 	unsigned req_timeout_ms; /* an unanswered command gets 504 [5000] */
 	unsigned ws_max;	 /* WebSocket clients in all [20000] */
 	unsigned ws_per_token;	 /* WebSocket clients per token [8] */

@@ -898,7 +898,7 @@ int api_create(const struct api_config *c, struct api **out)
 	info.protocols = protocols;
 	info.user = a;
 	info.options = LWS_SERVER_OPTION_DISABLE_IPV6 | LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
-	info.max_http_header_data = 8192;
+	info.max_http_header_data = (unsigned short)DEF(c->header_max, 8192);
 	info.keepalive_timeout = (int)DEF(c->idle_timeout_s, 60);
 	info.timeout_secs = 20;
 	info.ka_time = 0;

@@ -585,6 +585,8 @@ void eng__ev_agent_state(struct eng_user *u, enum acd_state from, enum acd_state
 			 const char *reason);
 /* contact.queued, contact.offered (u: the agent rung), contact.answered, contact.ended. */
 void eng__ev_contact(struct call *c, const char *type, struct eng_user *u);
+/* The same with extra fields merged into its data (taken: the caller's reference). */
+void eng__ev_contact_with(struct call *c, const char *type, struct eng_user *u, json_t *extra);
 void eng__queue_dirty(struct eng_queue *q);
 /* Once a second: queue.stats for the queues that changed. */
 void eng__queue_stats_tick(struct engine *e);

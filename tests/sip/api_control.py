@@ -10,7 +10,7 @@ import sys
 import time
 
 sys.path.insert(0, __import__("os").path.dirname(__file__))
-from api import Api, check_response  # noqa: E402
+from api import Api, WebSocket, check_response  # noqa: E402
 
 api = Api(int(sys.argv[1]))
 step = sys.argv[2]
@@ -40,6 +40,24 @@ def do(token, ix, action, body=None, want=200):
 
 c = call_of(lambda c: c["state"] == "talking" and c["agent"] == "alice")
 ix = c["interaction"]
+# The supervisor's events of the call (topic interactions).
+ws = WebSocket(api.port, sue)
+ws.send({"subscribe": ["interactions"]})
+assert ws.recv()["type"] == "subscribed"
+
+
+def events_of(types, timeout=5):
+    """The call's events of these types, in the order they came, once all have come."""
+    got = []
+    deadline = time.time() + timeout
+    while len(got) < len(types):
+        m = ws.recv(max(0.01, deadline - time.time()))
+        if m["type"] in types and m["data"].get("interaction") == ix:
+            check_response(doc, "GET", "/api/v1/events", 101, m)
+            got.append(m)
+    return got
+
+
 if step == "basics":
     do(alice, ix, "unmute", want=409)
     b = do(alice, ix, "mute")
@@ -48,6 +66,7 @@ if step == "basics":
     b = do(alice, ix, "hold")
     assert b["held"] is True and b["muted"] is True, b
     do(alice, ix, "hold", want=409)
+    time.sleep(0.3)  # a hold that lasts: the interaction's hold_s counts it
     b = do(alice, ix, "resume")
     assert b["held"] is False and b["muted"] is True, b  # the mute outlasts the hold
     assert call_of(lambda c: c["interaction"] == ix)["muted"] is True
@@ -56,6 +75,12 @@ if step == "basics":
     b = do(alice, ix, "recording/pause")
     assert b["recording_paused"] is True, b
     do(alice, ix, "recording/resume")
+    want = ["call.muted", "call.held", "call.resumed", "call.unmuted", "recording.paused",
+            "recording.resumed"]
+    got = events_of(set(want))
+    assert [m["type"] for m in got] == want, [m["type"] for m in got]
+    assert all(m["data"]["agent"] == "alice" for m in got), got
+    assert all(a["seq"] < b["seq"] for a, b in zip(got, got[1:])), got
     do(alice, ix, "dtmf", {"digits": "12#"})
     do(alice, ix, "dtmf", {"digits": "1x"}, want=400)
     do(alice, ix, "monitor", {"mode": "listen"}, want=403)  # an agent does not monitor
@@ -85,6 +110,9 @@ elif step == "consult":
     do(alice, ix, "consult", {"user": "bob"})
     time.sleep(1.0)
     do(alice, ix, "consult/complete")
+    m = events_of({"contact.transferred"})[0]
+    assert m["data"]["agent"] == "alice" and m["data"]["to_agent"] == "bob", m
+    assert m["data"]["queue"] == "support", m
     call_of(lambda c: c["interaction"] == ix and c["agent"] == "bob" and not c["third_party"])
 st, b, _ = api.call("POST", f"/api/v1/calls/{ix}/hangup", sue)
 assert st == 200, (st, b)

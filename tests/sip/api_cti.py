@@ -6,7 +6,7 @@ import sys
 import time
 
 sys.path.insert(0, __import__("os").path.dirname(__file__))
-from api import Api, check_response  # noqa: E402
+from api import Api, WebSocket, check_response  # noqa: E402
 
 api = Api(int(sys.argv[1]))
 step = sys.argv[2]
@@ -52,8 +52,15 @@ elif step == "transfer":
         assert st == code, (bad, st, b)
     st, b, _ = api.call("POST", "/api/v1/calls/NOPE/transfer", alice, {"user": "bob"})
     assert st == 404, (st, b)
+    ws = WebSocket(api.port, sup)
+    ws.send({"subscribe": ["interactions"]})
+    assert ws.recv()["type"] == "subscribed"
     st, b, _ = api.call("POST", f"/api/v1/calls/{ix}/transfer", alice, {"user": "bob"})
     assert st == 200, (st, b)
     check_response(doc, "POST", "/api/v1/calls/{interaction}/transfer", st, b)
+    m, _ = ws.wait(lambda m: m["type"] == "contact.transferred")
+    assert m["data"]["interaction"] == ix and m["data"]["agent"] == "alice", m
+    assert m["data"]["to_agent"] == "bob", m
+    check_response(doc, "GET", "/api/v1/events", 101, m)
     wait_talking("bob")
     print(ix)
