@@ -1121,7 +1121,7 @@ static void parse_root(struct cfg *cfg)
 			cy_get_ms(c, tls, lp, "session_max", false, &l->session_max_ms);
 			cy_get_ms(c, tls, lp, "login_block", false, &l->login_block_ms);
 			cy_get_ms(c, tls, lp, "request_timeout", false, &l->request_timeout_ms);
-			if (!cy_get_int(c, tls, lp, "header_max", false, 1024, 65536, &v))
+			if (!cy_get_int(c, tls, lp, "header_max", false, 1024, 65535, &v))
 				l->header_max = v;
 			if (!cy_get_int(c, tls, lp, "event_ring", false, 16, 1L << 20, &v))
 				l->event_ring = v;
