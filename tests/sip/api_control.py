@@ -1,11 +1,14 @@
-"""Call control through the API for t-api-control.sh. usage: api_control.py PORT STEP
+"""Call control through the API for t-api-control.sh.
+usage: api_control.py PORT STEP [MARKS.json]
   basics     call 1: mute, hold, resume (still muted), unmute, recording pause/resume,
              DTMF, then supervisor sue
-             monitors (listen, whisper, barge) and hangs the call up
+             monitors (listen, whisper, barge) and hangs the call up; MARKS.json gets the
+             time.monotonic() of each step, for the customer's RTP to be checked against
   conference call 2: alice consults bob and cancels, then brings bob into a conference;
              sue hangs up
   consult    call 3: alice consults bob and completes the transfer; sue hangs up
 Each prints the call's interaction id."""
+import json
 import sys
 import time
 
@@ -58,16 +61,27 @@ def events_of(types, timeout=5):
     return got
 
 
+marks = {}
+
+
+def mark(name):
+    marks[name] = time.monotonic()
+
+
 if step == "basics":
     do(alice, ix, "unmute", want=409)
     b = do(alice, ix, "mute")
+    mark("muted")
     assert b["muted"] is True and b["held"] is False, b
     do(alice, ix, "mute", want=409)
+    time.sleep(0.6)  # muted, not held: the customer hears silence
+    mark("hold")
     b = do(alice, ix, "hold")
     assert b["held"] is True and b["muted"] is True, b
     do(alice, ix, "hold", want=409)
-    time.sleep(0.3)  # a hold that lasts: the interaction's hold_s counts it
+    time.sleep(1.2)  # music on hold for the customer; the interaction's hold_s counts it
     b = do(alice, ix, "resume")
+    mark("resumed")
     assert b["held"] is False and b["muted"] is True, b  # the mute outlasts the hold
     assert call_of(lambda c: c["interaction"] == ix)["muted"] is True
     b = do(alice, ix, "unmute")
@@ -81,15 +95,23 @@ if step == "basics":
     assert [m["type"] for m in got] == want, [m["type"] for m in got]
     assert all(m["data"]["agent"] == "alice" for m in got), got
     assert all(a["seq"] < b["seq"] for a, b in zip(got, got[1:])), got
+    mark("dtmf")
     do(alice, ix, "dtmf", {"digits": "12#"})
     do(alice, ix, "dtmf", {"digits": "1x"}, want=400)
     do(alice, ix, "monitor", {"mode": "listen"}, want=403)  # an agent does not monitor
     do(sue, ix, "monitor", {"mode": "shout"}, want=400)
     do(sue, ix, "monitor", {"mode": "listen"})
     call_of(lambda c: c["interaction"] == ix and c["third_party"] == "monitor")
-    time.sleep(1.0)  # sue's phone rings and answers
+    # sue's phone rings and answers (the timeline, checked by t-api-control.sh, says
+    # that it answered before the whisper).
+    time.sleep(1.5)
+    mark("whisper")
     do(sue, ix, "monitor", {"mode": "whisper"})
+    time.sleep(1.5)  # sue's phone plays its tone: alice hears it, the customer must not
+    mark("barge")
     do(sue, ix, "monitor", {"mode": "barge"})
+    time.sleep(1.5)  # now the customer hears sue
+    mark("barge_end")
     do(alice, ix, "hold", want=409)  # a mixed call is not held
     do(alice, ix, "mute", want=409)  # nor muted
     do(alice, ix, "conference", {"user": "bob"}, want=409)  # one third party at a time
@@ -116,4 +138,7 @@ elif step == "consult":
     call_of(lambda c: c["interaction"] == ix and c["agent"] == "bob" and not c["third_party"])
 st, b, _ = api.call("POST", f"/api/v1/calls/{ix}/hangup", sue)
 assert st == 200, (st, b)
+if len(sys.argv) > 3:
+    with open(sys.argv[3], "w") as f:
+        json.dump(marks, f)
 print(ix)
