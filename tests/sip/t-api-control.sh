@@ -55,6 +55,7 @@ caller1=$WORK/queue-caller-logged.xml
 mv "$(scen queue-caller.xml media_port="$(media_port 5)")" "$caller1"
 caller=$(scen queue-caller.xml)
 ids=()
+caller_pid='' sink_pid=''
 for step in basics conference consult; do
 	if [ "$step" = basics ]; then
 		timeout 60 "$PYTHON" "$SCEN/queue_rtp.py" "$(media_port 5)" 40 "$WORK/cust-rtp.json" \
