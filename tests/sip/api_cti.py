@@ -1,7 +1,11 @@
 """Call control through the API for t-api-cti.sh. usage: api_cti.py PORT STEP
   dial      alice clicks to dial 48221234567; once bridged she hangs up through the API;
             prints the interaction id
-  transfer  once alice talks to the queue's caller, she sends the caller to bob"""
+  transfer  once alice talks to the queue's caller, she sends the caller to bob
+  transfer-queue, transfer-flow, transfer-number
+            the same to queue sales (bob answers), to flow to-bob (which transfers to
+            bob), to 48221234567 (the carrier answers; sue then hangs up through the API);
+            each prints the interaction id"""
 import sys
 import time
 
@@ -63,4 +67,35 @@ elif step == "transfer":
     assert m["data"]["to_agent"] == "bob", m
     check_response(doc, "GET", "/api/v1/events", 101, m)
     wait_talking("bob")
+    print(ix)
+elif step.startswith("transfer-"):
+    kind = step[len("transfer-"):]
+    body = {"queue": {"queue": "sales"}, "flow": {"flow": "to-bob"},
+            "number": {"number": "48221234567"}}[kind]
+    c = wait_talking("alice")
+    ix = c["interaction"]
+    ws = WebSocket(api.port, sup)
+    ws.send({"subscribe": ["interactions"]})
+    assert ws.recv()["type"] == "subscribed"
+    st, b, _ = api.call("POST", f"/api/v1/calls/{ix}/transfer", alice, body)
+    assert st == 200, (body, st, b)
+    check_response(doc, "POST", "/api/v1/calls/{interaction}/transfer", st, b)
+    m, _ = ws.wait(lambda m: m["type"] == "contact.transferred")
+    want = {"queue": "sales", "flow": "to-bob", "number": "48221234567"}[kind]
+    assert m["data"]["interaction"] == ix and m["data"]["agent"] == "alice", m
+    assert m["data"]["to_" + kind] == want, m
+    if kind == "number":
+        deadline = time.time() + 20
+        while True:
+            st, calls, _ = api.call("GET", "/api/v1/calls", sup)
+            c = [c for c in calls["items"] if c["interaction"] == ix]
+            if c and c[0]["state"] == "talking":
+                break
+            assert time.time() < deadline, f"the carrier never answered: {calls}"
+            time.sleep(0.1)
+        time.sleep(1.0)
+        st, b, _ = api.call("POST", f"/api/v1/calls/{ix}/hangup", sup)
+        assert st == 200, (st, b)
+    else:
+        wait_talking("bob")
     print(ix)
