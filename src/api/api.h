@@ -232,6 +232,8 @@ struct api_stats {
 	unsigned ws_clients, sessions;
 };
 void api_stats(struct api *a, struct api_stats *out);
+/* The events WebSockets open for one tenant (any thread; 0 for NULL or none). */
+unsigned api_ws_clients_of(struct api *a, const char *tenant);
 /* The webhook figures in Prometheus text (HELP and TYPE lines included): per tenant,
  * deliveries by outcome, deliveries not finished and attempts in flight. Any thread;
  * the caller frees the text. NULL when out of memory. */

@@ -105,6 +105,7 @@ struct api_tenant {
 	struct ws_client **broad;
 	size_t nbroad, capbroad;
 	struct strmap *users;	/* username → first ws_client with agent.me */
+	atomic_uint nws;	/* its sockets, for /metrics (api_ws_clients_of) */
 	size_t nring;		/* the ring's size */
 	struct api_msg *ring[]; /* the last nring events, by seq % nring */
 };
@@ -152,16 +153,20 @@ static struct api_tenant *tenant_get(struct api *a, const char *id)
 	 * to spare, within 2^53 for JavaScript), so a client that comes back with a number
 	 * from before a restart is told to resync instead of missing events. */
 	t->base = t->seq = (uint64_t)clock_wall_ms() * 1000;
+	/* Under the lock: the engine's /metrics reads the map (api_ws_clients_of). */
+	pthread_mutex_lock(&a->lock);
 	list = realloc(a->tenant_list, (a->ntenants + 1) * sizeof(*list));
 	if (!list || strmap_create(64, &t->users) || strmap_put(a->tenants, id, t)) {
 		if (list)
 			a->tenant_list = list;
+		pthread_mutex_unlock(&a->lock);
 		strmap_free(t->users);
 		free(t);
 		return NULL;
 	}
 	a->tenant_list = list;
 	list[a->ntenants++] = t;
+	pthread_mutex_unlock(&a->lock);
 	return t;
 }
 
@@ -307,6 +312,20 @@ out:
 	free(ev);
 }
 
+unsigned api_ws_clients_of(struct api *a, const char *tenant)
+{
+	struct api_tenant *t;
+	unsigned n = 0;
+
+	if (!a)
+		return 0;
+	pthread_mutex_lock(&a->lock);
+	if (a->tenants && (t = strmap_get(a->tenants, tenant)))
+		n = atomic_load(&t->nws);
+	pthread_mutex_unlock(&a->lock);
+	return n;
+}
+
 /* ---- sockets ---- */
 
 int api__ws_open(struct api_conn *conn, struct api_session *s)
@@ -339,6 +358,7 @@ int api__ws_open(struct api_conn *conn, struct api_session *s)
 	s->nws++;
 	conn->ws = c;
 	atomic_fetch_add(&a->n_ws, 1);
+	atomic_fetch_add(&c->t->nws, 1);
 	return 0;
 }
 
@@ -446,6 +466,7 @@ void api__ws_close(struct api_conn *conn)
 			break;
 		}
 	c->sess->nws--;
+	atomic_fetch_sub(&c->t->nws, 1);
 	while (c->qlen) {
 		msg_unref(c->q[c->qhead]);
 		c->qhead = (c->qhead + 1) % c->qcap;

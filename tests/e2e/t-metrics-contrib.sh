@@ -20,7 +20,7 @@ YAML
 start_server
 curl -sf -m 5 "http://127.0.0.1:$API_PORT/metrics" >"$WORK/metrics.txt" ||
 	fail "GET /metrics failed"
-grep -q '^centrala_calls_active ' "$WORK/metrics.txt" || fail "no centrala_calls_active in /metrics"
+grep -q '^centrala_calls_active{tenant="' "$WORK/metrics.txt" || fail "no centrala_calls_active in /metrics"
 "$PYTHON" "$TOP/tests/contrib/check.py" --metrics "$WORK/metrics.txt" "$TOP" >"$WORK/check.out" 2>&1 ||
 	fail "contrib against /metrics: $(cat "$WORK/check.out")"
 note "$(tail -n 1 "$WORK/check.out")"

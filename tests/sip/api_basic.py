@@ -345,11 +345,14 @@ assert st == 200, b
 
 # ---- metrics ----
 st, text, _ = call("GET", "/metrics")
-for name in ("centrala_calls_active", 'centrala_calls_total{tenant="acme",result="answered"}',
+for name in ('centrala_calls_active{tenant="acme"} 0', 'centrala_calls_active{tenant="beta"} 0',
+             'centrala_calls_total{tenant="acme",result="answered"}',
              'centrala_queue_waiting{tenant="acme",queue="support"}',
              'centrala_agents{tenant="acme",state="logged_out"}',
              'centrala_service_level{tenant="beta",queue="beta-q"}',
-             "centrala_ws_clients 3", "centrala_store_backlog", "process_cpu_seconds_total",
+             # alice's and bob's sockets, carl's
+             'centrala_ws_clients{tenant="acme"} 2', 'centrala_ws_clients{tenant="beta"} 1',
+             "centrala_store_backlog", "process_cpu_seconds_total",
              # the media engine's counters (media_stats_prometheus)
              "centrala_ice_malformed_total 0", 'centrala_dtls_handshakes_total{result="failed"}',
              'centrala_srtp_refused_total{reason="auth"}', "centrala_rtcp_malformed_total"):

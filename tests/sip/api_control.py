@@ -33,6 +33,16 @@ def call_of(pred, timeout=20):
     raise AssertionError(f"no such call: {calls}")
 
 
+def metric(name, labels):
+    """A sample's value from /metrics: name{labels} exactly."""
+    st, text, _ = api.call("GET", "/metrics")
+    assert st == 200, st
+    for line in text.splitlines():
+        if line.startswith(f"{name}{{{labels}}} "):
+            return float(line.split()[-1])
+    raise AssertionError(f"no {name}{{{labels}}} in /metrics")
+
+
 def do(token, ix, action, body=None, want=200):
     st, b, _ = api.call("POST", f"/api/v1/calls/{ix}/{action}", token, body)
     assert st == want, (action, body, st, b)
@@ -105,6 +115,7 @@ if step == "basics":
     # sue's phone rings and answers (the timeline, checked by t-api-control.sh, says
     # that it answered before the whisper).
     time.sleep(1.5)
+    rtp0 = metric("centrala_rtp_packets_total", 'direction="in"')
     mark("whisper")
     do(sue, ix, "monitor", {"mode": "whisper"})
     time.sleep(1.5)  # sue's phone plays its tone: alice hears it, the customer must not
@@ -112,6 +123,10 @@ if step == "basics":
     do(sue, ix, "monitor", {"mode": "barge"})
     time.sleep(1.5)  # now the customer hears sue
     mark("barge_end")
+    # /metrics: the tenant's one call; sue's tone (50 packets a second) counted as RTP in.
+    assert metric("centrala_calls_active", 'tenant="acme"') == 1
+    rtp = metric("centrala_rtp_packets_total", 'direction="in"') - rtp0
+    assert rtp >= 100, f"{rtp} RTP packets in over 3 s of sue's tone"
     do(alice, ix, "hold", want=409)  # a mixed call is not held
     do(alice, ix, "mute", want=409)  # nor muted
     do(alice, ix, "conference", {"user": "bob"}, want=409)  # one third party at a time

@@ -31,6 +31,16 @@ def wait_talking(agent, timeout=20):
     raise AssertionError(f"no call of {agent} in conversation: {calls}")
 
 
+def metric(name, labels):
+    """A sample's value from /metrics: name{labels} exactly."""
+    st, text, _ = api.call("GET", "/metrics")
+    assert st == 200, st
+    for line in text.splitlines():
+        if line.startswith(f"{name}{{{labels}}} "):
+            return float(line.split()[-1])
+    raise AssertionError(f"no {name}{{{labels}}} in /metrics")
+
+
 if step == "dial":
     for bad in ({"number": "12a4"}, {"number": ""}, {"numbr": "1"}, {}):
         st, b, _ = api.call("POST", "/api/v1/calls", alice, bad)
@@ -93,7 +103,12 @@ elif step.startswith("transfer-"):
                 break
             assert time.time() < deadline, f"the carrier never answered: {calls}"
             time.sleep(0.1)
+        # /metrics during the call: the tenant's one call and one socket (this one).
         time.sleep(1.0)
+        assert metric("centrala_calls_active", 'tenant="acme"') == 1
+        assert metric("centrala_calls_active", 'tenant="beta"') == 0
+        assert metric("centrala_ws_clients", 'tenant="acme"') == 1
+        assert metric("centrala_ws_clients", 'tenant="beta"') == 0
         st, b, _ = api.call("POST", f"/api/v1/calls/{ix}/hangup", sup)
         assert st == 200, (st, b)
     else:

@@ -13,7 +13,8 @@
 # the number; SIPp peers all succeed; the interactions (read through the API) say
 # outbound with the number and the click-to-dial steps, and transferred to bob with bob
 # as the agent; contact.transferred names each target (to_agent, to_queue, to_flow,
-# to_number); the carrier is dialled with the number; each interaction's timeline says
+# to_number); during the transfer to the number /metrics counts acme's one call and one
+# WebSocket, none of beta's, and after the calls none and five answered; the carrier is dialled with the number; each interaction's timeline says
 # transferred to its target, the queue's and the flow's with bob as the agent.
 # shellcheck source=tests/sip/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -41,6 +42,10 @@ tenants:
           bye: {type: hangup}
     trunks:
       - {id: pstn, uri: "sip:127.0.0.1:$trunk_port"}
+  - id: beta
+    name: Beta
+    queues:
+      - {id: beta-q}
 YAML
 start_server
 wait_log 'event=http_listening' 5
@@ -142,5 +147,8 @@ for ix, to, agent in zip(sys.argv[5:8], ("sales", "to-bob", "48221234567"), ("bo
     if to == "sales":
         assert b["queue"] == "sales", b
 print("transfers to a queue, a flow and a number: as expected")
+st, text, _ = api.call("GET", "/metrics")
+assert 'centrala_calls_active{tenant="acme"} 0' in text, text
+assert 'centrala_calls_total{tenant="acme",result="answered"} 5' in text, text
 PY
 stop_server
