@@ -340,8 +340,19 @@ assert all(g >= 0.9 for g in gaps), f"queue.stats closer than a second apart: {g
 assert stats[-1]["data"]["agents"]["ready"] == 1, stats[-1]
 check_response(doc, "GET", "/api/v1/events", 101, stats[-1])
 print(f"queue.stats: {len(stats)} for 20 changes in {burst:.2f} s, gaps {gaps}")
-st, b, _ = call("PUT", "/api/v1/agents/me/state", tok["agent"], {"state": "logged_out"})
-assert st == 200, b
+# A supervisor logs the agent out: the agent is told, the queue has no staff left, and
+# the agent's queue memberships are kept for the next log-in.
+st, b, _ = call("PUT", "/api/v1/agents/alice/state", tok["sup"], {"state": "logged_out"})
+assert st == 200 and b["state"] == "logged_out", b
+check_response(doc, "PUT", "/api/v1/agents/{username}/state", st, b)
+m, _ = ws_a.wait(lambda m: m.get("type") == "agent.state" and m["data"]["state"] == "logged_out")
+assert m["data"]["agent"] == "alice" and m["data"]["from"] == "ready", m
+st, b, _ = call("GET", "/api/v1/agents/me", tok["agent"])
+assert b["state"] == "logged_out", b
+st, q, _ = call("GET", "/api/v1/queues/support", tok["sup"])
+assert q["agents"]["staffed"] == 0 and q["agents"]["ready"] == 0, q
+st, b, _ = call("GET", "/api/v1/agents/me/queues", tok["agent"])
+assert b["items"] == [{"queue": "support", "penalty": 0, "member": True}], b
 
 # ---- metrics ----
 st, text, _ = call("GET", "/metrics")

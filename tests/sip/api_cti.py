@@ -31,6 +31,25 @@ def wait_talking(agent, timeout=20):
     raise AssertionError(f"no call of {agent} in conversation: {calls}")
 
 
+def end_wrapup():
+    """alice is in the queue's wrap-up (60 s) once her customer is sent on: she ends it
+    through the API and is ready at once; a second end changes nothing."""
+    deadline = time.time() + 10
+    while True:
+        st, b, _ = api.call("GET", "/api/v1/agents/me", alice)
+        if b["state"] == "wrap_up":
+            break
+        assert time.time() < deadline, f"alice is not in wrap-up: {b}"
+        time.sleep(0.1)
+    st, b, _ = api.call("POST", "/api/v1/agents/me/wrapup/end", alice)
+    assert st == 200 and b["state"] == "ready", (st, b)
+    check_response(doc, "POST", "/api/v1/agents/me/wrapup/end", st, b)
+    st, b, _ = api.call("GET", "/api/v1/agents/me", alice)
+    assert b["state"] == "ready", b
+    st, b, _ = api.call("POST", "/api/v1/agents/me/wrapup/end", alice)
+    assert st == 200 and b["state"] == "ready", (st, b)
+
+
 def metric(name, labels):
     """A sample's value from /metrics: name{labels} exactly."""
     st, text, _ = api.call("GET", "/metrics")
@@ -77,6 +96,7 @@ elif step == "transfer":
     assert m["data"]["to_agent"] == "bob", m
     check_response(doc, "GET", "/api/v1/events", 101, m)
     wait_talking("bob")
+    end_wrapup()
     print(ix)
 elif step.startswith("transfer-"):
     kind = step[len("transfer-"):]
@@ -113,4 +133,5 @@ elif step.startswith("transfer-"):
         assert st == 200, (st, b)
     else:
         wait_talking("bob")
+    end_wrapup()
     print(ix)

@@ -7,7 +7,8 @@
 # bob's phone rings, answers, talks and hangs up. Then three more customers are sent
 # on by alice: to queue sales (bob answers), to flow to-bob (whose transfer node rings
 # bob), and to 48221234567 (the SIPp carrier behind the trunk answers; the supervisor
-# hangs up through the API).
+# hangs up through the API). Queue support has a 60 s wrap-up: after each transfer alice
+# ends hers through the API and is ready at once (the next customer reaches her).
 # Asserts: bad bodies are 400 with the field; an agent without a registered phone is
 # 409; the agent's INVITE carries Call-Info answer-after=0; the carrier is dialled with
 # the number; SIPp peers all succeed; the interactions (read through the API) say
@@ -30,7 +31,7 @@ tenants:
       - {username: bob, password: bob-secret, roles: [agent], sip: {user: bob, password: bob-pw}, queues: {sales: 0}, auto_ready: true}
       - {username: sue, password: sue-secret, roles: [supervisor]}
     queues:
-      - {id: support, strategy: longest-idle}
+      - {id: support, strategy: longest-idle, wrap_up: 60s}
       - {id: sales, strategy: longest-idle}
     numbers:
       - {number: "200", queue: support}

@@ -2,7 +2,8 @@
 # The HTTP API without calls (issue: API and CTI): malformed and unknown input, the
 # access matrix of every endpoint for every role and for another tenant, agent state
 # through the engine, events with their per-tenant sequence and since=N, login blocks,
-# logout, /metrics, and real responses checked against the OpenAPI document. The ring of
+# logout, a supervisor's forced logout of an agent, /metrics, and real responses checked
+# against the OpenAPI document. The ring of
 # events kept for since=N is 16 (http.limits.event_ring), so that a client away longer is
 # told to resync; then the server restarts and the numbers go on rising.
 # Asserts: everything tests/sip/api_basic.py asserts; after the restart a client with the
