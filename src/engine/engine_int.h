@@ -88,6 +88,7 @@ struct eng_queue {
 	bool open;
 	bool dirty; /* changed since the last queue.stats event */
 	struct eng_queue *dirty_next;
+	uint64_t stats_mono_ms; /* when its last queue.stats went out (clock_mono_ms) */
 };
 
 /* A reason code or disposition (codes.c). */

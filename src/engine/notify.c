@@ -125,16 +125,29 @@ void eng__queue_dirty(struct eng_queue *q)
 
 void eng__queue_stats_tick(struct engine *e)
 {
-	struct eng_queue *q = e->dirty_queues;
+	struct eng_queue *q = e->dirty_queues, *later = NULL;
+	uint64_t now = clock_mono_ms();
 
 	e->dirty_queues = NULL;
 	while (q) {
 		struct eng_queue *next = q->dirty_next;
-		json_t *j = q->t->acd ? eng__queue_json(q) : NULL;
+		json_t *j;
+		/* A tick that ran late is followed by one that comes early: the queue waits
+		 * for the tick after, so that its figures never go out twice in a second (50
+		 * ms spared for the timer's own rounding, which must not cost a whole tick). */
+		if (q->stats_mono_ms && now - q->stats_mono_ms < 950) {
+			q->dirty_next = later;
+			later = q;
+			q = next;
+			continue;
+		}
+		j = q->t->acd ? eng__queue_json(q) : NULL;
 		q->dirty = false;
 		q->dirty_next = NULL;
+		q->stats_mono_ms = now;
 		if (j)
 			api_event(e->api, q->t->ct->id, "queue.stats", NULL, j);
 		q = next;
 	}
+	e->dirty_queues = later;
 }
