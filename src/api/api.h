@@ -151,6 +151,8 @@ struct api_config {
 	/* Limits; 0 takes the default in brackets. */
 	size_t max_body;	 /* request body bytes [1 MiB] */
 	unsigned idle_timeout_s; /* an idle connection is closed [60] */
+	unsigned header_max;	 /* request header bytes [8192] */
+	unsigned event_ring;	 /* events kept per tenant for ?since=N [API_EVENT_RING] */
 	unsigned req_timeout_ms; /* an unanswered command gets 504 [5000] */
 	unsigned ws_max;	 /* WebSocket clients in all [20000] */
 	unsigned ws_per_token;	 /* WebSocket clients per token [8] */
@@ -230,6 +232,8 @@ struct api_stats {
 	unsigned ws_clients, sessions;
 };
 void api_stats(struct api *a, struct api_stats *out);
+/* The events WebSockets open for one tenant (any thread; 0 for NULL or none). */
+unsigned api_ws_clients_of(struct api *a, const char *tenant);
 /* The webhook figures in Prometheus text (HELP and TYPE lines included): per tenant,
  * deliveries by outcome, deliveries not finished and attempts in flight. Any thread;
  * the caller frees the text. NULL when out of memory. */

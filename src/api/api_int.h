@@ -130,6 +130,7 @@ struct api_msg; /* a serialised event shared by the sockets that send it */
 struct api {
 	struct api_config c;
 	struct lws_context *ctx;
+	lws_sorted_usec_list_t tick; /* wakes the service loop for timeouts() */
 	struct lws_vhost *vh;
 	unsigned port;
 	pthread_t thread;

@@ -1,5 +1,6 @@
 /*
- * Events: numbered per tenant, kept in a ring of the last API_EVENT_RING for clients
+ * Events: numbered per tenant, kept in a ring of the last http.limits.event_ring
+ * (API_EVENT_RING unless set) for clients
  * that come back with ?since=N, and written to the WebSockets subscribed to them.
  *
  * Each event is serialised once into a reference-counted message that every recipient
@@ -101,10 +102,12 @@ struct api_tenant {
 	char id[40];
 	uint64_t seq;  /* the last event's number */
 	uint64_t base; /* this run's numbers start after it (see tenant_get) */
-	struct api_msg *ring[API_EVENT_RING];
 	struct ws_client **broad;
 	size_t nbroad, capbroad;
-	struct strmap *users; /* username → first ws_client with agent.me */
+	struct strmap *users;	/* username → first ws_client with agent.me */
+	atomic_uint nws;	/* its sockets, for /metrics (api_ws_clients_of) */
+	size_t nring;		/* the ring's size */
+	struct api_msg *ring[]; /* the last nring events, by seq % nring */
 };
 
 static void msg_unref(struct api_msg *m)
@@ -122,7 +125,7 @@ void api__events_free(struct api *a)
 {
 	for (size_t i = 0; i < a->ntenants; i++) {
 		struct api_tenant *t = a->tenant_list[i];
-		for (size_t k = 0; k < API_EVENT_RING; k++)
+		for (size_t k = 0; k < t->nring; k++)
 			msg_unref(t->ring[k]);
 		free(t->broad);
 		strmap_free(t->users);
@@ -138,26 +141,32 @@ void api__events_free(struct api *a)
 static struct api_tenant *tenant_get(struct api *a, const char *id)
 {
 	struct api_tenant *t = strmap_get(a->tenants, id), **list;
+	size_t nring = DEF(a->c.event_ring, API_EVENT_RING);
 
 	if (t)
 		return t;
-	if (!(t = calloc(1, sizeof(*t))))
+	if (!(t = calloc(1, sizeof(*t) + nring * sizeof(t->ring[0]))))
 		return NULL;
+	t->nring = nring;
 	snprintf(t->id, sizeof(t->id), "%s", id);
 	/* Numbers go on rising across restarts (a thousand per millisecond of wall clock
 	 * to spare, within 2^53 for JavaScript), so a client that comes back with a number
 	 * from before a restart is told to resync instead of missing events. */
 	t->base = t->seq = (uint64_t)clock_wall_ms() * 1000;
+	/* Under the lock: the engine's /metrics reads the map (api_ws_clients_of). */
+	pthread_mutex_lock(&a->lock);
 	list = realloc(a->tenant_list, (a->ntenants + 1) * sizeof(*list));
 	if (!list || strmap_create(64, &t->users) || strmap_put(a->tenants, id, t)) {
 		if (list)
 			a->tenant_list = list;
+		pthread_mutex_unlock(&a->lock);
 		strmap_free(t->users);
 		free(t);
 		return NULL;
 	}
 	a->tenant_list = list;
 	list[a->ntenants++] = t;
+	pthread_mutex_unlock(&a->lock);
 	return t;
 }
 
@@ -288,8 +297,8 @@ void api__event_in(struct api *a, struct api_evin *ev)
 	}
 	t->seq++;
 	atomic_fetch_add(&a->n_events, 1);
-	msg_unref(t->ring[t->seq % API_EVENT_RING]);
-	t->ring[t->seq % API_EVENT_RING] = m; /* the ring holds the first reference */
+	msg_unref(t->ring[t->seq % t->nring]);
+	t->ring[t->seq % t->nring] = m; /* the ring holds the first reference */
 	api__webhooks_offer(a, t->id, t->seq, ev->type, (const char *)m->buf + LWS_PRE, m->len);
 	for (size_t i = 0; i < t->nbroad; i++)
 		if (t->broad[i]->topics & tp)
@@ -301,6 +310,20 @@ void api__event_in(struct api *a, struct api_evin *ev)
 out:
 	json_decref(ev->data);
 	free(ev);
+}
+
+unsigned api_ws_clients_of(struct api *a, const char *tenant)
+{
+	struct api_tenant *t;
+	unsigned n = 0;
+
+	if (!a)
+		return 0;
+	pthread_mutex_lock(&a->lock);
+	if (a->tenants && (t = strmap_get(a->tenants, tenant)))
+		n = atomic_load(&t->nws);
+	pthread_mutex_unlock(&a->lock);
+	return n;
 }
 
 /* ---- sockets ---- */
@@ -335,6 +358,7 @@ int api__ws_open(struct api_conn *conn, struct api_session *s)
 	s->nws++;
 	conn->ws = c;
 	atomic_fetch_add(&a->n_ws, 1);
+	atomic_fetch_add(&c->t->nws, 1);
 	return 0;
 }
 
@@ -442,6 +466,7 @@ void api__ws_close(struct api_conn *conn)
 			break;
 		}
 	c->sess->nws--;
+	atomic_fetch_sub(&c->t->nws, 1);
 	while (c->qlen) {
 		msg_unref(c->q[c->qhead]);
 		c->qhead = (c->qhead + 1) % c->qcap;
@@ -477,8 +502,7 @@ static void send_direct(struct api *a, struct ws_client *c, json_t *j)
 static void replay(struct api *a, struct ws_client *c)
 {
 	struct api_tenant *t = c->t;
-	uint64_t oldest =
-	    t->seq - t->base >= API_EVENT_RING ? t->seq - API_EVENT_RING + 1 : t->base + 1;
+	uint64_t oldest = t->seq - t->base >= t->nring ? t->seq - t->nring + 1 : t->base + 1;
 
 	if (c->since == t->seq)
 		return;
@@ -489,7 +513,7 @@ static void replay(struct api *a, struct ws_client *c)
 		return;
 	}
 	for (uint64_t s = c->since + 1; s <= t->seq; s++) {
-		struct api_msg *m = t->ring[s % API_EVENT_RING];
+		struct api_msg *m = t->ring[s % t->nring];
 		if (m && m->seq == s && wants(c, m))
 			client_push(a, c, m);
 	}

@@ -953,21 +953,28 @@ static const struct lws_protocols protocols[] = {
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
+#define TICK_MS 250
+
+/* Every TICK_MS on the service thread: lws_service waits for the next socket event or
+ * scheduled callback, so without it a request waiting on the store or the engine would
+ * be given its 504 only when some other socket woke the loop. */
+static void tick(lws_sorted_usec_list_t *sul)
+{
+	struct api *a = lws_container_of(sul, struct api, tick);
+
+	timeouts(a);
+	lws_sul_schedule(a->ctx, 0, &a->tick, tick, TICK_MS * LWS_US_PER_MS);
+}
+
 static void *service(void *arg)
 {
 	struct api *a = arg;
-	uint64_t next = 0;
 
-	while (!a->stop) {
-		uint64_t now;
+	lws_sul_schedule(a->ctx, 0, &a->tick, tick, TICK_MS * LWS_US_PER_MS);
+	while (!a->stop)
 		if (lws_service(a->ctx, 0) < 0)
 			break;
-		now = clock_mono_ms();
-		if (now >= next) {
-			timeouts(a);
-			next = now + 250;
-		}
-	}
+	lws_sul_cancel(&a->tick);
 	return NULL;
 }
 
@@ -1029,7 +1036,7 @@ int api_create(const struct api_config *c, struct api **out)
 	info.protocols = protocols;
 	info.user = a;
 	info.options = LWS_SERVER_OPTION_DISABLE_IPV6 | LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
-	info.max_http_header_data = 8192;
+	info.max_http_header_data = (unsigned short)DEF(c->header_max, 8192);
 	info.keepalive_timeout = (int)DEF(c->idle_timeout_s, 60);
 	info.timeout_secs = 20;
 	info.ka_time = 0;

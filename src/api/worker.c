@@ -177,6 +177,10 @@ static void do_interactions(struct api *a, struct store_db *db, const struct api
 	q.after_id = arg_str(j, "after_id");
 	p.limit = (size_t)json_integer_value(json_object_get(j->args, "limit"));
 	q.f.limit = p.limit + 1; /* one more tells whether a next page exists */
+	/* The page is written as text, not built with jansson like the other answers: each
+	 * row is appended as the query yields it, in crm_interaction_json's text (the one
+	 * the export writes, contract 5), which a json_t would have to parse back first.
+	 * Only this wrapper and the cursor (an escaped string) are written here. */
 	crm_buf_puts(&p.b, "{\"items\":[");
 	err = store_db_interactions_search(db, j->tenant, &q, page_row, &p);
 	if (err && err != 1) {

@@ -46,7 +46,8 @@ static const char *const http_keys[] = {"listen", "tls", "static", "limits", "we
 static const char *const http_limit_keys[] = {"body_max",	 "ws_max",	"ws_per_token",
 					      "ws_queue_max",	 "rate_per_s",	"login_fail_max",
 					      "session_idle",	 "session_max", "login_block",
-					      "request_timeout", NULL};
+					      "request_timeout", "header_max",	"idle_timeout",
+					      "event_ring",	 NULL};
 static const char *const http_tls_keys[] = {"cert", "key", NULL};
 static const char *const tts_keys[] = {"cache", NULL};
 static const char *const tenant_keys[] = {"id",
@@ -1120,6 +1121,14 @@ static void parse_root(struct cfg *cfg)
 			cy_get_ms(c, tls, lp, "session_max", false, &l->session_max_ms);
 			cy_get_ms(c, tls, lp, "login_block", false, &l->login_block_ms);
 			cy_get_ms(c, tls, lp, "request_timeout", false, &l->request_timeout_ms);
+			if (!cy_get_int(c, tls, lp, "header_max", false, 1024, 65535, &v))
+				l->header_max = v;
+			if (!cy_get_int(c, tls, lp, "event_ring", false, 16, 1L << 20, &v))
+				l->event_ring = v;
+			cy_get_ms(c, tls, lp, "idle_timeout", false, &l->idle_timeout_ms);
+			if (l->idle_timeout_ms && l->idle_timeout_ms < 1000)
+				cy_error(c, cy_get(tls, "idle_timeout"), "http.limits.idle_timeout",
+					 "at least 1s");
 		}
 		cfg__parse_http_webhooks(c, n, cfg);
 		if ((tls = cy_get(n, "tls")) && cy_is_map(c, tls, "http.tls")) {

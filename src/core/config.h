@@ -388,7 +388,9 @@ struct cfg {
 	char *http_tls_cert, *http_tls_key; /* HTTPS when both are set */
 	struct cfg_http_limits {	    /* 0: the API's default */
 		long body_max, ws_max, ws_per_token, ws_queue_max, rate_per_s, login_fail_max;
+		long header_max, event_ring;
 		uint64_t session_idle_ms, session_max_ms, login_block_ms, request_timeout_ms;
+		uint64_t idle_timeout_ms;
 	} http_limits;
 	struct cfg_http_webhooks {	     /* config_webhook.c; 0: the API's default */
 		bool allow_private;	     /* targets on loopback and private networks */

@@ -250,7 +250,8 @@ int eng__consult_complete(struct call *c)
 	if (!x || c->xkind != ENG_X_CONSULT || !c->xanswered || !c->a || !agent)
 		return ENOENT;
 	eng__timeline(c, "transferred", "to", u ? u->cu->username : "number");
-	eng__ev_contact(c, "contact.transferred", NULL);
+	eng__ev_contact_with(c, "contact.transferred", NULL,
+			     u ? json_pack("{s:s}", "to_agent", u->cu->username) : NULL);
 	/* The target takes the agent's place; the agent's leg and its ACD contact end. */
 	c->xleg = NULL;
 	c->xkind = ENG_X_NONE;

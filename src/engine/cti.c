@@ -834,10 +834,31 @@ static void metrics(struct engine *e, const struct api_cmd *m)
 		media_stats_get(e->media, &ms);
 	api_stats(e->api, &as);
 	proc_figures(&cpu, &rss);
-	crm_buf_printf(&b,
-		       "# HELP centrala_calls_active Calls in progress.\n"
-		       "# TYPE centrala_calls_active gauge\ncentrala_calls_active %zu\n",
-		       e->ncalls);
+	/* Counted at the scrape, from the call table: no counter to keep right on every
+	 * call's start, end and a reload's new tenants. */
+	{
+		size_t *per = calloc(e->ntenants ? e->ntenants : 1, sizeof(*per));
+		for (size_t i = 0; per && i < e->calls_cap; i++)
+			for (const struct call *c = e->calls[i]; c; c = c->hnext)
+				if (c->t >= e->tenants && c->t < e->tenants + e->ntenants)
+					per[c->t - e->tenants]++;
+		crm_buf_puts(&b, "# HELP centrala_calls_active Calls in progress.\n"
+				 "# TYPE centrala_calls_active gauge\n");
+		for (size_t i = 0; i < e->ntenants; i++) {
+			crm_buf_puts(&b, "centrala_calls_active{tenant=\"");
+			label(&b, e->tenants[i].ct->id);
+			crm_buf_printf(&b, "\"} %zu\n", per ? per[i] : 0);
+		}
+		free(per);
+		crm_buf_puts(&b, "# HELP centrala_ws_clients Events WebSockets open.\n"
+				 "# TYPE centrala_ws_clients gauge\n");
+		for (size_t i = 0; i < e->ntenants; i++) {
+			crm_buf_puts(&b, "centrala_ws_clients{tenant=\"");
+			label(&b, e->tenants[i].ct->id);
+			crm_buf_printf(&b, "\"} %u\n",
+				       api_ws_clients_of(e->api, e->tenants[i].ct->id));
+		}
+	}
 	crm_buf_puts(&b, "# HELP centrala_calls_total Calls ended, by result.\n"
 			 "# TYPE centrala_calls_total counter\n");
 	for (size_t i = 0; i < e->ntenants; i++)
@@ -902,6 +923,9 @@ static void metrics(struct engine *e, const struct api_cmd *m)
 	}
 	crm_buf_printf(
 	    &b,
+	    /* Process-wide by nature: the media workers count packets per socket and never
+	     * know a call's tenant (docs/api.md, Metrics). */
+	    "# HELP centrala_rtp_packets_total RTP packets of all tenants' calls.\n"
 	    "# TYPE centrala_rtp_packets_total counter\n"
 	    "centrala_rtp_packets_total{direction=\"in\"} %llu\n"
 	    "centrala_rtp_packets_total{direction=\"out\"} %llu\n"
@@ -911,7 +935,6 @@ static void metrics(struct engine *e, const struct api_cmd *m)
 	    "# TYPE centrala_store_spool_backlog gauge\ncentrala_store_spool_backlog %llu\n"
 	    "# TYPE centrala_store_up gauge\ncentrala_store_up %d\n"
 	    "# TYPE centrala_store_failed_total counter\ncentrala_store_failed_total %llu\n"
-	    "# TYPE centrala_ws_clients gauge\ncentrala_ws_clients %u\n"
 	    "# TYPE centrala_api_sessions gauge\ncentrala_api_sessions %u\n"
 	    "# TYPE centrala_api_requests_total counter\ncentrala_api_requests_total %llu\n"
 	    "# TYPE centrala_events_total counter\ncentrala_events_total %llu\n"
@@ -921,8 +944,8 @@ static void metrics(struct engine *e, const struct api_cmd *m)
 	    (unsigned long long)ms.packets_in, (unsigned long long)ms.packets_out,
 	    (unsigned long long)ms.late_or_lost, (unsigned long long)ms.recordings,
 	    (unsigned long long)ss.queue_len, (unsigned long long)ss.spool_backlog, ss.db_up,
-	    (unsigned long long)ss.failed, as.ws_clients, as.sessions,
-	    (unsigned long long)as.requests, (unsigned long long)as.events,
+	    (unsigned long long)ss.failed, as.sessions, (unsigned long long)as.requests,
+	    (unsigned long long)as.events,
 	    (unsigned long long)(as.events_dropped + as.ws_dropped_slow), cpu, rss);
 	crm_buf_printf(
 	    &b,

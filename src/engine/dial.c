@@ -114,7 +114,13 @@ int eng__transfer_blind(struct call *c, struct eng_user *u, struct eng_queue *q,
 	if (!c->a || !agent)
 		return ENOENT;
 	eng__timeline(c, "transferred", "to", to);
-	eng__ev_contact(c, "contact.transferred", NULL);
+	eng__ev_contact_with(c, "contact.transferred", NULL,
+			     json_pack("{s:s}",
+				       u      ? "to_agent"
+				       : q    ? "to_queue"
+				       : flow ? "to_flow"
+					      : "to_number",
+				       to));
 	media_unbridge(sip_leg_media(c->a));
 	c->b = NULL;
 	sip_leg_hangup(agent, 0);

@@ -242,6 +242,9 @@ static int api_start(struct engine *e)
 	ac.session_max_s = (unsigned)(l->session_max_ms / 1000);
 	ac.login_block_s = (unsigned)(l->login_block_ms / 1000);
 	ac.req_timeout_ms = (unsigned)l->request_timeout_ms;
+	ac.header_max = (unsigned)l->header_max;
+	ac.event_ring = (unsigned)l->event_ring;
+	ac.idle_timeout_s = (unsigned)((l->idle_timeout_ms + 999) / 1000);
 	if ((err = mq_alloc(&e->api_cmds, 16384)))
 		return err;
 	ac.cmds = e->api_cmds;

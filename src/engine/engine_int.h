@@ -89,6 +89,7 @@ struct eng_queue {
 	bool open;
 	bool dirty; /* changed since the last queue.stats event */
 	struct eng_queue *dirty_next;
+	uint64_t stats_mono_ms; /* when its last queue.stats went out (clock_mono_ms) */
 };
 
 /* A reason code or disposition (codes.c). */
@@ -599,6 +600,8 @@ void eng__ev_agent_state(struct eng_user *u, enum acd_state from, enum acd_state
 			 const char *reason);
 /* contact.queued, contact.offered (u: the agent rung), contact.answered, contact.ended. */
 void eng__ev_contact(struct call *c, const char *type, struct eng_user *u);
+/* The same with extra fields merged into its data (taken: the caller's reference). */
+void eng__ev_contact_with(struct call *c, const char *type, struct eng_user *u, json_t *extra);
 void eng__queue_dirty(struct eng_queue *q);
 /* Once a second: queue.stats for the queues that changed. */
 void eng__queue_stats_tick(struct engine *e);

@@ -30,6 +30,12 @@ void eng__ev_agent_state(struct eng_user *u, enum acd_state from, enum acd_state
 	api_event(e->api, u->t->ct->id, "agent.state", u->cu->username,
 		  json_pack("{s:s, s:s, s:s, s:s?}", "agent", u->cu->username, "from",
 			    acd_state_name(from), "state", acd_state_name(to), "reason", reason));
+	/* The agent's queues count their agents by state: their figures changed. */
+	for (size_t i = 0; i < u->cu->nqueues; i++) {
+		struct eng_queue *q = eng__queue(e, u->t, u->cu->queues[i].queue);
+		if (q)
+			eng__queue_dirty(q);
+	}
 }
 
 /* The variables a flow collected, for the screen pop. */
@@ -44,18 +50,31 @@ static json_t *ivr_json(const struct call *c)
 
 void eng__ev_contact(struct call *c, const char *type, struct eng_user *u)
 {
+	eng__ev_contact_with(c, type, u, NULL);
+}
+
+void eng__ev_contact_with(struct call *c, const char *type, struct eng_user *u, json_t *extra)
+{
 	struct engine *e = c->e;
 	const char *agent = u ? u->cu->username : eng__call_agent(c);
 	json_t *d;
 	int64_t now = clock_wall_ms();
 
-	if (!e->api)
+	if (!e->api) {
+		json_decref(extra);
 		return;
+	}
 	d = json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s?}", "interaction", c->ix_id, "from", c->from,
 		      "to", c->to, "number", c->number[0] ? c->number : NULL, "queue",
 		      c->queue[0] ? c->queue : NULL, "agent", agent);
-	if (!d)
+	if (!d) {
+		json_decref(extra);
 		return;
+	}
+	if (extra) {
+		json_object_update(d, extra);
+		json_decref(extra);
+	}
 	if (c->queued_ms)
 		json_object_set_new(
 		    d, "wait_s",
@@ -106,16 +125,29 @@ void eng__queue_dirty(struct eng_queue *q)
 
 void eng__queue_stats_tick(struct engine *e)
 {
-	struct eng_queue *q = e->dirty_queues;
+	struct eng_queue *q = e->dirty_queues, *later = NULL;
+	uint64_t now = clock_mono_ms();
 
 	e->dirty_queues = NULL;
 	while (q) {
 		struct eng_queue *next = q->dirty_next;
-		json_t *j = q->t->acd ? eng__queue_json(q) : NULL;
+		json_t *j;
+		/* A tick that ran late is followed by one that comes early: the queue waits
+		 * for the tick after, so that its figures never go out twice in a second (50
+		 * ms spared for the timer's own rounding, which must not cost a whole tick). */
+		if (q->stats_mono_ms && now - q->stats_mono_ms < 950) {
+			q->dirty_next = later;
+			later = q;
+			q = next;
+			continue;
+		}
+		j = q->t->acd ? eng__queue_json(q) : NULL;
 		q->dirty = false;
 		q->dirty_next = NULL;
+		q->stats_mono_ms = now;
 		if (j)
 			api_event(e->api, q->t->ct->id, "queue.stats", NULL, j);
 		q = next;
 	}
+	e->dirty_queues = later;
 }

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crm/crm.h"
+
 static const char usage[] =
     "usage: centrala erlang --rate RATE --aht DURATION [--answer-within DURATION]\n"
     "                       [--agents N] [--target SHARE] [--shrinkage SHARE]\n"
@@ -50,12 +52,19 @@ static int parse_share(const char *s, double *out)
 	return 0;
 }
 
-static void print_number(const char *key, double v, bool last)
+/* A figure to 10 significant digits, as the output has always had them: a whole one
+ * written as an integer ("48", not "48.0"), an infinite one (no finite wait) as null. */
+static json_t *figure(double v)
 {
-	if (isfinite(v))
-		printf("\"%s\":%.10g%s", key, v, last ? "" : ",");
-	else
-		printf("\"%s\":null%s", key, last ? "" : ",");
+	char text[32];
+
+	if (!isfinite(v))
+		return json_null();
+	snprintf(text, sizeof(text), "%.10g", v);
+	v = strtod(text, NULL);
+	if (v == floor(v) && fabs(v) < 9007199254740992.0)
+		return json_integer((json_int_t)v);
+	return json_real(v);
 }
 
 int report_erlang_cli(int argc, char **argv)
@@ -65,6 +74,8 @@ int report_erlang_cli(int argc, char **argv)
 	double rate, aht, within = 20, target = 0.8, shrink = 0;
 	unsigned long agents = 0;
 	struct report_erlang r;
+	json_t *out;
+	char *text;
 	int i, err;
 
 	for (i = 1; i < argc; i++) {
@@ -133,15 +144,20 @@ int report_erlang_cli(int argc, char **argv)
 		fprintf(stderr, "centrala erlang: invalid arguments\n");
 		return 2;
 	}
-	printf("{\"agents\":%u,", r.agents);
-	print_number("traffic_erlangs", r.traffic_erlangs, false);
-	print_number("p_wait", r.p_wait, false);
-	print_number("asa_s", r.asa_s, false);
-	print_number("service_level", r.service_level, false);
-	print_number("occupancy", r.occupancy, !shrink_s);
-	if (shrink_s)
-		printf("\"scheduled\":%u", r.scheduled);
-	printf("}\n");
+	out = json_pack("{s:I, s:o, s:o, s:o, s:o, s:o}", "agents", (json_int_t)r.agents,
+			"traffic_erlangs", figure(r.traffic_erlangs), "p_wait", figure(r.p_wait),
+			"asa_s", figure(r.asa_s), "service_level", figure(r.service_level),
+			"occupancy", figure(r.occupancy));
+	if (out && shrink_s)
+		json_object_set_new(out, "scheduled", json_integer(r.scheduled));
+	text = out ? json_dumps(out, CRM_JSON_FLAGS) : NULL;
+	json_decref(out);
+	if (!text) {
+		fprintf(stderr, "centrala erlang: out of memory\n");
+		return 2;
+	}
+	puts(text);
+	free(text);
 	if (agents && (double)agents <= r.traffic_erlangs)
 		fprintf(stderr,
 			"centrala erlang: %lu agents cannot carry %.4g erlangs: the queue grows "

@@ -2,87 +2,87 @@
  * How provisioned configuration objects look in the database: one JSON object per
  * queue, number, trunk, flow, calendar, reason code and disposition, with the field
  * names of the configuration file (DESIGN.md contract 4), which are also the REST
- * API's. Rendering is deterministic, so provisioning detects "unchanged" by comparing
- * text.
+ * API's. Rendering is deterministic (jansson, keys in the order set), so provisioning
+ * detects "unchanged" by comparing text.
  */
 #include "store/store_int.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/config.h"
 
-static void key(struct crm_buf *b, bool *first, const char *k)
+/* Appended to b as the project writes every JSON text (CRM_JSON_FLAGS: compact, keys in
+ * the order set); takes j. Out of memory leaves b->err set. */
+static int put_cb(const char *buf, size_t size, void *arg)
 {
-	crm_buf_puts(b, *first ? "\"" : ",\"");
-	crm_buf_puts(b, k);
-	crm_buf_puts(b, "\":");
-	*first = false;
+	crm_buf_put(arg, buf, size);
+	return 0;
 }
 
-static void kv_str(struct crm_buf *b, bool *first, const char *k, const char *v)
+static void put_json(struct crm_buf *b, json_t *j)
 {
-	if (!v)
-		return;
-	key(b, first, k);
-	crm_buf_json_str(b, v);
+	if (!j || json_dump_callback(j, put_cb, b, CRM_JSON_FLAGS))
+		b->err = ENOMEM;
+	json_decref(j);
 }
 
-static void kv_long(struct crm_buf *b, bool *first, const char *k, long v)
+static void kv_str(json_t *o, const char *k, const char *v)
 {
-	key(b, first, k);
-	crm_buf_printf(b, "%ld", v);
+	if (v)
+		json_object_set_new(o, k, crm_json_string(v));
 }
 
-static void kv_bool(struct crm_buf *b, bool *first, const char *k, bool v)
+static void kv_long(json_t *o, const char *k, long v)
 {
-	key(b, first, k);
-	crm_buf_puts(b, v ? "true" : "false");
+	json_object_set_new(o, k, json_integer(v));
+}
+
+static void kv_bool(json_t *o, const char *k, bool v)
+{
+	json_object_set_new(o, k, json_boolean(v));
 }
 
 /* Durations as the configuration writes them: "15s", "5m", "1h", "250ms". */
-static void kv_dur(struct crm_buf *b, bool *first, const char *k, uint64_t ms)
+static void kv_dur(json_t *o, const char *k, uint64_t ms)
 {
 	unsigned long long v = (unsigned long long)ms;
+	char text[32];
 
-	key(b, first, k);
 	if (v && v % 3600000 == 0)
-		crm_buf_printf(b, "\"%lluh\"", v / 3600000);
+		snprintf(text, sizeof(text), "%lluh", v / 3600000);
 	else if (v && v % 60000 == 0)
-		crm_buf_printf(b, "\"%llum\"", v / 60000);
+		snprintf(text, sizeof(text), "%llum", v / 60000);
 	else if (v % 1000 == 0)
-		crm_buf_printf(b, "\"%llus\"", v / 1000);
+		snprintf(text, sizeof(text), "%llus", v / 1000);
 	else
-		crm_buf_printf(b, "\"%llums\"", v);
+		snprintf(text, sizeof(text), "%llums", v);
+	json_object_set_new(o, k, json_string(text));
+}
+
+static json_t *skills_json(const struct cfg_skill *s, size_t n)
+{
+	json_t *o = json_object();
+
+	for (size_t i = 0; o && i < n; i++)
+		json_object_set_new(o, s[i].name, json_integer(s[i].level));
+	return o;
 }
 
 void store__json_skills(const struct cfg_skill *s, size_t n, struct crm_buf *b)
 {
-	bool first = true;
-	size_t i;
-
-	crm_buf_putc(b, '{');
-	for (i = 0; i < n; i++) {
-		crm_buf_puts(b, first ? "" : ",");
-		first = false;
-		crm_buf_json_str(b, s[i].name);
-		crm_buf_printf(b, ":%d", s[i].level);
-	}
-	crm_buf_putc(b, '}');
+	put_json(b, skills_json(s, n));
 }
 
 void store__json_penalties(const struct cfg_penalty *p, size_t n, struct crm_buf *b)
 {
-	size_t i;
+	json_t *o = json_object();
 
-	crm_buf_putc(b, '{');
-	for (i = 0; i < n; i++) {
-		if (i)
-			crm_buf_putc(b, ',');
-		crm_buf_json_str(b, p[i].queue);
-		crm_buf_printf(b, ":%d", p[i].penalty);
-	}
-	crm_buf_putc(b, '}');
+	for (size_t i = 0; o && i < n; i++)
+		json_object_set_new(o, p[i].queue, json_integer(p[i].penalty));
+	put_json(b, o);
 }
 
 void store__roles_text(unsigned roles, char *buf, size_t size)
@@ -126,95 +126,96 @@ static const char *target_key(enum cfg_target_kind k)
 	return NULL;
 }
 
-static void target(struct crm_buf *b, const struct cfg_target *t)
+static json_t *target(const struct cfg_target *t)
 {
-	bool first = true;
+	json_t *o = json_object();
 	const char *k = target_key(t->kind);
 
-	crm_buf_putc(b, '{');
+	if (!o)
+		return NULL;
 	if (k && t->kind == CFG_TARGET_HANGUP)
-		kv_bool(b, &first, k, true);
+		kv_bool(o, k, true);
 	else if (k)
-		kv_str(b, &first, k, t->value ? t->value : "");
-	kv_str(b, &first, "trunk", t->trunk);
-	crm_buf_putc(b, '}');
+		kv_str(o, k, t->value ? t->value : "");
+	kv_str(o, "trunk", t->trunk);
+	return o;
 }
 
 void store__body_queue(const struct cfg_queue *q, struct crm_buf *b)
 {
-	bool first = true;
-	size_t i;
+	json_t *o = json_object();
 
-	crm_buf_putc(b, '{');
-	kv_str(b, &first, "id", q->id);
-	kv_str(b, &first, "name", q->name);
-	kv_str(b, &first, "strategy", q->strategy);
-	key(b, &first, "skills");
-	store__json_skills(q->skills, q->nskills, b);
-	kv_dur(b, &first, "ring_timeout", q->ring_timeout_ms);
-	kv_dur(b, &first, "wrap_up", q->wrap_up_ms);
-	kv_dur(b, &first, "max_wait", q->max_wait_ms);
-	kv_dur(b, &first, "service_level", q->service_level_ms);
-	kv_long(b, &first, "service_level_target", q->service_level_target);
-	kv_dur(b, &first, "short_abandon", q->short_abandon_ms);
-	kv_dur(b, &first, "sticky", q->sticky_ms);
-	kv_long(b, &first, "max_len", q->max_len);
-	kv_long(b, &first, "priority", q->priority);
-	kv_long(b, &first, "max_no_answer", q->max_no_answer);
+	if (!o) {
+		b->err = ENOMEM;
+		return;
+	}
+	kv_str(o, "id", q->id);
+	kv_str(o, "name", q->name);
+	kv_str(o, "strategy", q->strategy);
+	json_object_set_new(o, "skills", skills_json(q->skills, q->nskills));
+	kv_dur(o, "ring_timeout", q->ring_timeout_ms);
+	kv_dur(o, "wrap_up", q->wrap_up_ms);
+	kv_dur(o, "max_wait", q->max_wait_ms);
+	kv_dur(o, "service_level", q->service_level_ms);
+	kv_long(o, "service_level_target", q->service_level_target);
+	kv_dur(o, "short_abandon", q->short_abandon_ms);
+	kv_dur(o, "sticky", q->sticky_ms);
+	kv_long(o, "max_len", q->max_len);
+	kv_long(o, "priority", q->priority);
+	kv_long(o, "max_no_answer", q->max_no_answer);
 	if (q->nrelax) {
-		key(b, &first, "relax");
-		crm_buf_putc(b, '[');
-		for (i = 0; i < q->nrelax; i++) {
-			bool f = true;
-
-			crm_buf_puts(b, i ? ",{" : "{");
-			kv_dur(b, &f, "after", q->relax[i].after_ms);
-			kv_long(b, &f, "min_level", q->relax[i].min_level);
-			kv_str(b, &f, "add_queue", q->relax[i].add_queue);
-			crm_buf_putc(b, '}');
+		json_t *relax = json_array();
+		for (size_t i = 0; relax && i < q->nrelax; i++) {
+			json_t *r = json_object();
+			if (!r)
+				break;
+			kv_dur(r, "after", q->relax[i].after_ms);
+			kv_long(r, "min_level", q->relax[i].min_level);
+			kv_str(r, "add_queue", q->relax[i].add_queue);
+			json_array_append_new(relax, r);
 		}
-		crm_buf_putc(b, ']');
+		json_object_set_new(o, "relax", relax);
 	}
-	if (q->overflow.kind != CFG_TARGET_NONE) {
-		key(b, &first, "overflow");
-		target(b, &q->overflow);
-	}
-	kv_str(b, &first, "hours", q->hours);
-	kv_str(b, &first, "moh", q->moh);
-	kv_dur(b, &first, "announce_every", q->announce_every_ms);
-	kv_bool(b, &first, "announce_position", q->announce_position);
-	kv_bool(b, &first, "announce_ewt", q->announce_ewt);
-	kv_str(b, &first, "callback_digit", q->callback_digit);
-	crm_buf_putc(b, '}');
+	if (q->overflow.kind != CFG_TARGET_NONE)
+		json_object_set_new(o, "overflow", target(&q->overflow));
+	kv_str(o, "hours", q->hours);
+	kv_str(o, "moh", q->moh);
+	kv_dur(o, "announce_every", q->announce_every_ms);
+	kv_bool(o, "announce_position", q->announce_position);
+	kv_bool(o, "announce_ewt", q->announce_ewt);
+	kv_str(o, "callback_digit", q->callback_digit);
+	put_json(b, o);
 }
 
 void store__body_number(const struct cfg_number *n, struct crm_buf *b)
 {
-	bool first = true;
+	json_t *o = json_object();
 	const char *k = target_key(n->target.kind);
 
-	crm_buf_putc(b, '{');
-	kv_str(b, &first, "number", n->number);
-	if (k)
-		kv_str(b, &first, k, n->target.value ? n->target.value : "");
-	if (n->priority >= 0)
-		kv_long(b, &first, "priority", n->priority);
-	crm_buf_putc(b, '}');
+	if (o) {
+		kv_str(o, "number", n->number);
+		if (k)
+			kv_str(o, k, n->target.value ? n->target.value : "");
+		if (n->priority >= 0)
+			kv_long(o, "priority", n->priority);
+	}
+	put_json(b, o);
 }
 
 void store__body_trunk(const struct cfg_trunk *t, struct crm_buf *b)
 {
-	bool first = true;
+	json_t *o = json_object();
 
-	crm_buf_putc(b, '{');
-	kv_str(b, &first, "id", t->id);
-	kv_str(b, &first, "uri", t->uri);
-	kv_str(b, &first, "username", t->username);
-	/* Kept because the trunk needs it to answer the carrier's challenge; the audit log
-	 * and logs name the field, never the value. */
-	kv_str(b, &first, "password", t->password);
-	kv_str(b, &first, "caller_id", t->caller_id);
-	crm_buf_putc(b, '}');
+	if (o) {
+		kv_str(o, "id", t->id);
+		kv_str(o, "uri", t->uri);
+		kv_str(o, "username", t->username);
+		/* Kept because the trunk needs it to answer the carrier's challenge; the audit
+		 * log and logs name the field, never the value. */
+		kv_str(o, "password", t->password);
+		kv_str(o, "caller_id", t->caller_id);
+	}
+	put_json(b, o);
 }
 
 void store__body_node(const struct cfg_named_node *n, struct crm_buf *b)
@@ -229,10 +230,11 @@ void store__body_node(const struct cfg_named_node *n, struct crm_buf *b)
 
 void store__body_code(const char *code, size_t index, struct crm_buf *b)
 {
-	bool first = true;
+	json_t *o = json_object();
 
-	crm_buf_putc(b, '{');
-	kv_str(b, &first, "code", code);
-	kv_long(b, &first, "index", (long)index + 1);
-	crm_buf_putc(b, '}');
+	if (o) {
+		kv_str(o, "code", code);
+		kv_long(o, "index", (long)index + 1);
+	}
+	put_json(b, o);
 }

@@ -14,22 +14,25 @@
 
 #include "core/clock.h"
 
-static void json_strv(struct crm_buf *b, char *const *v, size_t n)
+/* A JSON array of strings (free() it); NULL when memory ran out. */
+static char *json_strv(char *const *v, size_t n)
 {
-	size_t i;
+	json_t *a = json_array();
+	char *text;
 
-	crm_buf_putc(b, '[');
-	for (i = 0; i < n; i++) {
-		if (i)
-			crm_buf_putc(b, ',');
-		crm_buf_json_str(b, v[i]);
-	}
-	crm_buf_putc(b, ']');
+	for (size_t i = 0; a && i < n; i++)
+		if (json_array_append_new(a, crm_json_string(v[i]))) {
+			json_decref(a);
+			return NULL;
+		}
+	text = a ? json_dumps(a, CRM_JSON_FLAGS) : NULL;
+	json_decref(a);
+	return text;
 }
 
 int store_db_contact_put(struct store_db *db, const char *tenant, const struct crm_contact *c)
 {
-	struct crm_buf phones = {0}, emails = {0}, tags = {0};
+	char *phones = NULL, *emails = NULL, *tags = NULL;
 	struct store__param p[15];
 	int64_t now = clock_wall_ms();
 	size_t i;
@@ -38,10 +41,10 @@ int store_db_contact_put(struct store_db *db, const char *tenant, const struct c
 	STORE__TENANT(tenant);
 	if (!c->id || !*c->id)
 		return EINVAL;
-	json_strv(&phones, c->phones, c->nphones);
-	json_strv(&emails, c->emails, c->nemails);
-	json_strv(&tags, c->tags, c->ntags);
-	if (phones.err || emails.err || tags.err) {
+	phones = json_strv(c->phones, c->nphones);
+	emails = json_strv(c->emails, c->nemails);
+	tags = json_strv(c->tags, c->ntags);
+	if (!phones || !emails || !tags) {
 		err = ENOMEM;
 		goto out;
 	}
@@ -50,11 +53,11 @@ int store_db_contact_put(struct store_db *db, const char *tenant, const struct c
 	p[2] = store__text(c->first_name);
 	p[3] = store__text(c->last_name);
 	p[4] = store__text(c->company);
-	p[5] = store__text(phones.p);
-	p[6] = store__text(emails.p);
+	p[5] = store__text(phones);
+	p[6] = store__text(emails);
 	p[7] = store__text(c->language);
 	p[8] = store__text(c->timezone);
-	p[9] = store__text(tags.p);
+	p[9] = store__text(tags);
 	p[10] = store__text(c->custom_json);
 	p[11] = store__int(c->vip);
 	p[12] = store__int(c->dnc);
@@ -74,9 +77,9 @@ int store_db_contact_put(struct store_db *db, const char *tenant, const struct c
 		err = store__contact_keys(db, tenant, c);
 	err = store__tx_end(db, err);
 out:
-	crm_buf_free(&phones);
-	crm_buf_free(&emails);
-	crm_buf_free(&tags);
+	free(phones);
+	free(emails);
+	free(tags);
 	return err;
 }
 

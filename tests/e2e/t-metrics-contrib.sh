@@ -42,7 +42,7 @@ wait_rc "$apid" || rc=$?
 expect_sipp_ok agent-alice "$rc"
 curl -sf -m 5 "http://127.0.0.1:$API_PORT/metrics" >"$WORK/metrics.txt" ||
 	fail "GET /metrics failed"
-grep -q '^centrala_calls_active ' "$WORK/metrics.txt" || fail "no centrala_calls_active in /metrics"
+grep -q '^centrala_calls_active{tenant="' "$WORK/metrics.txt" || fail "no centrala_calls_active in /metrics"
 # The call, answered within the target (20 s by default), counts in both counters.
 for want in 'centrala_agents_registered{tenant="acme"} 1' \
 	'centrala_queue_service_level_target{tenant="acme",queue="support"} 0.9' \

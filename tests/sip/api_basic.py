@@ -225,7 +225,44 @@ ws_a.send({"subscribe": ["agent.me"]})
 assert ws_a.recv()["type"] == "subscribed"
 got = [ws_a.recv(), ws_a.recv()]
 assert [g["data"]["state"] for g in got] == ["ready", "logged_out"], got
-assert [g["seq"] for g in got] == [last + 1, last + 2], got
+# Numbered in order (a queue.stats of the agent's queue may come between them).
+assert last < got[0]["seq"] < got[1]["seq"], got
+# Gone longer than the ring holds (event_ring: 16 in t-api.sh): told to resync, with the
+# oldest number still held, and nothing replayed.
+ws_a.close()
+for i in range(20):
+    st, b, _ = call("PUT", "/api/v1/agents/me/state", tok["agent"],
+                    {"state": "ready" if i % 2 == 0 else "logged_out"})
+    assert st == 200, b
+ws_a = WebSocket(api.port, tok["agent"], since=last)
+ws_a.send({"subscribe": ["agent.me"]})
+m = ws_a.recv()
+assert m["type"] == "subscribed", m
+now = m["data"]["seq"]
+assert now >= last + 22, (now, last)
+m = ws_a.recv()
+assert m["type"] == "resync" and m["data"]["seq"] == now, m
+assert m["data"]["oldest"] == now - 15 and m["data"]["oldest"] > last + 1, m
+try:
+    m = ws_a.recv(timeout=0.5)
+    raise AssertionError(f"replayed after a resync: {m}")
+except socket.timeout:
+    pass
+# Back within the ring, it replays again.
+ws_a.close()
+for s in ("ready", "logged_out"):
+    st, b, _ = call("PUT", "/api/v1/agents/me/state", tok["agent"], {"state": s})
+    assert st == 200 and b["state"] == s, b
+ws_a = WebSocket(api.port, tok["agent"], since=now)
+ws_a.send({"subscribe": ["agent.me"]})
+assert ws_a.recv()["type"] == "subscribed"
+got = [ws_a.recv(), ws_a.recv()]
+assert [g["data"]["state"] for g in got] == ["ready", "logged_out"], got
+assert now < got[0]["seq"] < got[1]["seq"], got
+ws_a.close()
+ws_a = WebSocket(api.port, tok["agent"])
+ws_a.send({"subscribe": ["agent.me"]})
+assert ws_a.recv()["type"] == "subscribed"
 # The other tenant's supervisor heard none of it.
 try:
     m = ws_o.recv(timeout=1.0)
@@ -236,8 +273,11 @@ except socket.timeout:
 # The agent's state history is in the store (written behind).
 time.sleep(0.5)
 st, b, _ = call("GET", "/api/v1/agents/alice/states", tok["sup"])
-assert st == 200 and [x["state"] for x in b["items"]][-3:] == ["not_ready", "ready",
-                                                               "logged_out"], b
+states = [(x["state"], x["reason"]) for x in b["items"]]
+i = states.index(("not_ready", "lunch"))
+assert st == 200 and states[i:i + 3] == [("not_ready", "lunch"), ("ready", None),
+                                         ("logged_out", None)], b
+assert states[-2:] == [("ready", None), ("logged_out", None)] and len(states) >= i + 25, b
 check_response(doc, "GET", "/api/v1/agents/{username}/states", st, b)
 first = b["items"][0]["start"]
 st, b, _ = call("GET", f"/api/v1/agents/alice/states?until={first}", tok["sup"])
@@ -259,22 +299,72 @@ st, b, _ = call("PUT", "/api/v1/agents/me/queues/sales", tok["agent"], {"member"
 assert st == 404, (st, b)
 st, b, _ = call("PUT", "/api/v1/agents/me/queues/support", tok["agent"], {"member": False})
 assert st == 200 and b["items"][0]["member"] is False, b
+# The supervisor (topic agents) and the agent (agent.me) are told.
+for ws in (ws_s, ws_a):
+    m, _ = ws.wait(lambda m: m.get("type") == "agent.queues")
+    assert m["data"] == {"agent": "alice", "queues": [
+        {"queue": "support", "penalty": 0, "member": False}]}, m
+    check_response(doc, "GET", "/api/v1/events", 101, m)
 st, q, _ = call("GET", "/api/v1/queues/support", tok["sup"])
 assert q["agents"]["ready"] == 0 and q["agents"]["staffed"] == 0, q
 st, b, _ = call("PUT", "/api/v1/agents/me/queues/support", tok["agent"], {"member": True})
 assert st == 200 and b["items"][0]["member"] is True, b
 st, q, _ = call("GET", "/api/v1/queues/support", tok["sup"])
 assert q["agents"]["ready"] == 1, q
-st, b, _ = call("PUT", "/api/v1/agents/me/state", tok["agent"], {"state": "logged_out"})
-assert st == 200, b
+
+# queue.stats at most once a second per queue: twenty changes of the queue's agent over
+# about 2.5 s are told in a few figures, a second apart, the last with the final count.
+def qstats(ws, secs):
+    out, deadline = [], time.time() + secs
+    while time.time() < deadline:
+        try:
+            m = ws.recv(timeout=max(0.01, deadline - time.time()))
+        except socket.timeout:
+            break
+        if m.get("type") == "queue.stats" and m["data"]["id"] == "support":
+            out.append(m)
+    return out
+qstats(ws_s, 1.5)  # what the changes above caused
+t0 = time.time()
+for i in range(20):
+    st, b, _ = call("PUT", "/api/v1/agents/me/state", tok["agent"],
+                    {"state": "not_ready" if i % 2 == 0 else "ready"})
+    assert st == 200, b
+    time.sleep(0.125)
+burst = time.time() - t0
+stats = qstats(ws_s, 2.5)
+assert 2 <= len(stats) <= burst + 3, (len(stats), burst)
+when = [time.mktime(time.strptime(m["time"][:19], "%Y-%m-%dT%H:%M:%S")) +
+        int(m["time"][20:23]) / 1000 for m in stats]
+gaps = [b - a for a, b in zip(when, when[1:])]
+assert all(g >= 0.9 for g in gaps), f"queue.stats closer than a second apart: {gaps}"
+assert stats[-1]["data"]["agents"]["ready"] == 1, stats[-1]
+check_response(doc, "GET", "/api/v1/events", 101, stats[-1])
+print(f"queue.stats: {len(stats)} for 20 changes in {burst:.2f} s, gaps {gaps}")
+# A supervisor logs the agent out: the agent is told, the queue has no staff left, and
+# the agent's queue memberships are kept for the next log-in.
+st, b, _ = call("PUT", "/api/v1/agents/alice/state", tok["sup"], {"state": "logged_out"})
+assert st == 200 and b["state"] == "logged_out", b
+check_response(doc, "PUT", "/api/v1/agents/{username}/state", st, b)
+m, _ = ws_a.wait(lambda m: m.get("type") == "agent.state" and m["data"]["state"] == "logged_out")
+assert m["data"]["agent"] == "alice" and m["data"]["from"] == "ready", m
+st, b, _ = call("GET", "/api/v1/agents/me", tok["agent"])
+assert b["state"] == "logged_out", b
+st, q, _ = call("GET", "/api/v1/queues/support", tok["sup"])
+assert q["agents"]["staffed"] == 0 and q["agents"]["ready"] == 0, q
+st, b, _ = call("GET", "/api/v1/agents/me/queues", tok["agent"])
+assert b["items"] == [{"queue": "support", "penalty": 0, "member": True}], b
 
 # ---- metrics ----
 st, text, _ = call("GET", "/metrics")
-for name in ("centrala_calls_active", 'centrala_calls_total{tenant="acme",result="answered"}',
+for name in ('centrala_calls_active{tenant="acme"} 0', 'centrala_calls_active{tenant="beta"} 0',
+             'centrala_calls_total{tenant="acme",result="answered"}',
              'centrala_queue_waiting{tenant="acme",queue="support"}',
              'centrala_agents{tenant="acme",state="logged_out"}',
              'centrala_service_level{tenant="beta",queue="beta-q"}',
-             "centrala_ws_clients 3", "centrala_store_backlog", "process_cpu_seconds_total",
+             # alice's and bob's sockets, carl's
+             'centrala_ws_clients{tenant="acme"} 2', 'centrala_ws_clients{tenant="beta"} 1',
+             "centrala_store_backlog", "process_cpu_seconds_total",
              # the media engine's counters (media_stats_prometheus)
              "centrala_ice_malformed_total 0", 'centrala_dtls_handshakes_total{result="failed"}',
              'centrala_srtp_refused_total{reason="auth"}', "centrala_rtcp_malformed_total"):

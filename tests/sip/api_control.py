@@ -1,18 +1,21 @@
-"""Call control through the API for t-api-control.sh. usage: api_control.py PORT STEP
+"""Call control through the API for t-api-control.sh.
+usage: api_control.py PORT STEP [MARKS.json]
   basics     call 1: another tenant's admin and supervisor cannot hang it up, hold,
              monitor or transfer it (404) and it stays as it was; mute, hold, resume
              (still muted), unmute, recording pause/resume, DTMF, a disposition on the
              live call, then supervisor sue
-             monitors (listen, whisper, barge) and hangs the call up
+             monitors (listen, whisper, barge) and hangs the call up; MARKS.json gets the
+             time.monotonic() of each step, for the customer's RTP to be checked against
   conference call 2: alice consults bob and cancels, then brings bob into a conference;
              sue hangs up
   consult    call 3: alice consults bob and completes the transfer; sue hangs up
 Each prints the call's interaction id."""
+import json
 import sys
 import time
 
 sys.path.insert(0, __import__("os").path.dirname(__file__))
-from api import Api, check_response  # noqa: E402
+from api import Api, WebSocket, check_response  # noqa: E402
 
 api = Api(int(sys.argv[1]))
 step = sys.argv[2]
@@ -33,6 +36,16 @@ def call_of(pred, timeout=20):
     raise AssertionError(f"no such call: {calls}")
 
 
+def metric(name, labels):
+    """A sample's value from /metrics: name{labels} exactly."""
+    st, text, _ = api.call("GET", "/metrics")
+    assert st == 200, st
+    for line in text.splitlines():
+        if line.startswith(f"{name}{{{labels}}} "):
+            return float(line.split()[-1])
+    raise AssertionError(f"no {name}{{{labels}}} in /metrics")
+
+
 def do(token, ix, action, body=None, want=200):
     st, b, _ = api.call("POST", f"/api/v1/calls/{ix}/{action}", token, body)
     assert st == want, (action, body, st, b)
@@ -43,6 +56,31 @@ def do(token, ix, action, body=None, want=200):
 
 c = call_of(lambda c: c["state"] == "talking" and c["agent"] == "alice")
 ix = c["interaction"]
+# The supervisor's events of the call (topic interactions).
+ws = WebSocket(api.port, sue)
+ws.send({"subscribe": ["interactions"]})
+assert ws.recv()["type"] == "subscribed"
+
+
+def events_of(types, timeout=5):
+    """The call's events of these types, in the order they came, once all have come."""
+    got = []
+    deadline = time.time() + timeout
+    while len(got) < len(types):
+        m = ws.recv(max(0.01, deadline - time.time()))
+        if m["type"] in types and m["data"].get("interaction") == ix:
+            check_response(doc, "GET", "/api/v1/events", 101, m)
+            got.append(m)
+    return got
+
+
+marks = {}
+
+
+def mark(name):
+    marks[name] = time.monotonic()
+
+
 if step == "basics":
     # Another tenant's user does not find the call, whatever it tries; it goes on as it was.
     # Nor does an agent of this tenant who is not on it (bob); monitoring is refused to
@@ -69,13 +107,17 @@ if step == "basics":
         not c["muted"] and not c["third_party"] and not c["recording_paused"], c
     do(alice, ix, "unmute", want=409)
     b = do(alice, ix, "mute")
+    mark("muted")
     assert b["muted"] is True and b["held"] is False, b
     do(alice, ix, "mute", want=409)
+    time.sleep(0.6)  # muted, not held: the customer hears silence
+    mark("hold")
     b = do(alice, ix, "hold")
     assert b["held"] is True and b["muted"] is True, b
     do(alice, ix, "hold", want=409)
-    time.sleep(0.05)  # held for a measurable while (hold_s > 0 below)
+    time.sleep(1.2)  # music on hold for the customer; the interaction's hold_s counts it
     b = do(alice, ix, "resume")
+    mark("resumed")
     assert b["held"] is False and b["muted"] is True, b  # the mute outlasts the hold
     assert call_of(lambda c: c["interaction"] == ix)["muted"] is True
     b = do(alice, ix, "unmute")
@@ -83,6 +125,13 @@ if step == "basics":
     b = do(alice, ix, "recording/pause")
     assert b["recording_paused"] is True, b
     do(alice, ix, "recording/resume")
+    want = ["call.muted", "call.held", "call.resumed", "call.unmuted", "recording.paused",
+            "recording.resumed"]
+    got = events_of(set(want))
+    assert [m["type"] for m in got] == want, [m["type"] for m in got]
+    assert all(m["data"]["agent"] == "alice" for m in got), got
+    assert all(a["seq"] < b["seq"] for a, b in zip(got, got[1:])), got
+    mark("dtmf")
     do(alice, ix, "dtmf", {"digits": "12#"})
     do(alice, ix, "dtmf", {"digits": "1x"}, want=400)
     st, b, _ = api.call("PUT", f"/api/v1/interactions/{ix}/disposition", alice,
@@ -92,9 +141,21 @@ if step == "basics":
     do(sue, ix, "monitor", {"mode": "shout"}, want=400)
     do(sue, ix, "monitor", {"mode": "listen"})
     call_of(lambda c: c["interaction"] == ix and c["third_party"] == "monitor")
-    time.sleep(1.0)  # sue's phone rings and answers
+    # sue's phone rings and answers (the timeline, checked by t-api-control.sh, says
+    # that it answered before the whisper).
+    time.sleep(1.5)
+    rtp0 = metric("centrala_rtp_packets_total", 'direction="in"')
+    mark("whisper")
     do(sue, ix, "monitor", {"mode": "whisper"})
+    time.sleep(1.5)  # sue's phone plays its tone: alice hears it, the customer must not
+    mark("barge")
     do(sue, ix, "monitor", {"mode": "barge"})
+    time.sleep(1.5)  # now the customer hears sue
+    mark("barge_end")
+    # /metrics: the tenant's one call; sue's tone (50 packets a second) counted as RTP in.
+    assert metric("centrala_calls_active", 'tenant="acme"') == 1
+    rtp = metric("centrala_rtp_packets_total", 'direction="in"') - rtp0
+    assert rtp >= 100, f"{rtp} RTP packets in over 3 s of sue's tone"
     do(alice, ix, "hold", want=409)  # a mixed call is not held
     do(alice, ix, "mute", want=409)  # nor muted
     do(alice, ix, "conference", {"user": "bob"}, want=409)  # one third party at a time
@@ -115,7 +176,13 @@ elif step == "consult":
     do(alice, ix, "consult", {"user": "bob"})
     time.sleep(1.0)
     do(alice, ix, "consult/complete")
+    m = events_of({"contact.transferred"})[0]
+    assert m["data"]["agent"] == "alice" and m["data"]["to_agent"] == "bob", m
+    assert m["data"]["queue"] == "support", m
     call_of(lambda c: c["interaction"] == ix and c["agent"] == "bob" and not c["third_party"])
 st, b, _ = api.call("POST", f"/api/v1/calls/{ix}/hangup", sue)
 assert st == 200, (st, b)
+if len(sys.argv) > 3:
+    with open(sys.argv[3], "w") as f:
+        json.dump(marks, f)
 print(ix)

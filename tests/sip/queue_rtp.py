@@ -7,9 +7,11 @@ port in its SDP instead. It binds 127.0.0.1:PORT, receives for at most SECONDS (
 until SIGTERM), and writes one JSON object to OUT: packets, payload types seen, bytes
 of payload, the seconds (from start) of the first and last packet, and the longest
 gap between two packets in milliseconds. With --echo it sends every packet back to
-its sender, like SIPp's -rtp_echo.
+its sender, like SIPp's -rtp_echo. With --log, OUT also holds "log": one entry a packet,
+[time.monotonic() on arrival, payload type, RTP timestamp, what it carries]: for PCMU the
+RMS level of its samples, for any other type its payload in hex (an RFC 4733 event).
 
-usage: queue_rtp.py PORT SECONDS OUT.json [--echo]
+usage: queue_rtp.py PORT SECONDS OUT.json [--echo] [--log]
 """
 import json
 import select
@@ -19,12 +21,29 @@ import sys
 import time
 
 
+def ulaw(b):
+    """G.711 µ-law to a linear sample."""
+    b = ~b & 0xFF
+    t = (((b & 0x0F) << 3) + 0x84) << ((b & 0x70) >> 4)
+    return (0x84 - t) if b & 0x80 else (t - 0x84)
+
+
+ULAW = [ulaw(i) for i in range(256)]
+
+
+def pcmu_rms(payload):
+    if not payload:
+        return 0
+    return round((sum(ULAW[x] ** 2 for x in payload) / len(payload)) ** 0.5)
+
+
 def main():
     if len(sys.argv) < 4:
         print(__doc__.strip().splitlines()[-1], file=sys.stderr)
         return 2
     port, secs, out = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
     echo = "--echo" in sys.argv[4:]
+    log = [] if "--log" in sys.argv[4:] else None
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind(("127.0.0.1", port))
     stop = []
@@ -48,6 +67,11 @@ def main():
         if len(data) < 12 or data[0] >> 6 != 2:
             continue  # not RTP
         pt = data[1] & 0x7F
+        if log is not None:
+            ts = int.from_bytes(data[4:8], "big")
+            body = data[12 + 4 * (data[0] & 0x0F):]
+            what = pcmu_rms(body) if pt == 0 else body.hex()
+            log.append([round(time.monotonic(), 4), pt, ts, what])
         st["packets"] += 1
         st["payload_bytes"] += len(data) - 12
         if pt not in st["payload_types"]:
@@ -62,6 +86,8 @@ def main():
         st["last_s"] = round(now, 3)
         if echo:
             s.sendto(data, src)
+    if log is not None:
+        st["log"] = log
     with open(out, "w") as f:
         json.dump(st, f)
         f.write("\n")

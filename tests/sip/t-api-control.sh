@@ -9,7 +9,10 @@
 # Another tenant's user (agent, supervisor and admin there) and an agent of this tenant
 # who is not on the call (bob), each trying every call action on call 1 while it is up,
 # get 404 (bob 403 for monitoring) and the call goes on untouched.
-# Asserts: each request's answer (tests/sip/api_control.py), every SIPp peer succeeds
+# Asserts: each request's answer and the call's events (tests/sip/api_control.py); what
+# call 1's customer is sent (logged by queue_rtp.py): music on hold while held, silence
+# while muted, the DTMF as RFC 4733 events, nothing of the supervisor's tone during the
+# whisper and her tone during the barge; every SIPp peer succeeds
 # (each got its BYE), each interaction's timeline holds the steps in order, bob being
 # call 3's agent, none of call 1's steps being another tenant's; the audit log holds
 # every call action (who, which, the monitor's mode, never the DTMF digits) and the
@@ -40,25 +43,48 @@ YAML
 start_server
 wait_log 'event=http_listening' 5
 
-# One expansion of the phones' scenario for all three (scen rewrites its file).
+# One expansion of the phones' scenario for alice and bob (scen rewrites its file).
+# alice's phone sends no audio (no echo): what call 1's customer hears is then only what
+# the server plays (music on hold, DTMF) and sue's voice, a 1000 Hz tone from her phone.
 phone=$(scen agent-answer.xml ring_ms=200)
+make_tone "$WORK/sue.wav" 1000 3
 sipp_bg alice_pid alice 90 "$phone" -p "$(peer_port 11)" -mi 127.0.0.1 -mp "$(media_port 1)" \
-	-rtp_echo -m 3
+	-m 3
 sipp_bg bob_pid bob 90 "$phone" -p "$(peer_port 12)" -mi 127.0.0.1 -mp "$(media_port 2)" \
 	-rtp_echo -m 3
-sipp_bg sue_pid sue 90 "$phone" -p "$(peer_port 13)" -mi 127.0.0.1 -mp "$(media_port 3)" \
-	-rtp_echo -m 1
+sipp_bg sue_pid sue 90 "$(scen agent-answer-play.xml ring_ms=200 wav="$WORK/sue.wav")" \
+	-p "$(peer_port 13)" -mi 127.0.0.1 -mp "$(media_port 3)" -m 1
 register_agent alice alice-pw "$(peer_port 11)" "$(peer_port 21)"
 register_agent bob bob-pw "$(peer_port 12)" "$(peer_port 22)"
 register_agent sue sue-pw "$(peer_port 13)" "$(peer_port 23)"
 
+# Call 1's customer: its SDP names the port of queue_rtp.py, which logs every packet it
+# is sent (and sends nothing).
+caller1=$WORK/queue-caller-logged.xml
+mv "$(scen queue-caller.xml media_port="$(media_port 5)")" "$caller1"
 caller=$(scen queue-caller.xml)
 ids=()
+caller_pid='' sink_pid=''
 for step in basics conference consult; do
-	sipp_bg caller_pid "caller-$step" 40 "$caller" -p "$(peer_port 4)" \
-		-mi 127.0.0.1 -mp "$(media_port 4)" -rtp_echo -m 1 -key number 200 \
-		-key domain "$ACME_DOMAIN" -key from cust
-	ix=$("$PYTHON" "$SCEN/api_control.py" "$API_PORT" "$step") || fail "$step through the API failed"
+	if [ "$step" = basics ]; then
+		timeout 60 "$PYTHON" "$SCEN/queue_rtp.py" "$(media_port 5)" 40 "$WORK/cust-rtp.json" \
+			--log &
+		sink_pid=$!
+		_BG_PIDS+=("$sink_pid")
+		sipp_bg caller_pid "caller-$step" 40 "$caller1" -p "$(peer_port 4)" \
+			-mi 127.0.0.1 -mp "$(media_port 6)" -m 1 -key number 200 \
+			-key domain "$ACME_DOMAIN" -key from cust
+	else
+		sipp_bg caller_pid "caller-$step" 40 "$caller" -p "$(peer_port 4)" \
+			-mi 127.0.0.1 -mp "$(media_port 4)" -rtp_echo -m 1 -key number 200 \
+			-key domain "$ACME_DOMAIN" -key from cust
+	fi
+	ix=$("$PYTHON" "$SCEN/api_control.py" "$API_PORT" "$step" "$WORK/marks-$step.json") ||
+		fail "$step through the API failed"
+	if [ "$step" = basics ]; then
+		kill -TERM "$sink_pid" 2>/dev/null || true
+		wait "$sink_pid" || true
+	fi
 	rc=0
 	wait_rc "$caller_pid" || rc=$?
 	expect_sipp_ok "caller-$step" "$rc"
@@ -124,6 +150,40 @@ in_order(ev, ["answered", "consult", "third_party_answered", "third_party_left",
 b, ev = steps(sys.argv[5])
 in_order(ev, ["answered", "consult", "third_party_answered", "transferred", "ended"])
 assert b["agent"] == "bob", b
+PY
+# What call 1's customer was sent: music on hold while held (not silence, while the mute
+# before it was); the DTMF as RFC 4733 events 1, 2, # each ended; during the whisper
+# nothing of sue's tone, then during the barge her tone.
+"$PYTHON" - "$WORK/cust-rtp.json" "$WORK/marks-basics.json" <<'PY' || fail "the customer's RTP is not as expected"
+import json, statistics, sys
+log = json.load(open(sys.argv[1]))["log"]
+m = json.load(open(sys.argv[2]))
+def level(t0, t1, least=10):
+    rms = [p[3] for p in log if p[1] == 0 and t0 <= p[0] <= t1]
+    assert len(rms) >= least, f"{len(rms)} PCMU packets between {t0:.2f} and {t1:.2f}"
+    return statistics.median(rms) if rms else 0
+muted = level(m["muted"] + 0.2, m["hold"], 0)  # silence, or no packet at all
+held = level(m["hold"] + 0.3, m["resumed"])
+whisper = level(m["whisper"] + 0.4, m["barge"])
+barge = level(m["barge"] + 0.4, m["barge_end"])
+print(f"customer's level: muted {muted}, held {held}, whisper {whisper}, barge {barge}")
+assert muted < 50, f"the customer heard something while the agent was muted: {muted}"
+assert held >= 300, f"no music on hold: {held}"
+assert whisper < 50, f"the customer heard the whisper: {whisper}"
+assert barge >= 300, f"the customer did not hear the barging supervisor: {barge}"
+# RFC 4733: event, E|R|volume, duration; one event a timestamp, its last packets with E.
+events = {}
+for t, pt, ts, body in log:
+    if pt != 0 and t >= m["dtmf"]:
+        b = bytes.fromhex(body)
+        assert len(b) == 4, body
+        e = events.setdefault(ts, {"event": b[0], "end": False, "pt": pt})
+        assert e["event"] == b[0], (ts, e, body)
+        e["end"] |= bool(b[1] & 0x80)
+seq = [events[ts] for ts in sorted(events)]
+assert [e["event"] for e in seq] == [1, 2, 11], seq
+assert all(e["end"] for e in seq) and {e["pt"] for e in seq} == {101}, seq
+print(f"DTMF to the customer: {seq}")
 PY
 # Call 1 was recorded in segments (the monitor's mixer records one of its own): the API
 # serves the whole call, each segment, and ranges across them (api_recording.py).

@@ -7,7 +7,8 @@
 # to it; after 555 goes, it can. Bad bodies are 400 naming the field, the file's queue a
 # 409 naming its line; the access matrix of the writes for every role and the other
 # tenant. After a restart the queue the API made last is there, marked as the API's.
-# Asserts: none of the 20 calls dropped; the probe calls' interactions (queue, agent);
+# Asserts: /metrics counts the 20 waiting calls as acme's, active and waiting in support,
+# and none of beta's; none of the 20 calls dropped; the probe calls' interactions (queue, agent);
 # the API's answers checked against the OpenAPI document; the audit entries.
 # shellcheck source=tests/sip/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -47,6 +48,19 @@ for _ in $(seq 100); do
 	sleep 0.1
 done
 [ "$(grep -c 'event=queued queue=support' "$SERVER_LOG")" -ge 20 ] || fail "the 20 calls did not all queue"
+# /metrics counts them, for their tenant only.
+"$PYTHON" - "$API_PORT" <<'PY' || fail "/metrics does not count the 20 waiting calls"
+import sys, urllib.request
+text = urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/metrics", timeout=10).read().decode()
+got = {l.rsplit(" ", 1)[0]: float(l.rsplit(" ", 1)[1]) for l in text.splitlines()
+       if l and not l.startswith("#")}
+want = {'centrala_calls_active{tenant="acme"}': 20, 'centrala_calls_active{tenant="beta"}': 0,
+        'centrala_queue_waiting{tenant="acme",queue="support"}': 20}
+for k, v in want.items():
+    assert got.get(k) == v, f"{k} = {got.get(k)}, expected {v}"
+assert got['centrala_queue_longest_wait_seconds{tenant="acme",queue="support"}'] > 0, got
+print("metrics: 20 calls active and waiting in acme's support, none in beta")
+PY
 
 sipp_bg apid agent-alice 30 \
 	"$(scen queue-agent.xml ring_ms=200 talk_ms=1000 wav="$WORK/agent-1000.wav")" \
