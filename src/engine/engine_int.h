@@ -903,7 +903,7 @@ struct eng_worker {
 	struct store_db *db;
 	pthread_t th;
 	bool running;
-	volatile int stop; /* set by eng__worker_close; the thread's loop ends on it */
+	_Atomic int stop; /* set by eng__worker_close; the thread's loop ends on it */
 };
 /* Opens the job queue and the store connection; 0 or errno (then nothing is open). */
 int eng__worker_open(struct eng_worker *k, const char *store);
