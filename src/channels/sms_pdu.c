@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,13 +25,32 @@ static bool put_str(uint8_t *dst, size_t size, const char *src)
 	return true;
 }
 
+/* libsmpp34 writes the text of every call's outcome into one global buffer
+ * (smpp34_strerror): the SMPP sessions, each on its thread, take turns in it. */
+static pthread_mutex_t lib_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static int pack(uint32_t type, uint8_t *buf, size_t size, void *pdu)
 {
-	int len = 0;
+	int len = 0, rc;
 
-	if (smpp34_pack(type, buf, (int)size, &len, pdu) != 0)
-		return -1;
-	return len;
+	pthread_mutex_lock(&lib_lock);
+	rc = smpp34_pack(type, buf, (int)size, &len, pdu);
+	pthread_mutex_unlock(&lib_lock);
+	return rc ? -1 : len;
+}
+
+/* smpp34_unpack under the lock; on failure its text in err (when err is not NULL). */
+static int unpack(uint32_t type, void *pdu, const uint8_t *buf, size_t len, char *err,
+		  size_t errsize)
+{
+	int rc;
+
+	pthread_mutex_lock(&lib_lock);
+	rc = smpp34_unpack(type, pdu, buf, (int)len);
+	if (rc && err)
+		snprintf(err, errsize, "%.200s", smpp34_strerror);
+	pthread_mutex_unlock(&lib_lock);
+	return rc;
 }
 
 int smpp_header_read(const uint8_t *buf, size_t len, struct smpp_header *h)
@@ -243,6 +263,7 @@ int smpp_parse_deliver_sm(const uint8_t *buf, size_t len, struct smpp_deliver *d
 	static __thread uint8_t copy[SMPP_PDU_MAX];
 	deliver_sm_t p;
 	tlv_t *t;
+	char why[256];
 
 	memset(d, 0, sizeof(*d));
 	d->message_state = -1;
@@ -251,8 +272,8 @@ int smpp_parse_deliver_sm(const uint8_t *buf, size_t len, struct smpp_deliver *d
 		snprintf(err, errsize, "deliver_sm unreadable: a field or parameter cut short");
 		return EBADMSG;
 	}
-	if (smpp34_unpack(DELIVER_SM, &p, copy, (int)len) != 0) {
-		snprintf(err, errsize, "deliver_sm unreadable: %.200s", smpp34_strerror);
+	if (unpack(DELIVER_SM, &p, copy, len, why, sizeof(why)) != 0) {
+		snprintf(err, errsize, "deliver_sm unreadable: %s", why);
 		destroy_tlv(p.tlv);
 		return EBADMSG;
 	}
@@ -305,7 +326,7 @@ int smpp_parse_submit_sm_resp(const uint8_t *buf, size_t len, char *id, size_t i
 	id[0] = '\0';
 	if (len == SMPP_HEADER_BYTES)
 		return 0; /* an error response may have no body */
-	if (smpp34_unpack(SUBMIT_SM_RESP, &p, buf, (int)len) != 0)
+	if (unpack(SUBMIT_SM_RESP, &p, buf, len, NULL, 0) != 0)
 		return EBADMSG;
 	snprintf(id, idsize, "%s", (const char *)p.message_id);
 	return 0;
@@ -331,7 +352,7 @@ int smpp_parse_bind_resp(const uint8_t *buf, size_t len, char *sysid, size_t siz
 	memcpy(copy, buf, len);
 	be = htonl((uint32_t)len);
 	memcpy(copy, &be, 4);
-	if (smpp34_unpack(BIND_TRANSCEIVER_RESP, &p, copy, (int)len) != 0) {
+	if (unpack(BIND_TRANSCEIVER_RESP, &p, copy, len, NULL, 0) != 0) {
 		destroy_tlv(p.tlv);
 		return EBADMSG;
 	}
