@@ -25,8 +25,10 @@
 struct sw_line {
 	struct eng_smser *w;
 	uint64_t id;
-	const struct cfg_tenant *ct;
+	const struct cfg_tenant *ct; /* the worker's: a reload points them at the new config */
 	const struct cfg_queue *cq;
+	/* The same ids, fixed for the line's life: what its SMPP session's thread reads. */
+	char *tenant, *queue;
 	struct smpp_session *smpp; /* NULL: the HTTP gateway */
 	struct sw_line *next;
 };
@@ -86,7 +88,7 @@ static int on_message(void *arg, const char *from, const char *to, const char *t
 
 	return eng__smser_job(l->w,
 			      json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:s}", "kind", "in", "line",
-					(json_int_t)l->id, "tenant", l->ct->id, "queue", l->cq->id,
+					(json_int_t)l->id, "tenant", l->tenant, "queue", l->queue,
 					"from", from, "to", to, "text", text));
 }
 
@@ -95,8 +97,8 @@ static void on_receipt(void *arg, const struct sms_receipt *r)
 	struct sw_line *l = arg;
 
 	eng__smser_job(l->w, json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:s}", "kind", "receipt",
-				       "line", (json_int_t)l->id, "tenant", l->ct->id, "queue",
-				       l->cq->id, "id", r->id, "stat", r->stat, "err", r->err));
+				       "line", (json_int_t)l->id, "tenant", l->tenant, "queue",
+				       l->queue, "id", r->id, "stat", r->stat, "err", r->err));
 }
 
 static void on_sent(void *arg, uint64_t cookie, bool ok, const char *ids, uint32_t status,
@@ -456,6 +458,13 @@ static struct sw_line *line_start(struct eng_smser *w, const struct cfg_tenant *
 	l->id = ++w->next_line;
 	l->ct = ct;
 	l->cq = cq;
+	if (!(l->tenant = strdup(ct->id)) || !(l->queue = strdup(cq->id))) {
+		log_error("channels", "tenant=%s queue=%s event=sms_number_not_started err=%s",
+			  ct->id, cq->id, strerror(ENOMEM));
+		free(l->tenant);
+		free(l);
+		return NULL;
+	}
 	l->next = w->lines;
 	w->lines = l;
 	log_info("channels", "tenant=%s queue=%s event=sms_number gateway=%s", ct->id, cq->id,
@@ -483,6 +492,13 @@ static struct sw_line *line_start(struct eng_smser *w, const struct cfg_tenant *
 	return l;
 }
 
+static void line_free(struct sw_line *l)
+{
+	free(l->tenant);
+	free(l->queue);
+	free(l);
+}
+
 /* Stops l's session (its callbacks have all run when this returns: what they queued is in
  * the job queue, before anything pushed after) and forgets l. Texts it had not had
  * acknowledged are marked to be submitted again. */
@@ -497,7 +513,7 @@ static void line_stop(struct eng_smser *w, struct sw_line *l)
 			*pp = l->next;
 			break;
 		}
-	free(l);
+	line_free(l);
 }
 
 /* The texts of stopped sessions not acknowledged before the stop, through the queue's
@@ -639,7 +655,7 @@ void eng__smser_stop(struct eng_smser *w)
 	while (w->lines) {
 		struct sw_line *l = w->lines;
 		w->lines = l->next;
-		free(l);
+		line_free(l);
 	}
 	free(w);
 }
