@@ -119,12 +119,14 @@ protocol-asan: asan-build
 
 # ThreadSanitizer: the unit tests whose modules run threads (media workers, the store's
 # writer and readers, data dips, TTS workers, webhook delivery), then protocol tests that
-# drive the API server and its inbox, the engine's queues and the media workers through
+# drive the API server and its inbox, the engine's queues, the media workers and the
+# email and SMS workers (with their SMPP sessions' threads, across a reload) through
 # the TSan server (a report makes it exit 66: the test fails), on port blocks of their
-# own (slots 91-93): `make protocol` starts right after on slots 1 and up, and a TSan
+# own (slots 91-97): `make protocol` starts right after on slots 1 and up, and a TSan
 # server is slow to let go of its sockets.
 TSAN_UNIT ?= ^test_(media|store|dip|tts|api|core)
-TSAN_PROTOCOL ?= t-api.sh t-call-caller-hangs-up t-dtmf-rfc4733
+TSAN_PROTOCOL ?= t-api.sh t-call-caller-hangs-up t-dtmf-rfc4733 t-email.sh t-sms.sh \
+	t-channels-reload
 # Only what it runs is built: the server and the unit tests TSAN_UNIT names.
 tsan:
 	@cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCENTRALA_TSAN=ON >/dev/null
