@@ -318,6 +318,11 @@ struct api_job {
 	struct api_resp *resp;
 	struct api_job *next;
 };
+
+/* Writes the audit entry of a write j made (actor api:USER, on db, the worker's own);
+ * a failure is logged, the request's answer does not wait on it. */
+void api__audit(struct store_db *db, const struct api_job *j, const char *object, const char *key,
+		const char *action, const char *detail);
 int api__workers_start(struct api *a);
 void api__workers_stop(struct api *a);
 /* Hands job j (copied) to a worker for conn. */

@@ -387,24 +387,6 @@ static void reply_apply(struct api *a, uint64_t req, int status, json_t *body,
 	api__post(a, r);
 }
 
-static void audit(struct store_db *db, const struct api_job *j, const char *key, const char *action,
-		  const char *detail)
-{
-	char actor[80];
-	struct store_audit au = {.tenant = j->tenant,
-				 .actor = actor,
-				 .object = "api_key",
-				 .key = key,
-				 .action = action,
-				 .detail = detail};
-	int err;
-
-	snprintf(actor, sizeof(actor), "api:%s", j->user);
-	if ((err = store_db_audit_put(db, &au)))
-		log_error("api", "tenant=%s event=audit_failed object=api_key key=%s err=%s",
-			  j->tenant, key, strerror(err));
-}
-
 static void store_failed(struct api *a, const struct api_job *j, struct store_db *db, int err)
 {
 	log_error("api", "tenant=%s event=store_error err=%s msg=\"%s\"", j->tenant, strerror(err),
@@ -448,7 +430,7 @@ static void do_create(struct api *a, struct store_db *db, const struct api_job *
 		store_failed(a, j, db, err);
 		goto out;
 	}
-	audit(db, j, id, "create", "name,roles");
+	api__audit(db, j, "api_key", id, "create", "name,roles");
 	log_info("api", "tenant=%s event=api_key_created key=%s name=\"%s\" by=%s", j->tenant, id,
 		 name, j->user);
 	if (!(k = key_new(j->tenant, id, name, roles, h, by, now))) {
@@ -471,7 +453,7 @@ static void do_delete(struct api *a, struct store_db *db, const struct api_job *
 		store_failed(a, j, db, err);
 		return;
 	}
-	audit(db, j, j->target, "delete", NULL);
+	api__audit(db, j, "api_key", j->target, "delete", NULL);
 	log_info("api", "tenant=%s event=api_key_revoked key=%s by=%s", j->tenant, j->target,
 		 j->user);
 	if (!(g = calloc(1, sizeof(*g)))) {

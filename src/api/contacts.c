@@ -402,24 +402,6 @@ static void store_error(struct api *a, const struct api_job *j, struct store_db 
 	}
 }
 
-static void audit(struct store_db *db, const struct api_job *j, const char *key, const char *action,
-		  const char *detail)
-{
-	char actor[80];
-	struct store_audit au = {.tenant = j->tenant,
-				 .actor = actor,
-				 .object = "contact",
-				 .key = key,
-				 .action = action,
-				 .detail = detail};
-	int err;
-
-	snprintf(actor, sizeof(actor), "api:%s", j->user);
-	if ((err = store_db_audit_put(db, &au)))
-		log_error("api", "tenant=%s event=audit_failed object=contact key=%s err=%s",
-			  j->tenant, key, strerror(err));
-}
-
 /* The field names of a body, comma-separated, for the audit entry (never values). */
 static void fields_of(json_t *b, char *out, size_t size)
 {
@@ -466,7 +448,7 @@ static void do_put(struct api *a, struct store_db *db, const struct api_job *j, 
 		goto out;
 	}
 	fields_of(j->args, detail, sizeof(detail));
-	audit(db, j, c->id, create ? "create" : "update", detail);
+	api__audit(db, j, "contact", c->id, create ? "create" : "update", detail);
 	api_reply(a, j->req, create ? 201 : 200, contact_json(c));
 out:
 	crm_contact_free(c);
@@ -484,7 +466,7 @@ static void do_delete(struct api *a, struct store_db *db, const struct api_job *
 		store_error(a, j, db, err);
 		return;
 	}
-	audit(db, j, j->target, "delete", NULL);
+	api__audit(db, j, "contact", j->target, "delete", NULL);
 	api_reply(a, j->req, 204, NULL);
 }
 
@@ -511,9 +493,9 @@ static void do_merge(struct api *a, struct store_db *db, const struct api_job *j
 	}
 	/* Both sides are on the record: the kept one merged, the other one removed. */
 	snprintf(detail, sizeof(detail), "from %s, %lld interactions", from, (long long)moved);
-	audit(db, j, j->target, "merge", detail);
+	api__audit(db, j, "contact", j->target, "merge", detail);
 	snprintf(detail, sizeof(detail), "into %s", j->target);
-	audit(db, j, from, "delete", detail);
+	api__audit(db, j, "contact", from, "delete", detail);
 	log_info("api", "tenant=%s event=contact_merged contact=%s from=%s interactions=%lld",
 		 j->tenant, j->target, from, (long long)moved);
 	if ((o = contact_json(c))) {

@@ -336,24 +336,6 @@ static void dnc_number(const char *e164, void *arg)
 }
 
 /* The audit entry of an import or a removal (the numbers themselves are not listed). */
-static void audit(struct store_db *db, const struct api_job *j, const char *object, const char *key,
-		  const char *action, const char *detail)
-{
-	char actor[80];
-	struct store_audit au = {.tenant = j->tenant,
-				 .actor = actor,
-				 .object = object,
-				 .key = key,
-				 .action = action,
-				 .detail = detail};
-	int err;
-
-	snprintf(actor, sizeof(actor), "api:%s", j->user);
-	if ((err = store_db_audit_put(db, &au)))
-		log_error("api", "tenant=%s event=audit_failed object=%s key=%s err=%s", j->tenant,
-			  object, key, strerror(err));
-}
-
 static void do_import(struct api *a, struct store_db *db, const struct api_job *j, bool dnc)
 {
 	const char *csv = arg_str(j, "csv"), *sep = arg_str(j, "sep");
@@ -432,8 +414,9 @@ static void do_import(struct api *a, struct store_db *db, const struct api_job *
 		snprintf(detail, sizeof(detail), "rows=%llu imported=%llu bad=%llu",
 			 (unsigned long long)r.rows, (unsigned long long)r.imported,
 			 (unsigned long long)r.bad);
-		audit(db, j, dnc ? "dnc" : "lead_list",
-		      dnc ? (o.campaign ? o.campaign : "tenant") : j->target, "import", detail);
+		api__audit(db, j, dnc ? "dnc" : "lead_list",
+			   dnc ? (o.campaign ? o.campaign : "tenant") : j->target, "import",
+			   detail);
 	}
 	if (!rc)
 		log_info("api", "tenant=%s event=%s list=%s rows=%llu imported=%llu bad=%llu by=%s",
@@ -552,7 +535,7 @@ static void do_dnc_delete(struct api *a, struct store_db *db, const struct api_j
 	{
 		char detail[128];
 		snprintf(detail, sizeof(detail), "phone=%s", j->target);
-		audit(db, j, "dnc", campaign ? campaign : "tenant", "delete", detail);
+		api__audit(db, j, "dnc", campaign ? campaign : "tenant", "delete", detail);
 	}
 	dnc_removed(a, j, campaign);
 	api_reply(a, j->req, 204, NULL);

@@ -204,23 +204,6 @@ static bool inside(int fd, const char *dir, const char *tenant)
 	       real[rl + 1 + strlen(tenant)] == '/';
 }
 
-static void audit(struct store_db *db, const struct api_job *j, const char *detail)
-{
-	char actor[80];
-	struct store_audit au = {.tenant = j->tenant,
-				 .actor = actor,
-				 .object = "interaction",
-				 .key = j->target,
-				 .action = "download",
-				 .detail = detail};
-	int err;
-
-	snprintf(actor, sizeof(actor), "api:%s", j->user);
-	if ((err = store_db_audit_put(db, &au)))
-		log_error("api", "tenant=%s event=audit_failed object=interaction key=%s err=%s",
-			  j->tenant, j->target, strerror(err));
-}
-
 void api__download_free(struct api_download *dl)
 {
 	if (!dl)
@@ -516,7 +499,7 @@ void api__recording_run(struct api *a, struct store_db *db, const struct api_job
 		api_reply_error(a, j->req, 503, "busy", "out of memory");
 		goto out;
 	}
-	audit(db, j, detail);
+	api__audit(db, j, "interaction", j->target, "download", detail);
 	log_info("api", "tenant=%s event=recording_download interaction=%s user=%s status=%d %s",
 		 j->tenant, j->target, j->user, r->status, detail);
 	api__post(a, r);

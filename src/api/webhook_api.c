@@ -208,24 +208,6 @@ static void store_failed(struct api *a, const struct api_job *j, struct store_db
 			"the database refused the request");
 }
 
-static void audit(struct store_db *db, const struct api_job *j, const char *object, const char *key,
-		  const char *action, const char *detail)
-{
-	char actor[80];
-	struct store_audit au = {.tenant = j->tenant,
-				 .actor = actor,
-				 .object = object,
-				 .key = key,
-				 .action = action,
-				 .detail = detail};
-	int err;
-
-	snprintf(actor, sizeof(actor), "api:%s", j->user);
-	if ((err = store_db_audit_put(db, &au)))
-		log_error("api", "tenant=%s event=audit_failed object=%s key=%s err=%s", j->tenant,
-			  object, key, strerror(err));
-}
-
 static void do_create(struct api *a, struct store_db *db, const struct api_job *j)
 {
 	const char *id = json_string_value(json_object_get(j->args, "id"));
@@ -268,7 +250,7 @@ static void do_create(struct api *a, struct store_db *db, const struct api_job *
 		store_failed(a, j, db, err);
 		goto out;
 	}
-	audit(db, j, "webhook", id, "create", "url,events,secret");
+	api__audit(db, j, "webhook", id, "create", "url,events,secret");
 	log_info("api", "tenant=%s event=webhook_created webhook=%s by=%s", j->tenant, id, j->user);
 	out = api__webhook_json(a, j->tenant, id, NULL);
 	if (out)
@@ -312,7 +294,8 @@ static void do_update(struct api *a, struct store_db *db, const struct api_job *
 		store_failed(a, j, db, err);
 		return;
 	}
-	audit(db, j, "webhook", j->target, "update", secret ? "url,events,secret" : "url,events");
+	api__audit(db, j, "webhook", j->target, "update",
+		   secret ? "url,events,secret" : "url,events");
 	log_info("api", "tenant=%s event=webhook_updated webhook=%s by=%s", j->tenant, j->target,
 		 j->user);
 	api_reply(a, j->req, 200, api__webhook_json(a, j->tenant, j->target, NULL));
@@ -327,7 +310,7 @@ static void do_delete(struct api *a, struct store_db *db, const struct api_job *
 		return;
 	}
 	api__webhook_remove(a, j->tenant, j->target);
-	audit(db, j, "webhook", j->target, "delete", NULL);
+	api__audit(db, j, "webhook", j->target, "delete", NULL);
 	log_info("api", "tenant=%s event=webhook_deleted webhook=%s by=%s", j->tenant, j->target,
 		 j->user);
 	api_reply(a, j->req, 204, NULL);

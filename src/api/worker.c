@@ -54,6 +54,24 @@ static void reply_buf(struct api *a, uint64_t req, int status, struct crm_buf *b
 	api__post(a, r);
 }
 
+void api__audit(struct store_db *db, const struct api_job *j, const char *object, const char *key,
+		const char *action, const char *detail)
+{
+	char actor[80];
+	struct store_audit au = {.tenant = j->tenant,
+				 .actor = actor,
+				 .object = object,
+				 .key = key,
+				 .action = action,
+				 .detail = detail};
+	int err;
+
+	snprintf(actor, sizeof(actor), "api:%s", j->user);
+	if ((err = store_db_audit_put(db, &au)))
+		log_error("api", "tenant=%s event=audit_failed object=%s key=%s err=%s", j->tenant,
+			  object, key ? key : "-", strerror(err));
+}
+
 static int db_error(struct api *a, const struct api_job *j, struct store_db *db, int err)
 {
 	if (err == ENOENT)
@@ -333,17 +351,8 @@ static void do_disposition(struct api *a, struct store_db *db, const struct api_
 	}
 	err = store_db_interaction_set_disposition(db, j->tenant, j->target, arg_str(j, "code"),
 						   arg_str(j, "notes"));
-	if (!err) {
-		struct store_audit au = {.tenant = j->tenant,
-					 .object = "interaction",
-					 .key = j->target,
-					 .action = "update",
-					 .detail = "disposition,notes"};
-		char actor[80];
-		snprintf(actor, sizeof(actor), "api:%s", j->user);
-		au.actor = actor;
-		store_db_audit_put(db, &au);
-	}
+	if (!err)
+		api__audit(db, j, "interaction", j->target, "update", "disposition,notes");
 	if (err) {
 		crm_buf_free(&d.b);
 		db_error(a, j, db, err);
