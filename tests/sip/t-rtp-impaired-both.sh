@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Both ends on a bad network, media both ways and SIP: the issue's 5% loss, 0-80 ms
+# jitter and the reordering it brings, without netem (this kernel has none).
+# - The caller's RTP is the impaired capture of t-rtp-impaired (rtp_impair.py: 7 s of
+#   440 Hz, a 0.5-s silence 3 s in, RFC 4733 digits 1 and 5), replayed by SIPp.
+# - The agent's media go through udp_impair.py both ways: the agent's SDP names the
+#   relay's port P while its SIPp (echoing what it hears) is bound to Q; the relay
+#   loses 5% of each direction's datagrams and delays the rest by 0-80 ms.
+# - SIP: the caller's and the agent's SIPp each lose 5% of the messages they send and
+#   receive (-lost 5); retransmissions must recover.
+# Two calls, one after the other. Each completes (SIPp counts them successful); each
+# digit is detected exactly once on the caller's leg; the recording stays aligned: the
+# silence in place in both channels (the echo's a round trip behind, through the relay
+# twice) and each channel's tone as long as sent (lost packets are silence in their
+# place, not squeezed out).
+# shellcheck source=tests/sip/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+CALLS=2
+write_acme_config
+start_server
+"$PYTHON" "$TOP/tests/sip/rtp_impair.py" "$WORK/impaired.pcap" --seconds 7 --gap 3:0.5 \
+	--digit 2:1 --digit 5:5 --loss 0.05 --jitter-ms 80 --reorder 0.05 --seed 7 \
+	2>"$WORK/impair.log" || fail "rtp_impair.py: $(cat "$WORK/impair.log")"
+note "caller's stream: $(cat "$WORK/impair.log")"
+
+relay_port=$(media_port 3) agent_media=$(media_port 1)
+"$PYTHON" "$TOP/tests/sip/udp_impair.py" --listen "$relay_port" --target "$agent_media" \
+	--loss 0.05 --jitter-ms 80 --seed 11 2>"$WORK/relay.log" &
+relay_pid=$!
+_BG_PIDS+=("$relay_pid")
+for _ in $(seq 50); do
+	grep -q '^ready' "$WORK/relay.log" && break
+	kill -0 "$relay_pid" 2>/dev/null || fail "udp_impair.py: $(cat "$WORK/relay.log")"
+	sleep 0.1
+done
+grep -q '^ready' "$WORK/relay.log" || fail "udp_impair.py not ready within 5 s"
+
+agent_port=$(peer_port 2)
+# scen puts the relay's port in the SDP ([media_port]); -mp binds SIPp's media to Q.
+sipp_bg agent_pid agent 60 "$(scen agent-answer.xml ring_ms=100 media_port="$relay_port")" \
+	-p "$agent_port" -mi 127.0.0.1 -mp "$agent_media" -rtp_echo -m "$CALLS" -lost 5
+register_agent alice alice-pw "$agent_port" "$(peer_port 1)"
+
+caller=$(scen caller-dtmf.xml pcap="$WORK/impaired.pcap")
+# The stream lasts 7 s (plus the jitter): hang up once it has been sent.
+sed -i 's|<pause milliseconds="1500"/>|<pause milliseconds="7600"/>|' "$caller"
+rc=0
+sipp_run caller 60 "$caller" -p "$(peer_port 3)" -mi 127.0.0.1 -mp "$(media_port 2)" \
+	-m "$CALLS" -l 1 -lost 5 -key number 300 -key domain "$ACME_DOMAIN" || rc=$?
+expect_sipp_ok caller "$rc"
+rc=0
+wait_rc "$agent_pid" || rc=$?
+expect_sipp_ok agent "$rc"
+for side in caller agent; do
+	ok=$(sipp_stat "$side" 'SuccessfulCall(C)') bad=$(sipp_stat "$side" 'FailedCall(C)')
+	if [ "$ok" != "$CALLS" ] || [ "$bad" != 0 ]; then
+		fail "$side: $ok of $CALLS calls successful, $bad failed"
+	fi
+done
+lost_sip=$(cat "$WORK/caller.msg" "$WORK/agent.msg" | grep -c 'message.*lost' || true)
+note "SIP: $lost_sip messages lost by SIPp (-lost 5), recovered by retransmission"
+
+kill -TERM "$relay_pid"
+wait "$relay_pid" || fail "udp_impair.py exited with status $?: $(cat "$WORK/relay.log")"
+note "agent's relay: $(grep -v '^ready' "$WORK/relay.log" | tr '\n' ';')"
+# The relay did its harm both ways (each direction carried two 7-s streams, 700
+# packets: 5% lost and 0-80 ms of jitter at 20 ms spacing leave some of each).
+for dir in to_peer to_server; do
+	line=$(grep "^$dir " "$WORK/relay.log") || fail "no $dir counts from the relay"
+	for k in received lost reordered; do
+		v=$(sed -n "s/.* $k=\([0-9]*\).*/\1/p" <<<"$line")
+		[ "${v:-0}" -gt 0 ] || fail "relay $dir: $k=$v ($line)"
+	done
+done
+
+wait_log "tenant=acme call=$CALLS event=interaction " 10
+# The caller's digits are detected on its leg; relayed to the agent and echoed back,
+# through the relay both ways, on the agent's too: once each.
+for c in $(seq "$CALLS"); do
+	for d in 1 5; do
+		for leg in 0 1; do
+			n=$(grep -c "call=$c event=digit digit=$d leg=$leg " "$SERVER_LOG" || true)
+			[ "$n" -eq 1 ] ||
+				fail "call $c: digit $d seen $n times on leg $leg: $(grep 'event=digit' "$SERVER_LOG")"
+		done
+	done
+done
+stop_server
+
+export_interactions
+"$PYTHON" -c 'import json, sys
+for l in open(sys.argv[1]):
+    if l.strip():
+        print(json.loads(l)["recording"] or "-")' "$WORK/interactions.jsonl" >"$WORK/recs"
+[ "$(wc -l <"$WORK/recs")" -eq "$CALLS" ] || fail "$(wc -l <"$WORK/recs") interactions, want $CALLS"
+i=0
+while read -r rec; do
+	i=$((i + 1))
+	[ -f "$rec" ] || fail "interaction $i has no recording ($rec)"
+	sox -q "$rec" -e signed-integer -b 16 "$WORK/rec16-$i.wav" || fail "sox cannot read $rec"
+	for ch in 0 1; do
+		tone_check "$rec" "$ch" 440 1000 >"$WORK/tone.out" ||
+			fail "recording $i, channel $ch: $(cat "$WORK/tone.out")"
+	done
+	# The caller's channel as in t-rtp-impaired (its stream's jitter is 80 ms), and its
+	# tone 7 s long: 5% of it squeezed out would be 0.35 s short. The echo comes back
+	# through the relay both ways: 0-160 ms more of delay than there (its silence up to
+	# 0.2 + 0.16 s after the caller's) and 240 ms of jitter in all, which the recorder's
+	# buffer may adapt to during the call, hence 0.3 s of slack in that channel (its
+	# losses, near 15%, squeezed out would be a second short).
+	"$PYTHON" "$TOP/tests/sip/rec_align.py" "$WORK/rec16-$i.wav" --gap 3.0:0.5 \
+		--gap-slack 0.14 --echo=-0.04:0.36 --length 7.0 --length-slack 0.1 --echo-slack 0.3 \
+		>"$WORK/align.out" || fail "recording $i is not aligned: $(cat "$WORK/align.out")"
+	note "recording $i: $(cat "$WORK/align.out")"
+done <"$WORK/recs"
