@@ -2,7 +2,7 @@
 """Checks that a two-channel call recording of an impaired stream stays aligned.
 
 usage: rec_align.py REC16.wav --gap 3.0:0.5 [--gap-slack 0.14] [--echo=MIN:MAX]
-                    [--length SECONDS] [--length-slack 0.1] [--echo-slack S]
+                    [--length SECONDS] [--length-slack 0.14] [--echo-slack S]
 
 REC16.wav is the recording as 16-bit PCM (sox converts it). The left channel is the
 caller's stream: a tone with one silence (--gap START:LEN, seconds after the tone's
@@ -51,6 +51,11 @@ def analyse(samples):
     return onset * 0.02, end * 0.02, runs
 
 
+def off(x, want):
+    """How far x is from want, to the 20-ms block (no floating-point residue)."""
+    return round(abs(x - want), 3)
+
+
 def span(text):
     lo, hi = text.split(":")
     return float(lo), float(hi)
@@ -63,7 +68,7 @@ def main():
     ap.add_argument("--gap-slack", type=float, default=0.14)
     ap.add_argument("--echo", type=span, default=(-0.04, 0.2))
     ap.add_argument("--length", type=float)
-    ap.add_argument("--length-slack", type=float, default=0.1)
+    ap.add_argument("--length-slack", type=float, default=0.14)
     ap.add_argument("--echo-slack", type=float)
     a = ap.parse_args()
     w = wave.open(a.wav)
@@ -77,24 +82,24 @@ def main():
           "%.2f-%.2f s, silences %s" % (t0, end0, caller, t1, end1, agent))
     at, length = a.gap
     assert len(caller) == 1, "caller's silences %s, want one" % caller
-    assert abs(caller[0][0] - t0 - at) <= a.gap_slack, \
+    assert off(caller[0][0] - t0, at) <= a.gap_slack, \
         "silence %.2f s after the tone, want %.1f" % (caller[0][0] - t0, at)
-    assert abs(caller[0][1] - length) <= 0.1, \
+    assert off(caller[0][1], length) <= 0.1, \
         "silence of %.2f s, want %.1f" % (caller[0][1], length)
     assert len(agent) == 1, "echo's silences %s, want one" % agent
     lo, hi = a.echo
-    assert lo <= agent[0][0] - caller[0][0] <= hi, \
+    assert lo <= round(agent[0][0] - caller[0][0], 3) <= hi, \
         "channels %.2f s apart, want %.2f..%.2f" % (agent[0][0] - caller[0][0], lo, hi)
     if a.length is not None:
-        assert abs(end0 - t0 - a.length) <= a.length_slack, \
+        assert off(end0 - t0, a.length) <= a.length_slack, \
             "the caller's tone lasts %.2f s, want %.2f" % (end0 - t0, a.length)
     if a.echo_slack is not None:
-        assert abs(agent[0][0] - t1 - at) <= a.echo_slack, \
+        assert off(agent[0][0] - t1, at) <= a.echo_slack, \
             "echo's silence %.2f s after its tone, want %.1f" % (agent[0][0] - t1, at)
-        assert abs(agent[0][1] - length) <= 0.1, \
+        assert off(agent[0][1], length) <= 0.1, \
             "echo's silence of %.2f s, want %.1f" % (agent[0][1], length)
         if a.length is not None:
-            assert abs(end1 - t1 - a.length) <= a.echo_slack, \
+            assert off(end1 - t1, a.length) <= a.echo_slack, \
                 "the echo's tone lasts %.2f s, want %.2f" % (end1 - t1, a.length)
 
 
