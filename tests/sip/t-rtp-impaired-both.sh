@@ -7,7 +7,10 @@
 #   relay's port P while its SIPp (echoing what it hears) is bound to Q; the relay
 #   loses 5% of each direction's datagrams and delays the rest by 0-80 ms.
 # - SIP: the caller's and the agent's SIPp each lose 5% of the messages they send and
-#   receive (-lost 5); retransmissions must recover.
+#   receive (-lost 5, seeded by SIPp from the clock, so often none in two calls), and
+#   the agent's SIP also goes through a udp_impair.py of its own whose seed loses the
+#   first INVITE towards the agent and its first 200 OK back, every run: both sides'
+#   retransmissions must recover.
 # Two calls, one after the other. Each completes (SIPp counts them successful); each
 # digit is detected exactly once on the caller's leg; the recording stays aligned: the
 # silence in place in both channels (the echo's a round trip behind, through the relay
@@ -24,23 +27,54 @@ start_server
 	2>"$WORK/impair.log" || fail "rtp_impair.py: $(cat "$WORK/impair.log")"
 note "caller's stream: $(cat "$WORK/impair.log")"
 
-relay_port=$(media_port 3) agent_media=$(media_port 1)
-"$PYTHON" "$TOP/tests/sip/udp_impair.py" --listen "$relay_port" --target "$agent_media" \
-	--loss 0.05 --jitter-ms 80 --seed 11 2>"$WORK/relay.log" &
-relay_pid=$!
-_BG_PIDS+=("$relay_pid")
-for _ in $(seq 50); do
-	grep -q '^ready' "$WORK/relay.log" && break
-	kill -0 "$relay_pid" 2>/dev/null || fail "udp_impair.py: $(cat "$WORK/relay.log")"
-	sleep 0.1
-done
-grep -q '^ready' "$WORK/relay.log" || fail "udp_impair.py not ready within 5 s"
+# start_relay NAME LISTEN TARGET SEED: udp_impair.py in the background, ready; its pid
+# goes to NAME_pid, its output to $WORK/NAME.log.
+start_relay() {
+	local name=$1 pid
+	"$PYTHON" "$TOP/tests/sip/udp_impair.py" --listen "$2" --target "$3" --loss 0.05 \
+		--jitter-ms 80 --seed "$4" 2>"$WORK/$name.log" &
+	pid=$!
+	_BG_PIDS+=("$pid")
+	printf -v "${name}_pid" '%s' "$pid"
+	for _ in $(seq 50); do
+		grep -q '^ready' "$WORK/$name.log" && return 0
+		kill -0 "$pid" 2>/dev/null || fail "udp_impair.py ($name): $(cat "$WORK/$name.log")"
+		sleep 0.1
+	done
+	fail "udp_impair.py ($name) not ready within 5 s"
+}
+# stop_relay NAME: its counts, each direction of which must have lost and reordered.
+stop_relay() {
+	local name=$1 pid dir line k v
+	pid=${name}_pid
+	kill -TERM "${!pid}"
+	wait "${!pid}" || fail "udp_impair.py ($name) exited with status $?: $(cat "$WORK/$name.log")"
+	note "$name: $(grep -v '^ready' "$WORK/$name.log" | tr '\n' ';')"
+	for dir in to_peer to_server; do
+		line=$(grep "^$dir " "$WORK/$name.log") || fail "no $dir counts from $name"
+		for k in "${@:2}"; do
+			v=$(sed -n "s/.* $k=\([0-9]*\).*/\1/p" <<<"$line")
+			[ "${v:-0}" -gt 0 ] || fail "$name $dir: $k=$v ($line)"
+		done
+	done
+}
 
-agent_port=$(peer_port 2)
-# scen puts the relay's port in the SDP ([media_port]); -mp binds SIPp's media to Q.
-sipp_bg agent_pid agent 60 "$(scen agent-answer.xml ring_ms=100 media_port="$relay_port")" \
-	-p "$agent_port" -mi 127.0.0.1 -mp "$agent_media" -rtp_echo -m "$CALLS" -lost 5
-register_agent alice alice-pw "$agent_port" "$(peer_port 1)"
+# The agent's media: its SDP names the relay's port (scen replaces [media_port]), its
+# SIPp's media are bound to agent_media (-mp).
+media_relay_port=$(media_port 3) agent_media=$(media_port 1)
+start_relay media_relay "$media_relay_port" "$agent_media" 11
+# The agent's SIP: it registers the relay's port as its Contact, and its 200 OK's
+# Contact names it too (scen replaces [local_port]), so that the server's requests
+# (INVITE, ACK, BYE) and the agent's answers all cross the relay. The seed is one whose
+# draws lose the first INVITE towards the agent and its first 200 OK back (each
+# direction decides the fate of its datagrams in the order they arrive), so that both
+# retransmissions are needed every run, whatever SIPp's -lost (clock-seeded) does.
+sip_relay_port=$(peer_port 4) agent_port=$(peer_port 2)
+start_relay sip_relay "$sip_relay_port" "$agent_port" 619
+sipp_bg agent_pid agent 60 "$(scen agent-answer.xml ring_ms=100 media_port="$media_relay_port" \
+	local_port="$sip_relay_port")" -p "$agent_port" -mi 127.0.0.1 -mp "$agent_media" -rtp_echo \
+	-m "$CALLS" -lost 5
+register_agent alice alice-pw "$sip_relay_port" "$(peer_port 1)"
 
 caller=$(scen caller-dtmf.xml pcap="$WORK/impaired.pcap")
 # The stream lasts 7 s (plus the jitter): hang up once it has been sent.
@@ -61,18 +95,11 @@ done
 lost_sip=$(cat "$WORK/caller.msg" "$WORK/agent.msg" | grep -c 'message.*lost' || true)
 note "SIP: $lost_sip messages lost by SIPp (-lost 5), recovered by retransmission"
 
-kill -TERM "$relay_pid"
-wait "$relay_pid" || fail "udp_impair.py exited with status $?: $(cat "$WORK/relay.log")"
-note "agent's relay: $(grep -v '^ready' "$WORK/relay.log" | tr '\n' ';')"
-# The relay did its harm both ways (each direction carried two 7-s streams, 700
-# packets: 5% lost and 0-80 ms of jitter at 20 ms spacing leave some of each).
-for dir in to_peer to_server; do
-	line=$(grep "^$dir " "$WORK/relay.log") || fail "no $dir counts from the relay"
-	for k in received lost reordered; do
-		v=$(sed -n "s/.* $k=\([0-9]*\).*/\1/p" <<<"$line")
-		[ "${v:-0}" -gt 0 ] || fail "relay $dir: $k=$v ($line)"
-	done
-done
+# Each relay did its harm both ways: the media relay carried two 7-s streams each way
+# (700 packets; 5% lost and 0-80 ms of jitter at 20 ms spacing leave some of each), and
+# RFC 4733 events among them; the SIP relay lost what its seed says.
+stop_relay media_relay received lost reordered events
+stop_relay sip_relay received lost
 
 wait_log "tenant=acme call=$CALLS event=interaction " 10
 # The caller's digits are detected on its leg; relayed to the agent and echoed back,
