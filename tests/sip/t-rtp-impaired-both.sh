@@ -12,10 +12,10 @@
 #   first INVITE towards the agent and its first 200 OK back, every run: both sides'
 #   retransmissions must recover.
 # Two calls, one after the other. Each completes (SIPp counts them successful); each
-# digit is detected exactly once on the caller's leg; the recording stays aligned: the
-# silence in place in both channels (the echo's a round trip behind, through the relay
-# twice) and each channel's tone as long as sent (lost packets are silence in their
-# place, not squeezed out).
+# digit is detected exactly once on each leg (the agent echoes them); the recording
+# stays aligned: the silence in place in both channels (the echo's a round trip
+# behind, through the relay twice) and each channel's tone as long as sent (lost
+# packets are silence in their place, not squeezed out).
 # shellcheck source=tests/sip/lib.sh
 . "$(dirname "$0")/lib.sh"
 
