@@ -8,8 +8,8 @@ The peer's SDP names 127.0.0.1:P (this relay) while the peer's media socket is b
 127.0.0.1:Q. What arrives on P from Q goes to the server; what arrives on P from
 anywhere else is the server's (its address is latched from the newest such packet) and
 goes to Q. Both go out from P, so the path is symmetric: the peer sees the relay as
-the server, and the server latches P. RTP, RFC 4733 events and RTCP are all just
-datagrams here: each direction, on its own seeded random stream, loses a datagram
+the server, and the server latches P. RTP and RFC 4733 events are all just datagrams
+here (RTCP, on P+1, is not relayed; run a second relay for it if it matters): each direction, on its own seeded random stream, loses a datagram
 with probability --loss and delays the others by a uniform 0..--jitter-ms, so that one
 sent soon after another may overtake it (reordering comes from the jitter, as with
 netem). At most --queue datagrams wait per direction; more are dropped and counted.
