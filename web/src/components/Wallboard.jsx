@@ -199,7 +199,9 @@ function Limits({ lim, onChange }) {
       <div class="limit-grid">
         {keys.map((k) => (
           <label>{t('wb.limit.' + k)}
-            <input type="number" min="0" value={lim[k]} onChange={(e) => onChange({ ...lim, [k]: Number(e.target.value) })} />
+            {/* Uncontrolled: the board re-renders with every event, which must not undo what
+                the supervisor is typing; the value counts once it is committed. */}
+            <input type="number" min="0" defaultValue={lim[k]} onChange={(e) => onChange({ ...lim, [k]: Number(e.target.value) })} />
           </label>
         ))}
       </div>
