@@ -113,6 +113,10 @@ int eng__transfer_blind(struct call *c, struct eng_user *u, struct eng_queue *q,
 
 	if (!c->a || !agent)
 		return ENOENT;
+	/* Refused by the tenant's outbound rules: the agent keeps the caller. */
+	if (number && !u && !q && !flow &&
+	    (err = eng__outbound_precheck(c, number, ENG_VIA_TRANSFER, by)))
+		return err;
 	eng__timeline(c, "transferred", "to", to);
 	eng__ev_contact_with(c, "contact.transferred", NULL,
 			     json_pack("{s:s}",

@@ -876,6 +876,11 @@ const char *eng__via_name(enum eng_via via);
  * event=outbound_refused with the reason, and on the call's timeline). */
 int eng__outbound_check(struct call *c, const char *number, enum eng_via via,
 			struct eng_user *user);
+/* The same verdict without counting a leg: for a blind transfer, asked before the
+ * agent is let go, so that a refused one leaves the call as it was. 0 or EPERM
+ * (logged and on the timeline as above). */
+int eng__outbound_precheck(struct call *c, const char *number, enum eng_via via,
+			   struct eng_user *user);
 /* The leg checked last was placed as `leg` (it holds its slot until it ends), or could
  * not be placed (its slot is given back). */
 void eng__outbound_placed(struct call *c, struct sip_leg *leg);

@@ -285,11 +285,12 @@ const char *eng__via_name(enum eng_via via)
 										: "?";
 }
 
-int eng__outbound_check(struct call *c, const char *number, enum eng_via via, struct eng_user *user)
+/* Why the rules refuse this leg now, or NULL. */
+static const char *verdict(struct call *c, const char *number, enum eng_via via,
+			   struct eng_user *user, int64_t now)
 {
 	struct eng_tenant *t = c->t;
 	const struct cfg_outbound *o = &t->ct->outbound;
-	int64_t now = clock_wall_ms();
 	const char *why = eng__outbound_refusal(t->ct, number);
 
 	if (!why && o->hours &&
@@ -316,14 +317,29 @@ int eng__outbound_check(struct call *c, const char *number, enum eng_via via, st
 			 t->ct->id, (unsigned long long)c->id, why, eng__via_name(via),
 			 number ? number : "", user ? user->cu->username : "-");
 		eng__timeline(c, "outbound_refused", "reason", why);
-		return EPERM;
 	}
+	return why;
+}
+
+int eng__outbound_check(struct call *c, const char *number, enum eng_via via, struct eng_user *user)
+{
+	struct eng_tenant *t = c->t;
+	int64_t now = clock_wall_ms();
+
+	if (verdict(c, number, via, user, now))
+		return EPERM;
 	eng__rate_add(&t->ob_hour, now);
 	if (user)
 		eng__rate_add(&user->ob_hour, now);
 	c->ob_pending++;
 	t->ob_active++;
 	return 0;
+}
+
+int eng__outbound_precheck(struct call *c, const char *number, enum eng_via via,
+			   struct eng_user *user)
+{
+	return verdict(c, number, via, user, clock_wall_ms()) ? EPERM : 0;
 }
 
 static void slot_free(struct call *c)

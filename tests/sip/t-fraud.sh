@@ -18,7 +18,7 @@
 #    two INVITEs (486 each), the third is refused (user_hour_cap) with 403.
 # 7. A transfer by a user over her calls per hour: alice, talking to a caller, sends it
 #    through the API to +48221234567: 409, refused (user_hour_cap, via=transfer,
-#    user=alice); the carrier sees nothing.
+#    user=alice) before she is let go, so she keeps the caller; the carrier sees nothing.
 # 8. Bursts beyond the tenant's caps: tenant beta (outbound: {max_concurrent: 2,
 #    per_hour: 3}, its carrier rings 2.5 s then answers 486) - bob places two calls at
 #    once, a third while they ring is refused (concurrent_cap); once they ended, a third
@@ -175,6 +175,12 @@ while not ix and time.time() < deadline:
 assert ix, "alice is not talking"
 st, b, _ = api.call("POST", f"/api/v1/calls/{ix}/transfer", alice, {"number": sys.argv[3]})
 assert st == 409 and b["error"]["code"] == "transfer_failed", (st, b)
+# Refused before alice was let go: she still has the caller.
+st, calls, _ = api.call("GET", "/api/v1/calls", sue)
+assert any(c["interaction"] == ix and c["state"] == "talking" and c["agent"] == "alice"
+           for c in calls["items"]), calls
+st, b, _ = api.call("POST", f"/api/v1/calls/{ix}/hangup", sue)
+assert st in (200, 204), (st, b)
 PY
 wait_log 'tenant=acme call=[0-9]+ event=outbound_refused reason=user_hour_cap via=transfer number=\+48221234567 user=alice' 5
 for p in "$caller_pid" "$alice_pid"; do

@@ -2,6 +2,8 @@
 # Calling hours for agent-dialled calls (outbound.hours): tenant acme's calendar `shut`
 # is closed all week, so alice's authenticated phone dialling out gets 403, logged
 # reason=outside_hours and on the interaction's timeline; the carrier gets nothing.
+# Nor can alice send a caller there: her transfer through the API of a call to her
+# number is refused (409, reason=outside_hours via=transfer) and the call goes on.
 # Tenant beta has the same rules with calendar `always` (24 h): bob's call goes out.
 # shellcheck source=tests/sip/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -13,7 +15,10 @@ tenants:
     name: ACME
     domain: $ACME_DOMAIN
     users:
-      - {username: alice, sip: {user: alice, password: alice-pw}}
+      - {username: alice, password: alice-secret, roles: [agent], sip: {user: alice, password: alice-pw}}
+      - {username: sue, password: sue-secret, roles: [supervisor]}
+    numbers:
+      - {number: "300", user: alice}
     trunks:
       - {id: pstn, uri: "sip:127.0.0.1:$trunk_port"}
     calendars:
@@ -52,12 +57,48 @@ wait_log 'tenant=beta call=2 event=dialled trunk=pstn' 5
 rc=0
 wait_rc "$trunk_pid" || rc=$?
 expect_sipp_ok carrier "$rc"
+
+# alice, talking to a caller, transfers the call to an outside number out of hours.
+sipp_bg alice_pid agent-alice 40 "$(scen agent-answer.xml ring_ms=200)" -p "$(peer_port 11)" \
+	-mi 127.0.0.1 -mp "$(media_port 4)" -rtp_echo -m 1
+register_agent alice alice-pw "$(peer_port 11)" "$(peer_port 13)"
+sipp_bg caller_pid xfer-caller 30 "$SCEN/caller-wait-bye.xml" -p "$(peer_port 12)" -mi 127.0.0.1 \
+	-mp "$(media_port 6)" -rtp_echo -m 1 -key number 300 -key domain "$ACME_DOMAIN"
+"$PYTHON" - "$API_PORT" "$SCEN" <<'PY' || fail "alice's transfer out of hours was not refused"
+import sys, time
+sys.path.insert(0, sys.argv[2])
+from api import Api
+api = Api(int(sys.argv[1]))
+alice = api.login("acme", "alice", "alice-secret")
+sue = api.login("acme", "sue", "sue-secret")
+ix, deadline = None, time.time() + 15
+while not ix and time.time() < deadline:
+    st, calls, _ = api.call("GET", "/api/v1/calls", sue)
+    assert st == 200, calls
+    ix = next((c["interaction"] for c in calls["items"]
+               if c["state"] == "talking" and c["agent"] == "alice"), None)
+    time.sleep(0.1)
+assert ix, "alice is not talking"
+st, b, _ = api.call("POST", f"/api/v1/calls/{ix}/transfer", alice, {"number": "+48221234567"})
+assert st == 409 and b["error"]["code"] == "transfer_failed", (st, b)
+st, calls, _ = api.call("GET", "/api/v1/calls", sue)
+assert any(c["interaction"] == ix and c["state"] == "talking" and c["agent"] == "alice"
+           for c in calls["items"]), calls
+st, b, _ = api.call("POST", f"/api/v1/calls/{ix}/hangup", sue)
+assert st in (200, 204), (st, b)
+PY
+wait_log 'tenant=acme call=[0-9]+ event=outbound_refused reason=outside_hours via=transfer number=\+48221234567 user=alice' 5
+for p in "$caller_pid" "$alice_pid"; do
+	rc=0
+	wait_rc "$p" || rc=$?
+	expect_sipp_ok "the transfer's caller or agent" "$rc"
+done
 stop_server
 [ "$(grep -c '^INVITE ' "$WORK/carrier.msg")" -eq 1 ] || fail "the carrier got other INVITEs than bob's"
 
 export_interactions
 check_interactions '
-by = {i["agent"]: i for i in ix}
-ev = [e for e in by["alice"]["timeline"] if e["event"] == "outbound_refused"]
-assert [e["reason"] for e in ev] == ["outside_hours"], by["alice"]["timeline"]
+ev = [e for i in ix if i["agent"] == "alice" for e in i["timeline"]
+      if e["event"] == "outbound_refused"]
+assert sorted(e["reason"] for e in ev) == ["outside_hours"] * 2, ev
 '
