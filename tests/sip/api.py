@@ -204,3 +204,24 @@ def audit_entries(api, admin_token, obj=None, key=None):
     assert st == 200, (st, b)
     return [a for a in b["items"]
             if (obj is None or a["object"] == obj) and (key is None or a["key"] == key)]
+
+
+def refused_number_transfer(api, agent_token, sup_token, agent, number):
+    """Waits (15 s at most) for `agent` to be talking, has her transfer the call to
+    `number` through the API, and asserts the outbound rules refused it (409) before
+    she was let go: the call is still hers. Then the supervisor hangs it up."""
+    ix, deadline = None, time.time() + 15
+    while not ix and time.time() < deadline:
+        st, calls, _ = api.call("GET", "/api/v1/calls", sup_token)
+        assert st == 200, calls
+        ix = next((c["interaction"] for c in calls["items"]
+                   if c["state"] == "talking" and c["agent"] == agent), None)
+        time.sleep(0.1)
+    assert ix, f"{agent} is not talking"
+    st, b, _ = api.call("POST", f"/api/v1/calls/{ix}/transfer", agent_token, {"number": number})
+    assert st == 409 and b["error"]["code"] == "transfer_failed", (st, b)
+    st, calls, _ = api.call("GET", "/api/v1/calls", sup_token)
+    assert any(c["interaction"] == ix and c["state"] == "talking" and c["agent"] == agent
+               for c in calls["items"]), calls
+    st, b, _ = api.call("POST", f"/api/v1/calls/{ix}/hangup", sup_token)
+    assert st in (200, 204), (st, b)

@@ -159,28 +159,12 @@ sipp_bg alice_pid agent-alice2 40 "$(scen agent-answer.xml ring_ms=200)" -p "$(p
 sipp_bg caller_pid xfer-caller 30 "$SCEN/caller-wait-bye.xml" -p "$(peer_port 12)" -mi 127.0.0.1 \
 	-mp "$(media_port 6)" -rtp_echo -m 1 -key number 300 -key domain "$ACME_DOMAIN"
 "$PYTHON" - "$API_PORT" "$SCEN" "$OK_NUMBER" <<'PY' || fail "alice's transfer over her cap was not refused"
-import sys, time
+import sys
 sys.path.insert(0, sys.argv[2])
-from api import Api
+from api import Api, refused_number_transfer
 api = Api(int(sys.argv[1]))
-alice = api.login("acme", "alice", "alice-secret")
-sue = api.login("acme", "sue", "sue-secret")
-ix, deadline = None, time.time() + 15
-while not ix and time.time() < deadline:
-    st, calls, _ = api.call("GET", "/api/v1/calls", sue)
-    assert st == 200, calls
-    ix = next((c["interaction"] for c in calls["items"]
-               if c["state"] == "talking" and c["agent"] == "alice"), None)
-    time.sleep(0.1)
-assert ix, "alice is not talking"
-st, b, _ = api.call("POST", f"/api/v1/calls/{ix}/transfer", alice, {"number": sys.argv[3]})
-assert st == 409 and b["error"]["code"] == "transfer_failed", (st, b)
-# Refused before alice was let go: she still has the caller.
-st, calls, _ = api.call("GET", "/api/v1/calls", sue)
-assert any(c["interaction"] == ix and c["state"] == "talking" and c["agent"] == "alice"
-           for c in calls["items"]), calls
-st, b, _ = api.call("POST", f"/api/v1/calls/{ix}/hangup", sue)
-assert st in (200, 204), (st, b)
+refused_number_transfer(api, api.login("acme", "alice", "alice-secret"),
+                        api.login("acme", "sue", "sue-secret"), "alice", sys.argv[3])
 PY
 wait_log 'tenant=acme call=[0-9]+ event=outbound_refused reason=user_hour_cap via=transfer number=\+48221234567 user=alice' 5
 for p in "$caller_pid" "$alice_pid"; do
