@@ -6,6 +6,7 @@
  */
 #include "crm/crm.h"
 
+#include <pthread.h>
 #include <string.h>
 #include <sys/random.h>
 
@@ -43,13 +44,16 @@ void crm_id_make(int64_t epoch_ms, const uint8_t rnd[10], char out[CRM_ID_SIZE])
 
 void crm_id_new(char out[CRM_ID_SIZE])
 {
-	/* Per thread: the last time used and its random part, incremented within one
-	 * millisecond so that ids from one thread keep increasing. */
-	static _Thread_local int64_t last_ms;
-	static _Thread_local uint8_t last_rnd[10];
+	/* Per process: the last time used and its random part, incremented within one
+	 * millisecond, so that ids keep increasing whichever thread makes them (the audit
+	 * log is read in id order, and its entries come from several store workers). */
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	static int64_t last_ms;
+	static uint8_t last_rnd[10];
 	int64_t now = clock_wall_ms();
 	int i;
 
+	pthread_mutex_lock(&lock);
 	if (now <= last_ms) {
 		for (i = 9; i >= 0 && ++last_rnd[i] == 0; i--)
 			;
@@ -65,4 +69,5 @@ void crm_id_new(char out[CRM_ID_SIZE])
 		last_ms = now;
 	}
 	crm_id_make(now, last_rnd, out);
+	pthread_mutex_unlock(&lock);
 }

@@ -102,7 +102,11 @@ expect_log 'event=webhooks_reloaded added=1 changed=0 removed=0'
 
 # A beta caller waits in bq; beta is then removed.
 caller beta-long 300 73000 6000 bg long_pid
-wait_log 'tenant=beta call=[0-9]+ event=queued queue=bq' 5
+# (beta-first queued in bq too: wait for this caller's own call.)
+wait_log 'tenant=beta call=[0-9]+ event=incoming from=73000' 5
+long_call=$(grep -oE 'tenant=beta call=[0-9]+ event=incoming from=73000' "$SERVER_LOG" |
+	grep -oE 'call=[0-9]+')
+wait_log "tenant=beta $long_call event=queued queue=bq" 5
 printf 'tenants:\n%s\n' "$ACME" | write_config
 signal_server HUP
 wait_log 'event=reloaded .*tenants_added=0 tenants_removed=1' 10

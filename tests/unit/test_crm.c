@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -221,6 +222,52 @@ static void test_id_new_increases_within_thread(void **state)
 		assert_true(strcmp(prev, cur) < 0);
 		memcpy(prev, cur, sizeof(cur));
 	}
+}
+
+/* Two threads take turns: each id made after the other thread's must sort after it
+ * (audit entries written by different store workers are read back in id order). */
+#define TURNS 4000
+struct id_turns {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int next; /* index of the next id to make; thread (next % 2) makes it */
+	char ids[TURNS][CRM_ID_SIZE];
+};
+
+static void *id_turn(struct id_turns *t, int me)
+{
+	for (;;) {
+		pthread_mutex_lock(&t->lock);
+		while (t->next < TURNS && t->next % 2 != me)
+			pthread_cond_wait(&t->cond, &t->lock);
+		if (t->next >= TURNS) {
+			pthread_mutex_unlock(&t->lock);
+			return NULL;
+		}
+		crm_id_new(t->ids[t->next]);
+		t->next++;
+		pthread_cond_broadcast(&t->cond);
+		pthread_mutex_unlock(&t->lock);
+	}
+}
+
+static void *id_turn_odd(void *arg)
+{
+	return id_turn(arg, 1);
+}
+
+static void test_id_new_increases_across_threads(void **state)
+{
+	static struct id_turns t = {.lock = PTHREAD_MUTEX_INITIALIZER,
+				    .cond = PTHREAD_COND_INITIALIZER};
+	pthread_t th;
+	int i;
+
+	assert_int_equal(pthread_create(&th, NULL, id_turn_odd, &t), 0);
+	id_turn(&t, 0);
+	pthread_join(th, NULL);
+	for (i = 1; i < TURNS; i++)
+		assert_true(strcmp(t.ids[i - 1], t.ids[i]) < 0);
 }
 
 static void test_contact_phones_normalised_and_unique(void **state)
@@ -572,6 +619,7 @@ int main(void)
 	    cmocka_unit_test(test_country_calling_codes),
 	    cmocka_unit_test(test_id_layout_and_order),
 	    cmocka_unit_test(test_id_new_increases_within_thread),
+	    cmocka_unit_test(test_id_new_increases_across_threads),
 	    cmocka_unit_test(test_contact_phones_normalised_and_unique),
 	    cmocka_unit_test(test_contact_email_checked),
 	    cmocka_unit_test(test_contact_custom_must_be_object),
