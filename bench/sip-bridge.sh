@@ -19,7 +19,9 @@
 # usage: bench/sip-bridge.sh [RATE_CPS=50] [SECONDS=10] [record|norecord] [HOLD_MS=12000]
 # Environment: CENTRALA_BIN (default build/centrala); ROUTE=user sends the number
 # straight to the agent (no answer, no prompt); ROUTE=queue plays the prompt and queues
-# the call for one of AGENTS (default 20) registered agents (longest idle); PERF=FILE records a CPU profile of the
+# the call for one of AGENTS (default 20) registered agents (longest idle); ROUTE=menu
+# makes the prompt a menu ("press 1"; no digit or another one hangs up) that the caller
+# answers with an RFC 4733 1 (300 ms in), then queues as ROUTE=queue; PERF=FILE records a CPU profile of the
 # server (perf record -g) while the calls run, for `perf report -i FILE`; AFTER=SECONDS
 # (default 40, 0 skips it) is how long the server is watched after the calls end;
 # IO="kernel uring epoll" (default) are the paths, in order (IO=epoll runs one; kernel
@@ -90,20 +92,32 @@ sox -q -n -r 8000 -c 1 -b 16 -e signed-integer "$work/hello.wav" synth 1 sine 60
 nagents=1
 users="      - {username: agent, sip: {user: agent, password: agentpw}}"
 next=agent last="{type: transfer, user: agent}"
+hello= digit= names=agent
 case "${ROUTE:-flow}" in
 user) target='{number: "300", user: agent}' ;;
-queue)
+queue | menu)
 	nagents=${AGENTS:-20}
 	users=$(for i in $(seq "$nagents"); do
 		printf '      - {username: agent%d, sip: {user: agent%d, password: agentpw}, queues: {bench: 0}, auto_ready: true}\n' "$i" "$i"
 	done)
+	names=$(seq -f 'agent%g' "$nagents")
 	target='{number: "300", flow: bench}' next=queue last="{type: queue, queue: bench}"
+	if [ "$ROUTE" = menu ]; then
+		# The caller's 1 arrives during the prompt (barge-in); anything else ends the
+		# call, which SIPp then counts as failed.
+		hello="{type: menu, prompt: {file: \"$work/hello.wav\"}, timeout: 3s, retries: 0, options: {\"1\": $next}, invalid: bye, no_input: bye}"
+		last="$last
+          bye: {type: hangup}"
+		digit='  <pause milliseconds="300"/>\n  <nop><action><exec play_pcap_audio="/usr/share/sip-tester/dtmf_2833_1.pcap"/></action></nop>\n  <pause milliseconds="300"/>'
+	fi
 	;;
 *) target='{number: "300", flow: bench}' ;;
 esac
+[ -n "$hello" ] || hello="{type: play, prompt: {file: \"$work/hello.wav\"}, next: $next}"
 sed -e "s|\[wav\]|$work/agent.wav|" "$top/bench/sip-bridge-agent.xml" >"$work/agent.xml"
 # SIPp does not expand keys inside <exec>: the WAV path goes into a copy of the scenario.
-sed -e "s|\[wav\]|$work/tone.wav|" -e "s|\[hold\]|$hold|" "$top/bench/sipp/caller.xml" >"$work/caller.xml"
+sed -e "s|\[wav\]|$work/tone.wav|" -e "s|\[hold\]|$hold|" -e "s|^  <!-- menu digit -->\$|$digit|" \
+	"$top/bench/sipp/caller.xml" >"$work/caller.xml"
 cat >"$work/bench.yaml" <<YAML
 sip: {listen: ["udp:127.0.0.1:$sip_port"]}
 http: {listen: "127.0.0.1:$http_port"}
@@ -125,7 +139,7 @@ $users
       bench:
         start: hello
         nodes:
-          hello: {type: play, prompt: {file: "$work/hello.wav"}, next: $next}
+          hello: $hello
           $next: $last
 YAML
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -155,7 +169,6 @@ done
 # One SIPp run registers every agent, the names from an injection file.
 {
 	echo SEQUENTIAL
-	if [ "${ROUTE:-flow}" = queue ]; then names=$(seq -f 'agent%g' "$nagents"); else names=agent; fi
 	# SIPp takes the digest credentials from a field written as its keyword.
 	for n in $names; do echo "$n;[authentication username=$n password=agentpw]"; done
 } >"$work/agents.csv"
@@ -359,6 +372,11 @@ if [ -n "${SAMPLE:-}" ]; then
 				c++; sx += x[i]; sy += y[k, i]; sxx += x[i] * x[i]; sxy += x[i] * y[k, i] }
 			return c > 1 && c * sxx != sx * sx ? (c * sxy - sx * sy) / (c * sxx - sx * sx) : 0 }
 		function count(m,   i, c) { for (i = 1; i <= n; i++) if (x[i] >= m) c++; return c + 0 }
+		# Median CPU per call of the samples before (late 0) or from (late 1) minute m.
+		function median(m, late,   i, j, c, v, t) {
+			for (i = 1; i <= n; i++) if ((x[i] >= m) == late) { v[++c] = y["cpu", i]
+				for (j = c; j > 1 && v[j - 1] > v[j]; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t } }
+			return c ? (c % 2 ? v[(c + 1) / 2] : (v[c / 2] + v[c / 2 + 1]) / 2) : 0 }
 		NR > 1 && $5 > c && $1 >= warm && $1 <= secs { n++; x[n] = $1 / 60; y["rss", n] = $2; y["fds", n] = $3
 			y["cpu", n] = ($4 - t) * 1000 / clk / ($5 - c); if (n == 1) r1 = $2 }
 		{ t = $4; c = $5 }
@@ -369,10 +387,13 @@ if [ -n "${SAMPLE:-}" ]; then
 			rs, rs * pc, half * 60, count(half), rl, rl * pc
 		      printf "    open files: idle %d, at the last call %d, %s later %d; RSS KiB: idle %d, first steady %d, at the last call %d, after %d\n",
 			fi, fe, after, fa, ri, r1, re, ra
+		      c1 = median(half, 0); c2 = median(half, 1)
+		      printf "    CPU per call after the warm-up: median %.2f ms in its first half, %.2f ms in its second (%+.1f%%)\n",
+			c1, c2, c1 ? 100 * (c2 - c1) / c1 : 0
 		      if (ENVIRON["SOAK_RESULT"] != "")
-			printf "failed %d\nsamples %d\nsamples_late %d\nwarm_s %d\nfds_idle %d\nfds_after %d\nrss_first %d\nrss_end %d\nrss_slope_kib_min %.1f\nrss_slope_late_kib_min %.1f\nrss_bytes_per_call %.0f\nrss_late_bytes_per_call %.0f\nfds_slope_min %.2f\n",
+			printf "failed %d\nsamples %d\nsamples_late %d\nwarm_s %d\nfds_idle %d\nfds_after %d\nrss_first %d\nrss_end %d\nrss_slope_kib_min %.1f\nrss_slope_late_kib_min %.1f\nrss_bytes_per_call %.0f\nrss_late_bytes_per_call %.0f\nfds_slope_min %.2f\ncpu_slope_ms_min %.3f\ncpu_first_half_ms %.2f\ncpu_second_half_ms %.2f\n",
 				f, n, count(half), warm, fi, fa, r1, re, rs, rl, rs * pc, rl * pc,
-				slope("fds", 0) > ENVIRON["SOAK_RESULT"] }' \
+				slope("fds", 0), slope("cpu", 0), c1, c2 > ENVIRON["SOAK_RESULT"] }' \
 		"$work/samples"
 fi
 printf 'reproduce: %s%s%s%s%s%sbench/sip-bridge.sh %s %s %s %s\n' "${ROUTE:+ROUTE=$ROUTE }" "${AGENTS:+AGENTS=$AGENTS }" "${SAMPLE:+SAMPLE=$SAMPLE }" "${WARM:+WARM=$WARM }" "IO=$io " \

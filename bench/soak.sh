@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # The soak: RATE calls/s (default 50) of 12-s calls for MINUTES (default 60), each
-# answered, played a 1-s prompt and queued for one of enough registered agents
-# (longest idle), recorded. Every minute it samples the server's RSS, open files and CPU
-# per call, and at the end prints the table and, after the warm-up (WARM seconds,
-# default 300: the stack's 32-s transactions and the bounded caches, the store's page
-# cache, the event ring, the recorder's buffers, fill in the first minutes), the slope
-# of each, and RSS's slope as bytes per call over the whole steady state and over its
-# second half alone (bench/sip-bridge.sh with SAMPLE=60). Flat means no leak: open files
+# answered, offered a menu (a 1-s prompt; the caller presses 1, RFC 4733) and queued
+# for one of enough registered agents (longest idle), recorded. Every minute it samples
+# the server's RSS, open files and CPU per call, and at the end prints the table and,
+# after the warm-up (WARM seconds, default 300: the stack's 32-s transactions and the
+# bounded caches, the store's page cache, the event ring, the recorder's buffers, fill
+# in the first minutes), the slope of each, RSS's slope as bytes per call over the whole
+# steady state and over its second half alone, and the median CPU per call of each half
+# (bench/sip-bridge.sh's menu route with SAMPLE=60). Flat means no leak: open files
 # back to the idle count after the calls, RSS and CPU per call with slopes near zero,
-# and the second half's RSS slope no steeper than the whole's.
+# the second half's RSS slope no steeper than the whole's and its CPU per call no higher.
 #
 # usage: bench/soak.sh [RATE=50] [MINUTES=60] [record|norecord]
 # Environment: CENTRALA_BIN, IO (uring or epoll, default uring), SAMPLE (default 60),
@@ -19,5 +20,5 @@ agents=$((rate * hold / 1000 * 5 / 4))
 warm=${WARM:-300}
 [ "$warm" -lt $((minutes * 60)) ] || warm=$((minutes * 60 / 3))
 echo "soak: $rate calls/s of $((hold / 1000))-s calls for $minutes min, $agents agents, $mode, warm-up ${warm} s"
-ROUTE=queue AGENTS=$agents IO=${IO:-uring} SAMPLE=${SAMPLE:-60} AFTER=${AFTER:-40} WARM=$warm \
+ROUTE=menu AGENTS=$agents IO=${IO:-uring} SAMPLE=${SAMPLE:-60} AFTER=${AFTER:-40} WARM=$warm \
 	exec "$(dirname "$0")/sip-bridge.sh" "$rate" "$((minutes * 60))" "$mode" "$hold"
