@@ -50,6 +50,8 @@ void sip__leg_free(struct sip_leg *l)
 		l->sip->legs = l->next;
 	if (l->next)
 		l->next->prev = l->prev;
+	if (l->end_timer)
+		su_timer_destroy(l->end_timer);
 	if (l->local)
 		sip__local_free(l);
 	else if (l->ms)
@@ -218,6 +220,26 @@ int sip_leg_challenge(struct sip_leg *l, const char *realm)
 	return 0;
 }
 
+/* The engine's end of a leg we sent BYE on (sip_leg_hangup), delivered from a timer,
+ * never from inside the call that hung up. */
+static void bye_ended(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg)
+{
+	struct sip_leg *l = (struct sip_leg *)arg;
+	struct sip_event ev = {.type = SIP_EV_ENDED, .status = l->final_status};
+
+	(void)magic;
+	(void)t;
+	if (l->ended)
+		return;
+	l->ended = true;
+	sip__leg_emit(l, &ev);
+	l->cookie = NULL;
+	if (l->ms) {
+		media_session_free(l->ms);
+		l->ms = NULL;
+	}
+}
+
 void sip_leg_hangup(struct sip_leg *l, int status_if_unanswered)
 {
 	if (l->state == LEG_ENDING)
@@ -228,6 +250,11 @@ void sip_leg_hangup(struct sip_leg *l, int status_if_unanswered)
 	}
 	if (l->state >= LEG_ANSWERED) {
 		nua_bye(l->nh, TAG_END());
+		/* Without a timer the end comes with the BYE's answer, as before. */
+		if (!l->end_timer)
+			l->end_timer = su_timer_create(su_root_task(l->sip->root), 0);
+		if (l->end_timer)
+			su_timer_set_interval(l->end_timer, bye_ended, l, 0);
 	} else if (l->incoming) {
 		int st = status_if_unanswered ? status_if_unanswered : 480;
 		nua_respond(l->nh, st, sip_status_phrase(st), TAG_END());
@@ -517,6 +544,21 @@ void sip__leg_event(struct sip *s, nua_event_t event, int status, const char *ph
 
 	if (!l)
 		return;
+	if (l->ended) {
+		/* The engine has let this leg go: only the stack's end of the dialog is left. */
+		int cs = nua_callstate_init;
+		if (event == nua_r_bye && status >= 300)
+			log_info("sip",
+				 "event=bye_failed call_id=%s status=%d note=\"the call had "
+				 "ended already\"",
+				 l->call_id, status);
+		if (event == nua_i_state) {
+			tl_gets(tags, NUTAG_CALLSTATE_REF(cs), TAG_END());
+			if (cs == nua_callstate_terminated)
+				sip__leg_free(l);
+		}
+		return;
+	}
 	memset(&ev, 0, sizeof(ev));
 	switch (event) {
 	case nua_r_invite:

@@ -69,6 +69,12 @@ struct sip_leg {
 	enum cfg_srtp srtp_mode;      /* what re-INVITEs must keep to (sip_leg_srtp_policy) */
 	bool srtp_avp;		      /* we offered best-effort SRTP: keys ride on RTP/AVP */
 	struct media_srtp srtp_offer; /* the key of that offer, until answered for good */
+	/* Our BYE is out: the engine hears SIP_EV_ENDED from end_timer at once, not when the
+	 * phone answers (a phone gone silent would hold its agent for the BYE's 32 s). The
+	 * leg then waits, forgotten by the engine (`ended`, no cookie, no media), for the
+	 * stack to finish the dialog. */
+	su_timer_t *end_timer;
+	bool ended;
 	/* A local leg (local.c): no dialog (nh NULL), its media session borrowed. */
 	bool local;
 	bool local_owns_ms;	 /* sip_leg_local_adopt: freed with the leg */
