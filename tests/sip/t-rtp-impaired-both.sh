@@ -74,8 +74,9 @@ start_relay sip_relay "$sip_relay_port" "$agent_port" 619
 agent=$(scen agent-answer.xml ring_ms=100 media_port="$media_relay_port" local_port="$sip_relay_port")
 # A call's 200 OK to BYE may be lost too: the agent must still be there to answer the
 # server's BYE retransmissions (0.5, 1.5, 3.5 s after the first), as a phone does for
-# 32 s (RFC 3261 timer J). SIPp's 500 ms would leave the server's BYE unanswered, and
-# the call up until its transaction timed out.
+# 32 s (RFC 3261 timer J). SIPp's 500 ms would leave the server's BYE retransmissions
+# unanswered (the call is over for the engine once the BYE is out, t-bye-unanswered,
+# but the stack would log the BYE's failure 32 s later).
 sed -i 's|<timewait milliseconds="500"/>|<timewait milliseconds="4000"/>|' "$agent"
 grep -q '<timewait milliseconds="4000"/>' "$agent" || fail "agent-answer.xml has no timewait of 500 ms"
 sipp_bg agent_pid agent 60 "$agent" -p "$agent_port" -mi 127.0.0.1 -mp "$agent_media" -rtp_echo \
