@@ -193,6 +193,24 @@ tenants:
 YAML
 }
 
+# The queue tests' tenant: agent alice (a phone, ready on registering) alone in queue
+# support (longest idle, with the options given as YAML flow pairs), number 200 to it.
+# usage: write_support_config 'wrap_up: 2s'
+write_support_config() {
+	write_config <<YAML
+tenants:
+  - id: acme
+    name: ACME
+    domain: $ACME_DOMAIN
+    users:
+      - {username: alice, sip: {user: alice, password: alice-pw}, queues: {support: 0}, auto_ready: true}
+    queues:
+      - {id: support, strategy: longest-idle, $1}
+    numbers:
+      - {number: "200", queue: support}
+YAML
+}
+
 # Starts centrala on $CONFIG and waits (at most 60 s) for the engine's "event=started":
 # SIP listens a moment before the engine runs (the store, the API and its password
 # hashing start in between, seconds on a loaded machine or under ASan), and a request

@@ -11,18 +11,7 @@
 # shellcheck source=tests/sip/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-write_config <<YAML
-tenants:
-  - id: acme
-    name: ACME
-    domain: $ACME_DOMAIN
-    users:
-      - {username: alice, sip: {user: alice, password: alice-pw}, queues: {support: 0}, auto_ready: true}
-    queues:
-      - {id: support, strategy: longest-idle, wrap_up: 0s}
-    numbers:
-      - {number: "200", queue: support}
-YAML
+write_support_config 'wrap_up: 0s'
 start_server
 
 # alice's phone: the BYE goes unanswered for 40 s (SIPp still there, silent: no ICMP

@@ -13,18 +13,7 @@
 # shellcheck source=tests/sip/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-write_config <<YAML
-tenants:
-  - id: acme
-    name: ACME
-    domain: $ACME_DOMAIN
-    users:
-      - {username: alice, sip: {user: alice, password: alice-pw}, queues: {support: 0}, auto_ready: true}
-    queues:
-      - {id: support, strategy: longest-idle, ring_timeout: 10s}
-    numbers:
-      - {number: "200", queue: support}
-YAML
+write_support_config 'ring_timeout: 10s'
 start_server
 
 # rtp_sink VAR K SECONDS: queue_rtp.py on media_port K in the background, pid in VAR;
