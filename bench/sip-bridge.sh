@@ -11,8 +11,8 @@
 #
 # It runs once per media packet path (rtp.io), each with a server and SIPp of its own,
 # one after the other, and ends with a table of both side by side: the server's CPU per
-# call, and the whole machine's busy time per call (/proc/stat: user, nice, system, irq,
-# softirq and steal) less the CPU the SIPp processes used, which also counts kernel work
+# call, and the whole machine's busy time per call (its CPUs' time less idle, iowait and
+# steal from /proc/stat) less the CPU the SIPp processes used, which also counts kernel work
 # (softirq) that the server's own figures do not show. On a shared machine that figure
 # also holds whatever else ran: compare paths within one run, and medians over runs.
 #
@@ -44,13 +44,13 @@ if [ "$(echo "$ios" | wc -w)" -gt 1 ]; then
 	done
 	printf 'per completed call, side by side (%s cps x %ss, hold %s ms, %s, route %s):\n' \
 		"${1:-50}" "${2:-10}" "${4:-12000}" "${3:-record}" "${ROUTE:-flow}"
-	printf '  %-8s %7s %7s %12s %12s %14s %10s %9s %9s %8s\n' path calls failed "server CPU" \
-		"media CPU" "machine-SIPp" softirq syscalls "RTP in" "kernel"
+	printf '  %-8s %7s %7s %12s %12s %14s %12s %10s %10s %9s %9s %8s\n' path calls failed "server CPU" \
+		"media CPU" "machine-SIPp" "SIPp" "relay prog" softirq syscalls "RTP in" "kernel"
 	for io in $ios; do
 		[ -f "$results/$io" ] || { echo "  $io: no result"; continue; }
 		awk -v io="$io" '{ v[$1] = $2 } END {
-			printf "  %-8s %7d %7d %9.2f ms %9.2f ms %11.2f ms %7.2f ms %9s %9d %7.1f%%\n", io, v["calls"],
-				v["failed"], v["cpu"], v["media"], v["machine"], v["softirq"],
+			printf "  %-8s %7d %7d %9.2f ms %9.2f ms %11.2f ms %9.2f ms %7.3f ms %7.2f ms %9s %9d %7.1f%%\n", io, v["calls"],
+				v["failed"], v["cpu"], v["media"], v["machine"], v["sipp"], v["bpf"], v["softirq"],
 				(v["syscalls"] > 0 ? v["syscalls"] : "-"), v["rtp"], v["kernel"] }' "$results/$io"
 	done
 	rm -rf "$results"
@@ -70,7 +70,15 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 bin=${CENTRALA_BIN:-$top/build/centrala}
 work=$(mktemp -d /tmp/centrala-bench.XXXXXX)
 pids=()
+# On the kernel relay, the kernel's own count of the relay program's run time
+# (kernel.bpf_stats_enabled, set for the run and put back after).
+bpf_stats0=
+if [ "$io" = kernel ] && [ -w /proc/sys/kernel/bpf_stats_enabled ]; then
+	bpf_stats0=$(cat /proc/sys/kernel/bpf_stats_enabled)
+	echo 1 >/proc/sys/kernel/bpf_stats_enabled
+fi
 cleanup() {
+	[ -z "$bpf_stats0" ] || echo "$bpf_stats0" >/proc/sys/kernel/bpf_stats_enabled
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
 	if [ -n "${KEEP:-}" ]; then echo "kept $work"; else rm -rf "$work"; fi
@@ -179,8 +187,27 @@ timeout $((10 + nagents / 20)) sipp 127.0.0.1:$sip_port -sf "$work/register.xml"
 	>/dev/null 2>&1 || { echo "agent registration failed: $(tail -n 3 "$work/register.err")"; exit 1; }
 
 clk=$(getconf CLK_TCK)
-# The machine's busy ticks (user nice system irq softirq steal) and its softirq ticks.
-machine_busy() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9; exit}' /proc/stat; }
+# The machine's busy time in ticks: its CPUs' time since boot less their idle, iowait
+# and steal. Not the sum of user, system, irq and softirq: with tick accounting
+# (CONFIG_TICK_CPU_ACCOUNTING) those are sampled at the timer tick, and work that wakes
+# on a timer and sleeps again before the next tick (RTP paced at 20 ms) is seldom
+# sampled, while a tickless kernel clocks idle and iowait exactly at each entry and exit.
+ncpu=$(getconf _NPROCESSORS_ONLN)
+machine_busy() {
+	awk -v n="$ncpu" -v clk="$(getconf CLK_TCK)" 'FNR == NR { up = $1; next }
+		/^cpu / { printf "%.0f\n", up * clk * n - ($5 + $6 + $9); exit }' /proc/uptime /proc/stat
+}
+# Nanoseconds the server's BPF programs ran and how many times (each program once,
+# however many descriptors it has).
+bpf_run() {
+	awk 'FNR == 1 { id = "" } /^prog_id:/ { id = $2 } /^run_time_ns:/ && id != "" { t[id] = $2 }
+		/^run_cnt:/ && id != "" { c[id] = $2 }
+		END { for (i in t) { ns += t[i]; n += c[i] } printf "%.0f %.0f\n", ns, n }' \
+		/proc/"$server"/fdinfo/* 2>/dev/null
+}
+# The sampled ticks (user nice system irq softirq steal), printed beside it, and the
+# softirq ticks alone (sampled too, so a lower bound).
+machine_sampled() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9; exit}' /proc/stat; }
 machine_softirq() { awk '/^cpu / {print $8; exit}' /proc/stat; }
 # utime+stime of a process (its threads included), or of this shell's reaped children.
 proc_ticks() { sed -E 's/^[0-9]+ \(.*\) //' "/proc/$1/stat" 2>/dev/null | awk '{print $12 + $13}'; }
@@ -211,7 +238,9 @@ thread_ticks() {
 thread_ticks >"$work/threads0"
 cpu0=$(awk '{print $14+$15}' /proc/$server/stat)
 busy0=$(machine_busy)
+samp0=$(machine_sampled)
 soft0=$(machine_softirq)
+read -r bpf_ns0 bpf_n0 < <(bpf_run)
 gen0=$(($(proc_ticks "$agent_sipp") + $(children_ticks)))
 total=$((rate * secs))
 start=$(date +%s.%N)
@@ -261,7 +290,9 @@ fds_end=$(fds) rss_end=$(rss)
 end=$(date +%s.%N)
 cpu1=$(awk '{print $14+$15}' /proc/$server/stat)
 busy1=$(machine_busy)
+samp1=$(machine_sampled)
 soft1=$(machine_softirq)
+read -r bpf_ns1 bpf_n1 < <(bpf_run)
 gen1=$(($(proc_ticks "$agent_sipp") + $(children_ticks)))
 for p in $perf_pid $sys_pid; do
 	kill -INT "$p" 2>/dev/null || true
@@ -331,9 +362,18 @@ printf '  wall %.1f s\n' "$(awk -v a="$start" -v b="$end" 'BEGIN {print b - a}')
 machine_ms=$(((busy1 - busy0) * 1000 / clk))
 gen_ms=$(((gen1 - gen0) * 1000 / clk))
 soft_ms=$(((soft1 - soft0) * 1000 / clk))
-printf '  machine busy %s ms (softirq %s ms), SIPp %s ms: %.2f ms per completed call without SIPp\n' \
-	"$machine_ms" "$soft_ms" "$gen_ms" \
+printf '  machine busy %s ms (sampled at the tick %s ms, softirq %s ms), SIPp %s ms: %.2f ms per completed call without SIPp\n' \
+	"$machine_ms" "$(((samp1 - samp0) * 1000 / clk))" "$soft_ms" "$gen_ms" \
 	"$(awk -v m="$machine_ms" -v g="$gen_ms" -v n="$ok" 'BEGIN {print (n ? (m - g) / n : 0)}')"
+bpf_ms=$(awk -v a="$bpf_ns0" -v b="$bpf_ns1" 'BEGIN {printf "%.1f", (b - a) / 1e6}')
+if [ "$((bpf_n1 - bpf_n0))" -gt 0 ]; then
+	# The program runs in the softirq of whoever sent the packet, on loopback mostly
+	# SIPp's sending, so the line above counts most of it as SIPp's.
+	printf '  relay program: %s runs, %s ms (%.0f ns a run, %.3f ms per completed call); machine less SIPp with it: %.2f ms per call\n' \
+		"$((bpf_n1 - bpf_n0))" "$bpf_ms" "$(awk -v a="$bpf_ns0" -v b="$bpf_ns1" -v n="$((bpf_n1 - bpf_n0))" 'BEGIN {print (b - a) / n}')" \
+		"$(awk -v m="$bpf_ms" -v n="$ok" 'BEGIN {print (n ? m / n : 0)}')" \
+		"$(awk -v m="$machine_ms" -v g="$gen_ms" -v b="$bpf_ms" -v n="$ok" 'BEGIN {print (n ? (m - g + b) / n : 0)}')"
+fi
 sys_n=
 if [ -f "$work/syscalls" ]; then
 	sys_n=$(awk -F, '/raw_syscalls:sys_enter/ {print $1}' "$work/syscalls")
@@ -343,12 +383,12 @@ fi
 if [ -n "${RESULT:-}" ]; then
 	awk -v n="$ok" -v clk="$clk" -v c="$cpu_ms" -v m="$machine_ms" -v g="$gen_ms" \
 		-v so="$soft_ms" -v f="$failed" -v sy="${sys_n:-0}" -v d="${m_in:-$((uin1 - uin0))}" \
-		-v k="${m_kernel:-0}" '
+		-v k="${m_kernel:-0}" -v b="$bpf_ms" '
 		NR == FNR { t0[$1] = $3; next }
 		{ x = ($3 - t0[$1]) * 1000 / clk; if ($2 ~ /^media/) media += x }
 		END { calls = n; if (!n) n = 1
-		      printf "calls %d\nfailed %d\ncpu %.2f\nmedia %.2f\nmachine %.2f\nsoftirq %.2f\nsyscalls %.0f\nrtp %.0f\nkernel %.1f\n",
-			calls, f, c / n, media / n, (m - g) / n, so / n, sy / n, d / n, (d ? 100 * k / d : 0) }' \
+		      printf "calls %d\nfailed %d\ncpu %.2f\nmedia %.2f\nmachine %.2f\nsipp %.2f\nbpf %.3f\nsoftirq %.2f\nsyscalls %.0f\nrtp %.0f\nkernel %.1f\n",
+			calls, f, c / n, media / n, (m - g) / n, g / n, b / n, so / n, sy / n, d / n, (d ? 100 * k / d : 0) }' \
 		"$work/threads0" "$work/threads1" >"$RESULT"
 fi
 if [ -n "${SAMPLE:-}" ]; then

@@ -970,6 +970,8 @@ static void *service(void *arg)
 {
 	struct api *a = arg;
 
+	pthread_setname_np(pthread_self(), "api-http");
+
 	lws_sul_schedule(a->ctx, 0, &a->tick, tick, TICK_MS * LWS_US_PER_MS);
 	while (!a->stop)
 		if (lws_service(a->ctx, 0) < 0)

@@ -924,6 +924,8 @@ static void *deliver_main(void *arg)
 {
 	struct api_hooks *w = arg;
 
+	pthread_setname_np(pthread_self(), "webhooks");
+
 	for (;;) {
 		struct delivery *in;
 		struct CURLMsg *msg;

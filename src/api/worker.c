@@ -708,6 +708,8 @@ static void *worker(void *arg)
 	struct api_workers *w = arg;
 	struct store_db *db = NULL;
 
+	pthread_setname_np(pthread_self(), "api-worker");
+
 	for (;;) {
 		struct api_job *j;
 		pthread_mutex_lock(&w->lock);

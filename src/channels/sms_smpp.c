@@ -514,6 +514,8 @@ static void *session_main(void *arg)
 	struct smpp_session *s = arg;
 	int backoff = s->c.reconnect_min_ms;
 
+	pthread_setname_np(pthread_self(), "smpp");
+
 	while (!atomic_load(&s->stop)) {
 		int err;
 

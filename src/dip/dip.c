@@ -151,6 +151,8 @@ static void *worker(void *arg)
 {
 	struct dip *d = arg;
 
+	pthread_setname_np(pthread_self(), "dip");
+
 	for (;;) {
 		CURLMsg *msg;
 		int running = 0, left = 0;

@@ -185,6 +185,8 @@ static void *worker_main(void *arg)
 	struct store_db *db = NULL;
 	bool stop = false;
 
+	pthread_setname_np(pthread_self(), "campaign-store");
+
 	while (!stop) {
 		struct pollfd p = {.fd = mq_fd(d->req), .events = POLLIN};
 		struct cw_req *batch[256], *q;

@@ -240,6 +240,8 @@ static void *render_main(void *arg)
 	struct render_arg *r = arg;
 	struct api_cmd m;
 
+	pthread_setname_np(pthread_self(), "flow-render");
+
 	r->g->nrendered = render(r->e, r->g, false);
 	atomic_store(&r->g->rendered, true);
 	memset(&m, 0, sizeof(m));

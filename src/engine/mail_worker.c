@@ -569,6 +569,8 @@ static void *run(void *arg)
 {
 	struct eng_mailer *w = arg;
 
+	pthread_setname_np(pthread_self(), "mail");
+
 	for (size_t i = 0; i < w->nboxes && !w->wk.stop; i++)
 		resume_box(&w->boxes[i]);
 	while (!w->wk.stop) {

@@ -56,6 +56,8 @@ static void *reload_main(void *arg)
 	struct api_cmd m;
 	int err;
 
+	pthread_setname_np(pthread_self(), "reload");
+
 	memset(&rep, 0, sizeof(rep));
 	if ((err = cfg_load(r->path, &c))) {
 		log_error("engine", "event=reload_failed file=%s err=%s", r->path, strerror(err));

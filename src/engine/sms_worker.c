@@ -584,6 +584,8 @@ static void *run(void *arg)
 {
 	struct eng_smser *w = arg;
 
+	pthread_setname_np(pthread_self(), "sms");
+
 	for (struct sw_line *l = w->lines; l && !w->wk.stop; l = l->next)
 		resume_line(l);
 	while (!w->wk.stop) {

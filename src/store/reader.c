@@ -122,6 +122,8 @@ void *store__reader_main(void *arg)
 	struct store__lookup *q;
 	bool stop;
 
+	pthread_setname_np(pthread_self(), "store-reader");
+
 	for (;;) {
 		pthread_mutex_lock(&s->rlock);
 		while (!s->rhead && !s->rstop)

@@ -349,6 +349,8 @@ static void *retention_main(void *arg)
 	struct store_retention *r = arg;
 	struct timespec until;
 
+	pthread_setname_np(pthread_self(), "retention");
+
 	pthread_mutex_lock(&r->lock);
 	while (!r->stop) {
 		const struct cfg *cfg = r->cfg;

@@ -465,6 +465,8 @@ void *store__writer_main(void *arg)
 	struct wstate w = {.db_up = true, .delay = RETRY_FIRST_MS};
 	bool stopping = false;
 
+	pthread_setname_np(pthread_self(), "store-writer");
+
 	if (!(w.result = calloc(s->opts.batch_max, sizeof(*w.result)))) {
 		log_error("store", "event=writer_failed error=\"out of memory\"");
 		return NULL;

@@ -93,6 +93,8 @@ static void *worker(void *arg)
 {
 	struct tts *t = arg;
 
+	pthread_setname_np(pthread_self(), "tts");
+
 	for (;;) {
 		struct tts_job *j;
 		pthread_mutex_lock(&t->lock);
