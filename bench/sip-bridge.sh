@@ -22,7 +22,8 @@
 # the call for one of AGENTS (default 20) registered agents (longest idle); ROUTE=menu
 # makes the prompt a menu ("press 1"; no digit or another one hangs up) that the caller
 # answers with an RFC 4733 1 (300 ms in), then queues as ROUTE=queue; PERF=FILE records a CPU profile of the
-# server (perf record -g) while the calls run, for `perf report -i FILE`; AFTER=SECONDS
+# server (perf record -g, PERF_FREQ samples a second, default 499) while the calls run, for
+# `perf report -i FILE`; AFTER=SECONDS
 # (default 40, 0 skips it) is how long the server is watched after the calls end;
 # IO="kernel uring epoll" (default) are the paths, in order (IO=epoll runs one; kernel
 # is io_uring with the kernel relay of bridged RTP, rtp.kernel_relay: on); SYSCALLS=1
@@ -44,13 +45,13 @@ if [ "$(echo "$ios" | wc -w)" -gt 1 ]; then
 	done
 	printf 'per completed call, side by side (%s cps x %ss, hold %s ms, %s, route %s):\n' \
 		"${1:-50}" "${2:-10}" "${4:-12000}" "${3:-record}" "${ROUTE:-flow}"
-	printf '  %-8s %7s %7s %12s %12s %14s %12s %10s %10s %9s %9s %8s\n' path calls failed "server CPU" \
-		"media CPU" "machine-SIPp" "SIPp" "relay prog" softirq syscalls "RTP in" "kernel"
+	printf '  %-8s %7s %7s %12s %12s %14s %14s %12s %10s %10s %9s %9s %8s\n' path calls failed "server CPU" \
+		"media CPU" "machine-SIPp" "less no-calls" "SIPp" "relay prog" softirq syscalls "RTP in" "kernel"
 	for io in $ios; do
 		[ -f "$results/$io" ] || { echo "  $io: no result"; continue; }
 		awk -v io="$io" '{ v[$1] = $2 } END {
-			printf "  %-8s %7d %7d %9.2f ms %9.2f ms %11.2f ms %9.2f ms %7.3f ms %7.2f ms %9s %9d %7.1f%%\n", io, v["calls"],
-				v["failed"], v["cpu"], v["media"], v["machine"], v["sipp"], v["bpf"], v["softirq"],
+			printf "  %-8s %7d %7d %9.2f ms %9.2f ms %11.2f ms %11.2f ms %9.2f ms %7.3f ms %7.2f ms %9s %9d %7.1f%%\n", io, v["calls"],
+				v["failed"], v["cpu"], v["media"], v["machine"], v["machine_net"], v["sipp"], v["bpf"], v["softirq"],
 				(v["syscalls"] > 0 ? v["syscalls"] : "-"), v["rtp"], v["kernel"] }' "$results/$io"
 	done
 	rm -rf "$results"
@@ -216,9 +217,13 @@ children_ticks() { sed -E 's/^[0-9]+ \(.*\) //' /proc/$$/stat | awk '{print $14 
 cpu_ns() { cat /proc/"$server"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%.0f\n", s}'; }
 engine_ns() { awk '{print $1}' /proc/"$server"/task/"$server"/schedstat 2>/dev/null || echo 0; }
 # The idle rate (ns of CPU per second), subtracted from the reading after the calls.
-i0=$(cpu_ns) ie0=$(engine_ns) it0=$(date +%s.%N)
+# The machine's own idle rate too (ticks a second, the agents' SIPp left out): what
+# this machine spends with no calls (its own daemons, the idle server), subtracted from
+# the machine figure as a second reading beside the raw one.
+i0=$(cpu_ns) ie0=$(engine_ns) it0=$(date +%s.%N) mi0=$(machine_busy) ma0=$(proc_ticks "$agent_sipp")
 sleep 5
-i1=$(cpu_ns) ie1=$(engine_ns) it1=$(date +%s.%N)
+i1=$(cpu_ns) ie1=$(engine_ns) it1=$(date +%s.%N) mi1=$(machine_busy) ma1=$(proc_ticks "$agent_sipp")
+machine_idle_rate=$(awk -v d=$((mi1 - mi0 - (ma1 - ma0))) -v a="$it0" -v b="$it1" 'BEGIN {printf "%.2f", d / (b - a)}')
 idle_rate=$(awk -v d=$((i1 - i0)) -v a="$it0" -v b="$it1" 'BEGIN {printf "%.0f", d / (b - a)}')
 idle_erate=$(awk -v d=$((ie1 - ie0)) -v a="$it0" -v b="$it1" 'BEGIN {printf "%.0f", d / (b - a)}')
 rss0=$(awk '/VmRSS/ {print $2}' /proc/$server/status)
@@ -247,7 +252,7 @@ start=$(date +%s.%N)
 set +e
 perf_pid=
 if [ -n "${PERF:-}" ]; then
-	perf record -q -F 499 -g -p "$server" -o "$PERF" >/dev/null 2>&1 &
+	perf record -q -F "${PERF_FREQ:-499}" -g -p "$server" -o "$PERF" >/dev/null 2>&1 &
 	perf_pid=$!
 fi
 sys_pid=
@@ -357,6 +362,11 @@ m_kernel=$(echo "$metrics" | awk '/^centrala_rtp_kernel_relayed_total / {print $
 printf '  RTP the server counted in: %.0f packets per completed call, %s of them relayed by the kernel (%.1f%%)\n' \
 	"$(awk -v d="${m_in:-0}" -v n="$ok" 'BEGIN {print (n ? d / n : 0)}')" "${m_kernel:-0}" \
 	"$(awk -v k="${m_kernel:-0}" -v d="${m_in:-0}" 'BEGIN {print (d ? 100 * k / d : 0)}')"
+m_rec=$(echo "$metrics" | awk '/^centrala_store_records_total / {print $2}')
+m_tx=$(echo "$metrics" | awk '/^centrala_store_transactions_total / {print $2}')
+printf '  store: %.1f records and %.1f transactions per completed call (since the start)\n' \
+	"$(awk -v d="${m_rec:-0}" -v n="$ok" 'BEGIN {print (n ? d / n : 0)}')" \
+	"$(awk -v d="${m_tx:-0}" -v n="$ok" 'BEGIN {print (n ? d / n : 0)}')"
 printf '  load average before %s, after %s (2 cores, SIPp included)\n' "$load0" "$load1"
 printf '  wall %.1f s\n' "$(awk -v a="$start" -v b="$end" 'BEGIN {print b - a}')"
 machine_ms=$(((busy1 - busy0) * 1000 / clk))
@@ -365,6 +375,10 @@ soft_ms=$(((soft1 - soft0) * 1000 / clk))
 printf '  machine busy %s ms (sampled at the tick %s ms, softirq %s ms), SIPp %s ms: %.2f ms per completed call without SIPp\n' \
 	"$machine_ms" "$(((samp1 - samp0) * 1000 / clk))" "$soft_ms" "$gen_ms" \
 	"$(awk -v m="$machine_ms" -v g="$gen_ms" -v n="$ok" 'BEGIN {print (n ? (m - g) / n : 0)}')"
+machine_idle_ms=$(awk -v r="$machine_idle_rate" -v clk="$clk" -v a="$start" -v b="$end" 'BEGIN {printf "%.0f", r * 1000 / clk * (b - a)}')
+printf '  machine with no calls %.1f ms a second (%s ms over the run): %.2f ms per completed call without SIPp and that\n' \
+	"$(awk -v r="$machine_idle_rate" -v clk="$clk" 'BEGIN {print r * 1000 / clk}')" "$machine_idle_ms" \
+	"$(awk -v m="$machine_ms" -v g="$gen_ms" -v i="$machine_idle_ms" -v n="$ok" 'BEGIN {print (n ? (m - g - i) / n : 0)}')"
 bpf_ms=$(awk -v a="$bpf_ns0" -v b="$bpf_ns1" 'BEGIN {printf "%.1f", (b - a) / 1e6}')
 if [ "$((bpf_n1 - bpf_n0))" -gt 0 ]; then
 	# The program runs in the softirq of whoever sent the packet, on loopback mostly
@@ -383,12 +397,12 @@ fi
 if [ -n "${RESULT:-}" ]; then
 	awk -v n="$ok" -v clk="$clk" -v c="$cpu_ms" -v m="$machine_ms" -v g="$gen_ms" \
 		-v so="$soft_ms" -v f="$failed" -v sy="${sys_n:-0}" -v d="${m_in:-$((uin1 - uin0))}" \
-		-v k="${m_kernel:-0}" -v b="$bpf_ms" '
+		-v k="${m_kernel:-0}" -v b="$bpf_ms" -v mi="$machine_idle_ms" '
 		NR == FNR { t0[$1] = $3; next }
 		{ x = ($3 - t0[$1]) * 1000 / clk; if ($2 ~ /^media/) media += x }
 		END { calls = n; if (!n) n = 1
-		      printf "calls %d\nfailed %d\ncpu %.2f\nmedia %.2f\nmachine %.2f\nsipp %.2f\nbpf %.3f\nsoftirq %.2f\nsyscalls %.0f\nrtp %.0f\nkernel %.1f\n",
-			calls, f, c / n, media / n, (m - g) / n, g / n, b / n, so / n, sy / n, d / n, (d ? 100 * k / d : 0) }' \
+		      printf "calls %d\nfailed %d\ncpu %.2f\nmedia %.2f\nmachine %.2f\nmachine_net %.2f\nsipp %.2f\nbpf %.3f\nsoftirq %.2f\nsyscalls %.0f\nrtp %.0f\nkernel %.1f\n",
+			calls, f, c / n, media / n, (m - g) / n, (m - g - mi) / n, g / n, b / n, so / n, sy / n, d / n, (d ? 100 * k / d : 0) }' \
 		"$work/threads0" "$work/threads1" >"$RESULT"
 fi
 if [ -n "${SAMPLE:-}" ]; then

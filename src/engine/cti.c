@@ -935,6 +935,11 @@ static void metrics(struct engine *e, const struct api_cmd *m)
 	    "# TYPE centrala_store_spool_backlog gauge\ncentrala_store_spool_backlog %llu\n"
 	    "# TYPE centrala_store_up gauge\ncentrala_store_up %d\n"
 	    "# TYPE centrala_store_failed_total counter\ncentrala_store_failed_total %llu\n"
+	    "# HELP centrala_store_records_total Records (calls, agent states, ...) committed.\n"
+	    "# TYPE centrala_store_records_total counter\ncentrala_store_records_total %llu\n"
+	    "# HELP centrala_store_transactions_total Transactions the store writer committed.\n"
+	    "# TYPE centrala_store_transactions_total counter\n"
+	    "centrala_store_transactions_total %llu\n"
 	    "# TYPE centrala_api_sessions gauge\ncentrala_api_sessions %u\n"
 	    "# TYPE centrala_api_requests_total counter\ncentrala_api_requests_total %llu\n"
 	    "# TYPE centrala_events_total counter\ncentrala_events_total %llu\n"
@@ -944,7 +949,8 @@ static void metrics(struct engine *e, const struct api_cmd *m)
 	    (unsigned long long)ms.packets_in, (unsigned long long)ms.packets_out,
 	    (unsigned long long)ms.late_or_lost, (unsigned long long)ms.recordings,
 	    (unsigned long long)ss.queue_len, (unsigned long long)ss.spool_backlog, ss.db_up,
-	    (unsigned long long)ss.failed, as.sessions, (unsigned long long)as.requests,
+	    (unsigned long long)ss.failed, (unsigned long long)ss.committed,
+	    (unsigned long long)ss.batches, as.sessions, (unsigned long long)as.requests,
 	    (unsigned long long)as.events,
 	    (unsigned long long)(as.events_dropped + as.ws_dropped_slow), cpu, rss);
 	crm_buf_printf(

@@ -72,9 +72,12 @@ struct store_opts {
 	 * for PostgreSQL (relative to the working directory). One store per spool: a second
 	 * store_create on a spool in use fails with EBUSY. */
 	const char *spool_path;
-	size_t spool_max_bytes;	  /* 0: 256 MiB. When full, records wait in memory. */
-	size_t queue_max;	  /* records waiting in memory; 0: 100000 */
-	size_t batch_max;	  /* records per transaction; 0: 1000 */
+	size_t spool_max_bytes; /* 0: 256 MiB. When full, records wait in memory. */
+	size_t queue_max;	/* records waiting in memory; 0: 100000 */
+	size_t batch_max;	/* records per transaction; 0: 1000 */
+	/* How long the first record waited for others to join its transaction, unless
+	 * batch_max arrive first, store_flush is waiting or the store stops; 0: 25. */
+	unsigned commit_delay_ms;
 	unsigned busy_timeout_ms; /* SQLite lock wait; 0: 5000 */
 	unsigned retry_max_ms;	  /* longest pause between reconnection attempts; 0: 5000 */
 };

@@ -351,6 +351,8 @@ struct store {
 	pthread_cond_t idle; /* store_flush: `handled` moved */
 	struct store__rec *head, **tail;
 	size_t qlen;
+	uint64_t head_ms;  /* when the oldest record queued arrived (monotonic) */
+	unsigned flushing; /* store_flush callers waiting: commit at once */
 	bool stop;
 	uint64_t accepted; /* records queued so far */
 	uint64_t handled;  /* of those, committed, spooled or refused */

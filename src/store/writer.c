@@ -442,10 +442,16 @@ static void wait_work(struct store *s, struct wstate *w)
 	for (;;) {
 		uint64_t now = clock_mono_ms();
 		bool due = w->db_up || now >= w->retry_at;
+		/* Group commit: the first record waits commit_delay_ms for others, so that a
+		 * busy centre writes tens of transactions a second, not one per record. */
+		uint64_t gather_until = s->head_ms + s->opts.commit_delay_ms;
+		bool gather = s->head && !s->stop && !s->flushing && s->qlen < s->opts.batch_max &&
+			      now < gather_until;
+		bool ready = s->head && !gather;
 		struct timespec ts;
 		uint64_t until;
 
-		if (s->stop || (s->head && !w->held) || (due && (w->held || s->head)) ||
+		if (s->stop || (ready && !w->held) || (due && (w->held || ready)) ||
 		    (due && store__spool_backlog(s->spool)))
 			return;
 		if (!w->held && !s->head && !store__spool_backlog(s->spool)) {
@@ -453,6 +459,8 @@ static void wait_work(struct store *s, struct wstate *w)
 			continue;
 		}
 		until = w->db_up ? now + 1000 : w->retry_at;
+		if (gather && gather_until < until)
+			until = gather_until;
 		ts.tv_sec = (time_t)(until / 1000);
 		ts.tv_nsec = (long)(until % 1000) * 1000000L;
 		pthread_cond_timedwait(&s->wake, &s->lock, &ts);
@@ -538,6 +546,8 @@ int store_create(const char *url, const struct store_opts *opts, struct store **
 		s->opts.queue_max = 100000;
 	if (!s->opts.batch_max)
 		s->opts.batch_max = 1000;
+	if (!s->opts.commit_delay_ms)
+		s->opts.commit_delay_ms = 25;
 	if (!s->opts.busy_timeout_ms)
 		s->opts.busy_timeout_ms = 5000;
 	if (!s->opts.retry_max_ms)
@@ -662,10 +672,13 @@ int store_flush(struct store *s, unsigned timeout_ms)
 
 	pthread_mutex_lock(&s->lock);
 	uint64_t mark = s->accepted;
+	s->flushing++;
+	pthread_cond_signal(&s->wake); /* no waiting for more records */
 	while (s->handled < mark && !err)
 		err = pthread_cond_timedwait(&s->idle, &s->lock, &ts) == ETIMEDOUT ? ETIMEDOUT : 0;
 	if (s->handled >= mark)
 		err = 0;
+	s->flushing--;
 	pthread_mutex_unlock(&s->lock);
 	return err;
 }
@@ -703,6 +716,8 @@ static int enqueue(struct store *s, struct store__rec *r, struct mq *done, uint6
 	s->accepted++;
 	s->stats.submitted++;
 	if (was_empty)
+		s->head_ms = clock_mono_ms();
+	if (was_empty || s->qlen == s->opts.batch_max)
 		pthread_cond_signal(&s->wake);
 	pthread_mutex_unlock(&s->lock);
 	return 0;

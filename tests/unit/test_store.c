@@ -772,6 +772,60 @@ static void test_commit_reply_means_row_is_readable(void **state)
 	mq_free(q);
 }
 
+/* Group commit: a record waits commit_delay_ms for others to share its transaction,
+ * except when batch_max records are waiting or store_flush is called. */
+static void test_group_commit_waits_for_company(void **state)
+{
+	struct backend *b = *state;
+	struct store_opts o = {.spool_path = b->spool, .batch_max = 50, .commit_delay_ms = 60000};
+	struct store *s = NULL;
+	struct crm_interaction ix;
+	struct store_stats st;
+	struct mq *q;
+	size_t counts[8] = {0};
+	char id[32];
+
+	assert_int_equal(store_create(b->url, &o, &s), 0);
+	assert_int_equal(mq_alloc(&q, 256), 0);
+	sample(&ix, "acme", "ix-first", T0);
+	assert_int_equal(store_interaction_submit(s, &ix, q, 0), 0);
+	/* Alone, it waits for company (a minute here): nothing committed yet. */
+	assert_int_equal(wait_msgs(q, 1, 400, counts, NULL), 0);
+	store_stats(s, &st);
+	assert_int_equal(st.batches, 0);
+	/* store_flush does not wait for the window. */
+	assert_int_equal(store_flush(s, 10000), 0);
+	assert_int_equal(wait_msgs(q, 1, 5000, counts, NULL), 1);
+	assert_int_equal(counts[STORE_MSG_COMMITTED], 1);
+	/* batch_max records waiting go at once, in one transaction. */
+	for (size_t i = 0; i < 50; i++) {
+		snprintf(id, sizeof(id), "ix-%02zu", i);
+		sample(&ix, "acme", id, T0 + (int64_t)i);
+		assert_int_equal(store_interaction_submit(s, &ix, q, i + 1), 0);
+	}
+	assert_int_equal(wait_msgs(q, 50, 10000, counts, NULL), 50);
+	assert_int_equal(counts[STORE_MSG_COMMITTED], 51);
+	store_stats(s, &st);
+	assert_int_equal(st.batches, 2);
+	assert_int_equal(st.committed, 51);
+	/* One more waits again, and stopping the store commits it. */
+	sample(&ix, "acme", "ix-last", T0 + 100);
+	assert_int_equal(store_interaction_submit(s, &ix, NULL, 0), 0);
+	store_destroy(s);
+	s = NULL;
+	{
+		struct store_db *db;
+		struct crm_buf row = {0};
+
+		assert_int_equal(store_db_open(b->url, &db), 0);
+		assert_int_equal(
+		    store_db_interaction_get(db, "acme", "ix-last", collect_json, &row), 0);
+		crm_buf_free(&row);
+		store_db_close(db);
+	}
+	mq_free(q);
+}
+
 static void test_destroy_commits_everything_queued(void **state)
 {
 	enum { N = 3000 };
@@ -1663,6 +1717,7 @@ int main(void)
 	    T(test_interaction_round_trip_json),
 	    T(test_interaction_submitted_again_replaces),
 	    T(test_commit_reply_means_row_is_readable),
+	    T(test_group_commit_waits_for_company),
 	    T(test_destroy_commits_everything_queued),
 	    T(test_full_queue_refuses_submit),
 	    T(test_interactions_filtered_by_time_queue_agent),
