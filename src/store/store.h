@@ -75,8 +75,10 @@ struct store_opts {
 	size_t spool_max_bytes; /* 0: 256 MiB. When full, records wait in memory. */
 	size_t queue_max;	/* records waiting in memory; 0: 100000 */
 	size_t batch_max;	/* records per transaction; 0: 1000 */
-	/* How long the first record waited for others to join its transaction, unless
-	 * batch_max arrive first, store_flush is waiting or the store stops; 0: 25. */
+	/* How long a call's earlier version or an agent state span waits for others to
+	 * join its transaction, unless batch_max arrive first, store_flush is waiting, the
+	 * store stops or a record a reader may ask for at once is queued (a call's last
+	 * version, a contact, an audit entry, a chat message); 0: 25. */
 	unsigned commit_delay_ms;
 	unsigned busy_timeout_ms; /* SQLite lock wait; 0: 5000 */
 	unsigned retry_max_ms;	  /* longest pause between reconnection attempts; 0: 5000 */

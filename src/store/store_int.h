@@ -353,6 +353,7 @@ struct store {
 	size_t qlen;
 	uint64_t head_ms;  /* when the oldest record queued arrived (monotonic) */
 	unsigned flushing; /* store_flush callers waiting: commit at once */
+	bool urgent;	   /* a record queued that commits at once (enqueue) */
 	bool stop;
 	uint64_t accepted; /* records queued so far */
 	uint64_t handled;  /* of those, committed, spooled or refused */

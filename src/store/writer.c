@@ -432,8 +432,10 @@ static void take(struct store *s, struct wstate *w)
 		s->qlen--;
 		n++;
 	}
-	if (!s->head)
+	if (!s->head) {
 		s->tail = &s->head;
+		s->urgent = false;
+	}
 	s->stats.queue_len = s->qlen;
 }
 
@@ -445,8 +447,8 @@ static void wait_work(struct store *s, struct wstate *w)
 		/* Group commit: the first record waits commit_delay_ms for others, so that a
 		 * busy centre writes tens of transactions a second, not one per record. */
 		uint64_t gather_until = s->head_ms + s->opts.commit_delay_ms;
-		bool gather = s->head && !s->stop && !s->flushing && s->qlen < s->opts.batch_max &&
-			      now < gather_until;
+		bool gather = s->head && !s->stop && !s->flushing && !s->urgent &&
+			      s->qlen < s->opts.batch_max && now < gather_until;
 		bool ready = s->head && !gather;
 		struct timespec ts;
 		uint64_t until;
@@ -696,7 +698,11 @@ const char *store_url(const struct store *s)
 	return s->url;
 }
 
-static int enqueue(struct store *s, struct store__rec *r, struct mq *done, uint64_t cookie)
+/* `now`: the record is one a reader may ask for at once (a call's last version, a contact,
+ * an audit entry, a chat message): it and everything queued with it commit without the
+ * group commit's wait. A call's earlier versions and agent state spans wait. */
+static int enqueue(struct store *s, struct store__rec *r, struct mq *done, uint64_t cookie,
+		   bool now)
 {
 	bool was_empty;
 
@@ -717,7 +723,10 @@ static int enqueue(struct store *s, struct store__rec *r, struct mq *done, uint6
 	s->stats.submitted++;
 	if (was_empty)
 		s->head_ms = clock_mono_ms();
-	if (was_empty || s->qlen == s->opts.batch_max)
+	if (now && !s->urgent) {
+		s->urgent = true;
+		pthread_cond_signal(&s->wake);
+	} else if (was_empty || s->qlen == s->opts.batch_max)
 		pthread_cond_signal(&s->wake);
 	pthread_mutex_unlock(&s->lock);
 	return 0;
@@ -732,7 +741,7 @@ int store_interaction_submit(struct store *s, const struct crm_interaction *ix, 
 	STORE__TENANT(ix->tenant);
 	if ((err = store__rec_interaction(ix, &r)))
 		return err;
-	return enqueue(s, r, done, cookie);
+	return enqueue(s, r, done, cookie, ix->ended_ms != 0);
 }
 
 int store_agent_state_submit(struct store *s, const struct store_agent_state *st, struct mq *done,
@@ -744,7 +753,7 @@ int store_agent_state_submit(struct store *s, const struct store_agent_state *st
 	STORE__TENANT(st->tenant);
 	if ((err = store__rec_agent_state(st, &r)))
 		return err;
-	return enqueue(s, r, done, cookie);
+	return enqueue(s, r, done, cookie, false);
 }
 
 int store_audit_submit(struct store *s, const struct store_audit *a, struct mq *done,
@@ -756,7 +765,7 @@ int store_audit_submit(struct store *s, const struct store_audit *a, struct mq *
 	STORE__TENANT(a->tenant);
 	if ((err = store__rec_audit(a, &r)))
 		return err;
-	return enqueue(s, r, done, cookie);
+	return enqueue(s, r, done, cookie, true);
 }
 
 int store_contact_submit(struct store *s, const char *tenant, const struct crm_contact *c,
@@ -768,7 +777,7 @@ int store_contact_submit(struct store *s, const char *tenant, const struct crm_c
 	STORE__TENANT(tenant);
 	if ((err = store__rec_contact(tenant, c, &r)))
 		return err;
-	return enqueue(s, r, done, cookie);
+	return enqueue(s, r, done, cookie, true);
 }
 
 int store_chat_message_submit(struct store *s, const struct store_chat_message *m, struct mq *done,
@@ -780,5 +789,5 @@ int store_chat_message_submit(struct store *s, const struct store_chat_message *
 	STORE__TENANT(m->tenant);
 	if ((err = store__rec_chat_message(m, &r)))
 		return err;
-	return enqueue(s, r, done, cookie);
+	return enqueue(s, r, done, cookie, true);
 }

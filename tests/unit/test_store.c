@@ -772,8 +772,9 @@ static void test_commit_reply_means_row_is_readable(void **state)
 	mq_free(q);
 }
 
-/* Group commit: a record waits commit_delay_ms for others to share its transaction,
- * except when batch_max records are waiting or store_flush is called. */
+/* Group commit: a call still going waits commit_delay_ms for others to share its
+ * transaction, except when batch_max records are waiting, store_flush is called or a
+ * record a reader may ask for at once arrives (a call's last version here). */
 static void test_group_commit_waits_for_company(void **state)
 {
 	struct backend *b = *state;
@@ -788,6 +789,7 @@ static void test_group_commit_waits_for_company(void **state)
 	assert_int_equal(store_create(b->url, &o, &s), 0);
 	assert_int_equal(mq_alloc(&q, 256), 0);
 	sample(&ix, "acme", "ix-first", T0);
+	ix.ended_ms = 0; /* still going */
 	assert_int_equal(store_interaction_submit(s, &ix, q, 0), 0);
 	/* Alone, it waits for company (a minute here): nothing committed yet. */
 	assert_int_equal(wait_msgs(q, 1, 400, counts, NULL), 0);
@@ -801,6 +803,7 @@ static void test_group_commit_waits_for_company(void **state)
 	for (size_t i = 0; i < 50; i++) {
 		snprintf(id, sizeof(id), "ix-%02zu", i);
 		sample(&ix, "acme", id, T0 + (int64_t)i);
+		ix.ended_ms = 0;
 		assert_int_equal(store_interaction_submit(s, &ix, q, i + 1), 0);
 	}
 	assert_int_equal(wait_msgs(q, 50, 10000, counts, NULL), 50);
@@ -808,8 +811,19 @@ static void test_group_commit_waits_for_company(void **state)
 	store_stats(s, &st);
 	assert_int_equal(st.batches, 2);
 	assert_int_equal(st.committed, 51);
+	/* A call still going waits; its last version takes it along at once. */
+	sample(&ix, "acme", "ix-a", T0 + 200);
+	ix.ended_ms = 0;
+	assert_int_equal(store_interaction_submit(s, &ix, q, 60), 0);
+	assert_int_equal(wait_msgs(q, 1, 300, counts, NULL), 0);
+	sample(&ix, "acme", "ix-a", T0 + 200);
+	assert_int_equal(store_interaction_submit(s, &ix, q, 61), 0);
+	assert_int_equal(wait_msgs(q, 2, 10000, counts, NULL), 2);
+	store_stats(s, &st);
+	assert_int_equal(st.batches, 3);
 	/* One more waits again, and stopping the store commits it. */
 	sample(&ix, "acme", "ix-last", T0 + 100);
+	ix.ended_ms = 0;
 	assert_int_equal(store_interaction_submit(s, &ix, NULL, 0), 0);
 	store_destroy(s);
 	s = NULL;
