@@ -502,6 +502,7 @@ static void sms_sent(struct engine *e, json_t *j)
 	if (!m) {
 		log_info("engine", "tenant=%s interaction=%s event=sms_sent_late ok=%d",
 			 jstr(j, "tenant"), jstr(j, "interaction"), ok);
+		eng__sms_reply_sent(e->api, j);
 		return;
 	}
 	if (ok) {
@@ -518,6 +519,8 @@ static void sms_sent(struct engine *e, json_t *j)
 				       json_string_value(json_object_get(j, "agent"))));
 	if (m->holder)
 		sms_event(m, "contact.updated", m->holder);
+	/* On the timeline before the agent hears the answer. */
+	eng__sms_reply_sent(e->api, j);
 	if (json_is_true(json_object_get(j, "confirm")) && m->confirms_out)
 		m->confirms_out--;
 	if (m->close_when_sent && !m->confirms_out) {

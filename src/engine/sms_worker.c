@@ -231,28 +231,49 @@ static void text_in(struct eng_smser *w, struct sw_line *l, json_t *job)
 		post(w, msg);
 }
 
-/* The result of a send, to the engine and to the request that asked for it (`status`
- * and `code` the error's when not ok; 0 and NULL: 502 not_sent). */
+/* Answers the request that asked for a send (`status` and `code` the error's when not
+ * ok; 0 and NULL: 502 not_sent). */
+static void reply_sent(struct api *api, uint64_t req, const char *interaction, bool ok,
+		       const char *ids, const char *why, int status, const char *code)
+{
+	if (!req || !api)
+		return;
+	if (ok)
+		api_reply(api, req, 200,
+			  json_pack("{s:s, s:s}", "interaction", interaction, "message_id",
+				    ids ? ids : ""));
+	else
+		api_reply_error(api, req, status ? status : 502, code ? code : "not_sent",
+				why ? why : "not sent");
+}
+
+void eng__sms_reply_sent(struct api *api, const json_t *sent)
+{
+	reply_sent(api, (uint64_t)json_integer_value(json_object_get(sent, "req")),
+		   jstr(sent, "interaction"), json_is_true(json_object_get(sent, "ok")),
+		   jstr(sent, "ids"), json_string_value(json_object_get(sent, "why")),
+		   (int)json_integer_value(json_object_get(sent, "status")),
+		   json_string_value(json_object_get(sent, "code")));
+}
+
+/* The result of a send, to the engine, which answers the request that asked for it once
+ * the text is on the conversation's timeline: an agent who closes the conversation the
+ * moment the reply is answered finds the text in its history. */
 static void sent_as(struct eng_smser *w, json_t *job, bool ok, const char *ids, const char *why,
 		    int status, const char *code)
 {
 	uint64_t req = (uint64_t)json_integer_value(json_object_get(job, "req"));
 
-	if (req && w->api) {
-		if (ok)
-			api_reply(w->api, req, 200,
-				  json_pack("{s:s, s:s}", "interaction", jstr(job, "interaction"),
-					    "message_id", ids ? ids : ""));
-		else
-			api_reply_error(w->api, req, status ? status : 502,
-					code ? code : "not_sent", why ? why : "not sent");
-	}
-	post(w,
-	     json_pack("{s:s, s:s, s:s, s:b, s:s, s:s?, s:s, s:s, s:s?, s:b}", "type", "sent",
-		       "tenant", jstr(job, "tenant"), "interaction", jstr(job, "interaction"), "ok",
-		       ok, "ids", ids ? ids : "", "why", why, "body", jstr(job, "body"), "to",
-		       jstr(job, "to"), "agent", json_string_value(json_object_get(job, "agent")),
-		       "confirm", json_is_true(json_object_get(job, "confirm"))));
+	if (post(w, json_pack("{s:s, s:s, s:s, s:b, s:s, s:s?, s:s, s:s, s:s?, s:b, s:I, s:i, "
+			      "s:s?}",
+			      "type", "sent", "tenant", jstr(job, "tenant"), "interaction",
+			      jstr(job, "interaction"), "ok", ok, "ids", ids ? ids : "", "why", why,
+			      "body", jstr(job, "body"), "to", jstr(job, "to"), "agent",
+			      json_string_value(json_object_get(job, "agent")), "confirm",
+			      json_is_true(json_object_get(job, "confirm")), "req", (json_int_t)req,
+			      "status", status, "code", code)))
+		/* The engine will not hear of it: the request is answered here. */
+		reply_sent(w->api, req, jstr(job, "interaction"), ok, ids, why, status, code);
 }
 
 static void sent(struct eng_smser *w, json_t *job, bool ok, const char *ids, const char *why)
