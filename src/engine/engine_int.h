@@ -968,8 +968,9 @@ void eng__sms_overflow(struct eng_tenant *t, const struct acd_overflow *ov);
 bool eng__sms_command(struct engine *e, struct eng_tenant *t, struct api_cmd *m);
 /* The worker: a job (JSON, stolen); 0 or ENOBUFS. */
 int eng__smser_job(struct eng_smser *w, json_t *job);
-/* Answers the API request a worker's "sent" message names ("req"), if any. */
+/* Answer the API request a worker's "sent" message names ("req"), if any. */
 void eng__sms_reply_sent(struct api *api, const json_t *sent);
+void eng__mail_reply_sent(struct api *api, const json_t *sent);
 int eng__smser_start(struct engine *e, struct eng_smser **out);
 void eng__smser_stop(struct eng_smser *w);
 /* After a reload (c is the engine's configuration now, kept until the engine stops): the

@@ -451,13 +451,16 @@ static void mail_sent(struct engine *e, json_t *j)
 
 	if (!strcmp(jstr(j, "kind"), "transcript")) {
 		eng__chat_transcript_sent(e, j);
+		eng__mail_reply_sent(e->api, j);
 		return;
 	}
 	m = t ? mail_by_ix(e, t, jstr(j, "interaction")) : NULL;
 	if (!m) {
-		/* Closed meanwhile: the store's record is the worker's to complete. */
+		/* Closed meanwhile (a send the engine asked for without a request: an
+		 * acknowledgement, say); the log keeps it. */
 		log_info("engine", "tenant=%s interaction=%s event=email_sent_late ok=%d",
 			 jstr(j, "tenant"), jstr(j, "interaction"), ok);
+		eng__mail_reply_sent(e->api, j);
 		return;
 	}
 	if (ok) {
@@ -475,6 +478,8 @@ static void mail_sent(struct engine *e, json_t *j)
 	if (m->holder)
 		mail_event(m, "contact.updated", m->holder);
 	mail_write(m);
+	/* On the timeline before the agent hears the answer. */
+	eng__mail_reply_sent(e->api, j);
 }
 
 static int mail_ready(su_root_magic_t *magic, su_wait_t *w, su_wakeup_arg_t *arg)

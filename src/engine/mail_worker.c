@@ -375,7 +375,22 @@ static int transcript_body(struct eng_mailer *w, struct mw_box *b, json_t *job, 
 	return rc;
 }
 
-/* Sends one job; its outcome goes back to the engine and, for a reply, to the API. */
+void eng__mail_reply_sent(struct api *api, const json_t *sent)
+{
+	uint64_t req = (uint64_t)json_integer_value(json_object_get(sent, "req"));
+
+	if (!req || !api)
+		return;
+	if (json_is_true(json_object_get(sent, "ok")))
+		api_reply(api, req, 200,
+			  json_pack("{s:s, s:s}", "interaction", jstr(sent, "interaction"),
+				    "message_id", jstr(sent, "message_id")));
+	else
+		api_reply_error(api, req, (int)json_integer_value(json_object_get(sent, "status")),
+				jstr(sent, "code"), jstr(sent, "error"));
+}
+
+/* Sends one job; its outcome goes back to the engine, which answers a reply's request. */
 static void send_one(struct eng_mailer *w, json_t *job)
 {
 	struct mw_box *b = box_of(w, jstr(job, "tenant"), jstr(job, "queue"));
@@ -384,7 +399,6 @@ static void send_one(struct eng_mailer *w, json_t *job)
 	const char **rv = NULL;
 	struct email_file *files = NULL;
 	size_t nrefs = json_array_size(refs), nfiles = json_array_size(atts), i, len = 0;
-	uint64_t req = (uint64_t)json_integer_value(json_object_get(job, "req"));
 	char err[256] = "", *raw = NULL;
 	int rc = 0;
 
@@ -457,15 +471,15 @@ out:
 		 "tenant=%s queue=%s event=email_sent interaction=%s kind=%s ok=%d%s%s%s",
 		 jstr(job, "tenant"), jstr(job, "queue"), jstr(job, "interaction"),
 		 jstr(job, "kind"), rc == 0, rc ? " reason=\"" : "", rc ? err : "", rc ? "\"" : "");
-	if (req && w->api) {
-		if (!rc)
-			api_reply(w->api, req, 200,
-				  json_pack("{s:s, s:s}", "interaction", jstr(job, "interaction"),
-					    "message_id", jstr(job, "message_id")));
-		else
-			api_reply_error(w->api, req, rc == EINVAL ? 400 : 502,
-					rc == EINVAL ? "invalid_field" : "smtp_failed",
-					err[0] ? err : strerror(rc));
+	/* The request is answered by the engine once the message is on the timeline (an
+	 * agent who closes the conversation the moment the reply is answered finds it in
+	 * the history); here only when the engine cannot be told. */
+	if (rc) {
+		json_object_set_new(job, "status", json_integer(rc == EINVAL ? 400 : 502));
+		json_object_set_new(job, "code",
+				    json_string(rc == EINVAL ? "invalid_field" : "smtp_failed"));
+		if (!err[0])
+			snprintf(err, sizeof(err), "%s", strerror(rc));
 	}
 	json_object_del(job, "attachments");
 	json_object_set_new(job, "type", json_string("sent"));
@@ -485,7 +499,8 @@ out:
 			json_object_set_new(job, "files", json_integer((json_int_t)nfiles));
 	}
 	/* A copy: the engine owns what it is handed, this thread frees the job. */
-	post(w, json_deep_copy(job));
+	if (post(w, json_deep_copy(job)))
+		eng__mail_reply_sent(w->api, job);
 	for (i = 0; files && i < nfiles; i++)
 		free((void *)files[i].data);
 	free(files);
