@@ -378,6 +378,7 @@ static int transcript_body(struct eng_mailer *w, struct mw_box *b, json_t *job, 
 void eng__mail_reply_sent(struct api *api, const json_t *sent)
 {
 	uint64_t req = (uint64_t)json_integer_value(json_object_get(sent, "req"));
+	bool invalid = !strcmp(jstr(sent, "code"), "invalid_field");
 
 	if (!req || !api)
 		return;
@@ -386,8 +387,8 @@ void eng__mail_reply_sent(struct api *api, const json_t *sent)
 			  json_pack("{s:s, s:s}", "interaction", jstr(sent, "interaction"),
 				    "message_id", jstr(sent, "message_id")));
 	else
-		api_reply_error(api, req, (int)json_integer_value(json_object_get(sent, "status")),
-				jstr(sent, "code"), jstr(sent, "error"));
+		api_reply_error(api, req, invalid ? 400 : 502,
+				invalid ? "invalid_field" : "smtp_failed", jstr(sent, "error"));
 }
 
 /* Sends one job; its outcome goes back to the engine, which answers a reply's request. */
@@ -475,7 +476,6 @@ out:
 	 * agent who closes the conversation the moment the reply is answered finds it in
 	 * the history); here only when the engine cannot be told. */
 	if (rc) {
-		json_object_set_new(job, "status", json_integer(rc == EINVAL ? 400 : 502));
 		json_object_set_new(job, "code",
 				    json_string(rc == EINVAL ? "invalid_field" : "smtp_failed"));
 		if (!err[0])

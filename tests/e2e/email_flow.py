@@ -151,6 +151,12 @@ if phase == "1":
     assert st == 404, (st, b)
     st, b, _ = api.call("POST", f"/api/v1/interactions/{ix}/reply", tok, {"body": 5})
     assert st == 400, (st, b)
+    # An attachment the mail worker cannot decode (no padding): the engine answers once
+    # the failure is on the timeline (email_failed, counted in phase 2).
+    st, b, _ = api.call("POST", f"/api/v1/interactions/{ix}/reply", tok,
+                        {"body": "x", "attachments": [{"name": "a.txt", "content": "QQ"}]})
+    assert st == 400 and b["error"]["code"] == "invalid_field", (st, b)
+    assert "not base64" in b["error"]["message"], b
     reply, env, raw = sent(3)[2]
     assert env[1].strip() == "jan@customer.test", env
     assert reply["Message-ID"] == f"<{reply_id}>", (reply["Message-ID"], reply_id)
@@ -213,6 +219,7 @@ else:
     assert b["contact"] == state["contact"], f"the contact is kept across the restart: {b}"
     evs = [e["event"] for e in b["timeline"]]
     assert evs.count("email_in") == 2 and evs.count("email_out") == 2, evs
+    assert evs.count("email_failed") == 1, evs
     # No further acknowledgement: an answer to a conversation is not a new ticket.
     time.sleep(2)
     assert len(sent(3)) == 3, "an acknowledgement was sent for a reply"
