@@ -195,7 +195,7 @@ clk=$(getconf CLK_TCK)
 # sampled, while a tickless kernel clocks idle and iowait exactly at each entry and exit.
 ncpu=$(getconf _NPROCESSORS_ONLN)
 machine_busy() {
-	awk -v n="$ncpu" -v clk="$(getconf CLK_TCK)" 'FNR == NR { up = $1; next }
+	awk -v n="$ncpu" -v clk="$clk" 'FNR == NR { up = $1; next }
 		/^cpu / { printf "%.0f\n", up * clk * n - ($5 + $6 + $9); exit }' /proc/uptime /proc/stat
 }
 # Nanoseconds the server's BPF programs ran and how many times (each program once,

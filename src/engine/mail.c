@@ -451,7 +451,6 @@ static void mail_sent(struct engine *e, json_t *j)
 
 	if (!strcmp(jstr(j, "kind"), "transcript")) {
 		eng__chat_transcript_sent(e, j);
-		eng__mail_reply_sent(e->api, j);
 		return;
 	}
 	m = t ? mail_by_ix(e, t, jstr(j, "interaction")) : NULL;
